@@ -1,0 +1,34 @@
+// Runs every test file with node's test runner, against SQLite and a real PostgreSQL that this
+// script starts (and stops) so `npm test` needs nothing installed by hand.
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { startTestPostgres } from './test-postgres.mjs';
+
+function findTests(dir) {
+  const found = [];
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry);
+    if (entry === 'node_modules' || entry === 'fixtures') continue;
+    if (statSync(path).isDirectory()) found.push(...findTests(path));
+    else if (entry.endsWith('.test.ts')) found.push(path);
+  }
+  return found;
+}
+
+const filter = process.argv.slice(2);
+let files = [...findTests('src'), ...findTests('test')].sort();
+if (filter.length > 0) files = files.filter((file) => filter.some((part) => file.includes(part)));
+
+console.log(`starting PostgreSQL for the store and integration tests ...`);
+const postgres = await startTestPostgres();
+console.log(`PostgreSQL ready; running ${files.length} test files`);
+
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+  { stdio: 'inherit', env: { ...process.env, TRELLIS_TEST_POSTGRES_URL: postgres.url } },
+);
+const code = await new Promise((resolve) => child.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0))));
+await postgres.stop();
+process.exit(code);

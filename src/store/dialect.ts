@@ -1,0 +1,2 @@
+/** The metadata databases Trellis runs on. */
+export type Dialect = 'sqlite' | 'postgres';

@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import type { Dialect } from '../dialect.js';
+import { initialMigration } from './001-initial.js';
+
+/** Every migration, in order. Names are never renamed once released: the store records them. */
+export function migrationsFor(dialect: Dialect): Record<string, Migration> {
+  return {
+    '001-initial': initialMigration(dialect),
+  };
+}
+
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return { getMigrations: async () => migrationsFor(dialect) };
+}

@@ -1,0 +1,278 @@
+import type { Kysely, Selectable } from 'kysely';
+import { TrellisError } from '../core/errors.js';
+import type { Resource, ResourceDraft, Tags } from '../core/resources/resource.js';
+import type { Database, ResourcesTable } from './database.js';
+import { makeEtag } from './etag.js';
+import { decodePageToken, encodePageToken } from './page-token.js';
+import { isForeignKeyViolation, isUniqueViolation } from './sql-errors.js';
+
+export interface ResourceKey {
+  workspace: string;
+  kind: Resource['kind'];
+  name: string;
+  /** null for kinds that are not versioned. */
+  version: string | null;
+}
+
+export interface TagFilter {
+  key: string;
+  /** Absent: the tag must exist with any value. */
+  value?: string;
+}
+
+export interface ListQuery {
+  workspace: string;
+  kind: Resource['kind'];
+  /** Only the versions of this name, newest first. */
+  name?: string;
+  /** One row per name: its newest version. */
+  latestOnly?: boolean;
+  tags?: TagFilter[];
+  limit: number;
+  pageToken?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextPageToken: string | null;
+}
+
+export interface ResourceChanges {
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+  tags?: Tags;
+  description?: string | null;
+}
+
+type Row = Selectable<ResourcesTable>;
+
+/** Resources (everything but workspaces) in the metadata store. */
+export class ResourceRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async get(key: ResourceKey): Promise<Resource | undefined> {
+    const row = await this.getRow(key);
+    return row && toResource(row);
+  }
+
+  private async getRow(key: ResourceKey): Promise<Row | undefined> {
+    return this.db
+      .selectFrom('resources')
+      .selectAll()
+      .where('workspace', '=', key.workspace)
+      .where('kind', '=', key.kind)
+      .where('name', '=', key.name)
+      .where('version', '=', key.version ?? '')
+      .executeTakeFirst();
+  }
+
+  /** The newest version of an asset: the one created last. */
+  async getLatest(workspace: string, kind: Resource['kind'], name: string): Promise<Resource | undefined> {
+    const row = await this.db
+      .selectFrom('resources')
+      .selectAll()
+      .where('workspace', '=', workspace)
+      .where('kind', '=', kind)
+      .where('name', '=', name)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row && toResource(row);
+  }
+
+  async listVersions(workspace: string, kind: Resource['kind'], name: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('resources')
+      .select('version')
+      .where('workspace', '=', workspace)
+      .where('kind', '=', kind)
+      .where('name', '=', name)
+      .orderBy('id', 'asc')
+      .execute();
+    return rows.map((row) => row.version);
+  }
+
+  /** Rows ordered by name, then newest first, with a keyset page token. */
+  async list(query: ListQuery): Promise<Page<Resource>> {
+    let select = this.db
+      .selectFrom('resources')
+      .selectAll()
+      .where('workspace', '=', query.workspace)
+      .where('kind', '=', query.kind);
+    if (query.name !== undefined) select = select.where('name', '=', query.name);
+    if (query.latestOnly) {
+      select = select.where('id', 'in', (eb) =>
+        eb
+          .selectFrom('resources as latest')
+          .select((inner) => inner.fn.max('latest.id').as('id'))
+          .where('latest.workspace', '=', query.workspace)
+          .where('latest.kind', '=', query.kind)
+          .groupBy('latest.name'),
+      );
+    }
+    for (const tag of query.tags ?? []) {
+      select = select.where('id', 'in', (eb) => {
+        let tagged = eb.selectFrom('resource_tags').select('resource_id').where('key', '=', tag.key);
+        if (tag.value !== undefined) tagged = tagged.where('value', '=', tag.value);
+        return tagged;
+      });
+    }
+    if (query.pageToken) {
+      const after = decodePageToken(query.pageToken);
+      select = select.where((eb) =>
+        eb.or([eb('name', '>', after.name), eb.and([eb('name', '=', after.name), eb('id', '<', after.id)])]),
+      );
+    }
+    const rows = await select.orderBy('name', 'asc').orderBy('id', 'desc').limit(query.limit + 1).execute();
+    const hasMore = rows.length > query.limit;
+    const pageRows = hasMore ? rows.slice(0, query.limit) : rows;
+    const last = pageRows[pageRows.length - 1];
+    return {
+      items: pageRows.map(toResource),
+      nextPageToken: hasMore && last ? encodePageToken({ name: last.name, id: Number(last.id) }) : null,
+    };
+  }
+
+  async countInWorkspace(workspace: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('resources')
+      .select((eb) => eb.fn.countAll().as('count'))
+      .where('workspace', '=', workspace)
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
+  /** Inserts a new resource; a resource with the same identity is a 409. */
+  async insert(draft: ResourceDraft, actor: string, now: string): Promise<Resource> {
+    const revision = 1;
+    const etag = makeEtag(revision, draft);
+    try {
+      const inserted = await this.db
+        .insertInto('resources')
+        .values({
+          workspace: draft.workspace,
+          kind: draft.kind,
+          name: draft.name,
+          version: draft.version ?? '',
+          spec: JSON.stringify(draft.spec),
+          status: JSON.stringify(draft.status),
+          tags: JSON.stringify(draft.tags),
+          description: draft.description,
+          created_by: actor,
+          created_at: now,
+          updated_at: now,
+          etag,
+          revision,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await this.writeTags(Number(inserted.id), draft.tags);
+      return toResource(inserted);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw alreadyExists(draft);
+      if (isForeignKeyViolation(error)) throw workspaceMissing(draft.workspace);
+      throw error;
+    }
+  }
+
+  /**
+   * Applies changes when the stored etag still matches `expectedEtag` (or unconditionally when
+   * it is undefined); otherwise 412, so two writers never silently overwrite each other.
+   */
+  async update(key: ResourceKey, changes: ResourceChanges, now: string, expectedEtag?: string): Promise<Resource> {
+    const row = await this.getRow(key);
+    if (!row) throw notFound(key);
+    const current = toResource(row);
+    if (expectedEtag !== undefined && expectedEtag !== current.etag) throw staleEtag(key, expectedEtag, current.etag);
+    const next = {
+      spec: changes.spec ?? current.spec,
+      status: changes.status ?? current.status,
+      tags: changes.tags ?? current.tags,
+      description: changes.description === undefined ? current.description : changes.description,
+    };
+    const revision = row.revision + 1;
+    const etag = makeEtag(revision, next);
+    const updated = await this.db
+      .updateTable('resources')
+      .set({
+        spec: JSON.stringify(next.spec),
+        status: JSON.stringify(next.status),
+        tags: JSON.stringify(next.tags),
+        description: next.description,
+        updated_at: now,
+        etag,
+        revision,
+      })
+      .where('workspace', '=', key.workspace)
+      .where('kind', '=', key.kind)
+      .where('name', '=', key.name)
+      .where('version', '=', key.version ?? '')
+      // The etag check is repeated in the write itself: a concurrent writer between our read and this update loses.
+      .where('etag', '=', current.etag)
+      .returningAll()
+      .executeTakeFirst();
+    if (!updated) throw staleEtag(key, expectedEtag ?? current.etag, '(changed by another writer)');
+    if (changes.tags) await this.writeTags(Number(updated.id), next.tags);
+    return toResource(updated);
+  }
+
+  async delete(key: ResourceKey, expectedEtag?: string): Promise<Resource> {
+    const current = await this.get(key);
+    if (!current) throw notFound(key);
+    if (expectedEtag !== undefined && expectedEtag !== current.etag) throw staleEtag(key, expectedEtag, current.etag);
+    const deleted = await this.db
+      .deleteFrom('resources')
+      .where('workspace', '=', key.workspace)
+      .where('kind', '=', key.kind)
+      .where('name', '=', key.name)
+      .where('version', '=', key.version ?? '')
+      .where('etag', '=', current.etag)
+      .executeTakeFirst();
+    if (Number(deleted.numDeletedRows) !== 1) throw staleEtag(key, expectedEtag ?? current.etag, '(changed by another writer)');
+    return current;
+  }
+
+  private async writeTags(resourceId: number, tags: Tags): Promise<void> {
+    await this.db.deleteFrom('resource_tags').where('resource_id', '=', resourceId).execute();
+    const rows = Object.entries(tags).map(([key, value]) => ({ resource_id: resourceId, key, value }));
+    if (rows.length > 0) await this.db.insertInto('resource_tags').values(rows).execute();
+  }
+}
+
+export function describeKey(key: ResourceKey): string {
+  return `${key.kind} '${key.name}${key.version === null ? '' : `:${key.version}`}' in workspace '${key.workspace}'`;
+}
+
+function toResource(row: Row): Resource {
+  return {
+    kind: row.kind as Resource['kind'],
+    workspace: row.workspace,
+    name: row.name,
+    version: row.version === '' ? null : row.version,
+    spec: JSON.parse(row.spec) as Record<string, unknown>,
+    status: JSON.parse(row.status) as Record<string, unknown>,
+    tags: JSON.parse(row.tags) as Tags,
+    description: row.description,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    etag: row.etag,
+  };
+}
+
+function notFound(key: ResourceKey): TrellisError {
+  return new TrellisError('ResourceNotFound', 404, `${describeKey(key)} does not exist; list what exists with: trellis ${key.kind} list -w ${key.workspace}`);
+}
+
+function alreadyExists(draft: ResourceDraft): TrellisError {
+  const hint = draft.version === null ? 'update it instead, or pick another name' : 'versions are immutable: create a new version (or omit version to get the next one)';
+  return new TrellisError('ResourceAlreadyExists', 409, `${describeKey(draft)} already exists; ${hint}`);
+}
+
+function staleEtag(key: ResourceKey, sent: string, current: string): TrellisError {
+  return new TrellisError('EtagMismatch', 412, `${describeKey(key)} was changed since you read it (you sent If-Match ${sent}, it is now ${current}); read it again, re-apply your change and retry`);
+}
+
+export function workspaceMissing(workspace: string): TrellisError {
+  return new TrellisError('WorkspaceNotFound', 404, `workspace '${workspace}' does not exist; create it with: trellis workspace create --name ${workspace}`);
+}
