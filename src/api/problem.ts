@@ -1,0 +1,77 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { isTrellisError, type Problem } from '../core/errors.js';
+
+/** RFC 9457 problem details, with Trellis's stable `code` and every problem found. */
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string().describe('stable, machine-readable error code'),
+    detail: z.string().describe('what went wrong and how to fix it'),
+    instance: z.string(),
+    requestId: z.string(),
+    problems: z.array(z.object({ path: z.string(), message: z.string(), line: z.number().int().optional(), column: z.number().int().optional() })).optional(),
+  })
+  .meta({ id: 'Problem' });
+export type ProblemBody = z.infer<typeof problemSchema>;
+
+const titles: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  428: 'Precondition Required',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, status: number, code: string, detail: string, problems: Problem[] = []): FastifyReply {
+  const body: ProblemBody = {
+    type: `urn:trellis:problem:${code}`,
+    title: titles[status] ?? 'Error',
+    status,
+    code,
+    detail,
+    instance: request.url,
+    requestId: String(request.id),
+    ...(problems.length > 0 ? { problems } : {}),
+  };
+  return reply.status(status).header('content-type', 'application/problem+json; charset=utf-8').send(JSON.stringify(body));
+}
+
+/** Turns any error into a problem+json answer; never leaks a stack trace. */
+export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (isTrellisError(error)) return sendProblem(request, reply, error.status, error.code, error.message, error.problems);
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const where = (error as FastifyError).validationContext ?? 'body';
+    const problems = error.validation.map((item) => ({
+      path: `${where}${item.instancePath.replace(/\//g, '.')}`,
+      message: item.message ?? 'is not valid',
+    }));
+    return sendProblem(request, reply, 400, 'InvalidRequest', `the request ${where} is not valid: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
+  }
+  const fastifyCode = (error as FastifyError).code;
+  switch (fastifyCode) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return sendProblem(request, reply, 413, 'PayloadTooLarge', `the request body is larger than this server accepts (${(error as FastifyError).message}); send less, upload large files through /uploads, or raise TRELLIS_MAX_BODY_BYTES`);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return sendProblem(request, reply, 415, 'UnsupportedMediaType', `content type '${request.headers['content-type'] ?? ''}' is not accepted here; send application/json (or application/yaml for apply, application/octet-stream for uploads)`);
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return sendProblem(request, reply, 400, 'MalformedJson', `the request body is not valid JSON: ${error.message}; send a JSON object`);
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return sendProblem(request, reply, 400, 'InvalidContentLength', 'the Content-Length header does not match the body sent');
+  }
+  const status = (error as FastifyError).statusCode;
+  if (status !== undefined && status >= 400 && status < 500) {
+    return sendProblem(request, reply, status, 'BadRequest', error.message);
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  return sendProblem(request, reply, 500, 'InternalError', `the server failed to handle this request; its log has the details under request id ${String(request.id)}`);
+}

@@ -1,0 +1,8 @@
+import type { TrellisConfig } from '../config/config.js';
+import type { Context } from '../services/context.js';
+
+/** What every route plugin is registered with. */
+export interface RouteOptions {
+  context: Context;
+  config: TrellisConfig;
+}

@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { TrellisConfig } from '../config/config.js';
+import type { Context } from '../services/context.js';
+import { handleError, sendProblem } from './problem.js';
+import type { RouteOptions } from './route-options.js';
+import { applyRoutes } from './routes/apply.js';
+import { auditRoutes } from './routes/audit.js';
+import { healthRoutes } from './routes/health.js';
+import { resourceRoutes } from './routes/resources.js';
+import { uploadRoutes } from './routes/uploads.js';
+import { workspaceRoutes } from './routes/workspaces.js';
+
+export const apiVersion = '0.1.0';
+
+/** Assembles the HTTP server from one plugin per resource group; nothing global. */
+export async function buildServer(context: Context, config: TrellisConfig, options: { logLevel?: string } = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: options.logLevel ?? process.env.TRELLIS_LOG_LEVEL ?? 'info' },
+    bodyLimit: config.maxBodyBytes,
+    genReqId: () => randomUUID(),
+    requestIdHeader: 'x-request-id',
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, 404, 'RouteNotFound', `no route ${request.method} ${request.url.split('?')[0]}; the API is described at /api/v1/openapi.json`));
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', String(request.id));
+  });
+
+  // YAML arrives as text; uploads arrive as a stream that the artifact store consumes without buffering.
+  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Trellis API', version: apiVersion, description: 'Self-hosted machine-learning platform: workspaces, environments, data, code, models and compute, in Azure ML v2 YAML.' },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+
+  const routeOptions: RouteOptions = { context, config };
+  await app.register(healthRoutes, routeOptions);
+  await app.register(workspaceRoutes, routeOptions);
+  await app.register(resourceRoutes, routeOptions);
+  await app.register(applyRoutes, routeOptions);
+  await app.register(uploadRoutes, routeOptions);
+  await app.register(auditRoutes, routeOptions);
+
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

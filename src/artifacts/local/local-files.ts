@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DigestingStream } from '../content-digest.js';
+
+/** Filesystem steps the local store builds its durable writes from. */
+
+/** True when `error` is a Node system error with one of `codes` (ENOENT, EEXIST, ...). */
+export function hasErrorCode(error: unknown, ...codes: string[]): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && codes.includes(code);
+}
+
+/** fsyncs a directory so the renames, links and unlinks in it survive power loss. */
+export async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } catch (error) {
+    // Some platforms and filesystems cannot fsync a directory; there is nothing more to do there.
+    if (!hasErrorCode(error, 'EINVAL', 'EISDIR', 'EPERM', 'ENOTSUP')) throw error;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** mkdir -p that also fsyncs the parent of every folder it creates, so new folders survive power loss. */
+export async function ensureDirectory(dir: string): Promise<void> {
+  const target = resolve(dir);
+  const firstCreated = await mkdir(target, { recursive: true });
+  if (firstCreated === undefined) return;
+  const stop = dirname(resolve(firstCreated));
+  for (let parent = dirname(target); ; parent = dirname(parent)) {
+    await syncDirectory(parent);
+    if (parent === stop || parent === dirname(parent)) break;
+  }
+}
+
+/**
+ * Streams `source` into a new file in `tempDir`, hashing and counting it, then fsyncs the file.
+ * On any failure (ArtifactTooLarge included) the file is removed and the error rethrown.
+ */
+export async function writeTemporaryFile(
+  tempDir: string,
+  source: Readable,
+  maxBytes?: number,
+): Promise<{ tempPath: string; digest: string; size: number }> {
+  const hasher = new DigestingStream(maxBytes);
+  await mkdir(tempDir, { recursive: true });
+  const tempPath = join(tempDir, `${randomUUID()}.tmp`);
+  const handle = await open(tempPath, 'wx');
+  try {
+    await pipeline(source, hasher, handle.createWriteStream({ autoClose: false }));
+    await handle.sync();
+    await handle.close();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await rm(tempPath, { force: true });
+    throw error;
+  }
+  return { tempPath, digest: hasher.digest, size: hasher.size };
+}
+
+/** Resolves to undefined when the file or a folder on its path is missing; rethrows anything else. */
+export async function unlessMissing<T>(promise: Promise<T>): Promise<T | undefined> {
+  try {
+    return await promise;
+  } catch (error) {
+    if (hasErrorCode(error, 'ENOENT', 'ENOTDIR')) return undefined;
+    throw error;
+  }
+}

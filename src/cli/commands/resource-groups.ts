@@ -1,0 +1,142 @@
+import { Command } from 'commander';
+import { ApiError } from '../../client/api-error.js';
+import { isAssetKind, isResourceKind, type ResourceKind } from '../../core/resources/kinds.js';
+import type { Resource } from '../../core/resources/resource.js';
+import { cliContext, type CliContext } from '../cli-context.js';
+import { printData, resourceDetail, resourceTable } from '../output.js';
+import { applyFiles } from './apply.js';
+
+type ContainedKind = Exclude<ResourceKind, 'workspace'>;
+const containedKinds: ContainedKind[] = ['environment', 'data', 'code', 'model', 'compute'];
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** `trellis <kind> create|show|list|update|delete`, as `az ml <kind> ...` has them. */
+export function registerResourceGroups(program: Command): void {
+  for (const kind of containedKinds) {
+    const isAsset = isAssetKind(kind);
+    const group = program.command(kind).description(`${kind} ${isAsset ? 'assets (immutable, versioned)' : 'definitions'}`);
+
+    group
+      .command('create')
+      .description(`create a ${kind} from an Azure ML YAML file (idempotent)`)
+      .requiredOption('-f, --file <file>', 'the YAML file')
+      .option('--dry-run', 'check only')
+      .action(async (options: { file: string; dryRun?: boolean }, command: Command) => applyFiles(command, options.file, { dryRun: options.dryRun ?? false, expectedKind: kind }));
+
+    const show = group.command('show').description(`show a ${kind}`).requiredOption('-n, --name <name>', isAsset ? 'name, or name:version / name@latest' : 'name');
+    if (isAsset) show.option('-v, --version <version>', 'version (default: latest)').option('-l, --label <label>', "label: 'latest'");
+    show.action(async (options: { name: string; version?: string; label?: string }, command: Command) => {
+      const context = cliContext(command);
+      printResource(context, await fetchOne(context, kind, options.name, options.version));
+    });
+
+    const list = group.command('list').description(isAsset ? `list ${kind} names (newest version each), or the versions of one` : `list ${kind}`);
+    if (isAsset) list.option('-n, --name <name>', 'list the versions of this name');
+    list
+      .option('--tag <key=value>', 'only those with this tag (repeat for AND; key alone for any value)', collect)
+      .option('--limit <n>', 'page size', '100')
+      .option('--all', 'follow every page')
+      .action(async (options: { name?: string; tag?: string[]; limit: string; all?: boolean }, command: Command) => {
+        const context = cliContext(command);
+        const items: Resource[] = [];
+        let pageToken: string | undefined;
+        do {
+          const page = await context.client.list(context.workspace, kind, { ...(options.name ? { name: options.name } : {}), ...(options.tag ? { tag: options.tag } : {}), limit: Number(options.limit), ...(pageToken ? { pageToken } : {}) });
+          items.push(...page.items);
+          pageToken = options.all ? (page.nextPageToken ?? undefined) : undefined;
+          if (!options.all && page.nextPageToken && context.output === 'table') process.stderr.write('(more: use --all)\n');
+        } while (pageToken);
+        printData(context.output, items, () => resourceTable(items));
+      });
+
+    const update = group.command('update').description(`change tags or description of a ${kind}`).requiredOption('-n, --name <name>', 'name');
+    if (isAsset) update.option('-v, --version <version>', 'version (default: latest)');
+    update
+      .option('--set <key=value>', "tags.<key>=<value> or description=<text> (repeat)", collect)
+      .option('--remove <key>', 'tags.<key> to remove (repeat)', collect)
+      .action(async (options: { name: string; version?: string; set?: string[]; remove?: string[] }, command: Command) => {
+        const context = cliContext(command);
+        const current = await fetchOne(context, kind, options.name, options.version);
+        const tags = { ...current.tags };
+        let description = current.description;
+        for (const assignment of options.set ?? []) {
+          const equals = assignment.indexOf('=');
+          const key = equals < 0 ? assignment : assignment.slice(0, equals);
+          const value = equals < 0 ? '' : assignment.slice(equals + 1);
+          if (key.startsWith('tags.')) tags[key.slice(5)] = value;
+          else if (key === 'description') description = value;
+          else throw new ApiError(400, 'InvalidArgument', `--set ${assignment}: only tags.<key>=<value> and description=<text> can change; ${isAsset ? 'assets are immutable, create a new version for anything else' : 'apply an edited YAML file for the rest'}`);
+        }
+        for (const key of options.remove ?? []) delete tags[key.replace(/^tags\./, '')];
+        const updated = await context.client.patch(context.workspace, kind, current.name, current.version, { tags, description }, current.etag);
+        printResource(context, updated);
+      });
+
+    const remove = group.command('delete').description(`delete a ${kind}`).requiredOption('-n, --name <name>', 'name');
+    if (isAsset) remove.requiredOption('-v, --version <version>', 'the version to delete');
+    remove.action(async (options: { name: string; version?: string }, command: Command) => {
+      const context = cliContext(command);
+      const deleted = await context.client.delete(context.workspace, kind, options.name, isAsset ? (options.version ?? null) : null);
+      printData(context.output, deleted, () => `deleted ${kind} ${deleted.name}${deleted.version ? `:${deleted.version}` : ''}`);
+    });
+  }
+}
+
+/** kubectl-style verbs over any kind: get/show, list, delete. */
+export function registerGenericVerbs(program: Command): void {
+  const parseKind = (text: string): ContainedKind => {
+    const kind = text.replace(/s$/, '') === 'datum' ? 'data' : text === 'data' ? 'data' : text.replace(/s$/, '');
+    if (!isResourceKind(kind) || kind === 'workspace') {
+      throw new ApiError(400, 'UnknownKind', `unknown kind '${text}'; use one of: ${containedKinds.join(', ')} (or 'trellis workspace list')`);
+    }
+    return kind;
+  };
+
+  for (const verb of ['get', 'show']) {
+    program
+      .command(`${verb} <kind> <reference>`)
+      .description('show one resource: model iris:2, model iris@latest, model azureml:iris:2, compute cpu-cluster')
+      .action(async (kindText: string, reference: string, _options: unknown, command: Command) => {
+        const context = cliContext(command);
+        const resource = await context.client.resolve(context.workspace, parseKind(kindText), reference);
+        printResource(context, resource);
+      });
+  }
+
+  program
+    .command('list <kind>')
+    .description('list resources of a kind')
+    .option('--tag <key=value>', 'tag filter (repeat for AND)', collect)
+    .action(async (kindText: string, options: { tag?: string[] }, command: Command) => {
+      const context = cliContext(command);
+      const page = await context.client.list(context.workspace, parseKind(kindText), { ...(options.tag ? { tag: options.tag } : {}), limit: 1000 });
+      printData(context.output, page.items, () => resourceTable(page.items));
+    });
+
+  program
+    .command('delete <kind> <reference>')
+    .description('delete a resource: model iris:2, compute cpu-cluster')
+    .action(async (kindText: string, reference: string, _options: unknown, command: Command) => {
+      const context = cliContext(command);
+      const kind = parseKind(kindText);
+      const resource = await context.client.resolve(context.workspace, kind, reference);
+      if (isAssetKind(kind) && !/:[^:]+$/.test(reference.replace(/^azureml:/, ''))) {
+        throw new ApiError(400, 'VersionRequired', `say which version of ${kind} '${resource.name}' to delete, e.g. ${resource.name}:${resource.version}`);
+      }
+      const deleted = await context.client.delete(context.workspace, kind, resource.name, resource.version, resource.etag);
+      printData(context.output, deleted, () => `deleted ${kind} ${deleted.name}${deleted.version ? `:${deleted.version}` : ''}`);
+    });
+}
+
+async function fetchOne(context: CliContext, kind: ContainedKind, name: string, version: string | undefined): Promise<Resource> {
+  if (!isAssetKind(kind)) return context.client.get(context.workspace, kind, name, null);
+  if (version !== undefined) return context.client.get(context.workspace, kind, name, version);
+  return context.client.resolve(context.workspace, kind, name);
+}
+
+function printResource(context: CliContext, resource: Resource): void {
+  printData(context.output, resource, () => resourceDetail(resource));
+}

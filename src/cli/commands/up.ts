@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/config.js';
+import { startServer } from '../../server/start-server.js';
+
+/** trellis up: the server on embedded defaults (SQLite and local files under TRELLIS_HOME). */
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .description('start the Trellis server (embedded SQLite and local artifacts unless configured otherwise)')
+    .option('--port <port>', 'port to listen on (TRELLIS_PORT; 0 picks a free one)')
+    .option('--host <host>', 'address to listen on (TRELLIS_HOST)', undefined)
+    .option('--home <dir>', 'data directory (TRELLIS_HOME, default ~/.trellis)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug (TRELLIS_LOG_LEVEL)')
+    .action(async (options: { port?: string; host?: string; home?: string; logLevel?: string }) => {
+      const env = { ...process.env };
+      if (options.port !== undefined) env.TRELLIS_PORT = options.port;
+      if (options.host !== undefined) env.TRELLIS_HOST = options.host;
+      if (options.home !== undefined) env.TRELLIS_HOME = options.home;
+      const config = loadConfig(env);
+      const server = await startServer(config, { logLevel: options.logLevel ?? process.env.TRELLIS_LOG_LEVEL ?? 'warn' });
+      const database = server.store.dialect === 'sqlite' ? `SQLite ${server.store.location}` : `PostgreSQL ${server.store.location}`;
+      process.stdout.write(
+        [
+          `Trellis is up at ${server.url}`,
+          `  data directory: ${config.home}`,
+          `  database:       ${database}`,
+          `  API:            ${server.url}/api/v1/openapi.json`,
+          `  try:            TRELLIS_URL=${server.url} trellis workspace list`,
+          '',
+        ].join('\n'),
+      );
+      let closing = false;
+      const stop = async (signal: string) => {
+        if (closing) return;
+        closing = true;
+        process.stdout.write(`received ${signal}, shutting down\n`);
+        await server.close();
+        process.exit(0);
+      };
+      process.on('SIGINT', () => void stop('SIGINT'));
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+    });
+}

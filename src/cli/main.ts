@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { ApiError } from '../client/api-error.js';
+import { isTrellisError } from '../core/errors.js';
+import { registerApply } from './commands/apply.js';
+import { registerAudit } from './commands/audit.js';
+import { registerGenericVerbs, registerResourceGroups } from './commands/resource-groups.js';
+import { registerUp } from './commands/up.js';
+import { registerWorkspace } from './commands/workspace.js';
+
+const program = new Command('trellis')
+  .description('Trellis: a self-hosted machine-learning platform that speaks Azure ML YAML and the MLflow protocol')
+  .version('0.1.0')
+  .option('--server <url>', 'Trellis server URL (TRELLIS_URL)')
+  .option('-w, --workspace <name>', 'workspace (TRELLIS_WORKSPACE, default: default)')
+  .addOption(new Option('-o, --output <format>', 'table, json or yaml (TRELLIS_OUTPUT)').choices(['table', 'json', 'yaml']))
+  .showHelpAfterError()
+  .exitOverride();
+
+registerUp(program);
+registerApply(program);
+registerWorkspace(program);
+registerResourceGroups(program);
+registerGenericVerbs(program);
+registerAudit(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = reportError(error);
+}
+
+/** One clear message per failure, never a stack trace; the exit code says what kind it was. */
+function reportError(error: unknown): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+  if (error instanceof ApiError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    const listed = error.message.includes('\n');
+    if (!listed) for (const p of error.problems) process.stderr.write(`  ${p.line ? `line ${p.line}: ` : ''}${p.path}: ${p.message}\n`);
+    return error.status === 0 ? 3 : 1;
+  }
+  if (isTrellisError(error)) {
+    process.stderr.write(`error: ${error.message}\n`);
+    return 1;
+  }
+  const code = (error as { code?: string }).code;
+  if (code === 'EADDRINUSE') {
+    process.stderr.write(`error: the port is already in use; stop the other server or pick another with --port (or TRELLIS_PORT)\n`);
+    return 1;
+  }
+  process.stderr.write(`error: ${(error as Error).message ?? String(error)}\n`);
+  return 1;
+}

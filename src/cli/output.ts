@@ -1,0 +1,50 @@
+import { stringify } from 'yaml';
+import type { Resource } from '../core/resources/resource.js';
+
+export type OutputFormat = 'table' | 'json' | 'yaml';
+
+/** Prints data as JSON (exactly as the API returned it), YAML, or a table for people. */
+export function printData(format: OutputFormat, data: unknown, table: () => string): void {
+  if (format === 'json') process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+  else if (format === 'yaml') process.stdout.write(stringify(data));
+  else process.stdout.write(`${table()}\n`);
+}
+
+/** A plain text table: a header row and aligned columns. */
+export function renderTable(headers: string[], rows: string[][]): string {
+  if (rows.length === 0) return '(none)';
+  const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n');
+}
+
+export function resourceTable(resources: Resource[]): string {
+  const hasVersions = resources.some((r) => r.version !== null);
+  const headers = ['NAME', ...(hasVersions ? ['VERSION'] : []), 'KIND', 'TYPE', 'TAGS', 'UPDATED'];
+  const rows = resources.map((r) => [
+    r.name,
+    ...(hasVersions ? [r.version ?? ''] : []),
+    r.kind,
+    typeof r.spec.type === 'string' ? r.spec.type : '',
+    Object.entries(r.tags).map(([k, v]) => `${k}=${v}`).join(',') || '-',
+    r.updatedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+  ]);
+  return renderTable(headers, rows);
+}
+
+/** One resource for people: its identity, then spec and status as YAML. */
+export function resourceDetail(resource: Resource): string {
+  const head = [
+    `kind:        ${resource.kind}`,
+    `name:        ${resource.name}`,
+    ...(resource.version !== null ? [`version:     ${resource.version}`] : []),
+    `workspace:   ${resource.workspace}`,
+    ...(resource.description ? [`description: ${resource.description}`] : []),
+    `tags:        ${Object.entries(resource.tags).map(([k, v]) => `${k}=${v}`).join(', ') || '-'}`,
+    `created:     ${resource.createdAt} by ${resource.createdBy}`,
+    `updated:     ${resource.updatedAt}`,
+    `etag:        ${resource.etag}`,
+  ];
+  const indent = (text: string) => text.trimEnd().split('\n').map((l) => `  ${l}`).join('\n');
+  return [...head, 'spec:', indent(stringify(resource.spec)), 'status:', indent(stringify(resource.status))].join('\n');
+}

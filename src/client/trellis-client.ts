@@ -1,0 +1,164 @@
+import type { Readable } from 'node:stream';
+import type { Resource } from '../core/resources/resource.js';
+import { kindSegments, type ResourceKind } from '../core/resources/kinds.js';
+import { ApiError } from './api-error.js';
+
+export interface Page<T> {
+  items: T[];
+  nextPageToken: string | null;
+}
+
+export interface ApplyRequestBody {
+  fileName: string;
+  text: string;
+  kind?: ResourceKind;
+  uploads?: Record<string, unknown>;
+  inlined?: Record<string, string>;
+  dryRun?: boolean;
+}
+
+export interface ApplyResultBody {
+  action: 'created' | 'updated' | 'unchanged';
+  kind: ResourceKind;
+  name: string;
+  version: string | null;
+  resource: Resource | null;
+  notes: Array<{ path: string; line?: number; message: string }>;
+  dryRun: boolean;
+}
+
+export interface AuditEventBody {
+  id: number;
+  workspace: string;
+  at: string;
+  actor: string;
+  action: string;
+  kind: string;
+  name: string;
+  version: string | null;
+  beforeDigest: string | null;
+  afterDigest: string | null;
+  requestId: string | null;
+  summary: string | null;
+}
+
+export interface UploadedBody {
+  digest: string;
+  size: number;
+  isNew: boolean;
+}
+
+type ContainedKind = Exclude<ResourceKind, 'workspace'>;
+
+interface RequestOptions {
+  query?: Record<string, string | number | boolean | string[] | undefined>;
+  body?: unknown;
+  stream?: Readable;
+  contentType?: string;
+  ifMatch?: string;
+}
+
+/** The typed HTTP client the CLI, the studio and the tests use: the server only through HTTP. */
+export class TrellisClient {
+  constructor(readonly baseUrl: string) {}
+
+  health = () => this.request<{ status: string }>('GET', '/healthz');
+  ready = () => this.request<{ status: string; database: Record<string, unknown> }>('GET', '/readyz');
+
+  listWorkspaces = (query: { limit?: number; pageToken?: string } = {}) => this.request<Page<Resource>>('GET', '/api/v1/workspaces', { query });
+  getWorkspace = (name: string) => this.request<Resource>('GET', `/api/v1/workspaces/${enc(name)}`);
+  createWorkspace = (body: Record<string, unknown>) => this.request<ApplyResultBody>('POST', '/api/v1/workspaces', { body });
+  deleteWorkspace = (name: string, ifMatch?: string) => this.request<Resource>('DELETE', `/api/v1/workspaces/${enc(name)}`, ifMatch ? { ifMatch } : {});
+  patchWorkspace = (name: string, body: Record<string, unknown>, ifMatch: string) => this.request<Resource>('PATCH', `/api/v1/workspaces/${enc(name)}`, { body, ifMatch });
+
+  apply = (workspace: string, body: ApplyRequestBody) => this.request<ApplyResultBody>('POST', `/api/v1/workspaces/${enc(workspace)}/apply`, { body });
+
+  list = (workspace: string, kind: ContainedKind, query: { name?: string; tag?: string[]; limit?: number; pageToken?: string } = {}) => {
+    const base = `/api/v1/workspaces/${enc(workspace)}/${kindSegments[kind]}`;
+    const { name, ...rest } = query;
+    return this.request<Page<Resource>>('GET', name === undefined ? base : `${base}/${enc(name)}/versions`, { query: rest });
+  };
+
+  /** One resource; for assets `version` may be a version or 'latest'. */
+  get = (workspace: string, kind: ContainedKind, name: string, version: string | null) => this.request<Resource>('GET', resourcePath(workspace, kind, name, version));
+  resolve = (workspace: string, kind: ContainedKind, reference: string) => this.request<Resource>('GET', `/api/v1/workspaces/${enc(workspace)}/resolve`, { query: { kind, reference } });
+  patch = (workspace: string, kind: ContainedKind, name: string, version: string | null, body: Record<string, unknown>, ifMatch: string) =>
+    this.request<Resource>('PATCH', resourcePath(workspace, kind, name, version), { body, ifMatch });
+  delete = (workspace: string, kind: ContainedKind, name: string, version: string | null, ifMatch?: string) =>
+    this.request<Resource>('DELETE', resourcePath(workspace, kind, name, version), ifMatch ? { ifMatch } : {});
+
+  uploadFile = (workspace: string, stream: Readable, expectedDigest?: string) =>
+    this.request<UploadedBody>('POST', `/api/v1/workspaces/${enc(workspace)}/uploads`, { stream, contentType: 'application/octet-stream', ...(expectedDigest ? { query: { digest: expectedDigest } } : {}) });
+  uploadFolder = (workspace: string, manifest: { files: Array<{ path: string; digest: string; size: number }> }) =>
+    this.request<UploadedBody & { fileCount: number }>('POST', `/api/v1/workspaces/${enc(workspace)}/uploads/folders`, { body: manifest });
+
+  /** Size of stored content, or undefined when the workspace does not have these bytes. */
+  contentInfo = async (workspace: string, digest: string): Promise<{ size: number } | undefined> => {
+    try {
+      const response = await fetch(new URL(`/api/v1/workspaces/${enc(workspace)}/contents/${enc(digest)}`, `${this.baseUrl}/`), { method: 'HEAD' });
+      if (response.status === 404) return undefined;
+      if (!response.ok) throw new ApiError(response.status, `Http${response.status}`, `checking content ${digest} failed with HTTP ${response.status}`);
+      return { size: Number(response.headers.get('content-length') ?? 0) };
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      throw new ApiError(0, 'ServerUnreachable', `cannot reach Trellis at ${this.baseUrl}; start it with 'trellis up', or point --server / TRELLIS_URL at a running server`);
+    }
+  };
+  openContent = async (workspace: string, digest: string): Promise<Response> => {
+    const response = await fetch(new URL(`/api/v1/workspaces/${enc(workspace)}/contents/${enc(digest)}`, `${this.baseUrl}/`));
+    if (!response.ok) throw new ApiError(response.status, `Http${response.status}`, await response.text());
+    return response;
+  };
+
+  audit = (workspace: string, query: { kind?: string; name?: string; limit?: number; pageToken?: string } = {}) =>
+    this.request<Page<AuditEventBody>>('GET', `/api/v1/workspaces/${enc(workspace)}/audit`, { query });
+
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const url = new URL(path, `${this.baseUrl}/`);
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value === undefined) continue;
+      for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(key, String(item));
+    }
+    const headers: Record<string, string> = { accept: 'application/json' };
+    let body: RequestInit['body'] | undefined;
+    if (options.stream) {
+      headers['content-type'] = options.contentType ?? 'application/octet-stream';
+      body = options.stream as unknown as RequestInit['body'];
+    } else if (options.body !== undefined) {
+      headers['content-type'] = options.contentType ?? 'application/json';
+      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    }
+    if (options.ifMatch) headers['if-match'] = `"${options.ifMatch}"`;
+    let response: Response;
+    try {
+      response = await fetch(url, { method, headers, ...(body !== undefined ? { body } : {}), ...(options.stream ? { duplex: 'half' } : {}) } as RequestInit);
+    } catch (error) {
+      const reason = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+      throw new ApiError(0, 'ServerUnreachable', `cannot reach Trellis at ${this.baseUrl} (${reason}); start it with 'trellis up', or point --server / TRELLIS_URL at a running server`);
+    }
+    const text = await response.text();
+    const parsed = text.length > 0 ? safeJson(text) : undefined;
+    if (!response.ok) {
+      const problem = (parsed ?? {}) as { code?: string; detail?: string; problems?: ApiError['problems']; requestId?: string };
+      throw new ApiError(response.status, problem.code ?? `Http${response.status}`, problem.detail ?? (text || response.statusText), problem.problems ?? [], problem.requestId);
+    }
+    return parsed as T;
+  }
+}
+
+function resourcePath(workspace: string, kind: ContainedKind, name: string, version: string | null): string {
+  const base = `/api/v1/workspaces/${enc(workspace)}/${kindSegments[kind]}/${enc(name)}`;
+  return version === null ? base : `${base}/versions/${enc(version)}`;
+}
+
+function enc(segment: string): string {
+  return encodeURIComponent(segment);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { TrellisError } from '../core/errors.js';
+
+/** ~/.trellis/config.yaml (or $TRELLIS_HOME/config.yaml): every key optional; env wins over it. */
+export const configFileSchema = z
+  .object({
+    server: z.string().url().optional().describe('URL the CLI talks to'),
+    workspace: z.string().optional(),
+    output: z.enum(['table', 'json', 'yaml']).optional(),
+    host: z.string().optional(),
+    port: z.number().int().min(0).max(65535).optional(),
+    database_url: z.string().optional(),
+    max_body_bytes: z.number().int().positive().optional(),
+    max_upload_bytes: z.number().int().positive().optional(),
+  })
+  .strict();
+export type ConfigFile = z.infer<typeof configFileSchema>;
+
+export interface TrellisConfig {
+  home: string;
+  host: string;
+  port: number;
+  databaseUrl: string | undefined;
+  /** Largest JSON/YAML request body; larger ones get 413. */
+  maxBodyBytes: number;
+  /** Largest single upload streamed into the artifact store. */
+  maxUploadBytes: number;
+  serverUrl: string;
+  workspace: string;
+  output: 'table' | 'json' | 'yaml';
+  /** Who writes, until authentication lands: the local OS user, said plainly. */
+  localUser: string;
+}
+
+export const defaultPort = 5050;
+
+/** Reads configuration from the environment, then the config file, then defaults. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): TrellisConfig {
+  const home = env.TRELLIS_HOME || join(homedir(), '.trellis');
+  const file = readConfigFile(join(home, 'config.yaml'));
+  const host = env.TRELLIS_HOST || file.host || '127.0.0.1';
+  const port = env.TRELLIS_PORT !== undefined && env.TRELLIS_PORT !== '' ? parsePort(env.TRELLIS_PORT) : (file.port ?? defaultPort);
+  return {
+    home,
+    host,
+    port,
+    databaseUrl: env.TRELLIS_DATABASE_URL || file.database_url || undefined,
+    maxBodyBytes: positiveInteger(env.TRELLIS_MAX_BODY_BYTES, 'TRELLIS_MAX_BODY_BYTES') ?? file.max_body_bytes ?? 16 * 1024 * 1024,
+    maxUploadBytes: positiveInteger(env.TRELLIS_MAX_UPLOAD_BYTES, 'TRELLIS_MAX_UPLOAD_BYTES') ?? file.max_upload_bytes ?? 50 * 1024 * 1024 * 1024,
+    serverUrl: (env.TRELLIS_URL || file.server || `http://127.0.0.1:${port}`).replace(/\/+$/, ''),
+    workspace: env.TRELLIS_WORKSPACE || file.workspace || 'default',
+    output: (env.TRELLIS_OUTPUT as TrellisConfig['output'] | undefined) || file.output || 'table',
+    localUser: safeUserName(),
+  };
+}
+
+function readConfigFile(path: string): ConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return {};
+  }
+  const parsed = configFileSchema.safeParse(parse(text) ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+    throw new TrellisError('InvalidConfiguration', 400, `${path} is not valid: ${problems}; fix or remove the file`);
+  }
+  return parsed.data;
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new TrellisError('InvalidConfiguration', 400, `TRELLIS_PORT '${text}' is not a port number; use 0-65535 (0 picks a free port)`);
+  }
+  return port;
+}
+
+function positiveInteger(text: string | undefined, name: string): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) throw new TrellisError('InvalidConfiguration', 400, `${name} '${text}' must be a positive whole number of bytes`);
+  return value;
+}
+
+function safeUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER || 'unknown';
+  }
+}

@@ -1,0 +1,10 @@
+export * from './parse-resource-file.js';
+export * from './detect-kind.js';
+export * from './azure-only-fields.js';
+export * from './paths.js';
+export { dataSchema, dataTypes } from './data-schema.js';
+export { codeSchema } from './code-schema.js';
+export { modelSchema, modelTypes } from './model-schema.js';
+export { environmentSchema } from './environment-schema.js';
+export { workspaceSchema } from './workspace-schema.js';
+export { computeSchema, computeTypes } from './compute-schema.js';

@@ -1,0 +1,57 @@
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import { LocalArtifactStore } from '../artifacts/local/local-artifact-store.js';
+import { buildServer } from '../api/server.js';
+import type { TrellisConfig } from '../config/config.js';
+import { TrellisError } from '../core/errors.js';
+import { checkName } from '../core/resources/names.js';
+import type { Context } from '../services/context.js';
+import { ensureDefaultWorkspace } from '../services/workspace-service.js';
+import { Store } from '../store/store.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  url: string;
+  store: Store;
+  close(): Promise<void>;
+}
+
+/** Opens the store (migrating it), makes the default workspace, and listens. */
+export async function startServer(config: TrellisConfig, options: { logLevel?: string } = {}): Promise<RunningServer> {
+  const store = Store.open({ home: config.home, databaseUrl: config.databaseUrl });
+  try {
+    await store.migrate();
+    const artifactRoot = join(config.home, 'artifacts', 'workspaces');
+    const artifactStores = new Map<string, ArtifactStore>();
+    const context: Context = {
+      store,
+      artifactsFor: (workspace) => {
+        // Workspace names are checked before they get here; this guards the file system anyway.
+        if (checkName(workspace)) throw new TrellisError('InvalidName', 400, `'${workspace}' is not a valid workspace name`);
+        let artifacts = artifactStores.get(workspace);
+        if (!artifacts) {
+          artifacts = new LocalArtifactStore(join(artifactRoot, workspace));
+          artifactStores.set(workspace, artifacts);
+        }
+        return artifacts;
+      },
+      clock: () => new Date(),
+    };
+    await ensureDefaultWorkspace(context, { actor: `local:${config.localUser}`, requestId: null });
+    const app = await buildServer(context, config, options);
+    const address = await app.listen({ host: config.host, port: config.port });
+    return {
+      app,
+      url: address.replace('[::1]', '127.0.0.1'),
+      store,
+      async close() {
+        await app.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,195 @@
+import { parse as parseYaml } from 'yaml';
+import { invalidInput, TrellisError, type Problem } from '../core/errors.js';
+import { parseResourceFile, type LocalPath, type Note, type ParsedResourceFile } from '../core/azureml/parse-resource-file.js';
+import { formatContentUri } from '../core/resources/content-uri.js';
+import { canonicalJson } from '../core/resources/digest.js';
+import { isAssetKind, type ResourceKind } from '../core/resources/kinds.js';
+import { nextVersion } from '../core/resources/next-version.js';
+import type { Resource } from '../core/resources/resource.js';
+import { auditChange } from './audit-change.js';
+import type { Caller, Context } from './context.js';
+import { requireWorkspace } from './resource-service.js';
+
+/** Bytes the client already uploaded for a local `path:` of the file. */
+export type UploadedContent =
+  | { type: 'file'; digest: string; size: number; fileName: string }
+  | { type: 'folder'; digest: string; size: number; fileCount: number };
+
+export interface ApplyInput {
+  /** The workspace of the request; a workspace file names itself instead. */
+  workspace: string;
+  fileName: string;
+  text: string;
+  expectedKind?: ResourceKind;
+  /** Keyed by the local path exactly as the YAML writes it. */
+  uploads: Record<string, UploadedContent>;
+  /** Text of local files that Azure ML inlines into the spec (an environment's conda_file). */
+  inlined: Record<string, string>;
+  dryRun: boolean;
+}
+
+export type ApplyAction = 'created' | 'updated' | 'unchanged';
+
+export interface ApplyResult {
+  action: ApplyAction;
+  kind: ResourceKind;
+  name: string;
+  version: string | null;
+  resource: Resource | null;
+  notes: Note[];
+  dryRun: boolean;
+}
+
+/**
+ * Creates or updates one resource from an Azure ML YAML file, idempotently: the same file twice
+ * changes nothing. Every problem is found before anything is written, and the write and its audit
+ * event land in one transaction.
+ */
+export async function applyResource(context: Context, caller: Caller, input: ApplyInput): Promise<ApplyResult> {
+  const parsed = parseResourceFile(input.text, { fileName: input.fileName, ...(input.expectedKind ? { expectedKind: input.expectedKind } : {}) });
+  const workspace = parsed.kind === 'workspace' ? parsed.name : input.workspace;
+  if (parsed.kind !== 'workspace') await requireWorkspace(context, workspace);
+
+  const { spec, content, problems } = await resolveLocalPaths(context, parsed, input);
+  if (problems.length > 0) throw invalidInput(input.fileName, problems);
+  const notes = [...parsed.notes, ...parsed.remoteReferences.map((ref) => ({ path: ref.pointer.join('.'), ...(ref.line ? { line: ref.line } : {}), message: `remote path '${ref.value}' is recorded as a reference, not fetched` }))];
+  const status: Record<string, unknown> = { notes };
+  if (content.length > 0) status.content = content;
+
+  const now = context.clock().toISOString();
+  const write = async (): Promise<ApplyResult> =>
+    context.store.transaction(async (repositories) => {
+      const desired = { spec, tags: parsed.tags, description: parsed.description };
+      if (parsed.kind === 'workspace') {
+        const existing = await repositories.workspaces.get(workspace);
+        if (!existing) {
+          if (input.dryRun) return result('created', parsed, null, notes, true);
+          const created = await repositories.workspaces.insert({ name: workspace, ...desired, status }, caller.actor, now);
+          await auditChange(repositories, caller, now, 'create', undefined, created);
+          return result('created', parsed, created, notes, false);
+        }
+        if (sameContent(existing, desired)) return result('unchanged', parsed, existing, notes, input.dryRun);
+        if (input.dryRun) return result('updated', parsed, existing, notes, true);
+        const updated = await repositories.workspaces.update(workspace, { ...desired, status }, now, existing.etag);
+        await auditChange(repositories, caller, now, 'update', existing, updated);
+        return result('updated', parsed, updated, notes, false);
+      }
+
+      const kind = parsed.kind;
+      let version: string | null = null;
+      let existing: Resource | undefined;
+      if (isAssetKind(kind)) {
+        if (parsed.version !== null) {
+          version = parsed.version;
+          existing = await repositories.resources.get({ workspace, kind, name: parsed.name, version });
+          if (existing && canonicalJson(existing.spec) !== canonicalJson(spec)) {
+            throw new TrellisError(
+              'AssetVersionImmutable',
+              409,
+              `${kind} '${parsed.name}:${version}' already exists with different content, and asset versions are immutable; change 'version' in ${input.fileName} (or remove it to get the next version)`,
+              { details: { existingVersion: version } },
+            );
+          }
+        } else {
+          // No version in the file: the same content as the newest version is that version; otherwise the next one.
+          const latest = await repositories.resources.getLatest(workspace, kind, parsed.name);
+          if (latest && canonicalJson(latest.spec) === canonicalJson(spec)) {
+            existing = latest;
+            version = latest.version;
+          } else {
+            version = nextVersion(await repositories.resources.listVersions(workspace, kind, parsed.name));
+          }
+        }
+      } else {
+        existing = await repositories.resources.get({ workspace, kind, name: parsed.name, version: null });
+      }
+
+      const key = { workspace, kind, name: parsed.name, version };
+      if (!existing) {
+        if (input.dryRun) return result('created', { ...parsed, version }, null, notes, true);
+        const created = await repositories.resources.insert({ ...key, ...desired, status: initialStatus(kind, status) }, caller.actor, now);
+        await auditChange(repositories, caller, now, 'create', undefined, created);
+        return result('created', { ...parsed, version }, created, notes, false);
+      }
+      if (sameContent(existing, desired)) return result('unchanged', { ...parsed, version }, existing, notes, input.dryRun);
+      if (input.dryRun) return result('updated', { ...parsed, version }, existing, notes, true);
+      const updated = await repositories.resources.update(key, { ...desired, status: { ...existing.status, ...status } }, now, existing.etag);
+      await auditChange(repositories, caller, now, 'update', existing, updated);
+      return result('updated', { ...parsed, version }, updated, notes, false);
+    });
+  return write();
+}
+
+function initialStatus(kind: ResourceKind, status: Record<string, unknown>): Record<string, unknown> {
+  // A compute is a definition in this release: nothing is provisioned until a job needs a node.
+  if (kind === 'compute') return { provisioningState: 'Succeeded', currentNodeCount: 0, ...status };
+  return status;
+}
+
+function sameContent(existing: Resource, desired: { spec: unknown; tags: unknown; description: unknown }): boolean {
+  return canonicalJson({ spec: existing.spec, tags: existing.tags, description: existing.description }) === canonicalJson(desired);
+}
+
+function result(action: ApplyAction, parsed: Pick<ParsedResourceFile, 'kind' | 'name' | 'version'>, resource: Resource | null, notes: Note[], dryRun: boolean): ApplyResult {
+  return { action, kind: parsed.kind, name: parsed.name, version: parsed.kind === 'workspace' ? null : parsed.version, resource, notes, dryRun };
+}
+
+/** Replaces each local path in the spec by the content the client uploaded (or inlined). */
+async function resolveLocalPaths(
+  context: Context,
+  parsed: ParsedResourceFile,
+  input: ApplyInput,
+): Promise<{ spec: Record<string, unknown>; content: unknown[]; problems: Problem[] }> {
+  const spec = structuredClone(parsed.spec);
+  const problems: Problem[] = [];
+  const content: unknown[] = [];
+  for (const local of parsed.localPaths) {
+    const at = { path: local.pointer.join('.'), ...(local.line ? { line: local.line } : {}) };
+    if (local.use === 'inline-yaml') {
+      const text = input.inlined[local.value];
+      if (text === undefined) {
+        problems.push({ ...at, message: `local file '${local.value}' was not sent; apply the file with 'trellis apply -f', which reads it, or put its content inline` });
+        continue;
+      }
+      try {
+        setAt(spec, local.pointer, parseYaml(text) as unknown);
+      } catch (error) {
+        problems.push({ ...at, message: `'${local.value}' is not valid YAML: ${(error as Error).message.split('\n')[0]}` });
+      }
+      continue;
+    }
+    const uploaded = input.uploads[local.value];
+    if (!uploaded) {
+      problems.push({ ...at, message: `local path '${local.value}' was not uploaded; apply the file with 'trellis apply -f' (it uploads local paths), or upload it first (POST /api/v1/workspaces/{ws}/uploads)` });
+      continue;
+    }
+    if (!(await context.artifactsFor(parsed.kind === "workspace" ? parsed.name : input.workspace).hasContent(uploaded.digest))) {
+      problems.push({ ...at, message: `upload ${uploaded.digest} for '${local.value}' is not in the artifact store; upload it again` });
+      continue;
+    }
+    const mismatch = contentTypeProblem(parsed, local, uploaded);
+    if (mismatch) {
+      problems.push({ ...at, message: mismatch });
+      continue;
+    }
+    setAt(spec, local.pointer, formatContentUri(uploaded.type === 'file' ? { type: 'file', digest: uploaded.digest, fileName: uploaded.fileName } : { type: 'folder', digest: uploaded.digest }));
+    content.push({ path: at.path, uploadedFrom: local.value, ...uploaded });
+  }
+  return { spec, content, problems };
+}
+
+function contentTypeProblem(parsed: ParsedResourceFile, local: LocalPath, uploaded: UploadedContent): string | undefined {
+  const type = parsed.spec.type;
+  if (parsed.kind === 'data' && type === 'uri_file' && uploaded.type !== 'file') return `'${local.value}' is a folder but type is uri_file; point path at a file or use type: uri_folder`;
+  if (parsed.kind === 'data' && (type === 'uri_folder' || type === 'mltable') && uploaded.type !== 'folder') return `'${local.value}' is a file but type is ${String(type)}; point path at a folder or use type: uri_file`;
+  if (parsed.kind === 'model' && type === 'mlflow_model' && uploaded.type !== 'folder') return `'${local.value}' is a file but an mlflow_model is a folder with an MLmodel file; point path at that folder`;
+  if (parsed.kind === 'environment' && uploaded.type !== 'folder') return `build.path '${local.value}' must be a folder (the Docker build context)`;
+  return undefined;
+}
+
+function setAt(target: Record<string, unknown>, pointer: ReadonlyArray<string | number>, value: unknown): void {
+  let node: Record<string | number, unknown> = target;
+  for (const key of pointer.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
+  const last = pointer[pointer.length - 1];
+  if (last !== undefined) node[last] = value;
+}

@@ -1,0 +1,16 @@
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import type { Store } from '../store/store.js';
+
+/** What every service needs, passed in rather than imported, so tests build their own. */
+export interface Context {
+  store: Store;
+  /** Each workspace has its own artifact space: content is deduplicated within it, never shared across. */
+  artifactsFor(workspace: string): ArtifactStore;
+  clock: () => Date;
+}
+
+/** Who made a request and which request it was: written to the audit log. */
+export interface Caller {
+  actor: string;
+  requestId: string | null;
+}

@@ -1,0 +1,86 @@
+import { TrellisError } from '../core/errors.js';
+import { isAssetKind, type ResourceKind } from '../core/resources/kinds.js';
+import { checkName } from '../core/resources/names.js';
+import { parseAssetReference } from '../core/resources/reference.js';
+import type { Resource, Tags } from '../core/resources/resource.js';
+import type { Page, ResourceKey, TagFilter } from '../store/resource-repository.js';
+import { describeKey } from '../store/resource-repository.js';
+import { auditChange } from './audit-change.js';
+import type { Caller, Context } from './context.js';
+
+type ContainedKind = Exclude<ResourceKind, 'workspace'>;
+
+/** Fails with 404 unless the workspace exists: every workspace-scoped call starts here. */
+export async function requireWorkspace(context: Context, workspace: string): Promise<Resource> {
+  const found = await context.store.repositories.workspaces.get(workspace);
+  if (!found) {
+    throw new TrellisError('WorkspaceNotFound', 404, `workspace '${workspace}' does not exist; create it with: trellis workspace create --name ${workspace}`);
+  }
+  return found;
+}
+
+export async function getResource(context: Context, key: ResourceKey): Promise<Resource> {
+  await requireWorkspace(context, key.workspace);
+  const found = key.version === 'latest'
+    ? await context.store.repositories.resources.getLatest(key.workspace, key.kind, key.name)
+    : await context.store.repositories.resources.get(key);
+  if (!found) throw notFound(key);
+  return found;
+}
+
+/** Resolves `name:version`, `name@latest`, `azureml:name:version` or `azureml:name@latest`. */
+export async function resolveReference(context: Context, workspace: string, kind: ContainedKind, reference: string): Promise<Resource> {
+  if (!isAssetKind(kind)) {
+    const problem = checkName(reference);
+    if (problem) throw new TrellisError('InvalidReference', 400, problem.message);
+    return getResource(context, { workspace, kind, name: reference, version: null });
+  }
+  const parsed = parseAssetReference(reference);
+  return getResource(context, { workspace, kind, name: parsed.name, version: parsed.version ?? 'latest' });
+}
+
+export async function listResources(
+  context: Context,
+  query: { workspace: string; kind: ContainedKind; name?: string; tags: TagFilter[]; limit: number; pageToken?: string },
+): Promise<Page<Resource>> {
+  await requireWorkspace(context, query.workspace);
+  // Without a name, assets list one row per name (its newest version), as `az ml model list` does.
+  return context.store.repositories.resources.list({ ...query, latestOnly: query.name === undefined && isAssetKind(query.kind) });
+}
+
+/** Changes tags and description (the mutable parts of any resource), guarded by the etag. */
+export async function updateResourceMetadata(
+  context: Context,
+  caller: Caller,
+  key: ResourceKey,
+  changes: { tags?: Tags; description?: string | null; spec?: Record<string, unknown> },
+  ifMatch: string | undefined,
+): Promise<Resource> {
+  await requireWorkspace(context, key.workspace);
+  if (changes.spec !== undefined && isAssetKind(key.kind)) {
+    throw new TrellisError('AssetVersionImmutable', 409, `${describeKey(key)} is immutable; only tags and description can change. Create a new version instead`);
+  }
+  const now = context.clock().toISOString();
+  return context.store.transaction(async (repositories) => {
+    const before = await repositories.resources.get(key);
+    if (!before) throw notFound(key);
+    const after = await repositories.resources.update(key, changes, now, ifMatch);
+    await auditChange(repositories, caller, now, 'update', before, after);
+    return after;
+  });
+}
+
+export async function deleteResource(context: Context, caller: Caller, key: ResourceKey, ifMatch: string | undefined): Promise<Resource> {
+  await requireWorkspace(context, key.workspace);
+  const now = context.clock().toISOString();
+  return context.store.transaction(async (repositories) => {
+    const deleted = await repositories.resources.delete(key, ifMatch);
+    await auditChange(repositories, caller, now, 'delete', deleted, undefined);
+    return deleted;
+  });
+}
+
+function notFound(key: ResourceKey): TrellisError {
+  const what = key.version === 'latest' ? `${key.kind} '${key.name}' has no versions in workspace '${key.workspace}'` : `${describeKey(key)} does not exist`;
+  return new TrellisError('ResourceNotFound', 404, `${what}; list what exists with: trellis ${key.kind} list -w ${key.workspace}`);
+}
