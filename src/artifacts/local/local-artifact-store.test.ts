@@ -25,7 +25,7 @@ describeArtifactStoreContract('local filesystem', async () => {
   const root = await mkdtemp(join(tmpdir(), 'trellis-artifacts-'));
   return {
     store: new LocalArtifactStore(root),
-    listRawObjects: async () => (await listFiles(root)).map((path) => path.replace(/^objects\//, 'named:')),
+    listRawObjects: () => listFiles(root),
     cleanup: () => rm(root, { recursive: true, force: true }),
   };
 });
@@ -56,6 +56,11 @@ describe('LocalArtifactStore on disk', () => {
     const hex = digest.slice('sha256:'.length);
     assert.deepEqual(await listFiles(root), [`blobs/sha256/${hex.slice(0, 2)}/${hex}`, 'objects/a/b.txt']);
     assert.deepEqual(await readdir(join(root, 'tmp')), []);
+    // Deleting the last file of a folder removes the folder, as a blob store would show it.
+    await store.put('a/c/d.txt', text('nested'));
+    await store.delete('a/c/d.txt');
+    await store.delete('a/b.txt');
+    assert.deepEqual(await readdir(join(root, 'objects')), []);
   });
 
   it('refuses to follow a symbolic link out of the root', async () => {
@@ -77,6 +82,14 @@ describe('LocalArtifactStore on disk', () => {
     assert.equal(await readFile(join(outside, 'secret.txt'), 'utf8'), 'secret');
     // Listings skip links rather than follow them.
     assert.deepEqual((await store.list('', { recursive: true })).items.map((item) => item.path), ['ok.txt']);
+  });
+
+  it('hides empty folders, which a blob store cannot have (left by a crash or by hand)', async () => {
+    await store.put('kept/file.txt', text('x'));
+    await mkdir(join(root, 'objects', 'empty', 'inner'), { recursive: true });
+    await mkdir(join(root, 'objects', 'kept', 'hollow'));
+    assert.deepEqual((await store.list('')).items, [{ path: 'kept', isDirectory: true }]);
+    assert.deepEqual((await store.list('kept')).items, [{ path: 'kept/file.txt', size: 1, isDirectory: false }]);
   });
 
   it('refuses a file and a folder of the same name, which a filesystem cannot hold', async () => {

@@ -50,13 +50,12 @@ export async function writeTemporaryFile(
   const hasher = new DigestingStream(maxBytes);
   await mkdir(tempDir, { recursive: true });
   const tempPath = join(tempDir, `${randomUUID()}.tmp`);
+  // Created before streaming starts, so a failure can never race the file's creation and leak it.
   const handle = await open(tempPath, 'wx');
   try {
-    await pipeline(source, hasher, handle.createWriteStream({ autoClose: false }));
-    await handle.sync();
-    await handle.close();
+    // flush: fsync before the stream closes the file; pipeline resolves after that close.
+    await pipeline(source, hasher, handle.createWriteStream({ flush: true }));
   } catch (error) {
-    await handle.close().catch(() => undefined);
     await rm(tempPath, { force: true });
     throw error;
   }

@@ -49,7 +49,12 @@ export function azureEnum<const Values extends readonly [string, ...string[]]>(v
 
 /** A whole number >= 0. Like Azure ML (marshmallow), a quoted number such as "2" is accepted. */
 export function countField() {
-  return z.preprocess((value) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value), z.int().min(0));
+  // Integer-ness is a refinement, not z.int(): z.int() aborts the parent object's checks, which
+  // would hide the unknown-field problems of the same mapping.
+  return z.preprocess(
+    (value) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value),
+    z.number().refine(Number.isInteger, 'must be a whole number').min(0, 'must be 0 or more'),
+  );
 }
 
 // marshmallow's Boolean field accepts these spellings, so Azure ML files may use them.
@@ -66,7 +71,7 @@ export function flagField() {
   }, z.boolean());
 }
 
-/** A string scalar. Numbers and booleans are written as text (YAML `1.0` stays `1.0` upstream). */
+/** Numbers and booleans as text; parse-resource-file already swapped in the text as written. */
 function textFromScalar(value: unknown): unknown {
   return typeof value === 'number' || typeof value === 'boolean' ? String(value) : value;
 }
@@ -74,8 +79,8 @@ function textFromScalar(value: unknown): unknown {
 /** Tags: string to string, as in Azure ML; number and boolean values are stringified. */
 export const tagsField = z.record(z.string(), z.preprocess(textFromScalar, z.string()));
 
-/** Asset version: a string; `version: 1` in YAML is the version "1". */
-export const versionField = z.preprocess(textFromScalar, z.string());
+/** Asset version: a string; `version: 1` in YAML is the version "1" (a boolean is refused, as in Azure ML). */
+export const versionField = z.preprocess((value) => (typeof value === 'number' ? String(value) : value), z.string());
 
 /** A mapping whose contents Azure ML defines loosely (free-form properties). */
 export const freeMapping = z.record(z.string(), z.unknown());

@@ -18,7 +18,8 @@ const identity = closedObject({
 
 const customerManagedKey = closedObject({
   key_vault: z.string().optional(),
-  key_uri: z.url().optional(),
+  // Azure checks this is a URL; Trellis never calls it, so a placeholder like the examples' passes.
+  key_uri: z.string().optional(),
   cosmosdb_id: z.string().optional(),
   storage_id: z.string().optional(),
   search_id: z.string().optional(),

@@ -1,0 +1,206 @@
+import type { z } from 'zod';
+import { invalidInput, type Problem } from '../errors.js';
+import { isAssetKind, type ResourceKind } from '../resources/kinds.js';
+import { checkName, checkVersion } from '../resources/names.js';
+import { formatFieldPath, type FieldPath } from '../yaml/field-path.js';
+import { parseYaml, type ParsedYaml } from '../yaml/parse-yaml.js';
+import { azureOnlyComputeTypes, azureOnlyFields } from './azure-only-fields.js';
+import { codeSchema } from './code-schema.js';
+import { computeSchema } from './compute-schema.js';
+import { dataSchema } from './data-schema.js';
+import { detectKind } from './detect-kind.js';
+import { environmentSchema } from './environment-schema.js';
+import { modelSchema } from './model-schema.js';
+import { remoteScheme } from './paths.js';
+import { readOnlyFields } from './read-only-fields.js';
+import { isPlainObject } from './schema-helpers.js';
+import { workspaceSchema } from './workspace-schema.js';
+import { describeIssue, problemsFromIssues } from './zod-problems.js';
+
+export { isLocalPath, isRemotePath } from './paths.js';
+
+/** A file or folder on the client's disk, relative to the YAML file's folder (or absolute). */
+export interface LocalPath {
+  pointer: (string | number)[];
+  value: string;
+  line?: number;
+  /** upload: send the file or folder as the asset's content; inline-yaml: read the YAML file and put its content in the spec in place of the path (conda_file, as Azure ML does). */
+  use: 'upload' | 'inline-yaml';
+}
+
+/** A URI or asset reference (https://, wasbs://, abfss://, azureml://, azureml:name:version, ...): recorded, not fetched. */
+export interface RemoteReference {
+  pointer: (string | number)[];
+  value: string;
+  scheme: string;
+  line?: number;
+}
+
+/** Something the user should know that is not a problem, e.g. "recorded, no local effect: <reason>". */
+export interface Note {
+  path: string;
+  line?: number;
+  message: string;
+}
+
+export interface ParsedResourceFile {
+  kind: ResourceKind;
+  name: string;
+  /** Set for assets that name one; null otherwise. */
+  version: string | null;
+  description: string | null;
+  tags: Record<string, string>;
+  /** The validated file minus $schema, name, version, description, tags and read-only fields, with Azure's defaults applied. */
+  spec: Record<string, unknown>;
+  localPaths: LocalPath[];
+  remoteReferences: RemoteReference[];
+  notes: Note[];
+}
+
+const schemas: Readonly<Record<ResourceKind, z.ZodType>> = {
+  workspace: workspaceSchema,
+  environment: environmentSchema,
+  data: dataSchema,
+  code: codeSchema,
+  model: modelSchema,
+  compute: computeSchema,
+};
+
+/** Fields naming content that comes from a path: uploaded, inlined, or referenced remotely. */
+const pathFields: Readonly<Record<ResourceKind, readonly { pointer: FieldPath; use: LocalPath['use'] }[]>> = {
+  workspace: [],
+  environment: [
+    { pointer: ['build', 'path'], use: 'upload' },
+    { pointer: ['conda_file'], use: 'inline-yaml' },
+  ],
+  data: [{ pointer: ['path'], use: 'upload' }],
+  code: [{ pointer: ['path'], use: 'upload' }],
+  model: [{ pointer: ['path'], use: 'upload' }],
+  compute: [],
+};
+
+/**
+ * Parses and validates one Azure ML CLI v2 resource file (workspace, environment, data, code,
+ * model or compute). Pure: local paths are returned for the caller to read or upload, remote
+ * ones are only recorded. Throws one InvalidInput naming `fileName` with every problem found
+ * (syntax, kind, unknown fields, types, names), each with its YAML path and line.
+ */
+export function parseResourceFile(text: string, options: { fileName: string; expectedKind?: ResourceKind }): ParsedResourceFile {
+  const { fileName, expectedKind } = options;
+  const yaml = parseYaml(text, fileName);
+  const document = withScalarsAsWritten(yaml);
+  const problems: Problem[] = [];
+  const report = (path: FieldPath, message: string) => problems.push({ path: formatFieldPath(path), message, ...yaml.locate(path) });
+
+  const kind = resolveKind(document, expectedKind, fileName, report);
+
+  if (typeof document.name === 'string') {
+    const problem = checkName(document.name);
+    if (problem) report(['name'], problem.message);
+  }
+  if (typeof document.version === 'string' && kind !== null && isAssetKind(kind)) {
+    const problem = checkVersion(document.version);
+    if (problem) report(['version'], problem.message);
+  }
+
+  let output: Record<string, unknown> = {};
+  if (kind !== null) {
+    const result = schemas[kind].safeParse(document, { error: describeIssue });
+    if (result.success) output = result.data as Record<string, unknown>;
+    else problems.push(...problemsFromIssues(result.error.issues, yaml.locate));
+  }
+  if (problems.length > 0 || kind === null) throw invalidInput(fileName, sortByLine(problems));
+
+  const notes = notesFor(kind, output, yaml);
+  const { $schema: _schema, name, version, description, tags, ...rest } = output;
+  const spec = Object.fromEntries(Object.entries(rest).filter(([field]) => !readOnlyFields[kind].includes(field)));
+  return {
+    kind,
+    name: name as string,
+    version: isAssetKind(kind) && typeof version === 'string' ? version : null,
+    description: typeof description === 'string' ? description : null,
+    tags: (tags as Record<string, string> | undefined) ?? {},
+    spec,
+    ...classifyPaths(kind, spec, yaml),
+    notes,
+  };
+}
+
+/** The file's kind, or null after reporting why it cannot be used. */
+function resolveKind(
+  document: Record<string, unknown>,
+  expectedKind: ResourceKind | undefined,
+  fileName: string,
+  report: (path: FieldPath, message: string) => void,
+): ResourceKind | null {
+  const detection = detectKind(document);
+  if (detection.kind === null) {
+    // With no $schema, type or workspace kind, the command used tells the kind.
+    if (expectedKind && !detection.isOtherKind) return expectedKind;
+    report(detection.problem.path ? [detection.problem.path] : [], detection.problem.message);
+    return null;
+  }
+  if (expectedKind && detection.kind !== expectedKind) {
+    const message = `this file describes ${article(detection.kind)} (told by ${detection.from}), but ${article(expectedKind)} was expected; create it with trellis ${detection.kind} create --file ${fileName}`;
+    report([detection.from], message);
+  }
+  return detection.kind;
+}
+
+/**
+ * Version and tag values are strings in Azure ML; YAML reads `version: 1.10` as a number. Use
+ * the text as written so `1.10` does not become `1.1`.
+ */
+function withScalarsAsWritten(yaml: ParsedYaml): Record<string, unknown> {
+  const document = { ...yaml.value };
+  if (typeof document.version === 'number') document.version = yaml.sourceText(['version']) ?? String(document.version);
+  const tags = document.tags;
+  if (isPlainObject(tags)) {
+    document.tags = Object.fromEntries(
+      Object.entries(tags).map(([key, value]) => [key, typeof value === 'number' || typeof value === 'boolean' ? (yaml.sourceText(['tags', key]) ?? String(value)) : value]),
+    );
+  }
+  return document;
+}
+
+function notesFor(kind: ResourceKind, output: Record<string, unknown>, yaml: ParsedYaml): Note[] {
+  const notes: Note[] = [];
+  const note = (field: string, message: string) => notes.push({ path: field, line: yaml.locate([field]).line, message });
+  const computeType = kind === 'compute' ? azureOnlyComputeTypes[String(output.type)] : undefined;
+  if (computeType) note('type', `recorded, no local effect: ${computeType}`);
+  for (const [field, reason] of Object.entries(azureOnlyFields[kind])) {
+    if (Object.hasOwn(yaml.value, field)) note(field, `recorded, no local effect: ${reason}`);
+  }
+  for (const field of readOnlyFields[kind]) {
+    if (Object.hasOwn(yaml.value, field)) note(field, 'ignored: Azure ML fills this field in; it is read-only');
+  }
+  return notes.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+}
+
+function classifyPaths(kind: ResourceKind, spec: Record<string, unknown>, yaml: ParsedYaml): Pick<ParsedResourceFile, 'localPaths' | 'remoteReferences'> {
+  const localPaths: LocalPath[] = [];
+  const remoteReferences: RemoteReference[] = [];
+  for (const { pointer, use } of pathFields[kind]) {
+    const value = valueAt(spec, pointer);
+    if (typeof value !== 'string') continue;
+    const line = yaml.locate(pointer).line;
+    const scheme = remoteScheme(value);
+    if (scheme) remoteReferences.push({ pointer: [...pointer], value, scheme, line });
+    else localPaths.push({ pointer: [...pointer], value, line, use });
+  }
+  return { localPaths, remoteReferences };
+}
+
+function valueAt(value: unknown, pointer: FieldPath): unknown {
+  let current = value;
+  for (const segment of pointer) current = isPlainObject(current) || Array.isArray(current) ? (current as Record<string | number, unknown>)[segment] : undefined;
+  return current;
+}
+
+function sortByLine(problems: Problem[]): Problem[] {
+  return [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+}
+
+function article(kind: ResourceKind): string {
+  return kind === 'environment' ? 'an environment' : kind === 'data' ? 'a data asset' : `a ${kind}`;
+}
