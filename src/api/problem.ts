@@ -59,6 +59,9 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
   const fastifyCode = (error as FastifyError).code;
   switch (fastifyCode) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      // Fastify asks to close here; draining the rest instead lets the client read the 413 (see below).
+      reply.removeHeader('connection');
+      drainThenClose(request);
       return sendProblem(request, reply, 413, 'PayloadTooLarge', `the request body is larger than this server accepts (${(error as FastifyError).message}); send less, upload large files through /uploads, or raise TRELLIS_MAX_BODY_BYTES`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return sendProblem(request, reply, 415, 'UnsupportedMediaType', `content type '${request.headers['content-type'] ?? ''}' is not accepted here; send application/json (or application/yaml for apply, application/octet-stream for uploads)`);
@@ -74,4 +77,17 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
   }
   request.log.error({ err: error }, 'unhandled error');
   return sendProblem(request, reply, 500, 'InternalError', `the server failed to handle this request; its log has the details under request id ${String(request.id)}`);
+}
+
+/**
+ * Reads and discards the rest of a refused body instead of closing at once: closing a socket with
+ * unread bytes makes the kernel send a reset, and the client loses the 413 before reading it.
+ * Bounded in time, so a client that never stops sending is cut off.
+ */
+function drainThenClose(request: FastifyRequest): void {
+  request.raw.resume();
+  const socket = request.raw.socket;
+  const timer = setTimeout(() => socket.destroy(), 10_000);
+  timer.unref();
+  request.raw.once('end', () => clearTimeout(timer));
 }

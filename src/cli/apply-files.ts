@@ -34,30 +34,44 @@ export async function collectYamlFiles(target: string): Promise<string[]> {
   return found;
 }
 
-/** Parses and checks every file (local paths included) before anything is sent: all problems at once. */
+/**
+ * Parses and checks every file (local paths included) before anything is sent: all problems at
+ * once. YAML files that another file points to (an environment's conda file, files inside an
+ * uploaded folder) are content, not resources, and are left out.
+ */
 export async function prepareFiles(files: string[], expectedKind?: ResourceKind): Promise<{ prepared: PreparedFile[]; failures: FileProblems[] }> {
-  const prepared: PreparedFile[] = [];
-  const failures: FileProblems[] = [];
+  const parsedFiles: Array<{ file: string; text: string; parsed?: ParsedResourceFile; failure?: FileProblems }> = [];
   for (const file of files) {
     const text = await readFile(file, 'utf8');
     try {
-      const parsed = parseResourceFile(text, { fileName: file, ...(expectedKind ? { expectedKind } : {}) });
-      const missing: Problem[] = [];
-      for (const local of parsed.localPaths) {
-        const absolute = localPathOf(file, local.value);
-        if (!(await stat(absolute).catch(() => undefined))) {
-          missing.push({ path: local.pointer.join('.'), ...(local.line ? { line: local.line } : {}), message: `local path '${local.value}' does not exist (looked for ${absolute}); fix the path, relative to the YAML file` });
-        }
-      }
-      if (missing.length > 0) failures.push({ file, problems: missing });
-      else prepared.push({ file, text, parsed });
+      parsedFiles.push({ file, text, parsed: parseResourceFile(text, { fileName: file, ...(expectedKind ? { expectedKind } : {}) }) });
     } catch (error) {
-      if (isTrellisError(error)) failures.push({ file, problems: error.problems, message: error.message });
-      else throw error;
+      if (!isTrellisError(error)) throw error;
+      parsedFiles.push({ file, text, failure: { file, problems: error.problems, message: error.message } });
     }
   }
-  // Workspaces first: the other files may live in them.
-  prepared.sort((a, b) => Number(b.parsed.kind === 'workspace') - Number(a.parsed.kind === 'workspace'));
+  const referenced = parsedFiles.flatMap(({ file, parsed }) => (parsed?.localPaths ?? []).map((local) => localPathOf(file, local.value)));
+  const isContent = (file: string) => referenced.some((path) => resolve(file) === path || resolve(file).startsWith(`${path}/`));
+
+  const prepared: PreparedFile[] = [];
+  const failures: FileProblems[] = [];
+  for (const { file, text, parsed, failure } of parsedFiles) {
+    if (files.length > 1 && isContent(file)) continue;
+    if (failure) {
+      failures.push(failure);
+      continue;
+    }
+    if (!parsed) continue;
+    const missing: Problem[] = [];
+    for (const local of parsed.localPaths) {
+      const absolute = localPathOf(file, local.value);
+      if (!(await stat(absolute).catch(() => undefined))) {
+        missing.push({ path: local.pointer.join('.'), ...(local.line ? { line: local.line } : {}), message: `local path '${local.value}' does not exist (looked for ${absolute}); fix the path, relative to the YAML file` });
+      }
+    }
+    if (missing.length > 0) failures.push({ file, problems: missing });
+    else prepared.push({ file, text, parsed });
+  }
   return { prepared, failures };
 }
 

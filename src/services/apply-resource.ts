@@ -1,7 +1,8 @@
 import { parse as parseYaml } from 'yaml';
 import { invalidInput, TrellisError, type Problem } from '../core/errors.js';
 import { parseResourceFile, type LocalPath, type Note, type ParsedResourceFile } from '../core/azureml/parse-resource-file.js';
-import { formatContentUri } from '../core/resources/content-uri.js';
+import { formatContentUri, parseContentUri } from '../core/resources/content-uri.js';
+import { parseAssetReference } from '../core/resources/reference.js';
 import { canonicalJson } from '../core/resources/digest.js';
 import { isAssetKind, type ResourceKind } from '../core/resources/kinds.js';
 import { nextVersion } from '../core/resources/next-version.js';
@@ -51,8 +52,10 @@ export async function applyResource(context: Context, caller: Caller, input: App
   if (parsed.kind !== 'workspace') await requireWorkspace(context, workspace);
 
   const { spec, content, problems } = await resolveLocalPaths(context, parsed, input);
+  const references = await checkReferences(context, workspace, parsed);
+  problems.push(...references.problems);
   if (problems.length > 0) throw invalidInput(input.fileName, problems);
-  const notes = [...parsed.notes, ...parsed.remoteReferences.map((ref) => ({ path: ref.pointer.join('.'), ...(ref.line ? { line: ref.line } : {}), message: `remote path '${ref.value}' is recorded as a reference, not fetched` }))];
+  const notes = [...parsed.notes, ...references.notes];
   const status: Record<string, unknown> = { notes };
   if (content.length > 0) status.content = content;
 
@@ -176,6 +179,39 @@ async function resolveLocalPaths(
     content.push({ path: at.path, uploadedFrom: local.value, ...uploaded });
   }
   return { spec, content, problems };
+}
+
+/**
+ * Remote paths are recorded, not fetched. Two kinds are checked, because Trellis can: its own
+ * content URIs must name stored bytes, and `azureml:name:version` must name an existing asset.
+ */
+async function checkReferences(context: Context, workspace: string, parsed: ParsedResourceFile): Promise<{ problems: Problem[]; notes: Note[] }> {
+  const problems: Problem[] = [];
+  const notes: Note[] = [];
+  for (const reference of parsed.remoteReferences) {
+    const at = { path: reference.pointer.join('.'), ...(reference.line ? { line: reference.line } : {}) };
+    if (reference.scheme === 'trellis') {
+      const content = parseContentUri(reference.value);
+      if (!content) problems.push({ ...at, message: `'${reference.value}' is not a Trellis content URI (trellis://content/sha256:<hex>/<file> or trellis://folders/sha256:<hex>)` });
+      else if (!(await context.artifactsFor(workspace).hasContent(content.digest))) problems.push({ ...at, message: `'${reference.value}' names content that is not stored in workspace '${workspace}'; upload it first` });
+      continue;
+    }
+    if (reference.scheme === 'azureml' && !reference.value.startsWith('azureml://') && parsed.kind !== 'workspace') {
+      try {
+        const target = parseAssetReference(reference.value);
+        const found = target.version === undefined
+          ? await context.store.repositories.resources.getLatest(workspace, parsed.kind, target.name)
+          : await context.store.repositories.resources.get({ workspace, kind: parsed.kind, name: target.name, version: target.version });
+        if (!found) problems.push({ ...at, message: `reference '${reference.value}' names no ${parsed.kind} in workspace '${workspace}'; list them with: trellis ${parsed.kind} list -w ${workspace}` });
+        else notes.push({ ...at, message: `refers to ${parsed.kind} ${found.name}:${found.version}` });
+      } catch (error) {
+        problems.push({ ...at, message: (error as Error).message });
+      }
+      continue;
+    }
+    notes.push({ ...at, message: `remote path '${reference.value}' is recorded as a reference, not fetched` });
+  }
+  return { problems, notes };
 }
 
 function contentTypeProblem(parsed: ParsedResourceFile, local: LocalPath, uploaded: UploadedContent): string | undefined {

@@ -8,7 +8,10 @@ export function closestName(name: string, allowed: readonly string[]): string | 
   }
   // A third of the length catches dropped/swapped letters without suggesting unrelated words.
   const tolerance = Math.max(1, Math.floor(name.length / 3));
-  return best && best.distance <= tolerance ? best.name : undefined;
+  if (best && best.distance <= tolerance) return best.name;
+  // A shortened name (`dockerfile` for `dockerfile_path`) is a typo too.
+  if (wanted.length < 4) return undefined;
+  return allowed.find((candidate) => candidate.toLowerCase().startsWith(wanted) || wanted.startsWith(candidate.toLowerCase()));
 }
 
 /** Levenshtein distance: insertions, deletions and substitutions each cost one. */

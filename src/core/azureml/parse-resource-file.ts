@@ -111,9 +111,10 @@ export function parseResourceFile(text: string, options: { fileName: string; exp
   }
   if (problems.length > 0 || kind === null) throw invalidInput(fileName, sortByLine(problems));
 
-  const notes = notesFor(kind, output, yaml);
-  const { $schema: _schema, name, version, description, tags, ...rest } = output;
-  const spec = Object.fromEntries(Object.entries(rest).filter(([field]) => !readOnlyFields[kind].includes(field)));
+  // The identity and metadata fields have columns of their own; read-only fields are dropped.
+  const notInSpec = new Set(['$schema', 'name', 'version', 'description', 'tags', ...readOnlyFields[kind]]);
+  const spec = Object.fromEntries(Object.entries(output).filter(([field]) => !notInSpec.has(field)));
+  const { name, version, description, tags } = output;
   return {
     kind,
     name: name as string,
@@ -122,7 +123,7 @@ export function parseResourceFile(text: string, options: { fileName: string; exp
     tags: (tags as Record<string, string> | undefined) ?? {},
     spec,
     ...classifyPaths(kind, spec, yaml),
-    notes,
+    notes: notesFor(kind, output, yaml),
   };
 }
 

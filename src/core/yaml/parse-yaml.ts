@@ -58,7 +58,7 @@ export function parseYaml(text: string, fileName: string): ParsedYaml {
   const problems: Problem[] = [];
   for (const document of list) {
     for (const error of [...document.errors, ...document.warnings]) {
-      problems.push(problemAt(error.pos[0], describeYamlError(error.code, error.message, text.slice(error.pos[0], error.pos[1]))));
+      problems.push(problemAt(error.pos[0], describeYamlError(error.code, error.message, text.slice(error.pos[0]))));
     }
   }
   const first = list[0];
@@ -123,8 +123,12 @@ function findNode(document: Document, path: FieldPath): FoundNode {
   return { node, offset, depth };
 }
 
-function describeYamlError(code: string, message: string, source: string): string {
-  if (code === 'DUPLICATE_KEY') return `duplicate key '${source}': each key may appear only once in a mapping`;
+/** `rest` is the source text from the error's position on. */
+function describeYamlError(code: string, message: string, rest: string): string {
+  if (code === 'DUPLICATE_KEY') {
+    const key = /^\s*("[^"\n]*"|'[^'\n]*'|[^:#\n]*?)\s*:/.exec(rest)?.[1]?.replace(/^["']|["']$/g, '') ?? '';
+    return `duplicate key '${key}': each key may appear only once in a mapping`;
+  }
   return `YAML syntax: ${message.split('\n')[0]}`;
 }
 
