@@ -49,7 +49,8 @@ for (const dialect of testDialects()) {
       assert.match(models.stdout, /iris-classifier\s+1\s+model\s+custom_model\s+task=classification/);
       const audit = await cli('audit', '-w', 'team-a');
       assert.equal(audit.code, 0, audit.stderr);
-      assert.equal((audit.stdout.match(/ create /g) ?? []).length, 4);
+      // team-a's own creation, then the four resources applied into it (the dev workspace file audits under dev).
+      assert.equal((audit.stdout.match(/ create /g) ?? []).length, 5);
       assert.match(audit.stdout, /local:\S+\s+create\s+compute\s+cpu-cluster/);
     });
 

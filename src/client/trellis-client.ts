@@ -98,7 +98,7 @@ export class TrellisClient {
       const response = await fetch(new URL(`/api/v1/workspaces/${enc(workspace)}/contents/${enc(digest)}`, `${this.baseUrl}/`), { method: 'HEAD' });
       if (response.status === 404) return undefined;
       if (!response.ok) throw new ApiError(response.status, `Http${response.status}`, `checking content ${digest} failed with HTTP ${response.status}`);
-      return { size: Number(response.headers.get('content-length') ?? 0) };
+      return { size: Number(response.headers.get('x-trellis-content-size') ?? response.headers.get('content-length') ?? 0) };
     } catch (error) {
       if (error instanceof ApiError) throw error;
       throw new ApiError(0, 'ServerUnreachable', `cannot reach Trellis at ${this.baseUrl}; start it with 'trellis up', or point --server / TRELLIS_URL at a running server`);

@@ -70,7 +70,8 @@ export const uploadRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { c
     const artifacts = context.artifactsFor(request.params.workspace);
     const stored = await artifacts.hasContent(request.params.digest);
     if (!stored) throw new TrellisError('ContentNotFound', 404, `content ${request.params.digest} is not stored in workspace '${request.params.workspace}'`);
-    reply.header('content-type', 'application/octet-stream').header('content-length', String(stored.size)).header('etag', `"${request.params.digest}"`);
+    // HEAD answers carry no body, so the size also travels in its own header that nothing rewrites.
+    reply.header('content-type', 'application/octet-stream').header('x-trellis-content-size', String(stored.size)).header('etag', `"${request.params.digest}"`);
     if (request.method === 'HEAD') return reply.send('');
     return reply.send(await artifacts.openContent(request.params.digest));
   });
