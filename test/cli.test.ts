@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -106,10 +107,17 @@ for (const dialect of testDialects()) {
     });
 
     it('says in one line that the server is down, with no stack trace', async () => {
-      const result = await runCli(['workspace', 'list'], { url: 'http://127.0.0.1:9' });
+      // A port that was free a moment ago: nothing listens there.
+      const port = await new Promise<number>((resolvePort) => {
+        const probe = createServer().listen(0, '127.0.0.1', () => {
+          const { port: free } = probe.address() as AddressInfo;
+          probe.close(() => resolvePort(free));
+        });
+      });
+      const result = await runCli(['workspace', 'list'], { url: `http://127.0.0.1:${port}` });
       assert.equal(result.code, 3);
       assert.equal(result.stderr.trim().split('\n').length, 1);
-      assert.match(result.stderr, /cannot reach Trellis at http:\/\/127\.0\.0\.1:9 .*trellis up/);
+      assert.match(result.stderr, new RegExp(`cannot reach Trellis at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\).*trellis up`));
     });
   });
 }

@@ -98,7 +98,8 @@ export function targetWorkspace(item: PreparedFile, workspace: string): string {
 }
 
 export function applyOne(client: TrellisClient, workspace: string, item: PreparedFile, content: FileContent, dryRun: boolean): Promise<ApplyResultBody> {
-  return client.apply(targetWorkspace(item, workspace), { fileName: item.file, text: item.text, ...content, dryRun });
+  // The kind goes along: a file without $schema is known by the command that applied it (`trellis workspace create --file`).
+  return client.apply(targetWorkspace(item, workspace), { fileName: item.file, text: item.text, kind: item.parsed.kind, ...content, dryRun });
 }
 
 async function uploadPath(client: TrellisClient, workspace: string, absolute: string, onProgress?: (line: string) => void): Promise<unknown> {

@@ -133,7 +133,8 @@ export class TrellisClient {
     try {
       response = await fetch(url, { method, headers, ...(body !== undefined ? { body } : {}), ...(options.stream ? { duplex: 'half' } : {}) } as RequestInit);
     } catch (error) {
-      const reason = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+      const cause = (error as { cause?: { code?: string; errors?: Array<{ code?: string }>; message?: string } }).cause;
+      const reason = cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (error as Error).message;
       throw new ApiError(0, 'ServerUnreachable', `cannot reach Trellis at ${this.baseUrl} (${reason}); start it with 'trellis up', or point --server / TRELLIS_URL at a running server`);
     }
     const text = await response.text();

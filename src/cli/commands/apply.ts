@@ -51,7 +51,7 @@ export async function applyFiles(command: Command, target: string, options: { dr
 
 function rethrowFor(file: string): (error: unknown) => never {
   return (error) => {
-    if (error instanceof ApiError) throw new ApiError(error.status, error.code, `${file}: ${error.message}`, error.problems, error.requestId);
+    if (error instanceof ApiError && !error.message.includes(file)) throw new ApiError(error.status, error.code, `${file}: ${error.message}`, error.problems, error.requestId);
     throw error;
   };
 }

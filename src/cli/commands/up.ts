@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
-import { startServer } from '../../server/start-server.js';
 
 /** trellis up: the server on embedded defaults (SQLite and local files under TRELLIS_HOME). */
 export function registerUp(program: Command): void {
@@ -17,6 +16,8 @@ export function registerUp(program: Command): void {
       if (options.host !== undefined) env.TRELLIS_HOST = options.host;
       if (options.home !== undefined) env.TRELLIS_HOME = options.home;
       const config = loadConfig(env);
+      // Loaded only here: every other command stays a light HTTP client that starts fast.
+      const { startServer } = await import('../../server/start-server.js');
       const server = await startServer(config, { logLevel: options.logLevel ?? process.env.TRELLIS_LOG_LEVEL ?? 'warn' });
       const database = server.store.dialect === 'sqlite' ? `SQLite ${server.store.location}` : `PostgreSQL ${server.store.location}`;
       process.stdout.write(
