@@ -26,7 +26,7 @@ export function registerUp(program: Command): void {
           `  data directory: ${config.home}`,
           `  database:       ${database}`,
           `  API:            ${server.url}/api/v1/openapi.json`,
-          `  try:            TRELLIS_URL=${server.url} trellis workspace list`,
+          `  CLI:            npx trellis --server ${server.url} workspace list`,
           '',
         ].join('\n'),
       );
