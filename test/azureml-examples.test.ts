@@ -107,6 +107,13 @@ for (const dialect of testDialects()) {
       const cloudNotes = cloud.status.notes as Array<{ message: string }>;
       assert.ok(cloudNotes.some((note) => /recorded as a reference, not fetched/.test(note.message)), JSON.stringify(cloudNotes));
 
+      // The example carries an SSH password: it is never stored, and never given back.
+      const withPassword = await trellis.client.get('default', 'compute', 'ssh-example', null);
+      const password = /admin_password:\s*(\S+)/.exec(await readFile(join(examples, 'resources/compute/cluster-ssh-password.yml'), 'utf8'))?.[1];
+      assert.ok(password);
+      assert.ok(!JSON.stringify(withPassword).includes(password), 'the password must not be stored');
+      assert.match(String((withPassword.spec.ssh_settings as Record<string, unknown>).admin_password), /redacted/);
+
       const local = await trellis.client.resolve('default', 'data', 'local-file-example-titanic@latest');
       assert.match(String(local.spec.path), /^trellis:\/\/content\/sha256:[0-9a-f]{64}\/titanic\.csv$/);
     });

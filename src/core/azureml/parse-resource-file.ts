@@ -13,6 +13,7 @@ import { environmentSchema } from './environment-schema.js';
 import { modelSchema } from './model-schema.js';
 import { remoteScheme } from './paths.js';
 import { readOnlyFields } from './read-only-fields.js';
+import { redactSecrets } from './secret-fields.js';
 import { isPlainObject } from './schema-helpers.js';
 import { workspaceSchema } from './workspace-schema.js';
 import { describeIssue, problemsFromIssues } from './zod-problems.js';
@@ -113,7 +114,8 @@ export function parseResourceFile(text: string, options: { fileName: string; exp
 
   // The identity and metadata fields have columns of their own; read-only fields are dropped.
   const notInSpec = new Set(['$schema', 'name', 'version', 'description', 'tags', ...readOnlyFields[kind]]);
-  const spec = Object.fromEntries(Object.entries(output).filter(([field]) => !notInSpec.has(field)));
+  const visible = Object.fromEntries(Object.entries(output).filter(([field]) => !notInSpec.has(field)));
+  const { spec, notes: secretNotes } = redactSecrets(visible, (path) => yaml.locate([...path]).line);
   const { name, version, description, tags } = output;
   return {
     kind,
@@ -123,7 +125,7 @@ export function parseResourceFile(text: string, options: { fileName: string; exp
     tags: (tags as Record<string, string> | undefined) ?? {},
     spec,
     ...classifyPaths(kind, spec, yaml),
-    notes: notesFor(kind, output, yaml),
+    notes: [...notesFor(kind, output, yaml), ...secretNotes],
   };
 }
 
