@@ -10,7 +10,7 @@ import { registerWorkspace } from './commands/workspace.js';
 
 const program = new Command('trellis')
   .description('Trellis: a self-hosted machine-learning platform that speaks Azure ML YAML and the MLflow protocol')
-  .version('0.1.0')
+  .version('0.1.0', '-V, --cli-version', 'print the Trellis version')
   .option('--server <url>', 'Trellis server URL (TRELLIS_URL)')
   .option('-w, --workspace <name>', 'workspace (TRELLIS_WORKSPACE, default: default)')
   .addOption(new Option('-o, --output <format>', 'table, json or yaml (TRELLIS_OUTPUT)').choices(['table', 'json', 'yaml']))

@@ -1,4 +1,5 @@
 import { parse as parseYaml } from 'yaml';
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { invalidInput, TrellisError, type Problem } from '../core/errors.js';
 import { parseResourceFile, type LocalPath, type Note, type ParsedResourceFile } from '../core/azureml/parse-resource-file.js';
 import { formatContentUri, parseContentUri } from '../core/resources/content-uri.js';
@@ -8,6 +9,7 @@ import { isAssetKind, type ResourceKind } from '../core/resources/kinds.js';
 import { nextVersion } from '../core/resources/next-version.js';
 import type { Resource } from '../core/resources/resource.js';
 import { auditChange } from './audit-change.js';
+import type { Repositories } from '../store/store.js';
 import type { Caller, Context } from './context.js';
 import { requireWorkspace } from './resource-service.js';
 
@@ -51,7 +53,7 @@ export async function applyResource(context: Context, caller: Caller, input: App
   const workspace = parsed.kind === 'workspace' ? parsed.name : input.workspace;
   if (parsed.kind !== 'workspace') await requireWorkspace(context, workspace);
 
-  const { spec, content, problems } = await resolveLocalPaths(context, parsed, input);
+  const { spec, content, problems } = await resolveLocalPaths(context.artifactsFor(workspace), parsed, input);
   const references = await checkReferences(context, workspace, parsed);
   problems.push(...references.problems);
   if (problems.length > 0) throw invalidInput(input.fileName, problems);
@@ -60,67 +62,69 @@ export async function applyResource(context: Context, caller: Caller, input: App
   if (content.length > 0) status.content = content;
 
   const now = context.clock().toISOString();
-  const write = async (): Promise<ApplyResult> =>
-    context.store.transaction(async (repositories) => {
-      const desired = { spec, tags: parsed.tags, description: parsed.description };
-      if (parsed.kind === 'workspace') {
-        const existing = await repositories.workspaces.get(workspace);
-        if (!existing) {
-          if (input.dryRun) return result('created', parsed, null, notes, true);
-          const created = await repositories.workspaces.insert({ name: workspace, ...desired, status }, caller.actor, now);
-          await auditChange(repositories, caller, now, 'create', undefined, created);
-          return result('created', parsed, created, notes, false);
-        }
-        if (sameContent(existing, desired)) return result('unchanged', parsed, existing, notes, input.dryRun);
-        if (input.dryRun) return result('updated', parsed, existing, notes, true);
-        const updated = await repositories.workspaces.update(workspace, { ...desired, status }, now, existing.etag);
-        await auditChange(repositories, caller, now, 'update', existing, updated);
-        return result('updated', parsed, updated, notes, false);
-      }
-
-      const kind = parsed.kind;
-      let version: string | null = null;
-      let existing: Resource | undefined;
-      if (isAssetKind(kind)) {
-        if (parsed.version !== null) {
-          version = parsed.version;
-          existing = await repositories.resources.get({ workspace, kind, name: parsed.name, version });
-          if (existing && canonicalJson(existing.spec) !== canonicalJson(spec)) {
-            throw new TrellisError(
-              'AssetVersionImmutable',
-              409,
-              `${kind} '${parsed.name}:${version}' already exists with different content, and asset versions are immutable; change 'version' in ${input.fileName} (or remove it to get the next version)`,
-              { details: { existingVersion: version } },
-            );
-          }
-        } else {
-          // No version in the file: the same content as the newest version is that version; otherwise the next one.
-          const latest = await repositories.resources.getLatest(workspace, kind, parsed.name);
-          if (latest && canonicalJson(latest.spec) === canonicalJson(spec)) {
-            existing = latest;
-            version = latest.version;
-          } else {
-            version = nextVersion(await repositories.resources.listVersions(workspace, kind, parsed.name));
-          }
-        }
-      } else {
-        existing = await repositories.resources.get({ workspace, kind, name: parsed.name, version: null });
-      }
-
-      const key = { workspace, kind, name: parsed.name, version };
+  return context.store.transaction(async (repositories) => {
+    const desired = { spec, tags: parsed.tags, description: parsed.description };
+    if (parsed.kind === 'workspace') {
+      const existing = await repositories.workspaces.get(workspace);
       if (!existing) {
-        if (input.dryRun) return result('created', { ...parsed, version }, null, notes, true);
-        const created = await repositories.resources.insert({ ...key, ...desired, status: initialStatus(kind, status) }, caller.actor, now);
+        if (input.dryRun) return result('created', parsed, null, notes, true);
+        const created = await repositories.workspaces.insert({ name: workspace, ...desired, status }, caller.actor, now);
         await auditChange(repositories, caller, now, 'create', undefined, created);
-        return result('created', { ...parsed, version }, created, notes, false);
+        return result('created', parsed, created, notes, false);
       }
-      if (sameContent(existing, desired)) return result('unchanged', { ...parsed, version }, existing, notes, input.dryRun);
-      if (input.dryRun) return result('updated', { ...parsed, version }, existing, notes, true);
-      const updated = await repositories.resources.update(key, { ...desired, status: { ...existing.status, ...status } }, now, existing.etag);
+      if (sameContent(existing, desired)) return result('unchanged', parsed, existing, notes, input.dryRun);
+      if (input.dryRun) return result('updated', parsed, existing, notes, true);
+      const updated = await repositories.workspaces.update(workspace, { ...desired, status }, now, existing.etag);
       await auditChange(repositories, caller, now, 'update', existing, updated);
-      return result('updated', { ...parsed, version }, updated, notes, false);
-    });
-  return write();
+      return result('updated', parsed, updated, notes, false);
+    }
+
+    const kind = parsed.kind;
+    const { version, existing } = await findTarget(repositories, workspace, parsed, spec, input.fileName);
+    const key = { workspace, kind, name: parsed.name, version };
+    if (!existing) {
+      if (input.dryRun) return result('created', { ...parsed, version }, null, notes, true);
+      const created = await repositories.resources.insert({ ...key, ...desired, status: initialStatus(kind, status) }, caller.actor, now);
+      await auditChange(repositories, caller, now, 'create', undefined, created);
+      return result('created', { ...parsed, version }, created, notes, false);
+    }
+    if (sameContent(existing, desired)) return result('unchanged', { ...parsed, version }, existing, notes, input.dryRun);
+    if (input.dryRun) return result('updated', { ...parsed, version }, existing, notes, true);
+    const updated = await repositories.resources.update(key, { ...desired, status: { ...existing.status, ...status } }, now, existing.etag);
+    await auditChange(repositories, caller, now, 'update', existing, updated);
+    return result('updated', { ...parsed, version }, updated, notes, false);
+  });
+}
+
+/**
+ * Which stored resource a file describes. Assets: the version the file names (refused when that
+ * version holds other content), or, without one, the newest version when its content is the
+ * same, else the next version. Other kinds: the one with that name.
+ */
+async function findTarget(
+  repositories: Repositories,
+  workspace: string,
+  parsed: ParsedResourceFile,
+  spec: Record<string, unknown>,
+  fileName: string,
+): Promise<{ version: string | null; existing: Resource | undefined }> {
+  const kind = parsed.kind as Exclude<ResourceKind, 'workspace'>;
+  if (!isAssetKind(kind)) return { version: null, existing: await repositories.resources.get({ workspace, kind, name: parsed.name, version: null }) };
+  if (parsed.version !== null) {
+    const existing = await repositories.resources.get({ workspace, kind, name: parsed.name, version: parsed.version });
+    if (existing && canonicalJson(existing.spec) !== canonicalJson(spec)) {
+      throw new TrellisError(
+        'AssetVersionImmutable',
+        409,
+        `${kind} '${parsed.name}:${parsed.version}' already exists with different content, and asset versions are immutable; change 'version' in ${fileName} (or remove it to get the next version)`,
+        { details: { existingVersion: parsed.version } },
+      );
+    }
+    return { version: parsed.version, existing };
+  }
+  const latest = await repositories.resources.getLatest(workspace, kind, parsed.name);
+  if (latest && canonicalJson(latest.spec) === canonicalJson(spec)) return { version: latest.version, existing: latest };
+  return { version: nextVersion(await repositories.resources.listVersions(workspace, kind, parsed.name)), existing: undefined };
 }
 
 function initialStatus(kind: ResourceKind, status: Record<string, unknown>): Record<string, unknown> {
@@ -139,7 +143,7 @@ function result(action: ApplyAction, parsed: Pick<ParsedResourceFile, 'kind' | '
 
 /** Replaces each local path in the spec by the content the client uploaded (or inlined). */
 async function resolveLocalPaths(
-  context: Context,
+  artifacts: ArtifactStore,
   parsed: ParsedResourceFile,
   input: ApplyInput,
 ): Promise<{ spec: Record<string, unknown>; content: unknown[]; problems: Problem[] }> {
@@ -166,7 +170,7 @@ async function resolveLocalPaths(
       problems.push({ ...at, message: `local path '${local.value}' was not uploaded; apply the file with 'trellis apply -f' (it uploads local paths), or upload it first (POST /api/v1/workspaces/{ws}/uploads)` });
       continue;
     }
-    if (!(await context.artifactsFor(parsed.kind === "workspace" ? parsed.name : input.workspace).hasContent(uploaded.digest))) {
+    if (!(await artifacts.hasContent(uploaded.digest))) {
       problems.push({ ...at, message: `upload ${uploaded.digest} for '${local.value}' is not in the artifact store; upload it again` });
       continue;
     }

@@ -26,7 +26,7 @@ export function registerUp(program: Command): void {
           `  data directory: ${config.home}`,
           `  database:       ${database}`,
           `  API:            ${server.url}/api/v1/openapi.json`,
-          `  CLI:            npx trellis --server ${server.url} workspace list`,
+          `  CLI:            ./trellis --server ${server.url} workspace list   (from the checkout)`,
           '',
         ].join('\n'),
       );
