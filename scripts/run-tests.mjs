@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePythonEnv } from './python-env.mjs';
 import { startTestPostgres } from './test-postgres.mjs';
 
 function findTests(dir) {
@@ -20,6 +21,7 @@ const filter = process.argv.slice(2);
 let files = [...findTests('src'), ...findTests('test')].sort();
 if (filter.length > 0) files = files.filter((file) => filter.some((part) => file.includes(part)));
 
+const python = files.some((file) => file.includes('mlflow')) ? ensurePythonEnv() : undefined;
 console.log(`starting PostgreSQL for the store and integration tests ...`);
 const postgres = await startTestPostgres();
 console.log(`PostgreSQL ready; running ${files.length} test files`);
@@ -27,7 +29,7 @@ console.log(`PostgreSQL ready; running ${files.length} test files`);
 const child = spawn(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
-  { stdio: 'inherit', env: { ...process.env, TRELLIS_TEST_POSTGRES_URL: postgres.url } },
+  { stdio: 'inherit', env: { ...process.env, TRELLIS_TEST_POSTGRES_URL: postgres.url, ...(python ? { TRELLIS_TEST_PYTHON: python } : {}) } },
 );
 const code = await new Promise((resolve) => child.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0))));
 await postgres.stop();

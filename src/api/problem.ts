@@ -47,6 +47,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, status
 
 /** Turns any error into a problem+json answer; never leaks a stack trace. */
 export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (isMlflowRequest(request)) return sendMlflowError(error, request, reply);
   if (isTrellisError(error)) return sendProblem(request, reply, error.status, error.code, error.message, error.problems);
   if (hasZodFastifySchemaValidationErrors(error)) {
     const where = (error as FastifyError).validationContext ?? 'body';
@@ -90,4 +91,32 @@ function drainThenClose(request: FastifyRequest): void {
   const timer = setTimeout(() => socket.destroy(), 10_000);
   timer.unref();
   request.raw.once('end', () => clearTimeout(timer));
+}
+
+const mlflowPath = /^(\/workspaces\/[^/]+\/mlflow)?\/(ajax-)?api\/2\.0\/mlflow(-artifacts)?\//;
+
+export function isMlflowRequest(request: FastifyRequest): boolean {
+  return mlflowPath.test(request.url);
+}
+
+/** MLflow clients read `{error_code, message}` and branch on the code, so the MLflow API answers in that shape. */
+function sendMlflowError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  let status: number;
+  let code: string;
+  if (isTrellisError(error)) {
+    status = error.status;
+    code = /^[A-Z_]+$/.test(error.code) ? error.code : status === 404 ? 'RESOURCE_DOES_NOT_EXIST' : status === 409 ? 'RESOURCE_ALREADY_EXISTS' : status < 500 ? 'INVALID_PARAMETER_VALUE' : 'INTERNAL_ERROR';
+  } else if ((error as FastifyError).statusCode === 413 || (error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    reply.removeHeader('connection');
+    drainThenClose(request);
+    status = 413;
+    code = 'INVALID_PARAMETER_VALUE';
+  } else if ((error as FastifyError).statusCode !== undefined && (error as FastifyError).statusCode! < 500) {
+    status = 400;
+    code = 'INVALID_PARAMETER_VALUE';
+  } else {
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.status(500).send({ error_code: 'INTERNAL_ERROR', message: `the server failed to handle this request; its log has the details under request id ${String(request.id)}` });
+  }
+  return reply.status(status).type('application/json').send({ error_code: code, message: error.message });
 }

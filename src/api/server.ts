@@ -4,13 +4,14 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { TrellisConfig } from '../config/config.js';
 import type { Context } from '../services/context.js';
-import { handleError, sendProblem } from './problem.js';
+import { handleError, isMlflowRequest, sendProblem } from './problem.js';
 import type { RouteOptions } from './route-options.js';
 import { applyRoutes } from './routes/apply.js';
 import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
 import { resourceRoutes } from './routes/resources.js';
 import { uploadRoutes } from './routes/uploads.js';
+import { mlflowRoutes } from './mlflow/mlflow-routes.js';
 import { workspaceRoutes } from './routes/workspaces.js';
 
 export const apiVersion = '0.1.0';
@@ -27,8 +28,11 @@ export async function buildServer(context: Context, config: TrellisConfig, optio
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, 404, 'RouteNotFound', `no route ${request.method} ${request.url.split('?')[0]}; the API is described at /api/v1/openapi.json`));
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    if (isMlflowRequest(request)) return reply.status(404).send({ error_code: 'ENDPOINT_NOT_FOUND', message: `No API endpoint ${request.method} ${path}; this server implements MLflow's tracking REST API (docs/mlflow-compatibility.md)` });
+    return sendProblem(request, reply, 404, 'RouteNotFound', `no route ${request.method} ${path}; the API is described at /api/v1/openapi.json`);
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', String(request.id));
   });
@@ -53,6 +57,7 @@ export async function buildServer(context: Context, config: TrellisConfig, optio
   await app.register(applyRoutes, routeOptions);
   await app.register(uploadRoutes, routeOptions);
   await app.register(auditRoutes, routeOptions);
+  await app.register(mlflowRoutes, routeOptions);
 
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -1,7 +1,7 @@
 import type { Generated } from 'kysely';
 
 /** Table types as kysely sees them. JSON columns hold canonical JSON text on both dialects. */
-export interface Database {
+export interface Database extends TrackingTables {
   workspaces: WorkspacesTable;
   resources: ResourcesTable;
   resource_tags: ResourceTagsTable;
@@ -59,4 +59,34 @@ export interface AuditEventsTable {
   after_digest: string | null;
   request_id: string | null;
   summary: string | null;
+}
+
+export interface TrackingTables {
+  experiments: {
+    experiment_id: number;
+    workspace: string;
+    name: string;
+    artifact_location: string;
+    lifecycle_stage: string;
+    creation_time: number;
+    last_update_time: number;
+  };
+  experiment_tags: { workspace: string; experiment_id: number; key: string; value: string };
+  runs: {
+    run_uuid: string;
+    workspace: string;
+    experiment_id: number;
+    run_name: string;
+    user_id: string;
+    status: string;
+    start_time: number;
+    end_time: number | null;
+    artifact_uri: string;
+    lifecycle_stage: string;
+    deleted_time: number | null;
+  };
+  params: { run_uuid: string; key: string; value: string };
+  run_tags: { run_uuid: string; key: string; value: string };
+  metrics: { run_uuid: string; key: string; step: number; timestamp: number; value: number; is_nan: number };
+  latest_metrics: { run_uuid: string; key: string; step: number; timestamp: number; value: number; is_nan: number };
 }

@@ -6,7 +6,9 @@ import type { Database } from './database.js';
 import type { Dialect } from './dialect.js';
 import { migrationProvider, migrationsFor } from './migrations/index.js';
 import { openPostgres } from './postgres/open-postgres.js';
+import { ExperimentRepository } from './experiment-repository.js';
 import { ResourceRepository } from './resource-repository.js';
+import { RunRepository } from './run-repository.js';
 import { openSqlite } from './sqlite/open-sqlite.js';
 import { WorkspaceRepository } from './workspace-repository.js';
 
@@ -15,6 +17,8 @@ export interface Repositories {
   workspaces: WorkspaceRepository;
   resources: ResourceRepository;
   audit: AuditRepository;
+  experiments: ExperimentRepository;
+  runs: RunRepository;
 }
 
 export interface Readiness {
@@ -78,7 +82,13 @@ export class Store {
 }
 
 function repositoriesFor(db: Kysely<Database>): Repositories {
-  return { workspaces: new WorkspaceRepository(db), resources: new ResourceRepository(db), audit: new AuditRepository(db) };
+  return {
+    workspaces: new WorkspaceRepository(db),
+    resources: new ResourceRepository(db),
+    audit: new AuditRepository(db),
+    experiments: new ExperimentRepository(db),
+    runs: new RunRepository(db),
+  };
 }
 
 function redactPassword(url: string): string {

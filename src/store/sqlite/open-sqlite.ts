@@ -16,5 +16,7 @@ export function openSqlite(file: string): Kysely<Database> {
   connection.pragma('synchronous = FULL');
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
+  // MLflow's LIKE is case-sensitive (ILIKE is the other); SQLite's is not unless asked.
+  connection.pragma('case_sensitive_like = ON');
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
 }

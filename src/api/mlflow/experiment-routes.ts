@@ -1,0 +1,87 @@
+import type { FastifyInstance } from 'fastify';
+import type { Experiment } from '../../core/tracking/entities.js';
+import { mlflowError } from '../../core/tracking/mlflow-error.js';
+import type { Context } from '../../services/context.js';
+import {
+  createExperiment,
+  deleteExperimentTag,
+  ensureDefaultExperiment,
+  getExperiment,
+  getExperimentByName,
+  renameExperiment,
+  setExperimentLifecycle,
+  setExperimentTag,
+} from '../../services/tracking/experiment-service.js';
+import { decodeOffset, encodeOffset } from '../../services/tracking/run-service.js';
+import { fieldsOf, keyValues, optionalInteger, optionalString, requiredString, stringList } from './request-fields.js';
+import { workspaceOf } from './workspace-of.js';
+
+const viewTypes = ['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'] as const;
+
+/** experiments/*: create, get, get-by-name, search, update, delete, restore, tags. */
+export function experimentRoutes(app: FastifyInstance, context: Context, base: string): void {
+  app.post(`${base}/experiments/create`, async (request) => {
+    const fields = fieldsOf(request);
+    const artifactLocation = optionalString(fields, 'artifact_location');
+    const experimentId = await createExperiment(context, workspaceOf(request), { name: requiredString(fields, 'name'), ...(artifactLocation ? { artifactLocation } : {}), tags: keyValues(fields, 'tags') });
+    return { experiment_id: experimentId };
+  });
+
+  app.get(`${base}/experiments/get`, async (request) => ({ experiment: await getExperiment(context, workspaceOf(request), requiredString(fieldsOf(request), 'experiment_id')) }));
+
+  app.get(`${base}/experiments/get-by-name`, async (request) => ({ experiment: await getExperimentByName(context, workspaceOf(request), requiredString(fieldsOf(request), 'experiment_name')) }));
+
+  const search = async (request: Parameters<typeof fieldsOf>[0]) => {
+    const fields = fieldsOf(request);
+    const workspace = workspaceOf(request);
+    await ensureDefaultExperiment(context, workspace);
+    const maxResults = optionalInteger(fields, 'max_results') ?? 1000;
+    if (maxResults < 1 || maxResults > 50000) throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid value for max_results. It must be at most 50000, but got value ${maxResults}`);
+    const viewType = optionalString(fields, 'view_type') ?? 'ACTIVE_ONLY';
+    if (!(viewTypes as readonly string[]).includes(viewType)) throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid value '${viewType}' for view_type; use ACTIVE_ONLY, DELETED_ONLY or ALL`);
+    const filter = optionalString(fields, 'filter');
+    const orderBy = stringList(fields, 'order_by');
+    const all = await context.store.repositories.experiments.list(workspace);
+    const visible = all.filter((e) => viewType === 'ALL' || (viewType === 'ACTIVE_ONLY') === (e.lifecycle_stage === 'active'));
+    const matched = selectExperiments(visible, filter, orderBy);
+    const offset = decodeOffset(optionalString(fields, 'page_token'));
+    const page = matched.slice(offset, offset + maxResults);
+    return { experiments: page, ...(offset + maxResults < matched.length ? { next_page_token: encodeOffset(offset + maxResults) } : {}) };
+  };
+  app.post(`${base}/experiments/search`, search);
+  app.get(`${base}/experiments/search`, search);
+
+  app.post(`${base}/experiments/update`, async (request) => {
+    const fields = fieldsOf(request);
+    await renameExperiment(context, workspaceOf(request), requiredString(fields, 'experiment_id'), requiredString(fields, 'new_name'));
+    return {};
+  });
+
+  app.post(`${base}/experiments/delete`, async (request) => {
+    await setExperimentLifecycle(context, workspaceOf(request), requiredString(fieldsOf(request), 'experiment_id'), 'deleted');
+    return {};
+  });
+
+  app.post(`${base}/experiments/restore`, async (request) => {
+    await setExperimentLifecycle(context, workspaceOf(request), requiredString(fieldsOf(request), 'experiment_id'), 'active');
+    return {};
+  });
+
+  app.post(`${base}/experiments/set-experiment-tag`, async (request) => {
+    const fields = fieldsOf(request);
+    await setExperimentTag(context, workspaceOf(request), requiredString(fields, 'experiment_id'), { key: requiredString(fields, 'key'), value: optionalString(fields, 'value') ?? '' });
+    return {};
+  });
+
+  app.post(`${base}/experiments/delete-experiment-tag`, async (request) => {
+    const fields = fieldsOf(request);
+    await deleteExperimentTag(context, workspaceOf(request), requiredString(fields, 'experiment_id'), requiredString(fields, 'key'));
+    return {};
+  });
+}
+
+/** Filter and order of experiments/search; experiments per workspace are few, so this runs in memory. */
+function selectExperiments(experiments: Experiment[], filter: string | undefined, orderBy: string[]): Experiment[] {
+  if ((filter && filter.trim() !== '') || orderBy.length > 0) throw mlflowError('INVALID_PARAMETER_VALUE', 'filter and order_by of experiments/search are not supported yet');
+  return [...experiments].sort((a, b) => b.creation_time - a.creation_time || Number(b.experiment_id) - Number(a.experiment_id));
+}

@@ -1,0 +1,52 @@
+/**
+ * MLflow's Python client writes NaN and ±Infinity as bare JSON tokens (Python's json module
+ * allows them) and reads them back as the strings protobuf's JSON format uses. These helpers
+ * accept the first and write the second.
+ */
+const sentinels: Record<string, string> = { NaN: '\u0000NaN', Infinity: '\u0000Infinity', '-Infinity': '\u0000-Infinity' };
+const values: Record<string, number> = { '\u0000NaN': Number.NaN, '\u0000Infinity': Number.POSITIVE_INFINITY, '\u0000-Infinity': Number.NEGATIVE_INFINITY };
+
+/** JSON.parse that also accepts bare NaN, Infinity and -Infinity outside strings. */
+export function parseLenientJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    if (!/NaN|Infinity/.test(text)) throw error;
+  }
+  return JSON.parse(quoteNonFiniteTokens(text), (_key, value: unknown) => (typeof value === 'string' && value in values ? values[value] : value));
+}
+
+function quoteNonFiniteTokens(text: string): string {
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]!;
+    if (inString) {
+      out += char;
+      if (char === '\\') out += text[++i] ?? '';
+      else if (char === '"') inString = false;
+      continue;
+    }
+    if (char === '"') {
+      inString = true;
+      out += char;
+      continue;
+    }
+    const token = ['-Infinity', 'Infinity', 'NaN'].find((candidate) => text.startsWith(candidate, i));
+    if (token) {
+      out += JSON.stringify(sentinels[token]);
+      i += token.length - 1;
+      continue;
+    }
+    out += char;
+  }
+  return out;
+}
+
+/** JSON.stringify writing non-finite numbers as "NaN", "Infinity", "-Infinity". */
+export function stringifyMlflowJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) => {
+    if (typeof item !== 'number' || Number.isFinite(item)) return item;
+    return Number.isNaN(item) ? 'NaN' : item > 0 ? 'Infinity' : '-Infinity';
+  });
+}

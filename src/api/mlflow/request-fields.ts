@@ -1,0 +1,103 @@
+import type { FastifyRequest } from 'fastify';
+import type { KeyValue, MetricPoint } from '../../core/tracking/entities.js';
+import { mlflowError } from '../../core/tracking/mlflow-error.js';
+
+/**
+ * The edge of the MLflow API: GET calls carry their fields in the query string, POST calls in
+ * a JSON body. These read one field each and refuse bad ones in MLflow's own words.
+ */
+export type Fields = Record<string, unknown>;
+
+export function fieldsOf(request: FastifyRequest): Fields {
+  const query = (request.query ?? {}) as Fields;
+  const body = request.body;
+  if (body === undefined || body === null || body === '') return query;
+  if (typeof body !== 'object' || Array.isArray(body)) throw mlflowError('INVALID_PARAMETER_VALUE', 'The request body must be a JSON object.');
+  return { ...query, ...(body as Fields) };
+}
+
+function missing(name: string): never {
+  throw mlflowError('INVALID_PARAMETER_VALUE', `Missing value for required parameter '${name}'. See the API docs for more information about request parameters.`);
+}
+
+function invalid(name: string, value: unknown, expected: string): never {
+  throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid value ${JSON.stringify(value)} for parameter '${name}' supplied: expected ${expected}.`);
+}
+
+export function requiredString(fields: Fields, name: string): string {
+  const value = fields[name];
+  if (value === undefined || value === null || value === '') missing(name);
+  if (typeof value === 'number') return String(value);
+  if (typeof value !== 'string') invalid(name, value, 'a string');
+  return value;
+}
+
+export function optionalString(fields: Fields, name: string): string | undefined {
+  const value = fields[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number') return String(value);
+  if (typeof value !== 'string') invalid(name, value, 'a string');
+  return value;
+}
+
+/** A 64-bit integer field; protobuf JSON allows it as a number or a decimal string. */
+export function optionalInteger(fields: Fields, name: string): number | undefined {
+  const value = fields[name];
+  if (value === undefined || value === null || value === '') return undefined;
+  const number = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isSafeInteger(number)) invalid(name, value, 'an integer');
+  return number;
+}
+
+export function requiredInteger(fields: Fields, name: string): number {
+  return optionalInteger(fields, name) ?? missing(name);
+}
+
+/** A double field: a number, or "NaN" / "Infinity" / "-Infinity" as protobuf JSON writes them. */
+export function requiredDouble(fields: Fields, name: string, what = name): number {
+  const value = fields[name];
+  if (value === undefined || value === null) missing(name);
+  if (typeof value === 'number') return value;
+  if (value === 'NaN') return Number.NaN;
+  if (value === 'Infinity') return Number.POSITIVE_INFINITY;
+  if (value === '-Infinity') return Number.NEGATIVE_INFINITY;
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+  throw mlflowError('INVALID_PARAMETER_VALUE', `Got invalid value ${JSON.stringify(value)} for ${what}. Please specify value as a valid double (64-bit floating point)`);
+}
+
+export function stringList(fields: Fields, name: string): string[] {
+  const value = fields[name];
+  if (value === undefined || value === null) return [];
+  const items = Array.isArray(value) ? value : [value];
+  return items.map((item) => (typeof item === 'string' || typeof item === 'number' ? String(item) : invalid(name, value, 'a list of strings')));
+}
+
+export function keyValues(fields: Fields, name: string): KeyValue[] {
+  const value = fields[name];
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) invalid(name, value, 'a list of {key, value}');
+  return value.map((item: unknown, index) => {
+    const entry = (item ?? {}) as Fields;
+    const key = requiredString(entry, 'key');
+    const text = entry.value === undefined || entry.value === null ? '' : entry.value;
+    if (typeof text !== 'string' && typeof text !== 'number' && typeof text !== 'boolean') invalid(`${name}[${index}].value`, text, 'a string');
+    return { key, value: String(text) };
+  });
+}
+
+export function metricPoints(fields: Fields, name: string): MetricPoint[] {
+  const value = fields[name];
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) invalid(name, value, 'a list of metrics');
+  return value.map((item: unknown) => metricPoint((item ?? {}) as Fields));
+}
+
+export function metricPoint(entry: Fields): MetricPoint {
+  const key = requiredString(entry, 'key');
+  return {
+    key,
+    value: requiredDouble(entry, 'value', `metric '${key}'`),
+    timestamp: requiredInteger(entry, 'timestamp'),
+    step: optionalInteger(entry, 'step') ?? 0,
+  };
+}

@@ -1,0 +1,49 @@
+/** MLflow's entities as its REST API writes them (mlflow/protos/service.proto). */
+export interface KeyValue {
+  key: string;
+  value: string;
+}
+
+export interface MetricPoint {
+  key: string;
+  /** NaN and ±Infinity travel as the strings "NaN", "Infinity", "-Infinity" (protobuf JSON). */
+  value: number;
+  timestamp: number;
+  step: number;
+}
+
+export interface Experiment {
+  experiment_id: string;
+  name: string;
+  artifact_location: string;
+  lifecycle_stage: 'active' | 'deleted';
+  last_update_time: number;
+  creation_time: number;
+  tags: KeyValue[];
+}
+
+export const runStatuses = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'] as const;
+export type RunStatus = (typeof runStatuses)[number];
+
+export interface RunInfo {
+  run_id: string;
+  /** Deprecated alias of run_id that older clients still read. */
+  run_uuid: string;
+  run_name: string;
+  experiment_id: string;
+  user_id: string;
+  status: RunStatus;
+  start_time: number;
+  end_time?: number;
+  artifact_uri: string;
+  lifecycle_stage: 'active' | 'deleted';
+}
+
+export interface Run {
+  info: RunInfo;
+  data: { metrics: MetricPoint[]; params: KeyValue[]; tags: KeyValue[] };
+  inputs: { dataset_inputs: unknown[] };
+}
+
+/** The tag MLflow keeps the run name in, beside run_name. */
+export const runNameTag = 'mlflow.runName';

@@ -1,0 +1,78 @@
+import type { KeyValue, MetricPoint } from './entities.js';
+import { mlflowError } from './mlflow-error.js';
+
+/** MLflow's limits (mlflow/utils/validation.py): the same numbers, so clients split batches alike. */
+export const limits = {
+  metricsPerBatch: 1000,
+  paramsPerBatch: 100,
+  tagsPerBatch: 100,
+  entitiesPerBatch: 1000,
+  keyLength: 250,
+  paramValueLength: 6000,
+  tagValueLength: 8000,
+  runNameLength: 250,
+};
+
+const keyPattern = /^[\w\-./ :]+$/u;
+
+/** Checks a metric, param or tag key the way MLflow does: allowed characters, length, no '..' path tricks. */
+export function checkKey(kind: 'metric' | 'param' | 'tag', key: unknown): string {
+  if (typeof key !== 'string' || key.length === 0) throw mlflowError('INVALID_PARAMETER_VALUE', `Missing value for required parameter 'key' of the ${kind}.`);
+  if (key.length > limits.keyLength) throw mlflowError('INVALID_PARAMETER_VALUE', `${capital(kind)} name '${key.slice(0, 40)}...' had length ${key.length}, which exceeded length limit of ${limits.keyLength}`);
+  if (!keyPattern.test(key) || key.split('/').some((part) => part === '..' || part === '.') || key.startsWith('/')) {
+    throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid ${kind} name: '${key}'. Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/), and may not be a path like '..' or start with '/'.`);
+  }
+  return key;
+}
+
+export function checkParam(param: KeyValue): void {
+  checkKey('param', param.key);
+  if (param.value.length > limits.paramValueLength) {
+    throw mlflowError('INVALID_PARAMETER_VALUE', `Param value '${param.value.slice(0, 40)}...' had length ${param.value.length}, which exceeded length limit of ${limits.paramValueLength}`);
+  }
+}
+
+export function checkTag(tag: KeyValue): void {
+  checkKey('tag', tag.key);
+  if (tag.value.length > limits.tagValueLength) {
+    throw mlflowError('INVALID_PARAMETER_VALUE', `Tag value '${tag.value.slice(0, 40)}...' had length ${tag.value.length}, which exceeded length limit of ${limits.tagValueLength}`);
+  }
+}
+
+export function checkMetric(metric: MetricPoint): void {
+  checkKey('metric', metric.key);
+  if (typeof metric.value !== 'number') throw mlflowError('INVALID_PARAMETER_VALUE', `Got invalid value ${String(metric.value)} for metric '${metric.key}' (timestamp=${metric.timestamp}). Please specify value as a valid double (64-bit floating point)`);
+  if (!Number.isSafeInteger(metric.timestamp)) throw mlflowError('INVALID_PARAMETER_VALUE', `Got invalid timestamp ${String(metric.timestamp)} for metric '${metric.key}' (value=${metric.value}). Timestamp must be a nonnegative long (64-bit integer)`);
+  if (!Number.isSafeInteger(metric.step)) throw mlflowError('INVALID_PARAMETER_VALUE', `Got invalid step ${String(metric.step)} for metric '${metric.key}' (value=${metric.value}). Step must be a valid long (64-bit integer).`);
+}
+
+/** The batch limits of log-batch; every entity is checked before anything is written. */
+export function checkBatch(batch: { metrics: MetricPoint[]; params: KeyValue[]; tags: KeyValue[] }): void {
+  const sizes = [
+    ['metrics', batch.metrics.length, limits.metricsPerBatch],
+    ['params', batch.params.length, limits.paramsPerBatch],
+    ['tags', batch.tags.length, limits.tagsPerBatch],
+  ] as const;
+  for (const [name, size, max] of sizes) {
+    if (size > max) throw mlflowError('INVALID_PARAMETER_VALUE', `A batch logging request can contain at most ${max} ${name}. Got ${size} ${name}. Please split up ${name} across multiple requests and try again.`);
+  }
+  const total = batch.metrics.length + batch.params.length + batch.tags.length;
+  if (total > limits.entitiesPerBatch) {
+    throw mlflowError('INVALID_PARAMETER_VALUE', `A batch logging request can contain at most ${limits.entitiesPerBatch} metrics, params, and tags in total. Got ${total} in total. Please split up metrics, params, and tags across multiple requests and try again.`);
+  }
+  const seen = new Map<string, string>();
+  for (const param of batch.params) {
+    checkParam(param);
+    const before = seen.get(param.key);
+    if (before !== undefined && before !== param.value) {
+      throw mlflowError('INVALID_PARAMETER_VALUE', `Duplicate parameter keys have been submitted: '${param.key}'. Please ensure the request contains only one param value per param key.`);
+    }
+    seen.set(param.key, param.value);
+  }
+  for (const tag of batch.tags) checkTag(tag);
+  for (const metric of batch.metrics) checkMetric(metric);
+}
+
+function capital(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

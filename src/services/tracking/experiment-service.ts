@@ -1,0 +1,105 @@
+import { checkTag } from '../../core/tracking/limits.js';
+import type { Experiment, KeyValue } from '../../core/tracking/entities.js';
+import { mlflowError } from '../../core/tracking/mlflow-error.js';
+import { ExperimentIdRace } from '../../store/experiment-repository.js';
+import type { Context } from '../context.js';
+import { requireWorkspace } from '../resource-service.js';
+
+export const defaultExperimentId = '0';
+const defaultExperimentName = 'Default';
+
+/** Where an experiment's run artifacts go: proxied by this server, as `mlflow server --serve-artifacts` does. */
+export function experimentArtifactLocation(experimentId: string): string {
+  return `mlflow-artifacts:/${experimentId}`;
+}
+
+const ensured = new WeakMap<Context, Set<string>>();
+
+/** Every workspace has MLflow's Default experiment "0", made the first time the workspace is used through MLflow. */
+export async function ensureDefaultExperiment(context: Context, workspace: string): Promise<void> {
+  const done = ensured.get(context) ?? new Set<string>();
+  ensured.set(context, done);
+  if (done.has(workspace)) return;
+  await requireWorkspace(context, workspace);
+  const experiments = context.store.repositories.experiments;
+  if (!(await experiments.get(workspace, defaultExperimentId))) {
+    try {
+      await experiments.create(workspace, defaultExperimentName, experimentArtifactLocation, [], context.clock().getTime(), 0);
+    } catch (error) {
+      // A concurrent request made it first.
+      if (!(await experiments.get(workspace, defaultExperimentId))) throw error;
+    }
+  }
+  done.add(workspace);
+}
+
+export async function createExperiment(context: Context, workspace: string, input: { name: string; artifactLocation?: string; tags: KeyValue[] }): Promise<string> {
+  await ensureDefaultExperiment(context, workspace);
+  if (input.name.trim() === '') throw mlflowError('INVALID_PARAMETER_VALUE', "Invalid experiment name: ''. Experiment name must be a non-empty string.");
+  input.tags.forEach(checkTag);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await context.store.transaction((repositories) =>
+        repositories.experiments.create(workspace, input.name, (id) => input.artifactLocation || experimentArtifactLocation(id), input.tags, context.clock().getTime()),
+      );
+    } catch (error) {
+      // A concurrent create took the id (or the name, which the retry then reports as RESOURCE_ALREADY_EXISTS).
+      if (!(error instanceof ExperimentIdRace) || attempt === 5) throw error instanceof ExperimentIdRace ? mlflowError('TEMPORARILY_UNAVAILABLE', 'too many experiments created at the same moment; retry') : error;
+    }
+  }
+}
+
+export async function getExperiment(context: Context, workspace: string, experimentId: string): Promise<Experiment> {
+  await ensureDefaultExperiment(context, workspace);
+  return context.store.repositories.experiments.require(workspace, experimentId);
+}
+
+export async function getExperimentByName(context: Context, workspace: string, name: string): Promise<Experiment> {
+  await ensureDefaultExperiment(context, workspace);
+  const found = await context.store.repositories.experiments.getByName(workspace, name);
+  if (!found) throw mlflowError('RESOURCE_DOES_NOT_EXIST', `Could not find experiment with name '${name}'`);
+  return found;
+}
+
+/** Deleting an experiment deletes its runs; restoring it restores them (MLflow's SQL store does the same). */
+export async function setExperimentLifecycle(context: Context, workspace: string, experimentId: string, stage: 'active' | 'deleted'): Promise<void> {
+  await ensureDefaultExperiment(context, workspace);
+  await context.store.transaction(async (repositories) => {
+    const experiment = await repositories.experiments.require(workspace, experimentId);
+    if (stage === 'deleted' && experimentId === defaultExperimentId) throw mlflowError('INVALID_PARAMETER_VALUE', 'Cannot delete the default experiment \'0\'. This is an internally reserved experiment.');
+    if (stage === 'active' && experiment.lifecycle_stage === 'active') throw mlflowError('INVALID_PARAMETER_VALUE', `Cannot restore an active experiment: ${experimentId}`);
+    const now = context.clock().getTime();
+    await repositories.experiments.setLifecycle(workspace, experimentId, stage, now);
+    await repositories.runs.setExperimentRunsLifecycle(workspace, experimentId, stage, now);
+  });
+}
+
+export async function renameExperiment(context: Context, workspace: string, experimentId: string, newName: string): Promise<void> {
+  await ensureDefaultExperiment(context, workspace);
+  if (newName.trim() === '') throw mlflowError('INVALID_PARAMETER_VALUE', "Invalid experiment name: ''. Experiment name must be a non-empty string.");
+  await context.store.transaction(async (repositories) => {
+    const experiment = await repositories.experiments.require(workspace, experimentId);
+    if (experiment.lifecycle_stage !== 'active') throw mlflowError('INVALID_PARAMETER_VALUE', `Cannot rename a non-active experiment ${experimentId}.`);
+    await repositories.experiments.rename(workspace, experimentId, newName, context.clock().getTime());
+  });
+}
+
+export async function setExperimentTag(context: Context, workspace: string, experimentId: string, tag: KeyValue): Promise<void> {
+  checkTag(tag);
+  await ensureDefaultExperiment(context, workspace);
+  await context.store.transaction(async (repositories) => {
+    const experiment = await repositories.experiments.require(workspace, experimentId);
+    if (experiment.lifecycle_stage !== 'active') throw mlflowError('INVALID_PARAMETER_VALUE', `The experiment ${experimentId} must be in the 'active' state. Current state is ${experiment.lifecycle_stage}.`);
+    await repositories.experiments.setTag(workspace, experimentId, tag);
+  });
+}
+
+export async function deleteExperimentTag(context: Context, workspace: string, experimentId: string, key: string): Promise<void> {
+  await ensureDefaultExperiment(context, workspace);
+  await context.store.transaction(async (repositories) => {
+    await repositories.experiments.require(workspace, experimentId);
+    if (!(await repositories.experiments.deleteTag(workspace, experimentId, key))) {
+      throw mlflowError('RESOURCE_DOES_NOT_EXIST', `No tag with name: ${key} in experiment with id ${experimentId}`);
+    }
+  });
+}

@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import { runNameTag, type KeyValue, type MetricPoint, type Run, type RunInfo, type RunStatus } from '../../core/tracking/entities.js';
+import { checkBatch, checkKey, checkTag, limits } from '../../core/tracking/limits.js';
+import { mlflowError } from '../../core/tracking/mlflow-error.js';
+import { generateRunName } from '../../core/tracking/run-names.js';
+import type { Context } from '../context.js';
+import { ensureDefaultExperiment } from './experiment-service.js';
+
+export interface CreateRunInput {
+  experimentId: string;
+  userId: string;
+  runName: string | undefined;
+  startTime: number | undefined;
+  tags: KeyValue[];
+}
+
+/** Creates a run in an active experiment; its name comes from run_name, else the mlflow.runName tag, else is made up. */
+export async function createRun(context: Context, workspace: string, input: CreateRunInput): Promise<Run> {
+  await ensureDefaultExperiment(context, workspace);
+  input.tags.forEach(checkTag);
+  const tagName = input.tags.find((tag) => tag.key === runNameTag)?.value;
+  if (input.runName !== undefined && tagName !== undefined && input.runName !== tagName) {
+    throw mlflowError('INVALID_PARAMETER_VALUE', `Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${input.runName}', mlflow.runName='${tagName}').`);
+  }
+  const runName = input.runName || tagName || generateRunName();
+  if (runName.length > limits.runNameLength) throw mlflowError('INVALID_PARAMETER_VALUE', `Run name '${runName.slice(0, 40)}...' had length ${runName.length}, which exceeded length limit of ${limits.runNameLength}`);
+  const runId = randomUUID().replace(/-/g, '');
+  return context.store.transaction(async (repositories) => {
+    const experiment = await repositories.experiments.require(workspace, input.experimentId);
+    if (experiment.lifecycle_stage !== 'active') {
+      throw mlflowError('INVALID_PARAMETER_VALUE', `The experiment ${input.experimentId} must be in the 'active' state. Current state is ${experiment.lifecycle_stage}.`);
+    }
+    await repositories.runs.create({
+      runId,
+      workspace,
+      experimentId: experiment.experiment_id,
+      runName,
+      userId: input.userId,
+      startTime: input.startTime ?? context.clock().getTime(),
+      artifactUri: `${experiment.artifact_location}/${runId}/artifacts`,
+      tags: [...input.tags.filter((tag) => tag.key !== runNameTag), { key: runNameTag, value: runName }],
+    });
+    const run = await repositories.runs.get(workspace, runId);
+    if (!run) throw mlflowError('INTERNAL_ERROR', `run ${runId} vanished after it was created`);
+    return run;
+  });
+}
+
+export async function getRun(context: Context, workspace: string, runId: string): Promise<Run> {
+  const run = await context.store.repositories.runs.get(workspace, runId);
+  if (!run) throw mlflowError('RESOURCE_DOES_NOT_EXIST', `Run with id=${runId} not found`);
+  return run;
+}
+
+export async function updateRun(context: Context, workspace: string, runId: string, changes: { status?: RunStatus; endTime?: number; runName?: string }): Promise<RunInfo> {
+  return context.store.transaction(async (repositories) => {
+    await repositories.runs.requireActive(workspace, runId);
+    await repositories.runs.update(runId, changes);
+    return repositories.runs.requireInfo(workspace, runId);
+  });
+}
+
+export async function setRunLifecycle(context: Context, workspace: string, runId: string, stage: 'active' | 'deleted'): Promise<void> {
+  await context.store.transaction(async (repositories) => {
+    await repositories.runs.requireInfo(workspace, runId);
+    await repositories.runs.setLifecycle(runId, stage, context.clock().getTime());
+  });
+}
+
+/**
+ * log-batch and the single-value calls: everything is checked first, then written in one
+ * transaction, so a refused call leaves nothing behind and an acknowledged one is durable.
+ */
+export async function logBatch(context: Context, workspace: string, runId: string, batch: { metrics: MetricPoint[]; params: KeyValue[]; tags: KeyValue[] }): Promise<void> {
+  checkBatch(batch);
+  await context.store.transaction(async (repositories) => {
+    await repositories.runs.requireActive(workspace, runId);
+    await repositories.runs.logParams(runId, batch.params);
+    await repositories.runs.logMetrics(runId, batch.metrics);
+    await repositories.runs.setTags(runId, batch.tags);
+  });
+}
+
+export async function deleteRunTag(context: Context, workspace: string, runId: string, key: string): Promise<void> {
+  checkKey('tag', key);
+  await context.store.transaction(async (repositories) => {
+    await repositories.runs.requireActive(workspace, runId);
+    if (!(await repositories.runs.deleteTag(runId, key))) throw mlflowError('RESOURCE_DOES_NOT_EXIST', `No tag with name: ${key} in run with id ${runId}`);
+  });
+}
+
+/** Offset page tokens, opaque to clients (base64 JSON as MLflow's are). */
+export function encodeOffset(offset: number): string {
+  return Buffer.from(JSON.stringify({ offset })).toString('base64');
+}
+
+export function decodeOffset(token: string | undefined): number {
+  if (!token) return 0;
+  try {
+    const value = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { offset?: unknown };
+    if (typeof value.offset === 'number' && Number.isSafeInteger(value.offset) && value.offset >= 0) return value.offset;
+  } catch {
+    // fall through
+  }
+  throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid page token, could not base64-decode: ${token}`);
+}
+
+export async function metricHistory(context: Context, workspace: string, runId: string, key: string, maxResults: number | undefined, pageToken: string | undefined): Promise<{ metrics: MetricPoint[]; nextPageToken?: string }> {
+  await context.store.repositories.runs.requireInfo(workspace, runId);
+  const offset = decodeOffset(pageToken);
+  const limit = maxResults ?? 1_000_000_000;
+  const metrics = await context.store.repositories.runs.metricHistory(runId, key, limit + 1, offset);
+  if (metrics.length > limit) return { metrics: metrics.slice(0, limit), nextPageToken: encodeOffset(offset + limit) };
+  return { metrics };
+}

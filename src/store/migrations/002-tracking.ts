@@ -1,0 +1,103 @@
+import type { Kysely, Migration } from 'kysely';
+import type { Dialect } from '../dialect.js';
+
+/**
+ * MLflow tracking: experiments, runs, params, tags, metric history and the latest value of each
+ * metric (kept on write, so search filters and orders on metrics without scanning history).
+ */
+export function trackingMigration(dialect: Dialect): Migration {
+  const float = dialect === 'postgres' ? 'double precision' : 'real';
+  return {
+    async up(db: Kysely<any>) {
+      // Experiment ids count within a workspace, so each workspace has MLflow's Default experiment "0".
+      await db.schema
+        .createTable('experiments')
+        .addColumn('workspace', 'text', (c) => c.notNull().references('workspaces.name').onDelete('restrict'))
+        .addColumn('experiment_id', 'integer', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('artifact_location', 'text', (c) => c.notNull())
+        .addColumn('lifecycle_stage', 'text', (c) => c.notNull())
+        .addColumn('creation_time', 'bigint', (c) => c.notNull())
+        .addColumn('last_update_time', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('experiments_pk', ['workspace', 'experiment_id'])
+        .addUniqueConstraint('experiments_name', ['workspace', 'name'])
+        .execute();
+
+      await db.schema
+        .createTable('experiment_tags')
+        .addColumn('workspace', 'text', (c) => c.notNull())
+        .addColumn('experiment_id', 'integer', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('experiment_tags_pk', ['workspace', 'experiment_id', 'key'])
+        .addForeignKeyConstraint('experiment_tags_experiment', ['workspace', 'experiment_id'], 'experiments', ['workspace', 'experiment_id'], (c) => c.onDelete('cascade'))
+        .execute();
+
+      await db.schema
+        .createTable('runs')
+        .addColumn('run_uuid', 'text', (c) => c.primaryKey())
+        .addColumn('workspace', 'text', (c) => c.notNull())
+        .addColumn('experiment_id', 'integer', (c) => c.notNull())
+        .addColumn('run_name', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('start_time', 'bigint', (c) => c.notNull())
+        .addColumn('end_time', 'bigint')
+        .addColumn('artifact_uri', 'text', (c) => c.notNull())
+        .addColumn('lifecycle_stage', 'text', (c) => c.notNull())
+        .addColumn('deleted_time', 'bigint')
+        .addForeignKeyConstraint('runs_experiment', ['workspace', 'experiment_id'], 'experiments', ['workspace', 'experiment_id'], (c) => c.onDelete('cascade'))
+        .execute();
+      // Search lists an experiment's live runs newest first: this index serves that order directly.
+      await db.schema.createIndex('runs_by_experiment').on('runs').columns(['workspace', 'experiment_id', 'lifecycle_stage', 'start_time', 'run_uuid']).execute();
+
+      await db.schema
+        .createTable('params')
+        .addColumn('run_uuid', 'text', (c) => c.notNull().references('runs.run_uuid').onDelete('cascade'))
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('params_pk', ['run_uuid', 'key'])
+        .execute();
+      await db.schema.createIndex('params_by_key_value').on('params').columns(['key', 'value', 'run_uuid']).execute();
+
+      await db.schema
+        .createTable('run_tags')
+        .addColumn('run_uuid', 'text', (c) => c.notNull().references('runs.run_uuid').onDelete('cascade'))
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('run_tags_pk', ['run_uuid', 'key'])
+        .execute();
+      await db.schema.createIndex('run_tags_by_key_value').on('run_tags').columns(['key', 'value', 'run_uuid']).execute();
+
+      // History, keyed so that reading one metric of one run in step order is an index range scan.
+      await db.schema
+        .createTable('metrics')
+        .addColumn('run_uuid', 'text', (c) => c.notNull().references('runs.run_uuid').onDelete('cascade'))
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('step', 'bigint', (c) => c.notNull())
+        .addColumn('timestamp', 'bigint', (c) => c.notNull())
+        .addColumn('value', float, (c) => c.notNull())
+        .addColumn('is_nan', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('metrics_pk', ['run_uuid', 'key', 'step', 'timestamp', 'value', 'is_nan'])
+        .execute();
+
+      await db.schema
+        .createTable('latest_metrics')
+        .addColumn('run_uuid', 'text', (c) => c.notNull().references('runs.run_uuid').onDelete('cascade'))
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('step', 'bigint', (c) => c.notNull())
+        .addColumn('timestamp', 'bigint', (c) => c.notNull())
+        .addColumn('value', float, (c) => c.notNull())
+        .addColumn('is_nan', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('latest_metrics_pk', ['run_uuid', 'key'])
+        .execute();
+      // Filters and orders like `metrics.acc > 0.9 ORDER BY metrics.acc` read this index, not history.
+      await db.schema.createIndex('latest_metrics_by_key_value').on('latest_metrics').columns(['key', 'value', 'run_uuid']).execute();
+    },
+    async down(db: Kysely<any>) {
+      for (const table of ['latest_metrics', 'metrics', 'run_tags', 'params', 'runs', 'experiment_tags', 'experiments']) {
+        await db.schema.dropTable(table).execute();
+      }
+    },
+  };
+}

@@ -1,0 +1,228 @@
+import { sql, type Kysely } from 'kysely';
+import { runNameTag, type KeyValue, type MetricPoint, type Run, type RunInfo, type RunStatus } from '../core/tracking/entities.js';
+import { mlflowError } from '../core/tracking/mlflow-error.js';
+import type { Database } from './database.js';
+
+interface RunRow {
+  run_uuid: string;
+  experiment_id: number;
+  run_name: string;
+  user_id: string;
+  status: string;
+  start_time: number | string;
+  end_time: number | string | null;
+  artifact_uri: string;
+  lifecycle_stage: string;
+}
+
+export interface NewRun {
+  runId: string;
+  workspace: string;
+  experimentId: string;
+  runName: string;
+  userId: string;
+  startTime: number;
+  artifactUri: string;
+  tags: KeyValue[];
+}
+
+/** MLflow runs with their params, tags and metrics. Writes of one call land in one transaction (the caller's). */
+export class RunRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(run: NewRun): Promise<void> {
+    await this.db
+      .insertInto('runs')
+      .values({
+        run_uuid: run.runId,
+        workspace: run.workspace,
+        experiment_id: Number(run.experimentId),
+        run_name: run.runName,
+        user_id: run.userId,
+        status: 'RUNNING',
+        start_time: run.startTime,
+        end_time: null,
+        artifact_uri: run.artifactUri,
+        lifecycle_stage: 'active',
+        deleted_time: null,
+      })
+      .execute();
+    await this.setTags(run.runId, run.tags);
+  }
+
+  async getInfo(workspace: string, runId: string): Promise<RunInfo | undefined> {
+    const row = await this.db.selectFrom('runs').selectAll().where('run_uuid', '=', runId).where('workspace', '=', workspace).executeTakeFirst();
+    return row && toRunInfo(row);
+  }
+
+  async requireInfo(workspace: string, runId: string): Promise<RunInfo> {
+    const info = await this.getInfo(workspace, runId);
+    if (!info) throw mlflowError('RESOURCE_DOES_NOT_EXIST', `Run with id=${runId} not found`);
+    return info;
+  }
+
+  /** Like requireInfo, for writes: a deleted run takes no more data. */
+  async requireActive(workspace: string, runId: string): Promise<RunInfo> {
+    const info = await this.requireInfo(workspace, runId);
+    if (info.lifecycle_stage !== 'active') {
+      throw mlflowError('INVALID_PARAMETER_VALUE', `The run ${runId} must be in the 'active' state. Current state is ${info.lifecycle_stage}.`);
+    }
+    return info;
+  }
+
+  async get(workspace: string, runId: string): Promise<Run | undefined> {
+    const info = await this.getInfo(workspace, runId);
+    if (!info) return undefined;
+    return (await this.withData([info]))[0];
+  }
+
+  /** Attaches latest metrics, params and tags to run infos, three queries for any number of runs. */
+  async withData(infos: RunInfo[]): Promise<Run[]> {
+    if (infos.length === 0) return [];
+    const ids = infos.map((info) => info.run_id);
+    const [metrics, params, tags] = await Promise.all([
+      this.db.selectFrom('latest_metrics').selectAll().where('run_uuid', 'in', ids).orderBy('key').execute(),
+      this.db.selectFrom('params').selectAll().where('run_uuid', 'in', ids).orderBy('key').execute(),
+      this.db.selectFrom('run_tags').selectAll().where('run_uuid', 'in', ids).orderBy('key').execute(),
+    ]);
+    return infos.map((info) => ({
+      info,
+      data: {
+        metrics: metrics.filter((m) => m.run_uuid === info.run_id).map(toMetricPoint),
+        params: params.filter((p) => p.run_uuid === info.run_id).map((p) => ({ key: p.key, value: p.value })),
+        tags: tags.filter((t) => t.run_uuid === info.run_id).map((t) => ({ key: t.key, value: t.value })),
+      },
+      inputs: { dataset_inputs: [] },
+    }));
+  }
+
+  async update(runId: string, changes: { status?: RunStatus; endTime?: number; runName?: string }): Promise<void> {
+    const set: Partial<{ status: string; end_time: number; run_name: string }> = {};
+    if (changes.status) set.status = changes.status;
+    if (changes.endTime !== undefined) set.end_time = changes.endTime;
+    if (changes.runName !== undefined) set.run_name = changes.runName;
+    if (Object.keys(set).length > 0) await this.db.updateTable('runs').set(set).where('run_uuid', '=', runId).execute();
+    if (changes.runName !== undefined) await this.setTags(runId, [{ key: runNameTag, value: changes.runName }]);
+  }
+
+  async setLifecycle(runId: string, stage: 'active' | 'deleted', now: number): Promise<void> {
+    await this.db.updateTable('runs').set({ lifecycle_stage: stage, deleted_time: stage === 'deleted' ? now : null }).where('run_uuid', '=', runId).execute();
+  }
+
+  async setExperimentRunsLifecycle(workspace: string, experimentId: string, stage: 'active' | 'deleted', now: number): Promise<void> {
+    await this.db
+      .updateTable('runs')
+      .set({ lifecycle_stage: stage, deleted_time: stage === 'deleted' ? now : null })
+      .where('workspace', '=', workspace)
+      .where('experiment_id', '=', Number(experimentId))
+      .execute();
+  }
+
+  async setTags(runId: string, tags: KeyValue[]): Promise<void> {
+    // The last value of a key in one call wins, as MLflow applies tags in order.
+    const byKey = new Map(tags.map((tag) => [tag.key, tag.value]));
+    if (byKey.size === 0) return;
+    await this.db
+      .insertInto('run_tags')
+      .values([...byKey].map(([key, value]) => ({ run_uuid: runId, key, value })))
+      .onConflict((conflict) => conflict.columns(['run_uuid', 'key']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
+      .execute();
+    const runName = byKey.get(runNameTag);
+    if (runName !== undefined) await this.db.updateTable('runs').set({ run_name: runName }).where('run_uuid', '=', runId).execute();
+  }
+
+  async deleteTag(runId: string, key: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('run_tags').where('run_uuid', '=', runId).where('key', '=', key).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  /** Params are write-once: the same value again is fine, another value is refused and nothing is written. */
+  async logParams(runId: string, params: KeyValue[]): Promise<void> {
+    if (params.length === 0) return;
+    const existing = await this.db.selectFrom('params').select(['key', 'value']).where('run_uuid', '=', runId).where('key', 'in', params.map((p) => p.key)).execute();
+    const stored = new Map(existing.map((row) => [row.key, row.value]));
+    for (const param of params) {
+      const before = stored.get(param.key);
+      if (before !== undefined && before !== param.value) {
+        throw mlflowError(
+          'INVALID_PARAMETER_VALUE',
+          `Changing param values is not allowed. Param with key='${param.key}' was already logged with value='${before}' for run ID='${runId}'. Attempted logging new value '${param.value}'.`,
+        );
+      }
+    }
+    const fresh = params.filter((param) => !stored.has(param.key));
+    if (fresh.length > 0) await this.db.insertInto('params').values(fresh.map((p) => ({ run_uuid: runId, key: p.key, value: p.value }))).onConflict((c) => c.doNothing()).execute();
+  }
+
+  /**
+   * Appends metric points to history (an identical point twice is kept once) and moves each key's
+   * latest value forward when a point is later by (step, timestamp, value), MLflow's order.
+   */
+  async logMetrics(runId: string, metrics: MetricPoint[]): Promise<void> {
+    if (metrics.length === 0) return;
+    const rows = metrics.map((m) => ({ run_uuid: runId, key: m.key, step: m.step, timestamp: m.timestamp, value: Number.isNaN(m.value) ? 0 : m.value, is_nan: Number.isNaN(m.value) ? 1 : 0 }));
+    // Stay under both drivers' bound-parameter limits (6 values a row).
+    for (let i = 0; i < rows.length; i += 500) {
+      await this.db.insertInto('metrics').values(rows.slice(i, i + 500)).onConflict((c) => c.doNothing()).execute();
+    }
+    const latest = new Map<string, (typeof rows)[number]>();
+    for (const row of rows) {
+      const current = latest.get(row.key);
+      if (!current || isLater(row, current)) latest.set(row.key, row);
+    }
+    const candidates = [...latest.values()];
+    for (let i = 0; i < candidates.length; i += 500) {
+      await this.db
+        .insertInto('latest_metrics')
+        .values(candidates.slice(i, i + 500))
+        .onConflict((conflict) =>
+          conflict
+            .columns(['run_uuid', 'key'])
+            .doUpdateSet((eb) => ({ step: eb.ref('excluded.step'), timestamp: eb.ref('excluded.timestamp'), value: eb.ref('excluded.value'), is_nan: eb.ref('excluded.is_nan') }))
+            .where(sql<boolean>`(excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)`),
+        )
+        .execute();
+    }
+  }
+
+  /** One metric's history in step order (then timestamp), read straight off the primary key. */
+  async metricHistory(runId: string, key: string, limit: number, offset: number): Promise<MetricPoint[]> {
+    const rows = await this.db
+      .selectFrom('metrics')
+      .selectAll()
+      .where('run_uuid', '=', runId)
+      .where('key', '=', key)
+      .orderBy('step')
+      .orderBy('timestamp')
+      .orderBy('value')
+      .limit(limit)
+      .offset(offset)
+      .execute();
+    return rows.map(toMetricPoint);
+  }
+}
+
+function isLater(a: { step: number; timestamp: number; value: number }, b: { step: number; timestamp: number; value: number }): boolean {
+  if (a.step !== b.step) return a.step > b.step;
+  if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
+  return a.value > b.value;
+}
+
+function toMetricPoint(row: { key: string; value: number; timestamp: number | string; step: number | string; is_nan: number }): MetricPoint {
+  return { key: row.key, value: row.is_nan ? Number.NaN : Number(row.value), timestamp: Number(row.timestamp), step: Number(row.step) };
+}
+
+export function toRunInfo(row: RunRow): RunInfo {
+  return {
+    run_id: row.run_uuid,
+    run_uuid: row.run_uuid,
+    run_name: row.run_name,
+    experiment_id: String(row.experiment_id),
+    user_id: row.user_id,
+    status: row.status as RunStatus,
+    start_time: Number(row.start_time),
+    ...(row.end_time !== null ? { end_time: Number(row.end_time) } : {}),
+    artifact_uri: row.artifact_uri,
+    lifecycle_stage: row.lifecycle_stage as RunInfo['lifecycle_stage'],
+  };
+}

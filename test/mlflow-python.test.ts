@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createTestDatabase, testDialects, type TestDatabase } from './support/databases.js';
+import { removeHome, repositoryRoot, startTrellis, type TrellisProcess } from './support/trellis-process.js';
+
+const script = join(repositoryRoot, 'test', 'python', 'mlflow_tracking_flow.py');
+
+/** Runs a Python script of the MLflow compatibility tests with the venv's python (npm test makes it). */
+async function runPython(scriptPath: string, env: Record<string, string>): Promise<{ code: number; output: string }> {
+  const python = process.env.TRELLIS_TEST_PYTHON;
+  if (!python) throw new Error('TRELLIS_TEST_PYTHON is not set: run the suite with npm test, which makes the Python environment');
+  const child = spawn(python, [scriptPath], { env: { ...process.env, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0', MLFLOW_HTTP_REQUEST_TIMEOUT: '60', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number>((resolve) => child.once('exit', (exitCode) => resolve(exitCode ?? 1)));
+  return { code, output };
+}
+
+for (const dialect of testDialects()) {
+  describe(`the real MLflow Python client against Trellis on ${dialect}`, () => {
+    let database: TestDatabase;
+    let trellis: TrellisProcess;
+
+    before(async () => {
+      database = await createTestDatabase(dialect);
+      trellis = await startTrellis({ databaseUrl: database.url });
+      await trellis.client.createWorkspace({ name: 'team-a' });
+    });
+
+    after(async () => {
+      await trellis.stop();
+      await removeHome(trellis.home);
+      await database.drop();
+    });
+
+    it('passes every check of the tracking flow at the server root (default workspace)', async () => {
+      const result = await runPython(script, { MLFLOW_TRACKING_URI: trellis.url, TRELLIS_TEST_SUFFIX: 'root', TRELLIS_TEST_SEARCH: '0' });
+      assert.equal(result.code, 0, result.output);
+      assert.match(result.output, /ALL CHECKS PASSED \(\d+\)/);
+    });
+
+    it('passes the same checks in another workspace, which sees nothing of the default one', async () => {
+      const result = await runPython(script, { MLFLOW_TRACKING_URI: `${trellis.url}/workspaces/team-a/mlflow`, TRELLIS_TEST_SUFFIX: 'team-a', TRELLIS_TEST_SEARCH: '0' });
+      assert.equal(result.code, 0, result.output);
+      const fromTeam = await fetch(`${trellis.url}/workspaces/team-a/mlflow/api/2.0/mlflow/experiments/get-by-name?experiment_name=iris-root`);
+      assert.equal(fromTeam.status, 404);
+      assert.equal(((await fromTeam.json()) as { error_code: string }).error_code, 'RESOURCE_DOES_NOT_EXIST');
+      const fromRoot = await fetch(`${trellis.url}/api/2.0/mlflow/experiments/get-by-name?experiment_name=iris-root`);
+      assert.equal(fromRoot.status, 200);
+    });
+
+    it('answers an unknown MLflow endpoint with ENDPOINT_NOT_FOUND and a workspace that does not exist with RESOURCE_DOES_NOT_EXIST', async () => {
+      const unknown = await fetch(`${trellis.url}/api/2.0/mlflow/no-such-thing`);
+      assert.equal(unknown.status, 404);
+      assert.equal(((await unknown.json()) as { error_code: string }).error_code, 'ENDPOINT_NOT_FOUND');
+      const nowhere = await fetch(`${trellis.url}/workspaces/nowhere/mlflow/api/2.0/mlflow/experiments/get?experiment_id=0`);
+      assert.equal(nowhere.status, 404);
+      assert.equal(((await nowhere.json()) as { error_code: string }).error_code, 'RESOURCE_DOES_NOT_EXIST');
+    });
+  });
+}
