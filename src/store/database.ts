@@ -89,4 +89,17 @@ export interface TrackingTables {
   run_tags: { run_uuid: string; key: string; value: string };
   metrics: { run_uuid: string; key: string; step: number; timestamp: number; value: number; is_nan: number };
   latest_metrics: { run_uuid: string; key: string; step: number; timestamp: number; value: number; is_nan: number };
+  datasets: {
+    dataset_uuid: string;
+    workspace: string;
+    experiment_id: number;
+    name: string;
+    digest: string;
+    source_type: string;
+    source: string;
+    schema: string | null;
+    profile: string | null;
+  };
+  run_inputs: { run_uuid: string; dataset_uuid: string; position: number };
+  input_tags: { run_uuid: string; dataset_uuid: string; key: string; value: string };
 }

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { runNameTag, type KeyValue, type MetricPoint, type Run, type RunInfo, type RunStatus } from '../core/tracking/entities.js';
 import { mlflowError } from '../core/tracking/mlflow-error.js';
 import type { Database } from './database.js';
+import { DatasetRepository } from './dataset-repository.js';
 
 interface RunRow {
   run_uuid: string;
@@ -80,10 +81,11 @@ export class RunRepository {
   async withData(infos: RunInfo[]): Promise<Run[]> {
     if (infos.length === 0) return [];
     const ids = infos.map((info) => info.run_id);
-    const [metrics, params, tags] = await Promise.all([
+    const [metrics, params, tags, inputs] = await Promise.all([
       this.db.selectFrom('latest_metrics').selectAll().where('run_uuid', 'in', ids).orderBy('key').execute(),
       this.db.selectFrom('params').selectAll().where('run_uuid', 'in', ids).orderBy('key').execute(),
       this.db.selectFrom('run_tags').selectAll().where('run_uuid', 'in', ids).orderBy('key').execute(),
+      new DatasetRepository(this.db).inputsOf(ids),
     ]);
     return infos.map((info) => ({
       info,
@@ -92,7 +94,7 @@ export class RunRepository {
         params: params.filter((p) => p.run_uuid === info.run_id).map((p) => ({ key: p.key, value: p.value })),
         tags: tags.filter((t) => t.run_uuid === info.run_id).map((t) => ({ key: t.key, value: t.value })),
       },
-      inputs: { dataset_inputs: [] },
+      inputs: { dataset_inputs: inputs.get(info.run_id) ?? [] },
     }));
   }
 
@@ -199,6 +201,31 @@ export class RunRepository {
       .offset(offset)
       .execute();
     return rows.map(toMetricPoint);
+  }
+
+  /** The distinct steps at which a run logged a metric, ascending (an index scan of history). */
+  async metricSteps(runId: string, key: string): Promise<number[]> {
+    const rows = await this.db.selectFrom('metrics').select('step').distinct().where('run_uuid', '=', runId).where('key', '=', key).orderBy('step').execute();
+    return rows.map((row) => Number(row.step));
+  }
+
+  /** A metric's points at the given steps, in step then timestamp order. */
+  async metricPointsAt(runId: string, key: string, steps: number[]): Promise<MetricPoint[]> {
+    const points: MetricPoint[] = [];
+    for (let i = 0; i < steps.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('metrics')
+        .selectAll()
+        .where('run_uuid', '=', runId)
+        .where('key', '=', key)
+        .where('step', 'in', steps.slice(i, i + 500))
+        .orderBy('step')
+        .orderBy('timestamp')
+        .orderBy('value')
+        .execute();
+      points.push(...rows.map(toMetricPoint));
+    }
+    return points;
   }
 }
 

@@ -6,6 +6,7 @@ import type { Database } from './database.js';
 import type { Dialect } from './dialect.js';
 import { migrationProvider, migrationsFor } from './migrations/index.js';
 import { openPostgres } from './postgres/open-postgres.js';
+import { DatasetRepository } from './dataset-repository.js';
 import { ExperimentRepository } from './experiment-repository.js';
 import { ResourceRepository } from './resource-repository.js';
 import { RunRepository } from './run-repository.js';
@@ -19,6 +20,7 @@ export interface Repositories {
   audit: AuditRepository;
   experiments: ExperimentRepository;
   runs: RunRepository;
+  datasets: DatasetRepository;
 }
 
 export interface Readiness {
@@ -88,6 +90,7 @@ function repositoriesFor(db: Kysely<Database>): Repositories {
     audit: new AuditRepository(db),
     experiments: new ExperimentRepository(db),
     runs: new RunRepository(db),
+    datasets: new DatasetRepository(db),
   };
 }
 

@@ -81,6 +81,29 @@ client.log_batch(run.info.run_id, metrics=[Metric("batch_metric", float(i), now,
 batch_history = client.get_metric_history(run.info.run_id, "batch_metric")
 check(len(batch_history) == 1000 and batch_history[-1].value == 999.0, "log_batch stores 1,000 metrics")
 
+# The sampled history the MLflow UI draws long curves from (get-history-bulk-interval).
+sampled = requests.get(
+    f"{mlflow.get_tracking_uri()}/ajax-api/2.0/mlflow/metrics/get-history-bulk-interval",
+    params={"run_ids": [run.info.run_id], "metric_key": "batch_metric", "max_results": 10},
+).json()["metrics"]
+sampled_steps = [m["step"] for m in sampled]
+check(len(sampled) <= 11 and sampled_steps[0] == 0 and sampled_steps[-1] == 999 and sampled_steps == sorted(sampled_steps), "get-history-bulk-interval samples a long history, first and last step kept")
+check(all(m["run_id"] == run.info.run_id and m["value"] == float(m["step"]) for m in sampled), "sampled points carry their run id and true values")
+
+# Datasets a run used (log-inputs), as mlflow.log_input sends them.
+import pandas as pd  # noqa: E402
+
+with mlflow.start_run(experiment_id=experiment_id, run_name="with-dataset") as dataset_run:
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [0, 1, 0]})
+    dataset = mlflow.data.from_pandas(frame, source="iris.csv", name="iris-train", targets="y")
+    mlflow.log_input(dataset, context="training")
+    mlflow.log_input(dataset, context="training")
+logged_inputs = client.get_run(dataset_run.info.run_id).inputs.dataset_inputs
+check(len(logged_inputs) == 1 and logged_inputs[0].dataset.name == "iris-train", "log_input records the dataset once per run")
+check(logged_inputs[0].dataset.digest == dataset.digest and logged_inputs[0].dataset.source_type == dataset.source._get_source_type(), "the dataset keeps its digest and source type")
+check({t.key: t.value for t in logged_inputs[0].tags}.get("mlflow.data.context") == "training", "the input's context tag is kept")
+check("x" in (logged_inputs[0].dataset.schema or ""), "the dataset schema is kept")
+
 # Params are write-once: the same value again is accepted, another value refused.
 client.log_param(run.info.run_id, "p", "1")
 try:
@@ -127,7 +150,7 @@ if os.environ.get("TRELLIS_TEST_SEARCH", "1") == "1":
     runs = client.search_runs([experiment_id], filter_string="params.model = 'logistic' and tags.purpose LIKE 'compat%'")
     check([r.info.run_id for r in runs] == [parent_id], "search_runs filters on params and tags with LIKE")
     ordered = client.search_runs([experiment_id], order_by=["attributes.run_name DESC"])
-    check([r.info.run_name for r in ordered] == ["parent", "child", "batch"], "search_runs orders by an attribute")
+    check([r.info.run_name for r in ordered] == ["with-dataset", "parent", "child", "batch"], "search_runs orders by an attribute")
     try:
         client.search_runs([experiment_id], filter_string="metrics.loss >>> 1")
         check(False, "a malformed filter is refused")

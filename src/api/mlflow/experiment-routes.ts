@@ -51,6 +51,16 @@ export function experimentRoutes(app: FastifyInstance, context: Context, base: s
   app.post(`${base}/experiments/search`, search);
   app.get(`${base}/experiments/search`, search);
 
+  // experiments/list was removed in MLflow 2.0; older clients (the npm `mlflow` package among them) still call it.
+  app.get(`${base}/experiments/list`, async (request) => {
+    const workspace = workspaceOf(request);
+    await ensureDefaultExperiment(context, workspace);
+    const viewType = optionalString(fieldsOf(request), 'view_type') ?? 'ACTIVE_ONLY';
+    if (!(viewTypes as readonly string[]).includes(viewType)) throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid value '${viewType}' for view_type; use ACTIVE_ONLY, DELETED_ONLY or ALL`);
+    const all = await context.store.repositories.experiments.list(workspace);
+    return { experiments: all.filter((e) => viewType === 'ALL' || (viewType === 'ACTIVE_ONLY') === (e.lifecycle_stage === 'active')) };
+  });
+
   app.post(`${base}/experiments/update`, async (request) => {
     const fields = fieldsOf(request);
     await renameExperiment(context, workspaceOf(request), requiredString(fields, 'experiment_id'), requiredString(fields, 'new_name'));

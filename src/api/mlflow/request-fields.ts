@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { KeyValue, MetricPoint } from '../../core/tracking/entities.js';
+import type { DatasetInput, KeyValue, MetricPoint } from '../../core/tracking/entities.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 
 /**
@@ -100,4 +100,32 @@ export function metricPoint(entry: Fields): MetricPoint {
     timestamp: requiredInteger(entry, 'timestamp'),
     step: optionalInteger(entry, 'step') ?? 0,
   };
+}
+
+/** log-inputs `datasets`: [{tags: [{key, value}], dataset: {name, digest, source_type, source, schema?, profile?}}]. */
+export function datasetInputs(fields: Fields, name: string): DatasetInput[] {
+  const value = fields[name];
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) invalid(name, value, 'a list of dataset inputs');
+  return value.map((item: unknown, index) => {
+    const entry = (item ?? {}) as Fields;
+    const dataset = entry.dataset;
+    if (dataset === undefined || dataset === null || typeof dataset !== 'object' || Array.isArray(dataset)) {
+      throw mlflowError('INVALID_PARAMETER_VALUE', `Missing value for required parameter '${name}[${index}].dataset'. Dataset input must have a dataset associated with it.`);
+    }
+    const d = dataset as Fields;
+    const schema = optionalString(d, 'schema');
+    const profile = optionalString(d, 'profile');
+    return {
+      tags: keyValues(entry, 'tags'),
+      dataset: {
+        name: requiredString(d, 'name'),
+        digest: requiredString(d, 'digest'),
+        source_type: requiredString(d, 'source_type'),
+        source: requiredString(d, 'source'),
+        ...(schema !== undefined ? { schema } : {}),
+        ...(profile !== undefined ? { profile } : {}),
+      },
+    };
+  });
 }

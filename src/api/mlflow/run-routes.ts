@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { runStatuses, type RunStatus } from '../../core/tracking/entities.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import type { Context } from '../../services/context.js';
-import { createRun, deleteRunTag, getRun, logBatch, metricHistory, setRunLifecycle, updateRun } from '../../services/tracking/run-service.js';
-import { fieldsOf, keyValues, metricPoint, metricPoints, optionalInteger, optionalString, requiredString } from './request-fields.js';
+import { bulkHistoryLimits, createRun, deleteRunTag, getRun, logBatch, logInputs, metricHistory, metricHistoryBulkInterval, setRunLifecycle, updateRun } from '../../services/tracking/run-service.js';
+import { datasetInputs, fieldsOf, keyValues, metricPoint, metricPoints, optionalInteger, optionalString, requiredString, stringList } from './request-fields.js';
 import { workspaceOf } from './workspace-of.js';
 
 /** runs/* and metrics/get-history. */
@@ -89,6 +89,36 @@ export function runRoutes(app: FastifyInstance, context: Context, base: string):
       tags: keyValues(fields, 'tags'),
     });
     return {};
+  });
+
+  app.post(`${base}/runs/log-inputs`, async (request) => {
+    const fields = fieldsOf(request);
+    await logInputs(context, workspaceOf(request), requiredString(fields, 'run_id'), datasetInputs(fields, 'datasets'));
+    return {};
+  });
+
+  app.get(`${base}/metrics/get-history-bulk-interval`, async (request) => {
+    const fields = fieldsOf(request);
+    const runIds = stringList(fields, 'run_ids');
+    if (runIds.length === 0) throw mlflowError('INVALID_PARAMETER_VALUE', "Missing value for required parameter 'run_ids'. See the API docs for more information about request parameters.");
+    if (runIds.length > bulkHistoryLimits.runIds) {
+      throw mlflowError('INVALID_PARAMETER_VALUE', `GetMetricHistoryBulkInterval request must specify at most ${bulkHistoryLimits.runIds} run_ids. Received ${runIds.length} run_ids.`);
+    }
+    const maxResults = optionalInteger(fields, 'max_results') ?? bulkHistoryLimits.resultsPerRun;
+    if (maxResults < 1 || maxResults > bulkHistoryLimits.resultsPerRun) throw mlflowError('INVALID_PARAMETER_VALUE', `max_results must be between 1 and ${bulkHistoryLimits.resultsPerRun}.`);
+    const start = optionalInteger(fields, 'start_step');
+    const end = optionalInteger(fields, 'end_step');
+    if ((start === undefined) !== (end === undefined)) throw mlflowError('INVALID_PARAMETER_VALUE', 'If either start step or end step are specified, both must be specified.');
+    if (start !== undefined && end !== undefined && start > end) {
+      throw mlflowError('INVALID_PARAMETER_VALUE', `end_step must be greater than start_step. Found start_step=${start} and end_step=${end}.`);
+    }
+    const metrics = await metricHistoryBulkInterval(context, workspaceOf(request), {
+      runIds,
+      key: requiredString(fields, 'metric_key'),
+      maxResults,
+      ...(start !== undefined && end !== undefined ? { range: { start, end } } : {}),
+    });
+    return { metrics };
   });
 
   app.get(`${base}/metrics/get-history`, async (request) => {

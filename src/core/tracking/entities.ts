@@ -39,10 +39,25 @@ export interface RunInfo {
   lifecycle_stage: 'active' | 'deleted';
 }
 
+export interface Dataset {
+  name: string;
+  digest: string;
+  source_type: string;
+  source: string;
+  schema?: string;
+  profile?: string;
+}
+
+/** A dataset a run read, with the input's tags (e.g. `mlflow.data.context: training`). */
+export interface DatasetInput {
+  tags: KeyValue[];
+  dataset: Dataset;
+}
+
 export interface Run {
   info: RunInfo;
   data: { metrics: MetricPoint[]; params: KeyValue[]; tags: KeyValue[] };
-  inputs: { dataset_inputs: unknown[] };
+  inputs: { dataset_inputs: DatasetInput[] };
 }
 
 /** The tag MLflow keeps the run name in, beside run_name. */

@@ -1,4 +1,4 @@
-import type { KeyValue, MetricPoint } from './entities.js';
+import type { DatasetInput, KeyValue, MetricPoint } from './entities.js';
 import { mlflowError } from './mlflow-error.js';
 
 /** MLflow's limits (mlflow/utils/validation.py): the same numbers, so clients split batches alike. */
@@ -11,6 +11,14 @@ export const limits = {
   paramValueLength: 6000,
   tagValueLength: 8000,
   runNameLength: 250,
+  datasetsPerBatch: 1000,
+  datasetNameLength: 500,
+  datasetDigestLength: 36,
+  datasetSourceLength: 65535,
+  datasetSchemaLength: 1048575,
+  datasetProfileLength: 16777215,
+  inputTagKeyLength: 255,
+  inputTagValueLength: 500,
 };
 
 const keyPattern = /^[\w\-./ :]+$/u;
@@ -71,6 +79,29 @@ export function checkBatch(batch: { metrics: MetricPoint[]; params: KeyValue[]; 
   }
   for (const tag of batch.tags) checkTag(tag);
   for (const metric of batch.metrics) checkMetric(metric);
+}
+
+/** log-inputs: MLflow's limits on datasets and their input tags, checked before anything is written. */
+export function checkDatasetInputs(inputs: DatasetInput[]): void {
+  if (inputs.length > limits.datasetsPerBatch) {
+    throw mlflowError('INVALID_PARAMETER_VALUE', `A logging request can contain at most ${limits.datasetsPerBatch} datasets. Got ${inputs.length}. Please split up datasets across multiple requests and try again.`);
+  }
+  for (const { dataset, tags } of inputs) {
+    const fields = [
+      ['name', dataset.name, limits.datasetNameLength],
+      ['digest', dataset.digest, limits.datasetDigestLength],
+      ['source', dataset.source, limits.datasetSourceLength],
+      ['schema', dataset.schema ?? '', limits.datasetSchemaLength],
+      ['profile', dataset.profile ?? '', limits.datasetProfileLength],
+    ] as const;
+    for (const [name, value, max] of fields) {
+      if (value.length > max) throw mlflowError('INVALID_PARAMETER_VALUE', `'${name}' exceeds the maximum length of ${max} characters (dataset '${dataset.name.slice(0, 40)}')`);
+    }
+    for (const tag of tags) {
+      if (tag.key.length > limits.inputTagKeyLength) throw mlflowError('INVALID_PARAMETER_VALUE', `'key' exceeds the maximum length of ${limits.inputTagKeyLength} characters (input tag of dataset '${dataset.name.slice(0, 40)}')`);
+      if (tag.value.length > limits.inputTagValueLength) throw mlflowError('INVALID_PARAMETER_VALUE', `'value' exceeds the maximum length of ${limits.inputTagValueLength} characters (input tag '${tag.key}')`);
+    }
+  }
 }
 
 function capital(text: string): string {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { runNameTag, type KeyValue, type MetricPoint, type Run, type RunInfo, type RunStatus } from '../../core/tracking/entities.js';
-import { checkBatch, checkKey, checkTag, limits } from '../../core/tracking/limits.js';
+import { runNameTag, type DatasetInput, type KeyValue, type MetricPoint, type Run, type RunInfo, type RunStatus } from '../../core/tracking/entities.js';
+import { checkBatch, checkDatasetInputs, checkKey, checkTag, limits } from '../../core/tracking/limits.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import { generateRunName } from '../../core/tracking/run-names.js';
+import { evenlySpacedIndices, sampleSteps } from '../../core/tracking/sample-steps.js';
 import type { Context } from '../context.js';
 import { ensureDefaultExperiment } from './experiment-service.js';
 
@@ -112,4 +113,42 @@ export async function metricHistory(context: Context, workspace: string, runId: 
   const metrics = await context.store.repositories.runs.metricHistory(runId, key, limit + 1, offset);
   if (metrics.length > limit) return { metrics: metrics.slice(0, limit), nextPageToken: encodeOffset(offset + limit) };
   return { metrics };
+}
+
+/** log-inputs: the datasets a run used, checked in full before any is written. */
+export async function logInputs(context: Context, workspace: string, runId: string, inputs: DatasetInput[]): Promise<void> {
+  checkDatasetInputs(inputs);
+  await context.store.transaction(async (repositories) => {
+    const info = await repositories.runs.requireActive(workspace, runId);
+    await repositories.datasets.logInputs(workspace, info.experiment_id, runId, inputs);
+  });
+}
+
+/** MLflow's limits for the bulk history calls the UI makes. */
+export const bulkHistoryLimits = { runIds: 100, resultsPerRun: 2500 };
+
+export interface MetricWithRunId extends MetricPoint {
+  run_id: string;
+}
+
+/**
+ * metrics/get-history-bulk-interval: a sample of one metric for up to 100 runs, the same steps
+ * for every run where they exist, so the UI can draw and compare long curves cheaply.
+ */
+export async function metricHistoryBulkInterval(
+  context: Context,
+  workspace: string,
+  input: { runIds: string[]; key: string; maxResults: number; range?: { start: number; end: number } },
+): Promise<MetricWithRunId[]> {
+  const runs = context.store.repositories.runs;
+  for (const runId of input.runIds) await runs.requireInfo(workspace, runId);
+  const stepsPerRun = await Promise.all(input.runIds.map((runId) => runs.metricSteps(runId, input.key)));
+  const steps = sampleSteps(stepsPerRun, input.maxResults, input.range);
+  const perRun = Math.max(input.maxResults, steps.length);
+  const result: MetricWithRunId[] = [];
+  for (const runId of input.runIds) {
+    const points = await runs.metricPointsAt(runId, input.key, steps);
+    for (const index of evenlySpacedIndices(points.length, perRun)) result.push({ ...points[index]!, run_id: runId });
+  }
+  return result;
 }

@@ -93,9 +93,41 @@ export function trackingMigration(dialect: Dialect): Migration {
         .execute();
       // Filters and orders like `metrics.acc > 0.9 ORDER BY metrics.acc` read this index, not history.
       await db.schema.createIndex('latest_metrics_by_key_value').on('latest_metrics').columns(['key', 'value', 'run_uuid']).execute();
+
+      // log-inputs: datasets are shared by the runs of an experiment (one row per name + digest).
+      await db.schema
+        .createTable('datasets')
+        .addColumn('dataset_uuid', 'text', (c) => c.primaryKey())
+        .addColumn('workspace', 'text', (c) => c.notNull())
+        .addColumn('experiment_id', 'integer', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('digest', 'text', (c) => c.notNull())
+        .addColumn('source_type', 'text', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('schema', 'text')
+        .addColumn('profile', 'text')
+        .addForeignKeyConstraint('datasets_experiment', ['workspace', 'experiment_id'], 'experiments', ['workspace', 'experiment_id'], (c) => c.onDelete('cascade'))
+        .addUniqueConstraint('datasets_name_digest', ['workspace', 'experiment_id', 'name', 'digest'])
+        .execute();
+      await db.schema
+        .createTable('run_inputs')
+        .addColumn('run_uuid', 'text', (c) => c.notNull().references('runs.run_uuid').onDelete('cascade'))
+        .addColumn('dataset_uuid', 'text', (c) => c.notNull().references('datasets.dataset_uuid').onDelete('cascade'))
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('run_inputs_pk', ['run_uuid', 'dataset_uuid'])
+        .execute();
+      await db.schema
+        .createTable('input_tags')
+        .addColumn('run_uuid', 'text', (c) => c.notNull())
+        .addColumn('dataset_uuid', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('input_tags_pk', ['run_uuid', 'dataset_uuid', 'key'])
+        .addForeignKeyConstraint('input_tags_input', ['run_uuid', 'dataset_uuid'], 'run_inputs', ['run_uuid', 'dataset_uuid'], (c) => c.onDelete('cascade'))
+        .execute();
     },
     async down(db: Kysely<any>) {
-      for (const table of ['latest_metrics', 'metrics', 'run_tags', 'params', 'runs', 'experiment_tags', 'experiments']) {
+      for (const table of ['input_tags', 'run_inputs', 'datasets', 'latest_metrics', 'metrics', 'run_tags', 'params', 'runs', 'experiment_tags', 'experiments']) {
         await db.schema.dropTable(table).execute();
       }
     },
