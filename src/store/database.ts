@@ -102,4 +102,32 @@ export interface TrackingTables {
   };
   run_inputs: { run_uuid: string; dataset_uuid: string; position: number };
   input_tags: { run_uuid: string; dataset_uuid: string; key: string; value: string };
+  logged_models: {
+    model_id: string;
+    workspace: string;
+    experiment_id: number;
+    name: string;
+    artifact_location: string;
+    creation_timestamp_ms: number;
+    last_updated_timestamp_ms: number;
+    model_type: string | null;
+    source_run_id: string | null;
+    status: string;
+    status_message: string | null;
+    lifecycle_stage: string;
+  };
+  logged_model_tags: { model_id: string; key: string; value: string };
+  logged_model_params: { model_id: string; key: string; value: string };
+  logged_model_metrics: {
+    model_id: string;
+    run_uuid: string;
+    key: string;
+    step: number;
+    timestamp: number;
+    value: number;
+    is_nan: number;
+    dataset_name: string;
+    dataset_digest: string;
+  };
+  run_models: { run_uuid: string; model_id: string; direction: string; step: number };
 }

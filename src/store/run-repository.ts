@@ -3,6 +3,7 @@ import { runNameTag, type KeyValue, type MetricPoint, type Run, type RunInfo, ty
 import { mlflowError } from '../core/tracking/mlflow-error.js';
 import type { Database } from './database.js';
 import { DatasetRepository } from './dataset-repository.js';
+import { LoggedModelRepository } from './logged-model-repository.js';
 
 interface RunRow {
   run_uuid: string;
@@ -81,11 +82,12 @@ export class RunRepository {
   async withData(infos: RunInfo[]): Promise<Run[]> {
     if (infos.length === 0) return [];
     const ids = infos.map((info) => info.run_id);
-    const [metrics, params, tags, inputs] = await Promise.all([
+    const [metrics, params, tags, inputs, models] = await Promise.all([
       this.db.selectFrom('latest_metrics').selectAll().where('run_uuid', 'in', ids).orderBy('key').execute(),
       this.db.selectFrom('params').selectAll().where('run_uuid', 'in', ids).orderBy('key').execute(),
       this.db.selectFrom('run_tags').selectAll().where('run_uuid', 'in', ids).orderBy('key').execute(),
       new DatasetRepository(this.db).inputsOf(ids),
+      new LoggedModelRepository(this.db).modelsOfRuns(ids),
     ]);
     return infos.map((info) => ({
       info,
@@ -94,7 +96,8 @@ export class RunRepository {
         params: params.filter((p) => p.run_uuid === info.run_id).map((p) => ({ key: p.key, value: p.value })),
         tags: tags.filter((t) => t.run_uuid === info.run_id).map((t) => ({ key: t.key, value: t.value })),
       },
-      inputs: { dataset_inputs: inputs.get(info.run_id) ?? [] },
+      inputs: { dataset_inputs: inputs.get(info.run_id) ?? [], model_inputs: models.get(info.run_id)?.inputs ?? [] },
+      outputs: { model_outputs: models.get(info.run_id)?.outputs ?? [] },
     }));
   }
 

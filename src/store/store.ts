@@ -8,6 +8,7 @@ import { migrationProvider, migrationsFor } from './migrations/index.js';
 import { openPostgres } from './postgres/open-postgres.js';
 import { DatasetRepository } from './dataset-repository.js';
 import { ExperimentRepository } from './experiment-repository.js';
+import { LoggedModelRepository } from './logged-model-repository.js';
 import { ResourceRepository } from './resource-repository.js';
 import { RunRepository } from './run-repository.js';
 import { openSqlite } from './sqlite/open-sqlite.js';
@@ -21,6 +22,7 @@ export interface Repositories {
   experiments: ExperimentRepository;
   runs: RunRepository;
   datasets: DatasetRepository;
+  loggedModels: LoggedModelRepository;
 }
 
 export interface Readiness {
@@ -91,6 +93,7 @@ function repositoriesFor(db: Kysely<Database>): Repositories {
     experiments: new ExperimentRepository(db),
     runs: new RunRepository(db),
     datasets: new DatasetRepository(db),
+    loggedModels: new LoggedModelRepository(db),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { RouteOptions } from '../route-options.js';
 import { experimentRoutes } from './experiment-routes.js';
+import { loggedModelRoutes } from './logged-model-routes.js';
 import { parseLenientJson, stringifyMlflowJson } from './mlflow-json.js';
 import { runRoutes } from './run-routes.js';
 
@@ -30,6 +31,7 @@ export const mlflowRoutes: FastifyPluginAsync<RouteOptions> = async (app, { cont
       for (const base of apiBases) {
         experimentRoutes(scope, context, `${prefix}${base}`);
         runRoutes(scope, context, `${prefix}${base}`);
+        loggedModelRoutes(scope, context, `${prefix}${base}`);
       }
     }
   });

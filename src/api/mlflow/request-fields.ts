@@ -99,7 +99,18 @@ export function metricPoint(entry: Fields): MetricPoint {
     value: requiredDouble(entry, 'value', `metric '${key}'`),
     timestamp: requiredInteger(entry, 'timestamp'),
     step: optionalInteger(entry, 'step') ?? 0,
+    ...optionalMetricLinks(entry),
   };
+}
+
+/** MLflow 3 metric fields that tie a value to a logged model and the dataset it was computed on. */
+function optionalMetricLinks(entry: Fields): Pick<MetricPoint, 'model_id' | 'dataset_name' | 'dataset_digest'> {
+  const links: Pick<MetricPoint, 'model_id' | 'dataset_name' | 'dataset_digest'> = {};
+  for (const name of ['model_id', 'dataset_name', 'dataset_digest'] as const) {
+    const value = optionalString(entry, name);
+    if (value) links[name] = value;
+  }
+  return links;
 }
 
 /** log-inputs `datasets`: [{tags: [{key, value}], dataset: {name, digest, source_type, source, schema?, profile?}}]. */

@@ -4,6 +4,7 @@ import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import type { Context } from '../../services/context.js';
 import { bulkHistoryLimits, createRun, deleteRunTag, getRun, logBatch, logInputs, metricHistory, metricHistoryBulkInterval, setRunLifecycle, updateRun } from '../../services/tracking/run-service.js';
 import { datasetInputs, fieldsOf, keyValues, metricPoint, metricPoints, optionalInteger, optionalString, requiredString, stringList } from './request-fields.js';
+import { logRunModelInputs } from '../../services/tracking/logged-model-service.js';
 import { workspaceOf } from './workspace-of.js';
 
 /** runs/* and metrics/get-history. */
@@ -93,7 +94,10 @@ export function runRoutes(app: FastifyInstance, context: Context, base: string):
 
   app.post(`${base}/runs/log-inputs`, async (request) => {
     const fields = fieldsOf(request);
-    await logInputs(context, workspaceOf(request), requiredString(fields, 'run_id'), datasetInputs(fields, 'datasets'));
+    const runId = requiredString(fields, 'run_id');
+    const models = Array.isArray(fields.models) ? fields.models.map((entry: unknown) => requiredString((entry ?? {}) as Record<string, unknown>, 'model_id')) : [];
+    await logInputs(context, workspaceOf(request), runId, datasetInputs(fields, 'datasets'));
+    await logRunModelInputs(context, workspaceOf(request), runId, models);
     return {};
   });
 

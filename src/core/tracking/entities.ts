@@ -10,6 +10,10 @@ export interface MetricPoint {
   value: number;
   timestamp: number;
   step: number;
+  /** MLflow 3: the logged model (and dataset) a metric was computed for, when the client says so. */
+  model_id?: string;
+  dataset_name?: string;
+  dataset_digest?: string;
 }
 
 export interface Experiment {
@@ -57,7 +61,29 @@ export interface DatasetInput {
 export interface Run {
   info: RunInfo;
   data: { metrics: MetricPoint[]; params: KeyValue[]; tags: KeyValue[] };
-  inputs: { dataset_inputs: DatasetInput[] };
+  inputs: { dataset_inputs: DatasetInput[]; model_inputs: Array<{ model_id: string }> };
+  outputs: { model_outputs: Array<{ model_id: string; step: number }> };
+}
+
+export const loggedModelStatuses = ['LOGGED_MODEL_STATUS_UNSPECIFIED', 'LOGGED_MODEL_PENDING', 'LOGGED_MODEL_READY', 'LOGGED_MODEL_UPLOAD_FAILED'] as const;
+export type LoggedModelStatus = (typeof loggedModelStatuses)[number];
+
+/** An MLflow 3 logged model: what log_model makes, with its own artifacts (service.proto LoggedModel). */
+export interface LoggedModel {
+  info: {
+    experiment_id: string;
+    model_id: string;
+    name: string;
+    artifact_uri: string;
+    creation_timestamp_ms: number;
+    last_updated_timestamp_ms: number;
+    model_type?: string;
+    source_run_id?: string;
+    status: LoggedModelStatus;
+    status_message?: string;
+    tags: KeyValue[];
+  };
+  data: { params: KeyValue[]; metrics: Array<MetricPoint & { run_id: string }> };
 }
 
 /** The tag MLflow keeps the run name in, beside run_name. */

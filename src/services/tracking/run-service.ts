@@ -78,6 +78,9 @@ export async function logBatch(context: Context, workspace: string, runId: strin
     await repositories.runs.requireActive(workspace, runId);
     await repositories.runs.logParams(runId, batch.params);
     await repositories.runs.logMetrics(runId, batch.metrics);
+    const modelIds = new Set(batch.metrics.flatMap((metric) => (metric.model_id ? [metric.model_id] : [])));
+    for (const modelId of modelIds) await repositories.loggedModels.require(workspace, modelId);
+    if (modelIds.size > 0) await repositories.loggedModels.logMetrics(runId, batch.metrics);
     await repositories.runs.setTags(runId, batch.tags);
   });
 }

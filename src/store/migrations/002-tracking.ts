@@ -125,9 +125,60 @@ export function trackingMigration(dialect: Dialect): Migration {
         .addPrimaryKeyConstraint('input_tags_pk', ['run_uuid', 'dataset_uuid', 'key'])
         .addForeignKeyConstraint('input_tags_input', ['run_uuid', 'dataset_uuid'], 'run_inputs', ['run_uuid', 'dataset_uuid'], (c) => c.onDelete('cascade'))
         .execute();
+
+      // MLflow 3 logged models: what log_model creates, with artifacts of their own, linked to runs.
+      await db.schema
+        .createTable('logged_models')
+        .addColumn('model_id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace', 'text', (c) => c.notNull())
+        .addColumn('experiment_id', 'integer', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('artifact_location', 'text', (c) => c.notNull())
+        .addColumn('creation_timestamp_ms', 'bigint', (c) => c.notNull())
+        .addColumn('last_updated_timestamp_ms', 'bigint', (c) => c.notNull())
+        .addColumn('model_type', 'text')
+        .addColumn('source_run_id', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('status_message', 'text')
+        .addColumn('lifecycle_stage', 'text', (c) => c.notNull())
+        .addForeignKeyConstraint('logged_models_experiment', ['workspace', 'experiment_id'], 'experiments', ['workspace', 'experiment_id'], (c) => c.onDelete('cascade'))
+        .execute();
+      await db.schema.createIndex('logged_models_by_experiment').on('logged_models').columns(['workspace', 'experiment_id', 'creation_timestamp_ms']).execute();
+      for (const table of ['logged_model_tags', 'logged_model_params']) {
+        await db.schema
+          .createTable(table)
+          .addColumn('model_id', 'text', (c) => c.notNull().references('logged_models.model_id').onDelete('cascade'))
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('value', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint(`${table}_pk`, ['model_id', 'key'])
+          .execute();
+      }
+      // Metrics logged with a model_id also belong to that model (LoggedModel.data.metrics).
+      await db.schema
+        .createTable('logged_model_metrics')
+        .addColumn('model_id', 'text', (c) => c.notNull().references('logged_models.model_id').onDelete('cascade'))
+        .addColumn('run_uuid', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('step', 'bigint', (c) => c.notNull())
+        .addColumn('timestamp', 'bigint', (c) => c.notNull())
+        .addColumn('value', float, (c) => c.notNull())
+        .addColumn('is_nan', 'integer', (c) => c.notNull())
+        .addColumn('dataset_name', 'text', (c) => c.notNull())
+        .addColumn('dataset_digest', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('logged_model_metrics_pk', ['model_id', 'key', 'step', 'timestamp', 'value', 'is_nan', 'run_uuid', 'dataset_name', 'dataset_digest'])
+        .execute();
+      // Models a run read (log-inputs models) or produced (log-outputs).
+      await db.schema
+        .createTable('run_models')
+        .addColumn('run_uuid', 'text', (c) => c.notNull().references('runs.run_uuid').onDelete('cascade'))
+        .addColumn('model_id', 'text', (c) => c.notNull())
+        .addColumn('direction', 'text', (c) => c.notNull())
+        .addColumn('step', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('run_models_pk', ['run_uuid', 'direction', 'model_id', 'step'])
+        .execute();
     },
     async down(db: Kysely<any>) {
-      for (const table of ['input_tags', 'run_inputs', 'datasets', 'latest_metrics', 'metrics', 'run_tags', 'params', 'runs', 'experiment_tags', 'experiments']) {
+      for (const table of ['run_models', 'logged_model_metrics', 'logged_model_params', 'logged_model_tags', 'logged_models', 'input_tags', 'run_inputs', 'datasets', 'latest_metrics', 'metrics', 'run_tags', 'params', 'runs', 'experiment_tags', 'experiments']) {
         await db.schema.dropTable(table).execute();
       }
     },

@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { loggedModelStatuses, type KeyValue, type LoggedModel, type LoggedModelStatus } from '../../core/tracking/entities.js';
+import { checkParam, checkTag } from '../../core/tracking/limits.js';
+import { mlflowError } from '../../core/tracking/mlflow-error.js';
+import { generateRunName } from '../../core/tracking/run-names.js';
+import type { Context } from '../context.js';
+import { ensureDefaultExperiment } from './experiment-service.js';
+
+/** The tag in which a run keeps the models logged from it (mlflow.utils.mlflow_tags.MLFLOW_LOGGED_MODELS). */
+export const loggedModelsHistoryTag = 'mlflow.log-model.history';
+
+const forbiddenNameCharacters = ['/', ':', '.', '%', '"', "'"];
+
+export interface CreateLoggedModelInput {
+  experimentId: string;
+  name: string | undefined;
+  modelType: string | undefined;
+  sourceRunId: string | undefined;
+  params: KeyValue[];
+  tags: KeyValue[];
+}
+
+/** Creates a PENDING logged model whose artifacts live under its experiment's artifact location. */
+export async function createLoggedModel(context: Context, workspace: string, input: CreateLoggedModelInput): Promise<LoggedModel> {
+  if (input.name !== undefined && (input.name === '' || forbiddenNameCharacters.some((c) => input.name!.includes(c)))) {
+    throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid model name ('${input.name}') provided. Model name must be a non-empty string and cannot contain the following characters: ${forbiddenNameCharacters.join(' ')}`);
+  }
+  input.tags.forEach(checkTag);
+  input.params.forEach(checkParam);
+  await ensureDefaultExperiment(context, workspace);
+  const modelId = `m-${randomUUID().replaceAll('-', '')}`;
+  return context.store.transaction(async (repositories) => {
+    const experiment = await repositories.experiments.require(workspace, input.experimentId);
+    if (experiment.lifecycle_stage !== 'active') {
+      throw mlflowError('INVALID_STATE', `The experiment ${input.experimentId} must be in the 'active' state. Current state is ${experiment.lifecycle_stage}.`);
+    }
+    if (input.sourceRunId) await repositories.runs.requireInfo(workspace, input.sourceRunId);
+    await repositories.loggedModels.create({
+      modelId,
+      workspace,
+      experimentId: input.experimentId,
+      name: input.name ?? generateRunName(),
+      artifactLocation: `${experiment.artifact_location.replace(/\/+$/, '')}/models/${modelId}/artifacts`,
+      modelType: input.modelType || undefined,
+      sourceRunId: input.sourceRunId || undefined,
+      tags: input.tags,
+      params: input.params,
+      now: context.clock().getTime(),
+    });
+    return repositories.loggedModels.require(workspace, modelId);
+  });
+}
+
+export async function getLoggedModel(context: Context, workspace: string, modelId: string, allowDeleted = false): Promise<LoggedModel> {
+  return context.store.repositories.loggedModels.require(workspace, modelId, allowDeleted);
+}
+
+/** The status of finalize: protobuf JSON sends the enum's name, some clients its number. */
+export function parseLoggedModelStatus(value: unknown): LoggedModelStatus {
+  if (typeof value === 'number' && loggedModelStatuses[value]) return loggedModelStatuses[value];
+  if (typeof value === 'string' && /^\d+$/.test(value) && loggedModelStatuses[Number(value)]) return loggedModelStatuses[Number(value)]!;
+  if (typeof value === 'string' && (loggedModelStatuses as readonly string[]).includes(value)) return value as LoggedModelStatus;
+  throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid value ${JSON.stringify(value)} for parameter 'status'; use one of ${loggedModelStatuses.slice(1).join(', ')}`);
+}
+
+export async function finalizeLoggedModel(context: Context, workspace: string, modelId: string, status: LoggedModelStatus): Promise<LoggedModel> {
+  return context.store.transaction(async (repositories) => {
+    await repositories.loggedModels.require(workspace, modelId);
+    await repositories.loggedModels.finalize(modelId, status, context.clock().getTime());
+    return repositories.loggedModels.require(workspace, modelId);
+  });
+}
+
+export async function deleteLoggedModel(context: Context, workspace: string, modelId: string): Promise<void> {
+  await context.store.transaction(async (repositories) => {
+    await repositories.loggedModels.require(workspace, modelId);
+    await repositories.loggedModels.delete(modelId, context.clock().getTime());
+  });
+}
+
+export async function setLoggedModelTags(context: Context, workspace: string, modelId: string, tags: KeyValue[]): Promise<void> {
+  tags.forEach(checkTag);
+  await context.store.transaction(async (repositories) => {
+    await repositories.loggedModels.require(workspace, modelId);
+    await repositories.loggedModels.setTags(modelId, tags, context.clock().getTime());
+  });
+}
+
+export async function deleteLoggedModelTag(context: Context, workspace: string, modelId: string, key: string): Promise<void> {
+  await context.store.transaction(async (repositories) => {
+    await repositories.loggedModels.require(workspace, modelId);
+    if (!(await repositories.loggedModels.deleteTag(modelId, key, context.clock().getTime()))) {
+      throw mlflowError('RESOURCE_DOES_NOT_EXIST', `No tag with key '${key}' found for model with ID '${modelId}'.`);
+    }
+  });
+}
+
+export async function logLoggedModelParams(context: Context, workspace: string, modelId: string, params: KeyValue[]): Promise<void> {
+  params.forEach(checkParam);
+  await context.store.transaction(async (repositories) => {
+    await repositories.loggedModels.require(workspace, modelId);
+    await repositories.loggedModels.logParams(modelId, params, context.clock().getTime());
+  });
+}
+
+/** log-outputs: the models a run produced, at a step. */
+export async function logRunOutputs(context: Context, workspace: string, runId: string, models: Array<{ modelId: string; step: number }>): Promise<void> {
+  await context.store.transaction(async (repositories) => {
+    await repositories.runs.requireActive(workspace, runId);
+    for (const model of models) await repositories.loggedModels.require(workspace, model.modelId);
+    await repositories.loggedModels.linkRun(runId, 'output', models);
+  });
+}
+
+/** log-inputs `models`: the logged models a run read (e.g. for evaluation). */
+export async function logRunModelInputs(context: Context, workspace: string, runId: string, modelIds: string[]): Promise<void> {
+  if (modelIds.length === 0) return;
+  await context.store.transaction(async (repositories) => {
+    await repositories.runs.requireActive(workspace, runId);
+    for (const modelId of modelIds) await repositories.loggedModels.require(workspace, modelId);
+    await repositories.loggedModels.linkRun(runId, 'input', modelIds.map((modelId) => ({ modelId, step: 0 })));
+  });
+}
+
+/**
+ * runs/log-model (MLflow 2's record of a logged model): appends the model's description to the
+ * run's `mlflow.log-model.history` tag, which older clients and the UI read.
+ */
+export async function recordLoggedModel(context: Context, workspace: string, runId: string, modelJson: string): Promise<void> {
+  let model: Record<string, unknown>;
+  try {
+    model = JSON.parse(modelJson) as Record<string, unknown>;
+  } catch {
+    throw mlflowError('INVALID_PARAMETER_VALUE', `Malformed model info. \n ${modelJson} \n is not a valid JSON.`);
+  }
+  const missing = ['artifact_path', 'flavors', 'utc_time_created', 'run_id'].filter((field) => !(field in (model ?? {})));
+  if (missing.length > 0) throw mlflowError('INVALID_PARAMETER_VALUE', `Model json is missing mandatory fields: ${missing.join(', ')}`);
+  await context.store.transaction(async (repositories) => {
+    const run = await repositories.runs.get(workspace, runId);
+    if (!run) throw mlflowError('RESOURCE_DOES_NOT_EXIST', `Run with id=${runId} not found`);
+    if (run.info.lifecycle_stage !== 'active') throw mlflowError('INVALID_PARAMETER_VALUE', `The run ${runId} must be in the 'active' state. Current state is ${run.info.lifecycle_stage}.`);
+    const previous = run.data.tags.find((tag) => tag.key === loggedModelsHistoryTag)?.value;
+    const history = previous ? (JSON.parse(previous) as unknown[]) : [];
+    const value = JSON.stringify([...history, model]);
+    checkTag({ key: loggedModelsHistoryTag, value });
+    await repositories.runs.setTags(runId, [{ key: loggedModelsHistoryTag, value }]);
+  });
+}
