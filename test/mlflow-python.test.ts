@@ -37,13 +37,13 @@ for (const dialect of testDialects()) {
     });
 
     it('passes every check of the tracking flow at the server root (default workspace)', async () => {
-      const result = await runPython(script, { MLFLOW_TRACKING_URI: trellis.url, TRELLIS_TEST_SUFFIX: 'root', TRELLIS_TEST_SEARCH: '0' });
+      const result = await runPython(script, { MLFLOW_TRACKING_URI: trellis.url, TRELLIS_TEST_SUFFIX: 'root' });
       assert.equal(result.code, 0, result.output);
       assert.match(result.output, /ALL CHECKS PASSED \(\d+\)/);
     });
 
     it('passes the same checks in another workspace, which sees nothing of the default one', async () => {
-      const result = await runPython(script, { MLFLOW_TRACKING_URI: `${trellis.url}/workspaces/team-a/mlflow`, TRELLIS_TEST_SUFFIX: 'team-a', TRELLIS_TEST_SEARCH: '0' });
+      const result = await runPython(script, { MLFLOW_TRACKING_URI: `${trellis.url}/workspaces/team-a/mlflow`, TRELLIS_TEST_SUFFIX: 'team-a' });
       assert.equal(result.code, 0, result.output);
       const fromTeam = await fetch(`${trellis.url}/workspaces/team-a/mlflow/api/2.0/mlflow/experiments/get-by-name?experiment_name=iris-root`);
       assert.equal(fromTeam.status, 404);

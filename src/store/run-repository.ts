@@ -4,6 +4,7 @@ import { mlflowError } from '../core/tracking/mlflow-error.js';
 import type { Database } from './database.js';
 import { DatasetRepository } from './dataset-repository.js';
 import { LoggedModelRepository } from './logged-model-repository.js';
+import { searchRuns, type RunSearch } from './run-search.js';
 
 interface RunRow {
   run_uuid: string;
@@ -204,6 +205,11 @@ export class RunRepository {
       .offset(offset)
       .execute();
     return rows.map(toMetricPoint);
+  }
+
+  /** runs/search: the infos of one page of matching runs (see run-search.ts). */
+  async search(search: RunSearch): Promise<RunInfo[]> {
+    return searchRuns(this.db, search);
   }
 
   /** The distinct steps at which a run logged a metric, ascending (an index scan of history). */

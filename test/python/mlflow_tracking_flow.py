@@ -42,6 +42,12 @@ client.set_experiment_tag(experiment_id, "stage", "dev")
 check(client.get_experiment(experiment_id).tags["stage"] == "dev", "set_experiment_tag")
 default = client.get_experiment("0")
 check(default.name == "Default", "the Default experiment 0 exists")
+other_id = client.create_experiment(f"other-{suffix}")
+found = client.search_experiments(filter_string="name LIKE 'iris-%' and tags.team = 'vision'")
+check([e.experiment_id for e in found] == [experiment_id], "search_experiments filters on a name pattern and a tag")
+ordered_experiments = client.search_experiments(order_by=["name ASC"])
+check([e.name for e in ordered_experiments] == sorted(["Default", name, f"other-{suffix}"]), "search_experiments orders by name")
+check([e.experiment_id for e in client.search_experiments(max_results=1)] == [other_id], "search_experiments pages newest first")
 
 # Fluent API: nested runs with params, metrics, tags.
 mlflow.set_experiment(name)

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Experiment } from '../../core/tracking/entities.js';
+import { compareValue } from '../../core/tracking/compare-value.js';
+import { parseExperimentFilter, parseExperimentOrderBy } from '../../core/tracking/experiment-filter.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import type { Context } from '../../services/context.js';
 import {
@@ -90,8 +92,43 @@ export function experimentRoutes(app: FastifyInstance, context: Context, base: s
   });
 }
 
-/** Filter and order of experiments/search; experiments per workspace are few, so this runs in memory. */
+/**
+ * Filter and order of experiments/search; experiments per workspace are few, so this runs in
+ * memory. The default order is MLflow's: newest first, then by id.
+ */
 function selectExperiments(experiments: Experiment[], filter: string | undefined, orderBy: string[]): Experiment[] {
-  if ((filter && filter.trim() !== '') || orderBy.length > 0) throw mlflowError('INVALID_PARAMETER_VALUE', 'filter and order_by of experiments/search are not supported yet');
-  return [...experiments].sort((a, b) => b.creation_time - a.creation_time || Number(b.experiment_id) - Number(a.experiment_id));
+  const comparisons = parseExperimentFilter(filter);
+  const orders = parseExperimentOrderBy(orderBy);
+  const matched = experiments.filter((experiment) =>
+    comparisons.every((comparison) => {
+      const actual = comparison.type === 'tag' ? experiment.tags.find((tag) => tag.key === comparison.key)?.value : experimentAttribute(experiment, comparison.key);
+      return compareValue(actual, comparison.comparator, comparison.value);
+    }),
+  );
+  const byDefault = (a: Experiment, b: Experiment) => b.creation_time - a.creation_time || Number(b.experiment_id) - Number(a.experiment_id);
+  return matched.sort((a, b) => {
+    for (const order of orders) {
+      const left = experimentAttribute(a, order.key);
+      const right = experimentAttribute(b, order.key);
+      if (left === right) continue;
+      const less = typeof left === 'number' && typeof right === 'number' ? left < right : String(left) < String(right);
+      return (less ? -1 : 1) * (order.ascending ? 1 : -1);
+    }
+    return byDefault(a, b);
+  });
+}
+
+function experimentAttribute(experiment: Experiment, key: string): string | number | undefined {
+  switch (key) {
+    case 'name':
+      return experiment.name;
+    case 'experiment_id':
+      return Number(experiment.experiment_id);
+    case 'creation_time':
+      return experiment.creation_time;
+    case 'last_update_time':
+      return experiment.last_update_time;
+    default:
+      return undefined;
+  }
 }

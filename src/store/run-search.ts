@@ -1,0 +1,105 @@
+import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import type { RunInfo } from '../core/tracking/entities.js';
+import type { Comparison } from '../core/tracking/run-filter.js';
+import type { OrderBy } from '../core/tracking/order-by.js';
+import type { Database } from './database.js';
+import { toRunInfo } from './run-repository.js';
+
+export interface RunSearch {
+  workspace: string;
+  experimentIds: string[];
+  lifecycleStages: Array<'active' | 'deleted'>;
+  filter: Comparison[];
+  orderBy: OrderBy[];
+  limit: number;
+  offset: number;
+}
+
+/** Run attributes a filter or order may name, and their columns. */
+const attributeColumns: Record<string, string> = {
+  run_id: 'run_uuid',
+  run_uuid: 'run_uuid',
+  run_name: 'run_name',
+  status: 'status',
+  user_id: 'user_id',
+  start_time: 'start_time',
+  end_time: 'end_time',
+  artifact_uri: 'artifact_uri',
+  lifecycle_stage: 'lifecycle_stage',
+  created: 'start_time',
+  Created: 'start_time',
+};
+
+/**
+ * runs/search in SQL: each comparison is an indexed subquery on latest_metrics, params or
+ * run_tags (never on metric history), ordered by the requested keys and then by MLflow's
+ * default (start_time DESC, run_id).
+ */
+export async function searchRuns(db: Kysely<Database>, search: RunSearch): Promise<RunInfo[]> {
+  let query = db
+    .selectFrom('runs')
+    .selectAll('runs')
+    .where('runs.workspace', '=', search.workspace)
+    .where('runs.experiment_id', 'in', search.experimentIds.map(Number))
+    .where('runs.lifecycle_stage', 'in', search.lifecycleStages);
+  for (const comparison of search.filter) query = query.where(() => condition(comparison));
+
+  search.orderBy.forEach((order, index) => {
+    const direction = sql.raw(order.ascending ? 'ASC' : 'DESC');
+    if (order.type === 'attribute') {
+      const column = sql.ref(`runs.${attributeColumns[order.key] ?? order.key}`);
+      query = query.orderBy(sql`${column} IS NULL`).orderBy(sql`${column} ${direction}`);
+      return;
+    }
+    const table = order.type === 'metric' ? 'latest_metrics' : order.type === 'param' ? 'params' : 'run_tags';
+    const alias = sql.raw(`o${index}`);
+    const value = sql`(SELECT ${alias}.value FROM ${sql.raw(table)} AS ${alias} WHERE ${alias}.run_uuid = runs.run_uuid AND ${alias}.key = ${order.key}${order.type === 'metric' ? sql` AND ${alias}.is_nan = 0` : sql``})`;
+    // Runs without the key sort last either way, as MLflow orders them.
+    query = query.orderBy(sql`${value} IS NULL`).orderBy(sql`${value} ${direction}`);
+  });
+  query = query.orderBy('runs.start_time', 'desc').orderBy('runs.run_uuid', 'asc');
+  const rows = await query.limit(search.limit).offset(search.offset).execute();
+  return rows.map(toRunInfo);
+}
+
+function condition(comparison: Comparison): Expression<SqlBool> {
+  const { type, key, comparator } = comparison;
+  if (type === 'attribute') {
+    const column = sql.ref(`runs.${attributeColumns[key] ?? key}`);
+    return compare(column, comparator, comparison.value);
+  }
+  if (type === 'dataset') {
+    // dataset.name / dataset.digest / dataset.context: runs that logged a matching input.
+    if (key === 'context') {
+      return sql<SqlBool>`runs.run_uuid IN (SELECT it.run_uuid FROM input_tags AS it WHERE it.key = 'mlflow.data.context' AND ${compare(sql.ref('it.value'), comparator, comparison.value)})`;
+    }
+    const column = sql.ref(`d.${key === 'digest' ? 'digest' : 'name'}`);
+    return sql<SqlBool>`runs.run_uuid IN (SELECT ri.run_uuid FROM run_inputs AS ri JOIN datasets AS d ON d.dataset_uuid = ri.dataset_uuid WHERE ${compare(column, comparator, comparison.value)})`;
+  }
+  const table = type === 'metric' ? 'latest_metrics' : type === 'param' ? 'params' : 'run_tags';
+  const nanGuard = type === 'metric' ? sql` AND f.is_nan = 0` : sql``;
+  // A run without the key matches no comparison, `!=` included, as in MLflow.
+  return sql<SqlBool>`runs.run_uuid IN (SELECT f.run_uuid FROM ${sql.raw(table)} AS f WHERE f.key = ${key}${nanGuard} AND ${compare(sql.ref('f.value'), comparator, comparison.value)})`;
+}
+
+function compare(column: Expression<unknown> | ReturnType<typeof sql.ref>, comparator: string, value: Comparison['value']): Expression<SqlBool> {
+  switch (comparator.toUpperCase()) {
+    case 'LIKE':
+      return sql<SqlBool>`${column} LIKE ${value} ESCAPE '\\'`;
+    case 'ILIKE':
+      return sql<SqlBool>`LOWER(${column}) LIKE LOWER(${value}) ESCAPE '\\'`;
+    case 'IN':
+      return sql<SqlBool>`${column} IN (${sql.join((value as string[]).map((item) => sql`${item}`))})`;
+    case 'NOT IN':
+      return sql<SqlBool>`${column} NOT IN (${sql.join((value as string[]).map((item) => sql`${item}`))})`;
+    case '=':
+    case '!=':
+    case '>':
+    case '>=':
+    case '<':
+    case '<=':
+      return sql<SqlBool>`${column} ${sql.raw(comparator)} ${value}`;
+    default:
+      throw new Error(`comparator ${comparator} reached the SQL layer unchecked`);
+  }
+}
