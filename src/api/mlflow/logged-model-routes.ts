@@ -11,9 +11,10 @@ import {
   logRunOutputs,
   parseLoggedModelStatus,
   recordLoggedModel,
+  searchLoggedModels,
   setLoggedModelTags,
 } from '../../services/tracking/logged-model-service.js';
-import { fieldsOf, keyValues, optionalInteger, optionalString, requiredString } from './request-fields.js';
+import { fieldsOf, keyValues, optionalInteger, optionalString, requiredString, stringList } from './request-fields.js';
 import { workspaceOf } from './workspace-of.js';
 
 /** MLflow 3 logged models (what log_model creates), runs/outputs and the older runs/log-model. */
@@ -29,6 +30,27 @@ export function loggedModelRoutes(app: FastifyInstance, context: Context, base: 
       tags: keyValues(fields, 'tags'),
     });
     return { model };
+  });
+
+  // Registered before /logged-models/:model_id so 'search' is never taken for an id.
+  app.post(`${base}/logged-models/search`, async (request) => {
+    const fields = fieldsOf(request);
+    const orderBy = Array.isArray(fields.order_by)
+      ? fields.order_by.map((entry: unknown) => {
+          const order = (entry ?? {}) as Record<string, unknown>;
+          return { fieldName: requiredString(order, 'field_name'), ascending: order.ascending !== false };
+        })
+      : [];
+    const maxResults = optionalInteger(fields, 'max_results') ?? 100;
+    if (maxResults < 1 || maxResults > 1000) throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid value ${maxResults} for parameter 'max_results' supplied. It must be between 1 and 1000.`);
+    const result = await searchLoggedModels(context, workspaceOf(request), {
+      experimentIds: stringList(fields, 'experiment_ids'),
+      filter: optionalString(fields, 'filter') || undefined,
+      maxResults,
+      orderBy,
+      pageToken: optionalString(fields, 'page_token') || undefined,
+    });
+    return { models: result.models, ...(result.nextPageToken ? { next_page_token: result.nextPageToken } : {}) };
   });
 
   app.get(`${base}/logged-models/:model_id`, async (request) => {

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { loggedModelStatuses, type KeyValue, type LoggedModel, type LoggedModelStatus } from '../../core/tracking/entities.js';
+import { compareValue } from '../../core/tracking/compare-value.js';
 import { checkParam, checkTag } from '../../core/tracking/limits.js';
+import { parseLoggedModelFilter } from '../../core/tracking/logged-model-filter.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import { generateRunName } from '../../core/tracking/run-names.js';
 import type { Context } from '../context.js';
 import { ensureDefaultExperiment } from './experiment-service.js';
+import { decodeOffset, encodeOffset } from './run-service.js';
 
 /** The tag in which a run keeps the models logged from it (mlflow.utils.mlflow_tags.MLFLOW_LOGGED_MODELS). */
 export const loggedModelsHistoryTag = 'mlflow.log-model.history';
@@ -145,4 +148,71 @@ export async function recordLoggedModel(context: Context, workspace: string, run
     checkTag({ key: loggedModelsHistoryTag, value });
     await repositories.runs.setTags(runId, [{ key: loggedModelsHistoryTag, value }]);
   });
+}
+
+export interface LoggedModelOrder {
+  fieldName: string;
+  ascending: boolean;
+}
+
+/**
+ * logged-models/search: the live models of some experiments, filtered and ordered in memory
+ * (an experiment holds few models), newest first unless ordered otherwise.
+ */
+export async function searchLoggedModels(
+  context: Context,
+  workspace: string,
+  input: { experimentIds: string[]; filter: string | undefined; maxResults: number; orderBy: LoggedModelOrder[]; pageToken: string | undefined },
+): Promise<{ models: LoggedModel[]; nextPageToken?: string }> {
+  if (input.experimentIds.length === 0) throw mlflowError('INVALID_PARAMETER_VALUE', "Missing value for required parameter 'experiment_ids'. See the API docs for more information about request parameters.");
+  const comparisons = parseLoggedModelFilter(input.filter);
+  const offset = decodeOffset(input.pageToken);
+  await ensureDefaultExperiment(context, workspace);
+  const candidates = await context.store.repositories.loggedModels.listInExperiments(workspace, input.experimentIds.filter((id) => /^\d+$/.test(id)));
+  const matched = candidates.filter((model) => comparisons.every((comparison) => compareValue(fieldOf(model, comparison.type, comparison.key), comparison.comparator, comparison.value)));
+  const orders = input.orderBy.map((order) => {
+    const [prefix, ...rest] = order.fieldName.split('.');
+    const typed = rest.length > 0 && ['metrics', 'metric', 'params', 'param', 'tags', 'tag'].includes(prefix!);
+    return { type: typed ? prefix!.replace(/s$/, '') : 'attribute', key: typed ? rest.join('.') : order.fieldName, ascending: order.ascending };
+  });
+  matched.sort((a, b) => {
+    for (const order of orders) {
+      const left = fieldOf(a, order.type, order.key);
+      const right = fieldOf(b, order.type, order.key);
+      if (left === right) continue;
+      if (left === undefined) return 1;
+      if (right === undefined) return -1;
+      return (left < right ? -1 : 1) * (order.ascending ? 1 : -1);
+    }
+    return b.info.creation_timestamp_ms - a.info.creation_timestamp_ms || a.info.model_id.localeCompare(b.info.model_id);
+  });
+  const page = matched.slice(offset, offset + input.maxResults);
+  return { models: page, ...(offset + input.maxResults < matched.length ? { nextPageToken: encodeOffset(offset + input.maxResults) } : {}) };
+}
+
+function fieldOf(model: LoggedModel, type: string, key: string): string | number | undefined {
+  switch (type) {
+    case 'metric': {
+      const points = model.data.metrics.filter((metric) => metric.key === key);
+      return points.length > 0 ? points[points.length - 1]!.value : undefined;
+    }
+    case 'param':
+      return model.data.params.find((param) => param.key === key)?.value;
+    case 'tag':
+      return model.info.tags.find((tag) => tag.key === key)?.value;
+    default: {
+      const attributes: Record<string, string | number | undefined> = {
+        name: model.info.name,
+        model_id: model.info.model_id,
+        model_type: model.info.model_type,
+        status: model.info.status.replace(/^LOGGED_MODEL_/, ''),
+        source_run_id: model.info.source_run_id,
+        creation_timestamp: model.info.creation_timestamp_ms,
+        creation_time: model.info.creation_timestamp_ms,
+        last_updated_timestamp: model.info.last_updated_timestamp_ms,
+        last_updated_time: model.info.last_updated_timestamp_ms,
+      };
+      return attributes[key];
+    }
+  }
 }
