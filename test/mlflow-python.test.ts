@@ -1,23 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, testDialects, type TestDatabase } from './support/databases.js';
+import { runPython } from './support/python.js';
 import { removeHome, repositoryRoot, startTrellis, type TrellisProcess } from './support/trellis-process.js';
 
 const script = join(repositoryRoot, 'test', 'python', 'mlflow_tracking_flow.py');
-
-/** Runs a Python script of the MLflow compatibility tests with the venv's python (npm test makes it). */
-async function runPython(scriptPath: string, env: Record<string, string>): Promise<{ code: number; output: string }> {
-  const python = process.env.TRELLIS_TEST_PYTHON;
-  if (!python) throw new Error('TRELLIS_TEST_PYTHON is not set: run the suite with npm test, which makes the Python environment');
-  const child = spawn(python, [scriptPath], { env: { ...process.env, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0', MLFLOW_HTTP_REQUEST_TIMEOUT: '60', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const code = await new Promise<number>((resolve) => child.once('exit', (exitCode) => resolve(exitCode ?? 1)));
-  return { code, output };
-}
 
 for (const dialect of testDialects()) {
   describe(`the real MLflow Python client against Trellis on ${dialect}`, () => {
