@@ -40,6 +40,36 @@ for (const dialect of testDialects()) {
       assert.equal(fromRoot.status, 200);
     });
 
+    it("keeps each workspace's artifacts its own and refuses paths that climb out of the artifact root", async () => {
+      const run = (await (await fetch(`${trellis.url}/workspaces/team-a/mlflow/api/2.0/mlflow/runs/create`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ experiment_id: '0' }) })).json()) as {
+        run: { info: { run_id: string; artifact_uri: string } };
+      };
+      const path = `${run.run.info.artifact_uri.replace('mlflow-artifacts:/', '')}/secret.txt`;
+      const put = await fetch(`${trellis.url}/workspaces/team-a/mlflow/api/2.0/mlflow-artifacts/artifacts/${path}`, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: 'team-a only' });
+      assert.equal(put.status, 200);
+      const own = await fetch(`${trellis.url}/workspaces/team-a/mlflow/api/2.0/mlflow-artifacts/artifacts/${path}`);
+      assert.equal(await own.text(), 'team-a only');
+      const fromRoot = await fetch(`${trellis.url}/api/2.0/mlflow-artifacts/artifacts/${path}`);
+      assert.equal(fromRoot.status, 404);
+      assert.equal(((await fromRoot.json()) as { error_code: string }).error_code, 'RESOURCE_DOES_NOT_EXIST');
+
+      // fetch() would resolve '..' itself, so send the raw request line.
+      const { request } = await import('node:http');
+      const climbed = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const { hostname, port } = new URL(trellis.url);
+        const path = '/api/2.0/mlflow-artifacts/artifacts/0/../../etc/passwd';
+        const req = request({ hostname, port, path, method: 'PUT', headers: { 'content-type': 'text/plain' } }, (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end('x');
+      });
+      assert.equal(climbed.status, 400, climbed.body);
+      assert.equal((JSON.parse(climbed.body) as { error_code: string }).error_code, 'INVALID_PARAMETER_VALUE');
+    });
+
     it('answers an unknown MLflow endpoint with ENDPOINT_NOT_FOUND and a workspace that does not exist with RESOURCE_DOES_NOT_EXIST', async () => {
       const unknown = await fetch(`${trellis.url}/api/2.0/mlflow/no-such-thing`);
       assert.equal(unknown.status, 404);

@@ -110,6 +110,32 @@ check(logged_inputs[0].dataset.digest == dataset.digest and logged_inputs[0].dat
 check({t.key: t.value for t in logged_inputs[0].tags}.get("mlflow.data.context") == "training", "the input's context tag is kept")
 check("x" in (logged_inputs[0].dataset.schema or ""), "the dataset schema is kept")
 
+# Artifacts through the server's proxy (mlflow-artifacts:): a file, a tree, text, a dict, a few MB of binary.
+import tempfile  # noqa: E402
+
+artifact_dir = tempfile.mkdtemp()
+with open(os.path.join(artifact_dir, "read me.txt"), "w") as handle:
+    handle.write("hello trellis")
+os.makedirs(os.path.join(artifact_dir, "sub", "deeper"))
+payload = os.urandom(3 * 1024 * 1024)
+with open(os.path.join(artifact_dir, "sub", "deeper", "weights.bin"), "wb") as handle:
+    handle.write(payload)
+with mlflow.start_run(experiment_id=experiment_id, run_name="artifacts") as artifact_run:
+    mlflow.log_artifact(os.path.join(artifact_dir, "read me.txt"))
+    mlflow.log_artifacts(artifact_dir, artifact_path="tree")
+    mlflow.log_text("some notes", "notes/notes.txt")
+    mlflow.log_dict({"alpha": 0.5}, "config.json")
+check(artifact_run.info.artifact_uri.startswith("mlflow-artifacts:/"), "runs store artifacts through the server's proxy")
+top = {(f.path, f.is_dir) for f in client.list_artifacts(artifact_run.info.run_id)}
+check(top == {("read me.txt", False), ("tree", True), ("notes", True), ("config.json", False)}, "list_artifacts shows files and folders of the run root")
+nested = client.list_artifacts(artifact_run.info.run_id, "tree/sub/deeper")
+check([(f.path, f.file_size) for f in nested] == [("tree/sub/deeper/weights.bin", len(payload))], "list_artifacts of a nested folder gives paths and sizes")
+downloaded = mlflow.artifacts.download_artifacts(run_id=artifact_run.info.run_id, artifact_path="tree")
+with open(os.path.join(downloaded, "sub", "deeper", "weights.bin"), "rb") as handle:
+    check(handle.read() == payload, "a downloaded folder holds the same bytes")
+check(mlflow.artifacts.load_text(f"{artifact_run.info.artifact_uri}/notes/notes.txt") == "some notes", "log_text round-trips")
+check(mlflow.artifacts.load_dict(f"{artifact_run.info.artifact_uri}/config.json") == {"alpha": 0.5}, "log_dict round-trips")
+
 # Params are write-once: the same value again is accepted, another value refused.
 client.log_param(run.info.run_id, "p", "1")
 try:
@@ -156,7 +182,7 @@ if os.environ.get("TRELLIS_TEST_SEARCH", "1") == "1":
     runs = client.search_runs([experiment_id], filter_string="params.model = 'logistic' and tags.purpose LIKE 'compat%'")
     check([r.info.run_id for r in runs] == [parent_id], "search_runs filters on params and tags with LIKE")
     ordered = client.search_runs([experiment_id], order_by=["attributes.run_name DESC"])
-    check([r.info.run_name for r in ordered] == ["with-dataset", "parent", "child", "batch"], "search_runs orders by an attribute")
+    check([r.info.run_name for r in ordered] == ["with-dataset", "parent", "child", "batch", "artifacts"], "search_runs orders by an attribute")
     try:
         client.search_runs([experiment_id], filter_string="metrics.loss >>> 1")
         check(False, "a malformed filter is refused")

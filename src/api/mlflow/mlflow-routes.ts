@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { RouteOptions } from '../route-options.js';
+import { artifactRoutes } from './artifact-routes.js';
 import { experimentRoutes } from './experiment-routes.js';
 import { loggedModelRoutes } from './logged-model-routes.js';
 import { parseLenientJson, stringifyMlflowJson } from './mlflow-json.js';
@@ -12,7 +13,15 @@ const apiBases = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'];
  * The MLflow REST API, so MLflow clients work with only MLFLOW_TRACKING_URI changed: the default
  * workspace at the server root, any other at /workspaces/{ws}/mlflow.
  */
-export const mlflowRoutes: FastifyPluginAsync<RouteOptions> = async (app, { context }) => {
+export const mlflowRoutes: FastifyPluginAsync<RouteOptions> = async (app, { context, config }) => {
+  // Artifacts have a scope of their own: any content type is a file to store, never parsed.
+  await app.register(async (scope: FastifyInstance) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    scope.setReplySerializer((payload) => stringifyMlflowJson(payload));
+    for (const prefix of ['', '/workspaces/:workspace/mlflow']) artifactRoutes(scope, context, prefix, config.maxUploadBytes);
+  });
+
   await app.register(async (scope: FastifyInstance) => {
     // Python's json module writes NaN and Infinity as bare tokens; accept them here only.
     scope.removeContentTypeParser('application/json');

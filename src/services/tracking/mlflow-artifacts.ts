@@ -1,0 +1,117 @@
+import type { Readable } from 'node:stream';
+import { validateArtifactPath, validateArtifactPrefix } from '../../artifacts/artifact-path.js';
+import type { ArtifactListItem } from '../../artifacts/artifact-store.js';
+import { mlflowError } from '../../core/tracking/mlflow-error.js';
+import type { Context } from '../context.js';
+import { requireWorkspace } from '../resource-service.js';
+
+/**
+ * The artifact proxy behind MLflow's `mlflow-artifacts:` scheme (`mlflow server
+ * --serve-artifacts`): clients PUT and GET files through this server and need no storage
+ * credentials. Paths are relative to the workspace's MLflow artifact root, which lives in the
+ * workspace's own artifact space under `mlflow-artifacts/`, so no workspace reads another's files.
+ */
+const root = 'mlflow-artifacts';
+
+/** What artifacts/list and the proxy's list answer: one level of a folder, as MLflow's FileInfo. */
+export interface FileInfo {
+  path: string;
+  is_dir: boolean;
+  file_size?: number;
+}
+
+function storeKey(path: string): string {
+  return `${root}/${checkPath(path)}`;
+}
+
+/** Refuses '..', absolute paths, backslashes, NUL and the like in MLflow's words, changing nothing. */
+function checkPath(path: string): string {
+  try {
+    return validateArtifactPath(path);
+  } catch (error) {
+    throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid path: '${path}': ${(error as Error).message}`);
+  }
+}
+
+function checkFolder(path: string): string {
+  try {
+    return validateArtifactPrefix(path);
+  } catch (error) {
+    throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid path: '${path}': ${(error as Error).message}`);
+  }
+}
+
+export async function uploadArtifact(context: Context, workspace: string, path: string, body: Readable, maxBytes: number): Promise<void> {
+  const key = storeKey(path);
+  await requireWorkspace(context, workspace);
+  await context.artifactsFor(workspace).put(key, body, { maxBytes });
+}
+
+/** Opens a file for download; a folder or a missing file is RESOURCE_DOES_NOT_EXIST. */
+export async function openArtifact(context: Context, workspace: string, path: string): Promise<{ stream: Readable; size: number }> {
+  const key = storeKey(path);
+  await requireWorkspace(context, workspace);
+  const artifacts = context.artifactsFor(workspace);
+  const stat = await artifacts.stat(key);
+  if (!stat) throw mlflowError('RESOURCE_DOES_NOT_EXIST', `No artifact found at '${path}'`);
+  return { stream: await artifacts.open(key), size: stat.size };
+}
+
+/** One level of a folder, names only (the proxy's list); a file or a missing folder lists as empty, as in MLflow. */
+export async function listArtifactFolder(context: Context, workspace: string, path: string | undefined): Promise<FileInfo[]> {
+  await requireWorkspace(context, workspace);
+  const folder = path ? checkFolder(path) : '';
+  const items = await listAll(context, workspace, folder ? `${root}/${folder}` : root);
+  return items.map((item) => toFileInfo(item, item.path.slice(item.path.lastIndexOf('/') + 1)));
+}
+
+/** Deletes a file or a whole folder. */
+export async function deleteArtifacts(context: Context, workspace: string, path: string): Promise<void> {
+  const folder = checkFolder(path);
+  await requireWorkspace(context, workspace);
+  const artifacts = context.artifactsFor(workspace);
+  if (await artifacts.delete(`${root}/${folder}`)) return;
+  for (const item of await listAll(context, workspace, `${root}/${folder}`, true)) {
+    if (!item.isDirectory) await artifacts.delete(item.path);
+  }
+}
+
+/**
+ * The store folder behind an `mlflow-artifacts:` URI (a run's or a logged model's root), or
+ * undefined for a URI this server does not serve (an artifact_location the user chose).
+ */
+export function proxiedFolder(uri: string): string | undefined {
+  const match = /^mlflow-artifacts:(?:\/\/[^/]*)?(\/.*)?$/.exec(uri);
+  if (!match) return undefined;
+  return (match[1] ?? '').replace(/^\/+/, '').replace(/\/+$/, '');
+}
+
+/**
+ * artifacts/list of the tracking API: one level under `path` of a run's (or logged model's)
+ * artifact root, paths relative to that root.
+ */
+export async function listUnderRoot(context: Context, workspace: string, rootUri: string, path: string | undefined): Promise<FileInfo[]> {
+  const folder = proxiedFolder(rootUri);
+  if (folder === undefined) return [];
+  const relative = path ? checkFolder(path) : '';
+  const prefix = [root, folder, relative].filter((part) => part !== '').join('/');
+  const base = [root, folder].filter((part) => part !== '').join('/');
+  const items = await listAll(context, workspace, prefix);
+  return items.map((item) => toFileInfo(item, item.path.slice(base.length + 1)));
+}
+
+async function listAll(context: Context, workspace: string, prefix: string, recursive = false): Promise<ArtifactListItem[]> {
+  const artifacts = context.artifactsFor(workspace);
+  const items: ArtifactListItem[] = [];
+  let continuationToken: string | undefined;
+  do {
+    const page = await artifacts.list(prefix, { recursive, ...(continuationToken ? { continuationToken } : {}) });
+    items.push(...page.items);
+    continuationToken = page.continuationToken;
+  } while (continuationToken);
+  return items;
+}
+
+function toFileInfo(item: ArtifactListItem, path: string): FileInfo {
+  return item.isDirectory ? { path, is_dir: true } : { path, is_dir: false, file_size: item.size ?? 0 };
+}
