@@ -92,6 +92,24 @@ export class ResourceRepository {
     return rows.map((row) => row.version);
   }
 
+  /** Every resource of a kind (of one name, when given), oldest first: for views such as MLflow's registry. */
+  async listAll(workspace: string, kind: Resource['kind'], name?: string): Promise<Resource[]> {
+    let select = this.db.selectFrom('resources').selectAll().where('workspace', '=', workspace).where('kind', '=', kind);
+    if (name !== undefined) select = select.where('name', '=', name);
+    return (await select.orderBy('name').orderBy('id').execute()).map(toResource);
+  }
+
+  /** Renames every version of a name at once (MLflow's rename of a registered model). */
+  async renameAll(workspace: string, kind: Resource['kind'], from: string, to: string, now: string): Promise<number> {
+    try {
+      const result = await this.db.updateTable('resources').set({ name: to, updated_at: now }).where('workspace', '=', workspace).where('kind', '=', kind).where('name', '=', from).executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new TrellisError('AlreadyExists', 409, `${kind} '${to}' already exists in workspace '${workspace}'`);
+      throw error;
+    }
+  }
+
   /** Rows ordered by name, then newest first, with a keyset page token. */
   async list(query: ListQuery): Promise<Page<Resource>> {
     let select = this.db

@@ -9,6 +9,7 @@ import { openPostgres } from './postgres/open-postgres.js';
 import { DatasetRepository } from './dataset-repository.js';
 import { ExperimentRepository } from './experiment-repository.js';
 import { LoggedModelRepository } from './logged-model-repository.js';
+import { RegistryRepository } from './registry-repository.js';
 import { ResourceRepository } from './resource-repository.js';
 import { RunRepository } from './run-repository.js';
 import { openSqlite } from './sqlite/open-sqlite.js';
@@ -23,6 +24,7 @@ export interface Repositories {
   runs: RunRepository;
   datasets: DatasetRepository;
   loggedModels: LoggedModelRepository;
+  registry: RegistryRepository;
 }
 
 export interface Readiness {
@@ -94,6 +96,7 @@ function repositoriesFor(db: Kysely<Database>): Repositories {
     runs: new RunRepository(db),
     datasets: new DatasetRepository(db),
     loggedModels: new LoggedModelRepository(db),
+    registry: new RegistryRepository(db),
   };
 }
 

@@ -4,7 +4,9 @@ import { artifactRoutes } from './artifact-routes.js';
 import { experimentRoutes } from './experiment-routes.js';
 import { loggedModelRoutes } from './logged-model-routes.js';
 import { parseLenientJson, stringifyMlflowJson } from './mlflow-json.js';
+import { registryRoutes } from './registry-routes.js';
 import { runRoutes } from './run-routes.js';
+import { callerOf } from '../caller.js';
 
 /** URL prefixes MLflow clients use: the REST API and the one its web UI calls. */
 const apiBases = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'];
@@ -41,6 +43,7 @@ export const mlflowRoutes: FastifyPluginAsync<RouteOptions> = async (app, { cont
         experimentRoutes(scope, context, `${prefix}${base}`);
         runRoutes(scope, context, `${prefix}${base}`);
         loggedModelRoutes(scope, context, `${prefix}${base}`);
+        registryRoutes(scope, context, `${prefix}${base}`, (request) => callerOf(request, config.localUser));
       }
     }
   });

@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { Dialect } from '../dialect.js';
 import { initialMigration } from './001-initial.js';
 import { trackingMigration } from './002-tracking.js';
+import { modelRegistryMigration } from './003-model-registry.js';
 
 /** Every migration, in order. Names are never renamed once released: the store records them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
     '001-initial': initialMigration(dialect),
     '002-tracking': trackingMigration(dialect),
+    '003-model-registry': modelRegistryMigration(dialect),
   };
 }
 

@@ -1,0 +1,158 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Caller, Context } from '../../services/context.js';
+import {
+  createModelVersion,
+  createRegisteredModel,
+  deleteAlias,
+  deleteModelVersion,
+  deleteModelVersionTag,
+  deleteRegisteredModel,
+  deleteRegisteredModelTag,
+  getDownloadUri,
+  getLatestVersions,
+  getModelVersion,
+  getRegisteredModel,
+  getVersionByAlias,
+  parseStage,
+  renameRegisteredModel,
+  searchModelVersions,
+  searchRegisteredModels,
+  setAlias,
+  setModelVersionTag,
+  setRegisteredModelTag,
+  transitionStage,
+  updateModelVersion,
+  updateRegisteredModel,
+} from '../../services/tracking/model-registry-service.js';
+import { fieldsOf, keyValues, optionalInteger, optionalString, requiredString, stringList, type Fields } from './request-fields.js';
+import { workspaceOf } from './workspace-of.js';
+
+/** MLflow's model registry API (model_registry.proto), over Trellis model assets. */
+export function registryRoutes(app: FastifyInstance, context: Context, base: string, callerOf: (request: FastifyRequest) => Caller): void {
+  const models = `${base}/registered-models`;
+  const versions = `${base}/model-versions`;
+  const ws = workspaceOf;
+  const tag = (fields: Fields) => ({ key: requiredString(fields, 'key'), value: optionalString(fields, 'value') ?? '' });
+  const flag = (fields: Fields, name: string) => fields[name] === true || String(fields[name]).toLowerCase() === 'true';
+
+  app.post(`${models}/create`, async (request) => {
+    const fields = fieldsOf(request);
+    return { registered_model: await createRegisteredModel(context, ws(request), { name: requiredString(fields, 'name'), tags: keyValues(fields, 'tags'), description: optionalString(fields, 'description') }) };
+  });
+  app.get(`${models}/get`, async (request) => ({ registered_model: await getRegisteredModel(context, ws(request), requiredString(fieldsOf(request), 'name')) }));
+  app.post(`${models}/rename`, async (request) => {
+    const fields = fieldsOf(request);
+    return { registered_model: await renameRegisteredModel(context, callerOf(request), ws(request), requiredString(fields, 'name'), requiredString(fields, 'new_name')) };
+  });
+  app.patch(`${models}/update`, async (request) => {
+    const fields = fieldsOf(request);
+    return { registered_model: await updateRegisteredModel(context, ws(request), requiredString(fields, 'name'), optionalString(fields, 'description')) };
+  });
+  app.delete(`${models}/delete`, async (request) => {
+    await deleteRegisteredModel(context, callerOf(request), ws(request), requiredString(fieldsOf(request), 'name'));
+    return {};
+  });
+  const searchModels = async (request: FastifyRequest) => {
+    const fields = fieldsOf(request);
+    const result = await searchRegisteredModels(context, ws(request), {
+      filter: optionalString(fields, 'filter') || undefined,
+      maxResults: optionalInteger(fields, 'max_results') ?? 100,
+      orderBy: stringList(fields, 'order_by'),
+      pageToken: optionalString(fields, 'page_token') || undefined,
+    });
+    return { registered_models: result.items, ...(result.nextPageToken ? { next_page_token: result.nextPageToken } : {}) };
+  };
+  app.get(`${models}/search`, searchModels);
+  app.post(`${models}/search`, searchModels);
+  const latest = async (request: FastifyRequest) => {
+    const fields = fieldsOf(request);
+    return { model_versions: await getLatestVersions(context, ws(request), requiredString(fields, 'name'), stringList(fields, 'stages')) };
+  };
+  app.post(`${models}/get-latest-versions`, latest);
+  app.get(`${models}/get-latest-versions`, latest);
+  app.post(`${models}/set-tag`, async (request) => {
+    const fields = fieldsOf(request);
+    await setRegisteredModelTag(context, ws(request), requiredString(fields, 'name'), tag(fields));
+    return {};
+  });
+  app.delete(`${models}/delete-tag`, async (request) => {
+    const fields = fieldsOf(request);
+    await deleteRegisteredModelTag(context, ws(request), requiredString(fields, 'name'), requiredString(fields, 'key'));
+    return {};
+  });
+  app.post(`${models}/alias`, async (request) => {
+    const fields = fieldsOf(request);
+    await setAlias(context, ws(request), requiredString(fields, 'name'), requiredString(fields, 'alias'), requiredString(fields, 'version'));
+    return {};
+  });
+  app.delete(`${models}/alias`, async (request) => {
+    const fields = fieldsOf(request);
+    await deleteAlias(context, ws(request), requiredString(fields, 'name'), requiredString(fields, 'alias'));
+    return {};
+  });
+  app.get(`${models}/alias`, async (request) => {
+    const fields = fieldsOf(request);
+    return { model_version: await getVersionByAlias(context, ws(request), requiredString(fields, 'name'), requiredString(fields, 'alias')) };
+  });
+
+  app.post(`${versions}/create`, async (request) => {
+    const fields = fieldsOf(request);
+    const version = await createModelVersion(context, callerOf(request), ws(request), {
+      name: requiredString(fields, 'name'),
+      source: requiredString(fields, 'source'),
+      runId: optionalString(fields, 'run_id') || undefined,
+      runLink: optionalString(fields, 'run_link') || undefined,
+      modelId: optionalString(fields, 'model_id') || undefined,
+      tags: keyValues(fields, 'tags'),
+      description: optionalString(fields, 'description'),
+      userId: undefined,
+    });
+    return { model_version: version };
+  });
+  app.get(`${versions}/get`, async (request) => {
+    const fields = fieldsOf(request);
+    return { model_version: await getModelVersion(context, ws(request), requiredString(fields, 'name'), requiredString(fields, 'version')) };
+  });
+  app.patch(`${versions}/update`, async (request) => {
+    const fields = fieldsOf(request);
+    return { model_version: await updateModelVersion(context, callerOf(request), ws(request), requiredString(fields, 'name'), requiredString(fields, 'version'), optionalString(fields, 'description')) };
+  });
+  app.delete(`${versions}/delete`, async (request) => {
+    const fields = fieldsOf(request);
+    await deleteModelVersion(context, callerOf(request), ws(request), requiredString(fields, 'name'), requiredString(fields, 'version'));
+    return {};
+  });
+  app.post(`${versions}/transition-stage`, async (request) => {
+    const fields = fieldsOf(request);
+    const stage = parseStage(requiredString(fields, 'stage'));
+    return {
+      model_version: await transitionStage(context, callerOf(request), ws(request), requiredString(fields, 'name'), requiredString(fields, 'version'), stage, flag(fields, 'archive_existing_versions')),
+    };
+  });
+  const searchVersions = async (request: FastifyRequest) => {
+    const fields = fieldsOf(request);
+    const result = await searchModelVersions(context, ws(request), {
+      filter: optionalString(fields, 'filter') || undefined,
+      maxResults: optionalInteger(fields, 'max_results') ?? 10_000,
+      orderBy: stringList(fields, 'order_by'),
+      pageToken: optionalString(fields, 'page_token') || undefined,
+    });
+    return { model_versions: result.items, ...(result.nextPageToken ? { next_page_token: result.nextPageToken } : {}) };
+  };
+  app.get(`${versions}/search`, searchVersions);
+  app.post(`${versions}/search`, searchVersions);
+  app.get(`${versions}/get-download-uri`, async (request) => {
+    const fields = fieldsOf(request);
+    return { artifact_uri: await getDownloadUri(context, ws(request), requiredString(fields, 'name'), requiredString(fields, 'version')) };
+  });
+  app.post(`${versions}/set-tag`, async (request) => {
+    const fields = fieldsOf(request);
+    await setModelVersionTag(context, callerOf(request), ws(request), requiredString(fields, 'name'), requiredString(fields, 'version'), tag(fields));
+    return {};
+  });
+  app.delete(`${versions}/delete-tag`, async (request) => {
+    const fields = fieldsOf(request);
+    await deleteModelVersionTag(context, callerOf(request), ws(request), requiredString(fields, 'name'), requiredString(fields, 'version'), requiredString(fields, 'key'));
+    return {};
+  });
+}
