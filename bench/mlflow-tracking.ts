@@ -174,7 +174,8 @@ async function startMlflowTarget(python: string): Promise<Target> {
   const child: ChildProcess = spawn(
     mlflow,
     ['server', '--backend-store-uri', `sqlite:///${database}`, '--default-artifact-root', join(dir, 'artifacts'), '--host', '127.0.0.1', '--port', String(port)],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1' } },
+    // Its own process group: `mlflow server` starts gunicorn workers and job consumers, all stopped together.
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1' }, detached: true },
   );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -200,8 +201,15 @@ async function startMlflowTarget(python: string): Promise<Target> {
       if (code !== 0) throw new Error(`seeding MLflow's database failed (${code})`);
     },
     async stop() {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+      const exited = new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+      process.kill(-child.pid!, 'SIGTERM');
+      await exited;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      try {
+        process.kill(-child.pid!, 'SIGKILL'); // whatever of the group did not stop on SIGTERM
+      } catch {
+        // the whole group is gone
+      }
       await rm(dir, { recursive: true, force: true });
     },
   };
