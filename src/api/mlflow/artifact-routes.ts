@@ -1,56 +1,40 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { extname, posix } from 'node:path';
+import { posix } from 'node:path';
 import { Readable } from 'node:stream';
+import { TrellisError } from '../../core/errors.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import type { Context } from '../../services/context.js';
 import { getLoggedModel } from '../../services/tracking/logged-model-service.js';
-import { deleteArtifacts, listArtifactFolder, listUnderRoot, openArtifact, uploadArtifact } from '../../services/tracking/mlflow-artifacts.js';
+import { artifactSize, deleteArtifacts, listArtifactFolder, listUnderRoot, openArtifact, uploadArtifact } from '../../services/tracking/mlflow-artifacts.js';
+import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, uploadPart, type CompletedPart } from '../../services/tracking/mlflow-multipart-upload.js';
 import { getRun } from '../../services/tracking/run-service.js';
-import { fieldsOf, optionalString, requiredString } from './request-fields.js';
+import { byteRangeOf } from '../http-range.js';
+import { contentDispositionAttachment, guessMimeType } from './artifact-headers.js';
+import { parseLenientJson } from './mlflow-json.js';
+import { type Fields, fieldsOf, optionalInteger, optionalString, requiredString } from './request-fields.js';
 import { workspaceOf } from './workspace-of.js';
 
-const contentTypes: Record<string, string> = {
-  '.txt': 'text/plain; charset=utf-8',
-  '.log': 'text/plain; charset=utf-8',
-  '.md': 'text/markdown; charset=utf-8',
-  '.json': 'application/json',
-  '.yaml': 'text/yaml; charset=utf-8',
-  '.yml': 'text/yaml; charset=utf-8',
-  '.csv': 'text/csv; charset=utf-8',
-  '.html': 'text/plain; charset=utf-8', // never rendered as a page from this origin
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.svg': 'text/plain; charset=utf-8',
-};
+/**
+ * Largest JSON body of an mpu/* call. These routes take every body as a raw stream, so JSON is
+ * read here with its own bound: a complete call lists up to 10,000 parts of ~250 bytes each.
+ */
+const maxJsonBodyBytes = 8 * 1024 * 1024;
 
 /**
- * The artifact proxy (`/api/2.0/mlflow-artifacts/artifacts/...`) that `mlflow-artifacts:` URIs
- * resolve to, and the tracking API's artifacts/list. Uploads of any content type arrive as a raw
- * stream (a .json artifact is a file, not a request body), bounded by TRELLIS_MAX_UPLOAD_BYTES.
+ * The artifact proxy that `mlflow-artifacts:` URIs resolve to (`<tracking URI>/api/2.0/
+ * mlflow-artifacts/...`; the MLflow client keeps the tracking URI's path, so a workspace's
+ * artifacts go through /workspaces/{ws}/mlflow and land in that workspace's store), and the
+ * tracking API's artifacts/list. Bodies arrive as raw streams, whatever their content type (a
+ * .json artifact is a file, not a request), and go to the store unbuffered: Fastify's bodyLimit
+ * only bounds bodies it buffers, so an upload is bounded by `maxUploadBytes`
+ * (TRELLIS_MAX_UPLOAD_BYTES, 50 GiB by default) as the store writes it.
  */
 export function artifactRoutes(app: FastifyInstance, context: Context, prefix: string, maxUploadBytes: number): void {
-  const proxy = `${prefix}/api/2.0/mlflow-artifacts/artifacts`;
+  for (const base of [`${prefix}/api/2.0`, `${prefix}/ajax-api/2.0`]) {
+    proxyRoutes(app, context, `${base}/mlflow-artifacts`, maxUploadBytes);
+    multipartRoutes(app, context, `${base}/mlflow-artifacts`, maxUploadBytes);
 
-  app.put(`${proxy}/*`, async (request) => {
-    const body = request.body;
-    const stream = body instanceof Readable ? body : Readable.from(body === undefined ? [] : [Buffer.from(String(body))]);
-    await uploadArtifact(context, workspaceOf(request), pathOf(request), stream, maxUploadBytes);
-    return {};
-  });
-
-  app.get(`${proxy}/*`, async (request, reply) => download(context, request, reply));
-
-  app.get(proxy, async (request) => ({ files: await listArtifactFolder(context, workspaceOf(request), optionalString(fieldsOf(request), 'path') || undefined) }));
-
-  app.delete(`${proxy}/*`, async (request) => {
-    await deleteArtifacts(context, workspaceOf(request), pathOf(request));
-    return {};
-  });
-
-  for (const base of [`${prefix}/api/2.0/mlflow`, `${prefix}/ajax-api/2.0/mlflow`]) {
-    app.get(`${base}/artifacts/list`, async (request) => {
+    app.get(`${base}/mlflow/artifacts/list`, async (request) => {
       const fields = fieldsOf(request);
       const runId = optionalString(fields, 'run_id') || requiredString(fields, 'run_uuid');
       const run = await getRun(context, workspaceOf(request), runId);
@@ -58,7 +42,7 @@ export function artifactRoutes(app: FastifyInstance, context: Context, prefix: s
       return { root_uri: run.info.artifact_uri, files };
     });
 
-    app.get(`${base}/logged-models/:model_id/artifacts/directories`, async (request) => {
+    app.get(`${base}/mlflow/logged-models/:model_id/artifacts/directories`, async (request) => {
       const { model_id: modelId } = request.params as { model_id: string };
       const model = await getLoggedModel(context, workspaceOf(request), modelId);
       const files = await listUnderRoot(context, workspaceOf(request), model.info.artifact_uri, optionalString(fieldsOf(request), 'artifact_directory_path') || undefined);
@@ -67,20 +51,131 @@ export function artifactRoutes(app: FastifyInstance, context: Context, prefix: s
   }
 }
 
+/** PUT, GET (Range too), list and DELETE of files, as `mlflow server --serve-artifacts`. */
+function proxyRoutes(app: FastifyInstance, context: Context, base: string, maxUploadBytes: number): void {
+  app.put(`${base}/artifacts/*`, async (request) => {
+    await uploadArtifact(context, workspaceOf(request), pathOf(request), bodyStream(request), maxUploadBytes);
+    return {};
+  });
+
+  app.get(`${base}/artifacts/*`, async (request, reply) => download(context, request, reply));
+
+  app.get(`${base}/artifacts`, async (request) => ({ files: await listArtifactFolder(context, workspaceOf(request), optionalString(fieldsOf(request), 'path') || undefined) }));
+
+  app.delete(`${base}/artifacts/*`, async (request) => {
+    await deleteArtifacts(context, workspaceOf(request), pathOf(request));
+    return {};
+  });
+
+  // With MLFLOW_ENABLE_PROXY_MULTIPART_DOWNLOAD the client fetches a URL here and reads it in
+  // ranges; this server is the storage, so the URL is the download route itself.
+  app.get(`${base}/presigned/*`, async (request) => {
+    const path = pathOf(request);
+    const size = await artifactSize(context, workspaceOf(request), path);
+    return { url: `${serviceUrlOf(request)}/artifacts/${path.split('/').map(encodeURIComponent).join('/')}`, headers: {}, file_size: size };
+  });
+}
+
+/** mpu/create, mpu/complete and mpu/abort, and the part URLs that create hands out. */
+function multipartRoutes(app: FastifyInstance, context: Context, base: string, maxUploadBytes: number): void {
+  app.post(`${base}/mpu/create/*`, async (request) => {
+    const fields = await jsonFieldsOf(request);
+    const numParts = optionalInteger(fields, 'num_parts') ?? 1;
+    const { uploadId } = await createMultipartUpload(context, workspaceOf(request), pathOf(request), requiredString(fields, 'path'), numParts);
+    const partsUrl = `${serviceUrlOf(request)}/mpu/parts/${uploadId}`;
+    const credentials = Array.from({ length: numParts }, (_, index) => ({ url: `${partsUrl}/${index + 1}`, part_number: index + 1, headers: {} }));
+    return { upload_id: uploadId, credentials };
+  });
+
+  app.put(`${base}/mpu/parts/:upload_id/:part_number`, async (request, reply) => {
+    const { upload_id: uploadId, part_number: partNumber } = request.params as { upload_id: string; part_number: string };
+    const etag = await uploadPart(context, workspaceOf(request), uploadId, /^\d+$/.test(partNumber) ? Number(partNumber) : Number.NaN, bodyStream(request), maxUploadBytes);
+    return reply.header('etag', etag).send({});
+  });
+
+  app.post(`${base}/mpu/complete/*`, async (request) => {
+    const fields = await jsonFieldsOf(request);
+    await completeMultipartUpload(context, workspaceOf(request), pathOf(request), requiredString(fields, 'path'), requiredString(fields, 'upload_id'), partsOf(fields), maxUploadBytes);
+    return {};
+  });
+
+  app.post(`${base}/mpu/abort/*`, async (request) => {
+    const fields = await jsonFieldsOf(request);
+    pathOf(request); // required, as in MLflow, though the upload id alone names the upload
+    await abortMultipartUpload(context, workspaceOf(request), requiredString(fields, 'upload_id'));
+    return {};
+  });
+}
+
+/** The artifact path after `/artifacts/` (or `/mpu/create/`, ...), as the router decoded it. */
 function pathOf(request: FastifyRequest): string {
   const path = (request.params as { '*'?: string })['*'] ?? '';
-  if (path === '') throw mlflowError('INVALID_PARAMETER_VALUE', 'An artifact path is required after /artifacts/.');
+  if (path === '') throw mlflowError('INVALID_PARAMETER_VALUE', 'An artifact path is required after the endpoint.');
   return path;
 }
 
+function bodyStream(request: FastifyRequest): Readable {
+  // No body at all (an empty file sent without a content type) arrives as undefined.
+  return request.body instanceof Readable ? request.body : Readable.from([]);
+}
+
+/**
+ * `<scheme>://<host><workspace prefix>/<api|ajax-api>/2.0/mlflow-artifacts` as this request
+ * reached the server, for URLs the client calls back with plain HTTP (part uploads, presigned).
+ */
+function serviceUrlOf(request: FastifyRequest): string {
+  const path = request.url.split('?')[0] ?? '';
+  return `${request.protocol}://${request.host}${path.slice(0, path.indexOf('/mlflow-artifacts/') + '/mlflow-artifacts'.length)}`;
+}
+
+/** The JSON object body of an mpu/* call, read from the raw stream with a bound. */
+async function jsonFieldsOf(request: FastifyRequest): Promise<Fields> {
+  if (!(request.body instanceof Readable)) return fieldsOf(request);
+  let text = '';
+  for await (const chunk of request.body) {
+    text += (chunk as Buffer).toString();
+    if (text.length > maxJsonBodyBytes) throw new TrellisError('INVALID_PARAMETER_VALUE', 413, `The request body is larger than ${maxJsonBodyBytes} bytes.`);
+  }
+  let body: unknown;
+  try {
+    body = text === '' ? {} : parseLenientJson(text);
+  } catch {
+    throw mlflowError('INVALID_PARAMETER_VALUE', 'The request body is not valid JSON.');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw mlflowError('INVALID_PARAMETER_VALUE', 'The request body must be a JSON object.');
+  return { ...(request.query as Fields), ...(body as Fields) };
+}
+
+function partsOf(fields: Fields): CompletedPart[] {
+  const parts = fields.parts;
+  if (!Array.isArray(parts)) throw mlflowError('INVALID_PARAMETER_VALUE', "Missing value for required parameter 'parts'.");
+  return parts.map((part: unknown, index) => {
+    if (typeof part !== 'object' || part === null) throw mlflowError('INVALID_PARAMETER_VALUE', `parts[${index}] must be an object with part_number and etag.`);
+    const partNumber = optionalInteger(part as Fields, 'part_number');
+    if (partNumber === undefined) throw mlflowError('INVALID_PARAMETER_VALUE', `parts[${index}] has no part_number.`);
+    const etag = optionalString(part as Fields, 'etag');
+    return etag ? { partNumber, etag } : { partNumber };
+  });
+}
+
+/** Streams a file (or the one byte range asked for) with the headers MLflow's server sends. */
 async function download(context: Context, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const path = pathOf(request);
-  const { stream, size } = await openArtifact(context, workspaceOf(request), path);
-  const name = posix.basename(path);
-  return reply
-    .header('content-type', contentTypes[extname(name).toLowerCase()] ?? 'application/octet-stream')
-    .header('content-length', String(size))
-    .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(name)}`)
+  const workspace = workspaceOf(request);
+  const size = await artifactSize(context, workspace, path);
+  const range = byteRangeOf(request.headers.range, size);
+  if (range === 'unsatisfiable') {
+    return reply.status(416).header('content-range', `bytes */${size}`).send({ error_code: 'INVALID_PARAMETER_VALUE', message: `The range ${request.headers.range} starts past the end of '${path}' (${size} bytes).` });
+  }
+  reply
+    .header('content-type', guessMimeType(path))
+    .header('content-disposition', contentDispositionAttachment(posix.basename(path)))
     .header('x-content-type-options', 'nosniff')
-    .send(stream);
+    .header('accept-ranges', 'bytes');
+  if (!range) return reply.header('content-length', String(size)).send(await openArtifact(context, workspace, path));
+  return reply
+    .status(206)
+    .header('content-range', `bytes ${range.start}-${range.end}/${size}`)
+    .header('content-length', String(range.end - range.start + 1))
+    .send(await openArtifact(context, workspace, path, range));
 }

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { validateArtifactPath, validateArtifactPrefix } from '../../artifacts/artifact-path.js';
-import type { ArtifactListItem } from '../../artifacts/artifact-store.js';
+import type { ArtifactListItem, ByteRange } from '../../artifacts/artifact-store.js';
+import { isTrellisError } from '../../core/errors.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import type { Context } from '../context.js';
 import { requireWorkspace } from '../resource-service.js';
@@ -20,7 +21,8 @@ export interface FileInfo {
   file_size?: number;
 }
 
-function storeKey(path: string): string {
+/** The store key of a file under the proxy's root; refuses a path that is not a valid relative path. */
+export function storeKey(path: string): string {
   return `${root}/${checkPath(path)}`;
 }
 
@@ -47,14 +49,31 @@ export async function uploadArtifact(context: Context, workspace: string, path: 
   await context.artifactsFor(workspace).put(key, body, { maxBytes });
 }
 
-/** Opens a file for download; a folder or a missing file is RESOURCE_DOES_NOT_EXIST. */
-export async function openArtifact(context: Context, workspace: string, path: string): Promise<{ stream: Readable; size: number }> {
+/**
+ * The size of a file to download; a missing file is RESOURCE_DOES_NOT_EXIST and a folder
+ * INVALID_PARAMETER_VALUE, as MLflow's server answers.
+ */
+export async function artifactSize(context: Context, workspace: string, path: string): Promise<number> {
   const key = storeKey(path);
   await requireWorkspace(context, workspace);
   const artifacts = context.artifactsFor(workspace);
   const stat = await artifacts.stat(key);
-  if (!stat) throw mlflowError('RESOURCE_DOES_NOT_EXIST', `No artifact found at '${path}'`);
-  return { stream: await artifacts.open(key), size: stat.size };
+  if (stat) return stat.size;
+  const inside = await artifacts.list(key, { limit: 1 });
+  if (inside.items.length > 0) throw mlflowError('INVALID_PARAMETER_VALUE', `Artifact path refers to a directory, not a file: '${path}'`);
+  throw mlflowError('RESOURCE_DOES_NOT_EXIST', `No artifact found at '${path}'`);
+}
+
+/** Opens a file (or bytes `range.start`..`range.end` of it) for download; call artifactSize first. */
+export async function openArtifact(context: Context, workspace: string, path: string, range?: ByteRange): Promise<Readable> {
+  const key = storeKey(path);
+  try {
+    return await context.artifactsFor(workspace).open(key, range);
+  } catch (error) {
+    // Deleted between artifactSize and here.
+    if (isTrellisError(error) && error.code === 'ArtifactNotFound') throw mlflowError('RESOURCE_DOES_NOT_EXIST', `No artifact found at '${path}'`);
+    throw error;
+  }
 }
 
 /** One level of a folder, names only (the proxy's list); a file or a missing folder lists as empty, as in MLflow. */
@@ -115,3 +134,4 @@ async function listAll(context: Context, workspace: string, prefix: string, recu
 function toFileInfo(item: ArtifactListItem, path: string): FileInfo {
   return item.isDirectory ? { path, is_dir: true } : { path, is_dir: false, file_size: item.size ?? 0 };
 }
+
