@@ -130,7 +130,7 @@ export interface TrackingTables {
     dataset_digest: string;
   };
   run_models: { run_uuid: string; model_id: string; direction: string; step: number };
-  registered_models: { workspace: string; name: string; description: string | null; creation_timestamp: number; last_updated_timestamp: number };
+  registered_models: { workspace: string; name: string; description: string | null; creation_timestamp: number; last_updated_timestamp: number; last_version: Generated<number> };
   registered_model_tags: { workspace: string; name: string; key: string; value: string };
   registered_model_aliases: { workspace: string; name: string; alias: string; version: string };
 }

@@ -96,6 +96,12 @@ sampled_steps = [m["step"] for m in sampled]
 check(len(sampled) <= 11 and sampled_steps[0] == 0 and sampled_steps[-1] == 999 and sampled_steps == sorted(sampled_steps), "get-history-bulk-interval samples a long history, first and last step kept")
 check(all(m["run_id"] == run.info.run_id and m["value"] == float(m["step"]) for m in sampled), "sampled points carry their run id and true values")
 
+bulk = requests.get(
+    f"{mlflow.get_tracking_uri()}/ajax-api/2.0/mlflow/metrics/get-history-bulk",
+    params={"run_id": [run.info.run_id], "metric_key": "batch_metric", "max_results": 5},
+).json()["metrics"]
+check([m["step"] for m in bulk] == [0, 1, 2, 3, 4] and all(m["run_id"] == run.info.run_id for m in bulk), "get-history-bulk returns the first points of each run, capped by max_results")
+
 # Datasets a run used (log-inputs), as mlflow.log_input sends them.
 import pandas as pd  # noqa: E402
 
@@ -135,6 +141,15 @@ with open(os.path.join(downloaded, "sub", "deeper", "weights.bin"), "rb") as han
     check(handle.read() == payload, "a downloaded folder holds the same bytes")
 check(mlflow.artifacts.load_text(f"{artifact_run.info.artifact_uri}/notes/notes.txt") == "some notes", "log_text round-trips")
 check(mlflow.artifacts.load_dict(f"{artifact_run.info.artifact_uri}/config.json") == {"alpha": 0.5}, "log_dict round-trips")
+
+# Values at MLflow's length limits (6,000-character params, 8,000-character tags) are stored whole.
+long_param = os.urandom(3000).hex()
+long_tag = os.urandom(4000).hex()
+client.log_param(run.info.run_id, "long_param", long_param)
+client.set_tag(run.info.run_id, "long_tag", long_tag)
+stored = client.get_run(run.info.run_id).data
+check(stored.params["long_param"] == long_param and stored.tags["long_tag"] == long_tag, "a 6,000-character param and an 8,000-character tag round-trip")
+check([r.info.run_id for r in client.search_runs([experiment_id], filter_string=f"params.long_param = '{long_param}'")] == [run.info.run_id], "search_runs matches a long param value")
 
 # Params are write-once: the same value again is accepted, another value refused.
 client.log_param(run.info.run_id, "p", "1")

@@ -1,39 +1,46 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { mlflowError } from '../../core/tracking/mlflow-error.js';
+import { parseStage } from '../../core/tracking/model-registry-rules.js';
 import type { Caller, Context } from '../../services/context.js';
 import {
-  createModelVersion,
   createRegisteredModel,
   deleteAlias,
-  deleteModelVersion,
-  deleteModelVersionTag,
   deleteRegisteredModel,
   deleteRegisteredModelTag,
-  getDownloadUri,
   getLatestVersions,
-  getModelVersion,
   getRegisteredModel,
   getVersionByAlias,
-  parseStage,
   renameRegisteredModel,
-  searchModelVersions,
-  searchRegisteredModels,
   setAlias,
-  setModelVersionTag,
   setRegisteredModelTag,
-  transitionStage,
-  updateModelVersion,
   updateRegisteredModel,
 } from '../../services/tracking/model-registry-service.js';
+import { searchLimits, searchModelVersions, searchRegisteredModels } from '../../services/tracking/model-registry-search.js';
+import {
+  createModelVersion,
+  deleteModelVersion,
+  deleteModelVersionTag,
+  getDownloadUri,
+  getModelVersion,
+  setModelVersionTag,
+  transitionStage,
+  updateModelVersion,
+} from '../../services/tracking/model-version-service.js';
 import { fieldsOf, keyValues, optionalInteger, optionalString, requiredString, stringList, type Fields } from './request-fields.js';
 import { workspaceOf } from './workspace-of.js';
 
-/** MLflow's model registry API (model_registry.proto), over Trellis model assets. */
+/** MLflow's model registry API (every endpoint of model_registry.proto the clients use), over Trellis model assets. */
 export function registryRoutes(app: FastifyInstance, context: Context, base: string, callerOf: (request: FastifyRequest) => Caller): void {
   const models = `${base}/registered-models`;
   const versions = `${base}/model-versions`;
   const ws = workspaceOf;
   const tag = (fields: Fields) => ({ key: requiredString(fields, 'key'), value: optionalString(fields, 'value') ?? '' });
-  const flag = (fields: Fields, name: string) => fields[name] === true || String(fields[name]).toLowerCase() === 'true';
+  const flag = (fields: Fields, name: string) => {
+    const value = fields[name];
+    if (value === undefined || value === null || typeof value === 'boolean') return value === true;
+    if (typeof value === 'string' && ['true', 'false'].includes(value.toLowerCase())) return value.toLowerCase() === 'true';
+    throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid boolean value: ${String(value)}, must be 'true' or 'false'.`);
+  };
 
   app.post(`${models}/create`, async (request) => {
     const fields = fieldsOf(request);
@@ -56,7 +63,7 @@ export function registryRoutes(app: FastifyInstance, context: Context, base: str
     const fields = fieldsOf(request);
     const result = await searchRegisteredModels(context, ws(request), {
       filter: optionalString(fields, 'filter') || undefined,
-      maxResults: optionalInteger(fields, 'max_results') ?? 100,
+      maxResults: optionalInteger(fields, 'max_results') ?? searchLimits.registeredModelsDefault,
       orderBy: stringList(fields, 'order_by'),
       pageToken: optionalString(fields, 'page_token') || undefined,
     });
@@ -100,12 +107,12 @@ export function registryRoutes(app: FastifyInstance, context: Context, base: str
     const version = await createModelVersion(context, callerOf(request), ws(request), {
       name: requiredString(fields, 'name'),
       source: requiredString(fields, 'source'),
-      runId: optionalString(fields, 'run_id') || undefined,
+      // Absent and empty differ here: MLflow checks a models:/ source against the run_id and model_id the request names.
+      runId: optionalString(fields, 'run_id'),
       runLink: optionalString(fields, 'run_link') || undefined,
-      modelId: optionalString(fields, 'model_id') || undefined,
+      modelId: optionalString(fields, 'model_id'),
       tags: keyValues(fields, 'tags'),
       description: optionalString(fields, 'description'),
-      userId: undefined,
     });
     return { model_version: version };
   });
@@ -133,7 +140,7 @@ export function registryRoutes(app: FastifyInstance, context: Context, base: str
     const fields = fieldsOf(request);
     const result = await searchModelVersions(context, ws(request), {
       filter: optionalString(fields, 'filter') || undefined,
-      maxResults: optionalInteger(fields, 'max_results') ?? 10_000,
+      maxResults: optionalInteger(fields, 'max_results') ?? searchLimits.modelVersionsDefault,
       orderBy: stringList(fields, 'order_by'),
       pageToken: optionalString(fields, 'page_token') || undefined,
     });

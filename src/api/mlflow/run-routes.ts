@@ -119,6 +119,24 @@ export function runRoutes(app: FastifyInstance, context: Context, base: string):
     return {};
   });
 
+  // The MLflow UI's older bulk history: up to 100 runs, up to 25,000 points each, in time order.
+  app.get(`${base}/metrics/get-history-bulk`, async (request) => {
+    const fields = fieldsOf(request);
+    const runIds = [...new Set(stringList(fields, 'run_id'))].sort();
+    if (runIds.length === 0) throw mlflowError('INVALID_PARAMETER_VALUE', 'GetMetricHistoryBulk request must specify at least one run_id.');
+    if (runIds.length > bulkHistoryLimits.runIds) throw mlflowError('INVALID_PARAMETER_VALUE', `GetMetricHistoryBulk request cannot specify more than ${bulkHistoryLimits.runIds} run_ids. Received ${runIds.length} run_ids.`);
+    const key = optionalString(fields, 'metric_key');
+    if (key === undefined) throw mlflowError('INVALID_PARAMETER_VALUE', 'GetMetricHistoryBulk request must specify a metric_key.');
+    const maxResults = Math.min(optionalInteger(fields, 'max_results') ?? 25_000, 25_000);
+    const metrics = [];
+    for (const runId of runIds) {
+      const history = await metricHistory(context, workspaceOf(request), runId, key, maxResults, undefined);
+      const points = [...history.metrics].sort((a, b) => a.timestamp - b.timestamp || a.step - b.step || a.value - b.value);
+      metrics.push(...points.map((point) => ({ ...point, run_id: runId })));
+    }
+    return { metrics };
+  });
+
   app.get(`${base}/metrics/get-history-bulk-interval`, async (request) => {
     const fields = fieldsOf(request);
     const runIds = stringList(fields, 'run_ids');

@@ -58,7 +58,7 @@ export function trackingMigration(dialect: Dialect): Migration {
         .addColumn('value', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('params_pk', ['run_uuid', 'key'])
         .execute();
-      await db.schema.createIndex('params_by_key_value').on('params').columns(['key', 'value', 'run_uuid']).execute();
+      await indexKeyValue(db, dialect, 'params');
 
       await db.schema
         .createTable('run_tags')
@@ -67,7 +67,7 @@ export function trackingMigration(dialect: Dialect): Migration {
         .addColumn('value', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('run_tags_pk', ['run_uuid', 'key'])
         .execute();
-      await db.schema.createIndex('run_tags_by_key_value').on('run_tags').columns(['key', 'value', 'run_uuid']).execute();
+      await indexKeyValue(db, dialect, 'run_tags');
 
       // History, keyed so that reading one metric of one run in step order is an index range scan.
       await db.schema
@@ -183,4 +183,18 @@ export function trackingMigration(dialect: Dialect): Migration {
       }
     },
   };
+}
+
+/**
+ * Filters compare a key's value (`params.lr = '0.01'`). PostgreSQL refuses btree entries over
+ * ~2.7 KB and values go to 6,000 (params) and 8,000 (tags) characters, so there the value gets
+ * a hash index (equality, any length) beside a btree on the key; SQLite has no such limit.
+ */
+async function indexKeyValue(db: Kysely<any>, dialect: Dialect, table: 'params' | 'run_tags'): Promise<void> {
+  if (dialect === 'postgres') {
+    await db.schema.createIndex(`${table}_by_key`).on(table).columns(['key', 'run_uuid']).execute();
+    await db.schema.createIndex(`${table}_by_value`).on(table).using('hash').column('value').execute();
+    return;
+  }
+  await db.schema.createIndex(`${table}_by_key_value`).on(table).columns(['key', 'value', 'run_uuid']).execute();
 }

@@ -4,7 +4,8 @@ import type { Dialect } from '../dialect.js';
 /**
  * MLflow's model registry over Trellis model assets: a model version IS a `model` resource (its
  * spec, tags, description and audit trail); these tables hold only what MLflow adds around it —
- * the registered model's own description and tags, and aliases.
+ * the registered model's own description and tags, aliases, and the highest version number it ever
+ * had (MLflow never gives a deleted version's number to a new one).
  */
 export function modelRegistryMigration(_dialect: Dialect): Migration {
   return {
@@ -16,6 +17,7 @@ export function modelRegistryMigration(_dialect: Dialect): Migration {
         .addColumn('description', 'text')
         .addColumn('creation_timestamp', 'bigint', (c) => c.notNull())
         .addColumn('last_updated_timestamp', 'bigint', (c) => c.notNull())
+        .addColumn('last_version', 'integer', (c) => c.notNull().defaultTo(0))
         .addPrimaryKeyConstraint('registered_models_pk', ['workspace', 'name'])
         .execute();
       await db.schema

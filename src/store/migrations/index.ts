@@ -3,6 +3,7 @@ import type { Dialect } from '../dialect.js';
 import { initialMigration } from './001-initial.js';
 import { trackingMigration } from './002-tracking.js';
 import { modelRegistryMigration } from './003-model-registry.js';
+import { longTagValuesMigration } from './004-long-tag-values.js';
 
 /** Every migration, in order. Names are never renamed once released: the store records them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -10,6 +11,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '001-initial': initialMigration(dialect),
     '002-tracking': trackingMigration(dialect),
     '003-model-registry': modelRegistryMigration(dialect),
+    '004-long-tag-values': longTagValuesMigration(dialect),
   };
 }
 
