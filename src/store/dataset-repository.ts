@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DatasetInput } from '../core/tracking/entities.js';
 import type { Database } from './database.js';
+import { groupBy } from './group-by.js';
 
 /**
  * log-inputs: the datasets a run read. A dataset is stored once per experiment (by name and
@@ -73,10 +74,11 @@ export class DatasetRepository {
         .execute(),
       this.db.selectFrom('input_tags').selectAll().where('run_uuid', 'in', runIds).orderBy('key').execute(),
     ]);
+    const tagsOf = groupBy(tags, (tag) => `${tag.run_uuid}/${tag.dataset_uuid}`);
     for (const row of rows) {
       const list = byRun.get(row.run_uuid) ?? [];
       list.push({
-        tags: tags.filter((tag) => tag.run_uuid === row.run_uuid && tag.dataset_uuid === row.dataset_uuid).map((tag) => ({ key: tag.key, value: tag.value })),
+        tags: (tagsOf.get(`${row.run_uuid}/${row.dataset_uuid}`) ?? []).map((tag) => ({ key: tag.key, value: tag.value })),
         dataset: {
           name: row.name,
           digest: row.digest,

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Experiment, KeyValue } from '../core/tracking/entities.js';
 import { mlflowError } from '../core/tracking/mlflow-error.js';
 import type { Database } from './database.js';
+import { groupBy } from './group-by.js';
 import { isUniqueViolation } from './sql-errors.js';
 
 /** MLflow experiments; ids count within a workspace, so every query names the workspace. */
@@ -63,7 +64,8 @@ export class ExperimentRepository {
       .where('workspace', '=', workspace)
       .orderBy('key')
       .execute();
-    return rows.map((row) => toExperiment(row, tags.filter((tag) => Number(tag.experiment_id) === Number(row.experiment_id))));
+    const tagsOf = groupBy(tags, (tag) => Number(tag.experiment_id));
+    return rows.map((row) => toExperiment(row, tagsOf.get(Number(row.experiment_id)) ?? []));
   }
 
   async setLifecycle(workspace: string, experimentId: string, stage: 'active' | 'deleted', now: number): Promise<void> {

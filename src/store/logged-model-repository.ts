@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { KeyValue, LoggedModel, LoggedModelStatus, MetricPoint } from '../core/tracking/entities.js';
 import { mlflowError } from '../core/tracking/mlflow-error.js';
 import type { Database } from './database.js';
+import { groupBy } from './group-by.js';
 
 export interface NewLoggedModel {
   modelId: string;
@@ -164,6 +165,7 @@ export class LoggedModelRepository {
       this.db.selectFrom('logged_model_params').selectAll().where('model_id', 'in', ids).orderBy('key').execute(),
       this.db.selectFrom('logged_model_metrics').selectAll().where('model_id', 'in', ids).orderBy('key').orderBy('step').orderBy('timestamp').execute(),
     ]);
+    const [tagsOf, paramsOf, metricsOf] = [groupBy(tags, (tag) => tag.model_id), groupBy(params, (param) => param.model_id), groupBy(metrics, (metric) => metric.model_id)];
     return rows.map((row) => ({
       info: {
         experiment_id: String(row.experiment_id),
@@ -176,21 +178,19 @@ export class LoggedModelRepository {
         ...(row.source_run_id !== null ? { source_run_id: row.source_run_id } : {}),
         status: row.status as LoggedModelStatus,
         ...(row.status_message !== null ? { status_message: row.status_message } : {}),
-        tags: tags.filter((tag) => tag.model_id === row.model_id).map((tag) => ({ key: tag.key, value: tag.value })),
+        tags: (tagsOf.get(row.model_id) ?? []).map((tag) => ({ key: tag.key, value: tag.value })),
       },
       data: {
-        params: params.filter((param) => param.model_id === row.model_id).map((param) => ({ key: param.key, value: param.value })),
-        metrics: metrics
-          .filter((metric) => metric.model_id === row.model_id)
-          .map((metric) => ({
-            key: metric.key,
-            value: metric.is_nan ? Number.NaN : Number(metric.value),
-            timestamp: Number(metric.timestamp),
-            step: Number(metric.step),
-            run_id: metric.run_uuid,
-            model_id: metric.model_id,
-            ...(metric.dataset_name ? { dataset_name: metric.dataset_name, dataset_digest: metric.dataset_digest } : {}),
-          })),
+        params: (paramsOf.get(row.model_id) ?? []).map((param) => ({ key: param.key, value: param.value })),
+        metrics: (metricsOf.get(row.model_id) ?? []).map((metric) => ({
+          key: metric.key,
+          value: metric.is_nan ? Number.NaN : Number(metric.value),
+          timestamp: Number(metric.timestamp),
+          step: Number(metric.step),
+          run_id: metric.run_uuid,
+          model_id: metric.model_id,
+          ...(metric.dataset_name ? { dataset_name: metric.dataset_name, dataset_digest: metric.dataset_digest } : {}),
+        })),
       },
     }));
   }

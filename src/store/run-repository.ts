@@ -3,6 +3,7 @@ import { runNameTag, type KeyValue, type MetricPoint, type Run, type RunInfo, ty
 import { mlflowError } from '../core/tracking/mlflow-error.js';
 import type { Database } from './database.js';
 import { DatasetRepository } from './dataset-repository.js';
+import { groupBy } from './group-by.js';
 import { LoggedModelRepository } from './logged-model-repository.js';
 import { searchRuns, type RunSearch } from './run-search.js';
 
@@ -31,7 +32,13 @@ export interface NewRun {
 
 /** MLflow runs with their params, tags and metrics. Writes of one call land in one transaction (the caller's). */
 export class RunRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly datasets: DatasetRepository;
+  private readonly loggedModels: LoggedModelRepository;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.datasets = new DatasetRepository(db);
+    this.loggedModels = new LoggedModelRepository(db);
+  }
 
   async create(run: NewRun): Promise<void> {
     await this.db
@@ -79,7 +86,7 @@ export class RunRepository {
     return (await this.withData([info]))[0];
   }
 
-  /** Attaches latest metrics, params and tags to run infos, three queries for any number of runs. */
+  /** Attaches latest metrics, params, tags, inputs and outputs to run infos: a fixed number of queries for any number of runs. */
   async withData(infos: RunInfo[]): Promise<Run[]> {
     if (infos.length === 0) return [];
     const ids = infos.map((info) => info.run_id);
@@ -87,15 +94,16 @@ export class RunRepository {
       this.db.selectFrom('latest_metrics').selectAll().where('run_uuid', 'in', ids).orderBy('key').execute(),
       this.db.selectFrom('params').selectAll().where('run_uuid', 'in', ids).orderBy('key').execute(),
       this.db.selectFrom('run_tags').selectAll().where('run_uuid', 'in', ids).orderBy('key').execute(),
-      new DatasetRepository(this.db).inputsOf(ids),
-      new LoggedModelRepository(this.db).modelsOfRuns(ids),
+      this.datasets.inputsOf(ids),
+      this.loggedModels.modelsOfRuns(ids),
     ]);
+    const [metricsOf, paramsOf, tagsOf] = [groupBy(metrics, (m) => m.run_uuid), groupBy(params, (p) => p.run_uuid), groupBy(tags, (t) => t.run_uuid)];
     return infos.map((info) => ({
       info,
       data: {
-        metrics: metrics.filter((m) => m.run_uuid === info.run_id).map(toMetricPoint),
-        params: params.filter((p) => p.run_uuid === info.run_id).map((p) => ({ key: p.key, value: p.value })),
-        tags: tags.filter((t) => t.run_uuid === info.run_id).map((t) => ({ key: t.key, value: t.value })),
+        metrics: (metricsOf.get(info.run_id) ?? []).map(toMetricPoint),
+        params: (paramsOf.get(info.run_id) ?? []).map((p) => ({ key: p.key, value: p.value })),
+        tags: (tagsOf.get(info.run_id) ?? []).map((t) => ({ key: t.key, value: t.value })),
       },
       inputs: { dataset_inputs: inputs.get(info.run_id) ?? [], model_inputs: models.get(info.run_id)?.inputs ?? [] },
       outputs: { model_outputs: models.get(info.run_id)?.outputs ?? [] },

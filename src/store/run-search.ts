@@ -15,20 +15,22 @@ export interface RunSearch {
   offset: number;
 }
 
-/** Run attributes a filter or order may name, and their columns. */
+/** The column of each run attribute the filter grammar allows (it has already resolved aliases). */
 const attributeColumns: Record<string, string> = {
   run_id: 'run_uuid',
-  run_uuid: 'run_uuid',
   run_name: 'run_name',
   status: 'status',
   user_id: 'user_id',
   start_time: 'start_time',
   end_time: 'end_time',
   artifact_uri: 'artifact_uri',
-  lifecycle_stage: 'lifecycle_stage',
-  created: 'start_time',
-  Created: 'start_time',
 };
+
+function attributeColumn(key: string) {
+  const column = attributeColumns[key];
+  if (column === undefined) throw new Error(`run attribute '${key}' reached the SQL layer unchecked`);
+  return sql.ref(`runs.${column}`);
+}
 
 /**
  * runs/search in SQL: each comparison is an indexed subquery on latest_metrics, params or
@@ -47,7 +49,7 @@ export async function searchRuns(db: Kysely<Database>, search: RunSearch): Promi
   search.orderBy.forEach((order, index) => {
     const direction = sql.raw(order.ascending ? 'ASC' : 'DESC');
     if (order.type === 'attribute') {
-      const column = sql.ref(`runs.${attributeColumns[order.key] ?? order.key}`);
+      const column = attributeColumn(order.key);
       query = query.orderBy(sql`${column} IS NULL`).orderBy(sql`${column} ${direction}`);
       return;
     }
@@ -65,7 +67,7 @@ export async function searchRuns(db: Kysely<Database>, search: RunSearch): Promi
 function condition(comparison: Comparison): Expression<SqlBool> {
   const { type, key, comparator } = comparison;
   if (type === 'attribute') {
-    const column = sql.ref(`runs.${attributeColumns[key] ?? key}`);
+    const column = attributeColumn(key);
     return compare(column, comparator, comparison.value);
   }
   if (type === 'dataset') {

@@ -14,14 +14,7 @@ from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
-checks = 0
-
-
-def check(condition, what):
-    global checks
-    assert condition, what
-    checks += 1
-    print(f"ok {checks} - {what}", flush=True)
+from checks import check, done, error_code
 
 
 client = MlflowClient()
@@ -73,15 +66,6 @@ versions = client.search_model_versions(f"name = '{registered_name}'")
 check(sorted(int(v.version) for v in versions) == [1, 2], "search_model_versions lists both versions")
 
 # The registry API itself: tags, descriptions, stages, latest versions, search, rename, deletes, errors.
-from mlflow.exceptions import MlflowException  # noqa: E402
-
-
-def error_code(call):
-    try:
-        call()
-    except MlflowException as error:
-        return error.error_code
-    return None
 
 
 check(error_code(lambda: client.create_registered_model(registered_name)) == "RESOURCE_ALREADY_EXISTS", "a duplicate registered model is RESOURCE_ALREADY_EXISTS")
@@ -139,4 +123,4 @@ check(len(auto_models) == 1, "autolog logs the fitted model")
 auto_loaded = mlflow.pyfunc.load_model(auto_models[0].model_uri)
 check(len(auto_loaded.predict(test_x.head(4))) == 4, "the autologged model loads and predicts")
 
-print(f"ALL CHECKS PASSED ({checks})", flush=True)
+done()

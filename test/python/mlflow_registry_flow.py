@@ -11,26 +11,10 @@ import warnings
 
 import mlflow
 from mlflow import MlflowClient
-from mlflow.exceptions import MlflowException
+
+from checks import check, done, error_code
 
 warnings.filterwarnings("ignore", category=FutureWarning)
-
-checks = 0
-
-
-def check(condition, what):
-    global checks
-    assert condition, what
-    checks += 1
-    print(f"ok {checks} - {what}", flush=True)
-
-
-def error_code(call):
-    try:
-        call()
-    except MlflowException as error:
-        return error.error_code
-    return None
 
 
 client = MlflowClient()
@@ -206,4 +190,4 @@ if applied:
     check(registered.version == "2", "a version registered through MLflow follows the Trellis versions")
 
 print("LINEAGE " + json.dumps({"name": renamed, "registered_as": name, "spaced": spaced, "run_id": run_id, "experiment_id": experiment_id, "job": f"train-fraud-{suffix}", "artifact_uri": run.info.artifact_uri}), flush=True)
-print(f"ALL CHECKS PASSED ({checks})", flush=True)
+done()

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { DatasetInput, KeyValue, MetricPoint } from '../../core/tracking/entities.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
+import { viewTypes, type ViewType } from '../../core/tracking/view-type.js';
 
 /**
  * The edge of the MLflow API: GET calls carry their fields in the query string, POST calls in
@@ -139,4 +140,11 @@ export function datasetInputs(fields: Fields, name: string): DatasetInput[] {
       },
     };
   });
+}
+
+/** A ViewType field (view_type, run_view_type): ACTIVE_ONLY when absent. */
+export function viewTypeField(fields: Fields, name: string): ViewType {
+  const value = optionalString(fields, name) ?? 'ACTIVE_ONLY';
+  if (!(viewTypes as readonly string[]).includes(value)) throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid value '${value}' for parameter '${name}'; use ACTIVE_ONLY, DELETED_ONLY or ALL`);
+  return value as ViewType;
 }

@@ -3,9 +3,9 @@ import { runStatuses, type RunStatus } from '../../core/tracking/entities.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import type { Context } from '../../services/context.js';
 import { bulkHistoryLimits, createRun, deleteRunTag, getRun, logBatch, logInputs, metricHistory, metricHistoryBulkInterval, setRunLifecycle, updateRun } from '../../services/tracking/run-service.js';
-import { datasetInputs, fieldsOf, keyValues, metricPoint, metricPoints, optionalInteger, optionalString, requiredString, stringList } from './request-fields.js';
+import { datasetInputs, fieldsOf, keyValues, metricPoint, metricPoints, optionalInteger, optionalString, requiredString, stringList, viewTypeField } from './request-fields.js';
 import { logRunModelInputs } from '../../services/tracking/logged-model-service.js';
-import { searchRuns, searchRunsLimits, viewTypes, type ViewType } from '../../services/tracking/search-runs.js';
+import { searchRuns, searchRunsLimits } from '../../services/tracking/search-runs.js';
 import { workspaceOf } from './workspace-of.js';
 
 /** runs/* and metrics/get-history. */
@@ -95,14 +95,12 @@ export function runRoutes(app: FastifyInstance, context: Context, base: string):
 
   app.post(`${base}/runs/search`, async (request) => {
     const fields = fieldsOf(request);
-    const viewType = optionalString(fields, 'run_view_type') ?? 'ACTIVE_ONLY';
-    if (!(viewTypes as readonly string[]).includes(viewType)) throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid value '${viewType}' for parameter 'run_view_type'; use ACTIVE_ONLY, DELETED_ONLY or ALL`);
     const filter = fields.filter;
     if (filter !== undefined && filter !== null && typeof filter !== 'string') throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid value ${JSON.stringify(filter)} for parameter 'filter' supplied: expected a string.`);
     const result = await searchRuns(context, workspaceOf(request), {
       experimentIds: stringList(fields, 'experiment_ids'),
       filter: filter ?? undefined,
-      viewType: viewType as ViewType,
+      viewType: viewTypeField(fields, 'run_view_type'),
       maxResults: optionalInteger(fields, 'max_results') ?? searchRunsLimits.defaultMaxResults,
       orderBy: stringList(fields, 'order_by'),
       pageToken: optionalString(fields, 'page_token') || undefined,

@@ -1,4 +1,8 @@
+import { parseExperimentFilter, parseExperimentOrderBy } from '../../core/tracking/experiment-filter.js';
+import { matchesAll, sortByOrders } from '../../core/tracking/in-memory-search.js';
 import { checkTag } from '../../core/tracking/limits.js';
+import { decodeOffset, pageOf, type Page } from '../../core/tracking/offset-page.js';
+import { stagesOf, type ViewType } from '../../core/tracking/view-type.js';
 import type { Experiment, KeyValue } from '../../core/tracking/entities.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import { ExperimentIdRace } from '../../store/experiment-repository.js';
@@ -102,4 +106,51 @@ export async function deleteExperimentTag(context: Context, workspace: string, e
       throw mlflowError('RESOURCE_DOES_NOT_EXIST', `No tag with name: ${key} in experiment with id ${experimentId}`);
     }
   });
+}
+
+/** experiments/list (pre-2.0 clients): every experiment in the view, in id order. */
+export async function listExperiments(context: Context, workspace: string, viewType: ViewType): Promise<Experiment[]> {
+  await ensureDefaultExperiment(context, workspace);
+  const stages = stagesOf(viewType);
+  return (await context.store.repositories.experiments.list(workspace)).filter((experiment) => stages.includes(experiment.lifecycle_stage));
+}
+
+/**
+ * experiments/search: experiments per workspace are few, so filter and order run in memory; the
+ * default order is MLflow's, newest first, then by id. Bad input is refused before anything is read.
+ */
+export async function searchExperiments(
+  context: Context,
+  workspace: string,
+  input: { filter: string | undefined; orderBy: string[]; viewType: ViewType; maxResults: number; pageToken: string | undefined },
+): Promise<Page<Experiment>> {
+  if (input.maxResults < 1 || input.maxResults > 50000) throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid value for max_results. It must be at most 50000, but got value ${input.maxResults}`);
+  const comparisons = parseExperimentFilter(input.filter);
+  const orders = parseExperimentOrderBy(input.orderBy);
+  const offset = decodeOffset(input.pageToken);
+  const matched = (await listExperiments(context, workspace, input.viewType)).filter((experiment) =>
+    matchesAll(comparisons, (comparison) => (comparison.type === 'tag' ? experiment.tags.find((tag) => tag.key === comparison.key)?.value : experimentAttribute(experiment, comparison.key))),
+  );
+  const sorted = sortByOrders(
+    matched,
+    orders,
+    (experiment, order) => experimentAttribute(experiment, order.key),
+    (a, b) => b.creation_time - a.creation_time || Number(b.experiment_id) - Number(a.experiment_id),
+  );
+  return pageOf(sorted, input.maxResults, offset);
+}
+
+function experimentAttribute(experiment: Experiment, key: string): string | number | undefined {
+  switch (key) {
+    case 'name':
+      return experiment.name;
+    case 'experiment_id':
+      return Number(experiment.experiment_id);
+    case 'creation_time':
+      return experiment.creation_time;
+    case 'last_update_time':
+      return experiment.last_update_time;
+    default:
+      return undefined;
+  }
 }

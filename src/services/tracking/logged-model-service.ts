@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { loggedModelStatuses, type KeyValue, type LoggedModel, type LoggedModelStatus } from '../../core/tracking/entities.js';
-import { compareValue } from '../../core/tracking/compare-value.js';
+import { matchesAll, sortByOrders } from '../../core/tracking/in-memory-search.js';
 import { checkParam, checkTag } from '../../core/tracking/limits.js';
 import { parseLoggedModelFilter } from '../../core/tracking/logged-model-filter.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import { generateRunName } from '../../core/tracking/run-names.js';
 import type { Context } from '../context.js';
 import { ensureDefaultExperiment } from './experiment-service.js';
-import { decodeOffset, encodeOffset } from './run-service.js';
+import { decodeOffset, pageOf } from '../../core/tracking/offset-page.js';
 
 /** The tag in which a run keeps the models logged from it (mlflow.utils.mlflow_tags.MLFLOW_LOGGED_MODELS). */
 export const loggedModelsHistoryTag = 'mlflow.log-model.history';
@@ -169,25 +169,20 @@ export async function searchLoggedModels(
   const offset = decodeOffset(input.pageToken);
   await ensureDefaultExperiment(context, workspace);
   const candidates = await context.store.repositories.loggedModels.listInExperiments(workspace, input.experimentIds.filter((id) => /^\d+$/.test(id)));
-  const matched = candidates.filter((model) => comparisons.every((comparison) => compareValue(fieldOf(model, comparison.type, comparison.key), comparison.comparator, comparison.value)));
+  const matched = candidates.filter((model) => matchesAll(comparisons, (comparison) => fieldOf(model, comparison.type, comparison.key)));
   const orders = input.orderBy.map((order) => {
     const [prefix, ...rest] = order.fieldName.split('.');
     const typed = rest.length > 0 && ['metrics', 'metric', 'params', 'param', 'tags', 'tag'].includes(prefix!);
     return { type: typed ? prefix!.replace(/s$/, '') : 'attribute', key: typed ? rest.join('.') : order.fieldName, ascending: order.ascending };
   });
-  matched.sort((a, b) => {
-    for (const order of orders) {
-      const left = fieldOf(a, order.type, order.key);
-      const right = fieldOf(b, order.type, order.key);
-      if (left === right) continue;
-      if (left === undefined) return 1;
-      if (right === undefined) return -1;
-      return (left < right ? -1 : 1) * (order.ascending ? 1 : -1);
-    }
-    return b.info.creation_timestamp_ms - a.info.creation_timestamp_ms || a.info.model_id.localeCompare(b.info.model_id);
-  });
-  const page = matched.slice(offset, offset + input.maxResults);
-  return { models: page, ...(offset + input.maxResults < matched.length ? { nextPageToken: encodeOffset(offset + input.maxResults) } : {}) };
+  const sorted = sortByOrders(
+    matched,
+    orders,
+    (model, order) => fieldOf(model, order.type, order.key),
+    (a, b) => b.info.creation_timestamp_ms - a.info.creation_timestamp_ms || a.info.model_id.localeCompare(b.info.model_id),
+  );
+  const { items, nextPageToken } = pageOf(sorted, input.maxResults, offset);
+  return { models: items, ...(nextPageToken ? { nextPageToken } : {}) };
 }
 
 function fieldOf(model: LoggedModel, type: string, key: string): string | number | undefined {

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { validateArtifactPath, validateArtifactPrefix } from '../../artifacts/artifact-path.js';
 import type { ArtifactListItem, ByteRange } from '../../artifacts/artifact-store.js';
+import { listAll } from '../../artifacts/list-all.js';
 import { isTrellisError } from '../../core/errors.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import type { Context } from '../context.js';
@@ -80,7 +81,7 @@ export async function openArtifact(context: Context, workspace: string, path: st
 export async function listArtifactFolder(context: Context, workspace: string, path: string | undefined): Promise<FileInfo[]> {
   await requireWorkspace(context, workspace);
   const folder = path ? checkFolder(path) : '';
-  const items = await listAll(context, workspace, folder ? `${root}/${folder}` : root);
+  const items = await listAll(context.artifactsFor(workspace), folder ? `${root}/${folder}` : root);
   return items.map((item) => toFileInfo(item, item.path.slice(item.path.lastIndexOf('/') + 1)));
 }
 
@@ -90,7 +91,7 @@ export async function deleteArtifacts(context: Context, workspace: string, path:
   await requireWorkspace(context, workspace);
   const artifacts = context.artifactsFor(workspace);
   if (await artifacts.delete(`${root}/${folder}`)) return;
-  for (const item of await listAll(context, workspace, `${root}/${folder}`, true)) {
+  for (const item of await listAll(artifacts, `${root}/${folder}`, { recursive: true })) {
     if (!item.isDirectory) await artifacts.delete(item.path);
   }
 }
@@ -115,20 +116,8 @@ export async function listUnderRoot(context: Context, workspace: string, rootUri
   const relative = path ? checkFolder(path) : '';
   const prefix = [root, folder, relative].filter((part) => part !== '').join('/');
   const base = [root, folder].filter((part) => part !== '').join('/');
-  const items = await listAll(context, workspace, prefix);
+  const items = await listAll(context.artifactsFor(workspace), prefix);
   return items.map((item) => toFileInfo(item, item.path.slice(base.length + 1)));
-}
-
-async function listAll(context: Context, workspace: string, prefix: string, recursive = false): Promise<ArtifactListItem[]> {
-  const artifacts = context.artifactsFor(workspace);
-  const items: ArtifactListItem[] = [];
-  let continuationToken: string | undefined;
-  do {
-    const page = await artifacts.list(prefix, { recursive, ...(continuationToken ? { continuationToken } : {}) });
-    items.push(...page.items);
-    continuationToken = page.continuationToken;
-  } while (continuationToken);
-  return items;
 }
 
 function toFileInfo(item: ArtifactListItem, path: string): FileInfo {

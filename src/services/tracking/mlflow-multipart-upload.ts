@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { listAll } from '../../artifacts/list-all.js';
 import { isTrellisError } from '../../core/errors.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import type { Context } from '../context.js';
@@ -136,13 +137,7 @@ async function readRecord(context: Context, workspace: string, uploadId: string)
 
 async function forgetUpload(context: Context, workspace: string, uploadId: string): Promise<void> {
   const artifacts = context.artifactsFor(workspace);
-  let continuationToken: string | undefined;
-  const keys: string[] = [];
-  do {
-    const page = await artifacts.list(`${uploadsRoot}/${uploadId}`, { recursive: true, ...(continuationToken ? { continuationToken } : {}) });
-    keys.push(...page.items.filter((item) => !item.isDirectory).map((item) => item.path));
-    continuationToken = page.continuationToken;
-  } while (continuationToken);
+  const keys = (await listAll(artifacts, `${uploadsRoot}/${uploadId}`, { recursive: true })).filter((item) => !item.isDirectory).map((item) => item.path);
   // The record goes last, so an interrupted cleanup can be finished by aborting again.
   for (const key of keys.sort((a, b) => Number(a === recordKey(uploadId)) - Number(b === recordKey(uploadId)))) await artifacts.delete(key);
 }

@@ -1,15 +1,14 @@
 import type { Resource } from '../../core/resources/resource.js';
-import { compareValue } from '../../core/tracking/compare-value.js';
+import { matchesAll, sortByOrders } from '../../core/tracking/in-memory-search.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import { promptTag } from '../../core/tracking/model-registry-rules.js';
 import { parseModelVersionFilter, parseModelVersionOrderBy, parseRegisteredModelFilter, parseRegisteredModelOrderBy } from '../../core/tracking/model-registry-filter.js';
-import type { OrderBy } from '../../core/tracking/order-by.js';
 import type { Comparison } from '../../core/tracking/search-filter.js';
 import type { Repositories } from '../../store/store.js';
 import type { Context } from '../context.js';
 import { requireWorkspace } from '../resource-service.js';
 import { isRegistryVersion, registeredModelOf, toModelVersion, type ModelVersion, type RegisteredModel } from './model-registry-view.js';
-import { decodeOffset, encodeOffset } from './run-service.js';
+import { decodeOffset, pageOf, type Page } from '../../core/tracking/offset-page.js';
 
 /**
  * registered-models/search and model-versions/search with MLflow's filters, order_by, limits and
@@ -26,23 +25,12 @@ export interface SearchInput {
   pageToken: string | undefined;
 }
 
-export interface Page<T> {
-  items: T[];
-  nextPageToken?: string;
-}
-
 /** The handler's answer to a max_results over the limit (its schema check, in its words). */
 function checkMaxResults(maxResults: number, max: number): void {
   if (maxResults < 1) throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid value for max_results. It must be a positive integer, but got ${maxResults}`);
   if (maxResults > max) {
     throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid value ${maxResults} for parameter 'max_results' supplied:  Hint: Value was of type 'int'. See the API docs for more information about request parameters.`);
   }
-}
-
-function page<T>(items: T[], maxResults: number, pageToken: string | undefined): Page<T> {
-  const offset = decodeOffset(pageToken);
-  const slice = items.slice(offset, offset + maxResults);
-  return { items: slice, ...(offset + maxResults < items.length ? { nextPageToken: encodeOffset(offset + maxResults) } : {}) };
 }
 
 /**
@@ -55,24 +43,6 @@ function promptScope(comparisons: Comparison[]): { comparisons: Comparison[]; ex
   const queriesPrompts = first !== undefined && ((first.comparator === '=' && value === 'true') || (first.comparator === '!=' && value === 'false'));
   if (queriesPrompts) return { comparisons, excludePrompts: false };
   return { comparisons: comparisons.filter((comparison) => !(comparison.type === 'tag' && comparison.key === promptTag)), excludePrompts: true };
-}
-
-function matches(comparisons: readonly Comparison[], valueOf: (comparison: Comparison) => string | number | undefined): boolean {
-  return comparisons.every((comparison) => compareValue(valueOf(comparison), comparison.comparator, comparison.value));
-}
-
-function compareFields(left: string | number, right: string | number): number {
-  return left === right ? 0 : left < right ? -1 : 1;
-}
-
-function sortBy<T>(items: T[], orders: readonly OrderBy[], field: (item: T, key: string) => string | number): T[] {
-  return [...items].sort((a, b) => {
-    for (const order of orders) {
-      const result = compareFields(field(a, order.key), field(b, order.key));
-      if (result !== 0) return order.ascending ? result : -result;
-    }
-    return 0;
-  });
 }
 
 /** Only the names an equality or IN on `name` allows, so a search for one model reads one model. */
@@ -114,10 +84,10 @@ export async function searchRegisteredModels(context: Context, workspace: string
   const found = candidates.filter(
     (model) =>
       !(excludePrompts && tagOf(model, promptTag) === 'true') &&
-      matches(comparisons, (comparison) => (comparison.type === 'tag' ? tagOf(model, comparison.key) : comparison.key === 'name' ? model.name : undefined)),
+      matchesAll(comparisons, (comparison) => (comparison.type === 'tag' ? tagOf(model, comparison.key) : comparison.key === 'name' ? model.name : undefined)),
   );
-  const sorted = sortBy(found, orders, (model, key) => (key === 'name' ? model.name : key === 'creation_timestamp' ? model.creation_timestamp : model.last_updated_timestamp));
-  const result = page(sorted, input.maxResults, input.pageToken);
+  const sorted = sortByOrders(found, orders, (model, { key }) => (key === 'name' ? model.name : key === 'creation_timestamp' ? model.creation_timestamp : model.last_updated_timestamp));
+  const result = pageOf(sorted, input.maxResults, decodeOffset(input.pageToken));
   const items: RegisteredModel[] = [];
   for (const model of result.items) {
     const assets = await repositories.resources.listAll(workspace, 'model', model.name);
@@ -165,10 +135,10 @@ export async function searchModelVersions(context: Context, workspace: string, i
   const found = versions
     .filter((resource) => !(excludePrompts && promptNames.has(resource.name)))
     .map((resource) => toModelVersion(resource, aliasesByName.get(resource.name) ?? []))
-    .filter((version) => matches(comparisons, (comparison) => (comparison.type === 'tag' ? version.tags.find((tag) => tag.key === comparison.key)?.value : versionField(version, comparison.key))));
-  return page(
-    sortBy(found, orders, (version, key) => versionField(version, key) ?? ''),
+    .filter((version) => matchesAll(comparisons, (comparison) => (comparison.type === 'tag' ? version.tags.find((tag) => tag.key === comparison.key)?.value : versionField(version, comparison.key))));
+  return pageOf(
+    sortByOrders(found, orders, (version, { key }) => versionField(version, key) ?? ''),
     input.maxResults,
-    input.pageToken,
+    decodeOffset(input.pageToken),
   );
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { runNameTag, type DatasetInput, type KeyValue, type MetricPoint, type Run, type RunInfo, type RunStatus } from '../../core/tracking/entities.js';
 import { checkBatch, checkDatasetInputs, checkKey, checkTag, limits } from '../../core/tracking/limits.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
+import { decodeOffset, encodeOffset } from '../../core/tracking/offset-page.js';
 import { generateRunName } from '../../core/tracking/run-names.js';
 import { evenlySpacedIndices, sampleSteps } from '../../core/tracking/sample-steps.js';
 import type { Context } from '../context.js';
@@ -91,22 +92,6 @@ export async function deleteRunTag(context: Context, workspace: string, runId: s
     await repositories.runs.requireActive(workspace, runId);
     if (!(await repositories.runs.deleteTag(runId, key))) throw mlflowError('RESOURCE_DOES_NOT_EXIST', `No tag with name: ${key} in run with id ${runId}`);
   });
-}
-
-/** Offset page tokens, opaque to clients (base64 JSON as MLflow's are). */
-export function encodeOffset(offset: number): string {
-  return Buffer.from(JSON.stringify({ offset })).toString('base64');
-}
-
-export function decodeOffset(token: string | undefined): number {
-  if (!token) return 0;
-  try {
-    const value = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { offset?: unknown };
-    if (typeof value.offset === 'number' && Number.isSafeInteger(value.offset) && value.offset >= 0) return value.offset;
-  } catch {
-    // fall through
-  }
-  throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid page token, could not base64-decode: ${token}`);
 }
 
 export async function metricHistory(context: Context, workspace: string, runId: string, key: string, maxResults: number | undefined, pageToken: string | undefined): Promise<{ metrics: MetricPoint[]; nextPageToken?: string }> {

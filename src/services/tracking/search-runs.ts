@@ -2,12 +2,11 @@ import type { Run } from '../../core/tracking/entities.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import { parseRunOrderBy } from '../../core/tracking/order-by.js';
 import { parseRunFilter } from '../../core/tracking/run-filter.js';
+import { stagesOf, type ViewType } from '../../core/tracking/view-type.js';
 import type { Context } from '../context.js';
 import { ensureDefaultExperiment } from './experiment-service.js';
-import { decodeOffset, encodeOffset } from './run-service.js';
+import { decodeOffset, encodeOffset } from '../../core/tracking/offset-page.js';
 
-export const viewTypes = ['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'] as const;
-export type ViewType = (typeof viewTypes)[number];
 
 /** MLflow's page size default and ceiling for runs/search. */
 export const searchRunsLimits = { defaultMaxResults: 1000, maxResults: 50_000 };
@@ -32,8 +31,7 @@ export async function searchRuns(context: Context, workspace: string, input: Sea
   await ensureDefaultExperiment(context, workspace);
   const experimentIds = input.experimentIds.filter((id) => /^\d+$/.test(id));
   if (experimentIds.length === 0) return { runs: [] };
-  const stages: Array<'active' | 'deleted'> = input.viewType === 'ALL' ? ['active', 'deleted'] : input.viewType === 'DELETED_ONLY' ? ['deleted'] : ['active'];
-  const infos = await context.store.repositories.runs.search({ workspace, experimentIds, lifecycleStages: stages, filter, orderBy, limit: input.maxResults + 1, offset });
+  const infos = await context.store.repositories.runs.search({ workspace, experimentIds, lifecycleStages: stagesOf(input.viewType), filter, orderBy, limit: input.maxResults + 1, offset });
   const more = infos.length > input.maxResults;
   const runs = await context.store.repositories.runs.withData(infos.slice(0, input.maxResults));
   return { runs, ...(more ? { nextPageToken: encodeOffset(offset + input.maxResults) } : {}) };
