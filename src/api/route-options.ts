@@ -5,4 +5,6 @@ import type { Context } from '../services/context.js';
 export interface RouteOptions {
   context: Context;
   config: TrellisConfig;
+  /** The job runner to wake when jobs change, and where attempts' folders live. */
+  jobs?: { wake(): void; jobsRoot: string };
 }

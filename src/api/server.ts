@@ -9,6 +9,7 @@ import type { RouteOptions } from './route-options.js';
 import { applyRoutes } from './routes/apply.js';
 import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
+import { jobRoutes } from './routes/jobs.js';
 import { resourceRoutes } from './routes/resources.js';
 import { uploadRoutes } from './routes/uploads.js';
 import { mlflowRoutes } from './mlflow/mlflow-routes.js';
@@ -17,7 +18,7 @@ import { workspaceRoutes } from './routes/workspaces.js';
 export const apiVersion = '0.1.0';
 
 /** Assembles the HTTP server from one plugin per resource group; nothing global. */
-export async function buildServer(context: Context, config: TrellisConfig, options: { logLevel?: string } = {}): Promise<FastifyInstance> {
+export async function buildServer(context: Context, config: TrellisConfig, options: { logLevel?: string; jobs?: RouteOptions['jobs'] } = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { level: options.logLevel ?? process.env.TRELLIS_LOG_LEVEL ?? 'info' },
     bodyLimit: config.maxBodyBytes,
@@ -50,13 +51,14 @@ export async function buildServer(context: Context, config: TrellisConfig, optio
     transformObject: jsonSchemaTransformObject,
   });
 
-  const routeOptions: RouteOptions = { context, config };
+  const routeOptions: RouteOptions = { context, config, ...(options.jobs ? { jobs: options.jobs } : {}) };
   await app.register(healthRoutes, routeOptions);
   await app.register(workspaceRoutes, routeOptions);
   await app.register(resourceRoutes, routeOptions);
   await app.register(applyRoutes, routeOptions);
   await app.register(uploadRoutes, routeOptions);
   await app.register(auditRoutes, routeOptions);
+  await app.register(jobRoutes, routeOptions);
   await app.register(mlflowRoutes, routeOptions);
 
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());

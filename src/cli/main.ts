@@ -5,6 +5,7 @@ import { isTrellisError } from '../core/errors.js';
 import { registerApply } from './commands/apply.js';
 import { registerAudit } from './commands/audit.js';
 import { registerGenericVerbs, registerResourceGroups } from './commands/resource-groups.js';
+import { registerJob } from './commands/job.js';
 import { registerUp } from './commands/up.js';
 import { registerWorkspace } from './commands/workspace.js';
 
@@ -23,6 +24,7 @@ registerWorkspace(program);
 registerResourceGroups(program);
 registerGenericVerbs(program);
 registerAudit(program);
+registerJob(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -48,6 +48,37 @@ export interface UploadedBody {
   isNew: boolean;
 }
 
+export interface JobBody {
+  workspace: string;
+  name: string;
+  displayName: string;
+  experimentName: string;
+  description: string | null;
+  tags: Record<string, string>;
+  compute: string;
+  spec: Record<string, unknown>;
+  lineage: Record<string, unknown>;
+  state: string;
+  reason: string | null;
+  exitCode: number | null;
+  retries: number;
+  attempt: number;
+  priority: number;
+  instanceCount: number;
+  submittedAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  runId: string;
+  createdBy: string;
+  nodeSeconds: number;
+  nodes: string[];
+}
+
+export interface ComputeUsageBody {
+  nodes: Array<{ nodeId: string; state: string; job: string | null; size: string; tier: string; createdAt: number; idleSince: number | null }>;
+  usage: Array<{ compute: string; size: string; tier: string; nodeSeconds: number; nodes: number }>;
+}
+
 type ContainedKind = Exclude<ResourceKind, 'workspace'>;
 
 interface RequestOptions {
@@ -108,6 +139,42 @@ export class TrellisClient {
     const response = await fetch(new URL(`/api/v1/workspaces/${enc(workspace)}/contents/${enc(digest)}`, `${this.baseUrl}/`));
     if (!response.ok) throw new ApiError(response.status, `Http${response.status}`, await response.text());
     return response;
+  };
+
+  submitJob = (workspace: string, body: { fileName: string; text: string; uploads: Record<string, unknown>; inlined: Record<string, string>; defaultExperimentName?: string }) =>
+    this.request<JobBody>('POST', `/api/v1/workspaces/${enc(workspace)}/jobs`, { body });
+  getJob = (workspace: string, name: string) => this.request<JobBody>('GET', `/api/v1/workspaces/${enc(workspace)}/jobs/${enc(name)}`);
+  listJobs = (workspace: string, query: { limit?: number; pageToken?: string; compute?: string } = {}) => this.request<Page<JobBody>>('GET', `/api/v1/workspaces/${enc(workspace)}/jobs`, { query });
+  jobEvents = (workspace: string, name: string) => this.request<{ items: Array<{ seq: number; at: number; state: string; reason: string | null }> }>('GET', `/api/v1/workspaces/${enc(workspace)}/jobs/${enc(name)}/events`);
+  cancelJob = (workspace: string, name: string) => this.request<JobBody>('POST', `/api/v1/workspaces/${enc(workspace)}/jobs/${enc(name)}/cancel`);
+  evict = (workspace: string, compute: string, node?: string) =>
+    this.request<{ evicted: Array<{ node: string; job: string | null }> }>('POST', `/api/v1/workspaces/${enc(workspace)}/computes/${enc(compute)}/evict`, { query: { node } });
+  computeNodes = (workspace: string, compute: string) => this.request<ComputeUsageBody>('GET', `/api/v1/workspaces/${enc(workspace)}/computes/${enc(compute)}/nodes`);
+  /** The job's log as server-sent events (`log` and `state`), until the job ends. */
+  followJobLog = async (workspace: string, name: string, onEvent: (event: string, data: Record<string, unknown>) => void): Promise<void> => {
+    let response: Response;
+    try {
+      response = await fetch(new URL(`/api/v1/workspaces/${enc(workspace)}/jobs/${enc(name)}/logs?follow=true`, `${this.baseUrl}/`), { headers: { accept: 'text/event-stream' } });
+    } catch {
+      throw new ApiError(0, 'ServerUnreachable', `cannot reach Trellis at ${this.baseUrl}; start it with 'trellis up', or point --server / TRELLIS_URL at a running server`);
+    }
+    if (!response.ok || !response.body) {
+      const problem = (safeJson(await response.text()) ?? {}) as { code?: string; detail?: string };
+      throw new ApiError(response.status, problem.code ?? `Http${response.status}`, problem.detail ?? response.statusText);
+    }
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let end;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (data !== undefined) onEvent(event, JSON.parse(data) as Record<string, unknown>);
+      }
+    }
   };
 
   audit = (workspace: string, query: { kind?: string; name?: string; limit?: number; pageToken?: string } = {}) =>

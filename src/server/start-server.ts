@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { LocalArtifactStore } from '../artifacts/local/local-artifact-store.js';
 import { buildServer } from '../api/server.js';
+import { LocalBackend } from '../backends/local/local-backend.js';
+import { JobRunner } from '../controllers/job-runner.js';
 import type { TrellisConfig } from '../config/config.js';
 import { TrellisError } from '../core/errors.js';
 import { checkName } from '../core/resources/names.js';
@@ -39,13 +41,30 @@ export async function startServer(config: TrellisConfig, options: { logLevel?: s
       clock: () => new Date(),
     };
     await ensureDefaultWorkspace(context, { actor: `local:${config.localUser}`, requestId: null });
-    const app = await buildServer(context, config, options);
+    const jobsRoot = join(config.home, 'jobs');
+    let url = '';
+    const local = new LocalBackend();
+    const runner = new JobRunner(context, {
+      jobsRoot,
+      environmentCache: process.env.TRELLIS_ENV_CACHE ?? join(config.home, 'environments'),
+      // Jobs log to their workspace's MLflow tracking URI on this server, as on Azure ML.
+      trackingUriFor: (workspace) => (workspace === 'default' ? url : `${url}/workspaces/${workspace}/mlflow`),
+      backendFor: (type) => (type === 'amlcompute' || type === 'computeinstance' ? local : undefined),
+      tickMs: numberFromEnv('TRELLIS_JOB_TICK_MS', 500),
+      graceSeconds: numberFromEnv('TRELLIS_JOB_GRACE_SECONDS', 10),
+      maxInfrastructureRetries: numberFromEnv('TRELLIS_JOB_MAX_RETRIES', 3),
+      checkpointIntervalMs: numberFromEnv('TRELLIS_CHECKPOINT_INTERVAL_SECONDS', 60) * 1000,
+    });
+    const app = await buildServer(context, config, { ...options, jobs: { wake: () => runner.wake(), jobsRoot } });
     const address = await app.listen({ host: config.host, port: config.port });
+    url = address.replace('[::1]', '127.0.0.1');
+    await runner.start();
     return {
       app,
-      url: address.replace('[::1]', '127.0.0.1'),
+      url,
       store,
       async close() {
+        await runner.close();
         await app.close();
         await store.close();
       },
@@ -54,4 +73,12 @@ export async function startServer(config: TrellisConfig, options: { logLevel?: s
     await store.close().catch(() => undefined);
     throw error;
   }
+}
+
+function numberFromEnv(name: string, fallback: number): number {
+  const value = process.env[name];
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0) throw new TrellisError('InvalidConfiguration', 400, `${name}='${value}' is not a number of 0 or more`);
+  return parsed;
 }

@@ -1,7 +1,7 @@
 import type { Generated } from 'kysely';
 
 /** Table types as kysely sees them. JSON columns hold canonical JSON text on both dialects. */
-export interface Database extends TrackingTables {
+export interface Database extends TrackingTables, JobTables {
   workspaces: WorkspacesTable;
   resources: ResourcesTable;
   resource_tags: ResourceTagsTable;
@@ -133,4 +133,48 @@ export interface TrackingTables {
   registered_models: { workspace: string; name: string; description: string | null; creation_timestamp: number; last_updated_timestamp: number; last_version: Generated<number> };
   registered_model_tags: { workspace: string; name: string; key: string; value: string };
   registered_model_aliases: { workspace: string; name: string; alias: string; version: string };
+}
+
+export interface JobTables {
+  jobs: {
+    workspace: string;
+    name: string;
+    display_name: string;
+    experiment_name: string;
+    description: string | null;
+    tags: string;
+    compute: string;
+    spec: string;
+    lineage: string;
+    state: string;
+    reason: string | null;
+    exit_code: number | null;
+    retries: number;
+    attempt: number;
+    priority: number;
+    instance_count: number;
+    submitted_at: number;
+    started_at: number | null;
+    ended_at: number | null;
+    run_id: string;
+    created_by: string;
+    node_seconds: number;
+    nodes: string | null;
+    handle: string | null;
+    stop_request: string | null;
+  };
+  job_events: { workspace: string; job: string; seq: number; at: number; state: string; reason: string | null };
+  compute_nodes: {
+    workspace: string;
+    compute: string;
+    node_id: string;
+    state: string;
+    job: string | null;
+    size: string;
+    tier: string;
+    created_at: number;
+    idle_since: number | null;
+    removed_at: number | null;
+    removed_reason: string | null;
+  };
 }

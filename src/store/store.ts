@@ -8,6 +8,7 @@ import { migrationProvider, migrationsFor } from './migrations/index.js';
 import { openPostgres } from './postgres/open-postgres.js';
 import { DatasetRepository } from './dataset-repository.js';
 import { ExperimentRepository } from './experiment-repository.js';
+import { JobRepository } from './job-repository.js';
 import { LoggedModelRepository } from './logged-model-repository.js';
 import { RegistryRepository } from './registry-repository.js';
 import { ResourceRepository } from './resource-repository.js';
@@ -25,6 +26,7 @@ export interface Repositories {
   datasets: DatasetRepository;
   loggedModels: LoggedModelRepository;
   registry: RegistryRepository;
+  jobs: JobRepository;
 }
 
 export interface Readiness {
@@ -97,6 +99,7 @@ function repositoriesFor(db: Kysely<Database>): Repositories {
     datasets: new DatasetRepository(db),
     loggedModels: new LoggedModelRepository(db),
     registry: new RegistryRepository(db),
+    jobs: new JobRepository(db),
   };
 }
 

@@ -4,6 +4,7 @@ import { initialMigration } from './001-initial.js';
 import { trackingMigration } from './002-tracking.js';
 import { modelRegistryMigration } from './003-model-registry.js';
 import { longTagValuesMigration } from './004-long-tag-values.js';
+import { jobsMigration } from './005-jobs.js';
 
 /** Every migration, in order. Names are never renamed once released: the store records them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -12,6 +13,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '002-tracking': trackingMigration(dialect),
     '003-model-registry': modelRegistryMigration(dialect),
     '004-long-tag-values': longTagValuesMigration(dialect),
+    '005-jobs': jobsMigration(dialect),
   };
 }
 

@@ -1,0 +1,180 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Command } from 'commander';
+import { ApiError } from '../../client/api-error.js';
+import type { JobBody, TrellisClient } from '../../client/trellis-client.js';
+import { applySetOverrides, parseJobFile } from '../../core/azureml/parse-job-file.js';
+import { isTrellisError } from '../../core/errors.js';
+import { uploadLocalPaths, type PreparedFile } from '../apply-files.js';
+import { cliContext } from '../cli-context.js';
+import { printData, renderTable } from '../output.js';
+
+const terminal = new Set(['Completed', 'Failed', 'Canceled']);
+
+/** trellis job create/show/list/stream/cancel/download, as `az ml job` does them. */
+export function registerJob(program: Command): void {
+  const job = program.command('job').description('command jobs: submit Azure ML v2 job YAML, follow, cancel, download');
+
+  job
+    .command('create')
+    .description('submit a command job from an Azure ML v2 YAML file')
+    .requiredOption('-f, --file <path>', 'the job YAML (type: command)')
+    .option('-n, --name <name>', 'the job name (default: the file\'s name, else a generated one)')
+    .option('--set <key=value...>', 'override fields, e.g. --set inputs.epochs=5 compute=azureml:gpu', collect, [])
+    .option('--stream', 'follow the log until the job ends; exit with the job\'s outcome')
+    .action(async (options: { file: string; name?: string; set: string[]; stream?: boolean }, command: Command) => {
+      const { client, workspace, output } = cliContext(command);
+      const file = options.file;
+      const original = await readFile(file, 'utf8').catch(() => {
+        throw new ApiError(400, 'FileNotFound', `'${file}' does not exist; pass the path of a job YAML file`);
+      });
+      const overrides = options.name ? [...options.set, `name=${options.name}`] : options.set;
+      let text: string;
+      let localPaths;
+      try {
+        text = applySetOverrides(original, overrides, file);
+        localPaths = parseJobFile(text, file).localPaths;
+      } catch (error) {
+        if (isTrellisError(error)) throw new ApiError(error.status, error.code, error.message, error.problems);
+        throw error;
+      }
+      const progress = (line: string) => output === 'table' && process.stderr.write(`${line}\n`);
+      const prepared = { file, text, parsed: { localPaths } } as unknown as PreparedFile;
+      const content = await uploadLocalPaths(client, workspace, prepared, progress);
+      const submitted = await client.submitJob(workspace, { fileName: file, text, ...content, defaultExperimentName: basename(dirname(resolve(file))) });
+      if (!options.stream) {
+        printData(output, submitted, () => jobDetail(submitted));
+        return;
+      }
+      progress(`job ${submitted.name} submitted to ${submitted.compute}; streaming its log (Ctrl-C stops following, not the job)`);
+      const final = await stream(client, workspace, submitted.name);
+      printData(output, final, () => jobDetail(final));
+      if (final.state !== 'Completed') process.exitCode = 1;
+    });
+
+  job
+    .command('show')
+    .description('one job: state, reason, lineage, timings')
+    .requiredOption('-n, --name <name>', 'the job name')
+    .action(async (options: { name: string }, command: Command) => {
+      const { client, workspace, output } = cliContext(command);
+      const found = await client.getJob(workspace, options.name);
+      const events = output === 'table' ? (await client.jobEvents(workspace, options.name)).items : [];
+      printData(output, found, () => `${jobDetail(found)}\nhistory:\n${events.map((event) => `  ${new Date(event.at).toISOString()}  ${event.state.padEnd(10)} ${event.reason ?? ''}`.trimEnd()).join('\n')}`);
+    });
+
+  job
+    .command('list')
+    .description('jobs, newest first')
+    .option('--compute <name>', 'only jobs on this compute')
+    .option('--max-results <n>', 'how many', '50')
+    .action(async (options: { compute?: string; maxResults: string }, command: Command) => {
+      const { client, workspace, output } = cliContext(command);
+      const page = await client.listJobs(workspace, { limit: Number(options.maxResults), ...(options.compute ? { compute: options.compute } : {}) });
+      printData(output, page, () =>
+        renderTable(
+          ['NAME', 'DISPLAY NAME', 'STATE', 'COMPUTE', 'SUBMITTED', 'DURATION', 'REASON'],
+          page.items.map((item) => [item.name, item.displayName, item.state, item.compute, new Date(item.submittedAt).toISOString().replace('T', ' ').slice(0, 19), duration(item), item.reason ?? '']),
+        ),
+      );
+    });
+
+  job
+    .command('stream')
+    .description('follow a job\'s log until it ends')
+    .requiredOption('-n, --name <name>', 'the job name')
+    .action(async (options: { name: string }, command: Command) => {
+      const { client, workspace, output } = cliContext(command);
+      const final = await stream(client, workspace, options.name);
+      printData(output, final, () => jobDetail(final));
+      if (final.state !== 'Completed') process.exitCode = 1;
+    });
+
+  job
+    .command('cancel')
+    .description('cancel a queued or running job (SIGTERM, a grace period, then SIGKILL)')
+    .requiredOption('-n, --name <name>', 'the job name')
+    .action(async (options: { name: string }, command: Command) => {
+      const { client, workspace, output } = cliContext(command);
+      const canceled = await client.cancelJob(workspace, options.name);
+      printData(output, canceled, () => `${canceled.name}: ${canceled.state === 'Canceled' ? 'canceled' : 'cancel requested'}`);
+    });
+
+  job
+    .command('download')
+    .description("download a job's logs and outputs (its MLflow run artifacts)")
+    .requiredOption('-n, --name <name>', 'the job name')
+    .option('--download-path <dir>', 'where to put them', '.')
+    .action(async (options: { name: string; downloadPath: string }, command: Command) => {
+      const { client, workspace, output } = cliContext(command);
+      const found = await client.getJob(workspace, options.name);
+      const base = workspace === 'default' ? client.baseUrl : `${client.baseUrl}/workspaces/${encodeURIComponent(workspace)}/mlflow`;
+      const target = join(options.downloadPath, found.name);
+      const files = await downloadRunArtifacts(base, found.runId, '', target);
+      printData(output, { job: found.name, path: target, files }, () => `${files.length} file(s) of job ${found.name} in ${target}\n${files.map((file) => `  ${file}`).join('\n')}`);
+    });
+}
+
+async function stream(client: TrellisClient, workspace: string, name: string): Promise<JobBody> {
+  await client.followJobLog(workspace, name, (event, data) => {
+    if (event === 'log') process.stdout.write(String(data.text));
+    else if (event === 'state') process.stderr.write(`[trellis] ${String(data.state)}${data.reason ? `: ${String(data.reason)}` : ''}\n`);
+  });
+  let found = await client.getJob(workspace, name);
+  while (!terminal.has(found.state)) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    found = await client.getJob(workspace, name);
+  }
+  return found;
+}
+
+/** Walks the run's artifacts through the MLflow artifact proxy, as any MLflow client would. */
+async function downloadRunArtifacts(base: string, runId: string, path: string, target: string): Promise<string[]> {
+  const url = new URL(`${base}/api/2.0/mlflow/artifacts/list`);
+  url.searchParams.set('run_id', runId);
+  if (path) url.searchParams.set('path', path);
+  const listing = (await (await fetch(url)).json()) as { root_uri?: string; files?: Array<{ path: string; is_dir: boolean }> };
+  const downloaded: string[] = [];
+  for (const file of listing.files ?? []) {
+    if (file.is_dir) {
+      downloaded.push(...(await downloadRunArtifacts(base, runId, file.path, target)));
+      continue;
+    }
+    const root = (listing.root_uri ?? '').replace(/^mlflow-artifacts:\/*/, '');
+    const response = await fetch(`${base}/api/2.0/mlflow-artifacts/artifacts/${root}/${file.path}`);
+    if (!response.ok || !response.body) throw new ApiError(response.status, 'DownloadFailed', `could not download ${file.path}: HTTP ${response.status}`);
+    const local = join(target, ...file.path.split('/'));
+    await mkdir(dirname(local), { recursive: true });
+    await pipeline(response.body as unknown as NodeJS.ReadableStream, createWriteStream(local));
+    downloaded.push(file.path);
+  }
+  return downloaded;
+}
+
+function jobDetail(job: JobBody): string {
+  const lines = [
+    `name:        ${job.name}`,
+    `display:     ${job.displayName}`,
+    `state:       ${job.state}${job.reason ? ` (${job.reason})` : ''}`,
+    ...(job.exitCode !== null ? [`exit code:   ${job.exitCode}`] : []),
+    `compute:     ${job.compute}${job.nodes.length > 0 ? ` on ${job.nodes.join(', ')}` : ''}`,
+    `experiment:  ${job.experimentName} (MLflow run ${job.runId})`,
+    `attempts:    ${job.attempt}${job.retries > 0 ? `, ${job.retries} infrastructure retr${job.retries === 1 ? 'y' : 'ies'}` : ''}`,
+    `submitted:   ${new Date(job.submittedAt).toISOString()} by ${job.createdBy}`,
+    `duration:    ${duration(job)}`,
+    `node-secs:   ${job.nodeSeconds.toFixed(1)}`,
+  ];
+  return lines.join('\n');
+}
+
+function duration(job: JobBody): string {
+  if (job.startedAt === null) return '-';
+  const seconds = ((job.endedAt ?? Date.now()) - job.startedAt) / 1000;
+  return seconds < 60 ? `${seconds.toFixed(1)} s` : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

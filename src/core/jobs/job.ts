@@ -1,0 +1,67 @@
+import type { JobState } from './job-lifecycle.js';
+
+/**
+ * A command job as Trellis keeps it: what was submitted, the lineage fixed at submit (exact code,
+ * environment and input versions), and where it stands. Times are milliseconds since the epoch.
+ */
+export interface Job {
+  workspace: string;
+  name: string;
+  displayName: string;
+  experimentName: string;
+  description: string | null;
+  tags: Record<string, string>;
+  /** The compute it runs on; jobs without `compute:` get the workspace's serverless cluster. */
+  compute: string;
+  /** The submitted job, validated, with references as written and Azure's defaults filled in. */
+  spec: Record<string, unknown>;
+  lineage: JobLineage;
+  state: JobState;
+  reason: string | null;
+  exitCode: number | null;
+  retries: number;
+  /** Attempts started so far (an evicted job starts again as the next attempt). */
+  attempt: number;
+  priority: number;
+  instanceCount: number;
+  submittedAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  /** The MLflow run the job logs to. */
+  runId: string;
+  createdBy: string;
+  /** Node-seconds the job held, over all attempts (instance_count × running time). */
+  nodeSeconds: number;
+  /** The nodes the running attempt holds. */
+  nodes: string[];
+  /** How the backend finds the running attempt again, after a restart too. */
+  handle: string | null;
+  /** A stop asked for and not yet seen through: 'cancel:<by>', 'evict:<reason>' or 'timeout'. */
+  stopRequest: string | null;
+}
+
+/** What a job ran with, fixed at submit: what a registered model later points back to. */
+export interface JobLineage {
+  code: { name: string; version: string; digest: string } | null;
+  environment: { name: string; version: string; curated: boolean } | { inline: true; digest: string };
+  inputs: Record<string, LineageInput>;
+  compute: string;
+  submittedBy: string;
+}
+
+export type LineageInput =
+  | { type: 'literal'; value: string | number | boolean }
+  | { type: string; asset: { name: string; version: string }; digest: string | null; mode: string }
+  | { type: string; uri: string; mode: string };
+
+export interface JobEvent {
+  seq: number;
+  at: number;
+  state: JobState;
+  reason: string | null;
+}
+
+/** Azure ML's queue_settings.priority as a number the scheduler orders by (higher first). */
+export function priorityOf(setting: string | undefined): number {
+  return setting === 'high' ? 3 : setting === 'low' ? 1 : 2;
+}

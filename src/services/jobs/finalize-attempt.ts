@@ -1,0 +1,98 @@
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { stringify } from 'yaml';
+import { createFolderManifest, canonicalManifestJson } from '../../artifacts/folder-manifest.js';
+import { Readable } from 'node:stream';
+import type { Job } from '../../core/jobs/job.js';
+import { applyResource } from '../apply-resource.js';
+import type { Caller, Context } from '../context.js';
+import { proxiedFolder, storeKey } from '../tracking/mlflow-artifacts.js';
+import { attemptFolder, checkpointPrefix } from './prepare-attempt.js';
+
+/**
+ * What happens on a node after the command: logs (every attempt) become run artifacts under
+ * user_logs/, files the script left in ./outputs become run artifacts (as on Azure ML), and
+ * each declared output is stored and registered as a data asset the next job can use.
+ */
+
+/** Uploads the attempt's logs as run artifacts: user_logs/ for the last attempt, user_logs/attempt-<n>/ for earlier ones. */
+export async function saveLogs(context: Context, job: Job, jobsRoot: string, isFinal: boolean): Promise<void> {
+  const folder = await runArtifactFolder(context, job);
+  if (!folder) return;
+  const target = isFinal ? `${folder}/user_logs` : `${folder}/user_logs/attempt-${job.attempt}`;
+  await uploadTree(context, job.workspace, join(attemptFolder(jobsRoot, job), 'user_logs'), target);
+}
+
+/** Saves the checkpoint folder to the artifact store, replacing the previous save. */
+export async function saveCheckpoints(context: Context, job: Job, jobsRoot: string): Promise<number> {
+  return uploadTree(context, job.workspace, join(attemptFolder(jobsRoot, job), 'checkpoints'), checkpointPrefix(job));
+}
+
+/** Stores ./outputs as run artifacts and registers each declared output as a data asset; returns what was registered. */
+export async function saveOutputs(context: Context, caller: Caller, job: Job, jobsRoot: string): Promise<Array<{ output: string; name: string; version: string }>> {
+  const workDir = attemptFolder(jobsRoot, job);
+  const folder = await runArtifactFolder(context, job);
+  if (folder) await uploadTree(context, job.workspace, join(workDir, 'code', 'outputs'), `${folder}/outputs`);
+  const registered: Array<{ output: string; name: string; version: string }> = [];
+  const outputs = (job.spec.outputs ?? {}) as Record<string, { type?: string; name?: string; version?: string; description?: string }>;
+  for (const [output, spec] of Object.entries(outputs)) {
+    const local = join(workDir, 'outputs', output);
+    const files = await walk(local);
+    if (files.length === 0) continue;
+    const artifacts = context.artifactsFor(job.workspace);
+    const stored = [];
+    for (const file of files) {
+      const put = await artifacts.putContent(createReadStream(file.absolutePath));
+      stored.push({ path: file.path, digest: put.digest, size: put.size });
+    }
+    const isFile = spec.type === 'uri_file' && stored.length === 1;
+    let path: string;
+    if (isFile) {
+      path = `trellis://content/${stored[0]!.digest}/${encodeURIComponent(stored[0]!.path.split('/').pop()!)}`;
+    } else {
+      const manifest = createFolderManifest(stored);
+      const put = await artifacts.putContent(Readable.from([Buffer.from(canonicalManifestJson(manifest))]));
+      path = `trellis://folders/${put.digest}`;
+    }
+    const name = spec.name ?? `azureml_${job.name}_output_data_${output}`;
+    const text = stringify({
+      name,
+      ...(spec.version ? { version: spec.version } : {}),
+      type: isFile ? 'uri_file' : 'uri_folder',
+      path,
+      description: spec.description ?? `output '${output}' of job ${job.name}`,
+      tags: { 'trellis.job': job.name, 'trellis.output': output, 'mlflow.run_id': job.runId },
+    });
+    const result = await applyResource(context, caller, { workspace: job.workspace, fileName: `output '${output}' of job ${job.name}`, text, expectedKind: 'data', uploads: {}, inlined: {}, dryRun: false });
+    if (result.resource) registered.push({ output, name: result.resource.name, version: result.resource.version ?? '' });
+  }
+  return registered;
+}
+
+async function runArtifactFolder(context: Context, job: Job): Promise<string | undefined> {
+  const run = await context.store.repositories.runs.get(job.workspace, job.runId);
+  const folder = run ? proxiedFolder(run.info.artifact_uri) : undefined;
+  return folder === undefined ? undefined : storeKey(folder);
+}
+
+async function uploadTree(context: Context, workspace: string, local: string, prefix: string): Promise<number> {
+  const artifacts = context.artifactsFor(workspace);
+  const files = await walk(local);
+  for (const file of files) await artifacts.put(`${prefix}/${file.path}`, createReadStream(file.absolutePath));
+  return files.length;
+}
+
+async function walk(root: string): Promise<Array<{ path: string; absolutePath: string }>> {
+  const found: Array<{ path: string; absolutePath: string }> = [];
+  const visit = async (folder: string) => {
+    const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      const absolutePath = join(folder, entry.name);
+      if (entry.isDirectory()) await visit(absolutePath);
+      else if ((await stat(absolutePath).catch(() => undefined))?.isFile()) found.push({ path: relative(root, absolutePath).split(sep).join('/'), absolutePath });
+    }
+  };
+  await visit(root);
+  return found.sort((a, b) => a.path.localeCompare(b.path));
+}

@@ -1,0 +1,228 @@
+import { createWriteStream } from 'node:fs';
+import { appendFile, mkdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { LaunchRequest } from '../../backends/compute-backend.js';
+import { listAll } from '../../artifacts/list-all.js';
+import { isPlainObject } from '../../core/azureml/schema-helpers.js';
+import { resolveCuratedEnvironment } from '../../core/environments/curated.js';
+import type { EnvironmentSpec } from '../../core/environments/environment-spec.js';
+import { planEnvironment } from '../../core/environments/plan-environment.js';
+import { TrellisError } from '../../core/errors.js';
+import { renderCommand } from '../../core/jobs/command-template.js';
+import type { Job } from '../../core/jobs/job.js';
+import { jobEnvironment } from '../../core/jobs/job-environment.js';
+import { processLayout, type Distribution } from '../../core/jobs/process-layout.js';
+import { findInterpreters } from '../../environments/find-interpreters.js';
+import { ensureEnvironment } from '../../environments/venv-builder.js';
+import type { Context } from '../context.js';
+import { materializeContent } from './materialize-content.js';
+
+export interface AttemptOptions {
+  /** Where attempts' folders live: <jobsRoot>/<workspace>/<job>/attempt-<n>. */
+  jobsRoot: string;
+  /** Where built virtualenvs are cached, keyed by the hash of their spec. */
+  environmentCache: string;
+  trackingUri: string;
+  masterPort: number;
+  /** What one node offers, from the compute's size. */
+  resources: LaunchRequest['resources'];
+  nodes: string[];
+}
+
+/** Where a job's checkpoints are kept between attempts, in the workspace's artifact store. */
+export function checkpointPrefix(job: Pick<Job, 'name'>): string {
+  return `jobs/${job.name}/checkpoints`;
+}
+
+export function attemptFolder(jobsRoot: string, job: Pick<Job, 'workspace' | 'name' | 'attempt'>): string {
+  return join(jobsRoot, job.workspace, job.name, `attempt-${job.attempt}`);
+}
+
+/**
+ * Prepares one attempt of a job on this machine, as a node does before the command starts:
+ * the code snapshot and the inputs written to disk, an output folder per output, the last
+ * checkpoint restored, the environment built (or reused), and the command with its
+ * placeholders filled. Progress lines go to the attempt's user_logs/prepare_log.txt.
+ */
+export async function prepareAttempt(context: Context, job: Job, options: AttemptOptions): Promise<LaunchRequest> {
+  const workDir = attemptFolder(options.jobsRoot, job);
+  await rm(workDir, { recursive: true, force: true });
+  const codeDir = join(workDir, 'code');
+  const logDir = join(workDir, 'user_logs');
+  const checkpointDir = join(workDir, 'checkpoints');
+  await Promise.all([codeDir, logDir, checkpointDir, join(workDir, 'inputs'), join(workDir, 'outputs')].map((dir) => mkdir(dir, { recursive: true })));
+  const log = (line: string) => appendFile(join(logDir, 'prepare_log.txt'), `${new Date(context.clock().getTime()).toISOString()} ${line}\n`);
+  const artifacts = context.artifactsFor(job.workspace);
+  const repositories = context.store.repositories;
+
+  if (job.lineage.code) {
+    const code = await repositories.resources.get({ workspace: job.workspace, kind: 'code', name: job.lineage.code.name, version: job.lineage.code.version });
+    if (!code) throw new TrellisError('CodeMissing', 409, `code snapshot ${job.lineage.code.name}:${job.lineage.code.version} is gone; it was deleted after the job was submitted`);
+    await materializeContent(artifacts, String(code.spec.path), codeDir);
+    await log(`code ${job.lineage.code.name}:${job.lineage.code.version} (${job.lineage.code.digest}) written to ${codeDir}`);
+  }
+
+  const inputValues: Record<string, string> = {};
+  for (const [name, input] of Object.entries(job.lineage.inputs)) {
+    if (input.type === 'literal' && 'value' in input) {
+      inputValues[name] = String(input.value);
+    } else if ('asset' in input) {
+      const kind = input.type.endsWith('_model') ? 'model' : 'data';
+      const asset = await repositories.resources.get({ workspace: job.workspace, kind, name: input.asset.name, version: input.asset.version });
+      if (!asset) throw new TrellisError('InputMissing', 409, `input '${name}': ${kind} ${input.asset.name}:${input.asset.version} is gone`);
+      inputValues[name] = await materializeContent(artifacts, String(asset.spec.path), join(workDir, 'inputs', name));
+      await log(`input ${name}: ${kind} ${input.asset.name}:${input.asset.version} → ${inputValues[name]}`);
+    } else if ('uri' in input) {
+      inputValues[name] = await fetchRemoteInput(input.uri, join(workDir, 'inputs', name), log);
+    }
+  }
+
+  const outputValues: Record<string, string> = {};
+  const outputs = (job.spec.outputs ?? {}) as Record<string, { type?: string }>;
+  for (const [name, output] of Object.entries(outputs)) {
+    const folder = join(workDir, 'outputs', name);
+    await mkdir(folder, { recursive: true });
+    outputValues[name] = output.type === 'uri_file' ? join(folder, name) : folder;
+  }
+
+  const restored = await restoreCheckpoints(context, job, checkpointDir);
+  if (restored > 0) await log(`restored ${restored} checkpoint file(s) from the previous attempt into ${checkpointDir}`);
+
+  const environment = await prepareEnvironment(context, job, options.environmentCache, (line) => appendFile(join(logDir, 'environment_build_log.txt'), `${line}\n`));
+
+  const instanceCount = job.instanceCount;
+  const processes = processLayout(job.spec.distribution as Distribution | undefined, { instanceCount, hosts: Array.from({ length: instanceCount }, () => '127.0.0.1'), masterPort: options.masterPort });
+  const spec = job.spec as { command: string; environment_variables?: Record<string, string>; limits?: { timeout?: number } };
+  const command = renderCommand(spec.command, { inputs: inputValues, outputs: outputValues });
+  const experiment = await repositories.experiments.getByName(job.workspace, job.experimentName);
+  const baseEnv: Record<string, string> = {
+    PATH: environment.binDir ? `${environment.binDir}:${process.env.PATH ?? '/usr/bin:/bin'}` : (process.env.PATH ?? '/usr/bin:/bin'),
+    HOME: process.env.HOME ?? workDir,
+    LANG: process.env.LANG ?? 'C.UTF-8',
+    ...(environment.envDir ? { VIRTUAL_ENV: environment.envDir } : {}),
+  };
+  const env = {
+    ...baseEnv,
+    ...jobEnvironment({
+      trackingUri: options.trackingUri,
+      workspace: job.workspace,
+      jobName: job.name,
+      runId: job.runId,
+      experimentId: experiment?.experiment_id ?? '0',
+      experimentName: job.experimentName,
+      checkpointDir,
+      outputsDir: join(workDir, 'outputs'),
+      userVariables: spec.environment_variables ?? {},
+      processVariables: {},
+    }),
+  };
+  await log(`command: ${command}`);
+  return {
+    workspace: job.workspace,
+    jobName: job.name,
+    attempt: job.attempt,
+    command,
+    workDir,
+    codeDir,
+    logDir,
+    env,
+    processes,
+    instanceCount,
+    timeoutSeconds: spec.limits?.timeout,
+    resources: options.resources,
+    image: environment.image,
+    nodes: options.nodes,
+  };
+}
+
+/** The environment spec a job runs with: curated, an environment asset, or inline. */
+async function environmentSpecOf(context: Context, job: Job): Promise<EnvironmentSpec> {
+  const lineage = job.lineage.environment;
+  if ('inline' in lineage) return job.spec.environment as EnvironmentSpec;
+  if (lineage.curated) {
+    const curated = resolveCuratedEnvironment(`${lineage.name}:${lineage.version}`) ?? resolveCuratedEnvironment(lineage.name);
+    if (!curated) throw new TrellisError('EnvironmentMissing', 409, `curated environment ${lineage.name}:${lineage.version} is not shipped with this Trellis`);
+    return curated.spec;
+  }
+  const asset = await context.store.repositories.resources.get({ workspace: job.workspace, kind: 'environment', name: lineage.name, version: lineage.version });
+  if (!asset) throw new TrellisError('EnvironmentMissing', 409, `environment ${lineage.name}:${lineage.version} is gone`);
+  return asset.spec as EnvironmentSpec;
+}
+
+async function prepareEnvironment(context: Context, job: Job, cacheRoot: string, onLog: (line: string) => Promise<void>): Promise<{ binDir?: string; envDir?: string; image?: string }> {
+  const spec = await environmentSpecOf(context, job);
+  const image = typeof spec.image === 'string' ? spec.image : undefined;
+  const needsInterpreters = spec.conda_file !== undefined && isPlainObject(spec.conda_file);
+  const plan = planEnvironment(spec, { interpreters: needsInterpreters ? await machineInterpreters() : [] });
+  for (const note of plan.notes) await onLog(note);
+  if (plan.kind !== 'venv') return image ? { image } : {};
+  const lines: Promise<void>[] = [];
+  const built = await ensureEnvironment(plan, { cacheRoot, onLog: (line) => lines.push(onLog(line)) });
+  await Promise.all(lines);
+  return { binDir: built.binDir, envDir: built.envDir, ...(image ? { image } : {}) };
+}
+
+let interpreters: ReturnType<typeof findInterpreters> | undefined;
+
+/** The machine's Pythons, looked up once per process (it takes a second or two). */
+function machineInterpreters(): ReturnType<typeof findInterpreters> {
+  interpreters ??= findInterpreters();
+  return interpreters;
+}
+
+/** Brings back what the job saved in its checkpoint folder before it was evicted. */
+async function restoreCheckpoints(context: Context, job: Job, checkpointDir: string): Promise<number> {
+  const artifacts = context.artifactsFor(job.workspace);
+  const prefix = checkpointPrefix(job);
+  const items = (await listAll(artifacts, prefix, { recursive: true })).filter((item) => !item.isDirectory);
+  for (const item of items) {
+    const target = join(checkpointDir, ...item.path.slice(prefix.length + 1).split('/'));
+    await mkdir(dirname(target), { recursive: true });
+    await pipeline(await artifacts.open(item.path), createWriteStream(target));
+  }
+  return items.length;
+}
+
+/**
+ * A remote input (https, wasbs): fetched once into the attempt's folder. wasbs://container@account.blob.core.windows.net/path
+ * is read as the public blob https://account.blob.core.windows.net/container/path, as Azure's
+ * anonymous access serves it. TRELLIS_DATA_MIRROR names a folder that holds copies laid out as
+ * <host>/<path> for machines without internet access.
+ */
+async function fetchRemoteInput(uri: string, folder: string, log: (line: string) => Promise<void>): Promise<string> {
+  const url = httpsUrlOf(uri);
+  const fileName = decodeURIComponent(url.pathname.split('/').filter(Boolean).pop() ?? 'input');
+  await mkdir(folder, { recursive: true });
+  const target = join(folder, fileName);
+  const mirror = process.env.TRELLIS_DATA_MIRROR;
+  if (mirror) {
+    const copy = join(mirror, url.host, ...url.pathname.split('/').filter(Boolean).map(decodeURIComponent));
+    const { copyFile } = await import('node:fs/promises');
+    try {
+      await copyFile(copy, target);
+      await log(`input ${uri}: copied from the mirror ${copy}`);
+      return target;
+    } catch {
+      await log(`input ${uri}: not in the mirror (${copy}); fetching ${url.href}`);
+    }
+  }
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(60_000) });
+  } catch (error) {
+    throw new TrellisError('InputUnreachable', 502, `input ${uri} could not be fetched from ${url.href}: ${(error as Error).message}; on a machine without internet access, put a copy under TRELLIS_DATA_MIRROR/${url.host}${url.pathname}`);
+  }
+  if (!response.ok || !response.body) throw new TrellisError('InputUnreachable', 502, `input ${uri}: ${url.href} answered ${response.status}`);
+  await pipeline(response.body as unknown as NodeJS.ReadableStream, createWriteStream(target));
+  await log(`input ${uri}: fetched ${url.href}`);
+  return target;
+}
+
+function httpsUrlOf(uri: string): URL {
+  const wasbs = /^wasbs?:\/\/([^@/]+)@([^/]+)\/(.*)$/.exec(uri);
+  if (wasbs) return new URL(`https://${wasbs[2]}/${wasbs[1]}/${wasbs[3]}`);
+  const abfss = /^abfss:\/\/([^@/]+)@([^/]+)\/(.*)$/.exec(uri);
+  if (abfss) return new URL(`https://${abfss[2]!.replace('.dfs.', '.blob.')}/${abfss[1]}/${abfss[3]}`);
+  return new URL(uri);
+}

@@ -1,0 +1,246 @@
+import { randomInt } from 'node:crypto';
+import { stringify } from 'yaml';
+import { inputModes } from '../../core/azureml/command-job-schema.js';
+import { parseJobFile } from '../../core/azureml/parse-job-file.js';
+import { remoteScheme } from '../../core/azureml/paths.js';
+import { isPlainObject } from '../../core/azureml/schema-helpers.js';
+import { resolveCuratedEnvironment } from '../../core/environments/curated.js';
+import { invalidInput, TrellisError, type Problem } from '../../core/errors.js';
+import { checkCommand } from '../../core/jobs/command-template.js';
+import { priorityOf, type Job, type JobLineage, type LineageInput } from '../../core/jobs/job.js';
+import { reservedOverrides } from '../../core/jobs/job-environment.js';
+import { digestOf } from '../../core/resources/digest.js';
+import { parseAssetReference } from '../../core/resources/reference.js';
+import type { Resource } from '../../core/resources/resource.js';
+import { applyResource, type UploadedContent } from '../apply-resource.js';
+import type { Caller, Context } from '../context.js';
+import { requireWorkspace } from '../resource-service.js';
+import { createExperiment } from '../tracking/experiment-service.js';
+import { createRun, updateRun } from '../tracking/run-service.js';
+import { ensureServerlessCompute, serverlessComputeName } from './serverless-compute.js';
+
+export interface SubmitJobInput {
+  workspace: string;
+  fileName: string;
+  /** The job file's text, with any --set overrides already applied. */
+  text: string;
+  /** Keyed by the local path exactly as the YAML writes it (code, local data inputs). */
+  uploads: Record<string, UploadedContent>;
+  /** Text of local files Azure ML inlines (an inline environment's conda_file). */
+  inlined: Record<string, string>;
+  /** Azure ML names the experiment after the job file's folder when the file names none. */
+  defaultExperimentName?: string | undefined;
+}
+
+/** Compute types a command job can run on here, and the backend each uses. */
+const runnableComputeTypes = new Set(['amlcompute', 'computeinstance', 'kubernetes', 'slurm']);
+
+/**
+ * Submits a command job. Everything is checked before anything is written: the compute, the
+ * environment and every input must exist, every ${{...}} must name a declared input or output,
+ * and the cluster must be able to hold instance_count nodes; each problem names its field and
+ * what exists. Then the code snapshot and local inputs become content-addressed assets, the job's
+ * MLflow run is made, and the job is queued with its lineage fixed.
+ */
+export async function submitJob(context: Context, caller: Caller, input: SubmitJobInput): Promise<Job> {
+  const { workspace, fileName } = input;
+  await requireWorkspace(context, workspace);
+  const { job: file, localPaths } = parseJobFile(input.text, fileName);
+  const problems: Problem[] = [];
+  const repositories = context.store.repositories;
+
+  for (const local of localPaths) {
+    const present = local.use === 'upload' ? input.uploads[local.value] : input.inlined[local.value];
+    if (present === undefined) problems.push({ path: local.pointer.join('.'), ...(local.line ? { line: local.line } : {}), message: `local path '${local.value}' was not sent with the job; submit it with 'trellis job create --file', which uploads it` });
+  }
+
+  // Compute: named (azureml:cpu-cluster or cpu-cluster), or the serverless cluster made on demand.
+  const computeName = file.compute ? file.compute.replace(/^azureml:/, '') : serverlessComputeName;
+  const instanceCount = file.resources?.instance_count ?? 1;
+  let compute: Resource | undefined;
+  if (file.compute) {
+    compute = await repositories.resources.get({ workspace, kind: 'compute', name: computeName, version: null });
+    if (!compute) {
+      const names = await existingNames(context, workspace, 'compute');
+      problems.push({ path: 'compute', message: `compute '${computeName}' does not exist in workspace '${workspace}'; computes here: ${names}. Create one with: trellis compute create --name ${computeName} --file <amlcompute.yml>, or leave compute out to run on serverless compute` });
+    } else {
+      const type = String(compute.spec.type);
+      if (!runnableComputeTypes.has(type)) problems.push({ path: 'compute', message: `compute '${computeName}' is of type ${type}, which runs no jobs here; use an amlcompute, kubernetes or slurm compute` });
+      const max = Number(compute.spec.max_instances ?? 1);
+      if (type === 'amlcompute' && instanceCount > max) problems.push({ path: 'resources.instance_count', message: `the job asks for ${instanceCount} nodes but compute '${computeName}' has max_instances ${max}; lower instance_count or raise the cluster's max_instances` });
+      if (type === 'computeinstance' && instanceCount > 1) problems.push({ path: 'resources.instance_count', message: `compute '${computeName}' is a compute instance (one node); use an amlcompute cluster for ${instanceCount} nodes` });
+    }
+  }
+
+  // Environment: a curated one, an environment asset, or inline.
+  let environment: JobLineage['environment'] | undefined;
+  if (typeof file.environment === 'string') {
+    const curated = resolveCuratedEnvironment(file.environment);
+    if (curated) environment = { name: curated.name, version: curated.version, curated: true };
+    else {
+      const found = await findAsset(context, workspace, 'environment', file.environment);
+      if (found) environment = { name: found.name, version: found.version ?? '', curated: false };
+      else problems.push({ path: 'environment', message: `environment '${file.environment}' does not exist in workspace '${workspace}'; environments here: ${await existingNames(context, workspace, 'environment')}; curated: trellis-python-sklearn, trellis-python, trellis-node (see docs/environments.md)` });
+    }
+  } else {
+    environment = { inline: true, digest: digestOf(file.environment) };
+  }
+
+  // Inputs: literals, local data (uploaded), data assets (exact version), remote URIs (fetched when the job prepares).
+  const inputs: Record<string, LineageInput> = {};
+  const provided: Record<string, { optional?: boolean; provided: boolean }> = {};
+  const localInputs: Array<{ name: string; type: string; path: string; mode: string }> = [];
+  for (const [name, value] of Object.entries(file.inputs ?? {})) {
+    if (!isPlainObject(value)) {
+      inputs[name] = { type: 'literal', value: value as string | number | boolean };
+      provided[name] = { provided: true };
+      continue;
+    }
+    const spec = value as { type: string; path?: string; default?: string | number | boolean; optional?: boolean; mode?: string };
+    const optional = spec.optional === true;
+    if (!['uri_file', 'uri_folder', 'mltable', 'mlflow_model', 'custom_model', 'triton_model'].includes(spec.type)) {
+      provided[name] = { optional, provided: spec.default !== undefined };
+      if (spec.default !== undefined) inputs[name] = { type: 'literal', value: spec.default };
+      continue;
+    }
+    provided[name] = { optional, provided: spec.path !== undefined };
+    if (spec.path === undefined) continue;
+    const mode = spec.mode ?? 'ro_mount';
+    if (!(inputModes as readonly string[]).includes(mode)) continue;
+    const scheme = remoteScheme(spec.path);
+    if (scheme === undefined) {
+      localInputs.push({ name, type: spec.type, path: spec.path, mode });
+    } else if (scheme === 'azureml' && !spec.path.startsWith('azureml://')) {
+      const found = await findAsset(context, workspace, spec.type.endsWith('_model') ? 'model' : 'data', spec.path);
+      if (found) inputs[name] = { type: spec.type, asset: { name: found.name, version: found.version ?? '' }, digest: null, mode };
+      else problems.push({ path: `inputs.${name}.path`, message: `'${spec.path}' does not exist in workspace '${workspace}'; ${spec.type.endsWith('_model') ? 'models' : 'data assets'} here: ${await existingNames(context, workspace, spec.type.endsWith('_model') ? 'model' : 'data')}` });
+    } else if (['https', 'http', 'wasbs', 'wasb', 'abfss'].includes(scheme)) {
+      inputs[name] = { type: spec.type, uri: spec.path, mode };
+    } else {
+      problems.push({ path: `inputs.${name}.path`, message: `'${spec.path}' (${scheme}) cannot be read here; use a local path, azureml:<data>:<version>, or an https/wasbs URI` });
+    }
+  }
+
+  problems.push(...checkCommand(file.command, { inputs: provided, outputs: Object.keys(file.outputs ?? {}) }));
+  const reserved = reservedOverrides(file.environment_variables ?? {});
+  if (reserved.length > 0) problems.push({ path: 'environment_variables', message: `${reserved.join(', ')} ${reserved.length === 1 ? 'is' : 'are'} set by Trellis to tie the job to its run; remove ${reserved.length === 1 ? 'it' : 'them'}` });
+  const name = file.name ?? generateJobName();
+  if (await repositories.jobs.get(workspace, name)) problems.push({ path: 'name', message: `a job named '${name}' already exists in workspace '${workspace}'; job names are unique: pick another or leave name out` });
+  if (problems.length > 0) throw invalidInput(fileName, problems);
+
+  // Content-addressed assets for the code snapshot and local inputs: the same bytes give the same asset.
+  let code: JobLineage['code'] = null;
+  if (file.code) {
+    const upload = input.uploads[file.code]!;
+    const asset = await registerContent(context, caller, workspace, 'code', upload, file.code, {});
+    code = { name: asset.name, version: asset.version ?? '1', digest: upload.digest };
+  }
+  for (const local of localInputs) {
+    const upload = input.uploads[local.path]!;
+    const asset = await registerContent(context, caller, workspace, 'data', upload, local.path, { type: local.type === 'uri_file' ? 'uri_file' : 'uri_folder' });
+    inputs[local.name] = { type: local.type, asset: { name: asset.name, version: asset.version ?? '1' }, digest: upload.digest, mode: local.mode };
+  }
+  if (!file.compute) await ensureServerlessCompute(context, caller, workspace);
+
+  // The job's MLflow run, in the experiment the file names (made if new).
+  const experimentName = file.experiment_name ?? input.defaultExperimentName ?? 'Default';
+  const experimentId = await experimentIdFor(context, workspace, experimentName);
+  const displayName = file.display_name ?? name;
+  const run = await createRun(context, workspace, {
+    experimentId,
+    userId: caller.actor,
+    runName: displayName,
+    startTime: undefined,
+    tags: [
+      { key: 'mlflow.user', value: caller.actor },
+      { key: 'mlflow.source.type', value: 'JOB' },
+      { key: 'mlflow.source.name', value: fileName },
+      { key: 'trellis.job', value: name },
+      ...Object.entries(file.tags ?? {}).map(([key, value]) => ({ key, value })),
+    ],
+  });
+  await updateRun(context, workspace, run.info.run_id, { status: 'SCHEDULED' });
+
+  const now = context.clock().getTime();
+  const job: Job = {
+    workspace,
+    name,
+    displayName,
+    experimentName,
+    description: file.description ?? null,
+    tags: file.tags ?? {},
+    compute: computeName,
+    spec: { ...file, name },
+    lineage: { code, environment: environment!, inputs, compute: computeName, submittedBy: caller.actor },
+    state: 'Queued',
+    reason: 'queued: waiting for the scheduler',
+    exitCode: null,
+    retries: 0,
+    attempt: 0,
+    priority: priorityOf(file.queue_settings?.priority),
+    instanceCount,
+    submittedAt: now,
+    startedAt: null,
+    endedAt: null,
+    runId: run.info.run_id,
+    createdBy: caller.actor,
+    nodeSeconds: 0,
+    nodes: [],
+    handle: null,
+    stopRequest: null,
+  };
+  await context.store.transaction(async (transaction) => {
+    await transaction.jobs.insert(job, now);
+    await transaction.audit.append({ workspace, at: new Date(now).toISOString(), actor: caller.actor, action: 'create', kind: 'job', name, version: null, beforeDigest: null, afterDigest: digestOf(job.spec), requestId: caller.requestId, summary: `queued on ${computeName}` });
+  });
+  return job;
+}
+
+/** Azure ML-style job names: two words and ten letters or digits (`sharp_apple_4fp6kq1mxt`). */
+export function generateJobName(): string {
+  const adjectives = ['bold', 'bright', 'calm', 'clever', 'eager', 'gentle', 'golden', 'happy', 'keen', 'lively', 'lucky', 'quiet', 'sharp', 'silver', 'steady', 'swift'];
+  const nouns = ['apple', 'badger', 'cedar', 'comet', 'falcon', 'heron', 'lemon', 'maple', 'otter', 'pepper', 'plum', 'raven', 'river', 'tiger', 'wren', 'yam'];
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const suffix = Array.from({ length: 10 }, () => alphabet[randomInt(alphabet.length)]).join('');
+  return `${adjectives[randomInt(adjectives.length)]}_${nouns[randomInt(nouns.length)]}_${suffix}`;
+}
+
+async function existingNames(context: Context, workspace: string, kind: 'compute' | 'environment' | 'data' | 'model'): Promise<string> {
+  const page = await context.store.repositories.resources.list({ workspace, kind, tags: [], limit: 20, latestOnly: kind !== 'compute' });
+  return page.items.length > 0 ? page.items.map((item) => (item.version ? `${item.name}:${item.version}` : item.name)).join(', ') : '(none)';
+}
+
+async function findAsset(context: Context, workspace: string, kind: 'environment' | 'data' | 'model', reference: string): Promise<Resource | undefined> {
+  let parsed;
+  try {
+    parsed = parseAssetReference(reference);
+  } catch {
+    return undefined;
+  }
+  const repositories = context.store.repositories;
+  return parsed.version === undefined
+    ? repositories.resources.getLatest(workspace, kind, parsed.name)
+    : repositories.resources.get({ workspace, kind, name: parsed.name, version: parsed.version });
+}
+
+/** Creates (or finds) the asset holding uploaded content, named by its digest, through the same path as `trellis apply`. */
+async function registerContent(context: Context, caller: Caller, workspace: string, kind: 'code' | 'data', upload: UploadedContent, localPath: string, extra: Record<string, unknown>): Promise<Resource> {
+  const name = `${kind === 'code' ? 'code' : 'input'}-${upload.digest.slice('sha256:'.length, 'sha256:'.length + 16)}`;
+  const text = stringify({ name, version: '1', ...extra, path: localPath, description: `snapshot made at job submit from ${localPath}` });
+  const result = await applyResource(context, caller, { workspace, fileName: `${kind} snapshot of ${localPath}`, text, expectedKind: kind, uploads: { [localPath]: upload }, inlined: {}, dryRun: false });
+  if (!result.resource) throw new TrellisError('SnapshotFailed', 500, `the ${kind} snapshot of '${localPath}' was not stored`);
+  return result.resource;
+}
+
+async function experimentIdFor(context: Context, workspace: string, name: string): Promise<string> {
+  const existing = await context.store.repositories.experiments.getByName(workspace, name);
+  if (existing && existing.lifecycle_stage === 'active') return existing.experiment_id;
+  if (existing) throw invalidInput('job', [{ path: 'experiment_name', message: `experiment '${name}' is deleted; restore it or use another experiment_name` }]);
+  try {
+    return await createExperiment(context, workspace, { name, tags: [] });
+  } catch (error) {
+    const made = await context.store.repositories.experiments.getByName(workspace, name);
+    if (made) return made.experiment_id;
+    throw error;
+  }
+}
