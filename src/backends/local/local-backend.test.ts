@@ -66,9 +66,10 @@ describe('LocalBackend', () => {
   });
 
   it('lets the command save its work on SIGTERM, and records the exit status it chose', async () => {
-    const launch = request(`trap 'echo saved > "$PWD/checkpoint"; exit 0' TERM; sleep 30 & wait`);
+    const launch = request(`trap 'echo saved > "$PWD/checkpoint"; exit 0' TERM; touch "$PWD/ready"; sleep 30 & wait`);
     const { handle } = await backend.launch(launch);
-    await sleep(300);
+    // Signal only once the trap is set: before that, SIGTERM simply ends bash.
+    await until(async () => existsSync(join(launch.codeDir, 'ready')));
     assert.deepEqual(await backend.poll(handle), { state: 'running' });
     await backend.stop(handle, 5);
     assert.equal(readFileSync(join(launch.codeDir, 'checkpoint'), 'utf8').trim(), 'saved');
