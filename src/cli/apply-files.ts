@@ -81,7 +81,7 @@ export interface FileContent {
 }
 
 /** Uploads the local paths of one file (content-addressed, so re-uploading is harmless) and reads inlined files. */
-export async function uploadLocalPaths(client: TrellisClient, workspace: string, item: PreparedFile, onProgress?: (line: string) => void): Promise<FileContent> {
+export async function uploadLocalPaths(client: TrellisClient, workspace: string, item: { file: string; parsed: Pick<ParsedResourceFile, 'localPaths'> }, onProgress?: (line: string) => void): Promise<FileContent> {
   const uploads: Record<string, unknown> = {};
   const inlined: Record<string, string> = {};
   for (const local of item.parsed.localPaths) {

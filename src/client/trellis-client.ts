@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { Job } from '../core/jobs/job.js';
 import type { Resource } from '../core/resources/resource.js';
 import { kindSegments, type ResourceKind } from '../core/resources/kinds.js';
 import { ApiError } from './api-error.js';
@@ -48,31 +49,8 @@ export interface UploadedBody {
   isNew: boolean;
 }
 
-export interface JobBody {
-  workspace: string;
-  name: string;
-  displayName: string;
-  experimentName: string;
-  description: string | null;
-  tags: Record<string, string>;
-  compute: string;
-  spec: Record<string, unknown>;
-  lineage: Record<string, unknown>;
-  state: string;
-  reason: string | null;
-  exitCode: number | null;
-  retries: number;
-  attempt: number;
-  priority: number;
-  instanceCount: number;
-  submittedAt: number;
-  startedAt: number | null;
-  endedAt: number | null;
-  runId: string;
-  createdBy: string;
-  nodeSeconds: number;
-  nodes: string[];
-}
+/** A job as the API answers it: Trellis's Job, as JSON. */
+export type JobBody = Job;
 
 export interface ComputeUsageBody {
   nodes: Array<{ nodeId: string; state: string; job: string | null; size: string; tier: string; createdAt: number; idleSince: number | null }>;

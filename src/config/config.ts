@@ -34,6 +34,21 @@ export interface TrellisConfig {
   output: 'table' | 'json' | 'yaml';
   /** Who writes, until authentication lands: the local OS user, said plainly. */
   localUser: string;
+  jobs: JobSettings;
+}
+
+/** How the server runs jobs on local compute. */
+export interface JobSettings {
+  /** Where built virtualenvs are cached, keyed by the hash of their spec. */
+  environmentCache: string;
+  /** How often running jobs are checked and idle nodes considered for removal. */
+  tickMs: number;
+  /** Seconds between SIGTERM and SIGKILL when a job is stopped. */
+  graceSeconds: number;
+  /** Infrastructure retries (evictions, lost nodes) before a job fails; user-code failures never retry. */
+  maxInfrastructureRetries: number;
+  /** How often a running job's checkpoint folder is saved to the artifact store. */
+  checkpointIntervalSeconds: number;
 }
 
 export const defaultPort = 5050;
@@ -55,6 +70,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TrellisConfig 
     workspace: env.TRELLIS_WORKSPACE || file.workspace || 'default',
     output: (env.TRELLIS_OUTPUT as TrellisConfig['output'] | undefined) || file.output || 'table',
     localUser: safeUserName(),
+    jobs: {
+      environmentCache: env.TRELLIS_ENV_CACHE || join(home, 'environments'),
+      tickMs: nonNegativeNumber(env, 'TRELLIS_JOB_TICK_MS') ?? 500,
+      graceSeconds: nonNegativeNumber(env, 'TRELLIS_JOB_GRACE_SECONDS') ?? 10,
+      maxInfrastructureRetries: nonNegativeNumber(env, 'TRELLIS_JOB_MAX_RETRIES') ?? 3,
+      checkpointIntervalSeconds: nonNegativeNumber(env, 'TRELLIS_CHECKPOINT_INTERVAL_SECONDS') ?? 60,
+    },
   };
 }
 
@@ -85,6 +107,14 @@ function positiveInteger(text: string | undefined, name: string): number | undef
   if (text === undefined || text === '') return undefined;
   const value = Number(text);
   if (!Number.isInteger(value) || value <= 0) throw new TrellisError('InvalidConfiguration', 400, `${name} '${text}' must be a positive whole number of bytes`);
+  return value;
+}
+
+function nonNegativeNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const text = env[name];
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0) throw new TrellisError('InvalidConfiguration', 400, `${name}='${text}' is not a number of 0 or more`);
   return value;
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { ComputeBackend } from '../backends/compute-backend.js';
+import type { JobSettings } from '../config/config.js';
 import { decide, type ClusterShape, type NodeState, type QueuedJob } from '../core/compute/cluster-scheduler.js';
 import { findSku } from '../core/compute/sku-catalogue.js';
 import type { Job } from '../core/jobs/job.js';
@@ -12,20 +13,12 @@ import { prepareAttempt } from '../services/jobs/prepare-attempt.js';
 import { updateRun } from '../services/tracking/run-service.js';
 import type { ComputeNode } from '../store/job-repository.js';
 
-export interface JobRunnerOptions {
+export interface JobRunnerOptions extends JobSettings {
   jobsRoot: string;
-  environmentCache: string;
   /** The MLflow tracking URI jobs of a workspace log to. */
   trackingUriFor(workspace: string): string;
   /** The backend for a compute type (amlcompute and computeinstance run locally). */
   backendFor(computeType: string): ComputeBackend | undefined;
-  /** How often running jobs are checked and idle nodes considered for removal. */
-  tickMs: number;
-  /** Seconds between SIGTERM and SIGKILL when a job is stopped. */
-  graceSeconds: number;
-  maxInfrastructureRetries: number;
-  /** How often a running job's checkpoint folder is saved to the artifact store. */
-  checkpointIntervalMs: number;
 }
 
 const system: Caller = { actor: 'system:job-runner', requestId: null };
@@ -96,16 +89,15 @@ export class JobRunner {
   private async recover(): Promise<void> {
     const repositories = this.context.store.repositories;
     const now = this.now();
-    for (const job of await repositories.jobs.live()) {
-      if (job.state === 'Preparing') {
-        await this.release(job, now, false);
-        await repositories.jobs.update(job.workspace, job.name, { state: 'Queued', reason: 'requeued: the server restarted while the job was being prepared', nodes: null, handle: null }, now);
-      }
-    }
     const live = await repositories.jobs.live();
+    for (const job of live.filter((candidate) => candidate.state === 'Preparing')) {
+      await this.release(job, now, false);
+      await repositories.jobs.update(job.workspace, job.name, { state: 'Queued', reason: 'requeued: the server restarted while the job was being prepared', nodes: null, handle: null }, now);
+    }
+    // Only running attempts keep their nodes (the ones being prepared were just freed above).
+    const holders = new Set(live.filter((job) => job.state === 'Running' || job.state === 'Finalizing').map(key));
     for (const node of await repositories.jobs.allLiveNodes()) {
-      const holder = node.job ? live.find((job) => job.workspace === node.workspace && job.name === node.job) : undefined;
-      if (node.state !== 'idle' && !(holder && ['Running', 'Finalizing'].includes(holder.state))) {
+      if (node.state !== 'idle' && !(node.job && holders.has(key({ workspace: node.workspace, name: node.job })))) {
         await repositories.jobs.updateNode(node.workspace, node.nodeId, { state: 'idle', job: null, idleSince: now });
       }
     }
@@ -114,20 +106,27 @@ export class JobRunner {
   private async reconcile(): Promise<void> {
     const repositories = this.context.store.repositories;
     const live = await repositories.jobs.live();
+    // Each compute is read once per reconcile, however many of its jobs are live.
+    const computes = new Map<string, Promise<Resource | undefined>>();
+    const computeOf = (workspace: string, name: string) => {
+      const cacheKey = `${workspace}/${name}`;
+      let found = computes.get(cacheKey);
+      if (!found) computes.set(cacheKey, (found = repositories.resources.get({ workspace, kind: 'compute', name, version: null })));
+      return found;
+    };
     // Running attempts first: a finished one frees its nodes for the queue.
     for (const job of live.filter((candidate) => candidate.state === 'Running' || candidate.state === 'Finalizing')) {
-      if (!this.busy.has(key(job))) await this.checkRunning(job);
+      if (!this.busy.has(key(job))) await this.checkRunning(job, await computeOf(job.workspace, job.compute));
     }
     const clusters = new Map<string, { workspace: string; compute: string }>();
     for (const job of live) clusters.set(`${job.workspace}/${job.compute}`, { workspace: job.workspace, compute: job.compute });
     for (const node of await repositories.jobs.allLiveNodes()) clusters.set(`${node.workspace}/${node.compute}`, { workspace: node.workspace, compute: node.compute });
-    for (const { workspace, compute } of clusters.values()) await this.scheduleCluster(workspace, compute);
+    for (const { workspace, compute } of clusters.values()) await this.scheduleCluster(workspace, compute, await computeOf(workspace, compute));
   }
 
-  private async scheduleCluster(workspace: string, computeName: string): Promise<void> {
+  private async scheduleCluster(workspace: string, computeName: string, compute: Resource | undefined): Promise<void> {
     const repositories = this.context.store.repositories;
     const now = this.now();
-    const compute = await repositories.resources.get({ workspace, kind: 'compute', name: computeName, version: null });
     const queued = (await repositories.jobs.list(workspace, { limit: 10_000, states: ['Queued'], compute: computeName })).filter((job) => !this.busy.has(key(job)));
     if (!compute) {
       for (const job of queued) await this.finish(job, { type: 'cancel', by: `the system: compute '${computeName}' was deleted` }, now);
@@ -161,7 +160,6 @@ export class JobRunner {
   }
 
   private async startPreparing(job: Job, nodes: string[], compute: Resource, now: number): Promise<void> {
-    const repositories = this.context.store.repositories;
     const progress = transition(progressOf(job), { type: 'start-preparing' }, this.policy());
     const attempt = job.attempt + 1;
     await this.context.store.transaction(async (transaction) => {
@@ -174,7 +172,6 @@ export class JobRunner {
       this.busy.delete(key(job));
       this.wake();
     });
-    void repositories;
   }
 
   private async prepareAndLaunch(job: Job, compute: Resource): Promise<void> {
@@ -211,9 +208,8 @@ export class JobRunner {
   }
 
   /** Polls a running attempt and moves the job on when it ended, timed out, or must stop. */
-  private async checkRunning(job: Job): Promise<void> {
+  private async checkRunning(job: Job, compute: Resource | undefined): Promise<void> {
     if (!job.handle) return;
-    const compute = await this.context.store.repositories.resources.get({ workspace: job.workspace, kind: 'compute', name: job.compute, version: null });
     const backend = this.options.backendFor(String(compute?.spec.type ?? 'amlcompute'));
     if (!backend) return;
     const now = this.now();
@@ -307,7 +303,7 @@ export class JobRunner {
 
   private async maybeSaveCheckpoints(job: Job, now: number): Promise<void> {
     const last = this.lastCheckpoint.get(key(job)) ?? job.startedAt ?? now;
-    if (now - last < this.options.checkpointIntervalMs) return;
+    if (now - last < this.options.checkpointIntervalSeconds * 1000) return;
     this.lastCheckpoint.set(key(job), now);
     await saveCheckpoints(this.context, job, this.options.jobsRoot).catch(() => 0);
   }

@@ -46,14 +46,10 @@ export async function startServer(config: TrellisConfig, options: { logLevel?: s
     const local = new LocalBackend();
     const runner = new JobRunner(context, {
       jobsRoot,
-      environmentCache: process.env.TRELLIS_ENV_CACHE ?? join(config.home, 'environments'),
+      ...config.jobs,
       // Jobs log to their workspace's MLflow tracking URI on this server, as on Azure ML.
       trackingUriFor: (workspace) => (workspace === 'default' ? url : `${url}/workspaces/${workspace}/mlflow`),
       backendFor: (type) => (type === 'amlcompute' || type === 'computeinstance' ? local : undefined),
-      tickMs: numberFromEnv('TRELLIS_JOB_TICK_MS', 500),
-      graceSeconds: numberFromEnv('TRELLIS_JOB_GRACE_SECONDS', 10),
-      maxInfrastructureRetries: numberFromEnv('TRELLIS_JOB_MAX_RETRIES', 3),
-      checkpointIntervalMs: numberFromEnv('TRELLIS_CHECKPOINT_INTERVAL_SECONDS', 60) * 1000,
     });
     const app = await buildServer(context, config, { ...options, jobs: { wake: () => runner.wake(), jobsRoot } });
     const address = await app.listen({ host: config.host, port: config.port });
@@ -75,10 +71,3 @@ export async function startServer(config: TrellisConfig, options: { logLevel?: s
   }
 }
 
-function numberFromEnv(name: string, fallback: number): number {
-  const value = process.env[name];
-  if (value === undefined || value === '') return fallback;
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < 0) throw new TrellisError('InvalidConfiguration', 400, `${name}='${value}' is not a number of 0 or more`);
-  return parsed;
-}

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { KeyValue } from '../core/tracking/entities.js';
 import type { Database } from './database.js';
 import { isUniqueViolation } from './sql-errors.js';
+import { groupBy } from './group-by.js';
 
 export interface RegisteredModelRow {
   name: string;
@@ -155,13 +156,3 @@ export class RegistryRepository {
   }
 }
 
-function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const key = keyOf(item);
-    const group = groups.get(key);
-    if (group) group.push(item);
-    else groups.set(key, [item]);
-  }
-  return groups;
-}

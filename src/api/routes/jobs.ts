@@ -115,12 +115,13 @@ export const jobRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { cont
     request.raw.on('close', () => (closed = true));
     const send = (event: string, data: unknown) => raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     while (!closed) {
-      const { text, nextOffset, job } = await readJobLog(context, jobsRoot, workspace, name, offset);
-      if (job.attempt !== attempt) {
-        if (attempt !== -1) offset = 0;
-        attempt = job.attempt;
-        if (offset === 0 && text === '' && job.attempt > 0) continue;
+      let read = await readJobLog(context, jobsRoot, workspace, name, offset);
+      if (read.job.attempt !== attempt) {
+        // A new attempt writes a new log: read it from its start.
+        if (attempt !== -1 && offset !== 0) read = await readJobLog(context, jobsRoot, workspace, name, (offset = 0));
+        attempt = read.job.attempt;
       }
+      const { text, nextOffset, job } = read;
       if (text) send('log', { attempt: job.attempt, text });
       offset = nextOffset;
       const state = `${job.state}|${job.reason ?? ''}`;

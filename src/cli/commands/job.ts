@@ -7,7 +7,7 @@ import { ApiError } from '../../client/api-error.js';
 import type { JobBody, TrellisClient } from '../../client/trellis-client.js';
 import { applySetOverrides, parseJobFile } from '../../core/azureml/parse-job-file.js';
 import { isTrellisError } from '../../core/errors.js';
-import { uploadLocalPaths, type PreparedFile } from '../apply-files.js';
+import { uploadLocalPaths } from '../apply-files.js';
 import { cliContext } from '../cli-context.js';
 import { printData, renderTable } from '../output.js';
 
@@ -41,8 +41,7 @@ export function registerJob(program: Command): void {
         throw error;
       }
       const progress = (line: string) => output === 'table' && process.stderr.write(`${line}\n`);
-      const prepared = { file, text, parsed: { localPaths } } as unknown as PreparedFile;
-      const content = await uploadLocalPaths(client, workspace, prepared, progress);
+      const content = await uploadLocalPaths(client, workspace, { file, parsed: { localPaths } }, progress);
       const submitted = await client.submitJob(workspace, { fileName: file, text, ...content, defaultExperimentName: basename(dirname(resolve(file))) });
       if (!options.stream) {
         printData(output, submitted, () => jobDetail(submitted));

@@ -5,6 +5,7 @@ import { stringify } from 'yaml';
 import { createFolderManifest, canonicalManifestJson } from '../../artifacts/folder-manifest.js';
 import { Readable } from 'node:stream';
 import type { Job } from '../../core/jobs/job.js';
+import { formatContentUri } from '../../core/resources/content-uri.js';
 import { applyResource } from '../apply-resource.js';
 import type { Caller, Context } from '../context.js';
 import { proxiedFolder, storeKey } from '../tracking/mlflow-artifacts.js';
@@ -47,14 +48,9 @@ export async function saveOutputs(context: Context, caller: Caller, job: Job, jo
       stored.push({ path: file.path, digest: put.digest, size: put.size });
     }
     const isFile = spec.type === 'uri_file' && stored.length === 1;
-    let path: string;
-    if (isFile) {
-      path = `trellis://content/${stored[0]!.digest}/${encodeURIComponent(stored[0]!.path.split('/').pop()!)}`;
-    } else {
-      const manifest = createFolderManifest(stored);
-      const put = await artifacts.putContent(Readable.from([Buffer.from(canonicalManifestJson(manifest))]));
-      path = `trellis://folders/${put.digest}`;
-    }
+    const path = isFile
+      ? formatContentUri({ type: 'file', digest: stored[0]!.digest, fileName: stored[0]!.path.split('/').pop()! })
+      : formatContentUri({ type: 'folder', digest: (await artifacts.putContent(Readable.from([Buffer.from(canonicalManifestJson(createFolderManifest(stored)))]))).digest });
     const name = spec.name ?? `azureml_${job.name}_output_data_${output}`;
     const text = stringify({
       name,

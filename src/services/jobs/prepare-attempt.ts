@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { appendFile, mkdir, rm } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { LaunchRequest } from '../../backends/compute-backend.js';
@@ -198,7 +198,6 @@ async function fetchRemoteInput(uri: string, folder: string, log: (line: string)
   const mirror = process.env.TRELLIS_DATA_MIRROR;
   if (mirror) {
     const copy = join(mirror, url.host, ...url.pathname.split('/').filter(Boolean).map(decodeURIComponent));
-    const { copyFile } = await import('node:fs/promises');
     try {
       await copyFile(copy, target);
       await log(`input ${uri}: copied from the mirror ${copy}`);

@@ -1,20 +1,20 @@
 import { randomInt } from 'node:crypto';
 import { stringify } from 'yaml';
-import { inputModes } from '../../core/azureml/command-job-schema.js';
+import { dataInputTypes, inputModes } from '../../core/azureml/command-job-schema.js';
 import { parseJobFile } from '../../core/azureml/parse-job-file.js';
 import { remoteScheme } from '../../core/azureml/paths.js';
 import { isPlainObject } from '../../core/azureml/schema-helpers.js';
 import { resolveCuratedEnvironment } from '../../core/environments/curated.js';
-import { invalidInput, TrellisError, type Problem } from '../../core/errors.js';
+import { invalidInput, isTrellisError, TrellisError, type Problem } from '../../core/errors.js';
 import { checkCommand } from '../../core/jobs/command-template.js';
 import { priorityOf, type Job, type JobLineage, type LineageInput } from '../../core/jobs/job.js';
 import { reservedOverrides } from '../../core/jobs/job-environment.js';
+import { adjectives, nouns } from '../../core/tracking/run-names.js';
 import { digestOf } from '../../core/resources/digest.js';
-import { parseAssetReference } from '../../core/resources/reference.js';
 import type { Resource } from '../../core/resources/resource.js';
 import { applyResource, type UploadedContent } from '../apply-resource.js';
 import type { Caller, Context } from '../context.js';
-import { requireWorkspace } from '../resource-service.js';
+import { requireWorkspace, resolveReference } from '../resource-service.js';
 import { createExperiment } from '../tracking/experiment-service.js';
 import { createRun, updateRun } from '../tracking/run-service.js';
 import { ensureServerlessCompute, serverlessComputeName } from './serverless-compute.js';
@@ -98,7 +98,7 @@ export async function submitJob(context: Context, caller: Caller, input: SubmitJ
     }
     const spec = value as { type: string; path?: string; default?: string | number | boolean; optional?: boolean; mode?: string };
     const optional = spec.optional === true;
-    if (!['uri_file', 'uri_folder', 'mltable', 'mlflow_model', 'custom_model', 'triton_model'].includes(spec.type)) {
+    if (!(dataInputTypes as readonly string[]).includes(spec.type)) {
       provided[name] = { optional, provided: spec.default !== undefined };
       if (spec.default !== undefined) inputs[name] = { type: 'literal', value: spec.default };
       continue;
@@ -196,10 +196,8 @@ export async function submitJob(context: Context, caller: Caller, input: SubmitJ
   return job;
 }
 
-/** Azure ML-style job names: two words and ten letters or digits (`sharp_apple_4fp6kq1mxt`). */
+/** Azure ML-style job names: two words and ten letters or digits (`sharp_otter_4fp6kq1mxt`). */
 export function generateJobName(): string {
-  const adjectives = ['bold', 'bright', 'calm', 'clever', 'eager', 'gentle', 'golden', 'happy', 'keen', 'lively', 'lucky', 'quiet', 'sharp', 'silver', 'steady', 'swift'];
-  const nouns = ['apple', 'badger', 'cedar', 'comet', 'falcon', 'heron', 'lemon', 'maple', 'otter', 'pepper', 'plum', 'raven', 'river', 'tiger', 'wren', 'yam'];
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
   const suffix = Array.from({ length: 10 }, () => alphabet[randomInt(alphabet.length)]).join('');
   return `${adjectives[randomInt(adjectives.length)]}_${nouns[randomInt(nouns.length)]}_${suffix}`;
@@ -210,17 +208,14 @@ async function existingNames(context: Context, workspace: string, kind: 'compute
   return page.items.length > 0 ? page.items.map((item) => (item.version ? `${item.name}:${item.version}` : item.name)).join(', ') : '(none)';
 }
 
+/** The asset a reference names, or undefined when there is none (or the reference is malformed). */
 async function findAsset(context: Context, workspace: string, kind: 'environment' | 'data' | 'model', reference: string): Promise<Resource | undefined> {
-  let parsed;
   try {
-    parsed = parseAssetReference(reference);
-  } catch {
-    return undefined;
+    return await resolveReference(context, workspace, kind, reference);
+  } catch (error) {
+    if (isTrellisError(error) && (error.status === 404 || error.status === 400)) return undefined;
+    throw error;
   }
-  const repositories = context.store.repositories;
-  return parsed.version === undefined
-    ? repositories.resources.getLatest(workspace, kind, parsed.name)
-    : repositories.resources.get({ workspace, kind, name: parsed.name, version: parsed.version });
 }
 
 /** Creates (or finds) the asset holding uploaded content, named by its digest, through the same path as `trellis apply`. */
