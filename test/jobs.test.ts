@@ -164,6 +164,19 @@ inputs:
       assert.equal((again as { status: number }).status, 409);
     });
 
+    it('cancels a queued job at once and ends its MLflow run as KILLED', async () => {
+      const text = 'command: sleep 30\nenvironment:\n  image: library/python:latest\ncompute: spot-cluster\n';
+      const holder = await trellis.client.submitJob('default', { fileName: 'holder.yml', text, uploads: {}, inlined: {} });
+      await waitFor(trellis, holder.name, (job) => job.state === 'Running', 60_000);
+      const waiting = await trellis.client.submitJob('default', { fileName: 'waiting.yml', text, uploads: {}, inlined: {} });
+      const canceled = await trellis.client.cancelJob('default', waiting.name);
+      assert.equal(canceled.state, 'Canceled');
+      const run = (await (await fetch(`${trellis.url}/api/2.0/mlflow/runs/get?run_id=${waiting.runId}`)).json()) as { run: { info: { status: string } } };
+      assert.equal(run.run.info.status, 'KILLED');
+      await trellis.client.cancelJob('default', holder.name);
+      assert.equal((await waitFor(trellis, holder.name, finished, 60_000)).state, 'Canceled');
+    });
+
     it('stops a job at limits.timeout and says so', async () => {
       const text = 'command: sleep 30\nenvironment:\n  image: library/python:latest\nlimits:\n  timeout: 1\n';
       const job = await trellis.client.submitJob('default', { fileName: 'timeout.yml', text, uploads: {}, inlined: {} });

@@ -2,9 +2,10 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TrellisError } from '../../core/errors.js';
 import type { Job, JobEvent } from '../../core/jobs/job.js';
-import { terminalStates } from '../../core/jobs/job-lifecycle.js';
+import { terminalStates, transition } from '../../core/jobs/job-lifecycle.js';
 import type { Caller, Context } from '../context.js';
 import { requireWorkspace } from '../resource-service.js';
+import { updateRun } from '../tracking/run-service.js';
 import { attemptFolder } from './prepare-attempt.js';
 
 export async function getJob(context: Context, workspace: string, name: string): Promise<Job> {
@@ -51,7 +52,10 @@ export async function cancelJob(context: Context, caller: Caller, workspace: str
   });
   if (job.state === 'Queued') {
     // Nothing runs yet: cancel right here, so the answer already says Canceled.
-    await context.store.repositories.jobs.update(workspace, name, { state: 'Canceled', reason: `canceled by ${caller.actor}`, stopRequest: null, endedAt: now }, now);
+    const progress = transition({ state: job.state, reason: job.reason, retries: job.retries, exitCode: job.exitCode }, { type: 'cancel', by: caller.actor }, { maxInfrastructureRetries: 0 });
+    await context.store.repositories.jobs.update(workspace, name, { state: progress.state, reason: progress.reason, stopRequest: null, endedAt: now }, now);
+    // The job's MLflow run ends with it, as a canceled running job's does.
+    await updateRun(context, workspace, job.runId, { status: 'KILLED', endTime: now });
   }
   return getJob(context, workspace, name);
 }
