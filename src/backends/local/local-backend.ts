@@ -21,13 +21,13 @@ interface ProcessRecord {
   startTicks: string;
 }
 
-// The wrapper runs the command as a child, survives the group's SIGTERM (the command still gets
-// it), and writes the command's exit status atomically when the command ends.
+// The wrapper survives the group's SIGTERM (the command, its child, still gets it: a trapped
+// signal is reset to the default in children) and, since bash runs a trap only after the
+// foreground command ends, records the command's own exit status atomically when it ends.
 const wrapper = [
-  'bash -c "$1" &',
-  'child=$!',
   "trap ':' TERM",
-  'while :; do wait "$child"; code=$?; kill -0 "$child" 2>/dev/null || break; done',
+  'bash -c "$1"',
+  'code=$?',
   'printf "%s" "$code" > "$2.tmp" && mv "$2.tmp" "$2"',
   'exit "$code"',
 ].join('\n');
