@@ -17,8 +17,12 @@ export interface JobRunnerOptions extends JobSettings {
   jobsRoot: string;
   /** The MLflow tracking URI jobs of a workspace log to. */
   trackingUriFor(workspace: string): string;
-  /** The backend for a compute type (amlcompute and computeinstance run locally). */
-  backendFor(computeType: string): ComputeBackend | undefined;
+  /**
+   * The backend that runs jobs on a compute (amlcompute and computeinstance run locally, slurm
+   * on the cluster the compute names). `undefined` when the compute was deleted while its job
+   * ran: handles alone must then be enough to poll and stop (local runs only).
+   */
+  backendFor(compute: Resource | undefined): ComputeBackend | undefined;
 }
 
 const system: Caller = { actor: 'system:job-runner', requestId: null };
@@ -176,7 +180,7 @@ export class JobRunner {
 
   private async prepareAndLaunch(job: Job, compute: Resource): Promise<void> {
     const repositories = this.context.store.repositories;
-    const backend = this.options.backendFor(String(compute.spec.type));
+    const backend = this.options.backendFor(compute);
     try {
       if (!backend) throw new Error(`no backend runs compute of type ${String(compute.spec.type)}`);
       const sku = findSku(String(compute.spec.size ?? 'Standard_DS3_v2'));
@@ -210,7 +214,7 @@ export class JobRunner {
   /** Polls a running attempt and moves the job on when it ended, timed out, or must stop. */
   private async checkRunning(job: Job, compute: Resource | undefined): Promise<void> {
     if (!job.handle) return;
-    const backend = this.options.backendFor(String(compute?.spec.type ?? 'amlcompute'));
+    const backend = this.options.backendFor(compute);
     if (!backend) return;
     const now = this.now();
     const timeout = (job.spec.limits as { timeout?: number } | undefined)?.timeout;

@@ -49,7 +49,10 @@ export async function startServer(config: TrellisConfig, options: { logLevel?: s
       ...config.jobs,
       // Jobs log to their workspace's MLflow tracking URI on this server, as on Azure ML.
       trackingUriFor: (workspace) => (workspace === 'default' ? url : `${url}/workspaces/${workspace}/mlflow`),
-      backendFor: (type) => (type === 'amlcompute' || type === 'computeinstance' ? local : undefined),
+      backendFor: (compute) => {
+        const type = compute?.spec.type ?? 'amlcompute';
+        return type === 'amlcompute' || type === 'computeinstance' ? local : undefined;
+      },
     });
     const app = await buildServer(context, config, { ...options, jobs: { wake: () => runner.wake(), jobsRoot } });
     const address = await app.listen({ host: config.host, port: config.port });
