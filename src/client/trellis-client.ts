@@ -127,6 +127,8 @@ export class TrellisClient {
   cancelJob = (workspace: string, name: string) => this.request<JobBody>('POST', `/api/v1/workspaces/${enc(workspace)}/jobs/${enc(name)}/cancel`);
   evict = (workspace: string, compute: string, node?: string) =>
     this.request<{ evicted: Array<{ node: string; job: string | null }> }>('POST', `/api/v1/workspaces/${enc(workspace)}/computes/${enc(compute)}/evict`, { query: { node } });
+  quotaUsage = (workspace: string) =>
+    this.request<{ usages: Array<{ name: 'nodes' | 'vcpus'; family: string | null; current: number; limit: number | null }> }>('GET', `/api/v1/workspaces/${enc(workspace)}/quotas`);
   computeNodes = (workspace: string, compute: string) => this.request<ComputeUsageBody>('GET', `/api/v1/workspaces/${enc(workspace)}/computes/${enc(compute)}/nodes`);
   /** The job's log as server-sent events (`log` and `state`), until the job ends. */
   followJobLog = async (workspace: string, name: string, onEvent: (event: string, data: Record<string, unknown>) => void): Promise<void> => {

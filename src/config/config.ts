@@ -3,6 +3,7 @@ import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { quotasSchema, type Quotas } from '../core/compute/workspace-quota.js';
 import { TrellisError } from '../core/errors.js';
 
 /** ~/.trellis/config.yaml (or $TRELLIS_HOME/config.yaml): every key optional; env wins over it. */
@@ -16,6 +17,8 @@ export const configFileSchema = z
     database_url: z.string().optional(),
     max_body_bytes: z.number().int().positive().optional(),
     max_upload_bytes: z.number().int().positive().optional(),
+    quotas: quotasSchema.optional().describe("workspace quotas by workspace name ('*' for every other workspace)"),
+    simulated_evictions_per_node_hour: z.number().min(0).optional().describe('evict busy low-priority nodes at random at this rate, to test resume'),
   })
   .strict();
 export type ConfigFile = z.infer<typeof configFileSchema>;
@@ -49,6 +52,12 @@ export interface JobSettings {
   maxInfrastructureRetries: number;
   /** How often a running job's checkpoint folder is saved to the artifact store. */
   checkpointIntervalSeconds: number;
+  /** Workspace quotas (config.yaml `quotas:`): jobs over them wait, with the quota as the reason. */
+  quotas: Quotas;
+  /** How often a running job's CPU, memory and GPU use are logged to its run as system/ metrics. */
+  systemMetricsIntervalSeconds: number;
+  /** Simulated platform evictions of low-priority nodes, per node-hour (0: none). */
+  simulatedEvictionsPerNodeHour: number;
 }
 
 export const defaultPort = 5050;
@@ -76,6 +85,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TrellisConfig 
       graceSeconds: nonNegativeNumber(env, 'TRELLIS_JOB_GRACE_SECONDS') ?? 10,
       maxInfrastructureRetries: nonNegativeNumber(env, 'TRELLIS_JOB_MAX_RETRIES') ?? 3,
       checkpointIntervalSeconds: nonNegativeNumber(env, 'TRELLIS_CHECKPOINT_INTERVAL_SECONDS') ?? 60,
+      quotas: file.quotas ?? {},
+      systemMetricsIntervalSeconds: nonNegativeNumber(env, 'TRELLIS_SYSTEM_METRICS_INTERVAL_SECONDS') ?? 10,
+      simulatedEvictionsPerNodeHour: nonNegativeNumber(env, 'TRELLIS_SIMULATED_EVICTIONS_PER_NODE_HOUR') ?? file.simulated_evictions_per_node_hour ?? 0,
     },
   };
 }

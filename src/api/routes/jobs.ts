@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Job } from '../../core/jobs/job.js';
 import { jobStates } from '../../core/jobs/job-lifecycle.js';
-import { cancelJob, computeUsage, evictNodes, getJob, jobEvents, listJobs, readJobLog } from '../../services/jobs/job-service.js';
+import { cancelJob, computeUsage, evictNodes, getJob, jobEvents, listJobs, readJobLog, workspaceQuotaUsage } from '../../services/jobs/job-service.js';
 import { submitJob } from '../../services/jobs/submit-job.js';
 import { callerOf } from '../caller.js';
 import { problemSchema } from '../problem.js';
@@ -150,4 +150,13 @@ export const jobRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { cont
   app.get('/api/v1/workspaces/:workspace/usage', {
     schema: { tags, summary: "Node-seconds of the workspace's computes", params: workspaceParams, response: { 200: z.object({ nodes: z.array(node), usage: z.array(z.object({ compute: z.string(), size: z.string(), tier: z.string(), nodeSeconds: z.number(), nodes: z.number() })) }), ...errors } },
   }, async (request) => computeUsage(context, request.params.workspace));
+
+  app.get('/api/v1/workspaces/:workspace/quotas', {
+    schema: {
+      tags,
+      summary: "The workspace's use against its quotas (max nodes, vCPUs per VM family); a null limit means none is set",
+      params: workspaceParams,
+      response: { 200: z.object({ usages: z.array(z.object({ name: z.enum(['nodes', 'vcpus']), family: z.string().nullable(), current: z.number(), limit: z.number().nullable() })) }), ...errors },
+    },
+  }, async (request) => ({ usages: await workspaceQuotaUsage(context, config.jobs.quotas, request.params.workspace) }));
 };

@@ -89,10 +89,12 @@ export function decide(now: number, cluster: ClusterShape, nodes: NodeState[], q
       decision.waiting.push({ job: job.name, reason: `waiting for ${job.instanceCount - free} node(s) to start` });
     } else if (roomByMax <= roomByNodes && roomByMax <= roomByVcpus) {
       decision.waiting.push({ job: job.name, reason: `waiting for busy nodes: the cluster is at max_instances (${cluster.maxInstances})` });
-    } else if (roomByNodes <= roomByVcpus) {
-      decision.waiting.push({ job: job.name, reason: 'waiting for quota: the workspace has no node left in its max_nodes quota' });
     } else {
-      decision.waiting.push({ job: job.name, reason: `waiting for quota: the workspace's vCPU quota for the ${cluster.family} family has room for ${Math.max(0, roomByVcpus)} more node(s)` });
+      // Every quota that holds the job back is named, so raising one alone is not a surprise.
+      const limits = [];
+      if (roomByNodes < roomByMax && roomByNodes < missing) limits.push(`the workspace's max_nodes quota has room for ${Math.max(0, roomByNodes)} more node(s)`);
+      if (roomByVcpus < roomByMax && roomByVcpus < missing) limits.push(`the workspace's vCPU quota for the ${cluster.family} family has room for ${Math.max(0, roomByVcpus)} more node(s)`);
+      decision.waiting.push({ job: job.name, reason: `waiting for quota: ${limits.join(', and ')}` });
     }
     // Nodes freed or started for this job are its own: later jobs wait behind it.
     coming = Math.max(0, coming - Math.max(0, job.instanceCount - free));

@@ -1,5 +1,6 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { quotaFor, quotaUsage, type QuotaUsage, type Quotas } from '../../core/compute/workspace-quota.js';
 import { TrellisError } from '../../core/errors.js';
 import type { Job, JobEvent } from '../../core/jobs/job.js';
 import { terminalStates, transition } from '../../core/jobs/job-lifecycle.js';
@@ -88,6 +89,12 @@ export async function computeUsage(context: Context, workspace: string, compute?
   const nodes = await context.store.repositories.jobs.liveNodes(workspace, compute);
   const usage = (await context.store.repositories.jobs.nodeSeconds(workspace, now)).filter((item) => compute === undefined || item.compute === compute);
   return { nodes, usage };
+}
+
+/** The workspace's use against its quotas (`az ml compute list-usage`). */
+export async function workspaceQuotaUsage(context: Context, quotas: Quotas, workspace: string): Promise<QuotaUsage[]> {
+  await requireWorkspace(context, workspace);
+  return quotaUsage(quotaFor(quotas, workspace), await context.store.repositories.jobs.liveNodes(workspace));
 }
 
 /**

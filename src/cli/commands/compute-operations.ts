@@ -1,0 +1,64 @@
+import type { Command } from 'commander';
+import { findSku, nodeCost } from '../../core/compute/sku-catalogue.js';
+import { cliContext } from '../cli-context.js';
+import { printData, renderTable } from '../output.js';
+
+/**
+ * The operations on a compute beyond create/show/list: `trellis compute list-nodes`,
+ * `list-usage` and `evict`, as `az ml compute list-nodes` / `list-usage` have them (evict is
+ * Trellis's: it does what the platform does to a low-priority node).
+ */
+export function registerComputeOperations(program: Command): void {
+  const compute = program.commands.find((command) => command.name() === 'compute') ?? program.command('compute');
+
+  compute
+    .command('list-nodes')
+    .description("a cluster's nodes now, its node-hours so far and what they cost at the size's price")
+    .requiredOption('-n, --name <name>', 'the compute')
+    .action(async (options: { name: string }, command: Command) => {
+      const { client, workspace, output } = cliContext(command);
+      const result = await client.computeNodes(workspace, options.name);
+      printData(output, result, () => {
+        const nodes = renderTable(
+          ['NODE', 'STATE', 'JOB', 'SIZE', 'TIER', 'UP SINCE'],
+          result.nodes.map((node) => [node.nodeId, node.state, node.job ?? '', node.size, node.tier, new Date(node.createdAt).toISOString().replace('T', ' ').slice(0, 19)]),
+        );
+        const usage = renderTable(
+          ['SIZE', 'TIER', 'NODES EVER', 'NODE-HOURS', 'COST (USD)'],
+          result.usage.map((line) => {
+            const sku = findSku(line.size);
+            const cost = sku ? nodeCost(sku, line.tier === 'low_priority' ? 'low_priority' : 'dedicated', line.nodeSeconds).toFixed(4) : 'unknown size';
+            return [line.size, line.tier, String(line.nodes), (line.nodeSeconds / 3600).toFixed(4), cost];
+          }),
+        );
+        return `${result.nodes.length === 0 ? `compute '${options.name}' has no nodes now (scaled to zero)` : nodes}\n\n${usage}`;
+      });
+    });
+
+  compute
+    .command('list-usage')
+    .description("the workspace's use against its quotas: nodes, and vCPUs per VM family")
+    .action(async (_options: unknown, command: Command) => {
+      const { client, workspace, output } = cliContext(command);
+      const result = await client.quotaUsage(workspace);
+      printData(output, result, () =>
+        renderTable(
+          ['QUOTA', 'FAMILY', 'CURRENT', 'LIMIT'],
+          result.usages.map((line) => [line.name, line.family ?? '', String(line.current), line.limit === null ? 'none set' : String(line.limit)]),
+        ),
+      );
+    });
+
+  compute
+    .command('evict')
+    .description('evict low-priority nodes as the platform would: their jobs get SIGTERM, checkpoint and are requeued')
+    .requiredOption('-n, --name <name>', 'the compute (tier: low_priority)')
+    .option('--node <id>', 'one node (default: every busy node)')
+    .action(async (options: { name: string; node?: string }, command: Command) => {
+      const { client, workspace, output } = cliContext(command);
+      const result = await client.evict(workspace, options.name, options.node);
+      printData(output, result, () =>
+        result.evicted.length === 0 ? `no node of '${options.name}' was evicted (none busy)` : renderTable(['NODE', 'JOB REQUEUED'], result.evicted.map((item) => [item.node, item.job ?? '(idle: removed)'])),
+      );
+    });
+}
