@@ -61,7 +61,7 @@ for (const dialect of testDialects()) {
 
     before(async () => {
       database = await createTestDatabase(dialect);
-      trellis = await startTrellis({ databaseUrl: database.url, env: { TRELLIS_ENV_CACHE: environmentCache, TRELLIS_JOB_TICK_MS: '200', TRELLIS_JOB_GRACE_SECONDS: '3' } });
+      trellis = await startTrellis({ databaseUrl: database.url, env: { TRELLIS_ENV_CACHE: environmentCache, TRELLIS_JOB_TICK_MS: '200', TRELLIS_JOB_GRACE_SECONDS: '3', TRELLIS_SYSTEM_METRICS_INTERVAL_SECONDS: '1' } });
       for (const text of [clusters, spotCluster]) await trellis.client.apply('default', { fileName: 'compute.yml', text, kind: 'compute' });
     });
 
@@ -213,6 +213,14 @@ inputs:
       assert.match(second, /done/);
       const events = (await trellis.client.jobEvents('default', name)).items.map((event) => event.state);
       assert.deepEqual(events, ['Queued', 'Preparing', 'Running', 'Queued', 'Preparing', 'Running', 'Finalizing', 'Completed']);
+
+      // The training infrastructure was sampled into the run while it ran: the job's CPU and memory.
+      const history = async (metric: string) => ((await (await fetch(`${trellis.url}/api/2.0/mlflow/metrics/get-history?run_id=${job.runId}&metric_key=${metric}`)).json()) as { metrics?: Array<{ value: number; step: number }> }).metrics ?? [];
+      const memory = await history('system/system_memory_usage_megabytes');
+      assert.ok(memory.length >= 2 && memory.every((point) => point.value > 0), JSON.stringify(memory));
+      const cpu = await history('system/cpu_utilization_percentage');
+      assert.ok(cpu.length >= 1 && cpu.every((point) => point.value >= 0 && point.value <= 100), JSON.stringify(cpu));
+      assert.equal(new Set(memory.map((point) => point.step)).size, memory.length, 'each sample has its own step');
     });
   });
 }

@@ -3,13 +3,16 @@ import { createServer } from 'node:net';
 import type { ComputeBackend } from '../backends/compute-backend.js';
 import type { JobSettings } from '../config/config.js';
 import { decide, type ClusterShape, type NodeState, type QueuedJob } from '../core/compute/cluster-scheduler.js';
+import { drawEvictions } from '../core/compute/simulated-eviction.js';
 import { findSku } from '../core/compute/sku-catalogue.js';
+import { quotaFor, quotaRoom } from '../core/compute/workspace-quota.js';
 import type { Job } from '../core/jobs/job.js';
 import { transition, type JobEvent as LifecycleEvent, type JobProgress } from '../core/jobs/job-lifecycle.js';
 import type { Resource } from '../core/resources/resource.js';
 import type { Caller, Context } from '../services/context.js';
 import { saveCheckpoints, saveLogs, saveOutputs } from '../services/jobs/finalize-attempt.js';
 import { prepareAttempt } from '../services/jobs/prepare-attempt.js';
+import { SystemMetricsSampler } from '../services/jobs/system-metrics-sampler.js';
 import { updateRun } from '../services/tracking/run-service.js';
 import type { ComputeNode } from '../store/job-repository.js';
 
@@ -17,6 +20,8 @@ export interface JobRunnerOptions extends JobSettings {
   jobsRoot: string;
   /** The MLflow tracking URI jobs of a workspace log to. */
   trackingUriFor(workspace: string): string;
+  /** Where simulated evictions draw their chances (tests pass their own). */
+  random?: () => number;
   /**
    * The backend that runs jobs on a compute (amlcompute and computeinstance run locally, slurm
    * on the cluster the compute names). `undefined` when the compute was deleted while its job
@@ -44,11 +49,15 @@ export class JobRunner {
   /** Stops sent in this process (a restart sends them again). */
   private readonly stopping = new Set<string>();
   private readonly lastCheckpoint = new Map<string, number>();
+  private lastEvictionDraw: number | undefined;
+  private readonly systemMetrics: SystemMetricsSampler;
 
   constructor(
     private readonly context: Context,
     private readonly options: JobRunnerOptions,
-  ) {}
+  ) {
+    this.systemMetrics = new SystemMetricsSampler(context, { intervalMs: options.systemMetricsIntervalSeconds * 1000 });
+  }
 
   async start(): Promise<void> {
     await this.recover();
@@ -118,6 +127,7 @@ export class JobRunner {
       if (!found) computes.set(cacheKey, (found = repositories.resources.get({ workspace, kind: 'compute', name, version: null })));
       return found;
     };
+    await this.simulateEvictions(computeOf);
     // Running attempts first: a finished one frees its nodes for the queue.
     for (const job of live.filter((candidate) => candidate.state === 'Running' || candidate.state === 'Finalizing')) {
       if (!this.busy.has(key(job))) await this.checkRunning(job, await computeOf(job.workspace, job.compute));
@@ -137,11 +147,14 @@ export class JobRunner {
       return;
     }
     const shape = clusterShape(compute);
+    const quota = quotaFor(this.options.quotas, workspace);
     const queue: QueuedJob[] = queued.map((job) => ({ name: job.name, priority: job.priority, submittedAt: job.submittedAt, instanceCount: job.instanceCount }));
     // Two passes: local nodes are ready the moment they are added, so jobs can start at once.
     for (let pass = 0; pass < 2; pass++) {
-      const nodes = await repositories.jobs.liveNodes(workspace, computeName);
-      const decision = decide(now, shape, nodes.map(toNodeState), queue.filter((job) => !this.busy.has(`${workspace}/${job.name}`)));
+      const workspaceNodes = await repositories.jobs.liveNodes(workspace);
+      const nodes = workspaceNodes.filter((node) => node.compute === computeName);
+      const room = quotaRoom(quota, workspaceNodes, shape.family);
+      const decision = decide(now, shape, nodes.map(toNodeState), queue.filter((job) => !this.busy.has(`${workspace}/${job.name}`)), room);
       for (let index = 0; index < decision.addNodes; index++) {
         await repositories.jobs.insertNode({ workspace, compute: computeName, nodeId: `${computeName}-${randomBytes(4).toString('hex')}`, state: 'idle', job: null, size: shape.size, tier: shape.tier, createdAt: now, idleSince: now, removedAt: null, removedReason: null });
       }
@@ -227,7 +240,11 @@ export class JobRunner {
       if (job.stopRequest.startsWith('evict')) await saveCheckpoints(this.context, job, this.options.jobsRoot).catch(() => 0);
       void backend.stop(job.handle, this.options.graceSeconds).finally(() => this.wake());
     }
-    if (job.state === 'Running') await this.maybeSaveCheckpoints(job, now);
+    if (job.state === 'Running') {
+      await this.maybeSaveCheckpoints(job, now);
+      const sku = findSku(String(compute?.spec.size ?? 'Standard_DS3_v2'));
+      await this.systemMetrics.sample(job, job.handle, { vcpus: sku?.vcpus ?? 4, memoryGiB: sku?.memoryGiB ?? 14 });
+    }
     const state = await backend.poll(job.handle);
     if (state.state === 'running') return;
     this.busy.add(key(job));
@@ -291,6 +308,7 @@ export class JobRunner {
       await updateRun(this.context, job.workspace, job.runId, { status: 'SCHEDULED' }).catch(() => undefined);
     }
     this.lastCheckpoint.delete(key(job));
+    this.systemMetrics.forget(job);
     this.wake();
   }
 
@@ -305,11 +323,37 @@ export class JobRunner {
     }
   }
 
+  /**
+   * The configured simulated eviction rate: busy low-priority nodes are evicted at random (their
+   * jobs checkpoint and are requeued, as for a real eviction); idle ones are simply taken away.
+   */
+  private async simulateEvictions(computeOf: (workspace: string, name: string) => Promise<Resource | undefined>): Promise<void> {
+    const rate = this.options.simulatedEvictionsPerNodeHour;
+    const now = this.now();
+    const elapsed = now - (this.lastEvictionDraw ?? now);
+    this.lastEvictionDraw = now;
+    if (rate <= 0 || elapsed <= 0) return;
+    const repositories = this.context.store.repositories;
+    const lowPriority = [];
+    for (const node of await repositories.jobs.allLiveNodes()) {
+      if (node.tier === 'low_priority' && (await computeOf(node.workspace, node.compute))?.spec.tier === 'low_priority') lowPriority.push(node);
+    }
+    for (const node of drawEvictions(lowPriority, rate, elapsed, this.random)) {
+      const reason = `node ${node.nodeId} evicted by the simulated eviction rate (${rate} per node-hour)`;
+      if (node.job) await repositories.jobs.update(node.workspace, node.job, { stopRequest: `evict:${reason}` }, now);
+      else await repositories.jobs.updateNode(node.workspace, node.nodeId, { state: 'removed', removedAt: now, removedReason: reason });
+    }
+  }
+
   private async maybeSaveCheckpoints(job: Job, now: number): Promise<void> {
     const last = this.lastCheckpoint.get(key(job)) ?? job.startedAt ?? now;
     if (now - last < this.options.checkpointIntervalSeconds * 1000) return;
     this.lastCheckpoint.set(key(job), now);
     await saveCheckpoints(this.context, job, this.options.jobsRoot).catch(() => 0);
+  }
+
+  private get random(): () => number {
+    return this.options.random ?? Math.random;
   }
 
   private policy() {
