@@ -18,6 +18,13 @@ describe('curated environments', () => {
     for (const name of ['mlflow', 'numpy', 'pandas', 'scikit-learn']) assert.ok(requirements.some((line) => line.startsWith(`${name}==`)), name);
   });
 
+  it("carries what Azure's sklearn images have and the azureml-examples scripts import (matplotlib)", () => {
+    for (const name of ['trellis-python-sklearn', 'trellis-python-lightgbm']) {
+      const environment = curatedEnvironments.find((candidate) => candidate.name === name);
+      assert.ok(condaToPip(environment?.spec.conda_file).pipRequirements.some((line) => line.startsWith('matplotlib==')), name);
+    }
+  });
+
   it('translates every curated conda file without notes', () => {
     for (const environment of curatedEnvironments) {
       if (environment.spec.conda_file === undefined) continue;

@@ -9,8 +9,10 @@ export interface CuratedEnvironment {
 }
 
 // The pins of test/python/requirements.txt (and the numpy pip resolved there), so the venv the
-// test suite uses and the one jobs get agree; curated.test.ts checks that they still do.
-const sklearnPackages = ['mlflow==3.17.2', 'numpy==2.4.6', 'pandas==3.1.1', 'scikit-learn==1.9.1'];
+// test suite uses and the one jobs get agree; curated.test.ts checks that they still do. Plus
+// matplotlib, which Azure's sklearn images carry and azureml-examples scripts import
+// (cli/jobs/single-step/scikit-learn/diabetes).
+const sklearnPackages = ['matplotlib==3.11.2', 'mlflow==3.17.2', 'numpy==2.4.6', 'pandas==3.1.1', 'scikit-learn==1.9.1'];
 const python = 'python=3.11';
 const pythonImage = 'python:3.11-slim';
 
@@ -24,13 +26,13 @@ export const curatedEnvironments: readonly CuratedEnvironment[] = [
   },
   {
     name: 'trellis-python-sklearn',
-    version: '1',
-    description: 'Python 3.11 with scikit-learn, MLflow, pandas and numpy.',
+    version: '2',
+    description: 'Python 3.11 with scikit-learn, MLflow, pandas, numpy and matplotlib.',
     spec: { image: pythonImage, conda_file: { name: 'trellis-python-sklearn', dependencies: [python, { pip: sklearnPackages }] } },
   },
   {
     name: 'trellis-python-lightgbm',
-    version: '1',
+    version: '2',
     description: 'trellis-python-sklearn plus LightGBM.',
     spec: { image: pythonImage, conda_file: { name: 'trellis-python-lightgbm', dependencies: [python, { pip: [...sklearnPackages, 'lightgbm==4.7.0'] }] } },
   },

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { appendFile, copyFile, mkdir, rm } from 'node:fs/promises';
+import { appendFile, copyFile, cp, mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { LaunchRequest } from '../../backends/compute-backend.js';
@@ -51,7 +51,9 @@ export async function prepareAttempt(context: Context, job: Job, options: Attemp
   const codeDir = join(workDir, 'code');
   const logDir = join(workDir, 'user_logs');
   const checkpointDir = join(workDir, 'checkpoints');
-  await Promise.all([codeDir, logDir, checkpointDir, join(workDir, 'inputs'), join(workDir, 'outputs')].map((dir) => mkdir(dir, { recursive: true })));
+  // ./outputs in the working directory exists before the command, as on Azure ML, whose examples
+  // write there without making it; what it holds becomes run artifacts (finalize-attempt.ts).
+  await Promise.all([codeDir, join(codeDir, 'outputs'), logDir, checkpointDir, join(workDir, 'inputs'), join(workDir, 'outputs')].map((dir) => mkdir(dir, { recursive: true })));
   const log = (line: string) => appendFile(join(logDir, 'prepare_log.txt'), `${new Date(context.clock().getTime()).toISOString()} ${line}\n`);
   const artifacts = context.artifactsFor(job.workspace);
   const repositories = context.store.repositories;
@@ -74,7 +76,7 @@ export async function prepareAttempt(context: Context, job: Job, options: Attemp
       inputValues[name] = await materializeContent(artifacts, String(asset.spec.path), join(workDir, 'inputs', name));
       await log(`input ${name}: ${kind} ${input.asset.name}:${input.asset.version} → ${inputValues[name]}`);
     } else if ('uri' in input) {
-      inputValues[name] = await fetchRemoteInput(input.uri, join(workDir, 'inputs', name), log);
+      inputValues[name] = await fetchRemoteInput(input.uri, input.type, join(workDir, 'inputs', name), log);
     }
   }
 
@@ -188,16 +190,26 @@ async function restoreCheckpoints(context: Context, job: Job, checkpointDir: str
  * A remote input (https, wasbs): fetched once into the attempt's folder. wasbs://container@account.blob.core.windows.net/path
  * is read as the public blob https://account.blob.core.windows.net/container/path, as Azure's
  * anonymous access serves it. TRELLIS_DATA_MIRROR names a folder that holds copies laid out as
- * <host>/<path> for machines without internet access.
+ * <host>/<path> for machines without internet access. A uri_folder is read from the mirror only:
+ * plain https has no way to list a folder. Returns the file, or the folder, the job sees.
  */
-async function fetchRemoteInput(uri: string, folder: string, log: (line: string) => Promise<void>): Promise<string> {
+async function fetchRemoteInput(uri: string, type: string, folder: string, log: (line: string) => Promise<void>): Promise<string> {
   const url = httpsUrlOf(uri);
-  const fileName = decodeURIComponent(url.pathname.split('/').filter(Boolean).pop() ?? 'input');
+  const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   await mkdir(folder, { recursive: true });
-  const target = join(folder, fileName);
   const mirror = process.env.TRELLIS_DATA_MIRROR;
-  if (mirror) {
-    const copy = join(mirror, url.host, ...url.pathname.split('/').filter(Boolean).map(decodeURIComponent));
+  const copy = mirror ? join(mirror, url.host, ...segments) : undefined;
+  if (type === 'uri_folder') {
+    const isMirrored = copy !== undefined && (await stat(copy).catch(() => undefined))?.isDirectory() === true;
+    if (!isMirrored) {
+      throw new TrellisError('InputUnreachable', 502, `input ${uri} is a uri_folder, which Trellis reads from a local mirror only; put a copy of the folder at ${copy ?? `TRELLIS_DATA_MIRROR/${url.host}${url.pathname}`}${mirror ? '' : ' and set TRELLIS_DATA_MIRROR'}`);
+    }
+    await cp(copy, folder, { recursive: true });
+    await log(`input ${uri}: folder copied from the mirror ${copy}`);
+    return folder;
+  }
+  const target = join(folder, segments.at(-1) ?? 'input');
+  if (copy !== undefined) {
     try {
       await copyFile(copy, target);
       await log(`input ${uri}: copied from the mirror ${copy}`);

@@ -16,7 +16,7 @@ import { applyResource, type UploadedContent } from '../apply-resource.js';
 import type { Caller, Context } from '../context.js';
 import { requireWorkspace, resolveReference } from '../resource-service.js';
 import { createExperiment } from '../tracking/experiment-service.js';
-import { createRun, updateRun } from '../tracking/run-service.js';
+import { createRun } from '../tracking/run-service.js';
 import { ensureServerlessCompute, serverlessComputeName } from './serverless-compute.js';
 
 export interface SubmitJobInput {
@@ -68,6 +68,8 @@ export async function submitJob(context: Context, caller: Caller, input: SubmitJ
       if (!runnableComputeTypes.has(type)) problems.push({ path: 'compute', message: `compute '${computeName}' is of type ${type}, which runs no jobs here; use an amlcompute, kubernetes or slurm compute` });
       const max = Number(compute.spec.max_instances ?? 1);
       if (type === 'amlcompute' && instanceCount > max) problems.push({ path: 'resources.instance_count', message: `the job asks for ${instanceCount} nodes but compute '${computeName}' has max_instances ${max}; lower instance_count or raise the cluster's max_instances` });
+      const nodesMax = compute.spec.nodes_max;
+      if (type === 'slurm' && typeof nodesMax === 'number' && instanceCount > nodesMax) problems.push({ path: 'resources.instance_count', message: `the job asks for ${instanceCount} nodes but Slurm compute '${computeName}' has nodes_max ${nodesMax}; lower instance_count or raise the compute's nodes_max` });
       if (type === 'computeinstance' && instanceCount > 1) problems.push({ path: 'resources.instance_count', message: `compute '${computeName}' is a compute instance (one node); use an amlcompute cluster for ${instanceCount} nodes` });
     }
   }
@@ -137,7 +139,10 @@ export async function submitJob(context: Context, caller: Caller, input: SubmitJ
   }
   for (const local of localInputs) {
     const upload = input.uploads[local.path]!;
-    const asset = await registerContent(context, caller, workspace, 'data', upload, local.path, { type: local.type === 'uri_file' ? 'uri_file' : 'uri_folder' });
+    // A local model input (mlflow_model, custom_model, ...) becomes a model asset, where the lineage of a *_model input points.
+    const isModel = local.type.endsWith('_model');
+    const type = isModel ? local.type : local.type === 'uri_file' ? 'uri_file' : 'uri_folder';
+    const asset = await registerContent(context, caller, workspace, isModel ? 'model' : 'data', upload, local.path, { type });
     inputs[local.name] = { type: local.type, asset: { name: asset.name, version: asset.version ?? '1' }, digest: upload.digest, mode: local.mode };
   }
   if (!file.compute) await ensureServerlessCompute(context, caller, workspace);
@@ -159,7 +164,6 @@ export async function submitJob(context: Context, caller: Caller, input: SubmitJ
       ...Object.entries(file.tags ?? {}).map(([key, value]) => ({ key, value })),
     ],
   });
-  await updateRun(context, workspace, run.info.run_id, { status: 'SCHEDULED' });
 
   const now = context.clock().getTime();
   const job: Job = {
@@ -189,7 +193,9 @@ export async function submitJob(context: Context, caller: Caller, input: SubmitJ
     handle: null,
     stopRequest: null,
   };
+  // The run waits with its job: SCHEDULED in the commit that queues the job (one commit, not two).
   await context.store.transaction(async (transaction) => {
+    await transaction.runs.update(run.info.run_id, { status: 'SCHEDULED' });
     await transaction.jobs.insert(job, now);
     await transaction.audit.append({ workspace, at: new Date(now).toISOString(), actor: caller.actor, action: 'create', kind: 'job', name, version: null, beforeDigest: null, afterDigest: digestOf(job.spec), requestId: caller.requestId, summary: `queued on ${computeName}` });
   });
@@ -219,7 +225,7 @@ async function findAsset(context: Context, workspace: string, kind: 'environment
 }
 
 /** Creates (or finds) the asset holding uploaded content, named by its digest, through the same path as `trellis apply`. */
-async function registerContent(context: Context, caller: Caller, workspace: string, kind: 'code' | 'data', upload: UploadedContent, localPath: string, extra: Record<string, unknown>): Promise<Resource> {
+async function registerContent(context: Context, caller: Caller, workspace: string, kind: 'code' | 'data' | 'model', upload: UploadedContent, localPath: string, extra: Record<string, unknown>): Promise<Resource> {
   const name = `${kind === 'code' ? 'code' : 'input'}-${upload.digest.slice('sha256:'.length, 'sha256:'.length + 16)}`;
   const text = stringify({ name, version: '1', ...extra, path: localPath, description: `snapshot made at job submit from ${localPath}` });
   const result = await applyResource(context, caller, { workspace, fileName: `${kind} snapshot of ${localPath}`, text, expectedKind: kind, uploads: { [localPath]: upload }, inlined: {}, dryRun: false });
