@@ -110,10 +110,17 @@ describe('workspace quotas and simulated evictions', () => {
     const home = await mkdtemp(join(tmpdir(), 'trellis-home-'));
     await writeFile(join(home, 'config.yaml'), 'quotas:\n  default:\n    max_nodes: 1\n    max_vcpus_per_family:\n      standardFSv2Family: 0\n');
     trellis = await startTrellis({ home, env: jobSettings });
-    for (const name of ['first', 'second']) await trellis.client.apply('default', { fileName: `${name}.yml`, text: cluster(name), kind: 'compute' });
+    // Made from flags, as `az ml compute create --name ... --size ...` does; a bad flag names its field and creates nothing.
+    const refused = await runCli(['compute', 'create', '--name', 'first', '--max-instances', 'one'], { url: trellis.url });
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /max_instances: expected a number/);
+    const created = await runCli(['compute', 'create', '--name', 'first', '--size', 'Standard_DS3_v2', '--min-instances', '0', '--max-instances', '1', '--idle-time-before-scale-down', '1'], { url: trellis.url });
+    assert.equal(created.code, 0, created.stderr);
+    assert.deepEqual((await trellis.client.get('default', 'compute', 'first', null)).spec, { type: 'amlcompute', size: 'Standard_DS3_v2', tier: 'dedicated', min_instances: 0, max_instances: 1, idle_time_before_scale_down: 1 });
+    await trellis.client.apply('default', { fileName: 'second.yml', text: cluster('second'), kind: 'compute' });
     await trellis.client.apply('default', { fileName: 'f.yml', text: cluster('fsv2').replace('Standard_DS3_v2', 'Standard_F4s_v2'), kind: 'compute' });
     const tally = join(home, 'tally');
-    const first = await trellis.client.submitJob('default', { fileName: 'a.yml', text: countingJob('uses-the-quota', tally, 2, 'first'), uploads: {}, inlined: {} });
+    const first = await trellis.client.submitJob('default', { fileName: 'a.yml', text: countingJob('uses-the-quota', tally, 4, 'first'), uploads: {}, inlined: {} });
     await waitFor(trellis.client, first.name, (job) => job.state === 'Running');
     const second = await trellis.client.submitJob('default', { fileName: 'b.yml', text: countingJob('waits-for-quota', tally, 0, 'second'), uploads: {}, inlined: {} });
     const waiting = await waitFor(trellis.client, second.name, (job) => job.reason !== null && job.reason.includes('quota'), 10_000);
@@ -129,6 +136,9 @@ describe('workspace quotas and simulated evictions', () => {
     assert.deepEqual(lines.find((line) => line.name === 'nodes'), { name: 'nodes', family: null, current: 1, limit: 1 });
     assert.deepEqual(lines.find((line) => line.family === 'standardFSv2Family'), { name: 'vcpus', family: 'standardFSv2Family', current: 0, limit: 0 });
 
+    const nodes = await runCli(['compute', 'list-nodes', '-n', 'first'], { url: trellis.url });
+    assert.equal(nodes.code, 0, nodes.stderr);
+    assert.match(nodes.stdout, new RegExp(`first-[0-9a-f]{8}\\s+busy\\s+${first.name}`));
     // The first job ends, its node scales down after 1 s, and the second gets the room: it waited, it never failed.
     const ran = await waitFor(trellis.client, second.name, finished, 60_000);
     assert.equal(ran.state, 'Completed', ran.reason ?? '');

@@ -39,11 +39,12 @@ export async function collectYamlFiles(target: string): Promise<string[]> {
  * once. YAML files that another file points to (an environment's conda file, files inside an
  * uploaded folder) are content, not resources, and are left out.
  */
-export async function prepareFiles(files: string[], expectedKind?: ResourceKind): Promise<{ prepared: PreparedFile[]; failures: FileProblems[] }> {
+export async function prepareFiles(files: string[], expectedKind?: ResourceKind, rewrite?: (text: string, file: string) => string): Promise<{ prepared: PreparedFile[]; failures: FileProblems[] }> {
   const parsedFiles: Array<{ file: string; text: string; parsed?: ParsedResourceFile; failure?: FileProblems }> = [];
   for (const file of files) {
-    const text = await readFile(file, 'utf8');
+    let text = await readFile(file, 'utf8');
     try {
+      if (rewrite) text = rewrite(text, file);
       parsedFiles.push({ file, text, parsed: parseResourceFile(text, { fileName: file, ...(expectedKind ? { expectedKind } : {}) }) });
     } catch (error) {
       if (!isTrellisError(error)) throw error;

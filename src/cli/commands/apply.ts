@@ -7,11 +7,11 @@ import { cliContext } from '../cli-context.js';
 import { printData, renderTable } from '../output.js';
 
 /** Applies files: all are checked first, and nothing is written unless every file is valid. */
-export async function applyFiles(command: Command, target: string, options: { dryRun?: boolean; expectedKind?: ResourceKind }): Promise<void> {
+export async function applyFiles(command: Command, target: string, options: { dryRun?: boolean; expectedKind?: ResourceKind; rewrite?: (text: string, file: string) => string }): Promise<void> {
   const { client, workspace, output } = cliContext(command);
   const files = await collectYamlFiles(target);
   if (files.length === 0) throw new ApiError(400, 'NoFiles', `no .yml or .yaml files in '${target}'`);
-  const { prepared, failures } = await prepareFiles(files, options.expectedKind);
+  const { prepared, failures } = await prepareFiles(files, options.expectedKind, options.rewrite);
   if (failures.length > 0) {
     const lines = failures.flatMap((failure) =>
       failure.problems.length > 0

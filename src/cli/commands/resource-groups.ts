@@ -1,8 +1,13 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { ApiError } from '../../client/api-error.js';
 import { isAssetKind, isResourceKind, type ResourceKind } from '../../core/resources/kinds.js';
 import type { Resource } from '../../core/resources/resource.js';
+import { applySetOverrides } from '../../core/azureml/parse-job-file.js';
 import { cliContext, type CliContext } from '../cli-context.js';
+import { computeYamlFromFlags, type ComputeFlags } from '../compute-flags.js';
 import { printData, resourceDetail, resourceTable } from '../output.js';
 import { applyFiles } from './apply.js';
 
@@ -19,12 +24,38 @@ export function registerResourceGroups(program: Command): void {
     const isAsset = isAssetKind(kind);
     const group = program.command(kind).description(`${kind} ${isAsset ? 'assets (immutable, versioned)' : 'definitions'}`);
 
-    group
+    const create = group
       .command('create')
-      .description(`create a ${kind} from an Azure ML YAML file (idempotent)`)
-      .requiredOption('-f, --file <file>', 'the YAML file')
-      .option('--dry-run', 'check only')
-      .action(async (options: { file: string; dryRun?: boolean }, command: Command) => applyFiles(command, options.file, { dryRun: options.dryRun ?? false, expectedKind: kind }));
+      .description(kind === 'compute' ? 'create a compute from an Azure ML YAML file, or from the flags below (idempotent)' : `create a ${kind} from an Azure ML YAML file (idempotent)`)
+      .option('-f, --file <file>', 'the YAML file')
+      .option('-n, --name <name>', "the name (overrides the file's)")
+      .option('--set <key=value>', 'override a field of the file, e.g. --set tags.team=vision (repeat)', collect)
+      .option('--dry-run', 'check only');
+    if (kind === 'compute') {
+      create
+        .option('--type <type>', 'without --file: amlcompute (default), computeinstance, slurm, kubernetes')
+        .option('--size <size>', 'without --file: the VM size, e.g. Standard_DS3_v2')
+        .option('--min-instances <n>', 'without --file: nodes kept up (default 0)')
+        .option('--max-instances <n>', 'without --file: most nodes (default 4)')
+        .option('--idle-time-before-scale-down <seconds>', 'without --file: idle seconds before a node goes (default 120)')
+        .option('--tier <tier>', 'without --file: dedicated or low_priority');
+    }
+    create.action(async (options: { file?: string; name?: string; set?: string[]; dryRun?: boolean } & ComputeFlags, command: Command) => {
+      const overrides = [...(options.set ?? []), ...(options.name ? [`name=${options.name}`] : [])];
+      const rewrite = overrides.length > 0 ? (text: string, file: string) => applySetOverrides(text, overrides, file) : undefined;
+      if (options.file) return applyFiles(command, options.file, { dryRun: options.dryRun ?? false, expectedKind: kind, ...(rewrite ? { rewrite } : {}) });
+      if (kind !== 'compute' || !options.name) {
+        throw new ApiError(400, 'MissingFile', kind === 'compute' ? 'give --file <compute.yml>, or --name with the flags (e.g. --name cpu-cluster --size Standard_DS3_v2 --max-instances 4)' : `give --file <${kind}.yml>`);
+      }
+      const folder = await mkdtemp(join(tmpdir(), 'trellis-compute-'));
+      try {
+        const file = join(folder, 'compute.yml');
+        await writeFile(file, computeYamlFromFlags(options));
+        await applyFiles(command, file, { dryRun: options.dryRun ?? false, expectedKind: kind, ...(rewrite ? { rewrite } : {}) });
+      } finally {
+        await rm(folder, { recursive: true, force: true });
+      }
+    });
 
     const show = group.command('show').description(`show a ${kind}`).requiredOption('-n, --name <name>', isAsset ? 'name, or name:version / name@latest' : 'name');
     if (isAsset) show.option('-v, --version <version>', 'version (default: latest)').option('-l, --label <label>', "label: 'latest'");
