@@ -17,15 +17,8 @@ const dataMirror = join(fixtures, 'data-mirror');
 // Built virtualenvs are kept across runs, like a machine's image cache.
 const environmentCache = join(repositoryRoot, '.cache', 'environments');
 
-/** The cluster the single-step examples name (`compute: azureml:cpu-cluster`); the hello examples name none and get serverless compute. */
-const cpuCluster = `$schema: https://azuremlschemas.azureedge.net/latest/amlCompute.schema.json
-name: cpu-cluster
-type: amlcompute
-size: Standard_DS3_v2
-min_instances: 0
-max_instances: 2
-idle_time_before_scale_down: 2
-`;
+/** The cluster the single-step examples name (`compute: azureml:cpu-cluster`), made from flags as `az ml compute create --name cpu-cluster ...` does. The hello examples name none and get serverless compute. */
+const cpuCluster = ['compute', 'create', '--name', 'cpu-cluster', '--size', 'Standard_DS3_v2', '--min-instances', '0', '--max-instances', '2', '--idle-time-before-scale-down', '2'];
 
 /**
  * Workspace data assets two examples read by name. On Azure the user creates them beforehand;
@@ -207,7 +200,9 @@ describe('the job examples of Azure/azureml-examples run unchanged with trellis 
     database = await createTestDatabase('sqlite');
     trellis = await startTrellis({ databaseUrl: database.url, env: { TRELLIS_ENV_CACHE: environmentCache, TRELLIS_JOB_TICK_MS: '200', TRELLIS_DATA_MIRROR: dataMirror } });
     work = await mkdtemp(join(tmpdir(), 'trellis-examples-'));
-    const files = [{ kind: 'compute', file: join(work, 'cpu-cluster.yml'), text: cpuCluster }];
+    const cluster = await runCli(cpuCluster, { url: trellis.url });
+    assert.equal(cluster.code, 0, cluster.stderr);
+    const files = [];
     for (const asset of dataAssets) files.push({ kind: 'data', file: join(work, `${asset.name}.yml`), text: `name: ${asset.name}\ntype: uri_folder\npath: ${asset.folder}\n` });
     for (const { kind, file, text } of files) {
       await writeFile(file, text);
