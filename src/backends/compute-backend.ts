@@ -40,7 +40,8 @@ export interface LaunchRequest {
 /** Where an attempt stands, as the backend sees it. */
 export type AttemptState =
   | { state: 'running' }
-  | { state: 'exited'; exitCode: number }
+  /** `reason`: what the backend knows beyond the code (the node ran out of memory). */
+  | { state: 'exited'; exitCode: number; reason?: string | undefined }
   /** The attempt is gone without an exit code (node lost, evicted by the platform, deleted). */
   | { state: 'lost'; reason: string };
 

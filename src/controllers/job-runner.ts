@@ -249,14 +249,14 @@ export class JobRunner {
     if (state.state === 'running') return;
     this.busy.add(key(job));
     try {
-      await this.attemptEnded(job, state.state === 'exited' ? state.exitCode : null, state.state === 'lost' ? state.reason : null, backend);
+      await this.attemptEnded(job, state.state === 'exited' ? state.exitCode : null, state.state === 'lost' ? state.reason : null, backend, state.state === 'exited' ? state.reason : undefined);
     } finally {
       this.busy.delete(key(job));
       this.stopping.delete(key(job));
     }
   }
 
-  private async attemptEnded(job: Job, exitCode: number | null, lostReason: string | null, backend: ComputeBackend): Promise<void> {
+  private async attemptEnded(job: Job, exitCode: number | null, lostReason: string | null, backend: ComputeBackend, detail?: string): Promise<void> {
     const now = this.now();
     const stop = job.stopRequest;
     if (stop?.startsWith('cancel')) return this.finish(job, { type: 'cancel', by: stop.slice('cancel:'.length) || 'a user' }, now);
@@ -266,7 +266,7 @@ export class JobRunner {
       return this.finish(job, { type: 'infrastructure-failed', reason }, now);
     }
     if (exitCode !== 0 && job.handle) await backend.stop(job.handle, this.options.graceSeconds);
-    return this.finish(job, { type: 'process-exited', exitCode: exitCode ?? 1 }, now);
+    return this.finish(job, { type: 'process-exited', exitCode: exitCode ?? 1, detail }, now);
   }
 
   /**

@@ -59,7 +59,9 @@ describe('planLauncher', () => {
     const mpi = processLayout({ type: 'mpi', process_count_per_instance: 2 }, { instanceCount: 2, hosts: ['a', 'b'], masterPort: 1 });
     const { script, sharedEnv } = planLauncher(mpi, 2, 'job-0.job');
     assert.equal(sharedEnv.AZ_BATCHAI_MPI_MASTER_NODE, 'job-0.job');
-    assert.match(script, /OMPI_COMM_WORLD_LOCAL_RANK="\$trellis_local" OMPI_COMM_WORLD_NODE_RANK="\$trellis_node" OMPI_COMM_WORLD_RANK="\$trellis_rank"/);
+    assert.equal(sharedEnv.AZ_BATCH_MASTER_NODE, 'job-0.job:1');
+    // Open MPI's NODE_RANK is the rank among the node's processes, as LOCAL_RANK.
+    assert.match(script, /OMPI_COMM_WORLD_LOCAL_RANK="\$trellis_local" OMPI_COMM_WORLD_NODE_RANK="\$trellis_local" OMPI_COMM_WORLD_RANK="\$trellis_rank"/);
     const perNode = processLayout(undefined, { instanceCount: 3, hosts: ['a', 'b', 'c'], masterPort: 1 });
     const pod = runPod(planLauncher(perNode, 3, 'x').script, 2, 'echo "$NODE_RANK"', {});
     assert.deepEqual(pod.logs, { 'std_log_process_2.txt': '2' });

@@ -22,6 +22,8 @@ type Derivation = 'rank' | 'node' | 'local';
 
 /** Variables that name the rendezvous host; on Kubernetes that is the first pod. */
 const masterHostVariables = ['MASTER_ADDR', 'AZ_BATCHAI_MPI_MASTER_NODE'];
+/** Variables that name the rendezvous host with its port (`host:port`): the port is kept. */
+const masterEndpointVariables = ['AZ_BATCH_MASTER_NODE'];
 
 /**
  * Plans the launcher for `processes` spread over `instanceCount` pods, pointing the rendezvous
@@ -38,7 +40,7 @@ export function planLauncher(processes: ProcessSlot[], instanceCount: number, ma
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw unsupported(`'${name}' is not a variable name bash can export`);
     const values = slots.map((slot) => slot.env[name]);
     if (values.every((value) => value !== undefined && value === values[0])) {
-      sharedEnv[name] = masterHostVariables.includes(name) ? masterHost : values[0]!;
+      sharedEnv[name] = masterHostVariables.includes(name) ? masterHost : masterEndpointVariables.includes(name) ? `${masterHost}:${values[0]!.slice(values[0]!.lastIndexOf(':') + 1)}` : values[0]!;
       continue;
     }
     derived.push([name, derivationOf(name, slots, perNode)]);

@@ -1,13 +1,37 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LaunchRequest } from '../compute-backend.js';
+import { probeMachineLimits, type MachineLimits } from './cgroups.js';
 import { LocalBackend } from './local-backend.js';
 
 const backend = new LocalBackend();
+const machine = await probeMachineLimits();
+/** This machine as if it had no writable cgroup: CPUs pinned with taskset, memory accounted by Trellis. */
+const withoutCgroups: MachineLimits = {
+  support: { ...machine.support, cpuCgroup: { unavailable: 'cgroups left out by the test' }, memoryCgroup: { unavailable: 'cgroups left out by the test' } },
+  bases: {},
+  taskset: machine.taskset,
+};
+
+/** The log without the first line, in which the backend states the node's limits. */
+function output(log: string): string {
+  assert.match(log, /^trellis: node \d+ limits: /);
+  return log.slice(log.indexOf('\n') + 1);
+}
+
+// Allocates (and touches) 32 MiB every 20 ms, up to 2 GiB, then says so.
+const memoryHog = `python3 -c "
+import time
+chunks = []
+for _ in range(64):
+    chunks.append(b'x' * (32 << 20))
+    time.sleep(0.02)
+print('survived', flush=True)
+"`;
 
 function request(command: string, processes = 1): LaunchRequest {
   const workDir = mkdtempSync(join(tmpdir(), 'trellis-local-'));
@@ -61,8 +85,8 @@ describe('LocalBackend', () => {
     const { handle } = await backend.launch(launch);
     await until(async () => (await backend.poll(handle)).state !== 'running');
     assert.deepEqual(await backend.poll(handle), { state: 'exited', exitCode: 0 });
-    assert.equal(readFileSync(join(launch.logDir, 'std_log_process_0.txt'), 'utf8').trim(), 'rank 0');
-    assert.equal(readFileSync(join(launch.logDir, 'std_log_process_1.txt'), 'utf8').trim(), 'rank 1');
+    assert.equal(output(readFileSync(join(launch.logDir, 'std_log_process_0.txt'), 'utf8')).trim(), 'rank 0');
+    assert.equal(output(readFileSync(join(launch.logDir, 'std_log_process_1.txt'), 'utf8')).trim(), 'rank 1');
   });
 
   it('lets the command save its work on SIGTERM, and records the exit status it chose', async () => {
@@ -95,5 +119,82 @@ describe('LocalBackend', () => {
     const { handle } = await backend.launch(launch);
     await until(async () => existsSync(join(launch.workDir, 'exit', '0')));
     assert.deepEqual(await new LocalBackend().poll(handle), { state: 'exited', exitCode: 0 });
+  });
+
+  it('starts every log with the node limits that apply and how they are enforced', async () => {
+    const launch = request('true');
+    const { handle } = await backend.launch(launch);
+    await until(async () => (await backend.poll(handle)).state !== 'running');
+    const first = readFileSync(join(launch.logDir, 'std_log.txt'), 'utf8').split('\n')[0]!;
+    assert.match(first, /^trellis: node 0 limits: 1 vCPU (via|not enforced)[^,]*, 1 GiB via /);
+    if ('version' in machine.support.memoryCgroup) assert.match(first, /1 GiB via cgroup (memory\.max|v1 memory\.limit_in_bytes)/);
+  });
+
+  it('puts the processes of one node in one cgroup and removes it when the attempt ends', { skip: 'version' in machine.support.memoryCgroup ? false : `no memory cgroup here: ${JSON.stringify(machine.support.memoryCgroup)}` }, async () => {
+    const launch = request('cat /proc/self/cgroup', 2);
+    const { handle } = await backend.launch(launch);
+    await until(async () => (await backend.poll(handle)).state !== 'running');
+    const cgroupsOf = (rank: number) => output(readFileSync(join(launch.logDir, `std_log_process_${rank}.txt`), 'utf8')).split('\n').filter((line) => /memory/.test(line) || line.startsWith('0::'));
+    const [first, second] = [cgroupsOf(0), cgroupsOf(1)];
+    assert.ok(first.some((line) => /trellis-job-a1-n0-/.test(line)), first.join('\n'));
+    assert.deepEqual(first, second);
+    const dir = join(machine.bases.memory!.dir, /(trellis-job-a1-n0-[0-9a-f]+)/.exec(first.join('\n'))![1]!);
+    assert.equal(existsSync(dir), false, `${dir} is still there`);
+  });
+
+  it('removes node cgroups left empty by a server that went away, once seen empty at two sweeps', { skip: machine.bases.memory ? false : 'no memory cgroup here' }, async () => {
+    const stale = join(machine.bases.memory!.dir, `trellis-stale-${process.pid}`);
+    mkdirSync(stale);
+    try {
+      const sweeping = new LocalBackend({ sweepIntervalMs: 0 });
+      const run = async () => {
+        const { handle } = await sweeping.launch(request('true'));
+        await until(async () => (await sweeping.poll(handle)).state !== 'running');
+      };
+      await run();
+      assert.equal(existsSync(stale), true, 'removed at the first sight');
+      await run();
+      assert.equal(existsSync(stale), false);
+    } finally {
+      if (existsSync(stale)) rmdirSync(stale);
+    }
+  });
+
+  it('fails a node that goes over its memory with 137 and says it ran out of memory (cgroup)', { skip: 'version' in machine.support.memoryCgroup ? false : 'no memory cgroup here' }, async () => {
+    const launch = { ...request(memoryHog), resources: { vcpus: 1, memoryGiB: 0.25, gpus: 0 } };
+    const { handle } = await backend.launch(launch);
+    await until(async () => (await backend.poll(handle)).state !== 'running', 30_000);
+    const ended = (await backend.poll(handle)) as { state: string; exitCode?: number; reason?: string };
+    const log = readFileSync(join(launch.logDir, 'std_log.txt'), 'utf8');
+    assert.equal(ended.state, 'exited', log);
+    assert.equal(ended.exitCode, 137, log);
+    assert.match(ended.reason ?? '', /^out of memory: node 0 went over its 0\.25 GiB .*OOM killer/);
+    assert.match(log, /trellis: out of memory/);
+    assert.doesNotMatch(log, /survived/);
+  });
+
+  it('without cgroups, accounts the node\'s resident memory and kills it over the limit', async () => {
+    const accounting = new LocalBackend({ probeLimits: async () => withoutCgroups });
+    const launch = { ...request(memoryHog), resources: { vcpus: 1, memoryGiB: 0.25, gpus: 0 } };
+    const { handle } = await accounting.launch(launch);
+    await until(async () => (await accounting.poll(handle)).state !== 'running', 30_000);
+    const ended = (await accounting.poll(handle)) as { state: string; exitCode?: number; reason?: string };
+    const log = readFileSync(join(launch.logDir, 'std_log.txt'), 'utf8');
+    assert.match(log, /^trellis: node 0 limits: .*0\.25 GiB accounted by Trellis/);
+    assert.deepEqual([ended.state, ended.exitCode], ['exited', 137], log);
+    assert.match(ended.reason ?? '', /^out of memory: node 0 went over its 0\.25 GiB .*Trellis stopped its processes/);
+    assert.match(log, /trellis: out of memory: .*resident memory 0\.\d+ GiB/);
+    assert.doesNotMatch(log, /survived/);
+  });
+
+  it('without cgroups, pins a node to as many CPUs as its size has with taskset', { skip: machine.taskset && machine.support.allowedCpus.length > 1 ? false : 'needs taskset and 2 CPUs or more' }, async () => {
+    const pinned = new LocalBackend({ probeLimits: async () => withoutCgroups });
+    const launch = request("grep Cpus_allowed_list /proc/self/status");
+    const { handle } = await pinned.launch(launch);
+    await until(async () => (await pinned.poll(handle)).state !== 'running');
+    const log = readFileSync(join(launch.logDir, 'std_log.txt'), 'utf8');
+    const planned = /via taskset \(CPUs (\d+)\)/.exec(log)?.[1];
+    assert.ok(planned !== undefined, log);
+    assert.match(output(log), new RegExp(`Cpus_allowed_list:\\s+${planned}\\n`));
   });
 });

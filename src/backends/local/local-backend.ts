@@ -1,10 +1,14 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { describeNodeLimits, formatCpuList, isOverMemory, outOfMemoryReason, planNodeLimits, type NodeLimits } from '../../core/compute/node-limits.js';
 import { TrellisError } from '../../core/errors.js';
 import type { AttemptState, ComputeBackend, LaunchRequest } from '../compute-backend.js';
+import { createNodeCgroups, emptyTrellisCgroups, killCgroups, oomKills, probeMachineLimits, removeCgroups, type MachineLimits } from './cgroups.js';
+import { sessionUsage } from './process-table.js';
 
 /**
  * Runs an attempt on this machine, one process per process slot, each `bash -c <command>` in its
@@ -12,6 +16,11 @@ import type { AttemptState, ComputeBackend, LaunchRequest } from '../compute-bac
  * Processes are detached and write straight to their log files, so they outlive a server that is
  * killed; a small wrapper records each exit code in a file, so the result is known even when the
  * server was down at the moment the command ended. The handle is the attempt's folder.
+ *
+ * Each node is held to the compute size's CPUs and memory (core/compute/node-limits.ts decides
+ * how, from what the machine allows): its processes join the node's cgroup, or are pinned with
+ * taskset, and where no cgroup limits memory, `poll` sums their resident memory and kills the
+ * node's processes over the limit. The first line of every log says which limits applied.
  */
 
 interface ProcessRecord {
@@ -19,82 +28,184 @@ interface ProcessRecord {
   pid: number;
   /** The kernel's start time of the process (/proc/<pid>/stat field 22): a reused pid does not match. */
   startTicks: string;
+  /** The process's node (absent in records written before nodes had limits). */
+  node?: number;
+  logPath?: string;
+}
+
+/** One node of an attempt, as launched: its limits and the cgroups holding its processes. */
+interface NodeRecord {
+  node: number;
+  limits: NodeLimits;
+  cgroups: string[];
 }
 
 // The wrapper survives the group's SIGTERM (the command, its child, still gets it: a trapped
 // signal is reset to the default in children) and, since bash runs a trap only after the
 // foreground command ends, records the command's own exit status atomically when it ends.
+// Before the command starts, it joins the node's cgroups ($5...) and CPUs ($4, with taskset at
+// $3), so everything the command starts is inside the limits from its first instruction.
 const wrapper = [
   "trap ':' TERM",
-  'bash -c "$1"',
+  'command=$1 exit_file=$2 taskset=$3 cpus=$4',
+  'shift 4',
+  'for procs in "$@"; do',
+  '  echo $$ 2>/dev/null > "$procs" || echo "trellis: could not join the cgroup ${procs%/cgroup.procs}; its limits do not hold for this process" >&2',
+  'done',
+  'if [ -n "$cpus" ]; then "$taskset" -cp "$cpus" $$ > /dev/null || echo "trellis: taskset could not pin this process to CPUs $cpus" >&2; fi',
+  'bash -c "$command"',
   'code=$?',
-  'printf "%s" "$code" > "$2.tmp" && mv "$2.tmp" "$2"',
+  'printf "%s" "$code" > "$exit_file.tmp" && mv "$exit_file.tmp" "$exit_file"',
   'exit "$code"',
 ].join('\n');
 
 export class LocalBackend implements ComputeBackend {
+  private machine: Promise<MachineLimits> | undefined;
+  private lastSweep = 0;
+  private emptyAtLastSweep = new Set<string>();
+
+  /**
+   * `probeLimits` replaces the probe of this machine's cgroups and taskset (tests use it to force
+   * a fallback); `sweepIntervalMs` is how far apart two sweeps of stale cgroups are (a minute).
+   */
+  constructor(private readonly options: { probeLimits?: () => Promise<MachineLimits>; sweepIntervalMs?: number } = {}) {}
+
   async launch(request: LaunchRequest): Promise<{ handle: string }> {
     const exitDir = join(request.workDir, 'exit');
     await mkdir(exitDir, { recursive: true });
     await mkdir(request.logDir, { recursive: true });
     const distributed = request.processes.length > 1;
+    await this.sweepStaleCgroups();
+    const nodes = await this.limitNodes(request);
+    await writeAtomically(join(request.workDir, 'nodes.json'), JSON.stringify(nodes));
     const records: ProcessRecord[] = [];
-    for (const slot of request.processes) {
-      const logPath = join(request.logDir, distributed ? `std_log_process_${slot.rank}.txt` : 'std_log.txt');
-      const log = openSync(logPath, 'a');
+    try {
+      for (const slot of request.processes) {
+        const logPath = join(request.logDir, distributed ? `std_log_process_${slot.rank}.txt` : 'std_log.txt');
+        const node = nodes.find((candidate) => candidate.node === slot.node);
+        const log = openSync(logPath, 'a');
+        try {
+          if (node) writeSync(log, `trellis: node ${node.node}${request.nodes?.[node.node] ? ` (${request.nodes[node.node]})` : ''} ${describeNodeLimits(node.limits)}\n`);
+          const cpu = node?.limits.cpu;
+          const pinning = cpu?.method === 'taskset' ? [(await this.machineLimits()).taskset ?? 'taskset', formatCpuList(cpu.cpus)] : ['', ''];
+          const cgroupProcs = (node?.cgroups ?? []).map((dir) => join(dir, 'cgroup.procs'));
+          const child = spawn('bash', ['-c', wrapper, 'trellis-job', request.command, join(exitDir, String(slot.rank)), ...pinning, ...cgroupProcs], {
+            cwd: request.codeDir,
+            env: { ...request.env, ...slot.env },
+            detached: true,
+            stdio: ['ignore', log, log],
+          });
+          const pid = child.pid;
+          if (pid === undefined) throw new TrellisError('LaunchFailed', 500, `could not start bash for job '${request.jobName}' (working directory ${request.codeDir})`);
+          child.unref();
+          records.push({ rank: slot.rank, pid, startTicks: (await startTicks(pid)) ?? '', node: slot.node, logPath });
+        } finally {
+          closeSync(log);
+        }
+      }
+    } catch (error) {
+      await removeCgroups(nodes.flatMap((node) => node.cgroups));
+      throw error;
+    }
+    await writeAtomically(join(request.workDir, 'processes.json'), JSON.stringify(records));
+    return { handle: `local:${request.workDir}` };
+  }
+
+  /** The limits of each node of the attempt, with its cgroups made; a node whose cgroups cannot be made falls back as if the machine had none. */
+  private async limitNodes(request: LaunchRequest): Promise<NodeRecord[]> {
+    const machine = await this.machineLimits();
+    const records: NodeRecord[] = [];
+    for (const node of [...new Set(request.processes.map((slot) => slot.node))].sort((a, b) => a - b)) {
+      const nodeKey = request.nodes?.[node] ?? `${request.workDir}#${node}`;
+      const limits = planNodeLimits(request.resources, machine.support, nodeKey);
+      if (limits.cpu.method !== 'cgroup' && limits.memory.method !== 'cgroup') {
+        records.push({ node, limits, cgroups: [] });
+        continue;
+      }
       try {
-        const child = spawn('bash', ['-c', wrapper, 'trellis-job', request.command, join(exitDir, String(slot.rank))], {
-          cwd: request.codeDir,
-          env: { ...request.env, ...slot.env },
-          detached: true,
-          stdio: ['ignore', log, log],
-        });
-        const pid = child.pid;
-        if (pid === undefined) throw new TrellisError('LaunchFailed', 500, `could not start bash for job '${request.jobName}' (working directory ${request.codeDir})`);
-        child.unref();
-        records.push({ rank: slot.rank, pid, startTicks: (await startTicks(pid)) ?? '' });
-      } finally {
-        closeSync(log);
+        records.push({ node, limits, cgroups: await createNodeCgroups(machine, cgroupName(request, node), limits) });
+      } catch (error) {
+        const unavailable = `creating the node's cgroup failed (${(error as Error).message})`;
+        const fallback = planNodeLimits(request.resources, { ...machine.support, cpuCgroup: { unavailable }, memoryCgroup: { unavailable } }, nodeKey);
+        records.push({ node, limits: fallback, cgroups: [] });
       }
     }
-    const file = join(request.workDir, 'processes.json');
-    await writeFile(`${file}.tmp`, JSON.stringify(records));
-    await rename(`${file}.tmp`, file);
-    return { handle: `local:${request.workDir}` };
+    return records;
+  }
+
+  /**
+   * Removes node cgroups that nobody will: those of attempts that ended while their server was
+   * gone for good. Only what was empty at two sweeps a minute apart goes, so a cgroup that
+   * another launch has just made and is about to fill is never touched.
+   */
+  private async sweepStaleCgroups(): Promise<void> {
+    if (Date.now() - this.lastSweep < (this.options.sweepIntervalMs ?? 60_000)) return;
+    this.lastSweep = Date.now();
+    const empty = await emptyTrellisCgroups(await this.machineLimits());
+    await removeCgroups(empty.filter((dir) => this.emptyAtLastSweep.has(dir)));
+    this.emptyAtLastSweep = new Set(empty);
+  }
+
+  private machineLimits(): Promise<MachineLimits> {
+    this.machine ??= (this.options.probeLimits ?? probeMachineLimits)();
+    return this.machine;
   }
 
   async poll(handle: string): Promise<AttemptState> {
     const workDir = folderOf(handle);
     const records = await readRecords(workDir);
     if (records === undefined) return { state: 'lost', reason: 'the attempt has no process record (it never started, or its folder is gone)' };
+    const nodes = await readNodes(workDir);
+    await enforceAccountedMemory(workDir, records, nodes);
     let running = false;
     let missing = false;
-    const codes: number[] = [];
+    const codes: Array<{ rank: number; code: number }> = [];
     for (const record of records) {
       const code = await readExitCode(workDir, record.rank);
-      if (code !== undefined) codes.push(code);
+      if (code !== undefined) codes.push({ rank: record.rank, code });
       else if (await isAlive(record)) running = true;
       else missing = true;
     }
     // The first failing process decides: the caller stops the others.
-    const failed = codes.find((code) => code !== 0);
-    if (failed !== undefined) return { state: 'exited', exitCode: failed };
-    if (running) return { state: 'running' };
-    if (missing) return { state: 'lost', reason: "the job's processes ended without an exit status (the node was lost)" };
-    return { state: 'exited', exitCode: 0 };
+    const failed = codes.find(({ code }) => code !== 0);
+    let state: AttemptState;
+    if (failed !== undefined) {
+      const reason = await failureReason(workDir, records.find((record) => record.rank === failed.rank)!, nodes);
+      state = { state: 'exited', exitCode: failed.code, ...(reason ? { reason } : {}) };
+    } else if (running) return { state: 'running' };
+    else if (missing) state = { state: 'lost', reason: "the job's processes ended without an exit status (the node was lost)" };
+    else state = { state: 'exited', exitCode: 0 };
+    // With every process ended, the cgroups empty within moments (a wrapper is still exiting after
+    // it wrote its code); cgroups whose processes still run (the other ranks of a failed
+    // attempt) go when `stop` ends them.
+    await removeCgroupsSoon(nodes.flatMap((node) => node.cgroups), running ? 0 : 2000);
+    return state;
   }
 
   async stop(handle: string, graceSeconds: number): Promise<void> {
-    const records = (await readRecords(folderOf(handle))) ?? [];
+    const workDir = folderOf(handle);
+    const records = (await readRecords(workDir)) ?? [];
     const live = async () => (await Promise.all(records.map(async (record) => ((await isAlive(record)) ? record : undefined)))).filter((record) => record !== undefined);
     for (const record of await live()) signalGroup(record.pid, 'SIGTERM');
     const deadline = Date.now() + graceSeconds * 1000;
-    while (Date.now() < deadline) {
-      if ((await live()).length === 0) return;
-      await sleep(100);
-    }
+    while (Date.now() < deadline && (await live()).length > 0) await sleep(100);
     for (const record of await live()) signalGroup(record.pid, 'SIGKILL');
+    // What left its process group (a daemon that called setsid) is still in the node's cgroup.
+    const cgroups = (await readNodes(workDir)).flatMap((node) => node.cgroups);
+    if (cgroups.length === 0) return;
+    await killCgroups(cgroups);
+    await removeCgroupsSoon(cgroups, 2000);
   }
+}
+
+/**
+ * The process groups of a local attempt, one per process slot: each is led by (and numbered
+ * after) the pid recorded at launch, with that process's start time. `undefined` for another
+ * backend's handle, or an attempt whose record is gone.
+ */
+export async function processGroupsOf(handle: string): Promise<Array<{ leaderPid: number; startTicks: string }> | undefined> {
+  if (!handle.startsWith('local:')) return undefined;
+  return (await readRecords(folderOf(handle)))?.map((record) => ({ leaderPid: record.pid, startTicks: record.startTicks }));
 }
 
 function folderOf(handle: string): string {
@@ -108,6 +219,77 @@ async function readRecords(workDir: string): Promise<ProcessRecord[] | undefined
   } catch {
     return undefined;
   }
+}
+
+/** The attempt's nodes with their limits; none for an attempt launched before nodes had limits. */
+async function readNodes(workDir: string): Promise<NodeRecord[]> {
+  try {
+    return JSON.parse(await readFile(join(workDir, 'nodes.json'), 'utf8')) as NodeRecord[];
+  } catch {
+    return [];
+  }
+}
+
+/** Removes the cgroups, waiting up to `waitMs` for the processes still leaving them. */
+async function removeCgroupsSoon(dirs: string[], waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  while (!(await removeCgroups(dirs)) && Date.now() < deadline) await sleep(50);
+}
+
+async function writeAtomically(file: string, text: string): Promise<void> {
+  await writeFile(`${file}.tmp`, text);
+  await rename(`${file}.tmp`, file);
+}
+
+/** A cgroup name unique on this machine (the attempt's folder is) and readable in `systemd-cgls`. */
+function cgroupName(request: LaunchRequest, node: number): string {
+  const job = request.jobName.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80);
+  const unique = createHash('sha256').update(request.workDir).digest('hex').slice(0, 8);
+  return `trellis-${job}-a${request.attempt}-n${node}-${unique}`;
+}
+
+/**
+ * Where no cgroup limits a node's memory, Trellis does: a node whose processes together hold more
+ * resident memory than its size kills them all, as a VM's kernel would, and they exit with 137
+ * (128 + SIGKILL) and the reason. Checked at each poll, so a fast allocation can overshoot
+ * briefly; cgroups, where the machine has them, do not.
+ */
+async function enforceAccountedMemory(workDir: string, records: ProcessRecord[], nodes: NodeRecord[]): Promise<void> {
+  const accounted = nodes.filter((node) => node.limits.memory.method === 'accounting');
+  if (accounted.length === 0) return;
+  const usage = await sessionUsage(records.filter((record) => accounted.some((node) => node.node === record.node)).map((record) => record.pid));
+  for (const node of accounted) {
+    const ranks = records.filter((record) => record.node === node.node);
+    const resident = ranks.reduce((sum, record) => sum + (usage.get(record.pid)?.residentBytes ?? 0), 0);
+    if (!isOverMemory(resident, node.limits.memory)) continue;
+    const reason = outOfMemoryReason(node.limits, node.node);
+    for (const record of ranks) {
+      for (const pid of usage.get(record.pid)?.pids ?? []) signalProcess(pid, 'SIGKILL');
+      signalGroup(record.pid, 'SIGKILL');
+    }
+    for (const record of ranks) {
+      if ((await readExitCode(workDir, record.rank)) !== undefined) continue;
+      await writeFile(join(workDir, 'exit', `${record.rank}.reason`), reason);
+      await writeAtomically(join(workDir, 'exit', String(record.rank)), '137');
+      if (record.logPath) await appendFile(record.logPath, `trellis: ${reason} (resident memory ${(resident / 1024 ** 3).toFixed(2)} GiB)\n`).catch(() => undefined);
+    }
+  }
+}
+
+/**
+ * Why a process failed, when more is known than its exit code: the reason Trellis recorded, or
+ * the node's memory cgroup saw the kernel's OOM killer (recorded then, as the cgroup goes soon).
+ */
+async function failureReason(workDir: string, record: ProcessRecord, nodes: NodeRecord[]): Promise<string | undefined> {
+  const file = join(workDir, 'exit', `${record.rank}.reason`);
+  const recorded = await readFile(file, 'utf8').catch(() => undefined);
+  if (recorded !== undefined) return recorded;
+  const node = nodes.find((candidate) => candidate.node === record.node);
+  if (!node || node.limits.memory.method !== 'cgroup' || (await oomKills(node.cgroups)) === 0) return undefined;
+  const reason = outOfMemoryReason(node.limits, node.node);
+  await writeFile(file, reason);
+  if (record.logPath) await appendFile(record.logPath, `trellis: ${reason}\n`).catch(() => undefined);
+  return reason;
 }
 
 async function readExitCode(workDir: string, rank: number): Promise<number | undefined> {
@@ -144,6 +326,14 @@ async function isAlive(record: ProcessRecord): Promise<boolean> {
   if (fields === undefined) return true;
   if (fields[0] === 'Z') return false;
   return record.startTicks === '' || fields[19] === record.startTicks;
+}
+
+function signalProcess(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {

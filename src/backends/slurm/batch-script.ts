@@ -40,7 +40,7 @@ const placementVariables: Record<string, string> = {
   OMPI_COMM_WORLD_LOCAL_RANK: '"$SLURM_LOCALID"',
   NODE_RANK: '"$SLURM_NODEID"',
   GROUP_RANK: '"$SLURM_NODEID"',
-  OMPI_COMM_WORLD_NODE_RANK: '"$SLURM_NODEID"',
+  OMPI_COMM_WORLD_NODE_RANK: '"$SLURM_LOCALID"',
   WORLD_SIZE: '"$SLURM_NTASKS"',
   OMPI_COMM_WORLD_SIZE: '"$SLURM_NTASKS"',
   // The task's second argument: the first host of the allocation, found once by the batch script.
@@ -136,10 +136,15 @@ function startTasks(request: LaunchRequest, logFile: string): string[] {
 /** What each srun task runs: its own variables by SLURM_PROCID, then the command ($1). */
 function taskScript(processes: ProcessSlot[]): string {
   const branches = processes.map((slot) => {
-    const assignments = Object.entries(slot.env).map(([name, value]) => `${variableName(name)}=${placementVariables[name] ?? shellQuote(value)}`);
+    const assignments = Object.entries(slot.env).map(([name, value]) => `${variableName(name)}=${placementVariables[name] ?? placedEndpoint(name, value) ?? shellQuote(value)}`);
     return assignments.length === 0 ? `  ${slot.rank}) ;;` : `  ${slot.rank}) export ${assignments.join(' ')} ;;`;
   });
   return ['case "$SLURM_PROCID" in', ...branches, 'esac', 'exec /bin/bash -c "$1"'].join('\n');
+}
+
+/** AZ_BATCH_MASTER_NODE is `host:port`: the host Slurm picked (the task's $2), the planned port. */
+function placedEndpoint(name: string, value: string): string | undefined {
+  return name === 'AZ_BATCH_MASTER_NODE' ? `"$2":${shellQuote(value.slice(value.lastIndexOf(':') + 1))}` : undefined;
 }
 
 function exportLines(env: Record<string, string>): string[] {

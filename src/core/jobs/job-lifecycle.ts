@@ -13,7 +13,8 @@ export const terminalStates: readonly JobState[] = ['Completed', 'Failed', 'Canc
 export type JobEvent =
   | { type: 'start-preparing' }
   | { type: 'start-running' }
-  | { type: 'process-exited'; exitCode: number }
+  /** `detail`: what the backend knows beyond the code, e.g. "out of memory: ...". */
+  | { type: 'process-exited'; exitCode: number; detail?: string | undefined }
   | { type: 'outputs-saved' }
   | { type: 'preparation-failed'; reason: string }
   | { type: 'infrastructure-failed'; reason: string }
@@ -50,7 +51,7 @@ export function transition(current: JobProgress, event: JobEvent, policy: RetryP
       if (current.state !== 'Running') return refuse();
       return event.exitCode === 0
         ? { ...current, state: 'Finalizing', reason: null, exitCode: 0 }
-        : { ...current, state: 'Failed', reason: `the command exited with code ${event.exitCode}`, exitCode: event.exitCode };
+        : { ...current, state: 'Failed', reason: `the command exited with code ${event.exitCode}${event.detail ? `: ${event.detail}` : ''}`, exitCode: event.exitCode };
     case 'outputs-saved':
       return current.state === 'Finalizing' ? { ...current, state: 'Completed', reason: null } : refuse();
     case 'preparation-failed':

@@ -1,8 +1,13 @@
 /**
  * Which processes a distributed command job starts and the environment each one gets, as Azure
- * ML sets it up: PyTorch's torch.distributed variables (RANK, LOCAL_RANK, WORLD_SIZE, NODE_RANK,
- * MASTER_ADDR, MASTER_PORT), Open MPI's OMPI_COMM_WORLD_* for `mpi`, and TF_CONFIG for
- * `tensorflow`. Pure: the caller says where the nodes are and which port the first one listens on.
+ * ML sets it up (learn.microsoft.com/azure/machine-learning/how-to-train-distributed-gpu):
+ * - `pytorch`: torch.distributed's env:// variables MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK,
+ *   LOCAL_RANK and NODE_RANK, plus torchrun's LOCAL_WORLD_SIZE and GROUP_RANK;
+ * - `mpi`: what mpirun gives each process (OMPI_COMM_WORLD_RANK, _SIZE, _LOCAL_RANK, _LOCAL_SIZE,
+ *   _NODE_RANK), AZ_BATCHAI_MPI_MASTER_NODE (the first node) and, on several nodes,
+ *   AZ_BATCH_MASTER_NODE (`host:port`, which scripts split into MASTER_ADDR and MASTER_PORT);
+ * - `tensorflow`: TF_CONFIG, the cluster and the process's own task.
+ * Pure: the caller says where the nodes are and which port the first one listens on.
  */
 
 export type Distribution =
@@ -72,8 +77,12 @@ export function processLayout(distribution: Distribution | undefined, placement:
               OMPI_COMM_WORLD_SIZE: String(worldSize),
               OMPI_COMM_WORLD_LOCAL_RANK: String(local),
               OMPI_COMM_WORLD_LOCAL_SIZE: String(perNode),
-              OMPI_COMM_WORLD_NODE_RANK: String(node),
+              // Despite its name, Open MPI's NODE_RANK is the process's rank among all processes on
+              // its node, not the node's index (Azure ML's guide warns of the same); one job per node
+              // makes it the local rank.
+              OMPI_COMM_WORLD_NODE_RANK: String(local),
               AZ_BATCHAI_MPI_MASTER_NODE: master,
+              ...(instanceCount > 1 ? { AZ_BATCH_MASTER_NODE: `${master}:${masterPort}` } : {}),
             };
       slots.push({ node, rank, env });
     }
