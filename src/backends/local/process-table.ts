@@ -1,4 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { parseProcessStat, parseResidentBytes } from '../../core/jobs/system-metrics.js';
 
 /**
  * Reads /proc for the processes of given sessions: each process a job rank starts stays in the
@@ -12,17 +13,6 @@ export interface SessionUsage {
   residentBytes: number;
 }
 
-/** The fields of /proc/<pid>/stat after the command name (which may hold spaces): [state, ppid, pgrp, session, ...]. */
-export function statFieldsOf(stat: string): string[] {
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-}
-
-/** The VmRSS line of /proc/<pid>/status, in bytes; 0 for kernel threads and zombies. */
-export function residentBytesOf(status: string): number {
-  const kib = /^VmRSS:\s*(\d+)\s*kB/m.exec(status)?.[1];
-  return kib ? Number(kib) * 1024 : 0;
-}
-
 /** The live processes of each session in `sessions`, and their resident memory. */
 export async function sessionUsage(sessions: Iterable<number>): Promise<Map<number, SessionUsage>> {
   const usage = new Map<number, SessionUsage>([...sessions].map((session) => [session, { pids: [], residentBytes: 0 }]));
@@ -31,11 +21,11 @@ export async function sessionUsage(sessions: Iterable<number>): Promise<Map<numb
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const fields = statFieldsOf(await readFile(`/proc/${entry}/stat`, 'utf8'));
-      const session = usage.get(Number(fields[3]));
-      if (!session || fields[0] === 'Z') continue;
-      session.pids.push(Number(entry));
-      session.residentBytes += residentBytesOf(await readFile(`/proc/${entry}/status`, 'utf8'));
+      const stat = parseProcessStat(Number(entry), await readFile(`/proc/${entry}/stat`, 'utf8'));
+      const session = stat && usage.get(stat.session);
+      if (!session || stat.state === 'Z') continue;
+      session.pids.push(stat.pid);
+      session.residentBytes += parseResidentBytes(await readFile(`/proc/${entry}/status`, 'utf8'));
     } catch {
       // the process ended while we looked
     }
