@@ -25,7 +25,7 @@ export interface JobRunnerOptions extends JobSettings {
   /**
    * The backend that runs jobs on a compute (amlcompute and computeinstance run locally, slurm
    * on the cluster the compute names). `undefined` when the compute was deleted while its job
-   * ran: handles alone must then be enough to poll and stop (local runs only).
+   * ran: its attempts are then polled and stopped by their handles alone.
    */
   backendFor(compute: Resource | undefined): ComputeBackend | undefined;
 }

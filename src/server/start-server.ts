@@ -4,6 +4,7 @@ import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { LocalArtifactStore } from '../artifacts/local/local-artifact-store.js';
 import { buildServer } from '../api/server.js';
 import { LocalBackend } from '../backends/local/local-backend.js';
+import { createSlurmComputes } from '../backends/slurm/slurm-compute.js';
 import { JobRunner } from '../controllers/job-runner.js';
 import type { TrellisConfig } from '../config/config.js';
 import { TrellisError } from '../core/errors.js';
@@ -44,13 +45,18 @@ export async function startServer(config: TrellisConfig, options: { logLevel?: s
     const jobsRoot = join(config.home, 'jobs');
     let url = '';
     const local = new LocalBackend();
+    const slurm = createSlurmComputes({ graceSeconds: config.jobs.graceSeconds });
+    const orphans = slurm.byHandle(local);
     const runner = new JobRunner(context, {
       jobsRoot,
       ...config.jobs,
       // Jobs log to their workspace's MLflow tracking URI on this server, as on Azure ML.
       trackingUriFor: (workspace) => (workspace === 'default' ? url : `${url}/workspaces/${workspace}/mlflow`),
       backendFor: (compute) => {
-        const type = compute?.spec.type ?? 'amlcompute';
+        // A deleted compute's running attempts are still polled and stopped, by their handle.
+        if (!compute) return orphans;
+        const type = compute.spec.type;
+        if (type === 'slurm') return slurm.backendFor(compute);
         return type === 'amlcompute' || type === 'computeinstance' ? local : undefined;
       },
     });

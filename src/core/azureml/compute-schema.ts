@@ -1,9 +1,13 @@
 import { z } from 'zod';
+import { describeUnknownSize, findSku } from '../compute/sku-catalogue.js';
 import { readOnlyFields, readOnlyShape } from './read-only-fields.js';
 import { azureEnum, closedObject, countField, flagField, isPlainObject, resourceFields, whenMapping } from './schema-helpers.js';
 
-/** The compute types azure-ai-ml can load from YAML (entities/_compute/compute.py, Compute._load). */
-export const computeTypes = ['amlcompute', 'computeinstance', 'kubernetes', 'virtualmachine', 'synapsespark'] as const;
+/**
+ * The compute types azure-ai-ml can load from YAML (entities/_compute/compute.py, Compute._load),
+ * and `slurm`, a Trellis extension.
+ */
+export const computeTypes = ['amlcompute', 'computeinstance', 'kubernetes', 'virtualmachine', 'synapsespark', 'slurm'] as const;
 export type ComputeType = (typeof computeTypes)[number];
 
 /**
@@ -168,13 +172,43 @@ const synapseSparkCompute = closedObject(
   readOnly,
 );
 
+// sbatch takes partition and account names as they are written in the #SBATCH line.
+const slurmName = z.string().regex(/^[A-Za-z0-9._,-]+$/, 'may hold only letters, digits and . _ , -');
+
+/**
+ * A Slurm cluster that Trellis submits jobs to with sbatch (docs/slurm-backend.md). Azure ML has
+ * no such type; this is a Trellis extension. `size` is optional: when given, a catalogue VM size
+ * whose vCPUs, memory and GPUs are what each node is asked for; when absent, Slurm's defaults.
+ */
+const slurmCompute = closedObject(
+  {
+    ...resourceFields,
+    ...readOnlyShape('compute'),
+    type: z.literal('slurm'),
+    partition: slurmName.optional(),
+    account: slurmName.optional(),
+    nodes_max: countField().refine((count) => count >= 1, 'must be 1 or more').optional(),
+    login: z
+      .literal('local', { error: "must be 'local': Trellis runs sbatch on its own machine, which must be a login node of the cluster (a remote login node is not supported yet)" })
+      .default('local'),
+    size: z
+      .string()
+      .refine((size) => findSku(size) !== undefined, { error: (issue) => describeUnknownSize(String(issue.input)) })
+      .optional(),
+  },
+  readOnly,
+);
+
+/** What the Slurm backend reads from a stored `type: slurm` compute. */
+export type SlurmComputeSpec = Pick<z.output<typeof slurmCompute>, 'partition' | 'account' | 'nodes_max' | 'login' | 'size'>;
+
 /**
  * A compute (az ml compute create / attach), one schema per `type`. The type is matched
  * ignoring case, as Azure ML does (`AmlCompute` works), and is written lower-case.
  */
 export const computeSchema = z.preprocess(
   (value) => (isPlainObject(value) && typeof value.type === 'string' ? { ...value, type: value.type.toLowerCase() } : value),
-  z.discriminatedUnion('type', [amlCompute, computeInstance, kubernetesCompute, virtualMachineCompute, synapseSparkCompute], {
+  z.discriminatedUnion('type', [amlCompute, computeInstance, kubernetesCompute, virtualMachineCompute, synapseSparkCompute, slurmCompute], {
     error: (issue) => (issue.code === 'invalid_union' ? `type must be one of ${computeTypes.join(', ')}` : undefined),
   }),
 );

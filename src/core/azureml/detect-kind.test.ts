@@ -32,6 +32,7 @@ describe('detectKind', () => {
       ['kubernetes', 'compute'],
       ['virtualmachine', 'compute'],
       ['synapsespark', 'compute'],
+      ['slurm', 'compute'],
       ['uri_file', 'data'],
       ['uri_folder', 'data'],
       ['mltable', 'data'],

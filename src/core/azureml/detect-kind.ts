@@ -55,6 +55,8 @@ const typeKinds: Readonly<Record<string, ResourceKind>> = {
   kubernetes: 'compute',
   virtualmachine: 'compute',
   synapsespark: 'compute',
+  // A Trellis extension (docs/slurm-backend.md); Azure ML has no schema file for it.
+  slurm: 'compute',
   uri_file: 'data',
   uri_folder: 'data',
   mltable: 'data',

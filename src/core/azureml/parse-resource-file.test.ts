@@ -106,7 +106,7 @@ describe('parseResourceFile: problems', () => {
   it('refuses a compute type it does not know', () => {
     const problems = problemsOf(lines('name: c', 'type: databricks'), 'compute');
     assert.deepEqual(summary(problems), ['2:type']);
-    assert.match(problems[0]?.message ?? '', /type must be one of amlcompute, computeinstance, kubernetes, virtualmachine, synapsespark/);
+    assert.match(problems[0]?.message ?? '', /type must be one of amlcompute, computeinstance, kubernetes, virtualmachine, synapsespark, slurm/);
   });
 
   it('enforces the environment rules Azure ML enforces', () => {
