@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobBody } from '../src/client/trellis-client.js';
 import { removeHome, repositoryRoot, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
+import { alive, finished, waitForJob } from './support/jobs.js';
 
 /**
  * Distributed command jobs on local compute, end to end: the processes of a pytorch or mpi job
@@ -24,28 +24,8 @@ const clusters = [
   'name: small-cluster\ntype: amlcompute\nsize: Standard_DS2_v2\nmin_instances: 0\nmax_instances: 1\nidle_time_before_scale_down: 2\n',
 ];
 
-const finished = (job: JobBody) => ['Completed', 'Failed', 'Canceled'].includes(job.state);
 
-async function waitFor(trellis: TrellisProcess, name: string, done: (job: JobBody) => boolean, timeoutMs = 120_000): Promise<JobBody> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = await trellis.client.getJob('default', name);
-    if (done(job)) return job;
-    if (Date.now() > deadline) throw new Error(`job ${name} is still ${job.state} (${job.reason ?? ''}) after ${timeoutMs} ms`);
-    await sleep(200);
-  }
-}
 
-/** Running, not merely a zombie waiting for a parent (in a container, PID 1 may never reap it). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-}
 
 describe('distributed command jobs on local compute', () => {
   let trellis: TrellisProcess;
@@ -75,7 +55,7 @@ describe('distributed command jobs on local compute', () => {
   for (const launcher of ['pytorch', 'mpi'] as const) {
     it(`runs 2 nodes × 2 processes of a ${launcher} job that rendezvous at the master, one log per rank`, async () => {
       const name = await submit(join(fixtures, 'rendezvous', launcher === 'pytorch' ? 'job.yml' : 'mpi-job.yml'));
-      const job = await waitFor(trellis, name, finished);
+      const job = await waitForJob(trellis.client, name, finished);
       const logs = await processLogs(name, 4).catch((error: Error) => [error.message]);
       assert.equal(job.state, 'Completed', `${job.reason}\n${logs.join('\n---\n')}`);
       assert.equal(job.nodes.length, 0);
@@ -114,7 +94,7 @@ describe('distributed command jobs on local compute', () => {
     ].join(' ');
     const text = `command: ${JSON.stringify(command)}\nenvironment:\n  image: library/python:latest\ncompute: azureml:cpu-cluster\nresources:\n  instance_count: 2\ndistribution:\n  type: pytorch\n  process_count_per_instance: 2\n`;
     const submitted = await trellis.client.submitJob('default', { fileName: 'one-fails.yml', text, uploads: {}, inlined: {} });
-    const job = await waitFor(trellis, submitted.name, finished);
+    const job = await waitForJob(trellis.client, submitted.name, finished);
     assert.equal(job.state, 'Failed', job.reason ?? '');
     assert.equal(job.exitCode, 3);
     assert.match(job.reason ?? '', /code 3/);
@@ -130,7 +110,7 @@ describe('distributed command jobs on local compute', () => {
 
   it('fails a job whose node goes over its size\'s memory, saying it ran out of memory', { skip: totalmem() < 12 * gib ? `this machine has ${(totalmem() / gib).toFixed(1)} GiB; the test needs 12 to let a 7 GiB node overflow safely` : false }, async () => {
     const name = await submit(join(fixtures, 'memory-hog', 'job.yml'));
-    const job = await waitFor(trellis, name, finished);
+    const job = await waitForJob(trellis.client, name, finished);
     const log = await readFile(join(attemptLogs(name), 'std_log.txt'), 'utf8');
     assert.equal(job.state, 'Failed', log);
     assert.equal(job.exitCode, 137, log);

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { JobBody, TrellisClient } from '../src/client/trellis-client.js';
 import { createTestDatabase, testDialects, type TestDatabase } from './support/databases.js';
 import { removeHome, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
+import { finished, waitForJob } from './support/jobs.js';
 
 /**
  * What the job runner keeps across a kill -9 of the server, and the limits it enforces without
@@ -14,17 +14,7 @@ import { removeHome, runCli, startTrellis, type TrellisProcess } from './support
  */
 
 const jobSettings = { TRELLIS_JOB_TICK_MS: '200', TRELLIS_JOB_GRACE_SECONDS: '2' };
-const finished = (job: JobBody) => ['Completed', 'Failed', 'Canceled'].includes(job.state);
 
-async function waitFor(client: TrellisClient, name: string, done: (job: JobBody) => boolean, timeoutMs = 120_000): Promise<JobBody> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = await client.getJob('default', name);
-    if (done(job)) return job;
-    if (Date.now() > deadline) throw new Error(`job ${name} is still ${job.state} (${job.reason ?? ''}) after ${timeoutMs} ms`);
-    await sleep(100);
-  }
-}
 
 /** A job that appends a line to `tally` each time it starts, then sleeps. */
 function countingJob(name: string, tally: string, seconds: number, compute = 'one-node'): string {
@@ -61,11 +51,11 @@ for (const dialect of testDialects()) {
       const tallies = { done: join(scratch, 'done.count'), running: join(scratch, 'running.count'), queued: join(scratch, 'queued.count') };
       // One job completes before the kill: it must not run again after the restart.
       const done = await trellis.client.submitJob('default', { fileName: 'done.yml', text: countingJob('finished-before', tallies.done, 0), uploads: {}, inlined: {} });
-      assert.equal((await waitFor(trellis.client, done.name, finished)).state, 'Completed');
+      assert.equal((await waitForJob(trellis.client, done.name, finished)).state, 'Completed');
       // One job runs on the only node when the server dies and ends while it is down; one waits behind it.
       const running = await trellis.client.submitJob('default', { fileName: 'running.yml', text: countingJob('running-at-kill', tallies.running, 3), uploads: {}, inlined: {} });
       const queued = await trellis.client.submitJob('default', { fileName: 'queued.yml', text: countingJob('queued-at-kill', tallies.queued, 0), uploads: {}, inlined: {} });
-      await waitFor(trellis.client, running.name, (job) => job.state === 'Running');
+      await waitForJob(trellis.client, running.name, (job) => job.state === 'Running');
       assert.equal((await trellis.client.getJob('default', queued.name)).state, 'Queued');
 
       await trellis.stop('SIGKILL');
@@ -77,11 +67,11 @@ for (const dialect of testDialects()) {
       }
       trellis = await startTrellis({ databaseUrl: database.url, home: trellis.home, env: jobSettings });
 
-      const ranDuringOutage = await waitFor(trellis.client, running.name, finished);
+      const ranDuringOutage = await waitForJob(trellis.client, running.name, finished);
       assert.equal(ranDuringOutage.state, 'Completed', ranDuringOutage.reason ?? '');
       assert.equal(ranDuringOutage.exitCode, 0);
       assert.equal(ranDuringOutage.attempt, 1);
-      const ranAfter = await waitFor(trellis.client, queued.name, finished);
+      const ranAfter = await waitForJob(trellis.client, queued.name, finished);
       assert.equal(ranAfter.state, 'Completed', ranAfter.reason ?? '');
       assert.equal((await trellis.client.getJob('default', done.name)).state, 'Completed');
       // Give the runner a few more ticks to do anything twice, then count the starts.
@@ -121,13 +111,13 @@ describe('workspace quotas and simulated evictions', () => {
     await trellis.client.apply('default', { fileName: 'f.yml', text: cluster('fsv2').replace('Standard_DS3_v2', 'Standard_F4s_v2'), kind: 'compute' });
     const tally = join(home, 'tally');
     const first = await trellis.client.submitJob('default', { fileName: 'a.yml', text: countingJob('uses-the-quota', tally, 4, 'first'), uploads: {}, inlined: {} });
-    await waitFor(trellis.client, first.name, (job) => job.state === 'Running');
+    await waitForJob(trellis.client, first.name, (job) => job.state === 'Running');
     const second = await trellis.client.submitJob('default', { fileName: 'b.yml', text: countingJob('waits-for-quota', tally, 0, 'second'), uploads: {}, inlined: {} });
-    const waiting = await waitFor(trellis.client, second.name, (job) => job.reason !== null && job.reason.includes('quota'), 10_000);
+    const waiting = await waitForJob(trellis.client, second.name, (job) => job.reason !== null && job.reason.includes('quota'), 10_000);
     assert.equal(waiting.state, 'Queued');
     assert.match(waiting.reason ?? '', /max_nodes quota/);
     const family = await trellis.client.submitJob('default', { fileName: 'c.yml', text: countingJob('no-family-quota', tally, 0, 'fsv2'), uploads: {}, inlined: {} });
-    const blocked = await waitFor(trellis.client, family.name, (job) => job.reason !== null && job.reason.includes('quota'), 10_000);
+    const blocked = await waitForJob(trellis.client, family.name, (job) => job.reason !== null && job.reason.includes('quota'), 10_000);
     assert.match(blocked.reason ?? '', /vCPU quota for the standardFSv2Family family/);
 
     const usage = await runCli(['compute', 'list-usage', '-o', 'json'], { url: trellis.url });
@@ -140,7 +130,7 @@ describe('workspace quotas and simulated evictions', () => {
     assert.equal(nodes.code, 0, nodes.stderr);
     assert.match(nodes.stdout, new RegExp(`first-[0-9a-f]{8}\\s+busy\\s+${first.name}`));
     // The first job ends, its node scales down after 1 s, and the second gets the room: it waited, it never failed.
-    const ran = await waitFor(trellis.client, second.name, finished, 60_000);
+    const ran = await waitForJob(trellis.client, second.name, finished, 60_000);
     assert.equal(ran.state, 'Completed', ran.reason ?? '');
     // A family with a vCPU quota of 0 never gets a node, and its job is still only waiting.
     const still = await trellis.client.getJob('default', family.name);
@@ -159,14 +149,14 @@ describe('workspace quotas and simulated evictions', () => {
     const tally = join(trellis.home, 'tally');
     const spot = await trellis.client.submitJob('default', { fileName: 'spot-job.yml', text: countingJob('on-spot', tally, 60, 'spot'), uploads: {}, inlined: {} });
     const steady = await trellis.client.submitJob('default', { fileName: 'steady-job.yml', text: countingJob('on-dedicated', join(trellis.home, 'steady-tally'), 1, 'steady'), uploads: {}, inlined: {} });
-    const ended = await waitFor(trellis.client, spot.name, finished, 60_000);
+    const ended = await waitForJob(trellis.client, spot.name, finished, 60_000);
     assert.equal(ended.state, 'Failed');
     assert.match(ended.reason ?? '', /simulated eviction rate/);
     assert.equal(ended.attempt, 2);
     const events = (await trellis.client.jobEvents('default', spot.name)).items.map((event) => event.state);
     assert.deepEqual(events.slice(0, 4), ['Queued', 'Preparing', 'Running', 'Queued']);
     // Dedicated nodes are never evicted.
-    const dedicated = await waitFor(trellis.client, steady.name, finished, 60_000);
+    const dedicated = await waitForJob(trellis.client, steady.name, finished, 60_000);
     assert.equal(dedicated.state, 'Completed', dedicated.reason ?? '');
     assert.equal(dedicated.attempt, 1);
   });

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -7,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobBody } from '../src/client/trellis-client.js';
 import { createTestDatabase, testDialects, type TestDatabase } from './support/databases.js';
 import { removeHome, repositoryRoot, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
+import { alive, finished, waitForJob } from './support/jobs.js';
 
 const fixtures = join(repositoryRoot, 'test', 'fixtures', 'jobs');
 // Built virtualenvs are kept across runs, like a machine's image cache.
@@ -31,28 +31,8 @@ max_instances: 1
 idle_time_before_scale_down: 2
 `;
 
-async function waitFor(trellis: TrellisProcess, name: string, done: (job: JobBody) => boolean, timeoutMs = 300_000): Promise<JobBody> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = await trellis.client.getJob('default', name);
-    if (done(job)) return job;
-    if (Date.now() > deadline) throw new Error(`job ${name} is still ${job.state} (${job.reason ?? ''}) after ${timeoutMs} ms`);
-    await sleep(200);
-  }
-}
 
-const finished = (job: JobBody) => ['Completed', 'Failed', 'Canceled'].includes(job.state);
 
-/** Running, not merely a zombie waiting for a parent (in a container, PID 1 may never reap it). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-}
 
 for (const dialect of testDialects()) {
   describe(`command jobs on local compute on ${dialect}`, () => {
@@ -83,7 +63,7 @@ for (const dialect of testDialects()) {
       assert.equal(lineage.environment.curated, true);
       assert.deepEqual(lineage.inputs.C, { type: 'literal', value: 0.8 });
 
-      const job = await waitFor(trellis, body.name, finished);
+      const job = await waitForJob(trellis.client, body.name, finished);
       const log = await (await fetch(`${trellis.url}/api/v1/workspaces/default/jobs/${body.name}/logs`)).text();
       assert.equal(job.state, 'Completed', `${job.reason}\n${log}`);
       assert.equal(job.exitCode, 0);
@@ -146,7 +126,7 @@ inputs:
       const submitted = await runCli(['job', 'create', '--file', join(fixtures, 'sleeper', 'job.yml'), '-o', 'json'], { url: trellis.url });
       assert.equal(submitted.code, 0, submitted.stderr);
       const name = (JSON.parse(submitted.stdout) as JobBody).name;
-      await waitFor(trellis, name, (job) => job.state === 'Running', 60_000);
+      await waitForJob(trellis.client, name, (job) => job.state === 'Running', 60_000);
       const pidFile = join(trellis.home, 'jobs', 'default', name, 'attempt-1', 'outputs', 'child.pid');
       let pid = 0;
       for (let tries = 0; tries < 50 && pid === 0; tries++) {
@@ -156,7 +136,7 @@ inputs:
       assert.ok(pid > 0 && alive(pid));
       const canceled = await runCli(['job', 'cancel', '--name', name], { url: trellis.url });
       assert.equal(canceled.code, 0, canceled.stderr);
-      const job = await waitFor(trellis, name, finished, 60_000);
+      const job = await waitForJob(trellis.client, name, finished, 60_000);
       assert.equal(job.state, 'Canceled');
       assert.match(job.reason ?? '', /canceled by local:/);
       assert.equal(alive(pid), false);
@@ -167,20 +147,20 @@ inputs:
     it('cancels a queued job at once and ends its MLflow run as KILLED', async () => {
       const text = 'command: sleep 30\nenvironment:\n  image: library/python:latest\ncompute: spot-cluster\n';
       const holder = await trellis.client.submitJob('default', { fileName: 'holder.yml', text, uploads: {}, inlined: {} });
-      await waitFor(trellis, holder.name, (job) => job.state === 'Running', 60_000);
+      await waitForJob(trellis.client, holder.name, (job) => job.state === 'Running', 60_000);
       const waiting = await trellis.client.submitJob('default', { fileName: 'waiting.yml', text, uploads: {}, inlined: {} });
       const canceled = await trellis.client.cancelJob('default', waiting.name);
       assert.equal(canceled.state, 'Canceled');
       const run = (await (await fetch(`${trellis.url}/api/2.0/mlflow/runs/get?run_id=${waiting.runId}`)).json()) as { run: { info: { status: string } } };
       assert.equal(run.run.info.status, 'KILLED');
       await trellis.client.cancelJob('default', holder.name);
-      assert.equal((await waitFor(trellis, holder.name, finished, 60_000)).state, 'Canceled');
+      assert.equal((await waitForJob(trellis.client, holder.name, finished, 60_000)).state, 'Canceled');
     });
 
     it('stops a job at limits.timeout and says so', async () => {
       const text = 'command: sleep 30\nenvironment:\n  image: library/python:latest\nlimits:\n  timeout: 1\n';
       const job = await trellis.client.submitJob('default', { fileName: 'timeout.yml', text, uploads: {}, inlined: {} });
-      const ended = await waitFor(trellis, job.name, finished, 60_000);
+      const ended = await waitForJob(trellis.client, job.name, finished, 60_000);
       assert.equal(ended.state, 'Failed');
       assert.match(ended.reason ?? '', /limits\.timeout \(1 s\)/);
     });
@@ -198,7 +178,7 @@ inputs:
       }
       const evicted = await trellis.client.evict('default', 'spot-cluster');
       assert.equal(evicted.evicted.length, 1);
-      const job = await waitFor(trellis, name, finished, 120_000);
+      const job = await waitForJob(trellis.client, name, finished, 120_000);
       assert.equal(job.state, 'Completed', job.reason ?? '');
       assert.equal(job.attempt, 2);
       assert.equal(job.retries, 1);

@@ -147,7 +147,7 @@ export class JobRunner {
       return;
     }
     const shape = clusterShape(compute);
-    const quota = quotaFor(this.options.quotas, workspace);
+    const quota = shape.tier === 'attached' ? {} : quotaFor(this.options.quotas, workspace);
     const queue: QueuedJob[] = queued.map((job) => ({ name: job.name, priority: job.priority, submittedAt: job.submittedAt, instanceCount: job.instanceCount }));
     // Two passes: local nodes are ready the moment they are added, so jobs can start at once.
     for (let pass = 0; pass < 2; pass++) {
@@ -388,7 +388,8 @@ function clusterShape(compute: Resource): ClusterShape & { size: string; tier: s
     return { minInstances: spec.min_instances ?? 0, maxInstances: spec.max_instances ?? 4, idleSeconds: spec.idle_time_before_scale_down ?? 120, vcpusPerNode: vcpus, family, size, tier: spec.tier ?? 'dedicated' };
   }
   if (spec.type === 'computeinstance') return { minInstances: 0, maxInstances: 1, idleSeconds: 0, vcpusPerNode: vcpus, family, size, tier: 'dedicated' };
-  return { minInstances: 0, maxInstances: 1_000, idleSeconds: 0, vcpusPerNode: vcpus, family, size, tier: 'dedicated' };
+  // Attached computes (slurm): their nodes are the cluster's own, billed by nobody here and outside the workspace's quotas.
+  return { minInstances: 0, maxInstances: 1_000, idleSeconds: 0, vcpusPerNode: vcpus, family, size, tier: 'attached' };
 }
 
 async function freePort(): Promise<number> {

@@ -27,7 +27,7 @@ export function registerComputeOperations(program: Command): void {
           ['SIZE', 'TIER', 'NODES EVER', 'NODE-HOURS', 'COST (USD)'],
           result.usage.map((line) => {
             const sku = findSku(line.size);
-            const cost = sku ? nodeCost(sku, line.tier === 'low_priority' ? 'low_priority' : 'dedicated', line.nodeSeconds).toFixed(4) : 'unknown size';
+            const cost = line.tier === 'attached' ? 'attached: not billed here' : sku ? nodeCost(sku, line.tier === 'low_priority' ? 'low_priority' : 'dedicated', line.nodeSeconds).toFixed(4) : 'unknown size';
             return [line.size, line.tier, String(line.nodes), (line.nodeSeconds / 3600).toFixed(4), cost];
           }),
         );

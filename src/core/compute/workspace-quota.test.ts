@@ -22,6 +22,8 @@ describe('workspace quotas', () => {
     const room = quotaRoom({ max_nodes: 5, max_vcpus_per_family: { standardDSv2Family: 12 } }, nodes, familyOf('Standard_DS3_v2'));
     assert.deepEqual(room, { nodes: 2, vcpusInFamily: 4 });
     assert.deepEqual(quotaRoom({}, nodes, 'standardDSv2Family'), { nodes: undefined, vcpusInFamily: undefined });
+    // The machines of an attached Slurm cluster are not the workspace's to count.
+    assert.deepEqual(quotaRoom({ max_nodes: 5 }, [...nodes, { size: 'Standard_DS3_v2', tier: 'attached' }], 'standardDSv2Family'), { nodes: 2, vcpusInFamily: undefined });
     // Over quota (lowered while nodes run) means no room, not negative room.
     assert.deepEqual(quotaRoom({ max_nodes: 1 }, nodes, 'x'), { nodes: 0, vcpusInFamily: undefined });
   });

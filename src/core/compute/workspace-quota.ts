@@ -21,9 +21,17 @@ export type WorkspaceQuota = z.infer<typeof workspaceQuotaSchema>;
 export const quotasSchema = z.record(z.string().min(1), workspaceQuotaSchema);
 export type Quotas = z.infer<typeof quotasSchema>;
 
-/** A node that counts against quota: every node not removed, busy or idle (idle nodes are billed too). */
+/**
+ * A node not removed, busy or idle (idle nodes are billed too). Nodes of attached computes (tier
+ * `attached`: a Slurm cluster's own machines) count against no quota.
+ */
 export interface CountedNode {
   size: string;
+  tier?: string | undefined;
+}
+
+function managed(nodes: CountedNode[]): CountedNode[] {
+  return nodes.filter((node) => node.tier !== 'attached');
 }
 
 export function quotaFor(quotas: Quotas, workspace: string): WorkspaceQuota {
@@ -40,7 +48,8 @@ function vcpusOf(size: string): number {
 }
 
 /** What the workspace may still add, for the scheduler of a cluster whose nodes are in `family`. */
-export function quotaRoom(quota: WorkspaceQuota, workspaceNodes: CountedNode[], family: string): QuotaRoom {
+export function quotaRoom(quota: WorkspaceQuota, allNodes: CountedNode[], family: string): QuotaRoom {
+  const workspaceNodes = managed(allNodes);
   const familyLimit = quota.max_vcpus_per_family?.[family];
   const familyUsed = workspaceNodes.filter((node) => familyOf(node.size) === family).reduce((sum, node) => sum + vcpusOf(node.size), 0);
   return {
@@ -60,7 +69,8 @@ export interface QuotaUsage {
 }
 
 /** Current use against every quota set, plus the vCPUs of families in use that have none. */
-export function quotaUsage(quota: WorkspaceQuota, workspaceNodes: CountedNode[]): QuotaUsage[] {
+export function quotaUsage(quota: WorkspaceQuota, allNodes: CountedNode[]): QuotaUsage[] {
+  const workspaceNodes = managed(allNodes);
   const lines: QuotaUsage[] = [{ name: 'nodes', family: null, current: workspaceNodes.length, limit: quota.max_nodes ?? null }];
   const families = new Set([...Object.keys(quota.max_vcpus_per_family ?? {}), ...workspaceNodes.map((node) => familyOf(node.size))]);
   for (const family of [...families].sort()) {
