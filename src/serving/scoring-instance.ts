@@ -1,0 +1,66 @@
+/**
+ * The contract between the endpoint router and the processes that hold models. A deployment runs
+ * `instance_count` instances; each instance is one worker process, supervised by Trellis, that
+ * loads the model once (readiness) and answers calls until it is stopped. The router never loads
+ * models itself and never sees how a runtime works; it picks an instance and calls it.
+ */
+
+/** What a request asks of a model: Azure ML's /score body, or an Open Inference Protocol v2 call. */
+export type ScoringCall =
+  | { protocol: 'score'; body: Buffer; contentType: string }
+  | { protocol: 'v2-infer'; body: Buffer; contentType: string }
+  | { protocol: 'v2-metadata' };
+
+/** The model's answer, passed to the client as it is (status included: 400 for input the model cannot take). */
+export interface ScoringAnswer {
+  status: number;
+  body: Buffer;
+  contentType: string;
+}
+
+/** How a model is served. */
+export type RuntimeKind =
+  /** An .onnx file, no code: onnxruntime-node; inputs and outputs from the model's own metadata. */
+  | 'onnx'
+  /** An MLflow model folder (MLmodel file): mlflow.pyfunc.load_model in the deployment's Python. */
+  | 'mlflow'
+  /** Azure ML's contract: a Python file with init() and run(raw_data). */
+  | 'python-script'
+  /** The same contract as a JavaScript module: export init() and run(rawData). */
+  | 'node-script';
+
+export interface InstanceSpec {
+  /** Unique per process lifetime, e.g. `<endpoint>/<deployment>/<n>`. */
+  id: string;
+  runtime: RuntimeKind;
+  /** The model's files on this machine (AZUREML_MODEL_DIR points here, as on Azure ML). */
+  modelDir: string;
+  /** code_configuration.code on this machine, and the scoring_script inside it. */
+  codeDir?: string | undefined;
+  scoringScript?: string | undefined;
+  /** The Python interpreter of the deployment's environment (runtime mlflow / python-script). */
+  python?: string | undefined;
+  /** Variables the worker gets (the deployment's environment_variables and Azure ML's own). */
+  env: Record<string, string>;
+  /** The instance's stdout and stderr go here (`online-deployment get-logs`). */
+  logFile: string;
+}
+
+export type InstanceState = 'loading' | 'ready' | 'failed' | 'stopped';
+
+/** One running instance of a deployment: a worker process with the model loaded. */
+export interface ScoringInstance {
+  readonly id: string;
+  readonly pid: number | undefined;
+  readonly state: InstanceState;
+  /** Why the model could not load or the process died (state failed), in words for the deployment's status and logs. */
+  readonly failure: string | undefined;
+  /** Resolves when the model is loaded (ready) or rejects with the reason it failed. */
+  ready(timeoutMs: number): Promise<void>;
+  /** One call; rejects with a TimeoutError after timeoutMs (the worker is not trusted to stop on its own). */
+  call(call: ScoringCall, timeoutMs: number): Promise<ScoringAnswer>;
+  /** Liveness: whether the worker answers a ping within timeoutMs. */
+  ping(timeoutMs: number): Promise<boolean>;
+  /** SIGTERM, then SIGKILL after graceMs; in-flight calls are answered or rejected first. */
+  stop(graceMs: number): Promise<void>;
+}
