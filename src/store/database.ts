@@ -1,7 +1,7 @@
 import type { Generated } from 'kysely';
 
 /** Table types as kysely sees them. JSON columns hold canonical JSON text on both dialects. */
-export interface Database extends TrackingTables, JobTables {
+export interface Database extends TrackingTables, JobTables, EndpointTables {
   workspaces: WorkspacesTable;
   resources: ResourcesTable;
   resource_tags: ResourceTagsTable;
@@ -177,4 +177,38 @@ export interface JobTables {
     removed_at: number | null;
     removed_reason: string | null;
   };
+}
+
+export interface EndpointTables {
+  endpoints: {
+    workspace: string;
+    name: string;
+    type: string;
+    description: string | null;
+    tags: string;
+    auth_mode: string;
+    traffic: string;
+    mirror_traffic: string;
+    default_deployment: string | null;
+    state: string;
+    created_by: string;
+    created_at: number;
+    updated_at: number;
+    etag: string;
+  };
+  endpoint_deployments: {
+    workspace: string;
+    endpoint: string;
+    name: string;
+    spec: string;
+    lineage: string;
+    state: string;
+    reason: string | null;
+    instance_count: number;
+    created_by: string;
+    created_at: number;
+    updated_at: number;
+    etag: string;
+  };
+  endpoint_secrets: { workspace: string; endpoint: string; primary_key: string; secondary_key: string; token_secret: string };
 }

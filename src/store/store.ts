@@ -8,6 +8,7 @@ import { migrationProvider, migrationsFor } from './migrations/index.js';
 import { openPostgres } from './postgres/open-postgres.js';
 import { DatasetRepository } from './dataset-repository.js';
 import { ExperimentRepository } from './experiment-repository.js';
+import { EndpointRepository } from './endpoint-repository.js';
 import { JobRepository } from './job-repository.js';
 import { LoggedModelRepository } from './logged-model-repository.js';
 import { RegistryRepository } from './registry-repository.js';
@@ -27,6 +28,7 @@ export interface Repositories {
   loggedModels: LoggedModelRepository;
   registry: RegistryRepository;
   jobs: JobRepository;
+  endpoints: EndpointRepository;
 }
 
 export interface Readiness {
@@ -100,6 +102,7 @@ function repositoriesFor(db: Kysely<Database>): Repositories {
     loggedModels: new LoggedModelRepository(db),
     registry: new RegistryRepository(db),
     jobs: new JobRepository(db),
+    endpoints: new EndpointRepository(db),
   };
 }
 

@@ -5,6 +5,7 @@ import { trackingMigration } from './002-tracking.js';
 import { modelRegistryMigration } from './003-model-registry.js';
 import { longTagValuesMigration } from './004-long-tag-values.js';
 import { jobsMigration } from './005-jobs.js';
+import { endpointsMigration } from './006-endpoints.js';
 
 /** Every migration, in order. Names are never renamed once released: the store records them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -14,6 +15,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '003-model-registry': modelRegistryMigration(dialect),
     '004-long-tag-values': longTagValuesMigration(dialect),
     '005-jobs': jobsMigration(dialect),
+    '006-endpoints': endpointsMigration(dialect),
   };
 }
 

@@ -1,0 +1,66 @@
+/**
+ * Endpoints and their deployments as Trellis keeps them. The YAML a user applies is the `spec`
+ * (validated by the schemas in core/azureml); what Trellis adds is where each one stands and, for a
+ * deployment, the exact versions it serves, fixed when it is created or updated: that is what
+ * `show` answers and what every scoring response names.
+ */
+
+export type EndpointType = 'online' | 'batch';
+export type EndpointAuthMode = 'key' | 'aml_token';
+
+/** Azure's provisioning states. */
+export type ProvisioningState = 'Creating' | 'Updating' | 'Succeeded' | 'Failed' | 'Deleting';
+
+export interface Endpoint {
+  workspace: string;
+  name: string;
+  type: EndpointType;
+  description: string | null;
+  tags: Record<string, string>;
+  authMode: EndpointAuthMode;
+  /** Live traffic per deployment (percent, summing to 100, or empty / all 0 for none). */
+  traffic: Record<string, number>;
+  /** A copy of this percent of requests goes to the deployment; its answers are discarded. */
+  mirrorTraffic: Record<string, number>;
+  /** Batch endpoints: the deployment an invoke uses when it names none. */
+  defaultDeployment: string | null;
+  state: ProvisioningState;
+  createdBy: string;
+  createdAt: number;
+  updatedAt: number;
+  etag: string;
+}
+
+/** What a deployment serves, resolved to exact versions when it was created or last updated. */
+export interface DeploymentLineage {
+  model: { name: string; version: string; type: string } | null;
+  environment: { name: string; version: string | null; curated: boolean } | null;
+  code: { name: string; digest: string } | null;
+  deployedBy: string;
+  deployedAt: number;
+}
+
+export interface Deployment {
+  workspace: string;
+  endpoint: string;
+  name: string;
+  /** The deployment YAML as validated (endpoint_name and name included). */
+  spec: Record<string, unknown>;
+  lineage: DeploymentLineage;
+  state: ProvisioningState;
+  /** Why it is not Succeeded, in words (a model that does not load, ...). */
+  reason: string | null;
+  /** Instances wanted now (instance_count, or what the autoscaler chose). */
+  instanceCount: number;
+  createdBy: string;
+  createdAt: number;
+  updatedAt: number;
+  etag: string;
+}
+
+/** Keys and the secret aml_tokens are signed with, per endpoint. */
+export interface EndpointSecrets {
+  primaryKey: string;
+  secondaryKey: string;
+  tokenSecret: string;
+}

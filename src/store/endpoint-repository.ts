@@ -1,0 +1,184 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Deployment, DeploymentLineage, Endpoint, EndpointSecrets, EndpointType } from '../core/endpoints/endpoint.js';
+import type { Database, EndpointTables } from './database.js';
+
+type EndpointRow = Selectable<EndpointTables['endpoints']>;
+type DeploymentRow = Selectable<EndpointTables['endpoint_deployments']>;
+
+export type EndpointChanges = Partial<Pick<Endpoint, 'description' | 'tags' | 'authMode' | 'traffic' | 'mirrorTraffic' | 'defaultDeployment' | 'state' | 'updatedAt' | 'etag'>>;
+export type DeploymentChanges = Partial<Pick<Deployment, 'spec' | 'lineage' | 'state' | 'reason' | 'instanceCount' | 'updatedAt' | 'etag'>>;
+
+/** Endpoints, their deployments and their secrets. */
+export class EndpointRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insertEndpoint(endpoint: Endpoint): Promise<void> {
+    await this.db.insertInto('endpoints').values(toEndpointRow(endpoint)).execute();
+  }
+
+  async getEndpoint(workspace: string, name: string): Promise<Endpoint | undefined> {
+    const row = await this.db.selectFrom('endpoints').selectAll().where('workspace', '=', workspace).where('name', '=', name).executeTakeFirst();
+    return row && fromEndpointRow(row);
+  }
+
+  async listEndpoints(workspace: string, type?: EndpointType): Promise<Endpoint[]> {
+    let query = this.db.selectFrom('endpoints').selectAll().where('workspace', '=', workspace);
+    if (type) query = query.where('type', '=', type);
+    return (await query.orderBy('name').execute()).map(fromEndpointRow);
+  }
+
+  /** Every endpoint in every workspace (the serving controller's view after a restart). */
+  async allEndpoints(): Promise<Endpoint[]> {
+    return (await this.db.selectFrom('endpoints').selectAll().orderBy('workspace').orderBy('name').execute()).map(fromEndpointRow);
+  }
+
+  /** Writes the changes when the endpoint's etag is still `expectedEtag` (if given); false when it is not. */
+  async updateEndpoint(workspace: string, name: string, changes: EndpointChanges, expectedEtag?: string): Promise<boolean> {
+    const values: Partial<EndpointRow> = {};
+    if (changes.description !== undefined) values.description = changes.description;
+    if (changes.tags !== undefined) values.tags = JSON.stringify(changes.tags);
+    if (changes.authMode !== undefined) values.auth_mode = changes.authMode;
+    if (changes.traffic !== undefined) values.traffic = JSON.stringify(changes.traffic);
+    if (changes.mirrorTraffic !== undefined) values.mirror_traffic = JSON.stringify(changes.mirrorTraffic);
+    if (changes.defaultDeployment !== undefined) values.default_deployment = changes.defaultDeployment;
+    if (changes.state !== undefined) values.state = changes.state;
+    if (changes.updatedAt !== undefined) values.updated_at = changes.updatedAt;
+    if (changes.etag !== undefined) values.etag = changes.etag;
+    let query = this.db.updateTable('endpoints').set(values).where('workspace', '=', workspace).where('name', '=', name);
+    if (expectedEtag !== undefined) query = query.where('etag', '=', expectedEtag);
+    const result = await query.executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Deletes the endpoint with its deployments and secrets. */
+  async deleteEndpoint(workspace: string, name: string): Promise<void> {
+    await this.db.deleteFrom('endpoint_secrets').where('workspace', '=', workspace).where('endpoint', '=', name).execute();
+    await this.db.deleteFrom('endpoint_deployments').where('workspace', '=', workspace).where('endpoint', '=', name).execute();
+    await this.db.deleteFrom('endpoints').where('workspace', '=', workspace).where('name', '=', name).execute();
+  }
+
+  async insertDeployment(deployment: Deployment): Promise<void> {
+    await this.db.insertInto('endpoint_deployments').values(toDeploymentRow(deployment)).execute();
+  }
+
+  async getDeployment(workspace: string, endpoint: string, name: string): Promise<Deployment | undefined> {
+    const row = await this.db.selectFrom('endpoint_deployments').selectAll().where('workspace', '=', workspace).where('endpoint', '=', endpoint).where('name', '=', name).executeTakeFirst();
+    return row && fromDeploymentRow(row);
+  }
+
+  async listDeployments(workspace: string, endpoint: string): Promise<Deployment[]> {
+    const rows = await this.db.selectFrom('endpoint_deployments').selectAll().where('workspace', '=', workspace).where('endpoint', '=', endpoint).orderBy('name').execute();
+    return rows.map(fromDeploymentRow);
+  }
+
+  /** Every deployment in every workspace. */
+  async allDeployments(): Promise<Deployment[]> {
+    const rows = await this.db.selectFrom('endpoint_deployments').selectAll().orderBy('workspace').orderBy('endpoint').orderBy('name').execute();
+    return rows.map(fromDeploymentRow);
+  }
+
+  async updateDeployment(workspace: string, endpoint: string, name: string, changes: DeploymentChanges, expectedEtag?: string): Promise<boolean> {
+    const values: Partial<DeploymentRow> = {};
+    if (changes.spec !== undefined) values.spec = JSON.stringify(changes.spec);
+    if (changes.lineage !== undefined) values.lineage = JSON.stringify(changes.lineage);
+    if (changes.state !== undefined) values.state = changes.state;
+    if (changes.reason !== undefined) values.reason = changes.reason;
+    if (changes.instanceCount !== undefined) values.instance_count = changes.instanceCount;
+    if (changes.updatedAt !== undefined) values.updated_at = changes.updatedAt;
+    if (changes.etag !== undefined) values.etag = changes.etag;
+    let query = this.db.updateTable('endpoint_deployments').set(values).where('workspace', '=', workspace).where('endpoint', '=', endpoint).where('name', '=', name);
+    if (expectedEtag !== undefined) query = query.where('etag', '=', expectedEtag);
+    const result = await query.executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async deleteDeployment(workspace: string, endpoint: string, name: string): Promise<void> {
+    await this.db.deleteFrom('endpoint_deployments').where('workspace', '=', workspace).where('endpoint', '=', endpoint).where('name', '=', name).execute();
+  }
+
+  async getSecrets(workspace: string, endpoint: string): Promise<EndpointSecrets | undefined> {
+    const row = await this.db.selectFrom('endpoint_secrets').selectAll().where('workspace', '=', workspace).where('endpoint', '=', endpoint).executeTakeFirst();
+    return row && { primaryKey: row.primary_key, secondaryKey: row.secondary_key, tokenSecret: row.token_secret };
+  }
+
+  async putSecrets(workspace: string, endpoint: string, secrets: EndpointSecrets): Promise<void> {
+    const values = { primary_key: secrets.primaryKey, secondary_key: secrets.secondaryKey, token_secret: secrets.tokenSecret };
+    await this.db
+      .insertInto('endpoint_secrets')
+      .values({ workspace, endpoint, ...values })
+      .onConflict((conflict) => conflict.columns(['workspace', 'endpoint']).doUpdateSet(values))
+      .execute();
+  }
+}
+
+function toEndpointRow(endpoint: Endpoint): EndpointRow {
+  return {
+    workspace: endpoint.workspace,
+    name: endpoint.name,
+    type: endpoint.type,
+    description: endpoint.description,
+    tags: JSON.stringify(endpoint.tags),
+    auth_mode: endpoint.authMode,
+    traffic: JSON.stringify(endpoint.traffic),
+    mirror_traffic: JSON.stringify(endpoint.mirrorTraffic),
+    default_deployment: endpoint.defaultDeployment,
+    state: endpoint.state,
+    created_by: endpoint.createdBy,
+    created_at: endpoint.createdAt,
+    updated_at: endpoint.updatedAt,
+    etag: endpoint.etag,
+  };
+}
+
+function fromEndpointRow(row: EndpointRow): Endpoint {
+  return {
+    workspace: row.workspace,
+    name: row.name,
+    type: row.type as EndpointType,
+    description: row.description,
+    tags: JSON.parse(row.tags) as Record<string, string>,
+    authMode: row.auth_mode as Endpoint['authMode'],
+    traffic: JSON.parse(row.traffic) as Record<string, number>,
+    mirrorTraffic: JSON.parse(row.mirror_traffic) as Record<string, number>,
+    defaultDeployment: row.default_deployment,
+    state: row.state as Endpoint['state'],
+    createdBy: row.created_by,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    etag: row.etag,
+  };
+}
+
+function toDeploymentRow(deployment: Deployment): DeploymentRow {
+  return {
+    workspace: deployment.workspace,
+    endpoint: deployment.endpoint,
+    name: deployment.name,
+    spec: JSON.stringify(deployment.spec),
+    lineage: JSON.stringify(deployment.lineage),
+    state: deployment.state,
+    reason: deployment.reason,
+    instance_count: deployment.instanceCount,
+    created_by: deployment.createdBy,
+    created_at: deployment.createdAt,
+    updated_at: deployment.updatedAt,
+    etag: deployment.etag,
+  };
+}
+
+function fromDeploymentRow(row: DeploymentRow): Deployment {
+  return {
+    workspace: row.workspace,
+    endpoint: row.endpoint,
+    name: row.name,
+    spec: JSON.parse(row.spec) as Record<string, unknown>,
+    lineage: JSON.parse(row.lineage) as DeploymentLineage,
+    state: row.state as Deployment['state'],
+    reason: row.reason,
+    instanceCount: row.instance_count,
+    createdBy: row.created_by,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    etag: row.etag,
+  };
+}
