@@ -1,10 +1,12 @@
 /**
  * `npm run bench`: runs every benchmark and prints the tables BENCHMARKS.md records.
- * BENCH_ONLY=foundation|tracking runs one part. Sizes: BENCH_COUNT (default 10000) and
+ * BENCH_ONLY=foundation|tracking|jobs runs one part. Sizes: BENCH_COUNT (default 10000) and
  * BENCH_STARTUP_RUNS (default 5) for the foundation; BENCH_POINTS (1000000), BENCH_CLIENTS (8),
- * BENCH_SEARCH_RUNS (50000), BENCH_SEARCH_QUERIES (20), BENCH_HISTORY_STEPS (100000) for tracking.
+ * BENCH_SEARCH_RUNS (50000), BENCH_SEARCH_QUERIES (20), BENCH_HISTORY_STEPS (100000) for tracking;
+ * BENCH_JOBS (1000), BENCH_JOBS_IDLE (100), BENCH_JOB_NODES (16), BENCH_JOB_CLIENTS (4) for jobs.
  */
 import { cpus, totalmem } from 'node:os';
+import { runJobQueueBench, type Summary } from './job-queue-latency.js';
 import { runTrackingBench } from './mlflow-tracking.js';
 import { runStartupAndCrud } from './startup-and-crud.js';
 
@@ -62,4 +64,42 @@ if (!only || only === 'tracking') {
     console.log(`| (c) get-history, ${trellis.history.steps.toLocaleString('en')} steps, median of 5 | ${ms(trellis.history.medianMs)} | ${ms(mlflow.history.medianMs)} | ${ratio(mlflow.history.medianMs, trellis.history.medianMs)} | — |`);
     console.log(`\nSearch: filter \`metrics.accuracy > 0.9\`, order \`metrics.accuracy DESC\`, max_results 100 (${trellis.search.matched} and ${mlflow.search.matched} runs returned).`);
   }
+}
+
+if (!only || only === 'jobs') {
+  const options = {
+    jobs: Number(process.env.BENCH_JOBS ?? 1000),
+    idleJobs: Number(process.env.BENCH_JOBS_IDLE ?? 100),
+    nodes: Number(process.env.BENCH_JOB_NODES ?? 16),
+    clients: Number(process.env.BENCH_JOB_CLIENTS ?? 4),
+    log,
+  };
+  const { idle, saturated } = await runJobQueueBench(options);
+  const p50p99 = (summary: Summary) => `${ms(summary.p50)} / ${ms(summary.p99)}`;
+  const added = idle.ackToRunning.p50 - idle.peerSpawnToRunning.p50;
+  console.log(`\n## Job queue: \`echo $EPOCHREALTIME\` as a command job on a local cluster (max_instances ${options.nodes}), against Node spawning \`bash -c\` itself\n`);
+  console.log(`### (a) idle cluster: ${idle.jobs} jobs, one at a time (goal: ≤ 50 ms p50 added by Trellis)\n`);
+  console.log('| measurement | p50 / p99 | max |');
+  console.log('| --- | --- | --- |');
+  console.log(`| Trellis: submit request → 201 | ${p50p99(idle.submit)} | ${ms(idle.submit.max)} |`);
+  console.log(`| Trellis: 201 → command running | ${p50p99(idle.ackToRunning)} | ${ms(idle.ackToRunning.max)} |`);
+  console.log(`| Trellis: submit request → command running | ${p50p99(idle.sentToRunning)} | ${ms(idle.sentToRunning.max)} |`);
+  console.log(`| peer: spawn() → command running | ${p50p99(idle.peerSpawnToRunning)} | ${ms(idle.peerSpawnToRunning.max)} |`);
+  console.log(`\nAdded by Trellis (201 → running, minus the peer's spawn → running), p50: ${ms(added)} — ${added <= 50 ? 'goal met' : 'goal missed'} (${(added / 50).toFixed(2)}× the goal); 201 → running is ${(idle.ackToRunning.p50 / idle.peerSpawnToRunning.p50).toFixed(1)}× the peer's spawn → running.`);
+  const phases = [
+    ['Queued → Preparing (scheduler picks it, node marked busy)', 'queuedToPreparing'],
+    ['Preparing → Running event (attempt folder, environment, cgroups, spawn, records)', 'preparingToRunningEvent'],
+    ['Running event → command ran', 'runningEventToCommand'],
+    ['command ran → Completed', 'commandToEnded'],
+  ] as const;
+  console.log('\n| phase (job events, server clock, ms resolution) | idle p50 / p99 | saturated p50 / p99 |');
+  console.log('| --- | --- | --- |');
+  for (const [label, field] of phases) console.log(`| ${label} | ${p50p99(idle.phases[field])} | ${p50p99(saturated.phases[field])} |`);
+  console.log(`\n### (b) saturated queue: ${saturated.jobs} jobs from ${saturated.clients} clients at once\n`);
+  console.log('| measurement | Trellis | peer (pool of the same width) | peer / Trellis |');
+  console.log('| --- | --- | --- | --- |');
+  console.log(`| all ${saturated.jobs} completed, from the first submit | ${saturated.seconds.toFixed(1)} s (${saturated.jobsPerSecond.toFixed(1)} jobs/s) | ${saturated.peerSeconds.toFixed(1)} s (${saturated.peerJobsPerSecond.toFixed(0)} jobs/s) | ${(saturated.peerJobsPerSecond / saturated.jobsPerSecond).toFixed(1)}× the jobs/s |`);
+  console.log(`| submits | ${saturated.submitSeconds.toFixed(1)} s (${saturated.submitsPerSecond.toFixed(0)} submits/s) | — | — |`);
+  console.log(`| queue wait: 201 (peer: all queued at once) → command running, p50 / p99 | ${p50p99(saturated.ackToRunning)} | ${p50p99(saturated.peerEnqueueToRunning)} | — |`);
+  console.log(`| per job once a node is free: Preparing (peer: spawn()) → command running, p50 / p99 | ${p50p99(saturated.preparingToRunning)} | ${p50p99(saturated.peerSpawnToRunning)} | ${(saturated.preparingToRunning.p50 / saturated.peerSpawnToRunning.p50).toFixed(1)}× |`);
 }

@@ -148,6 +148,7 @@ export class JobRunner {
     }
     const shape = clusterShape(compute);
     const quota = shape.tier === 'attached' ? {} : quotaFor(this.options.quotas, workspace);
+    const queuedByName = new Map(queued.map((job) => [job.name, job]));
     const queue: QueuedJob[] = queued.map((job) => ({ name: job.name, priority: job.priority, submittedAt: job.submittedAt, instanceCount: job.instanceCount }));
     // Two passes: local nodes are ready the moment they are added, so jobs can start at once.
     for (let pass = 0; pass < 2; pass++) {
@@ -162,15 +163,22 @@ export class JobRunner {
         await repositories.jobs.updateNode(workspace, nodeId, { state: 'removed', removedAt: now, removedReason: `idle for ${shape.idleSeconds} s (idle_time_before_scale_down)` });
       }
       for (const start of decision.start) {
-        const job = queued.find((candidate) => candidate.name === start.job);
+        const job = queuedByName.get(start.job);
         if (job) await this.startPreparing(job, start.nodes, compute, now);
       }
+      // Waiting reasons change for many jobs at once (the head of the queue moved): one write per distinct reason.
+      const changed = new Map<string, string[]>();
       for (const waiting of decision.waiting) {
-        const job = queued.find((candidate) => candidate.name === waiting.job);
+        const job = queuedByName.get(waiting.job);
         if (job && job.reason !== waiting.reason && !this.busy.has(key(job))) {
-          await repositories.jobs.update(workspace, job.name, { reason: waiting.reason }, now);
+          changed.set(waiting.reason, [...(changed.get(waiting.reason) ?? []), job.name]);
           job.reason = waiting.reason;
         }
+      }
+      if (changed.size > 0) {
+        await this.context.store.transaction(async (transaction) => {
+          for (const [reason, names] of changed) await transaction.jobs.setReason(workspace, names, reason);
+        });
       }
       if (decision.addNodes === 0) break;
     }
@@ -242,8 +250,11 @@ export class JobRunner {
     }
     if (job.state === 'Running') {
       await this.maybeSaveCheckpoints(job, now);
-      const sku = findSku(String(compute?.spec.size ?? 'Standard_DS3_v2'));
-      await this.systemMetrics.sample(job, job.handle, { vcpus: sku?.vcpus ?? 4, memoryGiB: sku?.memoryGiB ?? 14 });
+      // The first sample comes one interval after the start, as MLflow's (it needs two readings for CPU anyway).
+      if (job.startedAt !== null && now - job.startedAt >= this.options.systemMetricsIntervalSeconds * 1000) {
+        const sku = findSku(String(compute?.spec.size ?? 'Standard_DS3_v2'));
+        await this.systemMetrics.sample(job, job.handle, { vcpus: sku?.vcpus ?? 4, memoryGiB: sku?.memoryGiB ?? 14 });
+      }
     }
     const state = await backend.poll(job.handle);
     if (state.state === 'running') return;

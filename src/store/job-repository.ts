@@ -82,10 +82,29 @@ export class JobRepository {
     if (changes.nodes !== undefined) values.nodes = changes.nodes === null ? null : JSON.stringify(changes.nodes);
     if (changes.handle !== undefined) values.handle = changes.handle;
     if (changes.stopRequest !== undefined) values.stop_request = changes.stopRequest;
-    if (Object.keys(values).length > 0) await this.db.updateTable('jobs').set(values).where('workspace', '=', workspace).where('name', '=', name).execute();
-    if (changes.state !== undefined) {
-      const last = await this.db.selectFrom('job_events').select((eb) => eb.fn.max('seq').as('seq')).where('workspace', '=', workspace).where('job', '=', name).executeTakeFirst();
-      await this.db.insertInto('job_events').values({ workspace, job: name, seq: Number(last?.seq ?? 0) + 1, at, state: changes.state, reason: changes.reason ?? null }).execute();
+    const state = changes.state;
+    if (state === undefined) {
+      if (Object.keys(values).length > 0) await this.db.updateTable('jobs').set(values).where('workspace', '=', workspace).where('name', '=', name).execute();
+      return;
+    }
+    const write = async (db: Kysely<Database>) => {
+      await db.updateTable('jobs').set(values).where('workspace', '=', workspace).where('name', '=', name).execute();
+      const last = await db.selectFrom('job_events').select((eb) => eb.fn.max('seq').as('seq')).where('workspace', '=', workspace).where('job', '=', name).executeTakeFirst();
+      await db.insertInto('job_events').values({ workspace, job: name, seq: Number(last?.seq ?? 0) + 1, at, state, reason: changes.reason ?? null }).execute();
+    };
+    // The state and its history entry land together: one commit (one sync to disk) instead of two.
+    if (this.db.isTransaction) await write(this.db);
+    else await this.db.transaction().execute(write);
+  }
+
+  /**
+   * Gives many jobs one reason in one statement per 1,000 names (the scheduler's waiting reasons:
+   * every job behind the head of a queue says the same thing). Like any reason-only change, it
+   * adds no history entry.
+   */
+  async setReason(workspace: string, names: string[], reason: string): Promise<void> {
+    for (let start = 0; start < names.length; start += 1000) {
+      await this.db.updateTable('jobs').set({ reason }).where('workspace', '=', workspace).where('name', 'in', names.slice(start, start + 1000)).execute();
     }
   }
 
