@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { LocalArtifactStore } from '../artifacts/local/local-artifact-store.js';
 import { buildServer } from '../api/server.js';
+import { loadAttemptSecret } from '../backends/kubernetes/attempt-token.js';
+import { createKubernetesComputes } from '../backends/kubernetes/kubernetes-compute.js';
 import { LocalBackend } from '../backends/local/local-backend.js';
 import { createSlurmComputes } from '../backends/slurm/slurm-compute.js';
 import { JobRunner } from '../controllers/job-runner.js';
@@ -44,9 +46,13 @@ export async function startServer(config: TrellisConfig, options: { logLevel?: s
     await ensureDefaultWorkspace(context, { actor: `local:${config.localUser}`, requestId: null });
     const jobsRoot = join(config.home, 'jobs');
     let url = '';
-    const local = new LocalBackend();
+    // A job's process ending wakes the runner, so the job finishes (and the next one starts) at once.
+    let wakeRunner = () => {};
+    const local = new LocalBackend({ onProcessExit: () => wakeRunner() });
     const slurm = createSlurmComputes({ graceSeconds: config.jobs.graceSeconds });
-    const orphans = slurm.byHandle(local);
+    // Pods download their attempt's folder from this server and send results back, with tokens signed by this secret.
+    const kubernetes = createKubernetesComputes({ publicUrl: () => config.publicUrl ?? url, secret: await loadAttemptSecret(config.home) });
+    const orphans = slurm.byHandle(kubernetes.byHandle(local));
     const runner = new JobRunner(context, {
       jobsRoot,
       ...config.jobs,
@@ -57,9 +63,11 @@ export async function startServer(config: TrellisConfig, options: { logLevel?: s
         if (!compute) return orphans;
         const type = compute.spec.type;
         if (type === 'slurm') return slurm.backendFor(compute);
+        if (type === 'kubernetes') return kubernetes.backendFor(compute);
         return type === 'amlcompute' || type === 'computeinstance' ? local : undefined;
       },
     });
+    wakeRunner = () => runner.wake();
     const app = await buildServer(context, config, { ...options, jobs: { wake: () => runner.wake(), jobsRoot } });
     const address = await app.listen({ host: config.host, port: config.port });
     url = address.replace('[::1]', '127.0.0.1');

@@ -66,9 +66,11 @@ export class LocalBackend implements ComputeBackend {
 
   /**
    * `probeLimits` replaces the probe of this machine's cgroups and taskset (tests use it to force
-   * a fallback); `sweepIntervalMs` is how far apart two sweeps of stale cgroups are (a minute).
+   * a fallback); `sweepIntervalMs` is how far apart two sweeps of stale cgroups are (a minute);
+   * `onProcessExit` is called when a process this server started ends, so the runner can poll at
+   * once instead of at its next tick (after a restart, polling alone finds the ends).
    */
-  constructor(private readonly options: { probeLimits?: () => Promise<MachineLimits>; sweepIntervalMs?: number } = {}) {}
+  constructor(private readonly options: { probeLimits?: () => Promise<MachineLimits>; sweepIntervalMs?: number; onProcessExit?: () => void } = {}) {}
 
   async launch(request: LaunchRequest): Promise<{ handle: string }> {
     const exitDir = join(request.workDir, 'exit');
@@ -97,6 +99,8 @@ export class LocalBackend implements ComputeBackend {
           });
           const pid = child.pid;
           if (pid === undefined) throw new TrellisError('LaunchFailed', 500, `could not start bash for job '${request.jobName}' (working directory ${request.codeDir})`);
+          const onExit = this.options.onProcessExit;
+          if (onExit) child.once('exit', () => onExit());
           child.unref();
           records.push({ rank: slot.rank, pid, startTicks: (await startTicks(pid)) ?? '', node: slot.node, logPath });
         } finally {
