@@ -171,7 +171,9 @@ export class JobRunner {
       for (const waiting of decision.waiting) {
         const job = queuedByName.get(waiting.job);
         if (job && job.reason !== waiting.reason && !this.busy.has(key(job))) {
-          changed.set(waiting.reason, [...(changed.get(waiting.reason) ?? []), job.name]);
+          const names = changed.get(waiting.reason) ?? [];
+          names.push(job.name);
+          changed.set(waiting.reason, names);
           job.reason = waiting.reason;
         }
       }
