@@ -4,12 +4,28 @@ import type { ResourceKind } from '../resources/kinds.js';
 /** How the kind of a file was told: from its `$schema`, its `type`, or its workspace `kind`. */
 export type KindDetection =
   | { kind: ResourceKind; from: '$schema' | 'type' | 'kind' }
-  /** isOtherKind: `$schema` names another Azure ML file kind (a job, an endpoint, ...). */
+  /** isOtherKind: `$schema` (or the fields) name another Azure ML file kind (a job, an endpoint, ...). */
   | { kind: null; problem: Problem; isOtherKind: boolean };
+
+/** The endpoint files, which Trellis keeps apart from the resources of parse-resource-file. */
+export const endpointFileKinds = ['online-endpoint', 'online-deployment', 'batch-endpoint', 'batch-deployment'] as const;
+export type EndpointFileKind = (typeof endpointFileKinds)[number];
+
+/** Every kind of Azure ML file Trellis reads (jobs aside, which have their own command). */
+export type FileKind = ResourceKind | EndpointFileKind;
+
+/** As KindDetection, for any FileKind; `fields`: told by fields only that kind has (endpoint_name, traffic, ...). */
+export type FileKindDetection =
+  | { kind: FileKind; from: '$schema' | 'type' | 'kind' | 'fields' }
+  | { kind: null; problem: Problem; isOtherKind: boolean };
+
+export function isEndpointFileKind(kind: string): kind is EndpointFileKind {
+  return (endpointFileKinds as readonly string[]).includes(kind);
+}
 
 // Schema file names (lower-cased, without .schema.json) as published at
 // https://azuremlschemas.azureedge.net/latest/ and listed in the CLI (v2) YAML schema docs.
-const schemaKinds: Readonly<Record<string, ResourceKind>> = {
+const schemaKinds: Readonly<Record<string, FileKind>> = {
   workspace: 'workspace',
   environment: 'environment',
   data: 'data',
@@ -20,6 +36,18 @@ const schemaKinds: Readonly<Record<string, ResourceKind>> = {
   vmcompute: 'compute',
   kubernetescompute: 'compute',
   synapsesparkcompute: 'compute',
+  managedonlineendpoint: 'online-endpoint',
+  kubernetesonlineendpoint: 'online-endpoint',
+  managedonlinedeployment: 'online-deployment',
+  kubernetesonlinedeployment: 'online-deployment',
+  batchendpoint: 'batch-endpoint',
+  batchdeployment: 'batch-deployment',
+  modelbatchdeployment: 'batch-deployment',
+  // Refused when parsed, with the reason (Trellis deploys models, not pipeline components).
+  pipelinecomponentbatchdeployment: 'batch-deployment',
+  // The SDK's own names, as in the data_collector examples of the docs (http://azureml/sdk-2-0/OnlineDeployment.json).
+  onlineendpoint: 'online-endpoint',
+  onlinedeployment: 'online-deployment',
 };
 
 // Azure ML file kinds that are not resources of this parser, so the message can name them.
@@ -34,14 +62,6 @@ const otherAzureSchemas: Readonly<Record<string, { what: string; hint?: string }
   commandcomponent: { what: 'a command component' },
   pipelinecomponent: { what: 'a pipeline component' },
   sparkcomponent: { what: 'a Spark component' },
-  managedonlineendpoint: { what: 'an online endpoint' },
-  kubernetesonlineendpoint: { what: 'an online endpoint' },
-  batchendpoint: { what: 'a batch endpoint' },
-  managedonlinedeployment: { what: 'an online deployment' },
-  kubernetesonlinedeployment: { what: 'an online deployment' },
-  batchdeployment: { what: 'a batch deployment' },
-  modelbatchdeployment: { what: 'a batch deployment' },
-  pipelinecomponentbatchdeployment: { what: 'a batch deployment' },
   azureblob: { what: 'a datastore' },
   azurefile: { what: 'a datastore' },
   azuredatalakegen1: { what: 'a datastore' },
@@ -65,14 +85,44 @@ const typeKinds: Readonly<Record<string, ResourceKind>> = {
   triton_model: 'model',
 };
 
+const endpointKindWords: Readonly<Record<EndpointFileKind, string>> = {
+  'online-endpoint': 'an online endpoint',
+  'online-deployment': 'an online deployment',
+  'batch-endpoint': 'a batch endpoint',
+  'batch-deployment': 'a batch deployment',
+};
+
+// Fields only a deployment of that sort has (azure-ai-ml OnlineDeploymentSchema, BatchDeploymentSchema).
+const onlineDeploymentFields = ['instance_type', 'instance_count', 'scale_settings', 'request_settings', 'liveness_probe', 'readiness_probe', 'app_insights_enabled', 'data_collector', 'egress_public_network_access', 'model_mount_path'];
+const batchDeploymentFields = ['compute', 'settings', 'mini_batch_size', 'max_concurrency_per_instance', 'output_action', 'output_file_name', 'retry_settings', 'error_threshold', 'logging_level', 'component', 'job_definition'];
+
 /**
  * Tells which kind of resource a parsed Azure ML file describes: from `$schema` (e.g.
  * https://azuremlschemas.azureedge.net/latest/amlCompute.schema.json), else from `type`
  * (amlcompute, uri_file, mlflow_model, ...), else from a workspace `kind` (hub, project).
  * Returns kind null with the problem to report when the kind cannot be told, or when
- * `$schema` names another Azure ML file kind such as a job.
+ * the file is another Azure ML file kind such as a job or an endpoint (see detectFileKind).
  */
 export function detectKind(document: Readonly<Record<string, unknown>>): KindDetection {
+  const detection = detectFileKind(document);
+  // A deployment that does not say whether online or batch is still not a resource of this kind.
+  if (detection.kind === null) return Object.hasOwn(document, 'endpoint_name') ? { ...detection, isOtherKind: true } : detection;
+  // Only endpoint kinds are told by their fields, so the others come from $schema, type or kind.
+  if (!isEndpointFileKind(detection.kind)) return detection as KindDetection;
+  const message = `this file is ${endpointKindWords[detection.kind]}, not a workspace, environment, data, code, model or compute resource; create it with trellis ${detection.kind} create --file`;
+  return { kind: null, problem: { path: detection.from === '$schema' ? '$schema' : '', message }, isOtherKind: true };
+}
+
+/**
+ * Tells which kind of file a parsed Azure ML file is, endpoints included: from `$schema` (e.g.
+ * https://azuremlschemas.azureedge.net/latest/managedOnlineDeployment.schema.json), else from its
+ * fields: `endpoint_name` with a field only online (instance_type, ...) or batch (compute,
+ * settings, ...) deployments have; `type`; a workspace `kind`; `traffic`/`mirror_traffic`
+ * (online endpoint), `defaults` (batch endpoint), or `auth_mode` (aad_token is for batch
+ * endpoints only). Returns kind null with the problem to report when the kind cannot be told, or
+ * when `$schema` names an Azure ML file kind Trellis does not read this way (a job, a component...).
+ */
+export function detectFileKind(document: Readonly<Record<string, unknown>>): FileKindDetection {
   const schema = document.$schema;
   if (typeof schema === 'string') {
     const name = schemaName(schema);
@@ -85,14 +135,28 @@ export function detectKind(document: Readonly<Record<string, unknown>>): KindDet
     }
     // Azure ML ignores $schema when loading; an unknown one says nothing, so fall through.
   }
-  const type = document.type;
-  if (typeof type === 'string') {
-    const kind = typeKinds[type.toLowerCase()];
+  const has = (field: string) => Object.hasOwn(document, field);
+  const type = typeof document.type === 'string' ? document.type.toLowerCase() : undefined;
+  // Before `type`: a Kubernetes online deployment says type: kubernetes, as a Kubernetes compute does.
+  if (has('endpoint_name')) {
+    if (type === 'model' || type === 'pipeline' || batchDeploymentFields.some(has)) return { kind: 'batch-deployment', from: 'fields' };
+    if (type === 'managed' || type === 'kubernetes' || onlineDeploymentFields.some(has)) return { kind: 'online-deployment', from: 'fields' };
+    const message =
+      'this file is a deployment (it has endpoint_name), but not whether online or batch; add $schema: https://azuremlschemas.azureedge.net/latest/managedOnlineDeployment.schema.json (or modelBatchDeployment.schema.json)';
+    return { kind: null, problem: { path: '', message }, isOtherKind: false };
+  }
+  if (type !== undefined) {
+    const kind = typeKinds[type];
     if (kind) return { kind, from: 'type' };
   }
   const workspaceKind = document.kind;
   if (typeof workspaceKind === 'string' && ['hub', 'project', 'default'].includes(workspaceKind.toLowerCase())) {
     return { kind: 'workspace', from: 'kind' };
+  }
+  if (has('traffic') || has('mirror_traffic')) return { kind: 'online-endpoint', from: 'fields' };
+  if (has('defaults')) return { kind: 'batch-endpoint', from: 'fields' };
+  if (typeof document.auth_mode === 'string') {
+    return { kind: /^aad_?token$/i.test(document.auth_mode) ? 'batch-endpoint' : 'online-endpoint', from: 'fields' };
   }
   const message =
     'cannot tell what kind of resource this file describes; add $schema (e.g. $schema: https://azuremlschemas.azureedge.net/latest/model.schema.json) or create it with trellis <kind> create --file';
