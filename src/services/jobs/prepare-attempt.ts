@@ -4,18 +4,13 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { LaunchRequest } from '../../backends/compute-backend.js';
 import { listAll } from '../../artifacts/list-all.js';
-import { isPlainObject } from '../../core/azureml/schema-helpers.js';
-import { resolveCuratedEnvironment } from '../../core/environments/curated.js';
-import type { EnvironmentSpec } from '../../core/environments/environment-spec.js';
-import { planEnvironment } from '../../core/environments/plan-environment.js';
 import { TrellisError } from '../../core/errors.js';
 import { renderCommand } from '../../core/jobs/command-template.js';
 import type { Job } from '../../core/jobs/job.js';
 import { jobEnvironment } from '../../core/jobs/job-environment.js';
 import { processLayout, type Distribution } from '../../core/jobs/process-layout.js';
-import { findInterpreters } from '../../environments/find-interpreters.js';
-import { ensureEnvironment } from '../../environments/venv-builder.js';
 import type { Context } from '../context.js';
+import { buildEnvironment, environmentSpecOf } from '../environments/build-environment.js';
 import { materializeContent } from './materialize-content.js';
 
 export interface AttemptOptions {
@@ -91,7 +86,7 @@ export async function prepareAttempt(context: Context, job: Job, options: Attemp
   const restored = await restoreCheckpoints(context, job, checkpointDir);
   if (restored > 0) await log(`restored ${restored} checkpoint file(s) from the previous attempt into ${checkpointDir}`);
 
-  const environment = await prepareEnvironment(context, job, options.environmentCache, (line) => appendFile(join(logDir, 'environment_build_log.txt'), `${line}\n`));
+  const environment = await buildEnvironment(await environmentSpecOf(context, job.workspace, job.lineage.environment, job.spec.environment), options.environmentCache, (line) => appendFile(join(logDir, 'environment_build_log.txt'), `${line}\n`));
 
   const instanceCount = job.instanceCount;
   const processes = processLayout(job.spec.distribution as Distribution | undefined, { instanceCount, hosts: Array.from({ length: instanceCount }, () => '127.0.0.1'), masterPort: options.masterPort });
@@ -136,41 +131,6 @@ export async function prepareAttempt(context: Context, job: Job, options: Attemp
     image: environment.image,
     nodes: options.nodes,
   };
-}
-
-/** The environment spec a job runs with: curated, an environment asset, or inline. */
-async function environmentSpecOf(context: Context, job: Job): Promise<EnvironmentSpec> {
-  const lineage = job.lineage.environment;
-  if ('inline' in lineage) return job.spec.environment as EnvironmentSpec;
-  if (lineage.curated) {
-    const curated = resolveCuratedEnvironment(`${lineage.name}:${lineage.version}`) ?? resolveCuratedEnvironment(lineage.name);
-    if (!curated) throw new TrellisError('EnvironmentMissing', 409, `curated environment ${lineage.name}:${lineage.version} is not shipped with this Trellis`);
-    return curated.spec;
-  }
-  const asset = await context.store.repositories.resources.get({ workspace: job.workspace, kind: 'environment', name: lineage.name, version: lineage.version });
-  if (!asset) throw new TrellisError('EnvironmentMissing', 409, `environment ${lineage.name}:${lineage.version} is gone`);
-  return asset.spec as EnvironmentSpec;
-}
-
-async function prepareEnvironment(context: Context, job: Job, cacheRoot: string, onLog: (line: string) => Promise<void>): Promise<{ binDir?: string; envDir?: string; image?: string }> {
-  const spec = await environmentSpecOf(context, job);
-  const image = typeof spec.image === 'string' ? spec.image : undefined;
-  const needsInterpreters = spec.conda_file !== undefined && isPlainObject(spec.conda_file);
-  const plan = planEnvironment(spec, { interpreters: needsInterpreters ? await machineInterpreters() : [] });
-  for (const note of plan.notes) await onLog(note);
-  if (plan.kind !== 'venv') return image ? { image } : {};
-  const lines: Promise<void>[] = [];
-  const built = await ensureEnvironment(plan, { cacheRoot, onLog: (line) => lines.push(onLog(line)) });
-  await Promise.all(lines);
-  return { binDir: built.binDir, envDir: built.envDir, ...(image ? { image } : {}) };
-}
-
-let interpreters: ReturnType<typeof findInterpreters> | undefined;
-
-/** The machine's Pythons, looked up once per process (it takes a second or two). */
-function machineInterpreters(): ReturnType<typeof findInterpreters> {
-  interpreters ??= findInterpreters();
-  return interpreters;
 }
 
 /** Brings back what the job saved in its checkpoint folder before it was evicted. */

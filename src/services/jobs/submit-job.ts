@@ -1,20 +1,20 @@
 import { randomInt } from 'node:crypto';
-import { stringify } from 'yaml';
 import { dataInputTypes, inputModes } from '../../core/azureml/command-job-schema.js';
 import { parseJobFile } from '../../core/azureml/parse-job-file.js';
 import { remoteScheme } from '../../core/azureml/paths.js';
 import { isPlainObject } from '../../core/azureml/schema-helpers.js';
 import { resolveCuratedEnvironment } from '../../core/environments/curated.js';
-import { invalidInput, isTrellisError, TrellisError, type Problem } from '../../core/errors.js';
+import { invalidInput, type Problem } from '../../core/errors.js';
 import { checkCommand } from '../../core/jobs/command-template.js';
 import { priorityOf, type Job, type JobLineage, type LineageInput } from '../../core/jobs/job.js';
 import { reservedOverrides } from '../../core/jobs/job-environment.js';
 import { adjectives, nouns } from '../../core/tracking/run-names.js';
 import { digestOf } from '../../core/resources/digest.js';
 import type { Resource } from '../../core/resources/resource.js';
-import { applyResource, type UploadedContent } from '../apply-resource.js';
+import type { UploadedContent } from '../apply-resource.js';
+import { existingNames, findAsset, registerContent } from '../asset-lookup.js';
 import type { Caller, Context } from '../context.js';
-import { requireWorkspace, resolveReference } from '../resource-service.js';
+import { requireWorkspace } from '../resource-service.js';
 import { createExperiment } from '../tracking/experiment-service.js';
 import { createRun } from '../tracking/run-service.js';
 import { ensureServerlessCompute, serverlessComputeName } from './serverless-compute.js';
@@ -207,30 +207,6 @@ export function generateJobName(): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
   const suffix = Array.from({ length: 10 }, () => alphabet[randomInt(alphabet.length)]).join('');
   return `${adjectives[randomInt(adjectives.length)]}_${nouns[randomInt(nouns.length)]}_${suffix}`;
-}
-
-async function existingNames(context: Context, workspace: string, kind: 'compute' | 'environment' | 'data' | 'model'): Promise<string> {
-  const page = await context.store.repositories.resources.list({ workspace, kind, tags: [], limit: 20, latestOnly: kind !== 'compute' });
-  return page.items.length > 0 ? page.items.map((item) => (item.version ? `${item.name}:${item.version}` : item.name)).join(', ') : '(none)';
-}
-
-/** The asset a reference names, or undefined when there is none (or the reference is malformed). */
-async function findAsset(context: Context, workspace: string, kind: 'environment' | 'data' | 'model', reference: string): Promise<Resource | undefined> {
-  try {
-    return await resolveReference(context, workspace, kind, reference);
-  } catch (error) {
-    if (isTrellisError(error) && (error.status === 404 || error.status === 400)) return undefined;
-    throw error;
-  }
-}
-
-/** Creates (or finds) the asset holding uploaded content, named by its digest, through the same path as `trellis apply`. */
-async function registerContent(context: Context, caller: Caller, workspace: string, kind: 'code' | 'data' | 'model', upload: UploadedContent, localPath: string, extra: Record<string, unknown>): Promise<Resource> {
-  const name = `${kind === 'code' ? 'code' : 'input'}-${upload.digest.slice('sha256:'.length, 'sha256:'.length + 16)}`;
-  const text = stringify({ name, version: '1', ...extra, path: localPath, description: `snapshot made at job submit from ${localPath}` });
-  const result = await applyResource(context, caller, { workspace, fileName: `${kind} snapshot of ${localPath}`, text, expectedKind: kind, uploads: { [localPath]: upload }, inlined: {}, dryRun: false });
-  if (!result.resource) throw new TrellisError('SnapshotFailed', 500, `the ${kind} snapshot of '${localPath}' was not stored`);
-  return result.resource;
 }
 
 async function experimentIdFor(context: Context, workspace: string, name: string): Promise<string> {
