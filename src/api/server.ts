@@ -7,6 +7,7 @@ import type { Context } from '../services/context.js';
 import { handleError, isMlflowRequest, sendProblem } from './problem.js';
 import type { RouteOptions } from './route-options.js';
 import { applyRoutes } from './routes/apply.js';
+import { attemptTransferRoutes } from './routes/attempt-transfer.js';
 import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -59,6 +60,7 @@ export async function buildServer(context: Context, config: TrellisConfig, optio
   await app.register(uploadRoutes, routeOptions);
   await app.register(auditRoutes, routeOptions);
   await app.register(jobRoutes, routeOptions);
+  await app.register(attemptTransferRoutes, routeOptions);
   await app.register(mlflowRoutes, routeOptions);
 
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());

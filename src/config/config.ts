@@ -14,6 +14,7 @@ export const configFileSchema = z
     output: z.enum(['table', 'json', 'yaml']).optional(),
     host: z.string().optional(),
     port: z.number().int().min(0).max(65535).optional(),
+    public_url: z.string().url().optional().describe('URL at which pods on attached Kubernetes clusters reach this server (default: the address it listens on)'),
     database_url: z.string().optional(),
     max_body_bytes: z.number().int().positive().optional(),
     max_upload_bytes: z.number().int().positive().optional(),
@@ -33,6 +34,8 @@ export interface TrellisConfig {
   /** Largest single upload streamed into the artifact store. */
   maxUploadBytes: number;
   serverUrl: string;
+  /** How jobs on other machines (Kubernetes pods) reach this server; undefined: the address it listens on. */
+  publicUrl?: string | undefined;
   workspace: string;
   output: 'table' | 'json' | 'yaml';
   /** Who writes, until authentication lands: the local OS user, said plainly. */
@@ -76,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TrellisConfig 
     maxBodyBytes: positiveInteger(env.TRELLIS_MAX_BODY_BYTES, 'TRELLIS_MAX_BODY_BYTES') ?? file.max_body_bytes ?? 16 * 1024 * 1024,
     maxUploadBytes: positiveInteger(env.TRELLIS_MAX_UPLOAD_BYTES, 'TRELLIS_MAX_UPLOAD_BYTES') ?? file.max_upload_bytes ?? 50 * 1024 * 1024 * 1024,
     serverUrl: (env.TRELLIS_URL || file.server || `http://127.0.0.1:${port}`).replace(/\/+$/, ''),
+    publicUrl: publicUrl(env.TRELLIS_PUBLIC_URL || file.public_url),
     workspace: env.TRELLIS_WORKSPACE || file.workspace || 'default',
     output: (env.TRELLIS_OUTPUT as TrellisConfig['output'] | undefined) || file.output || 'table',
     localUser: safeUserName(),
@@ -105,6 +109,12 @@ function readConfigFile(path: string): ConfigFile {
     throw new TrellisError('InvalidConfiguration', 400, `${path} is not valid: ${problems}; fix or remove the file`);
   }
   return parsed.data;
+}
+
+function publicUrl(text: string | undefined): string | undefined {
+  if (!text) return undefined;
+  if (!URL.canParse(text) || !/^https?:$/.test(new URL(text).protocol)) throw new TrellisError('InvalidConfiguration', 400, `TRELLIS_PUBLIC_URL / public_url '${text}' is not an http(s) URL; set it to the address pods use to reach this server, e.g. http://trellis.ml.svc:5050`);
+  return text.replace(/\/+$/, '');
 }
 
 function parsePort(text: string): number {

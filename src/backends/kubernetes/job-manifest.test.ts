@@ -18,7 +18,7 @@ function launchRequest(overrides: Partial<LaunchRequest> = {}): LaunchRequest {
     workDir,
     codeDir: `${workDir}/code`,
     logDir: `${workDir}/user_logs`,
-    env: { MLFLOW_TRACKING_URI: 'http://127.0.0.1:5000/', MLFLOW_RUN_ID: 'run-1', TRELLIS_CHECKPOINT_DIR: `${workDir}/checkpoints` },
+    env: { PATH: '/opt/trellis/venv/bin:/usr/bin', HOME: '/root', MLFLOW_TRACKING_URI: 'http://127.0.0.1:5000/', MLFLOW_RUN_ID: 'run-1', TRELLIS_CHECKPOINT_DIR: `${workDir}/checkpoints` },
     processes: processLayout(undefined, { instanceCount: 1, hosts: ['localhost'], masterPort: 29500 }),
     instanceCount: 1,
     resources: { vcpus: 4, memoryGiB: 14, gpus: 0 },
@@ -33,6 +33,7 @@ function render(overrides: Partial<ManifestInput> = {}, request: Partial<LaunchR
     sku: findSku('Standard_DS3_v2'),
     isLowPriority: false,
     bundleUrl: 'https://trellis.example.com/api/attempts/train-mnist/1/bundle.tar?token=abc',
+    resultsUrl: 'https://trellis.example.com/api/attempts/train-mnist/1/results.tar?token=abc',
     trellisUrl: 'https://trellis.example.com',
     ...overrides,
   });
@@ -79,11 +80,21 @@ describe('renderJobManifests', () => {
     assert.equal(env.TRELLIS_LOG_DIR, '/trellis/work/user_logs');
     assert.equal(env.MLFLOW_TRACKING_URI, 'https://trellis.example.com');
     assert.equal(env.NODE_RANK, '0');
+    assert.equal(env.TRELLIS_STATE_DIR, '/trellis/work/.trellis');
+    // The Trellis machine's PATH and home mean nothing in the job's image.
+    assert.deepEqual([env.PATH, env.HOME], [undefined, undefined]);
     assert.match(main.command![2]!, /std_log\.txt/);
+
+    // Beside it, in the transfer image, the container that sends the results back.
+    const upload = job.spec!.template.spec!.containers[1]!;
+    assert.deepEqual([upload.name, upload.image], ['upload-results', 'curlimages/curl:8.11.1']);
+    assert.deepEqual(upload.env, [{ name: 'TRELLIS_RESULTS_URL', value: 'https://trellis.example.com/api/attempts/train-mnist/1/results.tar?token=abc' }]);
+    assert.deepEqual(upload.volumeMounts, [{ name: 'work', mountPath: '/trellis/work' }]);
+    assert.match(upload.command![2]!, /tar -c -f - "\$@" \| curl -fsS -T - .*"\$TRELLIS_RESULTS_URL"/);
 
     const fetch = pod.initContainers![0]!;
     assert.deepEqual(fetch.env, [{ name: 'TRELLIS_BUNDLE_URL', value: 'https://trellis.example.com/api/attempts/train-mnist/1/bundle.tar?token=abc' }]);
-    assert.match(fetch.command![2]!, /curl -fsSL .*"\$TRELLIS_BUNDLE_URL" \| tar -x -C \/trellis\/work/);
+    assert.match(fetch.command![2]!, /curl -fsSL .*"\$TRELLIS_BUNDLE_URL" .*\| tar -x -f - -C \/trellis\/work/);
   });
 
   it('puts a low-priority GPU job on spot GPU nodes with GPU limits', () => {

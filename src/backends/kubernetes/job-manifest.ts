@@ -5,6 +5,7 @@ import { findSku, type Sku } from '../../core/compute/sku-catalogue.js';
 import { TrellisError } from '../../core/errors.js';
 import type { LaunchRequest } from '../compute-backend.js';
 import { attemptObjectName, labelValue, podHost } from './object-name.js';
+import { fetchBundleScript, podStateFolder, uploadResultsScript } from './pod-transfer.js';
 import { planLauncher } from './process-launcher.js';
 
 /**
@@ -24,12 +25,14 @@ export interface ManifestInput {
   isLowPriority: boolean;
   /** Where the init container downloads the attempt's prepared folder as a tar. */
   bundleUrl: string;
+  /** Where the upload container PUTs the attempt's logs, outputs and checkpoints as a tar. */
+  resultsUrl: string;
   /** How pods reach Trellis (MLflow tracking, logs). */
   trellisUrl: string;
   /** Seconds between SIGTERM and SIGKILL when a pod is stopped. */
   terminationGraceSeconds?: number;
-  /** Image of the init container; it needs curl and tar. */
-  downloaderImage?: string;
+  /** Image of the download (init) and upload containers; it needs sh, curl and tar. */
+  transferImage?: string | undefined;
 }
 
 export interface JobManifests {
@@ -45,7 +48,14 @@ export const podWorkDir = '/trellis/work';
 export const defaultImage = 'python:3.11-slim';
 /** The container that runs the command; its exit code is the attempt's. */
 export const mainContainerName = 'main';
-export const defaultDownloaderImage = 'curlimages/curl:8.11.1';
+/** The container beside it that sends the attempt's results back to Trellis. */
+export const uploadContainerName = 'upload-results';
+export const defaultTransferImage = 'curlimages/curl:8.11.1';
+/**
+ * Variables the job runner took from the Trellis machine (its PATH, home and virtualenv): a pod
+ * has its image's own, so these are left out of the pod's environment.
+ */
+export const hostOnlyVariables = ['PATH', 'HOME', 'VIRTUAL_ENV'];
 export const instanceTypeLabel = 'node.kubernetes.io/instance-type';
 /** The label and taint AKS puts on spot node pools. */
 export const spotPriorityKey = 'kubernetes.azure.com/scalesetpriority';
@@ -78,11 +88,12 @@ export function renderJobManifests(input: ManifestInput): JobManifests {
   const annotations = { 'trellis.dev/workspace-name': request.workspace, 'trellis.dev/job-name': request.jobName };
 
   const env: Record<string, string> = {
-    ...Object.fromEntries(Object.entries(request.env).map(([key, value]) => [key, relocate(value)])),
+    ...Object.fromEntries(Object.entries(request.env).filter(([key]) => !hostOnlyVariables.includes(key)).map(([key, value]) => [key, relocate(value)])),
     ...launcher.sharedEnv,
     TRELLIS_URL: input.trellisUrl,
     TRELLIS_COMMAND: relocate(request.command),
     TRELLIS_LOG_DIR: relocate(request.logDir),
+    TRELLIS_STATE_DIR: `${podWorkDir}/${podStateFolder}`,
   };
   // The tracking URI the job runner wrote points at Trellis as this machine sees it.
   if (env.MLFLOW_TRACKING_URI) env.MLFLOW_TRACKING_URI = rebase(env.MLFLOW_TRACKING_URI, input.trellisUrl);
@@ -94,6 +105,8 @@ export function renderJobManifests(input: ManifestInput): JobManifests {
   const memory = `${Math.floor(sku.memoryGiB * 1024 * podShareOfNode.memory)}Mi`;
   const cpuRequest = `${sku.vcpus * 1000 - podShareOfNode.cpuReservedMillis}m`;
   const gpus: Record<string, string> = sku.gpus > 0 ? { 'nvidia.com/gpu': String(sku.gpus) } : {};
+  const transferImage = input.transferImage ?? defaultTransferImage;
+  const workMount = { name: 'work', mountPath: podWorkDir };
 
   const job: V1Job = {
     apiVersion: 'batch/v1',
@@ -127,10 +140,10 @@ export function renderJobManifests(input: ManifestInput): JobManifests {
           initContainers: [
             {
               name: 'fetch-bundle',
-              image: input.downloaderImage ?? defaultDownloaderImage,
-              command: ['sh', '-c', `set -eu; curl -fsSL --retry 5 "$TRELLIS_BUNDLE_URL" | tar -x -C ${podWorkDir}`],
+              image: transferImage,
+              command: ['sh', '-c', fetchBundleScript(podWorkDir)],
               env: [{ name: 'TRELLIS_BUNDLE_URL', value: input.bundleUrl }],
-              volumeMounts: [{ name: 'work', mountPath: podWorkDir }],
+              volumeMounts: [workMount],
             },
           ],
           containers: [
@@ -144,10 +157,16 @@ export function renderJobManifests(input: ManifestInput): JobManifests {
                 requests: { cpu: cpuRequest, memory, ...gpus },
                 limits: { cpu: String(sku.vcpus), memory, ...gpus },
               },
-              volumeMounts: [
-                { name: 'work', mountPath: podWorkDir },
-                { name: 'shm', mountPath: '/dev/shm' },
-              ],
+              volumeMounts: [workMount, { name: 'shm', mountPath: '/dev/shm' }],
+            },
+            {
+              name: uploadContainerName,
+              image: transferImage,
+              command: ['sh', '-c', uploadResultsScript(podWorkDir)],
+              env: [{ name: 'TRELLIS_RESULTS_URL', value: input.resultsUrl }],
+              // tar and curl stream: little memory, whatever the size of the checkpoints.
+              resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+              volumeMounts: [workMount],
             },
           ],
           volumes: [

@@ -47,6 +47,18 @@ describe('attemptState', () => {
     assert.deepEqual(attemptState(failed, [evicted]), { state: 'lost', reason: 'pod a-1 was ended by the platform (Evicted: The node was low on resource: memory.)' });
   });
 
+  it("is lost when the job's processes succeeded but their results never reached Trellis", () => {
+    const failed = job([{ type: 'Failed', reason: 'BackoffLimitExceeded' }]);
+    const status = (name: string, exitCode: number) => ({ name, image: 'x', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode } } });
+    const uploadFailed = pod('a-0', { phase: 'Failed', containerStatuses: [status('main', 0), status('upload-results', 1)] });
+    const state = attemptState(failed, [uploadFailed]);
+    assert.equal(state.state, 'lost');
+    assert.match((state as { reason: string }).reason, /pod a-0 could not send the attempt's logs, outputs and checkpoints to Trellis \(container upload-results exited with 1\)/);
+    // The job's own failure wins: its exit code is the attempt's.
+    const bothFailed = pod('a-0', { phase: 'Failed', containerStatuses: [status('main', 2), status('upload-results', 1)] });
+    assert.deepEqual(attemptState(failed, [bothFailed]), { state: 'exited', exitCode: 2 });
+  });
+
   it('is lost when the Job was deleted', () => {
     assert.equal(attemptState(undefined, []).state, 'lost');
   });

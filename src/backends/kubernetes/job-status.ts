@@ -1,6 +1,6 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import type { AttemptState } from '../compute-backend.js';
-import { mainContainerName } from './job-manifest.js';
+import { mainContainerName, uploadContainerName } from './job-manifest.js';
 
 /**
  * What a Kubernetes Job and its pods say about an attempt, as the job runner needs it: running,
@@ -37,6 +37,9 @@ export function attemptState(job: V1Job | undefined, pods: V1Pod[]): AttemptStat
 
   const fetchFailure = pods.map(initFailure).find((reason) => reason !== undefined);
   if (fetchFailure) return { state: 'lost', reason: fetchFailure };
+  // The job's processes succeeded but their logs, outputs and checkpoints never reached Trellis.
+  const uploadFailure = pods.map(resultsFailure).find((reason) => reason !== undefined);
+  if (uploadFailure) return { state: 'lost', reason: uploadFailure };
   const why = [condition?.reason, condition?.message].filter(Boolean).join(': ');
   return { state: 'lost', reason: `the Kubernetes Job failed without an exit code${why ? ` (${why})` : ''}` };
 }
@@ -74,4 +77,11 @@ function initFailure(pod: V1Pod): string | undefined {
     }
   }
   return undefined;
+}
+
+/** Why the container that sends the attempt's results back failed, if it did. */
+function resultsFailure(pod: V1Pod): string | undefined {
+  const terminated = (pod.status?.containerStatuses ?? []).find((status) => status.name === uploadContainerName)?.state?.terminated;
+  if (!terminated || terminated.exitCode === 0) return undefined;
+  return `pod ${pod.metadata?.name ?? ''} could not send the attempt's logs, outputs and checkpoints to Trellis (container ${uploadContainerName} exited with ${terminated.exitCode}); check that pods reach Trellis at its public_url`;
 }

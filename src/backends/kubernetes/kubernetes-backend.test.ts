@@ -122,6 +122,7 @@ describe('createKubernetesBackend against a fake API server', () => {
       namespace: 'ml',
       trellisUrl: 'http://trellis.trellis-system.svc:8080',
       bundleUrl: (request) => `http://trellis.trellis-system.svc:8080/bundles/${request.jobName}/${request.attempt}.tar`,
+      resultsUrl: (request) => `http://trellis.trellis-system.svc:8080/results/${request.jobName}/${request.attempt}.tar`,
       skuFor: () => findSku('Standard_D4s_v3'),
     });
   });
@@ -140,7 +141,7 @@ describe('createKubernetesBackend against a fake API server', () => {
     assert.equal(post!.path, '/apis/batch/v1/namespaces/ml/jobs');
     assert.deepEqual(kubernetesSchemaErrors('Job', post!.body), []);
     // The client sends the rendered Job as it is: no field dropped or renamed on the way.
-    const rendered = renderJobManifests({ request: launchRequest(), namespace: 'ml', sku: findSku('Standard_D4s_v3'), isLowPriority: false, bundleUrl: 'http://trellis.trellis-system.svc:8080/bundles/fit/1.tar', trellisUrl: 'http://trellis.trellis-system.svc:8080' });
+    const rendered = renderJobManifests({ request: launchRequest(), namespace: 'ml', sku: findSku('Standard_D4s_v3'), isLowPriority: false, bundleUrl: 'http://trellis.trellis-system.svc:8080/bundles/fit/1.tar', resultsUrl: 'http://trellis.trellis-system.svc:8080/results/fit/1.tar', trellisUrl: 'http://trellis.trellis-system.svc:8080' });
     assert.deepEqual(post!.body, JSON.parse(JSON.stringify(rendered.job)));
     const body = post!.body as { metadata: { name: string }; spec: { backoffLimit: number; template: { spec: { nodeSelector: Record<string, string>; initContainers: Array<{ env: Array<{ value: string }> }> } } } };
     assert.equal(handle, `ml/${body.metadata.name}`);
@@ -221,7 +222,7 @@ describe('createKubernetesBackend without a reachable API server', () => {
   it('says the API server is unreachable', async () => {
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromClusterAndUser({ name: 'nowhere', server: 'http://127.0.0.1:9', skipTLSVerify: true }, { name: 'tester' });
-    const backend = createKubernetesBackend({ kubeConfig, namespace: 'ml', trellisUrl: 'http://t', bundleUrl: () => 'http://t/b.tar' });
+    const backend = createKubernetesBackend({ kubeConfig, namespace: 'ml', trellisUrl: 'http://t', bundleUrl: () => 'http://t/b.tar', resultsUrl: () => 'http://t/r.tar' });
     await assert.rejects(backend.poll('ml/x-000000-a1'), (error: unknown) => isTrellisError(error) && error.code === 'ComputeUnreachable');
   });
 });

@@ -21,12 +21,16 @@ export interface KubernetesBackendOptions {
   trellisUrl: string;
   /** Where a pod downloads an attempt's prepared folder as a tar. */
   bundleUrl: (request: LaunchRequest) => string;
+  /** Where a pod uploads the attempt's logs, outputs and checkpoints as a tar. */
+  resultsUrl: (request: LaunchRequest) => string;
   /** The VM size of the attempt's nodes; the catalogue's default size when undefined. */
   skuFor?: (request: LaunchRequest) => Sku | undefined;
   /** Schedule on spot node pools (tier low_priority). */
   isLowPriority?: boolean;
   /** Seconds between SIGTERM and SIGKILL that pods get by default. */
   terminationGraceSeconds?: number;
+  /** Image of the containers that download and upload the attempt's folder (sh, curl, tar). */
+  transferImage?: string | undefined;
 }
 
 /** A ComputeBackend that runs attempts as Kubernetes Jobs. */
@@ -42,7 +46,9 @@ export function createKubernetesBackend(options: KubernetesBackendOptions): Comp
       sku: options.skuFor?.(request),
       isLowPriority: options.isLowPriority ?? false,
       bundleUrl: options.bundleUrl(request),
+      resultsUrl: options.resultsUrl(request),
       trellisUrl: options.trellisUrl,
+      transferImage: options.transferImage,
       ...(options.terminationGraceSeconds !== undefined ? { terminationGraceSeconds: options.terminationGraceSeconds } : {}),
     });
     const created = await createOrAdopt(

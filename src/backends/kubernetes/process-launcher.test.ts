@@ -1,24 +1,36 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { processLayout } from '../../core/jobs/process-layout.js';
 import { planLauncher } from './process-launcher.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'trellis-launcher-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
+/** The folders and variables of pod `index`: its log folder and the folder it shares with the upload container. */
+function podEnv(index: number, command: string, sharedEnv: Record<string, string>) {
+  const pod = join(scratch, `pod-${index}-${Math.random().toString(36).slice(2)}`);
+  const logDir = join(pod, 'user_logs');
+  const stateDir = join(pod, '.trellis');
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...sharedEnv, JOB_COMPLETION_INDEX: String(index), TRELLIS_COMMAND: command, TRELLIS_LOG_DIR: logDir, TRELLIS_STATE_DIR: stateDir };
+  return { logDir, stateDir, env };
+}
+
+function logsOf(logDir: string): Record<string, string> {
+  return Object.fromEntries(readdirSync(logDir).map((file) => [file, readFileSync(join(logDir, file), 'utf8').trim()]));
+}
+
 /** Runs the launcher as pod `index` would, with bash on this machine. */
 function runPod(script: string, index: number, command: string, sharedEnv: Record<string, string>) {
-  const logDir = join(scratch, `pod-${index}-${Math.random().toString(36).slice(2)}`);
-  const result = spawnSync('bash', ['-c', script], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...sharedEnv, JOB_COMPLETION_INDEX: String(index), TRELLIS_COMMAND: command, TRELLIS_LOG_DIR: logDir },
-    encoding: 'utf8',
-  });
-  const logs = Object.fromEntries(readdirSync(logDir).map((file) => [file, readFileSync(join(logDir, file), 'utf8').trim()]));
-  return { status: result.status, stdout: result.stdout, logs };
+  const { logDir, stateDir, env } = podEnv(index, command, sharedEnv);
+  const result = spawnSync('bash', ['-c', script], { env, encoding: 'utf8' });
+  const exitCode = existsSync(join(stateDir, 'exit_code')) ? readFileSync(join(stateDir, 'exit_code'), 'utf8').trim() : undefined;
+  return { status: result.status, stdout: result.stdout, logs: logsOf(logDir), exitCode };
 }
 
 describe('planLauncher', () => {
@@ -45,6 +57,29 @@ describe('planLauncher', () => {
     const pod = runPod(script, 2, 'if [ "$LOCAL_RANK" = 1 ]; then exit 7; fi; sleep 0.2; echo done', sharedEnv);
     assert.equal(pod.status, 7);
     assert.equal(pod.logs['std_log_process_4.txt'], 'done');
+    // The upload container's cue: every process has ended, with this code.
+    assert.equal(pod.exitCode, '7');
+  });
+
+  it('passes TERM on and waits for the processes to finish saving, keeping their exit code', async () => {
+    const single = processLayout(undefined, { instanceCount: 1, hosts: ['localhost'], masterPort: 1 });
+    const { script, sharedEnv } = planLauncher(single, 1, 'localhost');
+    const command = `trap 'kill $!; sleep 0.5; echo saved; exit 3' TERM; echo started; sleep 30 & wait`;
+    const { logDir, stateDir, env } = podEnv(0, command, sharedEnv);
+    const launcher = spawn('bash', ['-c', script], { env, stdio: 'ignore' });
+    const exited = once(launcher, 'exit');
+    const deadline = Date.now() + 10_000;
+    while (!(existsSync(join(logDir, 'std_log.txt')) && readFileSync(join(logDir, 'std_log.txt'), 'utf8').includes('started'))) {
+      assert.ok(Date.now() < deadline, 'the command did not start');
+      await sleep(50);
+    }
+    assert.ok(existsSync(join(stateDir, 'alive')), 'the heartbeat runs while the processes do');
+    assert.equal(existsSync(join(stateDir, 'exit_code')), false);
+    launcher.kill('SIGTERM');
+    const [code] = await exited;
+    assert.equal(code, 3);
+    assert.deepEqual(logsOf(logDir), { 'std_log.txt': 'started\nsaved' });
+    assert.equal(readFileSync(join(stateDir, 'exit_code'), 'utf8'), '3\n');
   });
 
   it('writes std_log.txt for a job of one process', () => {
@@ -52,7 +87,16 @@ describe('planLauncher', () => {
     const { script, sharedEnv } = planLauncher(single, 1, 'localhost');
     assert.deepEqual(sharedEnv, { NODE_RANK: '0' });
     const pod = runPod(script, 0, 'echo hello', sharedEnv);
-    assert.deepEqual([pod.status, pod.logs], [0, { 'std_log.txt': 'hello' }]);
+    assert.deepEqual([pod.status, pod.logs, pod.exitCode], [0, { 'std_log.txt': 'hello' }, '0']);
+  });
+
+  it('lets the upload container read what the job wrote for its owner only', () => {
+    const single = processLayout(undefined, { instanceCount: 1, hosts: ['localhost'], masterPort: 1 });
+    const { script, sharedEnv } = planLauncher(single, 1, 'localhost');
+    const { stateDir, env } = podEnv(0, 'umask 077; mkdir -p "$TRELLIS_STATE_DIR/../checkpoints/run" && echo 5 > "$TRELLIS_STATE_DIR/../checkpoints/run/step.txt"', sharedEnv);
+    assert.equal(spawnSync('bash', ['-c', script], { env }).status, 0);
+    assert.equal(statSync(join(stateDir, '..', 'checkpoints', 'run')).mode & 0o005, 0o005);
+    assert.equal(statSync(join(stateDir, '..', 'checkpoints', 'run', 'step.txt')).mode & 0o004, 0o004);
   });
 
   it('derives Open MPI ranks and the node rank of a job without distribution', () => {

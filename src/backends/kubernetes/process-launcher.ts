@@ -1,5 +1,6 @@
 import type { ProcessSlot } from '../../core/jobs/process-layout.js';
 import { TrellisError } from '../../core/errors.js';
+import { resultFolders } from './pod-transfer.js';
 
 /**
  * How one pod of a Kubernetes Job starts its share of a job's processes. Every pod of an Indexed
@@ -14,7 +15,7 @@ import { TrellisError } from '../../core/errors.js';
 export interface LauncherPlan {
   /** Variables every process gets. */
   sharedEnv: Record<string, string>;
-  /** The script the container runs with `bash -c`. */
+  /** The script the container runs with `bash -c`; it reads TRELLIS_COMMAND, TRELLIS_LOG_DIR and TRELLIS_STATE_DIR. */
   script: string;
 }
 
@@ -50,7 +51,10 @@ export function planLauncher(processes: ProcessSlot[], instanceCount: number, ma
   const script = [
     'set -u',
     'trellis_node="${JOB_COMPLETION_INDEX:-0}"',
-    'mkdir -p "$TRELLIS_LOG_DIR"',
+    'mkdir -p "$TRELLIS_LOG_DIR" "$TRELLIS_STATE_DIR"',
+    // The heartbeat the upload container watches (pod-transfer.ts): it stops when this container does.
+    '(beat=0; while :; do beat=$((beat + 1)); echo "$beat" > "$TRELLIS_STATE_DIR/alive"; sleep 5; done) >/dev/null 2>&1 &',
+    'heartbeat=$!',
     'pids=()',
     // Pass the platform's SIGTERM on to every process, so each can save a checkpoint.
     `trap 'kill -TERM "\${pids[@]}" 2>/dev/null' TERM INT`,
@@ -62,10 +66,16 @@ export function planLauncher(processes: ProcessSlot[], instanceCount: number, ma
     // The first failure's exit code is the pod's, as a distributed run fails with its first rank.
     'status=0',
     'for pid in "${pids[@]}"; do',
-    '  wait "$pid"; code=$?',
+    // A trapped TERM ends `wait` early, while the process may still be saving a checkpoint: wait again.
+    '  while :; do wait "$pid"; code=$?; kill -0 "$pid" 2>/dev/null || break; done',
     '  if [ "$status" -eq 0 ] && [ "$code" -ne 0 ]; then status=$code; fi',
     'done',
+    'kill "$heartbeat" 2>/dev/null',
     'wait',
+    // The upload container may run as another user: let it read what the job wrote (some files are made 0600).
+    `(cd "$TRELLIS_STATE_DIR/.." && chmod -R a+rX ${resultFolders.join(' ')}) 2>/dev/null`,
+    // Every process has ended and its output is in the log: the upload container may send them.
+    'echo "$status" > "$TRELLIS_STATE_DIR/exit_code.tmp" && mv "$TRELLIS_STATE_DIR/exit_code.tmp" "$TRELLIS_STATE_DIR/exit_code"',
     'exit "$status"',
   ].join('\n');
   return { sharedEnv, script };

@@ -133,16 +133,33 @@ const computeInstance = closedObject(
   readOnly,
 );
 
+/**
+ * A Kubernetes cluster that runs jobs as Kubernetes Jobs (docs/kubernetes-backend.md).
+ * `properties` holds how to reach it (kubeconfig, kubeconfig_path, context, transfer_image);
+ * `size` (the VM size of its nodes, which pods select by label) and `tier` (low_priority: spot
+ * node pools) are Trellis extensions, as Azure ML names instance types inside the cluster instead.
+ */
 const kubernetesCompute = closedObject(
   {
     ...common,
     type: z.literal('kubernetes'),
-    namespace: z.string().default(computeDefaults.namespace),
+    namespace: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a Kubernetes namespace name: lower-case letters, digits and -, at most 63')
+      .default(computeDefaults.namespace),
     properties: z.record(z.string(), z.unknown()).optional(),
     identity: identity.optional(),
+    size: z
+      .string()
+      .refine((size) => findSku(size) !== undefined, { error: (issue) => describeUnknownSize(String(issue.input)) })
+      .optional(),
+    tier: azureEnum(['dedicated', 'low_priority']).optional(),
   },
   readOnly,
 );
+
+/** What the Kubernetes backend reads from a stored `type: kubernetes` compute. */
+export type KubernetesComputeSpec = Pick<z.output<typeof kubernetesCompute>, 'namespace' | 'properties' | 'size' | 'tier'>;
 
 const virtualMachineCompute = closedObject(
   {
