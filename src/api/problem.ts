@@ -20,6 +20,8 @@ export type ProblemBody = z.infer<typeof problemSchema>;
 
 const titles: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
   412: 'Precondition Failed',
@@ -27,8 +29,11 @@ const titles: Record<number, string> = {
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   428: 'Precondition Required',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
+  502: 'Bad Gateway',
   503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, status: number, code: string, detail: string, problems: Problem[] = []): FastifyReply {

@@ -203,8 +203,8 @@ export class JobRunner {
 
   private async prepareAndLaunch(job: Job, compute: Resource): Promise<void> {
     const repositories = this.context.store.repositories;
-    const backend = this.options.backendFor(compute);
     try {
+      const backend = this.options.backendFor(compute);
       if (!backend) throw new Error(`no backend runs compute of type ${String(compute.spec.type)}`);
       const sku = findSku(String(compute.spec.size ?? 'Standard_DS3_v2'));
       const request = await prepareAttempt(this.context, job, {
@@ -248,7 +248,10 @@ export class JobRunner {
     if (job.stopRequest && !this.stopping.has(key(job))) {
       this.stopping.add(key(job));
       if (job.stopRequest.startsWith('evict')) await saveCheckpoints(this.context, job, this.options.jobsRoot).catch(() => 0);
-      void backend.stop(job.handle, this.options.graceSeconds).finally(() => this.wake());
+      void backend
+        .stop(job.handle, this.options.graceSeconds)
+        .catch((error: unknown) => process.stderr.write(`job runner: stopping ${key(job)} failed: ${(error as Error).message}\n`))
+        .finally(() => this.wake());
     }
     if (job.state === 'Running') {
       await this.maybeSaveCheckpoints(job, now);
