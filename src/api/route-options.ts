@@ -1,4 +1,5 @@
 import type { TrellisConfig } from '../config/config.js';
+import type { ServingController } from '../controllers/serving-controller.js';
 import type { Context } from '../services/context.js';
 
 /** What every route plugin is registered with. */
@@ -7,4 +8,6 @@ export interface RouteOptions {
   config: TrellisConfig;
   /** The job runner to wake when jobs change, and where attempts' folders live. */
   jobs?: { wake(): void; jobsRoot: string };
+  /** The serving controller: its router answers scoring requests; woken when endpoints change. */
+  serving?: ServingController;
 }

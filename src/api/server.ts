@@ -11,6 +11,8 @@ import { attemptTransferRoutes } from './routes/attempt-transfer.js';
 import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
+import { onlineEndpointRoutes } from './routes/online-endpoints.js';
+import { scoringRoutes } from './routes/scoring.js';
 import { resourceRoutes } from './routes/resources.js';
 import { uploadRoutes } from './routes/uploads.js';
 import { mlflowRoutes } from './mlflow/mlflow-routes.js';
@@ -19,7 +21,7 @@ import { workspaceRoutes } from './routes/workspaces.js';
 export const apiVersion = '0.1.0';
 
 /** Assembles the HTTP server from one plugin per resource group; nothing global. */
-export async function buildServer(context: Context, config: TrellisConfig, options: { logLevel?: string; jobs?: RouteOptions['jobs'] } = {}): Promise<FastifyInstance> {
+export async function buildServer(context: Context, config: TrellisConfig, options: { logLevel?: string; jobs?: RouteOptions['jobs']; serving?: RouteOptions['serving'] } = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { level: options.logLevel ?? process.env.TRELLIS_LOG_LEVEL ?? 'info' },
     bodyLimit: config.maxBodyBytes,
@@ -52,7 +54,7 @@ export async function buildServer(context: Context, config: TrellisConfig, optio
     transformObject: jsonSchemaTransformObject,
   });
 
-  const routeOptions: RouteOptions = { context, config, ...(options.jobs ? { jobs: options.jobs } : {}) };
+  const routeOptions: RouteOptions = { context, config, ...(options.jobs ? { jobs: options.jobs } : {}), ...(options.serving ? { serving: options.serving } : {}) };
   await app.register(healthRoutes, routeOptions);
   await app.register(workspaceRoutes, routeOptions);
   await app.register(resourceRoutes, routeOptions);
@@ -62,6 +64,8 @@ export async function buildServer(context: Context, config: TrellisConfig, optio
   await app.register(jobRoutes, routeOptions);
   await app.register(attemptTransferRoutes, routeOptions);
   await app.register(mlflowRoutes, routeOptions);
+  await app.register(onlineEndpointRoutes, routeOptions);
+  await app.register(scoringRoutes, routeOptions);
 
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -7,6 +7,7 @@ import { registerAudit } from './commands/audit.js';
 import { registerGenericVerbs, registerResourceGroups } from './commands/resource-groups.js';
 import { registerComputeOperations } from './commands/compute-operations.js';
 import { registerJob } from './commands/job.js';
+import { registerOnlineEndpoints } from './commands/online-endpoint.js';
 import { registerUp } from './commands/up.js';
 import { registerWorkspace } from './commands/workspace.js';
 
@@ -27,6 +28,7 @@ registerComputeOperations(program);
 registerGenericVerbs(program);
 registerAudit(program);
 registerJob(program);
+registerOnlineEndpoints(program);
 
 try {
   await program.parseAsync(process.argv);

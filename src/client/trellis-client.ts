@@ -52,6 +52,44 @@ export interface UploadedBody {
 /** A job as the API answers it: Trellis's Job, as JSON. */
 export type JobBody = Job;
 
+/** An endpoint as the API answers it. */
+export interface EndpointBody {
+  workspace: string;
+  name: string;
+  type: 'online' | 'batch';
+  description: string | null;
+  tags: Record<string, string>;
+  authMode: 'key' | 'aml_token';
+  traffic: Record<string, number>;
+  mirrorTraffic: Record<string, number>;
+  defaultDeployment: string | null;
+  state: string;
+  createdBy: string;
+  createdAt: number;
+  updatedAt: number;
+  etag: string;
+  scoringUri: string;
+  openInferenceUri: string;
+}
+
+/** A deployment as the API answers it. */
+export interface DeploymentBody {
+  workspace: string;
+  endpoint: string;
+  name: string;
+  spec: Record<string, unknown>;
+  lineage: { model: { name: string; version: string; type: string } | null; environment: { name: string; version: string | null; curated: boolean } | null; code: { name: string; digest: string } | null; deployedBy: string; deployedAt: number };
+  state: string;
+  reason: string | null;
+  instanceCount: number;
+  readyInstances: number;
+  instances: Array<{ index: number; id: string; pid: number | null; state: string; inFlight: number; restarts: number; failure: string | null }>;
+  createdBy: string;
+  createdAt: number;
+  updatedAt: number;
+  etag: string;
+}
+
 export interface ComputeUsageBody {
   nodes: Array<{ nodeId: string; state: string; job: string | null; size: string; tier: string; createdAt: number; idleSince: number | null }>;
   usage: Array<{ compute: string; size: string; tier: string; nodeSeconds: number; nodes: number }>;
@@ -130,6 +168,34 @@ export class TrellisClient {
   quotaUsage = (workspace: string) =>
     this.request<{ usages: Array<{ name: 'nodes' | 'vcpus'; family: string | null; current: number; limit: number | null }> }>('GET', `/api/v1/workspaces/${enc(workspace)}/quotas`);
   computeNodes = (workspace: string, compute: string) => this.request<ComputeUsageBody>('GET', `/api/v1/workspaces/${enc(workspace)}/computes/${enc(compute)}/nodes`);
+  applyOnlineEndpoint = (workspace: string, body: { fileName: string; text: string; name?: string }) =>
+    this.request<{ action: string; endpoint: EndpointBody }>('POST', `/api/v1/workspaces/${enc(workspace)}/online-endpoints`, { body });
+  getOnlineEndpoint = (workspace: string, name: string) => this.request<EndpointBody>('GET', `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(name)}`);
+  listOnlineEndpoints = (workspace: string) => this.request<{ items: EndpointBody[] }>('GET', `/api/v1/workspaces/${enc(workspace)}/online-endpoints`);
+  deleteOnlineEndpoint = (workspace: string, name: string) => this.request<null>('DELETE', `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(name)}`);
+  setTraffic = (workspace: string, name: string, body: { traffic?: Record<string, number>; mirrorTraffic?: Record<string, number> }) =>
+    this.request<EndpointBody>('POST', `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(name)}/traffic`, { body });
+  endpointCredentials = (workspace: string, name: string) =>
+    this.request<{ primaryKey: string; secondaryKey: string } | { accessToken: string; tokenType: string; expiryTimeUtc: number; refreshAfterTimeUtc: number }>('POST', `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(name)}/credentials`);
+  regenerateEndpointKeys = (workspace: string, name: string, keyType: 'primary' | 'secondary') =>
+    this.request<null>('POST', `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(name)}/regenerate-keys`, { body: { keyType } });
+  applyOnlineDeployment = (workspace: string, endpoint: string, body: { fileName: string; text: string; uploads: Record<string, unknown>; inlined: Record<string, string>; name?: string }) =>
+    this.request<{ action: string; deployment: DeploymentBody }>('POST', `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(endpoint)}/deployments`, { body });
+  getOnlineDeployment = (workspace: string, endpoint: string, name: string) => this.request<DeploymentBody>('GET', `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(endpoint)}/deployments/${enc(name)}`);
+  listOnlineDeployments = (workspace: string, endpoint: string) => this.request<{ items: DeploymentBody[] }>('GET', `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(endpoint)}/deployments`);
+  deleteOnlineDeployment = (workspace: string, endpoint: string, name: string) => this.request<null>('DELETE', `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(endpoint)}/deployments/${enc(name)}`);
+  onlineDeploymentLogs = async (workspace: string, endpoint: string, name: string, lines: number): Promise<string> => {
+    const url = new URL(`/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(endpoint)}/deployments/${enc(name)}/logs?lines=${lines}`, `${this.baseUrl}/`);
+    const response = await fetch(url).catch(() => {
+      throw new ApiError(0, 'ServerUnreachable', `cannot reach Trellis at ${this.baseUrl}; start it with 'trellis up', or point --server / TRELLIS_URL at a running server`);
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      const problem = (safeJson(text) ?? {}) as { code?: string; detail?: string };
+      throw new ApiError(response.status, problem.code ?? `Http${response.status}`, problem.detail ?? text);
+    }
+    return text;
+  };
   /** The job's log as server-sent events (`log` and `state`), until the job ends. */
   followJobLog = async (workspace: string, name: string, onEvent: (event: string, data: Record<string, unknown>) => void): Promise<void> => {
     let response: Response;

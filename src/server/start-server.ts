@@ -8,6 +8,7 @@ import { createKubernetesComputes } from '../backends/kubernetes/kubernetes-comp
 import { LocalBackend } from '../backends/local/local-backend.js';
 import { createSlurmComputes } from '../backends/slurm/slurm-compute.js';
 import { JobRunner } from '../controllers/job-runner.js';
+import { ServingController } from '../controllers/serving-controller.js';
 import type { TrellisConfig } from '../config/config.js';
 import { TrellisError } from '../core/errors.js';
 import { checkName } from '../core/resources/names.js';
@@ -68,16 +69,19 @@ export async function startServer(config: TrellisConfig, options: { logLevel?: s
       },
     });
     wakeRunner = () => runner.wake();
-    const app = await buildServer(context, config, { ...options, jobs: { wake: () => runner.wake(), jobsRoot } });
+    const serving = new ServingController(context, { servingRoot: join(config.home, 'serving'), environmentCache: config.jobs.environmentCache, tickMs: 1000, serverUrl: () => url });
+    const app = await buildServer(context, config, { ...options, jobs: { wake: () => runner.wake(), jobsRoot }, serving });
     const address = await app.listen({ host: config.host, port: config.port });
     url = address.replace('[::1]', '127.0.0.1');
     await runner.start();
+    await serving.start();
     return {
       app,
       url,
       store,
       async close() {
         await runner.close();
+        await serving.close();
         await app.close();
         await store.close();
       },

@@ -44,6 +44,9 @@ export interface InstanceSpec {
   env: Record<string, string>;
   /** The instance's stdout and stderr go here (`online-deployment get-logs`). */
   logFile: string;
+  /** The model's name and version in v2 answers (model_name, versions); default: the model folder's name and '1'. */
+  modelName?: string | undefined;
+  modelVersion?: string | undefined;
 }
 
 export type InstanceState = 'loading' | 'ready' | 'failed' | 'stopped';
@@ -55,6 +58,10 @@ export interface ScoringInstance {
   readonly state: InstanceState;
   /** Why the model could not load or the process died (state failed), in words for the deployment's status and logs. */
   readonly failure: string | undefined;
+  /** Calls sent and not yet answered (pings not counted): for least-loaded routing, autoscale and metrics. */
+  readonly inFlight: number;
+  /** Resolves once the worker process is gone, whether it was stopped (state stopped) or died (state failed). */
+  readonly exited: Promise<void>;
   /** Resolves when the model is loaded (ready) or rejects with the reason it failed. */
   ready(timeoutMs: number): Promise<void>;
   /** One call; rejects with a TimeoutError after timeoutMs (the worker is not trusted to stop on its own). */

@@ -1,0 +1,171 @@
+import { readFile } from 'node:fs/promises';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Deployment, Endpoint } from '../../core/endpoints/endpoint.js';
+import { applyDeployment, deleteDeployment, getDeployment, listDeployments } from '../../services/endpoints/deployment-service.js';
+import { applyEndpoint, deleteEndpoint, getCredentials, getEndpoint, listEndpoints, regenerateKeys, setTraffic } from '../../services/endpoints/endpoint-service.js';
+import { callerOf } from '../caller.js';
+import { problemSchema } from '../problem.js';
+import type { RouteOptions } from '../route-options.js';
+import { workspaceParams } from '../schemas.js';
+import { applyRequest } from './apply.js';
+
+const endpointSchema = z
+  .object({
+    workspace: z.string(),
+    name: z.string(),
+    type: z.enum(['online', 'batch']),
+    description: z.string().nullable(),
+    tags: z.record(z.string(), z.string()),
+    authMode: z.enum(['key', 'aml_token']),
+    traffic: z.record(z.string(), z.number()),
+    mirrorTraffic: z.record(z.string(), z.number()),
+    defaultDeployment: z.string().nullable(),
+    state: z.string(),
+    createdBy: z.string(),
+    createdAt: z.number(),
+    updatedAt: z.number(),
+    etag: z.string(),
+    scoringUri: z.string(),
+    openInferenceUri: z.string(),
+  })
+  .meta({ id: 'Endpoint' });
+
+const instanceSchema = z.object({ index: z.number(), id: z.string(), pid: z.number().nullable(), state: z.string(), inFlight: z.number(), restarts: z.number(), failure: z.string().nullable() });
+const deploymentSchema = z
+  .object({
+    workspace: z.string(),
+    endpoint: z.string(),
+    name: z.string(),
+    spec: z.record(z.string(), z.unknown()),
+    lineage: z.record(z.string(), z.unknown()),
+    state: z.string(),
+    reason: z.string().nullable(),
+    instanceCount: z.number(),
+    readyInstances: z.number(),
+    instances: z.array(instanceSchema),
+    createdBy: z.string(),
+    createdAt: z.number(),
+    updatedAt: z.number(),
+    etag: z.string(),
+  })
+  .meta({ id: 'OnlineDeployment' });
+
+const endpointParams = workspaceParams.extend({ name: z.string() });
+const deploymentParams = workspaceParams.extend({ name: z.string(), deployment: z.string() });
+const errors = { 400: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema, 422: problemSchema };
+const endpointRequest = z.object({ fileName: z.string().default('request'), text: z.string(), name: z.string().optional() }).strict();
+const deploymentRequest = applyRequest.omit({ kind: true, dryRun: true }).extend({ name: z.string().optional() });
+const percentages = z.record(z.string(), z.number().int().min(0).max(100));
+
+/** Online endpoints and their deployments: the management API (`trellis online-endpoint`, `online-deployment`). */
+export const onlineEndpointRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { context, config, serving }) => {
+  const tags = ['online endpoints'];
+  const wake = () => serving?.wake();
+  const baseUrl = (request: { protocol: string; host: string }) => config.publicUrl ?? `${request.protocol}://${request.host}`;
+  const endpointBody = (endpoint: Endpoint, request: { protocol: string; host: string }) => {
+    const base = `${baseUrl(request)}${endpoint.workspace === 'default' ? '' : `/workspaces/${endpoint.workspace}`}`;
+    return { ...endpoint, scoringUri: `${base}/endpoints/${endpoint.name}/score`, openInferenceUri: `${base}/v2/models/${endpoint.name}/infer` };
+  };
+  const deploymentBody = (deployment: Deployment) => {
+    const status = serving?.statusOf(deployment.workspace, deployment.endpoint, deployment.name);
+    return {
+      ...deployment,
+      lineage: deployment.lineage as unknown as Record<string, unknown>,
+      readyInstances: status?.readyInstances ?? 0,
+      instances: (status?.instances ?? []).map((instance) => ({ index: instance.index, id: instance.id, pid: instance.pid ?? null, state: instance.state, inFlight: instance.inFlight, restarts: instance.restarts, failure: instance.failure ?? null })),
+    };
+  };
+
+  app.post('/api/v1/workspaces/:workspace/online-endpoints', {
+    schema: { tags, summary: 'Create or update an online endpoint from Azure ML YAML (managedOnlineEndpoint)', params: workspaceParams, body: endpointRequest, response: { 200: z.object({ action: z.string(), endpoint: endpointSchema }), ...errors } },
+  }, async (request) => {
+    const result = await applyEndpoint(context, callerOf(request, config.localUser), { workspace: request.params.workspace, type: 'online', ...request.body, ifMatch: request.headers['if-match'] });
+    wake();
+    return { action: result.action, endpoint: endpointBody(result.endpoint, request) };
+  });
+
+  app.get('/api/v1/workspaces/:workspace/online-endpoints', {
+    schema: { tags, summary: 'List online endpoints', params: workspaceParams, response: { 200: z.object({ items: z.array(endpointSchema) }), ...errors } },
+  }, async (request) => ({ items: (await listEndpoints(context, request.params.workspace, 'online')).map((endpoint) => endpointBody(endpoint, request)) }));
+
+  app.get('/api/v1/workspaces/:workspace/online-endpoints/:name', {
+    schema: { tags, summary: 'One online endpoint', params: endpointParams, response: { 200: endpointSchema, ...errors } },
+  }, async (request, reply) => {
+    const endpoint = await getEndpoint(context, request.params.workspace, request.params.name, 'online');
+    void reply.header('etag', endpoint.etag);
+    return endpointBody(endpoint, request);
+  });
+
+  app.delete('/api/v1/workspaces/:workspace/online-endpoints/:name', {
+    schema: { tags, summary: 'Delete an online endpoint and its deployments', params: endpointParams, response: { 204: z.null(), ...errors } },
+  }, async (request, reply) => {
+    await deleteEndpoint(context, callerOf(request, config.localUser), request.params.workspace, request.params.name, 'online');
+    wake();
+    return reply.status(204).send(null);
+  });
+
+  app.post('/api/v1/workspaces/:workspace/online-endpoints/:name/traffic', {
+    schema: { tags, summary: 'Set the traffic split (and mirror) atomically', params: endpointParams, body: z.object({ traffic: percentages.optional(), mirrorTraffic: percentages.optional() }).strict(), response: { 200: endpointSchema, ...errors } },
+  }, async (request) => {
+    const endpoint = await setTraffic(context, callerOf(request, config.localUser), request.params.workspace, request.params.name, request.body);
+    await serving?.refresh();
+    return endpointBody(endpoint, request);
+  });
+
+  app.post('/api/v1/workspaces/:workspace/online-endpoints/:name/credentials', {
+    schema: {
+      tags,
+      summary: 'The keys (key auth) or a fresh token (aml_token auth), as az ml online-endpoint get-credentials',
+      params: endpointParams,
+      response: { 200: z.union([z.object({ primaryKey: z.string(), secondaryKey: z.string() }), z.object({ accessToken: z.string(), tokenType: z.string(), expiryTimeUtc: z.number(), refreshAfterTimeUtc: z.number() })]), ...errors },
+    },
+  }, async (request) => getCredentials(context, request.params.workspace, request.params.name, 'online'));
+
+  app.post('/api/v1/workspaces/:workspace/online-endpoints/:name/regenerate-keys', {
+    schema: { tags, summary: 'Regenerate the primary or secondary key; the other keeps working', params: endpointParams, body: z.object({ keyType: z.enum(['primary', 'secondary']).default('primary') }).strict(), response: { 204: z.null(), ...errors } },
+  }, async (request, reply) => {
+    await regenerateKeys(context, callerOf(request, config.localUser), request.params.workspace, request.params.name, request.body.keyType);
+    await serving?.refresh();
+    return reply.status(204).send(null);
+  });
+
+  app.post('/api/v1/workspaces/:workspace/online-endpoints/:name/deployments', {
+    schema: { tags, summary: 'Create or update a deployment from Azure ML YAML (managedOnlineDeployment)', params: endpointParams, body: deploymentRequest, response: { 200: z.object({ action: z.string(), deployment: deploymentSchema }), ...errors } },
+  }, async (request) => {
+    const result = await applyDeployment(context, callerOf(request, config.localUser), { workspace: request.params.workspace, endpoint: request.params.name, ...request.body });
+    wake();
+    return { action: result.action, deployment: deploymentBody(result.deployment) };
+  });
+
+  app.get('/api/v1/workspaces/:workspace/online-endpoints/:name/deployments', {
+    schema: { tags, summary: "An endpoint's deployments", params: endpointParams, response: { 200: z.object({ items: z.array(deploymentSchema) }), ...errors } },
+  }, async (request) => ({ items: (await listDeployments(context, request.params.workspace, request.params.name)).map(deploymentBody) }));
+
+  app.get('/api/v1/workspaces/:workspace/online-endpoints/:name/deployments/:deployment', {
+    schema: { tags, summary: 'One deployment: what it serves, who deployed it, its instances', params: deploymentParams, response: { 200: deploymentSchema, ...errors } },
+  }, async (request) => deploymentBody(await getDeployment(context, request.params.workspace, request.params.name, request.params.deployment)));
+
+  app.delete('/api/v1/workspaces/:workspace/online-endpoints/:name/deployments/:deployment', {
+    schema: { tags, summary: 'Delete a deployment that takes no traffic', params: deploymentParams, response: { 204: z.null(), ...errors } },
+  }, async (request, reply) => {
+    await deleteDeployment(context, callerOf(request, config.localUser), request.params.workspace, request.params.name, request.params.deployment);
+    wake();
+    return reply.status(204).send(null);
+  });
+
+  app.get('/api/v1/workspaces/:workspace/online-endpoints/:name/deployments/:deployment/logs', {
+    schema: { tags, summary: "The deployment's preparation and instance logs (the last `lines` of each)", params: deploymentParams, querystring: z.object({ lines: z.coerce.number().int().min(1).max(100_000).default(200) }) },
+  }, async (request, reply) => {
+    const { workspace, name, deployment } = request.params;
+    await getDeployment(context, workspace, name, deployment);
+    const parts: string[] = [];
+    for (const file of serving?.logFilesOf(workspace, name, deployment) ?? []) {
+      const text = await readFile(file, 'utf8').catch(() => undefined);
+      if (text === undefined) continue;
+      const lines = text.split('\n');
+      parts.push(`==> ${file.split('/').slice(-2).join('/')} <==\n${lines.slice(-request.query.lines - 1).join('\n')}`);
+    }
+    return reply.type('text/plain; charset=utf-8').send(parts.join('\n') || '(no logs yet: the deployment is being prepared)\n');
+  });
+};

@@ -1,0 +1,61 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { errorBody, modelReadyResponse, serverLiveResponse, serverMetadataResponse, serverReadyResponse } from '../../core/endpoints/oip-v2.js';
+import { DEPLOYMENT_HEADER } from '../../core/endpoints/traffic.js';
+import type { RouterAnswer } from '../../serving/endpoint-router.js';
+import type { ScoringCall } from '../../serving/scoring-instance.js';
+import type { RouteOptions } from '../route-options.js';
+
+/**
+ * Scoring: `POST /endpoints/{name}/score` (Azure ML's scoring URI) and the Open Inference Protocol
+ * v2 (`/v2/models/{name}/infer`, metadata, ready; `/v2/health/*`), so KServe and Triton clients
+ * work. `{name}` is the endpoint; the default workspace answers at the root and any other under
+ * `/workspaces/{ws}`. Bodies are passed to the model as bytes, whatever their content type.
+ */
+export const scoringRoutes: FastifyPluginAsync<RouteOptions> = async (app, { serving, config }) => {
+  // This scope reads every body as bytes: the model, not the server, decides what it accepts.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.maxBodyBytes }, (_request, body, done) => done(null, body));
+
+  const send = (reply: FastifyReply, answer: RouterAnswer) => {
+    void reply.status(answer.status).headers(answer.headers).type(answer.contentType);
+    return reply.send(answer.body);
+  };
+  const forward = async (request: FastifyRequest, reply: FastifyReply, workspace: string, endpoint: string, call: ScoringCall) => {
+    if (!serving) return reply.status(503).send(errorBody('serving is not running on this server'));
+    const deployment = request.headers[DEPLOYMENT_HEADER];
+    const answer = await serving.router.handle(workspace, endpoint, call, { authorization: request.headers.authorization, deployment: typeof deployment === 'string' ? deployment : undefined });
+    return send(reply, answer);
+  };
+  const bodyOf = (request: FastifyRequest) => (Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0));
+  const contentTypeOf = (request: FastifyRequest) => request.headers['content-type'] ?? 'application/json';
+
+  for (const prefix of ['', '/workspaces/:workspace']) {
+    type Params = { workspace?: string; name: string };
+    const workspaceOf = (request: FastifyRequest<{ Params: Params }>) => request.params.workspace ?? 'default';
+
+    app.post<{ Params: Params }>(`${prefix}/endpoints/:name/score`, async (request, reply) =>
+      forward(request, reply, workspaceOf(request), request.params.name, { protocol: 'score', body: bodyOf(request), contentType: contentTypeOf(request) }),
+    );
+
+    for (const path of [`${prefix}/v2/models/:name/infer`, `${prefix}/v2/models/:name/versions/:version/infer`]) {
+      app.post<{ Params: Params }>(path, async (request, reply) =>
+        forward(request, reply, workspaceOf(request), request.params.name, { protocol: 'v2-infer', body: bodyOf(request), contentType: contentTypeOf(request) }),
+      );
+    }
+    for (const path of [`${prefix}/v2/models/:name`, `${prefix}/v2/models/:name/versions/:version`]) {
+      app.get<{ Params: Params }>(path, async (request, reply) => forward(request, reply, workspaceOf(request), request.params.name, { protocol: 'v2-metadata' }));
+    }
+    for (const path of [`${prefix}/v2/models/:name/ready`, `${prefix}/v2/models/:name/versions/:version/ready`]) {
+      app.get<{ Params: Params }>(path, async (request, reply) => {
+        const ready = serving?.router.targetsOf(workspaceOf(request), request.params.name).some((target) => target.isReady()) ?? false;
+        return reply.status(ready ? 200 : 503).send(modelReadyResponse(request.params.name, ready));
+      });
+    }
+  }
+  app.get('/v2', async () => serverMetadataResponse({ name: 'trellis', version: '1', extensions: [] }));
+  app.get('/v2/health/live', async () => serverLiveResponse(true));
+  app.get('/v2/health/ready', async (_request, reply) => {
+    const ready = serving !== undefined;
+    return reply.status(ready ? 200 : 503).send(serverReadyResponse(ready));
+  });
+};

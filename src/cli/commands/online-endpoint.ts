@@ -1,0 +1,261 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { ApiError } from '../../client/api-error.js';
+import type { DeploymentBody, EndpointBody } from '../../client/trellis-client.js';
+import { parseOnlineDeployment } from '../../core/azureml/parse-endpoint-file.js';
+import { applySetOverrides } from '../../core/azureml/parse-job-file.js';
+import { isTrellisError } from '../../core/errors.js';
+import { uploadLocalPaths } from '../apply-files.js';
+import { cliContext } from '../cli-context.js';
+import { printData, renderTable } from '../output.js';
+
+/**
+ * `trellis online-endpoint create|update|show|list|delete|invoke|get-credentials|regenerate-keys`
+ * and `trellis online-deployment create|update|show|list|get-logs|delete`, as `az ml` has them.
+ */
+export function registerOnlineEndpoints(program: Command): void {
+  const endpoint = program.command('online-endpoint').description('online endpoints: a scoring URL with keys, and traffic split among deployments');
+
+  for (const verb of ['create', 'update'] as const) {
+    endpoint
+      .command(verb)
+      .description(verb === 'create' ? 'create an online endpoint from Azure ML YAML (managedOnlineEndpoint)' : 'update an endpoint from YAML, or just its traffic with --traffic / --mirror-traffic')
+      .option('-f, --file <file>', 'the endpoint YAML')
+      .option('-n, --name <name>', "the endpoint (overrides the file's)")
+      .option('--traffic <split>', 'e.g. "blue=90 green=10" (update: atomic, drops no request)')
+      .option('--mirror-traffic <split>', 'e.g. "green=10": copies of that share go there, answers discarded')
+      .action(async (options: { file?: string; name?: string; traffic?: string; mirrorTraffic?: string }, command: Command) => {
+        const { client, workspace, output } = cliContext(command);
+        if (options.file) {
+          const text = await readText(options.file);
+          const result = await client.applyOnlineEndpoint(workspace, { fileName: options.file, text, ...(options.name ? { name: options.name } : {}) });
+          let endpointBody = result.endpoint;
+          if (options.traffic || options.mirrorTraffic) endpointBody = await client.setTraffic(workspace, endpointBody.name, trafficChange(options));
+          return printData(output, endpointBody, () => `${result.action}: ${endpointDetail(endpointBody)}`);
+        }
+        if (verb === 'update' && options.name && (options.traffic || options.mirrorTraffic)) {
+          const updated = await client.setTraffic(workspace, options.name, trafficChange(options));
+          return printData(output, updated, () => endpointDetail(updated));
+        }
+        throw new ApiError(400, 'MissingFile', verb === 'create' ? 'give --file <endpoint.yml>' : 'give --file <endpoint.yml>, or --name with --traffic "blue=90 green=10"');
+      });
+  }
+
+  endpoint
+    .command('show')
+    .description('one endpoint: scoring URI, auth, traffic, and what each deployment serves')
+    .requiredOption('-n, --name <name>', 'the endpoint')
+    .action(async (options: { name: string }, command: Command) => {
+      const { client, workspace, output } = cliContext(command);
+      const found = await client.getOnlineEndpoint(workspace, options.name);
+      const deployments = (await client.listOnlineDeployments(workspace, options.name)).items;
+      printData(output, { ...found, deployments }, () => `${endpointDetail(found)}\n\n${deploymentTable(deployments, found)}`);
+    });
+
+  endpoint
+    .command('list')
+    .description('list online endpoints')
+    .action(async (_options: unknown, command: Command) => {
+      const { client, workspace, output } = cliContext(command);
+      const { items } = await client.listOnlineEndpoints(workspace);
+      printData(output, items, () => renderTable(['NAME', 'AUTH', 'TRAFFIC', 'SCORING URI'], items.map((item) => [item.name, item.authMode, formatSplit(item.traffic), item.scoringUri])));
+    });
+
+  endpoint
+    .command('delete')
+    .description('delete an endpoint and all its deployments')
+    .requiredOption('-n, --name <name>', 'the endpoint')
+    .action(async (options: { name: string }, command: Command) => {
+      const { client, workspace, output } = cliContext(command);
+      await client.deleteOnlineEndpoint(workspace, options.name);
+      printData(output, { deleted: options.name }, () => `deleted online endpoint ${options.name}`);
+    });
+
+  endpoint
+    .command('get-credentials')
+    .description('the keys (auth_mode key) or a fresh token (aml_token)')
+    .requiredOption('-n, --name <name>', 'the endpoint')
+    .action(async (options: { name: string }, command: Command) => {
+      const { client, workspace, output } = cliContext(command);
+      const credentials = await client.endpointCredentials(workspace, options.name);
+      printData(output, credentials, () =>
+        'primaryKey' in credentials ? `primaryKey:   ${credentials.primaryKey}\nsecondaryKey: ${credentials.secondaryKey}` : `accessToken: ${credentials.accessToken}\nexpires:     ${new Date(credentials.expiryTimeUtc * 1000).toISOString()}`,
+      );
+    });
+
+  endpoint
+    .command('regenerate-keys')
+    .description('a new primary or secondary key; the other keeps working, so clients switch without downtime')
+    .requiredOption('-n, --name <name>', 'the endpoint')
+    .option('--key-type <type>', 'primary or secondary', 'primary')
+    .action(async (options: { name: string; keyType: string }, command: Command) => {
+      const { client, workspace, output } = cliContext(command);
+      if (options.keyType !== 'primary' && options.keyType !== 'secondary') throw new ApiError(400, 'InvalidKeyType', `--key-type must be primary or secondary, not '${options.keyType}'`);
+      await client.regenerateEndpointKeys(workspace, options.name, options.keyType);
+      printData(output, { regenerated: options.keyType }, () => `${options.keyType} key of ${options.name} regenerated; get it with: trellis online-endpoint get-credentials --name ${options.name}`);
+    });
+
+  endpoint
+    .command('invoke')
+    .description('score a request file against the endpoint (with its key or token)')
+    .requiredOption('-n, --name <name>', 'the endpoint')
+    .requiredOption('-r, --request-file <file>', 'the request body (JSON)')
+    .option('-d, --deployment-name <name>', 'send it to this deployment, whatever the traffic split')
+    .action(async (options: { name: string; requestFile: string; deploymentName?: string }, command: Command) => {
+      const { client, workspace } = cliContext(command);
+      const found = await client.getOnlineEndpoint(workspace, options.name);
+      const credentials = await client.endpointCredentials(workspace, options.name);
+      const token = 'primaryKey' in credentials ? credentials.primaryKey : credentials.accessToken;
+      const body = await readText(options.requestFile);
+      const response = await fetch(found.scoringUri, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...(options.deploymentName ? { 'azureml-model-deployment': options.deploymentName } : {}) },
+        body,
+      });
+      const text = await response.text();
+      const answered = response.headers.get('azureml-model-deployment');
+      if (!response.ok) throw new ApiError(response.status, `Http${response.status}`, `${text}${answered ? ` (deployment ${answered})` : ''}`);
+      process.stdout.write(`${text}\n`);
+      if (answered) process.stderr.write(`answered by deployment ${answered}${response.headers.get('x-trellis-model') ? `, model ${response.headers.get('x-trellis-model')}` : ''}\n`);
+    });
+
+  const deployment = program.command('online-deployment').description('deployments of online endpoints: a model, its code and environment, on instances');
+
+  for (const verb of ['create', 'update'] as const) {
+    deployment
+      .command(verb)
+      .description(`${verb} a deployment from Azure ML YAML (managedOnlineDeployment); the model folder and code are uploaded`)
+      .requiredOption('-f, --file <file>', 'the deployment YAML')
+      .option('-n, --name <name>', "the deployment (overrides the file's)")
+      .option('-e, --endpoint-name <name>', "the endpoint (overrides the file's endpoint_name)")
+      .option('--all-traffic', 'send 100% of the endpoint\'s traffic to it once created')
+      .option('--set <key=value...>', 'override fields, e.g. --set instance_count=2', collect, [])
+      .action(async (options: { file: string; name?: string; endpointName?: string; allTraffic?: boolean; set: string[] }, command: Command) => {
+        const { client, workspace, output } = cliContext(command);
+        const overrides = [...options.set, ...(options.name ? [`name=${options.name}`] : []), ...(options.endpointName ? [`endpoint_name=${options.endpointName}`] : [])];
+        const original = await readText(options.file);
+        let text: string;
+        let parsed;
+        try {
+          text = applySetOverrides(original, overrides, options.file);
+          parsed = parseOnlineDeployment(text, options.file);
+        } catch (error) {
+          if (isTrellisError(error)) throw new ApiError(error.status, error.code, error.message, error.problems);
+          throw error;
+        }
+        const progress = (line: string) => output === 'table' && process.stderr.write(`${line}\n`);
+        const content = await uploadLocalPaths(client, workspace, { file: options.file, parsed: { localPaths: parsed.localPaths } }, progress);
+        const endpointName = String(parsed.spec.endpoint_name);
+        const result = await client.applyOnlineDeployment(workspace, endpointName, { fileName: options.file, text, ...content });
+        if (options.allTraffic) await client.setTraffic(workspace, endpointName, { traffic: { [result.deployment.name]: 100 } });
+        printData(output, result.deployment, () => `${result.action}: ${deploymentDetail(result.deployment)}${options.allTraffic ? `\ntraffic: ${result.deployment.name} 100%` : ''}`);
+      });
+  }
+
+  deployment
+    .command('show')
+    .description('one deployment: model version, environment and code it runs, who deployed it and when, its instances')
+    .requiredOption('-n, --name <name>', 'the deployment')
+    .requiredOption('-e, --endpoint-name <name>', 'the endpoint')
+    .action(async (options: { name: string; endpointName: string }, command: Command) => {
+      const { client, workspace, output } = cliContext(command);
+      const found = await client.getOnlineDeployment(workspace, options.endpointName, options.name);
+      printData(output, found, () => deploymentDetail(found));
+    });
+
+  deployment
+    .command('list')
+    .description("an endpoint's deployments")
+    .requiredOption('-e, --endpoint-name <name>', 'the endpoint')
+    .action(async (options: { endpointName: string }, command: Command) => {
+      const { client, workspace, output } = cliContext(command);
+      const owner = await client.getOnlineEndpoint(workspace, options.endpointName);
+      const { items } = await client.listOnlineDeployments(workspace, options.endpointName);
+      printData(output, items, () => deploymentTable(items, owner));
+    });
+
+  deployment
+    .command('get-logs')
+    .description("the deployment's preparation log and its instances' logs")
+    .requiredOption('-n, --name <name>', 'the deployment')
+    .requiredOption('-e, --endpoint-name <name>', 'the endpoint')
+    .option('-l, --lines <n>', 'the last n lines of each log', '200')
+    .action(async (options: { name: string; endpointName: string; lines: string }, command: Command) => {
+      const { client, workspace } = cliContext(command);
+      process.stdout.write(await client.onlineDeploymentLogs(workspace, options.endpointName, options.name, Number(options.lines)));
+    });
+
+  deployment
+    .command('delete')
+    .description('delete a deployment (move its traffic away first)')
+    .requiredOption('-n, --name <name>', 'the deployment')
+    .requiredOption('-e, --endpoint-name <name>', 'the endpoint')
+    .action(async (options: { name: string; endpointName: string }, command: Command) => {
+      const { client, workspace, output } = cliContext(command);
+      await client.deleteOnlineDeployment(workspace, options.endpointName, options.name);
+      printData(output, { deleted: options.name }, () => `deleted deployment ${options.name} of ${options.endpointName}`);
+    });
+}
+
+async function readText(file: string): Promise<string> {
+  return readFile(file, 'utf8').catch(() => {
+    throw new ApiError(400, 'FileNotFound', `'${file}' does not exist; pass the path of a YAML or JSON file`);
+  });
+}
+
+/** "blue=90 green=10" (spaces or commas) → { blue: 90, green: 10 }; a malformed entry names itself. */
+export function parseSplit(text: string, flag: string): Record<string, number> {
+  const split: Record<string, number> = {};
+  for (const entry of text.split(/[\s,]+/).filter(Boolean)) {
+    const match = /^([^=]+)=(\d+)%?$/.exec(entry);
+    if (!match) throw new ApiError(400, 'InvalidTraffic', `${flag}: '${entry}' is not deployment=percent; write e.g. ${flag} "blue=90 green=10"`);
+    split[match[1]!] = Number(match[2]);
+  }
+  return split;
+}
+
+function trafficChange(options: { traffic?: string; mirrorTraffic?: string }) {
+  return { ...(options.traffic ? { traffic: parseSplit(options.traffic, '--traffic') } : {}), ...(options.mirrorTraffic ? { mirrorTraffic: parseSplit(options.mirrorTraffic, '--mirror-traffic') } : {}) };
+}
+
+function formatSplit(split: Record<string, number>): string {
+  return Object.entries(split).map(([name, percent]) => `${name}=${percent}`).join(' ') || '-';
+}
+
+function endpointDetail(endpoint: EndpointBody): string {
+  const mirror = Object.keys(endpoint.mirrorTraffic).length > 0 ? `\nmirror:      ${formatSplit(endpoint.mirrorTraffic)}` : '';
+  return `endpoint ${endpoint.name} (${endpoint.authMode} auth)\nscoring URI: ${endpoint.scoringUri}\nv2 infer:    ${endpoint.openInferenceUri}\ntraffic:     ${formatSplit(endpoint.traffic)}${mirror}`;
+}
+
+function deploymentTable(deployments: DeploymentBody[], owner: EndpointBody): string {
+  if (deployments.length === 0) return `no deployments yet; create one with: trellis online-deployment create --file blue.yml --endpoint-name ${owner.name}`;
+  return renderTable(
+    ['DEPLOYMENT', 'STATE', 'TRAFFIC', 'INSTANCES', 'MODEL', 'DEPLOYED BY', 'DEPLOYED AT'],
+    deployments.map((item) => [
+      item.name,
+      item.state,
+      `${owner.traffic[item.name] ?? 0}%${owner.mirrorTraffic[item.name] ? ` (+${owner.mirrorTraffic[item.name]}% mirror)` : ''}`,
+      `${item.readyInstances}/${item.instanceCount}`,
+      item.lineage.model ? `${item.lineage.model.name}:${item.lineage.model.version}` : '-',
+      item.lineage.deployedBy,
+      new Date(item.lineage.deployedAt).toISOString().replace('T', ' ').slice(0, 19),
+    ]),
+  );
+}
+
+function deploymentDetail(item: DeploymentBody): string {
+  const lines = [
+    `deployment ${item.name} of ${item.endpoint}: ${item.state}${item.reason ? ` — ${item.reason}` : ''}`,
+    `model:       ${item.lineage.model ? `${item.lineage.model.name}:${item.lineage.model.version} (${item.lineage.model.type})` : '-'}`,
+    `environment: ${item.lineage.environment ? `${item.lineage.environment.name}${item.lineage.environment.version ? `:${item.lineage.environment.version}` : ''}${item.lineage.environment.curated ? ' (curated)' : ''}` : '- (the runtime\'s own)'}`,
+    `code:        ${item.lineage.code ? `${item.lineage.code.name} (${item.lineage.code.digest})` : '-'}`,
+    `deployed by: ${item.lineage.deployedBy} at ${new Date(item.lineage.deployedAt).toISOString()}`,
+    `instances:   ${item.readyInstances} ready of ${item.instanceCount}`,
+  ];
+  for (const instance of item.instances) lines.push(`  #${instance.index} ${instance.state}${instance.pid ? ` pid ${instance.pid}` : ''}, ${instance.inFlight} in flight, ${instance.restarts} restarts${instance.failure ? ` — ${instance.failure}` : ''}`);
+  return lines.join('\n');
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

@@ -1,0 +1,331 @@
+import { appendFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { decideScale, defaultCooldownMs, type ConcurrencySample } from '../core/endpoints/autoscale.js';
+import type { Deployment, Endpoint } from '../core/endpoints/endpoint.js';
+import { chooseRuntime } from '../core/endpoints/runtime-choice.js';
+import { resolveCuratedEnvironment } from '../core/environments/curated.js';
+import type { Context } from '../services/context.js';
+import { materializeModel } from '../services/endpoints/materialize-model.js';
+import { buildEnvironment, environmentSpecOf } from '../services/environments/build-environment.js';
+import { materializeContent } from '../services/jobs/materialize-content.js';
+import { DeploymentPool } from '../serving/deployment-pool.js';
+import { EndpointRouter, type DeploymentTarget } from '../serving/endpoint-router.js';
+import type { InstanceSpec, RuntimeKind } from '../serving/scoring-instance.js';
+
+/**
+ * The reconcile loop of online deployments: for each deployment in the store it keeps a pool of
+ * worker instances serving exactly the versions the deployment names, and keeps the router's
+ * view of every endpoint in step (keys, traffic, ready deployments). An updated deployment gets a
+ * new pool; the old one serves until the new one is ready, then drains (no request is dropped).
+ * A model that does not load leaves its deployment Failed with the reason, and it gets no traffic.
+ * target_utilization deployments are scaled on the concurrency the router sees.
+ */
+
+export interface ServingOptions {
+  /** Where deployments' model, code and logs are written: <root>/<workspace>/<endpoint>/<deployment>/<etag>/. */
+  servingRoot: string;
+  environmentCache: string;
+  tickMs: number;
+  /** The server's own URL, for MLFLOW_TRACKING_URI in workers. */
+  serverUrl(): string;
+}
+
+interface Served {
+  key: string;
+  etag: string;
+  deployment: Deployment;
+  pool: DeploymentPool;
+  folder: string;
+  runtime: RuntimeKind;
+  /** The pool of the previous version, serving until `pool` is ready. */
+  previous: { pool: DeploymentPool; etag: string; deployment: Deployment } | undefined;
+  samples: ConcurrencySample[];
+  lastScaleAt: number | undefined;
+  lastPollAt: number;
+  lastState: string | undefined;
+}
+
+const key = (deployment: Pick<Deployment, 'workspace' | 'endpoint' | 'name'>) => `${deployment.workspace}/${deployment.endpoint}/${deployment.name}`;
+
+export class ServingController {
+  readonly router: EndpointRouter;
+  private readonly served = new Map<string, Served>();
+  /** Deployments being prepared (model written, environment built) in this process, by key → etag. */
+  private readonly preparing = new Map<string, string>();
+  /** Preparations that failed, by key → etag, so a broken version is not retried every tick. */
+  private readonly failedVersions = new Map<string, string>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private closed = false;
+
+  constructor(
+    private readonly context: Context,
+    private readonly options: ServingOptions,
+  ) {
+    this.router = new EndpointRouter({ now: () => context.clock().getTime() });
+  }
+
+  async start(): Promise<void> {
+    this.timer = setInterval(() => this.wake(), this.options.tickMs);
+    this.timer.unref();
+    this.wake();
+    await this.idle();
+  }
+
+  wake(): void {
+    if (this.closed) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop().finally(() => (this.running = undefined));
+  }
+
+  /** Reconciles now and returns when the router has the store's view (after a traffic or key change). */
+  async refresh(): Promise<void> {
+    await this.idle();
+    this.wake();
+    await this.idle();
+  }
+
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.idle();
+    await Promise.all([...this.served.values()].flatMap((served) => [served.pool.drain(2_000), served.previous?.pool.drain(2_000)]));
+    this.served.clear();
+  }
+
+  /** The instance log files of a deployment, newest version first (`get-logs`). */
+  logFilesOf(workspace: string, endpoint: string, deployment: string): string[] {
+    const served = this.served.get(`${workspace}/${endpoint}/${deployment}`);
+    if (!served) return [];
+    const count = Math.max(1, served.pool.status().instances.length);
+    return [join(served.folder, 'prepare.log'), ...Array.from({ length: count }, (_, index) => join(served.folder, 'logs', `instance-${index}.log`))];
+  }
+
+  /** Where a deployment stands in this process (for `show`): instances, readiness, why not ready. */
+  statusOf(workspace: string, endpoint: string, deployment: string) {
+    return this.served.get(`${workspace}/${endpoint}/${deployment}`)?.pool.status();
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        await this.reconcile();
+      } catch (error) {
+        process.stderr.write(`serving controller: ${(error as Error).stack ?? String(error)}\n`);
+      }
+    } while (this.again && !this.closed);
+  }
+
+  private async reconcile(): Promise<void> {
+    const repositories = this.context.store.repositories;
+    const endpoints = await repositories.endpoints.allEndpoints();
+    const deployments = await repositories.endpoints.allDeployments();
+    const wanted = new Set(deployments.map(key));
+
+    for (const deployment of deployments) {
+      const served = this.served.get(key(deployment));
+      const isCurrent = served?.etag === deployment.etag;
+      if (!isCurrent && this.preparing.get(key(deployment)) !== deployment.etag && this.failedVersions.get(key(deployment)) !== deployment.etag) {
+        this.preparing.set(key(deployment), deployment.etag);
+        void this.prepare(deployment).finally(() => {
+          if (this.preparing.get(key(deployment)) === deployment.etag) this.preparing.delete(key(deployment));
+          this.wake();
+        });
+      }
+      if (served) await this.follow(served, deployment);
+    }
+    // Deployments deleted (or whose endpoint was): stop serving them.
+    for (const [name, served] of this.served) {
+      if (wanted.has(name)) continue;
+      this.served.delete(name);
+      void served.pool.drain();
+      void served.previous?.pool.drain();
+    }
+    for (const endpoint of endpoints.filter((candidate) => candidate.type === 'online')) await this.publish(endpoint);
+    for (const routeKey of this.routedEndpoints) {
+      if (!endpoints.some((endpoint) => `${endpoint.workspace}/${endpoint.name}` === routeKey)) {
+        const [workspace, name] = routeKey.split('/') as [string, string];
+        this.router.removeRoute(workspace, name);
+        this.routedEndpoints.delete(routeKey);
+      }
+    }
+  }
+
+  private readonly routedEndpoints = new Set<string>();
+
+  /** Gives the router the endpoint's keys, traffic and the deployments that can answer now. */
+  private async publish(endpoint: Endpoint): Promise<void> {
+    const secrets = await this.context.store.repositories.endpoints.getSecrets(endpoint.workspace, endpoint.name);
+    if (!secrets) return;
+    const targets: DeploymentTarget[] = [];
+    for (const served of this.served.values()) {
+      if (served.deployment.workspace !== endpoint.workspace || served.deployment.endpoint !== endpoint.name) continue;
+      // Until the new version is ready, the previous one answers.
+      const answering = served.pool.status().readyInstances > 0 || !served.previous ? { pool: served.pool, deployment: served.deployment } : served.previous;
+      const pool = answering.pool;
+      targets.push({ name: served.deployment.name, lineage: answering.deployment.lineage, call: (call) => pool.call(call), isReady: () => pool.status().readyInstances > 0 });
+    }
+    this.router.setRoute(endpoint, secrets, targets);
+    this.routedEndpoints.add(`${endpoint.workspace}/${endpoint.name}`);
+  }
+
+  /** Writes the deployment's model and code, builds its environment, and starts a pool for this version. */
+  private async prepare(deployment: Deployment): Promise<void> {
+    const folder = join(this.options.servingRoot, deployment.workspace, deployment.endpoint, deployment.name, deployment.etag);
+    const logLine = async (line: string) => {
+      await appendFile(join(folder, 'prepare.log'), `${new Date(this.context.clock().getTime()).toISOString()} ${line}\n`);
+    };
+    try {
+      await rm(folder, { recursive: true, force: true });
+      await mkdir(join(folder, 'logs'), { recursive: true });
+      const repositories = this.context.store.repositories;
+      const lineage = deployment.lineage;
+      if (!lineage.model) throw new Error('the deployment names no model');
+      const model = await repositories.resources.get({ workspace: deployment.workspace, kind: 'model', name: lineage.model.name, version: lineage.model.version });
+      if (!model) throw new Error(`model ${lineage.model.name}:${lineage.model.version} is gone; it was deleted after the deployment was made`);
+      const modelDir = await materializeModel(this.context, deployment.workspace, String(model.spec.path), join(folder, 'model'));
+      await logLine(`model ${lineage.model.name}:${lineage.model.version} written to ${modelDir}`);
+      const spec = deployment.spec as { code_configuration?: { code?: string; scoring_script?: string }; environment?: unknown; environment_variables?: Record<string, string> };
+      let codeDir: string | undefined;
+      if (lineage.code) {
+        const codeAsset = (await repositories.resources.list({ workspace: deployment.workspace, kind: 'code', tags: [], limit: 1, name: lineage.code.name, latestOnly: true })).items[0];
+        if (!codeAsset) throw new Error(`code ${lineage.code.name} is gone`);
+        codeDir = await materializeContent(this.context.artifactsFor(deployment.workspace), String(codeAsset.spec.path), join(folder, 'code'));
+        await logLine(`code ${lineage.code.name} (${lineage.code.digest}) written to ${codeDir}`);
+      }
+      const choice = chooseRuntime(await filesUnder(modelDir), spec.code_configuration?.scoring_script);
+      if ('error' in choice) throw new Error(choice.error);
+      const runtime = choice.runtime;
+      let python: string | undefined;
+      const env: Record<string, string> = { AZUREML_MODEL_DIR: modelDir, MLFLOW_TRACKING_URI: this.options.serverUrl(), ...(spec.environment_variables ?? {}) };
+      if (runtime === 'mlflow' || runtime === 'python-script') {
+        // A no-code MLflow deployment names no environment: the curated scikit-learn one holds mlflow.
+        const reference = lineage.environment && !lineage.environment.name.startsWith('inline-') ? { name: lineage.environment.name, version: lineage.environment.version ?? '', curated: lineage.environment.curated } : undefined;
+        const curated = resolveCuratedEnvironment('trellis-python-sklearn')!;
+        const environmentSpec = reference
+          ? await environmentSpecOf(this.context, deployment.workspace, reference, spec.environment)
+          : spec.environment && typeof spec.environment === 'object'
+            ? await environmentSpecOf(this.context, deployment.workspace, { inline: true, digest: '' }, spec.environment)
+            : curated.spec;
+        const built = await buildEnvironment(environmentSpec, this.options.environmentCache, logLine);
+        if (built.binDir) {
+          python = join(built.binDir, 'python');
+          env.PATH = `${built.binDir}:${process.env.PATH ?? '/usr/bin:/bin'}`;
+          if (built.envDir) env.VIRTUAL_ENV = built.envDir;
+        } else python = 'python3';
+      }
+      const instanceSpec = (index: number): InstanceSpec => ({
+        id: `${key(deployment)}/${index}`,
+        runtime,
+        modelDir,
+        codeDir,
+        scoringScript: spec.code_configuration?.scoring_script,
+        python,
+        env,
+        logFile: join(folder, 'logs', `instance-${index}.log`),
+      });
+      const pool = new DeploymentPool({ name: `${deployment.endpoint}/${deployment.name}`, instanceSpec, settings: poolSettings(deployment), log: (line) => void logLine(line) });
+      pool.start();
+      await logLine(`${runtime} runtime, ${deployment.instanceCount} instance(s) starting`);
+      if (this.closed) {
+        await pool.drain(0);
+        return;
+      }
+      const current = this.served.get(key(deployment));
+      const previous = current && current.pool.status().readyInstances > 0 ? { pool: current.pool, etag: current.etag, deployment: current.deployment } : current?.previous;
+      if (current && previous?.pool !== current.pool) void current.pool.drain();
+      this.served.set(key(deployment), { key: key(deployment), etag: deployment.etag, deployment, pool, folder, runtime, previous, samples: [], lastScaleAt: undefined, lastPollAt: 0, lastState: undefined });
+      this.failedVersions.delete(key(deployment));
+    } catch (error) {
+      const reason = (error as Error).message;
+      await logLine(`failed: ${reason}`).catch(() => undefined);
+      this.failedVersions.set(key(deployment), deployment.etag);
+      await this.context.store.repositories.endpoints.updateDeployment(deployment.workspace, deployment.endpoint, deployment.name, { state: 'Failed', reason }, deployment.etag);
+    }
+  }
+
+  /** Moves the stored state along with the pool's, retires the previous version once the new one is ready, and autoscales. */
+  private async follow(served: Served, deployment: Deployment): Promise<void> {
+    const status = served.pool.status();
+    if (served.previous && status.readyInstances > 0) {
+      void served.previous.pool.drain();
+      served.previous = undefined;
+    }
+    const state = status.state === 'ready' || (status.readyInstances > 0 && status.state === 'degraded') ? 'Succeeded' : status.state === 'failed' ? 'Failed' : undefined;
+    const reason = state === 'Succeeded' ? (status.readyInstances < status.desiredInstances ? (status.reason ?? null) : null) : (status.reason ?? null);
+    if (served.etag === deployment.etag && state && (deployment.state !== state || deployment.reason !== reason)) {
+      await this.context.store.repositories.endpoints.updateDeployment(deployment.workspace, deployment.endpoint, deployment.name, { state, reason }, deployment.etag);
+      served.deployment = { ...deployment, state, reason };
+    }
+    await this.autoscale(served, deployment);
+  }
+
+  private async autoscale(served: Served, deployment: Deployment): Promise<void> {
+    const scale = (deployment.spec as { scale_settings?: { type?: string; min_instances?: number; max_instances?: number; target_utilization_percentage?: number; polling_interval?: number } }).scale_settings;
+    if (scale?.type !== 'target_utilization' || served.etag !== deployment.etag) return;
+    const now = this.context.clock().getTime();
+    const status = served.pool.status();
+    served.samples.push({ at: now, inFlight: status.inFlight, queued: status.queued });
+    const pollingMs = (scale.polling_interval ?? 1) * 1000;
+    served.samples = served.samples.filter((sample) => sample.at > now - pollingMs);
+    if (now - served.lastPollAt < pollingMs && status.queued === 0) return;
+    served.lastPollAt = now;
+    const maxConcurrent = (deployment.spec as { request_settings?: { max_concurrent_requests_per_instance?: number } }).request_settings?.max_concurrent_requests_per_instance ?? 1;
+    const decision = decideScale({
+      now,
+      current: status.desiredInstances,
+      ready: status.readyInstances,
+      min: scale.min_instances ?? 1,
+      max: scale.max_instances ?? 1,
+      targetUtilizationPercent: scale.target_utilization_percentage ?? 70,
+      maxConcurrentPerInstance: maxConcurrent,
+      samples: served.samples,
+      lastScaleAt: served.lastScaleAt,
+      cooldownMs: defaultCooldownMs(pollingMs),
+      queueWaitingMs: status.queued > 0 ? 1 : 0,
+    });
+    if (decision.desired === status.desiredInstances) return;
+    served.lastScaleAt = now;
+    void served.pool.scaleTo(decision.desired);
+    await this.context.store.repositories.endpoints.updateDeployment(deployment.workspace, deployment.endpoint, deployment.name, { instanceCount: decision.desired, reason: `autoscale: ${decision.reason}` }, deployment.etag);
+  }
+}
+
+/** The deployment's request settings and probes, in the pool's terms. */
+function poolSettings(deployment: Deployment) {
+  const spec = deployment.spec as {
+    request_settings?: { request_timeout_ms?: number; max_concurrent_requests_per_instance?: number; max_queue_wait_ms?: number };
+    liveness_probe?: { initial_delay?: number; period?: number; timeout?: number; failure_threshold?: number };
+  };
+  const request = spec.request_settings ?? {};
+  const liveness = spec.liveness_probe ?? {};
+  return {
+    instanceCount: deployment.instanceCount,
+    ...(request.max_concurrent_requests_per_instance !== undefined ? { maxConcurrentRequestsPerInstance: request.max_concurrent_requests_per_instance } : {}),
+    ...(request.max_queue_wait_ms !== undefined ? { maxQueueWaitMs: request.max_queue_wait_ms } : {}),
+    ...(request.request_timeout_ms !== undefined ? { requestTimeoutMs: request.request_timeout_ms } : {}),
+    livenessProbe: {
+      ...(liveness.initial_delay !== undefined ? { initialDelayMs: liveness.initial_delay * 1000 } : {}),
+      ...(liveness.period !== undefined ? { periodMs: liveness.period * 1000 } : {}),
+      ...(liveness.timeout !== undefined ? { timeoutMs: liveness.timeout * 1000 } : {}),
+      ...(liveness.failure_threshold !== undefined ? { failureThreshold: liveness.failure_threshold } : {}),
+    },
+  };
+}
+
+/** Every file under `root`, relative, with `/` separators (a file given as the root lists itself). */
+async function filesUnder(root: string): Promise<string[]> {
+  const info = await stat(root);
+  if (info.isFile()) return [root.split('/').pop()!];
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => relative(root, join(entry.parentPath, entry.name)).split('\\').join('/'));
+}

@@ -1,0 +1,188 @@
+import { applySetOverrides } from '../../core/azureml/parse-job-file.js';
+import { parseOnlineDeployment } from '../../core/azureml/parse-endpoint-file.js';
+import { remoteScheme } from '../../core/azureml/paths.js';
+import { isPlainObject } from '../../core/azureml/schema-helpers.js';
+import { resolveCuratedEnvironment } from '../../core/environments/curated.js';
+import type { Deployment, DeploymentLineage } from '../../core/endpoints/endpoint.js';
+import { invalidInput, TrellisError, type Problem } from '../../core/errors.js';
+import { digestOf } from '../../core/resources/digest.js';
+import type { UploadedContent } from '../apply-resource.js';
+import { existingNames, findAsset, registerContent } from '../asset-lookup.js';
+import type { Caller, Context } from '../context.js';
+import { getEndpoint } from './endpoint-service.js';
+
+/**
+ * Online deployments: create or update from Azure ML YAML, read, list, delete. What a deployment
+ * serves is fixed when it is created or updated: the model's exact version (a local model folder
+ * becomes a content-addressed model asset), the code snapshot, the environment version, who
+ * deployed it and when. The serving controller then brings its instances up; until they are ready
+ * the deployment gets no traffic.
+ */
+
+export interface ApplyDeploymentInput {
+  workspace: string;
+  /** From the URL (`--endpoint-name`); the file's endpoint_name, when there is one, must agree. */
+  endpoint: string;
+  fileName: string;
+  text: string;
+  /** `--name` overrides the file's. */
+  name?: string | undefined;
+  /** Keyed by the local path exactly as the YAML writes it (model.path, code_configuration.code). */
+  uploads: Record<string, UploadedContent>;
+  /** Text of local files Azure ML inlines (an inline environment's conda_file). */
+  inlined: Record<string, string>;
+}
+
+export type DeploymentSpec = ReturnType<typeof parseOnlineDeployment>['spec'];
+
+export async function applyDeployment(context: Context, caller: Caller, input: ApplyDeploymentInput): Promise<{ deployment: Deployment; action: 'created' | 'updated' | 'unchanged' }> {
+  const { workspace } = input;
+  const endpoint = await getEndpoint(context, workspace, input.endpoint, 'online');
+  // The endpoint comes from the URL; a file without endpoint_name gets it (as `--endpoint-name` does on Azure).
+  const overrides = [...(input.name ? [`name=${input.name}`] : [])];
+  let text = applySetOverrides(input.text, overrides, input.fileName);
+  if (!/^endpoint_name\s*:/m.test(text)) text = applySetOverrides(text, [`endpoint_name=${endpoint.name}`], input.fileName);
+  const { spec, localPaths } = parseOnlineDeployment(text, input.fileName);
+  const problems: Problem[] = [];
+  if (spec.endpoint_name !== endpoint.name) problems.push({ path: 'endpoint_name', message: `the file names endpoint '${spec.endpoint_name}' but it is being deployed to '${endpoint.name}'; make them agree` });
+  for (const local of localPaths) {
+    const present = local.use === 'upload' ? input.uploads[local.value] : input.inlined[local.value];
+    if (present === undefined) problems.push({ path: local.pointer.join('.'), ...(local.line ? { line: local.line } : {}), message: `local path '${local.value}' was not sent with the deployment; create it with 'trellis online-deployment create --file', which uploads it` });
+  }
+  const lineage = await resolveLineage(context, caller, workspace, spec, input, problems);
+  if (problems.length > 0) throw invalidInput(input.fileName, problems);
+
+  const repositories = context.store.repositories;
+  const now = context.clock().getTime();
+  const existing = await repositories.endpoints.getDeployment(workspace, endpoint.name, spec.name);
+  const instanceCount = initialInstances(spec);
+  const stored = { ...spec } as unknown as Record<string, unknown>;
+  const etag = digestOf({ spec: stored, lineage: { ...lineage, deployedAt: 0 }, now }).slice(7, 23);
+  if (existing && digestOf(existing.spec) === digestOf(stored) && digestOf({ ...existing.lineage, deployedBy: '', deployedAt: 0 }) === digestOf({ ...lineage, deployedBy: '', deployedAt: 0 })) {
+    return { deployment: existing, action: 'unchanged' };
+  }
+  const deployment: Deployment = {
+    workspace,
+    endpoint: endpoint.name,
+    name: spec.name,
+    spec: stored,
+    lineage,
+    state: existing ? 'Updating' : 'Creating',
+    reason: existing ? 'new instances are starting; the current ones serve until they are ready' : 'instances are starting',
+    instanceCount,
+    createdBy: existing?.createdBy ?? caller.actor,
+    createdAt: existing?.createdAt ?? now,
+    updatedAt: now,
+    etag,
+  };
+  await context.store.transaction(async (transaction) => {
+    if (existing) await transaction.endpoints.updateDeployment(workspace, endpoint.name, spec.name, { spec: stored, lineage, state: deployment.state, reason: deployment.reason, instanceCount, updatedAt: now, etag });
+    else await transaction.endpoints.insertDeployment(deployment);
+    await transaction.audit.append({
+      workspace,
+      at: new Date(now).toISOString(),
+      actor: caller.actor,
+      action: existing ? 'update' : 'create',
+      kind: 'online-deployment',
+      name: `${endpoint.name}/${spec.name}`,
+      version: null,
+      beforeDigest: existing ? digestOf(existing.spec) : null,
+      afterDigest: digestOf(stored),
+      requestId: caller.requestId,
+      summary: describeLineage(lineage),
+    });
+  });
+  return { deployment, action: existing ? 'updated' : 'created' };
+}
+
+export async function getDeployment(context: Context, workspace: string, endpoint: string, name: string): Promise<Deployment> {
+  await getEndpoint(context, workspace, endpoint, 'online');
+  const deployment = await context.store.repositories.endpoints.getDeployment(workspace, endpoint, name);
+  if (!deployment) {
+    const names = (await context.store.repositories.endpoints.listDeployments(workspace, endpoint)).map((item) => item.name);
+    throw new TrellisError('DeploymentNotFound', 404, `endpoint '${endpoint}' has no deployment '${name}'; its deployments: ${names.join(', ') || '(none)'}`);
+  }
+  return deployment;
+}
+
+export async function listDeployments(context: Context, workspace: string, endpoint: string): Promise<Deployment[]> {
+  await getEndpoint(context, workspace, endpoint, 'online');
+  return context.store.repositories.endpoints.listDeployments(workspace, endpoint);
+}
+
+/** Deletes a deployment that takes no live traffic (move its traffic first, as Azure requires). */
+export async function deleteDeployment(context: Context, caller: Caller, workspace: string, endpoint: string, name: string): Promise<void> {
+  const deployment = await getDeployment(context, workspace, endpoint, name);
+  const owner = await getEndpoint(context, workspace, endpoint, 'online');
+  if ((owner.traffic[name] ?? 0) > 0 || (owner.mirrorTraffic[name] ?? 0) > 0) {
+    throw new TrellisError('DeploymentHasTraffic', 409, `deployment '${name}' still gets ${owner.traffic[name] ?? 0}% of live traffic${owner.mirrorTraffic[name] ? ` and ${owner.mirrorTraffic[name]}% mirrored` : ''}; move it first: trellis online-endpoint update --name ${endpoint} --traffic "<other>=100"`);
+  }
+  const now = context.clock().getTime();
+  await context.store.transaction(async (transaction) => {
+    await transaction.endpoints.deleteDeployment(workspace, endpoint, name);
+    await transaction.audit.append({ workspace, at: new Date(now).toISOString(), actor: caller.actor, action: 'delete', kind: 'online-deployment', name: `${endpoint}/${name}`, version: null, beforeDigest: digestOf(deployment.spec), afterDigest: null, requestId: caller.requestId, summary: null });
+  });
+}
+
+/** The instances to start with: instance_count, or min_instances (at least 1) under target_utilization. */
+export function initialInstances(spec: DeploymentSpec): number {
+  const scale = spec.scale_settings;
+  if (scale?.type === 'target_utilization') return spec.instance_count ?? Math.max(1, scale.min_instances);
+  return spec.instance_count ?? 1;
+}
+
+/** Resolves the model, code and environment to exact versions; problems name the field and what exists. */
+async function resolveLineage(context: Context, caller: Caller, workspace: string, spec: DeploymentSpec, input: ApplyDeploymentInput, problems: Problem[]): Promise<DeploymentLineage> {
+  const now = context.clock().getTime();
+  let model: DeploymentLineage['model'] = null;
+  const reference = spec.model as unknown;
+  if (typeof reference === 'string') {
+    const found = await findAsset(context, workspace, 'model', reference);
+    if (found) model = { name: found.name, version: found.version ?? '1', type: String(found.spec.type ?? 'custom_model') };
+    else problems.push({ path: 'model', message: `model '${reference}' does not exist in workspace '${workspace}'; models here: ${await existingNames(context, workspace, 'model')}` });
+  } else if (isPlainObject(reference) && typeof reference.path === 'string') {
+    const path = reference.path;
+    const type = typeof reference.type === 'string' ? reference.type : 'custom_model';
+    if (remoteScheme(path) !== undefined) {
+      problems.push({ path: 'model.path', message: `'${path}' is remote; register the model first (trellis model create) and deploy it as azureml:<name>:<version>, or give a local folder` });
+    } else if (input.uploads[path]) {
+      const asset = await registerContent(context, caller, workspace, 'model', input.uploads[path]!, path, { type }, 'deployment');
+      model = { name: asset.name, version: asset.version ?? '1', type };
+    }
+  } else {
+    problems.push({ path: 'model', message: 'is required: a registered model (azureml:<name>:<version>) or a local folder ({path: ./model, type: mlflow_model|custom_model})' });
+  }
+
+  let code: DeploymentLineage['code'] = null;
+  const codePath = spec.code_configuration?.code;
+  if (typeof codePath === 'string' && input.uploads[codePath]) {
+    const asset = await registerContent(context, caller, workspace, 'code', input.uploads[codePath]!, codePath, {}, 'deployment');
+    code = { name: asset.name, digest: input.uploads[codePath]!.digest };
+  } else if (typeof codePath === 'string' && remoteScheme(codePath) !== undefined) {
+    const found = codePath.startsWith('azureml:') && !codePath.startsWith('azureml://') ? await findAsset(context, workspace, 'code', codePath) : undefined;
+    if (found) code = { name: found.name, digest: String(found.spec.path ?? '') };
+    else problems.push({ path: 'code_configuration.code', message: `'${codePath}' cannot be read here; give a local folder or a code asset (azureml:<name>:<version>)` });
+  }
+
+  let environment: DeploymentLineage['environment'] = null;
+  const env = spec.environment as unknown;
+  if (typeof env === 'string') {
+    const curated = resolveCuratedEnvironment(env);
+    if (curated) environment = { name: curated.name, version: curated.version, curated: true };
+    else {
+      const found = await findAsset(context, workspace, 'environment', env);
+      if (found) environment = { name: found.name, version: found.version ?? null, curated: false };
+      else problems.push({ path: 'environment', message: `environment '${env}' does not exist in workspace '${workspace}'; environments here: ${await existingNames(context, workspace, 'environment')}; curated: trellis-python-sklearn, trellis-python, trellis-node` });
+    }
+  } else if (isPlainObject(env)) {
+    environment = { name: `inline-${digestOf(env).slice(7, 19)}`, version: null, curated: false };
+  }
+  return { model, environment, code, deployedBy: caller.actor, deployedAt: now };
+}
+
+function describeLineage(lineage: DeploymentLineage): string {
+  const parts = [lineage.model ? `model ${lineage.model.name}:${lineage.model.version}` : 'no model'];
+  if (lineage.environment) parts.push(`environment ${lineage.environment.name}${lineage.environment.version ? `:${lineage.environment.version}` : ''}`);
+  if (lineage.code) parts.push(`code ${lineage.code.name}`);
+  return parts.join(', ');
+}

@@ -1,0 +1,15 @@
+export type { InstanceSpec, InstanceState, RuntimeKind, ScoringAnswer, ScoringCall, ScoringInstance } from './scoring-instance.js';
+export { startInstance, workerCommand } from './worker-instance.js';
+export {
+  DeploymentPool,
+  defaultPoolSettings,
+  type DeploymentPoolOptions,
+  type InstanceStatus,
+  type PoolSettings,
+  type PoolState,
+  type PoolStatus,
+  type ProbeSettings,
+  type ReadyInstance,
+} from './deployment-pool.js';
+export { poolSettingsFor } from './pool-settings.js';
+export { DeploymentUnavailableError, InstanceUnavailableError, ModelLoadError, QueueFullError, TimeoutError } from './serving-errors.js';
