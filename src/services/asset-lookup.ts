@@ -13,7 +13,7 @@ export async function existingNames(context: Context, workspace: string, kind: '
 }
 
 /** The asset a reference names, or undefined when there is none (or the reference is malformed). */
-export async function findAsset(context: Context, workspace: string, kind: 'environment' | 'data' | 'model', reference: string): Promise<Resource | undefined> {
+export async function findAsset(context: Context, workspace: string, kind: 'environment' | 'data' | 'model' | 'code', reference: string): Promise<Resource | undefined> {
   try {
     return await resolveReference(context, workspace, kind, reference);
   } catch (error) {
