@@ -21,7 +21,8 @@ const filter = process.argv.slice(2);
 let files = [...findTests('src'), ...findTests('test')].sort();
 if (filter.length > 0) files = files.filter((file) => filter.some((part) => file.includes(part)));
 
-const python = files.some((file) => file.includes('mlflow')) ? ensurePythonEnv() : undefined;
+// Tests that run the real Python mlflow client, or serve models made with it, need the venv.
+const python = files.some((file) => /mlflow|serving|endpoint/.test(file)) ? ensurePythonEnv() : undefined;
 console.log(`starting PostgreSQL for the store and integration tests ...`);
 const postgres = await startTestPostgres();
 console.log(`PostgreSQL ready; running ${files.length} test files`);
