@@ -10,6 +10,8 @@ import { buildEnvironment, environmentSpecOf } from '../services/environments/bu
 import { materializeContent } from '../services/jobs/materialize-content.js';
 import { DeploymentPool } from '../serving/deployment-pool.js';
 import { EndpointRouter, type DeploymentTarget } from '../serving/endpoint-router.js';
+import { poolSettingsFor } from '../serving/pool-settings.js';
+import { ServingMetrics } from '../serving/serving-metrics.js';
 import type { InstanceSpec, RuntimeKind } from '../serving/scoring-instance.js';
 
 /**
@@ -49,6 +51,7 @@ const key = (deployment: Pick<Deployment, 'workspace' | 'endpoint' | 'name'>) =>
 
 export class ServingController {
   readonly router: EndpointRouter;
+  readonly metrics = new ServingMetrics();
   private readonly served = new Map<string, Served>();
   /** Deployments being prepared (model written, environment built) in this process, by key → etag. */
   private readonly preparing = new Map<string, string>();
@@ -63,7 +66,7 @@ export class ServingController {
     private readonly context: Context,
     private readonly options: ServingOptions,
   ) {
-    this.router = new EndpointRouter({ now: () => context.clock().getTime() });
+    this.router = new EndpointRouter({ now: () => context.clock().getTime(), onRequest: this.metrics.record });
   }
 
   async start(): Promise<void> {
@@ -101,12 +104,25 @@ export class ServingController {
     this.served.clear();
   }
 
-  /** The instance log files of a deployment, newest version first (`get-logs`). */
-  logFilesOf(workspace: string, endpoint: string, deployment: string): string[] {
-    const served = this.served.get(`${workspace}/${endpoint}/${deployment}`);
-    if (!served) return [];
-    const count = Math.max(1, served.pool.status().instances.length);
-    return [join(served.folder, 'prepare.log'), ...Array.from({ length: count }, (_, index) => join(served.folder, 'logs', `instance-${index}.log`))];
+  /**
+   * The log files of a deployment (`get-logs`): the preparation log and instance logs of the
+   * version the store names (also when it failed before any instance started), then those of the
+   * version still serving, when that is an older one.
+   */
+  async logFilesOf(deployment: Pick<Deployment, 'workspace' | 'endpoint' | 'name' | 'etag'>): Promise<string[]> {
+    const folders = [this.folderOf(deployment, deployment.etag)];
+    const served = this.served.get(key(deployment));
+    if (served && served.folder !== folders[0]) folders.push(served.folder);
+    const files: string[] = [];
+    for (const folder of folders) {
+      const instanceLogs = await readdir(join(folder, 'logs')).catch(() => [] as string[]);
+      files.push(join(folder, 'prepare.log'), ...instanceLogs.filter((name) => name.endsWith('.log')).sort(byInstanceNumber).map((name) => join(folder, 'logs', name)));
+    }
+    return files;
+  }
+
+  private folderOf(deployment: Pick<Deployment, 'workspace' | 'endpoint' | 'name'>, etag: string): string {
+    return join(this.options.servingRoot, deployment.workspace, deployment.endpoint, deployment.name, etag);
   }
 
   /** Where a deployment stands in this process (for `show`): instances, readiness, why not ready. */
@@ -150,7 +166,7 @@ export class ServingController {
       void served.pool.drain();
       void served.previous?.pool.drain();
     }
-    for (const endpoint of endpoints.filter((candidate) => candidate.type === 'online')) await this.publish(endpoint);
+    for (const endpoint of endpoints.filter((candidate) => candidate.type === 'online')) await this.publish(endpoint, deployments);
     for (const routeKey of this.routedEndpoints) {
       if (!endpoints.some((endpoint) => `${endpoint.workspace}/${endpoint.name}` === routeKey)) {
         const [workspace, name] = routeKey.split('/') as [string, string];
@@ -162,25 +178,39 @@ export class ServingController {
 
   private readonly routedEndpoints = new Set<string>();
 
-  /** Gives the router the endpoint's keys, traffic and the deployments that can answer now. */
-  private async publish(endpoint: Endpoint): Promise<void> {
+  /** Gives the router the endpoint's keys, traffic, the deployments that can answer, and why the others cannot. */
+  private async publish(endpoint: Endpoint, deployments: Deployment[]): Promise<void> {
     const secrets = await this.context.store.repositories.endpoints.getSecrets(endpoint.workspace, endpoint.name);
     if (!secrets) return;
     const targets: DeploymentTarget[] = [];
-    for (const served of this.served.values()) {
-      if (served.deployment.workspace !== endpoint.workspace || served.deployment.endpoint !== endpoint.name) continue;
-      // Until the new version is ready, the previous one answers.
-      const answering = served.pool.status().readyInstances > 0 || !served.previous ? { pool: served.pool, deployment: served.deployment } : served.previous;
-      const pool = answering.pool;
-      targets.push({ name: served.deployment.name, lineage: answering.deployment.lineage, call: (call) => pool.call(call), isReady: () => pool.status().readyInstances > 0 });
+    for (const published of this.served.values()) {
+      if (published.deployment.workspace !== endpoint.workspace || published.deployment.endpoint !== endpoint.name) continue;
+      // The version that answers is looked up per call, not fixed here: when a new version becomes
+      // ready, follow() retires the previous one before this route is published again, and calls
+      // in between must reach the new one, not the draining one.
+      const servedKey = published.key;
+      const answering = () => answeringVersion(this.served.get(servedKey) ?? published);
+      targets.push({
+        name: published.deployment.name,
+        get lineage() {
+          return answering().deployment.lineage;
+        },
+        call: (call) => answering().pool.call(call),
+        isReady: () => answering().pool.readyInstances().length > 0,
+      });
     }
-    this.router.setRoute(endpoint, secrets, targets);
+    const unavailable = new Map<string, string>();
+    for (const deployment of deployments) {
+      if (deployment.workspace !== endpoint.workspace || deployment.endpoint !== endpoint.name || this.served.has(key(deployment))) continue;
+      unavailable.set(deployment.name, deployment.state === 'Failed' ? `it is Failed: ${deployment.reason ?? 'no reason recorded'}` : `it is ${deployment.state} (${deployment.reason ?? 'being prepared'})`);
+    }
+    this.router.setRoute(endpoint, secrets, targets, unavailable);
     this.routedEndpoints.add(`${endpoint.workspace}/${endpoint.name}`);
   }
 
   /** Writes the deployment's model and code, builds its environment, and starts a pool for this version. */
   private async prepare(deployment: Deployment): Promise<void> {
-    const folder = join(this.options.servingRoot, deployment.workspace, deployment.endpoint, deployment.name, deployment.etag);
+    const folder = this.folderOf(deployment, deployment.etag);
     const logLine = async (line: string) => {
       await appendFile(join(folder, 'prepare.log'), `${new Date(this.context.clock().getTime()).toISOString()} ${line}\n`);
     };
@@ -190,6 +220,7 @@ export class ServingController {
       const repositories = this.context.store.repositories;
       const lineage = deployment.lineage;
       if (!lineage.model) throw new Error('the deployment names no model');
+      const { name: modelName, version: modelVersion } = lineage.model;
       const model = await repositories.resources.get({ workspace: deployment.workspace, kind: 'model', name: lineage.model.name, version: lineage.model.version });
       if (!model) throw new Error(`model ${lineage.model.name}:${lineage.model.version} is gone; it was deleted after the deployment was made`);
       const modelDir = await materializeModel(this.context, deployment.workspace, String(model.spec.path), join(folder, 'model'));
@@ -232,8 +263,11 @@ export class ServingController {
         python,
         env,
         logFile: join(folder, 'logs', `instance-${index}.log`),
+        // v2 answers (model_name, versions) name what is served, as x-trellis-model does.
+        modelName,
+        modelVersion,
       });
-      const pool = new DeploymentPool({ name: `${deployment.endpoint}/${deployment.name}`, instanceSpec, settings: poolSettings(deployment), log: (line) => void logLine(line) });
+      const pool = new DeploymentPool({ name: `${deployment.endpoint}/${deployment.name}`, instanceSpec, settings: { ...poolSettingsFor(deployment.spec as unknown as Parameters<typeof poolSettingsFor>[0]), instanceCount: deployment.instanceCount }, log: (line) => void logLine(line) });
       pool.start();
       await logLine(`${runtime} runtime, ${deployment.instanceCount} instance(s) starting`);
       if (this.closed) {
@@ -256,6 +290,10 @@ export class ServingController {
   /** Moves the stored state along with the pool's, retires the previous version once the new one is ready, and autoscales. */
   private async follow(served: Served, deployment: Deployment): Promise<void> {
     const status = served.pool.status();
+    const labels = { workspace: deployment.workspace, endpoint: deployment.endpoint, deployment: deployment.name };
+    this.metrics.instances.set({ ...labels, state: 'ready' }, status.readyInstances);
+    this.metrics.instances.set({ ...labels, state: 'desired' }, status.desiredInstances);
+    this.metrics.inFlight.set(labels, status.inFlight + status.queued);
     if (served.previous && status.readyInstances > 0) {
       void served.previous.pool.drain();
       served.previous = undefined;
@@ -300,26 +338,14 @@ export class ServingController {
   }
 }
 
-/** The deployment's request settings and probes, in the pool's terms. */
-function poolSettings(deployment: Deployment) {
-  const spec = deployment.spec as {
-    request_settings?: { request_timeout_ms?: number; max_concurrent_requests_per_instance?: number; max_queue_wait_ms?: number };
-    liveness_probe?: { initial_delay?: number; period?: number; timeout?: number; failure_threshold?: number };
-  };
-  const request = spec.request_settings ?? {};
-  const liveness = spec.liveness_probe ?? {};
-  return {
-    instanceCount: deployment.instanceCount,
-    ...(request.max_concurrent_requests_per_instance !== undefined ? { maxConcurrentRequestsPerInstance: request.max_concurrent_requests_per_instance } : {}),
-    ...(request.max_queue_wait_ms !== undefined ? { maxQueueWaitMs: request.max_queue_wait_ms } : {}),
-    ...(request.request_timeout_ms !== undefined ? { requestTimeoutMs: request.request_timeout_ms } : {}),
-    livenessProbe: {
-      ...(liveness.initial_delay !== undefined ? { initialDelayMs: liveness.initial_delay * 1000 } : {}),
-      ...(liveness.period !== undefined ? { periodMs: liveness.period * 1000 } : {}),
-      ...(liveness.timeout !== undefined ? { timeoutMs: liveness.timeout * 1000 } : {}),
-      ...(liveness.failure_threshold !== undefined ? { failureThreshold: liveness.failure_threshold } : {}),
-    },
-  };
+/** Until the new version of a deployment has a ready instance, the previous one answers. */
+function answeringVersion(served: Served): { pool: DeploymentPool; deployment: Deployment } {
+  return served.previous && served.pool.readyInstances().length === 0 ? served.previous : served;
+}
+
+/** instance-2.log before instance-10.log. */
+function byInstanceNumber(a: string, b: string): number {
+  return (Number(/(\d+)/.exec(a)?.[1]) || 0) - (Number(/(\d+)/.exec(b)?.[1]) || 0) || a.localeCompare(b);
 }
 
 /** Every file under `root`, relative, with `/` separators (a file given as the root lists itself). */

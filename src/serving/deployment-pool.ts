@@ -256,7 +256,13 @@ export class DeploymentPool {
     slot.nextRestartAt = undefined;
     slot.restartTimer = undefined;
     slot.probeFailures = 0;
-    const instance = this.startInstance(spec);
+    let instance: ScoringInstance;
+    try {
+      instance = this.startInstance(spec);
+    } catch (error) {
+      slot.instance = undefined;
+      return this.scheduleRestart(slot, `the instance could not start: ${(error as Error).message}`, undefined);
+    }
     slot.instance = instance;
     instance.ready(this.settings.loadTimeoutMs).then(
       () => {
@@ -288,6 +294,10 @@ export class DeploymentPool {
     slot.isReady = false;
     clearTimeout(slot.probeTimer);
     this.refreshReady();
+    this.scheduleRestart(slot, reason, readyFor);
+  }
+
+  private scheduleRestart(slot: Slot, reason: string, readyFor: number | undefined): void {
     slot.failure = reason;
     if (slot.isRemoved || this.isDraining) return;
     slot.failures = countFailure(slot.failures, readyFor, this.settings.backoff);

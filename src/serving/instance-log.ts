@@ -13,9 +13,14 @@ export class InstanceLog {
   private isClosed = false;
 
   constructor(path: string) {
-    mkdirSync(dirname(path), { recursive: true });
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+    } catch {
+      // The stream below fails too, and says why once.
+    }
     this.stream = createWriteStream(path, { flags: 'a' });
-    this.stream.on('error', () => {});
+    // A log that cannot be written must not take the instance down with it.
+    this.stream.on('error', (error) => process.emitWarning(`instance log ${path} cannot be written: ${error.message}`));
   }
 
   /** A line from Trellis about the instance. */

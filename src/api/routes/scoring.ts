@@ -52,6 +52,10 @@ export const scoringRoutes: FastifyPluginAsync<RouteOptions> = async (app, { ser
       });
     }
   }
+  app.get('/metrics', async (_request, reply) => {
+    if (!serving) return reply.status(503).send('serving is not running on this server\n');
+    return reply.type(serving.metrics.contentType).send(await serving.metrics.text());
+  });
   app.get('/v2', async () => serverMetadataResponse({ name: 'trellis', version: '1', extensions: [] }));
   app.get('/v2/health/live', async () => serverLiveResponse(true));
   app.get('/v2/health/ready', async (_request, reply) => {
