@@ -30,6 +30,8 @@ interface EndpointRoute {
   table: TrafficTable;
   names: readonly string[];
   targets: ReadonlyMap<string, DeploymentTarget>;
+  /** Deployments of the endpoint that cannot answer at all yet (being prepared, or Failed), with why. */
+  unavailable: ReadonlyMap<string, string>;
 }
 
 export interface RouterAnswer {
@@ -64,8 +66,12 @@ export class EndpointRouter {
     } = {},
   ) {}
 
-  /** Replaces an endpoint's route (traffic, keys, deployments) in one step. */
-  setRoute(endpoint: Endpoint, secrets: EndpointSecrets, targets: DeploymentTarget[]): void {
+  /**
+   * Replaces an endpoint's route (traffic, keys, deployments) in one step. `unavailable` names the
+   * endpoint's other deployments, which have no instances to call, with the reason, so a request
+   * meant for one of them is answered 503 with that reason instead of "no such deployment".
+   */
+  setRoute(endpoint: Endpoint, secrets: EndpointSecrets, targets: DeploymentTarget[], unavailable: ReadonlyMap<string, string> = new Map()): void {
     const names = targets.map((target) => target.name);
     // Traffic naming a deployment that is not up yet routes nowhere until it is (validated on write).
     const known = new Set(names);
@@ -77,7 +83,7 @@ export class EndpointRouter {
     } catch {
       table = compileTraffic({}, {}, names);
     }
-    this.routes.set(routeKey(endpoint.workspace, endpoint.name), { endpoint, secrets, table, names, targets: new Map(targets.map((target) => [target.name, target])) });
+    this.routes.set(routeKey(endpoint.workspace, endpoint.name), { endpoint, secrets, table, names, targets: new Map(targets.map((target) => [target.name, target])), unavailable });
   }
 
   removeRoute(workspace: string, endpoint: string): void {
@@ -110,19 +116,23 @@ export class EndpointRouter {
     if (denied) return denied;
     let deployment: string | undefined;
     try {
+      const notReady = this.notReady(route, headers.deployment);
+      if (notReady) return notReady;
       const chosen = routeRequest(route.table, headers.deployment, route.names, this.options.random ?? Math.random);
       deployment = chosen.deployment;
       const target = route.targets.get(chosen.deployment)!;
       if (chosen.mirrorTo !== undefined) this.mirror(route, chosen.mirrorTo, call);
       const counter = `${workspace}/${endpointName}/${chosen.deployment}`;
       this.inFlight.set(counter, (this.inFlight.get(counter) ?? 0) + 1);
+      // Read with the call: during a version swap the lineage names the version that took the call.
+      const trace = traceHeaders(target);
       let answer: ScoringAnswer;
       try {
         answer = await target.call(call);
       } finally {
         this.inFlight.set(counter, (this.inFlight.get(counter) ?? 1) - 1);
       }
-      const result: RouterAnswer = { status: answer.status, body: answer.body, contentType: answer.contentType, headers: traceHeaders(target) };
+      const result: RouterAnswer = { status: answer.status, body: answer.body, contentType: answer.contentType, headers: trace };
       this.record(workspace, endpointName, deployment, result.status, started, false);
       return result;
     } catch (error) {
@@ -131,6 +141,22 @@ export class EndpointRouter {
       this.record(workspace, endpointName, deployment, answer.status, started, false);
       return answer;
     }
+  }
+
+  /**
+   * 503 for a request that can only go to deployments with no instances yet: named in the header,
+   * or holding all the live traffic. Undefined when the traffic split can route it.
+   */
+  private notReady(route: EndpointRoute, header: string | undefined): RouterAnswer | undefined {
+    const name = header?.trim();
+    if (name) {
+      const why = route.targets.has(name) ? undefined : route.unavailable.get(name);
+      return why === undefined ? undefined : problem(503, 'DeploymentNotReady', `deployment '${name}' cannot take calls: ${why}`);
+    }
+    if (route.table.slots.length > 0) return undefined;
+    const waiting = Object.entries(route.endpoint.traffic).filter(([candidate, percent]) => percent > 0 && route.unavailable.has(candidate));
+    if (waiting.length === 0) return undefined;
+    return problem(503, 'DeploymentNotReady', `the live traffic goes to ${waiting.map(([candidate]) => `deployment '${candidate}', which cannot take calls: ${route.unavailable.get(candidate)}`).join('; and ')}`);
   }
 
   private authorize(route: EndpointRoute, authorization: string | undefined): RouterAnswer | undefined {

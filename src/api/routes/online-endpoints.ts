@@ -81,7 +81,8 @@ export const onlineEndpointRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
     schema: { tags, summary: 'Create or update an online endpoint from Azure ML YAML (managedOnlineEndpoint)', params: workspaceParams, body: endpointRequest, response: { 200: z.object({ action: z.string(), endpoint: endpointSchema }), ...errors } },
   }, async (request) => {
     const result = await applyEndpoint(context, callerOf(request, config.localUser), { workspace: request.params.workspace, type: 'online', ...request.body, ifMatch: request.headers['if-match'] });
-    wake();
+    // A traffic or auth change is in force for every request sent after this answer.
+    await serving?.refresh();
     return { action: result.action, endpoint: endpointBody(result.endpoint, request) };
   });
 
@@ -101,7 +102,7 @@ export const onlineEndpointRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
     schema: { tags, summary: 'Delete an online endpoint and its deployments', params: endpointParams, response: { 204: z.null(), ...errors } },
   }, async (request, reply) => {
     await deleteEndpoint(context, callerOf(request, config.localUser), request.params.workspace, request.params.name, 'online');
-    wake();
+    await serving?.refresh();
     return reply.status(204).send(null);
   });
 
@@ -158,13 +159,15 @@ export const onlineEndpointRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
     schema: { tags, summary: "The deployment's preparation and instance logs (the last `lines` of each)", params: deploymentParams, querystring: z.object({ lines: z.coerce.number().int().min(1).max(100_000).default(200) }) },
   }, async (request, reply) => {
     const { workspace, name, deployment } = request.params;
-    await getDeployment(context, workspace, name, deployment);
+    const found = await getDeployment(context, workspace, name, deployment);
     const parts: string[] = [];
-    for (const file of serving?.logFilesOf(workspace, name, deployment) ?? []) {
+    for (const file of (await serving?.logFilesOf(found)) ?? []) {
       const text = await readFile(file, 'utf8').catch(() => undefined);
       if (text === undefined) continue;
       const lines = text.split('\n');
-      parts.push(`==> ${file.split('/').slice(-2).join('/')} <==\n${lines.slice(-request.query.lines - 1).join('\n')}`);
+      // <version>/prepare.log, <version>/logs/instance-0.log
+      const label = file.split('/').slice(file.split('/').at(-2) === 'logs' ? -3 : -2).join('/');
+      parts.push(`==> ${label} <==\n${lines.slice(-request.query.lines - 1).join('\n')}`);
     }
     return reply.type('text/plain; charset=utf-8').send(parts.join('\n') || '(no logs yet: the deployment is being prepared)\n');
   });

@@ -176,6 +176,10 @@ async function resolveLineage(context: Context, caller: Caller, workspace: strin
     }
   } else if (isPlainObject(env)) {
     environment = { name: `inline-${digestOf(env).slice(7, 19)}`, version: null, curated: false };
+  } else if (model?.type === 'mlflow_model' && code === null) {
+    // A no-code MLflow deployment runs in the curated scikit-learn environment (it holds mlflow): record that version.
+    const curated = resolveCuratedEnvironment('trellis-python-sklearn');
+    if (curated) environment = { name: curated.name, version: curated.version, curated: true };
   }
   return { model, environment, code, deployedBy: caller.actor, deployedAt: now };
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { parseBatchEndpoint, parseOnlineEndpoint } from '../../core/azureml/parse-endpoint-file.js';
-import type { Endpoint, EndpointType } from '../../core/endpoints/endpoint.js';
+import type { Deployment, Endpoint, EndpointType } from '../../core/endpoints/endpoint.js';
 import { generateKeys, issueToken, regenerateKey, type IssuedToken, type KeyName } from '../../core/endpoints/endpoint-keys.js';
 import { validateTraffic } from '../../core/endpoints/traffic.js';
-import { invalidInput, TrellisError } from '../../core/errors.js';
+import { invalidInput, TrellisError, type Problem } from '../../core/errors.js';
 import { digestOf } from '../../core/resources/digest.js';
 import type { Caller, Context } from '../context.js';
 import { requireWorkspace } from '../resource-service.js';
@@ -42,11 +42,12 @@ export async function applyEndpoint(context: Context, caller: Caller, input: App
   if (existing && input.ifMatch !== undefined && input.ifMatch !== existing.etag) {
     throw new TrellisError('PreconditionFailed', 412, `endpoint '${name}' changed since you read it (etag ${existing.etag}, you sent ${input.ifMatch}); read it again and retry`);
   }
-  const deployments = existing ? (await repositories.endpoints.listDeployments(workspace, name)).map((deployment) => deployment.name) : [];
+  const existingDeployments = existing ? await repositories.endpoints.listDeployments(workspace, name) : [];
+  const deployments = existingDeployments.map((deployment) => deployment.name);
   // Traffic the file leaves out stays as it is (Azure: `update` without traffic keeps the split).
   const traffic = type === 'online' ? (spec.traffic ?? existing?.traffic ?? {}) : {};
   const mirrorTraffic = type === 'online' ? (spec.mirror_traffic ?? existing?.mirrorTraffic ?? {}) : {};
-  const problems = validateTraffic(traffic, mirrorTraffic, deployments);
+  const problems = [...validateTraffic(traffic, mirrorTraffic, deployments), ...trafficToFailed(name, { traffic, mirrorTraffic }, existing, existingDeployments)];
   const defaultDeployment = type === 'batch' ? (spec.defaults?.deployment_name ?? existing?.defaultDeployment ?? null) : null;
   if (defaultDeployment !== null && existing && !deployments.includes(defaultDeployment)) {
     problems.push({ path: 'defaults.deployment_name', message: `endpoint '${name}' has no deployment '${defaultDeployment}'; deployments: ${deployments.join(', ') || '(none yet)'}` });
@@ -108,8 +109,9 @@ export async function setTraffic(context: Context, caller: Caller, workspace: st
   const endpoint = await getEndpoint(context, workspace, name, 'online');
   const traffic = change.traffic ?? endpoint.traffic;
   const mirrorTraffic = change.mirrorTraffic ?? endpoint.mirrorTraffic;
-  const deployments = (await context.store.repositories.endpoints.listDeployments(workspace, name)).map((deployment) => deployment.name);
-  const problems = validateTraffic(traffic, mirrorTraffic, deployments);
+  const existingDeployments = await context.store.repositories.endpoints.listDeployments(workspace, name);
+  const deployments = existingDeployments.map((deployment) => deployment.name);
+  const problems = [...validateTraffic(traffic, mirrorTraffic, deployments), ...trafficToFailed(name, { traffic, mirrorTraffic }, endpoint, existingDeployments)];
   if (problems.length > 0) throw invalidInput(`traffic of endpoint '${name}'`, problems);
   const now = context.clock().getTime();
   const content = { ...contentOf(endpoint), traffic, mirrorTraffic };
@@ -141,6 +143,25 @@ export async function regenerateKeys(context: Context, caller: Caller, workspace
     await transaction.endpoints.putSecrets(workspace, name, { ...secrets, ...keys });
     await transaction.audit.append({ workspace, at: new Date(now).toISOString(), actor: caller.actor, action: 'regenerate-keys', kind: `${endpoint.type}-endpoint`, name, version: null, beforeDigest: null, afterDigest: null, requestId: caller.requestId, summary: `${which} key regenerated` });
   });
+}
+
+/**
+ * A Failed deployment (its model did not load) may not be given more live or mirrored traffic than
+ * it has; moving traffic away from it, or keeping what it has, is always allowed.
+ */
+function trafficToFailed(endpoint: string, wanted: { traffic: Record<string, number>; mirrorTraffic: Record<string, number> }, before: Endpoint | undefined, deployments: Deployment[]): Problem[] {
+  const problems: Problem[] = [];
+  for (const deployment of deployments.filter((candidate) => candidate.state === 'Failed')) {
+    for (const [field, path] of [['traffic', 'traffic'], ['mirrorTraffic', 'mirror_traffic']] as const) {
+      const percent = wanted[field][deployment.name] ?? 0;
+      if (percent <= (before?.[field][deployment.name] ?? 0)) continue;
+      problems.push({
+        path: `${path}.${deployment.name}`,
+        message: `deployment '${deployment.name}' is Failed (${deployment.reason ?? 'no reason recorded'}) and cannot take traffic; fix it and update it (trellis online-deployment update --file ... --endpoint-name ${endpoint}), see why with: trellis online-deployment get-logs --name ${deployment.name} --endpoint-name ${endpoint}`,
+      });
+    }
+  }
+  return problems;
 }
 
 async function requireSecrets(context: Context, workspace: string, name: string) {

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { DeploymentBody } from '../src/client/trellis-client.js';
+import { cli, cliJson, endpointFixtures, score, waitForDeployment } from './support/endpoints.js';
+import { runPython } from './support/python.js';
+import { removeHome, repositoryRoot, startTrellis, type TrellisProcess } from './support/trellis-process.js';
+
+// Built virtualenvs are kept across runs, like a machine's image cache.
+const environmentCache = join(repositoryRoot, '.cache', 'environments');
+
+/** What log-sklearn-model.py printed: the registered version, a sample and scikit-learn's own predictions for it. */
+interface Logged {
+  name: string;
+  version: string;
+  columns: string[];
+  index: number[];
+  data: number[][];
+  predictions: number[];
+}
+
+describe('an MLflow model logged with the real Python client, deployed with no code, scored in Azure ML\'s input format', () => {
+  let trellis: TrellisProcess;
+  let logged: Logged;
+  let key: string;
+
+  before(async () => {
+    trellis = await startTrellis({ env: { TRELLIS_ENV_CACHE: environmentCache } });
+  });
+
+  after(async () => {
+    await trellis?.stop();
+    if (trellis) await removeHome(trellis.home);
+  });
+
+  it('logs and registers the model through MLflow, and it becomes model asset azureml:<name>:<version>', async () => {
+    const result = await runPython(join(endpointFixtures, 'log-sklearn-model.py'), { MLFLOW_TRACKING_URI: trellis.url, REGISTERED_MODEL: 'iris-sklearn' });
+    assert.equal(result.code, 0, result.output);
+    logged = JSON.parse(result.output.trim().split('\n').at(-1)!) as Logged;
+    assert.equal(logged.version, '1');
+    const asset = await trellis.client.get('default', 'model', 'iris-sklearn', '1');
+    assert.equal(asset.spec.type, 'mlflow_model');
+    assert.match(String(asset.spec.path), /^mlflow-artifacts:\/\d+\/models\/m-[0-9a-f]+\/artifacts$/);
+  });
+
+  it('deploys it with no code in the curated scikit-learn environment and answers as the trained model does', async () => {
+    await cliJson(trellis.url, ['online-endpoint', 'create', '--file', 'endpoint.yml', '--name', 'iris-mlflow']);
+    await cliJson(trellis.url, ['online-deployment', 'create', '--file', 'mlflow-deployment.yml', '--set', `model=azureml:${logged.name}:${logged.version}`, '--all-traffic']);
+    const ready = await waitForDeployment(trellis.client, 'iris-mlflow', 'sklearn', undefined, 300_000);
+    const logs = await cli(trellis.url, ['online-deployment', 'get-logs', '--name', 'sklearn', '--endpoint-name', 'iris-mlflow']);
+    assert.equal(ready.state, 'Succeeded', `${ready.reason}\n${logs.stdout}`);
+    assert.match(logs.stdout, /mlflow runtime, 1 instance\(s\) starting/);
+    assert.match(logs.stdout, /model loaded in \d+ ms/);
+
+    const shown = await cliJson<DeploymentBody>(trellis.url, ['online-deployment', 'show', '--name', 'sklearn', '--endpoint-name', 'iris-mlflow']);
+    assert.deepEqual(shown.lineage.model, { name: 'iris-sklearn', version: '1', type: 'mlflow_model' });
+    // What it runs in is on record, though the deployment named no environment.
+    assert.deepEqual(shown.lineage.environment, { name: 'trellis-python-sklearn', version: '2', curated: true });
+
+    key = (await cliJson<{ primaryKey: string }>(trellis.url, ['online-endpoint', 'get-credentials', '--name', 'iris-mlflow'])).primaryKey;
+    const url = `${trellis.url}/endpoints/iris-mlflow/score`;
+    const body = JSON.stringify({ input_data: { columns: logged.columns, index: logged.index, data: logged.data } });
+    const scored = await score(url, { credential: key, body });
+    assert.equal(scored.status, 200, scored.text);
+    assert.deepEqual(scored.json(), logged.predictions);
+    assert.equal(scored.headers.get('azureml-model-deployment'), 'sklearn');
+    assert.equal(scored.headers.get('x-trellis-model'), 'iris-sklearn:1');
+
+    // The same rows over the Open Inference Protocol, one tensor per column.
+    const inputs = logged.columns.map((name, column) => ({ name, shape: [logged.data.length], datatype: 'FP64', data: logged.data.map((row) => row[column]) }));
+    const inferred = await score(`${trellis.url}/v2/models/iris-mlflow/infer`, { credential: key, body: JSON.stringify({ inputs }) });
+    assert.equal(inferred.status, 200, inferred.text);
+    const v2 = inferred.json() as { model_name: string; model_version: string; outputs: Array<{ data: number[] }> };
+    assert.deepEqual(v2.outputs[0]?.data, logged.predictions);
+    assert.equal(v2.model_name, 'iris-sklearn');
+    assert.equal(v2.model_version, '1');
+  });
+
+  it('answers input the model cannot take with 400 naming what it expects', async () => {
+    const url = `${trellis.url}/endpoints/iris-mlflow/score`;
+    const wrongColumns = await score(url, { credential: key, body: JSON.stringify({ input_data: { columns: ['a', 'b'], data: [[1, 2]] } }) });
+    assert.equal(wrongColumns.status, 400);
+    assert.match((wrongColumns.json() as { error: string }).error, /missing inputs \['sepal_length', 'sepal_width', 'petal_length', 'petal_width'\]/);
+    const notJson = await score(url, { credential: key, body: 'not json' });
+    assert.equal(notJson.status, 400);
+    assert.match((notJson.json() as { error: string }).error, /the body is not JSON.*the model expects 'sepal_length' FP64/);
+    const noKey = await score(url, { body: JSON.stringify({ input_data: { columns: logged.columns, data: logged.data } }) });
+    assert.equal(noKey.status, 401);
+  });
+});

@@ -1,0 +1,129 @@
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DeploymentBody, TrellisClient } from '../../src/client/trellis-client.js';
+import { repositoryRoot, runCli, type CliResult } from './trellis-process.js';
+
+/** What the endpoint tests share: the CLI with JSON output, waiting on deployments, scoring over HTTP, the load generator. */
+
+export const endpointFixtures = join(repositoryRoot, 'test', 'fixtures', 'endpoints');
+
+/** `trellis <args> -o json` from the fixtures folder (the YAML files' relative paths resolve there); fails on a non-zero exit. */
+export async function cliJson<T>(url: string, args: string[]): Promise<T> {
+  const result = await runCli([...args, '-o', 'json'], { url, cwd: endpointFixtures });
+  if (result.code !== 0) throw new Error(`trellis ${args.join(' ')} exited with ${result.code}:\n${result.stderr}${result.stdout}`);
+  return JSON.parse(result.stdout) as T;
+}
+
+/** `trellis <args>` from the fixtures folder, whatever its exit code. */
+export function cli(url: string, args: string[]): Promise<CliResult> {
+  return runCli(args, { url, cwd: endpointFixtures });
+}
+
+export const settled = (deployment: DeploymentBody) => deployment.state === 'Succeeded' || deployment.state === 'Failed';
+
+/** Polls the deployment until `done` says so; the error names the state and reason it was stuck in. */
+export async function waitForDeployment(client: TrellisClient, endpoint: string, name: string, done: (deployment: DeploymentBody) => boolean = settled, timeoutMs = 60_000): Promise<DeploymentBody> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const deployment = await client.getOnlineDeployment('default', endpoint, name);
+    if (done(deployment)) return deployment;
+    if (Date.now() > deadline) throw new Error(`deployment ${endpoint}/${name} is still ${deployment.state} (${deployment.reason ?? ''}) after ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+export interface Scored {
+  status: number;
+  headers: Headers;
+  text: string;
+  json(): unknown;
+}
+
+/** One scoring request as any HTTP client sends it. */
+export async function score(url: string, options: { credential?: string; body?: string; deployment?: string; contentType?: string } = {}): Promise<Scored> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': options.contentType ?? 'application/json',
+      ...(options.credential !== undefined ? { authorization: `Bearer ${options.credential}` } : {}),
+      ...(options.deployment ? { 'azureml-model-deployment': options.deployment } : {}),
+    },
+    body: options.body ?? '{}',
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text, json: () => JSON.parse(text) as unknown };
+}
+
+/** What test/support/load-generator.mjs wrote: its summary and one row per response. */
+export interface LoadResult {
+  requests: number;
+  durationMs: number;
+  ratePerSecond: number;
+  targetRate: number;
+  connections: number;
+  statuses: Record<string, number>;
+  latencyMs: { p50: number; p99: number; max: number };
+  deployments: string[];
+  models: string[];
+  failures: Array<{ at: number; status: number; body: string }>;
+  startedAt: number;
+  /** [sentAt, answeredAt, status, index into deployments, index into models] (-1: no such header) */
+  rows: Array<[number, number, number, number, number]>;
+}
+
+export interface LoadGenerator {
+  /** Resolves once the generator runs. */
+  started: Promise<void>;
+  /** Ends the load (the generator's stdin closes), waits for the calls in flight, and reads what it recorded. */
+  stop(): Promise<LoadResult>;
+}
+
+/** Starts the load generator as a process of its own (plain node: it shares nothing with the test or the server). */
+export function startLoad(options: { url: string; key: string; body: string; rate: number; connections: number; out: string }): LoadGenerator {
+  const script = join(repositoryRoot, 'test', 'support', 'load-generator.mjs');
+  const args = ['--url', options.url, '--key', options.key, '--body', options.body, '--rate', String(options.rate), '--connections', String(options.connections), '--out', options.out];
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+  const started = new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', () => output.includes('load:') && resolve());
+    void exited.then(() => reject(new Error(`the load generator exited before it started:\n${output}`)));
+  });
+  return {
+    started,
+    async stop() {
+      child.stdin.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      const code = await exited;
+      clearTimeout(timer);
+      if (code !== 0) throw new Error(`the load generator exited with ${code}:\n${output}`);
+      return JSON.parse(await readFile(options.out, 'utf8')) as LoadResult;
+    },
+  };
+}
+
+/** Requests per deployment (or per model version, x-trellis-model) among the rows sent in [from, to). */
+export function answeredBy(load: LoadResult, from: number, to = Number.POSITIVE_INFINITY, by: 'deployment' | 'model' = 'deployment'): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const [sentAt, , , deployment, model] of load.rows) {
+    if (sentAt < from || sentAt >= to) continue;
+    const name = (by === 'deployment' ? load.deployments[deployment] : load.models[model]) ?? '(none)';
+    counts[name] = (counts[name] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** The fewest requests answered in any whole second of the load (by answer time): how steady it was. */
+export function slowestSecond(load: LoadResult): number {
+  const seconds = new Map<number, number>();
+  for (const [, answeredAt] of load.rows) {
+    const second = Math.floor((answeredAt - load.startedAt) / 1000);
+    seconds.set(second, (seconds.get(second) ?? 0) + 1);
+  }
+  const whole = [...seconds.entries()].filter(([second]) => second >= 1 && (second + 1) * 1000 <= load.durationMs - 1000).map(([, count]) => count);
+  return whole.length > 0 ? Math.min(...whole) : 0;
+}
