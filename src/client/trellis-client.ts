@@ -90,6 +90,21 @@ export interface DeploymentBody {
   etag: string;
 }
 
+/** A safe rollout as the API answers it. */
+export interface RolloutBody {
+  endpoint: string;
+  to: string;
+  steps: number[];
+  phase: 'pending' | 'observing' | 'done' | 'rolled-back';
+  stepIndex: number;
+  weights: Record<string, number>;
+  rollbackReason: string | null;
+  startedBy: string;
+  startedAt: number;
+  updatedAt: number;
+  audit: Array<{ at: number; step: number; weights: Record<string, number>; observation: { requests: number; errorRate: number; p99Ms?: number } | null; decision: string; reason: string }>;
+}
+
 export interface ComputeUsageBody {
   nodes: Array<{ nodeId: string; state: string; job: string | null; size: string; tier: string; createdAt: number; idleSince: number | null }>;
   usage: Array<{ compute: string; size: string; tier: string; nodeSeconds: number; nodes: number }>;
@@ -196,6 +211,9 @@ export class TrellisClient {
     }
     return text;
   };
+  startRollout = (workspace: string, name: string, body: { to: string; steps: number[]; intervalMs: number; maxErrorRate: number; maxP99Ms?: number; minRequests?: number }) =>
+    this.request<RolloutBody>('POST', `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(name)}/rollout`, { body });
+  getRollout = (workspace: string, name: string) => this.request<RolloutBody>('GET', `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(name)}/rollout`);
   /** The job's log as server-sent events (`log` and `state`), until the job ends. */
   followJobLog = async (workspace: string, name: string, onEvent: (event: string, data: Record<string, unknown>) => void): Promise<void> => {
     let response: Response;

@@ -6,6 +6,7 @@ import { chooseRuntime } from '../core/endpoints/runtime-choice.js';
 import { resolveCuratedEnvironment } from '../core/environments/curated.js';
 import type { Context } from '../services/context.js';
 import { materializeModel } from '../services/endpoints/materialize-model.js';
+import { abandonRollout, advanceRollout } from '../services/endpoints/rollout-service.js';
 import { buildEnvironment, environmentSpecOf } from '../services/environments/build-environment.js';
 import { materializeContent } from '../services/jobs/materialize-content.js';
 import { DeploymentPool } from '../serving/deployment-pool.js';
@@ -143,6 +144,13 @@ export class ServingController {
 
   private async reconcile(): Promise<void> {
     const repositories = this.context.store.repositories;
+    // Rollouts first: a step's new traffic is then published in this same pass.
+    for (const rollout of await repositories.endpoints.activeRollouts()) {
+      const now = this.context.clock().getTime();
+      await advanceRollout(this.context, rollout, (deployment, windowMs) => this.router.stats.snapshot(`${rollout.workspace}/${rollout.endpoint}/${deployment}`, windowMs, now)).catch((error: unknown) =>
+        abandonRollout(this.context, rollout, (error as Error).message).catch(() => undefined),
+      );
+    }
     const endpoints = await repositories.endpoints.allEndpoints();
     const deployments = await repositories.endpoints.allDeployments();
     const wanted = new Set(deployments.map(key));

@@ -211,4 +211,5 @@ export interface EndpointTables {
     etag: string;
   };
   endpoint_secrets: { workspace: string; endpoint: string; primary_key: string; secondary_key: string; token_secret: string };
+  endpoint_rollouts: { workspace: string; endpoint: string; phase: string; state: string; started_by: string; started_at: number; updated_at: number };
 }

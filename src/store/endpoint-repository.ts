@@ -1,9 +1,20 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Deployment, DeploymentLineage, Endpoint, EndpointSecrets, EndpointType } from '../core/endpoints/endpoint.js';
+import type { RolloutState } from '../core/endpoints/rollout.js';
 import type { Database, EndpointTables } from './database.js';
 
 type EndpointRow = Selectable<EndpointTables['endpoints']>;
 type DeploymentRow = Selectable<EndpointTables['endpoint_deployments']>;
+
+export interface StoredRollout {
+  workspace: string;
+  endpoint: string;
+  phase: string;
+  state: RolloutState;
+  startedBy: string;
+  startedAt: number;
+  updatedAt: number;
+}
 
 export type EndpointChanges = Partial<Pick<Endpoint, 'description' | 'tags' | 'authMode' | 'traffic' | 'mirrorTraffic' | 'defaultDeployment' | 'state' | 'updatedAt' | 'etag'>>;
 export type DeploymentChanges = Partial<Pick<Deployment, 'spec' | 'lineage' | 'state' | 'reason' | 'instanceCount' | 'updatedAt' | 'etag'>>;
@@ -52,6 +63,7 @@ export class EndpointRepository {
 
   /** Deletes the endpoint with its deployments and secrets. */
   async deleteEndpoint(workspace: string, name: string): Promise<void> {
+    await this.db.deleteFrom('endpoint_rollouts').where('workspace', '=', workspace).where('endpoint', '=', name).execute();
     await this.db.deleteFrom('endpoint_secrets').where('workspace', '=', workspace).where('endpoint', '=', name).execute();
     await this.db.deleteFrom('endpoint_deployments').where('workspace', '=', workspace).where('endpoint', '=', name).execute();
     await this.db.deleteFrom('endpoints').where('workspace', '=', workspace).where('name', '=', name).execute();
@@ -94,6 +106,27 @@ export class EndpointRepository {
 
   async deleteDeployment(workspace: string, endpoint: string, name: string): Promise<void> {
     await this.db.deleteFrom('endpoint_deployments').where('workspace', '=', workspace).where('endpoint', '=', endpoint).where('name', '=', name).execute();
+  }
+
+  /** The endpoint's latest rollout (running or finished), as stored. */
+  async getRollout(workspace: string, endpoint: string): Promise<StoredRollout | undefined> {
+    const row = await this.db.selectFrom('endpoint_rollouts').selectAll().where('workspace', '=', workspace).where('endpoint', '=', endpoint).executeTakeFirst();
+    return row && { workspace: row.workspace, endpoint: row.endpoint, phase: row.phase, state: JSON.parse(row.state) as RolloutState, startedBy: row.started_by, startedAt: Number(row.started_at), updatedAt: Number(row.updated_at) };
+  }
+
+  /** Rollouts still moving traffic, in every workspace. */
+  async activeRollouts(): Promise<StoredRollout[]> {
+    const rows = await this.db.selectFrom('endpoint_rollouts').selectAll().where('phase', 'in', ['pending', 'observing']).execute();
+    return rows.map((row) => ({ workspace: row.workspace, endpoint: row.endpoint, phase: row.phase, state: JSON.parse(row.state) as RolloutState, startedBy: row.started_by, startedAt: Number(row.started_at), updatedAt: Number(row.updated_at) }));
+  }
+
+  async putRollout(rollout: StoredRollout): Promise<void> {
+    const values = { phase: rollout.phase, state: JSON.stringify(rollout.state), started_by: rollout.startedBy, started_at: rollout.startedAt, updated_at: rollout.updatedAt };
+    await this.db
+      .insertInto('endpoint_rollouts')
+      .values({ workspace: rollout.workspace, endpoint: rollout.endpoint, ...values })
+      .onConflict((conflict) => conflict.columns(['workspace', 'endpoint']).doUpdateSet(values))
+      .execute();
   }
 
   async getSecrets(workspace: string, endpoint: string): Promise<EndpointSecrets | undefined> {

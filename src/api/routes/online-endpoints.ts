@@ -3,6 +3,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deployment, Endpoint } from '../../core/endpoints/endpoint.js';
 import { applyDeployment, deleteDeployment, getDeployment, listDeployments } from '../../services/endpoints/deployment-service.js';
+import { getRollout, startRollout } from '../../services/endpoints/rollout-service.js';
+import type { StoredRollout } from '../../store/endpoint-repository.js';
 import { applyEndpoint, deleteEndpoint, getCredentials, getEndpoint, listEndpoints, regenerateKeys, setTraffic } from '../../services/endpoints/endpoint-service.js';
 import { callerOf } from '../caller.js';
 import { problemSchema } from '../problem.js';
@@ -171,4 +173,57 @@ export const onlineEndpointRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
     }
     return reply.type('text/plain; charset=utf-8').send(parts.join('\n') || '(no logs yet: the deployment is being prepared)\n');
   });
+
+  const rolloutBody = (rollout: StoredRollout) => ({
+    endpoint: rollout.endpoint,
+    to: rollout.state.plan.to,
+    steps: [...rollout.state.plan.steps],
+    phase: rollout.phase,
+    stepIndex: rollout.state.stepIndex,
+    weights: { ...rollout.state.weights },
+    rollbackReason: rollout.state.rollbackReason ?? null,
+    startedBy: rollout.startedBy,
+    startedAt: rollout.startedAt,
+    updatedAt: rollout.updatedAt,
+    audit: rollout.state.audit.map((record) => ({ ...record, weights: { ...record.weights }, observation: record.observation ?? null })),
+  });
+  const rolloutSchema = z.object({
+    endpoint: z.string(),
+    to: z.string(),
+    steps: z.array(z.number()),
+    phase: z.string(),
+    stepIndex: z.number(),
+    weights: z.record(z.string(), z.number()),
+    rollbackReason: z.string().nullable(),
+    startedBy: z.string(),
+    startedAt: z.number(),
+    updatedAt: z.number(),
+    audit: z.array(z.object({ at: z.number(), step: z.number(), weights: z.record(z.string(), z.number()), observation: z.object({ requests: z.number(), errorRate: z.number(), p99Ms: z.number().optional() }).nullable(), decision: z.string(), reason: z.string() })),
+  });
+
+  app.post('/api/v1/workspaces/:workspace/online-endpoints/:name/rollout', {
+    schema: {
+      tags,
+      summary: 'Start a safe rollout: move live traffic to a deployment step by step, rolling back on its own when it breaks the bounds',
+      params: endpointParams,
+      body: z.object({
+        to: z.string(),
+        steps: z.array(z.number().int().min(1).max(100)).min(1),
+        intervalMs: z.number().int().min(100),
+        maxErrorRate: z.number().min(0).max(1),
+        maxP99Ms: z.number().positive().optional(),
+        minRequests: z.number().int().min(1).optional(),
+      }).strict(),
+      response: { 201: rolloutSchema, ...errors },
+    },
+  }, async (request, reply) => {
+    const rollout = await startRollout(context, callerOf(request, config.localUser), request.params.workspace, request.params.name, request.body);
+    await serving?.refresh();
+    const current = await getRollout(context, request.params.workspace, request.params.name);
+    return reply.status(201).send(rolloutBody(current ?? rollout));
+  });
+
+  app.get('/api/v1/workspaces/:workspace/online-endpoints/:name/rollout', {
+    schema: { tags, summary: 'The latest rollout of the endpoint: its steps, where it is, and every decision with the numbers it was made on', params: endpointParams, response: { 200: rolloutSchema, ...errors } },
+  }, async (request) => rolloutBody(await getRollout(context, request.params.workspace, request.params.name)));
 };

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ApiError } from '../../client/api-error.js';
-import type { DeploymentBody, EndpointBody } from '../../client/trellis-client.js';
+import type { DeploymentBody, EndpointBody, RolloutBody } from '../../client/trellis-client.js';
 import { parseOnlineDeployment } from '../../core/azureml/parse-endpoint-file.js';
 import { applySetOverrides } from '../../core/azureml/parse-job-file.js';
 import { isTrellisError } from '../../core/errors.js';
@@ -117,6 +117,53 @@ export function registerOnlineEndpoints(program: Command): void {
       if (!response.ok) throw new ApiError(response.status, `Http${response.status}`, `${text}${answered ? ` (deployment ${answered})` : ''}`);
       process.stdout.write(`${text}\n`);
       if (answered) process.stderr.write(`answered by deployment ${answered}${response.headers.get('x-trellis-model') ? `, model ${response.headers.get('x-trellis-model')}` : ''}\n`);
+    });
+
+  endpoint
+    .command('rollout')
+    .description('move live traffic to a deployment step by step; roll back on its own when it breaks the bounds (every step audited)')
+    .requiredOption('-n, --name <name>', 'the endpoint')
+    .requiredOption('--to <deployment>', 'the candidate deployment')
+    .option('--steps <percents>', "the candidate's share at each step", '10,50,100')
+    .option('--interval <duration>', 'how long each step is watched: 30s, 2m, 500ms', '30s')
+    .option('--max-error-rate <rate>', 'largest share of 5xx/failed answers in a step: 1% or 0.01', '1%')
+    .option('--max-p99-ms <ms>', 'largest p99 latency in a step')
+    .option('--min-requests <n>', 'requests a step needs before it is judged', '20')
+    .option('--no-wait', 'start it and return; follow with rollout-status')
+    .action(async (options: { name: string; to: string; steps: string; interval: string; maxErrorRate: string; maxP99Ms?: string; minRequests: string; wait: boolean }, command: Command) => {
+      const { client, workspace, output } = cliContext(command);
+      const steps = options.steps.split(',').map((step) => Number(step.trim().replace(/%$/, '')));
+      if (steps.some((step) => !Number.isInteger(step))) throw new ApiError(400, 'InvalidSteps', `--steps: '${options.steps}' is not a list of whole percents; write e.g. --steps 10,50,100`);
+      const started = await client.startRollout(workspace, options.name, {
+        to: options.to,
+        steps,
+        intervalMs: parseDuration(options.interval, '--interval'),
+        maxErrorRate: parseRate(options.maxErrorRate),
+        ...(options.maxP99Ms ? { maxP99Ms: Number(options.maxP99Ms) } : {}),
+        minRequests: Number(options.minRequests),
+      });
+      if (!options.wait) return printData(output, started, () => rolloutDetail(started));
+      let shown = 0;
+      let current = started;
+      for (;;) {
+        for (const record of current.audit.slice(shown)) if (output === 'table') process.stderr.write(`${auditLine(record)}\n`);
+        shown = current.audit.length;
+        if (current.phase === 'done' || current.phase === 'rolled-back') break;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        current = await client.getRollout(workspace, options.name);
+      }
+      printData(output, current, () => rolloutDetail(current));
+      if (current.phase === 'rolled-back') process.exitCode = 1;
+    });
+
+  endpoint
+    .command('rollout-status')
+    .description('the latest rollout: steps, where it is, and each decision with its numbers')
+    .requiredOption('-n, --name <name>', 'the endpoint')
+    .action(async (options: { name: string }, command: Command) => {
+      const { client, workspace, output } = cliContext(command);
+      const rollout = await client.getRollout(workspace, options.name);
+      printData(output, rollout, () => `${rolloutDetail(rollout)}\n${rollout.audit.map(auditLine).join('\n')}`);
     });
 
   const deployment = program.command('online-deployment').description('deployments of online endpoints: a model, its code and environment, on instances');
@@ -254,6 +301,32 @@ function deploymentDetail(item: DeploymentBody): string {
   ];
   for (const instance of item.instances) lines.push(`  #${instance.index} ${instance.state}${instance.pid ? ` pid ${instance.pid}` : ''}, ${instance.inFlight} in flight, ${instance.restarts} restarts${instance.failure ? ` — ${instance.failure}` : ''}`);
   return lines.join('\n');
+}
+
+/** 30s, 2m, 500ms, or a plain number of seconds → milliseconds. */
+export function parseDuration(text: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!match) throw new ApiError(400, 'InvalidDuration', `${flag}: '${text}' is not a duration; write e.g. 30s, 2m or 500ms`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(match[1]) * unit);
+}
+
+/** 1% or 0.01 → 0.01. */
+export function parseRate(text: string): number {
+  const trimmed = text.trim();
+  const value = trimmed.endsWith('%') ? Number(trimmed.slice(0, -1)) / 100 : Number(trimmed);
+  if (!Number.isFinite(value) || value < 0 || value > 1) throw new ApiError(400, 'InvalidRate', `--max-error-rate: '${text}' is not a rate; write e.g. 1% or 0.01`);
+  return value;
+}
+
+function rolloutDetail(rollout: RolloutBody): string {
+  const state = rollout.phase === 'rolled-back' ? `rolled back: ${rollout.rollbackReason ?? ''}` : rollout.phase === 'done' ? 'done' : `step ${rollout.stepIndex + 1} of ${rollout.steps.length}`;
+  return `rollout of ${rollout.endpoint} to ${rollout.to} (steps ${rollout.steps.join(', ')}%): ${state}\ntraffic now: ${formatSplit(rollout.weights)}`;
+}
+
+function auditLine(record: RolloutBody['audit'][number]): string {
+  const seen = record.observation ? ` [${record.observation.requests} requests, ${(record.observation.errorRate * 100).toFixed(2)}% errors${record.observation.p99Ms !== undefined ? `, p99 ${record.observation.p99Ms.toFixed(1)} ms` : ''}]` : '';
+  return `${new Date(record.at).toISOString().slice(11, 19)} step ${record.step}: ${record.decision} → ${formatSplit(record.weights)}${seen} ${record.reason}`;
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -6,6 +6,7 @@ import { modelRegistryMigration } from './003-model-registry.js';
 import { longTagValuesMigration } from './004-long-tag-values.js';
 import { jobsMigration } from './005-jobs.js';
 import { endpointsMigration } from './006-endpoints.js';
+import { endpointRolloutsMigration } from './007-endpoint-rollouts.js';
 
 /** Every migration, in order. Names are never renamed once released: the store records them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -16,6 +17,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '004-long-tag-values': longTagValuesMigration(dialect),
     '005-jobs': jobsMigration(dialect),
     '006-endpoints': endpointsMigration(dialect),
+    '007-endpoint-rollouts': endpointRolloutsMigration(dialect),
   };
 }
 
