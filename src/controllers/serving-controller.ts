@@ -1,9 +1,11 @@
 import { appendFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { stringify } from 'yaml';
 import { decideScale, defaultCooldownMs, type ConcurrencySample } from '../core/endpoints/autoscale.js';
 import type { Deployment, Endpoint } from '../core/endpoints/endpoint.js';
 import { chooseRuntime } from '../core/endpoints/runtime-choice.js';
 import { resolveCuratedEnvironment } from '../core/environments/curated.js';
+import { applyResource } from '../services/apply-resource.js';
 import type { Context } from '../services/context.js';
 import { materializeModel } from '../services/endpoints/materialize-model.js';
 import { abandonRollout, advanceRollout } from '../services/endpoints/rollout-service.js';
@@ -12,6 +14,7 @@ import { materializeContent } from '../services/jobs/materialize-content.js';
 import { DeploymentPool } from '../serving/deployment-pool.js';
 import { EndpointRouter, type DeploymentTarget } from '../serving/endpoint-router.js';
 import { poolSettingsFor } from '../serving/pool-settings.js';
+import { PayloadCollector } from '../serving/payload-collector.js';
 import { ServingMetrics } from '../serving/serving-metrics.js';
 import type { InstanceSpec, RuntimeKind } from '../serving/scoring-instance.js';
 
@@ -53,6 +56,7 @@ const key = (deployment: Pick<Deployment, 'workspace' | 'endpoint' | 'name'>) =>
 export class ServingController {
   readonly router: EndpointRouter;
   readonly metrics = new ServingMetrics();
+  private readonly collector: PayloadCollector;
   private readonly served = new Map<string, Served>();
   /** Deployments being prepared (model written, environment built) in this process, by key → etag. */
   private readonly preparing = new Map<string, string>();
@@ -67,7 +71,8 @@ export class ServingController {
     private readonly context: Context,
     private readonly options: ServingOptions,
   ) {
-    this.router = new EndpointRouter({ now: () => context.clock().getTime(), onRequest: this.metrics.record });
+    this.collector = new PayloadCollector(context.artifactsFor, { onError: (error) => process.stderr.write(`payload collection: ${error.message}\n`) });
+    this.router = new EndpointRouter({ now: () => context.clock().getTime(), onRequest: this.metrics.record, collector: this.collector });
   }
 
   async start(): Promise<void> {
@@ -99,6 +104,7 @@ export class ServingController {
 
   async close(): Promise<void> {
     this.closed = true;
+    await this.collector.flush();
     if (this.timer) clearInterval(this.timer);
     await this.idle();
     await Promise.all([...this.served.values()].flatMap((served) => [served.pool.drain(2_000), served.previous?.pool.drain(2_000)]));
@@ -152,7 +158,9 @@ export class ServingController {
       );
     }
     const endpoints = await repositories.endpoints.allEndpoints();
-    const deployments = await repositories.endpoints.allDeployments();
+    // Batch deployments run as jobs (services/endpoints/batch-service.ts): nothing to serve.
+    const online = new Set(endpoints.filter((endpoint) => endpoint.type === 'online').map((endpoint) => `${endpoint.workspace}/${endpoint.name}`));
+    const deployments = (await repositories.endpoints.allDeployments()).filter((deployment) => online.has(`${deployment.workspace}/${deployment.endpoint}`));
     const wanted = new Set(deployments.map(key));
 
     for (const deployment of deployments) {
@@ -205,6 +213,7 @@ export class ServingController {
         },
         call: (call) => answering().pool.call(call),
         isReady: () => answering().pool.readyInstances().length > 0,
+        collection: collectionOf(published.deployment),
       });
     }
     const unavailable = new Map<string, string>();
@@ -287,6 +296,7 @@ export class ServingController {
       if (current && previous?.pool !== current.pool) void current.pool.drain();
       this.served.set(key(deployment), { key: key(deployment), etag: deployment.etag, deployment, pool, folder, runtime, previous, samples: [], lastScaleAt: undefined, lastPollAt: 0, lastState: undefined });
       this.failedVersions.delete(key(deployment));
+      await registerCollections(this.context, deployment).catch((error: unknown) => logLine(`data collection: the data asset could not be registered: ${(error as Error).message}`));
     } catch (error) {
       const reason = (error as Error).message;
       await logLine(`failed: ${reason}`).catch(() => undefined);
@@ -362,4 +372,34 @@ async function filesUnder(root: string): Promise<string[]> {
   if (info.isFile()) return [root.split('/').pop()!];
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
   return entries.filter((entry) => entry.isFile()).map((entry) => relative(root, join(entry.parentPath, entry.name)).split('\\').join('/'));
+}
+
+/** A deployment's data_collector as the router uses it; undefined when it collects nothing. */
+function collectionOf(deployment: Deployment): DeploymentTarget['collection'] {
+  const collector = (deployment.spec as { data_collector?: { collections?: Record<string, { enabled?: boolean }>; sampling_rate?: number } }).data_collector;
+  const inputs = collector?.collections?.model_inputs?.enabled === true;
+  const outputs = collector?.collections?.model_outputs?.enabled === true;
+  if (!inputs && !outputs) return undefined;
+  return { inputs, outputs, samplingRate: collector?.sampling_rate ?? 1 };
+}
+
+/**
+ * Each enabled collection is a uri_folder data asset (`<endpoint>-<deployment>-<collection>`, as
+ * Azure ML names them) over its folder in the workspace's artifact store, made once.
+ */
+async function registerCollections(context: Context, deployment: Deployment): Promise<void> {
+  const collection = collectionOf(deployment);
+  if (!collection) return;
+  const names = [...(collection.inputs ? ['model_inputs'] : []), ...(collection.outputs ? ['model_outputs'] : [])];
+  for (const name of names) {
+    const asset = `${deployment.endpoint}-${deployment.name}-${name}`;
+    const text = stringify({
+      name: asset,
+      version: '1',
+      type: 'uri_folder',
+      path: `azureml://datastores/workspaceartifactstore/paths/${PayloadCollector.folderOf(deployment.endpoint, deployment.name, name)}/`,
+      description: `${name} sampled from online deployment ${deployment.endpoint}/${deployment.name} (JSON lines, one folder per hour)`,
+    });
+    await applyResource(context, { actor: 'system:serving', requestId: null }, { workspace: deployment.workspace, fileName: `data collection of ${deployment.endpoint}/${deployment.name}`, text, expectedKind: 'data', uploads: {}, inlined: {}, dryRun: false });
+  }
 }

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { DeploymentLineage, Endpoint, EndpointSecrets } from '../core/endpoints/endpoint.js';
 import { bearerCredential, matchKey, verifyToken } from '../core/endpoints/endpoint-keys.js';
 import { RequestStats } from '../core/endpoints/request-stats.js';
 import { compileTraffic, routeRequest, type TrafficTable } from '../core/endpoints/traffic.js';
 import { isTrellisError } from '../core/errors.js';
+import type { PayloadCollector } from './payload-collector.js';
 import type { ScoringAnswer, ScoringCall } from './scoring-instance.js';
 import { QueueFullError } from './serving-errors.js';
 
@@ -22,6 +24,8 @@ export interface DeploymentTarget {
   call(call: ScoringCall): Promise<ScoringAnswer>;
   /** Whether it has a ready instance now. */
   isReady(): boolean;
+  /** The deployment's data_collector: which payloads to keep, and what share of requests. */
+  collection?: { inputs: boolean; outputs: boolean; samplingRate: number } | undefined;
 }
 
 interface EndpointRoute {
@@ -63,6 +67,8 @@ export class EndpointRouter {
       random?: () => number;
       /** Called once per finished request (metrics). */
       onRequest?: (record: RequestRecord) => void;
+      /** Where sampled payloads go (deployments with a data_collector). */
+      collector?: PayloadCollector;
     } = {},
   ) {}
 
@@ -134,6 +140,7 @@ export class EndpointRouter {
       }
       const result: RouterAnswer = { status: answer.status, body: answer.body, contentType: answer.contentType, headers: trace };
       this.record(workspace, endpointName, deployment, result.status, started, false);
+      if (target.collection && call.protocol !== 'v2-metadata') this.collect(workspace, endpointName, target, call, answer, result);
       return result;
     } catch (error) {
       const answer = errorAnswer(error);
@@ -157,6 +164,18 @@ export class EndpointRouter {
     const waiting = Object.entries(route.endpoint.traffic).filter(([candidate, percent]) => percent > 0 && route.unavailable.has(candidate));
     if (waiting.length === 0) return undefined;
     return problem(503, 'DeploymentNotReady', `the live traffic goes to ${waiting.map(([candidate]) => `deployment '${candidate}', which cannot take calls: ${route.unavailable.get(candidate)}`).join('; and ')}`);
+  }
+
+  /** Keeps a sampled request and its answer (data_collector); the answer says under which id. */
+  private collect(workspace: string, endpoint: string, target: DeploymentTarget, call: Extract<ScoringCall, { body: Buffer }>, answer: ScoringAnswer, result: RouterAnswer): void {
+    const collector = this.options.collector;
+    const collection = target.collection!;
+    if (!collector || (this.options.random ?? Math.random)() >= collection.samplingRate) return;
+    const requestId = randomUUID();
+    const at = (this.options.now ?? Date.now)();
+    result.headers['x-trellis-collection-id'] = requestId;
+    if (collection.inputs) collector.collect(workspace, endpoint, 'model_inputs', { at, requestId, deployment: target.name, status: answer.status, contentType: call.contentType, body: call.body });
+    if (collection.outputs) collector.collect(workspace, endpoint, 'model_outputs', { at, requestId, deployment: target.name, status: answer.status, contentType: answer.contentType, body: answer.body });
   }
 
   private authorize(route: EndpointRoute, authorization: string | undefined): RouterAnswer | undefined {
