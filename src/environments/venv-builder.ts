@@ -87,8 +87,16 @@ async function isReady(envDir: string, plan: VenvPlan, pythonPath: string): Prom
 
 async function build(plan: VenvPlan, paths: Omit<EnsuredEnvironment, 'reused'>, options: EnsureEnvironmentOptions): Promise<void> {
   const env = options.env ?? process.env;
-  // Whatever is there is a build that was killed or failed: start clean.
-  await rm(paths.envDir, { recursive: true, force: true });
+  // Whatever is there is a build that was killed or failed: start clean. It is moved aside first,
+  // since the pip of a server that was killed may still be writing into it (rm would then fail
+  // with ENOTEMPTY); the moved copy is removed in the background, and a failure to do so is harmless.
+  const stale = `${paths.envDir}.stale-${process.pid}-${Date.now()}`;
+  try {
+    await rename(paths.envDir, stale);
+    void rm(stale, { recursive: true, force: true }).catch(() => undefined);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
   await mkdir(paths.envDir, { recursive: true });
   const log = openBuildLog(paths.logPath, options.onLog);
   try {
