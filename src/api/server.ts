@@ -10,6 +10,7 @@ import { applyRoutes } from './routes/apply.js';
 import { attemptTransferRoutes } from './routes/attempt-transfer.js';
 import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
+import { batchEndpointRoutes } from './routes/batch-endpoints.js';
 import { jobRoutes } from './routes/jobs.js';
 import { onlineEndpointRoutes } from './routes/online-endpoints.js';
 import { scoringRoutes } from './routes/scoring.js';
@@ -65,6 +66,7 @@ export async function buildServer(context: Context, config: TrellisConfig, optio
   await app.register(attemptTransferRoutes, routeOptions);
   await app.register(mlflowRoutes, routeOptions);
   await app.register(onlineEndpointRoutes, routeOptions);
+  await app.register(batchEndpointRoutes, routeOptions);
   await app.register(scoringRoutes, routeOptions);
 
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());

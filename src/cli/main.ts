@@ -4,6 +4,7 @@ import { ApiError } from '../client/api-error.js';
 import { isTrellisError } from '../core/errors.js';
 import { registerApply } from './commands/apply.js';
 import { registerAudit } from './commands/audit.js';
+import { registerBatchEndpoints } from './commands/batch-endpoint.js';
 import { registerGenericVerbs, registerResourceGroups } from './commands/resource-groups.js';
 import { registerComputeOperations } from './commands/compute-operations.js';
 import { registerJob } from './commands/job.js';
@@ -29,6 +30,7 @@ registerGenericVerbs(program);
 registerAudit(program);
 registerJob(program);
 registerOnlineEndpoints(program);
+registerBatchEndpoints(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -73,6 +73,47 @@ export interface EndpointBody {
 }
 
 /** A deployment as the API answers it. */
+export interface BatchEndpointBody {
+  workspace: string;
+  name: string;
+  description: string | null;
+  tags: Record<string, string>;
+  authMode: 'key' | 'aml_token';
+  defaultDeployment: string | null;
+  state: string;
+  createdBy: string;
+  createdAt: number;
+  updatedAt: number;
+  etag: string;
+}
+
+export interface BatchDeploymentBody {
+  workspace: string;
+  endpoint: string;
+  name: string;
+  spec: Record<string, unknown>;
+  lineage: Record<string, unknown>;
+  state: string;
+  reason: string | null;
+  createdBy: string;
+  createdAt: number;
+  updatedAt: number;
+  etag: string;
+}
+
+/** A batch endpoint's scoring job; its output is the data asset `outputDataAsset` once the job ends. */
+export interface BatchJobBody {
+  name: string;
+  displayName: string;
+  state: string;
+  reason: string | null;
+  compute: string;
+  deployment: string | null;
+  outputDataAsset: string;
+  submittedAt: number;
+  endedAt: number | null;
+}
+
 export interface DeploymentBody {
   workspace: string;
   endpoint: string;
@@ -214,6 +255,21 @@ export class TrellisClient {
   startRollout = (workspace: string, name: string, body: { to: string; steps: number[]; intervalMs: number; maxErrorRate: number; maxP99Ms?: number; minRequests?: number }) =>
     this.request<RolloutBody>('POST', `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(name)}/rollout`, { body });
   getRollout = (workspace: string, name: string) => this.request<RolloutBody>('GET', `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(name)}/rollout`);
+  applyBatchEndpoint = (workspace: string, body: { fileName: string; text: string; name?: string }) =>
+    this.request<{ action: string; endpoint: BatchEndpointBody }>('POST', `/api/v1/workspaces/${enc(workspace)}/batch-endpoints`, { body });
+  getBatchEndpoint = (workspace: string, name: string) => this.request<BatchEndpointBody>('GET', `/api/v1/workspaces/${enc(workspace)}/batch-endpoints/${enc(name)}`);
+  listBatchEndpoints = (workspace: string) => this.request<{ items: BatchEndpointBody[] }>('GET', `/api/v1/workspaces/${enc(workspace)}/batch-endpoints`);
+  deleteBatchEndpoint = (workspace: string, name: string) => this.request<null>('DELETE', `/api/v1/workspaces/${enc(workspace)}/batch-endpoints/${enc(name)}`);
+  applyBatchDeployment = (workspace: string, endpoint: string, body: { fileName: string; text: string; uploads: Record<string, unknown>; name?: string }) =>
+    this.request<{ action: string; deployment: BatchDeploymentBody }>('POST', `/api/v1/workspaces/${enc(workspace)}/batch-endpoints/${enc(endpoint)}/deployments`, { body });
+  getBatchDeployment = (workspace: string, endpoint: string, name: string) => this.request<BatchDeploymentBody>('GET', `/api/v1/workspaces/${enc(workspace)}/batch-endpoints/${enc(endpoint)}/deployments/${enc(name)}`);
+  listBatchDeployments = (workspace: string, endpoint: string) => this.request<{ items: BatchDeploymentBody[] }>('GET', `/api/v1/workspaces/${enc(workspace)}/batch-endpoints/${enc(endpoint)}/deployments`);
+  deleteBatchDeployment = (workspace: string, endpoint: string, name: string) => this.request<null>('DELETE', `/api/v1/workspaces/${enc(workspace)}/batch-endpoints/${enc(endpoint)}/deployments/${enc(name)}`);
+  /** Submits a scoring job; `input` is azureml:<data>:<version>, a URI, or a local folder uploaded in `uploads`. */
+  invokeBatchEndpoint = (workspace: string, endpoint: string, body: { input: string; inputType?: 'uri_folder' | 'uri_file'; deployment?: string; uploads?: Record<string, unknown> }) =>
+    this.request<BatchJobBody>('POST', `/api/v1/workspaces/${enc(workspace)}/batch-endpoints/${enc(endpoint)}/invoke`, { body: { uploads: {}, ...body } });
+  listBatchJobs = (workspace: string, endpoint: string, deployment?: string) =>
+    this.request<{ items: BatchJobBody[] }>('GET', `/api/v1/workspaces/${enc(workspace)}/batch-endpoints/${enc(endpoint)}/jobs`, { query: { deployment } });
   /** The job's log as server-sent events (`log` and `state`), until the job ends. */
   followJobLog = async (workspace: string, name: string, onEvent: (event: string, data: Record<string, unknown>) => void): Promise<void> => {
     let response: Response;

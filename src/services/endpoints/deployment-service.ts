@@ -131,8 +131,11 @@ export function initialInstances(spec: DeploymentSpec): number {
   return spec.instance_count ?? 1;
 }
 
-/** Resolves the model, code and environment to exact versions; problems name the field and what exists. */
-async function resolveLineage(context: Context, caller: Caller, workspace: string, spec: DeploymentSpec, input: ApplyDeploymentInput, problems: Problem[]): Promise<DeploymentLineage> {
+/**
+ * Resolves the model, code and environment to exact versions; problems name the field and what
+ * exists. Online and batch deployments share it (their model, code and environment fields agree).
+ */
+export async function resolveLineage(context: Context, caller: Caller, workspace: string, spec: Pick<DeploymentSpec, 'model' | 'code_configuration' | 'environment'>, input: Pick<ApplyDeploymentInput, 'uploads'>, problems: Problem[]): Promise<DeploymentLineage> {
   const now = context.clock().getTime();
   let model: DeploymentLineage['model'] = null;
   const reference = spec.model as unknown;

@@ -1,0 +1,218 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { applySetOverrides } from '../../core/azureml/parse-job-file.js';
+import { parseBatchDeployment } from '../../core/azureml/parse-endpoint-file.js';
+import type { BatchDeploymentSpec } from '../../core/azureml/batch-deployment-schema.js';
+import type { Deployment } from '../../core/endpoints/endpoint.js';
+import { invalidInput, TrellisError, type Problem } from '../../core/errors.js';
+import type { Job } from '../../core/jobs/job.js';
+import { digestOf } from '../../core/resources/digest.js';
+import type { UploadedContent } from '../apply-resource.js';
+import { existingNames } from '../asset-lookup.js';
+import type { Caller, Context } from '../context.js';
+import { generateJobName, submitJob } from '../jobs/submit-job.js';
+import { resolveLineage } from './deployment-service.js';
+import { getEndpoint } from './endpoint-service.js';
+
+/**
+ * Batch deployments and invocations. A batch deployment is only a record (model, compute,
+ * settings): nothing runs until `invoke`, which submits a command job on the deployment's compute
+ * whose command is the batch driver (serving/batch/batch-driver.ts) with the input data and the
+ * model as job inputs and one uri_folder output, `score`. So a scoring job is queued, scheduled,
+ * logged, retried on infrastructure failures and found again after a server restart like any
+ * job, and its output folder (output_file_name and batch-summary.json) becomes a data asset when
+ * it ends. The driver keeps its ledger of finished mini-batches in the job's checkpoint folder.
+ */
+
+export interface ApplyBatchDeploymentInput {
+  workspace: string;
+  endpoint: string;
+  fileName: string;
+  text: string;
+  name?: string | undefined;
+  uploads: Record<string, UploadedContent>;
+}
+
+/** The job tags that tie a scoring job to its endpoint and deployment (`list-jobs`). */
+export const batchEndpointTag = 'trellis.batch-endpoint';
+export const batchDeploymentTag = 'trellis.batch-deployment';
+
+export async function applyBatchDeployment(context: Context, caller: Caller, input: ApplyBatchDeploymentInput): Promise<{ deployment: Deployment; action: 'created' | 'updated' | 'unchanged' }> {
+  const { workspace } = input;
+  const endpoint = await getEndpoint(context, workspace, input.endpoint, 'batch');
+  let text = applySetOverrides(input.text, input.name ? [`name=${input.name}`] : [], input.fileName);
+  if (!/^endpoint_name\s*:/m.test(text)) text = applySetOverrides(text, [`endpoint_name=${endpoint.name}`], input.fileName);
+  const { spec, localPaths } = parseBatchDeployment(text, input.fileName);
+  const problems: Problem[] = [];
+  if (spec.endpoint_name !== endpoint.name) problems.push({ path: 'endpoint_name', message: `the file names endpoint '${spec.endpoint_name}' but it is being deployed to '${endpoint.name}'; make them agree` });
+  for (const local of localPaths.filter((path) => path.use === 'upload')) {
+    if (input.uploads[local.value] === undefined) problems.push({ path: local.pointer.join('.'), ...(local.line ? { line: local.line } : {}), message: `local path '${local.value}' was not sent with the deployment; create it with 'trellis batch-deployment create --file', which uploads it` });
+  }
+  if (spec.code_configuration) problems.push({ path: 'code_configuration', message: 'batch scoring scripts are not supported yet; deploy an ONNX or MLflow model without code_configuration (each CSV row is scored)' });
+  if (!spec.compute) problems.push({ path: 'compute', message: 'is required: the cluster the scoring jobs run on (azureml:cpu-cluster)' });
+  else if (!(await context.store.repositories.resources.get({ workspace, kind: 'compute', name: computeName(spec), version: null }))) {
+    problems.push({ path: 'compute', message: `compute '${computeName(spec)}' does not exist in workspace '${workspace}'; computes here: ${await existingNames(context, workspace, 'compute')}` });
+  }
+  const lineage = await resolveLineage(context, caller, workspace, spec as never, input, problems);
+  if (problems.length > 0) throw invalidInput(input.fileName, problems);
+
+  const repositories = context.store.repositories;
+  const now = context.clock().getTime();
+  const existing = await repositories.endpoints.getDeployment(workspace, endpoint.name, spec.name);
+  const stored = { ...spec } as unknown as Record<string, unknown>;
+  if (existing && digestOf(existing.spec) === digestOf(stored) && digestOf({ ...existing.lineage, deployedBy: '', deployedAt: 0 }) === digestOf({ ...lineage, deployedBy: '', deployedAt: 0 })) {
+    return { deployment: existing, action: 'unchanged' };
+  }
+  const etag = digestOf({ spec: stored, now }).slice(7, 23);
+  const deployment: Deployment = {
+    workspace,
+    endpoint: endpoint.name,
+    name: spec.name,
+    spec: stored,
+    lineage,
+    // Nothing to start: a batch deployment is ready once recorded.
+    state: 'Succeeded',
+    reason: null,
+    instanceCount: spec.resources.instance_count,
+    createdBy: existing?.createdBy ?? caller.actor,
+    createdAt: existing?.createdAt ?? now,
+    updatedAt: now,
+    etag,
+  };
+  await context.store.transaction(async (transaction) => {
+    if (existing) await transaction.endpoints.updateDeployment(workspace, endpoint.name, spec.name, { spec: stored, lineage, state: 'Succeeded', reason: null, instanceCount: deployment.instanceCount, updatedAt: now, etag });
+    else await transaction.endpoints.insertDeployment(deployment);
+    // The first deployment of an endpoint becomes its default, as on Azure ML.
+    if (endpoint.defaultDeployment === null) await transaction.endpoints.updateEndpoint(workspace, endpoint.name, { defaultDeployment: spec.name, updatedAt: now });
+    await transaction.audit.append({
+      workspace,
+      at: new Date(now).toISOString(),
+      actor: caller.actor,
+      action: existing ? 'update' : 'create',
+      kind: 'batch-deployment',
+      name: `${endpoint.name}/${spec.name}`,
+      version: null,
+      beforeDigest: existing ? digestOf(existing.spec) : null,
+      afterDigest: digestOf(stored),
+      requestId: caller.requestId,
+      summary: lineage.model ? `model ${lineage.model.name}:${lineage.model.version} on ${computeName(spec)}` : null,
+    });
+  });
+  return { deployment, action: existing ? 'updated' : 'created' };
+}
+
+export async function getBatchDeployment(context: Context, workspace: string, endpoint: string, name: string): Promise<Deployment> {
+  await getEndpoint(context, workspace, endpoint, 'batch');
+  const deployment = await context.store.repositories.endpoints.getDeployment(workspace, endpoint, name);
+  if (!deployment) {
+    const names = (await context.store.repositories.endpoints.listDeployments(workspace, endpoint)).map((item) => item.name);
+    throw new TrellisError('DeploymentNotFound', 404, `batch endpoint '${endpoint}' has no deployment '${name}'; its deployments: ${names.join(', ') || '(none)'}; create one with: trellis batch-deployment create --file <deployment.yml> --endpoint-name ${endpoint}`);
+  }
+  return deployment;
+}
+
+export async function listBatchDeployments(context: Context, workspace: string, endpoint: string): Promise<Deployment[]> {
+  await getEndpoint(context, workspace, endpoint, 'batch');
+  return context.store.repositories.endpoints.listDeployments(workspace, endpoint);
+}
+
+/** Deletes a deployment that is not the endpoint's default (make another the default first, as Azure requires). */
+export async function deleteBatchDeployment(context: Context, caller: Caller, workspace: string, endpoint: string, name: string): Promise<void> {
+  const deployment = await getBatchDeployment(context, workspace, endpoint, name);
+  const owner = await getEndpoint(context, workspace, endpoint, 'batch');
+  const others = (await context.store.repositories.endpoints.listDeployments(workspace, endpoint)).filter((item) => item.name !== name);
+  if (owner.defaultDeployment === name && others.length > 0) {
+    throw new TrellisError('DeploymentIsDefault', 409, `deployment '${name}' is the default of batch endpoint '${endpoint}'; make another one the default first: trellis batch-endpoint update --name ${endpoint} --set defaults.deployment_name=<other>`);
+  }
+  const now = context.clock().getTime();
+  await context.store.transaction(async (transaction) => {
+    await transaction.endpoints.deleteDeployment(workspace, endpoint, name);
+    if (owner.defaultDeployment === name) await transaction.endpoints.updateEndpoint(workspace, endpoint, { defaultDeployment: null, updatedAt: now });
+    await transaction.audit.append({ workspace, at: new Date(now).toISOString(), actor: caller.actor, action: 'delete', kind: 'batch-deployment', name: `${endpoint}/${name}`, version: null, beforeDigest: digestOf(deployment.spec), afterDigest: null, requestId: caller.requestId, summary: null });
+  });
+}
+
+export interface InvokeInput {
+  workspace: string;
+  endpoint: string;
+  /** The deployment to run; default: the endpoint's default deployment. */
+  deployment?: string | undefined;
+  /** azureml:<data>:<version>, an https/wasbs URI, or a local folder sent in `uploads`. */
+  input: string;
+  /** The input's type: uri_folder (default) or uri_file. */
+  inputType?: 'uri_folder' | 'uri_file' | undefined;
+  uploads: Record<string, UploadedContent>;
+}
+
+/** Submits the scoring job of one invocation and returns it; the output is data asset azureml_<job>_output_data_score. */
+export async function invokeBatchEndpoint(context: Context, caller: Caller, input: InvokeInput): Promise<Job> {
+  const endpoint = await getEndpoint(context, input.workspace, input.endpoint, 'batch');
+  const deploymentName = input.deployment ?? endpoint.defaultDeployment;
+  if (!deploymentName) throw new TrellisError('NoDefaultDeployment', 409, `batch endpoint '${endpoint.name}' has no default deployment; name one with --deployment-name, or create a deployment: trellis batch-deployment create --file <deployment.yml> --endpoint-name ${endpoint.name}`);
+  const deployment = await getBatchDeployment(context, input.workspace, endpoint.name, deploymentName);
+  const spec = deployment.spec as unknown as BatchDeploymentSpec;
+  const model = deployment.lineage.model;
+  if (!model) throw new TrellisError('DeploymentHasNoModel', 409, `batch deployment '${deploymentName}' names no model; update it with a model`);
+  const settings = { ...spec.settings };
+  const driver = driverCommand();
+  const name = generateJobName();
+  const command = [
+    ...driver.map(quote),
+    '--input ${{inputs.data}}',
+    '--model ${{inputs.model}}',
+    '--output ${{outputs.score}}',
+    `--settings ${Buffer.from(JSON.stringify(settings)).toString('base64')}`,
+  ].join(' ');
+  const job = {
+    name,
+    display_name: `${endpoint.name}-${deploymentName}`,
+    experiment_name: endpoint.name,
+    description: `batch scoring: endpoint ${endpoint.name}, deployment ${deploymentName}, input ${input.input}`,
+    tags: { [batchEndpointTag]: endpoint.name, [batchDeploymentTag]: deploymentName },
+    command,
+    inputs: {
+      data: { type: input.inputType ?? 'uri_folder', path: input.input },
+      model: { type: model.type === 'mlflow_model' ? 'mlflow_model' : 'custom_model', path: `azureml:${model.name}:${model.version}` },
+    },
+    outputs: { score: { type: 'uri_folder' } },
+    compute: `azureml:${computeName(spec)}`,
+    environment: 'trellis-node',
+    resources: { instance_count: 1 },
+    ...(settings.environment_variables ? { environment_variables: settings.environment_variables } : {}),
+  };
+  return submitJob(context, caller, { workspace: input.workspace, fileName: `invoke ${endpoint.name}`, text: stringify(job), uploads: input.uploads, inlined: {} });
+}
+
+/** The endpoint's scoring jobs, newest first (optionally one deployment's). */
+export async function listBatchJobs(context: Context, workspace: string, endpoint: string, deployment?: string): Promise<Job[]> {
+  await getEndpoint(context, workspace, endpoint, 'batch');
+  const found: Job[] = [];
+  let before: { submittedAt: number; name: string } | undefined;
+  // Jobs have no tag index: page through them (a workspace's job list, not the whole store).
+  for (;;) {
+    const page = await context.store.repositories.jobs.list(workspace, { limit: 500, before });
+    found.push(...page.filter((job) => job.tags[batchEndpointTag] === endpoint && (deployment === undefined || job.tags[batchDeploymentTag] === deployment)));
+    if (page.length < 500) return found;
+    const last = page[page.length - 1]!;
+    before = { submittedAt: last.submittedAt, name: last.name };
+  }
+}
+
+function computeName(spec: Pick<BatchDeploymentSpec, 'compute'>): string {
+  return (spec.compute ?? '').replace(/^azureml:/, '');
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** node and the driver: the built .js, or from the TypeScript sources through the tsx loader. */
+function driverCommand(): string[] {
+  const isSource = import.meta.url.endsWith('.ts');
+  const script = join(here, '..', '..', 'serving', 'batch', `batch-driver.${isSource ? 'ts' : 'js'}`);
+  if (!isSource) return [process.execPath, script];
+  return [process.execPath, '--import', import.meta.resolve('tsx'), script];
+}
+
+function quote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}

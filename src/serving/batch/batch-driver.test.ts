@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseCsv, splitAnswer } from './batch-driver.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const driver = join(here, 'batch-driver.ts');
+const onnxModel = join(here, '..', '..', '..', 'test', 'fixtures', 'serving', 'iris-logreg.onnx');
+const rowsPerFile = 3;
+
+const settings = (miniBatchSize: number) =>
+  Buffer.from(
+    JSON.stringify({ mini_batch_size: miniBatchSize, max_concurrency_per_instance: 2, output_action: 'append_row', output_file_name: 'predictions.csv', retry_settings: { max_retries: 2, timeout: 30 }, error_threshold: -1, logging_level: 'info' }),
+  ).toString('base64');
+
+function runDriver(folder: string, miniBatchSize: number) {
+  const args = ['--import', 'tsx', driver, '--input', join(folder, 'in'), '--model', join(folder, 'model'), '--output', join(folder, 'out'), '--checkpoints', join(folder, 'checkpoints'), '--settings', settings(miniBatchSize)];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
+
+async function ledgerLines(folder: string): Promise<number> {
+  return (await readFile(join(folder, 'checkpoints', 'ledger.jsonl'), 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+}
+
+describe('the batch driver', () => {
+  let folder: string;
+
+  before(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'trellis-batch-driver-'));
+    await mkdir(join(folder, 'in'), { recursive: true });
+    await mkdir(join(folder, 'model'), { recursive: true });
+    await copyFile(onnxModel, join(folder, 'model', 'model.onnx'));
+    for (let index = 0; index < 1_000; index++) {
+      await writeFile(join(folder, 'in', `part-${String(index).padStart(4, '0')}.csv`), `sepal_length,sepal_width,petal_length,petal_width\n${Array.from({ length: rowsPerFile }, (_, row) => `5.${row},3.5,1.4,0.${index % 9}`).join('\n')}\n`);
+    }
+  });
+
+  after(async () => {
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  it('resumes after a kill -9 without scoring a finished mini-batch again: every row exactly once', async () => {
+    // Mini-batches of one file: many ledger lines, so the kill lands mid-way.
+    const first = runDriver(folder, 1);
+    while ((await ledgerLines(folder)) < 100) {
+      if (first.child.exitCode !== null) assert.fail(`the driver ended before it could be killed: ${first.output()}`);
+      await sleep(20);
+    }
+    process.kill(-first.child.pid!, 'SIGKILL');
+    await first.exited;
+    const before = await ledgerLines(folder);
+    assert.ok(before < 1_000, `killed after ${before} mini-batches`);
+
+    const second = runDriver(folder, 1);
+    assert.equal(await second.exited, 0, second.output());
+    assert.match(second.output(), new RegExp(`${before} finished before`));
+    const lines = (await readFile(join(folder, 'out', 'predictions.csv'), 'utf8')).trim().split('\n');
+    assert.equal(lines[0], 'file,row,prediction');
+    const keys = lines.slice(1).map((line) => line.split(',').slice(0, 2).join(','));
+    assert.equal(keys.length, 1_000 * rowsPerFile);
+    assert.equal(new Set(keys).size, 1_000 * rowsPerFile);
+    // The ledger has one line per mini-batch: none was recorded twice.
+    assert.equal(await ledgerLines(folder), 1_000);
+    const summary = JSON.parse(await readFile(join(folder, 'out', 'batch-summary.json'), 'utf8')) as { succeeded: number; rows: number };
+    assert.deepEqual([summary.succeeded, summary.rows], [1_000, 3_000]);
+  });
+});
+
+describe('the batch driver with bad input', () => {
+  let folder: string;
+
+  before(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'trellis-batch-bad-'));
+    await mkdir(join(folder, 'in'), { recursive: true });
+    await mkdir(join(folder, 'model'), { recursive: true });
+    await copyFile(onnxModel, join(folder, 'model', 'model.onnx'));
+    for (const name of ['a', 'b', 'c', 'd']) await writeFile(join(folder, 'in', `${name}.csv`), '5.1,3.5,1.4,0.2\n');
+    // A row the model cannot take: it answers 400, every attempt.
+    await writeFile(join(folder, 'in', 'bad.csv'), 'f1,f2,f3,f4\n5.1,not-a-number,1.4,0.2\n');
+  });
+
+  after(async () => {
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  const run = (name: string, errorThreshold: number) => {
+    const encoded = Buffer.from(JSON.stringify({ mini_batch_size: 1, max_concurrency_per_instance: 1, output_action: 'append_row', retry_settings: { max_retries: 1, timeout: 30 }, error_threshold: errorThreshold, logging_level: 'info' })).toString('base64');
+    const args = ['--import', 'tsx', driver, '--input', join(folder, 'in'), '--model', join(folder, 'model'), '--output', join(folder, name), '--checkpoints', join(folder, `${name}-checkpoints`), '--settings', encoded];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    return new Promise<{ code: number | null; output: string }>((resolve) => child.on('exit', (code) => resolve({ code, output })));
+  };
+
+  it('retries a failing mini-batch max_retries times, records it failed, and goes on under error_threshold -1', async () => {
+    const { code, output } = await run('unlimited', -1);
+    assert.equal(code, 0, output);
+    assert.equal(output.match(/mini-batch \d+-\w+ attempt \d failed/g)?.length, 2, output);
+    const summary = JSON.parse(await readFile(join(folder, 'unlimited', 'batch-summary.json'), 'utf8')) as { succeeded: number; failed: number; failedFiles: number };
+    assert.deepEqual([summary.succeeded, summary.failed, summary.failedFiles], [4, 1, 1]);
+    assert.equal((await readFile(join(folder, 'unlimited', 'predictions.csv'), 'utf8')).trim().split('\n').length, 1 + 4);
+  });
+
+  it('stops with exit code 1 once failed files pass error_threshold', async () => {
+    const { code, output } = await run('strict', 0);
+    assert.equal(code, 1, output);
+    assert.match(output, /past error_threshold 0: stopping/);
+  });
+});
+
+describe('parseCsv and splitAnswer', () => {
+  it('drops a header, keeps numbers as numbers', () => {
+    assert.deepEqual(parseCsv('a,b\n1,2\n3,x\n\n'), [[1, 2], [3, 'x']]);
+    assert.deepEqual(parseCsv('1,2\n'), [[1, 2]]);
+  });
+
+  it('splits an array or an object of per-row arrays into rows, and refuses anything else', () => {
+    assert.deepEqual(splitAnswer([1, 2], 2), [1, 2]);
+    assert.deepEqual(splitAnswer({ label: [0, 1], p: [[1], [2]] }, 2), [{ label: 0, p: [1] }, { label: 1, p: [2] }]);
+    assert.throws(() => splitAnswer([1], 2), /one prediction per row/);
+  });
+});

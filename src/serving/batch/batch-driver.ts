@@ -1,0 +1,250 @@
+/**
+ * The process a batch endpoint's scoring job runs (`node batch-driver.js --input <folder> --model
+ * <folder> --output <folder> --settings <base64 JSON>`): lists the input's files, cuts them into
+ * mini-batches (core/endpoints/batch-plan.ts), and scores them with max_concurrency_per_instance
+ * worker instances of the model's runtime (the online deployments' workers, worker-instance.ts).
+ * Each file's rows (a CSV, header optional, columns in file order as the model's input) go to the
+ * model in one {"data": [[...]]} call per mini-batch.
+ *
+ * Exactly once across crashes: a finished mini-batch's rows are written to parts/<id>.csv in the
+ * job's checkpoint folder (temp file, fsync, rename) before its ledger line is appended (fsync);
+ * a restarted driver skips every mini-batch with a ledger line, and the output file is assembled
+ * from the parts of the `done` mini-batches only at the end. A failed mini-batch is retried up to
+ * retry_settings.max_retries times, each call bounded by retry_settings.timeout seconds; failed
+ * files past error_threshold stop the job (exit code 1).
+ */
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatLedgerEntry, isOverErrorThreshold, parseLedger, pendingMiniBatches, planMiniBatches, shouldRetry, summarize, type LedgerEntry, type MiniBatch } from '../../core/endpoints/batch-plan.js';
+import { chooseRuntime } from '../../core/endpoints/runtime-choice.js';
+import type { ScoringInstance } from '../scoring-instance.js';
+import { startInstance } from '../worker-instance.js';
+
+/** What the batch service hands the driver: the deployment's settings, as batch-deployment-schema normalizes them. */
+export interface BatchDriverSettings {
+  mini_batch_size: number;
+  max_concurrency_per_instance: number;
+  output_action: 'append_row' | 'summary_only';
+  output_file_name?: string;
+  retry_settings: { max_retries: number; timeout: number };
+  error_threshold: number;
+  logging_level: string;
+  scoring_script?: string;
+  environment_variables?: Record<string, string>;
+}
+
+interface Options {
+  input: string;
+  /** Score only this file of `input` (a uri_file input). */
+  onlyFile?: string | undefined;
+  model: string;
+  code: string | undefined;
+  output: string;
+  checkpoints: string;
+  settings: BatchDriverSettings;
+}
+
+const readyTimeoutMs = 120_000;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { input: { type: 'string' }, model: { type: 'string' }, code: { type: 'string' }, output: { type: 'string' }, settings: { type: 'string' }, checkpoints: { type: 'string' } } });
+  if (!values.input || !values.model || !values.output || !values.settings) {
+    process.stderr.write('usage: batch-driver --input <folder> --model <folder> --output <folder> --settings <base64 JSON> [--code <folder>] [--checkpoints <folder>]\n');
+    return 2;
+  }
+  const checkpoints = values.checkpoints ?? process.env.TRELLIS_CHECKPOINT_DIR ?? join(values.output, '.batch-state');
+  const settings = JSON.parse(Buffer.from(values.settings, 'base64').toString('utf8')) as BatchDriverSettings;
+  // A uri_file input: that one file, in its folder.
+  const isFile = (await stat(values.input)).isFile();
+  const input = isFile ? dirname(values.input) : values.input;
+  return runBatch({ input, onlyFile: isFile ? basename(values.input) : undefined, model: values.model, code: values.code, output: values.output, checkpoints, settings });
+}
+
+/** Runs (or resumes) the batch; returns the process exit code. */
+export async function runBatch(options: Options): Promise<number> {
+  const { settings } = options;
+  const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+  await mkdir(join(options.checkpoints, 'parts'), { recursive: true });
+  await mkdir(options.output, { recursive: true });
+  const files = options.onlyFile === undefined ? await filesUnder(options.input) : [options.onlyFile];
+  const plan = planMiniBatches(files, settings.mini_batch_size);
+  const ledgerPath = join(options.checkpoints, 'ledger.jsonl');
+  const ledger = parseLedger(await readFile(ledgerPath, 'utf8').catch(() => ''));
+  const pending = pendingMiniBatches(plan, ledger);
+  log(`${files.length} file(s) in ${plan.length} mini-batch(es) of ${settings.mini_batch_size}; ${plan.length - pending.length} finished before, ${pending.length} to score with ${settings.max_concurrency_per_instance} worker(s)`);
+
+  const choice = chooseRuntime(await filesUnder(options.model), settings.scoring_script);
+  if ('error' in choice) {
+    process.stderr.write(`${choice.error}\n`);
+    return 1;
+  }
+  const ledgerFd = openSync(ledgerPath, 'a');
+  const record = (entry: LedgerEntry) => {
+    writeSync(ledgerFd, formatLedgerEntry(entry));
+    fsyncSync(ledgerFd);
+    ledger.set(entry.id, entry);
+  };
+  let failedFiles = summarize(plan, ledger).failedFiles;
+  let isStopped = isOverErrorThreshold(failedFiles, settings.error_threshold);
+  const queue = [...pending];
+  const instanceSpec = (index: number, generation: number) => ({
+    id: `batch/${index}.${generation}`,
+    runtime: choice.runtime,
+    modelDir: options.model,
+    codeDir: options.code,
+    scoringScript: settings.scoring_script,
+    python: process.env.TRELLIS_BATCH_PYTHON,
+    env: { ...(settings.environment_variables ?? {}) },
+    logFile: join(options.checkpoints, 'logs', `worker-${index}.log`),
+  });
+  await mkdir(join(options.checkpoints, 'logs'), { recursive: true });
+
+  const worker = async (index: number) => {
+    let generation = 0;
+    let instance: ScoringInstance | undefined;
+    const ready = async () => {
+      if (instance && (instance.state === 'ready' || instance.state === 'loading')) {
+        await instance.ready(readyTimeoutMs);
+        return instance;
+      }
+      instance = startInstance(instanceSpec(index, generation++));
+      await instance.ready(readyTimeoutMs);
+      return instance;
+    };
+    try {
+      for (let batch = queue.shift(); batch && !isStopped; batch = queue.shift()) {
+        let attempts = 0;
+        let lastError = '';
+        while (true) {
+          attempts++;
+          try {
+            const rows = await scoreMiniBatch(await ready(), options, batch, settings.retry_settings.timeout * 1000);
+            await writePart(options.checkpoints, batch, rows);
+            record({ id: batch.id, status: 'done', rows: rows.length, attempts });
+            break;
+          } catch (error) {
+            lastError = (error as Error).message;
+            log(`mini-batch ${batch.id} attempt ${attempts} failed: ${lastError}`);
+            if (!shouldRetry(attempts, settings.retry_settings.max_retries)) {
+              record({ id: batch.id, status: 'failed', files: batch.files.length, attempts, error: lastError });
+              failedFiles += batch.files.length;
+              if (isOverErrorThreshold(failedFiles, settings.error_threshold)) {
+                isStopped = true;
+                log(`${failedFiles} failed file(s) is past error_threshold ${settings.error_threshold}: stopping`);
+              }
+              break;
+            }
+          }
+        }
+        if (settings.logging_level === 'debug') log(`mini-batch ${batch.id} finished`);
+      }
+    } finally {
+      await instance?.stop(2_000);
+    }
+  };
+  await Promise.all(Array.from({ length: settings.max_concurrency_per_instance }, (_, index) => worker(index)));
+  closeSync(ledgerFd);
+
+  const summary = summarize(plan, ledger);
+  await writeFile(join(options.output, 'batch-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  if (settings.output_action === 'append_row' && !isStopped) await assembleOutput(options, plan, ledger);
+  log(`${summary.succeeded} mini-batch(es) scored (${summary.rows} rows), ${summary.failed} failed (${summary.failedFiles} files)`);
+  return isStopped || summary.pending > 0 ? 1 : 0;
+}
+
+/** One call for the mini-batch's rows; the answer is split back into one output row per input row. */
+async function scoreMiniBatch(instance: ScoringInstance, options: Options, batch: MiniBatch, timeoutMs: number): Promise<string[]> {
+  const owners: Array<{ file: string; row: number }> = [];
+  const data: unknown[][] = [];
+  for (const file of batch.files) {
+    const rows = parseCsv(await readFile(join(options.input, file), 'utf8'));
+    rows.forEach((row, index) => {
+      owners.push({ file, row: index });
+      data.push(row);
+    });
+  }
+  if (data.length === 0) return [];
+  const answer = await instance.call({ protocol: 'score', contentType: 'application/json', body: Buffer.from(JSON.stringify({ data })) }, timeoutMs);
+  const text = answer.body.toString('utf8');
+  if (answer.status !== 200) throw new Error(`the model answered ${answer.status}: ${text.slice(0, 300)}`);
+  const predictions = splitAnswer(JSON.parse(text) as unknown, data.length);
+  return owners.map((owner, index) => [csvCell(owner.file), String(owner.row), csvCell(JSON.stringify(predictions[index]))].join(','));
+}
+
+/** An array answers row by row; an object of per-row arrays (several outputs) gives each row an object. */
+export function splitAnswer(answer: unknown, rows: number): unknown[] {
+  if (Array.isArray(answer) && answer.length === rows) return answer;
+  if (typeof answer === 'object' && answer !== null && !Array.isArray(answer)) {
+    const entries = Object.entries(answer as Record<string, unknown>);
+    if (entries.every(([, value]) => Array.isArray(value) && value.length === rows)) {
+      return Array.from({ length: rows }, (_, index) => Object.fromEntries(entries.map(([key, value]) => [key, (value as unknown[])[index]])));
+    }
+  }
+  throw new Error(`the model's answer does not hold one prediction per row (${rows} rows sent)`);
+}
+
+/** Rows of numbers (or strings where a cell is not one); a first line that is not all numbers is a header. */
+export function parseCsv(text: string): unknown[][] {
+  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
+  const rows = lines.map((line) => line.split(',').map((cell) => cell.trim()));
+  const isNumeric = (cell: string) => cell !== '' && Number.isFinite(Number(cell));
+  if (rows.length > 0 && !rows[0]!.every(isNumeric)) rows.shift();
+  return rows.map((row) => row.map((cell) => (isNumeric(cell) ? Number(cell) : cell)));
+}
+
+function csvCell(value: string): string {
+  return /[",\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+/** The mini-batch's output rows, durably, under a name only a finished write has. */
+async function writePart(checkpoints: string, batch: MiniBatch, rows: string[]): Promise<void> {
+  const path = join(checkpoints, 'parts', `${batch.id}.csv`);
+  const temporary = `${path}.${process.pid}.tmp`;
+  const fd = openSync(temporary, 'w');
+  try {
+    writeSync(fd, rows.map((row) => `${row}\n`).join(''));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  await rename(temporary, path);
+}
+
+/** output_file_name: a header, then the parts of the finished mini-batches in plan order. */
+async function assembleOutput(options: Options, plan: readonly MiniBatch[], ledger: ReadonlyMap<string, LedgerEntry>): Promise<void> {
+  const target = join(options.output, options.settings.output_file_name ?? 'predictions.csv');
+  const temporary = `${target}.tmp`;
+  const fd = openSync(temporary, 'w');
+  try {
+    writeSync(fd, 'file,row,prediction\n');
+    for (const batch of plan) {
+      if (ledger.get(batch.id)?.status !== 'done') continue;
+      writeSync(fd, await readFile(join(options.checkpoints, 'parts', `${batch.id}.csv`)));
+    }
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  await rename(temporary, target);
+}
+
+/** Every file under `root`, relative, `/` separators; a file given as the root lists itself. */
+async function filesUnder(root: string): Promise<string[]> {
+  const info = await stat(root);
+  if (info.isFile()) return [root.split('/').pop()!];
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => relative(root, join(entry.parentPath, entry.name)).split('\\').join('/'));
+}
+
+// Run as a program (not when imported by a test).
+if (process.argv[1] && /batch-driver\.[jt]s$/.test(process.argv[1])) {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`batch driver: ${(error as Error).stack ?? String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
