@@ -1,13 +1,15 @@
 /**
  * `npm run bench`: runs every benchmark and prints the tables BENCHMARKS.md records.
- * BENCH_ONLY=foundation|tracking|jobs runs one part. Sizes: BENCH_COUNT (default 10000) and
+ * BENCH_ONLY=foundation|tracking|jobs|serving runs one part. Sizes: BENCH_COUNT (default 10000) and
  * BENCH_STARTUP_RUNS (default 5) for the foundation; BENCH_POINTS (1000000), BENCH_CLIENTS (8),
  * BENCH_SEARCH_RUNS (50000), BENCH_SEARCH_QUERIES (20), BENCH_HISTORY_STEPS (100000) for tracking;
- * BENCH_JOBS (1000), BENCH_JOBS_IDLE (100), BENCH_JOB_NODES (16), BENCH_JOB_CLIENTS (4) for jobs.
+ * BENCH_JOBS (1000), BENCH_JOBS_IDLE (100), BENCH_JOB_NODES (16), BENCH_JOB_CLIENTS (4) for jobs;
+ * BENCH_SERVING_CALLS (10000), BENCH_SERVING_SECONDS (10), BENCH_SERVING_CONNECTIONS (8,32,64) for serving.
  */
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { runJobQueueBench, type Summary } from './job-queue-latency.js';
 import { runTrackingBench } from './mlflow-tracking.js';
+import { bestRate, runServingBench, type LatencyRow } from './serving.js';
 import { runStartupAndCrud } from './startup-and-crud.js';
 
 const only = process.env.BENCH_ONLY;
@@ -102,4 +104,45 @@ if (!only || only === 'jobs') {
   console.log(`| submits | ${saturated.submitSeconds.toFixed(1)} s (${saturated.submitsPerSecond.toFixed(0)} submits/s) | — | — |`);
   console.log(`| queue wait: 201 (peer: all queued at once) → command running, p50 / p99 | ${p50p99(saturated.ackToRunning)} | ${p50p99(saturated.peerEnqueueToRunning)} | — |`);
   console.log(`| per job once a node is free: Preparing (peer: spawn()) → command running, p50 / p99 | ${p50p99(saturated.preparingToRunning)} | ${p50p99(saturated.peerSpawnToRunning)} | ${(saturated.preparingToRunning.p50 / saturated.peerSpawnToRunning.p50).toFixed(1)}× |`);
+}
+
+if (!only || only === 'serving') {
+  const options = {
+    calls: Number(process.env.BENCH_SERVING_CALLS ?? 10_000),
+    loadSeconds: Number(process.env.BENCH_SERVING_SECONDS ?? 10),
+    connections: (process.env.BENCH_SERVING_CONNECTIONS ?? '8,32,64').split(',').map(Number),
+    log,
+  };
+  // Others share these two cores: the load averages around the run say how much.
+  const loadBefore = loadavg().map((value) => value.toFixed(2)).join(', ');
+  const { latency, throughput } = await runServingBench(options);
+  const loadAfter = loadavg().map((value) => value.toFixed(2)).join(', ');
+  console.log(`\nLoad average (1, 5, 15 min): ${loadBefore} before the serving part, ${loadAfter} after.`);
+  const fine = (value: number) => `${value.toFixed(3)} ms`;
+  const goal = (added: number) => (added <= 0.3 ? `yes (${(added / 0.3).toFixed(2)}× the goal)` : `no (${(added / 0.3).toFixed(2)}× the goal)`);
+  console.log(`\n## Serving (1): router overhead, iris ONNX model, ${options.calls.toLocaleString('en')} sequential calls a row, one keep-alive connection\n`);
+  console.log('| path | p50 | p99 |');
+  console.log('| --- | --- | --- |');
+  for (const row of [latency.inProcess, latency.inProcessJson, latency.echo, latency.v2, latency.score]) console.log(`| ${row.label} | ${fine(row.p50)} | ${fine(row.p99)} |`);
+  console.log('\n| overhead (difference of the percentiles) | p50 | p99 | ≤ 0.3 ms p50 met |');
+  console.log('| --- | --- | --- | --- |');
+  const overhead = (label: string, ours: LatencyRow, base: LatencyRow) => console.log(`| ${label} | ${fine(ours.p50 - base.p50)} | ${fine(ours.p99 - base.p99)} | ${goal(ours.p50 - base.p50)} |`);
+  overhead('Trellis v2 infer − in-process session.run (the whole hop: HTTP + router + worker + JSON)', latency.v2, latency.inProcess);
+  overhead('Trellis /score − in-process session.run', latency.score, latency.inProcess);
+  overhead('bare HTTP echo − in-process session.run (loopback HTTP alone, no model)', latency.echo, latency.inProcess);
+  overhead('Trellis v2 infer − (HTTP echo + in-process v2 JSON infer): router + worker hop', latency.v2, { label: '', p50: latency.echo.p50 + latency.inProcessJson.p50, p99: latency.echo.p99 + latency.inProcessJson.p99 });
+  console.log(`\n## Serving (2): maximum requests/s, one row a request, closed loop for ${options.loadSeconds} s at ${options.connections.join(', ')} connections (best error-free trial)\n`);
+  console.log('| server | best requests/s | at connections | p50 | p99 | every trial (connections: requests/s, p50/p99 ms, errors) |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const row of throughput) {
+    const trials = row.trials.map((trial) => `${trial.connections}: ${trial.requestsPerSecond}/s, ${trial.p50}/${trial.p99}, ${trial.errors}`).join('; ');
+    console.log(`| ${row.label} | ${row.best ? row.best.requestsPerSecond : 'none error-free'} | ${row.best?.connections ?? '—'} | ${row.best ? `${row.best.p50} ms` : '—'} | ${row.best ? `${row.best.p99} ms` : '—'} | ${trials} |`);
+  }
+  const mlflow = bestRate(throughput.at(-1));
+  console.log('\n| Trellis row / `mlflow models serve -w 2` | ratio | ≥ 5× met |');
+  console.log('| --- | --- | --- |');
+  for (const row of throughput.slice(0, -1)) {
+    const ratio = bestRate(row) / mlflow;
+    console.log(`| ${row.label} | ${ratio.toFixed(1)}× | ${ratio >= 5 ? 'yes' : 'no'} |`);
+  }
 }
