@@ -60,6 +60,8 @@ export class ServingController {
   private readonly served = new Map<string, Served>();
   /** Deployments being prepared (model written, environment built) in this process, by key → etag. */
   private readonly preparing = new Map<string, string>();
+  /** Endpoints the router has a route for, to drop the routes of deleted ones. */
+  private readonly routedEndpoints = new Set<string>();
   /** Preparations that failed, by key → etag, so a broken version is not retried every tick. */
   private readonly failedVersions = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
@@ -191,8 +193,6 @@ export class ServingController {
       }
     }
   }
-
-  private readonly routedEndpoints = new Set<string>();
 
   /** Gives the router the endpoint's keys, traffic, the deployments that can answer, and why the others cannot. */
   private async publish(endpoint: Endpoint, deployments: Deployment[]): Promise<void> {
