@@ -54,7 +54,7 @@ export async function applyBatchDeployment(context: Context, caller: Caller, inp
   else if (!(await context.store.repositories.resources.get({ workspace, kind: 'compute', name: computeName(spec), version: null }))) {
     problems.push({ path: 'compute', message: `compute '${computeName(spec)}' does not exist in workspace '${workspace}'; computes here: ${await existingNames(context, workspace, 'compute')}` });
   }
-  const lineage = await resolveLineage(context, caller, workspace, spec as never, input, problems);
+  const lineage = await resolveLineage(context, caller, workspace, spec, input, problems);
   if (problems.length > 0) throw invalidInput(input.fileName, problems);
 
   const repositories = context.store.repositories;
