@@ -72,20 +72,8 @@ export interface EndpointBody {
   openInferenceUri: string;
 }
 
-/** A deployment as the API answers it. */
-export interface BatchEndpointBody {
-  workspace: string;
-  name: string;
-  description: string | null;
-  tags: Record<string, string>;
-  authMode: 'key' | 'aml_token';
-  defaultDeployment: string | null;
-  state: string;
-  createdBy: string;
-  createdAt: number;
-  updatedAt: number;
-  etag: string;
-}
+/** A batch endpoint as the API answers it: an endpoint without traffic or scoring URIs. */
+export type BatchEndpointBody = Omit<EndpointBody, 'type' | 'traffic' | 'mirrorTraffic' | 'scoringUri' | 'openInferenceUri'>;
 
 export interface BatchDeploymentBody {
   workspace: string;
@@ -114,6 +102,7 @@ export interface BatchJobBody {
   endedAt: number | null;
 }
 
+/** A deployment as the API answers it. */
 export interface DeploymentBody {
   workspace: string;
   endpoint: string;

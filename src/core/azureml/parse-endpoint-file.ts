@@ -7,8 +7,7 @@ import { batchEndpointAzureOnlyFields, batchEndpointReadOnlyFields, batchEndpoin
 import { detectFileKind, type EndpointFileKind, type FileKind } from './detect-kind.js';
 import { onlineDeploymentAzureOnlyFields, onlineDeploymentReadOnlyFields, onlineDeploymentSchema, type OnlineDeploymentSpec } from './online-deployment-schema.js';
 import { onlineEndpointAzureOnlyFields, onlineEndpointReadOnlyFields, onlineEndpointSchema, type OnlineEndpointSpec } from './online-endpoint-schema.js';
-import type { LocalPath, Note, RemoteReference } from './parse-resource-file.js';
-import { remoteScheme } from './paths.js';
+import { classifyPathFields, type LocalPath, type Note, type RemoteReference } from './parse-resource-file.js';
 import { isPlainObject } from './schema-helpers.js';
 import { describeIssue, problemsFromIssues } from './zod-problems.js';
 
@@ -154,7 +153,7 @@ function parseEndpointFile<Spec>(text: string, fileName: string, rules: Endpoint
     ...(rules.notes?.(document) ?? []).map(({ path, message }) => note(path, message)),
   ].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   const isDeployment = rules.kind === 'online-deployment' || rules.kind === 'batch-deployment';
-  return { kind: rules.kind, spec: typedSpec, ...(isDeployment ? classifyPaths(spec, yaml) : { localPaths: [], remoteReferences: [] }), notes };
+  return { kind: rules.kind, spec: typedSpec, ...(isDeployment ? classifyPathFields(pathFields, spec, yaml) : { localPaths: [], remoteReferences: [] }), notes };
 }
 
 /**
@@ -195,26 +194,6 @@ function withScalarsAsWritten(yaml: ParsedYaml): Record<string, unknown> {
     }
   }
   return document;
-}
-
-function classifyPaths(spec: Record<string, unknown>, yaml: ParsedYaml): Pick<ParsedEndpointFile<unknown>, 'localPaths' | 'remoteReferences'> {
-  const localPaths: LocalPath[] = [];
-  const remoteReferences: RemoteReference[] = [];
-  for (const { pointer, use } of pathFields) {
-    const value = valueAt(spec, pointer);
-    if (typeof value !== 'string') continue;
-    const line = yaml.locate(pointer).line;
-    const scheme = remoteScheme(value);
-    if (scheme) remoteReferences.push({ pointer: [...pointer], value, scheme, line });
-    else localPaths.push({ pointer: [...pointer], value, line, use });
-  }
-  return { localPaths, remoteReferences };
-}
-
-function valueAt(value: unknown, pointer: FieldPath): unknown {
-  let current = value;
-  for (const segment of pointer) current = isPlainObject(current) ? current[segment] : undefined;
-  return current;
 }
 
 function sortByLine(problems: Problem[]): Problem[] {

@@ -181,9 +181,14 @@ function notesFor(kind: ResourceKind, output: Record<string, unknown>, yaml: Par
 }
 
 function classifyPaths(kind: ResourceKind, spec: Record<string, unknown>, yaml: ParsedYaml): Pick<ParsedResourceFile, 'localPaths' | 'remoteReferences'> {
+  return classifyPathFields(pathFields[kind], spec, yaml);
+}
+
+/** Sorts the path-valued fields of a validated file into local paths (uploaded or inlined) and remote references. */
+export function classifyPathFields(fields: readonly { pointer: FieldPath; use: LocalPath['use'] }[], spec: Record<string, unknown>, yaml: ParsedYaml): { localPaths: LocalPath[]; remoteReferences: RemoteReference[] } {
   const localPaths: LocalPath[] = [];
   const remoteReferences: RemoteReference[] = [];
-  for (const { pointer, use } of pathFields[kind]) {
+  for (const { pointer, use } of fields) {
     const value = valueAt(spec, pointer);
     if (typeof value !== 'string') continue;
     const line = yaml.locate(pointer).line;

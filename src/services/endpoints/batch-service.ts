@@ -12,7 +12,7 @@ import type { UploadedContent } from '../apply-resource.js';
 import { existingNames } from '../asset-lookup.js';
 import type { Caller, Context } from '../context.js';
 import { generateJobName, submitJob } from '../jobs/submit-job.js';
-import { resolveLineage } from './deployment-service.js';
+import { deploymentAuditEvent, isUnchanged, resolveLineage } from './deployment-service.js';
 import { getEndpoint } from './endpoint-service.js';
 
 /**
@@ -61,9 +61,7 @@ export async function applyBatchDeployment(context: Context, caller: Caller, inp
   const now = context.clock().getTime();
   const existing = await repositories.endpoints.getDeployment(workspace, endpoint.name, spec.name);
   const stored = { ...spec } as unknown as Record<string, unknown>;
-  if (existing && digestOf(existing.spec) === digestOf(stored) && digestOf({ ...existing.lineage, deployedBy: '', deployedAt: 0 }) === digestOf({ ...lineage, deployedBy: '', deployedAt: 0 })) {
-    return { deployment: existing, action: 'unchanged' };
-  }
+  if (existing && isUnchanged(existing, stored, lineage)) return { deployment: existing, action: 'unchanged' };
   const etag = digestOf({ spec: stored, now }).slice(7, 23);
   const deployment: Deployment = {
     workspace,
@@ -85,19 +83,7 @@ export async function applyBatchDeployment(context: Context, caller: Caller, inp
     else await transaction.endpoints.insertDeployment(deployment);
     // The first deployment of an endpoint becomes its default, as on Azure ML.
     if (endpoint.defaultDeployment === null) await transaction.endpoints.updateEndpoint(workspace, endpoint.name, { defaultDeployment: spec.name, updatedAt: now });
-    await transaction.audit.append({
-      workspace,
-      at: new Date(now).toISOString(),
-      actor: caller.actor,
-      action: existing ? 'update' : 'create',
-      kind: 'batch-deployment',
-      name: `${endpoint.name}/${spec.name}`,
-      version: null,
-      beforeDigest: existing ? digestOf(existing.spec) : null,
-      afterDigest: digestOf(stored),
-      requestId: caller.requestId,
-      summary: lineage.model ? `model ${lineage.model.name}:${lineage.model.version} on ${computeName(spec)}` : null,
-    });
+    await transaction.audit.append(deploymentAuditEvent(caller, now, 'batch-deployment', existing, deployment, lineage.model ? `model ${lineage.model.name}:${lineage.model.version} on ${computeName(spec)}` : null));
   });
   return { deployment, action: existing ? 'updated' : 'created' };
 }
@@ -129,7 +115,7 @@ export async function deleteBatchDeployment(context: Context, caller: Caller, wo
   await context.store.transaction(async (transaction) => {
     await transaction.endpoints.deleteDeployment(workspace, endpoint, name);
     if (owner.defaultDeployment === name) await transaction.endpoints.updateEndpoint(workspace, endpoint, { defaultDeployment: null, updatedAt: now });
-    await transaction.audit.append({ workspace, at: new Date(now).toISOString(), actor: caller.actor, action: 'delete', kind: 'batch-deployment', name: `${endpoint}/${name}`, version: null, beforeDigest: digestOf(deployment.spec), afterDigest: null, requestId: caller.requestId, summary: null });
+    await transaction.audit.append(deploymentAuditEvent(caller, now, 'batch-deployment', deployment, undefined, null));
   });
 }
 

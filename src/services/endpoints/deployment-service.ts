@@ -58,9 +58,7 @@ export async function applyDeployment(context: Context, caller: Caller, input: A
   const instanceCount = initialInstances(spec);
   const stored = { ...spec } as unknown as Record<string, unknown>;
   const etag = digestOf({ spec: stored, lineage: { ...lineage, deployedAt: 0 }, now }).slice(7, 23);
-  if (existing && digestOf(existing.spec) === digestOf(stored) && digestOf({ ...existing.lineage, deployedBy: '', deployedAt: 0 }) === digestOf({ ...lineage, deployedBy: '', deployedAt: 0 })) {
-    return { deployment: existing, action: 'unchanged' };
-  }
+  if (existing && isUnchanged(existing, stored, lineage)) return { deployment: existing, action: 'unchanged' };
   const deployment: Deployment = {
     workspace,
     endpoint: endpoint.name,
@@ -78,19 +76,7 @@ export async function applyDeployment(context: Context, caller: Caller, input: A
   await context.store.transaction(async (transaction) => {
     if (existing) await transaction.endpoints.updateDeployment(workspace, endpoint.name, spec.name, { spec: stored, lineage, state: deployment.state, reason: deployment.reason, instanceCount, updatedAt: now, etag });
     else await transaction.endpoints.insertDeployment(deployment);
-    await transaction.audit.append({
-      workspace,
-      at: new Date(now).toISOString(),
-      actor: caller.actor,
-      action: existing ? 'update' : 'create',
-      kind: 'online-deployment',
-      name: `${endpoint.name}/${spec.name}`,
-      version: null,
-      beforeDigest: existing ? digestOf(existing.spec) : null,
-      afterDigest: digestOf(stored),
-      requestId: caller.requestId,
-      summary: describeLineage(lineage),
-    });
+    await transaction.audit.append(deploymentAuditEvent(caller, now, 'online-deployment', existing, deployment, describeLineage(lineage)));
   });
   return { deployment, action: existing ? 'updated' : 'created' };
 }
@@ -120,8 +106,32 @@ export async function deleteDeployment(context: Context, caller: Caller, workspa
   const now = context.clock().getTime();
   await context.store.transaction(async (transaction) => {
     await transaction.endpoints.deleteDeployment(workspace, endpoint, name);
-    await transaction.audit.append({ workspace, at: new Date(now).toISOString(), actor: caller.actor, action: 'delete', kind: 'online-deployment', name: `${endpoint}/${name}`, version: null, beforeDigest: digestOf(deployment.spec), afterDigest: null, requestId: caller.requestId, summary: null });
+    await transaction.audit.append(deploymentAuditEvent(caller, now, 'online-deployment', deployment, undefined, null));
   });
+}
+
+/** Whether a create/update would change nothing: the same YAML resolving to the same versions. */
+export function isUnchanged(existing: Deployment, spec: Record<string, unknown>, lineage: DeploymentLineage): boolean {
+  const versions = (of: DeploymentLineage) => digestOf({ ...of, deployedBy: '', deployedAt: 0 });
+  return digestOf(existing.spec) === digestOf(spec) && versions(existing.lineage) === versions(lineage);
+}
+
+/** The audit record of a deployment created (no `before`), updated, or deleted (no `after`). */
+export function deploymentAuditEvent(caller: Caller, now: number, kind: 'online-deployment' | 'batch-deployment', before: Deployment | undefined, after: Deployment | undefined, summary: string | null) {
+  const deployment = (after ?? before)!;
+  return {
+    workspace: deployment.workspace,
+    at: new Date(now).toISOString(),
+    actor: caller.actor,
+    action: !before ? 'create' : after ? 'update' : 'delete',
+    kind,
+    name: `${deployment.endpoint}/${deployment.name}`,
+    version: null,
+    beforeDigest: before ? digestOf(before.spec) : null,
+    afterDigest: after ? digestOf(after.spec) : null,
+    requestId: caller.requestId,
+    summary,
+  };
 }
 
 /** The instances to start with: instance_count, or min_instances (at least 1) under target_utilization. */
