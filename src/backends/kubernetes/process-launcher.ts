@@ -56,12 +56,18 @@ export function planLauncher(processes: ProcessSlot[], instanceCount: number, ma
     '(beat=0; while :; do beat=$((beat + 1)); echo "$beat" > "$TRELLIS_STATE_DIR/alive"; sleep 5; done) >/dev/null 2>&1 &',
     'heartbeat=$!',
     'pids=()',
+    'tees=()',
     // Pass the platform's SIGTERM on to every process, so each can save a checkpoint.
     `trap 'kill -TERM "\${pids[@]}" 2>/dev/null' TERM INT`,
     `for ((trellis_local = 0; trellis_local < ${perNode}; trellis_local++)); do`,
     `  trellis_rank=$((trellis_node * ${perNode} + trellis_local))`,
-    `  (${exports ? `export ${exports}; ` : ''}exec bash -c "$TRELLIS_COMMAND") > >(tee ${logFile}) 2>&1 &`,
+    // The tee that copies a process's output to its log file and the container's stdout is opened
+    // by this shell, so that it can wait for the tee to write the last line before the upload starts.
+    `  exec {trellis_log}> >(tee ${logFile})`,
+    '  tees+=($!)',
+    `  (${exports ? `export ${exports}; ` : ''}exec bash -c "$TRELLIS_COMMAND") >&$trellis_log 2>&1 &`,
     '  pids+=($!)',
+    '  exec {trellis_log}>&-',
     'done',
     // The first failure's exit code is the pod's, as a distributed run fails with its first rank.
     'status=0',
@@ -72,6 +78,10 @@ export function planLauncher(processes: ProcessSlot[], instanceCount: number, ma
     'done',
     'kill "$heartbeat" 2>/dev/null',
     'wait',
+    // Each tee ends once every process holding its pipe has; a leftover daemon holding it is given 10 s.
+    'for tee_pid in "${tees[@]}"; do',
+    '  for ((tick = 0; tick < 100; tick++)); do kill -0 "$tee_pid" 2>/dev/null || break; sleep 0.1; done',
+    'done',
     // The upload container may run as another user: let it read what the job wrote (some files are made 0600).
     `(cd "$TRELLIS_STATE_DIR/.." && chmod -R a+rX ${resultFolders.join(' ')}) 2>/dev/null`,
     // Every process has ended and its output is in the log: the upload container may send them.
