@@ -15,7 +15,8 @@ import { removeHome, repositoryRoot, runCli, startTrellis, type TrellisProcess }
 
 const files = 1_000;
 const rowsPerFile = 3;
-const jobSettings = { TRELLIS_JOB_TICK_MS: '200', TRELLIS_JOB_GRACE_SECONDS: '2' };
+// Built virtualenvs are kept across runs, like a machine's image cache (the scoring-script test uses one).
+const jobSettings = { TRELLIS_JOB_TICK_MS: '200', TRELLIS_JOB_GRACE_SECONDS: '2', TRELLIS_ENV_CACHE: join(repositoryRoot, '.cache', 'environments') };
 const cluster = 'name: cpu-cluster\ntype: amlcompute\nsize: Standard_DS3_v2\nmin_instances: 0\nmax_instances: 1\nidle_time_before_scale_down: 30\n';
 
 async function ledgerLines(home: string, job: string): Promise<number> {
@@ -152,5 +153,71 @@ describe('batch endpoints on sqlite: 1,000 CSV files, 2 workers, a kill -9 of th
     assert.deepEqual(manifest.files.map((file) => file.path), ['batch-summary.json']);
     const summary = JSON.parse(await (await trellis.client.openContent('default', manifest.files[0]!.digest)).text()) as { miniBatches: number; rows: number };
     assert.deepEqual([summary.miniBatches, summary.rows], [7, 40]);
+  });
+
+  it('runs an Azure ML batch scoring script — init() and run(mini_batch) returning a pandas DataFrame — in the environment the deployment names', async () => {
+    const small = join(scratch, 'scripted-input');
+    await mkdir(small, { recursive: true });
+    for (let index = 0; index < 10; index++) await writeFile(join(small, `f${index}.csv`), `5.1,3.5,1.4,0.2\n${'6.3,3.3,6.0,2.5\n'.repeat(index % 3)}`);
+    await mkdir(join(scratch, 'script'), { recursive: true });
+    await writeFile(
+      join(scratch, 'script', 'batch_score.py'),
+      [
+        'import os',
+        'import pandas as pd',
+        '',
+        'def init():',
+        '    global model_files',
+        "    model_files = sorted(os.listdir(os.environ['AZUREML_MODEL_DIR']))",
+        '',
+        'def run(mini_batch):',
+        '    rows = []',
+        '    for path in mini_batch:',
+        '        frame = pd.read_csv(path, header=None)',
+        "        rows.append({'file': os.path.basename(path), 'rows': len(frame), 'model': model_files[0]})",
+        '    return pd.DataFrame(rows)',
+        '',
+      ].join('\n'),
+    );
+    await writeFile(join(scratch, 'endpoint-script.yml'), 'name: iris-script\n');
+    await writeFile(
+      join(scratch, 'deployment-script.yml'),
+      [
+        'name: scripted',
+        'endpoint_name: iris-script',
+        'type: model',
+        'model: azureml:iris-batch:1',
+        'code_configuration:',
+        '  code: ./script',
+        '  scoring_script: batch_score.py',
+        'environment: azureml:trellis-python-sklearn@latest',
+        'compute: azureml:cpu-cluster',
+        'settings:',
+        '  mini_batch_size: 3',
+        '  max_concurrency_per_instance: 2',
+        '  output_file_name: rows.csv',
+        '',
+      ].join('\n'),
+    );
+    for (const args of [['batch-endpoint', 'create', '--file', 'endpoint-script.yml'], ['batch-deployment', 'create', '--file', 'deployment-script.yml']]) {
+      const result = await runCli(args, { url: trellis.url, cwd: scratch });
+      assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+    }
+    const invoked = await runCli(['batch-endpoint', 'invoke', '-n', 'iris-script', '--input', './scripted-input', '-o', 'json'], { url: trellis.url, cwd: scratch });
+    assert.equal(invoked.code, 0, invoked.stderr);
+    const job = JSON.parse(invoked.stdout) as { name: string; outputDataAsset: string };
+    // The first job on trellis-python-sklearn may build its virtualenv.
+    const ended = await waitForJob(trellis.client, job.name, finished, 600_000);
+    const log = await (await fetch(`${trellis.url}/api/v1/workspaces/default/jobs/${job.name}/logs`)).text();
+    assert.equal(ended.state, 'Completed', `${ended.reason ?? ''}\n${log}`);
+    assert.equal(ended.lineage.environment && 'name' in ended.lineage.environment ? ended.lineage.environment.name : '', 'trellis-python-sklearn');
+    const asset = await trellis.client.get('default', 'data', job.outputDataAsset, '1');
+    const digest = /(sha256:[0-9a-f]{64})$/.exec(String(asset.spec.path))![1]!;
+    const manifest = (await (await trellis.client.openContent('default', digest)).json()) as { files: Array<{ path: string; digest: string }> };
+    const rowsFile = manifest.files.find((file) => file.path === 'rows.csv');
+    assert.ok(rowsFile, `no rows.csv in ${manifest.files.map((file) => file.path).join(', ')}`);
+    // One row per file, as the DataFrame held it, no header (append_row).
+    const lines = (await (await trellis.client.openContent('default', rowsFile.digest)).text()).trim().split('\n').sort();
+    assert.deepEqual(lines, Array.from({ length: 10 }, (_, index) => `f${index}.csv,${1 + (index % 3)},model.onnx`).sort());
   });
 });

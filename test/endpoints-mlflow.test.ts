@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { DeploymentBody } from '../src/client/trellis-client.js';
 import { cli, cliJson, endpointFixtures, score, waitForDeployment } from './support/endpoints.js';
+import { finished, waitForJob } from './support/jobs.js';
 import { runPython } from './support/python.js';
-import { removeHome, repositoryRoot, startTrellis, type TrellisProcess } from './support/trellis-process.js';
+import { removeHome, repositoryRoot, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
 
 // Built virtualenvs are kept across runs, like a machine's image cache.
 const environmentCache = join(repositoryRoot, '.cache', 'environments');
@@ -86,5 +89,39 @@ describe('an MLflow model logged with the real Python client, deployed with no c
     assert.match((notJson.json() as { error: string }).error, /the body is not JSON.*the model expects 'sepal_length' FP64/);
     const noKey = await score(url, { body: JSON.stringify({ input_data: { columns: logged.columns, data: logged.data } }) });
     assert.equal(noKey.status, 401);
+  });
+
+  it('scores CSV files with the same model on a batch endpoint (no code: the MLflow model in its environment)', async () => {
+    const scratch = await mkdtemp(join(tmpdir(), 'trellis-mlflow-batch-'));
+    try {
+      await mkdir(join(scratch, 'in'));
+      // One file per sample row, with the model's column names as the header.
+      for (const [index, row] of logged.data.entries()) await writeFile(join(scratch, 'in', `row-${index}.csv`), `${logged.columns.join(',')}\n${row.join(',')}\n`);
+      await writeFile(join(scratch, 'cluster.yml'), 'name: cpu-cluster\ntype: amlcompute\nsize: Standard_DS3_v2\nmin_instances: 0\nmax_instances: 1\n');
+      await writeFile(join(scratch, 'endpoint.yml'), 'name: iris-mlflow-batch\n');
+      await writeFile(join(scratch, 'deployment.yml'), `name: sklearn\nendpoint_name: iris-mlflow-batch\nmodel: azureml:${logged.name}:${logged.version}\ncompute: azureml:cpu-cluster\nsettings:\n  mini_batch_size: 2\n  max_concurrency_per_instance: 2\n`);
+      for (const args of [['compute', 'create', '--file', 'cluster.yml'], ['batch-endpoint', 'create', '--file', 'endpoint.yml'], ['batch-deployment', 'create', '--file', 'deployment.yml']]) {
+        const result = await runCli(args, { url: trellis.url, cwd: scratch });
+        assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+      }
+      const invoked = await runCli(['batch-endpoint', 'invoke', '-n', 'iris-mlflow-batch', '--input', './in', '-o', 'json'], { url: trellis.url, cwd: scratch });
+      assert.equal(invoked.code, 0, invoked.stderr);
+      const job = JSON.parse(invoked.stdout) as { name: string; outputDataAsset: string };
+      const ended = await waitForJob(trellis.client, job.name, finished, 300_000);
+      const log = await (await fetch(`${trellis.url}/api/v1/workspaces/default/jobs/${job.name}/logs`)).text();
+      assert.equal(ended.state, 'Completed', `${ended.reason ?? ''}\n${log}`);
+      const asset = await trellis.client.get('default', 'data', job.outputDataAsset, '1');
+      const digest = /(sha256:[0-9a-f]{64})$/.exec(String(asset.spec.path))![1]!;
+      const manifest = (await (await trellis.client.openContent('default', digest)).json()) as { files: Array<{ path: string; digest: string }> };
+      const predictions = manifest.files.find((file) => file.path === 'predictions.csv');
+      assert.ok(predictions, `no predictions.csv in ${manifest.files.map((file) => file.path).join(', ')}`);
+      const lines = (await (await trellis.client.openContent('default', predictions.digest)).text()).trim().split('\n');
+      assert.equal(lines[0], 'file,row,prediction');
+      // Each file's one row, predicted as scikit-learn predicted it.
+      const byFile = new Map(lines.slice(1).map((line) => [line.split(',')[0]!, Number(line.split(',')[2])]));
+      assert.deepEqual(logged.data.map((_, index) => byFile.get(`row-${index}.csv`)), logged.predictions);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
   });
 });

@@ -7,7 +7,7 @@ import { chooseRuntime } from '../core/endpoints/runtime-choice.js';
 import { resolveCuratedEnvironment } from '../core/environments/curated.js';
 import { applyResource } from '../services/apply-resource.js';
 import type { Context } from '../services/context.js';
-import { materializeModel } from '../services/endpoints/materialize-model.js';
+import { materializeModel } from '../services/jobs/materialize-model.js';
 import { abandonRollout, advanceRollout } from '../services/endpoints/rollout-service.js';
 import { buildEnvironment, environmentSpecOf } from '../services/environments/build-environment.js';
 import { materializeContent } from '../services/jobs/materialize-content.js';

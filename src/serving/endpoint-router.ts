@@ -140,7 +140,7 @@ export class EndpointRouter {
       }
       const result: RouterAnswer = { status: answer.status, body: answer.body, contentType: answer.contentType, headers: trace };
       this.record(workspace, endpointName, deployment, result.status, started, false);
-      if (target.collection && call.protocol !== 'v2-metadata') this.collect(workspace, endpointName, target, call, answer, result);
+      if (target.collection && 'contentType' in call) this.collect(workspace, endpointName, target, call, answer, result);
       return result;
     } catch (error) {
       const answer = errorAnswer(error);
@@ -167,7 +167,7 @@ export class EndpointRouter {
   }
 
   /** Keeps a sampled request and its answer (data_collector); the answer says under which id. */
-  private collect(workspace: string, endpoint: string, target: DeploymentTarget, call: Extract<ScoringCall, { body: Buffer }>, answer: ScoringAnswer, result: RouterAnswer): void {
+  private collect(workspace: string, endpoint: string, target: DeploymentTarget, call: Extract<ScoringCall, { contentType: string }>, answer: ScoringAnswer, result: RouterAnswer): void {
     const collector = this.options.collector;
     const collection = target.collection!;
     if (!collector || (this.options.random ?? Math.random)() >= collection.samplingRate) return;

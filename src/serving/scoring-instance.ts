@@ -9,7 +9,9 @@
 export type ScoringCall =
   | { protocol: 'score'; body: Buffer; contentType: string }
   | { protocol: 'v2-infer'; body: Buffer; contentType: string }
-  | { protocol: 'v2-metadata' };
+  | { protocol: 'v2-metadata' }
+  /** A batch scoring script's run(mini_batch): the files' absolute paths, as a JSON array. */
+  | { protocol: 'mini-batch'; body: Buffer };
 
 /** The model's answer, passed to the client as it is (status included: 400 for input the model cannot take). */
 export interface ScoringAnswer {

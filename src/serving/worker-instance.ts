@@ -213,6 +213,7 @@ class WorkerInstance implements ScoringInstance {
 
   call(call: ScoringCall, timeoutMs: number): Promise<ScoringAnswer> {
     if (call.protocol === 'v2-metadata') return this.send(CallKind.v2Metadata, '', emptyBody, timeoutMs, false);
+    if (call.protocol === 'mini-batch') return this.send(CallKind.miniBatch, 'application/json', call.body, timeoutMs, false);
     return this.send(call.protocol === 'score' ? CallKind.score : CallKind.v2Infer, call.contentType, call.body, timeoutMs, false);
   }
 

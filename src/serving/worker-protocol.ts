@@ -14,7 +14,12 @@
  */
 
 /** What a request asks the worker to do. */
-export const CallKind = { score: 1, v2Infer: 2, v2Metadata: 3, ping: 4 } as const;
+/**
+ * miniBatch is a batch deployment's scoring-script call: the body is a JSON array of file paths
+ * (Azure ML's run(mini_batch)); the answer is {"rows": [...]}, one output line per element run()
+ * returned, already formatted.
+ */
+export const CallKind = { score: 1, v2Infer: 2, v2Metadata: 3, ping: 4, miniBatch: 5 } as const;
 export type CallKind = (typeof CallKind)[keyof typeof CallKind];
 
 /** The id of control frames (loaded / failed); calls use ids 1 .. 2^32-1. */

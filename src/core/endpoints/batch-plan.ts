@@ -19,7 +19,8 @@ export interface MiniBatch {
 }
 
 export type LedgerEntry =
-  | { id: string; status: 'done'; rows: number; attempts: number }
+  /** failedItems: files a scoring script's run(mini_batch) returned no row for (Azure counts them as failed). */
+  | { id: string; status: 'done'; rows: number; attempts: number; failedItems?: number }
   | { id: string; status: 'failed'; files: number; attempts: number; error: string };
 
 /** Cuts the files (sorted here, so the plan does not depend on listing order) into mini-batches. */
@@ -101,6 +102,7 @@ export function summarize(plan: readonly MiniBatch[], ledger: ReadonlyMap<string
     if (entry.status === 'done') {
       succeeded++;
       rows += entry.rows;
+      failedFiles += entry.failedItems ?? 0;
     } else {
       failed++;
       failedFiles += entry.files;

@@ -49,7 +49,6 @@ export async function applyBatchDeployment(context: Context, caller: Caller, inp
   for (const local of localPaths.filter((path) => path.use === 'upload')) {
     if (input.uploads[local.value] === undefined) problems.push({ path: local.pointer.join('.'), ...(local.line ? { line: local.line } : {}), message: `local path '${local.value}' was not sent with the deployment; create it with 'trellis batch-deployment create --file', which uploads it` });
   }
-  if (spec.code_configuration) problems.push({ path: 'code_configuration', message: 'batch scoring scripts are not supported yet; deploy an ONNX or MLflow model without code_configuration (each CSV row is scored)' });
   if (!spec.compute) problems.push({ path: 'compute', message: 'is required: the cluster the scoring jobs run on (azureml:cpu-cluster)' });
   else if (!(await context.store.repositories.resources.get({ workspace, kind: 'compute', name: computeName(spec), version: null }))) {
     problems.push({ path: 'compute', message: `compute '${computeName(spec)}' does not exist in workspace '${workspace}'; computes here: ${await existingNames(context, workspace, 'compute')}` });
@@ -140,14 +139,18 @@ export async function invokeBatchEndpoint(context: Context, caller: Caller, inpu
   const spec = deployment.spec as unknown as BatchDeploymentSpec;
   const model = deployment.lineage.model;
   if (!model) throw new TrellisError('DeploymentHasNoModel', 409, `batch deployment '${deploymentName}' names no model; update it with a model`);
-  const settings = { ...spec.settings };
+  const scoringScript = spec.code_configuration?.scoring_script;
+  const settings = { ...spec.settings, ...(scoringScript ? { scoring_script: scoringScript } : {}) };
   const driver = driverCommand();
   const name = generateJobName();
+  // The job's code folder is the deployment's code snapshot; the command runs inside it.
+  const code = deployment.lineage.code ? await codeUpload(context, input.workspace, deployment.lineage.code.name) : undefined;
   const command = [
     ...driver.map(quote),
     '--input ${{inputs.data}}',
     '--model ${{inputs.model}}',
     '--output ${{outputs.score}}',
+    ...(code ? ['--code "$PWD"'] : []),
     `--settings ${Buffer.from(JSON.stringify(settings)).toString('base64')}`,
   ].join(' ');
   const job = {
@@ -163,11 +166,37 @@ export async function invokeBatchEndpoint(context: Context, caller: Caller, inpu
     },
     outputs: { score: { type: 'uri_folder' } },
     compute: `azureml:${computeName(spec)}`,
-    environment: 'trellis-node',
+    environment: jobEnvironment(deployment, spec),
+    ...(code ? { code: codeFolder } : {}),
     resources: { instance_count: 1 },
     ...(settings.environment_variables ? { environment_variables: settings.environment_variables } : {}),
   };
-  return submitJob(context, caller, { workspace: input.workspace, fileName: `invoke ${endpoint.name}`, text: stringify(job), uploads: input.uploads, inlined: {} });
+  const uploads = code ? { ...input.uploads, [codeFolder]: code } : input.uploads;
+  return submitJob(context, caller, { workspace: input.workspace, fileName: `invoke ${endpoint.name}`, text: stringify(job), uploads, inlined: {} });
+}
+
+/** The local path the scoring job's code is given under (its upload is the code snapshot). */
+const codeFolder = './trellis-batch-code';
+
+/** The stored content of the deployment's code snapshot, as an upload a job can name. */
+async function codeUpload(context: Context, workspace: string, name: string): Promise<UploadedContent> {
+  const asset = await context.store.repositories.resources.get({ workspace, kind: 'code', name, version: '1' });
+  const content = (asset?.status as { content?: UploadedContent[] } | undefined)?.content?.[0];
+  if (!content) throw new TrellisError('CodeMissing', 409, `the deployment's code snapshot ${name} is gone; update the deployment (trellis batch-deployment update --file ...) to snapshot its code again`);
+  return { type: 'folder', digest: content.digest, size: content.size, fileCount: 'fileCount' in content ? content.fileCount : 1 };
+}
+
+/**
+ * The scoring job runs in the deployment's environment: the one it names (curated, an asset's
+ * exact version, or inline), the curated scikit-learn one for a no-code MLflow model (it holds
+ * mlflow), and the Node one for an ONNX model (the driver and onnxruntime-node need nothing else).
+ */
+function jobEnvironment(deployment: Deployment, spec: BatchDeploymentSpec): unknown {
+  const environment = deployment.lineage.environment;
+  if (!environment) return 'trellis-node';
+  if (environment.curated) return `${environment.name}:${environment.version}`;
+  if (environment.name.startsWith('inline-') && spec.environment && typeof spec.environment === 'object') return spec.environment;
+  return `azureml:${environment.name}:${environment.version}`;
 }
 
 /** The endpoint's scoring jobs, newest first (optionally one deployment's). */

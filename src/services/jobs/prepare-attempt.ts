@@ -12,6 +12,7 @@ import { processLayout, type Distribution } from '../../core/jobs/process-layout
 import type { Context } from '../context.js';
 import { buildEnvironment, environmentSpecOf } from '../environments/build-environment.js';
 import { materializeContent } from './materialize-content.js';
+import { materializeModel } from './materialize-model.js';
 
 export interface AttemptOptions {
   /** Where attempts' folders live: <jobsRoot>/<workspace>/<job>/attempt-<n>. */
@@ -68,7 +69,9 @@ export async function prepareAttempt(context: Context, job: Job, options: Attemp
       const kind = input.type.endsWith('_model') ? 'model' : 'data';
       const asset = await repositories.resources.get({ workspace: job.workspace, kind, name: input.asset.name, version: input.asset.version });
       if (!asset) throw new TrellisError('InputMissing', 409, `input '${name}': ${kind} ${input.asset.name}:${input.asset.version} is gone`);
-      inputValues[name] = await materializeContent(artifacts, String(asset.spec.path), join(workDir, 'inputs', name));
+      // A model may also be one logged through MLflow, its files behind the artifact proxy.
+      const target = join(workDir, 'inputs', name);
+      inputValues[name] = kind === 'model' ? await materializeModel(context, job.workspace, String(asset.spec.path), target) : await materializeContent(artifacts, String(asset.spec.path), target);
       await log(`input ${name}: ${kind} ${input.asset.name}:${input.asset.version} → ${inputValues[name]}`);
     } else if ('uri' in input) {
       inputValues[name] = await fetchRemoteInput(input.uri, input.type, join(workDir, 'inputs', name), log);

@@ -131,3 +131,78 @@ describe('parseCsv and splitAnswer', () => {
     assert.throws(() => splitAnswer([1], 2), /one prediction per row/);
   });
 });
+
+describe('the batch driver with a scoring script (Azure ML batch contract: init() and run(mini_batch))', () => {
+  let folder: string;
+
+  before(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'trellis-batch-script-'));
+    await mkdir(join(folder, 'in', 'nested'), { recursive: true });
+    await mkdir(join(folder, 'model'), { recursive: true });
+    await mkdir(join(folder, 'code'), { recursive: true });
+    await writeFile(join(folder, 'model', 'factor.txt'), '10\n');
+    for (let index = 0; index < 7; index++) await writeFile(join(folder, 'in', index === 6 ? 'nested' : '', `f${index}.txt`), `${index}\n`);
+    // Each file's number times the model's factor; one row per file, a CSV row made of an array.
+    await writeFile(
+      join(folder, 'code', 'score.mjs'),
+      [
+        "import { readFileSync, writeFileSync } from 'node:fs';",
+        "import { basename, join } from 'node:path';",
+        'let factor;',
+        "export function init() { factor = Number(readFileSync(join(process.env.AZUREML_MODEL_DIR, 'factor.txt'), 'utf8')); writeFileSync(join(process.env.AZUREML_BI_OUTPUT_PATH, 'init-' + process.pid), 'ok'); }",
+        "export function run(miniBatch) { return miniBatch.filter((path) => !path.endsWith('f5.txt')).map((path) => [basename(path), Number(readFileSync(path, 'utf8')) * factor]); }",
+      ].join('\n'),
+    );
+    await writeFile(
+      join(folder, 'code', 'score.py'),
+      [
+        'import os',
+        'def init():',
+        '    global factor',
+        "    factor = int(open(os.path.join(os.environ['AZUREML_MODEL_DIR'], 'factor.txt')).read())",
+        'def run(mini_batch):',
+        "    return [f'{os.path.basename(path)} {int(open(path).read()) * factor}' for path in mini_batch]",
+      ].join('\n'),
+    );
+  });
+
+  after(async () => {
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  const run = (name: string, script: string, errorThreshold: number) => {
+    const encoded = Buffer.from(JSON.stringify({ mini_batch_size: 2, max_concurrency_per_instance: 2, output_action: 'append_row', output_file_name: 'rows.txt', retry_settings: { max_retries: 0, timeout: 30 }, error_threshold: errorThreshold, logging_level: 'info', scoring_script: script })).toString('base64');
+    const args = ['--import', 'tsx', driver, '--input', join(folder, 'in'), '--model', join(folder, 'model'), '--code', join(folder, 'code'), '--output', join(folder, name), '--checkpoints', join(folder, `${name}-checkpoints`), '--settings', encoded];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    return new Promise<{ code: number | null; output: string }>((resolve) => child.on('exit', (code) => resolve({ code, output })));
+  };
+
+  it('runs a JavaScript run(mini_batch): its rows appended without a header, a file it returned no row for counted as failed', async () => {
+    const { code, output } = await run('node', 'score.mjs', -1);
+    assert.equal(code, 0, output);
+    const rows = (await readFile(join(folder, 'node', 'rows.txt'), 'utf8')).trim().split('\n').sort();
+    assert.deepEqual(rows, ['f0.txt,0', 'f1.txt,10', 'f2.txt,20', 'f3.txt,30', 'f4.txt,40', 'f6.txt,60']);
+    const summary = JSON.parse(await readFile(join(folder, 'node', 'batch-summary.json'), 'utf8')) as { succeeded: number; failed: number; failedFiles: number; rows: number };
+    assert.deepEqual([summary.succeeded, summary.failed, summary.failedFiles, summary.rows], [4, 0, 1, 6]);
+    assert.match(output, /returned 1 row\(s\) for 2 file\(s\); 1 counted as failed/);
+    // init() ran once per worker, and could write to the output folder.
+    const { readdir } = await import('node:fs/promises');
+    assert.equal((await readdir(join(folder, 'node'))).filter((name) => name.startsWith('init-')).length, 2);
+  });
+
+  it('stops once the files run() skipped pass error_threshold', async () => {
+    const { code, output } = await run('strict', 'score.mjs', 0);
+    assert.equal(code, 1, output);
+    assert.match(output, /1 failed file\(s\) is past error_threshold 0: stopping/);
+  });
+
+  it('runs a Python run(mini_batch) the same way', async () => {
+    const { code, output } = await run('python', 'score.py', -1);
+    assert.equal(code, 0, output);
+    const rows = (await readFile(join(folder, 'python', 'rows.txt'), 'utf8')).trim().split('\n').sort();
+    assert.deepEqual(rows, ['f0.txt 0', 'f1.txt 10', 'f2.txt 20', 'f3.txt 30', 'f4.txt 40', 'f5.txt 50', 'f6.txt 60']);
+  });
+});

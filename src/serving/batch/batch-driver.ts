@@ -3,8 +3,12 @@
  * <folder> --output <folder> --settings <base64 JSON>`): lists the input's files, cuts them into
  * mini-batches (core/endpoints/batch-plan.ts), and scores them with max_concurrency_per_instance
  * worker instances of the model's runtime (the online deployments' workers, worker-instance.ts).
- * Each file's rows (a CSV, header optional, columns in file order as the model's input) go to the
- * model in one {"data": [[...]]} call per mini-batch.
+ * A model without code (ONNX, MLflow): each file's rows (a CSV, header optional, columns in file
+ * order as the model's input) go to the model in one {"data": [[...]]} call per mini-batch, and the
+ * output has a `file,row,prediction` line per row. A scoring script (Azure ML's batch contract):
+ * init() once per worker, then run(mini_batch) with the mini-batch's file paths; each element it
+ * returns is one output line, written as it is, and files past the count it returns are failed
+ * items. The script may write its own files to AZUREML_BI_OUTPUT_PATH (the output folder).
  *
  * Exactly once across crashes: a finished mini-batch's rows are written to parts/<id>.csv in the
  * job's checkpoint folder (temp file, fsync, rename) before its ledger line is appended (fsync);
@@ -80,6 +84,7 @@ export async function runBatch(options: Options): Promise<number> {
     process.stderr.write(`${choice.error}\n`);
     return 1;
   }
+  const isScript = choice.runtime === 'python-script' || choice.runtime === 'node-script';
   const ledgerFd = openSync(ledgerPath, 'a');
   const record = (entry: LedgerEntry) => {
     writeSync(ledgerFd, formatLedgerEntry(entry));
@@ -96,7 +101,7 @@ export async function runBatch(options: Options): Promise<number> {
     codeDir: options.code,
     scoringScript: settings.scoring_script,
     python: process.env.TRELLIS_BATCH_PYTHON,
-    env: { ...(settings.environment_variables ?? {}) },
+    env: { ...(settings.environment_variables ?? {}), AZUREML_BI_OUTPUT_PATH: options.output },
     logFile: join(options.checkpoints, 'logs', `worker-${index}.log`),
   });
   await mkdir(join(options.checkpoints, 'logs'), { recursive: true });
@@ -120,9 +125,21 @@ export async function runBatch(options: Options): Promise<number> {
         while (true) {
           attempts++;
           try {
-            const rows = await scoreMiniBatch(await ready(), options, batch, settings.retry_settings.timeout * 1000);
+            const instance = await ready();
+            const timeoutMs = settings.retry_settings.timeout * 1000;
+            const rows = isScript ? await runScript(instance, options, batch, timeoutMs) : await scoreMiniBatch(instance, options, batch, timeoutMs);
             await writePart(options.checkpoints, batch, rows);
-            record({ id: batch.id, status: 'done', rows: rows.length, attempts });
+            // A script that returns fewer rows than it got files failed the rest, as Azure counts it.
+            const failedItems = isScript ? Math.max(0, batch.files.length - rows.length) : 0;
+            record({ id: batch.id, status: 'done', rows: rows.length, attempts, ...(failedItems > 0 ? { failedItems } : {}) });
+            if (failedItems > 0) {
+              log(`mini-batch ${batch.id}: run() returned ${rows.length} row(s) for ${batch.files.length} file(s); ${failedItems} counted as failed`);
+              failedFiles += failedItems;
+              if (isOverErrorThreshold(failedFiles, settings.error_threshold)) {
+                isStopped = true;
+                log(`${failedFiles} failed file(s) is past error_threshold ${settings.error_threshold}: stopping`);
+              }
+            }
             break;
           } catch (error) {
             lastError = (error as Error).message;
@@ -149,9 +166,18 @@ export async function runBatch(options: Options): Promise<number> {
 
   const summary = summarize(plan, ledger);
   await writeFile(join(options.output, 'batch-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  if (settings.output_action === 'append_row' && !isStopped) await assembleOutput(options, plan, ledger);
+  if (settings.output_action === 'append_row' && !isStopped) await assembleOutput(options, plan, ledger, isScript ? '' : 'file,row,prediction\n');
   log(`${summary.succeeded} mini-batch(es) scored (${summary.rows} rows), ${summary.failed} failed (${summary.failedFiles} files)`);
   return isStopped || summary.pending > 0 ? 1 : 0;
+}
+
+/** run(mini_batch) of a scoring script, with the files' absolute paths; its rows as they came. */
+async function runScript(instance: ScoringInstance, options: Options, batch: MiniBatch, timeoutMs: number): Promise<string[]> {
+  const body = Buffer.from(JSON.stringify(batch.files.map((file) => join(options.input, file))));
+  const answer = await instance.call({ protocol: 'mini-batch', body }, timeoutMs);
+  const text = answer.body.toString('utf8');
+  if (answer.status !== 200) throw new Error(`run(mini_batch) failed (${answer.status}): ${text.slice(0, 300)}`);
+  return (JSON.parse(text) as { rows: string[] }).rows;
 }
 
 /** One call for the mini-batch's rows; the answer is split back into one output row per input row. */
@@ -212,13 +238,13 @@ async function writePart(checkpoints: string, batch: MiniBatch, rows: string[]):
   await rename(temporary, path);
 }
 
-/** output_file_name: a header, then the parts of the finished mini-batches in plan order. */
-async function assembleOutput(options: Options, plan: readonly MiniBatch[], ledger: ReadonlyMap<string, LedgerEntry>): Promise<void> {
+/** output_file_name: the header (none for a script's rows), then the parts of the finished mini-batches in plan order. */
+async function assembleOutput(options: Options, plan: readonly MiniBatch[], ledger: ReadonlyMap<string, LedgerEntry>, header: string): Promise<void> {
   const target = join(options.output, options.settings.output_file_name ?? 'predictions.csv');
   const temporary = `${target}.tmp`;
   const fd = openSync(temporary, 'w');
   try {
-    writeSync(fd, 'file,row,prediction\n');
+    if (header) writeSync(fd, header);
     for (const batch of plan) {
       if (ledger.get(batch.id)?.status !== 'done') continue;
       writeSync(fd, await readFile(join(options.checkpoints, 'parts', `${batch.id}.csv`)));

@@ -18,7 +18,9 @@ Pings are answered by the reading thread at once, even while a call runs; calls 
 time on the main thread, in the order they came.
 """
 
+import csv
 import importlib.util
+import io
 import json
 import os
 import queue
@@ -30,7 +32,7 @@ import traceback
 
 REQUEST = struct.Struct("<IIBB")
 ANSWER = struct.Struct("<IIHB")
-KIND_SCORE, KIND_V2_INFER, KIND_V2_METADATA, KIND_PING = 1, 2, 3, 4
+KIND_SCORE, KIND_V2_INFER, KIND_V2_METADATA, KIND_PING, KIND_MINI_BATCH = 1, 2, 3, 4, 5
 CONTROL_ID = 0
 JSON_TYPE = "application/json"
 
@@ -127,6 +129,30 @@ def script_answer(result):
     if isinstance(result, (bytes, bytearray)):
         return 200, "application/octet-stream", bytes(result)
     return 200, JSON_TYPE, to_json(result)
+
+
+def csv_line(values):
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(["" if value is None else value for value in values])
+    return out.getvalue()
+
+
+def mini_batch_rows(result):
+    """A batch run(mini_batch) result as output lines (mini-batch-rows.ts): a DataFrame's rows as
+    CSV, or a list's elements (a str as it is, a list or tuple as a CSV row, anything else as JSON)."""
+    if hasattr(result, "itertuples") and hasattr(result, "columns"):
+        return [csv_line(row) for row in result.itertuples(index=False, name=None)]
+    if not isinstance(result, (list, tuple)):
+        raise TypeError(f"run(mini_batch) returned {type(result).__name__}; return a list or a pandas DataFrame with one element per output row")
+    rows = []
+    for element in result:
+        if isinstance(element, str):
+            rows.append(element.replace("\r\n", " ").replace("\n", " "))
+        elif isinstance(element, (list, tuple)):
+            rows.append(csv_line(element))
+        else:
+            rows.append(to_json(element))
+    return rows
 
 
 V2_TO_NUMPY = {
@@ -351,6 +377,9 @@ class ScriptModel:
     def score(self, body):
         return script_answer(self.run(body.decode("utf-8")))
 
+    def mini_batch(self, body):
+        return 200, JSON_TYPE, to_json({"rows": mini_batch_rows(self.run(json.loads(body)))})
+
     def infer_v2(self, body):
         raise InputError("this deployment runs a scoring script (runtime python-script), which speaks /score only; the v2 protocol needs an onnx or mlflow model")
 
@@ -383,6 +412,8 @@ def serve(channel, model):
                 answer = model.infer_v2(body)
             elif kind == KIND_V2_METADATA:
                 answer = model.metadata()
+            elif kind == KIND_MINI_BATCH and hasattr(model, "mini_batch"):
+                answer = model.mini_batch(body)
             else:
                 answer = 400, JSON_TYPE, error_body(f"unknown call kind {kind}")
         except InputError as error:

@@ -24,6 +24,8 @@ export interface WorkerHandlers {
   score(body: Buffer, contentType: string): Promise<WorkerAnswer> | WorkerAnswer;
   inferV2(body: Buffer, contentType: string): Promise<WorkerAnswer> | WorkerAnswer;
   metadata(): Promise<WorkerAnswer> | WorkerAnswer;
+  /** A batch scoring script's run(mini_batch) (CallKind.miniBatch); only script runtimes have one. */
+  miniBatch?(body: Buffer): Promise<WorkerAnswer> | WorkerAnswer;
 }
 
 /** The worker's configuration, from the environment the server set. */
@@ -81,6 +83,8 @@ export async function runWorker(load: (config: WorkerConfig) => Promise<WorkerHa
           return answer(frame, handlers.inferV2(frame.body, frame.contentType));
         case CallKind.v2Metadata:
           return answer(frame, handlers.metadata());
+        case CallKind.miniBatch:
+          return answer(frame, handlers.miniBatch ? handlers.miniBatch(frame.body) : errorAnswer(400, 'this runtime has no run(mini_batch): batch scoring scripts need code_configuration.scoring_script'));
         default:
           return send(frame.id, errorAnswer(400, `unknown call kind ${frame.kind}`));
       }

@@ -6,7 +6,7 @@ import { listAll } from '../../artifacts/list-all.js';
 import { TrellisError } from '../../core/errors.js';
 import { parseContentUri } from '../../core/resources/content-uri.js';
 import type { Context } from '../context.js';
-import { materializeContent } from '../jobs/materialize-content.js';
+import { materializeContent } from './materialize-content.js';
 import { storeKey } from '../tracking/mlflow-artifacts.js';
 
 /**
