@@ -123,7 +123,7 @@ if (!only || only === 'serving') {
   console.log(`\n## Serving (1): router overhead, iris ONNX model, ${options.calls.toLocaleString('en')} sequential calls a row, one keep-alive connection\n`);
   console.log('| path | p50 | p99 |');
   console.log('| --- | --- | --- |');
-  for (const row of [latency.inProcess, latency.inProcessJson, latency.echo, latency.v2, latency.score]) console.log(`| ${row.label} | ${fine(row.p50)} | ${fine(row.p99)} |`);
+  for (const row of [latency.inProcess, latency.inProcessJson, latency.echo, latency.socketPair, latency.worker, latency.v2, latency.score]) console.log(`| ${row.label} | ${fine(row.p50)} | ${fine(row.p99)} |`);
   console.log('\n| overhead (difference of the percentiles) | p50 | p99 | ≤ 0.3 ms p50 met |');
   console.log('| --- | --- | --- | --- |');
   const overhead = (label: string, ours: LatencyRow, base: LatencyRow) => console.log(`| ${label} | ${fine(ours.p50 - base.p50)} | ${fine(ours.p99 - base.p99)} | ${goal(ours.p50 - base.p50)} |`);
@@ -131,6 +131,8 @@ if (!only || only === 'serving') {
   overhead('Trellis /score − in-process session.run', latency.score, latency.inProcess);
   overhead('bare HTTP echo − in-process session.run (loopback HTTP alone, no model)', latency.echo, latency.inProcess);
   overhead('Trellis v2 infer − (HTTP echo + in-process v2 JSON infer): router + worker hop', latency.v2, { label: '', p50: latency.echo.p50 + latency.inProcessJson.p50, p99: latency.echo.p99 + latency.inProcessJson.p99 });
+  overhead('worker called directly − in-process v2 JSON infer: the hop to the worker process alone', latency.worker, latency.inProcessJson);
+  overhead('Trellis v2 infer − worker called directly: HTTP + router', latency.v2, latency.worker);
   console.log(`\n## Serving (2): maximum requests/s, one row a request, closed loop for ${options.loadSeconds} s at ${options.connections.join(', ')} connections (best error-free trial)\n`);
   console.log('| server | best requests/s | at connections | p50 | p99 | every trial (connections: requests/s, p50/p99 ms, errors) |');
   console.log('| --- | --- | --- | --- | --- | --- |');

@@ -2,7 +2,9 @@
  * Online serving, Trellis against its peers on this machine in one run:
  *   (1) router overhead: the iris ONNX model called sequentially — onnxruntime-node session.run in
  *       this process, a bare Node HTTP echo server on loopback, and Trellis (Open Inference Protocol
- *       /v2/models/iris/infer and /endpoints/iris/score) over the same keep-alive agent;
+ *       /v2/models/iris/infer and /endpoints/iris/score) over the same keep-alive agent; and, to
+ *       place the cost, the two hops between processes alone: a bare echo over a socket pair
+ *       between two Node processes, and a Trellis ONNX worker called directly (no HTTP, no router);
  *   (2) maximum requests/s for the same small model: Trellis (ONNX runtime, 1 and 2 instances;
  *       the same MLflow model on the mlflow runtime) against `mlflow models serve -w 2`, each driven
  *       closed-loop by test/support/load-generator.mjs (a process of its own) for a fixed time.
@@ -13,6 +15,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
+import { startInstance } from '../src/serving/worker-instance.js';
 import { OnnxModel } from '../src/serving/workers/onnx-model.js';
 import { startLoad, waitForDeployment } from '../test/support/endpoints.js';
 import { removeHome, repositoryRoot, runCli, startTrellis, type TrellisProcess } from '../test/support/trellis-process.js';
@@ -53,7 +56,7 @@ export interface ThroughputRow {
 }
 
 export interface ServingFigures {
-  latency: { inProcess: LatencyRow; inProcessJson: LatencyRow; echo: LatencyRow; v2: LatencyRow; score: LatencyRow };
+  latency: { inProcess: LatencyRow; inProcessJson: LatencyRow; echo: LatencyRow; socketPair: LatencyRow; worker: LatencyRow; v2: LatencyRow; score: LatencyRow };
   throughput: ThroughputRow[];
 }
 
@@ -202,6 +205,36 @@ async function latencyInProcess(calls: number): Promise<{ inProcess: LatencyRow;
   return { inProcess, inProcessJson };
 }
 
+/** A child Node process that echoes what it reads on fd 3, a socket pair: the floor of any hop to a worker process. */
+async function latencySocketPair(calls: number): Promise<LatencyRow> {
+  const child = spawn(process.execPath, ['-e', "const s = new (require('node:net').Socket)({ fd: 3, readable: true, writable: true }); s.on('data', (d) => s.write(d));"], { stdio: ['ignore', 'inherit', 'inherit', 'pipe'] });
+  const socket = child.stdio[3] as import('node:net').Socket;
+  const message = Buffer.from(v2Body);
+  try {
+    // Echoes of this size arrive whole on a local socket pair.
+    return await measureSequential('two Node processes: echo over a socket pair (a hop to a worker, no work in it)', calls, () => new Promise((resolve) => { socket.once('data', resolve); socket.write(message); }));
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+/** One Trellis ONNX worker process, called as the router calls it, without HTTP or the router. */
+async function latencyWorker(calls: number, dir: string): Promise<LatencyRow> {
+  await mkdir(join(dir, 'worker-model'), { recursive: true });
+  await copyFile(onnxModelPath, join(dir, 'worker-model', 'model.onnx'));
+  const instance = startInstance({ id: 'bench/0', runtime: 'onnx', modelDir: join(dir, 'worker-model'), env: {}, logFile: join(dir, 'worker.log') });
+  try {
+    await instance.ready(60_000);
+    const body = Buffer.from(v2Body);
+    return await measureSequential('Trellis ONNX worker process called directly over its socket pair (v2 JSON; no HTTP, no router)', calls, async () => {
+      const answer = await instance.call({ protocol: 'v2-infer', body, contentType: 'application/json' }, 10_000);
+      if (answer.status !== 200) throw new Error(`the worker answered ${answer.status}: ${answer.body.toString().slice(0, 200)}`);
+    });
+  } finally {
+    await instance.stop(2_000);
+  }
+}
+
 async function latencyEcho(calls: number): Promise<LatencyRow> {
   const port = (await freePort()) as number;
   const echo = await startServer(process.execPath, ['-e', echoServerSource], /echo listening/, { env: { ECHO_PORT: String(port), ECHO_BODY: '{"model_name":"iris","outputs":[{"name":"label","shape":[1],"datatype":"INT64","data":[0]}]}' } });
@@ -250,6 +283,8 @@ export async function runServingBench(options: ServingBenchOptions): Promise<Ser
   options.log(`(1) latency, ${options.calls} sequential calls a row ...`);
   const { inProcess, inProcessJson } = await latencyInProcess(options.calls);
   const echo = await latencyEcho(options.calls);
+  const socketPair = await latencySocketPair(options.calls);
+  const worker = await latencyWorker(options.calls, dir);
 
   const trellis = await startTrellis({ env: { TRELLIS_ENV_CACHE: environmentCache } });
   const throughput: ThroughputRow[] = [];
@@ -283,7 +318,7 @@ export async function runServingBench(options: ServingBenchOptions): Promise<Ser
   }
   throughput.push(await runMlflowServe(python, mlflowModel, dir, options));
   await rm(dir, { recursive: true, force: true });
-  return { latency: { inProcess, inProcessJson, echo, v2, score }, throughput };
+  return { latency: { inProcess, inProcessJson, echo, socketPair, worker, v2, score }, throughput };
 }
 
 /** Reads a throughput row's best figure, for the ratio lines. */

@@ -91,6 +91,27 @@ describe('an MLflow model logged with the real Python client, deployed with no c
     assert.equal(noKey.status, 401);
   });
 
+  it('predicts concurrent /score calls together and answers each with its own prediction; a bad call among them gets its own 400', async () => {
+    await cliJson(trellis.url, ['online-endpoint', 'create', '--file', 'endpoint.yml', '--name', 'iris-together']);
+    await cliJson(trellis.url, ['online-deployment', 'create', '--file', 'mlflow-deployment.yml', '--set', 'endpoint_name=iris-together', '--set', `model=azureml:${logged.name}:${logged.version}`, '--set', 'request_settings.max_concurrent_requests_per_instance=16', '--all-traffic']);
+    const ready = await waitForDeployment(trellis.client, 'iris-together', 'sklearn', undefined, 300_000);
+    assert.equal(ready.state, 'Succeeded', ready.reason ?? '');
+    const together = (await cliJson<{ primaryKey: string }>(trellis.url, ['online-endpoint', 'get-credentials', '--name', 'iris-together'])).primaryKey;
+    const url = `${trellis.url}/endpoints/iris-together/score`;
+    // Rounds of one call per sample row, all in flight at once, with a call the model cannot take among them.
+    for (let round = 0; round < 5; round++) {
+      const calls = logged.data.map((row) => score(url, { credential: together, body: JSON.stringify({ input_data: { columns: logged.columns, data: [row] } }) }));
+      const bad = score(url, { credential: together, body: JSON.stringify({ input_data: { columns: logged.columns, data: [['not', 'a', 'number', 'row']] } }) });
+      const answers = await Promise.all(calls);
+      assert.deepEqual(answers.map((answer) => answer.status), logged.data.map(() => 200), answers.map((answer) => answer.text).join('\n'));
+      assert.deepEqual(answers.map((answer) => (answer.json() as number[])[0]), logged.predictions);
+      const refused = await bad;
+      assert.equal(refused.status, 400, refused.text);
+    }
+    const logs = await cli(trellis.url, ['online-deployment', 'get-logs', '--name', 'sklearn', '--endpoint-name', 'iris-together']);
+    assert.match(logs.stdout, /\d+ \/score calls predicted together/);
+  });
+
   it('scores CSV files with the same model on a batch endpoint (no code: the MLflow model in its environment)', async () => {
     const scratch = await mkdtemp(join(tmpdir(), 'trellis-mlflow-batch-'));
     try {

@@ -15,9 +15,12 @@ runtime python-script: Azure ML's contract: init() once (AZUREML_MODEL_DIR is th
                        then run(raw_data) per call with the request body as a string.
 
 Pings are answered by the reading thread at once, even while a call runs; calls run one at a
-time on the main thread, in the order they came.
+time on the main thread, in the order they came, except that an MLflow model's /score calls that
+wait together (up to TRELLIS_MAX_BATCH_SIZE, default 32; 1 turns it off) are predicted in one
+predict() call and their answers split back by call (MlflowModel.score_many).
 """
 
+import collections
 import csv
 import importlib.util
 import io
@@ -155,6 +158,8 @@ def mini_batch_rows(result):
     return rows
 
 
+FLOAT_TYPES = {"double": "float64", "float": "float32"}
+
 V2_TO_NUMPY = {
     "BOOL": "bool",
     "INT8": "int8",
@@ -189,14 +194,24 @@ class MlflowModel:
         self.name = config["modelName"]
         self.version = config["modelVersion"]
         self.model = mlflow.pyfunc.load_model(config["modelDir"])
+        self.has_batched = False
         self.signature = self.model.metadata.signature
         inputs = self.signature.inputs if self.signature is not None else None
         self.column_names = None
+        self.float_columns = {}
         self.tensor_types = None
         self.outputs = self.describe(self.signature.outputs if self.signature is not None else None, "output")
         if inputs is not None and not inputs.is_tensor_spec():
             names = inputs.input_names()
             self.column_names = names if all(isinstance(name, str) for name in names) else None
+            # Columns the signature types as floating point: JSON writes 3.0 as 3, which pandas reads
+            # as an integer column that MLflow's schema check refuses; such columns are converted, as
+            # MLflow's own scoring server does when it parses the input against the signature.
+            self.float_columns = {
+                spec.name: FLOAT_TYPES[getattr(spec.type, "name", "")]
+                for spec in inputs.inputs
+                if isinstance(spec.name, str) and getattr(spec.type, "name", "") in FLOAT_TYPES
+            }
         elif inputs is not None:
             self.tensor_types = [spec.type for spec in inputs.inputs]
         self.metadata_body = to_json(
@@ -289,13 +304,98 @@ class MlflowModel:
             traceback.print_exc()
             raise InputError(last_line(error)) from error
 
-    def score(self, body):
+    def read_input(self, body):
         payload = parse_json(body)
         try:
             data, params = self.score_input(payload)
+            return self.conform(data), params
         except (ValueError, TypeError, KeyError) as error:
             raise InputError(f"the input cannot be read as the model's input: {last_line(error)}") from None
+
+    def conform(self, data):
+        """Integer columns the signature wants as floating point, converted (see float_columns)."""
+        import pandas as pd
+
+        if not self.float_columns or not isinstance(data, pd.DataFrame):
+            return data
+        for name, dtype in self.float_columns.items():
+            if name in data.columns and data[name].dtype.kind in "iu":
+                data[name] = data[name].astype(dtype)
+        return data
+
+    def score(self, body):
+        data, params = self.read_input(body)
         return 200, JSON_TYPE, to_json(self.predict(data, params))
+
+    def score_many(self, bodies):
+        """
+        /score calls that arrived together, answered with one predict() when they can be: each
+        call's rows are a DataFrame with the same columns and no params. The rows are concatenated,
+        predicted at once (the per-call cost of predict, schema enforcement included, is paid once)
+        and the predictions split back by call. A call whose input cannot be read, or a batch that
+        predict() refuses, is answered call by call, so an error is only ever the caller's own.
+        Returns one answer (status, content type, body) or exception per call.
+        """
+        import pandas as pd
+
+        answers = [None] * len(bodies)
+        frames = []
+        for index, body in enumerate(bodies):
+            try:
+                data, params = self.read_input(body)
+            except Exception as error:  # answered on its own below
+                answers[index] = error
+                continue
+            if params is None and isinstance(data, pd.DataFrame) and len(data) > 0:
+                frames.append((index, data))
+            else:
+                answers[index] = self.answer(lambda data=data, params=params: (200, JSON_TYPE, to_json(self.predict(data, params))))
+        columns = [list(frame.columns) for _, frame in frames]
+        if len(frames) > 1 and all(names == columns[0] for names in columns):
+            split = self.predict_together([frame for _, frame in frames])
+            if split is not None:
+                if not self.has_batched:
+                    self.has_batched = True
+                    print(f"{len(frames)} /score calls predicted together (the first such batch; at most TRELLIS_MAX_BATCH_SIZE at once)", flush=True)
+                for (index, _), result in zip(frames, split):
+                    answers[index] = (200, JSON_TYPE, to_json(result))
+                return answers
+        for index, frame in frames:
+            answers[index] = self.answer(lambda frame=frame: (200, JSON_TYPE, to_json(self.predict(frame, None))))
+        return answers
+
+    def predict_together(self, frames):
+        """Predictions for each frame from one predict() on all their rows; None when that cannot be done."""
+        import numpy as np
+        import pandas as pd
+
+        try:
+            result = self.model.predict(pd.concat(frames, ignore_index=True))
+        except Exception:  # the calls are tried one by one, each with its own error
+            return None
+        sizes = [len(frame) for frame in frames]
+        if isinstance(result, (pd.DataFrame, pd.Series)):
+            if len(result) != sum(sizes):
+                return None
+            pieces, start = [], 0
+            for size in sizes:
+                pieces.append(result.iloc[start : start + size])
+                start += size
+            return pieces
+        if isinstance(result, (np.ndarray, list)) and len(result) == sum(sizes):
+            pieces, start = [], 0
+            for size in sizes:
+                pieces.append(result[start : start + size])
+                start += size
+            return pieces
+        return None
+
+    @staticmethod
+    def answer(compute):
+        try:
+            return compute()
+        except Exception as error:
+            return error
 
     def infer_v2(self, body):
         import numpy as np
@@ -400,11 +500,45 @@ def serve(channel, model):
 
     threading.Thread(target=read, name="trellis-reader", daemon=True).start()
     expected = getattr(model, "expected", None)
+    # /score calls waiting together are predicted together (MlflowModel.score_many), up to this many.
+    max_batch = max(1, int(os.environ.get("TRELLIS_MAX_BATCH_SIZE", "32")))
+    can_batch = hasattr(model, "score_many") and max_batch > 1
+    held = collections.deque()
+
+    def failure(error):
+        if isinstance(error, InputError):
+            message = f"{error}; the model expects {expected}" if expected else str(error)
+            return 400, JSON_TYPE, error_body(message)
+        # The model's or the script's own failure: 500, traceback in the log.
+        traceback.print_exception(type(error), error, error.__traceback__)
+        sys.stderr.flush()
+        return 500, JSON_TYPE, error_body(last_line(error))
+
     while True:
-        call = calls.get()
+        call = held.popleft() if held else calls.get()
         if call is None:
             return
         call_id, kind, body = call
+        if can_batch and kind == KIND_SCORE:
+            batch = [call]
+            while len(batch) < max_batch:
+                try:
+                    waiting = calls.get_nowait()
+                except queue.Empty:
+                    break
+                if waiting is not None and waiting[1] == KIND_SCORE:
+                    batch.append(waiting)
+                else:
+                    held.append(waiting)
+                    break
+            if len(batch) > 1:
+                try:
+                    answers = model.score_many([item[2] for item in batch])
+                except Exception as error:
+                    answers = [error] * len(batch)
+                for (item_id, _, _), answer in zip(batch, answers):
+                    channel.send(item_id, *(failure(answer) if isinstance(answer, BaseException) else answer))
+                continue
         try:
             if kind == KIND_SCORE:
                 answer = model.score(body)
@@ -416,13 +550,8 @@ def serve(channel, model):
                 answer = model.mini_batch(body)
             else:
                 answer = 400, JSON_TYPE, error_body(f"unknown call kind {kind}")
-        except InputError as error:
-            message = f"{error}; the model expects {expected}" if expected else str(error)
-            answer = 400, JSON_TYPE, error_body(message)
-        except Exception as error:  # the model's or the script's own failure: 500, traceback in the log
-            traceback.print_exc()
-            sys.stderr.flush()
-            answer = 500, JSON_TYPE, error_body(last_line(error))
+        except Exception as error:
+            answer = failure(error)
         channel.send(call_id, *answer)
 
 
