@@ -17,7 +17,7 @@ const files = 1_000;
 const rowsPerFile = 3;
 // Built virtualenvs are kept across runs, like a machine's image cache (the scoring-script test uses one).
 const jobSettings = { TRELLIS_JOB_TICK_MS: '200', TRELLIS_JOB_GRACE_SECONDS: '2', TRELLIS_ENV_CACHE: join(repositoryRoot, '.cache', 'environments') };
-const cluster = 'name: cpu-cluster\ntype: amlcompute\nsize: Standard_DS3_v2\nmin_instances: 0\nmax_instances: 1\nidle_time_before_scale_down: 30\n';
+const cluster = 'name: cpu-cluster\ntype: amlcompute\nsize: Standard_DS3_v2\nmin_instances: 0\nmax_instances: 2\nidle_time_before_scale_down: 30\n';
 
 async function ledgerLines(home: string, job: string): Promise<number> {
   const folder = join(home, 'jobs', 'default', job);
@@ -155,7 +155,7 @@ describe('batch endpoints on sqlite: 1,000 CSV files, 2 workers, a kill -9 of th
     assert.deepEqual([summary.miniBatches, summary.rows], [7, 40]);
   });
 
-  it('runs an Azure ML batch scoring script — init() and run(mini_batch) returning a pandas DataFrame — in the environment the deployment names', async () => {
+  it('runs an Azure ML batch scoring script — init() and run(mini_batch) returning a pandas DataFrame — in the environment the deployment names, on two nodes', async () => {
     const small = join(scratch, 'scripted-input');
     await mkdir(small, { recursive: true });
     for (let index = 0; index < 10; index++) await writeFile(join(small, `f${index}.csv`), `5.1,3.5,1.4,0.2\n${'6.3,3.3,6.0,2.5\n'.repeat(index % 3)}`);
@@ -192,6 +192,9 @@ describe('batch endpoints on sqlite: 1,000 CSV files, 2 workers, a kill -9 of th
         '  scoring_script: batch_score.py',
         'environment: azureml:trellis-python-sklearn@latest',
         'compute: azureml:cpu-cluster',
+        // Two nodes share the mini-batches; node 0 writes the output.
+        'resources:',
+        '  instance_count: 2',
         'settings:',
         '  mini_batch_size: 3',
         '  max_concurrency_per_instance: 2',
@@ -211,6 +214,8 @@ describe('batch endpoints on sqlite: 1,000 CSV files, 2 workers, a kill -9 of th
     const log = await (await fetch(`${trellis.url}/api/v1/workspaces/default/jobs/${job.name}/logs`)).text();
     assert.equal(ended.state, 'Completed', `${ended.reason ?? ''}\n${log}`);
     assert.equal(ended.lineage.environment && 'name' in ended.lineage.environment ? ended.lineage.environment.name : '', 'trellis-python-sklearn');
+    assert.equal(ended.instanceCount, 2);
+    assert.match(log, /node 0 of 2/);
     const asset = await trellis.client.get('default', 'data', job.outputDataAsset, '1');
     const digest = /(sha256:[0-9a-f]{64})$/.exec(String(asset.spec.path))![1]!;
     const manifest = (await (await trellis.client.openContent('default', digest)).json()) as { files: Array<{ path: string; digest: string }> };
@@ -219,5 +224,15 @@ describe('batch endpoints on sqlite: 1,000 CSV files, 2 workers, a kill -9 of th
     // One row per file, as the DataFrame held it, no header (append_row).
     const lines = (await (await trellis.client.openContent('default', rowsFile.digest)).text()).trim().split('\n').sort();
     assert.deepEqual(lines, Array.from({ length: 10 }, (_, index) => `f${index}.csv,${1 + (index % 3)},model.onnx`).sort());
+
+    // The output, downloaded as az ml job download --output-name does it; an output the job does not have is named.
+    const downloaded = await runCli(['job', 'download', '-n', job.name, '--output-name', 'score', '--download-path', join(scratch, 'downloads')], { url: trellis.url, cwd: scratch });
+    assert.equal(downloaded.code, 0, downloaded.stderr);
+    const local = await readFile(join(scratch, 'downloads', job.name, 'score', 'rows.csv'), 'utf8');
+    assert.deepEqual(local.trim().split('\n').sort(), lines);
+    assert.ok(JSON.parse(await readFile(join(scratch, 'downloads', job.name, 'score', 'batch-summary.json'), 'utf8')));
+    const missing = await runCli(['job', 'download', '-n', job.name, '--output-name', 'nope'], { url: trellis.url, cwd: scratch });
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /has no registered output 'nope'.*its outputs: score/);
   });
 });

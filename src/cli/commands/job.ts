@@ -8,6 +8,7 @@ import type { JobBody, TrellisClient } from '../../client/trellis-client.js';
 import { applySetOverrides, parseJobFile } from '../../core/azureml/parse-job-file.js';
 import { isTrellisError } from '../../core/errors.js';
 import { uploadLocalPaths } from '../apply-files.js';
+import { downloadContent } from '../download-content.js';
 import { cliContext } from '../cli-context.js';
 import { printData, renderTable } from '../output.js';
 
@@ -103,12 +104,25 @@ export function registerJob(program: Command): void {
 
   job
     .command('download')
-    .description("download a job's logs and outputs (its MLflow run artifacts)")
+    .description("download a job's logs and ./outputs (its MLflow run artifacts), or one named output (--output-name)")
     .requiredOption('-n, --name <name>', 'the job name')
+    .option('--output-name <output>', "a named output of the job (its data asset), e.g. a batch scoring job's 'score'")
     .option('--download-path <dir>', 'where to put them', '.')
-    .action(async (options: { name: string; downloadPath: string }, command: Command) => {
+    .action(async (options: { name: string; downloadPath: string; outputName?: string }, command: Command) => {
       const { client, workspace, output } = cliContext(command);
       const found = await client.getJob(workspace, options.name);
+      if (options.outputName !== undefined) {
+        const outputName = options.outputName;
+        const asset = (await client.list(workspace, 'data', { tag: [`trellis.job=${found.name}`, `trellis.output=${outputName}`], limit: 1 })).items[0];
+        if (!asset) {
+          const declared = Object.keys((found.spec as { outputs?: Record<string, unknown> }).outputs ?? {});
+          throw new ApiError(404, 'OutputNotFound', `job ${found.name} has no registered output '${outputName}' (state ${found.state}); its outputs: ${declared.join(', ') || '(none)'}. An output is registered when the job ends`);
+        }
+        const target = join(options.downloadPath, found.name, outputName);
+        const files = await downloadContent(client, workspace, String(asset.spec.path), target);
+        printData(output, { job: found.name, output: outputName, asset: `${asset.name}:${asset.version}`, path: target, files }, () => `${files.length} file(s) of output ${outputName} (${asset.name}:${asset.version}) in ${target}\n${files.map((file) => `  ${file}`).join('\n')}`);
+        return;
+      }
       const base = workspace === 'default' ? client.baseUrl : `${client.baseUrl}/workspaces/${encodeURIComponent(workspace)}/mlflow`;
       const target = join(options.downloadPath, found.name);
       const files = await downloadRunArtifacts(base, found.runId, '', target);

@@ -139,6 +139,12 @@ export async function invokeBatchEndpoint(context: Context, caller: Caller, inpu
   const spec = deployment.spec as unknown as BatchDeploymentSpec;
   const model = deployment.lineage.model;
   if (!model) throw new TrellisError('DeploymentHasNoModel', 409, `batch deployment '${deploymentName}' names no model; update it with a model`);
+  // Several nodes share the scoring through the job's checkpoint folder, which pods do not share.
+  const nodes = spec.resources.instance_count;
+  const compute = await context.store.repositories.resources.get({ workspace: input.workspace, kind: 'compute', name: computeName(spec), version: null });
+  if (nodes > 1 && compute?.spec.type === 'kubernetes') {
+    throw new TrellisError('MultiNodeBatchNotSupported', 409, `batch deployment '${deploymentName}' asks for ${nodes} instances on kubernetes compute '${computeName(spec)}', whose pods share no folder for the scoring ledger; set resources.instance_count: 1 (and raise settings.max_concurrency_per_instance), or use an amlcompute or slurm cluster`);
+  }
   const scoringScript = spec.code_configuration?.scoring_script;
   const settings = { ...spec.settings, ...(scoringScript ? { scoring_script: scoringScript } : {}) };
   const driver = driverCommand();
@@ -151,6 +157,7 @@ export async function invokeBatchEndpoint(context: Context, caller: Caller, inpu
     '--model ${{inputs.model}}',
     '--output ${{outputs.score}}',
     ...(code ? ['--code "$PWD"'] : []),
+    ...(nodes > 1 ? [`--nodes ${nodes}`] : []),
     `--settings ${Buffer.from(JSON.stringify(settings)).toString('base64')}`,
   ].join(' ');
   const job = {
@@ -168,7 +175,7 @@ export async function invokeBatchEndpoint(context: Context, caller: Caller, inpu
     compute: `azureml:${computeName(spec)}`,
     environment: jobEnvironment(deployment, spec),
     ...(code ? { code: codeFolder } : {}),
-    resources: { instance_count: 1 },
+    resources: { instance_count: nodes },
     ...(settings.environment_variables ? { environment_variables: settings.environment_variables } : {}),
   };
   const uploads = code ? { ...input.uploads, [codeFolder]: code } : input.uploads;

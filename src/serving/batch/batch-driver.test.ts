@@ -76,6 +76,56 @@ describe('the batch driver', () => {
   });
 });
 
+describe('the batch driver on two nodes', () => {
+  let folder: string;
+
+  before(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'trellis-batch-nodes-'));
+    await mkdir(join(folder, 'in'), { recursive: true });
+    await mkdir(join(folder, 'model'), { recursive: true });
+    await copyFile(onnxModel, join(folder, 'model', 'model.onnx'));
+    for (let index = 0; index < 40; index++) await writeFile(join(folder, 'in', `f${String(index).padStart(2, '0')}.csv`), `5.1,3.5,1.4,0.${index % 9}\n6.3,3.3,6.0,2.5\n`);
+  });
+
+  after(async () => {
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  const node = (rank: number) => {
+    const args = ['--import', 'tsx', driver, '--input', join(folder, 'in'), '--model', join(folder, 'model'), '--output', join(folder, 'out'), '--checkpoints', join(folder, 'checkpoints'), '--settings', settings(1), '--nodes', '2'];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_RANK: String(rank) } });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    return new Promise<{ code: number | null; output: string }>((resolve) => child.on('exit', (code) => resolve({ code, output })));
+  };
+
+  it('splits the mini-batches between the nodes; node 0 waits for the other and writes every row once', async () => {
+    const [first, second] = await Promise.all([node(0), node(1)]);
+    assert.equal(first.code, 0, first.output);
+    assert.equal(second.code, 0, second.output);
+    assert.match(first.output, /node 0 of 2/);
+    assert.match(second.output, /node 1: its share is done/);
+    for (const rank of [0, 1]) {
+      const lines = (await readFile(join(folder, 'checkpoints', `ledger-${rank}.jsonl`), 'utf8')).trim().split('\n');
+      assert.equal(lines.length, 20, `node ${rank} finished ${lines.length} mini-batches`);
+    }
+    const rows = (await readFile(join(folder, 'out', 'predictions.csv'), 'utf8')).trim().split('\n').slice(1);
+    const keys = rows.map((line) => line.split(',').slice(0, 2).join(','));
+    assert.equal(keys.length, 80);
+    assert.equal(new Set(keys).size, 80);
+  });
+
+  it('refuses a rank that is not a node of the job', async () => {
+    const args = ['--import', 'tsx', driver, '--input', join(folder, 'in'), '--model', join(folder, 'model'), '--output', join(folder, 'out2'), '--settings', settings(1), '--nodes', '2'];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_RANK: '2' } });
+    let output = '';
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    assert.equal(await new Promise((resolve) => child.on('exit', resolve)), 2);
+    assert.match(output, /NODE_RANK 0 \.\. count-1/);
+  });
+});
+
 describe('the batch driver with bad input', () => {
   let folder: string;
 

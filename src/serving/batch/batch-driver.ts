@@ -16,6 +16,11 @@
  * from the parts of the `done` mini-batches only at the end. A failed mini-batch is retried up to
  * retry_settings.max_retries times, each call bounded by retry_settings.timeout seconds; failed
  * files past error_threshold stop the job (exit code 1).
+ *
+ * On several nodes (`--nodes N`, resources.instance_count), one driver runs per node (NODE_RANK)
+ * over the same checkpoint folder (the nodes share it: local or Slurm compute): node r scores the
+ * mini-batches whose index is r modulo N and keeps its own ledger, ledger-<r>.jsonl; node 0 then
+ * waits until the ledgers together cover every mini-batch, and writes the output and summary.
  */
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
@@ -48,12 +53,14 @@ interface Options {
   output: string;
   checkpoints: string;
   settings: BatchDriverSettings;
+  /** This node's rank and the node count (1: everything here). */
+  node?: { rank: number; count: number } | undefined;
 }
 
 const readyTimeoutMs = 120_000;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { input: { type: 'string' }, model: { type: 'string' }, code: { type: 'string' }, output: { type: 'string' }, settings: { type: 'string' }, checkpoints: { type: 'string' } } });
+  const { values } = parseArgs({ options: { input: { type: 'string' }, model: { type: 'string' }, code: { type: 'string' }, output: { type: 'string' }, settings: { type: 'string' }, checkpoints: { type: 'string' }, nodes: { type: 'string' } } });
   if (!values.input || !values.model || !values.output || !values.settings) {
     process.stderr.write('usage: batch-driver --input <folder> --model <folder> --output <folder> --settings <base64 JSON> [--code <folder>] [--checkpoints <folder>]\n');
     return 2;
@@ -63,7 +70,13 @@ async function main(): Promise<number> {
   // A uri_file input: that one file, in its folder.
   const isFile = (await stat(values.input)).isFile();
   const input = isFile ? dirname(values.input) : values.input;
-  return runBatch({ input, onlyFile: isFile ? basename(values.input) : undefined, model: values.model, code: values.code, output: values.output, checkpoints, settings });
+  const count = Number(values.nodes ?? '1');
+  const rank = Number(process.env.NODE_RANK ?? '0');
+  if (!Number.isInteger(count) || count < 1 || !Number.isInteger(rank) || rank < 0 || rank >= count) {
+    process.stderr.write(`--nodes ${values.nodes} and NODE_RANK ${process.env.NODE_RANK} do not make a node of the job; --nodes is the instance count, NODE_RANK 0 .. count-1\n`);
+    return 2;
+  }
+  return runBatch({ input, onlyFile: isFile ? basename(values.input) : undefined, model: values.model, code: values.code, output: values.output, checkpoints, settings, node: { rank, count } });
 }
 
 /** Runs (or resumes) the batch; returns the process exit code. */
@@ -74,10 +87,12 @@ export async function runBatch(options: Options): Promise<number> {
   await mkdir(options.output, { recursive: true });
   const files = options.onlyFile === undefined ? await filesUnder(options.input) : [options.onlyFile];
   const plan = planMiniBatches(files, settings.mini_batch_size);
-  const ledgerPath = join(options.checkpoints, 'ledger.jsonl');
-  const ledger = parseLedger(await readFile(ledgerPath, 'utf8').catch(() => ''));
-  const pending = pendingMiniBatches(plan, ledger);
-  log(`${files.length} file(s) in ${plan.length} mini-batch(es) of ${settings.mini_batch_size}; ${plan.length - pending.length} finished before, ${pending.length} to score with ${settings.max_concurrency_per_instance} worker(s)`);
+  const node = options.node ?? { rank: 0, count: 1 };
+  const ledgerPath = join(options.checkpoints, node.count === 1 ? 'ledger.jsonl' : `ledger-${node.rank}.jsonl`);
+  const ledger = await readLedgers(options.checkpoints);
+  const pending = pendingMiniBatches(plan, ledger).filter((batch) => batch.index % node.count === node.rank);
+  const share = node.count === 1 ? '' : ` (node ${node.rank} of ${node.count}: every ${node.count}th mini-batch from ${node.rank})`;
+  log(`${files.length} file(s) in ${plan.length} mini-batch(es) of ${settings.mini_batch_size}; ${ledger.size} finished before, ${pending.length} to score here with ${settings.max_concurrency_per_instance} worker(s)${share}`);
 
   const choice = chooseRuntime(await filesUnder(options.model), settings.scoring_script);
   if ('error' in choice) {
@@ -163,12 +178,47 @@ export async function runBatch(options: Options): Promise<number> {
   };
   await Promise.all(Array.from({ length: settings.max_concurrency_per_instance }, (_, index) => worker(index)));
   closeSync(ledgerFd);
+  if (node.rank > 0) {
+    log(`node ${node.rank}: its share is done; node 0 writes the output`);
+    return isStopped ? 1 : 0;
+  }
+  if (node.count > 1 && !isStopped) {
+    const whole = await waitForOtherNodes(options.checkpoints, plan, settings.error_threshold, log);
+    for (const [id, entry] of whole.ledger) ledger.set(id, entry);
+    isStopped = whole.isStopped;
+  }
 
   const summary = summarize(plan, ledger);
   await writeFile(join(options.output, 'batch-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   if (settings.output_action === 'append_row' && !isStopped) await assembleOutput(options, plan, ledger, isScript ? '' : 'file,row,prediction\n');
   log(`${summary.succeeded} mini-batch(es) scored (${summary.rows} rows), ${summary.failed} failed (${summary.failedFiles} files)`);
   return isStopped || summary.pending > 0 ? 1 : 0;
+}
+
+/** Every ledger of the checkpoint folder (ledger.jsonl, and one per node of a multi-node job), merged. */
+async function readLedgers(checkpoints: string): Promise<Map<string, LedgerEntry>> {
+  const names = (await readdir(checkpoints).catch(() => [] as string[])).filter((name) => /^ledger(-\d+)?\.jsonl$/.test(name)).sort();
+  const texts = await Promise.all(names.map((name) => readFile(join(checkpoints, name), 'utf8')));
+  return parseLedger(texts.join('\n'));
+}
+
+/** Node 0, its own share done: the other nodes' ledgers, read until every mini-batch is in one (or failures stop the job). */
+async function waitForOtherNodes(checkpoints: string, plan: readonly MiniBatch[], errorThreshold: number, log: (line: string) => void): Promise<{ ledger: Map<string, LedgerEntry>; isStopped: boolean }> {
+  let reported = -1;
+  for (;;) {
+    const ledger = await readLedgers(checkpoints);
+    const summary = summarize(plan, ledger);
+    if (isOverErrorThreshold(summary.failedFiles, errorThreshold)) {
+      log(`${summary.failedFiles} failed file(s) on all nodes is past error_threshold ${errorThreshold}: stopping`);
+      return { ledger, isStopped: true };
+    }
+    if (summary.pending === 0) return { ledger, isStopped: false };
+    if (summary.pending !== reported) {
+      reported = summary.pending;
+      log(`waiting for the other nodes: ${summary.pending} mini-batch(es) left`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
 /** run(mini_batch) of a scoring script, with the files' absolute paths; its rows as they came. */
