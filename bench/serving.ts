@@ -307,7 +307,8 @@ export async function runServingBench(options: ServingBenchOptions): Promise<Ser
     const key2 = await deploy(trellis, dir, 'iris-two', onnxModelYaml, 2, 16);
     throughput.push(await maxRate('Trellis, ONNX runtime, 2 instances (/score)', `${trellis.url}/endpoints/iris-two/score`, key2, scoreBody, dir, options));
     const mlflowModelYaml = `  path: ${mlflowModel}\n  type: mlflow_model`;
-    const keyMlflow = await deploy(trellis, dir, 'iris-mlflow', mlflowModelYaml, 2, 8);
+    // Up to 32 calls in flight per instance: the worker predicts the ones that wait together in one predict() call.
+    const keyMlflow = await deploy(trellis, dir, 'iris-mlflow', mlflowModelYaml, 2, 32);
     throughput.push(await maxRate('Trellis, mlflow runtime (same MLflow model), 2 instances (/score)', `${trellis.url}/endpoints/iris-mlflow/score`, keyMlflow, azureMlflowBody, dir, options));
   } catch (error) {
     options.log(`Trellis printed:\n${trellis.output().slice(-4000)}`);
