@@ -12,6 +12,7 @@ import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
 import { batchEndpointRoutes } from './routes/batch-endpoints.js';
 import { jobRoutes } from './routes/jobs.js';
+import { metricSeriesRoutes } from './routes/metric-series.js';
 import { onlineEndpointRoutes } from './routes/online-endpoints.js';
 import { scoringRoutes } from './routes/scoring.js';
 import { resourceRoutes } from './routes/resources.js';
@@ -65,6 +66,7 @@ export async function buildServer(context: Context, config: TrellisConfig, optio
   await app.register(jobRoutes, routeOptions);
   await app.register(attemptTransferRoutes, routeOptions);
   await app.register(mlflowRoutes, routeOptions);
+  await app.register(metricSeriesRoutes, routeOptions);
   await app.register(onlineEndpointRoutes, routeOptions);
   await app.register(batchEndpointRoutes, routeOptions);
   await app.register(scoringRoutes, routeOptions);

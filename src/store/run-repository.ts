@@ -30,6 +30,13 @@ export interface NewRun {
   tags: KeyValue[];
 }
 
+/** A metric's history as parallel columns: point i is (steps[i], timestamps[i], values[i]). */
+export interface MetricColumns {
+  steps: number[];
+  timestamps: number[];
+  values: number[];
+}
+
 /** MLflow runs with their params, tags and metrics. Writes of one call land in one transaction (the caller's). */
 export class RunRepository {
   private readonly datasets: DatasetRepository;
@@ -213,6 +220,31 @@ export class RunRepository {
       .offset(offset)
       .execute();
     return rows.map(toMetricPoint);
+  }
+
+  /**
+   * One metric's whole history as columns, in metricHistory's order. Read in keyset pages along
+   * the primary key, not OFFSET pages that rescan what came before, and without an object per
+   * point, so a million points stay cheap on both dialects.
+   */
+  async metricColumns(runId: string, key: string, pageSize = 50_000): Promise<MetricColumns> {
+    const columns: MetricColumns = { steps: [], timestamps: [], values: [] };
+    let after: { step: number | string; timestamp: number | string; value: number; is_nan: number } | undefined;
+    for (;;) {
+      let query = this.db.selectFrom('metrics').select(['step', 'timestamp', 'value', 'is_nan']).where('run_uuid', '=', runId).where('key', '=', key);
+      if (after) {
+        const last = after;
+        query = query.where(sql<boolean>`(${sql.ref('step')}, ${sql.ref('timestamp')}, ${sql.ref('value')}, ${sql.ref('is_nan')}) > (${last.step}, ${last.timestamp}, ${last.value}, ${last.is_nan})`);
+      }
+      const rows = await query.orderBy('step').orderBy('timestamp').orderBy('value').orderBy('is_nan').limit(pageSize).execute();
+      for (const row of rows) {
+        columns.steps.push(Number(row.step));
+        columns.timestamps.push(Number(row.timestamp));
+        columns.values.push(row.is_nan ? Number.NaN : Number(row.value));
+      }
+      if (rows.length < pageSize) return columns;
+      after = rows[rows.length - 1];
+    }
   }
 
   /** runs/search: the infos of one page of matching runs (see run-search.ts). */

@@ -83,7 +83,8 @@ export interface LoadGenerator {
 /** Starts the load generator as a process of its own (plain node: it shares nothing with the test or the server). */
 export function startLoad(options: { url: string; key: string; body: string; rate: number; connections: number; out: string }): LoadGenerator {
   const script = join(repositoryRoot, 'test', 'support', 'load-generator.mjs');
-  const args = ['--url', options.url, '--key', options.key, '--body', options.body, '--rate', String(options.rate), '--connections', String(options.connections), '--out', options.out];
+  // `--name=value`: a key or body may begin with '-', which parseArgs would take for an option.
+  const args = [`--url=${options.url}`, `--key=${options.key}`, `--body=${options.body}`, `--rate=${options.rate}`, `--connections=${options.connections}`, `--out=${options.out}`];
   const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
