@@ -15,6 +15,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { metricSeriesRoutes } from './routes/metric-series.js';
 import { onlineEndpointRoutes } from './routes/online-endpoints.js';
 import { scoringRoutes } from './routes/scoring.js';
+import { studioRoutes } from './routes/studio.js';
 import { resourceRoutes } from './routes/resources.js';
 import { uploadRoutes } from './routes/uploads.js';
 import { mlflowRoutes } from './mlflow/mlflow-routes.js';
@@ -70,6 +71,7 @@ export async function buildServer(context: Context, config: TrellisConfig, optio
   await app.register(onlineEndpointRoutes, routeOptions);
   await app.register(batchEndpointRoutes, routeOptions);
   await app.register(scoringRoutes, routeOptions);
+  await app.register(studioRoutes, routeOptions);
 
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

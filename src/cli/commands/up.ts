@@ -23,6 +23,7 @@ export function registerUp(program: Command): void {
       process.stdout.write(
         [
           `Trellis is up at ${server.url}`,
+          `  studio:         ${server.url}/studio/`,
           `  data directory: ${config.home}`,
           `  database:       ${database}`,
           `  API:            ${server.url}/api/v1/openapi.json`,

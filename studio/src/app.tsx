@@ -1,0 +1,29 @@
+import { Navigate, Route, Routes } from 'react-router';
+import { Layout } from './components/layout.js';
+import { EmptyState } from './components/notice.js';
+import { ExperimentsPage } from './pages/experiments-page.js';
+import { RunPage } from './pages/run-page.js';
+import { RunsPage } from './pages/runs-page.js';
+
+/** Every page has its own URL under /studio/w/{workspace}/..., so any view can be shared. */
+export function App() {
+  return (
+    <Routes>
+      <Route path="/" element={<Navigate to="/w/default/experiments" replace />} />
+      <Route path="/w/:workspace" element={<Navigate to="experiments" replace />} />
+      <Route path="/w/:workspace/experiments" element={<Layout><ExperimentsPage /></Layout>} />
+      <Route path="/w/:workspace/experiments/:experimentId" element={<Layout><RunsPage /></Layout>} />
+      <Route path="/w/:workspace/runs/:runId" element={<Layout><RunPage /></Layout>} />
+      <Route
+        path="*"
+        element={
+          <Layout>
+            <EmptyState title="No such page">
+              <p>This address is not a page of the studio. Start from the experiments.</p>
+            </EmptyState>
+          </Layout>
+        }
+      />
+    </Routes>
+  );
+}

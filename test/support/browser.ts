@@ -1,0 +1,23 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { repositoryRoot } from './trellis-process.js';
+
+/**
+ * Debian's chromium, driven by playwright-core (never a downloaded browser). CI installs it
+ * (.ci/run); on a machine without it the browser tests are skipped with this reason.
+ */
+export const chromiumPath = process.env.TRELLIS_CHROMIUM ?? '/usr/bin/chromium';
+export const browserUnavailable = existsSync(chromiumPath) ? undefined : `no chromium at ${chromiumPath} (apt-get install chromium, or set TRELLIS_CHROMIUM)`;
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-background-networking', '--disable-dev-shm-usage'] });
+}
+
+/** Where the browser tests save their screenshots (test-output/studio/, not committed). */
+export async function screenshotFolder(): Promise<string> {
+  const folder = join(repositoryRoot, 'test-output', 'studio');
+  await mkdir(folder, { recursive: true });
+  return folder;
+}
