@@ -18,7 +18,7 @@ function findTests(dir) {
 }
 
 const filter = process.argv.slice(2);
-let files = [...findTests('src'), ...findTests('test')].sort();
+let files = [...findTests('src'), ...findTests('studio/src'), ...findTests('test')].sort();
 if (filter.length > 0) files = files.filter((file) => filter.some((part) => file.includes(part)));
 
 // Tests that run the real Python mlflow client, or serve models made with it, need the venv.

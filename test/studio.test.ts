@@ -11,6 +11,11 @@ import { removeHome, startTrellis, type TrellisProcess } from './support/trellis
  * for what a user sees. Screenshots of each page go to test-output/studio/.
  */
 
+// The callbacks given to page.evaluate and page.waitForFunction run in the browser, on its
+// document; this file is compiled without the DOM library, so they see it untyped.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+declare const document: any;
+
 async function mlflow<T>(base: string, path: string, body: unknown): Promise<T> {
   const response = await fetch(`${base}/api/2.0/mlflow/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const text = await response.text();
@@ -129,9 +134,9 @@ describe('the studio in chromium', { skip: browserUnavailable }, () => {
     assert.match((await caption.textContent()) ?? '', /1,500 of 5,000 points \(downsampled on the server, LTTB\)/);
     // The canvas has been drawn on: some of its pixels are not blank.
     const painted = await page.evaluate(() => {
-      const canvas = [...document.querySelectorAll('figure.metric-panel canvas')].find((element) => element.closest('figure')?.textContent?.includes('loss')) as HTMLCanvasElement | undefined;
+      const canvas = [...document.querySelectorAll('figure.metric-panel canvas')].find((element) => element.closest('figure')?.textContent?.includes('loss'));
       if (!canvas) return 0;
-      const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      const pixels: Uint8ClampedArray = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
       let count = 0;
       for (let index = 3; index < pixels.length; index += 4) if (pixels[index]! > 0) count++;
       return count;
