@@ -96,7 +96,7 @@ describe('the studio in chromium', { skip: browserUnavailable }, () => {
     // The view is in the URL: reloading it gives the same table.
     await page.reload();
     await page.getByRole('columnheader', { name: /metrics\.accuracy/ }).waitFor();
-    assert.equal(await rows.first().locator('td').first().textContent(), 'run-29');
+    assert.equal(await rows.first().locator('td a').first().textContent(), 'run-29');
 
     await page.getByRole('textbox', { name: 'Filter runs' }).fill("metrics.accuracy >= 0.5 and params.model = 'lr'");
     await page.getByRole('button', { name: 'Filter', exact: true }).click();
@@ -124,6 +124,31 @@ describe('the studio in chromium', { skip: browserUnavailable }, () => {
     await page.waitForURL(/\/runs\/[0-9a-f]+$/);
     await page.getByRole('heading', { name: new RegExp(secondName!) }).waitFor();
     await page.goBack();
+  });
+
+  it('compares picked runs: differences marked, params against a metric, a scatter, curves overlaid', async () => {
+    await page.goto(`${trellis.url}/studio/w/default/experiments/${experimentId}`);
+    const table = page.getByRole('table', { name: 'Runs' });
+    await table.locator('tbody tr').first().waitFor();
+    // Two picked with the mouse, one with Space on a focused row.
+    await page.getByRole('checkbox', { name: /^Pick / }).nth(0).check();
+    await page.getByRole('checkbox', { name: /^Pick / }).nth(1).check();
+    await table.locator('tbody tr').nth(2).focus();
+    await page.keyboard.press(' ');
+    await page.getByRole('button', { name: 'Compare 3 runs' }).click();
+    await page.waitForURL(/\/compare\?runs=[0-9a-f]+,[0-9a-f]+,[0-9a-f]+$/);
+    const comparison = page.getByRole('table', { name: 'Comparison' });
+    await comparison.waitFor();
+    assert.equal(await comparison.locator('thead th').count(), 4);
+    // lr and accuracy differ between the runs, team does not appear (a tag), model may or may not.
+    assert.ok((await comparison.locator('tr.differs', { hasText: 'lr' }).count()) >= 1);
+    assert.equal(await comparison.locator('tr.differs', { hasText: 'accuracy' }).count(), 1);
+    assert.equal(await page.locator('svg.parallel polyline.run-line').count(), 3);
+    assert.equal(await page.locator('svg.scatter circle.dot').count(), 3);
+    await page.getByRole('checkbox', { name: 'only what differs' }).check();
+    assert.equal(await comparison.locator('tbody tr:not(.differs)').count(), 0);
+    await page.locator('figure.metric-panel canvas').first().waitFor();
+    await page.screenshot({ path: join(shots, 'compare.png'), fullPage: true });
   });
 
   it('draws a 5,000-step curve downsampled on the server, with its params, tags and artifacts', async () => {

@@ -1,6 +1,7 @@
 import { Navigate, Route, Routes } from 'react-router';
 import { Layout } from './components/layout.js';
 import { EmptyState } from './components/notice.js';
+import { ComparePage } from './pages/compare-page.js';
 import { ExperimentsPage } from './pages/experiments-page.js';
 import { RunPage } from './pages/run-page.js';
 import { RunsPage } from './pages/runs-page.js';
@@ -14,6 +15,7 @@ export function App() {
       <Route path="/w/:workspace/experiments" element={<Layout><ExperimentsPage /></Layout>} />
       <Route path="/w/:workspace/experiments/:experimentId" element={<Layout><RunsPage /></Layout>} />
       <Route path="/w/:workspace/runs/:runId" element={<Layout><RunPage /></Layout>} />
+      <Route path="/w/:workspace/compare" element={<Layout><ComparePage /></Layout>} />
       <Route
         path="*"
         element={

@@ -22,13 +22,17 @@ interface Props<T> {
   sort?: Sort | undefined;
   onSort?: (sort: Sort) => void;
   label: string;
+  /** Rows that can be picked (a checkbox column; Space picks the current row). */
+  selected?: ReadonlySet<string>;
+  onToggle?: (row: T) => void;
 }
 
 /**
  * A table a keyboard can drive: Tab enters it at the current row, ↑/↓ (and Home/End, PgUp/PgDn)
- * move, Enter opens the row. Headers with a sort key sort on click (again: the other way).
+ * move, Enter opens the row, Space picks it when rows can be picked. Headers with a sort key
+ * sort on click (again: the other way).
  */
-export function DataTable<T>({ columns, rows, rowKey, onOpen, sort, onSort, label }: Props<T>) {
+export function DataTable<T>({ columns, rows, rowKey, onOpen, sort, onSort, label, selected, onToggle }: Props<T>) {
   const [current, setCurrent] = useState(0);
   const body = useRef<HTMLTableSectionElement>(null);
   const focusRow = (index: number) => {
@@ -44,12 +48,16 @@ export function DataTable<T>({ columns, rows, rowKey, onOpen, sort, onSort, labe
     } else if (event.key === 'Enter') {
       event.preventDefault();
       onOpen(row);
+    } else if (event.key === ' ' && onToggle) {
+      event.preventDefault();
+      onToggle(row);
     }
   };
   return (
     <table className="data-table" aria-label={label}>
       <thead>
         <tr>
+          {onToggle ? <th className="pick" aria-label="Pick" /> : null}
           {columns.map((column) => {
             const sorted = sort && column.sortKey === sort.key;
             const label = `${column.header}${sorted ? (sort.descending ? ' ▼' : ' ▲') : ''}`;
@@ -79,6 +87,11 @@ export function DataTable<T>({ columns, rows, rowKey, onOpen, sort, onSort, labe
               if (!(event.target as HTMLElement).closest('a, button, input')) onOpen(row);
             }}
           >
+            {onToggle ? (
+              <td className="pick">
+                <input type="checkbox" tabIndex={-1} aria-label={`Pick ${rowKey(row)}`} checked={selected?.has(rowKey(row)) ?? false} onChange={() => onToggle(row)} />
+              </td>
+            ) : null}
             {columns.map((column) => (
               <td key={column.id} className={column.numeric ? 'numeric' : undefined}>
                 {column.render(row)}

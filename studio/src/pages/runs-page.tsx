@@ -27,6 +27,14 @@ export function RunsPage() {
   const chosen = (search.get('cols') ?? '').split(',').map(parseColumnId).filter((column): column is RunColumn => column !== undefined);
   // Tokens of the pages before this one (the first page has none).
   const [tokens, setTokens] = useState<string[]>([]);
+  // Runs picked for comparison; kept across pages, sorts and filters.
+  const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
+  const toggle = (run: Run) => {
+    const next = new Set(picked);
+    if (next.has(run.info.run_id)) next.delete(run.info.run_id);
+    else next.add(run.info.run_id);
+    setPicked(next);
+  };
   const pageToken = tokens.at(-1);
 
   const experiment = useApi(() => getExperiment(workspace, experimentId), `${workspace}/${experimentId}`);
@@ -125,7 +133,28 @@ export function RunsPage() {
       {runs.data && rows.length === 0 && filter ? <p className="muted">No run matches this filter.</p> : null}
       {rows.length > 0 ? (
         <>
-          <DataTable label="Runs" columns={columns} rows={rows} rowKey={(run) => run.info.run_id} onOpen={open} sort={sort} onSort={(next) => update({ sort: `${next.key} ${next.descending ? 'DESC' : 'ASC'}` })} />
+          <div className="toolbar">
+            <button type="button" disabled={picked.size < 2} onClick={() => navigate(`/w/${workspace}/compare?runs=${[...picked].join(',')}`)}>
+              Compare {picked.size} run{picked.size === 1 ? '' : 's'}
+            </button>
+            <span className="muted">{picked.size < 2 ? 'Pick two or more runs (click the box, or Space on a row) to compare them.' : null}</span>
+            {picked.size > 0 ? (
+              <button type="button" onClick={() => setPicked(new Set())}>
+                Clear picks
+              </button>
+            ) : null}
+          </div>
+          <DataTable
+            label="Runs"
+            columns={columns}
+            rows={rows}
+            rowKey={(run) => run.info.run_id}
+            onOpen={open}
+            sort={sort}
+            onSort={(next) => update({ sort: `${next.key} ${next.descending ? 'DESC' : 'ASC'}` })}
+            selected={picked}
+            onToggle={toggle}
+          />
           <div className="pager">
             <button type="button" disabled={tokens.length === 0} onClick={() => setTokens(tokens.slice(0, -1))}>
               ← Previous
