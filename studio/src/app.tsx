@@ -2,6 +2,8 @@ import { Navigate, Route, Routes } from 'react-router';
 import { Layout } from './components/layout.js';
 import { EmptyState } from './components/notice.js';
 import { ComparePage } from './pages/compare-page.js';
+import { ModelPage } from './pages/model-page.js';
+import { ModelsPage } from './pages/models-page.js';
 import { ExperimentsPage } from './pages/experiments-page.js';
 import { RunPage } from './pages/run-page.js';
 import { RunsPage } from './pages/runs-page.js';
@@ -16,6 +18,9 @@ export function App() {
       <Route path="/w/:workspace/experiments/:experimentId" element={<Layout><RunsPage /></Layout>} />
       <Route path="/w/:workspace/runs/:runId" element={<Layout><RunPage /></Layout>} />
       <Route path="/w/:workspace/compare" element={<Layout><ComparePage /></Layout>} />
+      <Route path="/w/:workspace/models" element={<Layout><ModelsPage /></Layout>} />
+      <Route path="/w/:workspace/models/:name" element={<Layout><ModelPage /></Layout>} />
+      <Route path="/w/:workspace/models/:name/versions/:version" element={<Layout><ModelPage /></Layout>} />
       <Route
         path="*"
         element={

@@ -29,6 +29,7 @@ export function Layout({ children }: { children: ReactNode }) {
         </label>
         <nav>
           <NavLink to={`/w/${workspace}/experiments`}>Experiments</NavLink>
+          <NavLink to={`/w/${workspace}/models`}>Models</NavLink>
         </nav>
         <button type="button" className="theme" onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')} aria-label={`Switch to the ${theme === 'dark' ? 'light' : 'dark'} theme`}>
           {theme === 'dark' ? '☀ Light' : '☾ Dark'}
