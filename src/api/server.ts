@@ -13,6 +13,7 @@ import { healthRoutes } from './routes/health.js';
 import { batchEndpointRoutes } from './routes/batch-endpoints.js';
 import { jobRoutes } from './routes/jobs.js';
 import { metricSeriesRoutes } from './routes/metric-series.js';
+import { endpointStatsRoutes } from './routes/endpoint-stats.js';
 import { onlineEndpointRoutes } from './routes/online-endpoints.js';
 import { scoringRoutes } from './routes/scoring.js';
 import { studioRoutes } from './routes/studio.js';
@@ -69,6 +70,7 @@ export async function buildServer(context: Context, config: TrellisConfig, optio
   await app.register(mlflowRoutes, routeOptions);
   await app.register(metricSeriesRoutes, routeOptions);
   await app.register(onlineEndpointRoutes, routeOptions);
+  await app.register(endpointStatsRoutes, routeOptions);
   await app.register(batchEndpointRoutes, routeOptions);
   await app.register(scoringRoutes, routeOptions);
   await app.register(studioRoutes, routeOptions);

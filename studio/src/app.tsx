@@ -2,6 +2,12 @@ import { Navigate, Route, Routes } from 'react-router';
 import { Layout } from './components/layout.js';
 import { EmptyState } from './components/notice.js';
 import { ComparePage } from './pages/compare-page.js';
+import { ComputePage } from './pages/compute-page.js';
+import { ComputesPage } from './pages/computes-page.js';
+import { JobPage } from './pages/job-page.js';
+import { JobsPage } from './pages/jobs-page.js';
+import { EndpointPage } from './pages/endpoint-page.js';
+import { EndpointsPage } from './pages/endpoints-page.js';
 import { ModelPage } from './pages/model-page.js';
 import { ModelsPage } from './pages/models-page.js';
 import { ExperimentsPage } from './pages/experiments-page.js';
@@ -21,6 +27,12 @@ export function App() {
       <Route path="/w/:workspace/models" element={<Layout><ModelsPage /></Layout>} />
       <Route path="/w/:workspace/models/:name" element={<Layout><ModelPage /></Layout>} />
       <Route path="/w/:workspace/models/:name/versions/:version" element={<Layout><ModelPage /></Layout>} />
+      <Route path="/w/:workspace/jobs" element={<Layout><JobsPage /></Layout>} />
+      <Route path="/w/:workspace/jobs/:name" element={<Layout><JobPage /></Layout>} />
+      <Route path="/w/:workspace/computes" element={<Layout><ComputesPage /></Layout>} />
+      <Route path="/w/:workspace/computes/:name" element={<Layout><ComputePage /></Layout>} />
+      <Route path="/w/:workspace/endpoints" element={<Layout><EndpointsPage /></Layout>} />
+      <Route path="/w/:workspace/endpoints/:name" element={<Layout><EndpointPage /></Layout>} />
       <Route
         path="*"
         element={

@@ -2,8 +2,8 @@ import { query, requestJson } from './http.js';
 
 /**
  * The model registry as the studio reads it: Trellis model assets (every version, with the
- * lineage Trellis recorded), MLflow's aliases, and what uses a version — the job that made it and
- * the deployments that serve it.
+ * lineage Trellis recorded), MLflow's aliases, and the deployments that serve a version (the job
+ * that made it is read with api/jobs.ts).
  */
 
 export interface Asset {
@@ -63,26 +63,6 @@ export async function aliasesOf(workspace: string, name: string): Promise<Array<
   } catch {
     return [];
   }
-}
-
-export interface JobLineage {
-  code: { name: string; version: string; digest: string } | null;
-  environment: { name: string; version: string; curated: boolean } | { inline: true; digest: string };
-  inputs: Record<string, { type: string; asset?: { name: string; version: string }; uri?: string; value?: unknown }>;
-  compute: string;
-  submittedBy: string;
-}
-
-export interface JobSummary {
-  name: string;
-  displayName?: string | null;
-  state: string;
-  runId: string;
-  lineage: JobLineage;
-}
-
-export function getJob(workspace: string, name: string): Promise<JobSummary> {
-  return requestJson<JobSummary>('GET', `${api(workspace)}/jobs/${encodeURIComponent(name)}`);
 }
 
 export interface Serving {

@@ -29,7 +29,10 @@ export function Layout({ children }: { children: ReactNode }) {
         </label>
         <nav>
           <NavLink to={`/w/${workspace}/experiments`}>Experiments</NavLink>
+          <NavLink to={`/w/${workspace}/jobs`}>Jobs</NavLink>
+          <NavLink to={`/w/${workspace}/computes`}>Compute</NavLink>
           <NavLink to={`/w/${workspace}/models`}>Models</NavLink>
+          <NavLink to={`/w/${workspace}/endpoints`}>Endpoints</NavLink>
         </nav>
         <button type="button" className="theme" onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')} aria-label={`Switch to the ${theme === 'dark' ? 'light' : 'dark'} theme`}>
           {theme === 'dark' ? '☀ Light' : '☾ Dark'}

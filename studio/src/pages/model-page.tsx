@@ -1,5 +1,6 @@
 import { Link, useNavigate, useParams } from 'react-router';
-import { aliasesOf, deploymentsServing, getJob, lineageOf, modelVersions, type Asset, type JobSummary, type Serving } from '../api/models.js';
+import { getJob, type Job } from '../api/jobs.js';
+import { aliasesOf, deploymentsServing, lineageOf, modelVersions, type Asset, type Serving } from '../api/models.js';
 import { DataTable, type Column } from '../components/data-table.js';
 import { LineageGraph, type LineageNode } from '../components/lineage-graph.js';
 import { ErrorNotice, Loading } from '../components/notice.js';
@@ -85,14 +86,14 @@ function VersionLineage({ workspace, model, aliases }: { workspace: string; mode
 }
 
 /** Inputs, code and environment → job → run → this version → deployments. */
-function buildGraph(workspace: string, model: Asset, job: JobSummary | undefined, serving: Serving[]): { columns: LineageNode[][]; edges: Array<[string, string]> } {
+function buildGraph(workspace: string, model: Asset, job: Job | undefined, serving: Serving[]): { columns: LineageNode[][]; edges: Array<[string, string]> } {
   const lineage = lineageOf(model);
   const sources: LineageNode[] = [];
   const edges: Array<[string, string]> = [];
   if (job) {
     for (const [name, input] of Object.entries(job.lineage.inputs)) {
-      if (input.asset) sources.push({ id: `input:${name}`, kind: 'data', title: `${input.asset.name}:${input.asset.version}`, subtitle: name });
-      else if (input.uri) sources.push({ id: `input:${name}`, kind: 'data', title: input.uri, subtitle: name });
+      if ('asset' in input) sources.push({ id: `input:${name}`, kind: 'data', title: `${input.asset.name}:${input.asset.version}`, subtitle: name });
+      else if ('uri' in input) sources.push({ id: `input:${name}`, kind: 'data', title: input.uri, subtitle: name });
     }
     if (job.lineage.code) sources.push({ id: 'code', kind: 'code', title: `${job.lineage.code.name}:${job.lineage.code.version}`, subtitle: job.lineage.code.digest.slice(7, 15) });
     const environment = job.lineage.environment;
