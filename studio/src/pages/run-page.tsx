@@ -51,7 +51,7 @@ function RunView({ workspace, run }: { workspace: string; run: Run }) {
           <>
             <dt>Job</dt>
             <dd>
-              <code>{tags['trellis.job']}</code> <span className="muted">(trellis job show -n {tags['trellis.job']})</span>
+              <Link to={`/w/${workspace}/jobs/${encodeURIComponent(tags['trellis.job'])}`}>{tags['trellis.job']}</Link> <span className="muted">(its log, lineage and state history)</span>
             </dd>
           </>
         ) : null}
