@@ -36,9 +36,11 @@ export interface ServerFigures {
 }
 
 /** The tracking server under test: its base URL, how to seed runs directly, and how to stop it. */
-interface Target {
+export interface Target {
   name: string;
   url: string;
+  /** Where its data lives: Trellis's home, MLflow's SQLite file (for seeding straight into it). */
+  dataPath: string;
   seedRuns(experimentId: string, count: number, startTime: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -47,14 +49,15 @@ const searchFilter = 'metrics.accuracy > 0.9';
 const searchOrder = ['metrics.accuracy DESC'];
 const searchPage = 100;
 
-async function call<T>(url: string, path: string, body?: unknown): Promise<T> {
+/** One MLflow REST call (POST when a body is given); throws on a non-2xx answer. */
+export async function call<T>(url: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(`${url}/api/2.0/mlflow/${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const text = await response.text();
   if (!response.ok) throw new Error(`${path} answered ${response.status}: ${text.slice(0, 300)}`);
   return JSON.parse(text) as T;
 }
 
-async function createRun(url: string, experimentId: string): Promise<string> {
+export async function createRun(url: string, experimentId: string): Promise<string> {
   const created = await call<{ run: { info: { run_id: string } } }>(url, 'runs/create', { experiment_id: experimentId, start_time: Date.now() });
   return created.run.info.run_id;
 }
@@ -127,11 +130,13 @@ async function history(target: Target, options: TrackingBenchOptions): Promise<S
   return { steps: options.historySteps, medianMs: sorted[Math.floor(sorted.length / 2)]!, runs };
 }
 
-async function startTrellisTarget(): Promise<Target> {
+/** `trellis up` on a new home; seeds runs straight through its store (`Store.open({ home })`). */
+export async function startTrellisTarget(): Promise<Target> {
   const trellis = await startTrellis();
   return {
     name: 'Trellis (SQLite)',
     url: trellis.url,
+    dataPath: trellis.home,
     async seedRuns(experimentId, count, startTime) {
       const store = Store.open({ home: trellis.home });
       try {
@@ -166,7 +171,8 @@ async function startTrellisTarget(): Promise<Target> {
   };
 }
 
-async function startMlflowTarget(python: string): Promise<Target> {
+/** `mlflow server` on a new SQLite file; seeds runs into that file with bench/mlflow/seed_runs.py. */
+export async function startMlflowTarget(python: string): Promise<Target> {
   const dir = await mkdtemp(join(tmpdir(), 'mlflow-bench-'));
   const port = (await freePort()) as number;
   const database = join(dir, 'mlflow.db');
@@ -195,6 +201,7 @@ async function startMlflowTarget(python: string): Promise<Target> {
   return {
     name: 'MLflow server (SQLite)',
     url,
+    dataPath: database,
     async seedRuns(experimentId, count, startTime) {
       const seeder = spawn(python, [join(repositoryRoot, 'bench', 'mlflow', 'seed_runs.py'), database, experimentId, String(count), String(startTime)], { stdio: 'inherit' });
       const code = await new Promise<number | null>((resolve) => seeder.once('exit', resolve));

@@ -1,16 +1,18 @@
 /**
  * `npm run bench`: runs every benchmark and prints the tables BENCHMARKS.md records.
- * BENCH_ONLY=foundation|tracking|jobs|serving runs one part. Sizes: BENCH_COUNT (default 10000) and
+ * BENCH_ONLY=foundation|tracking|jobs|serving|studio runs one part. Sizes: BENCH_COUNT (default 10000) and
  * BENCH_STARTUP_RUNS (default 5) for the foundation; BENCH_POINTS (1000000), BENCH_CLIENTS (8),
  * BENCH_SEARCH_RUNS (50000), BENCH_SEARCH_QUERIES (20), BENCH_HISTORY_STEPS (100000) for tracking;
  * BENCH_JOBS (1000), BENCH_JOBS_IDLE (100), BENCH_JOB_NODES (16), BENCH_JOB_CLIENTS (4) for jobs;
- * BENCH_SERVING_CALLS (10000), BENCH_SERVING_SECONDS (10), BENCH_SERVING_CONNECTIONS (8,32,64) for serving.
+ * BENCH_SERVING_CALLS (10000), BENCH_SERVING_SECONDS (10), BENCH_SERVING_CONNECTIONS (8,32,64) for serving;
+ * BENCH_STUDIO_RUNS (50000), BENCH_STUDIO_POINTS (1000000), BENCH_STUDIO_REPETITIONS (5) for studio.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { runJobQueueBench, type Summary } from './job-queue-latency.js';
 import { runTrackingBench } from './mlflow-tracking.js';
 import { bestRate, runServingBench, type LatencyRow } from './serving.js';
 import { runStartupAndCrud } from './startup-and-crud.js';
+import { runStudioBench, type Timings } from './studio.js';
 
 const only = process.env.BENCH_ONLY;
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -146,5 +148,37 @@ if (!only || only === 'serving') {
   for (const row of throughput.slice(0, -1)) {
     const ratio = bestRate(row) / mlflow;
     console.log(`| ${row.label} | ${ratio.toFixed(1)}× | ${ratio >= 5 ? 'yes' : 'no'} |`);
+  }
+}
+
+if (!only || only === 'studio') {
+  const options = {
+    runs: Number(process.env.BENCH_STUDIO_RUNS ?? 50_000),
+    points: Number(process.env.BENCH_STUDIO_POINTS ?? 1_000_000),
+    repetitions: Number(process.env.BENCH_STUDIO_REPETITIONS ?? 5),
+    seriesCalls: 5,
+    timeoutMs: 60_000,
+    log,
+  };
+  const loadBefore = loadavg().map((value) => value.toFixed(2)).join(', ');
+  const [trellis, mlflow] = await runStudioBench(options);
+  const loadAfter = loadavg().map((value) => value.toFixed(2)).join(', ');
+  console.log(`\nLoad average (1, 5, 15 min): ${loadBefore} before the studio part, ${loadAfter} after.`);
+  if (trellis && mlflow) {
+    const cell = (timings: Timings) => (timings.samples.length === 0 ? `failed (${timings.failure})` : `${ms(timings.p50)} / ${ms(timings.max)} (${timings.samples.length} of ${options.repetitions})`);
+    const ratio = (ours: Timings, theirs: Timings) => (ours.samples.length && theirs.samples.length ? `${(theirs.p50 / ours.p50).toFixed(1)}×` : '—');
+    console.log(`\n## Studio in chromium: Trellis studio and MLflow's web UI side by side, same machine, same run\n`);
+    console.log('| page.goto → shown, p50 / max (repetitions) | Trellis studio | MLflow UI | MLflow p50 / Trellis p50 |');
+    console.log('| --- | --- | --- | --- |');
+    console.log(`| run table of ${options.runs.toLocaleString('en')} runs: first run row visible | ${cell(trellis.table)} | ${cell(mlflow.table)} | ${ratio(trellis.table, mlflow.table)} |`);
+    console.log(`| chart of one ${options.points.toLocaleString('en')}-point metric: drawn | ${cell(trellis.chart)} | ${cell(mlflow.chart)} | ${ratio(trellis.chart, mlflow.chart)} |`);
+    for (const row of [trellis, mlflow]) for (const [name, timings] of [['table', row.table], ['chart', row.chart]] as const) if (timings.failure) console.log(`\n${row.server}, ${name}: stopped at ${timings.failure}`);
+    if (trellis.series) {
+      const goalMet = trellis.chart.samples.length > 0 && trellis.chart.p50 < 1000;
+      console.log(`\n| Trellis alone | p50 | max | calls |`);
+      console.log('| --- | --- | --- | --- |');
+      console.log(`| series API, ${options.points.toLocaleString('en')} points downsampled to 1,500 (GET .../metrics/loss/series?points=1500) | ${ms(trellis.series.p50)} | ${ms(trellis.series.max)} | ${trellis.series.samples.length} |`);
+      console.log(`\nGoal, the ${options.points.toLocaleString('en')}-point chart drawn in under a second (p50): ${goalMet ? 'met' : 'missed'} (${(trellis.chart.p50 / 1000).toFixed(2)}× the goal); the series API call is ${((trellis.series.p50 / trellis.chart.p50) * 100).toFixed(0)}% of the chart's p50.`);
+    }
   }
 }
