@@ -64,6 +64,33 @@ for (const dialect of testDialects()) {
       assert.ok(body.points.every((point) => point.timestamp === 1_700_000_000_000 + point.step));
     });
 
+    it('reduces a history past 50,000 points the same way: exact count, both ends, the spike and the NaN kept', async () => {
+      // A second metric of 60,000 points (SQLite reduces it in the database before LTTB; PostgreSQL reads it whole).
+      const long = 60_000;
+      for (let first = 0; first < long; first += 1000) {
+        const metrics = Array.from({ length: 1000 }, (_, i) => {
+          const step = first + i;
+          return { key: 'long', step, timestamp: 1_700_000_000_000 + step, value: step === 31_337 ? 1000 : step === 45_000 ? 'NaN' : Math.sin(step / 900) };
+        });
+        await mlflow(trellis.url, 'runs/log-batch', { run_id: runId, metrics });
+      }
+      for (const x of ['step', 'timestamp'] as const) {
+        const response = await fetch(`${trellis.url}/api/v1/workspaces/default/runs/${runId}/metrics/long/series?points=400&x=${x}`);
+        assert.equal(response.status, 200, await response.clone().text());
+        const body = (await response.json()) as SeriesBody;
+        assert.equal(body.total, long);
+        assert.equal(body.points.length, 400);
+        assert.equal(body.points[0]!.step, 0);
+        assert.equal(body.points.at(-1)!.step, long - 1);
+        assert.ok(body.points.every((point, i) => i === 0 || point.step > body.points[i - 1]!.step), `steps are not increasing along ${x}`);
+        assert.ok(body.points.some((point) => point.step === 31_337 && point.value === 1000), `the spike at step 31337 was dropped along ${x}`);
+        assert.ok(body.points.some((point) => point.step === 45_000 && point.value === 'NaN'), `the NaN at step 45000 was dropped along ${x}`);
+        // The curve keeps its range: sin reaches ±1 within a step or two of 900·π/2 multiples.
+        const finite = body.points.map((point) => point.value).filter((value): value is number => typeof value === 'number' && value < 2);
+        assert.ok(Math.max(...finite) > 0.999 && Math.min(...finite) < -0.999, `the range shrank to ${Math.min(...finite)} .. ${Math.max(...finite)}`);
+      }
+    });
+
     it('defaults to 1000 points along steps, and orders along timestamps when asked', async () => {
       const byDefault = (await (await fetch(seriesUrl(runId, ''))).json()) as SeriesBody;
       assert.equal(byDefault.points.length, 1000);

@@ -1,7 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import { runNameTag, type KeyValue, type MetricPoint, type Run, type RunInfo, type RunStatus } from '../core/tracking/entities.js';
 import { mlflowError } from '../core/tracking/mlflow-error.js';
+import type { BucketAxis, BucketPoint } from '../core/tracking/metric-buckets.js';
 import type { Database } from './database.js';
+import type { Dialect } from './dialect.js';
 import { DatasetRepository } from './dataset-repository.js';
 import { groupBy } from './group-by.js';
 import { LoggedModelRepository } from './logged-model-repository.js';
@@ -42,7 +44,10 @@ export class RunRepository {
   private readonly datasets: DatasetRepository;
   private readonly loggedModels: LoggedModelRepository;
 
-  constructor(private readonly db: Kysely<Database>) {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect = 'sqlite',
+  ) {
     this.datasets = new DatasetRepository(db);
     this.loggedModels = new LoggedModelRepository(db);
   }
@@ -245,6 +250,30 @@ export class RunRepository {
       if (rows.length < pageSize) return columns;
       after = rows[rows.length - 1];
     }
+  }
+
+  /**
+   * One metric's history reduced in the database to at most five points per bucket along `axis`
+   * (core/tracking/metric-buckets.ts), with the count of all its points: one scan, a few thousand
+   * rows out. SQLite only (its trellis_metric_buckets aggregate); undefined on PostgreSQL, where
+   * the caller reads the columns.
+   */
+  async metricBuckets(runId: string, key: string, axis: BucketAxis, buckets: number): Promise<{ total: number; points: BucketPoint[] } | undefined> {
+    if (this.dialect !== 'sqlite') return undefined;
+    const column = axis === 'step' ? 'step' : 'timestamp';
+    // Along steps the bounds are two seeks of the primary key; time is not in it, so it is one scan.
+    const bounds =
+      axis === 'step'
+        ? await sql<{ lo: number | null; hi: number | null }>`select (select step from metrics where run_uuid = ${runId} and key = ${key} order by step limit 1) as lo, (select step from metrics where run_uuid = ${runId} and key = ${key} order by step desc limit 1) as hi`.execute(this.db)
+        : await sql<{ lo: number | null; hi: number | null }>`select min(timestamp) as lo, max(timestamp) as hi from metrics where run_uuid = ${runId} and key = ${key}`.execute(this.db);
+    const { lo, hi } = bounds.rows[0] ?? { lo: null, hi: null };
+    if (lo === null || hi === null) return { total: 0, points: [] };
+    const reduced = await sql<{ packed: Buffer }>`select trellis_metric_buckets(${Number(lo)}, ${Number(hi)}, ${buckets}, ${column}, step, timestamp, value, is_nan) as packed from metrics where run_uuid = ${runId} and key = ${key}`.execute(this.db);
+    const packed = reduced.rows[0]!.packed;
+    const numbers = new Float64Array(packed.buffer, packed.byteOffset, packed.byteLength / 8);
+    const points: BucketPoint[] = [];
+    for (let index = 1; index + 2 < numbers.length; index += 3) points.push({ step: numbers[index]!, timestamp: numbers[index + 1]!, value: numbers[index + 2]! });
+    return { total: numbers[0]!, points };
   }
 
   /** runs/search: the infos of one page of matching runs (see run-search.ts). */

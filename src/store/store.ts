@@ -48,7 +48,7 @@ export class Store {
     /** Where the data lives, for people: a file path or a URL without its password. */
     readonly location: string,
   ) {
-    this.repositories = repositoriesFor(db);
+    this.repositories = repositoriesFor(db, dialect);
   }
 
   /** Opens SQLite at `<home>/trellis.db`, or PostgreSQL when `databaseUrl` is set. */
@@ -83,7 +83,7 @@ export class Store {
 
   /** Runs `work` in one transaction: all its writes land together, or none do. */
   async transaction<T>(work: (repositories: Repositories) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => work(repositoriesFor(trx)));
+    return this.db.transaction().execute((trx) => work(repositoriesFor(trx, this.dialect)));
   }
 
   async close(): Promise<void> {
@@ -91,13 +91,13 @@ export class Store {
   }
 }
 
-function repositoriesFor(db: Kysely<Database>): Repositories {
+function repositoriesFor(db: Kysely<Database>, dialect: Dialect): Repositories {
   return {
     workspaces: new WorkspaceRepository(db),
     resources: new ResourceRepository(db),
     audit: new AuditRepository(db),
     experiments: new ExperimentRepository(db),
-    runs: new RunRepository(db),
+    runs: new RunRepository(db, dialect),
     datasets: new DatasetRepository(db),
     loggedModels: new LoggedModelRepository(db),
     registry: new RegistryRepository(db),

@@ -10,6 +10,9 @@ export const seriesPointLimits = { min: 3, max: 10_000, default: 1000 } as const
 export const seriesAxes = ['step', 'timestamp'] as const;
 export type SeriesAxis = (typeof seriesAxes)[number];
 
+/** Histories up to this long are read whole; longer ones are reduced in the database first (where it can). */
+const exactLimit = 50_000;
+
 export interface SeriesPoint {
   step: number;
   timestamp: number;
@@ -36,7 +39,9 @@ export interface MetricSeriesInput {
 
 /**
  * A run's metric history cut down to at most `points` points that keep the curve's shape, for
- * charts: the whole history is read, ordered along `x` and downsampled with LTTB. An unknown
+ * charts, chosen with LTTB along `x`: from every point of a history up to 50,000 points long,
+ * and, for a longer one on SQLite, from the first, last, lowest, highest and first non-finite
+ * point of each of `points` equal buckets (M4), which the database keeps as it scans. An unknown
  * key gives an empty series, as MLflow's get-history does.
  */
 export async function metricSeries(context: Context, workspace: string, input: MetricSeriesInput): Promise<MetricSeries> {
@@ -44,6 +49,14 @@ export async function metricSeries(context: Context, workspace: string, input: M
   const runs = context.store.repositories.runs;
   if (!(await runs.getInfo(workspace, input.runId))) {
     throw new TrellisError('RunNotFound', 404, `run '${input.runId}' does not exist in workspace '${workspace}'; check the run id, or find runs with MLflow's runs/search`);
+  }
+  // A long history is first reduced in the database (SQLite) to the few points per pixel column a
+  // chart needs; LTTB then chooses among those. Shorter ones are read whole and LTTB sees every point.
+  const reduced = await runs.metricBuckets(input.runId, input.key, input.x, input.points);
+  if (reduced && reduced.total > exactLimit) {
+    const xs = Float64Array.from(reduced.points, (point) => (input.x === 'timestamp' ? point.timestamp : point.step));
+    const ys = Float64Array.from(reduced.points, (point) => point.value);
+    return { runId: input.runId, key: input.key, x: input.x, total: reduced.total, points: downsampleLttb(xs, ys, input.points).map((index) => reduced.points[index]!) };
   }
   const columns = await runs.metricColumns(input.runId, input.key);
   const order = input.x === 'timestamp' ? timestampOrder(columns) : undefined;

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import { MetricBucketReducer, type BucketAxis } from '../../core/tracking/metric-buckets.js';
 import type { Database } from '../database.js';
 
 /**
@@ -18,5 +19,34 @@ export function openSqlite(file: string): Kysely<Database> {
   connection.pragma('busy_timeout = 5000');
   // MLflow's LIKE is case-sensitive (ILIKE is the other); SQLite's is not unless asked.
   connection.pragma('case_sensitive_like = ON');
+  registerMetricBuckets(connection);
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+}
+
+/**
+ * trellis_metric_buckets(lo, hi, buckets, axis, step, timestamp, value, is_nan): an aggregate that
+ * reduces a metric history to the points a chart needs (core/tracking/metric-buckets.ts) while
+ * SQLite scans it, so a million points never become a million JavaScript rows. The result is a
+ * blob of float64s: the count of points, then (step, timestamp, value) per kept point.
+ */
+function registerMetricBuckets(connection: SqliteDatabase.Database): void {
+  connection.aggregate('trellis_metric_buckets', {
+    // The argument count is not read off `step` (it takes them as a rest parameter).
+    varargs: true,
+    start: () => null,
+    // better-sqlite3's types know two arguments; SQLite passes the call's eight.
+    step: (reducer: MetricBucketReducer | null, ...args: unknown[]) => {
+      const [lo, hi, buckets, axis, step, timestamp, value, isNan] = args as [number, number, number, BucketAxis, number, number, number, number];
+      const current = reducer ?? new MetricBucketReducer(Number(lo), Number(hi), Number(buckets), axis);
+      current.add(Number(step), Number(timestamp), isNan ? Number.NaN : Number(value));
+      return current;
+    },
+    result: (reducer: MetricBucketReducer | null) => {
+      const points = reducer?.points() ?? [];
+      const packed = new Float64Array(1 + points.length * 3);
+      packed[0] = reducer?.count ?? 0;
+      points.forEach((point, index) => packed.set([point.step, point.timestamp, point.value], 1 + index * 3));
+      return Buffer.from(packed.buffer);
+    },
+  });
 }
