@@ -99,6 +99,9 @@ describe('the studio model pages in chromium', { skip: browserUnavailable }, () 
     // The run node leads to the run.
     await graph.locator('[data-kind="run"]').click();
     await page.waitForURL(new RegExp(`/runs/${runId}$`));
+    // A job's run shows the job's log.
+    await page.getByRole('heading', { name: 'Job log' }).waitFor();
+    await page.getByText(/training on /).first().waitFor();
   });
 
   it('tells a workspace without models how to register one', async () => {

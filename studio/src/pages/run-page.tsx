@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { getExperiment, getRun, tagMap, type Run } from '../api/mlflow.js';
 import { ArtifactBrowser } from '../components/artifact-browser.js';
+import { LogTail } from '../components/log-tail.js';
 import { ChartControls, MetricPanel, type ChartOptions } from '../components/metric-panel.js';
 import { ErrorNotice, Loading } from '../components/notice.js';
 import { StatusBadge } from '../components/status-badge.js';
@@ -25,8 +26,11 @@ function RunView({ workspace, run }: { workspace: string; run: Run }) {
   const [options, setOptions] = useState<ChartOptions>({ x: 'step', logScale: false, smoothing: 0 });
   const [showAll, setShowAll] = useState(false);
   const tags = tagMap(run);
-  const metrics = [...(run.data.metrics ?? [])].sort((a, b) => Number(a.key.startsWith('system/')) - Number(b.key.startsWith('system/')) || a.key.localeCompare(b.key));
-  const charted = showAll ? metrics : metrics.slice(0, chartsShown);
+  const metrics = [...(run.data.metrics ?? [])].sort((a, b) => a.key.localeCompare(b.key));
+  // What the job's machine did (CPU, memory, GPU: `system/...`, logged by Trellis for job runs) gets a section of its own.
+  const model = metrics.filter((metric) => !metric.key.startsWith('system/'));
+  const system = metrics.filter((metric) => metric.key.startsWith('system/'));
+  const charted = showAll ? model : model.slice(0, chartsShown);
   const self = [{ id: run.info.run_id, label: run.info.run_name ?? run.info.run_id }];
   return (
     <section>
@@ -70,10 +74,26 @@ function RunView({ workspace, run }: { workspace: string; run: Run }) {
           <MetricPanel key={metric.key} workspace={workspace} runs={self} metric={metric.key} options={options} />
         ))}
       </div>
-      {metrics.length > charted.length ? (
+      {model.length > charted.length ? (
         <button type="button" onClick={() => setShowAll(true)}>
-          Show all {metrics.length} charts
+          Show all {model.length} charts
         </button>
+      ) : null}
+      {system.length > 0 ? (
+        <>
+          <h2>System</h2>
+          <div className="charts">
+            {system.map((metric) => (
+              <MetricPanel key={metric.key} workspace={workspace} runs={self} metric={metric.key} options={options} />
+            ))}
+          </div>
+        </>
+      ) : null}
+      {tags['trellis.job'] ? (
+        <>
+          <h2>Job log</h2>
+          <LogTail workspace={workspace} name={tags['trellis.job']} />
+        </>
       ) : null}
 
       <div className="columns">
