@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, testDialects, type TestDatabase } from './support/databases.js';
 import { removeHome, startTrellis, type TrellisProcess } from './support/trellis-process.js';
+import { mlflowPost } from './support/mlflow-rest.js';
 
 const totalPoints = 20_000;
 
@@ -13,11 +14,6 @@ interface SeriesBody {
   points: Array<{ step: number; timestamp: number; value: number | string }>;
 }
 
-async function mlflow<T>(base: string, path: string, body: unknown): Promise<T> {
-  const response = await fetch(`${base}/api/2.0/mlflow/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  assert.equal(response.status, 200, `${path} answered ${response.status}: ${await response.clone().text()}`);
-  return (await response.json()) as T;
-}
 
 /** The downsampled metric series a chart reads: LTTB over a real server's history, on every store. */
 for (const dialect of testDialects()) {
@@ -30,15 +26,15 @@ for (const dialect of testDialects()) {
     before(async () => {
       database = await createTestDatabase(dialect);
       trellis = await startTrellis({ databaseUrl: database.url });
-      const experiment = await mlflow<{ experiment_id: string }>(trellis.url, 'experiments/create', { name: 'series' });
-      const run = await mlflow<{ run: { info: { run_id: string } } }>(trellis.url, 'runs/create', { experiment_id: experiment.experiment_id, start_time: Date.now() });
+      const experiment = await mlflowPost<{ experiment_id: string }>(trellis.url, 'experiments/create', { name: 'series' });
+      const run = await mlflowPost<{ run: { info: { run_id: string } } }>(trellis.url, 'runs/create', { experiment_id: experiment.experiment_id, start_time: Date.now() });
       runId = run.run.info.run_id;
       for (let first = 0; first < totalPoints; first += 1000) {
         const metrics = Array.from({ length: 1000 }, (_, i) => {
           const step = first + i;
           return { key: 'train/loss', step, timestamp: 1_700_000_000_000 + step, value: step === 12_345 ? 100 : Math.exp(-step / 5000) };
         });
-        await mlflow(trellis.url, 'runs/log-batch', { run_id: runId, metrics });
+        await mlflowPost(trellis.url, 'runs/log-batch', { run_id: runId, metrics });
       }
     });
 
@@ -72,7 +68,7 @@ for (const dialect of testDialects()) {
           const step = first + i;
           return { key: 'long', step, timestamp: 1_700_000_000_000 + step, value: step === 31_337 ? 1000 : step === 45_000 ? 'NaN' : Math.sin(step / 900) };
         });
-        await mlflow(trellis.url, 'runs/log-batch', { run_id: runId, metrics });
+        await mlflowPost(trellis.url, 'runs/log-batch', { run_id: runId, metrics });
       }
       for (const x of ['step', 'timestamp'] as const) {
         const response = await fetch(`${trellis.url}/api/v1/workspaces/default/runs/${runId}/metrics/long/series?points=400&x=${x}`);
@@ -101,7 +97,7 @@ for (const dialect of testDialects()) {
     });
 
     it('writes NaN and Infinity the way the MLflow API does', async () => {
-      const run = await mlflow<{ run: { info: { run_id: string } } }>(trellis.url, 'runs/create', { experiment_id: '0', start_time: Date.now() });
+      const run = await mlflowPost<{ run: { info: { run_id: string } } }>(trellis.url, 'runs/create', { experiment_id: '0', start_time: Date.now() });
       const other = run.run.info.run_id;
       // Bare NaN and Infinity tokens, as Python's json module writes them.
       const response = await fetch(`${trellis.url}/api/2.0/mlflow/runs/log-batch`, {

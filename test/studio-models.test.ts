@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { browserUnavailable, launchBrowser, screenshotFolder } from './support/browser.js';
 import { finished, waitForJob } from './support/jobs.js';
 import { removeHome, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
+import { mlflowPost } from './support/mlflow-rest.js';
 
 /**
  * The studio's model pages in chromium: a job (code folder, a data input) makes a run, a model
@@ -15,12 +16,6 @@ import { removeHome, runCli, startTrellis, type TrellisProcess } from './support
  * environment through the job and run to the version and on to the deployment.
  */
 
-async function mlflow<T>(base: string, path: string, body: unknown): Promise<T> {
-  const response = await fetch(`${base}/api/2.0/mlflow/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const text = await response.text();
-  assert.equal(response.status, 200, `${path}: ${text}`);
-  return JSON.parse(text) as T;
-}
 
 describe('the studio model pages in chromium', { skip: browserUnavailable }, () => {
   let trellis: TrellisProcess;
@@ -58,9 +53,9 @@ describe('the studio model pages in chromium', { skip: browserUnavailable }, () 
     const root = run.run.info.artifact_uri.replace(/^mlflow-artifacts:\//, '');
     const put = await fetch(`${trellis.url}/api/2.0/mlflow-artifacts/artifacts/${root}/model/MLmodel`, { method: 'PUT', body: 'flavors:\n  python_function:\n    loader_module: mlflow.sklearn\n' });
     assert.equal(put.status, 200);
-    await mlflow(trellis.url, 'registered-models/create', { name: 'lineage-model' });
-    await mlflow(trellis.url, 'model-versions/create', { name: 'lineage-model', source: `runs:/${runId}/model`, run_id: runId });
-    await mlflow(trellis.url, 'registered-models/alias', { name: 'lineage-model', alias: 'champion', version: '1' });
+    await mlflowPost(trellis.url, 'registered-models/create', { name: 'lineage-model' });
+    await mlflowPost(trellis.url, 'model-versions/create', { name: 'lineage-model', source: `runs:/${runId}/model`, run_id: runId });
+    await mlflowPost(trellis.url, 'registered-models/alias', { name: 'lineage-model', alias: 'champion', version: '1' });
 
     // A batch deployment serves it (a record: nothing runs until it is invoked).
     await trellis.client.applyBatchEndpoint('default', { fileName: 'endpoint.yml', text: 'name: lineage-batch\n' });

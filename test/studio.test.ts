@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { browserUnavailable, launchBrowser, screenshotFolder } from './support/browser.js';
 import { removeHome, startTrellis, type TrellisProcess } from './support/trellis-process.js';
+import { mlflowPost } from './support/mlflow-rest.js';
 
 /**
  * The studio in a real browser (Debian's chromium through playwright-core) against a real
@@ -16,12 +17,6 @@ import { removeHome, startTrellis, type TrellisProcess } from './support/trellis
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const document: any;
 
-async function mlflow<T>(base: string, path: string, body: unknown): Promise<T> {
-  const response = await fetch(`${base}/api/2.0/mlflow/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const text = await response.text();
-  assert.equal(response.status, 200, `${path}: ${text}`);
-  return JSON.parse(text) as T;
-}
 
 const runCount = 30;
 const longSteps = 5_000;
@@ -37,23 +32,23 @@ describe('the studio in chromium', { skip: browserUnavailable }, () => {
   before(async () => {
     trellis = await startTrellis();
     shots = await screenshotFolder();
-    experimentId = (await mlflow<{ experiment_id: string }>(trellis.url, 'experiments/create', { name: 'studio-demo' })).experiment_id;
+    experimentId = (await mlflowPost<{ experiment_id: string }>(trellis.url, 'experiments/create', { name: 'studio-demo' })).experiment_id;
     for (let index = 0; index < runCount; index++) {
-      const run = (await mlflow<{ run: { info: { run_id: string } } }>(trellis.url, 'runs/create', { experiment_id: experimentId, run_name: `run-${String(index).padStart(2, '0')}`, start_time: Date.now() - (runCount - index) * 1000 })).run;
+      const run = (await mlflowPost<{ run: { info: { run_id: string } } }>(trellis.url, 'runs/create', { experiment_id: experimentId, run_name: `run-${String(index).padStart(2, '0')}`, start_time: Date.now() - (runCount - index) * 1000 })).run;
       const now = Date.now();
-      await mlflow(trellis.url, 'runs/log-batch', {
+      await mlflowPost(trellis.url, 'runs/log-batch', {
         run_id: run.info.run_id,
         params: [{ key: 'lr', value: String(0.001 * (index + 1)) }, { key: 'model', value: index % 2 === 0 ? 'lr' : 'tree' }],
         metrics: [{ key: 'accuracy', value: index / runCount, timestamp: now, step: 0 }],
         tags: [{ key: 'team', value: 'vision' }],
       });
       if (index === runCount - 1) longRunId = run.info.run_id;
-      await mlflow(trellis.url, 'runs/update', { run_id: run.info.run_id, status: 'FINISHED', end_time: Date.now() });
+      await mlflowPost(trellis.url, 'runs/update', { run_id: run.info.run_id, status: 'FINISHED', end_time: Date.now() });
     }
     // One long curve: 5,000 steps of a noisy decaying loss, in batches of 1,000.
     for (let start = 0; start < longSteps; start += 1_000) {
       const metrics = Array.from({ length: 1_000 }, (_, offset) => ({ key: 'loss', value: Math.exp(-(start + offset) / 1_500) + 0.05 * Math.sin(start + offset), timestamp: 1_700_000_000_000 + start + offset, step: start + offset }));
-      await mlflow(trellis.url, 'runs/log-batch', { run_id: longRunId, metrics });
+      await mlflowPost(trellis.url, 'runs/log-batch', { run_id: longRunId, metrics });
     }
     // Artifacts through the artifact proxy, as the MLflow client uploads them.
     const run = (await (await fetch(`${trellis.url}/api/2.0/mlflow/runs/get?run_id=${longRunId}`)).json()) as { run: { info: { artifact_uri: string } } };

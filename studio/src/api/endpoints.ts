@@ -1,3 +1,4 @@
+import type { SecondPoint } from '../../../src/core/endpoints/stats-series.js';
 import { query, requestJson } from './http.js';
 
 /** Online endpoints: the management API (/api/v1), their live numbers, and scoring as a caller does it. */
@@ -34,14 +35,8 @@ export interface OnlineDeployment {
   readyInstances: number;
 }
 
-export interface SecondPoint {
-  at: number;
-  requests: number;
-  errors: { '4xx': number; '5xx': number; failed: number };
-  p50Ms: number | null;
-  p99Ms: number | null;
-  inFlight: number;
-}
+// One second of a deployment's traffic, as the server's stats route computes it.
+export type { SecondPoint } from '../../../src/core/endpoints/stats-series.js';
 
 export interface DeploymentStats {
   name: string;

@@ -1,3 +1,4 @@
+import type { Job, JobEvent } from '../../../src/core/jobs/job.js';
 import { ApiError, query, requestJson } from './http.js';
 
 /**
@@ -8,55 +9,8 @@ import { ApiError, query, requestJson } from './http.js';
 export const terminalStates = ['Completed', 'Failed', 'Canceled'] as const;
 export const jobStates = ['Queued', 'Preparing', 'Running', 'Finalizing', ...terminalStates] as const;
 
-export type LineageInput =
-  | { type: 'literal'; value: string | number | boolean }
-  | { type: string; asset: { name: string; version: string }; digest: string | null; mode: string }
-  | { type: string; uri: string; mode: string };
-
-export interface JobLineage {
-  code: { name: string; version: string; digest: string } | null;
-  environment: { name: string; version: string; curated: boolean } | { inline: true; digest: string };
-  inputs: Record<string, LineageInput>;
-  compute: string;
-  submittedBy: string;
-}
-
-/** A job as the API answers it (times in milliseconds since the epoch). */
-export interface Job {
-  workspace: string;
-  name: string;
-  displayName: string;
-  experimentName: string;
-  description: string | null;
-  tags: Record<string, string>;
-  compute: string;
-  spec: Record<string, unknown>;
-  lineage: JobLineage;
-  state: string;
-  reason: string | null;
-  exitCode: number | null;
-  retries: number;
-  attempt: number;
-  priority: number;
-  instanceCount: number;
-  submittedAt: number;
-  startedAt: number | null;
-  endedAt: number | null;
-  runId: string;
-  createdBy: string;
-  nodeSeconds: number;
-  nodes: string[];
-  handle: string | null;
-  /** 'cancel:<by>', 'evict:<reason>' or 'timeout' while a stop is under way. */
-  stopRequest: string | null;
-}
-
-export interface JobEvent {
-  seq: number;
-  at: number;
-  state: string;
-  reason: string | null;
-}
+// The API answers with the server's own job types (core/jobs/job.ts); the studio reads them as they are.
+export type { Job, JobEvent, JobLineage, LineageInput } from '../../../src/core/jobs/job.js';
 
 export interface ComputeNode {
   workspace: string;

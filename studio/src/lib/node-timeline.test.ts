@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { JobEvent } from '../api/jobs.js';
 import { countOverTime, formatNodeHours, holdingIntervals } from './node-timeline.js';
 
-const event = (at: number, state: string) => ({ seq: at, at, state, reason: null });
+const event = (at: number, state: JobEvent['state']): JobEvent => ({ seq: at, at, state, reason: null });
 
 describe('node timeline', () => {
   it('holds nodes from Preparing until the job ends or goes back to the queue', () => {
