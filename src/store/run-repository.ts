@@ -254,26 +254,59 @@ export class RunRepository {
 
   /**
    * One metric's history reduced in the database to at most five points per bucket along `axis`
-   * (core/tracking/metric-buckets.ts), with the count of all its points: one scan, a few thousand
-   * rows out. SQLite only (its trellis_metric_buckets aggregate); undefined on PostgreSQL, where
-   * the caller reads the columns.
+   * (the first, last, lowest, highest and first non-finite point: core/tracking/metric-buckets.ts),
+   * with the count of all its points: one scan, a few thousand rows out. SQLite runs the reducer as
+   * its trellis_metric_buckets aggregate; PostgreSQL groups by bucket and takes each kept point as
+   * the min or max of an array that orders points the way the reducer does.
    */
-  async metricBuckets(runId: string, key: string, axis: BucketAxis, buckets: number): Promise<{ total: number; points: BucketPoint[] } | undefined> {
-    if (this.dialect !== 'sqlite') return undefined;
-    const column = axis === 'step' ? 'step' : 'timestamp';
+  async metricBuckets(runId: string, key: string, axis: BucketAxis, buckets: number): Promise<{ total: number; points: BucketPoint[] }> {
+    const x = axis === 'step' ? sql.ref('step') : sql.ref('timestamp');
     // Along steps the bounds are two seeks of the primary key; time is not in it, so it is one scan.
     const bounds =
       axis === 'step'
-        ? await sql<{ lo: number | null; hi: number | null }>`select (select step from metrics where run_uuid = ${runId} and key = ${key} order by step limit 1) as lo, (select step from metrics where run_uuid = ${runId} and key = ${key} order by step desc limit 1) as hi`.execute(this.db)
-        : await sql<{ lo: number | null; hi: number | null }>`select min(timestamp) as lo, max(timestamp) as hi from metrics where run_uuid = ${runId} and key = ${key}`.execute(this.db);
-    const { lo, hi } = bounds.rows[0] ?? { lo: null, hi: null };
-    if (lo === null || hi === null) return { total: 0, points: [] };
-    const reduced = await sql<{ packed: Buffer }>`select trellis_metric_buckets(${Number(lo)}, ${Number(hi)}, ${buckets}, ${column}, step, timestamp, value, is_nan) as packed from metrics where run_uuid = ${runId} and key = ${key}`.execute(this.db);
-    const packed = reduced.rows[0]!.packed;
-    const numbers = new Float64Array(packed.buffer, packed.byteOffset, packed.byteLength / 8);
+        ? await sql<{ lo: number | string | null; hi: number | string | null }>`select (select step from metrics where run_uuid = ${runId} and key = ${key} order by step limit 1) as lo, (select step from metrics where run_uuid = ${runId} and key = ${key} order by step desc limit 1) as hi`.execute(this.db)
+        : await sql<{ lo: number | string | null; hi: number | string | null }>`select min(timestamp) as lo, max(timestamp) as hi from metrics where run_uuid = ${runId} and key = ${key}`.execute(this.db);
+    const row = bounds.rows[0];
+    if (!row || row.lo === null || row.hi === null) return { total: 0, points: [] };
+    const [lo, hi] = [Number(row.lo), Number(row.hi)];
+    if (this.dialect === 'sqlite') {
+      const reduced = await sql<{ packed: Buffer }>`select trellis_metric_buckets(${lo}, ${hi}, ${buckets}, ${axis}, step, timestamp, value, is_nan) as packed from metrics where run_uuid = ${runId} and key = ${key}`.execute(this.db);
+      const packed = reduced.rows[0]!.packed;
+      const numbers = new Float64Array(packed.buffer, packed.byteOffset, packed.byteLength / 8);
+      const points: BucketPoint[] = [];
+      for (let index = 1; index + 2 < numbers.length; index += 3) points.push({ step: numbers[index]!, timestamp: numbers[index + 1]!, value: numbers[index + 2]! });
+      return { total: numbers[0]!, points };
+    }
+    const width = (hi - lo) / buckets || 1;
+    const grouped = await sql<{ n: string; first: number[] | null; last: number[] | null; low: number[] | null; high: number[] | null; odd: number[] | null }>`
+      select count(*) as n,
+        min(array[x, step, timestamp, value]) filter (where not odd) as first,
+        max(array[x, step, timestamp, value]) filter (where not odd) as last,
+        min(array[value, x, step, timestamp]) filter (where not odd) as low,
+        max(array[value, -x, -step, -timestamp]) filter (where not odd) as high,
+        min(array[x, step, timestamp, value]) filter (where odd) as odd
+      from (
+        select ${x}::float8 as x, step::float8 as step, timestamp::float8 as timestamp,
+          case when is_nan <> 0 then 'NaN'::float8 else value end as value,
+          (is_nan <> 0 or value in ('Infinity'::float8, '-Infinity'::float8)) as odd,
+          least(${buckets - 1}::int, greatest(0, floor((${x}::float8 - ${lo}::float8) / ${width}::float8)::int)) as bucket
+        from metrics where run_uuid = ${runId} and key = ${key}
+      ) as history
+      group by bucket`.execute(this.db);
+    let total = 0;
     const points: BucketPoint[] = [];
-    for (let index = 1; index + 2 < numbers.length; index += 3) points.push({ step: numbers[index]!, timestamp: numbers[index + 1]!, value: numbers[index + 2]! });
-    return { total: numbers[0]!, points };
+    for (const bucket of grouped.rows) {
+      total += Number(bucket.n);
+      const kept = new Map<string, BucketPoint>();
+      const keep = (step: number, timestamp: number, value: number) => kept.set(`${step}/${timestamp}`, { step, timestamp, value });
+      for (const slot of [bucket.first, bucket.last, bucket.odd]) if (slot) keep(slot[1]!, slot[2]!, slot[3]!);
+      if (bucket.low) keep(bucket.low[2]!, bucket.low[3]!, bucket.low[0]!);
+      if (bucket.high) keep(-bucket.high[2]!, -bucket.high[3]!, bucket.high[0]!);
+      points.push(...kept.values());
+    }
+    const along = (point: BucketPoint) => (axis === 'step' ? point.step : point.timestamp);
+    points.sort((a, b) => along(a) - along(b) || a.step - b.step || a.timestamp - b.timestamp);
+    return { total, points };
   }
 
   /** runs/search: the infos of one page of matching runs (see run-search.ts). */

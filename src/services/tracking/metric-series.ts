@@ -40,8 +40,8 @@ export interface MetricSeriesInput {
 /**
  * A run's metric history cut down to at most `points` points that keep the curve's shape, for
  * charts, chosen with LTTB along `x`: from every point of a history up to 50,000 points long,
- * and, for a longer one on SQLite, from the first, last, lowest, highest and first non-finite
- * point of each of `points` equal buckets (M4), which the database keeps as it scans. An unknown
+ * and, for a longer one, from the first, last, lowest, highest and first non-finite point of each
+ * of `points` equal buckets (M4), which the database keeps as it scans. An unknown
  * key gives an empty series, as MLflow's get-history does.
  */
 export async function metricSeries(context: Context, workspace: string, input: MetricSeriesInput): Promise<MetricSeries> {
@@ -50,10 +50,10 @@ export async function metricSeries(context: Context, workspace: string, input: M
   if (!(await runs.getInfo(workspace, input.runId))) {
     throw new TrellisError('RunNotFound', 404, `run '${input.runId}' does not exist in workspace '${workspace}'; check the run id, or find runs with MLflow's runs/search`);
   }
-  // A long history is first reduced in the database (SQLite) to the few points per pixel column a
-  // chart needs; LTTB then chooses among those. Shorter ones are read whole and LTTB sees every point.
+  // A long history is first reduced in the database to the few points per pixel column a chart
+  // needs; LTTB then chooses among those. Shorter ones are read whole and LTTB sees every point.
   const reduced = await runs.metricBuckets(input.runId, input.key, input.x, input.points);
-  if (reduced && reduced.total > exactLimit) {
+  if (reduced.total > exactLimit) {
     const xs = Float64Array.from(reduced.points, (point) => (input.x === 'timestamp' ? point.timestamp : point.step));
     const ys = Float64Array.from(reduced.points, (point) => point.value);
     return { runId: input.runId, key: input.key, x: input.x, total: reduced.total, points: downsampleLttb(xs, ys, input.points).map((index) => reduced.points[index]!) };
