@@ -67,6 +67,15 @@ describe('the studio in chromium', { skip: browserUnavailable }, () => {
     if (trellis) await removeHome(trellis.home);
   });
 
+  it('lists the keys of an experiment\'s runs for the column picker, and answers 404 for an unknown experiment', async () => {
+    const keys = (await (await fetch(`${trellis.url}/api/v1/workspaces/default/experiments/${experimentId}/keys`)).json()) as { metrics: string[]; params: string[]; tags: string[] };
+    assert.deepEqual(keys.metrics, ['accuracy', 'loss']);
+    assert.deepEqual(keys.params, ['lr', 'model']);
+    assert.ok(keys.tags.includes('team') && keys.tags.includes('mlflow.runName'), JSON.stringify(keys.tags));
+    const unknown = await fetch(`${trellis.url}/api/v1/workspaces/default/experiments/987654/keys`);
+    assert.equal(unknown.status, 404, await unknown.text());
+  });
+
   it('opens at the server root on the experiment list, served by trellis up itself', async () => {
     await page.goto(trellis.url);
     await page.waitForURL(/\/studio\/w\/default\/experiments$/);

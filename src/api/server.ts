@@ -12,6 +12,7 @@ import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
 import { batchEndpointRoutes } from './routes/batch-endpoints.js';
 import { jobRoutes } from './routes/jobs.js';
+import { experimentKeysRoutes } from './routes/experiment-keys.js';
 import { metricSeriesRoutes } from './routes/metric-series.js';
 import { endpointStatsRoutes } from './routes/endpoint-stats.js';
 import { onlineEndpointRoutes } from './routes/online-endpoints.js';
@@ -69,6 +70,7 @@ export async function buildServer(context: Context, config: TrellisConfig, optio
   await app.register(attemptTransferRoutes, routeOptions);
   await app.register(mlflowRoutes, routeOptions);
   await app.register(metricSeriesRoutes, routeOptions);
+  await app.register(experimentKeysRoutes, routeOptions);
   await app.register(onlineEndpointRoutes, routeOptions);
   await app.register(endpointStatsRoutes, routeOptions);
   await app.register(batchEndpointRoutes, routeOptions);

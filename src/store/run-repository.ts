@@ -309,6 +309,19 @@ export class RunRepository {
     return { total, points };
   }
 
+  /**
+   * The metric, param and tag keys the active runs of an experiment use, each list sorted and cut
+   * at `limit`: what a run table offers as columns, whichever runs are on screen.
+   */
+  async experimentKeys(workspace: string, experimentId: number, limit: number): Promise<{ metrics: string[]; params: string[]; tags: string[] }> {
+    const keysIn = async (table: 'latest_metrics' | 'params' | 'run_tags') => {
+      const result = await sql<{ key: string }>`select distinct t.key as key from ${sql.table(table)} as t join runs on runs.run_uuid = t.run_uuid where runs.workspace = ${workspace} and runs.experiment_id = ${experimentId} and runs.lifecycle_stage = 'active' order by t.key limit ${limit}`.execute(this.db);
+      return result.rows.map((row) => row.key);
+    };
+    const [metrics, params, tags] = await Promise.all([keysIn('latest_metrics'), keysIn('params'), keysIn('run_tags')]);
+    return { metrics, params, tags };
+  }
+
   /** runs/search: the infos of one page of matching runs (see run-search.ts). */
   async search(search: RunSearch): Promise<RunInfo[]> {
     return searchRuns(this.db, search);

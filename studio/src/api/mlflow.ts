@@ -83,3 +83,14 @@ export function artifactUrl(workspace: string, run: Run, path: string): string |
   const encoded = `${root.replace(/\/+$/, '')}/${path}`.split('/').map(encodeURIComponent).join('/');
   return `/workspaces/${encodeURIComponent(workspace)}/mlflow/api/2.0/mlflow-artifacts/artifacts/${encoded}`;
 }
+
+export interface ExperimentKeys {
+  metrics: string[];
+  params: string[];
+  tags: string[];
+}
+
+/** The metric, param and tag keys an experiment's runs use (Trellis's API; MLflow has no call for it). */
+export function experimentKeys(workspace: string, experimentId: string): Promise<ExperimentKeys> {
+  return requestJson<ExperimentKeys>('GET', `/api/v1/workspaces/${encodeURIComponent(workspace)}/experiments/${encodeURIComponent(experimentId)}/keys`);
+}

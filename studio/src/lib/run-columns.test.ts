@@ -18,6 +18,11 @@ describe('run columns', () => {
     assert.deepEqual(availableColumns(runs).map(columnId), ['metrics.acc', 'metrics.loss', 'params.lr', 'tags.team', 'tags.mlflow.runName']);
   });
 
+  it('offers the keys the server knows for the experiment too, not only those of the runs on screen', () => {
+    const ids = availableColumns([run({ loss: 1 }, {}, {})], { metrics: ['acc'], params: ['lr'], tags: [] }).map(columnId);
+    assert.deepEqual(ids, ['metrics.acc', 'metrics.loss', 'params.lr']);
+  });
+
   it('reads a cell, and names the column as MLflow search does (backquotes where needed)', () => {
     const one = run({ 'val loss': 0.5 }, { lr: '0.1' }, {});
     assert.equal(cellValue(one, { kind: 'metrics', key: 'val loss' }), 0.5);

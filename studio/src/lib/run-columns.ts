@@ -27,9 +27,12 @@ export function searchName(column: RunColumn): string {
   return `${column.kind}.${/^[A-Za-z_][\w.]*$/.test(column.key) ? column.key : `\`${column.key.replaceAll('`', '')}\``}`;
 }
 
-/** Keys present in the runs, by kind, sorted; MLflow's own mlflow.* tags last. */
-export function availableColumns(runs: readonly Run[]): RunColumn[] {
-  const keys: Record<ColumnKind, Set<string>> = { metrics: new Set(), params: new Set(), tags: new Set() };
+/**
+ * Keys present in the runs and in `known` (every key of the experiment, when the server said), by
+ * kind, sorted; MLflow's own mlflow.* tags last.
+ */
+export function availableColumns(runs: readonly Run[], known?: { metrics: string[]; params: string[]; tags: string[] }): RunColumn[] {
+  const keys: Record<ColumnKind, Set<string>> = { metrics: new Set(known?.metrics), params: new Set(known?.params), tags: new Set(known?.tags) };
   for (const run of runs) {
     for (const metric of run.data.metrics ?? []) keys.metrics.add(metric.key);
     for (const param of run.data.params ?? []) keys.params.add(param.key);

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
-import { getExperiment, searchRuns, type Run } from '../api/mlflow.js';
+import { experimentKeys, getExperiment, searchRuns, type Run } from '../api/mlflow.js';
 import { DataTable, type Column, type Sort } from '../components/data-table.js';
 import { EmptyState, ErrorNotice, Loading } from '../components/notice.js';
 import { StatusBadge } from '../components/status-badge.js';
@@ -38,6 +38,8 @@ export function RunsPage() {
   const pageToken = tokens.at(-1);
 
   const experiment = useApi(() => getExperiment(workspace, experimentId), `${workspace}/${experimentId}`);
+  // Every key of the experiment's runs, not only of the page on screen, can be a column.
+  const keys = useApi(() => experimentKeys(workspace, experimentId), `${workspace}/${experimentId}/keys`);
   const runs = useApi(
     () => searchRuns(workspace, { experimentIds: [experimentId], filter, orderBy: [`${sort.key} ${sort.descending ? 'DESC' : 'ASC'}`], pageSize, pageToken }),
     JSON.stringify([workspace, experimentId, filter, sort, pageSize, pageToken]),
@@ -53,7 +55,7 @@ export function RunsPage() {
   };
   const open = (run: Run) => navigate(`/w/${workspace}/runs/${run.info.run_id}`);
   const rows = runs.data?.items ?? [];
-  const offered = availableColumns(rows).filter((column) => !chosen.some((picked) => columnId(picked) === columnId(column)));
+  const offered = availableColumns(rows, keys.data).filter((column) => !chosen.some((picked) => columnId(picked) === columnId(column)));
 
   const columns: Column<Run>[] = [
     { id: 'name', header: 'Run', sortKey: 'attributes.run_name', render: (run) => <Link to={`/w/${workspace}/runs/${run.info.run_id}`}>{run.info.run_name || run.info.run_id}</Link> },

@@ -1,0 +1,19 @@
+import type { Context } from '../context.js';
+import { getExperiment } from './experiment-service.js';
+
+/** At most this many keys of each kind: more than any run table can offer as columns. */
+export const experimentKeyLimit = 1000;
+
+export interface ExperimentKeys {
+  experimentId: string;
+  metrics: string[];
+  params: string[];
+  tags: string[];
+}
+
+/** The metric, param and tag keys an experiment's active runs use (a run table's column choices). */
+export async function experimentKeys(context: Context, workspace: string, experimentId: string): Promise<ExperimentKeys> {
+  const experiment = await getExperiment(context, workspace, experimentId);
+  const keys = await context.store.repositories.runs.experimentKeys(workspace, Number(experiment.experiment_id), experimentKeyLimit);
+  return { experimentId: experiment.experiment_id, ...keys };
+}
