@@ -124,6 +124,14 @@ describe('the studio\'s jobs and compute pages in chromium', { skip: browserUnav
     assert.ok(Number(await page.locator('.chart').getAttribute('data-points')) > 2);
     await page.getByRole('table', { name: 'Jobs on this compute' }).getByRole('row', { name: /counter/ }).waitFor();
     await page.screenshot({ path: join(shots, 'compute.png'), fullPage: true });
+
+    // The chart's source: the cluster's nodes over the last day, removed ones too; a bad `since` is refused.
+    const nodesUrl = `${trellis.url}/api/v1/workspaces/default/computes/cpu-cluster/nodes`;
+    const withHistory = (await (await fetch(`${nodesUrl}?since=0`)).json()) as { nodes: Array<{ nodeId: string }>; history: Array<{ nodeId: string; createdAt: number }> };
+    assert.ok(withHistory.history.length >= 1 && withHistory.history.length >= withHistory.nodes.length, JSON.stringify(withHistory));
+    assert.ok(withHistory.nodes.every((node) => withHistory.history.some((item) => item.nodeId === node.nodeId)));
+    assert.equal(((await (await fetch(nodesUrl)).json()) as { history?: unknown }).history, undefined);
+    assert.equal((await fetch(`${nodesUrl}?since=-5`)).status, 400);
   });
 
   it('tells a workspace without jobs or clusters what to run', async () => {

@@ -134,6 +134,20 @@ export class JobRepository {
     return (await query.orderBy('created_at').orderBy('node_id').execute()).map(fromNodeRow);
   }
 
+  /** A cluster's nodes that were up at some time since `since` (removed ones too): its history of nodes. */
+  async nodesSince(workspace: string, compute: string, since: number): Promise<ComputeNode[]> {
+    const rows = await this.db
+      .selectFrom('compute_nodes')
+      .selectAll()
+      .where('workspace', '=', workspace)
+      .where('compute', '=', compute)
+      .where((eb) => eb.or([eb('removed_at', 'is', null), eb('removed_at', '>=', since)]))
+      .orderBy('created_at')
+      .orderBy('node_id')
+      .execute();
+    return rows.map(fromNodeRow);
+  }
+
   /** Every node not removed, in every workspace. */
   async allLiveNodes(): Promise<ComputeNode[]> {
     return (await this.db.selectFrom('compute_nodes').selectAll().where('removed_at', 'is', null).orderBy('created_at').execute()).map(fromNodeRow);

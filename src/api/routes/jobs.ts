@@ -144,8 +144,14 @@ export const jobRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { cont
   });
 
   app.get('/api/v1/workspaces/:workspace/computes/:name/nodes', {
-    schema: { tags, summary: "A cluster's nodes now, and its node-seconds so far", params: jobParams, response: { 200: z.object({ nodes: z.array(node), usage: z.array(z.object({ compute: z.string(), size: z.string(), tier: z.string(), nodeSeconds: z.number(), nodes: z.number() })) }), ...errors } },
-  }, async (request) => computeUsage(context, request.params.workspace, request.params.name));
+    schema: {
+      tags,
+      summary: "A cluster's nodes now, and its node-seconds so far; with `since`, its nodes over time (removed ones too)",
+      params: jobParams,
+      querystring: z.object({ since: z.coerce.number().int().min(0).optional().describe('epoch ms: also list every node up at some time since then, in `history`') }),
+      response: { 200: z.object({ nodes: z.array(node), history: z.array(node).optional(), usage: z.array(z.object({ compute: z.string(), size: z.string(), tier: z.string(), nodeSeconds: z.number(), nodes: z.number() })) }), ...errors },
+    },
+  }, async (request) => computeUsage(context, request.params.workspace, request.params.name, request.query.since));
 
   app.get('/api/v1/workspaces/:workspace/usage', {
     schema: { tags, summary: "Node-seconds of the workspace's computes", params: workspaceParams, response: { 200: z.object({ nodes: z.array(node), usage: z.array(z.object({ compute: z.string(), size: z.string(), tier: z.string(), nodeSeconds: z.number(), nodes: z.number() })) }), ...errors } },

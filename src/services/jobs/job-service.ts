@@ -82,13 +82,19 @@ export async function evictNodes(context: Context, caller: Caller, workspace: st
   return { evicted: chosen.map((target) => ({ node: target.nodeId, job: target.job })) };
 }
 
-/** The cluster's nodes now and the node-seconds of the workspace's computes (cost comes from these). */
-export async function computeUsage(context: Context, workspace: string, compute?: string) {
+/**
+ * The cluster's nodes now and the node-seconds of the workspace's computes (cost comes from these);
+ * with `since`, also every node of the cluster up at some time since then, removed ones included
+ * (how many nodes it had over time).
+ */
+export async function computeUsage(context: Context, workspace: string, compute?: string, since?: number) {
   await requireWorkspace(context, workspace);
   const now = context.clock().getTime();
-  const nodes = await context.store.repositories.jobs.liveNodes(workspace, compute);
-  const usage = (await context.store.repositories.jobs.nodeSeconds(workspace, now)).filter((item) => compute === undefined || item.compute === compute);
-  return { nodes, usage };
+  const repositories = context.store.repositories.jobs;
+  const nodes = await repositories.liveNodes(workspace, compute);
+  const usage = (await repositories.nodeSeconds(workspace, now)).filter((item) => compute === undefined || item.compute === compute);
+  const history = since !== undefined && compute !== undefined ? await repositories.nodesSince(workspace, compute, since) : undefined;
+  return { nodes, usage, ...(history ? { history } : {}) };
 }
 
 /** The workspace's use against its quotas (`az ml compute list-usage`). */

@@ -39,6 +39,8 @@ export interface NodeUsage {
 export interface ComputeUsage {
   nodes: ComputeNode[];
   usage: NodeUsage[];
+  /** With `since`: every node of the cluster up at some time since then, removed ones too. */
+  history?: ComputeNode[];
 }
 
 /** A compute resource; `spec` is its Azure ML YAML (type, size, min_instances, max_instances, tier ...). */
@@ -96,7 +98,7 @@ export async function listComputes(workspace: string): Promise<Compute[]> {
 }
 
 export const getCompute = (workspace: string, name: string) => requestJson<Compute>('GET', `${base(workspace)}/computes/${encodeURIComponent(name)}`);
-export const computeUsage = (workspace: string, name: string) => requestJson<ComputeUsage>('GET', `${base(workspace)}/computes/${encodeURIComponent(name)}/nodes`);
+export const computeUsage = (workspace: string, name: string, since?: number) => requestJson<ComputeUsage>('GET', `${base(workspace)}/computes/${encodeURIComponent(name)}/nodes${query({ since })}`);
 export const workspaceUsage = (workspace: string) => requestJson<ComputeUsage>('GET', `${base(workspace)}/usage`);
 export async function quotaUsage(workspace: string): Promise<QuotaUsage[]> {
   return (await requestJson<{ usages: QuotaUsage[] }>('GET', `${base(workspace)}/quotas`)).usages;

@@ -20,7 +20,8 @@ export function ComputePage() {
   const { workspace = 'default', name = '' } = useParams();
   const navigate = useNavigate();
   const compute = useApi(() => getCompute(workspace, name), `${workspace}/${name}`);
-  const usage = useApi(() => computeUsage(workspace, name), `${workspace}/${name}`);
+  // The nodes of the last day, removed ones too, for the chart of nodes over time.
+  const usage = useApi(() => computeUsage(workspace, name, Date.now() - chartSpanMs), `${workspace}/${name}`);
   const jobs = useApi(() => listJobs(workspace, { compute: name, max: 200 }), `${workspace}/${name}`);
   const started = (jobs.data?.items ?? []).filter((job) => job.startedAt !== null || job.state !== 'Queued').slice(0, chartedJobs);
   // One key per set of jobs and states: the histories are read again only when a job moved.
@@ -36,7 +37,8 @@ export function ComputePage() {
   usePolling(refresh, isBusy);
 
   const nodes = usage.data?.nodes ?? [];
-  const series = useMemo(() => timeline(nodes, histories.data ?? []), [nodes, histories.data]);
+  const history = usage.data?.history;
+  const series = useMemo(() => timeline(history ?? nodes, histories.data ?? []), [history, nodes, histories.data]);
   if (compute.error) return <ErrorNotice error={compute.error} action={<Link to={`/w/${workspace}/computes`}>Back to the computes</Link>} />;
   if (!compute.data) return <Loading what="the compute" />;
   const spec = compute.data.spec;
@@ -97,7 +99,7 @@ export function ComputePage() {
       {series ? (
         <figure className="metric-panel">
           <MetricChart title="Nodes" series={series} xLabel="time" isTime logScale={false} height={220} />
-          <figcaption className="muted">Held by jobs: from each job's state history (Preparing until it ends). Up now: the nodes listed below, from when each started; nodes already removed are not listed by the server.</figcaption>
+          <figcaption className="muted">Nodes up: every node of the cluster in the last day, from its start to its removal (scale-down, eviction). Held by jobs: from each job's state history (Preparing until it ends); the difference is idle nodes waiting for work or for idle_time_before_scale_down.</figcaption>
         </figure>
       ) : (
         <p className="muted">No job has run here yet.</p>
@@ -123,17 +125,20 @@ export function ComputePage() {
   );
 }
 
-/** Nodes held by jobs and nodes up now, over the span the records cover (at most a day). */
+/** How far back the chart of nodes over time goes. */
+const chartSpanMs = 24 * 3600_000;
+
+/** Nodes held by jobs and nodes up (each from its start to its removal), over the span the records cover (at most a day). */
 function timeline(nodes: ComputeNode[], histories: Array<{ job: Job; events: Awaited<ReturnType<typeof jobEvents>> }>): ChartSeries[] | undefined {
   const held: Interval[] = histories.flatMap(({ job, events }) => holdingIntervals(events, job.instanceCount));
-  const up: Interval[] = nodes.map((node) => ({ start: node.createdAt, end: undefined, count: 1 }));
+  const up: Interval[] = nodes.map((node) => ({ start: node.createdAt, end: node.removedAt ?? undefined, count: 1 }));
   if (held.length === 0 && up.length === 0) return undefined;
   const now = Date.now();
-  const from = Math.max(now - 24 * 3600_000, Math.min(...[...held, ...up].map((interval) => interval.start)) - 5_000);
+  const from = Math.max(now - chartSpanMs, Math.min(...[...held, ...up].map((interval) => interval.start)) - 5_000);
   const heldSeries = countOverTime(held, from, now);
   const upSeries = countOverTime(up, from, now);
   return [
     { label: 'held by jobs', ...heldSeries },
-    { label: 'up now', ...upSeries },
+    { label: 'nodes up', ...upSeries },
   ];
 }
