@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { JobEvent } from '../api/jobs.js';
-import { countOverTime, formatNodeHours, holdingIntervals } from './node-timeline.js';
+import { countOverTime, formatNodeHours, holdingIntervals, jobNodeSeconds } from './node-timeline.js';
 
 const event = (at: number, state: JobEvent['state']): JobEvent => ({ seq: at, at, state, reason: null });
 
@@ -36,5 +36,14 @@ describe('node timeline', () => {
 
   it('writes node-hours with four decimals, as the CLI does', () => {
     assert.equal(formatNodeHours(36), '0.0100');
+  });
+});
+
+describe('jobNodeSeconds', () => {
+  it('adds the running attempt\'s nodes since it started to what the server recorded', () => {
+    const base = { nodeSeconds: 10, startedAt: 1_000, endedAt: null, instanceCount: 2 };
+    assert.equal(jobNodeSeconds({ ...base, state: 'Running' }, 6_000), 10 + 5 * 2);
+    assert.equal(jobNodeSeconds({ ...base, state: 'Completed', endedAt: 6_000 }, 60_000), 10);
+    assert.equal(jobNodeSeconds({ ...base, state: 'Queued', startedAt: null }, 60_000), 10);
   });
 });

@@ -7,7 +7,7 @@ import { ErrorNotice, Loading } from '../components/notice.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { formatDuration, formatTime } from '../lib/format.js';
 import { formatCost, priceNote } from '../lib/node-cost.js';
-import { countOverTime, formatNodeHours, holdingIntervals, type Interval } from '../lib/node-timeline.js';
+import { countOverTime, formatNodeHours, holdingIntervals, jobNodeSeconds, type Interval } from '../lib/node-timeline.js';
 import { usePolling } from '../lib/use-polling.js';
 import { useApi } from '../lib/use-api.js';
 import { QueueTable } from './computes-page.js';
@@ -60,7 +60,7 @@ export function ComputePage() {
     { id: 'state', header: 'State', render: (job) => <StatusBadge status={job.state} /> },
     { id: 'submitted', header: 'Submitted', render: (job) => formatTime(job.submittedAt) },
     { id: 'duration', header: 'Duration', render: (job) => formatDuration(job.startedAt ?? undefined, job.endedAt ?? undefined) },
-    { id: 'node-hours', header: 'Node-hours', numeric: true, render: (job) => formatNodeHours(job.nodeSeconds) },
+    { id: 'node-hours', header: 'Node-hours', numeric: true, render: (job) => formatNodeHours(jobNodeSeconds(job, Date.now())) },
   ];
   return (
     <section>

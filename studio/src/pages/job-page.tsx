@@ -6,7 +6,7 @@ import { LogTail } from '../components/log-tail.js';
 import { ErrorNotice, Loading } from '../components/notice.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { formatDuration, formatTime } from '../lib/format.js';
-import { formatNodeHours } from '../lib/node-timeline.js';
+import { formatNodeHours, jobNodeSeconds } from '../lib/node-timeline.js';
 import { usePolling } from '../lib/use-polling.js';
 import { useApi } from '../lib/use-api.js';
 
@@ -76,7 +76,7 @@ export function JobPage() {
           <dt>Ran for</dt>
           <dd>{formatDuration(current.startedAt ?? undefined, current.endedAt ?? undefined)}</dd>
           <dt>Node-hours</dt>
-          <dd>{formatNodeHours(current.nodeSeconds)}</dd>
+          <dd>{formatNodeHours(jobNodeSeconds(current, Date.now()))}</dd>
           <dt>MLflow run</dt>
           <dd>
             <Link to={`/w/${workspace}/runs/${current.runId}`}>{current.runId}</Link> <span className="muted">in {current.experimentName}</span>

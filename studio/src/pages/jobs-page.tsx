@@ -4,7 +4,7 @@ import { DataTable, type Column } from '../components/data-table.js';
 import { EmptyState, ErrorNotice, Loading } from '../components/notice.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { formatDuration, formatTime } from '../lib/format.js';
-import { formatNodeHours } from '../lib/node-timeline.js';
+import { formatNodeHours, jobNodeSeconds } from '../lib/node-timeline.js';
 import { usePolling } from '../lib/use-polling.js';
 import { useApi } from '../lib/use-api.js';
 
@@ -39,7 +39,7 @@ export function JobsPage() {
     { id: 'compute', header: 'Compute', render: (job) => <Link to={`/w/${workspace}/computes/${encodeURIComponent(job.compute)}`}>{job.compute}</Link> },
     { id: 'submitted', header: 'Submitted', render: (job) => formatTime(job.submittedAt) },
     { id: 'duration', header: 'Duration', render: (job) => formatDuration(job.startedAt ?? undefined, job.endedAt ?? undefined) },
-    { id: 'node-hours', header: 'Node-hours', numeric: true, render: (job) => formatNodeHours(job.nodeSeconds) },
+    { id: 'node-hours', header: 'Node-hours', numeric: true, render: (job) => formatNodeHours(jobNodeSeconds(job, Date.now())) },
   ];
   const isFiltered = Boolean(state || compute);
   return (
