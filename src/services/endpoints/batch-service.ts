@@ -7,6 +7,7 @@ import type { BatchDeploymentSpec } from '../../core/azureml/batch-deployment-sc
 import type { Deployment } from '../../core/endpoints/endpoint.js';
 import { invalidInput, TrellisError, type Problem } from '../../core/errors.js';
 import type { Job } from '../../core/jobs/job.js';
+import { parseContentUri } from '../../core/resources/content-uri.js';
 import { digestOf } from '../../core/resources/digest.js';
 import type { UploadedContent } from '../apply-resource.js';
 import { existingNames } from '../asset-lookup.js';
@@ -185,12 +186,15 @@ export async function invokeBatchEndpoint(context: Context, caller: Caller, inpu
 /** The local path the scoring job's code is given under (its upload is the code snapshot). */
 const codeFolder = './trellis-batch-code';
 
-/** The stored content of the deployment's code snapshot, as an upload a job can name. */
+/** The stored content of the deployment's code snapshot (its newest version, as the online deployments read it), as an upload a job can name. */
 async function codeUpload(context: Context, workspace: string, name: string): Promise<UploadedContent> {
-  const asset = await context.store.repositories.resources.get({ workspace, kind: 'code', name, version: '1' });
-  const content = (asset?.status as { content?: UploadedContent[] } | undefined)?.content?.[0];
-  if (!content) throw new TrellisError('CodeMissing', 409, `the deployment's code snapshot ${name} is gone; update the deployment (trellis batch-deployment update --file ...) to snapshot its code again`);
-  return { type: 'folder', digest: content.digest, size: content.size, fileCount: 'fileCount' in content ? content.fileCount : 1 };
+  const asset = (await context.store.repositories.resources.list({ workspace, kind: 'code', tags: [], limit: 1, name, latestOnly: true })).items[0];
+  const uploaded = (asset?.status as { content?: UploadedContent[] } | undefined)?.content?.[0];
+  if (uploaded?.type === 'folder') return uploaded;
+  // A code asset made from a reference has no upload record; its path names the stored folder.
+  const stored = asset ? parseContentUri(String(asset.spec.path ?? '')) : undefined;
+  if (stored?.type === 'folder') return { type: 'folder', digest: stored.digest, size: 0, fileCount: 0 };
+  throw new TrellisError('CodeMissing', 409, `the deployment's code snapshot ${name} is gone or is not a stored folder; update the deployment (trellis batch-deployment update --file ...) to snapshot its code again`);
 }
 
 /**
