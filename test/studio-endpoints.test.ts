@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { browserUnavailable, launchBrowser, screenshotFolder } from './support/browser.js';
+import { browserUnavailable, openBrowserPage, screenshotFolder } from './support/browser.js';
 import { cliJson, score, waitForDeployment } from './support/endpoints.js';
 import { removeHome, repositoryRoot, startTrellis, type TrellisProcess } from './support/trellis-process.js';
 
@@ -40,8 +40,7 @@ describe('the studio endpoint pages in chromium', { skip: browserUnavailable }, 
       assert.equal(ready.state, 'Succeeded', `${deployment}: ${ready.reason}\n${trellis.output()}`);
     }
     key = (await cliJson<{ primaryKey: string }>(trellis.url, ['online-endpoint', 'get-credentials', '--name', 'iris-endpoint'])).primaryKey;
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    ({ browser, page } = await openBrowserPage());
   });
 
   after(async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { browserUnavailable, launchBrowser, screenshotFolder } from './support/browser.js';
+import { browserUnavailable, openBrowserPage, screenshotFolder } from './support/browser.js';
 import { finished, waitForJob } from './support/jobs.js';
 import { removeHome, startTrellis, type TrellisProcess } from './support/trellis-process.js';
 
@@ -40,8 +40,7 @@ describe('the studio\'s jobs and compute pages in chromium', { skip: browserUnav
     await submit('counter', 'for i in 1 2 3 4 5 6; do echo "tick $i"; sleep 1; done');
     await submit('broken', 'echo "about to fail" && exit 3');
     await submit('long-one', 'echo "started long"; sleep 120');
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    ({ browser, page } = await openBrowserPage());
   });
 
   after(async () => {

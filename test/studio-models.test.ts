@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { browserUnavailable, launchBrowser, screenshotFolder } from './support/browser.js';
+import { browserUnavailable, openBrowserPage, screenshotFolder } from './support/browser.js';
 import { finished, waitForJob } from './support/jobs.js';
 import { removeHome, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
 import { mlflowPost } from './support/mlflow-rest.js';
@@ -61,8 +61,7 @@ describe('the studio model pages in chromium', { skip: browserUnavailable }, () 
     await trellis.client.applyBatchEndpoint('default', { fileName: 'endpoint.yml', text: 'name: lineage-batch\n' });
     await trellis.client.applyBatchDeployment('default', 'lineage-batch', { fileName: 'deployment.yml', text: 'name: scorer\nendpoint_name: lineage-batch\nmodel: azureml:lineage-model:1\ncompute: azureml:cpu-cluster\n', uploads: {} });
 
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    ({ browser, page } = await openBrowserPage());
   });
 
   after(async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { browserUnavailable, launchBrowser, screenshotFolder } from './support/browser.js';
+import { browserUnavailable, openBrowserPage, screenshotFolder } from './support/browser.js';
 import { removeHome, startTrellis, type TrellisProcess } from './support/trellis-process.js';
 import { mlflowPost } from './support/mlflow-rest.js';
 
@@ -57,8 +57,7 @@ describe('the studio in chromium', { skip: browserUnavailable }, () => {
       const put = await fetch(`${trellis.url}/api/2.0/mlflow-artifacts/artifacts/${root}/${path}`, { method: 'PUT', body });
       assert.equal(put.status, 200);
     }
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    ({ browser, page } = await openBrowserPage());
   });
 
   after(async () => {

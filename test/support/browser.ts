@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { repositoryRoot } from './trellis-process.js';
 
 /**
@@ -20,4 +20,10 @@ export async function screenshotFolder(): Promise<string> {
   const folder = join(repositoryRoot, 'test-output', 'studio');
   await mkdir(folder, { recursive: true });
   return folder;
+}
+
+/** A browser and one page the size the screenshots are taken at. */
+export async function openBrowserPage(): Promise<{ browser: Browser; page: Page }> {
+  const browser = await launchBrowser();
+  return { browser, page: await browser.newPage({ viewport: { width: 1400, height: 900 } }) };
 }

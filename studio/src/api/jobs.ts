@@ -1,5 +1,5 @@
 import type { Job, JobEvent } from '../../../src/core/jobs/job.js';
-import { ApiError, query, requestJson } from './http.js';
+import { allPages, ApiError, query, requestJson } from './http.js';
 
 /**
  * Trellis's jobs and computes (/api/v1/workspaces/{ws}/jobs, /computes, /usage, /quotas): command
@@ -86,15 +86,8 @@ export async function jobEvents(workspace: string, name: string): Promise<JobEve
 /** Asks for the job to stop; the answer is the job as it is now (a running one ends a moment later). */
 export const cancelJob = (workspace: string, name: string) => requestJson<Job>('POST', `${jobPath(workspace, name)}/cancel`);
 
-export async function listComputes(workspace: string): Promise<Compute[]> {
-  const found: Compute[] = [];
-  let pageToken: string | undefined;
-  do {
-    const page = await requestJson<{ items: Compute[]; nextPageToken?: string | null }>('GET', `${base(workspace)}/computes${query({ limit: 200, pageToken })}`);
-    found.push(...page.items);
-    pageToken = page.nextPageToken ?? undefined;
-  } while (pageToken);
-  return found;
+export function listComputes(workspace: string): Promise<Compute[]> {
+  return allPages<Compute>(`${base(workspace)}/computes`);
 }
 
 export const getCompute = (workspace: string, name: string) => requestJson<Compute>('GET', `${base(workspace)}/computes/${encodeURIComponent(name)}`);

@@ -1,4 +1,4 @@
-import { query, requestJson } from './http.js';
+import { allPages, query, requestJson } from './http.js';
 
 /**
  * The model registry as the studio reads it: Trellis model assets (every version, with the
@@ -27,16 +27,6 @@ export interface ModelLineage {
 
 const api = (workspace: string) => `/api/v1/workspaces/${encodeURIComponent(workspace)}`;
 
-async function allPages<T>(path: string): Promise<T[]> {
-  const found: T[] = [];
-  let pageToken: string | undefined;
-  do {
-    const page = await requestJson<{ items: T[]; nextPageToken?: string | null }>('GET', `${path}${query({ limit: 200, pageToken })}`);
-    found.push(...page.items);
-    pageToken = page.nextPageToken ?? undefined;
-  } while (pageToken);
-  return found;
-}
 
 /** The newest version of every model. */
 export function listModels(workspace: string): Promise<Asset[]> {

@@ -1,4 +1,4 @@
-import { query, requestJson } from './http.js';
+import { allPages, query, requestJson } from './http.js';
 
 /** Trellis's own API (/api/v1): workspaces and, per workspace, downsampled metric series. */
 
@@ -7,15 +7,8 @@ export interface Workspace {
   spec?: { description?: string };
 }
 
-export async function listWorkspaces(): Promise<Workspace[]> {
-  const found: Workspace[] = [];
-  let pageToken: string | undefined;
-  do {
-    const page = await requestJson<{ items: Workspace[]; nextPageToken?: string | null }>('GET', `/api/v1/workspaces${query({ limit: 200, pageToken })}`);
-    found.push(...page.items);
-    pageToken = page.nextPageToken ?? undefined;
-  } while (pageToken);
-  return found;
+export function listWorkspaces(): Promise<Workspace[]> {
+  return allPages<Workspace>('/api/v1/workspaces');
 }
 
 export interface SeriesPoint {

@@ -1,6 +1,6 @@
-import { useCallback, useMemo } from 'react';
+import { useMemo } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { computeUsage, getCompute, isTerminal, jobEvents, listJobs, type ComputeNode, type Job } from '../api/jobs.js';
+import { computeUsage, getCompute, jobEvents, listJobs, type ComputeNode, type Job } from '../api/jobs.js';
 import { DataTable, type Column } from '../components/data-table.js';
 import { MetricChart, type ChartSeries } from '../components/metric-chart.js';
 import { ErrorNotice, Loading } from '../components/notice.js';
@@ -8,7 +8,7 @@ import { StatusBadge } from '../components/status-badge.js';
 import { formatDuration, formatTime } from '../lib/format.js';
 import { formatCost, priceNote } from '../lib/node-cost.js';
 import { countOverTime, formatNodeHours, holdingIntervals, jobNodeSeconds, type Interval } from '../lib/node-timeline.js';
-import { usePolling } from '../lib/use-polling.js';
+import { useClusterRefresh } from '../lib/use-polling.js';
 import { useApi } from '../lib/use-api.js';
 import { QueueTable } from './computes-page.js';
 
@@ -27,14 +27,7 @@ export function ComputePage() {
   // One key per set of jobs and states: the histories are read again only when a job moved.
   const historyKey = started.map((job) => `${job.name}:${job.state}:${job.attempt}`).join(',');
   const histories = useApi(async () => Promise.all(started.map(async (job) => ({ job, events: await jobEvents(workspace, job.name) }))), `${workspace}/${historyKey}`);
-  const isBusy = (usage.data?.nodes.length ?? 0) > 0 || (jobs.data?.items ?? []).some((job) => !isTerminal(job.state));
-  const { reload: reloadUsage } = usage;
-  const { reload: reloadJobs } = jobs;
-  const refresh = useCallback(() => {
-    reloadUsage();
-    reloadJobs();
-  }, [reloadUsage, reloadJobs]);
-  usePolling(refresh, isBusy);
+  useClusterRefresh(usage, jobs);
 
   const nodes = usage.data?.nodes ?? [];
   const history = usage.data?.history;

@@ -1,13 +1,12 @@
-import { useCallback } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { isTerminal, listComputes, listJobs, workspaceUsage, type Compute, type Job } from '../api/jobs.js';
+import { listComputes, listJobs, workspaceUsage, type Compute, type Job } from '../api/jobs.js';
 import { DataTable, type Column } from '../components/data-table.js';
 import { EmptyState, ErrorNotice, Loading } from '../components/notice.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { formatDuration, formatTime } from '../lib/format.js';
 import { formatCost, priceNote } from '../lib/node-cost.js';
 import { formatNodeHours } from '../lib/node-timeline.js';
-import { usePolling } from '../lib/use-polling.js';
+import { useClusterRefresh } from '../lib/use-polling.js';
 import { useApi } from '../lib/use-api.js';
 
 interface ClusterRow {
@@ -27,14 +26,7 @@ export function ComputesPage() {
   const usage = useApi(() => workspaceUsage(workspace), workspace);
   const jobs = useApi(() => listJobs(workspace), workspace);
   const queue = (jobs.data?.items ?? []).filter((job) => job.state === 'Queued').sort((a, b) => b.priority - a.priority || a.submittedAt - b.submittedAt);
-  const isBusy = (usage.data?.nodes.length ?? 0) > 0 || (jobs.data?.items ?? []).some((job) => !isTerminal(job.state));
-  const { reload: reloadUsage } = usage;
-  const { reload: reloadJobs } = jobs;
-  const refresh = useCallback(() => {
-    reloadUsage();
-    reloadJobs();
-  }, [reloadUsage, reloadJobs]);
-  usePolling(refresh, isBusy);
+  useClusterRefresh(usage, jobs);
   const rows: ClusterRow[] = (computes.data ?? []).map((compute) => {
     const lines = (usage.data?.usage ?? []).filter((line) => line.compute === compute.name);
     const nodes = (usage.data?.nodes ?? []).filter((node) => node.compute === compute.name);

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { problemSchema } from './problem.js';
+import { workspaceParams } from './schemas.js';
+
+/**
+ * What online and batch endpoints share over HTTP: the fields of an endpoint and of a deployment
+ * as the API answers them, the path parameters, the errors, and the body that creates an endpoint.
+ * Each route file extends the record schemas with what only its kind has.
+ */
+
+export const endpointFields = z.object({
+  workspace: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  tags: z.record(z.string(), z.string()),
+  authMode: z.enum(['key', 'aml_token']),
+  defaultDeployment: z.string().nullable(),
+  state: z.string(),
+  createdBy: z.string(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  etag: z.string(),
+});
+
+export const deploymentFields = z.object({
+  workspace: z.string(),
+  endpoint: z.string(),
+  name: z.string(),
+  spec: z.record(z.string(), z.unknown()),
+  lineage: z.record(z.string(), z.unknown()),
+  state: z.string(),
+  reason: z.string().nullable(),
+  createdBy: z.string(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  etag: z.string(),
+});
+
+export const endpointParams = workspaceParams.extend({ name: z.string() });
+export const deploymentParams = workspaceParams.extend({ name: z.string(), deployment: z.string() });
+export const endpointErrors = { 400: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema, 422: problemSchema };
+export const endpointRequest = z.object({ fileName: z.string().default('request'), text: z.string(), name: z.string().optional() }).strict();
