@@ -168,7 +168,8 @@ describe('batch endpoints on sqlite: 1,000 CSV files, 2 workers, a kill -9 of th
         '',
         'def init():',
         '    global model_files',
-        "    model_files = sorted(os.listdir(os.environ['AZUREML_MODEL_DIR']))",
+        // Azure ML's layout: the model folder ('./model') under AZUREML_MODEL_DIR by its own name.
+        "    model_files = sorted(os.listdir(os.path.join(os.environ['AZUREML_MODEL_DIR'], 'model')))",
         '',
         'def run(mini_batch):',
         '    rows = []',

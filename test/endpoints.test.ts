@@ -177,8 +177,9 @@ describe('online endpoints end to end on sqlite: blue/green under load, mirror, 
     assert.notEqual(deleteCli.code, 0);
     assert.match(deleteCli.stderr, /move it first/);
 
-    // A model that cannot load: Failed, with the reason in show and get-logs, and no traffic for it.
-    await cliJson(trellis.url, ['online-deployment', 'create', '--file', 'broken.yml']);
+    // A model that cannot load: Failed, with the reason in show and get-logs, and no traffic for it
+    // (--no-wait: the test watches it fail; without it the command would exit non-zero).
+    await cliJson(trellis.url, ['online-deployment', 'create', '--file', 'broken.yml', '--no-wait']);
     const broken = await waitForDeployment(trellis.client, 'iris-endpoint', 'broken');
     assert.equal(broken.state, 'Failed');
     assert.match(broken.reason ?? '', /must be an MLflow model .* or one \.onnx file; it holds model\.pkl/);
@@ -197,7 +198,7 @@ describe('online endpoints end to end on sqlite: blue/green under load, mirror, 
     assert.equal(targeted.status, 503);
     assert.match(targeted.text, /deployment 'broken' cannot take calls: it is Failed: with no code_configuration/);
     // A model that its runtime cannot load: the instances start, fail, and are retried; the deployment is Failed meanwhile.
-    await cliJson(trellis.url, ['online-deployment', 'create', '--file', 'corrupt.yml']);
+    await cliJson(trellis.url, ['online-deployment', 'create', '--file', 'corrupt.yml', '--no-wait']);
     const corrupt = await waitForDeployment(trellis.client, 'iris-endpoint', 'corrupt');
     assert.equal(corrupt.state, 'Failed');
     assert.match(corrupt.reason ?? '', /the model could not load: .*Protobuf parsing failed/);

@@ -8,6 +8,9 @@ import { workspaceParams } from './schemas.js';
  * Each route file extends the record schemas with what only its kind has.
  */
 
+/** Azure's provisioning states: an endpoint is Succeeded once created; a deployment until its instances are up is Creating or Updating. */
+const provisioningState = z.enum(['Creating', 'Updating', 'Succeeded', 'Failed', 'Deleting']);
+
 export const endpointFields = z.object({
   workspace: z.string(),
   name: z.string(),
@@ -20,6 +23,10 @@ export const endpointFields = z.object({
   createdAt: z.number(),
   updatedAt: z.number(),
   etag: z.string(),
+  // Azure's names for what scripts read with `az ml ... show --query <field> -o tsv`.
+  provisioning_state: provisioningState.describe("Azure's name for state"),
+  auth_mode: z.enum(['key', 'aml_token']).describe("Azure's name for authMode"),
+  scoring_uri: z.string().describe('where requests go: the scoring URL (online), the invoke URL (batch)'),
 });
 
 export const deploymentFields = z.object({
@@ -34,6 +41,8 @@ export const deploymentFields = z.object({
   createdAt: z.number(),
   updatedAt: z.number(),
   etag: z.string(),
+  provisioning_state: provisioningState.describe("Azure's name for state"),
+  endpoint_name: z.string().describe("Azure's name for endpoint"),
 });
 
 export const endpointParams = workspaceParams.extend({ name: z.string() });

@@ -120,7 +120,7 @@ async function uploadPath(client: TrellisClient, workspace: string, absolute: st
   }
   const folder = await client.uploadFolder(workspace, { files: manifest });
   onProgress?.(`  uploaded ${absolute}/ (${files.length} files, ${formatBytes(folder.size)}; ${stored} new)`);
-  return { type: 'folder', digest: folder.digest, size: folder.size, fileCount: folder.fileCount };
+  return { type: 'folder', digest: folder.digest, size: folder.size, fileCount: folder.fileCount, name: basename(absolute) };
 }
 
 /** Hashes first and skips bytes the server already has: the same content is sent and stored once. */

@@ -11,15 +11,24 @@ import { registerJob } from './commands/job.js';
 import { registerOnlineEndpoints } from './commands/online-endpoint.js';
 import { registerUp } from './commands/up.js';
 import { registerWorkspace } from './commands/workspace.js';
+import { useOutputQuery } from './output.js';
+import { checkQuery } from './query.js';
 
 const program = new Command('trellis')
   .description('Trellis: a self-hosted machine-learning platform that speaks Azure ML YAML and the MLflow protocol')
   .version('0.1.0', '-V, --cli-version', 'print the Trellis version')
   .option('--server <url>', 'Trellis server URL (TRELLIS_URL)')
   .option('-w, --workspace <name>', 'workspace (TRELLIS_WORKSPACE, default: default)')
-  .addOption(new Option('-o, --output <format>', 'table, json or yaml (TRELLIS_OUTPUT)').choices(['table', 'json', 'yaml']))
+  .addOption(new Option('-o, --output <format>', 'table, json, yaml or tsv (TRELLIS_OUTPUT); tsv prints bare values for scripts, as az -o tsv').choices(['table', 'json', 'yaml', 'tsv']))
+  .option('--query <jmespath>', 'print only what this JMESPath expression selects from the JSON output, as az --query: e.g. --query provisioning_state -o tsv')
   .showHelpAfterError()
-  .exitOverride();
+  .exitOverride()
+  // A bad --query fails before the command creates or changes anything.
+  .hook('preAction', (_program, action) => {
+    const { query } = action.optsWithGlobals<{ query?: string }>();
+    if (query !== undefined) checkQuery(query);
+    useOutputQuery(query);
+  });
 
 registerUp(program);
 registerApply(program);

@@ -1,12 +1,28 @@
 import { stringify } from 'yaml';
 import type { Resource } from '../core/resources/resource.js';
+import { applyQuery } from './query.js';
+import { formatTsv } from './tsv.js';
 
-export type OutputFormat = 'table' | 'json' | 'yaml';
+export type OutputFormat = 'table' | 'json' | 'yaml' | 'tsv';
 
-/** Prints data as JSON (exactly as the API returned it), YAML, or a table for people. */
+// One CLI process runs one command: main.ts sets the global --query once, before the command runs.
+let outputQuery: string | undefined;
+
+/** The JMESPath expression (`--query`) every printData of this command applies; main.ts checks it first. */
+export function useOutputQuery(expression: string | undefined): void {
+  outputQuery = expression;
+}
+
+/**
+ * Prints data as JSON (exactly as the API returned it), YAML, tab-separated values (`-o tsv`,
+ * as az prints them), or a table for people. With --query, only what the JMESPath expression
+ * selects from the JSON is printed; as JSON in table mode, which has no table for a selection.
+ */
 export function printData(format: OutputFormat, data: unknown, table: () => string): void {
-  if (format === 'json') process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
-  else if (format === 'yaml') process.stdout.write(stringify(data));
+  const shown = outputQuery === undefined ? data : applyQuery(data, outputQuery);
+  if (format === 'json' || (format === 'table' && outputQuery !== undefined)) process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+  else if (format === 'yaml') process.stdout.write(stringify(shown));
+  else if (format === 'tsv') process.stdout.write(formatTsv(JSON.parse(JSON.stringify(shown ?? null)) as unknown));
   else process.stdout.write(`${table()}\n`);
 }
 

@@ -70,10 +70,21 @@ export interface EndpointBody {
   etag: string;
   scoringUri: string;
   openInferenceUri: string;
+  /** Azure's names, for scripts that read `show --query <field> -o tsv`. */
+  provisioning_state: ProvisioningStateBody;
+  auth_mode: 'key' | 'aml_token';
+  scoring_uri: string;
+  openapi_uri: string;
+  mirror_traffic: Record<string, number>;
 }
 
-/** A batch endpoint as the API answers it: an endpoint without traffic or scoring URIs. */
-export type BatchEndpointBody = Omit<EndpointBody, 'type' | 'traffic' | 'mirrorTraffic' | 'scoringUri' | 'openInferenceUri'>;
+/** Azure's provisioning_state of an endpoint or deployment. */
+export type ProvisioningStateBody = 'Creating' | 'Updating' | 'Succeeded' | 'Failed' | 'Deleting';
+
+/** A batch endpoint as the API answers it: an endpoint without traffic; its scoring_uri is its invoke URL. */
+export type BatchEndpointBody = Omit<EndpointBody, 'type' | 'traffic' | 'mirrorTraffic' | 'scoringUri' | 'openInferenceUri' | 'openapi_uri' | 'mirror_traffic'> & {
+  defaults: { deployment_name: string | null };
+};
 
 export interface BatchDeploymentBody {
   workspace: string;
@@ -83,6 +94,8 @@ export interface BatchDeploymentBody {
   lineage: Record<string, unknown>;
   state: string;
   reason: string | null;
+  provisioning_state: ProvisioningStateBody;
+  endpoint_name: string;
   createdBy: string;
   createdAt: number;
   updatedAt: number;
@@ -111,6 +124,8 @@ export interface DeploymentBody {
   lineage: { model: { name: string; version: string; type: string } | null; environment: { name: string; version: string | null; curated: boolean } | null; code: { name: string; digest: string } | null; deployedBy: string; deployedAt: number };
   state: string;
   reason: string | null;
+  provisioning_state: ProvisioningStateBody;
+  endpoint_name: string;
   instanceCount: number;
   readyInstances: number;
   instances: Array<{ index: number; id: string; pid: number | null; state: string; inFlight: number; restarts: number; failure: string | null }>;
@@ -226,6 +241,9 @@ export class TrellisClient {
     this.request<null>('POST', `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(name)}/regenerate-keys`, { body: { keyType } });
   applyOnlineDeployment = (workspace: string, endpoint: string, body: { fileName: string; text: string; uploads: Record<string, unknown>; inlined: Record<string, string>; name?: string }) =>
     this.request<{ action: string; deployment: DeploymentBody }>('POST', `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(endpoint)}/deployments`, { body });
+  /** Changes fields of the stored deployment (`az ml online-deployment update --set`, no file): `set` is field=value. */
+  updateOnlineDeploymentFields = (workspace: string, endpoint: string, name: string, body: { set: string[] }) =>
+    this.request<{ action: string; deployment: DeploymentBody }>('PATCH', `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(endpoint)}/deployments/${enc(name)}`, { body });
   getOnlineDeployment = (workspace: string, endpoint: string, name: string) => this.request<DeploymentBody>('GET', `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(endpoint)}/deployments/${enc(name)}`);
   listOnlineDeployments = (workspace: string, endpoint: string) => this.request<{ items: DeploymentBody[] }>('GET', `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(endpoint)}/deployments`);
   deleteOnlineDeployment = (workspace: string, endpoint: string, name: string) => this.request<null>('DELETE', `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(endpoint)}/deployments/${enc(name)}`);
@@ -249,7 +267,7 @@ export class TrellisClient {
   getBatchEndpoint = (workspace: string, name: string) => this.request<BatchEndpointBody>('GET', `/api/v1/workspaces/${enc(workspace)}/batch-endpoints/${enc(name)}`);
   listBatchEndpoints = (workspace: string) => this.request<{ items: BatchEndpointBody[] }>('GET', `/api/v1/workspaces/${enc(workspace)}/batch-endpoints`);
   deleteBatchEndpoint = (workspace: string, name: string) => this.request<null>('DELETE', `/api/v1/workspaces/${enc(workspace)}/batch-endpoints/${enc(name)}`);
-  applyBatchDeployment = (workspace: string, endpoint: string, body: { fileName: string; text: string; uploads: Record<string, unknown>; name?: string }) =>
+  applyBatchDeployment = (workspace: string, endpoint: string, body: { fileName: string; text: string; uploads: Record<string, unknown>; inlined?: Record<string, string>; name?: string }) =>
     this.request<{ action: string; deployment: BatchDeploymentBody }>('POST', `/api/v1/workspaces/${enc(workspace)}/batch-endpoints/${enc(endpoint)}/deployments`, { body });
   getBatchDeployment = (workspace: string, endpoint: string, name: string) => this.request<BatchDeploymentBody>('GET', `/api/v1/workspaces/${enc(workspace)}/batch-endpoints/${enc(endpoint)}/deployments/${enc(name)}`);
   listBatchDeployments = (workspace: string, endpoint: string) => this.request<{ items: BatchDeploymentBody[] }>('GET', `/api/v1/workspaces/${enc(workspace)}/batch-endpoints/${enc(endpoint)}/deployments`);

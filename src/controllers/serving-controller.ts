@@ -4,15 +4,17 @@ import { stringify } from 'yaml';
 import { decideScale, defaultCooldownMs, type ConcurrencySample } from '../core/endpoints/autoscale.js';
 import type { Deployment, Endpoint } from '../core/endpoints/endpoint.js';
 import { chooseRuntime } from '../core/endpoints/runtime-choice.js';
-import { resolveCuratedEnvironment } from '../core/environments/curated.js';
 import { applyResource } from '../services/apply-resource.js';
 import type { Context } from '../services/context.js';
 import { materializeModel } from '../services/jobs/materialize-model.js';
 import { abandonRollout, advanceRollout } from '../services/endpoints/rollout-service.js';
-import { buildEnvironment, environmentSpecOf } from '../services/environments/build-environment.js';
+import { buildEnvironment } from '../services/environments/build-environment.js';
+import { deploymentEnvironmentSpec } from '../services/endpoints/model-environment.js';
 import { materializeContent } from '../services/jobs/materialize-content.js';
 import { DeploymentPool } from '../serving/deployment-pool.js';
 import { EndpointRouter, type DeploymentTarget } from '../serving/endpoint-router.js';
+import { hasInferenceServer } from '../serving/inference-server-check.js';
+import { inferenceServerVariables } from '../serving/inference-server-instance.js';
 import { poolSettingsFor } from '../serving/pool-settings.js';
 import { PayloadCollector } from '../serving/payload-collector.js';
 import { ServingMetrics } from '../serving/serving-metrics.js';
@@ -240,8 +242,10 @@ export class ServingController {
       const { name: modelName, version: modelVersion } = lineage.model;
       const model = await repositories.resources.get({ workspace: deployment.workspace, kind: 'model', name: lineage.model.name, version: lineage.model.version });
       if (!model) throw new Error(`model ${lineage.model.name}:${lineage.model.version} is gone; it was deleted after the deployment was made`);
-      const modelDir = await materializeModel(this.context, deployment.workspace, String(model.spec.path), join(folder, 'model'));
-      await logLine(`model ${lineage.model.name}:${lineage.model.version} written to ${modelDir}`);
+      // AZUREML_MODEL_DIR holds the model by its own name, as on Azure ML (`$AZUREML_MODEL_DIR/model/...`).
+      const materialized = await materializeModel(this.context, deployment.workspace, String(model.spec.path), join(folder, 'azureml-models', modelName, modelVersion));
+      const modelDir = materialized.root;
+      await logLine(`model ${lineage.model.name}:${lineage.model.version} written to ${materialized.path} (AZUREML_MODEL_DIR=${modelDir})`);
       const spec = deployment.spec as { code_configuration?: { code?: string; scoring_script?: string }; environment?: unknown; environment_variables?: Record<string, string> };
       let codeDir: string | undefined;
       if (lineage.code) {
@@ -250,20 +254,13 @@ export class ServingController {
         codeDir = await materializeContent(this.context.artifactsFor(deployment.workspace), String(codeAsset.spec.path), join(folder, 'code'));
         await logLine(`code ${lineage.code.name} (${lineage.code.digest}) written to ${codeDir}`);
       }
-      const choice = chooseRuntime(await filesUnder(modelDir), spec.code_configuration?.scoring_script);
+      const choice = chooseRuntime(await filesUnder(materialized.path), spec.code_configuration?.scoring_script);
       if ('error' in choice) throw new Error(choice.error);
-      const runtime = choice.runtime;
+      let runtime: RuntimeKind = choice.runtime;
       let python: string | undefined;
       const env: Record<string, string> = { AZUREML_MODEL_DIR: modelDir, MLFLOW_TRACKING_URI: this.options.serverUrl(), ...(spec.environment_variables ?? {}) };
       if (runtime === 'mlflow' || runtime === 'python-script') {
-        // A no-code MLflow deployment names no environment: the curated scikit-learn one holds mlflow.
-        const reference = lineage.environment && !lineage.environment.name.startsWith('inline-') ? { name: lineage.environment.name, version: lineage.environment.version ?? '', curated: lineage.environment.curated } : undefined;
-        const curated = resolveCuratedEnvironment('trellis-python-sklearn')!;
-        const environmentSpec = reference
-          ? await environmentSpecOf(this.context, deployment.workspace, reference, spec.environment)
-          : spec.environment && typeof spec.environment === 'object'
-            ? await environmentSpecOf(this.context, deployment.workspace, { inline: true, digest: '' }, spec.environment)
-            : curated.spec;
+        const environmentSpec = await deploymentEnvironmentSpec(this.context, deployment, model);
         const built = await buildEnvironment(environmentSpec, this.options.environmentCache, logLine);
         if (built.binDir) {
           python = join(built.binDir, 'python');
@@ -271,14 +268,18 @@ export class ServingController {
           if (built.envDir) env.VIRTUAL_ENV = built.envDir;
         } else python = 'python3';
       }
+      // A Python scoring script is served by Azure ML's own server (azmlinfsrv) where its environment has it.
+      if (runtime === 'python-script' && (await hasInferenceServer(python ?? 'python3'))) runtime = 'azureml-inference-server';
+      const instanceEnv = runtime === 'azureml-inference-server' ? { ...inferenceServerVariables(deployment.workspace, deployment.endpoint), ...env } : env;
       const instanceSpec = (index: number): InstanceSpec => ({
         id: `${key(deployment)}/${index}`,
         runtime,
         modelDir,
+        modelPath: materialized.path,
         codeDir,
         scoringScript: spec.code_configuration?.scoring_script,
         python,
-        env,
+        env: instanceEnv,
         logFile: join(folder, 'logs', `instance-${index}.log`),
         // v2 answers (model_name, versions) name what is served, as x-trellis-model does.
         modelName,

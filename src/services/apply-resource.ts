@@ -2,7 +2,7 @@ import { parse as parseYaml } from 'yaml';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { invalidInput, TrellisError, type Problem } from '../core/errors.js';
 import { parseResourceFile, type LocalPath, type Note, type ParsedResourceFile } from '../core/azureml/parse-resource-file.js';
-import { formatContentUri, parseContentUri } from '../core/resources/content-uri.js';
+import { folderNameOf, formatContentUri, parseContentUri } from '../core/resources/content-uri.js';
 import { parseAssetReference } from '../core/resources/reference.js';
 import { canonicalJson } from '../core/resources/digest.js';
 import { isAssetKind, type ResourceKind } from '../core/resources/kinds.js';
@@ -16,7 +16,7 @@ import { requireWorkspace } from './resource-service.js';
 /** Bytes the client already uploaded for a local `path:` of the file. */
 export type UploadedContent =
   | { type: 'file'; digest: string; size: number; fileName: string }
-  | { type: 'folder'; digest: string; size: number; fileCount: number };
+  | { type: 'folder'; digest: string; size: number; fileCount: number; /** The folder's own name on the client's disk (for `path: .`). */ name?: string | undefined };
 
 export interface ApplyInput {
   /** The workspace of the request; a workspace file names itself instead. */
@@ -153,16 +153,7 @@ async function resolveLocalPaths(
   for (const local of parsed.localPaths) {
     const at = { path: local.pointer.join('.'), ...(local.line ? { line: local.line } : {}) };
     if (local.use === 'inline-yaml') {
-      const text = input.inlined[local.value];
-      if (text === undefined) {
-        problems.push({ ...at, message: `local file '${local.value}' was not sent; apply the file with 'trellis apply -f', which reads it, or put its content inline` });
-        continue;
-      }
-      try {
-        setAt(spec, local.pointer, parseYaml(text) as unknown);
-      } catch (error) {
-        problems.push({ ...at, message: `'${local.value}' is not valid YAML: ${(error as Error).message.split('\n')[0]}` });
-      }
+      problems.push(...inlineLocalFile(spec, local, input.inlined, "apply the file with 'trellis apply -f', which reads it"));
       continue;
     }
     const uploaded = input.uploads[local.value];
@@ -179,10 +170,29 @@ async function resolveLocalPaths(
       problems.push({ ...at, message: mismatch });
       continue;
     }
-    setAt(spec, local.pointer, formatContentUri(uploaded.type === 'file' ? { type: 'file', digest: uploaded.digest, fileName: uploaded.fileName } : { type: 'folder', digest: uploaded.digest }));
+    // A model's folder keeps its name: Azure ML lays it out under AZUREML_MODEL_DIR by that name.
+    const folderName = parsed.kind === 'model' && uploaded.type === 'folder' ? folderNameOf(local.value, uploaded.name) : undefined;
+    setAt(spec, local.pointer, formatContentUri(uploaded.type === 'file' ? { type: 'file', digest: uploaded.digest, fileName: uploaded.fileName } : { type: 'folder', digest: uploaded.digest, folderName }));
     content.push({ path: at.path, uploadedFrom: local.value, ...uploaded });
   }
   return { spec, content, problems };
+}
+
+/**
+ * Puts the text of a local file that Azure ML inlines (an environment's `conda_file`, read and sent
+ * by the client) into `spec` in place of its path, parsed. Returns the problems: not sent (`how`
+ * says how to send it), or not YAML.
+ */
+export function inlineLocalFile(spec: Record<string, unknown>, local: LocalPath, inlined: Record<string, string>, how: string): Problem[] {
+  const at = { path: local.pointer.join('.'), ...(local.line ? { line: local.line } : {}) };
+  const text = inlined[local.value];
+  if (text === undefined) return [{ ...at, message: `local file '${local.value}' was not sent; ${how}, or put its content inline` }];
+  try {
+    setAt(spec, local.pointer, parseYaml(text) as unknown);
+    return [];
+  } catch (error) {
+    return [{ ...at, message: `'${local.value}' is not valid YAML: ${(error as Error).message.split('\n')[0]}` }];
+  }
 }
 
 /**

@@ -3,7 +3,7 @@ import { countFailure, defaultBackoff, restartDelayMs, type BackoffSettings } fr
 import type { InstanceSpec, ScoringAnswer, ScoringCall, ScoringInstance } from './scoring-instance.js';
 import { DeploymentUnavailableError, QueueFullError } from './serving-errors.js';
 import { WaitQueue } from './wait-queue.js';
-import { startInstance as startWorkerInstance } from './worker-instance.js';
+import { startInstance as startRuntimeInstance } from './start-instance.js';
 
 /**
  * The running instances of one online deployment. It keeps `instanceCount` instances, restarts
@@ -56,7 +56,7 @@ export interface DeploymentPoolOptions {
   /** The spec of the instance in slot `index` (0-based): its id, log file, model, runtime. */
   instanceSpec(index: number): InstanceSpec;
   settings?: Partial<Omit<PoolSettings, 'livenessProbe'>> & { livenessProbe?: Partial<ProbeSettings> };
-  /** Starts one instance; worker processes by default. */
+  /** Starts one instance; by default as its runtime says (start-instance.ts). */
   startInstance?: (spec: InstanceSpec) => ScoringInstance;
   /** Where the pool says what it did (restarts, probe failures), for the deployment's events. */
   log?: (line: string) => void;
@@ -139,7 +139,7 @@ export class DeploymentPool {
       livenessProbe: { ...defaultPoolSettings.livenessProbe, ...given.livenessProbe },
       backoff: { ...defaultPoolSettings.backoff, ...given.backoff },
     };
-    this.startInstance = options.startInstance ?? startWorkerInstance;
+    this.startInstance = options.startInstance ?? startRuntimeInstance;
     this.log = options.log ?? (() => {});
   }
 

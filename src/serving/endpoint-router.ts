@@ -138,7 +138,8 @@ export class EndpointRouter {
       } finally {
         this.inFlight.set(counter, (this.inFlight.get(counter) ?? 1) - 1);
       }
-      const result: RouterAnswer = { status: answer.status, body: answer.body, contentType: answer.contentType, headers: trace };
+      // The model's own headers (an AMLResponse's), and the router's trace headers over them.
+      const result: RouterAnswer = { status: answer.status, body: answer.body, contentType: answer.contentType, headers: { ...answer.headers, ...trace } };
       this.record(workspace, endpointName, deployment, result.status, started, false);
       if (target.collection && 'contentType' in call) this.collect(workspace, endpointName, target, call, answer, result);
       return result;

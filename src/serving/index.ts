@@ -1,5 +1,7 @@
 export type { InstanceSpec, InstanceState, RuntimeKind, ScoringAnswer, ScoringCall, ScoringInstance } from './scoring-instance.js';
-export { startInstance, workerCommand } from './worker-instance.js';
+export { startInstance } from './start-instance.js';
+export { startInferenceServerInstance } from './inference-server-instance.js';
+export { workerCommand } from './worker-instance.js';
 export {
   DeploymentPool,
   defaultPoolSettings,

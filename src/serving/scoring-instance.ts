@@ -7,17 +7,31 @@
 
 /** What a request asks of a model: Azure ML's /score body, or an Open Inference Protocol v2 call. */
 export type ScoringCall =
-  | { protocol: 'score'; body: Buffer; contentType: string }
+  | {
+      protocol: 'score';
+      body: Buffer;
+      contentType: string;
+      /** GET passes its input in the query string (azmlinfsrv answers it; Trellis's own workers answer 405). Default POST. */
+      method?: 'GET' | 'POST' | undefined;
+      /** The request's query string, without the '?' (a @rawhttp script reads it). */
+      query?: string | undefined;
+      /** The request's headers that reach the script (forwarded-headers.ts: no credentials, no hop-by-hop ones), names in lower case. */
+      headers?: Record<string, string> | undefined;
+    }
   | { protocol: 'v2-infer'; body: Buffer; contentType: string }
   | { protocol: 'v2-metadata' }
   /** A batch scoring script's run(mini_batch): the files' absolute paths, as a JSON array. */
-  | { protocol: 'mini-batch'; body: Buffer };
+  | { protocol: 'mini-batch'; body: Buffer }
+  /** The OpenAPI document of the scoring script (GET /swagger.json, from its @input_schema/@output_schema); query as given, e.g. `version=3`. */
+  | { protocol: 'swagger'; query: string };
 
 /** The model's answer, passed to the client as it is (status included: 400 for input the model cannot take). */
 export interface ScoringAnswer {
   status: number;
   body: Buffer;
   contentType: string;
+  /** Further response headers the client gets (an AMLResponse's own, azmlinfsrv's x-ms-*), names in lower case. */
+  headers?: Record<string, string> | undefined;
 }
 
 /** How a model is served. */
@@ -26,8 +40,13 @@ export type RuntimeKind =
   | 'onnx'
   /** An MLflow model folder (MLmodel file): mlflow.pyfunc.load_model in the deployment's Python. */
   | 'mlflow'
-  /** Azure ML's contract: a Python file with init() and run(raw_data). */
+  /** Azure ML's contract: a Python file with init() and run(raw_data), run by Trellis's own Python worker. */
   | 'python-script'
+  /**
+   * The same contract, run by Azure ML's own inference server (azmlinfsrv) when the environment
+   * has azureml-inference-server-http: @input_schema, @rawhttp, AMLResponse and /swagger.json as on Azure.
+   */
+  | 'azureml-inference-server'
   /** The same contract as a JavaScript module: export init() and run(rawData). */
   | 'node-script';
 
@@ -37,10 +56,15 @@ export interface InstanceSpec {
   runtime: RuntimeKind;
   /** The model's files on this machine (AZUREML_MODEL_DIR points here, as on Azure ML). */
   modelDir: string;
+  /**
+   * The model itself under modelDir, as Azure ML lays it out: its folder (`<modelDir>/model`) or its
+   * single file; what the no-code runtimes (onnx, mlflow) load. Default: modelDir.
+   */
+  modelPath?: string | undefined;
   /** code_configuration.code on this machine, and the scoring_script inside it. */
   codeDir?: string | undefined;
   scoringScript?: string | undefined;
-  /** The Python interpreter of the deployment's environment (runtime mlflow / python-script). */
+  /** The Python interpreter of the deployment's environment (runtimes mlflow, python-script, azureml-inference-server). */
   python?: string | undefined;
   /** Variables the worker gets (the deployment's environment_variables and Azure ML's own). */
   env: Record<string, string>;

@@ -4,8 +4,10 @@ import type { Socket } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FrameWriter } from './frame-writer.js';
+import { inheritedVariables } from './inherited-environment.js';
 import { InstanceLog } from './instance-log.js';
-import type { InstanceSpec, InstanceState, ScoringAnswer, ScoringCall, ScoringInstance } from './scoring-instance.js';
+import { scoreGetRefused, swaggerRefused } from './own-worker-refusals.js';
+import type { InstanceSpec, InstanceState, RuntimeKind, ScoringAnswer, ScoringCall, ScoringInstance } from './scoring-instance.js';
 import { InstanceUnavailableError, ModelLoadError, TimeoutError } from './serving-errors.js';
 import {
   AnswerDecoder,
@@ -65,12 +67,11 @@ export function workerCommand(spec: InstanceSpec): { command: string; args: stri
     }
     case 'mlflow':
     case 'python-script':
+    // Served by inference-server-instance.ts; should one be started as a worker, Trellis's own runs the script.
+    case 'azureml-inference-server':
       return { command: spec.python ?? 'python3', args: ['-u', pythonWorkerPath()] };
   }
 }
-
-// What a worker inherits from the server: enough to run, none of the server's own settings or secrets.
-const inheritedVariables = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR', 'LD_LIBRARY_PATH', 'SSL_CERT_FILE', 'SSL_CERT_DIR'];
 
 function workerEnvironment(spec: InstanceSpec): Record<string, string> {
   const env: Record<string, string> = {};
@@ -78,10 +79,12 @@ function workerEnvironment(spec: InstanceSpec): Record<string, string> {
     const value = process.env[name];
     if (value !== undefined) env[name] = value;
   }
-  const modelName = spec.modelName ?? basename(spec.modelDir).replace(/\.onnx$/, '');
+  const modelPath = spec.modelPath ?? spec.modelDir;
+  const modelName = spec.modelName ?? basename(modelPath).replace(/\.onnx$/, '');
   const config: WorkerConfig = {
-    runtime: spec.runtime,
-    modelDir: spec.modelDir,
+    // Started here only through workerCommand's fallback: the script's contract is the same.
+    runtime: spec.runtime === 'azureml-inference-server' ? 'python-script' : spec.runtime,
+    modelDir: modelPath,
     codeDir: spec.codeDir,
     scoringScript: spec.scoringScript,
     modelName,
@@ -101,6 +104,7 @@ interface PendingCall {
 class WorkerInstance implements ScoringInstance {
   readonly id: string;
   readonly exited: Promise<void>;
+  private readonly runtime: RuntimeKind;
   private currentState: InstanceState = 'loading';
   private failureReason: string | undefined;
   private child: ChildProcess | undefined;
@@ -124,9 +128,11 @@ class WorkerInstance implements ScoringInstance {
     const spec: InstanceSpec = {
       ...given,
       modelDir: resolve(given.modelDir),
+      modelPath: given.modelPath === undefined ? undefined : resolve(given.modelPath),
       codeDir: given.codeDir === undefined ? undefined : resolve(given.codeDir),
     };
     this.id = spec.id;
+    this.runtime = spec.runtime;
     this.exited = new Promise((resolve) => (this.markExited = resolve));
     this.log = new InstanceLog(spec.logFile);
     let command: { command: string; args: string[] };
@@ -212,6 +218,8 @@ class WorkerInstance implements ScoringInstance {
   }
 
   call(call: ScoringCall, timeoutMs: number): Promise<ScoringAnswer> {
+    if (call.protocol === 'swagger') return Promise.resolve(swaggerRefused(this.runtime));
+    if (call.protocol === 'score' && call.method === 'GET') return Promise.resolve(scoreGetRefused(this.runtime));
     if (call.protocol === 'v2-metadata') return this.send(CallKind.v2Metadata, '', emptyBody, timeoutMs, false);
     if (call.protocol === 'mini-batch') return this.send(CallKind.miniBatch, 'application/json', call.body, timeoutMs, false);
     return this.send(call.protocol === 'score' ? CallKind.score : CallKind.v2Infer, call.contentType, call.body, timeoutMs, false);

@@ -11,7 +11,7 @@ import { workspaceParams } from '../schemas.js';
 
 const uploadedContent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('file'), digest: z.string(), size: z.number().int().nonnegative(), fileName: z.string().min(1) }),
-  z.object({ type: z.literal('folder'), digest: z.string(), size: z.number().int().nonnegative(), fileCount: z.number().int().nonnegative() }),
+  z.object({ type: z.literal('folder'), digest: z.string(), size: z.number().int().nonnegative(), fileCount: z.number().int().nonnegative(), name: z.string().min(1).optional().describe("the folder's own name (a model is laid out under AZUREML_MODEL_DIR by it)") }),
 ]);
 
 export const applyRequest = z

@@ -10,7 +10,9 @@ import { workspaceParams } from '../schemas.js';
 import { deploymentFields, deploymentParams, endpointErrors as errors, endpointFields, endpointParams, endpointRequest } from '../endpoint-schemas.js';
 import { applyRequest } from './apply.js';
 
-const batchEndpointSchema = endpointFields.meta({ id: 'BatchEndpoint' });
+const batchEndpointSchema = endpointFields
+  .extend({ defaults: z.object({ deployment_name: z.string().nullable() }).describe("Azure's name for defaultDeployment") })
+  .meta({ id: 'BatchEndpoint' });
 
 const batchDeploymentSchema = deploymentFields.meta({ id: 'BatchDeployment' });
 
@@ -18,7 +20,7 @@ const batchJobSchema = z
   .object({ name: z.string(), displayName: z.string(), state: z.string(), reason: z.string().nullable(), compute: z.string(), deployment: z.string().nullable(), outputDataAsset: z.string(), submittedAt: z.number(), endedAt: z.number().nullable() })
   .meta({ id: 'BatchJob' });
 
-const deploymentRequest = applyRequest.omit({ kind: true, dryRun: true, inlined: true }).extend({ name: z.string().optional() });
+const deploymentRequest = applyRequest.omit({ kind: true, dryRun: true }).extend({ name: z.string().optional() });
 const invokeRequest = z
   .object({
     input: z.string().min(1).describe('azureml:<data>:<version>, an https/wasbs URI, or a local folder sent in uploads'),
@@ -28,13 +30,20 @@ const invokeRequest = z
   })
   .strict();
 
-const endpointBody = (endpoint: Endpoint) => {
+/** `baseUrl`: where this server is reached; a batch endpoint's scoring_uri is its invoke URL. */
+const endpointBody = (endpoint: Endpoint, baseUrl: string) => {
   const { type: _type, traffic: _traffic, mirrorTraffic: _mirror, ...rest } = endpoint;
-  return rest;
+  return {
+    ...rest,
+    provisioning_state: endpoint.state,
+    auth_mode: endpoint.authMode,
+    scoring_uri: `${baseUrl}/api/v1/workspaces/${encodeURIComponent(endpoint.workspace)}/batch-endpoints/${encodeURIComponent(endpoint.name)}/invoke`,
+    defaults: { deployment_name: endpoint.defaultDeployment },
+  };
 };
 const deploymentBody = (deployment: Deployment) => {
   const { instanceCount: _instances, ...rest } = deployment;
-  return { ...rest, lineage: deployment.lineage as unknown as Record<string, unknown> };
+  return { ...rest, provisioning_state: deployment.state, endpoint_name: deployment.endpoint, lineage: deployment.lineage as unknown as Record<string, unknown> };
 };
 const jobBody = (job: Job) => ({
   name: job.name,
@@ -52,21 +61,22 @@ const jobBody = (job: Job) => ({
 export const batchEndpointRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { context, config, jobs }) => {
   const tags = ['batch endpoints'];
   const base = '/api/v1/workspaces/:workspace/batch-endpoints';
+  const baseUrl = (request: { protocol: string; host: string }) => config.publicUrl ?? `${request.protocol}://${request.host}`;
 
   app.post(base, {
     schema: { tags, summary: 'Create or update a batch endpoint from Azure ML YAML (batchEndpoint)', params: workspaceParams, body: endpointRequest, response: { 200: z.object({ action: z.string(), endpoint: batchEndpointSchema }), ...errors } },
   }, async (request) => {
     const result = await applyEndpoint(context, callerOf(request, config.localUser), { workspace: request.params.workspace, type: 'batch', ...request.body, ifMatch: request.headers['if-match'] });
-    return { action: result.action, endpoint: endpointBody(result.endpoint) };
+    return { action: result.action, endpoint: endpointBody(result.endpoint, baseUrl(request)) };
   });
 
   app.get(base, {
     schema: { tags, summary: 'List batch endpoints', params: workspaceParams, response: { 200: z.object({ items: z.array(batchEndpointSchema) }), ...errors } },
-  }, async (request) => ({ items: (await listEndpoints(context, request.params.workspace, 'batch')).map(endpointBody) }));
+  }, async (request) => ({ items: (await listEndpoints(context, request.params.workspace, 'batch')).map((endpoint) => endpointBody(endpoint, baseUrl(request))) }));
 
   app.get(`${base}/:name`, {
     schema: { tags, summary: 'One batch endpoint', params: endpointParams, response: { 200: batchEndpointSchema, ...errors } },
-  }, async (request) => endpointBody(await getEndpoint(context, request.params.workspace, request.params.name, 'batch')));
+  }, async (request) => endpointBody(await getEndpoint(context, request.params.workspace, request.params.name, 'batch'), baseUrl(request)));
 
   app.delete(`${base}/:name`, {
     schema: { tags, summary: 'Delete a batch endpoint and its deployments (its jobs stay)', params: endpointParams, response: { 204: z.null(), ...errors } },

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deployment, Endpoint } from '../../core/endpoints/endpoint.js';
-import { applyDeployment, deleteDeployment, getDeployment, listDeployments } from '../../services/endpoints/deployment-service.js';
+import { applyDeployment, deleteDeployment, getDeployment, listDeployments, updateDeploymentFields } from '../../services/endpoints/deployment-service.js';
 import { getRollout, startRollout } from '../../services/endpoints/rollout-service.js';
 import type { StoredRollout } from '../../store/endpoint-repository.js';
 import { applyEndpoint, deleteEndpoint, getCredentials, getEndpoint, listEndpoints, regenerateKeys, setTraffic } from '../../services/endpoints/endpoint-service.js';
@@ -19,6 +19,8 @@ const endpointSchema = endpointFields
     mirrorTraffic: z.record(z.string(), z.number()),
     scoringUri: z.string(),
     openInferenceUri: z.string(),
+    openapi_uri: z.string().describe("the OpenAPI (swagger) document of the endpoint's scoring API"),
+    mirror_traffic: z.record(z.string(), z.number()).describe("Azure's name for mirrorTraffic"),
   })
   .meta({ id: 'Endpoint' });
 
@@ -28,6 +30,10 @@ const deploymentSchema = deploymentFields
   .meta({ id: 'OnlineDeployment' });
 
 const deploymentRequest = applyRequest.omit({ kind: true, dryRun: true }).extend({ name: z.string().optional() });
+const deploymentFieldsRequest = z
+  .object({ set: z.array(z.string()).min(1).describe("field=value, as az's --set: instance_count=2, code_configuration.scoring_script=score.py") })
+  .strict()
+  .meta({ id: 'DeploymentFieldsUpdate' });
 const percentages = z.record(z.string(), z.number().int().min(0).max(100));
 
 /** Online endpoints and their deployments: the management API (`trellis online-endpoint`, `online-deployment`). */
@@ -37,12 +43,24 @@ export const onlineEndpointRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
   const baseUrl = (request: { protocol: string; host: string }) => config.publicUrl ?? `${request.protocol}://${request.host}`;
   const endpointBody = (endpoint: Endpoint, request: { protocol: string; host: string }) => {
     const base = `${baseUrl(request)}${endpoint.workspace === 'default' ? '' : `/workspaces/${endpoint.workspace}`}`;
-    return { ...endpoint, scoringUri: `${base}/endpoints/${endpoint.name}/score`, openInferenceUri: `${base}/v2/models/${endpoint.name}/infer` };
+    const scoringUri = `${base}/endpoints/${endpoint.name}/score`;
+    return {
+      ...endpoint,
+      scoringUri,
+      openInferenceUri: `${base}/v2/models/${endpoint.name}/infer`,
+      provisioning_state: endpoint.state,
+      auth_mode: endpoint.authMode,
+      scoring_uri: scoringUri,
+      openapi_uri: `${base}/endpoints/${endpoint.name}/swagger.json`,
+      mirror_traffic: endpoint.mirrorTraffic,
+    };
   };
   const deploymentBody = (deployment: Deployment) => {
     const status = serving?.statusOf(deployment.workspace, deployment.endpoint, deployment.name);
     return {
       ...deployment,
+      provisioning_state: deployment.state,
+      endpoint_name: deployment.endpoint,
       lineage: deployment.lineage as unknown as Record<string, unknown>,
       readyInstances: status?.readyInstances ?? 0,
       instances: (status?.instances ?? []).map((instance) => ({ index: instance.index, id: instance.id, pid: instance.pid ?? null, state: instance.state, inFlight: instance.inFlight, restarts: instance.restarts, failure: instance.failure ?? null })),
@@ -107,6 +125,21 @@ export const onlineEndpointRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
     schema: { tags, summary: 'Create or update a deployment from Azure ML YAML (managedOnlineDeployment)', params: endpointParams, body: deploymentRequest, response: { 200: z.object({ action: z.string(), deployment: deploymentSchema }), ...errors } },
   }, async (request) => {
     const result = await applyDeployment(context, callerOf(request, config.localUser), { workspace: request.params.workspace, endpoint: request.params.name, ...request.body });
+    wake();
+    return { action: result.action, deployment: deploymentBody(result.deployment) };
+  });
+
+  app.patch('/api/v1/workspaces/:workspace/online-endpoints/:name/deployments/:deployment', {
+    schema: {
+      tags,
+      summary: 'Change fields of a deployment as it is stored (az ml online-deployment update --set, without a file); what it serves stays unless --set names a new model, code or environment',
+      params: deploymentParams,
+      body: deploymentFieldsRequest,
+      response: { 200: z.object({ action: z.string(), deployment: deploymentSchema }), ...errors },
+    },
+  }, async (request) => {
+    const { workspace, name, deployment } = request.params;
+    const result = await updateDeploymentFields(context, callerOf(request, config.localUser), { workspace, endpoint: name, name: deployment, set: request.body.set });
     wake();
     return { action: result.action, deployment: deploymentBody(result.deployment) };
   });

@@ -2,14 +2,19 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody, modelReadyResponse, serverLiveResponse, serverMetadataResponse, serverReadyResponse } from '../../core/endpoints/oip-v2.js';
 import { DEPLOYMENT_HEADER } from '../../core/endpoints/traffic.js';
 import type { RouterAnswer } from '../../serving/endpoint-router.js';
+import { requestHeadersForScript } from '../../serving/forwarded-headers.js';
 import type { ScoringCall } from '../../serving/scoring-instance.js';
 import type { RouteOptions } from '../route-options.js';
 
 /**
- * Scoring: `POST /endpoints/{name}/score` (Azure ML's scoring URI) and the Open Inference Protocol
- * v2 (`/v2/models/{name}/infer`, metadata, ready; `/v2/health/*`), so KServe and Triton clients
- * work. `{name}` is the endpoint; the default workspace answers at the root and any other under
- * `/workspaces/{ws}`. Bodies are passed to the model as bytes, whatever their content type.
+ * Scoring: `POST /endpoints/{name}/score` (Azure ML's scoring URI; GET too, with the input in the
+ * query string, where azmlinfsrv serves the script), `GET /endpoints/{name}/swagger.json` (what
+ * Azure ML serves at the scoring host's /swagger.json: the endpoint's openapi_uri) and the Open
+ * Inference Protocol v2 (`/v2/models/{name}/infer`, metadata, ready; `/v2/health/*`), so KServe
+ * and Triton clients work. `{name}` is the endpoint; the default workspace answers at the root and
+ * any other under `/workspaces/{ws}`. Bodies are passed to the model as bytes, whatever their
+ * content type, with the query string and the request's headers (less the credential) for a
+ * @rawhttp script.
  */
 export const scoringRoutes: FastifyPluginAsync<RouteOptions> = async (app, { serving, config }) => {
   // This scope reads every body as bytes: the model, not the server, decides what it accepts.
@@ -28,13 +33,30 @@ export const scoringRoutes: FastifyPluginAsync<RouteOptions> = async (app, { ser
   };
   const bodyOf = (request: FastifyRequest) => (Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0));
   const contentTypeOf = (request: FastifyRequest) => request.headers['content-type'] ?? 'application/json';
+  const queryOf = (request: FastifyRequest) => {
+    const start = request.url.indexOf('?');
+    return start < 0 ? '' : request.url.slice(start + 1);
+  };
+  const scoreCall = (request: FastifyRequest, method: 'GET' | 'POST'): ScoringCall => ({
+    protocol: 'score',
+    body: bodyOf(request),
+    contentType: contentTypeOf(request),
+    method,
+    query: queryOf(request),
+    // azmlinfsrv logs and answers with the request's id: the one Trellis answers and logs with.
+    headers: { ...requestHeadersForScript(request.headers), 'x-request-id': String(request.id) },
+  });
 
   for (const prefix of ['', '/workspaces/:workspace']) {
     type Params = { workspace?: string; name: string };
     const workspaceOf = (request: FastifyRequest<{ Params: Params }>) => request.params.workspace ?? 'default';
 
-    app.post<{ Params: Params }>(`${prefix}/endpoints/:name/score`, async (request, reply) =>
-      forward(request, reply, workspaceOf(request), request.params.name, { protocol: 'score', body: bodyOf(request), contentType: contentTypeOf(request) }),
+    app.post<{ Params: Params }>(`${prefix}/endpoints/:name/score`, async (request, reply) => forward(request, reply, workspaceOf(request), request.params.name, scoreCall(request, 'POST')));
+    // Trellis's own workers answer GET with 405 (own-worker-refusals.ts); azmlinfsrv reads the query string.
+    app.get<{ Params: Params }>(`${prefix}/endpoints/:name/score`, async (request, reply) => forward(request, reply, workspaceOf(request), request.params.name, scoreCall(request, 'GET')));
+    // `?version=2|3|3.1` goes to azmlinfsrv as it is; Trellis's own workers answer 404 with why.
+    app.get<{ Params: Params }>(`${prefix}/endpoints/:name/swagger.json`, async (request, reply) =>
+      forward(request, reply, workspaceOf(request), request.params.name, { protocol: 'swagger', query: queryOf(request) }),
     );
 
     for (const path of [`${prefix}/v2/models/:name/infer`, `${prefix}/v2/models/:name/versions/:version/infer`]) {

@@ -58,9 +58,11 @@ export function registerJob(program: Command): void {
     .command('show')
     .description('one job: state, reason, lineage, timings')
     .requiredOption('-n, --name <name>', 'the job name')
-    .action(async (options: { name: string }, command: Command) => {
+    .option('--web', "also print the job's page in the studio (on stderr; az opens it in a browser)")
+    .action(async (options: { name: string; web?: boolean }, command: Command) => {
       const { client, workspace, output } = cliContext(command);
       const found = await client.getJob(workspace, options.name);
+      if (options.web) process.stderr.write(`studio: ${client.baseUrl}/studio/w/${encodeURIComponent(workspace)}/jobs/${encodeURIComponent(found.name)}\n`);
       const events = output === 'table' ? (await client.jobEvents(workspace, options.name)).items : [];
       printData(output, found, () => `${jobDetail(found)}\nhistory:\n${events.map((event) => `  ${new Date(event.at).toISOString()}  ${event.state.padEnd(10)} ${event.reason ?? ''}`.trimEnd()).join('\n')}`);
     });

@@ -7,6 +7,8 @@ import { applySetOverrides } from '../../core/azureml/parse-job-file.js';
 import { isTrellisError } from '../../core/errors.js';
 import { uploadLocalPaths } from '../apply-files.js';
 import { cliContext } from '../cli-context.js';
+import { waitForDeployment } from '../deployment-wait.js';
+import { addDeploymentNameOption, addEndpointNameOption, deploymentNameOf, endpointNameOf, onlineEndpointYamlFromFlags } from '../endpoint-flags.js';
 import { printData, renderTable } from '../output.js';
 
 /**
@@ -19,25 +21,34 @@ export function registerOnlineEndpoints(program: Command): void {
   for (const verb of ['create', 'update'] as const) {
     endpoint
       .command(verb)
-      .description(verb === 'create' ? 'create an online endpoint from Azure ML YAML (managedOnlineEndpoint)' : 'update an endpoint from YAML, or just its traffic with --traffic / --mirror-traffic')
-      .option('-f, --file <file>', 'the endpoint YAML')
+      .description(verb === 'create' ? 'create an online endpoint from Azure ML YAML (managedOnlineEndpoint), or from --name alone (key auth)' : 'update an endpoint from YAML, or just its traffic with --traffic / --mirror-traffic')
+      .option('-f, --file <file>', verb === 'create' ? 'the endpoint YAML (without it: --name, and --auth-mode if not key)' : 'the endpoint YAML')
       .option('-n, --name <name>', "the endpoint (overrides the file's)")
+      .option('--auth-mode <mode>', "key (the default) or aml_token (overrides the file's auth_mode)")
       .option('--traffic <split>', 'e.g. "blue=90 green=10" (update: atomic, drops no request)')
       .option('--mirror-traffic <split>', 'e.g. "green=10": copies of that share go there, answers discarded')
-      .action(async (options: { file?: string; name?: string; traffic?: string; mirrorTraffic?: string }, command: Command) => {
+      .option('--no-wait', 'accepted as az has it; an endpoint is ready (Succeeded) once the command returns')
+      .action(async (options: { file?: string; name?: string; authMode?: string; traffic?: string; mirrorTraffic?: string }, command: Command) => {
         const { client, workspace, output } = cliContext(command);
+        let request: { fileName: string; text: string } | undefined;
         if (options.file) {
           const text = await readText(options.file);
-          const result = await client.applyOnlineEndpoint(workspace, { fileName: options.file, text, ...(options.name ? { name: options.name } : {}) });
+          request = { fileName: options.file, text: options.authMode ? rethrowAsApiError(() => applySetOverrides(text, [`auth_mode=${options.authMode}`], options.file!)) : text };
+        } else if (verb === 'create' && options.name) {
+          request = { fileName: 'flags', text: onlineEndpointYamlFromFlags({ name: options.name, authMode: options.authMode }) };
+        }
+        if (request) {
+          const result = await client.applyOnlineEndpoint(workspace, { ...request, ...(options.name ? { name: options.name } : {}) });
           let endpointBody = result.endpoint;
           if (options.traffic || options.mirrorTraffic) endpointBody = await client.setTraffic(workspace, endpointBody.name, trafficChange(options));
           return printData(output, endpointBody, () => `${result.action}: ${endpointDetail(endpointBody)}`);
         }
+        if (verb === 'update' && options.name && options.authMode) throw new ApiError(400, 'MissingFile', '--auth-mode on update needs the endpoint file: give --file <endpoint.yml> (without a file, update changes only --traffic and --mirror-traffic)');
         if (verb === 'update' && options.name && (options.traffic || options.mirrorTraffic)) {
           const updated = await client.setTraffic(workspace, options.name, trafficChange(options));
           return printData(output, updated, () => endpointDetail(updated));
         }
-        throw new ApiError(400, 'MissingFile', verb === 'create' ? 'give --file <endpoint.yml>' : 'give --file <endpoint.yml>, or --name with --traffic "blue=90 green=10"');
+        throw new ApiError(400, 'MissingFile', verb === 'create' ? 'give --file <endpoint.yml>, or --name <endpoint> for a key-auth endpoint' : 'give --file <endpoint.yml>, or --name with --traffic "blue=90 green=10"');
       });
   }
 
@@ -65,6 +76,8 @@ export function registerOnlineEndpoints(program: Command): void {
     .command('delete')
     .description('delete an endpoint and all its deployments')
     .requiredOption('-n, --name <name>', 'the endpoint')
+    .option('-y, --yes', 'accepted as az has it: delete asks nothing')
+    .option('--no-wait', 'accepted as az has it: the endpoint is gone when the command returns')
     .action(async (options: { name: string }, command: Command) => {
       const { client, workspace, output } = cliContext(command);
       await client.deleteOnlineEndpoint(workspace, options.name);
@@ -95,21 +108,22 @@ export function registerOnlineEndpoints(program: Command): void {
       printData(output, { regenerated: options.keyType }, () => `${options.keyType} key of ${options.name} regenerated; get it with: trellis online-endpoint get-credentials --name ${options.name}`);
     });
 
-  endpoint
+  const invoke = endpoint
     .command('invoke')
     .description('score a request file against the endpoint (with its key or token)')
     .requiredOption('-n, --name <name>', 'the endpoint')
-    .requiredOption('-r, --request-file <file>', 'the request body (JSON)')
-    .option('-d, --deployment-name <name>', 'send it to this deployment, whatever the traffic split')
-    .action(async (options: { name: string; requestFile: string; deploymentName?: string }, command: Command) => {
+    .requiredOption('-r, --request-file <file>', 'the request body (JSON)');
+  addDeploymentNameOption(invoke, 'send it to this deployment, whatever the traffic split')
+    .action(async (options: { name: string; requestFile: string; deploymentName?: string; deployment?: string }, command: Command) => {
       const { client, workspace } = cliContext(command);
+      const deploymentName = deploymentNameOf(options);
       const found = await client.getOnlineEndpoint(workspace, options.name);
       const credentials = await client.endpointCredentials(workspace, options.name);
       const token = 'primaryKey' in credentials ? credentials.primaryKey : credentials.accessToken;
       const body = await readText(options.requestFile);
       const response = await fetch(found.scoringUri, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...(options.deploymentName ? { 'azureml-model-deployment': options.deploymentName } : {}) },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...(deploymentName ? { 'azureml-model-deployment': deploymentName } : {}) },
         body,
       });
       const text = await response.text();
@@ -169,79 +183,104 @@ export function registerOnlineEndpoints(program: Command): void {
   const deployment = program.command('online-deployment').description('deployments of online endpoints: a model, its code and environment, on instances');
 
   for (const verb of ['create', 'update'] as const) {
-    deployment
+    const create = deployment
       .command(verb)
-      .description(`${verb} a deployment from Azure ML YAML (managedOnlineDeployment); the model folder and code are uploaded`)
-      .requiredOption('-f, --file <file>', 'the deployment YAML')
-      .option('-n, --name <name>', "the deployment (overrides the file's)")
-      .option('-e, --endpoint-name <name>', "the endpoint (overrides the file's endpoint_name)")
-      .option('--all-traffic', 'send 100% of the endpoint\'s traffic to it once created')
+      .description(
+        verb === 'create'
+          ? 'create a deployment from Azure ML YAML (managedOnlineDeployment); the model folder and code are uploaded; waits until it is up (or failed)'
+          : 'update a deployment from Azure ML YAML, or change the stored one with --name, --endpoint-name and --set alone; waits until it is up (or failed)',
+      )
+      .option('-f, --file <file>', verb === 'create' ? 'the deployment YAML' : 'the deployment YAML (without it: --set changes the deployment as it is stored)')
+      .option('-n, --name <name>', "the deployment (overrides the file's)");
+    addEndpointNameOption(create, "the endpoint (overrides the file's endpoint_name)")
+      .option('--all-traffic', 'send 100% of the endpoint\'s traffic to it once it is up')
       .option('--set <key=value...>', 'override fields, e.g. --set instance_count=2', collect, [])
-      .action(async (options: { file: string; name?: string; endpointName?: string; allTraffic?: boolean; set: string[] }, command: Command) => {
+      .option('--no-wait', 'return at once, while it is Creating or Updating; follow it with online-deployment show')
+      .action(async (options: { file?: string; name?: string; endpointName?: string; endpoint?: string; allTraffic?: boolean; set: string[]; wait: boolean }, command: Command) => {
         const { client, workspace, output } = cliContext(command);
-        const overrides = [...options.set, ...(options.name ? [`name=${options.name}`] : []), ...(options.endpointName ? [`endpoint_name=${options.endpointName}`] : [])];
-        const original = await readText(options.file);
-        let text: string;
-        let parsed;
-        try {
-          text = applySetOverrides(original, overrides, options.file);
-          parsed = parseOnlineDeployment(text, options.file);
-        } catch (error) {
-          if (isTrellisError(error)) throw new ApiError(error.status, error.code, error.message, error.problems);
-          throw error;
-        }
         const progress = (line: string) => output === 'table' && process.stderr.write(`${line}\n`);
-        const content = await uploadLocalPaths(client, workspace, { file: options.file, parsed: { localPaths: parsed.localPaths } }, progress);
-        const endpointName = String(parsed.spec.endpoint_name);
-        const result = await client.applyOnlineDeployment(workspace, endpointName, { fileName: options.file, text, ...content });
-        if (options.allTraffic) await client.setTraffic(workspace, endpointName, { traffic: { [result.deployment.name]: 100 } });
-        printData(output, result.deployment, () => `${result.action}: ${deploymentDetail(result.deployment)}${options.allTraffic ? `\ntraffic: ${result.deployment.name} 100%` : ''}`);
+        const endpointOption = endpointNameOf(options);
+        let result: { action: string; deployment: DeploymentBody };
+        if (options.file) {
+          const overrides = [...options.set, ...(options.name ? [`name=${options.name}`] : []), ...(endpointOption ? [`endpoint_name=${endpointOption}`] : [])];
+          const original = await readText(options.file);
+          const { text, parsed } = rethrowAsApiError(() => {
+            const overridden = applySetOverrides(original, overrides, options.file!);
+            return { text: overridden, parsed: parseOnlineDeployment(overridden, options.file!) };
+          });
+          const content = await uploadLocalPaths(client, workspace, { file: options.file, parsed: { localPaths: parsed.localPaths } }, progress);
+          result = await client.applyOnlineDeployment(workspace, String(parsed.spec.endpoint_name), { fileName: options.file, text, ...content });
+        } else if (verb === 'update' && options.name && endpointOption && options.set.length > 0) {
+          result = await client.updateOnlineDeploymentFields(workspace, endpointOption, options.name, { set: options.set });
+        } else {
+          throw new ApiError(
+            400,
+            'MissingFile',
+            verb === 'create' ? 'give --file <deployment.yml>' : 'give --file <deployment.yml>, or --name, --endpoint-name and --set field=value (e.g. --set instance_count=2) to change the deployment as it is stored',
+          );
+        }
+        const endpointName = result.deployment.endpoint;
+        // As az ml: the command returns when the deployment is up, and fails when it cannot come up.
+        const final = options.wait ? await waitForDeployment(client, workspace, endpointName, result.deployment.name, { onProgress: progress }) : result.deployment;
+        if (options.allTraffic) await client.setTraffic(workspace, endpointName, { traffic: { [final.name]: 100 } });
+        printData(output, final, () => `${result.action}: ${deploymentDetail(final)}${options.allTraffic ? `\ntraffic: ${final.name} 100%` : ''}`);
       });
   }
 
-  deployment
+  const show = deployment
     .command('show')
     .description('one deployment: model version, environment and code it runs, who deployed it and when, its instances')
-    .requiredOption('-n, --name <name>', 'the deployment')
-    .requiredOption('-e, --endpoint-name <name>', 'the endpoint')
-    .action(async (options: { name: string; endpointName: string }, command: Command) => {
+    .requiredOption('-n, --name <name>', 'the deployment');
+  addEndpointNameOption(show)
+    .action(async (options: { name: string; endpointName?: string; endpoint?: string }, command: Command) => {
       const { client, workspace, output } = cliContext(command);
-      const found = await client.getOnlineDeployment(workspace, options.endpointName, options.name);
+      const found = await client.getOnlineDeployment(workspace, endpointNameOf(options, 'required'), options.name);
       printData(output, found, () => deploymentDetail(found));
     });
 
-  deployment
-    .command('list')
-    .description("an endpoint's deployments")
-    .requiredOption('-e, --endpoint-name <name>', 'the endpoint')
-    .action(async (options: { endpointName: string }, command: Command) => {
+  addEndpointNameOption(deployment.command('list').description("an endpoint's deployments"))
+    .action(async (options: { endpointName?: string; endpoint?: string }, command: Command) => {
       const { client, workspace, output } = cliContext(command);
-      const owner = await client.getOnlineEndpoint(workspace, options.endpointName);
-      const { items } = await client.listOnlineDeployments(workspace, options.endpointName);
+      const endpointName = endpointNameOf(options, 'required');
+      const owner = await client.getOnlineEndpoint(workspace, endpointName);
+      const { items } = await client.listOnlineDeployments(workspace, endpointName);
       printData(output, items, () => deploymentTable(items, owner));
     });
 
-  deployment
+  const logs = deployment
     .command('get-logs')
     .description("the deployment's preparation log and its instances' logs")
     .requiredOption('-n, --name <name>', 'the deployment')
-    .requiredOption('-e, --endpoint-name <name>', 'the endpoint')
-    .option('-l, --lines <n>', 'the last n lines of each log', '200')
-    .action(async (options: { name: string; endpointName: string; lines: string }, command: Command) => {
+    .option('-l, --lines <n>', 'the last n lines of each log', '200');
+  addEndpointNameOption(logs)
+    .action(async (options: { name: string; endpointName?: string; endpoint?: string; lines: string }, command: Command) => {
       const { client, workspace } = cliContext(command);
-      process.stdout.write(await client.onlineDeploymentLogs(workspace, options.endpointName, options.name, Number(options.lines)));
+      process.stdout.write(await client.onlineDeploymentLogs(workspace, endpointNameOf(options, 'required'), options.name, Number(options.lines)));
     });
 
-  deployment
+  const remove = deployment
     .command('delete')
     .description('delete a deployment (move its traffic away first)')
     .requiredOption('-n, --name <name>', 'the deployment')
-    .requiredOption('-e, --endpoint-name <name>', 'the endpoint')
-    .action(async (options: { name: string; endpointName: string }, command: Command) => {
+    .option('-y, --yes', 'accepted as az has it: delete asks nothing')
+    .option('--no-wait', 'accepted as az has it: the deployment is gone when the command returns');
+  addEndpointNameOption(remove)
+    .action(async (options: { name: string; endpointName?: string; endpoint?: string }, command: Command) => {
       const { client, workspace, output } = cliContext(command);
-      await client.deleteOnlineDeployment(workspace, options.endpointName, options.name);
-      printData(output, { deleted: options.name }, () => `deleted deployment ${options.name} of ${options.endpointName}`);
+      const endpointName = endpointNameOf(options, 'required');
+      await client.deleteOnlineDeployment(workspace, endpointName, options.name);
+      printData(output, { deleted: options.name }, () => `deleted deployment ${options.name} of ${endpointName}`);
     });
+}
+
+/** Runs a core parse step; its TrellisError (a bad --set, a bad file) becomes the client error the CLI reports. */
+function rethrowAsApiError<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    if (isTrellisError(error)) throw new ApiError(error.status, error.code, error.message, error.problems);
+    throw error;
+  }
 }
 
 async function readText(file: string): Promise<string> {

@@ -1,11 +1,13 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { ApiError } from '../../client/api-error.js';
 import { isAssetKind, isResourceKind, type ResourceKind } from '../../core/resources/kinds.js';
 import type { Resource } from '../../core/resources/resource.js';
 import { applySetOverrides } from '../../core/azureml/parse-job-file.js';
+import { remoteScheme } from '../../core/azureml/paths.js';
+import { environmentYamlFromFlags, modelYamlFromFlags, type EnvironmentFlags, type ModelFlags } from '../asset-flags.js';
 import { cliContext, type CliContext } from '../cli-context.js';
 import { computeYamlFromFlags, type ComputeFlags } from '../compute-flags.js';
 import { printData, resourceDetail, resourceTable } from '../output.js';
@@ -24,9 +26,10 @@ export function registerResourceGroups(program: Command): void {
     const isAsset = isAssetKind(kind);
     const group = program.command(kind).description(`${kind} ${isAsset ? 'assets (immutable, versioned)' : 'definitions'}`);
 
+    const hasFlagForm = kind === 'compute' || kind === 'model' || kind === 'environment';
     const create = group
       .command('create')
-      .description(kind === 'compute' ? 'create a compute from an Azure ML YAML file, or from the flags below (idempotent)' : `create a ${kind} from an Azure ML YAML file (idempotent)`)
+      .description(hasFlagForm ? `create a ${kind} from an Azure ML YAML file, or from the flags below (idempotent)` : `create a ${kind} from an Azure ML YAML file (idempotent)`)
       .option('-f, --file <file>', 'the YAML file')
       .option('-n, --name <name>', "the name (overrides the file's)")
       .option('--set <key=value>', 'override a field of the file, e.g. --set tags.team=vision (repeat)', collect)
@@ -40,17 +43,29 @@ export function registerResourceGroups(program: Command): void {
         .option('--idle-time-before-scale-down <seconds>', 'without --file: idle seconds before a node goes (default 120)')
         .option('--tier <tier>', 'without --file: dedicated or low_priority');
     }
-    create.action(async (options: { file?: string; name?: string; set?: string[]; dryRun?: boolean } & ComputeFlags, command: Command) => {
+    if (kind === 'model' || kind === 'environment') create.option('-v, --version <version>', 'without --file: the version (default: the next one)').option('--description <text>', 'without --file: a description');
+    if (kind === 'model') {
+      create
+        .option('-p, --path <path>', 'without --file: the model file or folder (uploaded), or a URI such as azureml://jobs/<job>/outputs/<output>')
+        .option('-t, --type <type>', 'without --file: custom_model (default), mlflow_model or triton_model');
+    }
+    if (kind === 'environment') {
+      create
+        .option('-i, --image <image>', 'without --file: the Docker image, e.g. python:3.11-slim')
+        .option('--conda-file <file>', 'without --file: a conda YAML file, installed on top of --image')
+        .option('-b, --build-context <folder>', 'without --file: a Docker build context (instead of --image)')
+        .option('--dockerfile-path <path>', 'without --file: the Dockerfile inside --build-context (default Dockerfile)');
+    }
+    create.option('--no-wait', 'accepted as az has it: the resource exists when the command returns');
+    create.action(async (options: { file?: string; name?: string; set?: string[]; dryRun?: boolean } & ComputeFlags & ModelFlags & EnvironmentFlags, command: Command) => {
       const overrides = [...(options.set ?? []), ...(options.name ? [`name=${options.name}`] : [])];
       const rewrite = overrides.length > 0 ? (text: string, file: string) => applySetOverrides(text, overrides, file) : undefined;
       if (options.file) return applyFiles(command, options.file, { dryRun: options.dryRun ?? false, expectedKind: kind, ...(rewrite ? { rewrite } : {}) });
-      if (kind !== 'compute' || !options.name) {
-        throw new ApiError(400, 'MissingFile', kind === 'compute' ? 'give --file <compute.yml>, or --name with the flags (e.g. --name cpu-cluster --size Standard_DS3_v2 --max-instances 4)' : `give --file <${kind}.yml>`);
-      }
-      const folder = await mkdtemp(join(tmpdir(), 'trellis-compute-'));
+      const yaml = await yamlFromFlags(kind, options);
+      const folder = await mkdtemp(join(tmpdir(), `trellis-${kind}-`));
       try {
-        const file = join(folder, 'compute.yml');
-        await writeFile(file, computeYamlFromFlags(options));
+        const file = join(folder, `${kind}.yml`);
+        await writeFile(file, yaml);
         await applyFiles(command, file, { dryRun: options.dryRun ?? false, expectedKind: kind, ...(rewrite ? { rewrite } : {}) });
       } finally {
         await rm(folder, { recursive: true, force: true });
@@ -106,7 +121,7 @@ export function registerResourceGroups(program: Command): void {
         printResource(context, updated);
       });
 
-    const remove = group.command('delete').description(`delete a ${kind}`).requiredOption('-n, --name <name>', 'name');
+    const remove = group.command('delete').description(`delete a ${kind}`).requiredOption('-n, --name <name>', 'name').option('-y, --yes', 'accepted as az has it: delete asks nothing');
     if (isAsset) remove.requiredOption('-v, --version <version>', 'the version to delete');
     remove.action(async (options: { name: string; version?: string }, command: Command) => {
       const context = cliContext(command);
@@ -160,6 +175,36 @@ export function registerGenericVerbs(program: Command): void {
       const deleted = await context.client.delete(context.workspace, kind, resource.name, resource.version, resource.etag);
       printData(context.output, deleted, () => `deleted ${kind} ${deleted.name}${deleted.version ? `:${deleted.version}` : ''}`);
     });
+}
+
+/**
+ * `<kind> create` without --file: the YAML the flags describe (compute, model, environment), with
+ * local paths relative to where the command runs; a 400 naming the flags that are missing.
+ */
+async function yamlFromFlags(kind: ContainedKind, options: { name?: string } & ComputeFlags & ModelFlags & EnvironmentFlags): Promise<string> {
+  if (kind === 'compute' && options.name) return computeYamlFromFlags(options);
+  if (kind === 'model' && options.name && options.path) {
+    await requireLocalPath('--path', options.path);
+    return modelYamlFromFlags(options, process.cwd());
+  }
+  if (kind === 'environment' && options.name && (options.image || options.buildContext)) {
+    if (options.condaFile) await requireLocalPath('--conda-file', options.condaFile);
+    if (options.buildContext) await requireLocalPath('--build-context', options.buildContext);
+    return environmentYamlFromFlags(options, process.cwd());
+  }
+  const withFlags: Partial<Record<ContainedKind, string>> = {
+    compute: '--name with the flags (e.g. --name cpu-cluster --size Standard_DS3_v2 --max-instances 4)',
+    model: '--name and --path (e.g. --name iris --path ./model --type mlflow_model)',
+    environment: '--name with --image (and --conda-file), or with --build-context (e.g. --name sklearn-env --image python:3.11-slim --conda-file conda.yml)',
+  };
+  throw new ApiError(400, 'MissingFile', `give --file <${kind}.yml>${withFlags[kind] ? `, or ${withFlags[kind]}` : ''}`);
+}
+
+/** A local path a flag names must exist (a URI or asset reference is left to the server). */
+async function requireLocalPath(flag: string, path: string): Promise<void> {
+  if (remoteScheme(path) !== undefined) return;
+  const absolute = resolve(path.replace(/^file:/, ''));
+  if (!(await stat(absolute).catch(() => undefined))) throw new ApiError(400, 'FileNotFound', `${flag}: '${path}' does not exist (looked for ${absolute}); give a path relative to where you run the command, or an absolute one`);
 }
 
 async function fetchOne(context: CliContext, kind: ContainedKind, name: string, version: string | undefined): Promise<Resource> {

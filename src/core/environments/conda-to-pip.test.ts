@@ -31,12 +31,20 @@ describe('condaToPip', () => {
     assert.match(result.notes[2] ?? '', /build string 'py39_0' dropped/);
   });
 
+  it('constrains an unpinned numpy beside a package pinned to a release built for numpy 1', () => {
+    const result = condaToPip({ dependencies: ['python=3.10', 'scikit-learn=1.2.2', 'numpy', 'pandas', { pip: ['joblib', 'azureml-inference-server-http'] }] });
+    assert.deepEqual(result.pipRequirements, ['azureml-inference-server-http', 'joblib', 'numpy<2', 'pandas', 'scikit-learn==1.2.2.*']);
+    assert.ok(result.notes.some((note) => /scikit-learn==1\.2\.2\.\* was built for numpy 1 .* added numpy<2/.test(note)), result.notes.join('\n'));
+    assert.ok(!condaToPip({ dependencies: ['numpy=2.3.1', 'scikit-learn=1.7.0'] }).pipRequirements.includes('numpy<2'));
+  });
+
   it('renames conda packages published under another name on PyPI, and skips non-Python ones', () => {
     const result = condaToPip({
       channels: ['pytorch', 'nvidia'],
       dependencies: ['pytorch=2.1.0', 'pytorch-cuda=12.1', 'cudatoolkit=11.3', 'py-xgboost=1.7', 'tensorflow-gpu==2.10.0', 'mkl', 'libgcc-ng', 'r-base', 'setuptools', 'wheel'],
     });
-    assert.deepEqual(result.pipRequirements, ['tensorflow==2.10.0', 'torch==2.1.0.*', 'xgboost==1.7.*']);
+    // numpy<2: these releases were built for numpy 1, and pip would otherwise take numpy 2 as their dependency.
+    assert.deepEqual(result.pipRequirements, ['numpy<2', 'tensorflow==2.10.0', 'torch==2.1.0.*', 'xgboost==1.7.*']);
     const about = (name: string) => result.notes.filter((note) => note.startsWith(name));
     assert.match(about('pytorch=2.1.0')[0] ?? '', /installed as torch/);
     assert.match(about('pytorch-cuda')[0] ?? '', /skipped, CUDA/);

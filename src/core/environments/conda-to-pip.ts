@@ -3,6 +3,7 @@ import { describeIssue } from '../azureml/zod-problems.js';
 import { formatFieldPath } from '../yaml/field-path.js';
 import { condaEnvironmentSchema } from './conda-environment.js';
 import { condaPackageFate } from './conda-package-names.js';
+import { numpyConstraintFor } from './numpy-compatibility.js';
 import { pipRequirementKey } from './pip-requirement.js';
 
 /** A conda environment as a virtualenv sees it: which Python, and what pip installs. */
@@ -95,6 +96,14 @@ export function condaToPip(condaFile: unknown): PipTranslation {
       continue;
     }
     requirements.push(entry.line);
+  }
+
+  const numpy = numpyConstraintFor(requirements);
+  if (numpy) {
+    const unpinned = requirements.indexOf('numpy');
+    if (unpinned >= 0) requirements.splice(unpinned, 1);
+    requirements.push(numpy.line);
+    notes.push(numpy.note);
   }
 
   const byName = (a: string, b: string) => pipRequirementKey(a).localeCompare(pipRequirementKey(b)) || a.localeCompare(b);

@@ -13,8 +13,10 @@ import type { UploadedContent } from '../apply-resource.js';
 import { existingNames } from '../asset-lookup.js';
 import type { Caller, Context } from '../context.js';
 import { generateJobName, submitJob } from '../jobs/submit-job.js';
-import { deploymentAuditEvent, deploymentOf, isUnchanged, resolveLineage } from './deployment-service.js';
+import { deploymentAuditEvent, deploymentOf, isUnchanged, resolveLineage, withLocalFiles } from './deployment-service.js';
 import { getEndpoint } from './endpoint-service.js';
+import { deploymentEnvironmentSpec } from './model-environment.js';
+import { mlflowModelEnvironmentName } from '../../core/environments/mlflow-model-environment.js';
 
 /**
  * Batch deployments and invocations. A batch deployment is only a record (model, compute,
@@ -33,6 +35,8 @@ export interface ApplyBatchDeploymentInput {
   text: string;
   name?: string | undefined;
   uploads: Record<string, UploadedContent>;
+  /** Text of local files Azure ML inlines (an inline environment's conda_file). */
+  inlined: Record<string, string>;
 }
 
 /** The job tags that tie a scoring job to its endpoint and deployment (`list-jobs`). */
@@ -44,12 +48,10 @@ export async function applyBatchDeployment(context: Context, caller: Caller, inp
   const endpoint = await getEndpoint(context, workspace, input.endpoint, 'batch');
   let text = applySetOverrides(input.text, input.name ? [`name=${input.name}`] : [], input.fileName);
   if (!/^endpoint_name\s*:/m.test(text)) text = applySetOverrides(text, [`endpoint_name=${endpoint.name}`], input.fileName);
-  const { spec, localPaths } = parseBatchDeployment(text, input.fileName);
+  const parsed = parseBatchDeployment(text, input.fileName);
   const problems: Problem[] = [];
-  if (spec.endpoint_name !== endpoint.name) problems.push({ path: 'endpoint_name', message: `the file names endpoint '${spec.endpoint_name}' but it is being deployed to '${endpoint.name}'; make them agree` });
-  for (const local of localPaths.filter((path) => path.use === 'upload')) {
-    if (input.uploads[local.value] === undefined) problems.push({ path: local.pointer.join('.'), ...(local.line ? { line: local.line } : {}), message: `local path '${local.value}' was not sent with the deployment; create it with 'trellis batch-deployment create --file', which uploads it` });
-  }
+  if (parsed.spec.endpoint_name !== endpoint.name) problems.push({ path: 'endpoint_name', message: `the file names endpoint '${parsed.spec.endpoint_name}' but it is being deployed to '${endpoint.name}'; make them agree` });
+  const spec = withLocalFiles(parsed, input, 'batch-deployment', problems);
   if (!spec.compute) problems.push({ path: 'compute', message: 'is required: the cluster the scoring jobs run on (azureml:cpu-cluster)' });
   else if (!(await context.store.repositories.resources.get({ workspace, kind: 'compute', name: computeName(spec), version: null }))) {
     problems.push({ path: 'compute', message: `compute '${computeName(spec)}' does not exist in workspace '${workspace}'; computes here: ${await existingNames(context, workspace, 'compute')}` });
@@ -60,7 +62,7 @@ export async function applyBatchDeployment(context: Context, caller: Caller, inp
   const repositories = context.store.repositories;
   const now = context.clock().getTime();
   const existing = await repositories.endpoints.getDeployment(workspace, endpoint.name, spec.name);
-  const stored = { ...spec } as unknown as Record<string, unknown>;
+  const stored = spec as unknown as Record<string, unknown>;
   if (existing && isUnchanged(existing, stored, lineage)) return { deployment: existing, action: 'unchanged' };
   const etag = digestOf({ spec: stored, now }).slice(7, 23);
   const deployment: Deployment = {
@@ -168,7 +170,7 @@ export async function invokeBatchEndpoint(context: Context, caller: Caller, inpu
     },
     outputs: { score: { type: 'uri_folder' } },
     compute: `azureml:${computeName(spec)}`,
-    environment: jobEnvironment(deployment, spec),
+    environment: await jobEnvironment(context, deployment, spec),
     ...(code ? { code: codeFolder } : {}),
     resources: { instance_count: nodes },
     ...(settings.environment_variables ? { environment_variables: settings.environment_variables } : {}),
@@ -193,13 +195,19 @@ async function codeUpload(context: Context, workspace: string, name: string): Pr
 
 /**
  * The scoring job runs in the deployment's environment: the one it names (curated, an asset's
- * exact version, or inline), the curated scikit-learn one for a no-code MLflow model (it holds
- * mlflow), and the Node one for an ONNX model (the driver and onnxruntime-node need nothing else).
+ * exact version, or inline), the one saved with a no-code MLflow model (its conda file, or the
+ * curated scikit-learn one when it has none), and the Node one for an ONNX model (the driver and
+ * onnxruntime-node need nothing else).
  */
-function jobEnvironment(deployment: Deployment, spec: BatchDeploymentSpec): unknown {
+async function jobEnvironment(context: Context, deployment: Deployment, spec: BatchDeploymentSpec): Promise<unknown> {
   const environment = deployment.lineage.environment;
   if (!environment) return 'trellis-node';
   if (environment.curated) return `${environment.name}:${environment.version}`;
+  if (environment.name === mlflowModelEnvironmentName) {
+    const model = deployment.lineage.model;
+    const asset = model ? await context.store.repositories.resources.get({ workspace: deployment.workspace, kind: 'model', name: model.name, version: model.version }) : undefined;
+    return deploymentEnvironmentSpec(context, deployment, asset);
+  }
   if (environment.name.startsWith('inline-') && spec.environment && typeof spec.environment === 'object') return spec.environment;
   return `azureml:${environment.name}:${environment.version}`;
 }

@@ -3,13 +3,17 @@ import { parseOnlineDeployment } from '../../core/azureml/parse-endpoint-file.js
 import { remoteScheme } from '../../core/azureml/paths.js';
 import { isPlainObject } from '../../core/azureml/schema-helpers.js';
 import { resolveCuratedEnvironment } from '../../core/environments/curated.js';
+import { mlflowModelEnvironmentName } from '../../core/environments/mlflow-model-environment.js';
 import type { Deployment, DeploymentLineage, Endpoint } from '../../core/endpoints/endpoint.js';
-import { invalidInput, TrellisError, type Problem } from '../../core/errors.js';
+import { invalidInput, isTrellisError, TrellisError, type Problem } from '../../core/errors.js';
+import type { LocalPath } from '../../core/azureml/parse-resource-file.js';
 import { digestOf } from '../../core/resources/digest.js';
-import type { UploadedContent } from '../apply-resource.js';
+import { stringifyYaml } from '../../core/yaml/stringify-yaml.js';
+import { inlineLocalFile, type UploadedContent } from '../apply-resource.js';
 import { existingNames, findAsset, registerContent } from '../asset-lookup.js';
 import type { Caller, Context } from '../context.js';
 import { getEndpoint } from './endpoint-service.js';
+import { mlflowModelEnvironmentOf } from './model-environment.js';
 
 /**
  * Online deployments: create or update from Azure ML YAML, read, list, delete. What a deployment
@@ -42,13 +46,10 @@ export async function applyDeployment(context: Context, caller: Caller, input: A
   const overrides = [...(input.name ? [`name=${input.name}`] : [])];
   let text = applySetOverrides(input.text, overrides, input.fileName);
   if (!/^endpoint_name\s*:/m.test(text)) text = applySetOverrides(text, [`endpoint_name=${endpoint.name}`], input.fileName);
-  const { spec, localPaths } = parseOnlineDeployment(text, input.fileName);
+  const parsed = parseOnlineDeployment(text, input.fileName);
   const problems: Problem[] = [];
-  if (spec.endpoint_name !== endpoint.name) problems.push({ path: 'endpoint_name', message: `the file names endpoint '${spec.endpoint_name}' but it is being deployed to '${endpoint.name}'; make them agree` });
-  for (const local of localPaths) {
-    const present = local.use === 'upload' ? input.uploads[local.value] : input.inlined[local.value];
-    if (present === undefined) problems.push({ path: local.pointer.join('.'), ...(local.line ? { line: local.line } : {}), message: `local path '${local.value}' was not sent with the deployment; create it with 'trellis online-deployment create --file', which uploads it` });
-  }
+  if (parsed.spec.endpoint_name !== endpoint.name) problems.push({ path: 'endpoint_name', message: `the file names endpoint '${parsed.spec.endpoint_name}' but it is being deployed to '${endpoint.name}'; make them agree` });
+  const spec = withLocalFiles(parsed, input, 'online-deployment', problems);
   const lineage = await resolveLineage(context, caller, workspace, spec, input, problems);
   if (problems.length > 0) throw invalidInput(input.fileName, problems);
 
@@ -56,7 +57,7 @@ export async function applyDeployment(context: Context, caller: Caller, input: A
   const now = context.clock().getTime();
   const existing = await repositories.endpoints.getDeployment(workspace, endpoint.name, spec.name);
   const instanceCount = initialInstances(spec);
-  const stored = { ...spec } as unknown as Record<string, unknown>;
+  const stored = spec as unknown as Record<string, unknown>;
   const etag = digestOf({ spec: stored, lineage: { ...lineage, deployedAt: 0 }, now }).slice(7, 23);
   if (existing && isUnchanged(existing, stored, lineage)) return { deployment: existing, action: 'unchanged' };
   const deployment: Deployment = {
@@ -153,6 +154,21 @@ export function initialInstances(spec: DeploymentSpec): number {
 }
 
 /**
+ * The deployment's spec as it is stored: a copy of the parsed one with each file Azure ML inlines
+ * (an inline environment's `conda_file`, read and sent by the CLI) in place of its path, as
+ * `az ml` does. Problems name a local path the client did not send. Online and batch share it.
+ */
+export function withLocalFiles<Spec extends object>(parsed: { spec: Spec; localPaths: LocalPath[] }, input: Pick<ApplyDeploymentInput, 'uploads' | 'inlined'>, command: 'online-deployment' | 'batch-deployment', problems: Problem[]): Spec {
+  const spec = structuredClone(parsed.spec);
+  const how = `create it with 'trellis ${command} create --file', which reads and uploads the files it names`;
+  for (const local of parsed.localPaths) {
+    if (local.use === 'inline-yaml') problems.push(...inlineLocalFile(spec as Record<string, unknown>, local, input.inlined, how));
+    else if (input.uploads[local.value] === undefined) problems.push({ path: local.pointer.join('.'), ...(local.line ? { line: local.line } : {}), message: `local path '${local.value}' was not sent with the deployment; ${how}` });
+  }
+  return spec;
+}
+
+/**
  * Resolves the model, code and environment to exact versions; problems name the field and what
  * exists. Online and batch deployments share it (their model, code and environment fields agree).
  */
@@ -170,8 +186,15 @@ export async function resolveLineage(context: Context, caller: Caller, workspace
     if (remoteScheme(path) !== undefined) {
       problems.push({ path: 'model.path', message: `'${path}' is remote; register the model first (trellis model create) and deploy it as azureml:<name>:<version>, or give a local folder` });
     } else if (input.uploads[path]) {
-      const asset = await registerContent(context, caller, workspace, 'model', input.uploads[path]!, path, { type }, 'deployment');
-      model = { name: asset.name, version: asset.version ?? '1', type };
+      // An inline model that names itself is registered under that name (and version, or the next one), as on Azure ML.
+      const identity = typeof reference.name === 'string' ? { name: reference.name, version: reference.version === undefined || reference.version === null ? undefined : String(reference.version) } : {};
+      try {
+        const asset = await registerContent(context, caller, workspace, 'model', input.uploads[path]!, path, { type, ...identity }, 'deployment');
+        model = { name: asset.name, version: asset.version ?? '1', type };
+      } catch (error) {
+        if (!isTrellisError(error) || error.status >= 500) throw error;
+        problems.push({ path: 'model', message: error.message });
+      }
     }
   } else {
     problems.push({ path: 'model', message: 'is required: a registered model (azureml:<name>:<version>) or a local folder ({path: ./model, type: mlflow_model|custom_model})' });
@@ -201,9 +224,13 @@ export async function resolveLineage(context: Context, caller: Caller, workspace
   } else if (isPlainObject(env)) {
     environment = { name: `inline-${digestOf(env).slice(7, 19)}`, version: null, curated: false };
   } else if (model?.type === 'mlflow_model' && code === null) {
-    // A no-code MLflow deployment runs in the curated scikit-learn environment (it holds mlflow): record that version.
+    // A no-code MLflow deployment runs in the environment saved with the model (its conda file), as
+    // on Azure ML; a model without one, in the curated scikit-learn environment (it holds mlflow).
+    const asset = await context.store.repositories.resources.get({ workspace, kind: 'model', name: model.name, version: model.version });
+    const own = asset ? await mlflowModelEnvironmentOf(context, workspace, asset) : undefined;
     const curated = resolveCuratedEnvironment('trellis-python-sklearn');
-    if (curated) environment = { name: curated.name, version: curated.version, curated: true };
+    if (own) environment = { name: mlflowModelEnvironmentName, version: digestOf(own).slice(7, 19), curated: false };
+    else if (curated) environment = { name: curated.name, version: curated.version, curated: true };
   }
   return { model, environment, code, deployedBy: caller.actor, deployedAt: now };
 }
@@ -213,4 +240,68 @@ function describeLineage(lineage: DeploymentLineage): string {
   if (lineage.environment) parts.push(`environment ${lineage.environment.name}${lineage.environment.version ? `:${lineage.environment.version}` : ''}`);
   if (lineage.code) parts.push(`code ${lineage.code.name}`);
   return parts.join(', ');
+}
+
+export interface UpdateDeploymentFieldsInput {
+  workspace: string;
+  endpoint: string;
+  name: string;
+  /** field=value, as az's --set: instance_count=2, code_configuration.scoring_script=score.py. */
+  set: string[];
+}
+
+/**
+ * `az ml online-deployment update --name blue --endpoint-name X --set instance_count=2`, with no
+ * file: the stored spec with those fields changed, checked as a file would be. What the deployment
+ * serves stays as it was resolved, unless --set names another model, code or environment; those must
+ * be registered (azureml:<name>:<version>), since new local files come only with a deployment file.
+ */
+export async function updateDeploymentFields(context: Context, caller: Caller, input: UpdateDeploymentFieldsInput): Promise<{ deployment: Deployment; action: 'updated' | 'unchanged' }> {
+  const { workspace } = input;
+  const endpoint = await getEndpoint(context, workspace, input.endpoint, 'online');
+  const existing = await deploymentOf(context, endpoint, input.name);
+  const label = `--set for deployment '${existing.name}' of endpoint '${endpoint.name}'`;
+  const parsed = parseOnlineDeployment(applySetOverrides(stringifyYaml(existing.spec), input.set, label), label);
+  const spec = parsed.spec;
+  const problems: Problem[] = [];
+  if (spec.name !== existing.name) problems.push({ path: 'name', message: `a deployment cannot be renamed; create '${spec.name}' from a file: trellis online-deployment create --file <deployment.yml> --endpoint-name ${endpoint.name}` });
+  if (spec.endpoint_name !== endpoint.name) problems.push({ path: 'endpoint_name', message: `a deployment cannot move to another endpoint; create it there from a file: trellis online-deployment create --file <deployment.yml> --endpoint-name ${spec.endpoint_name}` });
+  for (const local of parsed.localPaths) {
+    if (fieldAt(existing.spec, local.pointer) === local.value) continue;
+    problems.push({ path: local.pointer.join('.'), message: `'${local.value}' is a local path, and local files are uploaded from a deployment file: trellis online-deployment update --file <deployment.yml> --endpoint-name ${endpoint.name}; or name a registered asset (azureml:<name>:<version>)` });
+  }
+  const stored = spec as unknown as Record<string, unknown>;
+  const changed = (pointer: string[]) => digestOf({ value: fieldAt(existing.spec, pointer) ?? null }) !== digestOf({ value: fieldAt(stored, pointer) ?? null });
+  const [modelChanged, codeChanged, environmentChanged] = [['model'], ['code_configuration', 'code'], ['environment']].map(changed);
+  const now = context.clock().getTime();
+  let lineage: DeploymentLineage = { ...existing.lineage, deployedBy: caller.actor, deployedAt: now };
+  if (modelChanged || codeChanged || environmentChanged) {
+    const resolved = await resolveLineage(context, caller, workspace, spec, { uploads: {} }, problems);
+    lineage = {
+      ...lineage,
+      model: modelChanged ? resolved.model : existing.lineage.model,
+      code: codeChanged ? resolved.code : existing.lineage.code,
+      // A no-code MLflow model's environment comes with the model.
+      environment: environmentChanged || (modelChanged && existing.lineage.code === null) ? resolved.environment : existing.lineage.environment,
+    };
+  }
+  if (problems.length > 0) throw invalidInput(label, problems);
+  if (isUnchanged(existing, stored, lineage)) return { deployment: existing, action: 'unchanged' };
+
+  const instanceCount = initialInstances(spec);
+  const etag = digestOf({ spec: stored, lineage: { ...lineage, deployedAt: 0 }, now }).slice(7, 23);
+  const reason = 'new instances are starting; the current ones serve until they are ready';
+  const deployment: Deployment = { ...existing, spec: stored, lineage, state: 'Updating', reason, instanceCount, updatedAt: now, etag };
+  await context.store.transaction(async (transaction) => {
+    await transaction.endpoints.updateDeployment(workspace, endpoint.name, existing.name, { spec: stored, lineage, state: 'Updating', reason, instanceCount, updatedAt: now, etag });
+    await transaction.audit.append(deploymentAuditEvent(caller, now, 'online-deployment', existing, deployment, `--set ${input.set.join(' ')}; ${describeLineage(lineage)}`));
+  });
+  return { deployment, action: 'updated' };
+}
+
+/** The value at a field path of a spec, or undefined. */
+function fieldAt(spec: Record<string, unknown>, pointer: readonly (string | number)[]): unknown {
+  let value: unknown = spec;
+  for (const segment of pointer) value = isPlainObject(value) || Array.isArray(value) ? (value as Record<string | number, unknown>)[segment] : undefined;
+  return value;
 }

@@ -71,7 +71,8 @@ export async function prepareAttempt(context: Context, job: Job, options: Attemp
       if (!asset) throw new TrellisError('InputMissing', 409, `input '${name}': ${kind} ${input.asset.name}:${input.asset.version} is gone`);
       // A model may also be one logged through MLflow, its files behind the artifact proxy.
       const target = join(workDir, 'inputs', name);
-      inputValues[name] = kind === 'model' ? await materializeModel(context, job.workspace, String(asset.spec.path), target) : await materializeContent(artifacts, String(asset.spec.path), target);
+      // A model input is the model's own folder (or file), laid out under the input's folder as Azure ML does.
+      inputValues[name] = kind === 'model' ? (await materializeModel(context, job.workspace, String(asset.spec.path), target)).path : await materializeContent(artifacts, String(asset.spec.path), target);
       await log(`input ${name}: ${kind} ${input.asset.name}:${input.asset.version} → ${inputValues[name]}`);
     } else if ('uri' in input) {
       inputValues[name] = await fetchRemoteInput(input.uri, input.type, join(workDir, 'inputs', name), log);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -171,8 +171,17 @@ describe('the batch driver with bad input', () => {
 
 describe('parseCsv and splitAnswer', () => {
   it('drops a header, keeps numbers as numbers', () => {
-    assert.deepEqual(parseCsv('a,b\n1,2\n3,x\n\n'), [[1, 2], [3, 'x']]);
+    assert.deepEqual(parseCsv('a,b\n1,2\n3,4\n\n'), [[1, 2], [3, 4]]);
     assert.deepEqual(parseCsv('1,2\n'), [[1, 2]]);
+  });
+
+  it('types each column as pandas does: a column with any text in it is text throughout, an empty number is null', () => {
+    // heart-unlabeled-2.csv of the heart-classifier example: `thal` is mostly names, twice a digit.
+    assert.deepEqual(parseCsv('age,oldpeak,thal\n63,2.3,fixed\n59,1.0,1\n57,,normal\n'), [
+      [63, 2.3, 'fixed'],
+      [59, 1, '1'],
+      [57, null, 'normal'],
+    ]);
   });
 
   it('splits an array or an object of per-row arrays into rows, and refuses anything else', () => {
@@ -188,9 +197,10 @@ describe('the batch driver with a scoring script (Azure ML batch contract: init(
   before(async () => {
     folder = await mkdtemp(join(tmpdir(), 'trellis-batch-script-'));
     await mkdir(join(folder, 'in', 'nested'), { recursive: true });
-    await mkdir(join(folder, 'model'), { recursive: true });
+    // The model input is the model's own folder ('model'), under the folder that is AZUREML_MODEL_DIR, as Azure ML lays it out.
+    await mkdir(join(folder, 'models', 'model'), { recursive: true });
     await mkdir(join(folder, 'code'), { recursive: true });
-    await writeFile(join(folder, 'model', 'factor.txt'), '10\n');
+    await writeFile(join(folder, 'models', 'model', 'factor.txt'), '10\n');
     for (let index = 0; index < 7; index++) await writeFile(join(folder, 'in', index === 6 ? 'nested' : '', `f${index}.txt`), `${index}\n`);
     // Each file's number times the model's factor; one row per file, a CSV row made of an array.
     await writeFile(
@@ -199,7 +209,7 @@ describe('the batch driver with a scoring script (Azure ML batch contract: init(
         "import { readFileSync, writeFileSync } from 'node:fs';",
         "import { basename, join } from 'node:path';",
         'let factor;',
-        "export function init() { factor = Number(readFileSync(join(process.env.AZUREML_MODEL_DIR, 'factor.txt'), 'utf8')); writeFileSync(join(process.env.AZUREML_BI_OUTPUT_PATH, 'init-' + process.pid), 'ok'); }",
+        "export function init() { factor = Number(readFileSync(join(process.env.AZUREML_MODEL_DIR, 'model', 'factor.txt'), 'utf8')); writeFileSync(join(process.env.AZUREML_BI_OUTPUT_PATH, 'init-' + process.pid), 'ok'); }",
         "export function run(miniBatch) { return miniBatch.filter((path) => !path.endsWith('f5.txt')).map((path) => [basename(path), Number(readFileSync(path, 'utf8')) * factor]); }",
       ].join('\n'),
     );
@@ -209,7 +219,7 @@ describe('the batch driver with a scoring script (Azure ML batch contract: init(
         'import os',
         'def init():',
         '    global factor',
-        "    factor = int(open(os.path.join(os.environ['AZUREML_MODEL_DIR'], 'factor.txt')).read())",
+        "    factor = int(open(os.path.join(os.environ['AZUREML_MODEL_DIR'], 'model', 'factor.txt')).read())",
         'def run(mini_batch):',
         "    return [f'{os.path.basename(path)} {int(open(path).read()) * factor}' for path in mini_batch]",
       ].join('\n'),
@@ -222,7 +232,7 @@ describe('the batch driver with a scoring script (Azure ML batch contract: init(
 
   const run = (name: string, script: string, errorThreshold: number) => {
     const encoded = Buffer.from(JSON.stringify({ mini_batch_size: 2, max_concurrency_per_instance: 2, output_action: 'append_row', output_file_name: 'rows.txt', retry_settings: { max_retries: 0, timeout: 30 }, error_threshold: errorThreshold, logging_level: 'info', scoring_script: script })).toString('base64');
-    const args = ['--import', 'tsx', driver, '--input', join(folder, 'in'), '--model', join(folder, 'model'), '--code', join(folder, 'code'), '--output', join(folder, name), '--checkpoints', join(folder, `${name}-checkpoints`), '--settings', encoded];
+    const args = ['--import', 'tsx', driver, '--input', join(folder, 'in'), '--model', join(folder, 'models', 'model'), '--code', join(folder, 'code'), '--output', join(folder, name), '--checkpoints', join(folder, `${name}-checkpoints`), '--settings', encoded];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -254,5 +264,87 @@ describe('the batch driver with a scoring script (Azure ML batch contract: init(
     assert.equal(code, 0, output);
     const rows = (await readFile(join(folder, 'python', 'rows.txt'), 'utf8')).trim().split('\n').sort();
     assert.deepEqual(rows, ['f0.txt 0', 'f1.txt 10', 'f2.txt 20', 'f3.txt 30', 'f4.txt 40', 'f5.txt 50', 'f6.txt 60']);
+  });
+});
+
+describe('the batch driver when the scoring script or the model cannot start, or run() fails every time (issue 11)', () => {
+  let folder: string;
+
+  before(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'trellis-batch-broken-'));
+    await mkdir(join(folder, 'in'), { recursive: true });
+    await mkdir(join(folder, 'models', 'model'), { recursive: true });
+    await mkdir(join(folder, 'models', 'broken-onnx'), { recursive: true });
+    await mkdir(join(folder, 'code'), { recursive: true });
+    for (let index = 0; index < 4; index++) await writeFile(join(folder, 'in', `f${index}.csv`), '5.1,3.5,1.4,0.2\n');
+    // Not an ONNX model: onnxruntime cannot load it.
+    await writeFile(join(folder, 'models', 'broken-onnx', 'model.onnx'), 'not a model\n');
+    await writeFile(join(folder, 'code', 'init_fails.py'), ['def init():', "    raise FileNotFoundError('model.pkl is not in the model folder')", 'def run(mini_batch):', '    return mini_batch', ''].join('\n'));
+    await writeFile(join(folder, 'code', 'init_fails.mjs'), ["export function init() { throw new RangeError('the model folder is empty'); }", 'export function run(miniBatch) { return miniBatch; }', ''].join('\n'));
+    await writeFile(join(folder, 'code', 'run_fails.py'), ['def init():', '    pass', 'def run(mini_batch):', "    raise KeyError('thal')", ''].join('\n'));
+  });
+
+  after(async () => {
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  const run = (name: string, options: { script?: string; model?: string; errorThreshold?: number }) => {
+    const encoded = Buffer.from(
+      JSON.stringify({ mini_batch_size: 1, max_concurrency_per_instance: 2, output_action: 'append_row', output_file_name: 'out.csv', retry_settings: { max_retries: 1, timeout: 30 }, error_threshold: options.errorThreshold ?? -1, logging_level: 'info', ...(options.script ? { scoring_script: options.script } : {}) }),
+    ).toString('base64');
+    const args = ['--import', 'tsx', driver, '--input', join(folder, 'in'), '--model', join(folder, 'models', options.model ?? 'model'), '--code', join(folder, 'code'), '--output', join(folder, name), '--checkpoints', join(folder, `${name}-checkpoints`), '--settings', encoded];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    return new Promise<{ code: number | null; output: string; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, output: stdout + stderr, stderr })));
+  };
+  const outputFiles = async (name: string) => (await readdir(join(folder, name)).catch(() => [] as string[])).sort();
+
+  it("fails when a Python init() raises: the exception's last line is in the log and is the last line of stderr, and no output file is written", async () => {
+    const { code, output, stderr } = await run('py-init', { script: 'init_fails.py' });
+    assert.equal(code, 1, output);
+    assert.match(output, /Traceback \(most recent call last\)/);
+    assert.match(stderr.trim().split('\n').at(-1)!, /init\(\) .*failed.*FileNotFoundError: model\.pkl is not in the model folder/);
+    assert.deepEqual(await outputFiles('py-init'), []);
+    // Nothing was scored, so a retried attempt scores every mini-batch.
+    assert.equal(await readFile(join(folder, 'py-init-checkpoints', 'ledger.jsonl'), 'utf8'), '');
+  });
+
+  it('fails when a JavaScript init() throws, with its error', async () => {
+    const { code, output, stderr } = await run('js-init', { script: 'init_fails.mjs' });
+    assert.equal(code, 1, output);
+    assert.match(stderr.trim().split('\n').at(-1)!, /init\(\) .*failed.*the model folder is empty/);
+    // Its stack, from the worker's log.
+    assert.match(stderr, /RangeError: the model folder is empty\n.* at .*init .*init_fails\.mjs/);
+    assert.deepEqual(await outputFiles('js-init'), []);
+  });
+
+  it('fails when a model without code cannot load, with the reason', async () => {
+    const { code, output, stderr } = await run('onnx-load', { model: 'broken-onnx' });
+    assert.equal(code, 1, output);
+    assert.match(stderr.trim().split('\n').at(-1)!, /the model could not load/);
+    assert.deepEqual(await outputFiles('onnx-load'), []);
+  });
+
+  it('fails when run() raises on every mini-batch, even under error_threshold -1 (Azure: no succeeded mini batch item returned from run())', async () => {
+    const { code, output, stderr } = await run('run-fails', { script: 'run_fails.py' });
+    assert.equal(code, 1, output);
+    // Each mini-batch was tried 1 + max_retries times before it counted as failed.
+    assert.equal(output.match(/attempt \d failed: .*KeyError: 'thal'/g)?.length, 8, output);
+    assert.match(stderr.trim().split('\n').at(-1)!, /no mini-batch succeeded.*KeyError: 'thal'/);
+    // The summary says what failed; no predictions file pretends there were none to make.
+    assert.deepEqual(await outputFiles('run-fails'), ['batch-summary.json']);
+    const summary = JSON.parse(await readFile(join(folder, 'run-fails', 'batch-summary.json'), 'utf8')) as { succeeded: number; failed: number; failedFiles: number };
+    assert.deepEqual([summary.succeeded, summary.failed, summary.failedFiles], [0, 4, 4]);
+  });
+
+  it('stops at once when run() failures pass error_threshold', async () => {
+    const { code, output, stderr } = await run('run-fails-strict', { script: 'run_fails.py', errorThreshold: 1 });
+    assert.equal(code, 1, output);
+    assert.match(output, /2 failed file\(s\) is past error_threshold 1: stopping/);
+    assert.match(stderr.trim().split('\n').at(-1)!, /past error_threshold 1.*KeyError: 'thal'/);
+    assert.ok(!(await outputFiles('run-fails-strict')).includes('out.csv'));
   });
 });

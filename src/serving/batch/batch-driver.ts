@@ -17,6 +17,12 @@
  * retry_settings.max_retries times, each call bounded by retry_settings.timeout seconds; failed
  * files past error_threshold stop the job (exit code 1).
  *
+ * The job fails (exit code 1, no output file) as on Azure ML when a worker's model or scoring
+ * script cannot start (its import or init() raised: the user program failed, and no mini-batch can
+ * fare better), and when no file of the input was scored (Azure's "no succeeded mini batch item
+ * returned from run()"), whatever error_threshold says. The last line of stderr says why, with the
+ * script's own error: it is what a reader of the job's log looks for first.
+ *
  * On several nodes (`--nodes N`, resources.instance_count), one driver runs per node (NODE_RANK)
  * over the same checkpoint folder (the nodes share it: local or Slurm compute): node r scores the
  * mini-batches whose index is r modulo N and keeps its own ledger, ledger-<r>.jsonl; node 0 then
@@ -24,11 +30,12 @@
  */
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatLedgerEntry, isOverErrorThreshold, parseLedger, pendingMiniBatches, planMiniBatches, shouldRetry, summarize, type LedgerEntry, type MiniBatch } from '../../core/endpoints/batch-plan.js';
 import { chooseRuntime } from '../../core/endpoints/runtime-choice.js';
 import type { ScoringInstance } from '../scoring-instance.js';
+import { ModelLoadError } from '../serving-errors.js';
 import { startInstance } from '../worker-instance.js';
 
 /** What the batch service hands the driver: the deployment's settings, as batch-deployment-schema normalizes them. */
@@ -58,6 +65,8 @@ interface Options {
 }
 
 const readyTimeoutMs = 120_000;
+// How much of a worker's log the job's log shows when its model or script could not start (the traceback).
+const workerLogTailLines = 30;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { input: { type: 'string' }, model: { type: 'string' }, code: { type: 'string' }, output: { type: 'string' }, settings: { type: 'string' }, checkpoints: { type: 'string' }, nodes: { type: 'string' } } });
@@ -83,6 +92,11 @@ async function main(): Promise<number> {
 export async function runBatch(options: Options): Promise<number> {
   const { settings } = options;
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+  // The job's failure, last on stderr, where the job's reason is read from.
+  const fail = (reason: string) => {
+    process.stderr.write(`batch driver: ${reason}\n`);
+    return 1;
+  };
   await mkdir(join(options.checkpoints, 'parts'), { recursive: true });
   await mkdir(options.output, { recursive: true });
   const files = options.onlyFile === undefined ? await filesUnder(options.input) : [options.onlyFile];
@@ -95,10 +109,7 @@ export async function runBatch(options: Options): Promise<number> {
   log(`${files.length} file(s) in ${plan.length} mini-batch(es) of ${settings.mini_batch_size}; ${ledger.size} finished before, ${pending.length} to score here with ${settings.max_concurrency_per_instance} worker(s)${share}`);
 
   const choice = chooseRuntime(await filesUnder(options.model), settings.scoring_script);
-  if ('error' in choice) {
-    process.stderr.write(`${choice.error}\n`);
-    return 1;
-  }
+  if ('error' in choice) return fail(choice.error);
   const isScript = choice.runtime === 'python-script' || choice.runtime === 'node-script';
   const ledgerFd = openSync(ledgerPath, 'a');
   const record = (entry: LedgerEntry) => {
@@ -108,16 +119,22 @@ export async function runBatch(options: Options): Promise<number> {
   };
   let failedFiles = summarize(plan, ledger).failedFiles;
   let isStopped = isOverErrorThreshold(failedFiles, settings.error_threshold);
+  // A worker whose model or script did not start: why, and its log (the traceback is there).
+  let startFailure: { reason: string; logFile: string } | undefined;
   const queue = [...pending];
+  const workerLog = (index: number) => join(options.checkpoints, 'logs', `worker-${index}.log`);
   const instanceSpec = (index: number, generation: number) => ({
     id: `batch/${index}.${generation}`,
     runtime: choice.runtime,
-    modelDir: options.model,
+    // The job's model input is the model's own folder (or file), laid out by its name under the
+    // input's folder: that folder is AZUREML_MODEL_DIR, as on Azure ML (`$AZUREML_MODEL_DIR/model/...`).
+    modelDir: dirname(resolve(options.model)),
+    modelPath: options.model,
     codeDir: options.code,
     scoringScript: settings.scoring_script,
     python: process.env.TRELLIS_BATCH_PYTHON,
     env: { ...(settings.environment_variables ?? {}), AZUREML_BI_OUTPUT_PATH: options.output },
-    logFile: join(options.checkpoints, 'logs', `worker-${index}.log`),
+    logFile: workerLog(index),
   });
   await mkdir(join(options.checkpoints, 'logs'), { recursive: true });
 
@@ -140,9 +157,19 @@ export async function runBatch(options: Options): Promise<number> {
         while (true) {
           attempts++;
           try {
-            const instance = await ready();
+            const current = await ready().catch((error: unknown) => {
+              if (error instanceof ModelLoadError) return undefined;
+              throw error;
+            });
+            if (!current) {
+              // Not this mini-batch's fault, and no other would fare better: the job stops with nothing recorded, so a retried attempt scores it.
+              startFailure ??= { reason: describeStartFailure(instance?.failure ?? 'the model could not load', settings.scoring_script), logFile: workerLog(index) };
+              isStopped = true;
+              log(`worker ${index}: ${startFailure.reason}; stopping`);
+              break;
+            }
             const timeoutMs = settings.retry_settings.timeout * 1000;
-            const rows = isScript ? await runScript(instance, options, batch, timeoutMs) : await scoreMiniBatch(instance, options, batch, timeoutMs);
+            const rows = isScript ? await runScript(current, options, batch, timeoutMs) : await scoreMiniBatch(current, options, batch, timeoutMs);
             await writePart(options.checkpoints, batch, rows);
             // A script that returns fewer rows than it got files failed the rest, as Azure counts it.
             const failedItems = isScript ? Math.max(0, batch.files.length - rows.length) : 0;
@@ -178,6 +205,10 @@ export async function runBatch(options: Options): Promise<number> {
   };
   await Promise.all(Array.from({ length: settings.max_concurrency_per_instance }, (_, index) => worker(index)));
   closeSync(ledgerFd);
+  if (startFailure) {
+    process.stderr.write(await logTail(startFailure.logFile, workerLogTailLines));
+    return fail(startFailure.reason);
+  }
   if (node.rank > 0) {
     log(`node ${node.rank}: its share is done; node 0 writes the output`);
     return isStopped ? 1 : 0;
@@ -189,10 +220,28 @@ export async function runBatch(options: Options): Promise<number> {
   }
 
   const summary = summarize(plan, ledger);
+  // As Azure ML: files given and none scored fails the job even under error_threshold -1.
+  const isNoneScored = files.length > 0 && summary.pending === 0 && summary.failedFiles >= files.length;
   await writeFile(join(options.output, 'batch-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  if (settings.output_action === 'append_row' && !isStopped) await assembleOutput(options, plan, ledger, isScript ? '' : 'file,row,prediction\n');
+  if (settings.output_action === 'append_row' && !isStopped && !isNoneScored) await assembleOutput(options, plan, ledger, isScript ? '' : 'file,row,prediction\n');
   log(`${summary.succeeded} mini-batch(es) scored (${summary.rows} rows), ${summary.failed} failed (${summary.failedFiles} files)`);
-  return isStopped || summary.pending > 0 ? 1 : 0;
+  const firstError = summary.errors[0] ? `; the first error: ${summary.errors[0].error}` : isScript ? '; run() returned fewer rows than it was given files' : '';
+  if (isStopped) return fail(`${summary.failedFiles} failed file(s) is past error_threshold ${settings.error_threshold}${firstError}`);
+  if (isNoneScored) return fail(`no mini-batch succeeded: all ${files.length} file(s) failed${firstError}`);
+  if (summary.pending > 0) return fail(`${summary.pending} mini-batch(es) were not scored`);
+  return 0;
+}
+
+/** A start failure as the job's reason: a script's import or init() raised, or a model without code did not load. */
+function describeStartFailure(reason: string, scoringScript: string | undefined): string {
+  if (scoringScript === undefined) return reason;
+  return `the scoring script ${scoringScript} did not start (its import or init() failed): ${reason.replace(/^the model could not load: /, '')}`;
+}
+
+/** The last `count` lines of a worker's log, for the job's log. */
+async function logTail(path: string, count: number): Promise<string> {
+  const lines = (await readFile(path, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+  return lines.length === 0 ? '' : `the worker's log (${path}), last lines:\n${lines.slice(-count).join('\n')}\n`;
 }
 
 /** Every ledger of the checkpoint folder (ledger.jsonl, and one per node of a multi-node job), merged. */
@@ -226,7 +275,7 @@ async function runScript(instance: ScoringInstance, options: Options, batch: Min
   const body = Buffer.from(JSON.stringify(batch.files.map((file) => join(options.input, file))));
   const answer = await instance.call({ protocol: 'mini-batch', body }, timeoutMs);
   const text = answer.body.toString('utf8');
-  if (answer.status !== 200) throw new Error(`run(mini_batch) failed (${answer.status}): ${text.slice(0, 300)}`);
+  if (answer.status !== 200) throw new Error(`run(mini_batch) failed: ${answerError(text)}`);
   return (JSON.parse(text) as { rows: string[] }).rows;
 }
 
@@ -244,9 +293,20 @@ async function scoreMiniBatch(instance: ScoringInstance, options: Options, batch
   if (data.length === 0) return [];
   const answer = await instance.call({ protocol: 'score', contentType: 'application/json', body: Buffer.from(JSON.stringify({ data })) }, timeoutMs);
   const text = answer.body.toString('utf8');
-  if (answer.status !== 200) throw new Error(`the model answered ${answer.status}: ${text.slice(0, 300)}`);
+  if (answer.status !== 200) throw new Error(`the model answered ${answer.status}: ${answerError(text)}`);
   const predictions = splitAnswer(JSON.parse(text) as unknown, data.length);
   return owners.map((owner, index) => [csvCell(owner.file), String(owner.row), csvCell(JSON.stringify(predictions[index]))].join(','));
+}
+
+/** A worker's error answer ({"error": message}) as its message; anything else, its start. */
+function answerError(text: string): string {
+  try {
+    const error = (JSON.parse(text) as { error?: unknown }).error;
+    if (typeof error === 'string') return error;
+  } catch {
+    // Not JSON: shown as it is.
+  }
+  return text.slice(0, 300);
 }
 
 /** An array answers row by row; an object of per-row arrays (several outputs) gives each row an object. */
@@ -261,13 +321,23 @@ export function splitAnswer(answer: unknown, rows: number): unknown[] {
   throw new Error(`the model's answer does not hold one prediction per row (${rows} rows sent)`);
 }
 
-/** Rows of numbers (or strings where a cell is not one); a first line that is not all numbers is a header. */
+/**
+ * A CSV file's rows, typed per column as pandas reads a file (Azure ML's MLflow batch scoring does):
+ * a column whose cells are all numbers holds numbers (an empty cell is null), any other column
+ * holds strings, so `thal` values `normal` and `2` stay strings alike. A first line that is not
+ * all numbers is a header.
+ */
 export function parseCsv(text: string): unknown[][] {
   const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
   const rows = lines.map((line) => line.split(',').map((cell) => cell.trim()));
   const isNumeric = (cell: string) => cell !== '' && Number.isFinite(Number(cell));
   if (rows.length > 0 && !rows[0]!.every(isNumeric)) rows.shift();
-  return rows.map((row) => row.map((cell) => (isNumeric(cell) ? Number(cell) : cell)));
+  const width = Math.max(0, ...rows.map((row) => row.length));
+  const isNumberColumn = Array.from({ length: width }, (_, column) => {
+    const cells = rows.map((row) => row[column] ?? '').filter((cell) => cell !== '');
+    return cells.length > 0 && cells.every(isNumeric);
+  });
+  return rows.map((row) => row.map((cell, column) => (isNumberColumn[column] ? (cell === '' ? null : Number(cell)) : cell)));
 }
 
 function csvCell(value: string): string {

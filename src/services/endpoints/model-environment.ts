@@ -1,0 +1,75 @@
+import type { Readable } from 'node:stream';
+import { parse as parseYaml } from 'yaml';
+import { parseFolderManifest } from '../../artifacts/folder-manifest.js';
+import { isPlainObject } from '../../core/azureml/schema-helpers.js';
+import type { EnvironmentSpec } from '../../core/environments/environment-spec.js';
+import { resolveCuratedEnvironment } from '../../core/environments/curated.js';
+import type { Deployment } from '../../core/endpoints/endpoint.js';
+import { condaFileOfMlmodel, mlflowModelEnvironment, mlflowModelEnvironmentName } from '../../core/environments/mlflow-model-environment.js';
+import { parseContentUri } from '../../core/resources/content-uri.js';
+import type { Resource } from '../../core/resources/resource.js';
+import type { Context } from '../context.js';
+import { environmentSpecOf } from '../environments/build-environment.js';
+import { storeKey } from '../tracking/mlflow-artifacts.js';
+
+/**
+ * The environment of a no-code MLflow model, built from the conda file saved with it (as Azure ML
+ * builds one for such a deployment), read from wherever the model's files are kept: an uploaded
+ * folder or the MLflow artifact proxy. Undefined when the model has no MLmodel or conda file (the
+ * caller falls back to the curated scikit-learn environment).
+ */
+export async function mlflowModelEnvironmentOf(context: Context, workspace: string, model: Pick<Resource, 'spec'>): Promise<EnvironmentSpec | undefined> {
+  const path = String(model.spec.path ?? '');
+  const mlmodel = await readModelFile(context, workspace, path, 'MLmodel');
+  if (mlmodel === undefined) return undefined;
+  const conda = await readModelFile(context, workspace, path, condaFileOfMlmodel(safeYaml(mlmodel)));
+  const parsed = conda === undefined ? undefined : safeYaml(conda);
+  return isPlainObject(parsed) ? mlflowModelEnvironment(parsed) : undefined;
+}
+
+/** The text of one file of a stored model (`relative` to the model folder), or undefined when it has none. */
+export async function readModelFile(context: Context, workspace: string, modelPath: string, relative: string): Promise<string | undefined> {
+  const artifacts = context.artifactsFor(workspace);
+  const content = parseContentUri(modelPath);
+  if (content?.type === 'folder') {
+    const manifest = parseFolderManifest(JSON.parse(await readText(await artifacts.openContent(content.digest))));
+    const file = manifest.files.find((candidate) => candidate.path === relative);
+    return file ? readText(await artifacts.openContent(file.digest)) : undefined;
+  }
+  const proxied = /^mlflow-artifacts:(?:\/\/[^/]*)?\/(.+)$/.exec(modelPath);
+  if (!proxied) return undefined;
+  try {
+    return await readText(await artifacts.open(`${storeKey(decodeURIComponent(proxied[1]!).replace(/\/+$/, ''))}/${relative}`));
+  } catch {
+    return undefined;
+  }
+}
+
+function safeYaml(text: string): unknown {
+  try {
+    return parseYaml(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+async function readText(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The environment a deployment's model runs in, as its lineage fixed it: a curated one, an
+ * environment asset's exact version, the inline spec of the deployment file, the one saved with a
+ * no-code MLflow model, or (naming none) the curated scikit-learn one, which holds mlflow.
+ */
+export async function deploymentEnvironmentSpec(context: Context, deployment: Pick<Deployment, 'workspace' | 'lineage' | 'spec'>, model: Pick<Resource, 'spec'> | undefined): Promise<EnvironmentSpec> {
+  const environment = deployment.lineage.environment;
+  const fallback = resolveCuratedEnvironment('trellis-python-sklearn')!.spec;
+  if (!environment) return fallback;
+  if (environment.name === mlflowModelEnvironmentName) return (model ? await mlflowModelEnvironmentOf(context, deployment.workspace, model) : undefined) ?? fallback;
+  const inline = deployment.spec.environment;
+  if (environment.name.startsWith('inline-')) return isPlainObject(inline) ? environmentSpecOf(context, deployment.workspace, { inline: true, digest: '' }, inline) : fallback;
+  return environmentSpecOf(context, deployment.workspace, { name: environment.name, version: environment.version ?? '', curated: environment.curated }, inline);
+}
