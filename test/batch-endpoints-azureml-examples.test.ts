@@ -88,7 +88,7 @@ function predictionsByFile(text: string): Record<string, number[]> {
 describe('the batch endpoint examples of azureml-examples, their deploy-and-run.sh with trellis for az ml', () => {
   let trellis: TrellisProcess;
   let scratch: string;
-  // The two examples share a workspace, as they would on Azure: the second `compute create` finds batch-cluster there.
+  // The script's ENDPOINT_SUFIX: five random characters.
   const suffix = () => randomBytes(8).toString('hex').slice(0, 5);
   let failedJob: JobBody | undefined;
 
@@ -149,7 +149,10 @@ describe('the batch endpoint examples of azureml-examples, their deploy-and-run.
     const counts = await rowsPerFile(join(scratch, folder, 'data'));
     assert.deepEqual(Object.keys(predicted).sort(), dataFiles);
     for (const file of dataFiles) assert.equal(predicted[file]!.filter((value) => value !== undefined).length, counts[file], `${file}: one prediction per row`);
-    assert.equal(Object.values(predicted).flat().length, 303);
+    // 303 rows in all.
+    assert.equal(Object.values(predicted).flat().length, Object.values(counts).reduce((sum, count) => sum + count, 0));
+    // Equal to the pickled pipeline's own predict(): the model loaded with its xgboost, which only the
+    // environment of its conda.yaml holds (the curated scikit-learn one has none).
     const expected = await modelPredictions(join(scratch, folder, 'deployment-simple', 'model', 'model.pkl'), join(scratch, folder, 'data'));
     assert.deepEqual(predicted, expected, "the endpoint's predictions are the model's own");
     assert.ok(Object.values(predicted).flat().every((value) => value === 0 || value === 1));
@@ -165,6 +168,7 @@ describe('the batch endpoint examples of azureml-examples, their deploy-and-run.
     const folder = 'custom-outputs-parquet';
     const endpoint = `heart-classifier-custom-${suffix()}`;
     await az(folder, ['model', 'create', '--name', 'heart-classifier-sklpipe', '--type', 'custom_model', '--path', 'model']);
+    // The same workspace as the example above, as two scripts run one after the other on Azure: batch-cluster is there already, unchanged.
     await az(folder, ['compute', 'create', '-n', 'batch-cluster', '--type', 'amlcompute', '--min-instances', '0', '--max-instances', '5']);
     await az(folder, ['batch-endpoint', 'create', '-n', endpoint, '-f', 'endpoint.yml']);
     await az(folder, ['batch-endpoint', 'show', '--name', endpoint]);
@@ -228,7 +232,8 @@ describe('the batch endpoint examples of azureml-examples, their deploy-and-run.
     assert.equal(ended.state, 'Failed', `${ended.reason ?? ''}\n${stream.stdout}`);
     // The log holds the script's traceback and its exception.
     assert.match(stream.stdout, /Traceback \(most recent call last\)[\s\S]*batch_driver\.py[\s\S]*IndexError: list index out of range/);
-    assert.match(stream.stdout, /batch driver: the scoring script batch_driver\.py did not start \(its import or init\(\) failed\): IndexError: list index out of range\n/);
+    // Its last line says why; on two nodes (instance_count: 2), the one that failed first is named (node 0's log is the job's).
+    assert.match(stream.stdout, /batch driver: (node 1 failed: )?the scoring script batch_driver\.py did not start \(its import or init\(\) failed\): IndexError: list index out of range\n/);
     failedJob = ended;
     // A failed job registers no output: nothing pretends the scoring succeeded.
     const download = await runCli(['job', 'download', '--name', job, '--output-name', 'score', '--download-path', './'], { url: trellis.url, cwd: join(scratch, folder) });

@@ -50,7 +50,8 @@ export interface UploadedBody {
 }
 
 /** A job as the API answers it: Trellis's Job, as JSON. */
-export type JobBody = Job;
+/** A job as the API answers it: `status` is `state` under Azure ML's name. */
+export type JobBody = Job & { status: Job['state'] };
 
 /** An endpoint as the API answers it. */
 export interface EndpointBody {

@@ -22,6 +22,7 @@ const jobSchema = z
     spec: z.record(z.string(), z.unknown()),
     lineage: z.record(z.string(), z.unknown()),
     state: z.enum(jobStates),
+    status: z.enum(jobStates).describe("the state again, under Azure ML's name for it (az ml job show --query status)"),
     reason: z.string().nullable(),
     exitCode: z.number().int().nullable(),
     retries: z.number().int(),
@@ -42,7 +43,7 @@ const jobSchema = z
 
 /** A job as the API answers it (the lineage is typed in core; here it is plain JSON). */
 function body(job: Job): z.infer<typeof jobSchema> {
-  return { ...job, lineage: job.lineage as unknown as Record<string, unknown> };
+  return { ...job, status: job.state, lineage: job.lineage as unknown as Record<string, unknown> };
 }
 
 const jobParams = workspaceParams.extend({ name: z.string() });

@@ -282,18 +282,21 @@ describe('the batch driver when the scoring script or the model cannot start, or
     await writeFile(join(folder, 'code', 'init_fails.py'), ['def init():', "    raise FileNotFoundError('model.pkl is not in the model folder')", 'def run(mini_batch):', '    return mini_batch', ''].join('\n'));
     await writeFile(join(folder, 'code', 'init_fails.mjs'), ["export function init() { throw new RangeError('the model folder is empty'); }", 'export function run(miniBatch) { return miniBatch; }', ''].join('\n'));
     await writeFile(join(folder, 'code', 'run_fails.py'), ['def init():', '    pass', 'def run(mini_batch):', "    raise KeyError('thal')", ''].join('\n'));
+    await writeFile(join(folder, 'code', 'init_slow.py'), ['import time', 'def init():', '    time.sleep(60)', 'def run(mini_batch):', '    return mini_batch', ''].join('\n'));
   });
 
   after(async () => {
     await rm(folder, { recursive: true, force: true });
   });
 
-  const run = (name: string, options: { script?: string; model?: string; errorThreshold?: number }) => {
+  const run = (name: string, options: { script?: string; model?: string; errorThreshold?: number; rank?: number; onStart?: (child: ReturnType<typeof spawn>) => void }) => {
     const encoded = Buffer.from(
       JSON.stringify({ mini_batch_size: 1, max_concurrency_per_instance: 2, output_action: 'append_row', output_file_name: 'out.csv', retry_settings: { max_retries: 1, timeout: 30 }, error_threshold: options.errorThreshold ?? -1, logging_level: 'info', ...(options.script ? { scoring_script: options.script } : {}) }),
     ).toString('base64');
-    const args = ['--import', 'tsx', driver, '--input', join(folder, 'in'), '--model', join(folder, 'models', options.model ?? 'model'), '--code', join(folder, 'code'), '--output', join(folder, name), '--checkpoints', join(folder, `${name}-checkpoints`), '--settings', encoded];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const nodes = options.rank === undefined ? [] : ['--nodes', '2'];
+    const args = ['--import', 'tsx', driver, '--input', join(folder, 'in'), '--model', join(folder, 'models', options.model ?? 'model'), '--code', join(folder, 'code'), '--output', join(folder, name), '--checkpoints', join(folder, `${name}-checkpoints`), '--settings', encoded, ...nodes];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_RANK: String(options.rank ?? 0) } });
+    options.onStart?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -338,6 +341,20 @@ describe('the batch driver when the scoring script or the model cannot start, or
     assert.deepEqual(await outputFiles('run-fails'), ['batch-summary.json']);
     const summary = JSON.parse(await readFile(join(folder, 'run-fails', 'batch-summary.json'), 'utf8')) as { succeeded: number; failed: number; failedFiles: number };
     assert.deepEqual([summary.succeeded, summary.failed, summary.failedFiles], [0, 4, 4]);
+  });
+
+  it("on two nodes, node 0 stopped after node 1's init() failed says why in its log (the job's log)", async () => {
+    const second = await run('two-nodes', { script: 'init_fails.py', rank: 1 });
+    assert.equal(second.code, 1, second.output);
+    // Node 0 is still loading its model when the job is stopped, as the job runner stops it when node 1 fails.
+    const first = await run('two-nodes', {
+      script: 'init_slow.py',
+      rank: 0,
+      onStart: (child) => child.stdout!.on('data', (chunk: Buffer) => (chunk.toString().includes('to score here') ? setTimeout(() => child.kill('SIGTERM'), 500) : undefined)),
+    });
+    assert.equal(first.code, 143, first.output);
+    assert.match(first.stderr, /Traceback[\s\S]*FileNotFoundError: model\.pkl is not in the model folder/);
+    assert.match(first.stderr.trim().split('\n').at(-1)!, /^batch driver: node 1 failed: the scoring script init_fails\.py did not start .*FileNotFoundError: model\.pkl is not in the model folder$/);
   });
 
   it('stops at once when run() failures pass error_threshold', async () => {

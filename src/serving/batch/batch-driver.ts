@@ -28,7 +28,7 @@
  * mini-batches whose index is r modulo N and keeps its own ledger, ledger-<r>.jsonl; node 0 then
  * waits until the ledgers together cover every mini-batch, and writes the output and summary.
  */
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -92,16 +92,23 @@ async function main(): Promise<number> {
 export async function runBatch(options: Options): Promise<number> {
   const { settings } = options;
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
-  // The job's failure, last on stderr, where the job's reason is read from.
-  const fail = (reason: string) => {
-    process.stderr.write(`batch driver: ${reason}\n`);
+  const node = options.node ?? { rank: 0, count: 1 };
+  // The job's failure: `detail` (a worker's log), then why, as the last line of stderr. Another
+  // node's reason is also left for node 0, whose log is the job's (see reportOtherNodes).
+  const fail = (reason: string, detail = '') => {
+    process.stderr.write(`${detail}batch driver: ${reason}\n`);
+    if (node.rank > 0) writeFileSync(join(options.checkpoints, `failure-${node.rank}.json`), JSON.stringify({ checkpoints: resolve(options.checkpoints), rank: node.rank, reason, detail }));
     return 1;
   };
+  // Each worker's current instance, to stop them when the driver is stopped.
+  const instances = new Map<number, ScoringInstance>();
+  // On several nodes, a node that fails ends the job, and node 0 is stopped (SIGTERM): it says why first.
+  const onTerminate = () => void Promise.all([reportOtherNodes(options.checkpoints), ...[...instances.values()].map((instance) => instance.stop(1_000))]).finally(() => process.exit(143));
+  if (node.count > 1 && node.rank === 0) process.once('SIGTERM', onTerminate);
   await mkdir(join(options.checkpoints, 'parts'), { recursive: true });
   await mkdir(options.output, { recursive: true });
   const files = options.onlyFile === undefined ? await filesUnder(options.input) : [options.onlyFile];
   const plan = planMiniBatches(files, settings.mini_batch_size);
-  const node = options.node ?? { rank: 0, count: 1 };
   const ledgerPath = join(options.checkpoints, node.count === 1 ? 'ledger.jsonl' : `ledger-${node.rank}.jsonl`);
   const ledger = await readLedgers(options.checkpoints);
   const pending = pendingMiniBatches(plan, ledger).filter((batch) => batch.index % node.count === node.rank);
@@ -147,6 +154,7 @@ export async function runBatch(options: Options): Promise<number> {
         return instance;
       }
       instance = startInstance(instanceSpec(index, generation++));
+      instances.set(index, instance);
       await instance.ready(readyTimeoutMs);
       return instance;
     };
@@ -205,13 +213,11 @@ export async function runBatch(options: Options): Promise<number> {
   };
   await Promise.all(Array.from({ length: settings.max_concurrency_per_instance }, (_, index) => worker(index)));
   closeSync(ledgerFd);
-  if (startFailure) {
-    process.stderr.write(await logTail(startFailure.logFile, workerLogTailLines));
-    return fail(startFailure.reason);
-  }
+  if (startFailure) return fail(startFailure.reason, await logTail(startFailure.logFile, workerLogTailLines));
   if (node.rank > 0) {
+    if (isStopped) return fail(`${failedFiles} failed file(s) is past error_threshold ${settings.error_threshold}`);
     log(`node ${node.rank}: its share is done; node 0 writes the output`);
-    return isStopped ? 1 : 0;
+    return 0;
   }
   if (node.count > 1 && !isStopped) {
     const whole = await waitForOtherNodes(options.checkpoints, plan, settings.error_threshold, log);
@@ -229,7 +235,18 @@ export async function runBatch(options: Options): Promise<number> {
   if (isStopped) return fail(`${summary.failedFiles} failed file(s) is past error_threshold ${settings.error_threshold}${firstError}`);
   if (isNoneScored) return fail(`no mini-batch succeeded: all ${files.length} file(s) failed${firstError}`);
   if (summary.pending > 0) return fail(`${summary.pending} mini-batch(es) were not scored`);
+  process.off('SIGTERM', onTerminate);
   return 0;
+}
+
+/** Node 0, stopped: what the other nodes of this attempt left when they failed (a restored checkpoint's are another attempt's). */
+async function reportOtherNodes(checkpoints: string): Promise<void> {
+  const names = (await readdir(checkpoints).catch(() => [] as string[])).filter((name) => /^failure-\d+\.json$/.test(name)).sort();
+  for (const name of names) {
+    const failure = JSON.parse(await readFile(join(checkpoints, name), 'utf8').catch(() => '{}')) as { checkpoints?: string; rank?: number; reason?: string; detail?: string };
+    if (failure.checkpoints !== resolve(checkpoints) || !failure.reason) continue;
+    process.stderr.write(`${failure.detail ?? ''}batch driver: node ${failure.rank} failed: ${failure.reason}\n`);
+  }
 }
 
 /** A start failure as the job's reason: a script's import or init() raised, or a model without code did not load. */
