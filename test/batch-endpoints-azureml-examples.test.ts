@@ -131,14 +131,13 @@ describe('the batch endpoint examples of azureml-examples, their deploy-and-run.
     // ends the script there, on Azure too); the assignment it means:
     const job = (await az(folder, ['batch-endpoint', 'invoke', '--name', endpoint, '--input', 'azureml:heart-dataset-unlabeled@latest', '--query', 'name', '-o', 'tsv'])).trim();
     assert.match(job, /^[\w-]+$/, `invoke --query name -o tsv printed '${job}'`);
-    // `az ml job show --web` opens the studio in a browser; the job, shown:
-    await az(folder, ['job', 'show', '-n', job]);
+    // `--web` opens the studio in a browser on Azure; trellis prints the job's studio page.
+    await az(folder, ['job', 'show', '-n', job, '--web']);
     const listed = await az(folder, ['batch-deployment', 'list-jobs', '--name', deployment, '--endpoint-name', endpoint, '--query', '[].name']);
     assert.deepEqual(JSON.parse(listed), [job]);
     // Follows the log until the job ends; the first run builds the model's environment here.
     const stream = await runCli(['job', 'stream', '-n', job], { url: trellis.url, cwd: join(scratch, folder) });
-    // `--query status`: az names a job's state `status`, Trellis `state` (the same values: Completed, Failed, ...).
-    const status = (await az(folder, ['job', 'show', '-n', job, '--query', 'state', '-o', 'tsv'])).trim();
+    const status = (await az(folder, ['job', 'show', '-n', job, '--query', 'status', '-o', 'tsv'])).trim();
     assert.equal(status, 'Completed', `${stream.stdout}\n${stream.stderr}`);
     await az(folder, ['job', 'download', '--name', job, '--output-name', 'score', '--download-path', './']);
     // The script then deploys deployment-custom and invokes it on the MNIST images of a public
@@ -181,10 +180,10 @@ describe('the batch endpoint examples of azureml-examples, their deploy-and-run.
     // as the examples ship it locally (heart-classifier-mlflow/data), uploaded from the folder.
     // `JOB_NAME = $(...)` as above.
     const job = (await az(folder, ['batch-endpoint', 'invoke', '--name', endpoint, '--input', '../heart-classifier-mlflow/data', '--query', 'name', '-o', 'tsv'])).trim();
-    await az(folder, ['job', 'show', '-n', job]);
+    await az(folder, ['job', 'show', '-n', job, '--web']);
     assert.deepEqual(JSON.parse(await az(folder, ['batch-deployment', 'list-jobs', '--name', deployment, '--endpoint-name', endpoint, '--query', '[].name'])), [job]);
     const stream = await runCli(['job', 'stream', '-n', job], { url: trellis.url, cwd: join(scratch, folder) });
-    const status = (await az(folder, ['job', 'show', '-n', job, '--query', 'state', '-o', 'tsv'])).trim();
+    const status = (await az(folder, ['job', 'show', '-n', job, '--query', 'status', '-o', 'tsv'])).trim();
     assert.equal(status, 'Completed', `${stream.stdout}\n${stream.stderr}`);
     await az(folder, ['job', 'download', '--name', job, '--output-name', 'score', '--download-path', './']);
 
@@ -242,9 +241,8 @@ describe('the batch endpoint examples of azureml-examples, their deploy-and-run.
     await az(folder, ['batch-endpoint', 'delete', '--name', endpoint, '--yes']);
   });
 
-  // The driver's last line of stderr says why (above); the job's reason is made by the job runner,
-  // which so far says only `the command exited with code 1` for any command.
-  it("names the script's error in the failed job's reason, not only its exit code", { todo: "the job runner does not yet take a failed command's last error line into the job's reason" }, () => {
+  // The driver's last line says why (above); the job's reason quotes it after the exit code.
+  it("names the script's error in the failed job's reason, not only its exit code", () => {
     assert.ok(failedJob, 'the test above ran the failing job');
     assert.match(failedJob.reason ?? '', /IndexError: list index out of range/);
   });

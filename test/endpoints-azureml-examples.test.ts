@@ -101,9 +101,39 @@ describe('the online endpoint examples of azureml-examples, deployed by their ow
     const { code, output } = await shellOf.runScript(script, cliFolder).exited;
     t.diagnostic(`${script}: ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
     const calls = await shellOf.azCalls();
-    assert.equal(code, 0, `${script} exited with ${code}:\n${output}\n${trellis.output()}`);
+    if (code !== 0) assert.fail(`${script} exited with ${code}:\n${output}\n${await deploymentLogs(calls)}`);
     assertAllSucceeded(calls, output);
     return calls;
+  }
+
+  /** The logs of every deployment the calls name, to show why one failed (the scripts stop before deleting their endpoint). */
+  async function deploymentLogs(calls: AzCall[]): Promise<string> {
+    const endpoints = new Set<string>();
+    for (const { args } of calls) {
+      const named = args[0] === 'online-endpoint' ? ['--name', '-n', '--endpoint', '--endpoint-name', '-e'] : ['--endpoint', '--endpoint-name', '-e'];
+      for (const [index, arg] of args.entries()) {
+        if (named.includes(arg) && args[index + 1]) endpoints.add(args[index + 1]!);
+        if (arg.startsWith('endpoint_name=')) endpoints.add(arg.slice('endpoint_name='.length));
+      }
+    }
+    const logs: string[] = [];
+    for (const endpoint of endpoints) {
+      const deployments = await trellis.client.listOnlineDeployments('default', endpoint).catch(() => ({ items: [] as DeploymentBody[] }));
+      for (const deployment of deployments.items) {
+        const log = await trellis.client.onlineDeploymentLogs('default', endpoint, deployment.name, 60).catch((error: Error) => error.message);
+        logs.push(`--- ${endpoint}/${deployment.name} (${deployment.state}: ${deployment.reason ?? ''}) ---\n${log}`);
+      }
+    }
+    return logs.join('\n');
+  }
+
+  /** `az ml <args>` through the shim from the cli/ folder, as a script line; fails the test on a non-zero exit (with the deployments' logs); returns stdout. */
+  function azOf(sh: AzShell) {
+    return async (...args: string[]): Promise<string> => {
+      const result = await sh.az(['ml', ...args], cliFolder);
+      if (result.code !== 0) assert.fail(`az ml ${args.join(' ')} exited with ${result.code}:\n${result.stderr}${result.stdout}\n${await deploymentLogs(await sh.azCalls())}`);
+      return result.stdout;
+    };
   }
 
   it("cli/deploy-managed-online-endpoint.sh: blue answers model-1's predictions, with its name in azureml-model-deployment", { timeout }, async (t) => {
@@ -273,7 +303,7 @@ describe('the online endpoint examples of azureml-examples, deployed by their ow
     // instead, in the script's order, through the same az.
     const sh = await shell('ncd');
     const startedAt = Date.now();
-    const az = azOf(sh, cliFolder);
+    const az = azOf(sh);
     const endpoint = `endpt-ncd-${Math.floor(Math.random() * 32768)}`;
     await az('online-endpoint', 'create', '--name', endpoint, '-f', 'endpoints/online/ncd/create-endpoint.yaml');
     assert.equal((await az('online-endpoint', 'show', '--name', endpoint, '--query', 'provisioning_state', '-o', 'tsv')).trim(), 'Succeeded');
@@ -312,7 +342,7 @@ describe('the online endpoint examples of azureml-examples, deployed by their ow
     // These files name azureml:my-model:1, azureml:my-model:2 and azureml:my-env:1, which no script of
     // the repository registers: they are made first with az ml model create / environment create, from
     // the folders and the conda file the other sample deployments use.
-    const az = azOf(sh, cliFolder);
+    const az = azOf(sh);
     await az('model', 'create', '-n', 'my-model', '-v', '1', '-p', 'endpoints/online/model-1/model', '--type', 'custom_model');
     await az('model', 'create', '-n', 'my-model', '-v', '2', '-p', 'endpoints/online/model-2/model', '--type', 'custom_model');
     await az('environment', 'create', '-n', 'my-env', '-v', '1', '--conda-file', 'endpoints/online/model-1/environment/conda.yaml', '--image', 'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest');
@@ -329,7 +359,7 @@ describe('the online endpoint examples of azureml-examples, deployed by their ow
    * deployments as shown before the endpoint is deleted.
    */
   async function followSample(sh: AzShell, blueFile: string, greenFile: string): Promise<{ blue: DeploymentBody; green: DeploymentBody }> {
-    const az = azOf(sh, cliFolder);
+    const az = azOf(sh);
     const sample = 'endpoints/online/managed/sample';
     const endpoint = `endpt-moe-${Math.floor(Math.random() * 32768)}`;
     await az('online-endpoint', 'create', '--name', endpoint, '-f', `${sample}/endpoint.yml`);
@@ -370,15 +400,6 @@ describe('the online endpoint examples of azureml-examples, deployed by their ow
 interface SwaggerDocument {
   swagger: string;
   definitions: Record<'ServiceInput' | 'ServiceOutput', { properties?: Record<string, unknown>; example?: unknown }>;
-}
-
-/** `az ml <args>` through the shim from the cli/ folder, as a script line; fails the test on a non-zero exit; returns stdout. */
-function azOf(sh: AzShell, cwd: string) {
-  return async (...args: string[]): Promise<string> => {
-    const result = await sh.az(['ml', ...args], cwd);
-    assert.equal(result.code, 0, `az ml ${args.join(' ')} exited with ${result.code}:\n${result.stderr}${result.stdout}`);
-    return result.stdout;
-  };
 }
 
 function firstCurl(calls: CurlCall[]): CurlCall {

@@ -74,7 +74,8 @@ describe('LocalBackend', () => {
     const launch = request('echo "$GREETING from $(pwd)"; echo oops >&2; exit 3');
     const { handle } = await backend.launch(launch);
     await until(async () => (await backend.poll(handle)).state !== 'running');
-    assert.deepEqual(await backend.poll(handle), { state: 'exited', exitCode: 3 });
+    // The reason is the last line the command wrote (a traceback ends with the error).
+    assert.deepEqual(await backend.poll(handle), { state: 'exited', exitCode: 3, reason: 'oops' });
     const log = readFileSync(join(launch.logDir, 'std_log.txt'), 'utf8');
     assert.match(log, new RegExp(`hello from ${launch.codeDir}`));
     assert.match(log, /oops/);

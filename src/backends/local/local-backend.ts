@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeNodeLimits, formatCpuList, isOverMemory, outOfMemoryReason, planNodeLimits, type NodeLimits } from '../../core/compute/node-limits.js';
@@ -281,19 +281,41 @@ async function enforceAccountedMemory(workDir: string, records: ProcessRecord[],
 }
 
 /**
- * Why a process failed, when more is known than its exit code: the reason Trellis recorded, or
- * the node's memory cgroup saw the kernel's OOM killer (recorded then, as the cgroup goes soon).
+ * Why a process failed, when more is known than its exit code: the reason Trellis recorded, the
+ * node's memory cgroup saw the kernel's OOM killer (recorded then, as the cgroup goes soon), or
+ * else the last line the process wrote to its log (a Python traceback ends with the error), as
+ * Azure ML's job errors quote the end of the log.
  */
 async function failureReason(workDir: string, record: ProcessRecord, nodes: NodeRecord[]): Promise<string | undefined> {
   const file = join(workDir, 'exit', `${record.rank}.reason`);
   const recorded = await readFile(file, 'utf8').catch(() => undefined);
   if (recorded !== undefined) return recorded;
   const node = nodes.find((candidate) => candidate.node === record.node);
-  if (!node || node.limits.memory.method !== 'cgroup' || (await oomKills(node.cgroups)) === 0) return undefined;
-  const reason = outOfMemoryReason(node.limits, node.node);
-  await writeFile(file, reason);
-  if (record.logPath) await appendFile(record.logPath, `trellis: ${reason}\n`).catch(() => undefined);
-  return reason;
+  if (node && node.limits.memory.method === 'cgroup' && (await oomKills(node.cgroups)) > 0) {
+    const reason = outOfMemoryReason(node.limits, node.node);
+    await writeFile(file, reason);
+    if (record.logPath) await appendFile(record.logPath, `trellis: ${reason}\n`).catch(() => undefined);
+    return reason;
+  }
+  return record.logPath ? lastLogLine(record.logPath) : undefined;
+}
+
+/** The last non-empty line of a log (its last 8 KiB read), cut to 500 characters; undefined when there is none. */
+async function lastLogLine(path: string): Promise<string | undefined> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+    const { size } = await handle.stat();
+    const length = Math.min(size, 8192);
+    const buffer = Buffer.alloc(length);
+    await handle.read(buffer, 0, length, size - length);
+    const line = buffer.toString('utf8').split('\n').map((text) => text.trim()).filter((text) => text !== '').pop();
+    return line === undefined ? undefined : line.length > 500 ? `${line.slice(0, 497)}...` : line;
+  } catch {
+    return undefined;
+  } finally {
+    await handle?.close();
+  }
 }
 
 async function readExitCode(workDir: string, rank: number): Promise<number | undefined> {

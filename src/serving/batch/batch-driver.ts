@@ -17,7 +17,7 @@
  * retry_settings.max_retries times, each call bounded by retry_settings.timeout seconds; failed
  * files past error_threshold stop the job (exit code 1).
  *
- * The job fails (exit code 1, no output file) as on Azure ML when a worker's model or scoring
+ * The job fails (exit code 1, no output_file_name) as on Azure ML when a worker's model or scoring
  * script cannot start (its import or init() raised: the user program failed, and no mini-batch can
  * fare better), and when no file of the input was scored (Azure's "no succeeded mini batch item
  * returned from run()"), whatever error_threshold says. The last line of stderr says why, with the
@@ -349,7 +349,7 @@ export function parseCsv(text: string): unknown[][] {
   const rows = lines.map((line) => line.split(',').map((cell) => cell.trim()));
   const isNumeric = (cell: string) => cell !== '' && Number.isFinite(Number(cell));
   if (rows.length > 0 && !rows[0]!.every(isNumeric)) rows.shift();
-  const width = Math.max(0, ...rows.map((row) => row.length));
+  const width = rows.reduce((widest, row) => Math.max(widest, row.length), 0);
   const isNumberColumn = Array.from({ length: width }, (_, column) => {
     const cells = rows.map((row) => row[column] ?? '').filter((cell) => cell !== '');
     return cells.length > 0 && cells.every(isNumeric);
