@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -229,7 +230,7 @@ describe('Azure ML inference server instance (azmlinfsrv)', { skip }, () => {
   it('a script whose init() raises leaves the instance failed with that exception', async () => {
     const instanceSpec = spec('failing.py');
     const instance = startInferenceServerInstance(instanceSpec);
-    await assert.rejects(instance.ready(120_000), /init\(\) failed: RuntimeError: cannot open the model: weights\.bin is missing/);
+    await assert.rejects(instance.ready(120_000), /init\(\) failed: RuntimeError: cannot open the model: weights\.bin is missing/).finally(() => instance.stop(0));
     await instance.exited;
     assert.equal(instance.state, 'failed');
     assert.match(instance.failure ?? '', /^azmlinfsrv exited with code 3 before it was ready: init\(\) failed: RuntimeError: cannot open the model/);
@@ -251,6 +252,28 @@ describe('Azure ML inference server instance (azmlinfsrv)', { skip }, () => {
       if (scoringScript === 'plain.py') assert.match(log, /root - plain init: factor 3[\s\S]*root - plain run got/);
       else assert.match(log, /script-format DEBUG configured init/);
     }
+  });
+
+  it('stops by itself when the Trellis process that started it dies', async () => {
+    // A Node process that starts an instance and then is killed with SIGKILL, cleaning nothing up.
+    const script = join(scratch, 'owner.mts');
+    const instanceSpec = spec('plain.py');
+    writeFileSync(
+      script,
+      `import { startInferenceServerInstance } from ${JSON.stringify(join(import.meta.dirname, 'inference-server-instance.ts'))};
+const instance = startInferenceServerInstance(${JSON.stringify(instanceSpec)});
+await instance.ready(60_000);
+console.log(instance.pid);
+setInterval(() => {}, 1_000);
+`,
+    );
+    const owner = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const master = Number(await new Promise<string>((resolvePid) => owner.stdout.once('data', (chunk: Buffer) => resolvePid(chunk.toString().trim()))));
+    const processes = [master, ...childrenOf(master)];
+    assert.equal(processes.length, 2);
+    owner.kill('SIGKILL');
+    for (let tries = 0; tries < 100 && processes.some(isRunning); tries++) await sleep(100);
+    assert.deepEqual(processes.filter(isRunning), [], 'gunicorn outlived the process that started it');
   });
 
   it('stop ends gunicorn and its worker, and calls after it are refused', async () => {

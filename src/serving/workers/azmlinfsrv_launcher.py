@@ -54,8 +54,10 @@ def log_root_to_stderr():
 
 def stop_with_trellis():
     def watch():
-        # Nothing is ever written: read() returns when the writer, the Trellis server, is gone.
-        sys.stdin.buffer.read()
+        # Nothing is ever written: read() returns b"" when the writer, the Trellis server, is gone.
+        # os.read holds no lock of sys.stdin's: a worker forked meanwhile must not inherit one held.
+        while os.read(0, 4096):
+            pass
         os.killpg(os.getpgid(0), signal.SIGTERM)
 
     # Started before gunicorn forks: the thread lives in the master only.
