@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeploymentBody, EndpointBody } from '../src/client/trellis-client.js';
-import { createAzShell, type AzCall, type AzShell, type CurlCall } from './support/az-shim.js';
+import { assertAllSucceeded, callsOf, createAzShell, firstCurl, invokeAnswer, only, optionValue, type AzCall, type AzShell, type CurlCall } from './support/az-shim.js';
 import { score } from './support/endpoints.js';
 import { removeHome, repositoryRoot, startTrellis, type TrellisProcess } from './support/trellis-process.js';
 
@@ -83,7 +83,9 @@ describe('the online endpoint examples of azureml-examples, deployed by their ow
     scratch = await mkdtemp(join(tmpdir(), 'trellis-azureml-endpoints-'));
     cliFolder = join(scratch, 'cli');
     await cp(examples, cliFolder, { recursive: true });
-    [trellis, expected] = await Promise.all([startTrellis({ env: { TRELLIS_ENV_CACHE: environmentCache } }), computeExpected()]);
+    // First, so that a missing test venv fails before a server is started.
+    expected = await computeExpected();
+    trellis = await startTrellis({ env: { TRELLIS_ENV_CACHE: environmentCache } });
   });
 
   after(async () => {
@@ -157,26 +159,31 @@ describe('the online endpoint examples of azureml-examples, deployed by their ow
     // see where the traffic moves left the endpoint.
     const run = sh.runScript('deploy-safe-rollout-online-endpoints.sh', cliFolder, { pauseBefore: ['online-deployment delete'] });
     await run.paused();
-    const sofar = await sh.azCalls();
-    // The last one is the held delete.
-    assertAllSucceeded(sofar.slice(0, -1), '');
-    const endpoint = optionValue(sofar[0]!);
-    const shown = await trellis.client.getOnlineEndpoint('default', endpoint);
-    assert.equal(shown.traffic.green, 100, JSON.stringify(shown.traffic));
-    assert.equal(shown.traffic.blue ?? 0, 0, JSON.stringify(shown.traffic));
-    assert.equal(shown.mirrorTraffic.green ?? 0, 0, JSON.stringify(shown.mirrorTraffic));
-    const blue = await trellis.client.getOnlineDeployment('default', endpoint, 'blue');
-    assert.equal(blue.instanceCount, 2, 'update --set instance_count=2 did not scale blue');
-    assert.equal(blue.readyInstances, 2, JSON.stringify(blue.instances));
-    const key = await primaryKey(trellis, endpoint);
-    const request = await readFile(join(cliFolder, 'endpoints', 'online', 'model-1', 'sample-request.json'), 'utf8');
-    for (let call = 0; call < 10; call++) {
-      const scored = await score(shown.scoringUri, { credential: key, body: request });
-      assert.equal(scored.status, 200, scored.text);
-      assert.equal(scored.headers.get('azureml-model-deployment'), 'green');
-      assert.deepEqual(scored.json(), model2Answer);
+    let endpoint = '';
+    try {
+      const sofar = await sh.azCalls();
+      // The last one is the held delete.
+      assertAllSucceeded(sofar.slice(0, -1), '');
+      endpoint = optionValue(sofar[0]!);
+      const shown = await trellis.client.getOnlineEndpoint('default', endpoint);
+      assert.equal(shown.traffic.green, 100, JSON.stringify(shown.traffic));
+      assert.equal(shown.traffic.blue ?? 0, 0, JSON.stringify(shown.traffic));
+      assert.equal(shown.mirrorTraffic.green ?? 0, 0, JSON.stringify(shown.mirrorTraffic));
+      const blue = await trellis.client.getOnlineDeployment('default', endpoint, 'blue');
+      assert.equal(blue.instanceCount, 2, 'update --set instance_count=2 did not scale blue');
+      assert.equal(blue.readyInstances, 2, JSON.stringify(blue.instances));
+      const key = await primaryKey(trellis, endpoint);
+      const request = await readFile(join(cliFolder, 'endpoints', 'online', 'model-1', 'sample-request.json'), 'utf8');
+      for (let call = 0; call < 10; call++) {
+        const scored = await score(shown.scoringUri, { credential: key, body: request });
+        assert.equal(scored.status, 200, scored.text);
+        assert.equal(scored.headers.get('azureml-model-deployment'), 'green');
+        assert.deepEqual(scored.json(), model2Answer);
+      }
+    } finally {
+      // Held or failed, the script goes on: it deletes blue and the endpoint and exits.
+      await run.resume();
     }
-    await run.resume();
 
     const { code, output } = await run.exited;
     t.diagnostic(`deploy-safe-rollout-online-endpoints.sh: ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
@@ -400,41 +407,6 @@ describe('the online endpoint examples of azureml-examples, deployed by their ow
 interface SwaggerDocument {
   swagger: string;
   definitions: Record<'ServiceInput' | 'ServiceOutput', { properties?: Record<string, unknown>; example?: unknown }>;
-}
-
-function firstCurl(calls: CurlCall[]): CurlCall {
-  assert.ok(calls[0], 'the script made no curl call');
-  return calls[0];
-}
-
-const callsOf = (calls: AzCall[], ...command: string[]) => calls.filter((call) => command.every((word, index) => call.args[index] === word));
-
-function only(calls: AzCall[], ...command: string[]): AzCall {
-  const found = callsOf(calls, ...command);
-  assert.equal(found.length, 1, `expected one 'az ml ${command.join(' ')}' among:\n${calls.map((call) => call.args.join(' ')).join('\n')}`);
-  return found[0]!;
-}
-
-/** The value after --name or -n (whichever the script wrote) in an az call. */
-function optionValue(call: AzCall): string {
-  const at = call.args.findIndex((arg) => arg === '--name' || arg === '-n');
-  assert.ok(at >= 0 && call.args[at + 1], `no --name in: az ml ${call.args.join(' ')}`);
-  return call.args[at + 1]!;
-}
-
-function assertAllSucceeded(calls: AzCall[], output: string): void {
-  const failed = calls.filter((call) => call.code !== 0);
-  assert.deepEqual(
-    failed.map((call) => `az ml ${call.args.join(' ')} → ${call.code}: ${call.stderr.trim()}`),
-    [],
-    `these az commands of the script failed:\n${failed.map((call) => `az ml ${call.args.join(' ')} → ${call.code}\n${call.stderr}${call.stdout}`).join('\n')}\n--- script output ---\n${output}`,
-  );
-}
-
-/** What `az ml online-endpoint invoke` printed: the answer as the endpoint sent it, or, as az prints it, a JSON string holding it. */
-function invokeAnswer(stdout: string): unknown {
-  const value = JSON.parse(stdout) as unknown;
-  return typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
 }
 
 /** Numbers (or nested lists of them) equal to 1e-9, relative: the server's scikit-learn and numpy may round the last digit differently. */

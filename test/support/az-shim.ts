@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { access, chmod, constants, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
@@ -124,6 +125,8 @@ export async function createAzShell(dir: string, server: string): Promise<AzShel
               output += `\n(killed: still running after ${options.timeoutMs} ms)`;
               if (child.pid) process.kill(-child.pid, 'SIGKILL');
             }, options.timeoutMs ?? 20 * 60_000);
+            // A script left behind (a failed test that never resumed it) must not keep the test process alive.
+            timer.unref();
             child.once('exit', (code, signal) => {
               clearTimeout(timer);
               done = true;
@@ -174,6 +177,45 @@ export async function createAzShell(dir: string, server: string): Promise<AzShel
       return calls;
     },
   };
+}
+
+/** The first curl call of a script; fails when it made none. */
+export function firstCurl(calls: CurlCall[]): CurlCall {
+  assert.ok(calls[0], 'the script made no curl call');
+  return calls[0];
+}
+
+/** The calls of one command (`callsOf(calls, 'online-endpoint', 'invoke')`), in the script's order. */
+export const callsOf = (calls: AzCall[], ...command: string[]) => calls.filter((call) => command.every((word, index) => call.args[index] === word));
+
+/** The one call of that command; fails when the script made none or several. */
+export function only(calls: AzCall[], ...command: string[]): AzCall {
+  const found = callsOf(calls, ...command);
+  assert.equal(found.length, 1, `expected one 'az ml ${command.join(' ')}' among:\n${calls.map((call) => call.args.join(' ')).join('\n')}`);
+  return found[0]!;
+}
+
+/** The value after --name or -n (whichever the script wrote) in an az call. */
+export function optionValue(call: AzCall): string {
+  const at = call.args.findIndex((arg) => arg === '--name' || arg === '-n');
+  assert.ok(at >= 0 && call.args[at + 1], `no --name in: az ml ${call.args.join(' ')}`);
+  return call.args[at + 1]!;
+}
+
+/** Every az command of the calls exited 0 (a script without set -e goes on after a failure); the message shows each failed one and the script's output. */
+export function assertAllSucceeded(calls: AzCall[], output: string): void {
+  const failed = calls.filter((call) => call.code !== 0);
+  assert.deepEqual(
+    failed.map((call) => `az ml ${call.args.join(' ')} → ${call.code}: ${call.stderr.trim()}`),
+    [],
+    `these az commands of the script failed:\n${failed.map((call) => `az ml ${call.args.join(' ')} → ${call.code}\n${call.stderr}${call.stdout}`).join('\n')}\n--- script output ---\n${output}`,
+  );
+}
+
+/** What `az ml online-endpoint invoke` printed: the answer as the endpoint sent it, or, as az prints it, a JSON string holding it. */
+export function invokeAnswer(stdout: string): unknown {
+  const value = JSON.parse(stdout) as unknown;
+  return typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
 }
 
 /** The last response block of a `curl --dump-header` file (a `100 Continue` comes first for uploads). */
