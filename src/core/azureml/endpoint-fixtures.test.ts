@@ -23,7 +23,7 @@ const parsers: Record<EndpointFileKind, (text: string, fileName: string) => Pars
 
 interface Expected {
   /** What the file is: an endpoint file, a data asset, or a conda file a deployment points to (not parsed here). */
-  kind: EndpointFileKind | 'data' | 'conda';
+  kind: EndpointFileKind | 'data' | 'model' | 'conda';
   /** Paths of the notes, in file order. */
   notes?: string[];
   local?: string[];
@@ -36,6 +36,8 @@ const sample = 'cli/endpoints/online/managed/sample';
 const heart = 'cli/endpoints/batch/deploy-models/heart-classifier-mlflow';
 const mnist = 'cli/endpoints/batch/deploy-models/mnist-classifier';
 const ncd = 'cli/endpoints/online/ncd';
+const managed = 'cli/endpoints/online/managed';
+const parquet = 'cli/endpoints/batch/deploy-models/custom-outputs-parquet';
 
 const expected: Record<string, Expected> = {
   [`${sample}/endpoint.yml`]: { kind: 'online-endpoint' },
@@ -75,6 +77,26 @@ const expected: Record<string, Expected> = {
   [`${mnist}/deployment-keras/environment/conda.yaml`]: { kind: 'conda' },
   [`${mnist}/deployment-torch/deployment.yml`]: { kind: 'batch-deployment', local: ['model', 'code', 'environment/conda.yaml'] },
   [`${mnist}/deployment-torch/environment/conda.yaml`]: { kind: 'conda' },
+  [`${heart}/deployment-simple/model/conda.yaml`]: { kind: 'conda' },
+  [`${heart}/deployment-custom/model/conda.yaml`]: { kind: 'conda' },
+  [`${parquet}/endpoint.yml`]: { kind: 'batch-endpoint', notes: ['auth_mode'] },
+  [`${parquet}/deployment.yml`]: { kind: 'batch-deployment', local: ['code', 'environment/conda.yaml'] },
+  [`${parquet}/environment/conda.yaml`]: { kind: 'conda' },
+  'cli/endpoints/online/model-1/environment/conda-managedidentity.yaml': { kind: 'conda' },
+  // Files with placeholders that their scripts fill in (--endpoint-name, sed of {{...}}): as they
+  // are, the placeholder is refused by name; test/endpoints-azureml-examples.test.ts runs the scripts.
+  [`${managed}/binary-payloads/binary-payloads-deployment.yml`]: { kind: 'online-deployment', refused: ['endpoint_name@3'] },
+  [`${managed}/binary-payloads/env.yml`]: { kind: 'conda' },
+  [`${managed}/inference-schema/deployment-numpy.yml`]: { kind: 'online-deployment', refused: ['endpoint_name@3'] },
+  [`${managed}/inference-schema/deployment-pandas.yml`]: { kind: 'online-deployment', refused: ['endpoint_name@3'] },
+  [`${managed}/inference-schema/deployment-standard.yml`]: { kind: 'online-deployment', refused: ['endpoint_name@3'] },
+  [`${managed}/inference-schema/env.yml`]: { kind: 'conda' },
+  [`${managed}/inference-schema/model.yml`]: { kind: 'model', local: ['models'] },
+  [`${managed}/minimal/single-model-registered/deployment.yml`]: { kind: 'online-deployment', refused: ['endpoint_name@3', 'model@4'] },
+  [`${managed}/minimal/single-model-registered/env.yml`]: { kind: 'conda' },
+  [`${managed}/minimal/single-model-registered/model.yml`]: { kind: 'model', refused: ['version@3'] },
+  [`${managed}/openapi/deployment.yml`]: { kind: 'online-deployment', refused: ['endpoint_name@3'] },
+  [`${managed}/openapi/env.yml`]: { kind: 'conda' },
   // Pipeline component deployments: Trellis deploys models only.
   'cli/endpoints/batch/deploy-pipelines/hello-batch/endpoint.yml': { kind: 'batch-endpoint', notes: ['auth_mode'] },
   'cli/endpoints/batch/deploy-pipelines/hello-batch/deployment.yml': { kind: 'batch-deployment', refused: ['type@4'] },
@@ -128,9 +150,14 @@ describe('Azure ML endpoint example files', () => {
     const { kind } = expectation;
     if (kind === 'conda') continue;
     it(`${file} ${expectation.refused ? 'is refused with a clear problem' : `parses as ${kind}`}`, () => {
-      if (kind === 'data') {
+      if (kind === 'data' || kind === 'model') {
+        if (expectation.refused) {
+          const problems = problemsOf(() => parseResourceFile(read(file), { fileName: file }));
+          assert.deepEqual(problems.map((problem) => `${problem.path}@${problem.line}`), expectation.refused);
+          return;
+        }
         const parsed = parseResourceFile(read(file), { fileName: file });
-        assert.equal(parsed.kind, 'data');
+        assert.equal(parsed.kind, kind);
         assert.deepEqual(parsed.localPaths.map((path) => path.value), expectation.local ?? []);
         return;
       }
@@ -149,7 +176,7 @@ describe('Azure ML endpoint example files', () => {
 
   it('points only at local files and folders that exist beside the example, or that are listed as not copied', () => {
     for (const [file, { kind, refused }] of Object.entries(expected)) {
-      if (refused || kind === 'conda' || kind === 'data') continue;
+      if (refused || kind === 'conda' || kind === 'data' || kind === 'model') continue;
       for (const local of parseExample(file, kind).localPaths) {
         const path = join(dirname(file), local.value);
         assert.ok(existsSync(join(root, path)) || notCopied.has(path), `${file}: ${local.value} is missing`);
