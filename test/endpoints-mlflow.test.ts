@@ -46,7 +46,7 @@ describe('an MLflow model logged with the real Python client, deployed with no c
     assert.match(String(asset.spec.path), /^mlflow-artifacts:\/\d+\/models\/m-[0-9a-f]+\/artifacts$/);
   });
 
-  it('deploys it with no code in the curated scikit-learn environment and answers as the trained model does', async () => {
+  it('deploys it with no code in the environment saved with the model (its conda.yaml) and answers as the trained model does', async () => {
     await cliJson(trellis.url, ['online-endpoint', 'create', '--file', 'endpoint.yml', '--name', 'iris-mlflow']);
     await cliJson(trellis.url, ['online-deployment', 'create', '--file', 'mlflow-deployment.yml', '--set', `model=azureml:${logged.name}:${logged.version}`, '--all-traffic']);
     const ready = await waitForDeployment(trellis.client, 'iris-mlflow', 'sklearn', undefined, 300_000);
@@ -57,8 +57,11 @@ describe('an MLflow model logged with the real Python client, deployed with no c
 
     const shown = await cliJson<DeploymentBody>(trellis.url, ['online-deployment', 'show', '--name', 'sklearn', '--endpoint-name', 'iris-mlflow']);
     assert.deepEqual(shown.lineage.model, { name: 'iris-sklearn', version: '1', type: 'mlflow_model' });
-    // What it runs in is on record, though the deployment named no environment.
-    assert.deepEqual(shown.lineage.environment, { name: 'trellis-python-sklearn', version: '2', curated: true });
+    // What it runs in is on record, though the deployment named no environment: as on Azure ML, the
+    // one built from the conda file MLflow saved with the model (fixed by the model's version).
+    assert.equal(shown.lineage.environment?.name, 'mlflow-model-conda');
+    assert.equal(shown.lineage.environment?.curated, false);
+    assert.match(shown.lineage.environment?.version ?? '', /^[0-9a-f]{12}$/);
 
     key = (await cliJson<{ primaryKey: string }>(trellis.url, ['online-endpoint', 'get-credentials', '--name', 'iris-mlflow'])).primaryKey;
     const url = `${trellis.url}/endpoints/iris-mlflow/score`;
