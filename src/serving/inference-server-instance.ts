@@ -9,6 +9,7 @@ import { answerHeadersForClient } from './forwarded-headers.js';
 import { inheritedEnvironment } from './inherited-environment.js';
 import { startFailure } from './inference-server-failure.js';
 import { InstanceLog } from './instance-log.js';
+import { InstanceWaiters } from './instance-waiters.js';
 import type { InstanceSpec, InstanceState, ScoringAnswer, ScoringCall, ScoringInstance } from './scoring-instance.js';
 import { InstanceUnavailableError, ModelLoadError, TimeoutError } from './serving-errors.js';
 
@@ -68,8 +69,7 @@ class InferenceServerInstance implements ScoringInstance {
   private readonly startedAt = Date.now();
   private readonly modelName: string;
   private readonly modelVersion: string;
-  private readyWaiters: Array<{ resolve(): void; reject(error: Error): void }> = [];
-  private idleWaiters: Array<() => void> = [];
+  private readonly waiters = new InstanceWaiters();
   private markExited!: () => void;
   private exitTimer: NodeJS.Timeout | undefined;
   private exitStatus: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -111,23 +111,9 @@ class InferenceServerInstance implements ScoringInstance {
   ready(timeoutMs: number): Promise<void> {
     if (this.currentState === 'ready') return Promise.resolve();
     if (this.currentState !== 'loading') return Promise.reject(new ModelLoadError(this.id, this.failureReason ?? 'the instance is stopped'));
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.readyWaiters = this.readyWaiters.filter((waiter) => waiter !== entry);
-        const said = this.lastWords();
-        reject(new TimeoutError(`instance '${this.id}' (azmlinfsrv) running init()${said ? ` (its last output: ${said})` : ''}`, timeoutMs, 'the readiness timeout'));
-      }, timeoutMs);
-      const entry = {
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        reject: (error: Error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      };
-      this.readyWaiters.push(entry);
+    return this.waiters.untilReady(timeoutMs, () => {
+      const said = this.lastWords();
+      return new TimeoutError(`instance '${this.id}' (azmlinfsrv) running init()${said ? ` (its last output: ${said})` : ''}`, timeoutMs, 'the readiness timeout');
     });
   }
 
@@ -164,7 +150,7 @@ class InferenceServerInstance implements ScoringInstance {
     }
     // Not started yet (the port is being found): launch() sees isStopping and stops there.
     if (!this.child) return this.exited;
-    if (this.calls > 0) await within(new Promise<void>((resolve) => this.idleWaiters.push(resolve)), deadline - Date.now());
+    if (this.calls > 0) await within(this.waiters.untilIdle(), deadline - Date.now());
     // gunicorn stops its workers on SIGTERM; the group signal reaches them too should the master hang.
     this.killGroup('SIGTERM');
     const isGone = await within(this.exited.then(() => true), Math.max(deadline - Date.now(), 200));
@@ -214,9 +200,7 @@ class InferenceServerInstance implements ScoringInstance {
         if (this.currentState !== 'loading' || this.isStopping) return;
         this.currentState = 'ready';
         this.log.note(`azmlinfsrv answers on 127.0.0.1:${this.port}: ready in ${Date.now() - this.startedAt} ms (pid ${this.pid})`);
-        const waiters = this.readyWaiters;
-        this.readyWaiters = [];
-        for (const waiter of waiters) waiter.resolve();
+        this.waiters.markReady();
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, probeIntervalMs));
@@ -267,11 +251,7 @@ class InferenceServerInstance implements ScoringInstance {
     this.calls++;
     return answer.finally(() => {
       this.calls--;
-      if (this.calls === 0 && this.idleWaiters.length > 0) {
-        const waiters = this.idleWaiters;
-        this.idleWaiters = [];
-        for (const waiter of waiters) waiter();
-      }
+      if (this.calls === 0) this.waiters.markIdle();
     });
   }
 
@@ -315,10 +295,7 @@ class InferenceServerInstance implements ScoringInstance {
     const error = this.unavailable();
     for (const outgoing of [...this.requests]) outgoing.destroy(error);
     const loadError = new ModelLoadError(this.id, reason ?? 'the instance stopped before the model loaded');
-    for (const waiter of this.readyWaiters) waiter.reject(loadError);
-    this.readyWaiters = [];
-    for (const waiter of this.idleWaiters) waiter();
-    this.idleWaiters = [];
+    this.waiters.fail(loadError);
     this.agent.destroy();
     this.child?.stdin?.destroy();
     // Exited once the log holds the server's last words too.

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { FrameWriter } from './frame-writer.js';
 import { inheritedVariables } from './inherited-environment.js';
 import { InstanceLog } from './instance-log.js';
+import { InstanceWaiters } from './instance-waiters.js';
 import { scoreGetRefused, swaggerRefused } from './own-worker-refusals.js';
 import type { InstanceSpec, InstanceState, RuntimeKind, ScoringAnswer, ScoringCall, ScoringInstance } from './scoring-instance.js';
 import { InstanceUnavailableError, ModelLoadError, TimeoutError } from './serving-errors.js';
@@ -117,8 +118,7 @@ class WorkerInstance implements ScoringInstance {
   private loadFailure: string | undefined;
   private readonly log: InstanceLog;
   private readonly startedAt = Date.now();
-  private readyWaiters: Array<{ resolve(): void; reject(error: Error): void }> = [];
-  private idleWaiters: Array<() => void> = [];
+  private readonly waiters = new InstanceWaiters();
   private markExited!: () => void;
   private exitTimer: NodeJS.Timeout | undefined;
   private exitStatus: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -198,23 +198,7 @@ class WorkerInstance implements ScoringInstance {
   ready(timeoutMs: number): Promise<void> {
     if (this.currentState === 'ready') return Promise.resolve();
     if (this.currentState !== 'loading') return Promise.reject(new ModelLoadError(this.id, this.failureReason ?? 'the instance is stopped'));
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.readyWaiters = this.readyWaiters.filter((waiter) => waiter !== entry);
-        reject(new TimeoutError(`instance '${this.id}' loading its model`, timeoutMs, 'the readiness timeout'));
-      }, timeoutMs);
-      const entry = {
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        reject: (error: Error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      };
-      this.readyWaiters.push(entry);
-    });
+    return this.waiters.untilReady(timeoutMs, () => new TimeoutError(`instance '${this.id}' loading its model`, timeoutMs, 'the readiness timeout'));
   }
 
   call(call: ScoringCall, timeoutMs: number): Promise<ScoringAnswer> {
@@ -240,7 +224,7 @@ class WorkerInstance implements ScoringInstance {
       this.isStopping = true;
       this.log.note(`stopping (grace ${graceMs} ms, ${this.calls} call(s) in flight)`);
     }
-    if (this.calls > 0) await within(new Promise<void>((resolve) => this.idleWaiters.push(resolve)), deadline - Date.now());
+    if (this.calls > 0) await within(this.waiters.untilIdle(), deadline - Date.now());
     this.killGroup('SIGTERM');
     // SIGKILL at the deadline, but give SIGTERM a moment even when the grace went to calls in flight.
     const isGone = await within(this.exited.then(() => true), Math.max(deadline - Date.now(), 200));
@@ -274,11 +258,7 @@ class WorkerInstance implements ScoringInstance {
     clearTimeout(call.timer);
     if (call.isPing) return;
     this.calls--;
-    if (this.calls === 0 && this.idleWaiters.length > 0) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const waiter of waiters) waiter();
-    }
+    if (this.calls === 0) this.waiters.markIdle();
   }
 
   private onAnswer(frame: AnswerFrame): void {
@@ -294,9 +274,7 @@ class WorkerInstance implements ScoringInstance {
     if (frame.status === ControlStatus.loaded && this.currentState === 'loading') {
       this.currentState = 'ready';
       this.log.note(`model loaded in ${Date.now() - this.startedAt} ms (pid ${this.pid})`);
-      const waiters = this.readyWaiters;
-      this.readyWaiters = [];
-      for (const waiter of waiters) waiter.resolve();
+      this.waiters.markReady();
     } else if (frame.status === ControlStatus.failed) {
       this.loadFailure = frame.body.toString('utf8').trim() || 'no reason given';
       this.log.note(`the model could not load: ${this.loadFailure}`);
@@ -328,10 +306,7 @@ class WorkerInstance implements ScoringInstance {
       call.reject(error);
     }
     const loadError = new ModelLoadError(this.id, reason ?? 'the instance stopped before the model loaded');
-    for (const waiter of this.readyWaiters) waiter.reject(loadError);
-    this.readyWaiters = [];
-    for (const waiter of this.idleWaiters) waiter();
-    this.idleWaiters = [];
+    this.waiters.fail(loadError);
     this.channel?.destroy();
     // Exited once the log holds the worker's last words too.
     void this.log.close().then(this.markExited, this.markExited);
