@@ -94,6 +94,18 @@ export function describeArtifactStoreContract(name: string, makeHarness: () => P
         assert.deepEqual(paths(await store.list('')), ['keep.txt']);
       });
 
+      it('deletes everything, objects and content, and starts empty for the next write', async () => {
+        await store.put('runs/1/model.pkl', fromText('model'));
+        const content = await store.putContent(fromText('code'));
+        await store.deleteAll();
+        assert.deepEqual(await harness.listRawObjects(), []);
+        assert.equal(await store.stat('runs/1/model.pkl'), undefined);
+        assert.equal(await store.hasContent(content.digest), undefined);
+        await store.put('runs/2/model.pkl', fromText('new'));
+        assert.equal((await store.putContent(fromText('code'))).isNew, true);
+        assert.deepEqual(paths(await store.list('', { recursive: true })), ['runs/2/model.pkl']);
+      });
+
       it('enforces maxBytes while streaming, storing nothing', async () => {
         assert.equal((await store.put('exact.bin', generated(1000), { maxBytes: 1000 })).size, 1000);
         await refusesCleanly(() => store.put('over.bin', generated(1001), { maxBytes: 1000 }), 'ArtifactTooLarge', 413);

@@ -45,6 +45,11 @@ export interface ArtifactStore {
   list(prefix: string, options?: ListOptions): Promise<ArtifactListing>;
   /** Deletes a named object; true if it existed. Folders left empty disappear, as in a blob store. */
   delete(path: string): Promise<boolean>;
+  /**
+   * Deletes every named object and all content: the whole space, as when its workspace is
+   * deleted. The store stays usable and starts empty. Not atomic: run it when nothing writes.
+   */
+  deleteAll(): Promise<void>;
 }
 
 export interface PutContentOptions {

@@ -176,7 +176,8 @@ export class TrellisClient {
   listWorkspaces = (query: { limit?: number; pageToken?: string } = {}) => this.request<Page<Resource>>('GET', '/api/v1/workspaces', { query });
   getWorkspace = (name: string) => this.request<Resource>('GET', `/api/v1/workspaces/${enc(name)}`);
   createWorkspace = (body: Record<string, unknown>) => this.request<ApplyResultBody>('POST', '/api/v1/workspaces', { body });
-  deleteWorkspace = (name: string, ifMatch?: string) => this.request<Resource>('DELETE', `/api/v1/workspaces/${enc(name)}`, ifMatch ? { ifMatch } : {});
+  deleteWorkspace = (name: string, ifMatch?: string, options: { force?: boolean } = {}) =>
+    this.request<Resource>('DELETE', `/api/v1/workspaces/${enc(name)}`, { ...(ifMatch ? { ifMatch } : {}), ...(options.force ? { query: { force: 'true' } } : {}) });
   patchWorkspace = (name: string, body: Record<string, unknown>, ifMatch: string) => this.request<Resource>('PATCH', `/api/v1/workspaces/${enc(name)}`, { body, ifMatch });
 
   apply = (workspace: string, body: ApplyRequestBody) => this.request<ApplyResultBody>('POST', `/api/v1/workspaces/${enc(workspace)}/apply`, { body });

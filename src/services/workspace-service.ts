@@ -1,3 +1,5 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { TrellisError } from '../core/errors.js';
 import { checkName } from '../core/resources/names.js';
 import type { Resource, Tags } from '../core/resources/resource.js';
@@ -57,12 +59,45 @@ export async function updateWorkspace(
   });
 }
 
-export async function deleteWorkspace(context: Context, caller: Caller, name: string, ifMatch: string | undefined): Promise<Resource> {
+/**
+ * Deletes a workspace. Without `force` only an empty one: otherwise 409 listing what it holds.
+ * With `force` everything in it goes too, rows in one transaction and then its artifacts, so a
+ * new workspace of the same name starts empty. Unfinished jobs refuse even `force`: the job runner
+ * holds their processes and nodes by their rows, so they are canceled first and seen through.
+ * Endpoints need no such care: the serving controller stops serving deployments whose rows are gone.
+ */
+export async function deleteWorkspace(
+  context: Context,
+  caller: Caller,
+  name: string,
+  ifMatch: string | undefined,
+  options: { force?: boolean; jobsRoot?: string | undefined } = {},
+): Promise<Resource> {
   const now = context.clock().toISOString();
-  return context.store.transaction(async (repositories) => {
-    const count = await repositories.resources.countInWorkspace(name);
-    const deleted = await repositories.workspaces.delete(name, count, ifMatch);
-    await auditChange(repositories, caller, now, 'delete', deleted, undefined);
-    return deleted;
+  const deleted = await context.store.transaction(async (repositories) => {
+    if (options.force) {
+      const unfinished = (await repositories.workspaces.holdings(name)).find((holding) => holding.kind === 'unfinished job');
+      if (unfinished) {
+        throw new TrellisError(
+          'WorkspaceHasRunningJobs',
+          409,
+          `workspace '${name}' has ${unfinished.count} unfinished job${unfinished.count === 1 ? '' : 's'}; cancel ${unfinished.count === 1 ? 'it' : 'them'} (trellis job list -w ${name}, then trellis job cancel -w ${name} --name <job>) and delete the workspace when ${unfinished.count === 1 ? 'it has' : 'they have'} ended`,
+        );
+      }
+      // A stale If-Match (or a missing workspace) must refuse before anything is deleted.
+      const current = await repositories.workspaces.get(name);
+      if (!current || (ifMatch !== undefined && ifMatch !== current.etag)) return repositories.workspaces.delete(name, ifMatch);
+      await repositories.workspaces.deleteContents(name);
+    }
+    const removed = await repositories.workspaces.delete(name, ifMatch);
+    await auditChange(repositories, caller, now, 'delete', removed, undefined);
+    return removed;
   });
+  // After the commit: a failure here leaves files no row points to, never rows without their files.
+  if (options.force) {
+    await context.artifactsFor(name).deleteAll();
+    // The attempts' folders of its (finished) jobs: their logs, outputs and checkpoints.
+    if (options.jobsRoot) await rm(join(options.jobsRoot, name), { recursive: true, force: true });
+  }
+  return deleted;
 }

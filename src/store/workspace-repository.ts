@@ -39,6 +39,18 @@ export class WorkspaceRepository {
 
   async insert(draft: WorkspaceDraft, actor: string, now: string): Promise<Resource> {
     const revision = 1;
+    // Names differing only in case would share a folder on a case-insensitive file system.
+    const clash = await this.getIgnoringCase(draft.name);
+    if (clash) {
+      const same = clash.name === draft.name;
+      throw new TrellisError(
+        'ResourceAlreadyExists',
+        409,
+        same
+          ? `workspace '${draft.name}' already exists; update it instead, or pick another name`
+          : `workspace '${clash.name}' already exists, and workspace names must differ by more than case; use '${clash.name}', or pick another name`,
+      );
+    }
     try {
       const row = await this.db
         .insertInto('workspaces')
@@ -96,16 +108,63 @@ export class WorkspaceRepository {
     return toResource(updated);
   }
 
-  /** Deletes an empty workspace; one that still holds resources is refused. */
-  async delete(name: string, resourceCount: number, expectedEtag?: string): Promise<Resource> {
+  /** The workspace whose name equals `name` but for case, if any (names are unique regardless of case). */
+  async getIgnoringCase(name: string): Promise<Resource | undefined> {
+    const row = await this.db.selectFrom('workspaces').selectAll().where((eb) => eb(eb.fn('lower', ['name']), '=', name.toLowerCase())).executeTakeFirst();
+    return row && toResource(row);
+  }
+
+  /**
+   * What a workspace holds, per kind, leaving out kinds it holds none of: its resources by kind
+   * (compute, data, model, ...), MLflow experiments, runs and registered models, jobs (and how
+   * many are not finished), online and batch endpoints and their deployments.
+   */
+  async holdings(name: string): Promise<WorkspaceHolding[]> {
+    const count = async (table: 'experiments' | 'runs' | 'registered_models' | 'jobs' | 'endpoints' | 'endpoint_deployments') =>
+      Number((await this.db.selectFrom(table).select((eb) => eb.fn.countAll().as('count')).where('workspace', '=', name).executeTakeFirst())?.count ?? 0);
+    const resources = await this.db.selectFrom('resources').select(['kind', (eb) => eb.fn.countAll().as('count')]).where('workspace', '=', name).groupBy('kind').orderBy('kind').execute();
+    const unfinishedJobs = await this.db
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.countAll().as('count'))
+      .where('workspace', '=', name)
+      .where('state', 'not in', ['Completed', 'Failed', 'Canceled'])
+      .executeTakeFirst();
+    const holdings: WorkspaceHolding[] = [
+      ...resources.map((row) => ({ kind: row.kind, count: Number(row.count) })),
+      { kind: 'experiment', count: await count('experiments') },
+      { kind: 'run', count: await count('runs') },
+      { kind: 'registered model', count: await count('registered_models') },
+      { kind: 'job', count: await count('jobs') },
+      { kind: 'unfinished job', count: Number(unfinishedJobs?.count ?? 0) },
+      { kind: 'endpoint', count: await count('endpoints') },
+      { kind: 'deployment', count: await count('endpoint_deployments') },
+    ];
+    return holdings.filter((holding) => holding.count > 0);
+  }
+
+  /**
+   * Deletes the workspace row after checking its etag; refuses (409) while it holds anything.
+   * `deleteContents` first removes everything in it: call both in one transaction.
+   */
+  async delete(name: string, expectedEtag?: string): Promise<Resource> {
     const current = await this.get(name);
     if (!current) throw workspaceMissing(name);
     if (expectedEtag !== undefined && expectedEtag !== current.etag) throw stale(name, expectedEtag, current.etag);
-    if (resourceCount > 0) {
-      throw new TrellisError('WorkspaceNotEmpty', 409, `workspace '${name}' still holds ${resourceCount} resource(s); delete them first (trellis <kind> list -w ${name})`);
-    }
+    const holdings = await this.holdings(name);
+    if (holdings.length > 0) throw notEmpty(name, holdings);
     await this.db.deleteFrom('workspaces').where('name', '=', name).where('etag', '=', current.etag).execute();
     return current;
+  }
+
+  /**
+   * Deletes every row a workspace holds, the workspace row aside. Tables that hang off these
+   * (tags, params, metrics, job events, deployments, secrets, ...) go with them by their
+   * foreign keys' ON DELETE CASCADE. The audit log stays: it is the record of the deletion.
+   */
+  async deleteContents(name: string): Promise<void> {
+    for (const table of ['resources', 'experiments', 'registered_models', 'jobs', 'compute_nodes', 'endpoints'] as const) {
+      await this.db.deleteFrom(table).where('workspace', '=', name).execute();
+    }
   }
 
   private async getRow(name: string): Promise<Row | undefined> {
@@ -128,6 +187,22 @@ function toResource(row: Row): Resource {
     updatedAt: row.updated_at,
     etag: row.etag,
   };
+}
+
+/** One kind of thing a workspace holds, and how many. */
+export interface WorkspaceHolding {
+  kind: string;
+  count: number;
+}
+
+function notEmpty(name: string, holdings: WorkspaceHolding[]): TrellisError {
+  const listed = holdings.map((holding) => `${holding.count} ${holding.kind}${holding.count === 1 ? '' : 's'}`).join(', ');
+  return new TrellisError(
+    'WorkspaceNotEmpty',
+    409,
+    `workspace '${name}' still holds ${listed}; delete them first, or delete the workspace with everything in it, files included: trellis workspace delete --name ${name} --force`,
+    { problems: holdings.map((holding) => ({ path: holding.kind, message: String(holding.count) })), details: { holdings } },
+  );
 }
 
 function stale(name: string, sent: string, current: string): TrellisError {

@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Job } from '../../core/jobs/job.js';
 import { jobStates } from '../../core/jobs/job-lifecycle.js';
+import { runningTimeOf } from '../../core/jobs/running-time.js';
+import type { Context } from '../../services/context.js';
 import { cancelJob, computeUsage, evictNodes, getJob, jobEvents, listJobs, readJobLog, workspaceQuotaUsage } from '../../services/jobs/job-service.js';
 import { submitJob } from '../../services/jobs/submit-job.js';
 import { callerOf } from '../caller.js';
@@ -38,12 +40,25 @@ const jobSchema = z
     nodes: z.array(z.string()),
     handle: z.string().nullable(),
     stopRequest: z.string().nullable(),
+    runningTime: z
+      .object({
+        seconds: z.number().describe('running seconds over all attempts'),
+        attempts: z.array(z.object({ attempt: z.number().int(), startedAt: z.number(), endedAt: z.number().nullable(), seconds: z.number(), endedAs: z.enum(jobStates).nullable() })),
+      })
+      .optional()
+      .describe("from the job's state history: on the answers about one job, not in lists"),
   })
   .meta({ id: 'Job' });
 
 /** A job as the API answers it (the lineage is typed in core; here it is plain JSON). */
 function body(job: Job): z.infer<typeof jobSchema> {
   return { ...job, status: job.state, lineage: job.lineage as unknown as Record<string, unknown> };
+}
+
+/** One job with its running time over all attempts, read from its state history. */
+async function bodyWithRunningTime(context: Context, job: Job): Promise<z.infer<typeof jobSchema>> {
+  const events = await jobEvents(context, job.workspace, job.name);
+  return body({ ...job, runningTime: runningTimeOf(events, context.clock().getTime()) });
 }
 
 const jobParams = workspaceParams.extend({ name: z.string() });
@@ -61,7 +76,7 @@ export const jobRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { cont
   }, async (request, reply) => {
     const job = await submitJob(context, callerOf(request, config.localUser), { workspace: request.params.workspace, ...request.body });
     wake();
-    return reply.status(201).send(body(job));
+    return reply.status(201).send(await bodyWithRunningTime(context, job));
   });
 
   app.get('/api/v1/workspaces/:workspace/jobs', {
@@ -78,7 +93,7 @@ export const jobRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { cont
   });
 
   app.get('/api/v1/workspaces/:workspace/jobs/:name', { schema: { tags, summary: 'One job', params: jobParams, response: { 200: jobSchema, ...errors } } }, async (request) =>
-    body(await getJob(context, request.params.workspace, request.params.name)),
+    bodyWithRunningTime(context, await getJob(context, request.params.workspace, request.params.name)),
   );
 
   app.get('/api/v1/workspaces/:workspace/jobs/:name/events', {
@@ -88,7 +103,7 @@ export const jobRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { cont
   app.post('/api/v1/workspaces/:workspace/jobs/:name/cancel', { schema: { tags, summary: 'Cancel a queued or running job', params: jobParams, response: { 200: jobSchema, ...errors } } }, async (request) => {
     const job = await cancelJob(context, callerOf(request, config.localUser), request.params.workspace, request.params.name);
     wake();
-    return body(job);
+    return bodyWithRunningTime(context, job);
   });
 
   app.get('/api/v1/workspaces/:workspace/jobs/:name/logs', {

@@ -15,7 +15,7 @@ const errors = { 400: problemSchema, 404: problemSchema, 409: problemSchema, 412
 const workspaceBody = z.record(z.string(), z.unknown()).describe('the Azure ML workspace YAML, as JSON (name required)');
 
 /** Workspaces: the isolation unit. Created on demand; `default` exists from the first start. */
-export const workspaceRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { context, config }) => {
+export const workspaceRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { context, config, jobs }) => {
   const tags = ['workspace'];
   const workspaces = context.store.repositories.workspaces;
 
@@ -60,6 +60,14 @@ export const workspaceRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, 
     return updated;
   });
 
-  app.delete('/api/v1/workspaces/:workspace', { schema: { tags, summary: 'Delete an empty workspace', params: workspaceParams, response: { 200: resourceSchema, ...errors } } }, async (request) =>
-    deleteWorkspace(context, callerOf(request, config.localUser), request.params.workspace, ifMatchOf(request)));
+  app.delete('/api/v1/workspaces/:workspace', {
+    schema: {
+      tags,
+      summary: 'Delete a workspace: an empty one, or with force=true everything it holds, files included (409 lists what it holds)',
+      params: workspaceParams,
+      querystring: z.object({ force: z.enum(['true', 'false']).default('false').describe('also delete everything in it: resources, MLflow data, finished jobs, endpoints and its artifacts') }),
+      response: { 200: resourceSchema, ...errors },
+    },
+  }, async (request) =>
+    deleteWorkspace(context, callerOf(request, config.localUser), request.params.workspace, ifMatchOf(request), { force: request.query.force === 'true', jobsRoot: jobs?.jobsRoot }));
 };

@@ -10,9 +10,12 @@ import { isTrellisError } from '../../core/errors.js';
 import { describeArtifactStoreContract } from '../artifact-store.contract.js';
 import { LocalArtifactStore } from './local-artifact-store.js';
 
-/** Every regular file under `dir`, as '/'-separated paths relative to it. */
+/** Every regular file under `dir`, as '/'-separated paths relative to it (none once deleteAll removed it). */
 async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
   return entries
     .filter((entry) => entry.isFile())
     .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1).split('\\').join('/'))

@@ -114,6 +114,13 @@ export class LocalArtifactStore implements ArtifactStore {
     return this.#removeFile('objects', validateArtifactPath(path));
   }
 
+  async deleteAll(): Promise<void> {
+    // Forget the areas' folders first, so a write after this makes them again.
+    this.#areas.clear();
+    await rm(this.#root, { recursive: true, force: true });
+    this.#areas.clear();
+  }
+
   /**
    * Removes temp files older than `olderThanMs` that writes killed mid-way (kill -9, power loss)
    * left in `tmp/`; returns how many. Safe beside running writes that take less than that.

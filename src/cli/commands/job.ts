@@ -6,8 +6,9 @@ import type { Command } from 'commander';
 import { ApiError } from '../../client/api-error.js';
 import type { JobBody, TrellisClient } from '../../client/trellis-client.js';
 import { applySetOverrides, parseJobFile } from '../../core/azureml/parse-job-file.js';
+import type { JobRunningTime } from '../../core/jobs/running-time.js';
 import { isTrellisError } from '../../core/errors.js';
-import { uploadLocalPaths } from '../apply-files.js';
+import { skipOutsideLinksFlag, uploadLocalPaths, uploadOptionsFrom } from '../apply-files.js';
 import { downloadContent } from '../download-content.js';
 import { cliContext } from '../cli-context.js';
 import { printData, renderTable } from '../output.js';
@@ -25,7 +26,8 @@ export function registerJob(program: Command): void {
     .option('-n, --name <name>', 'the job name (default: the file\'s name, else a generated one)')
     .option('--set <key=value...>', 'override fields, e.g. --set inputs.epochs=5 compute=azureml:gpu', collect, [])
     .option('--stream', 'follow the log until the job ends; exit with the job\'s outcome')
-    .action(async (options: { file: string; name?: string; set: string[]; stream?: boolean }, command: Command) => {
+    .option(...skipOutsideLinksFlag)
+    .action(async (options: { file: string; name?: string; set: string[]; stream?: boolean; skipOutsideLinks?: boolean }, command: Command) => {
       const { client, workspace, output } = cliContext(command);
       const file = options.file;
       const original = await readFile(file, 'utf8').catch(() => {
@@ -42,7 +44,7 @@ export function registerJob(program: Command): void {
         throw error;
       }
       const progress = (line: string) => output === 'table' && process.stderr.write(`${line}\n`);
-      const content = await uploadLocalPaths(client, workspace, { file, parsed: { localPaths } }, progress);
+      const content = await uploadLocalPaths(client, workspace, { file, parsed: { localPaths } }, progress, uploadOptionsFrom(options));
       const submitted = await client.submitJob(workspace, { fileName: file, text, ...content, defaultExperimentName: basename(dirname(resolve(file))) });
       if (!options.stream) {
         printData(output, submitted, () => jobDetail(submitted));
@@ -178,16 +180,28 @@ function jobDetail(job: JobBody): string {
     `experiment:  ${job.experimentName} (MLflow run ${job.runId})`,
     `attempts:    ${job.attempt}${job.retries > 0 ? `, ${job.retries} infrastructure retr${job.retries === 1 ? 'y' : 'ies'}` : ''}`,
     `submitted:   ${new Date(job.submittedAt).toISOString()} by ${job.createdBy}`,
-    `duration:    ${duration(job)}`,
+    `duration:    ${job.runningTime ? runningTimeText(job.runningTime) : duration(job)}`,
     `node-secs:   ${job.nodeSeconds.toFixed(1)}`,
   ];
   return lines.join('\n');
 }
 
+/** The running time of the latest attempt (lists carry no state history). */
 function duration(job: JobBody): string {
   if (job.startedAt === null) return '-';
-  const seconds = ((job.endedAt ?? Date.now()) - job.startedAt) / 1000;
-  return seconds < 60 ? `${seconds.toFixed(1)} s` : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+  return seconds(((job.endedAt ?? Date.now()) - job.startedAt) / 1000);
+}
+
+/** `16.0 s over 2 attempts (13.8 s evicted, 2.2 s)`: the total, then each attempt's share. */
+function runningTimeText(time: JobRunningTime): string {
+  if (time.attempts.length === 0) return '-';
+  if (time.attempts.length === 1) return seconds(time.seconds);
+  const each = time.attempts.map((attempt) => `${seconds(attempt.seconds)}${attempt.endedAs === 'Queued' ? ' until requeued' : attempt.endedAs === null ? ' so far' : ''}`);
+  return `${seconds(time.seconds)} over ${time.attempts.length} attempts (${each.join(', ')})`;
+}
+
+function seconds(value: number): string {
+  return value < 60 ? `${value.toFixed(1)} s` : `${Math.floor(value / 60)} min ${Math.round(value % 60)} s`;
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -33,9 +33,14 @@ export function registerWorkspace(program: Command): void {
     printData(context.output, workspace, () => resourceDetail(workspace));
   });
 
-  group.command('delete').description('delete an empty workspace').requiredOption('-n, --name <name>', 'workspace').action(async (options: { name: string }, command: Command) => {
-    const context = cliContext(command);
-    const deleted = await context.client.deleteWorkspace(options.name);
-    printData(context.output, deleted, () => `deleted workspace ${deleted.name}`);
-  });
+  group
+    .command('delete')
+    .description('delete an empty workspace (it lists what a non-empty one holds); --force deletes everything in it, files included')
+    .requiredOption('-n, --name <name>', 'workspace')
+    .option('--force', 'also delete its resources, MLflow experiments and runs, finished jobs, endpoints and artifacts')
+    .action(async (options: { name: string; force?: boolean }, command: Command) => {
+      const context = cliContext(command);
+      const deleted = await context.client.deleteWorkspace(options.name, undefined, { force: options.force === true });
+      printData(context.output, deleted, () => `deleted workspace ${deleted.name}${options.force ? ' and everything in it' : ''}`);
+    });
 }

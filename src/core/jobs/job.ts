@@ -1,4 +1,5 @@
 import type { JobState } from './job-lifecycle.js';
+import type { JobRunningTime } from './running-time.js';
 
 /**
  * A command job as Trellis keeps it: what was submitted, the lineage fixed at submit (exact code,
@@ -38,6 +39,8 @@ export interface Job {
   handle: string | null;
   /** A stop asked for and not yet seen through: 'cancel:<by>', 'evict:<reason>' or 'timeout'. */
   stopRequest: string | null;
+  /** Running time over all attempts, from the state history; the API adds it to a single job's answer. */
+  runningTime?: JobRunningTime;
 }
 
 /** What a job ran with, fixed at submit: what a registered model later points back to. */

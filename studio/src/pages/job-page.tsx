@@ -1,6 +1,7 @@
 import { useCallback, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { getJob, isTerminal, jobEvents, type Job, type JobEvent, type LineageInput } from '../api/jobs.js';
+import type { JobRunningTime } from '../../../src/core/jobs/running-time.js';
 import { CancelJob } from '../components/cancel-job.js';
 import { LogTail } from '../components/log-tail.js';
 import { ErrorNotice, Loading } from '../components/notice.js';
@@ -74,7 +75,7 @@ export function JobPage() {
             {formatTime(current.submittedAt)} by {current.createdBy}
           </dd>
           <dt>Ran for</dt>
-          <dd>{formatDuration(current.startedAt ?? undefined, current.endedAt ?? undefined)}</dd>
+          <dd>{current.runningTime ? <RanFor time={current.runningTime} /> : formatDuration(current.startedAt ?? undefined, current.endedAt ?? undefined)}</dd>
           <dt>Node-hours</dt>
           <dd>{formatNodeHours(jobNodeSeconds(current, Date.now()))}</dd>
           <dt>MLflow run</dt>
@@ -98,6 +99,27 @@ export function JobPage() {
       <h2>Log</h2>
       <LogTail workspace={workspace} name={current.name} onState={(event) => event.state !== current.state && refresh()} />
     </section>
+  );
+}
+
+/** The running time over all attempts, then each attempt's (an evicted job runs more than once). */
+function RanFor({ time }: { time: JobRunningTime }) {
+  if (time.attempts.length === 0) return <>—</>;
+  // The total is a sum of periods, not one span: format its seconds as formatDuration does a span.
+  const total = formatDuration(1, 1 + time.seconds * 1000);
+  if (time.attempts.length === 1) return <>{total}</>;
+  return (
+    <>
+      {total} over {time.attempts.length} attempts
+      <ul className="attempts" aria-label="Attempts">
+        {time.attempts.map((attempt) => (
+          <li key={attempt.attempt}>
+            attempt {attempt.attempt}: {formatDuration(attempt.startedAt, attempt.endedAt ?? undefined)}
+            {attempt.endedAs === 'Queued' ? ', until requeued' : attempt.endedAs === null ? ', so far' : ''}
+          </li>
+        ))}
+      </ul>
+    </>
   );
 }
 
