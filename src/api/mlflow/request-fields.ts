@@ -79,11 +79,16 @@ export function keyValues(fields: Fields, name: string): KeyValue[] {
   if (!Array.isArray(value)) invalid(name, value, 'a list of {key, value}');
   return value.map((item: unknown, index) => {
     const entry = (item ?? {}) as Fields;
-    const key = requiredString(entry, 'key');
-    const text = entry.value === undefined || entry.value === null ? '' : entry.value;
-    if (typeof text !== 'string' && typeof text !== 'number' && typeof text !== 'boolean') invalid(`${name}[${index}].value`, text, 'a string');
-    return { key, value: String(text) };
+    return { key: requiredString(entry, 'key'), value: scalarText(entry, 'value', `${name}[${index}].value`) };
   });
+}
+
+/** A param or tag value: a string, or a number or boolean written as text; absent is ''. Objects and lists are refused. */
+export function scalarText(fields: Fields, name: string, path = name): string {
+  const value = fields[name];
+  if (value === undefined || value === null) return '';
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') invalid(path, value, 'a string');
+  return String(value);
 }
 
 export function metricPoints(fields: Fields, name: string): MetricPoint[] {

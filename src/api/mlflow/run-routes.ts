@@ -3,7 +3,7 @@ import { runStatuses, type RunStatus } from '../../core/tracking/entities.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import type { Context } from '../../services/context.js';
 import { bulkHistoryLimits, createRun, deleteRunTag, getRun, logBatch, logInputs, metricHistory, metricHistoryBulkInterval, setRunLifecycle, updateRun } from '../../services/tracking/run-service.js';
-import { datasetInputs, fieldsOf, keyValues, metricPoint, metricPoints, optionalInteger, optionalString, requiredString, stringList, viewTypeField } from './request-fields.js';
+import { datasetInputs, fieldsOf, keyValues, metricPoint, metricPoints, optionalInteger, optionalString, requiredString, scalarText, stringList, viewTypeField } from './request-fields.js';
 import { logRunModelInputs } from '../../services/tracking/logged-model-service.js';
 import { searchRuns, searchRunsLimits } from '../../services/tracking/search-runs.js';
 import { workspaceOf } from './workspace-of.js';
@@ -65,8 +65,7 @@ export function runRoutes(app: FastifyInstance, context: Context, base: string):
   app.post(`${base}/runs/log-parameter`, async (request) => {
     const fields = fieldsOf(request);
     const runId = optionalString(fields, 'run_id') ?? requiredString(fields, 'run_uuid');
-    const value = fields.value;
-    await logBatch(context, workspaceOf(request), runId, { metrics: [], params: [{ key: requiredString(fields, 'key'), value: value === undefined || value === null ? '' : String(value) }], tags: [] });
+    await logBatch(context, workspaceOf(request), runId, { metrics: [], params: [{ key: requiredString(fields, 'key'), value: scalarText(fields, 'value') }], tags: [] });
     return {};
   });
 
@@ -125,7 +124,9 @@ export function runRoutes(app: FastifyInstance, context: Context, base: string):
     if (runIds.length > bulkHistoryLimits.runIds) throw mlflowError('INVALID_PARAMETER_VALUE', `GetMetricHistoryBulk request cannot specify more than ${bulkHistoryLimits.runIds} run_ids. Received ${runIds.length} run_ids.`);
     const key = optionalString(fields, 'metric_key');
     if (key === undefined) throw mlflowError('INVALID_PARAMETER_VALUE', 'GetMetricHistoryBulk request must specify a metric_key.');
-    const maxResults = Math.min(optionalInteger(fields, 'max_results') ?? 25_000, 25_000);
+    const requested = optionalInteger(fields, 'max_results') ?? 25_000;
+    if (requested < 1) throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid value ${requested} for parameter 'max_results' supplied: it must be a positive integer (at most 25000 points per run are returned).`);
+    const maxResults = Math.min(requested, 25_000);
     const metrics = [];
     for (const runId of runIds) {
       const history = await metricHistory(context, workspaceOf(request), runId, key, maxResults, undefined);
@@ -163,6 +164,9 @@ export function runRoutes(app: FastifyInstance, context: Context, base: string):
     const fields = fieldsOf(request);
     const runId = optionalString(fields, 'run_id') ?? requiredString(fields, 'run_uuid');
     const maxResults = optionalInteger(fields, 'max_results');
+    if (maxResults !== undefined && maxResults < 1) {
+      throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid value ${maxResults} for parameter 'max_results' supplied: it must be a positive integer, or left out for the whole history.`);
+    }
     const result = await metricHistory(context, workspaceOf(request), runId, requiredString(fields, 'metric_key'), maxResults, optionalString(fields, 'page_token'));
     return { metrics: result.metrics, ...(result.nextPageToken ? { next_page_token: result.nextPageToken } : {}) };
   });

@@ -11,6 +11,7 @@ export const limits = {
   paramValueLength: 6000,
   tagValueLength: 8000,
   runNameLength: 250,
+  experimentNameLength: 500,
   datasetsPerBatch: 1000,
   datasetNameLength: 500,
   datasetDigestLength: 36,
@@ -52,6 +53,14 @@ export function checkMetric(metric: MetricPoint): void {
   if (typeof metric.value !== 'number') throw mlflowError('INVALID_PARAMETER_VALUE', `Got invalid value ${String(metric.value)} for metric '${metric.key}' (timestamp=${metric.timestamp}). Please specify value as a valid double (64-bit floating point)`);
   if (!Number.isSafeInteger(metric.timestamp)) throw mlflowError('INVALID_PARAMETER_VALUE', `Got invalid timestamp ${String(metric.timestamp)} for metric '${metric.key}' (value=${metric.value}). Timestamp must be a nonnegative long (64-bit integer)`);
   if (!Number.isSafeInteger(metric.step)) throw mlflowError('INVALID_PARAMETER_VALUE', `Got invalid step ${String(metric.step)} for metric '${metric.key}' (value=${metric.value}). Step must be a valid long (64-bit integer).`);
+}
+
+/** An experiment name as MLflow's _validate_experiment_name takes it: not blank, at most 500 characters. */
+export function checkExperimentName(name: string, path = 'name'): void {
+  if (name.trim() === '') throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid experiment name: '${name}'. Experiment name must be a non-empty string.`);
+  if (name.length > limits.experimentNameLength) {
+    throw mlflowError('INVALID_PARAMETER_VALUE', `'${path}' exceeds the maximum length of ${limits.experimentNameLength} characters (got ${name.length}); choose a shorter experiment name.`);
+  }
 }
 
 /** The batch limits of log-batch; every entity is checked before anything is written. */

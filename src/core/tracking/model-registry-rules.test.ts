@@ -5,6 +5,7 @@ import {
   checkAliasName,
   checkAliasNotReserved,
   checkModelName,
+  checkNewModelName,
   checkRegistryTag,
   isPathNotUnique,
   isPromptTagged,
@@ -78,5 +79,17 @@ describe('model registry rules', () => {
     assert.equal(isPromptTagged([{ key: 'mlflow.prompt.is_prompt', value: 'TRUE' }]), true);
     assert.equal(isPromptTagged([{ key: 'mlflow.prompt.is_prompt', value: 'true' }, { key: 'mlflow.prompt.is_prompt', value: 'false' }]), false);
     assert.equal(isPromptTagged([]), false);
+  });
+
+  it('refuses new names with control or bidirectional characters, or over 256 characters', () => {
+    assert.match(refusal(() => checkNewModelName('a\u0000b')), /'name'.*U\+0000 at position 2\); remove it/);
+    assert.match(refusal(() => checkNewModelName('a\nb', 'new_name')), /'new_name'.*U\+000A/);
+    assert.match(refusal(() => checkNewModelName('evil\u202Etxt')), /U\+202E/);
+    assert.match(refusal(() => checkNewModelName('m'.repeat(257))), /'name' exceeds the maximum length of 256 characters \(got 257\)/);
+    assert.match(refusal(() => checkNewModelName('  ', 'new_name')), /Missing value for required parameter 'new_name'/);
+    checkNewModelName('m'.repeat(256));
+    checkNewModelName('fraud model ünïcode 模型');
+    // Lookups keep the older rules, so a model that has such a name can still be reached.
+    checkModelName('a\nb');
   });
 });

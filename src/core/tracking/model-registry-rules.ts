@@ -6,7 +6,8 @@ import { mlflowError } from './mlflow-error.js';
  * entities/model_registry/model_version_stages.py): names, version numbers, aliases, tags, stages.
  */
 
-export const registryLimits = { tagKeyLength: 250, tagValueLength: 100_000, aliasLength: 255 };
+/** nameLength is the width of MLflow's registered_models.name column (String(256)). */
+export const registryLimits = { nameLength: 256, tagKeyLength: 250, tagValueLength: 100_000, aliasLength: 255 };
 
 export const stages = ['None', 'Staging', 'Production', 'Archived'] as const;
 export type Stage = (typeof stages)[number];
@@ -34,6 +35,28 @@ export function checkModelName(name: string, path = 'name'): void {
   if (name.includes('/') || name.includes(':')) throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid model name '${name}'. Names cannot contain '/' or ':'.`);
   if (isPathNotUnique(name)) throw mlflowError('INVALID_PARAMETER_VALUE', invalidValue(path, name, badPathMessage(name)));
 }
+
+/**
+ * A name a registered model is about to take (create, rename): checkModelName, at most 256
+ * characters, and no control characters (NUL, newline) or bidirectional controls, which hide or
+ * reorder text where the name is shown. Lookups only use checkModelName, so a model that already
+ * has such a name can still be found, renamed and deleted.
+ */
+export function checkNewModelName(name: string, path = 'name'): void {
+  if (name.trim() === '') throw mlflowError('INVALID_PARAMETER_VALUE', `Missing value for required parameter '${path}'.`);
+  checkModelName(name, path);
+  if (name.length > registryLimits.nameLength) {
+    throw mlflowError('INVALID_PARAMETER_VALUE', `${exceedsMaximumLength(path, registryLimits.nameLength)} (got ${name.length}); choose a shorter registered model name.`);
+  }
+  const hidden = hiddenCharacter.exec(name);
+  if (hidden) {
+    const code = `U+${hidden[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    throw mlflowError('INVALID_PARAMETER_VALUE', invalidValue(path, name, `Registered model names cannot contain control or bidirectional formatting characters (found ${code} at position ${hidden.index + 1}); remove it from the name.`));
+  }
+}
+
+/** C0/C1 controls (NUL, tab, newline, DEL, ...) and the bidirectional embeddings, overrides, isolates and marks. */
+const hiddenCharacter = /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
 
 /** A version as Python's int() reads it ('3', ' 3', '+3', '03'), so '03' is version 3 as in MLflow. */
 export function parseVersionNumber(value: string): number {

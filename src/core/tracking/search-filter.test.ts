@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseRunFilter } from './run-filter.js';
-import { type FilterGrammar, numericComparators, parseSearchFilter, stringComparators } from './search-filter.js';
+import { type FilterGrammar, filterLimits, numericComparators, parseSearchFilter, stringComparators } from './search-filter.js';
 
 /** Asserts an INVALID_PARAMETER_VALUE (HTTP 400) whose message matches `word`. */
 function assertInvalid(parse: () => unknown, word: RegExp): void {
@@ -64,11 +64,28 @@ describe('search filter: lexing', () => {
     );
   });
 
-  it('returns no comparisons for a missing, empty or blank filter, and ignores stray ANDs as MLflow does', () => {
+  it('returns no comparisons for a missing, empty or blank filter, and accepts one leading AND as the MLflow client sends', () => {
     assert.deepEqual(parseRunFilter(undefined), []);
     assert.deepEqual(parseRunFilter(''), []);
     assert.deepEqual(parseRunFilter('  \n\t '), []);
-    assert.deepEqual(parseRunFilter(' and metrics.a > 1 AND '), [{ type: 'metric', key: 'a', comparator: '>', value: 1 }]);
+    assert.deepEqual(parseRunFilter(' and metrics.a > 1 '), [{ type: 'metric', key: 'a', comparator: '>', value: 1 }]);
+  });
+
+  it('refuses a filter that is only AND, ends with AND or doubles it, rather than matching everything', () => {
+    assertInvalid(() => parseRunFilter('AND'), /has no comparison/);
+    assertInvalid(() => parseRunFilter(' and  AND '), /another AND/);
+    assertInvalid(() => parseRunFilter('metrics.a > 1 AND '), /ends with AND at character 19/);
+    assertInvalid(() => parseRunFilter("metrics.a > 1 AND AND tags.b = 'x'"), /another AND/);
+  });
+
+  it('caps the size of a filter: characters, comparisons and IN values', () => {
+    const comparisons = (count: number) => Array.from({ length: count }, (_, index) => `metrics.m${index} > 0`).join(' AND ');
+    assert.equal(parseRunFilter(comparisons(filterLimits.comparisons)).length, filterLimits.comparisons);
+    assertInvalid(() => parseRunFilter(comparisons(filterLimits.comparisons + 1)), /at most 100 comparisons/);
+    const list = (count: number) => `run_id IN (${Array.from({ length: count }, (_, index) => `'r${index}'`).join(',')})`;
+    assert.equal((parseRunFilter(list(filterLimits.listValues))[0]!.value as string[]).length, filterLimits.listValues);
+    assertInvalid(() => parseRunFilter(`${list(6000)} AND ${list(6000)}`), /at most 10,000 values/);
+    assertInvalid(() => parseRunFilter(`run_name = '${'x'.repeat(filterLimits.characters)}'`), /at most 1,000,000 characters/);
   });
 });
 

@@ -80,21 +80,40 @@ type RawValue =
  */
 export function parseSearchFilter(filter: string | undefined, grammar: FilterGrammar): Comparison[] {
   if (filter === undefined || filter.trim() === '') return [];
+  if (filter.length > filterLimits.characters) {
+    throw invalid(`The filter is ${filter.length.toLocaleString('en-US')} characters long; a search filter may be at most ${filterLimits.characters.toLocaleString('en-US')} characters. Split the search into several smaller ones.`);
+  }
   const cursor = new SearchCursor(filter);
   const comparisons: Comparison[] = [];
+  let listValues = 0;
+  cursor.skipWhitespace();
+  // MLflow's own client puts one AND in front ("AND a = 1"); it reads as the comparison alone.
+  if (cursor.takeKeyword('and')) cursor.skipWhitespace();
   for (;;) {
+    if (cursor.atEnd) throw invalid(`The filter ${comparisons.length === 0 ? 'has no comparison' : 'ends with AND'} ${cursor.where()}; follow every AND with a comparison, e.g. metrics.a > 1 AND params.b = 'x'`);
+    if (cursor.isAtKeyword('and')) throw invalid(`Expected a comparison after AND ${cursor.where()}, found another AND; write one AND between two comparisons`);
+    const comparison = readComparison(cursor, grammar);
+    comparisons.push(comparison);
+    if (comparisons.length > filterLimits.comparisons) {
+      throw invalid(`The filter has more than ${filterLimits.comparisons} comparisons (the ${comparisons.length}th ends ${cursor.where()}); a search filter may join at most ${filterLimits.comparisons} comparisons with AND. Split the search into several smaller ones.`);
+    }
+    if (Array.isArray(comparison.value)) listValues += comparison.value.length;
+    if (listValues > filterLimits.listValues) {
+      throw invalid(`The filter's IN / NOT IN lists hold ${listValues.toLocaleString('en-US')} values by ${cursor.where()}; a search filter may list at most ${filterLimits.listValues.toLocaleString('en-US')} values in all. Split the list across several searches.`);
+    }
     cursor.skipWhitespace();
     if (cursor.atEnd) break;
-    // MLflow ignores stray ANDs ("AND a = 1", "a = 1 AND"), and its own client sends the first kind.
-    if (cursor.takeKeyword('and')) continue;
-    comparisons.push(readComparison(cursor, grammar));
+    if (!cursor.takeKeyword('and')) throw unexpectedAfterComparison(cursor);
     cursor.skipWhitespace();
-    if (cursor.atEnd) break;
-    if (cursor.takeKeyword('and')) continue;
-    throw unexpectedAfterComparison(cursor);
   }
   return comparisons;
 }
+
+/**
+ * The size of a filter any search accepts. MLflow has no such limit and its databases fail past
+ * theirs (SQLite: "too many SQL variables", "Expression tree is too large"), answering 500.
+ */
+export const filterLimits = { characters: 1_000_000, comparisons: 100, listValues: 10_000 };
 
 /** A position in the text being parsed, with the small reads every reader shares. */
 export class SearchCursor {

@@ -1,6 +1,6 @@
 import { parseExperimentFilter, parseExperimentOrderBy } from '../../core/tracking/experiment-filter.js';
 import { matchesAll, sortByOrders } from '../../core/tracking/in-memory-search.js';
-import { checkTag } from '../../core/tracking/limits.js';
+import { checkExperimentName, checkTag } from '../../core/tracking/limits.js';
 import { decodeOffset, pageOf, type Page } from '../../core/tracking/offset-page.js';
 import { stagesOf, type ViewType } from '../../core/tracking/view-type.js';
 import type { Experiment, KeyValue } from '../../core/tracking/entities.js';
@@ -38,8 +38,8 @@ export async function ensureDefaultExperiment(context: Context, workspace: strin
 }
 
 export async function createExperiment(context: Context, workspace: string, input: { name: string; artifactLocation?: string; tags: KeyValue[] }): Promise<string> {
+  checkExperimentName(input.name);
   await ensureDefaultExperiment(context, workspace);
-  if (input.name.trim() === '') throw mlflowError('INVALID_PARAMETER_VALUE', "Invalid experiment name: ''. Experiment name must be a non-empty string.");
   input.tags.forEach(checkTag);
   for (let attempt = 1; ; attempt++) {
     try {
@@ -79,8 +79,8 @@ export async function setExperimentLifecycle(context: Context, workspace: string
 }
 
 export async function renameExperiment(context: Context, workspace: string, experimentId: string, newName: string): Promise<void> {
+  checkExperimentName(newName, 'new_name');
   await ensureDefaultExperiment(context, workspace);
-  if (newName.trim() === '') throw mlflowError('INVALID_PARAMETER_VALUE', "Invalid experiment name: ''. Experiment name must be a non-empty string.");
   await context.store.transaction(async (repositories) => {
     const experiment = await repositories.experiments.require(workspace, experimentId);
     if (experiment.lifecycle_stage !== 'active') throw mlflowError('INVALID_PARAMETER_VALUE', `Cannot rename a non-active experiment ${experimentId}.`);

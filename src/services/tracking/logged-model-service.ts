@@ -130,24 +130,43 @@ export async function logRunModelInputs(context: Context, workspace: string, run
  * run's `mlflow.log-model.history` tag, which older clients and the UI read.
  */
 export async function recordLoggedModel(context: Context, workspace: string, runId: string, modelJson: string): Promise<void> {
-  let model: Record<string, unknown>;
+  let parsed: unknown;
   try {
-    model = JSON.parse(modelJson) as Record<string, unknown>;
+    parsed = JSON.parse(modelJson);
   } catch {
     throw mlflowError('INVALID_PARAMETER_VALUE', `Malformed model info. \n ${modelJson} \n is not a valid JSON.`);
   }
-  const missing = ['artifact_path', 'flavors', 'utc_time_created', 'run_id'].filter((field) => !(field in (model ?? {})));
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    const found = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`;
+    throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid value for parameter 'model_json': expected a JSON object describing the model (with artifact_path, flavors, utc_time_created and run_id), got ${found}.`);
+  }
+  const model = parsed as Record<string, unknown>;
+  const missing = ['artifact_path', 'flavors', 'utc_time_created', 'run_id'].filter((field) => !(field in model));
   if (missing.length > 0) throw mlflowError('INVALID_PARAMETER_VALUE', `Model json is missing mandatory fields: ${missing.join(', ')}`);
   await context.store.transaction(async (repositories) => {
     const run = await repositories.runs.get(workspace, runId);
     if (!run) throw mlflowError('RESOURCE_DOES_NOT_EXIST', `Run with id=${runId} not found`);
     if (run.info.lifecycle_stage !== 'active') throw mlflowError('INVALID_PARAMETER_VALUE', `The run ${runId} must be in the 'active' state. Current state is ${run.info.lifecycle_stage}.`);
     const previous = run.data.tags.find((tag) => tag.key === loggedModelsHistoryTag)?.value;
-    const history = previous ? (JSON.parse(previous) as unknown[]) : [];
+    const history = previous ? historyOf(runId, previous) : [];
     const value = JSON.stringify([...history, model]);
     checkTag({ key: loggedModelsHistoryTag, value });
     await repositories.runs.setTags(runId, [{ key: loggedModelsHistoryTag, value }]);
   });
+}
+
+/** The models already in a run's history tag, which set-tag may have overwritten with anything. */
+function historyOf(runId: string, tagValue: string): unknown[] {
+  let history: unknown;
+  try {
+    history = JSON.parse(tagValue);
+  } catch {
+    history = undefined;
+  }
+  if (!Array.isArray(history)) {
+    throw mlflowError('INVALID_PARAMETER_VALUE', `The tag '${loggedModelsHistoryTag}' of run ${runId} is not a JSON list of models; delete the tag (runs/delete-tag) and log the model again.`);
+  }
+  return history;
 }
 
 export interface LoggedModelOrder {

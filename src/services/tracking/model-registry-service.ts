@@ -4,6 +4,7 @@ import {
   checkAliasName,
   checkAliasNotReserved,
   checkModelName,
+  checkNewModelName,
   checkRegistryTag,
   checkRegistryTagKey,
   isPromptTagged,
@@ -40,7 +41,7 @@ async function ensureRow(repositories: Repositories, workspace: string, loaded: 
 }
 
 export async function createRegisteredModel(context: Context, workspace: string, input: { name: string; tags: KeyValue[]; description: string | undefined }): Promise<RegisteredModel> {
-  checkModelName(input.name);
+  checkNewModelName(input.name);
   input.tags.forEach(checkRegistryTag);
   await requireWorkspace(context, workspace);
   return context.store.transaction(async (repositories) => {
@@ -76,8 +77,7 @@ export async function updateRegisteredModel(context: Context, workspace: string,
 
 /** Renames the model and every version of it: the Trellis model assets move with it, each audited. */
 export async function renameRegisteredModel(context: Context, caller: Caller, workspace: string, name: string, newName: string): Promise<RegisteredModel> {
-  if (newName.trim() === '') throw mlflowError('INVALID_PARAMETER_VALUE', "Missing value for required parameter 'new_name'.");
-  checkModelName(newName);
+  checkNewModelName(newName, 'new_name');
   return context.store.transaction(async (repositories) => {
     const loaded = await requireModel(repositories, workspace, name);
     if (newName !== name && (await findModel(repositories, workspace, newName))) throw mlflowError('RESOURCE_ALREADY_EXISTS', `Registered Model (name=${newName}) already exists.`);
