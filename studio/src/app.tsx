@@ -1,6 +1,7 @@
-import { Navigate, Route, Routes } from 'react-router';
+import { Navigate, Route, Routes, useLocation, useParams } from 'react-router';
 import { Layout } from './components/layout.js';
 import { EmptyState } from './components/notice.js';
+import { studioPathForMlflowHash } from './lib/mlflow-links.js';
 import { ComparePage } from './pages/compare-page.js';
 import { ComputePage } from './pages/compute-page.js';
 import { ComputesPage } from './pages/computes-page.js';
@@ -18,8 +19,8 @@ import { RunsPage } from './pages/runs-page.js';
 export function App() {
   return (
     <Routes>
-      <Route path="/" element={<Navigate to="/w/default/experiments" replace />} />
-      <Route path="/w/:workspace" element={<Navigate to="experiments" replace />} />
+      <Route path="/" element={<WorkspaceLanding />} />
+      <Route path="/w/:workspace" element={<WorkspaceLanding />} />
       <Route path="/w/:workspace/experiments" element={<Layout><ExperimentsPage /></Layout>} />
       <Route path="/w/:workspace/experiments/:experimentId" element={<Layout><RunsPage /></Layout>} />
       <Route path="/w/:workspace/runs/:runId" element={<Layout><RunPage /></Layout>} />
@@ -45,4 +46,14 @@ export function App() {
       />
     </Routes>
   );
+}
+
+/**
+ * A workspace's front page: its experiments, or, for a link into MLflow's web UI (the server
+ * sends `<tracking URI>/#/...` here with the fragment), the studio's page for what it names.
+ */
+function WorkspaceLanding() {
+  const { workspace = 'default' } = useParams();
+  const { hash } = useLocation();
+  return <Navigate to={studioPathForMlflowHash(workspace, hash) ?? `/w/${encodeURIComponent(workspace)}/experiments`} replace />;
 }

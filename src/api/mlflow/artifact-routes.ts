@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
+import type { TrellisConfig } from '../../config/config.js';
 import { TrellisError } from '../../core/errors.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import type { Context } from '../../services/context.js';
@@ -9,6 +10,7 @@ import { artifactSize, deleteArtifacts, listArtifactFolder, listUnderRoot, openA
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, uploadPart, type CompletedPart } from '../../services/tracking/mlflow-multipart-upload.js';
 import { getRun } from '../../services/tracking/run-service.js';
 import { byteRangeOf } from '../http-range.js';
+import { publicUrlOf } from '../public-url.js';
 import { contentDispositionAttachment, guessMimeType } from './artifact-headers.js';
 import { parseLenientJson } from './mlflow-json.js';
 import { type Fields, fieldsOf, optionalInteger, optionalString, requiredString } from './request-fields.js';
@@ -29,10 +31,10 @@ const maxJsonBodyBytes = 8 * 1024 * 1024;
  * only bounds bodies it buffers, so an upload is bounded by `maxUploadBytes`
  * (TRELLIS_MAX_UPLOAD_BYTES, 50 GiB by default) as the store writes it.
  */
-export function artifactRoutes(app: FastifyInstance, context: Context, prefix: string, maxUploadBytes: number): void {
+export function artifactRoutes(app: FastifyInstance, context: Context, prefix: string, config: Pick<TrellisConfig, 'maxUploadBytes' | 'publicUrl'>): void {
   for (const base of [`${prefix}/api/2.0`, `${prefix}/ajax-api/2.0`]) {
-    proxyRoutes(app, context, `${base}/mlflow-artifacts`, maxUploadBytes);
-    multipartRoutes(app, context, `${base}/mlflow-artifacts`, maxUploadBytes);
+    proxyRoutes(app, context, `${base}/mlflow-artifacts`, config);
+    multipartRoutes(app, context, `${base}/mlflow-artifacts`, config);
 
     app.get(`${base}/mlflow/artifacts/list`, async (request) => {
       const fields = fieldsOf(request);
@@ -52,7 +54,8 @@ export function artifactRoutes(app: FastifyInstance, context: Context, prefix: s
 }
 
 /** PUT, GET (Range too), list and DELETE of files, as `mlflow server --serve-artifacts`. */
-function proxyRoutes(app: FastifyInstance, context: Context, base: string, maxUploadBytes: number): void {
+function proxyRoutes(app: FastifyInstance, context: Context, base: string, config: Pick<TrellisConfig, 'maxUploadBytes' | 'publicUrl'>): void {
+  const { maxUploadBytes } = config;
   app.put(`${base}/artifacts/*`, async (request) => {
     await uploadArtifact(context, workspaceOf(request), pathOf(request), bodyStream(request), maxUploadBytes);
     return {};
@@ -72,17 +75,18 @@ function proxyRoutes(app: FastifyInstance, context: Context, base: string, maxUp
   app.get(`${base}/presigned/*`, async (request) => {
     const path = pathOf(request);
     const size = await artifactSize(context, workspaceOf(request), path);
-    return { url: `${serviceUrlOf(request)}/artifacts/${path.split('/').map(encodeURIComponent).join('/')}`, headers: {}, file_size: size };
+    return { url: `${serviceUrlOf(config, request)}/artifacts/${path.split('/').map(encodeURIComponent).join('/')}`, headers: {}, file_size: size };
   });
 }
 
 /** mpu/create, mpu/complete and mpu/abort, and the part URLs that create hands out. */
-function multipartRoutes(app: FastifyInstance, context: Context, base: string, maxUploadBytes: number): void {
+function multipartRoutes(app: FastifyInstance, context: Context, base: string, config: Pick<TrellisConfig, 'maxUploadBytes' | 'publicUrl'>): void {
+  const { maxUploadBytes } = config;
   app.post(`${base}/mpu/create/*`, async (request) => {
     const fields = await jsonFieldsOf(request);
     const numParts = optionalInteger(fields, 'num_parts') ?? 1;
     const { uploadId } = await createMultipartUpload(context, workspaceOf(request), pathOf(request), requiredString(fields, 'path'), numParts);
-    const partsUrl = `${serviceUrlOf(request)}/mpu/parts/${uploadId}`;
+    const partsUrl = `${serviceUrlOf(config, request)}/mpu/parts/${uploadId}`;
     const credentials = Array.from({ length: numParts }, (_, index) => ({ url: `${partsUrl}/${index + 1}`, part_number: index + 1, headers: {} }));
     return { upload_id: uploadId, credentials };
   });
@@ -120,12 +124,13 @@ function bodyStream(request: FastifyRequest): Readable {
 }
 
 /**
- * `<scheme>://<host><workspace prefix>/<api|ajax-api>/2.0/mlflow-artifacts` as this request
- * reached the server, for URLs the client calls back with plain HTTP (part uploads, presigned).
+ * `<public URL><workspace prefix>/<api|ajax-api>/2.0/mlflow-artifacts` of the route this request
+ * came in by, for URLs the client calls back with plain HTTP (part uploads, presigned): the
+ * configured public URL, never the request's Host header (public-url.ts).
  */
-function serviceUrlOf(request: FastifyRequest): string {
+function serviceUrlOf(config: Pick<TrellisConfig, 'publicUrl'>, request: FastifyRequest): string {
   const path = request.url.split('?')[0] ?? '';
-  return `${request.protocol}://${request.host}${path.slice(0, path.indexOf('/mlflow-artifacts/') + '/mlflow-artifacts'.length)}`;
+  return `${publicUrlOf(config, request.server)}${path.slice(0, path.indexOf('/mlflow-artifacts/') + '/mlflow-artifacts'.length)}`;
 }
 
 /** The JSON object body of an mpu/* call, read from the raw stream with a bound. */

@@ -21,7 +21,7 @@ export const mlflowRoutes: FastifyPluginAsync<RouteOptions> = async (app, { cont
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
     scope.setReplySerializer((payload) => stringifyMlflowJson(payload));
-    for (const prefix of ['', '/workspaces/:workspace/mlflow']) artifactRoutes(scope, context, prefix, config.maxUploadBytes);
+    for (const prefix of ['', '/workspaces/:workspace/mlflow']) artifactRoutes(scope, context, prefix, config);
   });
 
   await app.register(async (scope: FastifyInstance) => {

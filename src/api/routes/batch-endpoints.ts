@@ -5,6 +5,7 @@ import type { Job } from '../../core/jobs/job.js';
 import { applyBatchDeployment, deleteBatchDeployment, getBatchDeployment, invokeBatchEndpoint, listBatchDeployments, listBatchJobs } from '../../services/endpoints/batch-service.js';
 import { applyEndpoint, deleteEndpoint, getEndpoint, listEndpoints } from '../../services/endpoints/endpoint-service.js';
 import { callerOf } from '../caller.js';
+import { publicUrlOf } from '../public-url.js';
 import type { RouteOptions } from '../route-options.js';
 import { workspaceParams } from '../schemas.js';
 import { deploymentFields, deploymentParams, endpointErrors as errors, endpointFields, endpointParams, endpointRequest } from '../endpoint-schemas.js';
@@ -61,22 +62,21 @@ const jobBody = (job: Job) => ({
 export const batchEndpointRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { context, config, jobs }) => {
   const tags = ['batch endpoints'];
   const base = '/api/v1/workspaces/:workspace/batch-endpoints';
-  const baseUrl = (request: { protocol: string; host: string }) => config.publicUrl ?? `${request.protocol}://${request.host}`;
 
   app.post(base, {
     schema: { tags, summary: 'Create or update a batch endpoint from Azure ML YAML (batchEndpoint)', params: workspaceParams, body: endpointRequest, response: { 200: z.object({ action: z.string(), endpoint: batchEndpointSchema }), ...errors } },
   }, async (request) => {
     const result = await applyEndpoint(context, callerOf(request, config.localUser), { workspace: request.params.workspace, type: 'batch', ...request.body, ifMatch: request.headers['if-match'] });
-    return { action: result.action, endpoint: endpointBody(result.endpoint, baseUrl(request)) };
+    return { action: result.action, endpoint: endpointBody(result.endpoint, publicUrlOf(config, app)) };
   });
 
   app.get(base, {
     schema: { tags, summary: 'List batch endpoints', params: workspaceParams, response: { 200: z.object({ items: z.array(batchEndpointSchema) }), ...errors } },
-  }, async (request) => ({ items: (await listEndpoints(context, request.params.workspace, 'batch')).map((endpoint) => endpointBody(endpoint, baseUrl(request))) }));
+  }, async (request) => ({ items: (await listEndpoints(context, request.params.workspace, 'batch')).map((endpoint) => endpointBody(endpoint, publicUrlOf(config, app))) }));
 
   app.get(`${base}/:name`, {
     schema: { tags, summary: 'One batch endpoint', params: endpointParams, response: { 200: batchEndpointSchema, ...errors } },
-  }, async (request) => endpointBody(await getEndpoint(context, request.params.workspace, request.params.name, 'batch'), baseUrl(request)));
+  }, async (request) => endpointBody(await getEndpoint(context, request.params.workspace, request.params.name, 'batch'), publicUrlOf(config, app)));
 
   app.delete(`${base}/:name`, {
     schema: { tags, summary: 'Delete a batch endpoint and its deployments (its jobs stay)', params: endpointParams, response: { 204: z.null(), ...errors } },

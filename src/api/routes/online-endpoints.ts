@@ -7,6 +7,7 @@ import { getRollout, startRollout } from '../../services/endpoints/rollout-servi
 import type { StoredRollout } from '../../store/endpoint-repository.js';
 import { applyEndpoint, deleteEndpoint, getCredentials, getEndpoint, listEndpoints, regenerateKeys, setTraffic } from '../../services/endpoints/endpoint-service.js';
 import { callerOf } from '../caller.js';
+import { publicUrlOf } from '../public-url.js';
 import type { RouteOptions } from '../route-options.js';
 import { workspaceParams } from '../schemas.js';
 import { deploymentFields, deploymentParams, endpointErrors as errors, endpointFields, endpointParams, endpointRequest } from '../endpoint-schemas.js';
@@ -40,9 +41,8 @@ const percentages = z.record(z.string(), z.number().int().min(0).max(100));
 export const onlineEndpointRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { context, config, serving }) => {
   const tags = ['online endpoints'];
   const wake = () => serving?.wake();
-  const baseUrl = (request: { protocol: string; host: string }) => config.publicUrl ?? `${request.protocol}://${request.host}`;
-  const endpointBody = (endpoint: Endpoint, request: { protocol: string; host: string }) => {
-    const base = `${baseUrl(request)}${endpoint.workspace === 'default' ? '' : `/workspaces/${endpoint.workspace}`}`;
+  const endpointBody = (endpoint: Endpoint) => {
+    const base = `${publicUrlOf(config, app)}${endpoint.workspace === 'default' ? '' : `/workspaces/${endpoint.workspace}`}`;
     const scoringUri = `${base}/endpoints/${endpoint.name}/score`;
     return {
       ...endpoint,
@@ -73,19 +73,19 @@ export const onlineEndpointRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
     const result = await applyEndpoint(context, callerOf(request, config.localUser), { workspace: request.params.workspace, type: 'online', ...request.body, ifMatch: request.headers['if-match'] });
     // A traffic or auth change is in force for every request sent after this answer.
     await serving?.refresh();
-    return { action: result.action, endpoint: endpointBody(result.endpoint, request) };
+    return { action: result.action, endpoint: endpointBody(result.endpoint) };
   });
 
   app.get('/api/v1/workspaces/:workspace/online-endpoints', {
     schema: { tags, summary: 'List online endpoints', params: workspaceParams, response: { 200: z.object({ items: z.array(endpointSchema) }), ...errors } },
-  }, async (request) => ({ items: (await listEndpoints(context, request.params.workspace, 'online')).map((endpoint) => endpointBody(endpoint, request)) }));
+  }, async (request) => ({ items: (await listEndpoints(context, request.params.workspace, 'online')).map((endpoint) => endpointBody(endpoint)) }));
 
   app.get('/api/v1/workspaces/:workspace/online-endpoints/:name', {
     schema: { tags, summary: 'One online endpoint', params: endpointParams, response: { 200: endpointSchema, ...errors } },
   }, async (request, reply) => {
     const endpoint = await getEndpoint(context, request.params.workspace, request.params.name, 'online');
     void reply.header('etag', endpoint.etag);
-    return endpointBody(endpoint, request);
+    return endpointBody(endpoint);
   });
 
   app.delete('/api/v1/workspaces/:workspace/online-endpoints/:name', {
@@ -101,7 +101,7 @@ export const onlineEndpointRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
   }, async (request) => {
     const endpoint = await setTraffic(context, callerOf(request, config.localUser), request.params.workspace, request.params.name, request.body);
     await serving?.refresh();
-    return endpointBody(endpoint, request);
+    return endpointBody(endpoint);
   });
 
   app.post('/api/v1/workspaces/:workspace/online-endpoints/:name/credentials', {

@@ -1,9 +1,12 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { isTrellisError } from '../../core/errors.js';
 import { errorBody, modelReadyResponse, serverLiveResponse, serverMetadataResponse, serverReadyResponse } from '../../core/endpoints/oip-v2.js';
 import { DEPLOYMENT_HEADER } from '../../core/endpoints/traffic.js';
 import type { RouterAnswer } from '../../serving/endpoint-router.js';
 import { requestHeadersForScript } from '../../serving/forwarded-headers.js';
 import type { ScoringCall } from '../../serving/scoring-instance.js';
+import type { Context } from '../../services/context.js';
+import { getEndpoint } from '../../services/endpoints/endpoint-service.js';
 import type { RouteOptions } from '../route-options.js';
 
 /**
@@ -16,7 +19,7 @@ import type { RouteOptions } from '../route-options.js';
  * content type, with the query string and the request's headers (less the credential) for a
  * @rawhttp script.
  */
-export const scoringRoutes: FastifyPluginAsync<RouteOptions> = async (app, { serving, config }) => {
+export const scoringRoutes: FastifyPluginAsync<RouteOptions> = async (app, { context, serving, config }) => {
   // This scope reads every body as bytes: the model, not the server, decides what it accepts.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.maxBodyBytes }, (_request, body, done) => done(null, body));
@@ -69,7 +72,13 @@ export const scoringRoutes: FastifyPluginAsync<RouteOptions> = async (app, { ser
     }
     for (const path of [`${prefix}/v2/models/:name/ready`, `${prefix}/v2/models/:name/versions/:version/ready`]) {
       app.get<{ Params: Params }>(path, async (request, reply) => {
-        const ready = serving?.router.targetsOf(workspaceOf(request), request.params.name).some((target) => target.isReady()) ?? false;
+        const workspace = workspaceOf(request);
+        const ready = serving?.router.targetsOf(workspace, request.params.name).some((target) => target.isReady()) ?? false;
+        // The Open Inference Protocol answers 404 for a model that does not exist; one that exists
+        // but has no ready deployment yet (or no deployment at all) is 503.
+        if (!ready && !(await isOnlineEndpoint(context, workspace, request.params.name))) {
+          return reply.status(404).send(errorBody(`model '${request.params.name}' does not exist: there is no online endpoint '${request.params.name}' in workspace '${workspace}'`));
+        }
         return reply.status(ready ? 200 : 503).send(modelReadyResponse(request.params.name, ready));
       });
     }
@@ -85,3 +94,14 @@ export const scoringRoutes: FastifyPluginAsync<RouteOptions> = async (app, { ser
     return reply.status(ready ? 200 : 503).send(serverReadyResponse(ready));
   });
 };
+
+/** Whether `name` is an online endpoint of `workspace` (false too when the workspace does not exist). */
+async function isOnlineEndpoint(context: Context, workspace: string, name: string): Promise<boolean> {
+  try {
+    await getEndpoint(context, workspace, name, 'online');
+    return true;
+  } catch (error) {
+    if (isTrellisError(error) && error.status === 404) return false;
+    throw error;
+  }
+}
