@@ -6,7 +6,7 @@ import { ApiError } from '../client/api-error.js';
 import { parseResourceFile, type ParsedResourceFile } from '../core/azureml/parse-resource-file.js';
 import { isTrellisError, type Problem } from '../core/errors.js';
 import type { ResourceKind } from '../core/resources/kinds.js';
-import { hashFile, walkFolder } from './local-files.js';
+import { describeSkippedLink, hashFile, refuseLinkedPath, walkFolder, type SkippedLink } from './local-files.js';
 
 export interface PreparedFile {
   file: string;
@@ -81,14 +81,36 @@ export interface FileContent {
   inlined: Record<string, string>;
 }
 
+/** The flag every command that uploads local folders takes (`trellis apply`, `job create`, ...). */
+export const skipOutsideLinksFlag = ['--skip-outside-links', 'upload folders without their symbolic links that point outside them (default: refuse such a folder)'] as const;
+
+export interface UploadOptions {
+  /** Leave out links pointing outside an uploaded folder instead of refusing it. */
+  skipOutsideLinks?: boolean;
+  /** Called for each link left out, with the folder it was in. */
+  onSkippedLink?: (link: SkippedLink, folder: string) => void;
+}
+
+/** Upload options from a command's flags: links left out are warned about on stderr, whatever the output format. */
+export function uploadOptionsFrom(flags: { skipOutsideLinks?: boolean }, onSkippedLink?: (link: SkippedLink, folder: string) => void): UploadOptions {
+  return {
+    skipOutsideLinks: flags.skipOutsideLinks ?? false,
+    onSkippedLink: (link, folder) => {
+      process.stderr.write(`warning: not uploaded: ${folder}/${describeSkippedLink(link)}\n`);
+      onSkippedLink?.(link, folder);
+    },
+  };
+}
+
 /** Uploads the local paths of one file (content-addressed, so re-uploading is harmless) and reads inlined files. */
-export async function uploadLocalPaths(client: TrellisClient, workspace: string, item: { file: string; parsed: Pick<ParsedResourceFile, 'localPaths'> }, onProgress?: (line: string) => void): Promise<FileContent> {
+export async function uploadLocalPaths(client: TrellisClient, workspace: string, item: { file: string; parsed: Pick<ParsedResourceFile, 'localPaths'> }, onProgress?: (line: string) => void, options: UploadOptions = {}): Promise<FileContent> {
   const uploads: Record<string, unknown> = {};
   const inlined: Record<string, string> = {};
   for (const local of item.parsed.localPaths) {
     const absolute = localPathOf(item.file, local.value);
+    await refuseLinkedPath(absolute, local.value);
     if (local.use === 'inline-yaml') inlined[local.value] = await readFile(absolute, 'utf8');
-    else uploads[local.value] = await uploadPath(client, workspace, absolute, onProgress);
+    else uploads[local.value] = await uploadPath(client, workspace, absolute, onProgress, options);
   }
   return { uploads, inlined };
 }
@@ -103,14 +125,15 @@ export function applyOne(client: TrellisClient, workspace: string, item: Prepare
   return client.apply(targetWorkspace(item, workspace), { fileName: item.file, text: item.text, kind: item.parsed.kind, ...content, dryRun });
 }
 
-async function uploadPath(client: TrellisClient, workspace: string, absolute: string, onProgress?: (line: string) => void): Promise<unknown> {
+async function uploadPath(client: TrellisClient, workspace: string, absolute: string, onProgress: ((line: string) => void) | undefined, options: UploadOptions): Promise<unknown> {
   const info = await stat(absolute);
   if (info.isFile()) {
     const uploaded = await uploadOne(client, workspace, absolute);
     onProgress?.(`  uploaded ${absolute} (${formatBytes(uploaded.size)}${uploaded.isNew ? '' : ', already stored'})`);
     return { type: 'file', digest: uploaded.digest, size: uploaded.size, fileName: basename(absolute) };
   }
-  const files = await walkFolder(absolute);
+  const { files, skipped } = await walkFolder(absolute, { skipOutsideLinks: options.skipOutsideLinks ?? false });
+  for (const link of skipped) options.onSkippedLink?.(link, absolute);
   const manifest = [];
   let stored = 0;
   for (const file of files) {
@@ -119,7 +142,8 @@ async function uploadPath(client: TrellisClient, workspace: string, absolute: st
     manifest.push({ path: file.path, digest: uploaded.digest, size: uploaded.size });
   }
   const folder = await client.uploadFolder(workspace, { files: manifest });
-  onProgress?.(`  uploaded ${absolute}/ (${files.length} files, ${formatBytes(folder.size)}; ${stored} new)`);
+  const left = skipped.length > 0 ? `; ${skipped.length} link${skipped.length === 1 ? '' : 's'} not uploaded` : '';
+  onProgress?.(`  uploaded ${absolute}/ (${files.length} files, ${formatBytes(folder.size)}; ${stored} new${left})`);
   return { type: 'folder', digest: folder.digest, size: folder.size, fileCount: folder.fileCount, name: basename(absolute) };
 }
 

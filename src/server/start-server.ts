@@ -14,6 +14,7 @@ import { TrellisError } from '../core/errors.js';
 import { checkName } from '../core/resources/names.js';
 import type { Context } from '../services/context.js';
 import { ensureDefaultWorkspace } from '../services/workspace-service.js';
+import { makeNewFilesPrivate, secureDataDirectory } from './data-directory.js';
 import { Store } from '../store/store.js';
 
 export interface RunningServer {
@@ -23,8 +24,17 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Opens the store (migrating it), makes the default workspace, and listens. */
-export async function startServer(config: TrellisConfig, options: { logLevel?: string } = {}): Promise<RunningServer> {
+/**
+ * Makes the data directory owner-only, opens the store (migrating it), makes the default
+ * workspace, and listens. `onNotice` hears one line when modes of an existing data directory were fixed.
+ */
+export async function startServer(config: TrellisConfig, options: { logLevel?: string; onNotice?: (line: string) => void } = {}): Promise<RunningServer> {
+  const { onNotice = (line: string) => process.stderr.write(`${line}\n`), ...serverOptions } = options;
+  // Before the store opens, so SQLite never opens (or makes -wal/-shm beside) a file others can read.
+  makeNewFilesPrivate();
+  const sqliteFile = config.databaseUrl?.startsWith('sqlite:') ? config.databaseUrl.slice('sqlite:'.length) : join(config.home, 'trellis.db');
+  const fixed = await secureDataDirectory(config.home, config.databaseUrl && !config.databaseUrl.startsWith('sqlite:') ? [] : [sqliteFile]);
+  if (fixed) onNotice(fixed);
   const store = Store.open({ home: config.home, databaseUrl: config.databaseUrl });
   try {
     await store.migrate();
@@ -70,7 +80,7 @@ export async function startServer(config: TrellisConfig, options: { logLevel?: s
     });
     wakeRunner = () => runner.wake();
     const serving = new ServingController(context, { servingRoot: join(config.home, 'serving'), environmentCache: config.jobs.environmentCache, tickMs: 1000, serverUrl: () => url });
-    const app = await buildServer(context, config, { ...options, jobs: { wake: () => runner.wake(), jobsRoot }, serving });
+    const app = await buildServer(context, config, { ...serverOptions, jobs: { wake: () => runner.wake(), jobsRoot }, serving });
     const address = await app.listen({ host: config.host, port: config.port });
     url = address.replace('[::1]', '127.0.0.1');
     await runner.start();

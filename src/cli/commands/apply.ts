@@ -2,12 +2,13 @@ import type { Command } from 'commander';
 import { ApiError } from '../../client/api-error.js';
 import type { ApplyResultBody } from '../../client/trellis-client.js';
 import type { ResourceKind } from '../../core/resources/kinds.js';
-import { applyOne, collectYamlFiles, prepareFiles, targetWorkspace, uploadLocalPaths } from '../apply-files.js';
+import { applyOne, collectYamlFiles, prepareFiles, skipOutsideLinksFlag, targetWorkspace, uploadLocalPaths, uploadOptionsFrom } from '../apply-files.js';
+import { describeSkippedLink } from '../local-files.js';
 import { cliContext } from '../cli-context.js';
 import { printData, renderTable } from '../output.js';
 
 /** Applies files: all are checked first, and nothing is written unless every file is valid. */
-export async function applyFiles(command: Command, target: string, options: { dryRun?: boolean; expectedKind?: ResourceKind; rewrite?: (text: string, file: string) => string }): Promise<void> {
+export async function applyFiles(command: Command, target: string, options: { dryRun?: boolean; expectedKind?: ResourceKind; rewrite?: (text: string, file: string) => string; skipOutsideLinks?: boolean }): Promise<void> {
   const { client, workspace, output } = cliContext(command);
   const files = await collectYamlFiles(target);
   if (files.length === 0) throw new ApiError(400, 'NoFiles', `no .yml or .yaml files in '${target}'`);
@@ -23,6 +24,8 @@ export async function applyFiles(command: Command, target: string, options: { dr
   const progress = (line: string) => {
     if (output === 'table') process.stderr.write(`${line}\n`);
   };
+  const skippedLinks: string[] = [];
+  const uploadOptions = uploadOptionsFrom(options, (link, folder) => skippedLinks.push(`  ${folder}/${describeSkippedLink(link)}`));
   const results: Array<ApplyResultBody & { file: string }> = [];
   // Workspaces first: the other files may live in them.
   for (const item of prepared.filter((p) => p.parsed.kind === 'workspace')) {
@@ -32,7 +35,7 @@ export async function applyFiles(command: Command, target: string, options: { dr
   const others = prepared.filter((p) => p.parsed.kind !== 'workspace');
   const checked = [];
   for (const item of others) {
-    const content = await uploadLocalPaths(client, targetWorkspace(item, workspace), item, progress).catch(rethrowFor(item.file));
+    const content = await uploadLocalPaths(client, targetWorkspace(item, workspace), item, progress, uploadOptions).catch(rethrowFor(item.file));
     checked.push({ item, content, plan: await applyOne(client, workspace, item, content, true).catch(rethrowFor(item.file)) });
   }
   for (const { item, content, plan } of checked) {
@@ -45,7 +48,8 @@ export async function applyFiles(command: Command, target: string, options: { dr
       results.map((r) => [r.file, r.kind, r.name, r.version ?? '-', `${r.action}${r.dryRun ? ' (dry run)' : ''}`]),
     );
     const notes = results.flatMap((r) => r.notes.map((n) => `  ${r.file}${n.line ? `:${n.line}` : ''}: ${n.path}: ${n.message}`));
-    return notes.length > 0 ? `${table}\nnotes:\n${notes.join('\n')}` : table;
+    const skipped = skippedLinks.length > 0 ? `\nskipped (symbolic links not uploaded):\n${skippedLinks.join('\n')}` : '';
+    return `${notes.length > 0 ? `${table}\nnotes:\n${notes.join('\n')}` : table}${skipped}`;
   });
 }
 
@@ -62,5 +66,6 @@ export function registerApply(program: Command): void {
     .description('create or update resources from Azure ML v2 YAML files, idempotently')
     .requiredOption('-f, --file <path>', 'a YAML file, or a folder of them')
     .option('--dry-run', 'check and report what would change, write nothing')
-    .action(async (options: { file: string; dryRun?: boolean }, command: Command) => applyFiles(command, options.file, { dryRun: options.dryRun ?? false }));
+    .option(...skipOutsideLinksFlag)
+    .action(async (options: { file: string; dryRun?: boolean; skipOutsideLinks?: boolean }, command: Command) => applyFiles(command, options.file, { dryRun: options.dryRun ?? false, skipOutsideLinks: options.skipOutsideLinks ?? false }));
 }

@@ -8,7 +8,7 @@ import type { LocalPath } from '../../core/azureml/parse-resource-file.js';
 import { applySetOverrides } from '../../core/azureml/parse-job-file.js';
 import { remoteScheme } from '../../core/azureml/paths.js';
 import { isTrellisError } from '../../core/errors.js';
-import { uploadLocalPaths } from '../apply-files.js';
+import { skipOutsideLinksFlag, uploadLocalPaths, uploadOptionsFrom } from '../apply-files.js';
 import { cliContext } from '../cli-context.js';
 import { addDeploymentNameOption, addEndpointNameOption, batchEndpointYamlFromFlags, deploymentNameOf, endpointNameOf } from '../endpoint-flags.js';
 import { printData, renderTable } from '../output.js';
@@ -82,9 +82,10 @@ export function registerBatchEndpoints(program: Command): void {
     .description('score a data asset (azureml:<name>:<version>), a URI, or a local folder (uploaded) in a job')
     .requiredOption('-n, --name <name>', 'the endpoint')
     .requiredOption('-i, --input <input>', 'azureml:<data>:<version>, https://..., or a local folder')
-    .option('--input-type <type>', 'uri_folder or uri_file', 'uri_folder');
+    .option('--input-type <type>', 'uri_folder or uri_file', 'uri_folder')
+    .option(...skipOutsideLinksFlag);
   addDeploymentNameOption(invoke, "the deployment (default: the endpoint's default)")
-    .action(async (options: { name: string; input: string; inputType: string; deploymentName?: string; deployment?: string }, command: Command) => {
+    .action(async (options: { name: string; input: string; inputType: string; deploymentName?: string; deployment?: string; skipOutsideLinks?: boolean }, command: Command) => {
       const { client, workspace, output } = cliContext(command);
       const deploymentName = deploymentNameOf(options);
       if (options.inputType !== 'uri_folder' && options.inputType !== 'uri_file') throw new ApiError(400, 'InvalidInputType', `--input-type must be uri_folder or uri_file, got '${options.inputType}'`);
@@ -93,7 +94,7 @@ export function registerBatchEndpoints(program: Command): void {
         const progress = (line: string) => output === 'table' && process.stderr.write(`${line}\n`);
         const local: LocalPath = { pointer: ['input'], value: options.input, use: 'upload' };
         // Relative paths are relative to where the command runs.
-        uploads = (await uploadLocalPaths(client, workspace, { file: join(process.cwd(), 'invoke'), parsed: { localPaths: [local] } }, progress)).uploads;
+        uploads = (await uploadLocalPaths(client, workspace, { file: join(process.cwd(), 'invoke'), parsed: { localPaths: [local] } }, progress, uploadOptionsFrom(options))).uploads;
       }
       const job = await client.invokeBatchEndpoint(workspace, options.name, { input: options.input, inputType: options.inputType, uploads, ...(deploymentName ? { deployment: deploymentName } : {}) });
       printData(output, job, () => `submitted job ${job.name} (deployment ${job.deployment ?? '-'}, ${job.state}); follow it with: trellis job stream -n ${job.name}\noutput data asset when it ends: ${job.outputDataAsset}`);
@@ -118,7 +119,8 @@ export function registerBatchEndpoints(program: Command): void {
       .option('--set <key=value...>', 'override fields, e.g. --set settings.mini_batch_size=5', collect, [])
       .option('--set-default', "make it the endpoint's default deployment (the one an invoke without --deployment-name runs)")
       .option('--no-wait', 'accepted as az has it; a batch deployment is ready once the command returns')
-      .action(async (options: { file: string; name?: string; endpointName?: string; endpoint?: string; set: string[]; setDefault?: boolean }, command: Command) => {
+      .option(...skipOutsideLinksFlag)
+      .action(async (options: { file: string; name?: string; endpointName?: string; endpoint?: string; set: string[]; setDefault?: boolean; skipOutsideLinks?: boolean }, command: Command) => {
         const { client, workspace, output } = cliContext(command);
         const endpointName = endpointNameOf(options);
         const overrides = [...options.set, ...(options.name ? [`name=${options.name}`] : []), ...(endpointName ? [`endpoint_name=${endpointName}`] : [])];
@@ -131,7 +133,7 @@ export function registerBatchEndpoints(program: Command): void {
           throw error;
         }
         const progress = (line: string) => output === 'table' && process.stderr.write(`${line}\n`);
-        const content = await uploadLocalPaths(client, workspace, { file: options.file, parsed: { localPaths: parsed.localPaths } }, progress);
+        const content = await uploadLocalPaths(client, workspace, { file: options.file, parsed: { localPaths: parsed.localPaths } }, progress, uploadOptionsFrom(options));
         const result = await client.applyBatchDeployment(workspace, parsed.spec.endpoint_name, { fileName: options.file, text, ...content });
         const owner = options.setDefault ? await setDefaultDeployment(client, workspace, result.deployment.endpoint, result.deployment.name) : undefined;
         printData(output, result.deployment, () => `${result.action}: ${deploymentDetail(result.deployment)}${owner ? `\ndefault deployment of ${owner.name}: ${owner.defaultDeployment ?? '(none)'}` : ''}`);

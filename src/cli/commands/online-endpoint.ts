@@ -5,7 +5,7 @@ import type { DeploymentBody, EndpointBody, RolloutBody } from '../../client/tre
 import { parseOnlineDeployment } from '../../core/azureml/parse-endpoint-file.js';
 import { applySetOverrides } from '../../core/azureml/parse-job-file.js';
 import { isTrellisError } from '../../core/errors.js';
-import { uploadLocalPaths } from '../apply-files.js';
+import { skipOutsideLinksFlag, uploadLocalPaths, uploadOptionsFrom } from '../apply-files.js';
 import { cliContext } from '../cli-context.js';
 import { waitForDeployment } from '../deployment-wait.js';
 import { addDeploymentNameOption, addEndpointNameOption, deploymentNameOf, endpointNameOf, onlineEndpointYamlFromFlags } from '../endpoint-flags.js';
@@ -196,7 +196,8 @@ export function registerOnlineEndpoints(program: Command): void {
       .option('--all-traffic', 'send 100% of the endpoint\'s traffic to it once it is up')
       .option('--set <key=value...>', 'override fields, e.g. --set instance_count=2', collect, [])
       .option('--no-wait', 'return at once, while it is Creating or Updating; follow it with online-deployment show')
-      .action(async (options: { file?: string; name?: string; endpointName?: string; endpoint?: string; allTraffic?: boolean; set: string[]; wait: boolean }, command: Command) => {
+      .option(...skipOutsideLinksFlag)
+      .action(async (options: { file?: string; name?: string; endpointName?: string; endpoint?: string; allTraffic?: boolean; set: string[]; wait: boolean; skipOutsideLinks?: boolean }, command: Command) => {
         const { client, workspace, output } = cliContext(command);
         const progress = (line: string) => output === 'table' && process.stderr.write(`${line}\n`);
         const endpointOption = endpointNameOf(options);
@@ -208,7 +209,7 @@ export function registerOnlineEndpoints(program: Command): void {
             const overridden = applySetOverrides(original, overrides, options.file!);
             return { text: overridden, parsed: parseOnlineDeployment(overridden, options.file!) };
           });
-          const content = await uploadLocalPaths(client, workspace, { file: options.file, parsed: { localPaths: parsed.localPaths } }, progress);
+          const content = await uploadLocalPaths(client, workspace, { file: options.file, parsed: { localPaths: parsed.localPaths } }, progress, uploadOptionsFrom(options));
           result = await client.applyOnlineDeployment(workspace, String(parsed.spec.endpoint_name), { fileName: options.file, text, ...content });
         } else if (verb === 'update' && options.name && endpointOption && options.set.length > 0) {
           result = await client.updateOnlineDeploymentFields(workspace, endpointOption, options.name, { set: options.set });

@@ -7,6 +7,7 @@ import { isAssetKind, isResourceKind, type ResourceKind } from '../../core/resou
 import type { Resource } from '../../core/resources/resource.js';
 import { applySetOverrides } from '../../core/azureml/parse-job-file.js';
 import { remoteScheme } from '../../core/azureml/paths.js';
+import { skipOutsideLinksFlag } from '../apply-files.js';
 import { environmentYamlFromFlags, modelYamlFromFlags, type EnvironmentFlags, type ModelFlags } from '../asset-flags.js';
 import { cliContext, type CliContext } from '../cli-context.js';
 import { computeYamlFromFlags, type ComputeFlags } from '../compute-flags.js';
@@ -57,16 +58,18 @@ export function registerResourceGroups(program: Command): void {
         .option('--dockerfile-path <path>', 'without --file: the Dockerfile inside --build-context (default Dockerfile)');
     }
     create.option('--no-wait', 'accepted as az has it: the resource exists when the command returns');
-    create.action(async (options: { file?: string; name?: string; set?: string[]; dryRun?: boolean } & ComputeFlags & ModelFlags & EnvironmentFlags, command: Command) => {
+    if (kind !== 'compute') create.option(...skipOutsideLinksFlag);
+    create.action(async (options: { file?: string; name?: string; set?: string[]; dryRun?: boolean; skipOutsideLinks?: boolean } & ComputeFlags & ModelFlags & EnvironmentFlags, command: Command) => {
       const overrides = [...(options.set ?? []), ...(options.name ? [`name=${options.name}`] : [])];
       const rewrite = overrides.length > 0 ? (text: string, file: string) => applySetOverrides(text, overrides, file) : undefined;
-      if (options.file) return applyFiles(command, options.file, { dryRun: options.dryRun ?? false, expectedKind: kind, ...(rewrite ? { rewrite } : {}) });
+      const links = { skipOutsideLinks: options.skipOutsideLinks ?? false };
+      if (options.file) return applyFiles(command, options.file, { dryRun: options.dryRun ?? false, expectedKind: kind, ...links, ...(rewrite ? { rewrite } : {}) });
       const yaml = await yamlFromFlags(kind, options);
       const folder = await mkdtemp(join(tmpdir(), `trellis-${kind}-`));
       try {
         const file = join(folder, `${kind}.yml`);
         await writeFile(file, yaml);
-        await applyFiles(command, file, { dryRun: options.dryRun ?? false, expectedKind: kind, ...(rewrite ? { rewrite } : {}) });
+        await applyFiles(command, file, { dryRun: options.dryRun ?? false, expectedKind: kind, ...links, ...(rewrite ? { rewrite } : {}) });
       } finally {
         await rm(folder, { recursive: true, force: true });
       }

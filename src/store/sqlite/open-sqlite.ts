@@ -11,7 +11,8 @@ import type { Database } from '../database.js';
  * to kill -9 or power loss; the busy timeout waits for a lock instead of failing at once.
  */
 export function openSqlite(file: string): Kysely<Database> {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  // Owner-only: the database holds endpoint keys and token secrets.
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const connection = new SqliteDatabase(file);
   connection.pragma('journal_mode = WAL');
   connection.pragma('synchronous = FULL');
