@@ -14,7 +14,7 @@ export const configFileSchema = z
     output: z.enum(['table', 'json', 'yaml']).optional(),
     host: z.string().optional(),
     port: z.number().int().min(0).max(65535).optional(),
-    public_url: z.string().url().optional().describe('URL at which pods on attached Kubernetes clusters reach this server (default: the address it listens on)'),
+    public_url: z.string().url().optional().describe('URL at which clients and pods on attached Kubernetes clusters reach this server: every URL handed out (scoring, swagger, artifact links) is built on it (default: the address it listens on)'),
     database_url: z.string().optional(),
     max_body_bytes: z.number().int().positive().optional(),
     max_upload_bytes: z.number().int().positive().optional(),
@@ -113,7 +113,7 @@ function readConfigFile(path: string): ConfigFile {
 
 function publicUrl(text: string | undefined): string | undefined {
   if (!text) return undefined;
-  if (!URL.canParse(text) || !/^https?:$/.test(new URL(text).protocol)) throw new TrellisError('InvalidConfiguration', 400, `TRELLIS_PUBLIC_URL / public_url '${text}' is not an http(s) URL; set it to the address pods use to reach this server, e.g. http://trellis.ml.svc:5050`);
+  if (!URL.canParse(text) || !/^https?:$/.test(new URL(text).protocol)) throw new TrellisError('InvalidConfiguration', 400, `TRELLIS_PUBLIC_URL / public_url '${text}' is not an http(s) URL; set it to the address clients and pods use to reach this server, e.g. http://trellis.ml.svc:5050`);
   return text.replace(/\/+$/, '');
 }
 
