@@ -1,3 +1,5 @@
+import type { RuntimeKind } from '../core/endpoints/runtime-kind.js';
+
 /**
  * The contract between the endpoint router and the processes that hold models. A deployment runs
  * `instance_count` instances; each instance is one worker process, supervised by Trellis, that
@@ -34,21 +36,8 @@ export interface ScoringAnswer {
   headers?: Record<string, string> | undefined;
 }
 
-/** How a model is served. */
-export type RuntimeKind =
-  /** An .onnx file, no code: onnxruntime-node; inputs and outputs from the model's own metadata. */
-  | 'onnx'
-  /** An MLflow model folder (MLmodel file): mlflow.pyfunc.load_model in the deployment's Python. */
-  | 'mlflow'
-  /** Azure ML's contract: a Python file with init() and run(raw_data), run by Trellis's own Python worker. */
-  | 'python-script'
-  /**
-   * The same contract, run by Azure ML's own inference server (azmlinfsrv) when the environment
-   * has azureml-inference-server-http: @input_schema, @rawhttp, AMLResponse and /swagger.json as on Azure.
-   */
-  | 'azureml-inference-server'
-  /** The same contract as a JavaScript module: export init() and run(rawData). */
-  | 'node-script';
+/** How a model is served: decided in core (runtime-choice.ts), run here. */
+export type { RuntimeKind } from '../core/endpoints/runtime-kind.js';
 
 export interface InstanceSpec {
   /** Unique per process lifetime, e.g. `<endpoint>/<deployment>/<n>`. */

@@ -7,19 +7,8 @@ import type { Dialect } from './dialect.js';
 import { DatasetRepository } from './dataset-repository.js';
 import { groupBy } from './group-by.js';
 import { LoggedModelRepository } from './logged-model-repository.js';
+import { toRunInfo } from './run-info.js';
 import { searchRuns, type RunSearch } from './run-search.js';
-
-interface RunRow {
-  run_uuid: string;
-  experiment_id: number;
-  run_name: string;
-  user_id: string;
-  status: string;
-  start_time: number | string;
-  end_time: number | string | null;
-  artifact_uri: string;
-  lifecycle_stage: string;
-}
 
 export interface NewRun {
   runId: string;
@@ -361,19 +350,4 @@ function isLater(a: { step: number; timestamp: number; value: number }, b: { ste
 
 function toMetricPoint(row: { key: string; value: number; timestamp: number | string; step: number | string; is_nan: number }): MetricPoint {
   return { key: row.key, value: row.is_nan ? Number.NaN : Number(row.value), timestamp: Number(row.timestamp), step: Number(row.step) };
-}
-
-export function toRunInfo(row: RunRow): RunInfo {
-  return {
-    run_id: row.run_uuid,
-    run_uuid: row.run_uuid,
-    run_name: row.run_name,
-    experiment_id: String(row.experiment_id),
-    user_id: row.user_id,
-    status: row.status as RunStatus,
-    start_time: Number(row.start_time),
-    ...(row.end_time !== null ? { end_time: Number(row.end_time) } : {}),
-    artifact_uri: row.artifact_uri,
-    lifecycle_stage: row.lifecycle_stage as RunInfo['lifecycle_stage'],
-  };
 }

@@ -3,7 +3,7 @@ import type { RunInfo } from '../core/tracking/entities.js';
 import type { Comparison } from '../core/tracking/run-filter.js';
 import type { OrderBy } from '../core/tracking/order-by.js';
 import type { Database } from './database.js';
-import { toRunInfo } from './run-repository.js';
+import { toRunInfo } from './run-info.js';
 
 export interface RunSearch {
   workspace: string;

@@ -3,8 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deployment, Endpoint } from '../../core/endpoints/endpoint.js';
 import { applyDeployment, deleteDeployment, getDeployment, listDeployments, updateDeploymentFields } from '../../services/endpoints/deployment-service.js';
-import { getRollout, startRollout } from '../../services/endpoints/rollout-service.js';
-import type { StoredRollout } from '../../store/endpoint-repository.js';
+import { getRollout, startRollout, type Rollout } from '../../services/endpoints/rollout-service.js';
 import { applyEndpoint, deleteEndpoint, getCredentials, getEndpoint, listEndpoints, regenerateKeys, setTraffic } from '../../services/endpoints/endpoint-service.js';
 import { callerOf } from '../caller.js';
 import { publicUrlOf } from '../public-url.js';
@@ -177,7 +176,7 @@ export const onlineEndpointRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
     return reply.type('text/plain; charset=utf-8').send(parts.join('\n') || '(no logs yet: the deployment is being prepared)\n');
   });
 
-  const rolloutBody = (rollout: StoredRollout) => ({
+  const rolloutBody = (rollout: Rollout) => ({
     endpoint: rollout.endpoint,
     to: rollout.state.plan.to,
     steps: [...rollout.state.plan.steps],

@@ -38,11 +38,8 @@ export interface RemoteReference {
 }
 
 /** Something the user should know that is not a problem, e.g. "recorded, no local effect: <reason>". */
-export interface Note {
-  path: string;
-  line?: number;
-  message: string;
-}
+export type { Note } from './note.js';
+import type { Note } from './note.js';
 
 export interface ParsedResourceFile {
   kind: ResourceKind;

@@ -1,4 +1,4 @@
-import type { Note } from './parse-resource-file.js';
+import type { Note } from './note.js';
 
 /**
  * Fields of Azure ML files that hold secrets. Trellis never stores them: the spec keeps a marker

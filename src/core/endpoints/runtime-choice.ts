@@ -1,4 +1,4 @@
-import type { RuntimeKind } from '../../serving/scoring-instance.js';
+import type { RuntimeKind } from './runtime-kind.js';
 
 /**
  * How a deployment's model is served, from what the deployment gives: a scoring script decides

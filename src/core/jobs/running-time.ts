@@ -1,4 +1,3 @@
-import type { JobEvent } from './job.js';
 import type { JobState } from './job-lifecycle.js';
 
 /** One attempt's running period: from Running until it was requeued (evicted, node lost) or ended. */
@@ -24,7 +23,7 @@ export interface JobRunningTime {
  * from a Running event until the next Queued or final state; Finalizing still counts, as it did
  * for startedAt..endedAt. An attempt still running counts up to `now` (epoch ms).
  */
-export function runningTimeOf(events: readonly JobEvent[], now: number): JobRunningTime {
+export function runningTimeOf(events: readonly { at: number; state: JobState }[], now: number): JobRunningTime {
   const attempts: AttemptTime[] = [];
   let open: number | undefined;
   const close = (endedAt: number | null, endedAs: JobState | null) => {

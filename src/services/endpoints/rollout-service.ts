@@ -2,6 +2,9 @@ import { abortRollout, planRollout, stepRollout, observationWindow, observationF
 import type { StatsSnapshot } from '../../core/endpoints/request-stats.js';
 import { TrellisError } from '../../core/errors.js';
 import type { StoredRollout } from '../../store/endpoint-repository.js';
+
+/** A rollout as the store keeps it: its plan, state and audit, for the API to answer with. */
+export type Rollout = StoredRollout;
 import type { Caller, Context } from '../context.js';
 import { getEndpoint, setTraffic } from './endpoint-service.js';
 
