@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Deployment, Endpoint } from '../core/endpoints/endpoint.js';
 import { problemSchema } from './problem.js';
 import { workspaceParams } from './schemas.js';
 
@@ -44,6 +45,16 @@ export const deploymentFields = z.object({
   provisioning_state: provisioningState.describe("Azure's name for state"),
   endpoint_name: z.string().describe("Azure's name for endpoint"),
 });
+
+/** Azure's names for an endpoint's fields, beside Trellis's (`az ml online-endpoint show --query provisioning_state`). */
+export function azureEndpointNames(endpoint: Endpoint, scoringUri: string) {
+  return { provisioning_state: endpoint.state, auth_mode: endpoint.authMode, scoring_uri: scoringUri };
+}
+
+/** Azure's names for a deployment's fields, beside Trellis's. */
+export function azureDeploymentNames(deployment: Deployment) {
+  return { provisioning_state: deployment.state, endpoint_name: deployment.endpoint };
+}
 
 export const endpointParams = workspaceParams.extend({ name: z.string() });
 export const deploymentParams = workspaceParams.extend({ name: z.string(), deployment: z.string() });

@@ -50,15 +50,13 @@ try {
 /** One clear message per failure, never a stack trace; the exit code says what kind it was. */
 function reportError(error: unknown): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-  if (error instanceof ApiError) {
+  // A server's answer (ApiError) and a problem found here before anything was sent (a core
+  // parser's TrellisError: a bad file, a bad --set) are reported alike, with their problems.
+  if (error instanceof ApiError || isTrellisError(error)) {
     process.stderr.write(`error: ${error.message}\n`);
     const listed = error.message.includes('\n');
     if (!listed) for (const p of error.problems) process.stderr.write(`  ${p.line ? `line ${p.line}: ` : ''}${p.path}: ${p.message}\n`);
     return error.status === 0 ? 3 : 1;
-  }
-  if (isTrellisError(error)) {
-    process.stderr.write(`error: ${error.message}\n`);
-    return 1;
   }
   const code = (error as { code?: string }).code;
   if (code === 'EADDRINUSE') {

@@ -10,6 +10,7 @@ import { inheritedEnvironment } from './inherited-environment.js';
 import { startFailure } from './inference-server-failure.js';
 import { InstanceLog } from './instance-log.js';
 import { InstanceWaiters } from './instance-waiters.js';
+import { signalGroup, within } from './process-group.js';
 import type { InstanceSpec, InstanceState, ScoringAnswer, ScoringCall, ScoringInstance } from './scoring-instance.js';
 import { InstanceUnavailableError, ModelLoadError, TimeoutError } from './serving-errors.js';
 
@@ -309,13 +310,7 @@ class InferenceServerInstance implements ScoringInstance {
   }
 
   private killGroup(signal: NodeJS.Signals): void {
-    const pid = this.child?.pid;
-    if (pid === undefined) return;
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      // The group is gone already.
-    }
+    signalGroup(this.child?.pid, signal);
   }
 }
 
@@ -345,12 +340,6 @@ function freeLoopbackPort(): Promise<number> {
   });
 }
 
-/** Resolves with the promise's value, or with false after `ms`. */
-function within<T>(promise: Promise<T>, ms: number): Promise<T | false> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolveTimeout) => (timer = setTimeout(() => resolveTimeout(false), Math.max(0, ms))));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** Starts azmlinfsrv for one instance of a deployment (state loading until its health route answers). */
 export function startInferenceServerInstance(spec: InstanceSpec): ScoringInstance {

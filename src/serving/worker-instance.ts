@@ -7,6 +7,7 @@ import { FrameWriter } from './frame-writer.js';
 import { inheritedVariables } from './inherited-environment.js';
 import { InstanceLog } from './instance-log.js';
 import { InstanceWaiters } from './instance-waiters.js';
+import { signalGroup, within } from './process-group.js';
 import { scoreGetRefused, swaggerRefused } from './own-worker-refusals.js';
 import type { InstanceSpec, InstanceState, RuntimeKind, ScoringAnswer, ScoringCall, ScoringInstance } from './scoring-instance.js';
 import { InstanceUnavailableError, ModelLoadError, TimeoutError } from './serving-errors.js';
@@ -319,24 +320,12 @@ class WorkerInstance implements ScoringInstance {
   }
 
   private killGroup(signal: NodeJS.Signals): void {
-    const pid = this.child?.pid;
-    if (pid === undefined) return;
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      // The group is gone already.
-    }
+    signalGroup(this.child?.pid, signal);
   }
 }
 
 const emptyBody = Buffer.alloc(0);
 
-/** Resolves with the promise's value, or with false after `ms`. */
-function within<T>(promise: Promise<T>, ms: number): Promise<T | false> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms))));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** Starts one instance of a deployment: its worker process begins loading the model at once (state loading). */
 export function startInstance(spec: InstanceSpec): ScoringInstance {

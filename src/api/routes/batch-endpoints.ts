@@ -8,7 +8,7 @@ import { callerOf } from '../caller.js';
 import { publicUrlOf } from '../public-url.js';
 import type { RouteOptions } from '../route-options.js';
 import { workspaceParams } from '../schemas.js';
-import { deploymentFields, deploymentParams, endpointErrors as errors, endpointFields, endpointParams, endpointRequest } from '../endpoint-schemas.js';
+import { azureDeploymentNames, azureEndpointNames, deploymentFields, deploymentParams, endpointErrors as errors, endpointFields, endpointParams, endpointRequest } from '../endpoint-schemas.js';
 import { applyRequest } from './apply.js';
 
 const batchEndpointSchema = endpointFields
@@ -36,15 +36,13 @@ const endpointBody = (endpoint: Endpoint, baseUrl: string) => {
   const { type: _type, traffic: _traffic, mirrorTraffic: _mirror, ...rest } = endpoint;
   return {
     ...rest,
-    provisioning_state: endpoint.state,
-    auth_mode: endpoint.authMode,
-    scoring_uri: `${baseUrl}/api/v1/workspaces/${encodeURIComponent(endpoint.workspace)}/batch-endpoints/${encodeURIComponent(endpoint.name)}/invoke`,
+    ...azureEndpointNames(endpoint, `${baseUrl}/api/v1/workspaces/${encodeURIComponent(endpoint.workspace)}/batch-endpoints/${encodeURIComponent(endpoint.name)}/invoke`),
     defaults: { deployment_name: endpoint.defaultDeployment },
   };
 };
 const deploymentBody = (deployment: Deployment) => {
   const { instanceCount: _instances, ...rest } = deployment;
-  return { ...rest, provisioning_state: deployment.state, endpoint_name: deployment.endpoint, lineage: deployment.lineage as unknown as Record<string, unknown> };
+  return { ...rest, ...azureDeploymentNames(deployment), lineage: deployment.lineage as unknown as Record<string, unknown> };
 };
 const jobBody = (job: Job) => ({
   name: job.name,
@@ -72,7 +70,10 @@ export const batchEndpointRoutes: FastifyPluginAsyncZod<RouteOptions> = async (a
 
   app.get(base, {
     schema: { tags, summary: 'List batch endpoints', params: workspaceParams, response: { 200: z.object({ items: z.array(batchEndpointSchema) }), ...errors } },
-  }, async (request) => ({ items: (await listEndpoints(context, request.params.workspace, 'batch')).map((endpoint) => endpointBody(endpoint, publicUrlOf(config, app))) }));
+  }, async (request) => {
+    const baseUrl = publicUrlOf(config, app);
+    return { items: (await listEndpoints(context, request.params.workspace, 'batch')).map((endpoint) => endpointBody(endpoint, baseUrl)) };
+  });
 
   app.get(`${base}/:name`, {
     schema: { tags, summary: 'One batch endpoint', params: endpointParams, response: { 200: batchEndpointSchema, ...errors } },

@@ -9,7 +9,7 @@ import { callerOf } from '../caller.js';
 import { publicUrlOf } from '../public-url.js';
 import type { RouteOptions } from '../route-options.js';
 import { workspaceParams } from '../schemas.js';
-import { deploymentFields, deploymentParams, endpointErrors as errors, endpointFields, endpointParams, endpointRequest } from '../endpoint-schemas.js';
+import { azureDeploymentNames, azureEndpointNames, deploymentFields, deploymentParams, endpointErrors as errors, endpointFields, endpointParams, endpointRequest } from '../endpoint-schemas.js';
 import { applyRequest } from './apply.js';
 
 const endpointSchema = endpointFields
@@ -47,9 +47,7 @@ export const onlineEndpointRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
       ...endpoint,
       scoringUri,
       openInferenceUri: `${base}/v2/models/${endpoint.name}/infer`,
-      provisioning_state: endpoint.state,
-      auth_mode: endpoint.authMode,
-      scoring_uri: scoringUri,
+      ...azureEndpointNames(endpoint, scoringUri),
       openapi_uri: `${base}/endpoints/${endpoint.name}/swagger.json`,
       mirror_traffic: endpoint.mirrorTraffic,
     };
@@ -58,8 +56,7 @@ export const onlineEndpointRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
     const status = serving?.statusOf(deployment.workspace, deployment.endpoint, deployment.name);
     return {
       ...deployment,
-      provisioning_state: deployment.state,
-      endpoint_name: deployment.endpoint,
+      ...azureDeploymentNames(deployment),
       lineage: deployment.lineage as unknown as Record<string, unknown>,
       readyInstances: status?.readyInstances ?? 0,
       instances: (status?.instances ?? []).map((instance) => ({ index: instance.index, id: instance.id, pid: instance.pid ?? null, state: instance.state, inFlight: instance.inFlight, restarts: instance.restarts, failure: instance.failure ?? null })),

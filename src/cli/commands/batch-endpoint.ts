@@ -7,7 +7,6 @@ import { parseBatchDeployment } from '../../core/azureml/parse-endpoint-file.js'
 import type { LocalPath } from '../../core/azureml/parse-resource-file.js';
 import { applySetOverrides } from '../../core/azureml/parse-job-file.js';
 import { remoteScheme } from '../../core/azureml/paths.js';
-import { isTrellisError } from '../../core/errors.js';
 import { skipOutsideLinksFlag, uploadLocalPaths, uploadOptionsFrom } from '../apply-files.js';
 import { cliContext } from '../cli-context.js';
 import { addDeploymentNameOption, addEndpointNameOption, batchEndpointYamlFromFlags, deploymentNameOf, endpointNameOf } from '../endpoint-flags.js';
@@ -39,7 +38,7 @@ export function registerBatchEndpoints(program: Command): void {
         } else {
           throw new ApiError(400, 'MissingFile', verb === 'create' ? 'give --file <endpoint.yml>, or --name <endpoint>' : 'give --file <endpoint.yml>, or --name with --set field=value (e.g. --set defaults.deployment_name=blue)');
         }
-        const text = applySetOverridesForCli(request.text, options.set, request.fileName);
+        const text = applySetOverrides(request.text, options.set, request.fileName);
         const result = await client.applyBatchEndpoint(workspace, { fileName: request.fileName, text, ...(options.name ? { name: options.name } : {}) });
         printData(output, result.endpoint, () => `${result.action}: ${endpointDetail(result.endpoint)}`);
       });
@@ -124,14 +123,8 @@ export function registerBatchEndpoints(program: Command): void {
         const { client, workspace, output } = cliContext(command);
         const endpointName = endpointNameOf(options);
         const overrides = [...options.set, ...(options.name ? [`name=${options.name}`] : []), ...(endpointName ? [`endpoint_name=${endpointName}`] : [])];
-        const text = applySetOverridesForCli(await readText(options.file), overrides, options.file);
-        let parsed;
-        try {
-          parsed = parseBatchDeployment(text, options.file);
-        } catch (error) {
-          if (isTrellisError(error)) throw new ApiError(error.status, error.code, error.message, error.problems);
-          throw error;
-        }
+        const text = applySetOverrides(await readText(options.file), overrides, options.file);
+        const parsed = parseBatchDeployment(text, options.file);
         const progress = (line: string) => output === 'table' && process.stderr.write(`${line}\n`);
         const content = await uploadLocalPaths(client, workspace, { file: options.file, parsed: { localPaths: parsed.localPaths } }, progress, uploadOptionsFrom(options));
         const result = await client.applyBatchDeployment(workspace, parsed.spec.endpoint_name, { fileName: options.file, text, ...content });
@@ -180,17 +173,8 @@ export function registerBatchEndpoints(program: Command): void {
 async function setDefaultDeployment(client: TrellisClient, workspace: string, endpointName: string, deploymentName: string): Promise<BatchEndpointBody> {
   const current = await client.getBatchEndpoint(workspace, endpointName);
   if (current.defaultDeployment === deploymentName) return current;
-  const text = applySetOverridesForCli(batchEndpointYamlFromFlags({ name: endpointName }, current), [`defaults.deployment_name=${deploymentName}`], '--set-default');
+  const text = applySetOverrides(batchEndpointYamlFromFlags({ name: endpointName }, current), [`defaults.deployment_name=${deploymentName}`], '--set-default');
   return (await client.applyBatchEndpoint(workspace, { fileName: '--set-default', text })).endpoint;
-}
-
-function applySetOverridesForCli(text: string, overrides: string[], file: string): string {
-  try {
-    return applySetOverrides(text, overrides, file);
-  } catch (error) {
-    if (isTrellisError(error)) throw new ApiError(error.status, error.code, error.message, error.problems);
-    throw error;
-  }
 }
 
 async function readText(file: string): Promise<string> {

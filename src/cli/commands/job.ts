@@ -7,7 +7,6 @@ import { ApiError } from '../../client/api-error.js';
 import type { JobBody, TrellisClient } from '../../client/trellis-client.js';
 import { applySetOverrides, parseJobFile } from '../../core/azureml/parse-job-file.js';
 import type { JobRunningTime } from '../../core/jobs/running-time.js';
-import { isTrellisError } from '../../core/errors.js';
 import { skipOutsideLinksFlag, uploadLocalPaths, uploadOptionsFrom } from '../apply-files.js';
 import { downloadContent } from '../download-content.js';
 import { cliContext } from '../cli-context.js';
@@ -34,15 +33,8 @@ export function registerJob(program: Command): void {
         throw new ApiError(400, 'FileNotFound', `'${file}' does not exist; pass the path of a job YAML file`);
       });
       const overrides = options.name ? [...options.set, `name=${options.name}`] : options.set;
-      let text: string;
-      let localPaths;
-      try {
-        text = applySetOverrides(original, overrides, file);
-        localPaths = parseJobFile(text, file).localPaths;
-      } catch (error) {
-        if (isTrellisError(error)) throw new ApiError(error.status, error.code, error.message, error.problems);
-        throw error;
-      }
+      const text = applySetOverrides(original, overrides, file);
+      const { localPaths } = parseJobFile(text, file);
       const progress = (line: string) => output === 'table' && process.stderr.write(`${line}\n`);
       const content = await uploadLocalPaths(client, workspace, { file, parsed: { localPaths } }, progress, uploadOptionsFrom(options));
       const submitted = await client.submitJob(workspace, { fileName: file, text, ...content, defaultExperimentName: basename(dirname(resolve(file))) });

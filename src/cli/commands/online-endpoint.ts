@@ -4,7 +4,6 @@ import { ApiError } from '../../client/api-error.js';
 import type { DeploymentBody, EndpointBody, RolloutBody } from '../../client/trellis-client.js';
 import { parseOnlineDeployment } from '../../core/azureml/parse-endpoint-file.js';
 import { applySetOverrides } from '../../core/azureml/parse-job-file.js';
-import { isTrellisError } from '../../core/errors.js';
 import { skipOutsideLinksFlag, uploadLocalPaths, uploadOptionsFrom } from '../apply-files.js';
 import { cliContext } from '../cli-context.js';
 import { waitForDeployment } from '../deployment-wait.js';
@@ -33,7 +32,7 @@ export function registerOnlineEndpoints(program: Command): void {
         let request: { fileName: string; text: string } | undefined;
         if (options.file) {
           const text = await readText(options.file);
-          request = { fileName: options.file, text: options.authMode ? rethrowAsApiError(() => applySetOverrides(text, [`auth_mode=${options.authMode}`], options.file!)) : text };
+          request = { fileName: options.file, text: options.authMode ? applySetOverrides(text, [`auth_mode=${options.authMode}`], options.file) : text };
         } else if (verb === 'create' && options.name) {
           request = { fileName: 'flags', text: onlineEndpointYamlFromFlags({ name: options.name, authMode: options.authMode }) };
         }
@@ -205,10 +204,8 @@ export function registerOnlineEndpoints(program: Command): void {
         if (options.file) {
           const overrides = [...options.set, ...(options.name ? [`name=${options.name}`] : []), ...(endpointOption ? [`endpoint_name=${endpointOption}`] : [])];
           const original = await readText(options.file);
-          const { text, parsed } = rethrowAsApiError(() => {
-            const overridden = applySetOverrides(original, overrides, options.file!);
-            return { text: overridden, parsed: parseOnlineDeployment(overridden, options.file!) };
-          });
+          const text = applySetOverrides(original, overrides, options.file);
+          const parsed = parseOnlineDeployment(text, options.file);
           const content = await uploadLocalPaths(client, workspace, { file: options.file, parsed: { localPaths: parsed.localPaths } }, progress, uploadOptionsFrom(options));
           result = await client.applyOnlineDeployment(workspace, String(parsed.spec.endpoint_name), { fileName: options.file, text, ...content });
         } else if (verb === 'update' && options.name && endpointOption && options.set.length > 0) {
@@ -272,16 +269,6 @@ export function registerOnlineEndpoints(program: Command): void {
       await client.deleteOnlineDeployment(workspace, endpointName, options.name);
       printData(output, { deleted: options.name }, () => `deleted deployment ${options.name} of ${endpointName}`);
     });
-}
-
-/** Runs a core parse step; its TrellisError (a bad --set, a bad file) becomes the client error the CLI reports. */
-function rethrowAsApiError<T>(step: () => T): T {
-  try {
-    return step();
-  } catch (error) {
-    if (isTrellisError(error)) throw new ApiError(error.status, error.code, error.message, error.problems);
-    throw error;
-  }
 }
 
 async function readText(file: string): Promise<string> {

@@ -10,7 +10,7 @@ import { parseContentUri } from '../../core/resources/content-uri.js';
 import type { Resource } from '../../core/resources/resource.js';
 import type { Context } from '../context.js';
 import { environmentSpecOf } from '../environments/build-environment.js';
-import { storeKey } from '../tracking/mlflow-artifacts.js';
+import { proxiedFolder, storeKey } from '../tracking/mlflow-artifacts.js';
 
 /**
  * The environment of a no-code MLflow model, built from the conda file saved with it (as Azure ML
@@ -19,30 +19,32 @@ import { storeKey } from '../tracking/mlflow-artifacts.js';
  * caller falls back to the curated scikit-learn environment).
  */
 export async function mlflowModelEnvironmentOf(context: Context, workspace: string, model: Pick<Resource, 'spec'>): Promise<EnvironmentSpec | undefined> {
-  const path = String(model.spec.path ?? '');
-  const mlmodel = await readModelFile(context, workspace, path, 'MLmodel');
+  const read = await modelFileReader(context, workspace, String(model.spec.path ?? ''));
+  const mlmodel = await read('MLmodel');
   if (mlmodel === undefined) return undefined;
-  const conda = await readModelFile(context, workspace, path, condaFileOfMlmodel(safeYaml(mlmodel)));
+  const conda = await read(condaFileOfMlmodel(safeYaml(mlmodel)));
   const parsed = conda === undefined ? undefined : safeYaml(conda);
   return isPlainObject(parsed) ? mlflowModelEnvironment(parsed) : undefined;
 }
 
-/** The text of one file of a stored model (`relative` to the model folder), or undefined when it has none. */
-export async function readModelFile(context: Context, workspace: string, modelPath: string, relative: string): Promise<string | undefined> {
+/**
+ * Reads files of a stored model (paths relative to the model folder; undefined for a file it does
+ * not have), wherever it is kept: an uploaded folder (its manifest read once) or the artifact proxy.
+ */
+async function modelFileReader(context: Context, workspace: string, modelPath: string): Promise<(relative: string) => Promise<string | undefined>> {
   const artifacts = context.artifactsFor(workspace);
   const content = parseContentUri(modelPath);
   if (content?.type === 'folder') {
     const manifest = parseFolderManifest(JSON.parse(await readText(await artifacts.openContent(content.digest))));
-    const file = manifest.files.find((candidate) => candidate.path === relative);
-    return file ? readText(await artifacts.openContent(file.digest)) : undefined;
+    return async (relative) => {
+      const file = manifest.files.find((candidate) => candidate.path === relative);
+      return file ? readText(await artifacts.openContent(file.digest)) : undefined;
+    };
   }
-  const proxied = /^mlflow-artifacts:(?:\/\/[^/]*)?\/(.+)$/.exec(modelPath);
-  if (!proxied) return undefined;
-  try {
-    return await readText(await artifacts.open(`${storeKey(decodeURIComponent(proxied[1]!).replace(/\/+$/, ''))}/${relative}`));
-  } catch {
-    return undefined;
-  }
+  const folder = proxiedFolder(modelPath);
+  if (!folder) return async () => undefined;
+  const prefix = storeKey(decodeURIComponent(folder));
+  return (relative) => artifacts.open(`${prefix}/${relative}`).then(readText, () => undefined);
 }
 
 function safeYaml(text: string): unknown {

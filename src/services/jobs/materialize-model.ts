@@ -7,7 +7,7 @@ import { TrellisError } from '../../core/errors.js';
 import { parseContentUri } from '../../core/resources/content-uri.js';
 import type { Context } from '../context.js';
 import { materializeContent } from './materialize-content.js';
-import { storeKey } from '../tracking/mlflow-artifacts.js';
+import { proxiedFolder, storeKey } from '../tracking/mlflow-artifacts.js';
 
 /** A model written to disk as Azure ML lays it out. */
 export interface MaterializedModel {
@@ -33,9 +33,9 @@ export async function materializeModel(context: Context, workspace: string, path
   const content = parseContentUri(path);
   if (content?.type === 'file') return { root: target, path: await materializeContent(artifacts, path, target) };
   if (content?.type === 'folder') return { root: target, path: await materializeContent(artifacts, path, join(target, content.folderName ?? unnamedFolder)) };
-  const proxied = /^mlflow-artifacts:(?:\/\/[^/]*)?\/(.+)$/.exec(path);
+  const proxied = proxiedFolder(path);
   if (!proxied) throw new TrellisError('UnsupportedModelPath', 422, `the model's files are at '${path}', which this server cannot read; register the model from a local folder (trellis model create) or log it with MLflow to this server`);
-  const prefix = storeKey(decodeURIComponent(proxied[1]!).replace(/\/+$/, ''));
+  const prefix = storeKey(decodeURIComponent(proxied));
   const files = (await listAll(artifacts, prefix, { recursive: true })).filter((item) => !item.isDirectory);
   if (files.length === 0) throw new TrellisError('ModelFilesMissing', 409, `the model's files at '${path}' are gone (nothing under ${prefix})`);
   const folder = join(target, prefix.split('/').pop() || unnamedFolder);

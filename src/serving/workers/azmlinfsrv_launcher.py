@@ -14,16 +14,13 @@ four differences:
   killed leaves no scoring server behind.
 """
 
-import logging
 import os
 import signal
 import sys
 import threading
 
 from azureml_inference_server_http import amlserver
-
-LINE_FORMAT = "%(asctime)s %(levelname).1s [%(process)d] %(name)s - %(message)s"
-
+from trellis_script_logging import log_root_to_stderr
 
 def turn_off_control_socket():
     import gunicorn.config
@@ -31,25 +28,6 @@ def turn_off_control_socket():
     if any(setting.name == "control_socket_disable" for setting in gunicorn.config.KNOWN_SETTINGS):
         given = os.environ.get("GUNICORN_CMD_ARGS", "")
         os.environ["GUNICORN_CMD_ARGS"] = f"{given} --no-control-socket".strip()
-
-
-def log_root_to_stderr():
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(LINE_FORMAT))
-    # azmlinfsrv's and gunicorn's loggers have handlers of their own: not twice.
-    handler.addFilter(lambda record: not record.name.startswith(("azmlinfsrv", "gunicorn")))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    basic_config = logging.basicConfig
-
-    # A script that calls logging.basicConfig() itself gets its own configuration instead of this one.
-    def script_basic_config(**kwargs):
-        root.removeHandler(handler)
-        logging.basicConfig = basic_config
-        basic_config(**kwargs)
-
-    logging.basicConfig = script_basic_config
 
 
 def stop_with_trellis():
@@ -67,7 +45,7 @@ def stop_with_trellis():
 def main():
     stop_with_trellis()
     turn_off_control_socket()
-    log_root_to_stderr()
+    log_root_to_stderr(skip_prefixes=("azmlinfsrv", "gunicorn"))
     amlserver.DEFAULT_HOST = "127.0.0.1"
     sys.argv = ["azmlinfsrv", *sys.argv[1:]]
     amlserver.run()

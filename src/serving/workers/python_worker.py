@@ -25,7 +25,6 @@ import csv
 import importlib.util
 import io
 import json
-import logging
 import os
 import queue
 import socket
@@ -33,6 +32,8 @@ import struct
 import sys
 import threading
 import traceback
+
+from trellis_script_logging import log_root_to_stderr
 
 REQUEST = struct.Struct("<IIBB")
 ANSWER = struct.Struct("<IIHB")
@@ -452,27 +453,6 @@ class MlflowModel:
         return 200, JSON_TYPE, self.metadata_body
 
 
-def log_to_stderr():
-    """
-    A scoring script's logging.info(...) reaches the instance log (`get-logs`), as it does under
-    azmlinfsrv (azmlinfsrv_launcher.py). A script that calls logging.basicConfig() itself gets its
-    own configuration instead of this one.
-    """
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname).1s [%(process)d] %(name)s - %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    basic_config = logging.basicConfig
-
-    def script_basic_config(**kwargs):
-        root.removeHandler(handler)
-        logging.basicConfig = basic_config
-        basic_config(**kwargs)
-
-    logging.basicConfig = script_basic_config
-
-
 class ScriptModel:
     """Azure ML's scoring-script contract: init() once, run(raw_data) per call."""
 
@@ -484,7 +464,7 @@ class ScriptModel:
         path = os.path.join(code_dir, script)
         if not os.path.isfile(path):
             raise RuntimeError(f"scoring script {script} is not in the code folder {code_dir}")
-        log_to_stderr()
+        log_root_to_stderr()
         spec = importlib.util.spec_from_file_location(os.path.splitext(os.path.basename(script))[0], path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[spec.name] = module
