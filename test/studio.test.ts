@@ -201,6 +201,7 @@ describe('the studio in chromium', { skip: browserUnavailable }, () => {
     await page.waitForURL(/\/studio\/w\/team-b\/experiments$/);
     await page.getByRole('heading', { name: 'Experiments' }).waitFor();
     await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
+    await page.getByRole('link', { name: 'Default' }).waitFor();
     assert.equal(await page.getByText('studio-demo').count(), 0);
     await page.screenshot({ path: join(shots, 'workspace-b.png'), fullPage: true });
   });

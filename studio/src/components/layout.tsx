@@ -38,7 +38,8 @@ export function Layout({ children }: { children: ReactNode }) {
           {theme === 'dark' ? '☀ Light' : '☾ Dark'}
         </button>
       </header>
-      <main>{children}</main>
+      {/* Keyed by workspace: a page of another workspace starts afresh, never showing this one's data while it loads. */}
+      <main key={workspace}>{children}</main>
     </div>
   );
 }
