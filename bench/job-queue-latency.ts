@@ -171,10 +171,17 @@ async function observe(trellis: TrellisProcess, name: string, sent: number, ackn
   const stamp = text.split('\n').find((line) => /^\d+\.\d+$/.test(line.trim()));
   const commandRan = Number(stamp) * 1000;
   if (!response.ok || stamp === undefined) throw new Error(`job ${name}: log '${text}' holds no timestamp`);
-  return { sent, acknowledged, commandRan, phases: { queued: at('Queued'), preparing: at('Preparing'), running: at('Running'), ended: at('Completed') } };
+  return {
+    sent,
+    acknowledged,
+    commandRan,
+    phases: { queued: at('Queued'), preparing: at('Preparing'), running: at('Running'), ended: at('Completed') },
+  };
 }
 
-async function runPeer(options: JobBenchOptions): Promise<{ idle: Summary; seconds: number; enqueueToRunning: Summary; spawnToRunning: Summary }> {
+async function runPeer(
+  options: JobBenchOptions,
+): Promise<{ idle: Summary; seconds: number; enqueueToRunning: Summary; spawnToRunning: Summary }> {
   for (let i = 0; i < 20; i++) await spawnDirect();
   const idle: number[] = [];
   for (let i = 0; i < options.idleJobs; i++) {
@@ -198,11 +205,18 @@ async function runPeer(options: JobBenchOptions): Promise<{ idle: Summary; secon
       }
     }),
   );
-  return { idle: summarise(idle), seconds: (lastEnded - enqueued) / 1000, enqueueToRunning: summarise(enqueueToRunning), spawnToRunning: summarise(spawnToRunning) };
+  return {
+    idle: summarise(idle),
+    seconds: (lastEnded - enqueued) / 1000,
+    enqueueToRunning: summarise(enqueueToRunning),
+    spawnToRunning: summarise(spawnToRunning),
+  };
 }
 
 export async function runJobQueueBench(options: JobBenchOptions): Promise<JobBenchResult> {
-  options.log(`  peer: bash -c '${command}' spawned by Node, ${options.idleJobs} one at a time, then ${options.jobs} through a pool of ${options.nodes}`);
+  options.log(
+    `  peer: bash -c '${command}' spawned by Node, ${options.idleJobs} one at a time, then ${options.jobs} through a pool of ${options.nodes}`,
+  );
   const peer = await runPeer(options);
 
   const trellis = await startTrellis({});

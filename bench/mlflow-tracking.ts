@@ -51,14 +51,20 @@ const searchPage = 100;
 
 /** One MLflow REST call (POST when a body is given); throws on a non-2xx answer. */
 export async function call<T>(url: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${url}/api/2.0/mlflow/${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(
+    `${url}/api/2.0/mlflow/${path}`,
+    body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+  );
   const text = await response.text();
   if (!response.ok) throw new Error(`${path} answered ${response.status}: ${text.slice(0, 300)}`);
   return JSON.parse(text) as T;
 }
 
 export async function createRun(url: string, experimentId: string): Promise<string> {
-  const created = await call<{ run: { info: { run_id: string } } }>(url, 'runs/create', { experiment_id: experimentId, start_time: Date.now() });
+  const created = await call<{ run: { info: { run_id: string } } }>(url, 'runs/create', {
+    experiment_id: experimentId,
+    start_time: Date.now(),
+  });
   return created.run.info.run_id;
 }
 
@@ -72,7 +78,12 @@ async function ingest(target: Target, options: TrackingBenchOptions): Promise<Se
   await Promise.all(
     runIds.map(async (runId) => {
       for (let batch = 0; batch < batchesPerClient; batch++) {
-        const metrics = Array.from({ length: 1000 }, (_, i) => ({ key: `m${i % 10}`, value: Math.sin(batch + i), timestamp: now + batch, step: batch * 100 + Math.floor(i / 10) }));
+        const metrics = Array.from({ length: 1000 }, (_, i) => ({
+          key: `m${i % 10}`,
+          value: Math.sin(batch + i),
+          timestamp: now + batch,
+          step: batch * 100 + Math.floor(i / 10),
+        }));
         await call(target.url, 'runs/log-batch', { run_id: runId, metrics });
         done += 1000;
         if (done % 100_000 === 0) options.log(`  ${target.name}: ${done.toLocaleString('en')} points`);
@@ -87,7 +98,9 @@ async function search(target: Target, options: TrackingBenchOptions): Promise<Se
   const { experiment_id } = await call<{ experiment_id: string }>(target.url, 'experiments/create', { name: 'bench-search' });
   const seedStarted = performance.now();
   await target.seedRuns(experiment_id, options.searchRuns, Date.now() - options.searchRuns);
-  options.log(`  ${target.name}: seeded ${options.searchRuns.toLocaleString('en')} runs in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
+  options.log(
+    `  ${target.name}: seeded ${options.searchRuns.toLocaleString('en')} runs in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`,
+  );
   const timings: number[] = [];
   let matched = 0;
   for (let i = 0; i < options.searchQueries + 2; i++) {
@@ -101,7 +114,8 @@ async function search(target: Target, options: TrackingBenchOptions): Promise<Se
     const elapsed = performance.now() - started;
     matched = result.runs?.length ?? 0;
     const values = (result.runs ?? []).map((run) => run.data.metrics?.find((m) => m.key === 'accuracy')?.value ?? Number.NaN);
-    if (!values.every((value, index) => value > 0.9 && (index === 0 || value <= values[index - 1]!))) throw new Error(`${target.name} returned runs outside the filter or order`);
+    if (!values.every((value, index) => value > 0.9 && (index === 0 || value <= values[index - 1]!)))
+      throw new Error(`${target.name} returned runs outside the filter or order`);
     if (i >= 2) timings.push(elapsed); // the first two warm caches
   }
   timings.sort((a, b) => a - b);
@@ -114,7 +128,12 @@ async function history(target: Target, options: TrackingBenchOptions): Promise<S
   const runId = await createRun(target.url, experiment_id);
   const now = Date.now();
   for (let first = 0; first < options.historySteps; first += 1000) {
-    const metrics = Array.from({ length: Math.min(1000, options.historySteps - first) }, (_, i) => ({ key: 'loss', value: 1 / (first + i + 1), timestamp: now + first + i, step: first + i }));
+    const metrics = Array.from({ length: Math.min(1000, options.historySteps - first) }, (_, i) => ({
+      key: 'loss',
+      value: 1 / (first + i + 1),
+      timestamp: now + first + i,
+      step: first + i,
+    }));
     await call(target.url, 'runs/log-batch', { run_id: runId, metrics });
   }
   const runs: number[] = [];
@@ -152,10 +171,15 @@ export async function startTrellisTarget(): Promise<Target> {
                 userId: 'bench',
                 startTime: startTime + i,
                 artifactUri: `mlflow-artifacts:/${experimentId}/${runId}/artifacts`,
-                tags: [{ key: 'mlflow.runName', value: `run-${i}` }, { key: 'team', value: i % 2 ? 'vision' : 'speech' }],
+                tags: [
+                  { key: 'mlflow.runName', value: `run-${i}` },
+                  { key: 'team', value: i % 2 ? 'vision' : 'speech' },
+                ],
               });
               await repositories.runs.update(runId, { status: 'FINISHED', endTime: startTime + i + 1 });
-              await repositories.runs.logMetrics(runId, [{ key: 'accuracy', value: ((i * 7919) % 10007) / 10007, timestamp: startTime + i, step: 0 }]);
+              await repositories.runs.logMetrics(runId, [
+                { key: 'accuracy', value: ((i * 7919) % 10007) / 10007, timestamp: startTime + i, step: 0 },
+              ]);
               await repositories.runs.logParams(runId, [{ key: 'lr', value: ['0.1', '0.01', '0.001'][i % 3]! }]);
             }
           });
@@ -179,7 +203,17 @@ export async function startMlflowTarget(python: string): Promise<Target> {
   const mlflow = join(python, '..', 'mlflow');
   const child: ChildProcess = spawn(
     mlflow,
-    ['server', '--backend-store-uri', `sqlite:///${database}`, '--default-artifact-root', join(dir, 'artifacts'), '--host', '127.0.0.1', '--port', String(port)],
+    [
+      'server',
+      '--backend-store-uri',
+      `sqlite:///${database}`,
+      '--default-artifact-root',
+      join(dir, 'artifacts'),
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+    ],
     // Its own process group: `mlflow server` starts gunicorn workers and job consumers, all stopped together.
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1' }, detached: true },
   );
@@ -203,7 +237,11 @@ export async function startMlflowTarget(python: string): Promise<Target> {
     url,
     dataPath: database,
     async seedRuns(experimentId, count, startTime) {
-      const seeder = spawn(python, [join(repositoryRoot, 'bench', 'mlflow', 'seed_runs.py'), database, experimentId, String(count), String(startTime)], { stdio: 'inherit' });
+      const seeder = spawn(
+        python,
+        [join(repositoryRoot, 'bench', 'mlflow', 'seed_runs.py'), database, experimentId, String(count), String(startTime)],
+        { stdio: 'inherit' },
+      );
       const code = await new Promise<number | null>((resolve) => seeder.once('exit', resolve));
       if (code !== 0) throw new Error(`seeding MLflow's database failed (${code})`);
     },

@@ -19,7 +19,9 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
-log(`trellis bench: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
+log(
+  `trellis bench: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`,
+);
 
 if (!only || only === 'foundation') {
   const count = Number(process.env.BENCH_COUNT ?? 10_000);
@@ -31,17 +33,23 @@ if (!only || only === 'foundation') {
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const row of startup) {
     const m = median(row.runs);
-    console.log(`| ${row.dialect} | ${ms(m)} | ${ms(Math.min(...row.runs))} | ${ms(Math.max(...row.runs))} | ${row.runs.length} | ${m <= 2000 ? 'yes' : 'no'} (${(m / 2000).toFixed(2)}× the goal) |`);
+    console.log(
+      `| ${row.dialect} | ${ms(m)} | ${ms(Math.min(...row.runs))} | ${ms(Math.max(...row.runs))} | ${row.runs.length} | ${m <= 2000 ? 'yes' : 'no'} (${(m / 2000).toFixed(2)}× the goal) |`,
+    );
   }
   console.log(`\n## Create and get over HTTP, ${count} resources, one client, sequential\n`);
   console.log('| database | create p50 | create p99 | creates/s | get p50 | get p99 | gets/s |');
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const row of crud) {
-    console.log(`| ${row.dialect} | ${ms(row.create.p50)} | ${ms(row.create.p99)} | ${row.create.perSecond.toFixed(0)} | ${ms(row.get.p50)} | ${ms(row.get.p99)} | ${row.get.perSecond.toFixed(0)} |`);
+    console.log(
+      `| ${row.dialect} | ${ms(row.create.p50)} | ${ms(row.create.p99)} | ${row.create.perSecond.toFixed(0)} | ${ms(row.get.p50)} | ${ms(row.get.p99)} | ${row.get.perSecond.toFixed(0)} |`,
+    );
   }
   const [sqlite, postgres] = crud;
   if (sqlite && postgres) {
-    console.log(`\nPostgreSQL / SQLite, same run: create p50 ${(postgres.create.p50 / sqlite.create.p50).toFixed(2)}×, get p50 ${(postgres.get.p50 / sqlite.get.p50).toFixed(2)}×`);
+    console.log(
+      `\nPostgreSQL / SQLite, same run: create p50 ${(postgres.create.p50 / sqlite.create.p50).toFixed(2)}×, get p50 ${(postgres.get.p50 / sqlite.get.p50).toFixed(2)}×`,
+    );
   }
 }
 
@@ -63,10 +71,18 @@ if (!only || only === 'tracking') {
     console.log(
       `| (a) ${trellis.ingest.points.toLocaleString('en')} points via log-batch, ${options.clients} clients | ${trellis.ingest.pointsPerSecond.toFixed(0)} points/s (${trellis.ingest.seconds.toFixed(1)} s) | ${mlflow.ingest.pointsPerSecond.toFixed(0)} points/s (${mlflow.ingest.seconds.toFixed(1)} s) | ${ratio(trellis.ingest.pointsPerSecond, mlflow.ingest.pointsPerSecond)} | ≥ 10× |`,
     );
-    console.log(`| (b) search ${trellis.search.runs.toLocaleString('en')} runs, p50 | ${ms(trellis.search.p50)} | ${ms(mlflow.search.p50)} | ${ratio(mlflow.search.p50, trellis.search.p50)} | ≥ 10× |`);
-    console.log(`| (b) search ${trellis.search.runs.toLocaleString('en')} runs, p99 | ${ms(trellis.search.p99)} | ${ms(mlflow.search.p99)} | ${ratio(mlflow.search.p99, trellis.search.p99)} | ≥ 10× |`);
-    console.log(`| (c) get-history, ${trellis.history.steps.toLocaleString('en')} steps, median of 5 | ${ms(trellis.history.medianMs)} | ${ms(mlflow.history.medianMs)} | ${ratio(mlflow.history.medianMs, trellis.history.medianMs)} | — |`);
-    console.log(`\nSearch: filter \`metrics.accuracy > 0.9\`, order \`metrics.accuracy DESC\`, max_results 100 (${trellis.search.matched} and ${mlflow.search.matched} runs returned).`);
+    console.log(
+      `| (b) search ${trellis.search.runs.toLocaleString('en')} runs, p50 | ${ms(trellis.search.p50)} | ${ms(mlflow.search.p50)} | ${ratio(mlflow.search.p50, trellis.search.p50)} | ≥ 10× |`,
+    );
+    console.log(
+      `| (b) search ${trellis.search.runs.toLocaleString('en')} runs, p99 | ${ms(trellis.search.p99)} | ${ms(mlflow.search.p99)} | ${ratio(mlflow.search.p99, trellis.search.p99)} | ≥ 10× |`,
+    );
+    console.log(
+      `| (c) get-history, ${trellis.history.steps.toLocaleString('en')} steps, median of 5 | ${ms(trellis.history.medianMs)} | ${ms(mlflow.history.medianMs)} | ${ratio(mlflow.history.medianMs, trellis.history.medianMs)} | — |`,
+    );
+    console.log(
+      `\nSearch: filter \`metrics.accuracy > 0.9\`, order \`metrics.accuracy DESC\`, max_results 100 (${trellis.search.matched} and ${mlflow.search.matched} runs returned).`,
+    );
   }
 }
 
@@ -81,7 +97,9 @@ if (!only || only === 'jobs') {
   const { idle, saturated } = await runJobQueueBench(options);
   const p50p99 = (summary: Summary) => `${ms(summary.p50)} / ${ms(summary.p99)}`;
   const added = idle.ackToRunning.p50 - idle.peerSpawnToRunning.p50;
-  console.log(`\n## Job queue: \`echo $EPOCHREALTIME\` as a command job on a local cluster (max_instances ${options.nodes}), against Node spawning \`bash -c\` itself\n`);
+  console.log(
+    `\n## Job queue: \`echo $EPOCHREALTIME\` as a command job on a local cluster (max_instances ${options.nodes}), against Node spawning \`bash -c\` itself\n`,
+  );
   console.log(`### (a) idle cluster: ${idle.jobs} jobs, one at a time (goal: ≤ 50 ms p50 added by Trellis)\n`);
   console.log('| measurement | p50 / p99 | max |');
   console.log('| --- | --- | --- |');
@@ -89,7 +107,9 @@ if (!only || only === 'jobs') {
   console.log(`| Trellis: 201 → command running | ${p50p99(idle.ackToRunning)} | ${ms(idle.ackToRunning.max)} |`);
   console.log(`| Trellis: submit request → command running | ${p50p99(idle.sentToRunning)} | ${ms(idle.sentToRunning.max)} |`);
   console.log(`| peer: spawn() → command running | ${p50p99(idle.peerSpawnToRunning)} | ${ms(idle.peerSpawnToRunning.max)} |`);
-  console.log(`\nAdded by Trellis (201 → running, minus the peer's spawn → running), p50: ${ms(added)} — ${added <= 50 ? 'goal met' : 'goal missed'} (${(added / 50).toFixed(2)}× the goal); 201 → running is ${(idle.ackToRunning.p50 / idle.peerSpawnToRunning.p50).toFixed(1)}× the peer's spawn → running.`);
+  console.log(
+    `\nAdded by Trellis (201 → running, minus the peer's spawn → running), p50: ${ms(added)} — ${added <= 50 ? 'goal met' : 'goal missed'} (${(added / 50).toFixed(2)}× the goal); 201 → running is ${(idle.ackToRunning.p50 / idle.peerSpawnToRunning.p50).toFixed(1)}× the peer's spawn → running.`,
+  );
   const phases = [
     ['Queued → Preparing (scheduler picks it, node marked busy)', 'queuedToPreparing'],
     ['Preparing → Running event (attempt folder, environment, cgroups, spawn, records)', 'preparingToRunningEvent'],
@@ -102,10 +122,16 @@ if (!only || only === 'jobs') {
   console.log(`\n### (b) saturated queue: ${saturated.jobs} jobs from ${saturated.clients} clients at once\n`);
   console.log('| measurement | Trellis | peer (pool of the same width) | peer / Trellis |');
   console.log('| --- | --- | --- | --- |');
-  console.log(`| all ${saturated.jobs} completed, from the first submit | ${saturated.seconds.toFixed(1)} s (${saturated.jobsPerSecond.toFixed(1)} jobs/s) | ${saturated.peerSeconds.toFixed(1)} s (${saturated.peerJobsPerSecond.toFixed(0)} jobs/s) | ${(saturated.peerJobsPerSecond / saturated.jobsPerSecond).toFixed(1)}× the jobs/s |`);
+  console.log(
+    `| all ${saturated.jobs} completed, from the first submit | ${saturated.seconds.toFixed(1)} s (${saturated.jobsPerSecond.toFixed(1)} jobs/s) | ${saturated.peerSeconds.toFixed(1)} s (${saturated.peerJobsPerSecond.toFixed(0)} jobs/s) | ${(saturated.peerJobsPerSecond / saturated.jobsPerSecond).toFixed(1)}× the jobs/s |`,
+  );
   console.log(`| submits | ${saturated.submitSeconds.toFixed(1)} s (${saturated.submitsPerSecond.toFixed(0)} submits/s) | — | — |`);
-  console.log(`| queue wait: 201 (peer: all queued at once) → command running, p50 / p99 | ${p50p99(saturated.ackToRunning)} | ${p50p99(saturated.peerEnqueueToRunning)} | — |`);
-  console.log(`| per job once a node is free: Preparing (peer: spawn()) → command running, p50 / p99 | ${p50p99(saturated.preparingToRunning)} | ${p50p99(saturated.peerSpawnToRunning)} | ${(saturated.preparingToRunning.p50 / saturated.peerSpawnToRunning.p50).toFixed(1)}× |`);
+  console.log(
+    `| queue wait: 201 (peer: all queued at once) → command running, p50 / p99 | ${p50p99(saturated.ackToRunning)} | ${p50p99(saturated.peerEnqueueToRunning)} | — |`,
+  );
+  console.log(
+    `| per job once a node is free: Preparing (peer: spawn()) → command running, p50 / p99 | ${p50p99(saturated.preparingToRunning)} | ${p50p99(saturated.peerSpawnToRunning)} | ${(saturated.preparingToRunning.p50 / saturated.peerSpawnToRunning.p50).toFixed(1)}× |`,
+  );
 }
 
 if (!only || only === 'serving') {
@@ -116,31 +142,50 @@ if (!only || only === 'serving') {
     log,
   };
   // Others share these two cores: the load averages around the run say how much.
-  const loadBefore = loadavg().map((value) => value.toFixed(2)).join(', ');
+  const loadBefore = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
   const { latency, throughput } = await runServingBench(options);
-  const loadAfter = loadavg().map((value) => value.toFixed(2)).join(', ');
+  const loadAfter = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
   console.log(`\nLoad average (1, 5, 15 min): ${loadBefore} before the serving part, ${loadAfter} after.`);
   const fine = (value: number) => `${value.toFixed(3)} ms`;
-  const goal = (added: number) => (added <= 0.3 ? `yes (${(added / 0.3).toFixed(2)}× the goal)` : `no (${(added / 0.3).toFixed(2)}× the goal)`);
-  console.log(`\n## Serving (1): router overhead, iris ONNX model, ${options.calls.toLocaleString('en')} sequential calls a row, one keep-alive connection\n`);
+  const goal = (added: number) =>
+    added <= 0.3 ? `yes (${(added / 0.3).toFixed(2)}× the goal)` : `no (${(added / 0.3).toFixed(2)}× the goal)`;
+  console.log(
+    `\n## Serving (1): router overhead, iris ONNX model, ${options.calls.toLocaleString('en')} sequential calls a row, one keep-alive connection\n`,
+  );
   console.log('| path | p50 | p99 |');
   console.log('| --- | --- | --- |');
-  for (const row of [latency.inProcess, latency.inProcessJson, latency.echo, latency.socketPair, latency.worker, latency.v2, latency.score]) console.log(`| ${row.label} | ${fine(row.p50)} | ${fine(row.p99)} |`);
+  for (const row of [latency.inProcess, latency.inProcessJson, latency.echo, latency.socketPair, latency.worker, latency.v2, latency.score])
+    console.log(`| ${row.label} | ${fine(row.p50)} | ${fine(row.p99)} |`);
   console.log('\n| overhead (difference of the percentiles) | p50 | p99 | ≤ 0.3 ms p50 met |');
   console.log('| --- | --- | --- | --- |');
-  const overhead = (label: string, ours: LatencyRow, base: LatencyRow) => console.log(`| ${label} | ${fine(ours.p50 - base.p50)} | ${fine(ours.p99 - base.p99)} | ${goal(ours.p50 - base.p50)} |`);
+  const overhead = (label: string, ours: LatencyRow, base: LatencyRow) =>
+    console.log(`| ${label} | ${fine(ours.p50 - base.p50)} | ${fine(ours.p99 - base.p99)} | ${goal(ours.p50 - base.p50)} |`);
   overhead('Trellis v2 infer − in-process session.run (the whole hop: HTTP + router + worker + JSON)', latency.v2, latency.inProcess);
   overhead('Trellis /score − in-process session.run', latency.score, latency.inProcess);
   overhead('bare HTTP echo − in-process session.run (loopback HTTP alone, no model)', latency.echo, latency.inProcess);
-  overhead('Trellis v2 infer − (HTTP echo + in-process v2 JSON infer): router + worker hop', latency.v2, { label: '', p50: latency.echo.p50 + latency.inProcessJson.p50, p99: latency.echo.p99 + latency.inProcessJson.p99 });
+  overhead('Trellis v2 infer − (HTTP echo + in-process v2 JSON infer): router + worker hop', latency.v2, {
+    label: '',
+    p50: latency.echo.p50 + latency.inProcessJson.p50,
+    p99: latency.echo.p99 + latency.inProcessJson.p99,
+  });
   overhead('worker called directly − in-process v2 JSON infer: the hop to the worker process alone', latency.worker, latency.inProcessJson);
   overhead('Trellis v2 infer − worker called directly: HTTP + router', latency.v2, latency.worker);
-  console.log(`\n## Serving (2): maximum requests/s, one row a request, closed loop for ${options.loadSeconds} s at ${options.connections.join(', ')} connections (best error-free trial)\n`);
+  console.log(
+    `\n## Serving (2): maximum requests/s, one row a request, closed loop for ${options.loadSeconds} s at ${options.connections.join(', ')} connections (best error-free trial)\n`,
+  );
   console.log('| server | best requests/s | at connections | p50 | p99 | every trial (connections: requests/s, p50/p99 ms, errors) |');
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const row of throughput) {
-    const trials = row.trials.map((trial) => `${trial.connections}: ${trial.requestsPerSecond}/s, ${trial.p50}/${trial.p99}, ${trial.errors}`).join('; ');
-    console.log(`| ${row.label} | ${row.best ? row.best.requestsPerSecond : 'none error-free'} | ${row.best?.connections ?? '—'} | ${row.best ? `${row.best.p50} ms` : '—'} | ${row.best ? `${row.best.p99} ms` : '—'} | ${trials} |`);
+    const trials = row.trials
+      .map((trial) => `${trial.connections}: ${trial.requestsPerSecond}/s, ${trial.p50}/${trial.p99}, ${trial.errors}`)
+      .join('; ');
+    console.log(
+      `| ${row.label} | ${row.best ? row.best.requestsPerSecond : 'none error-free'} | ${row.best?.connections ?? '—'} | ${row.best ? `${row.best.p50} ms` : '—'} | ${row.best ? `${row.best.p99} ms` : '—'} | ${trials} |`,
+    );
   }
   const mlflow = bestRate(throughput.at(-1));
   console.log('\n| Trellis row / `mlflow models serve -w 2` | ratio | ≥ 5× met |');
@@ -160,25 +205,46 @@ if (!only || only === 'studio') {
     timeoutMs: 60_000,
     log,
   };
-  const loadBefore = loadavg().map((value) => value.toFixed(2)).join(', ');
+  const loadBefore = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
   const [trellis, mlflow] = await runStudioBench(options);
-  const loadAfter = loadavg().map((value) => value.toFixed(2)).join(', ');
+  const loadAfter = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
   console.log(`\nLoad average (1, 5, 15 min): ${loadBefore} before the studio part, ${loadAfter} after.`);
   if (trellis && mlflow) {
-    const cell = (timings: Timings) => (timings.samples.length === 0 ? `failed (${timings.failure})` : `${ms(timings.p50)} / ${ms(timings.max)} (${timings.samples.length} of ${options.repetitions})`);
-    const ratio = (ours: Timings, theirs: Timings) => (ours.samples.length && theirs.samples.length ? `${(theirs.p50 / ours.p50).toFixed(1)}×` : '—');
+    const cell = (timings: Timings) =>
+      timings.samples.length === 0
+        ? `failed (${timings.failure})`
+        : `${ms(timings.p50)} / ${ms(timings.max)} (${timings.samples.length} of ${options.repetitions})`;
+    const ratio = (ours: Timings, theirs: Timings) =>
+      ours.samples.length && theirs.samples.length ? `${(theirs.p50 / ours.p50).toFixed(1)}×` : '—';
     console.log(`\n## Studio in chromium: Trellis studio and MLflow's web UI side by side, same machine, same run\n`);
     console.log('| page.goto → shown, p50 / max (repetitions) | Trellis studio | MLflow UI | MLflow p50 / Trellis p50 |');
     console.log('| --- | --- | --- | --- |');
-    console.log(`| run table of ${options.runs.toLocaleString('en')} runs: first run row visible | ${cell(trellis.table)} | ${cell(mlflow.table)} | ${ratio(trellis.table, mlflow.table)} |`);
-    console.log(`| chart of one ${options.points.toLocaleString('en')}-point metric: drawn | ${cell(trellis.chart)} | ${cell(mlflow.chart)} | ${ratio(trellis.chart, mlflow.chart)} |`);
-    for (const row of [trellis, mlflow]) for (const [name, timings] of [['table', row.table], ['chart', row.chart]] as const) if (timings.failure) console.log(`\n${row.server}, ${name}: stopped at ${timings.failure}`);
+    console.log(
+      `| run table of ${options.runs.toLocaleString('en')} runs: first run row visible | ${cell(trellis.table)} | ${cell(mlflow.table)} | ${ratio(trellis.table, mlflow.table)} |`,
+    );
+    console.log(
+      `| chart of one ${options.points.toLocaleString('en')}-point metric: drawn | ${cell(trellis.chart)} | ${cell(mlflow.chart)} | ${ratio(trellis.chart, mlflow.chart)} |`,
+    );
+    for (const row of [trellis, mlflow])
+      for (const [name, timings] of [
+        ['table', row.table],
+        ['chart', row.chart],
+      ] as const)
+        if (timings.failure) console.log(`\n${row.server}, ${name}: stopped at ${timings.failure}`);
     if (trellis.series) {
       const goalMet = trellis.chart.samples.length > 0 && trellis.chart.p50 < 1000;
       console.log(`\n| Trellis alone | p50 | max | calls |`);
       console.log('| --- | --- | --- | --- |');
-      console.log(`| series API, ${options.points.toLocaleString('en')} points downsampled to 1,500 (GET .../metrics/loss/series?points=1500) | ${ms(trellis.series.p50)} | ${ms(trellis.series.max)} | ${trellis.series.samples.length} |`);
-      console.log(`\nGoal, the ${options.points.toLocaleString('en')}-point chart drawn in under a second (p50): ${goalMet ? 'met' : 'missed'} (${(trellis.chart.p50 / 1000).toFixed(2)}× the goal); the series API call is ${((trellis.series.p50 / trellis.chart.p50) * 100).toFixed(0)}% of the chart's p50.`);
+      console.log(
+        `| series API, ${options.points.toLocaleString('en')} points downsampled to 1,500 (GET .../metrics/loss/series?points=1500) | ${ms(trellis.series.p50)} | ${ms(trellis.series.max)} | ${trellis.series.samples.length} |`,
+      );
+      console.log(
+        `\nGoal, the ${options.points.toLocaleString('en')}-point chart drawn in under a second (p50): ${goalMet ? 'met' : 'missed'} (${(trellis.chart.p50 / 1000).toFixed(2)}× the goal); the series API call is ${((trellis.series.p50 / trellis.chart.p50) * 100).toFixed(0)}% of the chart's p50.`,
+      );
     }
   }
 }

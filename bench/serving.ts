@@ -56,7 +56,15 @@ export interface ThroughputRow {
 }
 
 export interface ServingFigures {
-  latency: { inProcess: LatencyRow; inProcessJson: LatencyRow; echo: LatencyRow; socketPair: LatencyRow; worker: LatencyRow; v2: LatencyRow; score: LatencyRow };
+  latency: {
+    inProcess: LatencyRow;
+    inProcessJson: LatencyRow;
+    echo: LatencyRow;
+    socketPair: LatencyRow;
+    worker: LatencyRow;
+    v2: LatencyRow;
+    score: LatencyRow;
+  };
   throughput: ThroughputRow[];
 }
 
@@ -89,11 +97,26 @@ function post(agent: http.Agent, url: URL, body: string, key?: string): Promise<
   const payload = Buffer.from(body);
   return new Promise((resolve, reject) => {
     const request = http.request(
-      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': String(payload.length), ...(key ? { authorization: `Bearer ${key}` } : {}) } },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': String(payload.length),
+          ...(key ? { authorization: `Bearer ${key}` } : {}),
+        },
+      },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => (response.statusCode === 200 ? resolve() : reject(new Error(`${url.pathname} answered ${response.statusCode}: ${Buffer.concat(chunks).toString().slice(0, 300)}`))));
+        response.on('end', () =>
+          response.statusCode === 200
+            ? resolve()
+            : reject(new Error(`${url.pathname} answered ${response.statusCode}: ${Buffer.concat(chunks).toString().slice(0, 300)}`)),
+        );
         response.on('error', reject);
       },
     );
@@ -104,7 +127,12 @@ function post(agent: http.Agent, url: URL, body: string, key?: string): Promise<
 
 /** A child process that waits for `ready` to match its output; stopped with its whole process group. */
 async function startServer(command: string, args: string[], ready: RegExp, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
-  const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, cwd: options.cwd, env: { ...process.env, PYTHONUNBUFFERED: '1', ...options.env } });
+  const child: ChildProcess = spawn(command, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+    cwd: options.cwd,
+    env: { ...process.env, PYTHONUNBUFFERED: '1', ...options.env },
+  });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
@@ -160,7 +188,14 @@ async function cliJson<T>(url: string, cwd: string, args: string[]): Promise<T> 
 }
 
 /** Creates endpoint `name` with one deployment of `modelYaml` and all traffic; returns its key. */
-async function deploy(trellis: TrellisProcess, dir: string, name: string, modelYaml: string, instances: number, maxConcurrent: number): Promise<string> {
+async function deploy(
+  trellis: TrellisProcess,
+  dir: string,
+  name: string,
+  modelYaml: string,
+  instances: number,
+  maxConcurrent: number,
+): Promise<string> {
   await writeFile(join(dir, `${name}-endpoint.yml`), `name: ${name}\nauth_mode: key\n`);
   await writeFile(
     join(dir, `${name}-deployment.yml`),
@@ -174,7 +209,14 @@ async function deploy(trellis: TrellisProcess, dir: string, name: string, modelY
 }
 
 /** Closed-loop load (a pacing rate no server here reaches) at each connection count; keeps the best error-free trial. */
-async function maxRate(label: string, url: string, key: string, body: string, dir: string, options: ServingBenchOptions): Promise<ThroughputRow> {
+async function maxRate(
+  label: string,
+  url: string,
+  key: string,
+  body: string,
+  dir: string,
+  options: ServingBenchOptions,
+): Promise<ThroughputRow> {
   // Warm-up: every worker has loaded and answered before the clock starts.
   const warm = startLoad({ url, key, body, rate: 100_000, connections: 8, out: join(dir, 'warm.json') });
   await warm.started;
@@ -188,7 +230,9 @@ async function maxRate(label: string, url: string, key: string, body: string, di
     const result = await load.stop();
     const errors = result.requests - (result.statuses['200'] ?? 0);
     const trial = { connections, requestsPerSecond: result.ratePerSecond, p50: result.latencyMs.p50, p99: result.latencyMs.p99, errors };
-    options.log(`  ${label}, ${connections} connections: ${trial.requestsPerSecond} requests/s, p50 ${trial.p50} ms, p99 ${trial.p99} ms, ${errors} errors${result.failures[0] ? ` (first: ${result.failures[0].status} ${result.failures[0].body.slice(0, 120)})` : ''}`);
+    options.log(
+      `  ${label}, ${connections} connections: ${trial.requestsPerSecond} requests/s, p50 ${trial.p50} ms, p99 ${trial.p99} ms, ${errors} errors${result.failures[0] ? ` (first: ${result.failures[0].status} ${result.failures[0].body.slice(0, 120)})` : ''}`,
+    );
     trials.push(trial);
   }
   const best = trials.filter((trial) => trial.errors === 0).sort((a, b) => b.requestsPerSecond - a.requestsPerSecond)[0];
@@ -198,21 +242,37 @@ async function maxRate(label: string, url: string, key: string, body: string, di
 async function latencyInProcess(calls: number): Promise<{ inProcess: LatencyRow; inProcessJson: LatencyRow }> {
   const session = await ort.InferenceSession.create(onnxModelPath);
   const tensor = new ort.Tensor('float32', Float32Array.from(row), [1, 4]);
-  const inProcess = await measureSequential('in process: onnxruntime-node session.run (tensor ready)', calls, () => session.run({ X: tensor }));
+  const inProcess = await measureSequential('in process: onnxruntime-node session.run (tensor ready)', calls, () =>
+    session.run({ X: tensor }),
+  );
   const model = await OnnxModel.load(onnxModelPath, { name: 'iris', version: '1' });
   const body = Buffer.from(v2Body);
-  const inProcessJson = await measureSequential('in process: v2 JSON parsed, session.run, answer serialized', calls, () => model.inferV2(body));
+  const inProcessJson = await measureSequential('in process: v2 JSON parsed, session.run, answer serialized', calls, () =>
+    model.inferV2(body),
+  );
   return { inProcess, inProcessJson };
 }
 
 /** A child Node process that echoes what it reads on fd 3, a socket pair: the floor of any hop to a worker process. */
 async function latencySocketPair(calls: number): Promise<LatencyRow> {
-  const child = spawn(process.execPath, ['-e', "const s = new (require('node:net').Socket)({ fd: 3, readable: true, writable: true }); s.on('data', (d) => s.write(d));"], { stdio: ['ignore', 'inherit', 'inherit', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['-e', "const s = new (require('node:net').Socket)({ fd: 3, readable: true, writable: true }); s.on('data', (d) => s.write(d));"],
+    { stdio: ['ignore', 'inherit', 'inherit', 'pipe'] },
+  );
   const socket = child.stdio[3] as import('node:net').Socket;
   const message = Buffer.from(v2Body);
   try {
     // Echoes of this size arrive whole on a local socket pair.
-    return await measureSequential('two Node processes: echo over a socket pair (a hop to a worker, no work in it)', calls, () => new Promise((resolve) => { socket.once('data', resolve); socket.write(message); }));
+    return await measureSequential(
+      'two Node processes: echo over a socket pair (a hop to a worker, no work in it)',
+      calls,
+      () =>
+        new Promise((resolve) => {
+          socket.once('data', resolve);
+          socket.write(message);
+        }),
+    );
   } finally {
     child.kill('SIGKILL');
   }
@@ -222,14 +282,24 @@ async function latencySocketPair(calls: number): Promise<LatencyRow> {
 async function latencyWorker(calls: number, dir: string): Promise<LatencyRow> {
   await mkdir(join(dir, 'worker-model'), { recursive: true });
   await copyFile(onnxModelPath, join(dir, 'worker-model', 'model.onnx'));
-  const instance = startInstance({ id: 'bench/0', runtime: 'onnx', modelDir: join(dir, 'worker-model'), env: {}, logFile: join(dir, 'worker.log') });
+  const instance = startInstance({
+    id: 'bench/0',
+    runtime: 'onnx',
+    modelDir: join(dir, 'worker-model'),
+    env: {},
+    logFile: join(dir, 'worker.log'),
+  });
   try {
     await instance.ready(60_000);
     const body = Buffer.from(v2Body);
-    return await measureSequential('Trellis ONNX worker process called directly over its socket pair (v2 JSON; no HTTP, no router)', calls, async () => {
-      const answer = await instance.call({ protocol: 'v2-infer', body, contentType: 'application/json' }, 10_000);
-      if (answer.status !== 200) throw new Error(`the worker answered ${answer.status}: ${answer.body.toString().slice(0, 200)}`);
-    });
+    return await measureSequential(
+      'Trellis ONNX worker process called directly over its socket pair (v2 JSON; no HTTP, no router)',
+      calls,
+      async () => {
+        const answer = await instance.call({ protocol: 'v2-infer', body, contentType: 'application/json' }, 10_000);
+        if (answer.status !== 200) throw new Error(`the worker answered ${answer.status}: ${answer.body.toString().slice(0, 200)}`);
+      },
+    );
   } finally {
     await instance.stop(2_000);
   }
@@ -237,10 +307,17 @@ async function latencyWorker(calls: number, dir: string): Promise<LatencyRow> {
 
 async function latencyEcho(calls: number): Promise<LatencyRow> {
   const port = (await freePort()) as number;
-  const echo = await startServer(process.execPath, ['-e', echoServerSource], /echo listening/, { env: { ECHO_PORT: String(port), ECHO_BODY: '{"model_name":"iris","outputs":[{"name":"label","shape":[1],"datatype":"INT64","data":[0]}]}' } });
+  const echo = await startServer(process.execPath, ['-e', echoServerSource], /echo listening/, {
+    env: {
+      ECHO_PORT: String(port),
+      ECHO_BODY: '{"model_name":"iris","outputs":[{"name":"label","shape":[1],"datatype":"INT64","data":[0]}]}',
+    },
+  });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   try {
-    return await measureSequential('bare Node HTTP echo server, loopback, keep-alive', calls, () => post(agent, new URL(`http://127.0.0.1:${port}/v2/models/iris/infer`), v2Body));
+    return await measureSequential('bare Node HTTP echo server, loopback, keep-alive', calls, () =>
+      post(agent, new URL(`http://127.0.0.1:${port}/v2/models/iris/infer`), v2Body),
+    );
   } finally {
     agent.destroy();
     await echo.stop();
@@ -252,7 +329,12 @@ async function runMlflowServe(python: string, modelDir: string, dir: string, opt
   const mlflow = join(python, '..', 'mlflow');
   // `mlflow models serve` execs uvicorn by name: the virtualenv's bin goes first on PATH, as if it were activated.
   const path = `${dirname(python)}:${process.env.PATH ?? ''}`;
-  const server = await startServer(mlflow, ['models', 'serve', '-m', modelDir, '--env-manager', 'local', '-h', '127.0.0.1', '-p', String(port), '-w', '2'], /Uvicorn running|Listening at|Application startup complete/, { env: { PATH: path } });
+  const server = await startServer(
+    mlflow,
+    ['models', 'serve', '-m', modelDir, '--env-manager', 'local', '-h', '127.0.0.1', '-p', String(port), '-w', '2'],
+    /Uvicorn running|Listening at|Application startup complete/,
+    { env: { PATH: path } },
+  );
   try {
     // Both workers up: wait until two answers have come back before the warm-up load.
     const deadline = Date.now() + 60_000;
@@ -276,7 +358,9 @@ export async function runServingBench(options: ServingBenchOptions): Promise<Ser
   const dir = await mkdtemp(join(tmpdir(), 'trellis-serving-bench-'));
   const python = ensurePythonEnv({ log: options.log }) as string;
   // The MLflow model: the same LogisticRegression(max_iter=500) on iris as the ONNX fixture, saved with mlflow.sklearn.save_model.
-  const made = spawn(python, [join(repositoryRoot, 'test', 'fixtures', 'serving', 'make-mlflow-model.py'), join(dir, 'mlflow')], { stdio: 'inherit' });
+  const made = spawn(python, [join(repositoryRoot, 'test', 'fixtures', 'serving', 'make-mlflow-model.py'), join(dir, 'mlflow')], {
+    stdio: 'inherit',
+  });
   if ((await new Promise<number | null>((resolve) => made.once('exit', resolve))) !== 0) throw new Error('make-mlflow-model.py failed');
   const mlflowModel = join(dir, 'mlflow', 'model');
 
@@ -298,18 +382,42 @@ export async function runServingBench(options: ServingBenchOptions): Promise<Ser
     const onnxModelYaml = `  path: ${join(dir, 'onnx')}`;
     const key = await deploy(trellis, dir, 'iris', onnxModelYaml, 1, 16);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    v2 = await measureSequential('Trellis: POST /v2/models/iris/infer', options.calls, () => post(agent, new URL(`${trellis.url}/v2/models/iris/infer`), v2Body, key));
-    score = await measureSequential('Trellis: POST /endpoints/iris/score', options.calls, () => post(agent, new URL(`${trellis.url}/endpoints/iris/score`), scoreBody, key));
+    v2 = await measureSequential('Trellis: POST /v2/models/iris/infer', options.calls, () =>
+      post(agent, new URL(`${trellis.url}/v2/models/iris/infer`), v2Body, key),
+    );
+    score = await measureSequential('Trellis: POST /endpoints/iris/score', options.calls, () =>
+      post(agent, new URL(`${trellis.url}/endpoints/iris/score`), scoreBody, key),
+    );
     agent.destroy();
 
     options.log('(2) maximum requests/s ...');
-    throughput.push(await maxRate('Trellis, ONNX runtime, 1 instance (/score)', `${trellis.url}/endpoints/iris/score`, key, scoreBody, dir, options));
+    throughput.push(
+      await maxRate('Trellis, ONNX runtime, 1 instance (/score)', `${trellis.url}/endpoints/iris/score`, key, scoreBody, dir, options),
+    );
     const key2 = await deploy(trellis, dir, 'iris-two', onnxModelYaml, 2, 16);
-    throughput.push(await maxRate('Trellis, ONNX runtime, 2 instances (/score)', `${trellis.url}/endpoints/iris-two/score`, key2, scoreBody, dir, options));
+    throughput.push(
+      await maxRate(
+        'Trellis, ONNX runtime, 2 instances (/score)',
+        `${trellis.url}/endpoints/iris-two/score`,
+        key2,
+        scoreBody,
+        dir,
+        options,
+      ),
+    );
     const mlflowModelYaml = `  path: ${mlflowModel}\n  type: mlflow_model`;
     // Up to 32 calls in flight per instance: the worker predicts the ones that wait together in one predict() call.
     const keyMlflow = await deploy(trellis, dir, 'iris-mlflow', mlflowModelYaml, 2, 32);
-    throughput.push(await maxRate('Trellis, mlflow runtime (same MLflow model), 2 instances (/score)', `${trellis.url}/endpoints/iris-mlflow/score`, keyMlflow, azureMlflowBody, dir, options));
+    throughput.push(
+      await maxRate(
+        'Trellis, mlflow runtime (same MLflow model), 2 instances (/score)',
+        `${trellis.url}/endpoints/iris-mlflow/score`,
+        keyMlflow,
+        azureMlflowBody,
+        dir,
+        options,
+      ),
+    );
   } catch (error) {
     options.log(`Trellis printed:\n${trellis.output().slice(-4000)}`);
     throw error;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { TrellisClient } from '../src/client/trellis-client.js';
+import type { TrellisClient } from '../src/client/trellis-client.js';
 import { cliPath, startTrellis } from '../test/support/trellis-process.js';
 // @ts-expect-error: plain JavaScript helper shared with the test runner
 import { freePort, startTestPostgres } from '../scripts/test-postgres.mjs';
@@ -69,7 +69,11 @@ async function timeCrud(databaseUrl: string | undefined, count: number, log: (li
     const createStart = performance.now();
     for (let i = 0; i < count; i++) {
       const t0 = performance.now();
-      await client.apply('default', { fileName: 'bench.yml', kind: 'compute', text: `name: cluster-${i}\ntype: amlcompute\nsize: Standard_DS3_v2\nmax_instances: ${1 + (i % 8)}\ntags:\n  shard: s${i % 16}\n` });
+      await client.apply('default', {
+        fileName: 'bench.yml',
+        kind: 'compute',
+        text: `name: cluster-${i}\ntype: amlcompute\nsize: Standard_DS3_v2\nmax_instances: ${1 + (i % 8)}\ntags:\n  shard: s${i % 16}\n`,
+      });
       createTimes.push(performance.now() - t0);
       if ((i + 1) % 2000 === 0) log(`    created ${i + 1}/${count}`);
     }
@@ -89,7 +93,11 @@ async function timeCrud(databaseUrl: string | undefined, count: number, log: (li
   }
 }
 
-export async function runStartupAndCrud(options: { startupRuns: number; count: number; log: (line: string) => void }): Promise<{ startup: StartupResult[]; crud: CrudResult[] }> {
+export async function runStartupAndCrud(options: {
+  startupRuns: number;
+  count: number;
+  log: (line: string) => void;
+}): Promise<{ startup: StartupResult[]; crud: CrudResult[] }> {
   const postgres = await startTestPostgres();
   const startup: StartupResult[] = [];
   const crud: CrudResult[] = [];

@@ -18,9 +18,20 @@ import { call, startMlflowTarget, startTrellisTarget, type Target } from './mlfl
 // @ts-expect-error: plain JavaScript helper shared with the test runner
 import { ensurePythonEnv } from '../scripts/python-env.mjs';
 
-// The callbacks given to page.waitForFunction run in the browser; this file has no DOM library.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-declare const document: any;
+// The callbacks given to page.waitForFunction run in the browser; this file has no DOM library,
+// so it declares the little of the document that they use.
+interface PageElement {
+  readonly textContent: string | null;
+  getAttribute(name: string): string | null;
+  querySelector(selector: 'canvas'): PageCanvas | null;
+  querySelector(selector: string): PageElement | null;
+}
+interface PageCanvas extends PageElement {
+  readonly width: number;
+  readonly height: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, width: number, height: number): { data: Uint8ClampedArray } };
+}
+declare const document: { querySelectorAll(selector: string): Iterable<PageElement> };
 
 export interface StudioBenchOptions {
   runs: number;
@@ -74,7 +85,9 @@ const trellisUi: Ui = {
     // The panel of this metric says it shows "... of 1,000,000 points" and its canvas has pixels on it.
     await page.waitForFunction(
       (caption: string) => {
-        const figure = [...document.querySelectorAll('figure.metric-panel')].find((element) => element.querySelector('figcaption')?.textContent?.includes(caption));
+        const figure = [...document.querySelectorAll('figure.metric-panel')].find((element) =>
+          element.querySelector('figcaption')?.textContent?.includes(caption),
+        );
         const canvas = figure?.querySelector('canvas');
         if (!canvas || canvas.width === 0 || canvas.height === 0) return false;
         const pixels: Uint8ClampedArray = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
@@ -92,7 +105,12 @@ const trellisUi: Ui = {
       for (let first = 0; first < points; first += 100_000) {
         await store.transaction(async (repositories) => {
           for (let batch = first; batch < Math.min(points, first + 100_000); batch += 10_000) {
-            const metrics = Array.from({ length: Math.min(10_000, points - batch) }, (_, offset) => ({ key: metricKey, value: loss(batch + offset, points), timestamp: startTime + batch + offset, step: batch + offset }));
+            const metrics = Array.from({ length: Math.min(10_000, points - batch) }, (_, offset) => ({
+              key: metricKey,
+              value: loss(batch + offset, points),
+              timestamp: startTime + batch + offset,
+              step: batch + offset,
+            }));
             await repositories.runs.logMetrics(runId, metrics);
           }
         });
@@ -119,7 +137,11 @@ const mlflowUi = (python: string): Ui => ({
     );
   },
   async seedMetric(target, runId, points, startTime) {
-    const seeder = spawn(python, [join(repositoryRoot, 'bench', 'mlflow', 'seed_metric.py'), target.dataPath, runId, metricKey, String(points), String(startTime)], { stdio: 'inherit' });
+    const seeder = spawn(
+      python,
+      [join(repositoryRoot, 'bench', 'mlflow', 'seed_metric.py'), target.dataPath, runId, metricKey, String(points), String(startTime)],
+      { stdio: 'inherit' },
+    );
     const code = await new Promise<number | null>((resolve) => seeder.once('exit', resolve));
     if (code !== 0) throw new Error(`seeding MLflow's database with ${points} points failed (${code})`);
   },
@@ -127,11 +149,22 @@ const mlflowUi = (python: string): Ui => ({
 
 function summarize(samples: number[], failure?: string): Timings {
   const sorted = [...samples].sort((a, b) => a - b);
-  return { samples, p50: sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN, max: sorted.at(-1) ?? Number.NaN, ...(failure ? { failure } : {}) };
+  return {
+    samples,
+    p50: sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN,
+    max: sorted.at(-1) ?? Number.NaN,
+    ...(failure ? { failure } : {}),
+  };
 }
 
 /** Opens `url` in a new context `repetitions` times, timing goto to `shown`; stops at the first failure. */
-async function timePage(browser: Browser, url: string, shown: (page: Page) => Promise<void>, options: StudioBenchOptions, label: string): Promise<Timings> {
+async function timePage(
+  browser: Browser,
+  url: string,
+  shown: (page: Page) => Promise<void>,
+  options: StudioBenchOptions,
+  label: string,
+): Promise<Timings> {
   const samples: number[] = [];
   for (let i = 0; i < options.repetitions; i++) {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
@@ -145,7 +178,9 @@ async function timePage(browser: Browser, url: string, shown: (page: Page) => Pr
     } catch (error) {
       const failure = `repetition ${i + 1}: ${(error as Error).message.split('\n')[0]}`;
       options.log(`  ${label} ${failure}`);
-      await page.screenshot({ path: join(repositoryRoot, 'test-output', `bench-studio-${label.replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
+      await page
+        .screenshot({ path: join(repositoryRoot, 'test-output', `bench-studio-${label.replace(/\W+/g, '-')}.png`) })
+        .catch(() => undefined);
       return summarize(samples, failure);
     } finally {
       await context.close();
@@ -158,30 +193,55 @@ async function timeSeries(target: Target, runId: string, options: StudioBenchOpt
   const samples: number[] = [];
   for (let i = 0; i < options.seriesCalls; i++) {
     const started = performance.now();
-    const response = await fetch(`${target.url}/api/v1/workspaces/default/runs/${runId}/metrics/${metricKey}/series?points=${seriesPoints}`);
+    const response = await fetch(
+      `${target.url}/api/v1/workspaces/default/runs/${runId}/metrics/${metricKey}/series?points=${seriesPoints}`,
+    );
     const body = (await response.json()) as { total?: number; points?: unknown[] };
     samples.push(performance.now() - started);
-    if (!response.ok || body.total !== options.points) throw new Error(`the series API answered ${response.status} with ${body.total} points of ${options.points}`);
+    if (!response.ok || body.total !== options.points)
+      throw new Error(`the series API answered ${response.status} with ${body.total} points of ${options.points}`);
   }
   return summarize(samples);
 }
 
 async function measure(target: Target, ui: Ui, browser: Browser, options: StudioBenchOptions): Promise<StudioFigures> {
-  const tableExperiment = (await call<{ experiment_id: string }>(target.url, 'experiments/create', { name: 'bench-studio-table' })).experiment_id;
+  const tableExperiment = (await call<{ experiment_id: string }>(target.url, 'experiments/create', { name: 'bench-studio-table' }))
+    .experiment_id;
   let started = performance.now();
   await target.seedRuns(tableExperiment, options.runs, Date.now() - options.runs);
   options.log(`  seeded ${options.runs.toLocaleString('en')} runs in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
-  const chartExperiment = (await call<{ experiment_id: string }>(target.url, 'experiments/create', { name: 'bench-studio-chart' })).experiment_id;
-  const runId = (await call<{ run: { info: { run_id: string } } }>(target.url, 'runs/create', { experiment_id: chartExperiment, run_name: 'long-run', start_time: Date.now() })).run.info.run_id;
+  const chartExperiment = (await call<{ experiment_id: string }>(target.url, 'experiments/create', { name: 'bench-studio-chart' }))
+    .experiment_id;
+  const runId = (
+    await call<{ run: { info: { run_id: string } } }>(target.url, 'runs/create', {
+      experiment_id: chartExperiment,
+      run_name: 'long-run',
+      start_time: Date.now(),
+    })
+  ).run.info.run_id;
   started = performance.now();
   await ui.seedMetric(target, runId, options.points, Date.now() - options.points);
   await call(target.url, 'runs/update', { run_id: runId, status: 'FINISHED', end_time: Date.now() });
-  options.log(`  seeded ${options.points.toLocaleString('en')} points of '${metricKey}' in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  options.log(
+    `  seeded ${options.points.toLocaleString('en')} points of '${metricKey}' in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
 
   const lastRunName = `run-${options.runs - 1}`;
-  const table = await timePage(browser, target.url + ui.tableUrl(tableExperiment), (page) => ui.tableShown(page, lastRunName, options.timeoutMs), options, `${target.name} table`);
-  const chart = await timePage(browser, target.url + ui.chartUrl(chartExperiment, runId), (page) => ui.chartDrawn(page, options.points, options.timeoutMs), options, `${target.name} chart`);
+  const table = await timePage(
+    browser,
+    target.url + ui.tableUrl(tableExperiment),
+    (page) => ui.tableShown(page, lastRunName, options.timeoutMs),
+    options,
+    `${target.name} table`,
+  );
+  const chart = await timePage(
+    browser,
+    target.url + ui.chartUrl(chartExperiment, runId),
+    (page) => ui.chartDrawn(page, options.points, options.timeoutMs),
+    options,
+    `${target.name} chart`,
+  );
   const series = ui === trellisUi ? await timeSeries(target, runId, options) : undefined;
   return { server: target.name, table, chart, ...(series ? { series } : {}) };
 }

@@ -27,11 +27,10 @@ console.log(`starting PostgreSQL for the store and integration tests ...`);
 const postgres = await startTestPostgres();
 console.log(`PostgreSQL ready; running ${files.length} test files`);
 
-const child = spawn(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
-  { stdio: 'inherit', env: { ...process.env, TRELLIS_TEST_POSTGRES_URL: postgres.url, ...(python ? { TRELLIS_TEST_PYTHON: python } : {}) } },
-);
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files], {
+  stdio: 'inherit',
+  env: { ...process.env, TRELLIS_TEST_POSTGRES_URL: postgres.url, ...(python ? { TRELLIS_TEST_PYTHON: python } : {}) },
+});
 const code = await new Promise((resolve) => child.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0))));
 await postgres.stop();
 process.exit(code);

@@ -50,7 +50,9 @@ function sourceFiles(folder: string): string[] {
 /** Every module a file names in an import or export (static, type-only or dynamic). */
 function importsOf(text: string): string[] {
   const found: string[] = [];
-  for (const match of text.matchAll(/(?:^|[\s;])(?:import|export)\s[^'";]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm)) {
+  for (const match of text.matchAll(
+    /(?:^|[\s;])(?:import|export)\s[^'";]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm,
+  )) {
     found.push((match[1] ?? match[2] ?? match[3])!);
   }
   return found;
@@ -62,7 +64,12 @@ const importsByFile = new Map(
     const text = readFileSync(join(src, file), 'utf8');
     const local = importsOf(text)
       .filter((target) => target.startsWith('.'))
-      .map((target) => normalize(join(dirname(file), target)).split('\\').join('/').replace(/\.js$/, '.ts'));
+      .map((target) =>
+        normalize(join(dirname(file), target))
+          .split('\\')
+          .join('/')
+          .replace(/\.js$/, '.ts'),
+      );
     return [file, { local, all: importsOf(text) }] as const;
   }),
 );
@@ -86,11 +93,16 @@ describe('import rules of src/', () => {
       }
     }
     const cliServer = broken.filter((line) => / imports server\//.test(line) && cliServerImporters.has(line.split(' ')[0]!));
-    assert.deepEqual(broken.filter((line) => !cliServer.includes(line)), []);
+    assert.deepEqual(
+      broken.filter((line) => !cliServer.includes(line)),
+      [],
+    );
   });
 
   it('keeps I/O out of core', () => {
-    const broken = [...importsByFile].flatMap(([file, { all }]) => (file.startsWith('core/') ? all.filter((target) => ioModules.test(target)).map((target) => `${file} imports ${target}`) : []));
+    const broken = [...importsByFile].flatMap(([file, { all }]) =>
+      file.startsWith('core/') ? all.filter((target) => ioModules.test(target)).map((target) => `${file} imports ${target}`) : [],
+    );
     assert.deepEqual(broken, []);
   });
 

@@ -20,7 +20,9 @@ function ensureSchemathesis(): string {
   if (existsSync(executable) && existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return executable;
   rmSync(venv, { recursive: true, force: true });
   execFileSync(process.env.TRELLIS_PYTHON ?? 'python3', ['-m', 'venv', venv], { stdio: 'inherit' });
-  execFileSync(join(venv, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', requirement], { stdio: 'inherit' });
+  execFileSync(join(venv, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', requirement], {
+    stdio: 'inherit',
+  });
   writeFileSync(stamp, wanted);
   return executable;
 }
@@ -73,6 +75,10 @@ describe('the API under schemathesis: every operation of /api/v1/openapi.json, v
     const result = await run(schemathesis, args, 540_000);
     const summary = result.output.slice(result.output.lastIndexOf('SUMMARY'));
     assert.match(result.output, /Tested: \d{3}/, `schemathesis did not test the operations:\n${result.output.slice(-3000)}`);
-    assert.equal(result.code, 0, `schemathesis found failures:\n${result.output.slice(result.output.indexOf('FAILURES')).slice(0, 6000)}\n${summary}\n\nserver output:\n${trellis.output().slice(-3000)}`);
+    assert.equal(
+      result.code,
+      0,
+      `schemathesis found failures:\n${result.output.slice(result.output.indexOf('FAILURES')).slice(0, 6000)}\n${summary}\n\nserver output:\n${trellis.output().slice(-3000)}`,
+    );
   });
 });

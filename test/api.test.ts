@@ -62,9 +62,18 @@ for (const dialect of testDialects()) {
     });
 
     it('serves an OpenAPI 3 document generated from the route schemas', async () => {
-      const document = await client.request<{ openapi: string; paths: Record<string, Record<string, unknown>> }>('GET', '/api/v1/openapi.json');
+      const document = await client.request<{ openapi: string; paths: Record<string, Record<string, unknown>> }>(
+        'GET',
+        '/api/v1/openapi.json',
+      );
       assert.match(document.openapi, /^3\./);
-      for (const path of ['/api/v1/workspaces', '/api/v1/workspaces/{workspace}/models/{name}/versions/{version}', '/api/v1/workspaces/{workspace}/computes/{name}', '/api/v1/workspaces/{workspace}/apply', '/api/v1/workspaces/{workspace}/audit']) {
+      for (const path of [
+        '/api/v1/workspaces',
+        '/api/v1/workspaces/{workspace}/models/{name}/versions/{version}',
+        '/api/v1/workspaces/{workspace}/computes/{name}',
+        '/api/v1/workspaces/{workspace}/apply',
+        '/api/v1/workspaces/{workspace}/audit',
+      ]) {
         assert.ok(document.paths[path], `OpenAPI document lacks ${path}`);
       }
       assert.ok(document.paths['/api/v1/workspaces/{workspace}/computes/{name}']?.patch);
@@ -88,7 +97,10 @@ for (const dialect of testDialects()) {
       assert.equal(first.action, 'created');
       assert.equal(first.resource?.spec.max_instances, 4);
       assert.equal(first.resource?.spec.idle_time_before_scale_down, 120);
-      assert.ok(first.notes.some((note) => note.path === 'location' && /no local effect/.test(note.message)), JSON.stringify(first.notes));
+      assert.ok(
+        first.notes.some((note) => note.path === 'location' && /no local effect/.test(note.message)),
+        JSON.stringify(first.notes),
+      );
       const second = await client.apply('dev', { fileName: 'compute.yml', text: computeYaml(4) });
       assert.equal(second.action, 'unchanged');
       assert.equal(second.resource?.etag, first.resource?.etag);
@@ -96,7 +108,10 @@ for (const dialect of testDialects()) {
       assert.equal(third.action, 'updated');
       assert.notEqual(third.resource?.etag, first.resource?.etag);
       const audit = await client.audit('dev', { kind: 'compute', name: 'cpu-cluster' });
-      assert.deepEqual(audit.items.map((e) => e.action), ['update', 'create']);
+      assert.deepEqual(
+        audit.items.map((e) => e.action),
+        ['update', 'create'],
+      );
       assert.equal(audit.items[0]?.beforeDigest, audit.items[1]?.afterDigest);
       assert.match(audit.items[0]?.actor ?? '', /^local:/);
     });
@@ -111,8 +126,14 @@ for (const dialect of testDialects()) {
       assert.match(response.headers.get('content-type') ?? '', /application\/problem\+json/);
       const problem = (await response.json()) as { code: string; problems: Array<{ path: string; line?: number }> };
       assert.equal(problem.code, 'InvalidInput');
-      assert.ok(problem.problems.some((p) => p.path === 'min_instances' && p.line === 3), JSON.stringify(problem.problems));
-      assert.ok(problem.problems.some((p) => p.path === 'max_nodes' && p.line === 4), JSON.stringify(problem.problems));
+      assert.ok(
+        problem.problems.some((p) => p.path === 'min_instances' && p.line === 3),
+        JSON.stringify(problem.problems),
+      );
+      assert.ok(
+        problem.problems.some((p) => p.path === 'max_nodes' && p.line === 4),
+        JSON.stringify(problem.problems),
+      );
     });
 
     it('refuses bad input with a clear 4xx and leaves the store as it was', async () => {
@@ -123,7 +144,11 @@ for (const dialect of testDialects()) {
         ['name with a slash', computeYaml(2).replace('name: cpu-cluster', 'name: cpu/cluster'), /name/],
         ['name with spaces', computeYaml(2).replace('name: cpu-cluster', 'name: cpu cluster'), /name/],
         ['wrong type', computeYaml(2).replace('max_instances: 2', 'max_instances: many'), /max_instances/],
-        ['model path never uploaded', '$schema: https://azuremlschemas.azureedge.net/latest/model.schema.json\nname: m\nversion: 1\npath: ./does-not-exist.pkl\n', /not uploaded/],
+        [
+          'model path never uploaded',
+          '$schema: https://azuremlschemas.azureedge.net/latest/model.schema.json\nname: m\nversion: 1\npath: ./does-not-exist.pkl\n',
+          /not uploaded/,
+        ],
       ];
       for (const [label, text, pattern] of cases) {
         const error = await rejection(client.apply('dev', { fileName: `${label}.yml`, text }));
@@ -140,7 +165,8 @@ for (const dialect of testDialects()) {
       assert.equal(first.isNew, true);
       assert.equal(again.isNew, false);
       assert.equal(again.digest, first.digest);
-      const dataYaml = (description: string) => `$schema: https://azuremlschemas.azureedge.net/latest/data.schema.json\nname: iris\nversion: 1\ntype: uri_file\npath: ./iris.csv\ndescription: ${description}\n`;
+      const dataYaml = (description: string) =>
+        `$schema: https://azuremlschemas.azureedge.net/latest/data.schema.json\nname: iris\nversion: 1\ntype: uri_file\npath: ./iris.csv\ndescription: ${description}\n`;
       const uploads = { './iris.csv': { type: 'file', digest: first.digest, size: first.size, fileName: 'iris.csv' } };
       const created = await client.apply('dev', { fileName: 'iris.yml', text: dataYaml('v1'), uploads });
       assert.equal(created.action, 'created');
@@ -148,7 +174,13 @@ for (const dialect of testDialects()) {
       const same = await client.apply('dev', { fileName: 'iris.yml', text: dataYaml('v1'), uploads });
       assert.equal(same.action, 'unchanged');
       const other = await client.uploadFile('dev', Readable.from([Buffer.from('different bytes\n')]));
-      const conflict = await rejection(client.apply('dev', { fileName: 'iris.yml', text: dataYaml('v1'), uploads: { './iris.csv': { type: 'file', digest: other.digest, size: other.size, fileName: 'iris.csv' } } }));
+      const conflict = await rejection(
+        client.apply('dev', {
+          fileName: 'iris.yml',
+          text: dataYaml('v1'),
+          uploads: { './iris.csv': { type: 'file', digest: other.digest, size: other.size, fileName: 'iris.csv' } },
+        }),
+      );
       assert.equal(conflict.status, 409);
       assert.equal(conflict.code, 'AssetVersionImmutable');
       const stored = await client.get('dev', 'data', 'iris', '1');
@@ -156,7 +188,8 @@ for (const dialect of testDialects()) {
     });
 
     it('gives an asset without a version the next one, and resolves latest and azureml references', async () => {
-      const modelYaml = (description: string) => `name: ridge\ntype: custom_model\npath: https://example.com/models/ridge-${description}.onnx\n`;
+      const modelYaml = (description: string) =>
+        `name: ridge\ntype: custom_model\npath: https://example.com/models/ridge-${description}.onnx\n`;
       const one = await client.apply('dev', { fileName: 'm.yml', text: modelYaml('a'), kind: 'model' });
       const oneAgain = await client.apply('dev', { fileName: 'm.yml', text: modelYaml('a'), kind: 'model' });
       const two = await client.apply('dev', { fileName: 'm.yml', text: modelYaml('b'), kind: 'model' });
@@ -179,7 +212,11 @@ for (const dialect of testDialects()) {
       const stale = await rejection(client.patch('dev', 'compute', 'cpu-cluster', null, { tags: { owner: 'bob' } }, current.etag));
       assert.equal(stale.status, 412);
       assert.equal(stale.code, 'EtagMismatch');
-      const response = await fetch(`${trellis.url}/api/v1/workspaces/dev/computes/cpu-cluster`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tags: { owner: 'carol' } }) });
+      const response = await fetch(`${trellis.url}/api/v1/workspaces/dev/computes/cpu-cluster`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ tags: { owner: 'carol' } }),
+      });
       assert.equal(response.status, 428);
       assert.deepEqual((await client.get('dev', 'compute', 'cpu-cluster', null)).tags, { owner: 'alice' });
     });
@@ -198,7 +235,11 @@ for (const dialect of testDialects()) {
 
     it('pages lists with tokens and filters them by tag', async () => {
       for (let i = 0; i < 7; i++) {
-        await client.apply('dev', { fileName: 'c.yml', text: `name: page-${i}\ntype: amlcompute\nmax_instances: 1\ntags:\n  parity: ${i % 2 ? 'odd' : 'even'}\n`, kind: 'compute' });
+        await client.apply('dev', {
+          fileName: 'c.yml',
+          text: `name: page-${i}\ntype: amlcompute\nmax_instances: 1\ntags:\n  parity: ${i % 2 ? 'odd' : 'even'}\n`,
+          kind: 'compute',
+        });
       }
       const names: string[] = [];
       let pageToken: string | undefined;
@@ -223,10 +264,19 @@ for (const dialect of testDialects()) {
     it('answers 413 to a 200 MB body and keeps serving', async () => {
       const status = await new Promise<number>((resolveStatus, reject) => {
         const url = new URL(`${trellis.url}/api/v1/workspaces/dev/apply`);
-        const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(200 * 1024 * 1024) } }, (res) => {
-          res.resume();
-          resolveStatus(res.statusCode ?? 0);
-        });
+        const req = httpRequest(
+          {
+            host: url.hostname,
+            port: url.port,
+            path: url.pathname,
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'content-length': String(200 * 1024 * 1024) },
+          },
+          (res) => {
+            res.resume();
+            resolveStatus(res.statusCode ?? 0);
+          },
+        );
         // An error before any answer means the 413 was lost to a reset: a failure, not a hang.
         req.on('error', reject);
         const chunk = Buffer.alloc(1024 * 1024, 0x20);
@@ -248,7 +298,11 @@ for (const dialect of testDialects()) {
       const unknown = await fetch(`${trellis.url}/api/v1/nothing-here`);
       assert.equal(unknown.status, 404);
       assert.equal(((await unknown.json()) as { code: string }).code, 'RouteNotFound');
-      const malformed = await fetch(`${trellis.url}/api/v1/workspaces/dev/apply`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text": ' });
+      const malformed = await fetch(`${trellis.url}/api/v1/workspaces/dev/apply`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"text": ',
+      });
       assert.equal(malformed.status, 400);
       const body = await malformed.text();
       assert.doesNotMatch(body, /at .*\.js:\d+/);

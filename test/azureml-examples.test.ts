@@ -33,7 +33,10 @@ const refused: Record<string, RegExp> = {
 /** Resource files directly in a folder (sub-folders hold the content they point to). */
 async function resourceFiles(folder: string): Promise<string[]> {
   const entries = await readdir(join(examples, folder), { withFileTypes: true });
-  return entries.filter((e) => e.isFile() && /\.ya?ml$/.test(e.name)).map((e) => `${folder}/${e.name}`).sort();
+  return entries
+    .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name))
+    .map((e) => `${folder}/${e.name}`)
+    .sort();
 }
 
 async function inBatches<T, R>(items: T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
@@ -89,7 +92,11 @@ for (const dialect of testDialects()) {
         seen.add(identity);
       }
 
-      const again = await inBatches(unique.filter((file) => !refused[file]), 4, async (file) => ({ file, result: await apply(file) }));
+      const again = await inBatches(
+        unique.filter((file) => !refused[file]),
+        4,
+        async (file) => ({ file, result: await apply(file) }),
+      );
       for (const { file, result } of again) {
         assert.equal(result.code, 0, `${file}: ${result.stderr}`);
         assert.equal((JSON.parse(result.stdout) as { action: string }).action, 'unchanged', file);
@@ -100,16 +107,24 @@ for (const dialect of testDialects()) {
       const cluster = await trellis.client.get('default', 'compute', 'location-example', null);
       assert.equal(cluster.spec.location, 'westus');
       const notes = cluster.status.notes as Array<{ path: string; message: string }>;
-      assert.ok(notes.some((note) => note.path === 'location' && /recorded, no local effect/.test(note.message)), JSON.stringify(notes));
+      assert.ok(
+        notes.some((note) => note.path === 'location' && /recorded, no local effect/.test(note.message)),
+        JSON.stringify(notes),
+      );
 
       const cloud = await trellis.client.resolve('default', 'data', 'cloud-file-https-example@latest');
       assert.match(String(cloud.spec.path), /^https:\/\//);
       const cloudNotes = cloud.status.notes as Array<{ message: string }>;
-      assert.ok(cloudNotes.some((note) => /recorded as a reference, not fetched/.test(note.message)), JSON.stringify(cloudNotes));
+      assert.ok(
+        cloudNotes.some((note) => /recorded as a reference, not fetched/.test(note.message)),
+        JSON.stringify(cloudNotes),
+      );
 
       // The example carries an SSH password: it is never stored, and never given back.
       const withPassword = await trellis.client.get('default', 'compute', 'ssh-example', null);
-      const password = /admin_password:\s*(\S+)/.exec(await readFile(join(examples, 'resources/compute/cluster-ssh-password.yml'), 'utf8'))?.[1];
+      const password = /admin_password:\s*(\S+)/.exec(
+        await readFile(join(examples, 'resources/compute/cluster-ssh-password.yml'), 'utf8'),
+      )?.[1];
       assert.ok(password);
       assert.ok(!JSON.stringify(withPassword).includes(password), 'the password must not be stored');
       assert.match(String((withPassword.spec.ssh_settings as Record<string, unknown>).admin_password), /redacted/);

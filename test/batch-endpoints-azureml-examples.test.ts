@@ -36,7 +36,8 @@ const dataFiles = ['heart-unlabeled-0.csv', 'heart-unlabeled-1.csv', 'heart-unla
 /** Rows of each data file, counted from the CSV files themselves (the header line left out). */
 async function rowsPerFile(dataFolder: string): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const file of dataFiles) counts[file] = (await readFile(join(dataFolder, file), 'utf8')).split('\n').filter((line) => line.trim() !== '').length - 1;
+  for (const file of dataFiles)
+    counts[file] = (await readFile(join(dataFolder, file), 'utf8')).split('\n').filter((line) => line.trim() !== '').length - 1;
   return counts;
 }
 
@@ -54,7 +55,9 @@ async function modelPredictions(modelFile: string, dataFolder: string): Promise<
     "model = pickle.load(open(sys.argv[1], 'rb'))",
     'print(json.dumps({os.path.basename(path): [int(value) for value in model.predict(pd.read_csv(path))] for path in sys.argv[2:]}))',
   ].join('\n');
-  const { stdout } = await execFileAsync(python, ['-c', script, modelFile, ...dataFiles.map((file) => join(dataFolder, file))], { maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await execFileAsync(python, ['-c', script, modelFile, ...dataFiles.map((file) => join(dataFolder, file))], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
   return JSON.parse(stdout) as Record<string, number[]>;
 }
 
@@ -65,9 +68,13 @@ async function exampleEnvironmentPython(): Promise<string> {
     const ready = await readFile(join(environmentCache, entry, 'ready.json'), 'utf8').catch(() => undefined);
     if (!ready) continue;
     const requirements = (JSON.parse(ready) as { pipRequirements?: string[] }).pipRequirements ?? [];
-    if (requirements.includes('scikit-learn==1.1.2') && requirements.some((requirement) => requirement.startsWith('xgboost'))) found.push(join(environmentCache, entry, 'bin', 'python'));
+    if (requirements.includes('scikit-learn==1.1.2') && requirements.some((requirement) => requirement.startsWith('xgboost')))
+      found.push(join(environmentCache, entry, 'bin', 'python'));
   }
-  assert.ok(found[0], `no environment in ${environmentCache} pins scikit-learn==1.1.2 with xgboost: the scoring job should have built one from the example's conda file`);
+  assert.ok(
+    found[0],
+    `no environment in ${environmentCache} pins scikit-learn==1.1.2 with xgboost: the scoring job should have built one from the example's conda file`,
+  );
   return found[0];
 }
 
@@ -78,7 +85,11 @@ function predictionsByFile(text: string): Record<string, number[]> {
   const byFile: Record<string, number[]> = {};
   for (const line of lines.slice(1)) {
     const [file, row, prediction] = line.split(',');
-    const rows = (byFile[file!] ??= []);
+    let rows = byFile[file!];
+    if (!rows) {
+      rows = [];
+      byFile[file!] = rows;
+    }
     assert.equal(rows[Number(row)], undefined, `${file} row ${row} has two predictions`);
     rows[Number(row)] = JSON.parse(prediction!) as number;
   }
@@ -112,28 +123,69 @@ describe('the batch endpoint examples of azureml-examples, their deploy-and-run.
     return result.stdout;
   };
 
-  it('heart-classifier-mlflow (deployment-simple): a no-code MLflow XGBoost model, in the environment of its own conda.yaml, predicts every row as the model does', { timeout: exampleTimeoutMs }, async () => {
+  it('heart-classifier-mlflow (deployment-simple): a no-code MLflow XGBoost model, in the environment of its own conda.yaml, predicts every row as the model does', {
+    timeout: exampleTimeoutMs,
+  }, async () => {
     const startedAt = Date.now();
     const folder = 'heart-classifier-mlflow';
     const endpoint = `heart-classifier-${suffix()}`;
     // The script registers `--path "model"`, a folder the example does not have (on Azure too the
     // command fails); the model it deploys is deployment-simple/model.
-    await az(folder, ['model', 'create', '--name', 'heart-classifier-mlflow', '--type', 'mlflow_model', '--path', 'deployment-simple/model']);
+    await az(folder, [
+      'model',
+      'create',
+      '--name',
+      'heart-classifier-mlflow',
+      '--type',
+      'mlflow_model',
+      '--path',
+      'deployment-simple/model',
+    ]);
     await az(folder, ['data', 'create', '-f', 'heart-dataset-unlabeled.yml']);
     await az(folder, ['compute', 'create', '-n', 'batch-cluster', '--type', 'amlcompute', '--min-instances', '0', '--max-instances', '5']);
     await az(folder, ['batch-endpoint', 'create', '-n', endpoint, '-f', 'endpoint.yml']);
     await az(folder, ['batch-endpoint', 'show', '--name', endpoint]);
-    await az(folder, ['batch-deployment', 'create', '--file', 'deployment-simple/deployment.yml', '--endpoint-name', endpoint, '--set-default']);
+    await az(folder, [
+      'batch-deployment',
+      'create',
+      '--file',
+      'deployment-simple/deployment.yml',
+      '--endpoint-name',
+      endpoint,
+      '--set-default',
+    ]);
     const deployment = 'classifier-xgboost-mlflow';
     await az(folder, ['batch-endpoint', 'update', '--name', endpoint, '--set', `defaults.deployment_name=${deployment}`]);
     await az(folder, ['batch-deployment', 'show', '--name', deployment, '--endpoint-name', endpoint]);
     // The script writes `JOB_NAME = $(...)`, which bash runs as a command named JOB_NAME (set -e
     // ends the script there, on Azure too); the assignment it means:
-    const job = (await az(folder, ['batch-endpoint', 'invoke', '--name', endpoint, '--input', 'azureml:heart-dataset-unlabeled@latest', '--query', 'name', '-o', 'tsv'])).trim();
+    const job = (
+      await az(folder, [
+        'batch-endpoint',
+        'invoke',
+        '--name',
+        endpoint,
+        '--input',
+        'azureml:heart-dataset-unlabeled@latest',
+        '--query',
+        'name',
+        '-o',
+        'tsv',
+      ])
+    ).trim();
     assert.match(job, /^[\w-]+$/, `invoke --query name -o tsv printed '${job}'`);
     // `--web` opens the studio in a browser on Azure; trellis prints the job's studio page.
     await az(folder, ['job', 'show', '-n', job, '--web']);
-    const listed = await az(folder, ['batch-deployment', 'list-jobs', '--name', deployment, '--endpoint-name', endpoint, '--query', '[].name']);
+    const listed = await az(folder, [
+      'batch-deployment',
+      'list-jobs',
+      '--name',
+      deployment,
+      '--endpoint-name',
+      endpoint,
+      '--query',
+      '[].name',
+    ]);
     assert.deepEqual(JSON.parse(listed), [job]);
     // Follows the log until the job ends; the first run builds the model's environment here.
     const stream = await runCli(['job', 'stream', '-n', job], { url: trellis.url, cwd: join(scratch, folder) });
@@ -147,22 +199,39 @@ describe('the batch endpoint examples of azureml-examples, their deploy-and-run.
     const predicted = predictionsByFile(await readFile(join(scratch, folder, job, 'score', 'predictions.csv'), 'utf8'));
     const counts = await rowsPerFile(join(scratch, folder, 'data'));
     assert.deepEqual(Object.keys(predicted).sort(), dataFiles);
-    for (const file of dataFiles) assert.equal(predicted[file]!.filter((value) => value !== undefined).length, counts[file], `${file}: one prediction per row`);
+    for (const file of dataFiles)
+      assert.equal(predicted[file]!.filter((value) => value !== undefined).length, counts[file], `${file}: one prediction per row`);
     // 303 rows in all.
-    assert.equal(Object.values(predicted).flat().length, Object.values(counts).reduce((sum, count) => sum + count, 0));
+    assert.equal(
+      Object.values(predicted).flat().length,
+      Object.values(counts).reduce((sum, count) => sum + count, 0),
+    );
     // Equal to the pickled pipeline's own predict(): the model loaded with its xgboost, which only the
     // environment of its conda.yaml holds (the curated scikit-learn one has none).
-    const expected = await modelPredictions(join(scratch, folder, 'deployment-simple', 'model', 'model.pkl'), join(scratch, folder, 'data'));
+    const expected = await modelPredictions(
+      join(scratch, folder, 'deployment-simple', 'model', 'model.pkl'),
+      join(scratch, folder, 'data'),
+    );
     assert.deepEqual(predicted, expected, "the endpoint's predictions are the model's own");
-    assert.ok(Object.values(predicted).flat().every((value) => value === 0 || value === 1));
-    const summary = JSON.parse(await readFile(join(scratch, folder, job, 'score', 'batch-summary.json'), 'utf8')) as { succeeded: number; failed: number; rows: number };
+    assert.ok(
+      Object.values(predicted)
+        .flat()
+        .every((value) => value === 0 || value === 1),
+    );
+    const summary = JSON.parse(await readFile(join(scratch, folder, job, 'score', 'batch-summary.json'), 'utf8')) as {
+      succeeded: number;
+      failed: number;
+      rows: number;
+    };
     assert.deepEqual([summary.succeeded, summary.failed, summary.rows], [2, 0, 303]);
 
     await az(folder, ['batch-endpoint', 'delete', '--name', endpoint, '--yes']);
     process.stdout.write(`# heart-classifier-mlflow: ${((Date.now() - startedAt) / 1000).toFixed(1)} s\n`);
   });
 
-  it('custom-outputs-parquet: a scoring script writes a parquet file with a prediction column per input file, in its inline conda environment', { timeout: exampleTimeoutMs }, async () => {
+  it('custom-outputs-parquet: a scoring script writes a parquet file with a prediction column per input file, in its inline conda environment', {
+    timeout: exampleTimeoutMs,
+  }, async () => {
     const startedAt = Date.now();
     const folder = 'custom-outputs-parquet';
     const endpoint = `heart-classifier-custom-${suffix()}`;
@@ -179,9 +248,27 @@ describe('the batch endpoint examples of azureml-examples, their deploy-and-run.
     // a public blob folder (Trellis records such a path, it does not fetch it); the same heart data,
     // as the examples ship it locally (heart-classifier-mlflow/data), uploaded from the folder.
     // `JOB_NAME = $(...)` as above.
-    const job = (await az(folder, ['batch-endpoint', 'invoke', '--name', endpoint, '--input', '../heart-classifier-mlflow/data', '--query', 'name', '-o', 'tsv'])).trim();
+    const job = (
+      await az(folder, [
+        'batch-endpoint',
+        'invoke',
+        '--name',
+        endpoint,
+        '--input',
+        '../heart-classifier-mlflow/data',
+        '--query',
+        'name',
+        '-o',
+        'tsv',
+      ])
+    ).trim();
     await az(folder, ['job', 'show', '-n', job, '--web']);
-    assert.deepEqual(JSON.parse(await az(folder, ['batch-deployment', 'list-jobs', '--name', deployment, '--endpoint-name', endpoint, '--query', '[].name'])), [job]);
+    assert.deepEqual(
+      JSON.parse(
+        await az(folder, ['batch-deployment', 'list-jobs', '--name', deployment, '--endpoint-name', endpoint, '--query', '[].name']),
+      ),
+      [job],
+    );
     const stream = await runCli(['job', 'stream', '-n', job], { url: trellis.url, cwd: join(scratch, folder) });
     const status = (await az(folder, ['job', 'show', '-n', job, '--query', 'status', '-o', 'tsv'])).trim();
     assert.equal(status, 'Completed', `${stream.stdout}\n${stream.stderr}`);
@@ -197,7 +284,9 @@ describe('the batch endpoint examples of azureml-examples, their deploy-and-run.
       'import pandas as pd',
       "print(json.dumps({os.path.basename(path): {'columns': list(pd.read_parquet(path).columns), 'prediction': [int(value) for value in pd.read_parquet(path)['prediction']]} for path in sys.argv[1:]}))",
     ].join('\n');
-    const { stdout } = await execFileAsync(python, ['-c', read, ...parquetFiles.map((file) => join(output, file))], { maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await execFileAsync(python, ['-c', read, ...parquetFiles.map((file) => join(output, file))], {
+      maxBuffer: 16 * 1024 * 1024,
+    });
     const tables = JSON.parse(stdout) as Record<string, { columns: string[]; prediction: number[] }>;
     const header = (await readFile(join(scratch, 'heart-classifier-mlflow', 'data', dataFiles[0]!), 'utf8')).split('\n')[0]!.split(',');
     const counts = await rowsPerFile(join(scratch, 'heart-classifier-mlflow', 'data'));
@@ -209,33 +298,77 @@ describe('the batch endpoint examples of azureml-examples, their deploy-and-run.
       assert.equal(table.prediction.length, counts[file], `${file}: one prediction per row`);
       assert.deepEqual(table.prediction, expected[file], `${file}: the model's own predictions`);
     }
-    const summary = JSON.parse(await readFile(join(output, 'batch-summary.json'), 'utf8')) as { succeeded: number; failed: number; failedFiles: number };
+    const summary = JSON.parse(await readFile(join(output, 'batch-summary.json'), 'utf8')) as {
+      succeeded: number;
+      failed: number;
+      failedFiles: number;
+    };
     assert.deepEqual([summary.succeeded, summary.failed, summary.failedFiles], [2, 0, 0]);
 
     await az(folder, ['batch-endpoint', 'delete', '--name', endpoint, '--yes']);
     process.stdout.write(`# custom-outputs-parquet: ${((Date.now() - startedAt) / 1000).toFixed(1)} s\n`);
   });
 
-  it("fails the job with the script's error when its init() raises: the example's script given a model without a .pkl file (issue 11)", { timeout: exampleTimeoutMs }, async () => {
+  it("fails the job with the script's error when its init() raises: the example's script given a model without a .pkl file (issue 11)", {
+    timeout: exampleTimeoutMs,
+  }, async () => {
     const folder = 'custom-outputs-parquet';
     const endpoint = `heart-classifier-broken-${suffix()}`;
     // init() takes glob(f"{AZUREML_MODEL_DIR}/*/*.pkl")[-1]: a model folder of CSV files has none.
-    await az(folder, ['model', 'create', '--name', 'heart-data-not-a-model', '--type', 'custom_model', '--path', '../heart-classifier-mlflow/data']);
+    await az(folder, [
+      'model',
+      'create',
+      '--name',
+      'heart-data-not-a-model',
+      '--type',
+      'custom_model',
+      '--path',
+      '../heart-classifier-mlflow/data',
+    ]);
     await az(folder, ['compute', 'create', '-n', 'batch-cluster', '--type', 'amlcompute', '--min-instances', '0', '--max-instances', '5']);
     await az(folder, ['batch-endpoint', 'create', '-n', endpoint, '-f', 'endpoint.yml']);
     // The example's deployment, its script and inline environment (built by the test above, or here), another model.
-    await az(folder, ['batch-deployment', 'create', '--file', 'deployment.yml', '--endpoint-name', endpoint, '--set', 'model=azureml:heart-data-not-a-model@latest', '--set-default']);
-    const job = (await az(folder, ['batch-endpoint', 'invoke', '--name', endpoint, '--input', '../heart-classifier-mlflow/data', '--query', 'name', '-o', 'tsv'])).trim();
+    await az(folder, [
+      'batch-deployment',
+      'create',
+      '--file',
+      'deployment.yml',
+      '--endpoint-name',
+      endpoint,
+      '--set',
+      'model=azureml:heart-data-not-a-model@latest',
+      '--set-default',
+    ]);
+    const job = (
+      await az(folder, [
+        'batch-endpoint',
+        'invoke',
+        '--name',
+        endpoint,
+        '--input',
+        '../heart-classifier-mlflow/data',
+        '--query',
+        'name',
+        '-o',
+        'tsv',
+      ])
+    ).trim();
     const stream = await runCli(['job', 'stream', '-n', job], { url: trellis.url, cwd: join(scratch, folder) });
     const ended = await trellis.client.getJob('default', job);
     assert.equal(ended.state, 'Failed', `${ended.reason ?? ''}\n${stream.stdout}`);
     // The log holds the script's traceback and its exception.
     assert.match(stream.stdout, /Traceback \(most recent call last\)[\s\S]*batch_driver\.py[\s\S]*IndexError: list index out of range/);
     // Its last line says why; on two nodes (instance_count: 2), the one that failed first is named (node 0's log is the job's).
-    assert.match(stream.stdout, /batch driver: (node 1 failed: )?the scoring script batch_driver\.py did not start \(its import or init\(\) failed\): IndexError: list index out of range\n/);
+    assert.match(
+      stream.stdout,
+      /batch driver: (node 1 failed: )?the scoring script batch_driver\.py did not start \(its import or init\(\) failed\): IndexError: list index out of range\n/,
+    );
     failedJob = ended;
     // A failed job registers no output: nothing pretends the scoring succeeded.
-    const download = await runCli(['job', 'download', '--name', job, '--output-name', 'score', '--download-path', './'], { url: trellis.url, cwd: join(scratch, folder) });
+    const download = await runCli(['job', 'download', '--name', job, '--output-name', 'score', '--download-path', './'], {
+      url: trellis.url,
+      cwd: join(scratch, folder),
+    });
     assert.notEqual(download.code, 0);
     assert.match(download.stderr, /has no registered output 'score'/);
     await az(folder, ['batch-endpoint', 'delete', '--name', endpoint, '--yes']);

@@ -16,8 +16,13 @@ import { removeHome, repositoryRoot, runCli, startTrellis, type TrellisProcess }
 const files = 1_000;
 const rowsPerFile = 3;
 // Built virtualenvs are kept across runs, like a machine's image cache (the scoring-script test uses one).
-const jobSettings = { TRELLIS_JOB_TICK_MS: '200', TRELLIS_JOB_GRACE_SECONDS: '2', TRELLIS_ENV_CACHE: join(repositoryRoot, '.cache', 'environments') };
-const cluster = 'name: cpu-cluster\ntype: amlcompute\nsize: Standard_DS3_v2\nmin_instances: 0\nmax_instances: 2\nidle_time_before_scale_down: 30\n';
+const jobSettings = {
+  TRELLIS_JOB_TICK_MS: '200',
+  TRELLIS_JOB_GRACE_SECONDS: '2',
+  TRELLIS_ENV_CACHE: join(repositoryRoot, '.cache', 'environments'),
+};
+const cluster =
+  'name: cpu-cluster\ntype: amlcompute\nsize: Standard_DS3_v2\nmin_instances: 0\nmax_instances: 2\nidle_time_before_scale_down: 30\n';
 
 async function ledgerLines(home: string, job: string): Promise<number> {
   const folder = join(home, 'jobs', 'default', job);
@@ -40,15 +45,24 @@ describe('batch endpoints on sqlite: 1,000 CSV files, 2 workers, a kill -9 of th
     await copyFile(join(repositoryRoot, 'test', 'fixtures', 'serving', 'iris-logreg.onnx'), join(scratch, 'model', 'model.onnx'));
     await mkdir(join(scratch, 'in'), { recursive: true });
     for (let index = 0; index < files; index++) {
-      const rows = Array.from({ length: rowsPerFile }, (_, row) => `${(4.5 + (index % 30) / 10).toFixed(1)},3.${row},1.${index % 7},0.${(index + row) % 9}`);
-      await writeFile(join(scratch, 'in', `part-${String(index).padStart(4, '0')}.csv`), `sepal_length,sepal_width,petal_length,petal_width\n${rows.join('\n')}\n`);
+      const rows = Array.from(
+        { length: rowsPerFile },
+        (_, row) => `${(4.5 + (index % 30) / 10).toFixed(1)},3.${row},1.${index % 7},0.${(index + row) % 9}`,
+      );
+      await writeFile(
+        join(scratch, 'in', `part-${String(index).padStart(4, '0')}.csv`),
+        `sepal_length,sepal_width,petal_length,petal_width\n${rows.join('\n')}\n`,
+      );
     }
     await writeFile(join(scratch, 'model.yml'), 'name: iris-batch\nversion: 1\ntype: custom_model\npath: ./model\n');
     await writeFile(join(scratch, 'data.yml'), 'name: iris-csv\nversion: 1\ntype: uri_folder\npath: ./in\n');
     trellis = await startTrellis({ env: jobSettings });
     await trellis.client.apply('default', { fileName: 'compute.yml', text: cluster, kind: 'compute' });
     for (const file of ['model.yml', 'data.yml']) {
-      const created = await runCli([file.startsWith('model') ? 'model' : 'data', 'create', '--file', join(scratch, file)], { url: trellis.url, cwd: scratch });
+      const created = await runCli([file.startsWith('model') ? 'model' : 'data', 'create', '--file', join(scratch, file)], {
+        url: trellis.url,
+        cwd: scratch,
+      });
       assert.equal(created.code, 0, created.stderr);
     }
   });
@@ -82,7 +96,11 @@ describe('batch endpoints on sqlite: 1,000 CSV files, 2 workers, a kill -9 of th
       '  error_threshold: -1',
       '',
     ].join('\n');
-    const created = await trellis.client.applyBatchDeployment('default', 'iris-batch', { fileName: 'deployment.yml', text: deployment, uploads: {} });
+    const created = await trellis.client.applyBatchDeployment('default', 'iris-batch', {
+      fileName: 'deployment.yml',
+      text: deployment,
+      uploads: {},
+    });
     assert.equal(created.action, 'created');
     assert.equal((await trellis.client.getBatchEndpoint('default', 'iris-batch')).defaultDeployment, 'onnx');
 
@@ -104,14 +122,20 @@ describe('batch endpoints on sqlite: 1,000 CSV files, 2 workers, a kill -9 of th
     assert.equal(ended.state, 'Completed', `${ended.reason ?? ''}\n${trellis.output()}`);
     assert.equal(await ledgerLines(trellis.home, job.name), files);
     const listed = await trellis.client.listBatchJobs('default', 'iris-batch');
-    assert.deepEqual(listed.items.map((item) => item.name), [job.name]);
+    assert.deepEqual(
+      listed.items.map((item) => item.name),
+      [job.name],
+    );
 
     // The output data asset: a folder holding predictions.csv and batch-summary.json.
     const asset = await trellis.client.get('default', 'data', job.outputDataAsset, '1');
     const folderDigest = /^trellis:\/\/folders\/(sha256:[0-9a-f]{64})$/.exec(String(asset.spec.path))?.[1];
     assert.ok(folderDigest, String(asset.spec.path));
-    const manifest = (await (await trellis.client.openContent('default', folderDigest)).json()) as { files: Array<{ path: string; digest: string }> };
-    const readFileOf = async (name: string) => (await trellis.client.openContent('default', manifest.files.find((file) => file.path === name)!.digest)).text();
+    const manifest = (await (await trellis.client.openContent('default', folderDigest)).json()) as {
+      files: Array<{ path: string; digest: string }>;
+    };
+    const readFileOf = async (name: string) =>
+      (await trellis.client.openContent('default', manifest.files.find((file) => file.path === name)!.digest)).text();
     const lines = (await readFileOf('predictions.csv')).trim().split('\n');
     assert.equal(lines[0], 'file,row,prediction');
     const keys = lines.slice(1).map((line) => line.split(',').slice(0, 2).join(','));
@@ -120,7 +144,9 @@ describe('batch endpoints on sqlite: 1,000 CSV files, 2 workers, a kill -9 of th
     assert.match(lines[1]!, /^part-0000\.csv,0,"\{""label"":\d/);
     const summary = JSON.parse(await readFileOf('batch-summary.json')) as { succeeded: number; failed: number; rows: number };
     assert.deepEqual([summary.succeeded, summary.failed, summary.rows], [files, 0, files * rowsPerFile]);
-    process.stdout.write(`# batch: ${files} files, ${files * rowsPerFile} rows; killed after ${atKill} mini-batches; ${((Date.now() - startedAt) / 1000).toFixed(1)} s from create to checked\n`);
+    process.stdout.write(
+      `# batch: ${files} files, ${files * rowsPerFile} rows; killed after ${atKill} mini-batches; ${((Date.now() - startedAt) / 1000).toFixed(1)} s from create to checked\n`,
+    );
   });
 
   it('is driven from the CLI: a local folder is uploaded and scored, list-jobs names the job, a bad deployment is refused', async () => {
@@ -128,7 +154,10 @@ describe('batch endpoints on sqlite: 1,000 CSV files, 2 workers, a kill -9 of th
     await mkdir(small, { recursive: true });
     for (let index = 0; index < 20; index++) await writeFile(join(small, `f${index}.csv`), '5.1,3.5,1.4,0.2\n6.3,3.3,6.0,2.5\n');
     await writeFile(join(scratch, 'endpoint-cli.yml'), 'name: iris-cli\n');
-    await writeFile(join(scratch, 'deployment-cli.yml'), 'name: first\nendpoint_name: iris-cli\nmodel: azureml:iris-batch:1\ncompute: azureml:cpu-cluster\nsettings:\n  mini_batch_size: 3\n  max_concurrency_per_instance: 2\n  output_action: summary_only\n');
+    await writeFile(
+      join(scratch, 'deployment-cli.yml'),
+      'name: first\nendpoint_name: iris-cli\nmodel: azureml:iris-batch:1\ncompute: azureml:cpu-cluster\nsettings:\n  mini_batch_size: 3\n  max_concurrency_per_instance: 2\n  output_action: summary_only\n',
+    );
     const cli = async (args: string[]) => {
       const result = await runCli([...args, '-o', 'json'], { url: trellis.url, cwd: scratch });
       assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
@@ -138,27 +167,45 @@ describe('batch endpoints on sqlite: 1,000 CSV files, 2 workers, a kill -9 of th
     await cli(['batch-deployment', 'create', '--file', 'deployment-cli.yml']);
     const shown = await cli(['batch-deployment', 'show', '-n', 'first', '-e', 'iris-cli']);
     assert.equal((shown.spec as { settings: { mini_batch_size: number } }).settings.mini_batch_size, 3);
-    const refused = await runCli(['batch-deployment', 'create', '--file', 'deployment-cli.yml', '--name', 'second', '--set', 'compute=azureml:nowhere'], { url: trellis.url, cwd: scratch });
+    const refused = await runCli(
+      ['batch-deployment', 'create', '--file', 'deployment-cli.yml', '--name', 'second', '--set', 'compute=azureml:nowhere'],
+      { url: trellis.url, cwd: scratch },
+    );
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /compute 'nowhere' does not exist/);
-    const job = (await cli(['batch-endpoint', 'invoke', '-n', 'iris-cli', '--input', './small'])) as unknown as { name: string; outputDataAsset: string };
+    const job = (await cli(['batch-endpoint', 'invoke', '-n', 'iris-cli', '--input', './small'])) as unknown as {
+      name: string;
+      outputDataAsset: string;
+    };
     const ended = await waitForJob(trellis.client, job.name, finished, 60_000);
     assert.equal(ended.state, 'Completed', ended.reason ?? '');
     const listed = (await cli(['batch-endpoint', 'list-jobs', '-n', 'iris-cli'])) as unknown as Array<{ name: string }>;
-    assert.deepEqual(listed.map((item) => item.name), [job.name]);
+    assert.deepEqual(
+      listed.map((item) => item.name),
+      [job.name],
+    );
     // summary_only: the output holds the summary and no predictions file.
     const asset = await trellis.client.get('default', 'data', job.outputDataAsset, '1');
     const digest = /(sha256:[0-9a-f]{64})$/.exec(String(asset.spec.path))![1]!;
-    const manifest = (await (await trellis.client.openContent('default', digest)).json()) as { files: Array<{ path: string; digest: string }> };
-    assert.deepEqual(manifest.files.map((file) => file.path), ['batch-summary.json']);
-    const summary = JSON.parse(await (await trellis.client.openContent('default', manifest.files[0]!.digest)).text()) as { miniBatches: number; rows: number };
+    const manifest = (await (await trellis.client.openContent('default', digest)).json()) as {
+      files: Array<{ path: string; digest: string }>;
+    };
+    assert.deepEqual(
+      manifest.files.map((file) => file.path),
+      ['batch-summary.json'],
+    );
+    const summary = JSON.parse(await (await trellis.client.openContent('default', manifest.files[0]!.digest)).text()) as {
+      miniBatches: number;
+      rows: number;
+    };
     assert.deepEqual([summary.miniBatches, summary.rows], [7, 40]);
   });
 
   it('runs an Azure ML batch scoring script — init() and run(mini_batch) returning a pandas DataFrame — in the environment the deployment names, on two nodes', async () => {
     const small = join(scratch, 'scripted-input');
     await mkdir(small, { recursive: true });
-    for (let index = 0; index < 10; index++) await writeFile(join(small, `f${index}.csv`), `5.1,3.5,1.4,0.2\n${'6.3,3.3,6.0,2.5\n'.repeat(index % 3)}`);
+    for (let index = 0; index < 10; index++)
+      await writeFile(join(small, `f${index}.csv`), `5.1,3.5,1.4,0.2\n${'6.3,3.3,6.0,2.5\n'.repeat(index % 3)}`);
     await mkdir(join(scratch, 'script'), { recursive: true });
     await writeFile(
       join(scratch, 'script', 'batch_score.py'),
@@ -203,23 +250,34 @@ describe('batch endpoints on sqlite: 1,000 CSV files, 2 workers, a kill -9 of th
         '',
       ].join('\n'),
     );
-    for (const args of [['batch-endpoint', 'create', '--file', 'endpoint-script.yml'], ['batch-deployment', 'create', '--file', 'deployment-script.yml']]) {
+    for (const args of [
+      ['batch-endpoint', 'create', '--file', 'endpoint-script.yml'],
+      ['batch-deployment', 'create', '--file', 'deployment-script.yml'],
+    ]) {
       const result = await runCli(args, { url: trellis.url, cwd: scratch });
       assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
     }
-    const invoked = await runCli(['batch-endpoint', 'invoke', '-n', 'iris-script', '--input', './scripted-input', '-o', 'json'], { url: trellis.url, cwd: scratch });
+    const invoked = await runCli(['batch-endpoint', 'invoke', '-n', 'iris-script', '--input', './scripted-input', '-o', 'json'], {
+      url: trellis.url,
+      cwd: scratch,
+    });
     assert.equal(invoked.code, 0, invoked.stderr);
     const job = JSON.parse(invoked.stdout) as { name: string; outputDataAsset: string };
     // The first job on trellis-python-sklearn may build its virtualenv.
     const ended = await waitForJob(trellis.client, job.name, finished, 600_000);
     const log = await (await fetch(`${trellis.url}/api/v1/workspaces/default/jobs/${job.name}/logs`)).text();
     assert.equal(ended.state, 'Completed', `${ended.reason ?? ''}\n${log}`);
-    assert.equal(ended.lineage.environment && 'name' in ended.lineage.environment ? ended.lineage.environment.name : '', 'trellis-python-sklearn');
+    assert.equal(
+      ended.lineage.environment && 'name' in ended.lineage.environment ? ended.lineage.environment.name : '',
+      'trellis-python-sklearn',
+    );
     assert.equal(ended.instanceCount, 2);
     assert.match(log, /node 0 of 2/);
     const asset = await trellis.client.get('default', 'data', job.outputDataAsset, '1');
     const digest = /(sha256:[0-9a-f]{64})$/.exec(String(asset.spec.path))![1]!;
-    const manifest = (await (await trellis.client.openContent('default', digest)).json()) as { files: Array<{ path: string; digest: string }> };
+    const manifest = (await (await trellis.client.openContent('default', digest)).json()) as {
+      files: Array<{ path: string; digest: string }>;
+    };
     const rowsFile = manifest.files.find((file) => file.path === 'rows.csv');
     assert.ok(rowsFile, `no rows.csv in ${manifest.files.map((file) => file.path).join(', ')}`);
     // One row per file, as the DataFrame held it, no header (append_row).
@@ -227,7 +285,10 @@ describe('batch endpoints on sqlite: 1,000 CSV files, 2 workers, a kill -9 of th
     assert.deepEqual(lines, Array.from({ length: 10 }, (_, index) => `f${index}.csv,${1 + (index % 3)},model.onnx`).sort());
 
     // The output, downloaded as az ml job download --output-name does it; an output the job does not have is named.
-    const downloaded = await runCli(['job', 'download', '-n', job.name, '--output-name', 'score', '--download-path', join(scratch, 'downloads')], { url: trellis.url, cwd: scratch });
+    const downloaded = await runCli(
+      ['job', 'download', '-n', job.name, '--output-name', 'score', '--download-path', join(scratch, 'downloads')],
+      { url: trellis.url, cwd: scratch },
+    );
     assert.equal(downloaded.code, 0, downloaded.stderr);
     const local = await readFile(join(scratch, 'downloads', job.name, 'score', 'rows.csv'), 'utf8');
     assert.deepEqual(local.trim().split('\n').sort(), lines);

@@ -38,8 +38,14 @@ describe('the az ml forms of the Azure ML example scripts, on sqlite', () => {
   it('creates an endpoint from -n alone, and answers --query provisioning_state, scoring_uri, openapi_uri with -o tsv', async () => {
     await ok('online-endpoint', 'create', '-n', 'azml-iris');
     assert.equal(await tsv('online-endpoint', 'show', '--name', 'azml-iris', '--query', 'provisioning_state'), 'Succeeded');
-    assert.equal(await tsv('online-endpoint', 'show', '-n', 'azml-iris', '--query', 'scoring_uri'), `${trellis.url}/endpoints/azml-iris/score`);
-    assert.equal(await tsv('online-endpoint', 'show', '-n', 'azml-iris', '--query', 'openapi_uri'), `${trellis.url}/endpoints/azml-iris/swagger.json`);
+    assert.equal(
+      await tsv('online-endpoint', 'show', '-n', 'azml-iris', '--query', 'scoring_uri'),
+      `${trellis.url}/endpoints/azml-iris/score`,
+    );
+    assert.equal(
+      await tsv('online-endpoint', 'show', '-n', 'azml-iris', '--query', 'openapi_uri'),
+      `${trellis.url}/endpoints/azml-iris/swagger.json`,
+    );
     const record = await trellis.client.getOnlineEndpoint('default', 'azml-iris');
     assert.equal(record.authMode, 'key');
     assert.equal(record.auth_mode, 'key');
@@ -50,22 +56,45 @@ describe('the az ml forms of the Azure ML example scripts, on sqlite', () => {
   it('waits for online-deployment create (--endpoint, --all-traffic) to end Succeeded, so the next line finds it up', async () => {
     const created = await ok('online-deployment', 'create', '--name', 'blue', '--endpoint', 'azml-iris', '-f', 'blue.yml', '--all-traffic');
     assert.match(created.stderr, /deployment blue: Creating[\s\S]*deployment blue: Succeeded/);
-    assert.equal(await tsv('online-deployment', 'show', '--name', 'blue', '--endpoint', 'azml-iris', '--query', 'provisioning_state'), 'Succeeded');
+    assert.equal(
+      await tsv('online-deployment', 'show', '--name', 'blue', '--endpoint', 'azml-iris', '--query', 'provisioning_state'),
+      'Succeeded',
+    );
     assert.deepEqual(JSON.parse((await ok('online-endpoint', 'show', '-n', 'azml-iris', '--query', 'traffic')).stdout), { blue: 100 });
 
     const key = await tsv('online-endpoint', 'get-credentials', '-n', 'azml-iris', '--query', 'primaryKey');
     assert.match(key, /^\S{20,}$/);
     const request = JSON.stringify({ data: [[5.1, 3.5, 1.4, 0.2]] });
-    const scored = await score(await tsv('online-endpoint', 'show', '-n', 'azml-iris', '--query', 'scoring_uri'), { credential: key, body: request });
+    const scored = await score(await tsv('online-endpoint', 'show', '-n', 'azml-iris', '--query', 'scoring_uri'), {
+      credential: key,
+      body: request,
+    });
     assert.equal(scored.status, 200, scored.text);
   });
 
   it('exits non-zero with the reason when the deployment fails, and returns at once with --no-wait', async () => {
     const failed = await cli(trellis.url, ['online-deployment', 'create', '-e', 'azml-iris', '-f', 'broken.yml']);
     assert.equal(failed.code, 1, failed.stdout);
-    assert.match(failed.stderr, /deployment 'broken' of endpoint 'azml-iris' failed: with no code_configuration the model must be an MLflow model/);
+    assert.match(
+      failed.stderr,
+      /deployment 'broken' of endpoint 'azml-iris' failed: with no code_configuration the model must be an MLflow model/,
+    );
     assert.match(failed.stderr, /trellis online-deployment get-logs --name broken --endpoint-name azml-iris/);
-    const returned = await ok('online-deployment', 'create', '-e', 'azml-iris', '-f', 'broken.yml', '--set', 'name=broken-2', '--no-wait', '--query', 'provisioning_state', '-o', 'tsv');
+    const returned = await ok(
+      'online-deployment',
+      'create',
+      '-e',
+      'azml-iris',
+      '-f',
+      'broken.yml',
+      '--set',
+      'name=broken-2',
+      '--no-wait',
+      '--query',
+      'provisioning_state',
+      '-o',
+      'tsv',
+    );
     assert.equal(returned.stdout.trim(), 'Creating');
     assert.doesNotMatch(returned.stderr, /Succeeded|Failed/);
     assert.deepEqual((await trellis.client.getOnlineEndpoint('default', 'azml-iris')).traffic, { blue: 100 });
@@ -77,7 +106,10 @@ describe('the az ml forms of the Azure ML example scripts, on sqlite', () => {
       const invoked = await ok('online-endpoint', 'invoke', '--name', 'azml-iris', flag, 'green', '--request-file', 'request.json');
       assert.match(invoked.stderr, /answered by deployment green/, flag);
     }
-    assert.match((await ok('online-endpoint', 'invoke', '--name', 'azml-iris', '--request-file', 'request.json')).stderr, /answered by deployment blue/);
+    assert.match(
+      (await ok('online-endpoint', 'invoke', '--name', 'azml-iris', '--request-file', 'request.json')).stderr,
+      /answered by deployment blue/,
+    );
   });
 
   it('updates the stored deployment with --set and no file: more instances, then a registered model, the rest as it was', async () => {
@@ -92,12 +124,25 @@ describe('the az ml forms of the Azure ML example scripts, on sqlite', () => {
 
     await ok('model', 'create', '-n', 'azml-model', '-v', '7', '-p', 'models/iris-onnx-v1', '--type', 'custom_model');
     await ok('online-deployment', 'update', '-e', 'azml-iris', '-n', 'green', '--set', 'model=azureml:azml-model:7');
-    assert.deepEqual((await trellis.client.getOnlineDeployment('default', 'azml-iris', 'green')).lineage.model, { name: 'azml-model', version: '7', type: 'custom_model' });
+    assert.deepEqual((await trellis.client.getOnlineDeployment('default', 'azml-iris', 'green')).lineage.model, {
+      name: 'azml-model',
+      version: '7',
+      type: 'custom_model',
+    });
 
     const renamed = await cli(trellis.url, ['online-deployment', 'update', '-n', 'blue', '-e', 'azml-iris', '--set', 'name=red']);
     assert.equal(renamed.code, 1);
     assert.match(renamed.stderr, /name: a deployment cannot be renamed/);
-    const local = await cli(trellis.url, ['online-deployment', 'update', '-n', 'blue', '-e', 'azml-iris', '--set', 'model.path=models/corrupt-onnx']);
+    const local = await cli(trellis.url, [
+      'online-deployment',
+      'update',
+      '-n',
+      'blue',
+      '-e',
+      'azml-iris',
+      '--set',
+      'model.path=models/corrupt-onnx',
+    ]);
     assert.equal(local.code, 1);
     assert.match(local.stderr, /model\.path: 'models\/corrupt-onnx' is a local path, and local files are uploaded from a deployment file/);
   });
@@ -114,7 +159,18 @@ describe('the az ml forms of the Azure ML example scripts, on sqlite', () => {
     assert.match(missing.stderr, /--path: 'no-such-model' does not exist/);
 
     await writeFile(join(scratch, 'conda.yml'), 'name: scoring\ndependencies:\n  - python=3.11\n  - pip:\n    - scikit-learn==1.5.2\n');
-    await ok('environment', 'create', '--name', 'azml-env', '--version', '1', '--conda-file', join(scratch, 'conda.yml'), '--image', 'python:3.11-slim');
+    await ok(
+      'environment',
+      'create',
+      '--name',
+      'azml-env',
+      '--version',
+      '1',
+      '--conda-file',
+      join(scratch, 'conda.yml'),
+      '--image',
+      'python:3.11-slim',
+    );
     const environment = await trellis.client.get('default', 'environment', 'azml-env', '1');
     assert.equal(environment.spec.image, 'python:3.11-slim');
     assert.match(JSON.stringify(environment.spec.conda_file), /scikit-learn==1\.5\.2/);
@@ -125,21 +181,37 @@ describe('the az ml forms of the Azure ML example scripts, on sqlite', () => {
     await ok('batch-endpoint', 'create', '-n', 'azml-batch');
     for (const name of ['first', 'second']) {
       const file = join(scratch, `${name}.yml`);
-      await writeFile(file, `name: ${name}\nendpoint_name: elsewhere\ntype: model\nmodel: azureml:azml-model:7\ncompute: azureml:batch-cluster\n`);
+      await writeFile(
+        file,
+        `name: ${name}\nendpoint_name: elsewhere\ntype: model\nmodel: azureml:azml-model:7\ncompute: azureml:batch-cluster\n`,
+      );
       await ok('batch-deployment', 'create', '--file', file, '--endpoint-name', 'azml-batch', '--set-default');
       assert.equal(await tsv('batch-endpoint', 'show', '--name', 'azml-batch', '--query', 'defaults.deployment_name'), name);
     }
     await ok('batch-endpoint', 'update', '--name', 'azml-batch', '--set', 'defaults.deployment_name=first');
     assert.equal(await tsv('batch-endpoint', 'show', '--name', 'azml-batch', '--query', 'defaults.deployment_name'), 'first');
-    assert.equal(await tsv('batch-endpoint', 'show', '--name', 'azml-batch', '--query', 'scoring_uri'), `${trellis.url}/api/v1/workspaces/default/batch-endpoints/azml-batch/invoke`);
+    assert.equal(
+      await tsv('batch-endpoint', 'show', '--name', 'azml-batch', '--query', 'scoring_uri'),
+      `${trellis.url}/api/v1/workspaces/default/batch-endpoints/azml-batch/invoke`,
+    );
     const unknown = await cli(trellis.url, ['batch-endpoint', 'update', '--name', 'azml-batch', '--set', 'defaults.deployment_name=third']);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /defaults\.deployment_name: endpoint 'azml-batch' has no deployment 'third'; deployments: first, second/);
 
-    assert.equal(await tsv('batch-deployment', 'show', '--name', 'second', '--endpoint-name', 'azml-batch', '--query', 'provisioning_state'), 'Succeeded');
-    assert.deepEqual(JSON.parse((await ok('batch-deployment', 'list-jobs', '--name', 'first', '--endpoint-name', 'azml-batch', '--query', '[].name')).stdout), []);
+    assert.equal(
+      await tsv('batch-deployment', 'show', '--name', 'second', '--endpoint-name', 'azml-batch', '--query', 'provisioning_state'),
+      'Succeeded',
+    );
+    assert.deepEqual(
+      JSON.parse(
+        (await ok('batch-deployment', 'list-jobs', '--name', 'first', '--endpoint-name', 'azml-batch', '--query', '[].name')).stdout,
+      ),
+      [],
+    );
     // -o json is the REST API's record, Azure's names included.
-    const shown = JSON.parse((await ok('batch-deployment', 'show', '--name', 'first', '--endpoint', 'azml-batch', '-o', 'json')).stdout) as Record<string, unknown>;
+    const shown = JSON.parse(
+      (await ok('batch-deployment', 'show', '--name', 'first', '--endpoint', 'azml-batch', '-o', 'json')).stdout,
+    ) as Record<string, unknown>;
     assert.deepEqual(shown, await trellis.client.getBatchDeployment('default', 'azml-batch', 'first'));
     assert.equal(shown.endpoint_name, 'azml-batch');
   });

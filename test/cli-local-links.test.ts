@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { removeHome, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
 
-const modelYaml = (name: string, path: string) => `$schema: https://azuremlschemas.azureedge.net/latest/model.schema.json\nname: ${name}\ntype: custom_model\npath: ${path}\n`;
+const modelYaml = (name: string, path: string) =>
+  `$schema: https://azuremlschemas.azureedge.net/latest/model.schema.json\nname: ${name}\ntype: custom_model\npath: ${path}\n`;
 
 // Issue 12: uploads followed symbolic links out of the folder (a model's `passwd -> /etc/passwd`).
 describe('uploading local folders with symbolic links, through the CLI', () => {
@@ -18,7 +19,9 @@ describe('uploading local folders with symbolic links, through the CLI', () => {
   before(async () => {
     trellis = await startTrellis();
     work = await mkdtemp(join(tmpdir(), 'trellis-links-cli-'));
-    passwdDigest = `sha256:${createHash('sha256').update(await readFile('/etc/passwd')).digest('hex')}`;
+    passwdDigest = `sha256:${createHash('sha256')
+      .update(await readFile('/etc/passwd'))
+      .digest('hex')}`;
     await mkdir(join(work, 'leaky', 'weights'), { recursive: true });
     await writeFile(join(work, 'leaky', 'model.json'), '{"centroids": []}');
     await symlink('/etc/passwd', join(work, 'leaky', 'passwd'));
@@ -82,7 +85,10 @@ describe('uploading local folders with symbolic links, through the CLI', () => {
     assert.equal(skipped.code, 0, skipped.stderr);
     assert.match(skipped.stdout, /skipped \(symbolic links not uploaded\)/);
 
-    await writeFile(join(work, 'job.yml'), '$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json\ncommand: cat passwd\ncode: leaky\nenvironment: azureml:sklearn-env@latest\ncompute: azureml:cpu-cluster\n');
+    await writeFile(
+      join(work, 'job.yml'),
+      '$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json\ncommand: cat passwd\ncode: leaky\nenvironment: azureml:sklearn-env@latest\ncompute: azureml:cpu-cluster\n',
+    );
     const job = await cli('job', 'create', '-f', 'job.yml');
     assert.notEqual(job.code, 0, job.stdout);
     assert.match(job.stderr, /'passwd' in .*leaky is a symbolic link to '\/etc\/passwd'/);

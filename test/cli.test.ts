@@ -75,7 +75,10 @@ for (const dialect of testDialects()) {
 
     it('lists every problem of every file with its line, and writes nothing', async () => {
       await writeFile(join(work, 'bad-compute.yml'), 'name: bad\ntype: amlcompute\nmin_instances: two\nmax_nodes: 4\n');
-      await writeFile(join(work, 'bad-model.yml'), '$schema: https://azuremlschemas.azureedge.net/latest/model.schema.json\nname: orphan\npath: ./missing-model.pkl\n');
+      await writeFile(
+        join(work, 'bad-model.yml'),
+        '$schema: https://azuremlschemas.azureedge.net/latest/model.schema.json\nname: orphan\npath: ./missing-model.pkl\n',
+      );
       const before = await trellis.client.audit('team-a', { limit: 1000 });
       const result = await cli('apply', '-f', 'bad-compute.yml', '-w', 'team-a');
       assert.equal(result.code, 1);

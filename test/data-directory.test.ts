@@ -12,7 +12,8 @@ async function openToOthers(folder: string): Promise<string[]> {
   const visit = async (path: string) => {
     const info = await stat(path);
     if ((info.mode & 0o077) !== 0) found.push(`${path} 0${(info.mode & 0o777).toString(8)}`);
-    if (info.isDirectory()) for (const entry of await readdir(path, { withFileTypes: true })) if (!entry.isSymbolicLink()) await visit(join(path, entry.name));
+    if (info.isDirectory())
+      for (const entry of await readdir(path, { withFileTypes: true })) if (!entry.isSymbolicLink()) await visit(join(path, entry.name));
   };
   await visit(folder);
   return found;
@@ -46,7 +47,8 @@ describe('the data directory is owner-only, and keys stay out of logs and the au
   it('creates the data directory 0700 and the database, its -wal and -shm 0600', async () => {
     await json('online-endpoint', 'create', '--name', 'private-ep');
     assert.equal((await stat(home)).mode & 0o777, 0o700);
-    for (const file of ['trellis.db', 'trellis.db-wal', 'trellis.db-shm']) assert.equal((await stat(join(home, file))).mode & 0o777, 0o600, file);
+    for (const file of ['trellis.db', 'trellis.db-wal', 'trellis.db-shm'])
+      assert.equal((await stat(join(home, file))).mode & 0o777, 0o600, file);
     assert.deepEqual(await openToOthers(home), []);
     assert.doesNotMatch(trellis.output(), /made owner-only/);
   });
@@ -56,7 +58,12 @@ describe('the data directory is owner-only, and keys stay out of logs and the au
     const scoringUri = String((await json('online-endpoint', 'show', '--name', 'private-ep')).scoring_uri);
     assert.match(scoringUri, /^http:/);
     // A right key and a wrong one at the scoring URI: the router answers both without echoing them.
-    for (const key of [String(first.primaryKey), 'not-the-key-0123456789']) await fetch(scoringUri, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{}' });
+    for (const key of [String(first.primaryKey), 'not-the-key-0123456789'])
+      await fetch(scoringUri, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
     assert.equal((await cli('online-endpoint', 'regenerate-keys', '--name', 'private-ep', '--key-type', 'primary')).code, 0);
     assert.equal((await cli('online-endpoint', 'regenerate-keys', '--name', 'private-ep', '--key-type', 'secondary')).code, 0);
     const second = await json('online-endpoint', 'get-credentials', '--name', 'private-ep');
@@ -64,10 +71,22 @@ describe('the data directory is owner-only, and keys stay out of logs and the au
     const token = await json('online-endpoint', 'get-credentials', '--name', 'token-ep');
 
     const database = new SqliteDatabase(join(home, 'trellis.db'), { readonly: true });
-    const stored = database.prepare('select primary_key, secondary_key, token_secret from endpoint_secrets').all() as Array<Record<string, string>>;
+    const stored = database.prepare('select primary_key, secondary_key, token_secret from endpoint_secrets').all() as Array<
+      Record<string, string>
+    >;
     database.close();
-    const secrets = [first.primaryKey, first.secondaryKey, second.primaryKey, second.secondaryKey, token.accessToken, ...stored.flatMap((row) => Object.values(row))].map(String);
-    assert.ok(secrets.every((secret) => secret.length >= 16), JSON.stringify(secrets));
+    const secrets = [
+      first.primaryKey,
+      first.secondaryKey,
+      second.primaryKey,
+      second.secondaryKey,
+      token.accessToken,
+      ...stored.flatMap((row) => Object.values(row)),
+    ].map(String);
+    assert.ok(
+      secrets.every((secret) => secret.length >= 16),
+      JSON.stringify(secrets),
+    );
 
     const audit = await cli('audit', '--limit', '100', '-o', 'json');
     assert.equal(audit.code, 0, audit.stderr);
@@ -87,11 +106,15 @@ describe('the data directory is owner-only, and keys stay out of logs and the au
     await mkdir(join(home, 'artifacts'), { recursive: true });
     await chmod(join(home, 'artifacts'), 0o755);
     trellis = await startTrellis({ home });
-    const notices = trellis.output().split('\n').filter((line) => line.includes('made owner-only'));
+    const notices = trellis
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('made owner-only'));
     assert.equal(notices.length, 1, trellis.output());
     const notice = notices[0] ?? '';
     assert.ok(notice.startsWith(`data directory ${home}: made owner-only`), notice);
-    for (const fixed of ['itself 0755 -> 0700', 'artifacts 0755 -> 0700', 'trellis.db 0644 -> 0600']) assert.ok(notice.includes(fixed), notice);
+    for (const fixed of ['itself 0755 -> 0700', 'artifacts 0755 -> 0700', 'trellis.db 0644 -> 0600'])
+      assert.ok(notice.includes(fixed), notice);
     assert.deepEqual(await openToOthers(home), []);
     const endpoints = await cli('online-endpoint', 'list');
     assert.match(endpoints.stdout, /private-ep/);

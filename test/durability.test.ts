@@ -11,7 +11,11 @@ for (const dialect of testDialects()) {
       const acknowledged: string[] = [];
       // Fire creates back to back and kill the server right after the last acknowledgement.
       for (let i = 0; i < 20; i++) {
-        const result = await first.client.apply('default', { fileName: 'c.yml', text: `name: cluster-${i}\ntype: amlcompute\nmax_instances: ${i + 1}\n`, kind: 'compute' });
+        const result = await first.client.apply('default', {
+          fileName: 'c.yml',
+          text: `name: cluster-${i}\ntype: amlcompute\nmax_instances: ${i + 1}\n`,
+          kind: 'compute',
+        });
         assert.equal(result.action, 'created');
         acknowledged.push(result.name);
       }

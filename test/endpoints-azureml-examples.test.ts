@@ -6,7 +6,18 @@ import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeploymentBody, EndpointBody } from '../src/client/trellis-client.js';
-import { assertAllSucceeded, callsOf, createAzShell, firstCurl, invokeAnswer, only, optionValue, type AzCall, type AzShell, type CurlCall } from './support/az-shim.js';
+import {
+  assertAllSucceeded,
+  callsOf,
+  createAzShell,
+  firstCurl,
+  invokeAnswer,
+  only,
+  optionValue,
+  type AzCall,
+  type AzShell,
+  type CurlCall,
+} from './support/az-shim.js';
 import { score } from './support/endpoints.js';
 import { removeHome, repositoryRoot, startTrellis, type TrellisProcess } from './support/trellis-process.js';
 
@@ -62,7 +73,10 @@ print(json.dumps({
 
 async function computeExpected(): Promise<Expected> {
   const python = process.env.TRELLIS_TEST_PYTHON;
-  if (!python) throw new Error('TRELLIS_TEST_PYTHON is not set: run the suite with npm test (or scripts/run-tests.mjs), which makes the Python environment');
+  if (!python)
+    throw new Error(
+      'TRELLIS_TEST_PYTHON is not set: run the suite with npm test (or scripts/run-tests.mjs), which makes the Python environment',
+    );
   const child = spawn(python, ['-c', expectedScript, join(examples, 'endpoints', 'online')], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -112,7 +126,8 @@ describe('the online endpoint examples of azureml-examples, deployed by their ow
   async function deploymentLogs(calls: AzCall[]): Promise<string> {
     const endpoints = new Set<string>();
     for (const { args } of calls) {
-      const named = args[0] === 'online-endpoint' ? ['--name', '-n', '--endpoint', '--endpoint-name', '-e'] : ['--endpoint', '--endpoint-name', '-e'];
+      const named =
+        args[0] === 'online-endpoint' ? ['--name', '-n', '--endpoint', '--endpoint-name', '-e'] : ['--endpoint', '--endpoint-name', '-e'];
       for (const [index, arg] of args.entries()) {
         if (named.includes(arg) && args[index + 1]) endpoints.add(args[index + 1]!);
         if (arg.startsWith('endpoint_name=')) endpoints.add(arg.slice('endpoint_name='.length));
@@ -122,7 +137,9 @@ describe('the online endpoint examples of azureml-examples, deployed by their ow
     for (const endpoint of endpoints) {
       const deployments = await trellis.client.listOnlineDeployments('default', endpoint).catch(() => ({ items: [] as DeploymentBody[] }));
       for (const deployment of deployments.items) {
-        const log = await trellis.client.onlineDeploymentLogs('default', endpoint, deployment.name, 60).catch((error: Error) => error.message);
+        const log = await trellis.client
+          .onlineDeploymentLogs('default', endpoint, deployment.name, 60)
+          .catch((error: Error) => error.message);
         logs.push(`--- ${endpoint}/${deployment.name} (${deployment.state}: ${deployment.reason ?? ''}) ---\n${log}`);
       }
     }
@@ -133,12 +150,17 @@ describe('the online endpoint examples of azureml-examples, deployed by their ow
   function azOf(sh: AzShell) {
     return async (...args: string[]): Promise<string> => {
       const result = await sh.az(['ml', ...args], cliFolder);
-      if (result.code !== 0) assert.fail(`az ml ${args.join(' ')} exited with ${result.code}:\n${result.stderr}${result.stdout}\n${await deploymentLogs(await sh.azCalls())}`);
+      if (result.code !== 0)
+        assert.fail(
+          `az ml ${args.join(' ')} exited with ${result.code}:\n${result.stderr}${result.stdout}\n${await deploymentLogs(await sh.azCalls())}`,
+        );
       return result.stdout;
     };
   }
 
-  it("cli/deploy-managed-online-endpoint.sh: blue answers model-1's predictions, with its name in azureml-model-deployment", { timeout }, async (t) => {
+  it("cli/deploy-managed-online-endpoint.sh: blue answers model-1's predictions, with its name in azureml-model-deployment", {
+    timeout,
+  }, async (t) => {
     const sh = await shell('managed');
     const calls = await runExample(t, sh, 'deploy-managed-online-endpoint.sh');
     const endpoint = optionValue(calls[0]!);
@@ -155,7 +177,9 @@ describe('the online endpoint examples of azureml-examples, deployed by their ow
     await assertDeleted(trellis, endpoint);
   });
 
-  it('cli/deploy-safe-rollout-online-endpoints.sh: blue scaled to 2, green tested alone, mirrored, then given all traffic', { timeout }, async (t) => {
+  it('cli/deploy-safe-rollout-online-endpoints.sh: blue scaled to 2, green tested alone, mirrored, then given all traffic', {
+    timeout,
+  }, async (t) => {
     const sh = await shell('safe-rollout');
     const startedAt = Date.now();
     // The script ends by deleting blue and the endpoint; it is held before the delete so the test can
@@ -196,10 +220,16 @@ describe('the online endpoint examples of azureml-examples, deployed by their ow
     const [blueAnswer, greenAnswer] = callsOf(calls, 'online-endpoint', 'invoke');
     assertClose(invokeAnswer(blueAnswer!.stdout), expected.model1);
     // `invoke --deployment-name green` goes to green though it has no traffic yet.
-    assert.deepEqual(greenAnswer!.args.slice(greenAnswer!.args.indexOf('--deployment-name'), greenAnswer!.args.indexOf('--deployment-name') + 2), ['--deployment-name', 'green']);
+    assert.deepEqual(
+      greenAnswer!.args.slice(greenAnswer!.args.indexOf('--deployment-name'), greenAnswer!.args.indexOf('--deployment-name') + 2),
+      ['--deployment-name', 'green'],
+    );
     assert.deepEqual(invokeAnswer(greenAnswer!.stdout), model2Answer);
     // `show --query traffic` right after green was created: blue still has it all.
-    const traffic = JSON.parse(callsOf(calls, 'online-endpoint', 'show').find((call) => call.args.includes('traffic'))!.stdout) as Record<string, number>;
+    const traffic = JSON.parse(callsOf(calls, 'online-endpoint', 'show').find((call) => call.args.includes('traffic'))!.stdout) as Record<
+      string,
+      number
+    >;
     assert.equal(traffic.blue, 100, JSON.stringify(traffic));
     assert.equal(traffic.green ?? 0, 0, JSON.stringify(traffic));
     // The script's curl with `azureml-model-deployment: green`.
@@ -210,7 +240,9 @@ describe('the online endpoint examples of azureml-examples, deployed by their ow
     await assertDeleted(trellis, endpoint);
   });
 
-  it('cli/deploy-moe-minimal-single-model-registered.sh: a registered model and an inline conda environment answer as model-1', { timeout }, async (t) => {
+  it('cli/deploy-moe-minimal-single-model-registered.sh: a registered model and an inline conda environment answer as model-1', {
+    timeout,
+  }, async (t) => {
     const sh = await shell('minimal');
     const calls = await runExample(t, sh, 'deploy-moe-minimal-single-model-registered.sh');
     const endpoint = optionValue(calls[0]!);
@@ -223,7 +255,9 @@ describe('the online endpoint examples of azureml-examples, deployed by their ow
     await assertDeleted(trellis, endpoint);
   });
 
-  it('cli/deploy-moe-inference-schema.sh: standard, numpy and pandas inference-schema scripts answer their sample inputs and serve their swagger', { timeout }, async (t) => {
+  it('cli/deploy-moe-inference-schema.sh: standard, numpy and pandas inference-schema scripts answer their sample inputs and serve their swagger', {
+    timeout,
+  }, async (t) => {
     const sh = await shell('inference-schema');
     const calls = await runExample(t, sh, 'deploy-moe-inference-schema.sh');
     const endpoint = optionValue(calls[0]!);
@@ -253,7 +287,9 @@ describe('the online endpoint examples of azureml-examples, deployed by their ow
     await assertDeleted(trellis, endpoint);
   });
 
-  it('cli/deploy-moe-binary-payloads.sh: a @rawhttp script takes an uploaded image, answers a resized JPEG, then the sizes of two uploads', { timeout }, async (t) => {
+  it('cli/deploy-moe-binary-payloads.sh: a @rawhttp script takes an uploaded image, answers a resized JPEG, then the sizes of two uploads', {
+    timeout,
+  }, async (t) => {
     const sh = await shell('binary-payloads');
     const calls = await runExample(t, sh, 'deploy-moe-binary-payloads.sh');
     // ACR_NAME=$(az ml workspace show --query container_registry -o tsv | cut ...): a pipeline, so
@@ -281,7 +317,9 @@ describe('the online endpoint examples of azureml-examples, deployed by their ow
     await assertDeleted(trellis, endpoint);
   });
 
-  it("cli/deploy-moe-openapi.sh: the decorated script's swagger is generated, the custom one's swagger2.json is served", { timeout }, async (t) => {
+  it("cli/deploy-moe-openapi.sh: the decorated script's swagger is generated, the custom one's swagger2.json is served", {
+    timeout,
+  }, async (t) => {
     const sh = await shell('openapi');
     // This script has `#set -e`: it goes on after a failed command, so every command's exit code is checked.
     const calls = await runExample(t, sh, 'deploy-moe-openapi.sh');
@@ -301,12 +339,16 @@ describe('the online endpoint examples of azureml-examples, deployed by their ow
     assert.deepEqual(document.definitions.ServiceOutput.example, { output: [1.0, 1.0] });
     // update -f deployment.yml --set code_configuration.code=code-custom: the undecorated model-1 script, and its own swagger2.json.
     assertClose(custom.json(), expected.model1);
-    const swagger2 = JSON.parse(await readFile(join(examples, 'endpoints', 'online', 'managed', 'openapi', 'code-custom', 'swagger2.json'), 'utf8')) as unknown;
+    const swagger2 = JSON.parse(
+      await readFile(join(examples, 'endpoints', 'online', 'managed', 'openapi', 'code-custom', 'swagger2.json'), 'utf8'),
+    ) as unknown;
     assert.deepEqual(served.json(), swagger2);
     await assertDeleted(trellis, endpoint);
   });
 
-  it('cli/deploy-managed-online-endpoint-ncd.sh (its az ml lines, run by the test): no-code MLflow sklearn and lightgbm models answer their sample requests', { timeout }, async (t) => {
+  it('cli/deploy-managed-online-endpoint-ncd.sh (its az ml lines, run by the test): no-code MLflow sklearn and lightgbm models answer their sample requests', {
+    timeout,
+  }, async (t) => {
     // The script begins and ends by deleting models through Azure's model-management REST API
     // (curl to ml.azure.com with an `az account get-access-token` token and `az configure` defaults):
     // that has no meaning here, and under its set -e it stops the script. Its az ml lines run here
@@ -316,16 +358,92 @@ describe('the online endpoint examples of azureml-examples, deployed by their ow
     const az = azOf(sh);
     const endpoint = `endpt-ncd-${Math.floor(Math.random() * 32768)}`;
     await az('online-endpoint', 'create', '--name', endpoint, '-f', 'endpoints/online/ncd/create-endpoint.yaml');
-    assert.equal((await az('online-endpoint', 'show', '--name', endpoint, '--query', 'provisioning_state', '-o', 'tsv')).trim(), 'Succeeded');
-    await az('online-deployment', 'create', '--name', 'sklearn-deployment', '--endpoint', endpoint, '-f', 'endpoints/online/ncd/sklearn-deployment.yaml', '--all-traffic');
-    assert.equal((await az('online-deployment', 'show', '--name', 'sklearn-deployment', '--endpoint', endpoint, '--query', 'provisioning_state', '-o', 'tsv')).trim(), 'Succeeded');
-    assertClose(invokeAnswer(await az('online-endpoint', 'invoke', '--name', endpoint, '--request-file', 'endpoints/online/ncd/sample-request-sklearn.json')), expected.diabetes);
-    await az('online-deployment', 'create', '--name', 'lightgbm-deployment', '--endpoint', endpoint, '-f', 'endpoints/online/ncd/lightgbm-deployment.yaml');
-    assert.equal((await az('online-deployment', 'show', '--name', 'lightgbm-deployment', '--endpoint', endpoint, '--query', 'provisioning_state', '-o', 'tsv')).trim(), 'Succeeded');
-    assertClose(invokeAnswer(await az('online-endpoint', 'invoke', '--name', endpoint, '--deployment', 'lightgbm-deployment', '--request-file', 'endpoints/online/ncd/sample-request-lightgbm.json')), lightgbmProbabilities);
+    assert.equal(
+      (await az('online-endpoint', 'show', '--name', endpoint, '--query', 'provisioning_state', '-o', 'tsv')).trim(),
+      'Succeeded',
+    );
+    await az(
+      'online-deployment',
+      'create',
+      '--name',
+      'sklearn-deployment',
+      '--endpoint',
+      endpoint,
+      '-f',
+      'endpoints/online/ncd/sklearn-deployment.yaml',
+      '--all-traffic',
+    );
+    assert.equal(
+      (
+        await az(
+          'online-deployment',
+          'show',
+          '--name',
+          'sklearn-deployment',
+          '--endpoint',
+          endpoint,
+          '--query',
+          'provisioning_state',
+          '-o',
+          'tsv',
+        )
+      ).trim(),
+      'Succeeded',
+    );
+    assertClose(
+      invokeAnswer(
+        await az('online-endpoint', 'invoke', '--name', endpoint, '--request-file', 'endpoints/online/ncd/sample-request-sklearn.json'),
+      ),
+      expected.diabetes,
+    );
+    await az(
+      'online-deployment',
+      'create',
+      '--name',
+      'lightgbm-deployment',
+      '--endpoint',
+      endpoint,
+      '-f',
+      'endpoints/online/ncd/lightgbm-deployment.yaml',
+    );
+    assert.equal(
+      (
+        await az(
+          'online-deployment',
+          'show',
+          '--name',
+          'lightgbm-deployment',
+          '--endpoint',
+          endpoint,
+          '--query',
+          'provisioning_state',
+          '-o',
+          'tsv',
+        )
+      ).trim(),
+      'Succeeded',
+    );
+    assertClose(
+      invokeAnswer(
+        await az(
+          'online-endpoint',
+          'invoke',
+          '--name',
+          endpoint,
+          '--deployment',
+          'lightgbm-deployment',
+          '--request-file',
+          'endpoints/online/ncd/sample-request-lightgbm.json',
+        ),
+      ),
+      lightgbmProbabilities,
+    );
     // lightgbm-deployment was created without traffic: the endpoint's own answers still come from sklearn.
     const shown = await trellis.client.getOnlineEndpoint('default', endpoint);
-    const scored = await score(shown.scoringUri, { credential: await primaryKey(trellis, endpoint), body: await readFile(join(cliFolder, 'endpoints', 'online', 'ncd', 'sample-request-sklearn.json'), 'utf8') });
+    const scored = await score(shown.scoringUri, {
+      credential: await primaryKey(trellis, endpoint),
+      body: await readFile(join(cliFolder, 'endpoints', 'online', 'ncd', 'sample-request-sklearn.json'), 'utf8'),
+    });
     assert.equal(scored.status, 200, scored.text);
     assert.equal(scored.headers.get('azureml-model-deployment'), 'sklearn-deployment');
     assertClose(scored.json(), expected.diabetes);
@@ -334,7 +452,9 @@ describe('the online endpoint examples of azureml-examples, deployed by their ow
     await assertDeleted(trellis, endpoint);
   });
 
-  it("managed/sample *-with-curated-env.yml (the scripts' commands, run by the test): Azure's sklearn-1.5 curated environment, blue then green", { timeout }, async (t) => {
+  it("managed/sample *-with-curated-env.yml (the scripts' commands, run by the test): Azure's sklearn-1.5 curated environment, blue then green", {
+    timeout,
+  }, async (t) => {
     const sh = await shell('curated');
     const startedAt = Date.now();
     const { blue, green } = await followSample(sh, 'blue-deployment-with-curated-env.yml', 'green-deployment-with-curated-env.yml');
@@ -346,7 +466,9 @@ describe('the online endpoint examples of azureml-examples, deployed by their ow
     }
   });
 
-  it("managed/sample *-with-registered-assets.yml (the scripts' commands, run by the test): my-model:1, my-model:2 and my-env:1 registered first", { timeout }, async (t) => {
+  it("managed/sample *-with-registered-assets.yml (the scripts' commands, run by the test): my-model:1, my-model:2 and my-env:1 registered first", {
+    timeout,
+  }, async (t) => {
     const sh = await shell('registered');
     const startedAt = Date.now();
     // These files name azureml:my-model:1, azureml:my-model:2 and azureml:my-env:1, which no script of
@@ -355,12 +477,28 @@ describe('the online endpoint examples of azureml-examples, deployed by their ow
     const az = azOf(sh);
     await az('model', 'create', '-n', 'my-model', '-v', '1', '-p', 'endpoints/online/model-1/model', '--type', 'custom_model');
     await az('model', 'create', '-n', 'my-model', '-v', '2', '-p', 'endpoints/online/model-2/model', '--type', 'custom_model');
-    await az('environment', 'create', '-n', 'my-env', '-v', '1', '--conda-file', 'endpoints/online/model-1/environment/conda.yaml', '--image', 'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest');
-    const { blue, green } = await followSample(sh, 'blue-deployment-with-registered-assets.yml', 'green-deployment-with-registered-assets.yml');
+    await az(
+      'environment',
+      'create',
+      '-n',
+      'my-env',
+      '-v',
+      '1',
+      '--conda-file',
+      'endpoints/online/model-1/environment/conda.yaml',
+      '--image',
+      'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest',
+    );
+    const { blue, green } = await followSample(
+      sh,
+      'blue-deployment-with-registered-assets.yml',
+      'green-deployment-with-registered-assets.yml',
+    );
     t.diagnostic(`registered-assets: ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
     assert.deepEqual(blue.lineage.model, { name: 'my-model', version: '1', type: 'custom_model' });
     assert.deepEqual(green.lineage.model, { name: 'my-model', version: '2', type: 'custom_model' });
-    for (const deployment of [blue, green]) assert.deepEqual(deployment.lineage.environment, { name: 'my-env', version: '1', curated: false });
+    for (const deployment of [blue, green])
+      assert.deepEqual(deployment.lineage.environment, { name: 'my-env', version: '1', curated: false });
   });
 
   /**
@@ -374,9 +512,22 @@ describe('the online endpoint examples of azureml-examples, deployed by their ow
     const endpoint = `endpt-moe-${Math.floor(Math.random() * 32768)}`;
     await az('online-endpoint', 'create', '--name', endpoint, '-f', `${sample}/endpoint.yml`);
     await az('online-deployment', 'create', '--name', 'blue', '--endpoint', endpoint, '-f', `${sample}/${blueFile}`, '--all-traffic');
-    assert.equal((await az('online-endpoint', 'show', '--name', endpoint, '--query', 'provisioning_state', '-o', 'tsv')).trim(), 'Succeeded');
-    assert.equal((await az('online-deployment', 'show', '--name', 'blue', '--endpoint', endpoint, '--query', 'provisioning_state', '-o', 'tsv')).trim(), 'Succeeded');
-    assertClose(invokeAnswer(await az('online-endpoint', 'invoke', '--name', endpoint, '--request-file', 'endpoints/online/model-1/sample-request.json')), expected.model1);
+    assert.equal(
+      (await az('online-endpoint', 'show', '--name', endpoint, '--query', 'provisioning_state', '-o', 'tsv')).trim(),
+      'Succeeded',
+    );
+    assert.equal(
+      (
+        await az('online-deployment', 'show', '--name', 'blue', '--endpoint', endpoint, '--query', 'provisioning_state', '-o', 'tsv')
+      ).trim(),
+      'Succeeded',
+    );
+    assertClose(
+      invokeAnswer(
+        await az('online-endpoint', 'invoke', '--name', endpoint, '--request-file', 'endpoints/online/model-1/sample-request.json'),
+      ),
+      expected.model1,
+    );
     const key = (await az('online-endpoint', 'get-credentials', '-n', endpoint, '-o', 'tsv', '--query', 'primaryKey')).trim();
     const scoringUri = (await az('online-endpoint', 'show', '-n', endpoint, '-o', 'tsv', '--query', 'scoring_uri')).trim();
     const request = await readFile(join(cliFolder, 'endpoints', 'online', 'model-1', 'sample-request.json'), 'utf8');
@@ -389,7 +540,21 @@ describe('the online endpoint examples of azureml-examples, deployed by their ow
     const traffic = JSON.parse(await az('online-endpoint', 'show', '-n', endpoint, '--query', 'traffic')) as Record<string, number>;
     assert.equal(traffic.blue, 100, JSON.stringify(traffic));
     assert.equal(traffic.green ?? 0, 0, JSON.stringify(traffic));
-    assert.deepEqual(invokeAnswer(await az('online-endpoint', 'invoke', '--name', endpoint, '--deployment-name', 'green', '--request-file', 'endpoints/online/model-2/sample-request.json')), model2Answer);
+    assert.deepEqual(
+      invokeAnswer(
+        await az(
+          'online-endpoint',
+          'invoke',
+          '--name',
+          endpoint,
+          '--deployment-name',
+          'green',
+          '--request-file',
+          'endpoints/online/model-2/sample-request.json',
+        ),
+      ),
+      model2Answer,
+    );
     await az('online-endpoint', 'update', '--name', endpoint, '--traffic', 'blue=90 green=10');
     await az('online-endpoint', 'update', '--name', endpoint, '--traffic', 'blue=0 green=100');
     for (let call = 0; call < 5; call++) {
@@ -416,11 +581,19 @@ interface SwaggerDocument {
 function assertClose(actual: unknown, expectedValue: unknown, path = 'answer'): void {
   if (typeof expectedValue === 'number') {
     assert.equal(typeof actual, 'number', `${path}: ${JSON.stringify(actual)} is not a number`);
-    assert.ok(Math.abs((actual as number) - expectedValue) <= 1e-9 * Math.max(1, Math.abs(expectedValue)), `${path}: ${String(actual)} is not ${expectedValue}`);
+    assert.ok(
+      Math.abs((actual as number) - expectedValue) <= 1e-9 * Math.max(1, Math.abs(expectedValue)),
+      `${path}: ${String(actual)} is not ${expectedValue}`,
+    );
     return;
   }
-  assert.ok(Array.isArray(actual) && Array.isArray(expectedValue) && actual.length === expectedValue.length, `${path}: ${JSON.stringify(actual)} is not like ${JSON.stringify(expectedValue)}`);
-  (expectedValue as unknown[]).forEach((item, index) => assertClose((actual as unknown[])[index], item, `${path}[${index}]`));
+  assert.ok(
+    Array.isArray(actual) && Array.isArray(expectedValue) && actual.length === expectedValue.length,
+    `${path}: ${JSON.stringify(actual)} is not like ${JSON.stringify(expectedValue)}`,
+  );
+  (expectedValue as unknown[]).forEach((item, index) => {
+    assertClose((actual as unknown[])[index], item, `${path}[${index}]`);
+  });
 }
 
 async function primaryKey(trellis: TrellisProcess, endpoint: string): Promise<string> {
@@ -450,7 +623,8 @@ function jpegSize(bytes: Buffer): [number, number] {
   while (at + 9 < bytes.length) {
     const marker = bytes[at + 1]!;
     // SOF0..SOF15, except DHT (c4), JPG (c8) and DAC (cc), which share the range.
-    if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker)) return [bytes.readUInt16BE(at + 7), bytes.readUInt16BE(at + 5)];
+    if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker))
+      return [bytes.readUInt16BE(at + 7), bytes.readUInt16BE(at + 5)];
     at += 2 + bytes.readUInt16BE(at + 2);
   }
   throw new Error('no start-of-frame segment in the JPEG');

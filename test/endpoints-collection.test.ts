@@ -13,7 +13,12 @@ async function linesUnder(folder: string): Promise<Array<Record<string, unknown>
   const lines: Array<Record<string, unknown>> = [];
   for (const entry of entries.filter((item) => item.isFile() && item.name.endsWith('.jsonl'))) {
     const text = await readFile(join(entry.parentPath, entry.name), 'utf8');
-    lines.push(...text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>));
+    lines.push(
+      ...text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    );
   }
   return lines;
 }
@@ -34,14 +39,25 @@ describe('payload collection of an online deployment on sqlite', () => {
   });
 
   it('writes each sampled request and its answer, paired by id, under data assets named as Azure ML names them', async () => {
-    const { primaryKey } = await cliJson<{ primaryKey: string }>(trellis.url, ['online-endpoint', 'get-credentials', '--name', 'iris-endpoint']);
+    const { primaryKey } = await cliJson<{ primaryKey: string }>(trellis.url, [
+      'online-endpoint',
+      'get-credentials',
+      '--name',
+      'iris-endpoint',
+    ]);
     const ids: string[] = [];
     for (let index = 0; index < 5; index++) {
-      const answer = await score(`${trellis.url}/endpoints/iris-endpoint/score`, { credential: primaryKey, body: JSON.stringify({ data: [[5.1, 3.5, 1.4, index / 10]] }) });
+      const answer = await score(`${trellis.url}/endpoints/iris-endpoint/score`, {
+        credential: primaryKey,
+        body: JSON.stringify({ data: [[5.1, 3.5, 1.4, index / 10]] }),
+      });
       assert.equal(answer.status, 200);
       ids.push(answer.headers.get('x-trellis-collection-id') ?? '');
     }
-    assert.ok(ids.every((id) => /^[0-9a-f-]{36}$/.test(id)), JSON.stringify(ids));
+    assert.ok(
+      ids.every((id) => /^[0-9a-f-]{36}$/.test(id)),
+      JSON.stringify(ids),
+    );
 
     for (const collection of ['model_inputs', 'model_outputs']) {
       const asset = await trellis.client.get('default', 'data', `iris-endpoint-collector-${collection}`, '1');

@@ -15,7 +15,12 @@ import { removeHome, startTrellis, type TrellisProcess } from './support/trellis
 
 /** The deployments that get a share of live traffic, and their shares. */
 const liveShares = (traffic: Record<string, number>) => Object.fromEntries(Object.entries(traffic).filter(([, percent]) => percent > 0));
-const iris = JSON.stringify({ data: [[5.1, 3.5, 1.4, 0.2], [6.3, 3.3, 6.0, 2.5]] });
+const iris = JSON.stringify({
+  data: [
+    [5.1, 3.5, 1.4, 0.2],
+    [6.3, 3.3, 6.0, 2.5],
+  ],
+});
 
 describe('safe rollout of an online endpoint on sqlite', () => {
   let trellis: TrellisProcess;
@@ -31,7 +36,8 @@ describe('safe rollout of an online endpoint on sqlite', () => {
     await cliJson(url, ['online-deployment', 'create', '--file', 'blue.yml', '--all-traffic']);
     await cliJson(url, ['online-deployment', 'create', '--file', 'green.yml']);
     await cliJson(url, ['online-deployment', 'create', '--file', 'faulty.yml']);
-    for (const name of ['blue', 'green', 'faulty']) assert.equal((await waitForDeployment(trellis.client, 'iris-endpoint', name)).state, 'Succeeded', name);
+    for (const name of ['blue', 'green', 'faulty'])
+      assert.equal((await waitForDeployment(trellis.client, 'iris-endpoint', name)).state, 'Succeeded', name);
     key = (await cliJson<{ primaryKey: string }>(url, ['online-endpoint', 'get-credentials', '--name', 'iris-endpoint'])).primaryKey;
   });
 
@@ -42,23 +48,55 @@ describe('safe rollout of an online endpoint on sqlite', () => {
   });
 
   it('moves live traffic to a healthy candidate step by step and finishes at 100%', async () => {
-    const load = startLoad({ url: `${trellis.url}/endpoints/iris-endpoint/score`, key, body: iris, rate: 100, connections: 8, out: join(scratch, 'healthy.json') });
+    const load = startLoad({
+      url: `${trellis.url}/endpoints/iris-endpoint/score`,
+      key,
+      body: iris,
+      rate: 100,
+      connections: 8,
+      out: join(scratch, 'healthy.json'),
+    });
     await load.started;
-    const rollout = await cli(trellis.url, ['online-endpoint', 'rollout', '--name', 'iris-endpoint', '--to', 'green', '--steps', '30,100', '--interval', '1500ms', '--max-error-rate', '1%', '--min-requests', '5', '-o', 'json']);
+    const rollout = await cli(trellis.url, [
+      'online-endpoint',
+      'rollout',
+      '--name',
+      'iris-endpoint',
+      '--to',
+      'green',
+      '--steps',
+      '30,100',
+      '--interval',
+      '1500ms',
+      '--max-error-rate',
+      '1%',
+      '--min-requests',
+      '5',
+      '-o',
+      'json',
+    ]);
     const result = await load.stop();
     assert.equal(rollout.code, 0, rollout.stderr);
     const body = JSON.parse(rollout.stdout) as RolloutBody;
     assert.equal(body.phase, 'done');
     assert.deepEqual(body.weights, { blue: 0, green: 100 });
-    assert.deepEqual(body.audit.map((record) => record.decision), ['set-traffic', 'set-traffic', 'done']);
+    assert.deepEqual(
+      body.audit.map((record) => record.decision),
+      ['set-traffic', 'set-traffic', 'done'],
+    );
     // Each step was judged on the candidate's own requests.
-    assert.ok(body.audit.slice(1).every((record) => (record.observation?.requests ?? 0) >= 5), JSON.stringify(body.audit));
+    assert.ok(
+      body.audit.slice(1).every((record) => (record.observation?.requests ?? 0) >= 5),
+      JSON.stringify(body.audit),
+    );
     assert.deepEqual((await trellis.client.getOnlineEndpoint('default', 'iris-endpoint')).traffic, { blue: 0, green: 100 });
     assert.deepEqual(result.statuses, { '200': result.requests }, JSON.stringify(result.failures.slice(0, 3)));
     const both = answeredBy(result, result.startedAt);
     assert.ok((both.blue ?? 0) > 0 && (both.green ?? 0) > 0, JSON.stringify(both));
     // Every traffic change of the rollout is in the audit log, with the numbers it was made on.
-    const audit = (await (await fetch(`${trellis.url}/api/v1/workspaces/default/audit?kind=online-endpoint&name=iris-endpoint`)).json()) as { items: Array<{ actor: string; summary: string | null }> };
+    const audit = (await (
+      await fetch(`${trellis.url}/api/v1/workspaces/default/audit?kind=online-endpoint&name=iris-endpoint`)
+    ).json()) as { items: Array<{ actor: string; summary: string | null }> };
     const steps = audit.items.filter((item) => item.summary?.startsWith('rollout to green'));
     assert.equal(steps.length, 3, JSON.stringify(audit.items.map((item) => item.summary)));
     assert.ok(steps.every((item) => item.actor.startsWith('rollout:')));
@@ -66,9 +104,33 @@ describe('safe rollout of an online endpoint on sqlite', () => {
 
   it('rolls a failing candidate back on its own, to exactly the traffic it started from', async () => {
     const before = (await trellis.client.getOnlineEndpoint('default', 'iris-endpoint')).traffic;
-    const load = startLoad({ url: `${trellis.url}/endpoints/iris-endpoint/score`, key, body: iris, rate: 100, connections: 8, out: join(scratch, 'broken.json') });
+    const load = startLoad({
+      url: `${trellis.url}/endpoints/iris-endpoint/score`,
+      key,
+      body: iris,
+      rate: 100,
+      connections: 8,
+      out: join(scratch, 'broken.json'),
+    });
     await load.started;
-    const rollout = await cli(trellis.url, ['online-endpoint', 'rollout', '--name', 'iris-endpoint', '--to', 'faulty', '--steps', '10,50,100', '--interval', '3s', '--max-error-rate', '1%', '--min-requests', '3', '-o', 'json']);
+    const rollout = await cli(trellis.url, [
+      'online-endpoint',
+      'rollout',
+      '--name',
+      'iris-endpoint',
+      '--to',
+      'faulty',
+      '--steps',
+      '10,50,100',
+      '--interval',
+      '3s',
+      '--max-error-rate',
+      '1%',
+      '--min-requests',
+      '3',
+      '-o',
+      'json',
+    ]);
     const rolledBackAt = Date.now();
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const result = await load.stop();
@@ -77,14 +139,20 @@ describe('safe rollout of an online endpoint on sqlite', () => {
     assert.equal(body.phase, 'rolled-back');
     assert.match(body.rollbackReason ?? '', /error rate/);
     // It never got past the first step, and the traffic is what it was, deployment by deployment.
-    assert.deepEqual(body.audit.map((record) => record.decision), ['set-traffic', 'rollback']);
+    assert.deepEqual(
+      body.audit.map((record) => record.decision),
+      ['set-traffic', 'rollback'],
+    );
     // (the candidate is listed at 0%, which is what it had: no share)
     assert.deepEqual(liveShares((await trellis.client.getOnlineEndpoint('default', 'iris-endpoint')).traffic), liveShares(before));
     assert.equal((await trellis.client.getOnlineEndpoint('default', 'iris-endpoint')).traffic.faulty ?? 0, 0);
     // The failures came from the candidate only, and stopped with the rollback.
     const failures = result.rows.filter((row) => row[2] !== 200);
     assert.ok(failures.length > 0);
-    assert.ok(failures.every((row) => result.deployments[row[3]] === 'faulty'), JSON.stringify(failures.slice(0, 3)));
+    assert.ok(
+      failures.every((row) => result.deployments[row[3]] === 'faulty'),
+      JSON.stringify(failures.slice(0, 3)),
+    );
     assert.ok(result.rows.filter((row) => row[0] > rolledBackAt + 500).every((row) => row[2] === 200));
     const status = await cli(trellis.url, ['online-endpoint', 'rollout-status', '--name', 'iris-endpoint']);
     assert.match(status.stdout, /rolled back: .*error rate/);
@@ -95,17 +163,40 @@ describe('safe rollout of an online endpoint on sqlite', () => {
     const unknown = await cli(trellis.url, ['online-endpoint', 'rollout', '--name', 'iris-endpoint', '--to', 'purple', '--no-wait']);
     assert.notEqual(unknown.code, 0);
     assert.match(unknown.stderr, /purple/);
-    const badRate = await cli(trellis.url, ['online-endpoint', 'rollout', '--name', 'iris-endpoint', '--to', 'blue', '--max-error-rate', 'lots']);
+    const badRate = await cli(trellis.url, [
+      'online-endpoint',
+      'rollout',
+      '--name',
+      'iris-endpoint',
+      '--to',
+      'blue',
+      '--max-error-rate',
+      'lots',
+    ]);
     assert.notEqual(badRate.code, 0);
     assert.match(badRate.stderr, /--max-error-rate/);
     assert.deepEqual((await trellis.client.getOnlineEndpoint('default', 'iris-endpoint')).traffic, traffic);
-    const started = await cli(trellis.url, ['online-endpoint', 'rollout', '--name', 'iris-endpoint', '--to', 'blue', '--steps', '50,100', '--interval', '60s', '--no-wait']);
+    const started = await cli(trellis.url, [
+      'online-endpoint',
+      'rollout',
+      '--name',
+      'iris-endpoint',
+      '--to',
+      'blue',
+      '--steps',
+      '50,100',
+      '--interval',
+      '60s',
+      '--no-wait',
+    ]);
     assert.equal(started.code, 0, started.stderr);
     const again = await cli(trellis.url, ['online-endpoint', 'rollout', '--name', 'iris-endpoint', '--to', 'blue', '--no-wait']);
     assert.notEqual(again.code, 0);
     assert.match(again.stderr, /already rolling out/);
     // The running rollout gave blue its first step, and the refused one changed nothing more.
-    const status = JSON.parse((await cli(trellis.url, ['online-endpoint', 'rollout-status', '--name', 'iris-endpoint', '-o', 'json'])).stdout) as RolloutBody;
+    const status = JSON.parse(
+      (await cli(trellis.url, ['online-endpoint', 'rollout-status', '--name', 'iris-endpoint', '-o', 'json'])).stdout,
+    ) as RolloutBody;
     assert.equal(status.to, 'blue');
     assert.deepEqual((await trellis.client.getOnlineEndpoint('default', 'iris-endpoint')).traffic, status.weights);
   });

@@ -13,7 +13,12 @@ import { removeHome, repositoryRoot, startTrellis, type TrellisProcess } from '.
 
 // Built virtualenvs are kept across runs, like a machine's image cache.
 const environmentCache = join(repositoryRoot, '.cache', 'environments');
-const iris = JSON.stringify({ data: [[5.1, 3.5, 1.4, 0.2], [6.3, 3.3, 6.0, 2.5]] });
+const iris = JSON.stringify({
+  data: [
+    [5.1, 3.5, 1.4, 0.2],
+    [6.3, 3.3, 6.0, 2.5],
+  ],
+});
 const irisV2 = JSON.stringify({ inputs: [{ name: 'X', shape: [2, 4], datatype: 'FP32', data: [5.1, 3.5, 1.4, 0.2, 6.3, 3.3, 6.0, 2.5] }] });
 type Keys = { primaryKey: string; secondaryKey: string };
 type Token = { accessToken: string; tokenType: string; expiryTimeUtc: number };
@@ -45,11 +50,26 @@ describe('online endpoints end to end on sqlite: blue/green under load, mirror, 
     // iris-mirror: blue again, and a recorder that writes a line per call it gets.
     await cliJson(url, ['online-endpoint', 'create', '--file', 'endpoint.yml', '--name', 'iris-mirror']);
     await cliJson(url, ['online-deployment', 'create', '--file', 'blue.yml', '--endpoint-name', 'iris-mirror', '--all-traffic']);
-    await cliJson(url, ['online-deployment', 'create', '--file', 'recorder.yml', '--endpoint-name', 'iris-mirror', '--set', `environment_variables.RECORDER_FILE=${recorderFile()}`]);
+    await cliJson(url, [
+      'online-deployment',
+      'create',
+      '--file',
+      'recorder.yml',
+      '--endpoint-name',
+      'iris-mirror',
+      '--set',
+      `environment_variables.RECORDER_FILE=${recorderFile()}`,
+    ]);
     // iris-token: aml_token auth.
     await cliJson(url, ['online-endpoint', 'create', '--file', 'endpoint-token.yml']);
     await cliJson(url, ['online-deployment', 'create', '--file', 'blue.yml', '--endpoint-name', 'iris-token', '--all-traffic']);
-    for (const [endpoint, deployment] of [['iris-endpoint', 'blue'], ['iris-endpoint', 'green'], ['iris-mirror', 'blue'], ['iris-mirror', 'recorder'], ['iris-token', 'blue']] as const) {
+    for (const [endpoint, deployment] of [
+      ['iris-endpoint', 'blue'],
+      ['iris-endpoint', 'green'],
+      ['iris-mirror', 'blue'],
+      ['iris-mirror', 'recorder'],
+      ['iris-token', 'blue'],
+    ] as const) {
       const ready = await waitForDeployment(trellis.client, endpoint, deployment);
       assert.equal(ready.state, 'Succeeded', `${endpoint}/${deployment}: ${ready.reason}\n${trellis.output()}`);
     }
@@ -68,7 +88,14 @@ describe('online endpoints end to end on sqlite: blue/green under load, mirror, 
     assert.equal(warm.status, 200, warm.text);
     assert.equal(warm.headers.get('azureml-model-deployment'), 'blue');
 
-    const load = startLoad({ url: scoringUrl('iris-endpoint'), key: keys.primaryKey, body: iris, rate: 800, connections: 64, out: join(scratch, 'load.json') });
+    const load = startLoad({
+      url: scoringUrl('iris-endpoint'),
+      key: keys.primaryKey,
+      body: iris,
+      rate: 800,
+      connections: 64,
+      out: join(scratch, 'load.json'),
+    });
     await load.started;
     await sleep(1_500);
     const steps = [
@@ -81,7 +108,14 @@ describe('online endpoints end to end on sqlite: blue/green under load, mirror, 
     const times: Array<{ start: number; done: number; green: number }> = [];
     for (const step of steps) {
       const start = Date.now();
-      const updated = await cliJson<EndpointBody>(trellis.url, ['online-endpoint', 'update', '--name', 'iris-endpoint', '--traffic', step.traffic]);
+      const updated = await cliJson<EndpointBody>(trellis.url, [
+        'online-endpoint',
+        'update',
+        '--name',
+        'iris-endpoint',
+        '--traffic',
+        step.traffic,
+      ]);
       times.push({ start, done: Date.now(), green: step.green });
       assert.equal(updated.traffic.green, step.green);
       await sleep(1_000);
@@ -90,7 +124,9 @@ describe('online endpoints end to end on sqlite: blue/green under load, mirror, 
     const result = await load.stop();
 
     const nonOk = result.requests - (result.statuses['200'] ?? 0);
-    t.diagnostic(`${result.requests} requests in ${(result.durationMs / 1000).toFixed(1)} s from ${result.connections} keep-alive connections: ${result.ratePerSecond} requests/s (slowest whole second ${slowestSecond(result)}), ${nonOk} not 200, latency p50 ${result.latencyMs.p50} ms p99 ${result.latencyMs.p99} ms max ${result.latencyMs.max} ms`);
+    t.diagnostic(
+      `${result.requests} requests in ${(result.durationMs / 1000).toFixed(1)} s from ${result.connections} keep-alive connections: ${result.ratePerSecond} requests/s (slowest whole second ${slowestSecond(result)}), ${nonOk} not 200, latency p50 ${result.latencyMs.p50} ms p99 ${result.latencyMs.p99} ms max ${result.latencyMs.max} ms`,
+    );
     assert.equal(nonOk, 0, `statuses ${JSON.stringify(result.statuses)}; first failures: ${JSON.stringify(result.failures.slice(0, 5))}`);
     assert.ok(result.ratePerSecond >= 500, `the load reached only ${result.ratePerSecond} requests/s`);
     assert.ok(result.requests >= 3_000, `only ${result.requests} requests`);
@@ -121,7 +157,12 @@ describe('online endpoints end to end on sqlite: blue/green under load, mirror, 
     assert.equal(await recorderCalls(), 0);
     await cliJson(trellis.url, ['online-endpoint', 'update', '--name', 'iris-mirror', '--mirror-traffic', 'recorder=50']);
     const answers = [];
-    for (let batch = 0; batch < 10; batch++) answers.push(...(await Promise.all(Array.from({ length: 20 }, () => score(scoringUrl('iris-mirror'), { credential: mirrorKeys.primaryKey, body })))));
+    for (let batch = 0; batch < 10; batch++)
+      answers.push(
+        ...(await Promise.all(
+          Array.from({ length: 20 }, () => score(scoringUrl('iris-mirror'), { credential: mirrorKeys.primaryKey, body })),
+        )),
+      );
     for (const answer of answers) {
       assert.equal(answer.status, 200, answer.text);
       assert.equal(answer.headers.get('azureml-model-deployment'), 'blue');
@@ -138,13 +179,19 @@ describe('online endpoints end to end on sqlite: blue/green under load, mirror, 
     assert.ok(mirrored >= 60 && mirrored <= 140, `${mirrored} of 200 requests were mirrored at 50%`);
 
     // A deployment that gets mirrored traffic cannot be deleted either.
-    const deleteMirrored = refusal(await trellis.client.deleteOnlineDeployment('default', 'iris-mirror', 'recorder').catch((error: unknown) => error));
+    const deleteMirrored = refusal(
+      await trellis.client.deleteOnlineDeployment('default', 'iris-mirror', 'recorder').catch((error: unknown) => error),
+    );
     assert.equal(deleteMirrored.status, 409);
     assert.match(deleteMirrored.message, /and 50% mirrored/);
 
     // Mirror off: the recorder gets nothing more.
     await cliJson(trellis.url, ['online-endpoint', 'update', '--name', 'iris-mirror', '--mirror-traffic', 'recorder=0']);
-    for (let index = 0; index < 50; index++) assert.equal((await score(scoringUrl('iris-mirror'), { credential: mirrorKeys.primaryKey, body })).headers.get('azureml-model-deployment'), 'blue');
+    for (let index = 0; index < 50; index++)
+      assert.equal(
+        (await score(scoringUrl('iris-mirror'), { credential: mirrorKeys.primaryKey, body })).headers.get('azureml-model-deployment'),
+        'blue',
+      );
     await sleep(300);
     assert.equal(await recorderCalls(), mirrored);
   });
@@ -157,19 +204,36 @@ describe('online endpoints end to end on sqlite: blue/green under load, mirror, 
     const notHundred = await cli(trellis.url, ['online-endpoint', 'update', '--name', 'iris-endpoint', '--traffic', 'blue=50 green=40']);
     assert.notEqual(notHundred.code, 0);
     assert.match(notHundred.stderr, /traffic: the percentages add up to 90/);
-    const viaApi = refusal(await trellis.client.setTraffic('default', 'iris-endpoint', { traffic: { blue: 50, green: 40 } }).catch((error: unknown) => error));
+    const viaApi = refusal(
+      await trellis.client.setTraffic('default', 'iris-endpoint', { traffic: { blue: 50, green: 40 } }).catch((error: unknown) => error),
+    );
     assert.equal(viaApi.status, 422);
-    assert.deepEqual(viaApi.problems.map((problem) => problem.path), ['traffic']);
+    assert.deepEqual(
+      viaApi.problems.map((problem) => problem.path),
+      ['traffic'],
+    );
     // The same split in an endpoint file.
-    const inFile = refusal(await trellis.client.applyOnlineEndpoint('default', { fileName: 'endpoint.yml', text: 'name: iris-endpoint\nauth_mode: key\ntraffic:\n  blue: 30\n  green: 60\n' }).catch((error: unknown) => error));
+    const inFile = refusal(
+      await trellis.client
+        .applyOnlineEndpoint('default', {
+          fileName: 'endpoint.yml',
+          text: 'name: iris-endpoint\nauth_mode: key\ntraffic:\n  blue: 30\n  green: 60\n',
+        })
+        .catch((error: unknown) => error),
+    );
     assert.equal(inFile.status, 422, JSON.stringify(inFile));
-    assert.ok(inFile.problems.some((problem) => problem.path === 'traffic'), JSON.stringify(inFile.problems));
+    assert.ok(
+      inFile.problems.some((problem) => problem.path === 'traffic'),
+      JSON.stringify(inFile.problems),
+    );
     // A deployment that does not exist.
     const unknown = await cli(trellis.url, ['online-endpoint', 'update', '--name', 'iris-endpoint', '--traffic', 'green=50 purple=50']);
     assert.notEqual(unknown.code, 0);
     assert.match(unknown.stderr, /traffic\.purple: there is no deployment 'purple'.*blue, green/);
     // Deleting a deployment that still takes traffic.
-    const deleteLive = refusal(await trellis.client.deleteOnlineDeployment('default', 'iris-endpoint', 'green').catch((error: unknown) => error));
+    const deleteLive = refusal(
+      await trellis.client.deleteOnlineDeployment('default', 'iris-endpoint', 'green').catch((error: unknown) => error),
+    );
     assert.equal(deleteLive.status, 409);
     assert.equal(deleteLive.code, 'DeploymentHasTraffic');
     assert.match(deleteLive.message, /'green' still gets 100% of live traffic/);
@@ -190,10 +254,18 @@ describe('online endpoints end to end on sqlite: blue/green under load, mirror, 
     assert.match(logs.stdout, /prepare\.log <==[\s\S]*failed: with no code_configuration the model must be an MLflow model/);
     const toBroken = await cli(trellis.url, ['online-endpoint', 'update', '--name', 'iris-endpoint', '--traffic', 'green=90 broken=10']);
     assert.notEqual(toBroken.code, 0);
-    assert.match(toBroken.stderr, /traffic\.broken: deployment 'broken' is Failed \(with no code_configuration.*\) and cannot take traffic/);
-    const mirrorBroken = refusal(await trellis.client.setTraffic('default', 'iris-endpoint', { mirrorTraffic: { broken: 10 } }).catch((error: unknown) => error));
+    assert.match(
+      toBroken.stderr,
+      /traffic\.broken: deployment 'broken' is Failed \(with no code_configuration.*\) and cannot take traffic/,
+    );
+    const mirrorBroken = refusal(
+      await trellis.client.setTraffic('default', 'iris-endpoint', { mirrorTraffic: { broken: 10 } }).catch((error: unknown) => error),
+    );
     assert.equal(mirrorBroken.status, 422);
-    assert.deepEqual(mirrorBroken.problems.map((problem) => problem.path), ['mirror_traffic.broken']);
+    assert.deepEqual(
+      mirrorBroken.problems.map((problem) => problem.path),
+      ['mirror_traffic.broken'],
+    );
     const targeted = await score(scoringUrl('iris-endpoint'), { credential: keys.primaryKey, body: iris, deployment: 'broken' });
     assert.equal(targeted.status, 503);
     assert.match(targeted.text, /deployment 'broken' cannot take calls: it is Failed: with no code_configuration/);
@@ -204,9 +276,14 @@ describe('online endpoints end to end on sqlite: blue/green under load, mirror, 
     assert.match(corrupt.reason ?? '', /the model could not load: .*Protobuf parsing failed/);
     const corruptLogs = await cli(trellis.url, ['online-deployment', 'get-logs', '--name', 'corrupt', '--endpoint-name', 'iris-endpoint']);
     assert.match(corruptLogs.stdout, /logs\/instance-0\.log <==[\s\S]*the model could not load/);
-    const toCorrupt = refusal(await trellis.client.setTraffic('default', 'iris-endpoint', { traffic: { green: 50, corrupt: 50 } }).catch((error: unknown) => error));
+    const toCorrupt = refusal(
+      await trellis.client.setTraffic('default', 'iris-endpoint', { traffic: { green: 50, corrupt: 50 } }).catch((error: unknown) => error),
+    );
     assert.equal(toCorrupt.status, 422);
-    assert.deepEqual(toCorrupt.problems.map((problem) => problem.path), ['traffic.corrupt']);
+    assert.deepEqual(
+      toCorrupt.problems.map((problem) => problem.path),
+      ['traffic.corrupt'],
+    );
     const atCorrupt = await score(scoringUrl('iris-endpoint'), { credential: keys.primaryKey, body: iris, deployment: 'corrupt' });
     assert.equal(atCorrupt.status, 503);
     assert.match(atCorrupt.text, /cannot take calls/);
@@ -216,9 +293,15 @@ describe('online endpoints end to end on sqlite: blue/green under load, mirror, 
     assert.deepEqual(endpointAfter.traffic, endpointBefore.traffic);
     assert.deepEqual(endpointAfter.mirrorTraffic, endpointBefore.mirrorTraffic);
     assert.equal(endpointAfter.etag, endpointBefore.etag);
-    assert.deepEqual((await trellis.client.listOnlineDeployments('default', 'iris-endpoint')).items.map((item) => item.name).sort(), ['blue', 'broken', 'corrupt', 'green']);
+    assert.deepEqual((await trellis.client.listOnlineDeployments('default', 'iris-endpoint')).items.map((item) => item.name).sort(), [
+      'blue',
+      'broken',
+      'corrupt',
+      'green',
+    ]);
     // Deployments without traffic can go.
-    for (const name of ['broken', 'corrupt']) assert.equal((await cli(trellis.url, ['online-deployment', 'delete', '--name', name, '--endpoint-name', 'iris-endpoint'])).code, 0);
+    for (const name of ['broken', 'corrupt'])
+      assert.equal((await cli(trellis.url, ['online-deployment', 'delete', '--name', name, '--endpoint-name', 'iris-endpoint'])).code, 0);
 
     // No key, or a wrong one: 401, and the model is never called (the recorder counts its calls).
     const calls = await recorderCalls();
@@ -226,7 +309,11 @@ describe('online endpoints end to end on sqlite: blue/green under load, mirror, 
     assert.equal(noKey.status, 401);
     assert.match((noKey.json() as { detail: string }).detail, /needs a key in the Authorization header/);
     assert.equal(noKey.headers.get('azureml-model-deployment'), null);
-    const wrongKey = await score(scoringUrl('iris-mirror'), { credential: mirrorKeys.primaryKey.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')), body: iris, deployment: 'recorder' });
+    const wrongKey = await score(scoringUrl('iris-mirror'), {
+      credential: mirrorKeys.primaryKey.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')),
+      body: iris,
+      deployment: 'recorder',
+    });
     assert.equal(wrongKey.status, 401);
     assert.match((wrongKey.json() as { detail: string }).detail, /not a key of endpoint 'iris-mirror'/);
     const otherEndpointsKey = await score(scoringUrl('iris-mirror'), { credential: keys.secondaryKey, body: iris, deployment: 'recorder' });
@@ -235,13 +322,23 @@ describe('online endpoints end to end on sqlite: blue/green under load, mirror, 
     assert.equal(await recorderCalls(), calls);
 
     // A payload of the wrong shape, and one that is not JSON: 400 naming what the model takes.
-    const wrongShape = await score(scoringUrl('iris-endpoint'), { credential: keys.primaryKey, body: JSON.stringify({ data: [[5.1, 3.5, 1.4]] }) });
+    const wrongShape = await score(scoringUrl('iris-endpoint'), {
+      credential: keys.primaryKey,
+      body: JSON.stringify({ data: [[5.1, 3.5, 1.4]] }),
+    });
     assert.equal(wrongShape.status, 400);
     assert.match((wrongShape.json() as { error: string }).error, /shape \[1, 3\]; the model expects 'X' FP32 \[-1, 4\]/);
-    const wrongShapeV2 = await score(`${trellis.url}/v2/models/iris-endpoint/infer`, { credential: keys.primaryKey, body: JSON.stringify({ inputs: [{ name: 'X', shape: [1, 3], datatype: 'FP32', data: [5.1, 3.5, 1.4] }] }) });
+    const wrongShapeV2 = await score(`${trellis.url}/v2/models/iris-endpoint/infer`, {
+      credential: keys.primaryKey,
+      body: JSON.stringify({ inputs: [{ name: 'X', shape: [1, 3], datatype: 'FP32', data: [5.1, 3.5, 1.4] }] }),
+    });
     assert.equal(wrongShapeV2.status, 400);
     assert.match(wrongShapeV2.text, /'X'.*\[-1, 4\]/);
-    const notJson = await score(scoringUrl('iris-endpoint'), { credential: keys.primaryKey, body: 'sepal_length=5.1', contentType: 'text/plain' });
+    const notJson = await score(scoringUrl('iris-endpoint'), {
+      credential: keys.primaryKey,
+      body: 'sepal_length=5.1',
+      contentType: 'text/plain',
+    });
     assert.equal(notJson.status, 400);
     assert.match((notJson.json() as { error: string }).error, /the body is not JSON/);
     const truncated = await score(scoringUrl('iris-endpoint'), { credential: keys.primaryKey, body: '{"data": [[5.1, 3.5' });
@@ -252,7 +349,8 @@ describe('online endpoints end to end on sqlite: blue/green under load, mirror, 
   it('regenerates one key while the other keeps working; aml_token endpoints take fresh tokens only', async () => {
     const original = mirrorKeys;
     const body = iris;
-    for (const key of [original.primaryKey, original.secondaryKey]) assert.equal((await score(scoringUrl('iris-mirror'), { credential: key, body })).status, 200);
+    for (const key of [original.primaryKey, original.secondaryKey])
+      assert.equal((await score(scoringUrl('iris-mirror'), { credential: key, body })).status, 200);
     // iris-endpoint's key is not iris-mirror's.
     assert.equal((await score(scoringUrl('iris-mirror'), { credential: keys.primaryKey, body })).status, 401);
 
@@ -286,7 +384,9 @@ describe('online endpoints end to end on sqlite: blue/green under load, mirror, 
     assert.match(garbled.text, /the token is not valid/);
     // A genuine token past its expiry: signed with the endpoint's own secret (read from the store), issued two hours ago.
     const database = new Database(join(trellis.home, 'trellis.db'), { readonly: true });
-    const { token_secret: secret } = database.prepare("select token_secret from endpoint_secrets where workspace = 'default' and endpoint = 'iris-token'").get() as { token_secret: string };
+    const { token_secret: secret } = database
+      .prepare("select token_secret from endpoint_secrets where workspace = 'default' and endpoint = 'iris-token'")
+      .get() as { token_secret: string };
     database.close();
     const expired = issueToken({ endpoint: 'iris-token', workspace: 'default', now: Date.now() - 2 * 3_600_000, secrets: secret });
     const withExpired = await score(scoringUrl('iris-token'), { credential: expired.accessToken, body });
@@ -305,13 +405,27 @@ describe('online endpoints end to end on sqlite: blue/green under load, mirror, 
   });
 
   it('shows what each deployment serves, who deployed it and when, and every answer names it', async () => {
-    const green = await cliJson<DeploymentBody>(trellis.url, ['online-deployment', 'show', '--name', 'green', '--endpoint-name', 'iris-endpoint']);
+    const green = await cliJson<DeploymentBody>(trellis.url, [
+      'online-deployment',
+      'show',
+      '--name',
+      'green',
+      '--endpoint-name',
+      'iris-endpoint',
+    ]);
     assert.deepEqual(green.lineage.model, { name: 'iris-onnx', version: '2', type: 'custom_model' });
     assert.match(green.lineage.deployedBy, /^local:/);
     assert.ok(green.lineage.deployedAt >= startedAt && green.lineage.deployedAt <= Date.now(), `deployedAt ${green.lineage.deployedAt}`);
     assert.equal(green.readyInstances, 1);
     assert.equal(green.instances[0]?.state, 'ready');
-    const blue = await cliJson<DeploymentBody>(trellis.url, ['online-deployment', 'show', '--name', 'blue', '--endpoint-name', 'iris-endpoint']);
+    const blue = await cliJson<DeploymentBody>(trellis.url, [
+      'online-deployment',
+      'show',
+      '--name',
+      'blue',
+      '--endpoint-name',
+      'iris-endpoint',
+    ]);
     // A local model folder became a content-addressed model asset.
     assert.match(blue.lineage.model?.name ?? '', /^input-[0-9a-f]{16}$/);
     assert.equal(blue.lineage.model?.version, '1');
@@ -369,7 +483,8 @@ for (const dialect of testDialects()) {
       await cliJson(trellis.url, ['model', 'create', '--file', 'model-v2.yml']);
       await cliJson(trellis.url, ['online-deployment', 'create', '--file', 'blue.yml', '--all-traffic']);
       await cliJson(trellis.url, ['online-deployment', 'create', '--file', 'green.yml']);
-      for (const name of ['blue', 'green']) assert.equal((await waitForDeployment(trellis.client, 'iris-endpoint', name)).state, 'Succeeded');
+      for (const name of ['blue', 'green'])
+        assert.equal((await waitForDeployment(trellis.client, 'iris-endpoint', name)).state, 'Succeeded');
       primaryKey = (await cliJson<Keys>(trellis.url, ['online-endpoint', 'get-credentials', '--name', 'iris-endpoint'])).primaryKey;
       const scored = await score(scoringUrl(), { credential: primaryKey, body: iris });
       assert.equal(scored.status, 200, scored.text);
@@ -380,23 +495,56 @@ for (const dialect of testDialects()) {
       await cliJson(trellis.url, ['online-endpoint', 'update', '--name', 'iris-endpoint', '--traffic', 'blue=0 green=100']);
       const moved = await score(scoringUrl(), { credential: primaryKey, body: iris });
       assert.equal(moved.headers.get('x-trellis-model'), 'iris-onnx:2');
-      const green = await cliJson<DeploymentBody>(trellis.url, ['online-deployment', 'show', '--name', 'green', '--endpoint-name', 'iris-endpoint']);
+      const green = await cliJson<DeploymentBody>(trellis.url, [
+        'online-deployment',
+        'show',
+        '--name',
+        'green',
+        '--endpoint-name',
+        'iris-endpoint',
+      ]);
       assert.deepEqual(green.lineage.model, { name: 'iris-onnx', version: '2', type: 'custom_model' });
     });
 
     it('updates the live deployment in place (more instances, then a new model version) under load, failing no request', async (t) => {
       await cliJson(trellis.url, ['model', 'create', '--file', 'model-v2.yml', '--set', 'version=3']);
-      const load = startLoad({ url: scoringUrl(), key: primaryKey, body: iris, rate: 700, connections: 64, out: join(scratch, 'load.json') });
+      const load = startLoad({
+        url: scoringUrl(),
+        key: primaryKey,
+        body: iris,
+        rate: 700,
+        connections: 64,
+        out: join(scratch, 'load.json'),
+      });
       await load.started;
       await sleep(1_000);
       const scaleStart = Date.now();
       await cliJson(trellis.url, ['online-deployment', 'update', '--file', 'green.yml', '--set', 'instance_count=2']);
-      const scaled = await waitForDeployment(trellis.client, 'iris-endpoint', 'green', (deployment) => deployment.state === 'Succeeded' && deployment.readyInstances === 2);
+      const scaled = await waitForDeployment(
+        trellis.client,
+        'iris-endpoint',
+        'green',
+        (deployment) => deployment.state === 'Succeeded' && deployment.readyInstances === 2,
+      );
       assert.equal(scaled.instanceCount, 2);
       await sleep(1_000);
       const modelStart = Date.now();
-      await cliJson(trellis.url, ['online-deployment', 'update', '--file', 'green.yml', '--set', 'instance_count=2', '--set', 'model=azureml:iris-onnx:3']);
-      const updated = await waitForDeployment(trellis.client, 'iris-endpoint', 'green', (deployment) => deployment.state === 'Succeeded' && deployment.lineage.model?.version === '3');
+      await cliJson(trellis.url, [
+        'online-deployment',
+        'update',
+        '--file',
+        'green.yml',
+        '--set',
+        'instance_count=2',
+        '--set',
+        'model=azureml:iris-onnx:3',
+      ]);
+      const updated = await waitForDeployment(
+        trellis.client,
+        'iris-endpoint',
+        'green',
+        (deployment) => deployment.state === 'Succeeded' && deployment.lineage.model?.version === '3',
+      );
       // Once the new version is Succeeded, the previous one is retired: every request sent after answers from it.
       const swappedAt = Date.now();
       assert.equal(updated.readyInstances, 2);
@@ -404,7 +552,9 @@ for (const dialect of testDialects()) {
       const result = await load.stop();
 
       const nonOk = result.requests - (result.statuses['200'] ?? 0);
-      t.diagnostic(`${result.requests} requests at ${result.ratePerSecond} requests/s across two in-place updates: ${nonOk} not 200, latency p99 ${result.latencyMs.p99} ms`);
+      t.diagnostic(
+        `${result.requests} requests at ${result.ratePerSecond} requests/s across two in-place updates: ${nonOk} not 200, latency p99 ${result.latencyMs.p99} ms`,
+      );
       assert.equal(nonOk, 0, `statuses ${JSON.stringify(result.statuses)}; first failures: ${JSON.stringify(result.failures.slice(0, 5))}`);
       // Before the model update only version 2 answered (through the instance_count update too), after it only version 3.
       assert.deepEqual(Object.keys(answeredBy(result, result.startedAt, modelStart, 'model')), ['iris-onnx:2']);

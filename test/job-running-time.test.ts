@@ -7,7 +7,8 @@ import { removeHome, repositoryRoot, runCli, startTrellis, type TrellisProcess }
 import { finished, waitForJob } from './support/jobs.js';
 
 const environmentCache = join(repositoryRoot, '.cache', 'environments');
-const spotCluster = 'name: spot-cluster\ntype: amlcompute\nsize: Standard_DS3_v2\ntier: low_priority\nmin_instances: 0\nmax_instances: 1\nidle_time_before_scale_down: 2\n';
+const spotCluster =
+  'name: spot-cluster\ntype: amlcompute\nsize: Standard_DS3_v2\ntier: low_priority\nmin_instances: 0\nmax_instances: 1\nidle_time_before_scale_down: 2\n';
 const job = 'command: sleep 2\nenvironment:\n  image: library/python:latest\ncompute: azureml:spot-cluster\n';
 
 for (const dialect of testDialects()) {
@@ -17,7 +18,10 @@ for (const dialect of testDialects()) {
 
     before(async () => {
       database = await createTestDatabase(dialect);
-      trellis = await startTrellis({ databaseUrl: database.url, env: { TRELLIS_ENV_CACHE: environmentCache, TRELLIS_JOB_TICK_MS: '200', TRELLIS_JOB_GRACE_SECONDS: '1' } });
+      trellis = await startTrellis({
+        databaseUrl: database.url,
+        env: { TRELLIS_ENV_CACHE: environmentCache, TRELLIS_JOB_TICK_MS: '200', TRELLIS_JOB_GRACE_SECONDS: '1' },
+      });
       await trellis.client.apply('default', { fileName: 'compute.yml', text: spotCluster, kind: 'compute' });
     });
 
@@ -38,16 +42,31 @@ for (const dialect of testDialects()) {
 
       const time = ended.runningTime;
       assert.ok(time, 'GET job has runningTime');
-      assert.deepEqual(time.attempts.map((attempt) => [attempt.attempt, attempt.endedAs]), [[1, 'Queued'], [2, 'Completed']]);
+      assert.deepEqual(
+        time.attempts.map((attempt) => [attempt.attempt, attempt.endedAs]),
+        [
+          [1, 'Queued'],
+          [2, 'Completed'],
+        ],
+      );
       assert.ok(time.attempts[0]!.seconds >= 1.4, JSON.stringify(time));
       assert.ok(time.attempts[1]!.seconds >= 1.9, JSON.stringify(time));
       assert.ok(Math.abs(time.seconds - time.attempts[0]!.seconds - time.attempts[1]!.seconds) < 1e-9);
       // The old answer, the last attempt's startedAt..endedAt, is the second attempt alone.
-      assert.ok(time.seconds > (ended.endedAt! - ended.startedAt!) / 1000 + 1.4, JSON.stringify({ time, startedAt: ended.startedAt, endedAt: ended.endedAt }));
+      assert.ok(
+        time.seconds > (ended.endedAt! - ended.startedAt!) / 1000 + 1.4,
+        JSON.stringify({ time, startedAt: ended.startedAt, endedAt: ended.endedAt }),
+      );
 
       const shown = await runCli(['job', 'show', '--name', submitted.name], { url: trellis.url });
       assert.equal(shown.code, 0, shown.stderr);
-      assert.match(shown.stdout, new RegExp(`duration: +${time.seconds.toFixed(1)} s over 2 attempts \\(${time.attempts[0]!.seconds.toFixed(1)} s until requeued, ${time.attempts[1]!.seconds.toFixed(1)} s\\)`), shown.stdout);
+      assert.match(
+        shown.stdout,
+        new RegExp(
+          `duration: +${time.seconds.toFixed(1)} s over 2 attempts \\(${time.attempts[0]!.seconds.toFixed(1)} s until requeued, ${time.attempts[1]!.seconds.toFixed(1)} s\\)`,
+        ),
+        shown.stdout,
+      );
     });
   });
 }

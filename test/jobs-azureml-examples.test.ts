@@ -18,7 +18,20 @@ const dataMirror = join(fixtures, 'data-mirror');
 const environmentCache = join(repositoryRoot, '.cache', 'environments');
 
 /** The cluster the single-step examples name (`compute: azureml:cpu-cluster`), made from flags as `az ml compute create --name cpu-cluster ...` does. The hello examples name none and get serverless compute. */
-const cpuCluster = ['compute', 'create', '--name', 'cpu-cluster', '--size', 'Standard_DS3_v2', '--min-instances', '0', '--max-instances', '2', '--idle-time-before-scale-down', '2'];
+const cpuCluster = [
+  'compute',
+  'create',
+  '--name',
+  'cpu-cluster',
+  '--size',
+  'Standard_DS3_v2',
+  '--min-instances',
+  '0',
+  '--max-instances',
+  '2',
+  '--idle-time-before-scale-down',
+  '2',
+];
 
 /**
  * Workspace data assets two examples read by name. On Azure the user creates them beforehand;
@@ -37,7 +50,11 @@ interface Finished {
 
 interface MlflowRun {
   info: { status: string; experiment_id: string };
-  data: { metrics?: Array<{ key: string; value: number }>; params?: Array<{ key: string; value: string }>; tags?: Array<{ key: string; value: string }> };
+  data: {
+    metrics?: Array<{ key: string; value: number }>;
+    params?: Array<{ key: string; value: string }>;
+    tags?: Array<{ key: string; value: string }>;
+  };
 }
 
 /** The examples that run, each with what shows it really ran. */
@@ -76,8 +93,13 @@ const runs: Record<string, (finished: Finished) => Promise<void>> = {
     assert.equal(output.spec.type, 'uri_folder');
     const folder = /^trellis:\/\/folders\/(sha256:[0-9a-f]{64})$/.exec(String(output.spec.path))?.[1];
     assert.ok(folder, String(output.spec.path));
-    const manifest = (await (await trellis.client.openContent('default', folder)).json()) as { files: Array<{ path: string; digest: string }> };
-    assert.deepEqual(manifest.files.map((file) => file.path), ['helloworld.txt']);
+    const manifest = (await (await trellis.client.openContent('default', folder)).json()) as {
+      files: Array<{ path: string; digest: string }>;
+    };
+    assert.deepEqual(
+      manifest.files.map((file) => file.path),
+      ['helloworld.txt'],
+    );
     assert.equal(await (await trellis.client.openContent('default', manifest.files[0]!.digest)).text(), 'hello world\n');
   },
   'jobs/basics/hello-code.yml': async ({ log }) => {
@@ -88,8 +110,13 @@ const runs: Record<string, (finished: Finished) => Promise<void>> = {
     assert.deepEqual(run.data.params, [{ key: 'hello_param', value: 'world' }]);
     const metric = run.data.metrics?.find((candidate) => candidate.key === 'hello_metric');
     assert.ok(metric && metric.value >= 0 && metric.value < 1, JSON.stringify(run.data.metrics));
-    const artifacts = (await (await fetch(`${trellis.url}/api/2.0/mlflow/artifacts/list?run_id=${job.runId}`)).json()) as { files: Array<{ path: string }> };
-    assert.ok(artifacts.files.some((file) => file.path === 'helloworld.txt'), JSON.stringify(artifacts));
+    const artifacts = (await (await fetch(`${trellis.url}/api/2.0/mlflow/artifacts/list?run_id=${job.runId}`)).json()) as {
+      files: Array<{ path: string }>;
+    };
+    assert.ok(
+      artifacts.files.some((file) => file.path === 'helloworld.txt'),
+      JSON.stringify(artifacts),
+    );
   },
   'jobs/basics/hello-model-as-input.yml': async ({ log }) => {
     for (const file of ['MLmodel', 'conda.yaml', 'model.pkl']) assert.match(log, new RegExp(`^${file}$`, 'm'));
@@ -136,17 +163,34 @@ const runs: Record<string, (finished: Finished) => Promise<void>> = {
  * message it gives; the others would be accepted and then fail, so they are not submitted.
  */
 const notRun: Record<string, { why: string; refusal?: RegExp }> = {
-  'jobs/basics/hello-git.yml': { why: 'pip-installs pygit2 into the image at run time: locally that would change this machine\'s Python, and the code snapshot is not a git repository' },
-  'jobs/basics/hello-notebook.yml': { why: 'pip-installs ipykernel and papermill into the image at run time: locally that would change this machine\'s Python' },
-  'jobs/basics/hello-interactive.yml': { why: 'a GPU TensorFlow image and interactive services (VS Code, JupyterLab, TensorBoard)', refusal: /environment 'azureml:AzureML-tensorflow-2\.16-cuda12@latest' does not exist/ },
+  'jobs/basics/hello-git.yml': {
+    why: "pip-installs pygit2 into the image at run time: locally that would change this machine's Python, and the code snapshot is not a git repository",
+  },
+  'jobs/basics/hello-notebook.yml': {
+    why: "pip-installs ipykernel and papermill into the image at run time: locally that would change this machine's Python",
+  },
+  'jobs/basics/hello-interactive.yml': {
+    why: 'a GPU TensorFlow image and interactive services (VS Code, JupyterLab, TensorBoard)',
+    refusal: /environment 'azureml:AzureML-tensorflow-2\.16-cuda12@latest' does not exist/,
+  },
   'jobs/basics/hello-iris-literal.yml': { why: 'passes the https URL as a string; the script reads it over the internet' },
-  'jobs/basics/hello-iris-datastore-file.yml': { why: 'reads the workspaceblobstore datastore; Trellis has no datastores', refusal: /azureml:\/\/datastores\/workspaceblobstore\/paths\/example-data\/iris\.csv' \(azureml\) cannot be read here/ },
-  'jobs/basics/hello-iris-datastore-folder.yml': { why: 'reads the workspaceblobstore datastore; Trellis has no datastores', refusal: /azureml:\/\/datastores\/workspaceblobstore\/paths\/example-data\/' \(azureml\) cannot be read here/ },
+  'jobs/basics/hello-iris-datastore-file.yml': {
+    why: 'reads the workspaceblobstore datastore; Trellis has no datastores',
+    refusal: /azureml:\/\/datastores\/workspaceblobstore\/paths\/example-data\/iris\.csv' \(azureml\) cannot be read here/,
+  },
+  'jobs/basics/hello-iris-datastore-folder.yml': {
+    why: 'reads the workspaceblobstore datastore; Trellis has no datastores',
+    refusal: /azureml:\/\/datastores\/workspaceblobstore\/paths\/example-data\/' \(azureml\) cannot be read here/,
+  },
   'jobs/basics/hello-model-as-output.yml': { why: 'loads the pickled model, which the fixtures keep as a text stand-in' },
   'jobs/basics/hello-sweep.yml': { why: 'a sweep job', refusal: /sweep jobs are not supported yet/ },
   'jobs/single-step/scikit-learn/iris/job-sweep.yml': { why: 'a sweep job', refusal: /sweep jobs are not supported yet/ },
-  'jobs/single-step/scikit-learn/iris/job-docker-context.yml': { why: 'its packages come from a Dockerfile (built by the Kubernetes backend only), pinned for Python 3.8' },
-  'jobs/single-step/scikit-learn/iris-notebook/job.yml': { why: 'its packages (papermill, pinned for Python 3.8) come from a Dockerfile, built by the Kubernetes backend only' },
+  'jobs/single-step/scikit-learn/iris/job-docker-context.yml': {
+    why: 'its packages come from a Dockerfile (built by the Kubernetes backend only), pinned for Python 3.8',
+  },
+  'jobs/single-step/scikit-learn/iris-notebook/job.yml': {
+    why: 'its packages (papermill, pinned for Python 3.8) come from a Dockerfile, built by the Kubernetes backend only',
+  },
 };
 const pipelineRefusal = { why: 'a pipeline job', refusal: /pipeline jobs are not supported yet/ };
 
@@ -155,7 +199,12 @@ async function jobFiles(): Promise<string[]> {
   const entries = await readdir(join(examples, 'jobs'), { recursive: true, withFileTypes: true });
   return entries
     .filter((entry) => entry.isFile() && /\.ya?ml$/.test(entry.name))
-    .map((entry) => join(entry.parentPath, entry.name).slice(examples.length + 1).split('\\').join('/'))
+    .map((entry) =>
+      join(entry.parentPath, entry.name)
+        .slice(examples.length + 1)
+        .split('\\')
+        .join('/'),
+    )
     .sort();
 }
 
@@ -198,12 +247,20 @@ describe('the job examples of Azure/azureml-examples run unchanged with trellis 
 
   before(async () => {
     database = await createTestDatabase('sqlite');
-    trellis = await startTrellis({ databaseUrl: database.url, env: { TRELLIS_ENV_CACHE: environmentCache, TRELLIS_JOB_TICK_MS: '200', TRELLIS_DATA_MIRROR: dataMirror } });
+    trellis = await startTrellis({
+      databaseUrl: database.url,
+      env: { TRELLIS_ENV_CACHE: environmentCache, TRELLIS_JOB_TICK_MS: '200', TRELLIS_DATA_MIRROR: dataMirror },
+    });
     work = await mkdtemp(join(tmpdir(), 'trellis-examples-'));
     const cluster = await runCli(cpuCluster, { url: trellis.url });
     assert.equal(cluster.code, 0, cluster.stderr);
     const files = [];
-    for (const asset of dataAssets) files.push({ kind: 'data', file: join(work, `${asset.name}.yml`), text: `name: ${asset.name}\ntype: uri_folder\npath: ${asset.folder}\n` });
+    for (const asset of dataAssets)
+      files.push({
+        kind: 'data',
+        file: join(work, `${asset.name}.yml`),
+        text: `name: ${asset.name}\ntype: uri_folder\npath: ${asset.folder}\n`,
+      });
     for (const { kind, file, text } of files) {
       await writeFile(file, text);
       const created = await runCli([kind, 'create', '--file', file], { url: trellis.url });
@@ -248,7 +305,11 @@ describe('the job examples of Azure/azureml-examples run unchanged with trellis 
       const entry = notRunEntry(file);
       return entry?.refusal ? [{ file, refusal: entry.refusal }] : [];
     });
-    const results = await inBatches(refused, 4, async ({ file, refusal }) => ({ file, refusal, result: await runCli(['job', 'create', '--file', join(examples, file)], { url: trellis.url }) }));
+    const results = await inBatches(refused, 4, async ({ file, refusal }) => ({
+      file,
+      refusal,
+      result: await runCli(['job', 'create', '--file', join(examples, file)], { url: trellis.url }),
+    }));
     for (const { file, refusal, result } of results) {
       assert.equal(result.code, 1, `${file} should be refused`);
       assert.match(result.stderr, refusal, file);

@@ -24,9 +24,6 @@ const clusters = [
   'name: small-cluster\ntype: amlcompute\nsize: Standard_DS2_v2\nmin_instances: 0\nmax_instances: 1\nidle_time_before_scale_down: 2\n',
 ];
 
-
-
-
 describe('distributed command jobs on local compute', () => {
   let trellis: TrellisProcess;
 
@@ -49,7 +46,9 @@ describe('distributed command jobs on local compute', () => {
   }
 
   async function processLogs(name: string, count: number): Promise<string[]> {
-    return Promise.all(Array.from({ length: count }, (_, rank) => readFile(join(attemptLogs(name), `std_log_process_${rank}.txt`), 'utf8')));
+    return Promise.all(
+      Array.from({ length: count }, (_, rank) => readFile(join(attemptLogs(name), `std_log_process_${rank}.txt`), 'utf8')),
+    );
   }
 
   for (const launcher of ['pytorch', 'mpi'] as const) {
@@ -63,7 +62,11 @@ describe('distributed command jobs on local compute', () => {
       // Each rank's log: the node's limits first, then what the rank saw.
       logs.forEach((log, rank) => {
         const node = Math.floor(rank / 2);
-        assert.match(log, new RegExp(`^trellis: node ${node} \\(cpu-cluster-[0-9a-f]+\\) limits: 4 vCPUs (via|not enforced)[^,]*, 14 GiB `), log);
+        assert.match(
+          log,
+          new RegExp(`^trellis: node ${node} \\(cpu-cluster-[0-9a-f]+\\) limits: 4 vCPUs (via|not enforced)[^,]*, 14 GiB `),
+          log,
+        );
         assert.match(log, new RegExp(`rank=${rank} local_rank=${rank % 2} world_size=4 node=${node} master=127\\.0\\.0\\.1:\\d+`), log);
       });
       assert.match(logs[0]!, /rendezvous complete: ranks \[1, 2, 3\] joined rank 0/);
@@ -75,8 +78,14 @@ describe('distributed command jobs on local compute', () => {
       assert.notEqual(slots[0], slots[2]);
 
       // The logs are the run's artifacts, as on Azure ML.
-      const run = (await (await fetch(`${trellis.url}/api/2.0/mlflow/artifacts/list?run_id=${job.runId}&path=user_logs`)).json()) as { files: Array<{ path: string }> };
-      for (const rank of [0, 1, 2, 3]) assert.ok(run.files.some((file) => file.path === `user_logs/std_log_process_${rank}.txt`), JSON.stringify(run.files));
+      const run = (await (await fetch(`${trellis.url}/api/2.0/mlflow/artifacts/list?run_id=${job.runId}&path=user_logs`)).json()) as {
+        files: Array<{ path: string }>;
+      };
+      for (const rank of [0, 1, 2, 3])
+        assert.ok(
+          run.files.some((file) => file.path === `user_logs/std_log_process_${rank}.txt`),
+          JSON.stringify(run.files),
+        );
       // A node's time is counted per node: 2 nodes for the job's running time.
       assert.ok(job.nodeSeconds > 0);
     });
@@ -100,7 +109,10 @@ describe('distributed command jobs on local compute', () => {
     assert.match(job.reason ?? '', /code 3/);
     const outputs = join(trellis.home, 'jobs', 'default', submitted.name, 'attempt-1', 'outputs');
     const pids = await Promise.all([0, 1, 2, 3].map(async (rank) => Number(await readFile(join(outputs, `sleep_${rank}.pid`), 'utf8'))));
-    assert.ok(pids.every((pid) => pid > 0), String(pids));
+    assert.ok(
+      pids.every((pid) => pid > 0),
+      String(pids),
+    );
     // The other ranks were stopped (SIGTERM, then SIGKILL after the grace period), not left to sleep.
     const deadline = Date.now() + 10_000;
     while (pids.some(alive) && Date.now() < deadline) await sleep(100);
@@ -111,7 +123,12 @@ describe('distributed command jobs on local compute', () => {
   // The node's limit is 7 GiB (Standard_DS2_v2): the job really fills it, so the machine needs that
   // much free *now* plus room for everything else running, or the kernel's own OOM killer may pick
   // another process (a server of a test running beside this one) instead of the job.
-  it('fails a job whose node goes over its size\'s memory, saying it ran out of memory', { skip: freemem() < 14 * gib ? `this machine has ${(freemem() / gib).toFixed(1)} GiB available now; the test needs 14 to let a 7 GiB node overflow without crowding other processes` : false }, async () => {
+  it("fails a job whose node goes over its size's memory, saying it ran out of memory", {
+    skip:
+      freemem() < 14 * gib
+        ? `this machine has ${(freemem() / gib).toFixed(1)} GiB available now; the test needs 14 to let a 7 GiB node overflow without crowding other processes`
+        : false,
+  }, async () => {
     const name = await submit(join(fixtures, 'memory-hog', 'job.yml'));
     const job = await waitForJob(trellis.client, name, finished);
     const log = await readFile(join(attemptLogs(name), 'std_log.txt'), 'utf8');

@@ -66,7 +66,13 @@ describe('command jobs on a Kubernetes compute (emulated API server and kubelet)
     emulator = new KubernetesEmulator(join(scratch, 'pods'));
     await emulator.start();
     trellis = await startTrellis({ env: { TRELLIS_JOB_TICK_MS: '200', TRELLIS_JOB_GRACE_SECONDS: '3' } });
-    const compute = stringify({ name: 'k8s', type: 'kubernetes', namespace: 'ml-jobs', size: 'Standard_DS3_v2', properties: { kubeconfig: emulator.kubeconfig('ml-jobs') } });
+    const compute = stringify({
+      name: 'k8s',
+      type: 'kubernetes',
+      namespace: 'ml-jobs',
+      size: 'Standard_DS3_v2',
+      properties: { kubeconfig: emulator.kubeconfig('ml-jobs') },
+    });
     await trellis.client.apply('default', { fileName: 'k8s.yml', text: compute, kind: 'compute' });
     await mkdir(join(scratch, 'job', 'src'), { recursive: true });
     await writeFile(join(scratch, 'job', 'src', 'train.py'), trainScript);
@@ -89,14 +95,18 @@ describe('command jobs on a Kubernetes compute (emulated API server and kubelet)
 
   /** The Job the emulator accepted for `jobName` (its name starts with the job's). */
   function acceptedJob(jobName: string): V1Job {
-    const found = emulator.accepted.find((item) => item.kind === 'Job' && item.object.metadata?.annotations?.['trellis.dev/job-name'] === jobName);
+    const found = emulator.accepted.find(
+      (item) => item.kind === 'Job' && item.object.metadata?.annotations?.['trellis.dev/job-name'] === jobName,
+    );
     assert.ok(found, `no Job was created for ${jobName}`);
     return found.object as V1Job;
   }
 
   function envValue(job: V1Job, container: string, name: string, init = false): string {
     const spec = job.spec!.template.spec!;
-    const value = (init ? spec.initContainers : spec.containers)?.find((item) => item.name === container)?.env?.find((variable) => variable.name === name)?.value;
+    const value = (init ? spec.initContainers : spec.containers)
+      ?.find((item) => item.name === container)
+      ?.env?.find((variable) => variable.name === name)?.value;
     assert.ok(value, `${container} has no ${name}`);
     return value;
   }
@@ -125,9 +135,14 @@ describe('command jobs on a Kubernetes compute (emulated API server and kubelet)
     const output = await trellis.client.get('default', 'data', `azureml_${name}_output_data_model`, '1');
     assert.equal(output.spec.type, 'uri_folder');
     assert.equal(output.tags['trellis.job'], name);
-    const run = (await (await fetch(`${trellis.url}/api/2.0/mlflow/runs/get?run_id=${job.runId}`)).json()) as { run: { info: { status: string }; data: { metrics?: Array<{ key: string; value: number }> } } };
+    const run = (await (await fetch(`${trellis.url}/api/2.0/mlflow/runs/get?run_id=${job.runId}`)).json()) as {
+      run: { info: { status: string }; data: { metrics?: Array<{ key: string; value: number }> } };
+    };
     assert.equal(run.run.info.status, 'FINISHED');
-    assert.deepEqual(run.run.data.metrics?.map((metric) => [metric.key, metric.value]), [['accuracy', 0.9]]);
+    assert.deepEqual(
+      run.run.data.metrics?.map((metric) => [metric.key, metric.value]),
+      [['accuracy', 0.9]],
+    );
 
     // What the cluster was sent: valid manifests, the compute's namespace and size, the attempt's URLs.
     assert.deepEqual(emulator.schemaFailures, []);
@@ -141,7 +156,13 @@ describe('command jobs on a Kubernetes compute (emulated API server and kubelet)
     assert.ok(resultsUrl.startsWith(`${trellis.url}/api/v1/workspaces/default/jobs/${name}/attempts/1/results.tar?token=`), resultsUrl);
     assert.equal(envValue(manifest, 'main', 'MLFLOW_TRACKING_URI'), trellis.url);
     const [pod] = emulator.podsOf(manifest.metadata!.name!);
-    assert.deepEqual(pod?.object.status?.containerStatuses?.map((status) => [status.name, status.state?.terminated?.exitCode]), [['main', 0], ['upload-results', 0]]);
+    assert.deepEqual(
+      pod?.object.status?.containerStatuses?.map((status) => [status.name, status.state?.terminated?.exitCode]),
+      [
+        ['main', 0],
+        ['upload-results', 0],
+      ],
+    );
     assert.match(emulator.output(pod!), /upload-results: sent user_logs outputs checkpoints code\/outputs/);
     trained = { name, bundleUrl, resultsUrl };
   });
@@ -175,7 +196,11 @@ describe('command jobs on a Kubernetes compute (emulated API server and kubelet)
       const download = await fetch(withToken(bundleUrl, wrong));
       assert.equal(download.status, 403);
       assert.equal(((await download.json()) as { code: string }).code, 'AttemptTokenInvalid');
-      const upload = await fetch(withToken(resultsUrl, wrong), { method: 'PUT', headers: { 'content-type': 'application/x-tar' }, body: forgedTar });
+      const upload = await fetch(withToken(resultsUrl, wrong), {
+        method: 'PUT',
+        headers: { 'content-type': 'application/x-tar' },
+        body: forgedTar,
+      });
       assert.equal(upload.status, 403);
       assert.equal(((await upload.json()) as { code: string }).code, 'AttemptTokenInvalid');
     }
@@ -185,7 +210,9 @@ describe('command jobs on a Kubernetes compute (emulated API server and kubelet)
     assert.equal(await readFile(logFile, 'utf8'), logBefore);
 
     // An unsafe archive with the right token is refused too, and changes nothing.
-    const escaping = execFileSync('tar', ['-c', '-f', '-', '--absolute-names', '-C', forged, 'user_logs/../user_logs/std_log.txt'], { cwd: forged });
+    const escaping = execFileSync('tar', ['-c', '-f', '-', '--absolute-names', '-C', forged, 'user_logs/../user_logs/std_log.txt'], {
+      cwd: forged,
+    });
     const refused = await fetch(resultsUrl, { method: 'PUT', headers: { 'content-type': 'application/x-tar' }, body: escaping });
     assert.equal(refused.status, 422);
     assert.equal(((await refused.json()) as { code: string }).code, 'UnsafeArchiveEntry');
@@ -193,7 +220,9 @@ describe('command jobs on a Kubernetes compute (emulated API server and kubelet)
   });
 
   it("fails with the exit code of the pod's main container, and still has its log", async () => {
-    const text = ['command: echo failing && exit 3', 'environment:', '  image: library/python:latest', 'compute: azureml:k8s', ''].join('\n');
+    const text = ['command: echo failing && exit 3', 'environment:', '  image: library/python:latest', 'compute: azureml:k8s', ''].join(
+      '\n',
+    );
     const { name } = await trellis.client.submitJob('default', { fileName: 'failing.yml', text, uploads: {}, inlined: {} });
     const job = await waitForJob(trellis.client, name, finished, 60_000);
     assert.equal(job.state, 'Failed', `${job.reason}\n${await diagnosis(name)}`);
@@ -201,12 +230,23 @@ describe('command jobs on a Kubernetes compute (emulated API server and kubelet)
     assert.match(await (await fetch(`${trellis.url}/api/v1/workspaces/default/jobs/${name}/logs`)).text(), /failing/);
     // Read from the pod's status by poll: the Job failed, its pods were listed.
     const objectName = acceptedJob(name).metadata!.name!;
-    assert.ok(emulator.requests.some((request) => request.path === '/api/v1/namespaces/ml-jobs/pods' && request.query.get('labelSelector') === `trellis.dev/run=${objectName}`));
+    assert.ok(
+      emulator.requests.some(
+        (request) =>
+          request.path === '/api/v1/namespaces/ml-jobs/pods' && request.query.get('labelSelector') === `trellis.dev/run=${objectName}`,
+      ),
+    );
   });
 
   /** Submits a job that prints `started` and sleeps to `compute`, and waits until its pod runs it. */
   async function startSleeper(compute: string) {
-    const text = ['command: echo started && sleep 60', 'environment:', '  image: library/python:latest', `compute: azureml:${compute}`, ''].join('\n');
+    const text = [
+      'command: echo started && sleep 60',
+      'environment:',
+      '  image: library/python:latest',
+      `compute: azureml:${compute}`,
+      '',
+    ].join('\n');
     const { name } = await trellis.client.submitJob('default', { fileName: 'sleeper.yml', text, uploads: {}, inlined: {} });
     const deadline = Date.now() + 60_000;
     for (;;) {
@@ -217,18 +257,26 @@ describe('command jobs on a Kubernetes compute (emulated API server and kubelet)
         assert.ok(alive(main.process.pid));
         return { name, pod, pid: main.process.pid, objectName: acceptedJob(name).metadata!.name! };
       }
-      assert.ok(Date.now() < deadline && !finished(current), `the job did not start in its pod (${current.state}: ${current.reason}):\n${await diagnosis(name)}`);
+      assert.ok(
+        Date.now() < deadline && !finished(current),
+        `the job did not start in its pod (${current.state}: ${current.reason}):\n${await diagnosis(name)}`,
+      );
       await sleep(100);
     }
   }
 
   /** Cancels the job with the CLI; checks that its Job was deleted in the foreground, its processes are gone and its log came back. */
-  async function cancelAndCheck({ name, pod, pid, objectName }: Awaited<ReturnType<typeof startSleeper>>, namespace: string): Promise<void> {
+  async function cancelAndCheck(
+    { name, pod, pid, objectName }: Awaited<ReturnType<typeof startSleeper>>,
+    namespace: string,
+  ): Promise<void> {
     const canceled = await runCli(['job', 'cancel', '--name', name], { url: trellis.url });
     assert.equal(canceled.code, 0, canceled.stderr);
     const job = await waitForJob(trellis.client, name, finished, 60_000);
     assert.equal(job.state, 'Canceled', `${job.reason}\n${await diagnosis(name)}`);
-    const deletion = emulator.requests.find((request) => request.method === 'DELETE' && request.path === `/apis/batch/v1/namespaces/${namespace}/jobs/${objectName}`);
+    const deletion = emulator.requests.find(
+      (request) => request.method === 'DELETE' && request.path === `/apis/batch/v1/namespaces/${namespace}/jobs/${objectName}`,
+    );
     assert.ok(deletion, 'the Job was not deleted');
     assert.equal(deletion.query.get('propagationPolicy'), 'Foreground');
     assert.equal(deletion.query.get('gracePeriodSeconds'), '3');
@@ -237,8 +285,14 @@ describe('command jobs on a Kubernetes compute (emulated API server and kubelet)
     // The pod sent its log on the way out: the upload container outlived the TERM until the launcher was done.
     const log = await (await fetch(`${trellis.url}/api/v1/workspaces/default/jobs/${name}/logs`)).text();
     assert.match(log, /started/);
-    assert.match(emulator.output(pod), /upload-results: TERM received[^]*upload-results: sent user_logs/);
-    assert.deepEqual(pod.object.status?.containerStatuses?.map((status) => [status.name, status.state?.terminated?.exitCode]), [['main', 143], ['upload-results', 0]]);
+    assert.match(emulator.output(pod), /upload-results: TERM received[\s\S]*upload-results: sent user_logs/);
+    assert.deepEqual(
+      pod.object.status?.containerStatuses?.map((status) => [status.name, status.state?.terminated?.exitCode]),
+      [
+        ['main', 143],
+        ['upload-results', 0],
+      ],
+    );
   }
 
   it('cancels a running job: the Job is deleted in the foreground, its pod gets TERM and still sends its log', async () => {
@@ -246,7 +300,12 @@ describe('command jobs on a Kubernetes compute (emulated API server and kubelet)
   });
 
   it('still polls and cancels a running job whose Kubernetes compute was deleted', async () => {
-    const doomed = stringify({ name: 'k8s-doomed', type: 'kubernetes', namespace: 'doomed-jobs', properties: { kubeconfig: emulator.kubeconfig('doomed-jobs') } });
+    const doomed = stringify({
+      name: 'k8s-doomed',
+      type: 'kubernetes',
+      namespace: 'doomed-jobs',
+      properties: { kubeconfig: emulator.kubeconfig('doomed-jobs') },
+    });
     await trellis.client.apply('default', { fileName: 'doomed.yml', text: doomed, kind: 'compute' });
     const sleeper = await startSleeper('k8s-doomed');
     const deleted = await runCli(['delete', 'compute', 'k8s-doomed'], { url: trellis.url });
@@ -255,12 +314,28 @@ describe('command jobs on a Kubernetes compute (emulated API server and kubelet)
     const polls = emulator.requests.length;
     await sleep(1_000);
     assert.equal((await trellis.client.getJob('default', sleeper.name)).state, 'Running');
-    assert.ok(emulator.requests.slice(polls).some((request) => request.path === `/apis/batch/v1/namespaces/doomed-jobs/jobs/${sleeper.objectName}/status`));
+    assert.ok(
+      emulator.requests
+        .slice(polls)
+        .some((request) => request.path === `/apis/batch/v1/namespaces/doomed-jobs/jobs/${sleeper.objectName}/status`),
+    );
     await cancelAndCheck(sleeper, 'doomed-jobs');
   });
 
   it('resumes an evicted job from the checkpoint its pod sent back on the way out', async () => {
-    const submitted = await runCli(['job', 'create', '--file', join(repositoryRoot, 'test', 'fixtures', 'jobs', 'checkpointing', 'job.yml'), '--set', 'compute=azureml:k8s', '-o', 'json'], { url: trellis.url });
+    const submitted = await runCli(
+      [
+        'job',
+        'create',
+        '--file',
+        join(repositoryRoot, 'test', 'fixtures', 'jobs', 'checkpointing', 'job.yml'),
+        '--set',
+        'compute=azureml:k8s',
+        '-o',
+        'json',
+      ],
+      { url: trellis.url },
+    );
     assert.equal(submitted.code, 0, submitted.stderr);
     const name = (JSON.parse(submitted.stdout) as JobBody).name;
     // Past the checkpoint of step 5, the platform evicts the pod.
@@ -270,7 +345,10 @@ describe('command jobs on a Kubernetes compute (emulated API server and kubelet)
       pod = emulator.pods.find((candidate) => candidate.object.metadata?.annotations?.['trellis.dev/job-name'] === name);
       if (pod?.containers[0]?.output.includes('step 7')) break;
       const current = await trellis.client.getJob('default', name);
-      assert.ok(Date.now() < deadline && !finished(current), `the job did not reach step 7 (${current.state}: ${current.reason}):\n${await diagnosis(name)}`);
+      assert.ok(
+        Date.now() < deadline && !finished(current),
+        `the job did not reach step 7 (${current.state}: ${current.reason}):\n${await diagnosis(name)}`,
+      );
       await sleep(100);
     }
     emulator.evict(pod);
@@ -280,7 +358,10 @@ describe('command jobs on a Kubernetes compute (emulated API server and kubelet)
     assert.equal(job.attempt, 2);
     assert.match(emulator.output(pod), /upload-results: sent user_logs outputs checkpoints/);
     const events = (await trellis.client.jobEvents('default', name)).items;
-    assert.ok(events.some((event) => /EvictionByEvictionAPI/.test(event.reason ?? '')), JSON.stringify(events));
+    assert.ok(
+      events.some((event) => /EvictionByEvictionAPI/.test(event.reason ?? '')),
+      JSON.stringify(events),
+    );
     // The second attempt started after the checkpoint the first one sent back, not from step 1.
     const log = await (await fetch(`${trellis.url}/api/v1/workspaces/default/jobs/${name}/logs`)).text();
     assert.match(log, /^step 6\n/);
@@ -308,7 +389,9 @@ describe('command jobs on a Kubernetes compute (emulated API server and kubelet)
     const master = `${objectName}-0.${objectName}`;
     assert.equal(await readFile(join(logs, 'std_log_process_0.txt'), 'utf8'), `rank 0 of 2, node 0, master ${master}\n`);
     assert.equal(await readFile(join(logs, 'std_log_process_1.txt'), 'utf8'), `rank 1 of 2, node 1, master ${master}\n`);
-    const service = emulator.accepted.find((item) => item.kind === 'Service' && item.object.metadata?.name === objectName)?.object as V1Service | undefined;
+    const service = emulator.accepted.find((item) => item.kind === 'Service' && item.object.metadata?.name === objectName)?.object as
+      | V1Service
+      | undefined;
     assert.ok(service, 'no headless Service was created');
     assert.equal(service.spec?.clusterIP, 'None');
     assert.deepEqual(emulator.schemaFailures, []);

@@ -15,13 +15,20 @@ import { finished, waitForJob } from './support/jobs.js';
 
 const jobSettings = { TRELLIS_JOB_TICK_MS: '200', TRELLIS_JOB_GRACE_SECONDS: '2' };
 
-
 /** A job that appends a line to `tally` each time it starts, then sleeps. */
 function countingJob(name: string, tally: string, seconds: number, compute = 'one-node'): string {
-  return [`name: ${name}`, `command: echo started >> ${tally} && sleep ${seconds} && echo done`, `compute: azureml:${compute}`, 'environment:', '  image: library/python:latest', ''].join('\n');
+  return [
+    `name: ${name}`,
+    `command: echo started >> ${tally} && sleep ${seconds} && echo done`,
+    `compute: azureml:${compute}`,
+    'environment:',
+    '  image: library/python:latest',
+    '',
+  ].join('\n');
 }
 
-const cluster = (name: string, extra = '') => `name: ${name}\ntype: amlcompute\nsize: Standard_DS3_v2\nmin_instances: 0\nmax_instances: 1\nidle_time_before_scale_down: 1\n${extra}`;
+const cluster = (name: string, extra = '') =>
+  `name: ${name}\ntype: amlcompute\nsize: Standard_DS3_v2\nmin_instances: 0\nmax_instances: 1\nidle_time_before_scale_down: 1\n${extra}`;
 
 async function lines(path: string): Promise<number> {
   return (await readFile(path, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
@@ -50,18 +57,39 @@ for (const dialect of testDialects()) {
     it('records a job that finished while the server was down, runs the queued one, and runs nothing twice', async () => {
       const tallies = { done: join(scratch, 'done.count'), running: join(scratch, 'running.count'), queued: join(scratch, 'queued.count') };
       // One job completes before the kill: it must not run again after the restart.
-      const done = await trellis.client.submitJob('default', { fileName: 'done.yml', text: countingJob('finished-before', tallies.done, 0), uploads: {}, inlined: {} });
+      const done = await trellis.client.submitJob('default', {
+        fileName: 'done.yml',
+        text: countingJob('finished-before', tallies.done, 0),
+        uploads: {},
+        inlined: {},
+      });
       assert.equal((await waitForJob(trellis.client, done.name, finished)).state, 'Completed');
       // One job runs on the only node when the server dies and ends while it is down; one waits behind it.
-      const running = await trellis.client.submitJob('default', { fileName: 'running.yml', text: countingJob('running-at-kill', tallies.running, 3), uploads: {}, inlined: {} });
-      const queued = await trellis.client.submitJob('default', { fileName: 'queued.yml', text: countingJob('queued-at-kill', tallies.queued, 0), uploads: {}, inlined: {} });
+      const running = await trellis.client.submitJob('default', {
+        fileName: 'running.yml',
+        text: countingJob('running-at-kill', tallies.running, 3),
+        uploads: {},
+        inlined: {},
+      });
+      const queued = await trellis.client.submitJob('default', {
+        fileName: 'queued.yml',
+        text: countingJob('queued-at-kill', tallies.queued, 0),
+        uploads: {},
+        inlined: {},
+      });
       await waitForJob(trellis.client, running.name, (job) => job.state === 'Running');
       assert.equal((await trellis.client.getJob('default', queued.name)).state, 'Queued');
 
       await trellis.stop('SIGKILL');
       // The running job finishes with nobody watching.
       const deadline = Date.now() + 30_000;
-      while (!(await readFile(join(trellis.home, 'jobs', 'default', running.name, 'attempt-1', 'user_logs', 'std_log.txt'), 'utf8').catch(() => '')).includes('done')) {
+      while (
+        !(
+          await readFile(join(trellis.home, 'jobs', 'default', running.name, 'attempt-1', 'user_logs', 'std_log.txt'), 'utf8').catch(
+            () => '',
+          )
+        ).includes('done')
+      ) {
         assert.ok(Date.now() < deadline, 'the job did not finish while the server was down');
         await sleep(200);
       }
@@ -76,11 +104,16 @@ for (const dialect of testDialects()) {
       assert.equal((await trellis.client.getJob('default', done.name)).state, 'Completed');
       // Give the runner a few more ticks to do anything twice, then count the starts.
       await sleep(1000);
-      assert.deepEqual({ done: await lines(tallies.done), running: await lines(tallies.running), queued: await lines(tallies.queued) }, { done: 1, running: 1, queued: 1 });
+      assert.deepEqual(
+        { done: await lines(tallies.done), running: await lines(tallies.running), queued: await lines(tallies.queued) },
+        { done: 1, running: 1, queued: 1 },
+      );
       const events = (await trellis.client.jobEvents('default', running.name)).items.map((event) => event.state);
       assert.deepEqual(events, ['Queued', 'Preparing', 'Running', 'Finalizing', 'Completed']);
       // The MLflow run of the job that ended during the outage is closed too.
-      const run = (await (await fetch(`${trellis.url}/api/2.0/mlflow/runs/get?run_id=${ranDuringOutage.runId}`)).json()) as { run: { info: { status: string } } };
+      const run = (await (await fetch(`${trellis.url}/api/2.0/mlflow/runs/get?run_id=${ranDuringOutage.runId}`)).json()) as {
+        run: { info: { status: string } };
+      };
       assert.equal(run.run.info.status, 'FINISHED');
     });
   });
@@ -98,33 +131,86 @@ describe('workspace quotas and simulated evictions', () => {
 
   it('keeps a job over the workspace quota queued with the quota as its reason, then runs it when room frees up', async () => {
     const home = await mkdtemp(join(tmpdir(), 'trellis-home-'));
-    await writeFile(join(home, 'config.yaml'), 'quotas:\n  default:\n    max_nodes: 1\n    max_vcpus_per_family:\n      standardFSv2Family: 0\n');
+    await writeFile(
+      join(home, 'config.yaml'),
+      'quotas:\n  default:\n    max_nodes: 1\n    max_vcpus_per_family:\n      standardFSv2Family: 0\n',
+    );
     trellis = await startTrellis({ home, env: jobSettings });
     // Made from flags, as `az ml compute create --name ... --size ...` does; a bad flag names its field and creates nothing.
     const refused = await runCli(['compute', 'create', '--name', 'first', '--max-instances', 'one'], { url: trellis.url });
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /max_instances: expected a number/);
-    const created = await runCli(['compute', 'create', '--name', 'first', '--size', 'Standard_DS3_v2', '--min-instances', '0', '--max-instances', '1', '--idle-time-before-scale-down', '1'], { url: trellis.url });
+    const created = await runCli(
+      [
+        'compute',
+        'create',
+        '--name',
+        'first',
+        '--size',
+        'Standard_DS3_v2',
+        '--min-instances',
+        '0',
+        '--max-instances',
+        '1',
+        '--idle-time-before-scale-down',
+        '1',
+      ],
+      { url: trellis.url },
+    );
     assert.equal(created.code, 0, created.stderr);
-    assert.deepEqual((await trellis.client.get('default', 'compute', 'first', null)).spec, { type: 'amlcompute', size: 'Standard_DS3_v2', tier: 'dedicated', min_instances: 0, max_instances: 1, idle_time_before_scale_down: 1 });
+    assert.deepEqual((await trellis.client.get('default', 'compute', 'first', null)).spec, {
+      type: 'amlcompute',
+      size: 'Standard_DS3_v2',
+      tier: 'dedicated',
+      min_instances: 0,
+      max_instances: 1,
+      idle_time_before_scale_down: 1,
+    });
     await trellis.client.apply('default', { fileName: 'second.yml', text: cluster('second'), kind: 'compute' });
-    await trellis.client.apply('default', { fileName: 'f.yml', text: cluster('fsv2').replace('Standard_DS3_v2', 'Standard_F4s_v2'), kind: 'compute' });
+    await trellis.client.apply('default', {
+      fileName: 'f.yml',
+      text: cluster('fsv2').replace('Standard_DS3_v2', 'Standard_F4s_v2'),
+      kind: 'compute',
+    });
     const tally = join(home, 'tally');
-    const first = await trellis.client.submitJob('default', { fileName: 'a.yml', text: countingJob('uses-the-quota', tally, 4, 'first'), uploads: {}, inlined: {} });
+    const first = await trellis.client.submitJob('default', {
+      fileName: 'a.yml',
+      text: countingJob('uses-the-quota', tally, 4, 'first'),
+      uploads: {},
+      inlined: {},
+    });
     await waitForJob(trellis.client, first.name, (job) => job.state === 'Running');
-    const second = await trellis.client.submitJob('default', { fileName: 'b.yml', text: countingJob('waits-for-quota', tally, 0, 'second'), uploads: {}, inlined: {} });
-    const waiting = await waitForJob(trellis.client, second.name, (job) => job.reason !== null && job.reason.includes('quota'), 10_000);
+    const second = await trellis.client.submitJob('default', {
+      fileName: 'b.yml',
+      text: countingJob('waits-for-quota', tally, 0, 'second'),
+      uploads: {},
+      inlined: {},
+    });
+    const waiting = await waitForJob(trellis.client, second.name, (job) => (job.reason ?? '').includes('quota'), 10_000);
     assert.equal(waiting.state, 'Queued');
     assert.match(waiting.reason ?? '', /max_nodes quota/);
-    const family = await trellis.client.submitJob('default', { fileName: 'c.yml', text: countingJob('no-family-quota', tally, 0, 'fsv2'), uploads: {}, inlined: {} });
-    const blocked = await waitForJob(trellis.client, family.name, (job) => job.reason !== null && job.reason.includes('quota'), 10_000);
+    const family = await trellis.client.submitJob('default', {
+      fileName: 'c.yml',
+      text: countingJob('no-family-quota', tally, 0, 'fsv2'),
+      uploads: {},
+      inlined: {},
+    });
+    const blocked = await waitForJob(trellis.client, family.name, (job) => (job.reason ?? '').includes('quota'), 10_000);
     assert.match(blocked.reason ?? '', /vCPU quota for the standardFSv2Family family/);
 
     const usage = await runCli(['compute', 'list-usage', '-o', 'json'], { url: trellis.url });
     assert.equal(usage.code, 0, usage.stderr);
-    const lines = (JSON.parse(usage.stdout) as { usages: Array<{ name: string; family: string | null; current: number; limit: number | null }> }).usages;
-    assert.deepEqual(lines.find((line) => line.name === 'nodes'), { name: 'nodes', family: null, current: 1, limit: 1 });
-    assert.deepEqual(lines.find((line) => line.family === 'standardFSv2Family'), { name: 'vcpus', family: 'standardFSv2Family', current: 0, limit: 0 });
+    const lines = (
+      JSON.parse(usage.stdout) as { usages: Array<{ name: string; family: string | null; current: number; limit: number | null }> }
+    ).usages;
+    assert.deepEqual(
+      lines.find((line) => line.name === 'nodes'),
+      { name: 'nodes', family: null, current: 1, limit: 1 },
+    );
+    assert.deepEqual(
+      lines.find((line) => line.family === 'standardFSv2Family'),
+      { name: 'vcpus', family: 'standardFSv2Family', current: 0, limit: 0 },
+    );
 
     const nodes = await runCli(['compute', 'list-nodes', '-n', 'first'], { url: trellis.url });
     assert.equal(nodes.code, 0, nodes.stderr);
@@ -143,12 +229,24 @@ describe('workspace quotas and simulated evictions', () => {
 
   it('evicts busy low-priority nodes at the simulated rate and fails the job once its infrastructure retries are spent', async () => {
     // 36,000 evictions per node-hour: about one every 100 ms of node time, so every attempt is evicted.
-    trellis = await startTrellis({ env: { ...jobSettings, TRELLIS_SIMULATED_EVICTIONS_PER_NODE_HOUR: '36000', TRELLIS_JOB_MAX_RETRIES: '1' } });
+    trellis = await startTrellis({
+      env: { ...jobSettings, TRELLIS_SIMULATED_EVICTIONS_PER_NODE_HOUR: '36000', TRELLIS_JOB_MAX_RETRIES: '1' },
+    });
     await trellis.client.apply('default', { fileName: 'spot.yml', text: cluster('spot', 'tier: low_priority\n'), kind: 'compute' });
     await trellis.client.apply('default', { fileName: 'steady.yml', text: cluster('steady'), kind: 'compute' });
     const tally = join(trellis.home, 'tally');
-    const spot = await trellis.client.submitJob('default', { fileName: 'spot-job.yml', text: countingJob('on-spot', tally, 60, 'spot'), uploads: {}, inlined: {} });
-    const steady = await trellis.client.submitJob('default', { fileName: 'steady-job.yml', text: countingJob('on-dedicated', join(trellis.home, 'steady-tally'), 1, 'steady'), uploads: {}, inlined: {} });
+    const spot = await trellis.client.submitJob('default', {
+      fileName: 'spot-job.yml',
+      text: countingJob('on-spot', tally, 60, 'spot'),
+      uploads: {},
+      inlined: {},
+    });
+    const steady = await trellis.client.submitJob('default', {
+      fileName: 'steady-job.yml',
+      text: countingJob('on-dedicated', join(trellis.home, 'steady-tally'), 1, 'steady'),
+      uploads: {},
+      inlined: {},
+    });
     const ended = await waitForJob(trellis.client, spot.name, finished, 60_000);
     assert.equal(ended.state, 'Failed');
     assert.match(ended.reason ?? '', /simulated eviction rate/);

@@ -30,8 +30,6 @@ const fixtures = join(repositoryRoot, 'test', 'fixtures', 'jobs');
 const environmentCache = join(repositoryRoot, '.cache', 'environments');
 const activeStates = new Set(['PENDING', 'CONFIGURING', 'RUNNING', 'COMPLETING', 'SUSPENDED']);
 
-
-
 /** The cluster's default partition, as sinfo marks it (`trellis*`). */
 function defaultPartition(): string {
   const partitions = execFileSync('sinfo', ['-h', '-o', '%P'], { encoding: 'utf8' }).split('\n');
@@ -42,11 +40,14 @@ function defaultPartition(): string {
 
 /** Slurm's id and state of the batch job of a Trellis attempt (named trellis-<workspace>-<job>-<attempt>). */
 function slurmJob(jobName: string, attempt = 1): { id: string; state: string } | undefined {
-  const line = execFileSync('squeue', ['-h', '--states=all', '-n', `trellis-default-${jobName}-${attempt}`, '-o', '%i %T'], { encoding: 'utf8' }).trim().split('\n')[0];
+  const line = execFileSync('squeue', ['-h', '--states=all', '-n', `trellis-default-${jobName}-${attempt}`, '-o', '%i %T'], {
+    encoding: 'utf8',
+  })
+    .trim()
+    .split('\n')[0];
   const [id, state] = (line ?? '').split(' ');
   return id && state ? { id, state } : undefined;
 }
-
 
 describe('command jobs on a Slurm compute', { skip }, () => {
   let trellis: TrellisProcess;
@@ -54,7 +55,9 @@ describe('command jobs on a Slurm compute', { skip }, () => {
 
   before(async () => {
     console.log(execFileSync(startCluster, { encoding: 'utf8' }).trim());
-    trellis = await startTrellis({ env: { TRELLIS_ENV_CACHE: environmentCache, TRELLIS_JOB_TICK_MS: '200', TRELLIS_JOB_GRACE_SECONDS: '3' } });
+    trellis = await startTrellis({
+      env: { TRELLIS_ENV_CACHE: environmentCache, TRELLIS_JOB_TICK_MS: '200', TRELLIS_JOB_GRACE_SECONDS: '3' },
+    });
     computeFolder = await mkdtemp(join(tmpdir(), 'trellis-slurm-compute-'));
     const file = join(computeFolder, 'hpc.yml');
     await writeFile(file, `name: hpc\ntype: slurm\npartition: ${defaultPartition()}\nnodes_max: 1\nlogin: local\n`);
@@ -70,7 +73,10 @@ describe('command jobs on a Slurm compute', { skip }, () => {
   });
 
   it('trains iris with scikit-learn through sbatch, logs to the job’s MLflow run and registers the output', async () => {
-    const submitted = await runCli(['job', 'create', '--file', join(fixtures, 'iris-train', 'job.yml'), '--set', 'compute=azureml:hpc', 'inputs.C=0.8', '-o', 'json'], { url: trellis.url });
+    const submitted = await runCli(
+      ['job', 'create', '--file', join(fixtures, 'iris-train', 'job.yml'), '--set', 'compute=azureml:hpc', 'inputs.C=0.8', '-o', 'json'],
+      { url: trellis.url },
+    );
     assert.equal(submitted.code, 0, submitted.stderr);
     const body = JSON.parse(submitted.stdout) as JobBody;
     assert.equal(body.compute, 'hpc');
@@ -86,7 +92,12 @@ describe('command jobs on a Slurm compute', { skip }, () => {
     assert.match(await readFile(join(attemptDir, 'slurm_batch.sh'), 'utf8'), /^#SBATCH --partition=/m);
     assert.equal(await readFile(join(attemptDir, 'exit_code'), 'utf8'), '0\n');
 
-    const run = (await (await fetch(`${trellis.url}/api/2.0/mlflow/runs/get?run_id=${job.runId}`)).json()) as { run: { info: { status: string }; data: { metrics: Array<{ key: string; value: number }>; params: Array<{ key: string; value: string }> } } };
+    const run = (await (await fetch(`${trellis.url}/api/2.0/mlflow/runs/get?run_id=${job.runId}`)).json()) as {
+      run: {
+        info: { status: string };
+        data: { metrics: Array<{ key: string; value: number }>; params: Array<{ key: string; value: string }> };
+      };
+    };
     assert.equal(run.run.info.status, 'FINISHED');
     const accuracy = run.run.data.metrics.find((metric) => metric.key === 'accuracy');
     assert.ok(accuracy && accuracy.value > 0.8, `accuracy ${JSON.stringify(accuracy)}`);
@@ -99,14 +110,19 @@ describe('command jobs on a Slurm compute', { skip }, () => {
 
   it('refuses more nodes than the compute’s nodes_max at submission', async () => {
     const text = 'command: echo hi\nenvironment: azureml:trellis-python@latest\ncompute: hpc\nresources:\n  instance_count: 2\n';
-    const refused = await trellis.client.submitJob('default', { fileName: 'big.yml', text, uploads: {}, inlined: {} }).catch((error: unknown) => error as { status: number; message: string });
+    const refused = await trellis.client
+      .submitJob('default', { fileName: 'big.yml', text, uploads: {}, inlined: {} })
+      .catch((error: unknown) => error as { status: number; message: string });
     assert.equal((refused as { status: number }).status, 422);
     assert.match((refused as { message: string }).message, /asks for 2 nodes but Slurm compute 'hpc' has nodes_max 1/);
   });
 
   /** Submits the sleeper to `compute` and waits until Slurm runs it; returns the job and its child's pid. */
   async function startSleeper(compute: string): Promise<{ name: string; pid: number }> {
-    const submitted = await runCli(['job', 'create', '--file', join(fixtures, 'sleeper', 'job.yml'), '--set', `compute=azureml:${compute}`, '-o', 'json'], { url: trellis.url });
+    const submitted = await runCli(
+      ['job', 'create', '--file', join(fixtures, 'sleeper', 'job.yml'), '--set', `compute=azureml:${compute}`, '-o', 'json'],
+      { url: trellis.url },
+    );
     assert.equal(submitted.code, 0, submitted.stderr);
     const name = (JSON.parse(submitted.stdout) as JobBody).name;
     await waitForJob(trellis.client, name, (job) => job.state === 'Running', 60_000);

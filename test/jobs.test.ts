@@ -31,9 +31,6 @@ max_instances: 1
 idle_time_before_scale_down: 2
 `;
 
-
-
-
 for (const dialect of testDialects()) {
   describe(`command jobs on local compute on ${dialect}`, () => {
     let database: TestDatabase;
@@ -41,7 +38,15 @@ for (const dialect of testDialects()) {
 
     before(async () => {
       database = await createTestDatabase(dialect);
-      trellis = await startTrellis({ databaseUrl: database.url, env: { TRELLIS_ENV_CACHE: environmentCache, TRELLIS_JOB_TICK_MS: '200', TRELLIS_JOB_GRACE_SECONDS: '3', TRELLIS_SYSTEM_METRICS_INTERVAL_SECONDS: '1' } });
+      trellis = await startTrellis({
+        databaseUrl: database.url,
+        env: {
+          TRELLIS_ENV_CACHE: environmentCache,
+          TRELLIS_JOB_TICK_MS: '200',
+          TRELLIS_JOB_GRACE_SECONDS: '3',
+          TRELLIS_SYSTEM_METRICS_INTERVAL_SECONDS: '1',
+        },
+      });
       for (const text of [clusters, spotCluster]) await trellis.client.apply('default', { fileName: 'compute.yml', text, kind: 'compute' });
     });
 
@@ -51,13 +56,20 @@ for (const dialect of testDialects()) {
       await database.drop();
     });
 
-    it('trains with scikit-learn from the curated environment, logs to the job\'s MLflow run, registers the output, and scales the cluster to zero', async () => {
-      const submitted = await runCli(['job', 'create', '--file', join(fixtures, 'iris-train', 'job.yml'), '--set', 'inputs.C=0.8', '-o', 'json'], { url: trellis.url });
+    it("trains with scikit-learn from the curated environment, logs to the job's MLflow run, registers the output, and scales the cluster to zero", async () => {
+      const submitted = await runCli(
+        ['job', 'create', '--file', join(fixtures, 'iris-train', 'job.yml'), '--set', 'inputs.C=0.8', '-o', 'json'],
+        { url: trellis.url },
+      );
       assert.equal(submitted.code, 0, submitted.stderr);
       const body = JSON.parse(submitted.stdout) as JobBody;
       assert.equal(body.state, 'Queued');
       assert.equal(body.compute, 'cpu-cluster');
-      const lineage = body.lineage as { code: { name: string; digest: string }; environment: { name: string; curated: boolean }; inputs: Record<string, unknown> };
+      const lineage = body.lineage as {
+        code: { name: string; digest: string };
+        environment: { name: string; curated: boolean };
+        inputs: Record<string, unknown>;
+      };
       assert.match(lineage.code.digest, /^sha256:[0-9a-f]{64}$/);
       assert.equal(lineage.environment.name, 'trellis-python-sklearn');
       assert.equal(lineage.environment.curated, true);
@@ -70,21 +82,37 @@ for (const dialect of testDialects()) {
       assert.match(log, /accuracy [01]\.\d+/);
 
       // The script's mlflow calls landed in the job's run, read back over the MLflow API.
-      const run = (await (await fetch(`${trellis.url}/api/2.0/mlflow/runs/get?run_id=${job.runId}`)).json()) as { run: { info: { status: string }; data: { metrics: Array<{ key: string; value: number }>; params: Array<{ key: string; value: string }>; tags: Array<{ key: string; value: string }> } } };
+      const run = (await (await fetch(`${trellis.url}/api/2.0/mlflow/runs/get?run_id=${job.runId}`)).json()) as {
+        run: {
+          info: { status: string };
+          data: {
+            metrics: Array<{ key: string; value: number }>;
+            params: Array<{ key: string; value: string }>;
+            tags: Array<{ key: string; value: string }>;
+          };
+        };
+      };
       assert.equal(run.run.info.status, 'FINISHED');
       const accuracy = run.run.data.metrics.find((metric) => metric.key === 'accuracy');
       assert.ok(accuracy && accuracy.value > 0.8, `accuracy ${JSON.stringify(accuracy)}`);
       assert.deepEqual(run.run.data.params, [{ key: 'C', value: '0.8' }]);
       assert.ok(run.run.data.tags.some((tag) => tag.key === 'trellis.job' && tag.value === body.name));
-      const history = (await (await fetch(`${trellis.url}/api/2.0/mlflow/metrics/get-history?run_id=${job.runId}&metric_key=loss`)).json()) as { metrics: unknown[] };
+      const history = (await (
+        await fetch(`${trellis.url}/api/2.0/mlflow/metrics/get-history?run_id=${job.runId}&metric_key=loss`)
+      ).json()) as { metrics: unknown[] };
       assert.equal(history.metrics.length, 3);
 
       // The declared output is a data asset; the logs are run artifacts.
       const output = await trellis.client.get('default', 'data', `azureml_${body.name}_output_data_model`, '1');
       assert.equal(output.spec.type, 'uri_folder');
       assert.equal(output.tags['trellis.job'], body.name);
-      const logs = (await (await fetch(`${trellis.url}/api/2.0/mlflow/artifacts/list?run_id=${job.runId}&path=user_logs`)).json()) as { files: Array<{ path: string }> };
-      assert.ok(logs.files.some((file) => file.path === 'user_logs/std_log.txt'), JSON.stringify(logs));
+      const logs = (await (await fetch(`${trellis.url}/api/2.0/mlflow/artifacts/list?run_id=${job.runId}&path=user_logs`)).json()) as {
+        files: Array<{ path: string }>;
+      };
+      assert.ok(
+        logs.files.some((file) => file.path === 'user_logs/std_log.txt'),
+        JSON.stringify(logs),
+      );
 
       // Scale to zero: after the idle time the cluster has no node, and the node time is on record.
       assert.ok(job.nodeSeconds > 0);
@@ -109,14 +137,23 @@ inputs:
     type: uri_folder
     path: azureml:no-such-data:3
 `;
-      const refused = await trellis.client.submitJob('default', { fileName: 'bad.yml', text, uploads: {}, inlined: {} }).catch((error: unknown) => error as { status: number; problems: Array<{ path: string; message: string }> });
+      const refused = await trellis.client
+        .submitJob('default', { fileName: 'bad.yml', text, uploads: {}, inlined: {} })
+        .catch((error: unknown) => error as { status: number; problems: Array<{ path: string; message: string }> });
       assert.equal((refused as { status: number }).status, 422);
       const problems = (refused as { problems: Array<{ path: string; message: string }> }).problems;
       assert.deepEqual(problems.map((problem) => problem.path).sort(), ['command', 'compute', 'environment', 'inputs.data.path']);
       assert.match(problems.find((problem) => problem.path === 'compute')!.message, /computes here: cpu-cluster, spot-cluster/);
       assert.match(problems.find((problem) => problem.path === 'command')!.message, /declared inputs: data/);
 
-      const tooBig = await trellis.client.submitJob('default', { fileName: 'big.yml', text: 'command: echo hi\nenvironment: azureml:trellis-python@latest\ncompute: cpu-cluster\nresources:\n  instance_count: 3\n', uploads: {}, inlined: {} }).catch((error: unknown) => error as { status: number; message: string });
+      const tooBig = await trellis.client
+        .submitJob('default', {
+          fileName: 'big.yml',
+          text: 'command: echo hi\nenvironment: azureml:trellis-python@latest\ncompute: cpu-cluster\nresources:\n  instance_count: 3\n',
+          uploads: {},
+          inlined: {},
+        })
+        .catch((error: unknown) => error as { status: number; message: string });
       assert.equal((tooBig as { status: number }).status, 422);
       assert.match((tooBig as { message: string }).message, /asks for 3 nodes but compute 'cpu-cluster' has max_instances 2/);
       assert.equal((await trellis.client.listJobs('default')).items.length, before);
@@ -151,7 +188,9 @@ inputs:
       const waiting = await trellis.client.submitJob('default', { fileName: 'waiting.yml', text, uploads: {}, inlined: {} });
       const canceled = await trellis.client.cancelJob('default', waiting.name);
       assert.equal(canceled.state, 'Canceled');
-      const run = (await (await fetch(`${trellis.url}/api/2.0/mlflow/runs/get?run_id=${waiting.runId}`)).json()) as { run: { info: { status: string } } };
+      const run = (await (await fetch(`${trellis.url}/api/2.0/mlflow/runs/get?run_id=${waiting.runId}`)).json()) as {
+        run: { info: { status: string } };
+      };
       assert.equal(run.run.info.status, 'KILLED');
       await trellis.client.cancelJob('default', holder.name);
       assert.equal((await waitForJob(trellis.client, holder.name, finished, 60_000)).state, 'Canceled');
@@ -166,7 +205,9 @@ inputs:
     });
 
     it('resumes an evicted low-priority job from its checkpoint, repeating at most one checkpoint interval', async () => {
-      const submitted = await runCli(['job', 'create', '--file', join(fixtures, 'checkpointing', 'job.yml'), '-o', 'json'], { url: trellis.url });
+      const submitted = await runCli(['job', 'create', '--file', join(fixtures, 'checkpointing', 'job.yml'), '-o', 'json'], {
+        url: trellis.url,
+      });
       assert.equal(submitted.code, 0, submitted.stderr);
       const name = (JSON.parse(submitted.stdout) as JobBody).name;
       // Let it pass step 5 (a checkpoint), then take the node away mid-way.
@@ -183,19 +224,38 @@ inputs:
       assert.equal(job.attempt, 2);
       assert.equal(job.retries, 1);
       // Every step ran; the second attempt started after the last checkpoint (step 5 or later).
-      const artifacts = (await (await fetch(`${trellis.url}/api/2.0/mlflow/artifacts/list?run_id=${job.runId}&path=user_logs`)).json()) as { files: Array<{ path: string }> };
-      assert.ok(artifacts.files.some((file) => file.path === 'user_logs/attempt-1'), JSON.stringify(artifacts));
+      const artifacts = (await (await fetch(`${trellis.url}/api/2.0/mlflow/artifacts/list?run_id=${job.runId}&path=user_logs`)).json()) as {
+        files: Array<{ path: string }>;
+      };
+      assert.ok(
+        artifacts.files.some((file) => file.path === 'user_logs/attempt-1'),
+        JSON.stringify(artifacts),
+      );
       const second = await logOf();
       const firstStep = Number(/step (\d+)/.exec(second)?.[1]);
       assert.ok(firstStep >= 6, `the second attempt began at step ${firstStep}`);
-      const ranFirst = Math.max(...[...(await readFile(join(trellis.home, 'jobs', 'default', name, 'attempt-1', 'user_logs', 'std_log.txt'), 'utf8')).matchAll(/step (\d+)/g)].map((match) => Number(match[1])));
-      assert.ok(ranFirst - firstStep + 1 <= 5, `repeated ${ranFirst - firstStep + 1} steps (first attempt reached ${ranFirst}, second began at ${firstStep})`);
+      const ranFirst = Math.max(
+        ...[
+          ...(await readFile(join(trellis.home, 'jobs', 'default', name, 'attempt-1', 'user_logs', 'std_log.txt'), 'utf8')).matchAll(
+            /step (\d+)/g,
+          ),
+        ].map((match) => Number(match[1])),
+      );
+      assert.ok(
+        ranFirst - firstStep + 1 <= 5,
+        `repeated ${ranFirst - firstStep + 1} steps (first attempt reached ${ranFirst}, second began at ${firstStep})`,
+      );
       assert.match(second, /done/);
       const events = (await trellis.client.jobEvents('default', name)).items.map((event) => event.state);
       assert.deepEqual(events, ['Queued', 'Preparing', 'Running', 'Queued', 'Preparing', 'Running', 'Finalizing', 'Completed']);
 
       // The training infrastructure was sampled into the run while it ran: the job's CPU and memory.
-      const history = async (metric: string) => ((await (await fetch(`${trellis.url}/api/2.0/mlflow/metrics/get-history?run_id=${job.runId}&metric_key=${metric}`)).json()) as { metrics?: Array<{ value: number; step: number }> }).metrics ?? [];
+      const history = async (metric: string) =>
+        (
+          (await (await fetch(`${trellis.url}/api/2.0/mlflow/metrics/get-history?run_id=${job.runId}&metric_key=${metric}`)).json()) as {
+            metrics?: Array<{ value: number; step: number }>;
+          }
+        ).metrics ?? [];
       const memory = await history('system/system_memory_usage_megabytes');
       assert.ok(memory.length >= 2 && memory.every((point) => point.value > 0), JSON.stringify(memory));
       const cpu = await history('system/cpu_utilization_percentage');

@@ -14,20 +14,23 @@ interface SeriesBody {
   points: Array<{ step: number; timestamp: number; value: number | string }>;
 }
 
-
 /** The downsampled metric series a chart reads: LTTB over a real server's history, on every store. */
 for (const dialect of testDialects()) {
   describe(`metric series on ${dialect}`, () => {
     let database: TestDatabase;
     let trellis: TrellisProcess;
     let runId: string;
-    const seriesUrl = (run: string, query: string) => `${trellis.url}/api/v1/workspaces/default/runs/${run}/metrics/train%2Floss/series${query}`;
+    const seriesUrl = (run: string, query: string) =>
+      `${trellis.url}/api/v1/workspaces/default/runs/${run}/metrics/train%2Floss/series${query}`;
 
     before(async () => {
       database = await createTestDatabase(dialect);
       trellis = await startTrellis({ databaseUrl: database.url });
       const experiment = await mlflowPost<{ experiment_id: string }>(trellis.url, 'experiments/create', { name: 'series' });
-      const run = await mlflowPost<{ run: { info: { run_id: string } } }>(trellis.url, 'runs/create', { experiment_id: experiment.experiment_id, start_time: Date.now() });
+      const run = await mlflowPost<{ run: { info: { run_id: string } } }>(trellis.url, 'runs/create', {
+        experiment_id: experiment.experiment_id,
+        start_time: Date.now(),
+      });
       runId = run.run.info.run_id;
       for (let first = 0; first < totalPoints; first += 1000) {
         const metrics = Array.from({ length: 1000 }, (_, i) => {
@@ -55,8 +58,14 @@ for (const dialect of testDialects()) {
       assert.equal(body.points.length, 500);
       assert.equal(body.points[0]!.step, 0);
       assert.equal(body.points.at(-1)!.step, totalPoints - 1);
-      assert.ok(body.points.every((point, i) => i === 0 || point.step > body.points[i - 1]!.step), 'steps are not increasing');
-      assert.ok(body.points.some((point) => point.step === 12_345 && point.value === 100), 'the spike at step 12345 was dropped');
+      assert.ok(
+        body.points.every((point, i) => i === 0 || point.step > body.points[i - 1]!.step),
+        'steps are not increasing',
+      );
+      assert.ok(
+        body.points.some((point) => point.step === 12_345 && point.value === 100),
+        'the spike at step 12345 was dropped',
+      );
       assert.ok(body.points.every((point) => point.timestamp === 1_700_000_000_000 + point.step));
     });
 
@@ -66,7 +75,12 @@ for (const dialect of testDialects()) {
       for (let first = 0; first < long; first += 1000) {
         const metrics = Array.from({ length: 1000 }, (_, i) => {
           const step = first + i;
-          return { key: 'long', step, timestamp: 1_700_000_000_000 + step, value: step === 31_337 ? 1000 : step === 45_000 ? 'NaN' : Math.sin(step / 900) };
+          return {
+            key: 'long',
+            step,
+            timestamp: 1_700_000_000_000 + step,
+            value: step === 31_337 ? 1000 : step === 45_000 ? 'NaN' : Math.sin(step / 900),
+          };
         });
         await mlflowPost(trellis.url, 'runs/log-batch', { run_id: runId, metrics });
       }
@@ -78,12 +92,24 @@ for (const dialect of testDialects()) {
         assert.equal(body.points.length, 400);
         assert.equal(body.points[0]!.step, 0);
         assert.equal(body.points.at(-1)!.step, long - 1);
-        assert.ok(body.points.every((point, i) => i === 0 || point.step > body.points[i - 1]!.step), `steps are not increasing along ${x}`);
-        assert.ok(body.points.some((point) => point.step === 31_337 && point.value === 1000), `the spike at step 31337 was dropped along ${x}`);
-        assert.ok(body.points.some((point) => point.step === 45_000 && point.value === 'NaN'), `the NaN at step 45000 was dropped along ${x}`);
+        assert.ok(
+          body.points.every((point, i) => i === 0 || point.step > body.points[i - 1]!.step),
+          `steps are not increasing along ${x}`,
+        );
+        assert.ok(
+          body.points.some((point) => point.step === 31_337 && point.value === 1000),
+          `the spike at step 31337 was dropped along ${x}`,
+        );
+        assert.ok(
+          body.points.some((point) => point.step === 45_000 && point.value === 'NaN'),
+          `the NaN at step 45000 was dropped along ${x}`,
+        );
         // The curve keeps its range: sin reaches ±1 within a step or two of 900·π/2 multiples.
         const finite = body.points.map((point) => point.value).filter((value): value is number => typeof value === 'number' && value < 2);
-        assert.ok(Math.max(...finite) > 0.999 && Math.min(...finite) < -0.999, `the range shrank to ${Math.min(...finite)} .. ${Math.max(...finite)}`);
+        assert.ok(
+          Math.max(...finite) > 0.999 && Math.min(...finite) < -0.999,
+          `the range shrank to ${Math.min(...finite)} .. ${Math.max(...finite)}`,
+        );
       }
     });
 
@@ -97,7 +123,10 @@ for (const dialect of testDialects()) {
     });
 
     it('writes NaN and Infinity the way the MLflow API does', async () => {
-      const run = await mlflowPost<{ run: { info: { run_id: string } } }>(trellis.url, 'runs/create', { experiment_id: '0', start_time: Date.now() });
+      const run = await mlflowPost<{ run: { info: { run_id: string } } }>(trellis.url, 'runs/create', {
+        experiment_id: '0',
+        start_time: Date.now(),
+      });
       const other = run.run.info.run_id;
       // Bare NaN and Infinity tokens, as Python's json module writes them.
       const response = await fetch(`${trellis.url}/api/2.0/mlflow/runs/log-batch`, {
@@ -107,7 +136,10 @@ for (const dialect of testDialects()) {
       });
       assert.equal(response.status, 200, await response.text());
       const body = (await (await fetch(seriesUrl(other, ''))).json()) as SeriesBody;
-      assert.deepEqual(body.points.map((point) => point.value), [1, 'NaN', 'Infinity']);
+      assert.deepEqual(
+        body.points.map((point) => point.value),
+        [1, 'NaN', 'Infinity'],
+      );
     });
 
     it('refuses a points value out of range with a 400 naming the field and the range', async () => {
@@ -134,7 +166,9 @@ for (const dialect of testDialects()) {
       assert.equal(unknownWorkspace.status, 404);
       assert.equal(((await unknownWorkspace.json()) as { code: string }).code, 'WorkspaceNotFound');
 
-      const unknownKey = (await (await fetch(`${trellis.url}/api/v1/workspaces/default/runs/${runId}/metrics/accuracy/series`)).json()) as SeriesBody;
+      const unknownKey = (await (
+        await fetch(`${trellis.url}/api/v1/workspaces/default/runs/${runId}/metrics/accuracy/series`)
+      ).json()) as SeriesBody;
       assert.equal(unknownKey.total, 0);
       assert.deepEqual(unknownKey.points, []);
     });

@@ -16,18 +16,25 @@ const maxUploadBytes = 8 * 1024 * 1024;
 async function rawRequest(url: string, method: string, path: string, body?: string): Promise<{ status: number; body: string }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const outgoing = request({ hostname, port, path, method, headers: body === undefined ? {} : { 'content-type': 'text/plain' } }, (response) => {
-      let text = '';
-      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
-    });
+    const outgoing = request(
+      { hostname, port, path, method, headers: body === undefined ? {} : { 'content-type': 'text/plain' } },
+      (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+      },
+    );
     outgoing.on('error', reject);
     outgoing.end(body);
   });
 }
 
 async function createRun(base: string): Promise<string> {
-  const response = await fetch(`${base}/api/2.0/mlflow/runs/create`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ experiment_id: '0' }) });
+  const response = await fetch(`${base}/api/2.0/mlflow/runs/create`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ experiment_id: '0' }),
+  });
   const { run } = (await response.json()) as { run: { info: { artifact_uri: string } } };
   return run.info.artifact_uri.replace('mlflow-artifacts:/', '');
 }
@@ -39,7 +46,10 @@ for (const dialect of testDialects()) {
 
     before(async () => {
       database = await createTestDatabase(dialect);
-      trellis = await startTrellis({ databaseUrl: database.url, env: { TRELLIS_MAX_BODY_BYTES: String(maxBodyBytes), TRELLIS_MAX_UPLOAD_BYTES: String(maxUploadBytes) } });
+      trellis = await startTrellis({
+        databaseUrl: database.url,
+        env: { TRELLIS_MAX_BODY_BYTES: String(maxBodyBytes), TRELLIS_MAX_UPLOAD_BYTES: String(maxUploadBytes) },
+      });
       await trellis.client.createWorkspace({ name: 'team-a' });
     });
 
@@ -50,13 +60,21 @@ for (const dialect of testDialects()) {
     });
 
     it('passes every check of the artifact flow at the server root (default workspace)', async () => {
-      const result = await runPython(script, { MLFLOW_TRACKING_URI: trellis.url, TRELLIS_ROOT_URL: trellis.url, TRELLIS_TEST_SUFFIX: 'root' });
+      const result = await runPython(script, {
+        MLFLOW_TRACKING_URI: trellis.url,
+        TRELLIS_ROOT_URL: trellis.url,
+        TRELLIS_TEST_SUFFIX: 'root',
+      });
       assert.equal(result.code, 0, `${result.output}\n--- server ---\n${trellis.output()}`);
       assert.match(result.output, /ALL CHECKS PASSED \(\d+\)/);
     });
 
     it("passes the same checks at /workspaces/team-a/mlflow, and the server root cannot read team-a's artifacts", async () => {
-      const result = await runPython(script, { MLFLOW_TRACKING_URI: `${trellis.url}/workspaces/team-a/mlflow`, TRELLIS_ROOT_URL: trellis.url, TRELLIS_TEST_SUFFIX: 'team-a' });
+      const result = await runPython(script, {
+        MLFLOW_TRACKING_URI: `${trellis.url}/workspaces/team-a/mlflow`,
+        TRELLIS_ROOT_URL: trellis.url,
+        TRELLIS_TEST_SUFFIX: 'team-a',
+      });
       assert.equal(result.code, 0, `${result.output}\n--- server ---\n${trellis.output()}`);
       assert.match(result.output, /ALL CHECKS PASSED \(\d+\)/);
       const runPath = /RUN_ARTIFACT_PATH=(\S+)/.exec(result.output)?.[1];
@@ -100,7 +118,10 @@ for (const dialect of testDialects()) {
       assert.match(missing.headers.get('content-type') ?? '', /^application\/json/);
       assert.equal(((await missing.json()) as { error_code: string }).error_code, 'RESOURCE_DOES_NOT_EXIST');
 
-      assert.equal((await fetch(`${trellis.url}/api/2.0/mlflow-artifacts/artifacts/${runPath}/folder/file.txt`, { method: 'PUT', body: 'x' })).status, 200);
+      assert.equal(
+        (await fetch(`${trellis.url}/api/2.0/mlflow-artifacts/artifacts/${runPath}/folder/file.txt`, { method: 'PUT', body: 'x' })).status,
+        200,
+      );
       const folder = await fetch(`${trellis.url}/api/2.0/mlflow-artifacts/artifacts/${runPath}/folder`);
       assert.equal(folder.status, 400);
       assert.equal(((await folder.json()) as { error_code: string }).error_code, 'INVALID_PARAMETER_VALUE');
@@ -121,7 +142,11 @@ for (const dialect of testDialects()) {
       const back = Buffer.from(await (await fetch(`${url}/big.json`)).arrayBuffer());
       assert.ok(back.equals(big));
 
-      const tooBig = await fetch(`${url}/too-big.bin`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.alloc(maxUploadBytes + 1) });
+      const tooBig = await fetch(`${url}/too-big.bin`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: Buffer.alloc(maxUploadBytes + 1),
+      });
       assert.equal(tooBig.status, 413);
       assert.equal((await fetch(`${url}/too-big.bin`)).status, 404);
     });
@@ -129,31 +154,66 @@ for (const dialect of testDialects()) {
     it('completes a multipart upload only with every part, and an abort leaves nothing behind', async () => {
       const runPath = await createRun(trellis.url);
       const base = `${trellis.url}/workspaces/team-a/mlflow/api/2.0/mlflow-artifacts`;
-      const post = (endpoint: string, body: unknown) => fetch(`${base}/${endpoint}/${runPath}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      const created = (await (await post('mpu/create', { path: '/tmp/local/model.bin', num_parts: 2 })).json()) as { upload_id: string; credentials: Array<{ url: string; part_number: number; headers: object }> };
-      assert.deepEqual(created.credentials.map((credential) => credential.part_number), [1, 2]);
+      const post = (endpoint: string, body: unknown) =>
+        fetch(`${base}/${endpoint}/${runPath}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const created = (await (await post('mpu/create', { path: '/tmp/local/model.bin', num_parts: 2 })).json()) as {
+        upload_id: string;
+        credentials: Array<{ url: string; part_number: number; headers: object }>;
+      };
+      assert.deepEqual(
+        created.credentials.map((credential) => credential.part_number),
+        [1, 2],
+      );
       assert.ok(created.credentials[0]!.url.startsWith(`${base}/mpu/parts/${created.upload_id}/`));
       const first = await fetch(created.credentials[0]!.url, { method: 'PUT', body: 'first half,' });
       const etag = first.headers.get('etag') ?? '';
       assert.match(etag, /^"sha256:[0-9a-f]{64}"$/);
 
-      const incomplete = await post('mpu/complete', { path: '/tmp/local/model.bin', upload_id: created.upload_id, parts: [{ part_number: 1, etag }, { part_number: 2, etag: '"x"' }] });
+      const incomplete = await post('mpu/complete', {
+        path: '/tmp/local/model.bin',
+        upload_id: created.upload_id,
+        parts: [
+          { part_number: 1, etag },
+          { part_number: 2, etag: '"x"' },
+        ],
+      });
       assert.equal(incomplete.status, 400);
       assert.match(((await incomplete.json()) as { message: string }).message, /Part 2 .* was not uploaded/);
       await fetch(created.credentials[1]!.url, { method: 'PUT', body: ' second half' });
-      const wrongEtag = await post('mpu/complete', { path: '/tmp/local/model.bin', upload_id: created.upload_id, parts: [{ part_number: 1, etag }, { part_number: 2, etag: '"sha256:00"' }] });
+      const wrongEtag = await post('mpu/complete', {
+        path: '/tmp/local/model.bin',
+        upload_id: created.upload_id,
+        parts: [
+          { part_number: 1, etag },
+          { part_number: 2, etag: '"sha256:00"' },
+        ],
+      });
       assert.equal(wrongEtag.status, 400);
       assert.equal((await fetch(`${base}/artifacts/${runPath}/model.bin`)).status, 404);
-      const completed = await post('mpu/complete', { path: '/tmp/local/model.bin', upload_id: created.upload_id, parts: [{ part_number: 1, etag }, { part_number: 2 }] });
+      const completed = await post('mpu/complete', {
+        path: '/tmp/local/model.bin',
+        upload_id: created.upload_id,
+        parts: [{ part_number: 1, etag }, { part_number: 2 }],
+      });
       assert.equal(completed.status, 200, await completed.clone().text());
       assert.equal(await (await fetch(`${base}/artifacts/${runPath}/model.bin`)).text(), 'first half, second half');
       const again = await fetch(created.credentials[0]!.url, { method: 'PUT', body: 'late' });
       assert.equal(again.status, 404);
 
-      const aborted = (await (await post('mpu/create', { path: 'other.bin', num_parts: 1 })).json()) as { upload_id: string; credentials: Array<{ url: string }> };
+      const aborted = (await (await post('mpu/create', { path: 'other.bin', num_parts: 1 })).json()) as {
+        upload_id: string;
+        credentials: Array<{ url: string }>;
+      };
       await fetch(aborted.credentials[0]!.url, { method: 'PUT', body: 'never kept' });
       assert.equal((await post('mpu/abort', { path: 'other.bin', upload_id: aborted.upload_id })).status, 200);
-      assert.equal((await post('mpu/complete', { path: 'other.bin', upload_id: aborted.upload_id, parts: [{ part_number: 1 }] })).status, 404);
+      assert.equal(
+        (await post('mpu/complete', { path: 'other.bin', upload_id: aborted.upload_id, parts: [{ part_number: 1 }] })).status,
+        404,
+      );
       assert.equal((await fetch(`${base}/artifacts/${runPath}/other.bin`)).status, 404);
     });
   });

@@ -7,7 +7,11 @@ const writers = 4;
 const pointsPerBatch = 200;
 
 async function mlflow<T>(base: string, path: string, body: unknown): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${base}/api/2.0/mlflow/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${base}/api/2.0/mlflow/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, body: (await response.json()) as T };
 }
 
@@ -24,7 +28,10 @@ for (const dialect of testDialects()) {
       const experiment = await mlflow<{ experiment_id: string }>(first.url, 'experiments/create', { name: 'kill-9' });
       const runIds: string[] = [];
       for (let i = 0; i < writers; i++) {
-        const created = await mlflow<{ run: { info: { run_id: string } } }>(first.url, 'runs/create', { experiment_id: experiment.body.experiment_id, start_time: Date.now() });
+        const created = await mlflow<{ run: { info: { run_id: string } } }>(first.url, 'runs/create', {
+          experiment_id: experiment.body.experiment_id,
+          start_time: Date.now(),
+        });
         runIds.push(created.body.run.info.run_id);
       }
 
@@ -33,7 +40,12 @@ for (const dialect of testDialects()) {
       let killed = false;
       const writer = async (index: number) => {
         for (let batch = 0; !killed; batch++) {
-          const metrics = Array.from({ length: pointsPerBatch }, (_, i) => ({ key: 'loss', value: batch + i / 1000, timestamp: 1_700_000_000_000 + batch, step: batch * pointsPerBatch + i }));
+          const metrics = Array.from({ length: pointsPerBatch }, (_, i) => ({
+            key: 'loss',
+            value: batch + i / 1000,
+            timestamp: 1_700_000_000_000 + batch,
+            step: batch * pointsPerBatch + i,
+          }));
           sent[index]!.push(batch);
           try {
             const result = await mlflow(first.url, 'runs/log-batch', { run_id: runIds[index], metrics });
@@ -63,9 +75,14 @@ for (const dialect of testDialects()) {
             const batch = Math.floor(point.step / pointsPerBatch);
             batchesStored.set(batch, (batchesStored.get(batch) ?? 0) + 1);
           }
-          for (const batch of acknowledged[index]!) assert.equal(batchesStored.get(batch), pointsPerBatch, `acknowledged batch ${batch} of writer ${index} is not all there`);
+          for (const batch of acknowledged[index]!)
+            assert.equal(batchesStored.get(batch), pointsPerBatch, `acknowledged batch ${batch} of writer ${index} is not all there`);
           for (const [batch, count] of batchesStored) {
-            assert.equal(count, pointsPerBatch, `batch ${batch} of writer ${index} is there in part (${count} of ${pointsPerBatch} points)`);
+            assert.equal(
+              count,
+              pointsPerBatch,
+              `batch ${batch} of writer ${index} is there in part (${count} of ${pointsPerBatch} points)`,
+            );
             assert.ok(sent[index]!.includes(batch), `batch ${batch} was never sent`);
           }
           // At most the one batch in flight at the kill may have landed without its acknowledgement.

@@ -39,21 +39,42 @@ for (const dialect of testDialects()) {
       assert.match(asset.spec.path, /^mlflow-artifacts:\/\d+\/models\/m-[0-9a-f]+\/artifacts$/);
       assert.match(asset.status.lineage.run.id, /^[0-9a-f]{32}$/);
       assert.match(asset.status.lineage.loggedModel, /^m-[0-9a-f]+$/);
-      const audit = (await (await fetch(`${trellis.url}/api/v1/workspaces/default/audit?kind=model&limit=100`)).json()) as { items: Array<{ name: string; action: string }> };
-      assert.ok(audit.items.some((event) => event.name === 'iris-classifier-root' && event.action === 'create'), 'the MLflow registration is in the audit log');
+      const audit = (await (await fetch(`${trellis.url}/api/v1/workspaces/default/audit?kind=model&limit=100`)).json()) as {
+        items: Array<{ name: string; action: string }>;
+      };
+      assert.ok(
+        audit.items.some((event) => event.name === 'iris-classifier-root' && event.action === 'create'),
+        'the MLflow registration is in the audit log',
+      );
 
-      await trellis.client.apply('default', { fileName: 'model.yml', text: 'name: applied-model\ntype: custom_model\npath: https://example.org/models/applied.onnx\ndescription: applied with trellis\n', kind: 'model' });
+      await trellis.client.apply('default', {
+        fileName: 'model.yml',
+        text: 'name: applied-model\ntype: custom_model\npath: https://example.org/models/applied.onnx\ndescription: applied with trellis\n',
+        kind: 'model',
+      });
       const fromMlflow = await fetch(`${trellis.url}/api/2.0/mlflow/registered-models/get?name=applied-model`);
       assert.equal(fromMlflow.status, 200);
-      const registered = ((await fromMlflow.json()) as { registered_model: { name: string; latest_versions: Array<{ version: string; source: string; current_stage: string }> } }).registered_model;
+      const registered = (
+        (await fromMlflow.json()) as {
+          registered_model: { name: string; latest_versions: Array<{ version: string; source: string; current_stage: string }> };
+        }
+      ).registered_model;
       assert.equal(registered.name, 'applied-model');
-      assert.deepEqual(registered.latest_versions.map((v) => [v.version, v.source, v.current_stage]), [['1', 'https://example.org/models/applied.onnx', 'None']]);
-      const version = (await (await fetch(`${trellis.url}/api/2.0/mlflow/model-versions/get?name=applied-model&version=1`)).json()) as { model_version: { description: string } };
+      assert.deepEqual(
+        registered.latest_versions.map((v) => [v.version, v.source, v.current_stage]),
+        [['1', 'https://example.org/models/applied.onnx', 'None']],
+      );
+      const version = (await (await fetch(`${trellis.url}/api/2.0/mlflow/model-versions/get?name=applied-model&version=1`)).json()) as {
+        model_version: { description: string };
+      };
       assert.equal(version.model_version.description, 'applied with trellis');
     });
 
     it('does the same in another workspace, whose registry and artifacts are its own', async () => {
-      const result = await runPython(script, { MLFLOW_TRACKING_URI: `${trellis.url}/workspaces/team-m/mlflow`, TRELLIS_TEST_SUFFIX: 'team' });
+      const result = await runPython(script, {
+        MLFLOW_TRACKING_URI: `${trellis.url}/workspaces/team-m/mlflow`,
+        TRELLIS_TEST_SUFFIX: 'team',
+      });
       assert.equal(result.code, 0, result.output);
       const fromRoot = await fetch(`${trellis.url}/api/2.0/mlflow/registered-models/get?name=iris-classifier-team`);
       assert.equal(fromRoot.status, 404);

@@ -52,7 +52,9 @@ for (const dialect of testDialects()) {
     });
 
     it('manages experiments: create, get, list (the pre-2.0 endpoint it calls), rename, tag, delete and restore', async () => {
-      const { experiment_id } = (await quietly(() => root.Experiments.create({ name: 'npm-flow', artifact_location: '' }))) as { experiment_id: string };
+      const { experiment_id } = (await quietly(() => root.Experiments.create({ name: 'npm-flow', artifact_location: '' }))) as {
+        experiment_id: string;
+      };
       assert.match(experiment_id, /^\d+$/);
       const { experiment } = (await root.Experiments.get({ experiment_id })) as { experiment: { name: string; lifecycle_stage: string } };
       assert.equal(experiment.name, 'npm-flow');
@@ -64,7 +66,9 @@ for (const dialect of testDialects()) {
       const brokenUrl = await mlflowFailure(() => root.Experiments.setExperimentTag({ experiment_id, key: 'team', value: 'vision' }));
       assert.equal(brokenUrl.status, 404);
       assert.equal(brokenUrl.error_code, 'ENDPOINT_NOT_FOUND');
-      const renamed = (await root.Experiments.get({ experiment_id })) as { experiment: { name: string; tags: Array<{ key: string; value: string }> } };
+      const renamed = (await root.Experiments.get({ experiment_id })) as {
+        experiment: { name: string; tags: Array<{ key: string; value: string }> };
+      };
       assert.equal(renamed.experiment.name, 'npm-flow-renamed');
       assert.deepEqual(renamed.experiment.tags, []);
 
@@ -73,11 +77,20 @@ for (const dialect of testDialects()) {
 
       await quietly(() => root.Experiments.delete({ experiment_id }));
       const active = (await root.Experiments.list({ view_type: 'ACTIVE_ONLY' as never })) as { experiments: Array<{ name: string }> };
-      assert.deepEqual(active.experiments.map((e) => e.name), ['Default']);
+      assert.deepEqual(
+        active.experiments.map((e) => e.name),
+        ['Default'],
+      );
       const deleted = (await root.Experiments.list({ view_type: 'DELETED_ONLY' as never })) as { experiments: Array<{ name: string }> };
-      assert.deepEqual(deleted.experiments.map((e) => e.name), ['npm-flow-renamed']);
+      assert.deepEqual(
+        deleted.experiments.map((e) => e.name),
+        ['npm-flow-renamed'],
+      );
       await quietly(() => root.Experiments.restore({ experiment_id }));
-      assert.equal(((await root.Experiments.get({ experiment_id })) as { experiment: { lifecycle_stage: string } }).experiment.lifecycle_stage, 'active');
+      assert.equal(
+        ((await root.Experiments.get({ experiment_id })) as { experiment: { lifecycle_stage: string } }).experiment.lifecycle_stage,
+        'active',
+      );
 
       const duplicate = await mlflowFailure(() => root.Experiments.create({ name: 'npm-flow-renamed', artifact_location: '' }));
       assert.equal(duplicate.status, 400);
@@ -85,15 +98,22 @@ for (const dialect of testDialects()) {
     });
 
     it('logs to a run and reads it back: metrics, params, tags, batch, history, search, update, delete and restore', async () => {
-      const { experiment_id } = (await quietly(() => root.Experiments.create({ name: 'npm-runs', artifact_location: '' }))) as { experiment_id: string };
-      const created = (await quietly(() => root.Runs.create({ experiment_id, user_id: 'npm-user', start_time: 1_700_000_000_000, tags: [{ key: 'source', value: 'npm' }] }))) as {
+      const { experiment_id } = (await quietly(() => root.Experiments.create({ name: 'npm-runs', artifact_location: '' }))) as {
+        experiment_id: string;
+      };
+      const created = (await quietly(() =>
+        root.Runs.create({ experiment_id, user_id: 'npm-user', start_time: 1_700_000_000_000, tags: [{ key: 'source', value: 'npm' }] }),
+      )) as {
         run: { info: { run_id: string; status: string; user_id: string } };
       };
       const runId = created.run.info.run_id;
       assert.equal(created.run.info.status, 'RUNNING');
       assert.equal(created.run.info.user_id, 'npm-user');
 
-      for (let step = 0; step < 5; step++) await quietly(() => root.Runs.logMetric({ run_id: runId, key: 'loss', value: 1 / (step + 1), timestamp: 1_700_000_000_000 + step, step }));
+      for (let step = 0; step < 5; step++)
+        await quietly(() =>
+          root.Runs.logMetric({ run_id: runId, key: 'loss', value: 1 / (step + 1), timestamp: 1_700_000_000_000 + step, step }),
+        );
       await quietly(() => root.Runs.logParameter({ run_id: runId, key: 'lr', value: '0.01' }));
       await quietly(() => root.Runs.setTag({ run_id: runId, key: 'stage', value: 'dev' }));
       await quietly(() => root.Runs.setTag({ run_id: runId, key: 'scratch', value: 'x' }));
@@ -108,7 +128,13 @@ for (const dialect of testDialects()) {
       );
 
       const { run } = (await root.Runs.get({ run_id: runId })) as {
-        run: { data: { metrics: Array<{ key: string; value: number; step: number }>; params: Array<{ key: string; value: string }>; tags: Array<{ key: string; value: string }> } };
+        run: {
+          data: {
+            metrics: Array<{ key: string; value: number; step: number }>;
+            params: Array<{ key: string; value: string }>;
+            tags: Array<{ key: string; value: string }>;
+          };
+        };
       };
       const metrics = Object.fromEntries(run.data.metrics.map((m) => [m.key, m]));
       assert.equal(metrics.loss?.value, 0.2);
@@ -121,28 +147,66 @@ for (const dialect of testDialects()) {
       assert.equal(tags.source, 'npm');
       assert.equal(tags.scratch, undefined);
 
-      const history = (await root.Metrics.getHistory({ run_id: runId, metric_key: 'loss' })) as { metrics: Array<{ step: number; value: number }> };
-      assert.deepEqual(history.metrics.map((m) => m.step), [0, 1, 2, 3, 4]);
-      assert.deepEqual(history.metrics.map((m) => m.value), [1, 0.5, 1 / 3, 0.25, 0.2]);
+      const history = (await root.Metrics.getHistory({ run_id: runId, metric_key: 'loss' })) as {
+        metrics: Array<{ step: number; value: number }>;
+      };
+      assert.deepEqual(
+        history.metrics.map((m) => m.step),
+        [0, 1, 2, 3, 4],
+      );
+      assert.deepEqual(
+        history.metrics.map((m) => m.value),
+        [1, 0.5, 1 / 3, 0.25, 0.2],
+      );
 
-      const other = (await quietly(() => root.Runs.create({ experiment_id, user_id: 'npm-user', start_time: 1_700_000_001_000, tags: [] }))) as { run: { info: { run_id: string } } };
-      await quietly(() => root.Runs.logMetric({ run_id: other.run.info.run_id, key: 'accuracy', value: 0.5, timestamp: 1_700_000_001_000, step: 0 }));
-      const found = (await quietly(() => root.Runs.search({ experiment_ids: [experiment_id], filter: 'metrics.accuracy > 0.9', run_view_type: 'ACTIVE_ONLY' as never, max_results: 10, order_by: ['metrics.accuracy DESC'] }))) as {
+      const other = (await quietly(() =>
+        root.Runs.create({ experiment_id, user_id: 'npm-user', start_time: 1_700_000_001_000, tags: [] }),
+      )) as { run: { info: { run_id: string } } };
+      await quietly(() =>
+        root.Runs.logMetric({ run_id: other.run.info.run_id, key: 'accuracy', value: 0.5, timestamp: 1_700_000_001_000, step: 0 }),
+      );
+      const found = (await quietly(() =>
+        root.Runs.search({
+          experiment_ids: [experiment_id],
+          filter: 'metrics.accuracy > 0.9',
+          run_view_type: 'ACTIVE_ONLY' as never,
+          max_results: 10,
+          order_by: ['metrics.accuracy DESC'],
+        }),
+      )) as {
         runs: Array<{ info: { run_id: string } }>;
       };
-      assert.deepEqual(found.runs.map((r) => r.info.run_id), [runId]);
-      const ordered = (await quietly(() => root.Runs.search({ experiment_ids: [experiment_id], order_by: ['metrics.accuracy ASC'] }))) as { runs: Array<{ info: { run_id: string } }> };
-      assert.deepEqual(ordered.runs.map((r) => r.info.run_id), [other.run.info.run_id, runId]);
+      assert.deepEqual(
+        found.runs.map((r) => r.info.run_id),
+        [runId],
+      );
+      const ordered = (await quietly(() => root.Runs.search({ experiment_ids: [experiment_id], order_by: ['metrics.accuracy ASC'] }))) as {
+        runs: Array<{ info: { run_id: string } }>;
+      };
+      assert.deepEqual(
+        ordered.runs.map((r) => r.info.run_id),
+        [other.run.info.run_id, runId],
+      );
 
-      const finished = (await quietly(() => root.Runs.update({ run_id: runId, status: 'FINISHED' as never, end_time: 1_700_000_002_000 }))) as { run_info: { status: string; end_time: number } };
+      const finished = (await quietly(() =>
+        root.Runs.update({ run_id: runId, status: 'FINISHED' as never, end_time: 1_700_000_002_000 }),
+      )) as { run_info: { status: string; end_time: number } };
       assert.equal(finished.run_info.status, 'FINISHED');
       assert.equal(finished.run_info.end_time, 1_700_000_002_000);
 
       await quietly(() => root.Runs.delete({ run_id: runId }));
-      const afterDelete = (await quietly(() => root.Runs.search({ experiment_ids: [experiment_id] }))) as { runs: Array<{ info: { run_id: string } }> };
-      assert.deepEqual(afterDelete.runs.map((r) => r.info.run_id), [other.run.info.run_id]);
+      const afterDelete = (await quietly(() => root.Runs.search({ experiment_ids: [experiment_id] }))) as {
+        runs: Array<{ info: { run_id: string } }>;
+      };
+      assert.deepEqual(
+        afterDelete.runs.map((r) => r.info.run_id),
+        [other.run.info.run_id],
+      );
       await quietly(() => root.Runs.restore({ run_id: runId }));
-      assert.equal(((await root.Runs.get({ run_id: runId })) as { run: { info: { lifecycle_stage: string } } }).run.info.lifecycle_stage, 'active');
+      assert.equal(
+        ((await root.Runs.get({ run_id: runId })) as { run: { info: { lifecycle_stage: string } } }).run.info.lifecycle_stage,
+        'active',
+      );
     });
 
     it('gets MLflow error codes back for bad input, and a workspace URL sees only its own experiments', async () => {
@@ -150,13 +214,19 @@ for (const dialect of testDialects()) {
       assert.equal(unknown.status, 404);
       assert.equal(unknown.error_code, 'RESOURCE_DOES_NOT_EXIST');
 
-      const { experiment_id } = (await quietly(() => root.Experiments.create({ name: 'npm-errors', artifact_location: '' }))) as { experiment_id: string };
-      const { run } = (await quietly(() => root.Runs.create({ experiment_id, user_id: 'u', start_time: 1, tags: [] }))) as { run: { info: { run_id: string } } };
+      const { experiment_id } = (await quietly(() => root.Experiments.create({ name: 'npm-errors', artifact_location: '' }))) as {
+        experiment_id: string;
+      };
+      const { run } = (await quietly(() => root.Runs.create({ experiment_id, user_id: 'u', start_time: 1, tags: [] }))) as {
+        run: { info: { run_id: string } };
+      };
       await quietly(() => root.Runs.logParameter({ run_id: run.info.run_id, key: 'lr', value: '0.1' }));
       const changed = await mlflowFailure(() => root.Runs.logParameter({ run_id: run.info.run_id, key: 'lr', value: '0.2' }));
       assert.equal(changed.status, 400);
       assert.equal(changed.error_code, 'INVALID_PARAMETER_VALUE');
-      const notNumber = await mlflowFailure(() => root.Runs.logMetric({ run_id: run.info.run_id, key: 'loss', value: 'high' as never, timestamp: 1, step: 0 }));
+      const notNumber = await mlflowFailure(() =>
+        root.Runs.logMetric({ run_id: run.info.run_id, key: 'loss', value: 'high' as never, timestamp: 1, step: 0 }),
+      );
       assert.equal(notNumber.status, 400);
       assert.equal(notNumber.error_code, 'INVALID_PARAMETER_VALUE');
       const badFilter = await mlflowFailure(() => root.Runs.search({ experiment_ids: [experiment_id], filter: 'metrics.loss >' }));

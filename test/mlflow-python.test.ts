@@ -31,9 +31,14 @@ for (const dialect of testDialects()) {
     });
 
     it('passes the same checks in another workspace, which sees nothing of the default one', async () => {
-      const result = await runPython(script, { MLFLOW_TRACKING_URI: `${trellis.url}/workspaces/team-a/mlflow`, TRELLIS_TEST_SUFFIX: 'team-a' });
+      const result = await runPython(script, {
+        MLFLOW_TRACKING_URI: `${trellis.url}/workspaces/team-a/mlflow`,
+        TRELLIS_TEST_SUFFIX: 'team-a',
+      });
       assert.equal(result.code, 0, result.output);
-      const fromTeam = await fetch(`${trellis.url}/workspaces/team-a/mlflow/api/2.0/mlflow/experiments/get-by-name?experiment_name=iris-root`);
+      const fromTeam = await fetch(
+        `${trellis.url}/workspaces/team-a/mlflow/api/2.0/mlflow/experiments/get-by-name?experiment_name=iris-root`,
+      );
       assert.equal(fromTeam.status, 404);
       assert.equal(((await fromTeam.json()) as { error_code: string }).error_code, 'RESOURCE_DOES_NOT_EXIST');
       const fromRoot = await fetch(`${trellis.url}/api/2.0/mlflow/experiments/get-by-name?experiment_name=iris-root`);
@@ -41,11 +46,21 @@ for (const dialect of testDialects()) {
     });
 
     it("keeps each workspace's artifacts its own and refuses paths that climb out of the artifact root", async () => {
-      const run = (await (await fetch(`${trellis.url}/workspaces/team-a/mlflow/api/2.0/mlflow/runs/create`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ experiment_id: '0' }) })).json()) as {
+      const run = (await (
+        await fetch(`${trellis.url}/workspaces/team-a/mlflow/api/2.0/mlflow/runs/create`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ experiment_id: '0' }),
+        })
+      ).json()) as {
         run: { info: { run_id: string; artifact_uri: string } };
       };
       const path = `${run.run.info.artifact_uri.replace('mlflow-artifacts:/', '')}/secret.txt`;
-      const put = await fetch(`${trellis.url}/workspaces/team-a/mlflow/api/2.0/mlflow-artifacts/artifacts/${path}`, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: 'team-a only' });
+      const put = await fetch(`${trellis.url}/workspaces/team-a/mlflow/api/2.0/mlflow-artifacts/artifacts/${path}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'text/plain' },
+        body: 'team-a only',
+      });
       assert.equal(put.status, 200);
       const own = await fetch(`${trellis.url}/workspaces/team-a/mlflow/api/2.0/mlflow-artifacts/artifacts/${path}`);
       assert.equal(await own.text(), 'team-a only');

@@ -45,7 +45,8 @@ for (const dialect of testDialects()) {
       database = await createTestDatabase(dialect);
       trellis = await startTrellis({ databaseUrl: database.url });
       experimentId = (await mlflowPost<{ experiment_id: string }>(trellis.url, 'experiments/create', { name: 'probed' })).experiment_id;
-      runId = (await mlflowPost<{ run: { info: { run_id: string } } }>(trellis.url, 'runs/create', { experiment_id: experimentId })).run.info.run_id;
+      runId = (await mlflowPost<{ run: { info: { run_id: string } } }>(trellis.url, 'runs/create', { experiment_id: experimentId })).run
+        .info.run_id;
       await mlflowPost(trellis.url, 'runs/log-batch', {
         run_id: runId,
         metrics: [0, 1, 2].map((step) => ({ key: 'loss', value: step, timestamp: 1000 + step, step })),
@@ -81,7 +82,7 @@ for (const dialect of testDialects()) {
     it('treats a filter that is only AND, or ends in AND, as a syntax error', async () => {
       assertRefused(await search('AND'), /AND/, "'AND'");
       assertRefused(await search('metrics.loss > 0 AND'), /ends with AND/, 'a trailing AND');
-      assertRefused(await search('metrics.loss > 0 AND AND run_name = \'x\''), /AND AND|after AND/, 'AND AND');
+      assertRefused(await search("metrics.loss > 0 AND AND run_name = 'x'"), /AND AND|after AND/, 'AND AND');
       // MLflow's own client puts an AND in front; that still reads as the comparison alone.
       const leading = await search('AND metrics.loss > 0');
       assert.equal(leading.status, 200, JSON.stringify(leading.body));
@@ -90,7 +91,11 @@ for (const dialect of testDialects()) {
 
     it('refuses runs/log-model with model_json that is not a JSON object, changing nothing', async () => {
       for (const modelJson of ['5', '"text"', 'null', '[]', 'true']) {
-        assertRefused(await call(trellis.url, 'POST', 'runs/log-model', { run_id: runId, model_json: modelJson }), /model_json/, `model_json ${modelJson}`);
+        assertRefused(
+          await call(trellis.url, 'POST', 'runs/log-model', { run_id: runId, model_json: modelJson }),
+          /model_json/,
+          `model_json ${modelJson}`,
+        );
       }
       const run = await call(trellis.url, 'GET', 'runs/get', { run_id: runId });
       const tags = ((run.body.run as { data: { tags?: Array<{ key: string }> } }).data.tags ?? []).map((tag) => tag.key);
@@ -99,9 +104,17 @@ for (const dialect of testDialects()) {
 
     it('refuses runs/log-parameter with an object or list value, as log-batch does', async () => {
       for (const value of [{ a: 1 }, ['a'], {}]) {
-        assertRefused(await call(trellis.url, 'POST', 'runs/log-parameter', { run_id: runId, key: 'p', value }), /'value'/, `value ${JSON.stringify(value)}`);
+        assertRefused(
+          await call(trellis.url, 'POST', 'runs/log-parameter', { run_id: runId, key: 'p', value }),
+          /'value'/,
+          `value ${JSON.stringify(value)}`,
+        );
       }
-      assertRefused(await call(trellis.url, 'POST', 'runs/log-batch', { run_id: runId, params: [{ key: 'p', value: { a: 1 } }] }), /params\[0\]\.value/, 'log-batch');
+      assertRefused(
+        await call(trellis.url, 'POST', 'runs/log-batch', { run_id: runId, params: [{ key: 'p', value: { a: 1 } }] }),
+        /params\[0\]\.value/,
+        'log-batch',
+      );
       const run = await call(trellis.url, 'GET', 'runs/get', { run_id: runId });
       assert.deepEqual((run.body.run as { data: { params?: unknown[] } }).data.params ?? [], []);
       await mlflowPost(trellis.url, 'runs/log-parameter', { run_id: runId, key: 'n', value: 5 });
@@ -109,14 +122,27 @@ for (const dialect of testDialects()) {
 
     it('validates max_results of metrics/get-history and get-history-bulk', async () => {
       for (const maxResults of [0, -1]) {
-        assertRefused(await call(trellis.url, 'GET', 'metrics/get-history', { run_id: runId, metric_key: 'loss', max_results: maxResults }), /max_results/, `get-history ${maxResults}`);
-        assertRefused(await call(trellis.url, 'GET', 'metrics/get-history-bulk', { run_id: runId, metric_key: 'loss', max_results: maxResults }), /max_results/, `get-history-bulk ${maxResults}`);
+        assertRefused(
+          await call(trellis.url, 'GET', 'metrics/get-history', { run_id: runId, metric_key: 'loss', max_results: maxResults }),
+          /max_results/,
+          `get-history ${maxResults}`,
+        );
+        assertRefused(
+          await call(trellis.url, 'GET', 'metrics/get-history-bulk', { run_id: runId, metric_key: 'loss', max_results: maxResults }),
+          /max_results/,
+          `get-history-bulk ${maxResults}`,
+        );
       }
       // Paging by one still walks the history to its end.
       let token: string | undefined;
       const steps: number[] = [];
       for (let page = 0; page < 10; page++) {
-        const answer = await call(trellis.url, 'GET', 'metrics/get-history', { run_id: runId, metric_key: 'loss', max_results: 1, ...(token ? { page_token: token } : {}) });
+        const answer = await call(trellis.url, 'GET', 'metrics/get-history', {
+          run_id: runId,
+          metric_key: 'loss',
+          max_results: 1,
+          ...(token ? { page_token: token } : {}),
+        });
         assert.equal(answer.status, 200, JSON.stringify(answer.body));
         steps.push(...(answer.body.metrics as Array<{ step: number }>).map((metric) => metric.step ?? 0));
         token = answer.body.next_page_token as string | undefined;
@@ -132,22 +158,40 @@ for (const dialect of testDialects()) {
       const huge = 'x'.repeat(10 * 1024 * 1024);
       assertRefused(await call(trellis.url, 'POST', 'experiments/create', { name: huge }), /'name'.*500/, '10 MB name');
       assertRefused(await call(trellis.url, 'POST', 'experiments/create', { name: 'y'.repeat(501) }), /'name'.*500/, '501 characters');
-      assertRefused(await call(trellis.url, 'POST', 'experiments/update', { experiment_id: experimentId, new_name: 'z'.repeat(501) }), /'new_name'.*500/, 'rename to 501 characters');
+      assertRefused(
+        await call(trellis.url, 'POST', 'experiments/update', { experiment_id: experimentId, new_name: 'z'.repeat(501) }),
+        /'new_name'.*500/,
+        'rename to 501 characters',
+      );
       const found = await call(trellis.url, 'POST', 'experiments/search', { max_results: 1000 });
       const names = (found.body.experiments as Array<{ name: string }>).map((experiment) => experiment.name);
-      assert.ok(names.every((name) => name.length <= 500), 'no long name was stored');
+      assert.ok(
+        names.every((name) => name.length <= 500),
+        'no long name was stored',
+      );
       assert.ok(names.includes('probed'));
       await mlflowPost(trellis.url, 'experiments/create', { name: 'e'.repeat(500) });
     });
 
     it('refuses registered model names with control or bidirectional characters, or over 256 characters', async () => {
       for (const name of ['bad\u0000name', 'bad\nname', 'bad\u202Ename', 'bad\u2066name', 'm'.repeat(257)]) {
-        assertRefused(await call(trellis.url, 'POST', 'registered-models/create', { name }), /'name'/, `create ${JSON.stringify(name.slice(0, 20))}`);
+        assertRefused(
+          await call(trellis.url, 'POST', 'registered-models/create', { name }),
+          /'name'/,
+          `create ${JSON.stringify(name.slice(0, 20))}`,
+        );
       }
       await mlflowPost(trellis.url, 'registered-models/create', { name: 'good model' });
-      assertRefused(await call(trellis.url, 'POST', 'registered-models/rename', { name: 'good model', new_name: 'evil\u202Etxt.exe' }), /'new_name'/, 'rename');
+      assertRefused(
+        await call(trellis.url, 'POST', 'registered-models/rename', { name: 'good model', new_name: 'evil\u202Etxt.exe' }),
+        /'new_name'/,
+        'rename',
+      );
       const models = await call(trellis.url, 'GET', 'registered-models/search', {});
-      assert.deepEqual((models.body.registered_models as Array<{ name: string }>).map((model) => model.name), ['good model']);
+      assert.deepEqual(
+        (models.body.registered_models as Array<{ name: string }>).map((model) => model.name),
+        ['good model'],
+      );
       await mlflowPost(trellis.url, 'registered-models/create', { name: 'ünïcode 模型 ok' });
     });
   });

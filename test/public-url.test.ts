@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { mlflowPost } from './support/mlflow-rest.js';
 import { removeHome, startTrellis, type TrellisProcess } from './support/trellis-process.js';
 
@@ -14,14 +14,23 @@ import { removeHome, startTrellis, type TrellisProcess } from './support/trellis
 const forgedHost = 'attacker.example:6666';
 
 /** A JSON request with a forged Host header (fetch will not send one); the status and JSON answer. */
-function withForgedHost(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+function withForgedHost(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const text = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const outgoing = request(new URL(path, base), { method, headers: { host: forgedHost, ...(text === undefined ? {} : { 'content-type': 'application/json' }) } }, (response) => {
-      let answer = '';
-      response.on('data', (chunk: Buffer) => (answer += chunk.toString()));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, json: JSON.parse(answer) as Record<string, unknown> }));
-    });
+    const outgoing = request(
+      new URL(path, base),
+      { method, headers: { host: forgedHost, ...(text === undefined ? {} : { 'content-type': 'application/json' }) } },
+      (response) => {
+        let answer = '';
+        response.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, json: JSON.parse(answer) as Record<string, unknown> }));
+      },
+    );
     outgoing.on('error', reject);
     outgoing.end(text);
   });
@@ -29,15 +38,29 @@ function withForgedHost(base: string, method: string, path: string, body?: unkno
 
 /** Every URL a forged-Host client is given by this server, by what it is for. */
 async function urlsHandedOut(trellis: TrellisProcess): Promise<Record<string, string>> {
-  const { experiment_id: experimentId } = await mlflowPost<{ experiment_id: string }>(trellis.url, 'experiments/create', { name: 'public-url' });
-  const run = (await mlflowPost<{ run: { info: { artifact_uri: string } } }>(trellis.url, 'runs/create', { experiment_id: experimentId })).run;
+  const { experiment_id: experimentId } = await mlflowPost<{ experiment_id: string }>(trellis.url, 'experiments/create', {
+    name: 'public-url',
+  });
+  const run = (await mlflowPost<{ run: { info: { artifact_uri: string } } }>(trellis.url, 'runs/create', { experiment_id: experimentId }))
+    .run;
   const root = run.info.artifact_uri.replace(/^mlflow-artifacts:\//, '');
-  assert.equal((await fetch(`${trellis.url}/api/2.0/mlflow-artifacts/artifacts/${root}/model.bin`, { method: 'PUT', body: 'weights' })).status, 200);
+  assert.equal(
+    (await fetch(`${trellis.url}/api/2.0/mlflow-artifacts/artifacts/${root}/model.bin`, { method: 'PUT', body: 'weights' })).status,
+    200,
+  );
 
-  const created = await withForgedHost(trellis.url, 'POST', `/api/2.0/mlflow-artifacts/mpu/create/${root}`, { path: '/tmp/local/big.bin', num_parts: 2 });
+  const created = await withForgedHost(trellis.url, 'POST', `/api/2.0/mlflow-artifacts/mpu/create/${root}`, {
+    path: '/tmp/local/big.bin',
+    num_parts: 2,
+  });
   assert.equal(created.status, 200, JSON.stringify(created.json));
   const parts = created.json.credentials as Array<{ url: string }>;
-  const workspaceParts = await withForgedHost(trellis.url, 'POST', `/workspaces/default/mlflow/ajax-api/2.0/mlflow-artifacts/mpu/create/${root}`, { path: 'big.bin', num_parts: 1 });
+  const workspaceParts = await withForgedHost(
+    trellis.url,
+    'POST',
+    `/workspaces/default/mlflow/ajax-api/2.0/mlflow-artifacts/mpu/create/${root}`,
+    { path: 'big.bin', num_parts: 1 },
+  );
   const presigned = await withForgedHost(trellis.url, 'GET', `/api/2.0/mlflow-artifacts/presigned/${root}/model.bin`);
   assert.equal(presigned.status, 200, JSON.stringify(presigned.json));
 
@@ -80,6 +103,9 @@ describe('URLs handed to clients come from the configured public URL', () => {
     const urls = await urlsHandedOut(trellis);
     for (const [what, url] of Object.entries(urls)) assert.ok(url.startsWith(`${publicUrl}/`), `${what}: ${url} is not on ${publicUrl}`);
     assert.match(urls['part 1']!, /^https:\/\/trellis\.example\.org:8443\/api\/2\.0\/mlflow-artifacts\/mpu\/parts\/[0-9a-f]+\/1$/);
-    assert.match(urls['workspace part']!, /^https:\/\/trellis\.example\.org:8443\/workspaces\/default\/mlflow\/ajax-api\/2\.0\/mlflow-artifacts\/mpu\/parts\/[0-9a-f]+\/1$/);
+    assert.match(
+      urls['workspace part']!,
+      /^https:\/\/trellis\.example\.org:8443\/workspaces\/default\/mlflow\/ajax-api\/2\.0\/mlflow-artifacts\/mpu\/parts\/[0-9a-f]+\/1$/,
+    );
   });
 });

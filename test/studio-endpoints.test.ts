@@ -12,13 +12,30 @@ import { removeHome, repositoryRoot, startTrellis, type TrellisProcess } from '.
  * (checked through the API), the live charts after real scoring calls, and the test-invoke box.
  */
 
-// Callbacks given to page.waitForFunction run in the browser, on its document (untyped here).
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-declare const document: any;
+// Callbacks given to page.waitForFunction run in the browser, on its document (declared here with
+// just what they use: this file is compiled without the DOM library).
+declare const document: {
+  querySelector(selector: string): { readonly textContent: string | null; readonly dataset: Record<string, string | undefined> } | null;
+};
 
 const environmentCache = join(repositoryRoot, '.cache', 'environments');
-const iris = JSON.stringify({ data: [[5.1, 3.5, 1.4, 0.2], [6.3, 3.3, 6.0, 2.5]] });
-type Stats = { endpoint: string; seconds: number; deployments: Array<{ name: string; readyInstances: number; desiredInstances: number; inFlight: number; series: Array<{ at: number; requests: number; errors: Record<string, number>; p50Ms: number | null; p99Ms: number | null }> }> };
+const iris = JSON.stringify({
+  data: [
+    [5.1, 3.5, 1.4, 0.2],
+    [6.3, 3.3, 6.0, 2.5],
+  ],
+});
+type Stats = {
+  endpoint: string;
+  seconds: number;
+  deployments: Array<{
+    name: string;
+    readyInstances: number;
+    desiredInstances: number;
+    inFlight: number;
+    series: Array<{ at: number; requests: number; errors: Record<string, number>; p50Ms: number | null; p99Ms: number | null }>;
+  }>;
+};
 
 describe('the studio endpoint pages in chromium', { skip: browserUnavailable }, () => {
   let trellis: TrellisProcess;
@@ -39,7 +56,8 @@ describe('the studio endpoint pages in chromium', { skip: browserUnavailable }, 
       const ready = await waitForDeployment(trellis.client, 'iris-endpoint', deployment);
       assert.equal(ready.state, 'Succeeded', `${deployment}: ${ready.reason}\n${trellis.output()}`);
     }
-    key = (await cliJson<{ primaryKey: string }>(trellis.url, ['online-endpoint', 'get-credentials', '--name', 'iris-endpoint'])).primaryKey;
+    key = (await cliJson<{ primaryKey: string }>(trellis.url, ['online-endpoint', 'get-credentials', '--name', 'iris-endpoint']))
+      .primaryKey;
     ({ browser, page } = await openBrowserPage());
   });
 
@@ -107,15 +125,23 @@ describe('the studio endpoint pages in chromium', { skip: browserUnavailable }, 
       const answer = await score(`${trellis.url}/endpoints/iris-endpoint/score`, { credential: key, body: iris });
       assert.equal(answer.status, 200, answer.text);
     }
-    const stats = (await (await fetch(`${trellis.url}/api/v1/workspaces/default/online-endpoints/iris-endpoint/stats?seconds=60`)).json()) as Stats;
+    const stats = (await (
+      await fetch(`${trellis.url}/api/v1/workspaces/default/online-endpoints/iris-endpoint/stats?seconds=60`)
+    ).json()) as Stats;
     assert.equal(stats.seconds, 60);
     assert.deepEqual(stats.deployments.map((deployment) => deployment.name).sort(), ['blue', 'green']);
     for (const deployment of stats.deployments) {
       assert.equal(deployment.series.length, 60);
       assert.equal(deployment.readyInstances, 1);
-      assert.ok(deployment.series.some((point) => point.p99Ms !== null), `${deployment.name} has latencies`);
+      assert.ok(
+        deployment.series.some((point) => point.p99Ms !== null),
+        `${deployment.name} has latencies`,
+      );
     }
-    const counted = stats.deployments.reduce((sum, deployment) => sum + deployment.series.reduce((inner, point) => inner + point.requests, 0), 0);
+    const counted = stats.deployments.reduce(
+      (sum, deployment) => sum + deployment.series.reduce((inner, point) => inner + point.requests, 0),
+      0,
+    );
     assert.equal(counted, sent);
     const missing = await fetch(`${trellis.url}/api/v1/workspaces/default/online-endpoints/nope/stats`);
     assert.equal(missing.status, 404);
@@ -126,7 +152,7 @@ describe('the studio endpoint pages in chromium', { skip: browserUnavailable }, 
     // The page reads the numbers every 2 s: they reach the caption and the charts.
     await page.waitForFunction((count) => Number(document.querySelector('.live')?.dataset.requests) >= count, sent, { timeout: 10_000 });
     assert.match((await page.locator('.live-caption').textContent()) ?? '', new RegExp(`^${sent} requests and 0 errors`));
-    assert.equal(await page.locator('.live .metric-panel canvas').count() >= 4, true);
+    assert.equal((await page.locator('.live .metric-panel canvas').count()) >= 4, true);
     await page.screenshot({ path: join(shots, 'endpoint-live.png'), fullPage: true });
   });
 
@@ -145,7 +171,11 @@ describe('the studio endpoint pages in chromium', { skip: browserUnavailable }, 
   });
 
   it('tells how to create an endpoint in a workspace without any', async () => {
-    const created = await fetch(`${trellis.url}/api/v1/workspaces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'empty-ws' }) });
+    const created = await fetch(`${trellis.url}/api/v1/workspaces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'empty-ws' }),
+    });
     assert.ok(created.status < 300, await created.text());
     await page.goto(`${trellis.url}/studio/w/empty-ws/endpoints`);
     await page.getByRole('heading', { name: 'No online endpoints yet' }).waitFor();

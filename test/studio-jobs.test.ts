@@ -12,8 +12,12 @@ import { removeHome, startTrellis, type TrellisProcess } from './support/trellis
  * built), then each page opened and checked for what a user sees. Screenshots in test-output/studio/.
  */
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-declare const document: any;
+// Callbacks given to page.waitForFunction run in the browser, on its document (declared here with
+// just what they use: this file is compiled without the DOM library).
+declare const document: {
+  querySelector(selector: string): { readonly textContent: string | null } | null;
+  querySelectorAll(selector: string): { readonly length: number };
+};
 
 const cluster = `
 name: cpu-cluster
@@ -24,9 +28,17 @@ max_instances: 3
 idle_time_before_scale_down: 30
 `;
 
-const job = (name: string, command: string) => [`name: ${name}`, `display_name: ${name} demo`, `command: ${JSON.stringify(command)}`, 'environment: azureml:trellis-node@latest', 'compute: azureml:cpu-cluster', ''].join('\n');
+const job = (name: string, command: string) =>
+  [
+    `name: ${name}`,
+    `display_name: ${name} demo`,
+    `command: ${JSON.stringify(command)}`,
+    'environment: azureml:trellis-node@latest',
+    'compute: azureml:cpu-cluster',
+    '',
+  ].join('\n');
 
-describe('the studio\'s jobs and compute pages in chromium', { skip: browserUnavailable }, () => {
+describe("the studio's jobs and compute pages in chromium", { skip: browserUnavailable }, () => {
   let trellis: TrellisProcess;
   let browser: Browser;
   let page: Page;
@@ -36,7 +48,8 @@ describe('the studio\'s jobs and compute pages in chromium', { skip: browserUnav
     trellis = await startTrellis({ env: { TRELLIS_JOB_TICK_MS: '200', TRELLIS_JOB_GRACE_SECONDS: '2' } });
     shots = await screenshotFolder();
     await trellis.client.apply('default', { fileName: 'compute.yml', text: cluster, kind: 'compute' });
-    const submit = (name: string, command: string) => trellis.client.submitJob('default', { fileName: `${name}.yml`, text: job(name, command), uploads: {}, inlined: {} });
+    const submit = (name: string, command: string) =>
+      trellis.client.submitJob('default', { fileName: `${name}.yml`, text: job(name, command), uploads: {}, inlined: {} });
     await submit('counter', 'for i in 1 2 3 4 5 6; do echo "tick $i"; sleep 1; done');
     await submit('broken', 'echo "about to fail" && exit 3');
     await submit('long-one', 'echo "started long"; sleep 120');
@@ -87,16 +100,21 @@ describe('the studio\'s jobs and compute pages in chromium', { skip: browserUnav
     await page.screenshot({ path: join(shots, 'job.png'), fullPage: true });
   });
 
-  it('shows a failed job\'s reason in the server\'s words', async () => {
+  it("shows a failed job's reason in the server's words", async () => {
     await page.goto(`${trellis.url}/studio/w/default/jobs/broken`);
-    await page.getByText(/exited with code 3/).first().waitFor();
+    await page
+      .getByText(/exited with code 3/)
+      .first()
+      .waitFor();
     await page.waitForFunction(() => document.querySelector('pre.log')?.textContent?.includes('about to fail'));
   });
 
   it('cancels a running job from its page after a confirmation', async () => {
     await waitForJob(trellis.client, 'long-one', (body) => body.state === 'Running', 30_000);
     await page.goto(`${trellis.url}/studio/w/default/jobs/long-one`);
-    await page.waitForFunction(() => document.querySelector('pre.log')?.textContent?.includes('started long'), undefined, { timeout: 15_000 });
+    await page.waitForFunction(() => document.querySelector('pre.log')?.textContent?.includes('started long'), undefined, {
+      timeout: 15_000,
+    });
     await page.getByRole('button', { name: 'Cancel job' }).click();
     await page.getByRole('group', { name: 'Confirm cancel' }).waitFor();
     await page.screenshot({ path: join(shots, 'job-cancel.png'), fullPage: true });
@@ -121,12 +139,18 @@ describe('the studio\'s jobs and compute pages in chromium', { skip: browserUnav
     await page.getByRole('heading', { name: 'cpu-cluster' }).waitFor();
     await page.locator('.chart canvas').first().waitFor();
     assert.ok(Number(await page.locator('.chart').getAttribute('data-points')) > 2);
-    await page.getByRole('table', { name: 'Jobs on this compute' }).getByRole('row', { name: /counter/ }).waitFor();
+    await page
+      .getByRole('table', { name: 'Jobs on this compute' })
+      .getByRole('row', { name: /counter/ })
+      .waitFor();
     await page.screenshot({ path: join(shots, 'compute.png'), fullPage: true });
 
     // The chart's source: the cluster's nodes over the last day, removed ones too; a bad `since` is refused.
     const nodesUrl = `${trellis.url}/api/v1/workspaces/default/computes/cpu-cluster/nodes`;
-    const withHistory = (await (await fetch(`${nodesUrl}?since=0`)).json()) as { nodes: Array<{ nodeId: string }>; history: Array<{ nodeId: string; createdAt: number }> };
+    const withHistory = (await (await fetch(`${nodesUrl}?since=0`)).json()) as {
+      nodes: Array<{ nodeId: string }>;
+      history: Array<{ nodeId: string; createdAt: number }>;
+    };
     assert.ok(withHistory.history.length >= 1 && withHistory.history.length >= withHistory.nodes.length, JSON.stringify(withHistory));
     assert.ok(withHistory.nodes.every((node) => withHistory.history.some((item) => item.nodeId === node.nodeId)));
     assert.equal(((await (await fetch(nodesUrl)).json()) as { history?: unknown }).history, undefined);
@@ -134,7 +158,11 @@ describe('the studio\'s jobs and compute pages in chromium', { skip: browserUnav
   });
 
   it('tells a workspace without jobs or clusters what to run', async () => {
-    const created = await fetch(`${trellis.url}/api/v1/workspaces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'empty-team' }) });
+    const created = await fetch(`${trellis.url}/api/v1/workspaces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'empty-team' }),
+    });
     assert.ok(created.status < 300, await created.text());
     await page.goto(`${trellis.url}/studio/w/empty-team/jobs`);
     await page.getByRole('heading', { name: 'No jobs yet' }).waitFor();

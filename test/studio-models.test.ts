@@ -16,7 +16,6 @@ import { mlflowPost } from './support/mlflow-rest.js';
  * environment through the job and run to the version and on to the deployment.
  */
 
-
 describe('the studio model pages in chromium', { skip: browserUnavailable }, () => {
   let trellis: TrellisProcess;
   let browser: Browser;
@@ -34,12 +33,29 @@ describe('the studio model pages in chromium', { skip: browserUnavailable }, () 
     await mkdir(join(scratch, 'data'));
     await writeFile(join(scratch, 'src', 'train.sh'), 'echo "training on $1"\nwc -l "$1/rows.csv"\n');
     await writeFile(join(scratch, 'data', 'rows.csv'), 'x,y\n1,2\n3,4\n');
-    await writeFile(join(scratch, 'cluster.yml'), 'name: cpu-cluster\ntype: amlcompute\nsize: Standard_DS3_v2\nmin_instances: 0\nmax_instances: 1\n');
+    await writeFile(
+      join(scratch, 'cluster.yml'),
+      'name: cpu-cluster\ntype: amlcompute\nsize: Standard_DS3_v2\nmin_instances: 0\nmax_instances: 1\n',
+    );
     await writeFile(
       join(scratch, 'job.yml'),
-      ['command: bash train.sh ${{inputs.training_data}}', 'code: ./src', 'inputs:', '  training_data:', '    type: uri_folder', '    path: ./data', 'environment: trellis-node', 'compute: azureml:cpu-cluster', 'experiment_name: lineage-demo', ''].join('\n'),
+      [
+        'command: bash train.sh ${{inputs.training_data}}',
+        'code: ./src',
+        'inputs:',
+        '  training_data:',
+        '    type: uri_folder',
+        '    path: ./data',
+        'environment: trellis-node',
+        'compute: azureml:cpu-cluster',
+        'experiment_name: lineage-demo',
+        '',
+      ].join('\n'),
     );
-    for (const args of [['compute', 'create', '--file', 'cluster.yml'], ['job', 'create', '--file', 'job.yml', '-o', 'json']]) {
+    for (const args of [
+      ['compute', 'create', '--file', 'cluster.yml'],
+      ['job', 'create', '--file', 'job.yml', '-o', 'json'],
+    ]) {
       const result = await runCli(args, { url: trellis.url, cwd: scratch });
       assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
       if (args[1] === 'create' && args[0] === 'job') jobName = (JSON.parse(result.stdout) as { name: string }).name;
@@ -49,9 +65,14 @@ describe('the studio model pages in chromium', { skip: browserUnavailable }, () 
     runId = job.runId;
 
     // The job's run gets a model folder, which is registered through MLflow, with an alias.
-    const run = (await (await fetch(`${trellis.url}/api/2.0/mlflow/runs/get?run_id=${runId}`)).json()) as { run: { info: { artifact_uri: string } } };
+    const run = (await (await fetch(`${trellis.url}/api/2.0/mlflow/runs/get?run_id=${runId}`)).json()) as {
+      run: { info: { artifact_uri: string } };
+    };
     const root = run.run.info.artifact_uri.replace(/^mlflow-artifacts:\//, '');
-    const put = await fetch(`${trellis.url}/api/2.0/mlflow-artifacts/artifacts/${root}/model/MLmodel`, { method: 'PUT', body: 'flavors:\n  python_function:\n    loader_module: mlflow.sklearn\n' });
+    const put = await fetch(`${trellis.url}/api/2.0/mlflow-artifacts/artifacts/${root}/model/MLmodel`, {
+      method: 'PUT',
+      body: 'flavors:\n  python_function:\n    loader_module: mlflow.sklearn\n',
+    });
     assert.equal(put.status, 200);
     await mlflowPost(trellis.url, 'registered-models/create', { name: 'lineage-model' });
     await mlflowPost(trellis.url, 'model-versions/create', { name: 'lineage-model', source: `runs:/${runId}/model`, run_id: runId });
@@ -59,7 +80,11 @@ describe('the studio model pages in chromium', { skip: browserUnavailable }, () 
 
     // A batch deployment serves it (a record: nothing runs until it is invoked).
     await trellis.client.applyBatchEndpoint('default', { fileName: 'endpoint.yml', text: 'name: lineage-batch\n' });
-    await trellis.client.applyBatchDeployment('default', 'lineage-batch', { fileName: 'deployment.yml', text: 'name: scorer\nendpoint_name: lineage-batch\nmodel: azureml:lineage-model:1\ncompute: azureml:cpu-cluster\n', uploads: {} });
+    await trellis.client.applyBatchDeployment('default', 'lineage-batch', {
+      fileName: 'deployment.yml',
+      text: 'name: scorer\nendpoint_name: lineage-batch\nmodel: azureml:lineage-model:1\ncompute: azureml:cpu-cluster\n',
+      uploads: {},
+    });
 
     ({ browser, page } = await openBrowserPage());
   });
@@ -84,7 +109,8 @@ describe('the studio model pages in chromium', { skip: browserUnavailable }, () 
   it('draws the lineage: data, code and environment into the job, its run, the version, the deployment serving it', async () => {
     const graph = page.getByRole('img', { name: 'Lineage' });
     await graph.locator('[data-kind="batch deployment"]').waitFor();
-    for (const kind of ['data', 'code', 'environment', 'job', 'run', 'model']) assert.equal(await graph.locator(`[data-kind="${kind}"]`).count(), 1, `one ${kind} node`);
+    for (const kind of ['data', 'code', 'environment', 'job', 'run', 'model'])
+      assert.equal(await graph.locator(`[data-kind="${kind}"]`).count(), 1, `one ${kind} node`);
     assert.match((await graph.locator('[data-kind="environment"]').textContent()) ?? '', /trellis-node/);
     assert.match((await graph.locator('[data-kind="job"]').textContent()) ?? '', new RegExp(jobName.slice(0, 20)));
     assert.equal(await graph.locator('path.edge').count(), 6);
@@ -95,11 +121,18 @@ describe('the studio model pages in chromium', { skip: browserUnavailable }, () 
     await page.waitForURL(new RegExp(`/runs/${runId}$`));
     // A job's run shows the job's log.
     await page.getByRole('heading', { name: 'Job log' }).waitFor();
-    await page.getByText(/training on /).first().waitFor();
+    await page
+      .getByText(/training on /)
+      .first()
+      .waitFor();
   });
 
   it('tells a workspace without models how to register one', async () => {
-    const created = await fetch(`${trellis.url}/api/v1/workspaces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'empty-models' }) });
+    const created = await fetch(`${trellis.url}/api/v1/workspaces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'empty-models' }),
+    });
     assert.ok(created.status < 300);
     await page.goto(`${trellis.url}/studio/w/empty-models/models`);
     await page.getByRole('heading', { name: 'No models registered yet' }).waitFor();

@@ -20,13 +20,27 @@ describe('MLflow UI links open the studio page they name', { skip: browserUnavai
   before(async () => {
     trellis = await startTrellis();
     await trellis.client.createWorkspace({ name: 'dev' });
-    for (const [workspace, trackingUri] of [['default', trellis.url], ['dev', `${trellis.url}/workspaces/dev/mlflow`]] as const) {
-      const { experiment_id: experimentId } = await mlflowPost<{ experiment_id: string }>(trackingUri, 'experiments/create', { name: `links-${workspace}` });
-      const run = (await mlflowPost<{ run: { info: { run_id: string } } }>(trackingUri, 'runs/create', { experiment_id: experimentId, run_name: `printed-run-${workspace}` })).run;
+    for (const [workspace, trackingUri] of [
+      ['default', trellis.url],
+      ['dev', `${trellis.url}/workspaces/dev/mlflow`],
+    ] as const) {
+      const { experiment_id: experimentId } = await mlflowPost<{ experiment_id: string }>(trackingUri, 'experiments/create', {
+        name: `links-${workspace}`,
+      });
+      const run = (
+        await mlflowPost<{ run: { info: { run_id: string } } }>(trackingUri, 'runs/create', {
+          experiment_id: experimentId,
+          run_name: `printed-run-${workspace}`,
+        })
+      ).run;
       made[workspace] = { experimentId, runId: run.info.run_id };
     }
     await mlflowPost(trellis.url, 'registered-models/create', { name: 'linked-model' });
-    await mlflowPost(trellis.url, 'model-versions/create', { name: 'linked-model', source: `runs:/${made.default!.runId}/model`, run_id: made.default!.runId });
+    await mlflowPost(trellis.url, 'model-versions/create', {
+      name: 'linked-model',
+      source: `runs:/${made.default!.runId}/model`,
+      run_id: made.default!.runId,
+    });
     ({ browser, page } = await openBrowserPage());
   });
   after(async () => {

@@ -13,10 +13,21 @@ import { mlflowPost } from './support/mlflow-rest.js';
  */
 
 // The callbacks given to page.evaluate and page.waitForFunction run in the browser, on its
-// document; this file is compiled without the DOM library, so they see it untyped.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-declare const document: any;
-
+// document; this file is compiled without the DOM library, so it declares what they use of it.
+interface PageElement {
+  readonly textContent: string | null;
+  closest(selector: string): PageElement | null;
+}
+interface PageCanvas extends PageElement {
+  readonly width: number;
+  readonly height: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, width: number, height: number): { data: Uint8ClampedArray } };
+}
+declare const document: {
+  readonly documentElement: { readonly dataset: Record<string, string | undefined> };
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll<Found extends PageElement = PageElement>(selector: string): ArrayLike<Found> & Iterable<Found>;
+};
 
 const runCount = 30;
 const longSteps = 5_000;
@@ -34,11 +45,20 @@ describe('the studio in chromium', { skip: browserUnavailable }, () => {
     shots = await screenshotFolder();
     experimentId = (await mlflowPost<{ experiment_id: string }>(trellis.url, 'experiments/create', { name: 'studio-demo' })).experiment_id;
     for (let index = 0; index < runCount; index++) {
-      const run = (await mlflowPost<{ run: { info: { run_id: string } } }>(trellis.url, 'runs/create', { experiment_id: experimentId, run_name: `run-${String(index).padStart(2, '0')}`, start_time: Date.now() - (runCount - index) * 1000 })).run;
+      const run = (
+        await mlflowPost<{ run: { info: { run_id: string } } }>(trellis.url, 'runs/create', {
+          experiment_id: experimentId,
+          run_name: `run-${String(index).padStart(2, '0')}`,
+          start_time: Date.now() - (runCount - index) * 1000,
+        })
+      ).run;
       const now = Date.now();
       await mlflowPost(trellis.url, 'runs/log-batch', {
         run_id: run.info.run_id,
-        params: [{ key: 'lr', value: String(0.001 * (index + 1)) }, { key: 'model', value: index % 2 === 0 ? 'lr' : 'tree' }],
+        params: [
+          { key: 'lr', value: String(0.001 * (index + 1)) },
+          { key: 'model', value: index % 2 === 0 ? 'lr' : 'tree' },
+        ],
         metrics: [{ key: 'accuracy', value: index / runCount, timestamp: now, step: 0 }],
         tags: [{ key: 'team', value: 'vision' }],
       });
@@ -47,13 +67,23 @@ describe('the studio in chromium', { skip: browserUnavailable }, () => {
     }
     // One long curve: 5,000 steps of a noisy decaying loss, in batches of 1,000.
     for (let start = 0; start < longSteps; start += 1_000) {
-      const metrics = Array.from({ length: 1_000 }, (_, offset) => ({ key: 'loss', value: Math.exp(-(start + offset) / 1_500) + 0.05 * Math.sin(start + offset), timestamp: 1_700_000_000_000 + start + offset, step: start + offset }));
+      const metrics = Array.from({ length: 1_000 }, (_, offset) => ({
+        key: 'loss',
+        value: Math.exp(-(start + offset) / 1_500) + 0.05 * Math.sin(start + offset),
+        timestamp: 1_700_000_000_000 + start + offset,
+        step: start + offset,
+      }));
       await mlflowPost(trellis.url, 'runs/log-batch', { run_id: longRunId, metrics });
     }
     // Artifacts through the artifact proxy, as the MLflow client uploads them.
-    const run = (await (await fetch(`${trellis.url}/api/2.0/mlflow/runs/get?run_id=${longRunId}`)).json()) as { run: { info: { artifact_uri: string } } };
+    const run = (await (await fetch(`${trellis.url}/api/2.0/mlflow/runs/get?run_id=${longRunId}`)).json()) as {
+      run: { info: { artifact_uri: string } };
+    };
     const root = run.run.info.artifact_uri.replace(/^mlflow-artifacts:\//, '');
-    for (const [path, body] of [['notes.txt', 'trained on iris\n'], ['eval/confusion.csv', 'label,setosa,versicolor\nsetosa,10,0\nversicolor,1,9\n']]) {
+    for (const [path, body] of [
+      ['notes.txt', 'trained on iris\n'],
+      ['eval/confusion.csv', 'label,setosa,versicolor\nsetosa,10,0\nversicolor,1,9\n'],
+    ]) {
       const put = await fetch(`${trellis.url}/api/2.0/mlflow-artifacts/artifacts/${root}/${path}`, { method: 'PUT', body });
       assert.equal(put.status, 200);
     }
@@ -66,8 +96,12 @@ describe('the studio in chromium', { skip: browserUnavailable }, () => {
     if (trellis) await removeHome(trellis.home);
   });
 
-  it('lists the keys of an experiment\'s runs for the column picker, and answers 404 for an unknown experiment', async () => {
-    const keys = (await (await fetch(`${trellis.url}/api/v1/workspaces/default/experiments/${experimentId}/keys`)).json()) as { metrics: string[]; params: string[]; tags: string[] };
+  it("lists the keys of an experiment's runs for the column picker, and answers 404 for an unknown experiment", async () => {
+    const keys = (await (await fetch(`${trellis.url}/api/v1/workspaces/default/experiments/${experimentId}/keys`)).json()) as {
+      metrics: string[];
+      params: string[];
+      tags: string[];
+    };
     assert.deepEqual(keys.metrics, ['accuracy', 'loss']);
     assert.deepEqual(keys.params, ['lr', 'model']);
     assert.ok(keys.tags.includes('team') && keys.tags.includes('mlflow.runName'), JSON.stringify(keys.tags));
@@ -107,7 +141,7 @@ describe('the studio in chromium', { skip: browserUnavailable }, () => {
     await page.screenshot({ path: join(shots, 'runs.png'), fullPage: true });
   });
 
-  it('shows the server\'s words for a filter it cannot read, and changes nothing', async () => {
+  it("shows the server's words for a filter it cannot read, and changes nothing", async () => {
     await page.getByRole('textbox', { name: 'Filter runs' }).fill('metrics.accuracy >>> 1');
     await page.getByRole('button', { name: 'Filter', exact: true }).click();
     const alert = page.getByRole('alert');
@@ -134,8 +168,14 @@ describe('the studio in chromium', { skip: browserUnavailable }, () => {
     const table = page.getByRole('table', { name: 'Runs' });
     await table.locator('tbody tr').first().waitFor();
     // Two picked with the mouse, one with Space on a focused row.
-    await page.getByRole('checkbox', { name: /^Pick / }).nth(0).check();
-    await page.getByRole('checkbox', { name: /^Pick / }).nth(1).check();
+    await page
+      .getByRole('checkbox', { name: /^Pick / })
+      .nth(0)
+      .check();
+    await page
+      .getByRole('checkbox', { name: /^Pick / })
+      .nth(1)
+      .check();
     await table.locator('tbody tr').nth(2).focus();
     await page.keyboard.press(' ');
     await page.getByRole('button', { name: 'Compare 3 runs' }).click();
@@ -162,7 +202,9 @@ describe('the studio in chromium', { skip: browserUnavailable }, () => {
     assert.match((await caption.textContent()) ?? '', /1,500 of 5,000 points \(downsampled on the server, LTTB\)/);
     // The canvas has been drawn on: some of its pixels are not blank.
     const painted = await page.evaluate(() => {
-      const canvas = [...document.querySelectorAll('figure.metric-panel canvas')].find((element) => element.closest('figure')?.textContent?.includes('loss'));
+      const canvas = [...document.querySelectorAll<PageCanvas>('figure.metric-panel canvas')].find((element) =>
+        element.closest('figure')?.textContent?.includes('loss'),
+      );
       if (!canvas) return 0;
       const pixels: Uint8ClampedArray = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
       let count = 0;
@@ -194,7 +236,11 @@ describe('the studio in chromium', { skip: browserUnavailable }, () => {
   });
 
   it('changes workspace with the picker, and a workspace without experiments of its own does not see these', async () => {
-    const created = await fetch(`${trellis.url}/api/v1/workspaces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'team-b' }) });
+    const created = await fetch(`${trellis.url}/api/v1/workspaces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'team-b' }),
+    });
     assert.ok(created.status < 300, await created.text());
     await page.goto(`${trellis.url}/studio/w/default/experiments`);
     await page.getByRole('combobox', { name: 'Workspace' }).selectOption('team-b');

@@ -20,7 +20,12 @@ describe('OIP v2 model readiness', () => {
   });
 
   it('answers 404 with an error body for a model that does not exist, at the root and under a workspace', async () => {
-    for (const path of ['/v2/models/missing/ready', '/v2/models/missing/versions/1/ready', '/workspaces/default/v2/models/missing/ready', '/workspaces/nowhere/v2/models/waiting/ready']) {
+    for (const path of [
+      '/v2/models/missing/ready',
+      '/v2/models/missing/versions/1/ready',
+      '/workspaces/default/v2/models/missing/ready',
+      '/workspaces/nowhere/v2/models/waiting/ready',
+    ]) {
       const response = await fetch(`${trellis.url}${path}`);
       const body = (await response.json()) as { error?: string };
       assert.equal(response.status, 404, `${path}: ${JSON.stringify(body)}`);

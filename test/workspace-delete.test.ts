@@ -24,8 +24,13 @@ for (const dialect of testDialects()) {
     });
 
     const mlflow = (workspace: string, path: string, body: unknown) =>
-      fetch(`${trellis.url}/workspaces/${workspace}/mlflow/api/2.0/mlflow/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const artifact = (workspace: string, path: string, init?: RequestInit) => fetch(`${trellis.url}/workspaces/${workspace}/mlflow/api/2.0/mlflow-artifacts/artifacts/${path}`, init);
+      fetch(`${trellis.url}/workspaces/${workspace}/mlflow/api/2.0/mlflow/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const artifact = (workspace: string, path: string, init?: RequestInit) =>
+      fetch(`${trellis.url}/workspaces/${workspace}/mlflow/api/2.0/mlflow-artifacts/artifacts/${path}`, init);
 
     it('refuses with 409 listing what a workspace holds (a read-only experiments/search is enough), and changes nothing', async () => {
       await trellis.client.createWorkspace({ name: 'readonly' });
@@ -42,9 +47,14 @@ for (const dialect of testDialects()) {
     it('with --force deletes everything it holds, its files included: a new workspace of the same name starts empty', async () => {
       await trellis.client.createWorkspace({ name: 'team-a' });
       await trellis.client.apply('team-a', { fileName: 'compute.yml', text: compute, kind: 'compute' });
-      const created = (await (await mlflow('team-a', 'runs/create', { experiment_id: '0', start_time: Date.now() })).json()) as { run: { info: { run_id: string } } };
+      const created = (await (await mlflow('team-a', 'runs/create', { experiment_id: '0', start_time: Date.now() })).json()) as {
+        run: { info: { run_id: string } };
+      };
       const runId = created.run.info.run_id;
-      assert.equal((await mlflow('team-a', 'runs/log-metric', { run_id: runId, key: 'loss', value: 0.5, timestamp: Date.now(), step: 1 })).status, 200);
+      assert.equal(
+        (await mlflow('team-a', 'runs/log-metric', { run_id: runId, key: 'loss', value: 0.5, timestamp: Date.now(), step: 1 })).status,
+        200,
+      );
       const path = `0/${runId}/artifacts/model.txt`;
       assert.equal((await artifact('team-a', path, { method: 'PUT', body: 'the old model' })).status, 200);
       assert.equal(await (await artifact('team-a', path)).text(), 'the old model');
@@ -57,11 +67,24 @@ for (const dialect of testDialects()) {
       assert.equal(await (await artifact('team-a', path)).text(), 'the old model', 'a refused delete changed nothing');
 
       // Names differing only in case would share a folder on a case-insensitive file system.
-      const clash = await fetch(`${trellis.url}/api/v1/workspaces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Team-A' }) });
+      const clash = await fetch(`${trellis.url}/api/v1/workspaces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Team-A' }),
+      });
       const clashProblem = (await clash.json()) as { detail: string };
       assert.equal(clash.status, 409);
       assert.match(clashProblem.detail, /'team-a' already exists/);
-      assert.equal((await fetch(`${trellis.url}/api/v1/workspaces/Team-A`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' })).status, 409);
+      assert.equal(
+        (
+          await fetch(`${trellis.url}/api/v1/workspaces/Team-A`, {
+            method: 'PUT',
+            headers: { 'content-type': 'application/json' },
+            body: '{}',
+          })
+        ).status,
+        409,
+      );
 
       const deleted = await runCli(['workspace', 'delete', '--name', 'team-a', '--force'], { url: trellis.url });
       assert.equal(deleted.code, 0, deleted.stderr);
@@ -70,7 +93,7 @@ for (const dialect of testDialects()) {
       assert.ok(!folder.includes('team-a'), `the artifact folder stayed: ${folder.join(', ')}`);
 
       await trellis.client.createWorkspace({ name: 'team-a' });
-      assert.equal((await artifact('team-a', path)).status, 404, 'the deleted workspace\'s artifact is served again');
+      assert.equal((await artifact('team-a', path)).status, 404, "the deleted workspace's artifact is served again");
       const runs = (await (await mlflow('team-a', 'runs/search', { experiment_ids: ['0'] })).json()) as { runs?: unknown[] };
       assert.equal(runs.runs?.length ?? 0, 0);
       assert.equal((await trellis.client.list('team-a', 'compute')).items.length, 0);

@@ -59,4 +59,6 @@ export function azureDeploymentNames(deployment: Deployment) {
 export const endpointParams = workspaceParams.extend({ name: z.string() });
 export const deploymentParams = workspaceParams.extend({ name: z.string(), deployment: z.string() });
 export const endpointErrors = { 400: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema, 422: problemSchema };
-export const endpointRequest = z.object({ fileName: z.string().default('request'), text: z.string(), name: z.string().optional() }).strict();
+export const endpointRequest = z
+  .object({ fileName: z.string().default('request'), text: z.string(), name: z.string().optional() })
+  .strict();

@@ -12,7 +12,11 @@ export function ifMatchOf(request: FastifyRequest): string | undefined {
 export function requireIfMatch(request: FastifyRequest): string {
   const etag = ifMatchOf(request);
   if (etag === undefined) {
-    throw new TrellisError('PreconditionRequired', 428, "send an If-Match header with the etag you read (GET the resource; its 'etag' field or ETag header), so a concurrent change is not overwritten");
+    throw new TrellisError(
+      'PreconditionRequired',
+      428,
+      "send an If-Match header with the etag you read (GET the resource; its 'etag' field or ETag header), so a concurrent change is not overwritten",
+    );
   }
   return etag;
 }

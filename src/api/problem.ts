@@ -13,7 +13,9 @@ export const problemSchema = z
     detail: z.string().describe('what went wrong and how to fix it'),
     instance: z.string(),
     requestId: z.string(),
-    problems: z.array(z.object({ path: z.string(), message: z.string(), line: z.number().int().optional(), column: z.number().int().optional() })).optional(),
+    problems: z
+      .array(z.object({ path: z.string(), message: z.string(), line: z.number().int().optional(), column: z.number().int().optional() }))
+      .optional(),
   })
   .meta({ id: 'Problem' });
 export type ProblemBody = z.infer<typeof problemSchema>;
@@ -36,7 +38,14 @@ const titles: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
-export function sendProblem(request: FastifyRequest, reply: FastifyReply, status: number, code: string, detail: string, problems: Problem[] = []): FastifyReply {
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  detail: string,
+  problems: Problem[] = [],
+): FastifyReply {
   const body: ProblemBody = {
     type: `urn:trellis:problem:${code}`,
     title: titles[status] ?? 'Error',
@@ -60,7 +69,14 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
       path: `${where}${item.instancePath.replace(/\//g, '.')}`,
       message: item.message ?? 'is not valid',
     }));
-    return sendProblem(request, reply, 400, 'InvalidRequest', `the request ${where} is not valid: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
+    return sendProblem(
+      request,
+      reply,
+      400,
+      'InvalidRequest',
+      `the request ${where} is not valid: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+      problems,
+    );
   }
   const fastifyCode = (error as FastifyError).code;
   switch (fastifyCode) {
@@ -68,9 +84,21 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
       // Fastify asks to close here; draining the rest instead lets the client read the 413 (see below).
       reply.removeHeader('connection');
       drainThenClose(request);
-      return sendProblem(request, reply, 413, 'PayloadTooLarge', `the request body is larger than this server accepts (${(error as FastifyError).message}); send less, upload large files through /uploads, or raise TRELLIS_MAX_BODY_BYTES`);
+      return sendProblem(
+        request,
+        reply,
+        413,
+        'PayloadTooLarge',
+        `the request body is larger than this server accepts (${(error as FastifyError).message}); send less, upload large files through /uploads, or raise TRELLIS_MAX_BODY_BYTES`,
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return sendProblem(request, reply, 415, 'UnsupportedMediaType', `content type '${request.headers['content-type'] ?? ''}' is not accepted here; send application/json (or application/yaml for apply, application/octet-stream for uploads)`);
+      return sendProblem(
+        request,
+        reply,
+        415,
+        'UnsupportedMediaType',
+        `content type '${request.headers['content-type'] ?? ''}' is not accepted here; send application/json (or application/yaml for apply, application/octet-stream for uploads)`,
+      );
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return sendProblem(request, reply, 400, 'MalformedJson', `the request body is not valid JSON: ${error.message}; send a JSON object`);
@@ -82,7 +110,13 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
     return sendProblem(request, reply, status, 'BadRequest', error.message);
   }
   request.log.error({ err: error }, 'unhandled error');
-  return sendProblem(request, reply, 500, 'InternalError', `the server failed to handle this request; its log has the details under request id ${String(request.id)}`);
+  return sendProblem(
+    request,
+    reply,
+    500,
+    'InternalError',
+    `the server failed to handle this request; its log has the details under request id ${String(request.id)}`,
+  );
 }
 
 /**
@@ -110,7 +144,15 @@ function sendMlflowError(error: FastifyError | Error, request: FastifyRequest, r
   let code: string;
   if (isTrellisError(error)) {
     status = error.status;
-    code = /^[A-Z_]+$/.test(error.code) ? error.code : status === 404 ? 'RESOURCE_DOES_NOT_EXIST' : status === 409 ? 'RESOURCE_ALREADY_EXISTS' : status < 500 ? 'INVALID_PARAMETER_VALUE' : 'INTERNAL_ERROR';
+    code = /^[A-Z_]+$/.test(error.code)
+      ? error.code
+      : status === 404
+        ? 'RESOURCE_DOES_NOT_EXIST'
+        : status === 409
+          ? 'RESOURCE_ALREADY_EXISTS'
+          : status < 500
+            ? 'INVALID_PARAMETER_VALUE'
+            : 'INTERNAL_ERROR';
   } else if ((error as FastifyError).statusCode === 413 || (error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     reply.removeHeader('connection');
     drainThenClose(request);
@@ -121,7 +163,10 @@ function sendMlflowError(error: FastifyError | Error, request: FastifyRequest, r
     code = 'INVALID_PARAMETER_VALUE';
   } else {
     request.log.error({ err: error }, 'unhandled error');
-    return reply.status(500).send({ error_code: 'INTERNAL_ERROR', message: `the server failed to handle this request; its log has the details under request id ${String(request.id)}` });
+    return reply.status(500).send({
+      error_code: 'INTERNAL_ERROR',
+      message: `the server failed to handle this request; its log has the details under request id ${String(request.id)}`,
+    });
   }
   return reply.status(status).type('application/json').send({ error_code: code, message: error.message });
 }

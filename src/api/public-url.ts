@@ -10,7 +10,8 @@ import type { TrellisConfig } from '../config/config.js';
 export function publicUrlOf(config: Pick<TrellisConfig, 'publicUrl'>, app: Pick<FastifyInstance, 'server'>): string {
   if (config.publicUrl) return config.publicUrl;
   const address = app.server.address();
-  if (address === null || typeof address === 'string') throw new Error('the server is not listening on a TCP port, so it has no URL to give clients; set TRELLIS_PUBLIC_URL');
+  if (address === null || typeof address === 'string')
+    throw new Error('the server is not listening on a TCP port, so it has no URL to give clients; set TRELLIS_PUBLIC_URL');
   // A wildcard or loopback address is reached at 127.0.0.1, as start-server.ts reports it.
   const isLocal = ['0.0.0.0', '::', '::1'].includes(address.address);
   const host = isLocal ? '127.0.0.1' : address.family === 'IPv6' ? `[${address.address}]` : address.address;

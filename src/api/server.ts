@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+  type RouteOptions as RouteOptionsOfFastify,
+} from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { TrellisConfig } from '../config/config.js';
 import type { Context } from '../services/context.js';
@@ -26,40 +33,73 @@ import { workspaceRoutes } from './routes/workspaces.js';
 export const apiVersion = '0.1.0';
 
 /** Assembles the HTTP server from one plugin per resource group; nothing global. */
-export async function buildServer(context: Context, config: TrellisConfig, options: { logLevel?: string; jobs?: RouteOptions['jobs']; serving?: RouteOptions['serving'] } = {}): Promise<FastifyInstance> {
-  const app = Fastify({
-    logger: { level: options.logLevel ?? process.env.TRELLIS_LOG_LEVEL ?? 'info' },
+export async function buildServer(
+  context: Context,
+  config: TrellisConfig,
+  options: {
+    jobs?: RouteOptions['jobs'];
+    serving?: RouteOptions['serving'];
+    /** Hears every route as it is added (the route-list test compares them with the OpenAPI document). */
+    onRoute?: (route: RouteOptionsOfFastify) => void;
+  } = {},
+): Promise<FastifyInstance> {
+  const app = Fastify<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger>({
+    // One logger for requests and for the background work the context does.
+    loggerInstance: context.logger,
     bodyLimit: config.maxBodyBytes,
     genReqId: () => randomUUID(),
     requestIdHeader: 'x-request-id',
     return503OnClosing: true,
   });
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0];
-    if (isMlflowRequest(request)) return reply.status(404).send({ error_code: 'ENDPOINT_NOT_FOUND', message: `No API endpoint ${request.method} ${path}; this server implements MLflow's tracking REST API (docs/mlflow-compatibility.md)` });
-    return sendProblem(request, reply, 404, 'RouteNotFound', `no route ${request.method} ${path}; the API is described at /api/v1/openapi.json`);
+    if (isMlflowRequest(request))
+      return reply.status(404).send({
+        error_code: 'ENDPOINT_NOT_FOUND',
+        message: `No API endpoint ${request.method} ${path}; this server implements MLflow's tracking REST API (docs/mlflow-compatibility.md)`,
+      });
+    return sendProblem(
+      request,
+      reply,
+      404,
+      'RouteNotFound',
+      `no route ${request.method} ${path}; the API is described at /api/v1/openapi.json`,
+    );
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', String(request.id));
   });
 
   // YAML arrives as text; uploads arrive as a stream that the artifact store consumes without buffering.
-  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string' }, (_request, body, done) =>
+    done(null, body),
+  );
   app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
 
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Trellis API', version: apiVersion, description: 'Self-hosted machine-learning platform: workspaces, environments, data, code, models and compute, in Azure ML v2 YAML.' },
+      info: {
+        title: 'Trellis API',
+        version: apiVersion,
+        description:
+          'Self-hosted machine-learning platform: workspaces, environments, data, code, models and compute, in Azure ML v2 YAML.',
+      },
     },
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
 
-  const routeOptions: RouteOptions = { context, config, ...(options.jobs ? { jobs: options.jobs } : {}), ...(options.serving ? { serving: options.serving } : {}) };
+  const routeOptions: RouteOptions = {
+    context,
+    config,
+    ...(options.jobs ? { jobs: options.jobs } : {}),
+    ...(options.serving ? { serving: options.serving } : {}),
+  };
   await app.register(healthRoutes, routeOptions);
   await app.register(workspaceRoutes, routeOptions);
   await app.register(resourceRoutes, routeOptions);

@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isTrellisError } from '../core/errors.js';
-import {
-  artifactPathProblem,
-  compareArtifactPaths,
-  validateArtifactPath,
-  validateArtifactPrefix,
-} from './artifact-path.js';
+import { artifactPathProblem, compareArtifactPaths, validateArtifactPath, validateArtifactPrefix } from './artifact-path.js';
 
 function refusal(action: () => unknown): string {
   try {
@@ -57,7 +52,10 @@ describe('artifact paths', () => {
   });
 
   it('shows the offending path escaped and cut short in the message', () => {
-    assert.match(refusal(() => validateArtifactPath('a\0b')), /"a\\u0000b"/);
+    assert.match(
+      refusal(() => validateArtifactPath('a\0b')),
+      /"a\\u0000b"/,
+    );
     assert.ok(refusal(() => validateArtifactPath('y'.repeat(2000))).length < 400);
   });
 

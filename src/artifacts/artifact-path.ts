@@ -21,6 +21,7 @@ export function artifactPathProblem(path: string): string | undefined {
     return `is ${path.length} characters long; the limit is ${MAX_ARTIFACT_PATH_LENGTH}`;
   }
   // C0 and C1 controls: NUL truncates paths in C APIs, newlines forge log lines and listings.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point of this check.
   if (/[\u0000-\u001f\u007f-\u009f]/.test(path)) return 'contains a control character (NUL, tab, newline, ...)';
   // A lone surrogate has no UTF-8 form: two different keys would land on the same file name.
   if (/\p{Cs}/u.test(path)) return 'contains an unpaired UTF-16 surrogate';

@@ -143,11 +143,7 @@ export function describeArtifactStoreContract(name: string, makeHarness: () => P
       it('checks expectedDigest, storing nothing on a mismatch', async () => {
         const digest = sha256('hello');
         assert.equal((await store.putContent(fromText('hello'), { expectedDigest: digest })).digest, digest);
-        const error = await rejectsWith(
-          store.putContent(fromText('tampered'), { expectedDigest: digest }),
-          'DigestMismatch',
-          400,
-        );
+        const error = await rejectsWith(store.putContent(fromText('tampered'), { expectedDigest: digest }), 'DigestMismatch', 400);
         assert.match(error.message, new RegExp(sha256('tampered')));
         assert.equal(await store.hasContent(sha256('tampered')), undefined);
         assert.equal((await harness.listRawObjects()).length, 1);
@@ -276,10 +272,7 @@ export function describeArtifactStoreContract(name: string, makeHarness: () => P
         const names = ['dir with spaces/ü 😀.txt', 'metrics:loss', '.hidden/...', '%2e%2e/x'];
         for (const name of names) await store.put(name, fromText(name));
         for (const name of names) assert.equal(await readText(await store.open(name)), name);
-        assert.deepEqual(
-          paths(await store.list('', { recursive: true })).sort(),
-          [...names].sort(),
-        );
+        assert.deepEqual(paths(await store.list('', { recursive: true })).sort(), [...names].sort());
       });
     });
   });

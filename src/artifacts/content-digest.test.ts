@@ -16,7 +16,10 @@ describe('content digests', () => {
     assert.ok(isContentDigest(`sha256:${hex}`));
     for (const bad of ['', hex, `md5:${hex}`, `sha256:${hex.toUpperCase()}`, `sha256:${hex}0`, 'sha256:../../x']) {
       assert.equal(isContentDigest(bad), false);
-      assert.throws(() => parseContentDigest(bad), (error) => isTrellisError(error) && error.code === 'InvalidDigest');
+      assert.throws(
+        () => parseContentDigest(bad),
+        (error) => isTrellisError(error) && error.code === 'InvalidDigest',
+      );
     }
   });
 

@@ -2,12 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isTrellisError } from '../core/errors.js';
 import { sha256Hex } from '../core/resources/digest.js';
-import {
-  canonicalManifestJson,
-  createFolderManifest,
-  folderManifestDigest,
-  parseFolderManifest,
-} from './folder-manifest.js';
+import { canonicalManifestJson, createFolderManifest, folderManifestDigest, parseFolderManifest } from './folder-manifest.js';
 
 const digestA = `sha256:${'a'.repeat(64)}`;
 const digestB = `sha256:${'b'.repeat(64)}`;
@@ -76,8 +71,13 @@ describe('folder manifests', () => {
   });
 
   it('parses untrusted JSON through a schema first', () => {
-    const manifest = parseFolderManifest(JSON.parse(`{"files":[{"path":"b","digest":"${digestB}","size":0},{"path":"a","digest":"${digestA}","size":4}]}`));
-    assert.deepEqual(manifest.files.map((file) => file.path), ['a', 'b']);
+    const manifest = parseFolderManifest(
+      JSON.parse(`{"files":[{"path":"b","digest":"${digestB}","size":0},{"path":"a","digest":"${digestA}","size":4}]}`),
+    );
+    assert.deepEqual(
+      manifest.files.map((file) => file.path),
+      ['a', 'b'],
+    );
     assert.deepEqual(problemsOf(() => parseFolderManifest({ files: [{ path: 'a', size: '1' }] })).length, 2);
     assert.ok(problemsOf(() => parseFolderManifest(null))[0]?.startsWith('/: '));
   });

@@ -39,7 +39,11 @@ export async function collectYamlFiles(target: string): Promise<string[]> {
  * once. YAML files that another file points to (an environment's conda file, files inside an
  * uploaded folder) are content, not resources, and are left out.
  */
-export async function prepareFiles(files: string[], expectedKind?: ResourceKind, rewrite?: (text: string, file: string) => string): Promise<{ prepared: PreparedFile[]; failures: FileProblems[] }> {
+export async function prepareFiles(
+  files: string[],
+  expectedKind?: ResourceKind,
+  rewrite?: (text: string, file: string) => string,
+): Promise<{ prepared: PreparedFile[]; failures: FileProblems[] }> {
   const parsedFiles: Array<{ file: string; text: string; parsed?: ParsedResourceFile; failure?: FileProblems }> = [];
   for (const file of files) {
     let text = await readFile(file, 'utf8');
@@ -67,7 +71,11 @@ export async function prepareFiles(files: string[], expectedKind?: ResourceKind,
     for (const local of parsed.localPaths) {
       const absolute = localPathOf(file, local.value);
       if (!(await stat(absolute).catch(() => undefined))) {
-        missing.push({ path: local.pointer.join('.'), ...(local.line ? { line: local.line } : {}), message: `local path '${local.value}' does not exist (looked for ${absolute}); fix the path, relative to the YAML file` });
+        missing.push({
+          path: local.pointer.join('.'),
+          ...(local.line ? { line: local.line } : {}),
+          message: `local path '${local.value}' does not exist (looked for ${absolute}); fix the path, relative to the YAML file`,
+        });
       }
     }
     if (missing.length > 0) failures.push({ file, problems: missing });
@@ -82,7 +90,10 @@ export interface FileContent {
 }
 
 /** The flag every command that uploads local folders takes (`trellis apply`, `job create`, ...). */
-export const skipOutsideLinksFlag = ['--skip-outside-links', 'upload folders without their symbolic links that point outside them (default: refuse such a folder)'] as const;
+export const skipOutsideLinksFlag = [
+  '--skip-outside-links',
+  'upload folders without their symbolic links that point outside them (default: refuse such a folder)',
+] as const;
 
 export interface UploadOptions {
   /** Leave out links pointing outside an uploaded folder instead of refusing it. */
@@ -92,7 +103,10 @@ export interface UploadOptions {
 }
 
 /** Upload options from a command's flags: links left out are warned about on stderr, whatever the output format. */
-export function uploadOptionsFrom(flags: { skipOutsideLinks?: boolean }, onSkippedLink?: (link: SkippedLink, folder: string) => void): UploadOptions {
+export function uploadOptionsFrom(
+  flags: { skipOutsideLinks?: boolean },
+  onSkippedLink?: (link: SkippedLink, folder: string) => void,
+): UploadOptions {
   return {
     skipOutsideLinks: flags.skipOutsideLinks ?? false,
     onSkippedLink: (link, folder) => {
@@ -103,7 +117,13 @@ export function uploadOptionsFrom(flags: { skipOutsideLinks?: boolean }, onSkipp
 }
 
 /** Uploads the local paths of one file (content-addressed, so re-uploading is harmless) and reads inlined files. */
-export async function uploadLocalPaths(client: TrellisClient, workspace: string, item: { file: string; parsed: Pick<ParsedResourceFile, 'localPaths'> }, onProgress?: (line: string) => void, options: UploadOptions = {}): Promise<FileContent> {
+export async function uploadLocalPaths(
+  client: TrellisClient,
+  workspace: string,
+  item: { file: string; parsed: Pick<ParsedResourceFile, 'localPaths'> },
+  onProgress?: (line: string) => void,
+  options: UploadOptions = {},
+): Promise<FileContent> {
   const uploads: Record<string, unknown> = {};
   const inlined: Record<string, string> = {};
   for (const local of item.parsed.localPaths) {
@@ -120,12 +140,30 @@ export function targetWorkspace(item: PreparedFile, workspace: string): string {
   return item.parsed.kind === 'workspace' ? item.parsed.name : workspace;
 }
 
-export function applyOne(client: TrellisClient, workspace: string, item: PreparedFile, content: FileContent, dryRun: boolean): Promise<ApplyResultBody> {
+export function applyOne(
+  client: TrellisClient,
+  workspace: string,
+  item: PreparedFile,
+  content: FileContent,
+  dryRun: boolean,
+): Promise<ApplyResultBody> {
   // The kind goes along: a file without $schema is known by the command that applied it (`trellis workspace create --file`).
-  return client.apply(targetWorkspace(item, workspace), { fileName: item.file, text: item.text, kind: item.parsed.kind, ...content, dryRun });
+  return client.apply(targetWorkspace(item, workspace), {
+    fileName: item.file,
+    text: item.text,
+    kind: item.parsed.kind,
+    ...content,
+    dryRun,
+  });
 }
 
-async function uploadPath(client: TrellisClient, workspace: string, absolute: string, onProgress: ((line: string) => void) | undefined, options: UploadOptions): Promise<unknown> {
+async function uploadPath(
+  client: TrellisClient,
+  workspace: string,
+  absolute: string,
+  onProgress: ((line: string) => void) | undefined,
+  options: UploadOptions,
+): Promise<unknown> {
   const info = await stat(absolute);
   if (info.isFile()) {
     const uploaded = await uploadOne(client, workspace, absolute);
@@ -148,7 +186,11 @@ async function uploadPath(client: TrellisClient, workspace: string, absolute: st
 }
 
 /** Hashes first and skips bytes the server already has: the same content is sent and stored once. */
-async function uploadOne(client: TrellisClient, workspace: string, path: string): Promise<{ digest: string; size: number; isNew: boolean }> {
+async function uploadOne(
+  client: TrellisClient,
+  workspace: string,
+  path: string,
+): Promise<{ digest: string; size: number; isNew: boolean }> {
   const digest = await hashFile(path);
   const existing = await client.contentInfo(workspace, digest);
   if (existing) return { digest, size: existing.size, isNew: false };

@@ -50,7 +50,10 @@ export function modelYamlFromFlags(flags: ModelFlags, cwd: string): string {
 
 /** An environment file's YAML from the flags; `cwd` anchors a relative --conda-file or --build-context. */
 export function environmentYamlFromFlags(flags: EnvironmentFlags, cwd: string): string {
-  const build = flags.buildContext === undefined ? undefined : { path: localOrRemote(flags.buildContext, cwd), ...(flags.dockerfilePath ? { dockerfile_path: flags.dockerfilePath } : {}) };
+  const build =
+    flags.buildContext === undefined
+      ? undefined
+      : { path: localOrRemote(flags.buildContext, cwd), ...(flags.dockerfilePath ? { dockerfile_path: flags.dockerfilePath } : {}) };
   const document = {
     $schema: 'https://azuremlschemas.azureedge.net/latest/environment.schema.json',
     name: flags.name,
@@ -60,17 +63,22 @@ export function environmentYamlFromFlags(flags: EnvironmentFlags, cwd: string): 
     build,
     description: flags.description,
   };
-  return checkFlagDocument('environment', document, (text, fileName) => parseResourceFile(text, { fileName, expectedKind: 'environment' }), {
-    '': '--image or --build-context',
-    name: '--name',
-    version: '--version',
-    image: '--image',
-    conda_file: '--conda-file',
-    build: '--build-context',
-    'build.path': '--build-context',
-    'build.dockerfile_path': '--dockerfile-path',
-    description: '--description',
-  });
+  return checkFlagDocument(
+    'environment',
+    document,
+    (text, fileName) => parseResourceFile(text, { fileName, expectedKind: 'environment' }),
+    {
+      '': '--image or --build-context',
+      name: '--name',
+      version: '--version',
+      image: '--image',
+      conda_file: '--conda-file',
+      build: '--build-context',
+      'build.path': '--build-context',
+      'build.dockerfile_path': '--dockerfile-path',
+      description: '--description',
+    },
+  );
 }
 
 /** A URI or asset reference as written; a local path made absolute, since the YAML is written elsewhere. */

@@ -15,5 +15,10 @@ export function cliContext(command: Command): CliContext {
   const options = command.optsWithGlobals<{ server?: string; workspace?: string; output?: OutputFormat }>();
   const config = loadConfig();
   const server = (options.server ?? config.serverUrl).replace(/\/+$/, '');
-  return { config, client: new TrellisClient(server), workspace: options.workspace ?? config.workspace, output: options.output ?? config.output };
+  return {
+    config,
+    client: new TrellisClient(server),
+    workspace: options.workspace ?? config.workspace,
+    output: options.output ?? config.output,
+  };
 }

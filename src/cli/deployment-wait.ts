@@ -16,7 +16,13 @@ export interface WaitOptions {
 }
 
 /** Polls until the deployment is Succeeded (returned) or Failed (a DeploymentFailed error with the reason and where to look). */
-export async function waitForDeployment(client: TrellisClient, workspace: string, endpoint: string, name: string, options: WaitOptions = {}): Promise<DeploymentBody> {
+export async function waitForDeployment(
+  client: TrellisClient,
+  workspace: string,
+  endpoint: string,
+  name: string,
+  options: WaitOptions = {},
+): Promise<DeploymentBody> {
   let shown = '';
   for (;;) {
     const deployment = await client.getOnlineDeployment(workspace, endpoint, name);

@@ -15,12 +15,21 @@ import { parseContentUri } from '../core/resources/content-uri.js';
  */
 export async function downloadContent(client: TrellisClient, workspace: string, uri: string, target: string): Promise<string[]> {
   const content = parseContentUri(uri);
-  if (!content) throw new ApiError(409, 'NotDownloadable', `'${uri}' is not content stored by Trellis, so it cannot be downloaded from here`);
-  const files = content.type === 'file' ? [{ path: content.fileName, digest: content.digest }] : ((await (await client.openContent(workspace, content.digest)).json()) as { files: Array<{ path: string; digest: string }> }).files;
+  if (!content)
+    throw new ApiError(409, 'NotDownloadable', `'${uri}' is not content stored by Trellis, so it cannot be downloaded from here`);
+  const files =
+    content.type === 'file'
+      ? [{ path: content.fileName, digest: content.digest }]
+      : ((await (await client.openContent(workspace, content.digest)).json()) as { files: Array<{ path: string; digest: string }> }).files;
   const root = resolve(target);
   for (const file of files) {
     const local = resolve(root, file.path);
-    if (relative(root, local).startsWith('..')) throw new ApiError(409, 'UnsafePath', `the stored folder names '${file.path}', which is outside the download folder; nothing more was written`);
+    if (relative(root, local).startsWith('..'))
+      throw new ApiError(
+        409,
+        'UnsafePath',
+        `the stored folder names '${file.path}', which is outside the download folder; nothing more was written`,
+      );
     await mkdir(dirname(local), { recursive: true });
     const response = await client.openContent(workspace, file.digest);
     if (!response.body) throw new ApiError(502, 'EmptyResponse', `the server sent no bytes for ${file.path}`);

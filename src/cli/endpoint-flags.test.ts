@@ -4,7 +4,14 @@ import { Command } from 'commander';
 import { parse } from 'yaml';
 import { ApiError } from '../client/api-error.js';
 import type { BatchEndpointBody } from '../client/trellis-client.js';
-import { addDeploymentNameOption, addEndpointNameOption, batchEndpointYamlFromFlags, deploymentNameOf, endpointNameOf, onlineEndpointYamlFromFlags } from './endpoint-flags.js';
+import {
+  addDeploymentNameOption,
+  addEndpointNameOption,
+  batchEndpointYamlFromFlags,
+  deploymentNameOf,
+  endpointNameOf,
+  onlineEndpointYamlFromFlags,
+} from './endpoint-flags.js';
 
 describe('the endpoint and deployment flags as az spells them', () => {
   const parsed = (args: string[]) => {
@@ -15,26 +22,51 @@ describe('the endpoint and deployment flags as az spells them', () => {
   };
 
   it('takes -e, --endpoint-name and --endpoint as one flag; -d, --deployment-name and --deployment as another', () => {
-    for (const args of [['-e', 'iris'], ['--endpoint-name', 'iris'], ['--endpoint', 'iris']]) assert.equal(endpointNameOf(parsed(args), 'required'), 'iris');
-    for (const args of [['-d', 'blue'], ['--deployment-name', 'blue'], ['--deployment', 'blue']]) assert.equal(deploymentNameOf(parsed(args)), 'blue');
+    for (const args of [
+      ['-e', 'iris'],
+      ['--endpoint-name', 'iris'],
+      ['--endpoint', 'iris'],
+    ])
+      assert.equal(endpointNameOf(parsed(args), 'required'), 'iris');
+    for (const args of [
+      ['-d', 'blue'],
+      ['--deployment-name', 'blue'],
+      ['--deployment', 'blue'],
+    ])
+      assert.equal(deploymentNameOf(parsed(args)), 'blue');
   });
 
   it('says which flag is missing when the endpoint is needed', () => {
     assert.equal(endpointNameOf(parsed([])), undefined);
-    assert.throws(() => endpointNameOf(parsed([]), 'required'), (error: unknown) => error instanceof ApiError && error.status === 400 && /--endpoint-name <name> \(or -e, --endpoint\)/.test(error.message));
+    assert.throws(
+      () => endpointNameOf(parsed([]), 'required'),
+      (error: unknown) =>
+        error instanceof ApiError && error.status === 400 && /--endpoint-name <name> \(or -e, --endpoint\)/.test(error.message),
+    );
   });
 });
 
 describe('onlineEndpointYamlFromFlags', () => {
   it('makes a key-auth endpoint from --name alone, and takes --auth-mode', () => {
-    assert.deepEqual(parse(onlineEndpointYamlFromFlags({ name: 'iris' })), { $schema: 'https://azuremlschemas.azureedge.net/latest/managedOnlineEndpoint.schema.json', name: 'iris', auth_mode: 'key' });
-    assert.equal((parse(onlineEndpointYamlFromFlags({ name: 'iris', authMode: 'aml_token' })) as { auth_mode: string }).auth_mode, 'aml_token');
+    assert.deepEqual(parse(onlineEndpointYamlFromFlags({ name: 'iris' })), {
+      $schema: 'https://azuremlschemas.azureedge.net/latest/managedOnlineEndpoint.schema.json',
+      name: 'iris',
+      auth_mode: 'key',
+    });
+    assert.equal(
+      (parse(onlineEndpointYamlFromFlags({ name: 'iris', authMode: 'aml_token' })) as { auth_mode: string }).auth_mode,
+      'aml_token',
+    );
   });
 
   it('names --name and --auth-mode in its problems', () => {
     assert.throws(
       () => onlineEndpointYamlFromFlags({ name: 'no', authMode: 'aad_token' }),
-      (error: unknown) => error instanceof ApiError && error.status === 400 && /--name: 'no' is not a valid endpoint name/.test(error.message) && /--auth-mode: aad_token .* use key/.test(error.message),
+      (error: unknown) =>
+        error instanceof ApiError &&
+        error.status === 400 &&
+        /--name: 'no' is not a valid endpoint name/.test(error.message) &&
+        /--auth-mode: aad_token .* use key/.test(error.message),
     );
   });
 });
@@ -59,7 +91,10 @@ describe('batchEndpointYamlFromFlags', () => {
   };
 
   it('makes a new endpoint from --name', () => {
-    assert.deepEqual(parse(batchEndpointYamlFromFlags({ name: 'heart' })), { $schema: 'https://azuremlschemas.azureedge.net/latest/batchEndpoint.schema.json', name: 'heart' });
+    assert.deepEqual(parse(batchEndpointYamlFromFlags({ name: 'heart' })), {
+      $schema: 'https://azuremlschemas.azureedge.net/latest/batchEndpoint.schema.json',
+      name: 'heart',
+    });
   });
 
   it('writes the stored endpoint back as it stands, for --set to change (update without a file)', () => {

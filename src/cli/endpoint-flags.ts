@@ -13,20 +13,28 @@ import { checkFlagDocument } from './flag-check.js';
 
 /** Adds `-e, --endpoint-name <name>` and its other spelling `--endpoint <name>`. */
 export function addEndpointNameOption(command: Command, description = 'the endpoint'): Command {
-  return command.option('-e, --endpoint-name <name>', `${description} (also --endpoint)`).addOption(new Option('--endpoint <name>', 'the same as --endpoint-name').hideHelp());
+  return command
+    .option('-e, --endpoint-name <name>', `${description} (also --endpoint)`)
+    .addOption(new Option('--endpoint <name>', 'the same as --endpoint-name').hideHelp());
 }
 
 /** Adds `-d, --deployment-name <name>` and its other spelling `--deployment <name>`. */
 export function addDeploymentNameOption(command: Command, description: string): Command {
-  return command.option('-d, --deployment-name <name>', `${description} (also --deployment)`).addOption(new Option('--deployment <name>', 'the same as --deployment-name').hideHelp());
+  return command
+    .option('-d, --deployment-name <name>', `${description} (also --deployment)`)
+    .addOption(new Option('--deployment <name>', 'the same as --deployment-name').hideHelp());
 }
 
 /** The endpoint named by -e, --endpoint-name or --endpoint; a 400 that names the flag when none is given and one is needed. */
 export function endpointNameOf(options: { endpointName?: string | undefined; endpoint?: string | undefined }): string | undefined;
 export function endpointNameOf(options: { endpointName?: string | undefined; endpoint?: string | undefined }, required: 'required'): string;
-export function endpointNameOf(options: { endpointName?: string | undefined; endpoint?: string | undefined }, required?: 'required'): string | undefined {
+export function endpointNameOf(
+  options: { endpointName?: string | undefined; endpoint?: string | undefined },
+  required?: 'required',
+): string | undefined {
   const name = options.endpointName ?? options.endpoint;
-  if (name === undefined && required) throw new ApiError(400, 'MissingEndpointName', 'say which endpoint: --endpoint-name <name> (or -e, --endpoint)');
+  if (name === undefined && required)
+    throw new ApiError(400, 'MissingEndpointName', 'say which endpoint: --endpoint-name <name> (or -e, --endpoint)');
   return name;
 }
 
@@ -36,14 +44,22 @@ export function deploymentNameOf(options: { deploymentName?: string | undefined;
 }
 
 /** `online-endpoint create --name X [--auth-mode key|aml_token]` with no file: the endpoint YAML, checked. */
-export function onlineEndpointYamlFromFlags(flags: { name: string; authMode?: string | undefined; description?: string | undefined }): string {
+export function onlineEndpointYamlFromFlags(flags: {
+  name: string;
+  authMode?: string | undefined;
+  description?: string | undefined;
+}): string {
   const document = {
     $schema: 'https://azuremlschemas.azureedge.net/latest/managedOnlineEndpoint.schema.json',
     name: flags.name,
     auth_mode: flags.authMode ?? 'key',
     description: flags.description,
   };
-  return checkFlagDocument('online endpoint', document, parseOnlineEndpoint, { name: '--name', auth_mode: '--auth-mode', description: '--description' });
+  return checkFlagDocument('online endpoint', document, parseOnlineEndpoint, {
+    name: '--name',
+    auth_mode: '--auth-mode',
+    description: '--description',
+  });
 }
 
 /**
@@ -51,7 +67,10 @@ export function onlineEndpointYamlFromFlags(flags: { name: string; authMode?: st
  * with the flags applied, checked: what `batch-endpoint create|update --name X` sends without a
  * file. `--set` is applied to this text afterwards, as to a file's.
  */
-export function batchEndpointYamlFromFlags(flags: { name: string; authMode?: string | undefined; description?: string | undefined }, current?: BatchEndpointBody): string {
+export function batchEndpointYamlFromFlags(
+  flags: { name: string; authMode?: string | undefined; description?: string | undefined },
+  current?: BatchEndpointBody,
+): string {
   const document = {
     $schema: 'https://azuremlschemas.azureedge.net/latest/batchEndpoint.schema.json',
     name: flags.name,
@@ -60,5 +79,9 @@ export function batchEndpointYamlFromFlags(flags: { name: string; authMode?: str
     auth_mode: flags.authMode ?? current?.authMode,
     defaults: current?.defaultDeployment ? { deployment_name: current.defaultDeployment } : undefined,
   };
-  return checkFlagDocument('batch endpoint', document, parseBatchEndpoint, { name: '--name', auth_mode: '--auth-mode', description: '--description' });
+  return checkFlagDocument('batch endpoint', document, parseBatchEndpoint, {
+    name: '--name',
+    auth_mode: '--auth-mode',
+    description: '--description',
+  });
 }

@@ -12,14 +12,21 @@ import { stringifyYaml } from '../core/yaml/stringify-yaml.js';
  * The YAML of `document` once `parse` accepts it; else a 400 listing each problem under its flag
  * (`flagOf` maps a field path such as `type` or `build.path` to `--type`, `--build-context`).
  */
-export function checkFlagDocument(what: string, document: Record<string, unknown>, parse: (text: string, fileName: string) => unknown, flagOf: Readonly<Record<string, string>>): string {
+export function checkFlagDocument(
+  what: string,
+  document: Record<string, unknown>,
+  parse: (text: string, fileName: string) => unknown,
+  flagOf: Readonly<Record<string, string>>,
+): string {
   const text = stringifyYaml(Object.fromEntries(Object.entries(document).filter(([, value]) => value !== undefined)));
   try {
     parse(text, 'flags');
     return text;
   } catch (error) {
     if (!isTrellisError(error)) throw error;
-    const lines = error.problems.map((problem) => `  ${flagOf[problem.path] ?? flagOf[problem.path.split('.')[0] ?? ''] ?? problem.path}: ${problem.message}`);
+    const lines = error.problems.map(
+      (problem) => `  ${flagOf[problem.path] ?? flagOf[problem.path.split('.')[0] ?? ''] ?? problem.path}: ${problem.message}`,
+    );
     const detail = lines.length > 0 ? lines.join('\n') : `  ${error.message}`;
     throw new ApiError(400, 'InvalidFlags', `the flags do not make a valid ${what}; fix them:\n${detail}`);
   }

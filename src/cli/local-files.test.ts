@@ -65,15 +65,27 @@ describe('walkFolder and symbolic links', () => {
     await withLinks({ 'hop-1': 'hop-2', 'hop-2': '../outside/secret.txt' }, async () => {
       await assert.rejects(walkFolder(model), /LinkOutsideFolder|outside the folder/);
       const { files, skipped } = await walkFolder(model, { skipOutsideLinks: true });
-      assert.deepEqual(files.map((file) => file.path), ['model.pkl', 'weights/w.bin']);
-      assert.deepEqual(skipped.map((link) => [link.path, link.reason]), [['hop-1', 'outside'], ['hop-2', 'outside']].sort());
+      assert.deepEqual(
+        files.map((file) => file.path),
+        ['model.pkl', 'weights/w.bin'],
+      );
+      assert.deepEqual(
+        skipped.map((link) => [link.path, link.reason]),
+        [
+          ['hop-1', 'outside'],
+          ['hop-2', 'outside'],
+        ].sort(),
+      );
     });
   });
 
   it('skips outside links when asked, and reports them', async () => {
     await withLinks({ passwd: '/etc/passwd' }, async () => {
       const { files, skipped } = await walkFolder(model, { skipOutsideLinks: true });
-      assert.deepEqual(files.map((file) => file.path), ['model.pkl', 'weights/w.bin']);
+      assert.deepEqual(
+        files.map((file) => file.path),
+        ['model.pkl', 'weights/w.bin'],
+      );
       assert.deepEqual(skipped, [{ path: 'passwd', target: '/etc/passwd', reason: 'outside' }]);
     });
   });
@@ -83,8 +95,15 @@ describe('walkFolder and symbolic links', () => {
       await symlink('..', join(model, 'weights', 'up'));
       try {
         const { files, skipped } = await walkFolder(model);
-        assert.deepEqual(files.map((file) => file.path), ['model.pkl', 'weights/w.bin']);
-        assert.deepEqual(skipped.map((link) => [link.path, link.reason]).sort(), [['dangling', 'dangling'], ['loop', 'loop'], ['weights/up', 'loop']]);
+        assert.deepEqual(
+          files.map((file) => file.path),
+          ['model.pkl', 'weights/w.bin'],
+        );
+        assert.deepEqual(skipped.map((link) => [link.path, link.reason]).sort(), [
+          ['dangling', 'dangling'],
+          ['loop', 'loop'],
+          ['weights/up', 'loop'],
+        ]);
       } finally {
         await rm(join(model, 'weights', 'up'));
       }
@@ -93,7 +112,10 @@ describe('walkFolder and symbolic links', () => {
 
   it('refuses a local path that is itself a link', async () => {
     await symlink('/etc/passwd', join(base, 'passwd.pkl'));
-    await assert.rejects(refuseLinkedPath(join(base, 'passwd.pkl'), './passwd.pkl'), /'\.\/passwd\.pkl' is a symbolic link .*-> \/etc\/passwd/);
+    await assert.rejects(
+      refuseLinkedPath(join(base, 'passwd.pkl'), './passwd.pkl'),
+      /'\.\/passwd\.pkl' is a symbolic link .*-> \/etc\/passwd/,
+    );
     await refuseLinkedPath(join(model, 'model.pkl'), './model/model.pkl');
   });
 });

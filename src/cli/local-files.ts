@@ -105,7 +105,9 @@ export async function refuseLinkedPath(absolute: string, written: string): Promi
 
 /** One line for a skipped link: `data/passwd -> /etc/passwd (outside the folder)`. */
 export function describeSkippedLink(link: SkippedLink): string {
-  const why = { outside: 'outside the folder', loop: 'a loop back to a folder above it', dangling: 'its target does not exist' }[link.reason];
+  const why = { outside: 'outside the folder', loop: 'a loop back to a folder above it', dangling: 'its target does not exist' }[
+    link.reason
+  ];
   return `${link.path} -> ${link.target} (${why})`;
 }
 

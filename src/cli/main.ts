@@ -19,8 +19,16 @@ const program = new Command('trellis')
   .version('0.1.0', '-V, --cli-version', 'print the Trellis version')
   .option('--server <url>', 'Trellis server URL (TRELLIS_URL)')
   .option('-w, --workspace <name>', 'workspace (TRELLIS_WORKSPACE, default: default)')
-  .addOption(new Option('-o, --output <format>', 'table, json, yaml or tsv (TRELLIS_OUTPUT); tsv prints bare values for scripts, as az -o tsv').choices(['table', 'json', 'yaml', 'tsv']))
-  .option('--query <jmespath>', 'print only what this JMESPath expression selects from the JSON output, as az --query: e.g. --query provisioning_state -o tsv')
+  .addOption(
+    new Option(
+      '-o, --output <format>',
+      'table, json, yaml or tsv (TRELLIS_OUTPUT); tsv prints bare values for scripts, as az -o tsv',
+    ).choices(['table', 'json', 'yaml', 'tsv']),
+  )
+  .option(
+    '--query <jmespath>',
+    'print only what this JMESPath expression selects from the JSON output, as az --query: e.g. --query provisioning_state -o tsv',
+  )
   .showHelpAfterError()
   .exitOverride()
   // A bad --query fails before the command creates or changes anything.

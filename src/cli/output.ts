@@ -30,7 +30,11 @@ export function printData(format: OutputFormat, data: unknown, table: () => stri
 export function renderTable(headers: string[], rows: string[][]): string {
   if (rows.length === 0) return '(none)';
   const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(headers), ...rows.map(line)].join('\n');
 }
 
@@ -42,7 +46,9 @@ export function resourceTable(resources: Resource[]): string {
     ...(hasVersions ? [r.version ?? ''] : []),
     r.kind,
     typeof r.spec.type === 'string' ? r.spec.type : '',
-    Object.entries(r.tags).map(([k, v]) => `${k}=${v}`).join(',') || '-',
+    Object.entries(r.tags)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',') || '-',
     r.updatedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
   ]);
   return renderTable(headers, rows);
@@ -56,11 +62,20 @@ export function resourceDetail(resource: Resource): string {
     ...(resource.version !== null ? [`version:     ${resource.version}`] : []),
     `workspace:   ${resource.workspace}`,
     ...(resource.description ? [`description: ${resource.description}`] : []),
-    `tags:        ${Object.entries(resource.tags).map(([k, v]) => `${k}=${v}`).join(', ') || '-'}`,
+    `tags:        ${
+      Object.entries(resource.tags)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ') || '-'
+    }`,
     `created:     ${resource.createdAt} by ${resource.createdBy}`,
     `updated:     ${resource.updatedAt}`,
     `etag:        ${resource.etag}`,
   ];
-  const indent = (text: string) => text.trimEnd().split('\n').map((l) => `  ${l}`).join('\n');
+  const indent = (text: string) =>
+    text
+      .trimEnd()
+      .split('\n')
+      .map((l) => `  ${l}`)
+      .join('\n');
   return [...head, 'spec:', indent(stringify(resource.spec)), 'status:', indent(stringify(resource.status))].join('\n');
 }

@@ -3,7 +3,12 @@ import { describe, it } from 'node:test';
 import { ApiError } from '../client/api-error.js';
 import { applyQuery, checkQuery } from './query.js';
 
-const endpoint = { name: 'iris', provisioning_state: 'Succeeded', traffic: { blue: 90, green: 10 }, deployments: [{ name: 'blue' }, { name: 'green' }] };
+const endpoint = {
+  name: 'iris',
+  provisioning_state: 'Succeeded',
+  traffic: { blue: 90, green: 10 },
+  deployments: [{ name: 'blue' }, { name: 'green' }],
+};
 
 describe('applyQuery', () => {
   it('selects a field, a nested object, and a projection, as az --query does', () => {
@@ -29,7 +34,11 @@ describe('checkQuery', () => {
     checkQuery('[].name');
     assert.throws(
       () => checkQuery('deployments['),
-      (error: unknown) => error instanceof ApiError && error.status === 400 && error.code === 'InvalidQuery' && /--query 'deployments\['.*write e\.g\. --query provisioning_state/.test(error.message),
+      (error: unknown) =>
+        error instanceof ApiError &&
+        error.status === 400 &&
+        error.code === 'InvalidQuery' &&
+        /--query 'deployments\['.*write e\.g\. --query provisioning_state/.test(error.message),
     );
   });
 });

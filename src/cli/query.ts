@@ -27,5 +27,9 @@ export function applyQuery(data: unknown, expression: string): unknown {
 }
 
 function invalidQuery(expression: string, error: unknown): ApiError {
-  return new ApiError(400, 'InvalidQuery', `--query '${expression}' is not a JMESPath expression the output can answer (${(error as Error).message}); write e.g. --query provisioning_state or --query "[].name"`);
+  return new ApiError(
+    400,
+    'InvalidQuery',
+    `--query '${expression}' is not a JMESPath expression the output can answer (${(error as Error).message}); write e.g. --query provisioning_state or --query "[].name"`,
+  );
 }

@@ -32,6 +32,12 @@ describe('formatTsv', () => {
   });
 
   it('prints an array of arrays one row each, tab-separated (--query "[].[name, state]")', () => {
-    assert.equal(formatTsv([['blue', 'Succeeded'], ['green', 'Creating']]), 'blue\tSucceeded\ngreen\tCreating\n');
+    assert.equal(
+      formatTsv([
+        ['blue', 'Succeeded'],
+        ['green', 'Creating'],
+      ]),
+      'blue\tSucceeded\ngreen\tCreating\n',
+    );
   });
 });

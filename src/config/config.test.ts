@@ -29,7 +29,12 @@ describe('loadConfig', () => {
     assert.equal(fromFile.workspace, 'team-a');
     assert.equal(fromFile.output, 'json');
     assert.equal(fromFile.port, 6000);
-    const overridden = loadConfig({ TRELLIS_HOME: home, TRELLIS_WORKSPACE: 'team-b', TRELLIS_URL: 'http://127.0.0.1:7000', TRELLIS_PORT: '7001' });
+    const overridden = loadConfig({
+      TRELLIS_HOME: home,
+      TRELLIS_WORKSPACE: 'team-b',
+      TRELLIS_URL: 'http://127.0.0.1:7000',
+      TRELLIS_PORT: '7001',
+    });
     assert.equal(overridden.workspace, 'team-b');
     assert.equal(overridden.serverUrl, 'http://127.0.0.1:7000');
     assert.equal(overridden.port, 7001);
@@ -37,7 +42,11 @@ describe('loadConfig', () => {
 
   it('refuses a config file with an unknown key, naming the file and the key', async () => {
     await writeFile(join(home, 'config.yaml'), 'workspase: typo\n');
-    assert.throws(() => loadConfig({ TRELLIS_HOME: home }), (error: Error & { code?: string }) => error.code === 'InvalidConfiguration' && error.message.includes('config.yaml') && error.message.includes('workspase'));
+    assert.throws(
+      () => loadConfig({ TRELLIS_HOME: home }),
+      (error: Error & { code?: string }) =>
+        error.code === 'InvalidConfiguration' && error.message.includes('config.yaml') && error.message.includes('workspase'),
+    );
   });
 
   it('refuses a port that is not a number', () => {

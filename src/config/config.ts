@@ -14,12 +14,22 @@ export const configFileSchema = z
     output: z.enum(['table', 'json', 'yaml']).optional(),
     host: z.string().optional(),
     port: z.number().int().min(0).max(65535).optional(),
-    public_url: z.string().url().optional().describe('URL at which clients and pods on attached Kubernetes clusters reach this server: every URL handed out (scoring, swagger, artifact links) is built on it (default: the address it listens on)'),
+    public_url: z
+      .string()
+      .url()
+      .optional()
+      .describe(
+        'URL at which clients and pods on attached Kubernetes clusters reach this server: every URL handed out (scoring, swagger, artifact links) is built on it (default: the address it listens on)',
+      ),
     database_url: z.string().optional(),
     max_body_bytes: z.number().int().positive().optional(),
     max_upload_bytes: z.number().int().positive().optional(),
     quotas: quotasSchema.optional().describe("workspace quotas by workspace name ('*' for every other workspace)"),
-    simulated_evictions_per_node_hour: z.number().min(0).optional().describe('evict busy low-priority nodes at random at this rate, to test resume'),
+    simulated_evictions_per_node_hour: z
+      .number()
+      .min(0)
+      .optional()
+      .describe('evict busy low-priority nodes at random at this rate, to test resume'),
   })
   .strict();
 export type ConfigFile = z.infer<typeof configFileSchema>;
@@ -77,7 +87,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TrellisConfig 
     port,
     databaseUrl: env.TRELLIS_DATABASE_URL || file.database_url || undefined,
     maxBodyBytes: positiveInteger(env.TRELLIS_MAX_BODY_BYTES, 'TRELLIS_MAX_BODY_BYTES') ?? file.max_body_bytes ?? 16 * 1024 * 1024,
-    maxUploadBytes: positiveInteger(env.TRELLIS_MAX_UPLOAD_BYTES, 'TRELLIS_MAX_UPLOAD_BYTES') ?? file.max_upload_bytes ?? 50 * 1024 * 1024 * 1024,
+    maxUploadBytes:
+      positiveInteger(env.TRELLIS_MAX_UPLOAD_BYTES, 'TRELLIS_MAX_UPLOAD_BYTES') ?? file.max_upload_bytes ?? 50 * 1024 * 1024 * 1024,
     serverUrl: (env.TRELLIS_URL || file.server || `http://127.0.0.1:${port}`).replace(/\/+$/, ''),
     publicUrl: publicUrl(env.TRELLIS_PUBLIC_URL || file.public_url),
     workspace: env.TRELLIS_WORKSPACE || file.workspace || 'default',
@@ -91,7 +102,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TrellisConfig 
       checkpointIntervalSeconds: nonNegativeNumber(env, 'TRELLIS_CHECKPOINT_INTERVAL_SECONDS') ?? 60,
       quotas: file.quotas ?? {},
       systemMetricsIntervalSeconds: nonNegativeNumber(env, 'TRELLIS_SYSTEM_METRICS_INTERVAL_SECONDS') ?? 10,
-      simulatedEvictionsPerNodeHour: nonNegativeNumber(env, 'TRELLIS_SIMULATED_EVICTIONS_PER_NODE_HOUR') ?? file.simulated_evictions_per_node_hour ?? 0,
+      simulatedEvictionsPerNodeHour:
+        nonNegativeNumber(env, 'TRELLIS_SIMULATED_EVICTIONS_PER_NODE_HOUR') ?? file.simulated_evictions_per_node_hour ?? 0,
     },
   };
 }
@@ -113,7 +125,12 @@ function readConfigFile(path: string): ConfigFile {
 
 function publicUrl(text: string | undefined): string | undefined {
   if (!text) return undefined;
-  if (!URL.canParse(text) || !/^https?:$/.test(new URL(text).protocol)) throw new TrellisError('InvalidConfiguration', 400, `TRELLIS_PUBLIC_URL / public_url '${text}' is not an http(s) URL; set it to the address clients and pods use to reach this server, e.g. http://trellis.ml.svc:5050`);
+  if (!URL.canParse(text) || !/^https?:$/.test(new URL(text).protocol))
+    throw new TrellisError(
+      'InvalidConfiguration',
+      400,
+      `TRELLIS_PUBLIC_URL / public_url '${text}' is not an http(s) URL; set it to the address clients and pods use to reach this server, e.g. http://trellis.ml.svc:5050`,
+    );
   return text.replace(/\/+$/, '');
 }
 
@@ -128,7 +145,8 @@ function parsePort(text: string): number {
 function positiveInteger(text: string | undefined, name: string): number | undefined {
   if (text === undefined || text === '') return undefined;
   const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw new TrellisError('InvalidConfiguration', 400, `${name} '${text}' must be a positive whole number of bytes`);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new TrellisError('InvalidConfiguration', 400, `${name} '${text}' must be a positive whole number of bytes`);
   return value;
 }
 
@@ -136,7 +154,8 @@ function nonNegativeNumber(env: NodeJS.ProcessEnv, name: string): number | undef
   const text = env[name];
   if (text === undefined || text === '') return undefined;
   const value = Number(text);
-  if (!Number.isFinite(value) || value < 0) throw new TrellisError('InvalidConfiguration', 400, `${name}='${text}' is not a number of 0 or more`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new TrellisError('InvalidConfiguration', 400, `${name}='${text}' is not a number of 0 or more`);
   return value;
 }
 

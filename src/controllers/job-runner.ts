@@ -105,7 +105,12 @@ export class JobRunner {
     const live = await repositories.jobs.live();
     for (const job of live.filter((candidate) => candidate.state === 'Preparing')) {
       await this.release(job, now, false);
-      await repositories.jobs.update(job.workspace, job.name, { state: 'Queued', reason: 'requeued: the server restarted while the job was being prepared', nodes: null, handle: null }, now);
+      await repositories.jobs.update(
+        job.workspace,
+        job.name,
+        { state: 'Queued', reason: 'requeued: the server restarted while the job was being prepared', nodes: null, handle: null },
+        now,
+      );
     }
     // Only running attempts keep their nodes (the ones being prepared were just freed above).
     const holders = new Set(live.filter((job) => job.state === 'Running' || job.state === 'Finalizing').map(key));
@@ -124,7 +129,10 @@ export class JobRunner {
     const computeOf = (workspace: string, name: string) => {
       const cacheKey = `${workspace}/${name}`;
       let found = computes.get(cacheKey);
-      if (!found) computes.set(cacheKey, (found = repositories.resources.get({ workspace, kind: 'compute', name, version: null })));
+      if (!found) {
+        found = repositories.resources.get({ workspace, kind: 'compute', name, version: null });
+        computes.set(cacheKey, found);
+      }
       return found;
     };
     await this.simulateEvictions(computeOf);
@@ -134,14 +142,18 @@ export class JobRunner {
     }
     const clusters = new Map<string, { workspace: string; compute: string }>();
     for (const job of live) clusters.set(`${job.workspace}/${job.compute}`, { workspace: job.workspace, compute: job.compute });
-    for (const node of await repositories.jobs.allLiveNodes()) clusters.set(`${node.workspace}/${node.compute}`, { workspace: node.workspace, compute: node.compute });
-    for (const { workspace, compute } of clusters.values()) await this.scheduleCluster(workspace, compute, await computeOf(workspace, compute));
+    for (const node of await repositories.jobs.allLiveNodes())
+      clusters.set(`${node.workspace}/${node.compute}`, { workspace: node.workspace, compute: node.compute });
+    for (const { workspace, compute } of clusters.values())
+      await this.scheduleCluster(workspace, compute, await computeOf(workspace, compute));
   }
 
   private async scheduleCluster(workspace: string, computeName: string, compute: Resource | undefined): Promise<void> {
     const repositories = this.context.store.repositories;
     const now = this.now();
-    const queued = (await repositories.jobs.list(workspace, { limit: 10_000, states: ['Queued'], compute: computeName })).filter((job) => !this.busy.has(key(job)));
+    const queued = (await repositories.jobs.list(workspace, { limit: 10_000, states: ['Queued'], compute: computeName })).filter(
+      (job) => !this.busy.has(key(job)),
+    );
     if (!compute) {
       for (const job of queued) await this.finish(job, { type: 'cancel', by: `the system: compute '${computeName}' was deleted` }, now);
       return;
@@ -149,18 +161,45 @@ export class JobRunner {
     const shape = clusterShape(compute);
     const quota = shape.tier === 'attached' ? {} : quotaFor(this.options.quotas, workspace);
     const queuedByName = new Map(queued.map((job) => [job.name, job]));
-    const queue: QueuedJob[] = queued.map((job) => ({ name: job.name, priority: job.priority, submittedAt: job.submittedAt, instanceCount: job.instanceCount }));
+    const queue: QueuedJob[] = queued.map((job) => ({
+      name: job.name,
+      priority: job.priority,
+      submittedAt: job.submittedAt,
+      instanceCount: job.instanceCount,
+    }));
     // Two passes: local nodes are ready the moment they are added, so jobs can start at once.
     for (let pass = 0; pass < 2; pass++) {
       const workspaceNodes = await repositories.jobs.liveNodes(workspace);
       const nodes = workspaceNodes.filter((node) => node.compute === computeName);
       const room = quotaRoom(quota, workspaceNodes, shape.family);
-      const decision = decide(now, shape, nodes.map(toNodeState), queue.filter((job) => !this.busy.has(`${workspace}/${job.name}`)), room);
+      const decision = decide(
+        now,
+        shape,
+        nodes.map(toNodeState),
+        queue.filter((job) => !this.busy.has(`${workspace}/${job.name}`)),
+        room,
+      );
       for (let index = 0; index < decision.addNodes; index++) {
-        await repositories.jobs.insertNode({ workspace, compute: computeName, nodeId: `${computeName}-${randomBytes(4).toString('hex')}`, state: 'idle', job: null, size: shape.size, tier: shape.tier, createdAt: now, idleSince: now, removedAt: null, removedReason: null });
+        await repositories.jobs.insertNode({
+          workspace,
+          compute: computeName,
+          nodeId: `${computeName}-${randomBytes(4).toString('hex')}`,
+          state: 'idle',
+          job: null,
+          size: shape.size,
+          tier: shape.tier,
+          createdAt: now,
+          idleSince: now,
+          removedAt: null,
+          removedReason: null,
+        });
       }
       for (const nodeId of decision.removeNodes) {
-        await repositories.jobs.updateNode(workspace, nodeId, { state: 'removed', removedAt: now, removedReason: `idle for ${shape.idleSeconds} s (idle_time_before_scale_down)` });
+        await repositories.jobs.updateNode(workspace, nodeId, {
+          state: 'removed',
+          removedAt: now,
+          removedReason: `idle for ${shape.idleSeconds} s (idle_time_before_scale_down)`,
+        });
       }
       for (const start of decision.start) {
         const job = queuedByName.get(start.job);
@@ -190,8 +229,14 @@ export class JobRunner {
     const progress = transition(progressOf(job), { type: 'start-preparing' }, this.policy());
     const attempt = job.attempt + 1;
     await this.context.store.transaction(async (transaction) => {
-      for (const nodeId of nodes) await transaction.jobs.updateNode(job.workspace, nodeId, { state: 'busy', job: job.name, idleSince: null });
-      await transaction.jobs.update(job.workspace, job.name, { state: progress.state, reason: `attempt ${attempt} on ${nodes.join(', ')}`, attempt, nodes }, now);
+      for (const nodeId of nodes)
+        await transaction.jobs.updateNode(job.workspace, nodeId, { state: 'busy', job: job.name, idleSince: null });
+      await transaction.jobs.update(
+        job.workspace,
+        job.name,
+        { state: progress.state, reason: `attempt ${attempt} on ${nodes.join(', ')}`, attempt, nodes },
+        now,
+      );
     });
     const prepared: Job = { ...job, state: progress.state, attempt, nodes };
     this.busy.add(key(job));
@@ -216,7 +261,7 @@ export class JobRunner {
         nodes: job.nodes,
       });
       const current = await repositories.jobs.get(job.workspace, job.name);
-      if (!current || current.state !== 'Preparing') return;
+      if (current?.state !== 'Preparing') return;
       if (current.stopRequest?.startsWith('cancel')) {
         await this.finish(current, { type: 'cancel', by: current.stopRequest.slice('cancel:'.length) || 'a user' }, this.now());
         return;
@@ -265,20 +310,35 @@ export class JobRunner {
     if (state.state === 'running') return;
     this.busy.add(key(job));
     try {
-      await this.attemptEnded(job, state.state === 'exited' ? state.exitCode : null, state.state === 'lost' ? state.reason : null, backend, state.state === 'exited' ? state.reason : undefined);
+      await this.attemptEnded(
+        job,
+        state.state === 'exited' ? state.exitCode : null,
+        state.state === 'lost' ? state.reason : null,
+        backend,
+        state.state === 'exited' ? state.reason : undefined,
+      );
     } finally {
       this.busy.delete(key(job));
       this.stopping.delete(key(job));
     }
   }
 
-  private async attemptEnded(job: Job, exitCode: number | null, lostReason: string | null, backend: ComputeBackend, detail?: string): Promise<void> {
+  private async attemptEnded(
+    job: Job,
+    exitCode: number | null,
+    lostReason: string | null,
+    backend: ComputeBackend,
+    detail?: string,
+  ): Promise<void> {
     const now = this.now();
     const stop = job.stopRequest;
     if (stop?.startsWith('cancel')) return this.finish(job, { type: 'cancel', by: stop.slice('cancel:'.length) || 'a user' }, now);
-    if (stop === 'timeout') return this.finish(job, { type: 'timed-out', timeoutSeconds: Number((job.spec.limits as { timeout?: number }).timeout) }, now);
+    if (stop === 'timeout')
+      return this.finish(job, { type: 'timed-out', timeoutSeconds: Number((job.spec.limits as { timeout?: number }).timeout) }, now);
     if (stop?.startsWith('evict') || lostReason !== null) {
-      const reason = stop?.startsWith('evict') ? `eviction of a low-priority node (${stop.slice('evict:'.length) || 'preempted'})` : lostReason!;
+      const reason = stop?.startsWith('evict')
+        ? `eviction of a low-priority node (${stop.slice('evict:'.length) || 'preempted'})`
+        : lostReason!;
       return this.finish(job, { type: 'infrastructure-failed', reason }, now);
     }
     if (exitCode !== 0 && job.handle) await backend.stop(job.handle, this.options.graceSeconds);
@@ -301,11 +361,19 @@ export class JobRunner {
     const evicted = event.type === 'infrastructure-failed';
     await this.release(job, now, evicted);
     if (progress.state === 'Finalizing') {
-      await repositories.jobs.update(job.workspace, job.name, { state: 'Finalizing', reason: null, exitCode: progress.exitCode, nodeSeconds, nodes: null }, now);
+      await repositories.jobs.update(
+        job.workspace,
+        job.name,
+        { state: 'Finalizing', reason: null, exitCode: progress.exitCode, nodeSeconds, nodes: null },
+        now,
+      );
       try {
         const registered = await saveOutputs(this.context, system, { ...job, nodeSeconds }, this.options.jobsRoot);
         progress = transition(progress, { type: 'outputs-saved' }, this.policy());
-        progress.reason = registered.length > 0 ? `outputs registered: ${registered.map((item) => `${item.output} → ${item.name}:${item.version}`).join(', ')}` : null;
+        progress.reason =
+          registered.length > 0
+            ? `outputs registered: ${registered.map((item) => `${item.output} → ${item.name}:${item.version}`).join(', ')}`
+            : null;
       } catch (error) {
         progress = { ...progress, state: 'Failed', reason: `saving outputs failed: ${(error as Error).message}` };
       }
@@ -314,7 +382,18 @@ export class JobRunner {
     await repositories.jobs.update(
       job.workspace,
       job.name,
-      { state: progress.state, reason: progress.reason, exitCode: progress.exitCode, retries: progress.retries, nodeSeconds, nodes: null, handle: null, stopRequest: null, endedAt: ended, ...(progress.state === 'Queued' ? { startedAt: null } : {}) },
+      {
+        state: progress.state,
+        reason: progress.reason,
+        exitCode: progress.exitCode,
+        retries: progress.retries,
+        nodeSeconds,
+        nodes: null,
+        handle: null,
+        stopRequest: null,
+        endedAt: ended,
+        ...(progress.state === 'Queued' ? { startedAt: null } : {}),
+      },
       now,
     );
     if (progress.state !== 'Queued') {
@@ -334,7 +413,9 @@ export class JobRunner {
       await this.context.store.repositories.jobs.updateNode(
         job.workspace,
         nodeId,
-        nodeTaken ? { state: 'removed', job: null, removedAt: now, removedReason: 'evicted or lost' } : { state: 'idle', job: null, idleSince: now },
+        nodeTaken
+          ? { state: 'removed', job: null, removedAt: now, removedReason: 'evicted or lost' }
+          : { state: 'idle', job: null, idleSince: now },
       );
     }
   }
@@ -352,7 +433,8 @@ export class JobRunner {
     const repositories = this.context.store.repositories;
     const lowPriority = [];
     for (const node of await repositories.jobs.allLiveNodes()) {
-      if (node.tier === 'low_priority' && (await computeOf(node.workspace, node.compute))?.spec.tier === 'low_priority') lowPriority.push(node);
+      if (node.tier === 'low_priority' && (await computeOf(node.workspace, node.compute))?.spec.tier === 'low_priority')
+        lowPriority.push(node);
     }
     for (const node of drawEvictions(lowPriority, rate, elapsed, this.random)) {
       const reason = `node ${node.nodeId} evicted by the simulated eviction rate (${rate} per node-hour)`;
@@ -390,20 +472,40 @@ function progressOf(job: Job): JobProgress {
 }
 
 function toNodeState(node: ComputeNode): NodeState {
-  return { id: node.nodeId, state: node.state === 'removed' ? 'idle' : node.state, ...(node.idleSince !== null ? { idleSince: node.idleSince } : {}) };
+  return {
+    id: node.nodeId,
+    state: node.state === 'removed' ? 'idle' : node.state,
+    ...(node.idleSince !== null ? { idleSince: node.idleSince } : {}),
+  };
 }
 
 /** A compute as the scheduler sees it: amlcompute from its spec; other types hold as many jobs as are sent (their own scheduler queues them). */
 function clusterShape(compute: Resource): ClusterShape & { size: string; tier: string } {
-  const spec = compute.spec as { type?: string; size?: string; min_instances?: number; max_instances?: number; idle_time_before_scale_down?: number; tier?: string };
+  const spec = compute.spec as {
+    type?: string;
+    size?: string;
+    min_instances?: number;
+    max_instances?: number;
+    idle_time_before_scale_down?: number;
+    tier?: string;
+  };
   const size = spec.size ?? 'Standard_DS3_v2';
   const sku = findSku(size);
   const vcpus = sku?.vcpus ?? 4;
   const family = sku?.family ?? 'unknown';
   if (spec.type === 'amlcompute') {
-    return { minInstances: spec.min_instances ?? 0, maxInstances: spec.max_instances ?? 4, idleSeconds: spec.idle_time_before_scale_down ?? 120, vcpusPerNode: vcpus, family, size, tier: spec.tier ?? 'dedicated' };
+    return {
+      minInstances: spec.min_instances ?? 0,
+      maxInstances: spec.max_instances ?? 4,
+      idleSeconds: spec.idle_time_before_scale_down ?? 120,
+      vcpusPerNode: vcpus,
+      family,
+      size,
+      tier: spec.tier ?? 'dedicated',
+    };
   }
-  if (spec.type === 'computeinstance') return { minInstances: 0, maxInstances: 1, idleSeconds: 0, vcpusPerNode: vcpus, family, size, tier: 'dedicated' };
+  if (spec.type === 'computeinstance')
+    return { minInstances: 0, maxInstances: 1, idleSeconds: 0, vcpusPerNode: vcpus, family, size, tier: 'dedicated' };
   // Attached computes (slurm): their nodes are the cluster's own, billed by nobody here and outside the workspace's quotas.
   return { minInstances: 0, maxInstances: 1_000, idleSeconds: 0, vcpusPerNode: vcpus, family, size, tier: 'attached' };
 }

@@ -53,7 +53,8 @@ interface Served {
   lastState: string | undefined;
 }
 
-const key = (deployment: Pick<Deployment, 'workspace' | 'endpoint' | 'name'>) => `${deployment.workspace}/${deployment.endpoint}/${deployment.name}`;
+const key = (deployment: Pick<Deployment, 'workspace' | 'endpoint' | 'name'>) =>
+  `${deployment.workspace}/${deployment.endpoint}/${deployment.name}`;
 
 export class ServingController {
   readonly router: EndpointRouter;
@@ -75,7 +76,9 @@ export class ServingController {
     private readonly context: Context,
     private readonly options: ServingOptions,
   ) {
-    this.collector = new PayloadCollector(context.artifactsFor, { onError: (error) => process.stderr.write(`payload collection: ${error.message}\n`) });
+    this.collector = new PayloadCollector(context.artifactsFor, {
+      onError: (error) => process.stderr.write(`payload collection: ${error.message}\n`),
+    });
     this.router = new EndpointRouter({ now: () => context.clock().getTime(), onRequest: this.metrics.record, collector: this.collector });
   }
 
@@ -127,7 +130,13 @@ export class ServingController {
     const files: string[] = [];
     for (const folder of folders) {
       const instanceLogs = await readdir(join(folder, 'logs')).catch(() => [] as string[]);
-      files.push(join(folder, 'prepare.log'), ...instanceLogs.filter((name) => name.endsWith('.log')).sort(byInstanceNumber).map((name) => join(folder, 'logs', name)));
+      files.push(
+        join(folder, 'prepare.log'),
+        ...instanceLogs
+          .filter((name) => name.endsWith('.log'))
+          .sort(byInstanceNumber)
+          .map((name) => join(folder, 'logs', name)),
+      );
     }
     return files;
   }
@@ -157,20 +166,28 @@ export class ServingController {
     // Rollouts first: a step's new traffic is then published in this same pass.
     for (const rollout of await repositories.endpoints.activeRollouts()) {
       const now = this.context.clock().getTime();
-      await advanceRollout(this.context, rollout, (deployment, windowMs) => this.router.stats.snapshot(`${rollout.workspace}/${rollout.endpoint}/${deployment}`, windowMs, now)).catch((error: unknown) =>
-        abandonRollout(this.context, rollout, (error as Error).message).catch(() => undefined),
-      );
+      await advanceRollout(this.context, rollout, (deployment, windowMs) =>
+        this.router.stats.snapshot(`${rollout.workspace}/${rollout.endpoint}/${deployment}`, windowMs, now),
+      ).catch((error: unknown) => abandonRollout(this.context, rollout, (error as Error).message).catch(() => undefined));
     }
     const endpoints = await repositories.endpoints.allEndpoints();
     // Batch deployments run as jobs (services/endpoints/batch-service.ts): nothing to serve.
-    const online = new Set(endpoints.filter((endpoint) => endpoint.type === 'online').map((endpoint) => `${endpoint.workspace}/${endpoint.name}`));
-    const deployments = (await repositories.endpoints.allDeployments()).filter((deployment) => online.has(`${deployment.workspace}/${deployment.endpoint}`));
+    const online = new Set(
+      endpoints.filter((endpoint) => endpoint.type === 'online').map((endpoint) => `${endpoint.workspace}/${endpoint.name}`),
+    );
+    const deployments = (await repositories.endpoints.allDeployments()).filter((deployment) =>
+      online.has(`${deployment.workspace}/${deployment.endpoint}`),
+    );
     const wanted = new Set(deployments.map(key));
 
     for (const deployment of deployments) {
       const served = this.served.get(key(deployment));
       const isCurrent = served?.etag === deployment.etag;
-      if (!isCurrent && this.preparing.get(key(deployment)) !== deployment.etag && this.failedVersions.get(key(deployment)) !== deployment.etag) {
+      if (
+        !isCurrent &&
+        this.preparing.get(key(deployment)) !== deployment.etag &&
+        this.failedVersions.get(key(deployment)) !== deployment.etag
+      ) {
         this.preparing.set(key(deployment), deployment.etag);
         void this.prepare(deployment).finally(() => {
           if (this.preparing.get(key(deployment)) === deployment.etag) this.preparing.delete(key(deployment));
@@ -220,8 +237,14 @@ export class ServingController {
     }
     const unavailable = new Map<string, string>();
     for (const deployment of deployments) {
-      if (deployment.workspace !== endpoint.workspace || deployment.endpoint !== endpoint.name || this.served.has(key(deployment))) continue;
-      unavailable.set(deployment.name, deployment.state === 'Failed' ? `it is Failed: ${deployment.reason ?? 'no reason recorded'}` : `it is ${deployment.state} (${deployment.reason ?? 'being prepared'})`);
+      if (deployment.workspace !== endpoint.workspace || deployment.endpoint !== endpoint.name || this.served.has(key(deployment)))
+        continue;
+      unavailable.set(
+        deployment.name,
+        deployment.state === 'Failed'
+          ? `it is Failed: ${deployment.reason ?? 'no reason recorded'}`
+          : `it is ${deployment.state} (${deployment.reason ?? 'being prepared'})`,
+      );
     }
     this.router.setRoute(endpoint, secrets, targets, unavailable);
     this.routedEndpoints.add(`${endpoint.workspace}/${endpoint.name}`);
@@ -240,25 +263,57 @@ export class ServingController {
       const lineage = deployment.lineage;
       if (!lineage.model) throw new Error('the deployment names no model');
       const { name: modelName, version: modelVersion } = lineage.model;
-      const model = await repositories.resources.get({ workspace: deployment.workspace, kind: 'model', name: lineage.model.name, version: lineage.model.version });
-      if (!model) throw new Error(`model ${lineage.model.name}:${lineage.model.version} is gone; it was deleted after the deployment was made`);
+      const model = await repositories.resources.get({
+        workspace: deployment.workspace,
+        kind: 'model',
+        name: lineage.model.name,
+        version: lineage.model.version,
+      });
+      if (!model)
+        throw new Error(`model ${lineage.model.name}:${lineage.model.version} is gone; it was deleted after the deployment was made`);
       // AZUREML_MODEL_DIR holds the model by its own name, as on Azure ML (`$AZUREML_MODEL_DIR/model/...`).
-      const materialized = await materializeModel(this.context, deployment.workspace, String(model.spec.path), join(folder, 'azureml-models', modelName, modelVersion));
+      const materialized = await materializeModel(
+        this.context,
+        deployment.workspace,
+        String(model.spec.path),
+        join(folder, 'azureml-models', modelName, modelVersion),
+      );
       const modelDir = materialized.root;
       await logLine(`model ${lineage.model.name}:${lineage.model.version} written to ${materialized.path} (AZUREML_MODEL_DIR=${modelDir})`);
-      const spec = deployment.spec as { code_configuration?: { code?: string; scoring_script?: string }; environment?: unknown; environment_variables?: Record<string, string> };
+      const spec = deployment.spec as {
+        code_configuration?: { code?: string; scoring_script?: string };
+        environment?: unknown;
+        environment_variables?: Record<string, string>;
+      };
       let codeDir: string | undefined;
       if (lineage.code) {
-        const codeAsset = (await repositories.resources.list({ workspace: deployment.workspace, kind: 'code', tags: [], limit: 1, name: lineage.code.name, latestOnly: true })).items[0];
+        const codeAsset = (
+          await repositories.resources.list({
+            workspace: deployment.workspace,
+            kind: 'code',
+            tags: [],
+            limit: 1,
+            name: lineage.code.name,
+            latestOnly: true,
+          })
+        ).items[0];
         if (!codeAsset) throw new Error(`code ${lineage.code.name} is gone`);
-        codeDir = await materializeContent(this.context.artifactsFor(deployment.workspace), String(codeAsset.spec.path), join(folder, 'code'));
+        codeDir = await materializeContent(
+          this.context.artifactsFor(deployment.workspace),
+          String(codeAsset.spec.path),
+          join(folder, 'code'),
+        );
         await logLine(`code ${lineage.code.name} (${lineage.code.digest}) written to ${codeDir}`);
       }
       const choice = chooseRuntime(await filesUnder(materialized.path), spec.code_configuration?.scoring_script);
       if ('error' in choice) throw new Error(choice.error);
       let runtime: RuntimeKind = choice.runtime;
       let python: string | undefined;
-      const env: Record<string, string> = { AZUREML_MODEL_DIR: modelDir, MLFLOW_TRACKING_URI: this.options.serverUrl(), ...(spec.environment_variables ?? {}) };
+      const env: Record<string, string> = {
+        AZUREML_MODEL_DIR: modelDir,
+        MLFLOW_TRACKING_URI: this.options.serverUrl(),
+        ...(spec.environment_variables ?? {}),
+      };
       if (runtime === 'mlflow' || runtime === 'python-script') {
         const environmentSpec = await deploymentEnvironmentSpec(this.context, deployment, model);
         const built = await buildEnvironment(environmentSpec, this.options.environmentCache, logLine);
@@ -270,7 +325,8 @@ export class ServingController {
       }
       // A Python scoring script is served by Azure ML's own server (azmlinfsrv) where its environment has it.
       if (runtime === 'python-script' && (await hasInferenceServer(python ?? 'python3'))) runtime = 'azureml-inference-server';
-      const instanceEnv = runtime === 'azureml-inference-server' ? { ...inferenceServerVariables(deployment.workspace, deployment.endpoint), ...env } : env;
+      const instanceEnv =
+        runtime === 'azureml-inference-server' ? { ...inferenceServerVariables(deployment.workspace, deployment.endpoint), ...env } : env;
       const instanceSpec = (index: number): InstanceSpec => ({
         id: `${key(deployment)}/${index}`,
         runtime,
@@ -285,7 +341,15 @@ export class ServingController {
         modelName,
         modelVersion,
       });
-      const pool = new DeploymentPool({ name: `${deployment.endpoint}/${deployment.name}`, instanceSpec, settings: { ...poolSettingsFor(deployment.spec as unknown as Parameters<typeof poolSettingsFor>[0]), instanceCount: deployment.instanceCount }, log: (line) => void logLine(line) });
+      const pool = new DeploymentPool({
+        name: `${deployment.endpoint}/${deployment.name}`,
+        instanceSpec,
+        settings: {
+          ...poolSettingsFor(deployment.spec as unknown as Parameters<typeof poolSettingsFor>[0]),
+          instanceCount: deployment.instanceCount,
+        },
+        log: (line) => void logLine(line),
+      });
       pool.start();
       await logLine(`${runtime} runtime, ${deployment.instanceCount} instance(s) starting`);
       if (this.closed) {
@@ -293,16 +357,39 @@ export class ServingController {
         return;
       }
       const current = this.served.get(key(deployment));
-      const previous = current && current.pool.status().readyInstances > 0 ? { pool: current.pool, etag: current.etag, deployment: current.deployment } : current?.previous;
+      const previous =
+        current && current.pool.status().readyInstances > 0
+          ? { pool: current.pool, etag: current.etag, deployment: current.deployment }
+          : current?.previous;
       if (current && previous?.pool !== current.pool) void current.pool.drain();
-      this.served.set(key(deployment), { key: key(deployment), etag: deployment.etag, deployment, pool, folder, runtime, previous, samples: [], lastScaleAt: undefined, lastPollAt: 0, lastState: undefined });
+      this.served.set(key(deployment), {
+        key: key(deployment),
+        etag: deployment.etag,
+        deployment,
+        pool,
+        folder,
+        runtime,
+        previous,
+        samples: [],
+        lastScaleAt: undefined,
+        lastPollAt: 0,
+        lastState: undefined,
+      });
       this.failedVersions.delete(key(deployment));
-      await registerCollections(this.context, deployment).catch((error: unknown) => logLine(`data collection: the data asset could not be registered: ${(error as Error).message}`));
+      await registerCollections(this.context, deployment).catch((error: unknown) =>
+        logLine(`data collection: the data asset could not be registered: ${(error as Error).message}`),
+      );
     } catch (error) {
       const reason = (error as Error).message;
       await logLine(`failed: ${reason}`).catch(() => undefined);
       this.failedVersions.set(key(deployment), deployment.etag);
-      await this.context.store.repositories.endpoints.updateDeployment(deployment.workspace, deployment.endpoint, deployment.name, { state: 'Failed', reason }, deployment.etag);
+      await this.context.store.repositories.endpoints.updateDeployment(
+        deployment.workspace,
+        deployment.endpoint,
+        deployment.name,
+        { state: 'Failed', reason },
+        deployment.etag,
+      );
     }
   }
 
@@ -317,17 +404,39 @@ export class ServingController {
       void served.previous.pool.drain();
       served.previous = undefined;
     }
-    const state = status.state === 'ready' || (status.readyInstances > 0 && status.state === 'degraded') ? 'Succeeded' : status.state === 'failed' ? 'Failed' : undefined;
-    const reason = state === 'Succeeded' ? (status.readyInstances < status.desiredInstances ? (status.reason ?? null) : null) : (status.reason ?? null);
+    const state =
+      status.state === 'ready' || (status.readyInstances > 0 && status.state === 'degraded')
+        ? 'Succeeded'
+        : status.state === 'failed'
+          ? 'Failed'
+          : undefined;
+    const reason =
+      state === 'Succeeded' ? (status.readyInstances < status.desiredInstances ? (status.reason ?? null) : null) : (status.reason ?? null);
     if (served.etag === deployment.etag && state && (deployment.state !== state || deployment.reason !== reason)) {
-      await this.context.store.repositories.endpoints.updateDeployment(deployment.workspace, deployment.endpoint, deployment.name, { state, reason }, deployment.etag);
+      await this.context.store.repositories.endpoints.updateDeployment(
+        deployment.workspace,
+        deployment.endpoint,
+        deployment.name,
+        { state, reason },
+        deployment.etag,
+      );
       served.deployment = { ...deployment, state, reason };
     }
     await this.autoscale(served, deployment);
   }
 
   private async autoscale(served: Served, deployment: Deployment): Promise<void> {
-    const scale = (deployment.spec as { scale_settings?: { type?: string; min_instances?: number; max_instances?: number; target_utilization_percentage?: number; polling_interval?: number } }).scale_settings;
+    const scale = (
+      deployment.spec as {
+        scale_settings?: {
+          type?: string;
+          min_instances?: number;
+          max_instances?: number;
+          target_utilization_percentage?: number;
+          polling_interval?: number;
+        };
+      }
+    ).scale_settings;
     if (scale?.type !== 'target_utilization' || served.etag !== deployment.etag) return;
     const now = this.context.clock().getTime();
     const status = served.pool.status();
@@ -336,7 +445,9 @@ export class ServingController {
     served.samples = served.samples.filter((sample) => sample.at > now - pollingMs);
     if (now - served.lastPollAt < pollingMs && status.queued === 0) return;
     served.lastPollAt = now;
-    const maxConcurrent = (deployment.spec as { request_settings?: { max_concurrent_requests_per_instance?: number } }).request_settings?.max_concurrent_requests_per_instance ?? 1;
+    const maxConcurrent =
+      (deployment.spec as { request_settings?: { max_concurrent_requests_per_instance?: number } }).request_settings
+        ?.max_concurrent_requests_per_instance ?? 1;
     const decision = decideScale({
       now,
       current: status.desiredInstances,
@@ -353,7 +464,13 @@ export class ServingController {
     if (decision.desired === status.desiredInstances) return;
     served.lastScaleAt = now;
     void served.pool.scaleTo(decision.desired);
-    await this.context.store.repositories.endpoints.updateDeployment(deployment.workspace, deployment.endpoint, deployment.name, { instanceCount: decision.desired, reason: `autoscale: ${decision.reason}` }, deployment.etag);
+    await this.context.store.repositories.endpoints.updateDeployment(
+      deployment.workspace,
+      deployment.endpoint,
+      deployment.name,
+      { instanceCount: decision.desired, reason: `autoscale: ${decision.reason}` },
+      deployment.etag,
+    );
   }
 }
 
@@ -377,7 +494,9 @@ async function filesUnder(root: string): Promise<string[]> {
 
 /** A deployment's data_collector as the router uses it; undefined when it collects nothing. */
 function collectionOf(deployment: Deployment): DeploymentTarget['collection'] {
-  const collector = (deployment.spec as { data_collector?: { collections?: Record<string, { enabled?: boolean }>; sampling_rate?: number } }).data_collector;
+  const collector = (
+    deployment.spec as { data_collector?: { collections?: Record<string, { enabled?: boolean }>; sampling_rate?: number } }
+  ).data_collector;
   const inputs = collector?.collections?.model_inputs?.enabled === true;
   const outputs = collector?.collections?.model_outputs?.enabled === true;
   if (!inputs && !outputs) return undefined;
@@ -401,6 +520,18 @@ async function registerCollections(context: Context, deployment: Deployment): Pr
       path: `azureml://datastores/workspaceartifactstore/paths/${PayloadCollector.folderOf(deployment.endpoint, deployment.name, name)}/`,
       description: `${name} sampled from online deployment ${deployment.endpoint}/${deployment.name} (JSON lines, one folder per hour)`,
     });
-    await applyResource(context, { actor: 'system:serving', requestId: null }, { workspace: deployment.workspace, fileName: `data collection of ${deployment.endpoint}/${deployment.name}`, text, expectedKind: 'data', uploads: {}, inlined: {}, dryRun: false });
+    await applyResource(
+      context,
+      { actor: 'system:serving', requestId: null },
+      {
+        workspace: deployment.workspace,
+        fileName: `data collection of ${deployment.endpoint}/${deployment.name}`,
+        text,
+        expectedKind: 'data',
+        uploads: {},
+        inlined: {},
+        dryRun: false,
+      },
+    );
   }
 }

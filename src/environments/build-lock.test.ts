@@ -42,7 +42,10 @@ describe('acquireBuildLock', () => {
   it('takes over a lock whose owner died on this machine', async () => {
     const lockDir = join(dir, 'stale.lock');
     await mkdir(lockDir);
-    await writeFile(join(lockDir, 'owner.json'), JSON.stringify({ pid: deadPid(), hostname: hostname(), token: 'dead', startedAt: '2020-01-01T00:00:00Z' }));
+    await writeFile(
+      join(lockDir, 'owner.json'),
+      JSON.stringify({ pid: deadPid(), hostname: hostname(), token: 'dead', startedAt: '2020-01-01T00:00:00Z' }),
+    );
     const lock = await acquireBuildLock(lockDir, { pollMs: 10, timeoutMs: 2000 });
     assert.equal(lock.owner.pid, process.pid);
     await lock.release();
@@ -51,7 +54,13 @@ describe('acquireBuildLock', () => {
   it("waits for another host's lock and says who holds it when it gives up", async () => {
     const lockDir = join(dir, 'remote.lock');
     await mkdir(lockDir);
-    await writeFile(join(lockDir, 'owner.json'), JSON.stringify({ pid: deadPid(), hostname: 'other-host', token: 't', startedAt: '2020-01-01T00:00:00Z' }));
-    await assert.rejects(acquireBuildLock(lockDir, { pollMs: 10, timeoutMs: 50 }), (error: unknown) => isTrellisError(error) && error.code === 'EnvironmentBuildLocked' && /other-host/.test(error.message));
+    await writeFile(
+      join(lockDir, 'owner.json'),
+      JSON.stringify({ pid: deadPid(), hostname: 'other-host', token: 't', startedAt: '2020-01-01T00:00:00Z' }),
+    );
+    await assert.rejects(
+      acquireBuildLock(lockDir, { pollMs: 10, timeoutMs: 50 }),
+      (error: unknown) => isTrellisError(error) && error.code === 'EnvironmentBuildLocked' && /other-host/.test(error.message),
+    );
   });
 });

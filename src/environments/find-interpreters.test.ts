@@ -32,7 +32,10 @@ describe('findInterpreters', () => {
     await writeFile(broken, '#!/bin/sh\necho "no venv here" >&2\nexit 1\n');
     await chmod(broken, 0o755);
     const skipped: SkippedInterpreter[] = [];
-    const found = await findInterpreters({ env: { PATH: bin, TRELLIS_PYTHON: join(bin, 'python3'), HOME: dir }, onSkip: (entry) => skipped.push(entry) });
+    const found = await findInterpreters({
+      env: { PATH: bin, TRELLIS_PYTHON: join(bin, 'python3'), HOME: dir },
+      onSkip: (entry) => skipped.push(entry),
+    });
     assert.equal(found.length, 1);
     assert.equal(found[0]?.version, system.version);
     assert.deepEqual(skipped, [{ path: broken, reason: 'no venv here' }]);

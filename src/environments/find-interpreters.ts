@@ -85,7 +85,10 @@ function probeInterpreter(path: string, env: NodeJS.ProcessEnv): Promise<ProbeRe
     execFile(path, ['-c', probe], { env, timeout: 15_000, encoding: 'utf8' }, (error, stdout, stderr) => {
       if (error) {
         // A traceback ends with the error; a wrapper (a pyenv shim) says why on its first line.
-        const lines = stderr.trim().split('\n').filter((line) => line.trim() !== '');
+        const lines = stderr
+          .trim()
+          .split('\n')
+          .filter((line) => line.trim() !== '');
         const reason = (stderr.includes('Traceback') ? lines.at(-1) : lines[0]) ?? error.message;
         resolve({ reason: reason.trim() });
         return;

@@ -57,7 +57,10 @@ describe('ensureEnvironment', () => {
     const built = await ensureEnvironment(tiny, { cacheRoot, env, onLog: (line) => lines.push(line) });
     assert.equal(built.reused, false);
     assert.equal(built.envDir, join(cacheRoot, tiny.specHash));
-    assert.equal(execFileSync(built.pythonPath, ['-c', 'import trellis_tiny; print(trellis_tiny.VALUE)'], { encoding: 'utf8' }).trim(), '42');
+    assert.equal(
+      execFileSync(built.pythonPath, ['-c', 'import trellis_tiny; print(trellis_tiny.VALUE)'], { encoding: 'utf8' }).trim(),
+      '42',
+    );
     assert.equal(readFileSync(join(built.envDir, 'requirements.txt'), 'utf8'), 'trellis-tiny==1.0\n');
     const log = readFileSync(built.logPath, 'utf8');
     assert.match(log, /Successfully installed trellis-tiny-1.0/);
@@ -93,7 +96,11 @@ describe('ensureEnvironment', () => {
     const cacheRoot = join(dir, 'cache-concurrent');
     const shared = plan(['trellis-tiny==1.0']);
     const other = runInAnotherProcess(shared, cacheRoot, env);
-    const results = await Promise.all([ensureEnvironment(shared, { cacheRoot, env }), ensureEnvironment(shared, { cacheRoot, env }), other]);
+    const results = await Promise.all([
+      ensureEnvironment(shared, { cacheRoot, env }),
+      ensureEnvironment(shared, { cacheRoot, env }),
+      other,
+    ]);
     assert.deepEqual(results.map((result) => result.reused).sort(), [false, true, true]);
     const log = readFileSync(join(cacheRoot, shared.specHash, 'build.log'), 'utf8');
     assert.equal(log.split('\n').filter((line) => line.startsWith('trellis: building environment')).length, 1);
@@ -107,7 +114,10 @@ describe('ensureEnvironment', () => {
     await writeFile(join(envDir, 'build.log'), 'half a build\n');
     const lockDir = join(cacheRoot, `${empty.specHash}.lock`);
     await mkdir(lockDir);
-    await writeFile(join(lockDir, 'owner.json'), JSON.stringify({ pid: deadPid(), hostname: hostname(), token: 'killed', startedAt: new Date().toISOString() }));
+    await writeFile(
+      join(lockDir, 'owner.json'),
+      JSON.stringify({ pid: deadPid(), hostname: hostname(), token: 'killed', startedAt: new Date().toISOString() }),
+    );
     const result = await ensureEnvironment(empty, { cacheRoot, env, lockTimeoutMs: 10_000 });
     assert.equal(result.reused, false);
     assert.doesNotMatch(readFileSync(result.logPath, 'utf8'), /half a build/);
@@ -126,7 +136,10 @@ async function runInAnotherProcess(plan: VenvPlan, cacheRoot: string, env: NodeJ
     const { ensureEnvironment } = await import(${JSON.stringify(new URL('./venv-builder.ts', import.meta.url).href)});
     const result = await ensureEnvironment(${JSON.stringify(plan)}, { cacheRoot: ${JSON.stringify(cacheRoot)} });
     process.stdout.write(JSON.stringify(result));`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const code = await new Promise((resolve) => child.once('close', resolve));

@@ -63,7 +63,8 @@ export async function ensureEnvironment(plan: VenvPlan, options: EnsureEnvironme
 
   await mkdir(options.cacheRoot, { recursive: true });
   const lock = await acquireBuildLock(join(options.cacheRoot, `${plan.specHash}.lock`), {
-    onWait: (owner) => options.onLog?.(`trellis: waiting for another build of environment ${plan.specHash} (pid ${owner?.pid ?? 'unknown'})`),
+    onWait: (owner) =>
+      options.onLog?.(`trellis: waiting for another build of environment ${plan.specHash} (pid ${owner?.pid ?? 'unknown'})`),
     ...(options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs }),
   });
   try {
@@ -113,7 +114,17 @@ async function build(plan: VenvPlan, paths: Omit<EnsuredEnvironment, 'reused'>, 
     if (plan.pipRequirements.length === 0) {
       log.write('trellis: no packages to install');
     } else {
-      const pipArgs = ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--progress-bar', 'off', '-r', requirementsPath];
+      const pipArgs = [
+        '-m',
+        'pip',
+        'install',
+        '--disable-pip-version-check',
+        '--no-input',
+        '--progress-bar',
+        'off',
+        '-r',
+        requirementsPath,
+      ];
       await step(log, 'pip install', paths.pythonPath, pipArgs, env);
     }
     log.write(`trellis: environment ${plan.specHash} is ready`);
@@ -121,12 +132,22 @@ async function build(plan: VenvPlan, paths: Omit<EnsuredEnvironment, 'reused'>, 
     const tail = log.tail(tailLines).join('\n');
     await log.close();
     const why = error instanceof Error ? error.message : String(error);
-    throw new TrellisError('EnvironmentBuildFailed', 422, `building the Python environment failed: ${why}; the full log is ${paths.logPath}; its last lines:\n${tail}`, {
-      details: { logPath: paths.logPath, specHash: plan.specHash },
-    });
+    throw new TrellisError(
+      'EnvironmentBuildFailed',
+      422,
+      `building the Python environment failed: ${why}; the full log is ${paths.logPath}; its last lines:\n${tail}`,
+      {
+        details: { logPath: paths.logPath, specHash: plan.specHash },
+      },
+    );
   }
   await log.close();
-  const marker: ReadyMarker = { specHash: plan.specHash, python: plan.python, pipRequirements: plan.pipRequirements, builtAt: new Date().toISOString() };
+  const marker: ReadyMarker = {
+    specHash: plan.specHash,
+    python: plan.python,
+    pipRequirements: plan.pipRequirements,
+    builtAt: new Date().toISOString(),
+  };
   const temporary = join(paths.envDir, `ready.json.${process.pid}.tmp`);
   await writeFile(temporary, `${JSON.stringify(marker, null, 2)}\n`);
   await rename(temporary, join(paths.envDir, 'ready.json'));

@@ -33,7 +33,10 @@ describe('secureDataDirectory', () => {
     await writeFile(join(elsewhere, 'other.db-wal'), '');
     await chmod(join(elsewhere, 'other.db-wal'), 0o640);
     const line = await secureDataDirectory(home, [join(elsewhere, 'other.db')]);
-    assert.equal(line, `data directory ${home}: made owner-only what others could read: itself 0755 -> 0700, artifacts 0755 -> 0700, trellis.db 0644 -> 0600, ${join(elsewhere, 'other.db-wal')} 0640 -> 0600`);
+    assert.equal(
+      line,
+      `data directory ${home}: made owner-only what others could read: itself 0755 -> 0700, artifacts 0755 -> 0700, trellis.db 0644 -> 0600, ${join(elsewhere, 'other.db-wal')} 0640 -> 0600`,
+    );
     assert.equal((await stat(join(home, 'trellis.db'))).mode & 0o777, 0o600);
     assert.equal(await secureDataDirectory(home, [join(elsewhere, 'other.db')]), undefined);
   });

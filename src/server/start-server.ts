@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { LocalArtifactStore } from '../artifacts/local/local-artifact-store.js';
 import { buildServer } from '../api/server.js';
@@ -28,11 +29,17 @@ export interface RunningServer {
  * Makes the data directory owner-only, opens the store (migrating it), makes the default
  * workspace, and listens. `onNotice` hears one line when modes of an existing data directory were fixed.
  */
-export async function startServer(config: TrellisConfig, options: { logLevel?: string; onNotice?: (line: string) => void } = {}): Promise<RunningServer> {
-  const { onNotice = (line: string) => process.stderr.write(`${line}\n`), ...serverOptions } = options;
+export async function startServer(
+  config: TrellisConfig,
+  options: { logLevel?: string; onNotice?: (line: string) => void } = {},
+): Promise<RunningServer> {
+  const logger = pino({ level: options.logLevel ?? process.env.TRELLIS_LOG_LEVEL ?? 'info' });
+  const onNotice = options.onNotice ?? ((line: string) => logger.warn(line));
   // Before the store opens, so SQLite never opens (or makes -wal/-shm beside) a file others can read.
   makeNewFilesPrivate();
-  const sqliteFile = config.databaseUrl?.startsWith('sqlite:') ? config.databaseUrl.slice('sqlite:'.length) : join(config.home, 'trellis.db');
+  const sqliteFile = config.databaseUrl?.startsWith('sqlite:')
+    ? config.databaseUrl.slice('sqlite:'.length)
+    : join(config.home, 'trellis.db');
   const fixed = await secureDataDirectory(config.home, config.databaseUrl && !config.databaseUrl.startsWith('sqlite:') ? [] : [sqliteFile]);
   if (fixed) onNotice(fixed);
   const store = Store.open({ home: config.home, databaseUrl: config.databaseUrl });
@@ -53,6 +60,7 @@ export async function startServer(config: TrellisConfig, options: { logLevel?: s
         return artifacts;
       },
       clock: () => new Date(),
+      logger,
     };
     await ensureDefaultWorkspace(context, { actor: `local:${config.localUser}`, requestId: null });
     const jobsRoot = join(config.home, 'jobs');
@@ -79,8 +87,13 @@ export async function startServer(config: TrellisConfig, options: { logLevel?: s
       },
     });
     wakeRunner = () => runner.wake();
-    const serving = new ServingController(context, { servingRoot: join(config.home, 'serving'), environmentCache: config.jobs.environmentCache, tickMs: 1000, serverUrl: () => url });
-    const app = await buildServer(context, config, { ...serverOptions, jobs: { wake: () => runner.wake(), jobsRoot }, serving });
+    const serving = new ServingController(context, {
+      servingRoot: join(config.home, 'serving'),
+      environmentCache: config.jobs.environmentCache,
+      tickMs: 1000,
+      serverUrl: () => url,
+    });
+    const app = await buildServer(context, config, { jobs: { wake: () => runner.wake(), jobsRoot }, serving });
     const address = await app.listen({ host: config.host, port: config.port });
     url = address.replace('[::1]', '127.0.0.1');
     await runner.start();
@@ -97,8 +110,8 @@ export async function startServer(config: TrellisConfig, options: { logLevel?: s
       },
     };
   } catch (error) {
-    await store.close().catch(() => undefined);
+    // The start failed: that error is the one to report; a failure to close as well is only logged.
+    await store.close().catch((closeError: unknown) => logger.warn({ err: closeError }, 'closing the store after a failed start'));
     throw error;
   }
 }
-

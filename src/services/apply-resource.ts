@@ -16,7 +16,13 @@ import { requireWorkspace } from './resource-service.js';
 /** Bytes the client already uploaded for a local `path:` of the file. */
 export type UploadedContent =
   | { type: 'file'; digest: string; size: number; fileName: string }
-  | { type: 'folder'; digest: string; size: number; fileCount: number; /** The folder's own name on the client's disk (for `path: .`). */ name?: string | undefined };
+  | {
+      type: 'folder';
+      digest: string;
+      size: number;
+      fileCount: number /** The folder's own name on the client's disk (for `path: .`). */;
+      name?: string | undefined;
+    };
 
 export interface ApplyInput {
   /** The workspace of the request; a workspace file names itself instead. */
@@ -49,7 +55,10 @@ export interface ApplyResult {
  * event land in one transaction.
  */
 export async function applyResource(context: Context, caller: Caller, input: ApplyInput): Promise<ApplyResult> {
-  const parsed = parseResourceFile(input.text, { fileName: input.fileName, ...(input.expectedKind ? { expectedKind: input.expectedKind } : {}) });
+  const parsed = parseResourceFile(input.text, {
+    fileName: input.fileName,
+    ...(input.expectedKind ? { expectedKind: input.expectedKind } : {}),
+  });
   const workspace = parsed.kind === 'workspace' ? parsed.name : input.workspace;
   if (parsed.kind !== 'workspace') await requireWorkspace(context, workspace);
 
@@ -109,7 +118,8 @@ async function findTarget(
   fileName: string,
 ): Promise<{ version: string | null; existing: Resource | undefined }> {
   const kind = parsed.kind as Exclude<ResourceKind, 'workspace'>;
-  if (!isAssetKind(kind)) return { version: null, existing: await repositories.resources.get({ workspace, kind, name: parsed.name, version: null }) };
+  if (!isAssetKind(kind))
+    return { version: null, existing: await repositories.resources.get({ workspace, kind, name: parsed.name, version: null }) };
   if (parsed.version !== null) {
     const existing = await repositories.resources.get({ workspace, kind, name: parsed.name, version: parsed.version });
     if (existing && canonicalJson(existing.spec) !== canonicalJson(spec)) {
@@ -137,8 +147,22 @@ function sameContent(existing: Resource, desired: { spec: unknown; tags: unknown
   return canonicalJson({ spec: existing.spec, tags: existing.tags, description: existing.description }) === canonicalJson(desired);
 }
 
-function result(action: ApplyAction, parsed: Pick<ParsedResourceFile, 'kind' | 'name' | 'version'>, resource: Resource | null, notes: Note[], dryRun: boolean): ApplyResult {
-  return { action, kind: parsed.kind, name: parsed.name, version: parsed.kind === 'workspace' ? null : parsed.version, resource, notes, dryRun };
+function result(
+  action: ApplyAction,
+  parsed: Pick<ParsedResourceFile, 'kind' | 'name' | 'version'>,
+  resource: Resource | null,
+  notes: Note[],
+  dryRun: boolean,
+): ApplyResult {
+  return {
+    action,
+    kind: parsed.kind,
+    name: parsed.name,
+    version: parsed.kind === 'workspace' ? null : parsed.version,
+    resource,
+    notes,
+    dryRun,
+  };
 }
 
 /** Replaces each local path in the spec by the content the client uploaded (or inlined). */
@@ -158,7 +182,10 @@ async function resolveLocalPaths(
     }
     const uploaded = input.uploads[local.value];
     if (!uploaded) {
-      problems.push({ ...at, message: `local path '${local.value}' was not uploaded; apply the file with 'trellis apply -f' (it uploads local paths), or upload it first (POST /api/v1/workspaces/{ws}/uploads)` });
+      problems.push({
+        ...at,
+        message: `local path '${local.value}' was not uploaded; apply the file with 'trellis apply -f' (it uploads local paths), or upload it first (POST /api/v1/workspaces/{ws}/uploads)`,
+      });
       continue;
     }
     if (!(await artifacts.hasContent(uploaded.digest))) {
@@ -172,7 +199,15 @@ async function resolveLocalPaths(
     }
     // A model's folder keeps its name: Azure ML lays it out under AZUREML_MODEL_DIR by that name.
     const folderName = parsed.kind === 'model' && uploaded.type === 'folder' ? folderNameOf(local.value, uploaded.name) : undefined;
-    setAt(spec, local.pointer, formatContentUri(uploaded.type === 'file' ? { type: 'file', digest: uploaded.digest, fileName: uploaded.fileName } : { type: 'folder', digest: uploaded.digest, folderName }));
+    setAt(
+      spec,
+      local.pointer,
+      formatContentUri(
+        uploaded.type === 'file'
+          ? { type: 'file', digest: uploaded.digest, fileName: uploaded.fileName }
+          : { type: 'folder', digest: uploaded.digest, folderName },
+      ),
+    );
     content.push({ path: at.path, uploadedFrom: local.value, ...uploaded });
   }
   return { spec, content, problems };
@@ -199,24 +234,41 @@ export function inlineLocalFile(spec: Record<string, unknown>, local: LocalPath,
  * Remote paths are recorded, not fetched. Two kinds are checked, because Trellis can: its own
  * content URIs must name stored bytes, and `azureml:name:version` must name an existing asset.
  */
-async function checkReferences(context: Context, workspace: string, parsed: ParsedResourceFile): Promise<{ problems: Problem[]; notes: Note[] }> {
+async function checkReferences(
+  context: Context,
+  workspace: string,
+  parsed: ParsedResourceFile,
+): Promise<{ problems: Problem[]; notes: Note[] }> {
   const problems: Problem[] = [];
   const notes: Note[] = [];
   for (const reference of parsed.remoteReferences) {
     const at = { path: reference.pointer.join('.'), ...(reference.line ? { line: reference.line } : {}) };
     if (reference.scheme === 'trellis') {
       const content = parseContentUri(reference.value);
-      if (!content) problems.push({ ...at, message: `'${reference.value}' is not a Trellis content URI (trellis://content/sha256:<hex>/<file> or trellis://folders/sha256:<hex>)` });
-      else if (!(await context.artifactsFor(workspace).hasContent(content.digest))) problems.push({ ...at, message: `'${reference.value}' names content that is not stored in workspace '${workspace}'; upload it first` });
+      if (!content)
+        problems.push({
+          ...at,
+          message: `'${reference.value}' is not a Trellis content URI (trellis://content/sha256:<hex>/<file> or trellis://folders/sha256:<hex>)`,
+        });
+      else if (!(await context.artifactsFor(workspace).hasContent(content.digest)))
+        problems.push({
+          ...at,
+          message: `'${reference.value}' names content that is not stored in workspace '${workspace}'; upload it first`,
+        });
       continue;
     }
     if (reference.scheme === 'azureml' && !reference.value.startsWith('azureml://') && parsed.kind !== 'workspace') {
       try {
         const target = parseAssetReference(reference.value);
-        const found = target.version === undefined
-          ? await context.store.repositories.resources.getLatest(workspace, parsed.kind, target.name)
-          : await context.store.repositories.resources.get({ workspace, kind: parsed.kind, name: target.name, version: target.version });
-        if (!found) problems.push({ ...at, message: `reference '${reference.value}' names no ${parsed.kind} in workspace '${workspace}'; list them with: trellis ${parsed.kind} list -w ${workspace}` });
+        const found =
+          target.version === undefined
+            ? await context.store.repositories.resources.getLatest(workspace, parsed.kind, target.name)
+            : await context.store.repositories.resources.get({ workspace, kind: parsed.kind, name: target.name, version: target.version });
+        if (!found)
+          problems.push({
+            ...at,
+            message: `reference '${reference.value}' names no ${parsed.kind} in workspace '${workspace}'; list them with: trellis ${parsed.kind} list -w ${workspace}`,
+          });
         else notes.push({ ...at, message: `refers to ${parsed.kind} ${found.name}:${found.version}` });
       } catch (error) {
         problems.push({ ...at, message: (error as Error).message });
@@ -230,10 +282,14 @@ async function checkReferences(context: Context, workspace: string, parsed: Pars
 
 function contentTypeProblem(parsed: ParsedResourceFile, local: LocalPath, uploaded: UploadedContent): string | undefined {
   const type = parsed.spec.type;
-  if (parsed.kind === 'data' && type === 'uri_file' && uploaded.type !== 'file') return `'${local.value}' is a folder but type is uri_file; point path at a file or use type: uri_folder`;
-  if (parsed.kind === 'data' && (type === 'uri_folder' || type === 'mltable') && uploaded.type !== 'folder') return `'${local.value}' is a file but type is ${String(type)}; point path at a folder or use type: uri_file`;
-  if (parsed.kind === 'model' && type === 'mlflow_model' && uploaded.type !== 'folder') return `'${local.value}' is a file but an mlflow_model is a folder with an MLmodel file; point path at that folder`;
-  if (parsed.kind === 'environment' && uploaded.type !== 'folder') return `build.path '${local.value}' must be a folder (the Docker build context)`;
+  if (parsed.kind === 'data' && type === 'uri_file' && uploaded.type !== 'file')
+    return `'${local.value}' is a folder but type is uri_file; point path at a file or use type: uri_folder`;
+  if (parsed.kind === 'data' && (type === 'uri_folder' || type === 'mltable') && uploaded.type !== 'folder')
+    return `'${local.value}' is a file but type is ${String(type)}; point path at a folder or use type: uri_file`;
+  if (parsed.kind === 'model' && type === 'mlflow_model' && uploaded.type !== 'folder')
+    return `'${local.value}' is a file but an mlflow_model is a folder with an MLmodel file; point path at that folder`;
+  if (parsed.kind === 'environment' && uploaded.type !== 'folder')
+    return `build.path '${local.value}' must be a folder (the Docker build context)`;
   return undefined;
 }
 

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { Store } from '../store/store.js';
 
@@ -7,6 +8,8 @@ export interface Context {
   /** Each workspace has its own artifact space: content is deduplicated within it, never shared across. */
   artifactsFor(workspace: string): ArtifactStore;
   clock: () => Date;
+  /** The server's logger (the one fastify logs requests with): what went wrong in the background, and what it cost. */
+  logger: Logger;
 }
 
 /** Who made a request and which request it was: written to the audit log. */

@@ -14,16 +14,21 @@ type ContainedKind = Exclude<ResourceKind, 'workspace'>;
 export async function requireWorkspace(context: Context, workspace: string): Promise<Resource> {
   const found = await context.store.repositories.workspaces.get(workspace);
   if (!found) {
-    throw new TrellisError('WorkspaceNotFound', 404, `workspace '${workspace}' does not exist; create it with: trellis workspace create --name ${workspace}`);
+    throw new TrellisError(
+      'WorkspaceNotFound',
+      404,
+      `workspace '${workspace}' does not exist; create it with: trellis workspace create --name ${workspace}`,
+    );
   }
   return found;
 }
 
 export async function getResource(context: Context, key: ResourceKey): Promise<Resource> {
   await requireWorkspace(context, key.workspace);
-  const found = key.version === 'latest'
-    ? await context.store.repositories.resources.getLatest(key.workspace, key.kind, key.name)
-    : await context.store.repositories.resources.get(key);
+  const found =
+    key.version === 'latest'
+      ? await context.store.repositories.resources.getLatest(key.workspace, key.kind, key.name)
+      : await context.store.repositories.resources.get(key);
   if (!found) throw notFound(key);
   return found;
 }
@@ -58,7 +63,11 @@ export async function updateResourceMetadata(
 ): Promise<Resource> {
   await requireWorkspace(context, key.workspace);
   if (changes.spec !== undefined && isAssetKind(key.kind)) {
-    throw new TrellisError('AssetVersionImmutable', 409, `${describeKey(key)} is immutable; only tags and description can change. Create a new version instead`);
+    throw new TrellisError(
+      'AssetVersionImmutable',
+      409,
+      `${describeKey(key)} is immutable; only tags and description can change. Create a new version instead`,
+    );
   }
   const now = context.clock().toISOString();
   return context.store.transaction(async (repositories) => {
@@ -81,6 +90,9 @@ export async function deleteResource(context: Context, caller: Caller, key: Reso
 }
 
 function notFound(key: ResourceKey): TrellisError {
-  const what = key.version === 'latest' ? `${key.kind} '${key.name}' has no versions in workspace '${key.workspace}'` : `${describeKey(key)} does not exist`;
+  const what =
+    key.version === 'latest'
+      ? `${key.kind} '${key.name}' has no versions in workspace '${key.workspace}'`
+      : `${describeKey(key)} does not exist`;
   return new TrellisError('ResourceNotFound', 404, `${what}; list what exists with: trellis ${key.kind} list -w ${key.workspace}`);
 }

@@ -23,7 +23,13 @@ export async function createWorkspace(context: Context, caller: Caller, input: W
   const now = context.clock().toISOString();
   return context.store.transaction(async (repositories) => {
     const created = await repositories.workspaces.insert(
-      { name: input.name, spec: input.spec ?? {}, status: { notes: input.notes ?? [] }, tags: input.tags ?? {}, description: input.description ?? null },
+      {
+        name: input.name,
+        spec: input.spec ?? {},
+        status: { notes: input.notes ?? [] },
+        tags: input.tags ?? {},
+        description: input.description ?? null,
+      },
       caller.actor,
       now,
     );

@@ -11,7 +11,11 @@ import { DeploymentUnavailableError, InstanceUnavailableError, QueueFullError, T
 const scratch = mkdtempSync(join(tmpdir(), 'trellis-pool-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-const json = (value: unknown): ScoringCall => ({ protocol: 'score', contentType: 'application/json', body: Buffer.from(JSON.stringify(value)) });
+const json = (value: unknown): ScoringCall => ({
+  protocol: 'score',
+  contentType: 'application/json',
+  body: Buffer.from(JSON.stringify(value)),
+});
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls until `check` holds, or fails after `timeoutMs`. */
@@ -41,7 +45,8 @@ function pool(runtime: 'onnx' | 'node-script', settings: DeploymentPoolOptions['
   return created;
 }
 
-const ready = (target: DeploymentPool, count: number) => eventually(() => target.readyInstances().length === count, `${count} ready instance(s)`);
+const ready = (target: DeploymentPool, count: number) =>
+  eventually(() => target.readyInstances().length === count, `${count} ready instance(s)`);
 
 describe('deployment pool', () => {
   it('routes calls to the least-loaded of its ready instances', async () => {
@@ -51,12 +56,18 @@ describe('deployment pool', () => {
     assert.equal(target.status().state, 'ready');
     const calls = Array.from({ length: 6 }, () => target.call(json({ sleep: 300 })));
     await sleep(100);
-    assert.deepEqual(target.readyInstances().map((instance) => instance.inFlight), [3, 3]);
+    assert.deepEqual(
+      target.readyInstances().map((instance) => instance.inFlight),
+      [3, 3],
+    );
     assert.equal(target.status().inFlight, 6);
     const answers = await Promise.all(calls);
     const pids = new Set(answers.map((answer) => (JSON.parse(answer.body.toString()) as { pid: number }).pid));
     assert.equal(pids.size, 2, 'both instances answered');
-    assert.deepEqual(target.readyInstances().map((instance) => instance.inFlight), [0, 0]);
+    assert.deepEqual(
+      target.readyInstances().map((instance) => instance.inFlight),
+      [0, 0],
+    );
   });
 
   it('restarts an instance whose worker is killed', async () => {
@@ -81,7 +92,12 @@ describe('deployment pool', () => {
   it('queues calls past max_concurrent_requests_per_instance, then fails them with QueueFullError', async () => {
     const target = pool('node-script', { instanceCount: 1, maxConcurrentRequestsPerInstance: 2, maxQueueWaitMs: 150 });
     await ready(target, 1);
-    const outcomes = Array.from({ length: 5 }, () => target.call(json({ sleep: 600 })).then((answer) => answer.status, (error: Error) => error));
+    const outcomes = Array.from({ length: 5 }, () =>
+      target.call(json({ sleep: 600 })).then(
+        (answer) => answer.status,
+        (error: Error) => error,
+      ),
+    );
     await sleep(50);
     const status = target.status();
     assert.equal(status.inFlight, 2);
@@ -100,7 +116,11 @@ describe('deployment pool', () => {
     const target = pool('node-script', { instanceCount: 1, maxConcurrentRequestsPerInstance: 1, maxQueueWaitMs: 5_000 });
     await ready(target, 1);
     const order: string[] = [];
-    await Promise.all(['first', 'second', 'third'].map((echo) => target.call(json({ echo, sleep: 100 })).then((answer) => order.push((JSON.parse(answer.body.toString()) as { echo: string }).echo))));
+    await Promise.all(
+      ['first', 'second', 'third'].map((echo) =>
+        target.call(json({ echo, sleep: 100 })).then((answer) => order.push((JSON.parse(answer.body.toString()) as { echo: string }).echo)),
+      ),
+    );
     assert.deepEqual(order, ['first', 'second', 'third']);
     assert.equal(target.status().queued, 0);
   });
@@ -122,14 +142,22 @@ describe('deployment pool', () => {
   });
 
   it('never routes to a model that cannot load, keeps retrying with backoff, and says why', async () => {
-    const target = pool('node-script', { instanceCount: 1, backoff: { initialMs: 50, maxMs: 200, resetAfterMs: 60_000 } }, 'failing-init.mjs');
+    const target = pool(
+      'node-script',
+      { instanceCount: 1, backoff: { initialMs: 50, maxMs: 200, resetAfterMs: 60_000 } },
+      'failing-init.mjs',
+    );
     await eventually(() => target.status().instances[0]!.restarts >= 2, 'two restarts', 30_000);
     const status = target.status();
     assert.equal(status.state, 'failed');
     assert.equal(status.readyInstances, 0);
     assert.match(status.reason ?? '', /the model could not load: the weights file is corrupt/);
     assert.deepEqual(target.readyInstances(), []);
-    await assert.rejects(target.call(json({})), (error: Error) => error instanceof DeploymentUnavailableError && error.status === 503 && /weights file is corrupt/.test(error.message));
+    await assert.rejects(
+      target.call(json({})),
+      (error: Error) =>
+        error instanceof DeploymentUnavailableError && error.status === 503 && /weights file is corrupt/.test(error.message),
+    );
   });
 
   it('restarts an instance that fails its liveness probe', async () => {
@@ -141,8 +169,14 @@ describe('deployment pool', () => {
     await ready(target, 1);
     const [stuck] = target.readyInstances();
     // The worker blocks its event loop for 10 s: pings go unanswered.
-    const call = target.call(json({ block: 10_000 })).then(() => 'answered', (error: Error) => error);
-    await eventually(() => target.status().instances[0]!.restarts === 1 && target.readyInstances().length === 1, 'a restart after failed probes');
+    const call = target.call(json({ block: 10_000 })).then(
+      () => 'answered',
+      (error: Error) => error,
+    );
+    await eventually(
+      () => target.status().instances[0]!.restarts === 1 && target.readyInstances().length === 1,
+      'a restart after failed probes',
+    );
     assert.notEqual(target.readyInstances()[0]!.pid, stuck!.pid);
     const outcome = await call;
     assert.ok(outcome instanceof InstanceUnavailableError, String(outcome));
@@ -168,8 +202,14 @@ describe('deployment pool', () => {
     await sleep(50);
     const drained = target.drain(10_000);
     assert.equal(target.status().state, 'draining');
-    await assert.rejects(target.call(json({})), (error: Error) => error instanceof DeploymentUnavailableError && /draining/.test(error.message));
-    assert.deepEqual((await Promise.all(calls)).map((answer) => answer.status), [200, 200, 200]);
+    await assert.rejects(
+      target.call(json({})),
+      (error: Error) => error instanceof DeploymentUnavailableError && /draining/.test(error.message),
+    );
+    assert.deepEqual(
+      (await Promise.all(calls)).map((answer) => answer.status),
+      [200, 200, 200],
+    );
     await drained;
     assert.equal(target.status().state, 'stopped');
     for (const pid of pids) assert.throws(() => process.kill(pid, 0), /ESRCH/);

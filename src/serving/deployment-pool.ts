@@ -150,7 +150,8 @@ export class DeploymentPool {
 
   /** One call on the least-loaded ready instance, queued while all are busy. */
   call(call: ScoringCall): Promise<ScoringAnswer> {
-    if (this.isDraining) return Promise.reject(new DeploymentUnavailableError(this.name, this.isStopped ? 'it is stopped' : 'it is draining for shutdown'));
+    if (this.isDraining)
+      return Promise.reject(new DeploymentUnavailableError(this.name, this.isStopped ? 'it is stopped' : 'it is draining for shutdown'));
     const slot = this.pick();
     if (slot) {
       slot.inFlight++;
@@ -185,7 +186,14 @@ export class DeploymentPool {
       readyInstances: ready,
       queued: this.queue.length,
       inFlight: this.totalInFlight,
-      reason: state === 'ready' || state === 'idle' ? undefined : failing ? `instance ${failing.id}: ${failing.failure}` : state === 'starting' ? 'the model is loading' : undefined,
+      reason:
+        state === 'ready' || state === 'idle'
+          ? undefined
+          : failing
+            ? `instance ${failing.id}: ${failing.failure}`
+            : state === 'starting'
+              ? 'the model is loading'
+              : undefined,
       instances: this.slots.map((slot) => ({
         index: slot.index,
         id: slot.id,
@@ -261,7 +269,8 @@ export class DeploymentPool {
       instance = this.startInstance(spec);
     } catch (error) {
       slot.instance = undefined;
-      return this.scheduleRestart(slot, `the instance could not start: ${(error as Error).message}`, undefined);
+      this.scheduleRestart(slot, `the instance could not start: ${(error as Error).message}`, undefined);
+      return;
     }
     slot.instance = instance;
     instance.ready(this.settings.loadTimeoutMs).then(
@@ -319,7 +328,11 @@ export class DeploymentPool {
       if (slot.instance !== instance || !slot.isReady) return;
       slot.probeFailures = isAlive ? 0 : slot.probeFailures + 1;
       if (slot.probeFailures >= probe.failureThreshold) {
-        this.onFailure(slot, instance, `liveness probe failed ${slot.probeFailures} times in a row (no answer to a ping within ${probe.timeoutMs} ms)`);
+        this.onFailure(
+          slot,
+          instance,
+          `liveness probe failed ${slot.probeFailures} times in a row (no answer to a ping within ${probe.timeoutMs} ms)`,
+        );
         void instance.stop(0);
         return;
       }

@@ -77,7 +77,12 @@ export class EndpointRouter {
    * endpoint's other deployments, which have no instances to call, with the reason, so a request
    * meant for one of them is answered 503 with that reason instead of "no such deployment".
    */
-  setRoute(endpoint: Endpoint, secrets: EndpointSecrets, targets: DeploymentTarget[], unavailable: ReadonlyMap<string, string> = new Map()): void {
+  setRoute(
+    endpoint: Endpoint,
+    secrets: EndpointSecrets,
+    targets: DeploymentTarget[],
+    unavailable: ReadonlyMap<string, string> = new Map(),
+  ): void {
     const names = targets.map((target) => target.name);
     // Traffic naming a deployment that is not up yet routes nowhere until it is (validated on write).
     const known = new Set(names);
@@ -89,7 +94,14 @@ export class EndpointRouter {
     } catch {
       table = compileTraffic({}, {}, names);
     }
-    this.routes.set(routeKey(endpoint.workspace, endpoint.name), { endpoint, secrets, table, names, targets: new Map(targets.map((target) => [target.name, target])), unavailable });
+    this.routes.set(routeKey(endpoint.workspace, endpoint.name), {
+      endpoint,
+      secrets,
+      table,
+      names,
+      targets: new Map(targets.map((target) => [target.name, target])),
+      unavailable,
+    });
   }
 
   removeRoute(workspace: string, endpoint: string): void {
@@ -114,10 +126,20 @@ export class EndpointRouter {
    * Answers one scoring request. Auth failures answer 401 and never reach a model; errors answer
    * as problem JSON with the status the error carries (429 with Retry-After, 503, 504).
    */
-  async handle(workspace: string, endpointName: string, call: ScoringCall, headers: { authorization?: string | undefined; deployment?: string | undefined }): Promise<RouterAnswer> {
+  async handle(
+    workspace: string,
+    endpointName: string,
+    call: ScoringCall,
+    headers: { authorization?: string | undefined; deployment?: string | undefined },
+  ): Promise<RouterAnswer> {
     const started = performance.now();
     const route = this.routes.get(routeKey(workspace, endpointName));
-    if (!route) return problem(404, 'EndpointNotFound', `online endpoint '${endpointName}' does not exist in workspace '${workspace}' (or has no deployment yet)`);
+    if (!route)
+      return problem(
+        404,
+        'EndpointNotFound',
+        `online endpoint '${endpointName}' does not exist in workspace '${workspace}' (or has no deployment yet)`,
+      );
     const denied = this.authorize(route, headers.authorization);
     if (denied) return denied;
     let deployment: string | undefined;
@@ -139,7 +161,12 @@ export class EndpointRouter {
         this.inFlight.set(counter, (this.inFlight.get(counter) ?? 1) - 1);
       }
       // The model's own headers (an AMLResponse's), and the router's trace headers over them.
-      const result: RouterAnswer = { status: answer.status, body: answer.body, contentType: answer.contentType, headers: { ...answer.headers, ...trace } };
+      const result: RouterAnswer = {
+        status: answer.status,
+        body: answer.body,
+        contentType: answer.contentType,
+        headers: { ...answer.headers, ...trace },
+      };
       this.record(workspace, endpointName, deployment, result.status, started, false);
       if (target.collection && 'contentType' in call) this.collect(workspace, endpointName, target, call, answer, result);
       return result;
@@ -162,32 +189,77 @@ export class EndpointRouter {
       return why === undefined ? undefined : problem(503, 'DeploymentNotReady', `deployment '${name}' cannot take calls: ${why}`);
     }
     if (route.table.slots.length > 0) return undefined;
-    const waiting = Object.entries(route.endpoint.traffic).filter(([candidate, percent]) => percent > 0 && route.unavailable.has(candidate));
+    const waiting = Object.entries(route.endpoint.traffic).filter(
+      ([candidate, percent]) => percent > 0 && route.unavailable.has(candidate),
+    );
     if (waiting.length === 0) return undefined;
-    return problem(503, 'DeploymentNotReady', `the live traffic goes to ${waiting.map(([candidate]) => `deployment '${candidate}', which cannot take calls: ${route.unavailable.get(candidate)}`).join('; and ')}`);
+    return problem(
+      503,
+      'DeploymentNotReady',
+      `the live traffic goes to ${waiting.map(([candidate]) => `deployment '${candidate}', which cannot take calls: ${route.unavailable.get(candidate)}`).join('; and ')}`,
+    );
   }
 
   /** Keeps a sampled request and its answer (data_collector); the answer says under which id. */
-  private collect(workspace: string, endpoint: string, target: DeploymentTarget, call: Extract<ScoringCall, { contentType: string }>, answer: ScoringAnswer, result: RouterAnswer): void {
+  private collect(
+    workspace: string,
+    endpoint: string,
+    target: DeploymentTarget,
+    call: Extract<ScoringCall, { contentType: string }>,
+    answer: ScoringAnswer,
+    result: RouterAnswer,
+  ): void {
     const collector = this.options.collector;
     const collection = target.collection!;
     if (!collector || (this.options.random ?? Math.random)() >= collection.samplingRate) return;
     const requestId = randomUUID();
     const at = (this.options.now ?? Date.now)();
     result.headers['x-trellis-collection-id'] = requestId;
-    if (collection.inputs) collector.collect(workspace, endpoint, 'model_inputs', { at, requestId, deployment: target.name, status: answer.status, contentType: call.contentType, body: call.body });
-    if (collection.outputs) collector.collect(workspace, endpoint, 'model_outputs', { at, requestId, deployment: target.name, status: answer.status, contentType: answer.contentType, body: answer.body });
+    if (collection.inputs)
+      collector.collect(workspace, endpoint, 'model_inputs', {
+        at,
+        requestId,
+        deployment: target.name,
+        status: answer.status,
+        contentType: call.contentType,
+        body: call.body,
+      });
+    if (collection.outputs)
+      collector.collect(workspace, endpoint, 'model_outputs', {
+        at,
+        requestId,
+        deployment: target.name,
+        status: answer.status,
+        contentType: answer.contentType,
+        body: answer.body,
+      });
   }
 
   private authorize(route: EndpointRoute, authorization: string | undefined): RouterAnswer | undefined {
     const credential = bearerCredential(authorization);
     const how = route.endpoint.authMode === 'key' ? 'a key' : 'a token';
     const fetch = `get it with: trellis online-endpoint get-credentials --name ${route.endpoint.name}`;
-    if (!credential) return problem(401, 'Unauthorized', `endpoint '${route.endpoint.name}' needs ${how} in the Authorization header ("Bearer <${route.endpoint.authMode === 'key' ? 'key' : 'token'}>"); ${fetch}`);
+    if (!credential)
+      return problem(
+        401,
+        'Unauthorized',
+        `endpoint '${route.endpoint.name}' needs ${how} in the Authorization header ("Bearer <${route.endpoint.authMode === 'key' ? 'key' : 'token'}>"); ${fetch}`,
+      );
     if (route.endpoint.authMode === 'key') {
-      return matchKey(route.secrets, credential) ? undefined : problem(401, 'Unauthorized', `that key is not a key of endpoint '${route.endpoint.name}' (it may have been regenerated); ${fetch}`);
+      return matchKey(route.secrets, credential)
+        ? undefined
+        : problem(
+            401,
+            'Unauthorized',
+            `that key is not a key of endpoint '${route.endpoint.name}' (it may have been regenerated); ${fetch}`,
+          );
     }
-    const check = verifyToken(credential, { endpoint: route.endpoint.name, workspace: route.endpoint.workspace, now: (this.options.now ?? Date.now)(), secrets: route.secrets.tokenSecret });
+    const check = verifyToken(credential, {
+      endpoint: route.endpoint.name,
+      workspace: route.endpoint.workspace,
+      now: (this.options.now ?? Date.now)(),
+      secrets: route.secrets.tokenSecret,
+    });
     if (check.status === 'ok') return undefined;
     const why = check.status === 'expired' ? 'expired' : `not valid (${check.reason})`;
     return problem(401, 'Unauthorized', `the token is ${why} for endpoint '${route.endpoint.name}'; ${fetch}`);
@@ -196,7 +268,7 @@ export class EndpointRouter {
   /** A copy to the mirror deployment; its answer (or failure) is recorded and dropped. */
   private mirror(route: EndpointRoute, deployment: string, call: ScoringCall): void {
     const target = route.targets.get(deployment);
-    if (!target || !target.isReady()) return;
+    if (!target?.isReady()) return;
     const started = performance.now();
     const { workspace, name } = route.endpoint;
     target.call(call).then(
@@ -205,9 +277,17 @@ export class EndpointRouter {
     );
   }
 
-  private record(workspace: string, endpoint: string, deployment: string | undefined, status: number, started: number, mirrored: boolean): void {
+  private record(
+    workspace: string,
+    endpoint: string,
+    deployment: string | undefined,
+    status: number,
+    started: number,
+    mirrored: boolean,
+  ): void {
     const latencyMs = performance.now() - started;
-    if (deployment !== undefined && !mirrored) this.stats.observe(`${workspace}/${endpoint}/${deployment}`, status, latencyMs, (this.options.now ?? Date.now)());
+    if (deployment !== undefined && !mirrored)
+      this.stats.observe(`${workspace}/${endpoint}/${deployment}`, status, latencyMs, (this.options.now ?? Date.now)());
     this.options.onRequest?.({ workspace, endpoint, deployment, status, latencyMs, mirrored });
   }
 }

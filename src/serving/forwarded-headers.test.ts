@@ -17,7 +17,12 @@ describe('forwarded headers', () => {
       accept: ['application/json', 'text/plain'],
       'x-missing': undefined,
     });
-    assert.deepEqual(headers, { 'content-type': 'application/json', 'x-caller': 'tests', 'azureml-model-deployment': 'blue', accept: 'application/json, text/plain' });
+    assert.deepEqual(headers, {
+      'content-type': 'application/json',
+      'x-caller': 'tests',
+      'azureml-model-deployment': 'blue',
+      accept: 'application/json, text/plain',
+    });
   });
 
   it("gives the client the script's answer headers, less those of the hop and those Trellis sets itself", () => {
@@ -33,6 +38,10 @@ describe('forwarded headers', () => {
       'content-disposition': 'attachment; filename="out.png"',
       'azureml-model-deployment': 'spoofed',
     });
-    assert.deepEqual(headers, { 'x-ms-run-function-failed': 'False', 'x-ms-server-version': 'azmlinfsrv/1.5.1', 'content-disposition': 'attachment; filename="out.png"' });
+    assert.deepEqual(headers, {
+      'x-ms-run-function-failed': 'False',
+      'x-ms-server-version': 'azmlinfsrv/1.5.1',
+      'content-disposition': 'attachment; filename="out.png"',
+    });
   });
 });

@@ -8,13 +8,33 @@
 type Headers = Record<string, string | string[] | undefined>;
 
 // RFC 9110 section 7.6.1, plus what the HTTP client sets for the next hop.
-const hopByHop = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect']);
+const hopByHop = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+  'expect',
+]);
 
 /** Never passed to the model: the endpoint's key or token. */
 const credentials = new Set(['authorization']);
 
 /** Set by the router (content type, trace headers) or by the server that answers the client. */
-const answeredByTrellis = new Set(['content-type', 'date', 'server', 'azureml-model-deployment', 'x-trellis-model', 'x-trellis-collection-id']);
+const answeredByTrellis = new Set([
+  'content-type',
+  'date',
+  'server',
+  'azureml-model-deployment',
+  'x-trellis-model',
+  'x-trellis-collection-id',
+]);
 
 /** The request headers a scoring script gets: names in lower case, repeated values joined with ', '. */
 export function requestHeadersForScript(headers: Headers): Record<string, string> {
@@ -30,7 +50,12 @@ export function answerHeadersForClient(headers: Headers): Record<string, string>
 function namedByConnection(headers: Headers): Set<string> {
   const connection = headers.connection ?? headers.Connection;
   const text = Array.isArray(connection) ? connection.join(',') : (connection ?? '');
-  return new Set(text.split(',').map((name) => name.trim().toLowerCase()).filter(Boolean));
+  return new Set(
+    text
+      .split(',')
+      .map((name) => name.trim().toLowerCase())
+      .filter(Boolean),
+  );
 }
 
 function pick(headers: Headers, keep: (name: string) => boolean): Record<string, string> {

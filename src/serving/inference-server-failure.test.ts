@@ -40,13 +40,24 @@ describe('why azmlinfsrv did not start', () => {
   });
 
   it("gives azmlinfsrv's own complaint when the script raised nothing", () => {
-    const lines = ['azureml_inference_server_http.server.user_script.UserScriptError: User script at /code/score.py does not have a run() function defined.'];
+    const lines = [
+      'azureml_inference_server_http.server.user_script.UserScriptError: User script at /code/score.py does not have a run() function defined.',
+    ];
     assert.equal(startFailure(lines), 'User script at /code/score.py does not have a run() function defined.');
   });
 
   it("else the last error line, without azmlinfsrv's prefix, else the last line", () => {
-    assert.equal(startFailure(['2026-12-06 01:20:29,729 E [1] gunicorn.error - Connection in use: (\'127.0.0.1\', 5001)', '2026-12-06 01:20:29,730 I [1] gunicorn.error - Retrying in 1 second.']), "Connection in use: ('127.0.0.1', 5001)");
-    assert.equal(startFailure(['/venv/bin/python: No module named azureml_inference_server_http']), '/venv/bin/python: No module named azureml_inference_server_http');
+    assert.equal(
+      startFailure([
+        "2026-12-06 01:20:29,729 E [1] gunicorn.error - Connection in use: ('127.0.0.1', 5001)",
+        '2026-12-06 01:20:29,730 I [1] gunicorn.error - Retrying in 1 second.',
+      ]),
+      "Connection in use: ('127.0.0.1', 5001)",
+    );
+    assert.equal(
+      startFailure(['/venv/bin/python: No module named azureml_inference_server_http']),
+      '/venv/bin/python: No module named azureml_inference_server_http',
+    );
     assert.equal(startFailure(['', '  ']), undefined);
   });
 });

@@ -20,10 +20,13 @@ import { startInstance as startWorkerInstance } from './worker-instance.js';
 
 const repositoryRoot = resolve(import.meta.dirname, '..', '..');
 const environmentCache = process.env.TRELLIS_ENV_CACHE ?? join(repositoryRoot, '.cache', 'environments');
-const environmentSpec = { conda_file: { dependencies: ['python=3.11', { pip: ['azureml-inference-server-http', 'inference-schema'] }] } } as unknown as EnvironmentSpec;
+const environmentSpec = {
+  conda_file: { dependencies: ['python=3.11', { pip: ['azureml-inference-server-http', 'inference-schema'] }] },
+} as unknown as EnvironmentSpec;
 
 // pip's words when PyPI cannot be reached: the only reason these tests skip.
-const offline = /NewConnectionError|Temporary failure in name resolution|Network is unreachable|No matching distribution found|Could not find a version that satisfies/;
+const offline =
+  /NewConnectionError|Temporary failure in name resolution|Network is unreachable|No matching distribution found|Could not find a version that satisfies/;
 
 async function serverPython(): Promise<{ python: string } | { skip: string }> {
   const lines: string[] = [];
@@ -32,7 +35,8 @@ async function serverPython(): Promise<{ python: string } | { skip: string }> {
     return { python: join(built.binDir!, 'python') };
   } catch (error) {
     const message = `${(error as Error).message}\n${lines.join('\n')}`;
-    if (offline.test(message)) return { skip: `SKIPPED: pip cannot reach PyPI to install azureml-inference-server-http (${message.match(offline)![0]})` };
+    if (offline.test(message))
+      return { skip: `SKIPPED: pip cannot reach PyPI to install azureml-inference-server-http (${message.match(offline)![0]})` };
     throw error;
   }
 }
@@ -113,10 +117,25 @@ let counter = 0;
 function spec(scoringScript: string): InstanceSpec {
   const id = `ep/azmlinfsrv/${counter++}`;
   const python = 'python' in environment ? environment.python : 'python3';
-  return { id, runtime: 'azureml-inference-server', modelDir, codeDir, scoringScript, python, env: { PYTHONDONTWRITEBYTECODE: '1' }, logFile: join(scratch, 'logs', `${id.replaceAll('/', '-')}.log`) };
+  return {
+    id,
+    runtime: 'azureml-inference-server',
+    modelDir,
+    codeDir,
+    scoringScript,
+    python,
+    env: { PYTHONDONTWRITEBYTECODE: '1' },
+    logFile: join(scratch, 'logs', `${id.replaceAll('/', '-')}.log`),
+  };
 }
 
-const post = (value: unknown, headers: Record<string, string> = {}) => ({ protocol: 'score' as const, method: 'POST' as const, contentType: 'application/json', body: Buffer.from(JSON.stringify(value)), headers });
+const post = (value: unknown, headers: Record<string, string> = {}) => ({
+  protocol: 'score' as const,
+  method: 'POST' as const,
+  contentType: 'application/json',
+  body: Buffer.from(JSON.stringify(value)),
+  headers,
+});
 const parsed = (answer: ScoringAnswer): unknown => JSON.parse(answer.body.toString('utf8'));
 
 /** The pids of a process's children (gunicorn's workers under its master). */
@@ -162,7 +181,10 @@ describe('Azure ML inference server instance (azmlinfsrv)', { skip }, () => {
     assert.equal(answer.headers?.['x-ms-run-function-failed'], 'False');
     assert.match(answer.headers?.['x-ms-server-version'] ?? '', /^azmlinfsrv\//);
     // GET: azmlinfsrv hands run() the query string's parameters as a JSON string.
-    const viaGet = await instance.call({ protocol: 'score', method: 'GET', query: 'data=[4]', contentType: 'application/json', body: Buffer.alloc(0) }, 10_000);
+    const viaGet = await instance.call(
+      { protocol: 'score', method: 'GET', query: 'data=[4]', contentType: 'application/json', body: Buffer.alloc(0) },
+      10_000,
+    );
     assert.deepEqual(parsed(viaGet), { times: [12], raw: '{"data": [4]}' });
     const log = readFileSync(instanceSpec.logFile, 'utf8');
     assert.match(log, /root - plain init: factor 3/);
@@ -191,10 +213,16 @@ describe('Azure ML inference server instance (azmlinfsrv)', { skip }, () => {
 
     const swagger = await instance.call({ protocol: 'swagger', query: '' }, 10_000);
     assert.equal(swagger.status, 200);
-    const document = parsed(swagger) as { swagger: string; definitions: { ServiceInput: { properties: Record<string, unknown> }; ServiceOutput: unknown } };
+    const document = parsed(swagger) as {
+      swagger: string;
+      definitions: { ServiceInput: { properties: Record<string, unknown> }; ServiceOutput: unknown };
+    };
     assert.equal(document.swagger, '2.0');
     assert.deepEqual(Object.keys(document.definitions.ServiceInput.properties).sort(), ['lengths', 'unit']);
-    const openapi = parsed(await instance.call({ protocol: 'swagger', query: 'version=3' }, 10_000)) as { openapi: string; components: { schemas: Record<string, unknown> } };
+    const openapi = parsed(await instance.call({ protocol: 'swagger', query: 'version=3' }, 10_000)) as {
+      openapi: string;
+      components: { schemas: Record<string, unknown> };
+    };
     assert.match(openapi.openapi, /^3\./);
     assert.ok(openapi.components.schemas.ServiceInput);
     const unknown = await instance.call({ protocol: 'swagger', query: 'version=9' }, 10_000);
@@ -203,7 +231,17 @@ describe('Azure ML inference server instance (azmlinfsrv)', { skip }, () => {
 
   it('hands a @rawhttp run() the request (method, query, headers) and passes its AMLResponse on: status, body, headers', async () => {
     const { instance } = started.raw;
-    const viaGet = await instance.call({ protocol: 'score', method: 'GET', query: 'name=iris', contentType: 'application/json', body: Buffer.alloc(0), headers: { 'x-caller': 'tests' } }, 10_000);
+    const viaGet = await instance.call(
+      {
+        protocol: 'score',
+        method: 'GET',
+        query: 'name=iris',
+        contentType: 'application/json',
+        body: Buffer.alloc(0),
+        headers: { 'x-caller': 'tests' },
+      },
+      10_000,
+    );
     assert.equal(viaGet.status, 200, viaGet.body.toString());
     assert.deepEqual(parsed(viaGet), { name: 'iris', caller: 'tests', authorization: null });
     assert.equal(viaGet.headers?.['x-answer'], 'from-get');
@@ -230,15 +268,23 @@ describe('Azure ML inference server instance (azmlinfsrv)', { skip }, () => {
   it('a script whose init() raises leaves the instance failed with that exception', async () => {
     const instanceSpec = spec('failing.py');
     const instance = startInferenceServerInstance(instanceSpec);
-    await assert.rejects(instance.ready(120_000), /init\(\) failed: RuntimeError: cannot open the model: weights\.bin is missing/).finally(() => instance.stop(0));
+    await assert
+      .rejects(instance.ready(120_000), /init\(\) failed: RuntimeError: cannot open the model: weights\.bin is missing/)
+      .finally(() => instance.stop(0));
     await instance.exited;
     assert.equal(instance.state, 'failed');
-    assert.match(instance.failure ?? '', /^azmlinfsrv exited with code 3 before it was ready: init\(\) failed: RuntimeError: cannot open the model/);
+    assert.match(
+      instance.failure ?? '',
+      /^azmlinfsrv exited with code 3 before it was ready: init\(\) failed: RuntimeError: cannot open the model/,
+    );
     assert.match(readFileSync(instanceSpec.logFile, 'utf8'), /User's init function failed/);
   });
 
   it("logs the script's logging lines on Trellis's own worker too, where a script's own basicConfig wins", async () => {
-    writeFileSync(join(codeDir, 'configured.py'), `import logging\nlogging.basicConfig(level=logging.DEBUG, format="script-format %(levelname)s %(message)s")\n\ndef init():\n    logging.debug("configured init")\n\ndef run(raw_data):\n    return raw_data\n`);
+    writeFileSync(
+      join(codeDir, 'configured.py'),
+      `import logging\nlogging.basicConfig(level=logging.DEBUG, format="script-format %(levelname)s %(message)s")\n\ndef init():\n    logging.debug("configured init")\n\ndef run(raw_data):\n    return raw_data\n`,
+    );
     for (const scoringScript of ['plain.py', 'configured.py']) {
       const instanceSpec = { ...spec(scoringScript), runtime: 'python-script' as const };
       const instance = startWorkerInstance(instanceSpec);
@@ -268,7 +314,9 @@ setInterval(() => {}, 1_000);
 `,
     );
     const owner = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const master = Number(await new Promise<string>((resolvePid) => owner.stdout.once('data', (chunk: Buffer) => resolvePid(chunk.toString().trim()))));
+    const master = Number(
+      await new Promise<string>((resolvePid) => owner.stdout.once('data', (chunk: Buffer) => resolvePid(chunk.toString().trim()))),
+    );
     const processes = [master, ...childrenOf(master)];
     assert.equal(processes.length, 2);
     owner.kill('SIGKILL');

@@ -76,7 +76,11 @@ class InferenceServerInstance implements ScoringInstance {
   private exitStatus: { code: number | null; signal: NodeJS.Signals | null } | undefined;
 
   constructor(given: InstanceSpec) {
-    const spec: InstanceSpec = { ...given, modelDir: resolve(given.modelDir), codeDir: given.codeDir === undefined ? undefined : resolve(given.codeDir) };
+    const spec: InstanceSpec = {
+      ...given,
+      modelDir: resolve(given.modelDir),
+      codeDir: given.codeDir === undefined ? undefined : resolve(given.codeDir),
+    };
     this.id = spec.id;
     this.modelName = spec.modelName ?? basename(spec.modelDir);
     this.modelVersion = spec.modelVersion ?? '1';
@@ -111,10 +115,15 @@ class InferenceServerInstance implements ScoringInstance {
 
   ready(timeoutMs: number): Promise<void> {
     if (this.currentState === 'ready') return Promise.resolve();
-    if (this.currentState !== 'loading') return Promise.reject(new ModelLoadError(this.id, this.failureReason ?? 'the instance is stopped'));
+    if (this.currentState !== 'loading')
+      return Promise.reject(new ModelLoadError(this.id, this.failureReason ?? 'the instance is stopped'));
     return this.waiters.untilReady(timeoutMs, () => {
       const said = this.lastWords();
-      return new TimeoutError(`instance '${this.id}' (azmlinfsrv) running init()${said ? ` (its last output: ${said})` : ''}`, timeoutMs, 'the readiness timeout');
+      return new TimeoutError(
+        `instance '${this.id}' (azmlinfsrv) running init()${said ? ` (its last output: ${said})` : ''}`,
+        timeoutMs,
+        'the readiness timeout',
+      );
     });
   }
 
@@ -124,16 +133,35 @@ class InferenceServerInstance implements ScoringInstance {
       case 'score': {
         const method = call.method ?? 'POST';
         const headers = { ...call.headers, ...(method === 'POST' ? { 'content-type': call.contentType } : {}) };
-        return this.counted(this.exchange({ method, path: withQuery('/score', call.query), headers, body: method === 'POST' ? call.body : undefined }, timeoutMs));
+        return this.counted(
+          this.exchange(
+            { method, path: withQuery('/score', call.query), headers, body: method === 'POST' ? call.body : undefined },
+            timeoutMs,
+          ),
+        );
       }
       case 'swagger':
-        return this.counted(this.exchange({ method: 'GET', path: withQuery('/swagger.json', call.query), headers: {}, body: undefined }, timeoutMs));
+        return this.counted(
+          this.exchange({ method: 'GET', path: withQuery('/swagger.json', call.query), headers: {}, body: undefined }, timeoutMs),
+        );
       case 'v2-metadata':
-        return Promise.resolve(json(200, { name: this.modelName, versions: [this.modelVersion], platform: 'azureml-inference-server', inputs: [], outputs: [] }));
+        return Promise.resolve(
+          json(200, { name: this.modelName, versions: [this.modelVersion], platform: 'azureml-inference-server', inputs: [], outputs: [] }),
+        );
       case 'v2-infer':
-        return Promise.resolve(json(400, { error: 'this deployment runs a scoring script with azmlinfsrv, which speaks /score only; the v2 protocol needs an onnx or mlflow model' }));
+        return Promise.resolve(
+          json(400, {
+            error:
+              'this deployment runs a scoring script with azmlinfsrv, which speaks /score only; the v2 protocol needs an onnx or mlflow model',
+          }),
+        );
       case 'mini-batch':
-        return Promise.resolve(json(400, { error: 'runtime azureml-inference-server serves online /score calls; batch deployments run the script with Trellis\'s own worker' }));
+        return Promise.resolve(
+          json(400, {
+            error:
+              "runtime azureml-inference-server serves online /score calls; batch deployments run the script with Trellis's own worker",
+          }),
+        );
     }
   }
 
@@ -154,7 +182,10 @@ class InferenceServerInstance implements ScoringInstance {
     if (this.calls > 0) await within(this.waiters.untilIdle(), deadline - Date.now());
     // gunicorn stops its workers on SIGTERM; the group signal reaches them too should the master hang.
     this.killGroup('SIGTERM');
-    const isGone = await within(this.exited.then(() => true), Math.max(deadline - Date.now(), 200));
+    const isGone = await within(
+      this.exited.then(() => true),
+      Math.max(deadline - Date.now(), 200),
+    );
     if (!isGone) {
       this.log.note('still running after SIGTERM: SIGKILL');
       this.killGroup('SIGKILL');
@@ -170,14 +201,20 @@ class InferenceServerInstance implements ScoringInstance {
     }
     if (this.isStopping) return this.finish('stopped', undefined);
     const python = spec.python ?? 'python3';
-    this.log.note(`starting instance ${spec.id}: runtime azureml-inference-server (azmlinfsrv on 127.0.0.1:${this.port}), script ${scoringScript}, model ${spec.modelDir}`);
-    const child = spawn(python, ['-u', inferenceServerLauncherPath(), '--entry_script', scoringScript, '--model_dir', spec.modelDir, '--port', String(this.port)], {
-      cwd: codeDir,
-      env: { ...inheritedEnvironment(), PYTHONUNBUFFERED: '1', ...spec.env, AZUREML_MODEL_DIR: spec.modelDir, AML_APP_ROOT: codeDir },
-      detached: true,
-      // stdin stays open and silent: the launcher stops the server when it closes (this process died).
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    this.log.note(
+      `starting instance ${spec.id}: runtime azureml-inference-server (azmlinfsrv on 127.0.0.1:${this.port}), script ${scoringScript}, model ${spec.modelDir}`,
+    );
+    const child = spawn(
+      python,
+      ['-u', inferenceServerLauncherPath(), '--entry_script', scoringScript, '--model_dir', spec.modelDir, '--port', String(this.port)],
+      {
+        cwd: codeDir,
+        env: { ...inheritedEnvironment(), PYTHONUNBUFFERED: '1', ...spec.env, AZUREML_MODEL_DIR: spec.modelDir, AML_APP_ROOT: codeDir },
+        detached: true,
+        // stdin stays open and silent: the launcher stops the server when it closes (this process died).
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     child.stdin!.on('error', () => {});
     this.child = child;
     this.log.follow(child.stdout!, false);
@@ -219,15 +256,18 @@ class InferenceServerInstance implements ScoringInstance {
   private exchange(exchange: Exchange, timeoutMs: number): Promise<ScoringAnswer> {
     return new Promise<ScoringAnswer>((resolvePromise, reject) => {
       const headers = exchange.body ? { ...exchange.headers, 'content-length': String(exchange.body.length) } : exchange.headers;
-      const outgoing = request({ host: '127.0.0.1', port: this.port, method: exchange.method, path: exchange.path, headers, agent: this.agent }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => {
-          settle();
-          resolvePromise(answerOf(response.statusCode ?? 502, response.headers, Buffer.concat(chunks)));
-        });
-        response.on('error', (error) => fail(error));
-      });
+      const outgoing = request(
+        { host: '127.0.0.1', port: this.port, method: exchange.method, path: exchange.path, headers, agent: this.agent },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => {
+            settle();
+            resolvePromise(answerOf(response.statusCode ?? 502, response.headers, Buffer.concat(chunks)));
+          });
+          response.on('error', (error) => fail(error));
+        },
+      );
       this.requests.add(outgoing);
       const timer = setTimeout(() => {
         settle();
@@ -282,9 +322,15 @@ class InferenceServerInstance implements ScoringInstance {
     const how = status.signal ? `was killed by ${status.signal}` : `exited with code ${status.code}`;
     // Whatever the master left behind in its group (a gunicorn worker) goes with it.
     this.killGroup('SIGKILL');
-    if (this.isStopping) return this.finish('stopped', undefined);
+    if (this.isStopping) {
+      this.finish('stopped', undefined);
+      return;
+    }
     const why = startFailure(this.tail);
-    if (this.currentState === 'loading') return this.finish('failed', `azmlinfsrv ${how} before it was ready${why ? `: ${why}` : ''}`);
+    if (this.currentState === 'loading') {
+      this.finish('failed', `azmlinfsrv ${how} before it was ready${why ? `: ${why}` : ''}`);
+      return;
+    }
     this.finish('failed', `azmlinfsrv ${how}${why && !status.signal ? `: ${why}` : ''}`);
   }
 
@@ -339,7 +385,6 @@ function freeLoopbackPort(): Promise<number> {
     });
   });
 }
-
 
 /** Starts azmlinfsrv for one instance of a deployment (state loading until its health route answers). */
 export function startInferenceServerInstance(spec: InstanceSpec): ScoringInstance {

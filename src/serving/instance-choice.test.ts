@@ -8,7 +8,10 @@ describe('chooseInstance', () => {
   it('picks the least-loaded instance with a free slot', () => {
     assert.equal(chooseInstance([3, 1, 2], load, 4), 1);
     assert.equal(chooseInstance([4, 4, 3], load, 4), 2);
-    assert.equal(chooseInstance([{ calls: 2 }, { calls: 0 }], (item) => item.calls, 4), 1);
+    assert.equal(
+      chooseInstance([{ calls: 2 }, { calls: 0 }], (item) => item.calls, 4),
+      1,
+    );
   });
 
   it('answers -1 when every instance is full, or there is none', () => {

@@ -23,13 +23,25 @@ describe("Trellis's own workers and the calls only azmlinfsrv takes", () => {
   });
 
   it('a worker answers them so, and goes on answering /score', async () => {
-    const instance = startInstance({ id: 'ep/refusals/0', runtime: 'onnx', modelDir: join(fixturesDir, 'iris-logreg.onnx'), env: {}, logFile: join(scratch, 'instance.log') });
+    const instance = startInstance({
+      id: 'ep/refusals/0',
+      runtime: 'onnx',
+      modelDir: join(fixturesDir, 'iris-logreg.onnx'),
+      env: {},
+      logFile: join(scratch, 'instance.log'),
+    });
     try {
       await instance.ready(60_000);
-      const get = await instance.call({ protocol: 'score', method: 'GET', query: 'data=[[1,2,3,4]]', contentType: 'application/json', body: Buffer.alloc(0) }, 5_000);
+      const get = await instance.call(
+        { protocol: 'score', method: 'GET', query: 'data=[[1,2,3,4]]', contentType: 'application/json', body: Buffer.alloc(0) },
+        5_000,
+      );
       assert.equal(get.status, 405);
       assert.equal((await instance.call({ protocol: 'swagger', query: '' }, 5_000)).status, 404);
-      const post = await instance.call({ protocol: 'score', contentType: 'application/json', body: Buffer.from('{"data":[[5.1,3.5,1.4,0.2]]}') }, 5_000);
+      const post = await instance.call(
+        { protocol: 'score', contentType: 'application/json', body: Buffer.from('{"data":[[5.1,3.5,1.4,0.2]]}') },
+        5_000,
+      );
       assert.equal(post.status, 200, post.body.toString());
     } finally {
       await instance.stop(2_000);

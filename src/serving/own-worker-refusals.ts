@@ -13,13 +13,21 @@ const fix = (runtime: RuntimeKind) =>
 
 /** GET /score: the input would be the query string, and run(raw_data) takes a POST body here. */
 export function scoreGetRefused(runtime: RuntimeKind): ScoringAnswer {
-  const answer = problem(405, 'MethodNotAllowed', `GET /score is answered by Azure ML's inference server (azmlinfsrv) only; send the input as a POST body, or: ${fix(runtime)}`);
+  const answer = problem(
+    405,
+    'MethodNotAllowed',
+    `GET /score is answered by Azure ML's inference server (azmlinfsrv) only; send the input as a POST body, or: ${fix(runtime)}`,
+  );
   return { ...answer, headers: { allow: 'POST' } };
 }
 
 /** /swagger.json: azmlinfsrv makes it from the script's @input_schema/@output_schema (or a swagger.json beside it). */
 export function swaggerRefused(runtime: RuntimeKind): ScoringAnswer {
-  return problem(404, 'SwaggerNotServed', `swagger.json is made by Azure ML's inference server (azmlinfsrv) from the scoring script's @input_schema/@output_schema; ${fix(runtime)}`);
+  return problem(
+    404,
+    'SwaggerNotServed',
+    `swagger.json is made by Azure ML's inference server (azmlinfsrv) from the scoring script's @input_schema/@output_schema; ${fix(runtime)}`,
+  );
 }
 
 function problem(status: number, code: string, detail: string): ScoringAnswer {

@@ -48,7 +48,10 @@ export class PayloadCollector {
     const prefix = `${PayloadCollector.folderOf(endpoint, payload.deployment, collection)}/${hour.slice(0, 4)}/${hour.slice(5, 7)}/${hour.slice(8, 10)}/${hour.slice(11, 13)}`;
     const key = `${workspace}\u0000${prefix}`;
     let batch = this.batches.get(key);
-    if (!batch) this.batches.set(key, (batch = { workspace, prefix, lines: [] }));
+    if (!batch) {
+      batch = { workspace, prefix, lines: [] };
+      this.batches.set(key, batch);
+    }
     batch.lines.push(JSON.stringify(lineOf(payload)));
     if (batch.lines.length >= (this.options.maxLines ?? 500)) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), this.options.flushMs ?? 1000).unref();
@@ -76,7 +79,13 @@ export class PayloadCollector {
 
 /** A JSON body is kept as JSON; anything else as base64, with its content type. */
 function lineOf(payload: CollectedPayload): Record<string, unknown> {
-  const base = { time: new Date(payload.at).toISOString(), requestId: payload.requestId, deployment: payload.deployment, status: payload.status, contentType: payload.contentType };
+  const base = {
+    time: new Date(payload.at).toISOString(),
+    requestId: payload.requestId,
+    deployment: payload.deployment,
+    status: payload.status,
+    contentType: payload.contentType,
+  };
   if (payload.contentType.includes('json')) {
     try {
       return { ...base, data: JSON.parse(payload.body.toString('utf8')) as unknown };

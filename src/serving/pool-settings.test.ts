@@ -4,7 +4,7 @@ import { parseOnlineDeployment } from '../core/azureml/parse-endpoint-file.js';
 import { poolSettingsFor } from './pool-settings.js';
 
 const file = (...rows: string[]) =>
-  [
+  `${[
     '$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineDeployment.schema.json',
     'name: blue',
     'endpoint_name: my-endpoint',
@@ -12,7 +12,7 @@ const file = (...rows: string[]) =>
     'instance_type: Standard_DS3_v2',
     'instance_count: 3',
     ...rows,
-  ].join('\n') + '\n';
+  ].join('\n')}\n`;
 
 describe('poolSettingsFor', () => {
   it("turns Azure's defaults into the pool's settings, in milliseconds", () => {
@@ -29,7 +29,18 @@ describe('poolSettingsFor', () => {
 
   it('takes request_settings and the longer probe window to load in', () => {
     const { spec } = parseOnlineDeployment(
-      file('request_settings:', '  request_timeout_ms: 90000', '  max_concurrent_requests_per_instance: 4', '  max_queue_wait_ms: 0', 'liveness_probe:', '  period: 5', '  timeout: 1', '  failure_threshold: 3', 'readiness_probe:', '  initial_delay: 600'),
+      file(
+        'request_settings:',
+        '  request_timeout_ms: 90000',
+        '  max_concurrent_requests_per_instance: 4',
+        '  max_queue_wait_ms: 0',
+        'liveness_probe:',
+        '  period: 5',
+        '  timeout: 1',
+        '  failure_threshold: 3',
+        'readiness_probe:',
+        '  initial_delay: 600',
+      ),
       'd.yml',
     );
     const settings = poolSettingsFor(spec);

@@ -38,8 +38,15 @@ export class ServingMetrics {
   /** Counts one finished request (the router's onRequest). */
   record = (record: RequestRecord): void => {
     const deployment = record.deployment ?? '';
-    this.requests.inc({ workspace: record.workspace, endpoint: record.endpoint, deployment, status: String(record.status), mirrored: String(record.mirrored) });
-    if (!record.mirrored) this.latency.observe({ workspace: record.workspace, endpoint: record.endpoint, deployment }, record.latencyMs / 1000);
+    this.requests.inc({
+      workspace: record.workspace,
+      endpoint: record.endpoint,
+      deployment,
+      status: String(record.status),
+      mirrored: String(record.mirrored),
+    });
+    if (!record.mirrored)
+      this.latency.observe({ workspace: record.workspace, endpoint: record.endpoint, deployment }, record.latencyMs / 1000);
   };
 
   async text(): Promise<string> {

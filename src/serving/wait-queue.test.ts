@@ -70,10 +70,12 @@ describe('WaitQueue', () => {
     const queue = new WaitQueue<number>(timers);
     const results: Array<number | string> = [];
     for (let index = 0; index < 3000; index++) {
-      queue.wait(index % 3 === 0 ? 5 : 1_000, () => new Error('late')).then(
-        (value) => results.push(value),
-        () => results.push('late'),
-      );
+      queue
+        .wait(index % 3 === 0 ? 5 : 1_000, () => new Error('late'))
+        .then(
+          (value) => results.push(value),
+          () => results.push('late'),
+        );
     }
     timers.advance(10);
     for (let value = 0; value < 2000; value++) queue.handOut(value);

@@ -18,13 +18,24 @@ function spec(fields: Partial<InstanceSpec> & Pick<InstanceSpec, 'runtime' | 'mo
   return { id, env: { PYTHONDONTWRITEBYTECODE: '1' }, logFile: join(scratch, 'logs', `${id.replaceAll('/', '-')}.log`), ...fields };
 }
 
-const json = (value: unknown, protocol: 'score' | 'v2-infer' = 'score'): ScoringCall => ({ protocol, contentType: 'application/json', body: Buffer.from(JSON.stringify(value)) });
+const json = (value: unknown, protocol: 'score' | 'v2-infer' = 'score'): ScoringCall => ({
+  protocol,
+  contentType: 'application/json',
+  body: Buffer.from(JSON.stringify(value)),
+});
 const raw = (text: string): ScoringCall => ({ protocol: 'score', contentType: 'application/json', body: Buffer.from(text) });
 const parsed = (answer: ScoringAnswer): unknown => JSON.parse(answer.body.toString('utf8'));
 
 function assertClose(actual: number[][], expected: number[][], tolerance = 1e-4): void {
   assert.equal(actual.length, expected.length);
-  actual.forEach((row, index) => row.forEach((value, column) => assert.ok(Math.abs(value - expected[index]![column]!) < tolerance, `row ${index} column ${column}: ${value} vs ${expected[index]![column]}`)));
+  actual.forEach((row, index) => {
+    row.forEach((value, column) => {
+      assert.ok(
+        Math.abs(value - expected[index]![column]!) < tolerance,
+        `row ${index} column ${column}: ${value} vs ${expected[index]![column]}`,
+      );
+    });
+  });
 }
 
 async function started(instanceSpec: InstanceSpec, timeoutMs = 60_000): Promise<ScoringInstance> {
@@ -46,7 +57,12 @@ describe('onnx worker', () => {
   after(() => instance.stop(2_000));
 
   it("scores Azure ML's request shapes like sklearn does", async () => {
-    for (const body of [{ data: iris.rows }, { input_data: iris.rows }, { X: iris.rows }, { input_data: { columns: ['a', 'b', 'c', 'd'], index: iris.rows.map((_, i) => i), data: iris.rows } }]) {
+    for (const body of [
+      { data: iris.rows },
+      { input_data: iris.rows },
+      { X: iris.rows },
+      { input_data: { columns: ['a', 'b', 'c', 'd'], index: iris.rows.map((_, i) => i), data: iris.rows } },
+    ]) {
       const answer = await instance.call(json(body), 5_000);
       assert.equal(answer.status, 200, answer.body.toString());
       assert.equal(answer.contentType, 'application/json');
@@ -58,15 +74,27 @@ describe('onnx worker', () => {
 
   it('answers v2 infer with flat outputs, and only those asked for', async () => {
     const request = { id: 'r1', inputs: [{ name: 'X', shape: [iris.rows.length, 4], datatype: 'FP32', data: iris.rows.flat() }] };
-    const answer = parsed(await instance.call(json(request, 'v2-infer'), 5_000)) as { model_name: string; id: string; outputs: Array<{ name: string; shape: number[]; datatype: string; data: number[] }> };
+    const answer = parsed(await instance.call(json(request, 'v2-infer'), 5_000)) as {
+      model_name: string;
+      id: string;
+      outputs: Array<{ name: string; shape: number[]; datatype: string; data: number[] }>;
+    };
     assert.equal(answer.model_name, 'iris');
     assert.equal(answer.id, 'r1');
     const [label, probabilities] = answer.outputs;
     assert.deepEqual(label, { name: 'label', shape: [iris.rows.length], datatype: 'INT64', data: iris.labels });
     assert.equal(probabilities?.datatype, 'FP32');
     assert.deepEqual(probabilities?.shape, [iris.rows.length, 3]);
-    const only = parsed(await instance.call(json({ ...request, inputs: [{ ...request.inputs[0], data: iris.rows }], outputs: [{ name: 'label' }] }, 'v2-infer'), 5_000)) as { outputs: Array<{ name: string }> };
-    assert.deepEqual(only.outputs.map((output) => output.name), ['label']);
+    const only = parsed(
+      await instance.call(
+        json({ ...request, inputs: [{ ...request.inputs[0], data: iris.rows }], outputs: [{ name: 'label' }] }, 'v2-infer'),
+        5_000,
+      ),
+    ) as { outputs: Array<{ name: string }> };
+    assert.deepEqual(
+      only.outputs.map((output) => output.name),
+      ['label'],
+    );
   });
 
   it('answers v2 metadata from the model itself', async () => {
@@ -86,11 +114,22 @@ describe('onnx worker', () => {
   it('answers 400 naming what the model expects for a bad shape, type or body', async () => {
     const cases: Array<[ScoringCall, RegExp]> = [
       [json({ data: [[1, 2, 3]] }), /shape \[1, 3\]/],
-      [json({ data: [[1, 2, 3, 4], [1, 2]] }), /ragged/],
+      [
+        json({
+          data: [
+            [1, 2, 3, 4],
+            [1, 2],
+          ],
+        }),
+        /ragged/,
+      ],
       [json({ data: [['a', 1, 2, 3]] }), /"a" where FP32 values go/],
       [raw('not json'), /not JSON/],
       [json({ inputs: [{ name: 'X', shape: [1, 4], datatype: 'FP64', data: [1, 2, 3, 4] }] }, 'v2-infer'), /datatype FP64, not FP32/],
-      [json({ inputs: [{ name: 'X', shape: [1, 5], datatype: 'FP32', data: [1, 2, 3, 4] }] }, 'v2-infer'), /4 values, its shape \[1, 5\] needs 5/],
+      [
+        json({ inputs: [{ name: 'X', shape: [1, 5], datatype: 'FP32', data: [1, 2, 3, 4] }] }, 'v2-infer'),
+        /4 values, its shape \[1, 5\] needs 5/,
+      ],
       [json({ inputs: [{ name: 'Y', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] }, 'v2-infer'), /no input 'Y'/],
     ];
     for (const [call, problem] of cases) {
@@ -105,7 +144,9 @@ describe('onnx worker', () => {
   it('keeps many calls in flight on one connection and matches each answer to its call', async () => {
     const calls = Array.from({ length: 300 }, (_, index) => iris.rows[index % iris.rows.length]!);
     const answers = await Promise.all(calls.map((row) => instance.call(json({ data: [row] }), 10_000)));
-    answers.forEach((answer, index) => assert.deepEqual((parsed(answer) as { label: number[] }).label, [iris.labels[index % iris.rows.length]]));
+    answers.forEach((answer, index) => {
+      assert.deepEqual((parsed(answer) as { label: number[] }).label, [iris.labels[index % iris.rows.length]]);
+    });
     assert.equal(instance.inFlight, 0);
     assert.equal(await instance.ping(1_000), true);
   });
@@ -123,12 +164,26 @@ describe('onnx worker, other models and failures', () => {
     const iris = irisExpected();
     const instance = await started(spec({ runtime: 'onnx', modelDir: join(fixturesDir, 'iris-logreg-zipmap.onnx') }));
     try {
-      const scored = parsed(await instance.call(json({ data: iris.rows.slice(0, 2) }), 5_000)) as { output_label: number[]; output_probability: Array<Record<string, number>> };
+      const scored = parsed(await instance.call(json({ data: iris.rows.slice(0, 2) }), 5_000)) as {
+        output_label: number[];
+        output_probability: Array<Record<string, number>>;
+      };
       assert.deepEqual(scored.output_label, iris.labels.slice(0, 2));
       assert.deepEqual(Object.keys(scored.output_probability[0]!), ['0', '1', '2']);
-      assertClose(scored.output_probability.map((map) => Object.values(map)), iris.probabilities.slice(0, 2));
-      const v2 = parsed(await instance.call(json({ inputs: [{ name: 'X', shape: [1, 4], datatype: 'FP32', data: iris.rows[0] }] }, 'v2-infer'), 5_000)) as { outputs: Array<{ name: string; shape: number[] }> };
-      assert.deepEqual(v2.outputs.map((output) => [output.name, output.shape]), [['output_label', [1]], ['output_probability', [1, 3]]]);
+      assertClose(
+        scored.output_probability.map((map) => Object.values(map)),
+        iris.probabilities.slice(0, 2),
+      );
+      const v2 = parsed(
+        await instance.call(json({ inputs: [{ name: 'X', shape: [1, 4], datatype: 'FP32', data: iris.rows[0] }] }, 'v2-infer'), 5_000),
+      ) as { outputs: Array<{ name: string; shape: number[] }> };
+      assert.deepEqual(
+        v2.outputs.map((output) => [output.name, output.shape]),
+        [
+          ['output_label', [1]],
+          ['output_probability', [1, 3]],
+        ],
+      );
     } finally {
       await instance.stop(2_000);
     }
@@ -147,12 +202,18 @@ describe('onnx worker, other models and failures', () => {
 
   it('rejects the calls in flight when the worker is killed', async () => {
     const instance = await started(spec({ runtime: 'onnx', modelDir: join(fixturesDir, 'iris-logreg.onnx') }));
-    const answers = Array.from({ length: 50 }, () => instance.call(json({ data: [[5.1, 3.5, 1.4, 0.2]] }), 10_000).then(() => 'answered', (error: Error) => error.message));
+    const answers = Array.from({ length: 50 }, () =>
+      instance.call(json({ data: [[5.1, 3.5, 1.4, 0.2]] }), 10_000).then(
+        () => 'answered',
+        (error: Error) => error.message,
+      ),
+    );
     process.kill(instance.pid!, 'SIGKILL');
     await instance.exited;
     assert.equal(instance.state, 'failed');
     assert.match(instance.failure ?? '', /killed by SIGKILL/);
-    for (const outcome of await Promise.all(answers)) assert.ok(outcome === 'answered' || /worker process was killed by SIGKILL/.test(outcome), outcome);
+    for (const outcome of await Promise.all(answers))
+      assert.ok(outcome === 'answered' || /worker process was killed by SIGKILL/.test(outcome), outcome);
     assert.equal(instance.inFlight, 0);
   });
 
@@ -191,7 +252,11 @@ describe('python workers', { skip: skipWithoutPython() }, () => {
   it('runtime mlflow serves a model saved by the real mlflow client, in every input format', async () => {
     const out = mkdtempSync(join(scratch, 'mlflow-'));
     await runFixtureScript('make-mlflow-model.py', [out]);
-    const expected = JSON.parse(readFileSync(join(out, 'expected.json'), 'utf8')) as { columns: string[]; rows: number[][]; labels: number[] };
+    const expected = JSON.parse(readFileSync(join(out, 'expected.json'), 'utf8')) as {
+      columns: string[];
+      rows: number[][];
+      labels: number[];
+    };
     const instanceSpec = spec({ runtime: 'mlflow', modelDir: join(out, 'model'), python, modelName: 'iris-mlflow' });
     const instance = await started(instanceSpec, 120_000);
     try {
@@ -201,11 +266,29 @@ describe('python workers', { skip: skipWithoutPython() }, () => {
         assert.equal(answer.status, 200, answer.body.toString());
         assert.deepEqual(parsed(answer), expected.labels);
       }
-      const v2 = parsed(await instance.call(json({ inputs: [{ name: 'features', shape: [expected.rows.length, 4], datatype: 'FP64', data: expected.rows.flat() }] }, 'v2-infer'), 30_000));
-      assert.deepEqual(v2, { model_name: 'iris-mlflow', model_version: '1', outputs: [{ name: 'output-0', shape: [expected.rows.length], datatype: 'INT64', data: expected.labels }] });
-      const metadata = parsed(await instance.call({ protocol: 'v2-metadata' }, 5_000)) as { platform: string; inputs: Array<{ name: string; datatype: string }> };
+      const v2 = parsed(
+        await instance.call(
+          json(
+            { inputs: [{ name: 'features', shape: [expected.rows.length, 4], datatype: 'FP64', data: expected.rows.flat() }] },
+            'v2-infer',
+          ),
+          30_000,
+        ),
+      );
+      assert.deepEqual(v2, {
+        model_name: 'iris-mlflow',
+        model_version: '1',
+        outputs: [{ name: 'output-0', shape: [expected.rows.length], datatype: 'INT64', data: expected.labels }],
+      });
+      const metadata = parsed(await instance.call({ protocol: 'v2-metadata' }, 5_000)) as {
+        platform: string;
+        inputs: Array<{ name: string; datatype: string }>;
+      };
       assert.equal(metadata.platform, 'mlflow');
-      assert.deepEqual(metadata.inputs.map((input) => `${input.name} ${input.datatype}`), expected.columns.map((column) => `${column} FP64`));
+      assert.deepEqual(
+        metadata.inputs.map((input) => `${input.name} ${input.datatype}`),
+        expected.columns.map((column) => `${column} FP64`),
+      );
       const bad = await instance.call(json({ input_data: [[1, 2]] }), 30_000);
       assert.equal(bad.status, 400);
       assert.match((parsed(bad) as { error: string }).error, /the model expects 'sepal_length' FP64/);
@@ -219,7 +302,15 @@ describe('python workers', { skip: skipWithoutPython() }, () => {
     const instanceSpec = spec({ runtime: 'python-script', modelDir: fixturesDir, codeDir, scoringScript: 'score.py', python });
     const instance = await started(instanceSpec);
     try {
-      const answer = await instance.call(json({ data: [[1, 2], [3, 4]] }), 10_000);
+      const answer = await instance.call(
+        json({
+          data: [
+            [1, 2],
+            [3, 4],
+          ],
+        }),
+        10_000,
+      );
       assert.equal(answer.status, 200);
       assert.equal((parsed(answer) as { sums: number[] }).sums.join(), '3,7');
       const text = await instance.call(json({ text: 'as it is' }), 10_000);
@@ -240,7 +331,9 @@ describe('python workers', { skip: skipWithoutPython() }, () => {
   });
 
   it('a script whose init() raises leaves the instance failed with that reason', async () => {
-    const instance = startInstance(spec({ runtime: 'python-script', modelDir: fixturesDir, codeDir, scoringScript: 'failing_init.py', python }));
+    const instance = startInstance(
+      spec({ runtime: 'python-script', modelDir: fixturesDir, codeDir, scoringScript: 'failing_init.py', python }),
+    );
     await assert.rejects(instance.ready(60_000), /weights\.bin is missing/);
     await instance.exited;
     assert.equal(instance.state, 'failed');
@@ -304,7 +397,10 @@ describe('node-script worker', () => {
   it('times a slow call out and keeps serving', async () => {
     const instance = await started(spec({ runtime: 'node-script', modelDir: fixturesDir, codeDir, scoringScript: 'score.mjs' }));
     try {
-      await assert.rejects(instance.call(json({ sleep: 2_000 }), 100), (error: Error) => error instanceof TimeoutError && error.status === 504 && /did not answer within 100 ms/.test(error.message));
+      await assert.rejects(
+        instance.call(json({ sleep: 2_000 }), 100),
+        (error: Error) => error instanceof TimeoutError && error.status === 504 && /did not answer within 100 ms/.test(error.message),
+      );
       assert.equal(instance.inFlight, 0);
       assert.equal((await instance.call(json({ echo: 1 }), 5_000)).status, 200);
     } finally {

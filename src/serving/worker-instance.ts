@@ -64,7 +64,10 @@ export function workerCommand(spec: InstanceSpec): { command: string; args: stri
       return { command: process.execPath, args: nodeWorker('onnx-worker', false) };
     case 'node-script': {
       const isTypeScript = /\.[cm]?ts$/.test(spec.scoringScript ?? '');
-      if (isTypeScript && !tsxLoader()) throw new Error(`scoring script ${spec.scoringScript} is TypeScript, and the tsx loader is not installed here; ship it as .js or .mjs`);
+      if (isTypeScript && !tsxLoader())
+        throw new Error(
+          `scoring script ${spec.scoringScript} is TypeScript, and the tsx loader is not installed here; ship it as .js or .mjs`,
+        );
       return { command: process.execPath, args: nodeWorker('node-script-worker', isTypeScript) };
     }
     case 'mlflow':
@@ -198,8 +201,12 @@ class WorkerInstance implements ScoringInstance {
 
   ready(timeoutMs: number): Promise<void> {
     if (this.currentState === 'ready') return Promise.resolve();
-    if (this.currentState !== 'loading') return Promise.reject(new ModelLoadError(this.id, this.failureReason ?? 'the instance is stopped'));
-    return this.waiters.untilReady(timeoutMs, () => new TimeoutError(`instance '${this.id}' loading its model`, timeoutMs, 'the readiness timeout'));
+    if (this.currentState !== 'loading')
+      return Promise.reject(new ModelLoadError(this.id, this.failureReason ?? 'the instance is stopped'));
+    return this.waiters.untilReady(
+      timeoutMs,
+      () => new TimeoutError(`instance '${this.id}' loading its model`, timeoutMs, 'the readiness timeout'),
+    );
   }
 
   call(call: ScoringCall, timeoutMs: number): Promise<ScoringAnswer> {
@@ -228,7 +235,10 @@ class WorkerInstance implements ScoringInstance {
     if (this.calls > 0) await within(this.waiters.untilIdle(), deadline - Date.now());
     this.killGroup('SIGTERM');
     // SIGKILL at the deadline, but give SIGTERM a moment even when the grace went to calls in flight.
-    const isGone = await within(this.exited.then(() => true), Math.max(deadline - Date.now(), 200));
+    const isGone = await within(
+      this.exited.then(() => true),
+      Math.max(deadline - Date.now(), 200),
+    );
     if (!isGone) {
       this.log.note('still running after SIGTERM: SIGKILL');
       this.killGroup('SIGKILL');
@@ -238,7 +248,8 @@ class WorkerInstance implements ScoringInstance {
 
   private send(kind: number, contentType: string, body: Buffer, timeoutMs: number, isPing: boolean): Promise<ScoringAnswer> {
     if (this.currentState !== 'ready' || this.isStopping) return Promise.reject(this.unavailable());
-    const id = (this.lastId = nextCallId(this.lastId));
+    const id = nextCallId(this.lastId);
+    this.lastId = id;
     return new Promise<ScoringAnswer>((resolve, reject) => {
       const timer = setTimeout(this.onTimeout, timeoutMs, id);
       this.pending.set(id, { resolve, reject, timer, timeoutMs, isPing });
@@ -263,7 +274,10 @@ class WorkerInstance implements ScoringInstance {
   }
 
   private onAnswer(frame: AnswerFrame): void {
-    if (frame.id === CONTROL_ID) return this.onControl(frame);
+    if (frame.id === CONTROL_ID) {
+      this.onControl(frame);
+      return;
+    }
     const call = this.pending.get(frame.id);
     // An answer after its timeout: the caller has had its error already.
     if (!call) return;
@@ -290,9 +304,18 @@ class WorkerInstance implements ScoringInstance {
     const lastWords = this.log.lastError();
     // Whatever the leader left behind in its group goes with it.
     this.killGroup('SIGKILL');
-    if (this.isStopping) return this.finish('stopped', undefined);
-    if (this.loadFailure) return this.finish('failed', `the model could not load: ${this.loadFailure}`);
-    if (this.currentState === 'loading') return this.finish('failed', `the worker ${how} before the model loaded${lastWords ? `: ${lastWords}` : ''}`);
+    if (this.isStopping) {
+      this.finish('stopped', undefined);
+      return;
+    }
+    if (this.loadFailure) {
+      this.finish('failed', `the model could not load: ${this.loadFailure}`);
+      return;
+    }
+    if (this.currentState === 'loading') {
+      this.finish('failed', `the worker ${how} before the model loaded${lastWords ? `: ${lastWords}` : ''}`);
+      return;
+    }
     this.finish('failed', `the worker process ${how}${lastWords && !status.signal ? `: ${lastWords}` : ''}`);
   }
 
@@ -325,7 +348,6 @@ class WorkerInstance implements ScoringInstance {
 }
 
 const emptyBody = Buffer.alloc(0);
-
 
 /** Starts one instance of a deployment: its worker process begins loading the model at once (state loading). */
 export function startInstance(spec: InstanceSpec): ScoringInstance {

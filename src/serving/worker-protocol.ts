@@ -161,7 +161,8 @@ abstract class FrameDecoder<F> {
 
 function readLength(buffer: Buffer, offset: number): number {
   const length = buffer.readUInt32LE(offset);
-  if (length > MAX_FRAME_BYTES) throw new Error(`worker protocol: a frame of ${length} bytes is over the ${MAX_FRAME_BYTES}-byte limit; the stream is out of step`);
+  if (length > MAX_FRAME_BYTES)
+    throw new Error(`worker protocol: a frame of ${length} bytes is over the ${MAX_FRAME_BYTES}-byte limit; the stream is out of step`);
   return length;
 }
 

@@ -58,11 +58,18 @@ export class AuditRepository {
     if (query.pageToken) {
       const before = Number(query.pageToken);
       if (!Number.isInteger(before) || before < 1) {
-        throw new TrellisError('InvalidPageToken', 400, `page token '${query.pageToken}' is not one this server issued; pass nextPageToken unchanged`);
+        throw new TrellisError(
+          'InvalidPageToken',
+          400,
+          `page token '${query.pageToken}' is not one this server issued; pass nextPageToken unchanged`,
+        );
       }
       select = select.where('id', '<', before);
     }
-    const rows = await select.orderBy('id', 'desc').limit(query.limit + 1).execute();
+    const rows = await select
+      .orderBy('id', 'desc')
+      .limit(query.limit + 1)
+      .execute();
     const hasMore = rows.length > query.limit;
     const items = (hasMore ? rows.slice(0, query.limit) : rows).map((row) => ({
       id: Number(row.id),

@@ -130,7 +130,14 @@ export interface TrackingTables {
     dataset_digest: string;
   };
   run_models: { run_uuid: string; model_id: string; direction: string; step: number };
-  registered_models: { workspace: string; name: string; description: string | null; creation_timestamp: number; last_updated_timestamp: number; last_version: Generated<number> };
+  registered_models: {
+    workspace: string;
+    name: string;
+    description: string | null;
+    creation_timestamp: number;
+    last_updated_timestamp: number;
+    last_version: Generated<number>;
+  };
   registered_model_tags: { workspace: string; name: string; key: string; value: string };
   registered_model_aliases: { workspace: string; name: string; alias: string; version: string };
 }
@@ -211,5 +218,13 @@ export interface EndpointTables {
     etag: string;
   };
   endpoint_secrets: { workspace: string; endpoint: string; primary_key: string; secondary_key: string; token_secret: string };
-  endpoint_rollouts: { workspace: string; endpoint: string; phase: string; state: string; started_by: string; started_at: number; updated_at: number };
+  endpoint_rollouts: {
+    workspace: string;
+    endpoint: string;
+    phase: string;
+    state: string;
+    started_by: string;
+    started_at: number;
+    updated_at: number;
+  };
 }

@@ -68,7 +68,17 @@ export class DatasetRepository {
       this.db
         .selectFrom('run_inputs')
         .innerJoin('datasets', 'datasets.dataset_uuid', 'run_inputs.dataset_uuid')
-        .select(['run_inputs.run_uuid', 'run_inputs.dataset_uuid', 'run_inputs.position', 'datasets.name', 'datasets.digest', 'datasets.source_type', 'datasets.source', 'datasets.schema', 'datasets.profile'])
+        .select([
+          'run_inputs.run_uuid',
+          'run_inputs.dataset_uuid',
+          'run_inputs.position',
+          'datasets.name',
+          'datasets.digest',
+          'datasets.source_type',
+          'datasets.source',
+          'datasets.schema',
+          'datasets.profile',
+        ])
         .where('run_inputs.run_uuid', 'in', runIds)
         .orderBy('run_inputs.position')
         .execute(),

@@ -16,7 +16,9 @@ export interface StoredRollout {
   updatedAt: number;
 }
 
-export type EndpointChanges = Partial<Pick<Endpoint, 'description' | 'tags' | 'authMode' | 'traffic' | 'mirrorTraffic' | 'defaultDeployment' | 'state' | 'updatedAt' | 'etag'>>;
+export type EndpointChanges = Partial<
+  Pick<Endpoint, 'description' | 'tags' | 'authMode' | 'traffic' | 'mirrorTraffic' | 'defaultDeployment' | 'state' | 'updatedAt' | 'etag'>
+>;
 export type DeploymentChanges = Partial<Pick<Deployment, 'spec' | 'lineage' | 'state' | 'reason' | 'instanceCount' | 'updatedAt' | 'etag'>>;
 
 /** Endpoints, their deployments and their secrets. */
@@ -28,7 +30,12 @@ export class EndpointRepository {
   }
 
   async getEndpoint(workspace: string, name: string): Promise<Endpoint | undefined> {
-    const row = await this.db.selectFrom('endpoints').selectAll().where('workspace', '=', workspace).where('name', '=', name).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('endpoints')
+      .selectAll()
+      .where('workspace', '=', workspace)
+      .where('name', '=', name)
+      .executeTakeFirst();
     return row && fromEndpointRow(row);
   }
 
@@ -74,22 +81,46 @@ export class EndpointRepository {
   }
 
   async getDeployment(workspace: string, endpoint: string, name: string): Promise<Deployment | undefined> {
-    const row = await this.db.selectFrom('endpoint_deployments').selectAll().where('workspace', '=', workspace).where('endpoint', '=', endpoint).where('name', '=', name).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('endpoint_deployments')
+      .selectAll()
+      .where('workspace', '=', workspace)
+      .where('endpoint', '=', endpoint)
+      .where('name', '=', name)
+      .executeTakeFirst();
     return row && fromDeploymentRow(row);
   }
 
   async listDeployments(workspace: string, endpoint: string): Promise<Deployment[]> {
-    const rows = await this.db.selectFrom('endpoint_deployments').selectAll().where('workspace', '=', workspace).where('endpoint', '=', endpoint).orderBy('name').execute();
+    const rows = await this.db
+      .selectFrom('endpoint_deployments')
+      .selectAll()
+      .where('workspace', '=', workspace)
+      .where('endpoint', '=', endpoint)
+      .orderBy('name')
+      .execute();
     return rows.map(fromDeploymentRow);
   }
 
   /** Every deployment in every workspace. */
   async allDeployments(): Promise<Deployment[]> {
-    const rows = await this.db.selectFrom('endpoint_deployments').selectAll().orderBy('workspace').orderBy('endpoint').orderBy('name').execute();
+    const rows = await this.db
+      .selectFrom('endpoint_deployments')
+      .selectAll()
+      .orderBy('workspace')
+      .orderBy('endpoint')
+      .orderBy('name')
+      .execute();
     return rows.map(fromDeploymentRow);
   }
 
-  async updateDeployment(workspace: string, endpoint: string, name: string, changes: DeploymentChanges, expectedEtag?: string): Promise<boolean> {
+  async updateDeployment(
+    workspace: string,
+    endpoint: string,
+    name: string,
+    changes: DeploymentChanges,
+    expectedEtag?: string,
+  ): Promise<boolean> {
     const values: Partial<DeploymentRow> = {};
     if (changes.spec !== undefined) values.spec = JSON.stringify(changes.spec);
     if (changes.lineage !== undefined) values.lineage = JSON.stringify(changes.lineage);
@@ -98,30 +129,69 @@ export class EndpointRepository {
     if (changes.instanceCount !== undefined) values.instance_count = changes.instanceCount;
     if (changes.updatedAt !== undefined) values.updated_at = changes.updatedAt;
     if (changes.etag !== undefined) values.etag = changes.etag;
-    let query = this.db.updateTable('endpoint_deployments').set(values).where('workspace', '=', workspace).where('endpoint', '=', endpoint).where('name', '=', name);
+    let query = this.db
+      .updateTable('endpoint_deployments')
+      .set(values)
+      .where('workspace', '=', workspace)
+      .where('endpoint', '=', endpoint)
+      .where('name', '=', name);
     if (expectedEtag !== undefined) query = query.where('etag', '=', expectedEtag);
     const result = await query.executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
 
   async deleteDeployment(workspace: string, endpoint: string, name: string): Promise<void> {
-    await this.db.deleteFrom('endpoint_deployments').where('workspace', '=', workspace).where('endpoint', '=', endpoint).where('name', '=', name).execute();
+    await this.db
+      .deleteFrom('endpoint_deployments')
+      .where('workspace', '=', workspace)
+      .where('endpoint', '=', endpoint)
+      .where('name', '=', name)
+      .execute();
   }
 
   /** The endpoint's latest rollout (running or finished), as stored. */
   async getRollout(workspace: string, endpoint: string): Promise<StoredRollout | undefined> {
-    const row = await this.db.selectFrom('endpoint_rollouts').selectAll().where('workspace', '=', workspace).where('endpoint', '=', endpoint).executeTakeFirst();
-    return row && { workspace: row.workspace, endpoint: row.endpoint, phase: row.phase, state: JSON.parse(row.state) as RolloutState, startedBy: row.started_by, startedAt: Number(row.started_at), updatedAt: Number(row.updated_at) };
+    const row = await this.db
+      .selectFrom('endpoint_rollouts')
+      .selectAll()
+      .where('workspace', '=', workspace)
+      .where('endpoint', '=', endpoint)
+      .executeTakeFirst();
+    return (
+      row && {
+        workspace: row.workspace,
+        endpoint: row.endpoint,
+        phase: row.phase,
+        state: JSON.parse(row.state) as RolloutState,
+        startedBy: row.started_by,
+        startedAt: Number(row.started_at),
+        updatedAt: Number(row.updated_at),
+      }
+    );
   }
 
   /** Rollouts still moving traffic, in every workspace. */
   async activeRollouts(): Promise<StoredRollout[]> {
     const rows = await this.db.selectFrom('endpoint_rollouts').selectAll().where('phase', 'in', ['pending', 'observing']).execute();
-    return rows.map((row) => ({ workspace: row.workspace, endpoint: row.endpoint, phase: row.phase, state: JSON.parse(row.state) as RolloutState, startedBy: row.started_by, startedAt: Number(row.started_at), updatedAt: Number(row.updated_at) }));
+    return rows.map((row) => ({
+      workspace: row.workspace,
+      endpoint: row.endpoint,
+      phase: row.phase,
+      state: JSON.parse(row.state) as RolloutState,
+      startedBy: row.started_by,
+      startedAt: Number(row.started_at),
+      updatedAt: Number(row.updated_at),
+    }));
   }
 
   async putRollout(rollout: StoredRollout): Promise<void> {
-    const values = { phase: rollout.phase, state: JSON.stringify(rollout.state), started_by: rollout.startedBy, started_at: rollout.startedAt, updated_at: rollout.updatedAt };
+    const values = {
+      phase: rollout.phase,
+      state: JSON.stringify(rollout.state),
+      started_by: rollout.startedBy,
+      started_at: rollout.startedAt,
+      updated_at: rollout.updatedAt,
+    };
     await this.db
       .insertInto('endpoint_rollouts')
       .values({ workspace: rollout.workspace, endpoint: rollout.endpoint, ...values })
@@ -130,7 +200,12 @@ export class EndpointRepository {
   }
 
   async getSecrets(workspace: string, endpoint: string): Promise<EndpointSecrets | undefined> {
-    const row = await this.db.selectFrom('endpoint_secrets').selectAll().where('workspace', '=', workspace).where('endpoint', '=', endpoint).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('endpoint_secrets')
+      .selectAll()
+      .where('workspace', '=', workspace)
+      .where('endpoint', '=', endpoint)
+      .executeTakeFirst();
     return row && { primaryKey: row.primary_key, secondaryKey: row.secondary_key, tokenSecret: row.token_secret };
   }
 

@@ -15,8 +15,20 @@ export class ExperimentRepository {
    * query of the transaction; a unique violation left over means another writer took the same id
    * at the same moment, and the caller retries the whole transaction (see isIdRace).
    */
-  async create(workspace: string, name: string, artifactLocation: (id: string) => string, tags: KeyValue[], now: number, fixedId?: number): Promise<string> {
-    const existing = await this.db.selectFrom('experiments').select('experiment_id').where('workspace', '=', workspace).where('name', '=', name).executeTakeFirst();
+  async create(
+    workspace: string,
+    name: string,
+    artifactLocation: (id: string) => string,
+    tags: KeyValue[],
+    now: number,
+    fixedId?: number,
+  ): Promise<string> {
+    const existing = await this.db
+      .selectFrom('experiments')
+      .select('experiment_id')
+      .where('workspace', '=', workspace)
+      .where('name', '=', name)
+      .executeTakeFirst();
     if (existing) throw mlflowError('RESOURCE_ALREADY_EXISTS', `Experiment '${name}' already exists.`);
     const next = await this.db
       .selectFrom('experiments')
@@ -27,20 +39,37 @@ export class ExperimentRepository {
     try {
       await this.db
         .insertInto('experiments')
-        .values({ workspace, experiment_id: id, name, artifact_location: artifactLocation(String(id)), lifecycle_stage: 'active', creation_time: now, last_update_time: now })
+        .values({
+          workspace,
+          experiment_id: id,
+          name,
+          artifact_location: artifactLocation(String(id)),
+          lifecycle_stage: 'active',
+          creation_time: now,
+          last_update_time: now,
+        })
         .execute();
     } catch (error) {
       if (isUniqueViolation(error)) throw new ExperimentIdRace(error);
       throw error;
     }
-    if (tags.length > 0) await this.db.insertInto('experiment_tags').values(tags.map((tag) => ({ workspace, experiment_id: id, key: tag.key, value: tag.value }))).execute();
+    if (tags.length > 0)
+      await this.db
+        .insertInto('experiment_tags')
+        .values(tags.map((tag) => ({ workspace, experiment_id: id, key: tag.key, value: tag.value })))
+        .execute();
     return String(id);
   }
 
   async get(workspace: string, experimentId: string): Promise<Experiment | undefined> {
     const id = Number(experimentId);
     if (!Number.isSafeInteger(id)) return undefined;
-    const row = await this.db.selectFrom('experiments').selectAll().where('workspace', '=', workspace).where('experiment_id', '=', id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('experiments')
+      .selectAll()
+      .where('workspace', '=', workspace)
+      .where('experiment_id', '=', id)
+      .executeTakeFirst();
     return row && this.withTags(row);
   }
 
@@ -52,7 +81,12 @@ export class ExperimentRepository {
 
   /** The active experiment of that name, else a deleted one (as MLflow answers get-by-name). */
   async getByName(workspace: string, name: string): Promise<Experiment | undefined> {
-    const row = await this.db.selectFrom('experiments').selectAll().where('workspace', '=', workspace).where('name', '=', name).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('experiments')
+      .selectAll()
+      .where('workspace', '=', workspace)
+      .where('name', '=', name)
+      .executeTakeFirst();
     return row && this.withTags(row);
   }
 
@@ -69,12 +103,22 @@ export class ExperimentRepository {
   }
 
   async setLifecycle(workspace: string, experimentId: string, stage: 'active' | 'deleted', now: number): Promise<void> {
-    await this.db.updateTable('experiments').set({ lifecycle_stage: stage, last_update_time: now }).where('workspace', '=', workspace).where('experiment_id', '=', Number(experimentId)).execute();
+    await this.db
+      .updateTable('experiments')
+      .set({ lifecycle_stage: stage, last_update_time: now })
+      .where('workspace', '=', workspace)
+      .where('experiment_id', '=', Number(experimentId))
+      .execute();
   }
 
   async rename(workspace: string, experimentId: string, name: string, now: number): Promise<void> {
     try {
-      await this.db.updateTable('experiments').set({ name, last_update_time: now }).where('workspace', '=', workspace).where('experiment_id', '=', Number(experimentId)).execute();
+      await this.db
+        .updateTable('experiments')
+        .set({ name, last_update_time: now })
+        .where('workspace', '=', workspace)
+        .where('experiment_id', '=', Number(experimentId))
+        .execute();
     } catch (error) {
       if (isUniqueViolation(error)) throw mlflowError('RESOURCE_ALREADY_EXISTS', `Experiment '${name}' already exists.`);
       throw error;
@@ -90,12 +134,23 @@ export class ExperimentRepository {
   }
 
   async deleteTag(workspace: string, experimentId: string, key: string): Promise<boolean> {
-    const result = await this.db.deleteFrom('experiment_tags').where('workspace', '=', workspace).where('experiment_id', '=', Number(experimentId)).where('key', '=', key).executeTakeFirst();
+    const result = await this.db
+      .deleteFrom('experiment_tags')
+      .where('workspace', '=', workspace)
+      .where('experiment_id', '=', Number(experimentId))
+      .where('key', '=', key)
+      .executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }
 
   private async withTags(row: ExperimentRow & { workspace: string }): Promise<Experiment> {
-    const tags = await this.db.selectFrom('experiment_tags').select(['key', 'value']).where('workspace', '=', row.workspace).where('experiment_id', '=', Number(row.experiment_id)).orderBy('key').execute();
+    const tags = await this.db
+      .selectFrom('experiment_tags')
+      .select(['key', 'value'])
+      .where('workspace', '=', row.workspace)
+      .where('experiment_id', '=', Number(row.experiment_id))
+      .orderBy('key')
+      .execute();
     return toExperiment(row, tags);
   }
 }

@@ -41,7 +41,10 @@ export class JobRepository {
 
   async insert(job: Job, at: number): Promise<void> {
     await this.db.insertInto('jobs').values(toRow(job)).execute();
-    await this.db.insertInto('job_events').values({ workspace: job.workspace, job: job.name, seq: 1, at, state: job.state, reason: job.reason }).execute();
+    await this.db
+      .insertInto('job_events')
+      .values({ workspace: job.workspace, job: job.name, seq: 1, at, state: job.state, reason: job.reason })
+      .execute();
   }
 
   async get(workspace: string, name: string): Promise<Job | undefined> {
@@ -50,13 +53,26 @@ export class JobRepository {
   }
 
   /** Newest first; `before` is the (submittedAt, name) of the last job of the previous page. */
-  async list(workspace: string, options: { limit: number; before?: { submittedAt: number; name: string } | undefined; states?: JobState[] | undefined; compute?: string | undefined }): Promise<Job[]> {
+  async list(
+    workspace: string,
+    options: {
+      limit: number;
+      before?: { submittedAt: number; name: string } | undefined;
+      states?: JobState[] | undefined;
+      compute?: string | undefined;
+    },
+  ): Promise<Job[]> {
     let query = this.db.selectFrom('jobs').selectAll().where('workspace', '=', workspace);
     if (options.states && options.states.length > 0) query = query.where('state', 'in', options.states);
     if (options.compute) query = query.where('compute', '=', options.compute);
     const before = options.before;
     if (before) {
-      query = query.where((eb) => eb.or([eb('submitted_at', '<', before.submittedAt), eb.and([eb('submitted_at', '=', before.submittedAt), eb('name', '<', before.name)])]));
+      query = query.where((eb) =>
+        eb.or([
+          eb('submitted_at', '<', before.submittedAt),
+          eb.and([eb('submitted_at', '=', before.submittedAt), eb('name', '<', before.name)]),
+        ]),
+      );
     }
     const rows = await query.orderBy('submitted_at', 'desc').orderBy('name', 'desc').limit(options.limit).execute();
     return rows.map(fromRow);
@@ -64,7 +80,13 @@ export class JobRepository {
 
   /** Every job not yet Completed, Failed or Canceled, in every workspace: the scheduler's work. */
   async live(): Promise<Job[]> {
-    const rows = await this.db.selectFrom('jobs').selectAll().where('state', 'not in', ['Completed', 'Failed', 'Canceled']).orderBy('submitted_at').orderBy('name').execute();
+    const rows = await this.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('state', 'not in', ['Completed', 'Failed', 'Canceled'])
+      .orderBy('submitted_at')
+      .orderBy('name')
+      .execute();
     return rows.map(fromRow);
   }
 
@@ -84,13 +106,22 @@ export class JobRepository {
     if (changes.stopRequest !== undefined) values.stop_request = changes.stopRequest;
     const state = changes.state;
     if (state === undefined) {
-      if (Object.keys(values).length > 0) await this.db.updateTable('jobs').set(values).where('workspace', '=', workspace).where('name', '=', name).execute();
+      if (Object.keys(values).length > 0)
+        await this.db.updateTable('jobs').set(values).where('workspace', '=', workspace).where('name', '=', name).execute();
       return;
     }
     const write = async (db: Kysely<Database>) => {
       await db.updateTable('jobs').set(values).where('workspace', '=', workspace).where('name', '=', name).execute();
-      const last = await db.selectFrom('job_events').select((eb) => eb.fn.max('seq').as('seq')).where('workspace', '=', workspace).where('job', '=', name).executeTakeFirst();
-      await db.insertInto('job_events').values({ workspace, job: name, seq: Number(last?.seq ?? 0) + 1, at, state, reason: changes.reason ?? null }).execute();
+      const last = await db
+        .selectFrom('job_events')
+        .select((eb) => eb.fn.max('seq').as('seq'))
+        .where('workspace', '=', workspace)
+        .where('job', '=', name)
+        .executeTakeFirst();
+      await db
+        .insertInto('job_events')
+        .values({ workspace, job: name, seq: Number(last?.seq ?? 0) + 1, at, state, reason: changes.reason ?? null })
+        .execute();
     };
     // The state and its history entry land together: one commit (one sync to disk) instead of two.
     if (this.db.isTransaction) await write(this.db);
@@ -104,12 +135,23 @@ export class JobRepository {
    */
   async setReason(workspace: string, names: string[], reason: string): Promise<void> {
     for (let start = 0; start < names.length; start += 1000) {
-      await this.db.updateTable('jobs').set({ reason }).where('workspace', '=', workspace).where('name', 'in', names.slice(start, start + 1000)).execute();
+      await this.db
+        .updateTable('jobs')
+        .set({ reason })
+        .where('workspace', '=', workspace)
+        .where('name', 'in', names.slice(start, start + 1000))
+        .execute();
     }
   }
 
   async events(workspace: string, name: string): Promise<JobEvent[]> {
-    const rows = await this.db.selectFrom('job_events').selectAll().where('workspace', '=', workspace).where('job', '=', name).orderBy('seq').execute();
+    const rows = await this.db
+      .selectFrom('job_events')
+      .selectAll()
+      .where('workspace', '=', workspace)
+      .where('job', '=', name)
+      .orderBy('seq')
+      .execute();
     return rows.map((row) => ({ seq: Number(row.seq), at: Number(row.at), state: row.state as JobState, reason: row.reason }));
   }
 
@@ -117,7 +159,11 @@ export class JobRepository {
     await this.db.insertInto('compute_nodes').values(toNodeRow(node)).execute();
   }
 
-  async updateNode(workspace: string, nodeId: string, changes: Partial<Pick<ComputeNode, 'state' | 'job' | 'idleSince' | 'removedAt' | 'removedReason'>>): Promise<void> {
+  async updateNode(
+    workspace: string,
+    nodeId: string,
+    changes: Partial<Pick<ComputeNode, 'state' | 'job' | 'idleSince' | 'removedAt' | 'removedReason'>>,
+  ): Promise<void> {
     const values: Partial<NodeRow> = {};
     if (changes.state !== undefined) values.state = changes.state;
     if (changes.job !== undefined) values.job = changes.job;
@@ -150,12 +196,21 @@ export class JobRepository {
 
   /** Every node not removed, in every workspace. */
   async allLiveNodes(): Promise<ComputeNode[]> {
-    return (await this.db.selectFrom('compute_nodes').selectAll().where('removed_at', 'is', null).orderBy('created_at').execute()).map(fromNodeRow);
+    return (await this.db.selectFrom('compute_nodes').selectAll().where('removed_at', 'is', null).orderBy('created_at').execute()).map(
+      fromNodeRow,
+    );
   }
 
   /** Node-seconds of a workspace's nodes (idle ones cost too), per compute, up to `now` for live nodes. */
-  async nodeSeconds(workspace: string, now: number): Promise<Array<{ compute: string; size: string; tier: string; nodeSeconds: number; nodes: number }>> {
-    const rows = await this.db.selectFrom('compute_nodes').select(['compute', 'size', 'tier', 'created_at', 'removed_at']).where('workspace', '=', workspace).execute();
+  async nodeSeconds(
+    workspace: string,
+    now: number,
+  ): Promise<Array<{ compute: string; size: string; tier: string; nodeSeconds: number; nodes: number }>> {
+    const rows = await this.db
+      .selectFrom('compute_nodes')
+      .select(['compute', 'size', 'tier', 'created_at', 'removed_at'])
+      .where('workspace', '=', workspace)
+      .execute();
     const totals = new Map<string, { compute: string; size: string; tier: string; nodeSeconds: number; nodes: number }>();
     for (const row of rows) {
       const key = `${row.compute}\u0000${row.size}\u0000${row.tier}`;

@@ -79,7 +79,11 @@ export class LoggedModelRepository {
   }
 
   async delete(modelId: string, now: number): Promise<void> {
-    await this.db.updateTable('logged_models').set({ lifecycle_stage: 'deleted', last_updated_timestamp_ms: now }).where('model_id', '=', modelId).execute();
+    await this.db
+      .updateTable('logged_models')
+      .set({ lifecycle_stage: 'deleted', last_updated_timestamp_ms: now })
+      .where('model_id', '=', modelId)
+      .execute();
   }
 
   async setTags(modelId: string, tags: KeyValue[], now: number): Promise<void> {
@@ -126,7 +130,12 @@ export class LoggedModelRepository {
         dataset_name: m.dataset_name ?? '',
         dataset_digest: m.dataset_digest ?? '',
       }));
-    for (let i = 0; i < rows.length; i += 300) await this.db.insertInto('logged_model_metrics').values(rows.slice(i, i + 300)).onConflict((c) => c.doNothing()).execute();
+    for (let i = 0; i < rows.length; i += 300)
+      await this.db
+        .insertInto('logged_model_metrics')
+        .values(rows.slice(i, i + 300))
+        .onConflict((c) => c.doNothing())
+        .execute();
   }
 
   /** Records that a run read (`input`) or produced (`output`) models. */
@@ -140,10 +149,18 @@ export class LoggedModelRepository {
   }
 
   /** The models each run read and produced. */
-  async modelsOfRuns(runIds: string[]): Promise<Map<string, { inputs: Array<{ model_id: string }>; outputs: Array<{ model_id: string; step: number }> }>> {
+  async modelsOfRuns(
+    runIds: string[],
+  ): Promise<Map<string, { inputs: Array<{ model_id: string }>; outputs: Array<{ model_id: string; step: number }> }>> {
     const byRun = new Map<string, { inputs: Array<{ model_id: string }>; outputs: Array<{ model_id: string; step: number }> }>();
     if (runIds.length === 0) return byRun;
-    const rows = await this.db.selectFrom('run_models').selectAll().where('run_uuid', 'in', runIds).orderBy('step').orderBy('model_id').execute();
+    const rows = await this.db
+      .selectFrom('run_models')
+      .selectAll()
+      .where('run_uuid', 'in', runIds)
+      .orderBy('step')
+      .orderBy('model_id')
+      .execute();
     for (const row of rows) {
       const entry = byRun.get(row.run_uuid) ?? { inputs: [], outputs: [] };
       if (row.direction === 'input') entry.inputs.push({ model_id: row.model_id });
@@ -163,9 +180,20 @@ export class LoggedModelRepository {
     const [tags, params, metrics] = await Promise.all([
       this.db.selectFrom('logged_model_tags').selectAll().where('model_id', 'in', ids).orderBy('key').execute(),
       this.db.selectFrom('logged_model_params').selectAll().where('model_id', 'in', ids).orderBy('key').execute(),
-      this.db.selectFrom('logged_model_metrics').selectAll().where('model_id', 'in', ids).orderBy('key').orderBy('step').orderBy('timestamp').execute(),
+      this.db
+        .selectFrom('logged_model_metrics')
+        .selectAll()
+        .where('model_id', 'in', ids)
+        .orderBy('key')
+        .orderBy('step')
+        .orderBy('timestamp')
+        .execute(),
     ]);
-    const [tagsOf, paramsOf, metricsOf] = [groupBy(tags, (tag) => tag.model_id), groupBy(params, (param) => param.model_id), groupBy(metrics, (metric) => metric.model_id)];
+    const [tagsOf, paramsOf, metricsOf] = [
+      groupBy(tags, (tag) => tag.model_id),
+      groupBy(params, (param) => param.model_id),
+      groupBy(metrics, (metric) => metric.model_id),
+    ];
     return rows.map((row) => ({
       info: {
         experiment_id: String(row.experiment_id),

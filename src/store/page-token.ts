@@ -19,5 +19,9 @@ export function decodePageToken(token: string): PagePosition {
   } catch {
     // fall through to the error below
   }
-  throw new TrellisError('InvalidPageToken', 400, `page token '${token}' is not one this server issued; pass the nextPageToken of the previous page unchanged, or omit it to start from the first page`);
+  throw new TrellisError(
+    'InvalidPageToken',
+    400,
+    `page token '${token}' is not one this server issued; pass the nextPageToken of the previous page unchanged, or omit it to start from the first page`,
+  );
 }

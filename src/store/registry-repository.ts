@@ -29,7 +29,10 @@ export class RegistryRepository {
   /** Inserts the registered model; false when the name is taken (the caller's transaction is then spent). */
   async create(workspace: string, name: string, description: string | null, tags: KeyValue[], now: number): Promise<boolean> {
     try {
-      await this.db.insertInto('registered_models').values({ workspace, name, description, creation_timestamp: now, last_updated_timestamp: now }).execute();
+      await this.db
+        .insertInto('registered_models')
+        .values({ workspace, name, description, creation_timestamp: now, last_updated_timestamp: now })
+        .execute();
     } catch (error) {
       if (isUniqueViolation(error)) return false;
       throw error;
@@ -63,7 +66,11 @@ export class RegistryRepository {
       tags = tags.where('name', 'in', names);
       aliases = aliases.where('name', 'in', names);
     }
-    const [modelRows, tagRows, aliasRows] = await Promise.all([rows.orderBy('name').execute(), tags.orderBy('key').execute(), aliases.orderBy('alias').execute()]);
+    const [modelRows, tagRows, aliasRows] = await Promise.all([
+      rows.orderBy('name').execute(),
+      tags.orderBy('key').execute(),
+      aliases.orderBy('alias').execute(),
+    ]);
     const tagsByName = groupBy(tagRows, (tag) => tag.name);
     const aliasesByName = groupBy(aliasRows, (alias) => alias.name);
     return modelRows.map((row) => ({
@@ -86,15 +93,29 @@ export class RegistryRepository {
       .where('kind', '=', 'model');
     if (name !== undefined) query = query.where('name', '=', name);
     const rows = await query.groupBy('name').orderBy('name').execute();
-    return rows.map((row) => ({ name: row.name, firstCreatedAt: String(row.first_created_at), lastCreatedAt: String(row.last_created_at) }));
+    return rows.map((row) => ({
+      name: row.name,
+      firstCreatedAt: String(row.first_created_at),
+      lastCreatedAt: String(row.last_created_at),
+    }));
   }
 
   async setDescription(workspace: string, name: string, description: string | null, now: number): Promise<void> {
-    await this.db.updateTable('registered_models').set({ description, last_updated_timestamp: now }).where('workspace', '=', workspace).where('name', '=', name).execute();
+    await this.db
+      .updateTable('registered_models')
+      .set({ description, last_updated_timestamp: now })
+      .where('workspace', '=', workspace)
+      .where('name', '=', name)
+      .execute();
   }
 
   async touch(workspace: string, name: string, now: number): Promise<void> {
-    await this.db.updateTable('registered_models').set({ last_updated_timestamp: now }).where('workspace', '=', workspace).where('name', '=', name).execute();
+    await this.db
+      .updateTable('registered_models')
+      .set({ last_updated_timestamp: now })
+      .where('workspace', '=', workspace)
+      .where('name', '=', name)
+      .execute();
   }
 
   /**
@@ -113,12 +134,23 @@ export class RegistryRepository {
   }
 
   async setLastVersion(workspace: string, name: string, version: number): Promise<void> {
-    await this.db.updateTable('registered_models').set({ last_version: version }).where('workspace', '=', workspace).where('name', '=', name).where('last_version', '<', version).execute();
+    await this.db
+      .updateTable('registered_models')
+      .set({ last_version: version })
+      .where('workspace', '=', workspace)
+      .where('name', '=', name)
+      .where('last_version', '<', version)
+      .execute();
   }
 
   /** Renames the model; its tags and aliases follow (ON UPDATE CASCADE). */
   async rename(workspace: string, from: string, to: string, now: number): Promise<void> {
-    await this.db.updateTable('registered_models').set({ name: to, last_updated_timestamp: now }).where('workspace', '=', workspace).where('name', '=', from).execute();
+    await this.db
+      .updateTable('registered_models')
+      .set({ name: to, last_updated_timestamp: now })
+      .where('workspace', '=', workspace)
+      .where('name', '=', from)
+      .execute();
   }
 
   async delete(workspace: string, name: string): Promise<void> {
@@ -136,7 +168,12 @@ export class RegistryRepository {
   }
 
   async deleteTag(workspace: string, name: string, key: string): Promise<void> {
-    await this.db.deleteFrom('registered_model_tags').where('workspace', '=', workspace).where('name', '=', name).where('key', '=', key).execute();
+    await this.db
+      .deleteFrom('registered_model_tags')
+      .where('workspace', '=', workspace)
+      .where('name', '=', name)
+      .where('key', '=', key)
+      .execute();
   }
 
   async setAlias(workspace: string, name: string, alias: string, version: string): Promise<void> {
@@ -148,11 +185,20 @@ export class RegistryRepository {
   }
 
   async deleteAlias(workspace: string, name: string, alias: string): Promise<void> {
-    await this.db.deleteFrom('registered_model_aliases').where('workspace', '=', workspace).where('name', '=', name).where('alias', '=', alias).execute();
+    await this.db
+      .deleteFrom('registered_model_aliases')
+      .where('workspace', '=', workspace)
+      .where('name', '=', name)
+      .where('alias', '=', alias)
+      .execute();
   }
 
   async deleteAliasesOf(workspace: string, name: string, version: string): Promise<void> {
-    await this.db.deleteFrom('registered_model_aliases').where('workspace', '=', workspace).where('name', '=', name).where('version', '=', version).execute();
+    await this.db
+      .deleteFrom('registered_model_aliases')
+      .where('workspace', '=', workspace)
+      .where('name', '=', name)
+      .where('version', '=', version)
+      .execute();
   }
 }
-

@@ -102,21 +102,24 @@ export class ResourceRepository {
   /** Renames every version of a name at once (MLflow's rename of a registered model). */
   async renameAll(workspace: string, kind: Resource['kind'], from: string, to: string, now: string): Promise<number> {
     try {
-      const result = await this.db.updateTable('resources').set({ name: to, updated_at: now }).where('workspace', '=', workspace).where('kind', '=', kind).where('name', '=', from).executeTakeFirst();
+      const result = await this.db
+        .updateTable('resources')
+        .set({ name: to, updated_at: now })
+        .where('workspace', '=', workspace)
+        .where('kind', '=', kind)
+        .where('name', '=', from)
+        .executeTakeFirst();
       return Number(result.numUpdatedRows);
     } catch (error) {
-      if (isUniqueViolation(error)) throw new TrellisError('AlreadyExists', 409, `${kind} '${to}' already exists in workspace '${workspace}'`);
+      if (isUniqueViolation(error))
+        throw new TrellisError('AlreadyExists', 409, `${kind} '${to}' already exists in workspace '${workspace}'`);
       throw error;
     }
   }
 
   /** Rows ordered by name, then newest first, with a keyset page token. */
   async list(query: ListQuery): Promise<Page<Resource>> {
-    let select = this.db
-      .selectFrom('resources')
-      .selectAll()
-      .where('workspace', '=', query.workspace)
-      .where('kind', '=', query.kind);
+    let select = this.db.selectFrom('resources').selectAll().where('workspace', '=', query.workspace).where('kind', '=', query.kind);
     if (query.name !== undefined) select = select.where('name', '=', query.name);
     if (query.latestOnly) {
       select = select.where('id', 'in', (eb) =>
@@ -137,11 +140,13 @@ export class ResourceRepository {
     }
     if (query.pageToken) {
       const after = decodePageToken(query.pageToken);
-      select = select.where((eb) =>
-        eb.or([eb('name', '>', after.name), eb.and([eb('name', '=', after.name), eb('id', '<', after.id)])]),
-      );
+      select = select.where((eb) => eb.or([eb('name', '>', after.name), eb.and([eb('name', '=', after.name), eb('id', '<', after.id)])]));
     }
-    const rows = await select.orderBy('name', 'asc').orderBy('id', 'desc').limit(query.limit + 1).execute();
+    const rows = await select
+      .orderBy('name', 'asc')
+      .orderBy('id', 'desc')
+      .limit(query.limit + 1)
+      .execute();
     const hasMore = rows.length > query.limit;
     const pageRows = hasMore ? rows.slice(0, query.limit) : rows;
     const last = pageRows[pageRows.length - 1];
@@ -279,18 +284,33 @@ function toResource(row: Row): Resource {
 }
 
 function notFound(key: ResourceKey): TrellisError {
-  return new TrellisError('ResourceNotFound', 404, `${describeKey(key)} does not exist; list what exists with: trellis ${key.kind} list -w ${key.workspace}`);
+  return new TrellisError(
+    'ResourceNotFound',
+    404,
+    `${describeKey(key)} does not exist; list what exists with: trellis ${key.kind} list -w ${key.workspace}`,
+  );
 }
 
 function alreadyExists(draft: ResourceDraft): TrellisError {
-  const hint = draft.version === null ? 'update it instead, or pick another name' : 'versions are immutable: create a new version (or omit version to get the next one)';
+  const hint =
+    draft.version === null
+      ? 'update it instead, or pick another name'
+      : 'versions are immutable: create a new version (or omit version to get the next one)';
   return new TrellisError('ResourceAlreadyExists', 409, `${describeKey(draft)} already exists; ${hint}`);
 }
 
 function staleEtag(key: ResourceKey, sent: string, current: string): TrellisError {
-  return new TrellisError('EtagMismatch', 412, `${describeKey(key)} was changed since you read it (you sent If-Match ${sent}, it is now ${current}); read it again, re-apply your change and retry`);
+  return new TrellisError(
+    'EtagMismatch',
+    412,
+    `${describeKey(key)} was changed since you read it (you sent If-Match ${sent}, it is now ${current}); read it again, re-apply your change and retry`,
+  );
 }
 
 export function workspaceMissing(workspace: string): TrellisError {
-  return new TrellisError('WorkspaceNotFound', 404, `workspace '${workspace}' does not exist; create it with: trellis workspace create --name ${workspace}`);
+  return new TrellisError(
+    'WorkspaceNotFound',
+    404,
+    `workspace '${workspace}' does not exist; create it with: trellis workspace create --name ${workspace}`,
+  );
 }

@@ -62,7 +62,12 @@ export class RunRepository {
   }
 
   async getInfo(workspace: string, runId: string): Promise<RunInfo | undefined> {
-    const row = await this.db.selectFrom('runs').selectAll().where('run_uuid', '=', runId).where('workspace', '=', workspace).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('runs')
+      .selectAll()
+      .where('run_uuid', '=', runId)
+      .where('workspace', '=', workspace)
+      .executeTakeFirst();
     return row && toRunInfo(row);
   }
 
@@ -76,7 +81,10 @@ export class RunRepository {
   async requireActive(workspace: string, runId: string): Promise<RunInfo> {
     const info = await this.requireInfo(workspace, runId);
     if (info.lifecycle_stage !== 'active') {
-      throw mlflowError('INVALID_PARAMETER_VALUE', `The run ${runId} must be in the 'active' state. Current state is ${info.lifecycle_stage}.`);
+      throw mlflowError(
+        'INVALID_PARAMETER_VALUE',
+        `The run ${runId} must be in the 'active' state. Current state is ${info.lifecycle_stage}.`,
+      );
     }
     return info;
   }
@@ -98,7 +106,11 @@ export class RunRepository {
       this.datasets.inputsOf(ids),
       this.loggedModels.modelsOfRuns(ids),
     ]);
-    const [metricsOf, paramsOf, tagsOf] = [groupBy(metrics, (m) => m.run_uuid), groupBy(params, (p) => p.run_uuid), groupBy(tags, (t) => t.run_uuid)];
+    const [metricsOf, paramsOf, tagsOf] = [
+      groupBy(metrics, (m) => m.run_uuid),
+      groupBy(params, (p) => p.run_uuid),
+      groupBy(tags, (t) => t.run_uuid),
+    ];
     return infos.map((info) => ({
       info,
       data: {
@@ -121,7 +133,11 @@ export class RunRepository {
   }
 
   async setLifecycle(runId: string, stage: 'active' | 'deleted', now: number): Promise<void> {
-    await this.db.updateTable('runs').set({ lifecycle_stage: stage, deleted_time: stage === 'deleted' ? now : null }).where('run_uuid', '=', runId).execute();
+    await this.db
+      .updateTable('runs')
+      .set({ lifecycle_stage: stage, deleted_time: stage === 'deleted' ? now : null })
+      .where('run_uuid', '=', runId)
+      .execute();
   }
 
   async setExperimentRunsLifecycle(workspace: string, experimentId: string, stage: 'active' | 'deleted', now: number): Promise<void> {
@@ -154,7 +170,16 @@ export class RunRepository {
   /** Params are write-once: the same value again is fine, another value is refused and nothing is written. */
   async logParams(runId: string, params: KeyValue[]): Promise<void> {
     if (params.length === 0) return;
-    const existing = await this.db.selectFrom('params').select(['key', 'value']).where('run_uuid', '=', runId).where('key', 'in', params.map((p) => p.key)).execute();
+    const existing = await this.db
+      .selectFrom('params')
+      .select(['key', 'value'])
+      .where('run_uuid', '=', runId)
+      .where(
+        'key',
+        'in',
+        params.map((p) => p.key),
+      )
+      .execute();
     const stored = new Map(existing.map((row) => [row.key, row.value]));
     for (const param of params) {
       const before = stored.get(param.key);
@@ -166,7 +191,12 @@ export class RunRepository {
       }
     }
     const fresh = params.filter((param) => !stored.has(param.key));
-    if (fresh.length > 0) await this.db.insertInto('params').values(fresh.map((p) => ({ run_uuid: runId, key: p.key, value: p.value }))).onConflict((c) => c.doNothing()).execute();
+    if (fresh.length > 0)
+      await this.db
+        .insertInto('params')
+        .values(fresh.map((p) => ({ run_uuid: runId, key: p.key, value: p.value })))
+        .onConflict((c) => c.doNothing())
+        .execute();
   }
 
   /**
@@ -175,10 +205,21 @@ export class RunRepository {
    */
   async logMetrics(runId: string, metrics: MetricPoint[]): Promise<void> {
     if (metrics.length === 0) return;
-    const rows = metrics.map((m) => ({ run_uuid: runId, key: m.key, step: m.step, timestamp: m.timestamp, value: Number.isNaN(m.value) ? 0 : m.value, is_nan: Number.isNaN(m.value) ? 1 : 0 }));
+    const rows = metrics.map((m) => ({
+      run_uuid: runId,
+      key: m.key,
+      step: m.step,
+      timestamp: m.timestamp,
+      value: Number.isNaN(m.value) ? 0 : m.value,
+      is_nan: Number.isNaN(m.value) ? 1 : 0,
+    }));
     // Stay under both drivers' bound-parameter limits (6 values a row).
     for (let i = 0; i < rows.length; i += 500) {
-      await this.db.insertInto('metrics').values(rows.slice(i, i + 500)).onConflict((c) => c.doNothing()).execute();
+      await this.db
+        .insertInto('metrics')
+        .values(rows.slice(i, i + 500))
+        .onConflict((c) => c.doNothing())
+        .execute();
     }
     const latest = new Map<string, (typeof rows)[number]>();
     for (const row of rows) {
@@ -193,8 +234,15 @@ export class RunRepository {
         .onConflict((conflict) =>
           conflict
             .columns(['run_uuid', 'key'])
-            .doUpdateSet((eb) => ({ step: eb.ref('excluded.step'), timestamp: eb.ref('excluded.timestamp'), value: eb.ref('excluded.value'), is_nan: eb.ref('excluded.is_nan') }))
-            .where(sql<boolean>`(excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)`),
+            .doUpdateSet((eb) => ({
+              step: eb.ref('excluded.step'),
+              timestamp: eb.ref('excluded.timestamp'),
+              value: eb.ref('excluded.value'),
+              is_nan: eb.ref('excluded.is_nan'),
+            }))
+            .where(
+              sql<boolean>`(excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)`,
+            ),
         )
         .execute();
     }
@@ -225,10 +273,16 @@ export class RunRepository {
     const columns: MetricColumns = { steps: [], timestamps: [], values: [] };
     let after: { step: number | string; timestamp: number | string; value: number; is_nan: number } | undefined;
     for (;;) {
-      let query = this.db.selectFrom('metrics').select(['step', 'timestamp', 'value', 'is_nan']).where('run_uuid', '=', runId).where('key', '=', key);
+      let query = this.db
+        .selectFrom('metrics')
+        .select(['step', 'timestamp', 'value', 'is_nan'])
+        .where('run_uuid', '=', runId)
+        .where('key', '=', key);
       if (after) {
         const last = after;
-        query = query.where(sql<boolean>`(${sql.ref('step')}, ${sql.ref('timestamp')}, ${sql.ref('value')}, ${sql.ref('is_nan')}) > (${last.step}, ${last.timestamp}, ${last.value}, ${last.is_nan})`);
+        query = query.where(
+          sql<boolean>`(${sql.ref('step')}, ${sql.ref('timestamp')}, ${sql.ref('value')}, ${sql.ref('is_nan')}) > (${last.step}, ${last.timestamp}, ${last.value}, ${last.is_nan})`,
+        );
       }
       const rows = await query.orderBy('step').orderBy('timestamp').orderBy('value').orderBy('is_nan').limit(pageSize).execute();
       for (const row of rows) {
@@ -253,21 +307,41 @@ export class RunRepository {
     // Along steps the bounds are two seeks of the primary key; time is not in it, so it is one scan.
     const bounds =
       axis === 'step'
-        ? await sql<{ lo: number | string | null; hi: number | string | null }>`select (select step from metrics where run_uuid = ${runId} and key = ${key} order by step limit 1) as lo, (select step from metrics where run_uuid = ${runId} and key = ${key} order by step desc limit 1) as hi`.execute(this.db)
-        : await sql<{ lo: number | string | null; hi: number | string | null }>`select min(timestamp) as lo, max(timestamp) as hi from metrics where run_uuid = ${runId} and key = ${key}`.execute(this.db);
+        ? await sql<{
+            lo: number | string | null;
+            hi: number | string | null;
+          }>`select (select step from metrics where run_uuid = ${runId} and key = ${key} order by step limit 1) as lo, (select step from metrics where run_uuid = ${runId} and key = ${key} order by step desc limit 1) as hi`.execute(
+            this.db,
+          )
+        : await sql<{
+            lo: number | string | null;
+            hi: number | string | null;
+          }>`select min(timestamp) as lo, max(timestamp) as hi from metrics where run_uuid = ${runId} and key = ${key}`.execute(this.db);
     const row = bounds.rows[0];
     if (!row || row.lo === null || row.hi === null) return { total: 0, points: [] };
     const [lo, hi] = [Number(row.lo), Number(row.hi)];
     if (this.dialect === 'sqlite') {
-      const reduced = await sql<{ packed: Buffer }>`select trellis_metric_buckets(${lo}, ${hi}, ${buckets}, ${axis}, step, timestamp, value, is_nan) as packed from metrics where run_uuid = ${runId} and key = ${key}`.execute(this.db);
+      const reduced = await sql<{
+        packed: Buffer;
+      }>`select trellis_metric_buckets(${lo}, ${hi}, ${buckets}, ${axis}, step, timestamp, value, is_nan) as packed from metrics where run_uuid = ${runId} and key = ${key}`.execute(
+        this.db,
+      );
       const packed = reduced.rows[0]!.packed;
       const numbers = new Float64Array(packed.buffer, packed.byteOffset, packed.byteLength / 8);
       const points: BucketPoint[] = [];
-      for (let index = 1; index + 2 < numbers.length; index += 3) points.push({ step: numbers[index]!, timestamp: numbers[index + 1]!, value: numbers[index + 2]! });
+      for (let index = 1; index + 2 < numbers.length; index += 3)
+        points.push({ step: numbers[index]!, timestamp: numbers[index + 1]!, value: numbers[index + 2]! });
       return { total: numbers[0]!, points };
     }
     const width = (hi - lo) / buckets || 1;
-    const grouped = await sql<{ n: string; first: number[] | null; last: number[] | null; low: number[] | null; high: number[] | null; odd: number[] | null }>`
+    const grouped = await sql<{
+      n: string;
+      first: number[] | null;
+      last: number[] | null;
+      low: number[] | null;
+      high: number[] | null;
+      odd: number[] | null;
+    }>`
       select count(*) as n,
         min(array[x, step, timestamp, value]) filter (where not odd) as first,
         max(array[x, step, timestamp, value]) filter (where not odd) as last,
@@ -302,9 +376,17 @@ export class RunRepository {
    * The metric, param and tag keys the active runs of an experiment use, each list sorted and cut
    * at `limit`: what a run table offers as columns, whichever runs are on screen.
    */
-  async experimentKeys(workspace: string, experimentId: number, limit: number): Promise<{ metrics: string[]; params: string[]; tags: string[] }> {
+  async experimentKeys(
+    workspace: string,
+    experimentId: number,
+    limit: number,
+  ): Promise<{ metrics: string[]; params: string[]; tags: string[] }> {
     const keysIn = async (table: 'latest_metrics' | 'params' | 'run_tags') => {
-      const result = await sql<{ key: string }>`select distinct t.key as key from ${sql.table(table)} as t join runs on runs.run_uuid = t.run_uuid where runs.workspace = ${workspace} and runs.experiment_id = ${experimentId} and runs.lifecycle_stage = 'active' order by t.key limit ${limit}`.execute(this.db);
+      const result = await sql<{
+        key: string;
+      }>`select distinct t.key as key from ${sql.table(table)} as t join runs on runs.run_uuid = t.run_uuid where runs.workspace = ${workspace} and runs.experiment_id = ${experimentId} and runs.lifecycle_stage = 'active' order by t.key limit ${limit}`.execute(
+        this.db,
+      );
       return result.rows.map((row) => row.key);
     };
     const [metrics, params, tags] = await Promise.all([keysIn('latest_metrics'), keysIn('params'), keysIn('run_tags')]);
@@ -318,7 +400,14 @@ export class RunRepository {
 
   /** The distinct steps at which a run logged a metric, ascending (an index scan of history). */
   async metricSteps(runId: string, key: string): Promise<number[]> {
-    const rows = await this.db.selectFrom('metrics').select('step').distinct().where('run_uuid', '=', runId).where('key', '=', key).orderBy('step').execute();
+    const rows = await this.db
+      .selectFrom('metrics')
+      .select('step')
+      .distinct()
+      .where('run_uuid', '=', runId)
+      .where('key', '=', key)
+      .orderBy('step')
+      .execute();
     return rows.map((row) => Number(row.step));
   }
 
@@ -348,6 +437,12 @@ function isLater(a: { step: number; timestamp: number; value: number }, b: { ste
   return a.value > b.value;
 }
 
-function toMetricPoint(row: { key: string; value: number; timestamp: number | string; step: number | string; is_nan: number }): MetricPoint {
+function toMetricPoint(row: {
+  key: string;
+  value: number;
+  timestamp: number | string;
+  step: number | string;
+  is_nan: number;
+}): MetricPoint {
   return { key: row.key, value: row.is_nan ? Number.NaN : Number(row.value), timestamp: Number(row.timestamp), step: Number(row.step) };
 }

@@ -84,7 +84,11 @@ function condition(comparison: Comparison): Expression<SqlBool> {
   return sql<SqlBool>`runs.run_uuid IN (SELECT f.run_uuid FROM ${sql.raw(table)} AS f WHERE f.key = ${key}${nanGuard} AND ${compare(sql.ref('f.value'), comparator, comparison.value)})`;
 }
 
-function compare(column: Expression<unknown> | ReturnType<typeof sql.ref>, comparator: string, value: Comparison['value']): Expression<SqlBool> {
+function compare(
+  column: Expression<unknown> | ReturnType<typeof sql.ref>,
+  comparator: string,
+  value: Comparison['value'],
+): Expression<SqlBool> {
   switch (comparator.toUpperCase()) {
     case 'LIKE':
       return sql<SqlBool>`${column} LIKE ${value} ESCAPE '\\'`;

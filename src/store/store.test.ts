@@ -10,7 +10,16 @@ import { Store } from './store.js';
 const now = '2026-11-25T00:00:00.000Z';
 
 function modelDraft(name: string, version: string, tags: Record<string, string> = {}): ResourceDraft {
-  return { kind: 'model', workspace: 'dev', name, version, spec: { type: 'custom_model', path: `p/${name}/${version}` }, status: {}, tags, description: null };
+  return {
+    kind: 'model',
+    workspace: 'dev',
+    name,
+    version,
+    spec: { type: 'custom_model', path: `p/${name}/${version}` },
+    status: {},
+    tags,
+    description: null,
+  };
 }
 
 for (const dialect of testDialects()) {
@@ -52,11 +61,17 @@ for (const dialect of testDialects()) {
     });
 
     it('refuses a duplicate version with ResourceAlreadyExists', async () => {
-      await assert.rejects(store.repositories.resources.insert(modelDraft('iris', '1'), 'bob', now), { code: 'ResourceAlreadyExists', status: 409 });
+      await assert.rejects(store.repositories.resources.insert(modelDraft('iris', '1'), 'bob', now), {
+        code: 'ResourceAlreadyExists',
+        status: 409,
+      });
     });
 
     it('refuses a resource in a workspace that does not exist', async () => {
-      await assert.rejects(store.repositories.resources.insert({ ...modelDraft('x', '1'), workspace: 'nope' }, 'bob', now), { code: 'WorkspaceNotFound', status: 404 });
+      await assert.rejects(store.repositories.resources.insert({ ...modelDraft('x', '1'), workspace: 'nope' }, 'bob', now), {
+        code: 'WorkspaceNotFound',
+        status: 404,
+      });
     });
 
     it('resolves the latest version as the one created last', async () => {
@@ -74,23 +89,39 @@ for (const dialect of testDialects()) {
       const updated = await store.repositories.resources.update(key, { tags: { team: 'b' } }, now, before.etag);
       assert.notEqual(updated.etag, before.etag);
       assert.deepEqual(updated.tags, { team: 'b' });
-      await assert.rejects(store.repositories.resources.update(key, { tags: { team: 'c' } }, now, before.etag), { code: 'EtagMismatch', status: 412 });
+      await assert.rejects(store.repositories.resources.update(key, { tags: { team: 'c' } }, now, before.etag), {
+        code: 'EtagMismatch',
+        status: 412,
+      });
       assert.deepEqual((await store.repositories.resources.get(key))?.tags, { team: 'b' });
     });
 
     it('lists with tag filters and keyset pages that cover every row once', async () => {
       for (let i = 0; i < 25; i++) {
-        await store.repositories.resources.insert(modelDraft(`m${String(i).padStart(2, '0')}`, '1', { parity: i % 2 === 0 ? 'even' : 'odd' }), 'alice', now);
+        await store.repositories.resources.insert(
+          modelDraft(`m${String(i).padStart(2, '0')}`, '1', { parity: i % 2 === 0 ? 'even' : 'odd' }),
+          'alice',
+          now,
+        );
       }
       const seen: string[] = [];
       let pageToken: string | undefined;
       do {
-        const page = await store.repositories.resources.list({ workspace: 'dev', kind: 'model', tags: [{ key: 'parity', value: 'even' }], limit: 4, pageToken });
+        const page = await store.repositories.resources.list({
+          workspace: 'dev',
+          kind: 'model',
+          tags: [{ key: 'parity', value: 'even' }],
+          limit: 4,
+          pageToken,
+        });
         assert.ok(page.items.length <= 4);
         seen.push(...page.items.map((r) => r.name));
         pageToken = page.nextPageToken ?? undefined;
       } while (pageToken);
-      assert.deepEqual(seen, Array.from({ length: 13 }, (_, i) => `m${String(i * 2).padStart(2, '0')}`));
+      assert.deepEqual(
+        seen,
+        Array.from({ length: 13 }, (_, i) => `m${String(i * 2).padStart(2, '0')}`),
+      );
       const anyParity = await store.repositories.resources.list({ workspace: 'dev', kind: 'model', tags: [{ key: 'parity' }], limit: 100 });
       assert.equal(anyParity.items.length, 25);
     });
@@ -100,7 +131,10 @@ for (const dialect of testDialects()) {
       assert.equal(latest.items.find((r) => r.name === 'iris')?.version, '2');
       assert.equal(latest.items.filter((r) => r.name === 'iris').length, 1);
       const versions = await store.repositories.resources.list({ workspace: 'dev', kind: 'model', name: 'iris', limit: 100 });
-      assert.deepEqual(versions.items.map((r) => r.version), ['2', '10', '1']);
+      assert.deepEqual(
+        versions.items.map((r) => r.version),
+        ['2', '10', '1'],
+      );
     });
 
     it('keeps workspaces apart', async () => {
@@ -113,12 +147,27 @@ for (const dialect of testDialects()) {
       await assert.rejects(
         store.transaction(async (repos) => {
           await repos.resources.insert(modelDraft('rolled-back', '1'), 'alice', now);
-          await repos.audit.append({ workspace: 'dev', at: now, actor: 'alice', action: 'create', kind: 'model', name: 'rolled-back', version: '1', beforeDigest: null, afterDigest: 'x', requestId: null, summary: null });
+          await repos.audit.append({
+            workspace: 'dev',
+            at: now,
+            actor: 'alice',
+            action: 'create',
+            kind: 'model',
+            name: 'rolled-back',
+            version: '1',
+            beforeDigest: null,
+            afterDigest: 'x',
+            requestId: null,
+            summary: null,
+          });
           await repos.resources.insert(modelDraft('rolled-back', '1'), 'alice', now);
         }),
         { code: 'ResourceAlreadyExists' },
       );
-      assert.equal(await store.repositories.resources.get({ workspace: 'dev', kind: 'model', name: 'rolled-back', version: '1' }), undefined);
+      assert.equal(
+        await store.repositories.resources.get({ workspace: 'dev', kind: 'model', name: 'rolled-back', version: '1' }),
+        undefined,
+      );
       const audit = await store.repositories.audit.list({ workspace: 'dev', name: 'rolled-back', limit: 10 });
       assert.equal(audit.items.length, 0);
     });
@@ -133,7 +182,10 @@ for (const dialect of testDialects()) {
     });
 
     it('rejects a malformed page token with 400', async () => {
-      await assert.rejects(store.repositories.resources.list({ workspace: 'dev', kind: 'model', limit: 5, pageToken: 'garbage!' }), { code: 'InvalidPageToken', status: 400 });
+      await assert.rejects(store.repositories.resources.list({ workspace: 'dev', kind: 'model', limit: 5, pageToken: 'garbage!' }), {
+        code: 'InvalidPageToken',
+        status: 400,
+      });
     });
   });
 }

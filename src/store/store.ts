@@ -56,7 +56,11 @@ export class Store {
     const url = options.databaseUrl;
     if (url && /^postgres(ql)?:\/\//.test(url)) return new Store('postgres', openPostgres(url), redactPassword(url));
     if (url && !url.startsWith('sqlite:')) {
-      throw new TrellisError('InvalidConfiguration', 400, `TRELLIS_DATABASE_URL '${redactPassword(url)}' is not supported; use postgres://user:password@host:port/db, or unset it for the embedded SQLite database`);
+      throw new TrellisError(
+        'InvalidConfiguration',
+        400,
+        `TRELLIS_DATABASE_URL '${redactPassword(url)}' is not supported; use postgres://user:password@host:port/db, or unset it for the embedded SQLite database`,
+      );
     }
     const file = url ? url.slice('sqlite:'.length) : join(options.home, 'trellis.db');
     return new Store('sqlite', openSqlite(file), file);
@@ -66,7 +70,10 @@ export class Store {
   async migrate(): Promise<string[]> {
     const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect) });
     const { error, results } = await migrator.migrateToLatest();
-    if (error) throw new TrellisError('MigrationFailed', 500, `database migration failed: ${String((error as Error).message ?? error)}`, { cause: error });
+    if (error)
+      throw new TrellisError('MigrationFailed', 500, `database migration failed: ${String((error as Error).message ?? error)}`, {
+        cause: error,
+      });
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   }
 

@@ -30,7 +30,10 @@ export class WorkspaceRepository {
   async list(limit: number, pageToken?: string): Promise<Page<Resource>> {
     let select = this.db.selectFrom('workspaces').selectAll();
     if (pageToken) select = select.where('name', '>', decodePageToken(pageToken).name);
-    const rows = await select.orderBy('name', 'asc').limit(limit + 1).execute();
+    const rows = await select
+      .orderBy('name', 'asc')
+      .limit(limit + 1)
+      .execute();
     const hasMore = rows.length > limit;
     const pageRows = hasMore ? rows.slice(0, limit) : rows;
     const last = pageRows[pageRows.length - 1];
@@ -71,7 +74,11 @@ export class WorkspaceRepository {
       return toResource(row);
     } catch (error) {
       if (isUniqueViolation(error)) {
-        throw new TrellisError('ResourceAlreadyExists', 409, `workspace '${draft.name}' already exists; update it instead, or pick another name`);
+        throw new TrellisError(
+          'ResourceAlreadyExists',
+          409,
+          `workspace '${draft.name}' already exists; update it instead, or pick another name`,
+        );
       }
       throw error;
     }
@@ -110,7 +117,11 @@ export class WorkspaceRepository {
 
   /** The workspace whose name equals `name` but for case, if any (names are unique regardless of case). */
   async getIgnoringCase(name: string): Promise<Resource | undefined> {
-    const row = await this.db.selectFrom('workspaces').selectAll().where((eb) => eb(eb.fn('lower', ['name']), '=', name.toLowerCase())).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('workspaces')
+      .selectAll()
+      .where((eb) => eb(eb.fn('lower', ['name']), '=', name.toLowerCase()))
+      .executeTakeFirst();
     return row && toResource(row);
   }
 
@@ -121,8 +132,22 @@ export class WorkspaceRepository {
    */
   async holdings(name: string): Promise<WorkspaceHolding[]> {
     const count = async (table: 'experiments' | 'runs' | 'registered_models' | 'jobs' | 'endpoints' | 'endpoint_deployments') =>
-      Number((await this.db.selectFrom(table).select((eb) => eb.fn.countAll().as('count')).where('workspace', '=', name).executeTakeFirst())?.count ?? 0);
-    const resources = await this.db.selectFrom('resources').select(['kind', (eb) => eb.fn.countAll().as('count')]).where('workspace', '=', name).groupBy('kind').orderBy('kind').execute();
+      Number(
+        (
+          await this.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll().as('count'))
+            .where('workspace', '=', name)
+            .executeTakeFirst()
+        )?.count ?? 0,
+      );
+    const resources = await this.db
+      .selectFrom('resources')
+      .select(['kind', (eb) => eb.fn.countAll().as('count')])
+      .where('workspace', '=', name)
+      .groupBy('kind')
+      .orderBy('kind')
+      .execute();
     const unfinishedJobs = await this.db
       .selectFrom('jobs')
       .select((eb) => eb.fn.countAll().as('count'))
@@ -206,5 +231,9 @@ function notEmpty(name: string, holdings: WorkspaceHolding[]): TrellisError {
 }
 
 function stale(name: string, sent: string, current: string): TrellisError {
-  return new TrellisError('EtagMismatch', 412, `workspace '${name}' was changed since you read it (you sent If-Match ${sent}, it is now ${current}); read it again, re-apply your change and retry`);
+  return new TrellisError(
+    'EtagMismatch',
+    412,
+    `workspace '${name}' was changed since you read it (you sent If-Match ${sent}, it is now ${current}); read it again, re-apply your change and retry`,
+  );
 }

@@ -21,19 +21,110 @@ export function App() {
     <Routes>
       <Route path="/" element={<WorkspaceLanding />} />
       <Route path="/w/:workspace" element={<WorkspaceLanding />} />
-      <Route path="/w/:workspace/experiments" element={<Layout><ExperimentsPage /></Layout>} />
-      <Route path="/w/:workspace/experiments/:experimentId" element={<Layout><RunsPage /></Layout>} />
-      <Route path="/w/:workspace/runs/:runId" element={<Layout><RunPage /></Layout>} />
-      <Route path="/w/:workspace/compare" element={<Layout><ComparePage /></Layout>} />
-      <Route path="/w/:workspace/models" element={<Layout><ModelsPage /></Layout>} />
-      <Route path="/w/:workspace/models/:name" element={<Layout><ModelPage /></Layout>} />
-      <Route path="/w/:workspace/models/:name/versions/:version" element={<Layout><ModelPage /></Layout>} />
-      <Route path="/w/:workspace/jobs" element={<Layout><JobsPage /></Layout>} />
-      <Route path="/w/:workspace/jobs/:name" element={<Layout><JobPage /></Layout>} />
-      <Route path="/w/:workspace/computes" element={<Layout><ComputesPage /></Layout>} />
-      <Route path="/w/:workspace/computes/:name" element={<Layout><ComputePage /></Layout>} />
-      <Route path="/w/:workspace/endpoints" element={<Layout><EndpointsPage /></Layout>} />
-      <Route path="/w/:workspace/endpoints/:name" element={<Layout><EndpointPage /></Layout>} />
+      <Route
+        path="/w/:workspace/experiments"
+        element={
+          <Layout>
+            <ExperimentsPage />
+          </Layout>
+        }
+      />
+      <Route
+        path="/w/:workspace/experiments/:experimentId"
+        element={
+          <Layout>
+            <RunsPage />
+          </Layout>
+        }
+      />
+      <Route
+        path="/w/:workspace/runs/:runId"
+        element={
+          <Layout>
+            <RunPage />
+          </Layout>
+        }
+      />
+      <Route
+        path="/w/:workspace/compare"
+        element={
+          <Layout>
+            <ComparePage />
+          </Layout>
+        }
+      />
+      <Route
+        path="/w/:workspace/models"
+        element={
+          <Layout>
+            <ModelsPage />
+          </Layout>
+        }
+      />
+      <Route
+        path="/w/:workspace/models/:name"
+        element={
+          <Layout>
+            <ModelPage />
+          </Layout>
+        }
+      />
+      <Route
+        path="/w/:workspace/models/:name/versions/:version"
+        element={
+          <Layout>
+            <ModelPage />
+          </Layout>
+        }
+      />
+      <Route
+        path="/w/:workspace/jobs"
+        element={
+          <Layout>
+            <JobsPage />
+          </Layout>
+        }
+      />
+      <Route
+        path="/w/:workspace/jobs/:name"
+        element={
+          <Layout>
+            <JobPage />
+          </Layout>
+        }
+      />
+      <Route
+        path="/w/:workspace/computes"
+        element={
+          <Layout>
+            <ComputesPage />
+          </Layout>
+        }
+      />
+      <Route
+        path="/w/:workspace/computes/:name"
+        element={
+          <Layout>
+            <ComputePage />
+          </Layout>
+        }
+      />
+      <Route
+        path="/w/:workspace/endpoints"
+        element={
+          <Layout>
+            <EndpointsPage />
+          </Layout>
+        }
+      />
+      <Route
+        path="/w/:workspace/endpoints/:name"
+        element={
+          <Layout>
+            <EndpointPage />
+          </Layout>
+        }
+      />
       <Route
         path="*"
         element={

@@ -57,7 +57,8 @@ export async function createAzShell(dir: string, server: string): Promise<AzShel
   const realCurl = await which('curl');
   const quote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
   // Each shim numbers its calls with a counter file: a script runs its commands one after another.
-  const counter = (name: string) => `n=$(( $(cat ${quote(join(dir, `${name}.count`))} 2>/dev/null || echo 0) + 1 )); echo "$n" > ${quote(join(dir, `${name}.count`))}`;
+  const counter = (name: string) =>
+    `n=$(( $(cat ${quote(join(dir, `${name}.count`))} 2>/dev/null || echo 0) + 1 )); echo "$n" > ${quote(join(dir, `${name}.count`))}`;
   const az = [
     '#!/usr/bin/env bash',
     '# az ml <command> ... → trellis --server <url> <command> ...; nothing else of az has a meaning here.',
@@ -82,7 +83,7 @@ export async function createAzShell(dir: string, server: string): Promise<AzShel
   ].join('\n');
   const curl = [
     '#!/usr/bin/env bash',
-    '# The real curl; each call\'s arguments, response headers and body are kept for the test.',
+    "# The real curl; each call's arguments, response headers and body are kept for the test.",
     'set -o pipefail',
     counter('curl'),
     `record=${quote(dir)}/curl-$n`,
@@ -121,10 +122,13 @@ export async function createAzShell(dir: string, server: string): Promise<AzShel
             const child = spawn('bash', [script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
             child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
             child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-            const timer = setTimeout(() => {
-              output += `\n(killed: still running after ${options.timeoutMs} ms)`;
-              if (child.pid) process.kill(-child.pid, 'SIGKILL');
-            }, options.timeoutMs ?? 20 * 60_000);
+            const timer = setTimeout(
+              () => {
+                output += `\n(killed: still running after ${options.timeoutMs} ms)`;
+                if (child.pid) process.kill(-child.pid, 'SIGKILL');
+              },
+              options.timeoutMs ?? 20 * 60_000,
+            );
             // A script left behind (a failed test that never resumed it) must not keep the test process alive.
             timer.unref();
             child.once('exit', (code, signal) => {
@@ -140,7 +144,10 @@ export async function createAzShell(dir: string, server: string): Promise<AzShel
           for (;;) {
             const number = await readFile(pauseFile, 'utf8').catch(() => '');
             if (number.trim()) return lines(await readFile(join(dir, `az-${number.trim()}.args`), 'utf8'));
-            if (done) throw new Error(`${script} exited before the command it should pause at (${(options.pauseBefore ?? []).join(', ')}):\n${output}`);
+            if (done)
+              throw new Error(
+                `${script} exited before the command it should pause at (${(options.pauseBefore ?? []).join(', ')}):\n${output}`,
+              );
             await sleep(100);
           }
         },
@@ -163,7 +170,12 @@ export async function createAzShell(dir: string, server: string): Promise<AzShel
       for (let n = 1; n <= (await numbered('az')); n++) {
         const read = (suffix: string) => readFile(join(dir, `az-${n}.${suffix}`), 'utf8').catch(() => '');
         const code = await read('code');
-        calls.push({ args: lines(await read('args')), code: code.trim() === '' ? -1 : Number(code), stdout: await read('out'), stderr: await read('err') });
+        calls.push({
+          args: lines(await read('args')),
+          code: code.trim() === '' ? -1 : Number(code),
+          stdout: await read('out'),
+          stderr: await read('err'),
+        });
       }
       return calls;
     },
@@ -172,7 +184,14 @@ export async function createAzShell(dir: string, server: string): Promise<AzShel
       for (let n = 1; n <= (await numbered('curl')); n++) {
         const body = await readFile(join(dir, `curl-${n}.body`)).catch(() => Buffer.alloc(0));
         const { status, headers } = parseHeaders(await readFile(join(dir, `curl-${n}.headers`), 'utf8').catch(() => ''));
-        calls.push({ args: lines(await readFile(join(dir, `curl-${n}.args`), 'utf8')), status, headers, body, text: () => body.toString('utf8'), json: () => JSON.parse(body.toString('utf8')) as unknown });
+        calls.push({
+          args: lines(await readFile(join(dir, `curl-${n}.args`), 'utf8')),
+          status,
+          headers,
+          body,
+          text: () => body.toString('utf8'),
+          json: () => JSON.parse(body.toString('utf8')) as unknown,
+        });
       }
       return calls;
     },
@@ -186,7 +205,8 @@ export function firstCurl(calls: CurlCall[]): CurlCall {
 }
 
 /** The calls of one command (`callsOf(calls, 'online-endpoint', 'invoke')`), in the script's order. */
-export const callsOf = (calls: AzCall[], ...command: string[]) => calls.filter((call) => command.every((word, index) => call.args[index] === word));
+export const callsOf = (calls: AzCall[], ...command: string[]) =>
+  calls.filter((call) => command.every((word, index) => call.args[index] === word));
 
 /** The one call of that command; fails when the script made none or several. */
 export function only(calls: AzCall[], ...command: string[]): AzCall {
@@ -234,7 +254,13 @@ function parseHeaders(text: string): { status: number; headers: Headers } {
 async function which(command: string): Promise<string> {
   for (const folder of (process.env.PATH ?? '').split(delimiter)) {
     const candidate = join(folder, command);
-    if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
+    if (
+      await access(candidate, constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return candidate;
   }
   throw new Error(`${command} is not on PATH; the azureml-examples scripts need it`);
 }

@@ -9,10 +9,16 @@ import { repositoryRoot } from './trellis-process.js';
  * (.ci/run); on a machine without it the browser tests are skipped with this reason.
  */
 export const chromiumPath = process.env.TRELLIS_CHROMIUM ?? '/usr/bin/chromium';
-export const browserUnavailable = existsSync(chromiumPath) ? undefined : `no chromium at ${chromiumPath} (apt-get install chromium, or set TRELLIS_CHROMIUM)`;
+export const browserUnavailable = existsSync(chromiumPath)
+  ? undefined
+  : `no chromium at ${chromiumPath} (apt-get install chromium, or set TRELLIS_CHROMIUM)`;
 
 export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-background-networking', '--disable-dev-shm-usage'] });
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-dev-shm-usage'],
+  });
 }
 
 /** Where the browser tests save their screenshots (test-output/studio/, not committed). */

@@ -24,12 +24,19 @@ export function cli(url: string, args: string[]): Promise<CliResult> {
 export const settled = (deployment: DeploymentBody) => deployment.state === 'Succeeded' || deployment.state === 'Failed';
 
 /** Polls the deployment until `done` says so; the error names the state and reason it was stuck in. */
-export async function waitForDeployment(client: TrellisClient, endpoint: string, name: string, done: (deployment: DeploymentBody) => boolean = settled, timeoutMs = 60_000): Promise<DeploymentBody> {
+export async function waitForDeployment(
+  client: TrellisClient,
+  endpoint: string,
+  name: string,
+  done: (deployment: DeploymentBody) => boolean = settled,
+  timeoutMs = 60_000,
+): Promise<DeploymentBody> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const deployment = await client.getOnlineDeployment('default', endpoint, name);
     if (done(deployment)) return deployment;
-    if (Date.now() > deadline) throw new Error(`deployment ${endpoint}/${name} is still ${deployment.state} (${deployment.reason ?? ''}) after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`deployment ${endpoint}/${name} is still ${deployment.state} (${deployment.reason ?? ''}) after ${timeoutMs} ms`);
     await sleep(100);
   }
 }
@@ -42,7 +49,10 @@ export interface Scored {
 }
 
 /** One scoring request as any HTTP client sends it. */
-export async function score(url: string, options: { credential?: string; body?: string; deployment?: string; contentType?: string } = {}): Promise<Scored> {
+export async function score(
+  url: string,
+  options: { credential?: string; body?: string; deployment?: string; contentType?: string } = {},
+): Promise<Scored> {
   const response = await fetch(url, {
     method: 'POST',
     headers: {
@@ -81,10 +91,24 @@ export interface LoadGenerator {
 }
 
 /** Starts the load generator as a process of its own (plain node: it shares nothing with the test or the server). */
-export function startLoad(options: { url: string; key: string; body: string; rate: number; connections: number; out: string }): LoadGenerator {
+export function startLoad(options: {
+  url: string;
+  key: string;
+  body: string;
+  rate: number;
+  connections: number;
+  out: string;
+}): LoadGenerator {
   const script = join(repositoryRoot, 'test', 'support', 'load-generator.mjs');
   // `--name=value`: a key or body may begin with '-', which parseArgs would take for an option.
-  const args = [`--url=${options.url}`, `--key=${options.key}`, `--body=${options.body}`, `--rate=${options.rate}`, `--connections=${options.connections}`, `--out=${options.out}`];
+  const args = [
+    `--url=${options.url}`,
+    `--key=${options.key}`,
+    `--body=${options.body}`,
+    `--rate=${options.rate}`,
+    `--connections=${options.connections}`,
+    `--out=${options.out}`,
+  ];
   const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -108,7 +132,12 @@ export function startLoad(options: { url: string; key: string; body: string; rat
 }
 
 /** Requests per deployment (or per model version, x-trellis-model) among the rows sent in [from, to). */
-export function answeredBy(load: LoadResult, from: number, to = Number.POSITIVE_INFINITY, by: 'deployment' | 'model' = 'deployment'): Record<string, number> {
+export function answeredBy(
+  load: LoadResult,
+  from: number,
+  to = Number.POSITIVE_INFINITY,
+  by: 'deployment' | 'model' = 'deployment',
+): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const [sentAt, , , deployment, model] of load.rows) {
     if (sentAt < from || sentAt >= to) continue;
@@ -125,6 +154,8 @@ export function slowestSecond(load: LoadResult): number {
     const second = Math.floor((answeredAt - load.startedAt) / 1000);
     seconds.set(second, (seconds.get(second) ?? 0) + 1);
   }
-  const whole = [...seconds.entries()].filter(([second]) => second >= 1 && (second + 1) * 1000 <= load.durationMs - 1000).map(([, count]) => count);
+  const whole = [...seconds.entries()]
+    .filter(([second]) => second >= 1 && (second + 1) * 1000 <= load.durationMs - 1000)
+    .map(([, count]) => count);
   return whole.length > 0 ? Math.min(...whole) : 0;
 }

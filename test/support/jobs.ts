@@ -7,7 +7,13 @@ import type { JobBody, TrellisClient } from '../../src/client/trellis-client.js'
 export const finished = (job: JobBody) => ['Completed', 'Failed', 'Canceled'].includes(job.state);
 
 /** Polls the job until `done` says so; the error names the state and reason it was stuck in. */
-export async function waitForJob(client: TrellisClient, name: string, done: (job: JobBody) => boolean, timeoutMs = 300_000, workspace = 'default'): Promise<JobBody> {
+export async function waitForJob(
+  client: TrellisClient,
+  name: string,
+  done: (job: JobBody) => boolean,
+  timeoutMs = 300_000,
+  workspace = 'default',
+): Promise<JobBody> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const job = await client.getJob(workspace, name);

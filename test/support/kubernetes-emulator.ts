@@ -62,7 +62,10 @@ export class KubernetesEmulator {
   readonly services = new Map<string, V1Service>();
   readonly pods: EmulatedPod[] = [];
   private readonly token = randomBytes(12).toString('hex');
-  private readonly server = createServer((request, response) => void this.handle(request, response).catch((error: unknown) => this.fail(response, 500, 'InternalError', String(error))));
+  private readonly server = createServer(
+    (request, response) =>
+      void this.handle(request, response).catch((error: unknown) => this.fail(response, 500, 'InternalError', String(error))),
+  );
   private url = '';
 
   /** `scratch`: where pods' emptyDir folders are made. */
@@ -77,7 +80,8 @@ export class KubernetesEmulator {
 
   /** Kills what still runs and stops listening. */
   async close(): Promise<void> {
-    for (const pod of this.pods) for (const container of [...pod.initContainers, ...pod.containers]) killGroup(container.process, 'SIGKILL');
+    for (const pod of this.pods)
+      for (const container of [...pod.initContainers, ...pod.containers]) killGroup(container.process, 'SIGKILL');
     this.server.closeAllConnections();
     this.server.close();
     await once(this.server, 'close');
@@ -103,7 +107,9 @@ export class KubernetesEmulator {
 
   /** What a pod's container printed (stdout and stderr), for failure messages. */
   output(pod: EmulatedPod): string {
-    return [...pod.initContainers, ...pod.containers].map((container) => `--- ${pod.object.metadata?.name}/${container.name}\n${container.output}`).join('\n');
+    return [...pod.initContainers, ...pod.containers]
+      .map((container) => `--- ${pod.object.metadata?.name}/${container.name}\n${container.output}`)
+      .join('\n');
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -123,8 +129,17 @@ export class KubernetesEmulator {
       if (!job) return this.fail(response, 404, 'NotFound', `jobs.batch "${name}" not found`);
       if (method === 'GET') return send(response, 200, job);
       if (method === 'DELETE' && !jobs[3]) {
-        this.deleteJob(namespace, job, Number(url.searchParams.get('gracePeriodSeconds') ?? job.spec?.template.spec?.terminationGracePeriodSeconds ?? 30));
-        return send(response, 200, { kind: 'Status', apiVersion: 'v1', status: 'Success', details: { name, group: 'batch', kind: 'jobs', uid: job.metadata?.uid } });
+        this.deleteJob(
+          namespace,
+          job,
+          Number(url.searchParams.get('gracePeriodSeconds') ?? job.spec?.template.spec?.terminationGracePeriodSeconds ?? 30),
+        );
+        return send(response, 200, {
+          kind: 'Status',
+          apiVersion: 'v1',
+          status: 'Success',
+          details: { name, group: 'batch', kind: 'jobs', uid: job.metadata?.uid },
+        });
       }
     }
     const services = /^\/api\/v1\/namespaces\/([^/]+)\/services(?:\/([^/]+))?$/.exec(url.pathname);
@@ -146,7 +161,9 @@ export class KubernetesEmulator {
     const pods = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(url.pathname);
     if (pods && method === 'GET') {
       const [key, value] = (url.searchParams.get('labelSelector') ?? '').split('=');
-      const items = this.pods.filter((pod) => pod.namespace === pods[1] && (!key || pod.object.metadata?.labels?.[key] === value)).map((pod) => pod.object);
+      const items = this.pods
+        .filter((pod) => pod.namespace === pods[1] && (!key || pod.object.metadata?.labels?.[key] === value))
+        .map((pod) => pod.object);
       return send(response, 200, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items });
     }
     return this.fail(response, 404, 'NotFound', `the emulated API server has no ${method} ${url.pathname}`);
@@ -155,7 +172,8 @@ export class KubernetesEmulator {
   /** Checks an object against its schema and namespace; answers 422 and records the failure when it does not fit. */
   private accept(response: ServerResponse, kind: KubernetesKind, namespace: string, object: V1Job | V1Service): boolean {
     const errors = kubernetesSchemaErrors(kind, object);
-    if (object.metadata?.namespace && object.metadata.namespace !== namespace) errors.push(`metadata.namespace ${object.metadata.namespace} is not the namespace of the URL (${namespace})`);
+    if (object.metadata?.namespace && object.metadata.namespace !== namespace)
+      errors.push(`metadata.namespace ${object.metadata.namespace} is not the namespace of the URL (${namespace})`);
     if (errors.length > 0) {
       this.schemaFailures.push({ kind, name: object.metadata?.name ?? '', errors });
       this.fail(response, 422, 'Invalid', `${kind} "${object.metadata?.name}" is invalid: ${errors.join('; ')}`);
@@ -168,8 +186,15 @@ export class KubernetesEmulator {
   private createJob(response: ServerResponse, namespace: string, job: V1Job): void {
     if (!this.accept(response, 'Job', namespace, job)) return;
     const key = `${namespace}/${job.metadata?.name}`;
-    if (this.jobs.has(key)) return this.fail(response, 409, 'AlreadyExists', `jobs.batch "${job.metadata?.name}" already exists`);
-    const stored: V1Job = { ...job, metadata: { ...job.metadata, namespace, uid: randomBytes(8).toString('hex'), creationTimestamp: new Date() }, status: { active: job.spec?.parallelism ?? 1 } };
+    if (this.jobs.has(key)) {
+      this.fail(response, 409, 'AlreadyExists', `jobs.batch "${job.metadata?.name}" already exists`);
+      return;
+    }
+    const stored: V1Job = {
+      ...job,
+      metadata: { ...job.metadata, namespace, uid: randomBytes(8).toString('hex'), creationTimestamp: new Date() },
+      status: { active: job.spec?.parallelism ?? 1 },
+    };
     this.jobs.set(key, stored);
     send(response, 201, stored);
     const completions = job.spec?.completions ?? 1;
@@ -183,10 +208,31 @@ export class KubernetesEmulator {
     const jobName = job.metadata!.name!;
     const isIndexed = job.spec?.completionMode === 'Indexed';
     const name = `${jobName}-${isIndexed ? `${index}-` : ''}${randomBytes(3).toString('hex').slice(0, 5)}`;
-    const labels = { ...template.metadata?.labels, 'job-name': jobName, 'batch.kubernetes.io/job-name': jobName, ...(isIndexed ? { 'batch.kubernetes.io/job-completion-index': String(index) } : {}) };
-    const container = (definition: V1Container): EmulatedContainer => ({ name: definition.name, status: { name: definition.name, image: definition.image ?? '', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'PodInitializing' } } }, output: '' });
+    const labels = {
+      ...template.metadata?.labels,
+      'job-name': jobName,
+      'batch.kubernetes.io/job-name': jobName,
+      ...(isIndexed ? { 'batch.kubernetes.io/job-completion-index': String(index) } : {}),
+    };
+    const container = (definition: V1Container): EmulatedContainer => ({
+      name: definition.name,
+      status: {
+        name: definition.name,
+        image: definition.image ?? '',
+        imageID: '',
+        ready: false,
+        restartCount: 0,
+        state: { waiting: { reason: 'PodInitializing' } },
+      },
+      output: '',
+    });
     const pod: EmulatedPod = {
-      object: { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, labels, annotations: template.metadata?.annotations ?? {} }, status: { phase: 'Pending' } },
+      object: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, namespace, labels, annotations: template.metadata?.annotations ?? {} },
+        status: { phase: 'Pending' },
+      },
       namespace,
       jobName,
       initContainers: (spec.initContainers ?? []).map(container),
@@ -202,9 +248,14 @@ export class KubernetesEmulator {
         await mkdir(folder, { recursive: true });
         volumes.set(volume.name, folder);
       }
-      const run = (definition: V1Container, emulated: EmulatedContainer) => this.runContainer(definition, emulated, volumes, { ...(isIndexed ? { JOB_COMPLETION_INDEX: String(index) } : {}), HOSTNAME: name });
+      const run = (definition: V1Container, emulated: EmulatedContainer) =>
+        this.runContainer(definition, emulated, volumes, { ...(isIndexed ? { JOB_COMPLETION_INDEX: String(index) } : {}), HOSTNAME: name });
       const syncStatus = () => {
-        pod.object.status = { ...pod.object.status, initContainerStatuses: pod.initContainers.map((item) => item.status), containerStatuses: pod.containers.map((item) => item.status) };
+        pod.object.status = {
+          ...pod.object.status,
+          initContainerStatuses: pod.initContainers.map((item) => item.status),
+          containerStatuses: pod.containers.map((item) => item.status),
+        };
       };
       syncStatus();
       let failed = false;
@@ -236,13 +287,25 @@ export class KubernetesEmulator {
   }
 
   /** Runs one container's command to its end; answers its exit code as a container runtime reports it. */
-  private async runContainer(definition: V1Container, emulated: EmulatedContainer, volumes: Map<string, string>, podEnv: Record<string, string>): Promise<number> {
-    const mounts = (definition.volumeMounts ?? []).map((mount) => [mount.mountPath, volumes.get(mount.name)!] as const).sort((a, b) => b[0].length - a[0].length);
+  private async runContainer(
+    definition: V1Container,
+    emulated: EmulatedContainer,
+    volumes: Map<string, string>,
+    podEnv: Record<string, string>,
+  ): Promise<number> {
+    const mounts = (definition.volumeMounts ?? [])
+      .map((mount) => [mount.mountPath, volumes.get(mount.name)!] as const)
+      .sort((a, b) => b[0].length - a[0].length);
     const rewrite = (text: string) => mounts.reduce((value, [mountPath, folder]) => value.split(mountPath).join(folder), text);
     const env: NodeJS.ProcessEnv = { ...process.env, ...podEnv };
     for (const variable of definition.env ?? []) env[variable.name] = rewrite(variable.value ?? '');
     const [command, ...args] = (definition.command ?? []).map(rewrite);
-    const child = spawn(command!, args, { cwd: definition.workingDir ? rewrite(definition.workingDir) : this.scratch, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command!, args, {
+      cwd: definition.workingDir ? rewrite(definition.workingDir) : this.scratch,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     emulated.process = child;
     child.stdout!.on('data', (chunk: Buffer) => (emulated.output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (emulated.output += chunk.toString()));
@@ -258,7 +321,10 @@ export class KubernetesEmulator {
     // The container's PID namespace ends with its first process: nothing it started survives.
     killGroup(child, 'SIGKILL');
     const exitCode = code ?? 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : 1);
-    emulated.status = { ...emulated.status, state: { terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', finishedAt: new Date() } } };
+    emulated.status = {
+      ...emulated.status,
+      state: { terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', finishedAt: new Date() } },
+    };
     return exitCode;
   }
 
@@ -272,7 +338,14 @@ export class KubernetesEmulator {
     const conditions = [...(status.conditions ?? [])];
     const now = new Date();
     if (failedPods > (job.spec?.backoffLimit ?? 6) && !conditions.some((condition) => condition.type === 'Failed')) {
-      conditions.push({ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', lastProbeTime: now, lastTransitionTime: now });
+      conditions.push({
+        type: 'Failed',
+        status: 'True',
+        reason: 'BackoffLimitExceeded',
+        message: 'Job has reached the specified backoff limit',
+        lastProbeTime: now,
+        lastTransitionTime: now,
+      });
       // As the Job controller does: the other pods of a failed Job are stopped.
       for (const pod of this.podsOf(jobName)) this.terminatePod(pod, job.spec?.template.spec?.terminationGracePeriodSeconds ?? 30);
     } else if (succeeded >= completions) {
@@ -290,7 +363,8 @@ export class KubernetesEmulator {
     for (const pod of pods) this.terminatePod(pod, graceSeconds);
     void Promise.all(pods.map((pod) => pod.done)).then(() => {
       this.jobs.delete(`${namespace}/${name}`);
-      for (const [key, service] of this.services) if (service.metadata?.ownerReferences?.some((owner) => owner.uid === job.metadata?.uid)) this.services.delete(key);
+      for (const [key, service] of this.services)
+        if (service.metadata?.ownerReferences?.some((owner) => owner.uid === job.metadata?.uid)) this.services.delete(key);
       for (const pod of pods) this.pods.splice(this.pods.indexOf(pod), 1);
     });
   }
@@ -301,7 +375,19 @@ export class KubernetesEmulator {
    */
   evict(pod: EmulatedPod): void {
     const now = new Date();
-    pod.object.status = { ...pod.object.status, conditions: [...(pod.object.status?.conditions ?? []), { type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: now }] };
+    pod.object.status = {
+      ...pod.object.status,
+      conditions: [
+        ...(pod.object.status?.conditions ?? []),
+        {
+          type: 'DisruptionTarget',
+          status: 'True',
+          reason: 'EvictionByEvictionAPI',
+          message: 'Eviction API: evicting',
+          lastTransitionTime: now,
+        },
+      ],
+    };
     const job = this.jobs.get(`${pod.namespace}/${pod.jobName}`);
     this.terminatePod(pod, job?.spec?.template.spec?.terminationGracePeriodSeconds ?? 30);
   }
@@ -310,9 +396,13 @@ export class KubernetesEmulator {
   private terminatePod(pod: EmulatedPod, graceSeconds: number): void {
     if (pod.terminating) return;
     pod.terminating = true;
-    const running = [...pod.initContainers, ...pod.containers].map((container) => container.process).filter((child): child is ChildProcess => child !== undefined && child.exitCode === null && child.signalCode === null);
+    const running = [...pod.initContainers, ...pod.containers]
+      .map((container) => container.process)
+      .filter((child): child is ChildProcess => child !== undefined && child.exitCode === null && child.signalCode === null);
     for (const child of running) child.kill('SIGTERM');
-    const timer = setTimeout(() => running.forEach((child) => killGroup(child, 'SIGKILL')), graceSeconds * 1000);
+    const timer = setTimeout(() => {
+      for (const child of running) killGroup(child, 'SIGKILL');
+    }, graceSeconds * 1000);
     void pod.done.finally(() => clearTimeout(timer));
   }
 

@@ -21,7 +21,9 @@ export interface TrellisProcess {
  * Starts a real `trellis up` process (the built CLI) on a free port and waits for its URL.
  * `home` reuses a data directory, to restart a server on the same data.
  */
-export async function startTrellis(options: { databaseUrl?: string | undefined; home?: string; env?: Record<string, string> } = {}): Promise<TrellisProcess> {
+export async function startTrellis(
+  options: { databaseUrl?: string | undefined; home?: string; env?: Record<string, string> } = {},
+): Promise<TrellisProcess> {
   const home = options.home ?? (await mkdtemp(join(tmpdir(), 'trellis-home-')));
   const env: NodeJS.ProcessEnv = { ...process.env, TRELLIS_HOME: home, TRELLIS_PORT: '0', TRELLIS_LOG_LEVEL: 'warn', ...options.env };
   delete env.TRELLIS_URL;
@@ -71,8 +73,16 @@ export interface CliResult {
 }
 
 /** Runs the built `trellis` CLI as a child process, as a user would. */
-export async function runCli(args: string[], options: { url?: string; cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, TRELLIS_OUTPUT: 'table', TRELLIS_HOME: join(tmpdir(), 'trellis-cli-home-unused'), ...options.env };
+export async function runCli(
+  args: string[],
+  options: { url?: string; cwd?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TRELLIS_OUTPUT: 'table',
+    TRELLIS_HOME: join(tmpdir(), 'trellis-cli-home-unused'),
+    ...options.env,
+  };
   delete env.TRELLIS_WORKSPACE;
   if (options.url) env.TRELLIS_URL = options.url;
   const child = spawn(process.execPath, [cliPath, ...args], { env, cwd: options.cwd ?? repositoryRoot, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -11,7 +11,13 @@ import { workspaceParams } from '../schemas.js';
 
 const uploadedContent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('file'), digest: z.string(), size: z.number().int().nonnegative(), fileName: z.string().min(1) }),
-  z.object({ type: z.literal('folder'), digest: z.string(), size: z.number().int().nonnegative(), fileCount: z.number().int().nonnegative(), name: z.string().min(1).optional().describe("the folder's own name (a model is laid out under AZUREML_MODEL_DIR by it)") }),
+  z.object({
+    type: z.literal('folder'),
+    digest: z.string(),
+    size: z.number().int().nonnegative(),
+    fileCount: z.number().int().nonnegative(),
+    name: z.string().min(1).optional().describe("the folder's own name (a model is laid out under AZUREML_MODEL_DIR by it)"),
+  }),
 ]);
 
 export const applyRequest = z
@@ -39,7 +45,11 @@ export const applyResponse = z
   })
   .meta({ id: 'ApplyResult' });
 
-const yamlQuery = z.object({ fileName: z.string().optional(), kind: z.enum(resourceKinds).optional(), dryRun: z.enum(['true', 'false']).optional() });
+const yamlQuery = z.object({
+  fileName: z.string().optional(),
+  kind: z.enum(resourceKinds).optional(),
+  dryRun: z.enum(['true', 'false']).optional(),
+});
 
 /** POST /apply: one Azure ML YAML file, as JSON ({text, uploads, ...}) or as raw application/yaml. */
 export const applyRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { context, config }) => {
@@ -56,9 +66,17 @@ export const applyRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { co
       },
     },
     async (request, reply) => {
-      const body = typeof request.body === 'string'
-        ? { fileName: request.query.fileName ?? 'request', text: request.body, kind: request.query.kind, uploads: {}, inlined: {}, dryRun: request.query.dryRun === 'true' }
-        : request.body;
+      const body =
+        typeof request.body === 'string'
+          ? {
+              fileName: request.query.fileName ?? 'request',
+              text: request.body,
+              kind: request.query.kind,
+              uploads: {},
+              inlined: {},
+              dryRun: request.query.dryRun === 'true',
+            }
+          : request.body;
       if (typeof request.body !== 'string' && request.headers['content-type']?.includes('yaml')) {
         throw new TrellisError('InvalidRequest', 400, 'send YAML as the raw body with Content-Type: application/yaml');
       }

@@ -11,9 +11,14 @@ import { problemSchema } from '../problem.js';
 import type { RouteOptions } from '../route-options.js';
 import { workspaceParams } from '../schemas.js';
 
-const attemptParams = workspaceParams.extend({ name: z.string().describe('job name'), attempt: z.coerce.number().int().min(1).describe('attempt number, from 1') });
+const attemptParams = workspaceParams.extend({
+  name: z.string().describe('job name'),
+  attempt: z.coerce.number().int().min(1).describe('attempt number, from 1'),
+});
 const tokenQuery = z.object({ token: z.string().optional().describe("the attempt's token, as given to its pods") });
-const unpacked = z.object({ files: z.number().int(), bytes: z.number().int(), skipped: z.array(z.string()) }).meta({ id: 'AttemptResults' });
+const unpacked = z
+  .object({ files: z.number().int(), bytes: z.number().int(), skipped: z.array(z.string()) })
+  .meta({ id: 'AttemptResults' });
 const errors = { 403: problemSchema, 404: problemSchema, 413: problemSchema, 415: problemSchema, 422: problemSchema };
 
 /**
@@ -33,32 +38,52 @@ export const attemptTransferRoutes: FastifyPluginAsyncZod<RouteOptions> = async 
   const folderOf = async (params: z.infer<typeof attemptParams>, token: string | undefined): Promise<string> => {
     const identity: AttemptIdentity = { workspace: params.workspace, jobName: params.name, attempt: params.attempt };
     checkAttemptToken(secret, identity, token);
-    const folder = jobs ? attemptFolder(jobs.jobsRoot, { workspace: params.workspace, name: params.name, attempt: params.attempt }) : undefined;
+    const folder = jobs
+      ? attemptFolder(jobs.jobsRoot, { workspace: params.workspace, name: params.name, attempt: params.attempt })
+      : undefined;
     if (!folder || !(await stat(folder).catch(() => undefined))?.isDirectory()) {
-      throw new TrellisError('AttemptNotFound', 404, `attempt ${params.attempt} of job '${params.name}' has no folder on this server: it was never prepared here, or a later attempt replaced it`);
+      throw new TrellisError(
+        'AttemptNotFound',
+        404,
+        `attempt ${params.attempt} of job '${params.name}' has no folder on this server: it was never prepared here, or a later attempt replaced it`,
+      );
     }
     return folder;
   };
 
-  app.get('/api/v1/workspaces/:workspace/jobs/:name/attempts/:attempt/bundle.tar', {
-    // No response schema: the answer is a tar stream (errors are problem details, 403 for a wrong token).
-    schema: { tags, summary: "The attempt's prepared folder (code, inputs, checkpoints) as a tar, for its pods", params: attemptParams, querystring: tokenQuery },
-  }, async (request, reply) => {
-    const folder = await folderOf(request.params, request.query.token);
-    return reply.type('application/x-tar').send(packFolder(folder));
-  });
-
-  app.put('/api/v1/workspaces/:workspace/jobs/:name/attempts/:attempt/results.tar', {
-    schema: {
-      tags,
-      summary: `What an attempt's pod left (${resultFolders.map((folder) => `${folder}/`).join(', ')}) as a tar, unpacked into the attempt's folder`,
-      params: attemptParams,
-      querystring: tokenQuery,
-      response: { 200: unpacked, ...errors },
+  app.get(
+    '/api/v1/workspaces/:workspace/jobs/:name/attempts/:attempt/bundle.tar',
+    {
+      // No response schema: the answer is a tar stream (errors are problem details, 403 for a wrong token).
+      schema: {
+        tags,
+        summary: "The attempt's prepared folder (code, inputs, checkpoints) as a tar, for its pods",
+        params: attemptParams,
+        querystring: tokenQuery,
+      },
     },
-  }, async (request) => {
-    const folder = await folderOf(request.params, request.query.token);
-    if (!(request.body instanceof Readable)) throw new TrellisError('UnsupportedMediaType', 415, 'send the tar archive as the raw body with Content-Type: application/x-tar');
-    return unpackResults(request.body, folder, { folders: resultFolders, maxBytes: config.maxUploadBytes });
-  });
+    async (request, reply) => {
+      const folder = await folderOf(request.params, request.query.token);
+      return reply.type('application/x-tar').send(packFolder(folder));
+    },
+  );
+
+  app.put(
+    '/api/v1/workspaces/:workspace/jobs/:name/attempts/:attempt/results.tar',
+    {
+      schema: {
+        tags,
+        summary: `What an attempt's pod left (${resultFolders.map((folder) => `${folder}/`).join(', ')}) as a tar, unpacked into the attempt's folder`,
+        params: attemptParams,
+        querystring: tokenQuery,
+        response: { 200: unpacked, ...errors },
+      },
+    },
+    async (request) => {
+      const folder = await folderOf(request.params, request.query.token);
+      if (!(request.body instanceof Readable))
+        throw new TrellisError('UnsupportedMediaType', 415, 'send the tar archive as the raw body with Content-Type: application/x-tar');
+      return unpackResults(request.body, folder, { folders: resultFolders, maxBytes: config.maxUploadBytes });
+    },
+  );
 };

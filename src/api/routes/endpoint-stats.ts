@@ -39,34 +39,40 @@ const statsSchema = z
  * statistics, which live in this process and start empty at every restart), and instance counts.
  */
 export const endpointStatsRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { context, serving }) => {
-  app.get('/api/v1/workspaces/:workspace/online-endpoints/:name/stats', {
-    schema: {
-      tags: ['online endpoints'],
-      summary: "Requests/s, errors, latency p50/p99 and in-flight per deployment, second by second, and instance counts",
-      params: workspaceParams.extend({ name: z.string() }),
-      querystring: z.object({ seconds: z.coerce.number().int().min(1).max(600).default(60).describe('how many seconds back, 1-600') }),
-      response: { 200: statsSchema, 404: problemSchema },
+  app.get(
+    '/api/v1/workspaces/:workspace/online-endpoints/:name/stats',
+    {
+      schema: {
+        tags: ['online endpoints'],
+        summary: 'Requests/s, errors, latency p50/p99 and in-flight per deployment, second by second, and instance counts',
+        params: workspaceParams.extend({ name: z.string() }),
+        querystring: z.object({ seconds: z.coerce.number().int().min(1).max(600).default(60).describe('how many seconds back, 1-600') }),
+        response: { 200: statsSchema, 404: problemSchema },
+      },
     },
-  }, async (request) => {
-    const { workspace, name } = request.params;
-    // Answers 404 for an endpoint that is not an online one of this workspace.
-    const deployments = await listDeployments(context, workspace, name);
-    const now = context.clock().getTime();
-    return {
-      workspace,
-      endpoint: name,
-      at: now,
-      seconds: request.query.seconds,
-      deployments: deployments.map((deployment) => {
-        const status = serving?.statusOf(workspace, name, deployment.name);
-        return {
-          name: deployment.name,
-          desiredInstances: status?.desiredInstances ?? deployment.instanceCount,
-          readyInstances: status?.readyInstances ?? 0,
-          inFlight: serving?.router.inFlightOf(workspace, name, deployment.name) ?? 0,
-          series: serving ? secondsSeries(serving.router.stats, `${workspace}/${name}/${deployment.name}`, request.query.seconds, now) : [],
-        };
-      }),
-    };
-  });
+    async (request) => {
+      const { workspace, name } = request.params;
+      // Answers 404 for an endpoint that is not an online one of this workspace.
+      const deployments = await listDeployments(context, workspace, name);
+      const now = context.clock().getTime();
+      return {
+        workspace,
+        endpoint: name,
+        at: now,
+        seconds: request.query.seconds,
+        deployments: deployments.map((deployment) => {
+          const status = serving?.statusOf(workspace, name, deployment.name);
+          return {
+            name: deployment.name,
+            desiredInstances: status?.desiredInstances ?? deployment.instanceCount,
+            readyInstances: status?.readyInstances ?? 0,
+            inFlight: serving?.router.inFlightOf(workspace, name, deployment.name) ?? 0,
+            series: serving
+              ? secondsSeries(serving.router.stats, `${workspace}/${name}/${deployment.name}`, request.query.seconds, now)
+              : [],
+          };
+        }),
+      };
+    },
+  );
 };

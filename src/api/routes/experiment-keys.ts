@@ -16,12 +16,16 @@ const keysSchema = z
 
 /** GET .../experiments/:experimentId/keys: the keys an experiment's runs use, for choosing run-table columns. */
 export const experimentKeysRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { context }) => {
-  app.get('/api/v1/workspaces/:workspace/experiments/:experimentId/keys', {
-    schema: {
-      tags: ['tracking'],
-      summary: `The metric, param and tag keys of an experiment's active runs, sorted, at most ${experimentKeyLimit} of each`,
-      params: workspaceParams.extend({ experimentId: z.string().describe('MLflow experiment id') }),
-      response: { 200: keysSchema, 404: problemSchema },
+  app.get(
+    '/api/v1/workspaces/:workspace/experiments/:experimentId/keys',
+    {
+      schema: {
+        tags: ['tracking'],
+        summary: `The metric, param and tag keys of an experiment's active runs, sorted, at most ${experimentKeyLimit} of each`,
+        params: workspaceParams.extend({ experimentId: z.string().describe('MLflow experiment id') }),
+        response: { 200: keysSchema, 404: problemSchema },
+      },
     },
-  }, async (request) => experimentKeys(context, request.params.workspace, request.params.experimentId));
+    async (request) => experimentKeys(context, request.params.workspace, request.params.experimentId),
+  );
 };

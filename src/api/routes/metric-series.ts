@@ -22,7 +22,10 @@ const seriesQuery = z.object({
     .max(max, { error: pointsMessage })
     .default(seriesPointLimits.default)
     .describe(`at most this many points, ${min}-${max}; default ${seriesPointLimits.default}`),
-  x: z.enum(seriesAxes, { error: `x must be one of: ${seriesAxes.join(', ')}` }).default('step').describe('the axis points are ordered and downsampled along'),
+  x: z
+    .enum(seriesAxes, { error: `x must be one of: ${seriesAxes.join(', ')}` })
+    .default('step')
+    .describe('the axis points are ordered and downsampled along'),
 });
 
 const nonFinite = z.enum(['NaN', 'Infinity', '-Infinity']);
@@ -33,24 +36,36 @@ const metricSeriesSchema = z
     key: z.string(),
     x: z.enum(seriesAxes),
     total: z.number().int().describe('how many points the whole history has'),
-    points: z.array(z.object({ step: z.number().int(), timestamp: z.number().int(), value: z.union([z.number(), nonFinite]).describe('non-finite values are written as MLflow writes them: "NaN", "Infinity", "-Infinity"') })),
+    points: z.array(
+      z.object({
+        step: z.number().int(),
+        timestamp: z.number().int(),
+        value: z
+          .union([z.number(), nonFinite])
+          .describe('non-finite values are written as MLflow writes them: "NaN", "Infinity", "-Infinity"'),
+      }),
+    ),
   })
   .meta({ id: 'MetricSeries' });
 
 /** GET .../metrics/:key/series: a metric's history downsampled (LTTB) for charts. */
 export const metricSeriesRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { context }) => {
-  app.get('/api/v1/workspaces/:workspace/runs/:runId/metrics/:key/series', {
-    schema: {
-      tags: ['tracking'],
-      summary: "A run's metric history cut down to at most `points` points that keep the curve's shape (LTTB)",
-      params: seriesParams,
-      querystring: seriesQuery,
-      response: { 200: metricSeriesSchema, 400: problemSchema, 404: problemSchema },
+  app.get(
+    '/api/v1/workspaces/:workspace/runs/:runId/metrics/:key/series',
+    {
+      schema: {
+        tags: ['tracking'],
+        summary: "A run's metric history cut down to at most `points` points that keep the curve's shape (LTTB)",
+        params: seriesParams,
+        querystring: seriesQuery,
+        response: { 200: metricSeriesSchema, 400: problemSchema, 404: problemSchema },
+      },
     },
-  }, async (request, reply) => {
-    const { workspace, runId, key } = request.params;
-    const series = await metricSeries(context, workspace, { runId, key, points: request.query.points, x: request.query.x });
-    // MLflow's writer, not the schema's serializer, which would turn NaN and Infinity into null.
-    return reply.type('application/json; charset=utf-8').serializer(stringifyMlflowJson).send(series);
-  });
+    async (request, reply) => {
+      const { workspace, runId, key } = request.params;
+      const series = await metricSeries(context, workspace, { runId, key, points: request.query.points, x: request.query.x });
+      // MLflow's writer, not the schema's serializer, which would turn NaN and Infinity into null.
+      return reply.type('application/json; charset=utf-8').serializer(stringifyMlflowJson).send(series);
+    },
+  );
 };

@@ -17,19 +17,45 @@ import { scoringRoutes } from './scoring.js';
 const secrets: EndpointSecrets = { primaryKey: 'primary-key', secondaryKey: 'secondary-key', tokenSecret: 'token-secret' };
 
 function endpoint(workspace: string, name: string): Endpoint {
-  return { workspace, name, type: 'online', description: null, tags: {}, authMode: 'key', traffic: { blue: 100 }, mirrorTraffic: {}, defaultDeployment: null, state: 'Succeeded', createdBy: 'tests', createdAt: 0, updatedAt: 0, etag: '1' };
+  return {
+    workspace,
+    name,
+    type: 'online',
+    description: null,
+    tags: {},
+    authMode: 'key',
+    traffic: { blue: 100 },
+    mirrorTraffic: {},
+    defaultDeployment: null,
+    state: 'Succeeded',
+    createdBy: 'tests',
+    createdAt: 0,
+    updatedAt: 0,
+    etag: '1',
+  };
 }
 
 describe('scoring routes', () => {
   let app: FastifyInstance;
   const calls: ScoringCall[] = [];
-  let answer: (call: ScoringCall) => ScoringAnswer = () => ({ status: 200, body: Buffer.from('{"ok":true}'), contentType: 'application/json', headers: { 'x-ms-run-function-failed': 'False', 'azureml-model-deployment': 'spoofed' } });
+  let answer: (call: ScoringCall) => ScoringAnswer = () => ({
+    status: 200,
+    body: Buffer.from('{"ok":true}'),
+    contentType: 'application/json',
+    headers: { 'x-ms-run-function-failed': 'False', 'azureml-model-deployment': 'spoofed' },
+  });
 
   before(async () => {
     const router = new EndpointRouter();
     const target = {
       name: 'blue',
-      lineage: { model: { name: 'iris', version: '1', type: 'custom_model' }, environment: null, code: null, deployedBy: 'tests', deployedAt: 0 },
+      lineage: {
+        model: { name: 'iris', version: '1', type: 'custom_model' },
+        environment: null,
+        code: null,
+        deployedBy: 'tests',
+        deployedAt: 0,
+      },
       call: async (call: ScoringCall) => {
         calls.push(call);
         return answer(call);
@@ -39,14 +65,23 @@ describe('scoring routes', () => {
     router.setRoute(endpoint('default', 'iris'), secrets, [target]);
     router.setRoute(endpoint('dev', 'iris'), secrets, [target]);
     app = Fastify();
-    await app.register(scoringRoutes, { context: {} as never, config: { maxBodyBytes: 1_000_000 } as never, serving: { router } as never } satisfies RouteOptions);
+    await app.register(scoringRoutes, {
+      context: {} as never,
+      config: { maxBodyBytes: 1_000_000 } as never,
+      serving: { router } as never,
+    } satisfies RouteOptions);
     await app.ready();
   });
   after(() => app.close());
 
   it('POST /score carries the body, query and headers (not the key) to the model, and its headers back', async () => {
     calls.length = 0;
-    const response = await app.inject({ method: 'POST', url: '/endpoints/iris/score?verbose=1', headers: { authorization: 'Bearer primary-key', 'content-type': 'application/json', 'x-caller': 'tests' }, payload: '{"data":[1]}' });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/endpoints/iris/score?verbose=1',
+      headers: { authorization: 'Bearer primary-key', 'content-type': 'application/json', 'x-caller': 'tests' },
+      payload: '{"data":[1]}',
+    });
     assert.equal(response.statusCode, 200, response.body);
     assert.equal(response.headers['x-ms-run-function-failed'], 'False');
     // The router's own trace header wins over one the model sets.
@@ -65,7 +100,10 @@ describe('scoring routes', () => {
       calls.length = 0;
       const response = await app.inject({ method: 'GET', url, headers: { authorization: 'Bearer secondary-key' } });
       assert.equal(response.statusCode, 200, response.body);
-      assert.deepEqual({ protocol: calls[0]?.protocol, method: (calls[0] as { method?: string }).method, query: (calls[0] as { query?: string }).query }, { protocol: 'score', method: 'GET', query: 'name=iris&n=2' });
+      assert.deepEqual(
+        { protocol: calls[0]?.protocol, method: (calls[0] as { method?: string }).method, query: (calls[0] as { query?: string }).query },
+        { protocol: 'score', method: 'GET', query: 'name=iris&n=2' },
+      );
     }
   });
 
@@ -80,7 +118,11 @@ describe('scoring routes', () => {
 
   it("answers 404 with why, when the deployment's environment has no azmlinfsrv", async () => {
     answer = () => swaggerRefused('python-script');
-    const response = await app.inject({ method: 'GET', url: '/endpoints/iris/swagger.json', headers: { authorization: 'Bearer primary-key' } });
+    const response = await app.inject({
+      method: 'GET',
+      url: '/endpoints/iris/swagger.json',
+      headers: { authorization: 'Bearer primary-key' },
+    });
     assert.equal(response.statusCode, 404);
     assert.match(response.json<{ detail: string }>().detail, /lacks azureml-inference-server-http/);
   });

@@ -20,11 +20,16 @@ export const studioRoutes: FastifyPluginAsync<RouteOptions> = async (app) => {
   const page = { schema: { hide: true } };
   app.get('/', page, async (_request, reply) => reply.redirect('/studio/'));
   for (const path of ['/workspaces/:workspace/mlflow', '/workspaces/:workspace/mlflow/']) {
-    app.get<{ Params: { workspace: string } }>(path, page, async (request, reply) => reply.redirect(`/studio/w/${encodeURIComponent(request.params.workspace)}/`));
+    app.get<{ Params: { workspace: string } }>(path, page, async (request, reply) =>
+      reply.redirect(`/studio/w/${encodeURIComponent(request.params.workspace)}/`),
+    );
   }
   if (!root) {
     const missing = async (_request: FastifyRequest, reply: FastifyReply) =>
-      reply.status(503).type('text/plain; charset=utf-8').send('The studio is not built. Run `npm run build` (it builds the server and the studio), then `trellis up` again.\n');
+      reply
+        .status(503)
+        .type('text/plain; charset=utf-8')
+        .send('The studio is not built. Run `npm run build` (it builds the server and the studio), then `trellis up` again.\n');
     app.get('/studio', page, missing);
     app.get('/studio/*', page, missing);
     return;

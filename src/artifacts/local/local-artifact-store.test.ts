@@ -18,7 +18,12 @@ async function listFiles(dir: string): Promise<string[]> {
   });
   return entries
     .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1).split('\\').join('/'))
+    .map((entry) =>
+      join(entry.parentPath, entry.name)
+        .slice(dir.length + 1)
+        .split('\\')
+        .join('/'),
+    )
     .sort();
 }
 
@@ -84,7 +89,10 @@ describe('LocalArtifactStore on disk', () => {
     assert.deepEqual(await readdir(outside), ['secret.txt'], 'nothing was written outside the root');
     assert.equal(await readFile(join(outside, 'secret.txt'), 'utf8'), 'secret');
     // Listings skip links rather than follow them.
-    assert.deepEqual((await store.list('', { recursive: true })).items.map((item) => item.path), ['ok.txt']);
+    assert.deepEqual(
+      (await store.list('', { recursive: true })).items.map((item) => item.path),
+      ['ok.txt'],
+    );
   });
 
   it('hides empty folders, which a blob store cannot have (left by a crash or by hand)', async () => {
@@ -98,7 +106,10 @@ describe('LocalArtifactStore on disk', () => {
   it('refuses a file and a folder of the same name, which a filesystem cannot hold', async () => {
     await store.put('a', text('file'));
     await store.put('d/x', text('in folder'));
-    for (const [path, what] of [['a/b', 'under a file'], ['d', 'over a folder']] as const) {
+    for (const [path, what] of [
+      ['a/b', 'under a file'],
+      ['d', 'over a folder'],
+    ] as const) {
       await assert.rejects(store.put(path, text('x')), (error) => {
         assert.ok(isTrellisError(error), what);
         return error.code === 'ArtifactPathConflict' && error.status === 409;
@@ -109,11 +120,9 @@ describe('LocalArtifactStore on disk', () => {
 
   it('never shows a half-written object when the writer is killed, and sweeps its temp file', async () => {
     await store.put('model.bin', text('old model'));
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', '--input-type=module', '-e', killedWriterScript(root)],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', killedWriterScript(root)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     // The child says "writing" once bytes reach the temp file; then it dies as with kill -9.
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (data: Buffer) => data.toString().includes('writing') && resolve());

@@ -48,9 +48,7 @@ export class LocalArtifactStore implements ArtifactStore {
     const temp = await writeTemporaryFile(this.#tempDir, source, options.maxBytes);
     try {
       if (expected !== undefined && temp.digest !== expected) throw digestMismatch(expected, temp.digest);
-      const isNew = await this.#place('blobs', blobKey(temp.digest), (target) =>
-        linkIfAbsent(temp.tempPath, target, temp.size),
-      );
+      const isNew = await this.#place('blobs', blobKey(temp.digest), (target) => linkIfAbsent(temp.tempPath, target, temp.size));
       return { digest: temp.digest, size: temp.size, isNew };
     } finally {
       await rm(temp.tempPath, { force: true });
@@ -218,7 +216,13 @@ export class LocalArtifactStore implements ArtifactStore {
     // A blob store has no empty folders; prune ours (best effort, a concurrent put may refill one).
     if (area === 'objects') {
       for (let dir = parent; dir.startsWith(areaDir + sep); dir = dirname(dir)) {
-        if (!(await rmdir(dir).then(() => true, () => false))) break;
+        if (
+          !(await rmdir(dir).then(
+            () => true,
+            () => false,
+          ))
+        )
+          break;
       }
     }
     return true;
@@ -265,7 +269,10 @@ async function linkIfAbsent(tempPath: string, target: string, size: number): Pro
     }
     // Filesystems without hard links: rename over identical bytes is harmless.
     if (hasErrorCode(error, 'EPERM', 'ENOTSUP', 'EOPNOTSUPP')) {
-      const existed = await stat(target).then(() => true, () => false);
+      const existed = await stat(target).then(
+        () => true,
+        () => false,
+      );
       await rename(tempPath, target);
       return !existed;
     }

@@ -56,7 +56,12 @@ const options = { folders: resultFolders, maxBytes: 1024 * 1024 };
 
 describe('packFolder', () => {
   it("sends an attempt's folder as a tar of its folders and files, modes kept, links and staging left out", async () => {
-    const root = await folderWith({ 'code/train.py': 'print(1)\n', 'code/run.sh': 'echo hi\n', 'inputs/data/a.csv': 'x\n1\n', 'user_logs/prepare_log.txt': 'prepared\n' });
+    const root = await folderWith({
+      'code/train.py': 'print(1)\n',
+      'code/run.sh': 'echo hi\n',
+      'inputs/data/a.csv': 'x\n1\n',
+      'user_logs/prepare_log.txt': 'prepared\n',
+    });
     await mkdir(join(root, 'outputs', 'model'), { recursive: true });
     await chmod(join(root, 'code', 'run.sh'), 0o755);
     await symlink('/etc/passwd', join(root, 'code', 'passwd'));
@@ -87,7 +92,11 @@ describe('packFolder', () => {
 
 describe('unpackResults', () => {
   it("merges what a pod's tar sends into the attempt's folder, long names included", async () => {
-    const attempt = await folderWith({ 'code/train.py': 'print(1)\n', 'user_logs/prepare_log.txt': 'prepared\n', 'checkpoints/step-1.txt': 'old\n' });
+    const attempt = await folderWith({
+      'code/train.py': 'print(1)\n',
+      'user_logs/prepare_log.txt': 'prepared\n',
+      'checkpoints/step-1.txt': 'old\n',
+    });
     const longName = `${'deep/'.repeat(30)}weights.bin`;
     const pod = await folderWith({
       'user_logs/std_log.txt': 'step 1\nstep 2\n',
@@ -139,15 +148,34 @@ describe('unpackResults', () => {
   });
 
   for (const [what, entries, code, status] of [
-    ["a '..' path", [{ name: 'user_logs/ok.txt', content: 'ok' }, { name: 'outputs/../../escaped.txt', content: 'x' }], 'UnsafeArchiveEntry', 422],
+    [
+      "a '..' path",
+      [
+        { name: 'user_logs/ok.txt', content: 'ok' },
+        { name: 'outputs/../../escaped.txt', content: 'x' },
+      ],
+      'UnsafeArchiveEntry',
+      422,
+    ],
     ['an absolute path', [{ name: '/tmp/escaped.txt', content: 'x' }], 'UnsafeArchiveEntry', 422],
-    ['a folder a pod does not send', [{ name: 'user_logs/ok.txt', content: 'ok' }, { name: 'code/train.py', content: 'import os' }], 'UnexpectedArchiveEntry', 422],
+    [
+      'a folder a pod does not send',
+      [
+        { name: 'user_logs/ok.txt', content: 'ok' },
+        { name: 'code/train.py', content: 'import os' },
+      ],
+      'UnexpectedArchiveEntry',
+      422,
+    ],
     ['more bytes than allowed', [{ name: 'outputs/big.bin', content: 'x'.repeat(2048) }], 'ArchiveTooLarge', 413],
   ] as const) {
     it(`refuses an archive with ${what} and changes nothing`, async () => {
       const attempt = await folderWith({ 'code/train.py': 'print(1)\n', 'user_logs/prepare_log.txt': 'prepared\n' });
       const before = await tree(attempt);
-      await assert.rejects(unpackResults(await craft([...entries]), attempt, { ...options, maxBytes: 1024 }), (error: unknown) => isTrellisError(error) && error.code === code && error.status === status);
+      await assert.rejects(
+        unpackResults(await craft([...entries]), attempt, { ...options, maxBytes: 1024 }),
+        (error: unknown) => isTrellisError(error) && error.code === code && error.status === status,
+      );
       assert.deepEqual(await tree(attempt), before);
       assert.equal(await stat(join(scratch, 'escaped.txt')).catch(() => 'absent'), 'absent');
     });
@@ -155,7 +183,10 @@ describe('unpackResults', () => {
 
   it('refuses what is not a tar archive', async () => {
     const attempt = await folderWith({ 'user_logs/prepare_log.txt': 'prepared\n' });
-    await assert.rejects(unpackResults(Readable.from([Buffer.from('not a tar archive at all'.repeat(40))]), attempt, options), (error: unknown) => isTrellisError(error) && error.code === 'InvalidArchive' && error.status === 422);
+    await assert.rejects(
+      unpackResults(Readable.from([Buffer.from('not a tar archive at all'.repeat(40))]), attempt, options),
+      (error: unknown) => isTrellisError(error) && error.code === 'InvalidArchive' && error.status === 422,
+    );
     assert.deepEqual(await readdir(attempt), ['user_logs']);
   });
 });

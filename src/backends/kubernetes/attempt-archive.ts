@@ -91,7 +91,12 @@ export async function unpackResults(source: Readable, root: string, options: Unp
       for await (const entry of extract) await take(entry, staging, options, result);
     } catch (error) {
       if (error instanceof TrellisError) throw error;
-      throw new TrellisError('InvalidArchive', 422, `the results archive could not be read: ${(error as Error).message}; send a tar archive (tar -c user_logs outputs checkpoints code/outputs)`, { cause: error });
+      throw new TrellisError(
+        'InvalidArchive',
+        422,
+        `the results archive could not be read: ${(error as Error).message}; send a tar archive (tar -c user_logs outputs checkpoints code/outputs)`,
+        { cause: error },
+      );
     }
     await mergeInto(staging, root, '');
     return result;
@@ -112,7 +117,11 @@ async function take(entry: Entry, staging: string, options: UnpackOptions, resul
     return drain(entry);
   }
   if (!options.folders.some((folder) => name === folder || name.startsWith(`${folder}/`))) {
-    throw new TrellisError('UnexpectedArchiveEntry', 422, `the results archive holds '${name}', outside the folders a pod sends back (${options.folders.map((folder) => `${folder}/`).join(', ')})`);
+    throw new TrellisError(
+      'UnexpectedArchiveEntry',
+      422,
+      `the results archive holds '${name}', outside the folders a pod sends back (${options.folders.map((folder) => `${folder}/`).join(', ')})`,
+    );
   }
   const target = join(staging, ...name.split('/'));
   if (type === 'directory') {
@@ -125,7 +134,11 @@ async function take(entry: Entry, staging: string, options: UnpackOptions, resul
   }
   const size = header.size ?? 0;
   if (result.bytes + size > options.maxBytes) {
-    throw new TrellisError('ArchiveTooLarge', 413, `the results archive holds more than ${options.maxBytes} bytes of files; raise max_upload_bytes in the server's config.yaml, or write less into outputs/ and checkpoints/`);
+    throw new TrellisError(
+      'ArchiveTooLarge',
+      413,
+      `the results archive holds more than ${options.maxBytes} bytes of files; raise max_upload_bytes in the server's config.yaml, or write less into outputs/ and checkpoints/`,
+    );
   }
   await mkdir(dirname(target), { recursive: true });
   // Executable bits are kept; nothing else (no set-id bits, nothing only the owner may read).
@@ -136,7 +149,8 @@ async function take(entry: Entry, staging: string, options: UnpackOptions, resul
 
 /** An entry's name as a relative '/'-separated path ('' for the root); throws for absolute paths and `..`. */
 function safeName(raw: string): string {
-  const unsafe = () => new TrellisError('UnsafeArchiveEntry', 422, `the results archive holds '${raw}': entries must be relative paths without '..'`);
+  const unsafe = () =>
+    new TrellisError('UnsafeArchiveEntry', 422, `the results archive holds '${raw}': entries must be relative paths without '..'`);
   if (raw.startsWith('/') || raw.includes('\\') || raw.includes('\0')) throw unsafe();
   const segments = raw.split('/').filter((segment) => segment !== '' && segment !== '.');
   if (segments.includes('..')) throw unsafe();
@@ -157,7 +171,7 @@ async function mergeInto(staging: string, root: string, relative: string): Promi
     const existing = await lstat(target).catch(() => undefined);
     if (entry.isDirectory()) {
       if (existing && !existing.isDirectory()) await rm(target, { force: true });
-      if (!existing || !existing.isDirectory()) await mkdir(target);
+      if (!existing?.isDirectory()) await mkdir(target);
       await mergeInto(staging, root, name);
     } else {
       if (existing?.isDirectory()) await rm(target, { recursive: true, force: true });

@@ -16,14 +16,22 @@ describe('attempt tokens', () => {
     const token = attemptToken(secret, identity);
     assert.match(token, /^[A-Za-z0-9_-]{43}$/);
     assert.equal(attemptToken(secret, { ...identity }), token);
-    for (const other of [{ ...identity, attempt: 3 }, { ...identity, jobName: 'train2' }, { ...identity, workspace: 'prod' }]) assert.notEqual(attemptToken(secret, other), token);
+    for (const other of [
+      { ...identity, attempt: 3 },
+      { ...identity, jobName: 'train2' },
+      { ...identity, workspace: 'prod' },
+    ])
+      assert.notEqual(attemptToken(secret, other), token);
     assert.notEqual(attemptToken(Buffer.alloc(32, 8), identity), token);
   });
 
   it("accepts the attempt's token and refuses any other with 403", () => {
     checkAttemptToken(secret, identity, attemptToken(secret, identity));
     for (const wrong of [undefined, '', 'x', attemptToken(secret, { ...identity, attempt: 1 })]) {
-      assert.throws(() => checkAttemptToken(secret, identity, wrong), (error: unknown) => isTrellisError(error) && error.status === 403 && error.code === 'AttemptTokenInvalid');
+      assert.throws(
+        () => checkAttemptToken(secret, identity, wrong),
+        (error: unknown) => isTrellisError(error) && error.status === 403 && error.code === 'AttemptTokenInvalid',
+      );
     }
   });
 

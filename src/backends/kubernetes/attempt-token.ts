@@ -49,7 +49,9 @@ export async function loadAttemptSecret(home: string): Promise<Buffer> {
 /** The token of one attempt. Pure. */
 export function attemptToken(secret: Buffer, identity: AttemptIdentity): string {
   // Newline-separated: names cannot hold one, so two identities never sign the same text.
-  return createHmac('sha256', secret).update(`trellis-attempt-transfer\n${identity.workspace}\n${identity.jobName}\n${identity.attempt}`).digest('base64url');
+  return createHmac('sha256', secret)
+    .update(`trellis-attempt-transfer\n${identity.workspace}\n${identity.jobName}\n${identity.attempt}`)
+    .digest('base64url');
 }
 
 /** Throws a 403 TrellisError unless `token` is the attempt's; compares in constant time. */
@@ -57,7 +59,11 @@ export function checkAttemptToken(secret: Buffer, identity: AttemptIdentity, tok
   const expected = Buffer.from(attemptToken(secret, identity));
   const given = Buffer.from(token ?? '');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw new TrellisError('AttemptTokenInvalid', 403, `the token does not open attempt ${identity.attempt} of job '${identity.jobName}' in workspace '${identity.workspace}'; only the pod Trellis launched for that attempt holds it`);
+    throw new TrellisError(
+      'AttemptTokenInvalid',
+      403,
+      `the token does not open attempt ${identity.attempt} of job '${identity.jobName}' in workspace '${identity.workspace}'; only the pod Trellis launched for that attempt holds it`,
+    );
   }
 }
 
@@ -67,8 +73,15 @@ export function attemptTransferPath(identity: AttemptIdentity, file: 'bundle.tar
 }
 
 /** The two URLs a pod of the attempt is given, each with the attempt's token. Pure. */
-export function attemptTransferUrls(publicUrl: string, secret: Buffer, identity: AttemptIdentity): { bundleUrl: string; resultsUrl: string } {
+export function attemptTransferUrls(
+  publicUrl: string,
+  secret: Buffer,
+  identity: AttemptIdentity,
+): { bundleUrl: string; resultsUrl: string } {
   const base = publicUrl.replace(/\/+$/, '');
   const query = `?token=${attemptToken(secret, identity)}`;
-  return { bundleUrl: `${base}${attemptTransferPath(identity, 'bundle.tar')}${query}`, resultsUrl: `${base}${attemptTransferPath(identity, 'results.tar')}${query}` };
+  return {
+    bundleUrl: `${base}${attemptTransferPath(identity, 'bundle.tar')}${query}`,
+    resultsUrl: `${base}${attemptTransferPath(identity, 'results.tar')}${query}`,
+  };
 }

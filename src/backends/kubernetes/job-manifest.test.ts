@@ -18,7 +18,13 @@ function launchRequest(overrides: Partial<LaunchRequest> = {}): LaunchRequest {
     workDir,
     codeDir: `${workDir}/code`,
     logDir: `${workDir}/user_logs`,
-    env: { PATH: '/opt/trellis/venv/bin:/usr/bin', HOME: '/root', MLFLOW_TRACKING_URI: 'http://127.0.0.1:5000/', MLFLOW_RUN_ID: 'run-1', TRELLIS_CHECKPOINT_DIR: `${workDir}/checkpoints` },
+    env: {
+      PATH: '/opt/trellis/venv/bin:/usr/bin',
+      HOME: '/root',
+      MLFLOW_TRACKING_URI: 'http://127.0.0.1:5000/',
+      MLFLOW_RUN_ID: 'run-1',
+      TRELLIS_CHECKPOINT_DIR: `${workDir}/checkpoints`,
+    },
     processes: processLayout(undefined, { instanceCount: 1, hosts: ['localhost'], masterPort: 29500 }),
     instanceCount: 1,
     resources: { vcpus: 4, memoryGiB: 14, gpus: 0 },
@@ -58,16 +64,26 @@ describe('renderJobManifests', () => {
     assert.equal(service, undefined);
     assert.match(name, /^train-mnist-[0-9a-f]{6}-a1$/);
     assert.deepEqual([job.apiVersion, job.kind, job.metadata?.name, job.metadata?.namespace], ['batch/v1', 'Job', name, 'ml-jobs']);
-    assert.deepEqual(job.metadata?.labels, { 'trellis.dev/workspace': 'dev', 'trellis.dev/job': 'train-mnist', 'trellis.dev/attempt': '1' });
+    assert.deepEqual(job.metadata?.labels, {
+      'trellis.dev/workspace': 'dev',
+      'trellis.dev/job': 'train-mnist',
+      'trellis.dev/attempt': '1',
+    });
     const spec = job.spec!;
-    assert.deepEqual([spec.backoffLimit, spec.completions, spec.parallelism, spec.completionMode, spec.activeDeadlineSeconds], [0, 1, 1, undefined, undefined]);
+    assert.deepEqual(
+      [spec.backoffLimit, spec.completions, spec.parallelism, spec.completionMode, spec.activeDeadlineSeconds],
+      [0, 1, 1, undefined, undefined],
+    );
     const pod = spec.template.spec!;
     assert.equal(pod.restartPolicy, 'Never');
     assert.deepEqual(pod.nodeSelector, { 'node.kubernetes.io/instance-type': 'Standard_DS3_v2' });
     assert.equal(pod.tolerations, undefined);
     assert.equal(pod.affinity, undefined);
     assert.equal(pod.terminationGracePeriodSeconds, 30);
-    assert.deepEqual(pod.volumes?.find((volume) => volume.name === 'work'), { name: 'work', emptyDir: {} });
+    assert.deepEqual(
+      pod.volumes?.find((volume) => volume.name === 'work'),
+      { name: 'work', emptyDir: {} },
+    );
 
     const main = mainContainer(job);
     assert.equal(main.image, 'python:3.11-slim');
@@ -88,17 +104,24 @@ describe('renderJobManifests', () => {
     // Beside it, in the transfer image, the container that sends the results back.
     const upload = job.spec!.template.spec!.containers[1]!;
     assert.deepEqual([upload.name, upload.image], ['upload-results', 'curlimages/curl:8.11.1']);
-    assert.deepEqual(upload.env, [{ name: 'TRELLIS_RESULTS_URL', value: 'https://trellis.example.com/api/attempts/train-mnist/1/results.tar?token=abc' }]);
+    assert.deepEqual(upload.env, [
+      { name: 'TRELLIS_RESULTS_URL', value: 'https://trellis.example.com/api/attempts/train-mnist/1/results.tar?token=abc' },
+    ]);
     assert.deepEqual(upload.volumeMounts, [{ name: 'work', mountPath: '/trellis/work' }]);
     assert.match(upload.command![2]!, /tar -c -f - "\$@" \| curl -fsS -T - .*"\$TRELLIS_RESULTS_URL"/);
 
     const fetch = pod.initContainers![0]!;
-    assert.deepEqual(fetch.env, [{ name: 'TRELLIS_BUNDLE_URL', value: 'https://trellis.example.com/api/attempts/train-mnist/1/bundle.tar?token=abc' }]);
+    assert.deepEqual(fetch.env, [
+      { name: 'TRELLIS_BUNDLE_URL', value: 'https://trellis.example.com/api/attempts/train-mnist/1/bundle.tar?token=abc' },
+    ]);
     assert.match(fetch.command![2]!, /curl -fsSL .*"\$TRELLIS_BUNDLE_URL" .*\| tar -x -f - -C \/trellis\/work/);
   });
 
   it('puts a low-priority GPU job on spot GPU nodes with GPU limits', () => {
-    const { job } = render({ sku: findSku('standard_nc24ads_a100_v4'), isLowPriority: true }, { image: 'mcr.microsoft.com/azureml/curated/acpt-pytorch-2.2-cuda12.1:latest' });
+    const { job } = render(
+      { sku: findSku('standard_nc24ads_a100_v4'), isLowPriority: true },
+      { image: 'mcr.microsoft.com/azureml/curated/acpt-pytorch-2.2-cuda12.1:latest' },
+    );
     assertSchemaValid('Job', job);
     const pod = job.spec!.template.spec!;
     assert.deepEqual(pod.nodeSelector, { 'node.kubernetes.io/instance-type': 'Standard_NC24ads_A100_v4' });
@@ -117,7 +140,10 @@ describe('renderJobManifests', () => {
   });
 
   it('renders a 3-node PyTorch job with 2 processes per node as an Indexed Job and a headless Service', () => {
-    const processes = processLayout({ type: 'pytorch', process_count_per_instance: 2 }, { instanceCount: 3, hosts: ['node-0', 'node-1', 'node-2'], masterPort: 29500 });
+    const processes = processLayout(
+      { type: 'pytorch', process_count_per_instance: 2 },
+      { instanceCount: 3, hosts: ['node-0', 'node-1', 'node-2'], masterPort: 29500 },
+    );
     const { name, job, service } = render({ sku: findSku('Standard_NC12s_v3') }, { instanceCount: 3, processes });
     assertSchemaValid('Job', job);
     assert.ok(service);
@@ -144,7 +170,10 @@ describe('renderJobManifests', () => {
     assert.match(script, /trellis_node="\$\{JOB_COMPLETION_INDEX:-0\}"/);
     assert.match(script, /trellis_local < 2;/);
     assert.match(script, /trellis_rank=\$\(\(trellis_node \* 2 \+ trellis_local\)\)/);
-    assert.match(script, /export GROUP_RANK="\$trellis_node" LOCAL_RANK="\$trellis_local" NODE_RANK="\$trellis_node" RANK="\$trellis_rank"/);
+    assert.match(
+      script,
+      /export GROUP_RANK="\$trellis_node" LOCAL_RANK="\$trellis_local" NODE_RANK="\$trellis_node" RANK="\$trellis_rank"/,
+    );
     assert.match(script, /std_log_process_\$trellis_rank\.txt/);
   });
 
@@ -177,8 +206,14 @@ describe('renderJobManifests', () => {
   });
 
   it('refuses a tensorflow layout, whose TF_CONFIG names every host', () => {
-    const processes = processLayout({ type: 'tensorflow', parameter_server_count: 0 }, { instanceCount: 2, hosts: ['a', 'b'], masterPort: 2222 });
-    assert.throws(() => render({}, { instanceCount: 2, processes }), (error: Error & { code?: string }) => error.code === 'DistributionNotSupported' && /TF_CONFIG/.test(error.message));
+    const processes = processLayout(
+      { type: 'tensorflow', parameter_server_count: 0 },
+      { instanceCount: 2, hosts: ['a', 'b'], masterPort: 2222 },
+    );
+    assert.throws(
+      () => render({}, { instanceCount: 2, processes }),
+      (error: Error & { code?: string }) => error.code === 'DistributionNotSupported' && /TF_CONFIG/.test(error.message),
+    );
   });
 
   it('refuses a code folder outside the attempt folder', () => {
@@ -188,7 +223,16 @@ describe('renderJobManifests', () => {
 
 describe('the Kubernetes schema check', () => {
   it('fails a manifest with a misspelt field, so a passing check means something', () => {
-    const { job, service } = render({}, { instanceCount: 2, processes: processLayout({ type: 'pytorch', process_count_per_instance: 1 }, { instanceCount: 2, hosts: ['a', 'b'], masterPort: 29500 }) });
+    const { job, service } = render(
+      {},
+      {
+        instanceCount: 2,
+        processes: processLayout(
+          { type: 'pytorch', process_count_per_instance: 1 },
+          { instanceCount: 2, hosts: ['a', 'b'], masterPort: 29500 },
+        ),
+      },
+    );
     const typoJob = structuredClone(job) as unknown as { spec: Record<string, unknown> };
     typoJob.spec.backofLimit = typoJob.spec.backoffLimit;
     delete typoJob.spec.backoffLimit;

@@ -68,15 +68,24 @@ const rendezvousPortVariables = ['MASTER_PORT'];
 export function renderJobManifests(input: ManifestInput): JobManifests {
   const { request, namespace } = input;
   const sku = input.sku ?? findSku(computeDefaults.size)!;
-  if (!Number.isInteger(request.instanceCount) || request.instanceCount < 1) throw new TrellisError('InvalidInput', 422, `instance_count must be 1 or more, got ${request.instanceCount}`);
+  if (!Number.isInteger(request.instanceCount) || request.instanceCount < 1)
+    throw new TrellisError('InvalidInput', 422, `instance_count must be 1 or more, got ${request.instanceCount}`);
   const name = attemptObjectName(request.workspace, request.jobName, request.attempt);
   const isMultiNode = request.instanceCount > 1;
   // Pods find pod 0 through the headless Service, whose name is the Job's.
   const masterHost = isMultiNode ? podHost(name, name, 0) : 'localhost';
   const launcher = planLauncher(request.processes, request.instanceCount, masterHost);
   const relocate = relocator(request.workDir);
-  for (const [what, path] of [['codeDir', request.codeDir], ['logDir', request.logDir]] as const) {
-    if (!relocate(path).startsWith(podWorkDir)) throw new TrellisError('InvalidInput', 422, `${what} ${path} is outside the attempt folder ${request.workDir}, so the pod would not have it`);
+  for (const [what, path] of [
+    ['codeDir', request.codeDir],
+    ['logDir', request.logDir],
+  ] as const) {
+    if (!relocate(path).startsWith(podWorkDir))
+      throw new TrellisError(
+        'InvalidInput',
+        422,
+        `${what} ${path} is outside the attempt folder ${request.workDir}, so the pod would not have it`,
+      );
   }
 
   const labels = {
@@ -88,7 +97,11 @@ export function renderJobManifests(input: ManifestInput): JobManifests {
   const annotations = { 'trellis.dev/workspace-name': request.workspace, 'trellis.dev/job-name': request.jobName };
 
   const env: Record<string, string> = {
-    ...Object.fromEntries(Object.entries(request.env).filter(([key]) => !hostOnlyVariables.includes(key)).map(([key, value]) => [key, relocate(value)])),
+    ...Object.fromEntries(
+      Object.entries(request.env)
+        .filter(([key]) => !hostOnlyVariables.includes(key))
+        .map(([key, value]) => [key, relocate(value)]),
+    ),
     ...launcher.sharedEnv,
     TRELLIS_URL: input.trellisUrl,
     TRELLIS_COMMAND: relocate(request.command),
@@ -179,7 +192,9 @@ export function renderJobManifests(input: ManifestInput): JobManifests {
     },
   };
 
-  const port = rendezvousPortVariables.map((variable) => Number(launcher.sharedEnv[variable])).find((value) => Number.isInteger(value) && value > 0);
+  const port = rendezvousPortVariables
+    .map((variable) => Number(launcher.sharedEnv[variable]))
+    .find((value) => Number.isInteger(value) && value > 0);
   const service: V1Service | undefined = isMultiNode
     ? {
         apiVersion: 'v1',

@@ -9,7 +9,15 @@ import { mainContainerName, uploadContainerName } from './job-manifest.js';
  */
 
 /** Pod `status.reason`s the kubelet and node lifecycle write when they, not the job, ended the pod. */
-const disruptionReasons = new Set(['Evicted', 'NodeLost', 'Preempting', 'Shutdown', 'NodeShutdown', 'Terminated', 'UnexpectedAdmissionError']);
+const disruptionReasons = new Set([
+  'Evicted',
+  'NodeLost',
+  'Preempting',
+  'Shutdown',
+  'NodeShutdown',
+  'Terminated',
+  'UnexpectedAdmissionError',
+]);
 
 /** Exit code reported when limits.timeout ended the job and no process left one (as GNU timeout does). */
 export const timeoutExitCode = 124;
@@ -52,9 +60,11 @@ function hasCondition(job: V1Job, type: string): boolean {
 function disruption(pod: V1Pod): string | undefined {
   const name = pod.metadata?.name ?? 'a pod';
   const target = (pod.status?.conditions ?? []).find((condition) => condition.type === 'DisruptionTarget' && condition.status === 'True');
-  if (target) return `pod ${name} was ended by the platform (${target.reason ?? 'DisruptionTarget'}${target.message ? `: ${target.message}` : ''})`;
+  if (target)
+    return `pod ${name} was ended by the platform (${target.reason ?? 'DisruptionTarget'}${target.message ? `: ${target.message}` : ''})`;
   const reason = pod.status?.reason;
-  if (reason && disruptionReasons.has(reason)) return `pod ${name} was ended by the platform (${reason}${pod.status?.message ? `: ${pod.status.message}` : ''})`;
+  if (reason && disruptionReasons.has(reason))
+    return `pod ${name} was ended by the platform (${reason}${pod.status?.message ? `: ${pod.status.message}` : ''})`;
   return undefined;
 }
 
@@ -63,7 +73,12 @@ function firstFailure(pods: V1Pod[]): { exitCode: number; finishedAt: number } |
   const failures = pods.flatMap((pod) => {
     const terminated = (pod.status?.containerStatuses ?? []).find((status) => status.name === mainContainerName)?.state?.terminated;
     if (!terminated || terminated.exitCode === 0) return [];
-    return [{ exitCode: terminated.exitCode, finishedAt: terminated.finishedAt ? new Date(terminated.finishedAt).getTime() : Number.POSITIVE_INFINITY }];
+    return [
+      {
+        exitCode: terminated.exitCode,
+        finishedAt: terminated.finishedAt ? new Date(terminated.finishedAt).getTime() : Number.POSITIVE_INFINITY,
+      },
+    ];
   });
   return failures.sort((a, b) => a.finishedAt - b.finishedAt)[0];
 }

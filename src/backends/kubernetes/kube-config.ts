@@ -17,11 +17,30 @@ export function loadKubeConfig(properties: Record<string, unknown> = {}): KubeCo
     else config.loadFromDefault();
     if (typeof context === 'string') config.setCurrentContext(context);
   } catch (error) {
-    throw new TrellisError('InvalidComputeProperties', 422, `could not load the kubeconfig of this kubernetes compute: ${error instanceof Error ? error.message : String(error)}; set properties.kubeconfig or properties.kubeconfig_path`, { cause: error });
+    throw new TrellisError(
+      'InvalidComputeProperties',
+      422,
+      `could not load the kubeconfig of this kubernetes compute: ${error instanceof Error ? error.message : String(error)}; set properties.kubeconfig or properties.kubeconfig_path`,
+      { cause: error },
+    );
   }
   if (typeof context === 'string' && !config.getContexts().some((candidate) => candidate.name === context)) {
-    throw new TrellisError('InvalidComputeProperties', 422, `the kubeconfig has no context '${context}'; it has: ${config.getContexts().map((candidate) => candidate.name).join(', ') || 'none'}`);
+    throw new TrellisError(
+      'InvalidComputeProperties',
+      422,
+      `the kubeconfig has no context '${context}'; it has: ${
+        config
+          .getContexts()
+          .map((candidate) => candidate.name)
+          .join(', ') || 'none'
+      }`,
+    );
   }
-  if (!config.getCurrentCluster()) throw new TrellisError('InvalidComputeProperties', 422, 'the kubeconfig names no cluster; set properties.kubeconfig or properties.kubeconfig_path');
+  if (!config.getCurrentCluster())
+    throw new TrellisError(
+      'InvalidComputeProperties',
+      422,
+      'the kubeconfig names no cluster; set properties.kubeconfig or properties.kubeconfig_path',
+    );
   return config;
 }

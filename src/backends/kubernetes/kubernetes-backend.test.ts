@@ -53,7 +53,8 @@ class FakeApiServer {
       response.writeHead(code, { 'content-type': 'application/json' });
       response.end(JSON.stringify(body));
     };
-    const status = (code: number, reason: string, message: string) => send(code, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message });
+    const status = (code: number, reason: string, message: string) =>
+      send(code, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message });
     if (this.failNextWith) {
       const { code, reason, message } = this.failNextWith;
       this.failNextWith = undefined;
@@ -141,9 +142,23 @@ describe('createKubernetesBackend against a fake API server', () => {
     assert.equal(post!.path, '/apis/batch/v1/namespaces/ml/jobs');
     assert.deepEqual(kubernetesSchemaErrors('Job', post!.body), []);
     // The client sends the rendered Job as it is: no field dropped or renamed on the way.
-    const rendered = renderJobManifests({ request: launchRequest(), namespace: 'ml', sku: findSku('Standard_D4s_v3'), isLowPriority: false, bundleUrl: 'http://trellis.trellis-system.svc:8080/bundles/fit/1.tar', resultsUrl: 'http://trellis.trellis-system.svc:8080/results/fit/1.tar', trellisUrl: 'http://trellis.trellis-system.svc:8080' });
+    const rendered = renderJobManifests({
+      request: launchRequest(),
+      namespace: 'ml',
+      sku: findSku('Standard_D4s_v3'),
+      isLowPriority: false,
+      bundleUrl: 'http://trellis.trellis-system.svc:8080/bundles/fit/1.tar',
+      resultsUrl: 'http://trellis.trellis-system.svc:8080/results/fit/1.tar',
+      trellisUrl: 'http://trellis.trellis-system.svc:8080',
+    });
     assert.deepEqual(post!.body, JSON.parse(JSON.stringify(rendered.job)));
-    const body = post!.body as { metadata: { name: string }; spec: { backoffLimit: number; template: { spec: { nodeSelector: Record<string, string>; initContainers: Array<{ env: Array<{ value: string }> }> } } } };
+    const body = post!.body as {
+      metadata: { name: string };
+      spec: {
+        backoffLimit: number;
+        template: { spec: { nodeSelector: Record<string, string>; initContainers: Array<{ env: Array<{ value: string }> }> } };
+      };
+    };
     assert.equal(handle, `ml/${body.metadata.name}`);
     assert.equal(body.spec.backoffLimit, 0);
     assert.deepEqual(body.spec.template.spec.nodeSelector, { 'node.kubernetes.io/instance-type': 'Standard_D4s_v3' });
@@ -151,10 +166,16 @@ describe('createKubernetesBackend against a fake API server', () => {
   });
 
   it('creates the headless Service of a multi-node job, owned by its Job', async () => {
-    const processes = processLayout({ type: 'pytorch', process_count_per_instance: 1 }, { instanceCount: 2, hosts: ['a', 'b'], masterPort: 29500 });
+    const processes = processLayout(
+      { type: 'pytorch', process_count_per_instance: 1 },
+      { instanceCount: 2, hosts: ['a', 'b'], masterPort: 29500 },
+    );
     const { handle } = await backend.launch(launchRequest({ instanceCount: 2, processes }));
     const name = handle.split('/')[1]!;
-    assert.deepEqual(api.requests.map((request) => `${request.method} ${request.path}`), ['POST /apis/batch/v1/namespaces/ml/jobs', 'POST /api/v1/namespaces/ml/services']);
+    assert.deepEqual(
+      api.requests.map((request) => `${request.method} ${request.path}`),
+      ['POST /apis/batch/v1/namespaces/ml/jobs', 'POST /api/v1/namespaces/ml/services'],
+    );
     const service = api.requests[1]!.body as { metadata: { name: string; ownerReferences: unknown[] } };
     assert.deepEqual(kubernetesSchemaErrors('Service', service), []);
     assert.equal(service.metadata.name, name);
@@ -165,7 +186,10 @@ describe('createKubernetesBackend against a fake API server', () => {
     const first = await backend.launch(launchRequest());
     const again = await backend.launch(launchRequest());
     assert.equal(again.handle, first.handle);
-    assert.deepEqual(api.requests.map((request) => request.method), ['POST', 'POST', 'GET']);
+    assert.deepEqual(
+      api.requests.map((request) => request.method),
+      ['POST', 'POST', 'GET'],
+    );
   });
 
   it("maps a failed Job to the exit code of its pod's main container", async () => {
@@ -173,17 +197,37 @@ describe('createKubernetesBackend against a fake API server', () => {
     const name = handle.split('/')[1]!;
     assert.deepEqual(await backend.poll(handle), { state: 'running' });
 
-    api.jobs.get(name)!.status = { failed: 1, conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }] };
+    api.jobs.get(name)!.status = {
+      failed: 1,
+      conditions: [
+        { type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' },
+      ],
+    };
     api.pods = [
       {
         metadata: { name: `${name}-abcde`, labels: { 'trellis.dev/run': name } },
-        status: { phase: 'Failed', containerStatuses: [{ name: 'main', image: 'python:3.11-slim', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 3, reason: 'Error' } } }] },
+        status: {
+          phase: 'Failed',
+          containerStatuses: [
+            {
+              name: 'main',
+              image: 'python:3.11-slim',
+              imageID: '',
+              ready: false,
+              restartCount: 0,
+              state: { terminated: { exitCode: 3, reason: 'Error' } },
+            },
+          ],
+        },
       },
       { metadata: { name: 'someone-else', labels: { 'trellis.dev/run': 'other' } }, status: { phase: 'Failed', reason: 'Evicted' } },
     ];
     api.requests = [];
     assert.deepEqual(await backend.poll(handle), { state: 'exited', exitCode: 3 });
-    assert.deepEqual(api.requests.map((request) => `${request.method} ${request.path}`), [`GET /apis/batch/v1/namespaces/ml/jobs/${name}/status`, 'GET /api/v1/namespaces/ml/pods']);
+    assert.deepEqual(
+      api.requests.map((request) => `${request.method} ${request.path}`),
+      [`GET /apis/batch/v1/namespaces/ml/jobs/${name}/status`, 'GET /api/v1/namespaces/ml/pods'],
+    );
     assert.equal(api.requests[1]!.query.get('labelSelector'), `trellis.dev/run=${name}`);
 
     api.jobs.get(name)!.status = { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] };
@@ -212,7 +256,10 @@ describe('createKubernetesBackend against a fake API server', () => {
     await assert.rejects(backend.launch(launchRequest()), (error: unknown) => {
       assert.ok(isTrellisError(error));
       assert.equal(error.code, 'ComputeBackendError');
-      assert.match(error.message, /could not create Job ml\/fit-[0-9a-f]{6}-a1: the Kubernetes API answered 403 \(jobs\.batch is forbidden.*\); check that the kubeconfig user may create/);
+      assert.match(
+        error.message,
+        /could not create Job ml\/fit-[0-9a-f]{6}-a1: the Kubernetes API answered 403 \(jobs\.batch is forbidden.*\); check that the kubeconfig user may create/,
+      );
       return true;
     });
   });
@@ -222,7 +269,13 @@ describe('createKubernetesBackend without a reachable API server', () => {
   it('says the API server is unreachable', async () => {
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromClusterAndUser({ name: 'nowhere', server: 'http://127.0.0.1:9', skipTLSVerify: true }, { name: 'tester' });
-    const backend = createKubernetesBackend({ kubeConfig, namespace: 'ml', trellisUrl: 'http://t', bundleUrl: () => 'http://t/b.tar', resultsUrl: () => 'http://t/r.tar' });
+    const backend = createKubernetesBackend({
+      kubeConfig,
+      namespace: 'ml',
+      trellisUrl: 'http://t',
+      bundleUrl: () => 'http://t/b.tar',
+      resultsUrl: () => 'http://t/r.tar',
+    });
     await assert.rejects(backend.poll('ml/x-000000-a1'), (error: unknown) => isTrellisError(error) && error.code === 'ComputeUnreachable');
   });
 });

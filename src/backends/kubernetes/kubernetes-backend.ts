@@ -59,7 +59,9 @@ export function createKubernetesBackend(options: KubernetesBackendOptions): Comp
     if (service) {
       // Owned by the Job, so deleting the Job (stop, or by hand) deletes the Service too.
       const uid = created.metadata?.uid;
-      const owned = uid ? { ...service, metadata: { ...service.metadata, ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name, uid }] } } : service;
+      const owned = uid
+        ? { ...service, metadata: { ...service.metadata, ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name, uid }] } }
+        : service;
       await createOrAdopt(
         () => core.createNamespacedService({ namespace, body: owned }),
         () => core.readNamespacedService({ name, namespace }),
@@ -104,7 +106,8 @@ export function createKubernetesBackend(options: KubernetesBackendOptions): Comp
 /** `<namespace>/<name>` back into its parts. */
 function parseHandle(handle: string): { namespace: string; name: string } {
   const [namespace, name, ...rest] = handle.split('/');
-  if (!namespace || !name || rest.length > 0) throw new TrellisError('InvalidHandle', 500, `'${handle}' is not a kubernetes attempt handle (<namespace>/<name>)`);
+  if (!namespace || !name || rest.length > 0)
+    throw new TrellisError('InvalidHandle', 500, `'${handle}' is not a kubernetes attempt handle (<namespace>/<name>)`);
   return { namespace, name };
 }
 
@@ -130,11 +133,24 @@ function statusOf(error: unknown): number | undefined {
 function backendError(error: unknown, what: string): TrellisError {
   if (error instanceof ApiException) {
     const detail = messageOf(error.body);
-    const hint = error.code === 401 || error.code === 403 ? '; check that the kubeconfig user may create, read and delete jobs, services and pods in the namespace' : '';
-    return new TrellisError('ComputeBackendError', 502, `could not ${what}: the Kubernetes API answered ${error.code}${detail ? ` (${detail})` : ''}${hint}`, { cause: error });
+    const hint =
+      error.code === 401 || error.code === 403
+        ? '; check that the kubeconfig user may create, read and delete jobs, services and pods in the namespace'
+        : '';
+    return new TrellisError(
+      'ComputeBackendError',
+      502,
+      `could not ${what}: the Kubernetes API answered ${error.code}${detail ? ` (${detail})` : ''}${hint}`,
+      { cause: error },
+    );
   }
   const message = error instanceof Error ? error.message : String(error);
-  return new TrellisError('ComputeUnreachable', 503, `could not ${what}: the Kubernetes API server is unreachable (${message}); check the compute's kubeconfig`, { cause: error });
+  return new TrellisError(
+    'ComputeUnreachable',
+    503,
+    `could not ${what}: the Kubernetes API server is unreachable (${message}); check the compute's kubeconfig`,
+    { cause: error },
+  );
 }
 
 /** The `message` of a Kubernetes Status body, whether the client parsed it or not. */

@@ -9,10 +9,24 @@ import { createKubernetesComputes, kubernetesBackendOptions } from './kubernetes
 
 const secret = Buffer.alloc(32, 1);
 // Nothing listens on port 9: every call fails fast as unreachable.
-const kubeconfig = ['apiVersion: v1', 'kind: Config', 'clusters: [{name: c, cluster: {server: "http://127.0.0.1:9"}}]', 'users: [{name: u, user: {}}]', 'contexts: [{name: ctx, context: {cluster: c, user: u}}]', 'current-context: ctx', ''].join('\n');
+const kubeconfig = [
+  'apiVersion: v1',
+  'kind: Config',
+  'clusters: [{name: c, cluster: {server: "http://127.0.0.1:9"}}]',
+  'users: [{name: u, user: {}}]',
+  'contexts: [{name: ctx, context: {cluster: c, user: u}}]',
+  'current-context: ctx',
+  '',
+].join('\n');
 
 function compute(spec: Record<string, unknown>, name = 'aks'): Resource {
-  return { workspace: 'dev', kind: 'compute', name, version: null, spec: { type: 'kubernetes', namespace: 'ml', properties: { kubeconfig }, ...spec } } as unknown as Resource;
+  return {
+    workspace: 'dev',
+    kind: 'compute',
+    name,
+    version: null,
+    spec: { type: 'kubernetes', namespace: 'ml', properties: { kubeconfig }, ...spec },
+  } as unknown as Resource;
 }
 
 const request: LaunchRequest = {
@@ -31,7 +45,11 @@ const request: LaunchRequest = {
 
 describe('kubernetesBackendOptions', () => {
   it("takes the namespace, size, tier and transfer image from the compute and signs each attempt's URLs", () => {
-    const options = kubernetesBackendOptions({ namespace: 'ml', size: 'Standard_NC6s_v3', tier: 'low_priority', properties: { transfer_image: 'registry.local/curl:8' } }, 'http://trellis:5050', secret);
+    const options = kubernetesBackendOptions(
+      { namespace: 'ml', size: 'Standard_NC6s_v3', tier: 'low_priority', properties: { transfer_image: 'registry.local/curl:8' } },
+      'http://trellis:5050',
+      secret,
+    );
     assert.equal(options.namespace, 'ml');
     assert.equal(options.trellisUrl, 'http://trellis:5050');
     assert.equal(options.isLowPriority, true);
@@ -75,7 +93,10 @@ describe('createKubernetesComputes', () => {
     const seen: string[] = [];
     const other: ComputeBackend = {
       launch: async () => ({ handle: 'x' }),
-      poll: async (handle) => (seen.push(`poll ${handle}`), { state: 'running' }),
+      poll: async (handle) => {
+        seen.push(`poll ${handle}`);
+        return { state: 'running' };
+      },
       stop: async (handle) => void seen.push(`stop ${handle}`),
     };
     const lines: string[] = [];
@@ -94,7 +115,10 @@ describe('createKubernetesComputes', () => {
 
     // Once a compute of that namespace was used, its cluster answers (here: unreachable).
     computes.backendFor(compute({}));
-    await assert.rejects(orphans.poll('ml/fit-abcdef-a1'), (error: unknown) => isTrellisError(error) && error.code === 'ComputeUnreachable');
+    await assert.rejects(
+      orphans.poll('ml/fit-abcdef-a1'),
+      (error: unknown) => isTrellisError(error) && error.code === 'ComputeUnreachable',
+    );
     await assert.rejects(orphans.launch(request), (error: unknown) => isTrellisError(error) && error.code === 'ComputeNotFound');
   });
 });

@@ -38,14 +38,22 @@ export interface KubernetesComputesOptions {
 const handlePattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 /** The options of the backend for a stored `type: kubernetes` compute, less its kubeconfig. Pure. */
-export function kubernetesBackendOptions(spec: KubernetesComputeSpec, publicUrl: string, secret: Buffer): Omit<KubernetesBackendOptions, 'kubeConfig'> {
+export function kubernetesBackendOptions(
+  spec: KubernetesComputeSpec,
+  publicUrl: string,
+  secret: Buffer,
+): Omit<KubernetesBackendOptions, 'kubeConfig'> {
   const sku = spec.size === undefined ? undefined : findSku(spec.size);
   const transferImage = spec.properties?.transfer_image;
   return {
     namespace: spec.namespace,
     trellisUrl: publicUrl,
-    bundleUrl: (request) => attemptTransferUrls(publicUrl, secret, { workspace: request.workspace, jobName: request.jobName, attempt: request.attempt }).bundleUrl,
-    resultsUrl: (request) => attemptTransferUrls(publicUrl, secret, { workspace: request.workspace, jobName: request.jobName, attempt: request.attempt }).resultsUrl,
+    bundleUrl: (request) =>
+      attemptTransferUrls(publicUrl, secret, { workspace: request.workspace, jobName: request.jobName, attempt: request.attempt })
+        .bundleUrl,
+    resultsUrl: (request) =>
+      attemptTransferUrls(publicUrl, secret, { workspace: request.workspace, jobName: request.jobName, attempt: request.attempt })
+        .resultsUrl,
     skuFor: () => sku,
     isLowPriority: spec.tier === 'low_priority',
     ...(typeof transferImage === 'string' ? { transferImage } : {}),
@@ -62,7 +70,10 @@ export function createKubernetesComputes(options: KubernetesComputesOptions): Ku
   // The job runner does not wait for a stop; a rejected one must not end the server.
   const quietStop = (backend: ComputeBackend): ComputeBackend => ({
     ...backend,
-    stop: (handle, graceSeconds) => backend.stop(handle, graceSeconds).catch((error: unknown) => log(`kubernetes: could not stop ${handle}: ${(error as Error).message}`)),
+    stop: (handle, graceSeconds) =>
+      backend
+        .stop(handle, graceSeconds)
+        .catch((error: unknown) => log(`kubernetes: could not stop ${handle}: ${(error as Error).message}`)),
   });
 
   return {
@@ -74,7 +85,12 @@ export function createKubernetesComputes(options: KubernetesComputesOptions): Ku
       if (cached?.settings === settings) return cached.backend;
       let backend: ComputeBackend;
       try {
-        backend = quietStop(createKubernetesBackend({ ...kubernetesBackendOptions(spec, options.publicUrl(), options.secret), kubeConfig: kubeConfigFor(spec.properties) }));
+        backend = quietStop(
+          createKubernetesBackend({
+            ...kubernetesBackendOptions(spec, options.publicUrl(), options.secret),
+            kubeConfig: kubeConfigFor(spec.properties),
+          }),
+        );
         byNamespace.set(spec.namespace, backend);
       } catch (error) {
         backend = unusable(error);
@@ -84,21 +100,31 @@ export function createKubernetesComputes(options: KubernetesComputesOptions): Ku
     },
 
     byHandle(otherHandles) {
-      const clusterOf = (handle: string) => (handlePattern.test(handle) ? (byNamespace.get(handle.split('/')[0]!) ?? 'unknown') : undefined);
+      const clusterOf = (handle: string) =>
+        handlePattern.test(handle) ? (byNamespace.get(handle.split('/')[0]!) ?? 'unknown') : undefined;
       return {
         launch: async (request) => {
-          throw new TrellisError('ComputeNotFound', 404, `job '${request.jobName}' cannot start: its compute was deleted; submit it again to an existing compute`);
+          throw new TrellisError(
+            'ComputeNotFound',
+            404,
+            `job '${request.jobName}' cannot start: its compute was deleted; submit it again to an existing compute`,
+          );
         },
         poll: async (handle): Promise<AttemptState> => {
           const backend = clusterOf(handle);
           if (backend === undefined) return otherHandles.poll(handle);
-          if (backend === 'unknown') return { state: 'lost', reason: `its kubernetes compute was deleted and this server no longer has its kubeconfig; the Kubernetes Job ${handle} may still run: delete it with kubectl delete job -n ${handle.replace('/', ' ')}` };
+          if (backend === 'unknown')
+            return {
+              state: 'lost',
+              reason: `its kubernetes compute was deleted and this server no longer has its kubeconfig; the Kubernetes Job ${handle} may still run: delete it with kubectl delete job -n ${handle.replace('/', ' ')}`,
+            };
           return backend.poll(handle);
         },
         stop: async (handle, graceSeconds) => {
           const backend = clusterOf(handle);
           if (backend === undefined) return otherHandles.stop(handle, graceSeconds);
-          if (backend === 'unknown') return log(`kubernetes: cannot stop ${handle}: its compute was deleted and this server no longer has its kubeconfig`);
+          if (backend === 'unknown')
+            return log(`kubernetes: cannot stop ${handle}: its compute was deleted and this server no longer has its kubeconfig`);
           return backend.stop(handle, graceSeconds);
         },
       };

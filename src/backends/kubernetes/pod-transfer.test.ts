@@ -68,7 +68,10 @@ async function freshFolder(): Promise<string> {
 }
 
 function runSh(script: string, env: Record<string, string>) {
-  const child = spawn('sh', ['-c', script], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('sh', ['-c', script], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -111,7 +114,14 @@ describe('the transfer scripts of a pod', () => {
   /** A pod's work folder after its processes ran. */
   async function podWork(): Promise<string> {
     const work = await freshFolder();
-    for (const [path, content] of Object.entries({ 'user_logs/std_log.txt': 'hello\n', 'outputs/model/w.txt': 'w\n', 'checkpoints/step.txt': '5\n', 'code/outputs/s.txt': 's\n', 'code/train.py': 'x', 'inputs/data.csv': 'd' })) {
+    for (const [path, content] of Object.entries({
+      'user_logs/std_log.txt': 'hello\n',
+      'outputs/model/w.txt': 'w\n',
+      'checkpoints/step.txt': '5\n',
+      'code/outputs/s.txt': 's\n',
+      'code/train.py': 'x',
+      'inputs/data.csv': 'd',
+    })) {
       await mkdir(join(work, path, '..'), { recursive: true });
       await writeFile(join(work, path), content);
     }

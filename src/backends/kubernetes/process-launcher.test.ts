@@ -17,7 +17,14 @@ function podEnv(index: number, command: string, sharedEnv: Record<string, string
   const pod = join(scratch, `pod-${index}-${Math.random().toString(36).slice(2)}`);
   const logDir = join(pod, 'user_logs');
   const stateDir = join(pod, '.trellis');
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...sharedEnv, JOB_COMPLETION_INDEX: String(index), TRELLIS_COMMAND: command, TRELLIS_LOG_DIR: logDir, TRELLIS_STATE_DIR: stateDir };
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    ...sharedEnv,
+    JOB_COMPLETION_INDEX: String(index),
+    TRELLIS_COMMAND: command,
+    TRELLIS_LOG_DIR: logDir,
+    TRELLIS_STATE_DIR: stateDir,
+  };
   return { logDir, stateDir, env };
 }
 
@@ -34,7 +41,10 @@ function runPod(script: string, index: number, command: string, sharedEnv: Recor
 }
 
 describe('planLauncher', () => {
-  const pytorch = processLayout({ type: 'pytorch', process_count_per_instance: 2 }, { instanceCount: 3, hosts: ['node-0', 'node-1', 'node-2'], masterPort: 29500 });
+  const pytorch = processLayout(
+    { type: 'pytorch', process_count_per_instance: 2 },
+    { instanceCount: 3, hosts: ['node-0', 'node-1', 'node-2'], masterPort: 29500 },
+  );
 
   it('shares what every process has and points the rendezvous at the given host', () => {
     const { sharedEnv } = planLauncher(pytorch, 3, 'job-0.job');
@@ -48,8 +58,13 @@ describe('planLauncher', () => {
     assert.deepEqual(pod.logs, { 'std_log_process_2.txt': '2 0 1 1 6 job-0.job', 'std_log_process_3.txt': '3 1 1 1 6 job-0.job' });
     // The same lines reach the container's stdout, for `kubectl logs`.
     assert.deepEqual(pod.stdout.trim().split('\n').sort(), ['2 0 1 1 6 job-0.job', '3 1 1 1 6 job-0.job']);
-    const expected = pytorch.filter((slot) => slot.node === 1).map((slot) => `${slot.env.RANK} ${slot.env.LOCAL_RANK} ${slot.env.NODE_RANK}`);
-    assert.deepEqual(Object.values(pod.logs).map((line) => line.split(' ').slice(0, 3).join(' ')), expected);
+    const expected = pytorch
+      .filter((slot) => slot.node === 1)
+      .map((slot) => `${slot.env.RANK} ${slot.env.LOCAL_RANK} ${slot.env.NODE_RANK}`);
+    assert.deepEqual(
+      Object.values(pod.logs).map((line) => line.split(' ').slice(0, 3).join(' ')),
+      expected,
+    );
   });
 
   it("exits with a failing process's code after every process has ended", () => {
@@ -93,7 +108,11 @@ describe('planLauncher', () => {
   it('lets the upload container read what the job wrote for its owner only', () => {
     const single = processLayout(undefined, { instanceCount: 1, hosts: ['localhost'], masterPort: 1 });
     const { script, sharedEnv } = planLauncher(single, 1, 'localhost');
-    const { stateDir, env } = podEnv(0, 'umask 077; mkdir -p "$TRELLIS_STATE_DIR/../checkpoints/run" && echo 5 > "$TRELLIS_STATE_DIR/../checkpoints/run/step.txt"', sharedEnv);
+    const { stateDir, env } = podEnv(
+      0,
+      'umask 077; mkdir -p "$TRELLIS_STATE_DIR/../checkpoints/run" && echo 5 > "$TRELLIS_STATE_DIR/../checkpoints/run/step.txt"',
+      sharedEnv,
+    );
     assert.equal(spawnSync('bash', ['-c', script], { env }).status, 0);
     assert.equal(statSync(join(stateDir, '..', 'checkpoints', 'run')).mode & 0o005, 0o005);
     assert.equal(statSync(join(stateDir, '..', 'checkpoints', 'run', 'step.txt')).mode & 0o004, 0o004);
@@ -105,7 +124,10 @@ describe('planLauncher', () => {
     assert.equal(sharedEnv.AZ_BATCHAI_MPI_MASTER_NODE, 'job-0.job');
     assert.equal(sharedEnv.AZ_BATCH_MASTER_NODE, 'job-0.job:1');
     // Open MPI's NODE_RANK is the rank among the node's processes, as LOCAL_RANK.
-    assert.match(script, /OMPI_COMM_WORLD_LOCAL_RANK="\$trellis_local" OMPI_COMM_WORLD_NODE_RANK="\$trellis_local" OMPI_COMM_WORLD_RANK="\$trellis_rank"/);
+    assert.match(
+      script,
+      /OMPI_COMM_WORLD_LOCAL_RANK="\$trellis_local" OMPI_COMM_WORLD_NODE_RANK="\$trellis_local" OMPI_COMM_WORLD_RANK="\$trellis_rank"/,
+    );
     const perNode = processLayout(undefined, { instanceCount: 3, hosts: ['a', 'b', 'c'], masterPort: 1 });
     const pod = runPod(planLauncher(perNode, 3, 'x').script, 2, 'echo "$NODE_RANK"', {});
     assert.deepEqual(pod.logs, { 'std_log_process_2.txt': '2' });

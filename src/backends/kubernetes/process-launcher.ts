@@ -41,7 +41,11 @@ export function planLauncher(processes: ProcessSlot[], instanceCount: number, ma
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw unsupported(`'${name}' is not a variable name bash can export`);
     const values = slots.map((slot) => slot.env[name]);
     if (values.every((value) => value !== undefined && value === values[0])) {
-      sharedEnv[name] = masterHostVariables.includes(name) ? masterHost : masterEndpointVariables.includes(name) ? `${masterHost}:${values[0]!.slice(values[0]!.lastIndexOf(':') + 1)}` : values[0]!;
+      sharedEnv[name] = masterHostVariables.includes(name)
+        ? masterHost
+        : masterEndpointVariables.includes(name)
+          ? `${masterHost}:${values[0]!.slice(values[0]!.lastIndexOf(':') + 1)}`
+          : values[0]!;
       continue;
     }
     derived.push([name, derivationOf(name, slots, perNode)]);
@@ -101,7 +105,8 @@ function processesPerNode(processes: ProcessSlot[], instanceCount: number): numb
 }
 
 function derivationOf(name: string, slots: Array<ProcessSlot & { local: number }>, perNode: number): Derivation {
-  const matches = (number: (slot: ProcessSlot & { local: number }) => number) => slots.every((slot) => slot.env[name] === String(number(slot)));
+  const matches = (number: (slot: ProcessSlot & { local: number }) => number) =>
+    slots.every((slot) => slot.env[name] === String(number(slot)));
   // The launcher numbers ranks node by node; a layout that numbers them otherwise is not derivable.
   if (matches((slot) => slot.rank) && slots.every((slot) => slot.rank === slot.node * perNode + slot.local)) return 'rank';
   if (matches((slot) => slot.node)) return 'node';
@@ -110,5 +115,9 @@ function derivationOf(name: string, slots: Array<ProcessSlot & { local: number }
 }
 
 function unsupported(detail: string): TrellisError {
-  return new TrellisError('DistributionNotSupported', 422, `this job's process layout cannot run on kubernetes compute: ${detail}; use pytorch or mpi distribution, or run it on amlcompute`);
+  return new TrellisError(
+    'DistributionNotSupported',
+    422,
+    `this job's process layout cannot run on kubernetes compute: ${detail}; use pytorch or mpi distribution, or run it on amlcompute`,
+  );
 }

@@ -40,7 +40,12 @@ export function parseMountInfo(text: string): MountEntry[] {
     const fields = line.trim().split(' ');
     const separator = fields.indexOf('-');
     if (separator < 6 || fields.length < separator + 4) continue;
-    entries.push({ root: unescapeMount(fields[3]!), mountPoint: unescapeMount(fields[4]!), fsType: fields[separator + 1]!, superOptions: fields[separator + 3]!.split(',') });
+    entries.push({
+      root: unescapeMount(fields[3]!),
+      mountPoint: unescapeMount(fields[4]!),
+      fsType: fields[separator + 1]!,
+      superOptions: fields[separator + 3]!.split(','),
+    });
   }
   return entries;
 }
@@ -78,7 +83,11 @@ const limitFile: Record<Controller, Record<CgroupVersion, string>> = {
 
 /** Probes this machine once: which limits Trellis can enforce here, and how. */
 export async function probeMachineLimits(): Promise<MachineLimits> {
-  const [mountInfo, ownCgroups, status] = await Promise.all([readText('/proc/self/mountinfo'), readText('/proc/self/cgroup'), readText('/proc/self/status')]);
+  const [mountInfo, ownCgroups, status] = await Promise.all([
+    readText('/proc/self/mountinfo'),
+    readText('/proc/self/cgroup'),
+    readText('/proc/self/status'),
+  ]);
   const mounts = parseMountInfo(mountInfo ?? '');
   const own = parseProcCgroup(ownCgroups ?? '');
   const bases: MachineLimits['bases'] = {};
@@ -95,7 +104,11 @@ export async function probeMachineLimits(): Promise<MachineLimits> {
     const base = bases[controller];
     return base ? { version: base.version } : { unavailable: why[controller] ?? `no cgroup hierarchy offers the ${controller} controller` };
   };
-  return { support: { cpuCgroup: versionOf('cpu'), memoryCgroup: versionOf('memory'), hasTaskset: taskset !== undefined, allowedCpus }, bases, taskset };
+  return {
+    support: { cpuCgroup: versionOf('cpu'), memoryCgroup: versionOf('memory'), hasTaskset: taskset !== undefined, allowedCpus },
+    bases,
+    taskset,
+  };
 }
 
 /**
@@ -103,10 +116,16 @@ export async function probeMachineLimits(): Promise<MachineLimits> {
  * children the controller and lets Trellis create them. Undefined when no v2 hierarchy has the
  * controller at all (a v1 or hybrid machine), so v1 is tried next.
  */
-async function findV2Base(controller: Controller, mounts: MountEntry[], ownPath: string | undefined): Promise<CgroupBase | { unavailable: string } | undefined> {
+async function findV2Base(
+  controller: Controller,
+  mounts: MountEntry[],
+  ownPath: string | undefined,
+): Promise<CgroupBase | { unavailable: string } | undefined> {
   const mount = mounts.find((entry) => entry.fsType === 'cgroup2');
   if (!mount) return undefined;
-  const candidates = [...new Set([ownPath !== undefined ? cgroupDir(mount, ownPath) : undefined, mount.mountPoint].filter((dir) => dir !== undefined))];
+  const candidates = [
+    ...new Set([ownPath !== undefined ? cgroupDir(mount, ownPath) : undefined, mount.mountPoint].filter((dir) => dir !== undefined)),
+  ];
   let unavailable: string | undefined;
   for (const dir of candidates) {
     const available = (await readText(join(dir, 'cgroup.controllers')))?.split(/\s+/) ?? [];
@@ -125,7 +144,11 @@ async function findV2Base(controller: Controller, mounts: MountEntry[], ownPath:
   return unavailable ? { unavailable } : undefined;
 }
 
-async function findV1Base(controller: Controller, mounts: MountEntry[], ownPath: string | undefined): Promise<CgroupBase | { unavailable: string }> {
+async function findV1Base(
+  controller: Controller,
+  mounts: MountEntry[],
+  ownPath: string | undefined,
+): Promise<CgroupBase | { unavailable: string }> {
   const mount = mounts.find((entry) => entry.fsType === 'cgroup' && entry.superOptions.includes(controller));
   if (!mount) return { unavailable: `no cgroup hierarchy (v2 or v1) offers the ${controller} controller to this process` };
   const dir = cgroupDir(mount, ownPath ?? '/') ?? mount.mountPoint;
@@ -139,7 +162,8 @@ async function tryChild(dir: string, file: string): Promise<string | undefined> 
   try {
     await mkdir(probe);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return `${dir} does not take new cgroups (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+      return `${dir} does not take new cgroups (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
   }
   try {
     await access(join(probe, file), constants.W_OK);
@@ -206,7 +230,13 @@ export async function oomKills(dirs: string[]): Promise<number> {
 export async function killCgroups(dirs: string[]): Promise<void> {
   for (const dir of dirs) {
     // v2 (Linux 5.14+) kills the whole cgroup at once; v1 and older kernels go pid by pid.
-    if (await writeFile(join(dir, 'cgroup.kill'), '1').then(() => true, () => false)) continue;
+    if (
+      await writeFile(join(dir, 'cgroup.kill'), '1').then(
+        () => true,
+        () => false,
+      )
+    )
+      continue;
     for (const pid of ((await readText(join(dir, 'cgroup.procs'))) ?? '').split('\n').filter(Boolean).map(Number)) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -253,7 +283,13 @@ async function findExecutable(name: string): Promise<string | undefined> {
   for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(delimiter)) {
     if (!dir) continue;
     const path = join(dir, name);
-    if (await access(path, constants.X_OK).then(() => true, () => false)) return path;
+    if (
+      await access(path, constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return path;
   }
   return undefined;
 }

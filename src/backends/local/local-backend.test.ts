@@ -12,7 +12,11 @@ const backend = new LocalBackend();
 const machine = await probeMachineLimits();
 /** This machine as if it had no writable cgroup: CPUs pinned with taskset, memory accounted by Trellis. */
 const withoutCgroups: MachineLimits = {
-  support: { ...machine.support, cpuCgroup: { unavailable: 'cgroups left out by the test' }, memoryCgroup: { unavailable: 'cgroups left out by the test' } },
+  support: {
+    ...machine.support,
+    cpuCgroup: { unavailable: 'cgroups left out by the test' },
+    memoryCgroup: { unavailable: 'cgroups left out by the test' },
+  },
   bases: {},
   taskset: machine.taskset,
 };
@@ -131,19 +135,29 @@ describe('LocalBackend', () => {
     if ('version' in machine.support.memoryCgroup) assert.match(first, /1 GiB via cgroup (memory\.max|v1 memory\.limit_in_bytes)/);
   });
 
-  it('puts the processes of one node in one cgroup and removes it when the attempt ends', { skip: 'version' in machine.support.memoryCgroup ? false : `no memory cgroup here: ${JSON.stringify(machine.support.memoryCgroup)}` }, async () => {
+  it('puts the processes of one node in one cgroup and removes it when the attempt ends', {
+    skip: 'version' in machine.support.memoryCgroup ? false : `no memory cgroup here: ${JSON.stringify(machine.support.memoryCgroup)}`,
+  }, async () => {
     const launch = request('cat /proc/self/cgroup', 2);
     const { handle } = await backend.launch(launch);
     await until(async () => (await backend.poll(handle)).state !== 'running');
-    const cgroupsOf = (rank: number) => output(readFileSync(join(launch.logDir, `std_log_process_${rank}.txt`), 'utf8')).split('\n').filter((line) => /memory/.test(line) || line.startsWith('0::'));
+    const cgroupsOf = (rank: number) =>
+      output(readFileSync(join(launch.logDir, `std_log_process_${rank}.txt`), 'utf8'))
+        .split('\n')
+        .filter((line) => /memory/.test(line) || line.startsWith('0::'));
     const [first, second] = [cgroupsOf(0), cgroupsOf(1)];
-    assert.ok(first.some((line) => /trellis-job-a1-n0-/.test(line)), first.join('\n'));
+    assert.ok(
+      first.some((line) => /trellis-job-a1-n0-/.test(line)),
+      first.join('\n'),
+    );
     assert.deepEqual(first, second);
     const dir = join(machine.bases.memory!.dir, /(trellis-job-a1-n0-[0-9a-f]+)/.exec(first.join('\n'))![1]!);
     assert.equal(existsSync(dir), false, `${dir} is still there`);
   });
 
-  it('removes node cgroups left empty by a server that went away, once seen empty at two sweeps', { skip: machine.bases.memory ? false : 'no memory cgroup here' }, async () => {
+  it('removes node cgroups left empty by a server that went away, once seen empty at two sweeps', {
+    skip: machine.bases.memory ? false : 'no memory cgroup here',
+  }, async () => {
     const stale = join(machine.bases.memory!.dir, `trellis-stale-${process.pid}`);
     mkdirSync(stale);
     try {
@@ -161,7 +175,9 @@ describe('LocalBackend', () => {
     }
   });
 
-  it('fails a node that goes over its memory with 137 and says it ran out of memory (cgroup)', { skip: 'version' in machine.support.memoryCgroup ? false : 'no memory cgroup here' }, async () => {
+  it('fails a node that goes over its memory with 137 and says it ran out of memory (cgroup)', {
+    skip: 'version' in machine.support.memoryCgroup ? false : 'no memory cgroup here',
+  }, async () => {
     const launch = { ...request(memoryHog), resources: { vcpus: 1, memoryGiB: 0.25, gpus: 0 } };
     const { handle } = await backend.launch(launch);
     await until(async () => (await backend.poll(handle)).state !== 'running', 30_000);
@@ -174,7 +190,7 @@ describe('LocalBackend', () => {
     assert.doesNotMatch(log, /survived/);
   });
 
-  it('without cgroups, accounts the node\'s resident memory and kills it over the limit', async () => {
+  it("without cgroups, accounts the node's resident memory and kills it over the limit", async () => {
     const accounting = new LocalBackend({ probeLimits: async () => withoutCgroups });
     const launch = { ...request(memoryHog), resources: { vcpus: 1, memoryGiB: 0.25, gpus: 0 } };
     const { handle } = await accounting.launch(launch);
@@ -188,9 +204,11 @@ describe('LocalBackend', () => {
     assert.doesNotMatch(log, /survived/);
   });
 
-  it('without cgroups, pins a node to as many CPUs as its size has with taskset', { skip: machine.taskset && machine.support.allowedCpus.length > 1 ? false : 'needs taskset and 2 CPUs or more' }, async () => {
+  it('without cgroups, pins a node to as many CPUs as its size has with taskset', {
+    skip: machine.taskset && machine.support.allowedCpus.length > 1 ? false : 'needs taskset and 2 CPUs or more',
+  }, async () => {
     const pinned = new LocalBackend({ probeLimits: async () => withoutCgroups });
-    const launch = request("grep Cpus_allowed_list /proc/self/status");
+    const launch = request('grep Cpus_allowed_list /proc/self/status');
     const { handle } = await pinned.launch(launch);
     await until(async () => (await pinned.poll(handle)).state !== 'running');
     const log = readFileSync(join(launch.logDir, 'std_log.txt'), 'utf8');

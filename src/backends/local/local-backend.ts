@@ -1,13 +1,28 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { appendFile, mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, type FileHandle, mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describeNodeLimits, formatCpuList, isOverMemory, outOfMemoryReason, planNodeLimits, type NodeLimits } from '../../core/compute/node-limits.js';
+import {
+  describeNodeLimits,
+  formatCpuList,
+  isOverMemory,
+  outOfMemoryReason,
+  planNodeLimits,
+  type NodeLimits,
+} from '../../core/compute/node-limits.js';
 import { TrellisError } from '../../core/errors.js';
 import type { AttemptState, ComputeBackend, LaunchRequest } from '../compute-backend.js';
-import { createNodeCgroups, emptyTrellisCgroups, killCgroups, oomKills, probeMachineLimits, removeCgroups, type MachineLimits } from './cgroups.js';
+import {
+  createNodeCgroups,
+  emptyTrellisCgroups,
+  killCgroups,
+  oomKills,
+  probeMachineLimits,
+  removeCgroups,
+  type MachineLimits,
+} from './cgroups.js';
 import { sessionUsage } from './process-table.js';
 
 /**
@@ -70,7 +85,9 @@ export class LocalBackend implements ComputeBackend {
    * `onProcessExit` is called when a process this server started ends, so the runner can poll at
    * once instead of at its next tick (after a restart, polling alone finds the ends).
    */
-  constructor(private readonly options: { probeLimits?: () => Promise<MachineLimits>; sweepIntervalMs?: number; onProcessExit?: () => void } = {}) {}
+  constructor(
+    private readonly options: { probeLimits?: () => Promise<MachineLimits>; sweepIntervalMs?: number; onProcessExit?: () => void } = {},
+  ) {}
 
   async launch(request: LaunchRequest): Promise<{ handle: string }> {
     const exitDir = join(request.workDir, 'exit');
@@ -87,18 +104,32 @@ export class LocalBackend implements ComputeBackend {
         const node = nodes.find((candidate) => candidate.node === slot.node);
         const log = openSync(logPath, 'a');
         try {
-          if (node) writeSync(log, `trellis: node ${node.node}${request.nodes?.[node.node] ? ` (${request.nodes[node.node]})` : ''} ${describeNodeLimits(node.limits)}\n`);
+          if (node)
+            writeSync(
+              log,
+              `trellis: node ${node.node}${request.nodes?.[node.node] ? ` (${request.nodes[node.node]})` : ''} ${describeNodeLimits(node.limits)}\n`,
+            );
           const cpu = node?.limits.cpu;
-          const pinning = cpu?.method === 'taskset' ? [(await this.machineLimits()).taskset ?? 'taskset', formatCpuList(cpu.cpus)] : ['', ''];
+          const pinning =
+            cpu?.method === 'taskset' ? [(await this.machineLimits()).taskset ?? 'taskset', formatCpuList(cpu.cpus)] : ['', ''];
           const cgroupProcs = (node?.cgroups ?? []).map((dir) => join(dir, 'cgroup.procs'));
-          const child = spawn('bash', ['-c', wrapper, 'trellis-job', request.command, join(exitDir, String(slot.rank)), ...pinning, ...cgroupProcs], {
-            cwd: request.codeDir,
-            env: { ...request.env, ...slot.env },
-            detached: true,
-            stdio: ['ignore', log, log],
-          });
+          const child = spawn(
+            'bash',
+            ['-c', wrapper, 'trellis-job', request.command, join(exitDir, String(slot.rank)), ...pinning, ...cgroupProcs],
+            {
+              cwd: request.codeDir,
+              env: { ...request.env, ...slot.env },
+              detached: true,
+              stdio: ['ignore', log, log],
+            },
+          );
           const pid = child.pid;
-          if (pid === undefined) throw new TrellisError('LaunchFailed', 500, `could not start bash for job '${request.jobName}' (working directory ${request.codeDir})`);
+          if (pid === undefined)
+            throw new TrellisError(
+              'LaunchFailed',
+              500,
+              `could not start bash for job '${request.jobName}' (working directory ${request.codeDir})`,
+            );
           const onExit = this.options.onProcessExit;
           if (onExit) child.once('exit', () => onExit());
           child.unref();
@@ -130,7 +161,11 @@ export class LocalBackend implements ComputeBackend {
         records.push({ node, limits, cgroups: await createNodeCgroups(machine, cgroupName(request, node), limits) });
       } catch (error) {
         const unavailable = `creating the node's cgroup failed (${(error as Error).message})`;
-        const fallback = planNodeLimits(request.resources, { ...machine.support, cpuCgroup: { unavailable }, memoryCgroup: { unavailable } }, nodeKey);
+        const fallback = planNodeLimits(
+          request.resources,
+          { ...machine.support, cpuCgroup: { unavailable }, memoryCgroup: { unavailable } },
+          nodeKey,
+        );
         records.push({ node, limits: fallback, cgroups: [] });
       }
     }
@@ -158,7 +193,8 @@ export class LocalBackend implements ComputeBackend {
   async poll(handle: string): Promise<AttemptState> {
     const workDir = folderOf(handle);
     const records = await readRecords(workDir);
-    if (records === undefined) return { state: 'lost', reason: 'the attempt has no process record (it never started, or its folder is gone)' };
+    if (records === undefined)
+      return { state: 'lost', reason: 'the attempt has no process record (it never started, or its folder is gone)' };
     const nodes = await readNodes(workDir);
     await enforceAccountedMemory(workDir, records, nodes);
     let running = false;
@@ -182,14 +218,20 @@ export class LocalBackend implements ComputeBackend {
     // With every process ended, the cgroups empty within moments (a wrapper is still exiting after
     // it wrote its code); cgroups whose processes still run (the other ranks of a failed
     // attempt) go when `stop` ends them.
-    await removeCgroupsSoon(nodes.flatMap((node) => node.cgroups), running ? 0 : 2000);
+    await removeCgroupsSoon(
+      nodes.flatMap((node) => node.cgroups),
+      running ? 0 : 2000,
+    );
     return state;
   }
 
   async stop(handle: string, graceSeconds: number): Promise<void> {
     const workDir = folderOf(handle);
     const records = (await readRecords(workDir)) ?? [];
-    const live = async () => (await Promise.all(records.map(async (record) => ((await isAlive(record)) ? record : undefined)))).filter((record) => record !== undefined);
+    const live = async () =>
+      (await Promise.all(records.map(async (record) => ((await isAlive(record)) ? record : undefined)))).filter(
+        (record) => record !== undefined,
+      );
     for (const record of await live()) signalGroup(record.pid, 'SIGTERM');
     const deadline = Date.now() + graceSeconds * 1000;
     while (Date.now() < deadline && (await live()).length > 0) await sleep(100);
@@ -261,7 +303,9 @@ function cgroupName(request: LaunchRequest, node: number): string {
 async function enforceAccountedMemory(workDir: string, records: ProcessRecord[], nodes: NodeRecord[]): Promise<void> {
   const accounted = nodes.filter((node) => node.limits.memory.method === 'accounting');
   if (accounted.length === 0) return;
-  const usage = await sessionUsage(records.filter((record) => accounted.some((node) => node.node === record.node)).map((record) => record.pid));
+  const usage = await sessionUsage(
+    records.filter((record) => accounted.some((node) => node.node === record.node)).map((record) => record.pid),
+  );
   for (const node of accounted) {
     const ranks = records.filter((record) => record.node === node.node);
     const resident = ranks.reduce((sum, record) => sum + (usage.get(record.pid)?.residentBytes ?? 0), 0);
@@ -275,7 +319,10 @@ async function enforceAccountedMemory(workDir: string, records: ProcessRecord[],
       if ((await readExitCode(workDir, record.rank)) !== undefined) continue;
       await writeFile(join(workDir, 'exit', `${record.rank}.reason`), reason);
       await writeAtomically(join(workDir, 'exit', String(record.rank)), '137');
-      if (record.logPath) await appendFile(record.logPath, `trellis: ${reason} (resident memory ${(resident / 1024 ** 3).toFixed(2)} GiB)\n`).catch(() => undefined);
+      if (record.logPath)
+        await appendFile(record.logPath, `trellis: ${reason} (resident memory ${(resident / 1024 ** 3).toFixed(2)} GiB)\n`).catch(
+          () => undefined,
+        );
     }
   }
 }
@@ -302,14 +349,19 @@ async function failureReason(workDir: string, record: ProcessRecord, nodes: Node
 
 /** The last non-empty line of a log (its last 8 KiB read), cut to 500 characters; undefined when there is none. */
 async function lastLogLine(path: string): Promise<string | undefined> {
-  let handle;
+  let handle: FileHandle | undefined;
   try {
     handle = await open(path, 'r');
     const { size } = await handle.stat();
     const length = Math.min(size, 8192);
     const buffer = Buffer.alloc(length);
     await handle.read(buffer, 0, length, size - length);
-    const line = buffer.toString('utf8').split('\n').map((text) => text.trim()).filter((text) => text !== '').pop();
+    const line = buffer
+      .toString('utf8')
+      .split('\n')
+      .map((text) => text.trim())
+      .filter((text) => text !== '')
+      .pop();
     return line === undefined ? undefined : line.length > 500 ? `${line.slice(0, 497)}...` : line;
   } catch {
     return undefined;

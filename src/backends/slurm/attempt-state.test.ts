@@ -3,7 +3,13 @@ import { describe, it } from 'node:test';
 import { attemptStateFromSlurm, isActiveSlurmState, shellExitCode } from './attempt-state.js';
 import type { SlurmJobInfo } from './slurm-output.js';
 
-const job = (state: string, exitStatus = 0, exitSignal = 0, reason?: string): SlurmJobInfo => ({ jobId: '7', state, reason, exitStatus, exitSignal });
+const job = (state: string, exitStatus = 0, exitSignal = 0, reason?: string): SlurmJobInfo => ({
+  jobId: '7',
+  state,
+  reason,
+  exitStatus,
+  exitSignal,
+});
 
 describe('attemptStateFromSlurm', () => {
   it('is running while the job is queued, starting, running or finishing', () => {

@@ -39,7 +39,10 @@ export function shellExitCode(info: Pick<SlurmJobInfo, 'exitStatus' | 'exitSigna
 /** The attempt's state from `scontrol show job` (undefined when Slurm no longer knows the job). */
 export function attemptStateFromSlurm(jobId: string, info: SlurmJobInfo | undefined): AttemptState {
   if (info === undefined) {
-    return { state: 'lost', reason: `Slurm no longer knows job ${jobId} (finished jobs are forgotten after MinJobAge) and it left no exit code` };
+    return {
+      state: 'lost',
+      reason: `Slurm no longer knows job ${jobId} (finished jobs are forgotten after MinJobAge) and it left no exit code`,
+    };
   }
   if (isActiveSlurmState(info.state)) return { state: 'running' };
   const why = info.reason ? ` (${info.reason})` : '';

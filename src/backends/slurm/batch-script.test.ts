@@ -71,20 +71,32 @@ describe('renderBatchScript', () => {
   it('asks for GPUs per node and leaves out the time limit when there is no timeout', () => {
     const script = renderBatchScript(request({ resources: { vcpus: 8, memoryGiB: 0, gpus: 2 } }), { graceSeconds: 30 });
     assert.ok(directives(script).includes('#SBATCH --gres=gpu:2'));
-    assert.ok(!directives(script).some((line) => line.startsWith('#SBATCH --time') || line.startsWith('#SBATCH --mem') || line.startsWith('#SBATCH --partition')));
+    assert.ok(
+      !directives(script).some(
+        (line) => line.startsWith('#SBATCH --time') || line.startsWith('#SBATCH --mem') || line.startsWith('#SBATCH --partition'),
+      ),
+    );
     assert.doesNotMatch(script, /trellis-timeout/);
   });
 
   it('starts a distributed job as srun tasks with one log file per process and ranks from Slurm', () => {
-    const processes = processLayout({ type: 'pytorch', process_count_per_instance: 2 }, { instanceCount: 2, hosts: ['planned-0', 'planned-1'], masterPort: 29500 });
-    const script = renderBatchScript(request({ processes, instanceCount: 2, resources: { vcpus: 8, memoryGiB: 32, gpus: 2 } }), { graceSeconds: 30 });
+    const processes = processLayout(
+      { type: 'pytorch', process_count_per_instance: 2 },
+      { instanceCount: 2, hosts: ['planned-0', 'planned-1'], masterPort: 29500 },
+    );
+    const script = renderBatchScript(request({ processes, instanceCount: 2, resources: { vcpus: 8, memoryGiB: 32, gpus: 2 } }), {
+      graceSeconds: 30,
+    });
     const lines = directives(script);
     assert.ok(lines.includes('#SBATCH --nodes=2'));
     assert.ok(lines.includes('#SBATCH --ntasks=4'));
     assert.ok(lines.includes('#SBATCH --ntasks-per-node=2'));
     assert.ok(lines.includes('#SBATCH --cpus-per-task=4'));
     assert.ok(lines.includes('#SBATCH --output="/data/ws/jobs/train/1/slurm_batch_log.txt"'));
-    assert.match(script, /srun --export=ALL --kill-on-bad-exit=1 --nodes=2 --ntasks=4 --ntasks-per-node=2 --cpus-per-task=4 --distribution=block --output='\/data\/ws\/jobs\/train\/1\/user_logs\/std_log_process_%t\.txt'/);
+    assert.match(
+      script,
+      /srun --export=ALL --kill-on-bad-exit=1 --nodes=2 --ntasks=4 --ntasks-per-node=2 --cpus-per-task=4 --distribution=block --output='\/data\/ws\/jobs\/train\/1\/user_logs\/std_log_process_%t\.txt'/,
+    );
     assert.match(script, /RANK="\$SLURM_PROCID" LOCAL_RANK="\$SLURM_LOCALID" WORLD_SIZE="\$SLURM_NTASKS"/);
     assert.match(script, /MASTER_ADDR="\$2" MASTER_PORT='\\''29500'\\''/);
     assert.doesNotMatch(script, /planned-0/);
@@ -94,14 +106,23 @@ describe('renderBatchScript', () => {
     const workDir = tempWorkDir();
     const env = { QUOTED: `it's "quoted"`, DOLLAR: '$HOME $(id) `id`', LINES: 'one\ntwo\n', SPACES: '  a  b  ', BACKSLASH: 'a\\nb' };
     const command = 'for name in QUOTED DOLLAR LINES SPACES BACKSLASH; do printf "%s=[%s]\\n" "$name" "${!name}"; done; pwd';
-    const { output, exitCode } = runLocally(renderBatchScript(request({ workDir, codeDir: workDir, logDir: join(workDir, 'user_logs'), command, env }), { graceSeconds: 5 }), workDir);
+    const { output, exitCode } = runLocally(
+      renderBatchScript(request({ workDir, codeDir: workDir, logDir: join(workDir, 'user_logs'), command, env }), { graceSeconds: 5 }),
+      workDir,
+    );
     assert.equal(exitCode, 0);
-    assert.equal(output, `QUOTED=[it's "quoted"]\nDOLLAR=[$HOME $(id) \`id\`]\nLINES=[one\ntwo\n]\nSPACES=[  a  b  ]\nBACKSLASH=[a\\nb]\n${workDir}\n`);
+    assert.equal(
+      output,
+      `QUOTED=[it's "quoted"]\nDOLLAR=[$HOME $(id) \`id\`]\nLINES=[one\ntwo\n]\nSPACES=[  a  b  ]\nBACKSLASH=[a\\nb]\n${workDir}\n`,
+    );
   });
 
   it('records the command’s exit code in workDir/exit_code', () => {
     const workDir = tempWorkDir();
-    const { exitCode } = runLocally(renderBatchScript(request({ workDir, codeDir: workDir, command: 'exit 3' }), { graceSeconds: 5 }), workDir);
+    const { exitCode } = runLocally(
+      renderBatchScript(request({ workDir, codeDir: workDir, command: 'exit 3' }), { graceSeconds: 5 }),
+      workDir,
+    );
     assert.equal(exitCode, 3);
     assert.equal(readFileSync(join(workDir, 'exit_code'), 'utf8'), '3\n');
   });
@@ -110,7 +131,10 @@ describe('renderBatchScript', () => {
     const workDir = tempWorkDir();
     const command = `trap 'echo stopping; exit 7' TERM; (trap 'echo child stopped >${join(workDir, 'child')}; exit 0' TERM; sleep 30 & wait) & sleep 30 & wait`;
     const started = Date.now();
-    const { output, exitCode } = runLocally(renderBatchScript(request({ workDir, codeDir: workDir, command, timeoutSeconds: 1 }), { graceSeconds: 5 }), workDir);
+    const { output, exitCode } = runLocally(
+      renderBatchScript(request({ workDir, codeDir: workDir, command, timeoutSeconds: 1 }), { graceSeconds: 5 }),
+      workDir,
+    );
     assert.ok(Date.now() - started < 10_000, 'the timeout stopped the command');
     assert.equal(exitCode, 7);
     assert.equal(output, 'stopping\n');
@@ -123,13 +147,22 @@ describe('renderBatchScript', () => {
     const bin = join(workDir, 'bin');
     mkdirSync(bin);
     // The stand-in runs the task command once per task on "node-a", as Slurm would on one node.
-    writeFileSync(join(bin, 'srun'), '#!/bin/bash\nwhile [[ "$1" == --* ]]; do shift; done\nfor id in 0 1; do SLURM_PROCID=$id SLURM_LOCALID=$id SLURM_NODEID=0 SLURM_NTASKS=2 "$@"; done\n');
+    writeFileSync(
+      join(bin, 'srun'),
+      '#!/bin/bash\nwhile [[ "$1" == --* ]]; do shift; done\nfor id in 0 1; do SLURM_PROCID=$id SLURM_LOCALID=$id SLURM_NODEID=0 SLURM_NTASKS=2 "$@"; done\n',
+    );
     writeFileSync(join(bin, 'scontrol'), '#!/bin/bash\nprintf "node-a\\nnode-b\\n"\n');
     chmodSync(join(bin, 'srun'), 0o755);
     chmodSync(join(bin, 'scontrol'), 0o755);
-    const processes = processLayout({ type: 'pytorch', process_count_per_instance: 2 }, { instanceCount: 1, hosts: ['planned'], masterPort: 29555 });
+    const processes = processLayout(
+      { type: 'pytorch', process_count_per_instance: 2 },
+      { instanceCount: 1, hosts: ['planned'], masterPort: 29555 },
+    );
     const command = 'echo "$RANK/$WORLD_SIZE local $LOCAL_RANK node $NODE_RANK at $MASTER_ADDR:$MASTER_PORT shared $SHARED"';
-    const script = renderBatchScript(request({ workDir, codeDir: workDir, processes, command, env: { SHARED: "it's", PATH: `${bin}:${process.env.PATH ?? ''}` } }), { graceSeconds: 5 });
+    const script = renderBatchScript(
+      request({ workDir, codeDir: workDir, processes, command, env: { SHARED: "it's", PATH: `${bin}:${process.env.PATH ?? ''}` } }),
+      { graceSeconds: 5 },
+    );
     const { output, exitCode } = runLocally(script.replace('#!/bin/bash\n', `#!/bin/bash\nexport PATH='${bin}':"$PATH"\n`), workDir);
     assert.equal(exitCode, 0);
     assert.equal(output, "0/2 local 0 node 0 at node-a:29555 shared it's\n1/2 local 1 node 0 at node-a:29555 shared it's\n");
@@ -141,7 +174,10 @@ describe('renderBatchScript', () => {
   });
 
   it('refuses what sbatch cannot carry, saying what to change', () => {
-    assert.throws(() => renderBatchScript(request({ env: { 'BAD-NAME': 'x' } }), { graceSeconds: 5 }), /environment variable name 'BAD-NAME'/);
+    assert.throws(
+      () => renderBatchScript(request({ env: { 'BAD-NAME': 'x' } }), { graceSeconds: 5 }),
+      /environment variable name 'BAD-NAME'/,
+    );
     assert.throws(() => renderBatchScript(request({ codeDir: '/data/"quoted"/code' }), { graceSeconds: 5 }), /cannot be given to sbatch/);
     assert.throws(() => renderBatchScript(request(), { graceSeconds: 5, partition: 'gpu; rm -rf /' }), /Slurm partition/);
     assert.throws(() => renderBatchScript(request({ processes: [] }), { graceSeconds: 5 }), /no processes/);

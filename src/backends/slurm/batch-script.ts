@@ -136,7 +136,9 @@ function startTasks(request: LaunchRequest, logFile: string): string[] {
 /** What each srun task runs: its own variables by SLURM_PROCID, then the command ($1). */
 function taskScript(processes: ProcessSlot[]): string {
   const branches = processes.map((slot) => {
-    const assignments = Object.entries(slot.env).map(([name, value]) => `${variableName(name)}=${placementVariables[name] ?? placedEndpoint(name, value) ?? shellQuote(value)}`);
+    const assignments = Object.entries(slot.env).map(
+      ([name, value]) => `${variableName(name)}=${placementVariables[name] ?? placedEndpoint(name, value) ?? shellQuote(value)}`,
+    );
     return assignments.length === 0 ? `  ${slot.rank}) ;;` : `  ${slot.rank}) export ${assignments.join(' ')} ;;`;
   });
   return ['case "$SLURM_PROCID" in', ...branches, 'esac', 'exec /bin/bash -c "$1"'].join('\n');
@@ -163,7 +165,11 @@ function jobName(request: LaunchRequest): string {
 
 function variableName(name: string): string {
   if (!isShellVariableName(name)) {
-    throw new TrellisError('InvalidLaunch', 422, `environment variable name '${name}' cannot be passed to a Slurm job; use letters, digits and _ and do not start with a digit`);
+    throw new TrellisError(
+      'InvalidLaunch',
+      422,
+      `environment variable name '${name}' cannot be passed to a Slurm job; use letters, digits and _ and do not start with a digit`,
+    );
   }
   return name;
 }
@@ -172,13 +178,18 @@ function variableName(name: string): string {
 // spaces is quoted; a path with a quote, a backslash or a line break cannot be written there.
 function directivePath(path: string): string {
   if (/["\\\r\n]/.test(path)) {
-    throw new TrellisError('InvalidLaunch', 422, `path ${JSON.stringify(path)} cannot be given to sbatch; move the Trellis data folder to a path without quotes, backslashes or line breaks`);
+    throw new TrellisError(
+      'InvalidLaunch',
+      422,
+      `path ${JSON.stringify(path)} cannot be given to sbatch; move the Trellis data folder to a path without quotes, backslashes or line breaks`,
+    );
   }
   return `"${path}"`;
 }
 
 function directiveWord(value: string, what: string): string {
-  if (!/^[A-Za-z0-9._,-]+$/.test(value)) throw new TrellisError('InvalidCompute', 422, `Slurm ${what} '${value}' may hold only letters, digits and . _ , -`);
+  if (!/^[A-Za-z0-9._,-]+$/.test(value))
+    throw new TrellisError('InvalidCompute', 422, `Slurm ${what} '${value}' may hold only letters, digits and . _ , -`);
   return value;
 }
 

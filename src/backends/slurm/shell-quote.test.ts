@@ -4,7 +4,18 @@ import { describe, it } from 'node:test';
 import { isShellVariableName, shellQuote } from './shell-quote.js';
 
 describe('shellQuote', () => {
-  const awkward = ["it's", 'say "hi"', '$HOME and $(id) and `id`', 'two\nlines\n', '  spaces  ', 'back\\slash', '', "'", "''\\''", '*?[a]~!#;&|<>'];
+  const awkward = [
+    "it's",
+    'say "hi"',
+    '$HOME and $(id) and `id`',
+    'two\nlines\n',
+    '  spaces  ',
+    'back\\slash',
+    '',
+    "'",
+    "''\\''",
+    '*?[a]~!#;&|<>',
+  ];
 
   for (const value of awkward) {
     it(`reads back ${JSON.stringify(value)} unchanged through bash`, () => {

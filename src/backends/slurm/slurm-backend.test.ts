@@ -97,8 +97,14 @@ describe('Slurm backend on a real cluster', { skip }, () => {
   });
 
   it('runs a two-process job as two Slurm tasks, each with its own rank and log file', async () => {
-    const processes = processLayout({ type: 'pytorch', process_count_per_instance: 2 }, { instanceCount: 1, hosts: ['planned-host'], masterPort: 29511 });
-    const launch = request('echo "rank $RANK of $WORLD_SIZE local $LOCAL_RANK master $MASTER_ADDR:$MASTER_PORT"', { processes, resources: { vcpus: 2, memoryGiB: 0.5, gpus: 0 } });
+    const processes = processLayout(
+      { type: 'pytorch', process_count_per_instance: 2 },
+      { instanceCount: 1, hosts: ['planned-host'], masterPort: 29511 },
+    );
+    const launch = request('echo "rank $RANK of $WORLD_SIZE local $LOCAL_RANK master $MASTER_ADDR:$MASTER_PORT"', {
+      processes,
+      resources: { vcpus: 2, memoryGiB: 0.5, gpus: 0 },
+    });
     const { handle } = await backend.launch(launch);
     assert.deepEqual(await finished(handle), { state: 'exited', exitCode: 0 });
     const host = execFileSync('hostname', ['-s'], { encoding: 'utf8' }).trim();
@@ -136,7 +142,10 @@ describe('Slurm backend on a real cluster', { skip }, () => {
     });
   });
 
-  it('hard-stops a job that ignores TERM at Slurm’s time limit (timeout + grace, whole minutes)', { skip: process.env.TRELLIS_SLURM_SLOW_TESTS === '1' ? false : 'takes about 80 s; set TRELLIS_SLURM_SLOW_TESTS=1 to run it', timeout: 240_000 }, async () => {
+  it('hard-stops a job that ignores TERM at Slurm’s time limit (timeout + grace, whole minutes)', {
+    skip: process.env.TRELLIS_SLURM_SLOW_TESTS === '1' ? false : 'takes about 80 s; set TRELLIS_SLURM_SLOW_TESTS=1 to run it',
+    timeout: 240_000,
+  }, async () => {
     const launch = request('trap "echo ignoring TERM" TERM; touch started; for i in $(seq 600); do sleep 1; done', { timeoutSeconds: 5 });
     const { handle } = await backend.launch(launch);
     await waitForFile(join(launch.codeDir, 'started'));

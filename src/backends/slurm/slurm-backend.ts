@@ -44,7 +44,11 @@ export function createSlurmBackend(options: SlurmBackendOptions = {}): ComputeBa
   return {
     async launch(request: LaunchRequest) {
       if (options.nodesMax !== undefined && request.instanceCount > options.nodesMax) {
-        throw new TrellisError('InstanceCountTooLarge', 422, `job '${request.jobName}' asks for ${request.instanceCount} nodes but the Slurm compute allows ${options.nodesMax} (nodes_max); lower instance_count or raise nodes_max`);
+        throw new TrellisError(
+          'InstanceCountTooLarge',
+          422,
+          `job '${request.jobName}' asks for ${request.instanceCount} nodes but the Slurm compute allows ${options.nodesMax} (nodes_max); lower instance_count or raise nodes_max`,
+        );
       }
       const script = renderBatchScript(request, { graceSeconds, partition: options.partition, account: options.account });
       await mkdir(request.logDir, { recursive: true });

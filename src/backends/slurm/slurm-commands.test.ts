@@ -25,7 +25,10 @@ const rejectsWith = (code: string, message: RegExp) => (error: Error & { code?: 
 describe('slurmCommands', () => {
   it('says which Slurm tool is missing', async () => {
     process.env.PATH = mkdtempSync(join(tmpdir(), 'trellis-empty-path-'));
-    await assert.rejects(slurmCommands().submit('/x/slurm_batch.sh'), rejectsWith('SlurmNotInstalled', /slurm's sbatch is not installed or not on PATH/));
+    await assert.rejects(
+      slurmCommands().submit('/x/slurm_batch.sh'),
+      rejectsWith('SlurmNotInstalled', /slurm's sbatch is not installed or not on PATH/),
+    );
   });
 
   it('reads the job id from sbatch --parsable', async () => {
@@ -37,7 +40,10 @@ describe('slurmCommands', () => {
     tool('sbatch', 'echo "sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)" >&2; exit 1');
     await assert.rejects(slurmCommands().submit('/x/s.sh'), rejectsWith('SlurmControllerUnavailable', /not reachable .*scontrol ping/));
     tool('sbatch', 'echo "sbatch: error: Batch job submission failed: Invalid partition name specified" >&2; exit 1');
-    await assert.rejects(slurmCommands().submit('/x/s.sh'), rejectsWith('SlurmSubmitRejected', /Invalid partition name specified; check the compute's partition/));
+    await assert.rejects(
+      slurmCommands().submit('/x/s.sh'),
+      rejectsWith('SlurmSubmitRejected', /Invalid partition name specified; check the compute's partition/),
+    );
   });
 
   it('gives undefined for a job Slurm no longer knows', async () => {
@@ -49,18 +55,33 @@ describe('slurmCommands', () => {
 
   it('reads squeue and scontrol and passes the job id as an argument', async () => {
     tool('squeue', '[ "$3" = 12 ] && echo RUNNING');
-    tool('scontrol', '[ "$3" = 12 ] && printf "JobId=12 JobName=x\\n   JobState=FAILED Reason=NonZeroExitCode Dependency=(null)\\n   Requeue=1 ExitCode=2:0\\n"');
+    tool(
+      'scontrol',
+      '[ "$3" = 12 ] && printf "JobId=12 JobName=x\\n   JobState=FAILED Reason=NonZeroExitCode Dependency=(null)\\n   Requeue=1 ExitCode=2:0\\n"',
+    );
     assert.equal(await slurmCommands().queueState('12'), 'RUNNING');
-    assert.deepEqual(await slurmCommands().showJob('12'), { jobId: '12', state: 'FAILED', reason: 'NonZeroExitCode', exitStatus: 2, exitSignal: 0 });
+    assert.deepEqual(await slurmCommands().showJob('12'), {
+      jobId: '12',
+      state: 'FAILED',
+      reason: 'NonZeroExitCode',
+      exitStatus: 2,
+      exitSignal: 0,
+    });
   });
 
   it('gives up on a tool that hangs', async () => {
     tool('squeue', 'sleep 5');
-    await assert.rejects(slurmCommands({ timeoutMs: 200 }).queueState('1'), rejectsWith('SlurmControllerUnavailable', /did not answer within/));
+    await assert.rejects(
+      slurmCommands({ timeoutMs: 200 }).queueState('1'),
+      rejectsWith('SlurmControllerUnavailable', /did not answer within/),
+    );
   });
 
   it('reports other failures with the tool’s message', async () => {
     tool('scancel', 'echo "scancel: error: Access/permission denied" >&2; exit 1');
-    await assert.rejects(slurmCommands().cancel('5'), rejectsWith('SlurmCommandFailed', /scancel 5 failed: scancel: error: Access\/permission denied/));
+    await assert.rejects(
+      slurmCommands().cancel('5'),
+      rejectsWith('SlurmCommandFailed', /scancel 5 failed: scancel: error: Access\/permission denied/),
+    );
   });
 });

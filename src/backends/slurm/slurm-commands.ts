@@ -41,7 +41,12 @@ export function slurmCommands(options: SlurmCommandOptions = {}): SlurmCommands 
       const outcome = await run('sbatch', ['--parsable', scriptPath]);
       const jobId = outcome.failed ? undefined : parseSbatchOutput(outcome.stdout);
       if (jobId === undefined) {
-        throw new TrellisError('SlurmSubmitRejected', 422, `Slurm refused the job: ${firstLine(outcome.stderr || outcome.stdout)}; check the compute's partition and account and the job's instance_count and resources against: sinfo -o '%P %D %c %m %G'`, { details: { script: scriptPath } });
+        throw new TrellisError(
+          'SlurmSubmitRejected',
+          422,
+          `Slurm refused the job: ${firstLine(outcome.stderr || outcome.stdout)}; check the compute's partition and account and the job's instance_count and resources against: sinfo -o '%P %D %c %m %G'`,
+          { details: { script: scriptPath } },
+        );
       }
       return jobId;
     },
@@ -69,15 +74,34 @@ async function runSlurmTool(binary: string, args: string[], timeoutMs: number): 
       if (!error) return resolve({ stdout, stderr, failed: false });
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') {
-        return reject(new TrellisError('SlurmNotInstalled', 503, `slurm's ${binary} is not installed or not on PATH of the Trellis server (PATH=${process.env.PATH ?? ''}); install Slurm's client tools (Debian: apt-get install slurm-client) and configure /etc/slurm/slurm.conf for the cluster`, { cause: error }));
+        return reject(
+          new TrellisError(
+            'SlurmNotInstalled',
+            503,
+            `slurm's ${binary} is not installed or not on PATH of the Trellis server (PATH=${process.env.PATH ?? ''}); install Slurm's client tools (Debian: apt-get install slurm-client) and configure /etc/slurm/slurm.conf for the cluster`,
+            { cause: error },
+          ),
+        );
       }
       if (error.killed || classifySlurmError(stderr) === 'controller-unreachable') {
         const what = error.killed ? `did not answer within ${timeoutMs / 1000} s` : `says: ${firstLine(stderr)}`;
-        return reject(new TrellisError('SlurmControllerUnavailable', 503, `the Slurm controller is not reachable (${binary} ${what}); check that slurmctld runs with: scontrol ping (on a single-node test cluster: scripts/slurm/start-cluster.sh)`, { cause: error }));
+        return reject(
+          new TrellisError(
+            'SlurmControllerUnavailable',
+            503,
+            `the Slurm controller is not reachable (${binary} ${what}); check that slurmctld runs with: scontrol ping (on a single-node test cluster: scripts/slurm/start-cluster.sh)`,
+            { cause: error },
+          ),
+        );
       }
       const failure = classifySlurmError(stderr);
-      if (failure === 'unknown-job' || failure === 'job-not-started' || binary === 'sbatch') return resolve({ stdout, stderr, failed: true });
-      reject(new TrellisError('SlurmCommandFailed', 502, `${binary} ${args.join(' ')} failed: ${firstLine(stderr) || error.message}`, { cause: error }));
+      if (failure === 'unknown-job' || failure === 'job-not-started' || binary === 'sbatch')
+        return resolve({ stdout, stderr, failed: true });
+      reject(
+        new TrellisError('SlurmCommandFailed', 502, `${binary} ${args.join(' ')} failed: ${firstLine(stderr) || error.message}`, {
+          cause: error,
+        }),
+      );
     });
   });
 }

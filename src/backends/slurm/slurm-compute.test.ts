@@ -9,7 +9,20 @@ import { createSlurmComputes } from './slurm-compute.js';
 import type { SlurmCommands } from './slurm-commands.js';
 
 function compute(spec: Record<string, unknown>, name = 'hpc'): Resource {
-  return { kind: 'compute', workspace: 'dev', name, version: null, spec: { type: 'slurm', login: 'local', ...spec }, status: {}, tags: {}, description: null, createdBy: 'test', createdAt: '', updatedAt: '', etag: '' };
+  return {
+    kind: 'compute',
+    workspace: 'dev',
+    name,
+    version: null,
+    spec: { type: 'slurm', login: 'local', ...spec },
+    status: {},
+    tags: {},
+    description: null,
+    createdBy: 'test',
+    createdAt: '',
+    updatedAt: '',
+    etag: '',
+  };
 }
 
 /** Stand-in Slurm tools that record the scripts submitted and the jobs asked about. */
@@ -56,10 +69,13 @@ describe('createSlurmComputes', () => {
   it('submits with the compute’s partition and account, and per-node resources from its size', async () => {
     const { commands, scripts } = standInCommands();
     const computes = createSlurmComputes({ graceSeconds: 5, commands });
-    const { handle } = await computes.backendFor(compute({ partition: 'gpu', account: 'ml-team', size: 'Standard_DS2_v2' })).launch(request());
+    const { handle } = await computes
+      .backendFor(compute({ partition: 'gpu', account: 'ml-team', size: 'Standard_DS2_v2' }))
+      .launch(request());
     assert.match(handle, /^slurm:41:\//);
     const lines = directives(scripts[0]!);
-    for (const line of ['#SBATCH --partition=gpu', '#SBATCH --account=ml-team', '#SBATCH --cpus-per-task=2', '#SBATCH --mem=7168M']) assert.ok(lines.includes(line), `${line} in ${lines.join(', ')}`);
+    for (const line of ['#SBATCH --partition=gpu', '#SBATCH --account=ml-team', '#SBATCH --cpus-per-task=2', '#SBATCH --mem=7168M'])
+      assert.ok(lines.includes(line), `${line} in ${lines.join(', ')}`);
   });
 
   it('leaves CPUs and memory to Slurm’s defaults when the compute has no size', async () => {

@@ -67,7 +67,11 @@ export function createSlurmComputes(options: SlurmComputesOptions): SlurmCompute
       const route = (handle: string) => (handle.startsWith('slurm:') ? handles : otherHandles);
       return {
         launch: async (request) => {
-          throw new TrellisError('ComputeNotFound', 404, `job '${request.jobName}' cannot start: its compute was deleted; submit it again to an existing compute`);
+          throw new TrellisError(
+            'ComputeNotFound',
+            404,
+            `job '${request.jobName}' cannot start: its compute was deleted; submit it again to an existing compute`,
+          );
         },
         poll: (handle) => route(handle).poll(handle),
         stop: (handle, graceSeconds) => route(handle).stop(handle, graceSeconds),

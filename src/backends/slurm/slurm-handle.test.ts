@@ -10,7 +10,10 @@ describe('Slurm handles', () => {
   });
 
   it('refuse a handle from another backend', () => {
-    assert.throws(() => parseSlurmHandle('local:1234'), (error: Error & { code?: string }) => error.code === 'InvalidBackendHandle');
+    assert.throws(
+      () => parseSlurmHandle('local:1234'),
+      (error: Error & { code?: string }) => error.code === 'InvalidBackendHandle',
+    );
     assert.throws(() => parseSlurmHandle('slurm:abc:/x'), /not a Slurm attempt handle/);
     assert.throws(() => parseSlurmHandle('slurm:12:'), /not a Slurm attempt handle/);
   });

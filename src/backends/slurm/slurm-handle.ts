@@ -19,6 +19,11 @@ export function formatSlurmHandle(handle: SlurmHandle): string {
 /** Reads a handle made by formatSlurmHandle; the workDir may itself hold colons. */
 export function parseSlurmHandle(handle: string): SlurmHandle {
   const match = /^slurm:(\d+):(.+)$/s.exec(handle);
-  if (!match) throw new TrellisError('InvalidBackendHandle', 500, `'${handle}' is not a Slurm attempt handle (expected slurm:<jobid>:<workDir>); was the attempt launched on another backend?`);
+  if (!match)
+    throw new TrellisError(
+      'InvalidBackendHandle',
+      500,
+      `'${handle}' is not a Slurm attempt handle (expected slurm:<jobid>:<workDir>); was the attempt launched on another backend?`,
+    );
   return { jobId: match[1]!, workDir: match[2]! };
 }

@@ -87,12 +87,24 @@ describe('parseScontrolJob', () => {
   });
 
   it('reads a completed job whose paths hold spaces, and drops the reason "None"', () => {
-    assert.deepEqual(parseScontrolJob(completedInDirWithSpace), { jobId: '1', state: 'COMPLETED', reason: undefined, exitStatus: 0, exitSignal: 0 });
+    assert.deepEqual(parseScontrolJob(completedInDirWithSpace), {
+      jobId: '1',
+      state: 'COMPLETED',
+      reason: undefined,
+      exitStatus: 0,
+      exitSignal: 0,
+    });
   });
 
   it('reads running, pending and failed jobs', () => {
     assert.deepEqual(parseScontrolJob(running), { jobId: '6', state: 'RUNNING', reason: undefined, exitStatus: 0, exitSignal: 0 });
-    assert.deepEqual(parseScontrolJob(pendingTooBig), { jobId: '7', state: 'PENDING', reason: 'PartitionConfig', exitStatus: 0, exitSignal: 0 });
+    assert.deepEqual(parseScontrolJob(pendingTooBig), {
+      jobId: '7',
+      state: 'PENDING',
+      reason: 'PartitionConfig',
+      exitStatus: 0,
+      exitSignal: 0,
+    });
     assert.deepEqual(parseScontrolJob(failed), { jobId: '3', state: 'FAILED', reason: 'NonZeroExitCode', exitStatus: 5, exitSignal: 0 });
   });
 
@@ -126,12 +138,27 @@ describe('parseSqueueState', () => {
 
 describe('classifySlurmError', () => {
   it('tells a controller that is down from a job Slurm no longer knows', () => {
-    assert.equal(classifySlurmError('slurm_load_jobs error: Unable to contact slurm controller (connect failure)\n'), 'controller-unreachable');
-    assert.equal(classifySlurmError('sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)\n'), 'controller-unreachable');
-    assert.equal(classifySlurmError('scancel: error: Kill job error on job id 6: Unable to contact slurm controller (connect failure)\n'), 'controller-unreachable');
+    assert.equal(
+      classifySlurmError('slurm_load_jobs error: Unable to contact slurm controller (connect failure)\n'),
+      'controller-unreachable',
+    );
+    assert.equal(
+      classifySlurmError('sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)\n'),
+      'controller-unreachable',
+    );
+    assert.equal(
+      classifySlurmError('scancel: error: Kill job error on job id 6: Unable to contact slurm controller (connect failure)\n'),
+      'controller-unreachable',
+    );
     assert.equal(classifySlurmError('slurm_load_jobs error: Invalid job id specified\n'), 'unknown-job');
     assert.equal(classifySlurmError('scancel: error: Kill job error on job id 9: Invalid job id specified\n'), 'unknown-job');
-    assert.equal(classifySlurmError('scancel: error: Kill job error on job id 10: Job can not be altered now, try again later\n'), 'job-not-started');
-    assert.equal(classifySlurmError('sbatch: error: Batch job submission failed: Invalid account or account/partition combination specified\n'), 'other');
+    assert.equal(
+      classifySlurmError('scancel: error: Kill job error on job id 10: Job can not be altered now, try again later\n'),
+      'job-not-started',
+    );
+    assert.equal(
+      classifySlurmError('sbatch: error: Batch job submission failed: Invalid account or account/partition combination specified\n'),
+      'other',
+    );
   });
 });

@@ -25,7 +25,10 @@ export function parseSbatchOutput(stdout: string): string | undefined {
 
 /** The state from `squeue -h -j <id> -o %T --states=all`; undefined when Slurm lists nothing. */
 export function parseSqueueState(stdout: string): string | undefined {
-  const line = stdout.split('\n').map((text) => text.trim()).find((text) => text !== '');
+  const line = stdout
+    .split('\n')
+    .map((text) => text.trim())
+    .find((text) => text !== '');
   return line;
 }
 
@@ -51,7 +54,11 @@ export type SlurmFailure = 'controller-unreachable' | 'unknown-job' | 'job-not-s
 
 /** Classifies a Slurm client tool's stderr. */
 export function classifySlurmError(stderr: string): SlurmFailure {
-  if (/Unable to contact slurm controller|Socket timed out|Connection refused|Zero Bytes were transmitted or received|Communication connection failure/i.test(stderr)) {
+  if (
+    /Unable to contact slurm controller|Socket timed out|Connection refused|Zero Bytes were transmitted or received|Communication connection failure/i.test(
+      stderr,
+    )
+  ) {
     return 'controller-unreachable';
   }
   if (/Invalid job id specified/i.test(stderr)) return 'unknown-job';

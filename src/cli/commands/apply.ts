@@ -2,13 +2,25 @@ import type { Command } from 'commander';
 import { ApiError } from '../../client/api-error.js';
 import type { ApplyResultBody } from '../../client/trellis-client.js';
 import type { ResourceKind } from '../../core/resources/kinds.js';
-import { applyOne, collectYamlFiles, prepareFiles, skipOutsideLinksFlag, targetWorkspace, uploadLocalPaths, uploadOptionsFrom } from '../apply-files.js';
+import {
+  applyOne,
+  collectYamlFiles,
+  prepareFiles,
+  skipOutsideLinksFlag,
+  targetWorkspace,
+  uploadLocalPaths,
+  uploadOptionsFrom,
+} from '../apply-files.js';
 import { describeSkippedLink } from '../local-files.js';
 import { cliContext } from '../cli-context.js';
 import { printData, renderTable } from '../output.js';
 
 /** Applies files: all are checked first, and nothing is written unless every file is valid. */
-export async function applyFiles(command: Command, target: string, options: { dryRun?: boolean; expectedKind?: ResourceKind; rewrite?: (text: string, file: string) => string; skipOutsideLinks?: boolean }): Promise<void> {
+export async function applyFiles(
+  command: Command,
+  target: string,
+  options: { dryRun?: boolean; expectedKind?: ResourceKind; rewrite?: (text: string, file: string) => string; skipOutsideLinks?: boolean },
+): Promise<void> {
   const { client, workspace, output } = cliContext(command);
   const files = await collectYamlFiles(target);
   if (files.length === 0) throw new ApiError(400, 'NoFiles', `no .yml or .yaml files in '${target}'`);
@@ -19,7 +31,11 @@ export async function applyFiles(command: Command, target: string, options: { dr
         ? failure.problems.map((p) => `${failure.file}${p.line ? `:${p.line}` : ''}: ${p.path || '(root)'}: ${p.message}`)
         : [`${failure.file}: ${failure.message ?? 'invalid'}`],
     );
-    throw new ApiError(422, 'InvalidInput', `nothing was applied; ${lines.length} problem${lines.length === 1 ? '' : 's'} to fix:\n${lines.join('\n')}`);
+    throw new ApiError(
+      422,
+      'InvalidInput',
+      `nothing was applied; ${lines.length} problem${lines.length === 1 ? '' : 's'} to fix:\n${lines.join('\n')}`,
+    );
   }
   const progress = (line: string) => {
     if (output === 'table') process.stderr.write(`${line}\n`);
@@ -29,13 +45,18 @@ export async function applyFiles(command: Command, target: string, options: { dr
   const results: Array<ApplyResultBody & { file: string }> = [];
   // Workspaces first: the other files may live in them.
   for (const item of prepared.filter((p) => p.parsed.kind === 'workspace')) {
-    results.push({ file: item.file, ...(await applyOne(client, workspace, item, { uploads: {}, inlined: {} }, options.dryRun ?? false).catch(rethrowFor(item.file))) });
+    results.push({
+      file: item.file,
+      ...(await applyOne(client, workspace, item, { uploads: {}, inlined: {} }, options.dryRun ?? false).catch(rethrowFor(item.file))),
+    });
   }
   // Then upload content and let the server check every file (references, immutability) before the first write.
   const others = prepared.filter((p) => p.parsed.kind !== 'workspace');
   const checked = [];
   for (const item of others) {
-    const content = await uploadLocalPaths(client, targetWorkspace(item, workspace), item, progress, uploadOptions).catch(rethrowFor(item.file));
+    const content = await uploadLocalPaths(client, targetWorkspace(item, workspace), item, progress, uploadOptions).catch(
+      rethrowFor(item.file),
+    );
     checked.push({ item, content, plan: await applyOne(client, workspace, item, content, true).catch(rethrowFor(item.file)) });
   }
   for (const { item, content, plan } of checked) {
@@ -55,7 +76,8 @@ export async function applyFiles(command: Command, target: string, options: { dr
 
 function rethrowFor(file: string): (error: unknown) => never {
   return (error) => {
-    if (error instanceof ApiError && !error.message.includes(file)) throw new ApiError(error.status, error.code, `${file}: ${error.message}`, error.problems, error.requestId);
+    if (error instanceof ApiError && !error.message.includes(file))
+      throw new ApiError(error.status, error.code, `${file}: ${error.message}`, error.problems, error.requestId);
     throw error;
   };
 }
@@ -67,5 +89,7 @@ export function registerApply(program: Command): void {
     .requiredOption('-f, --file <path>', 'a YAML file, or a folder of them')
     .option('--dry-run', 'check and report what would change, write nothing')
     .option(...skipOutsideLinksFlag)
-    .action(async (options: { file: string; dryRun?: boolean; skipOutsideLinks?: boolean }, command: Command) => applyFiles(command, options.file, { dryRun: options.dryRun ?? false, skipOutsideLinks: options.skipOutsideLinks ?? false }));
+    .action(async (options: { file: string; dryRun?: boolean; skipOutsideLinks?: boolean }, command: Command) =>
+      applyFiles(command, options.file, { dryRun: options.dryRun ?? false, skipOutsideLinks: options.skipOutsideLinks ?? false }),
+    );
 }

@@ -12,11 +12,24 @@ export function registerAudit(program: Command): void {
     .option('--limit <n>', 'how many events', '50')
     .action(async (options: { kind?: string; name?: string; limit: string }, command: Command) => {
       const context = cliContext(command);
-      const page = await context.client.audit(context.workspace, { ...(options.kind ? { kind: options.kind } : {}), ...(options.name ? { name: options.name } : {}), limit: Number(options.limit) });
+      const page = await context.client.audit(context.workspace, {
+        ...(options.kind ? { kind: options.kind } : {}),
+        ...(options.name ? { name: options.name } : {}),
+        limit: Number(options.limit),
+      });
       printData(context.output, page.items, () =>
         renderTable(
           ['WHEN', 'WHO', 'ACTION', 'KIND', 'NAME', 'VERSION', 'BEFORE', 'AFTER'],
-          page.items.map((e) => [e.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'), e.actor, e.action, e.kind, e.name, e.version ?? '-', short(e.beforeDigest), short(e.afterDigest)]),
+          page.items.map((e) => [
+            e.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+            e.actor,
+            e.action,
+            e.kind,
+            e.name,
+            e.version ?? '-',
+            short(e.beforeDigest),
+            short(e.afterDigest),
+          ]),
         ),
       );
     });

@@ -9,7 +9,13 @@ import { applySetOverrides } from '../../core/azureml/parse-job-file.js';
 import { remoteScheme } from '../../core/azureml/paths.js';
 import { skipOutsideLinksFlag, uploadLocalPaths, uploadOptionsFrom } from '../apply-files.js';
 import { cliContext } from '../cli-context.js';
-import { addDeploymentNameOption, addEndpointNameOption, batchEndpointYamlFromFlags, deploymentNameOf, endpointNameOf } from '../endpoint-flags.js';
+import {
+  addDeploymentNameOption,
+  addEndpointNameOption,
+  batchEndpointYamlFromFlags,
+  deploymentNameOf,
+  endpointNameOf,
+} from '../endpoint-flags.js';
 import { printData, renderTable } from '../output.js';
 
 /**
@@ -23,8 +29,15 @@ export function registerBatchEndpoints(program: Command): void {
   for (const verb of ['create', 'update'] as const) {
     endpoint
       .command(verb)
-      .description(`${verb} a batch endpoint from Azure ML YAML (batchEndpoint), or ${verb === 'create' ? 'from --name alone' : 'change the stored one with --name and --set alone'}`)
-      .option('-f, --file <file>', verb === 'create' ? 'the endpoint YAML (without it: --name)' : 'the endpoint YAML (without it: --set changes the endpoint as it is stored)')
+      .description(
+        `${verb} a batch endpoint from Azure ML YAML (batchEndpoint), or ${verb === 'create' ? 'from --name alone' : 'change the stored one with --name and --set alone'}`,
+      )
+      .option(
+        '-f, --file <file>',
+        verb === 'create'
+          ? 'the endpoint YAML (without it: --name)'
+          : 'the endpoint YAML (without it: --set changes the endpoint as it is stored)',
+      )
       .option('-n, --name <name>', "the endpoint (overrides the file's)")
       .option('--set <key=value...>', 'override fields, e.g. --set defaults.deployment_name=blue', collect, [])
       .option('--no-wait', 'accepted as az has it; a batch endpoint is ready once the command returns')
@@ -34,12 +47,25 @@ export function registerBatchEndpoints(program: Command): void {
         if (options.file) request = { fileName: options.file, text: await readText(options.file) };
         else if (options.name && (verb === 'create' || options.set.length > 0)) {
           const current = verb === 'update' ? await client.getBatchEndpoint(workspace, options.name) : undefined;
-          request = { fileName: options.set.length > 0 ? '--set' : 'flags', text: batchEndpointYamlFromFlags({ name: options.name }, current) };
+          request = {
+            fileName: options.set.length > 0 ? '--set' : 'flags',
+            text: batchEndpointYamlFromFlags({ name: options.name }, current),
+          };
         } else {
-          throw new ApiError(400, 'MissingFile', verb === 'create' ? 'give --file <endpoint.yml>, or --name <endpoint>' : 'give --file <endpoint.yml>, or --name with --set field=value (e.g. --set defaults.deployment_name=blue)');
+          throw new ApiError(
+            400,
+            'MissingFile',
+            verb === 'create'
+              ? 'give --file <endpoint.yml>, or --name <endpoint>'
+              : 'give --file <endpoint.yml>, or --name with --set field=value (e.g. --set defaults.deployment_name=blue)',
+          );
         }
         const text = applySetOverrides(request.text, options.set, request.fileName);
-        const result = await client.applyBatchEndpoint(workspace, { fileName: request.fileName, text, ...(options.name ? { name: options.name } : {}) });
+        const result = await client.applyBatchEndpoint(workspace, {
+          fileName: request.fileName,
+          text,
+          ...(options.name ? { name: options.name } : {}),
+        });
         printData(output, result.endpoint, () => `${result.action}: ${endpointDetail(result.endpoint)}`);
       });
   }
@@ -61,7 +87,12 @@ export function registerBatchEndpoints(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       const { client, workspace, output } = cliContext(command);
       const { items } = await client.listBatchEndpoints(workspace);
-      printData(output, items, () => renderTable(['NAME', 'DEFAULT DEPLOYMENT', 'AUTH', 'STATE'], items.map((item) => [item.name, item.defaultDeployment ?? '-', item.authMode, item.state])));
+      printData(output, items, () =>
+        renderTable(
+          ['NAME', 'DEFAULT DEPLOYMENT', 'AUTH', 'STATE'],
+          items.map((item) => [item.name, item.defaultDeployment ?? '-', item.authMode, item.state]),
+        ),
+      );
     });
 
   endpoint
@@ -83,30 +114,60 @@ export function registerBatchEndpoints(program: Command): void {
     .requiredOption('-i, --input <input>', 'azureml:<data>:<version>, https://..., or a local folder')
     .option('--input-type <type>', 'uri_folder or uri_file', 'uri_folder')
     .option(...skipOutsideLinksFlag);
-  addDeploymentNameOption(invoke, "the deployment (default: the endpoint's default)")
-    .action(async (options: { name: string; input: string; inputType: string; deploymentName?: string; deployment?: string; skipOutsideLinks?: boolean }, command: Command) => {
+  addDeploymentNameOption(invoke, "the deployment (default: the endpoint's default)").action(
+    async (
+      options: { name: string; input: string; inputType: string; deploymentName?: string; deployment?: string; skipOutsideLinks?: boolean },
+      command: Command,
+    ) => {
       const { client, workspace, output } = cliContext(command);
       const deploymentName = deploymentNameOf(options);
-      if (options.inputType !== 'uri_folder' && options.inputType !== 'uri_file') throw new ApiError(400, 'InvalidInputType', `--input-type must be uri_folder or uri_file, got '${options.inputType}'`);
+      if (options.inputType !== 'uri_folder' && options.inputType !== 'uri_file')
+        throw new ApiError(400, 'InvalidInputType', `--input-type must be uri_folder or uri_file, got '${options.inputType}'`);
       let uploads: Record<string, unknown> = {};
       if (remoteScheme(options.input) === undefined) {
         const progress = (line: string) => output === 'table' && process.stderr.write(`${line}\n`);
         const local: LocalPath = { pointer: ['input'], value: options.input, use: 'upload' };
         // Relative paths are relative to where the command runs.
-        uploads = (await uploadLocalPaths(client, workspace, { file: join(process.cwd(), 'invoke'), parsed: { localPaths: [local] } }, progress, uploadOptionsFrom(options))).uploads;
+        uploads = (
+          await uploadLocalPaths(
+            client,
+            workspace,
+            { file: join(process.cwd(), 'invoke'), parsed: { localPaths: [local] } },
+            progress,
+            uploadOptionsFrom(options),
+          )
+        ).uploads;
       }
-      const job = await client.invokeBatchEndpoint(workspace, options.name, { input: options.input, inputType: options.inputType, uploads, ...(deploymentName ? { deployment: deploymentName } : {}) });
-      printData(output, job, () => `submitted job ${job.name} (deployment ${job.deployment ?? '-'}, ${job.state}); follow it with: trellis job stream -n ${job.name}\noutput data asset when it ends: ${job.outputDataAsset}`);
-    });
+      const job = await client.invokeBatchEndpoint(workspace, options.name, {
+        input: options.input,
+        inputType: options.inputType,
+        uploads,
+        ...(deploymentName ? { deployment: deploymentName } : {}),
+      });
+      printData(
+        output,
+        job,
+        () =>
+          `submitted job ${job.name} (deployment ${job.deployment ?? '-'}, ${job.state}); follow it with: trellis job stream -n ${job.name}\noutput data asset when it ends: ${job.outputDataAsset}`,
+      );
+    },
+  );
 
-  addDeploymentNameOption(endpoint.command('list-jobs').description("a batch endpoint's scoring jobs, newest first").requiredOption('-n, --name <name>', 'the endpoint'), 'only this deployment')
-    .action(async (options: { name: string; deploymentName?: string; deployment?: string }, command: Command) => {
-      const { client, workspace, output } = cliContext(command);
-      const { items } = await client.listBatchJobs(workspace, options.name, deploymentNameOf(options));
-      printData(output, items, () => jobTable(items));
-    });
+  addDeploymentNameOption(
+    endpoint
+      .command('list-jobs')
+      .description("a batch endpoint's scoring jobs, newest first")
+      .requiredOption('-n, --name <name>', 'the endpoint'),
+    'only this deployment',
+  ).action(async (options: { name: string; deploymentName?: string; deployment?: string }, command: Command) => {
+    const { client, workspace, output } = cliContext(command);
+    const { items } = await client.listBatchJobs(workspace, options.name, deploymentNameOf(options));
+    printData(output, items, () => jobTable(items));
+  });
 
-  const deployment = program.command('batch-deployment').description('deployments of batch endpoints: a model, a compute, and mini-batch settings');
+  const deployment = program
+    .command('batch-deployment')
+    .description('deployments of batch endpoints: a model, a compute, and mini-batch settings');
 
   for (const verb of ['create', 'update'] as const) {
     const create = deployment
@@ -119,40 +180,83 @@ export function registerBatchEndpoints(program: Command): void {
       .option('--set-default', "make it the endpoint's default deployment (the one an invoke without --deployment-name runs)")
       .option('--no-wait', 'accepted as az has it; a batch deployment is ready once the command returns')
       .option(...skipOutsideLinksFlag)
-      .action(async (options: { file: string; name?: string; endpointName?: string; endpoint?: string; set: string[]; setDefault?: boolean; skipOutsideLinks?: boolean }, command: Command) => {
-        const { client, workspace, output } = cliContext(command);
-        const endpointName = endpointNameOf(options);
-        const overrides = [...options.set, ...(options.name ? [`name=${options.name}`] : []), ...(endpointName ? [`endpoint_name=${endpointName}`] : [])];
-        const text = applySetOverrides(await readText(options.file), overrides, options.file);
-        const parsed = parseBatchDeployment(text, options.file);
-        const progress = (line: string) => output === 'table' && process.stderr.write(`${line}\n`);
-        const content = await uploadLocalPaths(client, workspace, { file: options.file, parsed: { localPaths: parsed.localPaths } }, progress, uploadOptionsFrom(options));
-        const result = await client.applyBatchDeployment(workspace, parsed.spec.endpoint_name, { fileName: options.file, text, ...content });
-        const owner = options.setDefault ? await setDefaultDeployment(client, workspace, result.deployment.endpoint, result.deployment.name) : undefined;
-        printData(output, result.deployment, () => `${result.action}: ${deploymentDetail(result.deployment)}${owner ? `\ndefault deployment of ${owner.name}: ${owner.defaultDeployment ?? '(none)'}` : ''}`);
-      });
+      .action(
+        async (
+          options: {
+            file: string;
+            name?: string;
+            endpointName?: string;
+            endpoint?: string;
+            set: string[];
+            setDefault?: boolean;
+            skipOutsideLinks?: boolean;
+          },
+          command: Command,
+        ) => {
+          const { client, workspace, output } = cliContext(command);
+          const endpointName = endpointNameOf(options);
+          const overrides = [
+            ...options.set,
+            ...(options.name ? [`name=${options.name}`] : []),
+            ...(endpointName ? [`endpoint_name=${endpointName}`] : []),
+          ];
+          const text = applySetOverrides(await readText(options.file), overrides, options.file);
+          const parsed = parseBatchDeployment(text, options.file);
+          const progress = (line: string) => output === 'table' && process.stderr.write(`${line}\n`);
+          const content = await uploadLocalPaths(
+            client,
+            workspace,
+            { file: options.file, parsed: { localPaths: parsed.localPaths } },
+            progress,
+            uploadOptionsFrom(options),
+          );
+          const result = await client.applyBatchDeployment(workspace, parsed.spec.endpoint_name, {
+            fileName: options.file,
+            text,
+            ...content,
+          });
+          const owner = options.setDefault
+            ? await setDefaultDeployment(client, workspace, result.deployment.endpoint, result.deployment.name)
+            : undefined;
+          printData(
+            output,
+            result.deployment,
+            () =>
+              `${result.action}: ${deploymentDetail(result.deployment)}${owner ? `\ndefault deployment of ${owner.name}: ${owner.defaultDeployment ?? '(none)'}` : ''}`,
+          );
+        },
+      );
   }
 
-  addEndpointNameOption(deployment.command('show').description('one batch deployment: model, compute, settings').requiredOption('-n, --name <name>', 'the deployment'))
-    .action(async (options: { name: string; endpointName?: string; endpoint?: string }, command: Command) => {
-      const { client, workspace, output } = cliContext(command);
-      const found = await client.getBatchDeployment(workspace, endpointNameOf(options, 'required'), options.name);
-      printData(output, found, () => deploymentDetail(found));
-    });
+  addEndpointNameOption(
+    deployment
+      .command('show')
+      .description('one batch deployment: model, compute, settings')
+      .requiredOption('-n, --name <name>', 'the deployment'),
+  ).action(async (options: { name: string; endpointName?: string; endpoint?: string }, command: Command) => {
+    const { client, workspace, output } = cliContext(command);
+    const found = await client.getBatchDeployment(workspace, endpointNameOf(options, 'required'), options.name);
+    printData(output, found, () => deploymentDetail(found));
+  });
 
-  addEndpointNameOption(deployment.command('list').description("a batch endpoint's deployments"))
-    .action(async (options: { endpointName?: string; endpoint?: string }, command: Command) => {
+  addEndpointNameOption(deployment.command('list').description("a batch endpoint's deployments")).action(
+    async (options: { endpointName?: string; endpoint?: string }, command: Command) => {
       const { client, workspace, output } = cliContext(command);
       const { items } = await client.listBatchDeployments(workspace, endpointNameOf(options, 'required'));
       printData(output, items, () => deploymentTable(items));
-    });
+    },
+  );
 
-  addEndpointNameOption(deployment.command('list-jobs').description("a batch deployment's scoring jobs, newest first").requiredOption('-n, --name <name>', 'the deployment'))
-    .action(async (options: { name: string; endpointName?: string; endpoint?: string }, command: Command) => {
-      const { client, workspace, output } = cliContext(command);
-      const { items } = await client.listBatchJobs(workspace, endpointNameOf(options, 'required'), options.name);
-      printData(output, items, () => jobTable(items));
-    });
+  addEndpointNameOption(
+    deployment
+      .command('list-jobs')
+      .description("a batch deployment's scoring jobs, newest first")
+      .requiredOption('-n, --name <name>', 'the deployment'),
+  ).action(async (options: { name: string; endpointName?: string; endpoint?: string }, command: Command) => {
+    const { client, workspace, output } = cliContext(command);
+    const { items } = await client.listBatchJobs(workspace, endpointNameOf(options, 'required'), options.name);
+    printData(output, items, () => jobTable(items));
+  });
 
   const remove = deployment
     .command('delete')
@@ -160,20 +264,28 @@ export function registerBatchEndpoints(program: Command): void {
     .requiredOption('-n, --name <name>', 'the deployment')
     .option('-y, --yes', 'accepted as az has it: delete asks nothing')
     .option('--no-wait', 'accepted as az has it: the deployment is gone when the command returns');
-  addEndpointNameOption(remove)
-    .action(async (options: { name: string; endpointName?: string; endpoint?: string }, command: Command) => {
-      const { client, workspace, output } = cliContext(command);
-      const endpointName = endpointNameOf(options, 'required');
-      await client.deleteBatchDeployment(workspace, endpointName, options.name);
-      printData(output, { deleted: `${endpointName}/${options.name}` }, () => `deleted batch deployment ${endpointName}/${options.name}`);
-    });
+  addEndpointNameOption(remove).action(async (options: { name: string; endpointName?: string; endpoint?: string }, command: Command) => {
+    const { client, workspace, output } = cliContext(command);
+    const endpointName = endpointNameOf(options, 'required');
+    await client.deleteBatchDeployment(workspace, endpointName, options.name);
+    printData(output, { deleted: `${endpointName}/${options.name}` }, () => `deleted batch deployment ${endpointName}/${options.name}`);
+  });
 }
 
 /** `batch-deployment create --set-default`: the endpoint as stored, with defaults.deployment_name set to the deployment. */
-async function setDefaultDeployment(client: TrellisClient, workspace: string, endpointName: string, deploymentName: string): Promise<BatchEndpointBody> {
+async function setDefaultDeployment(
+  client: TrellisClient,
+  workspace: string,
+  endpointName: string,
+  deploymentName: string,
+): Promise<BatchEndpointBody> {
   const current = await client.getBatchEndpoint(workspace, endpointName);
   if (current.defaultDeployment === deploymentName) return current;
-  const text = applySetOverrides(batchEndpointYamlFromFlags({ name: endpointName }, current), [`defaults.deployment_name=${deploymentName}`], '--set-default');
+  const text = applySetOverrides(
+    batchEndpointYamlFromFlags({ name: endpointName }, current),
+    [`defaults.deployment_name=${deploymentName}`],
+    '--set-default',
+  );
   return (await client.applyBatchEndpoint(workspace, { fileName: '--set-default', text })).endpoint;
 }
 
@@ -200,14 +312,22 @@ function modelOf(deployment: BatchDeploymentBody): string {
 
 function deploymentDetail(deployment: BatchDeploymentBody): string {
   const settings = (deployment.spec.settings ?? {}) as Record<string, unknown>;
-  const shown = ['mini_batch_size', 'max_concurrency_per_instance', 'output_action', 'output_file_name', 'error_threshold'].map((key) => `${key} ${JSON.stringify(settings[key] ?? null)}`).join(', ');
+  const shown = ['mini_batch_size', 'max_concurrency_per_instance', 'output_action', 'output_file_name', 'error_threshold']
+    .map((key) => `${key} ${JSON.stringify(settings[key] ?? null)}`)
+    .join(', ');
   return `batch deployment ${deployment.endpoint}/${deployment.name} (${deployment.state}): model ${modelOf(deployment)} on ${String(deployment.spec.compute ?? '-')}\n${shown}`;
 }
 
 function deploymentTable(deployments: BatchDeploymentBody[]): string {
-  return renderTable(['NAME', 'MODEL', 'COMPUTE', 'STATE'], deployments.map((item) => [item.name, modelOf(item), String(item.spec.compute ?? '-'), item.state]));
+  return renderTable(
+    ['NAME', 'MODEL', 'COMPUTE', 'STATE'],
+    deployments.map((item) => [item.name, modelOf(item), String(item.spec.compute ?? '-'), item.state]),
+  );
 }
 
 function jobTable(jobs: BatchJobBody[]): string {
-  return renderTable(['JOB', 'DEPLOYMENT', 'STATE', 'SUBMITTED', 'OUTPUT'], jobs.map((job) => [job.name, job.deployment ?? '-', job.state, new Date(job.submittedAt).toISOString(), job.outputDataAsset]));
+  return renderTable(
+    ['JOB', 'DEPLOYMENT', 'STATE', 'SUBMITTED', 'OUTPUT'],
+    jobs.map((job) => [job.name, job.deployment ?? '-', job.state, new Date(job.submittedAt).toISOString(), job.outputDataAsset]),
+  );
 }

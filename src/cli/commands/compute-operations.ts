@@ -21,13 +21,25 @@ export function registerComputeOperations(program: Command): void {
       printData(output, result, () => {
         const nodes = renderTable(
           ['NODE', 'STATE', 'JOB', 'SIZE', 'TIER', 'UP SINCE'],
-          result.nodes.map((node) => [node.nodeId, node.state, node.job ?? '', node.size, node.tier, new Date(node.createdAt).toISOString().replace('T', ' ').slice(0, 19)]),
+          result.nodes.map((node) => [
+            node.nodeId,
+            node.state,
+            node.job ?? '',
+            node.size,
+            node.tier,
+            new Date(node.createdAt).toISOString().replace('T', ' ').slice(0, 19),
+          ]),
         );
         const usage = renderTable(
           ['SIZE', 'TIER', 'NODES EVER', 'NODE-HOURS', 'COST (USD)'],
           result.usage.map((line) => {
             const sku = findSku(line.size);
-            const cost = line.tier === 'attached' ? 'attached: not billed here' : sku ? nodeCost(sku, line.tier === 'low_priority' ? 'low_priority' : 'dedicated', line.nodeSeconds).toFixed(4) : 'unknown size';
+            const cost =
+              line.tier === 'attached'
+                ? 'attached: not billed here'
+                : sku
+                  ? nodeCost(sku, line.tier === 'low_priority' ? 'low_priority' : 'dedicated', line.nodeSeconds).toFixed(4)
+                  : 'unknown size';
             return [line.size, line.tier, String(line.nodes), (line.nodeSeconds / 3600).toFixed(4), cost];
           }),
         );
@@ -44,7 +56,12 @@ export function registerComputeOperations(program: Command): void {
       printData(output, result, () =>
         renderTable(
           ['QUOTA', 'FAMILY', 'CURRENT', 'LIMIT'],
-          result.usages.map((line) => [line.name, line.family ?? '', String(line.current), line.limit === null ? 'none set' : String(line.limit)]),
+          result.usages.map((line) => [
+            line.name,
+            line.family ?? '',
+            String(line.current),
+            line.limit === null ? 'none set' : String(line.limit),
+          ]),
         ),
       );
     });
@@ -58,7 +75,12 @@ export function registerComputeOperations(program: Command): void {
       const { client, workspace, output } = cliContext(command);
       const result = await client.evict(workspace, options.name, options.node);
       printData(output, result, () =>
-        result.evicted.length === 0 ? `no node of '${options.name}' was evicted (none busy)` : renderTable(['NODE', 'JOB REQUEUED'], result.evicted.map((item) => [item.node, item.job ?? '(idle: removed)'])),
+        result.evicted.length === 0
+          ? `no node of '${options.name}' was evicted (none busy)`
+          : renderTable(
+              ['NODE', 'JOB REQUEUED'],
+              result.evicted.map((item) => [item.node, item.job ?? '(idle: removed)']),
+            ),
       );
     });
 }

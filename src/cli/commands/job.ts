@@ -22,31 +22,38 @@ export function registerJob(program: Command): void {
     .command('create')
     .description('submit a command job from an Azure ML v2 YAML file')
     .requiredOption('-f, --file <path>', 'the job YAML (type: command)')
-    .option('-n, --name <name>', 'the job name (default: the file\'s name, else a generated one)')
+    .option('-n, --name <name>', "the job name (default: the file's name, else a generated one)")
     .option('--set <key=value...>', 'override fields, e.g. --set inputs.epochs=5 compute=azureml:gpu', collect, [])
-    .option('--stream', 'follow the log until the job ends; exit with the job\'s outcome')
+    .option('--stream', "follow the log until the job ends; exit with the job's outcome")
     .option(...skipOutsideLinksFlag)
-    .action(async (options: { file: string; name?: string; set: string[]; stream?: boolean; skipOutsideLinks?: boolean }, command: Command) => {
-      const { client, workspace, output } = cliContext(command);
-      const file = options.file;
-      const original = await readFile(file, 'utf8').catch(() => {
-        throw new ApiError(400, 'FileNotFound', `'${file}' does not exist; pass the path of a job YAML file`);
-      });
-      const overrides = options.name ? [...options.set, `name=${options.name}`] : options.set;
-      const text = applySetOverrides(original, overrides, file);
-      const { localPaths } = parseJobFile(text, file);
-      const progress = (line: string) => output === 'table' && process.stderr.write(`${line}\n`);
-      const content = await uploadLocalPaths(client, workspace, { file, parsed: { localPaths } }, progress, uploadOptionsFrom(options));
-      const submitted = await client.submitJob(workspace, { fileName: file, text, ...content, defaultExperimentName: basename(dirname(resolve(file))) });
-      if (!options.stream) {
-        printData(output, submitted, () => jobDetail(submitted));
-        return;
-      }
-      progress(`job ${submitted.name} submitted to ${submitted.compute}; streaming its log (Ctrl-C stops following, not the job)`);
-      const final = await stream(client, workspace, submitted.name);
-      printData(output, final, () => jobDetail(final));
-      if (final.state !== 'Completed') process.exitCode = 1;
-    });
+    .action(
+      async (options: { file: string; name?: string; set: string[]; stream?: boolean; skipOutsideLinks?: boolean }, command: Command) => {
+        const { client, workspace, output } = cliContext(command);
+        const file = options.file;
+        const original = await readFile(file, 'utf8').catch(() => {
+          throw new ApiError(400, 'FileNotFound', `'${file}' does not exist; pass the path of a job YAML file`);
+        });
+        const overrides = options.name ? [...options.set, `name=${options.name}`] : options.set;
+        const text = applySetOverrides(original, overrides, file);
+        const { localPaths } = parseJobFile(text, file);
+        const progress = (line: string) => output === 'table' && process.stderr.write(`${line}\n`);
+        const content = await uploadLocalPaths(client, workspace, { file, parsed: { localPaths } }, progress, uploadOptionsFrom(options));
+        const submitted = await client.submitJob(workspace, {
+          fileName: file,
+          text,
+          ...content,
+          defaultExperimentName: basename(dirname(resolve(file))),
+        });
+        if (!options.stream) {
+          printData(output, submitted, () => jobDetail(submitted));
+          return;
+        }
+        progress(`job ${submitted.name} submitted to ${submitted.compute}; streaming its log (Ctrl-C stops following, not the job)`);
+        const final = await stream(client, workspace, submitted.name);
+        printData(output, final, () => jobDetail(final));
+        if (final.state !== 'Completed') process.exitCode = 1;
+      },
+    );
 
   job
     .command('show')
@@ -56,9 +63,17 @@ export function registerJob(program: Command): void {
     .action(async (options: { name: string; web?: boolean }, command: Command) => {
       const { client, workspace, output } = cliContext(command);
       const found = await client.getJob(workspace, options.name);
-      if (options.web) process.stderr.write(`studio: ${client.baseUrl}/studio/w/${encodeURIComponent(workspace)}/jobs/${encodeURIComponent(found.name)}\n`);
+      if (options.web)
+        process.stderr.write(
+          `studio: ${client.baseUrl}/studio/w/${encodeURIComponent(workspace)}/jobs/${encodeURIComponent(found.name)}\n`,
+        );
       const events = output === 'table' ? (await client.jobEvents(workspace, options.name)).items : [];
-      printData(output, found, () => `${jobDetail(found)}\nhistory:\n${events.map((event) => `  ${new Date(event.at).toISOString()}  ${event.state.padEnd(10)} ${event.reason ?? ''}`.trimEnd()).join('\n')}`);
+      printData(
+        output,
+        found,
+        () =>
+          `${jobDetail(found)}\nhistory:\n${events.map((event) => `  ${new Date(event.at).toISOString()}  ${event.state.padEnd(10)} ${event.reason ?? ''}`.trimEnd()).join('\n')}`,
+      );
     });
 
   job
@@ -68,18 +83,29 @@ export function registerJob(program: Command): void {
     .option('--max-results <n>', 'how many', '50')
     .action(async (options: { compute?: string; maxResults: string }, command: Command) => {
       const { client, workspace, output } = cliContext(command);
-      const page = await client.listJobs(workspace, { limit: Number(options.maxResults), ...(options.compute ? { compute: options.compute } : {}) });
+      const page = await client.listJobs(workspace, {
+        limit: Number(options.maxResults),
+        ...(options.compute ? { compute: options.compute } : {}),
+      });
       printData(output, page, () =>
         renderTable(
           ['NAME', 'DISPLAY NAME', 'STATE', 'COMPUTE', 'SUBMITTED', 'DURATION', 'REASON'],
-          page.items.map((item) => [item.name, item.displayName, item.state, item.compute, new Date(item.submittedAt).toISOString().replace('T', ' ').slice(0, 19), duration(item), item.reason ?? '']),
+          page.items.map((item) => [
+            item.name,
+            item.displayName,
+            item.state,
+            item.compute,
+            new Date(item.submittedAt).toISOString().replace('T', ' ').slice(0, 19),
+            duration(item),
+            item.reason ?? '',
+          ]),
         ),
       );
     });
 
   job
     .command('stream')
-    .description('follow a job\'s log until it ends')
+    .description("follow a job's log until it ends")
     .requiredOption('-n, --name <name>', 'the job name')
     .action(async (options: { name: string }, command: Command) => {
       const { client, workspace, output } = cliContext(command);
@@ -109,20 +135,35 @@ export function registerJob(program: Command): void {
       const found = await client.getJob(workspace, options.name);
       if (options.outputName !== undefined) {
         const outputName = options.outputName;
-        const asset = (await client.list(workspace, 'data', { tag: [`trellis.job=${found.name}`, `trellis.output=${outputName}`], limit: 1 })).items[0];
+        const asset = (
+          await client.list(workspace, 'data', { tag: [`trellis.job=${found.name}`, `trellis.output=${outputName}`], limit: 1 })
+        ).items[0];
         if (!asset) {
           const declared = Object.keys((found.spec as { outputs?: Record<string, unknown> }).outputs ?? {});
-          throw new ApiError(404, 'OutputNotFound', `job ${found.name} has no registered output '${outputName}' (state ${found.state}); its outputs: ${declared.join(', ') || '(none)'}. An output is registered when the job ends`);
+          throw new ApiError(
+            404,
+            'OutputNotFound',
+            `job ${found.name} has no registered output '${outputName}' (state ${found.state}); its outputs: ${declared.join(', ') || '(none)'}. An output is registered when the job ends`,
+          );
         }
         const target = join(options.downloadPath, found.name, outputName);
         const files = await downloadContent(client, workspace, String(asset.spec.path), target);
-        printData(output, { job: found.name, output: outputName, asset: `${asset.name}:${asset.version}`, path: target, files }, () => `${files.length} file(s) of output ${outputName} (${asset.name}:${asset.version}) in ${target}\n${files.map((file) => `  ${file}`).join('\n')}`);
+        printData(
+          output,
+          { job: found.name, output: outputName, asset: `${asset.name}:${asset.version}`, path: target, files },
+          () =>
+            `${files.length} file(s) of output ${outputName} (${asset.name}:${asset.version}) in ${target}\n${files.map((file) => `  ${file}`).join('\n')}`,
+        );
         return;
       }
       const base = workspace === 'default' ? client.baseUrl : `${client.baseUrl}/workspaces/${encodeURIComponent(workspace)}/mlflow`;
       const target = join(options.downloadPath, found.name);
       const files = await downloadRunArtifacts(base, found.runId, '', target);
-      printData(output, { job: found.name, path: target, files }, () => `${files.length} file(s) of job ${found.name} in ${target}\n${files.map((file) => `  ${file}`).join('\n')}`);
+      printData(
+        output,
+        { job: found.name, path: target, files },
+        () => `${files.length} file(s) of job ${found.name} in ${target}\n${files.map((file) => `  ${file}`).join('\n')}`,
+      );
     });
 }
 
@@ -153,7 +194,8 @@ async function downloadRunArtifacts(base: string, runId: string, path: string, t
     }
     const root = (listing.root_uri ?? '').replace(/^mlflow-artifacts:\/*/, '');
     const response = await fetch(`${base}/api/2.0/mlflow-artifacts/artifacts/${root}/${file.path}`);
-    if (!response.ok || !response.body) throw new ApiError(response.status, 'DownloadFailed', `could not download ${file.path}: HTTP ${response.status}`);
+    if (!response.ok || !response.body)
+      throw new ApiError(response.status, 'DownloadFailed', `could not download ${file.path}: HTTP ${response.status}`);
     const local = join(target, ...file.path.split('/'));
     await mkdir(dirname(local), { recursive: true });
     await pipeline(response.body as unknown as NodeJS.ReadableStream, createWriteStream(local));
@@ -188,7 +230,10 @@ function duration(job: JobBody): string {
 function runningTimeText(time: JobRunningTime): string {
   if (time.attempts.length === 0) return '-';
   if (time.attempts.length === 1) return seconds(time.seconds);
-  const each = time.attempts.map((attempt) => `${seconds(attempt.seconds)}${attempt.endedAs === 'Queued' ? ' until requeued' : attempt.endedAs === null ? ' so far' : ''}`);
+  const each = time.attempts.map(
+    (attempt) =>
+      `${seconds(attempt.seconds)}${attempt.endedAs === 'Queued' ? ' until requeued' : attempt.endedAs === null ? ' so far' : ''}`,
+  );
   return `${seconds(time.seconds)} over ${time.attempts.length} attempts (${each.join(', ')})`;
 }
 

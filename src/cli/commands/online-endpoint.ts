@@ -7,7 +7,13 @@ import { applySetOverrides } from '../../core/azureml/parse-job-file.js';
 import { skipOutsideLinksFlag, uploadLocalPaths, uploadOptionsFrom } from '../apply-files.js';
 import { cliContext } from '../cli-context.js';
 import { waitForDeployment } from '../deployment-wait.js';
-import { addDeploymentNameOption, addEndpointNameOption, deploymentNameOf, endpointNameOf, onlineEndpointYamlFromFlags } from '../endpoint-flags.js';
+import {
+  addDeploymentNameOption,
+  addEndpointNameOption,
+  deploymentNameOf,
+  endpointNameOf,
+  onlineEndpointYamlFromFlags,
+} from '../endpoint-flags.js';
 import { printData, renderTable } from '../output.js';
 
 /**
@@ -15,40 +21,69 @@ import { printData, renderTable } from '../output.js';
  * and `trellis online-deployment create|update|show|list|get-logs|delete`, as `az ml` has them.
  */
 export function registerOnlineEndpoints(program: Command): void {
-  const endpoint = program.command('online-endpoint').description('online endpoints: a scoring URL with keys, and traffic split among deployments');
+  const endpoint = program
+    .command('online-endpoint')
+    .description('online endpoints: a scoring URL with keys, and traffic split among deployments');
 
   for (const verb of ['create', 'update'] as const) {
     endpoint
       .command(verb)
-      .description(verb === 'create' ? 'create an online endpoint from Azure ML YAML (managedOnlineEndpoint), or from --name alone (key auth)' : 'update an endpoint from YAML, or just its traffic with --traffic / --mirror-traffic')
-      .option('-f, --file <file>', verb === 'create' ? 'the endpoint YAML (without it: --name, and --auth-mode if not key)' : 'the endpoint YAML')
+      .description(
+        verb === 'create'
+          ? 'create an online endpoint from Azure ML YAML (managedOnlineEndpoint), or from --name alone (key auth)'
+          : 'update an endpoint from YAML, or just its traffic with --traffic / --mirror-traffic',
+      )
+      .option(
+        '-f, --file <file>',
+        verb === 'create' ? 'the endpoint YAML (without it: --name, and --auth-mode if not key)' : 'the endpoint YAML',
+      )
       .option('-n, --name <name>', "the endpoint (overrides the file's)")
       .option('--auth-mode <mode>', "key (the default) or aml_token (overrides the file's auth_mode)")
       .option('--traffic <split>', 'e.g. "blue=90 green=10" (update: atomic, drops no request)')
       .option('--mirror-traffic <split>', 'e.g. "green=10": copies of that share go there, answers discarded')
       .option('--no-wait', 'accepted as az has it; an endpoint is ready (Succeeded) once the command returns')
-      .action(async (options: { file?: string; name?: string; authMode?: string; traffic?: string; mirrorTraffic?: string }, command: Command) => {
-        const { client, workspace, output } = cliContext(command);
-        let request: { fileName: string; text: string } | undefined;
-        if (options.file) {
-          const text = await readText(options.file);
-          request = { fileName: options.file, text: options.authMode ? applySetOverrides(text, [`auth_mode=${options.authMode}`], options.file) : text };
-        } else if (verb === 'create' && options.name) {
-          request = { fileName: 'flags', text: onlineEndpointYamlFromFlags({ name: options.name, authMode: options.authMode }) };
-        }
-        if (request) {
-          const result = await client.applyOnlineEndpoint(workspace, { ...request, ...(options.name ? { name: options.name } : {}) });
-          let endpointBody = result.endpoint;
-          if (options.traffic || options.mirrorTraffic) endpointBody = await client.setTraffic(workspace, endpointBody.name, trafficChange(options));
-          return printData(output, endpointBody, () => `${result.action}: ${endpointDetail(endpointBody)}`);
-        }
-        if (verb === 'update' && options.name && options.authMode) throw new ApiError(400, 'MissingFile', '--auth-mode on update needs the endpoint file: give --file <endpoint.yml> (without a file, update changes only --traffic and --mirror-traffic)');
-        if (verb === 'update' && options.name && (options.traffic || options.mirrorTraffic)) {
-          const updated = await client.setTraffic(workspace, options.name, trafficChange(options));
-          return printData(output, updated, () => endpointDetail(updated));
-        }
-        throw new ApiError(400, 'MissingFile', verb === 'create' ? 'give --file <endpoint.yml>, or --name <endpoint> for a key-auth endpoint' : 'give --file <endpoint.yml>, or --name with --traffic "blue=90 green=10"');
-      });
+      .action(
+        async (
+          options: { file?: string; name?: string; authMode?: string; traffic?: string; mirrorTraffic?: string },
+          command: Command,
+        ) => {
+          const { client, workspace, output } = cliContext(command);
+          let request: { fileName: string; text: string } | undefined;
+          if (options.file) {
+            const text = await readText(options.file);
+            request = {
+              fileName: options.file,
+              text: options.authMode ? applySetOverrides(text, [`auth_mode=${options.authMode}`], options.file) : text,
+            };
+          } else if (verb === 'create' && options.name) {
+            request = { fileName: 'flags', text: onlineEndpointYamlFromFlags({ name: options.name, authMode: options.authMode }) };
+          }
+          if (request) {
+            const result = await client.applyOnlineEndpoint(workspace, { ...request, ...(options.name ? { name: options.name } : {}) });
+            let endpointBody = result.endpoint;
+            if (options.traffic || options.mirrorTraffic)
+              endpointBody = await client.setTraffic(workspace, endpointBody.name, trafficChange(options));
+            return printData(output, endpointBody, () => `${result.action}: ${endpointDetail(endpointBody)}`);
+          }
+          if (verb === 'update' && options.name && options.authMode)
+            throw new ApiError(
+              400,
+              'MissingFile',
+              '--auth-mode on update needs the endpoint file: give --file <endpoint.yml> (without a file, update changes only --traffic and --mirror-traffic)',
+            );
+          if (verb === 'update' && options.name && (options.traffic || options.mirrorTraffic)) {
+            const updated = await client.setTraffic(workspace, options.name, trafficChange(options));
+            return printData(output, updated, () => endpointDetail(updated));
+          }
+          throw new ApiError(
+            400,
+            'MissingFile',
+            verb === 'create'
+              ? 'give --file <endpoint.yml>, or --name <endpoint> for a key-auth endpoint'
+              : 'give --file <endpoint.yml>, or --name with --traffic "blue=90 green=10"',
+          );
+        },
+      );
   }
 
   endpoint
@@ -68,7 +103,12 @@ export function registerOnlineEndpoints(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       const { client, workspace, output } = cliContext(command);
       const { items } = await client.listOnlineEndpoints(workspace);
-      printData(output, items, () => renderTable(['NAME', 'AUTH', 'TRAFFIC', 'SCORING URI'], items.map((item) => [item.name, item.authMode, formatSplit(item.traffic), item.scoringUri])));
+      printData(output, items, () =>
+        renderTable(
+          ['NAME', 'AUTH', 'TRAFFIC', 'SCORING URI'],
+          items.map((item) => [item.name, item.authMode, formatSplit(item.traffic), item.scoringUri]),
+        ),
+      );
     });
 
   endpoint
@@ -91,7 +131,9 @@ export function registerOnlineEndpoints(program: Command): void {
       const { client, workspace, output } = cliContext(command);
       const credentials = await client.endpointCredentials(workspace, options.name);
       printData(output, credentials, () =>
-        'primaryKey' in credentials ? `primaryKey:   ${credentials.primaryKey}\nsecondaryKey: ${credentials.secondaryKey}` : `accessToken: ${credentials.accessToken}\nexpires:     ${new Date(credentials.expiryTimeUtc * 1000).toISOString()}`,
+        'primaryKey' in credentials
+          ? `primaryKey:   ${credentials.primaryKey}\nsecondaryKey: ${credentials.secondaryKey}`
+          : `accessToken: ${credentials.accessToken}\nexpires:     ${new Date(credentials.expiryTimeUtc * 1000).toISOString()}`,
       );
     });
 
@@ -102,9 +144,15 @@ export function registerOnlineEndpoints(program: Command): void {
     .option('--key-type <type>', 'primary or secondary', 'primary')
     .action(async (options: { name: string; keyType: string }, command: Command) => {
       const { client, workspace, output } = cliContext(command);
-      if (options.keyType !== 'primary' && options.keyType !== 'secondary') throw new ApiError(400, 'InvalidKeyType', `--key-type must be primary or secondary, not '${options.keyType}'`);
+      if (options.keyType !== 'primary' && options.keyType !== 'secondary')
+        throw new ApiError(400, 'InvalidKeyType', `--key-type must be primary or secondary, not '${options.keyType}'`);
       await client.regenerateEndpointKeys(workspace, options.name, options.keyType);
-      printData(output, { regenerated: options.keyType }, () => `${options.keyType} key of ${options.name} regenerated; get it with: trellis online-endpoint get-credentials --name ${options.name}`);
+      printData(
+        output,
+        { regenerated: options.keyType },
+        () =>
+          `${options.keyType} key of ${options.name} regenerated; get it with: trellis online-endpoint get-credentials --name ${options.name}`,
+      );
     });
 
   const invoke = endpoint
@@ -112,8 +160,8 @@ export function registerOnlineEndpoints(program: Command): void {
     .description('score a request file against the endpoint (with its key or token)')
     .requiredOption('-n, --name <name>', 'the endpoint')
     .requiredOption('-r, --request-file <file>', 'the request body (JSON)');
-  addDeploymentNameOption(invoke, 'send it to this deployment, whatever the traffic split')
-    .action(async (options: { name: string; requestFile: string; deploymentName?: string; deployment?: string }, command: Command) => {
+  addDeploymentNameOption(invoke, 'send it to this deployment, whatever the traffic split').action(
+    async (options: { name: string; requestFile: string; deploymentName?: string; deployment?: string }, command: Command) => {
       const { client, workspace } = cliContext(command);
       const deploymentName = deploymentNameOf(options);
       const found = await client.getOnlineEndpoint(workspace, options.name);
@@ -122,15 +170,24 @@ export function registerOnlineEndpoints(program: Command): void {
       const body = await readText(options.requestFile);
       const response = await fetch(found.scoringUri, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...(deploymentName ? { 'azureml-model-deployment': deploymentName } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${token}`,
+          ...(deploymentName ? { 'azureml-model-deployment': deploymentName } : {}),
+        },
         body,
       });
       const text = await response.text();
       const answered = response.headers.get('azureml-model-deployment');
-      if (!response.ok) throw new ApiError(response.status, `Http${response.status}`, `${text}${answered ? ` (deployment ${answered})` : ''}`);
+      if (!response.ok)
+        throw new ApiError(response.status, `Http${response.status}`, `${text}${answered ? ` (deployment ${answered})` : ''}`);
       process.stdout.write(`${text}\n`);
-      if (answered) process.stderr.write(`answered by deployment ${answered}${response.headers.get('x-trellis-model') ? `, model ${response.headers.get('x-trellis-model')}` : ''}\n`);
-    });
+      if (answered)
+        process.stderr.write(
+          `answered by deployment ${answered}${response.headers.get('x-trellis-model') ? `, model ${response.headers.get('x-trellis-model')}` : ''}\n`,
+        );
+    },
+  );
 
   endpoint
     .command('rollout')
@@ -143,31 +200,50 @@ export function registerOnlineEndpoints(program: Command): void {
     .option('--max-p99-ms <ms>', 'largest p99 latency in a step')
     .option('--min-requests <n>', 'requests a step needs before it is judged', '20')
     .option('--no-wait', 'start it and return; follow with rollout-status')
-    .action(async (options: { name: string; to: string; steps: string; interval: string; maxErrorRate: string; maxP99Ms?: string; minRequests: string; wait: boolean }, command: Command) => {
-      const { client, workspace, output } = cliContext(command);
-      const steps = options.steps.split(',').map((step) => Number(step.trim().replace(/%$/, '')));
-      if (steps.some((step) => !Number.isInteger(step))) throw new ApiError(400, 'InvalidSteps', `--steps: '${options.steps}' is not a list of whole percents; write e.g. --steps 10,50,100`);
-      const started = await client.startRollout(workspace, options.name, {
-        to: options.to,
-        steps,
-        intervalMs: parseDuration(options.interval, '--interval'),
-        maxErrorRate: parseRate(options.maxErrorRate),
-        ...(options.maxP99Ms ? { maxP99Ms: Number(options.maxP99Ms) } : {}),
-        minRequests: Number(options.minRequests),
-      });
-      if (!options.wait) return printData(output, started, () => rolloutDetail(started));
-      let shown = 0;
-      let current = started;
-      for (;;) {
-        for (const record of current.audit.slice(shown)) if (output === 'table') process.stderr.write(`${auditLine(record)}\n`);
-        shown = current.audit.length;
-        if (current.phase === 'done' || current.phase === 'rolled-back') break;
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-        current = await client.getRollout(workspace, options.name);
-      }
-      printData(output, current, () => rolloutDetail(current));
-      if (current.phase === 'rolled-back') process.exitCode = 1;
-    });
+    .action(
+      async (
+        options: {
+          name: string;
+          to: string;
+          steps: string;
+          interval: string;
+          maxErrorRate: string;
+          maxP99Ms?: string;
+          minRequests: string;
+          wait: boolean;
+        },
+        command: Command,
+      ) => {
+        const { client, workspace, output } = cliContext(command);
+        const steps = options.steps.split(',').map((step) => Number(step.trim().replace(/%$/, '')));
+        if (steps.some((step) => !Number.isInteger(step)))
+          throw new ApiError(
+            400,
+            'InvalidSteps',
+            `--steps: '${options.steps}' is not a list of whole percents; write e.g. --steps 10,50,100`,
+          );
+        const started = await client.startRollout(workspace, options.name, {
+          to: options.to,
+          steps,
+          intervalMs: parseDuration(options.interval, '--interval'),
+          maxErrorRate: parseRate(options.maxErrorRate),
+          ...(options.maxP99Ms ? { maxP99Ms: Number(options.maxP99Ms) } : {}),
+          minRequests: Number(options.minRequests),
+        });
+        if (!options.wait) return printData(output, started, () => rolloutDetail(started));
+        let shown = 0;
+        let current = started;
+        for (;;) {
+          for (const record of current.audit.slice(shown)) if (output === 'table') process.stderr.write(`${auditLine(record)}\n`);
+          shown = current.audit.length;
+          if (current.phase === 'done' || current.phase === 'rolled-back') break;
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+          current = await client.getRollout(workspace, options.name);
+        }
+        printData(output, current, () => rolloutDetail(current));
+        if (current.phase === 'rolled-back') process.exitCode = 1;
+      },
+    );
 
   endpoint
     .command('rollout-status')
@@ -179,7 +255,9 @@ export function registerOnlineEndpoints(program: Command): void {
       printData(output, rollout, () => `${rolloutDetail(rollout)}\n${rollout.audit.map(auditLine).join('\n')}`);
     });
 
-  const deployment = program.command('online-deployment').description('deployments of online endpoints: a model, its code and environment, on instances');
+  const deployment = program
+    .command('online-deployment')
+    .description('deployments of online endpoints: a model, its code and environment, on instances');
 
   for (const verb of ['create', 'update'] as const) {
     const create = deployment
@@ -189,72 +267,114 @@ export function registerOnlineEndpoints(program: Command): void {
           ? 'create a deployment from Azure ML YAML (managedOnlineDeployment); the model folder and code are uploaded; waits until it is up (or failed)'
           : 'update a deployment from Azure ML YAML, or change the stored one with --name, --endpoint-name and --set alone; waits until it is up (or failed)',
       )
-      .option('-f, --file <file>', verb === 'create' ? 'the deployment YAML' : 'the deployment YAML (without it: --set changes the deployment as it is stored)')
+      .option(
+        '-f, --file <file>',
+        verb === 'create' ? 'the deployment YAML' : 'the deployment YAML (without it: --set changes the deployment as it is stored)',
+      )
       .option('-n, --name <name>', "the deployment (overrides the file's)");
     addEndpointNameOption(create, "the endpoint (overrides the file's endpoint_name)")
-      .option('--all-traffic', 'send 100% of the endpoint\'s traffic to it once it is up')
+      .option('--all-traffic', "send 100% of the endpoint's traffic to it once it is up")
       .option('--set <key=value...>', 'override fields, e.g. --set instance_count=2', collect, [])
       .option('--no-wait', 'return at once, while it is Creating or Updating; follow it with online-deployment show')
       .option(...skipOutsideLinksFlag)
-      .action(async (options: { file?: string; name?: string; endpointName?: string; endpoint?: string; allTraffic?: boolean; set: string[]; wait: boolean; skipOutsideLinks?: boolean }, command: Command) => {
-        const { client, workspace, output } = cliContext(command);
-        const progress = (line: string) => output === 'table' && process.stderr.write(`${line}\n`);
-        const endpointOption = endpointNameOf(options);
-        let result: { action: string; deployment: DeploymentBody };
-        if (options.file) {
-          const overrides = [...options.set, ...(options.name ? [`name=${options.name}`] : []), ...(endpointOption ? [`endpoint_name=${endpointOption}`] : [])];
-          const original = await readText(options.file);
-          const text = applySetOverrides(original, overrides, options.file);
-          const parsed = parseOnlineDeployment(text, options.file);
-          const content = await uploadLocalPaths(client, workspace, { file: options.file, parsed: { localPaths: parsed.localPaths } }, progress, uploadOptionsFrom(options));
-          result = await client.applyOnlineDeployment(workspace, String(parsed.spec.endpoint_name), { fileName: options.file, text, ...content });
-        } else if (verb === 'update' && options.name && endpointOption && options.set.length > 0) {
-          result = await client.updateOnlineDeploymentFields(workspace, endpointOption, options.name, { set: options.set });
-        } else {
-          throw new ApiError(
-            400,
-            'MissingFile',
-            verb === 'create' ? 'give --file <deployment.yml>' : 'give --file <deployment.yml>, or --name, --endpoint-name and --set field=value (e.g. --set instance_count=2) to change the deployment as it is stored',
+      .action(
+        async (
+          options: {
+            file?: string;
+            name?: string;
+            endpointName?: string;
+            endpoint?: string;
+            allTraffic?: boolean;
+            set: string[];
+            wait: boolean;
+            skipOutsideLinks?: boolean;
+          },
+          command: Command,
+        ) => {
+          const { client, workspace, output } = cliContext(command);
+          const progress = (line: string) => output === 'table' && process.stderr.write(`${line}\n`);
+          const endpointOption = endpointNameOf(options);
+          let result: { action: string; deployment: DeploymentBody };
+          if (options.file) {
+            const overrides = [
+              ...options.set,
+              ...(options.name ? [`name=${options.name}`] : []),
+              ...(endpointOption ? [`endpoint_name=${endpointOption}`] : []),
+            ];
+            const original = await readText(options.file);
+            const text = applySetOverrides(original, overrides, options.file);
+            const parsed = parseOnlineDeployment(text, options.file);
+            const content = await uploadLocalPaths(
+              client,
+              workspace,
+              { file: options.file, parsed: { localPaths: parsed.localPaths } },
+              progress,
+              uploadOptionsFrom(options),
+            );
+            result = await client.applyOnlineDeployment(workspace, String(parsed.spec.endpoint_name), {
+              fileName: options.file,
+              text,
+              ...content,
+            });
+          } else if (verb === 'update' && options.name && endpointOption && options.set.length > 0) {
+            result = await client.updateOnlineDeploymentFields(workspace, endpointOption, options.name, { set: options.set });
+          } else {
+            throw new ApiError(
+              400,
+              'MissingFile',
+              verb === 'create'
+                ? 'give --file <deployment.yml>'
+                : 'give --file <deployment.yml>, or --name, --endpoint-name and --set field=value (e.g. --set instance_count=2) to change the deployment as it is stored',
+            );
+          }
+          const endpointName = result.deployment.endpoint;
+          // As az ml: the command returns when the deployment is up, and fails when it cannot come up.
+          const final = options.wait
+            ? await waitForDeployment(client, workspace, endpointName, result.deployment.name, { onProgress: progress })
+            : result.deployment;
+          if (options.allTraffic) await client.setTraffic(workspace, endpointName, { traffic: { [final.name]: 100 } });
+          printData(
+            output,
+            final,
+            () => `${result.action}: ${deploymentDetail(final)}${options.allTraffic ? `\ntraffic: ${final.name} 100%` : ''}`,
           );
-        }
-        const endpointName = result.deployment.endpoint;
-        // As az ml: the command returns when the deployment is up, and fails when it cannot come up.
-        const final = options.wait ? await waitForDeployment(client, workspace, endpointName, result.deployment.name, { onProgress: progress }) : result.deployment;
-        if (options.allTraffic) await client.setTraffic(workspace, endpointName, { traffic: { [final.name]: 100 } });
-        printData(output, final, () => `${result.action}: ${deploymentDetail(final)}${options.allTraffic ? `\ntraffic: ${final.name} 100%` : ''}`);
-      });
+        },
+      );
   }
 
   const show = deployment
     .command('show')
     .description('one deployment: model version, environment and code it runs, who deployed it and when, its instances')
     .requiredOption('-n, --name <name>', 'the deployment');
-  addEndpointNameOption(show)
-    .action(async (options: { name: string; endpointName?: string; endpoint?: string }, command: Command) => {
-      const { client, workspace, output } = cliContext(command);
-      const found = await client.getOnlineDeployment(workspace, endpointNameOf(options, 'required'), options.name);
-      printData(output, found, () => deploymentDetail(found));
-    });
+  addEndpointNameOption(show).action(async (options: { name: string; endpointName?: string; endpoint?: string }, command: Command) => {
+    const { client, workspace, output } = cliContext(command);
+    const found = await client.getOnlineDeployment(workspace, endpointNameOf(options, 'required'), options.name);
+    printData(output, found, () => deploymentDetail(found));
+  });
 
-  addEndpointNameOption(deployment.command('list').description("an endpoint's deployments"))
-    .action(async (options: { endpointName?: string; endpoint?: string }, command: Command) => {
+  addEndpointNameOption(deployment.command('list').description("an endpoint's deployments")).action(
+    async (options: { endpointName?: string; endpoint?: string }, command: Command) => {
       const { client, workspace, output } = cliContext(command);
       const endpointName = endpointNameOf(options, 'required');
       const owner = await client.getOnlineEndpoint(workspace, endpointName);
       const { items } = await client.listOnlineDeployments(workspace, endpointName);
       printData(output, items, () => deploymentTable(items, owner));
-    });
+    },
+  );
 
   const logs = deployment
     .command('get-logs')
     .description("the deployment's preparation log and its instances' logs")
     .requiredOption('-n, --name <name>', 'the deployment')
     .option('-l, --lines <n>', 'the last n lines of each log', '200');
-  addEndpointNameOption(logs)
-    .action(async (options: { name: string; endpointName?: string; endpoint?: string; lines: string }, command: Command) => {
+  addEndpointNameOption(logs).action(
+    async (options: { name: string; endpointName?: string; endpoint?: string; lines: string }, command: Command) => {
       const { client, workspace } = cliContext(command);
-      process.stdout.write(await client.onlineDeploymentLogs(workspace, endpointNameOf(options, 'required'), options.name, Number(options.lines)));
-    });
+      process.stdout.write(
+        await client.onlineDeploymentLogs(workspace, endpointNameOf(options, 'required'), options.name, Number(options.lines)),
+      );
+    },
+  );
 
   const remove = deployment
     .command('delete')
@@ -262,13 +382,12 @@ export function registerOnlineEndpoints(program: Command): void {
     .requiredOption('-n, --name <name>', 'the deployment')
     .option('-y, --yes', 'accepted as az has it: delete asks nothing')
     .option('--no-wait', 'accepted as az has it: the deployment is gone when the command returns');
-  addEndpointNameOption(remove)
-    .action(async (options: { name: string; endpointName?: string; endpoint?: string }, command: Command) => {
-      const { client, workspace, output } = cliContext(command);
-      const endpointName = endpointNameOf(options, 'required');
-      await client.deleteOnlineDeployment(workspace, endpointName, options.name);
-      printData(output, { deleted: options.name }, () => `deleted deployment ${options.name} of ${endpointName}`);
-    });
+  addEndpointNameOption(remove).action(async (options: { name: string; endpointName?: string; endpoint?: string }, command: Command) => {
+    const { client, workspace, output } = cliContext(command);
+    const endpointName = endpointNameOf(options, 'required');
+    await client.deleteOnlineDeployment(workspace, endpointName, options.name);
+    printData(output, { deleted: options.name }, () => `deleted deployment ${options.name} of ${endpointName}`);
+  });
 }
 
 async function readText(file: string): Promise<string> {
@@ -282,18 +401,26 @@ export function parseSplit(text: string, flag: string): Record<string, number> {
   const split: Record<string, number> = {};
   for (const entry of text.split(/[\s,]+/).filter(Boolean)) {
     const match = /^([^=]+)=(\d+)%?$/.exec(entry);
-    if (!match) throw new ApiError(400, 'InvalidTraffic', `${flag}: '${entry}' is not deployment=percent; write e.g. ${flag} "blue=90 green=10"`);
+    if (!match)
+      throw new ApiError(400, 'InvalidTraffic', `${flag}: '${entry}' is not deployment=percent; write e.g. ${flag} "blue=90 green=10"`);
     split[match[1]!] = Number(match[2]);
   }
   return split;
 }
 
 function trafficChange(options: { traffic?: string; mirrorTraffic?: string }) {
-  return { ...(options.traffic ? { traffic: parseSplit(options.traffic, '--traffic') } : {}), ...(options.mirrorTraffic ? { mirrorTraffic: parseSplit(options.mirrorTraffic, '--mirror-traffic') } : {}) };
+  return {
+    ...(options.traffic ? { traffic: parseSplit(options.traffic, '--traffic') } : {}),
+    ...(options.mirrorTraffic ? { mirrorTraffic: parseSplit(options.mirrorTraffic, '--mirror-traffic') } : {}),
+  };
 }
 
 function formatSplit(split: Record<string, number>): string {
-  return Object.entries(split).map(([name, percent]) => `${name}=${percent}`).join(' ') || '-';
+  return (
+    Object.entries(split)
+      .map(([name, percent]) => `${name}=${percent}`)
+      .join(' ') || '-'
+  );
 }
 
 function endpointDetail(endpoint: EndpointBody): string {
@@ -302,7 +429,8 @@ function endpointDetail(endpoint: EndpointBody): string {
 }
 
 function deploymentTable(deployments: DeploymentBody[], owner: EndpointBody): string {
-  if (deployments.length === 0) return `no deployments yet; create one with: trellis online-deployment create --file blue.yml --endpoint-name ${owner.name}`;
+  if (deployments.length === 0)
+    return `no deployments yet; create one with: trellis online-deployment create --file blue.yml --endpoint-name ${owner.name}`;
   return renderTable(
     ['DEPLOYMENT', 'STATE', 'TRAFFIC', 'INSTANCES', 'MODEL', 'DEPLOYED BY', 'DEPLOYED AT'],
     deployments.map((item) => [
@@ -321,12 +449,15 @@ function deploymentDetail(item: DeploymentBody): string {
   const lines = [
     `deployment ${item.name} of ${item.endpoint}: ${item.state}${item.reason ? ` — ${item.reason}` : ''}`,
     `model:       ${item.lineage.model ? `${item.lineage.model.name}:${item.lineage.model.version} (${item.lineage.model.type})` : '-'}`,
-    `environment: ${item.lineage.environment ? `${item.lineage.environment.name}${item.lineage.environment.version ? `:${item.lineage.environment.version}` : ''}${item.lineage.environment.curated ? ' (curated)' : ''}` : '- (the runtime\'s own)'}`,
+    `environment: ${item.lineage.environment ? `${item.lineage.environment.name}${item.lineage.environment.version ? `:${item.lineage.environment.version}` : ''}${item.lineage.environment.curated ? ' (curated)' : ''}` : "- (the runtime's own)"}`,
     `code:        ${item.lineage.code ? `${item.lineage.code.name} (${item.lineage.code.digest})` : '-'}`,
     `deployed by: ${item.lineage.deployedBy} at ${new Date(item.lineage.deployedAt).toISOString()}`,
     `instances:   ${item.readyInstances} ready of ${item.instanceCount}`,
   ];
-  for (const instance of item.instances) lines.push(`  #${instance.index} ${instance.state}${instance.pid ? ` pid ${instance.pid}` : ''}, ${instance.inFlight} in flight, ${instance.restarts} restarts${instance.failure ? ` — ${instance.failure}` : ''}`);
+  for (const instance of item.instances)
+    lines.push(
+      `  #${instance.index} ${instance.state}${instance.pid ? ` pid ${instance.pid}` : ''}, ${instance.inFlight} in flight, ${instance.restarts} restarts${instance.failure ? ` — ${instance.failure}` : ''}`,
+    );
   return lines.join('\n');
 }
 
@@ -342,17 +473,25 @@ export function parseDuration(text: string, flag: string): number {
 export function parseRate(text: string): number {
   const trimmed = text.trim();
   const value = trimmed.endsWith('%') ? Number(trimmed.slice(0, -1)) / 100 : Number(trimmed);
-  if (!Number.isFinite(value) || value < 0 || value > 1) throw new ApiError(400, 'InvalidRate', `--max-error-rate: '${text}' is not a rate; write e.g. 1% or 0.01`);
+  if (!Number.isFinite(value) || value < 0 || value > 1)
+    throw new ApiError(400, 'InvalidRate', `--max-error-rate: '${text}' is not a rate; write e.g. 1% or 0.01`);
   return value;
 }
 
 function rolloutDetail(rollout: RolloutBody): string {
-  const state = rollout.phase === 'rolled-back' ? `rolled back: ${rollout.rollbackReason ?? ''}` : rollout.phase === 'done' ? 'done' : `step ${rollout.stepIndex + 1} of ${rollout.steps.length}`;
+  const state =
+    rollout.phase === 'rolled-back'
+      ? `rolled back: ${rollout.rollbackReason ?? ''}`
+      : rollout.phase === 'done'
+        ? 'done'
+        : `step ${rollout.stepIndex + 1} of ${rollout.steps.length}`;
   return `rollout of ${rollout.endpoint} to ${rollout.to} (steps ${rollout.steps.join(', ')}%): ${state}\ntraffic now: ${formatSplit(rollout.weights)}`;
 }
 
 function auditLine(record: RolloutBody['audit'][number]): string {
-  const seen = record.observation ? ` [${record.observation.requests} requests, ${(record.observation.errorRate * 100).toFixed(2)}% errors${record.observation.p99Ms !== undefined ? `, p99 ${record.observation.p99Ms.toFixed(1)} ms` : ''}]` : '';
+  const seen = record.observation
+    ? ` [${record.observation.requests} requests, ${(record.observation.errorRate * 100).toFixed(2)}% errors${record.observation.p99Ms !== undefined ? `, p99 ${record.observation.p99Ms.toFixed(1)} ms` : ''}]`
+    : '';
   return `${new Date(record.at).toISOString().slice(11, 19)} step ${record.step}: ${record.decision} → ${formatSplit(record.weights)}${seen} ${record.reason}`;
 }
 

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { ApiError } from '../../client/api-error.js';
 import { isAssetKind, isResourceKind, type ResourceKind } from '../../core/resources/kinds.js';
 import type { Resource } from '../../core/resources/resource.js';
@@ -30,7 +30,11 @@ export function registerResourceGroups(program: Command): void {
     const hasFlagForm = kind === 'compute' || kind === 'model' || kind === 'environment';
     const create = group
       .command('create')
-      .description(hasFlagForm ? `create a ${kind} from an Azure ML YAML file, or from the flags below (idempotent)` : `create a ${kind} from an Azure ML YAML file (idempotent)`)
+      .description(
+        hasFlagForm
+          ? `create a ${kind} from an Azure ML YAML file, or from the flags below (idempotent)`
+          : `create a ${kind} from an Azure ML YAML file (idempotent)`,
+      )
       .option('-f, --file <file>', 'the YAML file')
       .option('-n, --name <name>', "the name (overrides the file's)")
       .option('--set <key=value>', 'override a field of the file, e.g. --set tags.team=vision (repeat)', collect)
@@ -44,10 +48,16 @@ export function registerResourceGroups(program: Command): void {
         .option('--idle-time-before-scale-down <seconds>', 'without --file: idle seconds before a node goes (default 120)')
         .option('--tier <tier>', 'without --file: dedicated or low_priority');
     }
-    if (kind === 'model' || kind === 'environment') create.option('-v, --version <version>', 'without --file: the version (default: the next one)').option('--description <text>', 'without --file: a description');
+    if (kind === 'model' || kind === 'environment')
+      create
+        .option('-v, --version <version>', 'without --file: the version (default: the next one)')
+        .option('--description <text>', 'without --file: a description');
     if (kind === 'model') {
       create
-        .option('-p, --path <path>', 'without --file: the model file or folder (uploaded), or a URI such as azureml://jobs/<job>/outputs/<output>')
+        .option(
+          '-p, --path <path>',
+          'without --file: the model file or folder (uploaded), or a URI such as azureml://jobs/<job>/outputs/<output>',
+        )
         .option('-t, --type <type>', 'without --file: custom_model (default), mlflow_model or triton_model');
     }
     if (kind === 'environment') {
@@ -59,30 +69,53 @@ export function registerResourceGroups(program: Command): void {
     }
     create.option('--no-wait', 'accepted as az has it: the resource exists when the command returns');
     if (kind !== 'compute') create.option(...skipOutsideLinksFlag);
-    create.action(async (options: { file?: string; name?: string; set?: string[]; dryRun?: boolean; skipOutsideLinks?: boolean } & ComputeFlags & ModelFlags & EnvironmentFlags, command: Command) => {
-      const overrides = [...(options.set ?? []), ...(options.name ? [`name=${options.name}`] : [])];
-      const rewrite = overrides.length > 0 ? (text: string, file: string) => applySetOverrides(text, overrides, file) : undefined;
-      const links = { skipOutsideLinks: options.skipOutsideLinks ?? false };
-      if (options.file) return applyFiles(command, options.file, { dryRun: options.dryRun ?? false, expectedKind: kind, ...links, ...(rewrite ? { rewrite } : {}) });
-      const yaml = await yamlFromFlags(kind, options);
-      const folder = await mkdtemp(join(tmpdir(), `trellis-${kind}-`));
-      try {
-        const file = join(folder, `${kind}.yml`);
-        await writeFile(file, yaml);
-        await applyFiles(command, file, { dryRun: options.dryRun ?? false, expectedKind: kind, ...links, ...(rewrite ? { rewrite } : {}) });
-      } finally {
-        await rm(folder, { recursive: true, force: true });
-      }
-    });
+    create.action(
+      async (
+        options: { file?: string; name?: string; set?: string[]; dryRun?: boolean; skipOutsideLinks?: boolean } & ComputeFlags &
+          ModelFlags &
+          EnvironmentFlags,
+        command: Command,
+      ) => {
+        const overrides = [...(options.set ?? []), ...(options.name ? [`name=${options.name}`] : [])];
+        const rewrite = overrides.length > 0 ? (text: string, file: string) => applySetOverrides(text, overrides, file) : undefined;
+        const links = { skipOutsideLinks: options.skipOutsideLinks ?? false };
+        if (options.file)
+          return applyFiles(command, options.file, {
+            dryRun: options.dryRun ?? false,
+            expectedKind: kind,
+            ...links,
+            ...(rewrite ? { rewrite } : {}),
+          });
+        const yaml = await yamlFromFlags(kind, options);
+        const folder = await mkdtemp(join(tmpdir(), `trellis-${kind}-`));
+        try {
+          const file = join(folder, `${kind}.yml`);
+          await writeFile(file, yaml);
+          await applyFiles(command, file, {
+            dryRun: options.dryRun ?? false,
+            expectedKind: kind,
+            ...links,
+            ...(rewrite ? { rewrite } : {}),
+          });
+        } finally {
+          await rm(folder, { recursive: true, force: true });
+        }
+      },
+    );
 
-    const show = group.command('show').description(`show a ${kind}`).requiredOption('-n, --name <name>', isAsset ? 'name, or name:version / name@latest' : 'name');
+    const show = group
+      .command('show')
+      .description(`show a ${kind}`)
+      .requiredOption('-n, --name <name>', isAsset ? 'name, or name:version / name@latest' : 'name');
     if (isAsset) show.option('-v, --version <version>', 'version (default: latest)').option('-l, --label <label>', "label: 'latest'");
     show.action(async (options: { name: string; version?: string; label?: string }, command: Command) => {
       const context = cliContext(command);
       printResource(context, await fetchOne(context, kind, options.name, options.version));
     });
 
-    const list = group.command('list').description(isAsset ? `list ${kind} names (newest version each), or the versions of one` : `list ${kind}`);
+    const list = group
+      .command('list')
+      .description(isAsset ? `list ${kind} names (newest version each), or the versions of one` : `list ${kind}`);
     if (isAsset) list.option('-n, --name <name>', 'list the versions of this name');
     list
       .option('--tag <key=value>', 'only those with this tag (repeat for AND; key alone for any value)', collect)
@@ -93,7 +126,12 @@ export function registerResourceGroups(program: Command): void {
         const items: Resource[] = [];
         let pageToken: string | undefined;
         do {
-          const page = await context.client.list(context.workspace, kind, { ...(options.name ? { name: options.name } : {}), ...(options.tag ? { tag: options.tag } : {}), limit: Number(options.limit), ...(pageToken ? { pageToken } : {}) });
+          const page = await context.client.list(context.workspace, kind, {
+            ...(options.name ? { name: options.name } : {}),
+            ...(options.tag ? { tag: options.tag } : {}),
+            limit: Number(options.limit),
+            ...(pageToken ? { pageToken } : {}),
+          });
           items.push(...page.items);
           pageToken = options.all ? (page.nextPageToken ?? undefined) : undefined;
           if (!options.all && page.nextPageToken && context.output === 'table') process.stderr.write('(more: use --all)\n');
@@ -101,10 +139,13 @@ export function registerResourceGroups(program: Command): void {
         printData(context.output, items, () => resourceTable(items));
       });
 
-    const update = group.command('update').description(`change tags or description of a ${kind}`).requiredOption('-n, --name <name>', 'name');
+    const update = group
+      .command('update')
+      .description(`change tags or description of a ${kind}`)
+      .requiredOption('-n, --name <name>', 'name');
     if (isAsset) update.option('-v, --version <version>', 'version (default: latest)');
     update
-      .option('--set <key=value>', "tags.<key>=<value> or description=<text> (repeat)", collect)
+      .option('--set <key=value>', 'tags.<key>=<value> or description=<text> (repeat)', collect)
       .option('--remove <key>', 'tags.<key> to remove (repeat)', collect)
       .action(async (options: { name: string; version?: string; set?: string[]; remove?: string[] }, command: Command) => {
         const context = cliContext(command);
@@ -117,14 +158,30 @@ export function registerResourceGroups(program: Command): void {
           const value = equals < 0 ? '' : assignment.slice(equals + 1);
           if (key.startsWith('tags.')) tags[key.slice(5)] = value;
           else if (key === 'description') description = value;
-          else throw new ApiError(400, 'InvalidArgument', `--set ${assignment}: only tags.<key>=<value> and description=<text> can change; ${isAsset ? 'assets are immutable, create a new version for anything else' : 'apply an edited YAML file for the rest'}`);
+          else
+            throw new ApiError(
+              400,
+              'InvalidArgument',
+              `--set ${assignment}: only tags.<key>=<value> and description=<text> can change; ${isAsset ? 'assets are immutable, create a new version for anything else' : 'apply an edited YAML file for the rest'}`,
+            );
         }
         for (const key of options.remove ?? []) delete tags[key.replace(/^tags\./, '')];
-        const updated = await context.client.patch(context.workspace, kind, current.name, current.version, { tags, description }, current.etag);
+        const updated = await context.client.patch(
+          context.workspace,
+          kind,
+          current.name,
+          current.version,
+          { tags, description },
+          current.etag,
+        );
         printResource(context, updated);
       });
 
-    const remove = group.command('delete').description(`delete a ${kind}`).requiredOption('-n, --name <name>', 'name').option('-y, --yes', 'accepted as az has it: delete asks nothing');
+    const remove = group
+      .command('delete')
+      .description(`delete a ${kind}`)
+      .requiredOption('-n, --name <name>', 'name')
+      .option('-y, --yes', 'accepted as az has it: delete asks nothing');
     if (isAsset) remove.requiredOption('-v, --version <version>', 'the version to delete');
     remove.action(async (options: { name: string; version?: string }, command: Command) => {
       const context = cliContext(command);
@@ -139,7 +196,11 @@ export function registerGenericVerbs(program: Command): void {
   const parseKind = (text: string): ContainedKind => {
     const kind = text.replace(/s$/, '') === 'datum' ? 'data' : text === 'data' ? 'data' : text.replace(/s$/, '');
     if (!isResourceKind(kind) || kind === 'workspace') {
-      throw new ApiError(400, 'UnknownKind', `unknown kind '${text}'; use one of: ${containedKinds.join(', ')} (or 'trellis workspace list')`);
+      throw new ApiError(
+        400,
+        'UnknownKind',
+        `unknown kind '${text}'; use one of: ${containedKinds.join(', ')} (or 'trellis workspace list')`,
+      );
     }
     return kind;
   };
@@ -161,7 +222,10 @@ export function registerGenericVerbs(program: Command): void {
     .option('--tag <key=value>', 'tag filter (repeat for AND)', collect)
     .action(async (kindText: string, options: { tag?: string[] }, command: Command) => {
       const context = cliContext(command);
-      const page = await context.client.list(context.workspace, parseKind(kindText), { ...(options.tag ? { tag: options.tag } : {}), limit: 1000 });
+      const page = await context.client.list(context.workspace, parseKind(kindText), {
+        ...(options.tag ? { tag: options.tag } : {}),
+        limit: 1000,
+      });
       printData(context.output, page.items, () => resourceTable(page.items));
     });
 
@@ -173,7 +237,11 @@ export function registerGenericVerbs(program: Command): void {
       const kind = parseKind(kindText);
       const resource = await context.client.resolve(context.workspace, kind, reference);
       if (isAssetKind(kind) && !/:[^:]+$/.test(reference.replace(/^azureml:/, ''))) {
-        throw new ApiError(400, 'VersionRequired', `say which version of ${kind} '${resource.name}' to delete, e.g. ${resource.name}:${resource.version}`);
+        throw new ApiError(
+          400,
+          'VersionRequired',
+          `say which version of ${kind} '${resource.name}' to delete, e.g. ${resource.name}:${resource.version}`,
+        );
       }
       const deleted = await context.client.delete(context.workspace, kind, resource.name, resource.version, resource.etag);
       printData(context.output, deleted, () => `deleted ${kind} ${deleted.name}${deleted.version ? `:${deleted.version}` : ''}`);
@@ -184,7 +252,10 @@ export function registerGenericVerbs(program: Command): void {
  * `<kind> create` without --file: the YAML the flags describe (compute, model, environment), with
  * local paths relative to where the command runs; a 400 naming the flags that are missing.
  */
-async function yamlFromFlags(kind: ContainedKind, options: { name?: string } & ComputeFlags & ModelFlags & EnvironmentFlags): Promise<string> {
+async function yamlFromFlags(
+  kind: ContainedKind,
+  options: { name?: string } & ComputeFlags & ModelFlags & EnvironmentFlags,
+): Promise<string> {
   if (kind === 'compute' && options.name) return computeYamlFromFlags(options);
   if (kind === 'model' && options.name && options.path) {
     await requireLocalPath('--path', options.path);
@@ -198,7 +269,8 @@ async function yamlFromFlags(kind: ContainedKind, options: { name?: string } & C
   const withFlags: Partial<Record<ContainedKind, string>> = {
     compute: '--name with the flags (e.g. --name cpu-cluster --size Standard_DS3_v2 --max-instances 4)',
     model: '--name and --path (e.g. --name iris --path ./model --type mlflow_model)',
-    environment: '--name with --image (and --conda-file), or with --build-context (e.g. --name sklearn-env --image python:3.11-slim --conda-file conda.yml)',
+    environment:
+      '--name with --image (and --conda-file), or with --build-context (e.g. --name sklearn-env --image python:3.11-slim --conda-file conda.yml)',
   };
   throw new ApiError(400, 'MissingFile', `give --file <${kind}.yml>${withFlags[kind] ? `, or ${withFlags[kind]}` : ''}`);
 }
@@ -207,7 +279,12 @@ async function yamlFromFlags(kind: ContainedKind, options: { name?: string } & C
 async function requireLocalPath(flag: string, path: string): Promise<void> {
   if (remoteScheme(path) !== undefined) return;
   const absolute = resolve(path.replace(/^file:/, ''));
-  if (!(await stat(absolute).catch(() => undefined))) throw new ApiError(400, 'FileNotFound', `${flag}: '${path}' does not exist (looked for ${absolute}); give a path relative to where you run the command, or an absolute one`);
+  if (!(await stat(absolute).catch(() => undefined)))
+    throw new ApiError(
+      400,
+      'FileNotFound',
+      `${flag}: '${path}' does not exist (looked for ${absolute}); give a path relative to where you run the command, or an absolute one`,
+    );
 }
 
 async function fetchOne(context: CliContext, kind: ContainedKind, name: string, version: string | undefined): Promise<Resource> {

@@ -18,7 +18,10 @@ export function registerUp(program: Command): void {
       const config = loadConfig(env);
       // Loaded only here: every other command stays a light HTTP client that starts fast.
       const { startServer } = await import('../../server/start-server.js');
-      const server = await startServer(config, { logLevel: options.logLevel ?? process.env.TRELLIS_LOG_LEVEL ?? 'warn' });
+      const server = await startServer(config, {
+        logLevel: options.logLevel ?? process.env.TRELLIS_LOG_LEVEL ?? 'warn',
+        onNotice: (line) => process.stderr.write(`${line}\n`),
+      });
       const database = server.store.dialect === 'sqlite' ? `SQLite ${server.store.location}` : `PostgreSQL ${server.store.location}`;
       process.stdout.write(
         [

@@ -17,21 +17,31 @@ export function registerWorkspace(program: Command): void {
       if (options.file) return applyFiles(command, options.file, { expectedKind: 'workspace' });
       const context = cliContext(command);
       if (!options.name) throw new Error('give --name <name> or --file <workspace.yml>');
-      const result = await context.client.createWorkspace({ name: options.name, ...(options.description ? { description: options.description } : {}) });
+      const result = await context.client.createWorkspace({
+        name: options.name,
+        ...(options.description ? { description: options.description } : {}),
+      });
       printData(context.output, result, () => `created workspace ${result.name}`);
     });
 
-  group.command('list').description('list workspaces').action(async (_options: unknown, command: Command) => {
-    const context = cliContext(command);
-    const page = await context.client.listWorkspaces({ limit: 1000 });
-    printData(context.output, page.items, () => resourceTable(page.items));
-  });
+  group
+    .command('list')
+    .description('list workspaces')
+    .action(async (_options: unknown, command: Command) => {
+      const context = cliContext(command);
+      const page = await context.client.listWorkspaces({ limit: 1000 });
+      printData(context.output, page.items, () => resourceTable(page.items));
+    });
 
-  group.command('show').description('show a workspace').option('-n, --name <name>', 'workspace (default: the current one)').action(async (options: { name?: string }, command: Command) => {
-    const context = cliContext(command);
-    const workspace = await context.client.getWorkspace(options.name ?? context.workspace);
-    printData(context.output, workspace, () => resourceDetail(workspace));
-  });
+  group
+    .command('show')
+    .description('show a workspace')
+    .option('-n, --name <name>', 'workspace (default: the current one)')
+    .action(async (options: { name?: string }, command: Command) => {
+      const context = cliContext(command);
+      const workspace = await context.client.getWorkspace(options.name ?? context.workspace);
+      printData(context.output, workspace, () => resourceDetail(workspace));
+    });
 
   group
     .command('delete')

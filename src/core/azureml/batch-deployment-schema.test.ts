@@ -38,7 +38,17 @@ const defaultSettings = {
 
 describe('batch deployment schema', () => {
   it("fills in Azure's defaults for an MLflow model deployment", () => {
-    const parsed = parseBatchDeployment(lines(modelBatch, 'name: mlflow-dpl', 'endpoint_name: heart-batch', 'type: model', 'model: azureml:heart@latest', 'compute: azureml:batch-cluster'), 'd.yml');
+    const parsed = parseBatchDeployment(
+      lines(
+        modelBatch,
+        'name: mlflow-dpl',
+        'endpoint_name: heart-batch',
+        'type: model',
+        'model: azureml:heart@latest',
+        'compute: azureml:batch-cluster',
+      ),
+      'd.yml',
+    );
     assert.deepEqual(parsed.spec, {
       name: 'mlflow-dpl',
       endpoint_name: 'heart-batch',
@@ -82,12 +92,33 @@ describe('batch deployment schema', () => {
   });
 
   it('refuses a setting given both at the top level and in settings', () => {
-    const text = lines(modelBatch, 'name: dpl', 'endpoint_name: ep1', 'model: azureml:m:1', 'mini_batch_size: 2', 'settings:', '  mini_batch_size: 4');
-    assert.deepEqual(summary(problemsOf(text)), ['5:mini_batch_size mini_batch_size is given twice, here and in settings; keep the one in settings (the top level is the layout from before Azure ML CLI 1.7)']);
+    const text = lines(
+      modelBatch,
+      'name: dpl',
+      'endpoint_name: ep1',
+      'model: azureml:m:1',
+      'mini_batch_size: 2',
+      'settings:',
+      '  mini_batch_size: 4',
+    );
+    assert.deepEqual(summary(problemsOf(text)), [
+      '5:mini_batch_size mini_batch_size is given twice, here and in settings; keep the one in settings (the top level is the layout from before Azure ML CLI 1.7)',
+    ]);
   });
 
   it('refuses values out of range, naming the field', () => {
-    const text = lines(modelBatch, 'name: dpl', 'endpoint_name: ep1', 'model: azureml:m:1', 'settings:', '  mini_batch_size: 0', '  error_threshold: -2', '  output_action: append_rows', '  retry_settings:', '    timeout: 0');
+    const text = lines(
+      modelBatch,
+      'name: dpl',
+      'endpoint_name: ep1',
+      'model: azureml:m:1',
+      'settings:',
+      '  mini_batch_size: 0',
+      '  error_threshold: -2',
+      '  output_action: append_rows',
+      '  retry_settings:',
+      '    timeout: 0',
+    );
     assert.deepEqual(summary(problemsOf(text)), [
       '6:settings.mini_batch_size must be 1 or more',
       '7:settings.error_threshold must be -1 (no limit) or more',
@@ -103,14 +134,32 @@ describe('batch deployment schema', () => {
 
   it('takes instance_count from resources or settings, and refuses two different ones', () => {
     const base = [modelBatch, 'name: dpl', 'endpoint_name: ep1', 'model: azureml:m:1'];
-    assert.deepEqual(parseBatchDeployment(lines(...base, 'settings:', '  instance_count: 3'), 'd.yml').spec.resources, { instance_count: 3 });
-    assert.match(summary(problemsOf(lines(...base, 'resources:', '  instance_count: 2', 'settings:', '  instance_count: 3')))[0] ?? '', /^8:settings\.instance_count settings\.instance_count \(3\) contradicts resources\.instance_count \(2\)/);
+    assert.deepEqual(parseBatchDeployment(lines(...base, 'settings:', '  instance_count: 3'), 'd.yml').spec.resources, {
+      instance_count: 3,
+    });
+    assert.match(
+      summary(problemsOf(lines(...base, 'resources:', '  instance_count: 2', 'settings:', '  instance_count: 3')))[0] ?? '',
+      /^8:settings\.instance_count settings\.instance_count \(3\) contradicts resources\.instance_count \(2\)/,
+    );
   });
 
   it('refuses pipeline component deployments with the reason, once', () => {
-    const text = lines('$schema: https://azuremlschemas.azureedge.net/latest/pipelineComponentBatchDeployment.schema.json', 'name: hello-dpl', 'endpoint_name: ep1', 'type: pipeline', 'component: azureml:hello@latest', 'settings:', '  default_compute: batch-cluster');
-    assert.deepEqual(summary(problemsOf(text)), ['4:type pipeline component batch deployments (type: pipeline) are not supported by Trellis; deploy a model (type: model) instead']);
-    assert.deepEqual(summary(problemsOf(text.replace('type: pipeline\n', ''))).map((row) => row.split(' ')[0]), ['1:$schema']);
+    const text = lines(
+      '$schema: https://azuremlschemas.azureedge.net/latest/pipelineComponentBatchDeployment.schema.json',
+      'name: hello-dpl',
+      'endpoint_name: ep1',
+      'type: pipeline',
+      'component: azureml:hello@latest',
+      'settings:',
+      '  default_compute: batch-cluster',
+    );
+    assert.deepEqual(summary(problemsOf(text)), [
+      '4:type pipeline component batch deployments (type: pipeline) are not supported by Trellis; deploy a model (type: model) instead',
+    ]);
+    assert.deepEqual(
+      summary(problemsOf(text.replace('type: pipeline\n', ''))).map((row) => row.split(' ')[0]),
+      ['1:$schema'],
+    );
   });
 
   it('asks for endpoint_name and model, and for an environment with a Python scoring script', () => {
@@ -118,7 +167,15 @@ describe('batch deployment schema', () => {
       '1:endpoint_name is required: the name of the endpoint this deployment belongs to',
       '1:model is required: the model to score with (azureml:<name>:<version>, azureml:<name>@latest, or inline {path, type})',
     ]);
-    const noEnvironment = lines(modelBatch, 'name: dpl', 'endpoint_name: ep1', 'model: azureml:m:1', 'code_configuration:', '  code: code', '  scoring_script: batch_driver.py');
+    const noEnvironment = lines(
+      modelBatch,
+      'name: dpl',
+      'endpoint_name: ep1',
+      'model: azureml:m:1',
+      'code_configuration:',
+      '  code: code',
+      '  scoring_script: batch_driver.py',
+    );
     assert.match(summary(problemsOf(noEnvironment))[0] ?? '', /^5:code_configuration a scoring script runs in an environment/);
   });
 

@@ -58,7 +58,8 @@ export interface BatchDeploymentSettings {
 }
 
 /** Why a pipeline component batch deployment is refused. */
-export const pipelineDeploymentMessage = 'pipeline component batch deployments (type: pipeline) are not supported by Trellis; deploy a model (type: model) instead';
+export const pipelineDeploymentMessage =
+  'pipeline component batch deployments (type: pipeline) are not supported by Trellis; deploy a model (type: model) instead';
 
 /**
  * A model batch deployment (az ml batch-deployment create), after azure-ai-ml's
@@ -101,21 +102,36 @@ export const batchDeploymentSchema = closedObject(
     const issue = (path: PropertyKey[], message: string) => context.addIssue({ code: 'custom', path, message });
     if (deployment.type === 'pipeline') issue(['type'], pipelineDeploymentMessage);
     for (const field of ['component', 'job_definition'] as const) {
-      if (deployment[field] !== undefined && deployment.type !== 'pipeline') issue([field], `${field} belongs to pipeline component deployments, which Trellis does not support; a model deployment names a model`);
+      if (deployment[field] !== undefined && deployment.type !== 'pipeline')
+        issue(
+          [field],
+          `${field} belongs to pipeline component deployments, which Trellis does not support; a model deployment names a model`,
+        );
     }
-    if (deployment.endpoint_name === undefined) issue(['endpoint_name'], 'is required: the name of the endpoint this deployment belongs to');
+    if (deployment.endpoint_name === undefined)
+      issue(['endpoint_name'], 'is required: the name of the endpoint this deployment belongs to');
     if (deployment.type !== 'pipeline' && deployment.model === undefined) {
       issue(['model'], 'is required: the model to score with (azureml:<name>:<version>, azureml:<name>@latest, or inline {path, type})');
     }
     const settings = isPlainObject(deployment.settings) ? deployment.settings : {};
     for (const field of batchLegacySettingFields) {
       if (deployment[field] !== undefined && settings[field] !== undefined) {
-        issue([field], `${field} is given twice, here and in settings; keep the one in settings (the top level is the layout from before Azure ML CLI 1.7)`);
+        issue(
+          [field],
+          `${field} is given twice, here and in settings; keep the one in settings (the top level is the layout from before Azure ML CLI 1.7)`,
+        );
       }
     }
     const resources = isPlainObject(deployment.resources) ? deployment.resources : {};
-    if (typeof settings.instance_count === 'number' && typeof resources.instance_count === 'number' && settings.instance_count !== resources.instance_count) {
-      issue(['settings', 'instance_count'], `settings.instance_count (${settings.instance_count}) contradicts resources.instance_count (${resources.instance_count}); keep one`);
+    if (
+      typeof settings.instance_count === 'number' &&
+      typeof resources.instance_count === 'number' &&
+      settings.instance_count !== resources.instance_count
+    ) {
+      issue(
+        ['settings', 'instance_count'],
+        `settings.instance_count (${settings.instance_count}) contradicts resources.instance_count (${resources.instance_count}); keep one`,
+      );
     }
     checkScoringParts(deployment, context);
   }, whenMapping)
@@ -123,10 +139,13 @@ export const batchDeploymentSchema = closedObject(
     const { settings = {}, resources = {} } = deployment;
     const { instance_count: settingsInstanceCount, ...givenSettings } = settings;
     // The top-level (older) settings, then the settings mapping; the superRefine above refused overlaps.
-    const legacy = Object.fromEntries(batchLegacySettingFields.filter((field) => deployment[field] !== undefined).map((field) => [field, deployment[field]]));
+    const legacy = Object.fromEntries(
+      batchLegacySettingFields.filter((field) => deployment[field] !== undefined).map((field) => [field, deployment[field]]),
+    );
     const merged = { ...legacy, ...givenSettings } as Partial<BatchDeploymentSettings>;
     const outputAction = merged.output_action ?? batchDeploymentDefaults.output_action;
-    const outputFileName = merged.output_file_name ?? (outputAction === 'append_row' ? batchDeploymentDefaults.output_file_name : undefined);
+    const outputFileName =
+      merged.output_file_name ?? (outputAction === 'append_row' ? batchDeploymentDefaults.output_file_name : undefined);
     const normalized: BatchDeploymentSettings = {
       max_concurrency_per_instance: merged.max_concurrency_per_instance ?? batchDeploymentDefaults.max_concurrency_per_instance,
       mini_batch_size: merged.mini_batch_size ?? batchDeploymentDefaults.mini_batch_size,
@@ -152,7 +171,10 @@ export const batchDeploymentSchema = closedObject(
       ...(deployment.code_configuration === undefined ? {} : { code_configuration: deployment.code_configuration }),
       ...(deployment.environment === undefined ? {} : { environment: deployment.environment }),
       ...(deployment.compute === undefined ? {} : { compute: deployment.compute }),
-      resources: { ...resources, instance_count: resources.instance_count ?? settingsInstanceCount ?? batchDeploymentDefaults.instance_count },
+      resources: {
+        ...resources,
+        instance_count: resources.instance_count ?? settingsInstanceCount ?? batchDeploymentDefaults.instance_count,
+      },
       settings: normalized,
     };
   });

@@ -21,15 +21,27 @@ function problemsOf(text: string): Problem[] {
 
 describe('batch endpoint schema', () => {
   it('reads aad_token, the only batch auth mode on Azure, as aml_token, with a note', () => {
-    const parsed = parseBatchEndpoint(lines(batch, 'name: heart-batch', 'auth_mode: aad_token', 'defaults:', '  deployment_name: xgb-mlflow'), 'e.yml');
+    const parsed = parseBatchEndpoint(
+      lines(batch, 'name: heart-batch', 'auth_mode: aad_token', 'defaults:', '  deployment_name: xgb-mlflow'),
+      'e.yml',
+    );
     assert.deepEqual(parsed.spec, { name: 'heart-batch', auth_mode: 'aml_token', defaults: { deployment_name: 'xgb-mlflow' } });
-    assert.deepEqual(parsed.notes, [{ path: 'auth_mode', line: 3, message: 'read as aml_token: Trellis has no Microsoft Entra ID; callers authenticate with a Trellis token' }]);
+    assert.deepEqual(parsed.notes, [
+      {
+        path: 'auth_mode',
+        line: 3,
+        message: 'read as aml_token: Trellis has no Microsoft Entra ID; callers authenticate with a Trellis token',
+      },
+    ]);
   });
 
   it('defaults auth_mode to aml_token and takes key', () => {
     assert.equal(parseBatchEndpoint(lines(batch, 'name: heart-batch'), 'e.yml').spec.auth_mode, 'aml_token');
     assert.equal(parseBatchEndpoint(lines(batch, 'name: heart-batch', 'auth_mode: key'), 'e.yml').spec.auth_mode, 'key');
-    assert.match(problemsOf(lines(batch, 'name: heart-batch', 'auth_mode: token'))[0]?.message ?? '', /must be aad_token, aml_token or key; got 'token'/);
+    assert.match(
+      problemsOf(lines(batch, 'name: heart-batch', 'auth_mode: token'))[0]?.message ?? '',
+      /must be aad_token, aml_token or key; got 'token'/,
+    );
   });
 
   it('refuses a bad default deployment name and unknown fields', () => {
@@ -42,8 +54,14 @@ describe('batch endpoint schema', () => {
   });
 
   it('accepts and drops what az ml batch-endpoint show prints', () => {
-    const parsed = parseBatchEndpoint(lines(batch, 'name: heart-batch', 'scoring_uri: https://x/jobs', 'provisioning_state: Succeeded'), 'e.yml');
+    const parsed = parseBatchEndpoint(
+      lines(batch, 'name: heart-batch', 'scoring_uri: https://x/jobs', 'provisioning_state: Succeeded'),
+      'e.yml',
+    );
     assert.deepEqual(parsed.spec, { name: 'heart-batch', auth_mode: 'aml_token' });
-    assert.deepEqual(parsed.notes.map((note) => note.path), ['scoring_uri', 'provisioning_state']);
+    assert.deepEqual(
+      parsed.notes.map((note) => note.path),
+      ['scoring_uri', 'provisioning_state'],
+    );
   });
 });

@@ -3,7 +3,15 @@ import { endpointNameField, readOnlyEntries, type KnownFields } from './endpoint
 import { closedObject, freeMapping, tagsField } from './schema-helpers.js';
 
 /** Fields Azure ML fills in and `az ml batch-endpoint show` prints; accepted and dropped. */
-export const batchEndpointReadOnlyFields = ['id', 'provisioning_state', 'scoring_uri', 'openapi_uri', 'location', 'resourceGroup', 'creation_context'] as const;
+export const batchEndpointReadOnlyFields = [
+  'id',
+  'provisioning_state',
+  'scoring_uri',
+  'openapi_uri',
+  'location',
+  'resourceGroup',
+  'creation_context',
+] as const;
 
 /** Fields that configure Azure and change nothing in Trellis, with the reason shown in a note. */
 export const batchEndpointAzureOnlyFields: Readonly<Record<string, string>> = {

@@ -98,8 +98,14 @@ instance_type: big
   });
 
   it('asks for the path of a data input, and explains what an input may be', () => {
-    assert.match(problems('command: echo\nenvironment: azureml:e:1\ninputs:\n  data: { type: uri_file }\n').join('\n'), /^inputs\.data\.path: a uri_file input needs a path/m);
-    assert.match(problems('command: echo\nenvironment: azureml:e:1\ninputs:\n  data: [1, 2]\n').join('\n'), /^inputs\.data: an input is a literal/m);
+    assert.match(
+      problems('command: echo\nenvironment: azureml:e:1\ninputs:\n  data: { type: uri_file }\n').join('\n'),
+      /^inputs\.data\.path: a uri_file input needs a path/m,
+    );
+    assert.match(
+      problems('command: echo\nenvironment: azureml:e:1\ninputs:\n  data: [1, 2]\n').join('\n'),
+      /^inputs\.data: an input is a literal/m,
+    );
   });
 
   it('requires a command and an environment', () => {

@@ -34,9 +34,18 @@ const inputSpec = closedObject({
 }).superRefine((input, context) => {
   const isData = (dataInputTypes as readonly string[]).includes(input.type);
   if (isData && input.path === undefined && !input.optional) {
-    context.addIssue({ code: 'custom', path: ['path'], message: `a ${input.type} input needs a path: a local file or folder, azureml:<data>:<version>, or a URI` });
+    context.addIssue({
+      code: 'custom',
+      path: ['path'],
+      message: `a ${input.type} input needs a path: a local file or folder, azureml:<data>:<version>, or a URI`,
+    });
   }
-  if (!isData && input.mode !== undefined) context.addIssue({ code: 'custom', path: ['mode'], message: `mode applies to data inputs only, not to ${/^[aeiou]/.test(input.type) ? 'an' : 'a'} ${input.type} input` });
+  if (!isData && input.mode !== undefined)
+    context.addIssue({
+      code: 'custom',
+      path: ['mode'],
+      message: `mode applies to data inputs only, not to ${/^[aeiou]/.test(input.type) ? 'an' : 'a'} ${input.type} input`,
+    });
 });
 
 const outputSpec = z.preprocess(
@@ -57,18 +66,27 @@ const inputEntry = z.unknown().transform((value, context) => {
   const result = isPlainObject(value) ? inputSpec.safeParse(value) : literalValue.safeParse(value);
   if (result.success) return result.data;
   if (!isPlainObject(value)) {
-    context.addIssue({ code: 'custom', message: 'an input is a literal (string, number, true/false) or a mapping such as {type: uri_folder, path: ./data}', input: value });
+    context.addIssue({
+      code: 'custom',
+      message: 'an input is a literal (string, number, true/false) or a mapping such as {type: uri_folder, path: ./data}',
+      input: value,
+    });
     return z.NEVER;
   }
-  for (const issue of result.error.issues) context.addIssue({ code: 'custom', path: issue.path as PropertyKey[], message: issue.message, input: value });
+  for (const issue of result.error.issues)
+    context.addIssue({ code: 'custom', path: issue.path as PropertyKey[], message: issue.message, input: value });
   return z.NEVER;
 });
 
-const distribution = z.discriminatedUnion('type', [
-  closedObject({ type: z.literal('pytorch'), process_count_per_instance: countField().default(1) }),
-  closedObject({ type: z.literal('mpi'), process_count_per_instance: countField() }),
-  closedObject({ type: z.literal('tensorflow'), worker_count: countField().optional(), parameter_server_count: countField().default(0) }),
-], { error: `must be one of ${distributionTypes.join(', ')}` });
+const distribution = z.discriminatedUnion(
+  'type',
+  [
+    closedObject({ type: z.literal('pytorch'), process_count_per_instance: countField().default(1) }),
+    closedObject({ type: z.literal('mpi'), process_count_per_instance: countField() }),
+    closedObject({ type: z.literal('tensorflow'), worker_count: countField().optional(), parameter_server_count: countField().default(0) }),
+  ],
+  { error: `must be one of ${distributionTypes.join(', ')}` },
+);
 
 /** A job runs with an environment named by reference (azureml:name:version, name@latest) or given inline. */
 const inlineEnvironment = z.preprocess(
@@ -80,18 +98,30 @@ export const commandJobSchema = closedObject(
   {
     $schema: z.string().optional(),
     type: z.literal('command').default('command'),
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/, "use letters, digits, '-' or '_', starting with a letter or digit").optional(),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/, "use letters, digits, '-' or '_', starting with a letter or digit")
+      .optional(),
     display_name: z.string().optional(),
     description: z.string().optional(),
     tags: tagsField.optional(),
     experiment_name: z.string().min(1).optional(),
     command: z.string().min(1, 'must not be empty'),
     code: z.string().min(1, 'must not be empty').optional(),
-    environment: z.union([z.string().min(1), inlineEnvironment], { error: 'must be an environment reference (azureml:<name>:<version> or azureml:<name>@latest) or an inline environment mapping' }),
-    environment_variables: z.record(z.string(), z.preprocess((value) => (typeof value === 'number' || typeof value === 'boolean' ? String(value) : value), z.string())).optional(),
+    environment: z.union([z.string().min(1), inlineEnvironment], {
+      error: 'must be an environment reference (azureml:<name>:<version> or azureml:<name>@latest) or an inline environment mapping',
+    }),
+    environment_variables: z
+      .record(
+        z.string(),
+        z.preprocess((value) => (typeof value === 'number' || typeof value === 'boolean' ? String(value) : value), z.string()),
+      )
+      .optional(),
     compute: z.string().min(1).optional(),
     resources: closedObject({
-      instance_count: countField().refine((count) => count >= 1, 'must be 1 or more').default(1),
+      instance_count: countField()
+        .refine((count) => count >= 1, 'must be 1 or more')
+        .default(1),
       instance_type: z.string().optional(),
       shm_size: z.string().optional(),
       docker_args: z.string().optional(),
@@ -102,7 +132,10 @@ export const commandJobSchema = closedObject(
     limits: closedObject({ timeout: countField().refine((seconds) => seconds >= 1, 'must be at least 1 second') }).optional(),
     inputs: z.record(z.string().regex(/^[A-Za-z_]\w*$/, 'input names are identifiers: letters, digits and _'), inputEntry).optional(),
     outputs: z.record(z.string().regex(/^[A-Za-z_]\w*$/, 'output names are identifiers: letters, digits and _'), outputSpec).optional(),
-    queue_settings: closedObject({ job_tier: azureEnum(['null', 'spot', 'basic', 'standard', 'premium']).optional(), priority: azureEnum(['low', 'medium', 'high']).optional() }).optional(),
+    queue_settings: closedObject({
+      job_tier: azureEnum(['null', 'spot', 'basic', 'standard', 'premium']).optional(),
+      priority: azureEnum(['low', 'medium', 'high']).optional(),
+    }).optional(),
     identity: freeMapping.optional(),
     services: freeMapping.optional(),
     properties: freeMapping.optional(),

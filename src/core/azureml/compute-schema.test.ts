@@ -16,12 +16,31 @@ describe('computeSchema: type slurm (a Trellis extension)', () => {
   });
 
   it('takes the partition, account, node limit and size, matching the type ignoring case', () => {
-    const compute = { name: 'hpc', type: 'Slurm', partition: 'gpu', account: 'ml-team', nodes_max: '8', login: 'local', size: 'standard_ds2_v2', description: 'the lab cluster', tags: { team: 'ml' } };
+    const compute = {
+      name: 'hpc',
+      type: 'Slurm',
+      partition: 'gpu',
+      account: 'ml-team',
+      nodes_max: '8',
+      login: 'local',
+      size: 'standard_ds2_v2',
+      description: 'the lab cluster',
+      tags: { team: 'ml' },
+    };
     assert.deepEqual(computeSchema.parse(compute), { ...compute, type: 'slurm', nodes_max: 8 });
   });
 
   it('refuses what sbatch cannot take, an unknown size, a remote login and unknown fields, all at once', () => {
-    const problems = problemsOf({ name: 'hpc', type: 'slurm', partition: 'gpu; rm -rf /', account: 'a b', nodes_max: 0, login: 'ssh', size: 'DS3_v2', node_max: 4 });
+    const problems = problemsOf({
+      name: 'hpc',
+      type: 'slurm',
+      partition: 'gpu; rm -rf /',
+      account: 'a b',
+      nodes_max: 0,
+      login: 'ssh',
+      size: 'DS3_v2',
+      node_max: 4,
+    });
     assert.deepEqual(
       problems.map((problem) => problem.split(':')[0]),
       ['partition', 'account', 'nodes_max', 'login', 'size', 'node_max'],

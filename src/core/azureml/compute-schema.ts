@@ -63,7 +63,11 @@ const amlCompute = closedObject(
     max_instances: countField().default(computeDefaults.max_instances),
     idle_time_before_scale_down: countField().default(computeDefaults.idle_time_before_scale_down),
     ssh_public_access_enabled: flagField().optional(),
-    ssh_settings: closedObject({ admin_username: z.string().optional(), admin_password: z.string().optional(), ssh_key_value: z.string().optional() }).optional(),
+    ssh_settings: closedObject({
+      admin_username: z.string().optional(),
+      admin_password: z.string().optional(),
+      ssh_key_value: z.string().optional(),
+    }).optional(),
     network_settings: networkSettings.optional(),
     identity: identity.optional(),
     enable_node_public_ip: flagField().optional(),
@@ -76,7 +80,12 @@ const amlCompute = closedObject(
   }
 }, whenMapping);
 
-const cronTrigger = closedObject({ type: z.literal('cron'), expression: z.string(), start_time: z.string().optional(), time_zone: z.string().optional() });
+const cronTrigger = closedObject({
+  type: z.literal('cron'),
+  expression: z.string(),
+  start_time: z.string().optional(),
+  time_zone: z.string().optional(),
+});
 const recurrenceTrigger = closedObject({
   type: z.literal('recurrence'),
   frequency: azureEnum(['minute', 'hour', 'day', 'week', 'month']),
@@ -92,14 +101,20 @@ const recurrenceTrigger = closedObject({
 const startStopSchedule = closedObject(
   {
     action: azureEnum(['start', 'stop']),
-    trigger: z.discriminatedUnion('type', [cronTrigger, recurrenceTrigger], { error: 'trigger.type must be cron or recurrence' }).optional(),
+    trigger: z
+      .discriminatedUnion('type', [cronTrigger, recurrenceTrigger], { error: 'trigger.type must be cron or recurrence' })
+      .optional(),
     state: azureEnum(['enabled', 'disabled']).optional(),
     schedule_id: z.unknown().optional(),
     provisioning_state: z.unknown().optional(),
   },
   ['schedule_id', 'provisioning_state'],
 );
-const scriptReference = closedObject({ path: z.string().optional(), command: z.string().optional(), timeout_minutes: countField().optional() });
+const scriptReference = closedObject({
+  path: z.string().optional(),
+  command: z.string().optional(),
+  timeout_minutes: countField().optional(),
+});
 const customApplication = closedObject({
   name: z.string(),
   type: azureEnum(['docker']).optional(),
@@ -116,7 +131,10 @@ const computeInstance = closedObject(
     size: z.string().default(computeDefaults.size),
     network_settings: networkSettings.optional(),
     create_on_behalf_of: closedObject({ user_tenant_id: z.string().optional(), user_object_id: z.string().optional() }).optional(),
-    ssh_settings: closedObject({ ssh_key_value: z.string().optional(), admin_username: z.unknown().optional(), ssh_port: z.unknown().optional() }, ['admin_username', 'ssh_port']).optional(),
+    ssh_settings: closedObject(
+      { ssh_key_value: z.string().optional(), admin_username: z.unknown().optional(), ssh_port: z.unknown().optional() },
+      ['admin_username', 'ssh_port'],
+    ).optional(),
     ssh_public_access_enabled: flagField().optional(),
     schedules: closedObject({ compute_start_stop: z.array(startStopSchedule).optional() }).optional(),
     identity: identity.optional(),
@@ -204,9 +222,14 @@ const slurmCompute = closedObject(
     type: z.literal('slurm'),
     partition: slurmName.optional(),
     account: slurmName.optional(),
-    nodes_max: countField().refine((count) => count >= 1, 'must be 1 or more').optional(),
+    nodes_max: countField()
+      .refine((count) => count >= 1, 'must be 1 or more')
+      .optional(),
     login: z
-      .literal('local', { error: "must be 'local': Trellis runs sbatch on its own machine, which must be a login node of the cluster (a remote login node is not supported yet)" })
+      .literal('local', {
+        error:
+          "must be 'local': Trellis runs sbatch on its own machine, which must be a login node of the cluster (a remote login node is not supported yet)",
+      })
       .default('local'),
     size: z
       .string()

@@ -83,7 +83,10 @@ describe('detectFileKind', () => {
     ];
     for (const [name, kind] of cases) assert.deepEqual(detectFileKind({ $schema: latest(name) }), { kind, from: '$schema' });
     // The SDK's own schema names, as in the data_collector examples of the Azure ML docs.
-    assert.deepEqual(detectFileKind({ $schema: 'http://azureml/sdk-2-0/OnlineDeployment.json' }), { kind: 'online-deployment', from: '$schema' });
+    assert.deepEqual(detectFileKind({ $schema: 'http://azureml/sdk-2-0/OnlineDeployment.json' }), {
+      kind: 'online-deployment',
+      from: '$schema',
+    });
   });
 
   it('tells endpoints and deployments by their fields when there is no $schema', () => {

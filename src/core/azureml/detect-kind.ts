@@ -53,7 +53,10 @@ const schemaKinds: Readonly<Record<string, FileKind>> = {
 // Azure ML file kinds that are not resources of this parser, so the message can name them.
 const otherAzureSchemas: Readonly<Record<string, { what: string; hint?: string }>> = {
   mltable: { what: 'an MLTable file', hint: 'create a data asset with type: mltable and path: <the folder holding it>' },
-  dataimport: { what: 'a data import (az ml data import)', hint: 'Trellis does not import from databases or S3; copy the data and create a data asset from it' },
+  dataimport: {
+    what: 'a data import (az ml data import)',
+    hint: 'Trellis does not import from databases or S3; copy the data and create a data asset from it',
+  },
   schedule: { what: 'a schedule' },
   commandjob: { what: 'a command job' },
   sweepjob: { what: 'a sweep job' },
@@ -93,8 +96,31 @@ const endpointKindWords: Readonly<Record<EndpointFileKind, string>> = {
 };
 
 // Fields only a deployment of that sort has (azure-ai-ml OnlineDeploymentSchema, BatchDeploymentSchema).
-const onlineDeploymentFields = ['instance_type', 'instance_count', 'scale_settings', 'request_settings', 'liveness_probe', 'readiness_probe', 'app_insights_enabled', 'data_collector', 'egress_public_network_access', 'model_mount_path'];
-const batchDeploymentFields = ['compute', 'settings', 'mini_batch_size', 'max_concurrency_per_instance', 'output_action', 'output_file_name', 'retry_settings', 'error_threshold', 'logging_level', 'component', 'job_definition'];
+const onlineDeploymentFields = [
+  'instance_type',
+  'instance_count',
+  'scale_settings',
+  'request_settings',
+  'liveness_probe',
+  'readiness_probe',
+  'app_insights_enabled',
+  'data_collector',
+  'egress_public_network_access',
+  'model_mount_path',
+];
+const batchDeploymentFields = [
+  'compute',
+  'settings',
+  'mini_batch_size',
+  'max_concurrency_per_instance',
+  'output_action',
+  'output_file_name',
+  'retry_settings',
+  'error_threshold',
+  'logging_level',
+  'component',
+  'job_definition',
+];
 
 /**
  * Tells which kind of resource a parsed Azure ML file describes: from `$schema` (e.g.
@@ -140,7 +166,8 @@ export function detectFileKind(document: Readonly<Record<string, unknown>>): Fil
   // Before `type`: a Kubernetes online deployment says type: kubernetes, as a Kubernetes compute does.
   if (has('endpoint_name')) {
     if (type === 'model' || type === 'pipeline' || batchDeploymentFields.some(has)) return { kind: 'batch-deployment', from: 'fields' };
-    if (type === 'managed' || type === 'kubernetes' || onlineDeploymentFields.some(has)) return { kind: 'online-deployment', from: 'fields' };
+    if (type === 'managed' || type === 'kubernetes' || onlineDeploymentFields.some(has))
+      return { kind: 'online-deployment', from: 'fields' };
     const message =
       'this file is a deployment (it has endpoint_name), but not whether online or batch; add $schema: https://azuremlschemas.azureedge.net/latest/managedOnlineDeployment.schema.json (or modelBatchDeployment.schema.json)';
     return { kind: null, problem: { path: '', message }, isOtherKind: false };
@@ -167,5 +194,8 @@ export function detectFileKind(document: Readonly<Record<string, unknown>>): Fil
 function schemaName(schema: string): string {
   const withoutQuery = schema.trim().split(/[?#]/)[0] ?? '';
   const file = withoutQuery.split('/').pop() ?? '';
-  return file.replace(/\.schema\.json$/i, '').replace(/\.json$/i, '').toLowerCase();
+  return file
+    .replace(/\.schema\.json$/i, '')
+    .replace(/\.json$/i, '')
+    .toLowerCase();
 }

@@ -33,8 +33,12 @@ export function endpointNameField(what: 'endpoint' | 'deployment') {
 export type KnownFields<T> = { [Key in keyof T as string extends Key ? never : number extends Key ? never : Key]: T[Key] };
 
 /** Shape entries for the read-only fields Azure prints on `show`: any value is accepted, then dropped. */
-export function readOnlyEntries<const Names extends readonly string[]>(names: Names): { [Name in Names[number]]: z.ZodOptional<z.ZodUnknown> } {
-  return Object.fromEntries(names.map((name) => [name, z.unknown().optional()])) as { [Name in Names[number]]: z.ZodOptional<z.ZodUnknown> };
+export function readOnlyEntries<const Names extends readonly string[]>(
+  names: Names,
+): { [Name in Names[number]]: z.ZodOptional<z.ZodUnknown> } {
+  return Object.fromEntries(names.map((name) => [name, z.unknown().optional()])) as {
+    [Name in Names[number]]: z.ZodOptional<z.ZodUnknown>;
+  };
 }
 
 /** A whole number of at least `min` (and at most `max`); like countField, a quoted "2" is accepted. */
@@ -57,7 +61,11 @@ export const environmentVariablesField = z.record(
  * A field that is either a reference (a string) or an inline mapping. Each branch reports its own
  * problems at their own paths; zod's union would report only "invalid input".
  */
-function referenceOrMapping<Reference extends z.ZodType<string>, Mapping extends z.ZodType>(reference: Reference, mapping: Mapping, message: string) {
+function referenceOrMapping<Reference extends z.ZodType<string>, Mapping extends z.ZodType>(
+  reference: Reference,
+  mapping: Mapping,
+  message: string,
+) {
   return z.unknown().transform((value, context): z.output<Reference> | z.output<Mapping> => {
     const schema = typeof value === 'string' ? reference : isPlainObject(value) ? mapping : undefined;
     if (schema === undefined) {
@@ -66,7 +74,8 @@ function referenceOrMapping<Reference extends z.ZodType<string>, Mapping extends
     }
     const result = schema.safeParse(value, { error: describeIssue });
     if (result.success) return result.data as z.output<Reference> | z.output<Mapping>;
-    for (const issue of result.error.issues) context.addIssue({ code: 'custom', path: issue.path as PropertyKey[], message: issue.message, input: value });
+    for (const issue of result.error.issues)
+      context.addIssue({ code: 'custom', path: issue.path as PropertyKey[], message: issue.message, input: value });
     return z.NEVER;
   });
 }
@@ -99,7 +108,14 @@ export const inlineModelSchema = closedObject({
   name: z.string().min(1).optional(),
   version: versionField.optional(),
   type: azureEnum(modelTypes).default('custom_model'),
-  path: z.string({ error: (issue) => (issue.input === undefined ? 'is required: the local file or folder of the model (or name a registered model with model: azureml:<name>:<version>)' : undefined) }).min(1, 'must not be empty'),
+  path: z
+    .string({
+      error: (issue) =>
+        issue.input === undefined
+          ? 'is required: the local file or folder of the model (or name a registered model with model: azureml:<name>:<version>)'
+          : undefined,
+    })
+    .min(1, 'must not be empty'),
   description: z.string().optional(),
   tags: tagsField.optional(),
   properties: freeMapping.optional(),
@@ -142,7 +158,9 @@ export type DeploymentEnvironment = string | InlineEnvironment;
 
 /** The scoring code: a folder (local, or a code asset reference) and the script in it with init() and run(). */
 export const codeConfigurationSchema = closedObject({
-  code: z.string({ error: (issue) => (issue.input === undefined ? 'is required: the folder holding the scoring script' : undefined) }).min(1, 'must not be empty'),
+  code: z
+    .string({ error: (issue) => (issue.input === undefined ? 'is required: the folder holding the scoring script' : undefined) })
+    .min(1, 'must not be empty'),
   scoring_script: z
     .string({ error: (issue) => (issue.input === undefined ? 'is required: the file in code that defines init() and run()' : undefined) })
     .min(1, 'must not be empty'),
@@ -164,18 +182,31 @@ interface ScoringParts {
 export function checkScoringParts(deployment: ScoringParts, context: z.RefinementCtx): void {
   const { model, code_configuration: code, environment } = deployment;
   // A .js scoring script runs in the Node.js that runs Trellis; a Python one needs an environment.
-  if (isPlainObject(code) && environment === undefined && typeof code.scoring_script === 'string' && !/\.(m|c)?js$/i.test(code.scoring_script)) {
+  if (
+    isPlainObject(code) &&
+    environment === undefined &&
+    typeof code.scoring_script === 'string' &&
+    !/\.(m|c)?js$/i.test(code.scoring_script)
+  ) {
     context.addIssue({
       code: 'custom',
       path: ['code_configuration'],
-      message: 'a scoring script runs in an environment: add environment (a reference such as azureml:<name>@latest, or inline {image, conda_file}), or leave code_configuration out to serve an MLflow or ONNX model without code',
+      message:
+        'a scoring script runs in an environment: add environment (a reference such as azureml:<name>@latest, or inline {image, conda_file}), or leave code_configuration out to serve an MLflow or ONNX model without code',
     });
   }
-  if (isPlainObject(model) && model.type === 'custom_model' && code === undefined && typeof model.path === 'string' && namesCodeOnlyModelFile(model.path)) {
+  if (
+    isPlainObject(model) &&
+    model.type === 'custom_model' &&
+    code === undefined &&
+    typeof model.path === 'string' &&
+    namesCodeOnlyModelFile(model.path)
+  ) {
     context.addIssue({
       code: 'custom',
       path: ['model', 'path'],
-      message: 'a custom_model is served by a scoring script: add code_configuration {code, scoring_script} and environment; only an ONNX model (.onnx) or an MLflow model (type: mlflow_model) is served without code',
+      message:
+        'a custom_model is served by a scoring script: add code_configuration {code, scoring_script} and environment; only an ONNX model (.onnx) or an MLflow model (type: mlflow_model) is served without code',
     });
   }
 }

@@ -6,7 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { isTrellisError, type Problem } from '../errors.js';
 import { detectFileKind, type EndpointFileKind } from './detect-kind.js';
-import { parseBatchDeployment, parseBatchEndpoint, parseOnlineDeployment, parseOnlineEndpoint, type ParsedEndpointFile } from './parse-endpoint-file.js';
+import {
+  parseBatchDeployment,
+  parseBatchEndpoint,
+  parseOnlineDeployment,
+  parseOnlineEndpoint,
+  type ParsedEndpointFile,
+} from './parse-endpoint-file.js';
 import { applySetOverrides } from './parse-job-file.js';
 import { parseResourceFile } from './parse-resource-file.js';
 
@@ -41,11 +47,23 @@ const parquet = 'cli/endpoints/batch/deploy-models/custom-outputs-parquet';
 
 const expected: Record<string, Expected> = {
   [`${sample}/endpoint.yml`]: { kind: 'online-endpoint' },
-  [`${sample}/blue-deployment.yml`]: { kind: 'online-deployment', local: ['../../model-1/model/', '../../model-1/onlinescoring/', '../../model-1/environment/conda.yaml'] },
-  [`${sample}/green-deployment.yml`]: { kind: 'online-deployment', local: ['../../model-2/model/', '../../model-2/onlinescoring/', '../../model-2/environment/conda.yaml'] },
+  [`${sample}/blue-deployment.yml`]: {
+    kind: 'online-deployment',
+    local: ['../../model-1/model/', '../../model-1/onlinescoring/', '../../model-1/environment/conda.yaml'],
+  },
+  [`${sample}/green-deployment.yml`]: {
+    kind: 'online-deployment',
+    local: ['../../model-2/model/', '../../model-2/onlinescoring/', '../../model-2/environment/conda.yaml'],
+  },
   // The curated environment is named by a registry URI; the files are local.
-  [`${sample}/blue-deployment-with-curated-env.yml`]: { kind: 'online-deployment', local: ['../../model-1/model/', '../../model-1/onlinescoring/'] },
-  [`${sample}/green-deployment-with-curated-env.yml`]: { kind: 'online-deployment', local: ['../../model-2/model/', '../../model-2/onlinescoring/'] },
+  [`${sample}/blue-deployment-with-curated-env.yml`]: {
+    kind: 'online-deployment',
+    local: ['../../model-1/model/', '../../model-1/onlinescoring/'],
+  },
+  [`${sample}/green-deployment-with-curated-env.yml`]: {
+    kind: 'online-deployment',
+    local: ['../../model-2/model/', '../../model-2/onlinescoring/'],
+  },
   [`${sample}/blue-deployment-with-registered-assets.yml`]: { kind: 'online-deployment', local: ['../../model-1/onlinescoring/'] },
   [`${sample}/green-deployment-with-registered-assets.yml`]: { kind: 'online-deployment', local: ['../../model-2/onlinescoring/'] },
   'cli/endpoints/online/model-1/environment/conda.yaml': { kind: 'conda' },
@@ -54,14 +72,20 @@ const expected: Record<string, Expected> = {
   [`${ncd}/create-endpoint.yaml`]: { kind: 'online-endpoint' },
   [`${ncd}/lightgbm-deployment.yaml`]: { kind: 'online-deployment', local: ['lightgbm-iris/model'] },
   [`${ncd}/sklearn-deployment.yaml`]: { kind: 'online-deployment', local: ['sklearn-diabetes/model'] },
-  [`${ncd}/sklearn-deployment-with-script.yaml`]: { kind: 'online-deployment', local: ['sklearn-diabetes/model', 'sklearn-diabetes/src', 'sklearn-diabetes/environment/conda.yaml'] },
+  [`${ncd}/sklearn-deployment-with-script.yaml`]: {
+    kind: 'online-deployment',
+    local: ['sklearn-diabetes/model', 'sklearn-diabetes/src', 'sklearn-diabetes/environment/conda.yaml'],
+  },
   [`${ncd}/lightgbm-iris/model/conda.yaml`]: { kind: 'conda' },
   [`${ncd}/sklearn-diabetes/environment/conda.yaml`]: { kind: 'conda' },
   [`${ncd}/sklearn-diabetes/model/conda.yaml`]: { kind: 'conda' },
   'cli/endpoints/online/triton/single-model/create-managed-endpoint.yaml': { kind: 'online-endpoint' },
   'cli/endpoints/online/triton/single-model/create-managed-deployment.yaml': { kind: 'online-deployment', local: ['./models'] },
   'cli/endpoints/online/kubernetes/kubernetes-endpoint.yml': { kind: 'online-endpoint' },
-  'cli/endpoints/online/kubernetes/kubernetes-blue-deployment.yml': { kind: 'online-deployment', local: ['../model-1/model/', '../model-1/onlinescoring/', '../model-1/environment/conda.yaml'] },
+  'cli/endpoints/online/kubernetes/kubernetes-blue-deployment.yml': {
+    kind: 'online-deployment',
+    local: ['../model-1/model/', '../model-1/onlinescoring/', '../model-1/environment/conda.yaml'],
+  },
   'cli/endpoints/online/kubernetes/kubernetes-green-deployment.yml': {
     kind: 'online-deployment',
     notes: ['app_insights_enabled'],
@@ -102,7 +126,10 @@ const expected: Record<string, Expected> = {
   'cli/endpoints/batch/deploy-pipelines/hello-batch/deployment.yml': { kind: 'batch-deployment', refused: ['type@4'] },
   'cli/endpoints/batch/deploy-pipelines/hello-batch/deployment-from-job.yml': { kind: 'batch-deployment', refused: ['type@4'] },
   // Settings at the top level (the layout before CLI 1.7); endpoint_name and model come from --set.
-  'cli/foundation-models/system/inference/fill-mask/batch-deploy.yml': { kind: 'batch-deployment', refused: ['endpoint_name@1', 'model@1'] },
+  'cli/foundation-models/system/inference/fill-mask/batch-deploy.yml': {
+    kind: 'batch-deployment',
+    refused: ['endpoint_name@1', 'model@1'],
+  },
 };
 
 /** Local paths the examples name whose content is not kept here (binary models of 1 MB and more; see the NOTICE). */
@@ -153,24 +180,42 @@ describe('Azure ML endpoint example files', () => {
       if (kind === 'data' || kind === 'model') {
         if (expectation.refused) {
           const problems = problemsOf(() => parseResourceFile(read(file), { fileName: file }));
-          assert.deepEqual(problems.map((problem) => `${problem.path}@${problem.line}`), expectation.refused);
+          assert.deepEqual(
+            problems.map((problem) => `${problem.path}@${problem.line}`),
+            expectation.refused,
+          );
           return;
         }
         const parsed = parseResourceFile(read(file), { fileName: file });
         assert.equal(parsed.kind, kind);
-        assert.deepEqual(parsed.localPaths.map((path) => path.value), expectation.local ?? []);
+        assert.deepEqual(
+          parsed.localPaths.map((path) => path.value),
+          expectation.local ?? [],
+        );
         return;
       }
       if (expectation.refused) {
         const problems = problemsOf(() => parseExample(file, kind));
-        assert.deepEqual(problems.map((problem) => `${problem.path}@${problem.line}`), expectation.refused);
+        assert.deepEqual(
+          problems.map((problem) => `${problem.path}@${problem.line}`),
+          expectation.refused,
+        );
         return;
       }
       const parsed = parseExample(file, kind);
       assert.equal(parsed.kind, kind);
-      assert.deepEqual(parsed.notes.map((note) => note.path), expectation.notes ?? []);
-      assert.deepEqual(parsed.localPaths.map((path) => path.value), expectation.local ?? []);
-      assert.deepEqual(parsed.remoteReferences.map((reference) => reference.value), expectation.remote ?? []);
+      assert.deepEqual(
+        parsed.notes.map((note) => note.path),
+        expectation.notes ?? [],
+      );
+      assert.deepEqual(
+        parsed.localPaths.map((path) => path.value),
+        expectation.local ?? [],
+      );
+      assert.deepEqual(
+        parsed.remoteReferences.map((reference) => reference.value),
+        expectation.remote ?? [],
+      );
     });
   }
 
@@ -192,7 +237,10 @@ describe('Azure ML endpoint example files', () => {
       type: 'managed',
       model: { type: 'custom_model', path: '../../model-1/model/' },
       code_configuration: { code: '../../model-1/onlinescoring/', scoring_script: 'score.py' },
-      environment: { image: 'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest', conda_file: '../../model-1/environment/conda.yaml' },
+      environment: {
+        image: 'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest',
+        conda_file: '../../model-1/environment/conda.yaml',
+      },
       instance_type: 'Standard_DS3_v2',
       instance_count: 1,
       request_settings: { request_timeout_ms: 5000, max_concurrent_requests_per_instance: 1, max_queue_wait_ms: 500 },
@@ -204,14 +252,23 @@ describe('Azure ML endpoint example files', () => {
 
   it('reads an MLflow no-code deployment without code or environment', () => {
     const { spec } = parseExample(`${ncd}/sklearn-deployment.yaml`, 'online-deployment');
-    assert.deepEqual((spec as Record<string, unknown>).model, { name: 'mir-sample-sklearn-ncd-model', version: '2', path: 'sklearn-diabetes/model', type: 'mlflow_model' });
+    assert.deepEqual((spec as Record<string, unknown>).model, {
+      name: 'mir-sample-sklearn-ncd-model',
+      version: '2',
+      path: 'sklearn-diabetes/model',
+      type: 'mlflow_model',
+    });
     assert.equal((spec as Record<string, unknown>).code_configuration, undefined);
     assert.equal((spec as Record<string, unknown>).environment, undefined);
   });
 
   it('reads the top-level settings of the foundation-model example once --set names the endpoint and model, as its script does', () => {
     const file = 'cli/foundation-models/system/inference/fill-mask/batch-deploy.yml';
-    const text = applySetOverrides(read(file), ['endpoint_name=fill-mask-batch', 'model=azureml://registries/azureml/models/bert-base-uncased/versions/3'], file);
+    const text = applySetOverrides(
+      read(file),
+      ['endpoint_name=fill-mask-batch', 'model=azureml://registries/azureml/models/bert-base-uncased/versions/3'],
+      file,
+    );
     const parsed = parseBatchDeployment(text, file);
     assert.deepEqual(parsed.spec.settings, {
       max_concurrency_per_instance: 2,

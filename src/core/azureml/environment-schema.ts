@@ -26,7 +26,9 @@ export const environmentSchema = closedObject(
     ...readOnlyShape('environment'),
     image: z.string().min(1, 'must not be empty').optional(),
     build: buildContext.optional(),
-    conda_file: z.union([z.string().min(1), freeMapping], { error: 'must be the path of a conda YAML file or an inline conda mapping' }).optional(),
+    conda_file: z
+      .union([z.string().min(1), freeMapping], { error: 'must be the path of a conda YAML file or an inline conda mapping' })
+      .optional(),
     os_type: azureEnum(['linux', 'windows']).optional(),
     inference_config: inferenceConfig.optional(),
     datastore: z.string().optional(),
@@ -47,16 +49,33 @@ export const environmentSchema = closedObject(
   const hasImage = environment.image !== undefined;
   const hasBuild = environment.build !== undefined;
   if (!hasImage && !hasBuild) {
-    context.addIssue({ code: 'custom', path: [], message: 'an environment needs image (a Docker image) or build (a Docker build context); neither is set' });
+    context.addIssue({
+      code: 'custom',
+      path: [],
+      message: 'an environment needs image (a Docker image) or build (a Docker build context); neither is set',
+    });
   }
   if (hasImage && hasBuild) {
-    context.addIssue({ code: 'custom', path: ['build'], message: 'image and build are mutually exclusive; keep one (install packages in the Dockerfile when using build)' });
+    context.addIssue({
+      code: 'custom',
+      path: ['build'],
+      message: 'image and build are mutually exclusive; keep one (install packages in the Dockerfile when using build)',
+    });
   }
   const condaFile = environment.conda_file;
   if (condaFile !== undefined && !hasImage && hasBuild) {
-    context.addIssue({ code: 'custom', path: ['conda_file'], message: 'conda_file goes with image (Azure ML builds the conda environment on top of it); with build, install the packages in the Dockerfile' });
+    context.addIssue({
+      code: 'custom',
+      path: ['conda_file'],
+      message:
+        'conda_file goes with image (Azure ML builds the conda environment on top of it); with build, install the packages in the Dockerfile',
+    });
   }
   if (typeof condaFile === 'string' && isRemotePath(condaFile)) {
-    context.addIssue({ code: 'custom', path: ['conda_file'], message: `conda_file must be a local file (relative to this YAML file) or an inline mapping, not '${condaFile}'` });
+    context.addIssue({
+      code: 'custom',
+      path: ['conda_file'],
+      message: `conda_file must be a local file (relative to this YAML file) or an inline mapping, not '${condaFile}'`,
+    });
   }
 }, whenMapping);

@@ -72,7 +72,9 @@ const expected: Record<string, Expected> = {
   'cli/resources/workspace/mvnet-allow-internet-outbound.yml': { notes: ['managed_network'] },
   'cli/resources/workspace/mvnet-allow-only-approved-outbound.yml': { notes: ['managed_network'] },
   'cli/resources/workspace/privatelink.yml': { notes: ['location', 'image_build_compute', 'public_network_access'] },
-  'cli/resources/workspace/with-existing-resources.yml': { notes: ['location', 'storage_account', 'container_registry', 'key_vault', 'application_insights'] },
+  'cli/resources/workspace/with-existing-resources.yml': {
+    notes: ['location', 'storage_account', 'container_registry', 'key_vault', 'application_insights'],
+  },
 };
 
 /** The resource files: YAML files at the top of each folder (subfolders hold the content they point to). */
@@ -101,7 +103,12 @@ function read(file: string): string {
 
 describe('Azure ML example files', () => {
   it('has an expectation for every example file, and a file for every expectation', () => {
-    assert.deepEqual(resourceFiles().map(({ file }) => file).sort(), Object.keys(expected).sort());
+    assert.deepEqual(
+      resourceFiles()
+        .map(({ file }) => file)
+        .sort(),
+      Object.keys(expected).sort(),
+    );
   });
 
   for (const { file, kind } of resourceFiles()) {
@@ -109,7 +116,10 @@ describe('Azure ML example files', () => {
     it(`${file} ${expectation.refused ? 'is refused with a clear problem' : `parses as ${kind}`}`, () => {
       if (expectation.refused) {
         const problems = problemsOf(() => parseResourceFile(read(file), { fileName: file, expectedKind: kind }));
-        assert.deepEqual(problems.map((p) => `${p.path}@${p.line}`), expectation.refused);
+        assert.deepEqual(
+          problems.map((p) => `${p.path}@${p.line}`),
+          expectation.refused,
+        );
         return;
       }
       // Parsing without the expected kind checks that $schema or type alone tells the kind
@@ -118,10 +128,19 @@ describe('Azure ML example files', () => {
       const parsed = parseResourceFile(read(file), { fileName: file, ...(detectable ? {} : { expectedKind: kind }) });
       assert.equal(parsed.kind, kind);
       assert.equal(parsed.version, null);
-      assert.deepEqual(parsed.notes.map((note) => note.path), expectation.notes ?? []);
+      assert.deepEqual(
+        parsed.notes.map((note) => note.path),
+        expectation.notes ?? [],
+      );
       for (const note of parsed.notes) assert.match(note.message, /^(recorded, no local effect: |secret not stored: )/);
-      assert.deepEqual(parsed.localPaths.map((path) => path.value), expectation.local ?? []);
-      assert.deepEqual(parsed.remoteReferences.map((reference) => reference.scheme), expectation.remote ?? []);
+      assert.deepEqual(
+        parsed.localPaths.map((path) => path.value),
+        expectation.local ?? [],
+      );
+      assert.deepEqual(
+        parsed.remoteReferences.map((reference) => reference.scheme),
+        expectation.remote ?? [],
+      );
     });
   }
 
@@ -158,7 +177,9 @@ describe('Azure ML example files', () => {
     assert.deepEqual(model.spec, { type: 'custom_model', path: 'mlflow-model/model.pkl' });
     const environment = parseResourceFile(read('cli/assets/environment/docker-context.yml'), { fileName: 'docker-context.yml' });
     assert.deepEqual(environment.spec, { build: { path: 'docker-contexts/python-and-pip', dockerfile_path: 'Dockerfile' } });
-    assert.deepEqual(environment.localPaths, [{ pointer: ['build', 'path'], value: 'docker-contexts/python-and-pip', line: 4, use: 'upload' }]);
+    assert.deepEqual(environment.localPaths, [
+      { pointer: ['build', 'path'], value: 'docker-contexts/python-and-pip', line: 4, use: 'upload' },
+    ]);
   });
 
   it('marks a conda_file path to be inlined', () => {
@@ -167,7 +188,9 @@ describe('Azure ML example files', () => {
   });
 
   it('explains that a conda file is not an environment file', () => {
-    const problems = problemsOf(() => parseResourceFile(read('cli/assets/environment/conda-yamls/pydata.yml'), { fileName: 'pydata.yml', expectedKind: 'environment' }));
+    const problems = problemsOf(() =>
+      parseResourceFile(read('cli/assets/environment/conda-yamls/pydata.yml'), { fileName: 'pydata.yml', expectedKind: 'environment' }),
+    );
     const channels = problems.find((p) => p.path === 'channels');
     assert.equal(channels?.line, 2);
     assert.match(channels?.message ?? '', /belongs in a conda file/);

@@ -18,7 +18,8 @@ export const onlineDeploymentReadOnlyFields = ['id', 'provisioning_state', 'crea
 /** Fields that configure Azure and change nothing in Trellis, with the reason shown in a note. */
 export const onlineDeploymentAzureOnlyFields: Readonly<Record<string, string>> = {
   app_insights_enabled: 'Azure Application Insights; Trellis keeps its own metrics and logs for every deployment',
-  egress_public_network_access: 'Azure network isolation of the deployment (legacy method); Trellis deployments reach what their host reaches',
+  egress_public_network_access:
+    'Azure network isolation of the deployment (legacy method); Trellis deployments reach what their host reaches',
   private_network_connection: 'Azure network isolation of the deployment',
 };
 
@@ -34,7 +35,9 @@ export const onlineDeploymentDefaults = {
 
 const requestSettings = closedObject({
   request_timeout_ms: wholeNumber(1).default(onlineDeploymentDefaults.request_settings.request_timeout_ms),
-  max_concurrent_requests_per_instance: wholeNumber(1).default(onlineDeploymentDefaults.request_settings.max_concurrent_requests_per_instance),
+  max_concurrent_requests_per_instance: wholeNumber(1).default(
+    onlineDeploymentDefaults.request_settings.max_concurrent_requests_per_instance,
+  ),
   // Deprecated by Azure (raise request_timeout_ms instead); still accepted.
   max_queue_wait_ms: wholeNumber(0).default(onlineDeploymentDefaults.request_settings.max_queue_wait_ms),
 });
@@ -81,9 +84,19 @@ export type ScaleSettings = z.output<typeof scaleSettings>;
 const dataCollection = closedObject({
   enabled: flagField().default(false),
   data: z
-    .union([z.string().min(1), closedObject({ name: z.string().optional(), path: z.string().optional(), version: z.preprocess((value) => (typeof value === 'number' ? String(value) : value), z.string()).optional() })], {
-      error: 'must be a data asset reference or a mapping {name, path, version}',
-    })
+    .union(
+      [
+        z.string().min(1),
+        closedObject({
+          name: z.string().optional(),
+          path: z.string().optional(),
+          version: z.preprocess((value) => (typeof value === 'number' ? String(value) : value), z.string()).optional(),
+        }),
+      ],
+      {
+        error: 'must be a data asset reference or a mapping {name, path, version}',
+      },
+    )
     .optional(),
   client_id: z.string().optional(),
 });
@@ -98,7 +111,12 @@ const dataCollector = closedObject({
 
 /** Kubernetes quantities: `cpu: "0.1"`, `memory: 200Mi`, `nvidia.com/gpu: 1` (numbers read as text). */
 const quantity = z.preprocess((value) => (typeof value === 'number' ? String(value) : value), z.string().min(1));
-const containerResources = closedObject({ cpu: quantity.optional(), memory: quantity.optional(), gpu: quantity.optional(), 'nvidia.com/gpu': quantity.optional() });
+const containerResources = closedObject({
+  cpu: quantity.optional(),
+  memory: quantity.optional(),
+  gpu: quantity.optional(),
+  'nvidia.com/gpu': quantity.optional(),
+});
 
 /**
  * A managed or Kubernetes online deployment (az ml online-deployment create), after azure-ai-ml's
@@ -109,7 +127,13 @@ const containerResources = closedObject({ cpu: quantity.optional(), memory: quan
  */
 export const onlineDeploymentSchema = z
   .preprocess(
-    (value) => (isPlainObject(value) && value.type === undefined && typeof value.$schema === 'string' && /kubernetesonlinedeployment/i.test(value.$schema) ? { ...value, type: 'kubernetes' } : value),
+    (value) =>
+      isPlainObject(value) &&
+      value.type === undefined &&
+      typeof value.$schema === 'string' &&
+      /kubernetesonlinedeployment/i.test(value.$schema)
+        ? { ...value, type: 'kubernetes' }
+        : value,
     closedObject(
       {
         $schema: z.string().optional(),
@@ -141,25 +165,45 @@ export const onlineDeploymentSchema = z
       onlineDeploymentReadOnlyFields,
     ).superRefine((deployment, context) => {
       const issue = (path: PropertyKey[], message: string) => context.addIssue({ code: 'custom', path, message });
-      if (deployment.endpoint_name === undefined) issue(['endpoint_name'], 'is required: the name of the endpoint this deployment belongs to');
+      if (deployment.endpoint_name === undefined)
+        issue(['endpoint_name'], 'is required: the name of the endpoint this deployment belongs to');
       const isManaged = deployment.type === 'managed';
-      if (isManaged && deployment.instance_type === undefined) issue(['instance_type'], 'is required for a managed deployment: the VM size of each instance, e.g. Standard_DS3_v2');
+      if (isManaged && deployment.instance_type === undefined)
+        issue(['instance_type'], 'is required for a managed deployment: the VM size of each instance, e.g. Standard_DS3_v2');
       if (isManaged && deployment.resources !== undefined) {
-        issue(['resources'], 'resources (container requests and limits) apply to Kubernetes deployments (type: kubernetes); a managed deployment is sized by instance_type');
+        issue(
+          ['resources'],
+          'resources (container requests and limits) apply to Kubernetes deployments (type: kubernetes); a managed deployment is sized by instance_type',
+        );
       }
       const scale = isPlainObject(deployment.scale_settings) ? deployment.scale_settings : undefined;
       // Azure's default scale type: default for managed deployments, target_utilization on Kubernetes.
       const scaleType = scale?.type ?? (isManaged ? 'default' : 'target_utilization');
       const count = deployment.instance_count;
-      if (scaleType === 'default' && count === undefined) issue(['instance_count'], 'is required: the number of instances that serve this deployment (1 or more; 3 or more for high availability)');
-      if (scale?.type === 'target_utilization' && typeof count === 'number' && typeof scale.min_instances === 'number' && typeof scale.max_instances === 'number') {
+      if (scaleType === 'default' && count === undefined)
+        issue(
+          ['instance_count'],
+          'is required: the number of instances that serve this deployment (1 or more; 3 or more for high availability)',
+        );
+      if (
+        scale?.type === 'target_utilization' &&
+        typeof count === 'number' &&
+        typeof scale.min_instances === 'number' &&
+        typeof scale.max_instances === 'number'
+      ) {
         if (count < scale.min_instances || count > scale.max_instances) {
-          issue(['instance_count'], `instance_count (${count}) is outside scale_settings min_instances..max_instances (${scale.min_instances}..${scale.max_instances})`);
+          issue(
+            ['instance_count'],
+            `instance_count (${count}) is outside scale_settings min_instances..max_instances (${scale.min_instances}..${scale.max_instances})`,
+          );
         }
       }
       const liveness = deployment.liveness_probe;
       if (isPlainObject(liveness) && typeof liveness.success_threshold === 'number' && liveness.success_threshold !== 1) {
-        issue(['liveness_probe', 'success_threshold'], 'must be 1 for a liveness probe (one answer shows the instance is alive); set success_threshold on readiness_probe instead');
+        issue(
+          ['liveness_probe', 'success_threshold'],
+          'must be 1 for a liveness probe (one answer shows the instance is alive); set success_threshold on readiness_probe instead',
+        );
       }
       checkScoringParts(deployment, context);
     }, whenMapping),

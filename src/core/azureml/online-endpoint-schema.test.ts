@@ -54,11 +54,16 @@ describe('online endpoint schema', () => {
   it('takes one mirrored deployment, at most 50 percent, that gets no live traffic', () => {
     const parsed = parseOnlineEndpoint(lines('name: ep1', 'traffic: {blue: 100, green: 0}', 'mirror_traffic: {green: 20}'), 'e.yml');
     assert.deepEqual(parsed.spec.mirror_traffic, { green: 20 });
-    assert.deepEqual(summary(problemsOf(lines('name: ep1', 'mirror_traffic:', '  green: 60'))), ['3:mirror_traffic.green must be at most 50']);
+    assert.deepEqual(summary(problemsOf(lines('name: ep1', 'mirror_traffic:', '  green: 60'))), [
+      '3:mirror_traffic.green must be at most 50',
+    ]);
     assert.deepEqual(summary(problemsOf(lines('name: ep1', 'mirror_traffic:', '  green: 10', '  red: 10'))), [
       '2:mirror_traffic mirror_traffic may name one deployment; it names 2 (green, red)',
     ]);
-    assert.match(summary(problemsOf(lines('name: ep1', 'traffic: {blue: 100}', 'mirror_traffic:', '  blue: 10')))[0] ?? '', /^4:mirror_traffic\.blue deployment 'blue' takes live traffic \(100%\)/);
+    assert.match(
+      summary(problemsOf(lines('name: ep1', 'traffic: {blue: 100}', 'mirror_traffic:', '  blue: 10')))[0] ?? '',
+      /^4:mirror_traffic\.blue deployment 'blue' takes live traffic \(100%\)/,
+    );
   });
 
   it('refuses aad_token with the reason, and other auth modes', () => {
@@ -72,13 +77,21 @@ describe('online endpoint schema', () => {
   });
 
   it('refuses an unknown field, suggesting the closest one', () => {
-    assert.deepEqual(summary(problemsOf(lines('name: ep1', 'trafic: {blue: 100}'))), ["2:trafic unknown field 'trafic'; did you mean 'traffic'?"]);
+    assert.deepEqual(summary(problemsOf(lines('name: ep1', 'trafic: {blue: 100}'))), [
+      "2:trafic unknown field 'trafic'; did you mean 'traffic'?",
+    ]);
   });
 
   it("refuses names that break Azure's rule for endpoints and deployments", () => {
-    assert.match(summary(problemsOf(lines('name: my_endpoint')))[0] ?? '', /^1:name 'my_endpoint' is not a valid endpoint name: use 3 to 32 letters, digits or '-'/);
+    assert.match(
+      summary(problemsOf(lines('name: my_endpoint')))[0] ?? '',
+      /^1:name 'my_endpoint' is not a valid endpoint name: use 3 to 32 letters, digits or '-'/,
+    );
     assert.match(summary(problemsOf(lines('name: ep')))[0] ?? '', /'ep' is not a valid endpoint name/);
-    assert.match(summary(problemsOf(lines('name: ep1', 'traffic: {blue_1: 100}')))[0] ?? '', /^2:traffic\.blue_1 'blue_1' is not a valid deployment name/);
+    assert.match(
+      summary(problemsOf(lines('name: ep1', 'traffic: {blue_1: 100}')))[0] ?? '',
+      /^2:traffic\.blue_1 'blue_1' is not a valid deployment name/,
+    );
   });
 
   it('accepts and drops the fields az ml online-endpoint show prints, with a note for each', () => {
@@ -97,10 +110,26 @@ describe('online endpoint schema', () => {
       'traffic: {blue: 100}',
     );
     const parsed = parseOnlineEndpoint(shown, 'shown.yml');
-    assert.deepEqual(parsed.spec, { name: 'my-endpoint', auth_mode: 'key', public_network_access: 'enabled', identity: { type: 'system_assigned' }, traffic: { blue: 100 } });
+    assert.deepEqual(parsed.spec, {
+      name: 'my-endpoint',
+      auth_mode: 'key',
+      public_network_access: 'enabled',
+      identity: { type: 'system_assigned' },
+      traffic: { blue: 100 },
+    });
     assert.deepEqual(
       parsed.notes.map((note) => `${note.line}:${note.path}`),
-      ['3:id', '4:kind', '5:location', '6:provisioning_state', '7:scoring_uri', '8:openapi_uri', '9:resourceGroup', '10:public_network_access', '11:identity'],
+      [
+        '3:id',
+        '4:kind',
+        '5:location',
+        '6:provisioning_state',
+        '7:scoring_uri',
+        '8:openapi_uri',
+        '9:resourceGroup',
+        '10:public_network_access',
+        '11:identity',
+      ],
     );
     assert.match(parsed.notes[0]?.message ?? '', /^ignored: Azure ML fills this field in/);
     assert.match(parsed.notes.at(-1)?.message ?? '', /^recorded, no local effect: /);

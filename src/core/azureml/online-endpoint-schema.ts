@@ -6,7 +6,16 @@ import { closedObject, freeMapping, isPlainObject, tagsField, whenMapping } from
  * Fields Azure ML fills in and `az ml online-endpoint show` prints (`kind` is dump_only in
  * azure-ai-ml; `resourceGroup` is added by the CLI). Accepted and dropped, as Azure's loader does.
  */
-export const onlineEndpointReadOnlyFields = ['id', 'kind', 'provisioning_state', 'scoring_uri', 'openapi_uri', 'location', 'resourceGroup', 'creation_context'] as const;
+export const onlineEndpointReadOnlyFields = [
+  'id',
+  'kind',
+  'provisioning_state',
+  'scoring_uri',
+  'openapi_uri',
+  'location',
+  'resourceGroup',
+  'creation_context',
+] as const;
 
 /** Fields that configure Azure and change nothing in Trellis, with the reason shown in a note. */
 export const onlineEndpointAzureOnlyFields: Readonly<Record<string, string>> = {
@@ -82,7 +91,11 @@ export const onlineEndpointSchema = closedObject(
   }
   const mirror = endpoint.mirror_traffic;
   if (isPlainObject(mirror) && Object.keys(mirror).length > 1) {
-    context.addIssue({ code: 'custom', path: ['mirror_traffic'], message: `mirror_traffic may name one deployment; it names ${Object.keys(mirror).length} (${Object.keys(mirror).join(', ')})` });
+    context.addIssue({
+      code: 'custom',
+      path: ['mirror_traffic'],
+      message: `mirror_traffic may name one deployment; it names ${Object.keys(mirror).length} (${Object.keys(mirror).join(', ')})`,
+    });
   }
   if (isPlainObject(mirror) && isPlainObject(traffic)) {
     for (const [deployment, percent] of Object.entries(mirror)) {
@@ -97,7 +110,11 @@ export const onlineEndpointSchema = closedObject(
     }
   }
   if (typeof endpoint.$schema === 'string' && /kubernetesonlineendpoint/i.test(endpoint.$schema) && endpoint.compute === undefined) {
-    context.addIssue({ code: 'custom', path: ['compute'], message: 'a Kubernetes online endpoint needs compute: the name of the Kubernetes compute that serves it (compute: azureml:<name>)' });
+    context.addIssue({
+      code: 'custom',
+      path: ['compute'],
+      message: 'a Kubernetes online endpoint needs compute: the name of the Kubernetes compute that serves it (compute: azureml:<name>)',
+    });
   }
 }, whenMapping);
 

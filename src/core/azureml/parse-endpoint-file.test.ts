@@ -28,21 +28,40 @@ describe('parse endpoint files', () => {
         path: '$schema',
         line: 1,
         column: 1,
-        message: 'this file describes an online endpoint (told by $schema), but an online deployment was expected; create it with trellis online-endpoint create --file endpoint.yml',
+        message:
+          'this file describes an online endpoint (told by $schema), but an online deployment was expected; create it with trellis online-endpoint create --file endpoint.yml',
       },
     ]);
-    assert.match(problemsOf(() => parseBatchEndpoint(lines(latest('model'), 'name: m', 'path: x'), 'm.yml'))[0]?.message ?? '', /describes a model \(told by \$schema\).*trellis model create --file m\.yml/);
-    assert.match(problemsOf(() => parseOnlineEndpoint(lines(latest('commandJob'), 'command: echo'), 'job.yml'))[0]?.message ?? '', /this file is a command job/);
+    assert.match(
+      problemsOf(() => parseBatchEndpoint(lines(latest('model'), 'name: m', 'path: x'), 'm.yml'))[0]?.message ?? '',
+      /describes a model \(told by \$schema\).*trellis model create --file m\.yml/,
+    );
+    assert.match(
+      problemsOf(() => parseOnlineEndpoint(lines(latest('commandJob'), 'command: echo'), 'job.yml'))[0]?.message ?? '',
+      /this file is a command job/,
+    );
   });
 
   it('tells deployments from endpoints by their fields when there is no $schema', () => {
-    const problems = problemsOf(() => parseOnlineEndpoint(lines('name: blue', 'endpoint_name: my-endpoint', 'instance_count: 1'), 'blue.yml'));
+    const problems = problemsOf(() =>
+      parseOnlineEndpoint(lines('name: blue', 'endpoint_name: my-endpoint', 'instance_count: 1'), 'blue.yml'),
+    );
     assert.match(problems[0]?.message ?? '', /describes an online deployment \(told by its fields\), but an online endpoint was expected/);
-    assert.match(problemsOf(() => parseOnlineDeployment(lines('name: dpl', 'endpoint_name: ep1', 'compute: cpu', 'model: azureml:m:1'), 'd.yml'))[0]?.message ?? '', /describes a batch deployment/);
+    assert.match(
+      problemsOf(() => parseOnlineDeployment(lines('name: dpl', 'endpoint_name: ep1', 'compute: cpu', 'model: azureml:m:1'), 'd.yml'))[0]
+        ?.message ?? '',
+      /describes a batch deployment/,
+    );
     // auth_mode only hints at online or batch, so the schema speaks for itself.
-    assert.match(problemsOf(() => parseOnlineEndpoint(lines('name: ep1', 'auth_mode: aad_token'), 'e.yml'))[0]?.message ?? '', /^aad_token \(Microsoft Entra ID tokens\) is not available/);
+    assert.match(
+      problemsOf(() => parseOnlineEndpoint(lines('name: ep1', 'auth_mode: aad_token'), 'e.yml'))[0]?.message ?? '',
+      /^aad_token \(Microsoft Entra ID tokens\) is not available/,
+    );
     // A Kubernetes deployment's type: kubernetes is not taken for a compute.
-    assert.equal(parseOnlineDeployment(lines('name: blue', 'type: kubernetes', 'model: azureml:m:1', 'endpoint_name: ep1'), 'd.yml').spec.type, 'kubernetes');
+    assert.equal(
+      parseOnlineDeployment(lines('name: blue', 'type: kubernetes', 'model: azureml:m:1', 'endpoint_name: ep1'), 'd.yml').spec.type,
+      'kubernetes',
+    );
   });
 
   it('returns local paths to upload or inline, and remote ones to record, with their lines', () => {
@@ -66,19 +85,39 @@ describe('parse endpoint files', () => {
       { pointer: ['model', 'path'], value: '../../model-1/model/', line: 5, use: 'upload' },
       { pointer: ['environment', 'conda_file'], value: '../../model-1/environment/conda.yaml', line: 11, use: 'inline-yaml' },
     ]);
-    assert.deepEqual(parsed.remoteReferences, [{ pointer: ['code_configuration', 'code'], value: 'azureml:score-code:3', scheme: 'azureml', line: 7 }]);
+    assert.deepEqual(parsed.remoteReferences, [
+      { pointer: ['code_configuration', 'code'], value: 'azureml:score-code:3', scheme: 'azureml', line: 7 },
+    ]);
     assert.equal(parseOnlineEndpoint(lines('name: ep1'), 'e.yml').localPaths.length, 0);
   });
 
   it('keeps versions and tags as written', () => {
-    const text = lines('name: dpl', 'endpoint_name: ep1', 'type: model', 'tags:', '  batching: 16', 'model:', '  name: heart', '  version: 1.10', '  path: model', '  type: mlflow_model');
+    const text = lines(
+      'name: dpl',
+      'endpoint_name: ep1',
+      'type: model',
+      'tags:',
+      '  batching: 16',
+      'model:',
+      '  name: heart',
+      '  version: 1.10',
+      '  path: model',
+      '  type: mlflow_model',
+    );
     const { spec } = parseBatchDeployment(text, 'd.yml');
     assert.deepEqual(spec.model, { name: 'heart', version: '1.10', path: 'model', type: 'mlflow_model' });
     assert.deepEqual(spec.tags, { batching: '16' });
   });
 
   it('lists every problem of a file, in line order', () => {
-    const text = lines(latest('managedOnlineDeployment'), 'name: b', 'endpoint_name: my-endpoint', 'colour: blue', 'instance_type: Standard_DS3_v2', 'instance_count: 0');
+    const text = lines(
+      latest('managedOnlineDeployment'),
+      'name: b',
+      'endpoint_name: my-endpoint',
+      'colour: blue',
+      'instance_type: Standard_DS3_v2',
+      'instance_count: 0',
+    );
     assert.deepEqual(
       problemsOf(() => parseOnlineDeployment(text, 'd.yml')).map((problem) => `${problem.line}:${problem.path}`),
       ['2:name', '4:colour', '6:instance_count'],

@@ -2,11 +2,31 @@ import type { z } from 'zod';
 import { invalidInput, type Problem } from '../errors.js';
 import { formatFieldPath, type FieldPath } from '../yaml/field-path.js';
 import { parseYaml, type ParsedYaml } from '../yaml/parse-yaml.js';
-import { batchDeploymentSchema, batchLegacySettingFields, pipelineDeploymentMessage, type BatchDeploymentSpec } from './batch-deployment-schema.js';
-import { batchEndpointAzureOnlyFields, batchEndpointReadOnlyFields, batchEndpointSchema, type BatchEndpointSpec } from './batch-endpoint-schema.js';
+import {
+  batchDeploymentSchema,
+  batchLegacySettingFields,
+  pipelineDeploymentMessage,
+  type BatchDeploymentSpec,
+} from './batch-deployment-schema.js';
+import {
+  batchEndpointAzureOnlyFields,
+  batchEndpointReadOnlyFields,
+  batchEndpointSchema,
+  type BatchEndpointSpec,
+} from './batch-endpoint-schema.js';
 import { detectFileKind, type EndpointFileKind, type FileKind } from './detect-kind.js';
-import { onlineDeploymentAzureOnlyFields, onlineDeploymentReadOnlyFields, onlineDeploymentSchema, type OnlineDeploymentSpec } from './online-deployment-schema.js';
-import { onlineEndpointAzureOnlyFields, onlineEndpointReadOnlyFields, onlineEndpointSchema, type OnlineEndpointSpec } from './online-endpoint-schema.js';
+import {
+  onlineDeploymentAzureOnlyFields,
+  onlineDeploymentReadOnlyFields,
+  onlineDeploymentSchema,
+  type OnlineDeploymentSpec,
+} from './online-deployment-schema.js';
+import {
+  onlineEndpointAzureOnlyFields,
+  onlineEndpointReadOnlyFields,
+  onlineEndpointSchema,
+  type OnlineEndpointSpec,
+} from './online-endpoint-schema.js';
 import { classifyPathFields, type LocalPath, type Note, type RemoteReference } from './parse-resource-file.js';
 import { isPlainObject } from './schema-helpers.js';
 import { describeIssue, problemsFromIssues } from './zod-problems.js';
@@ -64,7 +84,12 @@ export function parseBatchEndpoint(text: string, fileName: string): ParsedEndpoi
     azureOnly: batchEndpointAzureOnlyFields,
     notes: (document) =>
       typeof document.auth_mode === 'string' && /^aad_?token$/i.test(document.auth_mode)
-        ? [{ path: 'auth_mode', message: 'read as aml_token: Trellis has no Microsoft Entra ID; callers authenticate with a Trellis token' }]
+        ? [
+            {
+              path: 'auth_mode',
+              message: 'read as aml_token: Trellis has no Microsoft Entra ID; callers authenticate with a Trellis token',
+            },
+          ]
         : [],
   });
 }
@@ -83,8 +108,10 @@ export function parseBatchDeployment(text: string, fileName: string): ParsedEndp
     azureOnly: {},
     refuse: (document) => {
       // One clear problem instead of the pipeline fields' own (component, default_compute, ...).
-      if (typeof document.type === 'string' && document.type.toLowerCase() === 'pipeline') return { path: ['type'], message: pipelineDeploymentMessage };
-      if (typeof document.$schema === 'string' && /pipelinecomponentbatchdeployment/i.test(document.$schema)) return { path: ['$schema'], message: pipelineDeploymentMessage };
+      if (typeof document.type === 'string' && document.type.toLowerCase() === 'pipeline')
+        return { path: ['type'], message: pipelineDeploymentMessage };
+      if (typeof document.$schema === 'string' && /pipelinecomponentbatchdeployment/i.test(document.$schema))
+        return { path: ['$schema'], message: pipelineDeploymentMessage };
       return undefined;
     },
     notes: (document) =>
@@ -131,7 +158,8 @@ const pathFields: readonly { pointer: FieldPath; use: LocalPath['use'] }[] = [
 function parseEndpointFile<Spec>(text: string, fileName: string, rules: EndpointFileRules<Spec>): ParsedEndpointFile<Spec> {
   const yaml = parseYaml(text, fileName);
   const document = withScalarsAsWritten(yaml);
-  const fail = (path: FieldPath, message: string) => invalidInput(fileName, [{ path: formatFieldPath(path), message, ...yaml.locate(path) }]);
+  const fail = (path: FieldPath, message: string) =>
+    invalidInput(fileName, [{ path: formatFieldPath(path), message, ...yaml.locate(path) }]);
 
   const kindProblem = checkKind(document, rules.kind, fileName);
   if (kindProblem) throw fail(kindProblem.path, kindProblem.message);
@@ -148,12 +176,21 @@ function parseEndpointFile<Spec>(text: string, fileName: string, rules: Endpoint
   const typedSpec = spec as Spec;
   const note = (path: string, message: string): Note => ({ path, message, line: yaml.locate(path.split('.')).line });
   const notes = [
-    ...Object.entries(rules.azureOnly).filter(([field]) => Object.hasOwn(document, field)).map(([field, reason]) => note(field, `recorded, no local effect: ${reason}`)),
-    ...rules.readOnly.filter((field) => Object.hasOwn(document, field)).map((field) => note(field, 'ignored: Azure ML fills this field in; it is read-only')),
+    ...Object.entries(rules.azureOnly)
+      .filter(([field]) => Object.hasOwn(document, field))
+      .map(([field, reason]) => note(field, `recorded, no local effect: ${reason}`)),
+    ...rules.readOnly
+      .filter((field) => Object.hasOwn(document, field))
+      .map((field) => note(field, 'ignored: Azure ML fills this field in; it is read-only')),
     ...(rules.notes?.(document) ?? []).map(({ path, message }) => note(path, message)),
   ].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   const isDeployment = rules.kind === 'online-deployment' || rules.kind === 'batch-deployment';
-  return { kind: rules.kind, spec: typedSpec, ...(isDeployment ? classifyPathFields(pathFields, spec, yaml) : { localPaths: [], remoteReferences: [] }), notes };
+  return {
+    kind: rules.kind,
+    spec: typedSpec,
+    ...(isDeployment ? classifyPathFields(pathFields, spec, yaml) : { localPaths: [], remoteReferences: [] }),
+    notes,
+  };
 }
 
 /**
@@ -161,9 +198,16 @@ function parseEndpointFile<Spec>(text: string, fileName: string, rules: Endpoint
  * deployments or only endpoints have. Between an online and a batch endpoint the fields
  * (auth_mode) are only a hint, so the schema speaks instead.
  */
-function checkKind(document: Record<string, unknown>, expected: EndpointFileKind, fileName: string): { path: FieldPath; message: string } | undefined {
+function checkKind(
+  document: Record<string, unknown>,
+  expected: EndpointFileKind,
+  fileName: string,
+): { path: FieldPath; message: string } | undefined {
   const detection = detectFileKind(document);
-  if (detection.kind === null) return detection.isOtherKind ? { path: detection.problem.path ? [detection.problem.path] : [], message: detection.problem.message } : undefined;
+  if (detection.kind === null)
+    return detection.isOtherKind
+      ? { path: detection.problem.path ? [detection.problem.path] : [], message: detection.problem.message }
+      : undefined;
   if (detection.kind === expected || detection.from === 'type' || detection.from === 'kind') return undefined;
   const isEndpoint = (kind: FileKind) => kind === 'online-endpoint' || kind === 'batch-endpoint';
   if (detection.from === 'fields' && isEndpoint(expected) && isEndpoint(detection.kind)) return undefined;
@@ -182,7 +226,11 @@ function withScalarsAsWritten(yaml: ParsedYaml): Record<string, unknown> {
   const document = structuredClone(yaml.value);
   const asWritten = (path: FieldPath, value: unknown) => yaml.sourceText(path) ?? String(value);
   // The file's own version and tags, and those of an inline model or environment.
-  const mappings: [FieldPath, unknown][] = [[[], document], [['model'], document.model], [['environment'], document.environment]];
+  const mappings: [FieldPath, unknown][] = [
+    [[], document],
+    [['model'], document.model],
+    [['environment'], document.environment],
+  ];
   for (const [path, mapping] of mappings) {
     if (!isPlainObject(mapping)) continue;
     // A boolean version stays one, to be refused as Azure ML refuses it.

@@ -1,4 +1,4 @@
-import { Document, parseDocument } from 'yaml';
+import { type Document, parseDocument } from 'yaml';
 import { invalidInput, TrellisError, type Problem } from '../errors.js';
 import { formatFieldPath, type FieldPath } from '../yaml/field-path.js';
 import { parseYaml } from '../yaml/parse-yaml.js';
@@ -30,7 +30,11 @@ export function parseJobFile(text: string, fileName: string): ParsedJobFile {
     throw invalidInput(fileName, problems);
   }
   const result = commandJobSchema.safeParse(document, { error: describeIssue });
-  if (!result.success) throw invalidInput(fileName, problemsFromIssues(result.error.issues, yaml.locate).sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
+  if (!result.success)
+    throw invalidInput(
+      fileName,
+      problemsFromIssues(result.error.issues, yaml.locate).sort((a, b) => (a.line ?? 0) - (b.line ?? 0)),
+    );
   const job = result.data;
 
   const localPaths: LocalPath[] = [];
@@ -39,9 +43,11 @@ export function parseJobFile(text: string, fileName: string): ParsedJobFile {
   };
   if (job.code) addLocal(['code'], job.code, 'upload');
   for (const [name, input] of Object.entries(job.inputs ?? {})) {
-    if (isPlainObject(input) && typeof input.path === 'string' && (dataInputTypes as readonly string[]).includes(String(input.type))) addLocal(['inputs', name, 'path'], input.path, 'upload');
+    if (isPlainObject(input) && typeof input.path === 'string' && (dataInputTypes as readonly string[]).includes(String(input.type)))
+      addLocal(['inputs', name, 'path'], input.path, 'upload');
   }
-  if (isPlainObject(job.environment) && typeof job.environment.conda_file === 'string') addLocal(['environment', 'conda_file'], job.environment.conda_file, 'inline-yaml');
+  if (isPlainObject(job.environment) && typeof job.environment.conda_file === 'string')
+    addLocal(['environment', 'conda_file'], job.environment.conda_file, 'inline-yaml');
   return { job, localPaths };
 }
 
@@ -66,7 +72,10 @@ export function applySetOverrides(text: string, overrides: string[], fileName: s
     }
     const path = override.slice(0, equals).split('.');
     if (path.some((segment) => segment === '')) {
-      problems.push({ path: '--set', message: `'${override.slice(0, equals)}' is not a field path; write dotted names such as inputs.epochs` });
+      problems.push({
+        path: '--set',
+        message: `'${override.slice(0, equals)}' is not a field path; write dotted names such as inputs.epochs`,
+      });
       continue;
     }
     const raw = override.slice(equals + 1);

@@ -157,7 +157,10 @@ function withScalarsAsWritten(yaml: ParsedYaml): Record<string, unknown> {
   const tags = document.tags;
   if (isPlainObject(tags)) {
     document.tags = Object.fromEntries(
-      Object.entries(tags).map(([key, value]) => [key, typeof value === 'number' || typeof value === 'boolean' ? (yaml.sourceText(['tags', key]) ?? String(value)) : value]),
+      Object.entries(tags).map(([key, value]) => [
+        key,
+        typeof value === 'number' || typeof value === 'boolean' ? (yaml.sourceText(['tags', key]) ?? String(value)) : value,
+      ]),
     );
   }
   return document;
@@ -177,12 +180,20 @@ function notesFor(kind: ResourceKind, output: Record<string, unknown>, yaml: Par
   return notes.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
 }
 
-function classifyPaths(kind: ResourceKind, spec: Record<string, unknown>, yaml: ParsedYaml): Pick<ParsedResourceFile, 'localPaths' | 'remoteReferences'> {
+function classifyPaths(
+  kind: ResourceKind,
+  spec: Record<string, unknown>,
+  yaml: ParsedYaml,
+): Pick<ParsedResourceFile, 'localPaths' | 'remoteReferences'> {
   return classifyPathFields(pathFields[kind], spec, yaml);
 }
 
 /** Sorts the path-valued fields of a validated file into local paths (uploaded or inlined) and remote references. */
-export function classifyPathFields(fields: readonly { pointer: FieldPath; use: LocalPath['use'] }[], spec: Record<string, unknown>, yaml: ParsedYaml): { localPaths: LocalPath[]; remoteReferences: RemoteReference[] } {
+export function classifyPathFields(
+  fields: readonly { pointer: FieldPath; use: LocalPath['use'] }[],
+  spec: Record<string, unknown>,
+  yaml: ParsedYaml,
+): { localPaths: LocalPath[]; remoteReferences: RemoteReference[] } {
   const localPaths: LocalPath[] = [];
   const remoteReferences: RemoteReference[] = [];
   for (const { pointer, use } of fields) {
@@ -198,7 +209,8 @@ export function classifyPathFields(fields: readonly { pointer: FieldPath; use: L
 
 function valueAt(value: unknown, pointer: FieldPath): unknown {
   let current = value;
-  for (const segment of pointer) current = isPlainObject(current) || Array.isArray(current) ? (current as Record<string | number, unknown>)[segment] : undefined;
+  for (const segment of pointer)
+    current = isPlainObject(current) || Array.isArray(current) ? (current as Record<string | number, unknown>)[segment] : undefined;
   return current;
 }
 

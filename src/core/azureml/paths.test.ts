@@ -24,7 +24,16 @@ describe('remote and local paths', () => {
   });
 
   it('treats relative, absolute, Windows and file: paths as local', () => {
-    for (const value of ['sample-data/titanic.csv', './local-mltable', '../src', '/data/x', 'C:\\data\\x', 'c:/data', 'file:///tmp/model', 'folder:with-colon/x']) {
+    for (const value of [
+      'sample-data/titanic.csv',
+      './local-mltable',
+      '../src',
+      '/data/x',
+      'C:\\data\\x',
+      'c:/data',
+      'file:///tmp/model',
+      'folder:with-colon/x',
+    ]) {
       assert.ok(isLocalPath(value) && !isRemotePath(value), value);
     }
   });

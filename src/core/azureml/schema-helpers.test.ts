@@ -8,7 +8,10 @@ describe('schema helpers', () => {
   it('closedObject refuses each unknown field at its own path, with the other problems', () => {
     const schema = closedObject({ size: z.string().optional(), count: z.number().optional() });
     const issues = schema.safeParse({ sise: 'big', count: 'x', extra: 1 }).error?.issues ?? [];
-    assert.deepEqual(issues.map((issue) => issue.path.join('.')), ['count', 'sise', 'extra']);
+    assert.deepEqual(
+      issues.map((issue) => issue.path.join('.')),
+      ['count', 'sise', 'extra'],
+    );
     assert.match(issues[1]?.message ?? '', /did you mean 'size'/);
     assert.match(issues[2]?.message ?? '', /allowed fields here: size, count/);
   });

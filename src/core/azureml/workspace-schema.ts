@@ -27,7 +27,10 @@ const customerManagedKey = closedObject({
 
 const networkAcls = closedObject({
   default_action: azureEnum(['Allow', 'Deny']),
-  ip_rules: z.array(closedObject({ value: z.string() })).nullable().optional(),
+  ip_rules: z
+    .array(closedObject({ value: z.string() }))
+    .nullable()
+    .optional(),
 }).superRefine((acls, context) => {
   if (acls.default_action === 'Deny' && !(Array.isArray(acls.ip_rules) && acls.ip_rules.length > 0)) {
     context.addIssue({ code: 'custom', path: ['ip_rules'], message: "ip_rules must list at least one rule when default_action is 'Deny'" });

@@ -14,14 +14,30 @@ describe('cluster scheduler', () => {
   });
 
   it('starts jobs on idle nodes, highest priority first, then in order of submission', () => {
-    const decision = decide(0, cluster, [idle('n1'), idle('n2')], [job('late-low', 1, 1, 1), job('second', 1, 2, 5), job('first', 1, 2, 3)]);
-    assert.deepEqual(decision.start.map((start) => start.job), ['first', 'second']);
-    assert.deepEqual(decision.waiting.map((wait) => wait.job), ['late-low']);
+    const decision = decide(
+      0,
+      cluster,
+      [idle('n1'), idle('n2')],
+      [job('late-low', 1, 1, 1), job('second', 1, 2, 5), job('first', 1, 2, 3)],
+    );
+    assert.deepEqual(
+      decision.start.map((start) => start.job),
+      ['first', 'second'],
+    );
+    assert.deepEqual(
+      decision.waiting.map((wait) => wait.job),
+      ['late-low'],
+    );
     assert.equal(decision.addNodes, 1);
   });
 
   it('never lets a small job jump a big one that waits (no starvation)', () => {
-    const decision = decide(0, { ...cluster, maxInstances: 2 }, [idle('n1'), { id: 'n2', state: 'busy' }], [job('big', 2, 2, 0), job('small', 1, 2, 1)]);
+    const decision = decide(
+      0,
+      { ...cluster, maxInstances: 2 },
+      [idle('n1'), { id: 'n2', state: 'busy' }],
+      [job('big', 2, 2, 0), job('small', 1, 2, 1)],
+    );
     assert.deepEqual(decision.start, []);
     assert.match(decision.waiting[0]!.reason, /at max_instances \(2\)/);
     assert.match(decision.waiting[1]!.reason, /queued behind job 'big'/);

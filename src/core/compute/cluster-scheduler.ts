@@ -66,11 +66,17 @@ export function decide(now: number, cluster: ClusterShape, nodes: NodeState[], q
 
   for (const job of ordered) {
     if (blocker !== undefined) {
-      decision.waiting.push({ job: job.name, reason: `queued behind job '${blocker}' (highest priority first, then first come, first served)` });
+      decision.waiting.push({
+        job: job.name,
+        reason: `queued behind job '${blocker}' (highest priority first, then first come, first served)`,
+      });
       continue;
     }
     if (job.instanceCount > cluster.maxInstances) {
-      decision.waiting.push({ job: job.name, reason: `needs ${job.instanceCount} nodes but the cluster's max_instances is ${cluster.maxInstances}` });
+      decision.waiting.push({
+        job: job.name,
+        reason: `needs ${job.instanceCount} nodes but the cluster's max_instances is ${cluster.maxInstances}`,
+      });
       blocker = job.name;
       continue;
     }
@@ -92,8 +98,10 @@ export function decide(now: number, cluster: ClusterShape, nodes: NodeState[], q
     } else {
       // Every quota that holds the job back is named, so raising one alone is not a surprise.
       const limits = [];
-      if (roomByNodes < roomByMax && roomByNodes < missing) limits.push(`the workspace's max_nodes quota has room for ${Math.max(0, roomByNodes)} more node(s)`);
-      if (roomByVcpus < roomByMax && roomByVcpus < missing) limits.push(`the workspace's vCPU quota for the ${cluster.family} family has room for ${Math.max(0, roomByVcpus)} more node(s)`);
+      if (roomByNodes < roomByMax && roomByNodes < missing)
+        limits.push(`the workspace's max_nodes quota has room for ${Math.max(0, roomByNodes)} more node(s)`);
+      if (roomByVcpus < roomByMax && roomByVcpus < missing)
+        limits.push(`the workspace's vCPU quota for the ${cluster.family} family has room for ${Math.max(0, roomByVcpus)} more node(s)`);
       decision.waiting.push({ job: job.name, reason: `waiting for quota: ${limits.join(', and ')}` });
     }
     // Nodes freed or started for this job are its own: later jobs wait behind it.

@@ -1,26 +1,52 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeNodeLimits, formatCpuList, isOverMemory, outOfMemoryReason, parseCpuList, pickCpus, planNodeLimits, type LimitSupport } from './node-limits.js';
+import {
+  describeNodeLimits,
+  formatCpuList,
+  isOverMemory,
+  outOfMemoryReason,
+  parseCpuList,
+  pickCpus,
+  planNodeLimits,
+  type LimitSupport,
+} from './node-limits.js';
 
 const gib = 1024 ** 3;
 const eightCpus = [0, 1, 2, 3, 4, 5, 6, 7];
-const noCgroups: LimitSupport = { cpuCgroup: { unavailable: 'no writable cgroup' }, memoryCgroup: { unavailable: 'no writable cgroup' }, hasTaskset: true, allowedCpus: eightCpus };
+const noCgroups: LimitSupport = {
+  cpuCgroup: { unavailable: 'no writable cgroup' },
+  memoryCgroup: { unavailable: 'no writable cgroup' },
+  hasTaskset: true,
+  allowedCpus: eightCpus,
+};
 
 describe('planNodeLimits', () => {
   it('uses a cgroup CPU quota and memory limit where the machine has them', () => {
-    const limits = planNodeLimits({ vcpus: 4, memoryGiB: 14 }, { ...noCgroups, cpuCgroup: { version: 2 }, memoryCgroup: { version: 2 } }, 'cpu-cluster-1');
+    const limits = planNodeLimits(
+      { vcpus: 4, memoryGiB: 14 },
+      { ...noCgroups, cpuCgroup: { version: 2 }, memoryCgroup: { version: 2 } },
+      'cpu-cluster-1',
+    );
     assert.deepEqual(limits.cpu, { method: 'cgroup', version: 2, quotaMicros: 400_000, periodMicros: 100_000 });
     assert.deepEqual(limits.memory, { method: 'cgroup', version: 2, bytes: 14 * gib });
     assert.equal(describeNodeLimits(limits), 'limits: 4 vCPUs via cgroup cpu.max, 14 GiB via cgroup memory.max');
   });
 
   it('names the cgroup v1 files on a v1 machine', () => {
-    const limits = planNodeLimits({ vcpus: 2, memoryGiB: 7 }, { ...noCgroups, cpuCgroup: { version: 1 }, memoryCgroup: { version: 1 } }, 'n');
+    const limits = planNodeLimits(
+      { vcpus: 2, memoryGiB: 7 },
+      { ...noCgroups, cpuCgroup: { version: 1 }, memoryCgroup: { version: 1 } },
+      'n',
+    );
     assert.equal(describeNodeLimits(limits), 'limits: 2 vCPUs via cgroup v1 cpu.cfs_quota_us, 7 GiB via cgroup v1 memory.limit_in_bytes');
   });
 
   it('says when a CPU quota is more than the machine has', () => {
-    const limits = planNodeLimits({ vcpus: 16, memoryGiB: 56 }, { ...noCgroups, cpuCgroup: { version: 2 }, memoryCgroup: { version: 2 } }, 'n');
+    const limits = planNodeLimits(
+      { vcpus: 16, memoryGiB: 56 },
+      { ...noCgroups, cpuCgroup: { version: 2 }, memoryCgroup: { version: 2 } },
+      'n',
+    );
     assert.equal(describeNodeLimits(limits), 'limits: 16 vCPUs via cgroup cpu.max (this machine has 8), 56 GiB via cgroup memory.max');
   });
 
@@ -29,7 +55,10 @@ describe('planNodeLimits', () => {
     assert.equal(limits.cpu.method, 'taskset');
     assert.equal(limits.cpu.method === 'taskset' && limits.cpu.cpus.length, 2);
     assert.deepEqual(limits.memory, { method: 'accounting', bytes: 7 * gib, why: 'no writable cgroup' });
-    assert.match(describeNodeLimits(limits), /^limits: 2 vCPUs via taskset \(CPUs \d(-\d|,\d)\), 7 GiB accounted by Trellis .*no cgroup: no writable cgroup/);
+    assert.match(
+      describeNodeLimits(limits),
+      /^limits: 2 vCPUs via taskset \(CPUs \d(-\d|,\d)\), 7 GiB accounted by Trellis .*no cgroup: no writable cgroup/,
+    );
   });
 
   it('says why CPU is not enforced: no taskset, or a size as large as the machine', () => {
@@ -37,11 +66,18 @@ describe('planNodeLimits', () => {
     assert.deepEqual(noTaskset.cpu, { method: 'none', why: 'no writable cgroup, and taskset (util-linux) is not installed' });
     const tooBig = planNodeLimits({ vcpus: 16, memoryGiB: 7 }, noCgroups, 'n');
     assert.equal(tooBig.cpu.method, 'none');
-    assert.match(describeNodeLimits(tooBig), /16 vCPUs not enforced: no writable cgroup, and pinning to 16 CPUs limits nothing on a machine with 8/);
+    assert.match(
+      describeNodeLimits(tooBig),
+      /16 vCPUs not enforced: no writable cgroup, and pinning to 16 CPUs limits nothing on a machine with 8/,
+    );
   });
 
   it('keeps a fraction of a GiB or a vCPU readable', () => {
-    const limits = planNodeLimits({ vcpus: 0.5, memoryGiB: 0.25 }, { ...noCgroups, cpuCgroup: { version: 2 }, memoryCgroup: { version: 2 } }, 'n');
+    const limits = planNodeLimits(
+      { vcpus: 0.5, memoryGiB: 0.25 },
+      { ...noCgroups, cpuCgroup: { version: 2 }, memoryCgroup: { version: 2 } },
+      'n',
+    );
     assert.equal(limits.cpu.method === 'cgroup' && limits.cpu.quotaMicros, 50_000);
     assert.equal(describeNodeLimits(limits), 'limits: 0.5 vCPUs via cgroup cpu.max, 0.25 GiB via cgroup memory.max');
   });
@@ -88,6 +124,9 @@ describe('memory', () => {
   it('says the node ran out of memory, its limit, and who stopped it', () => {
     const reason = outOfMemoryReason({ memoryGiB: 7, memory: { method: 'cgroup', version: 1, bytes: 7 * gib } }, 1);
     assert.match(reason, /^out of memory: node 1 went over its 7 GiB .*OOM killer/);
-    assert.match(outOfMemoryReason({ memoryGiB: 7, memory: { method: 'accounting', bytes: 7 * gib, why: '' } }, 0), /Trellis stopped its processes/);
+    assert.match(
+      outOfMemoryReason({ memoryGiB: 7, memory: { method: 'accounting', bytes: 7 * gib, why: '' } }, 0),
+      /Trellis stopped its processes/,
+    );
   });
 });

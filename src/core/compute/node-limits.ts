@@ -51,18 +51,33 @@ const gib = 1024 ** 3;
  */
 export function planNodeLimits(resources: { vcpus: number; memoryGiB: number }, support: LimitSupport, nodeKey: string): NodeLimits {
   const { vcpus, memoryGiB } = resources;
-  return { vcpus, memoryGiB, machineCpus: support.allowedCpus.length, cpu: planCpu(vcpus, support, nodeKey), memory: planMemory(memoryGiB, support) };
+  return {
+    vcpus,
+    memoryGiB,
+    machineCpus: support.allowedCpus.length,
+    cpu: planCpu(vcpus, support, nodeKey),
+    memory: planMemory(memoryGiB, support),
+  };
 }
 
 function planCpu(vcpus: number, support: LimitSupport, nodeKey: string): CpuLimit {
   if ('version' in support.cpuCgroup) {
     // A quota, not pinning: the node gets `vcpus` CPUs' worth of time on whichever CPUs are free.
-    return { method: 'cgroup', version: support.cpuCgroup.version, quotaMicros: Math.max(1000, Math.round(vcpus * cpuPeriodMicros)), periodMicros: cpuPeriodMicros };
+    return {
+      method: 'cgroup',
+      version: support.cpuCgroup.version,
+      quotaMicros: Math.max(1000, Math.round(vcpus * cpuPeriodMicros)),
+      periodMicros: cpuPeriodMicros,
+    };
   }
   const whyNoCgroup = support.cpuCgroup.unavailable;
   if (!support.hasTaskset) return { method: 'none', why: `${whyNoCgroup}, and taskset (util-linux) is not installed` };
   const count = Math.ceil(vcpus);
-  if (count >= support.allowedCpus.length) return { method: 'none', why: `${whyNoCgroup}, and pinning to ${count} CPUs limits nothing on a machine with ${support.allowedCpus.length}` };
+  if (count >= support.allowedCpus.length)
+    return {
+      method: 'none',
+      why: `${whyNoCgroup}, and pinning to ${count} CPUs limits nothing on a machine with ${support.allowedCpus.length}`,
+    };
   return { method: 'taskset', cpus: pickCpus(support.allowedCpus, count, nodeKey) };
 }
 

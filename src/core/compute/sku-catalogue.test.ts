@@ -18,7 +18,10 @@ describe('skuCatalogue', () => {
   });
 
   it('covers general purpose, compute optimized, memory optimized and GPU sizes', () => {
-    assert.deepEqual(new Set(skuCatalogue.map((sku) => sku.category)), new Set(['general_purpose', 'compute_optimized', 'memory_optimized', 'gpu']));
+    assert.deepEqual(
+      new Set(skuCatalogue.map((sku) => sku.category)),
+      new Set(['general_purpose', 'compute_optimized', 'memory_optimized', 'gpu']),
+    );
   });
 
   it('marks every low-priority price as an estimate, since none was sourced', () => {
@@ -76,7 +79,10 @@ describe('nodeCost', () => {
 
 describe('describeUnknownSize', () => {
   it('suggests the closest size for a typo', () => {
-    assert.match(describeUnknownSize('Standard_DS3_v3'), /size 'Standard_DS3_v3' is not a VM size Trellis knows; did you mean 'Standard_DS3_v2'/);
+    assert.match(
+      describeUnknownSize('Standard_DS3_v3'),
+      /size 'Standard_DS3_v3' is not a VM size Trellis knows; did you mean 'Standard_DS3_v2'/,
+    );
   });
 
   it('understands a size written without Standard_', () => {

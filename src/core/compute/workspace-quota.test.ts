@@ -23,7 +23,10 @@ describe('workspace quotas', () => {
     assert.deepEqual(room, { nodes: 2, vcpusInFamily: 4 });
     assert.deepEqual(quotaRoom({}, nodes, 'standardDSv2Family'), { nodes: undefined, vcpusInFamily: undefined });
     // The machines of an attached Slurm cluster are not the workspace's to count.
-    assert.deepEqual(quotaRoom({ max_nodes: 5 }, [...nodes, { size: 'Standard_DS3_v2', tier: 'attached' }], 'standardDSv2Family'), { nodes: 2, vcpusInFamily: undefined });
+    assert.deepEqual(quotaRoom({ max_nodes: 5 }, [...nodes, { size: 'Standard_DS3_v2', tier: 'attached' }], 'standardDSv2Family'), {
+      nodes: 2,
+      vcpusInFamily: undefined,
+    });
     // Over quota (lowered while nodes run) means no room, not negative room.
     assert.deepEqual(quotaRoom({ max_nodes: 1 }, nodes, 'x'), { nodes: 0, vcpusInFamily: undefined });
   });
@@ -31,14 +34,23 @@ describe('workspace quotas', () => {
   it('keeps a job queued with the quota as its reason when the family has no vCPUs left', () => {
     const family = familyOf('Standard_DS3_v2');
     const room = quotaRoom({ max_vcpus_per_family: { [family]: 4 } }, [{ size: 'Standard_DS3_v2' }], family);
-    const decision = decide(0, { minInstances: 0, maxInstances: 4, idleSeconds: 120, vcpusPerNode: 4, family }, [{ id: 'n1', state: 'busy' }], [{ name: 'j', priority: 2, submittedAt: 0, instanceCount: 1 }], room);
+    const decision = decide(
+      0,
+      { minInstances: 0, maxInstances: 4, idleSeconds: 120, vcpusPerNode: 4, family },
+      [{ id: 'n1', state: 'busy' }],
+      [{ name: 'j', priority: 2, submittedAt: 0, instanceCount: 1 }],
+      room,
+    );
     assert.equal(decision.addNodes, 0);
     assert.deepEqual(decision.start, []);
     assert.match(decision.waiting[0]?.reason ?? '', /vCPU quota for the standardDSv2Family family/);
   });
 
   it('reports use against each quota, and families in use without one', () => {
-    const usage = quotaUsage({ max_nodes: 8, max_vcpus_per_family: { standardNCSv3Family: 24 } }, [{ size: 'Standard_DS3_v2' }, { size: 'Standard_DS4_v2' }]);
+    const usage = quotaUsage({ max_nodes: 8, max_vcpus_per_family: { standardNCSv3Family: 24 } }, [
+      { size: 'Standard_DS3_v2' },
+      { size: 'Standard_DS4_v2' },
+    ]);
     assert.deepEqual(usage, [
       { name: 'nodes', family: null, current: 2, limit: 8 },
       { name: 'vcpus', family: 'standardDSv2Family', current: 12, limit: null },

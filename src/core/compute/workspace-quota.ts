@@ -12,7 +12,10 @@ import { findSku } from './sku-catalogue.js';
 export const workspaceQuotaSchema = z
   .object({
     max_nodes: z.number().int().min(0).optional().describe('nodes across every cluster of the workspace'),
-    max_vcpus_per_family: z.record(z.string().min(1), z.number().int().min(0)).optional().describe('vCPUs per VM family, e.g. { standardDSv2Family: 32 }'),
+    max_vcpus_per_family: z
+      .record(z.string().min(1), z.number().int().min(0))
+      .optional()
+      .describe('vCPUs per VM family, e.g. { standardDSv2Family: 32 }'),
   })
   .strict();
 export type WorkspaceQuota = z.infer<typeof workspaceQuotaSchema>;

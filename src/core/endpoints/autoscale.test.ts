@@ -5,7 +5,11 @@ import { decideScale, defaultCooldownMs, instancesFor, type ConcurrencySample, t
 
 /** Samples one second apart ending at `now`, from total concurrencies (in flight; queued given separately). */
 const samples = (demands: number[], queuedAtEnd = 0): ConcurrencySample[] =>
-  demands.map((demand, index) => ({ at: 100_000 - (demands.length - 1 - index) * 1000, inFlight: demand, queued: index === demands.length - 1 ? queuedAtEnd : 0 }));
+  demands.map((demand, index) => ({
+    at: 100_000 - (demands.length - 1 - index) * 1000,
+    inFlight: demand,
+    queued: index === demands.length - 1 ? queuedAtEnd : 0,
+  }));
 
 const base: ScaleInput = {
   now: 100_000,
@@ -108,7 +112,7 @@ describe('decideScale', () => {
     assert.match(decision.reason, /part of the window reached the target/);
   });
 
-  it('sizes a scale-in on the window\'s peak so it does not flap back out', () => {
+  it("sizes a scale-in on the window's peak so it does not flap back out", () => {
     const decision = decideScale({ ...base, current: 8, samples: samples([1, 5, 2]) });
     assert.equal(decision.desired, 4); // peak 5 needs ceil(5 / 1.4) = 4
     const after = decideScale({ ...base, current: 4, samples: samples([1, 5, 2]), lastScaleAt: base.now });

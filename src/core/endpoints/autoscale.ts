@@ -103,7 +103,8 @@ export function decideScale(input: ScaleInput): ScaleDecision {
     const desired = Math.min(wanted, stepLimit, max);
     const queue = `${lastSample?.queued ?? 0} request(s) queued, the oldest waiting ${Math.round(input.queueWaitingMs)} ms`;
     if (desired > current) return decision(desired, `${queue}; adding ${desired - current} instance(s)${describe ? `, ${describe}` : ''}`);
-    if (current === max) return decision(current, `${queue}, and the deployment is at max_instances (${max}); raise max_instances to add capacity`);
+    if (current === max)
+      return decision(current, `${queue}, and the deployment is at max_instances (${max}); raise max_instances to add capacity`);
     return decision(current, `${queue}; ${current - ready} instance(s) already starting`);
   }
 
@@ -127,7 +128,8 @@ export function decideScale(input: ScaleInput): ScaleDecision {
     return decision(current, `${describe}; scaling in waits for the cooldown (${left} s left)`);
   }
   const desired = Math.max(needed(peak), Math.floor(current / 2), min);
-  if (desired >= current) return decision(current, `${describe}; the window's peak of ${peak} concurrent request(s) still needs ${current} instance(s)`);
+  if (desired >= current)
+    return decision(current, `${describe}; the window's peak of ${peak} concurrent request(s) still needs ${current} instance(s)`);
   return decision(desired, `${describe} throughout the window; removing ${current - desired} instance(s)`);
 }
 
@@ -156,7 +158,8 @@ function checkSettings(input: ScaleInput): void {
   if (!Number.isInteger(input.maxConcurrentPerInstance) || input.maxConcurrentPerInstance < 1) {
     problems.push(`max_concurrent_requests_per_instance must be a whole number of at least 1, not ${input.maxConcurrentPerInstance}`);
   }
-  if (!Number.isInteger(input.current) || input.current < 0) problems.push(`the current instance count must be a whole number of 0 or more, not ${input.current}`);
+  if (!Number.isInteger(input.current) || input.current < 0)
+    problems.push(`the current instance count must be a whole number of 0 or more, not ${input.current}`);
   if (problems.length > 0) throw new TrellisError('InvalidScaleSettings', 422, `the scale settings cannot be used: ${problems.join('; ')}`);
 }
 

@@ -1,12 +1,26 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatLedgerEntry, isOverErrorThreshold, parseLedger, pendingMiniBatches, planMiniBatches, shouldRetry, summarize } from './batch-plan.js';
+import {
+  formatLedgerEntry,
+  isOverErrorThreshold,
+  parseLedger,
+  pendingMiniBatches,
+  planMiniBatches,
+  shouldRetry,
+  summarize,
+} from './batch-plan.js';
 
 describe('planMiniBatches', () => {
   it('sorts the files and cuts them into mini-batches with stable ids', () => {
     const plan = planMiniBatches(['c.csv', 'a.csv', 'e.csv', 'b.csv', 'd.csv'], 2);
-    assert.deepEqual(plan.map((batch) => batch.files), [['a.csv', 'b.csv'], ['c.csv', 'd.csv'], ['e.csv']]);
-    assert.deepEqual(planMiniBatches(['e.csv', 'd.csv', 'c.csv', 'b.csv', 'a.csv'], 2).map((batch) => batch.id), plan.map((batch) => batch.id));
+    assert.deepEqual(
+      plan.map((batch) => batch.files),
+      [['a.csv', 'b.csv'], ['c.csv', 'd.csv'], ['e.csv']],
+    );
+    assert.deepEqual(
+      planMiniBatches(['e.csv', 'd.csv', 'c.csv', 'b.csv', 'a.csv'], 2).map((batch) => batch.id),
+      plan.map((batch) => batch.id),
+    );
     assert.match(plan[0]!.id, /^0-[0-9a-f]{12}$/);
   });
 
@@ -35,9 +49,23 @@ describe('the ledger', () => {
 
   it('leaves only the unfinished mini-batches pending, and summarizes', () => {
     const plan = planMiniBatches(['a', 'b', 'c', 'd', 'e'], 2);
-    const ledger = parseLedger(formatLedgerEntry({ id: plan[0]!.id, status: 'done', rows: 6, attempts: 1 }) + formatLedgerEntry({ id: plan[2]!.id, status: 'failed', files: 1, attempts: 2, error: 'bad row' }));
-    assert.deepEqual(pendingMiniBatches(plan, ledger).map((batch) => batch.index), [1]);
-    assert.deepEqual(summarize(plan, ledger), { miniBatches: 3, succeeded: 1, failed: 1, pending: 1, rows: 6, failedFiles: 1, errors: [{ id: plan[2]!.id, error: 'bad row' }] });
+    const ledger = parseLedger(
+      formatLedgerEntry({ id: plan[0]!.id, status: 'done', rows: 6, attempts: 1 }) +
+        formatLedgerEntry({ id: plan[2]!.id, status: 'failed', files: 1, attempts: 2, error: 'bad row' }),
+    );
+    assert.deepEqual(
+      pendingMiniBatches(plan, ledger).map((batch) => batch.index),
+      [1],
+    );
+    assert.deepEqual(summarize(plan, ledger), {
+      miniBatches: 3,
+      succeeded: 1,
+      failed: 1,
+      pending: 1,
+      rows: 6,
+      failedFiles: 1,
+      errors: [{ id: plan[2]!.id, error: 'bad row' }],
+    });
   });
 });
 

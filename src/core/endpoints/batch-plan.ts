@@ -25,7 +25,8 @@ export type LedgerEntry =
 
 /** Cuts the files (sorted here, so the plan does not depend on listing order) into mini-batches. */
 export function planMiniBatches(files: readonly string[], miniBatchSize: number): MiniBatch[] {
-  if (!Number.isInteger(miniBatchSize) || miniBatchSize < 1) throw new RangeError(`mini_batch_size must be a whole number of at least 1, got ${miniBatchSize}`);
+  if (!Number.isInteger(miniBatchSize) || miniBatchSize < 1)
+    throw new RangeError(`mini_batch_size must be a whole number of at least 1, got ${miniBatchSize}`);
   const sorted = [...files].sort();
   const batches: MiniBatch[] = [];
   for (let start = 0; start < sorted.length; start += miniBatchSize) {

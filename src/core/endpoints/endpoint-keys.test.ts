@@ -120,7 +120,10 @@ describe('aml_token', () => {
     const [prefix, payload, signature] = accessToken.split('.') as [string, string, string];
     const longer = Buffer.from(JSON.stringify({ ep: 'credit', ws: 'prod', iat: NOW, exp: NOW + 10 * 3_600_000 })).toString('base64url');
     assert.equal(verifyToken(`${prefix}.${longer}.${signature}`, { ...where, now: NOW, secrets: SECRET }).status, 'invalid');
-    assert.equal(verifyToken(`${prefix}.${payload}.${signature.slice(0, -2)}AA`, { ...where, now: NOW, secrets: SECRET }).status, 'invalid');
+    assert.equal(
+      verifyToken(`${prefix}.${payload}.${signature.slice(0, -2)}AA`, { ...where, now: NOW, secrets: SECRET }).status,
+      'invalid',
+    );
     const forged = issueToken({ ...where, now: NOW, secrets: 'someone-elses-secret-also-32-bytes-long' }).accessToken;
     assert.match((verifyToken(forged, { ...where, now: NOW, secrets: SECRET }) as { reason: string }).reason, /signature does not match/);
     for (const junk of ['', 'abc', 'aml1..', 'x.y.z', 'aml1.a.b.c', 'a'.repeat(5000)]) {

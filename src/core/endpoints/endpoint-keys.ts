@@ -55,7 +55,9 @@ export function regenerateKey(keys: EndpointKeys, which: KeyName, randomBytes: R
   if (fresh === other || fresh === (which === 'primary' ? keys.primaryKey : keys.secondaryKey)) {
     throw new RangeError('the random source repeated a key; it is not random');
   }
-  return which === 'primary' ? { primaryKey: fresh, secondaryKey: keys.secondaryKey } : { primaryKey: keys.primaryKey, secondaryKey: fresh };
+  return which === 'primary'
+    ? { primaryKey: fresh, secondaryKey: keys.secondaryKey }
+    : { primaryKey: keys.primaryKey, secondaryKey: fresh };
 }
 
 /**
@@ -108,12 +110,26 @@ export type TokenCheck =
 export type TokenSecrets = string | Uint8Array | ReadonlyArray<string | Uint8Array>;
 
 /** A signed token for calling one endpoint of one workspace until `now + lifetimeMs`. */
-export function issueToken(options: { endpoint: string; workspace: string; now: number; secrets: TokenSecrets; lifetimeMs?: number }): IssuedToken {
+export function issueToken(options: {
+  endpoint: string;
+  workspace: string;
+  now: number;
+  secrets: TokenSecrets;
+  lifetimeMs?: number;
+}): IssuedToken {
   const lifetimeMs = options.lifetimeMs ?? AML_TOKEN_LIFETIME_MS;
   if (!(lifetimeMs > 0)) throw new RangeError(`a token lifetime must be more than 0 ms, not ${lifetimeMs}`);
   const [secret] = secretList(options.secrets);
-  const claims: TokenClaims = { endpoint: options.endpoint, workspace: options.workspace, issuedAt: options.now, expiresAt: options.now + lifetimeMs };
-  const payload = Buffer.from(JSON.stringify({ ep: claims.endpoint, ws: claims.workspace, iat: claims.issuedAt, exp: claims.expiresAt }), 'utf8').toString('base64url');
+  const claims: TokenClaims = {
+    endpoint: options.endpoint,
+    workspace: options.workspace,
+    issuedAt: options.now,
+    expiresAt: options.now + lifetimeMs,
+  };
+  const payload = Buffer.from(
+    JSON.stringify({ ep: claims.endpoint, ws: claims.workspace, iat: claims.issuedAt, exp: claims.expiresAt }),
+    'utf8',
+  ).toString('base64url');
   return {
     accessToken: `${TOKEN_PREFIX}.${payload}.${sign(secret!, payload)}`,
     tokenType: 'Bearer',
@@ -127,7 +143,10 @@ export function issueToken(options: { endpoint: string; workspace: string; now: 
  * for this endpoint, but past its expiry (the client should fetch a new one). invalid: anything
  * else, with the reason for the server's log (tell the client only that it is not valid).
  */
-export function verifyToken(token: string, options: { endpoint: string; workspace: string; now: number; secrets: TokenSecrets }): TokenCheck {
+export function verifyToken(
+  token: string,
+  options: { endpoint: string; workspace: string; now: number; secrets: TokenSecrets },
+): TokenCheck {
   if (token.length > MAX_TOKEN_LENGTH) return { status: 'invalid', reason: 'too long to be an aml_token' };
   const parts = token.split('.');
   if (parts.length !== 3 || parts[0] !== TOKEN_PREFIX) return { status: 'invalid', reason: 'not an aml_token' };
@@ -156,7 +175,11 @@ function secretList(secrets: TokenSecrets): Array<string | Uint8Array> {
   for (const secret of list) {
     const bytes = typeof secret === 'string' ? Buffer.byteLength(secret, 'utf8') : secret.length;
     if (bytes < MIN_SECRET_BYTES) {
-      throw new TrellisError('TokenSecretTooShort', 500, `the server secret for aml_token endpoints is ${bytes} bytes; use at least ${MIN_SECRET_BYTES} random bytes`);
+      throw new TrellisError(
+        'TokenSecretTooShort',
+        500,
+        `the server secret for aml_token endpoints is ${bytes} bytes; use at least ${MIN_SECRET_BYTES} random bytes`,
+      );
     }
   }
   return list;

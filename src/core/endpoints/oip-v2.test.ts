@@ -47,10 +47,28 @@ describe('parseInferenceRequest', () => {
   });
 
   it('accepts nested data that follows the shape and flattens it row-major', () => {
-    const result = parseInferenceRequest(tensor('FP32', [[1, 2, 3], [4, 5, 6]], [2, 3]));
+    const result = parseInferenceRequest(
+      tensor(
+        'FP32',
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        [2, 3],
+      ),
+    );
     assert.ok(result.ok);
     assert.deepEqual(result.value.inputs[0]!.data, [1, 2, 3, 4, 5, 6]);
-    const deep = parseInferenceRequest(tensor('INT8', [[[1], [2]], [[3], [4]]], [2, 2, 1]));
+    const deep = parseInferenceRequest(
+      tensor(
+        'INT8',
+        [
+          [[1], [2]],
+          [[3], [4]],
+        ],
+        [2, 2, 1],
+      ),
+    );
     assert.ok(deep.ok);
     assert.deepEqual(deep.value.inputs[0]!.data, [1, 2, 3, 4]);
   });
@@ -67,13 +85,28 @@ describe('parseInferenceRequest', () => {
 
   it('requires nested data to follow the shape exactly', () => {
     assert.match(errorOf(tensor('FP32', [[1, 2], [3]], [2, 2])), /inputs\[0\]\.data\[1\]: has 1 element\(s\); the shape \[2,2\] says 2/);
-    assert.match(errorOf(tensor('FP32', [[1, 2, 3, 4], [5, 6, 7, 8]], [2, 2, 2])), /data\[0\]: has 4 element\(s\); the shape \[2,2,2\] says 2/);
+    assert.match(
+      errorOf(
+        tensor(
+          'FP32',
+          [
+            [1, 2, 3, 4],
+            [5, 6, 7, 8],
+          ],
+          [2, 2, 2],
+        ),
+      ),
+      /data\[0\]: has 4 element\(s\); the shape \[2,2,2\] says 2/,
+    );
     assert.match(errorOf(tensor('FP32', [[1, 2], 3], [2, 2])), /data\[1\]: nested data must follow the shape/);
     assert.match(errorOf(tensor('FP32', [[[1]]], [1, 1])), /nested deeper than the shape \[1,1\] allows/);
   });
 
   it('checks every element against its datatype and names the first one that does not fit', () => {
-    assert.match(errorOf(tensor('INT32', [1, 2.5])), /inputs\[0\]\.data\[1\] \(flat index\): 2\.5 is not valid INT32; give a whole number from -2147483648 to 2147483647/);
+    assert.match(
+      errorOf(tensor('INT32', [1, 2.5])),
+      /inputs\[0\]\.data\[1\] \(flat index\): 2\.5 is not valid INT32; give a whole number from -2147483648 to 2147483647/,
+    );
     assert.match(errorOf(tensor('UINT8', [256])), /256 is not valid UINT8/);
     assert.match(errorOf(tensor('UINT16', [-1])), /-1 is not valid UINT16/);
     assert.match(errorOf(tensor('INT8', [-129])), /-129 is not valid INT8/);
@@ -137,7 +170,10 @@ describe('parseInferenceRequest', () => {
   });
 
   it('says the binary tensor extension is not supported when data is a string', () => {
-    assert.match(errorOf({ inputs: [{ name: 'x', shape: [4], datatype: 'FP32', data: 'AAAA' }] }), /binary tensor data extension is not supported/);
+    assert.match(
+      errorOf({ inputs: [{ name: 'x', shape: [4], datatype: 'FP32', data: 'AAAA' }] }),
+      /binary tensor data extension is not supported/,
+    );
   });
 
   it('keeps parameters of the request, the inputs and the outputs', () => {
@@ -174,7 +210,10 @@ describe('checkAgainstMetadata', () => {
     name: 'iris',
     platform: 'onnx_onnxv1',
     inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, 4] }],
-    outputs: [{ name: 'label', datatype: 'INT64', shape: [-1] }, { name: 'probabilities', datatype: 'FP32', shape: [-1, 3] }],
+    outputs: [
+      { name: 'label', datatype: 'INT64', shape: [-1] },
+      { name: 'probabilities', datatype: 'FP32', shape: [-1, 3] },
+    ],
   };
   const requestOf = (body: unknown): OipInferenceRequest => {
     const result = parseInferenceRequest(body);
@@ -184,7 +223,10 @@ describe('checkAgainstMetadata', () => {
 
   it('accepts any size where the metadata says -1', () => {
     assert.deepEqual(checkAgainstMetadata(requestOf(tensorNamed('features', 'FP32', [3, 4])), metadata), []);
-    assert.deepEqual(checkAgainstMetadata(requestOf({ ...tensorNamed('features', 'FP32', [1, 4]), outputs: [{ name: 'label' }] }), metadata), []);
+    assert.deepEqual(
+      checkAgainstMetadata(requestOf({ ...tensorNamed('features', 'FP32', [1, 4]), outputs: [{ name: 'label' }] }), metadata),
+      [],
+    );
   });
 
   it('names a wrong datatype, a wrong shape, an unknown and a missing input, and an unknown output', () => {
@@ -192,17 +234,24 @@ describe('checkAgainstMetadata', () => {
       "input 'features' is FP64; model 'iris' takes FP32",
       "input 'features' has shape [2,3]; model 'iris' takes [-1,4] (-1: any size)",
     ]);
-    assert.deepEqual(checkAgainstMetadata(requestOf({ ...tensorNamed('feature', 'FP32', [1, 4]), outputs: [{ name: 'labels' }] }), metadata), [
-      "model 'iris' has no input 'feature'; did you mean 'features'? (it takes: features (FP32 [-1,4]))",
-      "input 'features' is missing; model 'iris' takes: features (FP32 [-1,4])",
-      "model 'iris' has no output 'labels'; did you mean 'label'? (its outputs: label, probabilities)",
-    ]);
+    assert.deepEqual(
+      checkAgainstMetadata(requestOf({ ...tensorNamed('feature', 'FP32', [1, 4]), outputs: [{ name: 'labels' }] }), metadata),
+      [
+        "model 'iris' has no input 'feature'; did you mean 'features'? (it takes: features (FP32 [-1,4]))",
+        "input 'features' is missing; model 'iris' takes: features (FP32 [-1,4])",
+        "model 'iris' has no output 'labels'; did you mean 'label'? (its outputs: label, probabilities)",
+      ],
+    );
   });
 });
 
 describe('responses', () => {
-  it('builds the metadata, health and error bodies with the spec\'s field names', () => {
-    assert.deepEqual(serverMetadataResponse({ name: 'trellis', version: '0.1.0', extensions: [] }), { name: 'trellis', version: '0.1.0', extensions: [] });
+  it("builds the metadata, health and error bodies with the spec's field names", () => {
+    assert.deepEqual(serverMetadataResponse({ name: 'trellis', version: '0.1.0', extensions: [] }), {
+      name: 'trellis',
+      version: '0.1.0',
+      extensions: [],
+    });
     assert.deepEqual(serverLiveResponse(true), { live: true });
     assert.deepEqual(serverReadyResponse(false), { ready: false });
     assert.deepEqual(modelReadyResponse('iris', true), { name: 'iris', ready: true });
@@ -210,7 +259,12 @@ describe('responses', () => {
   });
 
   it('leaves versions out of model metadata when there are none', () => {
-    const model: OipModelMetadata = { name: 'iris', platform: 'onnx_onnxv1', inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }], outputs: [] };
+    const model: OipModelMetadata = {
+      name: 'iris',
+      platform: 'onnx_onnxv1',
+      inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }],
+      outputs: [],
+    };
     assert.deepEqual(Object.keys(modelMetadataResponse(model)), ['name', 'platform', 'inputs', 'outputs']);
     assert.deepEqual(modelMetadataResponse({ ...model, versions: ['3'] }).versions, ['3']);
     assert.deepEqual(modelMetadataResponse({ ...model, versions: [] }).versions, undefined);
@@ -219,7 +273,11 @@ describe('responses', () => {
   it('echoes the request id and leaves out what is not given', () => {
     const outputs = [{ name: 'output0', shape: [3, 2], datatype: 'FP32' as const, data: [1.0, 1.1, 2.0, 2.1, 3.0, 3.1] }];
     assert.deepEqual(inferenceResponse({ modelName: 'mymodel', id: '42', outputs }), { model_name: 'mymodel', id: '42', outputs });
-    assert.deepEqual(Object.keys(inferenceResponse({ modelName: 'm', modelVersion: '2', outputs: [] })), ['model_name', 'model_version', 'outputs']);
+    assert.deepEqual(Object.keys(inferenceResponse({ modelName: 'm', modelVersion: '2', outputs: [] })), [
+      'model_name',
+      'model_version',
+      'outputs',
+    ]);
   });
 });
 

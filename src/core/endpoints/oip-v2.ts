@@ -13,7 +13,21 @@
  */
 import { closestName } from '../azureml/did-you-mean.js';
 
-export const OIP_DATATYPES = ['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES'] as const;
+export const OIP_DATATYPES = [
+  'BOOL',
+  'UINT8',
+  'UINT16',
+  'UINT32',
+  'UINT64',
+  'INT8',
+  'INT16',
+  'INT32',
+  'INT64',
+  'FP16',
+  'FP32',
+  'FP64',
+  'BYTES',
+] as const;
 export type OipDatatype = (typeof OIP_DATATYPES)[number];
 
 /** Request, input or output parameters: key/value pairs the spec leaves to the server. */
@@ -151,7 +165,8 @@ export function parseInferenceRequest(body: unknown): OipParseResult<OipInferenc
         }
         if (seen.has(output.name)) problems.push(`outputs[${index}].name: '${output.name}' is asked for twice`);
         seen.add(output.name);
-        if (output.parameters !== undefined && !isObject(output.parameters)) problems.push(`outputs[${index}].parameters: must be an object`);
+        if (output.parameters !== undefined && !isObject(output.parameters))
+          problems.push(`outputs[${index}].parameters: must be an object`);
         request.outputs?.push(isObject(output.parameters) ? { name: output.name, parameters: output.parameters } : { name: output.name });
       });
     }
@@ -220,21 +235,32 @@ export function checkAgainstMetadata(request: OipInferenceRequest, metadata: Oip
     const expected = metadata.inputs.find((candidate) => candidate.name === input.name);
     if (!expected) {
       const suggestion = closestName(input.name, inputNames);
-      problems.push(`model '${metadata.name}' has no input '${input.name}'${suggestion ? `; did you mean '${suggestion}'?` : ''} (it takes: ${takes || 'no inputs'})`);
+      problems.push(
+        `model '${metadata.name}' has no input '${input.name}'${suggestion ? `; did you mean '${suggestion}'?` : ''} (it takes: ${takes || 'no inputs'})`,
+      );
       continue;
     }
-    if (input.datatype !== expected.datatype) problems.push(`input '${input.name}' is ${input.datatype}; model '${metadata.name}' takes ${expected.datatype}`);
-    const fits = input.shape.length === expected.shape.length && input.shape.every((size, index) => expected.shape[index] === -1 || expected.shape[index] === size);
-    if (!fits) problems.push(`input '${input.name}' has shape ${JSON.stringify(input.shape)}; model '${metadata.name}' takes ${JSON.stringify(expected.shape)} (-1: any size)`);
+    if (input.datatype !== expected.datatype)
+      problems.push(`input '${input.name}' is ${input.datatype}; model '${metadata.name}' takes ${expected.datatype}`);
+    const fits =
+      input.shape.length === expected.shape.length &&
+      input.shape.every((size, index) => expected.shape[index] === -1 || expected.shape[index] === size);
+    if (!fits)
+      problems.push(
+        `input '${input.name}' has shape ${JSON.stringify(input.shape)}; model '${metadata.name}' takes ${JSON.stringify(expected.shape)} (-1: any size)`,
+      );
   }
   for (const expected of metadata.inputs) {
-    if (!request.inputs.some((input) => input.name === expected.name)) problems.push(`input '${expected.name}' is missing; model '${metadata.name}' takes: ${takes}`);
+    if (!request.inputs.some((input) => input.name === expected.name))
+      problems.push(`input '${expected.name}' is missing; model '${metadata.name}' takes: ${takes}`);
   }
   const outputNames = metadata.outputs.map((output) => output.name);
   for (const output of request.outputs ?? []) {
     if (!outputNames.includes(output.name)) {
       const suggestion = closestName(output.name, outputNames);
-      problems.push(`model '${metadata.name}' has no output '${output.name}'${suggestion ? `; did you mean '${suggestion}'?` : ''} (its outputs: ${outputNames.join(', ') || 'none'})`);
+      problems.push(
+        `model '${metadata.name}' has no output '${output.name}'${suggestion ? `; did you mean '${suggestion}'?` : ''} (its outputs: ${outputNames.join(', ') || 'none'})`,
+      );
     }
   }
   return problems;
@@ -247,7 +273,11 @@ export function serverMetadataResponse(server: OipServerMetadata): OipServerMeta
 
 /** GET v2/models/<name>[/versions/<version>]: `versions` is left out when the model has none. */
 export function modelMetadataResponse(model: OipModelMetadata): OipModelMetadata {
-  const copy = (tensor: OipTensorMetadata): OipTensorMetadata => ({ name: tensor.name, datatype: tensor.datatype, shape: [...tensor.shape] });
+  const copy = (tensor: OipTensorMetadata): OipTensorMetadata => ({
+    name: tensor.name,
+    datatype: tensor.datatype,
+    shape: [...tensor.shape],
+  });
   return {
     name: model.name,
     ...(model.versions && model.versions.length > 0 ? { versions: [...model.versions] } : {}),
@@ -273,7 +303,13 @@ export function modelReadyResponse(name: string, isReady: boolean): { name: stri
 }
 
 /** POST .../infer answer: `model_version` only for versioned models, `id` echoed when the request had one. */
-export function inferenceResponse(answer: { modelName: string; modelVersion?: string | undefined; id?: string | undefined; parameters?: OipParameters | undefined; outputs: OipTensor[] }): OipInferenceResponse {
+export function inferenceResponse(answer: {
+  modelName: string;
+  modelVersion?: string | undefined;
+  id?: string | undefined;
+  parameters?: OipParameters | undefined;
+  outputs: OipTensor[];
+}): OipInferenceResponse {
   return {
     model_name: answer.modelName,
     ...(answer.modelVersion !== undefined ? { model_version: answer.modelVersion } : {}),
@@ -298,7 +334,9 @@ function parseDatatype(value: unknown, path: string, problems: string[]): OipDat
   }
   const upper = value.toUpperCase();
   const suggestion = (OIP_DATATYPES as readonly string[]).includes(upper) ? upper : (ALIASES[upper] ?? closestName(value, OIP_DATATYPES));
-  problems.push(`${path}: '${value}' is not a datatype${suggestion ? `; did you mean '${suggestion}'?` : ''} (datatypes are case-sensitive: ${known})`);
+  problems.push(
+    `${path}: '${value}' is not a datatype${suggestion ? `; did you mean '${suggestion}'?` : ''} (datatypes are case-sensitive: ${known})`,
+  );
   return undefined;
 }
 
@@ -332,7 +370,9 @@ function checkElements(values: unknown[], datatype: OipDatatype, path: string, p
   const index = values.findIndex((value) => !fitsDatatype(value, datatype));
   if (index === -1) return;
   const value = values[index];
-  problems.push(`${path}[${index}] (flat index): ${JSON.stringify(value) ?? String(value)} is not valid ${datatype}; give ${describeDatatype(datatype)}`);
+  problems.push(
+    `${path}[${index}] (flat index): ${JSON.stringify(value) ?? String(value)} is not valid ${datatype}; give ${describeDatatype(datatype)}`,
+  );
 }
 
 function fitsDatatype(value: unknown, datatype: OipDatatype): boolean {

@@ -58,7 +58,11 @@ describe('percentileOf', () => {
         stats.observe('blue', 200, value, 1_000 + index);
       }
       const snapshot = stats.snapshot('blue', 600_000, 10_000);
-      for (const [q, estimate] of [[0.5, snapshot.p50Ms], [0.9, snapshot.p90Ms], [0.99, snapshot.p99Ms]] as const) {
+      for (const [q, estimate] of [
+        [0.5, snapshot.p50Ms],
+        [0.9, snapshot.p90Ms],
+        [0.99, snapshot.p99Ms],
+      ] as const) {
         const exact = exactPercentile(values, q);
         assert.ok(Math.abs(estimate! / exact - 1) <= 0.0906, `q=${q}: estimate ${estimate} vs exact ${exact}`);
       }

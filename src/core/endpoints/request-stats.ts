@@ -154,8 +154,12 @@ export class RequestStats {
       sumLatencyMs += slot.sumLatencyMs;
       minLatencyMs = Math.min(minLatencyMs, slot.minLatencyMs);
       maxLatencyMs = Math.max(maxLatencyMs, slot.maxLatencyMs);
-      slot.classes.forEach((value, index) => (classes[index]! += value));
-      slot.histogram.forEach((value, index) => (histogram[index]! += value));
+      slot.classes.forEach((value, index) => {
+        classes[index]! += value;
+      });
+      slot.histogram.forEach((value, index) => {
+        histogram[index]! += value;
+      });
     }
     const byClass = Object.fromEntries(STATUS_CLASSES.map((name, index) => [name, classes[index] ?? 0])) as Record<StatusClass, number>;
     const errors = byClass['5xx'] + byClass.failed;

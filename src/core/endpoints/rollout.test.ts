@@ -39,7 +39,10 @@ describe('weightsAtStep', () => {
 
   it('always adds up to 100 in whole percentages, largest remainder first', () => {
     const weights = weightsAtStep({ a: 33, b: 33, c: 34 }, 'green', 10);
-    assert.equal(Object.values(weights).reduce((sum, value) => sum + value, 0), 100);
+    assert.equal(
+      Object.values(weights).reduce((sum, value) => sum + value, 0),
+      100,
+    );
     assert.deepEqual(weights, { a: 30, b: 30, c: 30, green: 10 });
     assert.deepEqual(weightsAtStep({ a: 50, b: 25, c: 25 }, 'green', 7), { a: 47, b: 23, c: 23, green: 7 });
     assert.deepEqual(weightsAtStep({ b: 50, a: 50 }, 'green', 11), { a: 45, b: 44, green: 11 });
@@ -50,7 +53,11 @@ describe('planRollout', () => {
   it('starts pending, with the weights of every step computed once', () => {
     const state = planRollout(request);
     assert.equal(state.phase, 'pending');
-    assert.deepEqual(state.plan.stepWeights, [{ blue: 90, green: 10 }, { blue: 50, green: 50 }, { blue: 0, green: 100 }]);
+    assert.deepEqual(state.plan.stepWeights, [
+      { blue: 90, green: 10 },
+      { blue: 50, green: 50 },
+      { blue: 0, green: 100 },
+    ]);
     assert.equal(state.plan.minRequests, 20);
     assert.equal(state.plan.maxExtensions, 3);
     assert.equal(state.plan.onInsufficientTraffic, 'rollback');
@@ -74,23 +81,34 @@ describe('planRollout', () => {
       (error) => {
         if (!isTrellisError(error) || error.code !== 'InvalidInput') return false;
         const paths = error.problems.map((problem) => problem.path);
-        return ['--to', '--steps', '--interval', '--max-error-rate', '--max-p99-ms', '--min-requests'].every((path) => paths.includes(path));
+        return ['--to', '--steps', '--interval', '--max-error-rate', '--max-p99-ms', '--min-requests'].every((path) =>
+          paths.includes(path),
+        );
       },
     );
   });
 
   it('requires steps above what the candidate already gets, and traffic that adds up to 100', () => {
-    assert.throws(() => planRollout({ ...request, from: { blue: 80, green: 20 }, steps: [10, 100] }), /green already gets 20%; start the steps above 20/);
+    assert.throws(
+      () => planRollout({ ...request, from: { blue: 80, green: 20 }, steps: [10, 100] }),
+      /green already gets 20%; start the steps above 20/,
+    );
     assert.throws(() => planRollout({ ...request, from: { blue: 0, green: 0 } }), /adds up to 0/);
   });
 
   it('refuses to roll out a deployment that receives mirrored traffic', () => {
-    assert.throws(() => planRollout({ ...request, mirror: { green: 10 } }), /green receives mirrored traffic.*set mirror_traffic.green to 0 first/);
+    assert.throws(
+      () => planRollout({ ...request, mirror: { green: 10 } }),
+      /green receives mirrored traffic.*set mirror_traffic.green to 0 first/,
+    );
     assert.equal(planRollout({ ...request, mirror: { green: 0 } }).phase, 'pending');
   });
 
   it('refuses partial steps when no other deployment has traffic to split with', () => {
-    assert.throws(() => planRollout({ ...request, from: { green: 0, blue: 0 }, steps: [10, 100] }), /nothing to split with green; use --steps 100/);
+    assert.throws(
+      () => planRollout({ ...request, from: { green: 0, blue: 0 }, steps: [10, 100] }),
+      /nothing to split with green; use --steps 100/,
+    );
   });
 });
 
@@ -108,7 +126,10 @@ describe('stepRollout', () => {
 
     const second = stepRollout(state, healthy, INTERVAL);
     assert.deepEqual(second.action, { kind: 'set-traffic', weights: { blue: 50, green: 50 } });
-    assert.match(second.audit!.reason, /step 1 passed: 200 requests, error rate 0.5%, p99 300 ms within --max-error-rate 1% and --max-p99-ms 800; next: step 2 of 3/);
+    assert.match(
+      second.audit!.reason,
+      /step 1 passed: 200 requests, error rate 0.5%, p99 300 ms within --max-error-rate 1% and --max-p99-ms 800; next: step 2 of 3/,
+    );
     assert.deepEqual(second.audit!.observation, healthy);
 
     const third = stepRollout(second.state, healthy, 2 * INTERVAL);
@@ -118,7 +139,12 @@ describe('stepRollout', () => {
     assert.match(done.audit!.reason, /rollout complete: green gets 100%/);
     assert.deepEqual(
       done.state.audit.map((record) => [record.step, record.decision]),
-      [[1, 'set-traffic'], [2, 'set-traffic'], [3, 'set-traffic'], [3, 'done']],
+      [
+        [1, 'set-traffic'],
+        [2, 'set-traffic'],
+        [3, 'set-traffic'],
+        [3, 'done'],
+      ],
     );
   });
 
@@ -170,7 +196,10 @@ describe('stepRollout', () => {
     assert.deepEqual(extensions, [1, 2, 3]);
     const result = stepRollout(state, few, 4 * INTERVAL);
     assert.equal(result.action.kind, 'rollback');
-    assert.match(result.audit!.reason, /too little traffic to judge green \(5 request\(s\) in 4 interval\(s\), 20 needed to judge\); rerun with a longer --interval/);
+    assert.match(
+      result.audit!.reason,
+      /too little traffic to judge green \(5 request\(s\) in 4 interval\(s\), 20 needed to judge\); rerun with a longer --interval/,
+    );
   });
 
   it('passes a step once enough traffic arrives during an extension', () => {

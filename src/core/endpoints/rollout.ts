@@ -142,7 +142,16 @@ export function planRollout(request: RolloutRequest): RolloutState {
     onInsufficientTraffic: request.bounds.onInsufficientTraffic ?? 'rollback',
     stepWeights: Object.freeze(request.steps.map((percent) => Object.freeze(weightsAtStep(from, request.to, percent)))),
   });
-  return { plan, phase: 'pending', stepIndex: -1, stepStartedAt: undefined, extensions: 0, weights: from, rollbackReason: undefined, audit: [] };
+  return {
+    plan,
+    phase: 'pending',
+    stepIndex: -1,
+    stepStartedAt: undefined,
+    extensions: 0,
+    weights: from,
+    rollbackReason: undefined,
+    audit: [],
+  };
 }
 
 /**
@@ -172,7 +181,13 @@ export function stepRollout(state: RolloutState, observation: RolloutObservation
     const waited = `${requests} request(s) in ${state.extensions + 1} interval(s), ${plan.minRequests} needed to judge`;
     if (state.extensions < plan.maxExtensions) {
       const extended: RolloutState = { ...state, extensions: state.extensions + 1 };
-      const record = auditRecord(extended, now, observation, 'extend-wait', `step ${step}: too little traffic to judge (${waited}); waiting one more interval (${state.extensions + 1} of ${plan.maxExtensions})`);
+      const record = auditRecord(
+        extended,
+        now,
+        observation,
+        'extend-wait',
+        `step ${step}: too little traffic to judge (${waited}); waiting one more interval (${state.extensions + 1} of ${plan.maxExtensions})`,
+      );
       return {
         state: { ...extended, audit: [...state.audit, record] },
         action: { kind: 'wait', untilMs: deadline + plan.intervalMs },
@@ -180,7 +195,12 @@ export function stepRollout(state: RolloutState, observation: RolloutObservation
       };
     }
     if (plan.onInsufficientTraffic === 'rollback') {
-      return rollBack(state, now, observation, `step ${step}: too little traffic to judge ${plan.to} (${waited}); rerun with a longer --interval, or a lower --min-requests`);
+      return rollBack(
+        state,
+        now,
+        observation,
+        `step ${step}: too little traffic to judge ${plan.to} (${waited}); rerun with a longer --interval, or a lower --min-requests`,
+      );
     }
     return advance(state, now, observation, `step ${step} passed unjudged: too little traffic (${waited}); proceeding as configured`);
   }
@@ -232,7 +252,13 @@ export function weightsAtStep(from: TrafficWeights, to: string, percent: number)
   return weights;
 }
 
-function startStep(state: RolloutState, index: number, now: number, observation: RolloutObservation | undefined, reason: string): RolloutStep {
+function startStep(
+  state: RolloutState,
+  index: number,
+  now: number,
+  observation: RolloutObservation | undefined,
+  reason: string,
+): RolloutStep {
   const weights = state.plan.stepWeights[index]!;
   const next: RolloutState = { ...state, phase: 'observing', stepIndex: index, stepStartedAt: now, extensions: 0, weights };
   const record = auditRecord(next, now, observation, 'set-traffic', reason);
@@ -242,7 +268,8 @@ function startStep(state: RolloutState, index: number, now: number, observation:
 function advance(state: RolloutState, now: number, observation: RolloutObservation | undefined, passed: string): RolloutStep {
   const { plan } = state;
   const nextIndex = state.stepIndex + 1;
-  if (nextIndex < plan.steps.length) return startStep(state, nextIndex, now, observation, `${passed}; next: ${describeStep(plan, nextIndex)}`);
+  if (nextIndex < plan.steps.length)
+    return startStep(state, nextIndex, now, observation, `${passed}; next: ${describeStep(plan, nextIndex)}`);
   const done: RolloutState = { ...state, phase: 'done' };
   const record = auditRecord(done, now, observation, 'done', `${passed}; rollout complete: ${plan.to} gets ${plan.steps.at(-1)}%`);
   return { state: { ...done, audit: [...state.audit, record] }, action: { kind: 'done', weights: done.weights }, audit: record };
@@ -256,8 +283,21 @@ function rollBack(state: RolloutState, now: number, observation: RolloutObservat
   return { state: { ...back, audit: [...state.audit, record] }, action: { kind: 'rollback', weights, reason: fullReason }, audit: record };
 }
 
-function auditRecord(state: RolloutState, at: number, observation: RolloutObservation | undefined, decision: RolloutDecision, reason: string): RolloutAuditRecord {
-  return { at, step: state.stepIndex + 1, weights: state.weights, observation: observation ? { ...observation } : undefined, decision, reason };
+function auditRecord(
+  state: RolloutState,
+  at: number,
+  observation: RolloutObservation | undefined,
+  decision: RolloutDecision,
+  reason: string,
+): RolloutAuditRecord {
+  return {
+    at,
+    step: state.stepIndex + 1,
+    weights: state.weights,
+    observation: observation ? { ...observation } : undefined,
+    decision,
+    reason,
+  };
 }
 
 function findBreach(plan: RolloutPlan, observation: RolloutObservation): string | undefined {
@@ -277,20 +317,30 @@ function checkRequest(request: RolloutRequest): Problem[] {
   const names = request.deploymentNames;
   if (!to) problems.push({ path: '--to', message: 'name the deployment to roll out' });
   else if (names && !names.includes(to)) {
-    problems.push({ path: '--to', message: `there is no deployment '${to}'; the endpoint's deployments are: ${[...names].sort().join(', ') || '(none)'}` });
+    problems.push({
+      path: '--to',
+      message: `there is no deployment '${to}'; the endpoint's deployments are: ${[...names].sort().join(', ') || '(none)'}`,
+    });
   }
   if (names) {
     for (const name of Object.keys(from)) {
-      if (!names.includes(name)) problems.push({ path: `traffic.${name}`, message: `the traffic names deployment '${name}', which the endpoint does not have` });
+      if (!names.includes(name))
+        problems.push({ path: `traffic.${name}`, message: `the traffic names deployment '${name}', which the endpoint does not have` });
     }
   }
   if ((request.mirror?.[to] ?? 0) > 0) {
-    problems.push({ path: 'mirror_traffic', message: `${to} receives mirrored traffic, and a deployment cannot get both; set mirror_traffic.${to} to 0 first` });
+    problems.push({
+      path: 'mirror_traffic',
+      message: `${to} receives mirrored traffic, and a deployment cannot get both; set mirror_traffic.${to} to 0 first`,
+    });
   }
   const total = Object.values(from).reduce((sum, value) => sum + value, 0);
   const othersTotal = total - (from[to] ?? 0);
   if (total !== 100) {
-    problems.push({ path: 'traffic', message: `the endpoint's traffic adds up to ${total}; a rollout starts from traffic that adds up to 100` });
+    problems.push({
+      path: 'traffic',
+      message: `the endpoint's traffic adds up to ${total}; a rollout starts from traffic that adds up to 100`,
+    });
   }
 
   if (steps.length === 0) problems.push({ path: '--steps', message: 'give at least one step, e.g. --steps 10,50,100' });
@@ -298,7 +348,10 @@ function checkRequest(request: RolloutRequest): Problem[] {
     if (!Number.isInteger(step) || step < 1 || step > 100) {
       problems.push({ path: '--steps', message: `step ${index + 1} is ${step}; each step is a whole percentage from 1 to 100` });
     } else if (index > 0 && step <= (steps[index - 1] ?? 0)) {
-      problems.push({ path: '--steps', message: `step ${index + 1} (${step}) is not above step ${index} (${steps[index - 1]}); steps must increase` });
+      problems.push({
+        path: '--steps',
+        message: `step ${index + 1} (${step}) is not above step ${index} (${steps[index - 1]}); steps must increase`,
+      });
     }
   });
   const current = from[to] ?? 0;
@@ -306,10 +359,14 @@ function checkRequest(request: RolloutRequest): Problem[] {
     problems.push({ path: '--steps', message: `${to} already gets ${current}%; start the steps above ${current}` });
   }
   if (othersTotal <= 0 && steps.some((step) => step < 100)) {
-    problems.push({ path: '--steps', message: `no other deployment gets live traffic, so there is nothing to split with ${to}; use --steps 100` });
+    problems.push({
+      path: '--steps',
+      message: `no other deployment gets live traffic, so there is nothing to split with ${to}; use --steps 100`,
+    });
   }
 
-  if (!(request.intervalMs > 0)) problems.push({ path: '--interval', message: `the interval must be longer than 0, not ${request.intervalMs} ms` });
+  if (!(request.intervalMs > 0))
+    problems.push({ path: '--interval', message: `the interval must be longer than 0, not ${request.intervalMs} ms` });
   if (!(bounds.maxErrorRate >= 0 && bounds.maxErrorRate <= 1)) {
     problems.push({ path: '--max-error-rate', message: `${bounds.maxErrorRate} is not a rate; give a fraction from 0 to 1 (0.01 is 1%)` });
   }

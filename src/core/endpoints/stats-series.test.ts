@@ -13,8 +13,14 @@ describe('secondsSeries', () => {
     stats.observe('d', 503, 30, start + 1_000);
     stats.observe('d', 404, 5, start + 2_999);
     const points = secondsSeries(stats, 'd', 4, start + 2_999);
-    assert.deepEqual(points.map((point) => point.at), [start - 1_000, start, start + 1_000, start + 2_000]);
-    assert.deepEqual(points.map((point) => point.requests), [0, 2, 1, 1]);
+    assert.deepEqual(
+      points.map((point) => point.at),
+      [start - 1_000, start, start + 1_000, start + 2_000],
+    );
+    assert.deepEqual(
+      points.map((point) => point.requests),
+      [0, 2, 1, 1],
+    );
     assert.deepEqual(points[2]!.errors, { '4xx': 0, '5xx': 1, failed: 0 });
     assert.deepEqual(points[3]!.errors, { '4xx': 1, '5xx': 0, failed: 0 });
     assert.equal(points[0]!.p50Ms, null);

@@ -26,7 +26,10 @@ describe('validateTraffic', () => {
 
   it('rejects fractions, negatives and values over 100 per deployment', () => {
     const problems = validateTraffic({ blue: 50.5, green: -1, red: 101 }, {}, deployments);
-    assert.deepEqual(problems.map((problem) => problem.path), ['traffic.blue', 'traffic.green', 'traffic.red']);
+    assert.deepEqual(
+      problems.map((problem) => problem.path),
+      ['traffic.blue', 'traffic.green', 'traffic.red'],
+    );
     assert.match(problems[0]!.message, /whole number from 0 to 100/);
   });
 
@@ -60,7 +63,10 @@ describe('validateTraffic', () => {
 
   it('rejects a mirror to an unknown deployment and a malformed mirror value', () => {
     const problems = validateTraffic({ blue: 100 }, { gren: 10.5 }, deployments);
-    assert.deepEqual(problems.map((problem) => problem.path), ['mirror_traffic.gren', 'mirror_traffic.gren']);
+    assert.deepEqual(
+      problems.map((problem) => problem.path),
+      ['mirror_traffic.gren', 'mirror_traffic.gren'],
+    );
     assert.match(problems[0]!.message, /did you mean 'green'/);
     assert.match(problems[1]!.message, /whole number from 0 to 50/);
   });
@@ -83,7 +89,7 @@ describe('compileTraffic', () => {
     assert.throws(() => (table.slots as string[]).push('x'));
   });
 
-  it('does not share the caller\'s object, so later edits do not leak into a live table', () => {
+  it("does not share the caller's object, so later edits do not leak into a live table", () => {
     const traffic = { blue: 100 };
     const table = compileTraffic(traffic, {}, deployments);
     traffic.blue = 0;
@@ -102,16 +108,37 @@ describe('chooseDeployment', () => {
   const table = compileTraffic({ blue: 90, green: 10 }, {}, deployments);
 
   it('maps a draw to the deployment owning that percentile', () => {
-    assert.equal(chooseDeployment(table, () => 0), 'blue');
-    assert.equal(chooseDeployment(table, () => 0.8999), 'blue');
-    assert.equal(chooseDeployment(table, () => 0.9), 'green');
-    assert.equal(chooseDeployment(table, () => 0.9999999), 'green');
+    assert.equal(
+      chooseDeployment(table, () => 0),
+      'blue',
+    );
+    assert.equal(
+      chooseDeployment(table, () => 0.8999),
+      'blue',
+    );
+    assert.equal(
+      chooseDeployment(table, () => 0.9),
+      'green',
+    );
+    assert.equal(
+      chooseDeployment(table, () => 0.9999999),
+      'green',
+    );
   });
 
   it('never indexes outside the table for a misbehaving random source', () => {
-    assert.equal(chooseDeployment(table, () => 1), 'green');
-    assert.equal(chooseDeployment(table, () => -0.5), 'blue');
-    assert.equal(chooseDeployment(table, () => Number.NaN), 'blue');
+    assert.equal(
+      chooseDeployment(table, () => 1),
+      'green',
+    );
+    assert.equal(
+      chooseDeployment(table, () => -0.5),
+      'blue',
+    );
+    assert.equal(
+      chooseDeployment(table, () => Number.NaN),
+      'blue',
+    );
   });
 
   it('splits evenly spread draws exactly by weight', () => {
@@ -124,16 +151,28 @@ describe('chooseDeployment', () => {
   });
 
   it('returns undefined when no deployment gets live traffic', () => {
-    assert.equal(chooseDeployment(compileTraffic({ blue: 0 }, {}, deployments), () => 0.5), undefined);
+    assert.equal(
+      chooseDeployment(compileTraffic({ blue: 0 }, {}, deployments), () => 0.5),
+      undefined,
+    );
   });
 });
 
 describe('shouldMirror', () => {
   it('mirrors the configured share of draws', () => {
     const table = compileTraffic({ blue: 100 }, { green: 10 }, deployments);
-    assert.equal(shouldMirror(table, () => 0.0999), true);
-    assert.equal(shouldMirror(table, () => 0.1), false);
-    assert.equal(shouldMirror(compileTraffic({ blue: 100 }, {}, deployments), () => 0), false);
+    assert.equal(
+      shouldMirror(table, () => 0.0999),
+      true,
+    );
+    assert.equal(
+      shouldMirror(table, () => 0.1),
+      false,
+    );
+    assert.equal(
+      shouldMirror(compileTraffic({ blue: 100 }, {}, deployments), () => 0),
+      false,
+    );
   });
 });
 
@@ -165,20 +204,35 @@ describe('routeRequest', () => {
   const table = compileTraffic({ blue: 100, green: 0 }, { green: 50 }, deployments);
 
   it('sends a targeted request where it asks and never mirrors it', () => {
-    assert.deepEqual(routeRequest(table, 'blue', deployments, () => 0), { deployment: 'blue', mirrorTo: undefined, isTargeted: true });
-    assert.deepEqual(routeRequest(table, 'green', deployments, () => 0), { deployment: 'green', mirrorTo: undefined, isTargeted: true });
+    assert.deepEqual(
+      routeRequest(table, 'blue', deployments, () => 0),
+      { deployment: 'blue', mirrorTo: undefined, isTargeted: true },
+    );
+    assert.deepEqual(
+      routeRequest(table, 'green', deployments, () => 0),
+      { deployment: 'green', mirrorTo: undefined, isTargeted: true },
+    );
   });
 
   it('chooses by weight and mirrors by a second draw', () => {
-    assert.deepEqual(routeRequest(table, undefined, deployments, draws(0.5, 0.2)), { deployment: 'blue', mirrorTo: 'green', isTargeted: false });
-    assert.deepEqual(routeRequest(table, undefined, deployments, draws(0.5, 0.7)), { deployment: 'blue', mirrorTo: undefined, isTargeted: false });
+    assert.deepEqual(routeRequest(table, undefined, deployments, draws(0.5, 0.2)), {
+      deployment: 'blue',
+      mirrorTo: 'green',
+      isTargeted: false,
+    });
+    assert.deepEqual(routeRequest(table, undefined, deployments, draws(0.5, 0.7)), {
+      deployment: 'blue',
+      mirrorTo: undefined,
+      isTargeted: false,
+    });
   });
 
   it('fails with NoLiveTraffic when nothing gets live traffic and no deployment is named', () => {
     const idle = compileTraffic({ blue: 0 }, {}, deployments);
     assert.throws(
       () => routeRequest(idle, undefined, deployments, () => 0),
-      (error) => isTrellisError(error) && error.code === 'NoLiveTraffic' && error.status === 404 && /azureml-model-deployment/.test(error.message),
+      (error) =>
+        isTrellisError(error) && error.code === 'NoLiveTraffic' && error.status === 404 && /azureml-model-deployment/.test(error.message),
     );
     assert.equal(routeRequest(idle, 'blue', deployments, () => 0).deployment, 'blue');
   });

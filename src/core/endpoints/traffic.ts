@@ -73,7 +73,10 @@ export function validateTraffic(traffic: TrafficWeights, mirror: TrafficWeights,
   for (const [name, percent] of mirrored) {
     if (!known.has(name)) problems.push(unknownDeployment('mirror_traffic', name, deploymentNames));
     if (!isWholePercent(percent, Number.POSITIVE_INFINITY)) {
-      problems.push({ path: `mirror_traffic.${name}`, message: `${String(percent)} is not a percentage; use a whole number from 0 to ${MAX_MIRROR_PERCENT}` });
+      problems.push({
+        path: `mirror_traffic.${name}`,
+        message: `${String(percent)} is not a percentage; use a whole number from 0 to ${MAX_MIRROR_PERCENT}`,
+      });
     } else if (percent > MAX_MIRROR_PERCENT) {
       problems.push({
         path: `mirror_traffic.${name}`,
@@ -155,7 +158,12 @@ export function targetDeployment(header: string | undefined, deploymentNames: re
  * unknown header value, and NoLiveTraffic (404, the status Azure gives when no deployment has a
  * positive weight) when nothing gets live traffic and the request names no deployment.
  */
-export function routeRequest(table: TrafficTable, header: string | undefined, deploymentNames: readonly string[], random: RandomSource): Route {
+export function routeRequest(
+  table: TrafficTable,
+  header: string | undefined,
+  deploymentNames: readonly string[],
+  random: RandomSource,
+): Route {
   const targeted = targetDeployment(header, deploymentNames);
   if (targeted !== undefined) return { deployment: targeted, mirrorTo: undefined, isTargeted: true };
   const chosen = chooseDeployment(table, random);
@@ -191,7 +199,10 @@ function describeWeights(weights: TrafficWeights): string {
 
 function unknownDeployment(field: string, name: string, deploymentNames: readonly string[]): Problem {
   const suggestion = closestName(name, deploymentNames);
-  const list = deploymentNames.length > 0 ? `the endpoint's deployments are: ${[...deploymentNames].sort().join(', ')}` : 'the endpoint has no deployments yet';
+  const list =
+    deploymentNames.length > 0
+      ? `the endpoint's deployments are: ${[...deploymentNames].sort().join(', ')}`
+      : 'the endpoint has no deployments yet';
   return {
     path: `${field}.${name}`,
     message: `there is no deployment '${name}'${suggestion ? `; did you mean '${suggestion}'?` : ''} (${list})`,

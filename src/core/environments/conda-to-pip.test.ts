@@ -17,8 +17,28 @@ describe('condaToPip', () => {
   });
 
   it("turns conda's single = into a prefix match and keeps == and ranges", () => {
-    const result = condaToPip({ dependencies: ['scikit-learn=1.0.2', 'pandas==1.3.0', 'numpy>=1.21', 'scipy 1.7.*', 'joblib=1.2*', 'tqdm', 'click=*', 'six >= 1.10, <2'] });
-    assert.deepEqual(result.pipRequirements, ['click', 'joblib==1.2.*', 'numpy>=1.21', 'pandas==1.3.0', 'scikit-learn==1.0.2.*', 'scipy==1.7.*', 'six>=1.10,<2', 'tqdm']);
+    const result = condaToPip({
+      dependencies: [
+        'scikit-learn=1.0.2',
+        'pandas==1.3.0',
+        'numpy>=1.21',
+        'scipy 1.7.*',
+        'joblib=1.2*',
+        'tqdm',
+        'click=*',
+        'six >= 1.10, <2',
+      ],
+    });
+    assert.deepEqual(result.pipRequirements, [
+      'click',
+      'joblib==1.2.*',
+      'numpy>=1.21',
+      'pandas==1.3.0',
+      'scikit-learn==1.0.2.*',
+      'scipy==1.7.*',
+      'six>=1.10,<2',
+      'tqdm',
+    ]);
     assert.deepEqual(result.notes, []);
   });
 
@@ -32,16 +52,32 @@ describe('condaToPip', () => {
   });
 
   it('constrains an unpinned numpy beside a package pinned to a release built for numpy 1', () => {
-    const result = condaToPip({ dependencies: ['python=3.10', 'scikit-learn=1.2.2', 'numpy', 'pandas', { pip: ['joblib', 'azureml-inference-server-http'] }] });
+    const result = condaToPip({
+      dependencies: ['python=3.10', 'scikit-learn=1.2.2', 'numpy', 'pandas', { pip: ['joblib', 'azureml-inference-server-http'] }],
+    });
     assert.deepEqual(result.pipRequirements, ['azureml-inference-server-http', 'joblib', 'numpy<2', 'pandas', 'scikit-learn==1.2.2.*']);
-    assert.ok(result.notes.some((note) => /scikit-learn==1\.2\.2\.\* was built for numpy 1 .* added numpy<2/.test(note)), result.notes.join('\n'));
+    assert.ok(
+      result.notes.some((note) => /scikit-learn==1\.2\.2\.\* was built for numpy 1 .* added numpy<2/.test(note)),
+      result.notes.join('\n'),
+    );
     assert.ok(!condaToPip({ dependencies: ['numpy=2.3.1', 'scikit-learn=1.7.0'] }).pipRequirements.includes('numpy<2'));
   });
 
   it('renames conda packages published under another name on PyPI, and skips non-Python ones', () => {
     const result = condaToPip({
       channels: ['pytorch', 'nvidia'],
-      dependencies: ['pytorch=2.1.0', 'pytorch-cuda=12.1', 'cudatoolkit=11.3', 'py-xgboost=1.7', 'tensorflow-gpu==2.10.0', 'mkl', 'libgcc-ng', 'r-base', 'setuptools', 'wheel'],
+      dependencies: [
+        'pytorch=2.1.0',
+        'pytorch-cuda=12.1',
+        'cudatoolkit=11.3',
+        'py-xgboost=1.7',
+        'tensorflow-gpu==2.10.0',
+        'mkl',
+        'libgcc-ng',
+        'r-base',
+        'setuptools',
+        'wheel',
+      ],
     });
     // numpy<2: these releases were built for numpy 1, and pip would otherwise take numpy 2 as their dependency.
     assert.deepEqual(result.pipRequirements, ['numpy<2', 'tensorflow==2.10.0', 'torch==2.1.0.*', 'xgboost==1.7.*']);
@@ -66,15 +102,41 @@ describe('condaToPip', () => {
   });
 
   it('passes pip lines through; the pip section wins over conda for the same package', () => {
-    const result = condaToPip({ dependencies: ['numpy=1.21', 'Scikit_Learn', { pip: ['numpy==1.22.4', 'azureml-mlflow', 'scikit-learn>=1.0 ; python_version>"3.7"', 'git+https://github.com/org/repo@v1#egg=repo'] }] });
-    assert.deepEqual(result.pipRequirements, ['azureml-mlflow', 'git+https://github.com/org/repo@v1#egg=repo', 'numpy==1.22.4', 'scikit-learn>=1.0 ; python_version>"3.7"']);
+    const result = condaToPip({
+      dependencies: [
+        'numpy=1.21',
+        'Scikit_Learn',
+        {
+          pip: [
+            'numpy==1.22.4',
+            'azureml-mlflow',
+            'scikit-learn>=1.0 ; python_version>"3.7"',
+            'git+https://github.com/org/repo@v1#egg=repo',
+          ],
+        },
+      ],
+    });
+    assert.deepEqual(result.pipRequirements, [
+      'azureml-mlflow',
+      'git+https://github.com/org/repo@v1#egg=repo',
+      'numpy==1.22.4',
+      'scikit-learn>=1.0 ; python_version>"3.7"',
+    ]);
     assert.equal(result.notes.length, 2);
     assert.match(result.notes[0] ?? '', /^numpy=1.21: left to the pip section/);
   });
 
   it('keeps pip options first with a note, and drops -r/-c file references', () => {
-    const result = condaToPip({ dependencies: [{ pip: ['--extra-index-url https://example.com/simple', 'six', '-r requirements.txt', '--index-url https://pypi.example/simple'] }] });
-    assert.deepEqual(result.pipRequirements, ['--extra-index-url https://example.com/simple', '--index-url https://pypi.example/simple', 'six']);
+    const result = condaToPip({
+      dependencies: [
+        { pip: ['--extra-index-url https://example.com/simple', 'six', '-r requirements.txt', '--index-url https://pypi.example/simple'] },
+      ],
+    });
+    assert.deepEqual(result.pipRequirements, [
+      '--extra-index-url https://example.com/simple',
+      '--index-url https://pypi.example/simple',
+      'six',
+    ]);
     assert.equal(result.notes.filter((note) => note.includes('passed to pip as written')).length, 2);
     assert.ok(result.notes.some((note) => note.includes("'-r requirements.txt' dropped")));
   });

@@ -54,7 +54,9 @@ export function condaToPip(condaFile: unknown): PipTranslation {
     notes.push(`channels (${conda.channels.join(', ')}) are not used locally: packages come from PyPI (or PIP_INDEX_URL)`);
   }
   if (conda.variables !== undefined) {
-    notes.push(`variables (${Object.keys(conda.variables).join(', ')}) are not applied locally; set them in the job's environment_variables`);
+    notes.push(
+      `variables (${Object.keys(conda.variables).join(', ')}) are not applied locally; set them in the job's environment_variables`,
+    );
   }
 
   for (const dependency of conda.dependencies) {
@@ -92,7 +94,9 @@ export function condaToPip(condaFile: unknown): PipTranslation {
   const pipKeys = new Set(requirements.map(pipRequirementKey));
   for (const entry of fromConda) {
     if (pipKeys.has(entry.key)) {
-      notes.push(`${entry.source}: left to the pip section, which also names ${entry.key} (pip runs after conda on Azure ML, so its version wins)`);
+      notes.push(
+        `${entry.source}: left to the pip section, which also names ${entry.key} (pip runs after conda on Azure ML, so its version wins)`,
+      );
       continue;
     }
     requirements.push(entry.line);
@@ -153,7 +157,10 @@ function parseMatchSpec(text: string): MatchSpec {
 
 function splitBuild(text: string, separator: string | RegExp): [string | undefined, string | undefined] {
   const [version, ...build] = text.split(separator);
-  return [version === '' ? undefined : version, build.length > 0 && build.join('') !== '' ? build.join(typeof separator === 'string' ? separator : ' ') : undefined];
+  return [
+    version === '' ? undefined : version,
+    build.length > 0 && build.join('') !== '' ? build.join(typeof separator === 'string' ? separator : ' ') : undefined,
+  ];
 }
 
 /** Conda version text → a pip specifier (with its operator), or '' for no constraint. */
@@ -187,7 +194,9 @@ function requestedPython(source: string, version: string | undefined, notes: str
 function pipOption(line: string, notes: string[]): 'requirement' | 'option' | 'drop' {
   if (!line.startsWith('-') || /^(-e|--editable)\b/.test(line)) return 'requirement';
   if (/^(-r|--requirement|-c|--constraint)\b/.test(line)) {
-    notes.push(`pip: '${line}' dropped: it refers to a file next to the conda file, which Trellis does not receive; list those packages in the pip section instead`);
+    notes.push(
+      `pip: '${line}' dropped: it refers to a file next to the conda file, which Trellis does not receive; list those packages in the pip section instead`,
+    );
     return 'drop';
   }
   notes.push(`pip: '${line}' passed to pip as written`);

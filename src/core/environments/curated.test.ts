@@ -17,14 +17,25 @@ describe('curated environments', () => {
     // The packages a model logged by the tests needs to load here (the test-only ONNX exporters are not).
     const shared = testPins.filter((pin) => ['mlflow', 'scikit-learn', 'pandas', 'numpy'].includes(pin.split('==')[0]!));
     assert.ok(shared.length >= 2, `test/python/requirements.txt pins ${testPins.join(', ')}`);
-    for (const pin of shared) assert.ok(requirements.includes(pin), `trellis-python-sklearn should pin ${pin} like test/python/requirements.txt; it has ${requirements.join(', ')}`);
-    for (const name of ['mlflow', 'numpy', 'pandas', 'scikit-learn']) assert.ok(requirements.some((line) => line.startsWith(`${name}==`)), name);
+    for (const pin of shared)
+      assert.ok(
+        requirements.includes(pin),
+        `trellis-python-sklearn should pin ${pin} like test/python/requirements.txt; it has ${requirements.join(', ')}`,
+      );
+    for (const name of ['mlflow', 'numpy', 'pandas', 'scikit-learn'])
+      assert.ok(
+        requirements.some((line) => line.startsWith(`${name}==`)),
+        name,
+      );
   });
 
   it("carries what Azure's sklearn images have and the azureml-examples scripts import (matplotlib)", () => {
     for (const name of ['trellis-python-sklearn', 'trellis-python-lightgbm']) {
       const environment = curatedEnvironments.find((candidate) => candidate.name === name);
-      assert.ok(condaToPip(environment?.spec.conda_file).pipRequirements.some((line) => line.startsWith('matplotlib==')), name);
+      assert.ok(
+        condaToPip(environment?.spec.conda_file).pipRequirements.some((line) => line.startsWith('matplotlib==')),
+        name,
+      );
     }
   });
 

@@ -34,7 +34,10 @@ export const curatedEnvironments: readonly CuratedEnvironment[] = [
     name: 'trellis-python-lightgbm',
     version: '2',
     description: 'trellis-python-sklearn plus LightGBM.',
-    spec: { image: pythonImage, conda_file: { name: 'trellis-python-lightgbm', dependencies: [python, { pip: [...sklearnPackages, 'lightgbm==4.7.0'] }] } },
+    spec: {
+      image: pythonImage,
+      conda_file: { name: 'trellis-python-lightgbm', dependencies: [python, { pip: [...sklearnPackages, 'lightgbm==4.7.0'] }] },
+    },
   },
   {
     name: 'trellis-node',

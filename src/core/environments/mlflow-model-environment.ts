@@ -35,7 +35,9 @@ export function mlflowModelEnvironment(conda: Record<string, unknown>): Environm
   const pip = pipIndex >= 0 ? [...((dependencies[pipIndex] as { pip: unknown[] }).pip as unknown[])] : [];
   const named = (name: string) =>
     pip.some((line) => typeof line === 'string' && pipRequirementKey(line) === name) ||
-    dependencies.some((line) => typeof line === 'string' && pipRequirementKey(line.replace(/^[^:]+::/, '').split(/[=<>! ]/)[0] ?? '') === name);
+    dependencies.some(
+      (line) => typeof line === 'string' && pipRequirementKey(line.replace(/^[^:]+::/, '').split(/[=<>! ]/)[0] ?? '') === name,
+    );
   if (named('mlflow')) return { image: baseImage, conda_file: conda };
   pip.push('mlflow');
   if (pipIndex >= 0) dependencies[pipIndex] = { ...(dependencies[pipIndex] as Record<string, unknown>), pip };

@@ -5,7 +5,10 @@ import { compareVersions, numpyConstraintFor } from './numpy-compatibility.js';
 describe('numpy 2 beside packages built for numpy 1', () => {
   it('adds numpy<2 when an old pinned package meets an unpinned or missing numpy', () => {
     assert.equal(numpyConstraintFor(['joblib', 'numpy', 'pandas', 'scikit-learn==1.2.2.*'])?.line, 'numpy<2');
-    assert.match(numpyConstraintFor(['scikit-learn==1.1.2'])?.note ?? '', /scikit-learn==1\.1\.2 was built for numpy 1 .* numpy is not named/);
+    assert.match(
+      numpyConstraintFor(['scikit-learn==1.1.2'])?.note ?? '',
+      /scikit-learn==1\.1\.2 was built for numpy 1 .* numpy is not named/,
+    );
     assert.equal(numpyConstraintFor(['xgboost==1.3.3', 'mlflow'])?.line, 'numpy<2');
   });
 

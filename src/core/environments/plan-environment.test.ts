@@ -29,7 +29,15 @@ describe('planEnvironment', () => {
   });
 
   it('builds a venv from a conda file on the nearest Python, with the notes in order', () => {
-    const plan = venv(planEnvironment({ image: 'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04', conda_file: { dependencies: ['python=3.8', 'pip', { pip: ['six==1.16.0'] }] } }, { interpreters }));
+    const plan = venv(
+      planEnvironment(
+        {
+          image: 'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04',
+          conda_file: { dependencies: ['python=3.8', 'pip', { pip: ['six==1.16.0'] }] },
+        },
+        { interpreters },
+      ),
+    );
     assert.equal(plan.pythonVersion, '3.9');
     assert.equal(plan.python.path, '/opt/py39/bin/python3');
     assert.deepEqual(plan.pipRequirements, ['six==1.16.0']);

@@ -51,9 +51,13 @@ export function planEnvironment(spec: EnvironmentSpec, options: { interpreters: 
   if (condaFile === undefined) {
     const notes: string[] = [];
     if (spec.image !== undefined) {
-      notes.push(`image '${spec.image}' is honoured by the Kubernetes backend only; locally the job runs on this machine's Python and the packages installed there (add a conda_file to get a venv)`);
+      notes.push(
+        `image '${spec.image}' is honoured by the Kubernetes backend only; locally the job runs on this machine's Python and the packages installed there (add a conda_file to get a venv)`,
+      );
     } else if (spec.build !== undefined) {
-      notes.push(`build context '${spec.build.path}' (a Dockerfile) is built by the Kubernetes backend only; locally the job runs on this machine's Python without the Dockerfile's packages`);
+      notes.push(
+        `build context '${spec.build.path}' (a Dockerfile) is built by the Kubernetes backend only; locally the job runs on this machine's Python without the Dockerfile's packages`,
+      );
     }
     return { kind: 'host', notes };
   }
@@ -61,9 +65,17 @@ export function planEnvironment(spec: EnvironmentSpec, options: { interpreters: 
   const translation = condaToPip(condaFile);
   const choice = chooseInterpreter(translation.pythonVersion, options.interpreters);
   const notes: string[] = [];
-  if (spec.image !== undefined) notes.push(`image '${spec.image}' is honoured by the Kubernetes backend only; locally the conda_file becomes a Python virtualenv`);
+  if (spec.image !== undefined)
+    notes.push(`image '${spec.image}' is honoured by the Kubernetes backend only; locally the conda_file becomes a Python virtualenv`);
   if (choice.warning !== undefined) notes.push(choice.warning);
   notes.push(...translation.notes);
   const specHash = sha256Hex(canonicalJson({ format: venvFormatVersion, python: choice.minor, requirements: translation.pipRequirements }));
-  return { kind: 'venv', pythonVersion: choice.minor, python: choice.interpreter, pipRequirements: translation.pipRequirements, specHash, notes };
+  return {
+    kind: 'venv',
+    pythonVersion: choice.minor,
+    python: choice.interpreter,
+    pipRequirements: translation.pipRequirements,
+    specHash,
+    notes,
+  };
 }

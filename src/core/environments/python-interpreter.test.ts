@@ -43,6 +43,9 @@ describe('chooseInterpreter', () => {
   });
 
   it('says how to fix a machine with no Python', () => {
-    assert.throws(() => chooseInterpreter('3.10', []), (error: unknown) => isTrellisError(error) && error.code === 'PythonNotFound' && /TRELLIS_PYTHON/.test(error.message));
+    assert.throws(
+      () => chooseInterpreter('3.10', []),
+      (error: unknown) => isTrellisError(error) && error.code === 'PythonNotFound' && /TRELLIS_PYTHON/.test(error.message),
+    );
   });
 });

@@ -69,7 +69,10 @@ export function chooseInterpreter(requested: string | null, available: readonly 
 }
 
 function newestPatch<T extends { patch: number }>(candidates: T[]): T | undefined {
-  return candidates.reduce<T | undefined>((best, candidate) => (best === undefined || candidate.patch > best.patch ? candidate : best), undefined);
+  return candidates.reduce<T | undefined>(
+    (best, candidate) => (best === undefined || candidate.patch > best.patch ? candidate : best),
+    undefined,
+  );
 }
 
 function versionNumbers(version: string): Numbers | undefined {

@@ -9,7 +9,9 @@ describe('command placeholders', () => {
   };
 
   it('finds inputs and outputs, marking those inside $[[ ]] optional', () => {
-    const { references, problems } = findReferences('python train.py --data ${{inputs.data}} $[[--epochs ${{ inputs.epochs }}]] --out ${{outputs.model}}');
+    const { references, problems } = findReferences(
+      'python train.py --data ${{inputs.data}} $[[--epochs ${{ inputs.epochs }}]] --out ${{outputs.model}}',
+    );
     assert.deepEqual(problems, []);
     assert.deepEqual(references, [
       { namespace: 'inputs', name: 'epochs', optional: true },
@@ -38,14 +40,22 @@ describe('command placeholders', () => {
 
   it('refuses placeholders of other namespaces and unclosed optional blocks', () => {
     assert.match(checkCommand('echo ${{search_space.lr}}', declared)[0]!.message, /not a placeholder Trellis can fill/);
-    assert.match(checkCommand('echo $[[--x ${{inputs.lr}}', declared).map((p) => p.message).join(' '), /not closed/);
+    assert.match(
+      checkCommand('echo $[[--x ${{inputs.lr}}', declared)
+        .map((p) => p.message)
+        .join(' '),
+      /not closed/,
+    );
   });
 
   it('renders values and drops optional blocks whose inputs are missing', () => {
-    const rendered = renderCommand('python train.py --data ${{inputs.data}} $[[--epochs ${{inputs.epochs}}]] --lr ${{inputs.lr}} --out ${{outputs.model}}', {
-      inputs: { data: '/mnt/in/data', lr: '0.01' },
-      outputs: { model: '/mnt/out/model' },
-    });
+    const rendered = renderCommand(
+      'python train.py --data ${{inputs.data}} $[[--epochs ${{inputs.epochs}}]] --lr ${{inputs.lr}} --out ${{outputs.model}}',
+      {
+        inputs: { data: '/mnt/in/data', lr: '0.01' },
+        outputs: { model: '/mnt/out/model' },
+      },
+    );
     assert.equal(rendered, 'python train.py --data /mnt/in/data --lr 0.01 --out /mnt/out/model');
     const withEpochs = renderCommand('python train.py $[[--epochs ${{inputs.epochs}}]]', { inputs: { epochs: '5' }, outputs: {} });
     assert.equal(withEpochs, 'python train.py --epochs 5');

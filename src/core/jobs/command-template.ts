@@ -27,7 +27,10 @@ export function findReferences(command: string): { references: Reference[]; prob
       if ((namespace === 'inputs' || namespace === 'outputs') && name && rest.length === 0) {
         references.push({ namespace, name, optional });
       } else {
-        problems.push({ path: 'command', message: `'${match[0]}' is not a placeholder Trellis can fill: use \${{inputs.<name>}} or \${{outputs.<name>}}` });
+        problems.push({
+          path: 'command',
+          message: `'${match[0]}' is not a placeholder Trellis can fill: use \${{inputs.<name>}} or \${{outputs.<name>}}`,
+        });
       }
     }
   };
@@ -44,19 +47,31 @@ export function findReferences(command: string): { references: Reference[]; prob
  * Checks a command against the job's declared inputs and outputs: every reference must name a
  * declared one; a reference outside `$[[ ]]` to an optional input that has no value is refused.
  */
-export function checkCommand(command: string, declared: { inputs: Record<string, { optional?: boolean; provided: boolean }>; outputs: string[] }): Problem[] {
+export function checkCommand(
+  command: string,
+  declared: { inputs: Record<string, { optional?: boolean; provided: boolean }>; outputs: string[] },
+): Problem[] {
   const { references, problems } = findReferences(command);
   const inputNames = Object.keys(declared.inputs);
   for (const reference of references) {
     if (reference.namespace === 'inputs') {
       const input = declared.inputs[reference.name];
       if (!input) {
-        problems.push({ path: 'command', message: `\${{inputs.${reference.name}}} names an input that is not declared; declared inputs: ${inputNames.length > 0 ? inputNames.join(', ') : '(none)'} — add it under 'inputs' or fix the name` });
+        problems.push({
+          path: 'command',
+          message: `\${{inputs.${reference.name}}} names an input that is not declared; declared inputs: ${inputNames.length > 0 ? inputNames.join(', ') : '(none)'} — add it under 'inputs' or fix the name`,
+        });
       } else if (!input.provided && !reference.optional) {
-        problems.push({ path: `inputs.${reference.name}`, message: `input '${reference.name}' has no value but the command needs it; give it a value, or wrap its part of the command in $[[ ... ]]` });
+        problems.push({
+          path: `inputs.${reference.name}`,
+          message: `input '${reference.name}' has no value but the command needs it; give it a value, or wrap its part of the command in $[[ ... ]]`,
+        });
       }
     } else if (!declared.outputs.includes(reference.name)) {
-      problems.push({ path: 'command', message: `\${{outputs.${reference.name}}} names an output that is not declared; declared outputs: ${declared.outputs.length > 0 ? declared.outputs.join(', ') : '(none)'} — add it under 'outputs' or fix the name` });
+      problems.push({
+        path: 'command',
+        message: `\${{outputs.${reference.name}}} names an output that is not declared; declared outputs: ${declared.outputs.length > 0 ? declared.outputs.join(', ') : '(none)'} — add it under 'outputs' or fix the name`,
+      });
     }
   }
   return problems;

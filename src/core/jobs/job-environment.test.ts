@@ -26,7 +26,11 @@ describe('jobEnvironment', () => {
   });
 
   it('lets user variables set anything but the run identity; per-process variables come on top', () => {
-    const env = jobEnvironment({ ...base, userVariables: { EPOCHS: '3', PYTHONUNBUFFERED: '0', MLFLOW_RUN_ID: 'elsewhere' }, processVariables: { RANK: '1' } });
+    const env = jobEnvironment({
+      ...base,
+      userVariables: { EPOCHS: '3', PYTHONUNBUFFERED: '0', MLFLOW_RUN_ID: 'elsewhere' },
+      processVariables: { RANK: '1' },
+    });
     assert.equal(env.EPOCHS, '3');
     assert.equal(env.PYTHONUNBUFFERED, '0');
     assert.equal(env.RANK, '1');
@@ -34,6 +38,9 @@ describe('jobEnvironment', () => {
   });
 
   it('names the reserved variables a job file tries to set', () => {
-    assert.deepEqual(reservedOverrides({ MLFLOW_TRACKING_URI: 'x', FOO: 'y', AZUREML_RUN_ID: 'z' }), ['MLFLOW_TRACKING_URI', 'AZUREML_RUN_ID']);
+    assert.deepEqual(reservedOverrides({ MLFLOW_TRACKING_URI: 'x', FOO: 'y', AZUREML_RUN_ID: 'z' }), [
+      'MLFLOW_TRACKING_URI',
+      'AZUREML_RUN_ID',
+    ]);
   });
 });

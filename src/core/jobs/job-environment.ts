@@ -21,7 +21,13 @@ export interface JobEnvironmentInput {
 }
 
 /** Variables that identify the run: a job may not point them elsewhere. */
-export const reservedVariables = ['MLFLOW_TRACKING_URI', 'MLFLOW_RUN_ID', 'MLFLOW_EXPERIMENT_ID', 'TRELLIS_JOB_NAME', 'AZUREML_RUN_ID'] as const;
+export const reservedVariables = [
+  'MLFLOW_TRACKING_URI',
+  'MLFLOW_RUN_ID',
+  'MLFLOW_EXPERIMENT_ID',
+  'TRELLIS_JOB_NAME',
+  'AZUREML_RUN_ID',
+] as const;
 
 export function jobEnvironment(input: JobEnvironmentInput): Record<string, string> {
   const pinned: Record<(typeof reservedVariables)[number], string> = {

@@ -10,7 +10,12 @@ function run(events: JobEvent[], from: JobProgress = initialProgress()): JobProg
 
 describe('job lifecycle', () => {
   it('goes Queued → Preparing → Running → Finalizing → Completed on a clean exit', () => {
-    const done = run([{ type: 'start-preparing' }, { type: 'start-running' }, { type: 'process-exited', exitCode: 0 }, { type: 'outputs-saved' }]);
+    const done = run([
+      { type: 'start-preparing' },
+      { type: 'start-running' },
+      { type: 'process-exited', exitCode: 0 },
+      { type: 'outputs-saved' },
+    ]);
     assert.deepEqual(done, { state: 'Completed', reason: null, retries: 0, exitCode: 0 });
   });
 
@@ -35,7 +40,10 @@ describe('job lifecycle', () => {
   });
 
   it('stops at the timeout and can be canceled from any live state', () => {
-    assert.match(run([{ type: 'start-preparing' }, { type: 'start-running' }, { type: 'timed-out', timeoutSeconds: 60 }]).reason ?? '', /limits.timeout \(60 s\)/);
+    assert.match(
+      run([{ type: 'start-preparing' }, { type: 'start-running' }, { type: 'timed-out', timeoutSeconds: 60 }]).reason ?? '',
+      /limits.timeout \(60 s\)/,
+    );
     assert.equal(run([{ type: 'cancel', by: 'local:ana' }]).state, 'Canceled');
   });
 

@@ -51,7 +51,12 @@ export function transition(current: JobProgress, event: JobEvent, policy: RetryP
       if (current.state !== 'Running') return refuse();
       return event.exitCode === 0
         ? { ...current, state: 'Finalizing', reason: null, exitCode: 0 }
-        : { ...current, state: 'Failed', reason: `the command exited with code ${event.exitCode}${event.detail ? `: ${event.detail}` : ''}`, exitCode: event.exitCode };
+        : {
+            ...current,
+            state: 'Failed',
+            reason: `the command exited with code ${event.exitCode}${event.detail ? `: ${event.detail}` : ''}`,
+            exitCode: event.exitCode,
+          };
     case 'outputs-saved':
       return current.state === 'Finalizing' ? { ...current, state: 'Completed', reason: null } : refuse();
     case 'preparation-failed':
@@ -59,11 +64,22 @@ export function transition(current: JobProgress, event: JobEvent, policy: RetryP
     case 'infrastructure-failed':
       if (current.state === 'Queued') return refuse();
       if (current.retries >= policy.maxInfrastructureRetries) {
-        return { ...current, state: 'Failed', reason: `${event.reason}; gave up after ${current.retries} infrastructure ${current.retries === 1 ? 'retry' : 'retries'}` };
+        return {
+          ...current,
+          state: 'Failed',
+          reason: `${event.reason}; gave up after ${current.retries} infrastructure ${current.retries === 1 ? 'retry' : 'retries'}`,
+        };
       }
-      return { ...current, state: 'Queued', reason: `requeued after ${event.reason} (retry ${current.retries + 1} of ${policy.maxInfrastructureRetries})`, retries: current.retries + 1 };
+      return {
+        ...current,
+        state: 'Queued',
+        reason: `requeued after ${event.reason} (retry ${current.retries + 1} of ${policy.maxInfrastructureRetries})`,
+        retries: current.retries + 1,
+      };
     case 'timed-out':
-      return current.state === 'Running' ? { ...current, state: 'Failed', reason: `stopped at limits.timeout (${event.timeoutSeconds} s)` } : refuse();
+      return current.state === 'Running'
+        ? { ...current, state: 'Failed', reason: `stopped at limits.timeout (${event.timeoutSeconds} s)` }
+        : refuse();
     case 'cancel':
       return { ...current, state: 'Canceled', reason: `canceled by ${event.by}` };
   }

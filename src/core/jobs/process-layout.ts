@@ -32,7 +32,8 @@ export interface Placement {
 
 export function processLayout(distribution: Distribution | undefined, placement: Placement): ProcessSlot[] {
   const { instanceCount, hosts, masterPort } = placement;
-  if (hosts.length !== instanceCount) throw new Error(`processLayout needs one host per instance: ${hosts.length} hosts for ${instanceCount} instances`);
+  if (hosts.length !== instanceCount)
+    throw new Error(`processLayout needs one host per instance: ${hosts.length} hosts for ${instanceCount} instances`);
   const master = hosts[0]!;
   if (!distribution) {
     // Without a distribution Azure ML runs the command once per node, with no rendezvous.
@@ -51,7 +52,10 @@ export function processLayout(distribution: Distribution | undefined, placement:
       rank: globalIndex,
       env: { TF_CONFIG: JSON.stringify({ cluster, task: { type: role, index } }) },
     });
-    return [...Array.from({ length: workers }, (_, index) => slot('worker', index, index)), ...Array.from({ length: servers }, (_, index) => slot('ps', index, workers + index))];
+    return [
+      ...Array.from({ length: workers }, (_, index) => slot('worker', index, index)),
+      ...Array.from({ length: servers }, (_, index) => slot('ps', index, workers + index)),
+    ];
   }
   const perNode = distribution.process_count_per_instance;
   if (!Number.isInteger(perNode) || perNode < 1) throw new Error(`process_count_per_instance must be 1 or more, got ${perNode}`);

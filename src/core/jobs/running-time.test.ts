@@ -10,7 +10,16 @@ function history(...steps: Array<[number, JobState]>): JobEvent[] {
 
 describe('runningTimeOf', () => {
   it('adds up both attempts of an evicted and resumed job, not the last one alone', () => {
-    const events = history([0, 'Queued'], [100, 'Preparing'], [1_000, 'Running'], [14_800, 'Queued'], [15_000, 'Preparing'], [16_000, 'Running'], [18_000, 'Finalizing'], [18_200, 'Completed']);
+    const events = history(
+      [0, 'Queued'],
+      [100, 'Preparing'],
+      [1_000, 'Running'],
+      [14_800, 'Queued'],
+      [15_000, 'Preparing'],
+      [16_000, 'Running'],
+      [18_000, 'Finalizing'],
+      [18_200, 'Completed'],
+    );
     const time = runningTimeOf(events, 99_999);
     assert.equal(time.seconds, 16);
     assert.deepEqual(time.attempts, [
@@ -30,6 +39,8 @@ describe('runningTimeOf', () => {
 
   it('ends an attempt at cancel or failure, and ignores a repeated Running event', () => {
     const events = history([0, 'Queued'], [10, 'Preparing'], [1_000, 'Running'], [1_500, 'Running'], [4_000, 'Canceled']);
-    assert.deepEqual(runningTimeOf(events, 10_000).attempts, [{ attempt: 1, startedAt: 1_000, endedAt: 4_000, seconds: 3, endedAs: 'Canceled' }]);
+    assert.deepEqual(runningTimeOf(events, 10_000).attempts, [
+      { attempt: 1, startedAt: 1_000, endedAt: 4_000, seconds: 3, endedAs: 'Canceled' },
+    ]);
   });
 });

@@ -34,7 +34,8 @@ export function runningTimeOf(events: readonly { at: number; state: JobState }[]
   };
   for (const event of events) {
     if (event.state === 'Running') open ??= event.at;
-    else if (event.state === 'Queued' || event.state === 'Completed' || event.state === 'Failed' || event.state === 'Canceled') close(event.at, event.state);
+    else if (event.state === 'Queued' || event.state === 'Completed' || event.state === 'Failed' || event.state === 'Canceled')
+      close(event.at, event.state);
   }
   close(null, null);
   return { seconds: attempts.reduce((sum, attempt) => sum + attempt.seconds, 0), attempts };

@@ -16,12 +16,21 @@ import {
 } from './system-metrics.js';
 
 // Captured from Linux 6.x: a command name with spaces and parentheses, as python sets it.
-const statText = '4133 (python (data loader) 1) S 4131 4120 4120 0 -1 4194304 98 0 0 0 250 40 7 3 20 0 5 0 399717 3133440 406 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n';
+const statText =
+  '4133 (python (data loader) 1) S 4131 4120 4120 0 -1 4194304 98 0 0 0 250 40 7 3 20 0 5 0 399717 3133440 406 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n';
 
-const procStat = ['cpu  365819 0 59300 362216 3410 0 1382 2589 120 0', 'cpu0 154525 0 26543 213915 663 0 281 1318 60 0', 'cpu1 211294 0 32756 148301 2746 0 1101 1270 60 0', 'intr 1 2 3', 'ctxt 99', ''].join('\n');
+const procStat = [
+  'cpu  365819 0 59300 362216 3410 0 1382 2589 120 0',
+  'cpu0 154525 0 26543 213915 663 0 281 1318 60 0',
+  'cpu1 211294 0 32756 148301 2746 0 1101 1270 60 0',
+  'intr 1 2 3',
+  'ctxt 99',
+  '',
+].join('\n');
 
 // nvidia-smi 550 on a two-GPU node, the second a MIG-enabled board (utilization is [N/A] there).
-const gpuText = '0, GPU-5c1d8a52-7e11-9d3b-2b5e-0a1f3c9d4e21, 87, 30521, 81559\n1, GPU-0f2e6b71-4c3a-11aa-93b2-7f5d0c2e8a10, [N/A], 0, 81559\n';
+const gpuText =
+  '0, GPU-5c1d8a52-7e11-9d3b-2b5e-0a1f3c9d4e21, 87, 30521, 81559\n1, GPU-0f2e6b71-4c3a-11aa-93b2-7f5d0c2e8a10, [N/A], 0, 81559\n';
 const appsText = '4133, GPU-5c1d8a52-7e11-9d3b-2b5e-0a1f3c9d4e21, 30000\n9001, GPU-5c1d8a52-7e11-9d3b-2b5e-0a1f3c9d4e21, 500\n';
 
 function stat(pid: number, processGroup: number, cpuTicks: number, startTicks = String(pid * 10), session = processGroup): ProcessStat {
@@ -30,7 +39,14 @@ function stat(pid: number, processGroup: number, cpuTicks: number, startTicks = 
 
 describe('parseProcessStat', () => {
   it('reads the group, session, CPU time (own and reaped children) and start time after the command name', () => {
-    assert.deepEqual(parseProcessStat(4133, statText), { pid: 4133, state: 'S', processGroup: 4120, session: 4120, cpuTicks: 250 + 40 + 7 + 3, startTicks: '399717' });
+    assert.deepEqual(parseProcessStat(4133, statText), {
+      pid: 4133,
+      state: 'S',
+      processGroup: 4120,
+      session: 4120,
+      cpuTicks: 250 + 40 + 7 + 3,
+      startTicks: '399717',
+    });
   });
 
   it('refuses text that is no stat line (the process vanished mid-read)', () => {
@@ -64,9 +80,15 @@ describe('selectJobProcesses', () => {
   });
 
   it('takes the members of a group whose leader exited, and none when the leader pid now names another process', () => {
-    assert.deepEqual(selectJobProcesses([stat(101, 100, 1)], [{ leaderPid: 100, startTicks: '1000' }]).map((process) => process.pid), [101]);
+    assert.deepEqual(
+      selectJobProcesses([stat(101, 100, 1)], [{ leaderPid: 100, startTicks: '1000' }]).map((process) => process.pid),
+      [101],
+    );
     assert.deepEqual(selectJobProcesses(all, [{ leaderPid: 300, startTicks: '42' }]), []);
-    assert.deepEqual(selectJobProcesses(all, [{ leaderPid: 300, startTicks: '' }]).map((process) => process.pid), [300]);
+    assert.deepEqual(
+      selectJobProcesses(all, [{ leaderPid: 300, startTicks: '' }]).map((process) => process.pid),
+      [300],
+    );
   });
 });
 
@@ -85,7 +107,13 @@ describe('cpuPercentOfOneCore', () => {
   });
 
   it('counts a child reaped between samples once: its time moves into the parent', () => {
-    const before = jobSample([{ ...stat(100, 100, 10), residentBytes: 0 }, { ...stat(101, 100, 50), residentBytes: 0 }], machine(0));
+    const before = jobSample(
+      [
+        { ...stat(100, 100, 10), residentBytes: 0 },
+        { ...stat(101, 100, 50), residentBytes: 0 },
+      ],
+      machine(0),
+    );
     // The child ran 20 more ticks, then exited; the parent added its 70 to cutime and ran 10 itself.
     const after = jobSample([{ ...stat(100, 100, 10 + 70 + 10), residentBytes: 0 }], machine(400));
     assert.equal(cpuPercentOfOneCore(before, after), 30);
@@ -96,7 +124,13 @@ describe('nvidia-smi', () => {
   it('parses the devices, leaving [N/A] values out', () => {
     assert.deepEqual(parseGpuDevices(gpuText), [
       { index: 0, uuid: 'GPU-5c1d8a52-7e11-9d3b-2b5e-0a1f3c9d4e21', utilizationPercent: 87, memoryUsedMib: 30521, memoryTotalMib: 81559 },
-      { index: 1, uuid: 'GPU-0f2e6b71-4c3a-11aa-93b2-7f5d0c2e8a10', utilizationPercent: undefined, memoryUsedMib: 0, memoryTotalMib: 81559 },
+      {
+        index: 1,
+        uuid: 'GPU-0f2e6b71-4c3a-11aa-93b2-7f5d0c2e8a10',
+        utilizationPercent: undefined,
+        memoryUsedMib: 0,
+        memoryTotalMib: 81559,
+      },
     ]);
     assert.deepEqual(parseGpuDevices('No devices were found\n'), []);
   });
@@ -125,7 +159,10 @@ describe('nvidia-smi', () => {
 
   it("reports every device when nvidia-smi's pids are not this pid namespace's", () => {
     const devices = parseGpuDevices(gpuText);
-    assert.deepEqual(selectJobGpus(devices, parseGpuProcesses(appsText), new Set([10]), new Set([10, 11])), { devices, jobMemoryMib: undefined });
+    assert.deepEqual(selectJobGpus(devices, parseGpuProcesses(appsText), new Set([10]), new Set([10, 11])), {
+      devices,
+      jobMemoryMib: undefined,
+    });
   });
 });
 
@@ -135,7 +172,13 @@ describe('systemMetricValues', () => {
 
   it('names the metrics as MLflow does, CPU as a share of the size and of one core, memory of the size', () => {
     const devices = parseGpuDevices(gpuText).slice(0, 1);
-    const metrics = systemMetricValues({ previous, current, size: { vcpus: 4, memoryGiB: 12 }, machineMemoryBytes: 64 * 2 ** 30, gpus: { devices, jobMemoryMib: 30000 } });
+    const metrics = systemMetricValues({
+      previous,
+      current,
+      size: { vcpus: 4, memoryGiB: 12 },
+      machineMemoryBytes: 64 * 2 ** 30,
+      gpus: { devices, jobMemoryMib: 30000 },
+    });
     assert.deepEqual(Object.fromEntries(metrics), {
       'system/cpu_utilization_percentage': 50,
       'system/process_cpu_percentage': 200,
@@ -150,7 +193,10 @@ describe('systemMetricValues', () => {
 
   it('has no CPU figure on the first sample, and takes this machine as the node without a size', () => {
     const metrics = systemMetricValues({ previous: undefined, current, size: undefined, machineMemoryBytes: 6 * 2 ** 30, gpus: undefined });
-    assert.deepEqual(Object.fromEntries(metrics), { 'system/system_memory_usage_megabytes': 3221.2, 'system/system_memory_usage_percentage': 50 });
+    assert.deepEqual(Object.fromEntries(metrics), {
+      'system/system_memory_usage_megabytes': 3221.2,
+      'system/system_memory_usage_percentage': 50,
+    });
     const second = systemMetricValues({ previous, current, size: undefined, machineMemoryBytes: 6 * 2 ** 30, gpus: undefined });
     assert.equal(second.get('system/cpu_utilization_percentage'), 25);
   });

@@ -44,7 +44,10 @@ export function parseProcessStat(pid: number, text: string): ProcessStat | undef
   // The command name (field 2) may hold spaces and parentheses: fields resume after the last ')'.
   const close = text.lastIndexOf(')');
   if (close < 0) return undefined;
-  const fields = text.slice(close + 1).trim().split(/\s+/);
+  const fields = text
+    .slice(close + 1)
+    .trim()
+    .split(/\s+/);
   if (fields.length < 20) return undefined;
   const at = (index: number) => Number(fields[index]);
   const stat: ProcessStat = {
@@ -189,7 +192,12 @@ export interface JobGpus {
  * is visible here (this server runs in a container with its own pid namespace), the job's cannot be
  * told apart, and every device is reported, as MLflow does.
  */
-export function selectJobGpus(devices: GpuDevice[], processes: GpuProcess[], jobPids: ReadonlySet<number>, visiblePids: ReadonlySet<number>): JobGpus {
+export function selectJobGpus(
+  devices: GpuDevice[],
+  processes: GpuProcess[],
+  jobPids: ReadonlySet<number>,
+  visiblePids: ReadonlySet<number>,
+): JobGpus {
   if (processes.length > 0 && !processes.some((process) => visiblePids.has(process.pid))) return { devices, jobMemoryMib: undefined };
   const ours = processes.filter((process) => jobPids.has(process.pid));
   const uuids = new Set(ours.map((process) => process.gpuUuid));
@@ -229,9 +237,15 @@ export function systemMetricValues(input: SystemMetricsInput): Map<string, numbe
   put('system_memory_usage_percentage', memoryBytes > 0 ? (input.current.residentBytes / memoryBytes) * 100 : undefined);
   for (const device of input.gpus?.devices ?? []) {
     put(`gpu_${device.index}_utilization_percentage`, device.utilizationPercent);
-    put(`gpu_${device.index}_memory_usage_megabytes`, device.memoryUsedMib === undefined ? undefined : mibToMegabytes(device.memoryUsedMib));
+    put(
+      `gpu_${device.index}_memory_usage_megabytes`,
+      device.memoryUsedMib === undefined ? undefined : mibToMegabytes(device.memoryUsedMib),
+    );
     const total = device.memoryTotalMib;
-    put(`gpu_${device.index}_memory_usage_percentage`, device.memoryUsedMib === undefined || !total ? undefined : (device.memoryUsedMib / total) * 100);
+    put(
+      `gpu_${device.index}_memory_usage_percentage`,
+      device.memoryUsedMib === undefined || !total ? undefined : (device.memoryUsedMib / total) * 100,
+    );
   }
   put('process_gpu_memory_megabytes', input.gpus?.jobMemoryMib === undefined ? undefined : mibToMegabytes(input.gpus.jobMemoryMib));
   return metrics;

@@ -13,7 +13,7 @@ describe('content URIs', () => {
   it('round-trips a folder', () => {
     assert.deepEqual(parseContentUri(formatContentUri({ type: 'folder', digest })), { type: 'folder', digest });
   });
-  it("round-trips a model folder with its own name, which the digest alone does not say", () => {
+  it('round-trips a model folder with its own name, which the digest alone does not say', () => {
     const uri = formatContentUri({ type: 'folder', digest, folderName: 'my model' });
     assert.equal(uri, `trellis://folders/${digest}/my%20model`);
     assert.deepEqual(parseContentUri(uri), { type: 'folder', digest, folderName: 'my model' });

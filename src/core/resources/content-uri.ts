@@ -19,7 +19,10 @@ export function parseContentUri(uri: string): ContentUri | undefined {
   const file = /^trellis:\/\/content\/(sha256:[0-9a-f]{64})\/([^/]+)$/.exec(uri);
   if (file?.[1] && file[2]) return { type: 'file', digest: file[1], fileName: decodeURIComponent(file[2]) };
   const folder = /^trellis:\/\/folders\/(sha256:[0-9a-f]{64})(?:\/([^/]+))?$/.exec(uri);
-  if (folder?.[1]) return folder[2] ? { type: 'folder', digest: folder[1], folderName: decodeURIComponent(folder[2]) } : { type: 'folder', digest: folder[1] };
+  if (folder?.[1])
+    return folder[2]
+      ? { type: 'folder', digest: folder[1], folderName: decodeURIComponent(folder[2]) }
+      : { type: 'folder', digest: folder[1] };
   return undefined;
 }
 
@@ -29,7 +32,11 @@ export function parseContentUri(uri: string): ContentUri | undefined {
  * the path has none to give (`.`, `..`).
  */
 export function folderNameOf(localPath: string, fallback?: string): string | undefined {
-  const last = localPath.replace(/^file:/, '').split(/[\\/]+/).filter((part) => part !== '').pop();
+  const last = localPath
+    .replace(/^file:/, '')
+    .split(/[\\/]+/)
+    .filter((part) => part !== '')
+    .pop();
   if (last !== undefined && last !== '.' && last !== '..') return last;
   return fallback && fallback !== '.' && fallback !== '..' && !/[\\/]/.test(fallback) ? fallback : undefined;
 }

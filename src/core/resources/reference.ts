@@ -2,9 +2,7 @@ import { TrellisError } from '../errors.js';
 import { checkName, checkVersion } from './names.js';
 
 /** A reference to an asset: an exact version, or the latest one. */
-export type AssetReference =
-  | { name: string; version: string; label?: undefined }
-  | { name: string; version?: undefined; label: 'latest' };
+export type AssetReference = { name: string; version: string; label?: undefined } | { name: string; version?: undefined; label: 'latest' };
 
 /**
  * Parses the reference forms users write: `name:version`, `name@latest`, and the Azure ML
@@ -17,7 +15,11 @@ export function parseAssetReference(text: string): AssetReference {
   if (at >= 0) {
     const label = body.slice(at + 1);
     if (label !== 'latest') {
-      throw new TrellisError('InvalidReference', 400, `reference '${text}' uses label '@${label}'; the only label is '@latest' (or pin a version with name:version)`);
+      throw new TrellisError(
+        'InvalidReference',
+        400,
+        `reference '${text}' uses label '@${label}'; the only label is '@latest' (or pin a version with name:version)`,
+      );
     }
     reference = { name: body.slice(0, at), label: 'latest' };
   } else {
@@ -26,7 +28,11 @@ export function parseAssetReference(text: string): AssetReference {
   }
   const problem = checkName(reference.name) ?? (reference.version === undefined ? undefined : checkVersion(reference.version));
   if (problem) {
-    throw new TrellisError('InvalidReference', 400, `reference '${text}' is not valid: ${problem.message}; write name:version, name@latest, azureml:name:version or azureml:name@latest`);
+    throw new TrellisError(
+      'InvalidReference',
+      400,
+      `reference '${text}' is not valid: ${problem.message}; write name:version, name@latest, azureml:name:version or azureml:name@latest`,
+    );
   }
   return reference;
 }

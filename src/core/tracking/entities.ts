@@ -65,7 +65,12 @@ export interface Run {
   outputs: { model_outputs: Array<{ model_id: string; step: number }> };
 }
 
-export const loggedModelStatuses = ['LOGGED_MODEL_STATUS_UNSPECIFIED', 'LOGGED_MODEL_PENDING', 'LOGGED_MODEL_READY', 'LOGGED_MODEL_UPLOAD_FAILED'] as const;
+export const loggedModelStatuses = [
+  'LOGGED_MODEL_STATUS_UNSPECIFIED',
+  'LOGGED_MODEL_PENDING',
+  'LOGGED_MODEL_READY',
+  'LOGGED_MODEL_UPLOAD_FAILED',
+] as const;
 export type LoggedModelStatus = (typeof loggedModelStatuses)[number];
 
 /** An MLflow 3 logged model: what log_model makes, with its own artifacts (service.proto LoggedModel). */

@@ -9,7 +9,9 @@ function assertInvalid(parse: () => unknown, word: RegExp): void {
 describe('experiment filter', () => {
   it('parses name, experiment_id, timestamps and tags', () => {
     assert.deepEqual(
-      parseExperimentFilter("name ILIKE '%fraud%' AND attribute.creation_time >= 1700000000000 AND last_update_time < 2 AND tags.`team name` = 'risk' AND tag.x != 'y'"),
+      parseExperimentFilter(
+        "name ILIKE '%fraud%' AND attribute.creation_time >= 1700000000000 AND last_update_time < 2 AND tags.`team name` = 'risk' AND tag.x != 'y'",
+      ),
       [
         { type: 'attribute', key: 'name', comparator: 'ILIKE', value: '%fraud%' },
         { type: 'attribute', key: 'creation_time', comparator: '>=', value: 1700000000000 },
@@ -31,7 +33,10 @@ describe('experiment filter', () => {
   });
 
   it('refuses unknown attributes, suggesting a tag', () => {
-    assertInvalid(() => parseExperimentFilter("lifecycle_stage = 'active'"), /Invalid attribute key 'lifecycle_stage'.*tags\.lifecycle_stage/);
+    assertInvalid(
+      () => parseExperimentFilter("lifecycle_stage = 'active'"),
+      /Invalid attribute key 'lifecycle_stage'.*tags\.lifecycle_stage/,
+    );
   });
 
   it('refuses comparators and values that do not fit the attribute', () => {
@@ -39,7 +44,10 @@ describe('experiment filter', () => {
     assertInvalid(() => parseExperimentFilter("experiment_id LIKE '1%'"), /Invalid comparator 'LIKE' for attribute 'experiment_id'/);
     assertInvalid(() => parseExperimentFilter('experiment_id = 1'), /Expected a quoted string value for attribute 'experiment_id'/);
     assertInvalid(() => parseExperimentFilter("creation_time > '5'"), /Expected numeric value type for numeric attribute: creation_time/);
-    assertInvalid(() => parseExperimentFilter('creation_time > 5.5'), /Invalid value for numeric attribute 'creation_time': 5.5.*whole number/);
+    assertInvalid(
+      () => parseExperimentFilter('creation_time > 5.5'),
+      /Invalid value for numeric attribute 'creation_time': 5.5.*whole number/,
+    );
     assertInvalid(() => parseExperimentFilter("tags.a IN ('x')"), /Invalid comparator 'IN' for tag 'a'/);
     assertInvalid(() => parseExperimentFilter("name = 'a' OR name = 'b'"), /Only AND/);
   });
@@ -56,7 +64,10 @@ describe('experiment order_by', () => {
   });
 
   it('refuses tags and unknown keys, naming the clause', () => {
-    assertInvalid(() => parseExperimentOrderBy(['tags.team']), /Invalid order_by clause 'tags.team': Invalid entity type 'tags'.*'attribute'/);
+    assertInvalid(
+      () => parseExperimentOrderBy(['tags.team']),
+      /Invalid order_by clause 'tags.team': Invalid entity type 'tags'.*'attribute'/,
+    );
     assertInvalid(() => parseExperimentOrderBy(['lifecycle_stage']), /Invalid order_by clause 'lifecycle_stage': Invalid attribute key/);
   });
 });

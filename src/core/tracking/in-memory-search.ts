@@ -8,9 +8,9 @@ import type { Comparison } from './search-filter.js';
 
 export type FieldValue = string | number | undefined;
 
-/** True when every comparison holds for the value `valueOf` reads for it. */
-export function matchesAll(comparisons: readonly Comparison[], valueOf: (comparison: Comparison) => FieldValue): boolean {
-  return comparisons.every((comparison) => compareValue(valueOf(comparison), comparison.comparator, comparison.value));
+/** True when every comparison holds for the value `readValue` reads for it. */
+export function matchesAll(comparisons: readonly Comparison[], readValue: (comparison: Comparison) => FieldValue): boolean {
+  return comparisons.every((comparison) => compareValue(readValue(comparison), comparison.comparator, comparison.value));
 }
 
 export interface SortKey {
@@ -22,7 +22,12 @@ export interface SortKey {
  * Sorts by each order in turn (a missing value last, whichever the direction), then by
  * `fallback` — the search's default order.
  */
-export function sortByOrders<T, Order extends SortKey>(items: readonly T[], orders: readonly Order[], field: (item: T, order: Order) => FieldValue, fallback: (a: T, b: T) => number = () => 0): T[] {
+export function sortByOrders<T, Order extends SortKey>(
+  items: readonly T[],
+  orders: readonly Order[],
+  field: (item: T, order: Order) => FieldValue,
+  fallback: (a: T, b: T) => number = () => 0,
+): T[] {
   return [...items].sort((a, b) => {
     for (const order of orders) {
       const left = field(a, order);

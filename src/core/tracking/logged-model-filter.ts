@@ -2,13 +2,29 @@
  * The filter language of logged-models/search (SearchLoggedModelsUtils in MLflow):
  * `name = 'model' AND metrics.accuracy > 0.9 AND params.alpha = '0.5' AND tags.stage = 'prod'`.
  */
-import { parseSearchFilter, stringComparators, numericComparators, listComparators, type Comparison, type FilterGrammar } from './search-filter.js';
+import {
+  parseSearchFilter,
+  stringComparators,
+  numericComparators,
+  listComparators,
+  type Comparison,
+  type FilterGrammar,
+} from './search-filter.js';
 
 const stringAttribute = { kind: 'string', comparators: [...stringComparators, ...listComparators] } as const;
 const timestamp = { kind: 'integer', comparators: numericComparators } as const;
 
 export const loggedModelFilterGrammar: FilterGrammar = {
-  entityPrefixes: { metric: 'metric', metrics: 'metric', param: 'param', params: 'param', tag: 'tag', tags: 'tag', attribute: 'attribute', attributes: 'attribute' },
+  entityPrefixes: {
+    metric: 'metric',
+    metrics: 'metric',
+    param: 'param',
+    params: 'param',
+    tag: 'tag',
+    tags: 'tag',
+    attribute: 'attribute',
+    attributes: 'attribute',
+  },
   attributes: {
     name: stringAttribute,
     model_id: stringAttribute,

@@ -101,8 +101,14 @@ describe('downsampleLttb', () => {
     const diverging = xs.map((x) => (x < 120 ? 1 / (x + 1) : Number.NaN));
     const keptDiverging = downsampleLttb(xs, diverging, 10);
     assert.equal(keptDiverging.length, 10);
-    assert.ok(keptDiverging.some((i) => i >= 120), 'the divergence is not visible');
-    assert.ok(keptDiverging.some((i) => i > 0 && i < 120), 'the finite part is not visible');
+    assert.ok(
+      keptDiverging.some((i) => i >= 120),
+      'the divergence is not visible',
+    );
+    assert.ok(
+      keptDiverging.some((i) => i > 0 && i < 120),
+      'the finite part is not visible',
+    );
   });
 
   it('downsamples a million points quickly', () => {

@@ -77,7 +77,14 @@ function averageOf(xs: Numbers, ys: Numbers, start: number, end: number): { x: n
  * next bucket's average. When one of those has no finite y, it takes the other's level, so the
  * choice falls to the point farthest from that level; with neither, the first point.
  */
-function largestTriangle(xs: Numbers, ys: Numbers, start: number, end: number, anchor: number | undefined, next: { x: number; y: number | undefined }): number {
+function largestTriangle(
+  xs: Numbers,
+  ys: Numbers,
+  start: number,
+  end: number,
+  anchor: number | undefined,
+  next: { x: number; y: number | undefined },
+): number {
   const anchorY = anchor === undefined ? next.y : ys[anchor]!;
   const nextY = next.y ?? anchorY;
   if (anchorY === undefined || nextY === undefined) return start;

@@ -28,7 +28,11 @@ describe('MetricBucketReducer', () => {
   });
 
   it('takes points in any order and keeps the same ones', () => {
-    const points: Array<[number, number, number]> = Array.from({ length: 1000 }, (_, step) => [step, 1000 + step, Math.sin(step / 10) + (step === 517 ? 50 : 0)]);
+    const points: Array<[number, number, number]> = Array.from({ length: 1000 }, (_, step) => [
+      step,
+      1000 + step,
+      Math.sin(step / 10) + (step === 517 ? 50 : 0),
+    ]);
     const inOrder = feed(new MetricBucketReducer(0, 999, 20, 'step'), points).points();
     const shuffled = feed(new MetricBucketReducer(0, 999, 20, 'step'), [...points].reverse()).points();
     assert.deepEqual(shuffled, inOrder);
@@ -37,7 +41,7 @@ describe('MetricBucketReducer', () => {
     assert.ok(inOrder.some((point) => point.step === 517 && point.value > 49));
   });
 
-  it('keeps a bucket\'s first non-finite value apart from the others', () => {
+  it("keeps a bucket's first non-finite value apart from the others", () => {
     const reducer = feed(new MetricBucketReducer(0, 10, 1, 'step'), [
       [0, 0, 1],
       [3, 3, Number.NaN],
@@ -45,7 +49,10 @@ describe('MetricBucketReducer', () => {
       [9, 9, 2],
     ]);
     const points = reducer.points();
-    assert.deepEqual(points.map((point) => point.step), [0, 3, 9]);
+    assert.deepEqual(
+      points.map((point) => point.step),
+      [0, 3, 9],
+    );
     assert.ok(Number.isNaN(points[1]!.value));
   });
 
@@ -71,6 +78,12 @@ describe('MetricBucketReducer', () => {
     assert.throws(() => new MetricBucketReducer(0, 1, 0, 'step'), /buckets must be a whole number/);
     assert.throws(() => new MetricBucketReducer(5, 1, 10, 'step'), /not a range/);
     // One x value for every point is a range of width 0: one bucket holds them.
-    assert.equal(feed(new MetricBucketReducer(3, 3, 10, 'step'), [[3, 1, 1], [3, 2, 5]]).points().length, 2);
+    assert.equal(
+      feed(new MetricBucketReducer(3, 3, 10, 'step'), [
+        [3, 1, 1],
+        [3, 2, 5],
+      ]).points().length,
+      2,
+    );
   });
 });

@@ -50,11 +50,14 @@ export class MetricBucketReducer {
     const bucket = Math.max(0, Math.min(this.buckets - 1, Math.floor((x - this.lo) / this.width)));
     const base = bucket * SLOTS;
     if (!Number.isFinite(value)) {
-      if (!this.filled[base + ODD] || this.precedes(step, timestamp, this.stepAt(base + ODD), this.timestampAt(base + ODD))) this.put(base + ODD, step, timestamp, value);
+      if (!this.filled[base + ODD] || this.precedes(step, timestamp, this.stepAt(base + ODD), this.timestampAt(base + ODD)))
+        this.put(base + ODD, step, timestamp, value);
       return;
     }
-    if (!this.filled[base + FIRST] || this.precedes(step, timestamp, this.stepAt(base + FIRST), this.timestampAt(base + FIRST))) this.put(base + FIRST, step, timestamp, value);
-    if (!this.filled[base + LAST] || this.precedes(this.stepAt(base + LAST), this.timestampAt(base + LAST), step, timestamp)) this.put(base + LAST, step, timestamp, value);
+    if (!this.filled[base + FIRST] || this.precedes(step, timestamp, this.stepAt(base + FIRST), this.timestampAt(base + FIRST)))
+      this.put(base + FIRST, step, timestamp, value);
+    if (!this.filled[base + LAST] || this.precedes(this.stepAt(base + LAST), this.timestampAt(base + LAST), step, timestamp))
+      this.put(base + LAST, step, timestamp, value);
     if (!this.filled[base + LOW] || value < this.slots[(base + LOW) * 3 + 2]!) this.put(base + LOW, step, timestamp, value);
     if (!this.filled[base + HIGH] || value > this.slots[(base + HIGH) * 3 + 2]!) this.put(base + HIGH, step, timestamp, value);
   }

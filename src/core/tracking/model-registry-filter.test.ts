@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseModelVersionFilter, parseModelVersionOrderBy, parseRegisteredModelFilter, parseRegisteredModelOrderBy } from './model-registry-filter.js';
+import {
+  parseModelVersionFilter,
+  parseModelVersionOrderBy,
+  parseRegisteredModelFilter,
+  parseRegisteredModelOrderBy,
+} from './model-registry-filter.js';
 
 function assertInvalid(parse: () => unknown, word: RegExp): void {
   assert.throws(parse, { code: 'INVALID_PARAMETER_VALUE', status: 400, message: word });
@@ -8,11 +13,14 @@ function assertInvalid(parse: () => unknown, word: RegExp): void {
 
 describe('registered model filter', () => {
   it('parses name (lists included) and tags', () => {
-    assert.deepEqual(parseRegisteredModelFilter("name LIKE 'fraud-%' AND attribute.name NOT IN ('a', 'b') AND tags.`mlflow.prompt.is_prompt` != 'true'"), [
-      { type: 'attribute', key: 'name', comparator: 'LIKE', value: 'fraud-%' },
-      { type: 'attribute', key: 'name', comparator: 'NOT IN', value: ['a', 'b'] },
-      { type: 'tag', key: 'mlflow.prompt.is_prompt', comparator: '!=', value: 'true' },
-    ]);
+    assert.deepEqual(
+      parseRegisteredModelFilter("name LIKE 'fraud-%' AND attribute.name NOT IN ('a', 'b') AND tags.`mlflow.prompt.is_prompt` != 'true'"),
+      [
+        { type: 'attribute', key: 'name', comparator: 'LIKE', value: 'fraud-%' },
+        { type: 'attribute', key: 'name', comparator: 'NOT IN', value: ['a', 'b'] },
+        { type: 'tag', key: 'mlflow.prompt.is_prompt', comparator: '!=', value: 'true' },
+      ],
+    );
     assert.deepEqual(parseRegisteredModelFilter(' '), []);
   });
 
@@ -28,7 +36,9 @@ describe('registered model filter', () => {
 describe('model version filter', () => {
   it('parses name, run_id, source_path, version_number and tags', () => {
     assert.deepEqual(
-      parseModelVersionFilter("name = 'fraud' AND run_id IN ('r1', 'r2') AND source_path LIKE 'runs:/%' AND version_number > 3 AND tags.stage = 'prod'"),
+      parseModelVersionFilter(
+        "name = 'fraud' AND run_id IN ('r1', 'r2') AND source_path LIKE 'runs:/%' AND version_number > 3 AND tags.stage = 'prod'",
+      ),
       [
         { type: 'attribute', key: 'name', comparator: '=', value: 'fraud' },
         { type: 'attribute', key: 'run_id', comparator: 'IN', value: ['r1', 'r2'] },
@@ -40,8 +50,13 @@ describe('model version filter', () => {
   });
 
   it("accepts a quoted whole version number, as MLflow's store does, but no fraction", () => {
-    assert.deepEqual(parseModelVersionFilter("version_number = '7'"), [{ type: 'attribute', key: 'version_number', comparator: '=', value: 7 }]);
-    assertInvalid(() => parseModelVersionFilter("version_number = 'seven'"), /Expected numeric value type for numeric attribute: version_number/);
+    assert.deepEqual(parseModelVersionFilter("version_number = '7'"), [
+      { type: 'attribute', key: 'version_number', comparator: '=', value: 7 },
+    ]);
+    assertInvalid(
+      () => parseModelVersionFilter("version_number = 'seven'"),
+      /Expected numeric value type for numeric attribute: version_number/,
+    );
     assertInvalid(() => parseModelVersionFilter('version_number = 1.5'), /whole number/);
   });
 

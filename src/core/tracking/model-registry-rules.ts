@@ -22,7 +22,8 @@ export const promptSources: readonly string[] = ['dummy-source', 'prompt-templat
 /** A stage in any letter case, as MLflow's canonical spelling. */
 export function parseStage(value: string): Stage {
   const stage = stages.find((candidate) => candidate.toLowerCase() === value.toLowerCase());
-  if (!stage) throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid Model Version stage: ${value}. Value must be one of ${stages.join(', ')}.`);
+  if (!stage)
+    throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid Model Version stage: ${value}. Value must be one of ${stages.join(', ')}.`);
   return stage;
 }
 
@@ -32,7 +33,8 @@ export function parseStage(value: string): Stage {
  */
 export function checkModelName(name: string, path = 'name'): void {
   if (name.trim() === '') throw mlflowError('INVALID_PARAMETER_VALUE', `Missing value for required parameter '${path}'.`);
-  if (name.includes('/') || name.includes(':')) throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid model name '${name}'. Names cannot contain '/' or ':'.`);
+  if (name.includes('/') || name.includes(':'))
+    throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid model name '${name}'. Names cannot contain '/' or ':'.`);
   if (isPathNotUnique(name)) throw mlflowError('INVALID_PARAMETER_VALUE', invalidValue(path, name, badPathMessage(name)));
 }
 
@@ -46,16 +48,27 @@ export function checkNewModelName(name: string, path = 'name'): void {
   if (name.trim() === '') throw mlflowError('INVALID_PARAMETER_VALUE', `Missing value for required parameter '${path}'.`);
   checkModelName(name, path);
   if (name.length > registryLimits.nameLength) {
-    throw mlflowError('INVALID_PARAMETER_VALUE', `${exceedsMaximumLength(path, registryLimits.nameLength)} (got ${name.length}); choose a shorter registered model name.`);
+    throw mlflowError(
+      'INVALID_PARAMETER_VALUE',
+      `${exceedsMaximumLength(path, registryLimits.nameLength)} (got ${name.length}); choose a shorter registered model name.`,
+    );
   }
   const hidden = hiddenCharacter.exec(name);
   if (hidden) {
     const code = `U+${hidden[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
-    throw mlflowError('INVALID_PARAMETER_VALUE', invalidValue(path, name, `Registered model names cannot contain control or bidirectional formatting characters (found ${code} at position ${hidden.index + 1}); remove it from the name.`));
+    throw mlflowError(
+      'INVALID_PARAMETER_VALUE',
+      invalidValue(
+        path,
+        name,
+        `Registered model names cannot contain control or bidirectional formatting characters (found ${code} at position ${hidden.index + 1}); remove it from the name.`,
+      ),
+    );
   }
 }
 
 /** C0/C1 controls (NUL, tab, newline, DEL, ...) and the bidirectional embeddings, overrides, isolates and marks. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point of this pattern.
 const hiddenCharacter = /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
 
 /** A version as Python's int() reads it ('3', ' 3', '+3', '03'), so '03' is version 3 as in MLflow. */
@@ -71,9 +84,13 @@ export function parseVersionNumber(value: string): number {
 export function checkAliasName(alias: string): void {
   if (alias === '') throw mlflowError('INVALID_PARAMETER_VALUE', 'Registered model alias name cannot be empty.');
   if (!/^[\p{L}\p{N}_-]*$/u.test(alias)) {
-    throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid alias name: '${alias}'. Names may only contain alphanumerics, underscores (_), and dashes (-).`);
+    throw mlflowError(
+      'INVALID_PARAMETER_VALUE',
+      `Invalid alias name: '${alias}'. Names may only contain alphanumerics, underscores (_), and dashes (-).`,
+    );
   }
-  if (alias.length > registryLimits.aliasLength) throw mlflowError('INVALID_PARAMETER_VALUE', exceedsMaximumLength('Registered model alias name', registryLimits.aliasLength));
+  if (alias.length > registryLimits.aliasLength)
+    throw mlflowError('INVALID_PARAMETER_VALUE', exceedsMaximumLength('Registered model alias name', registryLimits.aliasLength));
 }
 
 /** 'latest' and 'v<number>' read as versions in models:/ URIs, so they cannot be set as aliases. */
@@ -85,7 +102,14 @@ export function checkAliasNotReserved(alias: string): void {
 /** A tag key of the registry: the characters of run tags, not a path trick. */
 export function checkRegistryTagKey(key: string): void {
   if (!/^[/\p{L}\p{N}_.\- :]*$/u.test(key)) {
-    throw mlflowError('INVALID_PARAMETER_VALUE', invalidValue('key', key, 'Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).'));
+    throw mlflowError(
+      'INVALID_PARAMETER_VALUE',
+      invalidValue(
+        'key',
+        key,
+        'Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).',
+      ),
+    );
   }
   if (isPathNotUnique(key)) throw mlflowError('INVALID_PARAMETER_VALUE', invalidValue('key', key, badPathMessage(key)));
 }
@@ -93,8 +117,10 @@ export function checkRegistryTagKey(key: string): void {
 /** A registered model or model version tag: its key, and MLflow's registry lengths (250 / 100,000). */
 export function checkRegistryTag(tag: KeyValue): void {
   checkRegistryTagKey(tag.key);
-  if (tag.key.length > registryLimits.tagKeyLength) throw mlflowError('INVALID_PARAMETER_VALUE', exceedsMaximumLength('key', registryLimits.tagKeyLength));
-  if (tag.value.length > registryLimits.tagValueLength) throw mlflowError('INVALID_PARAMETER_VALUE', exceedsMaximumLength('value', registryLimits.tagValueLength));
+  if (tag.key.length > registryLimits.tagKeyLength)
+    throw mlflowError('INVALID_PARAMETER_VALUE', exceedsMaximumLength('key', registryLimits.tagKeyLength));
+  if (tag.value.length > registryLimits.tagValueLength)
+    throw mlflowError('INVALID_PARAMETER_VALUE', exceedsMaximumLength('value', registryLimits.tagValueLength));
 }
 
 /** Whether tags mark a prompt: the last value of the prompt tag, read as 'true' in any case. */

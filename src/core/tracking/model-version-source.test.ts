@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hasRelativePathReferences, isLocalUri, isMlflowArtifactSource, isUriWithinRoot, parseModelUri, parseRunsUri, parseUri } from './model-version-source.js';
+import {
+  hasRelativePathReferences,
+  isLocalUri,
+  isMlflowArtifactSource,
+  isUriWithinRoot,
+  parseModelUri,
+  parseRunsUri,
+  parseUri,
+} from './model-version-source.js';
 
 describe('model version sources', () => {
   it('splits URIs like urlparse', () => {

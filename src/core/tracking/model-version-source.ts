@@ -101,12 +101,20 @@ export function isUriWithinRoot(source: string, root: string): boolean {
   const b = parseUri(root);
   const sourceParts = pathParts(a.path);
   const rootParts = pathParts(b.path);
-  return a.scheme === b.scheme && a.netloc.toLowerCase() === b.netloc.toLowerCase() && rootParts.length > 0 && rootParts.every((part, index) => sourceParts[index] === part);
+  return (
+    a.scheme === b.scheme &&
+    a.netloc.toLowerCase() === b.netloc.toLowerCase() &&
+    rootParts.length > 0 &&
+    rootParts.every((part, index) => sourceParts[index] === part)
+  );
 }
 
 /** The error MLflow answers a source with that the run_id or model_id of the request does not contain. */
 export function sourceNotInRequestError(source: string, idName: 'run_id' | 'model_id'): TrellisError {
-  return mlflowError('INVALID_PARAMETER_VALUE', `Invalid model version source: '${source}'. The ${idName} request parameter must identify the resource that contains the source.`);
+  return mlflowError(
+    'INVALID_PARAMETER_VALUE',
+    `Invalid model version source: '${source}'. The ${idName} request parameter must identify the resource that contains the source.`,
+  );
 }
 
 export function localSourceError(source: string, idName: 'run_id' | 'model_id'): TrellisError {
@@ -125,7 +133,10 @@ export function relativeSourceError(source: string): TrellisError {
 }
 
 function pathParts(path: string): string[] {
-  return path.split('/').filter((part) => part !== '').map(unquoteFully);
+  return path
+    .split('/')
+    .filter((part) => part !== '')
+    .map(unquoteFully);
 }
 
 function unquoteFully(value: string): string {

@@ -8,13 +8,16 @@ function assertInvalid(parse: () => unknown, word: RegExp): void {
 
 describe('run order_by', () => {
   it('parses each entity, ascending by default, ASC and DESC in any case', () => {
-    assert.deepEqual(parseRunOrderBy(['metrics.rmse ASC', 'attributes.start_time DESC', 'params.`a b`', 'tags.mlflow.runName desc', 'run_name Asc']), [
-      { type: 'metric', key: 'rmse', ascending: true },
-      { type: 'attribute', key: 'start_time', ascending: false },
-      { type: 'param', key: 'a b', ascending: true },
-      { type: 'tag', key: 'mlflow.runName', ascending: false },
-      { type: 'attribute', key: 'run_name', ascending: true },
-    ]);
+    assert.deepEqual(
+      parseRunOrderBy(['metrics.rmse ASC', 'attributes.start_time DESC', 'params.`a b`', 'tags.mlflow.runName desc', 'run_name Asc']),
+      [
+        { type: 'metric', key: 'rmse', ascending: true },
+        { type: 'attribute', key: 'start_time', ascending: false },
+        { type: 'param', key: 'a b', ascending: true },
+        { type: 'tag', key: 'mlflow.runName', ascending: false },
+        { type: 'attribute', key: 'run_name', ascending: true },
+      ],
+    );
   });
 
   it('reads quoted keys and ignores surrounding whitespace', () => {
@@ -34,7 +37,10 @@ describe('run order_by', () => {
   });
 
   it('refuses a bad clause, naming it', () => {
-    assertInvalid(() => parseRunOrderBy(['metrics.rmse UP']), /Invalid order_by clause 'metrics.rmse UP': Invalid ordering key 'UP'.*ASC or DESC/);
+    assertInvalid(
+      () => parseRunOrderBy(['metrics.rmse UP']),
+      /Invalid order_by clause 'metrics.rmse UP': Invalid ordering key 'UP'.*ASC or DESC/,
+    );
     assertInvalid(() => parseRunOrderBy(['metrics.rmse ASC DESC']), /Invalid order_by clause 'metrics.rmse ASC DESC'/);
     assertInvalid(() => parseRunOrderBy(['metrics.a, metrics.b']), /Invalid order_by clause 'metrics.a, metrics.b': Unexpected ','/);
     assertInvalid(() => parseRunOrderBy(['']), /Invalid order_by clause '': it is empty/);

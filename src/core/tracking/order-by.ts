@@ -33,7 +33,9 @@ export function parseOrderByClauses(clauses: readonly string[] | undefined, rule
     const field = `${order.type}\u0000${order.key}`;
     const earlier = clauseByField.get(field);
     if (earlier !== undefined) {
-      throw invalid(`\`order_by\` contains duplicate fields: '${earlier}' and '${clause}' both order by ${order.type} '${order.key}'; list each field once`);
+      throw invalid(
+        `\`order_by\` contains duplicate fields: '${earlier}' and '${clause}' both order by ${order.type} '${order.key}'; list each field once`,
+      );
     }
     clauseByField.set(field, clause);
     orders.push(order);
@@ -55,7 +57,10 @@ export function parseOrderByClause(clause: string, rules: IdentifierRules): Orde
     if (cursor.takeKeyword('desc')) ascending = false;
     else cursor.takeKeyword('asc');
     cursor.skipWhitespace();
-    if (!cursor.atEnd) throw invalid(`Invalid ordering key ${cursor.describeHere()} ${cursor.where()}; after '${identifier.text}' only ASC or DESC may follow`);
+    if (!cursor.atEnd)
+      throw invalid(
+        `Invalid ordering key ${cursor.describeHere()} ${cursor.where()}; after '${identifier.text}' only ASC or DESC may follow`,
+      );
     return { type, key, ascending };
   } catch (error) {
     throw withClause(clause, 'order_by clause', error);

@@ -24,7 +24,22 @@ describe('run filter', () => {
       "dataset.name = 'v'",
       "datasets.name = 'v'",
     ].map((filter) => parseRunFilter(filter)[0]?.type);
-    assert.deepEqual(types, ['metric', 'metric', 'param', 'param', 'param', 'param', 'tag', 'tag', 'attribute', 'attribute', 'attribute', 'attribute', 'dataset', 'dataset']);
+    assert.deepEqual(types, [
+      'metric',
+      'metric',
+      'param',
+      'param',
+      'param',
+      'param',
+      'tag',
+      'tag',
+      'attribute',
+      'attribute',
+      'attribute',
+      'attribute',
+      'dataset',
+      'dataset',
+    ]);
     assertInvalid(() => parseRunFilter('m.rmse > 1'), /Invalid entity type 'm'.*'metric', 'metrics'/);
     assertInvalid(() => parseRunFilter('Metrics.rmse > 1'), /Invalid entity type 'Metrics'/);
   });
@@ -40,7 +55,9 @@ describe('run filter', () => {
       assert.deepEqual(parseRunFilter(`attributes.${key} ILIKE '%x%'`), [{ type: 'attribute', key, comparator: 'ILIKE', value: '%x%' }]);
     }
     for (const key of ['start_time', 'end_time']) {
-      assert.deepEqual(parseRunFilter(`attributes.${key} >= 1700000000000`), [{ type: 'attribute', key, comparator: '>=', value: 1700000000000 }]);
+      assert.deepEqual(parseRunFilter(`attributes.${key} >= 1700000000000`), [
+        { type: 'attribute', key, comparator: '>=', value: 1700000000000 },
+      ]);
     }
     assertInvalid(() => parseRunFilter("attributes.lifecycle_stage = 'active'"), /Invalid attribute key 'lifecycle_stage'.*'run_id'/);
     assertInvalid(() => parseRunFilter("attributes.run_uuid = 'a'"), /Invalid attribute key 'run_uuid'/);
@@ -51,7 +68,9 @@ describe('run filter', () => {
       { type: 'attribute', key: 'start_time', comparator: '>', value: 5 },
       { type: 'attribute', key: 'start_time', comparator: '<', value: 9 },
     ]);
-    const keys = ["`run name` = 'a'", "`Run name` = 'a'", `"Run Name" = 'a'`, "attributes.`Run Name` = 'a'"].map((filter) => parseRunFilter(filter)[0]?.key);
+    const keys = ["`run name` = 'a'", "`Run name` = 'a'", `"Run Name" = 'a'`, "attributes.`Run Name` = 'a'"].map(
+      (filter) => parseRunFilter(filter)[0]?.key,
+    );
     assert.deepEqual(keys, ['run_name', 'run_name', 'run_name', 'run_name']);
   });
 
@@ -60,7 +79,10 @@ describe('run filter', () => {
     assertInvalid(() => parseRunFilter("metrics.rmse = '1'"), /Expected numeric value type for metric. Found '1'.*metrics\.rmse = 1/);
     assertInvalid(() => parseRunFilter('metrics.rmse = abc'), /Expected numeric value type for metric/);
     assertInvalid(() => parseRunFilter('metrics.rmse > NaN'), /Expected numeric value type/);
-    assertInvalid(() => parseRunFilter('metrics.rmse LIKE 1'), /Invalid comparator 'LIKE' for metric 'rmse': not one of =, !=, >, >=, <, <=/);
+    assertInvalid(
+      () => parseRunFilter('metrics.rmse LIKE 1'),
+      /Invalid comparator 'LIKE' for metric 'rmse': not one of =, !=, >, >=, <, <=/,
+    );
     assertInvalid(() => parseRunFilter("metrics.rmse IN ('1')"), /Invalid comparator 'IN' for metric/);
   });
 
@@ -77,7 +99,9 @@ describe('run filter', () => {
   });
 
   it('takes IN / NOT IN lists on run_id only', () => {
-    assert.deepEqual(parseRunFilter("attributes.run_id IN ('a', 'b')"), [{ type: 'attribute', key: 'run_id', comparator: 'IN', value: ['a', 'b'] }]);
+    assert.deepEqual(parseRunFilter("attributes.run_id IN ('a', 'b')"), [
+      { type: 'attribute', key: 'run_id', comparator: 'IN', value: ['a', 'b'] },
+    ]);
     assertInvalid(() => parseRunFilter("attributes.status IN ('FINISHED')"), /Only 'run_id' attributes support comparison with a list/);
   });
 

@@ -44,7 +44,13 @@ export const runFilterGrammar: FilterGrammar = {
     end_time: numberAttribute,
   },
   // The spellings the MLflow UI's column names produce, resolved as MLflow's translate_key_alias does.
-  attributeAliases: { created: 'start_time', Created: 'start_time', 'run name': 'run_name', 'Run name': 'run_name', 'Run Name': 'run_name' },
+  attributeAliases: {
+    created: 'start_time',
+    Created: 'start_time',
+    'run name': 'run_name',
+    'Run name': 'run_name',
+    'Run Name': 'run_name',
+  },
   datasetKeys: ['name', 'digest', 'context'],
   comparators: {
     metric: numericComparators,

@@ -4,7 +4,16 @@ import { evenlySpacedIndices, sampleSteps } from './sample-steps.js';
 
 describe('sampleSteps', () => {
   it('returns every step when there are no more than asked for', () => {
-    assert.deepEqual(sampleSteps([[0, 1, 2], [2, 3]], 10), [0, 1, 2, 3]);
+    assert.deepEqual(
+      sampleSteps(
+        [
+          [0, 1, 2],
+          [2, 3],
+        ],
+        10,
+      ),
+      [0, 1, 2, 3],
+    );
   });
 
   it('spreads the sample over the range and keeps the last step', () => {

@@ -17,12 +17,16 @@ describe('search filter: lexing', () => {
   });
 
   it('reads unquoted dotted keys and keys starting with a digit', () => {
-    assert.deepEqual(parseRunFilter("tags.mlflow.runName = 'sweep'"), [{ type: 'tag', key: 'mlflow.runName', comparator: '=', value: 'sweep' }]);
+    assert.deepEqual(parseRunFilter("tags.mlflow.runName = 'sweep'"), [
+      { type: 'tag', key: 'mlflow.runName', comparator: '=', value: 'sweep' },
+    ]);
     assert.deepEqual(parseRunFilter('metrics.1st_loss < 2'), [{ type: 'metric', key: '1st_loss', comparator: '<', value: 2 }]);
   });
 
   it('accepts a backticked or double-quoted prefix', () => {
-    assert.deepEqual(parseRunFilter("`attributes`.status = 'FINISHED'"), [{ type: 'attribute', key: 'status', comparator: '=', value: 'FINISHED' }]);
+    assert.deepEqual(parseRunFilter("`attributes`.status = 'FINISHED'"), [
+      { type: 'attribute', key: 'status', comparator: '=', value: 'FINISHED' },
+    ]);
     assert.deepEqual(parseRunFilter('"metrics".rmse > 0'), [{ type: 'metric', key: 'rmse', comparator: '>', value: 0 }]);
   });
 
@@ -30,7 +34,7 @@ describe('search filter: lexing', () => {
     assert.deepEqual(parseRunFilter("params.model = 'resnet 50'")[0]?.value, 'resnet 50');
     assert.deepEqual(parseRunFilter('params.model = "resnet 50"')[0]?.value, 'resnet 50');
     assert.deepEqual(parseRunFilter('tags.note = "it\'s"')[0]?.value, "it's");
-    assert.deepEqual(parseRunFilter('tags.path = \'C:\\data\'')[0]?.value, 'C:\\data');
+    assert.deepEqual(parseRunFilter("tags.path = 'C:\\data'")[0]?.value, 'C:\\data');
     // As in MLflow: a doubled or backslash-escaped quote does not end the string, and is kept as written.
     assert.deepEqual(parseRunFilter("tags.note = 'it''s'")[0]?.value, "it''s");
     assert.deepEqual(parseRunFilter("tags.note = 'it\\'s'")[0]?.value, "it\\'s");
@@ -38,12 +42,22 @@ describe('search filter: lexing', () => {
   });
 
   it('reads integers, negatives, decimals and exponents', () => {
-    const values = ['1', '-2', '+3', '0.25', '-1.5', '.5', '1.', '1e5', '-1.5e-3', '2E+2'].map((text) => parseRunFilter(`metrics.m > ${text}`)[0]?.value);
+    const values = ['1', '-2', '+3', '0.25', '-1.5', '.5', '1.', '1e5', '-1.5e-3', '2E+2'].map(
+      (text) => parseRunFilter(`metrics.m > ${text}`)[0]?.value,
+    );
     assert.deepEqual(values, [1, -2, 3, 0.25, -1.5, 0.5, 1, 100000, -0.0015, 200]);
   });
 
   it('reads comparators with or without spaces, keywords in any case', () => {
-    const comparators = ['metrics.a=1', 'metrics.a!=1', 'metrics.a>1', 'metrics.a>=1', 'metrics.a<1', 'metrics.a<=1', 'metrics.a <= -1'].map((filter) => parseRunFilter(filter)[0]?.comparator);
+    const comparators = [
+      'metrics.a=1',
+      'metrics.a!=1',
+      'metrics.a>1',
+      'metrics.a>=1',
+      'metrics.a<1',
+      'metrics.a<=1',
+      'metrics.a <= -1',
+    ].map((filter) => parseRunFilter(filter)[0]?.comparator);
     assert.deepEqual(comparators, ['=', '!=', '>', '>=', '<', '<=', '<=']);
     assert.equal(parseRunFilter("tags.a like 'x%'")[0]?.comparator, 'LIKE');
     assert.equal(parseRunFilter("tags.a ILike '%x'")[0]?.comparator, 'ILIKE');
@@ -52,7 +66,9 @@ describe('search filter: lexing', () => {
   });
 
   it('reads IN lists of single- and double-quoted strings, with a trailing comma', () => {
-    assert.deepEqual(parseRunFilter(`attributes.run_id IN ('a', "b c",)`), [{ type: 'attribute', key: 'run_id', comparator: 'IN', value: ['a', 'b c'] }]);
+    assert.deepEqual(parseRunFilter(`attributes.run_id IN ('a', "b c",)`), [
+      { type: 'attribute', key: 'run_id', comparator: 'IN', value: ['a', 'b c'] },
+    ]);
     assert.deepEqual(parseRunFilter("run_id NOT IN('x')"), [{ type: 'attribute', key: 'run_id', comparator: 'NOT IN', value: ['x'] }]);
   });
 

@@ -81,7 +81,9 @@ type RawValue =
 export function parseSearchFilter(filter: string | undefined, grammar: FilterGrammar): Comparison[] {
   if (filter === undefined || filter.trim() === '') return [];
   if (filter.length > filterLimits.characters) {
-    throw invalid(`The filter is ${filter.length.toLocaleString('en-US')} characters long; a search filter may be at most ${filterLimits.characters.toLocaleString('en-US')} characters. Split the search into several smaller ones.`);
+    throw invalid(
+      `The filter is ${filter.length.toLocaleString('en-US')} characters long; a search filter may be at most ${filterLimits.characters.toLocaleString('en-US')} characters. Split the search into several smaller ones.`,
+    );
   }
   const cursor = new SearchCursor(filter);
   const comparisons: Comparison[] = [];
@@ -90,16 +92,24 @@ export function parseSearchFilter(filter: string | undefined, grammar: FilterGra
   // MLflow's own client puts one AND in front ("AND a = 1"); it reads as the comparison alone.
   if (cursor.takeKeyword('and')) cursor.skipWhitespace();
   for (;;) {
-    if (cursor.atEnd) throw invalid(`The filter ${comparisons.length === 0 ? 'has no comparison' : 'ends with AND'} ${cursor.where()}; follow every AND with a comparison, e.g. metrics.a > 1 AND params.b = 'x'`);
-    if (cursor.isAtKeyword('and')) throw invalid(`Expected a comparison after AND ${cursor.where()}, found another AND; write one AND between two comparisons`);
+    if (cursor.atEnd)
+      throw invalid(
+        `The filter ${comparisons.length === 0 ? 'has no comparison' : 'ends with AND'} ${cursor.where()}; follow every AND with a comparison, e.g. metrics.a > 1 AND params.b = 'x'`,
+      );
+    if (cursor.isAtKeyword('and'))
+      throw invalid(`Expected a comparison after AND ${cursor.where()}, found another AND; write one AND between two comparisons`);
     const comparison = readComparison(cursor, grammar);
     comparisons.push(comparison);
     if (comparisons.length > filterLimits.comparisons) {
-      throw invalid(`The filter has more than ${filterLimits.comparisons} comparisons (the ${comparisons.length}th ends ${cursor.where()}); a search filter may join at most ${filterLimits.comparisons} comparisons with AND. Split the search into several smaller ones.`);
+      throw invalid(
+        `The filter has more than ${filterLimits.comparisons} comparisons (the ${comparisons.length}th ends ${cursor.where()}); a search filter may join at most ${filterLimits.comparisons} comparisons with AND. Split the search into several smaller ones.`,
+      );
     }
     if (Array.isArray(comparison.value)) listValues += comparison.value.length;
     if (listValues > filterLimits.listValues) {
-      throw invalid(`The filter's IN / NOT IN lists hold ${listValues.toLocaleString('en-US')} values by ${cursor.where()}; a search filter may list at most ${filterLimits.listValues.toLocaleString('en-US')} values in all. Split the list across several searches.`);
+      throw invalid(
+        `The filter's IN / NOT IN lists hold ${listValues.toLocaleString('en-US')} values by ${cursor.where()}; a search filter may list at most ${filterLimits.listValues.toLocaleString('en-US')} values in all. Split the list across several searches.`,
+      );
     }
     cursor.skipWhitespace();
     if (cursor.atEnd) break;
@@ -174,14 +184,18 @@ export function readIdentifier(cursor: SearchCursor): RawIdentifier {
   const start = cursor.position;
   const first = readIdentifierPart(cursor, false);
   if (first === undefined) {
-    throw invalid(`Expected a key such as metrics.rmse, params.\`my param\` or an attribute name ${cursor.where()}, found ${cursor.describeHere()}`);
+    throw invalid(
+      `Expected a key such as metrics.rmse, params.\`my param\` or an attribute name ${cursor.where()}, found ${cursor.describeHere()}`,
+    );
   }
   let identifier: RawIdentifier;
   if (cursor.char === '.') {
     cursor.position++;
     const key = readIdentifierPart(cursor, true);
     if (key === undefined) {
-      throw invalid(`Expected a key after '${cursor.text.slice(start, cursor.position)}' ${cursor.where()}; put keys with special characters in backticks, e.g. ${first}.\`my-key\``);
+      throw invalid(
+        `Expected a key after '${cursor.text.slice(start, cursor.position)}' ${cursor.where()}; put keys with special characters in backticks, e.g. ${first}.\`my-key\``,
+      );
     }
     identifier = { prefix: first, key, text: cursor.text.slice(start, cursor.position) };
   } else {
@@ -206,7 +220,9 @@ export function resolveIdentifier(identifier: RawIdentifier, rules: IdentifierRu
   if (identifier.prefix !== undefined) {
     const entity = own(rules.entityPrefixes, identifier.prefix);
     if (entity === undefined) {
-      throw invalid(`Invalid entity type '${identifier.prefix}' in '${identifier.text}'. Valid entity types are ${quoteList(Object.keys(rules.entityPrefixes))}`);
+      throw invalid(
+        `Invalid entity type '${identifier.prefix}' in '${identifier.text}'. Valid entity types are ${quoteList(Object.keys(rules.entityPrefixes))}`,
+      );
     }
     type = entity;
   }
@@ -225,7 +241,9 @@ export function resolveIdentifier(identifier: RawIdentifier, rules: IdentifierRu
 function readComparison(cursor: SearchCursor, grammar: FilterGrammar): Comparison {
   const start = cursor.position;
   if (cursor.char === '(') {
-    throw invalid(`Invalid clause(s) in filter string: '(' ${cursor.where()}. Parentheses are only allowed around IN lists; write comparisons one after another, joined by AND`);
+    throw invalid(
+      `Invalid clause(s) in filter string: '(' ${cursor.where()}. Parentheses are only allowed around IN lists; write comparisons one after another, joined by AND`,
+    );
   }
   if (cursor.isAtKeyword('or')) throw orRefused(cursor);
   if (cursor.isAtKeyword('not')) throw invalid(`NOT ${cursor.where()} is not supported; negate the comparison instead, with != or NOT IN`);
@@ -253,13 +271,19 @@ function readComparator(cursor: SearchCursor, identifier: RawIdentifier): Compar
   if (cursor.takeKeyword('not')) {
     cursor.skipWhitespace();
     if (cursor.takeKeyword('in')) return 'NOT IN';
-    throw invalid(`Expected IN after NOT ${cursor.where()}, found ${cursor.describeHere()}; the only comparator starting with NOT is NOT IN`);
+    throw invalid(
+      `Expected IN after NOT ${cursor.where()}, found ${cursor.describeHere()}; the only comparator starting with NOT is NOT IN`,
+    );
   }
   if (cursor.isAtKeyword('is')) {
-    throw invalid(`IS NULL / IS NOT NULL ${at} is not supported by this server; to find entities that have a tag or param at all, use LIKE '%'`);
+    throw invalid(
+      `IS NULL / IS NOT NULL ${at} is not supported by this server; to find entities that have a tag or param at all, use LIKE '%'`,
+    );
   }
   const found = cursor.atEnd ? 'the end of the filter' : cursor.describeHere();
-  throw invalid(`Invalid comparison clause: expected a comparator (=, !=, >, >=, <, <=, LIKE, ILIKE, IN, NOT IN) after '${identifier.text}' ${at}, found ${found}`);
+  throw invalid(
+    `Invalid comparison clause: expected a comparator (=, !=, >, >=, <, <=, LIKE, ILIKE, IN, NOT IN) after '${identifier.text}' ${at}, found ${found}`,
+  );
 }
 
 function readValue(cursor: SearchCursor, left: string): RawValue {
@@ -300,15 +324,21 @@ function readList(cursor: SearchCursor): string[] {
     if (cursor.char !== "'" && cursor.char !== '"') {
       const at = cursor.where();
       const found = cursor.take(/[^\s,)]+/y) ?? cursor.char;
-      throw invalid(`While parsing a list in the query, expected a quoted string value but got ${found} ${at}; quote every item, e.g. ('a', 'b')`);
+      throw invalid(
+        `While parsing a list in the query, expected a quoted string value but got ${found} ${at}; quote every item, e.g. ('a', 'b')`,
+      );
     }
     items.push(readQuoted(cursor));
     cursor.skipWhitespace();
     const separator: string = cursor.char;
     if (separator === ',') cursor.position++;
-    else if (separator !== ')' && separator !== '') throw invalid(`Expected ',' or ')' in the list ${cursor.where()}, found ${cursor.describeHere()}`);
+    else if (separator !== ')' && separator !== '')
+      throw invalid(`Expected ',' or ')' in the list ${cursor.where()}, found ${cursor.describeHere()}`);
   }
-  if (items.length === 0) throw invalid(`While parsing a list in the query, expected a non-empty list of string values, but got an empty list ${cursor.where(open)}`);
+  if (items.length === 0)
+    throw invalid(
+      `While parsing a list in the query, expected a non-empty list of string values, but got an empty list ${cursor.where(open)}`,
+    );
   return items;
 }
 
@@ -334,8 +364,11 @@ function readQuoted(cursor: SearchCursor): string {
 
 function unterminated(cursor: SearchCursor, open: number, quote: string): Error {
   const name = quote === "'" ? 'single quote' : quote === '"' ? 'double quote' : 'backtick';
-  const advice = quote === '`' ? '' : `; to put a ${name} inside a value, quote the value with ${quote === "'" ? 'double' : 'single'} quotes instead`;
-  return invalid(`Unterminated string: the ${name} (${quote}) opened ${cursor.where(open)} is never closed. Close it with another ${name}${advice}`);
+  const advice =
+    quote === '`' ? '' : `; to put a ${name} inside a value, quote the value with ${quote === "'" ? 'double' : 'single'} quotes instead`;
+  return invalid(
+    `Unterminated string: the ${name} (${quote}) opened ${cursor.where(open)} is never closed. Close it with another ${name}${advice}`,
+  );
 }
 
 function readIdentifierPart(cursor: SearchCursor, isKey: boolean): string | undefined {
@@ -356,10 +389,13 @@ function checkValue(
 ): number | string | string[] {
   const isList = comparator === 'IN' || comparator === 'NOT IN';
   if (isList && raw.kind !== 'list') {
-    throw invalid(`${comparator} expects a parenthesised list of quoted strings, e.g. ${identifier.text} ${comparator} ('a', 'b'); found ${raw.text} in '${clause}'`);
+    throw invalid(
+      `${comparator} expects a parenthesised list of quoted strings, e.g. ${identifier.text} ${comparator} ('a', 'b'); found ${raw.text} in '${clause}'`,
+    );
   }
   if (raw.kind === 'list') {
-    if (!isList) throw invalid(`A list of values can only be compared with IN or NOT IN, e.g. ${identifier.text} IN ${raw.text}; found '${clause}'`);
+    if (!isList)
+      throw invalid(`A list of values can only be compared with IN or NOT IN, e.g. ${identifier.text} IN ${raw.text}; found '${clause}'`);
     return raw.items;
   }
   const spec = type === 'attribute' ? grammar.attributes[key]! : undefined;
@@ -367,7 +403,10 @@ function checkValue(
   if (isNumeric) return checkNumber(type, key, spec, raw, identifier, comparator);
   if (raw.kind === 'string') return raw.value;
   const subject = `${type} '${key}'`;
-  if (raw.kind === 'number') throw invalid(`Expected a quoted string value for ${subject} (e.g. 'my-value'). Got value ${raw.text}; write ${identifier.text} ${comparator} '${raw.text}'`);
+  if (raw.kind === 'number')
+    throw invalid(
+      `Expected a quoted string value for ${subject} (e.g. 'my-value'). Got value ${raw.text}; write ${identifier.text} ${comparator} '${raw.text}'`,
+    );
   const bare = raw.text.replace(/^`|`$/gu, '');
   throw invalid(
     `Value ${raw.text} for ${subject} is either not quoted or uses an unidentified quote type. Use either single or double quotes, ` +
@@ -375,29 +414,48 @@ function checkValue(
   );
 }
 
-function checkNumber(type: FilterEntity, key: string, spec: AttributeSpec | undefined, raw: RawValue, identifier: RawIdentifier, comparator: Comparator): number {
+function checkNumber(
+  type: FilterEntity,
+  key: string,
+  spec: AttributeSpec | undefined,
+  raw: RawValue,
+  identifier: RawIdentifier,
+  comparator: Comparator,
+): number {
   let value: number | undefined;
   if (raw.kind === 'number') value = raw.value;
   else if (raw.kind === 'string' && spec?.acceptsQuotedNumber === true && /^[+-]?\d+$/u.test(raw.value.trim())) value = Number(raw.value);
   if (value === undefined) {
     const what = type === 'metric' ? 'metric' : `numeric attribute: ${key}`;
     const example = raw.kind === 'string' && /^\s*[+-]?[\d.]/u.test(raw.value) ? raw.value.trim() : '0.5';
-    throw invalid(`Expected numeric value type for ${what}. Found ${raw.text}; write the number without quotes, e.g. ${identifier.text} ${comparator} ${example}`);
+    throw invalid(
+      `Expected numeric value type for ${what}. Found ${raw.text}; write the number without quotes, e.g. ${identifier.text} ${comparator} ${example}`,
+    );
   }
   if (spec?.kind === 'integer' && !Number.isInteger(value)) {
-    throw invalid(`Invalid value for numeric attribute '${key}': ${raw.text}; it takes a whole number, e.g. ${identifier.text} ${comparator} ${Math.trunc(value)}`);
+    throw invalid(
+      `Invalid value for numeric attribute '${key}': ${raw.text}; it takes a whole number, e.g. ${identifier.text} ${comparator} ${Math.trunc(value)}`,
+    );
   }
   return value;
 }
 
-function invalidComparator(grammar: FilterGrammar, type: FilterEntity, key: string, comparator: Comparator, allowed: readonly Comparator[]): Error {
+function invalidComparator(
+  grammar: FilterGrammar,
+  type: FilterEntity,
+  key: string,
+  comparator: Comparator,
+  allowed: readonly Comparator[],
+): Error {
   const subject = `${type} '${key}'`;
   if (type === 'attribute' && (comparator === 'IN' || comparator === 'NOT IN')) {
     const listKeys = Object.entries(grammar.attributes)
       .filter(([, spec]) => spec.comparators.includes(comparator))
       .map(([name]) => name);
     if (listKeys.length > 0) {
-      return invalid(`Only ${quoteList(listKeys)} attributes support comparison with a list of quoted string values; ${subject} accepts ${allowed.join(', ')}`);
+      return invalid(
+        `Only ${quoteList(listKeys)} attributes support comparison with a list of quoted string values; ${subject} accepts ${allowed.join(', ')}`,
+      );
     }
   }
   return invalid(`Invalid comparator '${comparator}' for ${subject}: not one of ${allowed.join(', ')}`);
@@ -406,13 +464,19 @@ function invalidComparator(grammar: FilterGrammar, type: FilterEntity, key: stri
 function unexpectedAfterComparison(cursor: SearchCursor): Error {
   if (cursor.isAtKeyword('or')) return orRefused(cursor);
   if (cursor.char === ';') {
-    return invalid(`Search filter contained multiple expressions (';' ${cursor.where()}). Provide AND-ed expression list, e.g. metrics.a > 1 AND params.b = 'x'`);
+    return invalid(
+      `Search filter contained multiple expressions (';' ${cursor.where()}). Provide AND-ed expression list, e.g. metrics.a > 1 AND params.b = 'x'`,
+    );
   }
-  return invalid(`Invalid clause(s) in filter string: ${cursor.describeHere()} ${cursor.where()}. Join comparisons with AND, e.g. metrics.a > 1 AND params.b = 'x'`);
+  return invalid(
+    `Invalid clause(s) in filter string: ${cursor.describeHere()} ${cursor.where()}. Join comparisons with AND, e.g. metrics.a > 1 AND params.b = 'x'`,
+  );
 }
 
 function orRefused(cursor: SearchCursor): Error {
-  return invalid(`Invalid clause(s) in filter string: 'OR' ${cursor.where()}. Only AND is supported between comparisons; run one search per alternative, or use IN where the key supports a list`);
+  return invalid(
+    `Invalid clause(s) in filter string: 'OR' ${cursor.where()}. Only AND is supported between comparisons; run one search per alternative, or use IN where the key supports a list`,
+  );
 }
 
 function unknownAttributeMessage(identifier: RawIdentifier, rules: IdentifierRules): string {

@@ -17,7 +17,16 @@ function problemsOf(text: string): TrellisError['problems'] {
 }
 
 describe('parseYaml', () => {
-  const text = ['name: cpu', 'build:', '  path: ./ctx', 'identity:', '  user_assigned_identities:', '    - resource_id: a', '    - resource_id: b', ''].join('\n');
+  const text = [
+    'name: cpu',
+    'build:',
+    '  path: ./ctx',
+    'identity:',
+    '  user_assigned_identities:',
+    '    - resource_id: a',
+    '    - resource_id: b',
+    '',
+  ].join('\n');
 
   it('returns the plain value', () => {
     const parsed = parseYaml(text, 'test.yml');
@@ -71,7 +80,10 @@ describe('parseYaml', () => {
 
   it('reports every error, not just the first', () => {
     const problems = problemsOf('a: 1\na: 2\nb: 1\nb: 2\n');
-    assert.deepEqual(problems.map((p) => p.line), [2, 4]);
+    assert.deepEqual(
+      problems.map((p) => p.line),
+      [2, 4],
+    );
     assert.match(problems[0]?.message ?? '', /duplicate key 'a'/);
   });
 
@@ -109,6 +121,9 @@ describe('formatFieldPath', () => {
     assert.equal(formatFieldPath([]), '');
     assert.equal(formatFieldPath(['min_instances']), 'min_instances');
     assert.equal(formatFieldPath(['build', 'path']), 'build.path');
-    assert.equal(formatFieldPath(['identity', 'user_assigned_identities', 0, 'resource_id']), 'identity.user_assigned_identities[0].resource_id');
+    assert.equal(
+      formatFieldPath(['identity', 'user_assigned_identities', 0, 'resource_id']),
+      'identity.user_assigned_identities[0].resource_id',
+    );
   });
 });

@@ -64,12 +64,16 @@ export function parseYaml(text: string, fileName: string): ParsedYaml {
   const first = list[0];
   const second = list[1];
   if (second) {
-    problems.push(problemAt(second.range[0], 'the file holds more than one YAML document (separated by ---); put one resource in each file'));
+    problems.push(
+      problemAt(second.range[0], 'the file holds more than one YAML document (separated by ---); put one resource in each file'),
+    );
   }
   if (!first || first.contents === null) {
     problems.push({ path: '', message: 'the file is empty; write the resource as a mapping, e.g. name: my-resource', line: 1, column: 1 });
   } else if (!isMap(first.contents) && problems.length === 0) {
-    problems.push(problemAt(first.contents.range[0], `the top level must be a mapping of fields (name: ..., ...), not ${describeNode(first.contents)}`));
+    problems.push(
+      problemAt(first.contents.range[0], `the top level must be a mapping of fields (name: ..., ...), not ${describeNode(first.contents)}`),
+    );
   }
   if (problems.length > 0 || !first) throw invalidInput(fileName, problems);
 

@@ -5,7 +5,14 @@ import { stringifyYaml } from './stringify-yaml.js';
 
 describe('stringifyYaml', () => {
   it('round-trips through parseYaml: yes/no/on/off and number-like strings stay strings', () => {
-    const document = { name: 'no', flags: { a: 'yes', b: 'on', c: 'Off', d: 'y' }, version: '1.10', count: 2, enabled: true, list: ['n', 3] };
+    const document = {
+      name: 'no',
+      flags: { a: 'yes', b: 'on', c: 'Off', d: 'y' },
+      version: '1.10',
+      count: 2,
+      enabled: true,
+      list: ['n', 3],
+    };
     assert.deepEqual(parseYaml(stringifyYaml(document), 'round-trip.yml').value, document);
   });
 });

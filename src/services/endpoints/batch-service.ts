@@ -43,18 +43,29 @@ export interface ApplyBatchDeploymentInput {
 export const batchEndpointTag = 'trellis.batch-endpoint';
 export const batchDeploymentTag = 'trellis.batch-deployment';
 
-export async function applyBatchDeployment(context: Context, caller: Caller, input: ApplyBatchDeploymentInput): Promise<{ deployment: Deployment; action: 'created' | 'updated' | 'unchanged' }> {
+export async function applyBatchDeployment(
+  context: Context,
+  caller: Caller,
+  input: ApplyBatchDeploymentInput,
+): Promise<{ deployment: Deployment; action: 'created' | 'updated' | 'unchanged' }> {
   const { workspace } = input;
   const endpoint = await getEndpoint(context, workspace, input.endpoint, 'batch');
   let text = applySetOverrides(input.text, input.name ? [`name=${input.name}`] : [], input.fileName);
   if (!/^endpoint_name\s*:/m.test(text)) text = applySetOverrides(text, [`endpoint_name=${endpoint.name}`], input.fileName);
   const parsed = parseBatchDeployment(text, input.fileName);
   const problems: Problem[] = [];
-  if (parsed.spec.endpoint_name !== endpoint.name) problems.push({ path: 'endpoint_name', message: `the file names endpoint '${parsed.spec.endpoint_name}' but it is being deployed to '${endpoint.name}'; make them agree` });
+  if (parsed.spec.endpoint_name !== endpoint.name)
+    problems.push({
+      path: 'endpoint_name',
+      message: `the file names endpoint '${parsed.spec.endpoint_name}' but it is being deployed to '${endpoint.name}'; make them agree`,
+    });
   const spec = withLocalFiles(parsed, input, 'batch-deployment', problems);
   if (!spec.compute) problems.push({ path: 'compute', message: 'is required: the cluster the scoring jobs run on (azureml:cpu-cluster)' });
   else if (!(await context.store.repositories.resources.get({ workspace, kind: 'compute', name: computeName(spec), version: null }))) {
-    problems.push({ path: 'compute', message: `compute '${computeName(spec)}' does not exist in workspace '${workspace}'; computes here: ${await existingNames(context, workspace, 'compute')}` });
+    problems.push({
+      path: 'compute',
+      message: `compute '${computeName(spec)}' does not exist in workspace '${workspace}'; computes here: ${await existingNames(context, workspace, 'compute')}`,
+    });
   }
   const lineage = await resolveLineage(context, caller, workspace, spec, input, problems);
   if (problems.length > 0) throw invalidInput(input.fileName, problems);
@@ -81,11 +92,30 @@ export async function applyBatchDeployment(context: Context, caller: Caller, inp
     etag,
   };
   await context.store.transaction(async (transaction) => {
-    if (existing) await transaction.endpoints.updateDeployment(workspace, endpoint.name, spec.name, { spec: stored, lineage, state: 'Succeeded', reason: null, instanceCount: deployment.instanceCount, updatedAt: now, etag });
+    if (existing)
+      await transaction.endpoints.updateDeployment(workspace, endpoint.name, spec.name, {
+        spec: stored,
+        lineage,
+        state: 'Succeeded',
+        reason: null,
+        instanceCount: deployment.instanceCount,
+        updatedAt: now,
+        etag,
+      });
     else await transaction.endpoints.insertDeployment(deployment);
     // The first deployment of an endpoint becomes its default, as on Azure ML.
-    if (endpoint.defaultDeployment === null) await transaction.endpoints.updateEndpoint(workspace, endpoint.name, { defaultDeployment: spec.name, updatedAt: now });
-    await transaction.audit.append(deploymentAuditEvent(caller, now, 'batch-deployment', existing, deployment, lineage.model ? `model ${lineage.model.name}:${lineage.model.version} on ${computeName(spec)}` : null));
+    if (endpoint.defaultDeployment === null)
+      await transaction.endpoints.updateEndpoint(workspace, endpoint.name, { defaultDeployment: spec.name, updatedAt: now });
+    await transaction.audit.append(
+      deploymentAuditEvent(
+        caller,
+        now,
+        'batch-deployment',
+        existing,
+        deployment,
+        lineage.model ? `model ${lineage.model.name}:${lineage.model.version} on ${computeName(spec)}` : null,
+      ),
+    );
   });
   return { deployment, action: existing ? 'updated' : 'created' };
 }
@@ -100,17 +130,28 @@ export async function listBatchDeployments(context: Context, workspace: string, 
 }
 
 /** Deletes a deployment that is not the endpoint's default (make another the default first, as Azure requires). */
-export async function deleteBatchDeployment(context: Context, caller: Caller, workspace: string, endpoint: string, name: string): Promise<void> {
+export async function deleteBatchDeployment(
+  context: Context,
+  caller: Caller,
+  workspace: string,
+  endpoint: string,
+  name: string,
+): Promise<void> {
   const owner = await getEndpoint(context, workspace, endpoint, 'batch');
   const deployment = await deploymentOf(context, owner, name);
   const others = (await context.store.repositories.endpoints.listDeployments(workspace, endpoint)).filter((item) => item.name !== name);
   if (owner.defaultDeployment === name && others.length > 0) {
-    throw new TrellisError('DeploymentIsDefault', 409, `deployment '${name}' is the default of batch endpoint '${endpoint}'; make another one the default first: trellis batch-endpoint update --name ${endpoint} --set defaults.deployment_name=<other>`);
+    throw new TrellisError(
+      'DeploymentIsDefault',
+      409,
+      `deployment '${name}' is the default of batch endpoint '${endpoint}'; make another one the default first: trellis batch-endpoint update --name ${endpoint} --set defaults.deployment_name=<other>`,
+    );
   }
   const now = context.clock().getTime();
   await context.store.transaction(async (transaction) => {
     await transaction.endpoints.deleteDeployment(workspace, endpoint, name);
-    if (owner.defaultDeployment === name) await transaction.endpoints.updateEndpoint(workspace, endpoint, { defaultDeployment: null, updatedAt: now });
+    if (owner.defaultDeployment === name)
+      await transaction.endpoints.updateEndpoint(workspace, endpoint, { defaultDeployment: null, updatedAt: now });
     await transaction.audit.append(deploymentAuditEvent(caller, now, 'batch-deployment', deployment, undefined, null));
   });
 }
@@ -131,16 +172,31 @@ export interface InvokeInput {
 export async function invokeBatchEndpoint(context: Context, caller: Caller, input: InvokeInput): Promise<Job> {
   const endpoint = await getEndpoint(context, input.workspace, input.endpoint, 'batch');
   const deploymentName = input.deployment ?? endpoint.defaultDeployment;
-  if (!deploymentName) throw new TrellisError('NoDefaultDeployment', 409, `batch endpoint '${endpoint.name}' has no default deployment; name one with --deployment-name, or create a deployment: trellis batch-deployment create --file <deployment.yml> --endpoint-name ${endpoint.name}`);
+  if (!deploymentName)
+    throw new TrellisError(
+      'NoDefaultDeployment',
+      409,
+      `batch endpoint '${endpoint.name}' has no default deployment; name one with --deployment-name, or create a deployment: trellis batch-deployment create --file <deployment.yml> --endpoint-name ${endpoint.name}`,
+    );
   const deployment = await deploymentOf(context, endpoint, deploymentName);
   const spec = deployment.spec as unknown as BatchDeploymentSpec;
   const model = deployment.lineage.model;
-  if (!model) throw new TrellisError('DeploymentHasNoModel', 409, `batch deployment '${deploymentName}' names no model; update it with a model`);
+  if (!model)
+    throw new TrellisError('DeploymentHasNoModel', 409, `batch deployment '${deploymentName}' names no model; update it with a model`);
   // Several nodes share the scoring through the job's checkpoint folder, which pods do not share.
   const nodes = spec.resources.instance_count;
-  const compute = await context.store.repositories.resources.get({ workspace: input.workspace, kind: 'compute', name: computeName(spec), version: null });
+  const compute = await context.store.repositories.resources.get({
+    workspace: input.workspace,
+    kind: 'compute',
+    name: computeName(spec),
+    version: null,
+  });
   if (nodes > 1 && compute?.spec.type === 'kubernetes') {
-    throw new TrellisError('MultiNodeBatchNotSupported', 409, `batch deployment '${deploymentName}' asks for ${nodes} instances on kubernetes compute '${computeName(spec)}', whose pods share no folder for the scoring ledger; set resources.instance_count: 1 (and raise settings.max_concurrency_per_instance), or use an amlcompute or slurm cluster`);
+    throw new TrellisError(
+      'MultiNodeBatchNotSupported',
+      409,
+      `batch deployment '${deploymentName}' asks for ${nodes} instances on kubernetes compute '${computeName(spec)}', whose pods share no folder for the scoring ledger; set resources.instance_count: 1 (and raise settings.max_concurrency_per_instance), or use an amlcompute or slurm cluster`,
+    );
   }
   const scoringScript = spec.code_configuration?.scoring_script;
   const settings = { ...spec.settings, ...(scoringScript ? { scoring_script: scoringScript } : {}) };
@@ -176,7 +232,13 @@ export async function invokeBatchEndpoint(context: Context, caller: Caller, inpu
     ...(settings.environment_variables ? { environment_variables: settings.environment_variables } : {}),
   };
   const uploads = code ? { ...input.uploads, [codeFolder]: code } : input.uploads;
-  return submitJob(context, caller, { workspace: input.workspace, fileName: `invoke ${endpoint.name}`, text: stringify(job), uploads, inlined: {} });
+  return submitJob(context, caller, {
+    workspace: input.workspace,
+    fileName: `invoke ${endpoint.name}`,
+    text: stringify(job),
+    uploads,
+    inlined: {},
+  });
 }
 
 /** The local path the scoring job's code is given under (its upload is the code snapshot). */
@@ -184,13 +246,18 @@ const codeFolder = './trellis-batch-code';
 
 /** The stored content of the deployment's code snapshot (its newest version, as the online deployments read it), as an upload a job can name. */
 async function codeUpload(context: Context, workspace: string, name: string): Promise<UploadedContent> {
-  const asset = (await context.store.repositories.resources.list({ workspace, kind: 'code', tags: [], limit: 1, name, latestOnly: true })).items[0];
+  const asset = (await context.store.repositories.resources.list({ workspace, kind: 'code', tags: [], limit: 1, name, latestOnly: true }))
+    .items[0];
   const uploaded = (asset?.status as { content?: UploadedContent[] } | undefined)?.content?.[0];
   if (uploaded?.type === 'folder') return uploaded;
   // A code asset made from a reference has no upload record; its path names the stored folder.
   const stored = asset ? parseContentUri(String(asset.spec.path ?? '')) : undefined;
   if (stored?.type === 'folder') return { type: 'folder', digest: stored.digest, size: 0, fileCount: 0 };
-  throw new TrellisError('CodeMissing', 409, `the deployment's code snapshot ${name} is gone or is not a stored folder; update the deployment (trellis batch-deployment update --file ...) to snapshot its code again`);
+  throw new TrellisError(
+    'CodeMissing',
+    409,
+    `the deployment's code snapshot ${name} is gone or is not a stored folder; update the deployment (trellis batch-deployment update --file ...) to snapshot its code again`,
+  );
 }
 
 /**
@@ -205,7 +272,14 @@ async function jobEnvironment(context: Context, deployment: Deployment, spec: Ba
   if (environment.curated) return `${environment.name}:${environment.version}`;
   if (environment.name === mlflowModelEnvironmentName) {
     const model = deployment.lineage.model;
-    const asset = model ? await context.store.repositories.resources.get({ workspace: deployment.workspace, kind: 'model', name: model.name, version: model.version }) : undefined;
+    const asset = model
+      ? await context.store.repositories.resources.get({
+          workspace: deployment.workspace,
+          kind: 'model',
+          name: model.name,
+          version: model.version,
+        })
+      : undefined;
     return deploymentEnvironmentSpec(context, deployment, asset);
   }
   if (environment.name.startsWith('inline-') && spec.environment && typeof spec.environment === 'object') return spec.environment;
@@ -220,7 +294,11 @@ export async function listBatchJobs(context: Context, workspace: string, endpoin
   // Jobs have no tag index: page through them (a workspace's job list, not the whole store).
   for (;;) {
     const page = await context.store.repositories.jobs.list(workspace, { limit: 500, before });
-    found.push(...page.filter((job) => job.tags[batchEndpointTag] === endpoint && (deployment === undefined || job.tags[batchDeploymentTag] === deployment)));
+    found.push(
+      ...page.filter(
+        (job) => job.tags[batchEndpointTag] === endpoint && (deployment === undefined || job.tags[batchDeploymentTag] === deployment),
+      ),
+    );
     if (page.length < 500) return found;
     const last = page[page.length - 1]!;
     before = { submittedAt: last.submittedAt, name: last.name };

@@ -39,7 +39,11 @@ export interface ApplyDeploymentInput {
 
 export type DeploymentSpec = ReturnType<typeof parseOnlineDeployment>['spec'];
 
-export async function applyDeployment(context: Context, caller: Caller, input: ApplyDeploymentInput): Promise<{ deployment: Deployment; action: 'created' | 'updated' | 'unchanged' }> {
+export async function applyDeployment(
+  context: Context,
+  caller: Caller,
+  input: ApplyDeploymentInput,
+): Promise<{ deployment: Deployment; action: 'created' | 'updated' | 'unchanged' }> {
   const { workspace } = input;
   const endpoint = await getEndpoint(context, workspace, input.endpoint, 'online');
   // The endpoint comes from the URL; a file without endpoint_name gets it (as `--endpoint-name` does on Azure).
@@ -48,7 +52,11 @@ export async function applyDeployment(context: Context, caller: Caller, input: A
   if (!/^endpoint_name\s*:/m.test(text)) text = applySetOverrides(text, [`endpoint_name=${endpoint.name}`], input.fileName);
   const parsed = parseOnlineDeployment(text, input.fileName);
   const problems: Problem[] = [];
-  if (parsed.spec.endpoint_name !== endpoint.name) problems.push({ path: 'endpoint_name', message: `the file names endpoint '${parsed.spec.endpoint_name}' but it is being deployed to '${endpoint.name}'; make them agree` });
+  if (parsed.spec.endpoint_name !== endpoint.name)
+    problems.push({
+      path: 'endpoint_name',
+      message: `the file names endpoint '${parsed.spec.endpoint_name}' but it is being deployed to '${endpoint.name}'; make them agree`,
+    });
   const spec = withLocalFiles(parsed, input, 'online-deployment', problems);
   const lineage = await resolveLineage(context, caller, workspace, spec, input, problems);
   if (problems.length > 0) throw invalidInput(input.fileName, problems);
@@ -75,7 +83,16 @@ export async function applyDeployment(context: Context, caller: Caller, input: A
     etag,
   };
   await context.store.transaction(async (transaction) => {
-    if (existing) await transaction.endpoints.updateDeployment(workspace, endpoint.name, spec.name, { spec: stored, lineage, state: deployment.state, reason: deployment.reason, instanceCount, updatedAt: now, etag });
+    if (existing)
+      await transaction.endpoints.updateDeployment(workspace, endpoint.name, spec.name, {
+        spec: stored,
+        lineage,
+        state: deployment.state,
+        reason: deployment.reason,
+        instanceCount,
+        updatedAt: now,
+        etag,
+      });
     else await transaction.endpoints.insertDeployment(deployment);
     await transaction.audit.append(deploymentAuditEvent(caller, now, 'online-deployment', existing, deployment, describeLineage(lineage)));
   });
@@ -113,7 +130,11 @@ export async function deleteDeployment(context: Context, caller: Caller, workspa
   const owner = await getEndpoint(context, workspace, endpoint, 'online');
   const deployment = await deploymentOf(context, owner, name);
   if ((owner.traffic[name] ?? 0) > 0 || (owner.mirrorTraffic[name] ?? 0) > 0) {
-    throw new TrellisError('DeploymentHasTraffic', 409, `deployment '${name}' still gets ${owner.traffic[name] ?? 0}% of live traffic${owner.mirrorTraffic[name] ? ` and ${owner.mirrorTraffic[name]}% mirrored` : ''}; move it first: trellis online-endpoint update --name ${endpoint} --traffic "<other>=100"`);
+    throw new TrellisError(
+      'DeploymentHasTraffic',
+      409,
+      `deployment '${name}' still gets ${owner.traffic[name] ?? 0}% of live traffic${owner.mirrorTraffic[name] ? ` and ${owner.mirrorTraffic[name]}% mirrored` : ''}; move it first: trellis online-endpoint update --name ${endpoint} --traffic "<other>=100"`,
+    );
   }
   const now = context.clock().getTime();
   await context.store.transaction(async (transaction) => {
@@ -129,7 +150,14 @@ export function isUnchanged(existing: Deployment, spec: Record<string, unknown>,
 }
 
 /** The audit record of a deployment created (no `before`), updated, or deleted (no `after`). */
-export function deploymentAuditEvent(caller: Caller, now: number, kind: 'online-deployment' | 'batch-deployment', before: Deployment | undefined, after: Deployment | undefined, summary: string | null) {
+export function deploymentAuditEvent(
+  caller: Caller,
+  now: number,
+  kind: 'online-deployment' | 'batch-deployment',
+  before: Deployment | undefined,
+  after: Deployment | undefined,
+  summary: string | null,
+) {
   const deployment = (after ?? before)!;
   return {
     workspace: deployment.workspace,
@@ -158,12 +186,22 @@ export function initialInstances(spec: DeploymentSpec): number {
  * (an inline environment's `conda_file`, read and sent by the CLI) in place of its path, as
  * `az ml` does. Problems name a local path the client did not send. Online and batch share it.
  */
-export function withLocalFiles<Spec extends object>(parsed: { spec: Spec; localPaths: LocalPath[] }, input: Pick<ApplyDeploymentInput, 'uploads' | 'inlined'>, command: 'online-deployment' | 'batch-deployment', problems: Problem[]): Spec {
+export function withLocalFiles<Spec extends object>(
+  parsed: { spec: Spec; localPaths: LocalPath[] },
+  input: Pick<ApplyDeploymentInput, 'uploads' | 'inlined'>,
+  command: 'online-deployment' | 'batch-deployment',
+  problems: Problem[],
+): Spec {
   const spec = structuredClone(parsed.spec);
   const how = `create it with 'trellis ${command} create --file', which reads and uploads the files it names`;
   for (const local of parsed.localPaths) {
     if (local.use === 'inline-yaml') problems.push(...inlineLocalFile(spec as Record<string, unknown>, local, input.inlined, how));
-    else if (input.uploads[local.value] === undefined) problems.push({ path: local.pointer.join('.'), ...(local.line ? { line: local.line } : {}), message: `local path '${local.value}' was not sent with the deployment; ${how}` });
+    else if (input.uploads[local.value] === undefined)
+      problems.push({
+        path: local.pointer.join('.'),
+        ...(local.line ? { line: local.line } : {}),
+        message: `local path '${local.value}' was not sent with the deployment; ${how}`,
+      });
   }
   return spec;
 }
@@ -172,24 +210,53 @@ export function withLocalFiles<Spec extends object>(parsed: { spec: Spec; localP
  * Resolves the model, code and environment to exact versions; problems name the field and what
  * exists. Online and batch deployments share it (their model, code and environment fields agree).
  */
-export async function resolveLineage(context: Context, caller: Caller, workspace: string, spec: Pick<DeploymentSpec, 'model' | 'code_configuration' | 'environment'>, input: Pick<ApplyDeploymentInput, 'uploads'>, problems: Problem[]): Promise<DeploymentLineage> {
+export async function resolveLineage(
+  context: Context,
+  caller: Caller,
+  workspace: string,
+  spec: Pick<DeploymentSpec, 'model' | 'code_configuration' | 'environment'>,
+  input: Pick<ApplyDeploymentInput, 'uploads'>,
+  problems: Problem[],
+): Promise<DeploymentLineage> {
   const now = context.clock().getTime();
   let model: DeploymentLineage['model'] = null;
   const reference = spec.model as unknown;
   if (typeof reference === 'string') {
     const found = await findAsset(context, workspace, 'model', reference);
     if (found) model = { name: found.name, version: found.version ?? '1', type: String(found.spec.type ?? 'custom_model') };
-    else problems.push({ path: 'model', message: `model '${reference}' does not exist in workspace '${workspace}'; models here: ${await existingNames(context, workspace, 'model')}` });
+    else
+      problems.push({
+        path: 'model',
+        message: `model '${reference}' does not exist in workspace '${workspace}'; models here: ${await existingNames(context, workspace, 'model')}`,
+      });
   } else if (isPlainObject(reference) && typeof reference.path === 'string') {
     const path = reference.path;
     const type = typeof reference.type === 'string' ? reference.type : 'custom_model';
     if (remoteScheme(path) !== undefined) {
-      problems.push({ path: 'model.path', message: `'${path}' is remote; register the model first (trellis model create) and deploy it as azureml:<name>:<version>, or give a local folder` });
+      problems.push({
+        path: 'model.path',
+        message: `'${path}' is remote; register the model first (trellis model create) and deploy it as azureml:<name>:<version>, or give a local folder`,
+      });
     } else if (input.uploads[path]) {
       // An inline model that names itself is registered under that name (and version, or the next one), as on Azure ML.
-      const identity = typeof reference.name === 'string' ? { name: reference.name, version: reference.version === undefined || reference.version === null ? undefined : String(reference.version) } : {};
+      const identity =
+        typeof reference.name === 'string'
+          ? {
+              name: reference.name,
+              version: reference.version === undefined || reference.version === null ? undefined : String(reference.version),
+            }
+          : {};
       try {
-        const asset = await registerContent(context, caller, workspace, 'model', input.uploads[path]!, path, { type, ...identity }, 'deployment');
+        const asset = await registerContent(
+          context,
+          caller,
+          workspace,
+          'model',
+          input.uploads[path]!,
+          path,
+          { type, ...identity },
+          'deployment',
+        );
         model = { name: asset.name, version: asset.version ?? '1', type };
       } catch (error) {
         if (!isTrellisError(error) || error.status >= 500) throw error;
@@ -197,7 +264,11 @@ export async function resolveLineage(context: Context, caller: Caller, workspace
       }
     }
   } else {
-    problems.push({ path: 'model', message: 'is required: a registered model (azureml:<name>:<version>) or a local folder ({path: ./model, type: mlflow_model|custom_model})' });
+    problems.push({
+      path: 'model',
+      message:
+        'is required: a registered model (azureml:<name>:<version>) or a local folder ({path: ./model, type: mlflow_model|custom_model})',
+    });
   }
 
   let code: DeploymentLineage['code'] = null;
@@ -206,9 +277,16 @@ export async function resolveLineage(context: Context, caller: Caller, workspace
     const asset = await registerContent(context, caller, workspace, 'code', input.uploads[codePath]!, codePath, {}, 'deployment');
     code = { name: asset.name, digest: input.uploads[codePath]!.digest };
   } else if (typeof codePath === 'string' && remoteScheme(codePath) !== undefined) {
-    const found = codePath.startsWith('azureml:') && !codePath.startsWith('azureml://') ? await findAsset(context, workspace, 'code', codePath) : undefined;
+    const found =
+      codePath.startsWith('azureml:') && !codePath.startsWith('azureml://')
+        ? await findAsset(context, workspace, 'code', codePath)
+        : undefined;
     if (found) code = { name: found.name, digest: String(found.spec.path ?? '') };
-    else problems.push({ path: 'code_configuration.code', message: `'${codePath}' cannot be read here; give a local folder or a code asset (azureml:<name>:<version>)` });
+    else
+      problems.push({
+        path: 'code_configuration.code',
+        message: `'${codePath}' cannot be read here; give a local folder or a code asset (azureml:<name>:<version>)`,
+      });
   }
 
   let environment: DeploymentLineage['environment'] = null;
@@ -219,7 +297,11 @@ export async function resolveLineage(context: Context, caller: Caller, workspace
     else {
       const found = await findAsset(context, workspace, 'environment', env);
       if (found) environment = { name: found.name, version: found.version ?? null, curated: false };
-      else problems.push({ path: 'environment', message: `environment '${env}' does not exist in workspace '${workspace}'; environments here: ${await existingNames(context, workspace, 'environment')}; curated: trellis-python-sklearn, trellis-python, trellis-node` });
+      else
+        problems.push({
+          path: 'environment',
+          message: `environment '${env}' does not exist in workspace '${workspace}'; environments here: ${await existingNames(context, workspace, 'environment')}; curated: trellis-python-sklearn, trellis-python, trellis-node`,
+        });
     }
   } else if (isPlainObject(env)) {
     environment = { name: `inline-${digestOf(env).slice(7, 19)}`, version: null, curated: false };
@@ -237,7 +319,8 @@ export async function resolveLineage(context: Context, caller: Caller, workspace
 
 function describeLineage(lineage: DeploymentLineage): string {
   const parts = [lineage.model ? `model ${lineage.model.name}:${lineage.model.version}` : 'no model'];
-  if (lineage.environment) parts.push(`environment ${lineage.environment.name}${lineage.environment.version ? `:${lineage.environment.version}` : ''}`);
+  if (lineage.environment)
+    parts.push(`environment ${lineage.environment.name}${lineage.environment.version ? `:${lineage.environment.version}` : ''}`);
   if (lineage.code) parts.push(`code ${lineage.code.name}`);
   return parts.join(', ');
 }
@@ -256,7 +339,11 @@ export interface UpdateDeploymentFieldsInput {
  * serves stays as it was resolved, unless --set names another model, code or environment; those must
  * be registered (azureml:<name>:<version>), since new local files come only with a deployment file.
  */
-export async function updateDeploymentFields(context: Context, caller: Caller, input: UpdateDeploymentFieldsInput): Promise<{ deployment: Deployment; action: 'updated' | 'unchanged' }> {
+export async function updateDeploymentFields(
+  context: Context,
+  caller: Caller,
+  input: UpdateDeploymentFieldsInput,
+): Promise<{ deployment: Deployment; action: 'updated' | 'unchanged' }> {
   const { workspace } = input;
   const endpoint = await getEndpoint(context, workspace, input.endpoint, 'online');
   const existing = await deploymentOf(context, endpoint, input.name);
@@ -264,14 +351,26 @@ export async function updateDeploymentFields(context: Context, caller: Caller, i
   const parsed = parseOnlineDeployment(applySetOverrides(stringifyYaml(existing.spec), input.set, label), label);
   const spec = parsed.spec;
   const problems: Problem[] = [];
-  if (spec.name !== existing.name) problems.push({ path: 'name', message: `a deployment cannot be renamed; create '${spec.name}' from a file: trellis online-deployment create --file <deployment.yml> --endpoint-name ${endpoint.name}` });
-  if (spec.endpoint_name !== endpoint.name) problems.push({ path: 'endpoint_name', message: `a deployment cannot move to another endpoint; create it there from a file: trellis online-deployment create --file <deployment.yml> --endpoint-name ${spec.endpoint_name}` });
+  if (spec.name !== existing.name)
+    problems.push({
+      path: 'name',
+      message: `a deployment cannot be renamed; create '${spec.name}' from a file: trellis online-deployment create --file <deployment.yml> --endpoint-name ${endpoint.name}`,
+    });
+  if (spec.endpoint_name !== endpoint.name)
+    problems.push({
+      path: 'endpoint_name',
+      message: `a deployment cannot move to another endpoint; create it there from a file: trellis online-deployment create --file <deployment.yml> --endpoint-name ${spec.endpoint_name}`,
+    });
   for (const local of parsed.localPaths) {
     if (fieldAt(existing.spec, local.pointer) === local.value) continue;
-    problems.push({ path: local.pointer.join('.'), message: `'${local.value}' is a local path, and local files are uploaded from a deployment file: trellis online-deployment update --file <deployment.yml> --endpoint-name ${endpoint.name}; or name a registered asset (azureml:<name>:<version>)` });
+    problems.push({
+      path: local.pointer.join('.'),
+      message: `'${local.value}' is a local path, and local files are uploaded from a deployment file: trellis online-deployment update --file <deployment.yml> --endpoint-name ${endpoint.name}; or name a registered asset (azureml:<name>:<version>)`,
+    });
   }
   const stored = spec as unknown as Record<string, unknown>;
-  const changed = (pointer: string[]) => digestOf({ value: fieldAt(existing.spec, pointer) ?? null }) !== digestOf({ value: fieldAt(stored, pointer) ?? null });
+  const changed = (pointer: string[]) =>
+    digestOf({ value: fieldAt(existing.spec, pointer) ?? null }) !== digestOf({ value: fieldAt(stored, pointer) ?? null });
   const [modelChanged, codeChanged, environmentChanged] = [['model'], ['code_configuration', 'code'], ['environment']].map(changed);
   const now = context.clock().getTime();
   let lineage: DeploymentLineage = { ...existing.lineage, deployedBy: caller.actor, deployedAt: now };
@@ -282,7 +381,8 @@ export async function updateDeploymentFields(context: Context, caller: Caller, i
       model: modelChanged ? resolved.model : existing.lineage.model,
       code: codeChanged ? resolved.code : existing.lineage.code,
       // A no-code MLflow model's environment comes with the model.
-      environment: environmentChanged || (modelChanged && existing.lineage.code === null) ? resolved.environment : existing.lineage.environment,
+      environment:
+        environmentChanged || (modelChanged && existing.lineage.code === null) ? resolved.environment : existing.lineage.environment,
     };
   }
   if (problems.length > 0) throw invalidInput(label, problems);
@@ -293,8 +393,25 @@ export async function updateDeploymentFields(context: Context, caller: Caller, i
   const reason = 'new instances are starting; the current ones serve until they are ready';
   const deployment: Deployment = { ...existing, spec: stored, lineage, state: 'Updating', reason, instanceCount, updatedAt: now, etag };
   await context.store.transaction(async (transaction) => {
-    await transaction.endpoints.updateDeployment(workspace, endpoint.name, existing.name, { spec: stored, lineage, state: 'Updating', reason, instanceCount, updatedAt: now, etag });
-    await transaction.audit.append(deploymentAuditEvent(caller, now, 'online-deployment', existing, deployment, `--set ${input.set.join(' ')}; ${describeLineage(lineage)}`));
+    await transaction.endpoints.updateDeployment(workspace, endpoint.name, existing.name, {
+      spec: stored,
+      lineage,
+      state: 'Updating',
+      reason,
+      instanceCount,
+      updatedAt: now,
+      etag,
+    });
+    await transaction.audit.append(
+      deploymentAuditEvent(
+        caller,
+        now,
+        'online-deployment',
+        existing,
+        deployment,
+        `--set ${input.set.join(' ')}; ${describeLineage(lineage)}`,
+      ),
+    );
   });
   return { deployment, action: 'updated' };
 }
@@ -302,6 +419,7 @@ export async function updateDeploymentFields(context: Context, caller: Caller, i
 /** The value at a field path of a spec, or undefined. */
 function fieldAt(spec: Record<string, unknown>, pointer: readonly (string | number)[]): unknown {
   let value: unknown = spec;
-  for (const segment of pointer) value = isPlainObject(value) || Array.isArray(value) ? (value as Record<string | number, unknown>)[segment] : undefined;
+  for (const segment of pointer)
+    value = isPlainObject(value) || Array.isArray(value) ? (value as Record<string | number, unknown>)[segment] : undefined;
   return value;
 }

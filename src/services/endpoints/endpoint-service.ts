@@ -28,38 +28,82 @@ export interface ApplyEndpointInput {
 
 export type ApplyAction = 'created' | 'updated' | 'unchanged';
 
-export async function applyEndpoint(context: Context, caller: Caller, input: ApplyEndpointInput): Promise<{ endpoint: Endpoint; action: ApplyAction }> {
+export async function applyEndpoint(
+  context: Context,
+  caller: Caller,
+  input: ApplyEndpointInput,
+): Promise<{ endpoint: Endpoint; action: ApplyAction }> {
   const { workspace, type } = input;
   await requireWorkspace(context, workspace);
   const repositories = context.store.repositories;
-  const parsed = type === 'online' ? parseOnlineEndpoint(input.text, input.fileName).spec : parseBatchEndpoint(input.text, input.fileName).spec;
-  const spec = parsed as { name: string; description?: string; tags?: Record<string, string>; auth_mode?: string; traffic?: Record<string, number>; mirror_traffic?: Record<string, number>; defaults?: { deployment_name?: string } };
+  const parsed =
+    type === 'online' ? parseOnlineEndpoint(input.text, input.fileName).spec : parseBatchEndpoint(input.text, input.fileName).spec;
+  const spec = parsed as {
+    name: string;
+    description?: string;
+    tags?: Record<string, string>;
+    auth_mode?: string;
+    traffic?: Record<string, number>;
+    mirror_traffic?: Record<string, number>;
+    defaults?: { deployment_name?: string };
+  };
   const name = input.name ?? spec.name;
   const existing = await repositories.endpoints.getEndpoint(workspace, name);
   if (existing && existing.type !== type) {
-    throw new TrellisError('EndpointTypeMismatch', 409, `'${name}' is a${existing.type === 'online' ? 'n online' : ' batch'} endpoint in workspace '${workspace}'; endpoint names are shared by online and batch endpoints: pick another name`);
+    throw new TrellisError(
+      'EndpointTypeMismatch',
+      409,
+      `'${name}' is a${existing.type === 'online' ? 'n online' : ' batch'} endpoint in workspace '${workspace}'; endpoint names are shared by online and batch endpoints: pick another name`,
+    );
   }
   if (existing && input.ifMatch !== undefined && input.ifMatch !== existing.etag) {
-    throw new TrellisError('PreconditionFailed', 412, `endpoint '${name}' changed since you read it (etag ${existing.etag}, you sent ${input.ifMatch}); read it again and retry`);
+    throw new TrellisError(
+      'PreconditionFailed',
+      412,
+      `endpoint '${name}' changed since you read it (etag ${existing.etag}, you sent ${input.ifMatch}); read it again and retry`,
+    );
   }
   const existingDeployments = existing ? await repositories.endpoints.listDeployments(workspace, name) : [];
   const deployments = existingDeployments.map((deployment) => deployment.name);
   // Traffic the file leaves out stays as it is (Azure: `update` without traffic keeps the split).
   const traffic = type === 'online' ? (spec.traffic ?? existing?.traffic ?? {}) : {};
   const mirrorTraffic = type === 'online' ? (spec.mirror_traffic ?? existing?.mirrorTraffic ?? {}) : {};
-  const problems = [...validateTraffic(traffic, mirrorTraffic, deployments), ...trafficToFailed(name, { traffic, mirrorTraffic }, existing, existingDeployments)];
+  const problems = [
+    ...validateTraffic(traffic, mirrorTraffic, deployments),
+    ...trafficToFailed(name, { traffic, mirrorTraffic }, existing, existingDeployments),
+  ];
   const defaultDeployment = type === 'batch' ? (spec.defaults?.deployment_name ?? existing?.defaultDeployment ?? null) : null;
   if (defaultDeployment !== null && existing && !deployments.includes(defaultDeployment)) {
-    problems.push({ path: 'defaults.deployment_name', message: `endpoint '${name}' has no deployment '${defaultDeployment}'; deployments: ${deployments.join(', ') || '(none yet)'}` });
+    problems.push({
+      path: 'defaults.deployment_name',
+      message: `endpoint '${name}' has no deployment '${defaultDeployment}'; deployments: ${deployments.join(', ') || '(none yet)'}`,
+    });
   }
   if (problems.length > 0) throw invalidInput(input.fileName, problems);
 
   const now = context.clock().getTime();
   const authMode = spec.auth_mode === 'aml_token' ? 'aml_token' : 'key';
-  const content = { type, description: spec.description ?? null, tags: spec.tags ?? {}, authMode, traffic, mirrorTraffic, defaultDeployment } as const;
+  const content = {
+    type,
+    description: spec.description ?? null,
+    tags: spec.tags ?? {},
+    authMode,
+    traffic,
+    mirrorTraffic,
+    defaultDeployment,
+  } as const;
   const etag = etagOf(content, now);
   if (!existing) {
-    const endpoint: Endpoint = { workspace, name, ...content, state: 'Succeeded', createdBy: caller.actor, createdAt: now, updatedAt: now, etag };
+    const endpoint: Endpoint = {
+      workspace,
+      name,
+      ...content,
+      state: 'Succeeded',
+      createdBy: caller.actor,
+      createdAt: now,
+      updatedAt: now,
+      etag,
+    };
     const keys = generateKeys(randomBytes);
     await context.store.transaction(async (transaction) => {
       await transaction.endpoints.insertEndpoint(endpoint);
@@ -84,7 +128,11 @@ export async function getEndpoint(context: Context, workspace: string, name: str
   const endpoint = await context.store.repositories.endpoints.getEndpoint(workspace, name);
   if (!endpoint || (type && endpoint.type !== type)) {
     const kind = type === 'batch' ? 'batch-endpoint' : 'online-endpoint';
-    throw new TrellisError('EndpointNotFound', 404, `${type ?? 'the'} endpoint '${name}' does not exist in workspace '${workspace}'; list them with: trellis ${kind} list -w ${workspace}`);
+    throw new TrellisError(
+      'EndpointNotFound',
+      404,
+      `${type ?? 'the'} endpoint '${name}' does not exist in workspace '${workspace}'; list them with: trellis ${kind} list -w ${workspace}`,
+    );
   }
   return endpoint;
 }
@@ -105,19 +153,33 @@ export async function deleteEndpoint(context: Context, caller: Caller, workspace
 }
 
 /** Changes only the traffic split (and mirror); checked against the deployments that exist now. */
-export async function setTraffic(context: Context, caller: Caller, workspace: string, name: string, change: { traffic?: Record<string, number>; mirrorTraffic?: Record<string, number>; summary?: string }): Promise<Endpoint> {
+export async function setTraffic(
+  context: Context,
+  caller: Caller,
+  workspace: string,
+  name: string,
+  change: { traffic?: Record<string, number>; mirrorTraffic?: Record<string, number>; summary?: string },
+): Promise<Endpoint> {
   const endpoint = await getEndpoint(context, workspace, name, 'online');
   const traffic = change.traffic ?? endpoint.traffic;
   const mirrorTraffic = change.mirrorTraffic ?? endpoint.mirrorTraffic;
   const existingDeployments = await context.store.repositories.endpoints.listDeployments(workspace, name);
   const deployments = existingDeployments.map((deployment) => deployment.name);
-  const problems = [...validateTraffic(traffic, mirrorTraffic, deployments), ...trafficToFailed(name, { traffic, mirrorTraffic }, endpoint, existingDeployments)];
+  const problems = [
+    ...validateTraffic(traffic, mirrorTraffic, deployments),
+    ...trafficToFailed(name, { traffic, mirrorTraffic }, endpoint, existingDeployments),
+  ];
   if (problems.length > 0) throw invalidInput(`traffic of endpoint '${name}'`, problems);
   const now = context.clock().getTime();
   const content = { ...contentOf(endpoint), traffic, mirrorTraffic };
   const updated: Endpoint = { ...endpoint, traffic, mirrorTraffic, updatedAt: now, etag: etagOf(content, now) };
   await context.store.transaction(async (transaction) => {
-    const written = await transaction.endpoints.updateEndpoint(workspace, name, { traffic, mirrorTraffic, updatedAt: now, etag: updated.etag }, endpoint.etag);
+    const written = await transaction.endpoints.updateEndpoint(
+      workspace,
+      name,
+      { traffic, mirrorTraffic, updatedAt: now, etag: updated.etag },
+      endpoint.etag,
+    );
     if (!written) throw new TrellisError('PreconditionFailed', 412, `endpoint '${name}' changed while its traffic was being set; retry`);
     await transaction.audit.append(auditEvent(caller, now, 'update', updated, endpoint, change.summary ?? describeTraffic(updated)));
   });
@@ -125,7 +187,12 @@ export async function setTraffic(context: Context, caller: Caller, workspace: st
 }
 
 /** `get-credentials`: the keys of a key endpoint, or a fresh token of an aml_token one. */
-export async function getCredentials(context: Context, workspace: string, name: string, type: EndpointType): Promise<{ primaryKey: string; secondaryKey: string } | IssuedToken> {
+export async function getCredentials(
+  context: Context,
+  workspace: string,
+  name: string,
+  type: EndpointType,
+): Promise<{ primaryKey: string; secondaryKey: string } | IssuedToken> {
   const endpoint = await getEndpoint(context, workspace, name, type);
   const secrets = await requireSecrets(context, workspace, name);
   if (endpoint.authMode === 'key') return { primaryKey: secrets.primaryKey, secondaryKey: secrets.secondaryKey };
@@ -135,13 +202,30 @@ export async function getCredentials(context: Context, workspace: string, name: 
 /** A new primary or secondary key; the other keeps working, so clients move over without downtime. */
 export async function regenerateKeys(context: Context, caller: Caller, workspace: string, name: string, which: KeyName): Promise<void> {
   const endpoint = await getEndpoint(context, workspace, name);
-  if (endpoint.authMode !== 'key') throw new TrellisError('NotKeyAuth', 409, `endpoint '${name}' uses ${endpoint.authMode}; only key endpoints have keys to regenerate (tokens expire on their own)`);
+  if (endpoint.authMode !== 'key')
+    throw new TrellisError(
+      'NotKeyAuth',
+      409,
+      `endpoint '${name}' uses ${endpoint.authMode}; only key endpoints have keys to regenerate (tokens expire on their own)`,
+    );
   const secrets = await requireSecrets(context, workspace, name);
   const keys = regenerateKey(secrets, which, randomBytes);
   const now = context.clock().getTime();
   await context.store.transaction(async (transaction) => {
     await transaction.endpoints.putSecrets(workspace, name, { ...secrets, ...keys });
-    await transaction.audit.append({ workspace, at: new Date(now).toISOString(), actor: caller.actor, action: 'regenerate-keys', kind: `${endpoint.type}-endpoint`, name, version: null, beforeDigest: null, afterDigest: null, requestId: caller.requestId, summary: `${which} key regenerated` });
+    await transaction.audit.append({
+      workspace,
+      at: new Date(now).toISOString(),
+      actor: caller.actor,
+      action: 'regenerate-keys',
+      kind: `${endpoint.type}-endpoint`,
+      name,
+      version: null,
+      beforeDigest: null,
+      afterDigest: null,
+      requestId: caller.requestId,
+      summary: `${which} key regenerated`,
+    });
   });
 }
 
@@ -149,10 +233,18 @@ export async function regenerateKeys(context: Context, caller: Caller, workspace
  * A Failed deployment (its model did not load) may not be given more live or mirrored traffic than
  * it has; moving traffic away from it, or keeping what it has, is always allowed.
  */
-function trafficToFailed(endpoint: string, wanted: { traffic: Record<string, number>; mirrorTraffic: Record<string, number> }, before: Endpoint | undefined, deployments: Deployment[]): Problem[] {
+function trafficToFailed(
+  endpoint: string,
+  wanted: { traffic: Record<string, number>; mirrorTraffic: Record<string, number> },
+  before: Endpoint | undefined,
+  deployments: Deployment[],
+): Problem[] {
   const problems: Problem[] = [];
   for (const deployment of deployments.filter((candidate) => candidate.state === 'Failed')) {
-    for (const [field, path] of [['traffic', 'traffic'], ['mirrorTraffic', 'mirror_traffic']] as const) {
+    for (const [field, path] of [
+      ['traffic', 'traffic'],
+      ['mirrorTraffic', 'mirror_traffic'],
+    ] as const) {
       const percent = wanted[field][deployment.name] ?? 0;
       if (percent <= (before?.[field][deployment.name] ?? 0)) continue;
       problems.push({
@@ -166,12 +258,21 @@ function trafficToFailed(endpoint: string, wanted: { traffic: Record<string, num
 
 async function requireSecrets(context: Context, workspace: string, name: string) {
   const secrets = await context.store.repositories.endpoints.getSecrets(workspace, name);
-  if (!secrets) throw new TrellisError('EndpointSecretsMissing', 500, `endpoint '${name}' has no keys on record; delete and create it again`);
+  if (!secrets)
+    throw new TrellisError('EndpointSecretsMissing', 500, `endpoint '${name}' has no keys on record; delete and create it again`);
   return secrets;
 }
 
 function contentOf(endpoint: Endpoint) {
-  return { type: endpoint.type, description: endpoint.description, tags: endpoint.tags, authMode: endpoint.authMode, traffic: endpoint.traffic, mirrorTraffic: endpoint.mirrorTraffic, defaultDeployment: endpoint.defaultDeployment };
+  return {
+    type: endpoint.type,
+    description: endpoint.description,
+    tags: endpoint.tags,
+    authMode: endpoint.authMode,
+    traffic: endpoint.traffic,
+    mirrorTraffic: endpoint.mirrorTraffic,
+    defaultDeployment: endpoint.defaultDeployment,
+  };
 }
 
 function etagOf(content: unknown, now: number): string {
@@ -179,12 +280,24 @@ function etagOf(content: unknown, now: number): string {
 }
 
 function describeTraffic(endpoint: Endpoint): string {
-  const split = Object.entries(endpoint.traffic).map(([deployment, percent]) => `${deployment} ${percent}%`).join(', ') || 'no live traffic';
-  const mirror = Object.entries(endpoint.mirrorTraffic).map(([deployment, percent]) => `, mirror ${percent}% to ${deployment}`).join('');
+  const split =
+    Object.entries(endpoint.traffic)
+      .map(([deployment, percent]) => `${deployment} ${percent}%`)
+      .join(', ') || 'no live traffic';
+  const mirror = Object.entries(endpoint.mirrorTraffic)
+    .map(([deployment, percent]) => `, mirror ${percent}% to ${deployment}`)
+    .join('');
   return `traffic: ${split}${mirror}`;
 }
 
-function auditEvent(caller: Caller, now: number, action: 'create' | 'update' | 'delete', after: Endpoint | null, before: Endpoint | null, summary: string) {
+function auditEvent(
+  caller: Caller,
+  now: number,
+  action: 'create' | 'update' | 'delete',
+  after: Endpoint | null,
+  before: Endpoint | null,
+  summary: string,
+) {
   const endpoint = (after ?? before)!;
   return {
     workspace: endpoint.workspace,

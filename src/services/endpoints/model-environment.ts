@@ -5,7 +5,11 @@ import { isPlainObject } from '../../core/azureml/schema-helpers.js';
 import type { EnvironmentSpec } from '../../core/environments/environment-spec.js';
 import { resolveCuratedEnvironment } from '../../core/environments/curated.js';
 import type { Deployment } from '../../core/endpoints/endpoint.js';
-import { condaFileOfMlmodel, mlflowModelEnvironment, mlflowModelEnvironmentName } from '../../core/environments/mlflow-model-environment.js';
+import {
+  condaFileOfMlmodel,
+  mlflowModelEnvironment,
+  mlflowModelEnvironmentName,
+} from '../../core/environments/mlflow-model-environment.js';
 import { parseContentUri } from '../../core/resources/content-uri.js';
 import type { Resource } from '../../core/resources/resource.js';
 import type { Context } from '../context.js';
@@ -18,7 +22,11 @@ import { proxiedFolder, storeKey } from '../tracking/mlflow-artifacts.js';
  * folder or the MLflow artifact proxy. Undefined when the model has no MLmodel or conda file (the
  * caller falls back to the curated scikit-learn environment).
  */
-export async function mlflowModelEnvironmentOf(context: Context, workspace: string, model: Pick<Resource, 'spec'>): Promise<EnvironmentSpec | undefined> {
+export async function mlflowModelEnvironmentOf(
+  context: Context,
+  workspace: string,
+  model: Pick<Resource, 'spec'>,
+): Promise<EnvironmentSpec | undefined> {
   const read = await modelFileReader(context, workspace, String(model.spec.path ?? ''));
   const mlmodel = await read('MLmodel');
   if (mlmodel === undefined) return undefined;
@@ -31,7 +39,11 @@ export async function mlflowModelEnvironmentOf(context: Context, workspace: stri
  * Reads files of a stored model (paths relative to the model folder; undefined for a file it does
  * not have), wherever it is kept: an uploaded folder (its manifest read once) or the artifact proxy.
  */
-async function modelFileReader(context: Context, workspace: string, modelPath: string): Promise<(relative: string) => Promise<string | undefined>> {
+async function modelFileReader(
+  context: Context,
+  workspace: string,
+  modelPath: string,
+): Promise<(relative: string) => Promise<string | undefined>> {
   const artifacts = context.artifactsFor(workspace);
   const content = parseContentUri(modelPath);
   if (content?.type === 'folder') {
@@ -66,12 +78,23 @@ async function readText(stream: Readable): Promise<string> {
  * environment asset's exact version, the inline spec of the deployment file, the one saved with a
  * no-code MLflow model, or (naming none) the curated scikit-learn one, which holds mlflow.
  */
-export async function deploymentEnvironmentSpec(context: Context, deployment: Pick<Deployment, 'workspace' | 'lineage' | 'spec'>, model: Pick<Resource, 'spec'> | undefined): Promise<EnvironmentSpec> {
+export async function deploymentEnvironmentSpec(
+  context: Context,
+  deployment: Pick<Deployment, 'workspace' | 'lineage' | 'spec'>,
+  model: Pick<Resource, 'spec'> | undefined,
+): Promise<EnvironmentSpec> {
   const environment = deployment.lineage.environment;
   const fallback = resolveCuratedEnvironment('trellis-python-sklearn')!.spec;
   if (!environment) return fallback;
-  if (environment.name === mlflowModelEnvironmentName) return (model ? await mlflowModelEnvironmentOf(context, deployment.workspace, model) : undefined) ?? fallback;
+  if (environment.name === mlflowModelEnvironmentName)
+    return (model ? await mlflowModelEnvironmentOf(context, deployment.workspace, model) : undefined) ?? fallback;
   const inline = deployment.spec.environment;
-  if (environment.name.startsWith('inline-')) return isPlainObject(inline) ? environmentSpecOf(context, deployment.workspace, { inline: true, digest: '' }, inline) : fallback;
-  return environmentSpecOf(context, deployment.workspace, { name: environment.name, version: environment.version ?? '', curated: environment.curated }, inline);
+  if (environment.name.startsWith('inline-'))
+    return isPlainObject(inline) ? environmentSpecOf(context, deployment.workspace, { inline: true, digest: '' }, inline) : fallback;
+  return environmentSpecOf(
+    context,
+    deployment.workspace,
+    { name: environment.name, version: environment.version ?? '', curated: environment.curated },
+    inline,
+  );
 }

@@ -1,4 +1,12 @@
-import { abortRollout, planRollout, stepRollout, observationWindow, observationFrom, type RolloutAuditRecord, type RolloutState } from '../../core/endpoints/rollout.js';
+import {
+  abortRollout,
+  planRollout,
+  stepRollout,
+  observationWindow,
+  observationFrom,
+  type RolloutAuditRecord,
+  type RolloutState,
+} from '../../core/endpoints/rollout.js';
 import type { StatsSnapshot } from '../../core/endpoints/request-stats.js';
 import { TrellisError } from '../../core/errors.js';
 import type { StoredRollout } from '../../store/endpoint-repository.js';
@@ -25,17 +33,31 @@ export interface StartRolloutInput {
   minRequests?: number | undefined;
 }
 
-export async function startRollout(context: Context, caller: Caller, workspace: string, name: string, input: StartRolloutInput): Promise<StoredRollout> {
+export async function startRollout(
+  context: Context,
+  caller: Caller,
+  workspace: string,
+  name: string,
+  input: StartRolloutInput,
+): Promise<StoredRollout> {
   const endpoint = await getEndpoint(context, workspace, name, 'online');
   const repositories = context.store.repositories;
   const running = await repositories.endpoints.getRollout(workspace, name);
   if (running && (running.phase === 'pending' || running.phase === 'observing')) {
-    throw new TrellisError('RolloutRunning', 409, `endpoint '${name}' is already rolling out to '${running.state.plan.to}' (started by ${running.startedBy}); wait for it or follow it with: trellis online-endpoint rollout-status --name ${name}`);
+    throw new TrellisError(
+      'RolloutRunning',
+      409,
+      `endpoint '${name}' is already rolling out to '${running.state.plan.to}' (started by ${running.startedBy}); wait for it or follow it with: trellis online-endpoint rollout-status --name ${name}`,
+    );
   }
   const deployments = await repositories.endpoints.listDeployments(workspace, name);
   const candidate = deployments.find((deployment) => deployment.name === input.to);
   if (candidate && candidate.state !== 'Succeeded') {
-    throw new TrellisError('DeploymentNotReady', 409, `deployment '${input.to}' is ${candidate.state}${candidate.reason ? ` (${candidate.reason})` : ''}; a rollout starts once it is Succeeded`);
+    throw new TrellisError(
+      'DeploymentNotReady',
+      409,
+      `deployment '${input.to}' is ${candidate.state}${candidate.reason ? ` (${candidate.reason})` : ''}; a rollout starts once it is Succeeded`,
+    );
   }
   const state = planRollout({
     steps: input.steps,
@@ -47,7 +69,15 @@ export async function startRollout(context: Context, caller: Caller, workspace: 
     mirror: endpoint.mirrorTraffic,
   });
   const now = context.clock().getTime();
-  const rollout: StoredRollout = { workspace, endpoint: name, phase: state.phase, state, startedBy: caller.actor, startedAt: now, updatedAt: now };
+  const rollout: StoredRollout = {
+    workspace,
+    endpoint: name,
+    phase: state.phase,
+    state,
+    startedBy: caller.actor,
+    startedAt: now,
+    updatedAt: now,
+  };
   await repositories.endpoints.putRollout(rollout);
   return rollout;
 }
@@ -55,7 +85,12 @@ export async function startRollout(context: Context, caller: Caller, workspace: 
 export async function getRollout(context: Context, workspace: string, name: string): Promise<StoredRollout> {
   await getEndpoint(context, workspace, name, 'online');
   const rollout = await context.store.repositories.endpoints.getRollout(workspace, name);
-  if (!rollout) throw new TrellisError('RolloutNotFound', 404, `endpoint '${name}' has had no rollout; start one with: trellis online-endpoint rollout --name ${name} --to <deployment> --steps 10,50,100`);
+  if (!rollout)
+    throw new TrellisError(
+      'RolloutNotFound',
+      404,
+      `endpoint '${name}' has had no rollout; start one with: trellis online-endpoint rollout --name ${name} --to <deployment> --steps 10,50,100`,
+    );
   return rollout;
 }
 
@@ -63,14 +98,21 @@ export async function getRollout(context: Context, workspace: string, name: stri
  * One tick of a running rollout: judge the candidate on what the router saw since its step began,
  * then apply the decision. `snapshot` reads the router's stats of a deployment over a window.
  */
-export async function advanceRollout(context: Context, rollout: StoredRollout, snapshot: (deployment: string, windowMs: number) => StatsSnapshot): Promise<StoredRollout> {
+export async function advanceRollout(
+  context: Context,
+  rollout: StoredRollout,
+  snapshot: (deployment: string, windowMs: number) => StatsSnapshot,
+): Promise<StoredRollout> {
   const now = context.clock().getTime();
   const window = observationWindow(rollout.state, now);
   const observation = window ? observationFrom(snapshot(window.deployment, window.windowMs)) : undefined;
   const { state, action, audit } = stepRollout(rollout.state, observation, now);
   const caller: Caller = { actor: `rollout:${rollout.startedBy}`, requestId: null };
   if (action.kind === 'set-traffic' || action.kind === 'rollback') {
-    await setTraffic(context, caller, rollout.workspace, rollout.endpoint, { traffic: { ...action.weights }, summary: summaryOf(state, audit) });
+    await setTraffic(context, caller, rollout.workspace, rollout.endpoint, {
+      traffic: { ...action.weights },
+      summary: summaryOf(state, audit),
+    });
   } else if (audit) {
     await auditOnly(context, caller, rollout, state, audit, now);
   }
@@ -84,16 +126,28 @@ export async function abandonRollout(context: Context, rollout: StoredRollout, r
   const now = context.clock().getTime();
   const { state, audit } = abortRollout(rollout.state, reason, now);
   const caller: Caller = { actor: `rollout:${rollout.startedBy}`, requestId: null };
-  await setTraffic(context, caller, rollout.workspace, rollout.endpoint, { traffic: { ...state.weights }, summary: summaryOf(state, audit) }).catch(() => auditOnly(context, caller, rollout, state, audit!, now));
+  await setTraffic(context, caller, rollout.workspace, rollout.endpoint, {
+    traffic: { ...state.weights },
+    summary: summaryOf(state, audit),
+  }).catch(() => auditOnly(context, caller, rollout, state, audit!, now));
   await context.store.repositories.endpoints.putRollout({ ...rollout, phase: state.phase, state, updatedAt: now });
 }
 
 function summaryOf(state: RolloutState, audit: RolloutAuditRecord | undefined): string {
-  const weights = Object.entries(state.weights).map(([deployment, percent]) => `${deployment} ${percent}%`).join(', ');
+  const weights = Object.entries(state.weights)
+    .map(([deployment, percent]) => `${deployment} ${percent}%`)
+    .join(', ');
   return `rollout to ${state.plan.to}, step ${audit?.step ?? state.stepIndex + 1}/${state.plan.steps.length}: ${audit?.decision ?? 'set-traffic'} — ${audit?.reason ?? ''} (traffic: ${weights})`;
 }
 
-async function auditOnly(context: Context, caller: Caller, rollout: StoredRollout, state: RolloutState, audit: RolloutAuditRecord, now: number): Promise<void> {
+async function auditOnly(
+  context: Context,
+  caller: Caller,
+  rollout: StoredRollout,
+  state: RolloutState,
+  audit: RolloutAuditRecord,
+  now: number,
+): Promise<void> {
   await context.store.repositories.audit.append({
     workspace: rollout.workspace,
     at: new Date(now).toISOString(),

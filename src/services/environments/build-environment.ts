@@ -24,20 +24,39 @@ export interface BuiltEnvironment {
 }
 
 /** The spec a reference names; `inlineSpec` is the YAML's own environment when the reference is inline. */
-export async function environmentSpecOf(context: Context, workspace: string, reference: EnvironmentReference, inlineSpec: unknown): Promise<EnvironmentSpec> {
+export async function environmentSpecOf(
+  context: Context,
+  workspace: string,
+  reference: EnvironmentReference,
+  inlineSpec: unknown,
+): Promise<EnvironmentSpec> {
   if ('inline' in reference) return inlineSpec as EnvironmentSpec;
   if (reference.curated) {
     const curated = resolveCuratedEnvironment(`${reference.name}:${reference.version}`) ?? resolveCuratedEnvironment(reference.name);
-    if (!curated) throw new TrellisError('EnvironmentMissing', 409, `curated environment ${reference.name}:${reference.version} is not shipped with this Trellis`);
+    if (!curated)
+      throw new TrellisError(
+        'EnvironmentMissing',
+        409,
+        `curated environment ${reference.name}:${reference.version} is not shipped with this Trellis`,
+      );
     return curated.spec;
   }
-  const asset = await context.store.repositories.resources.get({ workspace, kind: 'environment', name: reference.name, version: reference.version });
+  const asset = await context.store.repositories.resources.get({
+    workspace,
+    kind: 'environment',
+    name: reference.name,
+    version: reference.version,
+  });
   if (!asset) throw new TrellisError('EnvironmentMissing', 409, `environment ${reference.name}:${reference.version} is gone`);
   return asset.spec as EnvironmentSpec;
 }
 
 /** Builds (or reuses) the environment; every line of the build goes to `onLog`. */
-export async function buildEnvironment(spec: EnvironmentSpec, cacheRoot: string, onLog: (line: string) => Promise<void>): Promise<BuiltEnvironment> {
+export async function buildEnvironment(
+  spec: EnvironmentSpec,
+  cacheRoot: string,
+  onLog: (line: string) => Promise<void>,
+): Promise<BuiltEnvironment> {
   const image = typeof spec.image === 'string' ? spec.image : undefined;
   const needsInterpreters = spec.conda_file !== undefined && isPlainObject(spec.conda_file);
   const plan = planEnvironment(spec, { interpreters: needsInterpreters ? await machineInterpreters() : [] });

@@ -31,7 +31,12 @@ export async function saveCheckpoints(context: Context, job: Job, jobsRoot: stri
 }
 
 /** Stores ./outputs as run artifacts and registers each declared output as a data asset; returns what was registered. */
-export async function saveOutputs(context: Context, caller: Caller, job: Job, jobsRoot: string): Promise<Array<{ output: string; name: string; version: string }>> {
+export async function saveOutputs(
+  context: Context,
+  caller: Caller,
+  job: Job,
+  jobsRoot: string,
+): Promise<Array<{ output: string; name: string; version: string }>> {
   const workDir = attemptFolder(jobsRoot, job);
   const folder = await runArtifactFolder(context, job);
   if (folder) await uploadTree(context, job.workspace, join(workDir, 'code', 'outputs'), `${folder}/outputs`);
@@ -50,7 +55,10 @@ export async function saveOutputs(context: Context, caller: Caller, job: Job, jo
     const isFile = spec.type === 'uri_file' && stored.length === 1;
     const path = isFile
       ? formatContentUri({ type: 'file', digest: stored[0]!.digest, fileName: stored[0]!.path.split('/').pop()! })
-      : formatContentUri({ type: 'folder', digest: (await artifacts.putContent(Readable.from([Buffer.from(canonicalManifestJson(createFolderManifest(stored)))]))).digest });
+      : formatContentUri({
+          type: 'folder',
+          digest: (await artifacts.putContent(Readable.from([Buffer.from(canonicalManifestJson(createFolderManifest(stored)))]))).digest,
+        });
     const name = spec.name ?? `azureml_${job.name}_output_data_${output}`;
     const text = stringify({
       name,
@@ -60,7 +68,15 @@ export async function saveOutputs(context: Context, caller: Caller, job: Job, jo
       description: spec.description ?? `output '${output}' of job ${job.name}`,
       tags: { 'trellis.job': job.name, 'trellis.output': output, 'mlflow.run_id': job.runId },
     });
-    const result = await applyResource(context, caller, { workspace: job.workspace, fileName: `output '${output}' of job ${job.name}`, text, expectedKind: 'data', uploads: {}, inlined: {}, dryRun: false });
+    const result = await applyResource(context, caller, {
+      workspace: job.workspace,
+      fileName: `output '${output}' of job ${job.name}`,
+      text,
+      expectedKind: 'data',
+      uploads: {},
+      inlined: {},
+      dryRun: false,
+    });
     if (result.resource) registered.push({ output, name: result.resource.name, version: result.resource.version ?? '' });
   }
   return registered;
@@ -86,7 +102,8 @@ async function walk(root: string): Promise<Array<{ path: string; absolutePath: s
     for (const entry of entries) {
       const absolutePath = join(folder, entry.name);
       if (entry.isDirectory()) await visit(absolutePath);
-      else if ((await stat(absolutePath).catch(() => undefined))?.isFile()) found.push({ path: relative(root, absolutePath).split(sep).join('/'), absolutePath });
+      else if ((await stat(absolutePath).catch(() => undefined))?.isFile())
+        found.push({ path: relative(root, absolutePath).split(sep).join('/'), absolutePath });
     }
   };
   await visit(root);

@@ -12,7 +12,12 @@ import { attemptFolder } from './prepare-attempt.js';
 export async function getJob(context: Context, workspace: string, name: string): Promise<Job> {
   await requireWorkspace(context, workspace);
   const job = await context.store.repositories.jobs.get(workspace, name);
-  if (!job) throw new TrellisError('JobNotFound', 404, `job '${name}' does not exist in workspace '${workspace}'; list jobs with: trellis job list -w ${workspace}`);
+  if (!job)
+    throw new TrellisError(
+      'JobNotFound',
+      404,
+      `job '${name}' does not exist in workspace '${workspace}'; list jobs with: trellis job list -w ${workspace}`,
+    );
   return job;
 }
 
@@ -22,7 +27,11 @@ export async function jobEvents(context: Context, workspace: string, name: strin
 }
 
 /** Newest first, in pages; the token is the position after the last job of the page. */
-export async function listJobs(context: Context, workspace: string, query: { limit: number; pageToken?: string | undefined; compute?: string | undefined }): Promise<{ items: Job[]; nextPageToken?: string }> {
+export async function listJobs(
+  context: Context,
+  workspace: string,
+  query: { limit: number; pageToken?: string | undefined; compute?: string | undefined },
+): Promise<{ items: Job[]; nextPageToken?: string }> {
   await requireWorkspace(context, workspace);
   const before = query.pageToken === undefined ? undefined : decodeJobPageToken(query.pageToken);
   const items = await context.store.repositories.jobs.list(workspace, { limit: query.limit + 1, before, compute: query.compute });
@@ -39,22 +48,48 @@ function decodeJobPageToken(token: string): { submittedAt: number; name: string 
   } catch {
     // fall through
   }
-  throw new TrellisError('InvalidPageToken', 400, `page token '${token}' is not one this server issued; pass nextPageToken unchanged, or omit it`);
+  throw new TrellisError(
+    'InvalidPageToken',
+    400,
+    `page token '${token}' is not one this server issued; pass nextPageToken unchanged, or omit it`,
+  );
 }
 
 /** Asks a live job to stop; a queued one is canceled at the next reconcile. A finished job is refused (409). */
 export async function cancelJob(context: Context, caller: Caller, workspace: string, name: string): Promise<Job> {
   const job = await getJob(context, workspace, name);
-  if (terminalStates.includes(job.state)) throw new TrellisError('JobFinished', 409, `job '${name}' is already ${job.state}; only queued or running jobs can be canceled`);
+  if (terminalStates.includes(job.state))
+    throw new TrellisError('JobFinished', 409, `job '${name}' is already ${job.state}; only queued or running jobs can be canceled`);
   const now = context.clock().getTime();
   await context.store.transaction(async (repositories) => {
     await repositories.jobs.update(workspace, name, { stopRequest: `cancel:${caller.actor}` }, now);
-    await repositories.audit.append({ workspace, at: new Date(now).toISOString(), actor: caller.actor, action: 'update', kind: 'job', name, version: null, beforeDigest: null, afterDigest: null, requestId: caller.requestId, summary: 'cancel requested' });
+    await repositories.audit.append({
+      workspace,
+      at: new Date(now).toISOString(),
+      actor: caller.actor,
+      action: 'update',
+      kind: 'job',
+      name,
+      version: null,
+      beforeDigest: null,
+      afterDigest: null,
+      requestId: caller.requestId,
+      summary: 'cancel requested',
+    });
   });
   if (job.state === 'Queued') {
     // Nothing runs yet: cancel right here, so the answer already says Canceled.
-    const progress = transition({ state: job.state, reason: job.reason, retries: job.retries, exitCode: job.exitCode }, { type: 'cancel', by: caller.actor }, { maxInfrastructureRetries: 0 });
-    await context.store.repositories.jobs.update(workspace, name, { state: progress.state, reason: progress.reason, stopRequest: null, endedAt: now }, now);
+    const progress = transition(
+      { state: job.state, reason: job.reason, retries: job.retries, exitCode: job.exitCode },
+      { type: 'cancel', by: caller.actor },
+      { maxInfrastructureRetries: 0 },
+    );
+    await context.store.repositories.jobs.update(
+      workspace,
+      name,
+      { state: progress.state, reason: progress.reason, stopRequest: null, endedAt: now },
+      now,
+    );
     // The job's MLflow run ends with it, as a canceled running job's does.
     await updateRun(context, workspace, job.runId, { status: 'KILLED', endTime: now });
   }
@@ -66,18 +101,51 @@ export async function cancelJob(context: Context, caller: Caller, workspace: str
  * jobs on them get SIGTERM and the grace period, save their checkpoints, and are requeued.
  * `node` picks one node; without it every busy node goes. Dedicated clusters are never evicted.
  */
-export async function evictNodes(context: Context, caller: Caller, workspace: string, compute: string, node: string | undefined): Promise<{ evicted: Array<{ node: string; job: string | null }> }> {
+export async function evictNodes(
+  context: Context,
+  caller: Caller,
+  workspace: string,
+  compute: string,
+  node: string | undefined,
+): Promise<{ evicted: Array<{ node: string; job: string | null }> }> {
   await requireWorkspace(context, workspace);
   const resource = await context.store.repositories.resources.get({ workspace, kind: 'compute', name: compute, version: null });
-  if (!resource) throw new TrellisError('ComputeNotFound', 404, `compute '${compute}' does not exist in workspace '${workspace}'; list them with: trellis compute list`);
-  if (resource.spec.tier !== 'low_priority') throw new TrellisError('NotLowPriority', 409, `compute '${compute}' is ${String(resource.spec.tier ?? 'dedicated')}: only low_priority nodes can be evicted`);
+  if (!resource)
+    throw new TrellisError(
+      'ComputeNotFound',
+      404,
+      `compute '${compute}' does not exist in workspace '${workspace}'; list them with: trellis compute list`,
+    );
+  if (resource.spec.tier !== 'low_priority')
+    throw new TrellisError(
+      'NotLowPriority',
+      409,
+      `compute '${compute}' is ${String(resource.spec.tier ?? 'dedicated')}: only low_priority nodes can be evicted`,
+    );
   const nodes = await context.store.repositories.jobs.liveNodes(workspace, compute);
-  const chosen = node === undefined ? nodes.filter((candidate) => candidate.state === 'busy') : nodes.filter((candidate) => candidate.nodeId === node);
-  if (node !== undefined && chosen.length === 0) throw new TrellisError('NodeNotFound', 404, `compute '${compute}' has no node '${node}'; its nodes: ${nodes.map((candidate) => candidate.nodeId).join(', ') || '(none)'}`);
+  const chosen =
+    node === undefined ? nodes.filter((candidate) => candidate.state === 'busy') : nodes.filter((candidate) => candidate.nodeId === node);
+  if (node !== undefined && chosen.length === 0)
+    throw new TrellisError(
+      'NodeNotFound',
+      404,
+      `compute '${compute}' has no node '${node}'; its nodes: ${nodes.map((candidate) => candidate.nodeId).join(', ') || '(none)'}`,
+    );
   const now = context.clock().getTime();
   for (const target of chosen) {
-    if (target.job) await context.store.repositories.jobs.update(workspace, target.job, { stopRequest: `evict:node ${target.nodeId} evicted by ${caller.actor}` }, now);
-    else await context.store.repositories.jobs.updateNode(workspace, target.nodeId, { state: 'removed', removedAt: now, removedReason: `evicted by ${caller.actor}` });
+    if (target.job)
+      await context.store.repositories.jobs.update(
+        workspace,
+        target.job,
+        { stopRequest: `evict:node ${target.nodeId} evicted by ${caller.actor}` },
+        now,
+      );
+    else
+      await context.store.repositories.jobs.updateNode(workspace, target.nodeId, {
+        state: 'removed',
+        removedAt: now,
+        removedReason: `evicted by ${caller.actor}`,
+      });
   }
   return { evicted: chosen.map((target) => ({ node: target.nodeId, job: target.job })) };
 }
@@ -107,12 +175,20 @@ export async function workspaceQuotaUsage(context: Context, quotas: Quotas, work
  * Reads the job's log from `offset`: the running attempt's std_log.txt while it runs (or the
  * rank-0 log of a distributed job), else what was saved. Returns the bytes and the next offset.
  */
-export async function readJobLog(context: Context, jobsRoot: string, workspace: string, name: string, offset: number): Promise<{ text: string; nextOffset: number; job: Job }> {
+export async function readJobLog(
+  context: Context,
+  jobsRoot: string,
+  workspace: string,
+  name: string,
+  offset: number,
+): Promise<{ text: string; nextOffset: number; job: Job }> {
   const job = await getJob(context, workspace, name);
   if (job.attempt === 0) return { text: '', nextOffset: offset, job };
   const logDir = join(attemptFolder(jobsRoot, job), 'user_logs');
   const files = await readdir(logDir).catch(() => [] as string[]);
-  const file = files.includes('std_log.txt') ? 'std_log.txt' : files.find((candidate) => candidate.startsWith('std_log_process_0')) ?? 'std_log.txt';
+  const file = files.includes('std_log.txt')
+    ? 'std_log.txt'
+    : (files.find((candidate) => candidate.startsWith('std_log_process_0')) ?? 'std_log.txt');
   const path = join(logDir, file);
   const size = (await stat(path).catch(() => undefined))?.size ?? 0;
   if (size <= offset) return { text: '', nextOffset: offset, job };

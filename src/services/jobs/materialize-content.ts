@@ -15,7 +15,12 @@ import { TrellisError } from '../../core/errors.js';
  */
 export async function materializeContent(artifacts: ArtifactStore, contentUri: string, target: string): Promise<string> {
   const content = parseContentUri(contentUri);
-  if (!content) throw new TrellisError('UnsupportedContent', 422, `'${contentUri}' is not content stored by Trellis; only uploaded files and folders can be given to a job`);
+  if (!content)
+    throw new TrellisError(
+      'UnsupportedContent',
+      422,
+      `'${contentUri}' is not content stored by Trellis; only uploaded files and folders can be given to a job`,
+    );
   await mkdir(target, { recursive: true });
   if (content.type === 'file') {
     const path = join(target, content.fileName);

@@ -32,12 +32,19 @@ export async function materializeModel(context: Context, workspace: string, path
   const artifacts = context.artifactsFor(workspace);
   const content = parseContentUri(path);
   if (content?.type === 'file') return { root: target, path: await materializeContent(artifacts, path, target) };
-  if (content?.type === 'folder') return { root: target, path: await materializeContent(artifacts, path, join(target, content.folderName ?? unnamedFolder)) };
+  if (content?.type === 'folder')
+    return { root: target, path: await materializeContent(artifacts, path, join(target, content.folderName ?? unnamedFolder)) };
   const proxied = proxiedFolder(path);
-  if (!proxied) throw new TrellisError('UnsupportedModelPath', 422, `the model's files are at '${path}', which this server cannot read; register the model from a local folder (trellis model create) or log it with MLflow to this server`);
+  if (!proxied)
+    throw new TrellisError(
+      'UnsupportedModelPath',
+      422,
+      `the model's files are at '${path}', which this server cannot read; register the model from a local folder (trellis model create) or log it with MLflow to this server`,
+    );
   const prefix = storeKey(decodeURIComponent(proxied));
   const files = (await listAll(artifacts, prefix, { recursive: true })).filter((item) => !item.isDirectory);
-  if (files.length === 0) throw new TrellisError('ModelFilesMissing', 409, `the model's files at '${path}' are gone (nothing under ${prefix})`);
+  if (files.length === 0)
+    throw new TrellisError('ModelFilesMissing', 409, `the model's files at '${path}' are gone (nothing under ${prefix})`);
   const folder = join(target, prefix.split('/').pop() || unnamedFolder);
   await mkdir(folder, { recursive: true });
   for (const file of files) {

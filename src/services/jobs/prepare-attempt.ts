@@ -49,14 +49,29 @@ export async function prepareAttempt(context: Context, job: Job, options: Attemp
   const checkpointDir = join(workDir, 'checkpoints');
   // ./outputs in the working directory exists before the command, as on Azure ML, whose examples
   // write there without making it; what it holds becomes run artifacts (finalize-attempt.ts).
-  await Promise.all([codeDir, join(codeDir, 'outputs'), logDir, checkpointDir, join(workDir, 'inputs'), join(workDir, 'outputs')].map((dir) => mkdir(dir, { recursive: true })));
-  const log = (line: string) => appendFile(join(logDir, 'prepare_log.txt'), `${new Date(context.clock().getTime()).toISOString()} ${line}\n`);
+  await Promise.all(
+    [codeDir, join(codeDir, 'outputs'), logDir, checkpointDir, join(workDir, 'inputs'), join(workDir, 'outputs')].map((dir) =>
+      mkdir(dir, { recursive: true }),
+    ),
+  );
+  const log = (line: string) =>
+    appendFile(join(logDir, 'prepare_log.txt'), `${new Date(context.clock().getTime()).toISOString()} ${line}\n`);
   const artifacts = context.artifactsFor(job.workspace);
   const repositories = context.store.repositories;
 
   if (job.lineage.code) {
-    const code = await repositories.resources.get({ workspace: job.workspace, kind: 'code', name: job.lineage.code.name, version: job.lineage.code.version });
-    if (!code) throw new TrellisError('CodeMissing', 409, `code snapshot ${job.lineage.code.name}:${job.lineage.code.version} is gone; it was deleted after the job was submitted`);
+    const code = await repositories.resources.get({
+      workspace: job.workspace,
+      kind: 'code',
+      name: job.lineage.code.name,
+      version: job.lineage.code.version,
+    });
+    if (!code)
+      throw new TrellisError(
+        'CodeMissing',
+        409,
+        `code snapshot ${job.lineage.code.name}:${job.lineage.code.version} is gone; it was deleted after the job was submitted`,
+      );
     await materializeContent(artifacts, String(code.spec.path), codeDir);
     await log(`code ${job.lineage.code.name}:${job.lineage.code.version} (${job.lineage.code.digest}) written to ${codeDir}`);
   }
@@ -67,12 +82,21 @@ export async function prepareAttempt(context: Context, job: Job, options: Attemp
       inputValues[name] = String(input.value);
     } else if ('asset' in input) {
       const kind = input.type.endsWith('_model') ? 'model' : 'data';
-      const asset = await repositories.resources.get({ workspace: job.workspace, kind, name: input.asset.name, version: input.asset.version });
-      if (!asset) throw new TrellisError('InputMissing', 409, `input '${name}': ${kind} ${input.asset.name}:${input.asset.version} is gone`);
+      const asset = await repositories.resources.get({
+        workspace: job.workspace,
+        kind,
+        name: input.asset.name,
+        version: input.asset.version,
+      });
+      if (!asset)
+        throw new TrellisError('InputMissing', 409, `input '${name}': ${kind} ${input.asset.name}:${input.asset.version} is gone`);
       // A model may also be one logged through MLflow, its files behind the artifact proxy.
       const target = join(workDir, 'inputs', name);
       // A model input is the model's own folder (or file), laid out under the input's folder as Azure ML does.
-      inputValues[name] = kind === 'model' ? (await materializeModel(context, job.workspace, String(asset.spec.path), target)).path : await materializeContent(artifacts, String(asset.spec.path), target);
+      inputValues[name] =
+        kind === 'model'
+          ? (await materializeModel(context, job.workspace, String(asset.spec.path), target)).path
+          : await materializeContent(artifacts, String(asset.spec.path), target);
       await log(`input ${name}: ${kind} ${input.asset.name}:${input.asset.version} → ${inputValues[name]}`);
     } else if ('uri' in input) {
       inputValues[name] = await fetchRemoteInput(input.uri, input.type, join(workDir, 'inputs', name), log);
@@ -90,10 +114,18 @@ export async function prepareAttempt(context: Context, job: Job, options: Attemp
   const restored = await restoreCheckpoints(context, job, checkpointDir);
   if (restored > 0) await log(`restored ${restored} checkpoint file(s) from the previous attempt into ${checkpointDir}`);
 
-  const environment = await buildEnvironment(await environmentSpecOf(context, job.workspace, job.lineage.environment, job.spec.environment), options.environmentCache, (line) => appendFile(join(logDir, 'environment_build_log.txt'), `${line}\n`));
+  const environment = await buildEnvironment(
+    await environmentSpecOf(context, job.workspace, job.lineage.environment, job.spec.environment),
+    options.environmentCache,
+    (line) => appendFile(join(logDir, 'environment_build_log.txt'), `${line}\n`),
+  );
 
   const instanceCount = job.instanceCount;
-  const processes = processLayout(job.spec.distribution as Distribution | undefined, { instanceCount, hosts: Array.from({ length: instanceCount }, () => '127.0.0.1'), masterPort: options.masterPort });
+  const processes = processLayout(job.spec.distribution as Distribution | undefined, {
+    instanceCount,
+    hosts: Array.from({ length: instanceCount }, () => '127.0.0.1'),
+    masterPort: options.masterPort,
+  });
   const spec = job.spec as { command: string; environment_variables?: Record<string, string>; limits?: { timeout?: number } };
   const command = renderCommand(spec.command, { inputs: inputValues, outputs: outputValues });
   const experiment = await repositories.experiments.getByName(job.workspace, job.experimentName);
@@ -166,7 +198,11 @@ async function fetchRemoteInput(uri: string, type: string, folder: string, log: 
   if (type === 'uri_folder') {
     const isMirrored = copy !== undefined && (await stat(copy).catch(() => undefined))?.isDirectory() === true;
     if (!isMirrored) {
-      throw new TrellisError('InputUnreachable', 502, `input ${uri} is a uri_folder, which Trellis reads from a local mirror only; put a copy of the folder at ${copy ?? `TRELLIS_DATA_MIRROR/${url.host}${url.pathname}`}${mirror ? '' : ' and set TRELLIS_DATA_MIRROR'}`);
+      throw new TrellisError(
+        'InputUnreachable',
+        502,
+        `input ${uri} is a uri_folder, which Trellis reads from a local mirror only; put a copy of the folder at ${copy ?? `TRELLIS_DATA_MIRROR/${url.host}${url.pathname}`}${mirror ? '' : ' and set TRELLIS_DATA_MIRROR'}`,
+      );
     }
     await cp(copy, folder, { recursive: true });
     await log(`input ${uri}: folder copied from the mirror ${copy}`);
@@ -186,9 +222,14 @@ async function fetchRemoteInput(uri: string, type: string, folder: string, log: 
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(60_000) });
   } catch (error) {
-    throw new TrellisError('InputUnreachable', 502, `input ${uri} could not be fetched from ${url.href}: ${(error as Error).message}; on a machine without internet access, put a copy under TRELLIS_DATA_MIRROR/${url.host}${url.pathname}`);
+    throw new TrellisError(
+      'InputUnreachable',
+      502,
+      `input ${uri} could not be fetched from ${url.href}: ${(error as Error).message}; on a machine without internet access, put a copy under TRELLIS_DATA_MIRROR/${url.host}${url.pathname}`,
+    );
   }
-  if (!response.ok || !response.body) throw new TrellisError('InputUnreachable', 502, `input ${uri}: ${url.href} answered ${response.status}`);
+  if (!response.ok || !response.body)
+    throw new TrellisError('InputUnreachable', 502, `input ${uri}: ${url.href} answered ${response.status}`);
   await pipeline(response.body as unknown as NodeJS.ReadableStream, createWriteStream(target));
   await log(`input ${uri}: fetched ${url.href}`);
   return target;

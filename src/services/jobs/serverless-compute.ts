@@ -18,12 +18,26 @@ export const serverlessClusterFile = {
 
 /** Makes the workspace's serverless cluster if it is not there; leaves it alone if it is (the user may have changed it). */
 export async function ensureServerlessCompute(context: Context, caller: Caller, workspace: string): Promise<void> {
-  const existing = await context.store.repositories.resources.get({ workspace, kind: 'compute', name: serverlessComputeName, version: null });
+  const existing = await context.store.repositories.resources.get({
+    workspace,
+    kind: 'compute',
+    name: serverlessComputeName,
+    version: null,
+  });
   if (existing) return;
   try {
-    await applyResource(context, caller, { workspace, fileName: 'serverless compute', text: stringify(serverlessClusterFile), expectedKind: 'compute', uploads: {}, inlined: {}, dryRun: false });
+    await applyResource(context, caller, {
+      workspace,
+      fileName: 'serverless compute',
+      text: stringify(serverlessClusterFile),
+      expectedKind: 'compute',
+      uploads: {},
+      inlined: {},
+      dryRun: false,
+    });
   } catch (error) {
     // Two first jobs at once: the other one made it.
-    if (!(await context.store.repositories.resources.get({ workspace, kind: 'compute', name: serverlessComputeName, version: null }))) throw error;
+    if (!(await context.store.repositories.resources.get({ workspace, kind: 'compute', name: serverlessComputeName, version: null })))
+      throw error;
   }
 }

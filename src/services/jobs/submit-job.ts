@@ -51,7 +51,12 @@ export async function submitJob(context: Context, caller: Caller, input: SubmitJ
 
   for (const local of localPaths) {
     const present = local.use === 'upload' ? input.uploads[local.value] : input.inlined[local.value];
-    if (present === undefined) problems.push({ path: local.pointer.join('.'), ...(local.line ? { line: local.line } : {}), message: `local path '${local.value}' was not sent with the job; submit it with 'trellis job create --file', which uploads it` });
+    if (present === undefined)
+      problems.push({
+        path: local.pointer.join('.'),
+        ...(local.line ? { line: local.line } : {}),
+        message: `local path '${local.value}' was not sent with the job; submit it with 'trellis job create --file', which uploads it`,
+      });
   }
 
   // Compute: named (azureml:cpu-cluster or cpu-cluster), or the serverless cluster made on demand.
@@ -62,15 +67,34 @@ export async function submitJob(context: Context, caller: Caller, input: SubmitJ
     compute = await repositories.resources.get({ workspace, kind: 'compute', name: computeName, version: null });
     if (!compute) {
       const names = await existingNames(context, workspace, 'compute');
-      problems.push({ path: 'compute', message: `compute '${computeName}' does not exist in workspace '${workspace}'; computes here: ${names}. Create one with: trellis compute create --name ${computeName} --file <amlcompute.yml>, or leave compute out to run on serverless compute` });
+      problems.push({
+        path: 'compute',
+        message: `compute '${computeName}' does not exist in workspace '${workspace}'; computes here: ${names}. Create one with: trellis compute create --name ${computeName} --file <amlcompute.yml>, or leave compute out to run on serverless compute`,
+      });
     } else {
       const type = String(compute.spec.type);
-      if (!runnableComputeTypes.has(type)) problems.push({ path: 'compute', message: `compute '${computeName}' is of type ${type}, which runs no jobs here; use an amlcompute, kubernetes or slurm compute` });
+      if (!runnableComputeTypes.has(type))
+        problems.push({
+          path: 'compute',
+          message: `compute '${computeName}' is of type ${type}, which runs no jobs here; use an amlcompute, kubernetes or slurm compute`,
+        });
       const max = Number(compute.spec.max_instances ?? 1);
-      if (type === 'amlcompute' && instanceCount > max) problems.push({ path: 'resources.instance_count', message: `the job asks for ${instanceCount} nodes but compute '${computeName}' has max_instances ${max}; lower instance_count or raise the cluster's max_instances` });
+      if (type === 'amlcompute' && instanceCount > max)
+        problems.push({
+          path: 'resources.instance_count',
+          message: `the job asks for ${instanceCount} nodes but compute '${computeName}' has max_instances ${max}; lower instance_count or raise the cluster's max_instances`,
+        });
       const nodesMax = compute.spec.nodes_max;
-      if (type === 'slurm' && typeof nodesMax === 'number' && instanceCount > nodesMax) problems.push({ path: 'resources.instance_count', message: `the job asks for ${instanceCount} nodes but Slurm compute '${computeName}' has nodes_max ${nodesMax}; lower instance_count or raise the compute's nodes_max` });
-      if (type === 'computeinstance' && instanceCount > 1) problems.push({ path: 'resources.instance_count', message: `compute '${computeName}' is a compute instance (one node); use an amlcompute cluster for ${instanceCount} nodes` });
+      if (type === 'slurm' && typeof nodesMax === 'number' && instanceCount > nodesMax)
+        problems.push({
+          path: 'resources.instance_count',
+          message: `the job asks for ${instanceCount} nodes but Slurm compute '${computeName}' has nodes_max ${nodesMax}; lower instance_count or raise the compute's nodes_max`,
+        });
+      if (type === 'computeinstance' && instanceCount > 1)
+        problems.push({
+          path: 'resources.instance_count',
+          message: `compute '${computeName}' is a compute instance (one node); use an amlcompute cluster for ${instanceCount} nodes`,
+        });
     }
   }
 
@@ -82,7 +106,11 @@ export async function submitJob(context: Context, caller: Caller, input: SubmitJ
     else {
       const found = await findAsset(context, workspace, 'environment', file.environment);
       if (found) environment = { name: found.name, version: found.version ?? '', curated: false };
-      else problems.push({ path: 'environment', message: `environment '${file.environment}' does not exist in workspace '${workspace}'; environments here: ${await existingNames(context, workspace, 'environment')}; curated: trellis-python-sklearn, trellis-python, trellis-node (see docs/environments.md)` });
+      else
+        problems.push({
+          path: 'environment',
+          message: `environment '${file.environment}' does not exist in workspace '${workspace}'; environments here: ${await existingNames(context, workspace, 'environment')}; curated: trellis-python-sklearn, trellis-python, trellis-node (see docs/environments.md)`,
+        });
     }
   } else {
     environment = { inline: true, digest: digestOf(file.environment) };
@@ -115,19 +143,34 @@ export async function submitJob(context: Context, caller: Caller, input: SubmitJ
     } else if (scheme === 'azureml' && !spec.path.startsWith('azureml://')) {
       const found = await findAsset(context, workspace, spec.type.endsWith('_model') ? 'model' : 'data', spec.path);
       if (found) inputs[name] = { type: spec.type, asset: { name: found.name, version: found.version ?? '' }, digest: null, mode };
-      else problems.push({ path: `inputs.${name}.path`, message: `'${spec.path}' does not exist in workspace '${workspace}'; ${spec.type.endsWith('_model') ? 'models' : 'data assets'} here: ${await existingNames(context, workspace, spec.type.endsWith('_model') ? 'model' : 'data')}` });
+      else
+        problems.push({
+          path: `inputs.${name}.path`,
+          message: `'${spec.path}' does not exist in workspace '${workspace}'; ${spec.type.endsWith('_model') ? 'models' : 'data assets'} here: ${await existingNames(context, workspace, spec.type.endsWith('_model') ? 'model' : 'data')}`,
+        });
     } else if (['https', 'http', 'wasbs', 'wasb', 'abfss'].includes(scheme)) {
       inputs[name] = { type: spec.type, uri: spec.path, mode };
     } else {
-      problems.push({ path: `inputs.${name}.path`, message: `'${spec.path}' (${scheme}) cannot be read here; use a local path, azureml:<data>:<version>, or an https/wasbs URI` });
+      problems.push({
+        path: `inputs.${name}.path`,
+        message: `'${spec.path}' (${scheme}) cannot be read here; use a local path, azureml:<data>:<version>, or an https/wasbs URI`,
+      });
     }
   }
 
   problems.push(...checkCommand(file.command, { inputs: provided, outputs: Object.keys(file.outputs ?? {}) }));
   const reserved = reservedOverrides(file.environment_variables ?? {});
-  if (reserved.length > 0) problems.push({ path: 'environment_variables', message: `${reserved.join(', ')} ${reserved.length === 1 ? 'is' : 'are'} set by Trellis to tie the job to its run; remove ${reserved.length === 1 ? 'it' : 'them'}` });
+  if (reserved.length > 0)
+    problems.push({
+      path: 'environment_variables',
+      message: `${reserved.join(', ')} ${reserved.length === 1 ? 'is' : 'are'} set by Trellis to tie the job to its run; remove ${reserved.length === 1 ? 'it' : 'them'}`,
+    });
   const name = file.name ?? generateJobName();
-  if (await repositories.jobs.get(workspace, name)) problems.push({ path: 'name', message: `a job named '${name}' already exists in workspace '${workspace}'; job names are unique: pick another or leave name out` });
+  if (await repositories.jobs.get(workspace, name))
+    problems.push({
+      path: 'name',
+      message: `a job named '${name}' already exists in workspace '${workspace}'; job names are unique: pick another or leave name out`,
+    });
   if (problems.length > 0) throw invalidInput(fileName, problems);
 
   // Content-addressed assets for the code snapshot and local inputs: the same bytes give the same asset.
@@ -143,7 +186,12 @@ export async function submitJob(context: Context, caller: Caller, input: SubmitJ
     const isModel = local.type.endsWith('_model');
     const type = isModel ? local.type : local.type === 'uri_file' ? 'uri_file' : 'uri_folder';
     const asset = await registerContent(context, caller, workspace, isModel ? 'model' : 'data', upload, local.path, { type });
-    inputs[local.name] = { type: local.type, asset: { name: asset.name, version: asset.version ?? '1' }, digest: upload.digest, mode: local.mode };
+    inputs[local.name] = {
+      type: local.type,
+      asset: { name: asset.name, version: asset.version ?? '1' },
+      digest: upload.digest,
+      mode: local.mode,
+    };
   }
   if (!file.compute) await ensureServerlessCompute(context, caller, workspace);
 
@@ -197,7 +245,19 @@ export async function submitJob(context: Context, caller: Caller, input: SubmitJ
   await context.store.transaction(async (transaction) => {
     await transaction.runs.update(run.info.run_id, { status: 'SCHEDULED' });
     await transaction.jobs.insert(job, now);
-    await transaction.audit.append({ workspace, at: new Date(now).toISOString(), actor: caller.actor, action: 'create', kind: 'job', name, version: null, beforeDigest: null, afterDigest: digestOf(job.spec), requestId: caller.requestId, summary: `queued on ${computeName}` });
+    await transaction.audit.append({
+      workspace,
+      at: new Date(now).toISOString(),
+      actor: caller.actor,
+      action: 'create',
+      kind: 'job',
+      name,
+      version: null,
+      beforeDigest: null,
+      afterDigest: digestOf(job.spec),
+      requestId: caller.requestId,
+      summary: `queued on ${computeName}`,
+    });
   });
   return job;
 }
@@ -212,7 +272,10 @@ export function generateJobName(): string {
 async function experimentIdFor(context: Context, workspace: string, name: string): Promise<string> {
   const existing = await context.store.repositories.experiments.getByName(workspace, name);
   if (existing && existing.lifecycle_stage === 'active') return existing.experiment_id;
-  if (existing) throw invalidInput('job', [{ path: 'experiment_name', message: `experiment '${name}' is deleted; restore it or use another experiment_name` }]);
+  if (existing)
+    throw invalidInput('job', [
+      { path: 'experiment_name', message: `experiment '${name}' is deleted; restore it or use another experiment_name` },
+    ]);
   try {
     return await createExperiment(context, workspace, { name, tags: [] });
   } catch (error) {

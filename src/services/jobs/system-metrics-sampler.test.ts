@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import assert from 'node:assert/strict';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,13 +26,18 @@ describe('SystemMetricsSampler', { skip: process.platform !== 'linux' && 'reads 
     home = await mkdtemp(join(tmpdir(), 'trellis-system-metrics-'));
     store = Store.open({ home });
     await store.migrate();
-    await store.repositories.workspaces.insert({ name: 'dev', spec: {}, status: {}, tags: {}, description: null }, 'tester', new Date(now).toISOString());
+    await store.repositories.workspaces.insert(
+      { name: 'dev', spec: {}, status: {}, tags: {}, description: null },
+      'tester',
+      new Date(now).toISOString(),
+    );
     context = {
       store,
       artifactsFor: () => {
         throw new Error('this test stores no artifacts');
       },
       clock: () => new Date(now),
+      logger: pino({ level: 'silent' }),
     };
     await ensureDefaultExperiment(context, 'dev');
   });
@@ -106,7 +112,10 @@ describe('SystemMetricsSampler', { skip: process.platform !== 'linux' && 'reads 
       memory.map((point) => point.step),
       [0, 1],
     );
-    assert.ok(memory.every((point) => point.value > 5), JSON.stringify(memory));
+    assert.ok(
+      memory.every((point) => point.value > 5),
+      JSON.stringify(memory),
+    );
     const [percentage] = await history(job.runId, 'system/system_memory_usage_percentage');
     assert.ok(percentage && percentage.value > 0);
   });
@@ -162,7 +171,12 @@ describe('SystemMetricsSampler', { skip: process.platform !== 'linux' && 'reads 
     const handle = await launchBusyJob();
     const warnings: string[] = [];
     const nvidiaSmi = await fakeNvidiaSmi('exec sleep 30');
-    const sampler = new SystemMetricsSampler(context, { intervalMs, nvidiaSmi, nvidiaSmiTimeoutMs: 200, warn: (message) => warnings.push(message) });
+    const sampler = new SystemMetricsSampler(context, {
+      intervalMs,
+      nvidiaSmi,
+      nvidiaSmiTimeoutMs: 200,
+      warn: (message) => warnings.push(message),
+    });
     const started = Date.now();
     await sampler.sample(job, handle);
     now += intervalMs;

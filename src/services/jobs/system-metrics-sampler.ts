@@ -114,7 +114,12 @@ export class SystemMetricsSampler {
     this.jobs.delete(`${job.workspace}/${job.name}`);
   }
 
-  private async sampleAttempt(job: Pick<Job, 'workspace' | 'runId'>, state: JobState, resources: NodeSize | undefined, now: number): Promise<void> {
+  private async sampleAttempt(
+    job: Pick<Job, 'workspace' | 'runId'>,
+    state: JobState,
+    resources: NodeSize | undefined,
+    now: number,
+  ): Promise<void> {
     const leaders = await processGroupsOf(state.handle);
     if (!leaders) return;
     const [all, machine] = await Promise.all([readAllProcesses(), readFile('/proc/stat', 'utf8').then(parseMachineCpu)]);
@@ -125,14 +130,28 @@ export class SystemMetricsSampler {
       state.previous = undefined;
       return;
     }
-    const current = jobSample(await Promise.all(processes.map(async (process) => ({ ...process, residentBytes: await readResidentBytes(process.pid) }))), machine);
+    const current = jobSample(
+      await Promise.all(processes.map(async (process) => ({ ...process, residentBytes: await readResidentBytes(process.pid) }))),
+      machine,
+    );
     const gpuReading = await this.readGpus(now);
-    const gpus = gpuReading && selectJobGpus(gpuReading.devices, gpuReading.processes, new Set(processes.map((process) => process.pid)), new Set(all.map((process) => process.pid)));
+    const gpus =
+      gpuReading &&
+      selectJobGpus(
+        gpuReading.devices,
+        gpuReading.processes,
+        new Set(processes.map((process) => process.pid)),
+        new Set(all.map((process) => process.pid)),
+      );
     const metrics = systemMetricValues({ previous: state.previous, current, size: resources, machineMemoryBytes: totalmem(), gpus });
     state.previous = current;
     state.nextStep ??= await nextSystemStep(this.context, job.workspace, job.runId);
     const step = state.nextStep;
-    await logBatch(this.context, job.workspace, job.runId, { metrics: [...metrics].map(([key, value]) => ({ key, value, timestamp: now, step })), params: [], tags: [] });
+    await logBatch(this.context, job.workspace, job.runId, {
+      metrics: [...metrics].map(([key, value]) => ({ key, value, timestamp: now, step })),
+      params: [],
+      tags: [],
+    });
     state.nextStep = step + 1;
   }
 
@@ -149,9 +168,10 @@ export class SystemMetricsSampler {
 
   private async queryGpus(binary: string): Promise<GpuReading | undefined> {
     if (!this.gpuQueryInFlight) {
-      const query = Promise.all([runTool(binary, nvidiaSmiQueries.devices, this.nvidiaSmiTimeoutMs), runTool(binary, nvidiaSmiQueries.processes, this.nvidiaSmiTimeoutMs)]).then(
-        ([devices, processes]) => ({ devices: parseGpuDevices(devices), processes: parseGpuProcesses(processes) }),
-      );
+      const query = Promise.all([
+        runTool(binary, nvidiaSmiQueries.devices, this.nvidiaSmiTimeoutMs),
+        runTool(binary, nvidiaSmiQueries.processes, this.nvidiaSmiTimeoutMs),
+      ]).then(([devices, processes]) => ({ devices: parseGpuDevices(devices), processes: parseGpuProcesses(processes) }));
       this.gpuQueryInFlight = query;
       void query.catch(() => undefined).finally(() => (this.gpuQueryInFlight = undefined));
     }
@@ -169,7 +189,9 @@ export class SystemMetricsSampler {
 /** Every process of this machine; those that vanish mid-scan are left out. */
 async function readAllProcesses(): Promise<ProcessStat[]> {
   const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name)).map(Number);
-  const stats = await Promise.all(pids.map(async (pid) => parseProcessStat(pid, await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => ''))));
+  const stats = await Promise.all(
+    pids.map(async (pid) => parseProcessStat(pid, await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => ''))),
+  );
   return stats.filter((stat) => stat !== undefined);
 }
 
@@ -202,7 +224,13 @@ function runTool(binary: string, args: string[], timeoutMs: number): Promise<str
   return new Promise((resolve, reject) => {
     execFile(binary, args, { timeout: timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8' }, (error, stdout, stderr) => {
       if (!error) return resolve(stdout);
-      reject(new Error(error.killed ? `did not answer within ${timeoutMs / 1000} s` : `failed: ${(stderr || stdout || error.message).trim().split('\n')[0]}`));
+      reject(
+        new Error(
+          error.killed
+            ? `did not answer within ${timeoutMs / 1000} s`
+            : `failed: ${(stderr || stdout || error.message).trim().split('\n')[0]}`,
+        ),
+      );
     });
   });
 }

@@ -37,18 +37,31 @@ export async function ensureDefaultExperiment(context: Context, workspace: strin
   done.add(workspace);
 }
 
-export async function createExperiment(context: Context, workspace: string, input: { name: string; artifactLocation?: string; tags: KeyValue[] }): Promise<string> {
+export async function createExperiment(
+  context: Context,
+  workspace: string,
+  input: { name: string; artifactLocation?: string; tags: KeyValue[] },
+): Promise<string> {
   checkExperimentName(input.name);
   await ensureDefaultExperiment(context, workspace);
   input.tags.forEach(checkTag);
   for (let attempt = 1; ; attempt++) {
     try {
       return await context.store.transaction((repositories) =>
-        repositories.experiments.create(workspace, input.name, (id) => input.artifactLocation || experimentArtifactLocation(id), input.tags, context.clock().getTime()),
+        repositories.experiments.create(
+          workspace,
+          input.name,
+          (id) => input.artifactLocation || experimentArtifactLocation(id),
+          input.tags,
+          context.clock().getTime(),
+        ),
       );
     } catch (error) {
       // A concurrent create took the id (or the name, which the retry then reports as RESOURCE_ALREADY_EXISTS).
-      if (!(error instanceof ExperimentIdRace) || attempt === 5) throw error instanceof ExperimentIdRace ? mlflowError('TEMPORARILY_UNAVAILABLE', 'too many experiments created at the same moment; retry') : error;
+      if (!(error instanceof ExperimentIdRace) || attempt === 5)
+        throw error instanceof ExperimentIdRace
+          ? mlflowError('TEMPORARILY_UNAVAILABLE', 'too many experiments created at the same moment; retry')
+          : error;
     }
   }
 }
@@ -66,12 +79,19 @@ export async function getExperimentByName(context: Context, workspace: string, n
 }
 
 /** Deleting an experiment deletes its runs; restoring it restores them (MLflow's SQL store does the same). */
-export async function setExperimentLifecycle(context: Context, workspace: string, experimentId: string, stage: 'active' | 'deleted'): Promise<void> {
+export async function setExperimentLifecycle(
+  context: Context,
+  workspace: string,
+  experimentId: string,
+  stage: 'active' | 'deleted',
+): Promise<void> {
   await ensureDefaultExperiment(context, workspace);
   await context.store.transaction(async (repositories) => {
     const experiment = await repositories.experiments.require(workspace, experimentId);
-    if (stage === 'deleted' && experimentId === defaultExperimentId) throw mlflowError('INVALID_PARAMETER_VALUE', 'Cannot delete the default experiment \'0\'. This is an internally reserved experiment.');
-    if (stage === 'active' && experiment.lifecycle_stage === 'active') throw mlflowError('INVALID_PARAMETER_VALUE', `Cannot restore an active experiment: ${experimentId}`);
+    if (stage === 'deleted' && experimentId === defaultExperimentId)
+      throw mlflowError('INVALID_PARAMETER_VALUE', "Cannot delete the default experiment '0'. This is an internally reserved experiment.");
+    if (stage === 'active' && experiment.lifecycle_stage === 'active')
+      throw mlflowError('INVALID_PARAMETER_VALUE', `Cannot restore an active experiment: ${experimentId}`);
     const now = context.clock().getTime();
     await repositories.experiments.setLifecycle(workspace, experimentId, stage, now);
     await repositories.runs.setExperimentRunsLifecycle(workspace, experimentId, stage, now);
@@ -83,7 +103,8 @@ export async function renameExperiment(context: Context, workspace: string, expe
   await ensureDefaultExperiment(context, workspace);
   await context.store.transaction(async (repositories) => {
     const experiment = await repositories.experiments.require(workspace, experimentId);
-    if (experiment.lifecycle_stage !== 'active') throw mlflowError('INVALID_PARAMETER_VALUE', `Cannot rename a non-active experiment ${experimentId}.`);
+    if (experiment.lifecycle_stage !== 'active')
+      throw mlflowError('INVALID_PARAMETER_VALUE', `Cannot rename a non-active experiment ${experimentId}.`);
     await repositories.experiments.rename(workspace, experimentId, newName, context.clock().getTime());
   });
 }
@@ -93,7 +114,11 @@ export async function setExperimentTag(context: Context, workspace: string, expe
   await ensureDefaultExperiment(context, workspace);
   await context.store.transaction(async (repositories) => {
     const experiment = await repositories.experiments.require(workspace, experimentId);
-    if (experiment.lifecycle_stage !== 'active') throw mlflowError('INVALID_PARAMETER_VALUE', `The experiment ${experimentId} must be in the 'active' state. Current state is ${experiment.lifecycle_stage}.`);
+    if (experiment.lifecycle_stage !== 'active')
+      throw mlflowError(
+        'INVALID_PARAMETER_VALUE',
+        `The experiment ${experimentId} must be in the 'active' state. Current state is ${experiment.lifecycle_stage}.`,
+      );
     await repositories.experiments.setTag(workspace, experimentId, tag);
   });
 }
@@ -124,12 +149,20 @@ export async function searchExperiments(
   workspace: string,
   input: { filter: string | undefined; orderBy: string[]; viewType: ViewType; maxResults: number; pageToken: string | undefined },
 ): Promise<Page<Experiment>> {
-  if (input.maxResults < 1 || input.maxResults > 50000) throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid value for max_results. It must be at most 50000, but got value ${input.maxResults}`);
+  if (input.maxResults < 1 || input.maxResults > 50000)
+    throw mlflowError(
+      'INVALID_PARAMETER_VALUE',
+      `Invalid value for max_results. It must be at most 50000, but got value ${input.maxResults}`,
+    );
   const comparisons = parseExperimentFilter(input.filter);
   const orders = parseExperimentOrderBy(input.orderBy);
   const offset = decodeOffset(input.pageToken);
   const matched = (await listExperiments(context, workspace, input.viewType)).filter((experiment) =>
-    matchesAll(comparisons, (comparison) => (comparison.type === 'tag' ? experiment.tags.find((tag) => tag.key === comparison.key)?.value : experimentAttribute(experiment, comparison.key))),
+    matchesAll(comparisons, (comparison) =>
+      comparison.type === 'tag'
+        ? experiment.tags.find((tag) => tag.key === comparison.key)?.value
+        : experimentAttribute(experiment, comparison.key),
+    ),
   );
   const sorted = sortByOrders(
     matched,

@@ -26,7 +26,10 @@ export interface CreateLoggedModelInput {
 /** Creates a PENDING logged model whose artifacts live under its experiment's artifact location. */
 export async function createLoggedModel(context: Context, workspace: string, input: CreateLoggedModelInput): Promise<LoggedModel> {
   if (input.name !== undefined && (input.name === '' || forbiddenNameCharacters.some((c) => input.name!.includes(c)))) {
-    throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid model name ('${input.name}') provided. Model name must be a non-empty string and cannot contain the following characters: ${forbiddenNameCharacters.join(' ')}`);
+    throw mlflowError(
+      'INVALID_PARAMETER_VALUE',
+      `Invalid model name ('${input.name}') provided. Model name must be a non-empty string and cannot contain the following characters: ${forbiddenNameCharacters.join(' ')}`,
+    );
   }
   input.tags.forEach(checkTag);
   input.params.forEach(checkParam);
@@ -35,7 +38,10 @@ export async function createLoggedModel(context: Context, workspace: string, inp
   return context.store.transaction(async (repositories) => {
     const experiment = await repositories.experiments.require(workspace, input.experimentId);
     if (experiment.lifecycle_stage !== 'active') {
-      throw mlflowError('INVALID_STATE', `The experiment ${input.experimentId} must be in the 'active' state. Current state is ${experiment.lifecycle_stage}.`);
+      throw mlflowError(
+        'INVALID_STATE',
+        `The experiment ${input.experimentId} must be in the 'active' state. Current state is ${experiment.lifecycle_stage}.`,
+      );
     }
     if (input.sourceRunId) await repositories.runs.requireInfo(workspace, input.sourceRunId);
     await repositories.loggedModels.create({
@@ -63,10 +69,18 @@ export function parseLoggedModelStatus(value: unknown): LoggedModelStatus {
   if (typeof value === 'number' && loggedModelStatuses[value]) return loggedModelStatuses[value];
   if (typeof value === 'string' && /^\d+$/.test(value) && loggedModelStatuses[Number(value)]) return loggedModelStatuses[Number(value)]!;
   if (typeof value === 'string' && (loggedModelStatuses as readonly string[]).includes(value)) return value as LoggedModelStatus;
-  throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid value ${JSON.stringify(value)} for parameter 'status'; use one of ${loggedModelStatuses.slice(1).join(', ')}`);
+  throw mlflowError(
+    'INVALID_PARAMETER_VALUE',
+    `Invalid value ${JSON.stringify(value)} for parameter 'status'; use one of ${loggedModelStatuses.slice(1).join(', ')}`,
+  );
 }
 
-export async function finalizeLoggedModel(context: Context, workspace: string, modelId: string, status: LoggedModelStatus): Promise<LoggedModel> {
+export async function finalizeLoggedModel(
+  context: Context,
+  workspace: string,
+  modelId: string,
+  status: LoggedModelStatus,
+): Promise<LoggedModel> {
   return context.store.transaction(async (repositories) => {
     await repositories.loggedModels.require(workspace, modelId);
     await repositories.loggedModels.finalize(modelId, status, context.clock().getTime());
@@ -107,7 +121,12 @@ export async function logLoggedModelParams(context: Context, workspace: string, 
 }
 
 /** log-outputs: the models a run produced, at a step. */
-export async function logRunOutputs(context: Context, workspace: string, runId: string, models: Array<{ modelId: string; step: number }>): Promise<void> {
+export async function logRunOutputs(
+  context: Context,
+  workspace: string,
+  runId: string,
+  models: Array<{ modelId: string; step: number }>,
+): Promise<void> {
   await context.store.transaction(async (repositories) => {
     await repositories.runs.requireActive(workspace, runId);
     for (const model of models) await repositories.loggedModels.require(workspace, model.modelId);
@@ -121,7 +140,11 @@ export async function logRunModelInputs(context: Context, workspace: string, run
   await context.store.transaction(async (repositories) => {
     await repositories.runs.requireActive(workspace, runId);
     for (const modelId of modelIds) await repositories.loggedModels.require(workspace, modelId);
-    await repositories.loggedModels.linkRun(runId, 'input', modelIds.map((modelId) => ({ modelId, step: 0 })));
+    await repositories.loggedModels.linkRun(
+      runId,
+      'input',
+      modelIds.map((modelId) => ({ modelId, step: 0 })),
+    );
   });
 }
 
@@ -138,7 +161,10 @@ export async function recordLoggedModel(context: Context, workspace: string, run
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     const found = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`;
-    throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid value for parameter 'model_json': expected a JSON object describing the model (with artifact_path, flavors, utc_time_created and run_id), got ${found}.`);
+    throw mlflowError(
+      'INVALID_PARAMETER_VALUE',
+      `Invalid value for parameter 'model_json': expected a JSON object describing the model (with artifact_path, flavors, utc_time_created and run_id), got ${found}.`,
+    );
   }
   const model = parsed as Record<string, unknown>;
   const missing = ['artifact_path', 'flavors', 'utc_time_created', 'run_id'].filter((field) => !(field in model));
@@ -146,7 +172,11 @@ export async function recordLoggedModel(context: Context, workspace: string, run
   await context.store.transaction(async (repositories) => {
     const run = await repositories.runs.get(workspace, runId);
     if (!run) throw mlflowError('RESOURCE_DOES_NOT_EXIST', `Run with id=${runId} not found`);
-    if (run.info.lifecycle_stage !== 'active') throw mlflowError('INVALID_PARAMETER_VALUE', `The run ${runId} must be in the 'active' state. Current state is ${run.info.lifecycle_stage}.`);
+    if (run.info.lifecycle_stage !== 'active')
+      throw mlflowError(
+        'INVALID_PARAMETER_VALUE',
+        `The run ${runId} must be in the 'active' state. Current state is ${run.info.lifecycle_stage}.`,
+      );
     const previous = run.data.tags.find((tag) => tag.key === loggedModelsHistoryTag)?.value;
     const history = previous ? historyOf(runId, previous) : [];
     const value = JSON.stringify([...history, model]);
@@ -164,7 +194,10 @@ function historyOf(runId: string, tagValue: string): unknown[] {
     history = undefined;
   }
   if (!Array.isArray(history)) {
-    throw mlflowError('INVALID_PARAMETER_VALUE', `The tag '${loggedModelsHistoryTag}' of run ${runId} is not a JSON list of models; delete the tag (runs/delete-tag) and log the model again.`);
+    throw mlflowError(
+      'INVALID_PARAMETER_VALUE',
+      `The tag '${loggedModelsHistoryTag}' of run ${runId} is not a JSON list of models; delete the tag (runs/delete-tag) and log the model again.`,
+    );
   }
   return history;
 }
@@ -181,18 +214,35 @@ export interface LoggedModelOrder {
 export async function searchLoggedModels(
   context: Context,
   workspace: string,
-  input: { experimentIds: string[]; filter: string | undefined; maxResults: number; orderBy: LoggedModelOrder[]; pageToken: string | undefined },
+  input: {
+    experimentIds: string[];
+    filter: string | undefined;
+    maxResults: number;
+    orderBy: LoggedModelOrder[];
+    pageToken: string | undefined;
+  },
 ): Promise<{ models: LoggedModel[]; nextPageToken?: string }> {
-  if (input.experimentIds.length === 0) throw mlflowError('INVALID_PARAMETER_VALUE', "Missing value for required parameter 'experiment_ids'. See the API docs for more information about request parameters.");
+  if (input.experimentIds.length === 0)
+    throw mlflowError(
+      'INVALID_PARAMETER_VALUE',
+      "Missing value for required parameter 'experiment_ids'. See the API docs for more information about request parameters.",
+    );
   const comparisons = parseLoggedModelFilter(input.filter);
   const offset = decodeOffset(input.pageToken);
   await ensureDefaultExperiment(context, workspace);
-  const candidates = await context.store.repositories.loggedModels.listInExperiments(workspace, input.experimentIds.filter((id) => /^\d+$/.test(id)));
+  const candidates = await context.store.repositories.loggedModels.listInExperiments(
+    workspace,
+    input.experimentIds.filter((id) => /^\d+$/.test(id)),
+  );
   const matched = candidates.filter((model) => matchesAll(comparisons, (comparison) => fieldOf(model, comparison.type, comparison.key)));
   const orders = input.orderBy.map((order) => {
     const [prefix, ...rest] = order.fieldName.split('.');
     const typed = rest.length > 0 && ['metrics', 'metric', 'params', 'param', 'tags', 'tag'].includes(prefix!);
-    return { type: typed ? prefix!.replace(/s$/, '') : 'attribute', key: typed ? rest.join('.') : order.fieldName, ascending: order.ascending };
+    return {
+      type: typed ? prefix!.replace(/s$/, '') : 'attribute',
+      key: typed ? rest.join('.') : order.fieldName,
+      ascending: order.ascending,
+    };
   });
   const sorted = sortByOrders(
     matched,

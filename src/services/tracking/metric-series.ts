@@ -48,7 +48,11 @@ export async function metricSeries(context: Context, workspace: string, input: M
   await requireWorkspace(context, workspace);
   const runs = context.store.repositories.runs;
   if (!(await runs.getInfo(workspace, input.runId))) {
-    throw new TrellisError('RunNotFound', 404, `run '${input.runId}' does not exist in workspace '${workspace}'; check the run id, or find runs with MLflow's runs/search`);
+    throw new TrellisError(
+      'RunNotFound',
+      404,
+      `run '${input.runId}' does not exist in workspace '${workspace}'; check the run id, or find runs with MLflow's runs/search`,
+    );
   }
   // A long history is first reduced in the database to the few points per pixel column a chart
   // needs; LTTB then chooses among those. Shorter ones are read whole and LTTB sees every point.
@@ -56,7 +60,13 @@ export async function metricSeries(context: Context, workspace: string, input: M
   if (reduced.total > exactLimit) {
     const xs = Float64Array.from(reduced.points, (point) => (input.x === 'timestamp' ? point.timestamp : point.step));
     const ys = Float64Array.from(reduced.points, (point) => point.value);
-    return { runId: input.runId, key: input.key, x: input.x, total: reduced.total, points: downsampleLttb(xs, ys, input.points).map((index) => reduced.points[index]!) };
+    return {
+      runId: input.runId,
+      key: input.key,
+      x: input.x,
+      total: reduced.total,
+      points: downsampleLttb(xs, ys, input.points).map((index) => reduced.points[index]!),
+    };
   }
   const columns = await runs.metricColumns(input.runId, input.key);
   const order = input.x === 'timestamp' ? timestampOrder(columns) : undefined;

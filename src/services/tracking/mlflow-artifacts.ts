@@ -72,7 +72,8 @@ export async function openArtifact(context: Context, workspace: string, path: st
     return await context.artifactsFor(workspace).open(key, range);
   } catch (error) {
     // Deleted between artifactSize and here.
-    if (isTrellisError(error) && error.code === 'ArtifactNotFound') throw mlflowError('RESOURCE_DOES_NOT_EXIST', `No artifact found at '${path}'`);
+    if (isTrellisError(error) && error.code === 'ArtifactNotFound')
+      throw mlflowError('RESOURCE_DOES_NOT_EXIST', `No artifact found at '${path}'`);
     throw error;
   }
 }
@@ -123,4 +124,3 @@ export async function listUnderRoot(context: Context, workspace: string, rootUri
 function toFileInfo(item: ArtifactListItem, path: string): FileInfo {
   return item.isDirectory ? { path, is_dir: true } : { path, is_dir: false, file_size: item.size ?? 0 };
 }
-

@@ -41,7 +41,13 @@ export interface CompletedPart {
  * Starts an upload of `localFile`'s name into `folder` (the client sends the folder in the URL
  * and its local file path in the body, as to S3). Returns the upload id and the artifact path.
  */
-export async function createMultipartUpload(context: Context, workspace: string, folder: string, localFile: string, numParts: number): Promise<{ uploadId: string; path: string }> {
+export async function createMultipartUpload(
+  context: Context,
+  workspace: string,
+  folder: string,
+  localFile: string,
+  numParts: number,
+): Promise<{ uploadId: string; path: string }> {
   const path = targetPath(folder, localFile);
   if (!Number.isSafeInteger(numParts) || numParts < 1 || numParts > maxParts) {
     throw mlflowError('INVALID_PARAMETER_VALUE', `num_parts must be between 1 and ${maxParts}, got ${numParts}.`);
@@ -54,10 +60,20 @@ export async function createMultipartUpload(context: Context, workspace: string,
 }
 
 /** Stores one part, replacing an earlier try of it; returns its ETag (the part's sha256, quoted). */
-export async function uploadPart(context: Context, workspace: string, uploadId: string, partNumber: number, body: Readable, maxBytes: number): Promise<string> {
+export async function uploadPart(
+  context: Context,
+  workspace: string,
+  uploadId: string,
+  partNumber: number,
+  body: Readable,
+  maxBytes: number,
+): Promise<string> {
   const record = await readRecord(context, workspace, uploadId);
   if (!Number.isSafeInteger(partNumber) || partNumber < 1 || partNumber > record.numParts) {
-    throw mlflowError('INVALID_PARAMETER_VALUE', `Part number ${partNumber} is not one of the ${record.numParts} parts of upload '${uploadId}'.`);
+    throw mlflowError(
+      'INVALID_PARAMETER_VALUE',
+      `Part number ${partNumber} is not one of the ${record.numParts} parts of upload '${uploadId}'.`,
+    );
   }
   const { digest } = await context.artifactsFor(workspace).put(partKey(uploadId, partNumber), body, { maxBytes });
   return `"${digest}"`;
@@ -67,7 +83,15 @@ export async function uploadPart(context: Context, workspace: string, uploadId: 
  * Joins the listed parts, in order, into the artifact (atomically: a part that is missing or
  * whose bytes no longer match its ETag leaves nothing stored), then forgets the upload.
  */
-export async function completeMultipartUpload(context: Context, workspace: string, folder: string, localFile: string, uploadId: string, parts: CompletedPart[], maxBytes: number): Promise<void> {
+export async function completeMultipartUpload(
+  context: Context,
+  workspace: string,
+  folder: string,
+  localFile: string,
+  uploadId: string,
+  parts: CompletedPart[],
+  maxBytes: number,
+): Promise<void> {
   const record = await readRecord(context, workspace, uploadId);
   const path = targetPath(folder, localFile);
   if (path !== record.path) throw mlflowError('INVALID_PARAMETER_VALUE', `Upload '${uploadId}' is for '${record.path}', not '${path}'.`);
@@ -93,7 +117,10 @@ export async function completeMultipartUpload(context: Context, workspace: strin
       }
       const expected = part.etag?.replace(/^W\//, '').replace(/"/g, '');
       if (expected && expected !== `sha256:${hash.digest('hex')}`) {
-        throw mlflowError('INVALID_PARAMETER_VALUE', `Part ${part.partNumber} of upload '${uploadId}' does not match its ETag ${part.etag}; upload it again.`);
+        throw mlflowError(
+          'INVALID_PARAMETER_VALUE',
+          `Part ${part.partNumber} of upload '${uploadId}' does not match its ETag ${part.etag}; upload it again.`,
+        );
       }
     }
   }
@@ -137,7 +164,9 @@ async function readRecord(context: Context, workspace: string, uploadId: string)
 
 async function forgetUpload(context: Context, workspace: string, uploadId: string): Promise<void> {
   const artifacts = context.artifactsFor(workspace);
-  const keys = (await listAll(artifacts, `${uploadsRoot}/${uploadId}`, { recursive: true })).filter((item) => !item.isDirectory).map((item) => item.path);
+  const keys = (await listAll(artifacts, `${uploadsRoot}/${uploadId}`, { recursive: true }))
+    .filter((item) => !item.isDirectory)
+    .map((item) => item.path);
   // The record goes last, so an interrupted cleanup can be finished by aborting again.
   for (const key of keys.sort((a, b) => Number(a === recordKey(uploadId)) - Number(b === recordKey(uploadId)))) await artifacts.delete(key);
 }
@@ -151,5 +180,8 @@ function partKey(uploadId: string, partNumber: number): string {
 }
 
 function noSuchUpload(uploadId: string) {
-  return mlflowError('RESOURCE_DOES_NOT_EXIST', `No multipart upload '${uploadId}' in progress: it was completed, aborted or never created.`);
+  return mlflowError(
+    'RESOURCE_DOES_NOT_EXIST',
+    `No multipart upload '${uploadId}' in progress: it was completed, aborted or never created.`,
+  );
 }

@@ -2,7 +2,12 @@ import type { Resource } from '../../core/resources/resource.js';
 import { matchesAll, sortByOrders } from '../../core/tracking/in-memory-search.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import { promptTag } from '../../core/tracking/model-registry-rules.js';
-import { parseModelVersionFilter, parseModelVersionOrderBy, parseRegisteredModelFilter, parseRegisteredModelOrderBy } from '../../core/tracking/model-registry-filter.js';
+import {
+  parseModelVersionFilter,
+  parseModelVersionOrderBy,
+  parseRegisteredModelFilter,
+  parseRegisteredModelOrderBy,
+} from '../../core/tracking/model-registry-filter.js';
 import type { Comparison } from '../../core/tracking/search-filter.js';
 import type { Repositories } from '../../store/store.js';
 import type { Context } from '../context.js';
@@ -16,7 +21,12 @@ import { decodeOffset, pageOf, type Page } from '../../core/tracking/offset-page
  * names them) and filtered in memory with the same comparison rules as the other MLflow searches.
  */
 
-export const searchLimits = { registeredModelsDefault: 100, registeredModelsMax: 1000, modelVersionsDefault: 200_000, modelVersionsMax: 200_000 };
+export const searchLimits = {
+  registeredModelsDefault: 100,
+  registeredModelsMax: 1000,
+  modelVersionsDefault: 200_000,
+  modelVersionsMax: 200_000,
+};
 
 export interface SearchInput {
   filter: string | undefined;
@@ -27,9 +37,13 @@ export interface SearchInput {
 
 /** The handler's answer to a max_results over the limit (its schema check, in its words). */
 function checkMaxResults(maxResults: number, max: number): void {
-  if (maxResults < 1) throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid value for max_results. It must be a positive integer, but got ${maxResults}`);
+  if (maxResults < 1)
+    throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid value for max_results. It must be a positive integer, but got ${maxResults}`);
   if (maxResults > max) {
-    throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid value ${maxResults} for parameter 'max_results' supplied:  Hint: Value was of type 'int'. See the API docs for more information about request parameters.`);
+    throw mlflowError(
+      'INVALID_PARAMETER_VALUE',
+      `Invalid value ${maxResults} for parameter 'max_results' supplied:  Hint: Value was of type 'int'. See the API docs for more information about request parameters.`,
+    );
   }
 }
 
@@ -40,9 +54,13 @@ function checkMaxResults(maxResults: number, max: number): void {
 function promptScope(comparisons: Comparison[]): { comparisons: Comparison[]; excludePrompts: boolean } {
   const first = comparisons.find((comparison) => comparison.type === 'tag' && comparison.key === promptTag);
   const value = String(first?.value ?? '').toLowerCase();
-  const queriesPrompts = first !== undefined && ((first.comparator === '=' && value === 'true') || (first.comparator === '!=' && value === 'false'));
+  const queriesPrompts =
+    first !== undefined && ((first.comparator === '=' && value === 'true') || (first.comparator === '!=' && value === 'false'));
   if (queriesPrompts) return { comparisons, excludePrompts: false };
-  return { comparisons: comparisons.filter((comparison) => !(comparison.type === 'tag' && comparison.key === promptTag)), excludePrompts: true };
+  return {
+    comparisons: comparisons.filter((comparison) => !(comparison.type === 'tag' && comparison.key === promptTag)),
+    excludePrompts: true,
+  };
 }
 
 /** Only the names an equality or IN on `name` allows, so a search for one model reads one model. */
@@ -50,7 +68,12 @@ function namesNamedBy(comparisons: readonly Comparison[]): string[] | undefined 
   let names: string[] | undefined;
   for (const comparison of comparisons) {
     if (comparison.type !== 'attribute' || comparison.key !== 'name') continue;
-    const allowed = comparison.comparator === '=' ? [String(comparison.value)] : comparison.comparator === 'IN' ? (comparison.value as string[]).map(String) : undefined;
+    const allowed =
+      comparison.comparator === '='
+        ? [String(comparison.value)]
+        : comparison.comparator === 'IN'
+          ? (comparison.value as string[]).map(String)
+          : undefined;
     if (allowed) names = names === undefined ? allowed : names.filter((name) => allowed.includes(name));
   }
   return names;
@@ -74,19 +97,27 @@ export async function searchRegisteredModels(context: Context, workspace: string
   const named = namesNamedBy(comparisons);
   const [rows, summaries] = await Promise.all([
     repositories.registry.list(workspace, named),
-    named === undefined ? repositories.registry.modelAssetSummaries(workspace) : Promise.all(named.map((name) => repositories.registry.modelAssetSummaries(workspace, name))).then((lists) => lists.flat()),
+    named === undefined
+      ? repositories.registry.modelAssetSummaries(workspace)
+      : Promise.all(named.map((name) => repositories.registry.modelAssetSummaries(workspace, name))).then((lists) => lists.flat()),
   ]);
   const rowByName = new Map(rows.map((row) => [row.name, row]));
   const summaryByName = new Map(summaries.map((summary) => [summary.name, summary]));
   // Filter and order on what the rows and summaries say; read versions for the page only.
-  const candidates = [...new Set([...rowByName.keys(), ...summaryByName.keys()])].map((name) => registeredModelOf(name, rowByName.get(name), summaryByName.get(name), []));
+  const candidates = [...new Set([...rowByName.keys(), ...summaryByName.keys()])].map((name) =>
+    registeredModelOf(name, rowByName.get(name), summaryByName.get(name), []),
+  );
   const tagOf = (model: RegisteredModel, key: string) => model.tags.find((tag) => tag.key === key)?.value;
   const found = candidates.filter(
     (model) =>
       !(excludePrompts && tagOf(model, promptTag) === 'true') &&
-      matchesAll(comparisons, (comparison) => (comparison.type === 'tag' ? tagOf(model, comparison.key) : comparison.key === 'name' ? model.name : undefined)),
+      matchesAll(comparisons, (comparison) =>
+        comparison.type === 'tag' ? tagOf(model, comparison.key) : comparison.key === 'name' ? model.name : undefined,
+      ),
   );
-  const sorted = sortByOrders(found, orders, (model, { key }) => (key === 'name' ? model.name : key === 'creation_timestamp' ? model.creation_timestamp : model.last_updated_timestamp));
+  const sorted = sortByOrders(found, orders, (model, { key }) =>
+    key === 'name' ? model.name : key === 'creation_timestamp' ? model.creation_timestamp : model.last_updated_timestamp,
+  );
   const result = pageOf(sorted, input.maxResults, decodeOffset(input.pageToken));
   const items: RegisteredModel[] = [];
   for (const model of result.items) {
@@ -135,7 +166,11 @@ export async function searchModelVersions(context: Context, workspace: string, i
   const found = versions
     .filter((resource) => !(excludePrompts && promptNames.has(resource.name)))
     .map((resource) => toModelVersion(resource, aliasesByName.get(resource.name) ?? []))
-    .filter((version) => matchesAll(comparisons, (comparison) => (comparison.type === 'tag' ? version.tags.find((tag) => tag.key === comparison.key)?.value : versionField(version, comparison.key))));
+    .filter((version) =>
+      matchesAll(comparisons, (comparison) =>
+        comparison.type === 'tag' ? version.tags.find((tag) => tag.key === comparison.key)?.value : versionField(version, comparison.key),
+      ),
+    );
   return pageOf(
     sortByOrders(found, orders, (version, { key }) => versionField(version, key) ?? ''),
     input.maxResults,

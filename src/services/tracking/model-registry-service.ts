@@ -37,22 +37,36 @@ import {
 /** Makes sure the name has its registry row, dated like its assets when it had none. */
 async function ensureRow(repositories: Repositories, workspace: string, loaded: LoadedModel, now: number): Promise<void> {
   if (loaded.row) return;
-  await repositories.registry.ensure(workspace, loaded.model.name, loaded.model.creation_timestamp || now, loaded.model.last_updated_timestamp || now);
+  await repositories.registry.ensure(
+    workspace,
+    loaded.model.name,
+    loaded.model.creation_timestamp || now,
+    loaded.model.last_updated_timestamp || now,
+  );
 }
 
-export async function createRegisteredModel(context: Context, workspace: string, input: { name: string; tags: KeyValue[]; description: string | undefined }): Promise<RegisteredModel> {
+export async function createRegisteredModel(
+  context: Context,
+  workspace: string,
+  input: { name: string; tags: KeyValue[]; description: string | undefined },
+): Promise<RegisteredModel> {
   checkNewModelName(input.name);
   input.tags.forEach(checkRegistryTag);
   await requireWorkspace(context, workspace);
   return context.store.transaction(async (repositories) => {
     const existing = await findModel(repositories, workspace, input.name);
-    const created = !existing && (await repositories.registry.create(workspace, input.name, input.description ?? null, input.tags, context.clock().getTime()));
+    const created =
+      !existing &&
+      (await repositories.registry.create(workspace, input.name, input.description ?? null, input.tags, context.clock().getTime()));
     if (!created) {
       const existingIsPrompt = isPromptTagged(existing?.model.tags ?? []);
       const newIsPrompt = isPromptTagged(input.tags);
       const [before, after] = [existingIsPrompt ? 'prompt' : 'registered model', newIsPrompt ? 'prompt' : 'registered model'];
       if (existing && before !== after) {
-        throw mlflowError('RESOURCE_ALREADY_EXISTS', `Tried to create a ${after} with name '${input.name}', but the name is already taken by a ${before}. MLflow does not allow creating a model and a prompt with the same name.`);
+        throw mlflowError(
+          'RESOURCE_ALREADY_EXISTS',
+          `Tried to create a ${after} with name '${input.name}', but the name is already taken by a ${before}. MLflow does not allow creating a model and a prompt with the same name.`,
+        );
       }
       throw mlflowError('RESOURCE_ALREADY_EXISTS', `${newIsPrompt ? 'Prompt' : 'Registered Model'} (name=${input.name}) already exists.`);
     }
@@ -65,7 +79,12 @@ export async function getRegisteredModel(context: Context, workspace: string, na
 }
 
 /** Sets the description; MLflow's handler sends '' for a missing one, so a missing one clears it. */
-export async function updateRegisteredModel(context: Context, workspace: string, name: string, description: string | undefined): Promise<RegisteredModel> {
+export async function updateRegisteredModel(
+  context: Context,
+  workspace: string,
+  name: string,
+  description: string | undefined,
+): Promise<RegisteredModel> {
   return context.store.transaction(async (repositories) => {
     const loaded = await requireModel(repositories, workspace, name);
     const now = context.clock().getTime();
@@ -76,18 +95,33 @@ export async function updateRegisteredModel(context: Context, workspace: string,
 }
 
 /** Renames the model and every version of it: the Trellis model assets move with it, each audited. */
-export async function renameRegisteredModel(context: Context, caller: Caller, workspace: string, name: string, newName: string): Promise<RegisteredModel> {
+export async function renameRegisteredModel(
+  context: Context,
+  caller: Caller,
+  workspace: string,
+  name: string,
+  newName: string,
+): Promise<RegisteredModel> {
   checkNewModelName(newName, 'new_name');
   return context.store.transaction(async (repositories) => {
     const loaded = await requireModel(repositories, workspace, name);
-    if (newName !== name && (await findModel(repositories, workspace, newName))) throw mlflowError('RESOURCE_ALREADY_EXISTS', `Registered Model (name=${newName}) already exists.`);
+    if (newName !== name && (await findModel(repositories, workspace, newName)))
+      throw mlflowError('RESOURCE_ALREADY_EXISTS', `Registered Model (name=${newName}) already exists.`);
     const now = context.clock();
     await ensureRow(repositories, workspace, loaded, now.getTime());
     await repositories.registry.rename(workspace, name, newName, now.getTime());
     await repositories.resources.renameAll(workspace, 'model', name, newName, now.toISOString());
     for (const before of loaded.assets) {
       const after = await repositories.resources.get({ workspace, kind: 'model', name: newName, version: before.version });
-      await auditChange(repositories, caller, now.toISOString(), 'update', before, after, `renamed from '${name}' to '${newName}' through MLflow`);
+      await auditChange(
+        repositories,
+        caller,
+        now.toISOString(),
+        'update',
+        before,
+        after,
+        `renamed from '${name}' to '${newName}' through MLflow`,
+      );
     }
     return (await requireModel(repositories, workspace, newName)).model;
   });
@@ -157,7 +191,9 @@ export async function getVersionByAlias(context: Context, workspace: string, nam
   const repositories = context.store.repositories;
   const { model, versions } = await requireModel(repositories, workspace, name);
   if (alias.toLowerCase() === 'latest') {
-    const newest = latestPerStage(versions.map((resource) => toModelVersion(resource, model.aliases))).sort((a, b) => Number(b.version) - Number(a.version))[0];
+    const newest = latestPerStage(versions.map((resource) => toModelVersion(resource, model.aliases))).sort(
+      (a, b) => Number(b.version) - Number(a.version),
+    )[0];
     if (!newest) throw mlflowError('RESOURCE_DOES_NOT_EXIST', `Latest version not found for model ${name}.`);
     return newest;
   }

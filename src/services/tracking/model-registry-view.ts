@@ -116,7 +116,12 @@ export interface LoadedModel {
 }
 
 /** Builds the registered model from its row (if any), asset summary (if any) and MLflow versions. */
-export function registeredModelOf(name: string, row: RegisteredModelRow | undefined, summary: ModelAssetSummary | undefined, versions: readonly Resource[]): RegisteredModel {
+export function registeredModelOf(
+  name: string,
+  row: RegisteredModelRow | undefined,
+  summary: ModelAssetSummary | undefined,
+  versions: readonly Resource[],
+): RegisteredModel {
   const numbers = new Set(versions.map((resource) => resource.version));
   // A version deleted through the Trellis API leaves its aliases behind; they point at nothing.
   const aliases = (row?.aliases ?? []).filter((alias) => numbers.has(alias.version));
@@ -150,7 +155,10 @@ export function versionNotFound(name: string, version: number | string): Error {
 
 /** The registered model of a name, or undefined when the name has neither a row nor assets. */
 export async function findModel(repositories: Repositories, workspace: string, name: string): Promise<LoadedModel | undefined> {
-  const [row, assets] = await Promise.all([repositories.registry.get(workspace, name), repositories.resources.listAll(workspace, 'model', name)]);
+  const [row, assets] = await Promise.all([
+    repositories.registry.get(workspace, name),
+    repositories.resources.listAll(workspace, 'model', name),
+  ]);
   if (!row && assets.length === 0) return undefined;
   const versions = assets.filter(isRegistryVersion);
   return { model: registeredModelOf(name, row, summaryOf(name, assets), versions), row, assets, versions };
@@ -173,6 +181,10 @@ export async function requireVersion(repositories: Repositories, workspace: stri
 }
 
 /** The aliases of a name that point at a version that exists. */
-export async function aliasesOf(repositories: Repositories, workspace: string, name: string): Promise<Array<{ alias: string; version: string }>> {
+export async function aliasesOf(
+  repositories: Repositories,
+  workspace: string,
+  name: string,
+): Promise<Array<{ alias: string; version: string }>> {
   return (await findModel(repositories, workspace, name))?.model.aliases ?? [];
 }

@@ -2,7 +2,15 @@ import { isTrellisError } from '../../core/errors.js';
 import type { Resource } from '../../core/resources/resource.js';
 import type { KeyValue } from '../../core/tracking/entities.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
-import { activeStages, checkModelName, checkRegistryTag, checkRegistryTagKey, isPromptTagged, parseVersionNumber, type Stage } from '../../core/tracking/model-registry-rules.js';
+import {
+  activeStages,
+  checkModelName,
+  checkRegistryTag,
+  checkRegistryTagKey,
+  isPromptTagged,
+  parseVersionNumber,
+  type Stage,
+} from '../../core/tracking/model-registry-rules.js';
 import { parseModelUri, parseRunsUri, parseUri } from '../../core/tracking/model-version-source.js';
 import type { Repositories } from '../../store/store.js';
 import { auditChange } from '../audit-change.js';
@@ -49,7 +57,12 @@ export interface CreateVersionInput {
  * number is not given again, as in MLflow) and every whole-number asset version, stored as a
  * Trellis model asset that points at the files and records its run, logged model and job.
  */
-export async function createModelVersion(context: Context, caller: Caller, workspace: string, input: CreateVersionInput): Promise<ModelVersion> {
+export async function createModelVersion(
+  context: Context,
+  caller: Caller,
+  workspace: string,
+  input: CreateVersionInput,
+): Promise<ModelVersion> {
   checkModelName(input.name);
   input.tags.forEach(checkRegistryTag);
   for (let attempt = 1; ; attempt++) {
@@ -62,7 +75,13 @@ export async function createModelVersion(context: Context, caller: Caller, works
   }
 }
 
-async function createOnce(context: Context, caller: Caller, workspace: string, input: CreateVersionInput, repositories: Repositories): Promise<ModelVersion> {
+async function createOnce(
+  context: Context,
+  caller: Caller,
+  workspace: string,
+  input: CreateVersionInput,
+  repositories: Repositories,
+): Promise<ModelVersion> {
   const isPrompt = isPromptTagged(input.tags);
   const lineage = await checkVersionSource(repositories, workspace, input, isPrompt);
   const loaded = await requireModel(repositories, workspace, input.name);
@@ -91,9 +110,12 @@ async function createOnce(context: Context, caller: Caller, workspace: string, i
   }
 
   const now = context.clock();
-  if (!loaded.row) await repositories.registry.ensure(workspace, input.name, loaded.model.creation_timestamp || now.getTime(), now.getTime());
+  if (!loaded.row)
+    await repositories.registry.ensure(workspace, input.name, loaded.model.creation_timestamp || now.getTime(), now.getTime());
   const highest = await repositories.registry.lockForNewVersion(workspace, input.name, now.getTime());
-  const numbers = (await repositories.resources.listVersions(workspace, 'model', input.name)).filter((version) => /^[1-9]\d*$/.test(version)).map(Number);
+  const numbers = (await repositories.resources.listVersions(workspace, 'model', input.name))
+    .filter((version) => /^[1-9]\d*$/.test(version))
+    .map(Number);
   const version = String(Math.max(highest, ...numbers) + 1);
   await repositories.registry.setLastVersion(workspace, input.name, Number(version));
   // Aliases left behind by a version deleted through the Trellis API must not adopt this one.
@@ -121,7 +143,9 @@ async function createOnce(context: Context, caller: Caller, workspace: string, i
         lineage: {
           registeredThrough: 'mlflow',
           source: lineage.source,
-          ...(runId ? { run: run ? { id: run.info.run_id, experimentId: run.info.experiment_id, name: run.info.run_name } : { id: runId } } : {}),
+          ...(runId
+            ? { run: run ? { id: run.info.run_id, experimentId: run.info.experiment_id, name: run.info.run_name } : { id: runId } }
+            : {}),
           ...(lineage.modelId ? { loggedModel: lineage.modelId } : {}),
           ...(jobName ? { job: jobName } : {}),
           ...(isPrompt ? { prompt: true } : {}),
@@ -139,7 +163,14 @@ async function createOnce(context: Context, caller: Caller, workspace: string, i
 }
 
 /** Adds {name, version} to the logged model's mlflow.modelVersions tag, as MLflow's tracking store does. */
-async function recordOnLoggedModel(repositories: Repositories, workspace: string, modelId: string, name: string, version: string, now: number): Promise<void> {
+async function recordOnLoggedModel(
+  repositories: Repositories,
+  workspace: string,
+  modelId: string,
+  name: string,
+  version: string,
+  now: number,
+): Promise<void> {
   const logged = await repositories.loggedModels.require(workspace, modelId);
   const previous = logged.info.tags.find((tag) => tag.key === modelVersionsTag)?.value;
   let entries: Array<{ name: string; version: string }> = [];
@@ -190,19 +221,56 @@ async function changeVersion(
 }
 
 /** Sets the description; MLflow clears it when the request has none. */
-export async function updateModelVersion(context: Context, caller: Caller, workspace: string, name: string, version: string, description: string | undefined): Promise<ModelVersion> {
-  return changeVersion(context, caller, workspace, name, version, async () => ({ description: description || null }), 'description changed through MLflow');
+export async function updateModelVersion(
+  context: Context,
+  caller: Caller,
+  workspace: string,
+  name: string,
+  version: string,
+  description: string | undefined,
+): Promise<ModelVersion> {
+  return changeVersion(
+    context,
+    caller,
+    workspace,
+    name,
+    version,
+    async () => ({ description: description || null }),
+    'description changed through MLflow',
+  );
 }
 
-export async function setModelVersionTag(context: Context, caller: Caller, workspace: string, name: string, version: string, tag: KeyValue): Promise<void> {
+export async function setModelVersionTag(
+  context: Context,
+  caller: Caller,
+  workspace: string,
+  name: string,
+  version: string,
+  tag: KeyValue,
+): Promise<void> {
   checkModelName(name);
   parseVersionNumber(version);
   checkRegistryTag(tag);
-  await changeVersion(context, caller, workspace, name, version, async (resource) => ({ tags: { ...resource.tags, [tag.key]: tag.value } }), `tag '${tag.key}' set through MLflow`);
+  await changeVersion(
+    context,
+    caller,
+    workspace,
+    name,
+    version,
+    async (resource) => ({ tags: { ...resource.tags, [tag.key]: tag.value } }),
+    `tag '${tag.key}' set through MLflow`,
+  );
 }
 
 /** Deletes a tag; a tag that is not there is no error, as in MLflow. */
-export async function deleteModelVersionTag(context: Context, caller: Caller, workspace: string, name: string, version: string, key: string): Promise<void> {
+export async function deleteModelVersionTag(
+  context: Context,
+  caller: Caller,
+  workspace: string,
+  name: string,
+  version: string,
+  key: string,
+): Promise<void> {
   checkModelName(name);
   parseVersionNumber(version);
   checkRegistryTagKey(key);
@@ -226,10 +294,21 @@ export async function deleteModelVersionTag(context: Context, caller: Caller, wo
  * Moves a version to a stage; with archiveExisting, the other versions in that stage move to
  * Archived. The registered model counts as updated.
  */
-export async function transitionStage(context: Context, caller: Caller, workspace: string, name: string, version: string, stage: Stage, archiveExisting: boolean): Promise<ModelVersion> {
+export async function transitionStage(
+  context: Context,
+  caller: Caller,
+  workspace: string,
+  name: string,
+  version: string,
+  stage: Stage,
+  archiveExisting: boolean,
+): Promise<ModelVersion> {
   if (archiveExisting && !activeStages.includes(stage)) {
     // MLflow answers this with INTERNAL_ERROR (500), which clients retry for minutes; it is the caller's mistake, so 400.
-    throw mlflowError('INVALID_PARAMETER_VALUE', `Model version transition cannot archive existing model versions because '${stage}' is not an Active stage. Valid stages are ${activeStages.join(', ')}`);
+    throw mlflowError(
+      'INVALID_PARAMETER_VALUE',
+      `Model version transition cannot archive existing model versions because '${stage}' is not an Active stage. Valid stages are ${activeStages.join(', ')}`,
+    );
   }
   return changeVersion(
     context,
@@ -248,7 +327,15 @@ export async function transitionStage(context: Context, caller: Caller, workspac
             { status: { ...other.status, mlflow: { ...mlflowStatusOf(other), current_stage: 'Archived' } } },
             now.toISOString(),
           );
-          await auditChange(repositories, caller, now.toISOString(), 'update', other, archived, `archived through MLflow (version ${resource.version} moved to ${stage})`);
+          await auditChange(
+            repositories,
+            caller,
+            now.toISOString(),
+            'update',
+            other,
+            archived,
+            `archived through MLflow (version ${resource.version} moved to ${stage})`,
+          );
         }
       }
       await touchModel(repositories, workspace, name, now.getTime());
@@ -259,7 +346,13 @@ export async function transitionStage(context: Context, caller: Caller, workspac
 }
 
 /** Deletes the version (the Trellis asset, audited) and its aliases; its number is not given again. */
-export async function deleteModelVersion(context: Context, caller: Caller, workspace: string, name: string, version: string): Promise<void> {
+export async function deleteModelVersion(
+  context: Context,
+  caller: Caller,
+  workspace: string,
+  name: string,
+  version: string,
+): Promise<void> {
   await context.store.transaction(async (repositories) => {
     const resource = await requireVersion(repositories, workspace, name, version);
     const now = context.clock();

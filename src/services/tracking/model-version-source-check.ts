@@ -37,9 +37,18 @@ export interface SourceRequest {
   modelId: string | undefined;
 }
 
-export async function checkVersionSource(repositories: Repositories, workspace: string, request: SourceRequest, isPrompt: boolean): Promise<VersionLineage> {
+export async function checkVersionSource(
+  repositories: Repositories,
+  workspace: string,
+  request: SourceRequest,
+  isPrompt: boolean,
+): Promise<VersionLineage> {
   if (isPrompt) {
-    if (!promptSources.includes(request.source)) throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid prompt source: '${request.source}'. Prompt sources must use an MLflow placeholder.`);
+    if (!promptSources.includes(request.source))
+      throw mlflowError(
+        'INVALID_PARAMETER_VALUE',
+        `Invalid prompt source: '${request.source}'. Prompt sources must use an MLflow placeholder.`,
+      );
     return { source: request.source, runId: request.runId || undefined, modelId: request.modelId || undefined };
   }
   const lineage = await resolveRegisteredSource(repositories, workspace, request);
@@ -53,34 +62,60 @@ export async function checkVersionSource(repositories: Repositories, workspace: 
  * as `models:/name/<number>`, with that version's run and logged model unless the request names them
  * (then they must match).
  */
-export async function resolveRegisteredSource(repositories: Repositories, workspace: string, request: SourceRequest): Promise<VersionLineage> {
+export async function resolveRegisteredSource(
+  repositories: Repositories,
+  workspace: string,
+  request: SourceRequest,
+): Promise<VersionLineage> {
   const { source } = request;
   const asIs = { source, runId: request.runId || undefined, modelId: request.modelId || undefined };
   const { scheme, netloc } = parseUri(source);
   if (scheme !== 'models') return asIs;
-  if (netloc) throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid model version source: '${source}'. Registered model sources must use the active model registry.`);
+  if (netloc)
+    throw mlflowError(
+      'INVALID_PARAMETER_VALUE',
+      `Invalid model version source: '${source}'. Registered model sources must use the active model registry.`,
+    );
   const parsed = parseModelUri(source);
   if (!parsed) throw sourceNotInRequestError(source, 'model_id');
   if (parsed.modelId || parsed.name === undefined) return asIs;
   const target = await findModel(repositories, workspace, parsed.name);
   if (!target) throw notFound(parsed.name);
-  if (isPromptTagged(target.model.tags)) throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid model version source: '${source}'. Prompt versions cannot be used as model version sources.`);
+  if (isPromptTagged(target.model.tags))
+    throw mlflowError(
+      'INVALID_PARAMETER_VALUE',
+      `Invalid model version source: '${source}'. Prompt versions cannot be used as model version sources.`,
+    );
 
   let version = parsed.version;
   if (parsed.alias !== undefined) {
     const alias = target.model.aliases.find((candidate) => candidate.alias === parsed.alias);
-    if (!alias && parsed.alias.toLowerCase() !== 'latest') throw mlflowError('INVALID_PARAMETER_VALUE', `Registered model alias ${parsed.alias} not found.`);
+    if (!alias && parsed.alias.toLowerCase() !== 'latest')
+      throw mlflowError('INVALID_PARAMETER_VALUE', `Registered model alias ${parsed.alias} not found.`);
     version = alias?.version;
   }
   if (version === undefined) {
     const stage = parsed.stage === undefined ? undefined : parseStage(parsed.stage);
-    const latest = latestPerStage(target.versions.map((resource) => toModelVersion(resource, target.model.aliases)), stage ? [stage] : undefined);
-    if (latest.length === 0) throw mlflowError('RESOURCE_DOES_NOT_EXIST', `No versions of model with name '${parsed.name}'${stage ? ` and stage '${stage}'` : ''} found`);
+    const latest = latestPerStage(
+      target.versions.map((resource) => toModelVersion(resource, target.model.aliases)),
+      stage ? [stage] : undefined,
+    );
+    if (latest.length === 0)
+      throw mlflowError(
+        'RESOURCE_DOES_NOT_EXIST',
+        `No versions of model with name '${parsed.name}'${stage ? ` and stage '${stage}'` : ''} found`,
+      );
     version = String(Math.max(...latest.map((candidate) => Number(candidate.version))));
   }
   const copied = toModelVersion(await requireVersion(repositories, workspace, parsed.name, version), []);
-  if ((request.runId !== undefined && request.runId !== copied.run_id) || (request.modelId !== undefined && request.modelId !== (copied.model_id ?? ''))) {
-    throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid model version source: '${source}'. The run_id and model_id request parameters must match the referenced model version.`);
+  if (
+    (request.runId !== undefined && request.runId !== copied.run_id) ||
+    (request.modelId !== undefined && request.modelId !== (copied.model_id ?? ''))
+  ) {
+    throw mlflowError(
+      'INVALID_PARAMETER_VALUE',
+      `Invalid model version source: '${source}'. The run_id and model_id request parameters must match the referenced model version.`,
+    );
   }
   return {
     source: `models:/${parsed.name}/${copied.version}`,
@@ -100,7 +135,11 @@ async function checkSourceOfRun(repositories: Repositories, workspace: string, s
   const { scheme, netloc } = parseUri(source);
   if (scheme === 'runs') {
     const parsed = parseRunsUri(source);
-    if (!parsed) throw mlflowError('INVALID_PARAMETER_VALUE', `Not a proper runs:/ URI: ${source}. Runs URIs must be of the form 'runs:/<run_id>/run-relative/path/to/artifact'`);
+    if (!parsed)
+      throw mlflowError(
+        'INVALID_PARAMETER_VALUE',
+        `Not a proper runs:/ URI: ${source}. Runs URIs must be of the form 'runs:/<run_id>/run-relative/path/to/artifact'`,
+      );
     if (!netloc && runId && parsed.runId === runId) return;
     throw sourceNotInRequestError(source, 'run_id');
   }

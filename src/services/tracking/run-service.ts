@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { runNameTag, type DatasetInput, type KeyValue, type MetricPoint, type Run, type RunInfo, type RunStatus } from '../../core/tracking/entities.js';
+import {
+  runNameTag,
+  type DatasetInput,
+  type KeyValue,
+  type MetricPoint,
+  type Run,
+  type RunInfo,
+  type RunStatus,
+} from '../../core/tracking/entities.js';
 import { checkBatch, checkDatasetInputs, checkKey, checkTag, limits } from '../../core/tracking/limits.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import { decodeOffset, encodeOffset } from '../../core/tracking/offset-page.js';
@@ -22,15 +30,25 @@ export async function createRun(context: Context, workspace: string, input: Crea
   input.tags.forEach(checkTag);
   const tagName = input.tags.find((tag) => tag.key === runNameTag)?.value;
   if (input.runName !== undefined && tagName !== undefined && input.runName !== tagName) {
-    throw mlflowError('INVALID_PARAMETER_VALUE', `Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${input.runName}', mlflow.runName='${tagName}').`);
+    throw mlflowError(
+      'INVALID_PARAMETER_VALUE',
+      `Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${input.runName}', mlflow.runName='${tagName}').`,
+    );
   }
   const runName = input.runName || tagName || generateRunName();
-  if (runName.length > limits.runNameLength) throw mlflowError('INVALID_PARAMETER_VALUE', `Run name '${runName.slice(0, 40)}...' had length ${runName.length}, which exceeded length limit of ${limits.runNameLength}`);
+  if (runName.length > limits.runNameLength)
+    throw mlflowError(
+      'INVALID_PARAMETER_VALUE',
+      `Run name '${runName.slice(0, 40)}...' had length ${runName.length}, which exceeded length limit of ${limits.runNameLength}`,
+    );
   const runId = randomUUID().replace(/-/g, '');
   return context.store.transaction(async (repositories) => {
     const experiment = await repositories.experiments.require(workspace, input.experimentId);
     if (experiment.lifecycle_stage !== 'active') {
-      throw mlflowError('INVALID_PARAMETER_VALUE', `The experiment ${input.experimentId} must be in the 'active' state. Current state is ${experiment.lifecycle_stage}.`);
+      throw mlflowError(
+        'INVALID_PARAMETER_VALUE',
+        `The experiment ${input.experimentId} must be in the 'active' state. Current state is ${experiment.lifecycle_stage}.`,
+      );
     }
     await repositories.runs.create({
       runId,
@@ -54,7 +72,12 @@ export async function getRun(context: Context, workspace: string, runId: string)
   return run;
 }
 
-export async function updateRun(context: Context, workspace: string, runId: string, changes: { status?: RunStatus; endTime?: number; runName?: string }): Promise<RunInfo> {
+export async function updateRun(
+  context: Context,
+  workspace: string,
+  runId: string,
+  changes: { status?: RunStatus; endTime?: number; runName?: string },
+): Promise<RunInfo> {
   return context.store.transaction(async (repositories) => {
     await repositories.runs.requireActive(workspace, runId);
     await repositories.runs.update(runId, changes);
@@ -73,7 +96,12 @@ export async function setRunLifecycle(context: Context, workspace: string, runId
  * log-batch and the single-value calls: everything is checked first, then written in one
  * transaction, so a refused call leaves nothing behind and an acknowledged one is durable.
  */
-export async function logBatch(context: Context, workspace: string, runId: string, batch: { metrics: MetricPoint[]; params: KeyValue[]; tags: KeyValue[] }): Promise<void> {
+export async function logBatch(
+  context: Context,
+  workspace: string,
+  runId: string,
+  batch: { metrics: MetricPoint[]; params: KeyValue[]; tags: KeyValue[] },
+): Promise<void> {
   checkBatch(batch);
   await context.store.transaction(async (repositories) => {
     await repositories.runs.requireActive(workspace, runId);
@@ -90,11 +118,19 @@ export async function deleteRunTag(context: Context, workspace: string, runId: s
   checkKey('tag', key);
   await context.store.transaction(async (repositories) => {
     await repositories.runs.requireActive(workspace, runId);
-    if (!(await repositories.runs.deleteTag(runId, key))) throw mlflowError('RESOURCE_DOES_NOT_EXIST', `No tag with name: ${key} in run with id ${runId}`);
+    if (!(await repositories.runs.deleteTag(runId, key)))
+      throw mlflowError('RESOURCE_DOES_NOT_EXIST', `No tag with name: ${key} in run with id ${runId}`);
   });
 }
 
-export async function metricHistory(context: Context, workspace: string, runId: string, key: string, maxResults: number | undefined, pageToken: string | undefined): Promise<{ metrics: MetricPoint[]; nextPageToken?: string }> {
+export async function metricHistory(
+  context: Context,
+  workspace: string,
+  runId: string,
+  key: string,
+  maxResults: number | undefined,
+  pageToken: string | undefined,
+): Promise<{ metrics: MetricPoint[]; nextPageToken?: string }> {
   await context.store.repositories.runs.requireInfo(workspace, runId);
   const offset = decodeOffset(pageToken);
   const limit = maxResults ?? 1_000_000_000;

@@ -7,7 +7,6 @@ import type { Context } from '../context.js';
 import { ensureDefaultExperiment } from './experiment-service.js';
 import { decodeOffset, encodeOffset } from '../../core/tracking/offset-page.js';
 
-
 /** MLflow's page size default and ceiling for runs/search. */
 export const searchRunsLimits = { defaultMaxResults: 1000, maxResults: 50_000 };
 
@@ -21,9 +20,16 @@ export interface SearchRunsInput {
 }
 
 /** runs/search: filter and order parsed first (a bad one changes nothing), then one indexed query. */
-export async function searchRuns(context: Context, workspace: string, input: SearchRunsInput): Promise<{ runs: Run[]; nextPageToken?: string }> {
+export async function searchRuns(
+  context: Context,
+  workspace: string,
+  input: SearchRunsInput,
+): Promise<{ runs: Run[]; nextPageToken?: string }> {
   if (input.maxResults < 1 || input.maxResults > searchRunsLimits.maxResults) {
-    throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid value ${input.maxResults} for parameter 'max_results' supplied. It must be between 1 and ${searchRunsLimits.maxResults}.`);
+    throw mlflowError(
+      'INVALID_PARAMETER_VALUE',
+      `Invalid value ${input.maxResults} for parameter 'max_results' supplied. It must be between 1 and ${searchRunsLimits.maxResults}.`,
+    );
   }
   const filter = parseRunFilter(input.filter);
   const orderBy = parseRunOrderBy(input.orderBy);
@@ -31,7 +37,15 @@ export async function searchRuns(context: Context, workspace: string, input: Sea
   await ensureDefaultExperiment(context, workspace);
   const experimentIds = input.experimentIds.filter((id) => /^\d+$/.test(id));
   if (experimentIds.length === 0) return { runs: [] };
-  const infos = await context.store.repositories.runs.search({ workspace, experimentIds, lifecycleStages: stagesOf(input.viewType), filter, orderBy, limit: input.maxResults + 1, offset });
+  const infos = await context.store.repositories.runs.search({
+    workspace,
+    experimentIds,
+    lifecycleStages: stagesOf(input.viewType),
+    filter,
+    orderBy,
+    limit: input.maxResults + 1,
+    offset,
+  });
   const more = infos.length > input.maxResults;
   const runs = await context.store.repositories.runs.withData(infos.slice(0, input.maxResults));
   return { runs, ...(more ? { nextPageToken: encodeOffset(offset + input.maxResults) } : {}) };

@@ -15,11 +15,33 @@ const rowsPerFile = 3;
 
 const settings = (miniBatchSize: number) =>
   Buffer.from(
-    JSON.stringify({ mini_batch_size: miniBatchSize, max_concurrency_per_instance: 2, output_action: 'append_row', output_file_name: 'predictions.csv', retry_settings: { max_retries: 2, timeout: 30 }, error_threshold: -1, logging_level: 'info' }),
+    JSON.stringify({
+      mini_batch_size: miniBatchSize,
+      max_concurrency_per_instance: 2,
+      output_action: 'append_row',
+      output_file_name: 'predictions.csv',
+      retry_settings: { max_retries: 2, timeout: 30 },
+      error_threshold: -1,
+      logging_level: 'info',
+    }),
   ).toString('base64');
 
 function runDriver(folder: string, miniBatchSize: number) {
-  const args = ['--import', 'tsx', driver, '--input', join(folder, 'in'), '--model', join(folder, 'model'), '--output', join(folder, 'out'), '--checkpoints', join(folder, 'checkpoints'), '--settings', settings(miniBatchSize)];
+  const args = [
+    '--import',
+    'tsx',
+    driver,
+    '--input',
+    join(folder, 'in'),
+    '--model',
+    join(folder, 'model'),
+    '--output',
+    join(folder, 'out'),
+    '--checkpoints',
+    join(folder, 'checkpoints'),
+    '--settings',
+    settings(miniBatchSize),
+  ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -41,7 +63,10 @@ describe('the batch driver', () => {
     await mkdir(join(folder, 'model'), { recursive: true });
     await copyFile(onnxModel, join(folder, 'model', 'model.onnx'));
     for (let index = 0; index < 1_000; index++) {
-      await writeFile(join(folder, 'in', `part-${String(index).padStart(4, '0')}.csv`), `sepal_length,sepal_width,petal_length,petal_width\n${Array.from({ length: rowsPerFile }, (_, row) => `5.${row},3.5,1.4,0.${index % 9}`).join('\n')}\n`);
+      await writeFile(
+        join(folder, 'in', `part-${String(index).padStart(4, '0')}.csv`),
+        `sepal_length,sepal_width,petal_length,petal_width\n${Array.from({ length: rowsPerFile }, (_, row) => `5.${row},3.5,1.4,0.${index % 9}`).join('\n')}\n`,
+      );
     }
   });
 
@@ -84,7 +109,8 @@ describe('the batch driver on two nodes', () => {
     await mkdir(join(folder, 'in'), { recursive: true });
     await mkdir(join(folder, 'model'), { recursive: true });
     await copyFile(onnxModel, join(folder, 'model', 'model.onnx'));
-    for (let index = 0; index < 40; index++) await writeFile(join(folder, 'in', `f${String(index).padStart(2, '0')}.csv`), `5.1,3.5,1.4,0.${index % 9}\n6.3,3.3,6.0,2.5\n`);
+    for (let index = 0; index < 40; index++)
+      await writeFile(join(folder, 'in', `f${String(index).padStart(2, '0')}.csv`), `5.1,3.5,1.4,0.${index % 9}\n6.3,3.3,6.0,2.5\n`);
   });
 
   after(async () => {
@@ -92,7 +118,23 @@ describe('the batch driver on two nodes', () => {
   });
 
   const node = (rank: number) => {
-    const args = ['--import', 'tsx', driver, '--input', join(folder, 'in'), '--model', join(folder, 'model'), '--output', join(folder, 'out'), '--checkpoints', join(folder, 'checkpoints'), '--settings', settings(1), '--nodes', '2'];
+    const args = [
+      '--import',
+      'tsx',
+      driver,
+      '--input',
+      join(folder, 'in'),
+      '--model',
+      join(folder, 'model'),
+      '--output',
+      join(folder, 'out'),
+      '--checkpoints',
+      join(folder, 'checkpoints'),
+      '--settings',
+      settings(1),
+      '--nodes',
+      '2',
+    ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_RANK: String(rank) } });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -117,7 +159,21 @@ describe('the batch driver on two nodes', () => {
   });
 
   it('refuses a rank that is not a node of the job', async () => {
-    const args = ['--import', 'tsx', driver, '--input', join(folder, 'in'), '--model', join(folder, 'model'), '--output', join(folder, 'out2'), '--settings', settings(1), '--nodes', '2'];
+    const args = [
+      '--import',
+      'tsx',
+      driver,
+      '--input',
+      join(folder, 'in'),
+      '--model',
+      join(folder, 'model'),
+      '--output',
+      join(folder, 'out2'),
+      '--settings',
+      settings(1),
+      '--nodes',
+      '2',
+    ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_RANK: '2' } });
     let output = '';
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -144,8 +200,31 @@ describe('the batch driver with bad input', () => {
   });
 
   const run = (name: string, errorThreshold: number) => {
-    const encoded = Buffer.from(JSON.stringify({ mini_batch_size: 1, max_concurrency_per_instance: 1, output_action: 'append_row', retry_settings: { max_retries: 1, timeout: 30 }, error_threshold: errorThreshold, logging_level: 'info' })).toString('base64');
-    const args = ['--import', 'tsx', driver, '--input', join(folder, 'in'), '--model', join(folder, 'model'), '--output', join(folder, name), '--checkpoints', join(folder, `${name}-checkpoints`), '--settings', encoded];
+    const encoded = Buffer.from(
+      JSON.stringify({
+        mini_batch_size: 1,
+        max_concurrency_per_instance: 1,
+        output_action: 'append_row',
+        retry_settings: { max_retries: 1, timeout: 30 },
+        error_threshold: errorThreshold,
+        logging_level: 'info',
+      }),
+    ).toString('base64');
+    const args = [
+      '--import',
+      'tsx',
+      driver,
+      '--input',
+      join(folder, 'in'),
+      '--model',
+      join(folder, 'model'),
+      '--output',
+      join(folder, name),
+      '--checkpoints',
+      join(folder, `${name}-checkpoints`),
+      '--settings',
+      encoded,
+    ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -157,7 +236,11 @@ describe('the batch driver with bad input', () => {
     const { code, output } = await run('unlimited', -1);
     assert.equal(code, 0, output);
     assert.equal(output.match(/mini-batch \d+-\w+ attempt \d failed/g)?.length, 2, output);
-    const summary = JSON.parse(await readFile(join(folder, 'unlimited', 'batch-summary.json'), 'utf8')) as { succeeded: number; failed: number; failedFiles: number };
+    const summary = JSON.parse(await readFile(join(folder, 'unlimited', 'batch-summary.json'), 'utf8')) as {
+      succeeded: number;
+      failed: number;
+      failedFiles: number;
+    };
     assert.deepEqual([summary.succeeded, summary.failed, summary.failedFiles], [4, 1, 1]);
     assert.equal((await readFile(join(folder, 'unlimited', 'predictions.csv'), 'utf8')).trim().split('\n').length, 1 + 4);
   });
@@ -171,7 +254,10 @@ describe('the batch driver with bad input', () => {
 
 describe('parseCsv and splitAnswer', () => {
   it('drops a header, keeps numbers as numbers', () => {
-    assert.deepEqual(parseCsv('a,b\n1,2\n3,4\n\n'), [[1, 2], [3, 4]]);
+    assert.deepEqual(parseCsv('a,b\n1,2\n3,4\n\n'), [
+      [1, 2],
+      [3, 4],
+    ]);
     assert.deepEqual(parseCsv('1,2\n'), [[1, 2]]);
   });
 
@@ -186,7 +272,10 @@ describe('parseCsv and splitAnswer', () => {
 
   it('splits an array or an object of per-row arrays into rows, and refuses anything else', () => {
     assert.deepEqual(splitAnswer([1, 2], 2), [1, 2]);
-    assert.deepEqual(splitAnswer({ label: [0, 1], p: [[1], [2]] }, 2), [{ label: 0, p: [1] }, { label: 1, p: [2] }]);
+    assert.deepEqual(splitAnswer({ label: [0, 1], p: [[1], [2]] }, 2), [
+      { label: 0, p: [1] },
+      { label: 1, p: [2] },
+    ]);
     assert.throws(() => splitAnswer([1], 2), /one prediction per row/);
   });
 });
@@ -231,8 +320,35 @@ describe('the batch driver with a scoring script (Azure ML batch contract: init(
   });
 
   const run = (name: string, script: string, errorThreshold: number) => {
-    const encoded = Buffer.from(JSON.stringify({ mini_batch_size: 2, max_concurrency_per_instance: 2, output_action: 'append_row', output_file_name: 'rows.txt', retry_settings: { max_retries: 0, timeout: 30 }, error_threshold: errorThreshold, logging_level: 'info', scoring_script: script })).toString('base64');
-    const args = ['--import', 'tsx', driver, '--input', join(folder, 'in'), '--model', join(folder, 'models', 'model'), '--code', join(folder, 'code'), '--output', join(folder, name), '--checkpoints', join(folder, `${name}-checkpoints`), '--settings', encoded];
+    const encoded = Buffer.from(
+      JSON.stringify({
+        mini_batch_size: 2,
+        max_concurrency_per_instance: 2,
+        output_action: 'append_row',
+        output_file_name: 'rows.txt',
+        retry_settings: { max_retries: 0, timeout: 30 },
+        error_threshold: errorThreshold,
+        logging_level: 'info',
+        scoring_script: script,
+      }),
+    ).toString('base64');
+    const args = [
+      '--import',
+      'tsx',
+      driver,
+      '--input',
+      join(folder, 'in'),
+      '--model',
+      join(folder, 'models', 'model'),
+      '--code',
+      join(folder, 'code'),
+      '--output',
+      join(folder, name),
+      '--checkpoints',
+      join(folder, `${name}-checkpoints`),
+      '--settings',
+      encoded,
+    ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -245,7 +361,12 @@ describe('the batch driver with a scoring script (Azure ML batch contract: init(
     assert.equal(code, 0, output);
     const rows = (await readFile(join(folder, 'node', 'rows.txt'), 'utf8')).trim().split('\n').sort();
     assert.deepEqual(rows, ['f0.txt,0', 'f1.txt,10', 'f2.txt,20', 'f3.txt,30', 'f4.txt,40', 'f6.txt,60']);
-    const summary = JSON.parse(await readFile(join(folder, 'node', 'batch-summary.json'), 'utf8')) as { succeeded: number; failed: number; failedFiles: number; rows: number };
+    const summary = JSON.parse(await readFile(join(folder, 'node', 'batch-summary.json'), 'utf8')) as {
+      succeeded: number;
+      failed: number;
+      failedFiles: number;
+      rows: number;
+    };
     assert.deepEqual([summary.succeeded, summary.failed, summary.failedFiles, summary.rows], [4, 0, 1, 6]);
     assert.match(output, /returned 1 row\(s\) for 2 file\(s\); 1 counted as failed/);
     // init() ran once per worker, and could write to the output folder.
@@ -279,29 +400,91 @@ describe('the batch driver when the scoring script or the model cannot start, or
     for (let index = 0; index < 4; index++) await writeFile(join(folder, 'in', `f${index}.csv`), '5.1,3.5,1.4,0.2\n');
     // Not an ONNX model: onnxruntime cannot load it.
     await writeFile(join(folder, 'models', 'broken-onnx', 'model.onnx'), 'not a model\n');
-    await writeFile(join(folder, 'code', 'init_fails.py'), ['def init():', "    raise FileNotFoundError('model.pkl is not in the model folder')", 'def run(mini_batch):', '    return mini_batch', ''].join('\n'));
-    await writeFile(join(folder, 'code', 'init_fails.mjs'), ["export function init() { throw new RangeError('the model folder is empty'); }", 'export function run(miniBatch) { return miniBatch; }', ''].join('\n'));
-    await writeFile(join(folder, 'code', 'run_fails.py'), ['def init():', '    pass', 'def run(mini_batch):', "    raise KeyError('thal')", ''].join('\n'));
-    await writeFile(join(folder, 'code', 'init_slow.py'), ['import time', 'def init():', '    time.sleep(60)', 'def run(mini_batch):', '    return mini_batch', ''].join('\n'));
+    await writeFile(
+      join(folder, 'code', 'init_fails.py'),
+      [
+        'def init():',
+        "    raise FileNotFoundError('model.pkl is not in the model folder')",
+        'def run(mini_batch):',
+        '    return mini_batch',
+        '',
+      ].join('\n'),
+    );
+    await writeFile(
+      join(folder, 'code', 'init_fails.mjs'),
+      [
+        "export function init() { throw new RangeError('the model folder is empty'); }",
+        'export function run(miniBatch) { return miniBatch; }',
+        '',
+      ].join('\n'),
+    );
+    await writeFile(
+      join(folder, 'code', 'run_fails.py'),
+      ['def init():', '    pass', 'def run(mini_batch):', "    raise KeyError('thal')", ''].join('\n'),
+    );
+    await writeFile(
+      join(folder, 'code', 'init_slow.py'),
+      ['import time', 'def init():', '    time.sleep(60)', 'def run(mini_batch):', '    return mini_batch', ''].join('\n'),
+    );
   });
 
   after(async () => {
     await rm(folder, { recursive: true, force: true });
   });
 
-  const run = (name: string, options: { script?: string; model?: string; errorThreshold?: number; rank?: number; onStart?: (child: ReturnType<typeof spawn>) => void }) => {
+  const run = (
+    name: string,
+    options: {
+      script?: string;
+      model?: string;
+      errorThreshold?: number;
+      rank?: number;
+      onStart?: (child: ReturnType<typeof spawn>) => void;
+    },
+  ) => {
     const encoded = Buffer.from(
-      JSON.stringify({ mini_batch_size: 1, max_concurrency_per_instance: 2, output_action: 'append_row', output_file_name: 'out.csv', retry_settings: { max_retries: 1, timeout: 30 }, error_threshold: options.errorThreshold ?? -1, logging_level: 'info', ...(options.script ? { scoring_script: options.script } : {}) }),
+      JSON.stringify({
+        mini_batch_size: 1,
+        max_concurrency_per_instance: 2,
+        output_action: 'append_row',
+        output_file_name: 'out.csv',
+        retry_settings: { max_retries: 1, timeout: 30 },
+        error_threshold: options.errorThreshold ?? -1,
+        logging_level: 'info',
+        ...(options.script ? { scoring_script: options.script } : {}),
+      }),
     ).toString('base64');
     const nodes = options.rank === undefined ? [] : ['--nodes', '2'];
-    const args = ['--import', 'tsx', driver, '--input', join(folder, 'in'), '--model', join(folder, 'models', options.model ?? 'model'), '--code', join(folder, 'code'), '--output', join(folder, name), '--checkpoints', join(folder, `${name}-checkpoints`), '--settings', encoded, ...nodes];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_RANK: String(options.rank ?? 0) } });
+    const args = [
+      '--import',
+      'tsx',
+      driver,
+      '--input',
+      join(folder, 'in'),
+      '--model',
+      join(folder, 'models', options.model ?? 'model'),
+      '--code',
+      join(folder, 'code'),
+      '--output',
+      join(folder, name),
+      '--checkpoints',
+      join(folder, `${name}-checkpoints`),
+      '--settings',
+      encoded,
+      ...nodes,
+    ];
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_RANK: String(options.rank ?? 0) },
+    });
     options.onStart?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    return new Promise<{ code: number | null; output: string; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, output: stdout + stderr, stderr })));
+    return new Promise<{ code: number | null; output: string; stderr: string }>((resolve) =>
+      child.on('exit', (code) => resolve({ code, output: stdout + stderr, stderr })),
+    );
   };
   const outputFiles = async (name: string) => (await readdir(join(folder, name)).catch(() => [] as string[])).sort();
 
@@ -339,7 +522,11 @@ describe('the batch driver when the scoring script or the model cannot start, or
     assert.match(stderr.trim().split('\n').at(-1)!, /no mini-batch succeeded.*KeyError: 'thal'/);
     // The summary says what failed; no predictions file pretends there were none to make.
     assert.deepEqual(await outputFiles('run-fails'), ['batch-summary.json']);
-    const summary = JSON.parse(await readFile(join(folder, 'run-fails', 'batch-summary.json'), 'utf8')) as { succeeded: number; failed: number; failedFiles: number };
+    const summary = JSON.parse(await readFile(join(folder, 'run-fails', 'batch-summary.json'), 'utf8')) as {
+      succeeded: number;
+      failed: number;
+      failedFiles: number;
+    };
     assert.deepEqual([summary.succeeded, summary.failed, summary.failedFiles], [0, 4, 4]);
   });
 
@@ -350,11 +537,17 @@ describe('the batch driver when the scoring script or the model cannot start, or
     const first = await run('two-nodes', {
       script: 'init_slow.py',
       rank: 0,
-      onStart: (child) => child.stdout!.on('data', (chunk: Buffer) => (chunk.toString().includes('to score here') ? setTimeout(() => child.kill('SIGTERM'), 500) : undefined)),
+      onStart: (child) =>
+        child.stdout!.on('data', (chunk: Buffer) =>
+          chunk.toString().includes('to score here') ? setTimeout(() => child.kill('SIGTERM'), 500) : undefined,
+        ),
     });
     assert.equal(first.code, 143, first.output);
     assert.match(first.stderr, /Traceback[\s\S]*FileNotFoundError: model\.pkl is not in the model folder/);
-    assert.match(first.stderr.trim().split('\n').at(-1)!, /^batch driver: node 1 failed: the scoring script init_fails\.py did not start .*FileNotFoundError: model\.pkl is not in the model folder$/);
+    assert.match(
+      first.stderr.trim().split('\n').at(-1)!,
+      /^batch driver: node 1 failed: the scoring script init_fails\.py did not start .*FileNotFoundError: model\.pkl is not in the model folder$/,
+    );
   });
 
   it('stops at once when run() failures pass error_threshold', async () => {

@@ -32,7 +32,17 @@ import { closeSync, fsyncSync, openSync, writeFileSync, writeSync } from 'node:f
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatLedgerEntry, isOverErrorThreshold, parseLedger, pendingMiniBatches, planMiniBatches, shouldRetry, summarize, type LedgerEntry, type MiniBatch } from '../../core/endpoints/batch-plan.js';
+import {
+  formatLedgerEntry,
+  isOverErrorThreshold,
+  parseLedger,
+  pendingMiniBatches,
+  planMiniBatches,
+  shouldRetry,
+  summarize,
+  type LedgerEntry,
+  type MiniBatch,
+} from '../../core/endpoints/batch-plan.js';
 import { chooseRuntime } from '../../core/endpoints/runtime-choice.js';
 import type { ScoringInstance } from '../scoring-instance.js';
 import { ModelLoadError } from '../serving-errors.js';
@@ -69,9 +79,21 @@ const readyTimeoutMs = 120_000;
 const workerLogTailLines = 30;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { input: { type: 'string' }, model: { type: 'string' }, code: { type: 'string' }, output: { type: 'string' }, settings: { type: 'string' }, checkpoints: { type: 'string' }, nodes: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      input: { type: 'string' },
+      model: { type: 'string' },
+      code: { type: 'string' },
+      output: { type: 'string' },
+      settings: { type: 'string' },
+      checkpoints: { type: 'string' },
+      nodes: { type: 'string' },
+    },
+  });
   if (!values.input || !values.model || !values.output || !values.settings) {
-    process.stderr.write('usage: batch-driver --input <folder> --model <folder> --output <folder> --settings <base64 JSON> [--code <folder>] [--checkpoints <folder>]\n');
+    process.stderr.write(
+      'usage: batch-driver --input <folder> --model <folder> --output <folder> --settings <base64 JSON> [--code <folder>] [--checkpoints <folder>]\n',
+    );
     return 2;
   }
   const checkpoints = values.checkpoints ?? process.env.TRELLIS_CHECKPOINT_DIR ?? join(values.output, '.batch-state');
@@ -82,10 +104,21 @@ async function main(): Promise<number> {
   const count = Number(values.nodes ?? '1');
   const rank = Number(process.env.NODE_RANK ?? '0');
   if (!Number.isInteger(count) || count < 1 || !Number.isInteger(rank) || rank < 0 || rank >= count) {
-    process.stderr.write(`--nodes ${values.nodes} and NODE_RANK ${process.env.NODE_RANK} do not make a node of the job; --nodes is the instance count, NODE_RANK 0 .. count-1\n`);
+    process.stderr.write(
+      `--nodes ${values.nodes} and NODE_RANK ${process.env.NODE_RANK} do not make a node of the job; --nodes is the instance count, NODE_RANK 0 .. count-1\n`,
+    );
     return 2;
   }
-  return runBatch({ input, onlyFile: isFile ? basename(values.input) : undefined, model: values.model, code: values.code, output: values.output, checkpoints, settings, node: { rank, count } });
+  return runBatch({
+    input,
+    onlyFile: isFile ? basename(values.input) : undefined,
+    model: values.model,
+    code: values.code,
+    output: values.output,
+    checkpoints,
+    settings,
+    node: { rank, count },
+  });
 }
 
 /** Runs (or resumes) the batch; returns the process exit code. */
@@ -97,13 +130,20 @@ export async function runBatch(options: Options): Promise<number> {
   // node's reason is also left for node 0, whose log is the job's (see reportOtherNodes).
   const fail = (reason: string, detail = '') => {
     process.stderr.write(`${detail}batch driver: ${reason}\n`);
-    if (node.rank > 0) writeFileSync(join(options.checkpoints, `failure-${node.rank}.json`), JSON.stringify({ checkpoints: resolve(options.checkpoints), rank: node.rank, reason, detail }));
+    if (node.rank > 0)
+      writeFileSync(
+        join(options.checkpoints, `failure-${node.rank}.json`),
+        JSON.stringify({ checkpoints: resolve(options.checkpoints), rank: node.rank, reason, detail }),
+      );
     return 1;
   };
   // Each worker's current instance, to stop them when the driver is stopped.
   const instances = new Map<number, ScoringInstance>();
   // On several nodes, a node that fails ends the job, and node 0 is stopped (SIGTERM): it says why first.
-  const onTerminate = () => void Promise.all([reportOtherNodes(options.checkpoints), ...[...instances.values()].map((instance) => instance.stop(1_000))]).finally(() => process.exit(143));
+  const onTerminate = () =>
+    void Promise.all([reportOtherNodes(options.checkpoints), ...[...instances.values()].map((instance) => instance.stop(1_000))]).finally(
+      () => process.exit(143),
+    );
   if (node.count > 1 && node.rank === 0) process.once('SIGTERM', onTerminate);
   await mkdir(join(options.checkpoints, 'parts'), { recursive: true });
   await mkdir(options.output, { recursive: true });
@@ -113,7 +153,9 @@ export async function runBatch(options: Options): Promise<number> {
   const ledger = await readLedgers(options.checkpoints);
   const pending = pendingMiniBatches(plan, ledger).filter((batch) => batch.index % node.count === node.rank);
   const share = node.count === 1 ? '' : ` (node ${node.rank} of ${node.count}: every ${node.count}th mini-batch from ${node.rank})`;
-  log(`${files.length} file(s) in ${plan.length} mini-batch(es) of ${settings.mini_batch_size}; ${ledger.size} finished before, ${pending.length} to score here with ${settings.max_concurrency_per_instance} worker(s)${share}`);
+  log(
+    `${files.length} file(s) in ${plan.length} mini-batch(es) of ${settings.mini_batch_size}; ${ledger.size} finished before, ${pending.length} to score here with ${settings.max_concurrency_per_instance} worker(s)${share}`,
+  );
 
   const choice = chooseRuntime(await filesUnder(options.model), settings.scoring_script);
   if ('error' in choice) return fail(choice.error);
@@ -171,19 +213,26 @@ export async function runBatch(options: Options): Promise<number> {
             });
             if (!current) {
               // Not this mini-batch's fault, and no other would fare better: the job stops with nothing recorded, so a retried attempt scores it.
-              startFailure ??= { reason: describeStartFailure(instance?.failure ?? 'the model could not load', settings.scoring_script), logFile: workerLog(index) };
+              startFailure ??= {
+                reason: describeStartFailure(instance?.failure ?? 'the model could not load', settings.scoring_script),
+                logFile: workerLog(index),
+              };
               isStopped = true;
               log(`worker ${index}: ${startFailure.reason}; stopping`);
               break;
             }
             const timeoutMs = settings.retry_settings.timeout * 1000;
-            const rows = isScript ? await runScript(current, options, batch, timeoutMs) : await scoreMiniBatch(current, options, batch, timeoutMs);
+            const rows = isScript
+              ? await runScript(current, options, batch, timeoutMs)
+              : await scoreMiniBatch(current, options, batch, timeoutMs);
             await writePart(options.checkpoints, batch, rows);
             // A script that returns fewer rows than it got files failed the rest, as Azure counts it.
             const failedItems = isScript ? Math.max(0, batch.files.length - rows.length) : 0;
             record({ id: batch.id, status: 'done', rows: rows.length, attempts, ...(failedItems > 0 ? { failedItems } : {}) });
             if (failedItems > 0) {
-              log(`mini-batch ${batch.id}: run() returned ${rows.length} row(s) for ${batch.files.length} file(s); ${failedItems} counted as failed`);
+              log(
+                `mini-batch ${batch.id}: run() returned ${rows.length} row(s) for ${batch.files.length} file(s); ${failedItems} counted as failed`,
+              );
               failedFiles += failedItems;
               if (isOverErrorThreshold(failedFiles, settings.error_threshold)) {
                 isStopped = true;
@@ -229,9 +278,14 @@ export async function runBatch(options: Options): Promise<number> {
   // As Azure ML: files given and none scored fails the job even under error_threshold -1.
   const isNoneScored = files.length > 0 && summary.pending === 0 && summary.failedFiles >= files.length;
   await writeFile(join(options.output, 'batch-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  if (settings.output_action === 'append_row' && !isStopped && !isNoneScored) await assembleOutput(options, plan, ledger, isScript ? '' : 'file,row,prediction\n');
+  if (settings.output_action === 'append_row' && !isStopped && !isNoneScored)
+    await assembleOutput(options, plan, ledger, isScript ? '' : 'file,row,prediction\n');
   log(`${summary.succeeded} mini-batch(es) scored (${summary.rows} rows), ${summary.failed} failed (${summary.failedFiles} files)`);
-  const firstError = summary.errors[0] ? `; the first error: ${summary.errors[0].error}` : isScript ? '; run() returned fewer rows than it was given files' : '';
+  const firstError = summary.errors[0]
+    ? `; the first error: ${summary.errors[0].error}`
+    : isScript
+      ? '; run() returned fewer rows than it was given files'
+      : '';
   if (isStopped) return fail(`${summary.failedFiles} failed file(s) is past error_threshold ${settings.error_threshold}${firstError}`);
   if (isNoneScored) return fail(`no mini-batch succeeded: all ${files.length} file(s) failed${firstError}`);
   if (summary.pending > 0) return fail(`${summary.pending} mini-batch(es) were not scored`);
@@ -243,7 +297,12 @@ export async function runBatch(options: Options): Promise<number> {
 async function reportOtherNodes(checkpoints: string): Promise<void> {
   const names = (await readdir(checkpoints).catch(() => [] as string[])).filter((name) => /^failure-\d+\.json$/.test(name)).sort();
   for (const name of names) {
-    const failure = JSON.parse(await readFile(join(checkpoints, name), 'utf8').catch(() => '{}')) as { checkpoints?: string; rank?: number; reason?: string; detail?: string };
+    const failure = JSON.parse(await readFile(join(checkpoints, name), 'utf8').catch(() => '{}')) as {
+      checkpoints?: string;
+      rank?: number;
+      reason?: string;
+      detail?: string;
+    };
     if (failure.checkpoints !== resolve(checkpoints) || !failure.reason) continue;
     process.stderr.write(`${failure.detail ?? ''}batch driver: node ${failure.rank} failed: ${failure.reason}\n`);
   }
@@ -269,7 +328,12 @@ async function readLedgers(checkpoints: string): Promise<Map<string, LedgerEntry
 }
 
 /** Node 0, its own share done: the other nodes' ledgers, read until every mini-batch is in one (or failures stop the job). */
-async function waitForOtherNodes(checkpoints: string, plan: readonly MiniBatch[], errorThreshold: number, log: (line: string) => void): Promise<{ ledger: Map<string, LedgerEntry>; isStopped: boolean }> {
+async function waitForOtherNodes(
+  checkpoints: string,
+  plan: readonly MiniBatch[],
+  errorThreshold: number,
+  log: (line: string) => void,
+): Promise<{ ledger: Map<string, LedgerEntry>; isStopped: boolean }> {
   let reported = -1;
   for (;;) {
     const ledger = await readLedgers(checkpoints);
@@ -308,7 +372,10 @@ async function scoreMiniBatch(instance: ScoringInstance, options: Options, batch
     });
   }
   if (data.length === 0) return [];
-  const answer = await instance.call({ protocol: 'score', contentType: 'application/json', body: Buffer.from(JSON.stringify({ data })) }, timeoutMs);
+  const answer = await instance.call(
+    { protocol: 'score', contentType: 'application/json', body: Buffer.from(JSON.stringify({ data })) },
+    timeoutMs,
+  );
   const text = answer.body.toString('utf8');
   if (answer.status !== 200) throw new Error(`the model answered ${answer.status}: ${answerError(text)}`);
   const predictions = splitAnswer(JSON.parse(text) as unknown, data.length);
@@ -332,7 +399,9 @@ export function splitAnswer(answer: unknown, rows: number): unknown[] {
   if (typeof answer === 'object' && answer !== null && !Array.isArray(answer)) {
     const entries = Object.entries(answer as Record<string, unknown>);
     if (entries.every(([, value]) => Array.isArray(value) && value.length === rows)) {
-      return Array.from({ length: rows }, (_, index) => Object.fromEntries(entries.map(([key, value]) => [key, (value as unknown[])[index]])));
+      return Array.from({ length: rows }, (_, index) =>
+        Object.fromEntries(entries.map(([key, value]) => [key, (value as unknown[])[index]])),
+      );
     }
   }
   throw new Error(`the model's answer does not hold one prediction per row (${rows} rows sent)`);
@@ -376,7 +445,12 @@ async function writePart(checkpoints: string, batch: MiniBatch, rows: string[]):
 }
 
 /** output_file_name: the header (none for a script's rows), then the parts of the finished mini-batches in plan order. */
-async function assembleOutput(options: Options, plan: readonly MiniBatch[], ledger: ReadonlyMap<string, LedgerEntry>, header: string): Promise<void> {
+async function assembleOutput(
+  options: Options,
+  plan: readonly MiniBatch[],
+  ledger: ReadonlyMap<string, LedgerEntry>,
+  header: string,
+): Promise<void> {
   const target = join(options.output, options.settings.output_file_name ?? 'predictions.csv');
   const temporary = `${target}.tmp`;
   const fd = openSync(temporary, 'w');

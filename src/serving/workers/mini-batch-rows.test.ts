@@ -4,7 +4,13 @@ import { miniBatchRows } from './mini-batch-rows.js';
 
 describe('miniBatchRows', () => {
   it('writes strings as they are, arrays as CSV rows and anything else as JSON', () => {
-    assert.deepEqual(miniBatchRows(['a b', ['x', 1, 'has,comma', 'say "hi"'], { label: 1 }, 3, null]), ['a b', 'x,1,"has,comma","say ""hi"""', '{"label":1}', '3', 'null']);
+    assert.deepEqual(miniBatchRows(['a b', ['x', 1, 'has,comma', 'say "hi"'], { label: 1 }, 3, null]), [
+      'a b',
+      'x,1,"has,comma","say ""hi"""',
+      '{"label":1}',
+      '3',
+      'null',
+    ]);
   });
 
   it('keeps one line per element: a newline inside a string becomes a space', () => {

@@ -8,7 +8,9 @@ import { JSON_CONTENT_TYPE, type WorkerAnswer } from './worker-answer.js';
  */
 export function miniBatchRows(result: unknown): string[] {
   if (!Array.isArray(result)) {
-    throw new TypeError(`run(mini_batch) returned ${result === null ? 'null' : typeof result}; return an array with one element per output row (the files it scored, or the rows it made)`);
+    throw new TypeError(
+      `run(mini_batch) returned ${result === null ? 'null' : typeof result}; return an array with one element per output row (the files it scored, or the rows it made)`,
+    );
   }
   return result.map((element: unknown) => {
     if (typeof element === 'string') return element.replaceAll(/\r?\n/g, ' ');

@@ -21,14 +21,21 @@ function scoringFunctions(namespace: Record<string, unknown>): ScoringModule {
 }
 
 await runWorker(async (config) => {
-  if (!config.codeDir || !config.scoringScript) throw new Error('runtime node-script needs code_configuration.code and code_configuration.scoring_script');
+  if (!config.codeDir || !config.scoringScript)
+    throw new Error('runtime node-script needs code_configuration.code and code_configuration.scoring_script');
   const path = resolve(config.codeDir, config.scoringScript);
   const scoring = scoringFunctions((await import(pathToFileURL(path).href)) as Record<string, unknown>);
   const run = scoring.run;
-  if (!run) throw new Error(`${config.scoringScript} exports no run(rawData) function; export init() and run(rawData), as an Azure ML scoring script does`);
+  if (!run)
+    throw new Error(
+      `${config.scoringScript} exports no run(rawData) function; export init() and run(rawData), as an Azure ML scoring script does`,
+    );
   await scoring.init?.();
   process.stdout.write(`scoring script ${config.scoringScript} initialised\n`);
-  const metadata = jsonAnswer(200, JSON.stringify({ name: config.modelName, versions: [config.modelVersion], platform: 'node-script', inputs: [], outputs: [] }));
+  const metadata = jsonAnswer(
+    200,
+    JSON.stringify({ name: config.modelName, versions: [config.modelVersion], platform: 'node-script', inputs: [], outputs: [] }),
+  );
   return {
     async score(body) {
       try {
@@ -46,7 +53,11 @@ await runWorker(async (config) => {
         return errorAnswer(500, firstLine(error));
       }
     },
-    inferV2: () => errorAnswer(400, 'this deployment runs a scoring script (runtime node-script), which speaks /score only; the v2 protocol needs an onnx or mlflow model'),
+    inferV2: () =>
+      errorAnswer(
+        400,
+        'this deployment runs a scoring script (runtime node-script), which speaks /score only; the v2 protocol needs an onnx or mlflow model',
+      ),
     metadata: () => metadata,
   };
 });

@@ -10,7 +10,13 @@ import { exposeZipMapInputs } from './onnx-zipmap.js';
 const scratch = mkdtempSync(join(tmpdir(), 'trellis-onnx-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-const input = (type: 'float32' | 'int64' | 'bool' | 'string', shape: number[]) => ({ name: 'x', datatype: 'T', type, shape, hasShape: shape.length > 0 });
+const input = (type: 'float32' | 'int64' | 'bool' | 'string', shape: number[]) => ({
+  name: 'x',
+  datatype: 'T',
+  type,
+  shape,
+  hasShape: shape.length > 0,
+});
 
 describe('onnx model conversions', () => {
   it('makes tensors of the input type from nested JSON, a single row taken as a batch of one', () => {

@@ -60,8 +60,11 @@ export async function findOnnxFile(modelDir: string): Promise<string> {
   if (found.length === 1) return found[0]!;
   const preferred = found.find((path) => basename(path) === 'model.onnx');
   if (preferred) return preferred;
-  if (found.length === 0) throw new Error(`no .onnx file in the model folder ${modelDir}; runtime onnx needs one (register the model with its .onnx file)`);
-  throw new Error(`the model folder ${modelDir} has ${found.length} .onnx files (${found.map((path) => basename(path)).join(', ')}); keep one, or name the one to serve model.onnx`);
+  if (found.length === 0)
+    throw new Error(`no .onnx file in the model folder ${modelDir}; runtime onnx needs one (register the model with its .onnx file)`);
+  throw new Error(
+    `the model folder ${modelDir} has ${found.length} .onnx files (${found.map((path) => basename(path)).join(', ')}); keep one, or name the one to serve model.onnx`,
+  );
 }
 
 function dimension(value: number | string): number {
@@ -87,7 +90,9 @@ export class OnnxModel {
   ) {
     this.inputsByName = new Map(inputs.map((input) => [input.name, input]));
     this.fetchNames = outputs.map((output) => zipMaps.get(output.name)?.probabilities ?? output.name);
-    this.expected = inputs.map((input) => `'${input.name}' ${input.datatype} ${input.hasShape ? `[${input.shape.join(', ')}]` : '(any shape)'}`).join(', ');
+    this.expected = inputs
+      .map((input) => `'${input.name}' ${input.datatype} ${input.hasShape ? `[${input.shape.join(', ')}]` : '(any shape)'}`)
+      .join(', ');
     this.metadataBody = Buffer.from(
       JSON.stringify({
         name,
@@ -128,7 +133,8 @@ export class OnnxModel {
       const zipMap = zipMapsByOutput.get(name);
       const output = metadataByName.get(name);
       if (zipMap) outputs.push({ name, datatype: 'FP32', shape: [-1, zipMap.labels.length] });
-      else if (output?.isTensor) outputs.push({ name, datatype: v2Datatypes[output.type] ?? output.type, shape: output.shape.map(dimension) });
+      else if (output?.isTensor)
+        outputs.push({ name, datatype: v2Datatypes[output.type] ?? output.type, shape: output.shape.map(dimension) });
       else skipped.push(name);
     }
     return new OnnxModel(session, identity.name, identity.version, inputs, outputs, zipMapsByOutput, skipped);
@@ -157,14 +163,17 @@ export class OnnxModel {
   async inferV2(body: Buffer): Promise<WorkerAnswer> {
     try {
       const request = parseJson(body);
-      if (!isObject(request) || !Array.isArray(request.inputs)) throw new InputError('a v2 infer request is {"inputs": [{"name", "shape", "datatype", "data"}]}');
+      if (!isObject(request) || !Array.isArray(request.inputs))
+        throw new InputError('a v2 infer request is {"inputs": [{"name", "shape", "datatype", "data"}]}');
       const feeds: Record<string, ort.Tensor> = {};
       for (const item of request.inputs) {
         if (!isObject(item) || typeof item.name !== 'string') throw new InputError('each v2 input needs a "name"');
         const input = this.inputsByName.get(item.name);
         if (!input) throw new InputError(`the model has no input '${item.name}'`);
-        if (item.datatype !== input.datatype) throw new InputError(`input '${input.name}' has datatype ${String(item.datatype)}, not ${input.datatype}`);
-        if (!Array.isArray(item.shape) || !item.shape.every((size) => Number.isInteger(size) && size >= 0)) throw new InputError(`input '${input.name}' needs a "shape": an array of sizes`);
+        if (item.datatype !== input.datatype)
+          throw new InputError(`input '${input.name}' has datatype ${String(item.datatype)}, not ${input.datatype}`);
+        if (!Array.isArray(item.shape) || !item.shape.every((size) => Number.isInteger(size) && size >= 0))
+          throw new InputError(`input '${input.name}' needs a "shape": an array of sizes`);
         if (!Array.isArray(item.data)) throw new InputError(`input '${input.name}' needs "data": an array, flat or nested`);
         feeds[input.name] = toTensor(input, item.data, item.shape as number[]);
       }
@@ -174,11 +183,15 @@ export class OnnxModel {
         wanted = request.outputs.map((requested) => {
           const name = isObject(requested) ? requested.name : undefined;
           const output = this.outputs.find((candidate) => candidate.name === name);
-          if (!output) throw new InputError(`the model has no output '${String(name)}'; it has ${this.outputs.map((o) => `'${o.name}'`).join(', ')}`);
+          if (!output)
+            throw new InputError(`the model has no output '${String(name)}'; it has ${this.outputs.map((o) => `'${o.name}'`).join(', ')}`);
           return output;
         });
       }
-      const results = await this.session.run(feeds, wanted.map((output) => this.zipMaps.get(output.name)?.probabilities ?? output.name));
+      const results = await this.session.run(
+        feeds,
+        wanted.map((output) => this.zipMaps.get(output.name)?.probabilities ?? output.name),
+      );
       const outputs = wanted.map((output) => {
         const tensor = results[this.zipMaps.get(output.name)?.probabilities ?? output.name]!;
         return { name: output.name, shape: tensor.dims, datatype: v2Datatypes[tensor.type] ?? tensor.type, data: flatValues(tensor) };
@@ -206,12 +219,14 @@ export class OnnxModel {
   private scoreInputs(request: unknown): Map<string, unknown> {
     const only = this.inputs.length === 1 ? this.inputs[0]!.name : undefined;
     const single = (value: unknown): Map<string, unknown> => {
-      if (only === undefined) throw new InputError(`the model has ${this.inputs.length} inputs; send {"input_data": {"<input name>": [...], ...}}`);
+      if (only === undefined)
+        throw new InputError(`the model has ${this.inputs.length} inputs; send {"input_data": {"<input name>": [...], ...}}`);
       return new Map([[only, value]]);
     };
     if (Array.isArray(request)) return single(request);
     if (!isObject(request)) throw new InputError('the body is JSON but not a request; send {"data": [[...]]} or {"input_data": ...}');
-    const wrapped = 'input_data' in request ? request.input_data : 'data' in request && !this.inputsByName.has('data') ? request.data : undefined;
+    const wrapped =
+      'input_data' in request ? request.input_data : 'data' in request && !this.inputsByName.has('data') ? request.data : undefined;
     if (wrapped === undefined) return this.namedInputs(request);
     if (Array.isArray(wrapped)) return single(wrapped);
     if (isObject(wrapped) && Array.isArray(wrapped.data) && ('columns' in wrapped || 'index' in wrapped)) return this.splitInputs(wrapped);
@@ -221,7 +236,10 @@ export class OnnxModel {
 
   private namedInputs(request: Record<string, unknown>): Map<string, unknown> {
     const unknown = Object.keys(request).filter((key) => !this.inputsByName.has(key));
-    if (unknown.length > 0) throw new InputError(`the request has ${unknown.map((key) => `'${key}'`).join(', ')}, which the model does not take; send {"data": [[...]]} or an object keyed by input name`);
+    if (unknown.length > 0)
+      throw new InputError(
+        `the request has ${unknown.map((key) => `'${key}'`).join(', ')}, which the model does not take; send {"data": [[...]]} or an object keyed by input name`,
+      );
     return new Map(Object.entries(request));
   }
 
@@ -259,11 +277,15 @@ export class OnnxModel {
   }
 
   private failure(error: unknown): WorkerAnswer {
-    if (error instanceof InputError) return jsonAnswer(400, JSON.stringify({ error: `${error.message}; the model expects ${this.expected} (-1: any size)` }));
+    if (error instanceof InputError)
+      return jsonAnswer(400, JSON.stringify({ error: `${error.message}; the model expects ${this.expected} (-1: any size)` }));
     const message = error instanceof Error ? error.message : String(error);
     // onnxruntime's own checks (a dimension the model fixes, a type it cannot take) are the caller's to fix too.
     if (/invalid (dimensions|rank|input)|got invalid|unexpected input data type/i.test(message)) {
-      return jsonAnswer(400, JSON.stringify({ error: `onnxruntime refused the input: ${message}; the model expects ${this.expected} (-1: any size)` }));
+      return jsonAnswer(
+        400,
+        JSON.stringify({ error: `onnxruntime refused the input: ${message}; the model expects ${this.expected} (-1: any size)` }),
+      );
     }
     process.stderr.write(`onnx worker: run failed: ${error instanceof Error ? (error.stack ?? message) : message}\n`);
     return jsonAnswer(500, JSON.stringify({ error: `the model failed: ${message}` }));
@@ -359,12 +381,14 @@ export function toTensor(input: InputInfo, value: unknown, declaredShape?: numbe
   let filled = 0;
   const fill = (level: unknown, depth: number): void => {
     if (!Array.isArray(level)) {
-      if (declaredShape === undefined && depth < shape.length) throw new InputError(`input '${input.name}' is ragged: rows of different lengths`);
+      if (declaredShape === undefined && depth < shape.length)
+        throw new InputError(`input '${input.name}' is ragged: rows of different lengths`);
       if (filled >= size) throw new InputError(`input '${input.name}' has more values than its shape [${shape.join(', ')}] holds`);
       (data as unknown as Array<unknown>)[filled++] = element(input, level);
       return;
     }
-    if (declaredShape === undefined && (depth >= shape.length || level.length !== shape[depth])) throw new InputError(`input '${input.name}' is ragged: rows of different lengths`);
+    if (declaredShape === undefined && (depth >= shape.length || level.length !== shape[depth]))
+      throw new InputError(`input '${input.name}' is ragged: rows of different lengths`);
     for (const item of level) fill(item, depth + 1);
   };
   fill(value, 0);

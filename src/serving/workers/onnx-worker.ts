@@ -8,10 +8,13 @@ import { runWorker } from './worker-channel.js';
 
 await runWorker(async (config) => {
   const model = await OnnxModel.load(config.modelDir, { name: config.modelName, version: config.modelVersion });
-  const describe = (items: Array<{ name: string; datatype: string; shape: number[] }>) => items.map((item) => `${item.name} ${item.datatype} [${item.shape.join(', ')}]`).join(', ');
+  const describe = (items: Array<{ name: string; datatype: string; shape: number[] }>) =>
+    items.map((item) => `${item.name} ${item.datatype} [${item.shape.join(', ')}]`).join(', ');
   process.stdout.write(`onnx model loaded: inputs ${describe(model.inputs)}; outputs ${describe(model.outputs)}\n`);
   if (model.skippedOutputs.length > 0) {
-    process.stdout.write(`outputs ${model.skippedOutputs.join(', ')} are not tensors onnxruntime-node can return; answers leave them out\n`);
+    process.stdout.write(
+      `outputs ${model.skippedOutputs.join(', ')} are not tensors onnxruntime-node can return; answers leave them out\n`,
+    );
   }
   return {
     score: (body) => model.score(body),

@@ -136,7 +136,13 @@ export function exposeZipMapInputs(model: Uint8Array, nonTensorOutputs: readonly
   if (zipMaps.length === 0) return { model, zipMaps };
   // ValueInfoProto { name = 1; type = 2: TypeProto { tensor_type = 1: { elem_type = 1: FLOAT (1) } } }
   const extraOutputs = zipMaps.map((zipMap) =>
-    lengthDelimited(12, Buffer.concat([lengthDelimited(1, Buffer.from(zipMap.probabilities)), lengthDelimited(2, lengthDelimited(1, Buffer.from([0x08, 0x01])))])),
+    lengthDelimited(
+      12,
+      Buffer.concat([
+        lengthDelimited(1, Buffer.from(zipMap.probabilities)),
+        lengthDelimited(2, lengthDelimited(1, Buffer.from([0x08, 0x01]))),
+      ]),
+    ),
   );
   const graph = lengthDelimited(7, Buffer.concat([graphField.bytes, ...extraOutputs]));
   const rebuilt = Buffer.concat(modelFields.map((field) => (field === graphField ? graph : field.raw)));

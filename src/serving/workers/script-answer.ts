@@ -5,8 +5,10 @@ import { JSON_CONTENT_TYPE, type WorkerAnswer } from './worker-answer.js';
  * reads as JSON, text otherwise), bytes as bytes, anything else as JSON.
  */
 export function scriptAnswer(result: unknown): WorkerAnswer {
-  if (typeof result === 'string') return { status: 200, contentType: looksLikeJson(result) ? JSON_CONTENT_TYPE : 'text/plain; charset=utf-8', body: Buffer.from(result) };
-  if (result instanceof Uint8Array) return { status: 200, contentType: 'application/octet-stream', body: Buffer.from(result.buffer, result.byteOffset, result.byteLength) };
+  if (typeof result === 'string')
+    return { status: 200, contentType: looksLikeJson(result) ? JSON_CONTENT_TYPE : 'text/plain; charset=utf-8', body: Buffer.from(result) };
+  if (result instanceof Uint8Array)
+    return { status: 200, contentType: 'application/octet-stream', body: Buffer.from(result.buffer, result.byteOffset, result.byteLength) };
   return { status: 200, contentType: JSON_CONTENT_TYPE, body: Buffer.from(JSON.stringify(result ?? null)) };
 }
 

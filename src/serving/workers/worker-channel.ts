@@ -48,7 +48,8 @@ export async function runWorker(load: (config: WorkerConfig) => Promise<WorkerHa
   // The server went away (or closed the channel to stop us): nothing is left to answer.
   socket.on('error', () => process.exit(exitCode));
   socket.on('close', () => process.exit(exitCode));
-  const send = (id: number, answer: WorkerAnswer) => writer.write(encodeAnswerHeader(id, answer.status, answer.contentType, answer.body.length), answer.body);
+  const send = (id: number, answer: WorkerAnswer) =>
+    writer.write(encodeAnswerHeader(id, answer.status, answer.contentType, answer.body.length), answer.body);
 
   let handlers: WorkerHandlers;
   try {
@@ -58,7 +59,9 @@ export async function runWorker(load: (config: WorkerConfig) => Promise<WorkerHa
     process.stderr.write(`the model could not load: ${error instanceof Error ? (error.stack ?? reason) : reason}\n`);
     const body = Buffer.from(reason);
     exitCode = 1;
-    socket.end(Buffer.concat([encodeAnswerHeader(CONTROL_ID, ControlStatus.failed, 'text/plain', body.length), body]), () => process.exit(1));
+    socket.end(Buffer.concat([encodeAnswerHeader(CONTROL_ID, ControlStatus.failed, 'text/plain', body.length), body]), () =>
+      process.exit(1),
+    );
     return;
   }
 
@@ -84,7 +87,12 @@ export async function runWorker(load: (config: WorkerConfig) => Promise<WorkerHa
         case CallKind.v2Metadata:
           return answer(frame, handlers.metadata());
         case CallKind.miniBatch:
-          return answer(frame, handlers.miniBatch ? handlers.miniBatch(frame.body) : errorAnswer(400, 'this runtime has no run(mini_batch): batch scoring scripts need code_configuration.scoring_script'));
+          return answer(
+            frame,
+            handlers.miniBatch
+              ? handlers.miniBatch(frame.body)
+              : errorAnswer(400, 'this runtime has no run(mini_batch): batch scoring scripts need code_configuration.scoring_script'),
+          );
         default:
           return send(frame.id, errorAnswer(400, `unknown call kind ${frame.kind}`));
       }

@@ -6,7 +6,7 @@ import type { Dialect } from '../dialect.js';
 export function initialMigration(dialect: Dialect): Migration {
   const idType = dialect === 'postgres' ? 'serial' : 'integer';
   return {
-    async up(db: Kysely<any>) {
+    async up(db: Kysely<unknown>) {
       await db.schema
         .createTable('workspaces')
         .addColumn('name', 'text', (c) => c.primaryKey())
@@ -68,7 +68,7 @@ export function initialMigration(dialect: Dialect): Migration {
         .execute();
       await db.schema.createIndex('audit_events_by_workspace').on('audit_events').columns(['workspace', 'id']).execute();
     },
-    async down(db: Kysely<any>) {
+    async down(db: Kysely<unknown>) {
       await db.schema.dropTable('audit_events').execute();
       await db.schema.dropTable('resource_tags').execute();
       await db.schema.dropTable('resources').execute();

@@ -8,7 +8,7 @@ import type { Dialect } from '../dialect.js';
 export function trackingMigration(dialect: Dialect): Migration {
   const float = dialect === 'postgres' ? 'double precision' : 'real';
   return {
-    async up(db: Kysely<any>) {
+    async up(db: Kysely<unknown>) {
       // Experiment ids count within a workspace, so each workspace has MLflow's Default experiment "0".
       await db.schema
         .createTable('experiments')
@@ -30,7 +30,13 @@ export function trackingMigration(dialect: Dialect): Migration {
         .addColumn('key', 'text', (c) => c.notNull())
         .addColumn('value', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('experiment_tags_pk', ['workspace', 'experiment_id', 'key'])
-        .addForeignKeyConstraint('experiment_tags_experiment', ['workspace', 'experiment_id'], 'experiments', ['workspace', 'experiment_id'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint(
+          'experiment_tags_experiment',
+          ['workspace', 'experiment_id'],
+          'experiments',
+          ['workspace', 'experiment_id'],
+          (c) => c.onDelete('cascade'),
+        )
         .execute();
 
       await db.schema
@@ -46,10 +52,16 @@ export function trackingMigration(dialect: Dialect): Migration {
         .addColumn('artifact_uri', 'text', (c) => c.notNull())
         .addColumn('lifecycle_stage', 'text', (c) => c.notNull())
         .addColumn('deleted_time', 'bigint')
-        .addForeignKeyConstraint('runs_experiment', ['workspace', 'experiment_id'], 'experiments', ['workspace', 'experiment_id'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint('runs_experiment', ['workspace', 'experiment_id'], 'experiments', ['workspace', 'experiment_id'], (c) =>
+          c.onDelete('cascade'),
+        )
         .execute();
       // Search lists an experiment's live runs newest first: this index serves that order directly.
-      await db.schema.createIndex('runs_by_experiment').on('runs').columns(['workspace', 'experiment_id', 'lifecycle_stage', 'start_time', 'run_uuid']).execute();
+      await db.schema
+        .createIndex('runs_by_experiment')
+        .on('runs')
+        .columns(['workspace', 'experiment_id', 'lifecycle_stage', 'start_time', 'run_uuid'])
+        .execute();
 
       await db.schema
         .createTable('params')
@@ -106,7 +118,13 @@ export function trackingMigration(dialect: Dialect): Migration {
         .addColumn('source', 'text', (c) => c.notNull())
         .addColumn('schema', 'text')
         .addColumn('profile', 'text')
-        .addForeignKeyConstraint('datasets_experiment', ['workspace', 'experiment_id'], 'experiments', ['workspace', 'experiment_id'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint(
+          'datasets_experiment',
+          ['workspace', 'experiment_id'],
+          'experiments',
+          ['workspace', 'experiment_id'],
+          (c) => c.onDelete('cascade'),
+        )
         .addUniqueConstraint('datasets_name_digest', ['workspace', 'experiment_id', 'name', 'digest'])
         .execute();
       await db.schema
@@ -123,7 +141,9 @@ export function trackingMigration(dialect: Dialect): Migration {
         .addColumn('key', 'text', (c) => c.notNull())
         .addColumn('value', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('input_tags_pk', ['run_uuid', 'dataset_uuid', 'key'])
-        .addForeignKeyConstraint('input_tags_input', ['run_uuid', 'dataset_uuid'], 'run_inputs', ['run_uuid', 'dataset_uuid'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint('input_tags_input', ['run_uuid', 'dataset_uuid'], 'run_inputs', ['run_uuid', 'dataset_uuid'], (c) =>
+          c.onDelete('cascade'),
+        )
         .execute();
 
       // MLflow 3 logged models: what log_model creates, with artifacts of their own, linked to runs.
@@ -141,9 +161,19 @@ export function trackingMigration(dialect: Dialect): Migration {
         .addColumn('status', 'text', (c) => c.notNull())
         .addColumn('status_message', 'text')
         .addColumn('lifecycle_stage', 'text', (c) => c.notNull())
-        .addForeignKeyConstraint('logged_models_experiment', ['workspace', 'experiment_id'], 'experiments', ['workspace', 'experiment_id'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint(
+          'logged_models_experiment',
+          ['workspace', 'experiment_id'],
+          'experiments',
+          ['workspace', 'experiment_id'],
+          (c) => c.onDelete('cascade'),
+        )
         .execute();
-      await db.schema.createIndex('logged_models_by_experiment').on('logged_models').columns(['workspace', 'experiment_id', 'creation_timestamp_ms']).execute();
+      await db.schema
+        .createIndex('logged_models_by_experiment')
+        .on('logged_models')
+        .columns(['workspace', 'experiment_id', 'creation_timestamp_ms'])
+        .execute();
       for (const table of ['logged_model_tags', 'logged_model_params']) {
         await db.schema
           .createTable(table)
@@ -165,7 +195,17 @@ export function trackingMigration(dialect: Dialect): Migration {
         .addColumn('is_nan', 'integer', (c) => c.notNull())
         .addColumn('dataset_name', 'text', (c) => c.notNull())
         .addColumn('dataset_digest', 'text', (c) => c.notNull())
-        .addPrimaryKeyConstraint('logged_model_metrics_pk', ['model_id', 'key', 'step', 'timestamp', 'value', 'is_nan', 'run_uuid', 'dataset_name', 'dataset_digest'])
+        .addPrimaryKeyConstraint('logged_model_metrics_pk', [
+          'model_id',
+          'key',
+          'step',
+          'timestamp',
+          'value',
+          'is_nan',
+          'run_uuid',
+          'dataset_name',
+          'dataset_digest',
+        ])
         .execute();
       // Models a run read (log-inputs models) or produced (log-outputs).
       await db.schema
@@ -177,8 +217,24 @@ export function trackingMigration(dialect: Dialect): Migration {
         .addPrimaryKeyConstraint('run_models_pk', ['run_uuid', 'direction', 'model_id', 'step'])
         .execute();
     },
-    async down(db: Kysely<any>) {
-      for (const table of ['run_models', 'logged_model_metrics', 'logged_model_params', 'logged_model_tags', 'logged_models', 'input_tags', 'run_inputs', 'datasets', 'latest_metrics', 'metrics', 'run_tags', 'params', 'runs', 'experiment_tags', 'experiments']) {
+    async down(db: Kysely<unknown>) {
+      for (const table of [
+        'run_models',
+        'logged_model_metrics',
+        'logged_model_params',
+        'logged_model_tags',
+        'logged_models',
+        'input_tags',
+        'run_inputs',
+        'datasets',
+        'latest_metrics',
+        'metrics',
+        'run_tags',
+        'params',
+        'runs',
+        'experiment_tags',
+        'experiments',
+      ]) {
         await db.schema.dropTable(table).execute();
       }
     },
@@ -190,7 +246,7 @@ export function trackingMigration(dialect: Dialect): Migration {
  * ~2.7 KB and values go to 6,000 (params) and 8,000 (tags) characters, so there the value gets
  * a hash index (equality, any length) beside a btree on the key; SQLite has no such limit.
  */
-async function indexKeyValue(db: Kysely<any>, dialect: Dialect, table: 'params' | 'run_tags'): Promise<void> {
+async function indexKeyValue(db: Kysely<unknown>, dialect: Dialect, table: 'params' | 'run_tags'): Promise<void> {
   if (dialect === 'postgres') {
     await db.schema.createIndex(`${table}_by_key`).on(table).columns(['key', 'run_uuid']).execute();
     await db.schema.createIndex(`${table}_by_value`).on(table).using('hash').column('value').execute();

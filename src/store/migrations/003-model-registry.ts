@@ -9,7 +9,7 @@ import type { Dialect } from '../dialect.js';
  */
 export function modelRegistryMigration(_dialect: Dialect): Migration {
   return {
-    async up(db: Kysely<any>) {
+    async up(db: Kysely<unknown>) {
       await db.schema
         .createTable('registered_models')
         .addColumn('workspace', 'text', (c) => c.notNull().references('workspaces.name').onDelete('restrict'))
@@ -27,7 +27,9 @@ export function modelRegistryMigration(_dialect: Dialect): Migration {
         .addColumn('key', 'text', (c) => c.notNull())
         .addColumn('value', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('registered_model_tags_pk', ['workspace', 'name', 'key'])
-        .addForeignKeyConstraint('registered_model_tags_model', ['workspace', 'name'], 'registered_models', ['workspace', 'name'], (c) => c.onDelete('cascade').onUpdate('cascade'))
+        .addForeignKeyConstraint('registered_model_tags_model', ['workspace', 'name'], 'registered_models', ['workspace', 'name'], (c) =>
+          c.onDelete('cascade').onUpdate('cascade'),
+        )
         .execute();
       await db.schema
         .createTable('registered_model_aliases')
@@ -36,11 +38,14 @@ export function modelRegistryMigration(_dialect: Dialect): Migration {
         .addColumn('alias', 'text', (c) => c.notNull())
         .addColumn('version', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('registered_model_aliases_pk', ['workspace', 'name', 'alias'])
-        .addForeignKeyConstraint('registered_model_aliases_model', ['workspace', 'name'], 'registered_models', ['workspace', 'name'], (c) => c.onDelete('cascade').onUpdate('cascade'))
+        .addForeignKeyConstraint('registered_model_aliases_model', ['workspace', 'name'], 'registered_models', ['workspace', 'name'], (c) =>
+          c.onDelete('cascade').onUpdate('cascade'),
+        )
         .execute();
     },
-    async down(db: Kysely<any>) {
-      for (const table of ['registered_model_aliases', 'registered_model_tags', 'registered_models']) await db.schema.dropTable(table).execute();
+    async down(db: Kysely<unknown>) {
+      for (const table of ['registered_model_aliases', 'registered_model_tags', 'registered_models'])
+        await db.schema.dropTable(table).execute();
     },
   };
 }

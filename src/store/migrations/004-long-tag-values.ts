@@ -9,13 +9,13 @@ import type { Dialect } from '../dialect.js';
  */
 export function longTagValuesMigration(dialect: Dialect): Migration {
   return {
-    async up(db: Kysely<any>) {
+    async up(db: Kysely<unknown>) {
       if (dialect !== 'postgres') return;
       await db.schema.dropIndex('resource_tags_by_key_value').execute();
       await db.schema.createIndex('resource_tags_by_key').on('resource_tags').columns(['key', 'resource_id']).execute();
       await db.schema.createIndex('resource_tags_by_value').on('resource_tags').using('hash').column('value').execute();
     },
-    async down(db: Kysely<any>) {
+    async down(db: Kysely<unknown>) {
       if (dialect !== 'postgres') return;
       await db.schema.dropIndex('resource_tags_by_value').execute();
       await db.schema.dropIndex('resource_tags_by_key').execute();

@@ -8,7 +8,7 @@ import type { Dialect } from '../dialect.js';
  */
 export function jobsMigration(_dialect: Dialect): Migration {
   return {
-    async up(db: Kysely<any>) {
+    async up(db: Kysely<unknown>) {
       await db.schema
         .createTable('jobs')
         .addColumn('workspace', 'text', (c) => c.notNull().references('workspaces.name').onDelete('restrict'))
@@ -72,7 +72,7 @@ export function jobsMigration(_dialect: Dialect): Migration {
         .execute();
       await db.schema.createIndex('compute_nodes_live').on('compute_nodes').columns(['workspace', 'compute', 'removed_at']).execute();
     },
-    async down(db: Kysely<any>) {
+    async down(db: Kysely<unknown>) {
       for (const table of ['compute_nodes', 'job_events', 'jobs']) await db.schema.dropTable(table).execute();
     },
   };

@@ -8,7 +8,7 @@ import type { Dialect } from '../dialect.js';
  */
 export function endpointsMigration(_dialect: Dialect): Migration {
   return {
-    async up(db: Kysely<any>) {
+    async up(db: Kysely<unknown>) {
       await db.schema
         .createTable('endpoints')
         .addColumn('workspace', 'text', (c) => c.notNull().references('workspaces.name').onDelete('restrict'))
@@ -43,7 +43,9 @@ export function endpointsMigration(_dialect: Dialect): Migration {
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .addColumn('etag', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('endpoint_deployments_pk', ['workspace', 'endpoint', 'name'])
-        .addForeignKeyConstraint('endpoint_deployments_endpoint', ['workspace', 'endpoint'], 'endpoints', ['workspace', 'name'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint('endpoint_deployments_endpoint', ['workspace', 'endpoint'], 'endpoints', ['workspace', 'name'], (c) =>
+          c.onDelete('cascade'),
+        )
         .execute();
 
       await db.schema
@@ -54,10 +56,12 @@ export function endpointsMigration(_dialect: Dialect): Migration {
         .addColumn('secondary_key', 'text', (c) => c.notNull())
         .addColumn('token_secret', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('endpoint_secrets_pk', ['workspace', 'endpoint'])
-        .addForeignKeyConstraint('endpoint_secrets_endpoint', ['workspace', 'endpoint'], 'endpoints', ['workspace', 'name'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint('endpoint_secrets_endpoint', ['workspace', 'endpoint'], 'endpoints', ['workspace', 'name'], (c) =>
+          c.onDelete('cascade'),
+        )
         .execute();
     },
-    async down(db: Kysely<any>) {
+    async down(db: Kysely<unknown>) {
       for (const table of ['endpoint_secrets', 'endpoint_deployments', 'endpoints']) await db.schema.dropTable(table).execute();
     },
   };

@@ -37,7 +37,16 @@ function registerMetricBuckets(connection: SqliteDatabase.Database): void {
     start: () => null,
     // better-sqlite3's types know two arguments; SQLite passes the call's eight.
     step: (reducer: MetricBucketReducer | null, ...args: unknown[]) => {
-      const [lo, hi, buckets, axis, step, timestamp, value, isNan] = args as [number, number, number, BucketAxis, number, number, number, number];
+      const [lo, hi, buckets, axis, step, timestamp, value, isNan] = args as [
+        number,
+        number,
+        number,
+        BucketAxis,
+        number,
+        number,
+        number,
+        number,
+      ];
       const current = reducer ?? new MetricBucketReducer(Number(lo), Number(hi), Number(buckets), axis);
       current.add(Number(step), Number(timestamp), isNan ? Number.NaN : Number(value));
       return current;
@@ -46,7 +55,9 @@ function registerMetricBuckets(connection: SqliteDatabase.Database): void {
       const points = reducer?.points() ?? [];
       const packed = new Float64Array(1 + points.length * 3);
       packed[0] = reducer?.count ?? 0;
-      points.forEach((point, index) => packed.set([point.step, point.timestamp, point.value], 1 + index * 3));
+      points.forEach((point, index) => {
+        packed.set([point.step, point.timestamp, point.value], 1 + index * 3);
+      });
       return Buffer.from(packed.buffer);
     },
   });

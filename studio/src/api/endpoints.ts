@@ -74,7 +74,10 @@ export function endpointStats(workspace: string, endpoint: string, seconds: numb
 
 /** The credential a caller sends: the primary key (key auth) or a fresh token (aml_token auth). */
 export async function endpointCredential(workspace: string, endpoint: string): Promise<string> {
-  const answer = await requestJson<{ primaryKey?: string; accessToken?: string }>('POST', `${base(workspace)}/${encodeURIComponent(endpoint)}/credentials`);
+  const answer = await requestJson<{ primaryKey?: string; accessToken?: string }>(
+    'POST',
+    `${base(workspace)}/${encodeURIComponent(endpoint)}/credentials`,
+  );
   return answer.primaryKey ?? answer.accessToken ?? '';
 }
 
@@ -87,21 +90,39 @@ export interface Invocation {
 }
 
 /** One scoring request, as any client sends it: the default workspace answers at the root, others under /workspaces/{ws}. */
-export async function invokeEndpoint(workspace: string, endpoint: string, credential: string, body: string, deployment: string | undefined): Promise<Invocation> {
+export async function invokeEndpoint(
+  workspace: string,
+  endpoint: string,
+  credential: string,
+  body: string,
+  deployment: string | undefined,
+): Promise<Invocation> {
   const path = `${workspace === 'default' ? '' : `/workspaces/${encodeURIComponent(workspace)}`}/endpoints/${encodeURIComponent(endpoint)}/score`;
   const started = performance.now();
   const response = await fetch(path, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${credential}`, ...(deployment ? { 'azureml-model-deployment': deployment } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${credential}`,
+      ...(deployment ? { 'azureml-model-deployment': deployment } : {}),
+    },
     body,
   });
   const text = await response.text();
-  return { status: response.status, deployment: response.headers.get('azureml-model-deployment'), model: response.headers.get('x-trellis-model'), body: text, elapsedMs: performance.now() - started };
+  return {
+    status: response.status,
+    deployment: response.headers.get('azureml-model-deployment'),
+    model: response.headers.get('x-trellis-model'),
+    body: text,
+    elapsedMs: performance.now() - started,
+  };
 }
 
 /** The last `lines` of a deployment's preparation and instance logs, as text. */
 export async function deploymentLogs(workspace: string, endpoint: string, deployment: string, lines: number): Promise<string> {
-  const response = await fetch(`${base(workspace)}/${encodeURIComponent(endpoint)}/deployments/${encodeURIComponent(deployment)}/logs${query({ lines })}`);
+  const response = await fetch(
+    `${base(workspace)}/${encodeURIComponent(endpoint)}/deployments/${encodeURIComponent(deployment)}/logs${query({ lines })}`,
+  );
   if (!response.ok) throw new Error(`the logs of '${deployment}' could not be read (${response.status})`);
   return response.text();
 }

@@ -21,13 +21,21 @@ export async function requestJson<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (error) {
-    throw new ApiError(0, 'Unreachable', `the Trellis server did not answer (${(error as Error).message}); is \`trellis up\` still running?`);
+    throw new ApiError(
+      0,
+      'Unreachable',
+      `the Trellis server did not answer (${(error as Error).message}); is \`trellis up\` still running?`,
+    );
   }
   const text = await response.text();
   const parsed = text ? parseJson(text) : undefined;
   if (!response.ok) {
     const problem = (parsed ?? {}) as { detail?: string; title?: string; message?: string; error_code?: string; code?: string };
-    throw new ApiError(response.status, problem.error_code ?? problem.code ?? problem.title ?? String(response.status), problem.detail ?? problem.message ?? `${method} ${path} answered ${response.status}`);
+    throw new ApiError(
+      response.status,
+      problem.error_code ?? problem.code ?? problem.title ?? String(response.status),
+      problem.detail ?? problem.message ?? `${method} ${path} answered ${response.status}`,
+    );
   }
   return parsed as T;
 }
@@ -38,7 +46,13 @@ function parseJson(text: string): unknown {
     return JSON.parse(text);
   } catch {
     return JSON.parse(text.replace(/(?<=[:,[]\s*)(-?Infinity|NaN)(?=\s*[,\]}])/g, '"$1"'), (_key, value: unknown) =>
-      value === 'NaN' ? Number.NaN : value === 'Infinity' ? Number.POSITIVE_INFINITY : value === '-Infinity' ? Number.NEGATIVE_INFINITY : value,
+      value === 'NaN'
+        ? Number.NaN
+        : value === 'Infinity'
+          ? Number.POSITIVE_INFINITY
+          : value === '-Infinity'
+            ? Number.NEGATIVE_INFINITY
+            : value,
     );
   }
 }

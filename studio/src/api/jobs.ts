@@ -65,12 +65,18 @@ const base = (workspace: string) => `/api/v1/workspaces/${encodeURIComponent(wor
 const jobPath = (workspace: string, name: string) => `${base(workspace)}/jobs/${encodeURIComponent(name)}`;
 
 /** The newest jobs first, up to `max`, on one compute or all; `truncated` when there are more. */
-export async function listJobs(workspace: string, options: { compute?: string | undefined; max?: number } = {}): Promise<{ items: Job[]; truncated: boolean }> {
+export async function listJobs(
+  workspace: string,
+  options: { compute?: string | undefined; max?: number } = {},
+): Promise<{ items: Job[]; truncated: boolean }> {
   const max = options.max ?? 500;
   const items: Job[] = [];
   let pageToken: string | undefined;
   do {
-    const page = await requestJson<{ items: Job[]; nextPageToken: string | null }>('GET', `${base(workspace)}/jobs${query({ limit: Math.min(200, max - items.length), pageToken, compute: options.compute })}`);
+    const page = await requestJson<{ items: Job[]; nextPageToken: string | null }>(
+      'GET',
+      `${base(workspace)}/jobs${query({ limit: Math.min(200, max - items.length), pageToken, compute: options.compute })}`,
+    );
     items.push(...page.items);
     pageToken = page.nextPageToken ?? undefined;
   } while (pageToken && items.length < max);
@@ -90,31 +96,48 @@ export function listComputes(workspace: string): Promise<Compute[]> {
   return allPages<Compute>(`${base(workspace)}/computes`);
 }
 
-export const getCompute = (workspace: string, name: string) => requestJson<Compute>('GET', `${base(workspace)}/computes/${encodeURIComponent(name)}`);
-export const computeUsage = (workspace: string, name: string, since?: number) => requestJson<ComputeUsage>('GET', `${base(workspace)}/computes/${encodeURIComponent(name)}/nodes${query({ since })}`);
+export const getCompute = (workspace: string, name: string) =>
+  requestJson<Compute>('GET', `${base(workspace)}/computes/${encodeURIComponent(name)}`);
+export const computeUsage = (workspace: string, name: string, since?: number) =>
+  requestJson<ComputeUsage>('GET', `${base(workspace)}/computes/${encodeURIComponent(name)}/nodes${query({ since })}`);
 export const workspaceUsage = (workspace: string) => requestJson<ComputeUsage>('GET', `${base(workspace)}/usage`);
 export async function quotaUsage(workspace: string): Promise<QuotaUsage[]> {
   return (await requestJson<{ usages: QuotaUsage[] }>('GET', `${base(workspace)}/quotas`)).usages;
 }
 
-export type LogEvent = { event: 'log'; attempt: number; text: string } | { event: 'state'; state: string; reason: string | null; exitCode: number | null; attempt: number };
+export type LogEvent =
+  | { event: 'log'; attempt: number; text: string }
+  | { event: 'state'; state: string; reason: string | null; exitCode: number | null; attempt: number };
 
 /**
  * Follows the job's log as the server streams it (server-sent events `log` and `state`, over
  * fetch so it can be stopped and is not re-sent from the start by EventSource's reconnect). The
  * promise ends when the server ends the stream — after the job has ended — or `signal` aborts.
  */
-export async function followJobLog(workspace: string, name: string, onEvent: (event: LogEvent) => void, signal: AbortSignal): Promise<void> {
+export async function followJobLog(
+  workspace: string,
+  name: string,
+  onEvent: (event: LogEvent) => void,
+  signal: AbortSignal,
+): Promise<void> {
   let response: Response;
   try {
     response = await fetch(`${jobPath(workspace, name)}/logs?follow=true`, { headers: { accept: 'text/event-stream' }, signal });
   } catch (error) {
     if (signal.aborted) return;
-    throw new ApiError(0, 'Unreachable', `the Trellis server did not answer (${(error as Error).message}); is \`trellis up\` still running?`);
+    throw new ApiError(
+      0,
+      'Unreachable',
+      `the Trellis server did not answer (${(error as Error).message}); is \`trellis up\` still running?`,
+    );
   }
   if (!response.ok || !response.body) {
     const problem = (await response.json().catch(() => ({}))) as { detail?: string; code?: string; title?: string };
-    throw new ApiError(response.status, problem.code ?? problem.title ?? String(response.status), problem.detail ?? `the log answered ${response.status}`);
+    throw new ApiError(
+      response.status,
+      problem.code ?? problem.title ?? String(response.status),
+      problem.detail ?? `the log answered ${response.status}`,
+    );
   }
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
@@ -124,8 +147,7 @@ export async function followJobLog(workspace: string, name: string, onEvent: (ev
       const { done, value } = await reader.read();
       if (done) return;
       buffer += decoder.decode(value, { stream: true });
-      let end;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
+      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
         const event = /^event: (.*)$/m.exec(block)?.[1];

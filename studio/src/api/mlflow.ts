@@ -20,7 +20,17 @@ export interface Metric {
 }
 
 export interface Run {
-  info: { run_id: string; run_name?: string; experiment_id: string; status: string; start_time?: number; end_time?: number; user_id?: string; artifact_uri?: string; lifecycle_stage: string };
+  info: {
+    run_id: string;
+    run_name?: string;
+    experiment_id: string;
+    status: string;
+    start_time?: number;
+    end_time?: number;
+    user_id?: string;
+    artifact_uri?: string;
+    lifecycle_stage: string;
+  };
   data: { metrics?: Metric[]; params?: Array<{ key: string; value: string }>; tags?: Array<{ key: string; value: string }> };
 }
 
@@ -30,12 +40,17 @@ export interface Page<T> {
 }
 
 export async function searchExperiments(workspace: string, pageToken?: string): Promise<Page<Experiment>> {
-  const answer = await requestJson<{ experiments?: Experiment[]; next_page_token?: string }>('POST', `${base(workspace)}/experiments/search`, { max_results: 1000, ...(pageToken ? { page_token: pageToken } : {}), order_by: ['last_update_time DESC'] });
+  const answer = await requestJson<{ experiments?: Experiment[]; next_page_token?: string }>(
+    'POST',
+    `${base(workspace)}/experiments/search`,
+    { max_results: 1000, ...(pageToken ? { page_token: pageToken } : {}), order_by: ['last_update_time DESC'] },
+  );
   return { items: answer.experiments ?? [], nextPageToken: answer.next_page_token };
 }
 
 export async function getExperiment(workspace: string, id: string): Promise<Experiment> {
-  return (await requestJson<{ experiment: Experiment }>('GET', `${base(workspace)}/experiments/get${query({ experiment_id: id })}`)).experiment;
+  return (await requestJson<{ experiment: Experiment }>('GET', `${base(workspace)}/experiments/get${query({ experiment_id: id })}`))
+    .experiment;
 }
 
 export interface RunSearch {
@@ -68,7 +83,9 @@ export interface ArtifactFile {
 }
 
 export async function listArtifacts(workspace: string, runId: string, path: string): Promise<ArtifactFile[]> {
-  return (await requestJson<{ files?: ArtifactFile[] }>('GET', `${base(workspace)}/artifacts/list${query({ run_id: runId, path })}`)).files ?? [];
+  return (
+    (await requestJson<{ files?: ArtifactFile[] }>('GET', `${base(workspace)}/artifacts/list${query({ run_id: runId, path })}`)).files ?? []
+  );
 }
 
 /** Tags as a map, for the ones the studio reads (mlflow.runName, trellis.job, ...). */
@@ -92,5 +109,8 @@ export interface ExperimentKeys {
 
 /** The metric, param and tag keys an experiment's runs use (Trellis's API; MLflow has no call for it). */
 export function experimentKeys(workspace: string, experimentId: string): Promise<ExperimentKeys> {
-  return requestJson<ExperimentKeys>('GET', `/api/v1/workspaces/${encodeURIComponent(workspace)}/experiments/${encodeURIComponent(experimentId)}/keys`);
+  return requestJson<ExperimentKeys>(
+    'GET',
+    `/api/v1/workspaces/${encodeURIComponent(workspace)}/experiments/${encodeURIComponent(experimentId)}/keys`,
+  );
 }

@@ -27,7 +27,6 @@ export interface ModelLineage {
 
 const api = (workspace: string) => `/api/v1/workspaces/${encodeURIComponent(workspace)}`;
 
-
 /** The newest version of every model. */
 export function listModels(workspace: string): Promise<Asset[]> {
   return allPages<Asset>(`${api(workspace)}/models`);
@@ -48,7 +47,10 @@ export function lineageOf(asset: Asset): ModelLineage {
 /** MLflow's aliases of a registered model (none when MLflow does not know the name). */
 export async function aliasesOf(workspace: string, name: string): Promise<Array<{ alias: string; version: string }>> {
   try {
-    const answer = await requestJson<{ registered_model: { aliases?: Array<{ alias: string; version: string }> } }>('GET', `/workspaces/${encodeURIComponent(workspace)}/mlflow/api/2.0/mlflow/registered-models/get${query({ name })}`);
+    const answer = await requestJson<{ registered_model: { aliases?: Array<{ alias: string; version: string }> } }>(
+      'GET',
+      `/workspaces/${encodeURIComponent(workspace)}/mlflow/api/2.0/mlflow/registered-models/get${query({ name })}`,
+    );
     return answer.registered_model.aliases ?? [];
   } catch {
     return [];
@@ -75,9 +77,12 @@ export async function deploymentsServing(workspace: string, name: string, versio
     const base = `${api(workspace)}/${kind}-endpoints`;
     const endpoints = (await requestJson<{ items: Array<{ name: string }> }>('GET', base)).items;
     for (const endpoint of endpoints) {
-      const deployments = (await requestJson<{ items: DeploymentItem[] }>('GET', `${base}/${encodeURIComponent(endpoint.name)}/deployments`)).items;
+      const deployments = (
+        await requestJson<{ items: DeploymentItem[] }>('GET', `${base}/${encodeURIComponent(endpoint.name)}/deployments`)
+      ).items;
       for (const deployment of deployments) {
-        if (deployment.lineage.model?.name === name && deployment.lineage.model.version === version) found.push({ kind, endpoint: endpoint.name, deployment: deployment.name, state: deployment.state });
+        if (deployment.lineage.model?.name === name && deployment.lineage.model.version === version)
+          found.push({ kind, endpoint: endpoint.name, deployment: deployment.name, state: deployment.state });
       }
     }
   }

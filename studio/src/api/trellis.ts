@@ -27,8 +27,17 @@ export interface MetricSeries {
 }
 
 /** A metric's history, downsampled by the server (LTTB) to at most `points` points. */
-export async function metricSeries(workspace: string, runId: string, key: string, points: number, x: 'step' | 'timestamp'): Promise<MetricSeries> {
-  const series = await requestJson<MetricSeries>('GET', `/api/v1/workspaces/${encodeURIComponent(workspace)}/runs/${encodeURIComponent(runId)}/metrics/${encodeURIComponent(key)}/series${query({ points, x })}`);
+export async function metricSeries(
+  workspace: string,
+  runId: string,
+  key: string,
+  points: number,
+  x: 'step' | 'timestamp',
+): Promise<MetricSeries> {
+  const series = await requestJson<MetricSeries>(
+    'GET',
+    `/api/v1/workspaces/${encodeURIComponent(workspace)}/runs/${encodeURIComponent(runId)}/metrics/${encodeURIComponent(key)}/series${query({ points, x })}`,
+  );
   // Non-finite values come as MLflow writes them: "NaN", "Infinity", "-Infinity".
   for (const point of series.points) if (typeof point.value === 'string') point.value = Number(point.value);
   return series;

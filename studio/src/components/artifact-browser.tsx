@@ -5,7 +5,8 @@ import { useApi } from '../lib/use-api.js';
 import { ErrorNotice, Loading } from './notice.js';
 
 const previewBytes = 256 * 1024;
-const textLike = /\.(txt|log|md|json|jsonl|csv|tsv|yaml|yml|py|js|ts|sh|cfg|ini|toml|xml|html|MLmodel)$|(^|\/)(MLmodel|requirements\.txt|conda\.yaml)$/i;
+const textLike =
+  /\.(txt|log|md|json|jsonl|csv|tsv|yaml|yml|py|js|ts|sh|cfg|ini|toml|xml|html|MLmodel)$|(^|\/)(MLmodel|requirements\.txt|conda\.yaml)$/i;
 const imageLike = /\.(png|jpe?g|gif|svg|webp)$/i;
 
 /** A run's artifacts: folders to walk, and a preview of text, JSON, CSV and images. */
@@ -29,7 +30,11 @@ export function ArtifactBrowser({ workspace, run }: { workspace: string; run: Ru
         <ul>
           {files.data?.map((file) => (
             <li key={file.path}>
-              <button type="button" className={`link ${selected === file.path ? 'selected' : ''}`} onClick={() => (file.is_dir ? setFolder(file.path) : setSelected(file.path))}>
+              <button
+                type="button"
+                className={`link ${selected === file.path ? 'selected' : ''}`}
+                onClick={() => (file.is_dir ? setFolder(file.path) : setSelected(file.path))}
+              >
                 {file.path.split('/').pop()}
                 {file.is_dir ? '/' : ''}
               </button>
@@ -38,7 +43,9 @@ export function ArtifactBrowser({ workspace, run }: { workspace: string; run: Ru
           ))}
         </ul>
       </div>
-      <div className="artifact-preview">{selected ? <Preview workspace={workspace} run={run} path={selected} /> : <p className="muted">Choose a file to preview it.</p>}</div>
+      <div className="artifact-preview">
+        {selected ? <Preview workspace={workspace} run={run} path={selected} /> : <p className="muted">Choose a file to preview it.</p>}
+      </div>
     </div>
   );
 }
@@ -55,7 +62,10 @@ function Preview({ workspace, run, path }: { workspace: string; run: Run; path: 
   return (
     <div>
       <div className="preview-head">
-        <strong>{path}</strong> · <a href={url} download>download</a>
+        <strong>{path}</strong> ·{' '}
+        <a href={url} download>
+          download
+        </a>
       </div>
       {imageLike.test(path) ? <img src={url} alt={path} className="preview-image" /> : null}
       {text.error ? <ErrorNotice error={text.error} /> : null}
@@ -67,14 +77,17 @@ function Preview({ workspace, run, path }: { workspace: string; run: Run; path: 
 
 function TextPreview({ path, text }: { path: string; text: string }) {
   if (/\.csv$/i.test(path)) {
-    const rows = text.split(/\r?\n/).filter(Boolean).slice(0, 200).map((line) => line.split(','));
+    const rows = text
+      .split(/\r?\n/)
+      .filter(Boolean)
+      .slice(0, 200)
+      .map((line) => line.split(','));
     return (
       <table className="data-table compact">
         <tbody>
           {rows.map((row, index) => (
-            <tr key={index}>
-              {row.map((cell, column) => (index === 0 ? <th key={column}>{cell}</th> : <td key={column}>{cell}</td>))}
-            </tr>
+            // biome-ignore lint/suspicious/noArrayIndexKey: a preview's rows and cells never reorder: their position is their identity.
+            <tr key={index}>{row.map((cell, column) => (index === 0 ? <th key={column}>{cell}</th> : <td key={column}>{cell}</td>))}</tr>
           ))}
         </tbody>
       </table>

@@ -6,7 +6,8 @@ import { ErrorNotice } from './notice.js';
 export function CancelJob({ job, onCanceled }: { job: Job; onCanceled: (job: Job) => void }) {
   const [step, setStep] = useState<'idle' | 'confirm' | 'sending'>('idle');
   const [error, setError] = useState<Error>();
-  if (job.stopRequest?.startsWith('cancel:')) return <span className="muted">Cancel requested by {job.stopRequest.slice('cancel:'.length)}; the job is stopping…</span>;
+  if (job.stopRequest?.startsWith('cancel:'))
+    return <span className="muted">Cancel requested by {job.stopRequest.slice('cancel:'.length)}; the job is stopping…</span>;
   const send = async () => {
     setStep('sending');
     setError(undefined);
@@ -25,9 +26,10 @@ export function CancelJob({ job, onCanceled }: { job: Job; onCanceled: (job: Job
           Cancel job
         </button>
       ) : (
-        <div className="confirm" role="group" aria-label="Confirm cancel">
+        <fieldset className="confirm" aria-label="Confirm cancel">
           <span>
-            Cancel <strong>{job.displayName || job.name}</strong>? {job.state === 'Queued' ? 'It leaves the queue.' : 'Its process is stopped and its nodes are freed.'}
+            Cancel <strong>{job.displayName || job.name}</strong>?{' '}
+            {job.state === 'Queued' ? 'It leaves the queue.' : 'Its process is stopped and its nodes are freed.'}
           </span>
           <button type="button" className="danger" disabled={step === 'sending'} onClick={send}>
             Yes, cancel it
@@ -35,7 +37,7 @@ export function CancelJob({ job, onCanceled }: { job: Job; onCanceled: (job: Job
           <button type="button" disabled={step === 'sending'} onClick={() => setStep('idle')}>
             Keep it
           </button>
-        </div>
+        </fieldset>
       )}
       {error ? <ErrorNotice error={error} /> : null}
     </div>

@@ -41,7 +41,14 @@ export function DataTable<T>({ columns, rows, rowKey, onOpen, sort, onSort, labe
     (body.current?.children[bounded] as HTMLElement | undefined)?.focus();
   };
   const onKeyDown = (event: KeyboardEvent<HTMLTableRowElement>, index: number, row: T) => {
-    const moves: Record<string, number> = { ArrowDown: index + 1, ArrowUp: index - 1, Home: 0, End: rows.length - 1, PageDown: index + 10, PageUp: index - 10 };
+    const moves: Record<string, number> = {
+      ArrowDown: index + 1,
+      ArrowUp: index - 1,
+      Home: 0,
+      End: rows.length - 1,
+      PageDown: index + 10,
+      PageUp: index - 10,
+    };
     if (event.key in moves) {
       event.preventDefault();
       focusRow(moves[event.key]!);
@@ -62,9 +69,17 @@ export function DataTable<T>({ columns, rows, rowKey, onOpen, sort, onSort, labe
             const sorted = sort && column.sortKey === sort.key;
             const label = `${column.header}${sorted ? (sort.descending ? ' ▼' : ' ▲') : ''}`;
             return (
-              <th key={column.id} className={column.numeric ? 'numeric' : undefined} aria-sort={sorted ? (sort.descending ? 'descending' : 'ascending') : undefined}>
+              <th
+                key={column.id}
+                className={column.numeric ? 'numeric' : undefined}
+                aria-sort={sorted ? (sort.descending ? 'descending' : 'ascending') : undefined}
+              >
                 {column.sortKey && onSort ? (
-                  <button type="button" className="sort" onClick={() => onSort({ key: column.sortKey!, descending: sorted ? !sort.descending : true })}>
+                  <button
+                    type="button"
+                    className="sort"
+                    onClick={() => onSort({ key: column.sortKey!, descending: sorted ? !sort.descending : true })}
+                  >
                     {label}
                   </button>
                 ) : (
@@ -89,7 +104,13 @@ export function DataTable<T>({ columns, rows, rowKey, onOpen, sort, onSort, labe
           >
             {onToggle ? (
               <td className="pick">
-                <input type="checkbox" tabIndex={-1} aria-label={`Pick ${rowKey(row)}`} checked={selected?.has(rowKey(row)) ?? false} onChange={() => onToggle(row)} />
+                <input
+                  type="checkbox"
+                  tabIndex={-1}
+                  aria-label={`Pick ${rowKey(row)}`}
+                  checked={selected?.has(rowKey(row)) ?? false}
+                  onChange={() => onToggle(row)}
+                />
               </td>
             ) : null}
             {columns.map((column) => (

@@ -19,7 +19,11 @@ export function Layout({ children }: { children: ReactNode }) {
         </Link>
         <label className="picker">
           <span>Workspace</span>
-          <select aria-label="Workspace" value={workspace} onChange={(event) => navigate(`/w/${encodeURIComponent(event.target.value)}/experiments`)}>
+          <select
+            aria-label="Workspace"
+            value={workspace}
+            onChange={(event) => navigate(`/w/${encodeURIComponent(event.target.value)}/experiments`)}
+          >
             {(names.includes(workspace) ? names : [workspace, ...names]).map((name) => (
               <option key={name} value={name}>
                 {name}
@@ -34,7 +38,12 @@ export function Layout({ children }: { children: ReactNode }) {
           <NavLink to={`/w/${workspace}/models`}>Models</NavLink>
           <NavLink to={`/w/${workspace}/endpoints`}>Endpoints</NavLink>
         </nav>
-        <button type="button" className="theme" onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')} aria-label={`Switch to the ${theme === 'dark' ? 'light' : 'dark'} theme`}>
+        <button
+          type="button"
+          className="theme"
+          onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')}
+          aria-label={`Switch to the ${theme === 'dark' ? 'light' : 'dark'} theme`}
+        >
           {theme === 'dark' ? '☀ Light' : '☾ Dark'}
         </button>
       </header>

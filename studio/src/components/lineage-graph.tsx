@@ -29,7 +29,9 @@ export function LineageGraph({ columns, edges }: { columns: LineageNode[][]; edg
   const at = new Map<string, { x: number; y: number }>();
   columns.forEach((column, index) => {
     const offset = (height - column.length * (nodeHeight + rowGap) + rowGap) / 2;
-    column.forEach((node, row) => at.set(node.id, { x: 10 + index * (nodeWidth + columnGap), y: offset + row * (nodeHeight + rowGap) }));
+    column.forEach((node, row) => {
+      at.set(node.id, { x: 10 + index * (nodeWidth + columnGap), y: offset + row * (nodeHeight + rowGap) });
+    });
   });
   return (
     <svg className="lineage" width={width} height={height} role="img" aria-label="Lineage">
@@ -47,6 +49,7 @@ export function LineageGraph({ columns, edges }: { columns: LineageNode[][]; edg
       {columns.flat().map((node) => {
         const position = at.get(node.id)!;
         return (
+          // biome-ignore lint/a11y/noStaticElementInteractions: the handlers act only on a node with a page, which has role="link" and a tabIndex.
           <g
             key={node.id}
             transform={`translate(${position.x},${position.y})`}

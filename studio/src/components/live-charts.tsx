@@ -21,7 +21,8 @@ export function LiveCharts({ workspace, endpoint }: { workspace: string; endpoin
   const stats = useApi(() => endpointStats(workspace, endpoint, windowSeconds), `${workspace}/${endpoint}/${tick}`);
   const deployments = useMemo(() => stats.data?.deployments ?? [], [stats.data]);
   const charts = useMemo(() => chartsOf(deployments), [deployments]);
-  const total = (pick: (point: SecondPoint) => number) => deployments.reduce((sum, deployment) => sum + deployment.series.reduce((inner, point) => inner + pick(point), 0), 0);
+  const total = (pick: (point: SecondPoint) => number) =>
+    deployments.reduce((sum, deployment) => sum + deployment.series.reduce((inner, point) => inner + pick(point), 0), 0);
   const requests = total((point) => point.requests);
   const errors = total((point) => point.errors['5xx'] + point.errors.failed);
   return (
@@ -50,7 +51,8 @@ export function LiveCharts({ workspace, endpoint }: { workspace: string; endpoin
         </tbody>
       </table>
       <p className="muted live-caption">
-        {requests.toLocaleString()} request{requests === 1 ? '' : 's'} and {errors.toLocaleString()} error{errors === 1 ? '' : 's'} in the last {windowSeconds} s · refreshed every {refreshMs / 1000} s · counted by this server since it started
+        {requests.toLocaleString()} request{requests === 1 ? '' : 's'} and {errors.toLocaleString()} error{errors === 1 ? '' : 's'} in the
+        last {windowSeconds} s · refreshed every {refreshMs / 1000} s · counted by this server since it started
       </p>
       <div className="charts">
         {charts.map((chart) => (
@@ -72,8 +74,20 @@ function chartsOf(deployments: DeploymentStats[]): Array<{ title: string; series
   if (deployments.length === 0) return [];
   return [
     { title: 'Requests/s', series: deployments.map((deployment) => line(deployment.name, deployment, (point) => point.requests)) },
-    { title: 'Latency (ms)', series: deployments.flatMap((deployment) => [line(`${deployment.name} p50`, deployment, (point) => point.p50Ms), line(`${deployment.name} p99`, deployment, (point) => point.p99Ms)]) },
-    { title: 'Errors/s (5xx and no answer; 4xx apart)', series: deployments.flatMap((deployment) => [line(`${deployment.name} 5xx`, deployment, (point) => point.errors['5xx'] + point.errors.failed), line(`${deployment.name} 4xx`, deployment, (point) => point.errors['4xx'])]) },
+    {
+      title: 'Latency (ms)',
+      series: deployments.flatMap((deployment) => [
+        line(`${deployment.name} p50`, deployment, (point) => point.p50Ms),
+        line(`${deployment.name} p99`, deployment, (point) => point.p99Ms),
+      ]),
+    },
+    {
+      title: 'Errors/s (5xx and no answer; 4xx apart)',
+      series: deployments.flatMap((deployment) => [
+        line(`${deployment.name} 5xx`, deployment, (point) => point.errors['5xx'] + point.errors.failed),
+        line(`${deployment.name} 4xx`, deployment, (point) => point.errors['4xx']),
+      ]),
+    },
     { title: 'In flight (average)', series: deployments.map((deployment) => line(deployment.name, deployment, (point) => point.inFlight)) },
   ];
 }

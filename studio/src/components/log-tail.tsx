@@ -9,7 +9,15 @@ const keptCharacters = 500_000;
  * The job's log (std_log.txt), followed while the job runs: new lines arrive as the server
  * streams them and the view stays at the bottom unless the user scrolled up to read.
  */
-export function LogTail({ workspace, name, onState }: { workspace: string; name: string; onState?: (event: Extract<LogEvent, { event: 'state' }>) => void }) {
+export function LogTail({
+  workspace,
+  name,
+  onState,
+}: {
+  workspace: string;
+  name: string;
+  onState?: (event: Extract<LogEvent, { event: 'state' }>) => void;
+}) {
   const [text, setText] = useState('');
   const [isFollowing, setIsFollowing] = useState(true);
   const [error, setError] = useState<Error>();
@@ -45,6 +53,7 @@ export function LogTail({ workspace, name, onState }: { workspace: string; name:
     return () => controller.abort();
   }, [workspace, name]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs after each change of `text` (rendered, not read here) to keep the view at the bottom.
   useEffect(() => {
     const element = box.current;
     if (element && isAtBottom.current) element.scrollTop = element.scrollHeight;
@@ -60,7 +69,11 @@ export function LogTail({ workspace, name, onState }: { workspace: string; name:
       <pre
         ref={box}
         className="log"
+        role="log"
         aria-label="Job log"
+        // Not read out as it grows (the status line above says how far it is).
+        aria-live="off"
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: the log scrolls; focus lets keyboard users scroll it.
         tabIndex={0}
         onScroll={(event) => {
           const element = event.currentTarget;

@@ -31,7 +31,12 @@ export function MetricChart({ title, series, xLabel, isTime, logScale, height = 
   useEffect(() => {
     const element = box.current;
     if (!element || series.length === 0) return;
-    const data = uPlot.join(series.map((item) => [item.xs.map((x) => (isTime ? x / 1000 : x)), item.ys.map((y) => (logScale && y <= 0 ? null : Number.isFinite(y) ? y : null))]) as uPlot.AlignedData[]);
+    const data = uPlot.join(
+      series.map((item) => [
+        item.xs.map((x) => (isTime ? x / 1000 : x)),
+        item.ys.map((y) => (logScale && y <= 0 ? null : Number.isFinite(y) ? y : null)),
+      ]) as uPlot.AlignedData[],
+    );
     const text = cssVariable('--text') || '#222';
     const grid = cssVariable('--grid') || '#ddd';
     const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } };
@@ -43,7 +48,16 @@ export function MetricChart({ title, series, xLabel, isTime, logScale, height = 
         scales: { x: { time: isTime }, y: { distr: logScale ? 3 : 1 } },
         axes: [{ ...axis, label: xLabel }, { ...axis }],
         // Dots only where there are few points (a single value is otherwise invisible).
-        series: [{ label: xLabel }, ...series.map((item, index) => ({ label: item.label, stroke: palette[index % palette.length], width: 1.5, spanGaps: true, points: { show: item.xs.length <= 60, size: 6, fill: palette[index % palette.length] } }))],
+        series: [
+          { label: xLabel },
+          ...series.map((item, index) => ({
+            label: item.label,
+            stroke: palette[index % palette.length],
+            width: 1.5,
+            spanGaps: true,
+            points: { show: item.xs.length <= 60, size: 6, fill: palette[index % palette.length] },
+          })),
+        ],
         legend: { show: series.length > 1 },
       },
       data,

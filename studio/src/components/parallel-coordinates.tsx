@@ -32,7 +32,9 @@ export function ParallelCoordinates({ dimensions, labels }: { dimensions: Dimens
         </g>
       ))}
       {labels.map((label, run) => {
-        const points = dimensions.map((dimension, index) => (dimension.positions[run] === undefined ? undefined : `${left + index * step},${y(dimension.positions[run]!)}`));
+        const points = dimensions.map((dimension, index) =>
+          dimension.positions[run] === undefined ? undefined : `${left + index * step},${y(dimension.positions[run]!)}`,
+        );
         if (points.some((point) => point === undefined)) return null;
         const share = colourAxis?.positions[run] ?? 0.5;
         return (

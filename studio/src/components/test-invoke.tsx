@@ -78,7 +78,9 @@ export function TestInvoke({ workspace, endpoint, deployments }: { workspace: st
             <dt>Time</dt>
             <dd>{answer.elapsedMs.toFixed(1)} ms</dd>
           </dl>
-          <pre className="preview-text" aria-label="Response body">{pretty(answer.body)}</pre>
+          <section aria-label="Response body">
+            <pre className="preview-text">{pretty(answer.body)}</pre>
+          </section>
         </div>
       ) : null}
     </form>

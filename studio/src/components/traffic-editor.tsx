@@ -8,7 +8,15 @@ import { ErrorNotice } from './notice.js';
  * all 0), then a confirmation showing old → new before anything is sent. The server has the last
  * word; its refusal is shown as it says it.
  */
-export function TrafficEditor({ endpoint, deployments, onApplied }: { endpoint: OnlineEndpoint; deployments: string[]; onApplied: () => void }) {
+export function TrafficEditor({
+  endpoint,
+  deployments,
+  onApplied,
+}: {
+  endpoint: OnlineEndpoint;
+  deployments: string[];
+  onApplied: () => void;
+}) {
   const current = Object.fromEntries(deployments.map((name) => [name, endpoint.traffic[name] ?? 0]));
   const [typed, setTyped] = useState<Record<string, string> | undefined>();
   const [pending, setPending] = useState<{ traffic: Record<string, number>; changes: SplitChange[] } | undefined>();
@@ -101,7 +109,8 @@ export function TrafficEditor({ endpoint, deployments, onApplied }: { endpoint: 
       ) : null}
       {refusal ? <ErrorNotice error={refusal} /> : null}
       <p className="muted">
-        Mirror traffic: {mirrors.length === 0 ? 'none' : mirrors.map(([name, percent]) => `${percent}% copied to ${name} (answers discarded)`).join('; ')}
+        Mirror traffic:{' '}
+        {mirrors.length === 0 ? 'none' : mirrors.map(([name, percent]) => `${percent}% copied to ${name} (answers discarded)`).join('; ')}
       </p>
     </div>
   );

@@ -5,12 +5,18 @@ import { compareRows, dimensionOf } from './compare.js';
 
 const run = (id: string, params: Record<string, string>, metrics: Record<string, number>): Run => ({
   info: { run_id: id, experiment_id: '0', status: 'FINISHED', lifecycle_stage: 'active' },
-  data: { params: Object.entries(params).map(([key, value]) => ({ key, value })), metrics: Object.entries(metrics).map(([key, value]) => ({ key, value, timestamp: 0, step: 0 })) },
+  data: {
+    params: Object.entries(params).map(([key, value]) => ({ key, value })),
+    metrics: Object.entries(metrics).map(([key, value]) => ({ key, value, timestamp: 0, step: 0 })),
+  },
 });
 
 describe('compareRows', () => {
   it('lines up params and metrics of the runs and marks the ones that differ', () => {
-    const rows = compareRows([run('a', { lr: '0.1', model: 'lr' }, { acc: 0.9 }), run('b', { lr: '0.2', model: 'lr' }, { acc: 0.9, loss: 1 })]);
+    const rows = compareRows([
+      run('a', { lr: '0.1', model: 'lr' }, { acc: 0.9 }),
+      run('b', { lr: '0.2', model: 'lr' }, { acc: 0.9, loss: 1 }),
+    ]);
     assert.deepEqual(
       rows.map((row) => [row.kind, row.key, row.values, row.differs]),
       [
@@ -26,8 +32,14 @@ describe('compareRows', () => {
 describe('dimensionOf', () => {
   it('places numbers (params are strings) on a linear scale from 0 to 1', () => {
     const dimension = dimensionOf({ kind: 'params', key: 'lr', values: ['0.1', '0.3', undefined, '0.2'], differs: true });
-    assert.deepEqual(dimension.positions.map((position) => (position === undefined ? undefined : Number(position.toFixed(6)))), [0, 1, undefined, 0.5]);
-    assert.deepEqual(dimension.ticks, [{ at: 0, label: '0.1' }, { at: 1, label: '0.3' }]);
+    assert.deepEqual(
+      dimension.positions.map((position) => (position === undefined ? undefined : Number(position.toFixed(6)))),
+      [0, 1, undefined, 0.5],
+    );
+    assert.deepEqual(dimension.ticks, [
+      { at: 0, label: '0.1' },
+      { at: 1, label: '0.3' },
+    ]);
   });
 
   it('places other values by their sorted categories, and one value in the middle', () => {

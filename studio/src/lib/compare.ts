@@ -50,7 +50,13 @@ export function dimensionOf(row: CompareRow): Dimension {
       id,
       label: id,
       positions: row.values.map((value) => (value === undefined ? undefined : position(Number(value)))),
-      ticks: high === low ? [{ at: 0.5, label: shortNumber(low) }] : [{ at: 0, label: shortNumber(low) }, { at: 1, label: shortNumber(high) }],
+      ticks:
+        high === low
+          ? [{ at: 0.5, label: shortNumber(low) }]
+          : [
+              { at: 0, label: shortNumber(low) },
+              { at: 1, label: shortNumber(high) },
+            ],
     };
   }
   const categories = [...new Set(present.map(String))].sort();

@@ -6,7 +6,11 @@
  * the studio path (below /studio) for `hash`, or undefined when it names no MLflow page.
  */
 export function studioPathForMlflowHash(workspace: string, hash: string): string | undefined {
-  const parts = hash.replace(/^#\/?/, '').split('?')[0]!.split('/').filter((part) => part !== '');
+  const parts = hash
+    .replace(/^#\/?/, '')
+    .split('?')[0]!
+    .split('/')
+    .filter((part) => part !== '');
   if (parts.length === 0) return undefined;
   const base = `/w/${encodeURIComponent(workspace)}`;
   const [section, name, child, childName] = parts.map(decodeSegment);
@@ -17,7 +21,8 @@ export function studioPathForMlflowHash(workspace: string, hash: string): string
   }
   if (section === 'models') {
     if (name === undefined) return `${base}/models`;
-    if (child === 'versions' && childName !== undefined) return `${base}/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(childName)}`;
+    if (child === 'versions' && childName !== undefined)
+      return `${base}/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(childName)}`;
     return `${base}/models/${encodeURIComponent(name)}`;
   }
   return undefined;

@@ -7,7 +7,15 @@ const event = (at: number, state: JobEvent['state']): JobEvent => ({ seq: at, at
 
 describe('node timeline', () => {
   it('holds nodes from Preparing until the job ends or goes back to the queue', () => {
-    const events = [event(0, 'Queued'), event(10, 'Preparing'), event(12, 'Running'), event(20, 'Queued'), event(30, 'Preparing'), event(31, 'Running'), event(40, 'Completed')];
+    const events = [
+      event(0, 'Queued'),
+      event(10, 'Preparing'),
+      event(12, 'Running'),
+      event(20, 'Queued'),
+      event(30, 'Preparing'),
+      event(31, 'Running'),
+      event(40, 'Completed'),
+    ];
     assert.deepEqual(holdingIntervals(events, 2), [
       { start: 10, end: 20, count: 2 },
       { start: 30, end: 40, count: 2 },
@@ -40,7 +48,7 @@ describe('node timeline', () => {
 });
 
 describe('jobNodeSeconds', () => {
-  it('adds the running attempt\'s nodes since it started to what the server recorded', () => {
+  it("adds the running attempt's nodes since it started to what the server recorded", () => {
     const base = { nodeSeconds: 10, startedAt: 1_000, endedAt: null, instanceCount: 2 };
     assert.equal(jobNodeSeconds({ ...base, state: 'Running' }, 6_000), 10 + 5 * 2);
     assert.equal(jobNodeSeconds({ ...base, state: 'Completed', endedAt: 6_000 }, 60_000), 10);

@@ -76,7 +76,11 @@ export function formatNodeHours(nodeSeconds: number): string {
  * The node-seconds a job has held so far: what the server recorded for its ended attempts, plus,
  * while an attempt runs, its nodes since it started (the server adds those when the attempt ends).
  */
-export function jobNodeSeconds(job: { nodeSeconds: number; startedAt: number | null; endedAt: number | null; instanceCount: number; state: string }, now: number): number {
-  const isRunning = job.startedAt !== null && job.endedAt === null && (job.state === 'Running' || job.state === 'Preparing' || job.state === 'Finalizing');
+export function jobNodeSeconds(
+  job: { nodeSeconds: number; startedAt: number | null; endedAt: number | null; instanceCount: number; state: string },
+  now: number,
+): number {
+  const isRunning =
+    job.startedAt !== null && job.endedAt === null && (job.state === 'Running' || job.state === 'Preparing' || job.state === 'Finalizing');
   return job.nodeSeconds + (isRunning ? (Math.max(0, now - job.startedAt!) / 1000) * job.instanceCount : 0);
 }

@@ -15,7 +15,13 @@ const run = (metrics: Record<string, number>, params: Record<string, string>, ta
 describe('run columns', () => {
   it('offers every key of the runs on screen, metrics then params then tags, MLflow tags last', () => {
     const runs = [run({ loss: 1 }, { lr: '0.1' }, { 'mlflow.runName': 'a', team: 'x' }), run({ acc: 0.9, loss: 2 }, {}, {})];
-    assert.deepEqual(availableColumns(runs).map(columnId), ['metrics.acc', 'metrics.loss', 'params.lr', 'tags.team', 'tags.mlflow.runName']);
+    assert.deepEqual(availableColumns(runs).map(columnId), [
+      'metrics.acc',
+      'metrics.loss',
+      'params.lr',
+      'tags.team',
+      'tags.mlflow.runName',
+    ]);
   });
 
   it('offers the keys the server knows for the experiment too, not only those of the runs on screen', () => {

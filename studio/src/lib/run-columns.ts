@@ -32,13 +32,18 @@ export function searchName(column: RunColumn): string {
  * kind, sorted; MLflow's own mlflow.* tags last.
  */
 export function availableColumns(runs: readonly Run[], known?: { metrics: string[]; params: string[]; tags: string[] }): RunColumn[] {
-  const keys: Record<ColumnKind, Set<string>> = { metrics: new Set(known?.metrics), params: new Set(known?.params), tags: new Set(known?.tags) };
+  const keys: Record<ColumnKind, Set<string>> = {
+    metrics: new Set(known?.metrics),
+    params: new Set(known?.params),
+    tags: new Set(known?.tags),
+  };
   for (const run of runs) {
     for (const metric of run.data.metrics ?? []) keys.metrics.add(metric.key);
     for (const param of run.data.params ?? []) keys.params.add(param.key);
     for (const tag of run.data.tags ?? []) keys.tags.add(tag.key);
   }
-  const ordered = (set: Set<string>) => [...set].sort((a, b) => Number(a.startsWith('mlflow.')) - Number(b.startsWith('mlflow.')) || a.localeCompare(b));
+  const ordered = (set: Set<string>) =>
+    [...set].sort((a, b) => Number(a.startsWith('mlflow.')) - Number(b.startsWith('mlflow.')) || a.localeCompare(b));
   return (['metrics', 'params', 'tags'] as const).flatMap((kind) => ordered(keys[kind]).map((key) => ({ kind, key })));
 }
 

@@ -8,7 +8,10 @@ describe('smooth', () => {
   });
 
   it('is bias-corrected: a constant series stays constant from the first point', () => {
-    assert.deepEqual(smooth([3, 3, 3], 0.9).map((value) => Number(value.toFixed(10))), [3, 3, 3]);
+    assert.deepEqual(
+      smooth([3, 3, 3], 0.9).map((value) => Number(value.toFixed(10))),
+      [3, 3, 3],
+    );
   });
 
   it('follows a step slowly at a high weight', () => {

@@ -12,7 +12,10 @@ describe('traffic split', () => {
     const short = checkSplit({ blue: '60', green: '30' });
     assert.equal(short.ok, false);
     assert.match(!short.ok ? short.problem : '', /add up to 90%/);
-    assert.match(!checkSplit({ blue: '50.5', green: '49.5' }).ok ? (checkSplit({ blue: '50.5', green: '49.5' }) as { problem: string }).problem : '', /blue: '50.5'/);
+    assert.match(
+      !checkSplit({ blue: '50.5', green: '49.5' }).ok ? (checkSplit({ blue: '50.5', green: '49.5' }) as { problem: string }).problem : '',
+      /blue: '50.5'/,
+    );
     assert.equal(checkSplit({ blue: '120', green: '-20' }).ok, false);
     assert.equal(checkSplit({ blue: 'x' }).ok, false);
   });

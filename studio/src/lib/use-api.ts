@@ -14,6 +14,7 @@ export interface Loaded<T> {
 export function useApi<T>(load: () => Promise<T>, key: string): Loaded<T> {
   const [state, setState] = useState<{ data?: T; error?: Error; loading: boolean }>({ loading: true });
   const [generation, setGeneration] = useState(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `load` is a new closure each render; `key` says when it means something new.
   useEffect(() => {
     let isCurrent = true;
     setState((previous) => ({ ...previous, loading: true }));
@@ -24,8 +25,6 @@ export function useApi<T>(load: () => Promise<T>, key: string): Loaded<T> {
     return () => {
       isCurrent = false;
     };
-    // `load` is a new closure each render; `key` says when it means something new.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, generation]);
   const reload = useCallback(() => setGeneration((value) => value + 1), []);
   return { data: state.data, error: state.error, loading: state.loading, reload };

@@ -12,7 +12,10 @@ export function usePolling(reload: () => void, isActive: boolean, intervalMs = 3
 }
 
 /** Re-reads a compute view's nodes and jobs every few seconds while a node is up or a job has not ended. */
-export function useClusterRefresh(usage: Loaded<{ nodes: readonly unknown[] }>, jobs: Loaded<{ items: ReadonlyArray<{ state: string }> }>): void {
+export function useClusterRefresh(
+  usage: Loaded<{ nodes: readonly unknown[] }>,
+  jobs: Loaded<{ items: ReadonlyArray<{ state: string }> }>,
+): void {
   const isBusy = (usage.data?.nodes.length ?? 0) > 0 || (jobs.data?.items ?? []).some((job) => !isTerminal(job.state));
   const { reload: reloadUsage } = usage;
   const { reload: reloadJobs } = jobs;

@@ -49,6 +49,7 @@ export function ComparePage() {
   if (runs.error) return <ErrorNotice error={runs.error} />;
   if (!runs.data) return <Loading what="the runs" />;
   const shown = onlyDifferences ? rows.filter((row) => row.differs) : rows;
+  const runIds = runs.data.map((run) => run.info.run_id);
   const paramDimensions = dimensions.filter((dimension) => dimension.id.startsWith('params.'));
   const metricDimension = metric ? byId.get(`metrics.${metric}`) : undefined;
   return (
@@ -76,7 +77,7 @@ export function ComparePage() {
                   <span className="muted">{row.kind === 'params' ? 'param' : 'metric'}</span> {row.key}
                 </th>
                 {row.values.map((value, index) => (
-                  <td key={index} className={row.kind === 'metrics' ? 'numeric' : undefined}>
+                  <td key={runIds[index]} className={row.kind === 'metrics' ? 'numeric' : undefined}>
                     {value === undefined ? <span className="muted">—</span> : typeof value === 'number' ? formatNumber(value) : value}
                   </td>
                 ))}
@@ -91,13 +92,21 @@ export function ComparePage() {
           <h2>Parameters against a metric</h2>
           <label>
             metric{' '}
-            <select aria-label="Metric for the parallel coordinates" value={metric} onChange={(event) => setParam('metric', event.target.value)}>
+            <select
+              aria-label="Metric for the parallel coordinates"
+              value={metric}
+              onChange={(event) => setParam('metric', event.target.value)}
+            >
               {metricKeys.map((key) => (
                 <option key={key}>{key}</option>
               ))}
             </select>
           </label>
-          {metricDimension && paramDimensions.length > 0 ? <ParallelCoordinates dimensions={[...paramDimensions, metricDimension]} labels={labels} /> : <p className="muted">These runs have no params to plot.</p>}
+          {metricDimension && paramDimensions.length > 0 ? (
+            <ParallelCoordinates dimensions={[...paramDimensions, metricDimension]} labels={labels} />
+          ) : (
+            <p className="muted">These runs have no params to plot.</p>
+          )}
         </>
       ) : null}
 
@@ -108,7 +117,11 @@ export function ComparePage() {
             {(['x', 'y'] as const).map((axis) => (
               <label key={axis}>
                 {axis}{' '}
-                <select aria-label={`Scatter ${axis}`} value={(axis === 'x' ? x : y).id} onChange={(event) => setParam(axis, event.target.value)}>
+                <select
+                  aria-label={`Scatter ${axis}`}
+                  value={(axis === 'x' ? x : y).id}
+                  onChange={(event) => setParam(axis, event.target.value)}
+                >
                   {dimensions.map((dimension) => (
                     <option key={dimension.id} value={dimension.id}>
                       {dimension.label}
@@ -128,7 +141,13 @@ export function ComparePage() {
           <ChartControls options={options} onChange={setOptions} />
           <div className="charts">
             {metricKeys.slice(0, 12).map((key) => (
-              <MetricPanel key={key} workspace={workspace} runs={runs.data!.map((run, index) => ({ id: run.info.run_id, label: labels[index]! }))} metric={key} options={options} />
+              <MetricPanel
+                key={key}
+                workspace={workspace}
+                runs={runs.data!.map((run, index) => ({ id: run.info.run_id, label: labels[index]! }))}
+                metric={key}
+                options={options}
+              />
             ))}
           </div>
         </>

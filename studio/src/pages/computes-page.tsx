@@ -25,7 +25,9 @@ export function ComputesPage() {
   const computes = useApi(() => listComputes(workspace), workspace);
   const usage = useApi(() => workspaceUsage(workspace), workspace);
   const jobs = useApi(() => listJobs(workspace), workspace);
-  const queue = (jobs.data?.items ?? []).filter((job) => job.state === 'Queued').sort((a, b) => b.priority - a.priority || a.submittedAt - b.submittedAt);
+  const queue = (jobs.data?.items ?? [])
+    .filter((job) => job.state === 'Queued')
+    .sort((a, b) => b.priority - a.priority || a.submittedAt - b.submittedAt);
   useClusterRefresh(usage, jobs);
   const rows: ClusterRow[] = (computes.data ?? []).map((compute) => {
     const lines = (usage.data?.usage ?? []).filter((line) => line.compute === compute.name);
@@ -41,13 +43,22 @@ export function ComputesPage() {
   });
   const spec = (row: ClusterRow, key: string) => (row.compute.spec[key] === undefined ? '—' : String(row.compute.spec[key]));
   const columns: Column<ClusterRow>[] = [
-    { id: 'name', header: 'Name', render: (row) => <Link to={`/w/${workspace}/computes/${encodeURIComponent(row.compute.name)}`}>{row.compute.name}</Link> },
+    {
+      id: 'name',
+      header: 'Name',
+      render: (row) => <Link to={`/w/${workspace}/computes/${encodeURIComponent(row.compute.name)}`}>{row.compute.name}</Link>,
+    },
     { id: 'type', header: 'Type', render: (row) => spec(row, 'type') },
     { id: 'size', header: 'Size', render: (row) => spec(row, 'size') },
     { id: 'tier', header: 'Tier', render: (row) => spec(row, 'tier') },
     { id: 'min', header: 'Min', numeric: true, render: (row) => spec(row, 'min_instances') },
     { id: 'max', header: 'Max', numeric: true, render: (row) => spec(row, 'max_instances') },
-    { id: 'nodes', header: 'Nodes now', numeric: true, render: (row) => `${row.nodesNow}${row.nodesNow > 0 ? ` (${row.busyNow} busy)` : ''}` },
+    {
+      id: 'nodes',
+      header: 'Nodes now',
+      numeric: true,
+      render: (row) => `${row.nodesNow}${row.nodesNow > 0 ? ` (${row.busyNow} busy)` : ''}`,
+    },
     { id: 'queued', header: 'Queued', numeric: true, render: (row) => row.queued },
     { id: 'node-hours', header: 'Node-hours', numeric: true, render: (row) => formatNodeHours(row.nodeSeconds) },
     { id: 'cost', header: 'Cost', numeric: true, render: (row) => row.cost },
@@ -56,7 +67,16 @@ export function ComputesPage() {
   return (
     <section>
       <h1>Compute</h1>
-      {error ? <ErrorNotice error={error} action={<button onClick={computes.reload}>Try again</button>} /> : null}
+      {error ? (
+        <ErrorNotice
+          error={error}
+          action={
+            <button type="button" onClick={computes.reload}>
+              Try again
+            </button>
+          }
+        />
+      ) : null}
       {computes.loading && !computes.data ? <Loading what="computes" /> : null}
       {computes.data && computes.data.length === 0 ? (
         <EmptyState title="No compute clusters yet">
@@ -75,7 +95,13 @@ idle_time_before_scale_down: 120`}</pre>
       ) : null}
       {rows.length > 0 ? (
         <>
-          <DataTable label="Clusters" columns={columns} rows={rows} rowKey={(row) => row.compute.name} onOpen={(row) => navigate(`/w/${workspace}/computes/${encodeURIComponent(row.compute.name)}`)} />
+          <DataTable
+            label="Clusters"
+            columns={columns}
+            rows={rows}
+            rowKey={(row) => row.compute.name}
+            onOpen={(row) => navigate(`/w/${workspace}/computes/${encodeURIComponent(row.compute.name)}`)}
+          />
           <p className="muted">Node-hours count every node from its start to its removal, idle ones too. Cost: {priceNote}.</p>
         </>
       ) : null}
@@ -90,7 +116,11 @@ export function QueueTable({ workspace, jobs, showCompute }: { workspace: string
   const navigate = useNavigate();
   if (jobs.length === 0) return <p className="muted">No job is waiting.</p>;
   const columns: Column<Job>[] = [
-    { id: 'name', header: 'Job', render: (job) => <Link to={`/w/${workspace}/jobs/${encodeURIComponent(job.name)}`}>{job.displayName || job.name}</Link> },
+    {
+      id: 'name',
+      header: 'Job',
+      render: (job) => <Link to={`/w/${workspace}/jobs/${encodeURIComponent(job.name)}`}>{job.displayName || job.name}</Link>,
+    },
     { id: 'state', header: 'State', render: (job) => <StatusBadge status={job.state} /> },
     ...(showCompute ? [{ id: 'compute', header: 'Compute', render: (job: Job) => job.compute }] : []),
     { id: 'instances', header: 'Instances', numeric: true, render: (job) => job.instanceCount },
@@ -98,5 +128,13 @@ export function QueueTable({ workspace, jobs, showCompute }: { workspace: string
     { id: 'submitted', header: 'Submitted', render: (job) => formatTime(job.submittedAt) },
     { id: 'reason', header: 'Reason', render: (job) => job.reason ?? '' },
   ];
-  return <DataTable label="Queue" columns={columns} rows={jobs} rowKey={(job) => job.name} onOpen={(job) => navigate(`/w/${workspace}/jobs/${encodeURIComponent(job.name)}`)} />;
+  return (
+    <DataTable
+      label="Queue"
+      columns={columns}
+      rows={jobs}
+      rowKey={(job) => job.name}
+      onOpen={(job) => navigate(`/w/${workspace}/jobs/${encodeURIComponent(job.name)}`)}
+    />
+  );
 }

@@ -24,12 +24,30 @@ export function EndpointPage() {
   }, []);
   const endpoint = useApi(() => getEndpoint(workspace, name), `${workspace}/${name}`);
   const deployments = useApi(() => listDeployments(workspace, name), `${workspace}/${name}/${generation}`);
-  if (endpoint.error) return <ErrorNotice error={endpoint.error} action={<Link to={`/w/${workspace}/endpoints`}>Back to the endpoints</Link>} />;
+  if (endpoint.error)
+    return <ErrorNotice error={endpoint.error} action={<Link to={`/w/${workspace}/endpoints`}>Back to the endpoints</Link>} />;
   if (!endpoint.data) return <Loading what="the endpoint" />;
-  return <EndpointView endpoint={endpoint.data} deployments={deployments.data} deploymentsError={deployments.error} onChanged={endpoint.reload} />;
+  return (
+    <EndpointView
+      endpoint={endpoint.data}
+      deployments={deployments.data}
+      deploymentsError={deployments.error}
+      onChanged={endpoint.reload}
+    />
+  );
 }
 
-function EndpointView({ endpoint, deployments, deploymentsError, onChanged }: { endpoint: OnlineEndpoint; deployments: OnlineDeployment[] | undefined; deploymentsError: Error | undefined; onChanged: () => void }) {
+function EndpointView({
+  endpoint,
+  deployments,
+  deploymentsError,
+  onChanged,
+}: {
+  endpoint: OnlineEndpoint;
+  deployments: OnlineDeployment[] | undefined;
+  deploymentsError: Error | undefined;
+  onChanged: () => void;
+}) {
   const { workspace, name } = endpoint;
   const [logsOf, setLogsOf] = useState<string | undefined>();
   const names = (deployments ?? []).map((deployment) => deployment.name);
@@ -38,9 +56,27 @@ function EndpointView({ endpoint, deployments, deploymentsError, onChanged }: { 
     { id: 'state', header: 'State', render: (item) => <StatusBadge status={item.state} /> },
     { id: 'reason', header: 'Reason', render: (item) => item.reason ?? '' },
     { id: 'traffic', header: 'Traffic', numeric: true, render: (item) => `${endpoint.traffic[item.name] ?? 0}%` },
-    { id: 'instances', header: 'Instances (ready/wanted)', numeric: true, render: (item) => `${item.readyInstances}/${item.instanceCount}` },
-    { id: 'model', header: 'Model', render: (item) => (item.lineage.model ? <code>{`${item.lineage.model.name}:${item.lineage.model.version}`}</code> : '—') },
-    { id: 'environment', header: 'Environment', render: (item) => (item.lineage.environment ? <code>{`${item.lineage.environment.name}${item.lineage.environment.version ? `:${item.lineage.environment.version}` : ''}`}</code> : '—') },
+    {
+      id: 'instances',
+      header: 'Instances (ready/wanted)',
+      numeric: true,
+      render: (item) => `${item.readyInstances}/${item.instanceCount}`,
+    },
+    {
+      id: 'model',
+      header: 'Model',
+      render: (item) => (item.lineage.model ? <code>{`${item.lineage.model.name}:${item.lineage.model.version}`}</code> : '—'),
+    },
+    {
+      id: 'environment',
+      header: 'Environment',
+      render: (item) =>
+        item.lineage.environment ? (
+          <code>{`${item.lineage.environment.name}${item.lineage.environment.version ? `:${item.lineage.environment.version}` : ''}`}</code>
+        ) : (
+          '—'
+        ),
+    },
     { id: 'deployed', header: 'Deployed', render: (item) => `${item.lineage.deployedBy} · ${formatTime(item.lineage.deployedAt)}` },
   ];
   return (
@@ -78,11 +114,25 @@ function EndpointView({ endpoint, deployments, deploymentsError, onChanged }: { 
           No deployments yet: <code>trellis online-deployment create --file blue.yml --all-traffic</code>
         </p>
       ) : null}
-      {deployments && deployments.length > 0 ? <DataTable label="Deployments" columns={columns} rows={deployments} rowKey={(item) => item.name} onOpen={(item) => setLogsOf(item.name)} /> : null}
-      {logsOf ? <DeploymentLogs workspace={workspace} endpoint={name} deployment={logsOf} onClose={() => setLogsOf(undefined)} /> : deployments && deployments.length > 0 ? <p className="muted">Open a deployment (click, or Enter) to read its logs.</p> : null}
+      {deployments && deployments.length > 0 ? (
+        <DataTable
+          label="Deployments"
+          columns={columns}
+          rows={deployments}
+          rowKey={(item) => item.name}
+          onOpen={(item) => setLogsOf(item.name)}
+        />
+      ) : null}
+      {logsOf ? (
+        <DeploymentLogs workspace={workspace} endpoint={name} deployment={logsOf} onClose={() => setLogsOf(undefined)} />
+      ) : deployments && deployments.length > 0 ? (
+        <p className="muted">Open a deployment (click, or Enter) to read its logs.</p>
+      ) : null}
 
       <h2>Traffic</h2>
-      {deployments && deployments.length > 0 ? <TrafficEditor key={endpoint.etag} endpoint={endpoint} deployments={names} onApplied={onChanged} /> : null}
+      {deployments && deployments.length > 0 ? (
+        <TrafficEditor key={endpoint.etag} endpoint={endpoint} deployments={names} onApplied={onChanged} />
+      ) : null}
 
       <h2>Live</h2>
       <LiveCharts workspace={workspace} endpoint={name} />
@@ -93,7 +143,17 @@ function EndpointView({ endpoint, deployments, deploymentsError, onChanged }: { 
   );
 }
 
-function DeploymentLogs({ workspace, endpoint, deployment, onClose }: { workspace: string; endpoint: string; deployment: string; onClose: () => void }) {
+function DeploymentLogs({
+  workspace,
+  endpoint,
+  deployment,
+  onClose,
+}: {
+  workspace: string;
+  endpoint: string;
+  deployment: string;
+  onClose: () => void;
+}) {
   const logs = useApi(() => deploymentLogs(workspace, endpoint, deployment, 200), `${workspace}/${endpoint}/${deployment}`);
   return (
     <div className="deployment-logs">

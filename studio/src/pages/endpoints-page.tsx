@@ -14,7 +14,9 @@ export function EndpointsPage() {
   const navigate = useNavigate();
   const endpoints = useApi(async () => {
     const found = await listEndpoints(workspace);
-    return Promise.all(found.map(async (endpoint) => ({ ...endpoint, deploymentCount: (await listDeployments(workspace, endpoint.name)).length })));
+    return Promise.all(
+      found.map(async (endpoint) => ({ ...endpoint, deploymentCount: (await listDeployments(workspace, endpoint.name)).length })),
+    );
   }, workspace);
   const href = (endpoint: Row) => `/w/${workspace}/endpoints/${encodeURIComponent(endpoint.name)}`;
   const columns: Column<Row>[] = [
@@ -27,16 +29,36 @@ export function EndpointsPage() {
   return (
     <section>
       <h1>Endpoints</h1>
-      {endpoints.error ? <ErrorNotice error={endpoints.error} action={<button onClick={endpoints.reload}>Try again</button>} /> : null}
+      {endpoints.error ? (
+        <ErrorNotice
+          error={endpoints.error}
+          action={
+            <button type="button" onClick={endpoints.reload}>
+              Try again
+            </button>
+          }
+        />
+      ) : null}
       {endpoints.loading && !endpoints.data ? <Loading what="endpoints" /> : null}
       {endpoints.data && endpoints.data.length === 0 ? (
         <EmptyState title="No online endpoints yet">
-          <p>An online endpoint answers scoring requests over HTTP; its deployments serve the models. Create one, then a first deployment that takes all its traffic:</p>
+          <p>
+            An online endpoint answers scoring requests over HTTP; its deployments serve the models. Create one, then a first deployment
+            that takes all its traffic:
+          </p>
           <pre>{`trellis online-endpoint create --file endpoint.yml${workspace === 'default' ? '' : ` -w ${workspace}`}
 trellis online-deployment create --file blue.yml --all-traffic${workspace === 'default' ? '' : ` -w ${workspace}`}`}</pre>
         </EmptyState>
       ) : null}
-      {endpoints.data && endpoints.data.length > 0 ? <DataTable label="Endpoints" columns={columns} rows={endpoints.data} rowKey={(item) => item.name} onOpen={(item) => navigate(href(item))} /> : null}
+      {endpoints.data && endpoints.data.length > 0 ? (
+        <DataTable
+          label="Endpoints"
+          columns={columns}
+          rows={endpoints.data}
+          rowKey={(item) => item.name}
+          onOpen={(item) => navigate(href(item))}
+        />
+      ) : null}
     </section>
   );
 }

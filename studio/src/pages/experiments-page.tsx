@@ -29,7 +29,16 @@ export function ExperimentsPage() {
   return (
     <section>
       <h1>Experiments</h1>
-      {experiments.error ? <ErrorNotice error={experiments.error} action={<button onClick={experiments.reload}>Try again</button>} /> : null}
+      {experiments.error ? (
+        <ErrorNotice
+          error={experiments.error}
+          action={
+            <button type="button" onClick={experiments.reload}>
+              Try again
+            </button>
+          }
+        />
+      ) : null}
       {experiments.loading && !experiments.data ? <Loading what="experiments" /> : null}
       {experiments.data && experiments.data.length === 0 ? (
         <EmptyState title="No experiments yet">
@@ -42,7 +51,9 @@ python -c "import mlflow; mlflow.set_experiment('first'); mlflow.start_run(); ml
           </p>
         </EmptyState>
       ) : null}
-      {experiments.data && experiments.data.length > 0 ? <DataTable label="Experiments" columns={columns} rows={experiments.data} rowKey={(item) => item.experiment_id} onOpen={open} /> : null}
+      {experiments.data && experiments.data.length > 0 ? (
+        <DataTable label="Experiments" columns={columns} rows={experiments.data} rowKey={(item) => item.experiment_id} onOpen={open} />
+      ) : null}
     </section>
   );
 }

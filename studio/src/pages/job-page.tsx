@@ -75,12 +75,19 @@ export function JobPage() {
             {formatTime(current.submittedAt)} by {current.createdBy}
           </dd>
           <dt>Ran for</dt>
-          <dd>{current.runningTime ? <RanFor time={current.runningTime} /> : formatDuration(current.startedAt ?? undefined, current.endedAt ?? undefined)}</dd>
+          <dd>
+            {current.runningTime ? (
+              <RanFor time={current.runningTime} />
+            ) : (
+              formatDuration(current.startedAt ?? undefined, current.endedAt ?? undefined)
+            )}
+          </dd>
           <dt>Node-hours</dt>
           <dd>{formatNodeHours(jobNodeSeconds(current, Date.now()))}</dd>
           <dt>MLflow run</dt>
           <dd>
-            <Link to={`/w/${workspace}/runs/${current.runId}`}>{current.runId}</Link> <span className="muted">in {current.experimentName}</span>
+            <Link to={`/w/${workspace}/runs/${current.runId}`}>{current.runId}</Link>{' '}
+            <span className="muted">in {current.experimentName}</span>
           </dd>
           {current.description ? (
             <>
@@ -134,13 +141,38 @@ function Lineage({ job }: { job: Job }) {
         <code>{String(job.spec.command ?? '')}</code>
       </dd>
       <dt>Code</dt>
-      <dd>{code ? <code title={code.digest}>{`${code.name}:${code.version}`}</code> : <span className="muted">none (the command alone)</span>}</dd>
+      <dd>
+        {code ? <code title={code.digest}>{`${code.name}:${code.version}`}</code> : <span className="muted">none (the command alone)</span>}
+      </dd>
       <dt>Environment</dt>
-      <dd>{'inline' in environment ? <code title={environment.digest}>inline ({environment.digest.slice(0, 19)}…)</code> : <code>{`${environment.name}:${environment.version}${environment.curated ? ' (curated)' : ''}`}</code>}</dd>
+      <dd>
+        {'inline' in environment ? (
+          <code title={environment.digest}>inline ({environment.digest.slice(0, 19)}…)</code>
+        ) : (
+          <code>{`${environment.name}:${environment.version}${environment.curated ? ' (curated)' : ''}`}</code>
+        )}
+      </dd>
       <dt>Inputs</dt>
-      <dd>{Object.keys(inputs).length === 0 ? <span className="muted">none</span> : <NamedList entries={Object.entries(inputs).map(([key, input]) => [key, describeInput(input)])} />}</dd>
+      <dd>
+        {Object.keys(inputs).length === 0 ? (
+          <span className="muted">none</span>
+        ) : (
+          <NamedList entries={Object.entries(inputs).map(([key, input]) => [key, describeInput(input)])} />
+        )}
+      </dd>
       <dt>Outputs</dt>
-      <dd>{Object.keys(outputs).length === 0 ? <span className="muted">none</span> : <NamedList entries={Object.entries(outputs).map(([key, output]) => [key, [output.type, output.name ? `→ ${output.name}` : output.path, output.mode].filter(Boolean).join(' ')])} />}</dd>
+      <dd>
+        {Object.keys(outputs).length === 0 ? (
+          <span className="muted">none</span>
+        ) : (
+          <NamedList
+            entries={Object.entries(outputs).map(([key, output]) => [
+              key,
+              [output.type, output.name ? `→ ${output.name}` : output.path, output.mode].filter(Boolean).join(' '),
+            ])}
+          />
+        )}
+      </dd>
     </dl>
   );
 }

@@ -24,7 +24,10 @@ export function JobsPage() {
   const jobs = useApi(() => listJobs(workspace, { compute: compute || undefined }), `${workspace}/${compute}`);
   const computes = useApi(() => listComputes(workspace), workspace);
   const all = jobs.data?.items ?? [];
-  usePolling(jobs.reload, all.some((job) => !isTerminal(job.state)));
+  usePolling(
+    jobs.reload,
+    all.some((job) => !isTerminal(job.state)),
+  );
   const rows = all.filter((job) => !state || (state === activeFilter ? !isTerminal(job.state) : job.state === state));
   const update = (key: string, value: string) => {
     const next = new URLSearchParams(search);
@@ -36,7 +39,11 @@ export function JobsPage() {
     { id: 'name', header: 'Name', render: (job) => <Link to={`/w/${workspace}/jobs/${encodeURIComponent(job.name)}`}>{job.name}</Link> },
     { id: 'display', header: 'Display name', render: (job) => (job.displayName && job.displayName !== job.name ? job.displayName : '') },
     { id: 'state', header: 'State', render: (job) => <StatusBadge status={job.state} /> },
-    { id: 'compute', header: 'Compute', render: (job) => <Link to={`/w/${workspace}/computes/${encodeURIComponent(job.compute)}`}>{job.compute}</Link> },
+    {
+      id: 'compute',
+      header: 'Compute',
+      render: (job) => <Link to={`/w/${workspace}/computes/${encodeURIComponent(job.compute)}`}>{job.compute}</Link>,
+    },
     { id: 'submitted', header: 'Submitted', render: (job) => formatTime(job.submittedAt) },
     { id: 'duration', header: 'Duration', render: (job) => formatDuration(job.startedAt ?? undefined, job.endedAt ?? undefined) },
     { id: 'node-hours', header: 'Node-hours', numeric: true, render: (job) => formatNodeHours(jobNodeSeconds(job, Date.now())) },
@@ -70,7 +77,16 @@ export function JobsPage() {
         ) : null}
         <span className="muted">{all.some((job) => !isTerminal(job.state)) ? 'refreshing every 3 s while jobs run' : ''}</span>
       </div>
-      {jobs.error ? <ErrorNotice error={jobs.error} action={<button onClick={jobs.reload}>Try again</button>} /> : null}
+      {jobs.error ? (
+        <ErrorNotice
+          error={jobs.error}
+          action={
+            <button type="button" onClick={jobs.reload}>
+              Try again
+            </button>
+          }
+        />
+      ) : null}
       {jobs.loading && !jobs.data ? <Loading what="jobs" /> : null}
       {jobs.data && all.length === 0 && !compute ? (
         <EmptyState title="No jobs yet">
@@ -87,7 +103,13 @@ compute: azureml:cpu-cluster`}</pre>
       {jobs.data && rows.length === 0 && (all.length > 0 || compute) ? <p className="muted">No job matches these filters.</p> : null}
       {rows.length > 0 ? (
         <>
-          <DataTable label="Jobs" columns={columns} rows={rows} rowKey={(job) => job.name} onOpen={(job) => navigate(`/w/${workspace}/jobs/${encodeURIComponent(job.name)}`)} />
+          <DataTable
+            label="Jobs"
+            columns={columns}
+            rows={rows}
+            rowKey={(job) => job.name}
+            onOpen={(job) => navigate(`/w/${workspace}/jobs/${encodeURIComponent(job.name)}`)}
+          />
           <p className="muted">
             {rows.length} of {all.length} jobs{jobs.data?.truncated ? ' (the newest 500)' : ''}
           </p>

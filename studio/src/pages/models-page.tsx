@@ -10,7 +10,11 @@ export function ModelsPage() {
   const navigate = useNavigate();
   const models = useApi(() => listModels(workspace), workspace);
   const columns: Column<Asset>[] = [
-    { id: 'name', header: 'Model', render: (model) => <Link to={`/w/${workspace}/models/${encodeURIComponent(model.name)}`}>{model.name}</Link> },
+    {
+      id: 'name',
+      header: 'Model',
+      render: (model) => <Link to={`/w/${workspace}/models/${encodeURIComponent(model.name)}`}>{model.name}</Link>,
+    },
     { id: 'version', header: 'Latest version', render: (model) => model.version ?? '' },
     { id: 'type', header: 'Type', render: (model) => String(model.spec.type ?? '') },
     { id: 'by', header: 'Registered by', render: (model) => model.createdBy },
@@ -31,7 +35,13 @@ trellis model create --name iris-classifier --version 1 --path ./model --type ml
         </EmptyState>
       ) : null}
       {models.data && models.data.length > 0 ? (
-        <DataTable label="Models" columns={columns} rows={models.data} rowKey={(model) => model.name} onOpen={(model) => navigate(`/w/${workspace}/models/${encodeURIComponent(model.name)}`)} />
+        <DataTable
+          label="Models"
+          columns={columns}
+          rows={models.data}
+          rowKey={(model) => model.name}
+          onOpen={(model) => navigate(`/w/${workspace}/models/${encodeURIComponent(model.name)}`)}
+        />
       ) : null}
     </section>
   );

@@ -35,7 +35,9 @@ function RunView({ workspace, run }: { workspace: string; run: Run }) {
   return (
     <section>
       <nav className="crumbs">
-        <Link to={`/w/${workspace}/experiments`}>Experiments</Link> / <Link to={`/w/${workspace}/experiments/${run.info.experiment_id}`}>{experiment.data?.name ?? run.info.experiment_id}</Link> / <span>{run.info.run_name}</span>
+        <Link to={`/w/${workspace}/experiments`}>Experiments</Link> /{' '}
+        <Link to={`/w/${workspace}/experiments/${run.info.experiment_id}`}>{experiment.data?.name ?? run.info.experiment_id}</Link> /{' '}
+        <span>{run.info.run_name}</span>
       </nav>
       <h1>
         {run.info.run_name ?? run.info.run_id} <StatusBadge status={run.info.status} />
@@ -55,7 +57,8 @@ function RunView({ workspace, run }: { workspace: string; run: Run }) {
           <>
             <dt>Job</dt>
             <dd>
-              <Link to={`/w/${workspace}/jobs/${encodeURIComponent(tags['trellis.job'])}`}>{tags['trellis.job']}</Link> <span className="muted">(its log, lineage and state history)</span>
+              <Link to={`/w/${workspace}/jobs/${encodeURIComponent(tags['trellis.job'])}`}>{tags['trellis.job']}</Link>{' '}
+              <span className="muted">(its log, lineage and state history)</span>
             </dd>
           </>
         ) : null}
@@ -68,7 +71,11 @@ function RunView({ workspace, run }: { workspace: string; run: Run }) {
       </dl>
 
       <h2>Metrics</h2>
-      {metrics.length === 0 ? <p className="muted">This run logged no metrics.</p> : <ChartControls options={options} onChange={setOptions} />}
+      {metrics.length === 0 ? (
+        <p className="muted">This run logged no metrics.</p>
+      ) : (
+        <ChartControls options={options} onChange={setOptions} />
+      )}
       <div className="charts">
         {charted.map((metric) => (
           <MetricPanel key={metric.key} workspace={workspace} runs={self} metric={metric.key} options={options} />
@@ -98,7 +105,11 @@ function RunView({ workspace, run }: { workspace: string; run: Run }) {
 
       <div className="columns">
         <KeyValues title="Parameters" rows={(run.data.params ?? []).map((param) => [param.key, param.value])} empty="No parameters." />
-        <KeyValues title="Latest metric values" rows={metrics.map((metric) => [metric.key, `${formatNumber(metric.value)} (step ${metric.step})`])} empty="No metrics." />
+        <KeyValues
+          title="Latest metric values"
+          rows={metrics.map((metric) => [metric.key, `${formatNumber(metric.value)} (step ${metric.step})`])}
+          empty="No metrics."
+        />
         <KeyValues
           title="Tags"
           rows={(run.data.tags ?? [])

@@ -23,8 +23,13 @@ export function RunsPage() {
   const [draft, setDraft] = useState(filter);
   const pageSize = Number(search.get('size')) || 50;
   const sortParam = search.get('sort');
-  const sort: Sort = sortParam ? { key: sortParam.replace(/ (ASC|DESC)$/, ''), descending: !sortParam.endsWith(' ASC') } : { key: 'attributes.start_time', descending: true };
-  const chosen = (search.get('cols') ?? '').split(',').map(parseColumnId).filter((column): column is RunColumn => column !== undefined);
+  const sort: Sort = sortParam
+    ? { key: sortParam.replace(/ (ASC|DESC)$/, ''), descending: !sortParam.endsWith(' ASC') }
+    : { key: 'attributes.start_time', descending: true };
+  const chosen = (search.get('cols') ?? '')
+    .split(',')
+    .map(parseColumnId)
+    .filter((column): column is RunColumn => column !== undefined);
   // Tokens of the pages before this one (the first page has none).
   const [tokens, setTokens] = useState<string[]>([]);
   // Runs picked for comparison; kept across pages, sorts and filters.
@@ -41,7 +46,14 @@ export function RunsPage() {
   // Every key of the experiment's runs, not only of the page on screen, can be a column.
   const keys = useApi(() => experimentKeys(workspace, experimentId), `${workspace}/${experimentId}/keys`);
   const runs = useApi(
-    () => searchRuns(workspace, { experimentIds: [experimentId], filter, orderBy: [`${sort.key} ${sort.descending ? 'DESC' : 'ASC'}`], pageSize, pageToken }),
+    () =>
+      searchRuns(workspace, {
+        experimentIds: [experimentId],
+        filter,
+        orderBy: [`${sort.key} ${sort.descending ? 'DESC' : 'ASC'}`],
+        pageSize,
+        pageToken,
+      }),
     JSON.stringify([workspace, experimentId, filter, sort, pageSize, pageToken]),
   );
   const update = (changes: Record<string, string | undefined>) => {
@@ -58,7 +70,12 @@ export function RunsPage() {
   const offered = availableColumns(rows, keys.data).filter((column) => !chosen.some((picked) => columnId(picked) === columnId(column)));
 
   const columns: Column<Run>[] = [
-    { id: 'name', header: 'Run', sortKey: 'attributes.run_name', render: (run) => <Link to={`/w/${workspace}/runs/${run.info.run_id}`}>{run.info.run_name || run.info.run_id}</Link> },
+    {
+      id: 'name',
+      header: 'Run',
+      sortKey: 'attributes.run_name',
+      render: (run) => <Link to={`/w/${workspace}/runs/${run.info.run_id}`}>{run.info.run_name || run.info.run_id}</Link>,
+    },
     { id: 'status', header: 'Status', sortKey: 'attributes.status', render: (run) => <StatusBadge status={run.info.status} /> },
     { id: 'start', header: 'Started', sortKey: 'attributes.start_time', render: (run) => formatTime(run.info.start_time) },
     { id: 'duration', header: 'Duration', render: (run) => formatDuration(run.info.start_time, run.info.end_time) },
@@ -89,7 +106,13 @@ export function RunsPage() {
           update({ filter: draft.trim() });
         }}
       >
-        <input className="filter" aria-label="Filter runs" placeholder="metrics.accuracy > 0.9 and params.model = 'lr'" value={draft} onChange={(event) => setDraft(event.target.value)} />
+        <input
+          className="filter"
+          aria-label="Filter runs"
+          placeholder="metrics.accuracy > 0.9 and params.model = 'lr'"
+          value={draft}
+          onChange={(event) => setDraft(event.target.value)}
+        />
         <button type="submit">Filter</button>
         {filter ? (
           <button
@@ -102,7 +125,11 @@ export function RunsPage() {
             Clear
           </button>
         ) : null}
-        <select aria-label="Add a column" value="" onChange={(event) => event.target.value && update({ cols: [...chosen.map(columnId), event.target.value].join(',') })}>
+        <select
+          aria-label="Add a column"
+          value=""
+          onChange={(event) => event.target.value && update({ cols: [...chosen.map(columnId), event.target.value].join(',') })}
+        >
           <option value="">Add column…</option>
           {offered.map((column) => (
             <option key={columnId(column)} value={columnId(column)}>
@@ -123,12 +150,24 @@ export function RunsPage() {
           ))}
         </select>
       </form>
-      {runs.error ? <ErrorNotice error={runs.error} action={filter ? <span>Filters read like <code>metrics.loss &lt; 0.5 and params.lr = '0.01'</code>; strings in single quotes.</span> : undefined} /> : null}
+      {runs.error ? (
+        <ErrorNotice
+          error={runs.error}
+          action={
+            filter ? (
+              <span>
+                Filters read like <code>metrics.loss &lt; 0.5 and params.lr = '0.01'</code>; strings in single quotes.
+              </span>
+            ) : undefined
+          }
+        />
+      ) : null}
       {runs.loading && !runs.data ? <Loading what="runs" /> : null}
       {runs.data && rows.length === 0 && !filter ? (
         <EmptyState title="No runs in this experiment yet">
           <p>
-            Runs appear here as they are logged: <code>mlflow.start_run()</code> with this experiment set, or a job with <code>experiment_name: {experiment.data?.name ?? '…'}</code>.
+            Runs appear here as they are logged: <code>mlflow.start_run()</code> with this experiment set, or a job with{' '}
+            <code>experiment_name: {experiment.data?.name ?? '…'}</code>.
           </p>
         </EmptyState>
       ) : null}
@@ -136,10 +175,16 @@ export function RunsPage() {
       {rows.length > 0 ? (
         <>
           <div className="toolbar">
-            <button type="button" disabled={picked.size < 2} onClick={() => navigate(`/w/${workspace}/compare?runs=${[...picked].join(',')}`)}>
+            <button
+              type="button"
+              disabled={picked.size < 2}
+              onClick={() => navigate(`/w/${workspace}/compare?runs=${[...picked].join(',')}`)}
+            >
               Compare {picked.size} run{picked.size === 1 ? '' : 's'}
             </button>
-            <span className="muted">{picked.size < 2 ? 'Pick two or more runs (click the box, or Space on a row) to compare them.' : null}</span>
+            <span className="muted">
+              {picked.size < 2 ? 'Pick two or more runs (click the box, or Space on a row) to compare them.' : null}
+            </span>
             {picked.size > 0 ? (
               <button type="button" onClick={() => setPicked(new Set())}>
                 Clear picks
@@ -164,7 +209,11 @@ export function RunsPage() {
             <span className="muted">
               page {tokens.length + 1} · {rows.length} runs{runs.loading ? ' · loading…' : ''}
             </span>
-            <button type="button" disabled={!runs.data?.nextPageToken} onClick={() => runs.data?.nextPageToken && setTokens([...tokens, runs.data.nextPageToken])}>
+            <button
+              type="button"
+              disabled={!runs.data?.nextPageToken}
+              onClick={() => runs.data?.nextPageToken && setTokens([...tokens, runs.data.nextPageToken])}
+            >
               Next →
             </button>
           </div>
