@@ -15,12 +15,15 @@ for rule in server.app.url_map.iter_rules():
 print(json.dumps(sorted(routes)))
 `;
 
-/** Route groups, first match wins; the order is the order of the table in the docs. */
+/** Route groups, first match wins; the order is the order of the table in the docs. @type {Array<[string, RegExp]>} */
 const groups = [
   ['tracking: experiments', /^\/api\/2\.0\/mlflow\/experiments\//],
   ['tracking: runs, metrics, params, tags, inputs, outputs', /^\/api\/2\.0\/mlflow\/(runs|metrics)\//],
   ['tracking: logged models', /^\/api\/2\.0\/mlflow\/logged-models/],
-  ['artifacts', /^\/api\/2\.0\/mlflow\/artifacts\/|^\/api\/2\.0\/mlflow-artifacts\/|^\/get-artifact$|^\/ajax-api\/2\.0\/mlflow\/(upload-artifact|logged-models\/.*\/artifacts\/files)$/],
+  [
+    'artifacts',
+    /^\/api\/2\.0\/mlflow\/artifacts\/|^\/api\/2\.0\/mlflow-artifacts\/|^\/get-artifact$|^\/ajax-api\/2\.0\/mlflow\/(upload-artifact|logged-models\/.*\/artifacts\/files)$/,
+  ],
   ['model registry', /^\/api\/2\.0\/mlflow\/(registered-models|model-versions)\/|^\/model-versions\/get-artifact$/],
   ['web UI helpers (ajax-api only)', /^\/ajax-api\/2\.0\/mlflow\/(metrics\/get-history-bulk|experiments\/search-datasets)$/],
   ['GraphQL, health, version, server info', /^\/graphql$|^\/health$|^\/version$|^\/api\/3\.0\/mlflow\/server-info$/],
@@ -47,19 +50,30 @@ function selectRoutes(routes) {
  * @param {string} url a running Trellis
  */
 export async function surveyEndpoints(python, url) {
-  const routes = JSON.parse(execFileSync(python, ['-c', listRoutes], { encoding: 'utf8', env: { ...process.env, MLFLOW_DISABLE_TELEMETRY: 'true' }, stdio: ['ignore', 'pipe', 'ignore'] }));
+  const routes = JSON.parse(
+    execFileSync(python, ['-c', listRoutes], {
+      encoding: 'utf8',
+      env: { ...process.env, MLFLOW_DISABLE_TELEMETRY: 'true' },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }),
+  );
   const survey = [];
   for (const [method, path] of selectRoutes(routes)) {
     const concrete = path.replace(/<(?:[^:>]+:)?[^>]+>/g, 'probe');
     const hasBody = method !== 'GET' && method !== 'DELETE';
-    const response = await fetch(`${url}${concrete}`, { method, ...(hasBody ? { headers: { 'content-type': 'application/json' }, body: '{}' } : {}) });
+    const response = await fetch(`${url}${concrete}`, {
+      method,
+      ...(hasBody ? { headers: { 'content-type': 'application/json' }, body: '{}' } : {}),
+    });
     const text = await response.text();
     const isMissing = response.status === 404 && /ENDPOINT_NOT_FOUND|RouteNotFound/.test(text);
-    const group = groups.find(([, pattern]) => pattern.test(path))[0];
+    const group = groups.find(([, pattern]) => pattern.test(path))?.[0] ?? 'other';
     survey.push({ group, method, path, status: response.status, isImplemented: !isMissing });
   }
   const order = groups.map(([name]) => name);
-  return survey.sort((a, b) => order.indexOf(a.group) - order.indexOf(b.group) || a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
+  return survey.sort(
+    (a, b) => order.indexOf(a.group) - order.indexOf(b.group) || a.path.localeCompare(b.path) || a.method.localeCompare(b.method),
+  );
 }
 
 /** Per group: how many of MLflow's routes Trellis answers. */

@@ -27,13 +27,27 @@ const outputDir = join(root, 'test-output', 'mlflow-compat');
 const cliPath = join(root, 'dist', 'cli', 'main.js');
 
 /** The MLflow test files that talk to a live tracking server, and so can be pointed at Trellis. */
-const defaultTestFiles = ['tests/tracking/test_rest_tracking.py', 'tests/tracking/test_model_registry.py', 'tests/tracking/test_mlflow_artifacts.py'];
+const defaultTestFiles = [
+  'tests/tracking/test_rest_tracking.py',
+  'tests/tracking/test_model_registry.py',
+  'tests/tracking/test_mlflow_artifacts.py',
+];
 /** Loaded by pytest for those files whether or not a test imports them. */
 const alwaysNeeded = ['tests/__init__.py', 'tests/conftest.py', 'tests/tracking/__init__.py', 'tests/tracking/conftest.py'];
 const pythonPackages = ['pytest', 'pytest-timeout'];
 
 function parseArguments(argv) {
-  const options = { build: true, sharedServer: false, baseline: false, verbose: false, keep: false, timeout: 120, pool: 2, files: [], pytestArgs: [] };
+  const options = {
+    build: true,
+    sharedServer: false,
+    baseline: false,
+    verbose: false,
+    keep: false,
+    timeout: 120,
+    pool: 2,
+    files: [],
+    pytestArgs: [],
+  };
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index];
     const value = () => {
@@ -41,8 +55,10 @@ function parseArguments(argv) {
       if (next === undefined) fail(`${argument} needs a value`);
       return next;
     };
-    if (argument === '--') options.pytestArgs.push(...argv.slice(index + 1)), (index = argv.length);
-    else if (argument === '--mlflow-git') options.mlflowGit = resolve(value());
+    if (argument === '--') {
+      options.pytestArgs.push(...argv.slice(index + 1));
+      index = argv.length;
+    } else if (argument === '--mlflow-git') options.mlflowGit = resolve(value());
     else if (argument === '--mlflow-rev') options.mlflowRev = value();
     else if (argument === '--mlflow-src') options.mlflowSrc = resolve(value());
     else if (argument === '--file') options.files.push(value());
@@ -56,7 +72,13 @@ function parseArguments(argv) {
     else if (argument === '--keep') options.keep = true;
     else if (argument === '--reclassify') options.reclassify = true;
     else if (argument === '--help' || argument === '-h') {
-      console.log(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 15).join('\n').replaceAll(/^\/\/ ?/gm, ''));
+      console.log(
+        readFileSync(new URL(import.meta.url), 'utf8')
+          .split('\n')
+          .slice(1, 15)
+          .join('\n')
+          .replaceAll(/^\/\/ ?/gm, ''),
+      );
       process.exit(0);
     } else fail(`unknown argument ${argument}; see --help`);
   }
@@ -67,6 +89,7 @@ function parseArguments(argv) {
 /** Temporary directories this run made; fail() removes them too. */
 const temporaryPaths = new Set();
 
+/** @returns {never} */
 function fail(message) {
   console.error(`mlflow-compat: ${message}`);
   for (const path of temporaryPaths) rmSync(path, { recursive: true, force: true });
@@ -101,13 +124,16 @@ function sourceFor(options, mlflowVersion) {
   // Remembered once the files were read, so a source that failed is not the next run's default.
   const remember = () => {
     mkdirSync(cacheDir, { recursive: true });
-    writeFileSync(rememberedPath, JSON.stringify({ kind: chosen.kind, path: chosen.path, rev: chosen.rev }, null, 2) + '\n');
+    writeFileSync(rememberedPath, `${JSON.stringify({ kind: chosen.kind, path: chosen.path, rev: chosen.rev }, null, 2)}\n`);
   };
 
   const read = {
     checkout: (path) => (existsSync(join(chosen.path, path)) ? readFileSync(join(chosen.path, path), 'utf8') : null),
     git: (path) => {
-      const shown = spawnSync('git', ['--git-dir', chosen.path, 'show', `${chosen.commit}:${path}`], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      const shown = spawnSync('git', ['--git-dir', chosen.path, 'show', `${chosen.commit}:${path}`], {
+        encoding: 'utf8',
+        maxBuffer: 64 << 20,
+      });
       return shown.status === 0 ? shown.stdout : null;
     },
     github: (path) => readFromGithub(chosen.rev, path),
@@ -125,10 +151,12 @@ function readFromGithub(rev, path) {
   const fetched = spawnSync('curl', ['-sS', '--max-time', '30', '-w', '\n%{http_code}', url], { encoding: 'utf8', maxBuffer: 64 << 20 });
   const status = fetched.stdout?.slice(fetched.stdout.lastIndexOf('\n') + 1);
   if (fetched.status !== 0 || !status) {
-    fail(`cannot reach GitHub for ${url} (${(fetched.stderr ?? '').trim()}).\n` +
-      `  Point the harness at an MLflow checkout or git directory instead:\n` +
-      `    node test/mlflow-compat/run.mjs --mlflow-src /path/to/mlflow\n` +
-      `    node test/mlflow-compat/run.mjs --mlflow-git /path/to/mlflow.git --mlflow-rev v<version>`);
+    fail(
+      `cannot reach GitHub for ${url} (${(fetched.stderr ?? '').trim()}).\n` +
+        `  Point the harness at an MLflow checkout or git directory instead:\n` +
+        `    node test/mlflow-compat/run.mjs --mlflow-src /path/to/mlflow\n` +
+        `    node test/mlflow-compat/run.mjs --mlflow-git /path/to/mlflow.git --mlflow-rev v<version>`,
+    );
   }
   mkdirSync(dirname(cached), { recursive: true });
   if (status === '404') {
@@ -164,7 +192,9 @@ function collectTestTree(source, testFiles) {
       const module = match[1] ?? match[3];
       const modules = [module];
       // `from tests.a import b` may name a submodule b.
-      if (match[2]) for (const name of match[2].replace(/[()]/g, '').split(',')) if (name.trim()) modules.push(`${module}.${name.trim().split(/\s+/)[0]}`);
+      if (match[2])
+        for (const name of match[2].replace(/[()]/g, '').split(','))
+          if (name.trim()) modules.push(`${module}.${name.trim().split(/\s+/)[0]}`);
       for (const candidate of modules) for (const file of candidatesFor(candidate)) if (!files.has(file)) pending.push(file);
     }
   }
@@ -181,9 +211,16 @@ function pythonEnvironment() {
     execFileSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...pythonPackages], { stdio: 'inherit' });
   }
   const versions = JSON.parse(
-    run(python, ['-c', 'import json, sys, mlflow, pytest; print(json.dumps({"python": sys.version.split()[0], "mlflow": mlflow.__version__, "pytest": pytest.__version__}))'], {
-      env: { ...process.env, MLFLOW_DISABLE_TELEMETRY: 'true', DO_NOT_TRACK: 'true' },
-    }),
+    run(
+      python,
+      [
+        '-c',
+        'import json, sys, mlflow, pytest; print(json.dumps({"python": sys.version.split()[0], "mlflow": mlflow.__version__, "pytest": pytest.__version__}))',
+      ],
+      {
+        env: { ...process.env, MLFLOW_DISABLE_TELEMETRY: 'true', DO_NOT_TRACK: 'true' },
+      },
+    ),
   );
   return { python, versions };
 }
@@ -192,7 +229,10 @@ function pythonEnvironment() {
 
 function build() {
   console.log('mlflow-compat: building Trellis (tsc -p tsconfig.build.json) ...');
-  const built = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
+  const built = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   // tsc emits even with type errors (files other people are editing); say so, and go on.
   if (built.status !== 0) {
     const errors = built.stdout.split('\n').filter((line) => line.includes('error TS'));
@@ -204,7 +244,8 @@ function build() {
 function trellisVersion() {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const commit = spawnSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout?.trim() ?? 'unknown';
-  const isDirty = (spawnSync('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).stdout ?? '').trim() !== '';
+  const isDirty =
+    (spawnSync('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).stdout ?? '').trim() !== '';
   return `${pkg.version} (${commit}${isDirty ? ' + uncommitted changes' : ''})`;
 }
 
@@ -222,9 +263,15 @@ async function startTrellis() {
     const timer = setTimeout(() => reject(new Error(`trellis up did not start in 30 s:\n${output}`)), 30_000);
     child.stdout.on('data', () => {
       const match = /Trellis is up at (http:\/\/\S+)/.exec(output);
-      if (match) clearTimeout(timer), resolveUrl(match[1]);
+      if (match) {
+        clearTimeout(timer);
+        resolveUrl(match[1]);
+      }
     });
-    child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`trellis up exited with ${code}:\n${output}`))));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`trellis up exited with ${code}:\n${output}`));
+    });
   });
   return {
     url,
@@ -254,7 +301,10 @@ function classify(test, rules) {
     ...(test.http ?? []).map((line) => `HTTP ${line}`),
   ].join('\n');
   // The function name, without pytest's [parameter] suffix.
-  const name = test.nodeid.split('::').pop().replace(/\[.*\]$/, '');
+  const name = test.nodeid
+    .split('::')
+    .pop()
+    .replace(/\[.*\]$/, '');
   for (const rule of rules) {
     if (rule.file && !new RegExp(rule.file).test(test.nodeid.split('::')[0])) continue;
     if (rule.test && !new RegExp(rule.test).test(name)) continue;
@@ -267,15 +317,21 @@ function classify(test, rules) {
 
 function table(rows) {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => String(row[column]).length)));
-  const line = (row) => `| ${row.map((cell, column) => (column === 0 ? String(cell).padEnd(widths[column]) : String(cell).padStart(widths[column]))).join(' | ')} |`;
-  return [line(rows[0]), `|${widths.map((width, column) => (column === 0 ? '-'.repeat(width + 2) : `${'-'.repeat(width + 1)}:`)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
+  const line = (row) =>
+    `| ${row.map((cell, column) => (column === 0 ? String(cell).padEnd(widths[column]) : String(cell).padStart(widths[column]))).join(' | ')} |`;
+  return [
+    line(rows[0]),
+    `|${widths.map((width, column) => (column === 0 ? '-'.repeat(width + 2) : `${'-'.repeat(width + 1)}:`)).join('|')}|`,
+    ...rows.slice(1).map(line),
+  ].join('\n');
 }
 
 /** A failure MLflow's own server has too is not Trellis's to fix; the rule's reading stays alongside. */
 function causeOf(test, rules, baseline) {
   const ruleCause = classify(test, rules);
   const againstMlflow = baseline?.outcomes[test.nodeid];
-  if (againstMlflow === 'failed' || againstMlflow === 'error') return { cause: `fails against MLflow ${baseline.mlflow} itself too`, trellisFailure: ruleCause, phase: test.phase };
+  if (againstMlflow === 'failed' || againstMlflow === 'error')
+    return { cause: `fails against MLflow ${baseline.mlflow} itself too`, trellisFailure: ruleCause, phase: test.phase };
   return { cause: ruleCause, phase: test.phase };
 }
 
@@ -296,7 +352,9 @@ function summarise(raw, context) {
   const byFile = new Map(context.files.map((file) => [file, Object.fromEntries(outcomes.map((outcome) => [outcome, 0]))]));
   for (const test of tests) byFile.get(test.nodeid.split('::')[0])[test.outcome] += 1;
   for (const item of raw.deselected) byFile.get(item.nodeid.split('::')[0]).deselected += 1;
-  const totals = Object.fromEntries(outcomes.map((outcome) => [outcome, [...byFile.values()].reduce((sum, counts) => sum + counts[outcome], 0)]));
+  const totals = Object.fromEntries(
+    outcomes.map((outcome) => [outcome, [...byFile.values()].reduce((sum, counts) => sum + counts[outcome], 0)]),
+  );
 
   const causes = new Map();
   for (const test of tests.filter((t) => t.cause)) {
@@ -334,13 +392,25 @@ function summarise(raw, context) {
 
 function printSummary(results) {
   const header = ['file', 'passed', 'failed', 'error', 'skipped', 'deselected'];
-  const rows = Object.entries(results.files).map(([file, counts]) => [file, counts.passed, counts.failed, counts.error, counts.skipped, counts.deselected]);
+  const rows = Object.entries(results.files).map(([file, counts]) => [
+    file,
+    counts.passed,
+    counts.failed,
+    counts.error,
+    counts.skipped,
+    counts.deselected,
+  ]);
   const totals = results.totals;
-  console.log(`\nMLflow REST tests against ${results.server}, mlflow client ${results.versions.mlflow}, tests from ${results.mlflowTests.label} (MLflow ${results.mlflowTests.mlflowVersion})`);
+  console.log(
+    `\nMLflow REST tests against ${results.server}, mlflow client ${results.versions.mlflow}, tests from ${results.mlflowTests.label} (MLflow ${results.mlflowTests.mlflowVersion})`,
+  );
   console.log(table([header, ...rows, ['total', totals.passed, totals.failed, totals.error, totals.skipped, totals.deselected]]));
   if (results.endpointSurvey) {
-    console.log(`\nMLflow ${results.versions.mlflow} routes Trellis answers (any answer but 404 ENDPOINT_NOT_FOUND/RouteNotFound; full list in results.json):`);
-    for (const group of results.endpointSurvey.byGroup) console.log(`  ${`${group.implemented}/${group.total}`.padStart(7)}  ${group.group}`);
+    console.log(
+      `\nMLflow ${results.versions.mlflow} routes Trellis answers (any answer but 404 ENDPOINT_NOT_FOUND/RouteNotFound; full list in results.json):`,
+    );
+    for (const group of results.endpointSurvey.byGroup)
+      console.log(`  ${`${group.implemented}/${group.total}`.padStart(7)}  ${group.group}`);
   }
   if (results.failureCauses.length > 0) {
     console.log('\nFailures and errors by cause (rules in test/mlflow-compat/failure-causes.json):');
@@ -350,12 +420,21 @@ function printSummary(results) {
     }
   }
   if (results.passedWithoutTrellis.length > 0) {
-    console.log(`\nWarning: ${results.passedWithoutTrellis.length} test(s) passed without one request to Trellis (a server the plugin does not replace?):`);
+    console.log(
+      `\nWarning: ${results.passedWithoutTrellis.length} test(s) passed without one request to Trellis (a server the plugin does not replace?):`,
+    );
     for (const nodeid of results.passedWithoutTrellis.slice(0, 10)) console.log(`  ${nodeid}`);
   }
-  if (results.serverStartRetries > 0) console.log(`\nNote: ${results.serverStartRetries} Trellis start(s) were killed by a signal from outside the harness and retried.`);
-  if (results.baseline) console.log(`\nBaseline: the same tests against MLflow ${results.baseline.mlflow}'s own server (${results.baseline.date.slice(0, 10)}): ${results.baseline.totals.passed} passed, ${results.baseline.totals.failed} failed, ${results.baseline.totals.error} errors`);
-  else if (!results.server.startsWith('MLflow')) console.log('\nNo baseline for these tests and this client yet: run once with --baseline to tell test/client version skew from Trellis gaps.');
+  if (results.serverStartRetries > 0)
+    console.log(`\nNote: ${results.serverStartRetries} Trellis start(s) were killed by a signal from outside the harness and retried.`);
+  if (results.baseline)
+    console.log(
+      `\nBaseline: the same tests against MLflow ${results.baseline.mlflow}'s own server (${results.baseline.date.slice(0, 10)}): ${results.baseline.totals.passed} passed, ${results.baseline.totals.failed} failed, ${results.baseline.totals.error} errors`,
+    );
+  else if (!results.server.startsWith('MLflow'))
+    console.log(
+      '\nNo baseline for these tests and this client yet: run once with --baseline to tell test/client version skew from Trellis gaps.',
+    );
   console.log('\nDeselected by reason (test/mlflow-compat/deselected.json):');
   for (const category of results.deselectedCategories) console.log(`  ${String(category.count).padStart(4)}  ${category.category}`);
 }
@@ -369,8 +448,11 @@ function prepareTests(options, versions) {
   const testTree = collectTestTree(source, options.files);
   source.remember();
   const mlflowVersion = /VERSION = ["']([^"']+)["']/.exec(source.read('mlflow/version.py') ?? '')?.[1] ?? 'unknown';
-  console.log(`mlflow-compat: ${testTree.size} MLflow test files from ${label} (MLflow ${mlflowVersion}); installed client mlflow ${versions.mlflow}`);
-  if (mlflowVersion !== versions.mlflow) console.log(`mlflow-compat: note: the tests are from MLflow ${mlflowVersion}, the client is ${versions.mlflow}`);
+  console.log(
+    `mlflow-compat: ${testTree.size} MLflow test files from ${label} (MLflow ${mlflowVersion}); installed client mlflow ${versions.mlflow}`,
+  );
+  if (mlflowVersion !== versions.mlflow)
+    console.log(`mlflow-compat: note: the tests are from MLflow ${mlflowVersion}, the client is ${versions.mlflow}`);
   const workDir = mkdtempSync(join(tmpdir(), 'mlflow-compat-'));
   temporaryPaths.add(workDir);
   for (const [path, text] of testTree) {
@@ -379,15 +461,32 @@ function prepareTests(options, versions) {
   }
   // An ini file here makes this directory pytest's rootdir, so no config above it applies.
   writeFileSync(join(workDir, 'pytest.ini'), '[pytest]\naddopts = -p no:legacypath\n');
-  return { workDir, source: { kind: source.kind, label, rev: source.rev, commit: source.commit ?? null, mlflowVersion, files: [...testTree.keys()].sort() } };
+  return {
+    workDir,
+    source: { kind: source.kind, label, rev: source.rev, commit: source.commit ?? null, mlflowVersion, files: [...testTree.keys()].sort() },
+  };
 }
 
 /** Runs pytest with the plugin; resolves to the plugin's raw results. */
 async function runPytest(options, python, workDir, paths, trellisUrl) {
   const pytestArgs = [
-    '-m', 'pytest', '-p', 'trellis_compat_plugin', '-p', 'no:cacheprovider', '-q', '-rA', '--tb=short',
-    `--timeout=${options.timeout}`, `--junitxml=${paths.junit}`, '--rootdir', workDir, '-c', join(workDir, 'pytest.ini'),
-    ...options.files, ...options.pytestArgs,
+    '-m',
+    'pytest',
+    '-p',
+    'trellis_compat_plugin',
+    '-p',
+    'no:cacheprovider',
+    '-q',
+    '-rA',
+    '--tb=short',
+    `--timeout=${options.timeout}`,
+    `--junitxml=${paths.junit}`,
+    '--rootdir',
+    workDir,
+    '-c',
+    join(workDir, 'pytest.ini'),
+    ...options.files,
+    ...options.pytestArgs,
   ];
   const rawResults = join(workDir, 'plugin-results.json');
   rmSync(paths.serverLogs, { recursive: true, force: true });
@@ -436,7 +535,11 @@ const paths = {
   junit: join(outputDir, options.baseline ? 'junit-baseline.xml' : 'junit.xml'),
   serverLogs: join(outputDir, 'server-logs'),
   // A run narrowed with -k, --file or pytest args must not overwrite the full picture.
-  results: options.baseline ? join(outputDir, 'results-baseline.json') : isFullRun ? join(harnessDir, 'results.json') : join(outputDir, 'results.json'),
+  results: options.baseline
+    ? join(outputDir, 'results-baseline.json')
+    : isFullRun
+      ? join(harnessDir, 'results.json')
+      : join(outputDir, 'results.json'),
 };
 
 let lastRun;
@@ -457,7 +560,9 @@ if (options.reclassify) {
     server = `Trellis ${versions.trellis}`;
     // Proves the build starts before pytest spends minutes on it, and asks it about every MLflow route.
     probe = await startTrellis().catch((error) => fail(`the build does not start, so no test would reach it:\n${error.message}`));
-    console.log(`mlflow-compat: ${server} starts (${probe.url}); ${options.sharedServer ? 'all tests share one' : 'each test gets a fresh one'}`);
+    console.log(
+      `mlflow-compat: ${server} starts (${probe.url}); ${options.sharedServer ? 'all tests share one' : 'each test gets a fresh one'}`,
+    );
     endpoints = await surveyEndpoints(python, probe.url);
     await probe.stop();
     // The survey leaves data behind, so a server the tests share starts clean.
@@ -471,7 +576,13 @@ if (options.reclassify) {
   if (options.keep) console.log(`mlflow-compat: MLflow test files kept in ${workDir}`);
   else rmSync(workDir, { recursive: true, force: true });
   const command = ['node', 'test/mlflow-compat/run.mjs', ...process.argv.slice(2)].join(' ');
-  lastRun = { raw, context: { date: new Date(started).toISOString(), files: options.files, versions, source, server, command, endpoints }, durationSeconds: Math.round((Date.now() - started) / 1000), resultsPath: paths.results, isFullRun };
+  lastRun = {
+    raw,
+    context: { date: new Date(started).toISOString(), files: options.files, versions, source, server, command, endpoints },
+    durationSeconds: Math.round((Date.now() - started) / 1000),
+    resultsPath: paths.results,
+    isFullRun,
+  };
   writeFileSync(lastRunPath, JSON.stringify(lastRun));
 }
 
@@ -484,8 +595,17 @@ const results = summarise(lastRun.raw, { ...context, baseline });
 results.durationSeconds = lastRun.durationSeconds;
 if (options.baseline && lastRun.isFullRun) {
   const outcomes = Object.fromEntries(results.tests.map((test) => [test.nodeid, test.outcome]));
-  writeFileSync(baselinePath, JSON.stringify({ sourceLabel: context.source.label, mlflow: context.versions.mlflow, date: results.date, totals: results.totals, outcomes }, null, 1) + '\n');
+  writeFileSync(
+    baselinePath,
+    `${JSON.stringify(
+      { sourceLabel: context.source.label, mlflow: context.versions.mlflow, date: results.date, totals: results.totals, outcomes },
+      null,
+      1,
+    )}\n`,
+  );
 }
-writeFileSync(paths.results, JSON.stringify(results, null, 1) + '\n');
+writeFileSync(paths.results, `${JSON.stringify(results, null, 1)}\n`);
 printSummary(results);
-console.log(`\nmlflow-compat: pytest took ${results.durationSeconds} s; per-test results in ${relative(root, paths.results)}, JUnit XML in ${relative(root, paths.junit)}, log in ${relative(root, paths.log)}`);
+console.log(
+  `\nmlflow-compat: pytest took ${results.durationSeconds} s; per-test results in ${relative(root, paths.results)}, JUnit XML in ${relative(root, paths.junit)}, log in ${relative(root, paths.log)}`,
+);

@@ -28,7 +28,9 @@ const { values: options } = parseArgs({
   },
 });
 if (!options.url || !options.out) {
-  process.stderr.write('usage: load-generator.mjs --url URL [--key KEY] [--body JSON] [--rate N] [--connections N] --out FILE [--max-seconds N]\n');
+  process.stderr.write(
+    'usage: load-generator.mjs --url URL [--key KEY] [--body JSON] [--rate N] [--connections N] --out FILE [--max-seconds N]\n',
+  );
   process.exit(2);
 }
 
@@ -36,7 +38,11 @@ const target = new URL(options.url);
 const rate = Number(options.rate);
 const connections = Number(options.connections);
 const body = Buffer.from(options.body);
-const headers = { 'content-type': 'application/json', 'content-length': String(body.length), ...(options.key ? { authorization: `Bearer ${options.key}` } : {}) };
+const headers = {
+  'content-type': 'application/json',
+  'content-length': String(body.length),
+  ...(options.key ? { authorization: `Bearer ${options.key}` } : {}),
+};
 const agent = new http.Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
 
 /** Deployment names (azureml-model-deployment) and model versions (x-trellis-model) seen, by index (rows carry the index; -1: none). */
@@ -59,17 +65,27 @@ function indexIn(seen, name) {
 function send() {
   return new Promise((resolve) => {
     const sentAt = Date.now();
-    const request = http.request({ host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method: 'POST', agent, headers }, (response) => {
-      const chunks = [];
-      response.on('data', (chunk) => chunks.push(chunk));
-      response.on('end', () => {
-        const status = response.statusCode ?? 0;
-        rows.push([sentAt, Date.now(), status, indexIn(deployments, response.headers['azureml-model-deployment']), indexIn(models, response.headers['x-trellis-model'])]);
-        if (status !== 200 && failures.length < 20) failures.push({ at: sentAt, status, body: Buffer.concat(chunks).toString('utf8').slice(0, 500) });
-        resolve();
-      });
-      response.on('error', (error) => fail(sentAt, error, resolve));
-    });
+    const request = http.request(
+      { host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method: 'POST', agent, headers },
+      (response) => {
+        const chunks = [];
+        response.on('data', (chunk) => chunks.push(chunk));
+        response.on('end', () => {
+          const status = response.statusCode ?? 0;
+          rows.push([
+            sentAt,
+            Date.now(),
+            status,
+            indexIn(deployments, response.headers['azureml-model-deployment']),
+            indexIn(models, response.headers['x-trellis-model']),
+          ]);
+          if (status !== 200 && failures.length < 20)
+            failures.push({ at: sentAt, status, body: Buffer.concat(chunks).toString('utf8').slice(0, 500) });
+          resolve();
+        });
+        response.on('error', (error) => fail(sentAt, error, resolve));
+      },
+    );
     request.on('error', (error) => fail(sentAt, error, resolve));
     request.end(body);
   });
