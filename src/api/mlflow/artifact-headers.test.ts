@@ -21,7 +21,10 @@ describe('artifact download headers', () => {
     assert.equal(contentDispositionAttachment('model.pkl'), 'attachment; filename=model.pkl');
     assert.equal(contentDispositionAttachment('read me.txt'), 'attachment; filename="read me.txt"');
     assert.equal(contentDispositionAttachment('say "hi".txt'), 'attachment; filename="say \\"hi\\".txt"');
-    assert.equal(contentDispositionAttachment('résumé (1).txt'), "attachment; filename=\"resume (1).txt\"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%281%29.txt");
+    assert.equal(
+      contentDispositionAttachment('résumé (1).txt'),
+      'attachment; filename="resume (1).txt"; filename*=UTF-8\'\'r%C3%A9sum%C3%A9%20%281%29.txt',
+    );
     assert.equal(contentDispositionAttachment('日本語'), "attachment; filename=download; filename*=UTF-8''%E6%97%A5%E6%9C%AC%E8%AA%9E");
   });
 });

@@ -8,8 +8,32 @@ import { extname, posix } from 'node:path';
 
 /** Extensions MLflow serves as text/plain, MLmodel and MLproject included (they have none). */
 const textExtensions = new Set([
-  'txt', 'log', 'err', 'cfg', 'conf', 'cnf', 'cf', 'ini', 'properties', 'prop', 'hocon', 'toml', 'yaml', 'yml',
-  'xml', 'json', 'js', 'py', 'py3', 'csv', 'tsv', 'md', 'rst', 'ipynb', 'MLmodel', 'MLproject',
+  'txt',
+  'log',
+  'err',
+  'cfg',
+  'conf',
+  'cnf',
+  'cf',
+  'ini',
+  'properties',
+  'prop',
+  'hocon',
+  'toml',
+  'yaml',
+  'yml',
+  'xml',
+  'json',
+  'js',
+  'py',
+  'py3',
+  'csv',
+  'tsv',
+  'md',
+  'rst',
+  'ipynb',
+  'MLmodel',
+  'MLproject',
 ]);
 
 /** What Python's mimetypes answers for the files models and runs usually hold; anything else is binary. */

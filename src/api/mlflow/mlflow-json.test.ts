@@ -4,7 +4,9 @@ import { parseLenientJson, stringifyMlflowJson } from './mlflow-json.js';
 
 describe('MLflow JSON', () => {
   it('reads bare NaN and Infinity tokens, but leaves them alone inside strings', () => {
-    const value = parseLenientJson('{"metrics":[{"key":"NaN loss","value":NaN},{"key":"a","value":-Infinity},{"key":"b","value":Infinity}],"note":"say \\"NaN\\""}') as {
+    const value = parseLenientJson(
+      '{"metrics":[{"key":"NaN loss","value":NaN},{"key":"a","value":-Infinity},{"key":"b","value":Infinity}],"note":"say \\"NaN\\""}',
+    ) as {
       metrics: Array<{ key: string; value: number }>;
       note: string;
     };
@@ -20,6 +22,9 @@ describe('MLflow JSON', () => {
   });
 
   it('writes non-finite numbers as protobuf JSON strings', () => {
-    assert.equal(stringifyMlflowJson({ a: Number.NaN, b: Number.POSITIVE_INFINITY, c: Number.NEGATIVE_INFINITY, d: 1.5 }), '{"a":"NaN","b":"Infinity","c":"-Infinity","d":1.5}');
+    assert.equal(
+      stringifyMlflowJson({ a: Number.NaN, b: Number.POSITIVE_INFINITY, c: Number.NEGATIVE_INFINITY, d: 1.5 }),
+      '{"a":"NaN","b":"Infinity","c":"-Infinity","d":1.5}',
+    );
   });
 });

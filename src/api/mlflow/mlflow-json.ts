@@ -4,7 +4,11 @@
  * accept the first and write the second.
  */
 const sentinels: Record<string, string> = { NaN: '\u0000NaN', Infinity: '\u0000Infinity', '-Infinity': '\u0000-Infinity' };
-const values: Record<string, number> = { '\u0000NaN': Number.NaN, '\u0000Infinity': Number.POSITIVE_INFINITY, '\u0000-Infinity': Number.NEGATIVE_INFINITY };
+const values: Record<string, number> = {
+  '\u0000NaN': Number.NaN,
+  '\u0000Infinity': Number.POSITIVE_INFINITY,
+  '\u0000-Infinity': Number.NEGATIVE_INFINITY,
+};
 
 /** JSON.parse that also accepts bare NaN, Infinity and -Infinity outside strings. */
 export function parseLenientJson(text: string): unknown {
@@ -13,7 +17,9 @@ export function parseLenientJson(text: string): unknown {
   } catch (error) {
     if (!/NaN|Infinity/.test(text)) throw error;
   }
-  return JSON.parse(quoteNonFiniteTokens(text), (_key, value: unknown) => (typeof value === 'string' && value in values ? values[value] : value));
+  return JSON.parse(quoteNonFiniteTokens(text), (_key, value: unknown) =>
+    typeof value === 'string' && value in values ? values[value] : value,
+  );
 }
 
 function quoteNonFiniteTokens(text: string): string {

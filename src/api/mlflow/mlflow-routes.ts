@@ -1,15 +1,44 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { callerOf } from '../caller.js';
 import type { RouteOptions } from '../route-options.js';
 import { artifactRoutes } from './artifact-routes.js';
 import { experimentRoutes } from './experiment-routes.js';
 import { loggedModelRoutes } from './logged-model-routes.js';
 import { parseLenientJson, stringifyMlflowJson } from './mlflow-json.js';
+import { type MlflowRoute, registerMlflowTable } from './mlflow-route.js';
 import { registryRoutes } from './registry-routes.js';
 import { runRoutes } from './run-routes.js';
-import { callerOf } from '../caller.js';
 
-/** URL prefixes MLflow clients use: the REST API and the one its web UI calls. */
-const apiBases = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'];
+/** Where MLflow clients find a workspace: the default one at the server root, any other under /workspaces/{ws}/mlflow. */
+const prefixes = ['', '/workspaces/:workspace/mlflow'];
+
+/**
+ * The REST API's base, and the one MLflow's web UI calls. They serve the same routes; the OpenAPI
+ * document shows each route once, under /api/2.0 (the route-list test lists /ajax-api/ as an alias).
+ */
+const apiBases = [
+  { base: '/api/2.0', isAlias: false },
+  { base: '/ajax-api/2.0', isAlias: true },
+];
+
+/**
+ * The scope's schemas document the routes and change nothing: the handlers validate their fields
+ * with request-fields.ts (MLflow's error bodies), and replies keep MLflow's JSON (NaN as "NaN").
+ * setReplySerializer already outranks a response schema's serializer; the compiler says so too.
+ */
+function documentOnly(scope: FastifyInstance): void {
+  scope.setValidatorCompiler(() => (data) => ({ value: data }));
+  scope.setSerializerCompiler(() => (data) => stringifyMlflowJson(data));
+  scope.setReplySerializer((payload) => stringifyMlflowJson(payload));
+}
+
+function registerEverywhere(scope: FastifyInstance, table: MlflowRoute[], under: string, tags: string[]): void {
+  for (const prefix of prefixes) {
+    for (const { base, isAlias } of apiBases) {
+      registerMlflowTable(scope, table, { base: `${prefix}${base}${under}`, isWorkspaced: prefix !== '', isAlias, tags });
+    }
+  }
+}
 
 /**
  * The MLflow REST API, so MLflow clients work with only MLFLOW_TRACKING_URI changed: the default
@@ -20,8 +49,8 @@ export const mlflowRoutes: FastifyPluginAsync<RouteOptions> = async (app, { cont
   await app.register(async (scope: FastifyInstance) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
-    scope.setReplySerializer((payload) => stringifyMlflowJson(payload));
-    for (const prefix of ['', '/workspaces/:workspace/mlflow']) artifactRoutes(scope, context, prefix, config);
+    documentOnly(scope);
+    registerEverywhere(scope, artifactRoutes(context, config), '', ['MLflow artifacts']);
   });
 
   await app.register(async (scope: FastifyInstance) => {
@@ -37,14 +66,13 @@ export const mlflowRoutes: FastifyPluginAsync<RouteOptions> = async (app, { cont
         done(refused, undefined);
       }
     });
-    scope.setReplySerializer((payload) => stringifyMlflowJson(payload));
-    for (const prefix of ['', '/workspaces/:workspace/mlflow']) {
-      for (const base of apiBases) {
-        experimentRoutes(scope, context, `${prefix}${base}`);
-        runRoutes(scope, context, `${prefix}${base}`);
-        loggedModelRoutes(scope, context, `${prefix}${base}`);
-        registryRoutes(scope, context, `${prefix}${base}`, (request) => callerOf(request, config.localUser));
-      }
-    }
+    documentOnly(scope);
+    const table = [
+      ...experimentRoutes(context),
+      ...runRoutes(context),
+      ...loggedModelRoutes(context),
+      ...registryRoutes(context, (request) => callerOf(request, config.localUser)),
+    ];
+    registerEverywhere(scope, table, '/mlflow', ['MLflow']);
   });
 };

@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import { parseStage } from '../../core/tracking/model-registry-rules.js';
 import type { Caller, Context } from '../../services/context.js';
@@ -27,12 +28,24 @@ import {
   updateModelVersion,
 } from '../../services/tracking/model-version-service.js';
 import { fieldsOf, keyValues, optionalInteger, optionalString, requiredString, stringList, type Fields } from './request-fields.js';
+import type { MlflowRoute } from './mlflow-route.js';
+import { emptyResponse, int64Field, keyValueSchema, modelVersionSchema, nextPageToken, registeredModelSchema } from './mlflow-schemas.js';
 import { workspaceOf } from './workspace-of.js';
 
+const name = z.object({ name: z.string() });
+const nameVersion = z.object({ name: z.string(), version: z.string() });
+const registeredModelResponse = z.object({ registered_model: registeredModelSchema });
+const modelVersionResponse = z.object({ model_version: modelVersionSchema });
+const searchRequest = z.object({
+  filter: z.string().optional(),
+  max_results: int64Field.optional(),
+  order_by: z.array(z.string()).optional(),
+  page_token: z.string().optional(),
+});
+
 /** MLflow's model registry API (every endpoint of model_registry.proto the clients use), over Trellis model assets. */
-export function registryRoutes(app: FastifyInstance, context: Context, base: string, callerOf: (request: FastifyRequest) => Caller): void {
-  const models = `${base}/registered-models`;
-  const versions = `${base}/model-versions`;
+export function registryRoutes(context: Context, callerOf: (request: FastifyRequest) => Caller): MlflowRoute[] {
+  type Handler = MlflowRoute['handler'];
   const ws = workspaceOf;
   const tag = (fields: Fields) => ({ key: requiredString(fields, 'key'), value: optionalString(fields, 'value') ?? '' });
   const flag = (fields: Fields, name: string) => {
@@ -42,23 +55,46 @@ export function registryRoutes(app: FastifyInstance, context: Context, base: str
     throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid boolean value: ${String(value)}, must be 'true' or 'false'.`);
   };
 
-  app.post(`${models}/create`, async (request) => {
+  const createModel: Handler = async (request) => {
     const fields = fieldsOf(request);
-    return { registered_model: await createRegisteredModel(context, ws(request), { name: requiredString(fields, 'name'), tags: keyValues(fields, 'tags'), description: optionalString(fields, 'description') }) };
+    return {
+      registered_model: await createRegisteredModel(context, ws(request), {
+        name: requiredString(fields, 'name'),
+        tags: keyValues(fields, 'tags'),
+        description: optionalString(fields, 'description'),
+      }),
+    };
+  };
+  const getModel: Handler = async (request) => ({
+    registered_model: await getRegisteredModel(context, ws(request), requiredString(fieldsOf(request), 'name')),
   });
-  app.get(`${models}/get`, async (request) => ({ registered_model: await getRegisteredModel(context, ws(request), requiredString(fieldsOf(request), 'name')) }));
-  app.post(`${models}/rename`, async (request) => {
+  const renameModel: Handler = async (request) => {
     const fields = fieldsOf(request);
-    return { registered_model: await renameRegisteredModel(context, callerOf(request), ws(request), requiredString(fields, 'name'), requiredString(fields, 'new_name')) };
-  });
-  app.patch(`${models}/update`, async (request) => {
+    return {
+      registered_model: await renameRegisteredModel(
+        context,
+        callerOf(request),
+        ws(request),
+        requiredString(fields, 'name'),
+        requiredString(fields, 'new_name'),
+      ),
+    };
+  };
+  const updateModel: Handler = async (request) => {
     const fields = fieldsOf(request);
-    return { registered_model: await updateRegisteredModel(context, ws(request), requiredString(fields, 'name'), optionalString(fields, 'description')) };
-  });
-  app.delete(`${models}/delete`, async (request) => {
+    return {
+      registered_model: await updateRegisteredModel(
+        context,
+        ws(request),
+        requiredString(fields, 'name'),
+        optionalString(fields, 'description'),
+      ),
+    };
+  };
+  const deleteModel: Handler = async (request) => {
     await deleteRegisteredModel(context, callerOf(request), ws(request), requiredString(fieldsOf(request), 'name'));
     return {};
-  });
+  };
   const searchModels = async (request: FastifyRequest) => {
     const fields = fieldsOf(request);
     const result = await searchRegisteredModels(context, ws(request), {
@@ -69,40 +105,44 @@ export function registryRoutes(app: FastifyInstance, context: Context, base: str
     });
     return { registered_models: result.items, ...(result.nextPageToken ? { next_page_token: result.nextPageToken } : {}) };
   };
-  app.get(`${models}/search`, searchModels);
-  app.post(`${models}/search`, searchModels);
   const latest = async (request: FastifyRequest) => {
     const fields = fieldsOf(request);
     return { model_versions: await getLatestVersions(context, ws(request), requiredString(fields, 'name'), stringList(fields, 'stages')) };
   };
-  app.post(`${models}/get-latest-versions`, latest);
-  app.get(`${models}/get-latest-versions`, latest);
-  app.post(`${models}/set-tag`, async (request) => {
+  const setModelTag: Handler = async (request) => {
     const fields = fieldsOf(request);
     await setRegisteredModelTag(context, ws(request), requiredString(fields, 'name'), tag(fields));
     return {};
-  });
-  app.delete(`${models}/delete-tag`, async (request) => {
+  };
+  const deleteModelTag: Handler = async (request) => {
     const fields = fieldsOf(request);
     await deleteRegisteredModelTag(context, ws(request), requiredString(fields, 'name'), requiredString(fields, 'key'));
     return {};
-  });
-  app.post(`${models}/alias`, async (request) => {
+  };
+  const setModelAlias: Handler = async (request) => {
     const fields = fieldsOf(request);
-    await setAlias(context, ws(request), requiredString(fields, 'name'), requiredString(fields, 'alias'), requiredString(fields, 'version'));
+    await setAlias(
+      context,
+      ws(request),
+      requiredString(fields, 'name'),
+      requiredString(fields, 'alias'),
+      requiredString(fields, 'version'),
+    );
     return {};
-  });
-  app.delete(`${models}/alias`, async (request) => {
+  };
+  const deleteModelAlias: Handler = async (request) => {
     const fields = fieldsOf(request);
     await deleteAlias(context, ws(request), requiredString(fields, 'name'), requiredString(fields, 'alias'));
     return {};
-  });
-  app.get(`${models}/alias`, async (request) => {
+  };
+  const getByAlias: Handler = async (request) => {
     const fields = fieldsOf(request);
-    return { model_version: await getVersionByAlias(context, ws(request), requiredString(fields, 'name'), requiredString(fields, 'alias')) };
-  });
+    return {
+      model_version: await getVersionByAlias(context, ws(request), requiredString(fields, 'name'), requiredString(fields, 'alias')),
+    };
+  };
 
-  app.post(`${versions}/create`, async (request) => {
+  const createVersion: Handler = async (request) => {
     const fields = fieldsOf(request);
     const version = await createModelVersion(context, callerOf(request), ws(request), {
       name: requiredString(fields, 'name'),
@@ -115,27 +155,46 @@ export function registryRoutes(app: FastifyInstance, context: Context, base: str
       description: optionalString(fields, 'description'),
     });
     return { model_version: version };
-  });
-  app.get(`${versions}/get`, async (request) => {
+  };
+  const getVersion: Handler = async (request) => {
     const fields = fieldsOf(request);
-    return { model_version: await getModelVersion(context, ws(request), requiredString(fields, 'name'), requiredString(fields, 'version')) };
-  });
-  app.patch(`${versions}/update`, async (request) => {
+    return {
+      model_version: await getModelVersion(context, ws(request), requiredString(fields, 'name'), requiredString(fields, 'version')),
+    };
+  };
+  const updateVersion: Handler = async (request) => {
     const fields = fieldsOf(request);
-    return { model_version: await updateModelVersion(context, callerOf(request), ws(request), requiredString(fields, 'name'), requiredString(fields, 'version'), optionalString(fields, 'description')) };
-  });
-  app.delete(`${versions}/delete`, async (request) => {
+    return {
+      model_version: await updateModelVersion(
+        context,
+        callerOf(request),
+        ws(request),
+        requiredString(fields, 'name'),
+        requiredString(fields, 'version'),
+        optionalString(fields, 'description'),
+      ),
+    };
+  };
+  const deleteVersion: Handler = async (request) => {
     const fields = fieldsOf(request);
     await deleteModelVersion(context, callerOf(request), ws(request), requiredString(fields, 'name'), requiredString(fields, 'version'));
     return {};
-  });
-  app.post(`${versions}/transition-stage`, async (request) => {
+  };
+  const transition: Handler = async (request) => {
     const fields = fieldsOf(request);
     const stage = parseStage(requiredString(fields, 'stage'));
     return {
-      model_version: await transitionStage(context, callerOf(request), ws(request), requiredString(fields, 'name'), requiredString(fields, 'version'), stage, flag(fields, 'archive_existing_versions')),
+      model_version: await transitionStage(
+        context,
+        callerOf(request),
+        ws(request),
+        requiredString(fields, 'name'),
+        requiredString(fields, 'version'),
+        stage,
+        flag(fields, 'archive_existing_versions'),
+      ),
     };
-  });
+  };
   const searchVersions = async (request: FastifyRequest) => {
     const fields = fieldsOf(request);
     const result = await searchModelVersions(context, ws(request), {
@@ -146,20 +205,160 @@ export function registryRoutes(app: FastifyInstance, context: Context, base: str
     });
     return { model_versions: result.items, ...(result.nextPageToken ? { next_page_token: result.nextPageToken } : {}) };
   };
-  app.get(`${versions}/search`, searchVersions);
-  app.post(`${versions}/search`, searchVersions);
-  app.get(`${versions}/get-download-uri`, async (request) => {
+  const downloadUri: Handler = async (request) => {
     const fields = fieldsOf(request);
     return { artifact_uri: await getDownloadUri(context, ws(request), requiredString(fields, 'name'), requiredString(fields, 'version')) };
-  });
-  app.post(`${versions}/set-tag`, async (request) => {
+  };
+  const setVersionTag: Handler = async (request) => {
     const fields = fieldsOf(request);
-    await setModelVersionTag(context, callerOf(request), ws(request), requiredString(fields, 'name'), requiredString(fields, 'version'), tag(fields));
+    await setModelVersionTag(
+      context,
+      callerOf(request),
+      ws(request),
+      requiredString(fields, 'name'),
+      requiredString(fields, 'version'),
+      tag(fields),
+    );
     return {};
-  });
-  app.delete(`${versions}/delete-tag`, async (request) => {
+  };
+  const deleteVersionTag: Handler = async (request) => {
     const fields = fieldsOf(request);
-    await deleteModelVersionTag(context, callerOf(request), ws(request), requiredString(fields, 'name'), requiredString(fields, 'version'), requiredString(fields, 'key'));
+    await deleteModelVersionTag(
+      context,
+      callerOf(request),
+      ws(request),
+      requiredString(fields, 'name'),
+      requiredString(fields, 'version'),
+      requiredString(fields, 'key'),
+    );
     return {};
-  });
+  };
+
+  const models = '/registered-models';
+  const versions = '/model-versions';
+  const route = (
+    method: MlflowRoute['method'],
+    path: string,
+    operationId: string,
+    summary: string,
+    rest: Pick<MlflowRoute, 'request' | 'response' | 'handler'>,
+  ): MlflowRoute => ({ method, path, operationId, summary, ...rest });
+  const tagFields = { key: z.string(), value: z.string() };
+  return [
+    route('POST', `${models}/create`, 'createRegisteredModel', 'Create a registered model', {
+      request: name.extend({ tags: z.array(keyValueSchema).optional(), description: z.string().optional() }),
+      response: registeredModelResponse,
+      handler: createModel,
+    }),
+    route('GET', `${models}/get`, 'getRegisteredModel', 'Get a registered model', {
+      request: name,
+      response: registeredModelResponse,
+      handler: getModel,
+    }),
+    route('POST', `${models}/rename`, 'renameRegisteredModel', 'Rename a registered model', {
+      request: name.extend({ new_name: z.string() }),
+      response: registeredModelResponse,
+      handler: renameModel,
+    }),
+    route('PATCH', `${models}/update`, 'updateRegisteredModel', "Update a registered model's description", {
+      request: name.extend({ description: z.string().optional() }),
+      response: registeredModelResponse,
+      handler: updateModel,
+    }),
+    route('DELETE', `${models}/delete`, 'deleteRegisteredModel', 'Delete a registered model and its versions', {
+      request: name,
+      response: emptyResponse,
+      handler: deleteModel,
+    }),
+    route(['GET', 'POST'], `${models}/search`, 'searchRegisteredModels', 'Search registered models', {
+      request: searchRequest,
+      response: z.object({ registered_models: z.array(registeredModelSchema), next_page_token: nextPageToken }),
+      handler: searchModels,
+    }),
+    route(['POST', 'GET'], `${models}/get-latest-versions`, 'getLatestVersions', 'The latest version of a model per stage', {
+      request: name.extend({ stages: z.array(z.string()).optional() }),
+      response: z.object({ model_versions: z.array(modelVersionSchema) }),
+      handler: latest,
+    }),
+    route('POST', `${models}/set-tag`, 'setRegisteredModelTag', 'Set a tag on a registered model', {
+      request: name.extend(tagFields),
+      response: emptyResponse,
+      handler: setModelTag,
+    }),
+    route('DELETE', `${models}/delete-tag`, 'deleteRegisteredModelTag', 'Delete a tag of a registered model', {
+      request: name.extend({ key: z.string() }),
+      response: emptyResponse,
+      handler: deleteModelTag,
+    }),
+    route('POST', `${models}/alias`, 'setRegisteredModelAlias', 'Point an alias at a version', {
+      request: name.extend({ alias: z.string(), version: z.string() }),
+      response: emptyResponse,
+      handler: setModelAlias,
+    }),
+    route('DELETE', `${models}/alias`, 'deleteRegisteredModelAlias', 'Delete an alias', {
+      request: name.extend({ alias: z.string() }),
+      response: emptyResponse,
+      handler: deleteModelAlias,
+    }),
+    route('GET', `${models}/alias`, 'getModelVersionByAlias', 'The version an alias points at', {
+      request: name.extend({ alias: z.string() }),
+      response: modelVersionResponse,
+      handler: getByAlias,
+    }),
+    route('POST', `${versions}/create`, 'createModelVersion', 'Register a model version from a source', {
+      request: name.extend({
+        source: z.string(),
+        run_id: z.string().optional(),
+        run_link: z.string().optional(),
+        model_id: z.string().optional(),
+        tags: z.array(keyValueSchema).optional(),
+        description: z.string().optional(),
+      }),
+      response: modelVersionResponse,
+      handler: createVersion,
+    }),
+    route('GET', `${versions}/get`, 'getModelVersion', 'Get a model version', {
+      request: nameVersion,
+      response: modelVersionResponse,
+      handler: getVersion,
+    }),
+    route('PATCH', `${versions}/update`, 'updateModelVersion', "Update a model version's description", {
+      request: nameVersion.extend({ description: z.string().optional() }),
+      response: modelVersionResponse,
+      handler: updateVersion,
+    }),
+    route('DELETE', `${versions}/delete`, 'deleteModelVersion', 'Delete a model version', {
+      request: nameVersion,
+      response: emptyResponse,
+      handler: deleteVersion,
+    }),
+    route('POST', `${versions}/transition-stage`, 'transitionModelVersionStage', 'Move a model version to a stage', {
+      request: nameVersion.extend({
+        stage: z.string(),
+        archive_existing_versions: z.union([z.boolean(), z.enum(['true', 'false'])]).optional(),
+      }),
+      response: modelVersionResponse,
+      handler: transition,
+    }),
+    route(['GET', 'POST'], `${versions}/search`, 'searchModelVersions', 'Search model versions', {
+      request: searchRequest,
+      response: z.object({ model_versions: z.array(modelVersionSchema), next_page_token: nextPageToken }),
+      handler: searchVersions,
+    }),
+    route('GET', `${versions}/get-download-uri`, 'getModelVersionDownloadUri', "Where a model version's files are", {
+      request: nameVersion,
+      response: z.object({ artifact_uri: z.string() }),
+      handler: downloadUri,
+    }),
+    route('POST', `${versions}/set-tag`, 'setModelVersionTag', 'Set a tag on a model version', {
+      request: nameVersion.extend(tagFields),
+      response: emptyResponse,
+      handler: setVersionTag,
+    }),
+    route('DELETE', `${versions}/delete-tag`, 'deleteModelVersionTag', 'Delete a tag of a model version', {
+      request: nameVersion.extend({ key: z.string() }),
+      response: emptyResponse,
+      handler: deleteVersionTag,
+    }),
+  ];
 }

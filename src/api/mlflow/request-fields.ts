@@ -13,16 +13,23 @@ export function fieldsOf(request: FastifyRequest): Fields {
   const query = (request.query ?? {}) as Fields;
   const body = request.body;
   if (body === undefined || body === null || body === '') return query;
-  if (typeof body !== 'object' || Array.isArray(body)) throw mlflowError('INVALID_PARAMETER_VALUE', 'The request body must be a JSON object.');
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw mlflowError('INVALID_PARAMETER_VALUE', 'The request body must be a JSON object.');
   return { ...query, ...(body as Fields) };
 }
 
 function missing(name: string): never {
-  throw mlflowError('INVALID_PARAMETER_VALUE', `Missing value for required parameter '${name}'. See the API docs for more information about request parameters.`);
+  throw mlflowError(
+    'INVALID_PARAMETER_VALUE',
+    `Missing value for required parameter '${name}'. See the API docs for more information about request parameters.`,
+  );
 }
 
 function invalid(name: string, value: unknown, expected: string): never {
-  throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid value ${JSON.stringify(value)} for parameter '${name}' supplied: expected ${expected}.`);
+  throw mlflowError(
+    'INVALID_PARAMETER_VALUE',
+    `Invalid value ${JSON.stringify(value)} for parameter '${name}' supplied: expected ${expected}.`,
+  );
 }
 
 export function requiredString(fields: Fields, name: string): string {
@@ -63,14 +70,19 @@ export function requiredDouble(fields: Fields, name: string, what = name): numbe
   if (value === 'Infinity') return Number.POSITIVE_INFINITY;
   if (value === '-Infinity') return Number.NEGATIVE_INFINITY;
   if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
-  throw mlflowError('INVALID_PARAMETER_VALUE', `Got invalid value ${JSON.stringify(value)} for ${what}. Please specify value as a valid double (64-bit floating point)`);
+  throw mlflowError(
+    'INVALID_PARAMETER_VALUE',
+    `Got invalid value ${JSON.stringify(value)} for ${what}. Please specify value as a valid double (64-bit floating point)`,
+  );
 }
 
 export function stringList(fields: Fields, name: string): string[] {
   const value = fields[name];
   if (value === undefined || value === null) return [];
   const items = Array.isArray(value) ? value : [value];
-  return items.map((item) => (typeof item === 'string' || typeof item === 'number' ? String(item) : invalid(name, value, 'a list of strings')));
+  return items.map((item) =>
+    typeof item === 'string' || typeof item === 'number' ? String(item) : invalid(name, value, 'a list of strings'),
+  );
 }
 
 export function keyValues(fields: Fields, name: string): KeyValue[] {
@@ -128,7 +140,10 @@ export function datasetInputs(fields: Fields, name: string): DatasetInput[] {
     const entry = (item ?? {}) as Fields;
     const dataset = entry.dataset;
     if (dataset === undefined || dataset === null || typeof dataset !== 'object' || Array.isArray(dataset)) {
-      throw mlflowError('INVALID_PARAMETER_VALUE', `Missing value for required parameter '${name}[${index}].dataset'. Dataset input must have a dataset associated with it.`);
+      throw mlflowError(
+        'INVALID_PARAMETER_VALUE',
+        `Missing value for required parameter '${name}[${index}].dataset'. Dataset input must have a dataset associated with it.`,
+      );
     }
     const d = dataset as Fields;
     const schema = optionalString(d, 'schema');
@@ -150,6 +165,7 @@ export function datasetInputs(fields: Fields, name: string): DatasetInput[] {
 /** A ViewType field (view_type, run_view_type): ACTIVE_ONLY when absent. */
 export function viewTypeField(fields: Fields, name: string): ViewType {
   const value = optionalString(fields, name) ?? 'ACTIVE_ONLY';
-  if (!(viewTypes as readonly string[]).includes(value)) throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid value '${value}' for parameter '${name}'; use ACTIVE_ONLY, DELETED_ONLY or ALL`);
+  if (!(viewTypes as readonly string[]).includes(value))
+    throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid value '${value}' for parameter '${name}'; use ACTIVE_ONLY, DELETED_ONLY or ALL`);
   return value as ViewType;
 }

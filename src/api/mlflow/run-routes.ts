@@ -1,16 +1,58 @@
-import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { runStatuses, type RunStatus } from '../../core/tracking/entities.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import type { Context } from '../../services/context.js';
-import { bulkHistoryLimits, createRun, deleteRunTag, getRun, logBatch, logInputs, metricHistory, metricHistoryBulkInterval, setRunLifecycle, updateRun } from '../../services/tracking/run-service.js';
-import { datasetInputs, fieldsOf, keyValues, metricPoint, metricPoints, optionalInteger, optionalString, requiredString, scalarText, stringList, viewTypeField } from './request-fields.js';
+import {
+  bulkHistoryLimits,
+  createRun,
+  deleteRunTag,
+  getRun,
+  logBatch,
+  logInputs,
+  metricHistory,
+  metricHistoryBulkInterval,
+  setRunLifecycle,
+  updateRun,
+} from '../../services/tracking/run-service.js';
+import {
+  datasetInputs,
+  fieldsOf,
+  keyValues,
+  metricPoint,
+  metricPoints,
+  optionalInteger,
+  optionalString,
+  requiredString,
+  scalarText,
+  stringList,
+  viewTypeField,
+} from './request-fields.js';
 import { logRunModelInputs } from '../../services/tracking/logged-model-service.js';
 import { searchRuns, searchRunsLimits } from '../../services/tracking/search-runs.js';
+import type { MlflowRoute } from './mlflow-route.js';
+import {
+  datasetInputSchema,
+  emptyResponse,
+  int64Field,
+  keyValueSchema,
+  metricInput,
+  metricSchema,
+  nextPageToken,
+  runInfoSchema,
+  runSchema,
+  viewTypeField as viewType,
+} from './mlflow-schemas.js';
 import { workspaceOf } from './workspace-of.js';
 
+// Older clients name a run by run_uuid; either does.
+const runKey = z.object({ run_id: z.string().optional(), run_uuid: z.string().optional() });
+const runId = z.object({ run_id: z.string() });
+const metricsPage = z.object({ metrics: z.array(metricSchema), next_page_token: nextPageToken });
+
 /** runs/* and metrics/get-history. */
-export function runRoutes(app: FastifyInstance, context: Context, base: string): void {
-  app.post(`${base}/runs/create`, async (request) => {
+export function runRoutes(context: Context): MlflowRoute[] {
+  type Handler = MlflowRoute['handler'];
+  const create: Handler = async (request) => {
     const fields = fieldsOf(request);
     const run = await createRun(context, workspaceOf(request), {
       experimentId: optionalString(fields, 'experiment_id') ?? '0',
@@ -20,20 +62,23 @@ export function runRoutes(app: FastifyInstance, context: Context, base: string):
       tags: keyValues(fields, 'tags'),
     });
     return { run };
-  });
+  };
 
-  app.get(`${base}/runs/get`, async (request) => {
+  const get: Handler = async (request) => {
     const fields = fieldsOf(request);
     const runId = optionalString(fields, 'run_id') ?? requiredString(fields, 'run_uuid');
     return { run: await getRun(context, workspaceOf(request), runId) };
-  });
+  };
 
-  app.post(`${base}/runs/update`, async (request) => {
+  const update: Handler = async (request) => {
     const fields = fieldsOf(request);
     const runId = optionalString(fields, 'run_id') ?? requiredString(fields, 'run_uuid');
     const status = optionalString(fields, 'status');
     if (status !== undefined && !(runStatuses as readonly string[]).includes(status)) {
-      throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid value '${status}' for parameter 'status'; use one of ${runStatuses.join(', ')}`);
+      throw mlflowError(
+        'INVALID_PARAMETER_VALUE',
+        `Invalid value '${status}' for parameter 'status'; use one of ${runStatuses.join(', ')}`,
+      );
     }
     const endTime = optionalInteger(fields, 'end_time');
     const runName = optionalString(fields, 'run_name');
@@ -43,46 +88,54 @@ export function runRoutes(app: FastifyInstance, context: Context, base: string):
       ...(runName ? { runName } : {}),
     });
     return { run_info: info };
-  });
+  };
 
-  app.post(`${base}/runs/delete`, async (request) => {
+  const remove: Handler = async (request) => {
     await setRunLifecycle(context, workspaceOf(request), requiredString(fieldsOf(request), 'run_id'), 'deleted');
     return {};
-  });
+  };
 
-  app.post(`${base}/runs/restore`, async (request) => {
+  const restore: Handler = async (request) => {
     await setRunLifecycle(context, workspaceOf(request), requiredString(fieldsOf(request), 'run_id'), 'active');
     return {};
-  });
+  };
 
-  app.post(`${base}/runs/log-metric`, async (request) => {
+  const logMetric: Handler = async (request) => {
     const fields = fieldsOf(request);
     const runId = optionalString(fields, 'run_id') ?? requiredString(fields, 'run_uuid');
     await logBatch(context, workspaceOf(request), runId, { metrics: [metricPoint(fields)], params: [], tags: [] });
     return {};
-  });
+  };
 
-  app.post(`${base}/runs/log-parameter`, async (request) => {
+  const logParameter: Handler = async (request) => {
     const fields = fieldsOf(request);
     const runId = optionalString(fields, 'run_id') ?? requiredString(fields, 'run_uuid');
-    await logBatch(context, workspaceOf(request), runId, { metrics: [], params: [{ key: requiredString(fields, 'key'), value: scalarText(fields, 'value') }], tags: [] });
+    await logBatch(context, workspaceOf(request), runId, {
+      metrics: [],
+      params: [{ key: requiredString(fields, 'key'), value: scalarText(fields, 'value') }],
+      tags: [],
+    });
     return {};
-  });
+  };
 
-  app.post(`${base}/runs/set-tag`, async (request) => {
+  const setTag: Handler = async (request) => {
     const fields = fieldsOf(request);
     const runId = optionalString(fields, 'run_id') ?? requiredString(fields, 'run_uuid');
-    await logBatch(context, workspaceOf(request), runId, { metrics: [], params: [], tags: [{ key: requiredString(fields, 'key'), value: optionalString(fields, 'value') ?? '' }] });
+    await logBatch(context, workspaceOf(request), runId, {
+      metrics: [],
+      params: [],
+      tags: [{ key: requiredString(fields, 'key'), value: optionalString(fields, 'value') ?? '' }],
+    });
     return {};
-  });
+  };
 
-  app.post(`${base}/runs/delete-tag`, async (request) => {
+  const deleteTag: Handler = async (request) => {
     const fields = fieldsOf(request);
     await deleteRunTag(context, workspaceOf(request), requiredString(fields, 'run_id'), requiredString(fields, 'key'));
     return {};
-  });
+  };
 
-  app.post(`${base}/runs/log-batch`, async (request) => {
+  const logBatchCall: Handler = async (request) => {
     const fields = fieldsOf(request);
     await logBatch(context, workspaceOf(request), requiredString(fields, 'run_id'), {
       metrics: metricPoints(fields, 'metrics'),
@@ -90,12 +143,16 @@ export function runRoutes(app: FastifyInstance, context: Context, base: string):
       tags: keyValues(fields, 'tags'),
     });
     return {};
-  });
+  };
 
-  app.post(`${base}/runs/search`, async (request) => {
+  const search: Handler = async (request) => {
     const fields = fieldsOf(request);
     const filter = fields.filter;
-    if (filter !== undefined && filter !== null && typeof filter !== 'string') throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid value ${JSON.stringify(filter)} for parameter 'filter' supplied: expected a string.`);
+    if (filter !== undefined && filter !== null && typeof filter !== 'string')
+      throw mlflowError(
+        'INVALID_PARAMETER_VALUE',
+        `Invalid value ${JSON.stringify(filter)} for parameter 'filter' supplied: expected a string.`,
+      );
     const result = await searchRuns(context, workspaceOf(request), {
       experimentIds: stringList(fields, 'experiment_ids'),
       filter: filter ?? undefined,
@@ -105,27 +162,37 @@ export function runRoutes(app: FastifyInstance, context: Context, base: string):
       pageToken: optionalString(fields, 'page_token') || undefined,
     });
     return { runs: result.runs, ...(result.nextPageToken ? { next_page_token: result.nextPageToken } : {}) };
-  });
+  };
 
-  app.post(`${base}/runs/log-inputs`, async (request) => {
+  const logInputsCall: Handler = async (request) => {
     const fields = fieldsOf(request);
     const runId = requiredString(fields, 'run_id');
-    const models = Array.isArray(fields.models) ? fields.models.map((entry: unknown) => requiredString((entry ?? {}) as Record<string, unknown>, 'model_id')) : [];
+    const models = Array.isArray(fields.models)
+      ? fields.models.map((entry: unknown) => requiredString((entry ?? {}) as Record<string, unknown>, 'model_id'))
+      : [];
     await logInputs(context, workspaceOf(request), runId, datasetInputs(fields, 'datasets'));
     await logRunModelInputs(context, workspaceOf(request), runId, models);
     return {};
-  });
+  };
 
   // The MLflow UI's older bulk history: up to 100 runs, up to 25,000 points each, in time order.
-  app.get(`${base}/metrics/get-history-bulk`, async (request) => {
+  const historyBulk: Handler = async (request) => {
     const fields = fieldsOf(request);
     const runIds = [...new Set(stringList(fields, 'run_id'))].sort();
     if (runIds.length === 0) throw mlflowError('INVALID_PARAMETER_VALUE', 'GetMetricHistoryBulk request must specify at least one run_id.');
-    if (runIds.length > bulkHistoryLimits.runIds) throw mlflowError('INVALID_PARAMETER_VALUE', `GetMetricHistoryBulk request cannot specify more than ${bulkHistoryLimits.runIds} run_ids. Received ${runIds.length} run_ids.`);
+    if (runIds.length > bulkHistoryLimits.runIds)
+      throw mlflowError(
+        'INVALID_PARAMETER_VALUE',
+        `GetMetricHistoryBulk request cannot specify more than ${bulkHistoryLimits.runIds} run_ids. Received ${runIds.length} run_ids.`,
+      );
     const key = optionalString(fields, 'metric_key');
     if (key === undefined) throw mlflowError('INVALID_PARAMETER_VALUE', 'GetMetricHistoryBulk request must specify a metric_key.');
     const requested = optionalInteger(fields, 'max_results') ?? 25_000;
-    if (requested < 1) throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid value ${requested} for parameter 'max_results' supplied: it must be a positive integer (at most 25000 points per run are returned).`);
+    if (requested < 1)
+      throw mlflowError(
+        'INVALID_PARAMETER_VALUE',
+        `Invalid value ${requested} for parameter 'max_results' supplied: it must be a positive integer (at most 25000 points per run are returned).`,
+      );
     const maxResults = Math.min(requested, 25_000);
     const metrics = [];
     for (const runId of runIds) {
@@ -134,22 +201,34 @@ export function runRoutes(app: FastifyInstance, context: Context, base: string):
       metrics.push(...points.map((point) => ({ ...point, run_id: runId })));
     }
     return { metrics };
-  });
+  };
 
-  app.get(`${base}/metrics/get-history-bulk-interval`, async (request) => {
+  const historyBulkInterval: Handler = async (request) => {
     const fields = fieldsOf(request);
     const runIds = stringList(fields, 'run_ids');
-    if (runIds.length === 0) throw mlflowError('INVALID_PARAMETER_VALUE', "Missing value for required parameter 'run_ids'. See the API docs for more information about request parameters.");
+    if (runIds.length === 0)
+      throw mlflowError(
+        'INVALID_PARAMETER_VALUE',
+        "Missing value for required parameter 'run_ids'. See the API docs for more information about request parameters.",
+      );
     if (runIds.length > bulkHistoryLimits.runIds) {
-      throw mlflowError('INVALID_PARAMETER_VALUE', `GetMetricHistoryBulkInterval request must specify at most ${bulkHistoryLimits.runIds} run_ids. Received ${runIds.length} run_ids.`);
+      throw mlflowError(
+        'INVALID_PARAMETER_VALUE',
+        `GetMetricHistoryBulkInterval request must specify at most ${bulkHistoryLimits.runIds} run_ids. Received ${runIds.length} run_ids.`,
+      );
     }
     const maxResults = optionalInteger(fields, 'max_results') ?? bulkHistoryLimits.resultsPerRun;
-    if (maxResults < 1 || maxResults > bulkHistoryLimits.resultsPerRun) throw mlflowError('INVALID_PARAMETER_VALUE', `max_results must be between 1 and ${bulkHistoryLimits.resultsPerRun}.`);
+    if (maxResults < 1 || maxResults > bulkHistoryLimits.resultsPerRun)
+      throw mlflowError('INVALID_PARAMETER_VALUE', `max_results must be between 1 and ${bulkHistoryLimits.resultsPerRun}.`);
     const start = optionalInteger(fields, 'start_step');
     const end = optionalInteger(fields, 'end_step');
-    if ((start === undefined) !== (end === undefined)) throw mlflowError('INVALID_PARAMETER_VALUE', 'If either start step or end step are specified, both must be specified.');
+    if ((start === undefined) !== (end === undefined))
+      throw mlflowError('INVALID_PARAMETER_VALUE', 'If either start step or end step are specified, both must be specified.');
     if (start !== undefined && end !== undefined && start > end) {
-      throw mlflowError('INVALID_PARAMETER_VALUE', `end_step must be greater than start_step. Found start_step=${start} and end_step=${end}.`);
+      throw mlflowError(
+        'INVALID_PARAMETER_VALUE',
+        `end_step must be greater than start_step. Found start_step=${start} and end_step=${end}.`,
+      );
     }
     const metrics = await metricHistoryBulkInterval(context, workspaceOf(request), {
       runIds,
@@ -158,16 +237,135 @@ export function runRoutes(app: FastifyInstance, context: Context, base: string):
       ...(start !== undefined && end !== undefined ? { range: { start, end } } : {}),
     });
     return { metrics };
-  });
+  };
 
-  app.get(`${base}/metrics/get-history`, async (request) => {
+  const history: Handler = async (request) => {
     const fields = fieldsOf(request);
     const runId = optionalString(fields, 'run_id') ?? requiredString(fields, 'run_uuid');
     const maxResults = optionalInteger(fields, 'max_results');
     if (maxResults !== undefined && maxResults < 1) {
-      throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid value ${maxResults} for parameter 'max_results' supplied: it must be a positive integer, or left out for the whole history.`);
+      throw mlflowError(
+        'INVALID_PARAMETER_VALUE',
+        `Invalid value ${maxResults} for parameter 'max_results' supplied: it must be a positive integer, or left out for the whole history.`,
+      );
     }
-    const result = await metricHistory(context, workspaceOf(request), runId, requiredString(fields, 'metric_key'), maxResults, optionalString(fields, 'page_token'));
+    const result = await metricHistory(
+      context,
+      workspaceOf(request),
+      runId,
+      requiredString(fields, 'metric_key'),
+      maxResults,
+      optionalString(fields, 'page_token'),
+    );
     return { metrics: result.metrics, ...(result.nextPageToken ? { next_page_token: result.nextPageToken } : {}) };
-  });
+  };
+
+  const run = (
+    method: 'GET' | 'POST',
+    path: string,
+    operationId: string,
+    summary: string,
+    rest: Omit<MlflowRoute, 'method' | 'path' | 'operationId' | 'summary'>,
+  ): MlflowRoute => ({ method, path, operationId, summary, ...rest });
+  return [
+    run('POST', '/runs/create', 'createRun', 'Create a run', {
+      request: z.object({
+        experiment_id: z.string().optional(),
+        user_id: z.string().optional(),
+        run_name: z.string().optional(),
+        start_time: int64Field.optional(),
+        tags: z.array(keyValueSchema).optional(),
+      }),
+      response: z.object({ run: runSchema }),
+      handler: create,
+    }),
+    run('GET', '/runs/get', 'getRun', 'Get a run: its info, data, inputs and outputs', {
+      request: runKey,
+      response: z.object({ run: runSchema }),
+      handler: get,
+    }),
+    run('POST', '/runs/update', 'updateRun', "Update a run's status, end time or name", {
+      request: runKey.extend({ status: z.enum(runStatuses).optional(), end_time: int64Field.optional(), run_name: z.string().optional() }),
+      response: z.object({ run_info: runInfoSchema }),
+      handler: update,
+    }),
+    run('POST', '/runs/delete', 'deleteRun', 'Mark a run deleted', { request: runId, response: emptyResponse, handler: remove }),
+    run('POST', '/runs/restore', 'restoreRun', 'Restore a deleted run', { request: runId, response: emptyResponse, handler: restore }),
+    run('POST', '/runs/log-metric', 'logMetric', 'Log one metric point', {
+      request: runKey.extend(metricInput.shape),
+      response: emptyResponse,
+      handler: logMetric,
+    }),
+    run('POST', '/runs/log-parameter', 'logParam', 'Log one param', {
+      request: runKey.extend({ key: z.string(), value: z.string() }),
+      response: emptyResponse,
+      handler: logParameter,
+    }),
+    run('POST', '/runs/set-tag', 'setTag', 'Set a tag on a run', {
+      request: runKey.extend({ key: z.string(), value: z.string() }),
+      response: emptyResponse,
+      handler: setTag,
+    }),
+    run('POST', '/runs/delete-tag', 'deleteTag', 'Delete a tag of a run', {
+      request: runId.extend({ key: z.string() }),
+      response: emptyResponse,
+      handler: deleteTag,
+    }),
+    run('POST', '/runs/log-batch', 'logBatch', 'Log metrics, params and tags in one call', {
+      request: runId.extend({
+        metrics: z.array(metricInput).optional(),
+        params: z.array(keyValueSchema).optional(),
+        tags: z.array(keyValueSchema).optional(),
+      }),
+      response: emptyResponse,
+      handler: logBatchCall,
+    }),
+    run('POST', '/runs/search', 'searchRuns', 'Search runs of experiments', {
+      request: z.object({
+        experiment_ids: z.array(z.string()).optional(),
+        filter: z.string().optional(),
+        run_view_type: viewType.optional(),
+        max_results: int64Field.optional(),
+        order_by: z.array(z.string()).optional(),
+        page_token: z.string().optional(),
+      }),
+      response: z.object({ runs: z.array(runSchema), next_page_token: nextPageToken }),
+      handler: search,
+    }),
+    run('POST', '/runs/log-inputs', 'logInputs', 'Log the datasets and logged models a run read', {
+      request: runId.extend({
+        datasets: z.array(datasetInputSchema).optional(),
+        models: z.array(z.object({ model_id: z.string() })).optional(),
+      }),
+      response: emptyResponse,
+      handler: logInputsCall,
+    }),
+    run('GET', '/metrics/get-history-bulk', 'getMetricHistoryBulk', "One metric's history for several runs", {
+      request: z.object({ run_id: z.array(z.string()), metric_key: z.string(), max_results: int64Field.optional() }),
+      response: z.object({ metrics: z.array(metricSchema.extend({ run_id: z.string() })) }),
+      handler: historyBulk,
+    }),
+    run(
+      'GET',
+      '/metrics/get-history-bulk-interval',
+      'getMetricHistoryBulkInterval',
+      "One metric's history for several runs, sampled by step",
+      {
+        request: z.object({
+          run_ids: z.array(z.string()),
+          metric_key: z.string(),
+          start_step: int64Field.optional(),
+          end_step: int64Field.optional(),
+          max_results: int64Field.optional(),
+        }),
+        response: z.object({ metrics: z.array(metricSchema.extend({ run_id: z.string() })) }),
+        handler: historyBulkInterval,
+      },
+    ),
+    run('GET', '/metrics/get-history', 'getMetricHistory', "A metric's history in one run", {
+      request: runKey.extend({ metric_key: z.string(), max_results: int64Field.optional(), page_token: z.string().optional() }),
+      response: metricsPage,
+      handler: history,
+    }),
+  ];
 }

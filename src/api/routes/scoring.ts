@@ -1,6 +1,13 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
+import { z } from 'zod';
 import { isTrellisError } from '../../core/errors.js';
-import { errorBody, modelReadyResponse, serverLiveResponse, serverMetadataResponse, serverReadyResponse } from '../../core/endpoints/oip-v2.js';
+import {
+  errorBody,
+  modelReadyResponse,
+  serverLiveResponse,
+  serverMetadataResponse,
+  serverReadyResponse,
+} from '../../core/endpoints/oip-v2.js';
 import { DEPLOYMENT_HEADER } from '../../core/endpoints/traffic.js';
 import type { RouterAnswer } from '../../serving/endpoint-router.js';
 import { requestHeadersForScript } from '../../serving/forwarded-headers.js';
@@ -8,6 +15,33 @@ import type { ScoringCall } from '../../serving/scoring-instance.js';
 import type { Context } from '../../services/context.js';
 import { getEndpoint } from '../../services/endpoints/endpoint-service.js';
 import type { RouteOptions } from '../route-options.js';
+
+const tags = ['Scoring'];
+const oipError = z.object({ error: z.string() }).meta({ id: 'OipError' });
+/** What the model answers, in the content type it chooses: the server passes it through. */
+const modelAnswer = {
+  description: "the model's answer, as its scoring script or runtime wrote it",
+  content: { 'application/json': { schema: z.unknown() }, '*/*': { schema: z.unknown() } },
+};
+/** Bodies are bytes the model reads: JSON for most, whatever a @rawhttp script accepts. */
+const modelInput = z.unknown().describe('the request the model takes, passed to it as it is');
+const readiness = z.object({ name: z.string(), ready: z.boolean() });
+const consumes = ['application/json', 'application/octet-stream', '*/*'];
+const name = z.string().describe('the online endpoint');
+const version = z.string().describe('ignored: the endpoint routes to its deployments');
+
+/**
+ * The route's schema under `prefix` ('' or '/workspaces/:workspace'): path parameters, and each
+ * response any status can take (the router answers the model's status, or its own error).
+ */
+function scoringSchema(prefix: string, path: string, summary: string, extra: FastifySchema = {}): FastifySchema {
+  const params = z.object({
+    ...(prefix ? { workspace: z.string() } : {}),
+    ...(path.includes(':name') ? { name } : {}),
+    ...(path.includes(':version') ? { version } : {}),
+  });
+  return { tags, summary, ...(Object.keys(params.shape).length > 0 ? { params } : {}), response: { default: modelAnswer }, ...extra };
+}
 
 /**
  * Scoring: `POST /endpoints/{name}/score` (Azure ML's scoring URI; GET too, with the input in the
@@ -23,6 +57,9 @@ export const scoringRoutes: FastifyPluginAsync<RouteOptions> = async (app, { con
   // This scope reads every body as bytes: the model, not the server, decides what it accepts.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.maxBodyBytes }, (_request, body, done) => done(null, body));
+  // The schemas document; they neither check what the model is sent nor reshape what it answers.
+  app.setValidatorCompiler(() => (data) => ({ value: data }));
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
   const send = (reply: FastifyReply, answer: RouterAnswer) => {
     void reply.status(answer.status).headers(answer.headers).type(answer.contentType);
@@ -31,7 +68,10 @@ export const scoringRoutes: FastifyPluginAsync<RouteOptions> = async (app, { con
   const forward = async (request: FastifyRequest, reply: FastifyReply, workspace: string, endpoint: string, call: ScoringCall) => {
     if (!serving) return reply.status(503).send(errorBody('serving is not running on this server'));
     const deployment = request.headers[DEPLOYMENT_HEADER];
-    const answer = await serving.router.handle(workspace, endpoint, call, { authorization: request.headers.authorization, deployment: typeof deployment === 'string' ? deployment : undefined });
+    const answer = await serving.router.handle(workspace, endpoint, call, {
+      authorization: request.headers.authorization,
+      deployment: typeof deployment === 'string' ? deployment : undefined,
+    });
     return send(reply, answer);
   };
   const bodyOf = (request: FastifyRequest) => (Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0));
@@ -54,45 +94,127 @@ export const scoringRoutes: FastifyPluginAsync<RouteOptions> = async (app, { con
     type Params = { workspace?: string; name: string };
     const workspaceOf = (request: FastifyRequest<{ Params: Params }>) => request.params.workspace ?? 'default';
 
-    app.post<{ Params: Params }>(`${prefix}/endpoints/:name/score`, async (request, reply) => forward(request, reply, workspaceOf(request), request.params.name, scoreCall(request, 'POST')));
+    app.post<{ Params: Params }>(
+      `${prefix}/endpoints/:name/score`,
+      {
+        schema: scoringSchema(prefix, '/endpoints/:name/score', 'Score: send the model a request (Azure ML scoring URI)', {
+          body: modelInput,
+          consumes,
+        }),
+      },
+      async (request, reply) => forward(request, reply, workspaceOf(request), request.params.name, scoreCall(request, 'POST')),
+    );
     // Trellis's own workers answer GET with 405 (own-worker-refusals.ts); azmlinfsrv reads the query string.
-    app.get<{ Params: Params }>(`${prefix}/endpoints/:name/score`, async (request, reply) => forward(request, reply, workspaceOf(request), request.params.name, scoreCall(request, 'GET')));
+    app.get<{ Params: Params }>(
+      `${prefix}/endpoints/:name/score`,
+      { schema: scoringSchema(prefix, '/endpoints/:name/score', 'Score with the input in the query string (azmlinfsrv scripts)') },
+      async (request, reply) => forward(request, reply, workspaceOf(request), request.params.name, scoreCall(request, 'GET')),
+    );
     // `?version=2|3|3.1` goes to azmlinfsrv as it is; Trellis's own workers answer 404 with why.
-    app.get<{ Params: Params }>(`${prefix}/endpoints/:name/swagger.json`, async (request, reply) =>
-      forward(request, reply, workspaceOf(request), request.params.name, { protocol: 'swagger', query: queryOf(request) }),
+    app.get<{ Params: Params }>(
+      `${prefix}/endpoints/:name/swagger.json`,
+      {
+        schema: scoringSchema(prefix, '/endpoints/:name/swagger.json', "The scoring script's OpenAPI document (Azure ML's openapi_uri)", {
+          querystring: z.object({ version: z.string().optional() }),
+        }),
+      },
+      async (request, reply) =>
+        forward(request, reply, workspaceOf(request), request.params.name, { protocol: 'swagger', query: queryOf(request) }),
     );
 
     for (const path of [`${prefix}/v2/models/:name/infer`, `${prefix}/v2/models/:name/versions/:version/infer`]) {
-      app.post<{ Params: Params }>(path, async (request, reply) =>
-        forward(request, reply, workspaceOf(request), request.params.name, { protocol: 'v2-infer', body: bodyOf(request), contentType: contentTypeOf(request) }),
+      app.post<{ Params: Params }>(
+        path,
+        { schema: scoringSchema(prefix, path, 'Open Inference Protocol v2: infer', { body: modelInput, consumes }) },
+        async (request, reply) =>
+          forward(request, reply, workspaceOf(request), request.params.name, {
+            protocol: 'v2-infer',
+            body: bodyOf(request),
+            contentType: contentTypeOf(request),
+          }),
       );
     }
     for (const path of [`${prefix}/v2/models/:name`, `${prefix}/v2/models/:name/versions/:version`]) {
-      app.get<{ Params: Params }>(path, async (request, reply) => forward(request, reply, workspaceOf(request), request.params.name, { protocol: 'v2-metadata' }));
+      app.get<{ Params: Params }>(
+        path,
+        { schema: scoringSchema(prefix, path, "Open Inference Protocol v2: the model's metadata") },
+        async (request, reply) => forward(request, reply, workspaceOf(request), request.params.name, { protocol: 'v2-metadata' }),
+      );
     }
     for (const path of [`${prefix}/v2/models/:name/ready`, `${prefix}/v2/models/:name/versions/:version/ready`]) {
-      app.get<{ Params: Params }>(path, async (request, reply) => {
-        const workspace = workspaceOf(request);
-        const ready = serving?.router.targetsOf(workspace, request.params.name).some((target) => target.isReady()) ?? false;
-        // The Open Inference Protocol answers 404 for a model that does not exist; one that exists
-        // but has no ready deployment yet (or no deployment at all) is 503.
-        if (!ready && !(await isOnlineEndpoint(context, workspace, request.params.name))) {
-          return reply.status(404).send(errorBody(`model '${request.params.name}' does not exist: there is no online endpoint '${request.params.name}' in workspace '${workspace}'`));
-        }
-        return reply.status(ready ? 200 : 503).send(modelReadyResponse(request.params.name, ready));
-      });
+      app.get<{ Params: Params }>(
+        path,
+        {
+          schema: scoringSchema(prefix, path, 'Open Inference Protocol v2: whether the model is ready (503 until a deployment is)', {
+            response: { 200: readiness, 503: readiness, 404: oipError },
+          }),
+        },
+        async (request, reply) => {
+          const workspace = workspaceOf(request);
+          const ready = serving?.router.targetsOf(workspace, request.params.name).some((target) => target.isReady()) ?? false;
+          // The Open Inference Protocol answers 404 for a model that does not exist; one that exists
+          // but has no ready deployment yet (or no deployment at all) is 503.
+          if (!ready && !(await isOnlineEndpoint(context, workspace, request.params.name))) {
+            return reply
+              .status(404)
+              .send(
+                errorBody(
+                  `model '${request.params.name}' does not exist: there is no online endpoint '${request.params.name}' in workspace '${workspace}'`,
+                ),
+              );
+          }
+          return reply.status(ready ? 200 : 503).send(modelReadyResponse(request.params.name, ready));
+        },
+      );
     }
   }
-  app.get('/metrics', async (_request, reply) => {
-    if (!serving) return reply.status(503).send('serving is not running on this server\n');
-    return reply.type(serving.metrics.contentType).send(await serving.metrics.text());
-  });
-  app.get('/v2', async () => serverMetadataResponse({ name: 'trellis', version: '1', extensions: [] }));
-  app.get('/v2/health/live', async () => serverLiveResponse(true));
-  app.get('/v2/health/ready', async (_request, reply) => {
-    const ready = serving !== undefined;
-    return reply.status(ready ? 200 : 503).send(serverReadyResponse(ready));
-  });
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags,
+        summary: 'Serving metrics, in the Prometheus text format',
+        response: {
+          200: { description: 'Prometheus exposition', content: { 'text/plain': { schema: z.string() } } },
+          503: { description: 'serving is not running', content: { 'text/plain': { schema: z.string() } } },
+        },
+      },
+    },
+    async (_request, reply) => {
+      if (!serving) return reply.status(503).send('serving is not running on this server\n');
+      return reply.type(serving.metrics.contentType).send(await serving.metrics.text());
+    },
+  );
+  app.get(
+    '/v2',
+    {
+      schema: {
+        tags,
+        summary: 'Open Inference Protocol v2: server metadata',
+        response: { 200: z.object({ name: z.string(), version: z.string(), extensions: z.array(z.string()) }) },
+      },
+    },
+    async () => serverMetadataResponse({ name: 'trellis', version: '1', extensions: [] }),
+  );
+  app.get(
+    '/v2/health/live',
+    { schema: { tags, summary: 'Open Inference Protocol v2: liveness', response: { 200: z.object({ live: z.boolean() }) } } },
+    async () => serverLiveResponse(true),
+  );
+  app.get(
+    '/v2/health/ready',
+    {
+      schema: {
+        tags,
+        summary: 'Open Inference Protocol v2: readiness (503 while serving is not running)',
+        response: { 200: z.object({ ready: z.boolean() }), 503: z.object({ ready: z.boolean() }) },
+      },
+    },
+    async (_request, reply) => {
+      const ready = serving !== undefined;
+      return reply.status(ready ? 200 : 503).send(serverReadyResponse(ready));
+    },
+  );
 };
 
 /** Whether `name` is an online endpoint of `workspace` (false too when the workspace does not exist). */
