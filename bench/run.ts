@@ -145,7 +145,7 @@ if (!only || only === 'serving') {
   const loadBefore = loadavg()
     .map((value) => value.toFixed(2))
     .join(', ');
-  const { latency, throughput } = await runServingBench(options);
+  const { latency, throughput, trafficShift } = await runServingBench(options);
   const loadAfter = loadavg()
     .map((value) => value.toFixed(2))
     .join(', ');
@@ -194,6 +194,17 @@ if (!only || only === 'serving') {
     const ratio = bestRate(row) / mlflow;
     console.log(`| ${row.label} | ${ratio.toFixed(1)}× | ${ratio >= 5 ? 'yes' : 'no'} |`);
   }
+  // The figures test/endpoints.test.ts used to assert (≥ 500 requests/s, ≥ 3000 requests, ≥ 100 in the slowest second).
+  const shift = trafficShift;
+  const met = shift.requestsPerSecond >= 500 && shift.slowestSecond >= 100 && shift.errors === 0;
+  console.log(
+    `\n## Traffic moved blue to green in four steps under a paced ${shift.targetRate} requests/s (goal: ≥ 500/s, ≥ 100 in the slowest second, no errors)\n`,
+  );
+  console.log('| requests/s | requests | slowest second | errors | p99 | goal met |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  console.log(
+    `| ${shift.requestsPerSecond} | ${shift.requests} | ${shift.slowestSecond} | ${shift.errors} | ${shift.p99} ms | ${met ? 'yes' : 'no'} |`,
+  );
 }
 
 if (!only || only === 'studio') {

@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { startInstance } from '../src/serving/worker-instance.js';
 import { OnnxModel } from '../src/serving/workers/onnx-model.js';
-import { startLoad, waitForDeployment } from '../test/support/endpoints.js';
+import { slowestSecond, startLoad, waitForDeployment } from '../test/support/endpoints.js';
 import { removeHome, repositoryRoot, runCli, startTrellis, type TrellisProcess } from '../test/support/trellis-process.js';
 // @ts-expect-error: plain JavaScript helper shared with the test runner
 import { freePort } from '../scripts/test-postgres.mjs';
@@ -66,6 +66,18 @@ export interface ServingFigures {
     score: LatencyRow;
   };
   throughput: ThroughputRow[];
+  trafficShift: TrafficShiftFigures;
+}
+
+/** Moved here from test/endpoints.test.ts (which asserts only that no request fails): blue to green in four steps under a paced load. */
+export interface TrafficShiftFigures {
+  targetRate: number;
+  requestsPerSecond: number;
+  requests: number;
+  /** The fewest requests answered in any whole second: a swap that blocked the server would show here. */
+  slowestSecond: number;
+  errors: number;
+  p99: number;
 }
 
 const onnxModelPath = join(repositoryRoot, 'test', 'fixtures', 'serving', 'iris-logreg.onnx');
@@ -239,6 +251,47 @@ async function maxRate(
   return { label, trials, best };
 }
 
+/** Blue (all traffic) to a second deployment in four steps of 25 points, a second apart, under 800 requests/s on 64 connections. */
+async function trafficShift(
+  trellis: TrellisProcess,
+  dir: string,
+  name: string,
+  key: string,
+  modelYaml: string,
+): Promise<TrafficShiftFigures> {
+  await writeFile(
+    join(dir, `${name}-green.yml`),
+    `name: green\nendpoint_name: ${name}\nmodel:\n${modelYaml}\ninstance_type: Standard_DS2_v2\ninstance_count: 1\n`,
+  );
+  await cliJson(trellis.url, dir, ['online-deployment', 'create', '--file', `${name}-green.yml`]);
+  const ready = await waitForDeployment(trellis.client, name, 'green', undefined, 600_000);
+  if (ready.state !== 'Succeeded') throw new Error(`deployment ${name}/green is ${ready.state}: ${ready.reason ?? ''}`);
+  const load = startLoad({
+    url: `${trellis.url}/endpoints/${name}/score`,
+    key,
+    body: scoreBody,
+    rate: 800,
+    connections: 64,
+    out: join(dir, 'shift.json'),
+  });
+  await load.started;
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  for (const green of [25, 50, 75, 100]) {
+    await cliJson(trellis.url, dir, ['online-endpoint', 'update', '--name', name, '--traffic', `main=${100 - green} green=${green}`]);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const result = await load.stop();
+  return {
+    targetRate: 800,
+    requestsPerSecond: result.ratePerSecond,
+    requests: result.requests,
+    slowestSecond: slowestSecond(result),
+    errors: result.requests - (result.statuses['200'] ?? 0),
+    p99: result.latencyMs.p99,
+  };
+}
+
 async function latencyInProcess(calls: number): Promise<{ inProcess: LatencyRow; inProcessJson: LatencyRow }> {
   const session = await ort.InferenceSession.create(onnxModelPath);
   const tensor = new ort.Tensor('float32', Float32Array.from(row), [1, 4]);
@@ -372,6 +425,7 @@ export async function runServingBench(options: ServingBenchOptions): Promise<Ser
 
   const trellis = await startTrellis({ env: { TRELLIS_ENV_CACHE: environmentCache } });
   const throughput: ThroughputRow[] = [];
+  let shift: TrafficShiftFigures;
   let v2: LatencyRow;
   let score: LatencyRow;
   try {
@@ -405,6 +459,8 @@ export async function runServingBench(options: ServingBenchOptions): Promise<Ser
         options,
       ),
     );
+    options.log('(3) traffic moved between deployments under load ...');
+    shift = await trafficShift(trellis, dir, 'iris', key, onnxModelYaml);
     const mlflowModelYaml = `  path: ${mlflowModel}\n  type: mlflow_model`;
     // Up to 32 calls in flight per instance: the worker predicts the ones that wait together in one predict() call.
     const keyMlflow = await deploy(trellis, dir, 'iris-mlflow', mlflowModelYaml, 2, 32);
@@ -427,7 +483,7 @@ export async function runServingBench(options: ServingBenchOptions): Promise<Ser
   }
   throughput.push(await runMlflowServe(python, mlflowModel, dir, options));
   await rm(dir, { recursive: true, force: true });
-  return { latency: { inProcess, inProcessJson, echo, socketPair, worker, v2, score }, throughput };
+  return { latency: { inProcess, inProcessJson, echo, socketPair, worker, v2, score }, throughput, trafficShift: shift };
 }
 
 /** Reads a throughput row's best figure, for the ratio lines. */

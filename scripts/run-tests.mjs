@@ -1,7 +1,8 @@
 // Runs every test file with node's test runner, against SQLite and a real PostgreSQL that this
 // script starts (and stops) so `npm test` needs nothing installed by hand.
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensurePythonEnv } from './python-env.mjs';
 import { startTestPostgres } from './test-postgres.mjs';
@@ -27,10 +28,28 @@ console.log(`starting PostgreSQL for the store and integration tests ...`);
 const postgres = await startTestPostgres();
 console.log(`PostgreSQL ready; running ${files.length} test files`);
 
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files], {
+// Two reporters: spec on the terminal, and the skip summary (what was skipped, how many, why) to a file printed at the end.
+const summaryDir = mkdtempSync(join(tmpdir(), 'trellis-test-summary-'));
+const skipSummary = join(summaryDir, 'skipped.txt');
+const reporters = [
+  '--test-reporter=spec',
+  '--test-reporter-destination=stdout',
+  `--test-reporter=${new URL('./skip-summary-reporter.mjs', import.meta.url).href}`,
+  `--test-reporter-destination=${skipSummary}`,
+];
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporters, ...files], {
   stdio: 'inherit',
   env: { ...process.env, TRELLIS_TEST_POSTGRES_URL: postgres.url, ...(python ? { TRELLIS_TEST_PYTHON: python } : {}) },
 });
 const code = await new Promise((resolve) => child.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0))));
 await postgres.stop();
+let summary = '';
+try {
+  summary = readFileSync(skipSummary, 'utf8');
+} catch {
+  summary = 'Skipped: (no summary: the test runner wrote none)\n';
+}
+rmSync(summaryDir, { recursive: true, force: true });
+const required = process.env.TRELLIS_REQUIRE ? ` This run requires: ${process.env.TRELLIS_REQUIRE}.` : '';
+console.log(`\n${summary.trimEnd()}${required ? `\n${required.trim()}` : ''}`);
 process.exit(code);

@@ -3,9 +3,9 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { finished, waitForJob } from './support/jobs.js';
 import { removeHome, repositoryRoot, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
+import { waitFor } from './support/wait-for.js';
 
 /**
  * Batch endpoints end to end: 1,000 small CSV files scored by an ONNX model with 2 workers on a
@@ -106,13 +106,14 @@ describe('batch endpoints on sqlite: 1,000 CSV files, 2 workers, a kill -9 of th
 
     const job = await trellis.client.invokeBatchEndpoint('default', 'iris-batch', { input: 'azureml:iris-csv:1' });
     assert.equal(job.deployment, 'onnx');
-    const deadline = Date.now() + 60_000;
-    while ((await ledgerLines(trellis.home, job.name)) < 50) {
-      const now = await trellis.client.getJob('default', job.name);
-      assert.ok(!finished(now), `the job ended before the kill: ${now.state} ${now.reason ?? ''}`);
-      assert.ok(Date.now() < deadline, `no mini-batch finished in 60 s (job ${now.state})\n${trellis.output()}`);
-      await sleep(20);
-    }
+    await waitFor(
+      async () => {
+        const now = await trellis.client.getJob('default', job.name);
+        assert.ok(!finished(now), `the job ended before the kill: ${now.state} ${now.reason ?? ''}`);
+        return ledgerLines(trellis.home, job.name);
+      },
+      { what: `50 finished mini-batches of job ${job.name}`, until: (lines) => lines >= 50, timeoutMs: 60_000, intervalMs: 20 },
+    );
     await trellis.stop('SIGKILL');
     const atKill = await ledgerLines(trellis.home, job.name);
     assert.ok(atKill < files, `the server was killed after ${atKill} of ${files} mini-batches`);

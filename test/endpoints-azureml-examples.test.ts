@@ -4,7 +4,6 @@ import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeploymentBody, EndpointBody } from '../src/client/trellis-client.js';
 import {
   assertAllSucceeded,
@@ -20,6 +19,7 @@ import {
 } from './support/az-shim.js';
 import { score } from './support/endpoints.js';
 import { removeHome, repositoryRoot, startTrellis, type TrellisProcess } from './support/trellis-process.js';
+import { waitFor } from './support/wait-for.js';
 
 // The online endpoint examples of Azure/azureml-examples (commit 085cd6e), kept byte for byte in
 // test/fixtures/azureml-examples (see the NOTICE there), deployed by running their own `cli/*.sh`
@@ -604,16 +604,22 @@ async function primaryKey(trellis: TrellisProcess, endpoint: string): Promise<st
 
 /** The scripts delete their endpoint with --no-wait: it is gone soon after. */
 async function assertDeleted(trellis: TrellisProcess, endpoint: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const found: EndpointBody | null = await trellis.client.getOnlineEndpoint('default', endpoint).catch((error: { status?: number }) => {
-      if (error.status === 404) return null;
-      throw error;
-    });
-    if (!found) return;
-    assert.ok(Date.now() < deadline, `endpoint ${endpoint} still exists 60 s after the script deleted it`);
-    await sleep(250);
-  }
+  await waitFor(
+    () =>
+      trellis.client.getOnlineEndpoint('default', endpoint).then(
+        (found: EndpointBody) => `still there (${found.name})`,
+        (error: { status?: number }) => {
+          if (error.status === 404) return 'gone';
+          throw error;
+        },
+      ),
+    {
+      what: `endpoint ${endpoint} to be gone after the script deleted it`,
+      until: (state) => state === 'gone',
+      timeoutMs: 60_000,
+      intervalMs: 250,
+    },
+  );
 }
 
 /** [width, height] from a JPEG's start-of-frame segment, as PIL's Image.size gives them. */

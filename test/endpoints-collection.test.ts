@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { cliJson, score, waitForDeployment } from './support/endpoints.js';
 import { removeHome, startTrellis, type TrellisProcess } from './support/trellis-process.js';
+import { waitFor } from './support/wait-for.js';
 
 /** A deployment's data_collector keeps sampled requests and answers, paired by id, in a data asset's folder. */
 
@@ -65,15 +65,17 @@ describe('payload collection of an online deployment on sqlite', () => {
       assert.equal(asset.spec.path, `azureml://datastores/workspaceartifactstore/paths/collected/iris-endpoint/collector/${collection}/`);
     }
     const root = join(trellis.home, 'artifacts', 'workspaces', 'default', 'objects', 'collected', 'iris-endpoint', 'collector');
-    const deadline = Date.now() + 10_000;
     // Written in the background, about a second after the requests.
-    let inputs = await linesUnder(join(root, 'model_inputs'));
-    let outputs = await linesUnder(join(root, 'model_outputs'));
-    while ((inputs.length < 5 || outputs.length < 5) && Date.now() < deadline) {
-      await sleep(200);
-      inputs = await linesUnder(join(root, 'model_inputs'));
-      outputs = await linesUnder(join(root, 'model_outputs'));
-    }
+    const { inputs, outputs } = await waitFor(
+      async () => ({ inputs: await linesUnder(join(root, 'model_inputs')), outputs: await linesUnder(join(root, 'model_outputs')) }),
+      {
+        what: 'five collected inputs and outputs',
+        until: (seen) => seen.inputs.length >= 5 && seen.outputs.length >= 5,
+        describe: (seen) => `${seen.inputs.length} inputs and ${seen.outputs.length} outputs`,
+        timeoutMs: 10_000,
+        intervalMs: 200,
+      },
+    );
     assert.deepEqual(inputs.map((line) => line.requestId).sort(), [...ids].sort());
     assert.deepEqual(outputs.map((line) => line.requestId).sort(), [...ids].sort());
     const first = inputs.find((line) => line.requestId === ids[0])!;

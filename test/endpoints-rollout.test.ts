@@ -132,7 +132,8 @@ describe('safe rollout of an online endpoint on sqlite', () => {
       'json',
     ]);
     const rolledBackAt = Date.now();
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // A window of requests after the rollback, to show the failures stopped with it (100 requests/s).
+    await load.waitForAnswered(load.answered() + 100, 'after the rollback');
     const result = await load.stop();
     assert.equal(rollout.code, 1, 'a rolled-back rollout exits with 1');
     const body = JSON.parse(rollout.stdout) as RolloutBody;

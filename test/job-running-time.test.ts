@@ -34,6 +34,7 @@ for (const dialect of testDialects()) {
     it('shows the total over an evicted attempt and its resumed one, and each attempt, not the last attempt alone', async () => {
       const submitted = await trellis.client.submitJob('default', { fileName: 'job.yml', text: job, uploads: {}, inlined: {} });
       await waitForJob(trellis.client, submitted.name, (current) => current.state === 'Running', 120_000);
+      // Part of what is measured: the first attempt runs for 1.5 s before its eviction (asserted as >= 1.4 s below).
       await sleep(1_500);
       assert.equal((await trellis.client.evict('default', 'spot-cluster')).evicted.length, 1);
       const ended = await waitForJob(trellis.client, submitted.name, finished, 120_000);

@@ -3,10 +3,10 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobBody } from '../src/client/trellis-client.js';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
 import { removeHome, repositoryRoot, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
+import { finished, waitForJob } from './support/jobs.js';
 
 // The job examples of Azure/azureml-examples, kept verbatim (test/fixtures/azureml-examples/NOTICE.md),
 // submitted unchanged with `trellis job create --file`, as `az ml job create --file` would.
@@ -223,14 +223,8 @@ async function mlflowRun(trellis: TrellisProcess, job: JobBody): Promise<MlflowR
   return run;
 }
 
-async function waitForEnd(trellis: TrellisProcess, name: string, timeoutMs: number): Promise<JobBody> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = await trellis.client.getJob('default', name);
-    if (['Completed', 'Failed', 'Canceled'].includes(job.state)) return job;
-    if (Date.now() > deadline) throw new Error(`job ${name} is still ${job.state} (${job.reason ?? ''}) after ${timeoutMs} ms`);
-    await sleep(250);
-  }
+function waitForEnd(trellis: TrellisProcess, name: string, timeoutMs: number): Promise<JobBody> {
+  return waitForJob(trellis.client, name, finished, timeoutMs, 'default', 250);
 }
 
 async function inBatches<T, R>(items: T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {

@@ -3,10 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { freemem } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobBody } from '../src/client/trellis-client.js';
 import { removeHome, repositoryRoot, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
 import { alive, finished, waitForJob } from './support/jobs.js';
+import { waitFor } from './support/wait-for.js';
 
 /**
  * Distributed command jobs on local compute, end to end: the processes of a pytorch or mpi job
@@ -114,9 +114,7 @@ describe('distributed command jobs on local compute', () => {
       String(pids),
     );
     // The other ranks were stopped (SIGTERM, then SIGKILL after the grace period), not left to sleep.
-    const deadline = Date.now() + 10_000;
-    while (pids.some(alive) && Date.now() < deadline) await sleep(100);
-    assert.deepEqual(pids.filter(alive), []);
+    await waitFor(() => pids.filter(alive), { what: 'the other ranks to end', until: (living) => living.length === 0, timeoutMs: 10_000 });
     assert.match(await readFile(join(attemptLogs(submitted.name), 'std_log_process_1.txt'), 'utf8'), /rank 1 gives up/);
   });
 

@@ -11,6 +11,7 @@ import type { JobBody } from '../src/client/trellis-client.js';
 import { KubernetesEmulator } from './support/kubernetes-emulator.js';
 import { alive, finished, waitForJob } from './support/jobs.js';
 import { removeHome, repositoryRoot, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
+import { waitFor } from './support/wait-for.js';
 
 /**
  * Command jobs on a `type: kubernetes` compute, end to end: a real `trellis up` (SQLite) whose
@@ -312,13 +313,13 @@ describe('command jobs on a Kubernetes compute (emulated API server and kubelet)
     assert.equal(deleted.code, 0, deleted.stderr);
     // A few reconciles later the job still runs, polled by its handle alone.
     const polls = emulator.requests.length;
-    await sleep(1_000);
+    const statusPath = `/apis/batch/v1/namespaces/doomed-jobs/jobs/${sleeper.objectName}/status`;
+    await waitFor(() => emulator.requests.slice(polls).filter((request) => request.path === statusPath).length, {
+      what: `two polls of ${statusPath} after the compute was deleted`,
+      until: (count) => count >= 2,
+      timeoutMs: 10_000,
+    });
     assert.equal((await trellis.client.getJob('default', sleeper.name)).state, 'Running');
-    assert.ok(
-      emulator.requests
-        .slice(polls)
-        .some((request) => request.path === `/apis/batch/v1/namespaces/doomed-jobs/jobs/${sleeper.objectName}/status`),
-    );
     await cancelAndCheck(sleeper, 'doomed-jobs');
   });
 

@@ -3,10 +3,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase, testDialects, type TestDatabase } from './support/databases.js';
 import { removeHome, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
 import { finished, waitForJob } from './support/jobs.js';
+import { assertStaysTrue, waitFor } from './support/wait-for.js';
 
 /**
  * What the job runner keeps across a kill -9 of the server, and the limits it enforces without
@@ -82,17 +82,12 @@ for (const dialect of testDialects()) {
 
       await trellis.stop('SIGKILL');
       // The running job finishes with nobody watching.
-      const deadline = Date.now() + 30_000;
-      while (
-        !(
-          await readFile(join(trellis.home, 'jobs', 'default', running.name, 'attempt-1', 'user_logs', 'std_log.txt'), 'utf8').catch(
-            () => '',
-          )
-        ).includes('done')
-      ) {
-        assert.ok(Date.now() < deadline, 'the job did not finish while the server was down');
-        await sleep(200);
-      }
+      const log = join(trellis.home, 'jobs', 'default', running.name, 'attempt-1', 'user_logs', 'std_log.txt');
+      await waitFor(async () => (await readFile(log, 'utf8').catch(() => '')).includes('done'), {
+        what: 'the running job to finish while the server was down',
+        timeoutMs: 30_000,
+        intervalMs: 200,
+      });
       trellis = await startTrellis({ databaseUrl: database.url, home: trellis.home, env: jobSettings });
 
       const ranDuringOutage = await waitForJob(trellis.client, running.name, finished);
@@ -102,12 +97,19 @@ for (const dialect of testDialects()) {
       const ranAfter = await waitForJob(trellis.client, queued.name, finished);
       assert.equal(ranAfter.state, 'Completed', ranAfter.reason ?? '');
       assert.equal((await trellis.client.getJob('default', done.name)).state, 'Completed');
-      // Give the runner a few more ticks to do anything twice, then count the starts.
-      await sleep(1000);
-      assert.deepEqual(
-        { done: await lines(tallies.done), running: await lines(tallies.running), queued: await lines(tallies.queued) },
-        { done: 1, running: 1, queued: 1 },
-      );
+      // Give the runner a few more ticks (200 ms each) to do anything twice, counting the starts throughout: nothing
+      // outside the runner shows that a tick passed, so this is a named window.
+      const starts = async () => ({
+        done: await lines(tallies.done),
+        running: await lines(tallies.running),
+        queued: await lines(tallies.queued),
+      });
+      await assertStaysTrue(starts, {
+        what: 'each job started once',
+        holds: (counts) => counts.done === 1 && counts.running === 1 && counts.queued === 1,
+        describe: (counts) => JSON.stringify(counts),
+        forMs: 1_000,
+      });
       const events = (await trellis.client.jobEvents('default', running.name)).items.map((event) => event.state);
       assert.deepEqual(events, ['Queued', 'Preparing', 'Running', 'Finalizing', 'Completed']);
       // The MLflow run of the job that ended during the outage is closed too.

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobBody } from '../src/client/trellis-client.js';
 import { createTestDatabase, testDialects, type TestDatabase } from './support/databases.js';
 import { removeHome, repositoryRoot, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
 import { alive, finished, waitForJob } from './support/jobs.js';
+import { waitFor } from './support/wait-for.js';
 
 const fixtures = join(repositoryRoot, 'test', 'fixtures', 'jobs');
 // Built virtualenvs are kept across runs, like a machine's image cache.
@@ -116,13 +116,13 @@ for (const dialect of testDialects()) {
 
       // Scale to zero: after the idle time the cluster has no node, and the node time is on record.
       assert.ok(job.nodeSeconds > 0);
-      const deadline = Date.now() + 30_000;
-      let nodes = await trellis.client.computeNodes('default', 'cpu-cluster');
-      while (nodes.nodes.length > 0 && Date.now() < deadline) {
-        await sleep(250);
-        nodes = await trellis.client.computeNodes('default', 'cpu-cluster');
-      }
-      assert.equal(nodes.nodes.length, 0);
+      const nodes = await waitFor(() => trellis.client.computeNodes('default', 'cpu-cluster'), {
+        what: 'cpu-cluster to scale to zero nodes',
+        until: (current) => current.nodes.length === 0,
+        describe: (current) => `${current.nodes.length} node(s)`,
+        timeoutMs: 30_000,
+        intervalMs: 250,
+      });
       assert.ok((nodes.usage[0]?.nodeSeconds ?? 0) >= job.nodeSeconds);
     });
 
@@ -165,12 +165,12 @@ inputs:
       const name = (JSON.parse(submitted.stdout) as JobBody).name;
       await waitForJob(trellis.client, name, (job) => job.state === 'Running', 60_000);
       const pidFile = join(trellis.home, 'jobs', 'default', name, 'attempt-1', 'outputs', 'child.pid');
-      let pid = 0;
-      for (let tries = 0; tries < 50 && pid === 0; tries++) {
-        pid = Number(await readFile(pidFile, 'utf8').catch(() => '0'));
-        await sleep(100);
-      }
-      assert.ok(pid > 0 && alive(pid));
+      const pid = await waitFor(async () => Number(await readFile(pidFile, 'utf8').catch(() => '0')), {
+        what: `the sleeper's child pid in ${pidFile}`,
+        until: (value) => value > 0,
+        timeoutMs: 5_000,
+      });
+      assert.ok(alive(pid));
       const canceled = await runCli(['job', 'cancel', '--name', name], { url: trellis.url });
       assert.equal(canceled.code, 0, canceled.stderr);
       const job = await waitForJob(trellis.client, name, finished, 60_000);
@@ -212,11 +212,7 @@ inputs:
       const name = (JSON.parse(submitted.stdout) as JobBody).name;
       // Let it pass step 5 (a checkpoint), then take the node away mid-way.
       const logOf = async () => (await fetch(`${trellis.url}/api/v1/workspaces/default/jobs/${name}/logs`)).text();
-      const deadline = Date.now() + 60_000;
-      while (!/step 7/.test(await logOf())) {
-        assert.ok(Date.now() < deadline, 'the job never reached step 7');
-        await sleep(100);
-      }
+      await waitFor(async () => /step 7/.test(await logOf()), { what: `job ${name} to reach step 7`, timeoutMs: 60_000 });
       const evicted = await trellis.client.evict('default', 'spot-cluster');
       assert.equal(evicted.evicted.length, 1);
       const job = await waitForJob(trellis.client, name, finished, 120_000);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createTestDatabase, testDialects } from './support/databases.js';
 import { removeHome, startTrellis } from './support/trellis-process.js';
+import { waitFor } from './support/wait-for.js';
 
 const writers = 4;
 const pointsPerBatch = 200;
@@ -58,7 +59,12 @@ for (const dialect of testDialects()) {
       };
       const streams = runIds.map((_, index) => writer(index));
       // Let the stream run until there is a good number of acknowledgements, then pull the plug.
-      while (acknowledged.reduce((sum, list) => sum + list.length, 0) < 40) await new Promise((resolve) => setTimeout(resolve, 20));
+      await waitFor(() => acknowledged.reduce((sum, list) => sum + list.length, 0), {
+        what: '40 acknowledged log-batch calls',
+        until: (count) => count >= 40,
+        timeoutMs: 60_000,
+        intervalMs: 20,
+      });
       killed = true;
       await first.stop('SIGKILL');
       await Promise.all(streams);

@@ -4,10 +4,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { isTrellisError } from '../core/errors.js';
 import { acquireBuildLock } from './build-lock.js';
+import { waitFor } from '../../test/support/wait-for.js';
 
 /** The pid of a process that has exited. */
 function deadPid(): number {
@@ -30,8 +30,7 @@ describe('acquireBuildLock', () => {
     assert.equal(first.owner.pid, process.pid);
     let waited = false;
     const second = acquireBuildLock(lockDir, { pollMs: 10, onWait: (owner) => (waited = owner?.token === first.owner.token) });
-    await sleep(50);
-    assert.ok(waited);
+    await waitFor(() => waited, { what: 'the second acquirer to wait on the first owner', timeoutMs: 5_000, intervalMs: 10 });
     await first.release();
     const lock = await second;
     assert.notEqual(lock.owner.token, first.owner.token);

@@ -7,6 +7,7 @@ import { fixturesDir } from '../../test/fixtures/serving/helpers.js';
 import { DeploymentPool, type DeploymentPoolOptions } from './deployment-pool.js';
 import type { InstanceSpec, ScoringCall } from './scoring-instance.js';
 import { DeploymentUnavailableError, InstanceUnavailableError, QueueFullError, TimeoutError } from './serving-errors.js';
+import { waitFor } from '../../test/support/wait-for.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'trellis-pool-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -16,15 +17,9 @@ const json = (value: unknown): ScoringCall => ({
   contentType: 'application/json',
   body: Buffer.from(JSON.stringify(value)),
 });
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Polls until `check` holds, or fails after `timeoutMs`. */
 async function eventually(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
+  await waitFor(check, { what, timeoutMs, intervalMs: 20 });
 }
 
 let pools = 0;
@@ -55,7 +50,7 @@ describe('deployment pool', () => {
     await ready(target, 2);
     assert.equal(target.status().state, 'ready');
     const calls = Array.from({ length: 6 }, () => target.call(json({ sleep: 300 })));
-    await sleep(100);
+    await eventually(() => target.status().inFlight === 6, 'the six calls to be in flight', 5_000);
     assert.deepEqual(
       target.readyInstances().map((instance) => instance.inFlight),
       [3, 3],
@@ -98,7 +93,7 @@ describe('deployment pool', () => {
         (error: Error) => error,
       ),
     );
-    await sleep(50);
+    await eventually(() => target.status().inFlight + target.status().queued === 5, 'the five calls to be in flight or queued', 5_000);
     const status = target.status();
     assert.equal(status.inFlight, 2);
     assert.equal(status.queued, 3);
@@ -199,7 +194,7 @@ describe('deployment pool', () => {
     await ready(target, 2);
     const pids = target.readyInstances().map((instance) => instance.pid!);
     const calls = Array.from({ length: 3 }, () => target.call(json({ sleep: 300 })));
-    await sleep(50);
+    await eventually(() => target.status().inFlight + target.status().queued === 3, 'the three calls to be in flight or queued', 5_000);
     const drained = target.drain(10_000);
     assert.equal(target.status().state, 'draining');
     await assert.rejects(

@@ -4,13 +4,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { EnvironmentSpec } from '../core/environments/environment-spec.js';
 import { buildEnvironment } from '../services/environments/build-environment.js';
 import { startInferenceServerInstance } from './inference-server-instance.js';
 import type { InstanceSpec, ScoringAnswer, ScoringInstance } from './scoring-instance.js';
 import { TimeoutError } from './serving-errors.js';
 import { startInstance as startWorkerInstance } from './worker-instance.js';
+import { waitFor } from '../../test/support/wait-for.js';
 
 /**
  * Azure ML's inference server (azmlinfsrv) run by InferenceServerInstance, in a virtualenv with
@@ -320,8 +320,11 @@ setInterval(() => {}, 1_000);
     const processes = [master, ...childrenOf(master)];
     assert.equal(processes.length, 2);
     owner.kill('SIGKILL');
-    for (let tries = 0; tries < 100 && processes.some(isRunning); tries++) await sleep(100);
-    assert.deepEqual(processes.filter(isRunning), [], 'gunicorn outlived the process that started it');
+    await waitFor(() => processes.filter(isRunning), {
+      what: 'gunicorn to end with the process that started it',
+      until: (running) => running.length === 0,
+      timeoutMs: 10_000,
+    });
   });
 
   it('stop ends gunicorn and its worker, and calls after it are refused', async () => {
@@ -334,8 +337,11 @@ setInterval(() => {}, 1_000);
     await instance.stop(5_000);
     assert.equal(instance.state, 'stopped');
     // The worker is gone too (it may take its parent's exit a moment to be reaped).
-    for (let tries = 0; tries < 20 && [master, ...workers].some(isRunning); tries++) await sleep(100);
-    assert.deepEqual([master, ...workers].filter(isRunning), []);
+    await waitFor(() => [master, ...workers].filter(isRunning), {
+      what: "gunicorn's master and worker to end",
+      until: (running) => running.length === 0,
+      timeoutMs: 2_000,
+    });
     await assert.rejects(instance.call(post({ data: [1] }), 1_000), /stopping/);
     assert.match(readFileSync(instanceSpec.logFile, 'utf8'), /\[trellis\] stopped/);
   });

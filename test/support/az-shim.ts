@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { waitFor } from './wait-for.js';
 import { access, chmod, constants, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { cliPath } from './trellis-process.js';
 
 /**
@@ -141,15 +141,16 @@ export async function createAzShell(dir: string, server: string): Promise<AzShel
       return {
         exited,
         async paused() {
-          for (;;) {
-            const number = await readFile(pauseFile, 'utf8').catch(() => '');
-            if (number.trim()) return lines(await readFile(join(dir, `az-${number.trim()}.args`), 'utf8'));
-            if (done)
-              throw new Error(
-                `${script} exited before the command it should pause at (${(options.pauseBefore ?? []).join(', ')}):\n${output}`,
-              );
-            await sleep(100);
-          }
+          const pauseAt = (options.pauseBefore ?? []).join(', ');
+          const number = await waitFor(
+            async () => {
+              const found = (await readFile(pauseFile, 'utf8').catch(() => '')).trim();
+              if (!found && done) throw new Error(`${script} exited before the command it should pause at (${pauseAt}):\n${output}`);
+              return found;
+            },
+            { what: `${script} to pause before ${pauseAt}`, timeoutMs: options.timeoutMs ?? 20 * 60_000 },
+          );
+          return lines(await readFile(join(dir, `az-${number}.args`), 'utf8'));
         },
         async resume() {
           await rm(pauseFile, { force: true });

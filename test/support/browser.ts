@@ -2,16 +2,19 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { skipUnless } from './capabilities.js';
 import { repositoryRoot } from './trellis-process.js';
 
 /**
  * Debian's chromium, driven by playwright-core (never a downloaded browser). CI installs it
- * (.ci/run); on a machine without it the browser tests are skipped with this reason.
+ * (.ci/run, which then requires it: TRELLIS_REQUIRE=chromium); on a machine without it the browser
+ * tests are skipped with this reason.
  */
 export const chromiumPath = process.env.TRELLIS_CHROMIUM ?? '/usr/bin/chromium';
-export const browserUnavailable = existsSync(chromiumPath)
-  ? undefined
-  : `no chromium at ${chromiumPath} (apt-get install chromium, or set TRELLIS_CHROMIUM)`;
+export const browserUnavailable = skipUnless(
+  'chromium',
+  !existsSync(chromiumPath) && `no chromium at ${chromiumPath} (apt-get install chromium, or set TRELLIS_CHROMIUM)`,
+);
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeploymentBody, TrellisClient } from '../../src/client/trellis-client.js';
 import { repositoryRoot, runCli, type CliResult } from './trellis-process.js';
+import { waitFor } from './wait-for.js';
 
 /** What the endpoint tests share: the CLI with JSON output, waiting on deployments, scoring over HTTP, the load generator. */
 
@@ -24,21 +24,19 @@ export function cli(url: string, args: string[]): Promise<CliResult> {
 export const settled = (deployment: DeploymentBody) => deployment.state === 'Succeeded' || deployment.state === 'Failed';
 
 /** Polls the deployment until `done` says so; the error names the state and reason it was stuck in. */
-export async function waitForDeployment(
+export function waitForDeployment(
   client: TrellisClient,
   endpoint: string,
   name: string,
   done: (deployment: DeploymentBody) => boolean = settled,
   timeoutMs = 60_000,
 ): Promise<DeploymentBody> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const deployment = await client.getOnlineDeployment('default', endpoint, name);
-    if (done(deployment)) return deployment;
-    if (Date.now() > deadline)
-      throw new Error(`deployment ${endpoint}/${name} is still ${deployment.state} (${deployment.reason ?? ''}) after ${timeoutMs} ms`);
-    await sleep(100);
-  }
+  return waitFor(() => client.getOnlineDeployment('default', endpoint, name), {
+    what: `deployment ${endpoint}/${name} to be done`,
+    until: done,
+    timeoutMs,
+    describe: (deployment) => `state ${deployment.state} (${deployment.reason ?? ''})`,
+  });
 }
 
 export interface Scored {
@@ -86,6 +84,10 @@ export interface LoadResult {
 export interface LoadGenerator {
   /** Resolves once the generator runs. */
   started: Promise<void>;
+  /** How many requests it has had answered so far (as of its last progress line, at most 50 ms old). */
+  answered(): number;
+  /** Waits until `count` requests have been answered in all: a window of load measured in requests, not in time. */
+  waitForAnswered(count: number, what: string, timeoutMs?: number): Promise<number>;
   /** Ends the load (the generator's stdin closes), waits for the calls in flight, and reads what it recorded. */
   stop(): Promise<LoadResult>;
 }
@@ -111,7 +113,13 @@ export function startLoad(options: {
   ];
   const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let answered = 0;
+  child.stdout.on('data', (chunk: Buffer) => {
+    const text = chunk.toString();
+    const counts = [...text.matchAll(/^answered (\d+)$/gm)];
+    if (counts.length > 0) answered = Number(counts.at(-1)![1]);
+    output += text.replace(/^answered \d+\n?/gm, '');
+  });
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
   const started = new Promise<void>((resolve, reject) => {
@@ -120,6 +128,9 @@ export function startLoad(options: {
   });
   return {
     started,
+    answered: () => answered,
+    waitForAnswered: (count, what, timeoutMs = 30_000) =>
+      waitFor(() => answered, { what: `${count} answered requests (${what})`, until: (now) => now >= count, timeoutMs, intervalMs: 20 }),
     async stop() {
       child.stdin.end();
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);

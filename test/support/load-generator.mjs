@@ -11,7 +11,8 @@
 // writes every response to --out as [sentAtMs, answeredAtMs, status, deploymentIndex, modelIndex]
 // rows (epoch milliseconds, so the test can line them up with its own clock; the indexes point into
 // the deployments and models named by azureml-model-deployment and x-trellis-model), and prints a
-// one-line summary.
+// one-line summary. While it runs it prints `answered N` every 50 ms, so a test can wait for a
+// number of answers instead of a time.
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
@@ -116,8 +117,15 @@ process.on('SIGTERM', stop);
 const limit = setTimeout(stop, Number(options['max-seconds']) * 1000);
 
 process.stdout.write(`load: ${connections} connections at ${rate} requests/s to ${target.href}\n`);
+let reported = -1;
+const progress = setInterval(() => {
+  if (rows.length === reported) return;
+  reported = rows.length;
+  process.stdout.write(`answered ${reported}\n`);
+}, 50);
 await Promise.all(Array.from({ length: connections }, worker));
 clearTimeout(limit);
+clearInterval(progress);
 const stoppedAt = Date.now();
 agent.destroy();
 

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor } from '../../../test/support/wait-for.js';
 import { packFolder, unpackResults } from './attempt-archive.js';
 import { fetchBundleScript, podStateFolder, resultFolders, uploadResultsScript } from './pod-transfer.js';
 
@@ -65,6 +66,12 @@ async function freshFolder(): Promise<string> {
   const folder = join(scratch, `f${counter++}`);
   await mkdir(folder, { recursive: true });
   return folder;
+}
+
+/** The pids of a process's children (Linux /proc); none once it has ended. */
+function childrenOf(pid: number): number[] {
+  const text = existsSync(`/proc/${pid}/task/${pid}/children`) ? readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim() : '';
+  return text ? text.split(/\s+/).map(Number) : [];
 }
 
 function runSh(script: string, env: Record<string, string>) {
@@ -135,9 +142,20 @@ describe('the transfer scripts of a pod', () => {
     const uploadsBefore = server.uploads;
     const run = runSh(uploadResultsScript(work), { TRELLIS_RESULTS_URL: `${server.url}/results.tar?token=t` });
     await writeFile(join(work, podStateFolder, 'alive'), '1\n');
-    await sleep(300);
+    // The trap is set once the script runs its wait loop, which starts a child (`sleep 1`, `$(cat ...)`).
+    const before = await waitFor(() => childrenOf(run.child.pid!)[0], {
+      what: 'the script to enter its wait loop',
+      timeoutMs: 10_000,
+      intervalMs: 20,
+    });
     run.child.kill('SIGTERM');
-    await sleep(1500);
+    // The trap runs once the current child ends; a later child shows the loop went on after it.
+    await waitFor(() => run.output().includes('TERM received'), { what: 'the TERM trap to run', timeoutMs: 10_000, intervalMs: 20 });
+    await waitFor(() => childrenOf(run.child.pid!).find((pid) => pid !== before), {
+      what: 'the script to go on waiting after the TERM',
+      timeoutMs: 10_000,
+      intervalMs: 20,
+    });
     // Still waiting: the main container has not said its processes ended.
     assert.equal(run.child.exitCode, null);
     assert.equal(server.uploads, uploadsBefore);

@@ -5,9 +5,9 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { processLayout } from '../../core/jobs/process-layout.js';
 import { planLauncher } from './process-launcher.js';
+import { waitFor } from '../../../test/support/wait-for.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'trellis-launcher-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -83,11 +83,12 @@ describe('planLauncher', () => {
     const { logDir, stateDir, env } = podEnv(0, command, sharedEnv);
     const launcher = spawn('bash', ['-c', script], { env, stdio: 'ignore' });
     const exited = once(launcher, 'exit');
-    const deadline = Date.now() + 10_000;
-    while (!(existsSync(join(logDir, 'std_log.txt')) && readFileSync(join(logDir, 'std_log.txt'), 'utf8').includes('started'))) {
-      assert.ok(Date.now() < deadline, 'the command did not start');
-      await sleep(50);
-    }
+    const log = join(logDir, 'std_log.txt');
+    await waitFor(() => existsSync(log) && readFileSync(log, 'utf8').includes('started'), {
+      what: 'the command to start',
+      timeoutMs: 10_000,
+      intervalMs: 50,
+    });
     assert.ok(existsSync(join(stateDir, 'alive')), 'the heartbeat runs while the processes do');
     assert.equal(existsSync(join(stateDir, 'exit_code')), false);
     launcher.kill('SIGTERM');

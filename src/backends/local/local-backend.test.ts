@@ -3,10 +3,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { LaunchRequest } from '../compute-backend.js';
 import { probeMachineLimits, type MachineLimits } from './cgroups.js';
 import { LocalBackend } from './local-backend.js';
+import { waitFor } from '../../../test/support/wait-for.js';
 
 const backend = new LocalBackend();
 const machine = await probeMachineLimits();
@@ -56,12 +56,8 @@ function request(command: string, processes = 1): LaunchRequest {
   };
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await sleep(50);
-  }
+async function until(check: () => Promise<boolean>, timeoutMs = 10_000, what = 'the condition'): Promise<void> {
+  await waitFor(check, { what, timeoutMs, intervalMs: 50 });
 }
 
 function alive(pid: number): boolean {

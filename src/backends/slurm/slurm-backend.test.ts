@@ -4,11 +4,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { processLayout } from '../../core/jobs/process-layout.js';
 import type { AttemptState, LaunchRequest } from '../compute-backend.js';
 import { createSlurmBackend } from './slurm-backend.js';
+import { waitFor } from '../../../test/support/wait-for.js';
 
 /**
  * The Slurm backend against a real Slurm cluster on this machine, started by
@@ -47,22 +47,17 @@ function request(command: string, overrides: Partial<LaunchRequest> = {}): Launc
 }
 
 /** Polls until the attempt is no longer running. */
-async function finished(handle: string, timeoutMs = 60_000): Promise<AttemptState> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const state = await backend.poll(handle);
-    if (state.state !== 'running') return state;
-    if (Date.now() > deadline) throw new Error(`${handle} still running after ${timeoutMs} ms`);
-    await sleep(300);
-  }
+function finished(handle: string, timeoutMs = 60_000): Promise<AttemptState> {
+  return waitFor(() => backend.poll(handle), {
+    what: `${handle} to stop running`,
+    until: (state) => state.state !== 'running',
+    timeoutMs,
+    intervalMs: 300,
+  });
 }
 
 async function waitForFile(path: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!existsSync(path)) {
-    if (Date.now() > deadline) throw new Error(`${path} did not appear within ${timeoutMs} ms`);
-    await sleep(200);
-  }
+  await waitFor(() => existsSync(path), { what: `${path} to appear`, timeoutMs, intervalMs: 200 });
 }
 
 describe('Slurm backend on a real cluster', { skip }, () => {

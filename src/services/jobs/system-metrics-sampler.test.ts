@@ -90,6 +90,7 @@ describe('SystemMetricsSampler', { skip: process.platform !== 'linux' && 'reads 
     const job = await newJob('cpu');
     const handle = await launchBusyJob();
     const sampler = new SystemMetricsSampler(context, { intervalMs, nvidiaSmi: null });
+    // Part of what is measured: the busy process runs (and uses CPU) for a while before each sample.
     await sleep(200);
     await sampler.sample(job, handle, { vcpus: 1, memoryGiB: 1 });
     assert.deepEqual(await history(job.runId, 'system/cpu_utilization_percentage'), []);

@@ -4,9 +4,9 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseCsv, splitAnswer } from './batch-driver.js';
+import { waitFor } from '../../../test/support/wait-for.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const driver = join(here, 'batch-driver.ts');
@@ -77,10 +77,13 @@ describe('the batch driver', () => {
   it('resumes after a kill -9 without scoring a finished mini-batch again: every row exactly once', async () => {
     // Mini-batches of one file: many ledger lines, so the kill lands mid-way.
     const first = runDriver(folder, 1);
-    while ((await ledgerLines(folder)) < 100) {
-      if (first.child.exitCode !== null) assert.fail(`the driver ended before it could be killed: ${first.output()}`);
-      await sleep(20);
-    }
+    await waitFor(
+      () => {
+        if (first.child.exitCode !== null) assert.fail(`the driver ended before it could be killed: ${first.output()}`);
+        return ledgerLines(folder);
+      },
+      { what: '100 finished mini-batches', until: (lines) => lines >= 100, timeoutMs: 120_000, intervalMs: 20 },
+    );
     process.kill(-first.child.pid!, 'SIGKILL');
     await first.exited;
     const before = await ledgerLines(folder);
