@@ -15,6 +15,8 @@ import { prepareAttempt } from '../services/jobs/prepare-attempt.js';
 import { SystemMetricsSampler } from '../services/jobs/system-metrics-sampler.js';
 import { updateRun } from '../services/tracking/run-service.js';
 import type { ComputeNode } from '../store/job-repository.js';
+import { ReconcileLoop } from './reconcile-loop.js';
+import { realTimers, type Timers } from './timers.js';
 
 export interface JobRunnerOptions extends JobSettings {
   jobsRoot: string;
@@ -28,6 +30,8 @@ export interface JobRunnerOptions extends JobSettings {
    * ran: its attempts are then polled and stopped by their handles alone.
    */
   backendFor(compute: Resource | undefined): ComputeBackend | undefined;
+  /** The timers the loop ticks on (tests pass fake ones); the real ones by default. */
+  timers?: Timers;
 }
 
 const system: Caller = { actor: 'system:job-runner', requestId: null };
@@ -40,10 +44,7 @@ const system: Caller = { actor: 'system:job-runner', requestId: null };
  * picks up where it was: finished attempts are recorded once, running ones are found again.
  */
 export class JobRunner {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private closed = false;
+  private readonly loop: ReconcileLoop;
   /** Jobs whose preparation or finishing is in flight in this process. */
   private readonly busy = new Set<string>();
   /** Stops sent in this process (a restart sends them again). */
@@ -57,45 +58,34 @@ export class JobRunner {
     private readonly options: JobRunnerOptions,
   ) {
     this.systemMetrics = new SystemMetricsSampler(context, { intervalMs: options.systemMetricsIntervalSeconds * 1000 });
+    this.loop = new ReconcileLoop({
+      name: 'job runner',
+      reconcile: () => this.reconcile(),
+      intervalMs: options.tickMs,
+      timers: options.timers ?? realTimers,
+      logger: context.logger,
+    });
   }
 
+  /** Recovers from a restart, then reconciles at every tick and wake. */
   async start(): Promise<void> {
     await this.recover();
-    this.timer = setInterval(() => this.wake(), this.options.tickMs);
-    this.timer.unref();
-    this.wake();
+    this.loop.start();
   }
 
   /** Asks for a reconcile soon; calls made while one runs fold into one more. */
   wake(): void {
-    if (this.closed) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.reconcileLoop().finally(() => (this.running = undefined));
+    this.loop.wake();
   }
 
+  /** Stops reconciling, after the pass in flight. */
   async close(): Promise<void> {
-    this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await this.loop.close();
   }
 
   /** Waits until no reconcile is in flight (for tests and the benchmark). */
   async idle(): Promise<void> {
-    while (this.running) await this.running;
-  }
-
-  private async reconcileLoop(): Promise<void> {
-    do {
-      this.again = false;
-      try {
-        await this.reconcile();
-      } catch (error) {
-        process.stderr.write(`job runner: ${(error as Error).stack ?? String(error)}\n`);
-      }
-    } while (this.again && !this.closed);
+    await this.loop.idle();
   }
 
   /** After a restart: attempts that were being prepared start over; nodes without a live job are idle. */
@@ -292,10 +282,15 @@ export class JobRunner {
     }
     if (job.stopRequest && !this.stopping.has(key(job))) {
       this.stopping.add(key(job));
-      if (job.stopRequest.startsWith('evict')) await saveCheckpoints(this.context, job, this.options.jobsRoot).catch(() => 0);
+      if (job.stopRequest.startsWith('evict')) await this.saveCheckpoints(job, 'before its eviction');
       void backend
         .stop(job.handle, this.options.graceSeconds)
-        .catch((error: unknown) => process.stderr.write(`job runner: stopping ${key(job)} failed: ${(error as Error).message}\n`))
+        .catch((error: unknown) =>
+          this.context.logger.warn(
+            { err: error, job: key(job), handle: job.handle },
+            `job runner: stopping job ${key(job)} (${job.stopRequest}) failed; its processes may still run until the attempt is polled as ended`,
+          ),
+        )
         .finally(() => this.wake());
     }
     if (job.state === 'Running') {
@@ -354,8 +349,13 @@ export class JobRunner {
     let progress = transition(progressOf(job), event, this.policy());
     const ran = job.startedAt !== null && job.handle !== null;
     if (ran) {
-      await saveLogs(this.context, job, this.options.jobsRoot, progress.state !== 'Queued').catch(() => undefined);
-      await saveCheckpoints(this.context, job, this.options.jobsRoot).catch(() => 0);
+      await saveLogs(this.context, job, this.options.jobsRoot, progress.state !== 'Queued').catch((error: unknown) =>
+        this.context.logger.warn(
+          { err: error, job: key(job) },
+          `job runner: the logs of job ${key(job)} attempt ${job.attempt} were not saved to its outputs; they stay only in its attempt folder`,
+        ),
+      );
+      await this.saveCheckpoints(job, 'as its attempt ended');
     }
     const nodeSeconds = job.nodeSeconds + (ran && job.startedAt !== null ? ((now - job.startedAt) / 1000) * job.instanceCount : 0);
     const evicted = event.type === 'infrastructure-failed';
@@ -398,9 +398,13 @@ export class JobRunner {
     );
     if (progress.state !== 'Queued') {
       const status = progress.state === 'Completed' ? 'FINISHED' : progress.state === 'Canceled' ? 'KILLED' : 'FAILED';
-      await updateRun(this.context, job.workspace, job.runId, { status, endTime: now }).catch(() => undefined);
+      await updateRun(this.context, job.workspace, job.runId, { status, endTime: now }).catch((error: unknown) =>
+        this.runNotUpdated(job, status, error),
+      );
     } else {
-      await updateRun(this.context, job.workspace, job.runId, { status: 'SCHEDULED' }).catch(() => undefined);
+      await updateRun(this.context, job.workspace, job.runId, { status: 'SCHEDULED' }).catch((error: unknown) =>
+        this.runNotUpdated(job, 'SCHEDULED', error),
+      );
     }
     this.lastCheckpoint.delete(key(job));
     this.systemMetrics.forget(job);
@@ -447,7 +451,25 @@ export class JobRunner {
     const last = this.lastCheckpoint.get(key(job)) ?? job.startedAt ?? now;
     if (now - last < this.options.checkpointIntervalSeconds * 1000) return;
     this.lastCheckpoint.set(key(job), now);
-    await saveCheckpoints(this.context, job, this.options.jobsRoot).catch(() => 0);
+    await this.saveCheckpoints(job, 'at its checkpoint interval');
+  }
+
+  /** Saves the job's checkpoints; a failure loses only this save (the next one, or a resumed attempt, uses older ones). */
+  private async saveCheckpoints(job: Job, when: string): Promise<void> {
+    await saveCheckpoints(this.context, job, this.options.jobsRoot).catch((error: unknown) =>
+      this.context.logger.warn(
+        { err: error, job: key(job) },
+        `job runner: the checkpoints of job ${key(job)} were not saved ${when}; a requeued attempt resumes from older ones, if any`,
+      ),
+    );
+  }
+
+  /** The job's state is recorded either way; only its MLflow run keeps showing the old status. */
+  private runNotUpdated(job: Job, status: string, error: unknown): void {
+    this.context.logger.warn(
+      { err: error, job: key(job), runId: job.runId },
+      `job runner: the MLflow run ${job.runId} of job ${key(job)} was not set to ${status}; it shows its previous status`,
+    );
   }
 
   private get random(): () => number {

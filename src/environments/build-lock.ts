@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type Logger, pino } from 'pino';
 import { TrellisError } from '../core/errors.js';
 
 /** Who holds a build lock: written into the lock folder by its owner. */
@@ -24,6 +25,8 @@ export interface AcquireOptions {
   pollMs?: number;
   /** Give up after this long (default 1 hour: a large CUDA install can take a while). */
   timeoutMs?: number;
+  /** Hears a stale lock that could not be taken over cleanly; a default one when absent. */
+  logger?: Logger;
 }
 
 // A lock folder without owner.json this old was left by a process that died right after mkdir.
@@ -44,7 +47,7 @@ export async function acquireBuildLock(lockDir: string, options: AcquireOptions 
     if (await tryCreate(lockDir, owner)) return { owner, release: () => release(lockDir, owner) };
     const holder = await readOwner(lockDir);
     if (await isStale(lockDir, holder)) {
-      await takeOver(lockDir, holder);
+      await takeOver(lockDir, holder, options.logger ?? pino());
       continue;
     }
     if (!waiting) {
@@ -73,11 +76,15 @@ async function tryCreate(lockDir: string, owner: LockOwner): Promise<boolean> {
   return true;
 }
 
+/** The lock's owner; undefined while the lock has none yet (owner.json not written, or half-written) or is gone. */
 async function readOwner(lockDir: string): Promise<LockOwner | undefined> {
   try {
     return JSON.parse(await readFile(`${lockDir}/owner.json`, 'utf8')) as LockOwner;
-  } catch {
-    return undefined;
+  } catch (error) {
+    // An ownerless lock is waited for until ownerlessGraceMs has passed, then taken over: that covers
+    // every reason to be here (ENOENT, a half-written file, one we may not read).
+    if (error instanceof SyntaxError || (error as NodeJS.ErrnoException).code !== undefined) return undefined;
+    throw error;
   }
 }
 
@@ -104,16 +111,24 @@ function isAlive(pid: number): boolean {
  * Moves a dead owner's lock aside. Two waiters may both find it stale; the rename lets only one
  * win, and a winner that finds it moved a fresh lock (another waiter took over first) puts it back.
  */
-async function takeOver(lockDir: string, stale: LockOwner | undefined): Promise<void> {
+async function takeOver(lockDir: string, stale: LockOwner | undefined, logger: Logger): Promise<void> {
   const aside = `${lockDir}.stale-${process.pid}-${randomUUID()}`;
   try {
     await rename(lockDir, aside);
-  } catch {
+  } catch (error) {
+    // ENOENT: another waiter moved it first. Anything else: the next round tries again (and times out, naming the lock).
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      logger.warn({ err: error, lock: lockDir }, `environments: the stale build lock ${lockDir} could not be moved aside; waiting on`);
     return;
   }
   const moved = await readOwner(aside);
   if (moved !== undefined && moved.token !== stale?.token) {
-    await rename(aside, lockDir).catch(() => undefined);
+    await rename(aside, lockDir).catch((error: unknown) =>
+      logger.warn(
+        { err: error, lock: lockDir, aside },
+        `environments: a live build lock taken over by mistake could not be put back from ${aside}; two builds of the environment may run at once`,
+      ),
+    );
     return;
   }
   await rm(aside, { recursive: true, force: true });

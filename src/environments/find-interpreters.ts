@@ -34,7 +34,7 @@ const minorNames = Array.from({ length: 20 }, (_, index) => `python3.${index + 6
  */
 export async function findInterpreters(options: FindInterpretersOptions = {}): Promise<PythonInterpreter[]> {
   const env = options.env ?? process.env;
-  const candidates = await candidatePaths(env);
+  const candidates = await candidatePaths(env, options.onSkip);
   const probed = await Promise.all(candidates.map((path) => probeInterpreter(path, env)));
   const seen = new Set<string>();
   const found: PythonInterpreter[] = [];
@@ -52,7 +52,7 @@ export async function findInterpreters(options: FindInterpretersOptions = {}): P
   return found;
 }
 
-async function candidatePaths(env: NodeJS.ProcessEnv): Promise<string[]> {
+async function candidatePaths(env: NodeJS.ProcessEnv, onSkip?: (skipped: SkippedInterpreter) => void): Promise<string[]> {
   const paths: string[] = [];
   if (env.TRELLIS_PYTHON) paths.push(env.TRELLIS_PYTHON);
   const pathDirs = (env.PATH ?? '').split(delimiter).filter((dir) => dir !== '');
@@ -65,7 +65,11 @@ async function candidatePaths(env: NodeJS.ProcessEnv): Promise<string[]> {
     }
   }
   const pyenvRoot = env.PYENV_ROOT ?? join(env.HOME ?? homedir(), '.pyenv');
-  const versions = await readdir(join(pyenvRoot, 'versions')).catch(() => [] as string[]);
+  const versions = await readdir(join(pyenvRoot, 'versions')).catch((error: NodeJS.ErrnoException) => {
+    // No pyenv here (ENOENT) is the usual case; anything else is worth a line in the diagnostics.
+    if (error.code !== 'ENOENT') onSkip?.({ path: join(pyenvRoot, 'versions'), reason: `could not be listed: ${error.message}` });
+    return [] as string[];
+  });
   for (const version of versions.sort(byVersionDescending)) {
     for (const name of ['python3', 'python']) {
       const path = join(pyenvRoot, 'versions', version, 'bin', name);
@@ -96,20 +100,19 @@ function probeInterpreter(path: string, env: NodeJS.ProcessEnv): Promise<ProbeRe
       try {
         const parsed = JSON.parse(stdout.trim().split('\n').pop() ?? '') as { version: string; executable: string; real: string };
         resolve(parsed);
-      } catch {
-        resolve({ reason: `unexpected output: ${stdout.trim().slice(0, 200)}` });
+      } catch (parseError) {
+        resolve({ reason: `unexpected output (${(parseError as Error).message}): ${stdout.trim().slice(0, 200)}` });
       }
     });
   });
 }
 
+/** Whether `path` exists and may be run: any error from access(2) (ENOENT, EACCES, ...) means no. */
 async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
+  return access(path, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
 }
 
 function byVersionDescending(a: string, b: string): number {

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type Logger, pino } from 'pino';
 import { TrellisError } from '../core/errors.js';
 import type { VenvPlan } from '../core/environments/plan-environment.js';
 import { acquireBuildLock } from './build-lock.js';
@@ -16,6 +17,8 @@ export interface EnsureEnvironmentOptions {
   env?: NodeJS.ProcessEnv;
   /** How long to wait for another process building the same environment (default 1 hour). */
   lockTimeoutMs?: number;
+  /** Hears what a build leaves behind by accident (a stale copy not removed, a lock not put back); a default one when absent. */
+  logger?: Logger;
 }
 
 export interface EnsuredEnvironment {
@@ -59,42 +62,61 @@ export async function ensureEnvironment(plan: VenvPlan, options: EnsureEnvironme
     options.onLog?.(`trellis: reusing environment ${plan.specHash} (${envDir})`);
     return { ...result, reused: true };
   };
-  if (await isReady(envDir, plan, result.pythonPath)) return reuse();
+  const logger = options.logger ?? pino();
+  if (await isReady(envDir, plan, result.pythonPath, logger)) return reuse();
 
   await mkdir(options.cacheRoot, { recursive: true });
   const lock = await acquireBuildLock(join(options.cacheRoot, `${plan.specHash}.lock`), {
     onWait: (owner) =>
       options.onLog?.(`trellis: waiting for another build of environment ${plan.specHash} (pid ${owner?.pid ?? 'unknown'})`),
     ...(options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs }),
+    logger,
   });
   try {
-    if (await isReady(envDir, plan, result.pythonPath)) return reuse();
-    await build(plan, result, options);
+    if (await isReady(envDir, plan, result.pythonPath, logger)) return reuse();
+    await build(plan, result, options, logger);
     return { ...result, reused: false };
   } finally {
     await lock.release();
   }
 }
 
-async function isReady(envDir: string, plan: VenvPlan, pythonPath: string): Promise<boolean> {
+/** Whether a finished build of `plan` is there; when its marker is missing or unreadable it is built (again). */
+async function isReady(envDir: string, plan: VenvPlan, pythonPath: string, logger: Logger): Promise<boolean> {
   try {
     const marker = JSON.parse(await readFile(join(envDir, 'ready.json'), 'utf8')) as ReadyMarker;
     // existsSync follows the venv's symlink: an interpreter removed since (a pyenv uninstall) means rebuild.
     return marker.specHash === plan.specHash && existsSync(pythonPath);
-  } catch {
+  } catch (error) {
+    // ENOENT: not built yet, or a build died before its end. Anything else is unexpected: rebuilding is still the safe answer.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      logger.warn(
+        { err: error, environment: envDir },
+        `environments: the ready marker of ${envDir} could not be read; the environment is built again`,
+      );
     return false;
   }
 }
 
-async function build(plan: VenvPlan, paths: Omit<EnsuredEnvironment, 'reused'>, options: EnsureEnvironmentOptions): Promise<void> {
+async function build(
+  plan: VenvPlan,
+  paths: Omit<EnsuredEnvironment, 'reused'>,
+  options: EnsureEnvironmentOptions,
+  logger: Logger,
+): Promise<void> {
   const env = options.env ?? process.env;
   // Whatever is there is a build that was killed or failed: start clean. It is moved aside first,
   // since the pip of a server that was killed may still be writing into it (rm would then fail
-  // with ENOTEMPTY); the moved copy is removed in the background, and a failure to do so is harmless.
+  // with ENOTEMPTY); the moved copy is removed in the background, and a failure to do so only costs disk space.
   const stale = `${paths.envDir}.stale-${process.pid}-${Date.now()}`;
   try {
     await rename(paths.envDir, stale);
-    void rm(stale, { recursive: true, force: true }).catch(() => undefined);
+    void rm(stale, { recursive: true, force: true }).catch((error: unknown) =>
+      logger.warn(
+        { err: error, folder: stale },
+        `environments: the stale copy ${stale} of a failed or killed build could not be removed; it only takes disk space, remove it by hand`,
+      ),
+    );
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }

@@ -25,7 +25,11 @@ export async function secureDataDirectory(home: string, databaseFiles: string[] 
   const fixed: string[] = [];
   const failed: string[] = [];
   const restrict = async (path: string, label: string) => {
-    const info = await stat(path).catch(() => undefined);
+    const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+      // Gone meanwhile (ENOENT): nothing to restrict. Otherwise it is reported as not restricted.
+      if (error.code !== 'ENOENT') failed.push(`${label} (${error.code ?? 'error'})`);
+      return undefined;
+    });
     if (!info || (info.mode & 0o077) === 0 || !(info.isDirectory() || info.isFile())) return;
     const mode = info.isDirectory() ? privateFolderMode : privateFileMode;
     try {

@@ -67,7 +67,7 @@ export async function startServer(
     let url = '';
     // A job's process ending wakes the runner, so the job finishes (and the next one starts) at once.
     let wakeRunner = () => {};
-    const local = new LocalBackend({ onProcessExit: () => wakeRunner() });
+    const local = new LocalBackend({ onProcessExit: () => wakeRunner(), logger });
     const slurm = createSlurmComputes({ graceSeconds: config.jobs.graceSeconds });
     // Pods download their attempt's folder from this server and send results back, with tokens signed by this secret.
     const kubernetes = createKubernetesComputes({ publicUrl: () => config.publicUrl ?? url, secret: await loadAttemptSecret(config.home) });

@@ -1,7 +1,9 @@
 import { access, constants, mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { delimiter, join, posix } from 'node:path';
+import { type Logger, pino } from 'pino';
 import { parseCpuList, type CgroupVersion, type LimitSupport, type NodeLimits } from '../../core/compute/node-limits.js';
+import { hasCode } from './error-codes.js';
 
 /**
  * What the local backend needs from Linux to hold a node to its size: where it may create
@@ -81,19 +83,20 @@ const limitFile: Record<Controller, Record<CgroupVersion, string>> = {
   memory: { 1: 'memory.limit_in_bytes', 2: 'memory.max' },
 };
 
-/** Probes this machine once: which limits Trellis can enforce here, and how. */
-export async function probeMachineLimits(): Promise<MachineLimits> {
+/** Probes this machine once: which limits Trellis can enforce here, and how (`logger` hears a probe cgroup left behind). */
+export async function probeMachineLimits(logger: Logger = pino()): Promise<MachineLimits> {
   const [mountInfo, ownCgroups, status] = await Promise.all([
-    readText('/proc/self/mountinfo'),
-    readText('/proc/self/cgroup'),
-    readText('/proc/self/status'),
+    readText('/proc/self/mountinfo', logger),
+    readText('/proc/self/cgroup', logger),
+    readText('/proc/self/status', logger),
   ]);
   const mounts = parseMountInfo(mountInfo ?? '');
   const own = parseProcCgroup(ownCgroups ?? '');
   const bases: MachineLimits['bases'] = {};
   const why: Partial<Record<Controller, string>> = {};
   for (const controller of ['cpu', 'memory'] as const) {
-    const found = (await findV2Base(controller, mounts, own.v2)) ?? (await findV1Base(controller, mounts, own.v1.get(controller)));
+    const found =
+      (await findV2Base(controller, mounts, own.v2, logger)) ?? (await findV1Base(controller, mounts, own.v1.get(controller), logger));
     if ('dir' in found) bases[controller] = found;
     else why[controller] = found.unavailable;
   }
@@ -120,6 +123,7 @@ async function findV2Base(
   controller: Controller,
   mounts: MountEntry[],
   ownPath: string | undefined,
+  logger: Logger,
 ): Promise<CgroupBase | { unavailable: string } | undefined> {
   const mount = mounts.find((entry) => entry.fsType === 'cgroup2');
   if (!mount) return undefined;
@@ -128,16 +132,16 @@ async function findV2Base(
   ];
   let unavailable: string | undefined;
   for (const dir of candidates) {
-    const available = (await readText(join(dir, 'cgroup.controllers')))?.split(/\s+/) ?? [];
+    const available = (await readText(join(dir, 'cgroup.controllers'), logger))?.split(/\s+/) ?? [];
     if (!available.includes(controller)) continue;
     // Enabling a controller is left to whoever owns the hierarchy (systemd's Delegate=yes, a
     // container runtime): at the root it would change every cgroup on the machine.
-    const enabled = (await readText(join(dir, 'cgroup.subtree_control')))?.split(/\s+/) ?? [];
+    const enabled = (await readText(join(dir, 'cgroup.subtree_control'), logger))?.split(/\s+/) ?? [];
     if (!enabled.includes(controller)) {
       unavailable = `the cgroup v2 ${controller} controller is not enabled for children of ${dir} (cgroup.subtree_control)`;
       continue;
     }
-    const problem = await tryChild(dir, limitFile[controller][2]);
+    const problem = await tryChild(dir, limitFile[controller][2], logger);
     if (!problem) return { version: 2, dir };
     unavailable = problem;
   }
@@ -148,16 +152,17 @@ async function findV1Base(
   controller: Controller,
   mounts: MountEntry[],
   ownPath: string | undefined,
+  logger: Logger,
 ): Promise<CgroupBase | { unavailable: string }> {
   const mount = mounts.find((entry) => entry.fsType === 'cgroup' && entry.superOptions.includes(controller));
   if (!mount) return { unavailable: `no cgroup hierarchy (v2 or v1) offers the ${controller} controller to this process` };
   const dir = cgroupDir(mount, ownPath ?? '/') ?? mount.mountPoint;
-  const problem = await tryChild(dir, limitFile[controller][1]);
+  const problem = await tryChild(dir, limitFile[controller][1], logger);
   return problem ? { unavailable: problem } : { version: 1, dir };
 }
 
 /** Creates and removes a child cgroup of `dir` to see that Trellis may, and that it has `file`; the problem if not. */
-async function tryChild(dir: string, file: string): Promise<string | undefined> {
+async function tryChild(dir: string, file: string, logger: Logger): Promise<string | undefined> {
   const probe = join(dir, `trellis-probe-${process.pid}`);
   try {
     await mkdir(probe);
@@ -168,10 +173,16 @@ async function tryChild(dir: string, file: string): Promise<string | undefined> 
   try {
     await access(join(probe, file), constants.W_OK);
     return undefined;
-  } catch {
-    return `a new cgroup under ${dir} has no writable ${file}`;
+  } catch (error) {
+    return `a new cgroup under ${dir} has no writable ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
   } finally {
-    await rmdir(probe).catch(() => undefined);
+    await rmdir(probe).catch((error: unknown) => {
+      if (!hasCode(error, 'ENOENT'))
+        logger.warn(
+          { err: error, cgroup: probe },
+          `local backend: the probe cgroup ${probe} could not be removed; remove it by hand with rmdir`,
+        );
+    });
   }
 }
 
@@ -179,7 +190,7 @@ async function tryChild(dir: string, file: string): Promise<string | undefined> 
  * Creates the cgroup(s) of one node under the machine's bases and writes its limits. Returns the
  * directories its processes join (one for v2, one per controller for v1).
  */
-export async function createNodeCgroups(machine: MachineLimits, name: string, limits: NodeLimits): Promise<string[]> {
+export async function createNodeCgroups(machine: MachineLimits, name: string, limits: NodeLimits, logger: Logger): Promise<string[]> {
   const dirs: string[] = [];
   const make = async (base: CgroupBase) => {
     const dir = join(base.dir, name);
@@ -202,10 +213,10 @@ export async function createNodeCgroups(machine: MachineLimits, name: string, li
       if (limits.memory.version === 2) {
         await writeFile(join(dir, 'memory.max'), bytes);
         // Swap would let the node go past its memory instead of failing as the VM would.
-        await writeFile(join(dir, 'memory.swap.max'), '0').catch(() => undefined);
+        await writeFile(join(dir, 'memory.swap.max'), '0').catch((error: unknown) => swapNotLimited(logger, dir, error));
       } else {
         await writeFile(join(dir, 'memory.limit_in_bytes'), bytes);
-        await writeFile(join(dir, 'memory.memsw.limit_in_bytes'), bytes).catch(() => undefined);
+        await writeFile(join(dir, 'memory.memsw.limit_in_bytes'), bytes).catch((error: unknown) => swapNotLimited(logger, dir, error));
       }
     }
     return dirs;
@@ -215,19 +226,26 @@ export async function createNodeCgroups(machine: MachineLimits, name: string, li
   }
 }
 
+/** Without swap accounting in the kernel (no such file) the node may swap; that is the machine's setting, so only debug says it. */
+function swapNotLimited(logger: Logger, dir: string, error: unknown): void {
+  const message = `local backend: swap is not limited for cgroup ${dir}; its processes may swap past the node's memory instead of failing`;
+  if (hasCode(error, 'ENOENT')) logger.debug({ cgroup: dir }, message);
+  else logger.warn({ err: error, cgroup: dir }, message);
+}
+
 /** How many times the kernel's OOM killer struck in these cgroups. */
-export async function oomKills(dirs: string[]): Promise<number> {
+export async function oomKills(dirs: string[], logger: Logger): Promise<number> {
   let kills = 0;
   for (const dir of dirs) {
     // v2 counts in memory.events, v1 (kernel 4.13+) in memory.oom_control.
-    const text = (await readText(join(dir, 'memory.events'))) ?? (await readText(join(dir, 'memory.oom_control'))) ?? '';
+    const text = (await readText(join(dir, 'memory.events'), logger)) ?? (await readText(join(dir, 'memory.oom_control'), logger)) ?? '';
     kills += Number(/^oom_kill (\d+)/m.exec(text)?.[1] ?? 0);
   }
   return kills;
 }
 
 /** Kills every process left in the cgroups, even those that left their process group. */
-export async function killCgroups(dirs: string[]): Promise<void> {
+export async function killCgroups(dirs: string[], logger: Logger): Promise<void> {
   for (const dir of dirs) {
     // v2 (Linux 5.14+) kills the whole cgroup at once; v1 and older kernels go pid by pid.
     if (
@@ -237,23 +255,34 @@ export async function killCgroups(dirs: string[]): Promise<void> {
       )
     )
       continue;
-    for (const pid of ((await readText(join(dir, 'cgroup.procs'))) ?? '').split('\n').filter(Boolean).map(Number)) {
+    for (const pid of ((await readText(join(dir, 'cgroup.procs'), logger)) ?? '').split('\n').filter(Boolean).map(Number)) {
       try {
         process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
+      } catch (error) {
+        if (!hasCode(error, 'ESRCH'))
+          logger.warn(
+            { err: error, pid, cgroup: dir },
+            `local backend: process ${pid} of cgroup ${dir} could not be killed; it may still run`,
+          );
       }
     }
   }
 }
 
 /** Trellis's cgroups on this machine (of any server) that hold no process now. */
-export async function emptyTrellisCgroups(machine: MachineLimits): Promise<string[]> {
+export async function emptyTrellisCgroups(machine: MachineLimits, logger: Logger): Promise<string[]> {
   const empty: string[] = [];
   for (const base of new Set(Object.values(machine.bases).map((entry) => entry.dir))) {
-    const names = await readdir(base).catch(() => [] as string[]);
+    const names = await readdir(base).catch((error: unknown) => {
+      if (!hasCode(error, 'ENOENT'))
+        logger.warn(
+          { err: error, cgroup: base },
+          `local backend: the cgroups under ${base} could not be listed; stale ones there stay until the next sweep`,
+        );
+      return [] as string[];
+    });
     for (const name of names.filter((candidate) => candidate.startsWith('trellis-'))) {
-      const procs = await readText(join(base, name, 'cgroup.procs'));
+      const procs = await readText(join(base, name, 'cgroup.procs'), logger);
       if (procs !== undefined && procs.trim() === '') empty.push(join(base, name));
     }
   }
@@ -271,10 +300,14 @@ export async function removeCgroups(dirs: string[]): Promise<boolean> {
   return removed;
 }
 
-async function readText(path: string): Promise<string | undefined> {
+/** The file's text; undefined where it cannot be read, which for /proc and cgroup files means the feature is absent here. */
+async function readText(path: string, logger: Logger): Promise<string | undefined> {
   try {
     return await readFile(path, 'utf8');
-  } catch {
+  } catch (error) {
+    // No such file: no such controller or kernel feature, or a cgroup just removed. Anything else is unexpected, and said.
+    if (!hasCode(error, 'ENOENT', 'ENOTDIR'))
+      logger.warn({ err: error, path }, `local backend: ${path} could not be read; Trellis goes on as if it did not exist`);
     return undefined;
   }
 }

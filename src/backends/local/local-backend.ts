@@ -4,6 +4,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { appendFile, type FileHandle, mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type Logger, pino } from 'pino';
 import {
   describeNodeLimits,
   formatCpuList,
@@ -23,6 +24,7 @@ import {
   removeCgroups,
   type MachineLimits,
 } from './cgroups.js';
+import { hasCode } from './error-codes.js';
 import { sessionUsage } from './process-table.js';
 
 /**
@@ -74,20 +76,27 @@ const wrapper = [
   'exit "$code"',
 ].join('\n');
 
+export interface LocalBackendOptions {
+  /** Replaces the probe of this machine's cgroups and taskset (tests use it to force a fallback). */
+  probeLimits?: () => Promise<MachineLimits>;
+  /** How far apart two sweeps of stale cgroups are (a minute). */
+  sweepIntervalMs?: number;
+  /** Called when a process this server started ends, so the runner can poll at once instead of at its next tick. */
+  onProcessExit?: () => void;
+  /** Hears what went wrong in the background (a signal not delivered, a cgroup not removed); the server passes its own. */
+  logger?: Logger;
+}
+
 export class LocalBackend implements ComputeBackend {
   private machine: Promise<MachineLimits> | undefined;
   private lastSweep = 0;
   private emptyAtLastSweep = new Set<string>();
+  private readonly logger: Logger;
 
-  /**
-   * `probeLimits` replaces the probe of this machine's cgroups and taskset (tests use it to force
-   * a fallback); `sweepIntervalMs` is how far apart two sweeps of stale cgroups are (a minute);
-   * `onProcessExit` is called when a process this server started ends, so the runner can poll at
-   * once instead of at its next tick (after a restart, polling alone finds the ends).
-   */
-  constructor(
-    private readonly options: { probeLimits?: () => Promise<MachineLimits>; sweepIntervalMs?: number; onProcessExit?: () => void } = {},
-  ) {}
+  /** After a restart, polling alone finds the ends of processes started before it (`onProcessExit` hears only this server's). */
+  constructor(private readonly options: LocalBackendOptions = {}) {
+    this.logger = options.logger ?? pino();
+  }
 
   async launch(request: LaunchRequest): Promise<{ handle: string }> {
     const exitDir = join(request.workDir, 'exit');
@@ -133,7 +142,7 @@ export class LocalBackend implements ComputeBackend {
           const onExit = this.options.onProcessExit;
           if (onExit) child.once('exit', () => onExit());
           child.unref();
-          records.push({ rank: slot.rank, pid, startTicks: (await startTicks(pid)) ?? '', node: slot.node, logPath });
+          records.push({ rank: slot.rank, pid, startTicks: (await startTicks(pid, this.logger)) ?? '', node: slot.node, logPath });
         } finally {
           closeSync(log);
         }
@@ -158,7 +167,7 @@ export class LocalBackend implements ComputeBackend {
         continue;
       }
       try {
-        records.push({ node, limits, cgroups: await createNodeCgroups(machine, cgroupName(request, node), limits) });
+        records.push({ node, limits, cgroups: await createNodeCgroups(machine, cgroupName(request, node), limits, this.logger) });
       } catch (error) {
         const unavailable = `creating the node's cgroup failed (${(error as Error).message})`;
         const fallback = planNodeLimits(
@@ -180,37 +189,37 @@ export class LocalBackend implements ComputeBackend {
   private async sweepStaleCgroups(): Promise<void> {
     if (Date.now() - this.lastSweep < (this.options.sweepIntervalMs ?? 60_000)) return;
     this.lastSweep = Date.now();
-    const empty = await emptyTrellisCgroups(await this.machineLimits());
+    const empty = await emptyTrellisCgroups(await this.machineLimits(), this.logger);
     await removeCgroups(empty.filter((dir) => this.emptyAtLastSweep.has(dir)));
     this.emptyAtLastSweep = new Set(empty);
   }
 
   private machineLimits(): Promise<MachineLimits> {
-    this.machine ??= (this.options.probeLimits ?? probeMachineLimits)();
+    this.machine ??= this.options.probeLimits ? this.options.probeLimits() : probeMachineLimits(this.logger);
     return this.machine;
   }
 
   async poll(handle: string): Promise<AttemptState> {
     const workDir = folderOf(handle);
-    const records = await readRecords(workDir);
+    const records = await readRecords(workDir, this.logger);
     if (records === undefined)
       return { state: 'lost', reason: 'the attempt has no process record (it never started, or its folder is gone)' };
-    const nodes = await readNodes(workDir);
-    await enforceAccountedMemory(workDir, records, nodes);
+    const nodes = await readNodes(workDir, this.logger);
+    await enforceAccountedMemory(workDir, records, nodes, this.logger);
     let running = false;
     let missing = false;
     const codes: Array<{ rank: number; code: number }> = [];
     for (const record of records) {
-      const code = await readExitCode(workDir, record.rank);
+      const code = await readExitCode(workDir, record.rank, this.logger);
       if (code !== undefined) codes.push({ rank: record.rank, code });
-      else if (await isAlive(record)) running = true;
+      else if (await isAlive(record, this.logger)) running = true;
       else missing = true;
     }
     // The first failing process decides: the caller stops the others.
     const failed = codes.find(({ code }) => code !== 0);
     let state: AttemptState;
     if (failed !== undefined) {
-      const reason = await failureReason(workDir, records.find((record) => record.rank === failed.rank)!, nodes);
+      const reason = await failureReason(workDir, records.find((record) => record.rank === failed.rank)!, nodes, this.logger);
       state = { state: 'exited', exitCode: failed.code, ...(reason ? { reason } : {}) };
     } else if (running) return { state: 'running' };
     else if (missing) state = { state: 'lost', reason: "the job's processes ended without an exit status (the node was lost)" };
@@ -227,19 +236,19 @@ export class LocalBackend implements ComputeBackend {
 
   async stop(handle: string, graceSeconds: number): Promise<void> {
     const workDir = folderOf(handle);
-    const records = (await readRecords(workDir)) ?? [];
+    const records = (await readRecords(workDir, this.logger)) ?? [];
     const live = async () =>
-      (await Promise.all(records.map(async (record) => ((await isAlive(record)) ? record : undefined)))).filter(
+      (await Promise.all(records.map(async (record) => ((await isAlive(record, this.logger)) ? record : undefined)))).filter(
         (record) => record !== undefined,
       );
-    for (const record of await live()) signalGroup(record.pid, 'SIGTERM');
+    for (const record of await live()) signalGroup(record.pid, 'SIGTERM', this.logger);
     const deadline = Date.now() + graceSeconds * 1000;
     while (Date.now() < deadline && (await live()).length > 0) await sleep(100);
-    for (const record of await live()) signalGroup(record.pid, 'SIGKILL');
+    for (const record of await live()) signalGroup(record.pid, 'SIGKILL', this.logger);
     // What left its process group (a daemon that called setsid) is still in the node's cgroup.
-    const cgroups = (await readNodes(workDir)).flatMap((node) => node.cgroups);
+    const cgroups = (await readNodes(workDir, this.logger)).flatMap((node) => node.cgroups);
     if (cgroups.length === 0) return;
-    await killCgroups(cgroups);
+    await killCgroups(cgroups, this.logger);
     await removeCgroupsSoon(cgroups, 2000);
   }
 }
@@ -247,11 +256,14 @@ export class LocalBackend implements ComputeBackend {
 /**
  * The process groups of a local attempt, one per process slot: each is led by (and numbered
  * after) the pid recorded at launch, with that process's start time. `undefined` for another
- * backend's handle, or an attempt whose record is gone.
+ * backend's handle, or an attempt whose record is gone (`logger` hears a record that is there but unreadable).
  */
-export async function processGroupsOf(handle: string): Promise<Array<{ leaderPid: number; startTicks: string }> | undefined> {
+export async function processGroupsOf(
+  handle: string,
+  logger: Logger = pino(),
+): Promise<Array<{ leaderPid: number; startTicks: string }> | undefined> {
   if (!handle.startsWith('local:')) return undefined;
-  return (await readRecords(folderOf(handle)))?.map((record) => ({ leaderPid: record.pid, startTicks: record.startTicks }));
+  return (await readRecords(folderOf(handle), logger))?.map((record) => ({ leaderPid: record.pid, startTicks: record.startTicks }));
 }
 
 function folderOf(handle: string): string {
@@ -259,20 +271,23 @@ function folderOf(handle: string): string {
   return handle.slice('local:'.length);
 }
 
-async function readRecords(workDir: string): Promise<ProcessRecord[] | undefined> {
-  try {
-    return JSON.parse(await readFile(join(workDir, 'processes.json'), 'utf8')) as ProcessRecord[];
-  } catch {
-    return undefined;
-  }
+/** The attempt's process records; undefined when it has none (it never started, or its folder is gone). */
+async function readRecords(workDir: string, logger: Logger): Promise<ProcessRecord[] | undefined> {
+  return readJson<ProcessRecord[]>(join(workDir, 'processes.json'), logger, 'its processes are taken as lost');
 }
 
 /** The attempt's nodes with their limits; none for an attempt launched before nodes had limits. */
-async function readNodes(workDir: string): Promise<NodeRecord[]> {
+async function readNodes(workDir: string, logger: Logger): Promise<NodeRecord[]> {
+  return (await readJson<NodeRecord[]>(join(workDir, 'nodes.json'), logger, 'its node limits and cgroups are not known')) ?? [];
+}
+
+/** A JSON file the backend wrote atomically; undefined when it is not there, and also (said in the log, with `lost`) when it is unreadable. */
+async function readJson<T>(file: string, logger: Logger, lost: string): Promise<T | undefined> {
   try {
-    return JSON.parse(await readFile(join(workDir, 'nodes.json'), 'utf8')) as NodeRecord[];
-  } catch {
-    return [];
+    return JSON.parse(await readFile(file, 'utf8')) as T;
+  } catch (error) {
+    if (!hasCode(error, 'ENOENT', 'ENOTDIR')) logger.warn({ err: error, file }, `local backend: ${file} could not be read; ${lost}`);
+    return undefined;
   }
 }
 
@@ -300,11 +315,12 @@ function cgroupName(request: LaunchRequest, node: number): string {
  * (128 + SIGKILL) and the reason. Checked at each poll, so a fast allocation can overshoot
  * briefly; cgroups, where the machine has them, do not.
  */
-async function enforceAccountedMemory(workDir: string, records: ProcessRecord[], nodes: NodeRecord[]): Promise<void> {
+async function enforceAccountedMemory(workDir: string, records: ProcessRecord[], nodes: NodeRecord[], logger: Logger): Promise<void> {
   const accounted = nodes.filter((node) => node.limits.memory.method === 'accounting');
   if (accounted.length === 0) return;
   const usage = await sessionUsage(
     records.filter((record) => accounted.some((node) => node.node === record.node)).map((record) => record.pid),
+    logger,
   );
   for (const node of accounted) {
     const ranks = records.filter((record) => record.node === node.node);
@@ -312,17 +328,15 @@ async function enforceAccountedMemory(workDir: string, records: ProcessRecord[],
     if (!isOverMemory(resident, node.limits.memory)) continue;
     const reason = outOfMemoryReason(node.limits, node.node);
     for (const record of ranks) {
-      for (const pid of usage.get(record.pid)?.pids ?? []) signalProcess(pid, 'SIGKILL');
-      signalGroup(record.pid, 'SIGKILL');
+      for (const pid of usage.get(record.pid)?.pids ?? []) signalProcess(pid, 'SIGKILL', logger);
+      signalGroup(record.pid, 'SIGKILL', logger);
     }
     for (const record of ranks) {
-      if ((await readExitCode(workDir, record.rank)) !== undefined) continue;
+      if ((await readExitCode(workDir, record.rank, logger)) !== undefined) continue;
       await writeFile(join(workDir, 'exit', `${record.rank}.reason`), reason);
       await writeAtomically(join(workDir, 'exit', String(record.rank)), '137');
       if (record.logPath)
-        await appendFile(record.logPath, `trellis: ${reason} (resident memory ${(resident / 1024 ** 3).toFixed(2)} GiB)\n`).catch(
-          () => undefined,
-        );
+        await appendToJobLog(record.logPath, `trellis: ${reason} (resident memory ${(resident / 1024 ** 3).toFixed(2)} GiB)`, logger);
     }
   }
 }
@@ -333,22 +347,33 @@ async function enforceAccountedMemory(workDir: string, records: ProcessRecord[],
  * else the last line the process wrote to its log (a Python traceback ends with the error), as
  * Azure ML's job errors quote the end of the log.
  */
-async function failureReason(workDir: string, record: ProcessRecord, nodes: NodeRecord[]): Promise<string | undefined> {
+async function failureReason(workDir: string, record: ProcessRecord, nodes: NodeRecord[], logger: Logger): Promise<string | undefined> {
   const file = join(workDir, 'exit', `${record.rank}.reason`);
-  const recorded = await readFile(file, 'utf8').catch(() => undefined);
+  const recorded = await readFile(file, 'utf8').catch((error: unknown) => {
+    if (!hasCode(error, 'ENOENT'))
+      logger.warn({ err: error, file }, `local backend: ${file} could not be read; the job's reason is looked for elsewhere`);
+    return undefined;
+  });
   if (recorded !== undefined) return recorded;
   const node = nodes.find((candidate) => candidate.node === record.node);
-  if (node && node.limits.memory.method === 'cgroup' && (await oomKills(node.cgroups)) > 0) {
+  if (node && node.limits.memory.method === 'cgroup' && (await oomKills(node.cgroups, logger)) > 0) {
     const reason = outOfMemoryReason(node.limits, node.node);
     await writeFile(file, reason);
-    if (record.logPath) await appendFile(record.logPath, `trellis: ${reason}\n`).catch(() => undefined);
+    if (record.logPath) await appendToJobLog(record.logPath, `trellis: ${reason}`, logger);
     return reason;
   }
-  return record.logPath ? lastLogLine(record.logPath) : undefined;
+  return record.logPath ? lastLogLine(record.logPath, logger) : undefined;
+}
+
+/** Adds a line to a job's log; a log that cannot be written loses only that line (the job's reason records it too). */
+async function appendToJobLog(path: string, line: string, logger: Logger): Promise<void> {
+  await appendFile(path, `${line}\n`).catch((error: unknown) =>
+    logger.warn({ err: error, path, line }, `local backend: a line could not be added to the job's log ${path}; it is lost from the log`),
+  );
 }
 
 /** The last non-empty line of a log (its last 8 KiB read), cut to 500 characters; undefined when there is none. */
-async function lastLogLine(path: string): Promise<string | undefined> {
+async function lastLogLine(path: string, logger: Logger): Promise<string | undefined> {
   let handle: FileHandle | undefined;
   try {
     handle = await open(path, 'r');
@@ -363,61 +388,81 @@ async function lastLogLine(path: string): Promise<string | undefined> {
       .filter((text) => text !== '')
       .pop();
     return line === undefined ? undefined : line.length > 500 ? `${line.slice(0, 497)}...` : line;
-  } catch {
+  } catch (error) {
+    if (!hasCode(error, 'ENOENT'))
+      logger.warn(
+        { err: error, path },
+        `local backend: the log ${path} could not be read; the job's failure is reported by its exit code alone`,
+      );
     return undefined;
   } finally {
     await handle?.close();
   }
 }
 
-async function readExitCode(workDir: string, rank: number): Promise<number | undefined> {
+/** The exit code a process's wrapper recorded; undefined while it runs (no file yet). */
+async function readExitCode(workDir: string, rank: number, logger: Logger): Promise<number | undefined> {
+  const file = join(workDir, 'exit', String(rank));
   try {
-    const text = (await readFile(join(workDir, 'exit', String(rank)), 'utf8')).trim();
+    const text = (await readFile(file, 'utf8')).trim();
     return text === '' ? undefined : Number(text);
-  } catch {
+  } catch (error) {
+    if (!hasCode(error, 'ENOENT'))
+      logger.warn({ err: error, file }, `local backend: ${file} could not be read; the process is taken as not having ended`);
     return undefined;
   }
 }
 
-/** The fields of /proc/<pid>/stat after the command name (which may hold spaces). */
-async function statFields(pid: number): Promise<string[] | undefined> {
+/** The fields of /proc/<pid>/stat after the command name (which may hold spaces); undefined once the process is gone. */
+async function statFields(pid: number, logger: Logger): Promise<string[] | undefined> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
+  } catch (error) {
+    // ENOENT/ESRCH: the process is gone. Otherwise /proc cannot be read here, and callers decide without it (a reused pid goes unnoticed).
+    if (!hasCode(error, 'ENOENT', 'ESRCH'))
+      logger.debug({ err: error, pid }, `local backend: /proc/${pid}/stat could not be read; the process's start time is not checked`);
     return undefined;
   }
 }
 
-async function startTicks(pid: number): Promise<string | undefined> {
-  return (await statFields(pid))?.[19];
+async function startTicks(pid: number, logger: Logger): Promise<string | undefined> {
+  return (await statFields(pid, logger))?.[19];
 }
 
 /** Alive and the same process: the pid answers, is no zombie, and its start time matches the record. */
-async function isAlive(record: ProcessRecord): Promise<boolean> {
+async function isAlive(record: ProcessRecord, logger: Logger): Promise<boolean> {
   try {
     process.kill(record.pid, 0);
-  } catch {
+  } catch (error) {
+    // ESRCH: gone. EPERM: the pid now belongs to another user's process, so not ours either.
+    if (!hasCode(error, 'ESRCH', 'EPERM'))
+      logger.warn({ err: error, pid: record.pid }, `local backend: process ${record.pid} could not be checked; taken as ended`);
     return false;
   }
-  const fields = await statFields(record.pid);
+  const fields = await statFields(record.pid, logger);
   if (fields === undefined) return true;
   if (fields[0] === 'Z') return false;
   return record.startTicks === '' || fields[19] === record.startTicks;
 }
 
-function signalProcess(pid: number, signal: NodeJS.Signals): void {
+function signalProcess(pid: number, signal: NodeJS.Signals, logger: Logger): void {
   try {
     process.kill(pid, signal);
-  } catch {
-    // already gone
+  } catch (error) {
+    if (!hasCode(error, 'ESRCH'))
+      logger.warn({ err: error, pid, signal }, `local backend: ${signal} could not be sent to process ${pid}; it may still run`);
   }
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
+function signalGroup(pid: number, signal: NodeJS.Signals, logger: Logger): void {
   try {
     process.kill(-pid, signal);
-  } catch {
-    // the group is already gone
+  } catch (error) {
+    if (!hasCode(error, 'ESRCH'))
+      logger.warn(
+        { err: error, pid, signal },
+        `local backend: ${signal} could not be sent to process group ${pid}; its processes may still run`,
+      );
   }
 }

@@ -1,5 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { type Logger, pino } from 'pino';
 import { parseProcessStat, parseResidentBytes } from '../../core/jobs/system-metrics.js';
+import { hasCode } from './error-codes.js';
 
 /**
  * Reads /proc for the processes of given sessions: each process a job rank starts stays in the
@@ -13,11 +15,14 @@ export interface SessionUsage {
   residentBytes: number;
 }
 
-/** The live processes of each session in `sessions`, and their resident memory. */
-export async function sessionUsage(sessions: Iterable<number>): Promise<Map<number, SessionUsage>> {
+/** The live processes of each session in `sessions`, and their resident memory (`logger` hears a /proc that cannot be read). */
+export async function sessionUsage(sessions: Iterable<number>, logger: Logger = pino()): Promise<Map<number, SessionUsage>> {
   const usage = new Map<number, SessionUsage>([...sessions].map((session) => [session, { pids: [], residentBytes: 0 }]));
   if (usage.size === 0) return usage;
-  const entries = await readdir('/proc').catch(() => [] as string[]);
+  const entries = await readdir('/proc').catch((error: unknown) => {
+    logger.warn({ err: error }, 'local backend: /proc could not be listed; memory is not accounted, so no node is held to its memory size');
+    return [] as string[];
+  });
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -26,8 +31,10 @@ export async function sessionUsage(sessions: Iterable<number>): Promise<Map<numb
       if (!session || stat.state === 'Z') continue;
       session.pids.push(stat.pid);
       session.residentBytes += parseResidentBytes(await readFile(`/proc/${entry}/status`, 'utf8'));
-    } catch {
-      // the process ended while we looked
+    } catch (error) {
+      // ENOENT/ESRCH: the process ended while we looked. Otherwise its memory goes uncounted this time.
+      if (!hasCode(error, 'ENOENT', 'ESRCH'))
+        logger.warn({ err: error, pid: entry }, `local backend: /proc/${entry} could not be read; its memory is not counted in this check`);
     }
   }
   return usage;

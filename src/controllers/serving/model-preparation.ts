@@ -1,0 +1,214 @@
+import { appendFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import type { Deployment } from '../../core/endpoints/endpoint.js';
+import { chooseRuntime } from '../../core/endpoints/runtime-choice.js';
+import type { Context } from '../../services/context.js';
+import { deploymentEnvironmentSpec } from '../../services/endpoints/model-environment.js';
+import { buildEnvironment } from '../../services/environments/build-environment.js';
+import { materializeContent } from '../../services/jobs/materialize-content.js';
+import { materializeModel } from '../../services/jobs/materialize-model.js';
+import { DeploymentPool } from '../../serving/deployment-pool.js';
+import { hasInferenceServer } from '../../serving/inference-server-check.js';
+import { inferenceServerVariables } from '../../serving/inference-server-instance.js';
+import { poolSettingsFor } from '../../serving/pool-settings.js';
+import type { InstanceSpec, RuntimeKind } from '../../serving/scoring-instance.js';
+import { deploymentFolder } from './deployment-logs.js';
+import type { PayloadCollection } from './payload-collection.js';
+import { type ServedDeployments, servedKey } from './served-deployments.js';
+
+export interface ModelPreparationOptions {
+  /** Where deployments' model, code and logs are written: <root>/<workspace>/<endpoint>/<deployment>/<etag>/. */
+  servingRoot: string;
+  environmentCache: string;
+  /** The server's own URL, for MLFLOW_TRACKING_URI in workers. */
+  serverUrl(): string;
+}
+
+/**
+ * Prepares each version of an online deployment that is not served yet: writes its model and
+ * code, builds its environment, chooses its runtime and starts a pool of instances, which then
+ * serves it (the version it replaces keeps serving until the new one is ready). A version that
+ * cannot be prepared leaves its deployment Failed with the reason, and is not tried again.
+ */
+export class ModelPreparation {
+  /** Deployments being prepared (model written, environment built) in this process, by key → etag. */
+  private readonly preparing = new Map<string, string>();
+  /** Preparations that failed, by key → etag, so a broken version is not retried every tick. */
+  private readonly failedVersions = new Map<string, string>();
+  private closed = false;
+
+  /** `onSettled` is called when a preparation ends, either way (the loop then reconciles again). */
+  constructor(
+    private readonly context: Context,
+    private readonly options: ModelPreparationOptions,
+    private readonly served: ServedDeployments,
+    private readonly payloads: PayloadCollection,
+    private readonly onSettled: () => void,
+  ) {}
+
+  /** Starts preparing `deployment` when the version the store names is neither served, being prepared, nor known to fail. */
+  reconcile(deployment: Deployment): void {
+    const key = servedKey(deployment);
+    if (
+      this.served.get(key)?.etag === deployment.etag ||
+      this.preparing.get(key) === deployment.etag ||
+      this.failedVersions.get(key) === deployment.etag
+    )
+      return;
+    this.preparing.set(key, deployment.etag);
+    void this.prepare(deployment).finally(() => {
+      if (this.preparing.get(key) === deployment.etag) this.preparing.delete(key);
+      this.onSettled();
+    });
+  }
+
+  /** Preparations that finish from now on start no pool. */
+  close(): void {
+    this.closed = true;
+  }
+
+  /** Writes the deployment's model and code, builds its environment, and starts a pool for this version. */
+  private async prepare(deployment: Deployment): Promise<void> {
+    const key = servedKey(deployment);
+    const folder = deploymentFolder(this.options.servingRoot, deployment, deployment.etag);
+    const logLine = async (line: string) => {
+      await appendFile(join(folder, 'prepare.log'), `${new Date(this.context.clock().getTime()).toISOString()} ${line}\n`);
+    };
+    try {
+      await rm(folder, { recursive: true, force: true });
+      await mkdir(join(folder, 'logs'), { recursive: true });
+      const repositories = this.context.store.repositories;
+      const lineage = deployment.lineage;
+      if (!lineage.model) throw new Error('the deployment names no model');
+      const { name: modelName, version: modelVersion } = lineage.model;
+      const model = await repositories.resources.get({
+        workspace: deployment.workspace,
+        kind: 'model',
+        name: lineage.model.name,
+        version: lineage.model.version,
+      });
+      if (!model)
+        throw new Error(`model ${lineage.model.name}:${lineage.model.version} is gone; it was deleted after the deployment was made`);
+      // AZUREML_MODEL_DIR holds the model by its own name, as on Azure ML (`$AZUREML_MODEL_DIR/model/...`).
+      const materialized = await materializeModel(
+        this.context,
+        deployment.workspace,
+        String(model.spec.path),
+        join(folder, 'azureml-models', modelName, modelVersion),
+      );
+      const modelDir = materialized.root;
+      await logLine(`model ${lineage.model.name}:${lineage.model.version} written to ${materialized.path} (AZUREML_MODEL_DIR=${modelDir})`);
+      const spec = deployment.spec as {
+        code_configuration?: { code?: string; scoring_script?: string };
+        environment?: unknown;
+        environment_variables?: Record<string, string>;
+      };
+      let codeDir: string | undefined;
+      if (lineage.code) {
+        const codeAsset = (
+          await repositories.resources.list({
+            workspace: deployment.workspace,
+            kind: 'code',
+            tags: [],
+            limit: 1,
+            name: lineage.code.name,
+            latestOnly: true,
+          })
+        ).items[0];
+        if (!codeAsset) throw new Error(`code ${lineage.code.name} is gone`);
+        codeDir = await materializeContent(
+          this.context.artifactsFor(deployment.workspace),
+          String(codeAsset.spec.path),
+          join(folder, 'code'),
+        );
+        await logLine(`code ${lineage.code.name} (${lineage.code.digest}) written to ${codeDir}`);
+      }
+      const choice = chooseRuntime(await filesUnder(materialized.path), spec.code_configuration?.scoring_script);
+      if ('error' in choice) throw new Error(choice.error);
+      let runtime: RuntimeKind = choice.runtime;
+      let python: string | undefined;
+      const env: Record<string, string> = {
+        AZUREML_MODEL_DIR: modelDir,
+        MLFLOW_TRACKING_URI: this.options.serverUrl(),
+        ...(spec.environment_variables ?? {}),
+      };
+      if (runtime === 'mlflow' || runtime === 'python-script') {
+        const environmentSpec = await deploymentEnvironmentSpec(this.context, deployment, model);
+        const built = await buildEnvironment(environmentSpec, this.options.environmentCache, logLine);
+        if (built.binDir) {
+          python = join(built.binDir, 'python');
+          env.PATH = `${built.binDir}:${process.env.PATH ?? '/usr/bin:/bin'}`;
+          if (built.envDir) env.VIRTUAL_ENV = built.envDir;
+        } else python = 'python3';
+      }
+      // A Python scoring script is served by Azure ML's own server (azmlinfsrv) where its environment has it.
+      if (runtime === 'python-script' && (await hasInferenceServer(python ?? 'python3'))) runtime = 'azureml-inference-server';
+      const instanceEnv =
+        runtime === 'azureml-inference-server' ? { ...inferenceServerVariables(deployment.workspace, deployment.endpoint), ...env } : env;
+      const instanceSpec = (index: number): InstanceSpec => ({
+        id: `${key}/${index}`,
+        runtime,
+        modelDir,
+        modelPath: materialized.path,
+        codeDir,
+        scoringScript: spec.code_configuration?.scoring_script,
+        python,
+        env: instanceEnv,
+        logFile: join(folder, 'logs', `instance-${index}.log`),
+        // v2 answers (model_name, versions) name what is served, as x-trellis-model does.
+        modelName,
+        modelVersion,
+      });
+      const pool = new DeploymentPool({
+        name: `${deployment.endpoint}/${deployment.name}`,
+        instanceSpec,
+        settings: {
+          ...poolSettingsFor(deployment.spec as unknown as Parameters<typeof poolSettingsFor>[0]),
+          instanceCount: deployment.instanceCount,
+        },
+        log: (line) => void logLine(line),
+      });
+      pool.start();
+      await logLine(`${runtime} runtime, ${deployment.instanceCount} instance(s) starting`);
+      if (this.closed) {
+        await pool.drain(0);
+        return;
+      }
+      const current = this.served.get(key);
+      const previous =
+        current && current.pool.status().readyInstances > 0
+          ? { pool: current.pool, etag: current.etag, deployment: current.deployment }
+          : current?.previous;
+      if (current && previous?.pool !== current.pool) void current.pool.drain();
+      this.served.set({ key, etag: deployment.etag, deployment, pool, folder, runtime, previous });
+      this.failedVersions.delete(key);
+      await this.payloads
+        .register(deployment)
+        .catch((error: unknown) => logLine(`data collection: the data asset could not be registered: ${(error as Error).message}`));
+    } catch (error) {
+      const reason = (error as Error).message;
+      await logLine(`failed: ${reason}`).catch((logError: unknown) =>
+        this.context.logger.warn(
+          { err: logError, deployment: key, reason },
+          `model preparation: the failure of deployment ${key} could not be written to its prepare.log (its stored reason still says it)`,
+        ),
+      );
+      this.failedVersions.set(key, deployment.etag);
+      await this.context.store.repositories.endpoints.updateDeployment(
+        deployment.workspace,
+        deployment.endpoint,
+        deployment.name,
+        { state: 'Failed', reason },
+        deployment.etag,
+      );
+    }
+  }
+}
+
+/** Every file under `root`, relative, with `/` separators (a file given as the root lists itself). */
+async function filesUnder(root: string): Promise<string[]> {
+  const info = await stat(root);
+  if (info.isFile()) return [root.split('/').pop()!];
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => relative(root, join(entry.parentPath, entry.name)).split('\\').join('/'));
+}
