@@ -19,14 +19,16 @@ const mayImport: Readonly<Record<string, readonly string[]>> = {
   // Metadata and blobs know nothing of HTTP, services or controllers.
   store: ['core'],
   artifacts: ['core'],
-  // The typed HTTP client: what the CLI and the studio reach the server through.
-  client: ['core'],
+  // The HTTP contract: every route declared once (method, path, zod schemas); the api registers it, the client calls it.
+  contract: ['core'],
+  // The typed HTTP client: what the CLI and the studio reach the server through; its types are inferred from the contract.
+  client: ['core', 'contract'],
   // The CLI reaches the server only through the client (and starts one: `trellis up`).
   cli: ['client', 'core', 'config', 'server'],
   config: ['core'],
   environments: ['core'],
   // The API does no SQL: it calls services.
-  api: ['core', 'services', 'serving', 'artifacts', 'backends', 'config', 'controllers'],
+  api: ['core', 'contract', 'services', 'serving', 'artifacts', 'backends', 'config', 'controllers'],
   backends: ['core', 'artifacts', 'config', 'environments'],
   serving: ['core', 'artifacts'],
   services: ['core', 'store', 'artifacts', 'backends', 'environments', 'config'],
@@ -35,6 +37,9 @@ const mayImport: Readonly<Record<string, readonly string[]>> = {
 
 /** Node modules that do I/O: none of them in core. */
 const ioModules = /^node:(fs|fs\/promises|child_process|net|http|https|http2|dgram|dns|os|worker_threads|cluster|tls)$/;
+
+/** What the studio (studio/src) may import from src/: the client, and the contract's types; never core or api directly. */
+const studioMayImport = ['client', 'contract'];
 
 /** Only `trellis up` may start the server from the CLI. */
 const cliServerImporters = new Set(['cli/commands/up.ts']);
@@ -56,6 +61,17 @@ function importsOf(text: string): string[] {
     found.push((match[1] ?? match[2] ?? match[3])!);
   }
   return found;
+}
+
+const studioSrc = join(src, '..', 'studio', 'src');
+
+/** The studio's source files, tests left out as for src/. */
+function studioFiles(folder: string): string[] {
+  return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) return studioFiles(path);
+    return /\.tsx?$/.test(entry.name) && !entry.name.endsWith('.test.ts') ? [path] : [];
+  });
 }
 
 const files = sourceFiles(src).map((path) => relative(src, path).split('\\').join('/'));
@@ -97,6 +113,24 @@ describe('import rules of src/', () => {
       broken.filter((line) => !cliServer.includes(line)),
       [],
     );
+  });
+
+  it('lets the studio reach src/ only through the client and the contract', () => {
+    const broken: string[] = [];
+    const checked = studioFiles(studioSrc);
+    assert.ok(checked.length > 10, `only ${checked.length} studio files found under ${studioSrc}`);
+    for (const path of checked) {
+      for (const target of importsOf(readFileSync(path, 'utf8')).filter((item) => item.startsWith('.'))) {
+        const resolved = relative(src, normalize(join(dirname(path), target)))
+          .split('\\')
+          .join('/');
+        if (resolved.startsWith('..')) continue;
+        const folder = resolved.split('/')[0]!;
+        if (!studioMayImport.includes(folder))
+          broken.push(`${relative(studioSrc, path)} imports src/${resolved} (the studio may import ${studioMayImport.join(', ')})`);
+      }
+    }
+    assert.deepEqual(broken, []);
   });
 
   it('keeps I/O out of core', () => {

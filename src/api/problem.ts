@@ -1,24 +1,10 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import type { ProblemBody } from '../contract/problem.js';
 import { isTrellisError, type Problem } from '../core/errors.js';
 
-/** RFC 9457 problem details, with Trellis's stable `code` and every problem found. */
-export const problemSchema = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    code: z.string().describe('stable, machine-readable error code'),
-    detail: z.string().describe('what went wrong and how to fix it'),
-    instance: z.string(),
-    requestId: z.string(),
-    problems: z
-      .array(z.object({ path: z.string(), message: z.string(), line: z.number().int().optional(), column: z.number().int().optional() }))
-      .optional(),
-  })
-  .meta({ id: 'Problem' });
-export type ProblemBody = z.infer<typeof problemSchema>;
+// The schema is part of the HTTP contract; handleError below writes what it describes.
+export { type ProblemBody, problemSchema } from '../contract/problem.js';
 
 const titles: Record<number, string> = {
   400: 'Bad Request',

@@ -1,24 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import { healthRoutes as routes } from '../../contract/health.js';
 import type { RouteOptions } from '../route-options.js';
 
 /** Liveness (the process answers) and readiness (database reachable, migrations applied). */
 export const healthRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { context }) => {
-  app.get('/healthz', { schema: { tags: ['health'], response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({
+  app.get(routes.live.path, { schema: routes.live.schema }, async () => ({
     status: 'ok' as const,
   }));
 
-  const readiness = z.object({
-    status: z.enum(['ready', 'not-ready']),
-    database: z.object({
-      dialect: z.string(),
-      reachable: z.boolean(),
-      migrationsApplied: z.number(),
-      migrationsExpected: z.number(),
-      error: z.string().optional(),
-    }),
-  });
-  app.get('/readyz', { schema: { tags: ['health'], response: { 200: readiness, 503: readiness } } }, async (_request, reply) => {
+  app.get(routes.ready.path, { schema: routes.ready.schema }, async (_request, reply) => {
     const state = await context.store.readiness();
     const isReady = state.database && state.migrationsApplied === state.migrationsExpected;
     const body = {

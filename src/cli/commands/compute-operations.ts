@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { findSku, nodeCost } from '../../core/compute/sku-catalogue.js';
 import { cliContext } from '../cli-context.js';
 import { printData, renderTable } from '../output.js';
 
@@ -32,16 +31,14 @@ export function registerComputeOperations(program: Command): void {
         );
         const usage = renderTable(
           ['SIZE', 'TIER', 'NODES EVER', 'NODE-HOURS', 'COST (USD)'],
-          result.usage.map((line) => {
-            const sku = findSku(line.size);
-            const cost =
-              line.tier === 'attached'
-                ? 'attached: not billed here'
-                : sku
-                  ? nodeCost(sku, line.tier === 'low_priority' ? 'low_priority' : 'dedicated', line.nodeSeconds).toFixed(4)
-                  : 'unknown size';
-            return [line.size, line.tier, String(line.nodes), (line.nodeSeconds / 3600).toFixed(4), cost];
-          }),
+          result.usage.map((line) => [
+            line.size,
+            line.tier,
+            String(line.nodes),
+            (line.nodeSeconds / 3600).toFixed(4),
+            // Priced by the server, with the same catalogue the studio shows.
+            line.cost !== null ? line.cost.toFixed(4) : line.tier === 'attached' ? 'attached: not billed here' : 'unknown size',
+          ]),
         );
         return `${result.nodes.length === 0 ? `compute '${options.name}' has no nodes now (scaled to zero)` : nodes}\n\n${usage}`;
       });

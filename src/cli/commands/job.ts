@@ -1,11 +1,13 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { ApiError } from '../../client/api-error.js';
 import type { JobBody, TrellisClient } from '../../client/trellis-client.js';
 import { applySetOverrides, parseJobFile } from '../../core/azureml/parse-job-file.js';
+import { isPlainObject } from '../../core/azureml/schema-helpers.js';
 import type { JobRunningTime } from '../../core/jobs/running-time.js';
 import { skipOutsideLinksFlag, uploadLocalPaths, uploadOptionsFrom } from '../apply-files.js';
 import { downloadContent } from '../download-content.js';
@@ -139,7 +141,7 @@ export function registerJob(program: Command): void {
           await client.list(workspace, 'data', { tag: [`trellis.job=${found.name}`, `trellis.output=${outputName}`], limit: 1 })
         ).items[0];
         if (!asset) {
-          const declared = Object.keys((found.spec as { outputs?: Record<string, unknown> }).outputs ?? {});
+          const declared = Object.keys(isPlainObject(found.spec.outputs) ? found.spec.outputs : {});
           throw new ApiError(
             404,
             'OutputNotFound',
@@ -147,7 +149,7 @@ export function registerJob(program: Command): void {
           );
         }
         const target = join(options.downloadPath, found.name, outputName);
-        const files = await downloadContent(client, workspace, String(asset.spec.path), target);
+        const files = await downloadContent(client, workspace, typeof asset.spec.path === 'string' ? asset.spec.path : '', target);
         printData(
           output,
           { job: found.name, output: outputName, asset: `${asset.name}:${asset.version}`, path: target, files },
@@ -168,9 +170,9 @@ export function registerJob(program: Command): void {
 }
 
 async function stream(client: TrellisClient, workspace: string, name: string): Promise<JobBody> {
-  await client.followJobLog(workspace, name, (event, data) => {
-    if (event === 'log') process.stdout.write(String(data.text));
-    else if (event === 'state') process.stderr.write(`[trellis] ${String(data.state)}${data.reason ? `: ${String(data.reason)}` : ''}\n`);
+  await client.followJobLog(workspace, name, (event) => {
+    if (event.event === 'log') process.stdout.write(event.text);
+    else process.stderr.write(`[trellis] ${event.state}${event.reason ? `: ${event.reason}` : ''}\n`);
   });
   let found = await client.getJob(workspace, name);
   while (!terminal.has(found.state)) {
@@ -198,7 +200,7 @@ async function downloadRunArtifacts(base: string, runId: string, path: string, t
       throw new ApiError(response.status, 'DownloadFailed', `could not download ${file.path}: HTTP ${response.status}`);
     const local = join(target, ...file.path.split('/'));
     await mkdir(dirname(local), { recursive: true });
-    await pipeline(response.body as unknown as NodeJS.ReadableStream, createWriteStream(local));
+    await pipeline(Readable.fromWeb(response.body), createWriteStream(local));
     downloaded.push(file.path);
   }
   return downloaded;

@@ -1,84 +1,39 @@
-import type { SecondPoint } from '../../../src/core/endpoints/stats-series.js';
-import { query, requestJson } from './http.js';
+import type { DeploymentBody, EndpointBody, EndpointStatsBody } from '../../../src/client/trellis-client.js';
+import { trellis } from './client.js';
 
-/** Online endpoints: the management API (/api/v1), their live numbers, and scoring as a caller does it. */
+/** Online endpoints: the management API (/api/v1) through the client, their live numbers, and scoring as a caller does it. */
 
-const base = (workspace: string) => `/api/v1/workspaces/${encodeURIComponent(workspace)}/online-endpoints`;
-
-export interface OnlineEndpoint {
-  workspace: string;
-  name: string;
-  description: string | null;
-  authMode: 'key' | 'aml_token';
-  traffic: Record<string, number>;
-  mirrorTraffic: Record<string, number>;
-  state: string;
-  createdBy: string;
-  createdAt: number;
-  updatedAt: number;
-  etag: string;
-  scoringUri: string;
-}
-
-export interface OnlineDeployment {
-  name: string;
-  lineage: {
-    model: { name: string; version: string; type: string } | null;
-    environment: { name: string; version: string | null; curated: boolean } | null;
-    code: { name: string; digest: string } | null;
-    deployedBy: string;
-    deployedAt: number;
-  };
-  state: string;
-  reason: string | null;
-  instanceCount: number;
-  readyInstances: number;
-}
-
-// One second of a deployment's traffic, as the server's stats route computes it.
-export type { SecondPoint } from '../../../src/core/endpoints/stats-series.js';
-
-export interface DeploymentStats {
-  name: string;
-  desiredInstances: number;
-  readyInstances: number;
-  inFlight: number;
-  series: SecondPoint[];
-}
-
-export interface EndpointStats {
-  at: number;
-  seconds: number;
-  deployments: DeploymentStats[];
-}
+export type OnlineEndpoint = EndpointBody;
+export type OnlineDeployment = DeploymentBody;
+export type EndpointStats = EndpointStatsBody;
+export type DeploymentStats = EndpointStats['deployments'][number];
+/** One second of a deployment's traffic, as the server's stats route computes it. */
+export type SecondPoint = DeploymentStats['series'][number];
 
 export async function listEndpoints(workspace: string): Promise<OnlineEndpoint[]> {
-  return (await requestJson<{ items: OnlineEndpoint[] }>('GET', base(workspace))).items;
+  return (await trellis.listOnlineEndpoints(workspace)).items;
 }
 
 export function getEndpoint(workspace: string, name: string): Promise<OnlineEndpoint> {
-  return requestJson('GET', `${base(workspace)}/${encodeURIComponent(name)}`);
+  return trellis.getOnlineEndpoint(workspace, name);
 }
 
 export async function listDeployments(workspace: string, endpoint: string): Promise<OnlineDeployment[]> {
-  return (await requestJson<{ items: OnlineDeployment[] }>('GET', `${base(workspace)}/${encodeURIComponent(endpoint)}/deployments`)).items;
+  return (await trellis.listOnlineDeployments(workspace, endpoint)).items;
 }
 
 export function setTraffic(workspace: string, endpoint: string, traffic: Record<string, number>): Promise<OnlineEndpoint> {
-  return requestJson('POST', `${base(workspace)}/${encodeURIComponent(endpoint)}/traffic`, { traffic });
+  return trellis.setTraffic(workspace, endpoint, { traffic });
 }
 
 export function endpointStats(workspace: string, endpoint: string, seconds: number): Promise<EndpointStats> {
-  return requestJson('GET', `${base(workspace)}/${encodeURIComponent(endpoint)}/stats${query({ seconds })}`);
+  return trellis.endpointStats(workspace, endpoint, seconds);
 }
 
 /** The credential a caller sends: the primary key (key auth) or a fresh token (aml_token auth). */
 export async function endpointCredential(workspace: string, endpoint: string): Promise<string> {
-  const answer = await requestJson<{ primaryKey?: string; accessToken?: string }>(
-    'POST',
-    `${base(workspace)}/${encodeURIComponent(endpoint)}/credentials`,
-  );
-  return answer.primaryKey ?? answer.accessToken ?? '';
+  const answer = await trellis.endpointCredentials(workspace, endpoint);
+  return 'primaryKey' in answer ? answer.primaryKey : answer.accessToken;
 }
 
 export interface Invocation {
@@ -119,10 +74,6 @@ export async function invokeEndpoint(
 }
 
 /** The last `lines` of a deployment's preparation and instance logs, as text. */
-export async function deploymentLogs(workspace: string, endpoint: string, deployment: string, lines: number): Promise<string> {
-  const response = await fetch(
-    `${base(workspace)}/${encodeURIComponent(endpoint)}/deployments/${encodeURIComponent(deployment)}/logs${query({ lines })}`,
-  );
-  if (!response.ok) throw new Error(`the logs of '${deployment}' could not be read (${response.status})`);
-  return response.text();
+export function deploymentLogs(workspace: string, endpoint: string, deployment: string, lines: number): Promise<string> {
+  return trellis.onlineDeploymentLogs(workspace, endpoint, deployment, lines);
 }

@@ -1,16 +1,11 @@
+import { ApiError } from '../../../src/client/api-error.js';
+
 /**
- * Calls to the Trellis server the studio is served from. Errors come back as `ApiError` with the
+ * Calls to the MLflow API of the server the studio is served from (Trellis's own API goes through
+ * the client, api/client.ts). Errors come back as `ApiError` with the
  * server's own words: Trellis answers problem+json (`detail`), MLflow routes `{error_code, message}`.
  */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { ApiError };
 
 export async function requestJson<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
   let response: Response;
@@ -62,16 +57,4 @@ export function query(params: Record<string, string | number | undefined>): stri
   for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== '') search.set(key, String(value));
   const text = search.toString();
   return text ? `?${text}` : '';
-}
-
-/** Every item of a paged Trellis list (`{items, nextPageToken}`), 200 a page. */
-export async function allPages<T>(path: string): Promise<T[]> {
-  const found: T[] = [];
-  let pageToken: string | undefined;
-  do {
-    const page = await requestJson<{ items: T[]; nextPageToken?: string | null }>('GET', `${path}${query({ limit: 200, pageToken })}`);
-    found.push(...page.items);
-    pageToken = page.nextPageToken ?? undefined;
-  } while (pageToken);
-  return found;
 }

@@ -1,4 +1,6 @@
-import { allPages, query, requestJson } from './http.js';
+import type { ResourceBody } from '../../../src/client/trellis-client.js';
+import { allPages, trellis } from './client.js';
+import { query, requestJson } from './http.js';
 
 /**
  * The model registry as the studio reads it: Trellis model assets (every version, with the
@@ -6,16 +8,8 @@ import { allPages, query, requestJson } from './http.js';
  * that made it is read with api/jobs.ts).
  */
 
-export interface Asset {
-  name: string;
-  version: string | null;
-  spec: Record<string, unknown>;
-  status: Record<string, unknown>;
-  tags: Record<string, string>;
-  description: string | null;
-  createdBy: string;
-  createdAt: string;
-}
+/** A model version as the API answers it. */
+export type Asset = ResourceBody;
 
 export interface ModelLineage {
   registeredThrough?: string;
@@ -25,19 +19,17 @@ export interface ModelLineage {
   job?: string;
 }
 
-const api = (workspace: string) => `/api/v1/workspaces/${encodeURIComponent(workspace)}`;
-
 /** The newest version of every model. */
 export function listModels(workspace: string): Promise<Asset[]> {
-  return allPages<Asset>(`${api(workspace)}/models`);
+  return allPages((pageToken) => trellis.list(workspace, 'model', { limit: 200, ...(pageToken ? { pageToken } : {}) }));
 }
 
 export function modelVersions(workspace: string, name: string): Promise<Asset[]> {
-  return allPages<Asset>(`${api(workspace)}/models/${encodeURIComponent(name)}/versions`);
+  return allPages((pageToken) => trellis.list(workspace, 'model', { name, limit: 200, ...(pageToken ? { pageToken } : {}) }));
 }
 
 export function getModelVersion(workspace: string, name: string, version: string): Promise<Asset> {
-  return requestJson<Asset>('GET', `${api(workspace)}/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`);
+  return trellis.get(workspace, 'model', name, version);
 }
 
 export function lineageOf(asset: Asset): ModelLineage {
@@ -64,26 +56,23 @@ export interface Serving {
   state: string;
 }
 
-interface DeploymentItem {
-  name: string;
-  state: string;
-  lineage: { model: { name: string; version: string } | null };
-}
-
 /** Online and batch deployments whose model is `name:version`. */
 export async function deploymentsServing(workspace: string, name: string, version: string): Promise<Serving[]> {
   const found: Serving[] = [];
-  for (const kind of ['online', 'batch'] as const) {
-    const base = `${api(workspace)}/${kind}-endpoints`;
-    const endpoints = (await requestJson<{ items: Array<{ name: string }> }>('GET', base)).items;
-    for (const endpoint of endpoints) {
-      const deployments = (
-        await requestJson<{ items: DeploymentItem[] }>('GET', `${base}/${encodeURIComponent(endpoint.name)}/deployments`)
-      ).items;
-      for (const deployment of deployments) {
-        if (deployment.lineage.model?.name === name && deployment.lineage.model.version === version)
-          found.push({ kind, endpoint: endpoint.name, deployment: deployment.name, state: deployment.state });
-      }
+  const serves = (model: unknown) => {
+    const named = model as { name?: string; version?: string } | null;
+    return named?.name === name && named.version === version;
+  };
+  for (const endpoint of (await trellis.listOnlineEndpoints(workspace)).items) {
+    for (const deployment of (await trellis.listOnlineDeployments(workspace, endpoint.name)).items) {
+      if (serves(deployment.lineage.model))
+        found.push({ kind: 'online', endpoint: endpoint.name, deployment: deployment.name, state: deployment.state });
+    }
+  }
+  for (const endpoint of (await trellis.listBatchEndpoints(workspace)).items) {
+    for (const deployment of (await trellis.listBatchDeployments(workspace, endpoint.name)).items) {
+      if (serves(deployment.lineage.model))
+        found.push({ kind: 'batch', endpoint: endpoint.name, deployment: deployment.name, state: deployment.state });
     }
   }
   return found;

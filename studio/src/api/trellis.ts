@@ -1,30 +1,16 @@
-import { allPages, query, requestJson } from './http.js';
+import type { MetricSeriesBody, ResourceBody } from '../../../src/client/trellis-client.js';
+import { allPages, trellis } from './client.js';
 
-/** Trellis's own API (/api/v1): workspaces and, per workspace, downsampled metric series. */
+/** Trellis's own API (/api/v1), through the client: workspaces and, per workspace, downsampled metric series. */
 
-export interface Workspace {
-  name: string;
-  spec?: { description?: string };
-}
+export type Workspace = ResourceBody;
 
 export function listWorkspaces(): Promise<Workspace[]> {
-  return allPages<Workspace>('/api/v1/workspaces');
+  return allPages((pageToken) => trellis.listWorkspaces({ limit: 200, ...(pageToken ? { pageToken } : {}) }));
 }
 
-export interface SeriesPoint {
-  step: number;
-  timestamp: number;
-  value: number;
-}
-
-export interface MetricSeries {
-  runId: string;
-  key: string;
-  x: 'step' | 'timestamp';
-  /** Points in the whole history; `points` holds at most the number asked for, chosen by LTTB. */
-  total: number;
-  points: SeriesPoint[];
-}
+/** A metric's history, with non-finite values as numbers again. */
+export type MetricSeries = Omit<MetricSeriesBody, 'points'> & { points: Array<{ step: number; timestamp: number; value: number }> };
 
 /** A metric's history, downsampled by the server (LTTB) to at most `points` points. */
 export async function metricSeries(
@@ -34,11 +20,7 @@ export async function metricSeries(
   points: number,
   x: 'step' | 'timestamp',
 ): Promise<MetricSeries> {
-  const series = await requestJson<MetricSeries>(
-    'GET',
-    `/api/v1/workspaces/${encodeURIComponent(workspace)}/runs/${encodeURIComponent(runId)}/metrics/${encodeURIComponent(key)}/series${query({ points, x })}`,
-  );
+  const series = await trellis.metricSeries(workspace, runId, key, { points, x });
   // Non-finite values come as MLflow writes them: "NaN", "Infinity", "-Infinity".
-  for (const point of series.points) if (typeof point.value === 'string') point.value = Number(point.value);
-  return series;
+  return { ...series, points: series.points.map((point) => ({ ...point, value: Number(point.value) })) };
 }

@@ -1,13 +1,13 @@
-// The same price list the CLI prices node-hours with (`trellis compute usage`): pure data in core,
-// bundled here so the studio and the CLI never disagree on a cost.
-import { findSku, nodeCost, priceRegion } from '../../../src/core/compute/sku-catalogue.js';
+// Costs are priced on the server (the API's `cost`, `pricePerHour` and `pricing.note`), with the same
+// catalogue the CLI shows; the studio only writes them out.
 
-/** What node-seconds of a size and tier cost, in USD, as text; attached computes are billed elsewhere. */
-export function formatCost(size: string, tier: string, nodeSeconds: number): string {
-  if (tier === 'attached') return 'attached: not billed here';
-  const sku = findSku(size);
-  if (!sku) return `unknown size ${size}`;
-  return `$${nodeCost(sku, tier === 'low_priority' ? 'low_priority' : 'dedicated', nodeSeconds).toFixed(4)}`;
+/** A cost as text: dollars, or why there is none (attached computes are billed elsewhere; an unknown size has no price). */
+export function formatCost(line: { cost: number | null; size: string; tier: string }): string {
+  if (line.cost !== null) return `$${line.cost.toFixed(4)}`;
+  return line.tier === 'attached' ? 'attached: not billed here' : `unknown size ${line.size}`;
 }
 
-export const priceNote = `${priceRegion.currency} at ${priceRegion.displayName} list prices of ${priceRegion.pricesAsOf}; low-priority prices are estimates`;
+/** A node's cost so far: its hourly price, as the server gave it, for the seconds it has been up. */
+export function nodeCostSoFar(node: { pricePerHour: number | null; size: string; tier: string }, seconds: number): string {
+  return formatCost({ ...node, cost: node.pricePerHour === null ? null : (node.pricePerHour * seconds) / 3600 });
+}

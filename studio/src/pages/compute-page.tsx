@@ -6,7 +6,7 @@ import { MetricChart, type ChartSeries } from '../components/metric-chart.js';
 import { ErrorNotice, Loading } from '../components/notice.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { formatDuration, formatTime } from '../lib/format.js';
-import { formatCost, priceNote } from '../lib/node-cost.js';
+import { formatCost, nodeCostSoFar } from '../lib/node-cost.js';
 import { countOverTime, formatNodeHours, holdingIntervals, jobNodeSeconds, type Interval } from '../lib/node-timeline.js';
 import { useClusterRefresh } from '../lib/use-polling.js';
 import { useApi } from '../lib/use-api.js';
@@ -61,7 +61,7 @@ export function ComputePage() {
     { id: 'size', header: 'Size', render: (node) => `${node.size} (${node.tier})` },
     { id: 'since', header: 'Up since', render: (node) => formatTime(node.createdAt) },
     { id: 'node-hours', header: 'Node-hours', numeric: true, render: (node) => formatNodeHours((now - node.createdAt) / 1000) },
-    { id: 'cost', header: 'Cost', numeric: true, render: (node) => formatCost(node.size, node.tier, (now - node.createdAt) / 1000) },
+    { id: 'cost', header: 'Cost', numeric: true, render: (node) => nodeCostSoFar(node, (now - node.createdAt) / 1000) },
   ];
   const jobColumns: Column<Job>[] = [
     {
@@ -105,8 +105,7 @@ export function ComputePage() {
         </dd>
         <dt>Cost</dt>
         <dd>
-          {lines.length === 0 ? '$0.0000' : lines.map((line) => formatCost(line.size, line.tier, line.nodeSeconds)).join(' + ')}{' '}
-          <span className="muted">({priceNote})</span>
+          {lines.length === 0 ? '$0.0000' : lines.map(formatCost).join(' + ')} <span className="muted">({usage.data?.pricing.note})</span>
         </dd>
       </dl>
 

@@ -4,7 +4,7 @@ import { DataTable, type Column } from '../components/data-table.js';
 import { EmptyState, ErrorNotice, Loading } from '../components/notice.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { formatDuration, formatTime } from '../lib/format.js';
-import { formatCost, priceNote } from '../lib/node-cost.js';
+import { formatCost } from '../lib/node-cost.js';
 import { formatNodeHours } from '../lib/node-timeline.js';
 import { useClusterRefresh } from '../lib/use-polling.js';
 import { useApi } from '../lib/use-api.js';
@@ -37,7 +37,7 @@ export function ComputesPage() {
       nodesNow: nodes.length,
       busyNow: nodes.filter((node) => node.job !== null).length,
       nodeSeconds: lines.reduce((sum, line) => sum + line.nodeSeconds, 0),
-      cost: lines.length === 0 ? '$0.0000' : lines.map((line) => formatCost(line.size, line.tier, line.nodeSeconds)).join(' + '),
+      cost: lines.length === 0 ? '$0.0000' : lines.map(formatCost).join(' + '),
       queued: queue.filter((job) => job.compute === compute.name).length,
     };
   });
@@ -102,7 +102,9 @@ idle_time_before_scale_down: 120`}</pre>
             rowKey={(row) => row.compute.name}
             onOpen={(row) => navigate(`/w/${workspace}/computes/${encodeURIComponent(row.compute.name)}`)}
           />
-          <p className="muted">Node-hours count every node from its start to its removal, idle ones too. Cost: {priceNote}.</p>
+          <p className="muted">
+            Node-hours count every node from its start to its removal, idle ones too. Cost: {usage.data?.pricing.note}.
+          </p>
         </>
       ) : null}
       <h2>Queue</h2>

@@ -1,7 +1,6 @@
 import { useCallback, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { getJob, isTerminal, jobEvents, type Job, type JobEvent, type LineageInput } from '../api/jobs.js';
-import type { JobRunningTime } from '../../../src/core/jobs/running-time.js';
 import { CancelJob } from '../components/cancel-job.js';
 import { LogTail } from '../components/log-tail.js';
 import { ErrorNotice, Loading } from '../components/notice.js';
@@ -110,7 +109,7 @@ export function JobPage() {
 }
 
 /** The running time over all attempts, then each attempt's (an evicted job runs more than once). */
-function RanFor({ time }: { time: JobRunningTime }) {
+function RanFor({ time }: { time: NonNullable<Job['runningTime']> }) {
   if (time.attempts.length === 0) return <>—</>;
   // The total is a sum of periods, not one span: format its seconds as formatDuration does a span.
   const total = formatDuration(1, 1 + time.seconds * 1000);
