@@ -341,6 +341,7 @@ async function latencyWorker(calls: number, dir: string): Promise<LatencyRow> {
     modelDir: join(dir, 'worker-model'),
     env: {},
     logFile: join(dir, 'worker.log'),
+    logger: { warn: (_details, message) => void process.stderr.write(`${message}\n`) },
   });
   try {
     await instance.ready(60_000);

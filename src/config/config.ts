@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { quotasSchema, type Quotas } from '../core/compute/workspace-quota.js';
+import { hasCode } from '../core/error-codes.js';
 import { TrellisError } from '../core/errors.js';
 
 /** ~/.trellis/config.yaml (or $TRELLIS_HOME/config.yaml): every key optional; env wins over it. */
@@ -112,8 +113,14 @@ function readConfigFile(path: string): ConfigFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
-  } catch {
-    return {};
+  } catch (error) {
+    // No config file: every setting takes its default (or its environment variable).
+    if (hasCode(error, 'ENOENT')) return {};
+    throw new TrellisError(
+      'InvalidConfiguration',
+      400,
+      `the config file ${path} could not be read: ${(error as Error).message}; fix its permissions, or remove it to use the defaults`,
+    );
   }
   const parsed = configFileSchema.safeParse(parse(text) ?? {});
   if (!parsed.success) {
@@ -163,6 +170,7 @@ function safeUserName(): string {
   try {
     return userInfo().username;
   } catch {
+    // No passwd entry for this uid (a container's arbitrary user): the documented fallback is $USER, else 'unknown'.
     return process.env.USER || 'unknown';
   }
 }

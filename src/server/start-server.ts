@@ -70,7 +70,11 @@ export async function startServer(
     const local = new LocalBackend({ onProcessExit: () => wakeRunner(), logger });
     const slurm = createSlurmComputes({ graceSeconds: config.jobs.graceSeconds });
     // Pods download their attempt's folder from this server and send results back, with tokens signed by this secret.
-    const kubernetes = createKubernetesComputes({ publicUrl: () => config.publicUrl ?? url, secret: await loadAttemptSecret(config.home) });
+    const kubernetes = createKubernetesComputes({
+      publicUrl: () => config.publicUrl ?? url,
+      secret: await loadAttemptSecret(config.home),
+      logger,
+    });
     const orphans = slurm.byHandle(kubernetes.byHandle(local));
     const runner = new JobRunner(context, {
       jobsRoot,

@@ -22,6 +22,9 @@ async function eventually(check: () => boolean, what: string, timeoutMs = 30_000
   await waitFor(check, { what, timeoutMs, intervalMs: 20 });
 }
 
+// A warning about an instance's surroundings is shown in the test's output.
+const logger = { warn: (_details: Record<string, unknown>, message: string) => void process.stderr.write(`${message}\n`) };
+
 let pools = 0;
 function pool(runtime: 'onnx' | 'node-script', settings: DeploymentPoolOptions['settings'], scoringScript = 'score.mjs'): DeploymentPool {
   const name = `ep/pool-${pools++}`;
@@ -33,6 +36,7 @@ function pool(runtime: 'onnx' | 'node-script', settings: DeploymentPoolOptions['
     scoringScript: runtime === 'onnx' ? undefined : scoringScript,
     env: {},
     logFile: join(scratch, `${name.replaceAll('/', '-')}-${index}.log`),
+    logger,
   });
   const created = new DeploymentPool({ name, instanceSpec: spec, settings: { stopGraceMs: 2_000, ...settings } });
   created.start();

@@ -91,7 +91,10 @@ export class EndpointRouter {
     let table: TrafficTable;
     try {
       table = compileTraffic(normalise(traffic), mirror, names);
-    } catch {
+    } catch (error) {
+      // A split that is not valid (it is checked on write, so only a stored one from before): it routes no
+      // traffic, and deployments are still called by name (the header), until the endpoint's traffic is set again.
+      if (!(isTrellisError(error) && error.code === 'InvalidInput')) throw error;
       table = compileTraffic({}, {}, names);
     }
     this.routes.set(routeKey(endpoint.workspace, endpoint.name), {

@@ -20,9 +20,9 @@ import { waitFor } from '../../test/support/wait-for.js';
 
 const repositoryRoot = resolve(import.meta.dirname, '..', '..');
 const environmentCache = process.env.TRELLIS_ENV_CACHE ?? join(repositoryRoot, '.cache', 'environments');
-const environmentSpec = {
+const environmentSpec: EnvironmentSpec = {
   conda_file: { dependencies: ['python=3.11', { pip: ['azureml-inference-server-http', 'inference-schema'] }] },
-} as unknown as EnvironmentSpec;
+};
 
 // pip's words when PyPI cannot be reached: the only reason these tests skip.
 const offline =
@@ -113,6 +113,9 @@ def run(raw_data):
 `,
 );
 
+// A warning about an instance's surroundings is shown in the test's output.
+const logger = { warn: (_details: Record<string, unknown>, message: string) => void process.stderr.write(`${message}\n`) };
+
 let counter = 0;
 function spec(scoringScript: string): InstanceSpec {
   const id = `ep/azmlinfsrv/${counter++}`;
@@ -126,6 +129,7 @@ function spec(scoringScript: string): InstanceSpec {
     python,
     env: { PYTHONDONTWRITEBYTECODE: '1' },
     logFile: join(scratch, 'logs', `${id.replaceAll('/', '-')}.log`),
+    logger,
   };
 }
 

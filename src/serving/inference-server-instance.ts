@@ -4,6 +4,8 @@ import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import { createServer } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ServingLogger } from './serving-logger.js';
+import { hasCode } from '../core/error-codes.js';
 import { isTrellisError } from '../core/errors.js';
 import { answerHeadersForClient } from './forwarded-headers.js';
 import { inheritedEnvironment } from './inherited-environment.js';
@@ -66,6 +68,7 @@ class InferenceServerInstance implements ScoringInstance {
   private calls = 0;
   private isStopping = false;
   private readonly log: InstanceLog;
+  private readonly logger: ServingLogger;
   private readonly tail: string[] = [];
   private readonly startedAt = Date.now();
   private readonly modelName: string;
@@ -85,7 +88,8 @@ class InferenceServerInstance implements ScoringInstance {
     this.modelName = spec.modelName ?? basename(spec.modelDir);
     this.modelVersion = spec.modelVersion ?? '1';
     this.exited = new Promise((resolve) => (this.markExited = resolve));
-    this.log = new InstanceLog(spec.logFile);
+    this.logger = spec.logger;
+    this.log = new InstanceLog(spec.logFile, spec.logger);
     if (!spec.codeDir || !spec.scoringScript) {
       this.finish('failed', 'runtime azureml-inference-server needs code_configuration.code and code_configuration.scoring_script');
       return;
@@ -215,7 +219,14 @@ class InferenceServerInstance implements ScoringInstance {
         stdio: ['pipe', 'pipe', 'pipe'],
       },
     );
-    child.stdin!.on('error', () => {});
+    child.stdin!.on('error', (error) => {
+      // EPIPE: the server exited (nothing is ever written to its stdin); its exit is noted with the reason.
+      if (!hasCode(error, 'EPIPE', 'ECONNRESET'))
+        this.logger.warn(
+          { err: error, instance: this.id },
+          `serving: the stdin pipe of instance ${this.id} failed; it stops when its launcher sees it close`,
+        );
+    });
     this.child = child;
     this.log.follow(child.stdout!, false);
     this.log.follow(child.stderr!, true);
@@ -356,7 +367,7 @@ class InferenceServerInstance implements ScoringInstance {
   }
 
   private killGroup(signal: NodeJS.Signals): void {
-    signalGroup(this.child?.pid, signal);
+    signalGroup(this.child?.pid, signal, this.logger);
   }
 }
 

@@ -1,6 +1,7 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
+import type { ServingLogger } from './serving-logger.js';
 
 /**
  * An instance's log file (`online-deployment get-logs`): the worker's stdout and stderr, line by
@@ -12,15 +13,18 @@ export class InstanceLog {
   private readonly tail: string[] = [];
   private isClosed = false;
 
-  constructor(path: string) {
+  /** `logger` hears once when the file cannot be written (the instance's lines are then lost). */
+  constructor(path: string, logger: ServingLogger) {
     try {
       mkdirSync(dirname(path), { recursive: true });
     } catch {
-      // The stream below fails too, and says why once.
+      // Not logged here: the stream below then fails to open too, and its error handler logs why, once.
     }
     this.stream = createWriteStream(path, { flags: 'a' });
     // A log that cannot be written must not take the instance down with it.
-    this.stream.on('error', (error) => process.emitWarning(`instance log ${path} cannot be written: ${error.message}`));
+    this.stream.on('error', (error) =>
+      logger.warn({ err: error, path }, `serving: instance log ${path} cannot be written; the instance's output and notes are lost`),
+    );
   }
 
   /** A line from Trellis about the instance. */

@@ -29,6 +29,7 @@ describe("Trellis's own workers and the calls only azmlinfsrv takes", () => {
       modelDir: join(fixturesDir, 'iris-logreg.onnx'),
       env: {},
       logFile: join(scratch, 'instance.log'),
+      logger: { warn: (_details, message) => void process.stderr.write(`${message}\n`) },
     });
     try {
       await instance.ready(60_000);

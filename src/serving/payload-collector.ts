@@ -34,7 +34,7 @@ export class PayloadCollector {
 
   constructor(
     private readonly artifactsFor: (workspace: string) => ArtifactStore,
-    private readonly options: { flushMs?: number; maxLines?: number; onError?: (error: Error) => void } = {},
+    private readonly options: { flushMs?: number; maxLines?: number; onError: (error: Error) => void },
   ) {}
 
   /** The folder (in the workspace's artifact store) a collection of a deployment is written under. */
@@ -69,7 +69,8 @@ export class PayloadCollector {
         try {
           await this.artifactsFor(batch.workspace).put(name, Readable.from([Buffer.from(`${batch.lines.join('\n')}\n`)]));
         } catch (error) {
-          this.options.onError?.(error as Error);
+          // The batch is lost either way; the owner logs it (the server's logger), so nobody is told nothing.
+          this.options.onError(error as Error);
         }
       }
     });

@@ -1,3 +1,4 @@
+import type { ServingLogger } from './serving-logger.js';
 import type { RuntimeKind } from '../core/endpoints/runtime-kind.js';
 
 /**
@@ -62,6 +63,8 @@ export interface InstanceSpec {
   /** The model's name and version in v2 answers (model_name, versions); default: the model folder's name and '1'. */
   modelName?: string | undefined;
   modelVersion?: string | undefined;
+  /** Where what goes wrong around the instance (its log file unwritable, a signal not sent) is reported: the server's logger. */
+  logger: ServingLogger;
 }
 
 export type InstanceState = 'loading' | 'ready' | 'failed' | 'stopped';

@@ -11,11 +11,14 @@ import { startInstance } from './worker-instance.js';
 const scratch = mkdtempSync(join(tmpdir(), 'trellis-worker-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
+// A warning about an instance's surroundings is shown in the test's output.
+const logger = { warn: (_details: Record<string, unknown>, message: string) => void process.stderr.write(`${message}\n`) };
+
 let counter = 0;
 function spec(fields: Partial<InstanceSpec> & Pick<InstanceSpec, 'runtime' | 'modelDir'>): InstanceSpec {
   const id = `ep/test/${counter++}`;
   // No __pycache__ left in the fixture folders.
-  return { id, env: { PYTHONDONTWRITEBYTECODE: '1' }, logFile: join(scratch, 'logs', `${id.replaceAll('/', '-')}.log`), ...fields };
+  return { id, env: { PYTHONDONTWRITEBYTECODE: '1' }, logFile: join(scratch, 'logs', `${id.replaceAll('/', '-')}.log`), logger, ...fields };
 }
 
 const json = (value: unknown, protocol: 'score' | 'v2-infer' = 'score'): ScoringCall => ({

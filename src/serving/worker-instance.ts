@@ -3,6 +3,8 @@ import { existsSync, statSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ServingLogger } from './serving-logger.js';
+import { hasCode } from '../core/error-codes.js';
 import { FrameWriter } from './frame-writer.js';
 import { inheritedVariables } from './inherited-environment.js';
 import { InstanceLog } from './instance-log.js';
@@ -39,8 +41,10 @@ const isSource = import.meta.url.endsWith('.ts');
 function tsxLoader(): string | undefined {
   try {
     return import.meta.resolve('tsx');
-  } catch {
-    return undefined;
+  } catch (error) {
+    // Not installed (a production install): the built JavaScript workers need no loader.
+    if (hasCode(error, 'ERR_MODULE_NOT_FOUND')) return undefined;
+    throw error;
   }
 }
 
@@ -121,6 +125,7 @@ class WorkerInstance implements ScoringInstance {
   private isStopping = false;
   private loadFailure: string | undefined;
   private readonly log: InstanceLog;
+  private readonly logger: ServingLogger;
   private readonly startedAt = Date.now();
   private readonly waiters = new InstanceWaiters();
   private markExited!: () => void;
@@ -138,7 +143,8 @@ class WorkerInstance implements ScoringInstance {
     this.id = spec.id;
     this.runtime = spec.runtime;
     this.exited = new Promise((resolve) => (this.markExited = resolve));
-    this.log = new InstanceLog(spec.logFile);
+    this.logger = spec.logger;
+    this.log = new InstanceLog(spec.logFile, spec.logger);
     let command: { command: string; args: string[] };
     try {
       command = workerCommand(spec);
@@ -176,7 +182,14 @@ class WorkerInstance implements ScoringInstance {
         this.killGroup('SIGKILL');
       }
     });
-    channel.on('error', () => {});
+    channel.on('error', (error) => {
+      // EPIPE, ECONNRESET: the worker went away; its exit is noted and its calls fail with its reason.
+      if (!hasCode(error, 'EPIPE', 'ECONNRESET'))
+        this.logger.warn(
+          { err: error, instance: this.id },
+          `serving: the channel to instance ${this.id} failed; it is stopped and restarted`,
+        );
+    });
     // A worker that closes its channel but lives on can answer nothing: end it.
     channel.on('close', () => {
       if (!this.exitStatus && !this.isStopping) this.killGroup('SIGKILL');
@@ -343,7 +356,7 @@ class WorkerInstance implements ScoringInstance {
   }
 
   private killGroup(signal: NodeJS.Signals): void {
-    signalGroup(this.child?.pid, signal);
+    signalGroup(this.child?.pid, signal, this.logger);
   }
 }
 

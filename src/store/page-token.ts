@@ -17,7 +17,7 @@ export function decodePageToken(token: string): PagePosition {
       return { name: value[0], id: value[1] as number };
     }
   } catch {
-    // fall through to the error below
+    // Not base64url JSON: the same clear InvalidPageToken error below as a token of the wrong shape.
   }
   throw new TrellisError(
     'InvalidPageToken',

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract, pack as tarPack, type Extract, type Header, type Pack } from 'tar-stream';
 import { TrellisError } from '../../core/errors.js';
+import { hasCode } from '../../core/error-codes.js';
 
 /**
  * The two tar archives that carry an attempt between Trellis and its pods: the prepared folder
@@ -168,7 +169,11 @@ async function mergeInto(staging: string, root: string, relative: string): Promi
   for (const entry of await readdir(join(staging, relative), { withFileTypes: true })) {
     const name = relative ? `${relative}/${entry.name}` : entry.name;
     const target = join(root, name);
-    const existing = await lstat(target).catch(() => undefined);
+    // ENOENT: nothing there yet; any other error stops the merge, and the upload's answer says why.
+    const existing = await lstat(target).catch((error: unknown) => {
+      if (hasCode(error, 'ENOENT')) return undefined;
+      throw error;
+    });
     if (entry.isDirectory()) {
       if (existing && !existing.isDirectory()) await rm(target, { force: true });
       if (!existing?.isDirectory()) await mkdir(target);

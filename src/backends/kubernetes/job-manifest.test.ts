@@ -233,17 +233,23 @@ describe('the Kubernetes schema check', () => {
         ),
       },
     );
-    const typoJob = structuredClone(job) as unknown as { spec: Record<string, unknown> };
-    typoJob.spec.backofLimit = typoJob.spec.backoffLimit;
-    delete typoJob.spec.backoffLimit;
+    const { backoffLimit, ...jobSpec } = structuredClone(job.spec)!;
+    const typoJob = { ...job, spec: { ...jobSpec, backofLimit: backoffLimit } };
     assert.deepEqual(kubernetesSchemaErrors('Job', typoJob), ['/spec must NOT have additional properties: backofLimit']);
 
-    const typoService = structuredClone(service) as unknown as { spec: Record<string, unknown> };
-    typoService.spec.clusterIp = 'None';
+    assert.ok(service);
+    const typoService = { ...service, spec: { ...service.spec, clusterIp: 'None' } };
     assert.ok(kubernetesSchemaErrors('Service', typoService).some((error) => error.includes('clusterIp')));
 
-    const wrongType = structuredClone(job) as unknown as { spec: { template: { spec: { containers: Array<Record<string, unknown>> } } } };
-    wrongType.spec.template.spec.containers[0]!.command = 'bash -c train';
+    const template = job.spec!.template;
+    const [container, ...others] = template.spec!.containers;
+    const wrongType = {
+      ...job,
+      spec: {
+        ...job.spec,
+        template: { ...template, spec: { ...template.spec, containers: [{ ...container, command: 'bash -c train' }, ...others] } },
+      },
+    };
     assert.ok(kubernetesSchemaErrors('Job', wrongType).some((error) => error.includes('/command')));
   });
 });

@@ -234,6 +234,7 @@ function rebase(uri: string, base: string): string {
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return uri;
     return `${base.replace(/\/+$/, '')}${parsed.pathname === '/' ? '' : parsed.pathname}${parsed.search}`;
   } catch {
+    // Not an absolute URL (a path, say): it does not point at this server, so it is passed on as given.
     return uri;
   }
 }

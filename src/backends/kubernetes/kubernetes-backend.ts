@@ -160,6 +160,7 @@ function messageOf(body: unknown): string | undefined {
     try {
       parsed = JSON.parse(body);
     } catch {
+      // Not JSON (a proxy's HTML or text page): its start is the message.
       return body.slice(0, 300) || undefined;
     }
   }

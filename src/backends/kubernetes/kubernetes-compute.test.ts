@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { pino } from 'pino';
 import { isTrellisError } from '../../core/errors.js';
 import { processLayout } from '../../core/jobs/process-layout.js';
 import type { Resource } from '../../core/resources/resource.js';
@@ -8,6 +9,9 @@ import { attemptToken } from './attempt-token.js';
 import { createKubernetesComputes, kubernetesBackendOptions } from './kubernetes-compute.js';
 
 const secret = Buffer.alloc(32, 1);
+/** A logger whose messages land in `lines`. */
+const capturing = (lines: string[]) =>
+  pino({ level: 'info' }, { write: (line: string) => void lines.push(String((JSON.parse(line) as { msg: unknown }).msg)) });
 // Nothing listens on port 9: every call fails fast as unreachable.
 const kubeconfig = [
   'apiVersion: v1',
@@ -26,7 +30,14 @@ function compute(spec: Record<string, unknown>, name = 'aks'): Resource {
     name,
     version: null,
     spec: { type: 'kubernetes', namespace: 'ml', properties: { kubeconfig }, ...spec },
-  } as unknown as Resource;
+    status: {},
+    tags: {},
+    description: null,
+    createdBy: 'test',
+    createdAt: '',
+    updatedAt: '',
+    etag: '',
+  };
 }
 
 const request: LaunchRequest = {
@@ -69,7 +80,7 @@ describe('kubernetesBackendOptions', () => {
 
 describe('createKubernetesComputes', () => {
   it('makes one backend per compute and settings', () => {
-    const computes = createKubernetesComputes({ publicUrl: () => 'http://t', secret });
+    const computes = createKubernetesComputes({ publicUrl: () => 'http://t', secret, logger: pino({ level: 'silent' }) });
     const first = computes.backendFor(compute({}));
     assert.equal(computes.backendFor(compute({})), first);
     assert.notEqual(computes.backendFor(compute({ namespace: 'other' })), first);
@@ -77,14 +88,14 @@ describe('createKubernetesComputes', () => {
   });
 
   it('fails the launch, not the job runner, when the kubeconfig cannot be read', async () => {
-    const computes = createKubernetesComputes({ publicUrl: () => 'http://t', secret });
+    const computes = createKubernetesComputes({ publicUrl: () => 'http://t', secret, logger: pino({ level: 'silent' }) });
     const backend = computes.backendFor(compute({ properties: { kubeconfig: 'not: [a kubeconfig' } }));
     await assert.rejects(backend.launch(request), (error: unknown) => isTrellisError(error) && error.code === 'InvalidComputeProperties');
   });
 
   it('tells a failed stop instead of throwing it (the job runner does not wait for stops)', async () => {
     const lines: string[] = [];
-    const computes = createKubernetesComputes({ publicUrl: () => 'http://t', secret, log: (line) => lines.push(line) });
+    const computes = createKubernetesComputes({ publicUrl: () => 'http://t', secret, logger: capturing(lines) });
     await computes.backendFor(compute({})).stop('ml/fit-abcdef-a1', 5);
     assert.match(lines.join('\n'), /could not stop ml\/fit-abcdef-a1: .*unreachable/);
   });
@@ -100,7 +111,7 @@ describe('createKubernetesComputes', () => {
       stop: async (handle) => void seen.push(`stop ${handle}`),
     };
     const lines: string[] = [];
-    const computes = createKubernetesComputes({ publicUrl: () => 'http://t', secret, log: (line) => lines.push(line) });
+    const computes = createKubernetesComputes({ publicUrl: () => 'http://t', secret, logger: capturing(lines) });
     const orphans = computes.byHandle(other);
     assert.deepEqual(await orphans.poll('local:/srv/trellis/jobs/dev/fit/attempt-1'), { state: 'running' });
     await orphans.stop('slurm:123', 5);

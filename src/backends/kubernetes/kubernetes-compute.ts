@@ -1,6 +1,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
 import type { KubernetesComputeSpec } from '../../core/azureml/compute-schema.js';
 import { findSku } from '../../core/compute/sku-catalogue.js';
+import { computeSpecOf } from '../../core/compute/compute-spec.js';
 import { TrellisError } from '../../core/errors.js';
 import type { Resource } from '../../core/resources/resource.js';
 import type { AttemptState, ComputeBackend } from '../compute-backend.js';
@@ -28,8 +30,8 @@ export interface KubernetesComputesOptions {
   publicUrl: () => string;
   /** The server's secret that signs each attempt's transfer token (attempt-token.ts). */
   secret: Buffer;
-  /** Where errors that cannot be thrown (a failed stop) are told. */
-  log?: (line: string) => void;
+  /** Where errors that cannot be thrown (a failed stop) are told: the server's logger. */
+  logger: Logger;
   /** Reads a compute's kubeconfig; tests may pass their own. */
   kubeConfigFor?: (properties: Record<string, unknown> | undefined) => KubeConfig;
 }
@@ -64,7 +66,7 @@ export function createKubernetesComputes(options: KubernetesComputesOptions): Ku
   const made = new Map<string, { settings: string; backend: ComputeBackend }>();
   // Poll and stop need only the cluster and the handle: the last backend made for a namespace serves its orphans.
   const byNamespace = new Map<string, ComputeBackend>();
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const { logger } = options;
   const kubeConfigFor = options.kubeConfigFor ?? ((properties) => loadKubeConfig(properties));
 
   // The job runner does not wait for a stop; a rejected one must not end the server.
@@ -73,12 +75,17 @@ export function createKubernetesComputes(options: KubernetesComputesOptions): Ku
     stop: (handle, graceSeconds) =>
       backend
         .stop(handle, graceSeconds)
-        .catch((error: unknown) => log(`kubernetes: could not stop ${handle}: ${(error as Error).message}`)),
+        .catch((error: unknown) =>
+          logger.warn(
+            { err: error, handle },
+            `kubernetes: could not stop ${handle}: ${(error as Error).message}; the Kubernetes Job may still run until it is polled as ended`,
+          ),
+        ),
   });
 
   return {
     backendFor(compute) {
-      const spec = compute.spec as KubernetesComputeSpec;
+      const spec = computeSpecOf(compute, 'kubernetes');
       const key = `${compute.workspace}/${compute.name}`;
       const settings = JSON.stringify([spec.namespace, spec.properties, spec.size, spec.tier]);
       const cached = made.get(key);
@@ -124,7 +131,10 @@ export function createKubernetesComputes(options: KubernetesComputesOptions): Ku
           const backend = clusterOf(handle);
           if (backend === undefined) return otherHandles.stop(handle, graceSeconds);
           if (backend === 'unknown')
-            return log(`kubernetes: cannot stop ${handle}: its compute was deleted and this server no longer has its kubeconfig`);
+            return logger.warn(
+              { handle },
+              `kubernetes: cannot stop ${handle}: its compute was deleted and this server no longer has its kubeconfig; the Kubernetes Job may still run: delete it with kubectl delete job -n ${handle.replace('/', ' ')}`,
+            );
           return backend.stop(handle, graceSeconds);
         },
       };

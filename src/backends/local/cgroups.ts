@@ -63,7 +63,7 @@ export function parseProcCgroup(text: string): { v2?: string; v1: Map<string, st
   for (const line of text.split('\n')) {
     const match = /^(\d+):([^:]*):(.*)$/.exec(line.trim());
     if (!match) continue;
-    const [, hierarchy, controllers, path] = match as unknown as [string, string, string, string];
+    const [, hierarchy = '', controllers = '', path = ''] = match;
     if (hierarchy === '0' && controllers === '') v2 = path;
     else for (const controller of controllers.split(',')) if (controller) v1.set(controller, path);
   }

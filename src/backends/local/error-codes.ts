@@ -1,5 +1,2 @@
-/** Whether `error` is a system error with one of these codes (ENOENT: the file is gone; ESRCH: the process is). */
-export function hasCode(error: unknown, ...codes: string[]): boolean {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return code !== undefined && codes.includes(code);
-}
+/** The helper lives in core (pure), so serving and every backend can use it. */
+export { hasCode } from '../../core/error-codes.js';

@@ -158,6 +158,7 @@ export class ModelPreparation {
         // v2 answers (model_name, versions) name what is served, as x-trellis-model does.
         modelName,
         modelVersion,
+        logger: this.context.logger,
       });
       const pool = new DeploymentPool({
         name: `${deployment.endpoint}/${deployment.name}`,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { isTrellisError } from '../errors.js';
 import { parseAssetReference } from '../resources/reference.js';
 import { environmentSchema } from './environment-schema.js';
-import { modelTypes } from './model-schema.js';
+import { defaultModelType, modelTypes } from './model-schema.js';
 import { azureEnum, closedObject, freeMapping, isPlainObject, tagsField, versionField } from './schema-helpers.js';
 import { describeIssue } from './zod-problems.js';
 
@@ -96,6 +96,7 @@ export function modelReferenceProblem(text: string): string | undefined {
       parseAssetReference(isAzureForm ? `azureml:${value.slice('azureml:'.length)}` : value);
       return undefined;
     } catch (error) {
+      // A malformed reference: its message is the answer this check returns; anything else is a bug, thrown.
       if (isTrellisError(error)) return error.message;
       throw error;
     }
@@ -107,7 +108,7 @@ export function modelReferenceProblem(text: string): string | undefined {
 export const inlineModelSchema = closedObject({
   name: z.string().min(1).optional(),
   version: versionField.optional(),
-  type: azureEnum(modelTypes).default('custom_model'),
+  type: azureEnum(modelTypes).default(defaultModelType),
   path: z
     .string({
       error: (issue) =>

@@ -1,6 +1,8 @@
 import { type Document, parseDocument } from 'yaml';
 import { invalidInput, TrellisError, type Problem } from '../errors.js';
 import { formatFieldPath, type FieldPath } from '../yaml/field-path.js';
+import type { z } from 'zod';
+import { plainDocument, type DocumentSource } from '../yaml/document-source.js';
 import { parseYaml } from '../yaml/parse-yaml.js';
 import { commandJobSchema, dataInputTypes, type CommandJobFile } from './command-job-schema.js';
 import type { LocalPath } from './parse-resource-file.js';
@@ -20,7 +22,18 @@ export interface ParsedJobFile {
  * problem, each with its YAML path and line.
  */
 export function parseJobFile(text: string, fileName: string): ParsedJobFile {
-  const yaml = parseYaml(text, fileName);
+  return parseJobDocument(parseYaml(text, fileName), fileName);
+}
+
+/** A command job as Trellis builds it (a batch scoring job): the file's fields, before validation. */
+export type CommandJobFields = z.input<typeof commandJobSchema>;
+
+/** Validates a command job that Trellis builds itself with the same schema and checks as a job file, without YAML text. */
+export function jobFromFields(fields: CommandJobFields, fileName: string): ParsedJobFile {
+  return parseJobDocument(plainDocument({ ...fields }), fileName);
+}
+
+function parseJobDocument(yaml: DocumentSource, fileName: string): ParsedJobFile {
   const document = yaml.value;
   const problems: Problem[] = [];
   const type = typeof document.type === 'string' ? document.type.toLowerCase() : undefined;
@@ -83,6 +96,7 @@ export function applySetOverrides(text: string, overrides: string[], fileName: s
     try {
       document.setIn(path, value);
     } catch (error) {
+      // The path cannot take a value (it goes through a scalar): a problem the user fixes, reported with the others.
       problems.push({ path: formatFieldPath(path), message: `cannot set it: ${(error as Error).message}` });
     }
   }

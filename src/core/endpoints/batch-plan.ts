@@ -52,6 +52,7 @@ export function parseLedger(text: string): Map<string, LedgerEntry> {
     try {
       value = JSON.parse(line);
     } catch {
+      // A line cut short by a crash mid-write: its mini-batch counts as not finished and is scored again.
       continue;
     }
     if (!isEntry(value)) continue;

@@ -190,6 +190,7 @@ function parseClaims(payload: string): TokenClaims | undefined {
   try {
     raw = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
   } catch {
+    // Not base64url JSON: verifyToken answers 'the signed payload is malformed'.
     return undefined;
   }
   if (typeof raw !== 'object' || raw === null) return undefined;

@@ -150,6 +150,7 @@ function unquote(value: string): string {
     try {
       return decodeURIComponent(run);
     } catch {
+      // Not valid UTF-8 percent-encoding: kept as written rather than failing the whole source.
       return run;
     }
   });

@@ -11,7 +11,7 @@ export function decodeOffset(token: string | undefined): number {
     const value = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { offset?: unknown };
     if (typeof value.offset === 'number' && Number.isSafeInteger(value.offset) && value.offset >= 0) return value.offset;
   } catch {
-    // fall through
+    // Not base64 JSON: the same clear INVALID_PARAMETER_VALUE error below as a token of the wrong shape.
   }
   throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid page token, could not base64-decode: ${token}`);
 }

@@ -63,6 +63,7 @@ export function parseOrderByClause(clause: string, rules: IdentifierRules): Orde
       );
     return { type, key, ascending };
   } catch (error) {
+    // Rethrown with the whole clause named, so the message shows what to fix.
     throw withClause(clause, 'order_by clause', error);
   }
 }

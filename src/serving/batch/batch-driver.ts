@@ -44,8 +44,10 @@ import {
   type MiniBatch,
 } from '../../core/endpoints/batch-plan.js';
 import { chooseRuntime } from '../../core/endpoints/runtime-choice.js';
+import { hasCode } from '../../core/error-codes.js';
 import type { ScoringInstance } from '../scoring-instance.js';
 import { ModelLoadError } from '../serving-errors.js';
+import type { ServingLogger } from '../serving-logger.js';
 import { startInstance } from '../worker-instance.js';
 
 /** What the batch service hands the driver: the deployment's settings, as batch-deployment-schema normalizes them. */
@@ -184,6 +186,7 @@ export async function runBatch(options: Options): Promise<number> {
     python: process.env.TRELLIS_BATCH_PYTHON,
     env: { ...(settings.environment_variables ?? {}), AZUREML_BI_OUTPUT_PATH: options.output },
     logFile: workerLog(index),
+    logger: stderrLogger,
   });
   await mkdir(join(options.checkpoints, 'logs'), { recursive: true });
 
@@ -293,11 +296,28 @@ export async function runBatch(options: Options): Promise<number> {
   return 0;
 }
 
+/** What goes wrong around a worker (its log unwritable, a signal not sent) goes to stderr: the driver's stderr is the job's log. */
+const stderrLogger: ServingLogger = {
+  warn: (details, message) => {
+    process.stderr.write(`batch driver: ${message}${details.err instanceof Error ? ` (${details.err.message})` : ''}\n`);
+  },
+};
+
 /** Node 0, stopped: what the other nodes of this attempt left when they failed (a restored checkpoint's are another attempt's). */
 async function reportOtherNodes(checkpoints: string): Promise<void> {
-  const names = (await readdir(checkpoints).catch(() => [] as string[])).filter((name) => /^failure-\d+\.json$/.test(name)).sort();
+  // It runs as the driver is being stopped: what cannot be read is said on stderr (the job's log), not thrown.
+  const unread = (what: string) => (error: unknown) => {
+    if (!hasCode(error, 'ENOENT'))
+      process.stderr.write(
+        `batch driver: ${what} could not be read (${(error as Error).message}); other nodes' failures may be missing here\n`,
+      );
+  };
+  const names = ((await readdir(checkpoints).catch(unread(checkpoints))) ?? []).filter((name) => /^failure-\d+\.json$/.test(name)).sort();
   for (const name of names) {
-    const failure = JSON.parse(await readFile(join(checkpoints, name), 'utf8').catch(() => '{}')) as {
+    // ENOENT: the node's file went with its checkpoint folder; nothing to report for it.
+    const text = await readFile(join(checkpoints, name), 'utf8').catch(unread(join(checkpoints, name)));
+    if (text === undefined) continue;
+    const failure = JSON.parse(text) as {
       checkpoints?: string;
       rank?: number;
       reason?: string;
@@ -316,13 +336,29 @@ function describeStartFailure(reason: string, scoringScript: string | undefined)
 
 /** The last `count` lines of a worker's log, for the job's log. */
 async function logTail(path: string, count: number): Promise<string> {
-  const lines = (await readFile(path, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    // ENOENT: the worker wrote nothing; anything else is said where its lines would have been.
+    if (hasCode(error, 'ENOENT')) return '';
+    return `the worker's log (${path}) could not be read: ${(error as Error).message}\n`;
+  }
+  const lines = text.split('\n').filter(Boolean);
   return lines.length === 0 ? '' : `the worker's log (${path}), last lines:\n${lines.slice(-count).join('\n')}\n`;
 }
 
 /** Every ledger of the checkpoint folder (ledger.jsonl, and one per node of a multi-node job), merged. */
 async function readLedgers(checkpoints: string): Promise<Map<string, LedgerEntry>> {
-  const names = (await readdir(checkpoints).catch(() => [] as string[])).filter((name) => /^ledger(-\d+)?\.jsonl$/.test(name)).sort();
+  // ENOENT: no checkpoint folder yet, so nothing finished before; anything else fails the driver rather than redo finished work.
+  const names = (
+    await readdir(checkpoints).catch((error: unknown) => {
+      if (hasCode(error, 'ENOENT')) return [] as string[];
+      throw error;
+    })
+  )
+    .filter((name) => /^ledger(-\d+)?\.jsonl$/.test(name))
+    .sort();
   const texts = await Promise.all(names.map((name) => readFile(join(checkpoints, name), 'utf8')));
   return parseLedger(texts.join('\n'));
 }

@@ -378,13 +378,15 @@ export function toTensor(input: InputInfo, value: unknown, declaredShape?: numbe
   let shape = declaredShape ?? nestedShape(value);
   const size = shape.reduce((product, dim) => product * dim, 1);
   const data = allocate(input.type, size);
+  // Every typed array (and string[]) takes the element its type converts to, by index.
+  const slots: { [index: number]: number | bigint | string } = data;
   let filled = 0;
   const fill = (level: unknown, depth: number): void => {
     if (!Array.isArray(level)) {
       if (declaredShape === undefined && depth < shape.length)
         throw new InputError(`input '${input.name}' is ragged: rows of different lengths`);
       if (filled >= size) throw new InputError(`input '${input.name}' has more values than its shape [${shape.join(', ')}] holds`);
-      (data as unknown as Array<unknown>)[filled++] = element(input, level);
+      slots[filled++] = element(input, level);
       return;
     }
     if (declaredShape === undefined && (depth >= shape.length || level.length !== shape[depth]))

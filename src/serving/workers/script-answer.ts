@@ -17,6 +17,7 @@ function looksLikeJson(text: string): boolean {
     JSON.parse(text);
     return true;
   } catch {
+    // Not JSON: that is the answer to the question, not an error (the text is sent as text/plain).
     return false;
   }
 }

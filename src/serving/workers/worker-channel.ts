@@ -1,4 +1,5 @@
 import { Socket } from 'node:net';
+import { hasCode } from '../../core/error-codes.js';
 import { FrameWriter } from '../frame-writer.js';
 import {
   CallKind,
@@ -45,8 +46,12 @@ export async function runWorker(load: (config: WorkerConfig) => Promise<WorkerHa
   const socket = new Socket({ fd: PROTOCOL_FD, readable: true, writable: true });
   const writer = new FrameWriter(socket);
   let exitCode = 0;
-  // The server went away (or closed the channel to stop us): nothing is left to answer.
-  socket.on('error', () => process.exit(exitCode));
+  // The server went away (or closed the channel to stop us): nothing is left to answer. Any other
+  // error is said first on stderr, which is the instance log: a worker's only channel besides fd 3.
+  socket.on('error', (error) => {
+    if (!hasCode(error, 'EPIPE', 'ECONNRESET')) process.stderr.write(`the channel to the server failed, exiting: ${error.message}\n`);
+    process.exit(exitCode);
+  });
   socket.on('close', () => process.exit(exitCode));
   const send = (id: number, answer: WorkerAnswer) =>
     writer.write(encodeAnswerHeader(id, answer.status, answer.contentType, answer.body.length), answer.body);

@@ -1,0 +1,91 @@
+import { findSku } from '../../core/compute/sku-catalogue.js';
+import type { Job } from '../../core/jobs/job.js';
+import { transition } from '../../core/jobs/job-lifecycle.js';
+import type { Resource } from '../../core/resources/resource.js';
+import { prepareAttempt } from '../../services/jobs/prepare-attempt.js';
+import { updateRun } from '../../services/tracking/run-service.js';
+import type { AttemptCompletion } from './attempt-completion.js';
+import { progressOf } from './cluster-shape.js';
+import { freePort } from './free-port.js';
+import { jobKey, type RunnerState } from './runner-state.js';
+
+/**
+ * Starts attempts on the nodes the scheduler gave them: marks the nodes busy and the job
+ * Preparing, then — in the background — prepares the attempt's folder and environment and
+ * launches it on the compute's backend. A cancel asked for meanwhile, or a failed preparation,
+ * finishes the job instead.
+ */
+export class AttemptPreparation {
+  constructor(
+    private readonly state: RunnerState,
+    private readonly completion: AttemptCompletion,
+  ) {}
+
+  /** Moves a queued job to Preparing on `nodes` and starts preparing and launching its next attempt. */
+  async start(job: Job, nodes: string[], compute: Resource, now: number): Promise<void> {
+    const { context, busy } = this.state;
+    const progress = transition(progressOf(job), { type: 'start-preparing' }, this.state.policy());
+    const attempt = job.attempt + 1;
+    await context.store.transaction(async (transaction) => {
+      for (const nodeId of nodes)
+        await transaction.jobs.updateNode(job.workspace, nodeId, { state: 'busy', job: job.name, idleSince: null });
+      await transaction.jobs.update(
+        job.workspace,
+        job.name,
+        { state: progress.state, reason: `attempt ${attempt} on ${nodes.join(', ')}`, attempt, nodes },
+        now,
+      );
+    });
+    const prepared: Job = { ...job, state: progress.state, attempt, nodes };
+    busy.add(jobKey(job));
+    void this.prepareAndLaunch(prepared, compute)
+      .catch((error: unknown) =>
+        context.logger.error(
+          { err: error, job: jobKey(job) },
+          `job runner: job ${jobKey(job)} could not be launched nor marked failed; it stays Preparing until the server restarts and requeues it`,
+        ),
+      )
+      .finally(() => {
+        busy.delete(jobKey(job));
+        this.state.wake();
+      });
+  }
+
+  private async prepareAndLaunch(job: Job, compute: Resource): Promise<void> {
+    const { context, options } = this.state;
+    const repositories = context.store.repositories;
+    try {
+      const backend = options.backendFor(compute);
+      if (!backend) throw new Error(`no backend runs compute of type ${String(compute.spec.type)}`);
+      const sku = findSku(String(compute.spec.size ?? 'Standard_DS3_v2'));
+      const request = await prepareAttempt(context, job, {
+        jobsRoot: options.jobsRoot,
+        environmentCache: options.environmentCache,
+        trackingUri: options.trackingUriFor(job.workspace),
+        masterPort: await freePort(),
+        resources: { vcpus: sku?.vcpus ?? 4, memoryGiB: sku?.memoryGiB ?? 14, gpus: sku?.gpus ?? 0 },
+        nodes: job.nodes,
+      });
+      const current = await repositories.jobs.get(job.workspace, job.name);
+      if (current?.state !== 'Preparing') return;
+      if (current.stopRequest?.startsWith('cancel')) {
+        await this.completion.finish(
+          current,
+          { type: 'cancel', by: current.stopRequest.slice('cancel:'.length) || 'a user' },
+          this.state.now(),
+        );
+        return;
+      }
+      const { handle } = await backend.launch(request);
+      const now = this.state.now();
+      const progress = transition(progressOf(current), { type: 'start-running' }, this.state.policy());
+      await repositories.jobs.update(job.workspace, job.name, { state: progress.state, reason: null, handle, startedAt: now }, now);
+      await updateRun(context, job.workspace, job.runId, { status: 'RUNNING' });
+    } catch (error) {
+      const now = this.state.now();
+      const current = (await repositories.jobs.get(job.workspace, job.name)) ?? job;
+      if (current.state !== 'Preparing') return;
+      await this.completion.finish(current, { type: 'preparation-failed', reason: (error as Error).message }, now);
+    }
+  }
+}

@@ -1,0 +1,21 @@
+import type { ComputeBackend } from '../../backends/compute-backend.js';
+import type { JobSettings } from '../../config/config.js';
+import type { Resource } from '../../core/resources/resource.js';
+import type { Timers } from '../timers.js';
+
+/** What the job runner is configured with: the server's job settings plus where jobs run and log to. */
+export interface JobRunnerOptions extends JobSettings {
+  jobsRoot: string;
+  /** The MLflow tracking URI jobs of a workspace log to. */
+  trackingUriFor(workspace: string): string;
+  /** Where simulated evictions draw their chances (tests pass their own). */
+  random?: () => number;
+  /**
+   * The backend that runs jobs on a compute (amlcompute and computeinstance run locally, slurm
+   * on the cluster the compute names). `undefined` when the compute was deleted while its job
+   * ran: its attempts are then polled and stopped by their handles alone.
+   */
+  backendFor(compute: Resource | undefined): ComputeBackend | undefined;
+  /** The timers the loop ticks on (tests pass fake ones); the real ones by default. */
+  timers?: Timers;
+}
