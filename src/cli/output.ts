@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import type { Resource } from '../core/resources/resource.js';
+import type { ResourceRecord } from '../core/resources/resource.js';
 import { applyQuery } from './query.js';
 import { formatTsv } from './tsv.js';
 
@@ -38,7 +38,7 @@ export function renderTable(headers: string[], rows: string[][]): string {
   return [line(headers), ...rows.map(line)].join('\n');
 }
 
-export function resourceTable(resources: Resource[]): string {
+export function resourceTable(resources: ResourceRecord[]): string {
   const hasVersions = resources.some((r) => r.version !== null);
   const headers = ['NAME', ...(hasVersions ? ['VERSION'] : []), 'KIND', 'TYPE', 'TAGS', 'UPDATED'];
   const rows = resources.map((r) => [
@@ -55,7 +55,7 @@ export function resourceTable(resources: Resource[]): string {
 }
 
 /** One resource for people: its identity, then spec and status as YAML. */
-export function resourceDetail(resource: Resource): string {
+export function resourceDetail(resource: ResourceRecord): string {
   const head = [
     `kind:        ${resource.kind}`,
     `name:        ${resource.name}`,

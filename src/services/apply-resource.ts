@@ -24,17 +24,22 @@ export type UploadedContent =
       name?: string | undefined;
     };
 
-export interface ApplyInput {
+/** How to apply a validated resource: where, what was uploaded for its local paths, and whether only to try. */
+export interface ApplyOptions {
   /** The workspace of the request; a workspace file names itself instead. */
   workspace: string;
+  /** What problems and notes name: the file, or what built the resource. */
   fileName: string;
-  text: string;
-  expectedKind?: ResourceKind;
   /** Keyed by the local path exactly as the YAML writes it. */
   uploads: Record<string, UploadedContent>;
   /** Text of local files that Azure ML inlines into the spec (an environment's conda_file). */
   inlined: Record<string, string>;
   dryRun: boolean;
+}
+
+export interface ApplyInput extends ApplyOptions {
+  text: string;
+  expectedKind?: ResourceKind;
 }
 
 export type ApplyAction = 'created' | 'updated' | 'unchanged';
@@ -59,6 +64,19 @@ export async function applyResource(context: Context, caller: Caller, input: App
     fileName: input.fileName,
     ...(input.expectedKind ? { expectedKind: input.expectedKind } : {}),
   });
+  return applyParsedResource(context, caller, parsed, input);
+}
+
+/**
+ * Applies a resource already validated by its kind's schema (parseResourceFile, or
+ * resourceFromFields for one Trellis builds itself), as applyResource does.
+ */
+export async function applyParsedResource(
+  context: Context,
+  caller: Caller,
+  parsed: ParsedResourceFile,
+  input: ApplyOptions,
+): Promise<ApplyResult> {
   const workspace = parsed.kind === 'workspace' ? parsed.name : input.workspace;
   if (parsed.kind !== 'workspace') await requireWorkspace(context, workspace);
 
@@ -169,7 +187,7 @@ function result(
 async function resolveLocalPaths(
   artifacts: ArtifactStore,
   parsed: ParsedResourceFile,
-  input: ApplyInput,
+  input: ApplyOptions,
 ): Promise<{ spec: Record<string, unknown>; content: unknown[]; problems: Problem[] }> {
   const spec = structuredClone(parsed.spec);
   const problems: Problem[] = [];
@@ -218,7 +236,7 @@ async function resolveLocalPaths(
  * by the client) into `spec` in place of its path, parsed. Returns the problems: not sent (`how`
  * says how to send it), or not YAML.
  */
-export function inlineLocalFile(spec: Record<string, unknown>, local: LocalPath, inlined: Record<string, string>, how: string): Problem[] {
+export function inlineLocalFile(spec: object, local: LocalPath, inlined: Record<string, string>, how: string): Problem[] {
   const at = { path: local.pointer.join('.'), ...(local.line ? { line: local.line } : {}) };
   const text = inlined[local.value];
   if (text === undefined) return [{ ...at, message: `local file '${local.value}' was not sent; ${how}, or put its content inline` }];
@@ -293,9 +311,10 @@ function contentTypeProblem(parsed: ParsedResourceFile, local: LocalPath, upload
   return undefined;
 }
 
-function setAt(target: Record<string, unknown>, pointer: ReadonlyArray<string | number>, value: unknown): void {
-  let node: Record<string | number, unknown> = target;
-  for (const key of pointer.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
+/** Sets the field at `pointer` (a path classified from the spec itself, so every step exists). */
+function setAt(target: object, pointer: ReadonlyArray<string | number>, value: unknown): void {
+  let node: unknown = target;
+  for (const key of pointer.slice(0, -1)) node = Reflect.get(Object(node), key);
   const last = pointer[pointer.length - 1];
-  if (last !== undefined) node[last] = value;
+  if (last !== undefined) Reflect.set(Object(node), last, value);
 }

@@ -1,7 +1,7 @@
-import { stringify } from 'yaml';
 import { isTrellisError, TrellisError } from '../core/errors.js';
-import type { Resource } from '../core/resources/resource.js';
-import { applyResource, type UploadedContent } from './apply-resource.js';
+import type { Resource, ResourceOf } from '../core/resources/resource.js';
+import type { UploadedContent } from './apply-resource.js';
+import { applyResourceFields } from './apply-resource-fields.js';
 import type { Caller, Context } from './context.js';
 import { resolveReference } from './resource-service.js';
 
@@ -19,12 +19,12 @@ export async function existingNames(
 }
 
 /** The asset a reference names, or undefined when there is none (or the reference is malformed). */
-export async function findAsset(
+export async function findAsset<Kind extends 'environment' | 'data' | 'model' | 'code'>(
   context: Context,
   workspace: string,
-  kind: 'environment' | 'data' | 'model' | 'code',
+  kind: Kind,
   reference: string,
-): Promise<Resource | undefined> {
+): Promise<ResourceOf<Kind> | undefined> {
   try {
     return await resolveReference(context, workspace, kind, reference);
   } catch (error) {
@@ -35,8 +35,8 @@ export async function findAsset(
 
 /**
  * Creates (or finds) the asset holding uploaded content, named by its digest, through the same
- * path as `trellis apply`: the same bytes give the same asset. `purpose` says where it came from
- * (`job submit`, `deployment`), in the asset's description.
+ * path as `trellis apply`: the same bytes give the same asset. `extra` sets the asset's type (and
+ * may name it); `purpose` says where it came from (`job submit`, `deployment`), in its description.
  */
 export async function registerContent(
   context: Context,
@@ -45,19 +45,16 @@ export async function registerContent(
   kind: 'code' | 'data' | 'model',
   upload: UploadedContent,
   localPath: string,
-  extra: Record<string, unknown>,
+  extra: { type?: string; name?: string; version?: string | undefined },
   purpose = 'job submit',
 ): Promise<Resource> {
   const name = `${kind === 'code' ? 'code' : 'input'}-${upload.digest.slice('sha256:'.length, 'sha256:'.length + 16)}`;
-  const text = stringify({ name, version: '1', ...extra, path: localPath, description: `snapshot made at ${purpose} from ${localPath}` });
-  const result = await applyResource(context, caller, {
+  const result = await applyResourceFields(context, caller, {
     workspace,
+    kind,
+    fields: { name, version: '1', ...extra, path: localPath, description: `snapshot made at ${purpose} from ${localPath}` },
     fileName: `${kind} snapshot of ${localPath}`,
-    text,
-    expectedKind: kind,
     uploads: { [localPath]: upload },
-    inlined: {},
-    dryRun: false,
   });
   if (!result.resource) throw new TrellisError('SnapshotFailed', 500, `the ${kind} snapshot of '${localPath}' was not stored`);
   return result.resource;

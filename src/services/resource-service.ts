@@ -2,7 +2,7 @@ import { TrellisError } from '../core/errors.js';
 import { isAssetKind, type ResourceKind } from '../core/resources/kinds.js';
 import { checkName } from '../core/resources/names.js';
 import { parseAssetReference } from '../core/resources/reference.js';
-import type { Resource, Tags } from '../core/resources/resource.js';
+import type { Resource, ResourceOf, Tags } from '../core/resources/resource.js';
 import type { Page, ResourceKey, TagFilter } from '../store/resource-repository.js';
 import { describeKey } from '../store/resource-repository.js';
 import { auditChange } from './audit-change.js';
@@ -11,7 +11,7 @@ import type { Caller, Context } from './context.js';
 type ContainedKind = Exclude<ResourceKind, 'workspace'>;
 
 /** Fails with 404 unless the workspace exists: every workspace-scoped call starts here. */
-export async function requireWorkspace(context: Context, workspace: string): Promise<Resource> {
+export async function requireWorkspace(context: Context, workspace: string): Promise<ResourceOf<'workspace'>> {
   const found = await context.store.repositories.workspaces.get(workspace);
   if (!found) {
     throw new TrellisError(
@@ -23,7 +23,8 @@ export async function requireWorkspace(context: Context, workspace: string): Pro
   return found;
 }
 
-export async function getResource(context: Context, key: ResourceKey): Promise<Resource> {
+/** The resource `key` names (version `latest`: the newest), or a 404. */
+export async function getResource<Kind extends ResourceKind>(context: Context, key: ResourceKey<Kind>): Promise<ResourceOf<Kind>> {
   await requireWorkspace(context, key.workspace);
   const found =
     key.version === 'latest'
@@ -34,14 +35,22 @@ export async function getResource(context: Context, key: ResourceKey): Promise<R
 }
 
 /** Resolves `name:version`, `name@latest`, `azureml:name:version` or `azureml:name@latest`. */
-export async function resolveReference(context: Context, workspace: string, kind: ContainedKind, reference: string): Promise<Resource> {
-  if (!isAssetKind(kind)) {
+export async function resolveReference<Kind extends ContainedKind>(
+  context: Context,
+  workspace: string,
+  kind: Kind,
+  reference: string,
+): Promise<ResourceOf<Kind>> {
+  let target: { name: string; version: string | null };
+  if (isAssetKind(kind)) {
+    const parsed = parseAssetReference(reference);
+    target = { name: parsed.name, version: parsed.version ?? 'latest' };
+  } else {
     const problem = checkName(reference);
     if (problem) throw new TrellisError('InvalidReference', 400, problem.message);
-    return getResource(context, { workspace, kind, name: reference, version: null });
+    target = { name: reference, version: null };
   }
-  const parsed = parseAssetReference(reference);
-  return getResource(context, { workspace, kind, name: parsed.name, version: parsed.version ?? 'latest' });
+  return getResource(context, { workspace, kind, ...target });
 }
 
 export async function listResources(

@@ -1,5 +1,12 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { Deployment, DeploymentLineage, Endpoint, EndpointSecrets, EndpointType } from '../core/endpoints/endpoint.js';
+import type {
+  Deployment,
+  DeploymentLineage,
+  DeploymentSpecs,
+  Endpoint,
+  EndpointSecrets,
+  EndpointType,
+} from '../core/endpoints/endpoint.js';
 import type { RolloutState } from '../core/endpoints/rollout.js';
 import type { Database, EndpointTables } from './database.js';
 
@@ -91,6 +98,21 @@ export class EndpointRepository {
     return row && fromDeploymentRow(row);
   }
 
+  /** A deployment of `endpoint`, its spec typed by the endpoint's type (the schema it was validated with). */
+  async getDeploymentOf<Type extends EndpointType>(
+    endpoint: Pick<Endpoint<Type>, 'workspace' | 'name' | 'type'>,
+    name: string,
+  ): Promise<Deployment<Type> | undefined> {
+    const row = await this.db
+      .selectFrom('endpoint_deployments')
+      .selectAll()
+      .where('workspace', '=', endpoint.workspace)
+      .where('endpoint', '=', endpoint.name)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row && fromDeploymentRow<Type>(row);
+  }
+
   async listDeployments(workspace: string, endpoint: string): Promise<Deployment[]> {
     const rows = await this.db
       .selectFrom('endpoint_deployments')
@@ -99,7 +121,25 @@ export class EndpointRepository {
       .where('endpoint', '=', endpoint)
       .orderBy('name')
       .execute();
-    return rows.map(fromDeploymentRow);
+    return rows.map((row) => fromDeploymentRow(row));
+  }
+
+  /** Every deployment of every endpoint of type `type`, in every workspace, its spec typed by that type. */
+  async allDeploymentsOf<Type extends EndpointType>(type: Type): Promise<Deployment<Type>[]> {
+    const rows = await this.db
+      .selectFrom('endpoint_deployments')
+      .innerJoin('endpoints', (join) =>
+        join
+          .onRef('endpoints.workspace', '=', 'endpoint_deployments.workspace')
+          .onRef('endpoints.name', '=', 'endpoint_deployments.endpoint'),
+      )
+      .selectAll('endpoint_deployments')
+      .where('endpoints.type', '=', type)
+      .orderBy('endpoint_deployments.workspace')
+      .orderBy('endpoint_deployments.endpoint')
+      .orderBy('endpoint_deployments.name')
+      .execute();
+    return rows.map((row) => fromDeploymentRow<Type>(row));
   }
 
   /** Every deployment in every workspace. */
@@ -111,7 +151,7 @@ export class EndpointRepository {
       .orderBy('endpoint')
       .orderBy('name')
       .execute();
-    return rows.map(fromDeploymentRow);
+    return rows.map((row) => fromDeploymentRow(row));
   }
 
   async updateDeployment(
@@ -274,12 +314,16 @@ function toDeploymentRow(deployment: Deployment): DeploymentRow {
   };
 }
 
-function fromDeploymentRow(row: DeploymentRow): Deployment {
+/**
+ * The store's boundary from a deployment row to a typed deployment: its spec was validated by the
+ * schema of its endpoint's type before it was written, so that type tells the spec's.
+ */
+function fromDeploymentRow<Type extends EndpointType = EndpointType>(row: DeploymentRow): Deployment<Type> {
   return {
     workspace: row.workspace,
     endpoint: row.endpoint,
     name: row.name,
-    spec: JSON.parse(row.spec) as Record<string, unknown>,
+    spec: JSON.parse(row.spec) as DeploymentSpecs[Type],
     lineage: JSON.parse(row.lineage) as DeploymentLineage,
     state: row.state as Deployment['state'],
     reason: row.reason,

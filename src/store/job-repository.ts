@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { Job, JobEvent, JobLineage } from '../core/jobs/job.js';
+import type { Job, JobEvent, JobLineage, JobSpec } from '../core/jobs/job.js';
 import type { JobState } from '../core/jobs/job-lifecycle.js';
 import type { Database, JobTables } from './database.js';
 
@@ -263,7 +263,7 @@ function fromRow(row: JobRow): Job {
     description: row.description,
     tags: JSON.parse(row.tags) as Record<string, string>,
     compute: row.compute,
-    spec: JSON.parse(row.spec) as Record<string, unknown>,
+    spec: JSON.parse(row.spec) as JobSpec,
     lineage: JSON.parse(row.lineage) as JobLineage,
     state: row.state as JobState,
     reason: row.reason,

@@ -1,14 +1,17 @@
 import type { Kysely, Selectable } from 'kysely';
 import { TrellisError } from '../core/errors.js';
-import type { Resource, ResourceDraft, Tags } from '../core/resources/resource.js';
+import type { ResourceKind } from '../core/resources/kinds.js';
+import type { ResourceDraft, Tags } from '../core/resources/resource.js';
+import type { AnySpec } from '../core/resources/resource-spec.js';
 import type { Database, ResourcesTable } from './database.js';
 import { makeEtag } from './etag.js';
+import { resourceFromRow, type StoredResource } from './resource-from-row.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
 import { isForeignKeyViolation, isUniqueViolation } from './sql-errors.js';
 
-export interface ResourceKey {
+export interface ResourceKey<Kind extends ResourceKind = ResourceKind> {
   workspace: string;
-  kind: Resource['kind'];
+  kind: Kind;
   name: string;
   /** null for kinds that are not versioned. */
   version: string | null;
@@ -20,9 +23,9 @@ export interface TagFilter {
   value?: string;
 }
 
-export interface ListQuery {
+export interface ListQuery<Kind extends ResourceKind = ResourceKind> {
   workspace: string;
-  kind: Resource['kind'];
+  kind: Kind;
   /** Only the versions of this name, newest first. */
   name?: string;
   /** One row per name: its newest version. */
@@ -38,7 +41,7 @@ export interface Page<T> {
 }
 
 export interface ResourceChanges {
-  spec?: Record<string, unknown>;
+  spec?: AnySpec;
   status?: Record<string, unknown>;
   tags?: Tags;
   description?: string | null;
@@ -50,9 +53,9 @@ type Row = Selectable<ResourcesTable>;
 export class ResourceRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async get(key: ResourceKey): Promise<Resource | undefined> {
+  async get<Kind extends ResourceKind>(key: ResourceKey<Kind>): Promise<StoredResource<Kind> | undefined> {
     const row = await this.getRow(key);
-    return row && toResource(row);
+    return row && resourceFromRow<Kind>(row);
   }
 
   private async getRow(key: ResourceKey): Promise<Row | undefined> {
@@ -67,7 +70,7 @@ export class ResourceRepository {
   }
 
   /** The newest version of an asset: the one created last. */
-  async getLatest(workspace: string, kind: Resource['kind'], name: string): Promise<Resource | undefined> {
+  async getLatest<Kind extends ResourceKind>(workspace: string, kind: Kind, name: string): Promise<StoredResource<Kind> | undefined> {
     const row = await this.db
       .selectFrom('resources')
       .selectAll()
@@ -77,10 +80,10 @@ export class ResourceRepository {
       .orderBy('id', 'desc')
       .limit(1)
       .executeTakeFirst();
-    return row && toResource(row);
+    return row && resourceFromRow<Kind>(row);
   }
 
-  async listVersions(workspace: string, kind: Resource['kind'], name: string): Promise<string[]> {
+  async listVersions(workspace: string, kind: ResourceKind, name: string): Promise<string[]> {
     const rows = await this.db
       .selectFrom('resources')
       .select('version')
@@ -93,14 +96,14 @@ export class ResourceRepository {
   }
 
   /** Every resource of a kind (of one name, when given), oldest first: for views such as MLflow's registry. */
-  async listAll(workspace: string, kind: Resource['kind'], name?: string): Promise<Resource[]> {
+  async listAll<Kind extends ResourceKind>(workspace: string, kind: Kind, name?: string): Promise<StoredResource<Kind>[]> {
     let select = this.db.selectFrom('resources').selectAll().where('workspace', '=', workspace).where('kind', '=', kind);
     if (name !== undefined) select = select.where('name', '=', name);
-    return (await select.orderBy('name').orderBy('id').execute()).map(toResource);
+    return (await select.orderBy('name').orderBy('id').execute()).map((row) => resourceFromRow<Kind>(row));
   }
 
   /** Renames every version of a name at once (MLflow's rename of a registered model). */
-  async renameAll(workspace: string, kind: Resource['kind'], from: string, to: string, now: string): Promise<number> {
+  async renameAll(workspace: string, kind: ResourceKind, from: string, to: string, now: string): Promise<number> {
     try {
       const result = await this.db
         .updateTable('resources')
@@ -118,7 +121,7 @@ export class ResourceRepository {
   }
 
   /** Rows ordered by name, then newest first, with a keyset page token. */
-  async list(query: ListQuery): Promise<Page<Resource>> {
+  async list<Kind extends ResourceKind>(query: ListQuery<Kind>): Promise<Page<StoredResource<Kind>>> {
     let select = this.db.selectFrom('resources').selectAll().where('workspace', '=', query.workspace).where('kind', '=', query.kind);
     if (query.name !== undefined) select = select.where('name', '=', query.name);
     if (query.latestOnly) {
@@ -151,7 +154,7 @@ export class ResourceRepository {
     const pageRows = hasMore ? rows.slice(0, query.limit) : rows;
     const last = pageRows[pageRows.length - 1];
     return {
-      items: pageRows.map(toResource),
+      items: pageRows.map((row) => resourceFromRow<Kind>(row)),
       nextPageToken: hasMore && last ? encodePageToken({ name: last.name, id: Number(last.id) }) : null,
     };
   }
@@ -166,7 +169,7 @@ export class ResourceRepository {
   }
 
   /** Inserts a new resource; a resource with the same identity is a 409. */
-  async insert(draft: ResourceDraft, actor: string, now: string): Promise<Resource> {
+  async insert<Kind extends ResourceKind>(draft: ResourceDraft<Kind>, actor: string, now: string): Promise<StoredResource<Kind>> {
     const revision = 1;
     const etag = makeEtag(revision, draft);
     try {
@@ -190,7 +193,7 @@ export class ResourceRepository {
         .returningAll()
         .executeTakeFirstOrThrow();
       await this.writeTags(Number(inserted.id), draft.tags);
-      return toResource(inserted);
+      return resourceFromRow<Kind>(inserted);
     } catch (error) {
       if (isUniqueViolation(error)) throw alreadyExists(draft);
       if (isForeignKeyViolation(error)) throw workspaceMissing(draft.workspace);
@@ -202,10 +205,15 @@ export class ResourceRepository {
    * Applies changes when the stored etag still matches `expectedEtag` (or unconditionally when
    * it is undefined); otherwise 412, so two writers never silently overwrite each other.
    */
-  async update(key: ResourceKey, changes: ResourceChanges, now: string, expectedEtag?: string): Promise<Resource> {
+  async update<Kind extends ResourceKind>(
+    key: ResourceKey<Kind>,
+    changes: ResourceChanges,
+    now: string,
+    expectedEtag?: string,
+  ): Promise<StoredResource<Kind>> {
     const row = await this.getRow(key);
     if (!row) throw notFound(key);
-    const current = toResource(row);
+    const current = resourceFromRow<Kind>(row);
     if (expectedEtag !== undefined && expectedEtag !== current.etag) throw staleEtag(key, expectedEtag, current.etag);
     const next = {
       spec: changes.spec ?? current.spec,
@@ -236,10 +244,10 @@ export class ResourceRepository {
       .executeTakeFirst();
     if (!updated) throw staleEtag(key, expectedEtag ?? current.etag, '(changed by another writer)');
     if (changes.tags) await this.writeTags(Number(updated.id), next.tags);
-    return toResource(updated);
+    return resourceFromRow<Kind>(updated);
   }
 
-  async delete(key: ResourceKey, expectedEtag?: string): Promise<Resource> {
+  async delete<Kind extends ResourceKind>(key: ResourceKey<Kind>, expectedEtag?: string): Promise<StoredResource<Kind>> {
     const current = await this.get(key);
     if (!current) throw notFound(key);
     if (expectedEtag !== undefined && expectedEtag !== current.etag) throw staleEtag(key, expectedEtag, current.etag);
@@ -264,23 +272,6 @@ export class ResourceRepository {
 
 export function describeKey(key: ResourceKey): string {
   return `${key.kind} '${key.name}${key.version === null ? '' : `:${key.version}`}' in workspace '${key.workspace}'`;
-}
-
-function toResource(row: Row): Resource {
-  return {
-    kind: row.kind as Resource['kind'],
-    workspace: row.workspace,
-    name: row.name,
-    version: row.version === '' ? null : row.version,
-    spec: JSON.parse(row.spec) as Record<string, unknown>,
-    status: JSON.parse(row.status) as Record<string, unknown>,
-    tags: JSON.parse(row.tags) as Tags,
-    description: row.description,
-    createdBy: row.created_by,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    etag: row.etag,
-  };
 }
 
 function notFound(key: ResourceKey): TrellisError {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, testDialects, type TestDatabase } from '../../test/support/databases.js';
+import { parseBatchDeployment, parseOnlineDeployment } from '../core/azureml/parse-endpoint-file.js';
 import type { ResourceDraft } from '../core/resources/resource.js';
 import { Store } from './store.js';
 
@@ -186,6 +187,69 @@ for (const dialect of testDialects()) {
         code: 'InvalidPageToken',
         status: 400,
       });
+    });
+    it('types deployments by their endpoint type: one endpoint, or all endpoints of a type', async () => {
+      const endpoint = <Type extends 'online' | 'batch'>(name: string, type: Type) => ({
+        workspace: 'dev',
+        name,
+        type,
+        description: null,
+        tags: {},
+        authMode: 'key' as const,
+        traffic: {},
+        mirrorTraffic: {},
+        defaultDeployment: null,
+        state: 'Succeeded' as const,
+        createdBy: 'tester',
+        createdAt: 1,
+        updatedAt: 1,
+        etag: 'e',
+      });
+      const online = endpoint('typed-online', 'online');
+      const batch = endpoint('typed-batch', 'batch');
+      await store.repositories.endpoints.insertEndpoint(online);
+      await store.repositories.endpoints.insertEndpoint(batch);
+      const deployment = {
+        state: 'Succeeded' as const,
+        reason: null,
+        instanceCount: 1,
+        createdBy: 'tester',
+        createdAt: 1,
+        updatedAt: 1,
+        etag: 'e',
+      };
+      const lineage = { model: null, environment: null, code: null, deployedBy: 'tester', deployedAt: 1 };
+      await store.repositories.endpoints.insertDeployment({
+        ...deployment,
+        workspace: 'dev',
+        endpoint: online.name,
+        name: 'blue',
+        spec: parseOnlineDeployment(
+          `name: blue\nendpoint_name: ${online.name}\nmodel: azureml:iris:1\ninstance_type: Standard_DS3_v2\ninstance_count: 1\n`,
+          'blue.yml',
+        ).spec,
+        lineage,
+      });
+      await store.repositories.endpoints.insertDeployment({
+        ...deployment,
+        workspace: 'dev',
+        endpoint: batch.name,
+        name: 'score',
+        spec: parseBatchDeployment(
+          `name: score\nendpoint_name: ${batch.name}\nmodel: azureml:iris:1\ncompute: azureml:cpu-cluster\n`,
+          'score.yml',
+        ).spec,
+        lineage,
+      });
+      const found = await store.repositories.endpoints.getDeploymentOf(batch, 'score');
+      assert.equal(found?.spec.compute, 'azureml:cpu-cluster');
+      assert.equal(await store.repositories.endpoints.getDeploymentOf(online, 'score'), undefined);
+      const onlineOnes = await store.repositories.endpoints.allDeploymentsOf('online');
+      assert.deepEqual(
+        onlineOnes.map((item) => `${item.endpoint}/${item.name}`),
+        ['typed-online/blue'],
+      );
+      assert.equal(onlineOnes[0]?.spec.instance_count, 1);
     });
   });
 }

@@ -1,33 +1,36 @@
 import type { Kysely, Selectable } from 'kysely';
 import { TrellisError } from '../core/errors.js';
-import type { Resource, Tags } from '../core/resources/resource.js';
+import type { Tags } from '../core/resources/resource.js';
+import type { SpecOf } from '../core/resources/resource-spec.js';
 import type { Database, WorkspacesTable } from './database.js';
 import { makeEtag } from './etag.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
 import type { Page, ResourceChanges } from './resource-repository.js';
 import { workspaceMissing } from './resource-repository.js';
+import { resourceFromRow, type StoredResource } from './resource-from-row.js';
 import { isUniqueViolation } from './sql-errors.js';
 
 export interface WorkspaceDraft {
   name: string;
-  spec: Record<string, unknown>;
+  spec: SpecOf<'workspace'>;
   status: Record<string, unknown>;
   tags: Tags;
   description: string | null;
 }
 
 type Row = Selectable<WorkspacesTable>;
+type Workspace = StoredResource<'workspace'>;
 
 /** Workspaces: the isolation unit every other resource belongs to. */
 export class WorkspaceRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async get(name: string): Promise<Resource | undefined> {
+  async get(name: string): Promise<Workspace | undefined> {
     const row = await this.getRow(name);
     return row && toResource(row);
   }
 
-  async list(limit: number, pageToken?: string): Promise<Page<Resource>> {
+  async list(limit: number, pageToken?: string): Promise<Page<Workspace>> {
     let select = this.db.selectFrom('workspaces').selectAll();
     if (pageToken) select = select.where('name', '>', decodePageToken(pageToken).name);
     const rows = await select
@@ -40,7 +43,7 @@ export class WorkspaceRepository {
     return { items: pageRows.map(toResource), nextPageToken: hasMore && last ? encodePageToken({ name: last.name, id: 0 }) : null };
   }
 
-  async insert(draft: WorkspaceDraft, actor: string, now: string): Promise<Resource> {
+  async insert(draft: WorkspaceDraft, actor: string, now: string): Promise<Workspace> {
     const revision = 1;
     // Names differing only in case would share a folder on a case-insensitive file system.
     const clash = await this.getIgnoringCase(draft.name);
@@ -84,7 +87,7 @@ export class WorkspaceRepository {
     }
   }
 
-  async update(name: string, changes: ResourceChanges, now: string, expectedEtag?: string): Promise<Resource> {
+  async update(name: string, changes: ResourceChanges, now: string, expectedEtag?: string): Promise<Workspace> {
     const row = await this.getRow(name);
     if (!row) throw workspaceMissing(name);
     const current = toResource(row);
@@ -116,7 +119,7 @@ export class WorkspaceRepository {
   }
 
   /** The workspace whose name equals `name` but for case, if any (names are unique regardless of case). */
-  async getIgnoringCase(name: string): Promise<Resource | undefined> {
+  async getIgnoringCase(name: string): Promise<Workspace | undefined> {
     const row = await this.db
       .selectFrom('workspaces')
       .selectAll()
@@ -171,7 +174,7 @@ export class WorkspaceRepository {
    * Deletes the workspace row after checking its etag; refuses (409) while it holds anything.
    * `deleteContents` first removes everything in it: call both in one transaction.
    */
-  async delete(name: string, expectedEtag?: string): Promise<Resource> {
+  async delete(name: string, expectedEtag?: string): Promise<Workspace> {
     const current = await this.get(name);
     if (!current) throw workspaceMissing(name);
     if (expectedEtag !== undefined && expectedEtag !== current.etag) throw stale(name, expectedEtag, current.etag);
@@ -197,21 +200,9 @@ export class WorkspaceRepository {
   }
 }
 
-function toResource(row: Row): Resource {
-  return {
-    kind: 'workspace',
-    workspace: row.name,
-    name: row.name,
-    version: null,
-    spec: JSON.parse(row.spec) as Record<string, unknown>,
-    status: JSON.parse(row.status) as Record<string, unknown>,
-    tags: JSON.parse(row.tags) as Tags,
-    description: row.description,
-    createdBy: row.created_by,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    etag: row.etag,
-  };
+/** A stored workspace: the row, typed at the store's one JSON boundary. */
+function toResource(row: Row): Workspace {
+  return resourceFromRow<'workspace'>({ ...row, kind: 'workspace', workspace: row.name, version: null });
 }
 
 /** One kind of thing a workspace holds, and how many. */

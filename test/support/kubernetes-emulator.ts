@@ -123,7 +123,7 @@ export class KubernetesEmulator {
 
     const jobs = /^\/apis\/batch\/v1\/namespaces\/([^/]+)\/jobs(?:\/([^/]+)(\/status)?)?$/.exec(url.pathname);
     if (jobs) {
-      const [, namespace, name] = jobs as unknown as [string, string, string | undefined];
+      const [, namespace = '', name] = jobs;
       if (method === 'POST' && !name) return this.createJob(response, namespace, body as V1Job);
       const job = name ? this.jobs.get(`${namespace}/${name}`) : undefined;
       if (!job) return this.fail(response, 404, 'NotFound', `jobs.batch "${name}" not found`);
@@ -144,7 +144,7 @@ export class KubernetesEmulator {
     }
     const services = /^\/api\/v1\/namespaces\/([^/]+)\/services(?:\/([^/]+))?$/.exec(url.pathname);
     if (services) {
-      const [, namespace, name] = services as unknown as [string, string, string | undefined];
+      const [, namespace = '', name] = services;
       if (method === 'POST' && !name) {
         const service = body as V1Service;
         if (!this.accept(response, 'Service', namespace, service)) return;

@@ -71,7 +71,7 @@ const endpointBody = (endpoint: Endpoint, baseUrl: string) => {
 };
 const deploymentBody = (deployment: Deployment) => {
   const { instanceCount: _instances, ...rest } = deployment;
-  return { ...rest, ...azureDeploymentNames(deployment), lineage: deployment.lineage as unknown as Record<string, unknown> };
+  return { ...rest, ...azureDeploymentNames(deployment), lineage: { ...deployment.lineage } };
 };
 const jobBody = (job: Job) => ({
   name: job.name,

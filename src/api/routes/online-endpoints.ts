@@ -90,7 +90,8 @@ export const onlineEndpointRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
     return {
       ...deployment,
       ...azureDeploymentNames(deployment),
-      lineage: deployment.lineage as unknown as Record<string, unknown>,
+      // A copy is a plain object, which the wire schema's mapping of lineage accepts.
+      lineage: { ...deployment.lineage },
       readyInstances: status?.readyInstances ?? 0,
       instances: (status?.instances ?? []).map((instance) => ({
         index: instance.index,

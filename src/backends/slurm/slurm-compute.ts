@@ -1,6 +1,7 @@
 import type { SlurmComputeSpec } from '../../core/azureml/compute-schema.js';
 import { findSku } from '../../core/compute/sku-catalogue.js';
 import { TrellisError } from '../../core/errors.js';
+import { computeSpecOf } from '../../core/compute/compute-spec.js';
 import type { Resource } from '../../core/resources/resource.js';
 import type { ComputeBackend, LaunchRequest } from '../compute-backend.js';
 import { createSlurmBackend, type SlurmBackendOptions } from './slurm-backend.js';
@@ -50,7 +51,7 @@ export function createSlurmComputes(options: SlurmComputesOptions): SlurmCompute
 
   return {
     backendFor(compute) {
-      const spec = compute.spec as SlurmComputeSpec;
+      const spec = computeSpecOf(compute, 'slurm');
       const key = `${compute.workspace}/${compute.name}`;
       const settings = JSON.stringify([spec.partition, spec.account, spec.nodes_max, spec.login, spec.size]);
       const cached = made.get(key);

@@ -7,6 +7,7 @@ import { parseBatchDeployment } from '../../core/azureml/parse-endpoint-file.js'
 import type { LocalPath } from '../../core/azureml/parse-resource-file.js';
 import { applySetOverrides } from '../../core/azureml/parse-job-file.js';
 import { remoteScheme } from '../../core/azureml/paths.js';
+import { isPlainObject } from '../../core/azureml/schema-helpers.js';
 import { skipOutsideLinksFlag, uploadLocalPaths, uploadOptionsFrom } from '../apply-files.js';
 import { cliContext } from '../cli-context.js';
 import {
@@ -311,17 +312,23 @@ function modelOf(deployment: BatchDeploymentBody): string {
 }
 
 function deploymentDetail(deployment: BatchDeploymentBody): string {
-  const settings = (deployment.spec.settings ?? {}) as Record<string, unknown>;
+  const settings = isPlainObject(deployment.spec.settings) ? deployment.spec.settings : {};
   const shown = ['mini_batch_size', 'max_concurrency_per_instance', 'output_action', 'output_file_name', 'error_threshold']
     .map((key) => `${key} ${JSON.stringify(settings[key] ?? null)}`)
     .join(', ');
-  return `batch deployment ${deployment.endpoint}/${deployment.name} (${deployment.state}): model ${modelOf(deployment)} on ${String(deployment.spec.compute ?? '-')}\n${shown}`;
+  return `batch deployment ${deployment.endpoint}/${deployment.name} (${deployment.state}): model ${modelOf(deployment)} on ${computeOf(deployment)}\n${shown}`;
+}
+
+/** The compute a deployment names, as the server sent it ('-' for none). */
+function computeOf(deployment: BatchDeploymentBody): string {
+  const compute = deployment.spec.compute;
+  return typeof compute === 'string' ? compute : '-';
 }
 
 function deploymentTable(deployments: BatchDeploymentBody[]): string {
   return renderTable(
     ['NAME', 'MODEL', 'COMPUTE', 'STATE'],
-    deployments.map((item) => [item.name, modelOf(item), String(item.spec.compute ?? '-'), item.state]),
+    deployments.map((item) => [item.name, modelOf(item), computeOf(item), item.state]),
   );
 }
 

@@ -311,7 +311,7 @@ export function registerOnlineEndpoints(program: Command): void {
               progress,
               uploadOptionsFrom(options),
             );
-            result = await client.applyOnlineDeployment(workspace, String(parsed.spec.endpoint_name), {
+            result = await client.applyOnlineDeployment(workspace, parsed.spec.endpoint_name, {
               fileName: options.file,
               text,
               ...content,

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ApiError } from '../../client/api-error.js';
 import { isAssetKind, isResourceKind, type ResourceKind } from '../../core/resources/kinds.js';
-import type { Resource } from '../../core/resources/resource.js';
+import type { ResourceRecord } from '../../core/resources/resource.js';
 import { applySetOverrides } from '../../core/azureml/parse-job-file.js';
 import { remoteScheme } from '../../core/azureml/paths.js';
 import { skipOutsideLinksFlag } from '../apply-files.js';
@@ -123,7 +123,7 @@ export function registerResourceGroups(program: Command): void {
       .option('--all', 'follow every page')
       .action(async (options: { name?: string; tag?: string[]; limit: string; all?: boolean }, command: Command) => {
         const context = cliContext(command);
-        const items: Resource[] = [];
+        const items: ResourceRecord[] = [];
         let pageToken: string | undefined;
         do {
           const page = await context.client.list(context.workspace, kind, {
@@ -287,12 +287,12 @@ async function requireLocalPath(flag: string, path: string): Promise<void> {
     );
 }
 
-async function fetchOne(context: CliContext, kind: ContainedKind, name: string, version: string | undefined): Promise<Resource> {
+async function fetchOne(context: CliContext, kind: ContainedKind, name: string, version: string | undefined): Promise<ResourceRecord> {
   if (!isAssetKind(kind)) return context.client.get(context.workspace, kind, name, null);
   if (version !== undefined) return context.client.get(context.workspace, kind, name, version);
   return context.client.resolve(context.workspace, kind, name);
 }
 
-function printResource(context: CliContext, resource: Resource): void {
+function printResource(context: CliContext, resource: ResourceRecord): void {
   printData(context.output, resource, () => resourceDetail(resource));
 }

@@ -252,3 +252,6 @@ export const computeSchema = z.preprocess(
     error: (issue) => (issue.code === 'invalid_union' ? `type must be one of ${computeTypes.join(', ')}` : undefined),
   }),
 );
+
+/** The computes of each `type`, as `computeSchema` yields them: what its output and input types are read from. */
+export type ComputeVariantsSchema = (typeof computeSchema)['out'];

@@ -1,5 +1,6 @@
 export { parseResourceFile, isLocalPath, isRemotePath } from './parse-resource-file.js';
-export type { LocalPath, Note, ParsedResourceFile, RemoteReference } from './parse-resource-file.js';
+export { resourceFromFields, type ParsedResourceOf } from './resource-from-fields.js';
+export type { LocalPath, Note, ParsedResourceFile, ParsedResourceFileOf, RemoteReference } from './parse-resource-file.js';
 export { detectKind, type KindDetection } from './detect-kind.js';
 export { azureOnlyComputeTypes, azureOnlyFields } from './azure-only-fields.js';
 export { readOnlyFields } from './read-only-fields.js';

@@ -4,6 +4,9 @@ import { azureEnum, closedObject, freeMapping, resourceFields, versionField } fr
 
 export const modelTypes = ['custom_model', 'mlflow_model', 'triton_model'] as const;
 
+/** Azure's default model type (entities/_assets/_artifacts/model.py), for a registered model and an inline one alike. */
+export const defaultModelType = 'custom_model' satisfies (typeof modelTypes)[number];
+
 const deploymentTemplateReference = closedObject({ asset_id: z.string().optional() });
 
 /**
@@ -17,7 +20,7 @@ export const modelSchema = closedObject(
     ...resourceFields,
     ...readOnlyShape('model'),
     version: versionField.optional(),
-    type: azureEnum(modelTypes).default('custom_model'),
+    type: azureEnum(modelTypes).default(defaultModelType),
     path: z.string().min(1, 'must not be empty'),
     properties: freeMapping.optional(),
     stage: z.string().optional(),

@@ -3,7 +3,9 @@ import { invalidInput, type Problem } from '../errors.js';
 import { isAssetKind, type ResourceKind } from '../resources/kinds.js';
 import { checkName, checkVersion } from '../resources/names.js';
 import { formatFieldPath, type FieldPath } from '../yaml/field-path.js';
-import { parseYaml, type ParsedYaml } from '../yaml/parse-yaml.js';
+import type { DocumentSource } from '../yaml/document-source.js';
+import { parseYaml } from '../yaml/parse-yaml.js';
+import type { SpecOf } from '../resources/resource-spec.js';
 import { azureOnlyComputeTypes, azureOnlyFields } from './azure-only-fields.js';
 import { codeSchema } from './code-schema.js';
 import { computeSchema } from './compute-schema.js';
@@ -41,19 +43,23 @@ export interface RemoteReference {
 export type { Note } from './note.js';
 import type { Note } from './note.js';
 
-export interface ParsedResourceFile {
-  kind: ResourceKind;
+/** A validated resource file of kind `Kind`, its spec typed by kind. */
+export interface ParsedResourceFileOf<Kind extends ResourceKind> {
+  kind: Kind;
   name: string;
   /** Set for assets that name one; null otherwise. */
   version: string | null;
   description: string | null;
   tags: Record<string, string>;
   /** The validated file minus $schema, name, version, description, tags and read-only fields, with Azure's defaults applied. */
-  spec: Record<string, unknown>;
+  spec: SpecOf<Kind>;
   localPaths: LocalPath[];
   remoteReferences: RemoteReference[];
   notes: Note[];
 }
+
+/** A validated resource file of any kind: a union discriminated by `kind`. */
+export type ParsedResourceFile = { [Kind in ResourceKind]: ParsedResourceFileOf<Kind> }[ResourceKind];
 
 const schemas: Readonly<Record<ResourceKind, z.ZodType>> = {
   workspace: workspaceSchema,
@@ -84,8 +90,18 @@ const pathFields: Readonly<Record<ResourceKind, readonly { pointer: FieldPath; u
  * (syntax, kind, unknown fields, types, names), each with its YAML path and line.
  */
 export function parseResourceFile(text: string, options: { fileName: string; expectedKind?: ResourceKind }): ParsedResourceFile {
+  return parseResourceDocument(parseYaml(text, options.fileName), options);
+}
+
+/**
+ * Validates one resource document, from a YAML file or built in code (`resourceFromFields`), as
+ * parseResourceFile does: the same schema, defaults, secret redaction, notes and path classification.
+ */
+export function parseResourceDocument(
+  yaml: DocumentSource,
+  options: { fileName: string; expectedKind?: ResourceKind },
+): ParsedResourceFile {
   const { fileName, expectedKind } = options;
-  const yaml = parseYaml(text, fileName);
   const document = withScalarsAsWritten(yaml);
   const problems: Problem[] = [];
   const report = (path: FieldPath, message: string) => problems.push({ path: formatFieldPath(path), message, ...yaml.locate(path) });
@@ -114,7 +130,7 @@ export function parseResourceFile(text: string, options: { fileName: string; exp
   const visible = Object.fromEntries(Object.entries(output).filter(([field]) => !notInSpec.has(field)));
   const { spec, notes: secretNotes } = redactSecrets(visible, (path) => yaml.locate([...path]).line);
   const { name, version, description, tags } = output;
-  return {
+  const parsed = {
     kind,
     name: name as string,
     version: isAssetKind(kind) && typeof version === 'string' ? version : null,
@@ -124,6 +140,8 @@ export function parseResourceFile(text: string, options: { fileName: string; exp
     ...classifyPaths(kind, spec, yaml),
     notes: [...notesFor(kind, output, yaml), ...secretNotes],
   };
+  // The spec is the output of the schema of `kind`: this is where it gets that kind's type.
+  return parsed as ParsedResourceFile;
 }
 
 /** The file's kind, or null after reporting why it cannot be used. */
@@ -151,7 +169,7 @@ function resolveKind(
  * Version and tag values are strings in Azure ML; YAML reads `version: 1.10` as a number. Use
  * the text as written so `1.10` does not become `1.1`.
  */
-function withScalarsAsWritten(yaml: ParsedYaml): Record<string, unknown> {
+function withScalarsAsWritten(yaml: DocumentSource): Record<string, unknown> {
   const document = { ...yaml.value };
   if (typeof document.version === 'number') document.version = yaml.sourceText(['version']) ?? String(document.version);
   const tags = document.tags;
@@ -166,7 +184,7 @@ function withScalarsAsWritten(yaml: ParsedYaml): Record<string, unknown> {
   return document;
 }
 
-function notesFor(kind: ResourceKind, output: Record<string, unknown>, yaml: ParsedYaml): Note[] {
+function notesFor(kind: ResourceKind, output: Record<string, unknown>, yaml: DocumentSource): Note[] {
   const notes: Note[] = [];
   const note = (field: string, message: string) => notes.push({ path: field, line: yaml.locate([field]).line, message });
   const computeType = kind === 'compute' ? azureOnlyComputeTypes[String(output.type)] : undefined;
@@ -183,7 +201,7 @@ function notesFor(kind: ResourceKind, output: Record<string, unknown>, yaml: Par
 function classifyPaths(
   kind: ResourceKind,
   spec: Record<string, unknown>,
-  yaml: ParsedYaml,
+  yaml: DocumentSource,
 ): Pick<ParsedResourceFile, 'localPaths' | 'remoteReferences'> {
   return classifyPathFields(pathFields[kind], spec, yaml);
 }
@@ -192,7 +210,7 @@ function classifyPaths(
 export function classifyPathFields(
   fields: readonly { pointer: FieldPath; use: LocalPath['use'] }[],
   spec: Record<string, unknown>,
-  yaml: ParsedYaml,
+  yaml: DocumentSource,
 ): { localPaths: LocalPath[]; remoteReferences: RemoteReference[] } {
   const localPaths: LocalPath[] = [];
   const remoteReferences: RemoteReference[] = [];

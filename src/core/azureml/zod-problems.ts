@@ -25,7 +25,7 @@ export function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
 }
 
 /** One problem per issue, located in the YAML file. */
-export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], locate: (path: FieldPath) => SourcePosition): Problem[] {
+export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], locate: (path: FieldPath) => Partial<SourcePosition>): Problem[] {
   return issues.map((issue) => {
     const path = issue.path.filter((segment): segment is string | number => typeof segment !== 'symbol');
     const { line, column } = locate(path);

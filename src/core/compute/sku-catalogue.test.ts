@@ -29,7 +29,7 @@ describe('skuCatalogue', () => {
   });
 
   it('cannot be changed by a caller', () => {
-    assert.throws(() => (skuCatalogue as unknown as unknown[]).push({}));
+    assert.throws(() => Reflect.apply(Array.prototype.push, skuCatalogue, [{}]));
     assert.throws(() => {
       (skuCatalogue[0] as { dedicatedPerHour: number }).dedicatedPerHour = 0;
     });

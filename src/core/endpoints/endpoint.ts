@@ -5,16 +5,19 @@
  * `show` answers and what every scoring response names.
  */
 
+import type { BatchDeploymentSpec } from '../azureml/batch-deployment-schema.js';
+import type { OnlineDeploymentSpec } from '../azureml/online-deployment-schema.js';
+
 export type EndpointType = 'online' | 'batch';
 export type EndpointAuthMode = 'key' | 'aml_token';
 
 /** Azure's provisioning states. */
 export type ProvisioningState = 'Creating' | 'Updating' | 'Succeeded' | 'Failed' | 'Deleting';
 
-export interface Endpoint {
+export interface Endpoint<Type extends EndpointType = EndpointType> {
   workspace: string;
   name: string;
-  type: EndpointType;
+  type: Type;
   description: string | null;
   tags: Record<string, string>;
   authMode: EndpointAuthMode;
@@ -40,12 +43,22 @@ export interface DeploymentLineage {
   deployedAt: number;
 }
 
-export interface Deployment {
+/** The spec of a deployment of each endpoint type: its YAML as validated (endpoint_name and name included). */
+export interface DeploymentSpecs {
+  online: OnlineDeploymentSpec;
+  batch: BatchDeploymentSpec;
+}
+
+/** A deployment's spec when its endpoint type is not known. */
+export type DeploymentSpec = DeploymentSpecs[EndpointType];
+
+/** A deployment of an endpoint of type `Type`; its spec is typed by that type. */
+export interface Deployment<Type extends EndpointType = EndpointType> {
   workspace: string;
   endpoint: string;
   name: string;
   /** The deployment YAML as validated (endpoint_name and name included). */
-  spec: Record<string, unknown>;
+  spec: DeploymentSpecs[Type];
   lineage: DeploymentLineage;
   state: ProvisioningState;
   /** Why it is not Succeeded, in words (a model that does not load, ...). */
@@ -56,6 +69,11 @@ export interface Deployment {
   createdAt: number;
   updatedAt: number;
   etag: string;
+}
+
+/** True when `endpoint` is of type `type`; narrows it (and what its deployments' specs are). */
+export function isEndpointOfType<Type extends EndpointType>(endpoint: Endpoint, type: Type): endpoint is Endpoint<Type> {
+  return endpoint.type === type;
 }
 
 /** Keys and the secret aml_tokens are signed with, per endpoint. */

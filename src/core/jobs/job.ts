@@ -1,3 +1,4 @@
+import type { CommandJobFile } from '../azureml/command-job-schema.js';
 import type { JobState } from './job-lifecycle.js';
 import type { JobRunningTime } from './running-time.js';
 
@@ -15,7 +16,7 @@ export interface Job {
   /** The compute it runs on; jobs without `compute:` get the workspace's serverless cluster. */
   compute: string;
   /** The submitted job, validated, with references as written and Azure's defaults filled in. */
-  spec: Record<string, unknown>;
+  spec: JobSpec;
   lineage: JobLineage;
   state: JobState;
   reason: string | null;
@@ -42,6 +43,9 @@ export interface Job {
   /** Running time over all attempts, from the state history; the API adds it to a single job's answer. */
   runningTime?: JobRunningTime;
 }
+
+/** A job's spec as stored: the validated command job file, named. */
+export type JobSpec = CommandJobFile & { name: string };
 
 /** What a job ran with, fixed at submit: what a registered model later points back to. */
 export interface JobLineage {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { resourceKinds } from './kinds.js';
+import { type ResourceKind, resourceKinds } from './kinds.js';
+import type { SpecOf } from './resource-spec.js';
 
 /** Tags are string to string, as in Azure ML. */
 export const tagsSchema = z.record(z.string(), z.string());
@@ -25,15 +26,30 @@ export const resourceSchema = z
     etag: z.string().describe('opaque; send it back as If-Match to update or delete'),
   })
   .meta({ id: 'Resource' });
-export type Resource = z.infer<typeof resourceSchema>;
+
+/** A resource as the REST API sends it: `spec` is any mapping (the wire format). */
+export type ResourceRecord = z.infer<typeof resourceSchema>;
+
+type ResourceWithKind<Kind extends ResourceKind> = Omit<ResourceRecord, 'kind' | 'spec'> & { kind: Kind; spec: SpecOf<Kind> };
+
+/** Any resource: a union discriminated by `kind`, each with its kind's spec; narrow it with `isKind` or a check of `kind`. */
+export type Resource = { [Kind in ResourceKind]: ResourceWithKind<Kind> }[ResourceKind];
+
+/** A resource of kind `Kind` (`ResourceOf<'compute'>`), or of any of several kinds when `Kind` is a union. */
+export type ResourceOf<Kind extends ResourceKind> = Extract<Resource, { kind: Kind }>;
+
+/** True when `resource` is of kind `kind`; narrows its spec to that kind's. */
+export function isKind<Kind extends ResourceKind>(resource: Resource, kind: Kind): resource is ResourceOf<Kind> {
+  return resource.kind === kind;
+}
 
 /** What a writer supplies; the store fills in the audit fields and the etag. */
-export interface ResourceDraft {
-  kind: Resource['kind'];
+export interface ResourceDraft<Kind extends ResourceKind = ResourceKind> {
+  kind: Kind;
   workspace: string;
   name: string;
   version: string | null;
-  spec: Record<string, unknown>;
+  spec: SpecOf<Kind>;
   status: Record<string, unknown>;
   tags: Tags;
   description: string | null;

@@ -1,7 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
-import { applySetOverrides } from '../../core/azureml/parse-job-file.js';
+import { applySetOverrides, type CommandJobFields } from '../../core/azureml/parse-job-file.js';
 import { parseBatchDeployment } from '../../core/azureml/parse-endpoint-file.js';
 import type { BatchDeploymentSpec } from '../../core/azureml/batch-deployment-schema.js';
 import type { Deployment } from '../../core/endpoints/endpoint.js';
@@ -12,7 +11,7 @@ import { digestOf } from '../../core/resources/digest.js';
 import type { UploadedContent } from '../apply-resource.js';
 import { existingNames } from '../asset-lookup.js';
 import type { Caller, Context } from '../context.js';
-import { generateJobName, submitJob } from '../jobs/submit-job.js';
+import { generateJobName, submitJobFields } from '../jobs/submit-job.js';
 import { deploymentAuditEvent, deploymentOf, isUnchanged, resolveLineage, withLocalFiles } from './deployment-service.js';
 import { getEndpoint } from './endpoint-service.js';
 import { deploymentEnvironmentSpec } from './model-environment.js';
@@ -72,15 +71,14 @@ export async function applyBatchDeployment(
 
   const repositories = context.store.repositories;
   const now = context.clock().getTime();
-  const existing = await repositories.endpoints.getDeployment(workspace, endpoint.name, spec.name);
-  const stored = spec as unknown as Record<string, unknown>;
-  if (existing && isUnchanged(existing, stored, lineage)) return { deployment: existing, action: 'unchanged' };
-  const etag = digestOf({ spec: stored, now }).slice(7, 23);
-  const deployment: Deployment = {
+  const existing = await repositories.endpoints.getDeploymentOf(endpoint, spec.name);
+  if (existing && isUnchanged(existing, spec, lineage)) return { deployment: existing, action: 'unchanged' };
+  const etag = digestOf({ spec, now }).slice(7, 23);
+  const deployment: Deployment<'batch'> = {
     workspace,
     endpoint: endpoint.name,
     name: spec.name,
-    spec: stored,
+    spec,
     lineage,
     // Nothing to start: a batch deployment is ready once recorded.
     state: 'Succeeded',
@@ -94,7 +92,7 @@ export async function applyBatchDeployment(
   await context.store.transaction(async (transaction) => {
     if (existing)
       await transaction.endpoints.updateDeployment(workspace, endpoint.name, spec.name, {
-        spec: stored,
+        spec,
         lineage,
         state: 'Succeeded',
         reason: null,
@@ -120,7 +118,12 @@ export async function applyBatchDeployment(
   return { deployment, action: existing ? 'updated' : 'created' };
 }
 
-export async function getBatchDeployment(context: Context, workspace: string, endpoint: string, name: string): Promise<Deployment> {
+export async function getBatchDeployment(
+  context: Context,
+  workspace: string,
+  endpoint: string,
+  name: string,
+): Promise<Deployment<'batch'>> {
   return deploymentOf(context, await getEndpoint(context, workspace, endpoint, 'batch'), name);
 }
 
@@ -179,7 +182,7 @@ export async function invokeBatchEndpoint(context: Context, caller: Caller, inpu
       `batch endpoint '${endpoint.name}' has no default deployment; name one with --deployment-name, or create a deployment: trellis batch-deployment create --file <deployment.yml> --endpoint-name ${endpoint.name}`,
     );
   const deployment = await deploymentOf(context, endpoint, deploymentName);
-  const spec = deployment.spec as unknown as BatchDeploymentSpec;
+  const spec = deployment.spec;
   const model = deployment.lineage.model;
   if (!model)
     throw new TrellisError('DeploymentHasNoModel', 409, `batch deployment '${deploymentName}' names no model; update it with a model`);
@@ -213,7 +216,7 @@ export async function invokeBatchEndpoint(context: Context, caller: Caller, inpu
     ...(nodes > 1 ? [`--nodes ${nodes}`] : []),
     `--settings ${Buffer.from(JSON.stringify(settings)).toString('base64')}`,
   ].join(' ');
-  const job = {
+  const job: CommandJobFields = {
     name,
     display_name: `${endpoint.name}-${deploymentName}`,
     experiment_name: endpoint.name,
@@ -232,13 +235,7 @@ export async function invokeBatchEndpoint(context: Context, caller: Caller, inpu
     ...(settings.environment_variables ? { environment_variables: settings.environment_variables } : {}),
   };
   const uploads = code ? { ...input.uploads, [codeFolder]: code } : input.uploads;
-  return submitJob(context, caller, {
-    workspace: input.workspace,
-    fileName: `invoke ${endpoint.name}`,
-    text: stringify(job),
-    uploads,
-    inlined: {},
-  });
+  return submitJobFields(context, caller, job, { workspace: input.workspace, fileName: `invoke ${endpoint.name}`, uploads, inlined: {} });
 }
 
 /** The local path the scoring job's code is given under (its upload is the code snapshot). */
@@ -251,7 +248,7 @@ async function codeUpload(context: Context, workspace: string, name: string): Pr
   const uploaded = (asset?.status as { content?: UploadedContent[] } | undefined)?.content?.[0];
   if (uploaded?.type === 'folder') return uploaded;
   // A code asset made from a reference has no upload record; its path names the stored folder.
-  const stored = asset ? parseContentUri(String(asset.spec.path ?? '')) : undefined;
+  const stored = asset ? parseContentUri(asset.spec.path) : undefined;
   if (stored?.type === 'folder') return { type: 'folder', digest: stored.digest, size: 0, fileCount: 0 };
   throw new TrellisError(
     'CodeMissing',
@@ -266,7 +263,11 @@ async function codeUpload(context: Context, workspace: string, name: string): Pr
  * curated scikit-learn one when it has none), and the Node one for an ONNX model (the driver and
  * onnxruntime-node need nothing else).
  */
-async function jobEnvironment(context: Context, deployment: Deployment, spec: BatchDeploymentSpec): Promise<unknown> {
+async function jobEnvironment(
+  context: Context,
+  deployment: Deployment<'batch'>,
+  spec: BatchDeploymentSpec,
+): Promise<CommandJobFields['environment']> {
   const environment = deployment.lineage.environment;
   if (!environment) return 'trellis-node';
   if (environment.curated) return `${environment.name}:${environment.version}`;

@@ -4,7 +4,13 @@ import { remoteScheme } from '../../core/azureml/paths.js';
 import { isPlainObject } from '../../core/azureml/schema-helpers.js';
 import { resolveCuratedEnvironment } from '../../core/environments/curated.js';
 import { mlflowModelEnvironmentName } from '../../core/environments/mlflow-model-environment.js';
-import type { Deployment, DeploymentLineage, Endpoint } from '../../core/endpoints/endpoint.js';
+import type {
+  Deployment,
+  DeploymentLineage,
+  DeploymentSpec as AnyDeploymentSpec,
+  Endpoint,
+  EndpointType,
+} from '../../core/endpoints/endpoint.js';
 import { invalidInput, isTrellisError, TrellisError, type Problem } from '../../core/errors.js';
 import type { LocalPath } from '../../core/azureml/parse-resource-file.js';
 import { digestOf } from '../../core/resources/digest.js';
@@ -63,16 +69,15 @@ export async function applyDeployment(
 
   const repositories = context.store.repositories;
   const now = context.clock().getTime();
-  const existing = await repositories.endpoints.getDeployment(workspace, endpoint.name, spec.name);
+  const existing = await repositories.endpoints.getDeploymentOf(endpoint, spec.name);
   const instanceCount = initialInstances(spec);
-  const stored = spec as unknown as Record<string, unknown>;
-  const etag = digestOf({ spec: stored, lineage: { ...lineage, deployedAt: 0 }, now }).slice(7, 23);
-  if (existing && isUnchanged(existing, stored, lineage)) return { deployment: existing, action: 'unchanged' };
-  const deployment: Deployment = {
+  const etag = digestOf({ spec, lineage: { ...lineage, deployedAt: 0 }, now }).slice(7, 23);
+  if (existing && isUnchanged(existing, spec, lineage)) return { deployment: existing, action: 'unchanged' };
+  const deployment: Deployment<'online'> = {
     workspace,
     endpoint: endpoint.name,
     name: spec.name,
-    spec: stored,
+    spec,
     lineage,
     state: existing ? 'Updating' : 'Creating',
     reason: existing ? 'new instances are starting; the current ones serve until they are ready' : 'instances are starting',
@@ -85,7 +90,7 @@ export async function applyDeployment(
   await context.store.transaction(async (transaction) => {
     if (existing)
       await transaction.endpoints.updateDeployment(workspace, endpoint.name, spec.name, {
-        spec: stored,
+        spec,
         lineage,
         state: deployment.state,
         reason: deployment.reason,
@@ -99,7 +104,7 @@ export async function applyDeployment(
   return { deployment, action: existing ? 'updated' : 'created' };
 }
 
-export async function getDeployment(context: Context, workspace: string, endpoint: string, name: string): Promise<Deployment> {
+export async function getDeployment(context: Context, workspace: string, endpoint: string, name: string): Promise<Deployment<'online'>> {
   return deploymentOf(context, await getEndpoint(context, workspace, endpoint, 'online'), name);
 }
 
@@ -107,9 +112,13 @@ export async function getDeployment(context: Context, workspace: string, endpoin
  * A deployment of an endpoint already read (online or batch), or a 404 that lists the ones it has
  * and says how to create one.
  */
-export async function deploymentOf(context: Context, endpoint: Endpoint, name: string): Promise<Deployment> {
+export async function deploymentOf<Type extends EndpointType>(
+  context: Context,
+  endpoint: Endpoint<Type>,
+  name: string,
+): Promise<Deployment<Type>> {
   const repositories = context.store.repositories.endpoints;
-  const deployment = await repositories.getDeployment(endpoint.workspace, endpoint.name, name);
+  const deployment = await repositories.getDeploymentOf(endpoint, name);
   if (deployment) return deployment;
   const names = (await repositories.listDeployments(endpoint.workspace, endpoint.name)).map((item) => item.name);
   const kind = endpoint.type === 'batch' ? 'batch' : 'online';
@@ -144,7 +153,7 @@ export async function deleteDeployment(context: Context, caller: Caller, workspa
 }
 
 /** Whether a create/update would change nothing: the same YAML resolving to the same versions. */
-export function isUnchanged(existing: Deployment, spec: Record<string, unknown>, lineage: DeploymentLineage): boolean {
+export function isUnchanged(existing: Deployment, spec: AnyDeploymentSpec, lineage: DeploymentLineage): boolean {
   const versions = (of: DeploymentLineage) => digestOf({ ...of, deployedBy: '', deployedAt: 0 });
   return digestOf(existing.spec) === digestOf(spec) && versions(existing.lineage) === versions(lineage);
 }
@@ -195,7 +204,7 @@ export function withLocalFiles<Spec extends object>(
   const spec = structuredClone(parsed.spec);
   const how = `create it with 'trellis ${command} create --file', which reads and uploads the files it names`;
   for (const local of parsed.localPaths) {
-    if (local.use === 'inline-yaml') problems.push(...inlineLocalFile(spec as Record<string, unknown>, local, input.inlined, how));
+    if (local.use === 'inline-yaml') problems.push(...inlineLocalFile(spec, local, input.inlined, how));
     else if (input.uploads[local.value] === undefined)
       problems.push({
         path: local.pointer.join('.'),
@@ -220,18 +229,18 @@ export async function resolveLineage(
 ): Promise<DeploymentLineage> {
   const now = context.clock().getTime();
   let model: DeploymentLineage['model'] = null;
-  const reference = spec.model as unknown;
+  const reference = spec.model;
   if (typeof reference === 'string') {
     const found = await findAsset(context, workspace, 'model', reference);
-    if (found) model = { name: found.name, version: found.version ?? '1', type: String(found.spec.type ?? 'custom_model') };
+    if (found) model = { name: found.name, version: found.version ?? '1', type: found.spec.type };
     else
       problems.push({
         path: 'model',
         message: `model '${reference}' does not exist in workspace '${workspace}'; models here: ${await existingNames(context, workspace, 'model')}`,
       });
-  } else if (isPlainObject(reference) && typeof reference.path === 'string') {
+  } else if (reference !== undefined) {
     const path = reference.path;
-    const type = typeof reference.type === 'string' ? reference.type : 'custom_model';
+    const type = reference.type;
     if (remoteScheme(path) !== undefined) {
       problems.push({
         path: 'model.path',
@@ -281,7 +290,7 @@ export async function resolveLineage(
       codePath.startsWith('azureml:') && !codePath.startsWith('azureml://')
         ? await findAsset(context, workspace, 'code', codePath)
         : undefined;
-    if (found) code = { name: found.name, digest: String(found.spec.path ?? '') };
+    if (found) code = { name: found.name, digest: found.spec.path };
     else
       problems.push({
         path: 'code_configuration.code',
@@ -368,9 +377,8 @@ export async function updateDeploymentFields(
       message: `'${local.value}' is a local path, and local files are uploaded from a deployment file: trellis online-deployment update --file <deployment.yml> --endpoint-name ${endpoint.name}; or name a registered asset (azureml:<name>:<version>)`,
     });
   }
-  const stored = spec as unknown as Record<string, unknown>;
   const changed = (pointer: string[]) =>
-    digestOf({ value: fieldAt(existing.spec, pointer) ?? null }) !== digestOf({ value: fieldAt(stored, pointer) ?? null });
+    digestOf({ value: fieldAt(existing.spec, pointer) ?? null }) !== digestOf({ value: fieldAt(spec, pointer) ?? null });
   const [modelChanged, codeChanged, environmentChanged] = [['model'], ['code_configuration', 'code'], ['environment']].map(changed);
   const now = context.clock().getTime();
   let lineage: DeploymentLineage = { ...existing.lineage, deployedBy: caller.actor, deployedAt: now };
@@ -386,15 +394,15 @@ export async function updateDeploymentFields(
     };
   }
   if (problems.length > 0) throw invalidInput(label, problems);
-  if (isUnchanged(existing, stored, lineage)) return { deployment: existing, action: 'unchanged' };
+  if (isUnchanged(existing, spec, lineage)) return { deployment: existing, action: 'unchanged' };
 
   const instanceCount = initialInstances(spec);
-  const etag = digestOf({ spec: stored, lineage: { ...lineage, deployedAt: 0 }, now }).slice(7, 23);
+  const etag = digestOf({ spec, lineage: { ...lineage, deployedAt: 0 }, now }).slice(7, 23);
   const reason = 'new instances are starting; the current ones serve until they are ready';
-  const deployment: Deployment = { ...existing, spec: stored, lineage, state: 'Updating', reason, instanceCount, updatedAt: now, etag };
+  const deployment: Deployment<'online'> = { ...existing, spec, lineage, state: 'Updating', reason, instanceCount, updatedAt: now, etag };
   await context.store.transaction(async (transaction) => {
     await transaction.endpoints.updateDeployment(workspace, endpoint.name, existing.name, {
-      spec: stored,
+      spec,
       lineage,
       state: 'Updating',
       reason,
@@ -417,7 +425,7 @@ export async function updateDeploymentFields(
 }
 
 /** The value at a field path of a spec, or undefined. */
-function fieldAt(spec: Record<string, unknown>, pointer: readonly (string | number)[]): unknown {
+function fieldAt(spec: object, pointer: readonly (string | number)[]): unknown {
   let value: unknown = spec;
   for (const segment of pointer)
     value = isPlainObject(value) || Array.isArray(value) ? (value as Record<string | number, unknown>)[segment] : undefined;

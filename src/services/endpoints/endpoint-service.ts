@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseBatchEndpoint, parseOnlineEndpoint } from '../../core/azureml/parse-endpoint-file.js';
-import type { Deployment, Endpoint, EndpointType } from '../../core/endpoints/endpoint.js';
+import { isEndpointOfType, type Deployment, type Endpoint, type EndpointType } from '../../core/endpoints/endpoint.js';
 import { generateKeys, issueToken, regenerateKey, type IssuedToken, type KeyName } from '../../core/endpoints/endpoint-keys.js';
 import { validateTraffic } from '../../core/endpoints/traffic.js';
 import { invalidInput, TrellisError, type Problem } from '../../core/errors.js';
@@ -123,10 +123,17 @@ export async function applyEndpoint(
   return { endpoint: updated, action: 'updated' };
 }
 
+export async function getEndpoint<Type extends EndpointType>(
+  context: Context,
+  workspace: string,
+  name: string,
+  type: Type,
+): Promise<Endpoint<Type>>;
+export async function getEndpoint(context: Context, workspace: string, name: string): Promise<Endpoint>;
 export async function getEndpoint(context: Context, workspace: string, name: string, type?: EndpointType): Promise<Endpoint> {
   await requireWorkspace(context, workspace);
   const endpoint = await context.store.repositories.endpoints.getEndpoint(workspace, name);
-  if (!endpoint || (type && endpoint.type !== type)) {
+  if (!endpoint || (type && !isEndpointOfType(endpoint, type))) {
     const kind = type === 'batch' ? 'batch-endpoint' : 'online-endpoint';
     throw new TrellisError(
       'EndpointNotFound',

@@ -11,7 +11,7 @@ import {
   mlflowModelEnvironmentName,
 } from '../../core/environments/mlflow-model-environment.js';
 import { parseContentUri } from '../../core/resources/content-uri.js';
-import type { Resource } from '../../core/resources/resource.js';
+import type { ResourceOf } from '../../core/resources/resource.js';
 import type { Context } from '../context.js';
 import { environmentSpecOf } from '../environments/build-environment.js';
 import { proxiedFolder, storeKey } from '../tracking/mlflow-artifacts.js';
@@ -25,9 +25,9 @@ import { proxiedFolder, storeKey } from '../tracking/mlflow-artifacts.js';
 export async function mlflowModelEnvironmentOf(
   context: Context,
   workspace: string,
-  model: Pick<Resource, 'spec'>,
+  model: Pick<ResourceOf<'model'>, 'spec'>,
 ): Promise<EnvironmentSpec | undefined> {
-  const read = await modelFileReader(context, workspace, String(model.spec.path ?? ''));
+  const read = await modelFileReader(context, workspace, model.spec.path);
   const mlmodel = await read('MLmodel');
   if (mlmodel === undefined) return undefined;
   const conda = await read(condaFileOfMlmodel(safeYaml(mlmodel)));
@@ -81,7 +81,7 @@ async function readText(stream: Readable): Promise<string> {
 export async function deploymentEnvironmentSpec(
   context: Context,
   deployment: Pick<Deployment, 'workspace' | 'lineage' | 'spec'>,
-  model: Pick<Resource, 'spec'> | undefined,
+  model: Pick<ResourceOf<'model'>, 'spec'> | undefined,
 ): Promise<EnvironmentSpec> {
   const environment = deployment.lineage.environment;
   const fallback = resolveCuratedEnvironment('trellis-python-sklearn')!.spec;

@@ -48,7 +48,7 @@ export async function environmentSpecOf(
     version: reference.version,
   });
   if (!asset) throw new TrellisError('EnvironmentMissing', 409, `environment ${reference.name}:${reference.version} is gone`);
-  return asset.spec as EnvironmentSpec;
+  return asset.spec;
 }
 
 /** Builds (or reuses) the environment; every line of the build goes to `onLog`. */

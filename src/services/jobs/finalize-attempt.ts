@@ -1,12 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { stringify } from 'yaml';
 import { createFolderManifest, canonicalManifestJson } from '../../artifacts/folder-manifest.js';
 import { Readable } from 'node:stream';
 import type { Job } from '../../core/jobs/job.js';
 import { formatContentUri } from '../../core/resources/content-uri.js';
-import { applyResource } from '../apply-resource.js';
+import { applyResourceFields } from '../apply-resource-fields.js';
 import type { Caller, Context } from '../context.js';
 import { proxiedFolder, storeKey } from '../tracking/mlflow-artifacts.js';
 import { attemptFolder, checkpointPrefix } from './prepare-attempt.js';
@@ -41,8 +40,7 @@ export async function saveOutputs(
   const folder = await runArtifactFolder(context, job);
   if (folder) await uploadTree(context, job.workspace, join(workDir, 'code', 'outputs'), `${folder}/outputs`);
   const registered: Array<{ output: string; name: string; version: string }> = [];
-  const outputs = (job.spec.outputs ?? {}) as Record<string, { type?: string; name?: string; version?: string; description?: string }>;
-  for (const [output, spec] of Object.entries(outputs)) {
+  for (const [output, spec] of Object.entries(job.spec.outputs ?? {})) {
     const local = join(workDir, 'outputs', output);
     const files = await walk(local);
     if (files.length === 0) continue;
@@ -60,22 +58,18 @@ export async function saveOutputs(
           digest: (await artifacts.putContent(Readable.from([Buffer.from(canonicalManifestJson(createFolderManifest(stored)))]))).digest,
         });
     const name = spec.name ?? `azureml_${job.name}_output_data_${output}`;
-    const text = stringify({
-      name,
-      ...(spec.version ? { version: spec.version } : {}),
-      type: isFile ? 'uri_file' : 'uri_folder',
-      path,
-      description: spec.description ?? `output '${output}' of job ${job.name}`,
-      tags: { 'trellis.job': job.name, 'trellis.output': output, 'mlflow.run_id': job.runId },
-    });
-    const result = await applyResource(context, caller, {
+    const result = await applyResourceFields(context, caller, {
       workspace: job.workspace,
+      kind: 'data',
+      fields: {
+        name,
+        ...(spec.version ? { version: spec.version } : {}),
+        type: isFile ? 'uri_file' : 'uri_folder',
+        path,
+        description: spec.description ?? `output '${output}' of job ${job.name}`,
+        tags: { 'trellis.job': job.name, 'trellis.output': output, 'mlflow.run_id': job.runId },
+      },
       fileName: `output '${output}' of job ${job.name}`,
-      text,
-      expectedKind: 'data',
-      uploads: {},
-      inlined: {},
-      dryRun: false,
     });
     if (result.resource) registered.push({ output, name: result.resource.name, version: result.resource.version ?? '' });
   }

@@ -1,5 +1,6 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { tierOf } from '../../core/compute/compute-spec.js';
 import { quotaFor, quotaUsage, type QuotaUsage, type Quotas } from '../../core/compute/workspace-quota.js';
 import { TrellisError } from '../../core/errors.js';
 import type { Job, JobEvent } from '../../core/jobs/job.js';
@@ -116,12 +117,9 @@ export async function evictNodes(
       404,
       `compute '${compute}' does not exist in workspace '${workspace}'; list them with: trellis compute list`,
     );
-  if (resource.spec.tier !== 'low_priority')
-    throw new TrellisError(
-      'NotLowPriority',
-      409,
-      `compute '${compute}' is ${String(resource.spec.tier ?? 'dedicated')}: only low_priority nodes can be evicted`,
-    );
+  const tier = tierOf(resource.spec);
+  if (tier !== 'low_priority')
+    throw new TrellisError('NotLowPriority', 409, `compute '${compute}' is ${tier}: only low_priority nodes can be evicted`);
   const nodes = await context.store.repositories.jobs.liveNodes(workspace, compute);
   const chosen =
     node === undefined ? nodes.filter((candidate) => candidate.state === 'busy') : nodes.filter((candidate) => candidate.nodeId === node);

@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { appendFile, copyFile, cp, mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { LaunchRequest } from '../../backends/compute-backend.js';
 import { listAll } from '../../artifacts/list-all.js';
@@ -8,7 +9,7 @@ import { TrellisError } from '../../core/errors.js';
 import { renderCommand } from '../../core/jobs/command-template.js';
 import type { Job } from '../../core/jobs/job.js';
 import { jobEnvironment } from '../../core/jobs/job-environment.js';
-import { processLayout, type Distribution } from '../../core/jobs/process-layout.js';
+import { processLayout } from '../../core/jobs/process-layout.js';
 import type { Context } from '../context.js';
 import { buildEnvironment, environmentSpecOf } from '../environments/build-environment.js';
 import { materializeContent } from './materialize-content.js';
@@ -72,7 +73,7 @@ export async function prepareAttempt(context: Context, job: Job, options: Attemp
         409,
         `code snapshot ${job.lineage.code.name}:${job.lineage.code.version} is gone; it was deleted after the job was submitted`,
       );
-    await materializeContent(artifacts, String(code.spec.path), codeDir);
+    await materializeContent(artifacts, code.spec.path, codeDir);
     await log(`code ${job.lineage.code.name}:${job.lineage.code.version} (${job.lineage.code.digest}) written to ${codeDir}`);
   }
 
@@ -95,8 +96,8 @@ export async function prepareAttempt(context: Context, job: Job, options: Attemp
       // A model input is the model's own folder (or file), laid out under the input's folder as Azure ML does.
       inputValues[name] =
         kind === 'model'
-          ? (await materializeModel(context, job.workspace, String(asset.spec.path), target)).path
-          : await materializeContent(artifacts, String(asset.spec.path), target);
+          ? (await materializeModel(context, job.workspace, asset.spec.path, target)).path
+          : await materializeContent(artifacts, asset.spec.path, target);
       await log(`input ${name}: ${kind} ${input.asset.name}:${input.asset.version} → ${inputValues[name]}`);
     } else if ('uri' in input) {
       inputValues[name] = await fetchRemoteInput(input.uri, input.type, join(workDir, 'inputs', name), log);
@@ -104,8 +105,7 @@ export async function prepareAttempt(context: Context, job: Job, options: Attemp
   }
 
   const outputValues: Record<string, string> = {};
-  const outputs = (job.spec.outputs ?? {}) as Record<string, { type?: string }>;
-  for (const [name, output] of Object.entries(outputs)) {
+  for (const [name, output] of Object.entries(job.spec.outputs ?? {})) {
     const folder = join(workDir, 'outputs', name);
     await mkdir(folder, { recursive: true });
     outputValues[name] = output.type === 'uri_file' ? join(folder, name) : folder;
@@ -121,12 +121,12 @@ export async function prepareAttempt(context: Context, job: Job, options: Attemp
   );
 
   const instanceCount = job.instanceCount;
-  const processes = processLayout(job.spec.distribution as Distribution | undefined, {
+  const processes = processLayout(job.spec.distribution, {
     instanceCount,
     hosts: Array.from({ length: instanceCount }, () => '127.0.0.1'),
     masterPort: options.masterPort,
   });
-  const spec = job.spec as { command: string; environment_variables?: Record<string, string>; limits?: { timeout?: number } };
+  const spec = job.spec;
   const command = renderCommand(spec.command, { inputs: inputValues, outputs: outputValues });
   const experiment = await repositories.experiments.getByName(job.workspace, job.experimentName);
   const baseEnv: Record<string, string> = {
@@ -230,7 +230,7 @@ async function fetchRemoteInput(uri: string, type: string, folder: string, log: 
   }
   if (!response.ok || !response.body)
     throw new TrellisError('InputUnreachable', 502, `input ${uri}: ${url.href} answered ${response.status}`);
-  await pipeline(response.body as unknown as NodeJS.ReadableStream, createWriteStream(target));
+  await pipeline(Readable.fromWeb(response.body), createWriteStream(target));
   await log(`input ${uri}: fetched ${url.href}`);
   return target;
 }

@@ -1,8 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { dataInputTypes, inputModes } from '../../core/azureml/command-job-schema.js';
-import { parseJobFile } from '../../core/azureml/parse-job-file.js';
+import { jobFromFields, parseJobFile, type CommandJobFields, type ParsedJobFile } from '../../core/azureml/parse-job-file.js';
 import { remoteScheme } from '../../core/azureml/paths.js';
-import { isPlainObject } from '../../core/azureml/schema-helpers.js';
 import { resolveCuratedEnvironment } from '../../core/environments/curated.js';
 import { invalidInput, type Problem } from '../../core/errors.js';
 import { checkCommand } from '../../core/jobs/command-template.js';
@@ -10,7 +9,6 @@ import { priorityOf, type Job, type JobLineage, type LineageInput } from '../../
 import { reservedOverrides } from '../../core/jobs/job-environment.js';
 import { adjectives, nouns } from '../../core/tracking/run-names.js';
 import { digestOf } from '../../core/resources/digest.js';
-import type { Resource } from '../../core/resources/resource.js';
 import type { UploadedContent } from '../apply-resource.js';
 import { existingNames, findAsset, registerContent } from '../asset-lookup.js';
 import type { Caller, Context } from '../context.js';
@@ -33,7 +31,7 @@ export interface SubmitJobInput {
 }
 
 /** Compute types a command job can run on here, and the backend each uses. */
-const runnableComputeTypes = new Set(['amlcompute', 'computeinstance', 'kubernetes', 'slurm']);
+const runnableComputeTypes = new Set<string>(['amlcompute', 'computeinstance', 'kubernetes', 'slurm']);
 
 /**
  * Submits a command job. Everything is checked before anything is written: the compute, the
@@ -43,9 +41,27 @@ const runnableComputeTypes = new Set(['amlcompute', 'computeinstance', 'kubernet
  * MLflow run is made, and the job is queued with its lineage fixed.
  */
 export async function submitJob(context: Context, caller: Caller, input: SubmitJobInput): Promise<Job> {
+  await requireWorkspace(context, input.workspace);
+  return submitParsedJob(context, caller, parseJobFile(input.text, input.fileName), input);
+}
+
+/**
+ * Submits a command job that Trellis builds itself (a batch scoring job): validated by the same
+ * schema and checks as a job file, with no YAML text in between, then submitted as submitJob does.
+ */
+export async function submitJobFields(
+  context: Context,
+  caller: Caller,
+  fields: CommandJobFields,
+  input: Omit<SubmitJobInput, 'text'>,
+): Promise<Job> {
+  await requireWorkspace(context, input.workspace);
+  return submitParsedJob(context, caller, jobFromFields(fields, input.fileName), input);
+}
+
+async function submitParsedJob(context: Context, caller: Caller, parsed: ParsedJobFile, input: Omit<SubmitJobInput, 'text'>): Promise<Job> {
   const { workspace, fileName } = input;
-  await requireWorkspace(context, workspace);
-  const { job: file, localPaths } = parseJobFile(input.text, fileName);
+  const { job: file, localPaths } = parsed;
   const problems: Problem[] = [];
   const repositories = context.store.repositories;
 
@@ -62,9 +78,8 @@ export async function submitJob(context: Context, caller: Caller, input: SubmitJ
   // Compute: named (azureml:cpu-cluster or cpu-cluster), or the serverless cluster made on demand.
   const computeName = file.compute ? file.compute.replace(/^azureml:/, '') : serverlessComputeName;
   const instanceCount = file.resources?.instance_count ?? 1;
-  let compute: Resource | undefined;
   if (file.compute) {
-    compute = await repositories.resources.get({ workspace, kind: 'compute', name: computeName, version: null });
+    const compute = await repositories.resources.get({ workspace, kind: 'compute', name: computeName, version: null });
     if (!compute) {
       const names = await existingNames(context, workspace, 'compute');
       problems.push({
@@ -72,25 +87,23 @@ export async function submitJob(context: Context, caller: Caller, input: SubmitJ
         message: `compute '${computeName}' does not exist in workspace '${workspace}'; computes here: ${names}. Create one with: trellis compute create --name ${computeName} --file <amlcompute.yml>, or leave compute out to run on serverless compute`,
       });
     } else {
-      const type = String(compute.spec.type);
-      if (!runnableComputeTypes.has(type))
+      const spec = compute.spec;
+      if (!runnableComputeTypes.has(spec.type))
         problems.push({
           path: 'compute',
-          message: `compute '${computeName}' is of type ${type}, which runs no jobs here; use an amlcompute, kubernetes or slurm compute`,
+          message: `compute '${computeName}' is of type ${spec.type}, which runs no jobs here; use an amlcompute, kubernetes or slurm compute`,
         });
-      const max = Number(compute.spec.max_instances ?? 1);
-      if (type === 'amlcompute' && instanceCount > max)
+      if (spec.type === 'amlcompute' && instanceCount > spec.max_instances)
         problems.push({
           path: 'resources.instance_count',
-          message: `the job asks for ${instanceCount} nodes but compute '${computeName}' has max_instances ${max}; lower instance_count or raise the cluster's max_instances`,
+          message: `the job asks for ${instanceCount} nodes but compute '${computeName}' has max_instances ${spec.max_instances}; lower instance_count or raise the cluster's max_instances`,
         });
-      const nodesMax = compute.spec.nodes_max;
-      if (type === 'slurm' && typeof nodesMax === 'number' && instanceCount > nodesMax)
+      if (spec.type === 'slurm' && spec.nodes_max !== undefined && instanceCount > spec.nodes_max)
         problems.push({
           path: 'resources.instance_count',
-          message: `the job asks for ${instanceCount} nodes but Slurm compute '${computeName}' has nodes_max ${nodesMax}; lower instance_count or raise the compute's nodes_max`,
+          message: `the job asks for ${instanceCount} nodes but Slurm compute '${computeName}' has nodes_max ${spec.nodes_max}; lower instance_count or raise the compute's nodes_max`,
         });
-      if (type === 'computeinstance' && instanceCount > 1)
+      if (spec.type === 'computeinstance' && instanceCount > 1)
         problems.push({
           path: 'resources.instance_count',
           message: `compute '${computeName}' is a compute instance (one node); use an amlcompute cluster for ${instanceCount} nodes`,
@@ -121,12 +134,12 @@ export async function submitJob(context: Context, caller: Caller, input: SubmitJ
   const provided: Record<string, { optional?: boolean; provided: boolean }> = {};
   const localInputs: Array<{ name: string; type: string; path: string; mode: string }> = [];
   for (const [name, value] of Object.entries(file.inputs ?? {})) {
-    if (!isPlainObject(value)) {
-      inputs[name] = { type: 'literal', value: value as string | number | boolean };
+    if (typeof value !== 'object') {
+      inputs[name] = { type: 'literal', value };
       provided[name] = { provided: true };
       continue;
     }
-    const spec = value as { type: string; path?: string; default?: string | number | boolean; optional?: boolean; mode?: string };
+    const spec = value;
     const optional = spec.optional === true;
     if (!(dataInputTypes as readonly string[]).includes(spec.type)) {
       provided[name] = { optional, provided: spec.default !== undefined };

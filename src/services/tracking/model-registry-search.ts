@@ -1,4 +1,4 @@
-import type { Resource } from '../../core/resources/resource.js';
+import type { ResourceOf } from '../../core/resources/resource.js';
 import { matchesAll, sortByOrders } from '../../core/tracking/in-memory-search.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import { promptTag } from '../../core/tracking/model-registry-rules.js';
@@ -79,7 +79,11 @@ function namesNamedBy(comparisons: readonly Comparison[]): string[] | undefined 
   return names;
 }
 
-async function assetsOf(repositories: Repositories, workspace: string, names: readonly string[] | undefined): Promise<Resource[]> {
+async function assetsOf(
+  repositories: Repositories,
+  workspace: string,
+  names: readonly string[] | undefined,
+): Promise<ResourceOf<'model'>[]> {
   if (names === undefined) return repositories.resources.listAll(workspace, 'model');
   const lists = [];
   for (const name of [...new Set(names)]) lists.push(await repositories.resources.listAll(workspace, 'model', name));

@@ -1,4 +1,4 @@
-import type { Resource } from '../../core/resources/resource.js';
+import type { ResourceOf } from '../../core/resources/resource.js';
 import type { KeyValue } from '../../core/tracking/entities.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import { checkModelName, parseVersionNumber, stages, type Stage } from '../../core/tracking/model-registry-rules.js';
@@ -56,24 +56,24 @@ export interface MlflowVersionStatus {
 const wholeNumber = /^[1-9]\d*$/;
 
 /** Whether MLflow sees this asset version: only whole-number versions are MLflow versions. */
-export function isRegistryVersion(resource: Resource): boolean {
+export function isRegistryVersion(resource: ResourceOf<'model'>): boolean {
   return wholeNumber.test(resource.version ?? '');
 }
 
-export function mlflowStatusOf(resource: Resource): MlflowVersionStatus {
+export function mlflowStatusOf(resource: ResourceOf<'model'>): MlflowVersionStatus {
   return (resource.status.mlflow ?? {}) as MlflowVersionStatus;
 }
 
-export function stageOf(resource: Resource): Stage {
+export function stageOf(resource: ResourceOf<'model'>): Stage {
   return mlflowStatusOf(resource).current_stage ?? 'None';
 }
 
 /** Where the version's files are for MLflow clients: MLflow's storage location, else the asset's path. */
-export function downloadUriOf(resource: Resource): string {
-  return mlflowStatusOf(resource).storage_location ?? String(resource.spec.path ?? mlflowStatusOf(resource).source ?? '');
+export function downloadUriOf(resource: ResourceOf<'model'>): string {
+  return mlflowStatusOf(resource).storage_location ?? resource.spec.path;
 }
 
-export function toModelVersion(resource: Resource, aliases: ReadonlyArray<{ alias: string; version: string }>): ModelVersion {
+export function toModelVersion(resource: ResourceOf<'model'>, aliases: ReadonlyArray<{ alias: string; version: string }>): ModelVersion {
   const mlflow = mlflowStatusOf(resource);
   const path = typeof resource.spec.path === 'string' ? resource.spec.path : '';
   return {
@@ -110,9 +110,9 @@ export interface LoadedModel {
   model: RegisteredModel;
   row: RegisteredModelRow | undefined;
   /** Every asset version of the name, MLflow-visible or not, oldest first. */
-  assets: Resource[];
+  assets: ResourceOf<'model'>[];
   /** The MLflow versions among them. */
-  versions: Resource[];
+  versions: ResourceOf<'model'>[];
 }
 
 /** Builds the registered model from its row (if any), asset summary (if any) and MLflow versions. */
@@ -120,7 +120,7 @@ export function registeredModelOf(
   name: string,
   row: RegisteredModelRow | undefined,
   summary: ModelAssetSummary | undefined,
-  versions: readonly Resource[],
+  versions: readonly ResourceOf<'model'>[],
 ): RegisteredModel {
   const numbers = new Set(versions.map((resource) => resource.version));
   // A version deleted through the Trellis API leaves its aliases behind; they point at nothing.
@@ -139,7 +139,7 @@ export function registeredModelOf(
   };
 }
 
-function summaryOf(name: string, assets: readonly Resource[]): ModelAssetSummary | undefined {
+function summaryOf(name: string, assets: readonly ResourceOf<'model'>[]): ModelAssetSummary | undefined {
   if (assets.length === 0) return undefined;
   const created = assets.map((resource) => resource.createdAt).sort();
   return { name, firstCreatedAt: created[0]!, lastCreatedAt: created.at(-1)! };
@@ -172,7 +172,12 @@ export async function requireModel(repositories: Repositories, workspace: string
 }
 
 /** A version by MLflow's rules: a valid name, a version Python's int() reads, and the asset itself. */
-export async function requireVersion(repositories: Repositories, workspace: string, name: string, version: string): Promise<Resource> {
+export async function requireVersion(
+  repositories: Repositories,
+  workspace: string,
+  name: string,
+  version: string,
+): Promise<ResourceOf<'model'>> {
   checkModelName(name);
   const number = parseVersionNumber(version);
   const resource = number > 0 ? await repositories.resources.get({ workspace, kind: 'model', name, version: String(number) }) : undefined;

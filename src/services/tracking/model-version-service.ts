@@ -1,5 +1,5 @@
 import { isTrellisError } from '../../core/errors.js';
-import type { Resource } from '../../core/resources/resource.js';
+import type { ResourceOf } from '../../core/resources/resource.js';
 import type { KeyValue } from '../../core/tracking/entities.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import {
@@ -99,7 +99,7 @@ async function createOnce(
   } else if (fromModel?.name && fromModel.version) {
     const copied = await requireVersion(repositories, workspace, fromModel.name, fromModel.version);
     storageLocation = downloadUriOf(copied);
-    path = String(copied.spec.path ?? storageLocation);
+    path = copied.spec.path;
   }
   if (!runId && lineage.modelId) runId = (await repositories.loggedModels.require(workspace, lineage.modelId)).info.source_run_id;
   const run = runId ? await repositories.runs.get(workspace, runId) : undefined;
@@ -204,7 +204,7 @@ async function changeVersion(
   workspace: string,
   name: string,
   version: string,
-  change: (resource: Resource, repositories: Repositories) => Promise<VersionChange | undefined>,
+  change: (resource: ResourceOf<'model'>, repositories: Repositories) => Promise<VersionChange | undefined>,
   summary: string,
 ): Promise<ModelVersion> {
   return context.store.transaction(async (repositories) => {
