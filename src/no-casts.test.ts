@@ -16,20 +16,8 @@ const scanned = ['src', 'test', 'bench', 'studio/src'];
 const mayCastSpecs = ['src/core/azureml/', 'src/store/'];
 const self = 'src/no-casts.test.ts';
 
-/**
- * Files that still cast, each until its owner's change lands; this list only shrinks.
- * The controllers are being rewritten to read the typed specs (core/compute/compute-spec.ts:
- * computeSpecOf, sizeOf, tierOf; Deployment<'online'>); the client and test/batch-endpoints.test.ts
- * belong to the typed-client change.
- */
-const allowed: ReadonlySet<string> = new Set([
-  'src/controllers/jobs/cluster-shape.ts',
-  'src/controllers/serving/autoscaler.ts',
-  'src/controllers/serving/model-preparation.ts',
-  'src/controllers/serving/payload-collection.ts',
-  'src/client/http-client.ts',
-  'test/batch-endpoints.test.ts',
-]);
+/** Files that still cast, each until its owner's change lands; this list only shrinks. The client belongs to the typed-client change. */
+const allowed: ReadonlySet<string> = new Set(['src/client/http-client.ts']);
 
 const throughUnknown = /\bas\s+unknown\s+as\b/;
 // `spec as X` in code; prose such as "the spec as it is stored" starts with a lower-case word.

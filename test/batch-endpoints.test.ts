@@ -3,6 +3,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { z } from 'zod';
 import { finished, waitForJob } from './support/jobs.js';
 import { removeHome, repositoryRoot, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
 import { waitFor } from './support/wait-for.js';
@@ -159,28 +160,32 @@ describe('batch endpoints on sqlite: 1,000 CSV files, 2 workers, a kill -9 of th
       join(scratch, 'deployment-cli.yml'),
       'name: first\nendpoint_name: iris-cli\nmodel: azureml:iris-batch:1\ncompute: azureml:cpu-cluster\nsettings:\n  mini_batch_size: 3\n  max_concurrency_per_instance: 2\n  output_action: summary_only\n',
     );
-    const cli = async (args: string[]) => {
+    // The CLI's JSON is parsed by the shape each step reads, so a changed answer fails here, by name.
+    const cli = async <Answer>(args: string[], answer: z.ZodType<Answer>): Promise<Answer> => {
       const result = await runCli([...args, '-o', 'json'], { url: trellis.url, cwd: scratch });
       assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
-      return JSON.parse(result.stdout) as Record<string, unknown>;
+      return answer.parse(JSON.parse(result.stdout));
     };
-    await cli(['batch-endpoint', 'create', '--file', 'endpoint-cli.yml']);
-    await cli(['batch-deployment', 'create', '--file', 'deployment-cli.yml']);
-    const shown = await cli(['batch-deployment', 'show', '-n', 'first', '-e', 'iris-cli']);
-    assert.equal((shown.spec as { settings: { mini_batch_size: number } }).settings.mini_batch_size, 3);
+    await cli(['batch-endpoint', 'create', '--file', 'endpoint-cli.yml'], z.unknown());
+    await cli(['batch-deployment', 'create', '--file', 'deployment-cli.yml'], z.unknown());
+    const shown = await cli(
+      ['batch-deployment', 'show', '-n', 'first', '-e', 'iris-cli'],
+      z.object({ spec: z.object({ settings: z.object({ mini_batch_size: z.number() }) }) }),
+    );
+    assert.equal(shown.spec.settings.mini_batch_size, 3);
     const refused = await runCli(
       ['batch-deployment', 'create', '--file', 'deployment-cli.yml', '--name', 'second', '--set', 'compute=azureml:nowhere'],
       { url: trellis.url, cwd: scratch },
     );
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /compute 'nowhere' does not exist/);
-    const job = (await cli(['batch-endpoint', 'invoke', '-n', 'iris-cli', '--input', './small'])) as unknown as {
-      name: string;
-      outputDataAsset: string;
-    };
+    const job = await cli(
+      ['batch-endpoint', 'invoke', '-n', 'iris-cli', '--input', './small'],
+      z.object({ name: z.string(), outputDataAsset: z.string() }),
+    );
     const ended = await waitForJob(trellis.client, job.name, finished, 60_000);
     assert.equal(ended.state, 'Completed', ended.reason ?? '');
-    const listed = (await cli(['batch-endpoint', 'list-jobs', '-n', 'iris-cli'])) as unknown as Array<{ name: string }>;
+    const listed = await cli(['batch-endpoint', 'list-jobs', '-n', 'iris-cli'], z.array(z.object({ name: z.string() })));
     assert.deepEqual(
       listed.map((item) => item.name),
       [job.name],

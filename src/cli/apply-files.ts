@@ -6,7 +6,7 @@ import { ApiError } from '../client/api-error.js';
 import { parseResourceFile, type ParsedResourceFile } from '../core/azureml/parse-resource-file.js';
 import { isTrellisError, type Problem } from '../core/errors.js';
 import type { ResourceKind } from '../core/resources/kinds.js';
-import { describeSkippedLink, hashFile, refuseLinkedPath, walkFolder, type SkippedLink } from './local-files.js';
+import { describeSkippedLink, hashFile, refuseLinkedPath, unlessMissing, walkFolder, type SkippedLink } from './local-files.js';
 
 export interface PreparedFile {
   file: string;
@@ -22,7 +22,7 @@ export interface FileProblems {
 
 /** The YAML files to apply: the file itself, or every .yml/.yaml under a folder. */
 export async function collectYamlFiles(target: string): Promise<string[]> {
-  const info = await stat(target).catch(() => undefined);
+  const info = await unlessMissing(stat(target));
   if (!info) throw new ApiError(400, 'FileNotFound', `'${target}' does not exist; pass a YAML file or a folder of them`);
   if (info.isFile()) return [target];
   const found: string[] = [];
@@ -70,7 +70,7 @@ export async function prepareFiles(
     const missing: Problem[] = [];
     for (const local of parsed.localPaths) {
       const absolute = localPathOf(file, local.value);
-      if (!(await stat(absolute).catch(() => undefined))) {
+      if (!(await unlessMissing(stat(absolute)))) {
         missing.push({
           path: local.pointer.join('.'),
           ...(local.line ? { line: local.line } : {}),

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ApiError } from '../client/api-error.js';
+import { hasCode } from '../core/error-codes.js';
 
 /** Folders never uploaded with a code or data folder: version control and caches. */
 const skippedFolders = new Set(['.git', '__pycache__', '.ipynb_checkpoints', 'node_modules', '.venv']);
@@ -58,14 +59,14 @@ export async function walkFolder(root: string, policy: LinkPolicy = {}): Promise
         continue;
       }
       if (entry.isFile()) {
-        const info = await stat(absolutePath).catch(() => undefined);
+        const info = await unlessMissing(stat(absolutePath));
         if (info?.isFile()) files.push({ path, absolutePath, size: info.size });
         continue;
       }
       // Sockets, pipes and devices are not content.
       if (!entry.isSymbolicLink()) continue;
       const target = await readlink(absolutePath);
-      const resolved = await realpath(absolutePath).catch(() => undefined);
+      const resolved = await linkTargetOf(absolutePath);
       if (resolved === undefined) {
         skipped.push({ path, target, reason: 'dangling' });
         continue;
@@ -75,7 +76,7 @@ export async function walkFolder(root: string, policy: LinkPolicy = {}): Promise
         skipped.push({ path, target, reason: 'outside' });
         continue;
       }
-      const info = await stat(resolved).catch(() => undefined);
+      const info = await unlessMissing(stat(resolved));
       if (info?.isFile()) files.push({ path, absolutePath: resolved, size: info.size });
       else if (info?.isDirectory() && !skippedFolders.has(entry.name)) {
         if (ancestors.has(resolved)) skipped.push({ path, target, reason: 'loop' });
@@ -92,15 +93,46 @@ export async function walkFolder(root: string, policy: LinkPolicy = {}): Promise
  * never a file the link happens to point at (a `model.pkl -> /etc/passwd`).
  */
 export async function refuseLinkedPath(absolute: string, written: string): Promise<void> {
-  const info = await lstat(absolute).catch(() => undefined);
+  // A missing path is reported by the caller, which names the field.
+  const info = await unlessMissing(lstat(absolute));
   if (!info?.isSymbolicLink()) return;
   const target = await readlink(absolute);
-  const resolved = await realpath(absolute).catch(() => undefined);
+  const resolved = await linkTargetOf(absolute);
   throw new ApiError(
     400,
     'LocalPathIsLink',
     `local path '${written}' is a symbolic link (${absolute} -> ${target}${resolved && resolved !== target ? `, which is ${resolved}` : ''}); refusing to follow it: point the path at the file or folder itself`,
   );
+}
+
+/** Resolves to undefined when the file, or a folder on its path, is missing; anything else (EACCES, EIO) is thrown, for the user to see. */
+export async function unlessMissing<T>(promise: Promise<T>): Promise<T | undefined> {
+  try {
+    return await promise;
+  } catch (error) {
+    if (hasCode(error, 'ENOENT', 'ENOTDIR')) return undefined;
+    throw error;
+  }
+}
+
+/** The real path a link leads to; undefined when it dangles (its target is gone, or links loop). */
+async function linkTargetOf(link: string): Promise<string | undefined> {
+  try {
+    return await realpath(link);
+  } catch (error) {
+    if (hasCode(error, 'ENOENT', 'ENOTDIR', 'ELOOP')) return undefined;
+    throw error;
+  }
+}
+
+/** A text file the user named: FileNotFound (with `hint`) when it is not there, FileNotReadable saying why when it cannot be read. */
+export async function readUserFile(file: string, hint: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if (hasCode(error, 'ENOENT', 'ENOTDIR')) throw new ApiError(400, 'FileNotFound', `'${file}' does not exist; ${hint}`);
+    throw new ApiError(400, 'FileNotReadable', `cannot read ${file}: ${(error as Error).message}`);
+  }
 }
 
 /** One line for a skipped link: `data/passwd -> /etc/passwd (outside the folder)`. */

@@ -1,4 +1,4 @@
-import type { Resource } from '../core/resources/resource.js';
+import type { ResourceOf } from '../core/resources/resource.js';
 import type { Context } from '../services/context.js';
 import { SystemMetricsSampler } from '../services/jobs/system-metrics-sampler.js';
 import { AttemptCompletion } from './jobs/attempt-completion.js';
@@ -77,7 +77,7 @@ export class JobRunner {
     const repositories = this.context.store.repositories;
     const live = await repositories.jobs.live();
     // Each compute is read once per reconcile, however many of its jobs are live.
-    const computes = new Map<string, Promise<Resource | undefined>>();
+    const computes = new Map<string, Promise<ResourceOf<'compute'> | undefined>>();
     const computeOf = (workspace: string, name: string) => {
       const cacheKey = `${workspace}/${name}`;
       let found = computes.get(cacheKey);

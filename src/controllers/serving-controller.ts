@@ -117,12 +117,7 @@ export class ServingController {
     await this.rollouts.reconcile();
     const endpoints = await repositories.endpoints.allEndpoints();
     // Batch deployments run as jobs (services/endpoints/batch-service.ts): nothing to serve.
-    const online = new Set(
-      endpoints.filter((endpoint) => endpoint.type === 'online').map((endpoint) => `${endpoint.workspace}/${endpoint.name}`),
-    );
-    const deployments = (await repositories.endpoints.allDeployments()).filter((deployment) =>
-      online.has(`${deployment.workspace}/${deployment.endpoint}`),
-    );
+    const deployments = await repositories.endpoints.allDeploymentsOf('online');
     for (const deployment of deployments) {
       const served = this.served.get(servedKey(deployment));
       this.preparation.reconcile(deployment);

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Logger, pino } from 'pino';
+import type { Logger } from 'pino';
+import { hasCode } from '../core/error-codes.js';
 import { TrellisError } from '../core/errors.js';
 
 /** Who holds a build lock: written into the lock folder by its owner. */
@@ -25,8 +26,8 @@ export interface AcquireOptions {
   pollMs?: number;
   /** Give up after this long (default 1 hour: a large CUDA install can take a while). */
   timeoutMs?: number;
-  /** Hears a stale lock that could not be taken over cleanly; a default one when absent. */
-  logger?: Logger;
+  /** Hears a stale lock that could not be taken over cleanly (the server's logger). */
+  logger: Logger;
 }
 
 // A lock folder without owner.json this old was left by a process that died right after mkdir.
@@ -38,7 +39,7 @@ const ownerlessGraceMs = 30_000;
  * the owner's pid inside lets a later builder take over from one that was killed. A pid is only
  * trusted on the machine that wrote it, so on a shared cache another host's lock is waited for.
  */
-export async function acquireBuildLock(lockDir: string, options: AcquireOptions = {}): Promise<BuildLock> {
+export async function acquireBuildLock(lockDir: string, options: AcquireOptions): Promise<BuildLock> {
   const pollMs = options.pollMs ?? 250;
   const deadline = Date.now() + (options.timeoutMs ?? 3_600_000);
   let waiting = false;
@@ -47,7 +48,7 @@ export async function acquireBuildLock(lockDir: string, options: AcquireOptions 
     if (await tryCreate(lockDir, owner)) return { owner, release: () => release(lockDir, owner) };
     const holder = await readOwner(lockDir);
     if (await isStale(lockDir, holder)) {
-      await takeOver(lockDir, holder, options.logger ?? pino());
+      await takeOver(lockDir, holder, options.logger);
       continue;
     }
     if (!waiting) {
@@ -90,8 +91,11 @@ async function readOwner(lockDir: string): Promise<LockOwner | undefined> {
 
 async function isStale(lockDir: string, owner: LockOwner | undefined): Promise<boolean> {
   if (owner === undefined) {
-    const info = await stat(lockDir).catch(() => undefined);
-    // Gone meanwhile: not stale, just retry the mkdir.
+    const info = await stat(lockDir).catch((error: unknown) => {
+      // Gone meanwhile: not stale, just retry the mkdir. Anything else is not ours to guess about.
+      if (hasCode(error, 'ENOENT', 'ENOTDIR')) return undefined;
+      throw error;
+    });
     return info !== undefined && Date.now() - info.mtimeMs > ownerlessGraceMs;
   }
   return owner.hostname === hostname() && !isAlive(owner.pid);

@@ -5,11 +5,14 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
 import { planEnvironment, type VenvPlan } from '../core/environments/plan-environment.js';
 import type { PythonInterpreter } from '../core/environments/python-interpreter.js';
 import { isTrellisError } from '../core/errors.js';
 import { findInterpreters } from './find-interpreters.js';
 import { ensureEnvironment, type EnsuredEnvironment } from './venv-builder.js';
+
+const logger = pino({ level: 'silent' });
 
 // Everything installs from a wheel made here, through PIP_FIND_LINKS with no index: no network.
 const wheelScript = `
@@ -54,7 +57,7 @@ describe('ensureEnvironment', () => {
     const cacheRoot = join(dir, 'cache-reuse');
     const tiny = plan(['trellis-tiny==1.0']);
     const lines: string[] = [];
-    const built = await ensureEnvironment(tiny, { cacheRoot, env, onLog: (line) => lines.push(line) });
+    const built = await ensureEnvironment(tiny, { cacheRoot, env, logger, onLog: (line) => lines.push(line) });
     assert.equal(built.reused, false);
     assert.equal(built.envDir, join(cacheRoot, tiny.specHash));
     assert.equal(
@@ -69,7 +72,7 @@ describe('ensureEnvironment', () => {
     assert.equal(JSON.parse(readFileSync(join(built.envDir, 'ready.json'), 'utf8')).specHash, tiny.specHash);
 
     const again: string[] = [];
-    const reused = await ensureEnvironment(tiny, { cacheRoot, env, onLog: (line) => again.push(line) });
+    const reused = await ensureEnvironment(tiny, { cacheRoot, env, logger, onLog: (line) => again.push(line) });
     assert.deepEqual({ ...reused, reused: false }, built);
     assert.equal(reused.reused, true);
     assert.deepEqual(again, [`trellis: reusing environment ${tiny.specHash} (${built.envDir})`]);
@@ -79,7 +82,7 @@ describe('ensureEnvironment', () => {
     const cacheRoot = join(dir, 'cache-fail');
     const broken = plan(['this-package-does-not-exist-trellis==9.9']);
     const envDir = join(cacheRoot, broken.specHash);
-    await assert.rejects(ensureEnvironment(broken, { cacheRoot, env }), (error: unknown) => {
+    await assert.rejects(ensureEnvironment(broken, { cacheRoot, env, logger }), (error: unknown) => {
       assert.ok(isTrellisError(error));
       assert.equal(error.code, 'EnvironmentBuildFailed');
       assert.match(error.message, /pip install exited with 1/);
@@ -97,8 +100,8 @@ describe('ensureEnvironment', () => {
     const shared = plan(['trellis-tiny==1.0']);
     const other = runInAnotherProcess(shared, cacheRoot, env);
     const results = await Promise.all([
-      ensureEnvironment(shared, { cacheRoot, env }),
-      ensureEnvironment(shared, { cacheRoot, env }),
+      ensureEnvironment(shared, { cacheRoot, env, logger }),
+      ensureEnvironment(shared, { cacheRoot, env, logger }),
       other,
     ]);
     assert.deepEqual(results.map((result) => result.reused).sort(), [false, true, true]);
@@ -118,7 +121,7 @@ describe('ensureEnvironment', () => {
       join(lockDir, 'owner.json'),
       JSON.stringify({ pid: deadPid(), hostname: hostname(), token: 'killed', startedAt: new Date().toISOString() }),
     );
-    const result = await ensureEnvironment(empty, { cacheRoot, env, lockTimeoutMs: 10_000 });
+    const result = await ensureEnvironment(empty, { cacheRoot, env, logger, lockTimeoutMs: 10_000 });
     assert.equal(result.reused, false);
     assert.doesNotMatch(readFileSync(result.logPath, 'utf8'), /half a build/);
     assert.match(readFileSync(result.logPath, 'utf8'), /no packages to install/);
@@ -134,7 +137,9 @@ function deadPid(): number {
 async function runInAnotherProcess(plan: VenvPlan, cacheRoot: string, env: NodeJS.ProcessEnv): Promise<EnsuredEnvironment> {
   const script = `
     const { ensureEnvironment } = await import(${JSON.stringify(new URL('./venv-builder.ts', import.meta.url).href)});
-    const result = await ensureEnvironment(${JSON.stringify(plan)}, { cacheRoot: ${JSON.stringify(cacheRoot)} });
+    const { pino } = await import('pino');
+    const logger = pino({ level: 'silent' });
+    const result = await ensureEnvironment(${JSON.stringify(plan)}, { cacheRoot: ${JSON.stringify(cacheRoot)}, logger });
     process.stdout.write(JSON.stringify(result));`;
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
     env,

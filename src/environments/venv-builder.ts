@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Logger, pino } from 'pino';
+import type { Logger } from 'pino';
 import { TrellisError } from '../core/errors.js';
 import type { VenvPlan } from '../core/environments/plan-environment.js';
 import { acquireBuildLock } from './build-lock.js';
@@ -17,8 +17,8 @@ export interface EnsureEnvironmentOptions {
   env?: NodeJS.ProcessEnv;
   /** How long to wait for another process building the same environment (default 1 hour). */
   lockTimeoutMs?: number;
-  /** Hears what a build leaves behind by accident (a stale copy not removed, a lock not put back); a default one when absent. */
-  logger?: Logger;
+  /** Hears what a build leaves behind by accident (a stale copy not removed, a lock not put back): the server's logger. */
+  logger: Logger;
 }
 
 export interface EnsuredEnvironment {
@@ -62,7 +62,7 @@ export async function ensureEnvironment(plan: VenvPlan, options: EnsureEnvironme
     options.onLog?.(`trellis: reusing environment ${plan.specHash} (${envDir})`);
     return { ...result, reused: true };
   };
-  const logger = options.logger ?? pino();
+  const { logger } = options;
   if (await isReady(envDir, plan, result.pythonPath, logger)) return reuse();
 
   await mkdir(options.cacheRoot, { recursive: true });

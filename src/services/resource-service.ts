@@ -1,9 +1,11 @@
+import { parseResourceDocument } from '../core/azureml/parse-resource-file.js';
 import { TrellisError } from '../core/errors.js';
 import { isAssetKind, type ResourceKind } from '../core/resources/kinds.js';
 import { checkName } from '../core/resources/names.js';
 import { parseAssetReference } from '../core/resources/reference.js';
+import { plainDocument } from '../core/yaml/document-source.js';
 import type { Resource, ResourceOf, Tags } from '../core/resources/resource.js';
-import type { Page, ResourceKey, TagFilter } from '../store/resource-repository.js';
+import type { Page, ResourceChanges, ResourceKey, TagFilter } from '../store/resource-repository.js';
 import { describeKey } from '../store/resource-repository.js';
 import { auditChange } from './audit-change.js';
 import type { Caller, Context } from './context.js';
@@ -62,12 +64,24 @@ export async function listResources(
   return context.store.repositories.resources.list({ ...query, latestOnly: query.name === undefined && isAssetKind(query.kind) });
 }
 
-/** Changes tags and description (the mutable parts of any resource), guarded by the etag. */
+/** What a PATCH may change: tags and description of any resource, and the spec of one that is not an asset version. */
+export interface ResourcePatch {
+  tags?: Tags;
+  description?: string | null;
+  /** Fields to change in the spec, merged into the stored one and validated as a file would be. */
+  spec?: Record<string, unknown>;
+}
+
+/**
+ * Changes tags and description (the mutable parts of any resource), guarded by the etag. A new
+ * spec (not for an asset version: 409) goes through its kind's schema, as `trellis apply` does,
+ * so a bad field is refused with InvalidInput naming it and nothing is written.
+ */
 export async function updateResourceMetadata(
   context: Context,
   caller: Caller,
   key: ResourceKey,
-  changes: { tags?: Tags; description?: string | null; spec?: Record<string, unknown> },
+  changes: ResourcePatch,
   ifMatch: string | undefined,
 ): Promise<Resource> {
   await requireWorkspace(context, key.workspace);
@@ -82,10 +96,27 @@ export async function updateResourceMetadata(
   return context.store.transaction(async (repositories) => {
     const before = await repositories.resources.get(key);
     if (!before) throw notFound(key);
-    const after = await repositories.resources.update(key, changes, now, ifMatch);
+    const { spec, ...metadata } = changes;
+    const after = await repositories.resources.update(key, spec === undefined ? metadata : respecified(before, changes), now, ifMatch);
     await auditChange(repositories, caller, now, 'update', before, after);
     return after;
   });
+}
+
+/** The stored resource with the patch merged in, parsed by its kind's schema (defaults, secrets, notes) as a file would be. */
+function respecified(before: Resource, changes: ResourcePatch): ResourceChanges {
+  const description = changes.description === undefined ? before.description : changes.description;
+  const parsed = parseResourceDocument(
+    plainDocument({
+      ...before.spec,
+      ...changes.spec,
+      name: before.name,
+      tags: changes.tags ?? before.tags,
+      ...(description !== null ? { description } : {}),
+    }),
+    { fileName: 'request body', expectedKind: before.kind },
+  );
+  return { spec: parsed.spec, tags: parsed.tags, description: parsed.description, status: { ...before.status, notes: parsed.notes } };
 }
 
 export async function deleteResource(context: Context, caller: Caller, key: ResourceKey, ifMatch: string | undefined): Promise<Resource> {

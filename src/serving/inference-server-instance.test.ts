@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
 import type { EnvironmentSpec } from '../core/environments/environment-spec.js';
 import { buildEnvironment } from '../services/environments/build-environment.js';
 import { startInferenceServerInstance } from './inference-server-instance.js';
@@ -31,7 +32,12 @@ const offline =
 async function serverPython(): Promise<{ python: string } | { skip: string }> {
   const lines: string[] = [];
   try {
-    const built = await buildEnvironment(environmentSpec, environmentCache, async (line) => void lines.push(line));
+    const built = await buildEnvironment(
+      environmentSpec,
+      environmentCache,
+      async (line) => void lines.push(line),
+      pino({ level: 'silent' }),
+    );
     return { python: join(built.binDir!, 'python') };
   } catch (error) {
     const message = `${(error as Error).message}\n${lines.join('\n')}`;

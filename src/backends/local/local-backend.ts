@@ -260,7 +260,7 @@ export class LocalBackend implements ComputeBackend {
  */
 export async function processGroupsOf(
   handle: string,
-  logger: Logger = pino(),
+  logger: Logger,
 ): Promise<Array<{ leaderPid: number; startTicks: string }> | undefined> {
   if (!handle.startsWith('local:')) return undefined;
   return (await readRecords(folderOf(handle), logger))?.map((record) => ({ leaderPid: record.pid, startTicks: record.startTicks }));

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,6 +11,7 @@ import { isPlainObject } from '../../core/azureml/schema-helpers.js';
 import type { JobRunningTime } from '../../core/jobs/running-time.js';
 import { skipOutsideLinksFlag, uploadLocalPaths, uploadOptionsFrom } from '../apply-files.js';
 import { downloadContent } from '../download-content.js';
+import { readUserFile } from '../local-files.js';
 import { cliContext } from '../cli-context.js';
 import { printData, renderTable } from '../output.js';
 
@@ -32,9 +33,7 @@ export function registerJob(program: Command): void {
       async (options: { file: string; name?: string; set: string[]; stream?: boolean; skipOutsideLinks?: boolean }, command: Command) => {
         const { client, workspace, output } = cliContext(command);
         const file = options.file;
-        const original = await readFile(file, 'utf8').catch(() => {
-          throw new ApiError(400, 'FileNotFound', `'${file}' does not exist; pass the path of a job YAML file`);
-        });
+        const original = await readUserFile(file, 'pass the path of a job YAML file');
         const overrides = options.name ? [...options.set, `name=${options.name}`] : options.set;
         const text = applySetOverrides(original, overrides, file);
         const { localPaths } = parseJobFile(text, file);

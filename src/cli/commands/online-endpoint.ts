@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ApiError } from '../../client/api-error.js';
 import type { DeploymentBody, EndpointBody, RolloutBody } from '../../client/trellis-client.js';
@@ -6,6 +5,7 @@ import { parseOnlineDeployment } from '../../core/azureml/parse-endpoint-file.js
 import { applySetOverrides } from '../../core/azureml/parse-job-file.js';
 import { skipOutsideLinksFlag, uploadLocalPaths, uploadOptionsFrom } from '../apply-files.js';
 import { cliContext } from '../cli-context.js';
+import { readUserFile } from '../local-files.js';
 import { waitForDeployment } from '../deployment-wait.js';
 import {
   addDeploymentNameOption,
@@ -391,9 +391,7 @@ export function registerOnlineEndpoints(program: Command): void {
 }
 
 async function readText(file: string): Promise<string> {
-  return readFile(file, 'utf8').catch(() => {
-    throw new ApiError(400, 'FileNotFound', `'${file}' does not exist; pass the path of a YAML or JSON file`);
-  });
+  return readUserFile(file, 'pass the path of a YAML or JSON file');
 }
 
 /** "blue=90 green=10" (spaces or commas) → { blue: 90, green: 10 }; a malformed entry names itself. */

@@ -10,6 +10,7 @@ import { remoteScheme } from '../../core/azureml/paths.js';
 import { skipOutsideLinksFlag } from '../apply-files.js';
 import { environmentYamlFromFlags, modelYamlFromFlags, type EnvironmentFlags, type ModelFlags } from '../asset-flags.js';
 import { cliContext, type CliContext } from '../cli-context.js';
+import { unlessMissing } from '../local-files.js';
 import { computeYamlFromFlags, type ComputeFlags } from '../compute-flags.js';
 import { printData, resourceDetail, resourceTable } from '../output.js';
 import { applyFiles } from './apply.js';
@@ -279,7 +280,7 @@ async function yamlFromFlags(
 async function requireLocalPath(flag: string, path: string): Promise<void> {
   if (remoteScheme(path) !== undefined) return;
   const absolute = resolve(path.replace(/^file:/, ''));
-  if (!(await stat(absolute).catch(() => undefined)))
+  if (!(await unlessMissing(stat(absolute))))
     throw new ApiError(
       400,
       'FileNotFound',

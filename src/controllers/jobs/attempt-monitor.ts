@@ -1,6 +1,8 @@
+import { computeDefaults } from '../../core/azureml/compute-schema.js';
+import { sizeOf } from '../../core/compute/compute-spec.js';
 import { findSku } from '../../core/compute/sku-catalogue.js';
 import type { Job } from '../../core/jobs/job.js';
-import type { Resource } from '../../core/resources/resource.js';
+import type { ResourceOf } from '../../core/resources/resource.js';
 import type { SystemMetricsSampler } from '../../services/jobs/system-metrics-sampler.js';
 import type { AttemptCompletion } from './attempt-completion.js';
 import type { CheckpointSaving } from './checkpoints.js';
@@ -20,7 +22,7 @@ export class AttemptMonitor {
   ) {}
 
   /** Polls a running attempt and moves the job on when it ended, timed out, or must stop. */
-  async check(job: Job, compute: Resource | undefined): Promise<void> {
+  async check(job: Job, compute: ResourceOf<'compute'> | undefined): Promise<void> {
     const { context, options, busy, stopping } = this.state;
     if (!job.handle) return;
     const backend = options.backendFor(compute);
@@ -48,7 +50,8 @@ export class AttemptMonitor {
       await this.checkpoints.maybeSave(job, now);
       // The first sample comes one interval after the start, as MLflow's (it needs two readings for CPU anyway).
       if (job.startedAt !== null && now - job.startedAt >= options.systemMetricsIntervalSeconds * 1000) {
-        const sku = findSku(String(compute?.spec.size ?? 'Standard_DS3_v2'));
+        // A compute deleted while its job runs: the attempt is sized as Azure's default node.
+        const sku = findSku(compute ? sizeOf(compute.spec) : computeDefaults.size);
         await this.systemMetrics.sample(job, job.handle, { vcpus: sku?.vcpus ?? 4, memoryGiB: sku?.memoryGiB ?? 14 });
       }
     }

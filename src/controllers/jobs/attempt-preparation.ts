@@ -1,7 +1,8 @@
+import { sizeOf } from '../../core/compute/compute-spec.js';
 import { findSku } from '../../core/compute/sku-catalogue.js';
 import type { Job } from '../../core/jobs/job.js';
 import { transition } from '../../core/jobs/job-lifecycle.js';
-import type { Resource } from '../../core/resources/resource.js';
+import type { ResourceOf } from '../../core/resources/resource.js';
 import { prepareAttempt } from '../../services/jobs/prepare-attempt.js';
 import { updateRun } from '../../services/tracking/run-service.js';
 import type { AttemptCompletion } from './attempt-completion.js';
@@ -22,7 +23,7 @@ export class AttemptPreparation {
   ) {}
 
   /** Moves a queued job to Preparing on `nodes` and starts preparing and launching its next attempt. */
-  async start(job: Job, nodes: string[], compute: Resource, now: number): Promise<void> {
+  async start(job: Job, nodes: string[], compute: ResourceOf<'compute'>, now: number): Promise<void> {
     const { context, busy } = this.state;
     const progress = transition(progressOf(job), { type: 'start-preparing' }, this.state.policy());
     const attempt = job.attempt + 1;
@@ -51,13 +52,13 @@ export class AttemptPreparation {
       });
   }
 
-  private async prepareAndLaunch(job: Job, compute: Resource): Promise<void> {
+  private async prepareAndLaunch(job: Job, compute: ResourceOf<'compute'>): Promise<void> {
     const { context, options } = this.state;
     const repositories = context.store.repositories;
     try {
       const backend = options.backendFor(compute);
-      if (!backend) throw new Error(`no backend runs compute of type ${String(compute.spec.type)}`);
-      const sku = findSku(String(compute.spec.size ?? 'Standard_DS3_v2'));
+      if (!backend) throw new Error(`no backend runs compute of type ${compute.spec.type}`);
+      const sku = findSku(sizeOf(compute.spec));
       const request = await prepareAttempt(context, job, {
         jobsRoot: options.jobsRoot,
         environmentCache: options.environmentCache,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { decide, type QueuedJob } from '../../core/compute/cluster-scheduler.js';
 import { quotaFor, quotaRoom } from '../../core/compute/workspace-quota.js';
-import type { Resource } from '../../core/resources/resource.js';
+import type { ResourceOf } from '../../core/resources/resource.js';
 import type { AttemptCompletion } from './attempt-completion.js';
 import type { AttemptPreparation } from './attempt-preparation.js';
 import { clusterShape, toNodeState } from './cluster-shape.js';
@@ -20,7 +20,7 @@ export class ClusterScheduling {
   ) {}
 
   /** Reconciles the cluster `computeName` of `workspace` (`compute` undefined: it was deleted). */
-  async schedule(workspace: string, computeName: string, compute: Resource | undefined): Promise<void> {
+  async schedule(workspace: string, computeName: string, compute: ResourceOf<'compute'> | undefined): Promise<void> {
     const { context, options, busy } = this.state;
     const repositories = context.store.repositories;
     const now = this.state.now();

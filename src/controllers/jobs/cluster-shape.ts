@@ -1,8 +1,9 @@
 import type { ClusterShape, NodeState } from '../../core/compute/cluster-scheduler.js';
+import { isComputeOfType, sizeOf, tierOf } from '../../core/compute/compute-spec.js';
 import { findSku } from '../../core/compute/sku-catalogue.js';
 import type { Job } from '../../core/jobs/job.js';
 import type { JobProgress } from '../../core/jobs/job-lifecycle.js';
-import type { Resource } from '../../core/resources/resource.js';
+import type { ResourceOf } from '../../core/resources/resource.js';
 import type { ComputeNode } from '../../store/job-repository.js';
 
 /** The part of a stored job the lifecycle's transitions read and write. */
@@ -20,32 +21,25 @@ export function toNodeState(node: ComputeNode): NodeState {
 }
 
 /** A compute as the scheduler sees it: amlcompute from its spec; other types hold as many jobs as are sent (their own scheduler queues them). */
-export function clusterShape(compute: Resource): ClusterShape & { size: string; tier: string } {
-  const spec = compute.spec as {
-    type?: string;
-    size?: string;
-    min_instances?: number;
-    max_instances?: number;
-    idle_time_before_scale_down?: number;
-    tier?: string;
-  };
-  const size = spec.size ?? 'Standard_DS3_v2';
+export function clusterShape(compute: ResourceOf<'compute'>): ClusterShape & { size: string; tier: string } {
+  const { spec } = compute;
+  const size = sizeOf(spec);
   const sku = findSku(size);
-  const vcpus = sku?.vcpus ?? 4;
+  const vcpusPerNode = sku?.vcpus ?? 4;
   const family = sku?.family ?? 'unknown';
-  if (spec.type === 'amlcompute') {
+  if (isComputeOfType(spec, 'amlcompute')) {
     return {
-      minInstances: spec.min_instances ?? 0,
-      maxInstances: spec.max_instances ?? 4,
-      idleSeconds: spec.idle_time_before_scale_down ?? 120,
-      vcpusPerNode: vcpus,
+      minInstances: spec.min_instances,
+      maxInstances: spec.max_instances,
+      idleSeconds: spec.idle_time_before_scale_down,
+      vcpusPerNode,
       family,
       size,
-      tier: spec.tier ?? 'dedicated',
+      tier: tierOf(spec),
     };
   }
-  if (spec.type === 'computeinstance')
-    return { minInstances: 0, maxInstances: 1, idleSeconds: 0, vcpusPerNode: vcpus, family, size, tier: 'dedicated' };
+  if (isComputeOfType(spec, 'computeinstance'))
+    return { minInstances: 0, maxInstances: 1, idleSeconds: 0, vcpusPerNode, family, size, tier: tierOf(spec) };
   // Attached computes (slurm): their nodes are the cluster's own, billed by nobody here and outside the workspace's quotas.
-  return { minInstances: 0, maxInstances: 1_000, idleSeconds: 0, vcpusPerNode: vcpus, family, size, tier: 'attached' };
+  return { minInstances: 0, maxInstances: 1_000, idleSeconds: 0, vcpusPerNode, family, size, tier: 'attached' };
 }

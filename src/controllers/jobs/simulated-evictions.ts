@@ -1,9 +1,10 @@
 import { drawEvictions } from '../../core/compute/simulated-eviction.js';
-import type { Resource } from '../../core/resources/resource.js';
+import { tierOf } from '../../core/compute/compute-spec.js';
+import type { ResourceOf } from '../../core/resources/resource.js';
 import type { RunnerState } from './runner-state.js';
 
 /** Reads a compute once per reconcile pass, however many of its nodes and jobs ask. */
-export type ComputeLookup = (workspace: string, name: string) => Promise<Resource | undefined>;
+export type ComputeLookup = (workspace: string, name: string) => Promise<ResourceOf<'compute'> | undefined>;
 
 /**
  * The configured simulated eviction rate: busy low-priority nodes are evicted at random (their
@@ -24,8 +25,9 @@ export class SimulatedEvictions {
     const repositories = this.state.context.store.repositories;
     const lowPriority = [];
     for (const node of await repositories.jobs.allLiveNodes()) {
-      if (node.tier === 'low_priority' && (await computeOf(node.workspace, node.compute))?.spec.tier === 'low_priority')
-        lowPriority.push(node);
+      if (node.tier !== 'low_priority') continue;
+      const compute = await computeOf(node.workspace, node.compute);
+      if (compute && tierOf(compute.spec) === 'low_priority') lowPriority.push(node);
     }
     for (const node of drawEvictions(lowPriority, rate, elapsed, this.state.random)) {
       const reason = `node ${node.nodeId} evicted by the simulated eviction rate (${rate} per node-hour)`;

@@ -22,19 +22,9 @@ export class Autoscaler {
   constructor(private readonly context: Context) {}
 
   /** Samples the pool of `deployment` and scales it when the decision says so. */
-  async reconcile(served: Served, deployment: Deployment): Promise<void> {
-    const scale = (
-      deployment.spec as {
-        scale_settings?: {
-          type?: string;
-          min_instances?: number;
-          max_instances?: number;
-          target_utilization_percentage?: number;
-          polling_interval?: number;
-        };
-      }
-    ).scale_settings;
-    if (scale?.type !== 'target_utilization' || served.etag !== deployment.etag) return;
+  async reconcile(served: Served, deployment: Deployment<'online'>): Promise<void> {
+    const scale = deployment.spec.scale_settings;
+    if (scale.type !== 'target_utilization' || served.etag !== deployment.etag) return;
     let history = this.history.get(served.pool);
     if (!history) {
       history = { samples: [], lastScaleAt: undefined, lastPollAt: 0 };
@@ -43,21 +33,18 @@ export class Autoscaler {
     const now = this.context.clock().getTime();
     const status = served.pool.status();
     history.samples.push({ at: now, inFlight: status.inFlight, queued: status.queued });
-    const pollingMs = (scale.polling_interval ?? 1) * 1000;
+    const pollingMs = scale.polling_interval * 1000;
     history.samples = history.samples.filter((sample) => sample.at > now - pollingMs);
     if (now - history.lastPollAt < pollingMs && status.queued === 0) return;
     history.lastPollAt = now;
-    const maxConcurrent =
-      (deployment.spec as { request_settings?: { max_concurrent_requests_per_instance?: number } }).request_settings
-        ?.max_concurrent_requests_per_instance ?? 1;
     const decision = decideScale({
       now,
       current: status.desiredInstances,
       ready: status.readyInstances,
-      min: scale.min_instances ?? 1,
-      max: scale.max_instances ?? 1,
-      targetUtilizationPercent: scale.target_utilization_percentage ?? 70,
-      maxConcurrentPerInstance: maxConcurrent,
+      min: scale.min_instances,
+      max: scale.max_instances,
+      targetUtilizationPercent: scale.target_utilization_percentage,
+      maxConcurrentPerInstance: deployment.spec.request_settings.max_concurrent_requests_per_instance,
       samples: history.samples,
       lastScaleAt: history.lastScaleAt,
       cooldownMs: defaultCooldownMs(pollingMs),

@@ -15,7 +15,7 @@ export class DeploymentStatusController {
   ) {}
 
   /** Brings the stored state of `deployment` in step with the pool that serves it. */
-  async reconcile(served: Served, deployment: Deployment): Promise<void> {
+  async reconcile(served: Served, deployment: Deployment<'online'>): Promise<void> {
     const status = served.pool.status();
     const labels = { workspace: deployment.workspace, endpoint: deployment.endpoint, deployment: deployment.name };
     this.metrics.instances.set({ ...labels, state: 'ready' }, status.readyInstances);

@@ -47,7 +47,7 @@ export class ModelPreparation {
   ) {}
 
   /** Starts preparing `deployment` when the version the store names is neither served, being prepared, nor known to fail. */
-  reconcile(deployment: Deployment): void {
+  reconcile(deployment: Deployment<'online'>): void {
     const key = servedKey(deployment);
     if (
       this.served.get(key)?.etag === deployment.etag ||
@@ -68,7 +68,7 @@ export class ModelPreparation {
   }
 
   /** Writes the deployment's model and code, builds its environment, and starts a pool for this version. */
-  private async prepare(deployment: Deployment): Promise<void> {
+  private async prepare(deployment: Deployment<'online'>): Promise<void> {
     const key = servedKey(deployment);
     const folder = deploymentFolder(this.options.servingRoot, deployment, deployment.etag);
     const logLine = async (line: string) => {
@@ -93,16 +93,12 @@ export class ModelPreparation {
       const materialized = await materializeModel(
         this.context,
         deployment.workspace,
-        String(model.spec.path),
+        model.spec.path,
         join(folder, 'azureml-models', modelName, modelVersion),
       );
       const modelDir = materialized.root;
       await logLine(`model ${lineage.model.name}:${lineage.model.version} written to ${materialized.path} (AZUREML_MODEL_DIR=${modelDir})`);
-      const spec = deployment.spec as {
-        code_configuration?: { code?: string; scoring_script?: string };
-        environment?: unknown;
-        environment_variables?: Record<string, string>;
-      };
+      const spec = deployment.spec;
       let codeDir: string | undefined;
       if (lineage.code) {
         const codeAsset = (
@@ -116,11 +112,7 @@ export class ModelPreparation {
           })
         ).items[0];
         if (!codeAsset) throw new Error(`code ${lineage.code.name} is gone`);
-        codeDir = await materializeContent(
-          this.context.artifactsFor(deployment.workspace),
-          String(codeAsset.spec.path),
-          join(folder, 'code'),
-        );
+        codeDir = await materializeContent(this.context.artifactsFor(deployment.workspace), codeAsset.spec.path, join(folder, 'code'));
         await logLine(`code ${lineage.code.name} (${lineage.code.digest}) written to ${codeDir}`);
       }
       const choice = chooseRuntime(await filesUnder(materialized.path), spec.code_configuration?.scoring_script);
@@ -134,7 +126,7 @@ export class ModelPreparation {
       };
       if (runtime === 'mlflow' || runtime === 'python-script') {
         const environmentSpec = await deploymentEnvironmentSpec(this.context, deployment, model);
-        const built = await buildEnvironment(environmentSpec, this.options.environmentCache, logLine);
+        const built = await buildEnvironment(environmentSpec, this.options.environmentCache, logLine, this.context.logger);
         if (built.binDir) {
           python = join(built.binDir, 'python');
           env.PATH = `${built.binDir}:${process.env.PATH ?? '/usr/bin:/bin'}`;
@@ -164,7 +156,7 @@ export class ModelPreparation {
         name: `${deployment.endpoint}/${deployment.name}`,
         instanceSpec,
         settings: {
-          ...poolSettingsFor(deployment.spec as unknown as Parameters<typeof poolSettingsFor>[0]),
+          ...poolSettingsFor(spec),
           instanceCount: deployment.instanceCount,
         },
         log: (line) => void logLine(line),

@@ -1,6 +1,5 @@
-import { stringify } from 'yaml';
 import type { Deployment } from '../../core/endpoints/endpoint.js';
-import { applyResource } from '../../services/apply-resource.js';
+import { applyResourceFields } from '../../services/apply-resource-fields.js';
 import type { Context } from '../../services/context.js';
 import type { DeploymentTarget } from '../../serving/endpoint-router.js';
 import { PayloadCollector } from '../../serving/payload-collector.js';
@@ -26,30 +25,25 @@ export class PayloadCollection {
    * Each enabled collection is a uri_folder data asset (`<endpoint>-<deployment>-<collection>`, as
    * Azure ML names them) over its folder in the workspace's artifact store, made once.
    */
-  async register(deployment: Deployment): Promise<void> {
+  async register(deployment: Deployment<'online'>): Promise<void> {
     const collection = collectionOf(deployment);
     if (!collection) return;
     const names = [...(collection.inputs ? ['model_inputs'] : []), ...(collection.outputs ? ['model_outputs'] : [])];
     for (const name of names) {
-      const asset = `${deployment.endpoint}-${deployment.name}-${name}`;
-      const text = stringify({
-        name: asset,
-        version: '1',
-        type: 'uri_folder',
-        path: `azureml://datastores/workspaceartifactstore/paths/${PayloadCollector.folderOf(deployment.endpoint, deployment.name, name)}/`,
-        description: `${name} sampled from online deployment ${deployment.endpoint}/${deployment.name} (JSON lines, one folder per hour)`,
-      });
-      await applyResource(
+      await applyResourceFields(
         this.context,
         { actor: 'system:serving', requestId: null },
         {
           workspace: deployment.workspace,
+          kind: 'data',
+          fields: {
+            name: `${deployment.endpoint}-${deployment.name}-${name}`,
+            version: '1',
+            type: 'uri_folder',
+            path: `azureml://datastores/workspaceartifactstore/paths/${PayloadCollector.folderOf(deployment.endpoint, deployment.name, name)}/`,
+            description: `${name} sampled from online deployment ${deployment.endpoint}/${deployment.name} (JSON lines, one folder per hour)`,
+          },
           fileName: `data collection of ${deployment.endpoint}/${deployment.name}`,
-          text,
-          expectedKind: 'data',
-          uploads: {},
-          inlined: {},
-          dryRun: false,
         },
       );
     }
@@ -62,12 +56,10 @@ export class PayloadCollection {
 }
 
 /** A deployment's data_collector as the router uses it; undefined when it collects nothing. */
-export function collectionOf(deployment: Deployment): DeploymentTarget['collection'] {
-  const collector = (
-    deployment.spec as { data_collector?: { collections?: Record<string, { enabled?: boolean }>; sampling_rate?: number } }
-  ).data_collector;
+export function collectionOf(deployment: Deployment<'online'>): DeploymentTarget['collection'] {
+  const collector = deployment.spec.data_collector;
   const inputs = collector?.collections?.model_inputs?.enabled === true;
   const outputs = collector?.collections?.model_outputs?.enabled === true;
-  if (!inputs && !outputs) return undefined;
-  return { inputs, outputs, samplingRate: collector?.sampling_rate ?? 1 };
+  if (!collector || (!inputs && !outputs)) return undefined;
+  return { inputs, outputs, samplingRate: collector.sampling_rate };
 }

@@ -19,7 +19,7 @@ export class RoutingController {
   ) {}
 
   /** Publishes the route of each online endpoint and removes those of endpoints no longer in `endpoints`. */
-  async reconcile(endpoints: Endpoint[], deployments: Deployment[]): Promise<void> {
+  async reconcile(endpoints: Endpoint[], deployments: Deployment<'online'>[]): Promise<void> {
     for (const endpoint of endpoints.filter((candidate) => candidate.type === 'online')) await this.publish(endpoint, deployments);
     for (const routeKey of this.routedEndpoints) {
       if (!endpoints.some((endpoint) => `${endpoint.workspace}/${endpoint.name}` === routeKey)) {
@@ -31,7 +31,7 @@ export class RoutingController {
   }
 
   /** Gives the router the endpoint's keys, traffic, the deployments that can answer, and why the others cannot. */
-  private async publish(endpoint: Endpoint, deployments: Deployment[]): Promise<void> {
+  private async publish(endpoint: Endpoint, deployments: Deployment<'online'>[]): Promise<void> {
     const secrets = await this.context.store.repositories.endpoints.getSecrets(endpoint.workspace, endpoint.name);
     if (!secrets) return;
     const targets: DeploymentTarget[] = [];

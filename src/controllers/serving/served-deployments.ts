@@ -6,12 +6,12 @@ import type { RuntimeKind } from '../../serving/scoring-instance.js';
 export interface Served {
   key: string;
   etag: string;
-  deployment: Deployment;
+  deployment: Deployment<'online'>;
   pool: DeploymentPool;
   folder: string;
   runtime: RuntimeKind;
   /** The pool of the previous version, serving until `pool` is ready. */
-  previous: { pool: DeploymentPool; etag: string; deployment: Deployment } | undefined;
+  previous: { pool: DeploymentPool; etag: string; deployment: Deployment<'online'> } | undefined;
 }
 
 /** A deployment's key in this process: `<workspace>/<endpoint>/<deployment>`. */
@@ -20,7 +20,7 @@ export function servedKey(deployment: Pick<Deployment, 'workspace' | 'endpoint' 
 }
 
 /** Until the new version of a deployment has a ready instance, the previous one answers. */
-export function answeringVersion(served: Served): { pool: DeploymentPool; deployment: Deployment } {
+export function answeringVersion(served: Served): { pool: DeploymentPool; deployment: Deployment<'online'> } {
   return served.previous && served.pool.readyInstances().length === 0 ? served.previous : served;
 }
 

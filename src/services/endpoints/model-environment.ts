@@ -5,6 +5,7 @@ import { isPlainObject } from '../../core/azureml/schema-helpers.js';
 import type { EnvironmentSpec } from '../../core/environments/environment-spec.js';
 import { resolveCuratedEnvironment } from '../../core/environments/curated.js';
 import type { Deployment } from '../../core/endpoints/endpoint.js';
+import { isTrellisError } from '../../core/errors.js';
 import {
   condaFileOfMlmodel,
   mlflowModelEnvironment,
@@ -30,8 +31,9 @@ export async function mlflowModelEnvironmentOf(
   const read = await modelFileReader(context, workspace, model.spec.path);
   const mlmodel = await read('MLmodel');
   if (mlmodel === undefined) return undefined;
-  const conda = await read(condaFileOfMlmodel(safeYaml(mlmodel)));
-  const parsed = conda === undefined ? undefined : safeYaml(conda);
+  const condaFile = condaFileOfMlmodel(yamlOrUndefined(context, mlmodel, `the MLmodel of ${model.spec.path}`));
+  const conda = await read(condaFile);
+  const parsed = conda === undefined ? undefined : yamlOrUndefined(context, conda, `${condaFile} of ${model.spec.path}`);
   return isPlainObject(parsed) ? mlflowModelEnvironment(parsed) : undefined;
 }
 
@@ -56,13 +58,23 @@ async function modelFileReader(
   const folder = proxiedFolder(modelPath);
   if (!folder) return async () => undefined;
   const prefix = storeKey(decodeURIComponent(folder));
-  return (relative) => artifacts.open(`${prefix}/${relative}`).then(readText, () => undefined);
+  return (relative) =>
+    artifacts.open(`${prefix}/${relative}`).then(readText, (error: unknown) => {
+      if (isTrellisError(error) && error.code === 'ArtifactNotFound') return undefined;
+      context.logger.warn(
+        { err: error, workspace, file: `${prefix}/${relative}` },
+        `model environment: ${relative} of ${modelPath} could not be read; the model is served as if it had none`,
+      );
+      return undefined;
+    });
 }
 
-function safeYaml(text: string): unknown {
+/** The YAML of `text`; undefined, and said in the log, when it is not YAML (the caller then falls back to the curated environment). */
+function yamlOrUndefined(context: Context, text: string, what: string): unknown {
   try {
     return parseYaml(text) as unknown;
-  } catch {
+  } catch (error) {
+    context.logger.warn({ err: error }, `model environment: ${what} is not valid YAML; the model's environment is not read from it`);
     return undefined;
   }
 }

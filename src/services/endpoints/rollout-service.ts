@@ -129,7 +129,13 @@ export async function abandonRollout(context: Context, rollout: StoredRollout, r
   await setTraffic(context, caller, rollout.workspace, rollout.endpoint, {
     traffic: { ...state.weights },
     summary: summaryOf(state, audit),
-  }).catch(() => auditOnly(context, caller, rollout, state, audit!, now));
+  }).catch((error: unknown) => {
+    context.logger.warn(
+      { err: error, workspace: rollout.workspace, endpoint: rollout.endpoint },
+      `rollout: the traffic of endpoint ${rollout.endpoint} could not be set back to ${summaryOf(state, audit)}; the abandoned rollout is audited, set the traffic by hand`,
+    );
+    return auditOnly(context, caller, rollout, state, audit!, now);
+  });
   await context.store.repositories.endpoints.putRollout({ ...rollout, phase: state.phase, state, updatedAt: now });
 }
 

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { isPlainObject } from '../../core/azureml/schema-helpers.js';
 import { resolveCuratedEnvironment } from '../../core/environments/curated.js';
 import type { EnvironmentSpec } from '../../core/environments/environment-spec.js';
@@ -51,11 +52,12 @@ export async function environmentSpecOf(
   return asset.spec;
 }
 
-/** Builds (or reuses) the environment; every line of the build goes to `onLog`. */
+/** Builds (or reuses) the environment; every line of the build goes to `onLog`, what it leaves behind by accident to `logger`. */
 export async function buildEnvironment(
   spec: EnvironmentSpec,
   cacheRoot: string,
   onLog: (line: string) => Promise<void>,
+  logger: Logger,
 ): Promise<BuiltEnvironment> {
   const image = typeof spec.image === 'string' ? spec.image : undefined;
   const needsInterpreters = spec.conda_file !== undefined && isPlainObject(spec.conda_file);
@@ -63,7 +65,7 @@ export async function buildEnvironment(
   for (const note of plan.notes) await onLog(note);
   if (plan.kind !== 'venv') return image ? { image } : {};
   const lines: Promise<void>[] = [];
-  const built = await ensureEnvironment(plan, { cacheRoot, onLog: (line) => lines.push(onLog(line)) });
+  const built = await ensureEnvironment(plan, { cacheRoot, onLog: (line) => lines.push(onLog(line)), logger });
   await Promise.all(lines);
   return { binDir: built.binDir, envDir: built.envDir, ...(image ? { image } : {}) };
 }

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { createFolderManifest, canonicalManifestJson } from '../../artifacts/folder-manifest.js';
+import { unlessMissing } from '../../artifacts/local/local-files.js';
 import { Readable } from 'node:stream';
 import type { Job } from '../../core/jobs/job.js';
 import { formatContentUri } from '../../core/resources/content-uri.js';
@@ -92,11 +93,13 @@ async function uploadTree(context: Context, workspace: string, local: string, pr
 async function walk(root: string): Promise<Array<{ path: string; absolutePath: string }>> {
   const found: Array<{ path: string; absolutePath: string }> = [];
   const visit = async (folder: string) => {
-    const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
+    // No folder: the job wrote nothing there. Any other failure fails the save rather than leave files out unseen.
+    const entries = (await unlessMissing(readdir(folder, { withFileTypes: true }))) ?? [];
     for (const entry of entries) {
       const absolutePath = join(folder, entry.name);
       if (entry.isDirectory()) await visit(absolutePath);
-      else if ((await stat(absolutePath).catch(() => undefined))?.isFile())
+      // A link whose target is gone is no file to upload.
+      else if ((await unlessMissing(stat(absolutePath)))?.isFile())
         found.push({ path: relative(root, absolutePath).split(sep).join('/'), absolutePath });
     }
   };

@@ -1,5 +1,6 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { unlessMissing } from '../../artifacts/local/local-files.js';
 import { tierOf } from '../../core/compute/compute-spec.js';
 import { quotaFor, quotaUsage, type QuotaUsage, type Quotas } from '../../core/compute/workspace-quota.js';
 import { TrellisError } from '../../core/errors.js';
@@ -46,8 +47,9 @@ function decodeJobPageToken(token: string): { submittedAt: number; name: string 
   try {
     const [submittedAt, name] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as [unknown, unknown];
     if (typeof submittedAt === 'number' && typeof name === 'string') return { submittedAt, name };
-  } catch {
-    // fall through
+  } catch (error) {
+    // Not JSON: refused below as a token this server did not issue.
+    if (!(error instanceof SyntaxError)) throw error;
   }
   throw new TrellisError(
     'InvalidPageToken',
@@ -183,12 +185,12 @@ export async function readJobLog(
   const job = await getJob(context, workspace, name);
   if (job.attempt === 0) return { text: '', nextOffset: offset, job };
   const logDir = join(attemptFolder(jobsRoot, job), 'user_logs');
-  const files = await readdir(logDir).catch(() => [] as string[]);
+  const files = (await unlessMissing(readdir(logDir))) ?? [];
   const file = files.includes('std_log.txt')
     ? 'std_log.txt'
     : (files.find((candidate) => candidate.startsWith('std_log_process_0')) ?? 'std_log.txt');
   const path = join(logDir, file);
-  const size = (await stat(path).catch(() => undefined))?.size ?? 0;
+  const size = (await unlessMissing(stat(path)))?.size ?? 0;
   if (size <= offset) return { text: '', nextOffset: offset, job };
   const handle = await open(path, 'r');
   try {

@@ -5,6 +5,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { LaunchRequest } from '../../backends/compute-backend.js';
 import { listAll } from '../../artifacts/list-all.js';
+import { unlessMissing } from '../../artifacts/local/local-files.js';
+import { hasCode } from '../../core/error-codes.js';
 import { TrellisError } from '../../core/errors.js';
 import { renderCommand } from '../../core/jobs/command-template.js';
 import type { Job } from '../../core/jobs/job.js';
@@ -118,6 +120,7 @@ export async function prepareAttempt(context: Context, job: Job, options: Attemp
     await environmentSpecOf(context, job.workspace, job.lineage.environment, job.spec.environment),
     options.environmentCache,
     (line) => appendFile(join(logDir, 'environment_build_log.txt'), `${line}\n`),
+    context.logger,
   );
 
   const instanceCount = job.instanceCount;
@@ -196,7 +199,7 @@ async function fetchRemoteInput(uri: string, type: string, folder: string, log: 
   const mirror = process.env.TRELLIS_DATA_MIRROR;
   const copy = mirror ? join(mirror, url.host, ...segments) : undefined;
   if (type === 'uri_folder') {
-    const isMirrored = copy !== undefined && (await stat(copy).catch(() => undefined))?.isDirectory() === true;
+    const isMirrored = copy !== undefined && (await unlessMissing(stat(copy)))?.isDirectory() === true;
     if (!isMirrored) {
       throw new TrellisError(
         'InputUnreachable',
@@ -214,8 +217,11 @@ async function fetchRemoteInput(uri: string, type: string, folder: string, log: 
       await copyFile(copy, target);
       await log(`input ${uri}: copied from the mirror ${copy}`);
       return target;
-    } catch {
-      await log(`input ${uri}: not in the mirror (${copy}); fetching ${url.href}`);
+    } catch (error) {
+      const why = hasCode(error, 'ENOENT', 'ENOTDIR')
+        ? 'not in the mirror'
+        : `the mirror's copy could not be read: ${(error as Error).message}`;
+      await log(`input ${uri}: ${why} (${copy}); fetching ${url.href}`);
     }
   }
   let response: Response;

@@ -148,7 +148,7 @@ describe('SystemMetricsSampler', { skip: process.platform !== 'linux' && 'reads 
   it("logs the GPUs the job's processes use, from nvidia-smi", async () => {
     const job = await newJob('gpu');
     const handle = await launchBusyJob();
-    const [group] = (await processGroupsOf(handle)) ?? [];
+    const [group] = (await processGroupsOf(handle, context.logger)) ?? [];
     assert.ok(group);
     const nvidiaSmi = await fakeNvidiaSmi(
       [

@@ -3,7 +3,9 @@ import { constants } from 'node:fs';
 import { access, readdir, readFile } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { delimiter, join } from 'node:path';
+import type { Logger } from 'pino';
 import { processGroupsOf } from '../../backends/local/local-backend.js';
+import { hasCode } from '../../core/error-codes.js';
 import type { Job } from '../../core/jobs/job.js';
 import {
   jobSample,
@@ -120,7 +122,7 @@ export class SystemMetricsSampler {
     resources: NodeSize | undefined,
     now: number,
   ): Promise<void> {
-    const leaders = await processGroupsOf(state.handle);
+    const leaders = await processGroupsOf(state.handle, this.context.logger);
     if (!leaders) return;
     const [all, machine] = await Promise.all([readAllProcesses(), readFile('/proc/stat', 'utf8').then(parseMachineCpu)]);
     if (!machine) throw new Error('/proc/stat has no cpu line');
@@ -157,7 +159,7 @@ export class SystemMetricsSampler {
 
   /** One nvidia-smi reading, shared by the jobs sampled within half an interval; undefined without nvidia-smi or when it fails. */
   private async readGpus(now: number): Promise<GpuReading | undefined> {
-    this.nvidiaSmi ??= findOnPath('nvidia-smi');
+    this.nvidiaSmi ??= findOnPath('nvidia-smi', this.context.logger);
     const binary = await this.nvidiaSmi;
     if (!binary) return undefined;
     if (!this.lastGpuReading || now - this.lastGpuReading.at >= this.intervalMs / 2) {
@@ -173,7 +175,10 @@ export class SystemMetricsSampler {
         runTool(binary, nvidiaSmiQueries.processes, this.nvidiaSmiTimeoutMs),
       ]).then(([devices, processes]) => ({ devices: parseGpuDevices(devices), processes: parseGpuProcesses(processes) }));
       this.gpuQueryInFlight = query;
-      void query.catch(() => undefined).finally(() => (this.gpuQueryInFlight = undefined));
+      // The sample that awaits it reports a failure (once); one that came after its deadline is said here.
+      void query
+        .catch((error: unknown) => this.context.logger.debug({ err: error, binary }, `system metrics: ${binary} failed`))
+        .finally(() => (this.gpuQueryInFlight = undefined));
     }
     try {
       // A child stuck in the driver may outlive even SIGKILL: the sample does not wait for it.
@@ -189,14 +194,22 @@ export class SystemMetricsSampler {
 /** Every process of this machine; those that vanish mid-scan are left out. */
 async function readAllProcesses(): Promise<ProcessStat[]> {
   const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name)).map(Number);
-  const stats = await Promise.all(
-    pids.map(async (pid) => parseProcessStat(pid, await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => ''))),
-  );
+  const stats = await Promise.all(pids.map(async (pid) => parseProcessStat(pid, await readProcessFile(pid, 'stat'))));
   return stats.filter((stat) => stat !== undefined);
 }
 
 async function readResidentBytes(pid: number): Promise<number> {
-  return parseResidentBytes(await readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''));
+  return parseResidentBytes(await readProcessFile(pid, 'status'));
+}
+
+/** A /proc file of a process; empty when the process has exited meanwhile (anything else fails the sample, which says so). */
+async function readProcessFile(pid: number, file: 'stat' | 'status'): Promise<string> {
+  try {
+    return await readFile(`/proc/${pid}/${file}`, 'utf8');
+  } catch (error) {
+    if (hasCode(error, 'ENOENT', 'ESRCH')) return '';
+    throw error;
+  }
 }
 
 /** The step after the run's last `system/` one (0 for a run without any). */
@@ -206,15 +219,17 @@ async function nextSystemStep(context: Context, workspace: string, runId: string
   return steps.length === 0 ? 0 : Math.max(...steps) + 1;
 }
 
-async function findOnPath(name: string): Promise<string | undefined> {
+async function findOnPath(name: string, logger: Logger): Promise<string | undefined> {
   for (const folder of (process.env.PATH ?? '').split(delimiter)) {
     if (folder === '') continue;
     const candidate = join(folder, name);
     try {
       await access(candidate, constants.X_OK);
       return candidate;
-    } catch {
-      // not in this folder
+    } catch (error) {
+      // Not in this folder, or not one we may run: look on. Anything else is said, and the search goes on too.
+      if (!hasCode(error, 'ENOENT', 'ENOTDIR', 'EACCES'))
+        logger.warn({ err: error, candidate }, `system metrics: ${candidate} could not be checked; looking for ${name} further on PATH`);
     }
   }
   return undefined;

@@ -1,8 +1,6 @@
+import { experimentKeyLimit } from '../../core/tracking/series-limits.js';
 import type { Context } from '../context.js';
 import { getExperiment } from './experiment-service.js';
-
-/** At most this many keys of each kind: more than any run table can offer as columns. */
-export const experimentKeyLimit = 1000;
 
 export interface ExperimentKeys {
   experimentId: string;

@@ -156,7 +156,8 @@ export async function recordLoggedModel(context: Context, workspace: string, run
   let parsed: unknown;
   try {
     parsed = JSON.parse(modelJson);
-  } catch {
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
     throw mlflowError('INVALID_PARAMETER_VALUE', `Malformed model info. \n ${modelJson} \n is not a valid JSON.`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
@@ -190,7 +191,9 @@ function historyOf(runId: string, tagValue: string): unknown[] {
   let history: unknown;
   try {
     history = JSON.parse(tagValue);
-  } catch {
+  } catch (error) {
+    // Not JSON: refused below, naming the tag to delete.
+    if (!(error instanceof SyntaxError)) throw error;
     history = undefined;
   }
   if (!Array.isArray(history)) {

@@ -1,14 +1,9 @@
 import { TrellisError } from '../../core/errors.js';
 import { downsampleLttb } from '../../core/tracking/lttb.js';
+import type { SeriesAxis } from '../../core/tracking/series-limits.js';
 import type { MetricColumns } from '../../store/run-repository.js';
 import type { Context } from '../context.js';
 import { requireWorkspace } from '../resource-service.js';
-
-/** How many points a chart may ask for: enough for a wide screen, few enough to draw at once. */
-export const seriesPointLimits = { min: 3, max: 10_000, default: 1000 } as const;
-
-export const seriesAxes = ['step', 'timestamp'] as const;
-export type SeriesAxis = (typeof seriesAxes)[number];
 
 /** Histories up to this long are read whole; longer ones are reduced in the database first (where it can). */
 const exactLimit = 50_000;

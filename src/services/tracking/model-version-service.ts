@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { isTrellisError } from '../../core/errors.js';
 import type { ResourceOf } from '../../core/resources/resource.js';
 import type { KeyValue } from '../../core/tracking/entities.js';
@@ -158,13 +159,15 @@ async function createOnce(
     now.toISOString(),
   );
   await auditChange(repositories, caller, now.toISOString(), 'create', undefined, created, 'registered through MLflow');
-  if (lineage.modelId && !isPrompt) await recordOnLoggedModel(repositories, workspace, lineage.modelId, input.name, version, now.getTime());
+  if (lineage.modelId && !isPrompt)
+    await recordOnLoggedModel(repositories, context.logger, workspace, lineage.modelId, input.name, version, now.getTime());
   return toModelVersion(created, await aliasesOf(repositories, workspace, input.name));
 }
 
 /** Adds {name, version} to the logged model's mlflow.modelVersions tag, as MLflow's tracking store does. */
 async function recordOnLoggedModel(
   repositories: Repositories,
+  logger: Logger,
   workspace: string,
   modelId: string,
   name: string,
@@ -176,7 +179,13 @@ async function recordOnLoggedModel(
   let entries: Array<{ name: string; version: string }> = [];
   try {
     entries = previous ? (JSON.parse(previous) as typeof entries) : [];
-  } catch {
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    // A set-tag may have written anything there; MLflow's list starts again, and what was lost is said in the log.
+    logger.warn(
+      { err: error, workspace, modelId, tag: modelVersionsTag, value: previous },
+      `model registry: the ${modelVersionsTag} tag of logged model ${modelId} is not JSON; it is replaced by a list naming only ${name} version ${version}`,
+    );
     entries = [];
   }
   if (!entries.some((entry) => entry.name === name && String(entry.version) === version)) entries.push({ name, version });
