@@ -17,11 +17,16 @@ import { buildServer } from './server.js';
 function contractRoutes(): Route[] {
   const groups: Array<Record<string, Route>> = [
     contract.applyRoutes,
+    contract.attemptTransferRoutes,
     contract.auditRoutes,
+    contract.batchEndpointRoutes,
     contract.computeRoutes,
     contract.endpointStatsRoutes,
+    contract.experimentKeysRoutes,
     contract.healthRoutes,
     contract.jobRoutes,
+    contract.metricSeriesRoutes,
+    contract.onlineEndpointRoutes,
     contract.uploadRoutes,
     contract.workspaceRoutes,
     { resolve: contract.resolveRoute },

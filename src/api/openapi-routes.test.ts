@@ -23,11 +23,6 @@ const undocumented: Array<{ method: string; path: RegExp; why: string }> = [
   { method: 'GET', path: /^\/$/, why: 'redirect to the studio' },
   { method: 'GET', path: /^\/studio(\/.*)?$/, why: 'studio pages and static files' },
   { method: 'GET', path: /^\/workspaces\/:workspace\/mlflow\/?$/, why: "redirect to a workspace's studio" },
-  // TODO(one contract): streamed answers (a file, a tar, a log) that declare their request but not yet their response.
-  { method: 'GET', path: /^\/api\/v1\/workspaces\/:workspace\/contents\/:digest$/, why: 'TODO: a file stream, no response schema' },
-  { method: 'GET', path: /^\/api\/v1\/workspaces\/:workspace\/jobs\/:name\/logs$/, why: 'TODO: text or server-sent events' },
-  { method: 'GET', path: /\/attempts\/:attempt\/bundle\.tar$/, why: 'TODO: a tar stream' },
-  { method: 'GET', path: /\/deployments\/:deployment\/logs$/, why: 'TODO: text or server-sent events' },
   // The MLflow web UI's base repeats every /api/2.0/ route; the document shows each once, under /api/2.0/.
   { method: '*', path: /^(\/workspaces\/:workspace\/mlflow)?\/ajax-api\/2\.0\//, why: 'alias of the same route under /api/2.0/' },
 ];

@@ -1,6 +1,3 @@
-// The schemas themselves are the HTTP contract's (src/contract); route files not yet declared there import them from here.
-export { listQuery, metadataPatch, resourcePage, workspaceParams } from '../contract/common.js';
-
 /** `?tag=a=b&tag=c` → [{key:'a', value:'b'}, {key:'c'}] */
 export function parseTagFilters(tag: string | string[] | undefined): Array<{ key: string; value?: string }> {
   const items = tag === undefined ? [] : Array.isArray(tag) ? tag : [tag];

@@ -1,9 +1,13 @@
 import type { z } from 'zod';
 import type { applyRequest, applyRoutes } from '../contract/apply.js';
 import type { auditEvent } from '../contract/audit.js';
+import type { batchEndpointRoutes } from '../contract/batch-endpoints.js';
 import type { computeRoutes } from '../contract/computes.js';
 import type { endpointStatsRoutes } from '../contract/endpoint-stats.js';
+import type { experimentKeysRoutes } from '../contract/experiment-keys.js';
 import type { jobRoutes, JobLogEvent } from '../contract/jobs.js';
+import type { metricSeriesRoutes } from '../contract/metric-series.js';
+import type { onlineEndpointRoutes } from '../contract/online-endpoints.js';
 import type { ResponseOf } from '../contract/route.js';
 import type { uploadRoutes } from '../contract/uploads.js';
 import type { workspaceRoutes } from '../contract/workspaces.js';
@@ -36,4 +40,24 @@ export type ComputeUsageBody = ResponseOf<typeof computeRoutes.nodes>;
 export type QuotaUsageBody = ResponseOf<typeof computeRoutes.quotas>['usages'][number];
 /** Live numbers of an online endpoint's deployments. */
 export type EndpointStatsBody = ResponseOf<typeof endpointStatsRoutes.stats>;
+/** An online endpoint as the API answers it, with Azure's names (provisioning_state, scoring_uri, ...) beside Trellis's. */
+export type EndpointBody = ResponseOf<typeof onlineEndpointRoutes.get>;
+/** Azure's provisioning_state of an endpoint or deployment. */
+export type ProvisioningStateBody = EndpointBody['provisioning_state'];
+/** An online deployment as the API answers it, with its instances. */
+export type DeploymentBody = ResponseOf<typeof onlineEndpointRoutes.getDeployment>;
+/** A safe rollout as the API answers it. */
+export type RolloutBody = ResponseOf<typeof onlineEndpointRoutes.getRollout>;
+/** The keys (key auth) or a fresh token (aml_token auth) of an online endpoint. */
+export type EndpointCredentialsBody = ResponseOf<typeof onlineEndpointRoutes.credentials>;
+/** A batch endpoint as the API answers it: an endpoint without traffic; its scoring_uri is its invoke URL. */
+export type BatchEndpointBody = ResponseOf<typeof batchEndpointRoutes.get>;
+/** A batch deployment as the API answers it. */
+export type BatchDeploymentBody = ResponseOf<typeof batchEndpointRoutes.getDeployment>;
+/** A batch endpoint's scoring job; its output is the data asset `outputDataAsset` once the job ends. */
+export type BatchJobBody = ResponseOf<typeof batchEndpointRoutes.invoke>;
+/** A metric's history downsampled by the server (LTTB); non-finite values come as MLflow writes them. */
+export type MetricSeriesBody = ResponseOf<typeof metricSeriesRoutes.series>;
+/** The metric, param and tag keys an experiment's runs use. */
+export type ExperimentKeysBody = ResponseOf<typeof experimentKeysRoutes.keys>;
 export type { JobLogEvent };

@@ -78,7 +78,7 @@ export class HttpClient {
     let body: RequestInit['body'] | undefined;
     if (options.stream) {
       headers['content-type'] = options.contentType ?? 'application/octet-stream';
-      body = options.stream as unknown as RequestInit['body'];
+      body = readableStreamOf(options.stream);
     } else if (options.body !== undefined) {
       headers['content-type'] = options.contentType ?? 'application/json';
       body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
@@ -107,6 +107,21 @@ export function problemOf(response: Response, text: string, parsed = safeJson(te
     problem.problems ?? [],
     problem.requestId,
   );
+}
+
+/** Chunks as a web ReadableStream, which fetch takes as a body in Node and in the browser. */
+function readableStreamOf(chunks: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await iterator.next();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    async cancel(reason) {
+      await iterator.return?.(reason);
+    },
+  });
 }
 
 /** JSON.parse, or undefined for text that is not JSON. */

@@ -1,22 +1,22 @@
 import { applyRoutes } from '../contract/apply.js';
 import { auditRoutes } from '../contract/audit.js';
+import { batchEndpointRoutes as batch } from '../contract/batch-endpoints.js';
 import { computeRoutes } from '../contract/computes.js';
 import { endpointStatsRoutes } from '../contract/endpoint-stats.js';
+import { experimentKeysRoutes } from '../contract/experiment-keys.js';
 import { healthRoutes } from '../contract/health.js';
 import { jobRoutes, type JobLogEvent } from '../contract/jobs.js';
+import { metricSeriesRoutes } from '../contract/metric-series.js';
+import { onlineEndpointRoutes as online } from '../contract/online-endpoints.js';
 import { assetRoutes, type ContainedKind, kindRoutes, namedRoutes, resolveRoute } from '../contract/resources.js';
 import { pathOf } from '../contract/route.js';
 import { uploadRoutes } from '../contract/uploads.js';
 import { workspaceRoutes } from '../contract/workspaces.js';
 import { isAssetKind } from '../core/resources/kinds.js';
 import type { ApplyRequestBody, UploadedBody } from './answers.js';
-import type { BatchDeploymentBody, BatchEndpointBody, BatchJobBody, DeploymentBody, EndpointBody, RolloutBody } from './endpoint-bodies.js';
 import { type CallOptions, HttpClient, problemOf } from './http-client.js';
-import type { ExperimentKeysBody, MetricSeriesBody } from './tracking-bodies.js';
 
 export type * from './answers.js';
-export type * from './endpoint-bodies.js';
-export type * from './tracking-bodies.js';
 
 /**
  * The typed HTTP client the CLI, the studio and the tests use: the server only through HTTP. Each
@@ -109,105 +109,56 @@ export class TrellisClient extends HttpClient {
     this.call(computeRoutes.nodes, { params: { workspace, name: compute }, query: { since } });
   workspaceUsage = (workspace: string) => this.call(computeRoutes.usage, { params: { workspace } });
 
-  applyOnlineEndpoint = (workspace: string, body: { fileName: string; text: string; name?: string }) =>
-    this.request<{ action: string; endpoint: EndpointBody }>('POST', `/api/v1/workspaces/${enc(workspace)}/online-endpoints`, { body });
-  getOnlineEndpoint = (workspace: string, name: string) =>
-    this.request<EndpointBody>('GET', `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(name)}`);
-  listOnlineEndpoints = (workspace: string) =>
-    this.request<{ items: EndpointBody[] }>('GET', `/api/v1/workspaces/${enc(workspace)}/online-endpoints`);
-  deleteOnlineEndpoint = (workspace: string, name: string) =>
-    this.request<null>('DELETE', `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(name)}`);
-  setTraffic = (workspace: string, name: string, body: { traffic?: Record<string, number>; mirrorTraffic?: Record<string, number> }) =>
-    this.request<EndpointBody>('POST', `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(name)}/traffic`, { body });
-  endpointCredentials = (workspace: string, name: string) =>
-    this.request<
-      | { primaryKey: string; secondaryKey: string }
-      | { accessToken: string; tokenType: string; expiryTimeUtc: number; refreshAfterTimeUtc: number }
-    >('POST', `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(name)}/credentials`);
+  applyOnlineEndpoint = (workspace: string, body: EndpointFile) => this.call(online.apply, { params: { workspace }, body });
+  getOnlineEndpoint = (workspace: string, name: string) => this.call(online.get, { params: { workspace, name } });
+  listOnlineEndpoints = (workspace: string) => this.call(online.list, { params: { workspace } });
+  deleteOnlineEndpoint = (workspace: string, name: string) => this.call(online.delete, { params: { workspace, name } });
+  setTraffic = (workspace: string, name: string, body: CallOptions<typeof online.traffic>['body']) =>
+    this.call(online.traffic, { params: { workspace, name }, body });
+  endpointCredentials = (workspace: string, name: string) => this.call(online.credentials, { params: { workspace, name } });
   regenerateEndpointKeys = (workspace: string, name: string, keyType: 'primary' | 'secondary') =>
-    this.request<null>('POST', `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(name)}/regenerate-keys`, { body: { keyType } });
-  applyOnlineDeployment = (
-    workspace: string,
-    endpoint: string,
-    body: { fileName: string; text: string; uploads: Record<string, unknown>; inlined: Record<string, string>; name?: string },
-  ) =>
-    this.request<{ action: string; deployment: DeploymentBody }>(
-      'POST',
-      `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(endpoint)}/deployments`,
-      { body },
-    );
+    this.call(online.regenerateKeys, { params: { workspace, name }, body: { keyType } });
+  applyOnlineDeployment = (workspace: string, endpoint: string, body: DeploymentFile) =>
+    this.call(online.applyDeployment, { params: { workspace, name: endpoint }, body: body as DeploymentRequestBody });
   /** Changes fields of the stored deployment (`az ml online-deployment update --set`, no file): `set` is field=value. */
   updateOnlineDeploymentFields = (workspace: string, endpoint: string, name: string, body: { set: string[] }) =>
-    this.request<{ action: string; deployment: DeploymentBody }>(
-      'PATCH',
-      `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(endpoint)}/deployments/${enc(name)}`,
-      { body },
-    );
+    this.call(online.updateDeployment, { params: { workspace, name: endpoint, deployment: name }, body });
   getOnlineDeployment = (workspace: string, endpoint: string, name: string) =>
-    this.request<DeploymentBody>('GET', `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(endpoint)}/deployments/${enc(name)}`);
+    this.call(online.getDeployment, { params: { workspace, name: endpoint, deployment: name } });
   listOnlineDeployments = (workspace: string, endpoint: string) =>
-    this.request<{ items: DeploymentBody[] }>('GET', `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(endpoint)}/deployments`);
+    this.call(online.listDeployments, { params: { workspace, name: endpoint } });
   deleteOnlineDeployment = (workspace: string, endpoint: string, name: string) =>
-    this.request<null>('DELETE', `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(endpoint)}/deployments/${enc(name)}`);
+    this.call(online.deleteDeployment, { params: { workspace, name: endpoint, deployment: name } });
   onlineDeploymentLogs = async (workspace: string, endpoint: string, name: string, lines: number): Promise<string> => {
-    const url = this.urlOf(`/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(endpoint)}/deployments/${enc(name)}/logs`, {
-      lines,
-    });
+    const url = this.urlOf(pathOf(online.deploymentLogs.path, { workspace, name: endpoint, deployment: name }), { lines });
     const response = await this.fetch(url);
     const text = await response.text();
     if (!response.ok) throw problemOf(response, text);
     return text;
   };
-  startRollout = (
-    workspace: string,
-    name: string,
-    body: { to: string; steps: number[]; intervalMs: number; maxErrorRate: number; maxP99Ms?: number; minRequests?: number },
-  ) => this.request<RolloutBody>('POST', `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(name)}/rollout`, { body });
-  getRollout = (workspace: string, name: string) =>
-    this.request<RolloutBody>('GET', `/api/v1/workspaces/${enc(workspace)}/online-endpoints/${enc(name)}/rollout`);
-  applyBatchEndpoint = (workspace: string, body: { fileName: string; text: string; name?: string }) =>
-    this.request<{ action: string; endpoint: BatchEndpointBody }>('POST', `/api/v1/workspaces/${enc(workspace)}/batch-endpoints`, { body });
-  getBatchEndpoint = (workspace: string, name: string) =>
-    this.request<BatchEndpointBody>('GET', `/api/v1/workspaces/${enc(workspace)}/batch-endpoints/${enc(name)}`);
-  listBatchEndpoints = (workspace: string) =>
-    this.request<{ items: BatchEndpointBody[] }>('GET', `/api/v1/workspaces/${enc(workspace)}/batch-endpoints`);
-  deleteBatchEndpoint = (workspace: string, name: string) =>
-    this.request<null>('DELETE', `/api/v1/workspaces/${enc(workspace)}/batch-endpoints/${enc(name)}`);
-  applyBatchDeployment = (
-    workspace: string,
-    endpoint: string,
-    body: { fileName: string; text: string; uploads: Record<string, unknown>; inlined?: Record<string, string>; name?: string },
-  ) =>
-    this.request<{ action: string; deployment: BatchDeploymentBody }>(
-      'POST',
-      `/api/v1/workspaces/${enc(workspace)}/batch-endpoints/${enc(endpoint)}/deployments`,
-      { body },
-    );
+  startRollout = (workspace: string, name: string, body: CallOptions<typeof online.startRollout>['body']) =>
+    this.call(online.startRollout, { params: { workspace, name }, body });
+  getRollout = (workspace: string, name: string) => this.call(online.getRollout, { params: { workspace, name } });
+  applyBatchEndpoint = (workspace: string, body: EndpointFile) => this.call(batch.apply, { params: { workspace }, body });
+  getBatchEndpoint = (workspace: string, name: string) => this.call(batch.get, { params: { workspace, name } });
+  listBatchEndpoints = (workspace: string) => this.call(batch.list, { params: { workspace } });
+  deleteBatchEndpoint = (workspace: string, name: string) => this.call(batch.delete, { params: { workspace, name } });
+  applyBatchDeployment = (workspace: string, endpoint: string, body: DeploymentFile) =>
+    this.call(batch.applyDeployment, { params: { workspace, name: endpoint }, body: body as DeploymentRequestBody });
   getBatchDeployment = (workspace: string, endpoint: string, name: string) =>
-    this.request<BatchDeploymentBody>(
-      'GET',
-      `/api/v1/workspaces/${enc(workspace)}/batch-endpoints/${enc(endpoint)}/deployments/${enc(name)}`,
-    );
+    this.call(batch.getDeployment, { params: { workspace, name: endpoint, deployment: name } });
   listBatchDeployments = (workspace: string, endpoint: string) =>
-    this.request<{ items: BatchDeploymentBody[] }>(
-      'GET',
-      `/api/v1/workspaces/${enc(workspace)}/batch-endpoints/${enc(endpoint)}/deployments`,
-    );
+    this.call(batch.listDeployments, { params: { workspace, name: endpoint } });
   deleteBatchDeployment = (workspace: string, endpoint: string, name: string) =>
-    this.request<null>('DELETE', `/api/v1/workspaces/${enc(workspace)}/batch-endpoints/${enc(endpoint)}/deployments/${enc(name)}`);
+    this.call(batch.deleteDeployment, { params: { workspace, name: endpoint, deployment: name } });
   /** Submits a scoring job; `input` is azureml:<data>:<version>, a URI, or a local folder uploaded in `uploads`. */
   invokeBatchEndpoint = (
     workspace: string,
     endpoint: string,
     body: { input: string; inputType?: 'uri_folder' | 'uri_file'; deployment?: string; uploads?: Record<string, unknown> },
-  ) =>
-    this.request<BatchJobBody>('POST', `/api/v1/workspaces/${enc(workspace)}/batch-endpoints/${enc(endpoint)}/invoke`, {
-      body: { uploads: {}, ...body },
-    });
+  ) => this.call(batch.invoke, { params: { workspace, name: endpoint }, body: { uploads: {}, ...body } as InvokeRequestBody });
   listBatchJobs = (workspace: string, endpoint: string, deployment?: string) =>
-    this.request<{ items: BatchJobBody[] }>('GET', `/api/v1/workspaces/${enc(workspace)}/batch-endpoints/${enc(endpoint)}/jobs`, {
-      query: { deployment },
-    });
+    this.call(batch.jobs, { params: { workspace, name: endpoint }, query: { deployment } });
 
   /**
    * Follows a job's log as the server streams it (server-sent events `log` and `state`) until the
@@ -252,10 +203,10 @@ export class TrellisClient extends HttpClient {
     this.call(endpointStatsRoutes.stats, { params: { workspace, name }, query: { seconds } });
   /** A run's metric history, downsampled by the server to at most `points` points. */
   metricSeries = (workspace: string, runId: string, key: string, query: { points?: number; x?: 'step' | 'timestamp' } = {}) =>
-    this.request<MetricSeriesBody>('GET', `/api/v1/workspaces/${enc(workspace)}/runs/${enc(runId)}/metrics/${enc(key)}/series`, { query });
+    this.call(metricSeriesRoutes.series, { params: { workspace, runId, key }, query });
   /** The metric, param and tag keys of an experiment's runs. */
   experimentKeys = (workspace: string, experimentId: string) =>
-    this.request<ExperimentKeysBody>('GET', `/api/v1/workspaces/${enc(workspace)}/experiments/${enc(experimentId)}/keys`);
+    this.call(experimentKeysRoutes.keys, { params: { workspace, experimentId } });
 
   audit = (workspace: string, query: { kind?: string; name?: string; limit?: number; pageToken?: string } = {}) =>
     this.call(auditRoutes.list, { params: { workspace }, query });
@@ -263,7 +214,11 @@ export class TrellisClient extends HttpClient {
 
 /** The body of a job submission, as the contract takes it. */
 type JobSubmitBody = CallOptions<typeof jobRoutes.submit>['body'];
-
-function enc(segment: string): string {
-  return encodeURIComponent(segment);
-}
+/** An endpoint's YAML file, as the CLI sends it. */
+type EndpointFile = { fileName: string; text: string; name?: string };
+/** A deployment's YAML file with the uploads the CLI made for its local paths (checked by the server, entry by entry). */
+type DeploymentFile = { fileName: string; text: string; uploads: Record<string, unknown>; inlined?: Record<string, string>; name?: string };
+/** The body of a deployment, as the contract takes it. */
+type DeploymentRequestBody = CallOptions<typeof online.applyDeployment>['body'];
+/** The body of a batch invocation, as the contract takes it. */
+type InvokeRequestBody = CallOptions<typeof batch.invoke>['body'];

@@ -39,3 +39,6 @@ export const resourceErrors = {
   422: problemSchema,
   428: problemSchema,
 };
+
+/** Bytes, as OpenAPI describes a file answer (string, format binary); the api sends them as a stream, never through a serializer. */
+export const binaryBody = z.unknown().meta({ type: 'string', format: 'binary' });

@@ -1,12 +1,18 @@
 // The HTTP contract of Trellis's own API: every route declared once. The api registers these, the client calls them.
 export { applyRequest, applyResponse, applyRoutes } from './apply.js';
+export { attemptTransferRoutes } from './attempt-transfer.js';
 export { auditEvent, auditRoutes } from './audit.js';
-export { listQuery, metadataPatch, namedParams, resourceErrors, resourcePage, workspaceParams } from './common.js';
+export { batchDeploymentSchema, batchEndpointRoutes, batchEndpointSchema, batchJobSchema } from './batch-endpoints.js';
+export { binaryBody, listQuery, metadataPatch, namedParams, resourceErrors, resourcePage, workspaceParams } from './common.js';
 export { computeNode, computeRoutes, nodeUsage } from './computes.js';
 export { endpointStatsRoutes, secondPointSchema } from './endpoint-stats.js';
+export { deploymentLineageSchema, endpointErrors } from './endpoints.js';
+export { experimentKeysRoutes } from './experiment-keys.js';
 export { healthRoutes } from './health.js';
 export { jobLineageSchema } from './job-lineage.js';
 export { jobErrors, type JobLogEvent, jobRoutes, jobSchema } from './jobs.js';
+export { metricSeriesRoutes, metricSeriesSchema } from './metric-series.js';
+export { onlineDeploymentSchema, onlineEndpointRoutes, onlineEndpointSchema, rolloutSchema } from './online-endpoints.js';
 export { type ProblemBody, problemSchema } from './problem.js';
 export { assetRoutes, type ContainedKind, kindRoutes, namedRoutes, resolveRoute } from './resources.js';
 export * from './route.js';

@@ -111,6 +111,14 @@ export const jobRoutes = {
     summary: "The job's log (std_log.txt) from an offset; `follow=true` streams it as server-sent events until the job ends",
     params: namedParams,
     querystring: z.object({ offset: z.coerce.number().int().min(0).default(0), follow: z.enum(['true', 'false']).default('false') }),
+    response: {
+      200: {
+        description: 'the text from `offset` (x-next-offset: where to read on); with follow=true, events `log` and `state` as JSON',
+        content: { 'text/plain': { schema: z.string() }, 'text/event-stream': { schema: z.string() } },
+      },
+      400: problemSchema,
+      404: problemSchema,
+    },
   }),
 };
 

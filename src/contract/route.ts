@@ -16,8 +16,14 @@ export interface RouteSchema {
   params?: z.ZodType;
   querystring?: z.ZodType;
   body?: z.ZodType;
-  /** Left out only by routes that stream (a file, a log): their answer is not JSON. */
-  response?: Record<number, z.ZodType>;
+  /** Each status's answer: a zod schema (JSON), or per content type for answers that are not JSON (a file, a log). */
+  response?: Record<number, z.ZodType | ContentResponse>;
+}
+
+/** An answer that is not JSON (a file, a tar, a log, server-sent events): its schema per content type. */
+export interface ContentResponse {
+  description?: string;
+  content: Record<string, { schema: z.ZodType }>;
 }
 
 /** A route: method, path template (fastify's `:name` segments) and schema. */
@@ -47,9 +53,16 @@ export type ParamsOf<R extends Route> = Field<R, 'params'> extends z.ZodType ? z
 export type QueryOf<R extends Route> = Field<R, 'querystring'> extends z.ZodType ? z.input<Field<R, 'querystring'>> : undefined;
 /** The body a caller sends (before the server's defaults). */
 export type BodyOf<R extends Route> = Field<R, 'body'> extends z.ZodType ? z.input<Field<R, 'body'>> : undefined;
-/** What a successful call answers: the union of its 2xx response schemas. */
-export type ResponseOf<R extends Route> = R['schema'] extends { response: infer M extends Record<number, z.ZodType> }
-  ? { [K in keyof M & SuccessStatus]: z.output<M[K]> }[keyof M & SuccessStatus]
+/** What one response declares: its schema's output, or for a non-JSON answer the union over its content types. */
+type AnswerOf<T> = T extends z.ZodType
+  ? z.output<T>
+  : T extends ContentResponse
+    ? { [C in keyof T['content']]: z.output<T['content'][C]['schema']> }[keyof T['content']]
+    : never;
+
+/** What a successful call answers: the union of its 2xx responses. */
+export type ResponseOf<R extends Route> = R['schema'] extends { response: infer M extends Record<number, unknown> }
+  ? { [K in keyof M & SuccessStatus]: AnswerOf<M[K]> }[keyof M & SuccessStatus]
   : unknown;
 
 /** `/a/:b/c` with `{b: 'x y'}` → `/a/x%20y/c`; a missing parameter is an error of the caller. */

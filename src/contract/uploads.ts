@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { workspaceParams } from './common.js';
+import { binaryBody, workspaceParams } from './common.js';
 import { problemSchema } from './problem.js';
 import { defineRoute } from './route.js';
 
@@ -31,5 +31,13 @@ export const uploadRoutes = {
     tags,
     summary: 'Download content by digest (HEAD tells whether it is stored)',
     params: workspaceParams.extend({ digest: z.string() }),
+    response: {
+      200: {
+        description: 'the bytes; x-trellis-content-size has their size',
+        content: { 'application/octet-stream': { schema: binaryBody } },
+      },
+      400: problemSchema,
+      404: problemSchema,
+    },
   }),
 };

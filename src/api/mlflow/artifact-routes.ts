@@ -313,7 +313,9 @@ async function jsonFieldsOf(request: FastifyRequest): Promise<Fields> {
   let body: unknown;
   try {
     body = text === '' ? {} : parseLenientJson(text);
-  } catch {
+  } catch (error) {
+    // Only a body that is not JSON is the client's to fix; anything else is the server's (a 500, logged).
+    if (!(error instanceof SyntaxError)) throw error;
     throw mlflowError('INVALID_PARAMETER_VALUE', 'The request body is not valid JSON.');
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body))

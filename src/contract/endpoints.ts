@@ -1,17 +1,18 @@
 import { z } from 'zod';
-import type { Deployment, Endpoint } from '../core/endpoints/endpoint.js';
+import { applyRequest } from './apply.js';
+import { workspaceParams } from './common.js';
 import { problemSchema } from './problem.js';
-import { workspaceParams } from './schemas.js';
 
 /**
  * What online and batch endpoints share over HTTP: the fields of an endpoint and of a deployment
- * as the API answers them, the path parameters, the errors, and the body that creates an endpoint.
- * Each route file extends the record schemas with what only its kind has.
+ * as the API answers them, the path parameters, the errors, and the bodies that create them.
+ * Each kind's routes extend the record schemas with what only that kind has.
  */
 
 /** Azure's provisioning states: an endpoint is Succeeded once created; a deployment until its instances are up is Creating or Updating. */
 const provisioningState = z.enum(['Creating', 'Updating', 'Succeeded', 'Failed', 'Deleting']);
 
+/** The fields every endpoint answers, online or batch. */
 export const endpointFields = z.object({
   workspace: z.string(),
   name: z.string(),
@@ -30,12 +31,23 @@ export const endpointFields = z.object({
   scoring_uri: z.string().describe('where requests go: the scoring URL (online), the invoke URL (batch)'),
 });
 
+// Exactly the fields of core/endpoints/endpoint.ts DeploymentLineage, which the api hands to this schema.
+/** What a deployment serves, resolved to exact versions when it was created or last updated. */
+export const deploymentLineageSchema = z.object({
+  model: z.object({ name: z.string(), version: z.string(), type: z.string() }).nullable(),
+  environment: z.object({ name: z.string(), version: z.string().nullable(), curated: z.boolean() }).nullable(),
+  code: z.object({ name: z.string(), digest: z.string() }).nullable(),
+  deployedBy: z.string(),
+  deployedAt: z.number(),
+});
+
+/** The fields every deployment answers, online or batch. */
 export const deploymentFields = z.object({
   workspace: z.string(),
   endpoint: z.string(),
   name: z.string(),
   spec: z.record(z.string(), z.unknown()),
-  lineage: z.record(z.string(), z.unknown()),
+  lineage: deploymentLineageSchema,
   state: z.string(),
   reason: z.string().nullable(),
   createdBy: z.string(),
@@ -46,19 +58,15 @@ export const deploymentFields = z.object({
   endpoint_name: z.string().describe("Azure's name for endpoint"),
 });
 
-/** Azure's names for an endpoint's fields, beside Trellis's (`az ml online-endpoint show --query provisioning_state`). */
-export function azureEndpointNames(endpoint: Endpoint, scoringUri: string) {
-  return { provisioning_state: endpoint.state, auth_mode: endpoint.authMode, scoring_uri: scoringUri };
-}
-
-/** Azure's names for a deployment's fields, beside Trellis's. */
-export function azureDeploymentNames(deployment: Deployment) {
-  return { provisioning_state: deployment.state, endpoint_name: deployment.endpoint };
-}
-
+/** `/.../<kind>-endpoints/:name`. */
 export const endpointParams = workspaceParams.extend({ name: z.string() });
-export const deploymentParams = workspaceParams.extend({ name: z.string(), deployment: z.string() });
+/** `/.../<kind>-endpoints/:name/deployments/:deployment`. */
+export const deploymentParams = endpointParams.extend({ deployment: z.string() });
+/** The errors of endpoint and deployment routes. */
 export const endpointErrors = { 400: problemSchema, 404: problemSchema, 409: problemSchema, 412: problemSchema, 422: problemSchema };
+/** An endpoint's Azure ML YAML. */
 export const endpointRequest = z
   .object({ fileName: z.string().default('request'), text: z.string(), name: z.string().optional() })
   .strict();
+/** A deployment's Azure ML YAML, with its local files uploaded. */
+export const deploymentRequest = applyRequest.omit({ kind: true, dryRun: true }).extend({ name: z.string().optional() });
