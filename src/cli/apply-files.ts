@@ -6,7 +6,8 @@ import { ApiError } from '../client/api-error.js';
 import { parseResourceFile, type ParsedResourceFile } from '../core/azureml/parse-resource-file.js';
 import { isTrellisError, type Problem } from '../core/errors.js';
 import type { ResourceKind } from '../core/resources/kinds.js';
-import { describeSkippedLink, hashFile, refuseLinkedPath, unlessMissing, walkFolder, type SkippedLink } from './local-files.js';
+import { unlessMissing } from '../core/error-codes.js';
+import { describeSkippedLink, hashFile, refuseLinkedPath, walkFolder, type SkippedLink } from './local-files.js';
 
 export interface PreparedFile {
   file: string;

@@ -4,7 +4,7 @@ import { lstat, readdir, readFile, readlink, realpath, stat } from 'node:fs/prom
 import { join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ApiError } from '../client/api-error.js';
-import { hasCode } from '../core/error-codes.js';
+import { hasCode, unlessMissing } from '../core/error-codes.js';
 
 /** Folders never uploaded with a code or data folder: version control and caches. */
 const skippedFolders = new Set(['.git', '__pycache__', '.ipynb_checkpoints', 'node_modules', '.venv']);
@@ -103,16 +103,6 @@ export async function refuseLinkedPath(absolute: string, written: string): Promi
     'LocalPathIsLink',
     `local path '${written}' is a symbolic link (${absolute} -> ${target}${resolved && resolved !== target ? `, which is ${resolved}` : ''}); refusing to follow it: point the path at the file or folder itself`,
   );
-}
-
-/** Resolves to undefined when the file, or a folder on its path, is missing; anything else (EACCES, EIO) is thrown, for the user to see. */
-export async function unlessMissing<T>(promise: Promise<T>): Promise<T | undefined> {
-  try {
-    return await promise;
-  } catch (error) {
-    if (hasCode(error, 'ENOENT', 'ENOTDIR')) return undefined;
-    throw error;
-  }
 }
 
 /** The real path a link leads to; undefined when it dangles (its target is gone, or links loop). */

@@ -18,7 +18,8 @@ import type {
 import { type ByteRange, resolveByteRange } from '../byte-range.js';
 import { parseContentDigest } from '../content-digest.js';
 import { decodeContinuationToken, encodeContinuationToken, resolveListLimit } from '../list-page.js';
-import { ensureDirectory, hasErrorCode, syncDirectory, unlessMissing, writeTemporaryFile } from './local-files.js';
+import { hasCode, unlessMissing } from '../../core/error-codes.js';
+import { ensureDirectory, syncDirectory, writeTemporaryFile } from './local-files.js';
 import { walkSorted } from './local-listing.js';
 
 /** The two key spaces, each a folder under the root; temp files sit in `tmp/` beside them. */
@@ -172,8 +173,8 @@ export class LocalArtifactStore implements ArtifactStore {
         return result;
       } catch (error) {
         // A concurrent delete may prune an empty folder between our mkdir and rename: make it again.
-        if (hasErrorCode(error, 'ENOENT') && attempt < 3) continue;
-        if (hasErrorCode(error, 'EISDIR', 'ENOTDIR', 'EEXIST', 'ENOTEMPTY')) throw artifactPathConflict(key);
+        if (hasCode(error, 'ENOENT') && attempt < 3) continue;
+        if (hasCode(error, 'EISDIR', 'ENOTDIR', 'EEXIST', 'ENOTEMPTY')) throw artifactPathConflict(key);
         throw error;
       }
     }
@@ -209,7 +210,7 @@ export class LocalArtifactStore implements ArtifactStore {
     try {
       await unlink(path);
     } catch (error) {
-      if (hasErrorCode(error, 'ENOENT')) return false;
+      if (hasCode(error, 'ENOENT')) return false;
       throw error;
     }
     await syncDirectory(parent);
@@ -250,7 +251,7 @@ async function realpathOfNearestExisting(dir: string): Promise<string> {
     try {
       return await realpath(current);
     } catch (error) {
-      if (!hasErrorCode(error, 'ENOENT', 'ENOTDIR') || current === dirname(current)) throw error;
+      if (!hasCode(error, 'ENOENT', 'ENOTDIR') || current === dirname(current)) throw error;
     }
   }
 }
@@ -262,13 +263,13 @@ async function linkIfAbsent(tempPath: string, target: string, size: number): Pro
     await link(tempPath, target);
     return true;
   } catch (error) {
-    if (hasErrorCode(error, 'EEXIST')) {
+    if (hasCode(error, 'EEXIST')) {
       // Same name means same bytes, unless the stored blob was damaged on disk: replace it then.
       if ((await stat(target)).size !== size) await rename(tempPath, target);
       return false;
     }
     // Filesystems without hard links: rename over identical bytes is harmless.
-    if (hasErrorCode(error, 'EPERM', 'ENOTSUP', 'EOPNOTSUPP')) {
+    if (hasCode(error, 'EPERM', 'ENOTSUP', 'EOPNOTSUPP')) {
       const existed = await stat(target).then(
         () => true,
         () => false,

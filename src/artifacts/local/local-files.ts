@@ -3,15 +3,10 @@ import { mkdir, open, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { hasCode } from '../../core/error-codes.js';
 import { DigestingStream } from '../content-digest.js';
 
 /** Filesystem steps the local store builds its durable writes from. */
-
-/** True when `error` is a Node system error with one of `codes` (ENOENT, EEXIST, ...). */
-export function hasErrorCode(error: unknown, ...codes: string[]): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && codes.includes(code);
-}
 
 /** fsyncs a directory so the renames, links and unlinks in it survive power loss. */
 export async function syncDirectory(dir: string): Promise<void> {
@@ -20,7 +15,7 @@ export async function syncDirectory(dir: string): Promise<void> {
     await handle.sync();
   } catch (error) {
     // Some platforms and filesystems cannot fsync a directory; there is nothing more to do there.
-    if (!hasErrorCode(error, 'EINVAL', 'EISDIR', 'EPERM', 'ENOTSUP')) throw error;
+    if (!hasCode(error, 'EINVAL', 'EISDIR', 'EPERM', 'ENOTSUP')) throw error;
   } finally {
     await handle.close();
   }
@@ -60,14 +55,4 @@ export async function writeTemporaryFile(
     throw error;
   }
   return { tempPath, digest: hasher.digest, size: hasher.size };
-}
-
-/** Resolves to undefined when the file or a folder on its path is missing; rethrows anything else. */
-export async function unlessMissing<T>(promise: Promise<T>): Promise<T | undefined> {
-  try {
-    return await promise;
-  } catch (error) {
-    if (hasErrorCode(error, 'ENOENT', 'ENOTDIR')) return undefined;
-    throw error;
-  }
 }

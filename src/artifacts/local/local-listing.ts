@@ -2,7 +2,7 @@ import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compareArtifactPaths } from '../artifact-path.js';
 import type { ArtifactListItem } from '../artifact-store.js';
-import { hasErrorCode } from './local-files.js';
+import { hasCode } from '../../core/error-codes.js';
 
 /**
  * Walks a folder in the order a blob store lists keys (UTF-8 bytes, a folder sorting as
@@ -68,7 +68,7 @@ async function readDirectory(dir: string) {
     return await readdir(dir, { withFileTypes: true });
   } catch (error) {
     // Deleted (or pruned) while we were listing: it is simply not there any more.
-    if (hasErrorCode(error, 'ENOENT', 'ENOTDIR')) return [];
+    if (hasCode(error, 'ENOENT', 'ENOTDIR')) return [];
     throw error;
   }
 }
@@ -78,7 +78,7 @@ async function fileSize(path: string): Promise<number | undefined> {
     const stats = await lstat(path);
     return stats.isFile() ? stats.size : undefined;
   } catch (error) {
-    if (hasErrorCode(error, 'ENOENT')) return undefined;
+    if (hasCode(error, 'ENOENT')) return undefined;
     throw error;
   }
 }

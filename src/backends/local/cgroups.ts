@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { delimiter, join, posix } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { parseCpuList, type CgroupVersion, type LimitSupport, type NodeLimits } from '../../core/compute/node-limits.js';
-import { hasCode } from './error-codes.js';
+import { hasCode } from '../../core/error-codes.js';
 
 /**
  * What the local backend needs from Linux to hold a node to its size: where it may create

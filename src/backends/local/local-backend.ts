@@ -24,7 +24,7 @@ import {
   removeCgroups,
   type MachineLimits,
 } from './cgroups.js';
-import { hasCode } from './error-codes.js';
+import { hasCode } from '../../core/error-codes.js';
 import { sessionUsage } from './process-table.js';
 
 /**

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { type Logger, pino } from 'pino';
 import { parseProcessStat, parseResidentBytes } from '../../core/jobs/system-metrics.js';
-import { hasCode } from './error-codes.js';
+import { hasCode } from '../../core/error-codes.js';
 
 /**
  * Reads /proc for the processes of given sessions: each process a job rank starts stays in the

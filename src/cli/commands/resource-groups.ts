@@ -10,7 +10,7 @@ import { remoteScheme } from '../../core/azureml/paths.js';
 import { skipOutsideLinksFlag } from '../apply-files.js';
 import { environmentYamlFromFlags, modelYamlFromFlags, type EnvironmentFlags, type ModelFlags } from '../asset-flags.js';
 import { cliContext, type CliContext } from '../cli-context.js';
-import { unlessMissing } from '../local-files.js';
+import { unlessMissing } from '../../core/error-codes.js';
 import { computeYamlFromFlags, type ComputeFlags } from '../compute-flags.js';
 import { printData, resourceDetail, resourceTable } from '../output.js';
 import { applyFiles } from './apply.js';

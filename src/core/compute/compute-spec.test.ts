@@ -35,6 +35,7 @@ describe('compute specs', () => {
     const slurm = compute({ name: 'hpc', type: 'slurm' });
     assert.ok(slurm.kind === 'compute');
     assert.equal(tierOf(slurm.spec), 'dedicated');
-    assert.equal(sizeOf(slurm.spec), 'STANDARD_DS3_V2');
+    // A spec without a size gets the default as the catalogue spells it.
+    assert.equal(sizeOf(slurm.spec), 'Standard_DS3_v2');
   });
 });

@@ -1,5 +1,6 @@
 import { computeDefaults, type ComputeType } from '../azureml/compute-schema.js';
 import { TrellisError } from '../errors.js';
+import { findSku } from './sku-catalogue.js';
 import type { Resource } from '../resources/resource.js';
 import type { ComputeSpecOf, SpecOf } from '../resources/resource-spec.js';
 
@@ -26,5 +27,6 @@ export function tierOf(spec: SpecOf<'compute'>): 'dedicated' | 'low_priority' {
 /** The VM size of a compute's nodes: the spec's, else Azure's default size (a Slurm compute without one sizes its own nodes). */
 export function sizeOf(spec: SpecOf<'compute'>): string {
   if ('size' in spec && typeof spec.size === 'string') return spec.size;
-  return computeDefaults.size;
+  // Azure's schema writes the default in capitals; record it as the catalogue spells it, as a user would.
+  return findSku(computeDefaults.size)?.name ?? computeDefaults.size;
 }

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { createFolderManifest, canonicalManifestJson } from '../../artifacts/folder-manifest.js';
-import { unlessMissing } from '../../artifacts/local/local-files.js';
+import { unlessMissing } from '../../core/error-codes.js';
 import { Readable } from 'node:stream';
 import type { Job } from '../../core/jobs/job.js';
 import { formatContentUri } from '../../core/resources/content-uri.js';

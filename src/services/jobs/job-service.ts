@@ -1,6 +1,6 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { unlessMissing } from '../../artifacts/local/local-files.js';
+import { unlessMissing } from '../../core/error-codes.js';
 import { tierOf } from '../../core/compute/compute-spec.js';
 import { quotaFor, quotaUsage, type QuotaUsage, type Quotas } from '../../core/compute/workspace-quota.js';
 import { TrellisError } from '../../core/errors.js';

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { LaunchRequest } from '../../backends/compute-backend.js';
 import { listAll } from '../../artifacts/list-all.js';
-import { unlessMissing } from '../../artifacts/local/local-files.js';
+import { unlessMissing } from '../../core/error-codes.js';
 import { hasCode } from '../../core/error-codes.js';
 import { TrellisError } from '../../core/errors.js';
 import { renderCommand } from '../../core/jobs/command-template.js';
