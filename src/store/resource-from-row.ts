@@ -1,24 +1,13 @@
+import type { Selectable } from 'kysely';
 import type { ResourceKind } from '../core/resources/kinds.js';
 import type { ResourceOf, Tags } from '../core/resources/resource.js';
+import type { ResourcesTable } from './database.js';
 
 /** A stored resource of kind `Kind` (any kind when `Kind` is the union). */
 export type StoredResource<Kind extends ResourceKind = ResourceKind> = ResourceOf<Kind>;
 
-/** The columns a resource is read from; JSON columns still as text. */
-export interface ResourceColumns {
-  kind: string;
-  workspace: string;
-  name: string;
-  version: string | null;
-  spec: string;
-  status: string;
-  tags: string;
-  description: string | null;
-  created_by: string;
-  created_at: string;
-  updated_at: string;
-  etag: string;
-}
+/** The columns a resource is read from (the resources table's, JSON still as text); a workspace row passes version null. */
+export type ResourceColumns = Omit<Selectable<ResourcesTable>, 'id' | 'version'> & { version: string | null };
 
 /**
  * The store's one boundary from JSON columns to typed resources: a spec was validated by its kind's

@@ -79,7 +79,7 @@ export class SystemMetricsSampler {
   ) {
     this.intervalMs = options.intervalMs ?? 10_000;
     this.nvidiaSmiTimeoutMs = options.nvidiaSmiTimeoutMs ?? 5_000;
-    this.warn = options.warn ?? ((message) => process.stderr.write(`system metrics: ${message}\n`));
+    this.warn = options.warn ?? ((message) => context.logger.warn(`system metrics: ${message}`));
     if (options.nvidiaSmi !== undefined) this.nvidiaSmi = Promise.resolve(options.nvidiaSmi ?? undefined);
   }
 
