@@ -7,8 +7,11 @@ import type { TrellisClient } from '../src/client/trellis-client.js';
 import { createTestDatabase, testDialects, type TestDatabase } from './support/databases.js';
 import { removeHome, startTrellis, type TrellisProcess } from './support/trellis-process.js';
 
-const computeYaml = (maxInstances: number) => `$schema: https://azuremlschemas.azureedge.net/latest/amlCompute.schema.json
-name: cpu-cluster
+const computeYaml = (
+  maxInstances: number,
+  name = 'cpu-cluster',
+) => `$schema: https://azuremlschemas.azureedge.net/latest/amlCompute.schema.json
+name: ${name}
 type: amlcompute
 size: Standard_DS3_v2
 min_instances: 0
@@ -205,30 +208,40 @@ for (const dialect of testDialects()) {
       assert.equal(bad.status, 400);
     });
 
+    // The tests below that change a resource make their own (cpu-cluster is the apply test's, which counts its audit records).
     it('guards updates with the etag: a stale one is 412, none is 428, and neither changes anything', async () => {
-      const current = await client.get('dev', 'compute', 'cpu-cluster', null);
-      const updated = await client.patch('dev', 'compute', 'cpu-cluster', null, { tags: { owner: 'alice' } }, current.etag);
+      await client.apply('dev', { fileName: 'compute.yml', text: computeYaml(4, 'etag-cluster') });
+      const current = await client.get('dev', 'compute', 'etag-cluster', null);
+      const updated = await client.patch('dev', 'compute', 'etag-cluster', null, { tags: { owner: 'alice' } }, current.etag);
       assert.deepEqual(updated.tags, { owner: 'alice' });
-      const stale = await rejection(client.patch('dev', 'compute', 'cpu-cluster', null, { tags: { owner: 'bob' } }, current.etag));
+      const stale = await rejection(client.patch('dev', 'compute', 'etag-cluster', null, { tags: { owner: 'bob' } }, current.etag));
       assert.equal(stale.status, 412);
       assert.equal(stale.code, 'EtagMismatch');
-      const response = await fetch(`${trellis.url}/api/v1/workspaces/dev/computes/cpu-cluster`, {
+      const response = await fetch(`${trellis.url}/api/v1/workspaces/dev/computes/etag-cluster`, {
         method: 'PATCH',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ tags: { owner: 'carol' } }),
       });
       assert.equal(response.status, 428);
-      assert.deepEqual((await client.get('dev', 'compute', 'cpu-cluster', null)).tags, { owner: 'alice' });
+      assert.deepEqual((await client.get('dev', 'compute', 'etag-cluster', null)).tags, { owner: 'alice' });
     });
 
     it('changes a compute spec through PATCH with validation, and refuses a spec change on an asset version', async () => {
-      const current = await client.get('dev', 'compute', 'cpu-cluster', null);
-      const updated = await client.patch('dev', 'compute', 'cpu-cluster', null, { spec: { max_instances: 2 } }, current.etag);
+      await client.apply('dev', { fileName: 'compute.yml', text: computeYaml(4, 'patch-cluster') });
+      const current = await client.get('dev', 'compute', 'patch-cluster', null);
+      const updated = await client.patch('dev', 'compute', 'patch-cluster', null, { spec: { max_instances: 2 } }, current.etag);
       assert.equal(updated.spec.max_instances, 2);
-      const invalid = await rejection(client.patch('dev', 'compute', 'cpu-cluster', null, { spec: { max_instances: -1 } }, updated.etag));
+      const invalid = await rejection(client.patch('dev', 'compute', 'patch-cluster', null, { spec: { max_instances: -1 } }, updated.etag));
       assert.equal(invalid.status, 422);
-      const model = await client.get('dev', 'model', 'ridge', '1');
-      const immutable = await rejection(client.patch('dev', 'model', 'ridge', '1', { spec: { path: 'https://elsewhere' } }, model.etag));
+      await client.apply('dev', {
+        fileName: 'm.yml',
+        text: 'name: patch-model\ntype: custom_model\npath: https://example.com/models/patch.onnx\n',
+        kind: 'model',
+      });
+      const model = await client.get('dev', 'model', 'patch-model', '1');
+      const immutable = await rejection(
+        client.patch('dev', 'model', 'patch-model', '1', { spec: { path: 'https://elsewhere' } }, model.etag),
+      );
       assert.equal(immutable.status, 409);
       assert.equal(immutable.code, 'AssetVersionImmutable');
     });
@@ -310,10 +323,17 @@ for (const dialect of testDialects()) {
     });
 
     it('deletes with audit, and refuses to delete a workspace that still holds resources', async () => {
-      const deleted = await client.delete('dev', 'model', 'ridge', '1');
+      // Two versions of a model of its own; the first goes.
+      for (const path of ['a', 'b'])
+        await client.apply('dev', {
+          fileName: 'm.yml',
+          text: `name: doomed\ntype: custom_model\npath: https://example.com/models/doomed-${path}.onnx\n`,
+          kind: 'model',
+        });
+      const deleted = await client.delete('dev', 'model', 'doomed', '1');
       assert.equal(deleted.version, '1');
-      assert.equal((await client.resolve('dev', 'model', 'ridge@latest')).version, '2');
-      const audit = await client.audit('dev', { kind: 'model', name: 'ridge' });
+      assert.equal((await client.resolve('dev', 'model', 'doomed@latest')).version, '2');
+      const audit = await client.audit('dev', { kind: 'model', name: 'doomed' });
       assert.equal(audit.items[0]?.action, 'delete');
       assert.equal(audit.items[0]?.afterDigest, null);
       const notEmpty = await rejection(client.deleteWorkspace('dev'));

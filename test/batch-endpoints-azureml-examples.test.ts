@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import type { JobBody } from '../src/client/trellis-client.js';
 import { removeHome, repositoryRoot, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
 
 /**
@@ -101,7 +100,6 @@ describe('the batch endpoint examples of azureml-examples, their deploy-and-run.
   let scratch: string;
   // The script's ENDPOINT_SUFIX: five random characters.
   const suffix = () => randomBytes(8).toString('hex').slice(0, 5);
-  let failedJob: JobBody | undefined;
 
   before(async () => {
     // A copy of the examples: the scripts download into their own folder (./).
@@ -311,7 +309,7 @@ describe('the batch endpoint examples of azureml-examples, their deploy-and-run.
 
   it("fails the job with the script's error when its init() raises: the example's script given a model without a .pkl file (issue 11)", {
     timeout: exampleTimeoutMs,
-  }, async () => {
+  }, async (t) => {
     const folder = 'custom-outputs-parquet';
     const endpoint = `heart-classifier-broken-${suffix()}`;
     // init() takes glob(f"{AZUREML_MODEL_DIR}/*/*.pkl")[-1]: a model folder of CSV files has none.
@@ -363,7 +361,10 @@ describe('the batch endpoint examples of azureml-examples, their deploy-and-run.
       stream.stdout,
       /batch driver: (node 1 failed: )?the scoring script batch_driver\.py did not start \(its import or init\(\) failed\): IndexError: list index out of range\n/,
     );
-    failedJob = ended;
+    // The driver's last line says why (above); the job's reason quotes it after the exit code (a step of its own, on this job).
+    await t.test("names the script's error in the failed job's reason, not only its exit code", () => {
+      assert.match(ended.reason ?? '', /IndexError: list index out of range/);
+    });
     // A failed job registers no output: nothing pretends the scoring succeeded.
     const download = await runCli(['job', 'download', '--name', job, '--output-name', 'score', '--download-path', './'], {
       url: trellis.url,
@@ -372,11 +373,5 @@ describe('the batch endpoint examples of azureml-examples, their deploy-and-run.
     assert.notEqual(download.code, 0);
     assert.match(download.stderr, /has no registered output 'score'/);
     await az(folder, ['batch-endpoint', 'delete', '--name', endpoint, '--yes']);
-  });
-
-  // The driver's last line says why (above); the job's reason quotes it after the exit code.
-  it("names the script's error in the failed job's reason, not only its exit code", () => {
-    assert.ok(failedJob, 'the test above ran the failing job');
-    assert.match(failedJob.reason ?? '', /IndexError: list index out of range/);
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cli, score } from './support/endpoints.js';
+import { once } from './support/once.js';
 import { removeHome, startTrellis, type TrellisProcess } from './support/trellis-process.js';
 
 /**
@@ -23,6 +24,18 @@ describe('the az ml forms of the Azure ML example scripts, on sqlite', () => {
   };
   /** What `$(trellis <args> -o tsv)` gives a script. */
   const tsv = async (...args: string[]) => (await ok(...args, '-o', 'tsv')).stdout.trim();
+  // Each test works on endpoints and assets of its own names, or on these, made once by the first test that needs them
+  // (whichever runs first) and not changed in a way another test can see.
+  /** azml-two: blue with all the traffic, and green. */
+  const twoDeployments = once(async () => {
+    await ok('online-endpoint', 'create', '-n', 'azml-two');
+    await ok('online-deployment', 'create', '--name', 'blue', '--endpoint', 'azml-two', '-f', 'blue.yml', '--all-traffic');
+    await ok('online-deployment', 'create', '--name', 'green', '--endpoint-name', 'azml-two', '-f', 'blue.yml');
+  });
+  /** azml-model:7, a custom model. */
+  const registeredModel = once(async () => {
+    await ok('model', 'create', '-n', 'azml-model', '-v', '7', '-p', 'models/iris-onnx-v1', '--type', 'custom_model');
+  });
 
   before(async () => {
     scratch = await mkdtemp(join(tmpdir(), 'trellis-azml-forms-'));
@@ -54,18 +67,19 @@ describe('the az ml forms of the Azure ML example scripts, on sqlite', () => {
   });
 
   it('waits for online-deployment create (--endpoint, --all-traffic) to end Succeeded, so the next line finds it up', async () => {
-    const created = await ok('online-deployment', 'create', '--name', 'blue', '--endpoint', 'azml-iris', '-f', 'blue.yml', '--all-traffic');
+    await ok('online-endpoint', 'create', '-n', 'azml-wait');
+    const created = await ok('online-deployment', 'create', '--name', 'blue', '--endpoint', 'azml-wait', '-f', 'blue.yml', '--all-traffic');
     assert.match(created.stderr, /deployment blue: Creating[\s\S]*deployment blue: Succeeded/);
     assert.equal(
-      await tsv('online-deployment', 'show', '--name', 'blue', '--endpoint', 'azml-iris', '--query', 'provisioning_state'),
+      await tsv('online-deployment', 'show', '--name', 'blue', '--endpoint', 'azml-wait', '--query', 'provisioning_state'),
       'Succeeded',
     );
-    assert.deepEqual(JSON.parse((await ok('online-endpoint', 'show', '-n', 'azml-iris', '--query', 'traffic')).stdout), { blue: 100 });
+    assert.deepEqual(JSON.parse((await ok('online-endpoint', 'show', '-n', 'azml-wait', '--query', 'traffic')).stdout), { blue: 100 });
 
-    const key = await tsv('online-endpoint', 'get-credentials', '-n', 'azml-iris', '--query', 'primaryKey');
+    const key = await tsv('online-endpoint', 'get-credentials', '-n', 'azml-wait', '--query', 'primaryKey');
     assert.match(key, /^\S{20,}$/);
     const request = JSON.stringify({ data: [[5.1, 3.5, 1.4, 0.2]] });
-    const scored = await score(await tsv('online-endpoint', 'show', '-n', 'azml-iris', '--query', 'scoring_uri'), {
+    const scored = await score(await tsv('online-endpoint', 'show', '-n', 'azml-wait', '--query', 'scoring_uri'), {
       credential: key,
       body: request,
     });
@@ -73,18 +87,20 @@ describe('the az ml forms of the Azure ML example scripts, on sqlite', () => {
   });
 
   it('exits non-zero with the reason when the deployment fails, and returns at once with --no-wait', async () => {
-    const failed = await cli(trellis.url, ['online-deployment', 'create', '-e', 'azml-iris', '-f', 'broken.yml']);
+    await ok('online-endpoint', 'create', '-n', 'azml-fail');
+    const traffic = (await trellis.client.getOnlineEndpoint('default', 'azml-fail')).traffic;
+    const failed = await cli(trellis.url, ['online-deployment', 'create', '-e', 'azml-fail', '-f', 'broken.yml']);
     assert.equal(failed.code, 1, failed.stdout);
     assert.match(
       failed.stderr,
-      /deployment 'broken' of endpoint 'azml-iris' failed: with no code_configuration the model must be an MLflow model/,
+      /deployment 'broken' of endpoint 'azml-fail' failed: with no code_configuration the model must be an MLflow model/,
     );
-    assert.match(failed.stderr, /trellis online-deployment get-logs --name broken --endpoint-name azml-iris/);
+    assert.match(failed.stderr, /trellis online-deployment get-logs --name broken --endpoint-name azml-fail/);
     const returned = await ok(
       'online-deployment',
       'create',
       '-e',
-      'azml-iris',
+      'azml-fail',
       '-f',
       'broken.yml',
       '--set',
@@ -97,40 +113,41 @@ describe('the az ml forms of the Azure ML example scripts, on sqlite', () => {
     );
     assert.equal(returned.stdout.trim(), 'Creating');
     assert.doesNotMatch(returned.stderr, /Succeeded|Failed/);
-    assert.deepEqual((await trellis.client.getOnlineEndpoint('default', 'azml-iris')).traffic, { blue: 100 });
+    assert.deepEqual((await trellis.client.getOnlineEndpoint('default', 'azml-fail')).traffic, traffic);
   });
 
   it('invokes one deployment with --deployment, --deployment-name or -d', async () => {
-    await ok('online-deployment', 'create', '--name', 'green', '--endpoint-name', 'azml-iris', '-f', 'blue.yml');
+    await twoDeployments();
     for (const flag of ['--deployment', '--deployment-name', '-d']) {
-      const invoked = await ok('online-endpoint', 'invoke', '--name', 'azml-iris', flag, 'green', '--request-file', 'request.json');
+      const invoked = await ok('online-endpoint', 'invoke', '--name', 'azml-two', flag, 'green', '--request-file', 'request.json');
       assert.match(invoked.stderr, /answered by deployment green/, flag);
     }
     assert.match(
-      (await ok('online-endpoint', 'invoke', '--name', 'azml-iris', '--request-file', 'request.json')).stderr,
+      (await ok('online-endpoint', 'invoke', '--name', 'azml-two', '--request-file', 'request.json')).stderr,
       /answered by deployment blue/,
     );
   });
 
   it('updates the stored deployment with --set and no file: more instances, then a registered model, the rest as it was', async () => {
-    const before = await trellis.client.getOnlineDeployment('default', 'azml-iris', 'blue');
-    await ok('online-deployment', 'update', '--name', 'blue', '--endpoint-name', 'azml-iris', '--set', 'instance_count=2');
-    const scaled = await trellis.client.getOnlineDeployment('default', 'azml-iris', 'blue');
+    await twoDeployments();
+    const before = await trellis.client.getOnlineDeployment('default', 'azml-two', 'blue');
+    await ok('online-deployment', 'update', '--name', 'blue', '--endpoint-name', 'azml-two', '--set', 'instance_count=2');
+    const scaled = await trellis.client.getOnlineDeployment('default', 'azml-two', 'blue');
     assert.equal(scaled.provisioning_state, 'Succeeded');
     assert.equal(scaled.spec.instance_count, 2);
     assert.equal(scaled.instanceCount, 2);
     assert.deepEqual(scaled.lineage.model, before.lineage.model);
     assert.deepEqual(scaled.spec.request_settings, before.spec.request_settings);
 
-    await ok('model', 'create', '-n', 'azml-model', '-v', '7', '-p', 'models/iris-onnx-v1', '--type', 'custom_model');
-    await ok('online-deployment', 'update', '-e', 'azml-iris', '-n', 'green', '--set', 'model=azureml:azml-model:7');
-    assert.deepEqual((await trellis.client.getOnlineDeployment('default', 'azml-iris', 'green')).lineage.model, {
+    await registeredModel();
+    await ok('online-deployment', 'update', '-e', 'azml-two', '-n', 'green', '--set', 'model=azureml:azml-model:7');
+    assert.deepEqual((await trellis.client.getOnlineDeployment('default', 'azml-two', 'green')).lineage.model, {
       name: 'azml-model',
       version: '7',
       type: 'custom_model',
     });
 
-    const renamed = await cli(trellis.url, ['online-deployment', 'update', '-n', 'blue', '-e', 'azml-iris', '--set', 'name=red']);
+    const renamed = await cli(trellis.url, ['online-deployment', 'update', '-n', 'blue', '-e', 'azml-two', '--set', 'name=red']);
     assert.equal(renamed.code, 1);
     assert.match(renamed.stderr, /name: a deployment cannot be renamed/);
     const local = await cli(trellis.url, [
@@ -139,7 +156,7 @@ describe('the az ml forms of the Azure ML example scripts, on sqlite', () => {
       '-n',
       'blue',
       '-e',
-      'azml-iris',
+      'azml-two',
       '--set',
       'model.path=models/corrupt-onnx',
     ]);
@@ -148,13 +165,14 @@ describe('the az ml forms of the Azure ML example scripts, on sqlite', () => {
   });
 
   it('registers models and environments from flags: -n -v -p --type, the next version without -v, --conda-file --image', async () => {
-    assert.equal(await tsv('model', 'show', '-n', 'azml-model', '--query', 'spec.type'), 'custom_model');
-    await ok('model', 'create', '--name', 'azml-model', '--type', 'mlflow_model', '--path', 'models/iris-onnx-v1');
-    assert.equal(await tsv('model', 'show', '-n', 'azml-model', '--query', '[version, spec.type]'), '8\nmlflow_model');
-    const badType = await cli(trellis.url, ['model', 'create', '-n', 'azml-model', '-p', 'models/iris-onnx-v1', '--type', 'pickle']);
+    await ok('model', 'create', '-n', 'azml-flag-model', '-v', '7', '-p', 'models/iris-onnx-v1', '--type', 'custom_model');
+    assert.equal(await tsv('model', 'show', '-n', 'azml-flag-model', '--query', 'spec.type'), 'custom_model');
+    await ok('model', 'create', '--name', 'azml-flag-model', '--type', 'mlflow_model', '--path', 'models/iris-onnx-v1');
+    assert.equal(await tsv('model', 'show', '-n', 'azml-flag-model', '--query', '[version, spec.type]'), '8\nmlflow_model');
+    const badType = await cli(trellis.url, ['model', 'create', '-n', 'azml-flag-model', '-p', 'models/iris-onnx-v1', '--type', 'pickle']);
     assert.equal(badType.code, 1);
     assert.match(badType.stderr, /--type: must be one of custom_model, mlflow_model, triton_model; got 'pickle'/);
-    const missing = await cli(trellis.url, ['model', 'create', '-n', 'azml-model', '-p', 'no-such-model']);
+    const missing = await cli(trellis.url, ['model', 'create', '-n', 'azml-flag-model', '-p', 'no-such-model']);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /--path: 'no-such-model' does not exist/);
 
@@ -177,6 +195,7 @@ describe('the az ml forms of the Azure ML example scripts, on sqlite', () => {
   });
 
   it('makes a batch deployment the default with --set-default, and moves it with batch-endpoint update --set defaults.deployment_name', async () => {
+    await registeredModel();
     await ok('compute', 'create', '-n', 'batch-cluster', '--type', 'amlcompute', '--min-instances', '0', '--max-instances', '1');
     await ok('batch-endpoint', 'create', '-n', 'azml-batch');
     for (const name of ['first', 'second']) {
@@ -230,12 +249,16 @@ describe('the az ml forms of the Azure ML example scripts, on sqlite', () => {
   });
 
   it('deletes with --yes and --no-wait (-y too)', async () => {
-    await ok('online-deployment', 'delete', '--name', 'green', '--endpoint', 'azml-iris', '--yes', '--no-wait');
-    await ok('online-endpoint', 'delete', '-y', '-n', 'azml-iris', '--no-wait');
-    const gone = await cli(trellis.url, ['online-endpoint', 'show', '-n', 'azml-iris']);
+    // Its own endpoints: an online one with a deployment (one that fails, so nothing is left running), and a batch one.
+    await ok('online-endpoint', 'create', '-n', 'azml-gone');
+    await cli(trellis.url, ['online-deployment', 'create', '-e', 'azml-gone', '-f', 'broken.yml', '--set', 'name=green']);
+    await ok('batch-endpoint', 'create', '-n', 'azml-gone-batch');
+    await ok('online-deployment', 'delete', '--name', 'green', '--endpoint', 'azml-gone', '--yes', '--no-wait');
+    await ok('online-endpoint', 'delete', '-y', '-n', 'azml-gone', '--no-wait');
+    const gone = await cli(trellis.url, ['online-endpoint', 'show', '-n', 'azml-gone']);
     assert.equal(gone.code, 1);
-    assert.match(gone.stderr, /endpoint 'azml-iris' does not exist/);
-    await ok('batch-endpoint', 'delete', '--name', 'azml-batch', '--yes');
-    assert.equal(await tsv('batch-endpoint', 'list', '--query', 'length(@)'), '0');
+    assert.match(gone.stderr, /endpoint 'azml-gone' does not exist/);
+    await ok('batch-endpoint', 'delete', '--name', 'azml-gone-batch', '--yes');
+    assert.equal(await tsv('batch-endpoint', 'list', '--query', "length([?name=='azml-gone-batch'])"), '0');
   });
 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, testDialects, type TestDatabase } from './support/databases.js';
+import { once } from './support/once.js';
 import { removeHome, repositoryRoot, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
 
 for (const dialect of testDialects()) {
@@ -13,6 +14,14 @@ for (const dialect of testDialects()) {
     let trellis: TrellisProcess;
     let work: string;
     const cli = (...args: string[]) => runCli(args, { url: trellis.url, cwd: work });
+    /**
+     * The README's first steps: workspace team-a, and every example applied into it. Done once, by the first test that needs
+     * team-a (the README test checks how it went); the other tests read team-a and change nothing in it.
+     */
+    const teamA = once(async () => ({
+      created: await cli('workspace', 'create', '--name', 'team-a'),
+      applied: await cli('apply', '-f', 'examples', '-w', 'team-a'),
+    }));
 
     before(async () => {
       database = await createTestDatabase(dialect);
@@ -29,9 +38,8 @@ for (const dialect of testDialects()) {
     });
 
     it('walks through the README: workspace, then every example applied, listed and audited', async () => {
-      const created = await cli('workspace', 'create', '--name', 'team-a');
+      const { created, applied } = await teamA();
       assert.equal(created.code, 0, created.stderr);
-      const applied = await cli('apply', '-f', 'examples', '-w', 'team-a');
       assert.equal(applied.code, 0, applied.stderr);
       assert.match(applied.stdout, /compute\s+cpu-cluster\s+-\s+created/);
       assert.match(applied.stdout, /data\s+iris\s+1\s+created/);
@@ -56,6 +64,7 @@ for (const dialect of testDialects()) {
     });
 
     it('prints exactly what the REST API returns with -o json, and YAML with -o yaml', async () => {
+      await teamA();
       const json = await cli('model', 'show', '--name', 'iris-classifier', '-w', 'team-a', '-o', 'json');
       assert.equal(json.code, 0, json.stderr);
       const resource = JSON.parse(json.stdout) as Record<string, unknown>;
@@ -67,6 +76,7 @@ for (const dialect of testDialects()) {
     });
 
     it('inlines the conda file into the environment, as Azure ML does', async () => {
+      await teamA();
       const env = await trellis.client.get('team-a', 'environment', 'sklearn-env', '1');
       const conda = env.spec.conda_file as { dependencies: unknown[] };
       assert.ok(Array.isArray(conda.dependencies));
@@ -74,6 +84,7 @@ for (const dialect of testDialects()) {
     });
 
     it('lists every problem of every file with its line, and writes nothing', async () => {
+      await teamA();
       await writeFile(join(work, 'bad-compute.yml'), 'name: bad\ntype: amlcompute\nmin_instances: two\nmax_nodes: 4\n');
       await writeFile(
         join(work, 'bad-model.yml'),
@@ -92,19 +103,27 @@ for (const dialect of testDialects()) {
     });
 
     it('refuses a file of another kind under `<kind> create`', async () => {
+      await teamA();
       const result = await cli('model', 'create', '--file', 'examples/compute.yml', '-w', 'team-a');
       assert.equal(result.code, 1);
       assert.match(result.stderr, /model|kind/);
     });
 
     it('updates tags through the etag, and deletes a version', async () => {
-      const update = await cli('model', 'update', '--name', 'iris-classifier', '--set', 'tags.stage=prod', '-w', 'team-a');
+      // It changes what it works on: its own workspace, with the example model and data in it (not the workspace file: dev is
+      // the README test's to create).
+      assert.equal((await cli('workspace', 'create', '--name', 'team-edit')).code, 0);
+      for (const file of ['examples/model/model.yml', 'examples/data/iris.yml']) {
+        const applied = await cli('apply', '-f', file, '-w', 'team-edit');
+        assert.equal(applied.code, 0, applied.stderr);
+      }
+      const update = await cli('model', 'update', '--name', 'iris-classifier', '--set', 'tags.stage=prod', '-w', 'team-edit');
       assert.equal(update.code, 0, update.stderr);
-      assert.equal((await trellis.client.get('team-a', 'model', 'iris-classifier', '1')).tags.stage, 'prod');
-      const refused = await cli('model', 'update', '--name', 'iris-classifier', '--set', 'path=elsewhere', '-w', 'team-a');
+      assert.equal((await trellis.client.get('team-edit', 'model', 'iris-classifier', '1')).tags.stage, 'prod');
+      const refused = await cli('model', 'update', '--name', 'iris-classifier', '--set', 'path=elsewhere', '-w', 'team-edit');
       assert.equal(refused.code, 1);
       assert.match(refused.stderr, /immutable/);
-      const removed = await cli('delete', 'data', 'iris:1', '-w', 'team-a');
+      const removed = await cli('delete', 'data', 'iris:1', '-w', 'team-edit');
       assert.equal(removed.code, 0, removed.stderr);
       assert.match(removed.stdout, /deleted data iris:1/);
     });

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { DeploymentBody } from '../src/client/trellis-client.js';
 import { cli, cliJson, endpointFixtures, score, waitForDeployment } from './support/endpoints.js';
 import { finished, waitForJob } from './support/jobs.js';
+import { once } from './support/once.js';
 import { runPython } from './support/python.js';
 import { removeHome, repositoryRoot, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
 
@@ -24,8 +25,31 @@ interface Logged {
 
 describe("an MLflow model logged with the real Python client, deployed with no code, scored in Azure ML's input format", () => {
   let trellis: TrellisProcess;
-  let logged: Logged;
-  let key: string;
+  // The logged model, and its deployment on iris-mlflow, are made once, by the first test that needs them (whichever runs first).
+  const logModel = once(async () => {
+    const result = await runPython(join(endpointFixtures, 'log-sklearn-model.py'), {
+      MLFLOW_TRACKING_URI: trellis.url,
+      REGISTERED_MODEL: 'iris-sklearn',
+    });
+    assert.equal(result.code, 0, result.output);
+    return JSON.parse(result.output.trim().split('\n').at(-1)!) as Logged;
+  });
+  const deployModel = once(async () => {
+    const logged = await logModel();
+    await cliJson(trellis.url, ['online-endpoint', 'create', '--file', 'endpoint.yml', '--name', 'iris-mlflow']);
+    await cliJson(trellis.url, [
+      'online-deployment',
+      'create',
+      '--file',
+      'mlflow-deployment.yml',
+      '--set',
+      `model=azureml:${logged.name}:${logged.version}`,
+      '--all-traffic',
+    ]);
+    return waitForDeployment(trellis.client, 'iris-mlflow', 'sklearn', undefined, 300_000);
+  });
+  const mlflowKey = async () =>
+    (await cliJson<{ primaryKey: string }>(trellis.url, ['online-endpoint', 'get-credentials', '--name', 'iris-mlflow'])).primaryKey;
 
   before(async () => {
     trellis = await startTrellis({ env: { TRELLIS_ENV_CACHE: environmentCache } });
@@ -37,12 +61,7 @@ describe("an MLflow model logged with the real Python client, deployed with no c
   });
 
   it('logs and registers the model through MLflow, and it becomes model asset azureml:<name>:<version>', async () => {
-    const result = await runPython(join(endpointFixtures, 'log-sklearn-model.py'), {
-      MLFLOW_TRACKING_URI: trellis.url,
-      REGISTERED_MODEL: 'iris-sklearn',
-    });
-    assert.equal(result.code, 0, result.output);
-    logged = JSON.parse(result.output.trim().split('\n').at(-1)!) as Logged;
+    const logged = await logModel();
     assert.equal(logged.version, '1');
     const asset = await trellis.client.get('default', 'model', 'iris-sklearn', '1');
     assert.equal(asset.spec.type, 'mlflow_model');
@@ -50,17 +69,8 @@ describe("an MLflow model logged with the real Python client, deployed with no c
   });
 
   it('deploys it with no code in the environment saved with the model (its conda.yaml) and answers as the trained model does', async () => {
-    await cliJson(trellis.url, ['online-endpoint', 'create', '--file', 'endpoint.yml', '--name', 'iris-mlflow']);
-    await cliJson(trellis.url, [
-      'online-deployment',
-      'create',
-      '--file',
-      'mlflow-deployment.yml',
-      '--set',
-      `model=azureml:${logged.name}:${logged.version}`,
-      '--all-traffic',
-    ]);
-    const ready = await waitForDeployment(trellis.client, 'iris-mlflow', 'sklearn', undefined, 300_000);
+    const logged = await logModel();
+    const ready = await deployModel();
     const logs = await cli(trellis.url, ['online-deployment', 'get-logs', '--name', 'sklearn', '--endpoint-name', 'iris-mlflow']);
     assert.equal(ready.state, 'Succeeded', `${ready.reason}\n${logs.stdout}`);
     assert.match(logs.stdout, /mlflow runtime, 1 instance\(s\) starting/);
@@ -81,7 +91,7 @@ describe("an MLflow model logged with the real Python client, deployed with no c
     assert.equal(shown.lineage.environment?.curated, false);
     assert.match(shown.lineage.environment?.version ?? '', /^[0-9a-f]{12}$/);
 
-    key = (await cliJson<{ primaryKey: string }>(trellis.url, ['online-endpoint', 'get-credentials', '--name', 'iris-mlflow'])).primaryKey;
+    const key = await mlflowKey();
     const url = `${trellis.url}/endpoints/iris-mlflow/score`;
     const body = JSON.stringify({ input_data: { columns: logged.columns, index: logged.index, data: logged.data } });
     const scored = await score(url, { credential: key, body });
@@ -106,6 +116,10 @@ describe("an MLflow model logged with the real Python client, deployed with no c
   });
 
   it('answers input the model cannot take with 400 naming what it expects', async () => {
+    const logged = await logModel();
+    const ready = await deployModel();
+    assert.equal(ready.state, 'Succeeded', ready.reason ?? '');
+    const key = await mlflowKey();
     const url = `${trellis.url}/endpoints/iris-mlflow/score`;
     const wrongColumns = await score(url, {
       credential: key,
@@ -124,6 +138,7 @@ describe("an MLflow model logged with the real Python client, deployed with no c
   });
 
   it('predicts concurrent /score calls together and answers each with its own prediction; a bad call among them gets its own 400', async () => {
+    const logged = await logModel();
     await cliJson(trellis.url, ['online-endpoint', 'create', '--file', 'endpoint.yml', '--name', 'iris-together']);
     await cliJson(trellis.url, [
       'online-deployment',
@@ -181,6 +196,7 @@ describe("an MLflow model logged with the real Python client, deployed with no c
   });
 
   it('scores CSV files with the same model on a batch endpoint (no code: the MLflow model in its environment)', async () => {
+    const logged = await logModel();
     const scratch = await mkdtemp(join(tmpdir(), 'trellis-mlflow-batch-'));
     try {
       await mkdir(join(scratch, 'in'));

@@ -36,8 +36,18 @@ describe('safe rollout of an online endpoint on sqlite', () => {
     await cliJson(url, ['online-deployment', 'create', '--file', 'blue.yml', '--all-traffic']);
     await cliJson(url, ['online-deployment', 'create', '--file', 'green.yml']);
     await cliJson(url, ['online-deployment', 'create', '--file', 'faulty.yml']);
-    for (const name of ['blue', 'green', 'faulty'])
-      assert.equal((await waitForDeployment(trellis.client, 'iris-endpoint', name)).state, 'Succeeded', name);
+    // iris-refusals: the endpoint of the test that leaves a rollout running (there is no way to stop one), so none of the others meets it.
+    await cliJson(url, ['online-endpoint', 'create', '--file', 'endpoint.yml', '--name', 'iris-refusals']);
+    await cliJson(url, ['online-deployment', 'create', '--file', 'blue.yml', '--endpoint-name', 'iris-refusals', '--all-traffic']);
+    await cliJson(url, ['online-deployment', 'create', '--file', 'green.yml', '--endpoint-name', 'iris-refusals']);
+    for (const [endpoint, name] of [
+      ['iris-endpoint', 'blue'],
+      ['iris-endpoint', 'green'],
+      ['iris-endpoint', 'faulty'],
+      ['iris-refusals', 'blue'],
+      ['iris-refusals', 'green'],
+    ] as const)
+      assert.equal((await waitForDeployment(trellis.client, endpoint, name)).state, 'Succeeded', `${endpoint}/${name}`);
     key = (await cliJson<{ primaryKey: string }>(url, ['online-endpoint', 'get-credentials', '--name', 'iris-endpoint'])).primaryKey;
   });
 
@@ -48,6 +58,8 @@ describe('safe rollout of an online endpoint on sqlite', () => {
   });
 
   it('moves live traffic to a healthy candidate step by step and finishes at 100%', async () => {
+    // It starts from blue alone, whichever test ran before it (the rollback test leaves the traffic as it found it).
+    await cliJson(trellis.url, ['online-endpoint', 'update', '--name', 'iris-endpoint', '--traffic', 'blue=100 green=0']);
     const load = startLoad({
       url: `${trellis.url}/endpoints/iris-endpoint/score`,
       key,
@@ -160,15 +172,15 @@ describe('safe rollout of an online endpoint on sqlite', () => {
   });
 
   it('refuses a rollout to a deployment that does not exist, or while one runs, and changes nothing', async () => {
-    const traffic = (await trellis.client.getOnlineEndpoint('default', 'iris-endpoint')).traffic;
-    const unknown = await cli(trellis.url, ['online-endpoint', 'rollout', '--name', 'iris-endpoint', '--to', 'purple', '--no-wait']);
+    const traffic = (await trellis.client.getOnlineEndpoint('default', 'iris-refusals')).traffic;
+    const unknown = await cli(trellis.url, ['online-endpoint', 'rollout', '--name', 'iris-refusals', '--to', 'purple', '--no-wait']);
     assert.notEqual(unknown.code, 0);
     assert.match(unknown.stderr, /purple/);
     const badRate = await cli(trellis.url, [
       'online-endpoint',
       'rollout',
       '--name',
-      'iris-endpoint',
+      'iris-refusals',
       '--to',
       'blue',
       '--max-error-rate',
@@ -176,14 +188,14 @@ describe('safe rollout of an online endpoint on sqlite', () => {
     ]);
     assert.notEqual(badRate.code, 0);
     assert.match(badRate.stderr, /--max-error-rate/);
-    assert.deepEqual((await trellis.client.getOnlineEndpoint('default', 'iris-endpoint')).traffic, traffic);
+    assert.deepEqual((await trellis.client.getOnlineEndpoint('default', 'iris-refusals')).traffic, traffic);
     const started = await cli(trellis.url, [
       'online-endpoint',
       'rollout',
       '--name',
-      'iris-endpoint',
+      'iris-refusals',
       '--to',
-      'blue',
+      'green',
       '--steps',
       '50,100',
       '--interval',
@@ -191,14 +203,14 @@ describe('safe rollout of an online endpoint on sqlite', () => {
       '--no-wait',
     ]);
     assert.equal(started.code, 0, started.stderr);
-    const again = await cli(trellis.url, ['online-endpoint', 'rollout', '--name', 'iris-endpoint', '--to', 'blue', '--no-wait']);
+    const again = await cli(trellis.url, ['online-endpoint', 'rollout', '--name', 'iris-refusals', '--to', 'green', '--no-wait']);
     assert.notEqual(again.code, 0);
     assert.match(again.stderr, /already rolling out/);
-    // The running rollout gave blue its first step, and the refused one changed nothing more.
+    // The running rollout gave green its first step, and the refused one changed nothing more.
     const status = JSON.parse(
-      (await cli(trellis.url, ['online-endpoint', 'rollout-status', '--name', 'iris-endpoint', '-o', 'json'])).stdout,
+      (await cli(trellis.url, ['online-endpoint', 'rollout-status', '--name', 'iris-refusals', '-o', 'json'])).stdout,
     ) as RolloutBody;
-    assert.equal(status.to, 'blue');
-    assert.deepEqual((await trellis.client.getOnlineEndpoint('default', 'iris-endpoint')).traffic, status.weights);
+    assert.equal(status.to, 'green');
+    assert.deepEqual((await trellis.client.getOnlineEndpoint('default', 'iris-refusals')).traffic, status.weights);
   });
 });

@@ -59,8 +59,6 @@ describe('command jobs on a Kubernetes compute (emulated API server and kubelet)
   let trellis: TrellisProcess;
   let emulator: KubernetesEmulator;
   let scratch: string;
-  /** The first job's attempt, for the token checks. */
-  let trained: { name: string; bundleUrl: string; resultsUrl: string } | undefined;
 
   before(async () => {
     scratch = await mkdtemp(join(tmpdir(), 'trellis-kubernetes-'));
@@ -112,7 +110,7 @@ describe('command jobs on a Kubernetes compute (emulated API server and kubelet)
     return value;
   }
 
-  it('trains in a pod: downloads the attempt, logs to MLflow, sends back logs, outputs and checkpoints; the job completes', async () => {
+  it('trains in a pod: downloads the attempt, logs to MLflow, sends back logs, outputs and checkpoints; the job completes', async (t) => {
     const submitted = await runCli(['job', 'create', '--file', join(scratch, 'job', 'job.yml'), '-o', 'json'], { url: trellis.url });
     assert.equal(submitted.code, 0, submitted.stderr);
     const name = (JSON.parse(submitted.stdout) as JobBody).name;
@@ -165,12 +163,14 @@ describe('command jobs on a Kubernetes compute (emulated API server and kubelet)
       ],
     );
     assert.match(emulator.output(pod!), /upload-results: sent user_logs outputs checkpoints code\/outputs/);
-    trained = { name, bundleUrl, resultsUrl };
+    // The token checks need an attempt that ran: this one's (a step of this test, so it never depends on another test having run).
+    await t.test("refuses a wrong token on both of an attempt's URLs with 403 and changes nothing", () =>
+      refusesWrongTokens({ name, bundleUrl, resultsUrl }),
+    );
   });
 
-  it("refuses a wrong token on both of an attempt's URLs with 403 and changes nothing", async () => {
-    assert.ok(trained, 'the training test ran first');
-    const { name, bundleUrl, resultsUrl } = trained;
+  /** The token checks on a finished attempt's bundle and results URLs. */
+  async function refusesWrongTokens({ name, bundleUrl, resultsUrl }: { name: string; bundleUrl: string; resultsUrl: string }) {
     const logFile = join(trellis.home, 'jobs', 'default', name, 'attempt-1', 'user_logs', 'std_log.txt');
     const logBefore = await readFile(logFile, 'utf8');
     const token = new URL(bundleUrl).searchParams.get('token')!;
@@ -218,7 +218,7 @@ describe('command jobs on a Kubernetes compute (emulated API server and kubelet)
     assert.equal(refused.status, 422);
     assert.equal(((await refused.json()) as { code: string }).code, 'UnsafeArchiveEntry');
     assert.equal(await readFile(logFile, 'utf8'), logBefore);
-  });
+  }
 
   it("fails with the exit code of the pod's main container, and still has its log", async () => {
     const text = ['command: echo failing && exit 3', 'environment:', '  image: library/python:latest', 'compute: azureml:k8s', ''].join(

@@ -30,6 +30,17 @@ min_instances: 0
 max_instances: 1
 idle_time_before_scale_down: 2
 `;
+// One node, for the test that needs a job to queue behind another: no other test sends it anything, so it is idle when that test begins.
+const queueCluster = `
+name: queue-cluster
+type: amlcompute
+size: Standard_DS3_v2
+min_instances: 0
+max_instances: 1
+idle_time_before_scale_down: 2
+`;
+/** The clusters made before the tests (each test that needs a cluster to itself has its own; jobs that name none run on serverless). */
+const clusterNames = ['cpu-cluster', 'queue-cluster', 'spot-cluster'];
 
 for (const dialect of testDialects()) {
   describe(`command jobs on local compute on ${dialect}`, () => {
@@ -47,7 +58,8 @@ for (const dialect of testDialects()) {
           TRELLIS_SYSTEM_METRICS_INTERVAL_SECONDS: '1',
         },
       });
-      for (const text of [clusters, spotCluster]) await trellis.client.apply('default', { fileName: 'compute.yml', text, kind: 'compute' });
+      for (const text of [clusters, spotCluster, queueCluster])
+        await trellis.client.apply('default', { fileName: 'compute.yml', text, kind: 'compute' });
     });
 
     after(async () => {
@@ -143,7 +155,14 @@ inputs:
       assert.equal((refused as { status: number }).status, 422);
       const problems = (refused as { problems: Array<{ path: string; message: string }> }).problems;
       assert.deepEqual(problems.map((problem) => problem.path).sort(), ['command', 'compute', 'environment', 'inputs.data.path']);
-      assert.match(problems.find((problem) => problem.path === 'compute')!.message, /computes here: cpu-cluster, spot-cluster/);
+      // The computes it lists: those made before the tests, and serverless once a test has run a job on it.
+      const listed =
+        /computes here: ([^.]*)\./.exec(problems.find((problem) => problem.path === 'compute')!.message)?.[1]?.split(', ') ?? [];
+      assert.deepEqual(
+        listed.filter((name) => name !== 'serverless'),
+        clusterNames,
+        listed.join(', '),
+      );
       assert.match(problems.find((problem) => problem.path === 'command')!.message, /declared inputs: data/);
 
       const tooBig = await trellis.client
@@ -181,9 +200,12 @@ inputs:
       assert.equal((again as { status: number }).status, 409);
     });
 
-    it('cancels a queued job at once and ends its MLflow run as KILLED', async () => {
-      const text = 'command: sleep 30\nenvironment:\n  image: library/python:latest\ncompute: spot-cluster\n';
+    it('cancels a queued job at once and ends its MLflow run as KILLED', async (t) => {
+      // queue-cluster's one node: the holder takes it, the next job queues behind it.
+      const text = 'command: sleep 30\nenvironment:\n  image: library/python:latest\ncompute: queue-cluster\n';
       const holder = await trellis.client.submitJob('default', { fileName: 'holder.yml', text, uploads: {}, inlined: {} });
+      // The node is free again after this test, whatever happens in it.
+      t.after(() => trellis.client.cancelJob('default', holder.name).catch(() => undefined));
       await waitForJob(trellis.client, holder.name, (job) => job.state === 'Running', 60_000);
       const waiting = await trellis.client.submitJob('default', { fileName: 'waiting.yml', text, uploads: {}, inlined: {} });
       const canceled = await trellis.client.cancelJob('default', waiting.name);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, testDialects, type TestDatabase } from './support/databases.js';
+import { once } from './support/once.js';
 import { runPython } from './support/python.js';
 import { removeHome, repositoryRoot, startTrellis, type TrellisProcess } from './support/trellis-process.js';
 
@@ -11,6 +12,8 @@ for (const dialect of testDialects()) {
   describe(`MLflow models end to end (log_model, registry, aliases, load_model, autolog) on ${dialect}`, () => {
     let database: TestDatabase;
     let trellis: TrellisProcess;
+    /** The flow at the server root, run once by the first test that needs what it registered. */
+    const rootFlow = once(() => runPython(script, { MLFLOW_TRACKING_URI: trellis.url, TRELLIS_TEST_SUFFIX: 'root' }));
 
     before(async () => {
       database = await createTestDatabase(dialect);
@@ -25,12 +28,14 @@ for (const dialect of testDialects()) {
     });
 
     it('trains, logs, registers, aliases, loads and predicts with the real mlflow client at the server root', async () => {
-      const result = await runPython(script, { MLFLOW_TRACKING_URI: trellis.url, TRELLIS_TEST_SUFFIX: 'root' });
+      const result = await rootFlow();
       assert.equal(result.code, 0, result.output);
       assert.match(result.output, /ALL CHECKS PASSED \(\d+\)/);
     });
 
     it('shows a version registered through MLflow as a Trellis model version with its run lineage, and a model applied with Trellis in MLflow', async () => {
+      const root = await rootFlow();
+      assert.equal(root.code, 0, root.output);
       const asset = (await (await fetch(`${trellis.url}/api/v1/workspaces/default/models/iris-classifier-root/versions/2`)).json()) as {
         spec: { type: string; path: string };
         status: { lineage: { run: { id: string; experimentId: string }; loggedModel: string } };

@@ -44,6 +44,14 @@ describe('the studio endpoint pages in chromium', { skip: browserUnavailable }, 
   let shots: string;
   let key: string;
   const traffic = async () => (await trellis.client.getOnlineEndpoint('default', 'iris-endpoint')).traffic;
+  // Each test opens the page it works on, and puts the split where it needs it to start (one test moves it), whichever ran before.
+  const endpointPage = () => page.goto(`${trellis.url}/studio/w/default/endpoints/iris-endpoint`);
+  const startFromTraffic = (split: Record<string, number>) => trellis.client.setTraffic('default', 'iris-endpoint', { traffic: split });
+  /** Requests the stats route counted on iris-endpoint over the last 60 s, all deployments together. */
+  const requestsCounted = async () =>
+    (
+      (await (await fetch(`${trellis.url}/api/v1/workspaces/default/online-endpoints/iris-endpoint/stats?seconds=60`)).json()) as Stats
+    ).deployments.reduce((sum, deployment) => sum + deployment.series.reduce((inner, point) => inner + point.requests, 0), 0);
 
   before(async () => {
     trellis = await startTrellis({ env: { TRELLIS_ENV_CACHE: environmentCache } });
@@ -68,6 +76,7 @@ describe('the studio endpoint pages in chromium', { skip: browserUnavailable }, 
   });
 
   it('lists the endpoint with its auth, split and deployment count', async () => {
+    await startFromTraffic({ blue: 100, green: 0 });
     await page.goto(`${trellis.url}/studio/w/default/endpoints`);
     const row = page.getByRole('table', { name: 'Endpoints' }).getByRole('row', { name: /iris-endpoint/ });
     await row.waitFor();
@@ -80,6 +89,7 @@ describe('the studio endpoint pages in chromium', { skip: browserUnavailable }, 
   });
 
   it('shows each deployment with its state, instances, model and who deployed it', async () => {
+    await page.goto(`${trellis.url}/studio/w/default/endpoints`);
     await page.getByRole('link', { name: 'iris-endpoint' }).click();
     await page.waitForURL(/\/endpoints\/iris-endpoint$/);
     const table = page.getByRole('table', { name: 'Deployments' });
@@ -92,6 +102,8 @@ describe('the studio endpoint pages in chromium', { skip: browserUnavailable }, 
   });
 
   it('refuses a split that does not add up to 100, inline, and changes nothing', async () => {
+    const split = await traffic();
+    await endpointPage();
     await page.getByRole('spinbutton', { name: 'Traffic to blue (%)' }).fill('60');
     await page.getByRole('spinbutton', { name: 'Traffic to green (%)' }).fill('30');
     const error = page.getByTestId('traffic-error');
@@ -99,10 +111,13 @@ describe('the studio endpoint pages in chromium', { skip: browserUnavailable }, 
     assert.match((await error.textContent()) ?? '', /add up to 90%/);
     assert.equal(await page.getByRole('button', { name: 'Review change' }).isDisabled(), true);
     await page.screenshot({ path: join(shots, 'endpoint-bad-split.png'), fullPage: true });
-    assert.deepEqual(await traffic(), { blue: 100 });
+    assert.deepEqual(await traffic(), split);
   });
 
   it('moves traffic to blue=50 green=50 after a confirmation showing old → new', async () => {
+    await startFromTraffic({ blue: 100, green: 0 });
+    const split = await traffic();
+    await endpointPage();
     await page.getByRole('spinbutton', { name: 'Traffic to blue (%)' }).fill('50');
     await page.getByRole('spinbutton', { name: 'Traffic to green (%)' }).fill('50');
     await page.getByRole('button', { name: 'Review change' }).click();
@@ -112,7 +127,7 @@ describe('the studio endpoint pages in chromium', { skip: browserUnavailable }, 
     assert.match(asked, /blue: 100% → 50%/);
     assert.match(asked, /green: 0% → 50%/);
     // Nothing is applied before the confirmation.
-    assert.deepEqual(await traffic(), { blue: 100 });
+    assert.deepEqual(await traffic(), split);
     await page.screenshot({ path: join(shots, 'endpoint-confirm.png'), fullPage: true });
     await dialog.getByRole('button', { name: 'Apply' }).click();
     await page.waitForFunction(() => document.querySelector('[data-testid="traffic-now"]')?.textContent === 'blue 50% · green 50%');
@@ -120,6 +135,10 @@ describe('the studio endpoint pages in chromium', { skip: browserUnavailable }, 
   });
 
   it('charts the requests it gets, and answers the stats route (404 for an unknown endpoint)', async () => {
+    // Both deployments take requests; other tests' requests of the last minute are counted from here.
+    await startFromTraffic({ blue: 50, green: 50 });
+    await endpointPage();
+    const earlier = await requestsCounted();
     const sent = 40;
     for (let index = 0; index < sent; index++) {
       const answer = await score(`${trellis.url}/endpoints/iris-endpoint/score`, { credential: key, body: iris });
@@ -142,7 +161,7 @@ describe('the studio endpoint pages in chromium', { skip: browserUnavailable }, 
       (sum, deployment) => sum + deployment.series.reduce((inner, point) => inner + point.requests, 0),
       0,
     );
-    assert.equal(counted, sent);
+    assert.equal(counted, earlier + sent);
     const missing = await fetch(`${trellis.url}/api/v1/workspaces/default/online-endpoints/nope/stats`);
     assert.equal(missing.status, 404);
     assert.match(((await missing.json()) as { detail: string }).detail, /endpoint 'nope' does not exist/);
@@ -150,13 +169,16 @@ describe('the studio endpoint pages in chromium', { skip: browserUnavailable }, 
     assert.equal(badQuery.status, 400);
 
     // The page reads the numbers every 2 s: they reach the caption and the charts.
-    await page.waitForFunction((count) => Number(document.querySelector('.live')?.dataset.requests) >= count, sent, { timeout: 10_000 });
-    assert.match((await page.locator('.live-caption').textContent()) ?? '', new RegExp(`^${sent} requests and 0 errors`));
+    await page.waitForFunction((count) => Number(document.querySelector('.live')?.dataset.requests) >= count, earlier + sent, {
+      timeout: 10_000,
+    });
+    assert.match((await page.locator('.live-caption').textContent()) ?? '', new RegExp(`^${earlier + sent} requests and 0 errors`));
     assert.equal((await page.locator('.live .metric-panel canvas').count()) >= 4, true);
     await page.screenshot({ path: join(shots, 'endpoint-live.png'), fullPage: true });
   });
 
   it('sends a test request to the deployment chosen and shows the answer with the deployment and model', async () => {
+    await endpointPage();
     const box = page.getByRole('textbox', { name: 'Request body' });
     assert.match(await box.inputValue(), /"data"/);
     await page.getByRole('combobox', { name: 'Target deployment' }).selectOption('green');

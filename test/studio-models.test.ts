@@ -107,6 +107,8 @@ describe('the studio model pages in chromium', { skip: browserUnavailable }, () 
   });
 
   it('draws the lineage: data, code and environment into the job, its run, the version, the deployment serving it', async () => {
+    // The model's page, opened here (the page is shared; this test does not rely on where another left it).
+    await page.goto(`${trellis.url}/studio/w/default/models/lineage-model`);
     const graph = page.getByRole('img', { name: 'Lineage' });
     await graph.locator('[data-kind="batch deployment"]').waitFor();
     for (const kind of ['data', 'code', 'environment', 'job', 'run', 'model'])

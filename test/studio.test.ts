@@ -119,6 +119,8 @@ describe('the studio in chromium', { skip: browserUnavailable }, () => {
   });
 
   it('lists the runs, adds a metric column, sorts by it on the server, and filters with MLflow syntax', async () => {
+    // Each test opens the page it starts from (the page is shared; none relies on where another left it).
+    await page.goto(`${trellis.url}/studio/w/default/experiments`);
     await page.getByRole('link', { name: 'studio-demo' }).click();
     await page.waitForURL(new RegExp(`/experiments/${experimentId}$`));
     const rows = page.getByRole('table', { name: 'Runs' }).locator('tbody tr');
@@ -142,6 +144,8 @@ describe('the studio in chromium', { skip: browserUnavailable }, () => {
   });
 
   it("shows the server's words for a filter it cannot read, and changes nothing", async () => {
+    await page.goto(`${trellis.url}/studio/w/default/experiments/${experimentId}`);
+    await page.getByRole('table', { name: 'Runs' }).locator('tbody tr').first().waitFor();
     await page.getByRole('textbox', { name: 'Filter runs' }).fill('metrics.accuracy >>> 1');
     await page.getByRole('button', { name: 'Filter', exact: true }).click();
     const alert = page.getByRole('alert');
@@ -152,7 +156,9 @@ describe('the studio in chromium', { skip: browserUnavailable }, () => {
   });
 
   it('moves through the run table with the keyboard and opens a run with Enter', async () => {
+    await page.goto(`${trellis.url}/studio/w/default/experiments/${experimentId}`);
     const first = page.getByRole('table', { name: 'Runs' }).locator('tbody tr').first();
+    await first.waitFor();
     await first.focus();
     await page.keyboard.press('ArrowDown');
     const secondName = await page.locator('table[aria-label="Runs"] tbody tr:focus td a').textContent();
@@ -226,6 +232,8 @@ describe('the studio in chromium', { skip: browserUnavailable }, () => {
   });
 
   it('switches to the dark theme and keeps it across a reload', async () => {
+    await page.goto(`${trellis.url}/studio/w/default/runs/${longRunId}`);
+    await page.getByRole('heading', { name: /run-29/ }).waitFor();
     await page.getByRole('button', { name: /dark theme/ }).click();
     assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
     await page.reload();
