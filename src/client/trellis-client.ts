@@ -15,8 +15,11 @@ import { workspaceRoutes } from '../contract/workspaces.js';
 import { isAssetKind } from '../core/resources/kinds.js';
 import type { ApplyRequestBody, UploadedBody } from './answers.js';
 import { type CallOptions, HttpClient, problemOf } from './http-client.js';
+import { MlflowClient } from './mlflow-client.js';
 
 export type * from './answers.js';
+export type * from './mlflow-answers.js';
+export { MlflowClient } from './mlflow-client.js';
 
 /**
  * The typed HTTP client the CLI, the studio and the tests use: the server only through HTTP. Each
@@ -25,6 +28,9 @@ export type * from './answers.js';
 export class TrellisClient extends HttpClient {
   health = () => this.call(healthRoutes.live);
   ready = () => this.call(healthRoutes.ready);
+
+  /** A workspace's MLflow REST API (the routes of src/contract/mlflow); no name: the default workspace, at the server root. */
+  mlflow = (workspace?: string) => new MlflowClient(this, workspace);
 
   listWorkspaces = (query: { limit?: number; pageToken?: string } = {}) => this.call(workspaceRoutes.list, { query });
   getWorkspace = (name: string) => this.call(workspaceRoutes.get, { params: { workspace: name } });

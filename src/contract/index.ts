@@ -15,6 +15,20 @@ export { metricSeriesRoutes, metricSeriesSchema } from './metric-series.js';
 export { onlineDeploymentSchema, onlineEndpointRoutes, onlineEndpointSchema, rolloutSchema } from './online-endpoints.js';
 export { type ProblemBody, problemSchema } from './problem.js';
 export { assetRoutes, type ContainedKind, kindRoutes, namedRoutes, resolveRoute } from './resources.js';
+export {
+  mlflowApiBase,
+  mlflowArtifactRoutes,
+  mlflowErrorSchema,
+  mlflowExperimentRoutes,
+  mlflowLoggedModelRoutes,
+  type MlflowParamsOf,
+  mlflowRegistryRoutes,
+  type MlflowRequestOf,
+  type MlflowResponseOf,
+  type MlflowRouteSpec,
+  mlflowRunRoutes,
+  type MlflowTable,
+} from './mlflow/index.js';
 export * from './route.js';
 export { uploadRoutes } from './uploads.js';
 export { workspaceRoutes } from './workspaces.js';

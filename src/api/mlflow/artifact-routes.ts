@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
-import { z } from 'zod';
 import type { TrellisConfig } from '../../config/config.js';
+import { mlflowArtifactRoutes } from '../../contract/mlflow/artifacts.js';
 import { TrellisError } from '../../core/errors.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import type { Context } from '../../services/context.js';
@@ -27,8 +27,7 @@ import { byteRangeOf } from '../http-range.js';
 import { publicUrlOf } from '../public-url.js';
 import { contentDispositionAttachment, guessMimeType } from './artifact-headers.js';
 import { parseLenientJson } from './mlflow-json.js';
-import type { MlflowRoute } from './mlflow-route.js';
-import { emptyResponse, fileInfoSchema, int64Field, mlflowErrorSchema } from './mlflow-schemas.js';
+import { type MlflowHandlers, type MlflowRoute, withHandlers } from './mlflow-route.js';
 import { type Fields, fieldsOf, optionalInteger, optionalString, requiredString } from './request-fields.js';
 import { workspaceOf } from './workspace-of.js';
 
@@ -37,6 +36,9 @@ import { workspaceOf } from './workspace-of.js';
  * read here with its own bound: a complete call lists up to 10,000 parts of ~250 bytes each.
  */
 const maxJsonBodyBytes = 8 * 1024 * 1024;
+
+/** Handlers of some rows of the artifact table. */
+type Handlers = Partial<MlflowHandlers<typeof mlflowArtifactRoutes>>;
 
 /**
  * The artifact proxy that `mlflow-artifacts:` URIs resolve to (`<tracking URI>/api/2.0/
@@ -48,235 +50,119 @@ const maxJsonBodyBytes = 8 * 1024 * 1024;
  * (TRELLIS_MAX_UPLOAD_BYTES, 50 GiB by default) as the store writes it.
  */
 export function artifactRoutes(context: Context, config: Pick<TrellisConfig, 'maxUploadBytes' | 'publicUrl'>): MlflowRoute[] {
-  return [...proxyRoutes(context, config), ...multipartRoutes(context, config), ...listingRoutes(context)];
+  return withHandlers(mlflowArtifactRoutes, {
+    ...proxyHandlers(context, config),
+    ...multipartHandlers(context, config),
+    ...listingHandlers(context),
+  });
 }
 
-const artifactPath = z.object({ '*': z.string().describe('the artifact path') });
-const fileList = z.object({ root_uri: z.string(), files: z.array(fileInfoSchema) });
-/** Any bytes: a file is stored as it comes, whatever its content type. */
-const anyBytes = ['application/octet-stream', '*/*'];
-const binary = z.string().meta({ format: 'binary' });
-
-/** The tracking API's artifacts/list and a logged model's directory listing (under /mlflow, not /mlflow-artifacts). */
-function listingRoutes(context: Context): MlflowRoute[] {
-  return [
-    {
-      method: 'GET',
-      path: '/mlflow/artifacts/list',
-      operationId: 'listArtifacts',
-      summary: "List one folder of a run's artifacts",
-      request: z.object({ run_id: z.string().optional(), run_uuid: z.string().optional(), path: z.string().optional() }),
-      response: fileList,
-      handler: async (request) => {
-        const fields = fieldsOf(request);
-        const runId = optionalString(fields, 'run_id') || requiredString(fields, 'run_uuid');
-        const run = await getRun(context, workspaceOf(request), runId);
-        const files = await listUnderRoot(
-          context,
-          workspaceOf(request),
-          run.info.artifact_uri,
-          optionalString(fields, 'path') || undefined,
-        );
-        return { root_uri: run.info.artifact_uri, files };
-      },
+/** Handlers of the tracking API's artifacts/list and a logged model's directory listing (under /mlflow, not /mlflow-artifacts). */
+function listingHandlers(context: Context) {
+  return {
+    listArtifacts: async (request) => {
+      const fields = fieldsOf(request);
+      const runId = optionalString(fields, 'run_id') || requiredString(fields, 'run_uuid');
+      const run = await getRun(context, workspaceOf(request), runId);
+      const files = await listUnderRoot(context, workspaceOf(request), run.info.artifact_uri, optionalString(fields, 'path') || undefined);
+      return { root_uri: run.info.artifact_uri, files };
     },
-    {
-      method: 'GET',
-      path: '/mlflow/logged-models/:model_id/artifacts/directories',
-      operationId: 'listLoggedModelArtifacts',
-      summary: "List one folder of a logged model's artifacts",
-      params: z.object({ model_id: z.string() }),
-      request: z.object({ artifact_directory_path: z.string().optional() }),
-      response: fileList,
-      handler: async (request) => {
-        const { model_id: modelId } = request.params as { model_id: string };
-        const model = await getLoggedModel(context, workspaceOf(request), modelId);
-        const files = await listUnderRoot(
-          context,
-          workspaceOf(request),
-          model.info.artifact_uri,
-          optionalString(fieldsOf(request), 'artifact_directory_path') || undefined,
-        );
-        return { root_uri: model.info.artifact_uri, files };
-      },
+    listLoggedModelArtifacts: async (request) => {
+      const { model_id: modelId } = request.params as { model_id: string };
+      const model = await getLoggedModel(context, workspaceOf(request), modelId);
+      const files = await listUnderRoot(
+        context,
+        workspaceOf(request),
+        model.info.artifact_uri,
+        optionalString(fieldsOf(request), 'artifact_directory_path') || undefined,
+      );
+      return { root_uri: model.info.artifact_uri, files };
     },
-  ];
+  } satisfies Handlers;
 }
 
-/** PUT, GET (Range too), list and DELETE of files, as `mlflow server --serve-artifacts`. */
-function proxyRoutes(context: Context, config: Pick<TrellisConfig, 'maxUploadBytes' | 'publicUrl'>): MlflowRoute[] {
+/** Handlers of PUT, GET (Range too), list and DELETE of files, as `mlflow server --serve-artifacts`. */
+function proxyHandlers(context: Context, config: Pick<TrellisConfig, 'maxUploadBytes' | 'publicUrl'>) {
   const { maxUploadBytes } = config;
-  return [
-    {
-      method: 'PUT',
-      path: '/mlflow-artifacts/artifacts/*',
-      operationId: 'uploadArtifact',
-      summary: 'Upload a file (the body, streamed to the store)',
-      params: artifactPath,
-      consumes: anyBytes,
-      request: binary,
-      response: emptyResponse,
-      handler: async (request) => {
-        await uploadArtifact(context, workspaceOf(request), pathOf(request), bodyStream(request), maxUploadBytes);
-        return {};
-      },
+  return {
+    uploadArtifact: async (request) => {
+      await uploadArtifact(context, workspaceOf(request), pathOf(request), bodyStream(request), maxUploadBytes);
+      return {};
     },
-    {
-      method: 'GET',
-      path: '/mlflow-artifacts/artifacts/*',
-      operationId: 'downloadArtifact',
-      summary: 'Download a file, or the one byte range asked for (206)',
-      params: artifactPath,
-      response: { description: 'the file, with a content type guessed from its name', content: { '*/*': { schema: binary } } },
-      otherResponses: {
-        206: { description: 'the byte range asked for (Range: bytes=a-b)', content: { '*/*': { schema: binary } } },
-        416: mlflowErrorSchema,
-      },
-      handler: async (request, reply) => download(context, request, reply),
+    downloadArtifact: async (request, reply) => download(context, request, reply),
+    listProxiedArtifacts: async (request) => ({
+      files: await listArtifactFolder(context, workspaceOf(request), optionalString(fieldsOf(request), 'path') || undefined),
+    }),
+    deleteArtifact: async (request) => {
+      await deleteArtifacts(context, workspaceOf(request), pathOf(request));
+      return {};
     },
-    {
-      method: 'GET',
-      path: '/mlflow-artifacts/artifacts',
-      operationId: 'listProxiedArtifacts',
-      summary: 'List one folder of the artifact store',
-      request: z.object({ path: z.string().optional() }),
-      response: z.object({ files: z.array(fileInfoSchema) }),
-      handler: async (request) => ({
-        files: await listArtifactFolder(context, workspaceOf(request), optionalString(fieldsOf(request), 'path') || undefined),
-      }),
+    getPresignedDownload: async (request) => {
+      const path = pathOf(request);
+      const size = await artifactSize(context, workspaceOf(request), path);
+      return {
+        url: `${serviceUrlOf(config, request)}/artifacts/${path.split('/').map(encodeURIComponent).join('/')}`,
+        headers: {},
+        file_size: size,
+      };
     },
-    {
-      method: 'DELETE',
-      path: '/mlflow-artifacts/artifacts/*',
-      operationId: 'deleteArtifact',
-      summary: 'Delete a file or a folder',
-      params: artifactPath,
-      response: emptyResponse,
-      handler: async (request) => {
-        await deleteArtifacts(context, workspaceOf(request), pathOf(request));
-        return {};
-      },
-    },
-    {
-      // With MLFLOW_ENABLE_PROXY_MULTIPART_DOWNLOAD the client fetches a URL here and reads it in
-      // ranges; this server is the storage, so the URL is the download route itself.
-      method: 'GET',
-      path: '/mlflow-artifacts/presigned/*',
-      operationId: 'getPresignedDownload',
-      summary: 'Where to download a file from, and its size',
-      params: artifactPath,
-      response: z.object({ url: z.string(), headers: z.record(z.string(), z.string()), file_size: z.number().int() }),
-      handler: async (request) => {
-        const path = pathOf(request);
-        const size = await artifactSize(context, workspaceOf(request), path);
-        return {
-          url: `${serviceUrlOf(config, request)}/artifacts/${path.split('/').map(encodeURIComponent).join('/')}`,
-          headers: {},
-          file_size: size,
-        };
-      },
-    },
-  ];
+  } satisfies Handlers;
 }
 
-/** mpu/create, mpu/complete and mpu/abort, and the part URLs that create hands out. */
-function multipartRoutes(context: Context, config: Pick<TrellisConfig, 'maxUploadBytes' | 'publicUrl'>): MlflowRoute[] {
+/** Handlers of mpu/create, mpu/complete and mpu/abort, and the part URLs that create hands out. */
+function multipartHandlers(context: Context, config: Pick<TrellisConfig, 'maxUploadBytes' | 'publicUrl'>) {
   const { maxUploadBytes } = config;
-  return [
-    {
-      method: 'POST',
-      path: '/mlflow-artifacts/mpu/create/*',
-      operationId: 'createMultipartUpload',
-      summary: 'Start a multipart upload: one URL per part',
-      params: artifactPath,
-      request: z.object({ path: z.string(), num_parts: int64Field.optional() }),
-      response: z.object({
-        upload_id: z.string(),
-        credentials: z.array(z.object({ url: z.string(), part_number: z.number().int(), headers: z.record(z.string(), z.string()) })),
-      }),
-      handler: async (request) => {
-        const fields = await jsonFieldsOf(request);
-        const numParts = optionalInteger(fields, 'num_parts') ?? 1;
-        const { uploadId } = await createMultipartUpload(
-          context,
-          workspaceOf(request),
-          pathOf(request),
-          requiredString(fields, 'path'),
-          numParts,
-        );
-        const partsUrl = `${serviceUrlOf(config, request)}/mpu/parts/${uploadId}`;
-        const credentials = Array.from({ length: numParts }, (_, index) => ({
-          url: `${partsUrl}/${index + 1}`,
-          part_number: index + 1,
-          headers: {},
-        }));
-        return { upload_id: uploadId, credentials };
-      },
+  return {
+    createMultipartUpload: async (request) => {
+      const fields = await jsonFieldsOf(request);
+      const numParts = optionalInteger(fields, 'num_parts') ?? 1;
+      const { uploadId } = await createMultipartUpload(
+        context,
+        workspaceOf(request),
+        pathOf(request),
+        requiredString(fields, 'path'),
+        numParts,
+      );
+      const partsUrl = `${serviceUrlOf(config, request)}/mpu/parts/${uploadId}`;
+      const credentials = Array.from({ length: numParts }, (_, index) => ({
+        url: `${partsUrl}/${index + 1}`,
+        part_number: index + 1,
+        headers: {},
+      }));
+      return { upload_id: uploadId, credentials };
     },
-    {
-      method: 'PUT',
-      path: '/mlflow-artifacts/mpu/parts/:upload_id/:part_number',
-      operationId: 'uploadPart',
-      summary: 'Upload one part; its etag comes back in the ETag header',
-      params: z.object({ upload_id: z.string(), part_number: z.string() }),
-      consumes: anyBytes,
-      request: binary,
-      response: emptyResponse,
-      handler: async (request, reply) => {
-        const { upload_id: uploadId, part_number: partNumber } = request.params as { upload_id: string; part_number: string };
-        const etag = await uploadPart(
-          context,
-          workspaceOf(request),
-          uploadId,
-          /^\d+$/.test(partNumber) ? Number(partNumber) : Number.NaN,
-          bodyStream(request),
-          maxUploadBytes,
-        );
-        return reply.header('etag', etag).send({});
-      },
+    uploadPart: async (request, reply) => {
+      const { upload_id: uploadId, part_number: partNumber } = request.params as { upload_id: string; part_number: string };
+      const etag = await uploadPart(
+        context,
+        workspaceOf(request),
+        uploadId,
+        /^\d+$/.test(partNumber) ? Number(partNumber) : Number.NaN,
+        bodyStream(request),
+        maxUploadBytes,
+      );
+      return reply.header('etag', etag).send({});
     },
-    {
-      method: 'POST',
-      path: '/mlflow-artifacts/mpu/complete/*',
-      operationId: 'completeMultipartUpload',
-      summary: 'Join the uploaded parts into the file',
-      params: artifactPath,
-      request: z.object({
-        path: z.string(),
-        upload_id: z.string(),
-        parts: z.array(z.object({ part_number: int64Field, etag: z.string().optional() })),
-      }),
-      response: emptyResponse,
-      handler: async (request) => {
-        const fields = await jsonFieldsOf(request);
-        await completeMultipartUpload(
-          context,
-          workspaceOf(request),
-          pathOf(request),
-          requiredString(fields, 'path'),
-          requiredString(fields, 'upload_id'),
-          partsOf(fields),
-          maxUploadBytes,
-        );
-        return {};
-      },
+    completeMultipartUpload: async (request) => {
+      const fields = await jsonFieldsOf(request);
+      await completeMultipartUpload(
+        context,
+        workspaceOf(request),
+        pathOf(request),
+        requiredString(fields, 'path'),
+        requiredString(fields, 'upload_id'),
+        partsOf(fields),
+        maxUploadBytes,
+      );
+      return {};
     },
-    {
-      method: 'POST',
-      path: '/mlflow-artifacts/mpu/abort/*',
-      operationId: 'abortMultipartUpload',
-      summary: 'Abandon a multipart upload and its parts',
-      params: artifactPath,
-      request: z.object({ path: z.string().optional(), upload_id: z.string() }),
-      response: emptyResponse,
-      handler: async (request) => {
-        const fields = await jsonFieldsOf(request);
-        pathOf(request); // required, as in MLflow, though the upload id alone names the upload
-        await abortMultipartUpload(context, workspaceOf(request), requiredString(fields, 'upload_id'));
-        return {};
-      },
+    abortMultipartUpload: async (request) => {
+      const fields = await jsonFieldsOf(request);
+      pathOf(request); // required, as in MLflow, though the upload id alone names the upload
+      await abortMultipartUpload(context, workspaceOf(request), requiredString(fields, 'upload_id'));
+      return {};
     },
-  ];
+  } satisfies Handlers;
 }
 
 /** The artifact path after `/artifacts/` (or `/mpu/create/`, ...), as the router decoded it. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { mlflowLoggedModelRoutes } from '../../contract/mlflow/logged-models.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import type { Context } from '../../services/context.js';
 import {
@@ -15,14 +15,10 @@ import {
   setLoggedModelTags,
 } from '../../services/tracking/logged-model-service.js';
 import { fieldsOf, keyValues, optionalInteger, optionalString, requiredString, stringList } from './request-fields.js';
-import type { MlflowRoute } from './mlflow-route.js';
-import { emptyResponse, int64Field, keyValueSchema, loggedModelSchema, nextPageToken } from './mlflow-schemas.js';
+import { type MlflowRoute, withHandlers } from './mlflow-route.js';
 import { workspaceOf } from './workspace-of.js';
 
-const modelId = z.object({ model_id: z.string() });
-const modelResponse = z.object({ model: loggedModelSchema });
-
-/** MLflow 3 logged models (what log_model creates), runs/outputs and the older runs/log-model. */
+/** The handlers of MLflow 3 logged models, runs/outputs and runs/log-model (src/contract/mlflow/logged-models.ts). */
 export function loggedModelRoutes(context: Context): MlflowRoute[] {
   type Handler = MlflowRoute['handler'];
   const create: Handler = async (request) => {
@@ -129,114 +125,16 @@ export function loggedModelRoutes(context: Context): MlflowRoute[] {
     return {};
   };
 
-  return [
-    {
-      method: 'POST',
-      path: '/logged-models',
-      operationId: 'createLoggedModel',
-      summary: 'Create a logged model (PENDING until finalized)',
-      request: z.object({
-        experiment_id: z.string(),
-        name: z.string().optional(),
-        model_type: z.string().optional(),
-        source_run_id: z.string().optional(),
-        params: z.array(keyValueSchema).optional(),
-        tags: z.array(keyValueSchema).optional(),
-      }),
-      response: modelResponse,
-      handler: create,
-    },
-    {
-      // A static segment: the router never takes 'search' for a model id.
-      method: 'POST',
-      path: '/logged-models/search',
-      operationId: 'searchLoggedModels',
-      summary: 'Search logged models of experiments',
-      request: z.object({
-        experiment_ids: z.array(z.string()).optional(),
-        filter: z.string().optional(),
-        max_results: int64Field.optional(),
-        order_by: z.array(z.object({ field_name: z.string(), ascending: z.boolean().optional() })).optional(),
-        page_token: z.string().optional(),
-      }),
-      response: z.object({ models: z.array(loggedModelSchema), next_page_token: nextPageToken }),
-      handler: search,
-    },
-    {
-      method: 'GET',
-      path: '/logged-models/:model_id',
-      operationId: 'getLoggedModel',
-      summary: 'Get a logged model',
-      params: modelId,
-      request: z.object({ allow_deleted: z.enum(['true', 'false']).optional() }),
-      response: modelResponse,
-      handler: get,
-    },
-    {
-      method: 'PATCH',
-      path: '/logged-models/:model_id',
-      operationId: 'finalizeLoggedModel',
-      summary: 'Finalize a logged model: READY or UPLOAD_FAILED',
-      params: modelId,
-      request: z.object({ status: z.union([z.string(), z.number().int()]) }),
-      response: modelResponse,
-      handler: finalize,
-    },
-    {
-      method: 'DELETE',
-      path: '/logged-models/:model_id',
-      operationId: 'deleteLoggedModel',
-      summary: 'Delete a logged model',
-      params: modelId,
-      response: emptyResponse,
-      handler: remove,
-    },
-    {
-      method: 'PATCH',
-      path: '/logged-models/:model_id/tags',
-      operationId: 'setLoggedModelTags',
-      summary: 'Set tags on a logged model',
-      params: modelId,
-      request: z.object({ tags: z.array(keyValueSchema).optional() }),
-      response: emptyResponse,
-      handler: setTags,
-    },
-    {
-      method: 'DELETE',
-      path: '/logged-models/:model_id/tags/:tag_key',
-      operationId: 'deleteLoggedModelTag',
-      summary: 'Delete a tag of a logged model',
-      params: modelId.extend({ tag_key: z.string() }),
-      response: emptyResponse,
-      handler: deleteTag,
-    },
-    {
-      method: 'POST',
-      path: '/logged-models/:model_id/params',
-      operationId: 'logLoggedModelParams',
-      summary: 'Log params of a logged model',
-      params: modelId,
-      request: z.object({ params: z.array(keyValueSchema).optional() }),
-      response: emptyResponse,
-      handler: logParams,
-    },
-    {
-      method: 'POST',
-      path: '/runs/outputs',
-      operationId: 'logOutputs',
-      summary: 'Record the logged models a run produced',
-      request: z.object({ run_id: z.string(), models: z.array(z.object({ model_id: z.string(), step: int64Field.optional() })) }),
-      response: emptyResponse,
-      handler: logOutputs,
-    },
-    {
-      method: 'POST',
-      path: '/runs/log-model',
-      operationId: 'logModel',
-      summary: "Record an MLmodel file's content on a run (MLflow 2)",
-      request: z.object({ run_id: z.string(), model_json: z.string() }),
-      response: emptyResponse,
-      handler: logModel,
-    },
-  ];
+  return withHandlers(mlflowLoggedModelRoutes, {
+    createLoggedModel: create,
+    searchLoggedModels: search,
+    getLoggedModel: get,
+    finalizeLoggedModel: finalize,
+    deleteLoggedModel: remove,
+    setLoggedModelTags: setTags,
+    deleteLoggedModelTag: deleteTag,
+    logLoggedModelParams: logParams,
+    logOutputs,
+    logModel,
+  });
 }

@@ -1,35 +1,24 @@
 import type { FastifyInstance, RouteHandlerMethod } from 'fastify';
 import { z } from 'zod';
-import { mlflowErrorSchema } from './mlflow-schemas.js';
-
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
-
-/** A response that is not JSON (a file download): its schema per content type, as @fastify/swagger reads it. */
-export interface ContentResponse {
-  description: string;
-  content: Record<string, { schema: z.ZodType }>;
-}
+import type { MlflowRouteSpec, MlflowTable } from '../../contract/mlflow/route.js';
+import { mlflowErrorSchema } from '../../contract/mlflow/schemas.js';
 
 /**
- * One row of an MLflow route table: an endpoint of MLflow's protos, declared once. The request
- * schema documents the fields (the query string of a GET, the body otherwise); request-fields.ts,
- * called by the handler, still validates them and refuses bad ones in MLflow's words.
+ * One row of an MLflow route table as the api serves it: the contract's row (src/contract/mlflow),
+ * its operationId (the row's key there) and its handler. The handler validates the fields with
+ * request-fields.ts and refuses bad ones in MLflow's words.
  */
-export interface MlflowRoute {
-  /** One method, or several sharing a handler (search answers GET and POST); the first is the proto's. */
-  method: Method | Method[];
-  /** Under the table's base, in fastify's syntax (`:param`, a trailing `*`). */
-  path: string;
+export interface MlflowRoute extends MlflowRouteSpec {
   operationId: string;
-  summary: string;
-  params?: z.ZodObject;
-  request?: z.ZodType;
-  /** Content types of a body that is not JSON (artifact uploads); its `request` schema then describes the bytes. */
-  consumes?: string[];
-  response: z.ZodType | ContentResponse;
-  /** Answers besides 200 and the errors every route has (400, 404): a download's 206 and 416. */
-  otherResponses?: Record<number, z.ZodType | ContentResponse>;
   handler: RouteHandlerMethod;
+}
+
+/** A handler for every row of a contract table, keyed by the same operationIds. */
+export type MlflowHandlers<T extends MlflowTable> = { [K in keyof T]: RouteHandlerMethod };
+
+/** The contract's rows, in their order, each with its handler. */
+export function withHandlers<T extends MlflowTable>(table: T, handlers: MlflowHandlers<T>): MlflowRoute[] {
+  return Object.entries(table).map(([operationId, row]) => ({ ...row, operationId, handler: handlers[operationId as keyof T] }));
 }
 
 /** Where a table is served: its base URL, whether it sits under a workspace, and whether the OpenAPI document shows it. */

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { mlflowApiBase } from '../../contract/mlflow/route.js';
 import { callerOf } from '../caller.js';
 import type { RouteOptions } from '../route-options.js';
 import { artifactRoutes } from './artifact-routes.js';
@@ -17,7 +18,7 @@ const prefixes = ['', '/workspaces/:workspace/mlflow'];
  * document shows each route once, under /api/2.0 (the route-list test lists /ajax-api/ as an alias).
  */
 const apiBases = [
-  { base: '/api/2.0', isAlias: false },
+  { base: mlflowApiBase, isAlias: false },
   { base: '/ajax-api/2.0', isAlias: true },
 ];
 
@@ -32,10 +33,11 @@ function documentOnly(scope: FastifyInstance): void {
   scope.setReplySerializer((payload) => stringifyMlflowJson(payload));
 }
 
-function registerEverywhere(scope: FastifyInstance, table: MlflowRoute[], under: string, tags: string[]): void {
+/** Adds a table under every workspace prefix and both bases; its paths are under the base (`/mlflow/...`, `/mlflow-artifacts/...`). */
+function registerEverywhere(scope: FastifyInstance, table: MlflowRoute[], tags: string[]): void {
   for (const prefix of prefixes) {
     for (const { base, isAlias } of apiBases) {
-      registerMlflowTable(scope, table, { base: `${prefix}${base}${under}`, isWorkspaced: prefix !== '', isAlias, tags });
+      registerMlflowTable(scope, table, { base: `${prefix}${base}`, isWorkspaced: prefix !== '', isAlias, tags });
     }
   }
 }
@@ -50,7 +52,7 @@ export const mlflowRoutes: FastifyPluginAsync<RouteOptions> = async (app, { cont
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
     documentOnly(scope);
-    registerEverywhere(scope, artifactRoutes(context, config), '', ['MLflow artifacts']);
+    registerEverywhere(scope, artifactRoutes(context, config), ['MLflow artifacts']);
   });
 
   await app.register(async (scope: FastifyInstance) => {
@@ -73,6 +75,6 @@ export const mlflowRoutes: FastifyPluginAsync<RouteOptions> = async (app, { cont
       ...loggedModelRoutes(context),
       ...registryRoutes(context, (request) => callerOf(request, config.localUser)),
     ];
-    registerEverywhere(scope, table, '/mlflow', ['MLflow']);
+    registerEverywhere(scope, table, ['MLflow']);
   });
 };

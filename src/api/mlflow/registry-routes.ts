@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import { mlflowRegistryRoutes } from '../../contract/mlflow/registry.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import { parseStage } from '../../core/tracking/model-registry-rules.js';
 import type { Caller, Context } from '../../services/context.js';
@@ -28,22 +28,10 @@ import {
   updateModelVersion,
 } from '../../services/tracking/model-version-service.js';
 import { fieldsOf, keyValues, optionalInteger, optionalString, requiredString, stringList, type Fields } from './request-fields.js';
-import type { MlflowRoute } from './mlflow-route.js';
-import { emptyResponse, int64Field, keyValueSchema, modelVersionSchema, nextPageToken, registeredModelSchema } from './mlflow-schemas.js';
+import { type MlflowRoute, withHandlers } from './mlflow-route.js';
 import { workspaceOf } from './workspace-of.js';
 
-const name = z.object({ name: z.string() });
-const nameVersion = z.object({ name: z.string(), version: z.string() });
-const registeredModelResponse = z.object({ registered_model: registeredModelSchema });
-const modelVersionResponse = z.object({ model_version: modelVersionSchema });
-const searchRequest = z.object({
-  filter: z.string().optional(),
-  max_results: int64Field.optional(),
-  order_by: z.array(z.string()).optional(),
-  page_token: z.string().optional(),
-});
-
-/** MLflow's model registry API (every endpoint of model_registry.proto the clients use), over Trellis model assets. */
+/** The handlers of MLflow's model registry API (src/contract/mlflow/registry.ts), over Trellis model assets. */
 export function registryRoutes(context: Context, callerOf: (request: FastifyRequest) => Caller): MlflowRoute[] {
   type Handler = MlflowRoute['handler'];
   const ws = workspaceOf;
@@ -234,131 +222,27 @@ export function registryRoutes(context: Context, callerOf: (request: FastifyRequ
     return {};
   };
 
-  const models = '/registered-models';
-  const versions = '/model-versions';
-  const route = (
-    method: MlflowRoute['method'],
-    path: string,
-    operationId: string,
-    summary: string,
-    rest: Pick<MlflowRoute, 'request' | 'response' | 'handler'>,
-  ): MlflowRoute => ({ method, path, operationId, summary, ...rest });
-  const tagFields = { key: z.string(), value: z.string() };
-  return [
-    route('POST', `${models}/create`, 'createRegisteredModel', 'Create a registered model', {
-      request: name.extend({ tags: z.array(keyValueSchema).optional(), description: z.string().optional() }),
-      response: registeredModelResponse,
-      handler: createModel,
-    }),
-    route('GET', `${models}/get`, 'getRegisteredModel', 'Get a registered model', {
-      request: name,
-      response: registeredModelResponse,
-      handler: getModel,
-    }),
-    route('POST', `${models}/rename`, 'renameRegisteredModel', 'Rename a registered model', {
-      request: name.extend({ new_name: z.string() }),
-      response: registeredModelResponse,
-      handler: renameModel,
-    }),
-    route('PATCH', `${models}/update`, 'updateRegisteredModel', "Update a registered model's description", {
-      request: name.extend({ description: z.string().optional() }),
-      response: registeredModelResponse,
-      handler: updateModel,
-    }),
-    route('DELETE', `${models}/delete`, 'deleteRegisteredModel', 'Delete a registered model and its versions', {
-      request: name,
-      response: emptyResponse,
-      handler: deleteModel,
-    }),
-    route(['GET', 'POST'], `${models}/search`, 'searchRegisteredModels', 'Search registered models', {
-      request: searchRequest,
-      response: z.object({ registered_models: z.array(registeredModelSchema), next_page_token: nextPageToken }),
-      handler: searchModels,
-    }),
-    route(['POST', 'GET'], `${models}/get-latest-versions`, 'getLatestVersions', 'The latest version of a model per stage', {
-      request: name.extend({ stages: z.array(z.string()).optional() }),
-      response: z.object({ model_versions: z.array(modelVersionSchema) }),
-      handler: latest,
-    }),
-    route('POST', `${models}/set-tag`, 'setRegisteredModelTag', 'Set a tag on a registered model', {
-      request: name.extend(tagFields),
-      response: emptyResponse,
-      handler: setModelTag,
-    }),
-    route('DELETE', `${models}/delete-tag`, 'deleteRegisteredModelTag', 'Delete a tag of a registered model', {
-      request: name.extend({ key: z.string() }),
-      response: emptyResponse,
-      handler: deleteModelTag,
-    }),
-    route('POST', `${models}/alias`, 'setRegisteredModelAlias', 'Point an alias at a version', {
-      request: name.extend({ alias: z.string(), version: z.string() }),
-      response: emptyResponse,
-      handler: setModelAlias,
-    }),
-    route('DELETE', `${models}/alias`, 'deleteRegisteredModelAlias', 'Delete an alias', {
-      request: name.extend({ alias: z.string() }),
-      response: emptyResponse,
-      handler: deleteModelAlias,
-    }),
-    route('GET', `${models}/alias`, 'getModelVersionByAlias', 'The version an alias points at', {
-      request: name.extend({ alias: z.string() }),
-      response: modelVersionResponse,
-      handler: getByAlias,
-    }),
-    route('POST', `${versions}/create`, 'createModelVersion', 'Register a model version from a source', {
-      request: name.extend({
-        source: z.string(),
-        run_id: z.string().optional(),
-        run_link: z.string().optional(),
-        model_id: z.string().optional(),
-        tags: z.array(keyValueSchema).optional(),
-        description: z.string().optional(),
-      }),
-      response: modelVersionResponse,
-      handler: createVersion,
-    }),
-    route('GET', `${versions}/get`, 'getModelVersion', 'Get a model version', {
-      request: nameVersion,
-      response: modelVersionResponse,
-      handler: getVersion,
-    }),
-    route('PATCH', `${versions}/update`, 'updateModelVersion', "Update a model version's description", {
-      request: nameVersion.extend({ description: z.string().optional() }),
-      response: modelVersionResponse,
-      handler: updateVersion,
-    }),
-    route('DELETE', `${versions}/delete`, 'deleteModelVersion', 'Delete a model version', {
-      request: nameVersion,
-      response: emptyResponse,
-      handler: deleteVersion,
-    }),
-    route('POST', `${versions}/transition-stage`, 'transitionModelVersionStage', 'Move a model version to a stage', {
-      request: nameVersion.extend({
-        stage: z.string(),
-        archive_existing_versions: z.union([z.boolean(), z.enum(['true', 'false'])]).optional(),
-      }),
-      response: modelVersionResponse,
-      handler: transition,
-    }),
-    route(['GET', 'POST'], `${versions}/search`, 'searchModelVersions', 'Search model versions', {
-      request: searchRequest,
-      response: z.object({ model_versions: z.array(modelVersionSchema), next_page_token: nextPageToken }),
-      handler: searchVersions,
-    }),
-    route('GET', `${versions}/get-download-uri`, 'getModelVersionDownloadUri', "Where a model version's files are", {
-      request: nameVersion,
-      response: z.object({ artifact_uri: z.string() }),
-      handler: downloadUri,
-    }),
-    route('POST', `${versions}/set-tag`, 'setModelVersionTag', 'Set a tag on a model version', {
-      request: nameVersion.extend(tagFields),
-      response: emptyResponse,
-      handler: setVersionTag,
-    }),
-    route('DELETE', `${versions}/delete-tag`, 'deleteModelVersionTag', 'Delete a tag of a model version', {
-      request: nameVersion.extend({ key: z.string() }),
-      response: emptyResponse,
-      handler: deleteVersionTag,
-    }),
-  ];
+  return withHandlers(mlflowRegistryRoutes, {
+    createRegisteredModel: createModel,
+    getRegisteredModel: getModel,
+    renameRegisteredModel: renameModel,
+    updateRegisteredModel: updateModel,
+    deleteRegisteredModel: deleteModel,
+    searchRegisteredModels: searchModels,
+    getLatestVersions: latest,
+    setRegisteredModelTag: setModelTag,
+    deleteRegisteredModelTag: deleteModelTag,
+    setRegisteredModelAlias: setModelAlias,
+    deleteRegisteredModelAlias: deleteModelAlias,
+    getModelVersionByAlias: getByAlias,
+    createModelVersion: createVersion,
+    getModelVersion: getVersion,
+    updateModelVersion: updateVersion,
+    deleteModelVersion: deleteVersion,
+    transitionModelVersionStage: transition,
+    searchModelVersions: searchVersions,
+    getModelVersionDownloadUri: downloadUri,
+    setModelVersionTag: setVersionTag,
+    deleteModelVersionTag: deleteVersionTag,
+  });
 }

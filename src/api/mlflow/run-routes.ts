@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { runStatuses, type RunStatus } from '../../core/tracking/entities.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
+import { mlflowRunRoutes } from '../../contract/mlflow/runs.js';
 import type { Context } from '../../services/context.js';
 import {
   bulkHistoryLimits,
@@ -29,27 +29,10 @@ import {
 } from './request-fields.js';
 import { logRunModelInputs } from '../../services/tracking/logged-model-service.js';
 import { searchRuns, searchRunsLimits } from '../../services/tracking/search-runs.js';
-import type { MlflowRoute } from './mlflow-route.js';
-import {
-  datasetInputSchema,
-  emptyResponse,
-  int64Field,
-  keyValueSchema,
-  metricInput,
-  metricSchema,
-  nextPageToken,
-  runInfoSchema,
-  runSchema,
-  viewTypeField as viewType,
-} from './mlflow-schemas.js';
+import { type MlflowRoute, withHandlers } from './mlflow-route.js';
 import { workspaceOf } from './workspace-of.js';
 
-// Older clients name a run by run_uuid; either does.
-const runKey = z.object({ run_id: z.string().optional(), run_uuid: z.string().optional() });
-const runId = z.object({ run_id: z.string() });
-const metricsPage = z.object({ metrics: z.array(metricSchema), next_page_token: nextPageToken });
-
-/** runs/* and metrics/get-history. */
+/** The handlers of runs/* and metrics/get-history (src/contract/mlflow/runs.ts). */
 export function runRoutes(context: Context): MlflowRoute[] {
   type Handler = MlflowRoute['handler'];
   const create: Handler = async (request) => {
@@ -260,112 +243,21 @@ export function runRoutes(context: Context): MlflowRoute[] {
     return { metrics: result.metrics, ...(result.nextPageToken ? { next_page_token: result.nextPageToken } : {}) };
   };
 
-  const run = (
-    method: 'GET' | 'POST',
-    path: string,
-    operationId: string,
-    summary: string,
-    rest: Omit<MlflowRoute, 'method' | 'path' | 'operationId' | 'summary'>,
-  ): MlflowRoute => ({ method, path, operationId, summary, ...rest });
-  return [
-    run('POST', '/runs/create', 'createRun', 'Create a run', {
-      request: z.object({
-        experiment_id: z.string().optional(),
-        user_id: z.string().optional(),
-        run_name: z.string().optional(),
-        start_time: int64Field.optional(),
-        tags: z.array(keyValueSchema).optional(),
-      }),
-      response: z.object({ run: runSchema }),
-      handler: create,
-    }),
-    run('GET', '/runs/get', 'getRun', 'Get a run: its info, data, inputs and outputs', {
-      request: runKey,
-      response: z.object({ run: runSchema }),
-      handler: get,
-    }),
-    run('POST', '/runs/update', 'updateRun', "Update a run's status, end time or name", {
-      request: runKey.extend({ status: z.enum(runStatuses).optional(), end_time: int64Field.optional(), run_name: z.string().optional() }),
-      response: z.object({ run_info: runInfoSchema }),
-      handler: update,
-    }),
-    run('POST', '/runs/delete', 'deleteRun', 'Mark a run deleted', { request: runId, response: emptyResponse, handler: remove }),
-    run('POST', '/runs/restore', 'restoreRun', 'Restore a deleted run', { request: runId, response: emptyResponse, handler: restore }),
-    run('POST', '/runs/log-metric', 'logMetric', 'Log one metric point', {
-      request: runKey.extend(metricInput.shape),
-      response: emptyResponse,
-      handler: logMetric,
-    }),
-    run('POST', '/runs/log-parameter', 'logParam', 'Log one param', {
-      request: runKey.extend({ key: z.string(), value: z.string() }),
-      response: emptyResponse,
-      handler: logParameter,
-    }),
-    run('POST', '/runs/set-tag', 'setTag', 'Set a tag on a run', {
-      request: runKey.extend({ key: z.string(), value: z.string() }),
-      response: emptyResponse,
-      handler: setTag,
-    }),
-    run('POST', '/runs/delete-tag', 'deleteTag', 'Delete a tag of a run', {
-      request: runId.extend({ key: z.string() }),
-      response: emptyResponse,
-      handler: deleteTag,
-    }),
-    run('POST', '/runs/log-batch', 'logBatch', 'Log metrics, params and tags in one call', {
-      request: runId.extend({
-        metrics: z.array(metricInput).optional(),
-        params: z.array(keyValueSchema).optional(),
-        tags: z.array(keyValueSchema).optional(),
-      }),
-      response: emptyResponse,
-      handler: logBatchCall,
-    }),
-    run('POST', '/runs/search', 'searchRuns', 'Search runs of experiments', {
-      request: z.object({
-        experiment_ids: z.array(z.string()).optional(),
-        filter: z.string().optional(),
-        run_view_type: viewType.optional(),
-        max_results: int64Field.optional(),
-        order_by: z.array(z.string()).optional(),
-        page_token: z.string().optional(),
-      }),
-      response: z.object({ runs: z.array(runSchema), next_page_token: nextPageToken }),
-      handler: search,
-    }),
-    run('POST', '/runs/log-inputs', 'logInputs', 'Log the datasets and logged models a run read', {
-      request: runId.extend({
-        datasets: z.array(datasetInputSchema).optional(),
-        models: z.array(z.object({ model_id: z.string() })).optional(),
-      }),
-      response: emptyResponse,
-      handler: logInputsCall,
-    }),
-    run('GET', '/metrics/get-history-bulk', 'getMetricHistoryBulk', "One metric's history for several runs", {
-      request: z.object({ run_id: z.array(z.string()), metric_key: z.string(), max_results: int64Field.optional() }),
-      response: z.object({ metrics: z.array(metricSchema.extend({ run_id: z.string() })) }),
-      handler: historyBulk,
-    }),
-    run(
-      'GET',
-      '/metrics/get-history-bulk-interval',
-      'getMetricHistoryBulkInterval',
-      "One metric's history for several runs, sampled by step",
-      {
-        request: z.object({
-          run_ids: z.array(z.string()),
-          metric_key: z.string(),
-          start_step: int64Field.optional(),
-          end_step: int64Field.optional(),
-          max_results: int64Field.optional(),
-        }),
-        response: z.object({ metrics: z.array(metricSchema.extend({ run_id: z.string() })) }),
-        handler: historyBulkInterval,
-      },
-    ),
-    run('GET', '/metrics/get-history', 'getMetricHistory', "A metric's history in one run", {
-      request: runKey.extend({ metric_key: z.string(), max_results: int64Field.optional(), page_token: z.string().optional() }),
-      response: metricsPage,
-      handler: history,
-    }),
-  ];
+  return withHandlers(mlflowRunRoutes, {
+    createRun: create,
+    getRun: get,
+    updateRun: update,
+    deleteRun: remove,
+    restoreRun: restore,
+    logMetric,
+    logParam: logParameter,
+    setTag,
+    deleteTag,
+    logBatch: logBatchCall,
+    searchRuns: search,
+    logInputs: logInputsCall,
+    getMetricHistoryBulk: historyBulk,
+    getMetricHistoryBulkInterval: historyBulkInterval,
+    getMetricHistory: history,
+  });
 }

@@ -1,56 +1,54 @@
-import { query, requestJson } from './http.js';
+import { mlflowArtifactRoutes } from '../../../src/contract/mlflow/artifacts.js';
+import { mlflowExperimentRoutes } from '../../../src/contract/mlflow/experiments.js';
+import { mlflowRunRoutes } from '../../../src/contract/mlflow/runs.js';
+import type {
+  ExperimentKeysBody,
+  MlflowExperimentBody,
+  MlflowFileInfoBody,
+  MlflowMetricBody,
+  MlflowRunBody,
+} from '../../../src/client/trellis-client.js';
+import { trellis } from './client.js';
 
-/** The MLflow tracking API of a workspace (every workspace answers under /workspaces/{ws}/mlflow). */
-const base = (workspace: string) => `/workspaces/${encodeURIComponent(workspace)}/mlflow/api/2.0/mlflow`;
+/**
+ * A workspace's MLflow tracking API (every workspace answers under /workspaces/{ws}/mlflow), through
+ * the client's MlflowClient: routes and types come from src/contract/mlflow.
+ */
+const mlflowOf = (workspace: string) => trellis.mlflow(workspace);
 
-export interface Experiment {
-  experiment_id: string;
-  name: string;
-  lifecycle_stage: string;
-  creation_time?: number;
-  last_update_time?: number;
-  tags?: Array<{ key: string; value: string }>;
-}
-
-export interface Metric {
-  key: string;
-  value: number;
-  timestamp: number;
-  step: number;
-}
-
-export interface Run {
-  info: {
-    run_id: string;
-    run_name?: string;
-    experiment_id: string;
-    status: string;
-    start_time?: number;
-    end_time?: number;
-    user_id?: string;
-    artifact_uri?: string;
-    lifecycle_stage: string;
-  };
-  data: { metrics?: Metric[]; params?: Array<{ key: string; value: string }>; tags?: Array<{ key: string; value: string }> };
-}
+export type Experiment = MlflowExperimentBody;
+/** The fields a loose MLflow object declares, without the index signature that lets it carry fields the protos add later. */
+type Declared<T> = { [K in keyof T as string extends K ? never : K]: T[K] };
+/** A metric point with non-finite values as numbers again (MLflow writes them as "NaN", "Infinity", "-Infinity"). */
+export type Metric = Omit<Declared<MlflowMetricBody>, 'value'> & { value: number };
+/** A run as runs/get answers it, its metrics' values as numbers. */
+export type Run = Omit<Declared<MlflowRunBody>, 'data'> & {
+  data: Omit<Declared<MlflowRunBody['data']>, 'metrics'> & { metrics: Metric[] };
+};
+export type ArtifactFile = MlflowFileInfoBody;
+export type ExperimentKeys = ExperimentKeysBody;
 
 export interface Page<T> {
   items: T[];
-  nextPageToken?: string;
+  nextPageToken?: string | undefined;
+}
+
+/** The run with its metrics' values as numbers. */
+function runOf(run: MlflowRunBody): Run {
+  return { ...run, data: { ...run.data, metrics: (run.data.metrics ?? []).map((metric) => ({ ...metric, value: Number(metric.value) })) } };
 }
 
 export async function searchExperiments(workspace: string, pageToken?: string): Promise<Page<Experiment>> {
-  const answer = await requestJson<{ experiments?: Experiment[]; next_page_token?: string }>(
-    'POST',
-    `${base(workspace)}/experiments/search`,
-    { max_results: 1000, ...(pageToken ? { page_token: pageToken } : {}), order_by: ['last_update_time DESC'] },
-  );
+  const answer = await mlflowOf(workspace).call(mlflowExperimentRoutes.searchExperiments, {
+    max_results: 1000,
+    ...(pageToken ? { page_token: pageToken } : {}),
+    order_by: ['last_update_time DESC'],
+  });
   return { items: answer.experiments ?? [], nextPageToken: answer.next_page_token };
 }
 
 export async function getExperiment(workspace: string, id: string): Promise<Experiment> {
-  return (await requestJson<{ experiment: Experiment }>('GET', `${base(workspace)}/experiments/get${query({ experiment_id: id })}`))
-    .experiment;
+  return (await mlflowOf(workspace).call(mlflowExperimentRoutes.getExperiment, { experiment_id: id })).experiment;
 }
 
 export interface RunSearch {
@@ -62,30 +60,23 @@ export interface RunSearch {
 }
 
 export async function searchRuns(workspace: string, search: RunSearch): Promise<Page<Run>> {
-  const answer = await requestJson<{ runs?: Run[]; next_page_token?: string }>('POST', `${base(workspace)}/runs/search`, {
+  const answer = await mlflowOf(workspace).call(mlflowRunRoutes.searchRuns, {
     experiment_ids: search.experimentIds,
     filter: search.filter ?? '',
     max_results: search.pageSize,
     ...(search.orderBy?.length ? { order_by: search.orderBy } : {}),
     ...(search.pageToken ? { page_token: search.pageToken } : {}),
   });
-  return { items: answer.runs ?? [], nextPageToken: answer.next_page_token };
+  return { items: (answer.runs ?? []).map(runOf), nextPageToken: answer.next_page_token };
 }
 
 export async function getRun(workspace: string, runId: string): Promise<Run> {
-  return (await requestJson<{ run: Run }>('GET', `${base(workspace)}/runs/get${query({ run_id: runId })}`)).run;
-}
-
-export interface ArtifactFile {
-  path: string;
-  is_dir: boolean;
-  file_size?: number;
+  return runOf((await mlflowOf(workspace).call(mlflowRunRoutes.getRun, { run_id: runId })).run);
 }
 
 export async function listArtifacts(workspace: string, runId: string, path: string): Promise<ArtifactFile[]> {
-  return (
-    (await requestJson<{ files?: ArtifactFile[] }>('GET', `${base(workspace)}/artifacts/list${query({ run_id: runId, path })}`)).files ?? []
-  );
+  const answer = await mlflowOf(workspace).call(mlflowArtifactRoutes.listArtifacts, { run_id: runId, ...(path ? { path } : {}) });
+  return answer.files ?? [];
 }
 
 /** Tags as a map, for the ones the studio reads (mlflow.runName, trellis.job, ...). */
@@ -97,20 +88,10 @@ export function tagMap(run: Run): Record<string, string> {
 export function artifactUrl(workspace: string, run: Run, path: string): string | undefined {
   const root = /^mlflow-artifacts:(?:\/\/[^/]*)?\/(.+)$/.exec(run.info.artifact_uri ?? '')?.[1];
   if (!root) return undefined;
-  const encoded = `${root.replace(/\/+$/, '')}/${path}`.split('/').map(encodeURIComponent).join('/');
-  return `/workspaces/${encodeURIComponent(workspace)}/mlflow/api/2.0/mlflow-artifacts/artifacts/${encoded}`;
-}
-
-export interface ExperimentKeys {
-  metrics: string[];
-  params: string[];
-  tags: string[];
+  return mlflowOf(workspace).pathOf(mlflowArtifactRoutes.downloadArtifact, { '*': `${root.replace(/\/+$/, '')}/${path}` });
 }
 
 /** The metric, param and tag keys an experiment's runs use (Trellis's API; MLflow has no call for it). */
 export function experimentKeys(workspace: string, experimentId: string): Promise<ExperimentKeys> {
-  return requestJson<ExperimentKeys>(
-    'GET',
-    `/api/v1/workspaces/${encodeURIComponent(workspace)}/experiments/${encodeURIComponent(experimentId)}/keys`,
-  );
+  return trellis.experimentKeys(workspace, experimentId);
 }

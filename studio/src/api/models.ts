@@ -1,6 +1,6 @@
 import type { ResourceBody } from '../../../src/client/trellis-client.js';
+import { mlflowRegistryRoutes } from '../../../src/contract/mlflow/registry.js';
 import { allPages, trellis } from './client.js';
-import { query, requestJson } from './http.js';
 
 /**
  * The model registry as the studio reads it: Trellis model assets (every version, with the
@@ -39,10 +39,7 @@ export function lineageOf(asset: Asset): ModelLineage {
 /** MLflow's aliases of a registered model (none when MLflow does not know the name). */
 export async function aliasesOf(workspace: string, name: string): Promise<Array<{ alias: string; version: string }>> {
   try {
-    const answer = await requestJson<{ registered_model: { aliases?: Array<{ alias: string; version: string }> } }>(
-      'GET',
-      `/workspaces/${encodeURIComponent(workspace)}/mlflow/api/2.0/mlflow/registered-models/get${query({ name })}`,
-    );
+    const answer = await trellis.mlflow(workspace).call(mlflowRegistryRoutes.getRegisteredModel, { name });
     return answer.registered_model.aliases ?? [];
   } catch {
     return [];

@@ -4,11 +4,24 @@ import type { Run } from '../api/mlflow.js';
 import { compareRows, dimensionOf } from './compare.js';
 
 const run = (id: string, params: Record<string, string>, metrics: Record<string, number>): Run => ({
-  info: { run_id: id, experiment_id: '0', status: 'FINISHED', lifecycle_stage: 'active' },
+  info: {
+    run_id: id,
+    run_uuid: id,
+    run_name: id,
+    experiment_id: '0',
+    user_id: '',
+    status: 'FINISHED',
+    start_time: 0,
+    artifact_uri: '',
+    lifecycle_stage: 'active',
+  },
   data: {
     params: Object.entries(params).map(([key, value]) => ({ key, value })),
     metrics: Object.entries(metrics).map(([key, value]) => ({ key, value, timestamp: 0, step: 0 })),
+    tags: [],
   },
+  inputs: { dataset_inputs: [], model_inputs: [] },
+  outputs: { model_outputs: [] },
 });
 
 describe('compareRows', () => {

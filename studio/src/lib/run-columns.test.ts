@@ -4,12 +4,24 @@ import type { Run } from '../api/mlflow.js';
 import { availableColumns, cellValue, columnId, parseColumnId, searchName } from './run-columns.js';
 
 const run = (metrics: Record<string, number>, params: Record<string, string>, tags: Record<string, string>): Run => ({
-  info: { run_id: 'r', experiment_id: '0', status: 'FINISHED', lifecycle_stage: 'active' },
+  info: {
+    run_id: 'r',
+    run_uuid: 'r',
+    run_name: 'r',
+    experiment_id: '0',
+    user_id: '',
+    status: 'FINISHED',
+    start_time: 0,
+    artifact_uri: '',
+    lifecycle_stage: 'active',
+  },
   data: {
     metrics: Object.entries(metrics).map(([key, value]) => ({ key, value, timestamp: 0, step: 0 })),
     params: Object.entries(params).map(([key, value]) => ({ key, value })),
     tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
   },
+  inputs: { dataset_inputs: [], model_inputs: [] },
+  outputs: { model_outputs: [] },
 });
 
 describe('run columns', () => {

@@ -5,11 +5,12 @@ import { viewTypes } from '../../core/tracking/view-type.js';
 
 /**
  * MLflow's entities and error as its REST API writes them (mlflow/protos/service.proto and
- * model_registry.proto), for the OpenAPI document. They document; request-fields.ts validates.
+ * model_registry.proto), for the OpenAPI document and the client's types. They document; the api's
+ * handlers validate (src/api/mlflow/request-fields.ts).
  * Objects are loose: the protos grow fields, and clients ignore what they do not know.
  */
 
-/** `{error_code, message}`: every MLflow error, in MLflow's codes (mlflow-error.ts). */
+/** `{error_code, message}`: every MLflow error, in MLflow's codes (core/tracking/mlflow-error.ts). */
 export const mlflowErrorSchema = z.object({ error_code: z.string(), message: z.string() }).meta({ id: 'MlflowError' });
 
 /** A double as protobuf JSON writes it: a number, or "NaN", "Infinity", "-Infinity". */
