@@ -197,31 +197,13 @@ export class EndpointRepository {
       .where('workspace', '=', workspace)
       .where('endpoint', '=', endpoint)
       .executeTakeFirst();
-    return (
-      row && {
-        workspace: row.workspace,
-        endpoint: row.endpoint,
-        phase: row.phase,
-        state: JSON.parse(row.state) as RolloutState,
-        startedBy: row.started_by,
-        startedAt: Number(row.started_at),
-        updatedAt: Number(row.updated_at),
-      }
-    );
+    return row && rolloutFromRow(row);
   }
 
   /** Rollouts still moving traffic, in every workspace. */
   async activeRollouts(): Promise<StoredRollout[]> {
     const rows = await this.db.selectFrom('endpoint_rollouts').selectAll().where('phase', 'in', ['pending', 'observing']).execute();
-    return rows.map((row) => ({
-      workspace: row.workspace,
-      endpoint: row.endpoint,
-      phase: row.phase,
-      state: JSON.parse(row.state) as RolloutState,
-      startedBy: row.started_by,
-      startedAt: Number(row.started_at),
-      updatedAt: Number(row.updated_at),
-    }));
+    return rows.map(rolloutFromRow);
   }
 
   async putRollout(rollout: StoredRollout): Promise<void> {
@@ -332,5 +314,18 @@ function fromDeploymentRow<Type extends EndpointType = EndpointType>(row: Deploy
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     etag: row.etag,
+  };
+}
+
+/** A stored rollout from its row: its state JSON parsed, its times as numbers (PostgreSQL's bigint arrives as a string). */
+function rolloutFromRow(row: Selectable<Database['endpoint_rollouts']>): StoredRollout {
+  return {
+    workspace: row.workspace,
+    endpoint: row.endpoint,
+    phase: row.phase,
+    state: JSON.parse(row.state) as RolloutState,
+    startedBy: row.started_by,
+    startedAt: Number(row.started_at),
+    updatedAt: Number(row.updated_at),
   };
 }
