@@ -26,12 +26,14 @@ const mayImport: Readonly<Record<string, readonly string[]>> = {
   // The CLI reaches the server only through the client (and starts one: `trellis up`).
   cli: ['client', 'core', 'config', 'server'],
   config: ['core'],
+  // Verifying identities against outside providers (OpenID Connect discovery and keys).
+  auth: ['core', 'config'],
   environments: ['core'],
   // The API does no SQL: it calls services.
-  api: ['core', 'contract', 'services', 'serving', 'artifacts', 'backends', 'config', 'controllers'],
+  api: ['core', 'contract', 'services', 'serving', 'artifacts', 'backends', 'config', 'controllers', 'auth'],
   backends: ['core', 'artifacts', 'config', 'environments'],
   serving: ['core', 'artifacts'],
-  services: ['core', 'store', 'artifacts', 'backends', 'environments', 'config'],
+  services: ['core', 'store', 'artifacts', 'backends', 'environments', 'config', 'auth'],
   controllers: ['core', 'services', 'serving', 'store', 'backends', 'artifacts', 'environments', 'config'],
 };
 

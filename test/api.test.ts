@@ -116,7 +116,7 @@ for (const dialect of testDialects()) {
         ['update', 'create'],
       );
       assert.equal(audit.items[0]?.beforeDigest, audit.items[1]?.afterDigest);
-      assert.match(audit.items[0]?.actor ?? '', /^local:/);
+      assert.match(audit.items[0]?.actor ?? '', /^user:/);
     });
 
     it('accepts raw application/yaml on /apply and reports lines for its problems', async () => {

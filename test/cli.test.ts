@@ -60,7 +60,7 @@ for (const dialect of testDialects()) {
       assert.equal(audit.code, 0, audit.stderr);
       // team-a's own creation, then the four resources applied into it (the dev workspace file audits under dev).
       assert.equal((audit.stdout.match(/ create /g) ?? []).length, 5);
-      assert.match(audit.stdout, /local:\S+\s+create\s+compute\s+cpu-cluster/);
+      assert.match(audit.stdout, /user:\S+\s+create\s+compute\s+cpu-cluster/);
     });
 
     it('prints exactly what the REST API returns with -o json, and YAML with -o yaml', async () => {

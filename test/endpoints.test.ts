@@ -443,7 +443,7 @@ describe('online endpoints end to end on sqlite: blue/green under load, mirror, 
       'iris-endpoint',
     ]);
     assert.deepEqual(green.lineage.model, { name: 'iris-onnx', version: '2', type: 'custom_model' });
-    assert.match(green.lineage.deployedBy, /^local:/);
+    assert.match(green.lineage.deployedBy, /^user:/);
     assert.ok(green.lineage.deployedAt >= startedAt && green.lineage.deployedAt <= Date.now(), `deployedAt ${green.lineage.deployedAt}`);
     assert.equal(green.readyInstances, 1);
     assert.equal(green.instances[0]?.state, 'ready');
@@ -461,7 +461,7 @@ describe('online endpoints end to end on sqlite: blue/green under load, mirror, 
     const asset = await trellis.client.get('default', 'model', blue.lineage.model!.name, '1');
     assert.match(String(asset.spec.path), /^trellis:\/\//);
     const table = await cli(trellis.url, ['online-endpoint', 'show', '--name', 'iris-endpoint']);
-    assert.match(table.stdout, /green\s+Succeeded\s+100%\s+1\/1\s+iris-onnx:2\s+local:\S+\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+    assert.match(table.stdout, /green\s+Succeeded\s+100%\s+1\/1\s+iris-onnx:2\s+user:\S+\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
 
     // Every answer names the deployment and model version that made it: /score, v2 infer, targeted at blue.
     const scored = await score(scoringUrl('iris-endpoint'), { credential: keys.primaryKey, body: iris });

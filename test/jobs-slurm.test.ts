@@ -153,7 +153,7 @@ describe('command jobs on a Slurm compute', { skip }, () => {
     assert.equal(canceled.code, 0, canceled.stderr);
     const job = await waitForJob(trellis.client, name, finished, 60_000);
     assert.equal(job.state, 'Canceled', job.reason ?? '');
-    assert.match(job.reason ?? '', /canceled by local:/);
+    assert.match(job.reason ?? '', /canceled by user:/);
     assert.equal(alive(pid), false);
     // Slurm may show COMPLETING for a moment, then a final state or nothing.
     await waitFor(() => slurmJob(name)?.state, {

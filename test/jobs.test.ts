@@ -194,7 +194,7 @@ inputs:
       assert.equal(canceled.code, 0, canceled.stderr);
       const job = await waitForJob(trellis.client, name, finished, 60_000);
       assert.equal(job.state, 'Canceled');
-      assert.match(job.reason ?? '', /canceled by local:/);
+      assert.match(job.reason ?? '', /canceled by user:/);
       assert.equal(alive(pid), false);
       const again = await trellis.client.cancelJob('default', name).catch((error: unknown) => error as { status: number });
       assert.equal((again as { status: number }).status, 409);

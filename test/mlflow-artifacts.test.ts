@@ -17,7 +17,14 @@ async function rawRequest(url: string, method: string, path: string, body?: stri
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const outgoing = request(
-      { hostname, port, path, method, headers: body === undefined ? {} : { 'content-type': 'text/plain' } },
+      // A POST says its body is JSON: a text/plain POST without credentials is refused before routing (cross-site forgery).
+      {
+        hostname,
+        port,
+        path,
+        method,
+        headers: body === undefined ? {} : { 'content-type': method === 'POST' ? 'application/json' : 'text/plain' },
+      },
       (response) => {
         let text = '';
         response.on('data', (chunk: Buffer) => (text += chunk.toString()));

@@ -12,6 +12,9 @@ import { removeHome, startTrellis, type TrellisProcess } from './support/trellis
  */
 
 const forgedHost = 'attacker.example:6666';
+// A Host the server does not serve is refused outright (test/http-hardening.test.ts); here the name is
+// let in by allowed_hosts, to show that even an admitted alias never becomes the base of a URL handed out.
+const admitForgedHost = { TRELLIS_ALLOWED_HOSTS: 'attacker.example' };
 
 /** A JSON request with a forged Host header (fetch will not send one); the status and JSON answer. */
 function withForgedHost(
@@ -89,7 +92,7 @@ describe('URLs handed to clients come from the configured public URL', () => {
   });
 
   it('default: the address the server listens on, whatever the Host header says', async () => {
-    const trellis = await startTrellis();
+    const trellis = await startTrellis({ env: admitForgedHost });
     servers.push(trellis);
     for (const [what, url] of Object.entries(await urlsHandedOut(trellis))) {
       assert.ok(url.startsWith(`${trellis.url}/`), `${what}: ${url} is not on ${trellis.url}`);
@@ -98,7 +101,7 @@ describe('URLs handed to clients come from the configured public URL', () => {
 
   it('TRELLIS_PUBLIC_URL, whatever the Host header says', async () => {
     const publicUrl = 'https://trellis.example.org:8443';
-    const trellis = await startTrellis({ env: { TRELLIS_PUBLIC_URL: `${publicUrl}/` } });
+    const trellis = await startTrellis({ env: { TRELLIS_PUBLIC_URL: `${publicUrl}/`, ...admitForgedHost } });
     servers.push(trellis);
     const urls = await urlsHandedOut(trellis);
     for (const [what, url] of Object.entries(urls)) assert.ok(url.startsWith(`${publicUrl}/`), `${what}: ${url} is not on ${publicUrl}`);

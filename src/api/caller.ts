@@ -1,10 +1,9 @@
 import type { FastifyRequest } from 'fastify';
+import { actorOf } from '../core/identity/principal.js';
 import type { Caller } from '../services/context.js';
+import { principalOf } from './auth/auth-hooks.js';
 
-/**
- * Until authentication lands, every caller is the local user the server runs as; the audit log
- * says so plainly ("local:<user>") rather than trusting a name the client sends.
- */
-export function callerOf(request: FastifyRequest, localUser: string): Caller {
-  return { actor: `local:${localUser}`, requestId: String(request.id) };
+/** Who made a request, as the audit log names them (`user:alice`, `job:fit-1 for user:alice`), and which request it was. */
+export function callerOf(request: FastifyRequest): Caller {
+  return { actor: actorOf(principalOf(request)), requestId: String(request.id) };
 }

@@ -132,13 +132,19 @@ function sendMlflowError(error: FastifyError | Error, request: FastifyRequest, r
     status = error.status;
     code = /^[A-Z_]+$/.test(error.code)
       ? error.code
-      : status === 404
-        ? 'RESOURCE_DOES_NOT_EXIST'
-        : status === 409
-          ? 'RESOURCE_ALREADY_EXISTS'
-          : status < 500
-            ? 'INVALID_PARAMETER_VALUE'
-            : 'INTERNAL_ERROR';
+      : status === 401
+        ? 'UNAUTHENTICATED'
+        : status === 403
+          ? 'PERMISSION_DENIED'
+          : status === 429
+            ? 'RESOURCE_EXHAUSTED'
+            : status === 404
+              ? 'RESOURCE_DOES_NOT_EXIST'
+              : status === 409
+                ? 'RESOURCE_ALREADY_EXISTS'
+                : status < 500
+                  ? 'INVALID_PARAMETER_VALUE'
+                  : 'INTERNAL_ERROR';
   } else if ((error as FastifyError).statusCode === 413 || (error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     reply.removeHeader('connection');
     drainThenClose(request);

@@ -1,11 +1,14 @@
 import type { TrellisConfig } from '../config/config.js';
 import type { ServingController } from '../controllers/serving-controller.js';
 import type { Context } from '../services/context.js';
+import type { AccessControl } from '../services/identity/access-control.js';
 
 /** What every route plugin is registered with. */
 export interface RouteOptions {
   context: Context;
   config: TrellisConfig;
+  /** Decides what a principal may do where; routes whose rule is 'authenticated' check with it. */
+  access: AccessControl;
   /** The job runner to wake when jobs change, and where attempts' folders live. */
   jobs?: { wake(): void; jobsRoot: string };
   /** The serving controller: its router answers scoring requests; woken when endpoints change. */

@@ -9,14 +9,20 @@ import Fastify, {
   type RouteOptions as RouteOptionsOfFastify,
 } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { FailureThrottle } from '../core/identity/failure-throttle.js';
+import { OidcVerifier } from '../auth/oidc/oidc-verifier.js';
 import type { TrellisConfig } from '../config/config.js';
+import { AccessControl } from '../services/identity/access-control.js';
+import { registerAuthHooks } from './auth/auth-hooks.js';
 import type { Context } from '../services/context.js';
+import { httpGuards } from './http-guards.js';
 import { handleError, isMlflowRequest, sendProblem } from './problem.js';
 import type { RouteOptions } from './route-options.js';
 import { applyRoutes } from './routes/apply.js';
 import { attemptTransferRoutes } from './routes/attempt-transfer.js';
 import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
+import { identityRoutes } from './routes/identity.js';
 import { batchEndpointRoutes } from './routes/batch-endpoints.js';
 import { jobRoutes } from './routes/jobs.js';
 import { experimentKeysRoutes } from './routes/experiment-keys.js';
@@ -52,6 +58,18 @@ export async function buildServer(
     return503OnClosing: true,
   });
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
+  // Host, Origin and content-type guards and security headers first: every answer, refusals included, carries the headers.
+  await app.register(httpGuards, { config, listenHost: config.host });
+  const access = new AccessControl(() => context.store.repositories.identity);
+  registerAuthHooks(app, {
+    access,
+    throttle: new FailureThrottle(),
+    authenticator: {
+      context,
+      oidc: config.auth.oidc ? new OidcVerifier(config.auth.oidc) : undefined,
+      localOwner: config.auth.local ? config.localUser : undefined,
+    },
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
@@ -97,10 +115,12 @@ export async function buildServer(
   const routeOptions: RouteOptions = {
     context,
     config,
+    access,
     ...(options.jobs ? { jobs: options.jobs } : {}),
     ...(options.serving ? { serving: options.serving } : {}),
   };
   await app.register(healthRoutes, routeOptions);
+  await app.register(identityRoutes, routeOptions);
   await app.register(workspaceRoutes, routeOptions);
   await app.register(resourceRoutes, routeOptions);
   await app.register(applyRoutes, routeOptions);

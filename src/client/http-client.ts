@@ -1,6 +1,9 @@
 import { type BodyOf, type ParamsOf, pathOf, type QueryOf, type ResponseOf, type Route } from '../contract/route.js';
 import { ApiError } from './api-error.js';
 
+/** The header that marks a request as sent by a program, not by a page of another site. */
+export const requestedByHeader = 'x-requested-by';
+
 /** A query string's values: repeated keys for arrays, nothing for undefined. */
 export type QueryValues = Record<string, unknown>;
 
@@ -30,7 +33,11 @@ export type CallOptions<R extends Route> = Given<'params', ParamsOf<R>> &
 
 /** Calls a Trellis server over fetch: in Node (the CLI, the tests) and in the browser (the studio). */
 export class HttpClient {
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    /** A Trellis token or OpenID Connect JWT sent as the bearer credential; none: the server decides (the local owner from loopback). */
+    private readonly options: { token?: string | undefined; csrfToken?: () => string | undefined } = {},
+  ) {}
 
   /** Calls a route of the contract: the URL comes from its path template, the answer is typed by its response schema. */
   call<R extends Route>(
@@ -55,10 +62,20 @@ export class HttpClient {
     return url;
   }
 
-  /** fetch, with a refused connection turned into an ApiError that says how to start a server. */
+  /**
+   * fetch, with a refused connection turned into an ApiError that says how to start a server. Every
+   * request names its sender in X-Requested-By: a custom header, which a page of another site cannot
+   * send without a CORS preflight, so the server's cross-site guard (api/http-guards.ts) lets this
+   * client's POSTs through whatever their content type.
+   */
   async fetch(url: URL, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (!headers.has(requestedByHeader)) headers.set(requestedByHeader, 'trellis-client');
+    if (this.options.token && !headers.has('authorization')) headers.set('authorization', `Bearer ${this.options.token}`);
+    const csrf = this.options.csrfToken?.();
+    if (csrf && !headers.has('x-csrf-token')) headers.set('x-csrf-token', csrf);
     try {
-      return await fetch(url, init);
+      return await fetch(url, { ...init, headers });
     } catch (error) {
       if ((error as Error).name === 'AbortError') throw error;
       const cause = (error as { cause?: { code?: string; errors?: Array<{ code?: string }>; message?: string } }).cause;

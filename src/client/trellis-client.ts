@@ -228,3 +228,6 @@ type DeploymentFile = { fileName: string; text: string; uploads: Record<string, 
 type DeploymentRequestBody = CallOptions<typeof online.applyDeployment>['body'];
 /** The body of a batch invocation, as the contract takes it. */
 type InvokeRequestBody = CallOptions<typeof batch.invoke>['body'];
+
+/** The identity routes (whoami, principals, tokens, roles, role assignments), called with `client.call(identityRoutes.<route>, ...)`. */
+export { identityRoutes } from '../contract/identity.js';

@@ -7,6 +7,19 @@ import { quotasSchema, type Quotas } from '../core/compute/workspace-quota.js';
 import { hasCode } from '../core/error-codes.js';
 import { TrellisError } from '../core/errors.js';
 
+/** An OpenID Connect issuer whose bearer JWTs Trellis accepts, and how its claims name users and groups. */
+export const oidcSettingsSchema = z
+  .object({
+    issuer: z.string().url().describe('the issuer URL; its discovery document is <issuer>/.well-known/openid-configuration'),
+    audience: z.string().min(1).describe("the 'aud' a token must carry to be accepted here"),
+    user_claim: z.string().min(1).default('sub').describe('the claim that names the user (e.g. preferred_username, email, oid)'),
+    groups_claim: z.string().min(1).default('groups').describe('the claim that lists the groups the user belongs to'),
+    client_id: z.string().min(1).optional().describe('the client the studio signs in as (authorization code + PKCE)'),
+    client_secret: z.string().min(1).optional().describe('its secret, for a confidential client'),
+  })
+  .strict();
+export type OidcSettings = z.infer<typeof oidcSettingsSchema>;
+
 /** ~/.trellis/config.yaml (or $TRELLIS_HOME/config.yaml): every key optional; env wins over it. */
 export const configFileSchema = z
   .object({
@@ -26,6 +39,35 @@ export const configFileSchema = z
     max_body_bytes: z.number().int().positive().optional(),
     max_upload_bytes: z.number().int().positive().optional(),
     quotas: quotasSchema.optional().describe("workspace quotas by workspace name ('*' for every other workspace)"),
+    auth: z
+      .object({
+        local: z
+          .boolean()
+          .optional()
+          .describe(
+            'requests from loopback without credentials act as the local owner (default: on when listening on loopback only; --disable-local-auth)',
+          ),
+        oidc: oidcSettingsSchema.optional(),
+      })
+      .strict()
+      .optional(),
+    allowed_hosts: z
+      .array(z.string().min(1))
+      .optional()
+      .describe("Host names (besides loopback names and public_url's) that requests may name in their Host header"),
+    tls: z
+      .object({ cert: z.string().describe('PEM certificate chain file'), key: z.string().describe('PEM private key file') })
+      .strict()
+      .optional()
+      .describe('serve HTTPS with this certificate and key (--tls-cert, --tls-key)'),
+    ca_file: z
+      .string()
+      .optional()
+      .describe('PEM file of certificate authorities the CLI trusts for the server (--ca-file, TRELLIS_CA_FILE)'),
+    storage_quota_bytes: z
+      .record(z.string(), z.number().int().positive())
+      .optional()
+      .describe("bytes of uploads each workspace may hold, by workspace name ('*' for every other workspace)"),
     simulated_evictions_per_node_hour: z
       .number()
       .min(0)
@@ -52,6 +94,23 @@ export interface TrellisConfig {
   /** Who writes, until authentication lands: the local OS user, said plainly. */
   localUser: string;
   jobs: JobSettings;
+  auth: AuthSettings;
+  /** Host names, besides loopback names and the public URL's, that a request's Host header may name. */
+  allowedHosts: string[];
+  /** HTTPS: the certificate chain and key files to serve with. */
+  tls?: { cert: string; key: string } | undefined;
+  /** Certificate authorities the CLI trusts for the server (PEM file). */
+  caFile?: string | undefined;
+  /** Bytes of uploads a workspace may hold, by workspace name ('*': any other). */
+  storageQuotaBytes: Record<string, number>;
+}
+
+/** Who may call the server, and how they prove it. */
+export interface AuthSettings {
+  /** Requests from loopback without credentials act as the local owner. */
+  local: boolean;
+  /** Bearer JWTs from this issuer are accepted. */
+  oidc?: OidcSettings | undefined;
 }
 
 /** How the server runs jobs on local compute. */
@@ -82,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TrellisConfig 
   const file = readConfigFile(join(home, 'config.yaml'));
   const host = env.TRELLIS_HOST || file.host || '127.0.0.1';
   const port = env.TRELLIS_PORT !== undefined && env.TRELLIS_PORT !== '' ? parsePort(env.TRELLIS_PORT) : (file.port ?? defaultPort);
+  const tls = tlsSettings(env, file.tls);
   return {
     home,
     host,
@@ -90,11 +150,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TrellisConfig 
     maxBodyBytes: positiveInteger(env.TRELLIS_MAX_BODY_BYTES, 'TRELLIS_MAX_BODY_BYTES') ?? file.max_body_bytes ?? 16 * 1024 * 1024,
     maxUploadBytes:
       positiveInteger(env.TRELLIS_MAX_UPLOAD_BYTES, 'TRELLIS_MAX_UPLOAD_BYTES') ?? file.max_upload_bytes ?? 50 * 1024 * 1024 * 1024,
-    serverUrl: (env.TRELLIS_URL || file.server || `http://127.0.0.1:${port}`).replace(/\/+$/, ''),
+    serverUrl: (env.TRELLIS_URL || file.server || `${tls ? 'https' : 'http'}://127.0.0.1:${port}`).replace(/\/+$/, ''),
     publicUrl: publicUrl(env.TRELLIS_PUBLIC_URL || file.public_url),
     workspace: env.TRELLIS_WORKSPACE || file.workspace || 'default',
     output: (env.TRELLIS_OUTPUT as TrellisConfig['output'] | undefined) || file.output || 'table',
     localUser: safeUserName(),
+    auth: {
+      local: booleanSetting(env, 'TRELLIS_DISABLE_LOCAL_AUTH') === true ? false : (file.auth?.local ?? isLoopbackHost(host)),
+      oidc: oidcSettings(env, file.auth?.oidc),
+    },
+    allowedHosts: env.TRELLIS_ALLOWED_HOSTS
+      ? env.TRELLIS_ALLOWED_HOSTS.split(',')
+          .map((name) => name.trim())
+          .filter(Boolean)
+      : (file.allowed_hosts ?? []),
+    tls,
+    caFile: env.TRELLIS_CA_FILE || file.ca_file || undefined,
+    storageQuotaBytes: file.storage_quota_bytes ?? {},
     jobs: {
       environmentCache: env.TRELLIS_ENV_CACHE || join(home, 'environments'),
       tickMs: nonNegativeNumber(env, 'TRELLIS_JOB_TICK_MS') ?? 500,
@@ -107,6 +179,52 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TrellisConfig 
         nonNegativeNumber(env, 'TRELLIS_SIMULATED_EVICTIONS_PER_NODE_HOUR') ?? file.simulated_evictions_per_node_hour ?? 0,
     },
   };
+}
+
+/** Whether listening on this address reaches only this machine. */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return name === 'localhost' || name === '::1' || /^127\.\d+\.\d+\.\d+$/.test(name);
+}
+
+function booleanSetting(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const text = env[name];
+  if (text === undefined || text === '') return undefined;
+  if (/^(1|true|yes|on)$/i.test(text)) return true;
+  if (/^(0|false|no|off)$/i.test(text)) return false;
+  throw new TrellisError('InvalidConfiguration', 400, `${name}='${text}' is not true or false`);
+}
+
+function oidcSettings(env: NodeJS.ProcessEnv, file: OidcSettings | undefined): OidcSettings | undefined {
+  const issuer = env.TRELLIS_OIDC_ISSUER || file?.issuer;
+  if (!issuer) return undefined;
+  const parsed = oidcSettingsSchema.safeParse({
+    ...file,
+    issuer,
+    ...(env.TRELLIS_OIDC_AUDIENCE ? { audience: env.TRELLIS_OIDC_AUDIENCE } : {}),
+    ...(env.TRELLIS_OIDC_USER_CLAIM ? { user_claim: env.TRELLIS_OIDC_USER_CLAIM } : {}),
+    ...(env.TRELLIS_OIDC_GROUPS_CLAIM ? { groups_claim: env.TRELLIS_OIDC_GROUPS_CLAIM } : {}),
+    ...(env.TRELLIS_OIDC_CLIENT_ID ? { client_id: env.TRELLIS_OIDC_CLIENT_ID } : {}),
+    ...(env.TRELLIS_OIDC_CLIENT_SECRET ? { client_secret: env.TRELLIS_OIDC_CLIENT_SECRET } : {}),
+  });
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `auth.oidc.${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new TrellisError('InvalidConfiguration', 400, `the OpenID Connect settings are not valid: ${problems}`);
+  }
+  return parsed.data;
+}
+
+function tlsSettings(env: NodeJS.ProcessEnv, file: ConfigFile['tls']): TrellisConfig['tls'] {
+  const cert = env.TRELLIS_TLS_CERT || file?.cert;
+  const key = env.TRELLIS_TLS_KEY || file?.key;
+  if (!cert && !key) return undefined;
+  if (!cert || !key)
+    throw new TrellisError(
+      'InvalidConfiguration',
+      400,
+      `HTTPS needs both a certificate and a key: give --tls-cert and --tls-key (TRELLIS_TLS_CERT, TRELLIS_TLS_KEY) together`,
+    );
+  return { cert, key };
 }
 
 function readConfigFile(path: string): ConfigFile {

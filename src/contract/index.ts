@@ -9,6 +9,15 @@ export { endpointStatsRoutes, secondPointSchema } from './endpoint-stats.js';
 export { deploymentLineageSchema, endpointErrors } from './endpoints.js';
 export { experimentKeysRoutes } from './experiment-keys.js';
 export { healthRoutes } from './health.js';
+export {
+  identityRoutes,
+  principalKind,
+  principalSchema,
+  roleAssignmentSchema,
+  roleDefinitionSchema,
+  tokenRecordSchema,
+  whoamiSchema,
+} from './identity.js';
 export { jobLineageSchema } from './job-lineage.js';
 export { jobErrors, type JobLogEvent, jobRoutes, jobSchema } from './jobs.js';
 export { metricSeriesRoutes, metricSeriesSchema } from './metric-series.js';

@@ -10,11 +10,13 @@ import { LocalBackend } from '../backends/local/local-backend.js';
 import { createSlurmComputes } from '../backends/slurm/slurm-compute.js';
 import { JobRunner } from '../controllers/job-runner.js';
 import { ServingController } from '../controllers/serving-controller.js';
-import type { TrellisConfig } from '../config/config.js';
+import { isLoopbackHost, type TrellisConfig } from '../config/config.js';
 import { TrellisError } from '../core/errors.js';
 import { checkName } from '../core/resources/names.js';
 import type { Context } from '../services/context.js';
+import { ensureOwner, issueOwnerToken } from '../services/identity/owner-bootstrap.js';
 import { ensureDefaultWorkspace } from '../services/workspace-service.js';
+import { writeOwnerToken } from '../config/owner-token-file.js';
 import { makeNewFilesPrivate, secureDataDirectory } from './data-directory.js';
 import { Store } from '../store/store.js';
 
@@ -35,6 +37,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const logger = pino({ level: options.logLevel ?? process.env.TRELLIS_LOG_LEVEL ?? 'info' });
   const onNotice = options.onNotice ?? ((line: string) => logger.warn(line));
+  refuseExposedLocalAuth(config);
   // Before the store opens, so SQLite never opens (or makes -wal/-shm beside) a file others can read.
   makeNewFilesPrivate();
   const sqliteFile = config.databaseUrl?.startsWith('sqlite:')
@@ -62,7 +65,8 @@ export async function startServer(
       clock: () => new Date(),
       logger,
     };
-    await ensureDefaultWorkspace(context, { actor: `local:${config.localUser}`, requestId: null });
+    await ensureOwner(context, config.localUser);
+    await ensureDefaultWorkspace(context, { actor: `user:${config.localUser}`, requestId: null });
     const jobsRoot = join(config.home, 'jobs');
     let url = '';
     // A job's process ending wakes the runner, so the job finishes (and the next one starts) at once.
@@ -100,6 +104,9 @@ export async function startServer(
     const app = await buildServer(context, config, { jobs: { wake: () => runner.wake(), jobsRoot }, serving });
     const address = await app.listen({ host: config.host, port: config.port });
     url = address.replace('[::1]', '127.0.0.1');
+    // The CLI on this machine signs in with this token when local authentication is off.
+    await writeOwnerToken(config.home, await issueOwnerToken(context, config.localUser));
+    if (!isLoopbackHost(config.host)) onNotice(exposureWarning(config, url));
     await runner.start();
     await serving.start();
     return {
@@ -118,4 +125,26 @@ export async function startServer(
     await store.close().catch((closeError: unknown) => logger.warn({ err: closeError }, 'closing the store after a failed start'));
     throw error;
   }
+}
+
+/**
+ * Local authentication lets any process on this machine act as the owner without credentials;
+ * on an address other machines reach, that would be anyone who can reach the port.
+ */
+function refuseExposedLocalAuth(config: TrellisConfig): void {
+  if (config.auth.local && !isLoopbackHost(config.host))
+    throw new TrellisError(
+      'LocalAuthExposed',
+      400,
+      `refusing to listen on ${config.host} with local authentication on (anyone reaching the port would act as the owner); start with --disable-local-auth (TRELLIS_DISABLE_LOCAL_AUTH=true, or auth.local: false in config.yaml), or listen on 127.0.0.1`,
+    );
+}
+
+/** What listening beyond loopback exposes, said once at start. */
+function exposureWarning(config: TrellisConfig, url: string): string {
+  const how = config.tls
+    ? 'over HTTPS'
+    : 'over plain HTTP (credentials cross the network in the clear: serve with --tls-cert and --tls-key)';
+  const oidc = config.auth.oidc ? `OpenID Connect tokens from ${config.auth.oidc.issuer}` : 'no OpenID Connect issuer';
+  return `listening on ${config.host} (${url}) ${how}: the API, the MLflow API, artifacts and scoring endpoints are reachable from other machines; they accept Trellis tokens and ${oidc}; requests must name an allowed host (allowed_hosts)`;
 }

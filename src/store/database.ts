@@ -1,7 +1,7 @@
 import type { Generated } from 'kysely';
 
 /** Table types as kysely sees them. JSON columns hold canonical JSON text on both dialects. */
-export interface Database extends TrackingTables, JobTables, EndpointTables {
+export interface Database extends TrackingTables, JobTables, EndpointTables, IdentityTables, SecretTables {
   workspaces: WorkspacesTable;
   resources: ResourcesTable;
   resource_tags: ResourceTagsTable;
@@ -226,5 +226,81 @@ export interface EndpointTables {
     started_by: string;
     started_at: number;
     updated_at: number;
+  };
+}
+
+/** Principals, tokens (hashes only), custom roles and role assignments. */
+export interface IdentityTables {
+  principals: PrincipalsTable;
+  group_members: GroupMembersTable;
+  tokens: TokensTable;
+  role_definitions: RoleDefinitionsTable;
+  role_assignments: RoleAssignmentsTable;
+}
+
+export interface PrincipalsTable {
+  name: string;
+  /** user, group or servicePrincipal */
+  kind: string;
+  display_name: string | null;
+  created_by: string;
+  created_at: number;
+}
+
+export interface GroupMembersTable {
+  group_name: string;
+  member: string;
+}
+
+export interface TokensTable {
+  id: string;
+  principal: string;
+  name: string;
+  /** pat, session, job or deployment */
+  kind: string;
+  /** SHA-256 of the token, hex: the token itself is never stored. */
+  hash: string;
+  /** A job's or deployment's token is bound to its workspace. */
+  workspace: string | null;
+  /** What a bound token is: job:<name>, deployment:<endpoint>/<deployment>. */
+  identity: string | null;
+  created_by: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+
+export interface RoleDefinitionsTable {
+  id: string;
+  name: string;
+  /** The role definition as JSON (Azure's shape). */
+  definition: string;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RoleAssignmentsTable {
+  id: string;
+  role_id: string;
+  principal: string;
+  /** '/' (the server) or '/workspaces/<name>' */
+  scope: string;
+  created_by: string;
+  created_at: number;
+}
+
+/** Workspace data keys, wrapped by a key-encryption key (src/secrets/). */
+export interface SecretTables {
+  workspace_keys: {
+    workspace: string;
+    key_id: string;
+    /** The KEK and version that wrapped it: file:<n> or a PKCS#11 URI. */
+    kek_id: string;
+    /** base64url of the wrapped data key. */
+    wrapped_key: string;
+    created_at: number;
+    rewrapped_at: number | null;
   };
 }

@@ -9,6 +9,8 @@ import type {
 } from '../core/endpoints/endpoint.js';
 import type { RolloutState } from '../core/endpoints/rollout.js';
 import type { Database, EndpointTables } from './database.js';
+import { isSealed } from './secrets/data-key-cipher.js';
+import type { SecretSealer } from './secrets/workspace-keys.js';
 
 type EndpointRow = Selectable<EndpointTables['endpoints']>;
 type DeploymentRow = Selectable<EndpointTables['endpoint_deployments']>;
@@ -28,9 +30,16 @@ export type EndpointChanges = Partial<
 >;
 export type DeploymentChanges = Partial<Pick<Deployment, 'spec' | 'lineage' | 'state' | 'reason' | 'instanceCount' | 'updatedAt' | 'etag'>>;
 
-/** Endpoints, their deployments and their secrets. */
+type SecretsRow = Selectable<EndpointTables['endpoint_secrets']>;
+
+const secretColumns = ['primary_key', 'secondary_key', 'token_secret'] as const;
+
+/** Endpoints, their deployments and their secrets (sealed with the workspace's data key when a sealer is given). */
 export class EndpointRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly sealer?: SecretSealer,
+  ) {}
 
   async insertEndpoint(endpoint: Endpoint): Promise<void> {
     await this.db.insertInto('endpoints').values(toEndpointRow(endpoint)).execute();
@@ -221,6 +230,7 @@ export class EndpointRepository {
       .execute();
   }
 
+  /** The endpoint's keys and token secret, opened; a row still in the clear is sealed on the way. */
   async getSecrets(workspace: string, endpoint: string): Promise<EndpointSecrets | undefined> {
     const row = await this.db
       .selectFrom('endpoint_secrets')
@@ -228,17 +238,54 @@ export class EndpointRepository {
       .where('workspace', '=', workspace)
       .where('endpoint', '=', endpoint)
       .executeTakeFirst();
-    return row && { primaryKey: row.primary_key, secondaryKey: row.secondary_key, tokenSecret: row.token_secret };
+    if (!row) return undefined;
+    const secrets = await this.openRow(row);
+    if (this.sealer && secretColumns.some((column) => !isSealed(row[column]))) await this.putSecrets(workspace, endpoint, secrets);
+    return secrets;
   }
 
   async putSecrets(workspace: string, endpoint: string, secrets: EndpointSecrets): Promise<void> {
-    const values = { primary_key: secrets.primaryKey, secondary_key: secrets.secondaryKey, token_secret: secrets.tokenSecret };
+    const values = {
+      primary_key: await this.sealSecret(workspace, endpoint, 'primary', secrets.primaryKey),
+      secondary_key: await this.sealSecret(workspace, endpoint, 'secondary', secrets.secondaryKey),
+      token_secret: await this.sealSecret(workspace, endpoint, 'token', secrets.tokenSecret),
+    };
     await this.db
       .insertInto('endpoint_secrets')
       .values({ workspace, endpoint, ...values })
       .onConflict((conflict) => conflict.columns(['workspace', 'endpoint']).doUpdateSet(values))
       .execute();
   }
+
+  /** Seals every row still in the clear (kept from before encryption at rest); returns how many. */
+  async sealPlaintextSecrets(): Promise<number> {
+    if (!this.sealer) return 0;
+    const rows = await this.db.selectFrom('endpoint_secrets').selectAll().execute();
+    const plain = rows.filter((row) => secretColumns.some((column) => !isSealed(row[column])));
+    for (const row of plain) await this.putSecrets(row.workspace, row.endpoint, await this.openRow(row));
+    return plain.length;
+  }
+
+  private async openRow(row: SecretsRow): Promise<EndpointSecrets> {
+    const open = async (column: (typeof secretColumns)[number], which: string) => {
+      const value = row[column];
+      return this.sealer && isSealed(value) ? this.sealer.open(row.workspace, secretPurpose(row.endpoint, which), value) : value;
+    };
+    return {
+      primaryKey: await open('primary_key', 'primary'),
+      secondaryKey: await open('secondary_key', 'secondary'),
+      tokenSecret: await open('token_secret', 'token'),
+    };
+  }
+
+  private async sealSecret(workspace: string, endpoint: string, which: string, value: string): Promise<string> {
+    return this.sealer ? this.sealer.seal(workspace, secretPurpose(endpoint, which), value) : value;
+  }
+}
+
+/** What a sealed endpoint secret is, bound into its authenticated data: moved to another row, it does not open. */
+function secretPurpose(endpoint: string, which: string): string {
+  return `endpoint-secrets/${endpoint}/${which}`;
 }
 
 function toEndpointRow(endpoint: Endpoint): EndpointRow {

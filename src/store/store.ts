@@ -9,12 +9,17 @@ import { openPostgres } from './postgres/open-postgres.js';
 import { DatasetRepository } from './dataset-repository.js';
 import { ExperimentRepository } from './experiment-repository.js';
 import { EndpointRepository } from './endpoint-repository.js';
+import { IdentityRepository } from './identity-repository.js';
 import { JobRepository } from './job-repository.js';
 import { LoggedModelRepository } from './logged-model-repository.js';
 import { RegistryRepository } from './registry-repository.js';
 import { ResourceRepository } from './resource-repository.js';
 import { RunRepository } from './run-repository.js';
 import { openSqlite } from './sqlite/open-sqlite.js';
+import { FileKekProvider } from './secrets/file-kek.js';
+import type { KeyEncryptionKeyProvider } from './secrets/key-encryption-key.js';
+import { Pkcs11KekProvider, pkcs11SettingsFromEnv } from './secrets/pkcs11-kek.js';
+import { type RewrappedKey, WorkspaceKeys } from './secrets/workspace-keys.js';
 import { WorkspaceRepository } from './workspace-repository.js';
 
 /** The repositories, bound to the database or to one transaction. */
@@ -29,6 +34,7 @@ export interface Repositories {
   registry: RegistryRepository;
   jobs: JobRepository;
   endpoints: EndpointRepository;
+  identity: IdentityRepository;
 }
 
 export interface Readiness {
@@ -47,14 +53,32 @@ export class Store {
     private readonly db: Kysely<Database>,
     /** Where the data lives, for people: a file path or a URL without its password. */
     readonly location: string,
+    /** Workspace data keys: secrets are sealed with them before they reach the database. */
+    private readonly keys: WorkspaceKeys,
   ) {
-    this.repositories = repositoriesFor(db, dialect);
+    this.repositories = repositoriesFor(db, dialect, keys);
   }
 
   /** Opens SQLite at `<home>/trellis.db`, or PostgreSQL when `databaseUrl` is set. */
-  static open(options: { home: string; databaseUrl?: string | undefined }): Store {
+  static open(options: {
+    home: string;
+    databaseUrl?: string | undefined;
+    /** Keys in PKCS#11 tokens, for workspaces whose customer_managed_key.key_uri is a pkcs11: URI; default from TRELLIS_PKCS11_MODULE and TRELLIS_PKCS11_PIN. */
+    pkcs11?: KeyEncryptionKeyProvider | undefined;
+  }): Store {
     const url = options.databaseUrl;
-    if (url && /^postgres(ql)?:\/\//.test(url)) return new Store('postgres', openPostgres(url), redactPassword(url));
+    // Secrets are encrypted at rest always: the key-encryption key is a key file under <home>/keys unless a workspace names its own.
+    const settings = pkcs11SettingsFromEnv(process.env);
+    const keysFor = (db: Kysely<Database>) =>
+      new WorkspaceKeys({
+        db,
+        files: new FileKekProvider(join(options.home, 'keys')),
+        pkcs11: options.pkcs11 ?? (settings && new Pkcs11KekProvider(settings)),
+      });
+    if (url && /^postgres(ql)?:\/\//.test(url)) {
+      const db = openPostgres(url);
+      return new Store('postgres', db, redactPassword(url), keysFor(db));
+    }
     if (url && !url.startsWith('sqlite:')) {
       throw new TrellisError(
         'InvalidConfiguration',
@@ -63,7 +87,8 @@ export class Store {
       );
     }
     const file = url ? url.slice('sqlite:'.length) : join(options.home, 'trellis.db');
-    return new Store('sqlite', openSqlite(file), file);
+    const db = openSqlite(file);
+    return new Store('sqlite', db, file, keysFor(db));
   }
 
   /** Applies pending migrations in order; safe to run on every start. */
@@ -74,7 +99,27 @@ export class Store {
       throw new TrellisError('MigrationFailed', 500, `database migration failed: ${String((error as Error).message ?? error)}`, {
         cause: error,
       });
+    await this.sealPlaintextSecrets();
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  }
+
+  /**
+   * Re-wraps workspace data keys under a new key-encryption key version (the next key file, or a
+   * new key in the PKCS#11 token; `label`: that existing key of the token). Sealed secrets stay as they are.
+   */
+  async rotateKeys(options: { workspace?: string | undefined; label?: string | undefined } = {}): Promise<RewrappedKey[]> {
+    return this.keys.rotate(options);
+  }
+
+  // Endpoint keys stored before encryption at rest are sealed at start, and the pages that held them rewritten.
+  private async sealPlaintextSecrets(): Promise<void> {
+    if ((await this.repositories.endpoints.sealPlaintextSecrets()) === 0) return;
+    if (this.dialect === 'sqlite') {
+      await sql`vacuum`.execute(this.db);
+      await sql`pragma wal_checkpoint(truncate)`.execute(this.db);
+    } else {
+      await sql`vacuum full endpoint_secrets`.execute(this.db);
+    }
   }
 
   async readiness(): Promise<Readiness> {
@@ -90,15 +135,16 @@ export class Store {
 
   /** Runs `work` in one transaction: all its writes land together, or none do. */
   async transaction<T>(work: (repositories: Repositories) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => work(repositoriesFor(trx, this.dialect)));
+    return this.db.transaction().execute((trx) => work(repositoriesFor(trx, this.dialect, this.keys)));
   }
 
   async close(): Promise<void> {
     await this.db.destroy();
+    await this.keys.close();
   }
 }
 
-function repositoriesFor(db: Kysely<Database>, dialect: Dialect): Repositories {
+function repositoriesFor(db: Kysely<Database>, dialect: Dialect, keys: WorkspaceKeys): Repositories {
   return {
     workspaces: new WorkspaceRepository(db),
     resources: new ResourceRepository(db),
@@ -109,7 +155,8 @@ function repositoriesFor(db: Kysely<Database>, dialect: Dialect): Repositories {
     loggedModels: new LoggedModelRepository(db),
     registry: new RegistryRepository(db),
     jobs: new JobRepository(db),
-    endpoints: new EndpointRepository(db),
+    endpoints: new EndpointRepository(db, keys.sealerFor(db)),
+    identity: new IdentityRepository(db),
   };
 }
 

@@ -73,7 +73,7 @@ export const mlflowRoutes: FastifyPluginAsync<RouteOptions> = async (app, { cont
       ...experimentRoutes(context),
       ...runRoutes(context),
       ...loggedModelRoutes(context),
-      ...registryRoutes(context, (request) => callerOf(request, config.localUser)),
+      ...registryRoutes(context, callerOf),
     ];
     registerEverywhere(scope, table, ['MLflow']);
   });

@@ -47,7 +47,7 @@ const jobBody = (job: Job) => ({
 /** Batch endpoints, their deployments and invocations (`trellis batch-endpoint`, `batch-deployment`). */
 export const batchEndpointRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { context, config, jobs }) => {
   app.post(routes.apply.path, { schema: routes.apply.schema }, async (request) => {
-    const result = await applyEndpoint(context, callerOf(request, config.localUser), {
+    const result = await applyEndpoint(context, callerOf(request), {
       workspace: request.params.workspace,
       type: 'batch',
       ...request.body,
@@ -68,12 +68,12 @@ export const batchEndpointRoutes: FastifyPluginAsyncZod<RouteOptions> = async (a
   );
 
   app.delete(routes.delete.path, { schema: routes.delete.schema }, async (request, reply) => {
-    await deleteEndpoint(context, callerOf(request, config.localUser), request.params.workspace, request.params.name, 'batch');
+    await deleteEndpoint(context, callerOf(request), request.params.workspace, request.params.name, 'batch');
     return reply.status(204).send(null);
   });
 
   app.post(routes.applyDeployment.path, { schema: routes.applyDeployment.schema }, async (request) => {
-    const result = await applyBatchDeployment(context, callerOf(request, config.localUser), {
+    const result = await applyBatchDeployment(context, callerOf(request), {
       workspace: request.params.workspace,
       endpoint: request.params.name,
       ...request.body,
@@ -90,18 +90,12 @@ export const batchEndpointRoutes: FastifyPluginAsyncZod<RouteOptions> = async (a
   );
 
   app.delete(routes.deleteDeployment.path, { schema: routes.deleteDeployment.schema }, async (request, reply) => {
-    await deleteBatchDeployment(
-      context,
-      callerOf(request, config.localUser),
-      request.params.workspace,
-      request.params.name,
-      request.params.deployment,
-    );
+    await deleteBatchDeployment(context, callerOf(request), request.params.workspace, request.params.name, request.params.deployment);
     return reply.status(204).send(null);
   });
 
   app.post(routes.invoke.path, { schema: routes.invoke.schema }, async (request, reply) => {
-    const job = await invokeBatchEndpoint(context, callerOf(request, config.localUser), {
+    const job = await invokeBatchEndpoint(context, callerOf(request), {
       workspace: request.params.workspace,
       endpoint: request.params.name,
       ...request.body,

@@ -36,7 +36,7 @@ export const jobRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { cont
   const wake = () => jobs?.wake();
 
   app.post(routes.submit.path, { schema: routes.submit.schema }, async (request, reply) => {
-    const job = await submitJob(context, callerOf(request, config.localUser), { workspace: request.params.workspace, ...request.body });
+    const job = await submitJob(context, callerOf(request), { workspace: request.params.workspace, ...request.body });
     wake();
     return reply.status(201).send(await bodyWithRunningTime(context, job));
   });
@@ -55,7 +55,7 @@ export const jobRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { cont
   }));
 
   app.post(routes.cancel.path, { schema: routes.cancel.schema }, async (request) => {
-    const job = await cancelJob(context, callerOf(request, config.localUser), request.params.workspace, request.params.name);
+    const job = await cancelJob(context, callerOf(request), request.params.workspace, request.params.name);
     wake();
     return bodyWithRunningTime(context, job);
   });
@@ -107,13 +107,7 @@ export const jobRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { cont
   });
 
   app.post(computeRoutes.evict.path, { schema: computeRoutes.evict.schema }, async (request) => {
-    const result = await evictNodes(
-      context,
-      callerOf(request, config.localUser),
-      request.params.workspace,
-      request.params.name,
-      request.query.node,
-    );
+    const result = await evictNodes(context, callerOf(request), request.params.workspace, request.params.name, request.query.node);
     wake();
     return result;
   });

@@ -75,7 +75,7 @@ export const onlineEndpointRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
   };
 
   app.post(routes.apply.path, { schema: routes.apply.schema }, async (request) => {
-    const result = await applyEndpoint(context, callerOf(request, config.localUser), {
+    const result = await applyEndpoint(context, callerOf(request), {
       workspace: request.params.workspace,
       type: 'online',
       ...request.body,
@@ -97,19 +97,13 @@ export const onlineEndpointRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
   });
 
   app.delete(routes.delete.path, { schema: routes.delete.schema }, async (request, reply) => {
-    await deleteEndpoint(context, callerOf(request, config.localUser), request.params.workspace, request.params.name, 'online');
+    await deleteEndpoint(context, callerOf(request), request.params.workspace, request.params.name, 'online');
     await serving?.refresh();
     return reply.status(204).send(null);
   });
 
   app.post(routes.traffic.path, { schema: routes.traffic.schema }, async (request) => {
-    const endpoint = await setTraffic(
-      context,
-      callerOf(request, config.localUser),
-      request.params.workspace,
-      request.params.name,
-      request.body,
-    );
+    const endpoint = await setTraffic(context, callerOf(request), request.params.workspace, request.params.name, request.body);
     await serving?.refresh();
     return endpointBody(endpoint);
   });
@@ -119,13 +113,13 @@ export const onlineEndpointRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
   );
 
   app.post(routes.regenerateKeys.path, { schema: routes.regenerateKeys.schema }, async (request, reply) => {
-    await regenerateKeys(context, callerOf(request, config.localUser), request.params.workspace, request.params.name, request.body.keyType);
+    await regenerateKeys(context, callerOf(request), request.params.workspace, request.params.name, request.body.keyType);
     await serving?.refresh();
     return reply.status(204).send(null);
   });
 
   app.post(routes.applyDeployment.path, { schema: routes.applyDeployment.schema }, async (request) => {
-    const result = await applyDeployment(context, callerOf(request, config.localUser), {
+    const result = await applyDeployment(context, callerOf(request), {
       workspace: request.params.workspace,
       endpoint: request.params.name,
       ...request.body,
@@ -136,7 +130,7 @@ export const onlineEndpointRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
 
   app.patch(routes.updateDeployment.path, { schema: routes.updateDeployment.schema }, async (request) => {
     const { workspace, name, deployment } = request.params;
-    const result = await updateDeploymentFields(context, callerOf(request, config.localUser), {
+    const result = await updateDeploymentFields(context, callerOf(request), {
       workspace,
       endpoint: name,
       name: deployment,
@@ -155,13 +149,7 @@ export const onlineEndpointRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
   );
 
   app.delete(routes.deleteDeployment.path, { schema: routes.deleteDeployment.schema }, async (request, reply) => {
-    await deleteDeployment(
-      context,
-      callerOf(request, config.localUser),
-      request.params.workspace,
-      request.params.name,
-      request.params.deployment,
-    );
+    await deleteDeployment(context, callerOf(request), request.params.workspace, request.params.name, request.params.deployment);
     wake();
     return reply.status(204).send(null);
   });
@@ -185,13 +173,7 @@ export const onlineEndpointRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
   });
 
   app.post(routes.startRollout.path, { schema: routes.startRollout.schema }, async (request, reply) => {
-    const rollout = await startRollout(
-      context,
-      callerOf(request, config.localUser),
-      request.params.workspace,
-      request.params.name,
-      request.body,
-    );
+    const rollout = await startRollout(context, callerOf(request), request.params.workspace, request.params.name, request.body);
     await serving?.refresh();
     const current = await getRollout(context, request.params.workspace, request.params.name);
     return reply.status(201).send(rolloutBody(current ?? rollout));

@@ -16,10 +16,10 @@ import { parseTagFilters } from '../schemas.js';
  * The same routes for every kind in a workspace. Assets (environment, data, code, model) are
  * addressed by name and version (`latest` resolves); compute by name.
  */
-export const resourceRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { context, config }) => {
+export const resourceRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { context }) => {
   for (const kind of Object.keys(kindSegments) as ContainedKind[]) {
     const kindRoute = kindRoutes(kind);
-    const caller = (request: Parameters<typeof callerOf>[0]) => callerOf(request, config.localUser);
+    const caller = callerOf;
 
     app.get(kindRoute.list.path, { schema: kindRoute.list.schema }, async (request) =>
       listResources(context, {

@@ -68,6 +68,7 @@ describe('scoring routes', () => {
     await app.register(scoringRoutes, {
       context: {} as never,
       config: { maxBodyBytes: 1_000_000 } as never,
+      access: {} as never,
       serving: { router } as never,
     } satisfies RouteOptions);
     await app.ready();

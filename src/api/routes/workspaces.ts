@@ -3,17 +3,26 @@ import { workspaceRoutes as routes } from '../../contract/workspaces.js';
 import { TrellisError } from '../../core/errors.js';
 import { applyResource } from '../../services/apply-resource.js';
 import { deleteWorkspace, updateWorkspace } from '../../services/workspace-service.js';
+import { principalOf } from '../auth/auth-hooks.js';
 import { callerOf } from '../caller.js';
 import { ifMatchOf, requireIfMatch, setEtag } from '../http-etag.js';
 import type { RouteOptions } from '../route-options.js';
 
 /** Workspaces: the isolation unit. Created on demand; `default` exists from the first start. */
-export const workspaceRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { context, config, jobs }) => {
+export const workspaceRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { context, jobs, access }) => {
   const workspaces = context.store.repositories.workspaces;
 
-  app.get(routes.list.path, { schema: routes.list.schema }, async (request) =>
-    workspaces.list(request.query.limit, request.query.pageToken),
-  );
+  // Only the workspaces the caller holds a role in: one it has none in is not revealed, as if it did not exist.
+  app.get(routes.list.path, { schema: routes.list.schema }, async (request) => {
+    const principal = principalOf(request);
+    if (await access.canSee(principal, '/')) return workspaces.list(request.query.limit, request.query.pageToken);
+    const visible = await access.visibleWorkspaces(principal);
+    const after = request.query.pageToken;
+    const names = visible.filter((name) => after === undefined || name > after).sort();
+    const page = names.slice(0, request.query.limit);
+    const items = (await Promise.all(page.map((name) => workspaces.get(name)))).filter((found) => found !== undefined);
+    return { items, nextPageToken: names.length > page.length ? (page.at(-1) ?? null) : null };
+  });
 
   app.post(routes.create.path, { schema: routes.create.schema }, async (request, reply) => {
     const name = request.body.name;
@@ -24,7 +33,7 @@ export const workspaceRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, 
         `workspace '${name}' already exists; update it with PUT /api/v1/workspaces/${name}, or pick another name`,
       );
     }
-    const result = await applyResource(context, callerOf(request, config.localUser), {
+    const result = await applyResource(context, callerOf(request), {
       workspace: String(name ?? ''),
       fileName: 'request body',
       text: JSON.stringify(request.body, null, 2),
@@ -58,7 +67,7 @@ export const workspaceRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, 
       );
     }
     const body = { ...request.body, name: request.params.workspace };
-    const result = await applyResource(context, callerOf(request, config.localUser), {
+    const result = await applyResource(context, callerOf(request), {
       workspace: request.params.workspace,
       fileName: 'request body',
       text: JSON.stringify(body, null, 2),
@@ -78,19 +87,13 @@ export const workspaceRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, 
         400,
         'change a workspace definition with PUT (the whole Azure ML workspace document), not PATCH',
       );
-    const updated = await updateWorkspace(
-      context,
-      callerOf(request, config.localUser),
-      request.params.workspace,
-      request.body,
-      requireIfMatch(request),
-    );
+    const updated = await updateWorkspace(context, callerOf(request), request.params.workspace, request.body, requireIfMatch(request));
     setEtag(reply, updated.etag);
     return updated;
   });
 
   app.delete(routes.delete.path, { schema: routes.delete.schema }, async (request) =>
-    deleteWorkspace(context, callerOf(request, config.localUser), request.params.workspace, ifMatchOf(request), {
+    deleteWorkspace(context, callerOf(request), request.params.workspace, ifMatchOf(request), {
       force: request.query.force === 'true',
       jobsRoot: jobs?.jobsRoot,
     }),

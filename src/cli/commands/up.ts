@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
+import { ownerTokenPath } from '../../config/owner-token-file.js';
 
 /** trellis up: the server on embedded defaults (SQLite and local files under TRELLIS_HOME). */
 export function registerUp(program: Command): void {
@@ -10,11 +11,16 @@ export function registerUp(program: Command): void {
     .option('--host <host>', 'address to listen on (TRELLIS_HOST)', undefined)
     .option('--home <dir>', 'data directory (TRELLIS_HOME, default ~/.trellis)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug (TRELLIS_LOG_LEVEL)')
-    .action(async (options: { port?: string; host?: string; home?: string; logLevel?: string }) => {
+    .option(
+      '--disable-local-auth',
+      'requests without credentials are refused, from loopback too (TRELLIS_DISABLE_LOCAL_AUTH); needed to listen beyond loopback',
+    )
+    .action(async (options: { port?: string; host?: string; home?: string; logLevel?: string; disableLocalAuth?: boolean }) => {
       const env = { ...process.env };
       if (options.port !== undefined) env.TRELLIS_PORT = options.port;
       if (options.host !== undefined) env.TRELLIS_HOST = options.host;
       if (options.home !== undefined) env.TRELLIS_HOME = options.home;
+      if (options.disableLocalAuth) env.TRELLIS_DISABLE_LOCAL_AUTH = 'true';
       const config = loadConfig(env);
       // Loaded only here: every other command stays a light HTTP client that starts fast.
       const { startServer } = await import('../../server/start-server.js');
@@ -30,6 +36,7 @@ export function registerUp(program: Command): void {
           `  data directory: ${config.home}`,
           `  database:       ${database}`,
           `  API:            ${server.url}/api/v1/openapi.json`,
+          `  sign-in:        ${config.auth.local ? 'requests from this machine act as the owner' : 'credentials required'}; the owner's token is in ${ownerTokenPath(config.home)}`,
           `  CLI:            ./trellis --server ${server.url} workspace list   (from the checkout)`,
           '',
         ].join('\n'),

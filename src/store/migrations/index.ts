@@ -7,6 +7,8 @@ import { longTagValuesMigration } from './004-long-tag-values.js';
 import { jobsMigration } from './005-jobs.js';
 import { endpointsMigration } from './006-endpoints.js';
 import { endpointRolloutsMigration } from './007-endpoint-rollouts.js';
+import { identityMigration } from './008-identity.js';
+import { workspaceKeysMigration } from './009-workspace-keys.js';
 
 /** Every migration, in order. Names are never renamed once released: the store records them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -18,6 +20,8 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '005-jobs': jobsMigration(dialect),
     '006-endpoints': endpointsMigration(dialect),
     '007-endpoint-rollouts': endpointRolloutsMigration(dialect),
+    '008-identity': identityMigration(dialect),
+    '009-workspace-keys': workspaceKeysMigration(dialect),
   };
 }
 

@@ -1,0 +1,274 @@
+/**
+ * What each route of the server needs, in Azure ML's action names. Every route the server
+ * registers must have an entry: the authorization hook denies a route without one, and
+ * src/auth/route-access.test.ts fails when a registered route lacks one, so a new route cannot
+ * ship unprotected.
+ */
+
+/** Azure ML's namespace for workspace actions. */
+export const ml = 'Microsoft.MachineLearningServices/workspaces';
+
+export type RouteAccess =
+  /** Anyone, without credentials: health probes, the API's description, the studio's static files. */
+  | { kind: 'public'; why: string }
+  /** The route checks its own credential (an endpoint's key or token, a pod's attempt token). */
+  | { kind: 'ownCredential'; action: string; why: string }
+  /** Any authenticated principal; what it may see or do is decided in the handler (its own tokens, lists filtered by role). */
+  | { kind: 'authenticated'; why: string }
+  /** The route needs this action at the server scope, or at the workspace in its path (the default workspace when there is none). */
+  | { kind: 'action'; action: string; scope: 'server' | 'workspace' };
+
+type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+interface Rule {
+  methods: Method[] | '*';
+  path: RegExp;
+  access: RouteAccess | ((method: Method) => RouteAccess);
+}
+
+const read: Method[] = ['GET', 'HEAD'];
+const write: Method[] = ['POST', 'PUT', 'PATCH'];
+const inWorkspace = (action: string): RouteAccess => ({ kind: 'action', action: `${ml}/${action}`, scope: 'workspace' });
+const onServer = (action: string): RouteAccess => ({ kind: 'action', action, scope: 'server' });
+/** GET reads, POST/PUT/PATCH write, DELETE deletes: the usual verbs of an Azure ML resource type. */
+const crud =
+  (type: string) =>
+  (method: Method): RouteAccess =>
+    inWorkspace(`${type}/${method === 'GET' || method === 'HEAD' ? 'read' : method === 'DELETE' ? 'delete' : 'write'}`);
+
+const v1 = '^/api/v1';
+const ws = `${v1}/workspaces/:workspace`;
+const endpointWhy = "the endpoint's key or token is checked by the router (get them with onlineEndpoints/listKeys/action or token/action)";
+
+/** Trellis's own API, the scoring routes and the web app. Order matters: the first rule that matches wins. */
+const rules: Rule[] = [
+  { methods: read, path: /^\/(healthz|readyz)$/, access: { kind: 'public', why: 'liveness and readiness probes' } },
+  { methods: read, path: /^\/v2(\/health\/(live|ready))?$/, access: { kind: 'public', why: 'the KServe v2 server health probes' } },
+  { methods: read, path: /^\/api\/v1\/openapi\.json$/, access: { kind: 'public', why: "the API's description holds no data" } },
+  {
+    methods: read,
+    path: /^\/(studio(\/.*)?)?$/,
+    access: { kind: 'public', why: "the studio's static files; its data comes through the API" },
+  },
+  {
+    methods: read,
+    path: /^\/workspaces\/:workspace\/mlflow\/?$/,
+    access: { kind: 'public', why: "a redirect to the workspace's studio page" },
+  },
+  {
+    methods: ['GET', 'POST'],
+    path: /^\/auth\/(login|callback|logout|session)$/,
+    access: { kind: 'public', why: 'signing in and out of the studio' },
+  },
+  { methods: read, path: /^\/metrics$/, access: onServer('Microsoft.Insights/metrics/read') },
+
+  // Who am I, and my own tokens: any signed-in principal; the handler decides about others' tokens.
+  { methods: read, path: new RegExp(`${v1}/actions$`), access: { kind: 'authenticated', why: 'the list of action names holds no data' } },
+  { methods: read, path: new RegExp(`${v1}/audit$`), access: onServer('Microsoft.Insights/eventtypes/values/read') },
+  { methods: read, path: new RegExp(`${v1}/whoami$`), access: { kind: 'authenticated', why: 'a principal reads who it is' } },
+  {
+    methods: '*',
+    path: new RegExp(`${v1}/tokens(/:id)?$`),
+    access: {
+      kind: 'authenticated',
+      why: "a principal's own tokens; others' need Microsoft.Authorization/principals/write, checked in the handler",
+    },
+  },
+  // Principals, roles and assignments: Azure's Authorization namespace (Contributor may not write it).
+  { methods: read, path: new RegExp(`${v1}/principals(/.*)?$`), access: onServer('Microsoft.Authorization/principals/read') },
+  { methods: ['DELETE'], path: new RegExp(`${v1}/principals/:name$`), access: onServer('Microsoft.Authorization/principals/delete') },
+  {
+    methods: [...write, 'DELETE'],
+    path: new RegExp(`${v1}/principals(/.*)?$`),
+    access: onServer('Microsoft.Authorization/principals/write'),
+  },
+  { methods: read, path: new RegExp(`${v1}/role-definitions(/:role)?$`), access: onServer('Microsoft.Authorization/roleDefinitions/read') },
+  {
+    methods: write,
+    path: new RegExp(`${v1}/role-definitions(/:role)?$`),
+    access: onServer('Microsoft.Authorization/roleDefinitions/write'),
+  },
+  {
+    methods: ['DELETE'],
+    path: new RegExp(`${v1}/role-definitions/:role$`),
+    access: onServer('Microsoft.Authorization/roleDefinitions/delete'),
+  },
+  {
+    methods: '*',
+    path: new RegExp(`${v1}/role-assignments(/:id)?$`),
+    access: {
+      kind: 'authenticated',
+      why: 'the scope is in the body or the assignment: the handler checks Microsoft.Authorization/roleAssignments/* there',
+    },
+  },
+
+  // Workspaces.
+  {
+    methods: read,
+    path: new RegExp(`${v1}/workspaces$`),
+    access: { kind: 'authenticated', why: 'lists only the workspaces the principal has a role in' },
+  },
+  { methods: ['POST'], path: new RegExp(`${v1}/workspaces$`), access: onServer(`${ml}/write`) },
+  { methods: read, path: new RegExp(`${ws}$`), access: inWorkspace('read') },
+  { methods: ['PUT', 'PATCH'], path: new RegExp(`${ws}$`), access: inWorkspace('write') },
+  { methods: ['DELETE'], path: new RegExp(`${ws}$`), access: inWorkspace('delete') },
+  { methods: ['POST'], path: new RegExp(`${ws}/rotate-key$`), access: inWorkspace('write') },
+
+  // Assets and computes.
+  { methods: '*', path: new RegExp(`${ws}/environments(/.*)?$`), access: crud('environments') },
+  { methods: '*', path: new RegExp(`${ws}/data(/.*)?$`), access: crud('data') },
+  { methods: '*', path: new RegExp(`${ws}/codes(/.*)?$`), access: crud('codes') },
+  { methods: '*', path: new RegExp(`${ws}/models(/.*)?$`), access: crud('models') },
+  { methods: ['POST'], path: new RegExp(`${ws}/computes/:name/evict$`), access: inWorkspace('computes/evict/action') },
+  { methods: read, path: new RegExp(`${ws}/computes/:name/nodes$`), access: inWorkspace('computes/listNodes/action') },
+  { methods: '*', path: new RegExp(`${ws}/computes(/:name)?$`), access: crud('computes') },
+  { methods: read, path: new RegExp(`${ws}/(usage|quotas)$`), access: inWorkspace('computes/read') },
+  { methods: read, path: new RegExp(`${ws}/resolve$`), access: inWorkspace('metadata/assets/read') },
+  {
+    methods: ['POST'],
+    path: new RegExp(`${ws}/apply$`),
+    access: {
+      kind: 'authenticated',
+      why: "the action depends on the file's kind (environments/write, computes/write, ...): the handler checks it",
+    },
+  },
+  { methods: ['POST'], path: new RegExp(`${ws}/uploads(/folders)?$`), access: inWorkspace('metadata/snapshots/write') },
+  { methods: read, path: new RegExp(`${ws}/contents/:digest$`), access: inWorkspace('metadata/snapshots/read') },
+  {
+    methods: read,
+    path: new RegExp(`${ws}/audit$`),
+    access: { kind: 'action', action: 'Microsoft.Insights/eventtypes/values/read', scope: 'workspace' },
+  },
+
+  // Jobs.
+  { methods: ['POST'], path: new RegExp(`${ws}/jobs/:name/cancel$`), access: inWorkspace('jobs/cancel/action') },
+  {
+    methods: ['GET', 'PUT'],
+    path: new RegExp(`${ws}/jobs/:name/attempts/:attempt/(bundle|results)\\.tar$`),
+    access: {
+      kind: 'ownCredential',
+      action: `${ml}/jobs/write`,
+      why: "a pod's attempt token, signed by this server, is checked by the route",
+    },
+  },
+  { methods: '*', path: new RegExp(`${ws}/jobs(/.*)?$`), access: crud('jobs') },
+
+  // Tracking views of the studio.
+  { methods: read, path: new RegExp(`${ws}/runs/:runId/metrics/:key/series$`), access: inWorkspace('experiments/runs/read') },
+  { methods: read, path: new RegExp(`${ws}/experiments/:experimentId/keys$`), access: inWorkspace('experiments/runs/read') },
+
+  // Online endpoints.
+  {
+    methods: ['POST'],
+    path: new RegExp(`${ws}/online-endpoints/:name/credentials$`),
+    access: inWorkspace('onlineEndpoints/listKeys/action'),
+  },
+  {
+    methods: ['POST'],
+    path: new RegExp(`${ws}/online-endpoints/:name/regenerate-keys$`),
+    access: inWorkspace('onlineEndpoints/regenerateKeys/action'),
+  },
+  {
+    methods: read,
+    path: new RegExp(`${ws}/online-endpoints/:name/deployments/:deployment/logs$`),
+    access: inWorkspace('onlineEndpoints/deployments/getLogs/action'),
+  },
+  {
+    methods: '*',
+    path: new RegExp(`${ws}/online-endpoints/:name/deployments(/:deployment)?$`),
+    access: crud('onlineEndpoints/deployments'),
+  },
+  { methods: ['POST'], path: new RegExp(`${ws}/online-endpoints/:name/(traffic|rollout)$`), access: inWorkspace('onlineEndpoints/write') },
+  { methods: read, path: new RegExp(`${ws}/online-endpoints/:name/(rollout|stats)$`), access: inWorkspace('onlineEndpoints/read') },
+  { methods: '*', path: new RegExp(`${ws}/online-endpoints(/:name)?$`), access: crud('onlineEndpoints') },
+
+  // Batch endpoints.
+  { methods: ['POST'], path: new RegExp(`${ws}/batch-endpoints/:name/invoke$`), access: inWorkspace('batchEndpoints/score/action') },
+  { methods: read, path: new RegExp(`${ws}/batch-endpoints/:name/jobs$`), access: inWorkspace('jobs/read') },
+  { methods: '*', path: new RegExp(`${ws}/batch-endpoints/:name/deployments(/:deployment)?$`), access: crud('batchEndpoints/deployments') },
+  { methods: '*', path: new RegExp(`${ws}/batch-endpoints(/:name)?$`), access: crud('batchEndpoints') },
+
+  // Scoring: the endpoint's own credential.
+  {
+    methods: '*',
+    path: /^(\/workspaces\/:workspace)?\/(endpoints\/:name\/(score|swagger\.json)|v2\/models\/:name(\/versions\/:version)?(\/infer|\/ready)?)$/,
+    access: { kind: 'ownCredential', action: `${ml}/onlineEndpoints/score/action`, why: endpointWhy },
+  },
+];
+
+/**
+ * MLflow's REST API, at the server root (the default workspace) and under /workspaces/<ws>/mlflow,
+ * each also under ajax-api/ (the MLflow web UI's base): mapped as Azure ML maps MLflow's calls,
+ * experiments, runs (and their artifacts and logged models) and registered models.
+ */
+const mlflowRules: Rule[] = [
+  { methods: '*', path: /^\/api\/2\.0\/mlflow-artifacts\/artifacts(\/\*)?$/, access: crud('experiments/runs') },
+  { methods: read, path: /^\/api\/2\.0\/mlflow-artifacts\/presigned\/\*$/, access: inWorkspace('experiments/runs/read') },
+  { methods: '*', path: /^\/api\/2\.0\/mlflow-artifacts\/mpu\//, access: inWorkspace('experiments/runs/write') },
+  { methods: read, path: /^\/api\/2\.0\/mlflow\/artifacts\/list$/, access: inWorkspace('experiments/runs/read') },
+  { methods: '*', path: /^\/api\/2\.0\/mlflow\/experiments\/(get|get-by-name|search|list)$/, access: inWorkspace('experiments/read') },
+  { methods: '*', path: /^\/api\/2\.0\/mlflow\/experiments\/delete$/, access: inWorkspace('experiments/delete') },
+  { methods: '*', path: /^\/api\/2\.0\/mlflow\/experiments\//, access: inWorkspace('experiments/write') },
+  {
+    methods: '*',
+    path: /^\/api\/2\.0\/mlflow\/(runs\/(get|search)|metrics\/get-history(-bulk(-interval)?)?)$/,
+    access: inWorkspace('experiments/runs/read'),
+  },
+  { methods: '*', path: /^\/api\/2\.0\/mlflow\/runs\/delete$/, access: inWorkspace('experiments/runs/delete') },
+  { methods: '*', path: /^\/api\/2\.0\/mlflow\/runs\//, access: inWorkspace('experiments/runs/write') },
+  { methods: ['POST'], path: /^\/api\/2\.0\/mlflow\/logged-models\/search$/, access: inWorkspace('experiments/runs/read') },
+  {
+    methods: ['DELETE'],
+    path: /^\/api\/2\.0\/mlflow\/logged-models\/:model_id\/tags\/:tag_key$/,
+    access: inWorkspace('experiments/runs/write'),
+  },
+  { methods: '*', path: /^\/api\/2\.0\/mlflow\/logged-models(\/.*)?$/, access: crud('experiments/runs') },
+  {
+    methods: '*',
+    path: /^\/api\/2\.0\/mlflow\/(registered-models\/(get|search|get-latest-versions)|model-versions\/(get|search|get-download-uri))$/,
+    access: inWorkspace('models/read'),
+  },
+  { methods: read, path: /^\/api\/2\.0\/mlflow\/registered-models\/alias$/, access: inWorkspace('models/read') },
+  {
+    methods: ['POST', 'DELETE'],
+    path: /^\/api\/2\.0\/mlflow\/(registered-models|model-versions)\/delete$/,
+    access: inWorkspace('models/delete'),
+  },
+  { methods: '*', path: /^\/api\/2\.0\/mlflow\/(registered-models|model-versions)\//, access: inWorkspace('models/write') },
+];
+
+/** The access a route needs, or undefined when it has no rule (which the hook denies). */
+export function routeAccessOf(method: string, url: string): RouteAccess | undefined {
+  const verb = method.toUpperCase() as Method;
+  const mlflowPath = /^(\/workspaces\/:workspace\/mlflow)?\/(ajax-)?api\/2\.0\/mlflow/.test(url)
+    ? url.replace(/^\/workspaces\/:workspace\/mlflow/, '').replace(/^\/ajax-api\//, '/api/')
+    : undefined;
+  const [table, path] = mlflowPath ? [mlflowRules, mlflowPath] : [rules, url];
+  for (const rule of table) {
+    if (rule.methods !== '*' && !rule.methods.includes(verb)) continue;
+    if (!rule.path.test(path)) continue;
+    return typeof rule.access === 'function' ? rule.access(verb) : rule.access;
+  }
+  return undefined;
+}
+
+/** Every action some route needs: what custom roles are checked against, and the matrix test tries. */
+export function actionOfAccess(access: RouteAccess): string | undefined {
+  return access.kind === 'action' || access.kind === 'ownCredential' ? access.action : undefined;
+}
+
+/** Every action Trellis's routes check: what a custom role's actions are checked against. */
+export function knownActions(): string[] {
+  const found = new Set<string>();
+  for (const rule of [...rules, ...mlflowRules]) {
+    const methods = rule.methods === '*' ? (['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as Method[]) : rule.methods;
+    for (const method of methods) {
+      const access = typeof rule.access === 'function' ? rule.access(method) : rule.access;
+      const action = actionOfAccess(access);
+      if (action) found.add(action);
+    }
+  }
+  // Actions handlers check themselves (apply, role assignments, others' tokens).
+  for (const kind of ['environments', 'data', 'codes', 'models', 'computes']) found.add(`${ml}/${kind}/write`);
+  for (const verb of ['read', 'write', 'delete']) found.add(`Microsoft.Authorization/roleAssignments/${verb}`);
+  return [...found].sort();
+}
