@@ -77,6 +77,25 @@ describe('identity and access control (local authentication off)', () => {
       assert.equal((await call('GET', path)).status, 200, path);
   });
 
+  it('refuses anonymous calls on every route of the API description that is not public', async () => {
+    const openapi = (await call('GET', '/api/v1/openapi.json')).json as { paths: Record<string, Record<string, unknown>> };
+    const answered: string[] = [];
+    let tried = 0;
+    for (const [template, operations] of Object.entries(openapi.paths)) {
+      const url = template.replace(/\{([^}]+)\}/g, ':$1').replace(/:\*$/, '*');
+      for (const method of Object.keys(operations).map((name) => name.toUpperCase())) {
+        const access = routeAccessOf(method, url);
+        if (!access || access.kind === 'public' || access.kind === 'ownCredential') continue;
+        const path = url.replace(/:[A-Za-z_]+/g, 'probe').replace(/\*$/, 'probe/file.txt');
+        const answer = await call(method, path, method === 'GET' || method === 'DELETE' ? {} : { body: {} });
+        tried++;
+        if (answer.status !== 401) answered.push(`${method} ${path}: ${answer.status}`);
+      }
+    }
+    assert.ok(tried > 150, `tried ${tried} routes`);
+    assert.deepEqual(answered, []);
+  });
+
   it('runs no shell command for an unauthenticated command job, and creates nothing', async () => {
     const marker = join(trellis.home, 'pwned');
     const answer = await call('POST', '/api/v1/workspaces/default/jobs', {

@@ -114,11 +114,14 @@ for (const dialect of testDialects()) {
       running = await serve(home, database);
       assert.deepEqual(await primaryKey(running.client, 'default', 'sealed-online'), keys);
 
-      const rewrapped = await running.server.store.rotateKeys();
+      // Through the API, as trellis workspace rotate-key does it.
+      const { rewrapped } = await running.client.rotateWorkspaceKey('default');
       assert.deepEqual(
-        rewrapped.map((key) => [key.workspace, key.toKekId]),
-        [['default', 'file:2']],
+        rewrapped.map((key) => [key.workspace, key.fromKekId, key.toKekId]),
+        [['default', 'file:1', 'file:2']],
       );
+      const audit = await running.client.audit('default', { kind: 'workspaceKey' });
+      assert.match(audit.items[0]?.summary ?? '', /re-wrapped from file:1 to file:2/);
       assert.deepEqual(await primaryKey(running.client, 'default', 'sealed-online'), keys);
       await running.server.close();
       running = await serve(home, database);

@@ -41,6 +41,8 @@ export class TrellisClient extends HttpClient {
       ...(ifMatch ? { ifMatch } : {}),
       ...(options.force ? { query: { force: 'true' as const } } : {}),
     });
+  rotateWorkspaceKey = (name: string, label?: string) =>
+    this.call(workspaceRoutes.rotateKey, { params: { workspace: name }, body: label ? { label } : {} });
   patchWorkspace = (name: string, body: Record<string, unknown>, ifMatch: string) =>
     this.call(workspaceRoutes.patch, { params: { workspace: name }, body, ifMatch });
 

@@ -55,4 +55,19 @@ export const workspaceRoutes = {
     }),
     response: { 200: resourceSchema, ...resourceErrors },
   }),
+  rotateKey: defineRoute('POST', '/api/v1/workspaces/:workspace/rotate-key', {
+    tags,
+    summary: "Re-wrap the workspace's data key under a new version of its key-encryption key (nothing is re-encrypted)",
+    params: workspaceParams,
+    body: z
+      .object({ label: z.string().optional().describe('PKCS#11 only: the label of an existing key in the token to wrap with') })
+      .strict()
+      .default({}),
+    response: {
+      200: z.object({
+        rewrapped: z.array(z.object({ workspace: z.string(), dataKeyId: z.string(), fromKekId: z.string(), toKekId: z.string() })),
+      }),
+      ...resourceErrors,
+    },
+  }),
 };

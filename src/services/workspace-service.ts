@@ -4,6 +4,7 @@ import { TrellisError } from '../core/errors.js';
 import { checkName } from '../core/resources/names.js';
 import type { Resource, Tags } from '../core/resources/resource.js';
 import { auditChange } from './audit-change.js';
+import type { RewrappedKey } from '../store/secrets/workspace-keys.js';
 import type { Caller, Context } from './context.js';
 
 export const defaultWorkspace = 'default';
@@ -96,6 +97,8 @@ export async function deleteWorkspace(
       await repositories.workspaces.deleteContents(name);
     }
     const removed = await repositories.workspaces.delete(name, ifMatch);
+    // Roles at a deleted workspace go with it: a new workspace of the same name starts with none.
+    await repositories.identity.deleteAssignmentsAt(`/workspaces/${name}`);
     await auditChange(repositories, caller, now, 'delete', removed, undefined);
     return removed;
   });
@@ -106,4 +109,35 @@ export async function deleteWorkspace(
     if (options.jobsRoot) await rm(join(options.jobsRoot, name), { recursive: true, force: true });
   }
   return deleted;
+}
+
+/**
+ * Re-wraps the workspace's data key under a new version of its key-encryption key (a new key
+ * file, or a new key in its PKCS#11 token): nothing sealed is re-encrypted, everything still reads.
+ */
+export async function rotateWorkspaceKey(context: Context, caller: Caller, name: string, label?: string): Promise<RewrappedKey[]> {
+  const workspace = await context.store.repositories.workspaces.get(name);
+  if (!workspace)
+    throw new TrellisError(
+      'WorkspaceNotFound',
+      404,
+      `workspace '${name}' does not exist; create it with: trellis workspace create --name ${name}`,
+    );
+  const rewrapped = await context.store.rotateKeys({ workspace: name, ...(label ? { label } : {}) });
+  await context.store.repositories.audit.append({
+    workspace: name,
+    at: context.clock().toISOString(),
+    actor: caller.actor,
+    action: 'update',
+    kind: 'workspaceKey',
+    name,
+    version: null,
+    beforeDigest: null,
+    afterDigest: null,
+    requestId: caller.requestId,
+    summary:
+      rewrapped.map((key) => `data key ${key.dataKeyId} re-wrapped from ${key.fromKekId} to ${key.toKekId}`).join('; ') ||
+      'no data key to re-wrap',
+  });
+  return rewrapped;
 }

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { workspaceRoutes as routes } from '../../contract/workspaces.js';
 import { TrellisError } from '../../core/errors.js';
 import { applyResource } from '../../services/apply-resource.js';
-import { deleteWorkspace, updateWorkspace } from '../../services/workspace-service.js';
+import { deleteWorkspace, rotateWorkspaceKey, updateWorkspace } from '../../services/workspace-service.js';
 import { principalOf } from '../auth/auth-hooks.js';
 import { callerOf } from '../caller.js';
 import { ifMatchOf, requireIfMatch, setEtag } from '../http-etag.js';
@@ -92,10 +92,17 @@ export const workspaceRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, 
     return updated;
   });
 
-  app.delete(routes.delete.path, { schema: routes.delete.schema }, async (request) =>
-    deleteWorkspace(context, callerOf(request), request.params.workspace, ifMatchOf(request), {
+  app.delete(routes.delete.path, { schema: routes.delete.schema }, async (request) => {
+    const deleted = await deleteWorkspace(context, callerOf(request), request.params.workspace, ifMatchOf(request), {
       force: request.query.force === 'true',
       jobsRoot: jobs?.jobsRoot,
-    }),
-  );
+    });
+    // Its role assignments went with it.
+    access.invalidate();
+    return deleted;
+  });
+
+  app.post(routes.rotateKey.path, { schema: routes.rotateKey.schema }, async (request) => ({
+    rewrapped: await rotateWorkspaceKey(context, callerOf(request), request.params.workspace, request.body.label),
+  }));
 };

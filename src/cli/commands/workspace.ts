@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { cliContext } from '../cli-context.js';
-import { printData, resourceDetail, resourceTable } from '../output.js';
+import { printData, renderTable, resourceDetail, resourceTable } from '../output.js';
 import { applyFiles } from './apply.js';
 
 /** trellis workspace create|list|show|delete */
@@ -52,5 +52,25 @@ export function registerWorkspace(program: Command): void {
       const context = cliContext(command);
       const deleted = await context.client.deleteWorkspace(options.name, undefined, { force: options.force === true });
       printData(context.output, deleted, () => `deleted workspace ${deleted.name}${options.force ? ' and everything in it' : ''}`);
+    });
+
+  group
+    .command('rotate-key')
+    .description(
+      "re-wrap the workspace's data key under a new key-encryption key version (a new key file, or a new key in its PKCS#11 token); nothing is re-encrypted",
+    )
+    .argument('[name]', 'workspace (default: --workspace)')
+    .option('--label <label>', 'PKCS#11: wrap with this existing key in the token instead of a new one')
+    .action(async (name: string | undefined, options: { label?: string }, command: Command) => {
+      const context = cliContext(command);
+      const result = await context.client.rotateWorkspaceKey(name ?? context.workspace, options.label);
+      printData(context.output, result, () =>
+        result.rewrapped.length === 0
+          ? 'no data key yet: one is made, under the current key, when the first secret is stored'
+          : renderTable(
+              ['WORKSPACE', 'DATA KEY', 'FROM', 'TO'],
+              result.rewrapped.map((key) => [key.workspace, key.dataKeyId, key.fromKekId, key.toKekId]),
+            ),
+      );
     });
 }

@@ -19,7 +19,6 @@ export const azureOnlyFields: Readonly<Record<ResourceKind, Readonly<Record<stri
     container_registry: 'an Azure container registry; Trellis builds and keeps images itself',
     key_vault: 'an Azure Key Vault; Trellis keeps its own secrets',
     application_insights: 'Azure Application Insights; Trellis keeps its own metrics and logs',
-    customer_managed_key: 'Azure encryption with a Key Vault key; encrypt the disks Trellis uses instead',
     image_build_compute: 'the Azure compute that builds images behind a private link',
     public_network_access: 'the Azure network switch; control access with the network Trellis listens on',
     network_acls: 'Azure IP firewall rules; use a firewall in front of Trellis',

@@ -192,6 +192,15 @@ function notesFor(kind: ResourceKind, output: Record<string, unknown>, yaml: Doc
   for (const [field, reason] of Object.entries(azureOnlyFields[kind])) {
     if (Object.hasOwn(yaml.value, field)) note(field, `recorded, no local effect: ${reason}`);
   }
+  if (kind === 'workspace' && Object.hasOwn(yaml.value, 'customer_managed_key')) {
+    const keyUri = (yaml.value.customer_managed_key as { key_uri?: unknown } | null)?.key_uri;
+    note(
+      'customer_managed_key',
+      typeof keyUri === 'string' && keyUri.startsWith('pkcs11:')
+        ? "the workspace's data key is wrapped by this key in its PKCS#11 token (docs/security.md)"
+        : "recorded, no local effect: an Azure Key Vault key; this workspace's secrets are sealed under Trellis's key file (a key_uri of pkcs11:token=...;object=... names a customer-managed key here)",
+    );
+  }
   for (const field of readOnlyFields[kind]) {
     if (Object.hasOwn(yaml.value, field)) note(field, 'ignored: Azure ML fills this field in; it is read-only');
   }
