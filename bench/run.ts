@@ -1,13 +1,15 @@
 /**
  * `npm run bench`: runs every benchmark and prints the tables BENCHMARKS.md records.
- * BENCH_ONLY=foundation|tracking|jobs|serving|studio runs one part. Sizes: BENCH_COUNT (default 10000) and
+ * BENCH_ONLY=foundation|tracking|jobs|serving|studio|auth runs one part. Sizes: BENCH_COUNT (default 10000) and
  * BENCH_STARTUP_RUNS (default 5) for the foundation; BENCH_POINTS (1000000), BENCH_CLIENTS (8),
  * BENCH_SEARCH_RUNS (50000), BENCH_SEARCH_QUERIES (20), BENCH_HISTORY_STEPS (100000) for tracking;
  * BENCH_JOBS (1000), BENCH_JOBS_IDLE (100), BENCH_JOB_NODES (16), BENCH_JOB_CLIENTS (4) for jobs;
  * BENCH_SERVING_CALLS (10000), BENCH_SERVING_SECONDS (10), BENCH_SERVING_CONNECTIONS (8,32,64) for serving;
- * BENCH_STUDIO_RUNS (50000), BENCH_STUDIO_POINTS (1000000), BENCH_STUDIO_REPETITIONS (5) for studio.
+ * BENCH_STUDIO_RUNS (50000), BENCH_STUDIO_POINTS (1000000), BENCH_STUDIO_REPETITIONS (5) for studio;
+ * BENCH_AUTH_CALLS (20000), BENCH_AUTH_CLIENTS (8) for auth.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
+import { runAuthBench } from './auth.js';
 import { runJobQueueBench, type Summary } from './job-queue-latency.js';
 import { runTrackingBench } from './mlflow-tracking.js';
 import { bestRate, runServingBench, type LatencyRow } from './serving.js';
@@ -257,5 +259,40 @@ if (!only || only === 'studio') {
         `\nGoal, the ${options.points.toLocaleString('en')}-point chart drawn in under a second (p50): ${goalMet ? 'met' : 'missed'} (${(trellis.chart.p50 / 1000).toFixed(2)}× the goal); the series API call is ${((trellis.series.p50 / trellis.chart.p50) * 100).toFixed(0)}% of the chart's p50.`,
       );
     }
+  }
+}
+
+if (!only || only === 'auth') {
+  const options = {
+    calls: Number(process.env.BENCH_AUTH_CALLS ?? 20_000),
+    clients: Number(process.env.BENCH_AUTH_CLIENTS ?? 8),
+    log,
+  };
+  const loadBefore = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
+  const figures = await runAuthBench(options);
+  const loadAfter = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
+  const off = figures.find((row) => row.mode === 'off');
+  if (off) {
+    const share = (ours: number, base: number) => `${((ours / base) * 100).toFixed(1)}%`;
+    console.log(
+      `\n## Authentication: MLflow log-metric and get-run with authentication off and on, same run (goal: ≥ 95% of the unauthenticated rate)\n`,
+    );
+    console.log('| mode | credential | log-metric calls/s | p50 | of off | get-run calls/s | p50 | of off | goal met |');
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const row of figures) {
+      const logShare = row.logMetric.callsPerSecond / off.logMetric.callsPerSecond;
+      const getShare = row.getRun.callsPerSecond / off.getRun.callsPerSecond;
+      const met = row.mode === 'off' ? '—' : logShare >= 0.95 && getShare >= 0.95 ? 'yes' : 'no';
+      console.log(
+        `| ${row.mode} | ${row.credential} | ${row.logMetric.callsPerSecond.toFixed(0)} | ${ms(row.logMetric.p50)} | ${share(row.logMetric.callsPerSecond, off.logMetric.callsPerSecond)} | ${row.getRun.callsPerSecond.toFixed(0)} | ${ms(row.getRun.p50)} | ${share(row.getRun.callsPerSecond, off.getRun.callsPerSecond)} | ${met} |`,
+      );
+    }
+    console.log(
+      `\n${off.logMetric.calls.toLocaleString('en')} calls of each kind per measurement from ${options.clients} concurrent clients (one run each, one metric point per log-metric call); each mode measured twice (off, token, oidc, then reversed) and the better kept. Loopback HTTP on one machine of ${cpus().length} cores, the clients sharing the CPUs with the server; load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after.`,
+    );
   }
 }

@@ -1,3 +1,4 @@
+import type { OidcVerifier } from '../auth/oidc/oidc-verifier.js';
 import type { TrellisConfig } from '../config/config.js';
 import type { ServingController } from '../controllers/serving-controller.js';
 import type { Context } from '../services/context.js';
@@ -9,6 +10,8 @@ export interface RouteOptions {
   config: TrellisConfig;
   /** Decides what a principal may do where; routes whose rule is 'authenticated' check with it. */
   access: AccessControl;
+  /** Verifies the configured OpenID provider's access tokens (the one the authenticator uses); none: no issuer configured. */
+  oidc?: OidcVerifier | undefined;
   /** The job runner to wake when jobs change, and where attempts' folders live. */
   jobs?: { wake(): void; jobsRoot: string };
   /** The serving controller: its router answers scoring requests; woken when endpoints change. */

@@ -1,13 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type * as http from 'node:http';
+import type * as https from 'node:https';
 import fastifySwagger from '@fastify/swagger';
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type RawReplyDefaultExpression,
-  type RawRequestDefaultExpression,
-  type RawServerDefault,
-  type RouteOptions as RouteOptionsOfFastify,
-} from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions as RouteOptionsOfFastify } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { FailureThrottle } from '../core/identity/failure-throttle.js';
 import { OidcVerifier } from '../auth/oidc/oidc-verifier.js';
@@ -21,6 +16,7 @@ import type { RouteOptions } from './route-options.js';
 import { applyRoutes } from './routes/apply.js';
 import { attemptTransferRoutes } from './routes/attempt-transfer.js';
 import { auditRoutes } from './routes/audit.js';
+import { authSessionRoutes } from './routes/auth-session.js';
 import { healthRoutes } from './routes/health.js';
 import { identityRoutes } from './routes/identity.js';
 import { batchEndpointRoutes } from './routes/batch-endpoints.js';
@@ -38,6 +34,9 @@ import { workspaceRoutes } from './routes/workspaces.js';
 
 export const apiVersion = '0.1.0';
 
+/** The server Trellis listens with: plain HTTP, or HTTPS when it has a certificate (both hand fastify Node's http requests). */
+export type TrellisServer = FastifyInstance<http.Server | https.Server>;
+
 /** Assembles the HTTP server from one plugin per resource group; nothing global. */
 export async function buildServer(
   context: Context,
@@ -47,26 +46,34 @@ export async function buildServer(
     serving?: RouteOptions['serving'];
     /** Hears every route as it is added (the route-list test compares them with the OpenAPI document). */
     onRoute?: (route: RouteOptionsOfFastify) => void;
+    /** The PEM certificate chain and private key to serve HTTPS with (config.tls, read and checked by the caller); none: plain HTTP. */
+    https?: { cert: Buffer; key: Buffer };
   } = {},
-): Promise<FastifyInstance> {
-  const app = Fastify<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger>({
+): Promise<TrellisServer> {
+  const serverOptions = {
     // One logger for requests and for the background work the context does.
     loggerInstance: context.logger,
     bodyLimit: config.maxBodyBytes,
     genReqId: () => randomUUID(),
     requestIdHeader: 'x-request-id',
     return503OnClosing: true,
-  });
+  };
+  // fastify types an HTTPS instance by its own overload; both kinds are the one TrellisServer.
+  const app: TrellisServer = options.https
+    ? Fastify<https.Server, http.IncomingMessage, http.ServerResponse, FastifyBaseLogger>({ ...serverOptions, https: options.https })
+    : Fastify<http.Server, http.IncomingMessage, http.ServerResponse, FastifyBaseLogger>(serverOptions);
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
   // Host, Origin and content-type guards and security headers first: every answer, refusals included, carries the headers.
   await app.register(httpGuards, { config, listenHost: config.host });
   const access = new AccessControl(() => context.store.repositories.identity);
+  // One verifier (and one cached JWKS) for bearer JWTs and the studio's OpenID sign-in.
+  const oidc = config.auth.oidc ? new OidcVerifier(config.auth.oidc) : undefined;
   registerAuthHooks(app, {
     access,
     throttle: new FailureThrottle(),
     authenticator: {
       context,
-      oidc: config.auth.oidc ? new OidcVerifier(config.auth.oidc) : undefined,
+      oidc,
       localOwner: config.auth.local ? config.localUser : undefined,
     },
   });
@@ -116,11 +123,13 @@ export async function buildServer(
     context,
     config,
     access,
+    oidc,
     ...(options.jobs ? { jobs: options.jobs } : {}),
     ...(options.serving ? { serving: options.serving } : {}),
   };
   await app.register(healthRoutes, routeOptions);
   await app.register(identityRoutes, routeOptions);
+  await app.register(authSessionRoutes, routeOptions);
   await app.register(workspaceRoutes, routeOptions);
   await app.register(resourceRoutes, routeOptions);
   await app.register(applyRoutes, routeOptions);

@@ -19,6 +19,7 @@ const program = new Command('trellis')
   .description('Trellis: a self-hosted machine-learning platform that speaks Azure ML YAML and the MLflow protocol')
   .version('0.1.0', '-V, --cli-version', 'print the Trellis version')
   .option('--server <url>', 'Trellis server URL (TRELLIS_URL)')
+  .option('--ca-file <pem>', "PEM file of the certificate authorities that signed the server's certificate (TRELLIS_CA_FILE)")
   .option('-w, --workspace <name>', 'workspace (TRELLIS_WORKSPACE, default: default)')
   .addOption(
     new Option(

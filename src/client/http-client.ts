@@ -31,12 +31,23 @@ export type CallOptions<R extends Route> = Given<'params', ParamsOf<R>> &
   Given<'query', QueryOf<R>> &
   Given<'body', BodyOf<R>> & { ifMatch?: string };
 
+/** Sends one request: the global fetch, or one the caller gives. */
+export type FetchFunction = (url: URL, init: RequestInit) => Promise<Response>;
+
 /** Calls a Trellis server over fetch: in Node (the CLI, the tests) and in the browser (the studio). */
 export class HttpClient {
   constructor(
     readonly baseUrl: string,
-    /** A Trellis token or OpenID Connect JWT sent as the bearer credential; none: the server decides (the local owner from loopback). */
-    private readonly options: { token?: string | undefined; csrfToken?: () => string | undefined } = {},
+    private readonly options: {
+      /** A Trellis token or OpenID Connect JWT sent as the bearer credential; none: the server decides (the local owner from loopback). */
+      token?: string | undefined;
+      csrfToken?: () => string | undefined;
+      /**
+       * Sends the requests instead of the global fetch: the CLI's trusts the certificate authorities of
+       * --ca-file (a Node dispatcher, which the browser build must not import). An ApiError it throws is passed on as it is.
+       */
+      fetch?: FetchFunction | undefined;
+    } = {},
   ) {}
 
   /** Calls a route of the contract: the URL comes from its path template, the answer is typed by its response schema. */
@@ -75,9 +86,9 @@ export class HttpClient {
     const csrf = this.options.csrfToken?.();
     if (csrf && !headers.has('x-csrf-token')) headers.set('x-csrf-token', csrf);
     try {
-      return await fetch(url, { ...init, headers });
+      return await (this.options.fetch ? this.options.fetch(url, { ...init, headers }) : fetch(url, { ...init, headers }));
     } catch (error) {
-      if ((error as Error).name === 'AbortError') throw error;
+      if ((error as Error).name === 'AbortError' || error instanceof ApiError) throw error;
       const cause = (error as { cause?: { code?: string; errors?: Array<{ code?: string }>; message?: string } }).cause;
       const reason = cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (error as Error).message;
       throw new ApiError(

@@ -2,6 +2,7 @@
 export { applyRequest, applyResponse, applyRoutes } from './apply.js';
 export { attemptTransferRoutes } from './attempt-transfer.js';
 export { auditEvent, auditRoutes } from './audit.js';
+export { authSessionRoutes, studioSessionSchema } from './auth-session.js';
 export { batchDeploymentSchema, batchEndpointRoutes, batchEndpointSchema, batchJobSchema } from './batch-endpoints.js';
 export { binaryBody, listQuery, metadataPatch, namedParams, resourceErrors, resourcePage, workspaceParams } from './common.js';
 export { computeNode, computeRoutes, nodeUsage } from './computes.js';

@@ -1,9 +1,11 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { LocalArtifactStore } from '../artifacts/local/local-artifact-store.js';
-import { buildServer } from '../api/server.js';
+import { QuotaArtifactStore, storageQuotaOf } from '../artifacts/quota-artifact-store.js';
+import { buildServer, type TrellisServer } from '../api/server.js';
 import { loadAttemptSecret } from '../backends/kubernetes/attempt-token.js';
 import { createKubernetesComputes } from '../backends/kubernetes/kubernetes-compute.js';
 import { LocalBackend } from '../backends/local/local-backend.js';
@@ -21,7 +23,8 @@ import { makeNewFilesPrivate, secureDataDirectory } from './data-directory.js';
 import { Store } from '../store/store.js';
 
 export interface RunningServer {
-  app: FastifyInstance;
+  app: TrellisServer;
+  /** Where it listens: https://... when it serves TLS. */
   url: string;
   store: Store;
   close(): Promise<void>;
@@ -38,6 +41,8 @@ export async function startServer(
   const logger = pino({ level: options.logLevel ?? process.env.TRELLIS_LOG_LEVEL ?? 'info' });
   const onNotice = options.onNotice ?? ((line: string) => logger.warn(line));
   refuseExposedLocalAuth(config);
+  // Before anything is made or opened: a bad certificate or key fails the start at once, naming its flag.
+  const https = config.tls ? await readTlsCredentials(config.tls) : undefined;
   // Before the store opens, so SQLite never opens (or makes -wal/-shm beside) a file others can read.
   makeNewFilesPrivate();
   const sqliteFile = config.databaseUrl?.startsWith('sqlite:')
@@ -57,7 +62,11 @@ export async function startServer(
         if (checkName(workspace)) throw new TrellisError('InvalidName', 400, `'${workspace}' is not a valid workspace name`);
         let artifacts = artifactStores.get(workspace);
         if (!artifacts) {
-          artifacts = new LocalArtifactStore(join(artifactRoot, workspace));
+          const root = join(artifactRoot, workspace);
+          const quotaBytes = storageQuotaOf(config.storageQuotaBytes, workspace);
+          const local = new LocalArtifactStore(root);
+          // Uploads count against the workspace's storage quota (storage_quota_bytes), when it has one.
+          artifacts = quotaBytes === undefined ? local : new QuotaArtifactStore(local, { workspace, quotaBytes, root });
           artifactStores.set(workspace, artifacts);
         }
         return artifacts;
@@ -101,7 +110,11 @@ export async function startServer(
       tickMs: 1000,
       serverUrl: () => url,
     });
-    const app = await buildServer(context, config, { jobs: { wake: () => runner.wake(), jobsRoot }, serving });
+    const app = await buildServer(context, config, {
+      jobs: { wake: () => runner.wake(), jobsRoot },
+      serving,
+      ...(https ? { https } : {}),
+    });
     const address = await app.listen({ host: config.host, port: config.port });
     url = address.replace('[::1]', '127.0.0.1');
     // The CLI on this machine signs in with this token when local authentication is off.
@@ -138,6 +151,44 @@ function refuseExposedLocalAuth(config: TrellisConfig): void {
       400,
       `refusing to listen on ${config.host} with local authentication on (anyone reaching the port would act as the owner); start with --disable-local-auth (TRELLIS_DISABLE_LOCAL_AUTH=true, or auth.local: false in config.yaml), or listen on 127.0.0.1`,
     );
+}
+
+const certificateFlag = '--tls-cert (TRELLIS_TLS_CERT)';
+const keyFlag = '--tls-key (TRELLIS_TLS_KEY)';
+
+/** Reads the PEM certificate chain and private key to serve HTTPS with, and checks that each parses and that they belong together. */
+async function readTlsCredentials(files: { cert: string; key: string }): Promise<{ cert: Buffer; key: Buffer }> {
+  const cert = await readTlsFile(files.cert, certificateFlag, 'a PEM certificate chain');
+  const key = await readTlsFile(files.key, keyFlag, 'a PEM private key');
+  const certificate = parseTlsFile(() => new X509Certificate(cert), files.cert, certificateFlag, 'a PEM certificate chain');
+  const privateKey = parseTlsFile(() => createPrivateKey(key), files.key, keyFlag, 'an unencrypted PEM private key');
+  if (!certificate.checkPrivateKey(privateKey))
+    throw new TrellisError(
+      'InvalidConfiguration',
+      400,
+      `${keyFlag} ${files.key} does not match ${certificateFlag} ${files.cert}, whose subject is ${certificate.subject.replaceAll('\n', ', ')}; give the private key that certificate was made for`,
+    );
+  return { cert, key };
+}
+
+async function readTlsFile(path: string, flag: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new TrellisError(
+      'InvalidConfiguration',
+      400,
+      `${flag} ${path} could not be read (${(error as Error).message}); give ${what} file`,
+    );
+  }
+}
+
+function parseTlsFile<T>(parse: () => T, path: string, flag: string, what: string): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new TrellisError('InvalidConfiguration', 400, `${flag} ${path} is not ${what} (${(error as Error).message})`);
+  }
 }
 
 /** What listening beyond loopback exposes, said once at start. */

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { verifyingFetch } from '../../src/cli/cli-context.js';
 import { TrellisClient } from '../../src/client/trellis-client.js';
 
 export const repositoryRoot = resolve(import.meta.dirname, '..', '..');
@@ -19,10 +20,11 @@ export interface TrellisProcess {
 
 /**
  * Starts a real `trellis up` process (the built CLI) on a free port and waits for its URL.
- * `home` reuses a data directory, to restart a server on the same data.
+ * `home` reuses a data directory, to restart a server on the same data; `caFile` is the PEM file
+ * of the authority that signed a TLS server's certificate, which `client` then trusts.
  */
 export async function startTrellis(
-  options: { databaseUrl?: string | undefined; home?: string; env?: Record<string, string> } = {},
+  options: { databaseUrl?: string | undefined; home?: string; env?: Record<string, string>; caFile?: string } = {},
 ): Promise<TrellisProcess> {
   const home = options.home ?? (await mkdtemp(join(tmpdir(), 'trellis-home-')));
   const env: NodeJS.ProcessEnv = { ...process.env, TRELLIS_HOME: home, TRELLIS_PORT: '0', TRELLIS_LOG_LEVEL: 'warn', ...options.env };
@@ -36,7 +38,7 @@ export async function startTrellis(
   const url = await new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`trellis up did not start in 30 s:\n${output}`)), 30_000);
     const check = () => {
-      const match = /Trellis is up at (http:\/\/\S+)/.exec(output);
+      const match = /Trellis is up at (https?:\/\/\S+)/.exec(output);
       if (match?.[1]) {
         clearTimeout(timer);
         resolveUrl(match[1]);
@@ -52,7 +54,7 @@ export async function startTrellis(
   return {
     url,
     home,
-    client: new TrellisClient(url),
+    client: new TrellisClient(url, options.caFile ? { fetch: verifyingFetch(options.caFile) } : {}),
     child,
     output: () => output,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {

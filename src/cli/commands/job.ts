@@ -159,7 +159,7 @@ export function registerJob(program: Command): void {
       }
       const base = workspace === 'default' ? client.baseUrl : `${client.baseUrl}/workspaces/${encodeURIComponent(workspace)}/mlflow`;
       const target = join(options.downloadPath, found.name);
-      const files = await downloadRunArtifacts(base, found.runId, '', target);
+      const files = await downloadRunArtifacts(client, base, found.runId, '', target);
       printData(
         output,
         { job: found.name, path: target, files },
@@ -182,19 +182,20 @@ async function stream(client: TrellisClient, workspace: string, name: string): P
 }
 
 /** Walks the run's artifacts through the MLflow artifact proxy, as any MLflow client would. */
-async function downloadRunArtifacts(base: string, runId: string, path: string, target: string): Promise<string[]> {
+async function downloadRunArtifacts(client: TrellisClient, base: string, runId: string, path: string, target: string): Promise<string[]> {
   const url = new URL(`${base}/api/2.0/mlflow/artifacts/list`);
   url.searchParams.set('run_id', runId);
   if (path) url.searchParams.set('path', path);
-  const listing = (await (await fetch(url)).json()) as { root_uri?: string; files?: Array<{ path: string; is_dir: boolean }> };
+  // Through the client: it sends the caller's token and trusts the configured CA.
+  const listing = (await (await client.fetch(url)).json()) as { root_uri?: string; files?: Array<{ path: string; is_dir: boolean }> };
   const downloaded: string[] = [];
   for (const file of listing.files ?? []) {
     if (file.is_dir) {
-      downloaded.push(...(await downloadRunArtifacts(base, runId, file.path, target)));
+      downloaded.push(...(await downloadRunArtifacts(client, base, runId, file.path, target)));
       continue;
     }
     const root = (listing.root_uri ?? '').replace(/^mlflow-artifacts:\/*/, '');
-    const response = await fetch(`${base}/api/2.0/mlflow-artifacts/artifacts/${root}/${file.path}`);
+    const response = await client.fetch(new URL(`${base}/api/2.0/mlflow-artifacts/artifacts/${root}/${file.path}`));
     if (!response.ok || !response.body)
       throw new ApiError(response.status, 'DownloadFailed', `could not download ${file.path}: HTTP ${response.status}`);
     const local = join(target, ...file.path.split('/'));

@@ -168,7 +168,8 @@ export function registerOnlineEndpoints(program: Command): void {
       const credentials = await client.endpointCredentials(workspace, options.name);
       const token = 'primaryKey' in credentials ? credentials.primaryKey : credentials.accessToken;
       const body = await readText(options.requestFile);
-      const response = await fetch(found.scoringUri, {
+      // Through the client: it trusts the configured CA; the endpoint's key is the credential here.
+      const response = await client.fetch(new URL(found.scoringUri), {
         method: 'POST',
         headers: {
           'content-type': 'application/json',

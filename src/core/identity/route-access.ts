@@ -55,7 +55,7 @@ const rules: Rule[] = [
     access: { kind: 'public', why: "a redirect to the workspace's studio page" },
   },
   {
-    methods: ['GET', 'POST'],
+    methods: [...read, 'POST'],
     path: /^\/auth\/(login|callback|logout|session)$/,
     access: { kind: 'public', why: 'signing in and out of the studio' },
   },

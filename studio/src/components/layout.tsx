@@ -1,16 +1,46 @@
 import type { ReactNode } from 'react';
 import { Link, NavLink, useNavigate, useParams } from 'react-router';
+import { signOut, useSession } from '../api/session.js';
 import { listWorkspaces } from '../api/trellis.js';
 import { useApi } from '../lib/use-api.js';
 import { useTheme } from '../lib/theme.js';
+import { SignInPage } from '../pages/sign-in-page.js';
 
-/** The frame of every page: the workspace picker, the sections, the theme switch. */
+/** The frame of every page: the workspace picker, the sections, who is signed in, the theme switch; or the sign-in page. */
 export function Layout({ children }: { children: ReactNode }) {
   const { workspace = 'default' } = useParams();
   const navigate = useNavigate();
   const [theme, setTheme] = useTheme();
-  const workspaces = useApi(listWorkspaces, 'workspaces');
+  const session = useSession();
+  const signedIn = session.status === 'open' ? session.session.principal : undefined;
+  // Listed again when someone signs in: what they may see is theirs.
+  const workspaces = useApi(listWorkspaces, `workspaces:${signedIn?.name ?? ''}`);
   const names = workspaces.data?.map((item) => item.name) ?? [workspace];
+  const themeSwitch = (
+    <button
+      type="button"
+      className="theme"
+      onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')}
+      aria-label={`Switch to the ${theme === 'dark' ? 'light' : 'dark'} theme`}
+    >
+      {theme === 'dark' ? '☀ Light' : '☾ Dark'}
+    </button>
+  );
+  if (session.status === 'signIn')
+    return (
+      <div className="layout">
+        <header className="topbar">
+          <span className="brand">
+            Trellis <span>studio</span>
+          </span>
+          <nav />
+          {themeSwitch}
+        </header>
+        <main>
+          <SignInPage oidc={session.session.oidc} issuer={session.session.issuer} />
+        </main>
+      </div>
+    );
   return (
     <div className="layout">
       <header className="topbar">
@@ -38,14 +68,15 @@ export function Layout({ children }: { children: ReactNode }) {
           <NavLink to={`/w/${workspace}/models`}>Models</NavLink>
           <NavLink to={`/w/${workspace}/endpoints`}>Endpoints</NavLink>
         </nav>
-        <button
-          type="button"
-          className="theme"
-          onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')}
-          aria-label={`Switch to the ${theme === 'dark' ? 'light' : 'dark'} theme`}
-        >
-          {theme === 'dark' ? '☀ Light' : '☾ Dark'}
-        </button>
+        {signedIn ? (
+          <span className="muted signed-in" title={`Signed in as ${signedIn.name}`}>
+            {signedIn.name}{' '}
+            <button type="button" className="link" onClick={() => void signOut()}>
+              Sign out
+            </button>
+          </span>
+        ) : null}
+        {themeSwitch}
       </header>
       {/* Keyed by workspace: a page of another workspace starts afresh, never showing this one's data while it loads. */}
       <main key={workspace}>{children}</main>
