@@ -198,8 +198,9 @@ describe('OidcVerifier when the issuer rotates its keys or goes away', () => {
   });
 
   it('verifies a token signed with a new key on a verifier that cached the old key set', async () => {
-    // No cooldown: the JWKS is fetched again as soon as a token names a key it does not hold.
-    const verifier = new OidcVerifier(settingsFor(provider), { jwksCooldownMs: 0 });
+    // No cooldown: the JWKS is fetched again as soon as a token names a key it does not hold; no
+    // cache: a token whose key left the JWKS is refused at once, not a minute later.
+    const verifier = new OidcVerifier(settingsFor(provider), { jwksCooldownMs: 0, cacheMs: 0 });
     const oldToken = await userToken(provider, { user: 'alice', audience });
     assert.equal((await verifier.verify(oldToken)).user, 'alice');
 
@@ -213,6 +214,22 @@ describe('OidcVerifier when the issuer rotates its keys or goes away', () => {
     assert.deepEqual((await verifier.verify(newToken)).groups, ['team-b']);
     // The old key left the JWKS, so a token signed with it is refused now.
     await assertRefused(verifier, oldToken, { status: 401, code: 'InvalidToken', message: /does not publish in its JWKS/ });
+  });
+
+  it('remembers a verified token for at most cacheMs, then checks it again', async () => {
+    let now = Date.now();
+    const verifier = new OidcVerifier(settingsFor(provider), { cacheMs: 60_000, jwksCooldownMs: 0, clock: () => new Date(now) });
+    const token = await userToken(provider, { user: 'alice', audience });
+    assert.equal((await verifier.verify(token)).user, 'alice');
+    await provider.restart({ signingKeys: [await generateSigningKey('ES256')] });
+    // A token with the new key makes the verifier fetch the new key set, which lacks the old key.
+    assert.equal((await verifier.verify(await userToken(provider, { user: 'bob', audience }))).user, 'bob');
+    // Within the minute the remembered answer for the old token stands.
+    now += 30_000;
+    assert.equal((await verifier.verify(token)).user, 'alice');
+    // After it, the token is checked again, and its key has left the JWKS.
+    now += 31_000;
+    await assertRefused(verifier, token, { status: 401, code: 'InvalidToken', message: /does not publish in its JWKS/ });
   });
 
   it('keeps a rotated-in key waiting for the cooldown, so forged key ids cannot make it hammer the issuer', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   createRemoteJWKSet,
   decodeJwt,
@@ -32,6 +33,8 @@ export interface OidcVerifierOptions {
   jwksCooldownMs?: number;
   /** The time tokens are checked against. Default: the system clock. */
   clock?: () => Date;
+  /** How long a verified token is remembered (never past its expiry). Default 60 s; 0 checks every call. */
+  cacheMs?: number;
 }
 
 /** Asymmetric algorithms only: 'none' and the HS* family (a shared secret) are refused. */
@@ -58,17 +61,37 @@ export class OidcVerifier {
   private readonly fetchTimeoutMs: number;
   private readonly jwksCooldownMs: number;
   private readonly clock: () => Date;
+  private readonly cacheMs: number;
   private keys: Promise<JWTVerifyGetKey> | undefined;
+  /**
+   * Tokens already verified, by their SHA-256, until they expire (at most `cacheMs`, a minute by
+   * default): a client that sends the same JWT on every call pays for one signature check a minute,
+   * not one a call. A JWT cannot be revoked before it expires; the one thing remembering it delays
+   * is refusing a token whose signing key the issuer has just withdrawn, by at most `cacheMs`.
+   */
+  private readonly verified = new Map<string, { identity: VerifiedIdentity; until: number }>();
 
   constructor(settings: OidcSettings, options: OidcVerifierOptions = {}) {
     this.settings = settings;
     this.fetchTimeoutMs = options.fetchTimeoutMs ?? 5_000;
     this.jwksCooldownMs = options.jwksCooldownMs ?? 30_000;
     this.clock = options.clock ?? (() => new Date());
+    this.cacheMs = options.cacheMs ?? 60_000;
   }
 
   /** The identity in `jwt`, once its signature, issuer, audience and lifetime check out; TrellisError 401 (or 503) otherwise. */
   async verify(jwt: string): Promise<VerifiedIdentity> {
+    const key = createHash('sha256').update(jwt).digest('base64url');
+    const now = this.clock().getTime();
+    const remembered = this.verified.get(key);
+    if (remembered && remembered.until > now) return remembered.identity;
+    const identity = await this.verifyNow(jwt);
+    if (this.verified.size >= 10_000) this.verified.clear();
+    if (this.cacheMs > 0) this.verified.set(key, { identity, until: Math.min(identity.expiresAt.getTime(), now + this.cacheMs) });
+    return identity;
+  }
+
+  private async verifyNow(jwt: string): Promise<VerifiedIdentity> {
     const { issuer, audience } = this.settings;
     const { header, claims } = decodeUnverified(jwt, issuer);
     // Checked before any key is fetched: a token from elsewhere gets a clear answer and costs the issuer no request.
