@@ -3,9 +3,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import Database from 'better-sqlite3';
 import type { DeploymentBody, EndpointBody } from '../src/client/trellis-client.js';
 import { issueToken } from '../src/core/endpoints/endpoint-keys.js';
+import { Store } from '../src/store/store.js';
 import { createTestDatabase, testDialects, type TestDatabase } from './support/databases.js';
 import { answeredBy, cli, cliJson, score, slowestSecond, startLoad, waitForDeployment } from './support/endpoints.js';
 import { removeHome, repositoryRoot, startTrellis, type TrellisProcess } from './support/trellis-process.js';
@@ -410,12 +410,12 @@ describe('online endpoints end to end on sqlite: blue/green under load, mirror, 
     const garbled = await score(scoringUrl('iris-token'), { credential: `${token.accessToken.slice(0, -4)}AAAA`, body });
     assert.equal(garbled.status, 401);
     assert.match(garbled.text, /the token is not valid/);
-    // A genuine token past its expiry: signed with the endpoint's own secret (read from the store), issued two hours ago.
-    const database = new Database(join(trellis.home, 'trellis.db'), { readonly: true });
-    const { token_secret: secret } = database
-      .prepare("select token_secret from endpoint_secrets where workspace = 'default' and endpoint = 'iris-token'")
-      .get() as { token_secret: string };
-    database.close();
+    // A genuine token past its expiry: signed with the endpoint's own secret (read from the store, which
+    // unseals it with the workspace's data key), issued two hours ago.
+    const store = Store.open({ home: trellis.home });
+    const secret = (await store.repositories.endpoints.getSecrets('default', 'iris-token'))?.tokenSecret;
+    await store.close();
+    assert.ok(secret);
     const expired = issueToken({ endpoint: 'iris-token', workspace: 'default', now: Date.now() - 2 * 3_600_000, secrets: secret });
     const withExpired = await score(scoringUrl('iris-token'), { credential: expired.accessToken, body });
     assert.equal(withExpired.status, 401);

@@ -64,6 +64,10 @@ describe('the studio signs in (local authentication off, an OpenID provider conf
       ['/api/v1/role-assignments', { role: 'Reader', assignee: 'alice', scope: '/workspaces/default' }],
       ['/api/v1/principals', { name: 'reader-bot', kind: 'servicePrincipal' }],
       ['/api/v1/role-assignments', { role: 'Reader', assignee: 'reader-bot', scope: '/workspaces/default' }],
+      // A role held through a group the provider's token lists (alice is in team-a): it applies in the studio session too.
+      ['/api/v1/workspaces', { name: 'team-a' }],
+      ['/api/v1/principals', { name: 'team-a', kind: 'group' }],
+      ['/api/v1/role-assignments', { role: 'Reader', assignee: 'team-a', scope: '/workspaces/team-a' }],
     ] as const) {
       const answer = await asOwner('POST', path, body);
       assert.equal(answer.status, 201, `${path}: ${answer.text}`);
@@ -112,7 +116,7 @@ describe('the studio signs in (local authentication off, an OpenID provider conf
     await page.waitForLoadState('networkidle');
     assert.equal(await page.getByRole('alert').count(), 0, (await page.locator('main').textContent()) ?? '');
     const workspaces = await page.getByLabel('Workspace').locator('option').allTextContents();
-    assert.deepEqual(workspaces, ['default']);
+    assert.deepEqual(workspaces, ['default', 'team-a'], 'team-a through the group the token listed');
     await page.screenshot({ path: join(shots, 'signed-in.png'), fullPage: true });
 
     const cookie = await sessionCookie();

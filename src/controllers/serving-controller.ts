@@ -1,5 +1,6 @@
 import type { Deployment } from '../core/endpoints/endpoint.js';
 import type { Context } from '../services/context.js';
+import { revokeDeploymentTokens } from '../services/identity/workload-tokens.js';
 import { EndpointRouter } from '../serving/endpoint-router.js';
 import { ServingMetrics } from '../serving/serving-metrics.js';
 import { ReconcileLoop } from './reconcile-loop.js';
@@ -125,8 +126,9 @@ export class ServingController {
       await this.status.reconcile(served, deployment);
       await this.autoscaler.reconcile(served, deployment);
     }
-    // Deployments deleted (or whose endpoint was): stop serving them.
-    this.served.retireAllBut(new Set(deployments.map(servedKey)));
+    // Deployments deleted (or whose endpoint was): stop serving them, and their identities go.
+    for (const retired of this.served.retireAllBut(new Set(deployments.map(servedKey))))
+      await revokeDeploymentTokens(this.context, retired.deployment);
     await this.routing.reconcile(endpoints, deployments);
   }
 }

@@ -264,6 +264,8 @@ export interface TokensTable {
   workspace: string | null;
   /** What a bound token is: job:<name>, deployment:<endpoint>/<deployment>. */
   identity: string | null;
+  /** JSON list of the groups an OpenID Connect sign-in listed (sessions); null for others. */
+  groups: string | null;
   created_by: string;
   created_at: number;
   expires_at: number | null;

@@ -19,6 +19,8 @@ export interface StoredToken {
   kind: TokenKind;
   workspace: string | null;
   identity: string | null;
+  /** The groups an OpenID Connect sign-in listed, kept with the session it opened. */
+  groups: string[];
   createdBy: string;
   createdAt: number;
   expiresAt: number | null;
@@ -121,6 +123,7 @@ export class IdentityRepository {
         hash,
         workspace: token.workspace,
         identity: token.identity,
+        groups: token.groups.length > 0 ? JSON.stringify(token.groups) : null,
         created_by: token.createdBy,
         created_at: token.createdAt,
         expires_at: token.expiresAt,
@@ -267,6 +270,7 @@ function tokenFromRow(row: Row<'tokens'>): StoredToken {
     kind: row.kind as TokenKind,
     workspace: row.workspace,
     identity: row.identity,
+    groups: row.groups ? (JSON.parse(row.groups) as string[]) : [],
     createdBy: row.created_by,
     createdAt: Number(row.created_at),
     expiresAt: row.expires_at === null ? null : Number(row.expires_at),

@@ -268,6 +268,8 @@ async function openSession(context: Context, principal: Principal, how: 'token' 
     name: `studio session (${how})`,
     kind: 'session',
     expiresInSeconds: sessionSeconds,
+    // The groups an OpenID Connect token listed: group role assignments apply in the studio too.
+    groups: principal.groups,
     createdBy: actorOf(principal),
     now,
   });

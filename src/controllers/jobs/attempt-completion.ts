@@ -2,6 +2,7 @@ import type { ComputeBackend } from '../../backends/compute-backend.js';
 import type { Job } from '../../core/jobs/job.js';
 import { transition, type JobEvent as LifecycleEvent } from '../../core/jobs/job-lifecycle.js';
 import type { Caller } from '../../services/context.js';
+import { revokeJobTokens } from '../../services/identity/workload-tokens.js';
 import { saveLogs, saveOutputs } from '../../services/jobs/finalize-attempt.js';
 import type { SystemMetricsSampler } from '../../services/jobs/system-metrics-sampler.js';
 import { updateRun } from '../../services/tracking/run-service.js';
@@ -54,6 +55,8 @@ export class AttemptCompletion {
     const { context, options } = this.state;
     const repositories = context.store.repositories;
     let progress = transition(progressOf(job), event, this.state.policy());
+    // No process of the attempt runs any more: its identity goes, whether the job ends or is requeued (the next attempt gets a fresh one).
+    await revokeJobTokens(context, job);
     const ran = job.startedAt !== null && job.handle !== null;
     if (ran) {
       await saveLogs(context, job, options.jobsRoot, progress.state !== 'Queued').catch((error: unknown) =>

@@ -3,6 +3,7 @@ import { findSku } from '../../core/compute/sku-catalogue.js';
 import type { Job } from '../../core/jobs/job.js';
 import { transition } from '../../core/jobs/job-lifecycle.js';
 import type { ResourceOf } from '../../core/resources/resource.js';
+import { revokeJobTokens } from '../../services/identity/workload-tokens.js';
 import { prepareAttempt } from '../../services/jobs/prepare-attempt.js';
 import { updateRun } from '../../services/tracking/run-service.js';
 import type { AttemptCompletion } from './attempt-completion.js';
@@ -68,7 +69,8 @@ export class AttemptPreparation {
         nodes: job.nodes,
       });
       const current = await repositories.jobs.get(job.workspace, job.name);
-      if (current?.state !== 'Preparing') return;
+      // Not ours to launch any more (a restart requeued it meanwhile): the token just issued is not needed.
+      if (current?.state !== 'Preparing') return void (await revokeJobTokens(context, job));
       if (current.stopRequest?.startsWith('cancel')) {
         await this.completion.finish(
           current,

@@ -1,3 +1,4 @@
+import { revokeJobTokens } from '../../services/identity/workload-tokens.js';
 import type { AttemptCompletion } from './attempt-completion.js';
 import { jobKey, type RunnerState } from './runner-state.js';
 
@@ -8,6 +9,8 @@ export async function recoverAfterRestart(state: RunnerState, completion: Attemp
   const live = await repositories.jobs.live();
   for (const job of live.filter((candidate) => candidate.state === 'Preparing')) {
     await completion.release(job, now, false);
+    // The attempt never started: the token its preparation may have issued goes with it.
+    await revokeJobTokens(state.context, job);
     await repositories.jobs.update(
       job.workspace,
       job.name,

@@ -1,5 +1,6 @@
 import type { Deployment } from '../../core/endpoints/endpoint.js';
 import type { Context } from '../../services/context.js';
+import { revokeWorkloadToken } from '../../services/identity/workload-tokens.js';
 import type { ServingMetrics } from '../../serving/serving-metrics.js';
 import type { Served } from './served-deployments.js';
 
@@ -23,6 +24,8 @@ export class DeploymentStatusController {
     this.metrics.inFlight.set(labels, status.inFlight + status.queued);
     if (served.previous && status.readyInstances > 0) {
       void served.previous.pool.drain();
+      // The replaced version's processes are on their way out: their identity goes now.
+      if (served.previous.tokenId) await revokeWorkloadToken(this.context, served.previous.tokenId);
       served.previous = undefined;
     }
     const state =

@@ -6,6 +6,7 @@ import type { Context } from '../../services/context.js';
 import { deploymentEnvironmentSpec } from '../../services/endpoints/model-environment.js';
 import { buildEnvironment } from '../../services/environments/build-environment.js';
 import { materializeContent } from '../../services/jobs/materialize-content.js';
+import { issueDeploymentToken, revokeWorkloadToken } from '../../services/identity/workload-tokens.js';
 import { materializeModel } from '../../services/jobs/materialize-model.js';
 import { DeploymentPool } from '../../serving/deployment-pool.js';
 import { hasInferenceServer } from '../../serving/inference-server-check.js';
@@ -22,6 +23,11 @@ export interface ModelPreparationOptions {
   environmentCache: string;
   /** The server's own URL, for MLFLOW_TRACKING_URI in workers. */
   serverUrl(): string;
+}
+
+/** The MLflow tracking URI of a workspace: the server's root for the default one, as jobs get it. */
+export function workspaceTrackingUri(serverUrl: string, workspace: string): string {
+  return workspace === 'default' ? serverUrl : `${serverUrl}/workspaces/${workspace}/mlflow`;
 }
 
 /**
@@ -74,6 +80,8 @@ export class ModelPreparation {
     const logLine = async (line: string) => {
       await appendFile(join(folder, 'prepare.log'), `${new Date(this.context.clock().getTime()).toISOString()} ${line}\n`);
     };
+    /** The id of the token issued for this version, revoked again if the version never serves. */
+    let tokenId: string | undefined;
     try {
       await rm(folder, { recursive: true, force: true });
       await mkdir(join(folder, 'logs'), { recursive: true });
@@ -119,10 +127,16 @@ export class ModelPreparation {
       if ('error' in choice) throw new Error(choice.error);
       let runtime: RuntimeKind = choice.runtime;
       let python: string | undefined;
+      // The version's identity: bound to the workspace with its creator's rights. With no earlier version served by this
+      // process, the identity's other tokens belong to processes that are gone (a restart, a deleted deployment of this name).
+      const identity = await issueDeploymentToken(this.context, deployment, !this.served.has(key));
+      if (identity.token === undefined) await logLine(`identity: none; ${identity.why}`);
+      tokenId = identity.token === undefined ? undefined : identity.id;
       const env: Record<string, string> = {
         AZUREML_MODEL_DIR: modelDir,
-        MLFLOW_TRACKING_URI: this.options.serverUrl(),
+        MLFLOW_TRACKING_URI: workspaceTrackingUri(this.options.serverUrl(), deployment.workspace),
         ...(spec.environment_variables ?? {}),
+        ...(identity.token === undefined ? {} : { TRELLIS_TOKEN: identity.token, MLFLOW_TRACKING_TOKEN: identity.token }),
       };
       if (runtime === 'mlflow' || runtime === 'python-script') {
         const environmentSpec = await deploymentEnvironmentSpec(this.context, deployment, model);
@@ -165,20 +179,34 @@ export class ModelPreparation {
       await logLine(`${runtime} runtime, ${deployment.instanceCount} instance(s) starting`);
       if (this.closed) {
         await pool.drain(0);
+        if (tokenId) await revokeWorkloadToken(this.context, tokenId);
         return;
       }
       const current = this.served.get(key);
       const previous =
         current && current.pool.status().readyInstances > 0
-          ? { pool: current.pool, etag: current.etag, deployment: current.deployment }
+          ? { pool: current.pool, etag: current.etag, deployment: current.deployment, tokenId: current.tokenId }
           : current?.previous;
-      if (current && previous?.pool !== current.pool) void current.pool.drain();
-      this.served.set({ key, etag: deployment.etag, deployment, pool, folder, runtime, previous });
+      if (current && previous?.pool !== current.pool) {
+        void current.pool.drain();
+        if (current.tokenId) await revokeWorkloadToken(this.context, current.tokenId);
+      }
+      this.served.set({ key, etag: deployment.etag, deployment, pool, folder, runtime, tokenId, previous });
+      // From here the token is the served version's: revoked when the version is replaced or deleted, not by a failure below.
+      tokenId = undefined;
       this.failedVersions.delete(key);
       await this.payloads
         .register(deployment)
         .catch((error: unknown) => logLine(`data collection: the data asset could not be registered: ${(error as Error).message}`));
     } catch (error) {
+      // The version serves nothing: the token issued for it is not needed.
+      if (tokenId)
+        await revokeWorkloadToken(this.context, tokenId).catch((revokeError: unknown) =>
+          this.context.logger.warn(
+            { err: revokeError, deployment: key },
+            `model preparation: the token of the failed version of deployment ${key} was not revoked; it expires on its own`,
+          ),
+        );
       const reason = (error as Error).message;
       await logLine(`failed: ${reason}`).catch((logError: unknown) =>
         this.context.logger.warn(

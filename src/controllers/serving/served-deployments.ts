@@ -10,8 +10,10 @@ export interface Served {
   pool: DeploymentPool;
   folder: string;
   runtime: RuntimeKind;
+  /** The id of the token this version's scoring processes call back to Trellis with; none when its creator is no principal. */
+  tokenId: string | undefined;
   /** The pool of the previous version, serving until `pool` is ready. */
-  previous: { pool: DeploymentPool; etag: string; deployment: Deployment<'online'> } | undefined;
+  previous: { pool: DeploymentPool; etag: string; deployment: Deployment<'online'>; tokenId: string | undefined } | undefined;
 }
 
 /** A deployment's key in this process: `<workspace>/<endpoint>/<deployment>`. */
@@ -48,14 +50,17 @@ export class ServedDeployments {
     this.served.set(served.key, served);
   }
 
-  /** Stops serving the deployments not in `wanted` (deleted, or their endpoint was): their pools drain. */
-  retireAllBut(wanted: Set<string>): void {
+  /** Stops serving the deployments not in `wanted` (deleted, or their endpoint was): their pools drain. Returns them. */
+  retireAllBut(wanted: Set<string>): Served[] {
+    const retired: Served[] = [];
     for (const [name, served] of this.served) {
       if (wanted.has(name)) continue;
       this.served.delete(name);
       void served.pool.drain();
       void served.previous?.pool.drain();
+      retired.push(served);
     }
+    return retired;
   }
 
   /** Drains every pool (on close), giving calls in flight `timeoutMs` to finish, and forgets them all. */

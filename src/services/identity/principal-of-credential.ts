@@ -29,7 +29,7 @@ export async function principalOfToken(context: Context, token: string, how: 'be
   return {
     kind: stored.kind,
     name: stored.name,
-    groups: [],
+    groups: record.groups,
     via: record.kind === 'job' ? 'job' : record.kind === 'deployment' ? 'deployment' : record.kind === 'session' ? 'session' : 'token',
     ...(record.workspace !== null && record.identity !== null
       ? { boundTo: { workspace: record.workspace, identity: record.identity } }

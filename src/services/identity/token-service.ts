@@ -19,6 +19,8 @@ export interface TokenRequest {
   expiresInSeconds: number | undefined;
   workspace?: string | undefined;
   identity?: string | undefined;
+  /** Groups to keep with the token (a session opened with an OpenID Connect token). */
+  groups?: string[] | undefined;
   createdBy: string;
   now: number;
 }
@@ -33,6 +35,7 @@ export async function issueToken(identity: IdentityRepository, request: TokenReq
     kind: request.kind,
     workspace: request.workspace ?? null,
     identity: request.identity ?? null,
+    groups: request.groups ?? [],
     createdBy: request.createdBy,
     createdAt: request.now,
     expiresAt: request.expiresInSeconds === undefined ? null : request.now + request.expiresInSeconds * 1000,

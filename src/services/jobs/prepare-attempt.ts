@@ -14,6 +14,7 @@ import { jobEnvironment } from '../../core/jobs/job-environment.js';
 import { processLayout } from '../../core/jobs/process-layout.js';
 import type { Context } from '../context.js';
 import { buildEnvironment, environmentSpecOf } from '../environments/build-environment.js';
+import { issueJobToken } from '../identity/workload-tokens.js';
 import { materializeContent } from './materialize-content.js';
 import { materializeModel } from './materialize-model.js';
 
@@ -153,6 +154,10 @@ export async function prepareAttempt(context: Context, job: Job, options: Attemp
       processVariables: {},
     }),
   };
+  // The job's identity, issued last so its lifetime counts from the launch; never logged nor written to a file here.
+  const identity = await issueJobToken(context, job, spec.limits?.timeout);
+  if (identity.token !== undefined) Object.assign(env, { MLFLOW_TRACKING_TOKEN: identity.token, TRELLIS_TOKEN: identity.token });
+  else await log(`identity: none; ${identity.why} (calls back to Trellis from the job need credentials of their own)`);
   await log(`command: ${command}`);
   return {
     workspace: job.workspace,

@@ -8,6 +8,7 @@ import { jobsMigration } from './005-jobs.js';
 import { endpointsMigration } from './006-endpoints.js';
 import { endpointRolloutsMigration } from './007-endpoint-rollouts.js';
 import { identityMigration } from './008-identity.js';
+import { tokenGroupsMigration } from './010-token-groups.js';
 import { workspaceKeysMigration } from './009-workspace-keys.js';
 
 /** Every migration, in order. Names are never renamed once released: the store records them. */
@@ -22,6 +23,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '007-endpoint-rollouts': endpointRolloutsMigration(dialect),
     '008-identity': identityMigration(dialect),
     '009-workspace-keys': workspaceKeysMigration(dialect),
+    '010-token-groups': tokenGroupsMigration(dialect),
   };
 }
 
