@@ -63,7 +63,8 @@ export function csrfTokenOf(sessionToken: string): string {
   return createHash('sha256').update(`csrf:${sessionToken}`).digest('base64url');
 }
 
-function csrfMatches(request: FastifyRequest, sessionToken: string): boolean {
+/** Whether the request carries the CSRF token of this session (compared in constant time). */
+export function csrfMatches(request: FastifyRequest, sessionToken: string): boolean {
   const sent = request.headers[csrfHeader];
   if (typeof sent !== 'string') return false;
   const expected = Buffer.from(csrfTokenOf(sessionToken));
@@ -109,7 +110,8 @@ function credentialOf(request: FastifyRequest): Credential {
   return { kind: 'none' };
 }
 
-function cookieValue(header: string | undefined, name: string): string | undefined {
+/** A cookie's value from a Cookie header. */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const [key, ...value] = part.trim().split('=');

@@ -1,5 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as openid from 'openid-client';
 import { looksLikeJwt, type OidcVerifier } from '../../auth/oidc/oidc-verifier.js';
@@ -12,7 +10,7 @@ import type { Context } from '../../services/context.js';
 import { principalOfOidc, principalOfToken } from '../../services/identity/principal-of-credential.js';
 import { createPrincipal } from '../../services/identity/principal-service.js';
 import { issueToken, revokeTokenById, tokenRecordOf } from '../../services/identity/token-service.js';
-import { csrfHeader, csrfTokenOf, sessionCookie } from '../auth/authenticate.js';
+import { cookieValue, csrfHeader, csrfMatches, csrfTokenOf, sessionCookie } from '../auth/authenticate.js';
 import { publicUrlOf } from '../public-url.js';
 import type { RouteOptions } from '../route-options.js';
 
@@ -41,7 +39,7 @@ export const authSessionRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app
 
   app.get(routes.get.path, { schema: routes.get.schema }, async (request, reply) => {
     void reply.header('cache-control', 'no-store');
-    const token = cookieValue(request, sessionCookie);
+    const token = cookieValue(request.headers.cookie, sessionCookie);
     if (!token) return { signedIn: false, ...provider };
     try {
       const principal = await principalOfToken(context, token, 'session');
@@ -86,7 +84,7 @@ export const authSessionRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app
         401,
         `the OpenID provider did not sign you in (${error}${description ? `: ${description}` : ''}); start again at /studio/`,
       );
-    const [state, codeVerifier] = (cookieValue(request, flowCookie) ?? '').split('.');
+    const [state, codeVerifier] = (cookieValue(request.headers.cookie, flowCookie) ?? '').split('.');
     if (!state || !codeVerifier || request.query.state !== state)
       throw new TrellisError(
         'SignInExpired',
@@ -105,7 +103,7 @@ export const authSessionRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app
 
   app.post(routes.logout.path, { schema: routes.logout.schema }, async (request, reply) => {
     void reply.header('cache-control', 'no-store');
-    const token = cookieValue(request, sessionCookie);
+    const token = cookieValue(request.headers.cookie, sessionCookie);
     if (token) {
       let principal: Principal | undefined;
       try {
@@ -283,22 +281,6 @@ function noProvider(): TrellisError {
     404,
     'no OpenID provider is configured here (auth.oidc.issuer and client_id in config.yaml, or TRELLIS_OIDC_ISSUER); sign in with a personal access token instead',
   );
-}
-
-function csrfMatches(request: FastifyRequest, sessionToken: string): boolean {
-  const sent = request.headers[csrfHeader];
-  if (typeof sent !== 'string') return false;
-  const expected = Buffer.from(csrfTokenOf(sessionToken));
-  const given = Buffer.from(sent);
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
-function cookieValue(request: FastifyRequest, name: string): string | undefined {
-  for (const part of (request.headers.cookie ?? '').split(';')) {
-    const [key, ...value] = part.trim().split('=');
-    if (key === name && value.length > 0) return value.join('=');
-  }
-  return undefined;
 }
 
 /** HttpOnly always (no script reads it), Secure over TLS, and SameSite as the caller needs. */

@@ -57,16 +57,9 @@ export async function putCustomRole(
       );
     const body = JSON.stringify({ description: role.description, permissions: role.permissions, assignableScopes: role.assignableScopes });
     const id = existing?.id ?? randomUUID();
+    const stored = { id, name: role.name, definition: body, createdBy: caller.actor, createdAt: now.getTime(), updatedAt: now.getTime() };
     if (existing) await repositories.identity.updateRoleDefinition(id, body, now.getTime());
-    else
-      await repositories.identity.insertRoleDefinition({
-        id,
-        name: role.name,
-        definition: body,
-        createdBy: caller.actor,
-        createdAt: now.getTime(),
-        updatedAt: now.getTime(),
-      });
+    else await repositories.identity.insertRoleDefinition(stored);
     await auditIdentityChange(
       repositories,
       caller,
@@ -80,14 +73,7 @@ export async function putCustomRole(
       now,
     );
     return {
-      role: customRoleOf({
-        id,
-        name: role.name,
-        definition: body,
-        createdBy: caller.actor,
-        createdAt: now.getTime(),
-        updatedAt: now.getTime(),
-      }),
+      role: customRoleOf(stored),
       created: !existing,
     };
   });

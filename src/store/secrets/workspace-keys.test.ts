@@ -193,5 +193,24 @@ for (const dialect of testDialects()) {
         tokenSecret: 'legacy-token',
       });
     });
+
+    it("makes a workspace's first key inside a transaction while the store is making it outside, without a deadlock", async () => {
+      await store.repositories.workspaces.insert({ name: 'race', spec: {}, status: {}, tags: {}, description: null }, 'tester', now);
+      for (const name of ['inside', 'outside']) await store.repositories.endpoints.insertEndpoint(endpoint('race', name));
+      let outside: Promise<void> | undefined;
+      const inside = store.transaction(async (repositories) => {
+        // The transaction holds the database; a seal on the store itself starts making the key and waits for it.
+        outside = store.repositories.endpoints.putSecrets('race', 'outside', secrets);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await repositories.endpoints.putSecrets('race', 'inside', secrets);
+      });
+      const settled = await Promise.race([
+        Promise.all([inside, inside.then(() => outside)]).then(() => 'done'),
+        new Promise((resolve) => setTimeout(() => resolve('deadlocked'), 5000)),
+      ]);
+      assert.equal(settled, 'done');
+      assert.deepEqual(await store.repositories.endpoints.getSecrets('race', 'inside'), secrets);
+      assert.deepEqual(await store.repositories.endpoints.getSecrets('race', 'outside'), secrets);
+    });
   });
 }

@@ -43,7 +43,12 @@ const workspaceKeySpec = z.looseObject({ customer_managed_key: z.looseObject({ k
 export class WorkspaceKeys {
   private readonly current = new Map<string, DataKey>();
   private readonly byId = new Map<string, Buffer>();
-  private readonly making = new Map<string, Promise<DataKey>>();
+  /**
+   * Keys being loaded or made, per database handle and workspace. Never shared across handles: a
+   * transaction holds SQLite's one connection, so waiting inside it for a load started on the
+   * store itself (which waits for that connection) would deadlock every request.
+   */
+  private readonly making = new WeakMap<Kysely<Database>, Map<string, Promise<DataKey>>>();
 
   constructor(
     private readonly options: {
@@ -137,10 +142,16 @@ export class WorkspaceKeys {
   private async currentKey(db: Kysely<Database>, workspace: string): Promise<DataKey> {
     const cached = this.current.get(workspace);
     if (cached) return cached;
-    let making = this.making.get(workspace);
+    let inFlight = this.making.get(db);
+    if (!inFlight) {
+      inFlight = new Map();
+      this.making.set(db, inFlight);
+    }
+    let making = inFlight.get(workspace);
     if (!making) {
-      making = this.loadOrMake(db, workspace).finally(() => this.making.delete(workspace));
-      this.making.set(workspace, making);
+      const forDb = inFlight;
+      making = this.loadOrMake(db, workspace).finally(() => forDb.delete(workspace));
+      inFlight.set(workspace, making);
     }
     const dataKey = await making;
     this.current.set(workspace, dataKey);
