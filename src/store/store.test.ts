@@ -253,3 +253,29 @@ for (const dialect of testDialects()) {
     });
   });
 }
+
+describe('the store inside a transaction on SQLite', () => {
+  it('refuses its own repositories there (they would wait forever for the connection the transaction holds), and serves them after', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'trellis-store-guard-'));
+    const store = Store.open({ home });
+    try {
+      await store.migrate();
+      const inside = store.transaction(async (repositories) => {
+        await repositories.workspaces.get('default');
+        return store.repositories.workspaces.get('default');
+      });
+      const settled = await Promise.race([
+        inside.then(
+          () => 'answered',
+          (error: Error & { code?: string }) => error.code,
+        ),
+        new Promise((resolve) => setTimeout(() => resolve('deadlocked'), 5000)),
+      ]);
+      assert.equal(settled, 'StoreUsedInsideTransaction');
+      assert.equal(await store.repositories.workspaces.get('nothing'), undefined, 'after the transaction the store answers');
+    } finally {
+      await store.close();
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,5 +1,16 @@
 import { join } from 'node:path';
-import { Migrator, sql, type Kysely } from 'kysely';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import {
+  type KyselyPlugin,
+  Migrator,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  type RootOperationNode,
+  sql,
+  type Kysely,
+  type UnknownRow,
+} from 'kysely';
 import { TrellisError } from '../core/errors.js';
 import { AuditRepository } from './audit-repository.js';
 import type { Database } from './database.js';
@@ -19,7 +30,7 @@ import { openSqlite } from './sqlite/open-sqlite.js';
 import { FileKekProvider } from './secrets/file-kek.js';
 import type { KeyEncryptionKeyProvider } from './secrets/key-encryption-key.js';
 import { Pkcs11KekProvider, pkcs11SettingsFromEnv } from './secrets/pkcs11-kek.js';
-import { type RewrappedKey, WorkspaceKeys } from './secrets/workspace-keys.js';
+import { type RewrappedKey, type WorkspaceDataKeys, WorkspaceKeys } from './secrets/workspace-keys.js';
 import { WorkspaceRepository } from './workspace-repository.js';
 
 /** The repositories, bound to the database or to one transaction. */
@@ -56,7 +67,9 @@ export class Store {
     /** Workspace data keys: secrets are sealed with them before they reach the database. */
     private readonly keys: WorkspaceKeys,
   ) {
-    this.repositories = repositoriesFor(db, dialect, keys);
+    // On SQLite a transaction holds the one connection: the store's own repositories used inside
+    // it would wait for that connection forever. They refuse instead, at once, naming the mistake.
+    this.repositories = repositoriesFor(dialect === 'sqlite' ? db.withPlugin(refuseInsideTransaction) : db, dialect, keys);
   }
 
   /** Opens SQLite at `<home>/trellis.db`, or PostgreSQL when `databaseUrl` is set. */
@@ -111,6 +124,11 @@ export class Store {
     return this.keys.rotate(options);
   }
 
+  /** The data keys of `workspace` for sealing its artifacts at rest (the same keys that seal its secrets). */
+  artifactKeysFor(workspace: string): WorkspaceDataKeys {
+    return this.keys.dataKeysFor(workspace);
+  }
+
   // Endpoint keys stored before encryption at rest are sealed at start, and the pages that held them rewritten.
   private async sealPlaintextSecrets(): Promise<void> {
     if ((await this.repositories.endpoints.sealPlaintextSecrets()) === 0) return;
@@ -135,7 +153,15 @@ export class Store {
 
   /** Runs `work` in one transaction: all its writes land together, or none do. */
   async transaction<T>(work: (repositories: Repositories) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => work(repositoriesFor(trx, this.dialect, this.keys)));
+    const scope = { open: true };
+    try {
+      return await this.db
+        .transaction()
+        .execute((trx) => transactionScope.run(scope, () => work(repositoriesFor(trx, this.dialect, this.keys))));
+    } finally {
+      // Work the transaction started and left running (a timer, a woken loop) may use the store afterwards.
+      scope.open = false;
+    }
   }
 
   async close(): Promise<void> {
@@ -143,6 +169,25 @@ export class Store {
     await this.keys.close();
   }
 }
+
+/** The transaction the current async work runs in, if any (its `open` is false once it has ended). */
+const transactionScope = new AsyncLocalStorage<{ open: boolean }>();
+
+/** A kysely plugin for the store's own handle: a query made on it inside a transaction is a bug (see the constructor). */
+const refuseInsideTransaction: KyselyPlugin = {
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    if (transactionScope.getStore()?.open)
+      throw new TrellisError(
+        'StoreUsedInsideTransaction',
+        500,
+        "the store's own repositories were used inside a transaction, which holds SQLite's only connection; use the transaction's repositories (this is a server bug: report it)",
+      );
+    return args.node;
+  },
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result;
+  },
+};
 
 function repositoriesFor(db: Kysely<Database>, dialect: Dialect, keys: WorkspaceKeys): Repositories {
   return {

@@ -161,7 +161,9 @@ export async function createAssignment(
 export async function deleteAssignment(context: Context, caller: Caller, id: string): Promise<AssignmentView> {
   const now = context.clock();
   return context.store.transaction(async (repositories) => {
-    const assignment = await requireAssignment(context, id);
+    // Through the transaction's repositories only: SQLite has one connection, which the transaction holds.
+    const assignment = await repositories.identity.getAssignment(id);
+    if (!assignment) throw assignmentNotFound(id);
     const role = await findRole(repositories.identity, assignment.roleId);
     await repositories.identity.deleteAssignment(id);
     const roleName = role?.name ?? assignment.roleId;
@@ -183,13 +185,12 @@ export async function deleteAssignment(context: Context, caller: Caller, id: str
 
 export async function requireAssignment(context: Context, id: string): Promise<StoredAssignment> {
   const found = await context.store.repositories.identity.getAssignment(id);
-  if (!found)
-    throw new TrellisError(
-      'RoleAssignmentNotFound',
-      404,
-      `no role assignment has id '${id}'; list them with: trellis role assignment list`,
-    );
+  if (!found) throw assignmentNotFound(id);
   return found;
+}
+
+function assignmentNotFound(id: string): TrellisError {
+  return new TrellisError('RoleAssignmentNotFound', 404, `no role assignment has id '${id}'; list them with: trellis role assignment list`);
 }
 
 export async function listAssignmentViews(context: Context, filter: { scope?: string; principal?: string }): Promise<AssignmentView[]> {

@@ -197,15 +197,19 @@ for (const dialect of testDialects()) {
     it("makes a workspace's first key inside a transaction while the store is making it outside, without a deadlock", async () => {
       await store.repositories.workspaces.insert({ name: 'race', spec: {}, status: {}, tags: {}, description: null }, 'tester', now);
       for (const name of ['inside', 'outside']) await store.repositories.endpoints.insertEndpoint(endpoint('race', name));
-      let outside: Promise<void> | undefined;
+      // Another request's seal, started outside the transaction once the transaction holds the database.
+      let release = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const outside = held.then(() => store.repositories.endpoints.putSecrets('race', 'outside', secrets));
       const inside = store.transaction(async (repositories) => {
-        // The transaction holds the database; a seal on the store itself starts making the key and waits for it.
-        outside = store.repositories.endpoints.putSecrets('race', 'outside', secrets);
+        release();
         await new Promise((resolve) => setTimeout(resolve, 20));
         await repositories.endpoints.putSecrets('race', 'inside', secrets);
       });
       const settled = await Promise.race([
-        Promise.all([inside, inside.then(() => outside)]).then(() => 'done'),
+        Promise.all([inside, outside]).then(() => 'done'),
         new Promise((resolve) => setTimeout(() => resolve('deadlocked'), 5000)),
       ]);
       assert.equal(settled, 'done');
