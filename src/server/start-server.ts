@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
-import { LocalArtifactStore } from '../artifacts/local/local-artifact-store.js';
+import { EncryptedArtifactStore, requiresEncryptedArtifacts } from '../artifacts/encrypted/encrypted-artifact-store.js';
 import { QuotaArtifactStore, storageQuotaOf } from '../artifacts/quota-artifact-store.js';
 import { buildServer, type TrellisServer } from '../api/server.js';
 import { loadAttemptSecret } from '../backends/kubernetes/attempt-token.js';
@@ -64,7 +64,16 @@ export async function startServer(
         if (!artifacts) {
           const root = join(artifactRoot, workspace);
           const quotaBytes = storageQuotaOf(config.storageQuotaBytes, workspace);
-          const local = new LocalArtifactStore(root);
+          // Reads take plaintext and sealed objects alike; each write asks the workspace's YAML whether to seal
+          // (hbi_workspace: true or a customer_managed_key; see requiresEncryptedArtifacts).
+          const local = new EncryptedArtifactStore(root, {
+            workspace,
+            keys: store.artifactKeysFor(workspace),
+            shouldEncrypt: async () => {
+              const spec = (await store.repositories.workspaces.get(workspace))?.spec;
+              return spec !== undefined && requiresEncryptedArtifacts(spec);
+            },
+          });
           // Uploads count against the workspace's storage quota (storage_quota_bytes), when it has one.
           artifacts = quotaBytes === undefined ? local : new QuotaArtifactStore(local, { workspace, quotaBytes, root });
           artifactStores.set(workspace, artifacts);

@@ -21,6 +21,12 @@ export interface SecretSealer {
   open(workspace: string, purpose: string, sealed: string): Promise<string>;
 }
 
+/** A workspace's data keys, to seal other things than secrets with (its artifacts). */
+export interface WorkspaceDataKeys {
+  currentKey(): Promise<{ id: string; key: Buffer }>;
+  keyById(id: string): Promise<Buffer | undefined>;
+}
+
 /** One data key re-wrapped by a rotation. */
 export interface RewrappedKey {
   workspace: string;
@@ -85,6 +91,28 @@ export class WorkspaceKeys {
         }
         return openSecret({ dataKey, context: { workspace, purpose }, sealed });
       },
+    };
+  }
+
+  /**
+   * The data keys of `workspace` for sealing its artifacts: the current one (made on first use) and
+   * any older one by id. Shaped as the artifacts layer's ArtifactKeys; reads and writes through the store.
+   */
+  dataKeysFor(workspace: string): WorkspaceDataKeys {
+    const { db } = this.options;
+    return {
+      currentKey: async () => {
+        const dataKey = await this.currentKey(db, workspace);
+        // Made inside a transaction that rolled back? Then it is written now, before anything is sealed with it.
+        if (dataKey.row)
+          await db
+            .insertInto('workspace_keys')
+            .values(dataKey.row)
+            .onConflict((c) => c.doNothing())
+            .execute();
+        return { id: dataKey.id, key: dataKey.key };
+      },
+      keyById: (id) => this.keyById(db, workspace, id),
     };
   }
 
