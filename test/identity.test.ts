@@ -405,3 +405,26 @@ describe('the CLI on the same machine with local authentication off', () => {
     }
   });
 });
+
+describe('listening beyond loopback', () => {
+  it('refuses to start with local authentication on, naming --disable-local-auth', async () => {
+    await assert.rejects(startTrellis({ env: { TRELLIS_HOST: '0.0.0.0' } }), (error: Error) => {
+      assert.match(error.message, /refusing to listen on 0\.0\.0\.0 with local authentication on/);
+      assert.match(error.message, /--disable-local-auth/);
+      return true;
+    });
+  });
+
+  it('starts with it off, says what is exposed, and still refuses anonymous calls', async () => {
+    const trellis = await startTrellis({ env: { TRELLIS_HOST: '0.0.0.0', TRELLIS_DISABLE_LOCAL_AUTH: 'true' } });
+    try {
+      assert.match(trellis.output(), /listening on 0\.0\.0\.0 .*over plain HTTP .*reachable from other machines/);
+      const url = trellis.url.replace('0.0.0.0', '127.0.0.1');
+      assert.equal((await fetch(`${url}/api/v1/workspaces`)).status, 401);
+      assert.equal((await fetch(`${url}/healthz`)).status, 200);
+    } finally {
+      await trellis.stop();
+      await removeHome(trellis.home);
+    }
+  });
+});
