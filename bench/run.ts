@@ -1,14 +1,17 @@
 /**
  * `npm run bench`: runs every benchmark and prints the tables BENCHMARKS.md records.
- * BENCH_ONLY=foundation|tracking|jobs|serving|studio|auth runs one part. Sizes: BENCH_COUNT (default 10000) and
+ * BENCH_ONLY=foundation|tracking|jobs|serving|studio|auth|artifacts runs one part. Sizes: BENCH_COUNT (default 10000) and
  * BENCH_STARTUP_RUNS (default 5) for the foundation; BENCH_POINTS (1000000), BENCH_CLIENTS (8),
  * BENCH_SEARCH_RUNS (50000), BENCH_SEARCH_QUERIES (20), BENCH_HISTORY_STEPS (100000) for tracking;
  * BENCH_JOBS (1000), BENCH_JOBS_IDLE (100), BENCH_JOB_NODES (16), BENCH_JOB_CLIENTS (4) for jobs;
  * BENCH_SERVING_CALLS (10000), BENCH_SERVING_SECONDS (10), BENCH_SERVING_CONNECTIONS (8,32,64) for serving;
  * BENCH_STUDIO_RUNS (50000), BENCH_STUDIO_POINTS (1000000), BENCH_STUDIO_REPETITIONS (5) for studio;
- * BENCH_AUTH_CALLS (20000), BENCH_AUTH_CLIENTS (8) for auth.
+ * BENCH_AUTH_CALLS (20000), BENCH_AUTH_CLIENTS (8) for auth; BENCH_ARTIFACT_MB (512: MiB uploaded and downloaded
+ * per workspace and measurement), BENCH_ARTIFACT_FILE_MB (64: MiB a file), BENCH_ARTIFACT_CLIENTS (4),
+ * BENCH_ARTIFACT_RANGES (1 MiB ranged reads; twice BENCH_ARTIFACT_MB, at most 1000) for artifacts.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
+import { runArtifactsAtRestBench, type Throughput } from './artifacts-at-rest.js';
 import { runAuthBench } from './auth.js';
 import { runJobQueueBench, type Summary } from './job-queue-latency.js';
 import { runTrackingBench } from './mlflow-tracking.js';
@@ -293,6 +296,53 @@ if (!only || only === 'auth') {
     }
     console.log(
       `\n${off.logMetric.calls.toLocaleString('en')} calls of each kind per measurement from ${options.clients} concurrent clients (one run each, one metric point per log-metric call); each mode measured twice (off, token, oidc, then reversed) and the better kept. Loopback HTTP on one machine of ${cpus().length} cores, the clients sharing the CPUs with the server; load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after.`,
+    );
+  }
+}
+
+if (!only || only === 'artifacts') {
+  const mebibyte = 2 ** 20;
+  const totalMebibytes = Number(process.env.BENCH_ARTIFACT_MB ?? 512);
+  const options = {
+    totalBytes: totalMebibytes * mebibyte,
+    fileBytes: Number(process.env.BENCH_ARTIFACT_FILE_MB ?? 64) * mebibyte,
+    clients: Number(process.env.BENCH_ARTIFACT_CLIENTS ?? 4),
+    ranges: Number(process.env.BENCH_ARTIFACT_RANGES ?? Math.min(1000, 2 * totalMebibytes)),
+    rangeBytes: mebibyte,
+    log,
+  };
+  const loadBefore = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
+  const result = await runArtifactsAtRestBench(options);
+  const loadAfter = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
+  const [plain, sealed] = result.figures;
+  if (plain && sealed) {
+    const rate = (figure: Throughput) => figure.mebibytesPerSecond.toFixed(0);
+    const share = (ours: Throughput, base: Throughput) => ours.mebibytesPerSecond / base.mebibytesPerSecond;
+    const fileMebibytes = result.fileBytes / mebibyte;
+    console.log(
+      `\n## Artifacts encrypted at rest: MLflow artifact upload and download, a plain and an hbi_workspace side by side, same server, same run (goal: ≥ 80% of plain)\n`,
+    );
+    console.log('| measurement | plain MiB/s | sealed MiB/s | sealed / plain | goal ≥ 80% met |');
+    console.log('| --- | --- | --- | --- | --- |');
+    for (const [label, field] of [
+      [`upload: PUT ${result.files} files of ${fileMebibytes} MiB, ${result.clients} clients`, 'upload'],
+      [`download: GET the same files whole, ${result.clients} clients`, 'download'],
+      [
+        `ranged: ${result.ranges.toLocaleString('en')} GETs of a random ${result.rangeBytes / mebibyte} MiB range, ${result.clients} clients`,
+        'ranged',
+      ],
+    ] as const) {
+      const ratio = share(sealed[field], plain[field]);
+      console.log(
+        `| ${label} | ${rate(plain[field])} | ${rate(sealed[field])} | ${(ratio * 100).toFixed(1)}% | ${ratio >= 0.8 ? 'yes' : 'no'} |`,
+      );
+    }
+    console.log(
+      `\nOne Trellis server (local authentication on, loopback HTTP, no credentials), workspaces \`plain\` and \`sealed\` (\`hbi_workspace: true\`), both through \`/workspaces/<ws>/mlflow/api/2.0/mlflow-artifacts/artifacts/...\`; the same ${result.files} files of ${fileMebibytes} MiB of random bytes (${(result.files * fileMebibytes).toLocaleString('en')} MiB each way per measurement) for both, every download's size and one file's sha256 checked per measurement; MiB = 2^20 bytes. Each workspace measured twice (plain then sealed, then sealed then plain) and the better kept per cell. The store writes to the data directory's disk: ${result.filesystem}. ${cpus().length} cores, shared by the clients and the server; load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after.`,
     );
   }
 }

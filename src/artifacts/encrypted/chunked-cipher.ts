@@ -116,11 +116,16 @@ class SealingStream extends Transform {
       this.#pending.push(chunk);
       this.#pendingBytes += chunk.length;
       // Keep a full chunk back until more arrives: only then is it known not to be the last.
-      while (this.#pendingBytes > this.#chunkSize) {
-        const all = Buffer.concat(this.#pending);
-        this.#sealChunk(all.subarray(0, this.#chunkSize), false);
-        this.#pending = [all.subarray(this.#chunkSize)];
-        this.#pendingBytes = all.length - this.#chunkSize;
+      if (this.#pendingBytes > this.#chunkSize) {
+        // Joined once, then sealed chunk by chunk from views of it (no copy per chunk).
+        const all = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes);
+        let offset = 0;
+        while (all.length - offset > this.#chunkSize) {
+          this.#sealChunk(all.subarray(offset, offset + this.#chunkSize), false);
+          offset += this.#chunkSize;
+        }
+        this.#pending = [all.subarray(offset)];
+        this.#pendingBytes = all.length - offset;
       }
       callback();
     } catch (error) {
