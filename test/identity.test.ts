@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ownerTokenPath } from '../src/config/owner-token-file.js';
@@ -408,15 +409,19 @@ describe('the CLI on the same machine with local authentication off', () => {
 
 describe('listening beyond loopback', () => {
   it('refuses to start with local authentication on, naming --disable-local-auth', async () => {
-    await assert.rejects(startTrellis({ env: { TRELLIS_HOST: '0.0.0.0' } }), (error: Error) => {
+    // Off by default there; refused when a config file turns it on.
+    const home = await mkdtemp(join(tmpdir(), 'trellis-exposed-'));
+    await writeFile(join(home, 'config.yaml'), 'auth:\n  local: true\n');
+    await assert.rejects(startTrellis({ home, env: { TRELLIS_HOST: '0.0.0.0' } }), (error: Error) => {
       assert.match(error.message, /refusing to listen on 0\.0\.0\.0 with local authentication on/);
       assert.match(error.message, /--disable-local-auth/);
       return true;
     });
+    await removeHome(home);
   });
 
-  it('starts with it off, says what is exposed, and still refuses anonymous calls', async () => {
-    const trellis = await startTrellis({ env: { TRELLIS_HOST: '0.0.0.0', TRELLIS_DISABLE_LOCAL_AUTH: 'true' } });
+  it('starts with it off (the default beyond loopback), says what is exposed, and still refuses anonymous calls', async () => {
+    const trellis = await startTrellis({ env: { TRELLIS_HOST: '0.0.0.0' } });
     try {
       assert.match(trellis.output(), /listening on 0\.0\.0\.0 .*over plain HTTP .*reachable from other machines/);
       const url = trellis.url.replace('0.0.0.0', '127.0.0.1');

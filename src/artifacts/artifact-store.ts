@@ -68,6 +68,8 @@ export interface PutContentResult {
 
 export interface PutOptions {
   maxBytes?: number;
+  /** The caller takes the digest of what it stores itself (a store over this one): only count the bytes; `digest` is then ''. */
+  unhashed?: boolean;
 }
 
 export interface PutResult {

@@ -27,13 +27,15 @@ export function parseContentDigest(digest: string): string {
  * ArtifactTooLarge (413) as soon as more than `maxBytes` arrive. Read `digest`/`size` after it ends.
  */
 export class DigestingStream extends Transform {
-  readonly #hash: Hash = createHash('sha256');
+  readonly #hash: Hash | undefined;
   readonly #maxBytes: number;
   #size = 0;
   #hex: string | undefined;
 
-  constructor(maxBytes = Number.POSITIVE_INFINITY) {
+  /** `hash: false` only counts (and bounds): for bytes whose digest the caller takes elsewhere. */
+  constructor(maxBytes = Number.POSITIVE_INFINITY, options: { hash?: boolean } = {}) {
     super();
+    this.#hash = options.hash === false ? undefined : createHash('sha256');
     if (!(maxBytes >= 0)) throw new RangeError(`maxBytes must be a number >= 0, got ${maxBytes}`);
     this.#maxBytes = maxBytes;
   }
@@ -44,12 +46,12 @@ export class DigestingStream extends Transform {
       callback(artifactTooLarge(this.#maxBytes));
       return;
     }
-    this.#hash.update(chunk);
+    this.#hash?.update(chunk);
     callback(null, chunk);
   }
 
   override _flush(callback: TransformCallback): void {
-    this.#hex = this.#hash.digest('hex');
+    this.#hex = this.#hash?.digest('hex') ?? '';
     callback();
   }
 

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { PrincipalKind } from '../core/identity/principal.js';
 import type { TokenKind } from '../core/identity/token-format.js';
 import type { Database } from './database.js';
+import type { IdentityCache } from './identity-cache.js';
 
 export interface StoredPrincipal {
   name: string;
@@ -49,11 +50,28 @@ export interface StoredAssignment {
 
 /** Principals, group membership, tokens, custom roles and role assignments. */
 export class IdentityRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** Whether this repository (a transaction's) revoked or deleted something: the store tells the cache again after commit. */
+  changedIdentity = false;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly cache?: IdentityCache,
+  ) {}
 
   async getPrincipal(name: string): Promise<StoredPrincipal | undefined> {
+    const remembered = this.cache?.principal(name);
+    if (remembered) return remembered;
+    const generation = this.cache?.current() ?? 0;
     const row = await this.db.selectFrom('principals').selectAll().where('name', '=', name).executeTakeFirst();
-    return row && principalFromRow(row);
+    const principal = row && principalFromRow(row);
+    if (principal) this.cache?.rememberPrincipal(principal, generation);
+    return principal;
+  }
+
+  /** A revocation or deletion: nothing remembered from before it may be served after it. */
+  private changed(): void {
+    this.changedIdentity = true;
+    this.cache?.changed();
   }
 
   async listPrincipals(kind?: PrincipalKind): Promise<StoredPrincipal[]> {
@@ -76,6 +94,7 @@ export class IdentityRepository {
   }
 
   async deletePrincipal(name: string): Promise<boolean> {
+    this.changed();
     const result = await this.db.deleteFrom('principals').where('name', '=', name).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }
@@ -134,8 +153,13 @@ export class IdentityRepository {
   }
 
   async tokenByHash(hash: string): Promise<StoredToken | undefined> {
+    const remembered = this.cache?.token(hash);
+    if (remembered) return remembered;
+    const generation = this.cache?.current() ?? 0;
     const row = await this.db.selectFrom('tokens').selectAll().where('hash', '=', hash).executeTakeFirst();
-    return row && tokenFromRow(row);
+    const record = row && tokenFromRow(row);
+    if (record) this.cache?.rememberToken(hash, record, generation);
+    return record;
   }
 
   async getToken(id: string): Promise<StoredToken | undefined> {
@@ -156,6 +180,7 @@ export class IdentityRepository {
   }
 
   async revokeToken(id: string, at: number): Promise<boolean> {
+    this.changed();
     const result = await this.db
       .updateTable('tokens')
       .set({ revoked_at: at })
@@ -167,6 +192,7 @@ export class IdentityRepository {
 
   /** Revokes every live token of an identity (a job's when it ends). */
   async revokeIdentityTokens(identity: string, workspace: string, at: number): Promise<number> {
+    this.changed();
     const result = await this.db
       .updateTable('tokens')
       .set({ revoked_at: at })
@@ -178,6 +204,7 @@ export class IdentityRepository {
   }
 
   async touchToken(id: string, at: number): Promise<void> {
+    this.cache?.touched(id, at);
     await this.db.updateTable('tokens').set({ last_used_at: at }).where('id', '=', id).execute();
   }
 

@@ -20,6 +20,7 @@ import { openPostgres } from './postgres/open-postgres.js';
 import { DatasetRepository } from './dataset-repository.js';
 import { ExperimentRepository } from './experiment-repository.js';
 import { EndpointRepository } from './endpoint-repository.js';
+import { IdentityCache } from './identity-cache.js';
 import { IdentityRepository } from './identity-repository.js';
 import { JobRepository } from './job-repository.js';
 import { LoggedModelRepository } from './logged-model-repository.js';
@@ -58,6 +59,8 @@ export interface Readiness {
 /** The metadata store: SQLite by default, PostgreSQL when given a postgres:// URL. */
 export class Store {
   readonly repositories: Repositories;
+  /** Token and principal lookups of authenticated requests, remembered briefly (see IdentityCache). */
+  private readonly identityCache = new IdentityCache();
 
   private constructor(
     readonly dialect: Dialect,
@@ -69,7 +72,12 @@ export class Store {
   ) {
     // On SQLite a transaction holds the one connection: the store's own repositories used inside
     // it would wait for that connection forever. They refuse instead, at once, naming the mistake.
-    this.repositories = repositoriesFor(dialect === 'sqlite' ? db.withPlugin(refuseInsideTransaction) : db, dialect, keys);
+    this.repositories = repositoriesFor(
+      dialect === 'sqlite' ? db.withPlugin(refuseInsideTransaction) : db,
+      dialect,
+      keys,
+      this.identityCache,
+    );
   }
 
   /** Opens SQLite at `<home>/trellis.db`, or PostgreSQL when `databaseUrl` is set. */
@@ -154,13 +162,18 @@ export class Store {
   /** Runs `work` in one transaction: all its writes land together, or none do. */
   async transaction<T>(work: (repositories: Repositories) => Promise<T>): Promise<T> {
     const scope = { open: true };
+    let repositories: Repositories | undefined;
     try {
-      return await this.db
-        .transaction()
-        .execute((trx) => transactionScope.run(scope, () => work(repositoriesFor(trx, this.dialect, this.keys))));
+      return await this.db.transaction().execute((trx) => {
+        repositories = repositoriesFor(trx, this.dialect, this.keys, this.identityCache);
+        const inside = repositories;
+        return transactionScope.run(scope, () => work(inside));
+      });
     } finally {
       // Work the transaction started and left running (a timer, a woken loop) may use the store afterwards.
       scope.open = false;
+      // A revocation is seen by everyone only now: what was remembered meanwhile must go too.
+      if (repositories?.identity.changedIdentity) this.identityCache.changed();
     }
   }
 
@@ -189,7 +202,7 @@ const refuseInsideTransaction: KyselyPlugin = {
   },
 };
 
-function repositoriesFor(db: Kysely<Database>, dialect: Dialect, keys: WorkspaceKeys): Repositories {
+function repositoriesFor(db: Kysely<Database>, dialect: Dialect, keys: WorkspaceKeys, identityCache: IdentityCache): Repositories {
   return {
     workspaces: new WorkspaceRepository(db),
     resources: new ResourceRepository(db),
@@ -201,7 +214,7 @@ function repositoriesFor(db: Kysely<Database>, dialect: Dialect, keys: Workspace
     registry: new RegistryRepository(db),
     jobs: new JobRepository(db),
     endpoints: new EndpointRepository(db, keys.sealerFor(db)),
-    identity: new IdentityRepository(db),
+    identity: new IdentityRepository(db, identityCache),
   };
 }
 

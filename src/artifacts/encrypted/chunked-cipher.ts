@@ -23,6 +23,8 @@ import { TrellisError } from '../../core/errors.js';
 export const SEALED_MAGIC = Buffer.from([0x89, ...Buffer.from('TRLSENC', 'ascii')]);
 /** Plaintext bytes per chunk. */
 export const DEFAULT_CHUNK_SIZE = 64 * 1024;
+/** How many bytes a read of sealed chunks asks the file for at once. */
+const readBytes = 1024 * 1024;
 const VERSION = 1;
 const TAG_BYTES = 16;
 const OBJECT_ID_BYTES = 16;
@@ -149,7 +151,11 @@ class SealingStream extends Transform {
     if (this.#index >= TRAILER_INDEX) throw new RangeError('an object has too many chunks to seal');
     const cipher = createCipheriv('aes-256-gcm', this.#options.key, nonce(this.#noncePrefix, this.#index), { authTagLength: TAG_BYTES });
     cipher.setAAD(chunkData(this.#options.scope, this.#header, this.#index, isLast));
-    this.push(Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]));
+    // Three pushes rather than one joined copy: the file stream writes them as they come.
+    this.push(cipher.update(plaintext));
+    const rest = cipher.final();
+    if (rest.length > 0) this.push(rest);
+    this.push(cipher.getAuthTag());
     this.#index += 1;
     this.#plaintextBytes += plaintext.length;
   }
@@ -220,10 +226,20 @@ export async function openSealedObject(
     async *read(range) {
       const first = range === undefined ? 0 : Math.floor(range.start / header.chunkSize);
       const last = range === undefined ? layout.chunks - 1 : Math.floor(range.end / header.chunkSize);
+      // Read a run of chunks at a time (about 1 MiB), then open them one by one from views of it.
+      const perRead = Math.max(1, Math.floor(readBytes / sealedChunk));
+      let block: { first: number; bytes: Buffer } | undefined;
       for (let index = first; index <= last; index += 1) {
         const isLast = index === layout.chunks - 1;
         const length = isLast ? layout.lastSealedBytes : sealedChunk;
-        const bytes = await source.read(header.bytes.length + index * sealedChunk, length);
+        if (!block || index >= block.first + perRead) {
+          const count = Math.min(perRead, last - index + 1);
+          const through = index + count - 1;
+          const blockLength = (count - 1) * sealedChunk + (through === layout.chunks - 1 ? layout.lastSealedBytes : sealedChunk);
+          block = { first: index, bytes: await source.read(header.bytes.length + index * sealedChunk, blockLength) };
+        }
+        const start = (index - block.first) * sealedChunk;
+        const bytes = block.bytes.subarray(start, start + length);
         if (bytes.length !== length) throw artifactUnreadable(what, `chunk ${index} is cut short`);
         const plaintext = openChunk(key, scope, header, index, isLast, bytes, what);
         const offset = index * header.chunkSize;
@@ -241,7 +257,9 @@ function openChunk(key: Buffer, scope: string, header: SealedHeader, index: numb
   decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
   try {
     // Nothing of the chunk leaves here until final() has checked its tag.
-    return Buffer.concat([decipher.update(bytes.subarray(0, bytes.length - TAG_BYTES)), decipher.final()]);
+    const opened = decipher.update(bytes.subarray(0, bytes.length - TAG_BYTES));
+    const rest = decipher.final();
+    return rest.length === 0 ? opened : Buffer.concat([opened, rest]);
   } catch (error) {
     throw artifactUnreadable(what, `chunk ${index} does not authenticate`, error);
   }

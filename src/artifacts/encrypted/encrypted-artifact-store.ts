@@ -86,7 +86,7 @@ export class EncryptedArtifactStore implements ArtifactStore {
     const plaintext = new DigestingStream(options.maxBytes);
     // The address is the plaintext's digest, known only once the last byte has passed the hasher.
     const sealed = await this.#sealed(source, plaintext, () => `content:${plaintext.digest}`);
-    const temp = await writeTemporaryFile(join(this.#root, 'tmp'), sealed);
+    const temp = await writeTemporaryFile(join(this.#root, 'tmp'), sealed, undefined, { hash: false });
     try {
       if (expected !== undefined && plaintext.digest !== expected) throw digestMismatch(expected, plaintext.digest);
       const isNew = await this.#placeContent(blobKey(plaintext.digest), temp.tempPath, temp.size);
@@ -114,7 +114,8 @@ export class EncryptedArtifactStore implements ArtifactStore {
     const key = validateArtifactPath(path);
     const plaintext = new DigestingStream(options.maxBytes);
     // The local store writes the sealed bytes (temp file, fsync, rename); the limit applies to the plaintext.
-    await this.#local.put(key, await this.#sealed(source, plaintext, () => `object:${key}`));
+    // The digest that counts is the plaintext's, taken above: the local store only counts the sealed bytes.
+    await this.#local.put(key, await this.#sealed(source, plaintext, () => `object:${key}`), { unhashed: true });
     return { size: plaintext.size, digest: plaintext.digest };
   }
 

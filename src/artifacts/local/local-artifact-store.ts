@@ -71,7 +71,7 @@ export class LocalArtifactStore implements ArtifactStore {
 
   async put(path: string, source: Readable, options: PutOptions = {}): Promise<PutResult> {
     const key = validateArtifactPath(path);
-    const temp = await writeTemporaryFile(this.#tempDir, source, options.maxBytes);
+    const temp = await writeTemporaryFile(this.#tempDir, source, options.maxBytes, { hash: options.unhashed !== true });
     try {
       await this.#place('objects', key, (target) => rename(temp.tempPath, target));
       return { size: temp.size, digest: temp.digest };

@@ -41,8 +41,9 @@ export async function writeTemporaryFile(
   tempDir: string,
   source: Readable,
   maxBytes?: number,
+  options: { hash?: boolean } = {},
 ): Promise<{ tempPath: string; digest: string; size: number }> {
-  const hasher = new DigestingStream(maxBytes);
+  const hasher = new DigestingStream(maxBytes, options);
   await mkdir(tempDir, { recursive: true });
   const tempPath = join(tempDir, `${randomUUID()}.tmp`);
   // Created before streaming starts, so a failure can never race the file's creation and leak it.
