@@ -1,4 +1,4 @@
-import type { StoredPrincipal, StoredToken } from './identity-repository.js';
+import type { StoredPrincipal, StoredToken } from './identity-records.js';
 
 /**
  * What every authenticated request looks up, remembered for a few seconds: a token's record by its
