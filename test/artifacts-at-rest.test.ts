@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -9,6 +9,7 @@ import { TrellisClient } from '../src/client/trellis-client.js';
 import { loadConfig } from '../src/config/config.js';
 import { type RunningServer, startServer } from '../src/server/start-server.js';
 import { createTestDatabase, type TestDatabase, testDialects } from './support/databases.js';
+import { filesHolding } from './support/files-holding.js';
 
 /**
  * Artifacts are encrypted at rest in a workspace whose YAML asks for it (`hbi_workspace: true`, or
@@ -17,22 +18,6 @@ import { createTestDatabase, type TestDatabase, testDialects } from './support/d
  * with its -wal and -shm included) holds their bytes. A plain workspace still stores plaintext,
  * which shows the scan finds a marker where there is one.
  */
-
-/** Every file under `folder` that holds `needle`, byte for byte. */
-async function filesHolding(folder: string, needle: Buffer): Promise<string[]> {
-  const entries = await readdir(folder, { recursive: true, withFileTypes: true });
-  const holding: string[] = [];
-  for (const entry of entries.filter((item) => item.isFile())) {
-    const path = join(entry.parentPath, entry.name);
-    const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
-      // -shm and -wal come and go with the connection: a file gone meanwhile holds nothing.
-      if (error.code === 'ENOENT') return Buffer.alloc(0);
-      throw error;
-    });
-    if (bytes.includes(needle)) holding.push(path.slice(folder.length + 1));
-  }
-  return holding;
-}
 
 /** A file of ~200 KB (several 64 KiB chunks) with the marker, as text and as raw bytes, in the middle. */
 function payloadWith(marker: string): Buffer {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,6 +12,7 @@ import { Pkcs11KekProvider } from '../src/store/secrets/pkcs11-kek.js';
 import { skipUnless } from './support/capabilities.js';
 import { createTestDatabase, type TestDatabase, testDialects } from './support/databases.js';
 import { createSoftHsmTokens, type SoftHsmTokens, softhsmMissing, softhsmModule } from './support/softhsm.js';
+import { filesHolding } from './support/files-holding.js';
 
 /**
  * Endpoint keys are encrypted at rest: no file of the data directory (the SQLite database with its
@@ -19,22 +20,6 @@ import { createSoftHsmTokens, type SoftHsmTokens, softhsmMissing, softhsmModule 
  * after a restart and after the key-encryption key is rotated. With a key file Trellis makes, and
  * with a customer-managed key in a PKCS#11 token (SoftHSM2).
  */
-
-/** Every file under `folder` that holds `needle`, byte for byte. */
-async function filesHolding(folder: string, needle: Buffer): Promise<string[]> {
-  const entries = await readdir(folder, { recursive: true, withFileTypes: true });
-  const holding: string[] = [];
-  for (const entry of entries.filter((item) => item.isFile())) {
-    const path = join(entry.parentPath, entry.name);
-    const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
-      // -shm and -wal come and go with the connection: a file gone meanwhile holds nothing.
-      if (error.code === 'ENOENT') return Buffer.alloc(0);
-      throw error;
-    });
-    if (bytes.includes(needle)) holding.push(path);
-  }
-  return holding;
-}
 
 async function rows(database: TestDatabase, home: string, text: string): Promise<Array<Record<string, unknown>>> {
   if (database.url) {

@@ -1,9 +1,8 @@
 import { link, open, realpath, rename, rm, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { hasCode, unlessMissing } from '../../core/error-codes.js';
-import { TrellisError } from '../../core/errors.js';
 import { artifactNotFound, digestMismatch } from '../artifact-errors.js';
 import { validateArtifactPath } from '../artifact-path.js';
 import type {
@@ -20,7 +19,7 @@ import type {
 import { type ByteRange, resolveByteRange } from '../byte-range.js';
 import { DigestingStream, parseContentDigest } from '../content-digest.js';
 import { LocalArtifactStore } from '../local/local-artifact-store.js';
-import { ensureDirectory, syncDirectory, writeTemporaryFile } from '../local/local-files.js';
+import { assertInside, blobKey, ensureDirectory, syncDirectory, writeTemporaryFile } from '../local/local-files.js';
 import {
   artifactUnreadable,
   createSealingStream,
@@ -274,20 +273,4 @@ function fileSource(handle: FileHandle, size: number): SealedSource {
       return bytes.subarray(0, filled);
     },
   };
-}
-
-/** `ab/abcdef…` for `sha256:abcdef…`, as LocalArtifactStore lays content out; InvalidDigest otherwise. */
-function blobKey(digest: string): string {
-  const hex = parseContentDigest(digest);
-  return `${hex.slice(0, 2)}/${hex}`;
-}
-
-/** Returns `real` when it is `areaDir` or inside it; throws InvalidArtifactPath when a link led out. */
-function assertInside(areaDir: string, real: string, key: string): string {
-  if (real === areaDir || real.startsWith(areaDir + sep)) return real;
-  throw new TrellisError(
-    'InvalidArtifactPath',
-    400,
-    `artifact path '${key}' leads outside the artifact store through a symbolic link; the store does not follow links out of its root — remove the link`,
-  );
 }

@@ -1,7 +1,6 @@
 import { link, lstat, open, readdir, realpath, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { TrellisError } from '../../core/errors.js';
 import { artifactNotFound, artifactPathConflict, digestMismatch } from '../artifact-errors.js';
 import { validateArtifactPath, validateArtifactPrefix } from '../artifact-path.js';
 import type {
@@ -19,7 +18,7 @@ import { type ByteRange, resolveByteRange } from '../byte-range.js';
 import { parseContentDigest } from '../content-digest.js';
 import { decodeContinuationToken, encodeContinuationToken, resolveListLimit } from '../list-page.js';
 import { hasCode, unlessMissing } from '../../core/error-codes.js';
-import { ensureDirectory, syncDirectory, writeTemporaryFile } from './local-files.js';
+import { assertInside, blobKey, ensureDirectory, syncDirectory, writeTemporaryFile } from './local-files.js';
 import { walkSorted } from './local-listing.js';
 
 /** The two key spaces, each a folder under the root; temp files sit in `tmp/` beside them. */
@@ -228,22 +227,6 @@ export class LocalArtifactStore implements ArtifactStore {
     }
     return true;
   }
-}
-
-/** `ab/abcdef…` for `sha256:abcdef…`; throws InvalidDigest for anything else. */
-function blobKey(digest: string): string {
-  const hex = parseContentDigest(digest);
-  return `${hex.slice(0, 2)}/${hex}`;
-}
-
-/** Returns `real` when it is `areaDir` or inside it; throws InvalidArtifactPath when a link led out. */
-function assertInside(areaDir: string, real: string, key: string): string {
-  if (real === areaDir || real.startsWith(areaDir + sep)) return real;
-  throw new TrellisError(
-    'InvalidArtifactPath',
-    400,
-    `artifact path '${key}' leads outside the artifact store through a symbolic link; the store does not follow links out of its root — remove the link`,
-  );
 }
 
 async function realpathOfNearestExisting(dir: string): Promise<string> {

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { hasCode } from '../../core/error-codes.js';
-import { DigestingStream } from '../content-digest.js';
+import { TrellisError } from '../../core/errors.js';
+import { DigestingStream, parseContentDigest } from '../content-digest.js';
 
 /** Filesystem steps the local store builds its durable writes from. */
 
@@ -56,4 +57,20 @@ export async function writeTemporaryFile(
     throw error;
   }
   return { tempPath, digest: hasher.digest, size: hasher.size };
+}
+
+/** `ab/abcdef…` for `sha256:abcdef…`; throws InvalidDigest for anything else. */
+export function blobKey(digest: string): string {
+  const hex = parseContentDigest(digest);
+  return `${hex.slice(0, 2)}/${hex}`;
+}
+
+/** Returns `real` when it is `areaDir` or inside it; throws InvalidArtifactPath when a link led out. */
+export function assertInside(areaDir: string, real: string, key: string): string {
+  if (real === areaDir || real.startsWith(areaDir + sep)) return real;
+  throw new TrellisError(
+    'InvalidArtifactPath',
+    400,
+    `artifact path '${key}' leads outside the artifact store through a symbolic link; the store does not follow links out of its root — remove the link`,
+  );
 }
