@@ -58,8 +58,10 @@ export function ModelPage() {
       </nav>
       <h1>{name}</h1>
       {versions.error ? <ErrorNotice error={versions.error} /> : null}
-      {versions.loading && !versions.data ? <Loading what="versions" /> : null}
-      {sorted.length > 0 ? (
+      {aliases.error ? <ErrorNotice error={aliases.error} /> : null}
+      {(versions.loading && !versions.data) || (aliases.loading && !aliases.data) ? <Loading what="versions" /> : null}
+      {/* The table waits for the aliases too, so a version never shows first without the alias it has. */}
+      {sorted.length > 0 && (aliases.data || aliases.error) ? (
         <DataTable
           label="Versions"
           columns={columns}
