@@ -22,7 +22,7 @@ import { TrellisError } from '../../core/errors.js';
 /** The first bytes of every sealed object; anything else is an object stored before encryption. */
 export const SEALED_MAGIC = Buffer.from([0x89, ...Buffer.from('TRLSENC', 'ascii')]);
 /** Plaintext bytes per chunk. */
-export const DEFAULT_CHUNK_SIZE = 64 * 1024;
+export const DEFAULT_CHUNK_SIZE = 256 * 1024;
 /** How many bytes a read of sealed chunks asks the file for at once. */
 const readBytes = 1024 * 1024;
 const VERSION = 1;
