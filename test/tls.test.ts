@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { Agent } from 'undici';
 import { skipWithoutPython, testPython } from './fixtures/serving/helpers.js';
+import { finished, waitForJob } from './support/jobs.js';
 import { runPython } from './support/python.js';
-import { removeHome, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
+import { removeHome, repositoryRoot, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
 
 const run = promisify(execFile);
 
@@ -83,6 +84,17 @@ assert metrics == {"loss": 0.25}, metrics
 print("LOGGED OVER TLS", flush=True)
 `;
 
+/** What a job runs: logs to its run with the MLflow client, trusting only what the server's variables name. */
+const mlflowInJob = `
+import os
+import mlflow
+
+assert os.environ["MLFLOW_TRACKING_URI"].startswith("https://"), os.environ["MLFLOW_TRACKING_URI"]
+print("trusting " + os.environ["MLFLOW_TRACKING_SERVER_CERT_PATH"], flush=True)
+with mlflow.start_run():
+    mlflow.log_metric("over_tls", 1.5)
+`;
+
 describe('HTTPS: trellis up --tls-cert --tls-key, and clients that verify the certificate', () => {
   let dir: string;
   let files: Awaited<ReturnType<typeof makeCertificates>>;
@@ -94,7 +106,18 @@ describe('HTTPS: trellis up --tls-cert --tls-key, and clients that verify the ce
     files = await makeCertificates(dir);
     trusting = new Agent({ connect: { ca: await readFile(files.ca, 'utf8') } });
     // Through the environment here; the flags are checked by the start-error test below.
-    trellis = await startTrellis({ env: { TRELLIS_TLS_CERT: files.cert, TRELLIS_TLS_KEY: files.key }, caFile: files.ca });
+    trellis = await startTrellis({
+      env: {
+        TRELLIS_TLS_CERT: files.cert,
+        TRELLIS_TLS_KEY: files.key,
+        // The server's ca_file: jobs and deployments are told to trust it.
+        TRELLIS_CA_FILE: files.ca,
+        // Built virtualenvs are kept across runs (shared with the other job tests).
+        TRELLIS_ENV_CACHE: join(repositoryRoot, '.cache', 'environments'),
+        TRELLIS_JOB_TICK_MS: '200',
+      },
+      caFile: files.ca,
+    });
   });
   after(async () => {
     await trellis?.stop();
@@ -154,6 +177,32 @@ describe('HTTPS: trellis up --tls-cert --tls-key, and clients that verify the ce
     const untrusted = await runPython(script, { MLFLOW_TRACKING_URI: trellis.url });
     assert.notEqual(untrusted.code, 0, untrusted.output);
     assert.match(untrusted.output, /CERTIFICATE_VERIFY_FAILED/);
+  });
+
+  it('tells its jobs which authority to trust: MLflow in a job logs to its run over HTTPS', { timeout: 900_000 }, async () => {
+    const folder = join(dir, 'job');
+    await mkdir(join(folder, 'src'), { recursive: true });
+    await writeFile(join(folder, 'src', 'log_over_tls.py'), mlflowInJob);
+    await writeFile(
+      join(folder, 'job.yml'),
+      'code: src\ncommand: python log_over_tls.py\nenvironment: azureml:trellis-python-sklearn@latest\nexperiment_name: tls-jobs\n',
+    );
+    const submitted = await runCli(['--ca-file', files.ca, 'job', 'create', '--file', join(folder, 'job.yml'), '-o', 'json'], {
+      url: trellis.url,
+    });
+    assert.equal(submitted.code, 0, submitted.stderr);
+    const name = (JSON.parse(submitted.stdout) as { name: string }).name;
+    const job = await waitForJob(trellis.client, name, finished, 850_000);
+    const log = await (await fetch(`${trellis.url}/api/v1/workspaces/default/jobs/${name}/logs`, { dispatcher: trusting })).text();
+    assert.equal(job.state, 'Completed', `${job.reason}\n${log}`);
+    assert.ok(log.includes(`trusting ${files.ca}`), log);
+    const run = (await (await fetch(`${trellis.url}/api/2.0/mlflow/runs/get?run_id=${job.runId}`, { dispatcher: trusting })).json()) as {
+      run: { data: { metrics: Array<{ key: string; value: number }> } };
+    };
+    assert.deepEqual(
+      run.run.data.metrics.filter((metric) => metric.key === 'over_tls').map((metric) => metric.value),
+      [1.5],
+    );
   });
 
   it('refuses to start with a certificate it cannot read or a key that does not match, naming the flag', { timeout: 60_000 }, async () => {

@@ -19,6 +19,7 @@ import type { Context } from '../services/context.js';
 import { ensureOwner, issueOwnerToken } from '../services/identity/owner-bootstrap.js';
 import { ensureDefaultWorkspace } from '../services/workspace-service.js';
 import { writeOwnerToken } from '../config/owner-token-file.js';
+import { serverTrustVariables } from '../config/server-trust.js';
 import { makeNewFilesPrivate, secureDataDirectory } from './data-directory.js';
 import { Store } from '../store/store.js';
 
@@ -103,6 +104,7 @@ export async function startServer(
       ...config.jobs,
       // Jobs log to their workspace's MLflow tracking URI on this server, as on Azure ML.
       trackingUriFor: (workspace) => (workspace === 'default' ? url : `${url}/workspaces/${workspace}/mlflow`),
+      serverTrust: serverTrustVariables(config),
       backendFor: (compute) => {
         // A deleted compute's running attempts are still polled and stopped, by their handle.
         if (!compute) return orphans;
@@ -118,6 +120,7 @@ export async function startServer(
       environmentCache: config.jobs.environmentCache,
       tickMs: 1000,
       serverUrl: () => url,
+      serverTrust: serverTrustVariables(config),
     });
     const app = await buildServer(context, config, {
       jobs: { wake: () => runner.wake(), jobsRoot },

@@ -22,6 +22,8 @@ function launchRequest(overrides: Partial<LaunchRequest> = {}): LaunchRequest {
       PATH: '/opt/trellis/venv/bin:/usr/bin',
       HOME: '/root',
       MLFLOW_TRACKING_URI: 'http://127.0.0.1:5000/',
+      MLFLOW_TRACKING_SERVER_CERT_PATH: '/etc/trellis/ca.pem',
+      TRELLIS_CA_FILE: '/etc/trellis/ca.pem',
       MLFLOW_RUN_ID: 'run-1',
       TRELLIS_CHECKPOINT_DIR: `${workDir}/checkpoints`,
     },
@@ -97,8 +99,11 @@ describe('renderJobManifests', () => {
     assert.equal(env.MLFLOW_TRACKING_URI, 'https://trellis.example.com');
     assert.equal(env.NODE_RANK, '0');
     assert.equal(env.TRELLIS_STATE_DIR, '/trellis/work/.trellis');
-    // The Trellis machine's PATH and home mean nothing in the job's image.
-    assert.deepEqual([env.PATH, env.HOME], [undefined, undefined]);
+    // The Trellis machine's PATH, home and certificate authority file mean nothing in the job's image.
+    assert.deepEqual(
+      [env.PATH, env.HOME, env.MLFLOW_TRACKING_SERVER_CERT_PATH, env.TRELLIS_CA_FILE],
+      [undefined, undefined, undefined, undefined],
+    );
     assert.match(main.command![2]!, /std_log\.txt/);
 
     // Beside it, in the transfer image, the container that sends the results back.

@@ -52,10 +52,11 @@ export const mainContainerName = 'main';
 export const uploadContainerName = 'upload-results';
 export const defaultTransferImage = 'curlimages/curl:8.11.1';
 /**
- * Variables the job runner took from the Trellis machine (its PATH, home and virtualenv): a pod
- * has its image's own, so these are left out of the pod's environment.
+ * Variables the job runner took from the Trellis machine (its PATH, home and virtualenv, the
+ * host's file of the server's certificate authority): a pod has its image's own and none of the
+ * host's files, so these are left out of the pod's environment.
  */
-export const hostOnlyVariables = ['PATH', 'HOME', 'VIRTUAL_ENV'];
+export const hostOnlyVariables = ['PATH', 'HOME', 'VIRTUAL_ENV', 'MLFLOW_TRACKING_SERVER_CERT_PATH', 'TRELLIS_CA_FILE'];
 export const instanceTypeLabel = 'node.kubernetes.io/instance-type';
 /** The label and taint AKS puts on spot node pools. */
 export const spotPriorityKey = 'kubernetes.azure.com/scalesetpriority';

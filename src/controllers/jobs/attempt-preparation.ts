@@ -64,6 +64,7 @@ export class AttemptPreparation {
         jobsRoot: options.jobsRoot,
         environmentCache: options.environmentCache,
         trackingUri: options.trackingUriFor(job.workspace),
+        serverTrust: options.serverTrust ?? {},
         masterPort: await freePort(),
         resources: { vcpus: sku?.vcpus ?? 4, memoryGiB: sku?.memoryGiB ?? 14, gpus: sku?.gpus ?? 0 },
         nodes: job.nodes,

@@ -8,6 +8,11 @@ export interface JobRunnerOptions extends JobSettings {
   jobsRoot: string;
   /** The MLflow tracking URI jobs of a workspace log to. */
   trackingUriFor(workspace: string): string;
+  /**
+   * Variables that let clients in a job trust the server's certificate when it is served over
+   * TLS (MLFLOW_TRACKING_SERVER_CERT_PATH, TRELLIS_CA_FILE); empty over plain HTTP.
+   */
+  serverTrust?: Record<string, string>;
   /** Where simulated evictions draw their chances (tests pass their own). */
   random?: () => number;
   /**

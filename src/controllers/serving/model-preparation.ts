@@ -23,6 +23,8 @@ export interface ModelPreparationOptions {
   environmentCache: string;
   /** The server's own URL, for MLFLOW_TRACKING_URI in workers. */
   serverUrl(): string;
+  /** Variables that make clients in workers trust the server's certificate (empty over plain HTTP). */
+  serverTrust?: Record<string, string>;
 }
 
 /** The MLflow tracking URI of a workspace: the server's root for the default one, as jobs get it. */
@@ -135,6 +137,7 @@ export class ModelPreparation {
       const env: Record<string, string> = {
         AZUREML_MODEL_DIR: modelDir,
         MLFLOW_TRACKING_URI: workspaceTrackingUri(this.options.serverUrl(), deployment.workspace),
+        ...this.options.serverTrust,
         ...(spec.environment_variables ?? {}),
         ...(identity.token === undefined ? {} : { TRELLIS_TOKEN: identity.token, MLFLOW_TRACKING_TOKEN: identity.token }),
       };

@@ -24,6 +24,8 @@ export interface AttemptOptions {
   /** Where built virtualenvs are cached, keyed by the hash of their spec. */
   environmentCache: string;
   trackingUri: string;
+  /** Variables that make clients trust the server's certificate (empty over plain HTTP); the job's own variables win. */
+  serverTrust: Record<string, string>;
   masterPort: number;
   /** What one node offers, from the compute's size. */
   resources: LaunchRequest['resources'];
@@ -138,6 +140,7 @@ export async function prepareAttempt(context: Context, job: Job, options: Attemp
     HOME: process.env.HOME ?? workDir,
     LANG: process.env.LANG ?? 'C.UTF-8',
     ...(environment.envDir ? { VIRTUAL_ENV: environment.envDir } : {}),
+    ...options.serverTrust,
   };
   const env = {
     ...baseEnv,
