@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { V1Job, V1Service } from '@kubernetes/client-node';
+import type { V1Job, V1Secret, V1Service } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import type { JobBody } from '../src/client/trellis-client.js';
 import { KubernetesEmulator } from './support/kubernetes-emulator.js';
@@ -36,9 +36,10 @@ with open(os.path.join(model_dir, "model.txt"), "w") as handle:
     handle.write("weights")
 with open(os.path.join("outputs", "summary.txt"), "w") as handle:
     handle.write("accuracy 0.9")
-# mlflow.log_metric, as plain HTTP: the image need not have mlflow installed.
+# mlflow.log_metric, as plain HTTP (the image need not have mlflow installed), with the job's token from its Secret.
 body = json.dumps({"run_id": os.environ["MLFLOW_RUN_ID"], "key": "accuracy", "value": 0.9, "timestamp": int(time.time() * 1000), "step": 0}).encode()
-request = urllib.request.Request(os.environ["MLFLOW_TRACKING_URI"].rstrip("/") + "/api/2.0/mlflow/runs/log-metric", data=body, headers={"Content-Type": "application/json"}, method="POST")
+headers = {"Content-Type": "application/json", "Authorization": "Bearer " + os.environ["MLFLOW_TRACKING_TOKEN"]}
+request = urllib.request.Request(os.environ["MLFLOW_TRACKING_URI"].rstrip("/") + "/api/2.0/mlflow/runs/log-metric", data=body, headers=headers, method="POST")
 urllib.request.urlopen(request).read()
 print("done", flush=True)
 `;
@@ -154,6 +155,19 @@ describe('command jobs on a Kubernetes compute (emulated API server and kubelet)
     assert.ok(bundleUrl.startsWith(`${trellis.url}/api/v1/workspaces/default/jobs/${name}/attempts/1/bundle.tar?token=`), bundleUrl);
     assert.ok(resultsUrl.startsWith(`${trellis.url}/api/v1/workspaces/default/jobs/${name}/attempts/1/results.tar?token=`), resultsUrl);
     assert.equal(envValue(manifest, 'main', 'MLFLOW_TRACKING_URI'), trellis.url);
+    // The job's token is in no manifest: the pod reads it from a Secret the Job owns (and takes with it).
+    assert.ok(!JSON.stringify(manifest).includes('trls_'), 'a token value in the Job');
+    const secretName = `${manifest.metadata!.name!}-credentials`;
+    const main = manifest.spec?.template.spec?.containers.find((container) => container.name === 'main');
+    for (const variable of ['TRELLIS_TOKEN', 'MLFLOW_TRACKING_TOKEN'])
+      assert.deepEqual(main?.env?.find((item) => item.name === variable)?.valueFrom, { secretKeyRef: { name: secretName, key: variable } });
+    const secret = emulator.accepted.find((item) => item.kind === 'Secret' && item.object.metadata?.name === secretName)?.object;
+    assert.ok(secret, `no Secret ${secretName} was created`);
+    assert.deepEqual(
+      secret.metadata?.ownerReferences?.map((owner) => [owner.kind, owner.name]),
+      [['Job', manifest.metadata!.name!]],
+    );
+    assert.match((secret as V1Secret).stringData?.MLFLOW_TRACKING_TOKEN ?? '', /^trls_job_/);
     const [pod] = emulator.podsOf(manifest.metadata!.name!);
     assert.deepEqual(
       pod?.object.status?.containerStatuses?.map((status) => [status.name, status.state?.terminated?.exitCode]),

@@ -5,19 +5,19 @@ import { mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { V1Container, V1ContainerStatus, V1Job, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { V1Container, V1ContainerStatus, V1Job, V1Pod, V1Secret, V1Service } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { kubernetesSchemaErrors, type KubernetesKind } from '../fixtures/kubernetes-schemas/validate-manifest.js';
 
 /**
  * A Kubernetes API server and kubelet in one, for end-to-end tests without a cluster. Over real
  * HTTP it answers the calls the Kubernetes backend makes (create, read and delete namespaced
- * Jobs, create and read Services, list pods by label) and checks every Job and Service it is
- * sent against the official v1.30 schemas, refusing an invalid one with 422 as the API server
+ * Jobs, create and read Services and Secrets, list pods by label) and checks every Job, Service
+ * and Secret it is sent against the official v1.30 schemas, refusing an invalid one with 422 as the API server
  * would. Then it runs each Job's pods as a kubelet would, with the processes of this machine:
  * the init containers one after the other, then the containers side by side, each with
  * `command` as given and the pod's env on top of this process's (standing in for the image's
- * own env). It does not pull images or isolate anything: each emptyDir volume is a temporary
+ * own env), a secretKeyRef read from the Secret (waited for, as the kubelet retries). It does not pull images or isolate anything: each emptyDir volume is a temporary
  * folder, and the container paths of volume mounts are rewritten to it in the command, env and
  * working directory. A stop sends TERM to each container's first process, as the kubelet does,
  * then KILL after the grace period; when a container's first process ends, the rest of its
@@ -54,12 +54,13 @@ interface EmulatedPod {
 
 export class KubernetesEmulator {
   readonly requests: RecordedRequest[] = [];
-  /** Every schema failure of a Job or Service sent to this server; a test asserts there are none. */
+  /** Every schema failure of a Job, Service or Secret sent to this server; a test asserts there are none. */
   readonly schemaFailures: Array<{ kind: KubernetesKind; name: string; errors: string[] }> = [];
-  /** Every Job and Service that passed the schema check, as sent. */
-  readonly accepted: Array<{ kind: KubernetesKind; object: V1Job | V1Service }> = [];
+  /** Every Job, Service and Secret that passed the schema check, as sent. */
+  readonly accepted: Array<{ kind: KubernetesKind; object: V1Job | V1Service | V1Secret }> = [];
   readonly jobs = new Map<string, V1Job>();
   readonly services = new Map<string, V1Service>();
+  readonly secrets = new Map<string, V1Secret>();
   readonly pods: EmulatedPod[] = [];
   private readonly token = randomBytes(12).toString('hex');
   private readonly server = createServer(
@@ -158,6 +159,26 @@ export class KubernetesEmulator {
       if (method === 'GET' && service) return send(response, 200, service);
       if (method === 'GET') return this.fail(response, 404, 'NotFound', `services "${name}" not found`);
     }
+    const secrets = /^\/api\/v1\/namespaces\/([^/]+)\/secrets(?:\/([^/]+))?$/.exec(url.pathname);
+    if (secrets) {
+      const [, namespace = '', name] = secrets;
+      if (method === 'POST' && !name) {
+        const secret = body as V1Secret;
+        if (!this.accept(response, 'Secret', namespace, secret)) return;
+        const key = `${namespace}/${secret.metadata?.name}`;
+        if (this.secrets.has(key)) return this.fail(response, 409, 'AlreadyExists', `secrets "${secret.metadata?.name}" already exists`);
+        // stringData is write-only: the API server folds it into data (base64) and answers without it.
+        const data = { ...secret.data };
+        for (const [entry, value] of Object.entries(secret.stringData ?? {})) data[entry] = Buffer.from(value).toString('base64');
+        const { stringData: _written, ...rest } = secret;
+        const stored: V1Secret = { ...rest, data, metadata: { ...secret.metadata, uid: randomBytes(8).toString('hex') } };
+        this.secrets.set(key, stored);
+        return send(response, 201, stored);
+      }
+      const secret = name ? this.secrets.get(`${namespace}/${name}`) : undefined;
+      if (method === 'GET' && secret) return send(response, 200, secret);
+      if (method === 'GET') return this.fail(response, 404, 'NotFound', `secrets "${name}" not found`);
+    }
     const pods = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(url.pathname);
     if (pods && method === 'GET') {
       const [key, value] = (url.searchParams.get('labelSelector') ?? '').split('=');
@@ -170,7 +191,7 @@ export class KubernetesEmulator {
   }
 
   /** Checks an object against its schema and namespace; answers 422 and records the failure when it does not fit. */
-  private accept(response: ServerResponse, kind: KubernetesKind, namespace: string, object: V1Job | V1Service): boolean {
+  private accept(response: ServerResponse, kind: KubernetesKind, namespace: string, object: V1Job | V1Service | V1Secret): boolean {
     const errors = kubernetesSchemaErrors(kind, object);
     if (object.metadata?.namespace && object.metadata.namespace !== namespace)
       errors.push(`metadata.namespace ${object.metadata.namespace} is not the namespace of the URL (${namespace})`);
@@ -249,7 +270,10 @@ export class KubernetesEmulator {
         volumes.set(volume.name, folder);
       }
       const run = (definition: V1Container, emulated: EmulatedContainer) =>
-        this.runContainer(definition, emulated, volumes, { ...(isIndexed ? { JOB_COMPLETION_INDEX: String(index) } : {}), HOSTNAME: name });
+        this.runContainer(definition, emulated, volumes, namespace, {
+          ...(isIndexed ? { JOB_COMPLETION_INDEX: String(index) } : {}),
+          HOSTNAME: name,
+        });
       const syncStatus = () => {
         pod.object.status = {
           ...pod.object.status,
@@ -291,6 +315,7 @@ export class KubernetesEmulator {
     definition: V1Container,
     emulated: EmulatedContainer,
     volumes: Map<string, string>,
+    namespace: string,
     podEnv: Record<string, string>,
   ): Promise<number> {
     const mounts = (definition.volumeMounts ?? [])
@@ -298,7 +323,12 @@ export class KubernetesEmulator {
       .sort((a, b) => b[0].length - a[0].length);
     const rewrite = (text: string) => mounts.reduce((value, [mountPath, folder]) => value.split(mountPath).join(folder), text);
     const env: NodeJS.ProcessEnv = { ...process.env, ...podEnv };
-    for (const variable of definition.env ?? []) env[variable.name] = rewrite(variable.value ?? '');
+    for (const variable of definition.env ?? []) {
+      const reference = variable.valueFrom?.secretKeyRef;
+      env[variable.name] = reference
+        ? await this.secretValue(namespace, reference.name ?? '', reference.key)
+        : rewrite(variable.value ?? '');
+    }
     const [command, ...args] = (definition.command ?? []).map(rewrite);
     const child = spawn(command!, args, {
       cwd: definition.workingDir ? rewrite(definition.workingDir) : this.scratch,
@@ -354,6 +384,19 @@ export class KubernetesEmulator {
     job.status = { ...status, succeeded, failed: failedPods, active: Math.max(0, (status.active ?? 0) - 1), conditions };
   }
 
+  /**
+   * A key of a Secret, as the kubelet resolves a secretKeyRef: a container whose Secret is not
+   * there yet waits (CreateContainerConfigError, retried), here up to 30 s, then fails to start.
+   */
+  private async secretValue(namespace: string, name: string, key: string): Promise<string> {
+    for (let waited = 0; ; waited += 100) {
+      const value = this.secrets.get(`${namespace}/${name}`)?.data?.[key];
+      if (value !== undefined) return Buffer.from(value, 'base64').toString('utf8');
+      if (waited >= 30_000) throw new Error(`CreateContainerConfigError: secret "${name}" (key ${key}) not found`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
   /** Foreground deletion: the Job stays, marked as being deleted, until its pods are gone; then it and what it owns go. */
   private deleteJob(namespace: string, job: V1Job, graceSeconds: number): void {
     if (job.metadata?.deletionTimestamp) return;
@@ -363,8 +406,9 @@ export class KubernetesEmulator {
     for (const pod of pods) this.terminatePod(pod, graceSeconds);
     void Promise.all(pods.map((pod) => pod.done)).then(() => {
       this.jobs.delete(`${namespace}/${name}`);
-      for (const [key, service] of this.services)
-        if (service.metadata?.ownerReferences?.some((owner) => owner.uid === job.metadata?.uid)) this.services.delete(key);
+      const isOwned = (object: V1Service | V1Secret) => object.metadata?.ownerReferences?.some((owner) => owner.uid === job.metadata?.uid);
+      for (const [key, service] of this.services) if (isOwned(service)) this.services.delete(key);
+      for (const [key, secret] of this.secrets) if (isOwned(secret)) this.secrets.delete(key);
       for (const pod of pods) this.pods.splice(this.pods.indexOf(pod), 1);
     });
   }

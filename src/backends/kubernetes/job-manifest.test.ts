@@ -47,7 +47,7 @@ function render(overrides: Partial<ManifestInput> = {}, request: Partial<LaunchR
   });
 }
 
-function assertSchemaValid(kind: 'Job' | 'Service', object: unknown): void {
+function assertSchemaValid(kind: 'Job' | 'Service' | 'Secret', object: unknown): void {
   assert.deepEqual(kubernetesSchemaErrors(kind, object), [], `${kind} does not match the Kubernetes v1.30 schema`);
 }
 
@@ -120,6 +120,34 @@ describe('renderJobManifests', () => {
       { name: 'TRELLIS_BUNDLE_URL', value: 'https://trellis.example.com/api/attempts/train-mnist/1/bundle.tar?token=abc' },
     ]);
     assert.match(fetch.command![2]!, /curl -fsSL .*"\$TRELLIS_BUNDLE_URL" .*\| tar -x -f - -C \/trellis\/work/);
+  });
+
+  it("keeps the attempt's token out of the Job: in a Secret its main container reads by reference", () => {
+    const token = 'trls_job_0123456789abcdefghijklmnopqrstuvwxyzABCD01234567';
+    const plain = render();
+    assert.equal(plain.secret, undefined, 'no Secret without a credential');
+    const { name, job, secret } = render({}, { env: { ...launchRequest().env, TRELLIS_TOKEN: token, MLFLOW_TRACKING_TOKEN: token } });
+    assertSchemaValid('Job', job);
+    assert.ok(secret);
+    assertSchemaValid('Secret', secret);
+    assert.ok(!JSON.stringify(job).includes(token), 'the token is in the Job');
+    assert.deepEqual([secret.metadata?.name, secret.metadata?.namespace, secret.type], [`${name}-credentials`, 'ml-jobs', 'Opaque']);
+    assert.deepEqual(secret.stringData, { TRELLIS_TOKEN: token, MLFLOW_TRACKING_TOKEN: token });
+    assert.deepEqual(secret.metadata?.labels, job.metadata?.labels);
+    const env = mainContainer(job).env ?? [];
+    for (const variable of ['TRELLIS_TOKEN', 'MLFLOW_TRACKING_TOKEN'])
+      assert.deepEqual(
+        env.find((item) => item.name === variable),
+        { name: variable, valueFrom: { secretKeyRef: { name: `${name}-credentials`, key: variable } } },
+      );
+    // Still sorted by name with the plain values.
+    assert.deepEqual(
+      env.map((item) => item.name),
+      [...env.map((item) => item.name)].sort((a, b) => a.localeCompare(b)),
+    );
+    // The other containers never see it.
+    const others = [...(job.spec?.template.spec?.initContainers ?? []), ...(job.spec?.template.spec?.containers.slice(1) ?? [])];
+    assert.ok(others.every((container) => !container.env?.some((item) => item.name.endsWith('TOKEN'))));
   });
 
   it('puts a low-priority GPU job on spot GPU nodes with GPU limits', () => {

@@ -1,4 +1,4 @@
-import type { V1EnvVar, V1Job, V1Service, V1Toleration } from '@kubernetes/client-node';
+import type { V1EnvVar, V1Job, V1Secret, V1Service, V1Toleration } from '@kubernetes/client-node';
 import { posix } from 'node:path';
 import { computeDefaults } from '../../core/azureml/compute-schema.js';
 import { findSku, type Sku } from '../../core/compute/sku-catalogue.js';
@@ -11,7 +11,9 @@ import { planLauncher } from './process-launcher.js';
 /**
  * Renders one attempt of a command job as the Kubernetes objects that run it: a batch/v1 Job
  * (Indexed, one pod per instance, when instance_count > 1) and, for several instances, a
- * headless Service that gives pod 0 the stable name the others rendezvous with. Pure: the
+ * headless Service that gives pod 0 the stable name the others rendezvous with, and a Secret that
+ * holds the attempt's workload token (read by the pod through secretKeyRef, so the token is in no
+ * manifest and no `kubectl get job -o yaml`). Pure: the
  * backend sends what this returns. Kubernetes never retries (backoffLimit 0, restartPolicy
  * Never): a failed or evicted attempt is Trellis's to requeue, as on Azure ML.
  */
@@ -41,6 +43,16 @@ export interface JobManifests {
   job: V1Job;
   /** Only for multi-node jobs. */
   service?: V1Service | undefined;
+  /** The attempt's credentials (its workload token), when it has any; the Job's pods read them by reference. */
+  secret?: V1Secret | undefined;
+}
+
+/** Variables that carry a credential: they travel in the attempt's Secret, never as a value in the Job. */
+export const secretVariables = ['TRELLIS_TOKEN', 'MLFLOW_TRACKING_TOKEN'];
+
+/** The name of the Secret that holds the credentials of the attempt whose objects are named `name`. */
+export function credentialsSecretName(name: string): string {
+  return `${name}-credentials`;
 }
 
 /** Where the attempt's folder is unpacked in every pod. */
@@ -111,6 +123,14 @@ export function renderJobManifests(input: ManifestInput): JobManifests {
   };
   // The tracking URI the job runner wrote points at Trellis as this machine sees it.
   if (env.MLFLOW_TRACKING_URI) env.MLFLOW_TRACKING_URI = rebase(env.MLFLOW_TRACKING_URI, input.trellisUrl);
+  const credentials: Record<string, string> = {};
+  for (const variable of secretVariables) {
+    const value = env[variable];
+    if (value === undefined) continue;
+    credentials[variable] = value;
+    delete env[variable];
+  }
+  const secretName = credentialsSecretName(name);
 
   const tolerations: V1Toleration[] = [];
   if (sku.gpus > 0) tolerations.push({ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' });
@@ -166,7 +186,7 @@ export function renderJobManifests(input: ManifestInput): JobManifests {
               image: request.image ?? defaultImage,
               command: ['bash', '-c', launcher.script],
               workingDir: relocate(request.codeDir),
-              env: toEnvVars(env),
+              env: toEnvVars(env, credentials, secretName),
               resources: {
                 requests: { cpu: cpuRequest, memory, ...gpus },
                 limits: { cpu: String(sku.vcpus), memory, ...gpus },
@@ -211,13 +231,28 @@ export function renderJobManifests(input: ManifestInput): JobManifests {
       }
     : undefined;
 
-  return { name, job, service };
+  const secret: V1Secret | undefined =
+    Object.keys(credentials).length > 0
+      ? {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          type: 'Opaque',
+          metadata: { name: secretName, namespace, labels, annotations },
+          stringData: credentials,
+        }
+      : undefined;
+
+  return { name, job, service, secret };
 }
 
-function toEnvVars(env: Record<string, string>): V1EnvVar[] {
-  return Object.entries(env)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, value]) => ({ name, value }));
+/** The container's variables, sorted: values as they are, credentials by reference to the attempt's Secret. */
+function toEnvVars(values: Record<string, string>, credentials: Record<string, string>, secretName: string): V1EnvVar[] {
+  const plain: V1EnvVar[] = Object.entries(values).map(([name, value]) => ({ name, value }));
+  const referenced: V1EnvVar[] = Object.keys(credentials).map((name) => ({
+    name,
+    valueFrom: { secretKeyRef: { name: secretName, key: name } },
+  }));
+  return [...plain, ...referenced].sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** Rewrites paths under the attempt's folder on this machine to the same place in the pod. */

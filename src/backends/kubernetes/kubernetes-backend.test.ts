@@ -80,7 +80,7 @@ class FakeApiServer {
         return send(200, { kind: 'Status', apiVersion: 'v1', status: 'Success' });
       }
     }
-    if (/^\/api\/v1\/namespaces\/[^/]+\/services$/.test(url.pathname) && method === 'POST') return send(201, JSON.parse(text));
+    if (/^\/api\/v1\/namespaces\/[^/]+\/(services|secrets)$/.test(url.pathname) && method === 'POST') return send(201, JSON.parse(text));
     if (/^\/api\/v1\/namespaces\/[^/]+\/pods$/.test(url.pathname) && method === 'GET') {
       const selector = url.searchParams.get('labelSelector') ?? '';
       const [key, value] = selector.split('=');
@@ -180,6 +180,22 @@ describe('createKubernetesBackend against a fake API server', () => {
     assert.deepEqual(kubernetesSchemaErrors('Service', service), []);
     assert.equal(service.metadata.name, name);
     assert.deepEqual(service.metadata.ownerReferences, [{ apiVersion: 'batch/v1', kind: 'Job', name, uid: `uid-${name}` }]);
+  });
+
+  it("creates the Secret of the attempt's token after the Job, owned by it", async () => {
+    const token = 'trls_job_0123456789abcdefghijklmnopqrstuvwxyzABCD01234567';
+    const { handle } = await backend.launch(launchRequest({ env: { MLFLOW_RUN_ID: 'r1', TRELLIS_TOKEN: token } }));
+    const name = handle.split('/')[1]!;
+    assert.deepEqual(
+      api.requests.map((request) => `${request.method} ${request.path}`),
+      ['POST /apis/batch/v1/namespaces/ml/jobs', 'POST /api/v1/namespaces/ml/secrets'],
+    );
+    assert.ok(!JSON.stringify(api.requests[0]!.body).includes(token));
+    const secret = api.requests[1]!.body as { metadata: { name: string; ownerReferences: unknown[] }; stringData: Record<string, string> };
+    assert.deepEqual(kubernetesSchemaErrors('Secret', secret), []);
+    assert.equal(secret.metadata.name, `${name}-credentials`);
+    assert.deepEqual(secret.metadata.ownerReferences, [{ apiVersion: 'batch/v1', kind: 'Job', name, uid: `uid-${name}` }]);
+    assert.deepEqual(secret.stringData, { TRELLIS_TOKEN: token });
   });
 
   it('adopts the Job it created before when a launch is repeated', async () => {

@@ -1,4 +1,4 @@
-import { ApiException, BatchV1Api, CoreV1Api, type KubeConfig, type V1Job } from '@kubernetes/client-node';
+import { ApiException, BatchV1Api, CoreV1Api, type KubeConfig, type V1Job, type V1ObjectMeta } from '@kubernetes/client-node';
 import type { Sku } from '../../core/compute/sku-catalogue.js';
 import { TrellisError } from '../../core/errors.js';
 import type { AttemptState, ComputeBackend, LaunchRequest } from '../compute-backend.js';
@@ -40,7 +40,7 @@ export function createKubernetesBackend(options: KubernetesBackendOptions): Comp
 
   async function launch(request: LaunchRequest): Promise<{ handle: string }> {
     const namespace = options.namespace;
-    const { name, job, service } = renderJobManifests({
+    const { name, job, service, secret } = renderJobManifests({
       request,
       namespace,
       sku: options.skuFor?.(request),
@@ -56,14 +56,22 @@ export function createKubernetesBackend(options: KubernetesBackendOptions): Comp
       () => batch.readNamespacedJob({ name, namespace }),
       `create Job ${namespace}/${name}`,
     );
-    if (service) {
-      // Owned by the Job, so deleting the Job (stop, or by hand) deletes the Service too.
-      const uid = created.metadata?.uid;
-      const owned = uid
-        ? { ...service, metadata: { ...service.metadata, ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name, uid }] } }
-        : service;
+    // The Service and the Secret are owned by the Job, so deleting the Job (stop, or by hand) deletes them too.
+    // The pod's main container waits for the Secret it reads (the kubelet retries), so the Job can go first.
+    const uid = created.metadata?.uid;
+    const ownedByJob = <T extends { metadata?: V1ObjectMeta }>(object: T): T =>
+      uid ? { ...object, metadata: { ...object.metadata, ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name, uid }] } } : object;
+    if (secret) {
+      const secretName = secret.metadata?.name ?? '';
       await createOrAdopt(
-        () => core.createNamespacedService({ namespace, body: owned }),
+        () => core.createNamespacedSecret({ namespace, body: ownedByJob(secret) }),
+        () => core.readNamespacedSecret({ name: secretName, namespace }),
+        `create Secret ${namespace}/${secretName}`,
+      );
+    }
+    if (service) {
+      await createOrAdopt(
+        () => core.createNamespacedService({ namespace, body: ownedByJob(service) }),
         () => core.readNamespacedService({ name, namespace }),
         `create Service ${namespace}/${name}`,
       );
@@ -135,7 +143,7 @@ function backendError(error: unknown, what: string): TrellisError {
     const detail = messageOf(error.body);
     const hint =
       error.code === 401 || error.code === 403
-        ? '; check that the kubeconfig user may create, read and delete jobs, services and pods in the namespace'
+        ? '; check that the kubeconfig user may create, read and delete jobs, services, secrets and pods in the namespace'
         : '';
     return new TrellisError(
       'ComputeBackendError',
