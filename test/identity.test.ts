@@ -395,6 +395,13 @@ describe('the CLI on the same machine with local authentication off', () => {
       const created = await runCli(['token', 'create', '--name', 'cli', '--expires-in', '1d', '-o', 'json'], { url: trellis.url, env });
       assert.equal(created.code, 0, created.stderr);
       const token = (JSON.parse(created.stdout) as { token: string }).token;
+      const listed = await runCli(['token', 'list'], { url: trellis.url, env });
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.match(listed.stdout, /^tok_\S+ +cli +/m);
+      // Workloads acting with the owner's rights: none has run, and a personal token is not one.
+      const workloads = await runCli(['token', 'list', '--workloads'], { url: trellis.url, env });
+      assert.equal(workloads.code, 0, workloads.stderr);
+      assert.equal(workloads.stdout.trim(), '(none)');
       const elsewhere = await runCli(['workspace', 'list'], { url: trellis.url, env: { TRELLIS_TOKEN: token } });
       assert.equal(elsewhere.code, 0, elsewhere.stderr);
       const anonymous = await runCli(['workspace', 'list'], { url: trellis.url });

@@ -199,6 +199,18 @@ async function runIdentityJob(setup: Setup, compute: string | undefined): Promis
   assert.equal(afterEnd.status, 401, refusal);
   assert.match(refusal, /revoked/);
   assert.ok(!log.includes(token));
+
+  // The submitter sees the job's token among the workloads acting for them, revoked; its issue is audited, without the token.
+  const workloads = (await (await call('/api/v1/tokens?workloads=true', ownerToken)).json()) as {
+    items: Array<{ id: string; kind: string; identity: string | null; workspace: string | null; revokedAt: number | null }>;
+  };
+  const jobTokens = workloads.items.filter((item) => item.identity === `job:${name}`);
+  assert.equal(jobTokens.length, 1, JSON.stringify(workloads.items));
+  assert.deepEqual([jobTokens[0]!.kind, jobTokens[0]!.workspace, jobTokens[0]!.revokedAt !== null], ['job', 'default', true]);
+  const issued = audit.items.filter((event) => event.kind === 'token' && event.name === jobTokens[0]!.id);
+  assert.equal(issued.length, 1, JSON.stringify(audit.items.filter((event) => event.kind === 'token')));
+  assert.equal(issued[0]!.actor, 'system:job-runner');
+  assert.ok(!JSON.stringify(audit.items).includes(token));
   return filesHolding(trellis.home, token);
 }
 

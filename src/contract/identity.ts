@@ -142,7 +142,13 @@ export const identityRoutes = {
   listTokens: defineRoute('GET', '/api/v1/tokens', {
     tags,
     summary: "List the caller's tokens (or a service principal's), never the tokens themselves",
-    querystring: z.object({ principal: z.string().optional() }),
+    querystring: z.object({
+      principal: z.string().optional(),
+      workloads: z
+        .enum(['true', 'false'])
+        .default('false')
+        .describe("'true': the tokens of jobs and deployments acting with the principal's rights, instead of its personal access tokens"),
+    }),
     response: { 200: z.object({ items: z.array(tokenRecordSchema) }), ...errors },
   }),
   revokeToken: defineRoute('DELETE', '/api/v1/tokens/:id', {

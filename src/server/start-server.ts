@@ -17,6 +17,7 @@ import { TrellisError } from '../core/errors.js';
 import { checkName } from '../core/resources/names.js';
 import type { Context } from '../services/context.js';
 import { ensureOwner, issueOwnerToken } from '../services/identity/owner-bootstrap.js';
+import { revokeOrphanedWorkloadTokens } from '../services/identity/workload-tokens.js';
 import { ensureDefaultWorkspace } from '../services/workspace-service.js';
 import { writeOwnerToken } from '../config/owner-token-file.js';
 import { serverTrustVariables } from '../config/server-trust.js';
@@ -86,6 +87,9 @@ export async function startServer(
     };
     await ensureOwner(context, config.localUser);
     await ensureDefaultWorkspace(context, { actor: `user:${config.localUser}`, requestId: null });
+    // Jobs that ended and deployments deleted while the server was down: their tokens die now, not at expiry.
+    const orphanedTokens = await revokeOrphanedWorkloadTokens(context);
+    if (orphanedTokens > 0) logger.info({ revoked: orphanedTokens }, 'revoked the tokens of jobs and deployments that are gone');
     const jobsRoot = join(config.home, 'jobs');
     let url = '';
     // A job's process ending wakes the runner, so the job finishes (and the next one starts) at once.

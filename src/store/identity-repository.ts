@@ -157,6 +157,20 @@ export class IdentityRepository {
     return rows.map(tokenFromRow);
   }
 
+  /** The tokens of jobs and deployments that are neither revoked nor expired at `now`, oldest first. */
+  async listLiveWorkloadTokens(now: number): Promise<StoredToken[]> {
+    const rows = await this.db
+      .selectFrom('tokens')
+      .selectAll()
+      .where('kind', 'in', ['job', 'deployment'])
+      .where('revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(tokenFromRow);
+  }
+
   async revokeToken(id: string, at: number): Promise<boolean> {
     this.changed();
     const result = await this.db

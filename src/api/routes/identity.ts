@@ -103,7 +103,7 @@ export const identityRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
   });
   app.get(routes.listTokens.path, { schema: routes.listTokens.schema }, async (request) => {
     const principal = await tokenOwner(request, request.query.principal);
-    return { items: await identity.listTokens(principal, ['pat']) };
+    return { items: await identity.listTokens(principal, request.query.workloads === 'true' ? ['job', 'deployment'] : ['pat']) };
   });
   app.delete(routes.revokeToken.path, { schema: routes.revokeToken.schema }, async (request) => {
     const record = await identity.getToken(request.params.id);

@@ -58,16 +58,29 @@ export function registerIdentity(program: Command): void {
     .command('list')
     .description("list your tokens (or a service principal's), never the tokens themselves")
     .option('--principal <name>', 'a service principal')
-    .action(async (options: { principal?: string }, command: Command) => {
+    .option('--workloads', "the tokens of jobs and deployments acting with your (or the principal's) rights instead")
+    .action(async (options: { principal?: string; workloads?: boolean }, command: Command) => {
       const context = cliContext(command);
-      const page = await context.client.call(routes.listTokens, { query: options.principal ? { principal: options.principal } : {} });
+      const page = await context.client.call(routes.listTokens, {
+        query: { ...(options.principal ? { principal: options.principal } : {}), workloads: options.workloads ? 'true' : 'false' },
+      });
       printData(context.output, page.items, () =>
         renderTable(
-          ['ID', 'NAME', 'PRINCIPAL', 'CREATED', 'EXPIRES', 'LAST USED', 'REVOKED'],
+          [
+            'ID',
+            'NAME',
+            'PRINCIPAL',
+            ...(options.workloads ? ['IDENTITY', 'WORKSPACE'] : []),
+            'CREATED',
+            'EXPIRES',
+            'LAST USED',
+            'REVOKED',
+          ],
           page.items.map((item) => [
             item.id,
             item.name,
             item.principal,
+            ...(options.workloads ? [item.identity ?? '', item.workspace ?? ''] : []),
             when(item.createdAt),
             when(item.expiresAt),
             when(item.lastUsedAt),

@@ -5,6 +5,8 @@ import {
   jobIdentityOf,
   jobTokenMarginSeconds,
   jobTokenSeconds,
+  parseDeploymentIdentity,
+  parseJobIdentity,
   submitterOf,
   untimedJobTokenSeconds,
 } from './workload-identity.js';
@@ -28,6 +30,11 @@ describe('workload identity', () => {
   it('names the identities as the audit log shows them', () => {
     assert.equal(jobIdentityOf('fit-1'), 'job:fit-1');
     assert.equal(deploymentIdentityOf('iris', 'blue'), 'deployment:iris/blue');
+    // And back.
+    assert.equal(parseJobIdentity(jobIdentityOf('fit-1')), 'fit-1');
+    assert.deepEqual(parseDeploymentIdentity(deploymentIdentityOf('iris', 'blue')), { endpoint: 'iris', name: 'blue' });
+    for (const other of ['job:', 'user:alice', 'deployment:iris', 'deployment:iris/blue/x', 'deployment:/blue'])
+      assert.ok(parseJobIdentity(other) === undefined && parseDeploymentIdentity(other) === undefined, other);
   });
 
   it("lets a job's token live its timeout plus a margin, or a week without one", () => {

@@ -37,6 +37,17 @@ export function deploymentIdentityOf(endpoint: string, deployment: string): stri
   return `deployment:${endpoint}/${deployment}`;
 }
 
+/** The job name of a `job:<name>` identity; undefined for any other. */
+export function parseJobIdentity(identity: string): string | undefined {
+  return identity.startsWith('job:') && identity.length > 'job:'.length ? identity.slice('job:'.length) : undefined;
+}
+
+/** The endpoint and deployment of a `deployment:<endpoint>/<deployment>` identity; undefined for any other. */
+export function parseDeploymentIdentity(identity: string): { endpoint: string; name: string } | undefined {
+  const match = /^deployment:([^/]+)\/([^/]+)$/.exec(identity);
+  return match ? { endpoint: match[1]!, name: match[2]! } : undefined;
+}
+
 /** A job without a timeout: its token lasts a week (it is revoked as soon as the job ends anyway). */
 export const untimedJobTokenSeconds = 7 * 86400;
 /** Beyond the timeout: the grace period, the final writes of the job, and a margin for clocks. */

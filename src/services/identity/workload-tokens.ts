@@ -5,10 +5,14 @@ import {
   deploymentTokenSeconds,
   jobIdentityOf,
   jobTokenSeconds,
+  parseDeploymentIdentity,
+  parseJobIdentity,
   submitterOf,
 } from '../../core/identity/workload-identity.js';
 import type { Job } from '../../core/jobs/job.js';
+import { terminalStates } from '../../core/jobs/job-lifecycle.js';
 import type { Context } from '../context.js';
+import { auditIdentityChange } from './identity-audit.js';
 import { issueToken } from './token-service.js';
 
 /**
@@ -96,6 +100,35 @@ export async function revokeDeploymentTokens(
   );
 }
 
+/**
+ * Revokes the live tokens of workloads that are gone: a job that ended or was deleted, a deployment
+ * deleted, while this server was down (a running server revokes them as it happens). Run at start,
+ * before the job runner and the serving controller; returns how many were revoked.
+ */
+export async function revokeOrphanedWorkloadTokens(context: Context): Promise<number> {
+  const repositories = context.store.repositories;
+  const now = context.clock().getTime();
+  let revoked = 0;
+  for (const token of await repositories.identity.listLiveWorkloadTokens(now)) {
+    if (token.workspace === null || token.identity === null || (await isLive(token.workspace, token.identity))) continue;
+    if (await repositories.identity.revokeToken(token.id, now)) revoked += 1;
+  }
+  return revoked;
+
+  async function isLive(workspace: string, identity: string): Promise<boolean> {
+    const job = parseJobIdentity(identity);
+    if (job !== undefined) {
+      const stored = await repositories.jobs.get(workspace, job);
+      return stored !== undefined && !terminalStates.includes(stored.state);
+    }
+    const deployment = parseDeploymentIdentity(identity);
+    if (deployment !== undefined)
+      return (await repositories.endpoints.getDeployment(workspace, deployment.endpoint, deployment.name)) !== undefined;
+    // An identity this Trellis does not know (a later version's): left to expire.
+    return true;
+  }
+}
+
 async function issueWorkloadToken(context: Context, issuer: string, request: WorkloadTokenRequest): Promise<WorkloadToken> {
   const submitter = submitterOf(request.createdBy);
   if (!submitter)
@@ -122,6 +155,19 @@ async function issueWorkloadToken(context: Context, issuer: string, request: Wor
       createdBy: issuer,
       now,
     });
+    // In the workspace's audit log: which workload got rights of whom, until when (never the token).
+    await auditIdentityChange(
+      repositories,
+      { actor: issuer, requestId: null },
+      {
+        scope: `/workspaces/${request.workspace}`,
+        action: 'create',
+        kind: 'token',
+        name: issued.record.id,
+        summary: `issued ${request.identity} a token acting for ${submitter.kind}:${submitter.name} (${request.name}), expiring ${new Date(issued.record.expiresAt ?? 0).toISOString()}`,
+      },
+      new Date(now),
+    );
     return { token: issued.token, id: issued.record.id };
   });
 }
