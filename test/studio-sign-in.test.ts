@@ -97,6 +97,19 @@ describe('the studio signs in (local authentication off, an OpenID provider conf
     assert.match(stray.headers.get('content-type') ?? '', /application\/problem\+json/);
   });
 
+  it('sends a browser whose sign-in failed back to the sign-in page, saying why', async () => {
+    for (const [query, reason] of [
+      ['code=abc&state=xyz', /not started from this browser/],
+      ['error=access_denied&error_description=the+user+said+no', /did not sign you in \(access_denied: the user said no\)/],
+    ] as const) {
+      await page.goto(`${trellis.url}/auth/callback?${query}`);
+      await page.waitForURL(/\/studio\/\?sign_in_error=/);
+      await page.getByRole('heading', { name: 'Sign in to Trellis' }).waitFor();
+      assert.match((await page.getByRole('alert').textContent()) ?? '', reason);
+    }
+    assert.equal(await sessionCookie(), undefined);
+  });
+
   it('shows the sign-in page, signs alice in through the provider, and lists her workspaces', async () => {
     await page.goto(`${trellis.url}/studio/`);
     await page.getByRole('heading', { name: 'Sign in to Trellis' }).waitFor();
@@ -172,6 +185,21 @@ describe('the studio signs in (local authentication off, an OpenID provider conf
     const after = await call('GET', '/api/v1/whoami', { cookie: `trellis_session=${cookie.value}` });
     assert.equal(after.status, 401, after.text);
     assert.equal((await call('GET', '/auth/session', { cookie: `trellis_session=${cookie.value}` })).json.signedIn, false);
+    // The sign-in and the sign-out are in the server's audit log, naming alice and never the session's token.
+    const audit = await asOwner('GET', '/api/v1/audit');
+    assert.equal(audit.status, 200, audit.text);
+    const events = (audit.json.items as Array<{ actor: string; action: string; kind: string; summary: string }>).filter(
+      (event) => event.kind === 'token' && event.actor === 'user:alice',
+    );
+    assert.ok(
+      events.some((event) => event.action === 'create' && /signed in to the studio \(through the OpenID provider\)/.test(event.summary)),
+      JSON.stringify(events),
+    );
+    assert.ok(
+      events.some((event) => event.action === 'delete' && /revoked token 'studio session \(oidc\)'/.test(event.summary)),
+      JSON.stringify(events),
+    );
+    assert.ok(!audit.text.includes(cookie.value));
   });
 
   it('signs in with a personal access token pasted into the token box, and refuses a wrong one', async () => {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as openid from 'openid-client';
+import { auditIdentityChange } from '../../services/identity/identity-audit.js';
 import { looksLikeJwt, type OidcVerifier } from '../../auth/oidc/oidc-verifier.js';
 import type { OidcSettings } from '../../config/config.js';
 import { authSessionRoutes as routes } from '../../contract/auth-session.js';
@@ -20,6 +21,8 @@ const sessionSeconds = 12 * 3600;
 const flowCookie = 'trellis_oidc';
 const flowSeconds = 600;
 const callbackPath = '/auth/callback';
+/** The query parameter of /studio/ that carries why a sign-in through the provider failed, for the sign-in page to show. */
+const signInErrorParameter = 'sign_in_error';
 
 /**
  * The studio's sign-in (issue 14): a session token (kind 'session') in an HttpOnly cookie, made
@@ -77,28 +80,35 @@ export const authSessionRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app
   app.get(routes.callback.path, { schema: routes.callback.schema, logLevel: 'warn' }, async (request, reply) => {
     if (!signIn || !oidc) throw noProvider();
     void reply.header('set-cookie', clearCookie(flowCookie, callbackPath, isSecure));
-    const { error, error_description: description } = request.query;
-    if (error)
-      throw new TrellisError(
-        'SignInRefused',
-        401,
-        `the OpenID provider did not sign you in (${error}${description ? `: ${description}` : ''}); start again at /studio/`,
-      );
-    const [state, codeVerifier] = (cookieValue(request.headers.cookie, flowCookie) ?? '').split('.');
-    if (!state || !codeVerifier || request.query.state !== state)
-      throw new TrellisError(
-        'SignInExpired',
-        400,
-        'this sign-in was not started from this browser, or took longer than 10 minutes; start again at /studio/',
-      );
-    const callbackUrl = new URL(redirectUri());
-    callbackUrl.search = new URL(request.url, 'http://callback.invalid').search;
-    const accessToken = await signIn.finish(callbackUrl, { state, codeVerifier });
-    // The same checks as a bearer JWT gets: issuer, audience, signature, lifetime, the user claim.
-    const principal = await principalOfOidc(context, await oidc.verify(accessToken));
-    await ensureUser(context, principal, String(request.id));
-    const session = await openSession(context, principal, 'oidc', String(request.id));
-    return reply.header('set-cookie', sessionSetCookie(session, isSecure)).redirect('/studio/', 302);
+    try {
+      const { error, error_description: description } = request.query;
+      if (error)
+        throw new TrellisError(
+          'SignInRefused',
+          401,
+          `the OpenID provider did not sign you in (${error}${description ? `: ${description}` : ''}); start again at /studio/`,
+        );
+      const [state, codeVerifier] = (cookieValue(request.headers.cookie, flowCookie) ?? '').split('.');
+      if (!state || !codeVerifier || request.query.state !== state)
+        throw new TrellisError(
+          'SignInExpired',
+          400,
+          'this sign-in was not started from this browser, or took longer than 10 minutes; start again at /studio/',
+        );
+      const callbackUrl = new URL(redirectUri());
+      callbackUrl.search = new URL(request.url, 'http://callback.invalid').search;
+      const accessToken = await signIn.finish(callbackUrl, { state, codeVerifier });
+      // The same checks as a bearer JWT gets: issuer, audience, signature, lifetime, the user claim.
+      const principal = await principalOfOidc(context, await oidc.verify(accessToken));
+      await ensureUser(context, principal, String(request.id));
+      const session = await openSession(context, principal, 'oidc', String(request.id));
+      return reply.header('set-cookie', sessionSetCookie(session, isSecure)).redirect('/studio/', 302);
+    } catch (error) {
+      // A browser is sent back to the sign-in page with the reason in words; a script gets the problem as JSON.
+      if (!isTrellisError(error) || error.status >= 500 || !acceptsHtml(request.headers.accept)) throw error;
+      request.log.warn({ code: error.code }, `studio sign-in failed: ${error.message}`);
+      return reply.redirect(`/studio/?${signInErrorParameter}=${encodeURIComponent(error.message)}`, 302);
+    }
   });
 
   app.post(routes.logout.path, { schema: routes.logout.schema }, async (request, reply) => {
@@ -260,19 +270,41 @@ async function ensureUser(context: Context, principal: Principal, requestId: str
 
 /** A new session token (only its hash stored) for the principal, audited. */
 async function openSession(context: Context, principal: Principal, how: 'token' | 'oidc', requestId: string): Promise<string> {
-  const now = context.clock().getTime();
-  const issued = await issueToken(context.store.repositories.identity, {
-    principal: principal.name,
-    name: `studio session (${how})`,
-    kind: 'session',
-    expiresInSeconds: sessionSeconds,
-    // The groups an OpenID Connect token listed: group role assignments apply in the studio too.
-    groups: principal.groups,
-    createdBy: actorOf(principal),
-    now,
+  const now = context.clock();
+  const actor = actorOf(principal);
+  const issued = await context.store.transaction(async (repositories) => {
+    const token = await issueToken(repositories.identity, {
+      principal: principal.name,
+      name: `studio session (${how})`,
+      kind: 'session',
+      expiresInSeconds: sessionSeconds,
+      // The groups an OpenID Connect token listed: group role assignments apply in the studio too.
+      groups: principal.groups,
+      createdBy: actor,
+      now: now.getTime(),
+    });
+    // A sign-in is in the server's audit log (GET /api/v1/audit), as its sign-out (the session's revocation) is.
+    await auditIdentityChange(
+      repositories,
+      { actor, requestId },
+      {
+        scope: '/',
+        action: 'create',
+        kind: 'token',
+        name: token.record.id,
+        summary: `signed in to the studio (${how === 'oidc' ? 'through the OpenID provider' : 'with a personal access token'}), session until ${new Date(token.record.expiresAt ?? 0).toISOString()}`,
+      },
+      now,
+    );
+    return token;
   });
   context.logger.info({ principal: principal.name, token: issued.record.id, how, requestId }, 'studio session opened');
   return issued.token;
+}
+
+/** Whether an Accept header asks for a page (a browser's navigation) rather than data. */
+function acceptsHtml(accept: string | undefined): boolean {
+  return accept !== undefined && /(^|,)\s*text\/html\b/.test(accept);
 }
 
 function noProvider(): TrellisError {

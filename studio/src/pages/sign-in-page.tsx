@@ -1,10 +1,21 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { signInWithToken } from '../api/session.js';
+
+/**
+ * Why a sign-in through the provider failed, as the server's callback sent the browser back with it
+ * (`/studio/?sign_in_error=...`): read when the studio loads, before the router moves on from that
+ * address, and shown once.
+ */
+let providerError = new URLSearchParams(window.location.search).get('sign_in_error') ?? undefined;
 
 /** Shown when the server asks who is calling: the OpenID provider's sign-in where one is configured, and a token box. */
 export function SignInPage({ oidc, issuer }: { oidc: boolean; issuer: string | null }) {
   const [token, setToken] = useState('');
-  const [error, setError] = useState<string | undefined>();
+  const [error, setError] = useState<string | undefined>(providerError);
+  // Shown by this page only: a sign-in page shown again later (after signing out) starts clean.
+  useEffect(() => {
+    providerError = undefined;
+  }, []);
   const [isBusy, setBusy] = useState(false);
 
   async function submit(event: FormEvent): Promise<void> {
