@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { TrellisClient } from '../src/client/trellis-client.js';
@@ -149,6 +149,28 @@ for (const dialect of testDialects()) {
       await client.rotateWorkspaceKey('sealed');
       await readAgain(server, client, 'sealed', written);
       assert.deepEqual(await filesHolding(home, Buffer.from(marker, 'utf8')), []);
+    });
+
+    it('destroys the data key with its workspace: a sealed file kept from before never opens in a new workspace of that name', async () => {
+      assert.ok(server);
+      await client.createWorkspace({ name: 'shredded', hbi_workspace: true });
+      const written = await writeAndReadBack(server, client, 'shredded', randomBytes(16).toString('hex'));
+      const workspaceRoot = join(home, 'artifacts', 'workspaces', 'shredded');
+      const stored = (await readdir(workspaceRoot, { recursive: true })).find((path) => path.endsWith('marked.bin'));
+      assert.ok(stored, 'the run artifact is stored under the workspace');
+      const objectFile = join(workspaceRoot, stored);
+      const kept = await readFile(objectFile);
+      await client.deleteWorkspace('shredded', undefined, { force: true });
+      await client.createWorkspace({ name: 'shredded', hbi_workspace: true });
+      // What a backup, or a delete that failed half-way, would have left: the same sealed bytes at the same place.
+      await mkdir(dirname(objectFile), { recursive: true });
+      await writeFile(objectFile, kept);
+      const url = `${server.url}/workspaces/shredded/mlflow/api/2.0/mlflow-artifacts/artifacts/${written.artifactPath}`;
+      const answer = await fetch(url);
+      const body = await answer.text();
+      assert.equal(answer.status, 500, body);
+      assert.match(body, /cannot be decrypted/);
+      assert.match(body, /sealed with data key 'dk-[^']+', which workspace 'shredded' does not have/);
     });
 
     it("still stores a plain workspace's artifacts as they are (the scan finds the marker there)", async () => {

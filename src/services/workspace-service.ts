@@ -103,6 +103,8 @@ export async function deleteWorkspace(
     return removed;
   });
   // After the commit: a failure here leaves files no row points to, never rows without their files.
+  // Its data keys go first: whatever of its sealed files or secrets is left anywhere (a backup, a failed delete) never opens again.
+  await context.store.destroyWorkspaceKeys(name);
   if (options.force) {
     await context.artifactsFor(name).deleteAll();
     // The attempts' folders of its (finished) jobs: their logs, outputs and checkpoints.

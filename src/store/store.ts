@@ -132,6 +132,15 @@ export class Store {
     return this.keys.rotate(options);
   }
 
+  /**
+   * Destroys the data keys of a deleted workspace (their wrapped copies and what this process
+   * remembers unwrapped), so nothing sealed under them opens again and a new workspace of the same
+   * name gets keys of its own. Returns how many were destroyed.
+   */
+  async destroyWorkspaceKeys(workspace: string): Promise<number> {
+    return this.keys.destroy(workspace);
+  }
+
   /** The data keys of `workspace` for sealing its artifacts at rest (the same keys that seal its secrets). */
   artifactKeysFor(workspace: string): WorkspaceDataKeys {
     return this.keys.dataKeysFor(workspace);

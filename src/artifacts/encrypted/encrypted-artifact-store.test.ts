@@ -119,6 +119,34 @@ describe('EncryptedArtifactStore', () => {
     }
   });
 
+  it("reads a plain workspace's file that only starts as a sealed one does as it is; in an encrypting workspace it is unreadable", async () => {
+    const dir = join(root, 'lookalike');
+    // The sealed magic, a version, a chunk size and a key id this workspace does not have: an upload could start so.
+    const lookalike = Buffer.concat([
+      Buffer.from([0x89]),
+      Buffer.from('TRLSENC'),
+      Buffer.from([1, 0, 0, 0, 16, 4]),
+      Buffer.from('dk-9 and then some more text, long enough'),
+    ]);
+    const oddVersion = Buffer.concat([Buffer.from([0x89]), Buffer.from('TRLSENC'), Buffer.from([7]), Buffer.from('rest')]);
+    let encrypt = false;
+    const store = new EncryptedArtifactStore(dir, { workspace: 'ws', keys: memoryKeys(), shouldEncrypt: async () => encrypt });
+    await store.put('lookalike.bin', Readable.from([lookalike]));
+    await store.put('odd-version.bin', Readable.from([oddVersion]));
+    for (const [path, content] of [
+      ['lookalike.bin', lookalike],
+      ['odd-version.bin', oddVersion],
+    ] as const) {
+      assert.ok((await buffer(await store.open(path))).equals(content), path);
+      assert.equal((await store.stat(path))?.size, content.length);
+    }
+    encrypt = true;
+    await assert.rejects(
+      (async () => buffer(await store.open('lookalike.bin')))(),
+      (error) => isTrellisError(error) && error.code === 'ArtifactUnreadable' && /data key 'dk-9'/.test(error.message),
+    );
+  });
+
   it('opens objects sealed with an older data key after the current one changed', async () => {
     const keys = memoryKeys();
     const store = new EncryptedArtifactStore(join(root, 'rotated'), { workspace: 'ws', keys });

@@ -3,6 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { hasCode, unlessMissing } from '../../core/error-codes.js';
+import { isTrellisError } from '../../core/errors.js';
 import { artifactNotFound, digestMismatch } from '../artifact-errors.js';
 import { validateArtifactPath } from '../artifact-path.js';
 import type {
@@ -189,10 +190,11 @@ export class EncryptedArtifactStore implements ArtifactStore {
       if (!stats.isFile()) throw artifactNotFound(what);
       // Every read below uses this one handle, so a concurrent replace cannot mix two files.
       const source = fileSource(handle, stats.size);
-      const header = await readSealedHeader(source, what);
-      if (!header) return handle.createReadStream(range === undefined ? {} : resolveByteRange(range, stats.size));
+      const opened = await this.#sealing(source, what);
+      if (!opened) return handle.createReadStream(range === undefined ? {} : resolveByteRange(range, stats.size));
+      const { header, key } = opened;
       const sealed = await openSealedObject(source, header, {
-        key: await this.#keyFor(header, what),
+        key,
         scope: this.#options.workspace,
         identity,
         what,
@@ -219,21 +221,35 @@ export class EncryptedArtifactStore implements ArtifactStore {
     try {
       const stats = await handle.stat();
       if (!stats.isFile()) return undefined;
-      const header = await readSealedHeader(fileSource(handle, stats.size), what);
-      return { size: header ? plaintextSizeOf(header, stats.size, what) : stats.size, modifiedAt: stats.mtime };
+      const opened = await this.#sealing(fileSource(handle, stats.size), what);
+      return { size: opened ? plaintextSizeOf(opened.header, stats.size, what) : stats.size, modifiedAt: stats.mtime };
     } finally {
       await handle.close();
     }
   }
 
-  async #keyFor(header: SealedHeader, what: string): Promise<Buffer> {
+  /**
+   * The header of a sealed object and the data key that opens it; undefined for a plaintext one.
+   * A file of a workspace that does not encrypt, whose bytes merely start as a sealed object's do
+   * (an upload of one, say) but name no data key of the workspace, is plaintext too; in a
+   * workspace that encrypts, that is a damaged or foreign object (ArtifactUnreadable).
+   */
+  async #sealing(source: SealedSource, what: string): Promise<{ header: SealedHeader; key: Buffer } | undefined> {
+    let header: SealedHeader | undefined;
+    try {
+      header = await readSealedHeader(source, what);
+    } catch (error) {
+      if (isTrellisError(error) && !(await this.#shouldEncrypt())) return undefined;
+      throw error;
+    }
+    if (!header) return undefined;
     const key = await this.#options.keys.keyById(header.keyId);
-    if (!key)
-      throw artifactUnreadable(
-        what,
-        `it was sealed with data key '${header.keyId}', which workspace '${this.#options.workspace}' does not have`,
-      );
-    return key;
+    if (key) return { header, key };
+    if (!(await this.#shouldEncrypt())) return undefined;
+    throw artifactUnreadable(
+      what,
+      `it was sealed with data key '${header.keyId}', which workspace '${this.#options.workspace}' does not have`,
+    );
   }
 
   /** Gives a sealed temp file its content address unless that exists (as LocalArtifactStore does); true when new. */

@@ -158,6 +158,18 @@ export class WorkspaceKeys {
     return rewrapped;
   }
 
+  /** Deletes the workspace's wrapped data keys and forgets their unwrapped copies; returns how many rows went. */
+  async destroy(workspace: string): Promise<number> {
+    const { db } = this.options;
+    const rows = await db.deleteFrom('workspace_keys').where('workspace', '=', workspace).returning('key_id').execute();
+    this.current.delete(workspace);
+    for (const { key_id: id } of rows) {
+      this.byId.get(id)?.fill(0);
+      this.byId.delete(id);
+    }
+    return rows.length;
+  }
+
   /** Forgets the unwrapped keys and lets go of the KEK providers. */
   async close(): Promise<void> {
     for (const key of this.byId.values()) key.fill(0);
