@@ -48,7 +48,7 @@ const inputSpec = closedObject({
     });
 });
 
-const outputSpec = z.preprocess(
+export const outputSpec = z.preprocess(
   (value) => (value === null || value === undefined ? {} : value),
   closedObject({
     type: azureEnum(outputTypes).default('uri_folder'),
@@ -61,8 +61,8 @@ const outputSpec = z.preprocess(
   }),
 );
 
-/** A mapping is an input specification, anything else a literal; each gets its own precise problems. */
-const inputEntry = z.unknown().transform((value, context) => {
+/** An input of a job: a mapping is an input specification, anything else a literal; each gets its own precise problems. */
+export const inputEntry = z.unknown().transform((value, context) => {
   const result = isPlainObject(value) ? inputSpec.safeParse(value) : literalValue.safeParse(value);
   if (result.success) return result.data;
   if (!isPlainObject(value)) {
