@@ -8,21 +8,13 @@ import { canonicalJson } from '../core/resources/digest.js';
 import { isAssetKind, type ResourceKind } from '../core/resources/kinds.js';
 import { nextVersion } from '../core/resources/next-version.js';
 import type { Resource } from '../core/resources/resource.js';
+import type { UploadedContent } from '../core/resources/uploaded-content.js';
+
+export type { UploadedContent } from '../core/resources/uploaded-content.js';
 import { auditChange } from './audit-change.js';
 import type { Repositories } from '../store/store.js';
 import type { Caller, Context } from './context.js';
 import { requireWorkspace } from './resource-service.js';
-
-/** Bytes the client already uploaded for a local `path:` of the file. */
-export type UploadedContent =
-  | { type: 'file'; digest: string; size: number; fileName: string }
-  | {
-      type: 'folder';
-      digest: string;
-      size: number;
-      fileCount: number /** The folder's own name on the client's disk (for `path: .`). */;
-      name?: string | undefined;
-    };
 
 /** How to apply a validated resource: where, what was uploaded for its local paths, and whether only to try. */
 export interface ApplyOptions {
