@@ -27,6 +27,7 @@ function contractRoutes(): Route[] {
     contract.jobRoutes,
     contract.metricSeriesRoutes,
     contract.onlineEndpointRoutes,
+    contract.pipelineRoutes,
     contract.uploadRoutes,
     contract.workspaceRoutes,
     { resolve: contract.resolveRoute },

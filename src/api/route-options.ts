@@ -14,6 +14,8 @@ export interface RouteOptions {
   oidc?: OidcVerifier | undefined;
   /** The job runner to wake when jobs change, and where attempts' folders live. */
   jobs?: { wake(): void; jobsRoot: string };
+  /** The pipeline runner to wake when pipeline jobs change. */
+  pipelines?: { wake(): void };
   /** The serving controller: its router answers scoring requests; woken when endpoints change. */
   serving?: ServingController;
 }

@@ -21,6 +21,7 @@ import { healthRoutes } from './routes/health.js';
 import { identityRoutes } from './routes/identity.js';
 import { batchEndpointRoutes } from './routes/batch-endpoints.js';
 import { jobRoutes } from './routes/jobs.js';
+import { pipelineRoutes } from './routes/pipelines.js';
 import { experimentKeysRoutes } from './routes/experiment-keys.js';
 import { metricSeriesRoutes } from './routes/metric-series.js';
 import { endpointStatsRoutes } from './routes/endpoint-stats.js';
@@ -43,6 +44,7 @@ export async function buildServer(
   config: TrellisConfig,
   options: {
     jobs?: RouteOptions['jobs'];
+    pipelines?: RouteOptions['pipelines'];
     serving?: RouteOptions['serving'];
     /** Hears every route as it is added (the route-list test compares them with the OpenAPI document). */
     onRoute?: (route: RouteOptionsOfFastify) => void;
@@ -125,6 +127,7 @@ export async function buildServer(
     access,
     oidc,
     ...(options.jobs ? { jobs: options.jobs } : {}),
+    ...(options.pipelines ? { pipelines: options.pipelines } : {}),
     ...(options.serving ? { serving: options.serving } : {}),
   };
   await app.register(healthRoutes, routeOptions);
@@ -136,6 +139,7 @@ export async function buildServer(
   await app.register(uploadRoutes, routeOptions);
   await app.register(auditRoutes, routeOptions);
   await app.register(jobRoutes, routeOptions);
+  await app.register(pipelineRoutes, routeOptions);
   await app.register(attemptTransferRoutes, routeOptions);
   await app.register(mlflowRoutes, routeOptions);
   await app.register(metricSeriesRoutes, routeOptions);

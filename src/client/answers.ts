@@ -8,6 +8,7 @@ import type { experimentKeysRoutes } from '../contract/experiment-keys.js';
 import type { jobRoutes, JobLogEvent } from '../contract/jobs.js';
 import type { metricSeriesRoutes } from '../contract/metric-series.js';
 import type { onlineEndpointRoutes } from '../contract/online-endpoints.js';
+import type { pipelineRoutes } from '../contract/pipelines.js';
 import type { ResponseOf } from '../contract/route.js';
 import type { uploadRoutes } from '../contract/uploads.js';
 import type { workspaceRoutes } from '../contract/workspaces.js';
@@ -32,6 +33,7 @@ export type AuditEventBody = z.output<typeof auditEvent>;
 export type UploadedBody = ResponseOf<typeof uploadRoutes.file>;
 /** A job as the API answers it: `status` is `state` under Azure ML's name. */
 export type JobBody = ResponseOf<typeof jobRoutes.get>;
+export type PipelineJobBody = ResponseOf<typeof pipelineRoutes.get>;
 /** One state of a job's history. */
 export type JobEventBody = ResponseOf<typeof jobRoutes.events>['items'][number];
 /** A cluster's nodes, node-seconds and their costs, priced on the server. */

@@ -8,6 +8,7 @@ import { healthRoutes } from '../contract/health.js';
 import { jobRoutes, type JobLogEvent } from '../contract/jobs.js';
 import { metricSeriesRoutes } from '../contract/metric-series.js';
 import { onlineEndpointRoutes as online } from '../contract/online-endpoints.js';
+import { pipelineRoutes } from '../contract/pipelines.js';
 import { assetRoutes, type ContainedKind, kindRoutes, namedRoutes, resolveRoute } from '../contract/resources.js';
 import { pathOf } from '../contract/route.js';
 import { uploadRoutes } from '../contract/uploads.js';
@@ -106,6 +107,11 @@ export class TrellisClient extends HttpClient {
     },
   ) => this.call(jobRoutes.submit, { params: { workspace }, body: body as JobSubmitBody });
   getJob = (workspace: string, name: string) => this.call(jobRoutes.get, { params: { workspace, name } });
+  submitPipeline = (workspace: string, body: Parameters<TrellisClient['submitJob']>[1]) =>
+    this.call(pipelineRoutes.submit, { params: { workspace }, body: body as JobSubmitBody });
+  getPipeline = (workspace: string, name: string) => this.call(pipelineRoutes.get, { params: { workspace, name } });
+  listPipelines = (workspace: string, query: { limit?: number } = {}) => this.call(pipelineRoutes.list, { params: { workspace }, query });
+  cancelPipeline = (workspace: string, name: string) => this.call(pipelineRoutes.cancel, { params: { workspace, name } });
   listJobs = (workspace: string, query: { limit?: number; pageToken?: string; compute?: string } = {}) =>
     this.call(jobRoutes.list, { params: { workspace }, query });
   jobEvents = (workspace: string, name: string) => this.call(jobRoutes.events, { params: { workspace, name } });

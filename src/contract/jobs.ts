@@ -53,7 +53,7 @@ export const jobSchema = z
   })
   .meta({ id: 'Job' });
 
-const submitRequest = applyRequest
+export const submitRequest = applyRequest
   .omit({ kind: true, dryRun: true })
   .extend({
     defaultExperimentName: z

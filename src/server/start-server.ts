@@ -11,6 +11,7 @@ import { createKubernetesComputes } from '../backends/kubernetes/kubernetes-comp
 import { LocalBackend } from '../backends/local/local-backend.js';
 import { createSlurmComputes } from '../backends/slurm/slurm-compute.js';
 import { JobRunner } from '../controllers/job-runner.js';
+import { PipelineRunner } from '../controllers/pipeline-runner.js';
 import { ServingController } from '../controllers/serving-controller.js';
 import { isLoopbackHost, type TrellisConfig } from '../config/config.js';
 import { TrellisError } from '../core/errors.js';
@@ -119,6 +120,7 @@ export async function startServer(
       },
     });
     wakeRunner = () => runner.wake();
+    const pipelines = new PipelineRunner(context, { tickMs: config.jobs.tickMs, wakeJobs: () => runner.wake() });
     const serving = new ServingController(context, {
       servingRoot: join(config.home, 'serving'),
       environmentCache: config.jobs.environmentCache,
@@ -128,6 +130,7 @@ export async function startServer(
     });
     const app = await buildServer(context, config, {
       jobs: { wake: () => runner.wake(), jobsRoot },
+      pipelines: { wake: () => pipelines.wake() },
       serving,
       ...(https ? { https } : {}),
     });
@@ -137,12 +140,14 @@ export async function startServer(
     await writeOwnerToken(config.home, await issueOwnerToken(context, config.localUser));
     if (!isLoopbackHost(config.host)) onNotice(exposureWarning(config, url));
     await runner.start();
+    pipelines.start();
     await serving.start();
     return {
       app,
       url,
       store,
       async close() {
+        await pipelines.close();
         await runner.close();
         await serving.close();
         await app.close();

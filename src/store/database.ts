@@ -1,7 +1,7 @@
 import type { Generated } from 'kysely';
 
 /** Table types as kysely sees them. JSON columns hold canonical JSON text on both dialects. */
-export interface Database extends TrackingTables, JobTables, EndpointTables, IdentityTables, SecretTables {
+export interface Database extends TrackingTables, JobTables, PipelineTables, EndpointTables, IdentityTables, SecretTables {
   workspaces: WorkspacesTable;
   resources: ResourcesTable;
   resource_tags: ResourceTagsTable;
@@ -183,6 +183,37 @@ export interface JobTables {
     idle_since: number | null;
     removed_at: number | null;
     removed_reason: string | null;
+  };
+}
+
+export interface PipelineTables {
+  pipeline_jobs: {
+    workspace: string;
+    name: string;
+    display_name: string;
+    experiment_name: string;
+    description: string | null;
+    tags: string;
+    spec: string;
+    uploads: string;
+    inlined: string;
+    state: string;
+    reason: string | null;
+    run_id: string;
+    created_by: string;
+    submitted_at: number;
+    started_at: number | null;
+    ended_at: number | null;
+    stop_request: string | null;
+  };
+  pipeline_steps: {
+    workspace: string;
+    pipeline: string;
+    step: string;
+    position: number;
+    state: string;
+    job: string | null;
+    reason: string | null;
   };
 }
 

@@ -23,6 +23,7 @@ import { EndpointRepository } from './endpoint-repository.js';
 import { IdentityCache } from './identity-cache.js';
 import { IdentityRepository } from './identity-repository.js';
 import { JobRepository } from './job-repository.js';
+import { PipelineRepository } from './pipeline-repository.js';
 import { LoggedModelRepository } from './logged-model-repository.js';
 import { RegistryRepository } from './registry-repository.js';
 import { ResourceRepository } from './resource-repository.js';
@@ -45,6 +46,7 @@ export interface Repositories {
   loggedModels: LoggedModelRepository;
   registry: RegistryRepository;
   jobs: JobRepository;
+  pipelines: PipelineRepository;
   endpoints: EndpointRepository;
   identity: IdentityRepository;
 }
@@ -222,6 +224,7 @@ function repositoriesFor(db: Kysely<Database>, dialect: Dialect, keys: Workspace
     loggedModels: new LoggedModelRepository(db),
     registry: new RegistryRepository(db),
     jobs: new JobRepository(db),
+    pipelines: new PipelineRepository(db),
     endpoints: new EndpointRepository(db, keys.sealerFor(db)),
     identity: new IdentityRepository(db, identityCache),
   };

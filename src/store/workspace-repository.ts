@@ -134,7 +134,9 @@ export class WorkspaceRepository {
    * many are not finished), online and batch endpoints and their deployments.
    */
   async holdings(name: string): Promise<WorkspaceHolding[]> {
-    const count = async (table: 'experiments' | 'runs' | 'registered_models' | 'jobs' | 'endpoints' | 'endpoint_deployments') =>
+    const count = async (
+      table: 'experiments' | 'runs' | 'registered_models' | 'pipeline_jobs' | 'jobs' | 'endpoints' | 'endpoint_deployments',
+    ) =>
       Number(
         (
           await this.db
@@ -162,6 +164,7 @@ export class WorkspaceRepository {
       { kind: 'experiment', count: await count('experiments') },
       { kind: 'run', count: await count('runs') },
       { kind: 'registered model', count: await count('registered_models') },
+      { kind: 'pipeline job', count: await count('pipeline_jobs') },
       { kind: 'job', count: await count('jobs') },
       { kind: 'unfinished job', count: Number(unfinishedJobs?.count ?? 0) },
       { kind: 'endpoint', count: await count('endpoints') },
@@ -190,7 +193,7 @@ export class WorkspaceRepository {
    * foreign keys' ON DELETE CASCADE. The audit log stays: it is the record of the deletion.
    */
   async deleteContents(name: string): Promise<void> {
-    for (const table of ['resources', 'experiments', 'registered_models', 'jobs', 'compute_nodes', 'endpoints'] as const) {
+    for (const table of ['resources', 'experiments', 'registered_models', 'pipeline_jobs', 'jobs', 'compute_nodes', 'endpoints'] as const) {
       await this.db.deleteFrom(table).where('workspace', '=', name).execute();
     }
   }

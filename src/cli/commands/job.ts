@@ -5,8 +5,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { ApiError } from '../../client/api-error.js';
-import type { JobBody, TrellisClient } from '../../client/trellis-client.js';
+import type { JobBody, PipelineJobBody, TrellisClient } from '../../client/trellis-client.js';
 import { applySetOverrides, parseJobFile } from '../../core/azureml/parse-job-file.js';
+import { jobFileType, parsePipelineFile } from '../../core/azureml/parse-pipeline-file.js';
 import { isPlainObject } from '../../core/azureml/schema-helpers.js';
 import type { JobRunningTime } from '../../core/jobs/running-time.js';
 import { skipOutsideLinksFlag, uploadLocalPaths, uploadOptionsFrom } from '../apply-files.js';
@@ -14,6 +15,7 @@ import { downloadContent } from '../download-content.js';
 import { readUserFile } from '../local-files.js';
 import { cliContext } from '../cli-context.js';
 import { printData, renderTable } from '../output.js';
+import { followPipeline, pipelineDetail } from './pipeline-job.js';
 
 const terminal = new Set(['Completed', 'Failed', 'Canceled']);
 
@@ -23,8 +25,8 @@ export function registerJob(program: Command): void {
 
   job
     .command('create')
-    .description('submit a command job from an Azure ML v2 YAML file')
-    .requiredOption('-f, --file <path>', 'the job YAML (type: command)')
+    .description('submit a command or pipeline job from an Azure ML v2 YAML file')
+    .requiredOption('-f, --file <path>', 'the job YAML (type: command or pipeline)')
     .option('-n, --name <name>', "the job name (default: the file's name, else a generated one)")
     .option('--set <key=value...>', 'override fields, e.g. --set inputs.epochs=5 compute=azureml:gpu', collect, [])
     .option('--stream', "follow the log until the job ends; exit with the job's outcome")
@@ -36,15 +38,21 @@ export function registerJob(program: Command): void {
         const original = await readUserFile(file, 'pass the path of a job YAML file');
         const overrides = options.name ? [...options.set, `name=${options.name}`] : options.set;
         const text = applySetOverrides(original, overrides, file);
-        const { localPaths } = parseJobFile(text, file);
+        const isPipeline = jobFileType(text, file) === 'pipeline';
+        const { localPaths } = isPipeline ? parsePipelineFile(text, file) : parseJobFile(text, file);
         const progress = (line: string) => output === 'table' && process.stderr.write(`${line}\n`);
         const content = await uploadLocalPaths(client, workspace, { file, parsed: { localPaths } }, progress, uploadOptionsFrom(options));
-        const submitted = await client.submitJob(workspace, {
-          fileName: file,
-          text,
-          ...content,
-          defaultExperimentName: basename(dirname(resolve(file))),
-        });
+        const body = { fileName: file, text, ...content, defaultExperimentName: basename(dirname(resolve(file))) };
+        if (isPipeline) {
+          const pipeline = await client.submitPipeline(workspace, body);
+          if (options.stream)
+            progress(`pipeline job ${pipeline.name} submitted; following its steps (Ctrl-C stops following, not the job)`);
+          const shown = options.stream ? await followPipeline(client, workspace, pipeline.name) : pipeline;
+          printData(output, shown, () => pipelineDetail(shown));
+          if (options.stream && shown.state !== 'Completed') process.exitCode = 1;
+          return;
+        }
+        const submitted = await client.submitJob(workspace, body);
         if (!options.stream) {
           printData(output, submitted, () => jobDetail(submitted));
           return;
@@ -63,6 +71,11 @@ export function registerJob(program: Command): void {
     .option('--web', "also print the job's page in the studio (on stderr; az opens it in a browser)")
     .action(async (options: { name: string; web?: boolean }, command: Command) => {
       const { client, workspace, output } = cliContext(command);
+      const pipeline = await pipelineNamed(client, workspace, options.name);
+      if (pipeline) {
+        printData(output, pipeline, () => pipelineDetail(pipeline));
+        return;
+      }
       const found = await client.getJob(workspace, options.name);
       if (options.web)
         process.stderr.write(
@@ -121,6 +134,16 @@ export function registerJob(program: Command): void {
     .requiredOption('-n, --name <name>', 'the job name')
     .action(async (options: { name: string }, command: Command) => {
       const { client, workspace, output } = cliContext(command);
+      if (await pipelineNamed(client, workspace, options.name)) {
+        const pipeline = await client.cancelPipeline(workspace, options.name);
+        printData(
+          output,
+          pipeline,
+          () =>
+            `${pipeline.name}: ${pipeline.state === 'Canceled' ? 'canceled' : 'cancel requested (its running steps are canceled, the others skipped)'}`,
+        );
+        return;
+      }
       const canceled = await client.cancelJob(workspace, options.name);
       printData(output, canceled, () => `${canceled.name}: ${canceled.state === 'Canceled' ? 'canceled' : 'cancel requested'}`);
     });
@@ -204,6 +227,16 @@ async function downloadRunArtifacts(client: TrellisClient, base: string, runId: 
     downloaded.push(file.path);
   }
   return downloaded;
+}
+
+/** The pipeline job of that name, or undefined when there is none (a command job's name, say). */
+async function pipelineNamed(client: TrellisClient, workspace: string, name: string): Promise<PipelineJobBody | undefined> {
+  try {
+    return await client.getPipeline(workspace, name);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return undefined;
+    throw error;
+  }
 }
 
 function jobDetail(job: JobBody): string {

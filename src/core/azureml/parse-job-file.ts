@@ -38,8 +38,11 @@ function parseJobDocument(yaml: DocumentSource, fileName: string): ParsedJobFile
   const problems: Problem[] = [];
   const type = typeof document.type === 'string' ? document.type.toLowerCase() : undefined;
   if (type !== undefined && type !== 'command') {
-    const supported = type === 'sweep' || type === 'pipeline' || type === 'spark' ? `${type} jobs are not supported yet; ` : '';
-    problems.push({ path: 'type', message: `${supported}Trellis runs command jobs: use type: command`, ...yaml.locate(['type']) });
+    const message =
+      type === 'pipeline'
+        ? 'a pipeline job is submitted to the pipeline-jobs route (POST /api/v1/workspaces/<workspace>/pipeline-jobs), as trellis job create does; this route takes command jobs'
+        : `${type === 'sweep' || type === 'spark' ? `${type} jobs are not supported yet; ` : ''}Trellis runs command and pipeline jobs: use type: command`;
+    problems.push({ path: 'type', message, ...yaml.locate(['type']) });
     throw invalidInput(fileName, problems);
   }
   const result = commandJobSchema.safeParse(document, { error: describeIssue });

@@ -151,6 +151,9 @@ const rules: Rule[] = [
     },
   },
   { methods: '*', path: new RegExp(`${ws}/jobs(/.*)?$`), access: crud('jobs') },
+  // Pipeline jobs are jobs, as in Azure ML: the same actions.
+  { methods: ['POST'], path: new RegExp(`${ws}/pipeline-jobs/:name/cancel$`), access: inWorkspace('jobs/cancel/action') },
+  { methods: '*', path: new RegExp(`${ws}/pipeline-jobs(/.*)?$`), access: crud('jobs') },
 
   // Tracking views of the studio.
   { methods: read, path: new RegExp(`${ws}/runs/:runId/metrics/:key/series$`), access: inWorkspace('experiments/runs/read') },

@@ -17,6 +17,9 @@ import { attemptFolder, checkpointPrefix } from './prepare-attempt.js';
  * each declared output is stored and registered as a data asset the next job can use.
  */
 
+/** The output Azure ML gives a job's artifacts (its ./outputs) when a pipeline step declares it. */
+const defaultArtifactsOutput = 'artifacts';
+
 /** Uploads the attempt's logs as run artifacts: user_logs/ for the last attempt, user_logs/attempt-<n>/ for earlier ones. */
 export async function saveLogs(context: Context, job: Job, jobsRoot: string, isFinal: boolean): Promise<void> {
   const folder = await runArtifactFolder(context, job);
@@ -41,10 +44,16 @@ export async function saveOutputs(
   const folder = await runArtifactFolder(context, job);
   if (folder) await uploadTree(context, job.workspace, join(workDir, 'code', 'outputs'), `${folder}/outputs`);
   const registered: Array<{ output: string; name: string; version: string }> = [];
+  // A pipeline's step registers every output, empty ones too: the steps after it read them.
+  const isStep = job.tags['trellis.pipeline'] !== undefined;
   for (const [output, spec] of Object.entries(job.spec.outputs ?? {})) {
     const local = join(workDir, 'outputs', output);
-    const files = await walk(local);
-    if (files.length === 0) continue;
+    let files = await walk(local);
+    // Azure ML's default output `artifacts`, when the command does not write it itself, is what the
+    // job left in ./outputs, under outputs/ as in the run's artifacts.
+    if (files.length === 0 && output === defaultArtifactsOutput && !job.spec.command.includes(`{{outputs.${output}}}`))
+      files = (await walk(join(workDir, 'code', 'outputs'))).map((file) => ({ ...file, path: `outputs/${file.path}` }));
+    if (files.length === 0 && !isStep) continue;
     const artifacts = context.artifactsFor(job.workspace);
     const stored = [];
     for (const file of files) {

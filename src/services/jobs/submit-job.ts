@@ -28,6 +28,18 @@ export interface SubmitJobInput {
   inlined: Record<string, string>;
   /** Azure ML names the experiment after the job file's folder when the file names none. */
   defaultExperimentName?: string | undefined;
+  /** The pipeline whose step this job runs: its run is the parent of the job's run, and the job is tagged with both names. */
+  pipeline?: { name: string; step: string; runId: string } | undefined;
+}
+
+/** What a job's checks resolved, for queueing it. */
+interface CheckedJob {
+  name: string;
+  computeName: string;
+  instanceCount: number;
+  environment: JobLineage['environment'];
+  inputs: Record<string, LineageInput>;
+  localInputs: Array<{ name: string; type: string; path: string; mode: string }>;
 }
 
 /** Compute types a command job can run on here, and the backend each uses. */
@@ -59,8 +71,34 @@ export async function submitJobFields(
   return submitParsedJob(context, caller, jobFromFields(fields, input.fileName), input);
 }
 
+/**
+ * The problems a command job that Trellis builds (a pipeline's step) would be refused for, without
+ * submitting it. `pendingInputs`: inputs bound to outputs not written yet (a step that runs
+ * first), taken as given.
+ */
+export async function checkJobFields(
+  context: Context,
+  fields: CommandJobFields,
+  input: Omit<SubmitJobInput, 'text'>,
+  pendingInputs: ReadonlySet<string>,
+): Promise<Problem[]> {
+  return (await checkParsedJob(context, jobFromFields(fields, input.fileName), input, pendingInputs)).problems;
+}
+
 async function submitParsedJob(context: Context, caller: Caller, parsed: ParsedJobFile, input: Omit<SubmitJobInput, 'text'>): Promise<Job> {
-  const { workspace, fileName } = input;
+  const { problems, checked } = await checkParsedJob(context, parsed, input, new Set());
+  if (problems.length > 0 || !checked) throw invalidInput(input.fileName, problems);
+  return queueCheckedJob(context, caller, parsed.job, input, checked);
+}
+
+/** Every check of a parsed job, and what they resolved; nothing is written. */
+async function checkParsedJob(
+  context: Context,
+  parsed: ParsedJobFile,
+  input: Omit<SubmitJobInput, 'text'>,
+  pendingInputs: ReadonlySet<string>,
+): Promise<{ problems: Problem[]; checked?: CheckedJob }> {
+  const { workspace } = input;
   const { job: file, localPaths } = parsed;
   const problems: Problem[] = [];
   const repositories = context.store.repositories;
@@ -76,9 +114,10 @@ async function submitParsedJob(context: Context, caller: Caller, parsed: ParsedJ
   }
 
   // Compute: named (azureml:cpu-cluster or cpu-cluster), or the serverless cluster made on demand.
+  // `compute: azureml:serverless` names serverless compute, as on Azure ML.
   const computeName = file.compute ? file.compute.replace(/^azureml:/, '') : serverlessComputeName;
   const instanceCount = file.resources?.instance_count ?? 1;
-  if (file.compute) {
+  if (computeName !== serverlessComputeName) {
     const compute = await repositories.resources.get({ workspace, kind: 'compute', name: computeName, version: null });
     if (!compute) {
       const names = await existingNames(context, workspace, 'compute');
@@ -134,6 +173,10 @@ async function submitParsedJob(context: Context, caller: Caller, parsed: ParsedJ
   const provided: Record<string, { optional?: boolean; provided: boolean }> = {};
   const localInputs: Array<{ name: string; type: string; path: string; mode: string }> = [];
   for (const [name, value] of Object.entries(file.inputs ?? {})) {
+    if (pendingInputs.has(name)) {
+      provided[name] = { provided: true };
+      continue;
+    }
     if (typeof value !== 'object') {
       inputs[name] = { type: 'literal', value };
       provided[name] = { provided: true };
@@ -179,12 +222,25 @@ async function submitParsedJob(context: Context, caller: Caller, parsed: ParsedJ
       message: `${reserved.join(', ')} ${reserved.length === 1 ? 'is' : 'are'} set by Trellis to tie the job to its run; remove ${reserved.length === 1 ? 'it' : 'them'}`,
     });
   const name = file.name ?? generateJobName();
-  if (await repositories.jobs.get(workspace, name))
+  if ((await repositories.jobs.get(workspace, name)) || (await repositories.pipelines.get(workspace, name)))
     problems.push({
       path: 'name',
       message: `a job named '${name}' already exists in workspace '${workspace}'; job names are unique: pick another or leave name out`,
     });
-  if (problems.length > 0) throw invalidInput(fileName, problems);
+  if (problems.length > 0) return { problems };
+  return { problems, checked: { name, computeName, instanceCount, environment: environment!, inputs, localInputs } };
+}
+
+/** Registers the job's code and local inputs as assets, makes its MLflow run, and queues it. */
+async function queueCheckedJob(
+  context: Context,
+  caller: Caller,
+  file: ParsedJobFile['job'],
+  input: Omit<SubmitJobInput, 'text'>,
+  checked: CheckedJob,
+): Promise<Job> {
+  const { workspace, fileName } = input;
+  const { name, computeName, instanceCount, environment, inputs, localInputs } = checked;
 
   // Content-addressed assets for the code snapshot and local inputs: the same bytes give the same asset.
   let code: JobLineage['code'] = null;
@@ -206,7 +262,7 @@ async function submitParsedJob(context: Context, caller: Caller, parsed: ParsedJ
       mode: local.mode,
     };
   }
-  if (!file.compute) await ensureServerlessCompute(context, caller, workspace);
+  if (computeName === serverlessComputeName) await ensureServerlessCompute(context, caller, workspace);
 
   // The job's MLflow run, in the experiment the file names (made if new).
   const experimentName = file.experiment_name ?? input.defaultExperimentName ?? 'Default';
@@ -222,6 +278,14 @@ async function submitParsedJob(context: Context, caller: Caller, parsed: ParsedJ
       { key: 'mlflow.source.type', value: 'JOB' },
       { key: 'mlflow.source.name', value: fileName },
       { key: 'trellis.job', value: name },
+      // A pipeline's step: its run is a child of the pipeline's, as MLflow nests runs.
+      ...(input.pipeline
+        ? [
+            { key: 'mlflow.parentRunId', value: input.pipeline.runId },
+            { key: 'trellis.pipeline', value: input.pipeline.name },
+            { key: 'trellis.step', value: input.pipeline.step },
+          ]
+        : []),
       ...Object.entries(file.tags ?? {}).map(([key, value]) => ({ key, value })),
     ],
   });
@@ -233,10 +297,13 @@ async function submitParsedJob(context: Context, caller: Caller, parsed: ParsedJ
     displayName,
     experimentName,
     description: file.description ?? null,
-    tags: file.tags ?? {},
+    tags: {
+      ...(file.tags ?? {}),
+      ...(input.pipeline ? { 'trellis.pipeline': input.pipeline.name, 'trellis.step': input.pipeline.step } : {}),
+    },
     compute: computeName,
     spec: { ...file, name },
-    lineage: { code, environment: environment!, inputs, compute: computeName, submittedBy: caller.actor },
+    lineage: { code, environment, inputs, compute: computeName, submittedBy: caller.actor },
     state: 'Queued',
     reason: 'queued: waiting for the scheduler',
     exitCode: null,
@@ -282,7 +349,8 @@ export function generateJobName(): string {
   return `${adjectives[randomInt(adjectives.length)]}_${nouns[randomInt(nouns.length)]}_${suffix}`;
 }
 
-async function experimentIdFor(context: Context, workspace: string, name: string): Promise<string> {
+/** The id of the active experiment `name`, made when new; 422 when it is deleted. */
+export async function experimentIdFor(context: Context, workspace: string, name: string): Promise<string> {
   const existing = await context.store.repositories.experiments.getByName(workspace, name);
   if (existing && existing.lifecycle_stage === 'active') return existing.experiment_id;
   if (existing)

@@ -10,6 +10,7 @@ import { endpointRolloutsMigration } from './007-endpoint-rollouts.js';
 import { identityMigration } from './008-identity.js';
 import { tokenGroupsMigration } from './010-token-groups.js';
 import { workspaceKeysMigration } from './009-workspace-keys.js';
+import { pipelinesMigration } from './011-pipelines.js';
 
 /** Every migration, in order. Names are never renamed once released: the store records them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -24,6 +25,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '008-identity': identityMigration(dialect),
     '009-workspace-keys': workspaceKeysMigration(dialect),
     '010-token-groups': tokenGroupsMigration(dialect),
+    '011-pipelines': pipelinesMigration(dialect),
   };
 }
 

@@ -1,0 +1,160 @@
+import { isTrellisError } from '../core/errors.js';
+import type { Job } from '../core/jobs/job.js';
+import { stepDependencies } from '../core/pipelines/pipeline-graph.js';
+import { type PipelineJob, stepJobName } from '../core/pipelines/pipeline-job.js';
+import { planPipeline } from '../core/pipelines/plan-pipeline.js';
+import { type StepOutputValue, stepJob } from '../core/pipelines/step-job.js';
+import type { Caller, Context } from '../services/context.js';
+import { cancelJob } from '../services/jobs/job-service.js';
+import { submitJobFields } from '../services/jobs/submit-job.js';
+import { updateRun } from '../services/tracking/run-service.js';
+import { ReconcileLoop } from './reconcile-loop.js';
+import { realTimers, type Timers } from './timers.js';
+
+export interface PipelineRunnerOptions {
+  tickMs: number;
+  /** Wakes the job runner: a step just submitted is scheduled at once. */
+  wakeJobs: () => void;
+  timers?: Timers;
+}
+
+/** The actor of what the runner does on a pipeline's behalf: the pipeline, for the one who submitted it. */
+function callerFor(pipeline: PipelineJob): Caller {
+  return { actor: pipeline.createdBy, requestId: null };
+}
+
+/**
+ * The reconcile loop of pipeline jobs: for each live pipeline, reads its steps and their command
+ * jobs, asks planPipeline what to do, and does it — submits the steps whose upstream completed
+ * (each as a command job named <pipeline>-<step>, with its bindings resolved to the data assets
+ * the upstream outputs were registered as), skips the steps that cannot run, cancels running
+ * steps after a failure or a cancel, and records the pipeline's state and its MLflow run's. All
+ * of it is in the store, so after a restart (kill -9 included) it goes on where it was: a step
+ * whose job was submitted just before is found by its name, never submitted twice.
+ */
+export class PipelineRunner {
+  private readonly loop: ReconcileLoop;
+
+  constructor(
+    private readonly context: Context,
+    private readonly options: PipelineRunnerOptions,
+  ) {
+    this.loop = new ReconcileLoop({
+      name: 'pipeline runner',
+      reconcile: () => this.reconcile(),
+      intervalMs: options.tickMs,
+      timers: options.timers ?? realTimers,
+      logger: context.logger,
+    });
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  wake(): void {
+    this.loop.wake();
+  }
+
+  async close(): Promise<void> {
+    await this.loop.close();
+  }
+
+  private async reconcile(): Promise<boolean> {
+    const live = await this.context.store.repositories.pipelines.live();
+    for (const pipeline of live) {
+      try {
+        await this.advance(pipeline);
+      } catch (error) {
+        // One pipeline's trouble does not hold up the others; the next pass tries again.
+        this.context.logger.error({ err: error, pipeline: `${pipeline.workspace}/${pipeline.name}` }, 'pipeline runner: a pass failed');
+      }
+    }
+    return live.length > 0;
+  }
+
+  private async advance(pipeline: PipelineJob): Promise<void> {
+    const repositories = this.context.store.repositories;
+    const { workspace, name } = pipeline;
+    const steps = await repositories.pipelines.steps(workspace, name);
+    const jobs = new Map<string, Job>();
+    for (const step of steps) {
+      // A step submitted just before a restart has its job but not yet its row's word for it.
+      const jobName = step.job ?? stepJobName(name, step.step);
+      const job = await repositories.jobs.get(workspace, jobName);
+      if (!job || job.tags['trellis.pipeline'] !== name) continue;
+      jobs.set(step.step, job);
+      if (step.state === 'Waiting') {
+        await repositories.pipelines.updateStep(workspace, name, step.step, { state: 'Submitted', job: job.name, reason: null });
+        step.state = 'Submitted';
+        step.job = job.name;
+      }
+    }
+    const dependencies = stepDependencies(pipeline.spec);
+    const plan = planPipeline({
+      state: pipeline.state,
+      stopRequest: pipeline.stopRequest,
+      continueOnStepFailure: pipeline.spec.settings?.continue_on_step_failure ?? false,
+      steps,
+      dependencies,
+      jobs: new Map([...jobs].map(([step, job]) => [step, { state: job.state, stopRequest: job.stopRequest }])),
+    });
+    const now = this.context.clock().getTime();
+
+    for (const step of plan.cancel) {
+      const job = jobs.get(step);
+      if (!job) continue;
+      try {
+        await cancelJob(this.context, { actor: `pipeline:${name} for ${pipeline.createdBy}`, requestId: null }, workspace, job.name);
+      } catch (error) {
+        // Ended meanwhile: nothing to cancel.
+        if (!isTrellisError(error) || error.code !== 'JobFinished') throw error;
+      }
+    }
+    for (const { step, reason } of plan.skip) await repositories.pipelines.updateStep(workspace, name, step, { state: 'Skipped', reason });
+    let submitted = 0;
+    for (const step of plan.submit) {
+      const outputOf = (upstream: string, output: string): StepOutputValue => registeredOutput(jobs.get(upstream), output);
+      const { fields } = stepJob(pipeline.spec, pipeline.experimentName, step, outputOf);
+      try {
+        const job = await submitJobFields(this.context, callerFor(pipeline), fields, {
+          workspace,
+          fileName: `step ${step} of pipeline ${name}`,
+          uploads: pipeline.uploads,
+          inlined: pipeline.inlined,
+          pipeline: { name, step, runId: pipeline.runId },
+        });
+        await repositories.pipelines.updateStep(workspace, name, step, { state: 'Submitted', job: job.name, reason: null });
+        submitted += 1;
+      } catch (error) {
+        // Refused now though it was checked at submit (an asset deleted since, say): the step fails with the reason.
+        if (!isTrellisError(error) || error.status >= 500) throw error;
+        await repositories.pipelines.updateStep(workspace, name, step, { state: 'NotSubmitted', reason: error.message });
+        this.wake();
+      }
+    }
+    if (submitted > 0) this.options.wakeJobs();
+
+    if (plan.next) {
+      const { state, reason } = plan.next;
+      const ended = state === 'Completed' || state === 'Failed' || state === 'Canceled';
+      await repositories.pipelines.update(workspace, name, {
+        state,
+        reason,
+        ...(state === 'Running' ? { startedAt: now } : {}),
+        ...(ended ? { endedAt: now, stopRequest: null, ...(pipeline.startedAt === null ? { startedAt: now } : {}) } : {}),
+      });
+      const status = state === 'Running' ? 'RUNNING' : state === 'Completed' ? 'FINISHED' : state === 'Failed' ? 'FAILED' : 'KILLED';
+      await updateRun(this.context, workspace, pipeline.runId, { status, ...(ended ? { endTime: now } : {}) });
+      if (!ended) this.wake();
+    }
+  }
+}
+
+/** The data asset a step's job registered for `output` (outputs are registered as `<name>` version 1 of their own asset). */
+function registeredOutput(job: Job | undefined, output: string): StepOutputValue {
+  if (job?.state !== 'Completed') return 'pending';
+  const spec = job.spec.outputs?.[output];
+  const name = spec?.name ?? `azureml_${job.name}_output_data_${output}`;
+  return { type: spec?.type ?? 'uri_folder', asset: spec?.version ? `${name}:${spec.version}` : `${name}@latest` };
+}

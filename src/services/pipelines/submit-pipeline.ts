@@ -1,0 +1,122 @@
+import { parsePipelineFile } from '../../core/azureml/parse-pipeline-file.js';
+import { invalidInput, type Problem } from '../../core/errors.js';
+import { type PipelineJob, stepJobName } from '../../core/pipelines/pipeline-job.js';
+import { stepJob } from '../../core/pipelines/step-job.js';
+import { digestOf } from '../../core/resources/digest.js';
+import { parseYaml } from '../../core/yaml/parse-yaml.js';
+import type { Caller, Context } from '../context.js';
+import { checkJobFields, experimentIdFor, generateJobName, type SubmitJobInput } from '../jobs/submit-job.js';
+import { requireWorkspace } from '../resource-service.js';
+import { createRun } from '../tracking/run-service.js';
+
+/**
+ * Submits a pipeline job. Everything is checked before anything is written: the file and its
+ * bindings, and each step as the command job it will be (its compute, environment, inputs and
+ * placeholders), inputs that read another step's output taken as given; each problem names its
+ * field under `jobs.<step>` and its line. Then the pipeline's MLflow run is made (the parent of
+ * its steps' runs) and the pipeline is queued with every step waiting; the pipeline runner
+ * submits each step when the steps it reads from have completed.
+ */
+export async function submitPipeline(context: Context, caller: Caller, input: SubmitJobInput): Promise<PipelineJob> {
+  const { workspace, fileName, text } = input;
+  await requireWorkspace(context, workspace);
+  const { pipeline: file, localPaths } = parsePipelineFile(text, fileName);
+  const yaml = parseYaml(text, fileName);
+  const locate = (path: string): Pick<Problem, 'line'> => {
+    const line = yaml.locate(path.split('.')).line;
+    return line ? { line } : {};
+  };
+  const problems: Problem[] = [];
+  for (const local of localPaths) {
+    const present = local.use === 'upload' ? input.uploads[local.value] : input.inlined[local.value];
+    if (present === undefined)
+      problems.push({
+        path: local.pointer.join('.'),
+        ...(local.line ? { line: local.line } : {}),
+        message: `local path '${local.value}' was not sent with the job; submit it with 'trellis job create --file', which uploads it`,
+      });
+  }
+  const repositories = context.store.repositories;
+  const name = file.name ?? generateJobName();
+  if ((await repositories.pipelines.get(workspace, name)) || (await repositories.jobs.get(workspace, name)))
+    problems.push({
+      path: 'name',
+      message: `a job named '${name}' already exists in workspace '${workspace}'; job names are unique: pick another or leave name out`,
+    });
+  const spec = { ...file, name };
+  const experimentName = file.experiment_name ?? input.defaultExperimentName ?? 'Default';
+  const steps = Object.keys(file.jobs);
+  for (const step of steps) {
+    const { fields, pending } = stepJob(spec, experimentName, step, () => 'pending');
+    const stepProblems = await checkJobFields(context, fields, { ...input, fileName }, pending);
+    for (const problem of stepProblems) {
+      // The step's job name is made here: a clash is the pipeline's name's problem.
+      const path = problem.path === 'name' ? 'name' : `jobs.${step}.${problem.path}`;
+      const message =
+        problem.path === 'name'
+          ? `step ${step} would run as job '${stepJobName(name, step)}', which exists already; give the pipeline another name`
+          : problem.message;
+      problems.push({ ...problem, path, message, ...locate(path) });
+    }
+  }
+  if (problems.length > 0)
+    throw invalidInput(
+      fileName,
+      problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)),
+    );
+
+  // The pipeline's MLflow run: its steps' runs are its children.
+  const experimentId = await experimentIdFor(context, workspace, experimentName);
+  const displayName = file.display_name ?? name;
+  const run = await createRun(context, workspace, {
+    experimentId,
+    userId: caller.actor,
+    runName: displayName,
+    startTime: undefined,
+    tags: [
+      { key: 'mlflow.user', value: caller.actor },
+      { key: 'mlflow.source.type', value: 'PIPELINE' },
+      { key: 'mlflow.source.name', value: fileName },
+      { key: 'trellis.pipeline', value: name },
+      ...Object.entries(file.tags ?? {}).map(([key, value]) => ({ key, value })),
+    ],
+  });
+  const now = context.clock().getTime();
+  const pipeline: PipelineJob = {
+    workspace,
+    name,
+    displayName,
+    experimentName,
+    description: file.description ?? null,
+    tags: file.tags ?? {},
+    spec,
+    uploads: input.uploads,
+    inlined: input.inlined,
+    state: 'Queued',
+    reason: `queued: ${steps.length} step${steps.length === 1 ? '' : 's'}, each submitted when the steps it reads from have completed`,
+    runId: run.info.run_id,
+    createdBy: caller.actor,
+    submittedAt: now,
+    startedAt: null,
+    endedAt: null,
+    stopRequest: null,
+  };
+  await context.store.transaction(async (transaction) => {
+    await transaction.runs.update(run.info.run_id, { status: 'SCHEDULED' });
+    await transaction.pipelines.insert(pipeline, steps);
+    await transaction.audit.append({
+      workspace,
+      at: new Date(now).toISOString(),
+      actor: caller.actor,
+      action: 'create',
+      kind: 'job',
+      name,
+      version: null,
+      beforeDigest: null,
+      afterDigest: digestOf(spec),
+      requestId: caller.requestId,
+      summary: `pipeline queued with steps ${steps.join(', ')}`,
+    });
+  });
+  return pipeline;
+}
