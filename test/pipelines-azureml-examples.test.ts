@@ -9,6 +9,7 @@ import { waitFor } from './support/wait-for.js';
 // The pipeline examples of Azure/azureml-examples, kept verbatim (test/fixtures/azureml-examples/NOTICE.md),
 // submitted unchanged with `trellis job create --file`, as `az ml job create --file` would.
 const basics = join(repositoryRoot, 'test', 'fixtures', 'azureml-examples', 'cli', 'jobs', 'basics');
+const withComponents = join(repositoryRoot, 'test', 'fixtures', 'azureml-examples', 'cli', 'jobs', 'pipelines-with-components', 'basics');
 // Built virtualenvs are kept across runs, like a machine's image cache (shared with the other job tests).
 const environmentCache = join(repositoryRoot, '.cache', 'environments');
 
@@ -52,6 +53,36 @@ const checks: Record<string, (ran: Ran) => Promise<void> | void> = {
   'hello-pipeline-default-artifacts.yml': ({ logs }) => {
     // world_job read hello_job's ./outputs through its default `artifacts` output.
     assert.match(logs.world_job!, /^world$/m);
+  },
+};
+
+/** The pipelines-with-components examples that run, with what their steps print. */
+const componentChecks: Record<string, (ran: Ran) => Promise<void> | void> = {
+  '2a_basic_component': ({ logs }) => assert.match(logs.hello_python_world_job!, /^Hello Python World$/m),
+  '2b_component_with_input_output': ({ logs }) => {
+    const log = logs.hello_python_world_job!;
+    // The component's default for the input the step leaves out, and the local data folder uploaded with the pipeline.
+    assert.match(log, /^sample_input_string: hello_python_world_default$/m);
+    assert.match(log, /^reading file: sample\.csv \.\.\.$/m);
+  },
+  '3a_basic_pipeline': ({ logs }) => {
+    for (const step of ['component_a', 'component_b', 'component_c']) assert.match(logs[step]!, /Hello Python World/, step);
+  },
+  '3b_pipeline_with_data': ({ logs, pipeline }) => {
+    assert.deepEqual(
+      pipeline.steps?.map((step) => [step.step, step.dependsOn]),
+      [
+        ['component_a', []],
+        ['component_b', ['component_a']],
+        ['component_c', ['component_b']],
+      ],
+    );
+    // Each component lists what the one before it wrote.
+    assert.match(logs.component_b!, /file-/);
+    assert.match(logs.component_c!, /file-/);
+  },
+  '4a_local_data_input': ({ logs }) => {
+    assert.match(logs.hello_python_world_job!, /^sample_input_string: Hello_Pipeline_World$/m, 'the pipeline input reached the component');
   },
 };
 
@@ -101,15 +132,7 @@ describe('the pipeline examples of Azure/azureml-examples run unchanged with tre
       submitted.push({ file, name: body.name });
     }
     for (const { file, name } of submitted) {
-      const pipeline = await waitFor(() => trellis.client.getPipeline('default', name), {
-        until: (found) => ['Completed', 'Failed', 'Canceled'].includes(found.state),
-        timeoutMs: 840_000,
-        intervalMs: 250,
-        what: `pipeline ${file} to end`,
-      });
-      const logs: Record<string, string> = {};
-      for (const step of pipeline.steps ?? [])
-        if (step.job) logs[step.step] = await (await fetch(`${trellis.url}/api/v1/workspaces/default/jobs/${step.job}/logs`)).text();
+      const { pipeline, logs } = await ranToEnd(trellis, name, file);
       assert.equal(
         pipeline.state,
         'Completed',
@@ -119,4 +142,74 @@ describe('the pipeline examples of Azure/azureml-examples run unchanged with tre
       await checksFor(file)({ pipeline, logs, trellis });
     }
   });
+
+  it('runs the pipelines-with-components examples with local component files to Completed', { timeout: 900_000 }, async () => {
+    const submitted: Array<{ example: string; name: string }> = [];
+    for (const example of Object.keys(componentChecks)) {
+      const result = await runCli(['job', 'create', '--file', join(withComponents, example, 'pipeline.yml'), '-o', 'json'], {
+        url: trellis.url,
+      });
+      assert.equal(result.code, 0, `${example}: ${result.stderr}`);
+      submitted.push({ example, name: (JSON.parse(result.stdout) as PipelineJobBody).name });
+    }
+    for (const { example, name } of submitted) {
+      const { pipeline, logs } = await ranToEnd(trellis, name, example);
+      assert.equal(
+        pipeline.state,
+        'Completed',
+        `${example}: ${pipeline.reason}\n${JSON.stringify(pipeline.steps, null, 2)}\n${Object.values(logs).join('\n')}`,
+      );
+      await componentChecks[example]!({ pipeline, logs, trellis });
+    }
+  });
+
+  it('registers a component, and a pipeline runs it by azureml:<name>:<version>', { timeout: 300_000 }, async () => {
+    const component = join(withComponents, '2a_basic_component', 'component.yml');
+    const created = await runCli(['component', 'create', '--file', component, '-o', 'json'], { url: trellis.url });
+    assert.equal(created.code, 0, created.stderr);
+    const shown = await runCli(['component', 'show', '--name', 'hello_python_world', '--version', '1', '-o', 'json'], { url: trellis.url });
+    assert.equal(shown.code, 0, shown.stderr);
+    const spec = (JSON.parse(shown.stdout) as { spec: { command: string; code: string } }).spec;
+    assert.equal(spec.command, 'python hello.py');
+    assert.match(spec.code, /^trellis:\/\/folders\/sha256:/, 'the code folder was uploaded with it');
+    const pipeline = await trellis.client.submitPipeline('default', {
+      fileName: 'registered.yml',
+      text: 'type: pipeline\njobs:\n  hello:\n    component: azureml:hello_python_world:1\n',
+      uploads: {},
+      inlined: {},
+    });
+    const ran = await ranToEnd(trellis, pipeline.name, 'registered');
+    assert.equal(ran.pipeline.state, 'Completed', ran.pipeline.reason ?? '');
+    assert.match(ran.logs.hello!, /^Hello Python World$/m);
+    const unknown = await trellis.client
+      .submitPipeline('default', {
+        fileName: 'unknown.yml',
+        text: 'type: pipeline\njobs:\n  hello:\n    component: azureml:nope:3\n',
+        uploads: {},
+        inlined: {},
+      })
+      .then(
+        () => assert.fail('accepted'),
+        (error: unknown) => error,
+      );
+    assert.match(String(unknown), /component 'azureml:nope:3' does not exist in workspace 'default'; components here: hello_python_world/);
+  });
 });
+
+/** Waits for a pipeline to end; it and each step's log. */
+async function ranToEnd(
+  trellis: TrellisProcess,
+  name: string,
+  what: string,
+): Promise<{ pipeline: PipelineJobBody; logs: Record<string, string> }> {
+  const pipeline = await waitFor(() => trellis.client.getPipeline('default', name), {
+    until: (found) => ['Completed', 'Failed', 'Canceled'].includes(found.state),
+    timeoutMs: 840_000,
+    intervalMs: 250,
+    what: `pipeline ${what} to end`,
+  });
+  const logs: Record<string, string> = {};
+  for (const step of pipeline.steps ?? [])
+    if (step.job) logs[step.step] = await (await fetch(`${trellis.url}/api/v1/workspaces/default/jobs/${step.job}/logs`)).text();
+  return { pipeline, logs };
+}

@@ -10,7 +10,7 @@ import { resolveReference } from './resource-service.js';
 export async function existingNames(
   context: Context,
   workspace: string,
-  kind: 'compute' | 'environment' | 'data' | 'model',
+  kind: 'compute' | 'environment' | 'data' | 'model' | 'component',
 ): Promise<string> {
   const page = await context.store.repositories.resources.list({ workspace, kind, tags: [], limit: 20, latestOnly: kind !== 'compute' });
   return page.items.length > 0
@@ -19,7 +19,7 @@ export async function existingNames(
 }
 
 /** The asset a reference names, or undefined when there is none (or the reference is malformed). */
-export async function findAsset<Kind extends 'environment' | 'data' | 'model' | 'code'>(
+export async function findAsset<Kind extends 'environment' | 'data' | 'model' | 'code' | 'component'>(
   context: Context,
   workspace: string,
   kind: Kind,

@@ -14,6 +14,7 @@ import { skipOutsideLinksFlag, uploadLocalPaths, uploadOptionsFrom } from '../ap
 import { downloadContent } from '../download-content.js';
 import { readUserFile } from '../local-files.js';
 import { cliContext } from '../cli-context.js';
+import { inlineLocalComponents } from '../pipeline-components.js';
 import { printData, renderTable } from '../output.js';
 import { followPipeline, pipelineDetail } from './pipeline-job.js';
 
@@ -37,8 +38,10 @@ export function registerJob(program: Command): void {
         const file = options.file;
         const original = await readUserFile(file, 'pass the path of a job YAML file');
         const overrides = options.name ? [...options.set, `name=${options.name}`] : options.set;
-        const text = applySetOverrides(original, overrides, file);
-        const isPipeline = jobFileType(text, file) === 'pipeline';
+        const written = applySetOverrides(original, overrides, file);
+        const isPipeline = jobFileType(written, file) === 'pipeline';
+        // A pipeline's local component files travel inline, as az ml sends them.
+        const text = isPipeline ? await inlineLocalComponents(written, file) : written;
         const { localPaths } = isPipeline ? parsePipelineFile(text, file) : parseJobFile(text, file);
         const progress = (line: string) => output === 'table' && process.stderr.write(`${line}\n`);
         const content = await uploadLocalPaths(client, workspace, { file, parsed: { localPaths } }, progress, uploadOptionsFrom(options));

@@ -16,7 +16,7 @@ import { printData, resourceDetail, resourceTable } from '../output.js';
 import { applyFiles } from './apply.js';
 
 type ContainedKind = Exclude<ResourceKind, 'workspace'>;
-const containedKinds: ContainedKind[] = ['environment', 'data', 'code', 'model', 'compute'];
+const containedKinds: ContainedKind[] = ['environment', 'data', 'code', 'model', 'component', 'compute'];
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];

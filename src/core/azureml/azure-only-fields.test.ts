@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { resourceKinds, type ResourceKind } from '../resources/kinds.js';
 import { azureOnlyComputeTypes, azureOnlyFields } from './azure-only-fields.js';
 import { codeSchema } from './code-schema.js';
+import { componentSchema } from './component-schema.js';
 import { computeSchema, computeTypes } from './compute-schema.js';
 import { dataSchema } from './data-schema.js';
 import { environmentSchema } from './environment-schema.js';
@@ -17,6 +18,7 @@ const accepted: Record<ResourceKind, string[]> = {
   data: Object.keys(dataSchema.shape),
   code: Object.keys(codeSchema.shape),
   model: Object.keys(modelSchema.shape),
+  component: Object.keys(componentSchema.shape),
   compute: computeSchema.out.options.flatMap((option) => Object.keys(option.shape)),
 };
 

@@ -6,6 +6,7 @@ import type { ResourceKind } from '../resources/kinds.js';
  * to the user in a note ("recorded, no local effect: <reason>").
  */
 export const azureOnlyFields: Readonly<Record<ResourceKind, Readonly<Record<string, string>>>> = {
+  component: {},
   workspace: {
     location: 'the Azure region; Trellis runs where it is installed',
     resource_group: 'the Azure resource group; Trellis has none',

@@ -144,6 +144,7 @@ const kindWords: Readonly<Record<FileKind, string>> = {
   data: 'a data asset',
   code: 'a code asset',
   model: 'a model',
+  component: 'a component',
   compute: 'a compute',
 };
 

@@ -126,9 +126,62 @@ describe('parsePipelineFile', () => {
       'jobs.a.environment@3: must be an environment reference (azureml:<name>:<version> or azureml:<name>@latest) or an inline environment mapping',
       "jobs.a.enviroment@5: unknown field 'enviroment'; did you mean 'environment'?",
       'jobs.b.type@7: parallel steps are not supported yet; a step here is a command job (type: command)',
-      'jobs.c.component@9: steps that run a component are not supported yet; write the step as an inline command job (command, environment, inputs, outputs)',
+      // The server puts registered components inline before parsing; a reference still here was never resolved.
+      "jobs.c.component@9: component 'azureml:prep:1' was not resolved: name a registered one as azureml:<name>:<version> or azureml:<name>@latest, or a local file that trellis job create reads",
       "jobs.d.inputs.x@14: '${{parent.job.a.outputs.out}}' is not a binding Trellis can follow: use ${{parent.inputs.<name>}}, ${{parent.outputs.<name>}} or ${{parent.jobs.<step>.outputs.<name>}}",
     ]);
     assert.deepEqual(refusal('type: pipeline\njobs: {}\n'), ['jobs@2: a pipeline needs at least one step under jobs']);
+  });
+
+  it("runs a step's inline component as a command job: defaults filled, every input checked against its type, min, max and enum", () => {
+    const component = [
+      '    component:',
+      '      name: train',
+      '      version: 2',
+      '      type: command',
+      '      command: python train.py ${{inputs.epochs}} ${{inputs.optimizer}} ${{inputs.data}} ${{outputs.model}}',
+      '      environment: azureml:trellis-python@latest',
+      '      inputs:',
+      '        epochs: {type: integer, min: 1, max: 100, default: 10}',
+      '        optimizer: {type: string, enum: [adam, sgd], default: adam}',
+      '        data: {type: uri_folder}',
+      '      outputs:',
+      '        model: {type: uri_folder}',
+    ];
+    const good = parsePipelineFile(
+      ['type: pipeline', 'jobs:', '  train:', ...component, '    inputs:', '      data: {type: uri_folder, path: ./data}', ''].join('\n'),
+      'p.yml',
+    ).pipeline.jobs.train!;
+    assert.equal(good.component, 'train:2');
+    assert.equal(good.command, 'python train.py ${{inputs.epochs}} ${{inputs.optimizer}} ${{inputs.data}} ${{outputs.model}}');
+    assert.deepEqual(good.inputs, {
+      epochs: { type: 'integer', default: 10 },
+      optimizer: { type: 'string', default: 'adam' },
+      data: { type: 'uri_folder', path: './data' },
+    });
+    assert.deepEqual(Object.keys(good.outputs ?? {}), ['model']);
+
+    const bad = refusal(
+      [
+        'type: pipeline',
+        'jobs:',
+        '  train:',
+        ...component,
+        '    inputs:',
+        '      epochs: 500',
+        '      optimizer: rmsprop',
+        '      learning_rate: 0.1',
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(
+      bad,
+      [
+        "jobs.train.inputs.epochs@17: input 'epochs' of component train must be at most 100, got 500",
+        'jobs.train.inputs.optimizer@18: input \'optimizer\' of component train must be one of adam, sgd, got "rmsprop"',
+        "jobs.train.inputs.learning_rate@19: component train has no input 'learning_rate'; its inputs: epochs, optimizer, data",
+        "jobs.train.inputs.data@16: input 'data' of component train is required (uri_folder); give it a value or a binding",
+      ].sort((x, y) => Number(x.split('@')[1]!.split(':')[0]) - Number(y.split('@')[1]!.split(':')[0])),
+    );
   });
 });

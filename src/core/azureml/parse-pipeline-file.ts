@@ -32,7 +32,8 @@ export function jobFileType(text: string, fileName: string): string {
   return typeof type === 'string' ? type.toLowerCase() : 'command';
 }
 
-function parsePipelineDocument(yaml: DocumentSource, fileName: string): ParsedPipelineFile {
+/** As parsePipelineFile, for a document already read (one whose registered components were put inline, say). */
+export function parsePipelineDocument(yaml: DocumentSource, fileName: string): ParsedPipelineFile {
   const located = (pointer: FieldPath, message: string): Problem => {
     const { line, column } = yaml.locate(pointer);
     return { path: formatFieldPath(pointer), message, ...(line ? { line } : {}), ...(column ? { column } : {}) };
@@ -64,7 +65,9 @@ function parsePipelineDocument(yaml: DocumentSource, fileName: string): ParsedPi
   };
   addDataInputs(['inputs'], pipeline.inputs);
   for (const [name, step] of Object.entries(pipeline.jobs)) {
-    if (step.code) addLocal(['jobs', name, 'code'], step.code, 'upload');
+    // A component's code is its own (uploaded with it, or a registered component's snapshot), not the pipeline's.
+    if (step.code && !step.component) addLocal(['jobs', name, 'code'], step.code, 'upload');
+    else if (step.code) addLocal(['jobs', name, 'component', 'code'], step.code, 'upload');
     addDataInputs(['jobs', name, 'inputs'], step.inputs);
     if (isPlainObject(step.environment) && typeof step.environment.conda_file === 'string')
       addLocal(['jobs', name, 'environment', 'conda_file'], step.environment.conda_file, 'inline-yaml');

@@ -11,6 +11,7 @@ import { codeSchema } from './code-schema.js';
 import { computeSchema } from './compute-schema.js';
 import { dataSchema } from './data-schema.js';
 import { detectKind } from './detect-kind.js';
+import { componentSchema } from './component-schema.js';
 import { environmentSchema } from './environment-schema.js';
 import { modelSchema } from './model-schema.js';
 import { remoteScheme } from './paths.js';
@@ -67,6 +68,7 @@ const schemas: Readonly<Record<ResourceKind, z.ZodType>> = {
   data: dataSchema,
   code: codeSchema,
   model: modelSchema,
+  component: componentSchema,
   compute: computeSchema,
 };
 
@@ -80,6 +82,10 @@ const pathFields: Readonly<Record<ResourceKind, readonly { pointer: FieldPath; u
   data: [{ pointer: ['path'], use: 'upload' }],
   code: [{ pointer: ['path'], use: 'upload' }],
   model: [{ pointer: ['path'], use: 'upload' }],
+  component: [
+    { pointer: ['code'], use: 'upload' },
+    { pointer: ['environment', 'conda_file'], use: 'inline-yaml' },
+  ],
   compute: [],
 };
 

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { type Binding, parseBinding } from '../pipelines/bindings.js';
 import { type CommandJobFile, commandJobSchema, inputEntry, outputSpec } from './command-job-schema.js';
-import { closedObject, flagField, isPlainObject, tagsField } from './schema-helpers.js';
+import { componentStepFields } from '../pipelines/component-step.js';
+import { componentSchema } from './component-schema.js';
+import { closedObject, flagField, isPlainObject, tagsField, unknownFieldMessage } from './schema-helpers.js';
 
 /**
  * A pipeline job (az ml job create, `type: pipeline`), after azure-ai-ml's PipelineJobSchema and
@@ -18,6 +20,8 @@ export interface PipelineStepFile extends CommandJobFile {
   inputBindings: Record<string, Binding>;
   /** Outputs given as `${{parent.outputs.<name>}}`: the pipeline output each one writes. */
   outputBindings: Record<string, string>;
+  /** The component the step runs (`name:version`), when it runs one. */
+  component?: string;
 }
 
 const stepTypes = ['command'];
@@ -28,11 +32,12 @@ const laterStepTypes: Record<string, string> = {
   spark: 'spark steps are not supported',
 };
 
-const pipelineStep = z.unknown().transform((value, context): PipelineStepFile => {
-  if (!isPlainObject(value)) {
-    context.addIssue({ code: 'custom', message: 'a step is a mapping: a command job (command, environment, inputs, ...)', input: value });
+const pipelineStep = z.unknown().transform((written, context): PipelineStepFile => {
+  if (!isPlainObject(written)) {
+    context.addIssue({ code: 'custom', message: 'a step is a mapping: a command job (command, environment, inputs, ...)', input: written });
     return z.NEVER;
   }
+  let value: Record<string, unknown> = written;
   const type = typeof value.type === 'string' ? value.type.toLowerCase() : 'command';
   if (!stepTypes.includes(type)) {
     context.addIssue({
@@ -43,15 +48,12 @@ const pipelineStep = z.unknown().transform((value, context): PipelineStepFile =>
     });
     return z.NEVER;
   }
+  let componentName: string | undefined;
   if (value.component !== undefined) {
-    context.addIssue({
-      code: 'custom',
-      path: ['component'],
-      message:
-        'steps that run a component are not supported yet; write the step as an inline command job (command, environment, inputs, outputs)',
-      input: value.component,
-    });
-    return z.NEVER;
+    const expanded = expandComponent(value, context);
+    if (!expanded) return z.NEVER;
+    componentName = expanded.component;
+    value = expanded.fields;
   }
   const inputBindings: Record<string, Binding> = {};
   const outputBindings: Record<string, string> = {};
@@ -101,8 +103,65 @@ const pipelineStep = z.unknown().transform((value, context): PipelineStepFile =>
     return z.NEVER;
   }
   if (broken) return z.NEVER;
-  return { ...parsed.data, inputBindings, outputBindings };
+  return { ...parsed.data, inputBindings, outputBindings, ...(componentName ? { component: componentName } : {}) };
 });
+
+const componentStepKeys = [
+  'type',
+  'component',
+  'inputs',
+  'outputs',
+  'compute',
+  'environment_variables',
+  'resources',
+  'limits',
+  'display_name',
+  'description',
+  'tags',
+  'experiment_name',
+  'queue_settings',
+];
+
+/**
+ * A step that runs a component, as the command job it amounts to (see core/pipelines/component-step.ts).
+ * The component is inline here: trellis job create inlines a local component file, and the server
+ * a registered one (azureml:<name>:<version>, azureml:<name>@latest) before the file is parsed.
+ */
+function expandComponent(
+  step: Record<string, unknown>,
+  context: z.RefinementCtx,
+): { fields: Record<string, unknown>; component: string } | undefined {
+  let ok = true;
+  for (const key of Object.keys(step))
+    if (!componentStepKeys.includes(key)) {
+      context.addIssue({ code: 'custom', path: [key], message: unknownFieldMessage(key, componentStepKeys), input: step[key] });
+      ok = false;
+    }
+  const written = step.component;
+  if (!isPlainObject(written)) {
+    context.addIssue({
+      code: 'custom',
+      path: ['component'],
+      message:
+        typeof written === 'string'
+          ? `component '${written}' was not resolved: name a registered one as azureml:<name>:<version> or azureml:<name>@latest, or a local file that trellis job create reads`
+          : 'a component is a reference (azureml:<name>:<version>, ./component.yml) or an inline component mapping',
+      input: written,
+    });
+    return undefined;
+  }
+  const parsed = componentSchema.safeParse({ name: 'inline', ...written });
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues)
+      context.addIssue({ code: 'custom', path: ['component', ...(issue.path as PropertyKey[])], message: issue.message, input: written });
+    return undefined;
+  }
+  const { fields, problems } = componentStepFields(step, parsed.data);
+  for (const problem of problems) context.addIssue({ code: 'custom', path: problem.path, message: problem.message, input: step });
+  if (problems.length > 0 || !ok) return undefined;
+  const version = typeof written.version === 'string' || typeof written.version === 'number' ? `:${written.version}` : '';
+  return { fields, component: `${parsed.data.name}${version}` };
+}
 
 export const pipelineJobSchema = closedObject(
   {
@@ -117,12 +176,15 @@ export const pipelineJobSchema = closedObject(
     tags: tagsField.optional(),
     experiment_name: z.string().min(1).optional(),
     compute: z.string().min(1).optional(),
-    settings: closedObject({
-      default_compute: z.string().min(1).optional(),
-      default_datastore: z.string().min(1).optional(),
-      continue_on_step_failure: flagField().optional(),
-      force_rerun: flagField().optional(),
-    }).optional(),
+    // Azure ML's settings take more than these (and its own examples misspell some, default_datestore): the rest is recorded.
+    settings: z
+      .looseObject({
+        default_compute: z.string().min(1).optional(),
+        default_datastore: z.string().min(1).optional(),
+        continue_on_step_failure: flagField().optional(),
+        force_rerun: flagField().optional(),
+      })
+      .optional(),
     inputs: z.record(identifierName, inputEntry).optional(),
     outputs: z.record(identifierName, outputSpec).optional(),
     jobs: z

@@ -11,6 +11,7 @@ export const readOnlyFields: Readonly<Record<ResourceKind, readonly string[]>> =
   environment: ['id', 'creation_context', 'latest_version', 'intellectual_property'],
   data: ['id', 'creation_context', 'latest_version', 'properties'],
   code: ['id', 'creation_context', 'latest_version'],
+  component: ['id', 'creation_context', 'latest_version'],
   model: ['id', 'creation_context', 'latest_version', 'job_name', 'utc_time_created', 'intellectual_property'],
   compute: [
     'id',

@@ -118,6 +118,7 @@ const rules: Rule[] = [
   { methods: '*', path: new RegExp(`${ws}/data(/.*)?$`), access: crud('data') },
   { methods: '*', path: new RegExp(`${ws}/codes(/.*)?$`), access: crud('codes') },
   { methods: '*', path: new RegExp(`${ws}/models(/.*)?$`), access: crud('models') },
+  { methods: '*', path: new RegExp(`${ws}/components(/.*)?$`), access: crud('components') },
   { methods: ['POST'], path: new RegExp(`${ws}/computes/:name/evict$`), access: inWorkspace('computes/evict/action') },
   { methods: read, path: new RegExp(`${ws}/computes/:name/nodes$`), access: inWorkspace('computes/listNodes/action') },
   { methods: '*', path: new RegExp(`${ws}/computes(/:name)?$`), access: crud('computes') },

@@ -27,7 +27,7 @@ export function stepJob(
 ): StepJob {
   const step = pipeline.jobs[stepName];
   if (!step) throw new Error(`pipeline ${pipeline.name} has no step ${stepName}`);
-  const { inputBindings, outputBindings, ...fields } = step;
+  const { inputBindings, outputBindings, component, ...fields } = step;
   const pending = new Set<string>();
   const inputs: Record<string, unknown> = { ...(fields.inputs ?? {}) };
   for (const [name, binding] of Object.entries(inputBindings)) {
@@ -59,6 +59,8 @@ export function stepJob(
       ...fields,
       name: stepJobName(pipeline.name, stepName),
       display_name: fields.display_name ?? stepName,
+      // The component a step runs stays on its job, where lineage and reuse read it.
+      ...(component ? { tags: { ...(fields.tags ?? {}), 'trellis.component': component } } : {}),
       experiment_name: experimentName,
       ...(compute ? { compute } : {}),
       ...(Object.keys(inputs).length > 0 ? { inputs } : {}),

@@ -1,8 +1,8 @@
 /** The kinds of resource Trellis knows, and which of them are immutable, versioned assets. */
-export const resourceKinds = ['workspace', 'environment', 'data', 'code', 'model', 'compute'] as const;
+export const resourceKinds = ['workspace', 'environment', 'data', 'code', 'model', 'component', 'compute'] as const;
 export type ResourceKind = (typeof resourceKinds)[number];
 
-export const assetKinds = ['environment', 'data', 'code', 'model'] as const;
+export const assetKinds = ['environment', 'data', 'code', 'model', 'component'] as const;
 export type AssetKind = (typeof assetKinds)[number];
 
 export function isResourceKind(value: string): value is ResourceKind {
@@ -19,5 +19,6 @@ export const kindSegments: Record<Exclude<ResourceKind, 'workspace'>, string> = 
   data: 'data',
   code: 'codes',
   model: 'models',
+  component: 'components',
   compute: 'computes',
 };

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { codeSchema } from '../azureml/code-schema.js';
+import type { componentSchema } from '../azureml/component-schema.js';
 import type { ComputeVariantsSchema, computeSchema } from '../azureml/compute-schema.js';
 import type { dataSchema } from '../azureml/data-schema.js';
 import type { environmentSchema } from '../azureml/environment-schema.js';
@@ -20,6 +21,7 @@ interface FileMap {
   data: z.output<typeof dataSchema>;
   code: z.output<typeof codeSchema>;
   model: z.output<typeof modelSchema>;
+  component: z.output<typeof componentSchema>;
   compute: z.output<typeof computeSchema>;
 }
 
@@ -30,6 +32,7 @@ interface FileInputMap {
   data: z.input<typeof dataSchema>;
   code: z.input<typeof codeSchema>;
   model: z.input<typeof modelSchema>;
+  component: z.input<typeof componentSchema>;
   compute: z.input<ComputeVariantsSchema>;
 }
 

@@ -8,6 +8,7 @@ import { checkCommand } from '../../core/jobs/command-template.js';
 import { priorityOf, type Job, type JobLineage, type LineageInput } from '../../core/jobs/job.js';
 import { reservedOverrides } from '../../core/jobs/job-environment.js';
 import { adjectives, nouns } from '../../core/tracking/run-names.js';
+import { parseContentUri } from '../../core/resources/content-uri.js';
 import { digestOf } from '../../core/resources/digest.js';
 import type { UploadedContent } from '../apply-resource.js';
 import { existingNames, findAsset, registerContent } from '../asset-lookup.js';
@@ -114,6 +115,12 @@ async function checkParsedJob(
   }
 
   // Compute: named (azureml:cpu-cluster or cpu-cluster), or the serverless cluster made on demand.
+  if (file.code && remoteScheme(file.code) !== undefined && !parseContentUri(file.code))
+    problems.push({
+      path: 'code',
+      message: `code '${file.code}' cannot be read here; give a local folder or file (trellis job create uploads it)`,
+    });
+
   // `compute: azureml:serverless` names serverless compute, as on Azure ML.
   const computeName = file.compute ? file.compute.replace(/^azureml:/, '') : serverlessComputeName;
   const instanceCount = file.resources?.instance_count ?? 1;
@@ -245,7 +252,12 @@ async function queueCheckedJob(
   // Content-addressed assets for the code snapshot and local inputs: the same bytes give the same asset.
   let code: JobLineage['code'] = null;
   if (file.code) {
-    const upload = input.uploads[file.code]!;
+    // Uploaded with the job, or already stored (a registered component's code snapshot, as a content URI).
+    const stored = parseContentUri(file.code);
+    const upload: UploadedContent = input.uploads[file.code] ??
+      (stored?.type === 'file'
+        ? { type: 'file', digest: stored.digest, size: 0, fileName: stored.fileName }
+        : { type: 'folder', digest: stored?.digest ?? file.code, size: 0, fileCount: 0 });
     const asset = await registerContent(context, caller, workspace, 'code', upload, file.code, {});
     code = { name: asset.name, version: asset.version ?? '1', digest: upload.digest };
   }

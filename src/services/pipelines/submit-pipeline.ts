@@ -1,4 +1,4 @@
-import { parsePipelineFile } from '../../core/azureml/parse-pipeline-file.js';
+import { parsePipelineDocument } from '../../core/azureml/parse-pipeline-file.js';
 import { invalidInput, type Problem } from '../../core/errors.js';
 import { type PipelineJob, stepJobName } from '../../core/pipelines/pipeline-job.js';
 import { stepJob } from '../../core/pipelines/step-job.js';
@@ -8,6 +8,7 @@ import type { Caller, Context } from '../context.js';
 import { checkJobFields, experimentIdFor, generateJobName, type SubmitJobInput } from '../jobs/submit-job.js';
 import { requireWorkspace } from '../resource-service.js';
 import { createRun } from '../tracking/run-service.js';
+import { withRegisteredComponents } from './pipeline-components.js';
 
 /**
  * Submits a pipeline job. Everything is checked before anything is written: the file and its
@@ -20,8 +21,11 @@ import { createRun } from '../tracking/run-service.js';
 export async function submitPipeline(context: Context, caller: Caller, input: SubmitJobInput): Promise<PipelineJob> {
   const { workspace, fileName, text } = input;
   await requireWorkspace(context, workspace);
-  const { pipeline: file, localPaths } = parsePipelineFile(text, fileName);
   const yaml = parseYaml(text, fileName);
+  // Registered components go inline first, so each step is checked as the command job it will be.
+  const components = await withRegisteredComponents(context, workspace, yaml);
+  if (components.problems.length > 0) throw invalidInput(fileName, components.problems);
+  const { pipeline: file, localPaths } = parsePipelineDocument(components.document, fileName);
   const locate = (path: string): Pick<Problem, 'line'> => {
     const line = yaml.locate(path.split('.')).line;
     return line ? { line } : {};

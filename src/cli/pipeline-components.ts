@@ -1,0 +1,38 @@
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { isMap, parseDocument } from 'yaml';
+import { remoteScheme } from '../core/azureml/paths.js';
+import { isPlainObject } from '../core/azureml/schema-helpers.js';
+import { parseYaml } from '../core/yaml/parse-yaml.js';
+import { readUserFile } from './local-files.js';
+
+/**
+ * A pipeline file's text with each step's local component file (`component: ./train.yml`) put
+ * inline, as `az ml job create` sends it: the component's own local paths (its code folder, an
+ * inline environment's conda file) rewritten relative to the pipeline file, so they upload with it.
+ * Registered components (`azureml:...`) are left for the server to resolve.
+ */
+export async function inlineLocalComponents(text: string, pipelineFile: string): Promise<string> {
+  const document = parseDocument(text);
+  const jobs = document.get('jobs');
+  if (!isMap(jobs)) return text;
+  let changed = false;
+  const folder = dirname(resolve(pipelineFile));
+  for (const item of jobs.items) {
+    const step = String(isMap(item.value) ? item.key : '');
+    const reference = step ? document.getIn(['jobs', step, 'component']) : undefined;
+    if (typeof reference !== 'string' || remoteScheme(reference) !== undefined) continue;
+    const componentPath = resolve(folder, reference);
+    const componentText = await readUserFile(componentPath, `step ${step} names component file '${reference}'; fix the path`);
+    const component = parseYaml(componentText, componentPath).value;
+    const rebase = (path: unknown) =>
+      typeof path === 'string' && remoteScheme(path) === undefined && !isAbsolute(path)
+        ? `./${relative(folder, resolve(dirname(componentPath), path)).split(sep).join('/')}`
+        : path;
+    if (component.code !== undefined) component.code = rebase(component.code);
+    if (isPlainObject(component.environment) && component.environment.conda_file !== undefined)
+      component.environment = { ...component.environment, conda_file: rebase(component.environment.conda_file) };
+    document.setIn(['jobs', step, 'component'], document.createNode(component));
+    changed = true;
+  }
+  return changed ? document.toString() : text;
+}
