@@ -17,7 +17,17 @@ export interface ComponentStepProblem {
 }
 
 /** Step fields that apply on top of the component (the rest of the step is the component's). */
-const stepOverrides = ['compute', 'environment_variables', 'resources', 'limits', 'display_name', 'description', 'tags', 'experiment_name', 'queue_settings'];
+const stepOverrides = [
+  'compute',
+  'environment_variables',
+  'resources',
+  'limits',
+  'display_name',
+  'description',
+  'tags',
+  'experiment_name',
+  'queue_settings',
+];
 
 export function componentStepFields(
   step: Record<string, unknown>,
@@ -37,9 +47,16 @@ export function componentStepFields(
     const value = given[name];
     const isData = (dataInputTypes as readonly string[]).includes(declared.type);
     if (value === undefined || value === null) {
-      if (declared.default !== undefined) inputs[name] = isData ? { type: declared.type, path: String(declared.default) } : { type: declared.type, default: declared.default };
+      if (declared.default !== undefined)
+        inputs[name] = isData
+          ? { type: declared.type, path: String(declared.default) }
+          : { type: declared.type, default: declared.default };
       else if (declared.optional) inputs[name] = { type: declared.type, optional: true };
-      else problems.push({ path: ['inputs', name], message: `input '${name}' of component ${component.name} is required (${declared.type}); give it a value or a binding` });
+      else
+        problems.push({
+          path: ['inputs', name],
+          message: `input '${name}' of component ${component.name} is required (${declared.type}); give it a value or a binding`,
+        });
       continue;
     }
     const binding = parseBinding(value);
@@ -51,7 +68,11 @@ export function componentStepFields(
     if (isData) {
       if (isPlainObject(value)) inputs[name] = { ...value, type: value.type ?? declared.type };
       else if (typeof value === 'string') inputs[name] = { type: declared.type, path: value };
-      else problems.push({ path: ['inputs', name], message: `input '${name}' is ${declared.type} data: give a path, a data asset or a binding` });
+      else
+        problems.push({
+          path: ['inputs', name],
+          message: `input '${name}' is ${declared.type} data: give a path, a data asset or a binding`,
+        });
       continue;
     }
     const literal = isPlainObject(value) ? value.default : value;
