@@ -138,7 +138,9 @@ describe('the pipeline examples of Azure/azureml-examples run unchanged with tre
         'Completed',
         `${file}: ${pipeline.reason}\n${JSON.stringify(pipeline.steps, null, 2)}\n${Object.values(logs).join('\n')}`,
       );
-      for (const step of pipeline.steps ?? []) assert.equal(step.status, 'Completed', `${file}: step ${step.step}`);
+      // A step the same as one of an example run before (a -serverless twin) is reused, as on Azure ML: its job is that one.
+      for (const step of pipeline.steps ?? [])
+        assert.ok(['Completed', 'Reused'].includes(step.status), `${file}: step ${step.step} ${step.status}`);
       await checksFor(file)({ pipeline, logs, trellis });
     }
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -195,6 +195,99 @@ describe('pipeline jobs', () => {
       run: { info: { status: string } };
     };
     assert.equal(run.run.info.status, 'KILLED');
+  });
+
+  it('reuses unchanged steps, and reruns exactly the steps downstream of a changed input file, saying why', {
+    timeout: 300_000,
+  }, async () => {
+    const folder = join(scratch, 'reuse');
+    await mkdir(join(folder, 'data'), { recursive: true });
+    await writeFile(join(folder, 'data', 'rows.csv'), 'x\n1\n2\n');
+    const file = join(folder, 'pipeline.yml');
+    await writeFile(
+      file,
+      [
+        'type: pipeline',
+        'settings:',
+        '  default_compute: azureml:serverless',
+        'inputs:',
+        '  data: {type: uri_folder, path: ./data}',
+        'jobs:',
+        '  prep:',
+        '    command: cp ${{inputs.raw}}/rows.csv ${{outputs.out}}/copy.csv && echo prep-ran',
+        `    environment: ${environment}`,
+        '    inputs:',
+        '      raw: ${{parent.inputs.data}}',
+        '    outputs:',
+        '      out:',
+        '  train:',
+        '    command: wc -l < ${{inputs.before}}/copy.csv',
+        `    environment: ${environment}`,
+        '    inputs:',
+        '      before: ${{parent.jobs.prep.outputs.out}}',
+        '  report:',
+        '    command: echo report-ran',
+        `    environment: ${environment}`,
+        '',
+      ].join('\n'),
+    );
+    const run = async () => {
+      const created = await runCli(['job', 'create', '--file', file, '-o', 'json'], { url: trellis.url });
+      assert.equal(created.code, 0, created.stderr);
+      const pipeline = await waitForEnd((JSON.parse(created.stdout) as PipelineJobBody).name);
+      assert.equal(pipeline.state, 'Completed', pipeline.reason ?? '');
+      return pipeline;
+    };
+    const statuses = (pipeline: PipelineJobBody) => pipeline.steps?.map((step) => [step.step, step.status]);
+
+    const first = await run();
+    assert.deepEqual(statuses(first), [
+      ['prep', 'Completed'],
+      ['train', 'Completed'],
+      ['report', 'Completed'],
+    ]);
+    for (const step of first.steps ?? []) assert.equal(step.reuseNote, 'ran: no earlier run of the same step to reuse');
+
+    // The same file again: every step reused, pointing at the first run's jobs, whose outputs it passes on.
+    const second = await run();
+    assert.deepEqual(statuses(second), [
+      ['prep', 'Reused'],
+      ['train', 'Reused'],
+      ['report', 'Reused'],
+    ]);
+    for (const step of ['prep', 'train', 'report']) {
+      assert.equal(stepOf(second, step).job, `${first.name}-${step}`);
+      assert.equal(stepOf(second, step).reuseNote, `reused: the same as job ${first.name}-${step}, whose outputs it passes on`);
+    }
+    assert.deepEqual(
+      (await trellis.client.listJobs('default')).items.filter((job) => job.name.startsWith(second.name)),
+      [],
+    );
+
+    // One input file changed: prep and train, downstream of it, run again; report does not.
+    await writeFile(join(folder, 'data', 'rows.csv'), 'x\n1\n2\n3\n');
+    const third = await run();
+    assert.deepEqual(statuses(third), [
+      ['prep', 'Completed'],
+      ['train', 'Completed'],
+      ['report', 'Reused'],
+    ]);
+    assert.equal(stepOf(third, 'prep').reuseNote, `ran: inputs.raw changed since job ${first.name}-prep`);
+    assert.equal(stepOf(third, 'train').reuseNote, `ran: inputs.before changed since job ${first.name}-train`);
+    const log = await (await fetch(`${trellis.url}/api/v1/workspaces/default/jobs/${stepOf(third, 'train').job}/logs`)).text();
+    assert.match(log, /^4$/m, 'train read the new copy');
+    // force_rerun runs every step, and says so.
+    const forced = await runCli(['job', 'create', '--file', file, '--set', 'settings.force_rerun=true', '-o', 'json'], {
+      url: trellis.url,
+    });
+    assert.equal(forced.code, 0, forced.stderr);
+    const rerun = await waitForEnd((JSON.parse(forced.stdout) as PipelineJobBody).name);
+    assert.deepEqual(statuses(rerun), [
+      ['prep', 'Completed'],
+      ['train', 'Completed'],
+      ['report', 'Completed'],
+    ]);
+    for (const step of rerun.steps ?? []) assert.equal(step.reuseNote, 'ran: force_rerun is set');
   });
 
   it('goes on after kill -9 of the server mid-pipeline, running each step once', { timeout: 300_000 }, async () => {

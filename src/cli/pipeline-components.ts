@@ -26,7 +26,9 @@ export async function inlineLocalComponents(text: string, pipelineFile: string):
     const component = parseYaml(componentText, componentPath).value;
     const rebase = (path: unknown) =>
       typeof path === 'string' && remoteScheme(path) === undefined && !isAbsolute(path)
-        ? `./${relative(folder, resolve(dirname(componentPath), path)).split(sep).join('/')}`
+        ? `./${relative(folder, resolve(dirname(componentPath), path))
+            .split(sep)
+            .join('/')}`
         : path;
     if (component.code !== undefined) component.code = rebase(component.code);
     if (isPlainObject(component.environment) && component.environment.conda_file !== undefined)

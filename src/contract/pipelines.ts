@@ -9,12 +9,20 @@ import { defineRoute } from './route.js';
 export const pipelineStepSchema = z
   .object({
     step: z.string(),
-    state: z.enum(stepStates).describe('Waiting, Submitted (its job says the rest), Skipped or NotSubmitted'),
+    state: z
+      .enum(stepStates)
+      .describe('Waiting, Submitted (its job says the rest), Reused (job names the earlier job), Skipped or NotSubmitted'),
     status: z
       .enum([...jobStates, ...stepStates])
       .describe("the step's job's state once submitted (Queued, Running, Completed, ...), else the step's own"),
-    job: z.string().nullable().describe('the command job that runs it, once submitted'),
+    job: z.string().nullable().describe('the command job that runs it, once submitted; the earlier job it reuses, when Reused'),
     reason: z.string().nullable(),
+    reuseNote: z
+      .string()
+      .nullable()
+      .describe(
+        'why it was reused or ran: the earlier job it reuses, or which part of its reuse key changed (command, code, environment, inputs.<name>, ...)',
+      ),
     dependsOn: z.array(z.string()).describe('the steps whose outputs it reads'),
     runId: z.string().nullable().describe("its job's MLflow run, a child of the pipeline's"),
     startedAt: z.number().nullable(),

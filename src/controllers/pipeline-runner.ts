@@ -3,11 +3,14 @@ import type { Job } from '../core/jobs/job.js';
 import { stepDependencies } from '../core/pipelines/pipeline-graph.js';
 import { type PipelineJob, stepJobName } from '../core/pipelines/pipeline-job.js';
 import { planPipeline } from '../core/pipelines/plan-pipeline.js';
+import { differingParts, type ReuseDecision, type ReuseKey, reuseExplanation, reuseKeyOf } from '../core/pipelines/reuse-key.js';
 import { type StepOutputValue, stepJob } from '../core/pipelines/step-job.js';
 import type { Caller, Context } from '../services/context.js';
 import { cancelJob } from '../services/jobs/job-service.js';
 import { submitJobFields } from '../services/jobs/submit-job.js';
+import { stepContentOf } from '../services/pipelines/step-content.js';
 import { updateRun } from '../services/tracking/run-service.js';
+import type { Repositories } from '../store/store.js';
 import { ReconcileLoop } from './reconcile-loop.js';
 import { realTimers, type Timers } from './timers.js';
 
@@ -82,7 +85,8 @@ export class PipelineRunner {
       // A step submitted just before a restart has its job but not yet its row's word for it.
       const jobName = step.job ?? stepJobName(name, step.step);
       const job = await repositories.jobs.get(workspace, jobName);
-      if (!job || job.tags['trellis.pipeline'] !== name) continue;
+      // A reused step's job is the earlier one it reuses, of another pipeline.
+      if (!job || (step.state !== 'Reused' && job.tags['trellis.pipeline'] !== name)) continue;
       jobs.set(step.step, job);
       if (step.state === 'Waiting') {
         await repositories.pipelines.updateStep(workspace, name, step.step, { state: 'Submitted', job: job.name, reason: null });
@@ -116,6 +120,14 @@ export class PipelineRunner {
     for (const step of plan.submit) {
       const outputOf = (upstream: string, output: string): StepOutputValue => registeredOutput(jobs.get(upstream), output);
       const { fields } = stepJob(pipeline.spec, pipeline.experimentName, step, outputOf);
+      const key = reuseKeyOf(await stepContentOf(this.context, workspace, fields, pipeline.uploads));
+      const decision = await decideReuse(repositories, pipeline, step, key);
+      const reuse = { key: key.key, parts: key.parts, note: reuseExplanation(decision) };
+      if (decision.reused) {
+        await repositories.pipelines.updateStep(workspace, name, step, { state: 'Reused', job: decision.from, reason: null, reuse });
+        this.wake();
+        continue;
+      }
       try {
         const job = await submitJobFields(this.context, callerFor(pipeline), fields, {
           workspace,
@@ -124,7 +136,7 @@ export class PipelineRunner {
           inlined: pipeline.inlined,
           pipeline: { name, step, runId: pipeline.runId },
         });
-        await repositories.pipelines.updateStep(workspace, name, step, { state: 'Submitted', job: job.name, reason: null });
+        await repositories.pipelines.updateStep(workspace, name, step, { state: 'Submitted', job: job.name, reason: null, reuse });
         submitted += 1;
       } catch (error) {
         // Refused now though it was checked at submit (an asset deleted since, say): the step fails with the reason.
@@ -149,6 +161,22 @@ export class PipelineRunner {
       if (!ended) this.wake();
     }
   }
+}
+
+/**
+ * Whether a step about to run may reuse an earlier completed run with its key — not when the
+ * pipeline or the step forces a run, or its component is not deterministic — and if not, why.
+ */
+async function decideReuse(repositories: Repositories, pipeline: PipelineJob, step: string, key: ReuseKey): Promise<ReuseDecision> {
+  const { workspace, name } = pipeline;
+  // The same pipeline submitted before, as a rule: a step of this name in a pipeline of the same experiment.
+  const alwaysRun = pipeline.spec.settings?.force_rerun === true ? 'forced' : pipeline.spec.jobs[step]?.alwaysRun;
+  if (alwaysRun) return { reused: false, why: alwaysRun };
+  const earlier = await repositories.pipelines.completedWithKey(workspace, key.key);
+  if (earlier) return { reused: true, from: earlier };
+  const last = await repositories.pipelines.lastKeyedStep(workspace, step, { name, experimentName: pipeline.experimentName });
+  if (!last) return { reused: false, why: 'first' };
+  return { reused: false, why: 'changed', since: last.job, parts: differingParts(key, { key: '', parts: last.parts }) };
 }
 
 /** The data asset a step's job registered for `output` (outputs are registered as `<name>` version 1 of their own asset). */

@@ -214,6 +214,9 @@ export interface PipelineTables {
     state: string;
     job: string | null;
     reason: string | null;
+    reuse_key: string | null;
+    reuse_parts: string | null;
+    reuse_note: string | null;
   };
 }
 

@@ -34,6 +34,9 @@ export class PipelineRepository {
           state: 'Waiting',
           job: null,
           reason: null,
+          reuse_key: null,
+          reuse_parts: null,
+          reuse_note: null,
         })),
       )
       .execute();
@@ -102,11 +105,65 @@ export class PipelineRepository {
     return rows.map(stepFromRow);
   }
 
+  /**
+   * The job of an earlier step with this reuse key that completed (the newest), which a step may
+   * reuse instead of running: a step that ran it, or one that reused it in turn.
+   */
+  async completedWithKey(workspace: string, key: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('pipeline_steps')
+      .innerJoin('jobs', (join) =>
+        join.onRef('jobs.workspace', '=', 'pipeline_steps.workspace').onRef('jobs.name', '=', 'pipeline_steps.job'),
+      )
+      .select('jobs.name as job')
+      .where('pipeline_steps.workspace', '=', workspace)
+      .where('pipeline_steps.reuse_key', '=', key)
+      .where('pipeline_steps.state', 'in', ['Submitted', 'Reused'])
+      .where('jobs.state', '=', 'Completed')
+      .orderBy('jobs.submitted_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row?.job;
+  }
+
+  /**
+   * The newest earlier step of this name, in a pipeline of the same experiment, that has a reuse
+   * key: what a step that runs is compared with (the same pipeline submitted before, as a rule).
+   */
+  async lastKeyedStep(
+    workspace: string,
+    step: string,
+    pipeline: { name: string; experimentName: string },
+  ): Promise<{ job: string; parts: Record<string, string> } | undefined> {
+    const row = await this.db
+      .selectFrom('pipeline_steps')
+      .innerJoin('pipeline_jobs', (join) =>
+        join.onRef('pipeline_jobs.workspace', '=', 'pipeline_steps.workspace').onRef('pipeline_jobs.name', '=', 'pipeline_steps.pipeline'),
+      )
+      .select(['pipeline_steps.job as job', 'pipeline_steps.reuse_parts as parts'])
+      .where('pipeline_steps.workspace', '=', workspace)
+      .where('pipeline_steps.step', '=', step)
+      .where('pipeline_steps.pipeline', '!=', pipeline.name)
+      .where('pipeline_jobs.experiment_name', '=', pipeline.experimentName)
+      .where('pipeline_steps.reuse_parts', 'is not', null)
+      .where('pipeline_steps.job', 'is not', null)
+      .orderBy('pipeline_jobs.submitted_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!row?.job || !row.parts) return undefined;
+    return { job: row.job, parts: JSON.parse(row.parts) as Record<string, string> };
+  }
+
   async updateStep(
     workspace: string,
     pipeline: string,
     step: string,
-    changes: { state: StepState; job?: string | null; reason?: string | null },
+    changes: {
+      state: StepState;
+      job?: string | null;
+      reason?: string | null;
+      reuse?: { key: string; parts: Record<string, string>; note: string };
+    },
   ): Promise<void> {
     await this.db
       .updateTable('pipeline_steps')
@@ -114,6 +171,9 @@ export class PipelineRepository {
         state: changes.state,
         ...(changes.job !== undefined ? { job: changes.job } : {}),
         ...(changes.reason !== undefined ? { reason: changes.reason } : {}),
+        ...(changes.reuse
+          ? { reuse_key: changes.reuse.key, reuse_parts: JSON.stringify(changes.reuse.parts), reuse_note: changes.reuse.note }
+          : {}),
       })
       .where('workspace', '=', workspace)
       .where('pipeline', '=', pipeline)
@@ -175,5 +235,6 @@ function stepFromRow(row: StepRow): PipelineStep {
     state: row.state as StepState,
     job: row.job,
     reason: row.reason,
+    reuseNote: row.reuse_note,
   };
 }

@@ -16,8 +16,15 @@ export function pipelineDetail(pipeline: PipelineJobBody): string {
     `submitted:   ${new Date(pipeline.submittedAt).toISOString()} by ${pipeline.createdBy}`,
     'steps:',
     renderTable(
-      ['STEP', 'STATUS', 'JOB', 'WAITS FOR', 'REASON'],
-      (pipeline.steps ?? []).map((step) => [step.step, step.status, step.job ?? '-', step.dependsOn.join(', ') || '-', step.reason ?? '']),
+      ['STEP', 'STATUS', 'JOB', 'WAITS FOR', 'WHY IT RAN OR WAS REUSED', 'REASON'],
+      (pipeline.steps ?? []).map((step) => [
+        step.step,
+        step.status,
+        step.job ?? '-',
+        step.dependsOn.join(', ') || '-',
+        step.reuseNote ?? '',
+        step.reason ?? '',
+      ]),
     )
       .split('\n')
       .map((line) => `  ${line}`)

@@ -42,7 +42,10 @@ export type ComponentInput = z.infer<typeof componentInputSchema>;
  * Why `value` is not a value of the literal input `input` (its type, min, max, enum), or
  * undefined when it is. Numbers given as text ("3") are read as Azure ML reads them.
  */
-export function literalProblem(input: Pick<ComponentInput, 'type' | 'min' | 'max' | 'enum'>, value: string | number | boolean): string | undefined {
+export function literalProblem(
+  input: Pick<ComponentInput, 'type' | 'min' | 'max' | 'enum'>,
+  value: string | number | boolean,
+): string | undefined {
   const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
   if (input.type === 'integer' && !Number.isInteger(number)) return `must be a whole number (integer), got ${JSON.stringify(value)}`;
   if (input.type === 'number' && !Number.isFinite(number)) return `must be a number, got ${JSON.stringify(value)}`;
@@ -94,9 +97,16 @@ export const componentSchema = closedObject(
       error: 'must be an environment reference (azureml:<name>:<version> or azureml:<name>@latest) or an inline environment mapping',
     }),
     command: z.string().min(1, 'must not be empty'),
-    environment_variables: z.record(z.string(), z.preprocess((value) => (typeof value === 'number' || typeof value === 'boolean' ? String(value) : value), z.string())).optional(),
+    environment_variables: z
+      .record(
+        z.string(),
+        z.preprocess((value) => (typeof value === 'number' || typeof value === 'boolean' ? String(value) : value), z.string()),
+      )
+      .optional(),
     resources: closedObject({
-      instance_count: countField().refine((count) => count >= 1, 'must be 1 or more').optional(),
+      instance_count: countField()
+        .refine((count) => count >= 1, 'must be 1 or more')
+        .optional(),
       instance_type: z.string().optional(),
       shm_size: z.string().optional(),
       docker_args: z.string().optional(),

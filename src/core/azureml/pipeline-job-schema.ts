@@ -22,6 +22,8 @@ export interface PipelineStepFile extends CommandJobFile {
   outputBindings: Record<string, string>;
   /** The component the step runs (`name:version`), when it runs one. */
   component?: string;
+  /** Never reuse an earlier run of this step: its component says it is not deterministic, or the step asks to run (force_rerun). */
+  alwaysRun?: 'nondeterministic' | 'forced';
 }
 
 const stepTypes = ['command'];
@@ -48,13 +50,19 @@ const pipelineStep = z.unknown().transform((written, context): PipelineStepFile 
     });
     return z.NEVER;
   }
+  // force_rerun on a step: Azure ML's switch to run it even when an earlier run could be reused.
+  const { force_rerun: forceRerun, ...unforced } = value;
+  value = unforced;
   let componentName: string | undefined;
+  let deterministic = true;
   if (value.component !== undefined) {
     const expanded = expandComponent(value, context);
     if (!expanded) return z.NEVER;
     componentName = expanded.component;
+    deterministic = expanded.deterministic;
     value = expanded.fields;
   }
+  const alwaysRun = forceRerun === true || forceRerun === 'true' ? 'forced' : deterministic ? undefined : 'nondeterministic';
   const inputBindings: Record<string, Binding> = {};
   const outputBindings: Record<string, string> = {};
   let broken = false;
@@ -103,7 +111,13 @@ const pipelineStep = z.unknown().transform((written, context): PipelineStepFile 
     return z.NEVER;
   }
   if (broken) return z.NEVER;
-  return { ...parsed.data, inputBindings, outputBindings, ...(componentName ? { component: componentName } : {}) };
+  return {
+    ...parsed.data,
+    inputBindings,
+    outputBindings,
+    ...(componentName ? { component: componentName } : {}),
+    ...(alwaysRun ? { alwaysRun } : {}),
+  };
 });
 
 const componentStepKeys = [
@@ -130,7 +144,7 @@ const componentStepKeys = [
 function expandComponent(
   step: Record<string, unknown>,
   context: z.RefinementCtx,
-): { fields: Record<string, unknown>; component: string } | undefined {
+): { fields: Record<string, unknown>; component: string; deterministic: boolean } | undefined {
   let ok = true;
   for (const key of Object.keys(step))
     if (!componentStepKeys.includes(key)) {
@@ -160,7 +174,7 @@ function expandComponent(
   for (const problem of problems) context.addIssue({ code: 'custom', path: problem.path, message: problem.message, input: step });
   if (problems.length > 0 || !ok) return undefined;
   const version = typeof written.version === 'string' || typeof written.version === 'number' ? `:${written.version}` : '';
-  return { fields, component: `${parsed.data.name}${version}` };
+  return { fields, component: `${parsed.data.name}${version}`, deterministic: parsed.data.is_deterministic };
 }
 
 export const pipelineJobSchema = closedObject(

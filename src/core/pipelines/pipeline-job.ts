@@ -36,7 +36,8 @@ export type PipelineState = (typeof pipelineStates)[number];
 
 /**
  * A step of a pipeline job: Waiting for the steps it reads from; Submitted as its own command
- * job (its state is that job's); Skipped (a step it needs failed, or the pipeline was canceled or
+ * job (its state is that job's); Reused (an earlier completed job did the same work: `job` names
+ * it, and its outputs are this step's); Skipped (a step it needs failed, or the pipeline was canceled or
  * failed first); or NotSubmitted (its command job was refused, the reason says why).
  */
 export interface PipelineStep {
@@ -44,12 +45,14 @@ export interface PipelineStep {
   pipeline: string;
   step: string;
   state: StepState;
-  /** The command job that runs it, once submitted. */
+  /** The command job that runs it, once submitted; the earlier job whose work it reuses, when Reused. */
   job: string | null;
   reason: string | null;
+  /** Why it was reused or ran, in words (see reuse-key.ts); null until it was decided. */
+  reuseNote: string | null;
 }
 
-export const stepStates = ['Waiting', 'Submitted', 'Skipped', 'NotSubmitted'] as const;
+export const stepStates = ['Waiting', 'Submitted', 'Reused', 'Skipped', 'NotSubmitted'] as const;
 export type StepState = (typeof stepStates)[number];
 
 /** The name of the command job that runs a step: fixed, so a restart finds the job it submitted. */

@@ -20,14 +20,15 @@ function situation(
   const jobs: PipelineSituation['jobs'] = new Map();
   for (const name of dependencies.keys()) {
     const given = states[name] ?? 'Waiting';
-    const isStepState = ['Waiting', 'Skipped', 'NotSubmitted'].includes(given);
+    const isStepState = ['Waiting', 'Skipped', 'NotSubmitted', 'Reused'].includes(given);
     steps.push({
       workspace: 'w',
       pipeline: 'p',
       step: name,
       state: isStepState ? (given as StepState) : 'Submitted',
-      job: isStepState ? null : `p-${name}`,
+      job: isStepState && given !== 'Reused' ? null : `p-${name}`,
       reason: null,
+      reuseNote: null,
     });
     if (!isStepState) jobs.set(name, { state: given as JobState, stopRequest: null });
   }

@@ -94,6 +94,8 @@ export function planPipeline(situation: PipelineSituation): PipelinePlan {
 
 function outcomeOf(step: PipelineStep, job: { state: JobState } | undefined): Outcome {
   if (step.state === 'Waiting') return 'waiting';
+  // The earlier job it reuses completed: that is what Reused means.
+  if (step.state === 'Reused') return 'completed';
   if (step.state === 'Skipped') return 'skipped';
   if (step.state === 'NotSubmitted') return 'failed';
   // Submitted, but its job is not there (deleted by hand): it did not complete.

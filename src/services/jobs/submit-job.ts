@@ -254,7 +254,8 @@ async function queueCheckedJob(
   if (file.code) {
     // Uploaded with the job, or already stored (a registered component's code snapshot, as a content URI).
     const stored = parseContentUri(file.code);
-    const upload: UploadedContent = input.uploads[file.code] ??
+    const upload: UploadedContent =
+      input.uploads[file.code] ??
       (stored?.type === 'file'
         ? { type: 'file', digest: stored.digest, size: 0, fileName: stored.fileName }
         : { type: 'folder', digest: stored?.digest ?? file.code, size: 0, fileCount: 0 });

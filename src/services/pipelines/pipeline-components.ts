@@ -36,7 +36,12 @@ export async function withRegisteredComponents(
     }
     resolved[step] = {
       ...value,
-      component: { name: found.name, version: found.version, ...(found.description ? { description: found.description } : {}), ...found.spec },
+      component: {
+        name: found.name,
+        version: found.version,
+        ...(found.description ? { description: found.description } : {}),
+        ...found.spec,
+      },
     };
   }
   return { document: { ...yaml, value: { ...yaml.value, jobs: resolved } }, problems };

@@ -75,8 +75,9 @@ async function withSteps(context: Context, pipeline: PipelineJob): Promise<Pipel
     const job: Job | undefined = step.job ? await repositories.jobs.get(pipeline.workspace, step.job) : undefined;
     steps.push({
       ...step,
-      status: job?.state ?? step.state,
-      reason: job ? job.reason : step.reason,
+      // A reused step's job is the earlier one: it says Reused, not that job's Completed.
+      status: step.state === 'Reused' ? 'Reused' : (job?.state ?? step.state),
+      reason: job && step.state !== 'Reused' ? job.reason : step.reason,
       dependsOn: dependencies.get(step.step) ?? [],
       runId: job?.runId ?? null,
       startedAt: job?.startedAt ?? null,

@@ -42,11 +42,18 @@ export function pipelinesMigration(_dialect: Dialect): Migration {
         .addColumn('state', 'text', (c) => c.notNull())
         .addColumn('job', 'text')
         .addColumn('reason', 'text')
+        // The step's reuse key and its parts (JSON), and why it was reused or ran, in words.
+        .addColumn('reuse_key', 'text')
+        .addColumn('reuse_parts', 'text')
+        .addColumn('reuse_note', 'text')
         .addPrimaryKeyConstraint('pipeline_steps_pk', ['workspace', 'pipeline', 'step'])
         .addForeignKeyConstraint('pipeline_steps_pipeline', ['workspace', 'pipeline'], 'pipeline_jobs', ['workspace', 'name'], (c) =>
           c.onDelete('cascade'),
         )
         .execute();
+      // A step looks for an earlier one with its key, and for the last one of its name (to say what changed).
+      await db.schema.createIndex('pipeline_steps_by_reuse_key').on('pipeline_steps').columns(['workspace', 'reuse_key']).execute();
+      await db.schema.createIndex('pipeline_steps_by_step').on('pipeline_steps').columns(['workspace', 'step']).execute();
     },
     async down(db: Kysely<unknown>) {
       for (const table of ['pipeline_steps', 'pipeline_jobs']) await db.schema.dropTable(table).execute();
