@@ -160,6 +160,25 @@ describe('parsePipelineFile', () => {
       data: { type: 'uri_folder', path: './data' },
     });
     assert.deepEqual(Object.keys(good.outputs ?? {}), ['model']);
+    assert.equal(good.alwaysRun, undefined, 'a deterministic component may be reused');
+    const never = parsePipelineFile(
+      [
+        'type: pipeline',
+        'jobs:',
+        '  train:',
+        ...component.map((line) => line.replace('      type: command', '      type: command\n      is_deterministic: false')),
+        '    inputs:',
+        '      data: {type: uri_folder, path: ./data}',
+        '  again:',
+        '    command: echo',
+        '    environment: azureml:trellis-python@latest',
+        '    force_rerun: true',
+        '',
+      ].join('\n'),
+      'p.yml',
+    ).pipeline.jobs;
+    assert.equal(never.train!.alwaysRun, 'nondeterministic');
+    assert.equal(never.again!.alwaysRun, 'forced');
 
     const bad = refusal(
       [
