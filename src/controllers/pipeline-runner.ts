@@ -169,11 +169,11 @@ export class PipelineRunner {
  */
 async function decideReuse(repositories: Repositories, pipeline: PipelineJob, step: string, key: ReuseKey): Promise<ReuseDecision> {
   const { workspace, name } = pipeline;
-  // The same pipeline submitted before, as a rule: a step of this name in a pipeline of the same experiment.
   const alwaysRun = pipeline.spec.settings?.force_rerun === true ? 'forced' : pipeline.spec.jobs[step]?.alwaysRun;
   if (alwaysRun) return { reused: false, why: alwaysRun };
   const earlier = await repositories.pipelines.completedWithKey(workspace, key.key);
   if (earlier) return { reused: true, from: earlier };
+  // What it is compared with: a step of this name in a pipeline of the same experiment (the same pipeline submitted before, as a rule).
   const last = await repositories.pipelines.lastKeyedStep(workspace, step, { name, experimentName: pipeline.experimentName });
   if (!last) return { reused: false, why: 'first' };
   return { reused: false, why: 'changed', since: last.job, parts: differingParts(key, { key: '', parts: last.parts }) };
