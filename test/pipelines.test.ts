@@ -125,6 +125,11 @@ describe('pipeline jobs', () => {
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(shown.stdout, /state: +Completed/);
     assert.match(shown.stdout, new RegExp(`second +Completed +${pipeline.name}-second +first`));
+    // trellis job list lists it among the jobs, with its steps' jobs.
+    const listed = await runCli(['job', 'list'], { url: trellis.url });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, new RegExp(`^${pipeline.name} +\\S+ +Completed +\\(pipeline\\)`, 'm'));
+    assert.match(listed.stdout, new RegExp(`^${pipeline.name}-second +second +Completed +serverless`, 'm'));
   });
 
   it('stops at a failed step: what depends on it is skipped, and the pipeline fails naming the step', async () => {

@@ -104,12 +104,17 @@ export async function startServer(
       logger,
     });
     const orphans = slurm.byHandle(kubernetes.byHandle(local));
+    // The pipeline runner is made after the job runner, which wakes it when a step's job ends.
+    let wakePipelines = () => {};
     const runner = new JobRunner(context, {
       jobsRoot,
       ...config.jobs,
       // Jobs log to their workspace's MLflow tracking URI on this server, as on Azure ML.
       trackingUriFor: (workspace) => (workspace === 'default' ? url : `${url}/workspaces/${workspace}/mlflow`),
       serverTrust: serverTrustVariables(config),
+      onJobEnded: (job) => {
+        if (job.tags['trellis.pipeline'] !== undefined) wakePipelines();
+      },
       backendFor: (compute) => {
         // A deleted compute's running attempts are still polled and stopped, by their handle.
         if (!compute) return orphans;
@@ -121,6 +126,7 @@ export async function startServer(
     });
     wakeRunner = () => runner.wake();
     const pipelines = new PipelineRunner(context, { tickMs: config.jobs.tickMs, wakeJobs: () => runner.wake() });
+    wakePipelines = () => pipelines.wake();
     const serving = new ServingController(context, {
       servingRoot: join(config.home, 'serving'),
       environmentCache: config.jobs.environmentCache,

@@ -100,21 +100,31 @@ export function registerJob(program: Command): void {
     .option('--max-results <n>', 'how many', '50')
     .action(async (options: { compute?: string; maxResults: string }, command: Command) => {
       const { client, workspace, output } = cliContext(command);
-      const page = await client.listJobs(workspace, {
-        limit: Number(options.maxResults),
-        ...(options.compute ? { compute: options.compute } : {}),
-      });
-      printData(output, page, () =>
+      const limit = Number(options.maxResults);
+      const page = await client.listJobs(workspace, { limit, ...(options.compute ? { compute: options.compute } : {}) });
+      // Pipeline jobs are jobs too, as in az ml job list (they run on no compute of their own).
+      const pipelines = options.compute ? [] : (await client.listPipelines(workspace, { limit })).items;
+      const rows = [
+        ...page.items.map((item) => ({
+          submittedAt: item.submittedAt,
+          name: item.name,
+          cells: [item.name, item.displayName, item.state, item.compute, duration(item), item.reason ?? ''],
+        })),
+        ...pipelines.map((item) => ({
+          submittedAt: item.submittedAt,
+          name: item.name,
+          cells: [item.name, item.displayName, item.state, '(pipeline)', duration(item), item.reason ?? ''],
+        })),
+      ]
+        .sort((a, b) => b.submittedAt - a.submittedAt || b.name.localeCompare(a.name))
+        .slice(0, limit);
+      printData(output, { ...page, pipelines }, () =>
         renderTable(
           ['NAME', 'DISPLAY NAME', 'STATE', 'COMPUTE', 'SUBMITTED', 'DURATION', 'REASON'],
-          page.items.map((item) => [
-            item.name,
-            item.displayName,
-            item.state,
-            item.compute,
-            new Date(item.submittedAt).toISOString().replace('T', ' ').slice(0, 19),
-            duration(item),
-            item.reason ?? '',
+          rows.map(({ submittedAt, cells }) => [
+            ...cells.slice(0, 4),
+            new Date(submittedAt).toISOString().replace('T', ' ').slice(0, 19),
+            ...cells.slice(4),
           ]),
         ),
       );
@@ -258,8 +268,8 @@ function jobDetail(job: JobBody): string {
   return lines.join('\n');
 }
 
-/** The running time of the latest attempt (lists carry no state history). */
-function duration(job: JobBody): string {
+/** The running time of the latest attempt (lists carry no state history), or of a pipeline. */
+function duration(job: Pick<JobBody, 'startedAt' | 'endedAt'>): string {
   if (job.startedAt === null) return '-';
   return seconds(((job.endedAt ?? Date.now()) - job.startedAt) / 1000);
 }

@@ -119,6 +119,8 @@ export class AttemptCompletion {
     this.checkpoints.forget(job);
     this.systemMetrics.forget(job);
     this.state.wake();
+    // A pipeline waiting on this job goes on at once, not at its runner's next tick.
+    if (progress.state !== 'Queued') options.onJobEnded?.(job);
   }
 
   /** Frees the job's nodes: idle again, or removed when the platform took them (eviction, loss). */

@@ -1,5 +1,6 @@
 import type { ComputeBackend } from '../../backends/compute-backend.js';
 import type { JobSettings } from '../../config/config.js';
+import type { Job } from '../../core/jobs/job.js';
 import type { Resource } from '../../core/resources/resource.js';
 import type { Timers } from '../timers.js';
 
@@ -21,6 +22,8 @@ export interface JobRunnerOptions extends JobSettings {
    * ran: its attempts are then polled and stopped by their handles alone.
    */
   backendFor(compute: Resource | undefined): ComputeBackend | undefined;
+  /** Called when a job ended (Completed, Failed or Canceled): the pipeline runner wakes. */
+  onJobEnded?: (job: Job) => void;
   /** The timers the loop ticks on (tests pass fake ones); the real ones by default. */
   timers?: Timers;
 }
