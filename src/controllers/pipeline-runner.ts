@@ -1,5 +1,5 @@
 import { isTrellisError } from '../core/errors.js';
-import type { Job } from '../core/jobs/job.js';
+import { type Job, outputAssetName } from '../core/jobs/job.js';
 import { stepDependencies } from '../core/pipelines/pipeline-graph.js';
 import { type PipelineJob, stepJobName } from '../core/pipelines/pipeline-job.js';
 import { planPipeline } from '../core/pipelines/plan-pipeline.js';
@@ -183,6 +183,6 @@ async function decideReuse(repositories: Repositories, pipeline: PipelineJob, st
 function registeredOutput(job: Job | undefined, output: string): StepOutputValue {
   if (job?.state !== 'Completed') return 'pending';
   const spec = job.spec.outputs?.[output];
-  const name = spec?.name ?? `azureml_${job.name}_output_data_${output}`;
+  const name = outputAssetName(job.name, output, spec);
   return { type: spec?.type ?? 'uri_folder', asset: spec?.version ? `${name}:${spec.version}` : `${name}@latest` };
 }

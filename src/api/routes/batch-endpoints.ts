@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Deployment, Endpoint } from '../../core/endpoints/endpoint.js';
-import type { Job } from '../../core/jobs/job.js';
+import { type Job, outputAssetName } from '../../core/jobs/job.js';
 import {
   applyBatchDeployment,
   deleteBatchDeployment,
@@ -39,7 +39,7 @@ const jobBody = (job: Job) => ({
   reason: job.reason,
   compute: job.compute,
   deployment: job.tags['trellis.batch-deployment'] ?? null,
-  outputDataAsset: `azureml_${job.name}_output_data_score`,
+  outputDataAsset: outputAssetName(job.name, 'score'),
   submittedAt: job.submittedAt,
   endedAt: job.endedAt,
 });

@@ -78,7 +78,8 @@ export const inputEntry = z.unknown().transform((value, context) => {
   return z.NEVER;
 });
 
-const distribution = z.discriminatedUnion(
+/** Azure ML's distribution of a job over processes (pytorch, mpi, tensorflow); a component declares the same. */
+export const distribution = z.discriminatedUnion(
   'type',
   [
     closedObject({ type: z.literal('pytorch'), process_count_per_instance: countField().default(1) }),
@@ -89,7 +90,7 @@ const distribution = z.discriminatedUnion(
 );
 
 /** A job runs with an environment named by reference (azureml:name:version, name@latest) or given inline. */
-const inlineEnvironment = z.preprocess(
+export const inlineEnvironment = z.preprocess(
   (value) => (isPlainObject(value) && value.name === undefined ? { ...value, name: 'inline' } : value),
   environmentSchema,
 );

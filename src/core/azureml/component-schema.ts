@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { dataInputTypes, distributionTypes, literalInputTypes, outputSpec } from './command-job-schema.js';
-import { environmentSchema } from './environment-schema.js';
+import { dataInputTypes, distribution, inlineEnvironment, literalInputTypes, outputSpec } from './command-job-schema.js';
 import { readOnlyFields, readOnlyShape } from './read-only-fields.js';
-import { assetFields, azureEnum, closedObject, countField, flagField, freeMapping, isPlainObject } from './schema-helpers.js';
+import { assetFields, azureEnum, closedObject, countField, flagField, freeMapping } from './schema-helpers.js';
 
 /**
  * A command component (az ml component create, `type: command`), after azure-ai-ml's
@@ -59,21 +58,6 @@ export function literalProblem(
     return `must be one of ${input.enum.map(String).join(', ')}, got ${JSON.stringify(value)}`;
   return undefined;
 }
-
-const distribution = z.discriminatedUnion(
-  'type',
-  [
-    closedObject({ type: z.literal('pytorch'), process_count_per_instance: countField().default(1) }),
-    closedObject({ type: z.literal('mpi'), process_count_per_instance: countField() }),
-    closedObject({ type: z.literal('tensorflow'), worker_count: countField().optional(), parameter_server_count: countField().default(0) }),
-  ],
-  { error: `must be one of ${distributionTypes.join(', ')}` },
-);
-
-const inlineEnvironment = z.preprocess(
-  (value) => (isPlainObject(value) && value.name === undefined ? { ...value, name: 'inline' } : value),
-  environmentSchema,
-);
 
 export const componentSchema = closedObject(
   {

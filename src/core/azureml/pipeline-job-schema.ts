@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type Binding, parseBinding } from '../pipelines/bindings.js';
 import { type CommandJobFile, commandJobSchema, inputEntry, outputSpec } from './command-job-schema.js';
-import { componentStepFields } from '../pipelines/component-step.js';
+import { componentStepFields, stepOverrides } from '../pipelines/component-step.js';
 import { componentSchema } from './component-schema.js';
 import { closedObject, flagField, isPlainObject, tagsField, unknownFieldMessage } from './schema-helpers.js';
 
@@ -120,21 +120,8 @@ const pipelineStep = z.unknown().transform((written, context): PipelineStepFile 
   };
 });
 
-const componentStepKeys = [
-  'type',
-  'component',
-  'inputs',
-  'outputs',
-  'compute',
-  'environment_variables',
-  'resources',
-  'limits',
-  'display_name',
-  'description',
-  'tags',
-  'experiment_name',
-  'queue_settings',
-];
+/** What a step that runs a component may say besides the component: its inputs and outputs, and the fields it overrides. */
+const componentStepKeys = ['type', 'component', 'inputs', 'outputs', ...stepOverrides];
 
 /**
  * A step that runs a component, as the command job it amounts to (see core/pipelines/component-step.ts).

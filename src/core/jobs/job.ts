@@ -68,6 +68,11 @@ export interface JobEvent {
   reason: string | null;
 }
 
+/** The data asset a job's output is registered as (Azure ML's `azureml_<job>_output_data_<output>`), unless the output names one. */
+export function outputAssetName(jobName: string, output: string, declared?: { name?: string | undefined }): string {
+  return declared?.name ?? `azureml_${jobName}_output_data_${output}`;
+}
+
 /** Azure ML's queue_settings.priority as a number the scheduler orders by (higher first). */
 export function priorityOf(setting: string | undefined): number {
   return setting === 'high' ? 3 : setting === 'low' ? 1 : 2;

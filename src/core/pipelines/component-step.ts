@@ -17,7 +17,7 @@ export interface ComponentStepProblem {
 }
 
 /** Step fields that apply on top of the component (the rest of the step is the component's). */
-const stepOverrides = [
+export const stepOverrides = [
   'compute',
   'environment_variables',
   'resources',

@@ -4,7 +4,7 @@ import { join, relative, sep } from 'node:path';
 import { createFolderManifest, canonicalManifestJson } from '../../artifacts/folder-manifest.js';
 import { unlessMissing } from '../../core/error-codes.js';
 import { Readable } from 'node:stream';
-import type { Job } from '../../core/jobs/job.js';
+import { type Job, outputAssetName } from '../../core/jobs/job.js';
 import { formatContentUri } from '../../core/resources/content-uri.js';
 import { applyResourceFields } from '../apply-resource-fields.js';
 import type { Caller, Context } from '../context.js';
@@ -67,7 +67,7 @@ export async function saveOutputs(
           type: 'folder',
           digest: (await artifacts.putContent(Readable.from([Buffer.from(canonicalManifestJson(createFolderManifest(stored)))]))).digest,
         });
-    const name = spec.name ?? `azureml_${job.name}_output_data_${output}`;
+    const name = outputAssetName(job.name, output, spec);
     const result = await applyResourceFields(context, caller, {
       workspace: job.workspace,
       kind: 'data',

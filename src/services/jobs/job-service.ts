@@ -7,6 +7,7 @@ import { TrellisError } from '../../core/errors.js';
 import type { Job, JobEvent } from '../../core/jobs/job.js';
 import { terminalStates, transition } from '../../core/jobs/job-lifecycle.js';
 import type { Caller, Context } from '../context.js';
+import { auditJob } from './job-audit.js';
 import { requireWorkspace } from '../resource-service.js';
 import { updateRun } from '../tracking/run-service.js';
 import { attemptFolder } from './prepare-attempt.js';
@@ -66,19 +67,7 @@ export async function cancelJob(context: Context, caller: Caller, workspace: str
   const now = context.clock().getTime();
   await context.store.transaction(async (repositories) => {
     await repositories.jobs.update(workspace, name, { stopRequest: `cancel:${caller.actor}` }, now);
-    await repositories.audit.append({
-      workspace,
-      at: new Date(now).toISOString(),
-      actor: caller.actor,
-      action: 'update',
-      kind: 'job',
-      name,
-      version: null,
-      beforeDigest: null,
-      afterDigest: null,
-      requestId: caller.requestId,
-      summary: 'cancel requested',
-    });
+    await auditJob(repositories, caller, { workspace, name, action: 'update', afterDigest: null, summary: 'cancel requested' }, now);
   });
   if (job.state === 'Queued') {
     // Nothing runs yet: cancel right here, so the answer already says Canceled.

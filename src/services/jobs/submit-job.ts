@@ -13,6 +13,7 @@ import { digestOf } from '../../core/resources/digest.js';
 import type { UploadedContent } from '../apply-resource.js';
 import { existingNames, findAsset, registerContent } from '../asset-lookup.js';
 import type { Caller, Context } from '../context.js';
+import { auditJob } from './job-audit.js';
 import { requireWorkspace } from '../resource-service.js';
 import { createExperiment } from '../tracking/experiment-service.js';
 import { createRun } from '../tracking/run-service.js';
@@ -338,19 +339,12 @@ async function queueCheckedJob(
   await context.store.transaction(async (transaction) => {
     await transaction.runs.update(run.info.run_id, { status: 'SCHEDULED' });
     await transaction.jobs.insert(job, now);
-    await transaction.audit.append({
-      workspace,
-      at: new Date(now).toISOString(),
-      actor: caller.actor,
-      action: 'create',
-      kind: 'job',
-      name,
-      version: null,
-      beforeDigest: null,
-      afterDigest: digestOf(job.spec),
-      requestId: caller.requestId,
-      summary: `queued on ${computeName}`,
-    });
+    await auditJob(
+      transaction,
+      caller,
+      { workspace, name, action: 'create', afterDigest: digestOf(job.spec), summary: `queued on ${computeName}` },
+      now,
+    );
   });
   return job;
 }

@@ -4,6 +4,7 @@ import type { JobState } from '../../core/jobs/job-lifecycle.js';
 import type { PipelineJob, PipelineStep, StepState } from '../../core/pipelines/pipeline-job.js';
 import { stepDependencies } from '../../core/pipelines/pipeline-graph.js';
 import type { Caller, Context } from '../context.js';
+import { auditJob } from '../jobs/job-audit.js';
 
 /** A step as people read it: where it stands, the job that ran it, and the steps it waited for. */
 export interface StepView extends PipelineStep {
@@ -50,19 +51,12 @@ export async function cancelPipeline(context: Context, caller: Caller, workspace
   const now = context.clock().getTime();
   await context.store.transaction(async (repositories) => {
     await repositories.pipelines.update(workspace, name, { stopRequest: `cancel:${caller.actor}` });
-    await repositories.audit.append({
-      workspace,
-      at: new Date(now).toISOString(),
-      actor: caller.actor,
-      action: 'update',
-      kind: 'job',
-      name,
-      version: null,
-      beforeDigest: null,
-      afterDigest: null,
-      requestId: caller.requestId,
-      summary: 'cancel requested (pipeline)',
-    });
+    await auditJob(
+      repositories,
+      caller,
+      { workspace, name, action: 'update', afterDigest: null, summary: 'cancel requested (pipeline)' },
+      now,
+    );
   });
   return getPipeline(context, workspace, name);
 }

@@ -5,6 +5,7 @@ import { stepJob } from '../../core/pipelines/step-job.js';
 import { digestOf } from '../../core/resources/digest.js';
 import { parseYaml } from '../../core/yaml/parse-yaml.js';
 import type { Caller, Context } from '../context.js';
+import { auditJob } from '../jobs/job-audit.js';
 import { checkJobFields, experimentIdFor, generateJobName, type SubmitJobInput } from '../jobs/submit-job.js';
 import { requireWorkspace } from '../resource-service.js';
 import { createRun } from '../tracking/run-service.js';
@@ -108,19 +109,12 @@ export async function submitPipeline(context: Context, caller: Caller, input: Su
   await context.store.transaction(async (transaction) => {
     await transaction.runs.update(run.info.run_id, { status: 'SCHEDULED' });
     await transaction.pipelines.insert(pipeline, steps);
-    await transaction.audit.append({
-      workspace,
-      at: new Date(now).toISOString(),
-      actor: caller.actor,
-      action: 'create',
-      kind: 'job',
-      name,
-      version: null,
-      beforeDigest: null,
-      afterDigest: digestOf(spec),
-      requestId: caller.requestId,
-      summary: `pipeline queued with steps ${steps.join(', ')}`,
-    });
+    await auditJob(
+      transaction,
+      caller,
+      { workspace, name, action: 'create', afterDigest: digestOf(spec), summary: `pipeline queued with steps ${steps.join(', ')}` },
+      now,
+    );
   });
   return pipeline;
 }
