@@ -22,6 +22,7 @@ import { identityRoutes } from './routes/identity.js';
 import { batchEndpointRoutes } from './routes/batch-endpoints.js';
 import { jobRoutes } from './routes/jobs.js';
 import { pipelineRoutes } from './routes/pipelines.js';
+import { scheduleRoutes } from './routes/schedules.js';
 import { experimentKeysRoutes } from './routes/experiment-keys.js';
 import { metricSeriesRoutes } from './routes/metric-series.js';
 import { endpointStatsRoutes } from './routes/endpoint-stats.js';
@@ -45,6 +46,7 @@ export async function buildServer(
   options: {
     jobs?: RouteOptions['jobs'];
     pipelines?: RouteOptions['pipelines'];
+    schedules?: RouteOptions['schedules'];
     serving?: RouteOptions['serving'];
     /** Hears every route as it is added (the route-list test compares them with the OpenAPI document). */
     onRoute?: (route: RouteOptionsOfFastify) => void;
@@ -128,6 +130,7 @@ export async function buildServer(
     oidc,
     ...(options.jobs ? { jobs: options.jobs } : {}),
     ...(options.pipelines ? { pipelines: options.pipelines } : {}),
+    ...(options.schedules ? { schedules: options.schedules } : {}),
     ...(options.serving ? { serving: options.serving } : {}),
   };
   await app.register(healthRoutes, routeOptions);
@@ -140,6 +143,7 @@ export async function buildServer(
   await app.register(auditRoutes, routeOptions);
   await app.register(jobRoutes, routeOptions);
   await app.register(pipelineRoutes, routeOptions);
+  await app.register(scheduleRoutes, routeOptions);
   await app.register(attemptTransferRoutes, routeOptions);
   await app.register(mlflowRoutes, routeOptions);
   await app.register(metricSeriesRoutes, routeOptions);

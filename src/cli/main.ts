@@ -9,6 +9,7 @@ import { registerGenericVerbs, registerResourceGroups } from './commands/resourc
 import { registerComputeOperations } from './commands/compute-operations.js';
 import { registerIdentity } from './commands/identity.js';
 import { registerJob } from './commands/job.js';
+import { registerSchedule } from './commands/schedule.js';
 import { registerOnlineEndpoints } from './commands/online-endpoint.js';
 import { registerUp } from './commands/up.js';
 import { registerWorkspace } from './commands/workspace.js';
@@ -49,6 +50,7 @@ registerGenericVerbs(program);
 registerAudit(program);
 registerIdentity(program);
 registerJob(program);
+registerSchedule(program);
 registerOnlineEndpoints(program);
 registerBatchEndpoints(program);
 

@@ -10,6 +10,7 @@ import type { metricSeriesRoutes } from '../contract/metric-series.js';
 import type { onlineEndpointRoutes } from '../contract/online-endpoints.js';
 import type { pipelineRoutes } from '../contract/pipelines.js';
 import type { ResponseOf } from '../contract/route.js';
+import type { scheduleRoutes } from '../contract/schedules.js';
 import type { uploadRoutes } from '../contract/uploads.js';
 import type { workspaceRoutes } from '../contract/workspaces.js';
 
@@ -34,6 +35,10 @@ export type UploadedBody = ResponseOf<typeof uploadRoutes.file>;
 /** A job as the API answers it: `status` is `state` under Azure ML's name. */
 export type JobBody = ResponseOf<typeof jobRoutes.get>;
 export type PipelineJobBody = ResponseOf<typeof pipelineRoutes.get>;
+/** A schedule with its next firings and the jobs it made. */
+export type ScheduleBody = ResponseOf<typeof scheduleRoutes.get>;
+/** One firing of a schedule. */
+export type ScheduleFiringBody = ResponseOf<typeof scheduleRoutes.trigger>;
 /** One state of a job's history. */
 export type JobEventBody = ResponseOf<typeof jobRoutes.events>['items'][number];
 /** A cluster's nodes, node-seconds and their costs, priced on the server. */

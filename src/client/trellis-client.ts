@@ -9,6 +9,7 @@ import { jobRoutes, type JobLogEvent } from '../contract/jobs.js';
 import { metricSeriesRoutes } from '../contract/metric-series.js';
 import { onlineEndpointRoutes as online } from '../contract/online-endpoints.js';
 import { pipelineRoutes } from '../contract/pipelines.js';
+import { scheduleRoutes } from '../contract/schedules.js';
 import { assetRoutes, type ContainedKind, kindRoutes, namedRoutes, resolveRoute } from '../contract/resources.js';
 import { pathOf } from '../contract/route.js';
 import { uploadRoutes } from '../contract/uploads.js';
@@ -112,6 +113,17 @@ export class TrellisClient extends HttpClient {
   getPipeline = (workspace: string, name: string) => this.call(pipelineRoutes.get, { params: { workspace, name } });
   listPipelines = (workspace: string, query: { limit?: number } = {}) => this.call(pipelineRoutes.list, { params: { workspace }, query });
   cancelPipeline = (workspace: string, name: string) => this.call(pipelineRoutes.cancel, { params: { workspace, name } });
+  /** A schedule file, with the job file its create_job names as submitJob takes it (its uploads checked by the server). */
+  createSchedule = (workspace: string, body: ScheduleSendBody) =>
+    this.call(scheduleRoutes.create, { params: { workspace }, body: body as ScheduleRequestBody });
+  updateSchedule = (workspace: string, name: string, body: ScheduleSendBody) =>
+    this.call(scheduleRoutes.update, { params: { workspace, name }, body: body as ScheduleRequestBody });
+  getSchedule = (workspace: string, name: string) => this.call(scheduleRoutes.get, { params: { workspace, name } });
+  listSchedules = (workspace: string) => this.call(scheduleRoutes.list, { params: { workspace } });
+  enableSchedule = (workspace: string, name: string) => this.call(scheduleRoutes.enable, { params: { workspace, name } });
+  disableSchedule = (workspace: string, name: string) => this.call(scheduleRoutes.disable, { params: { workspace, name } });
+  triggerSchedule = (workspace: string, name: string) => this.call(scheduleRoutes.trigger, { params: { workspace, name } });
+  deleteSchedule = (workspace: string, name: string) => this.call(scheduleRoutes.delete, { params: { workspace, name } });
   listJobs = (workspace: string, query: { limit?: number; pageToken?: string; compute?: string } = {}) =>
     this.call(jobRoutes.list, { params: { workspace }, query });
   jobEvents = (workspace: string, name: string) => this.call(jobRoutes.events, { params: { workspace, name } });
@@ -228,6 +240,8 @@ export class TrellisClient extends HttpClient {
 
 /** The body of a job submission, as the contract takes it. */
 type JobSubmitBody = CallOptions<typeof jobRoutes.submit>['body'];
+type ScheduleRequestBody = CallOptions<typeof scheduleRoutes.create>['body'];
+type ScheduleSendBody = { fileName: string; text: string; job?: Parameters<TrellisClient['submitJob']>[1] | undefined };
 /** An endpoint's YAML file, as the CLI sends it. */
 type EndpointFile = { fileName: string; text: string; name?: string };
 /** A deployment's YAML file with the uploads the CLI made for its local paths (checked by the server, entry by entry). */

@@ -94,6 +94,7 @@ export interface TrellisConfig {
   /** Who writes, until authentication lands: the local OS user, said plainly. */
   localUser: string;
   jobs: JobSettings;
+  schedules: ScheduleSettings;
   auth: AuthSettings;
   /** Host names, besides loopback names and the public URL's, that a request's Host header may name. */
   allowedHosts: string[];
@@ -111,6 +112,12 @@ export interface AuthSettings {
   local: boolean;
   /** Bearer JWTs from this issuer are accepted. */
   oidc?: OidcSettings | undefined;
+}
+
+/** How the scheduler looks for due schedules. */
+export interface ScheduleSettings {
+  /** How often: a slot fires within this long of its time. */
+  tickMs: number;
 }
 
 /** How the server runs jobs on local compute. */
@@ -178,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TrellisConfig 
       simulatedEvictionsPerNodeHour:
         nonNegativeNumber(env, 'TRELLIS_SIMULATED_EVICTIONS_PER_NODE_HOUR') ?? file.simulated_evictions_per_node_hour ?? 0,
     },
+    schedules: { tickMs: nonNegativeNumber(env, 'TRELLIS_SCHEDULE_TICK_MS') ?? 1000 },
   };
 }
 

@@ -12,6 +12,7 @@ import { LocalBackend } from '../backends/local/local-backend.js';
 import { createSlurmComputes } from '../backends/slurm/slurm-compute.js';
 import { JobRunner } from '../controllers/job-runner.js';
 import { PipelineRunner } from '../controllers/pipeline-runner.js';
+import { ScheduleRunner } from '../controllers/schedule-runner.js';
 import { ServingController } from '../controllers/serving-controller.js';
 import { isLoopbackHost, type TrellisConfig } from '../config/config.js';
 import { TrellisError } from '../core/errors.js';
@@ -127,6 +128,13 @@ export async function startServer(
     wakeRunner = () => runner.wake();
     const pipelines = new PipelineRunner(context, { tickMs: config.jobs.tickMs, wakeJobs: () => runner.wake() });
     wakePipelines = () => pipelines.wake();
+    const schedules = new ScheduleRunner(context, {
+      tickMs: config.schedules.tickMs,
+      wakeRunners: () => {
+        runner.wake();
+        pipelines.wake();
+      },
+    });
     const serving = new ServingController(context, {
       servingRoot: join(config.home, 'serving'),
       environmentCache: config.jobs.environmentCache,
@@ -137,6 +145,7 @@ export async function startServer(
     const app = await buildServer(context, config, {
       jobs: { wake: () => runner.wake(), jobsRoot },
       pipelines: { wake: () => pipelines.wake() },
+      schedules: { wake: () => schedules.wake() },
       serving,
       ...(https ? { https } : {}),
     });
@@ -147,12 +156,15 @@ export async function startServer(
     if (!isLoopbackHost(config.host)) onNotice(exposureWarning(config, url));
     await runner.start();
     pipelines.start();
+    // After the runners: the slots missed while no server ran fire on this first pass.
+    schedules.start();
     await serving.start();
     return {
       app,
       url,
       store,
       async close() {
+        await schedules.close();
         await pipelines.close();
         await runner.close();
         await serving.close();

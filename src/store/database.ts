@@ -1,7 +1,7 @@
 import type { Generated } from 'kysely';
 
 /** Table types as kysely sees them. JSON columns hold canonical JSON text on both dialects. */
-export interface Database extends TrackingTables, JobTables, PipelineTables, EndpointTables, IdentityTables, SecretTables {
+export interface Database extends TrackingTables, JobTables, PipelineTables, ScheduleTables, EndpointTables, IdentityTables, SecretTables {
   workspaces: WorkspacesTable;
   resources: ResourcesTable;
   resource_tags: ResourceTagsTable;
@@ -217,6 +217,35 @@ export interface PipelineTables {
     reuse_key: string | null;
     reuse_parts: string | null;
     reuse_note: string | null;
+  };
+}
+
+export interface ScheduleTables {
+  schedules: {
+    workspace: string;
+    name: string;
+    display_name: string;
+    description: string | null;
+    tags: string;
+    trigger: string;
+    template: string;
+    spec: string;
+    enabled: number;
+    next_fire_at: number | null;
+    created_by: string;
+    created_at: number;
+    updated_at: number;
+  };
+  schedule_firings: {
+    workspace: string;
+    schedule: string;
+    job: string;
+    slot_at: number;
+    kind: string;
+    missed: number;
+    state: string;
+    reason: string | null;
+    fired_at: number;
   };
 }
 

@@ -24,6 +24,7 @@ import { IdentityCache } from './identity-cache.js';
 import { IdentityRepository } from './identity-repository.js';
 import { JobRepository } from './job-repository.js';
 import { PipelineRepository } from './pipeline-repository.js';
+import { ScheduleRepository } from './schedule-repository.js';
 import { LoggedModelRepository } from './logged-model-repository.js';
 import { RegistryRepository } from './registry-repository.js';
 import { ResourceRepository } from './resource-repository.js';
@@ -47,6 +48,7 @@ export interface Repositories {
   registry: RegistryRepository;
   jobs: JobRepository;
   pipelines: PipelineRepository;
+  schedules: ScheduleRepository;
   endpoints: EndpointRepository;
   identity: IdentityRepository;
 }
@@ -225,6 +227,7 @@ function repositoriesFor(db: Kysely<Database>, dialect: Dialect, keys: Workspace
     registry: new RegistryRepository(db),
     jobs: new JobRepository(db),
     pipelines: new PipelineRepository(db),
+    schedules: new ScheduleRepository(db),
     endpoints: new EndpointRepository(db, keys.sealerFor(db)),
     identity: new IdentityRepository(db, identityCache),
   };

@@ -135,7 +135,7 @@ export class WorkspaceRepository {
    */
   async holdings(name: string): Promise<WorkspaceHolding[]> {
     const count = async (
-      table: 'experiments' | 'runs' | 'registered_models' | 'pipeline_jobs' | 'jobs' | 'endpoints' | 'endpoint_deployments',
+      table: 'experiments' | 'runs' | 'registered_models' | 'pipeline_jobs' | 'schedules' | 'jobs' | 'endpoints' | 'endpoint_deployments',
     ) =>
       Number(
         (
@@ -165,6 +165,7 @@ export class WorkspaceRepository {
       { kind: 'run', count: await count('runs') },
       { kind: 'registered model', count: await count('registered_models') },
       { kind: 'pipeline job', count: await count('pipeline_jobs') },
+      { kind: 'schedule', count: await count('schedules') },
       { kind: 'job', count: await count('jobs') },
       { kind: 'unfinished job', count: Number(unfinishedJobs?.count ?? 0) },
       { kind: 'endpoint', count: await count('endpoints') },
@@ -193,7 +194,16 @@ export class WorkspaceRepository {
    * foreign keys' ON DELETE CASCADE. The audit log stays: it is the record of the deletion.
    */
   async deleteContents(name: string): Promise<void> {
-    for (const table of ['resources', 'experiments', 'registered_models', 'pipeline_jobs', 'jobs', 'compute_nodes', 'endpoints'] as const) {
+    for (const table of [
+      'resources',
+      'experiments',
+      'registered_models',
+      'schedules',
+      'pipeline_jobs',
+      'jobs',
+      'compute_nodes',
+      'endpoints',
+    ] as const) {
       await this.db.deleteFrom(table).where('workspace', '=', name).execute();
     }
   }

@@ -1,21 +1,20 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { ApiError } from '../../client/api-error.js';
 import type { JobBody, PipelineJobBody, TrellisClient } from '../../client/trellis-client.js';
-import { applySetOverrides, parseJobFile } from '../../core/azureml/parse-job-file.js';
-import { jobFileType, parsePipelineFile } from '../../core/azureml/parse-pipeline-file.js';
+import { applySetOverrides } from '../../core/azureml/parse-job-file.js';
 import { isPlainObject } from '../../core/azureml/schema-helpers.js';
 import type { JobRunningTime } from '../../core/jobs/running-time.js';
-import { skipOutsideLinksFlag, uploadLocalPaths, uploadOptionsFrom } from '../apply-files.js';
+import { skipOutsideLinksFlag, uploadOptionsFrom } from '../apply-files.js';
 import { downloadContent } from '../download-content.js';
 import { readUserFile } from '../local-files.js';
 import { cliContext } from '../cli-context.js';
-import { inlineLocalComponents } from '../pipeline-components.js';
 import { printData, renderTable } from '../output.js';
+import { prepareJob } from '../prepare-job.js';
 import { followPipeline, pipelineDetail } from './pipeline-job.js';
 
 const terminal = new Set(['Completed', 'Failed', 'Canceled']);
@@ -39,13 +38,8 @@ export function registerJob(program: Command): void {
         const original = await readUserFile(file, 'pass the path of a job YAML file');
         const overrides = options.name ? [...options.set, `name=${options.name}`] : options.set;
         const written = applySetOverrides(original, overrides, file);
-        const isPipeline = jobFileType(written, file) === 'pipeline';
-        // A pipeline's local component files travel inline, as az ml sends them.
-        const text = isPipeline ? await inlineLocalComponents(written, file) : written;
-        const { localPaths } = isPipeline ? parsePipelineFile(text, file) : parseJobFile(text, file);
         const progress = (line: string) => output === 'table' && process.stderr.write(`${line}\n`);
-        const content = await uploadLocalPaths(client, workspace, { file, parsed: { localPaths } }, progress, uploadOptionsFrom(options));
-        const body = { fileName: file, text, ...content, defaultExperimentName: basename(dirname(resolve(file))) };
+        const { isPipeline, body } = await prepareJob(client, workspace, file, written, progress, uploadOptionsFrom(options));
         if (isPipeline) {
           const pipeline = await client.submitPipeline(workspace, body);
           if (options.stream)

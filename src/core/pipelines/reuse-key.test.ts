@@ -39,6 +39,11 @@ describe('reuse keys of pipeline steps', () => {
       reuseExplanation({ reused: false, why: 'changed', since: 'p1-train', parts: ['inputs.data'] }),
       'ran: inputs.data changed since job p1-train',
     );
+    // The same key as a job that had not completed: nothing to reuse, and nothing changed.
+    assert.equal(
+      reuseExplanation({ reused: false, why: 'changed', since: 'p1-train', parts: [] }),
+      'ran: the same as job p1-train, which had not completed, so had no outputs to reuse',
+    );
     assert.equal(reuseExplanation({ reused: false, why: 'forced' }), 'ran: force_rerun is set');
     assert.equal(reuseExplanation({ reused: false, why: 'first' }), 'ran: no earlier run of the same step to reuse');
   });

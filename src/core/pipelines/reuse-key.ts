@@ -76,6 +76,8 @@ export function reuseExplanation(decision: ReuseDecision): string {
     case 'first':
       return 'ran: no earlier run of the same step to reuse';
     case 'changed':
+      // Nothing changed, yet nothing to reuse: the earlier job had not completed (still running, or failed).
+      if (decision.parts.length === 0) return `ran: the same as job ${decision.since}, which had not completed, so had no outputs to reuse`;
       return `ran: ${decision.parts.join(', ')} changed since job ${decision.since}`;
   }
 }

@@ -59,6 +59,13 @@ export async function submitJob(context: Context, caller: Caller, input: SubmitJ
   return submitParsedJob(context, caller, parseJobFile(input.text, input.fileName), input);
 }
 
+/** Every check submitJob makes, writing nothing: throws one InvalidInput with every problem. */
+export async function checkJob(context: Context, input: SubmitJobInput): Promise<void> {
+  await requireWorkspace(context, input.workspace);
+  const { problems } = await checkParsedJob(context, parseJobFile(input.text, input.fileName), input, new Set());
+  if (problems.length > 0) throw invalidInput(input.fileName, problems);
+}
+
 /**
  * Submits a command job that Trellis builds itself (a batch scoring job): validated by the same
  * schema and checks as a job file, with no YAML text in between, then submitted as submitJob does.

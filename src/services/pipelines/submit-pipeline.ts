@@ -20,6 +20,63 @@ import { withRegisteredComponents } from './pipeline-components.js';
  * submits each step when the steps it reads from have completed.
  */
 export async function submitPipeline(context: Context, caller: Caller, input: SubmitJobInput): Promise<PipelineJob> {
+  const { workspace, fileName } = input;
+  const { file, spec, name, experimentName, steps } = await checkPipeline(context, input);
+
+  // The pipeline's MLflow run: its steps' runs are its children.
+  const experimentId = await experimentIdFor(context, workspace, experimentName);
+  const displayName = file.display_name ?? name;
+  const run = await createRun(context, workspace, {
+    experimentId,
+    userId: caller.actor,
+    runName: displayName,
+    startTime: undefined,
+    tags: [
+      { key: 'mlflow.user', value: caller.actor },
+      { key: 'mlflow.source.type', value: 'PIPELINE' },
+      { key: 'mlflow.source.name', value: fileName },
+      { key: 'trellis.pipeline', value: name },
+      ...Object.entries(file.tags ?? {}).map(([key, value]) => ({ key, value })),
+    ],
+  });
+  const now = context.clock().getTime();
+  const pipeline: PipelineJob = {
+    workspace,
+    name,
+    displayName,
+    experimentName,
+    description: file.description ?? null,
+    tags: file.tags ?? {},
+    spec,
+    uploads: input.uploads,
+    inlined: input.inlined,
+    state: 'Queued',
+    reason: `queued: ${steps.length} step${steps.length === 1 ? '' : 's'}, each submitted when the steps it reads from have completed`,
+    runId: run.info.run_id,
+    createdBy: caller.actor,
+    submittedAt: now,
+    startedAt: null,
+    endedAt: null,
+    stopRequest: null,
+  };
+  await context.store.transaction(async (transaction) => {
+    await transaction.runs.update(run.info.run_id, { status: 'SCHEDULED' });
+    await transaction.pipelines.insert(pipeline, steps);
+    await auditJob(
+      transaction,
+      caller,
+      { workspace, name, action: 'create', afterDigest: digestOf(spec), summary: `pipeline queued with steps ${steps.join(', ')}` },
+      now,
+    );
+  });
+  return pipeline;
+}
+
+/**
+ * Every check submitPipeline makes, writing nothing: throws one InvalidInput with every problem
+ * (a schedule checks its job this way when it is created, not when it fires).
+ */
+export async function checkPipeline(context: Context, input: SubmitJobInput) {
   const { workspace, fileName, text } = input;
   await requireWorkspace(context, workspace);
   const yaml = parseYaml(text, fileName);
@@ -70,51 +127,5 @@ export async function submitPipeline(context: Context, caller: Caller, input: Su
       problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)),
     );
 
-  // The pipeline's MLflow run: its steps' runs are its children.
-  const experimentId = await experimentIdFor(context, workspace, experimentName);
-  const displayName = file.display_name ?? name;
-  const run = await createRun(context, workspace, {
-    experimentId,
-    userId: caller.actor,
-    runName: displayName,
-    startTime: undefined,
-    tags: [
-      { key: 'mlflow.user', value: caller.actor },
-      { key: 'mlflow.source.type', value: 'PIPELINE' },
-      { key: 'mlflow.source.name', value: fileName },
-      { key: 'trellis.pipeline', value: name },
-      ...Object.entries(file.tags ?? {}).map(([key, value]) => ({ key, value })),
-    ],
-  });
-  const now = context.clock().getTime();
-  const pipeline: PipelineJob = {
-    workspace,
-    name,
-    displayName,
-    experimentName,
-    description: file.description ?? null,
-    tags: file.tags ?? {},
-    spec,
-    uploads: input.uploads,
-    inlined: input.inlined,
-    state: 'Queued',
-    reason: `queued: ${steps.length} step${steps.length === 1 ? '' : 's'}, each submitted when the steps it reads from have completed`,
-    runId: run.info.run_id,
-    createdBy: caller.actor,
-    submittedAt: now,
-    startedAt: null,
-    endedAt: null,
-    stopRequest: null,
-  };
-  await context.store.transaction(async (transaction) => {
-    await transaction.runs.update(run.info.run_id, { status: 'SCHEDULED' });
-    await transaction.pipelines.insert(pipeline, steps);
-    await auditJob(
-      transaction,
-      caller,
-      { workspace, name, action: 'create', afterDigest: digestOf(spec), summary: `pipeline queued with steps ${steps.join(', ')}` },
-      now,
-    );
-  });
-  return pipeline;
+  return { file, spec, name, experimentName, steps };
 }

@@ -11,6 +11,7 @@ import { identityMigration } from './008-identity.js';
 import { tokenGroupsMigration } from './010-token-groups.js';
 import { workspaceKeysMigration } from './009-workspace-keys.js';
 import { pipelinesMigration } from './011-pipelines.js';
+import { schedulesMigration } from './012-schedules.js';
 
 /** Every migration, in order. Names are never renamed once released: the store records them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -26,6 +27,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '009-workspace-keys': workspaceKeysMigration(dialect),
     '010-token-groups': tokenGroupsMigration(dialect),
     '011-pipelines': pipelinesMigration(dialect),
+    '012-schedules': schedulesMigration(dialect),
   };
 }
 
