@@ -5,7 +5,7 @@ import { type Edge, layoutDag } from '../lib/dag-layout.js';
 import type { StepBinding } from '../lib/pipeline-spec.js';
 import { toneOf } from './status-badge.js';
 
-const spacing = { nodeWidth: 240, nodeHeight: 66, columnGap: 80, rowGap: 18, margin: 8 };
+const spacing = { nodeWidth: 260, nodeHeight: 66, columnGap: 80, rowGap: 18, margin: 8 };
 
 /**
  * A pipeline's steps as a graph, left to right: an arrow from each step to the steps that read
@@ -62,10 +62,12 @@ export function PipelineGraph({ workspace, steps, bindings }: { workspace: strin
           const isReused = step.state === 'Reused';
           const target = step.job ? `/w/${workspace}/jobs/${encodeURIComponent(step.job)}` : undefined;
           const open = () => target && navigate(target);
+          const waitsFor = step.status === 'Waiting' && step.dependsOn.length > 0 ? `waits for ${step.dependsOn.join(', ')}` : undefined;
           const detail = isReused
-            ? `↻ reused ${step.job ?? ''}`
-            : (step.job ??
-              (step.status === 'Waiting' && step.dependsOn.length > 0 ? `waits for ${step.dependsOn.join(', ')}` : (step.reason ?? '')));
+            ? `↻ reused ${truncateMiddle(step.job ?? '', 25)}`
+            : step.job
+              ? truncateMiddle(step.job, 34)
+              : truncate(waitsFor ?? step.reason ?? '', 34);
           return (
             // biome-ignore lint/a11y/noStaticElementInteractions: the handlers act only on a step with a job, which has role="link" and a tabIndex.
             <g
@@ -83,7 +85,7 @@ export function PipelineGraph({ workspace, steps, bindings }: { workspace: strin
               <rect width={nodeWidth} height={nodeHeight} rx={7} />
               <rect className="state-bar" width={5} height={nodeHeight} rx={2} />
               <text x={14} y={20} className="step-name">
-                {truncate(step.step, 27)}
+                {truncate(step.step, isReused ? 22 : 28)}
               </text>
               <text x={14} y={39} className="step-status">
                 {step.status}
@@ -97,7 +99,7 @@ export function PipelineGraph({ workspace, steps, bindings }: { workspace: strin
                 </g>
               ) : null}
               <text x={14} y={57} className="step-detail">
-                {truncate(detail, 34)}
+                {detail}
               </text>
               <title>
                 {[`${step.step}: ${step.status}`, step.job ? `job ${step.job}` : '', step.reuseNote ?? '', step.reason ?? '']
@@ -114,4 +116,11 @@ export function PipelineGraph({ workspace, steps, bindings }: { workspace: strin
 
 function truncate(text: string, length: number): string {
   return text.length > length ? `${text.slice(0, length - 1)}…` : text;
+}
+
+/** A job name too long for its box keeps its start (the pipeline) and its end (the step). */
+function truncateMiddle(text: string, length: number): string {
+  if (text.length <= length) return text;
+  const head = Math.ceil((length - 1) / 2);
+  return `${text.slice(0, head)}…${text.slice(text.length - (length - 1 - head))}`;
 }

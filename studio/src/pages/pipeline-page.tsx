@@ -48,6 +48,7 @@ export function PipelinePage() {
       <PipelineGraph workspace={workspace} steps={steps} bindings={stepBindings(current.spec)} />
       <StepTable workspace={workspace} steps={steps} components={stepComponents(current.spec)} />
 
+      <h2>Details</h2>
       <div className="columns">
         <Facts workspace={workspace} pipeline={current} />
         <InputsAndOutputs pipeline={current} />
