@@ -1,11 +1,11 @@
 import { useId } from 'react';
 import { useNavigate } from 'react-router';
 import type { PipelineStep } from '../api/pipelines.js';
-import { type Edge, layoutDag } from '../lib/dag-layout.js';
+import { type Edge, layoutDag, type NodeBox } from '../lib/dag-layout.js';
 import type { StepBinding } from '../lib/pipeline-spec.js';
 import { toneOf } from './status-badge.js';
 
-const spacing = { nodeWidth: 260, nodeHeight: 66, columnGap: 80, rowGap: 18, margin: 8 };
+const spacing = { nodeWidth: 240, nodeHeight: 66, columnGap: 64, rowGap: 18, margin: 8 };
 
 /**
  * A pipeline's steps as a graph, left to right: an arrow from each step to the steps that read
@@ -31,22 +31,17 @@ export function PipelineGraph({ workspace, steps, bindings }: { workspace: strin
             <path d="M0,0 L10,5 L0,10 z" className="arrow-head" />
           </marker>
         </defs>
-        {edges.map(([from, to]) => {
+        {layout.routes.map(({ from, to, waypoints }) => {
           const a = layout.at.get(from);
           const b = layout.at.get(to);
           if (!a || !b) return null;
-          const x1 = a.x + nodeWidth;
-          const y1 = a.y + nodeHeight / 2;
-          const x2 = b.x - 2;
-          const y2 = b.y + nodeHeight / 2;
-          const middle = (x1 + x2) / 2;
           const joins = bindings
             .filter((binding) => binding.from === from && binding.to === to)
             .map((binding) => `${from}.outputs.${binding.output} → ${to}.inputs.${binding.input}`);
           return (
             <path
               key={`${from}>${to}`}
-              d={`M${x1},${y1} C${middle},${y1} ${middle},${y2} ${x2},${y2}`}
+              d={edgePath(a, waypoints, b)}
               className="edge"
               data-from={from}
               data-to={to}
@@ -64,10 +59,10 @@ export function PipelineGraph({ workspace, steps, bindings }: { workspace: strin
           const open = () => target && navigate(target);
           const waitsFor = step.status === 'Waiting' && step.dependsOn.length > 0 ? `waits for ${step.dependsOn.join(', ')}` : undefined;
           const detail = isReused
-            ? `↻ reused ${truncateMiddle(step.job ?? '', 25)}`
+            ? `↻ reused ${truncateMiddle(step.job ?? '', 22)}`
             : step.job
-              ? truncateMiddle(step.job, 34)
-              : truncate(waitsFor ?? step.reason ?? '', 34);
+              ? truncateMiddle(step.job, 31)
+              : truncate(waitsFor ?? step.reason ?? '', 31);
           return (
             // biome-ignore lint/a11y/noStaticElementInteractions: the handlers act only on a step with a job, which has role="link" and a tabIndex.
             <g
@@ -85,7 +80,7 @@ export function PipelineGraph({ workspace, steps, bindings }: { workspace: strin
               <rect width={nodeWidth} height={nodeHeight} rx={7} />
               <rect className="state-bar" width={5} height={nodeHeight} rx={2} />
               <text x={14} y={20} className="step-name">
-                {truncate(step.step, isReused ? 22 : 28)}
+                {truncate(step.step, isReused ? 20 : 28)}
               </text>
               <text x={14} y={39} className="step-status">
                 {step.status}
@@ -112,6 +107,30 @@ export function PipelineGraph({ workspace, steps, bindings }: { workspace: strin
       </svg>
     </figure>
   );
+}
+
+/**
+ * An edge from the right side of one box to the left side of another, level through each
+ * waypoint's box and curving between, so it leaves and enters horizontally.
+ */
+function edgePath(from: NodeBox, waypoints: NodeBox[], to: NodeBox): string {
+  const { nodeWidth, nodeHeight } = spacing;
+  let x = from.x + nodeWidth;
+  let y = from.y + nodeHeight / 2;
+  let path = `M${x},${y}`;
+  const curveTo = (x2: number, y2: number) => {
+    const middle = (x + x2) / 2;
+    path += ` C${middle},${y} ${middle},${y2} ${x2},${y2}`;
+    x = x2;
+    y = y2;
+  };
+  for (const waypoint of waypoints) {
+    curveTo(waypoint.x, waypoint.y + nodeHeight / 2);
+    x = waypoint.x + nodeWidth;
+    path += ` L${x},${y}`;
+  }
+  curveTo(to.x - 2, to.y + nodeHeight / 2);
+  return path;
 }
 
 function truncate(text: string, length: number): string {

@@ -115,6 +115,45 @@ describe('layoutDag', () => {
     assert.equal(layout.height, 5 + 40 + 10 + 40 + 5);
   });
 
+  it('routes an edge that spans layers through a row of its own in each layer between, never through a node', () => {
+    // a → b → c, and a → c past b.
+    const layout = layoutDag(
+      ['a', 'b', 'c'],
+      [
+        ['a', 'b'],
+        ['b', 'c'],
+        ['a', 'c'],
+      ],
+      spacing,
+    );
+    assert.deepEqual(layout.layers, [['a'], ['b'], ['c']]);
+    const long = layout.routes.find((route) => route.from === 'a' && route.to === 'c');
+    assert.equal(long?.waypoints.length, 1);
+    const waypoint = long!.waypoints[0]!;
+    const b = layout.at.get('b')!;
+    assert.equal(waypoint.x, b.x);
+    assert.ok(Math.abs(waypoint.y - b.y) >= 40 + 10, `the waypoint (y ${waypoint.y}) clears b (y ${b.y})`);
+    // The middle layer holds b and the waypoint: the drawing is two rows tall.
+    assert.equal(layout.height, 5 + 40 + 10 + 40 + 5);
+    assert.deepEqual(
+      layout.routes.filter((route) => route.waypoints.length === 0).map((route) => `${route.from}>${route.to}`),
+      ['a>b', 'b>c'],
+    );
+  });
+
+  it('orders waypoints with the nodes so long edges cross no more than they must', () => {
+    // Two sources each feeding a node two layers on: the long edges should not cross.
+    const edges: Edge[] = [
+      ['top', 'mid'],
+      ['mid', 'end_top'],
+      ['bottom', 'end_bottom'],
+      ['top', 'end_top'],
+    ];
+    const layout = layoutDag(['top', 'bottom', 'mid', 'end_top', 'end_bottom'], edges, spacing);
+    const y = (node: string) => layout.at.get(node)!.y;
+    assert.ok(y('end_top') < y('end_bottom'), JSON.stringify([...layout.at]));
+  });
+
   it('has room for one node alone, and none for no nodes', () => {
     const one = layoutDag(['solo'], [], spacing);
     assert.deepEqual(one.at.get('solo'), { x: 5, y: 5 });

@@ -126,37 +126,86 @@ export interface Spacing {
   margin: number;
 }
 
+/** An edge as drawn: from `from` to `to` through a waypoint box in each layer it crosses, so it passes between nodes, never through one. */
+export interface EdgeRoute {
+  from: string;
+  to: string;
+  /** The top-left corners of the boxes it passes through, left to right (none between adjacent layers). */
+  waypoints: NodeBox[];
+}
+
 export interface DagLayout {
   /** The nodes by layer, left to right, each layer top to bottom. */
   layers: string[][];
   /** The top-left corner of each node's box. */
   at: Map<string, NodeBox>;
+  routes: EdgeRoute[];
   width: number;
   height: number;
 }
 
 /**
- * The whole layout: layers (see layersOf), ordered to cross few edges (orderLayers), and each
- * node's box, a column per layer, each column centred on the tallest.
+ * The whole layout: layers (see layersOf); an edge that spans several layers gets a waypoint in
+ * each layer between, ordered with the nodes so it takes a row of its own there; the layers
+ * ordered to cross few edges (orderLayers); and each box, a column per layer, each column centred
+ * on the tallest.
  */
 export function layoutDag(nodes: readonly string[], edges: readonly Edge[], spacing: Spacing): DagLayout {
-  const layers = orderLayers(layersOf(nodes, edges), edges);
+  const { layers: withWaypoints, segments, chains } = splitLongEdges(layersOf(nodes, edges), edges);
+  const ordered = orderLayers(withWaypoints, segments);
   const { nodeWidth, nodeHeight, columnGap, rowGap, margin } = spacing;
-  const tallest = Math.max(1, ...layers.map((layer) => layer.length));
+  const tallest = Math.max(1, ...ordered.map((layer) => layer.length));
   const columnHeight = (count: number) => count * nodeHeight + Math.max(0, count - 1) * rowGap;
-  const at = new Map<string, NodeBox>();
-  layers.forEach((layer, index) => {
+  const boxes = new Map<string, NodeBox>();
+  ordered.forEach((layer, index) => {
     const top = margin + (columnHeight(tallest) - columnHeight(layer.length)) / 2;
     layer.forEach((node, row) => {
-      at.set(node, { x: margin + index * (nodeWidth + columnGap), y: top + row * (nodeHeight + rowGap) });
+      boxes.set(node, { x: margin + index * (nodeWidth + columnGap), y: top + row * (nodeHeight + rowGap) });
     });
   });
+  const known = new Set(nodes);
   return {
-    layers,
-    at,
-    width: 2 * margin + Math.max(0, layers.length * (nodeWidth + columnGap) - columnGap),
+    layers: ordered.map((layer) => layer.filter((node) => known.has(node))),
+    at: new Map([...boxes].filter(([node]) => known.has(node))),
+    routes: chains.map(({ from, to, waypoints }) => ({ from, to, waypoints: waypoints.map((waypoint) => boxes.get(waypoint)!) })),
+    width: 2 * margin + Math.max(0, ordered.length * (nodeWidth + columnGap) - columnGap),
     height: 2 * margin + columnHeight(tallest),
   };
+}
+
+/**
+ * The layers with a waypoint for each layer a long edge crosses, the edges between adjacent
+ * layers that result, and each edge's waypoints. A waypoint's id cannot be a node's (it starts
+ * with a NUL). An edge the layers do not run forward (on a cycle) keeps no waypoints.
+ */
+function splitLongEdges(
+  layers: readonly (readonly string[])[],
+  edges: readonly Edge[],
+): { layers: string[][]; segments: Edge[]; chains: Array<{ from: string; to: string; waypoints: string[] }> } {
+  const layerOf = new Map<string, number>();
+  layers.forEach((layer, index) => {
+    for (const node of layer) layerOf.set(node, index);
+  });
+  const expanded = layers.map((layer) => [...layer]);
+  const segments: Edge[] = [];
+  const chains: Array<{ from: string; to: string; waypoints: string[] }> = [];
+  for (const [from, to] of uniqueEdges(edges)) {
+    const start = layerOf.get(from);
+    const end = layerOf.get(to);
+    if (start === undefined || end === undefined || from === to) continue;
+    const waypoints: string[] = [];
+    let previous = from;
+    for (let layer = start + 1; layer < end; layer++) {
+      const waypoint = `\u0000${from}>${to}@${layer}`;
+      expanded[layer]!.push(waypoint);
+      segments.push([previous, waypoint]);
+      waypoints.push(waypoint);
+      previous = waypoint;
+    }
+    segments.push([previous, to]);
+    chains.push({ from, to, waypoints });
+  }
+  return { layers: expanded, segments, chains };
 }
 
 function uniqueEdges(edges: readonly Edge[]): Edge[] {
