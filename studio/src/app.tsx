@@ -3,6 +3,8 @@ import { Layout } from './components/layout.js';
 import { EmptyState } from './components/notice.js';
 import { studioPathForMlflowHash } from './lib/mlflow-links.js';
 import { ComparePage } from './pages/compare-page.js';
+import { ComponentPage } from './pages/component-page.js';
+import { ComponentsPage } from './pages/components-page.js';
 import { ComputePage } from './pages/compute-page.js';
 import { ComputesPage } from './pages/computes-page.js';
 import { JobPage } from './pages/job-page.js';
@@ -12,6 +14,7 @@ import { EndpointsPage } from './pages/endpoints-page.js';
 import { ModelPage } from './pages/model-page.js';
 import { ModelsPage } from './pages/models-page.js';
 import { ExperimentsPage } from './pages/experiments-page.js';
+import { PipelinePage } from './pages/pipeline-page.js';
 import { RunPage } from './pages/run-page.js';
 import { RunsPage } from './pages/runs-page.js';
 
@@ -90,6 +93,38 @@ export function App() {
         element={
           <Layout>
             <JobPage />
+          </Layout>
+        }
+      />
+      <Route
+        path="/w/:workspace/pipelines/:name"
+        element={
+          <Layout>
+            <PipelinePage />
+          </Layout>
+        }
+      />
+      <Route
+        path="/w/:workspace/components"
+        element={
+          <Layout>
+            <ComponentsPage />
+          </Layout>
+        }
+      />
+      <Route
+        path="/w/:workspace/components/:name"
+        element={
+          <Layout>
+            <ComponentPage />
+          </Layout>
+        }
+      />
+      <Route
+        path="/w/:workspace/components/:name/versions/:version"
+        element={
+          <Layout>
+            <ComponentPage />
           </Layout>
         }
       />

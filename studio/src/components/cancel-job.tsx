@@ -1,18 +1,43 @@
 import { useState } from 'react';
 import { cancelJob, type Job } from '../api/jobs.js';
+import { cancelPipeline, type PipelineJob } from '../api/pipelines.js';
 import { ErrorNotice } from './notice.js';
 
-/** Cancel, in two steps (the second says what will happen), then the job as the server answers. */
-export function CancelJob({ job, onCanceled }: { job: Job; onCanceled: (job: Job) => void }) {
+/** What a cancel button needs of what it cancels: a job or a pipeline job. */
+interface Cancelable {
+  name: string;
+  displayName: string;
+  stopRequest: string | null;
+}
+
+/** Cancel, in two steps (the second says what will happen), then what the server answers. */
+function CancelButton<T extends Cancelable>({
+  target,
+  what,
+  consequence,
+  cancel,
+  onCanceled,
+}: {
+  target: T;
+  /** 'job' or 'pipeline', as the button says it. */
+  what: string;
+  consequence: string;
+  cancel: () => Promise<T>;
+  onCanceled: (answer: T) => void;
+}) {
   const [step, setStep] = useState<'idle' | 'confirm' | 'sending'>('idle');
   const [error, setError] = useState<Error>();
-  if (job.stopRequest?.startsWith('cancel:'))
-    return <span className="muted">Cancel requested by {job.stopRequest.slice('cancel:'.length)}; the job is stopping…</span>;
+  if (target.stopRequest?.startsWith('cancel:'))
+    return (
+      <span className="muted">
+        Cancel requested by {target.stopRequest.slice('cancel:'.length)}; the {what} is stopping…
+      </span>
+    );
   const send = async () => {
     setStep('sending');
     setError(undefined);
     try {
-      onCanceled(await cancelJob(job.workspace, job.name));
+      onCanceled(await cancel());
       setStep('idle');
     } catch (failure) {
       setError(failure as Error);
@@ -23,13 +48,12 @@ export function CancelJob({ job, onCanceled }: { job: Job; onCanceled: (job: Job
     <div className="cancel-job">
       {step === 'idle' ? (
         <button type="button" className="danger" onClick={() => setStep('confirm')}>
-          Cancel job
+          Cancel {what}
         </button>
       ) : (
         <fieldset className="confirm" aria-label="Confirm cancel">
           <span>
-            Cancel <strong>{job.displayName || job.name}</strong>?{' '}
-            {job.state === 'Queued' ? 'It leaves the queue.' : 'Its process is stopped and its nodes are freed.'}
+            Cancel <strong>{target.displayName || target.name}</strong>? {consequence}
           </span>
           <button type="button" className="danger" disabled={step === 'sending'} onClick={send}>
             Yes, cancel it
@@ -41,5 +65,31 @@ export function CancelJob({ job, onCanceled }: { job: Job; onCanceled: (job: Job
       )}
       {error ? <ErrorNotice error={error} /> : null}
     </div>
+  );
+}
+
+/** Cancels a command job, then shows the job as the server answers. */
+export function CancelJob({ job, onCanceled }: { job: Job; onCanceled: (job: Job) => void }) {
+  return (
+    <CancelButton
+      target={job}
+      what="job"
+      consequence={job.state === 'Queued' ? 'It leaves the queue.' : 'Its process is stopped and its nodes are freed.'}
+      cancel={() => cancelJob(job.workspace, job.name)}
+      onCanceled={onCanceled}
+    />
+  );
+}
+
+/** Cancels a pipeline job: its running steps are canceled and the waiting ones skipped. */
+export function CancelPipeline({ pipeline, onCanceled }: { pipeline: PipelineJob; onCanceled: (pipeline: PipelineJob) => void }) {
+  return (
+    <CancelButton
+      target={pipeline}
+      what="pipeline"
+      consequence="Its running steps are stopped and the steps still waiting are skipped."
+      cancel={() => cancelPipeline(pipeline.workspace, pipeline.name)}
+      onCanceled={onCanceled}
+    />
   );
 }

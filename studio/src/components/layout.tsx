@@ -66,6 +66,7 @@ export function Layout({ children }: { children: ReactNode }) {
           <NavLink to={`/w/${workspace}/jobs`}>Jobs</NavLink>
           <NavLink to={`/w/${workspace}/computes`}>Compute</NavLink>
           <NavLink to={`/w/${workspace}/models`}>Models</NavLink>
+          <NavLink to={`/w/${workspace}/components`}>Components</NavLink>
           <NavLink to={`/w/${workspace}/endpoints`}>Endpoints</NavLink>
         </nav>
         {signedIn ? (

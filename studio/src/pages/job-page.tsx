@@ -1,6 +1,8 @@
 import { useCallback, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { getJob, isTerminal, jobEvents, type Job, type JobEvent, type LineageInput } from '../api/jobs.js';
+import { componentPagePath } from '../api/components.js';
+import { pipelineOfJob } from '../api/pipelines.js';
 import { CancelJob } from '../components/cancel-job.js';
 import { LogTail } from '../components/log-tail.js';
 import { ErrorNotice, Loading } from '../components/notice.js';
@@ -29,10 +31,18 @@ export function JobPage() {
 
   if (job.error) return <ErrorNotice error={job.error} action={<Link to={`/w/${workspace}/jobs`}>Back to the jobs</Link>} />;
   if (!current) return <Loading what="the job" />;
+  const pipeline = pipelineOfJob(current.tags);
+  const pipelinePage = pipeline ? `/w/${workspace}/pipelines/${encodeURIComponent(pipeline.pipeline)}` : undefined;
   return (
     <section>
       <nav className="crumbs">
-        <Link to={`/w/${workspace}/jobs`}>Jobs</Link> / <span>{current.name}</span>
+        <Link to={`/w/${workspace}/jobs`}>Jobs</Link> /{' '}
+        {pipeline && pipelinePage ? (
+          <>
+            <Link to={pipelinePage}>{pipeline.pipeline}</Link> /{' '}
+          </>
+        ) : null}
+        <span>{current.name}</span>
       </nav>
       <h1>
         {current.displayName || current.name} <StatusBadge status={current.state} />
@@ -58,6 +68,15 @@ export function JobPage() {
             {current.state}
             {current.exitCode !== null ? ` (exit code ${current.exitCode})` : ''}
           </dd>
+          {pipeline && pipelinePage ? (
+            <>
+              <dt>Pipeline</dt>
+              <dd>
+                step <code>{pipeline.step}</code> of <Link to={pipelinePage}>{pipeline.pipeline}</Link>
+              </dd>
+            </>
+          ) : null}
+          <ComponentFact workspace={workspace} job={current} />
           <dt>Compute</dt>
           <dd>
             <Link to={`/w/${workspace}/computes/${encodeURIComponent(current.compute)}`}>{current.compute}</Link>
@@ -105,6 +124,20 @@ export function JobPage() {
       <h2>Log</h2>
       <LogTail workspace={workspace} name={current.name} onState={(event) => event.state !== current.state && refresh()} />
     </section>
+  );
+}
+
+/** The component the job ran as a pipeline step (the tag `trellis.component: <name>:<version>`), with its page. */
+function ComponentFact({ workspace, job }: { workspace: string; job: Job }) {
+  const component = job.tags['trellis.component'];
+  if (!component) return null;
+  return (
+    <>
+      <dt>Component</dt>
+      <dd>
+        <Link to={componentPagePath(workspace, component)}>{component}</Link>
+      </dd>
+    </>
   );
 }
 

@@ -1,9 +1,12 @@
+import { useCallback } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
-import { isTerminal, jobStates, listComputes, listJobs, type Job } from '../api/jobs.js';
+import { isTerminal, jobStates, listComputes, listJobs } from '../api/jobs.js';
+import { listPipelines } from '../api/pipelines.js';
 import { DataTable, type Column } from '../components/data-table.js';
 import { EmptyState, ErrorNotice, Loading } from '../components/notice.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { formatDuration, formatTime } from '../lib/format.js';
+import { type JobRow, jobRows, rowJob, rowKey } from '../lib/job-rows.js';
 import { formatNodeHours, jobNodeSeconds } from '../lib/node-timeline.js';
 import { usePolling } from '../lib/use-polling.js';
 import { useApi } from '../lib/use-api.js';
@@ -12,8 +15,9 @@ import { useApi } from '../lib/use-api.js';
 const activeFilter = 'active';
 
 /**
- * The workspace's command jobs, newest first, filtered by state and compute (both in the URL);
- * refreshed every few seconds while a job on screen is still queued or running.
+ * The workspace's jobs, newest first: command jobs, and pipeline jobs among them (compute
+ * "(pipeline)", as `trellis job list` shows them), filtered by state and compute (both in the
+ * URL); refreshed every few seconds while a job on screen is still queued or running.
  */
 export function JobsPage() {
   const { workspace = 'default' } = useParams();
@@ -22,31 +26,61 @@ export function JobsPage() {
   const state = search.get('state') ?? '';
   const compute = search.get('compute') ?? '';
   const jobs = useApi(() => listJobs(workspace, { compute: compute || undefined }), `${workspace}/${compute}`);
+  // A pipeline runs on no compute of its own: filtering by compute leaves the pipelines out.
+  const pipelines = useApi(async () => (compute ? [] : listPipelines(workspace)), `${workspace}/${compute}`);
+  const reloadJobs = jobs.reload;
+  const reloadPipelines = pipelines.reload;
+  const reload = useCallback(() => {
+    reloadJobs();
+    reloadPipelines();
+  }, [reloadJobs, reloadPipelines]);
   const computes = useApi(() => listComputes(workspace), workspace);
-  const all = jobs.data?.items ?? [];
-  usePolling(
-    jobs.reload,
-    all.some((job) => !isTerminal(job.state)),
-  );
-  const rows = all.filter((job) => !state || (state === activeFilter ? !isTerminal(job.state) : job.state === state));
+  const all = jobRows(jobs.data?.items ?? [], pipelines.data ?? []);
+  const isActive = all.some((row) => !isTerminal(rowJob(row).state));
+  usePolling(reload, isActive);
+  const rows = all.filter((row) => {
+    const rowState = rowJob(row).state;
+    return !state || (state === activeFilter ? !isTerminal(rowState) : rowState === state);
+  });
   const update = (key: string, value: string) => {
     const next = new URLSearchParams(search);
     if (value) next.set(key, value);
     else next.delete(key);
     setSearch(next, { replace: true });
   };
-  const columns: Column<Job>[] = [
-    { id: 'name', header: 'Name', render: (job) => <Link to={`/w/${workspace}/jobs/${encodeURIComponent(job.name)}`}>{job.name}</Link> },
-    { id: 'display', header: 'Display name', render: (job) => (job.displayName && job.displayName !== job.name ? job.displayName : '') },
-    { id: 'state', header: 'State', render: (job) => <StatusBadge status={job.state} /> },
+  const pageOf = (row: JobRow) =>
+    `/w/${workspace}/${row.kind === 'pipeline' ? 'pipelines' : 'jobs'}/${encodeURIComponent(rowJob(row).name)}`;
+  const columns: Column<JobRow>[] = [
+    { id: 'name', header: 'Name', render: (row) => <Link to={pageOf(row)}>{rowJob(row).name}</Link> },
+    {
+      id: 'display',
+      header: 'Display name',
+      render: (row) => (rowJob(row).displayName && rowJob(row).displayName !== rowJob(row).name ? rowJob(row).displayName : ''),
+    },
+    { id: 'state', header: 'State', render: (row) => <StatusBadge status={rowJob(row).state} /> },
     {
       id: 'compute',
       header: 'Compute',
-      render: (job) => <Link to={`/w/${workspace}/computes/${encodeURIComponent(job.compute)}`}>{job.compute}</Link>,
+      render: (row) =>
+        row.kind === 'pipeline' ? (
+          <span className="muted">(pipeline)</span>
+        ) : (
+          <Link to={`/w/${workspace}/computes/${encodeURIComponent(row.job.compute)}`}>{row.job.compute}</Link>
+        ),
     },
-    { id: 'submitted', header: 'Submitted', render: (job) => formatTime(job.submittedAt) },
-    { id: 'duration', header: 'Duration', render: (job) => formatDuration(job.startedAt ?? undefined, job.endedAt ?? undefined) },
-    { id: 'node-hours', header: 'Node-hours', numeric: true, render: (job) => formatNodeHours(jobNodeSeconds(job, Date.now())) },
+    { id: 'submitted', header: 'Submitted', render: (row) => formatTime(rowJob(row).submittedAt) },
+    {
+      id: 'duration',
+      header: 'Duration',
+      render: (row) => formatDuration(rowJob(row).startedAt ?? undefined, rowJob(row).endedAt ?? undefined),
+    },
+    {
+      id: 'node-hours',
+      header: 'Node-hours',
+      numeric: true,
+      // A pipeline's nodes are its steps', counted on their rows.
+      render: (row) => (row.kind === 'command' ? formatNodeHours(jobNodeSeconds(row.job, Date.now())) : ''),
+    },
   ];
   const isFiltered = Boolean(state || compute);
   return (
@@ -75,7 +109,7 @@ export function JobsPage() {
             Clear filters
           </button>
         ) : null}
-        <span className="muted">{all.some((job) => !isTerminal(job.state)) ? 'refreshing every 3 s while jobs run' : ''}</span>
+        <span className="muted">{isActive ? 'refreshing every 3 s while jobs run' : ''}</span>
       </div>
       {jobs.error ? (
         <ErrorNotice
@@ -87,8 +121,9 @@ export function JobsPage() {
           }
         />
       ) : null}
+      {pipelines.error ? <ErrorNotice error={pipelines.error} /> : null}
       {jobs.loading && !jobs.data ? <Loading what="jobs" /> : null}
-      {jobs.data && all.length === 0 && !compute ? (
+      {jobs.data && pipelines.data && all.length === 0 && !compute ? (
         <EmptyState title="No jobs yet">
           <p>A command job runs a script on a compute cluster and logs to an MLflow run. Write a job file and submit it:</p>
           <pre>{`# job.yml
@@ -103,13 +138,7 @@ compute: azureml:cpu-cluster`}</pre>
       {jobs.data && rows.length === 0 && (all.length > 0 || compute) ? <p className="muted">No job matches these filters.</p> : null}
       {rows.length > 0 ? (
         <>
-          <DataTable
-            label="Jobs"
-            columns={columns}
-            rows={rows}
-            rowKey={(job) => job.name}
-            onOpen={(job) => navigate(`/w/${workspace}/jobs/${encodeURIComponent(job.name)}`)}
-          />
+          <DataTable label="Jobs" columns={columns} rows={rows} rowKey={rowKey} onOpen={(row) => navigate(pageOf(row))} />
           <p className="muted">
             {rows.length} of {all.length} jobs{jobs.data?.truncated ? ' (the newest 500)' : ''}
           </p>
