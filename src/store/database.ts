@@ -205,6 +205,7 @@ export interface PipelineTables {
     started_at: number | null;
     ended_at: number | null;
     stop_request: string | null;
+    source: string | null;
   };
   pipeline_steps: {
     workspace: string;

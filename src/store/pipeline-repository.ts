@@ -1,6 +1,13 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { UploadedContent } from '../core/resources/uploaded-content.js';
-import type { PipelineJob, PipelineJobSpec, PipelineState, PipelineStep, StepState } from '../core/pipelines/pipeline-job.js';
+import type {
+  PipelineJob,
+  PipelineJobSpec,
+  PipelineSource,
+  PipelineState,
+  PipelineStep,
+  StepState,
+} from '../core/pipelines/pipeline-job.js';
 import type { Database, PipelineTables } from './database.js';
 
 type PipelineRow = Selectable<PipelineTables['pipeline_jobs']>;
@@ -193,6 +200,7 @@ function toRow(pipeline: PipelineJob): PipelineRow {
     spec: JSON.stringify(pipeline.spec),
     uploads: JSON.stringify(pipeline.uploads),
     inlined: JSON.stringify(pipeline.inlined),
+    source: pipeline.source ? JSON.stringify(pipeline.source) : null,
     state: pipeline.state,
     reason: pipeline.reason,
     run_id: pipeline.runId,
@@ -216,6 +224,7 @@ function fromRow(row: PipelineRow): PipelineJob {
     spec: JSON.parse(row.spec) as PipelineJobSpec,
     uploads: JSON.parse(row.uploads) as Record<string, UploadedContent>,
     inlined: JSON.parse(row.inlined) as Record<string, string>,
+    source: row.source ? (JSON.parse(row.source) as PipelineSource) : null,
     state: row.state as PipelineState,
     reason: row.reason,
     runId: row.run_id,

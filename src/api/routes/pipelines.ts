@@ -7,9 +7,9 @@ import { submitPipeline } from '../../services/pipelines/submit-pipeline.js';
 import { callerOf } from '../caller.js';
 import type { RouteOptions } from '../route-options.js';
 
-/** A pipeline job as the API answers it: without the uploads and inlined files it keeps for its steps. */
+/** A pipeline job as the API answers it: without the uploads and inlined files it keeps for its steps, and its source file. */
 function body(pipeline: PipelineJob | PipelineView): z.input<typeof pipelineJobSchema> {
-  const { uploads: _uploads, inlined: _inlined, ...rest } = pipeline;
+  const { uploads: _uploads, inlined: _inlined, source: _source, ...rest } = pipeline;
   return { ...rest, type: 'pipeline', status: pipeline.state };
 }
 

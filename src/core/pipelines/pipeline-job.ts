@@ -27,6 +27,15 @@ export interface PipelineJob {
   endedAt: number | null;
   /** A cancel asked for and not yet seen through: 'cancel:<by>'. */
   stopRequest: string | null;
+  /** The file as submitted (registered components inline): a schedule's template when it names this job; null before it was kept. */
+  source: PipelineSource | null;
+}
+
+/** A pipeline job's file as submitted. */
+export interface PipelineSource {
+  fileName: string;
+  text: string;
+  defaultExperimentName?: string | undefined;
 }
 
 export type PipelineJobSpec = PipelineJobFile & { name: string };

@@ -58,6 +58,11 @@ export async function submitPipeline(context: Context, caller: Caller, input: Su
     startedAt: null,
     endedAt: null,
     stopRequest: null,
+    source: {
+      fileName,
+      text: input.text,
+      ...(input.defaultExperimentName !== undefined ? { defaultExperimentName: input.defaultExperimentName } : {}),
+    },
   };
   await context.store.transaction(async (transaction) => {
     await transaction.runs.update(run.info.run_id, { status: 'SCHEDULED' });

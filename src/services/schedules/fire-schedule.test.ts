@@ -10,10 +10,13 @@ import { isTrellisError } from '../../core/errors.js';
 import { Store } from '../../store/store.js';
 import { applyResourceFields } from '../apply-resource-fields.js';
 import type { Caller, Context } from '../context.js';
+import { submitJob } from '../jobs/submit-job.js';
+import { submitPipeline } from '../pipelines/submit-pipeline.js';
 import { fireDueSchedules, pendingTakeoverMs, submitPendingFirings, triggerSchedule } from './fire-schedule.js';
 import { createSchedule, getSchedule, listSchedules, setScheduleEnabled } from './schedule-service.js';
 
 const caller: Caller = { actor: 'user:alice', requestId: null };
+const environment = 'azureml://registries/azureml/environments/sklearn-1.5/labels/latest';
 const at = (time: string) => Date.parse(`2026-01-01T${time}Z`);
 
 /** A schedule firing a trivial command job every minute, from midnight UTC. */
@@ -158,6 +161,49 @@ for (const dialect of testDialects()) {
       assert.equal(firing.state, 'submitted');
       assert.equal((await store.repositories.jobs.get('dev', firing.job))?.createdBy, 'user:bob');
       assert.equal((await getSchedule(context, 'dev', 'tick')).nextFireAt, at('00:10:00'), 'its slots are unchanged');
+    });
+
+    it('takes an existing command or pipeline job as the template (create_job: azureml:<job>)', async () => {
+      const command = await submitJob(context, caller, {
+        workspace: 'dev',
+        fileName: 'job.yml',
+        text: `command: echo from the template\nenvironment: ${environment}\ncompute: azureml:cpu-cluster\nexperiment_name: templates\n`,
+        uploads: {},
+        inlined: {},
+      });
+      const pipeline = await submitPipeline(context, caller, {
+        workspace: 'dev',
+        fileName: 'pipeline.yml',
+        text: `type: pipeline\nsettings: {default_compute: azureml:cpu-cluster}\njobs:\n  only:\n    command: echo step\n    environment: ${environment}\n`,
+        uploads: {},
+        inlined: {},
+      });
+      for (const [name, template] of [
+        ['from_command', command.name],
+        ['from_pipeline', pipeline.name],
+      ] as const) {
+        const text = `name: ${name}\ntrigger: {type: cron, expression: "30 0 * * *"}\ncreate_job: azureml:${template}\n`;
+        const created = await createSchedule(context, caller, { workspace: 'dev', fileName: `${name}.yml`, text });
+        assert.equal(created.template.source, `azureml:${template}`);
+        const firing = await triggerSchedule(context, caller, 'dev', name);
+        assert.equal(firing.state, 'submitted', firing.reason ?? '');
+        if (name === 'from_command') {
+          const job = await store.repositories.jobs.get('dev', firing.job);
+          assert.equal(job?.spec.command, 'echo from the template');
+          assert.equal(job?.experimentName, 'templates');
+        } else {
+          const made = await store.repositories.pipelines.get('dev', firing.job);
+          assert.deepEqual(Object.keys(made?.spec.jobs ?? {}), ['only']);
+        }
+      }
+      await assert.rejects(
+        createSchedule(context, caller, {
+          workspace: 'dev',
+          fileName: 'x.yml',
+          text: 'name: x\ntrigger: {type: cron, expression: "0 1 * * *"}\ncreate_job: azureml:nope\n',
+        }),
+        /there is no job named 'nope' in workspace 'dev' to use as the template/,
+      );
     });
 
     it('refuses a schedule whose job would be refused, when it is created, and stores nothing', async () => {

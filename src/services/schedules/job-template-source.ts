@@ -83,7 +83,7 @@ async function existingJobTemplate(
 ): Promise<{ document: Record<string, unknown>; sent: SentJob; source: string }> {
   const repositories = context.store.repositories;
   const pipeline = await repositories.pipelines.get(workspace, name);
-  if (pipeline) return pipelineTemplate(pipeline);
+  if (pipeline) return pipelineTemplate(pipeline, scheduleFile);
   const job = await repositories.jobs.get(workspace, name);
   if (!job)
     throw invalidInput(scheduleFile, [
@@ -99,11 +99,29 @@ async function existingJobTemplate(
   return commandTemplate(context, workspace, job);
 }
 
-function pipelineTemplate(pipeline: PipelineJob): { document: Record<string, unknown>; sent: SentJob; source: string } {
-  const { name: _name, ...document } = pipeline.spec;
+function pipelineTemplate(
+  pipeline: PipelineJob,
+  scheduleFile: string,
+): { document: Record<string, unknown>; sent: SentJob; source: string } {
+  if (!pipeline.source)
+    throw invalidInput(scheduleFile, [
+      {
+        path: 'create_job',
+        message: `pipeline job '${pipeline.name}' was submitted before pipelines kept their file, so it cannot be a template; give its file (create_job: ./pipeline.yml)`,
+      },
+    ]);
+  // The file as submitted, not the parsed spec: the template is checked and submitted as a file again.
+  const { name: _name, ...document } = parseYaml(pipeline.source.text, pipeline.source.fileName).value;
+  const { defaultExperimentName } = pipeline.source;
   return {
-    document: { ...document, type: 'pipeline' },
-    sent: { fileName: `azureml:${pipeline.name}`, text: '', uploads: pipeline.uploads, inlined: pipeline.inlined },
+    document,
+    sent: {
+      fileName: `azureml:${pipeline.name}`,
+      text: '',
+      uploads: pipeline.uploads,
+      inlined: pipeline.inlined,
+      ...(defaultExperimentName !== undefined ? { defaultExperimentName } : {}),
+    },
     source: `azureml:${pipeline.name}`,
   };
 }
@@ -137,7 +155,8 @@ async function commandTemplate(
   if (Object.keys(inputs).length > 0) document.inputs = inputs;
   return {
     document,
-    sent: { fileName: `azureml:${job.name}`, text: '', uploads: {}, inlined: {} },
+    // The experiment it ran in, when its file named none (Azure ML's default: the file's folder).
+    sent: { fileName: `azureml:${job.name}`, text: '', uploads: {}, inlined: {}, defaultExperimentName: job.experimentName },
     source: `azureml:${job.name}`,
   };
 }

@@ -12,6 +12,7 @@ import { tokenGroupsMigration } from './010-token-groups.js';
 import { workspaceKeysMigration } from './009-workspace-keys.js';
 import { pipelinesMigration } from './011-pipelines.js';
 import { schedulesMigration } from './012-schedules.js';
+import { pipelineSourceMigration } from './013-pipeline-source.js';
 
 /** Every migration, in order. Names are never renamed once released: the store records them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -28,6 +29,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '010-token-groups': tokenGroupsMigration(dialect),
     '011-pipelines': pipelinesMigration(dialect),
     '012-schedules': schedulesMigration(dialect),
+    '013-pipeline-source': pipelineSourceMigration(dialect),
   };
 }
 
