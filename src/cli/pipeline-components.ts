@@ -1,6 +1,8 @@
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { isMap, parseDocument } from 'yaml';
+import { type ParsedPipelineFile, parsePipelineFile } from '../core/azureml/parse-pipeline-file.js';
 import { remoteScheme } from '../core/azureml/paths.js';
+import { namesRegisteredComponents, pipelineLocalPaths } from '../core/azureml/pipeline-local-paths.js';
 import { isPlainObject } from '../core/azureml/schema-helpers.js';
 import { parseYaml } from '../core/yaml/parse-yaml.js';
 import { readUserFile } from './local-files.js';
@@ -21,7 +23,8 @@ export async function inlineLocalComponents(text: string, pipelineFile: string):
     const step = String(isMap(item.value) ? item.key : '');
     const reference = step ? document.getIn(['jobs', step, 'component']) : undefined;
     if (typeof reference !== 'string' || remoteScheme(reference) !== undefined) continue;
-    const componentPath = resolve(folder, reference);
+    // `file:./component.yml` names a local file too, as azure-ai-ml reads it.
+    const componentPath = resolve(folder, reference.replace(/^file:/, ''));
     const componentText = await readUserFile(componentPath, `step ${step} names component file '${reference}'; fix the path`);
     const component = parseYaml(componentText, componentPath).value;
     const rebase = (path: unknown) =>
@@ -37,4 +40,15 @@ export async function inlineLocalComponents(text: string, pipelineFile: string):
     changed = true;
   }
   return changed ? document.toString() : text;
+}
+
+/**
+ * The local paths to send with a pipeline file (its local components already inline). The file is
+ * validated whole here, before anything is uploaded, unless a step runs a registered component:
+ * only the server has it, and checks the file once it has put it inline.
+ */
+export function pipelineFileLocalPaths(text: string, fileName: string): Pick<ParsedPipelineFile, 'localPaths'> {
+  const yaml = parseYaml(text, fileName);
+  if (namesRegisteredComponents(yaml)) return { localPaths: pipelineLocalPaths(yaml) };
+  return parsePipelineFile(text, fileName);
 }

@@ -7,14 +7,14 @@ import type { Command } from 'commander';
 import { ApiError } from '../../client/api-error.js';
 import type { JobBody, PipelineJobBody, TrellisClient } from '../../client/trellis-client.js';
 import { applySetOverrides, parseJobFile } from '../../core/azureml/parse-job-file.js';
-import { jobFileType, parsePipelineFile } from '../../core/azureml/parse-pipeline-file.js';
+import { jobFileType } from '../../core/azureml/parse-pipeline-file.js';
 import { isPlainObject } from '../../core/azureml/schema-helpers.js';
 import type { JobRunningTime } from '../../core/jobs/running-time.js';
 import { skipOutsideLinksFlag, uploadLocalPaths, uploadOptionsFrom } from '../apply-files.js';
 import { downloadContent } from '../download-content.js';
 import { readUserFile } from '../local-files.js';
 import { cliContext } from '../cli-context.js';
-import { inlineLocalComponents } from '../pipeline-components.js';
+import { inlineLocalComponents, pipelineFileLocalPaths } from '../pipeline-components.js';
 import { printData, renderTable } from '../output.js';
 import { followPipeline, pipelineDetail } from './pipeline-job.js';
 
@@ -42,7 +42,7 @@ export function registerJob(program: Command): void {
         const isPipeline = jobFileType(written, file) === 'pipeline';
         // A pipeline's local component files travel inline, as az ml sends them.
         const text = isPipeline ? await inlineLocalComponents(written, file) : written;
-        const { localPaths } = isPipeline ? parsePipelineFile(text, file) : parseJobFile(text, file);
+        const { localPaths } = isPipeline ? pipelineFileLocalPaths(text, file) : parseJobFile(text, file);
         const progress = (line: string) => output === 'table' && process.stderr.write(`${line}\n`);
         const content = await uploadLocalPaths(client, workspace, { file, parsed: { localPaths } }, progress, uploadOptionsFrom(options));
         const body = { fileName: file, text, ...content, defaultExperimentName: basename(dirname(resolve(file))) };
