@@ -1,5 +1,5 @@
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { isMap, parseDocument } from 'yaml';
+import { isCollection, isMap, parseDocument } from 'yaml';
 import { type ParsedPipelineFile, parsePipelineFile } from '../core/azureml/parse-pipeline-file.js';
 import { remoteScheme } from '../core/azureml/paths.js';
 import { namesRegisteredComponents, pipelineLocalPaths } from '../core/azureml/pipeline-local-paths.js';
@@ -9,7 +9,8 @@ import { readUserFile } from './local-files.js';
 
 /**
  * A pipeline file's text with each step's local component file (`component: ./train.yml`) put
- * inline, as `az ml job create` sends it: the component's own local paths (its code folder, an
+ * inline, as `az ml job create` sends it (each on its `component:` line, so the lines of the rest stay
+ * as written): the component's own local paths (its code folder, an
  * inline environment's conda file) rewritten relative to the pipeline file, so they upload with it.
  * Registered components (`azureml:...`) are left for the server to resolve.
  */
@@ -36,10 +37,13 @@ export async function inlineLocalComponents(text: string, pipelineFile: string):
     if (component.code !== undefined) component.code = rebase(component.code);
     if (isPlainObject(component.environment) && component.environment.conda_file !== undefined)
       component.environment = { ...component.environment, conda_file: rebase(component.environment.conda_file) };
-    document.setIn(['jobs', step, 'component'], document.createNode(component));
+    // On one line (flow style), so every other line of the file keeps its number: problems the server finds point into the file as written.
+    const node = document.createNode(component);
+    if (isCollection(node)) node.flow = true;
+    document.setIn(['jobs', step, 'component'], node);
     changed = true;
   }
-  return changed ? document.toString() : text;
+  return changed ? document.toString({ lineWidth: 0 }) : text;
 }
 
 /**
