@@ -11,6 +11,8 @@ import { waitFor } from './support/wait-for.js';
 // submitted unchanged with `trellis job create --file`, as `az ml job create --file` would.
 const basics = join(repositoryRoot, 'test', 'fixtures', 'azureml-examples', 'cli', 'jobs', 'basics');
 const withComponents = join(repositoryRoot, 'test', 'fixtures', 'azureml-examples', 'cli', 'jobs', 'pipelines-with-components', 'basics');
+// Copies of the public files the examples read from the web, as <host>/<path> (this machine has no internet access).
+const dataMirror = join(repositoryRoot, 'test', 'fixtures', 'azureml-examples', 'data-mirror');
 // Built virtualenvs are kept across runs, like a machine's image cache (shared with the other job tests).
 const environmentCache = join(repositoryRoot, '.cache', 'environments');
 
@@ -105,6 +107,11 @@ const componentChecks: Record<string, (ran: Ran) => Promise<void> | void> = {
       assert.match(logs[step]!, /^Writing file: .*\/file-.*\.txt$/m, step);
     }
   },
+  '4c_web_url_input': ({ logs }) => {
+    // The web file (read from the data mirror here: no internet) reached the step as a uri_file, which it prints.
+    assert.match(logs.hello_python_world_job!, /^sample_input_data path: .*\/Titanic\.csv$/m);
+    assert.match(logs.hello_python_world_job!, /^1,0,3,"Braund, Mr\. Owen Harris",male,22/m);
+  },
   '5a_env_public_docker_image': ({ logs }) => assert.match(logs.hello_python_world_job!, /^Hello Python World$/m),
   '5b_env_registered': ({ logs }) => assert.match(logs.hello_python_world_job!, /^Hello Python World$/m),
   '5c_env_conda_file': ({ logs }) => {
@@ -133,7 +140,9 @@ describe('the pipeline examples of Azure/azureml-examples run unchanged with tre
   let trellis: TrellisProcess;
 
   before(async () => {
-    trellis = await startTrellis({ env: { TRELLIS_ENV_CACHE: environmentCache, TRELLIS_JOB_TICK_MS: '200' } });
+    trellis = await startTrellis({
+      env: { TRELLIS_ENV_CACHE: environmentCache, TRELLIS_JOB_TICK_MS: '200', TRELLIS_DATA_MIRROR: dataMirror },
+    });
     // The cluster the examples name (`azureml:cpu-cluster`), as `az ml compute create` makes it; the serverless ones need none.
     const cluster = await runCli(
       ['compute', 'create', '--name', 'cpu-cluster', '--size', 'Standard_DS3_v2', '--min-instances', '0', '--max-instances', '4'],
@@ -264,6 +273,54 @@ describe('the pipeline examples of Azure/azureml-examples run unchanged with tre
     const restored = await cli(['component', 'restore', '--name', 'hello_python_world']);
     assert.equal(restored.code, 0, restored.stderr);
     assert.deepEqual(await listed(), ['2']);
+  });
+
+  it('runs nyc_taxi_data_regression/single-job-pipeline.yml: the linear regression trained, autologged to MLflow, saved in its mlflow_model output', {
+    timeout: 600_000,
+  }, async () => {
+    const file = join(withComponents, '..', 'nyc_taxi_data_regression', 'single-job-pipeline.yml');
+    const result = await runCli(['job', 'create', '--file', file, '-o', 'json'], { url: trellis.url });
+    assert.equal(result.code, 0, result.stderr);
+    const { pipeline, logs } = await ranToEnd(trellis, (JSON.parse(result.stdout) as PipelineJobBody).name, 'nyc taxi single job');
+    assert.equal(pipeline.state, 'Completed', `${pipeline.reason}\n${Object.values(logs).join('\n')}`);
+    assert.match(logs.train_job!, /^reading file: transformed_data\.csv \.\.\.$/m);
+    assert.match(logs.train_job!, /^\(7818, 20\)$/m, 'the training split of the transformed data');
+    // mlflow.sklearn.autolog() logged the regression's training metrics to the step's run.
+    const job = await trellis.client.getJob('default', pipeline.steps![0]!.job!);
+    const run = (await (await fetch(`${trellis.url}/api/2.0/mlflow/runs/get?run_id=${job.runId}`)).json()) as {
+      run: { data: { metrics?: Array<{ key: string; value: number }> } };
+    };
+    const r2 = run.run.data.metrics?.find((metric) => metric.key === 'training_r2_score');
+    assert.ok(r2 && r2.value > 0.8 && r2.value < 1, JSON.stringify(run.run.data.metrics));
+    // The model saved by mlflow.sklearn.save_model is the output's folder, registered as a data asset like every output.
+    assert.equal((await outputAsset(trellis, pipeline, 'train_job', 'model_output')).spec.type, 'uri_folder');
+  });
+
+  it("passes a step's mlflow_model output to the step that reads it (kept as the folder the step wrote)", {
+    timeout: 300_000,
+  }, async () => {
+    const text = [
+      'type: pipeline',
+      'jobs:',
+      '  train:',
+      '    command: echo artifact_path=model > ${{outputs.model}}/MLmodel',
+      '    environment: {image: python}',
+      '    compute: azureml:cpu-cluster',
+      '    outputs:',
+      '      model: {type: mlflow_model}',
+      '  score:',
+      '    command: ls ${{inputs.model}} && cat ${{inputs.model}}/MLmodel',
+      '    environment: {image: python}',
+      '    compute: azureml:cpu-cluster',
+      '    inputs:',
+      '      model: ${{parent.jobs.train.outputs.model}}',
+      '',
+    ].join('\n');
+    const submitted = await trellis.client.submitPipeline('default', { fileName: 'model-output.yml', text, uploads: {}, inlined: {} });
+    const { pipeline, logs } = await ranToEnd(trellis, submitted.name, 'model output');
+    assert.equal(pipeline.state, 'Completed', `${pipeline.reason}\n${JSON.stringify(pipeline.steps, null, 2)}`);
+    assert.match(logs.score!, /^MLmodel$/m);
+    assert.match(logs.score!, /^artifact_path=model$/m);
   });
 
   it('runs 1b_e2e_registered_components as its README says: components registered first, then pipeline.yml and pipeline-serverless.yml', {
