@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { PipelineJobBody } from '../src/client/trellis-client.js';
@@ -10,6 +11,8 @@ import { waitFor } from './support/wait-for.js';
 // submitted unchanged with `trellis job create --file`, as `az ml job create --file` would.
 const basics = join(repositoryRoot, 'test', 'fixtures', 'azureml-examples', 'cli', 'jobs', 'basics');
 const withComponents = join(repositoryRoot, 'test', 'fixtures', 'azureml-examples', 'cli', 'jobs', 'pipelines-with-components', 'basics');
+// Copies of the public files the examples read from the web, as <host>/<path> (this machine has no internet access).
+const dataMirror = join(repositoryRoot, 'test', 'fixtures', 'azureml-examples', 'data-mirror');
 // Built virtualenvs are kept across runs, like a machine's image cache (shared with the other job tests).
 const environmentCache = join(repositoryRoot, '.cache', 'environments');
 
@@ -84,6 +87,37 @@ const componentChecks: Record<string, (ran: Ran) => Promise<void> | void> = {
   '4a_local_data_input': ({ logs }) => {
     assert.match(logs.hello_python_world_job!, /^sample_input_string: Hello_Pipeline_World$/m, 'the pipeline input reached the component');
   },
+  '1a_e2e_local_components': async ({ logs, pipeline, trellis }) => {
+    // The pipeline's literal inputs reached train through its bindings, and the local data folder was uploaded.
+    assert.match(logs.train_job!, /^Max epocs: 20$/m);
+    assert.match(logs.train_job!, /^Learning rate: 1\.8$/m);
+    assert.match(logs.train_job!, /^Learning rate: time-based$/m);
+    assert.match(logs.train_job!, /^reading file: sample1\.csv \.\.\.$/m);
+    // score read the model train wrote; eval read the score.
+    assert.match(logs.score_job!, /^Model: {2}This is a dummy model with id: [0-9a-f-]{36} generated at: /m);
+    assert.match(logs.evaluate_job!, /^hello evaluation world\.\.\.$/m);
+    assert.equal((await outputAsset(trellis, pipeline, 'evaluate_job', 'eval_output')).spec.type, 'uri_folder');
+  },
+  '4d_data_input': ({ logs }) => {
+    // Both steps read the data asset made from data.yml first (the world component declares mltable; the step gives uri_folder).
+    assert.match(logs.python_hello_step!, /^sample_input_string: Pipeline_Hello$/m);
+    assert.match(logs.python_world_step!, /^sample_input_string: Pipeline_World$/m);
+    for (const step of ['python_hello_step', 'python_world_step']) {
+      assert.match(logs[step]!, /^\['sample\.csv'\]$/m, step);
+      assert.match(logs[step]!, /^Writing file: .*\/file-.*\.txt$/m, step);
+    }
+  },
+  '4c_web_url_input': ({ logs }) => {
+    // The web file (read from the data mirror here: no internet) reached the step as a uri_file, which it prints.
+    assert.match(logs.hello_python_world_job!, /^sample_input_data path: .*\/Titanic\.csv$/m);
+    assert.match(logs.hello_python_world_job!, /^1,0,3,"Braund, Mr\. Owen Harris",male,22/m);
+  },
+  '5a_env_public_docker_image': ({ logs }) => assert.match(logs.hello_python_world_job!, /^Hello Python World$/m),
+  '5b_env_registered': ({ logs }) => assert.match(logs.hello_python_world_job!, /^Hello Python World$/m),
+  '5c_env_conda_file': ({ logs }) => {
+    // pyjokes came from the conda file's pip section, installed into the step's virtualenv.
+    assert.match(logs.hello_python_world_job!, /Today's joke:\n\n.+\n\nHow was it\?\?/);
+  },
 };
 
 /** The data asset a step's output was registered as. */
@@ -106,13 +140,18 @@ describe('the pipeline examples of Azure/azureml-examples run unchanged with tre
   let trellis: TrellisProcess;
 
   before(async () => {
-    trellis = await startTrellis({ env: { TRELLIS_ENV_CACHE: environmentCache, TRELLIS_JOB_TICK_MS: '200' } });
+    trellis = await startTrellis({
+      env: { TRELLIS_ENV_CACHE: environmentCache, TRELLIS_JOB_TICK_MS: '200', TRELLIS_DATA_MIRROR: dataMirror },
+    });
     // The cluster the examples name (`azureml:cpu-cluster`), as `az ml compute create` makes it; the serverless ones need none.
     const cluster = await runCli(
       ['compute', 'create', '--name', 'cpu-cluster', '--size', 'Standard_DS3_v2', '--min-instances', '0', '--max-instances', '4'],
       { url: trellis.url },
     );
     assert.equal(cluster.code, 0, cluster.stderr);
+    // 4d_data_input reads azureml:local-folder-example@latest, which its README creates first from data.yml.
+    const data = await runCli(['data', 'create', '--file', 'data.yml'], { url: trellis.url, cwd: join(withComponents, '4d_data_input') });
+    assert.equal(data.code, 0, data.stderr);
   });
 
   after(async () => {
@@ -195,6 +234,169 @@ describe('the pipeline examples of Azure/azureml-examples run unchanged with tre
         (error: unknown) => error,
       );
     assert.match(String(unknown), /component 'azureml:nope:3' does not exist in workspace 'default'; components here: hello_python_world/);
+
+    // Archived (az ml component archive): left out of list and @latest, still runnable by its version; restore brings it back.
+    const cli = (args: string[]) => runCli([...args, '-o', 'json'], { url: trellis.url });
+    const again = await cli(['component', 'create', '--file', component, '--set', 'version=2']);
+    assert.equal(again.code, 0, again.stderr);
+    const archived = await cli(['component', 'archive', '--name', 'hello_python_world', '--version', '2']);
+    assert.equal(archived.code, 0, archived.stderr);
+    const listed = async () =>
+      (JSON.parse((await cli(['component', 'list'])).stdout) as Array<{ name: string; version: string }>)
+        .filter((item) => item.name === 'hello_python_world')
+        .map((item) => item.version);
+    assert.deepEqual(await listed(), ['1']);
+    const latest = JSON.parse((await cli(['component', 'show', '--name', 'hello_python_world'])).stdout) as { version: string };
+    assert.equal(latest.version, '1', '@latest skips the archived version');
+    const byLatest = await trellis.client.submitPipeline('default', {
+      fileName: 'latest.yml',
+      text: 'type: pipeline\njobs:\n  hello:\n    component: azureml:hello_python_world@latest\n    force_rerun: true\n',
+      uploads: {},
+      inlined: {},
+    });
+    const ranLatest = await ranToEnd(trellis, byLatest.name, 'latest');
+    const latestJob = await trellis.client.getJob('default', ranLatest.pipeline.steps![0]!.job!);
+    assert.equal(latestJob.tags['trellis.component'], 'hello_python_world:1');
+    const byVersion = await trellis.client.submitPipeline('default', {
+      fileName: 'archived.yml',
+      text: 'type: pipeline\njobs:\n  hello:\n    component: azureml:hello_python_world:2\n    force_rerun: true\n',
+      uploads: {},
+      inlined: {},
+    });
+    const ranArchived = await ranToEnd(trellis, byVersion.name, 'archived version');
+    assert.equal(ranArchived.pipeline.state, 'Completed', ranArchived.pipeline.reason ?? '');
+    assert.match(ranArchived.logs.hello!, /^Hello Python World$/m);
+    assert.equal(
+      (await trellis.client.getJob('default', ranArchived.pipeline.steps![0]!.job!)).tags['trellis.component'],
+      'hello_python_world:2',
+    );
+    const restored = await cli(['component', 'restore', '--name', 'hello_python_world']);
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.deepEqual(await listed(), ['2']);
+  });
+
+  it('runs nyc_taxi_data_regression/single-job-pipeline.yml: the linear regression trained, autologged to MLflow, saved in its mlflow_model output', {
+    timeout: 600_000,
+  }, async () => {
+    const file = join(withComponents, '..', 'nyc_taxi_data_regression', 'single-job-pipeline.yml');
+    const result = await runCli(['job', 'create', '--file', file, '-o', 'json'], { url: trellis.url });
+    assert.equal(result.code, 0, result.stderr);
+    const { pipeline, logs } = await ranToEnd(trellis, (JSON.parse(result.stdout) as PipelineJobBody).name, 'nyc taxi single job');
+    assert.equal(pipeline.state, 'Completed', `${pipeline.reason}\n${Object.values(logs).join('\n')}`);
+    assert.match(logs.train_job!, /^reading file: transformed_data\.csv \.\.\.$/m);
+    assert.match(logs.train_job!, /^\(7818, 20\)$/m, 'the training split of the transformed data');
+    // mlflow.sklearn.autolog() logged the regression's training metrics to the step's run.
+    const job = await trellis.client.getJob('default', pipeline.steps![0]!.job!);
+    const run = (await (await fetch(`${trellis.url}/api/2.0/mlflow/runs/get?run_id=${job.runId}`)).json()) as {
+      run: { data: { metrics?: Array<{ key: string; value: number }> } };
+    };
+    const r2 = run.run.data.metrics?.find((metric) => metric.key === 'training_r2_score');
+    assert.ok(r2 && r2.value > 0.8 && r2.value < 1, JSON.stringify(run.run.data.metrics));
+    // The model saved by mlflow.sklearn.save_model is the output's folder, registered as a data asset like every output.
+    assert.equal((await outputAsset(trellis, pipeline, 'train_job', 'model_output')).spec.type, 'uri_folder');
+  });
+
+  it("passes a step's mlflow_model output to the step that reads it (kept as the folder the step wrote)", {
+    timeout: 300_000,
+  }, async () => {
+    const text = [
+      'type: pipeline',
+      'jobs:',
+      '  train:',
+      '    command: echo artifact_path=model > ${{outputs.model}}/MLmodel',
+      '    environment: {image: python}',
+      '    compute: azureml:cpu-cluster',
+      '    outputs:',
+      '      model: {type: mlflow_model}',
+      '  score:',
+      '    command: ls ${{inputs.model}} && cat ${{inputs.model}}/MLmodel',
+      '    environment: {image: python}',
+      '    compute: azureml:cpu-cluster',
+      '    inputs:',
+      '      model: ${{parent.jobs.train.outputs.model}}',
+      '',
+    ].join('\n');
+    const submitted = await trellis.client.submitPipeline('default', { fileName: 'model-output.yml', text, uploads: {}, inlined: {} });
+    const { pipeline, logs } = await ranToEnd(trellis, submitted.name, 'model output');
+    assert.equal(pipeline.state, 'Completed', `${pipeline.reason}\n${JSON.stringify(pipeline.steps, null, 2)}`);
+    assert.match(logs.score!, /^MLmodel$/m);
+    assert.match(logs.score!, /^artifact_path=model$/m);
+  });
+
+  it('runs 1b_e2e_registered_components as its README says: components registered first, then pipeline.yml and pipeline-serverless.yml', {
+    timeout: 600_000,
+  }, async () => {
+    // Its own workspace, so its steps run rather than reuse 1a's identical ones.
+    const workspace = 'registered-components';
+    const folder = join(withComponents, '1b_e2e_registered_components');
+    const cli = (args: string[]) => runCli([...args, '-w', workspace], { url: trellis.url, cwd: folder });
+    assert.equal((await runCli(['workspace', 'create', '--name', workspace], { url: trellis.url })).code, 0);
+    const cluster = await cli(['compute', 'create', '--name', 'cpu-cluster', '--size', 'Standard_DS3_v2', '--max-instances', '4']);
+    assert.equal(cluster.code, 0, cluster.stderr);
+    for (const file of ['train.yml', 'score.yml', 'eval.yml']) {
+      const created = await cli(['component', 'create', '--file', file]);
+      assert.equal(created.code, 0, `${file}: ${created.stderr}`);
+    }
+    const submit = async (file: string) => {
+      const result = await cli(['job', 'create', '--file', file, '-o', 'json']);
+      assert.equal(result.code, 0, `${file}: ${result.stderr}`);
+      return ranToEnd(trellis, (JSON.parse(result.stdout) as PipelineJobBody).name, file, workspace);
+    };
+    const { pipeline, logs } = await submit('pipeline.yml');
+    assert.equal(
+      pipeline.state,
+      'Completed',
+      `${pipeline.reason}\n${JSON.stringify(pipeline.steps, null, 2)}\n${Object.values(logs).join('\n')}`,
+    );
+    assert.match(logs.train_job!, /^Max epocs: 20$/m);
+    assert.match(logs.train_job!, /^reading file: sample1\.csv \.\.\.$/m);
+    assert.match(logs.score_job!, /^Model: {2}This is a dummy model with id: /m);
+    assert.match(logs.evaluate_job!, /^hello evaluation world\.\.\.$/m);
+    const train = await trellis.client.getJob(workspace, pipeline.steps!.find((step) => step.step === 'train_job')!.job!);
+    assert.equal(train.tags['trellis.component'], 'my_train:1', 'azureml:my_train@latest resolved to the version registered');
+    assert.equal(train.compute, 'cpu-cluster', 'settings.default_compute');
+    // The serverless twin does the same work: every step is reused, as on Azure ML.
+    const serverless = await submit('pipeline-serverless.yml');
+    assert.equal(serverless.pipeline.state, 'Completed', serverless.pipeline.reason ?? '');
+    assert.deepEqual(
+      serverless.pipeline.steps?.map((step) => step.status),
+      ['Reused', 'Reused', 'Reused'],
+    );
+  });
+
+  it('refuses at submit a binding whose type the component input does not take, naming the field; nothing is queued', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'trellis-binding-types-'));
+    const train = join(withComponents, '1a_e2e_local_components', 'train.yml');
+    const file = join(folder, 'pipeline.yml');
+    await writeFile(
+      file,
+      [
+        'type: pipeline',
+        'jobs:',
+        '  first:',
+        `    component: ${train}`,
+        '    inputs:',
+        '      training_data: {type: uri_folder, path: ./data}',
+        '      max_epocs: 3',
+        '  second:',
+        `    component: ${train}`,
+        '    inputs:',
+        '      training_data: ${{parent.jobs.first.outputs.model_output}}',
+        '      max_epocs: ${{parent.jobs.first.outputs.model_output}}',
+        '',
+      ].join('\n'),
+    );
+    await mkdir(join(folder, 'data'));
+    await writeFile(join(folder, 'data', 'rows.csv'), 'a\n1\n');
+    const before = (await trellis.client.listPipelines('default', { limit: 1000 })).items.length;
+    const refused = await runCli(['job', 'create', '--file', file], { url: trellis.url });
+    await rm(folder, { recursive: true, force: true });
+    assert.notEqual(refused.code, 0);
+    assert.match(
+      refused.stderr,
+      /line 12: jobs\.second\.inputs\.max_epocs: \$\{\{parent\.jobs\.first\.outputs\.model_output\}\} is uri_folder data, which cannot go into the literal input 'max_epocs' of component train:10 \(integer\)/,
+    );
+    assert.equal((await trellis.client.listPipelines('default', { limit: 1000 })).items.length, before, 'nothing was queued');
   });
 });
 
@@ -203,8 +405,9 @@ async function ranToEnd(
   trellis: TrellisProcess,
   name: string,
   what: string,
+  workspace = 'default',
 ): Promise<{ pipeline: PipelineJobBody; logs: Record<string, string> }> {
-  const pipeline = await waitFor(() => trellis.client.getPipeline('default', name), {
+  const pipeline = await waitFor(() => trellis.client.getPipeline(workspace, name), {
     until: (found) => ['Completed', 'Failed', 'Canceled'].includes(found.state),
     timeoutMs: 840_000,
     intervalMs: 250,
@@ -212,6 +415,6 @@ async function ranToEnd(
   });
   const logs: Record<string, string> = {};
   for (const step of pipeline.steps ?? [])
-    if (step.job) logs[step.step] = await (await fetch(`${trellis.url}/api/v1/workspaces/default/jobs/${step.job}/logs`)).text();
+    if (step.job) logs[step.step] = await (await fetch(`${trellis.url}/api/v1/workspaces/${workspace}/jobs/${step.job}/logs`)).text();
   return { pipeline, logs };
 }

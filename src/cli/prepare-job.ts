@@ -1,9 +1,9 @@
 import { basename, dirname, resolve } from 'node:path';
 import type { TrellisClient } from '../client/trellis-client.js';
 import { parseJobFile } from '../core/azureml/parse-job-file.js';
-import { jobFileType, parsePipelineFile } from '../core/azureml/parse-pipeline-file.js';
+import { jobFileType } from '../core/azureml/parse-pipeline-file.js';
 import { type UploadOptions, uploadLocalPaths } from './apply-files.js';
-import { inlineLocalComponents } from './pipeline-components.js';
+import { inlineLocalComponents, pipelineFileLocalPaths } from './pipeline-components.js';
 
 /** A job file ready to send: its text (a pipeline's local components inline) and the contents of its local paths. */
 export interface PreparedJob {
@@ -32,7 +32,7 @@ export async function prepareJob(
 ): Promise<PreparedJob> {
   const isPipeline = jobFileType(written, file) === 'pipeline';
   const text = isPipeline ? await inlineLocalComponents(written, file) : written;
-  const { localPaths } = isPipeline ? parsePipelineFile(text, file) : parseJobFile(text, file);
+  const { localPaths } = isPipeline ? pipelineFileLocalPaths(text, file) : parseJobFile(text, file);
   const content = await uploadLocalPaths(client, workspace, { file, parsed: { localPaths } }, progress, options);
   // Azure ML names the experiment after the job file's folder when the file names none.
   return { isPipeline, body: { fileName: file, text, ...content, defaultExperimentName: basename(dirname(resolve(file))) } };

@@ -74,6 +74,13 @@ export class TrellisClient extends HttpClient {
       ? this.call(namedRoutes(kind).delete, { params: { workspace, name }, ...(ifMatch ? { ifMatch } : {}) })
       : this.call(assetRoutes(kind).delete, { params: { workspace, name, version }, ...(ifMatch ? { ifMatch } : {}) });
 
+  /** Archives (or restores) one version of an asset, or every version of the name. */
+  archive = (workspace: string, kind: ContainedKind, name: string, version: string | undefined, archived: boolean) =>
+    this.call(archived ? assetRoutes(kind).archive : assetRoutes(kind).restore, {
+      params: { workspace, name },
+      query: version === undefined ? {} : { version },
+    });
+
   /** Streams one file's bytes (a Node Readable, or any async iterable of chunks) into the workspace's store. */
   uploadFile = (workspace: string, stream: AsyncIterable<Uint8Array>, expectedDigest?: string) =>
     this.request<UploadedBody>('POST', pathOf(uploadRoutes.file.path, { workspace }), {

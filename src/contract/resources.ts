@@ -10,6 +10,7 @@ export type ContainedKind = Exclude<ResourceKind, 'workspace'>;
 
 const resourceBody = z.record(z.string(), z.unknown()).describe('the Azure ML v2 YAML of this kind, as JSON');
 const versionParams = namedParams.extend({ version: z.string().describe("a version, or 'latest'") });
+const archiveQuery = z.object({ version: z.string().min(1).optional().describe('one version; without it, every version of the name') });
 
 /** The routes every kind has: list, and create or update from the Azure ML definition. */
 export function kindRoutes(kind: ContainedKind) {
@@ -71,6 +72,20 @@ export function assetRoutes(kind: ContainedKind) {
       summary: `Delete a ${kind} version`,
       params: versionParams,
       response: { 200: resourceSchema, ...resourceErrors },
+    }),
+    archive: defineRoute('POST', `${base}/:name/archive`, {
+      tags,
+      summary: `Archive a ${kind} version, or every version of the name: left out of lists and @latest, still usable by its version`,
+      params: namedParams,
+      querystring: archiveQuery,
+      response: { 200: resourcePage, ...resourceErrors },
+    }),
+    restore: defineRoute('POST', `${base}/:name/restore`, {
+      tags,
+      summary: `Restore an archived ${kind} version, or every version of the name`,
+      params: namedParams,
+      querystring: archiveQuery,
+      response: { 200: resourcePage, ...resourceErrors },
     }),
   };
 }

@@ -184,5 +184,7 @@ function registeredOutput(job: Job | undefined, output: string): StepOutputValue
   if (job?.state !== 'Completed') return 'pending';
   const spec = job.spec.outputs?.[output];
   const name = outputAssetName(job.name, output, spec);
-  return { type: spec?.type ?? 'uri_folder', asset: spec?.version ? `${name}:${spec.version}` : `${name}@latest` };
+  // Every output is kept as a data asset: a model output (mlflow_model, custom_model) is the folder the step wrote, read as one.
+  const type = spec?.type === undefined || spec.type.endsWith('_model') ? 'uri_folder' : spec.type;
+  return { type, asset: spec?.version ? `${name}:${spec.version}` : `${name}@latest` };
 }

@@ -30,7 +30,7 @@ export async function getResource<Kind extends ResourceKind>(context: Context, k
   await requireWorkspace(context, key.workspace);
   const found =
     key.version === 'latest'
-      ? await context.store.repositories.resources.getLatest(key.workspace, key.kind, key.name)
+      ? await context.store.repositories.resources.getLatest(key.workspace, key.kind, key.name, { skipArchived: true })
       : await context.store.repositories.resources.get(key);
   if (!found) throw notFound(key);
   return found;
@@ -62,6 +62,45 @@ export async function listResources(
   await requireWorkspace(context, query.workspace);
   // Without a name, assets list one row per name (its newest version), as `az ml model list` does.
   return context.store.repositories.resources.list({ ...query, latestOnly: query.name === undefined && isAssetKind(query.kind) });
+}
+
+/**
+ * Archives an asset version (`version` given) or every version of a name, or restores them, as
+ * `az ml component archive` / `restore` do: an archived version is left out of lists and of
+ * `@latest`, and still resolves by its exact version, so what already names it keeps running.
+ * Returns the versions changed; a name or version that does not exist is a 404.
+ */
+export async function setArchived(
+  context: Context,
+  caller: Caller,
+  target: { workspace: string; kind: ContainedKind; name: string; version?: string | undefined },
+  archived: boolean,
+): Promise<Resource[]> {
+  await requireWorkspace(context, target.workspace);
+  if (!isAssetKind(target.kind))
+    throw new TrellisError('NotAnAsset', 400, `${target.kind} is not a versioned asset; only assets are archived`);
+  const now = context.clock().toISOString();
+  return context.store.transaction(async (repositories) => {
+    const versions =
+      target.version === undefined
+        ? await repositories.resources.listAll(target.workspace, target.kind, target.name)
+        : [await repositories.resources.get({ ...target, version: target.version })].filter((found) => found !== undefined);
+    if (versions.length === 0)
+      throw notFound({ workspace: target.workspace, kind: target.kind, name: target.name, version: target.version ?? 'latest' });
+    const changed: Resource[] = [];
+    for (const before of versions) {
+      if ((before.status.archived === true) === archived) {
+        changed.push(before);
+        continue;
+      }
+      const { archived: _was, ...rest } = before.status;
+      const key = { workspace: before.workspace, kind: before.kind, name: before.name, version: before.version };
+      const after = await repositories.resources.update(key, { status: archived ? { ...rest, archived: true } : rest }, now);
+      await auditChange(repositories, caller, now, 'update', before, after);
+      changed.push(after);
+    }
+    return changed;
+  });
 }
 
 /** What a PATCH may change: tags and description of any resource, and the spec of one that is not an asset version. */

@@ -30,6 +30,8 @@ export interface ListQuery<Kind extends ResourceKind = ResourceKind> {
   name?: string;
   /** One row per name: its newest version. */
   latestOnly?: boolean;
+  /** Archived asset versions too (they are left out unless asked for). */
+  includeArchived?: boolean;
   tags?: TagFilter[];
   limit: number;
   pageToken?: string;
@@ -48,6 +50,13 @@ export interface ResourceChanges {
 }
 
 type Row = Selectable<ResourcesTable>;
+
+/**
+ * An archived asset version has `archived: true` in its status (server-kept JSON text in both
+ * dialects, written by JSON.stringify, so the marker reads the same everywhere; a string inside
+ * the status has its quotes escaped and cannot match). No column: archiving is rare and asks no index.
+ */
+const archivedMarker = '%"archived":true%';
 
 /** Resources (everything but workspaces) in the metadata store. */
 export class ResourceRepository {
@@ -69,17 +78,21 @@ export class ResourceRepository {
       .executeTakeFirst();
   }
 
-  /** The newest version of an asset: the one created last. */
-  async getLatest<Kind extends ResourceKind>(workspace: string, kind: Kind, name: string): Promise<StoredResource<Kind> | undefined> {
-    const row = await this.db
+  /** The newest version of an asset: the one created last (the newest that is not archived, with skipArchived). */
+  async getLatest<Kind extends ResourceKind>(
+    workspace: string,
+    kind: Kind,
+    name: string,
+    options: { skipArchived?: boolean } = {},
+  ): Promise<StoredResource<Kind> | undefined> {
+    let select = this.db
       .selectFrom('resources')
       .selectAll()
       .where('workspace', '=', workspace)
       .where('kind', '=', kind)
-      .where('name', '=', name)
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+      .where('name', '=', name);
+    if (options.skipArchived) select = select.where('status', 'not like', archivedMarker);
+    const row = await select.orderBy('id', 'desc').limit(1).executeTakeFirst();
     return row && resourceFromRow<Kind>(row);
   }
 
@@ -124,15 +137,17 @@ export class ResourceRepository {
   async list<Kind extends ResourceKind>(query: ListQuery<Kind>): Promise<Page<StoredResource<Kind>>> {
     let select = this.db.selectFrom('resources').selectAll().where('workspace', '=', query.workspace).where('kind', '=', query.kind);
     if (query.name !== undefined) select = select.where('name', '=', query.name);
+    if (!query.includeArchived) select = select.where('status', 'not like', archivedMarker);
     if (query.latestOnly) {
-      select = select.where('id', 'in', (eb) =>
-        eb
+      select = select.where('id', 'in', (eb) => {
+        let latest = eb
           .selectFrom('resources as latest')
           .select((inner) => inner.fn.max('latest.id').as('id'))
           .where('latest.workspace', '=', query.workspace)
-          .where('latest.kind', '=', query.kind)
-          .groupBy('latest.name'),
-      );
+          .where('latest.kind', '=', query.kind);
+        if (!query.includeArchived) latest = latest.where('latest.status', 'not like', archivedMarker);
+        return latest.groupBy('latest.name');
+      });
     }
     for (const tag of query.tags ?? []) {
       select = select.where('id', 'in', (eb) => {

@@ -6,7 +6,14 @@ import { isAssetKind, kindSegments } from '../../core/resources/kinds.js';
 import type { Resource } from '../../core/resources/resource.js';
 import { applyResource } from '../../services/apply-resource.js';
 import type { Caller, Context } from '../../services/context.js';
-import { deleteResource, getResource, listResources, resolveReference, updateResourceMetadata } from '../../services/resource-service.js';
+import {
+  deleteResource,
+  getResource,
+  listResources,
+  resolveReference,
+  setArchived,
+  updateResourceMetadata,
+} from '../../services/resource-service.js';
 import { callerOf } from '../caller.js';
 import { ifMatchOf, requireIfMatch, setEtag } from '../http-etag.js';
 import type { RouteOptions } from '../route-options.js';
@@ -78,6 +85,20 @@ export const resourceRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
           ),
         ),
       );
+
+      for (const [route, archived] of [
+        [asset.archive, true],
+        [asset.restore, false],
+      ] as const)
+        app.post(route.path, { schema: route.schema }, async (request) => ({
+          items: await setArchived(
+            context,
+            caller(request),
+            { workspace: request.params.workspace, kind, name: request.params.name, version: request.query.version },
+            archived,
+          ),
+          nextPageToken: null,
+        }));
 
       app.delete(asset.delete.path, { schema: asset.delete.schema }, async (request) =>
         deleteResource(

@@ -178,6 +178,29 @@ export function registerResourceGroups(program: Command): void {
         printResource(context, updated);
       });
 
+    // Archive and restore, as az ml <asset> archive/restore: hidden from list and @latest, still usable by version.
+    if (isAsset && kind !== 'code')
+      for (const [verb, archived] of [
+        ['archive', true],
+        ['restore', false],
+      ] as const)
+        group
+          .command(verb)
+          .description(
+            archived
+              ? `archive a ${kind} version, or all versions of the name: left out of list and @latest, still usable as name:version`
+              : `restore an archived ${kind} version, or all versions of the name`,
+          )
+          .requiredOption('-n, --name <name>', 'name')
+          .option('-v, --version <version>', 'one version (default: every version of the name)')
+          .action(async (options: { name: string; version?: string }, command: Command) => {
+            const context = cliContext(command);
+            const page = await context.client.archive(context.workspace, kind, options.name, options.version, archived);
+            printData(context.output, page.items, () =>
+              page.items.map((item) => `${verb === 'archive' ? 'archived' : 'restored'} ${kind} ${item.name}:${item.version}`).join('\n'),
+            );
+          });
+
     const remove = group
       .command('delete')
       .description(`delete a ${kind}`)

@@ -1,4 +1,5 @@
 import { invalidInput, type Problem } from '../errors.js';
+import { checkBindingTypes } from '../pipelines/binding-types.js';
 import { checkPipelineGraph } from '../pipelines/pipeline-graph.js';
 import type { DocumentSource } from '../yaml/document-source.js';
 import { formatFieldPath, type FieldPath } from '../yaml/field-path.js';
@@ -45,7 +46,9 @@ export function parsePipelineDocument(yaml: DocumentSource, fileName: string): P
       problemsFromIssues(result.error.issues, yaml.locate).sort((a, b) => (a.line ?? 0) - (b.line ?? 0)),
     );
   const pipeline = result.data;
-  const graphProblems = checkPipelineGraph(pipeline).map((problem) => located(problem.pointer, problem.message));
+  const graphProblems = [...checkPipelineGraph(pipeline), ...checkBindingTypes(pipeline)].map((problem) =>
+    located(problem.pointer, problem.message),
+  );
   if (graphProblems.length > 0)
     throw invalidInput(
       fileName,

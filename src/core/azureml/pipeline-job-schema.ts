@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type Binding, parseBinding } from '../pipelines/bindings.js';
 import { type CommandJobFile, commandJobSchema, inputEntry, outputSpec } from './command-job-schema.js';
 import { componentStepFields, stepOverrides } from '../pipelines/component-step.js';
-import { componentSchema } from './component-schema.js';
+import { type ComponentInput, componentSchema } from './component-schema.js';
 import { closedObject, flagField, isPlainObject, tagsField, unknownFieldMessage } from './schema-helpers.js';
 
 /**
@@ -22,6 +22,8 @@ export interface PipelineStepFile extends CommandJobFile {
   outputBindings: Record<string, string>;
   /** The component the step runs (`name:version`), when it runs one. */
   component?: string;
+  /** That component's declared inputs, which the step's bindings are checked against (core/pipelines/binding-types.ts). */
+  componentInputs?: Record<string, ComponentInput>;
   /** Never reuse an earlier run of this step: its component says it is not deterministic, or the step asks to run (force_rerun). */
   alwaysRun?: 'nondeterministic' | 'forced';
 }
@@ -54,11 +56,13 @@ const pipelineStep = z.unknown().transform((written, context): PipelineStepFile 
   const { force_rerun: forceRerun, ...unforced } = value;
   value = unforced;
   let componentName: string | undefined;
+  let componentInputs: Record<string, ComponentInput> | undefined;
   let deterministic = true;
   if (value.component !== undefined) {
     const expanded = expandComponent(value, context);
     if (!expanded) return z.NEVER;
     componentName = expanded.component;
+    componentInputs = expanded.inputs;
     deterministic = expanded.deterministic;
     value = expanded.fields;
   }
@@ -115,7 +119,7 @@ const pipelineStep = z.unknown().transform((written, context): PipelineStepFile 
     ...parsed.data,
     inputBindings,
     outputBindings,
-    ...(componentName ? { component: componentName } : {}),
+    ...(componentName ? { component: componentName, componentInputs: componentInputs ?? {} } : {}),
     ...(alwaysRun ? { alwaysRun } : {}),
   };
 });
@@ -131,7 +135,7 @@ const componentStepKeys = ['type', 'component', 'inputs', 'outputs', ...stepOver
 function expandComponent(
   step: Record<string, unknown>,
   context: z.RefinementCtx,
-): { fields: Record<string, unknown>; component: string; deterministic: boolean } | undefined {
+): { fields: Record<string, unknown>; component: string; inputs: Record<string, ComponentInput>; deterministic: boolean } | undefined {
   let ok = true;
   for (const key of Object.keys(step))
     if (!componentStepKeys.includes(key)) {
@@ -161,7 +165,12 @@ function expandComponent(
   for (const problem of problems) context.addIssue({ code: 'custom', path: problem.path, message: problem.message, input: step });
   if (problems.length > 0 || !ok) return undefined;
   const version = typeof written.version === 'string' || typeof written.version === 'number' ? `:${written.version}` : '';
-  return { fields, component: `${parsed.data.name}${version}`, deterministic: parsed.data.is_deterministic };
+  return {
+    fields,
+    component: `${parsed.data.name}${version}`,
+    inputs: parsed.data.inputs ?? {},
+    deterministic: parsed.data.is_deterministic,
+  };
 }
 
 export const pipelineJobSchema = closedObject(

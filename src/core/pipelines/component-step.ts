@@ -27,6 +27,8 @@ export const stepOverrides = [
   'tags',
   'experiment_name',
   'queue_settings',
+  // Interactive services (vs_code, jupyter_lab, ...): recorded on the step's job, as on a command job.
+  'services',
 ];
 
 export function componentStepFields(

@@ -10,7 +10,7 @@ import { reservedOverrides } from '../../core/jobs/job-environment.js';
 import { adjectives, nouns } from '../../core/tracking/run-names.js';
 import { parseContentUri } from '../../core/resources/content-uri.js';
 import { digestOf } from '../../core/resources/digest.js';
-import type { UploadedContent } from '../apply-resource.js';
+import { inlineLocalFile, type UploadedContent } from '../apply-resource.js';
 import { existingNames, findAsset, registerContent } from '../asset-lookup.js';
 import type { Caller, Context } from '../context.js';
 import { auditJob } from './job-audit.js';
@@ -37,6 +37,8 @@ export interface SubmitJobInput {
 /** What a job's checks resolved, for queueing it. */
 interface CheckedJob {
   name: string;
+  /** The job as it is kept: the file's fields, with the content of the local files Azure ML inlines (an inline environment's conda_file). */
+  spec: ParsedJobFile['job'];
   computeName: string;
   instanceCount: number;
   environment: JobLineage['environment'];
@@ -97,7 +99,7 @@ export async function checkJobFields(
 async function submitParsedJob(context: Context, caller: Caller, parsed: ParsedJobFile, input: Omit<SubmitJobInput, 'text'>): Promise<Job> {
   const { problems, checked } = await checkParsedJob(context, parsed, input, new Set());
   if (problems.length > 0 || !checked) throw invalidInput(input.fileName, problems);
-  return queueCheckedJob(context, caller, parsed.job, input, checked);
+  return queueCheckedJob(context, caller, checked.spec, input, checked);
 }
 
 /** Every check of a parsed job, and what they resolved; nothing is written. */
@@ -112,9 +114,14 @@ async function checkParsedJob(
   const problems: Problem[] = [];
   const repositories = context.store.repositories;
 
+  // The job keeps the content of an inline environment's conda file, as Azure ML does: the build needs nothing from the submitter's disk.
+  const spec = structuredClone(file);
   for (const local of localPaths) {
-    const present = local.use === 'upload' ? input.uploads[local.value] : input.inlined[local.value];
-    if (present === undefined)
+    if (local.use === 'inline-yaml') {
+      problems.push(...inlineLocalFile(spec, local, input.inlined, "submit it with 'trellis job create --file', which reads it"));
+      continue;
+    }
+    if (input.uploads[local.value] === undefined)
       problems.push({
         path: local.pointer.join('.'),
         ...(local.line ? { line: local.line } : {}),
@@ -180,7 +187,7 @@ async function checkParsedJob(
         });
     }
   } else {
-    environment = { inline: true, digest: digestOf(file.environment) };
+    environment = { inline: true, digest: digestOf(spec.environment) };
   }
 
   // Inputs: literals, local data (uploaded), data assets (exact version), remote URIs (fetched when the job prepares).
@@ -243,7 +250,7 @@ async function checkParsedJob(
       message: `a job named '${name}' already exists in workspace '${workspace}'; job names are unique: pick another or leave name out`,
     });
   if (problems.length > 0) return { problems };
-  return { problems, checked: { name, computeName, instanceCount, environment: environment!, inputs, localInputs } };
+  return { problems, checked: { name, spec, computeName, instanceCount, environment: environment!, inputs, localInputs } };
 }
 
 /** Registers the job's code and local inputs as assets, makes its MLflow run, and queues it. */
