@@ -45,6 +45,9 @@ export const scheduleSchema = z
     description: z.string().nullable(),
     tags: z.record(z.string(), z.string()),
     trigger: z.record(z.string(), z.unknown()).describe('the trigger as written (cron or recurrence)'),
+    triggerDescription: z
+      .string()
+      .describe("the trigger in words, as the CLI shows it: 'cron 0 * * * * (America/Los_Angeles)', 'every day at 04:00 (UTC)'"),
     template: z.object({
       type: z.enum(scheduleJobTypes),
       fileName: z.string(),

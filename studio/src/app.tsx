@@ -17,6 +17,8 @@ import { ExperimentsPage } from './pages/experiments-page.js';
 import { PipelinePage } from './pages/pipeline-page.js';
 import { RunPage } from './pages/run-page.js';
 import { RunsPage } from './pages/runs-page.js';
+import { SchedulePage } from './pages/schedule-page.js';
+import { SchedulesPage } from './pages/schedules-page.js';
 
 /** Every page has its own URL under /studio/w/{workspace}/..., so any view can be shared. */
 export function App() {
@@ -101,6 +103,22 @@ export function App() {
         element={
           <Layout>
             <PipelinePage />
+          </Layout>
+        }
+      />
+      <Route
+        path="/w/:workspace/schedules"
+        element={
+          <Layout>
+            <SchedulesPage />
+          </Layout>
+        }
+      />
+      <Route
+        path="/w/:workspace/schedules/:name"
+        element={
+          <Layout>
+            <SchedulePage />
           </Layout>
         }
       />

@@ -4,6 +4,7 @@ import { invalidInput, TrellisError } from '../../core/errors.js';
 import { digestOf } from '../../core/resources/digest.js';
 import { firingJobText } from '../../core/schedules/job-template.js';
 import { nextFiring, nextFirings } from '../../core/schedules/next-firing.js';
+import { describeTrigger } from '../../core/schedules/trigger.js';
 import { firingJobName, type JobTemplate, type Schedule, type ScheduleFiring } from '../../core/schedules/schedule.js';
 import { parseYaml } from '../../core/yaml/parse-yaml.js';
 import { stringifyYaml } from '../../core/yaml/stringify-yaml.js';
@@ -30,6 +31,8 @@ export interface FiringView extends ScheduleFiring {
 /** A schedule as shown: its next firings and the jobs it made, newest first. */
 export interface ScheduleView extends Omit<Schedule, 'template'> {
   template: Omit<JobTemplate, 'uploads' | 'inlined' | 'text'>;
+  /** The trigger in words (describeTrigger), so the studio, which cannot import core/, shows what the CLI shows. */
+  triggerDescription: string;
   nextFirings: number[];
   firings: FiringView[];
 }
@@ -227,7 +230,7 @@ async function viewOf(context: Context, schedule: Schedule, history: number): Pr
     schedule.enabled && schedule.nextFireAt !== null
       ? [schedule.nextFireAt, ...nextFirings(schedule.trigger, schedule.nextFireAt, schedule.createdAt, 4)]
       : [];
-  return { ...schedule, template, nextFirings: upcoming, firings: views };
+  return { ...schedule, template, triggerDescription: describeTrigger(schedule.trigger), nextFirings: upcoming, firings: views };
 }
 
 function describeNext(schedule: Schedule): string {

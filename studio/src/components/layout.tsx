@@ -64,6 +64,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <nav>
           <NavLink to={`/w/${workspace}/experiments`}>Experiments</NavLink>
           <NavLink to={`/w/${workspace}/jobs`}>Jobs</NavLink>
+          <NavLink to={`/w/${workspace}/schedules`}>Schedules</NavLink>
           <NavLink to={`/w/${workspace}/computes`}>Compute</NavLink>
           <NavLink to={`/w/${workspace}/models`}>Models</NavLink>
           <NavLink to={`/w/${workspace}/components`}>Components</NavLink>

@@ -1,9 +1,12 @@
 /** How the studio writes times, durations and numbers. */
 
+/** A moment in the browser's time zone, date and time alike: 2026-12-07 21:00:00. */
 export function formatTime(epochMs: number | undefined): string {
   if (epochMs === undefined || epochMs === 0) return '—';
   const date = new Date(epochMs);
-  return `${date.toISOString().slice(0, 10)} ${date.toTimeString().slice(0, 8)}`;
+  const two = (value: number) => String(value).padStart(2, '0');
+  // The date was UTC's while the time was local: in Tokyo, 23:30 UTC read as the next morning of the same day.
+  return `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())} ${date.toTimeString().slice(0, 8)}`;
 }
 
 export function formatDuration(startMs: number | undefined, endMs: number | undefined, now = Date.now()): string {

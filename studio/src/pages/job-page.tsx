@@ -5,6 +5,7 @@ import { componentPagePath } from '../api/components.js';
 import { pipelineOfJob } from '../api/pipelines.js';
 import { CancelJob } from '../components/cancel-job.js';
 import { LogTail } from '../components/log-tail.js';
+import { ScheduleOrigin } from '../components/schedule-origin.js';
 import { ErrorNotice, Loading } from '../components/notice.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { formatDuration, formatTime } from '../lib/format.js';
@@ -77,6 +78,7 @@ export function JobPage() {
             </>
           ) : null}
           <ComponentFact workspace={workspace} job={current} />
+          <ScheduleOrigin workspace={workspace} tags={current.tags} />
           <dt>Compute</dt>
           <dd>
             <Link to={`/w/${workspace}/computes/${encodeURIComponent(current.compute)}`}>{current.compute}</Link>

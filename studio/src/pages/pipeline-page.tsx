@@ -6,6 +6,7 @@ import { getPipeline, type PipelineJob, type PipelineStep } from '../api/pipelin
 import { CancelPipeline } from '../components/cancel-job.js';
 import { ErrorNotice, Loading } from '../components/notice.js';
 import { PipelineGraph } from '../components/pipeline-graph.js';
+import { ScheduleOrigin } from '../components/schedule-origin.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { formatDuration, formatTime } from '../lib/format.js';
 import { pipelineInputs, pipelineOutputs, pipelineSettings, stepBindings, stepComponents } from '../lib/pipeline-spec.js';
@@ -76,6 +77,7 @@ function Facts({ workspace, pipeline }: { workspace: string; pipeline: PipelineJ
           (MLflow run <Link to={`/w/${workspace}/runs/${pipeline.runId}`}>{pipeline.runId}</Link>, the parent of its steps' runs)
         </span>
       </dd>
+      <ScheduleOrigin workspace={workspace} tags={pipeline.tags} />
       <dt>Submitted</dt>
       <dd>
         {formatTime(pipeline.submittedAt)} by {pipeline.createdBy}
