@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { PipelineJobBody } from '../src/client/trellis-client.js';
+import { removeHome, repositoryRoot, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
+import { waitFor } from './support/wait-for.js';
+
+// Pipeline examples of Azure/azureml-examples with parallel steps and pipeline components, kept
+// verbatim (test/fixtures/azureml-examples/NOTICE.md), submitted unchanged with `trellis job create --file`.
+const jobs = join(repositoryRoot, 'test', 'fixtures', 'azureml-examples', 'cli', 'jobs');
+const parallelExample = join(jobs, 'pipelines', 'iris-batch-prediction-using-parallel');
+// Built virtualenvs are kept across runs, like a machine's image cache (shared with the other job tests).
+const environmentCache = join(repositoryRoot, '.cache', 'environments');
+
+describe('parallel steps and pipeline components (azureml-examples, unchanged)', () => {
+  let trellis: TrellisProcess;
+  let scratch: string;
+
+  before(async () => {
+    trellis = await startTrellis({ env: { TRELLIS_ENV_CACHE: environmentCache, TRELLIS_JOB_TICK_MS: '200' } });
+    scratch = await mkdtemp(join(tmpdir(), 'trellis-parallel-'));
+    // The cluster the examples name; the parallel step asks for 2 instances of it.
+    const cluster = await runCli(
+      ['compute', 'create', '--name', 'cpu-cluster', '--size', 'Standard_DS3_v2', '--min-instances', '0', '--max-instances', '4'],
+      { url: trellis.url },
+    );
+    assert.equal(cluster.code, 0, cluster.stderr);
+  });
+
+  after(async () => {
+    await trellis?.stop();
+    if (trellis) await removeHome(trellis.home);
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  });
+
+  it('runs iris-batch-prediction-using-parallel: the MLTable cut into mini-batches on 2 nodes, every row predicted into the output file', {
+    timeout: 900_000,
+  }, async () => {
+    const result = await runCli(['job', 'create', '--file', join(parallelExample, 'pipeline.yml'), '-o', 'json'], { url: trellis.url });
+    assert.equal(result.code, 0, result.stderr);
+    const { pipeline, logs } = await ranToEnd(trellis, (JSON.parse(result.stdout) as PipelineJobBody).name, 'iris parallel');
+    assert.equal(
+      pipeline.state,
+      'Completed',
+      `${pipeline.reason}\n${JSON.stringify(pipeline.steps, null, 2)}\n${Object.values(logs).join('\n')}`,
+    );
+    const step = pipeline.steps?.find((item) => item.step === 'batch_prediction');
+    assert.ok(step?.job, 'the parallel step ran as a job');
+    // 84 kB of rows in mini-batches of about 10 kB, scored on 2 nodes.
+    assert.match(logs.batch_prediction!, /74 rows/);
+    const download = await runCli(['job', 'download', '-n', step.job, '--output-name', 'job_output_file', '--download-path', scratch], {
+      url: trellis.url,
+    });
+    assert.equal(download.code, 0, download.stderr);
+    const folder = join(scratch, step.job, 'job_output_file');
+    const files = await readdir(folder);
+    assert.equal(files.length, 1, `one file, the uri_file output: ${files.join(', ')}`);
+    const rows = (await readFile(join(folder, files[0]!), 'utf8')).trim().split('\n');
+    // Every data row of iris.csv (its first line is the header, as the MLTable says), in file order:
+    // the 4 measurements run() kept and the variety the model predicted.
+    const source = (await readFile(join(parallelExample, 'neural-iris-mltable', 'iris.csv'), 'utf8')).trim().split('\n').slice(1);
+    assert.equal(rows.length, source.length);
+    rows.forEach((row, index) => {
+      const cells = row.split(',');
+      assert.equal(cells.length, 5, row);
+      assert.deepEqual(cells.slice(0, 4).map(Number), source[index]!.split(',').slice(0, 4).map(Number), `row ${index}`);
+      assert.match(cells[4]!, /^Iris-(setosa|versicolor|virginica)$/);
+    });
+    const varieties = new Set(rows.map((row) => row.split(',')[4]));
+    assert.equal(varieties.size, 3, 'the model tells all three apart');
+  });
+
+  it('refuses a parallel step without a task, with a bad mini_batch_size, or whose input_data names no input (422, naming the field)', async () => {
+    const refusal = async (step: string) =>
+      trellis.client
+        .submitPipeline('default', { fileName: 'bad.yml', text: `type: pipeline\njobs:\n  score:\n${step}`, uploads: {}, inlined: {} })
+        .then(
+          () => assert.fail('accepted'),
+          (error: unknown) => String(error),
+        );
+    const inputs =
+      '    type: parallel\n    compute: azureml:cpu-cluster\n    inputs:\n      data: {type: uri_folder, path: azureml:nope:1}\n';
+    const task = '    task:\n      type: run_function\n      entry_script: score.py\n      environment: azureml:trellis-python@latest\n';
+    assert.match(await refusal(`${inputs}    input_data: \${{inputs.data}}\n`), /jobs\.score\.task: .*required/i);
+    assert.match(
+      await refusal(`${inputs}    input_data: \${{inputs.data}}\n    mini_batch_size: 10kb\n${task}`),
+      /line \d+: jobs\.score\.mini_batch_size: input 'data' is uri_folder, whose mini-batches are counted in files/,
+    );
+    assert.match(
+      await refusal(`${inputs}    input_data: \${{inputs.data}}\n    mini_batch_size: lots\n${task}`),
+      /jobs\.score\.mini_batch_size: must be a whole number/,
+    );
+    assert.match(
+      await refusal(`${inputs}    input_data: \${{inputs.rows}}\n${task}`),
+      /jobs\.score\.input_data: names input 'rows', which the step does not declare; its inputs: data/,
+    );
+  });
+});
+
+/** Waits for a pipeline to end; it and each step's log. */
+async function ranToEnd(
+  trellis: TrellisProcess,
+  name: string,
+  what: string,
+): Promise<{ pipeline: PipelineJobBody; logs: Record<string, string> }> {
+  const pipeline = await waitFor(() => trellis.client.getPipeline('default', name), {
+    until: (found) => ['Completed', 'Failed', 'Canceled'].includes(found.state),
+    timeoutMs: 840_000,
+    intervalMs: 250,
+    what: `pipeline ${what} to end`,
+  });
+  const logs: Record<string, string> = {};
+  for (const step of pipeline.steps ?? [])
+    if (step.job) logs[step.step] = await (await fetch(`${trellis.url}/api/v1/workspaces/default/jobs/${step.job}/logs`)).text();
+  return { pipeline, logs };
+}
