@@ -11,6 +11,12 @@ import { waitFor } from './support/wait-for.js';
 // verbatim (test/fixtures/azureml-examples/NOTICE.md), submitted unchanged with `trellis job create --file`.
 const jobs = join(repositoryRoot, 'test', 'fixtures', 'azureml-examples', 'cli', 'jobs');
 const parallelExample = join(jobs, 'pipelines', 'iris-batch-prediction-using-parallel');
+const nestedExample = join(
+  jobs,
+  'pipelines-with-components',
+  'pipeline_with_pipeline_component',
+  'nyc_taxi_data_regression_with_pipeline_component',
+);
 // Built virtualenvs are kept across runs, like a machine's image cache (shared with the other job tests).
 const environmentCache = join(repositoryRoot, '.cache', 'environments');
 
@@ -96,6 +102,79 @@ describe('parallel steps and pipeline components (azureml-examples, unchanged)',
       await refusal(`${inputs}    input_data: \${{inputs.rows}}\n${task}`),
       /jobs\.score\.input_data: names input 'rows', which the step does not declare; its inputs: data/,
     );
+  });
+  it('runs nyc_taxi_data_regression_with_pipeline_component: two pipeline components expanded into five steps, each doing its work', {
+    timeout: 900_000,
+  }, async () => {
+    const result = await runCli(['job', 'create', '--file', join(nestedExample, 'pipeline.yml'), '-o', 'json'], { url: trellis.url });
+    assert.equal(result.code, 0, result.stderr);
+    const { pipeline, logs } = await ranToEnd(trellis, (JSON.parse(result.stdout) as PipelineJobBody).name, 'nyc taxi');
+    assert.equal(
+      pipeline.state,
+      'Completed',
+      `${pipeline.reason}\n${JSON.stringify(pipeline.steps, null, 2)}\n${Object.values(logs).join('\n')}`,
+    );
+    // The components' steps, named <step>.<inner>, each waiting for what it reads across the components' borders.
+    assert.deepEqual(
+      pipeline.steps?.map((step) => [step.step, step.dependsOn]),
+      [
+        ['data_pipeline.prep_job', []],
+        ['data_pipeline.transform_job', ['data_pipeline.prep_job']],
+        ['train_pipeline.train_job', ['data_pipeline.transform_job']],
+        ['train_pipeline.predict_job', ['train_pipeline.train_job']],
+        ['train_pipeline.score_job', ['train_pipeline.predict_job', 'train_pipeline.train_job']],
+      ],
+    );
+    assert.ok(
+      pipeline.steps?.every((step) => step.job?.endsWith(step.step.replace('.', '-'))),
+      'each step ran as its own job',
+    );
+    // The pipeline's input folder reached the inner prep step; the component's default split ratio reached train.
+    assert.match(logs['data_pipeline.prep_job']!, /^reading file: greenTaxiData\.csv \.\.\.$/m);
+    assert.match(logs['data_pipeline.prep_job']!, /^reading file: yellowTaxiData\.csv \.\.\.$/m);
+    assert.match(logs['train_pipeline.train_job']!, /^Test split ratio:0\.2$/m);
+    assert.match(logs['train_pipeline.score_job']!, /^Coefficient of determination: \d/m);
+    // The score report, written by the innermost step into the pipeline's output.
+    const score = pipeline.steps?.find((step) => step.step === 'train_pipeline.score_job')?.job;
+    assert.ok(score);
+    const download = await runCli(['job', 'download', '-n', score, '--output-name', 'score_report', '--download-path', scratch], {
+      url: trellis.url,
+    });
+    assert.equal(download.code, 0, download.stderr);
+    const report = await readFile(join(scratch, score, 'score_report', 'score.txt'), 'utf8');
+    assert.match(report, /^Scored with the following model:\nLinearRegression\(\)/);
+    assert.match(report, /Mean squared error: \d+\.\d\d/);
+  });
+
+  it('refuses a pipeline component whose inner step reads an output no step writes, naming the step', async () => {
+    const text = [
+      'type: pipeline',
+      'jobs:',
+      '  outer:',
+      '    type: pipeline',
+      '    component:',
+      '      type: pipeline',
+      '      jobs:',
+      '        first:',
+      '          command: echo hi',
+      '          environment: azureml:trellis-python@latest',
+      '          inputs:',
+      '            x: ${{parent.jobs.second.outputs.nope}}',
+      '          outputs:',
+      '            out: {type: uri_folder}',
+      '        second:',
+      '          command: echo there',
+      '          environment: azureml:trellis-python@latest',
+      '          inputs:',
+      '            y: ${{parent.jobs.first.outputs.out}}',
+      '',
+    ].join('\n');
+    const refused = await trellis.client.submitPipeline('default', { fileName: 'nested.yml', text, uploads: {}, inlined: {} }).then(
+      () => assert.fail('accepted'),
+      (error: unknown) => String(error),
+    );
+    assert.match(refused, /jobs\.outer\.first\.inputs\.x: step 'outer\.second' has no output 'nope'/);
+    assert.match(refused, /the steps wait for each other in a cycle: outer\.first → outer\.second → outer\.first/);
   });
 });
 

@@ -187,5 +187,7 @@ function registeredOutput(job: Job | undefined, output: string): StepOutputValue
   if (job?.state !== 'Completed') return 'pending';
   const spec = job.spec.outputs?.[output];
   const name = outputAssetName(job.name, output, spec);
-  return { type: spec?.type ?? 'uri_folder', asset: spec?.version ? `${name}:${spec.version}` : `${name}@latest` };
+  // Every output is registered as a data asset (finalize-attempt), a model output too: the next step reads that folder.
+  const type = spec?.type === undefined || spec.type.endsWith('_model') ? 'uri_folder' : spec.type;
+  return { type, asset: spec?.version ? `${name}:${spec.version}` : `${name}@latest` };
 }

@@ -118,7 +118,8 @@ function expandLevel(
       if (typeof value === 'string') {
         const match = wholeBinding.exec(value);
         if (!match) return value;
-        const [, scope, rest] = match as unknown as [string, string, string];
+        const scope = match[1]!;
+        const rest = match[2]!;
         // An inner step's reading of a step of its own level, as the flat graph names it (a nested
         // component's outputs were already sent to the step inside it that writes them).
         if (scope === 'jobs') return `\${{parent.jobs.${name}.${rest}}}`;
