@@ -318,7 +318,9 @@ export async function runBatch(options: Options): Promise<number> {
 
   const summary = summarize(plan, ledger);
   // As Azure ML: files given and none scored fails the job even under error_threshold -1.
-  const isNoneScored = files.length > 0 && summary.pending === 0 && summary.failedFiles >= files.length;
+  // Items: files, or a table's rows (what failedFiles counts).
+  const items = plan.reduce((sum, batch) => sum + (batch.items ?? batch.files.length), 0);
+  const isNoneScored = items > 0 && summary.pending === 0 && summary.failedFiles >= items;
   await writeFile(join(summaryFolder, 'batch-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   if (settings.output_action === 'append_row' && !isStopped && !isNoneScored)
     await assembleOutput(options, plan, ledger, isScript ? '' : 'file,row,prediction\n');
@@ -334,7 +336,8 @@ export async function runBatch(options: Options): Promise<number> {
         ? `${summary.failedFiles} failed file(s) is past error_threshold ${settings.error_threshold}${firstError}`
         : `${summary.failed} failed mini-batch(es) is past mini_batch_error_threshold ${settings.mini_batch_error_threshold}${firstError}`,
     );
-  if (isNoneScored) return fail(`no mini-batch succeeded: all ${files.length} file(s) failed${firstError}`);
+  if (isNoneScored)
+    return fail(`no mini-batch succeeded: all ${tabular ? `${items} row(s)` : `${files.length} file(s)`} failed${firstError}`);
   if (summary.pending > 0) return fail(`${summary.pending} mini-batch(es) were not scored`);
   process.off('SIGTERM', onTerminate);
   return 0;
