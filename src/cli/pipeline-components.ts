@@ -5,14 +5,20 @@ import { remoteScheme } from '../core/azureml/paths.js';
 import { namesRegisteredComponents, pipelineLocalPaths } from '../core/azureml/pipeline-local-paths.js';
 import { isPlainObject } from '../core/azureml/schema-helpers.js';
 import { parseYaml } from '../core/yaml/parse-yaml.js';
+import { ApiError } from '../client/api-error.js';
 import { readUserFile } from './local-files.js';
+
+/** How deep local pipeline components may nest before a component that names itself is suspected. */
+const maxDepth = 10;
 
 /**
  * A pipeline file's text with each step's local component file (`component: ./train.yml`) put
  * inline, as `az ml job create` sends it (each on its `component:` line, so the lines of the rest stay
  * as written): the component's own local paths (its code folder, an
  * inline environment's conda file) rewritten relative to the pipeline file, so they upload with it.
- * Registered components (`azureml:...`) are left for the server to resolve.
+ * A pipeline component (`type: pipeline`) has its own steps' component files put inline the same
+ * way, each relative to the file that names it. Registered components (`azureml:...`) are left
+ * for the server to resolve.
  */
 export async function inlineLocalComponents(text: string, pipelineFile: string): Promise<string> {
   const document = parseDocument(text);
@@ -25,18 +31,7 @@ export async function inlineLocalComponents(text: string, pipelineFile: string):
     const reference = step ? document.getIn(['jobs', step, 'component']) : undefined;
     if (typeof reference !== 'string' || remoteScheme(reference) !== undefined) continue;
     // `file:./component.yml` names a local file too, as azure-ai-ml reads it.
-    const componentPath = resolve(folder, reference.replace(/^file:/, ''));
-    const componentText = await readUserFile(componentPath, `step ${step} names component file '${reference}'; fix the path`);
-    const component = parseYaml(componentText, componentPath).value;
-    const rebase = (path: unknown) =>
-      typeof path === 'string' && remoteScheme(path) === undefined && !isAbsolute(path)
-        ? `./${relative(folder, resolve(dirname(componentPath), path))
-            .split(sep)
-            .join('/')}`
-        : path;
-    if (component.code !== undefined) component.code = rebase(component.code);
-    if (isPlainObject(component.environment) && component.environment.conda_file !== undefined)
-      component.environment = { ...component.environment, conda_file: rebase(component.environment.conda_file) };
+    const component = await readComponent(folder, folder, reference.replace(/^file:/, ''), `step ${step}`, 0);
     // On one line (flow style), so every other line of the file keeps its number: problems the server finds point into the file as written.
     const node = document.createNode(component);
     if (isCollection(node)) node.flow = true;
@@ -55,4 +50,58 @@ export function pipelineFileLocalPaths(text: string, fileName: string): Pick<Par
   const yaml = parseYaml(text, fileName);
   if (namesRegisteredComponents(yaml)) return { localPaths: pipelineLocalPaths(yaml) };
   return parsePipelineFile(text, fileName);
+}
+
+/** The component file `reference` (relative to `from`) as a mapping, its local paths relative to `pipelineFolder`. */
+async function readComponent(
+  pipelineFolder: string,
+  from: string,
+  reference: string,
+  what: string,
+  depth: number,
+): Promise<Record<string, unknown>> {
+  const componentPath = resolve(from, reference);
+  const componentText = await readUserFile(componentPath, `${what} names component file '${reference}'; fix the path`);
+  const component = parseYaml(componentText, componentPath).value;
+  const rebase = (path: unknown) =>
+    typeof path === 'string' && remoteScheme(path) === undefined && !isAbsolute(path)
+      ? `./${relative(pipelineFolder, resolve(dirname(componentPath), path))
+          .split(sep)
+          .join('/')}`
+      : path;
+  if (component.code !== undefined) component.code = rebase(component.code);
+  if (isPlainObject(component.environment) && component.environment.conda_file !== undefined)
+    component.environment = { ...component.environment, conda_file: rebase(component.environment.conda_file) };
+  if (typeof component.type !== 'string' || component.type.toLowerCase() !== 'pipeline' || !isPlainObject(component.jobs)) return component;
+  if (depth >= maxDepth)
+    throw new ApiError(
+      400,
+      'ComponentNesting',
+      `${what}: pipeline components nest more than ${maxDepth} deep from ${reference}; does one name itself?`,
+    );
+  const jobs: Record<string, unknown> = {};
+  for (const [name, step] of Object.entries(component.jobs)) {
+    if (!isPlainObject(step)) {
+      jobs[name] = step;
+      continue;
+    }
+    const inner: Record<string, unknown> = { ...step };
+    if (typeof step.component === 'string' && remoteScheme(step.component) === undefined)
+      inner.component = await readComponent(
+        pipelineFolder,
+        dirname(componentPath),
+        step.component.replace(/^file:/, ''),
+        `step ${name} of ${reference}`,
+        depth + 1,
+      );
+    if (typeof step.code === 'string') inner.code = rebase(step.code);
+    if (isPlainObject(step.inputs)) {
+      const inputs: Record<string, unknown> = {};
+      for (const [input, value] of Object.entries(step.inputs))
+        inputs[input] = isPlainObject(value) && typeof value.path === 'string' ? { ...value, path: rebase(value.path) } : value;
+      inner.inputs = inputs;
+    }
+    jobs[name] = inner;
+  }
+  return { ...component, jobs };
 }

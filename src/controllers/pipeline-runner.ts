@@ -8,7 +8,9 @@ import { type StepOutputValue, stepJob } from '../core/pipelines/step-job.js';
 import type { Caller, Context } from '../services/context.js';
 import { cancelJob } from '../services/jobs/job-service.js';
 import { submitJobFields } from '../services/jobs/submit-job.js';
+import { withParallelCommand } from '../services/pipelines/parallel-step-job.js';
 import { stepContentOf } from '../services/pipelines/step-content.js';
+import { withInlinedCondaFile } from '../services/pipelines/step-environment.js';
 import { updateRun } from '../services/tracking/run-service.js';
 import type { Repositories } from '../store/store.js';
 import { ReconcileLoop } from './reconcile-loop.js';
@@ -119,16 +121,17 @@ export class PipelineRunner {
     let submitted = 0;
     for (const step of plan.submit) {
       const outputOf = (upstream: string, output: string): StepOutputValue => registeredOutput(jobs.get(upstream), output);
-      const { fields } = stepJob(pipeline.spec, pipeline.experimentName, step, outputOf);
-      const key = reuseKeyOf(await stepContentOf(this.context, workspace, fields, pipeline.uploads));
-      const decision = await decideReuse(repositories, pipeline, step, key);
-      const reuse = { key: key.key, parts: key.parts, note: reuseExplanation(decision) };
-      if (decision.reused) {
-        await repositories.pipelines.updateStep(workspace, name, step, { state: 'Reused', job: decision.from, reason: null, reuse });
-        this.wake();
-        continue;
-      }
       try {
+        const written = stepJob(pipeline.spec, pipeline.experimentName, step, outputOf).fields;
+        const fields = withInlinedCondaFile(withParallelCommand(written, pipeline.spec.jobs[step]), pipeline.inlined);
+        const key = reuseKeyOf(await stepContentOf(this.context, workspace, fields, pipeline.uploads));
+        const decision = await decideReuse(repositories, pipeline, step, key);
+        const reuse = { key: key.key, parts: key.parts, note: reuseExplanation(decision) };
+        if (decision.reused) {
+          await repositories.pipelines.updateStep(workspace, name, step, { state: 'Reused', job: decision.from, reason: null, reuse });
+          this.wake();
+          continue;
+        }
         const job = await submitJobFields(this.context, callerFor(pipeline), fields, {
           workspace,
           fileName: `step ${step} of pipeline ${name}`,

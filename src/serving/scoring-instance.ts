@@ -54,6 +54,8 @@ export interface InstanceSpec {
   /** code_configuration.code on this machine, and the scoring_script inside it. */
   codeDir?: string | undefined;
   scoringScript?: string | undefined;
+  /** The scoring script's command line (sys.argv[1:]): a parallel step's program_arguments. */
+  scriptArguments?: string[] | undefined;
   /** The Python interpreter of the deployment's environment (runtimes mlflow, python-script, azureml-inference-server). */
   python?: string | undefined;
   /** Variables the worker gets (the deployment's environment_variables and Azure ML's own). */

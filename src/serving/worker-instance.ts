@@ -96,6 +96,7 @@ function workerEnvironment(spec: InstanceSpec): Record<string, string> {
     modelDir: modelPath,
     codeDir: spec.codeDir,
     scoringScript: spec.scoringScript,
+    ...(spec.scriptArguments ? { scriptArguments: spec.scriptArguments } : {}),
     modelName,
     modelVersion: spec.modelVersion ?? '1',
   };

@@ -210,6 +210,8 @@ export interface WorkerConfig {
   modelDir: string;
   codeDir?: string | undefined;
   scoringScript?: string | undefined;
+  /** The scoring script's command line (sys.argv[1:]): a parallel step's program_arguments. */
+  scriptArguments?: string[] | undefined;
   /** The model's name and version in v2 answers (model_name, versions). */
   modelName: string;
   modelVersion: string;

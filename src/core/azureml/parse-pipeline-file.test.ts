@@ -125,7 +125,9 @@ describe('parsePipelineFile', () => {
       // Missing: located at its step, in the words a command job gets.
       'jobs.a.environment@3: must be an environment reference (azureml:<name>:<version> or azureml:<name>@latest) or an inline environment mapping',
       "jobs.a.enviroment@5: unknown field 'enviroment'; did you mean 'environment'?",
-      'jobs.b.type@7: parallel steps are not supported yet; a step here is a command job (type: command)',
+      // A parallel step needs its input_data and task (core/azureml/parallel-step-schema.ts).
+      'jobs.b.input_data@6: is required',
+      'jobs.b.task@6: is required',
       // The server puts registered components inline before parsing; a reference still here was never resolved.
       "jobs.c.component@9: component 'azureml:prep:1' was not resolved: name a registered one as azureml:<name>:<version> or azureml:<name>@latest, or a local file that trellis job create reads",
       "jobs.d.inputs.x@14: '${{parent.job.a.outputs.out}}' is not a binding Trellis can follow: use ${{parent.inputs.<name>}}, ${{parent.outputs.<name>}} or ${{parent.jobs.<step>.outputs.<name>}}",

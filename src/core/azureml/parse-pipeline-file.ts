@@ -1,5 +1,6 @@
 import { invalidInput, type Problem } from '../errors.js';
 import { checkBindingTypes } from '../pipelines/binding-types.js';
+import { expandPipelineComponents } from '../pipelines/pipeline-component.js';
 import { checkPipelineGraph } from '../pipelines/pipeline-graph.js';
 import type { DocumentSource } from '../yaml/document-source.js';
 import { formatFieldPath, type FieldPath } from '../yaml/field-path.js';
@@ -39,7 +40,14 @@ export function parsePipelineDocument(yaml: DocumentSource, fileName: string): P
     const { line, column } = yaml.locate(pointer);
     return { path: formatFieldPath(pointer), message, ...(line ? { line } : {}), ...(column ? { column } : {}) };
   };
-  const result = pipelineJobSchema.safeParse(yaml.value, { error: describeIssue });
+  // Pipeline components become their steps first, so the whole graph is checked as one.
+  const expanded = expandPipelineComponents(yaml.value);
+  if (expanded.problems.length > 0)
+    throw invalidInput(
+      fileName,
+      expanded.problems.map((problem) => located(problem.pointer, problem.message)).sort((a, b) => (a.line ?? 0) - (b.line ?? 0)),
+    );
+  const result = pipelineJobSchema.safeParse(expanded.value, { error: describeIssue });
   if (!result.success)
     throw invalidInput(
       fileName,
@@ -69,11 +77,12 @@ export function parsePipelineDocument(yaml: DocumentSource, fileName: string): P
   addDataInputs(['inputs'], pipeline.inputs);
   for (const [name, step] of Object.entries(pipeline.jobs)) {
     // A component's code is its own (uploaded with it, or a registered component's snapshot), not the pipeline's.
-    if (step.code && !step.component) addLocal(['jobs', name, 'code'], step.code, 'upload');
-    else if (step.code) addLocal(['jobs', name, 'component', 'code'], step.code, 'upload');
+    // A parallel step's code and environment are its task's.
+    const where: FieldPath = step.component ? ['jobs', name, 'component'] : step.parallel ? ['jobs', name, 'task'] : ['jobs', name];
+    if (step.code) addLocal([...where, 'code'], step.code, 'upload');
     addDataInputs(['jobs', name, 'inputs'], step.inputs);
     if (isPlainObject(step.environment) && typeof step.environment.conda_file === 'string')
-      addLocal(['jobs', name, 'environment', 'conda_file'], step.environment.conda_file, 'inline-yaml');
+      addLocal([...where, 'environment', 'conda_file'], step.environment.conda_file, 'inline-yaml');
   }
   return { pipeline, localPaths };
 }

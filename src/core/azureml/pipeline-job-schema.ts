@@ -3,6 +3,7 @@ import { type Binding, parseBinding } from '../pipelines/bindings.js';
 import { type CommandJobFile, commandJobSchema, inputEntry, outputSpec } from './command-job-schema.js';
 import { componentStepFields, stepOverrides } from '../pipelines/component-step.js';
 import { type ComponentInput, componentSchema } from './component-schema.js';
+import { type ParallelStep, parallelStepFields } from './parallel-step-schema.js';
 import { closedObject, flagField, isPlainObject, tagsField, unknownFieldMessage } from './schema-helpers.js';
 
 /**
@@ -13,6 +14,10 @@ import { closedObject, flagField, isPlainObject, tagsField, unknownFieldMessage 
  */
 
 const identifierName = z.string().regex(/^[A-Za-z_]\w*$/, 'names are identifiers: letters, digits and _, not starting with a digit');
+// The steps of a pipeline component are named <step>.<inner> once expanded (core/pipelines/pipeline-component.ts).
+const stepName = z
+  .string()
+  .regex(/^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/, 'names are identifiers: letters, digits and _, not starting with a digit');
 
 /** A step: a command job, its bindings kept apart so the job's own schema checks the rest. */
 export interface PipelineStepFile extends CommandJobFile {
@@ -26,11 +31,12 @@ export interface PipelineStepFile extends CommandJobFile {
   componentInputs?: Record<string, ComponentInput>;
   /** Never reuse an earlier run of this step: its component says it is not deterministic, or the step asks to run (force_rerun). */
   alwaysRun?: 'nondeterministic' | 'forced';
+  /** A parallel step: what its driver is to do (its command is made from it when the step is submitted). */
+  parallel?: ParallelStep;
 }
 
-const stepTypes = ['command'];
+const stepTypes = ['command', 'parallel'];
 const laterStepTypes: Record<string, string> = {
-  parallel: 'parallel steps are not supported yet',
   pipeline: 'pipeline components as steps are not supported yet',
   sweep: 'sweep steps are not supported yet',
   spark: 'spark steps are not supported',
@@ -47,7 +53,7 @@ const pipelineStep = z.unknown().transform((written, context): PipelineStepFile 
     context.addIssue({
       code: 'custom',
       path: ['type'],
-      message: `${laterStepTypes[type] ?? `'${String(value.type)}' is not a step type`}; a step here is a command job (type: command)`,
+      message: `${laterStepTypes[type] ?? `'${String(value.type)}' is not a step type`}; a step here is a command job (type: command) or a parallel job (type: parallel)`,
       input: value.type,
     });
     return z.NEVER;
@@ -65,6 +71,16 @@ const pipelineStep = z.unknown().transform((written, context): PipelineStepFile 
     componentInputs = expanded.inputs;
     deterministic = expanded.deterministic;
     value = expanded.fields;
+  }
+  let parallel: ParallelStep | undefined;
+  if (type === 'parallel') {
+    const made = parallelStepFields(value);
+    if ('problems' in made) {
+      for (const problem of made.problems) context.addIssue({ code: 'custom', path: problem.path, message: problem.message, input: value });
+      return z.NEVER;
+    }
+    value = made.fields;
+    parallel = made.parallel;
   }
   const alwaysRun = forceRerun === true || forceRerun === 'true' ? 'forced' : deterministic ? undefined : 'nondeterministic';
   const inputBindings: Record<string, Binding> = {};
@@ -121,6 +137,7 @@ const pipelineStep = z.unknown().transform((written, context): PipelineStepFile 
     outputBindings,
     ...(componentName ? { component: componentName, componentInputs: componentInputs ?? {} } : {}),
     ...(alwaysRun ? { alwaysRun } : {}),
+    ...(parallel ? { parallel } : {}),
   };
 });
 
@@ -198,7 +215,7 @@ export const pipelineJobSchema = closedObject(
     inputs: z.record(identifierName, inputEntry).optional(),
     outputs: z.record(identifierName, outputSpec).optional(),
     jobs: z
-      .record(identifierName, pipelineStep)
+      .record(stepName, pipelineStep)
       .refine((steps) => Object.keys(steps).length > 0, 'a pipeline needs at least one step under jobs'),
   },
   ['status', 'creation_context', 'id', 'properties', 'identity'],

@@ -16,6 +16,8 @@ export interface MiniBatch {
   index: number;
   /** Paths relative to the input folder, `/` separators. */
   files: string[];
+  /** What a failure of it counts towards error_threshold: its files (the default), or a table's rows. */
+  items?: number;
 }
 
 export type LedgerEntry =

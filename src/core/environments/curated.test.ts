@@ -55,9 +55,10 @@ describe('curated environments', () => {
   });
 
   it("maps Azure ML's curated sklearn, lightgbm and minimal environments", () => {
-    assert.equal(nameOf('azureml://registries/azureml/environments/sklearn-1.5/labels/latest'), 'trellis-python-sklearn');
-    assert.equal(nameOf('azureml://registries/azureml/environments/sklearn-1.5/versions/14'), 'trellis-python-sklearn');
-    assert.equal(nameOf('azureml://registries/azureml/environments/sklearn-1.5'), 'trellis-python-sklearn');
+    // Azure's sklearn-1.5 has pandas 1.5 (scripts that name it use DataFrame.append): its own counterpart.
+    assert.equal(nameOf('azureml://registries/azureml/environments/sklearn-1.5/labels/latest'), 'trellis-python-sklearn-1.5');
+    assert.equal(nameOf('azureml://registries/azureml/environments/sklearn-1.5/versions/14'), 'trellis-python-sklearn-1.5');
+    assert.equal(nameOf('azureml://registries/azureml/environments/sklearn-1.5'), 'trellis-python-sklearn-1.5');
     assert.equal(nameOf('azureml:AzureML-sklearn-1.0-ubuntu20.04-py38-cpu@latest'), 'trellis-python-sklearn');
     assert.equal(nameOf('azureml:AzureML-sklearn-0.24-ubuntu18.04-py37-cpu:33'), 'trellis-python-sklearn');
     assert.equal(nameOf('azureml:AzureML-lightgbm-3.2-ubuntu18.04-py37-cpu@latest'), 'trellis-python-lightgbm');

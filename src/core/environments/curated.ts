@@ -13,6 +13,10 @@ export interface CuratedEnvironment {
 // matplotlib, which Azure's sklearn images carry and azureml-examples scripts import
 // (cli/jobs/single-step/scikit-learn/diabetes).
 const sklearnPackages = ['matplotlib==3.11.2', 'mlflow==3.17.2', 'numpy==2.4.6', 'pandas==3.1.1', 'scikit-learn==1.9.1'];
+// Azure's sklearn-1.5 curated environment pins pandas 1.5 (azureml-assets,
+// assets/training/general/environments/sklearn-1.5), and the azureml-examples scripts that name it
+// rely on that (DataFrame.append, gone in pandas 2); its counterpart here pins the same majors.
+const sklearn15Packages = ['matplotlib==3.9.4', 'mlflow==3.17.2', 'numpy==1.26.4', 'pandas==1.5.3', 'scikit-learn==1.5.2'];
 const python = 'python=3.11';
 const pythonImage = 'python:3.11-slim';
 
@@ -29,6 +33,16 @@ export const curatedEnvironments: readonly CuratedEnvironment[] = [
     version: '2',
     description: 'Python 3.11 with scikit-learn, MLflow, pandas, numpy and matplotlib.',
     spec: { image: pythonImage, conda_file: { name: 'trellis-python-sklearn', dependencies: [python, { pip: sklearnPackages }] } },
+  },
+  {
+    name: 'trellis-python-sklearn-1.5',
+    version: '1',
+    description:
+      "Azure's sklearn-1.5 curated environment: Python 3.11 with scikit-learn 1.5, pandas 1.5, numpy 1.26, MLflow and matplotlib.",
+    spec: {
+      image: pythonImage,
+      conda_file: { name: 'trellis-python-sklearn-1.5', dependencies: [python, { pip: sklearn15Packages }] },
+    },
   },
   {
     name: 'trellis-python-lightgbm',
@@ -54,6 +68,7 @@ export const curatedEnvironments: readonly CuratedEnvironment[] = [
  */
 const azureAliases: { pattern: RegExp; curated: string }[] = [
   { pattern: /lightgbm/, curated: 'trellis-python-lightgbm' },
+  { pattern: /^sklearn-1\.5(\b|$)/, curated: 'trellis-python-sklearn-1.5' },
   { pattern: /sklearn|scikit|mlflow/, curated: 'trellis-python-sklearn' },
   { pattern: /minimal/, curated: 'trellis-python' },
 ];

@@ -30,8 +30,16 @@ export function parseBinding(value: unknown): Binding | { problem: string } | un
   if (parts[0] === 'parent') {
     if (parts.length === 3 && parts[1] === 'inputs' && named(parts[2])) return { kind: 'pipelineInput', name: parts[2]! };
     if (parts.length === 3 && parts[1] === 'outputs' && named(parts[2])) return { kind: 'pipelineOutput', name: parts[2]! };
-    if (parts.length === 5 && parts[1] === 'jobs' && named(parts[2]) && parts[3] === 'outputs' && named(parts[4]))
-      return { kind: 'stepOutput', step: parts[2]!, name: parts[4]! };
+    // A step of an expanded pipeline component is named <step>.<inner> (core/pipelines/pipeline-component.ts).
+    const step = parts.slice(2, -2);
+    if (
+      parts.length >= 5 &&
+      parts[1] === 'jobs' &&
+      step.every(named) &&
+      parts[parts.length - 2] === 'outputs' &&
+      named(parts[parts.length - 1])
+    )
+      return { kind: 'stepOutput', step: step.join('.'), name: parts[parts.length - 1]! };
   }
   return {
     problem: `'${value.trim()}' is not a binding Trellis can follow: use \${{parent.inputs.<name>}}, \${{parent.outputs.<name>}} or \${{parent.jobs.<step>.outputs.<name>}}`,

@@ -66,5 +66,6 @@ export type StepState = (typeof stepStates)[number];
 
 /** The name of the command job that runs a step: fixed, so a restart finds the job it submitted. */
 export function stepJobName(pipeline: string, step: string): string {
-  return `${pipeline}-${step}`.slice(0, 255);
+  // A pipeline component's step (<step>.<inner>): job names take no dots.
+  return `${pipeline}-${step.replaceAll('.', '-')}`.slice(0, 255);
 }

@@ -27,7 +27,15 @@ export function stepJob(
 ): StepJob {
   const step = pipeline.jobs[stepName];
   if (!step) throw new Error(`pipeline ${pipeline.name} has no step ${stepName}`);
-  const { inputBindings, outputBindings, component, componentInputs: _inputs, alwaysRun: _alwaysRun, ...fields } = step;
+  const {
+    inputBindings,
+    outputBindings,
+    component,
+    componentInputs: _inputs,
+    alwaysRun: _alwaysRun,
+    parallel: _parallel,
+    ...fields
+  } = step;
   const pending = new Set<string>();
   const inputs: Record<string, unknown> = { ...(fields.inputs ?? {}) };
   for (const [name, binding] of Object.entries(inputBindings)) {

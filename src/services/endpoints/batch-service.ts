@@ -1,5 +1,3 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { applySetOverrides, type CommandJobFields } from '../../core/azureml/parse-job-file.js';
 import { parseBatchDeployment } from '../../core/azureml/parse-endpoint-file.js';
 import type { BatchDeploymentSpec } from '../../core/azureml/batch-deployment-schema.js';
@@ -14,6 +12,7 @@ import type { Caller, Context } from '../context.js';
 import { generateJobName, submitJobFields } from '../jobs/submit-job.js';
 import { deploymentAuditEvent, deploymentOf, isUnchanged, resolveLineage, withLocalFiles } from './deployment-service.js';
 import { getEndpoint } from './endpoint-service.js';
+import { batchDriverCommand } from './batch-driver-command.js';
 import { deploymentEnvironmentSpec } from './model-environment.js';
 import { mlflowModelEnvironmentName } from '../../core/environments/mlflow-model-environment.js';
 
@@ -203,7 +202,7 @@ export async function invokeBatchEndpoint(context: Context, caller: Caller, inpu
   }
   const scoringScript = spec.code_configuration?.scoring_script;
   const settings = { ...spec.settings, ...(scoringScript ? { scoring_script: scoringScript } : {}) };
-  const driver = driverCommand();
+  const driver = batchDriverCommand();
   const name = generateJobName();
   // The job's code folder is the deployment's code snapshot; the command runs inside it.
   const code = deployment.lineage.code ? await codeUpload(context, input.workspace, deployment.lineage.code.name) : undefined;
@@ -308,16 +307,6 @@ export async function listBatchJobs(context: Context, workspace: string, endpoin
 
 function computeName(spec: Pick<BatchDeploymentSpec, 'compute'>): string {
   return (spec.compute ?? '').replace(/^azureml:/, '');
-}
-
-const here = dirname(fileURLToPath(import.meta.url));
-
-/** node and the driver: the built .js, or from the TypeScript sources through the tsx loader. */
-function driverCommand(): string[] {
-  const isSource = import.meta.url.endsWith('.ts');
-  const script = join(here, '..', '..', 'serving', 'batch', `batch-driver.${isSource ? 'ts' : 'js'}`);
-  if (!isSource) return [process.execPath, script];
-  return [process.execPath, '--import', import.meta.resolve('tsx'), script];
 }
 
 function quote(word: string): string {

@@ -1,5 +1,5 @@
 import { parsePipelineDocument } from '../../core/azureml/parse-pipeline-file.js';
-import { invalidInput, type Problem } from '../../core/errors.js';
+import { invalidInput, isTrellisError, type Problem } from '../../core/errors.js';
 import { type PipelineJob, stepJobName } from '../../core/pipelines/pipeline-job.js';
 import { stepJob } from '../../core/pipelines/step-job.js';
 import { digestOf } from '../../core/resources/digest.js';
@@ -9,6 +9,7 @@ import { auditJob } from '../jobs/job-audit.js';
 import { checkJobFields, experimentIdFor, generateJobName, type SubmitJobInput } from '../jobs/submit-job.js';
 import { requireWorkspace } from '../resource-service.js';
 import { createRun } from '../tracking/run-service.js';
+import { withParallelCommand } from './parallel-step-job.js';
 import { withRegisteredComponents } from './pipeline-components.js';
 
 /**
@@ -114,7 +115,18 @@ export async function checkPipeline(context: Context, input: SubmitJobInput) {
   const experimentName = file.experiment_name ?? input.defaultExperimentName ?? 'Default';
   const steps = Object.keys(file.jobs);
   for (const step of steps) {
-    const { fields, pending } = stepJob(spec, experimentName, step, () => 'pending');
+    const { fields: written, pending } = stepJob(spec, experimentName, step, () => 'pending');
+    let fields = written;
+    try {
+      fields = withParallelCommand(written, spec.jobs[step]);
+    } catch (error) {
+      // A parallel step whose mini_batch_size does not fit its input's type: named under the step.
+      if (!isTrellisError(error) || error.problems.length === 0) throw error;
+      for (const problem of error.problems) {
+        const path = `jobs.${step}.${problem.path}`;
+        problems.push({ ...problem, path, ...locate(path) });
+      }
+    }
     const stepProblems = await checkJobFields(context, fields, { ...input, fileName }, pending);
     for (const problem of stepProblems) {
       // The step's job name is made here: a clash is the pipeline's name's problem.

@@ -27,6 +27,12 @@
  * over the same checkpoint folder (the nodes share it: local or Slurm compute): node r scores the
  * mini-batches whose index is r modulo N and keeps its own ledger, ledger-<r>.jsonl; node 0 then
  * waits until the ledgers together cover every mini-batch, and writes the output and summary.
+ *
+ * A pipeline's parallel step (core/azureml/parallel-step-schema.ts) runs the same driver with no
+ * model: its entry script is the scoring script, the words after `--` (its program_arguments) are
+ * the script's sys.argv, `--output-file` is the file rows are appended to (append_row_to), and a
+ * tabular input (`input_type: mltable`) is cut into mini-batches of about mini_batch_size bytes of
+ * rows (core/endpoints/tabular-plan.ts), each given to run() as a pandas DataFrame.
  */
 import { closeSync, fsyncSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
@@ -49,6 +55,8 @@ import type { ScoringInstance } from '../scoring-instance.js';
 import { ModelLoadError } from '../serving-errors.js';
 import type { ServingLogger } from '../serving-logger.js';
 import { startInstance } from '../worker-instance.js';
+import { parse as parseYamlText } from 'yaml';
+import { planTabularMiniBatches, readDelimitedTable, type TabularMiniBatch } from '../../core/endpoints/tabular-plan.js';
 
 /** What the batch service hands the driver: the deployment's settings, as batch-deployment-schema normalizes them. */
 export interface BatchDriverSettings {
@@ -61,15 +69,25 @@ export interface BatchDriverSettings {
   logging_level: string;
   scoring_script?: string;
   environment_variables?: Record<string, string>;
+  /** Failed mini-batches past this stop the job (-1, the default: never). */
+  mini_batch_error_threshold?: number;
+  /** `mltable`: the input is a table, cut by bytes of rows; otherwise a folder or file, cut by files. */
+  input_type?: string;
 }
 
 interface Options {
   input: string;
   /** Score only this file of `input` (a uri_file input). */
   onlyFile?: string | undefined;
-  model: string;
+  /** The model's folder (a batch deployment); none for a parallel step, whose entry script is all there is. */
+  model?: string | undefined;
   code: string | undefined;
-  output: string;
+  /** The output folder: output_file_name and batch-summary.json go there. */
+  output?: string | undefined;
+  /** The exact file rows are appended to (a parallel step's append_row_to); the summary then goes to the checkpoint folder. */
+  outputFile?: string | undefined;
+  /** The scoring script's command line (a parallel step's program_arguments). */
+  scriptArguments?: string[] | undefined;
   checkpoints: string;
   settings: BatchDriverSettings;
   /** This node's rank and the node count (1: everything here). */
@@ -81,24 +99,29 @@ const readyTimeoutMs = 120_000;
 const workerLogTailLines = 30;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
     options: {
       input: { type: 'string' },
       model: { type: 'string' },
       code: { type: 'string' },
       output: { type: 'string' },
+      'output-file': { type: 'string' },
       settings: { type: 'string' },
       checkpoints: { type: 'string' },
       nodes: { type: 'string' },
     },
   });
-  if (!values.input || !values.model || !values.output || !values.settings) {
+  if (!values.input || !values.settings || (!values.model && !values.code)) {
     process.stderr.write(
-      'usage: batch-driver --input <folder> --model <folder> --output <folder> --settings <base64 JSON> [--code <folder>] [--checkpoints <folder>]\n',
+      'usage: batch-driver --input <folder> (--model <folder> | --code <folder>) [--output <folder>] [--output-file <file>] --settings <base64 JSON> [--checkpoints <folder>] [-- <script arguments>]\n',
     );
     return 2;
   }
-  const checkpoints = values.checkpoints ?? process.env.TRELLIS_CHECKPOINT_DIR ?? join(values.output, '.batch-state');
+  const checkpoints =
+    values.checkpoints ??
+    process.env.TRELLIS_CHECKPOINT_DIR ??
+    join(values.output ?? dirname(values['output-file'] ?? '.'), '.batch-state');
   const settings = JSON.parse(Buffer.from(values.settings, 'base64').toString('utf8')) as BatchDriverSettings;
   // A uri_file input: that one file, in its folder.
   const isFile = (await stat(values.input)).isFile();
@@ -117,6 +140,8 @@ async function main(): Promise<number> {
     model: values.model,
     code: values.code,
     output: values.output,
+    outputFile: values['output-file'],
+    scriptArguments: positionals,
     checkpoints,
     settings,
     node: { rank, count },
@@ -148,9 +173,14 @@ export async function runBatch(options: Options): Promise<number> {
     );
   if (node.count > 1 && node.rank === 0) process.once('SIGTERM', onTerminate);
   await mkdir(join(options.checkpoints, 'parts'), { recursive: true });
-  await mkdir(options.output, { recursive: true });
-  const files = options.onlyFile === undefined ? await filesUnder(options.input) : [options.onlyFile];
-  const plan = planMiniBatches(files, settings.mini_batch_size);
+  // Where the summary (and a script's own files, AZUREML_BI_OUTPUT_PATH) go.
+  const outputFolder = options.output ?? (options.outputFile ? dirname(options.outputFile) : options.checkpoints);
+  const summaryFolder = options.output ?? options.checkpoints;
+  await mkdir(outputFolder, { recursive: true });
+  const tabular = settings.input_type === 'mltable' ? await readTable(options.input, settings.mini_batch_size) : undefined;
+  if (tabular && 'error' in tabular) return fail(tabular.error);
+  const files = tabular ? tabular.files : options.onlyFile === undefined ? await filesUnder(options.input) : [options.onlyFile];
+  const plan: MiniBatch[] = tabular ? tabular.plan : planMiniBatches(files, settings.mini_batch_size);
   const ledgerPath = join(options.checkpoints, node.count === 1 ? 'ledger.jsonl' : `ledger-${node.rank}.jsonl`);
   const ledger = await readLedgers(options.checkpoints);
   const pending = pendingMiniBatches(plan, ledger).filter((batch) => batch.index % node.count === node.rank);
@@ -159,7 +189,7 @@ export async function runBatch(options: Options): Promise<number> {
     `${files.length} file(s) in ${plan.length} mini-batch(es) of ${settings.mini_batch_size}; ${ledger.size} finished before, ${pending.length} to score here with ${settings.max_concurrency_per_instance} worker(s)${share}`,
   );
 
-  const choice = chooseRuntime(await filesUnder(options.model), settings.scoring_script);
+  const choice = chooseRuntime(options.model ? await filesUnder(options.model) : [], settings.scoring_script);
   if ('error' in choice) return fail(choice.error);
   const isScript = choice.runtime === 'python-script' || choice.runtime === 'node-script';
   const ledgerFd = openSync(ledgerPath, 'a');
@@ -169,6 +199,7 @@ export async function runBatch(options: Options): Promise<number> {
     ledger.set(entry.id, entry);
   };
   let failedFiles = summarize(plan, ledger).failedFiles;
+  let failedBatches = summarize(plan, ledger).failed;
   let isStopped = isOverErrorThreshold(failedFiles, settings.error_threshold);
   // A worker whose model or script did not start: why, and its log (the traceback is there).
   let startFailure: { reason: string; logFile: string } | undefined;
@@ -179,12 +210,13 @@ export async function runBatch(options: Options): Promise<number> {
     runtime: choice.runtime,
     // The job's model input is the model's own folder (or file), laid out by its name under the
     // input's folder: that folder is AZUREML_MODEL_DIR, as on Azure ML (`$AZUREML_MODEL_DIR/model/...`).
-    modelDir: dirname(resolve(options.model)),
+    modelDir: options.model ? dirname(resolve(options.model)) : (options.code ?? options.input),
     modelPath: options.model,
     codeDir: options.code,
     scoringScript: settings.scoring_script,
+    scriptArguments: options.scriptArguments,
     python: process.env.TRELLIS_BATCH_PYTHON,
-    env: { ...(settings.environment_variables ?? {}), AZUREML_BI_OUTPUT_PATH: options.output },
+    env: { ...(settings.environment_variables ?? {}), AZUREML_BI_OUTPUT_PATH: outputFolder },
     logFile: workerLog(index),
     logger: stderrLogger,
   });
@@ -226,11 +258,11 @@ export async function runBatch(options: Options): Promise<number> {
             }
             const timeoutMs = settings.retry_settings.timeout * 1000;
             const rows = isScript
-              ? await runScript(current, options, batch, timeoutMs)
+              ? await runScript(current, options, batch, timeoutMs, tabular?.delimiter)
               : await scoreMiniBatch(current, options, batch, timeoutMs);
             await writePart(options.checkpoints, batch, rows);
-            // A script that returns fewer rows than it got files failed the rest, as Azure counts it.
-            const failedItems = isScript ? Math.max(0, batch.files.length - rows.length) : 0;
+            // A script that returns fewer rows than it got files failed the rest, as Azure counts it (a table's rows are not files).
+            const failedItems = isScript && !tabular ? Math.max(0, batch.files.length - rows.length) : 0;
             record({ id: batch.id, status: 'done', rows: rows.length, attempts, ...(failedItems > 0 ? { failedItems } : {}) });
             if (failedItems > 0) {
               log(
@@ -247,11 +279,18 @@ export async function runBatch(options: Options): Promise<number> {
             lastError = (error as Error).message;
             log(`mini-batch ${batch.id} attempt ${attempts} failed: ${lastError}`);
             if (!shouldRetry(attempts, settings.retry_settings.max_retries)) {
-              record({ id: batch.id, status: 'failed', files: batch.files.length, attempts, error: lastError });
-              failedFiles += batch.files.length;
+              const items = batch.items ?? batch.files.length;
+              record({ id: batch.id, status: 'failed', files: items, attempts, error: lastError });
+              failedFiles += items;
+              failedBatches += 1;
               if (isOverErrorThreshold(failedFiles, settings.error_threshold)) {
                 isStopped = true;
                 log(`${failedFiles} failed file(s) is past error_threshold ${settings.error_threshold}: stopping`);
+              } else if (isOverErrorThreshold(failedBatches, settings.mini_batch_error_threshold ?? -1)) {
+                isStopped = true;
+                log(
+                  `${failedBatches} failed mini-batch(es) is past mini_batch_error_threshold ${settings.mini_batch_error_threshold}: stopping`,
+                );
               }
               break;
             }
@@ -279,8 +318,10 @@ export async function runBatch(options: Options): Promise<number> {
 
   const summary = summarize(plan, ledger);
   // As Azure ML: files given and none scored fails the job even under error_threshold -1.
-  const isNoneScored = files.length > 0 && summary.pending === 0 && summary.failedFiles >= files.length;
-  await writeFile(join(options.output, 'batch-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  // Items: files, or a table's rows (what failedFiles counts).
+  const items = plan.reduce((sum, batch) => sum + (batch.items ?? batch.files.length), 0);
+  const isNoneScored = items > 0 && summary.pending === 0 && summary.failedFiles >= items;
+  await writeFile(join(summaryFolder, 'batch-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   if (settings.output_action === 'append_row' && !isStopped && !isNoneScored)
     await assembleOutput(options, plan, ledger, isScript ? '' : 'file,row,prediction\n');
   log(`${summary.succeeded} mini-batch(es) scored (${summary.rows} rows), ${summary.failed} failed (${summary.failedFiles} files)`);
@@ -289,8 +330,14 @@ export async function runBatch(options: Options): Promise<number> {
     : isScript
       ? '; run() returned fewer rows than it was given files'
       : '';
-  if (isStopped) return fail(`${summary.failedFiles} failed file(s) is past error_threshold ${settings.error_threshold}${firstError}`);
-  if (isNoneScored) return fail(`no mini-batch succeeded: all ${files.length} file(s) failed${firstError}`);
+  if (isStopped)
+    return fail(
+      summary.failedFiles > settings.error_threshold && settings.error_threshold >= 0
+        ? `${summary.failedFiles} failed file(s) is past error_threshold ${settings.error_threshold}${firstError}`
+        : `${summary.failed} failed mini-batch(es) is past mini_batch_error_threshold ${settings.mini_batch_error_threshold}${firstError}`,
+    );
+  if (isNoneScored)
+    return fail(`no mini-batch succeeded: all ${tabular ? `${items} row(s)` : `${files.length} file(s)`} failed${firstError}`);
   if (summary.pending > 0) return fail(`${summary.pending} mini-batch(es) were not scored`);
   process.off('SIGTERM', onTerminate);
   return 0;
@@ -387,9 +434,21 @@ async function waitForOtherNodes(
   }
 }
 
-/** run(mini_batch) of a scoring script, with the files' absolute paths; its rows as they came. */
-async function runScript(instance: ScoringInstance, options: Options, batch: MiniBatch, timeoutMs: number): Promise<string[]> {
-  const body = Buffer.from(JSON.stringify(batch.files.map((file) => join(options.input, file))));
+/** run(mini_batch) of a scoring script, with the files' absolute paths (or a table's rows); its rows as they came. */
+async function runScript(
+  instance: ScoringInstance,
+  options: Options,
+  batch: MiniBatch | TabularMiniBatch,
+  timeoutMs: number,
+  delimiter: string | undefined,
+): Promise<string[]> {
+  const body = Buffer.from(
+    JSON.stringify(
+      'text' in batch
+        ? { table: { text: batch.text, delimiter, ...(batch.columns ? { columns: batch.columns } : {}) } }
+        : batch.files.map((file) => join(options.input, file)),
+    ),
+  );
   const answer = await instance.call({ protocol: 'mini-batch', body }, timeoutMs);
   const text = answer.body.toString('utf8');
   if (answer.status !== 200) throw new Error(`run(mini_batch) failed: ${answerError(text)}`);
@@ -487,7 +546,7 @@ async function assembleOutput(
   ledger: ReadonlyMap<string, LedgerEntry>,
   header: string,
 ): Promise<void> {
-  const target = join(options.output, options.settings.output_file_name ?? 'predictions.csv');
+  const target = options.outputFile ?? join(options.output ?? options.checkpoints, options.settings.output_file_name ?? 'predictions.csv');
   const temporary = `${target}.tmp`;
   const fd = openSync(temporary, 'w');
   try {
@@ -501,6 +560,37 @@ async function assembleOutput(
     closeSync(fd);
   }
   await rename(temporary, target);
+}
+
+/**
+ * A tabular input: the MLTable file in `input` read (its delimited files, in the order it lists
+ * them, a folder's sorted), and the rows cut into mini-batches of about `sizeBytes`; or why not.
+ */
+async function readTable(
+  input: string,
+  sizeBytes: number,
+): Promise<{ files: string[]; plan: TabularMiniBatch[]; delimiter: string } | { error: string }> {
+  const folder = (await stat(input)).isFile() ? dirname(input) : input;
+  let text: string;
+  try {
+    text = await readFile(join(folder, 'MLTable'), 'utf8');
+  } catch (error) {
+    if (hasCode(error, 'ENOENT'))
+      return { error: `the mltable input ${folder} has no MLTable file; give a folder with an MLTable file, or a uri_folder input` };
+    throw error;
+  }
+  const table = readDelimitedTable(parseYamlText(text) as unknown);
+  if ('error' in table) return table;
+  const files: string[] = [];
+  for (const path of table.paths) {
+    if ('file' in path) files.push(relative(folder, resolve(folder, path.file)));
+    else
+      files.push(
+        ...(await filesUnder(resolve(folder, path.folder))).sort().map((file) => relative(folder, resolve(folder, path.folder, file))),
+      );
+  }
+  const texts = await Promise.all(files.map(async (name) => ({ name, text: await readFile(join(folder, name), 'utf8') })));
+  return { files, plan: planTabularMiniBatches(table, texts, sizeBytes), delimiter: table.delimiter };
 }
 
 /** Every file under `root`, relative, `/` separators; a file given as the root lists itself. */

@@ -160,6 +160,18 @@ def mini_batch_rows(result):
     return rows
 
 
+def mini_batch_input(value):
+    """What run(mini_batch) is given: the files' paths (a list), or for a tabular input (an MLTable)
+    its rows as a pandas DataFrame, as Azure ML gives a parallel job's tabular mini-batch."""
+    if not isinstance(value, dict) or "table" not in value:
+        return value
+    import pandas as pd
+
+    table = value["table"]
+    columns = table.get("columns")
+    return pd.read_csv(io.StringIO(table["text"]), sep=table.get("delimiter", ","), header=None if columns is not None else 0, names=columns)
+
+
 FLOAT_TYPES = {"double": "float64", "float": "float32"}
 
 V2_TO_NUMPY = {
@@ -465,6 +477,9 @@ class ScriptModel:
         if not os.path.isfile(path):
             raise RuntimeError(f"scoring script {script} is not in the code folder {code_dir}")
         log_root_to_stderr()
+        # A parallel step's program_arguments are the script's command line, as Azure ML gives them (argparse in init()).
+        if config.get("scriptArguments") is not None:
+            sys.argv = [path] + list(config["scriptArguments"])
         spec = importlib.util.spec_from_file_location(os.path.splitext(os.path.basename(script))[0], path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[spec.name] = module
@@ -481,7 +496,7 @@ class ScriptModel:
         return script_answer(self.run(body.decode("utf-8")))
 
     def mini_batch(self, body):
-        return 200, JSON_TYPE, to_json({"rows": mini_batch_rows(self.run(json.loads(body)))})
+        return 200, JSON_TYPE, to_json({"rows": mini_batch_rows(self.run(mini_batch_input(json.loads(body))))})
 
     def infer_v2(self, body):
         raise InputError("this deployment runs a scoring script (runtime python-script), which speaks /score only; the v2 protocol needs an onnx or mlflow model")
