@@ -18,6 +18,8 @@ const nestedExample = join(
   'pipeline_with_pipeline_component',
   'nyc_taxi_data_regression_with_pipeline_component',
 );
+// The same pipeline, its components as plain command steps (the flat original of the nested example).
+const flatExample = join(jobs, 'pipelines-with-components', 'nyc_taxi_data_regression');
 // Built virtualenvs are kept across runs, like a machine's image cache (shared with the other job tests).
 const environmentCache = join(repositoryRoot, '.cache', 'environments');
 
@@ -228,6 +230,40 @@ describe('parallel steps and pipeline components (azureml-examples, unchanged)',
     const report = await readFile(join(scratch, score, 'score_report', 'score.txt'), 'utf8');
     assert.match(report, /^Scored with the following model:\nLinearRegression\(\)/);
     assert.match(report, /Mean squared error: \d+\.\d\d/);
+  });
+
+  it('runs nyc_taxi_data_regression: prep, transform, train, predict and score, each doing its work', { timeout: 900_000 }, async () => {
+    const result = await runCli(['job', 'create', '--file', join(flatExample, 'pipeline.yml'), '-o', 'json'], { url: trellis.url });
+    assert.equal(result.code, 0, result.stderr);
+    const { pipeline, logs } = await ranToEnd(trellis, (JSON.parse(result.stdout) as PipelineJobBody).name, 'nyc taxi (flat)');
+    assert.equal(
+      pipeline.state,
+      'Completed',
+      `${pipeline.reason}\n${JSON.stringify(pipeline.steps, null, 2)}\n${Object.values(logs).join('\n')}`,
+    );
+    assert.deepEqual(
+      pipeline.steps?.map((step) => [step.step, step.dependsOn]),
+      [
+        ['prep_job', []],
+        ['transform_job', ['prep_job']],
+        ['train_job', ['transform_job']],
+        ['predict_job', ['train_job']],
+        ['score_job', ['predict_job', 'train_job']],
+      ],
+    );
+    // The local data folder reached prep (pandas 1.5's DataFrame.append, as in Azure's sklearn-1.5); train saw the default split.
+    assert.match(logs.prep_job!, /^reading file: greenTaxiData\.csv \.\.\.$/m);
+    assert.match(logs.prep_job!, /^reading file: yellowTaxiData\.csv \.\.\.$/m);
+    assert.match(logs.train_job!, /^Test split ratio:0\.2$/m);
+    assert.match(logs.score_job!, /^Coefficient of determination: \d/m);
+    const score = pipeline.steps?.find((step) => step.step === 'score_job')?.job;
+    assert.ok(score);
+    const download = await runCli(['job', 'download', '-n', score, '--output-name', 'score_report', '--download-path', scratch], {
+      url: trellis.url,
+    });
+    assert.equal(download.code, 0, download.stderr);
+    const report = await readFile(join(scratch, score, 'score_report', 'score.txt'), 'utf8');
+    assert.match(report, /^Scored with the following model:\nLinearRegression\(\)/);
   });
 
   it('refuses a pipeline component whose inner step reads an output no step writes, naming the step', async () => {
