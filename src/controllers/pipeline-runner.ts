@@ -80,11 +80,13 @@ export class PipelineRunner {
     const repositories = this.context.store.repositories;
     const { workspace, name } = pipeline;
     const steps = await repositories.pipelines.steps(workspace, name);
+    // A step submitted just before a restart has its job but not yet its row's word for it.
+    const jobNameOf = (step: (typeof steps)[number]) => step.job ?? stepJobName(name, step.step);
+    // One query for every step's job: a pass over a pipeline of N steps reads N jobs at once, not one by one.
+    const found = new Map((await repositories.jobs.getMany(workspace, steps.map(jobNameOf))).map((job) => [job.name, job]));
     const jobs = new Map<string, Job>();
     for (const step of steps) {
-      // A step submitted just before a restart has its job but not yet its row's word for it.
-      const jobName = step.job ?? stepJobName(name, step.step);
-      const job = await repositories.jobs.get(workspace, jobName);
+      const job = found.get(jobNameOf(step));
       // A reused step's job is the earlier one it reuses, of another pipeline.
       if (!job || (step.state !== 'Reused' && job.tags['trellis.pipeline'] !== name)) continue;
       jobs.set(step.step, job);
@@ -129,14 +131,23 @@ export class PipelineRunner {
         continue;
       }
       try {
-        const job = await submitJobFields(this.context, callerFor(pipeline), fields, {
-          workspace,
-          fileName: `step ${step} of pipeline ${name}`,
-          uploads: pipeline.uploads,
-          inlined: pipeline.inlined,
-          pipeline: { name, step, runId: pipeline.runId },
-        });
-        await repositories.pipelines.updateStep(workspace, name, step, { state: 'Submitted', job: job.name, reason: null, reuse });
+        await submitJobFields(
+          this.context,
+          callerFor(pipeline),
+          fields,
+          {
+            workspace,
+            fileName: `step ${step} of pipeline ${name}`,
+            uploads: pipeline.uploads,
+            inlined: pipeline.inlined,
+            pipeline: { name, step, runId: pipeline.runId },
+          },
+          // The step says Submitted in the commit that queues its job: one commit a step, not two.
+          {
+            onQueued: (transaction, job) =>
+              transaction.pipelines.updateStep(workspace, name, step, { state: 'Submitted', job: job.name, reason: null, reuse }),
+          },
+        );
         submitted += 1;
       } catch (error) {
         // Refused now though it was checked at submit (an asset deleted since, say): the step fails with the reason.
