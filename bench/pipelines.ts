@@ -271,7 +271,7 @@ const ended = (state: string) => ['Completed', 'Failed', 'Canceled'].includes(st
 async function waitEnded(client: TrellisClient, name: string, pollMs: number, log: (line: string) => void): Promise<{ observed: number }> {
   let nextProgress = wallNow() + 10_000;
   for (;;) {
-    const { items } = await client.listPipelines(workspace, { limit: 10 });
+    const { items } = await client.listPipelines(workspace, { limit: 3 });
     const found = items.find((item) => item.name === name);
     if (!found) throw new Error(`pipeline ${name} is not in the list`);
     if (ended(found.state)) {
