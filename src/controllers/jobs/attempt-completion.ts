@@ -58,17 +58,15 @@ export class AttemptCompletion {
     // No process of the attempt runs any more: its identity goes, whether the job ends or is requeued (the next attempt gets a fresh one).
     await revokeJobTokens(context, job);
     const ran = job.startedAt !== null && job.handle !== null;
-    // The logs are copied while the nodes are freed and the outputs stored (both wait on the disk), and are
-    // in the run's artifacts before the job says it ended.
-    const logsSaved = ran
-      ? saveLogs(context, job, options.jobsRoot, progress.state !== 'Queued').catch((error: unknown) =>
-          context.logger.warn(
-            { err: error, job: jobKey(job) },
-            `job runner: the logs of job ${jobKey(job)} attempt ${job.attempt} were not saved to its outputs; they stay only in its attempt folder`,
-          ),
-        )
-      : Promise.resolve();
-    if (ran) await this.checkpoints.save(job, 'as its attempt ended');
+    if (ran) {
+      await saveLogs(context, job, options.jobsRoot, progress.state !== 'Queued').catch((error: unknown) =>
+        context.logger.warn(
+          { err: error, job: jobKey(job) },
+          `job runner: the logs of job ${jobKey(job)} attempt ${job.attempt} were not saved to its outputs; they stay only in its attempt folder`,
+        ),
+      );
+      await this.checkpoints.save(job, 'as its attempt ended');
+    }
     const nodeSeconds = job.nodeSeconds + (ran && job.startedAt !== null ? ((now - job.startedAt) / 1000) * job.instanceCount : 0);
     const evicted = event.type === 'infrastructure-failed';
     await this.release(job, now, evicted);
@@ -90,7 +88,6 @@ export class AttemptCompletion {
         progress = { ...progress, state: 'Failed', reason: `saving outputs failed: ${(error as Error).message}` };
       }
     }
-    await logsSaved;
     const ended = progress.state === 'Queued' ? null : now;
     await repositories.jobs.update(
       job.workspace,
