@@ -2,7 +2,7 @@ import { isTrellisError } from '../core/errors.js';
 import { type Job, outputAssetName } from '../core/jobs/job.js';
 import { stepDependencies } from '../core/pipelines/pipeline-graph.js';
 import { type PipelineJob, stepJobName } from '../core/pipelines/pipeline-job.js';
-import { planPipeline } from '../core/pipelines/plan-pipeline.js';
+import { type PipelinePlan, planPipeline } from '../core/pipelines/plan-pipeline.js';
 import { differingParts, type ReuseDecision, type ReuseKey, reuseExplanation, reuseKeyOf } from '../core/pipelines/reuse-key.js';
 import { type StepOutputValue, stepJob } from '../core/pipelines/step-job.js';
 import type { Caller, Context } from '../services/context.js';
@@ -82,11 +82,13 @@ export class PipelineRunner {
     const repositories = this.context.store.repositories;
     const { workspace, name } = pipeline;
     const steps = await repositories.pipelines.steps(workspace, name);
+    // A step submitted just before a restart has its job but not yet its row's word for it.
+    const jobNameOf = (step: (typeof steps)[number]) => step.job ?? stepJobName(name, step.step);
+    // One query for every step's job: a pass over a pipeline of N steps reads N jobs at once, not one by one.
+    const found = new Map((await repositories.jobs.getMany(workspace, steps.map(jobNameOf))).map((job) => [job.name, job]));
     const jobs = new Map<string, Job>();
     for (const step of steps) {
-      // A step submitted just before a restart has its job but not yet its row's word for it.
-      const jobName = step.job ?? stepJobName(name, step.step);
-      const job = await repositories.jobs.get(workspace, jobName);
+      const job = found.get(jobNameOf(step));
       // A reused step's job is the earlier one it reuses, of another pipeline.
       if (!job || (step.state !== 'Reused' && job.tags['trellis.pipeline'] !== name)) continue;
       jobs.set(step.step, job);
@@ -97,57 +99,95 @@ export class PipelineRunner {
       }
     }
     const dependencies = stepDependencies(pipeline.spec);
-    const plan = planPipeline({
-      state: pipeline.state,
-      stopRequest: pipeline.stopRequest,
-      continueOnStepFailure: pipeline.spec.settings?.continue_on_step_failure ?? false,
-      steps,
-      dependencies,
-      jobs: new Map([...jobs].map(([step, job]) => [step, { state: job.state, stopRequest: job.stopRequest }])),
-    });
+    // Steps found Reused in this pass, written together (one commit) before any job is submitted and at the end.
+    const reusedRows: Array<{ step: string; job: string; reuse: { key: string; parts: Record<string, string>; note: string } }> = [];
+    const writeReused = async () => {
+      if (reusedRows.length === 0) return;
+      const rows = reusedRows.splice(0);
+      await this.context.store.transaction(async (transaction) => {
+        for (const { step, job, reuse } of rows)
+          await transaction.pipelines.updateStep(workspace, name, step, { state: 'Reused', job, reason: null, reuse });
+      });
+    };
     const now = this.context.clock().getTime();
-
-    for (const step of plan.cancel) {
-      const job = jobs.get(step);
-      if (!job) continue;
-      try {
-        await cancelJob(this.context, { actor: `pipeline:${name} for ${pipeline.createdBy}`, requestId: null }, workspace, job.name);
-      } catch (error) {
-        // Ended meanwhile: nothing to cancel.
-        if (!isTrellisError(error) || error.code !== 'JobFinished') throw error;
-      }
-    }
-    for (const { step, reason } of plan.skip) await repositories.pipelines.updateStep(workspace, name, step, { state: 'Skipped', reason });
+    let plan: PipelinePlan;
     let submitted = 0;
-    for (const step of plan.submit) {
-      const outputOf = (upstream: string, output: string): StepOutputValue => registeredOutput(jobs.get(upstream), output);
-      try {
-        const written = stepJob(pipeline.spec, pipeline.experimentName, step, outputOf).fields;
-        const fields = withInlinedCondaFile(withParallelCommand(written, pipeline.spec.jobs[step]), pipeline.inlined);
-        const key = reuseKeyOf(await stepContentOf(this.context, workspace, fields, pipeline.uploads));
-        const decision = await decideReuse(repositories, pipeline, step, key);
-        const reuse = { key: key.key, parts: key.parts, note: reuseExplanation(decision) };
-        if (decision.reused) {
-          await repositories.pipelines.updateStep(workspace, name, step, { state: 'Reused', job: decision.from, reason: null, reuse });
-          this.wake();
-          continue;
+    // A reused step completes at once, so the steps after it are planned again in this pass, not the next one.
+    for (;;) {
+      plan = planPipeline({
+        state: pipeline.state,
+        stopRequest: pipeline.stopRequest,
+        continueOnStepFailure: pipeline.spec.settings?.continue_on_step_failure ?? false,
+        steps,
+        dependencies,
+        jobs: new Map([...jobs].map(([step, job]) => [step, { state: job.state, stopRequest: job.stopRequest }])),
+      });
+
+      for (const step of plan.cancel) {
+        const job = jobs.get(step);
+        if (!job) continue;
+        try {
+          await cancelJob(this.context, { actor: `pipeline:${name} for ${pipeline.createdBy}`, requestId: null }, workspace, job.name);
+        } catch (error) {
+          // Ended meanwhile: nothing to cancel.
+          if (!isTrellisError(error) || error.code !== 'JobFinished') throw error;
         }
-        const job = await submitJobFields(this.context, callerFor(pipeline), fields, {
-          workspace,
-          fileName: `step ${step} of pipeline ${name}`,
-          uploads: pipeline.uploads,
-          inlined: pipeline.inlined,
-          pipeline: { name, step, runId: pipeline.runId },
-        });
-        await repositories.pipelines.updateStep(workspace, name, step, { state: 'Submitted', job: job.name, reason: null, reuse });
-        submitted += 1;
-      } catch (error) {
-        // Refused now though it was checked at submit (an asset deleted since, say): the step fails with the reason.
-        if (!isTrellisError(error) || error.status >= 500) throw error;
-        await repositories.pipelines.updateStep(workspace, name, step, { state: 'NotSubmitted', reason: error.message });
-        this.wake();
       }
+      for (const { step, reason } of plan.skip)
+        await repositories.pipelines.updateStep(workspace, name, step, { state: 'Skipped', reason });
+      let reusedNow = 0;
+      for (const step of plan.submit) {
+        const outputOf = (upstream: string, output: string): StepOutputValue => registeredOutput(jobs.get(upstream), output);
+        // What this pass did to the step, for planning again within it.
+        const row = steps.find((candidate) => candidate.step === step);
+        try {
+          const written = stepJob(pipeline.spec, pipeline.experimentName, step, outputOf).fields;
+          const fields = withInlinedCondaFile(withParallelCommand(written, pipeline.spec.jobs[step]), pipeline.inlined);
+          const key = reuseKeyOf(await stepContentOf(this.context, workspace, fields, pipeline.uploads));
+          const decision = await decideReuse(repositories, pipeline, step, key);
+          const reuse = { key: key.key, parts: key.parts, note: reuseExplanation(decision) };
+          if (decision.reused) {
+            reusedRows.push({ step, job: decision.from, reuse });
+            if (row) Object.assign(row, { state: 'Reused', job: decision.from, reason: null });
+            const earlier = await repositories.jobs.get(workspace, decision.from);
+            if (earlier) jobs.set(step, earlier);
+            reusedNow += 1;
+            continue;
+          }
+          await writeReused();
+          const job = await submitJobFields(
+            this.context,
+            callerFor(pipeline),
+            fields,
+            {
+              workspace,
+              fileName: `step ${step} of pipeline ${name}`,
+              uploads: pipeline.uploads,
+              inlined: pipeline.inlined,
+              pipeline: { name, step, runId: pipeline.runId },
+            },
+            // The step says Submitted in the commit that queues its job: one commit a step, not two.
+            {
+              onQueued: (transaction, job) =>
+                transaction.pipelines.updateStep(workspace, name, step, { state: 'Submitted', job: job.name, reason: null, reuse }),
+            },
+          );
+          submitted += 1;
+          if (row) Object.assign(row, { state: 'Submitted', job: job.name, reason: null });
+          jobs.set(step, job);
+        } catch (error) {
+          // Refused now though it was checked at submit (an asset deleted since, say): the step fails with the reason.
+          if (!isTrellisError(error) || error.status >= 500) throw error;
+          await writeReused();
+          await repositories.pipelines.updateStep(workspace, name, step, { state: 'NotSubmitted', reason: error.message });
+          if (row) Object.assign(row, { state: 'NotSubmitted', reason: error.message });
+          this.wake();
+        }
+      }
+      // Only reuses changed what the plan sees; cancels and skips are for the next pass to see through.
+      if (reusedNow === 0 || plan.cancel.length > 0 || plan.skip.length > 0) break;
     }
+    await writeReused();
     if (submitted > 0) this.options.wakeJobs();
 
     if (plan.next) {

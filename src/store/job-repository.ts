@@ -52,6 +52,22 @@ export class JobRepository {
     return row && fromRow(row);
   }
 
+  /** The jobs of these names that exist, in no particular order: one query per 500 names, not one per name. */
+  async getMany(workspace: string, names: readonly string[]): Promise<Job[]> {
+    const unique = [...new Set(names)];
+    const jobs: Job[] = [];
+    for (let start = 0; start < unique.length; start += 500) {
+      const rows = await this.db
+        .selectFrom('jobs')
+        .selectAll()
+        .where('workspace', '=', workspace)
+        .where('name', 'in', unique.slice(start, start + 500))
+        .execute();
+      jobs.push(...rows.map(fromRow));
+    }
+    return jobs;
+  }
+
   /** Newest first; `before` is the (submittedAt, name) of the last job of the previous page. */
   async list(
     workspace: string,

@@ -12,11 +12,12 @@ import { parseContentUri } from '../../core/resources/content-uri.js';
 import { digestOf } from '../../core/resources/digest.js';
 import { inlineLocalFile, type UploadedContent } from '../apply-resource.js';
 import { existingNames, findAsset, registerContent } from '../asset-lookup.js';
+import type { Repositories } from '../../store/store.js';
 import type { Caller, Context } from '../context.js';
 import { auditJob } from './job-audit.js';
 import { requireWorkspace } from '../resource-service.js';
-import { createExperiment } from '../tracking/experiment-service.js';
-import { createRun } from '../tracking/run-service.js';
+import { createExperiment, ensureDefaultExperiment } from '../tracking/experiment-service.js';
+import { createRunWithin } from '../tracking/run-service.js';
 import { ensureServerlessCompute, serverlessComputeName } from './serverless-compute.js';
 
 export interface SubmitJobInput {
@@ -32,6 +33,12 @@ export interface SubmitJobInput {
   defaultExperimentName?: string | undefined;
   /** The pipeline whose step this job runs: its run is the parent of the job's run, and the job is tagged with both names. */
   pipeline?: { name: string; step: string; runId: string } | undefined;
+}
+
+/** What a caller of submitJobFields writes in the commit that queues the job. */
+export interface QueueOptions {
+  /** Writes that must land with the job, or not at all (a pipeline's step pointing at its job). */
+  onQueued?: (transaction: Repositories, job: Job) => Promise<void>;
 }
 
 /** What a job's checks resolved, for queueing it. */
@@ -77,9 +84,10 @@ export async function submitJobFields(
   caller: Caller,
   fields: CommandJobFields,
   input: Omit<SubmitJobInput, 'text'>,
+  options: QueueOptions = {},
 ): Promise<Job> {
   await requireWorkspace(context, input.workspace);
-  return submitParsedJob(context, caller, jobFromFields(fields, input.fileName), input);
+  return submitParsedJob(context, caller, jobFromFields(fields, input.fileName), input, options);
 }
 
 /**
@@ -96,10 +104,16 @@ export async function checkJobFields(
   return (await checkParsedJob(context, jobFromFields(fields, input.fileName), input, pendingInputs)).problems;
 }
 
-async function submitParsedJob(context: Context, caller: Caller, parsed: ParsedJobFile, input: Omit<SubmitJobInput, 'text'>): Promise<Job> {
+async function submitParsedJob(
+  context: Context,
+  caller: Caller,
+  parsed: ParsedJobFile,
+  input: Omit<SubmitJobInput, 'text'>,
+  options: QueueOptions = {},
+): Promise<Job> {
   const { problems, checked } = await checkParsedJob(context, parsed, input, new Set());
   if (problems.length > 0 || !checked) throw invalidInput(input.fileName, problems);
-  return queueCheckedJob(context, caller, checked.spec, input, checked);
+  return queueCheckedJob(context, caller, checked.spec, input, checked, options);
 }
 
 /** Every check of a parsed job, and what they resolved; nothing is written. */
@@ -260,6 +274,7 @@ async function queueCheckedJob(
   file: ParsedJobFile['job'],
   input: Omit<SubmitJobInput, 'text'>,
   checked: CheckedJob,
+  options: QueueOptions = {},
 ): Promise<Job> {
   const { workspace, fileName } = input;
   const { name, computeName, instanceCount, environment, inputs, localInputs } = checked;
@@ -295,62 +310,64 @@ async function queueCheckedJob(
   // The job's MLflow run, in the experiment the file names (made if new).
   const experimentName = file.experiment_name ?? input.defaultExperimentName ?? 'Default';
   const experimentId = await experimentIdFor(context, workspace, experimentName);
+  await ensureDefaultExperiment(context, workspace);
   const displayName = file.display_name ?? name;
-  const run = await createRun(context, workspace, {
-    experimentId,
-    userId: caller.actor,
-    runName: displayName,
-    startTime: undefined,
-    tags: [
-      { key: 'mlflow.user', value: caller.actor },
-      { key: 'mlflow.source.type', value: 'JOB' },
-      { key: 'mlflow.source.name', value: fileName },
-      { key: 'trellis.job', value: name },
-      // A pipeline's step: its run is a child of the pipeline's, as MLflow nests runs.
-      ...(input.pipeline
-        ? [
-            { key: 'mlflow.parentRunId', value: input.pipeline.runId },
-            { key: 'trellis.pipeline', value: input.pipeline.name },
-            { key: 'trellis.step', value: input.pipeline.step },
-          ]
-        : []),
-      ...Object.entries(file.tags ?? {}).map(([key, value]) => ({ key, value })),
-    ],
-  });
+  // The run, the job and its history, the audit entry (and what the caller adds) land in one commit, not two or three.
+  return context.store.transaction(async (transaction) => {
+    const run = await createRunWithin(context, transaction, workspace, {
+      experimentId,
+      userId: caller.actor,
+      runName: displayName,
+      startTime: undefined,
+      tags: [
+        { key: 'mlflow.user', value: caller.actor },
+        { key: 'mlflow.source.type', value: 'JOB' },
+        { key: 'mlflow.source.name', value: fileName },
+        { key: 'trellis.job', value: name },
+        // A pipeline's step: its run is a child of the pipeline's, as MLflow nests runs.
+        ...(input.pipeline
+          ? [
+              { key: 'mlflow.parentRunId', value: input.pipeline.runId },
+              { key: 'trellis.pipeline', value: input.pipeline.name },
+              { key: 'trellis.step', value: input.pipeline.step },
+            ]
+          : []),
+        ...Object.entries(file.tags ?? {}).map(([key, value]) => ({ key, value })),
+      ],
+    });
 
-  const now = context.clock().getTime();
-  const job: Job = {
-    workspace,
-    name,
-    displayName,
-    experimentName,
-    description: file.description ?? null,
-    tags: {
-      ...(file.tags ?? {}),
-      ...(input.pipeline ? { 'trellis.pipeline': input.pipeline.name, 'trellis.step': input.pipeline.step } : {}),
-    },
-    compute: computeName,
-    spec: { ...file, name },
-    lineage: { code, environment, inputs, compute: computeName, submittedBy: caller.actor },
-    state: 'Queued',
-    reason: 'queued: waiting for the scheduler',
-    exitCode: null,
-    retries: 0,
-    attempt: 0,
-    priority: priorityOf(file.queue_settings?.priority),
-    instanceCount,
-    submittedAt: now,
-    startedAt: null,
-    endedAt: null,
-    runId: run.info.run_id,
-    createdBy: caller.actor,
-    nodeSeconds: 0,
-    nodes: [],
-    handle: null,
-    stopRequest: null,
-  };
-  // The run waits with its job: SCHEDULED in the commit that queues the job (one commit, not two).
-  await context.store.transaction(async (transaction) => {
+    const now = context.clock().getTime();
+    const job: Job = {
+      workspace,
+      name,
+      displayName,
+      experimentName,
+      description: file.description ?? null,
+      tags: {
+        ...(file.tags ?? {}),
+        ...(input.pipeline ? { 'trellis.pipeline': input.pipeline.name, 'trellis.step': input.pipeline.step } : {}),
+      },
+      compute: computeName,
+      spec: { ...file, name },
+      lineage: { code, environment, inputs, compute: computeName, submittedBy: caller.actor },
+      state: 'Queued',
+      reason: 'queued: waiting for the scheduler',
+      exitCode: null,
+      retries: 0,
+      attempt: 0,
+      priority: priorityOf(file.queue_settings?.priority),
+      instanceCount,
+      submittedAt: now,
+      startedAt: null,
+      endedAt: null,
+      runId: run.info.run_id,
+      createdBy: caller.actor,
+      nodeSeconds: 0,
+      nodes: [],
+      handle: null,
+      stopRequest: null,
+    };
+    // The run waits with its job: SCHEDULED from the start.
     await transaction.runs.update(run.info.run_id, { status: 'SCHEDULED' });
     await transaction.jobs.insert(job, now);
     await auditJob(
@@ -359,8 +376,9 @@ async function queueCheckedJob(
       { workspace, name, action: 'create', afterDigest: digestOf(job.spec), summary: `queued on ${computeName}` },
       now,
     );
+    await options.onQueued?.(transaction, job);
+    return job;
   });
-  return job;
 }
 
 /** Azure ML-style job names: two words and ten letters or digits (`sharp_otter_4fp6kq1mxt`). */

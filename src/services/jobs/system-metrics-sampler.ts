@@ -132,10 +132,15 @@ export class SystemMetricsSampler {
       state.previous = undefined;
       return;
     }
-    const current = jobSample(
-      await Promise.all(processes.map(async (process) => ({ ...process, residentBytes: await readResidentBytes(process.pid) }))),
-      machine,
-    );
+    // A process that exited since the scan (or a zombie) has no resident memory left: it is not sampled.
+    const measured = (
+      await Promise.all(processes.map(async (process) => ({ ...process, residentBytes: await readResidentBytes(process.pid) })))
+    ).filter((process) => process.residentBytes > 0);
+    if (measured.length === 0) {
+      state.previous = undefined;
+      return;
+    }
+    const current = jobSample(measured, machine);
     const gpuReading = await this.readGpus(now);
     const gpus =
       gpuReading &&

@@ -13,6 +13,7 @@ import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import { decodeOffset, encodeOffset } from '../../core/tracking/offset-page.js';
 import { generateRunName } from '../../core/tracking/run-names.js';
 import { evenlySpacedIndices, sampleSteps } from '../../core/tracking/sample-steps.js';
+import type { Repositories } from '../../store/store.js';
 import type { Context } from '../context.js';
 import { ensureDefaultExperiment } from './experiment-service.js';
 
@@ -27,6 +28,19 @@ export interface CreateRunInput {
 /** Creates a run in an active experiment; its name comes from run_name, else the mlflow.runName tag, else is made up. */
 export async function createRun(context: Context, workspace: string, input: CreateRunInput): Promise<Run> {
   await ensureDefaultExperiment(context, workspace);
+  return context.store.transaction((repositories) => createRunWithin(context, repositories, workspace, input));
+}
+
+/**
+ * createRun's checks and writes, in a transaction the caller holds, so the run lands with what it
+ * belongs to (a job and its run in one commit). The caller has made sure of the Default experiment.
+ */
+export async function createRunWithin(
+  context: Context,
+  repositories: Repositories,
+  workspace: string,
+  input: CreateRunInput,
+): Promise<Run> {
   input.tags.forEach(checkTag);
   const tagName = input.tags.find((tag) => tag.key === runNameTag)?.value;
   if (input.runName !== undefined && tagName !== undefined && input.runName !== tagName) {
@@ -42,28 +56,26 @@ export async function createRun(context: Context, workspace: string, input: Crea
       `Run name '${runName.slice(0, 40)}...' had length ${runName.length}, which exceeded length limit of ${limits.runNameLength}`,
     );
   const runId = randomUUID().replace(/-/g, '');
-  return context.store.transaction(async (repositories) => {
-    const experiment = await repositories.experiments.require(workspace, input.experimentId);
-    if (experiment.lifecycle_stage !== 'active') {
-      throw mlflowError(
-        'INVALID_PARAMETER_VALUE',
-        `The experiment ${input.experimentId} must be in the 'active' state. Current state is ${experiment.lifecycle_stage}.`,
-      );
-    }
-    await repositories.runs.create({
-      runId,
-      workspace,
-      experimentId: experiment.experiment_id,
-      runName,
-      userId: input.userId,
-      startTime: input.startTime ?? context.clock().getTime(),
-      artifactUri: `${experiment.artifact_location}/${runId}/artifacts`,
-      tags: [...input.tags.filter((tag) => tag.key !== runNameTag), { key: runNameTag, value: runName }],
-    });
-    const run = await repositories.runs.get(workspace, runId);
-    if (!run) throw mlflowError('INTERNAL_ERROR', `run ${runId} vanished after it was created`);
-    return run;
+  const experiment = await repositories.experiments.require(workspace, input.experimentId);
+  if (experiment.lifecycle_stage !== 'active') {
+    throw mlflowError(
+      'INVALID_PARAMETER_VALUE',
+      `The experiment ${input.experimentId} must be in the 'active' state. Current state is ${experiment.lifecycle_stage}.`,
+    );
+  }
+  await repositories.runs.create({
+    runId,
+    workspace,
+    experimentId: experiment.experiment_id,
+    runName,
+    userId: input.userId,
+    startTime: input.startTime ?? context.clock().getTime(),
+    artifactUri: `${experiment.artifact_location}/${runId}/artifacts`,
+    tags: [...input.tags.filter((tag) => tag.key !== runNameTag), { key: runNameTag, value: runName }],
   });
+  const run = await repositories.runs.get(workspace, runId);
+  if (!run) throw mlflowError('INTERNAL_ERROR', `run ${runId} vanished after it was created`);
+  return run;
 }
 
 export async function getRun(context: Context, workspace: string, runId: string): Promise<Run> {
