@@ -189,39 +189,42 @@ describe('parallel steps and pipeline components (azureml-examples, unchanged)',
       /jobs\.score\.input_data: names input 'rows', which the step does not declare; its inputs: data/,
     );
   });
-  it('runs nyc_taxi_data_regression_with_pipeline_component: two pipeline components expanded into five steps, each doing its work', {
-    timeout: 900_000,
-  }, async () => {
-    const result = await runCli(['job', 'create', '--file', join(nestedExample, 'pipeline.yml'), '-o', 'json'], { url: trellis.url });
+  /**
+   * Runs one of the nyc taxi pipelines unchanged and checks what its five steps did: prep read both
+   * taxi files, train printed the default split, score printed R² and wrote its report into the
+   * pipeline's output. `named` gives a step's name in that pipeline.
+   */
+  async function runTaxiPipeline(file: string, named: (step: string) => string): Promise<PipelineJobBody> {
+    const result = await runCli(['job', 'create', '--file', file, '-o', 'json'], { url: trellis.url });
     assert.equal(result.code, 0, result.stderr);
-    const { pipeline, logs } = await ranToEnd(trellis, (JSON.parse(result.stdout) as PipelineJobBody).name, 'nyc taxi');
+    const { pipeline, logs } = await ranToEnd(trellis, (JSON.parse(result.stdout) as PipelineJobBody).name, file);
     assert.equal(
       pipeline.state,
       'Completed',
       `${pipeline.reason}\n${JSON.stringify(pipeline.steps, null, 2)}\n${Object.values(logs).join('\n')}`,
     );
-    // The components' steps, named <step>.<inner>, each waiting for what it reads across the components' borders.
+    // Each step waiting for what it reads (across the components' borders, when nested).
     assert.deepEqual(
       pipeline.steps?.map((step) => [step.step, step.dependsOn]),
       [
-        ['data_pipeline.prep_job', []],
-        ['data_pipeline.transform_job', ['data_pipeline.prep_job']],
-        ['train_pipeline.train_job', ['data_pipeline.transform_job']],
-        ['train_pipeline.predict_job', ['train_pipeline.train_job']],
-        ['train_pipeline.score_job', ['train_pipeline.predict_job', 'train_pipeline.train_job']],
+        [named('prep_job'), []],
+        [named('transform_job'), [named('prep_job')]],
+        [named('train_job'), [named('transform_job')]],
+        [named('predict_job'), [named('train_job')]],
+        [named('score_job'), [named('predict_job'), named('train_job')]],
       ],
     );
     assert.ok(
       pipeline.steps?.every((step) => step.job?.endsWith(step.step.replace('.', '-'))),
       'each step ran as its own job',
     );
-    // The pipeline's input folder reached the inner prep step; the component's default split ratio reached train.
-    assert.match(logs['data_pipeline.prep_job']!, /^reading file: greenTaxiData\.csv \.\.\.$/m);
-    assert.match(logs['data_pipeline.prep_job']!, /^reading file: yellowTaxiData\.csv \.\.\.$/m);
-    assert.match(logs['train_pipeline.train_job']!, /^Test split ratio:0\.2$/m);
-    assert.match(logs['train_pipeline.score_job']!, /^Coefficient of determination: \d/m);
-    // The score report, written by the innermost step into the pipeline's output.
-    const score = pipeline.steps?.find((step) => step.step === 'train_pipeline.score_job')?.job;
+    // The pipeline's input folder reached prep (pandas 1.5's DataFrame.append, as in Azure's sklearn-1.5); train used the default split.
+    assert.match(logs[named('prep_job')]!, /^reading file: greenTaxiData\.csv \.\.\.$/m);
+    assert.match(logs[named('prep_job')]!, /^reading file: yellowTaxiData\.csv \.\.\.$/m);
+    assert.match(logs[named('train_job')]!, /^Test split ratio:0\.2$/m);
+    assert.match(logs[named('score_job')]!, /^Coefficient of determination: \d/m);
+    // The score report, written by the last step into the pipeline's output.
+    const score = pipeline.steps?.find((step) => step.step === named('score_job'))?.job;
     assert.ok(score);
     const download = await runCli(['job', 'download', '-n', score, '--output-name', 'score_report', '--download-path', scratch], {
       url: trellis.url,
@@ -230,40 +233,19 @@ describe('parallel steps and pipeline components (azureml-examples, unchanged)',
     const report = await readFile(join(scratch, score, 'score_report', 'score.txt'), 'utf8');
     assert.match(report, /^Scored with the following model:\nLinearRegression\(\)/);
     assert.match(report, /Mean squared error: \d+\.\d\d/);
+    return pipeline;
+  }
+
+  it('runs nyc_taxi_data_regression_with_pipeline_component: two pipeline components expanded into five steps, each doing its work', {
+    timeout: 900_000,
+  }, async () => {
+    // The components' steps are named <step>.<inner>.
+    const inner = (step: string) => `${['prep_job', 'transform_job'].includes(step) ? 'data_pipeline' : 'train_pipeline'}.${step}`;
+    await runTaxiPipeline(join(nestedExample, 'pipeline.yml'), inner);
   });
 
   it('runs nyc_taxi_data_regression: prep, transform, train, predict and score, each doing its work', { timeout: 900_000 }, async () => {
-    const result = await runCli(['job', 'create', '--file', join(flatExample, 'pipeline.yml'), '-o', 'json'], { url: trellis.url });
-    assert.equal(result.code, 0, result.stderr);
-    const { pipeline, logs } = await ranToEnd(trellis, (JSON.parse(result.stdout) as PipelineJobBody).name, 'nyc taxi (flat)');
-    assert.equal(
-      pipeline.state,
-      'Completed',
-      `${pipeline.reason}\n${JSON.stringify(pipeline.steps, null, 2)}\n${Object.values(logs).join('\n')}`,
-    );
-    assert.deepEqual(
-      pipeline.steps?.map((step) => [step.step, step.dependsOn]),
-      [
-        ['prep_job', []],
-        ['transform_job', ['prep_job']],
-        ['train_job', ['transform_job']],
-        ['predict_job', ['train_job']],
-        ['score_job', ['predict_job', 'train_job']],
-      ],
-    );
-    // The local data folder reached prep (pandas 1.5's DataFrame.append, as in Azure's sklearn-1.5); train saw the default split.
-    assert.match(logs.prep_job!, /^reading file: greenTaxiData\.csv \.\.\.$/m);
-    assert.match(logs.prep_job!, /^reading file: yellowTaxiData\.csv \.\.\.$/m);
-    assert.match(logs.train_job!, /^Test split ratio:0\.2$/m);
-    assert.match(logs.score_job!, /^Coefficient of determination: \d/m);
-    const score = pipeline.steps?.find((step) => step.step === 'score_job')?.job;
-    assert.ok(score);
-    const download = await runCli(['job', 'download', '-n', score, '--output-name', 'score_report', '--download-path', scratch], {
-      url: trellis.url,
-    });
-    assert.equal(download.code, 0, download.stderr);
-    const report = await readFile(join(scratch, score, 'score_report', 'score.txt'), 'utf8');
-    assert.match(report, /^Scored with the following model:\nLinearRegression\(\)/);
+    await runTaxiPipeline(join(flatExample, 'pipeline.yml'), (step) => step);
   });
 
   it('refuses a pipeline component whose inner step reads an output no step writes, naming the step', async () => {
