@@ -459,9 +459,9 @@ describe('the online endpoint examples of azureml-examples, deployed by their ow
     const startedAt = Date.now();
     const { blue, green } = await followSample(sh, 'blue-deployment-with-curated-env.yml', 'green-deployment-with-curated-env.yml');
     t.diagnostic(`curated-env: ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
-    // azureml://registries/azureml/environments/sklearn-1.5/labels/latest runs as Trellis's curated scikit-learn environment.
+    // azureml://registries/azureml/environments/sklearn-1.5/labels/latest runs as Trellis's build of that image (scikit-learn 1.5, pandas 1.5).
     for (const deployment of [blue, green]) {
-      assert.equal(deployment.lineage.environment?.name, 'trellis-python-sklearn', JSON.stringify(deployment.lineage));
+      assert.equal(deployment.lineage.environment?.name, 'trellis-python-sklearn-1.5', JSON.stringify(deployment.lineage));
       assert.equal(deployment.lineage.environment?.curated, true);
     }
   });
