@@ -53,16 +53,6 @@ export class ScheduleRepository {
     return rows.map(fromRow);
   }
 
-  /** The earliest next slot of any enabled schedule, for the scheduler to sleep until. */
-  async earliestNext(): Promise<number | undefined> {
-    const row = await this.db
-      .selectFrom('schedules')
-      .select((eb) => eb.fn.min('next_fire_at').as('next'))
-      .where('enabled', '=', 1)
-      .executeTakeFirst();
-    return row?.next === null || row?.next === undefined ? undefined : Number(row.next);
-  }
-
   /**
    * Moves a schedule's next slot from `slot` to `next`, only if it is still at `slot` (and the
    * schedule enabled): true for the one caller, of any number on any server, that claimed the slot.

@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import type { ScheduleBody, TrellisClient } from '../../client/trellis-client.js';
 import { applySetOverrides } from '../../core/azureml/parse-job-file.js';
 import { isPlainObject } from '../../core/azureml/schema-helpers.js';
-import { describeTrigger, type Trigger } from '../../core/schedules/trigger.js';
 import { parseYaml } from '../../core/yaml/parse-yaml.js';
 import { stringifyYaml } from '../../core/yaml/stringify-yaml.js';
 import { skipOutsideLinksFlag, type UploadOptions, uploadOptionsFrom } from '../apply-files.js';
@@ -78,7 +77,7 @@ export function registerSchedule(program: Command): void {
           items.map((item) => [
             item.name,
             item.enabled ? 'yes' : 'no',
-            triggerText(item),
+            item.triggerDescription,
             item.nextFireAt === null || !item.enabled ? '-' : new Date(item.nextFireAt).toISOString(),
             `${item.template.source} (${item.template.type})`,
             item.firings[0] ? `${item.firings[0].job} ${item.firings[0].jobState ?? item.firings[0].state}` : '-',
@@ -163,18 +162,13 @@ async function scheduleRequest(
   return { fileName: file, text };
 }
 
-function triggerText(schedule: ScheduleBody): string {
-  // The trigger as the server stored it, after its own checks.
-  return describeTrigger(schedule.trigger as Trigger);
-}
-
 /** A schedule in words, its next firings, and the jobs it created as a table. */
 export function scheduleDetail(schedule: ScheduleBody): string {
   const lines = [
     `name:        ${schedule.name}`,
     `display:     ${schedule.displayName}`,
     `enabled:     ${schedule.enabled ? 'yes' : 'no'}`,
-    `trigger:     ${triggerText(schedule)}`,
+    `trigger:     ${schedule.triggerDescription}`,
     `job:         ${schedule.template.source} (${schedule.template.type} job)`,
     `created:     ${new Date(schedule.createdAt).toISOString()} by ${schedule.createdBy}`,
     `next:        ${schedule.nextFirings.length > 0 ? schedule.nextFirings.map((at) => new Date(at).toISOString()).join(', ') : '-'}`,

@@ -1,3 +1,4 @@
+import type { LocalPath } from '../../core/azureml/parse-resource-file.js';
 import { randomInt } from 'node:crypto';
 import { dataInputTypes, inputModes } from '../../core/azureml/command-job-schema.js';
 import { jobFromFields, parseJobFile, type CommandJobFields, type ParsedJobFile } from '../../core/azureml/parse-job-file.js';
@@ -68,6 +69,15 @@ export async function submitJob(context: Context, caller: Caller, input: SubmitJ
   return submitParsedJob(context, caller, parseJobFile(input.text, input.fileName), input);
 }
 
+/** A local path of a job file that came without its content (the file was not sent by trellis job create). */
+export function unsentLocalPath(local: LocalPath): Problem {
+  return {
+    path: local.pointer.join('.'),
+    ...(local.line ? { line: local.line } : {}),
+    message: `local path '${local.value}' was not sent with the job; submit it with 'trellis job create --file', which uploads it`,
+  };
+}
+
 /** Every check submitJob makes, writing nothing: throws one InvalidInput with every problem. */
 export async function checkJob(context: Context, input: SubmitJobInput): Promise<void> {
   await requireWorkspace(context, input.workspace);
@@ -135,12 +145,7 @@ async function checkParsedJob(
       problems.push(...inlineLocalFile(spec, local, input.inlined, "submit it with 'trellis job create --file', which reads it"));
       continue;
     }
-    if (input.uploads[local.value] === undefined)
-      problems.push({
-        path: local.pointer.join('.'),
-        ...(local.line ? { line: local.line } : {}),
-        message: `local path '${local.value}' was not sent with the job; submit it with 'trellis job create --file', which uploads it`,
-      });
+    if (input.uploads[local.value] === undefined) problems.push(unsentLocalPath(local));
   }
 
   // Compute: named (azureml:cpu-cluster or cpu-cluster), or the serverless cluster made on demand.

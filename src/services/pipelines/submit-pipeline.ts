@@ -6,7 +6,7 @@ import { digestOf } from '../../core/resources/digest.js';
 import { parseYaml } from '../../core/yaml/parse-yaml.js';
 import type { Caller, Context } from '../context.js';
 import { auditJob } from '../jobs/job-audit.js';
-import { checkJobFields, experimentIdFor, generateJobName, type SubmitJobInput } from '../jobs/submit-job.js';
+import { checkJobFields, experimentIdFor, generateJobName, type SubmitJobInput, unsentLocalPath } from '../jobs/submit-job.js';
 import { requireWorkspace } from '../resource-service.js';
 import { createRun } from '../tracking/run-service.js';
 import { withParallelCommand } from './parallel-step-job.js';
@@ -97,12 +97,7 @@ export async function checkPipeline(context: Context, input: SubmitJobInput) {
   const problems: Problem[] = [];
   for (const local of localPaths) {
     const present = local.use === 'upload' ? input.uploads[local.value] : input.inlined[local.value];
-    if (present === undefined)
-      problems.push({
-        path: local.pointer.join('.'),
-        ...(local.line ? { line: local.line } : {}),
-        message: `local path '${local.value}' was not sent with the job; submit it with 'trellis job create --file', which uploads it`,
-      });
+    if (present === undefined) problems.push(unsentLocalPath(local));
   }
   const repositories = context.store.repositories;
   const name = file.name ?? generateJobName();

@@ -6,7 +6,7 @@ import { isUniqueViolation } from '../../store/sql-errors.js';
 import type { Caller, Context } from '../context.js';
 import { submitJob } from '../jobs/submit-job.js';
 import { submitPipeline } from '../pipelines/submit-pipeline.js';
-import { type FiringView, requireSchedule } from './schedule-service.js';
+import { type FiringView, madeJobState, requireSchedule } from './schedule-service.js';
 
 /** A firing claimed by another pass that stopped before submitting is taken over after this long. */
 export const pendingTakeoverMs = 10_000;
@@ -94,9 +94,7 @@ function missedSlots(schedule: Schedule, slot: number, now: number): { latest: n
  */
 async function submitFiring(context: Context, schedule: Schedule, firing: ScheduleFiring, caller: Caller): Promise<ScheduleFiring> {
   const repositories = context.store.repositories;
-  const exists = async () =>
-    (await repositories.pipelines.get(schedule.workspace, firing.job)) !== undefined ||
-    (await repositories.jobs.get(schedule.workspace, firing.job)) !== undefined;
+  const exists = async () => (await madeJobState(context, schedule.workspace, firing.job)) !== null;
   const mark = async (state: ScheduleFiring['state'], reason: string | null) => {
     await repositories.schedules.updateFiring(firing.workspace, firing.job, { state, reason });
     return { ...firing, state, reason };
@@ -163,8 +161,5 @@ export async function triggerSchedule(context: Context, caller: Caller, workspac
     );
   }
   const done = await submitFiring(context, schedule, firing, caller);
-  const job =
-    (await context.store.repositories.pipelines.get(workspace, done.job)) ??
-    (await context.store.repositories.jobs.get(workspace, done.job));
-  return { ...done, jobState: job?.state ?? null };
+  return { ...done, jobState: await madeJobState(context, workspace, done.job) };
 }

@@ -139,8 +139,7 @@ export async function createSchedule(context: Context, caller: Caller, input: Sc
  * computed again from now: slots already fired stay fired, none is fired twice.
  */
 export async function updateSchedule(context: Context, caller: Caller, name: string, input: ScheduleInput): Promise<ScheduleView> {
-  const existing = await context.store.repositories.schedules.get(input.workspace, name);
-  if (!existing) throw notFound(input.workspace, name);
+  const existing = await requireSchedule(context, input.workspace, name);
   const schedule = await buildSchedule(context, caller, input, existing);
   if (schedule.name !== name)
     throw invalidInput(input.fileName, [
@@ -164,8 +163,7 @@ export async function setScheduleEnabled(
   name: string,
   enabled: boolean,
 ): Promise<ScheduleView> {
-  const existing = await context.store.repositories.schedules.get(workspace, name);
-  if (!existing) throw notFound(workspace, name);
+  const existing = await requireSchedule(context, workspace, name);
   if (existing.enabled !== enabled) {
     const now = context.clock().getTime();
     const schedule: Schedule = {
@@ -190,8 +188,7 @@ export async function setScheduleEnabled(
 
 /** Deletes a schedule; the jobs it created stay. */
 export async function deleteSchedule(context: Context, caller: Caller, workspace: string, name: string): Promise<void> {
-  const existing = await context.store.repositories.schedules.get(workspace, name);
-  if (!existing) throw notFound(workspace, name);
+  const existing = await requireSchedule(context, workspace, name);
   await context.store.transaction(async (transaction) => {
     await transaction.schedules.delete(workspace, name);
     await auditSchedule(transaction, caller, existing, 'delete', 'schedule deleted; the jobs it created stay');
@@ -199,9 +196,7 @@ export async function deleteSchedule(context: Context, caller: Caller, workspace
 }
 
 export async function getSchedule(context: Context, workspace: string, name: string, history = 50): Promise<ScheduleView> {
-  const schedule = await context.store.repositories.schedules.get(workspace, name);
-  if (!schedule) throw notFound(workspace, name);
-  return viewOf(context, schedule, history);
+  return viewOf(context, await requireSchedule(context, workspace, name), history);
 }
 
 export async function requireSchedule(context: Context, workspace: string, name: string): Promise<Schedule> {
@@ -216,15 +211,18 @@ export async function listSchedules(context: Context, workspace: string): Promis
   return Promise.all(schedules.map((schedule) => viewOf(context, schedule, 5)));
 }
 
+/** The state of a job a schedule made (a pipeline or a command job); null if it is gone. */
+export async function madeJobState(context: Context, workspace: string, name: string): Promise<string | null> {
+  const repositories = context.store.repositories;
+  const job = (await repositories.pipelines.get(workspace, name)) ?? (await repositories.jobs.get(workspace, name));
+  return job?.state ?? null;
+}
+
 async function viewOf(context: Context, schedule: Schedule, history: number): Promise<ScheduleView> {
   const repositories = context.store.repositories;
   const firings = await repositories.schedules.firings(schedule.workspace, schedule.name, history);
   const views: FiringView[] = [];
-  for (const firing of firings) {
-    const job =
-      (await repositories.pipelines.get(schedule.workspace, firing.job)) ?? (await repositories.jobs.get(schedule.workspace, firing.job));
-    views.push({ ...firing, jobState: job?.state ?? null });
-  }
+  for (const firing of firings) views.push({ ...firing, jobState: await madeJobState(context, schedule.workspace, firing.job) });
   const { uploads: _uploads, inlined: _inlined, text: _text, ...template } = schedule.template;
   const upcoming =
     schedule.enabled && schedule.nextFireAt !== null
