@@ -156,12 +156,23 @@ const runs: Record<string, (finished: Finished) => Promise<void>> = {
     const r2 = run.data.metrics?.find((metric) => metric.key === 'training_r2_score');
     assert.ok(r2 && r2.value > 0.3 && r2.value < 1, JSON.stringify(run.data.metrics));
   },
+  'jobs/single-step/lightgbm/iris/job.yml': async ({ job, trellis }) => {
+    assert.equal(job.compute, 'cpu-cluster');
+    assert.equal(job.experimentName, 'lightgbm-iris-example');
+    // mlflow.autolog() logged LightGBM's parameters and its validation metric by boosting round.
+    const run = await mlflowRun(trellis, job);
+    const params = Object.fromEntries((run.data.params ?? []).map((param) => [param.key, param.value]));
+    assert.equal(params.boosting, 'gbdt');
+    const loss = run.data.metrics?.find((metric) => metric.key === 'test-multi_logloss');
+    assert.ok(loss && loss.value > 0 && loss.value < 1, JSON.stringify(run.data.metrics));
+  },
 };
 
 /**
  * The job examples that do not run here, and why. Those Trellis refuses at submit carry the
  * message it gives; the others would be accepted and then fail, so they are not submitted.
  */
+const sweepRun = { why: 'a sweep job: run by test/sweeps-azureml-examples.test.ts' };
 const notRun: Record<string, { why: string; refusal?: RegExp }> = {
   'jobs/basics/hello-git.yml': {
     why: "pip-installs pygit2 into the image at run time: locally that would change this machine's Python, and the code snapshot is not a git repository",
@@ -183,8 +194,9 @@ const notRun: Record<string, { why: string; refusal?: RegExp }> = {
     refusal: /azureml:\/\/datastores\/workspaceblobstore\/paths\/example-data\/' \(azureml\) cannot be read here/,
   },
   'jobs/basics/hello-model-as-output.yml': { why: 'loads the pickled model, which the fixtures keep as a text stand-in' },
-  'jobs/basics/hello-sweep.yml': { why: 'a sweep job', refusal: /sweep jobs are not supported yet/ },
-  'jobs/single-step/scikit-learn/iris/job-sweep.yml': { why: 'a sweep job', refusal: /sweep jobs are not supported yet/ },
+  'jobs/basics/hello-sweep.yml': sweepRun,
+  'jobs/single-step/scikit-learn/iris/job-sweep.yml': sweepRun,
+  'jobs/single-step/lightgbm/iris/job-sweep.yml': sweepRun,
   'jobs/single-step/scikit-learn/iris/job-docker-context.yml': {
     why: 'its packages come from a Dockerfile (built by the Kubernetes backend only), pinned for Python 3.8',
   },

@@ -16,6 +16,8 @@ export interface RouteOptions {
   jobs?: { wake(): void; jobsRoot: string };
   /** The pipeline runner to wake when pipeline jobs change. */
   pipelines?: { wake(): void };
+  /** The sweep runner to wake when sweep jobs change. */
+  sweeps?: { wake(): void };
   /** The scheduler to wake when schedules change. */
   schedules?: { wake(): void };
   /** The serving controller: its router answers scoring requests; woken when endpoints change. */

@@ -22,6 +22,7 @@ import { identityRoutes } from './routes/identity.js';
 import { batchEndpointRoutes } from './routes/batch-endpoints.js';
 import { jobRoutes } from './routes/jobs.js';
 import { pipelineRoutes } from './routes/pipelines.js';
+import { sweepRoutes } from './routes/sweeps.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { experimentKeysRoutes } from './routes/experiment-keys.js';
 import { metricSeriesRoutes } from './routes/metric-series.js';
@@ -46,6 +47,7 @@ export async function buildServer(
   options: {
     jobs?: RouteOptions['jobs'];
     pipelines?: RouteOptions['pipelines'];
+    sweeps?: RouteOptions['sweeps'];
     schedules?: RouteOptions['schedules'];
     serving?: RouteOptions['serving'];
     /** Hears every route as it is added (the route-list test compares them with the OpenAPI document). */
@@ -130,6 +132,7 @@ export async function buildServer(
     oidc,
     ...(options.jobs ? { jobs: options.jobs } : {}),
     ...(options.pipelines ? { pipelines: options.pipelines } : {}),
+    ...(options.sweeps ? { sweeps: options.sweeps } : {}),
     ...(options.schedules ? { schedules: options.schedules } : {}),
     ...(options.serving ? { serving: options.serving } : {}),
   };
@@ -143,6 +146,7 @@ export async function buildServer(
   await app.register(auditRoutes, routeOptions);
   await app.register(jobRoutes, routeOptions);
   await app.register(pipelineRoutes, routeOptions);
+  await app.register(sweepRoutes, routeOptions);
   await app.register(scheduleRoutes, routeOptions);
   await app.register(attemptTransferRoutes, routeOptions);
   await app.register(mlflowRoutes, routeOptions);

@@ -9,6 +9,7 @@ import type { jobRoutes, JobLogEvent } from '../contract/jobs.js';
 import type { metricSeriesRoutes } from '../contract/metric-series.js';
 import type { onlineEndpointRoutes } from '../contract/online-endpoints.js';
 import type { pipelineRoutes } from '../contract/pipelines.js';
+import type { sweepRoutes } from '../contract/sweeps.js';
 import type { ResponseOf } from '../contract/route.js';
 import type { scheduleRoutes } from '../contract/schedules.js';
 import type { uploadRoutes } from '../contract/uploads.js';
@@ -35,6 +36,8 @@ export type UploadedBody = ResponseOf<typeof uploadRoutes.file>;
 /** A job as the API answers it: `status` is `state` under Azure ML's name. */
 export type JobBody = ResponseOf<typeof jobRoutes.get>;
 export type PipelineJobBody = ResponseOf<typeof pipelineRoutes.get>;
+/** A sweep job with its trials, its best trial and its progress. */
+export type SweepJobBody = ResponseOf<typeof sweepRoutes.get>;
 /** A schedule with its next firings and the jobs it made. */
 export type ScheduleBody = ResponseOf<typeof scheduleRoutes.get>;
 /** One firing of a schedule. */

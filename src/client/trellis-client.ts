@@ -9,6 +9,7 @@ import { jobRoutes, type JobLogEvent } from '../contract/jobs.js';
 import { metricSeriesRoutes } from '../contract/metric-series.js';
 import { onlineEndpointRoutes as online } from '../contract/online-endpoints.js';
 import { pipelineRoutes } from '../contract/pipelines.js';
+import { sweepRoutes } from '../contract/sweeps.js';
 import { scheduleRoutes } from '../contract/schedules.js';
 import { assetRoutes, type ContainedKind, kindRoutes, namedRoutes, resolveRoute } from '../contract/resources.js';
 import { pathOf } from '../contract/route.js';
@@ -120,6 +121,11 @@ export class TrellisClient extends HttpClient {
   getPipeline = (workspace: string, name: string) => this.call(pipelineRoutes.get, { params: { workspace, name } });
   listPipelines = (workspace: string, query: { limit?: number } = {}) => this.call(pipelineRoutes.list, { params: { workspace }, query });
   cancelPipeline = (workspace: string, name: string) => this.call(pipelineRoutes.cancel, { params: { workspace, name } });
+  submitSweep = (workspace: string, body: Parameters<TrellisClient['submitJob']>[1]) =>
+    this.call(sweepRoutes.submit, { params: { workspace }, body: body as JobSubmitBody });
+  getSweep = (workspace: string, name: string) => this.call(sweepRoutes.get, { params: { workspace, name } });
+  listSweeps = (workspace: string, query: { limit?: number } = {}) => this.call(sweepRoutes.list, { params: { workspace }, query });
+  cancelSweep = (workspace: string, name: string) => this.call(sweepRoutes.cancel, { params: { workspace, name } });
   /** A schedule file, with the job file its create_job names as submitJob takes it (its uploads checked by the server). */
   createSchedule = (workspace: string, body: ScheduleSendBody) =>
     this.call(scheduleRoutes.create, { params: { workspace }, body: body as ScheduleRequestBody });

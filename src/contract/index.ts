@@ -22,6 +22,7 @@ export {
 export { jobLineageSchema } from './job-lineage.js';
 export { jobErrors, type JobLogEvent, jobRoutes, jobSchema } from './jobs.js';
 export { pipelineJobSchema, pipelineRoutes, pipelineStepSchema } from './pipelines.js';
+export { sweepJobSchema, sweepRoutes, sweepTrialSchema } from './sweeps.js';
 export { metricSeriesRoutes, metricSeriesSchema } from './metric-series.js';
 export { onlineDeploymentSchema, onlineEndpointRoutes, onlineEndpointSchema, rolloutSchema } from './online-endpoints.js';
 export { type ProblemBody, problemSchema } from './problem.js';

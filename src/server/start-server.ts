@@ -12,6 +12,7 @@ import { LocalBackend } from '../backends/local/local-backend.js';
 import { createSlurmComputes } from '../backends/slurm/slurm-compute.js';
 import { JobRunner } from '../controllers/job-runner.js';
 import { PipelineRunner } from '../controllers/pipeline-runner.js';
+import { SweepRunner } from '../controllers/sweep-runner.js';
 import { ScheduleRunner } from '../controllers/schedule-runner.js';
 import { ServingController } from '../controllers/serving-controller.js';
 import { isLoopbackHost, type TrellisConfig } from '../config/config.js';
@@ -107,6 +108,7 @@ export async function startServer(
     const orphans = slurm.byHandle(kubernetes.byHandle(local));
     // The pipeline runner is made after the job runner, which wakes it when a step's job ends.
     let wakePipelines = () => {};
+    let wakeSweeps = () => {};
     const runner = new JobRunner(context, {
       jobsRoot,
       ...config.jobs,
@@ -115,6 +117,7 @@ export async function startServer(
       serverTrust: serverTrustVariables(config),
       onJobEnded: (job) => {
         if (job.tags['trellis.pipeline'] !== undefined) wakePipelines();
+        if (job.tags['trellis.sweep'] !== undefined) wakeSweeps();
       },
       backendFor: (compute) => {
         // A deleted compute's running attempts are still polled and stopped, by their handle.
@@ -128,6 +131,8 @@ export async function startServer(
     wakeRunner = () => runner.wake();
     const pipelines = new PipelineRunner(context, { tickMs: config.jobs.tickMs, wakeJobs: () => runner.wake() });
     wakePipelines = () => pipelines.wake();
+    const sweeps = new SweepRunner(context, { tickMs: config.jobs.tickMs, wakeJobs: () => runner.wake() });
+    wakeSweeps = () => sweeps.wake();
     const schedules = new ScheduleRunner(context, {
       tickMs: config.schedules.tickMs,
       wakeRunners: () => {
@@ -145,6 +150,7 @@ export async function startServer(
     const app = await buildServer(context, config, {
       jobs: { wake: () => runner.wake(), jobsRoot },
       pipelines: { wake: () => pipelines.wake() },
+      sweeps: { wake: () => sweeps.wake() },
       schedules: { wake: () => schedules.wake() },
       serving,
       ...(https ? { https } : {}),
@@ -156,6 +162,7 @@ export async function startServer(
     if (!isLoopbackHost(config.host)) onNotice(exposureWarning(config, url));
     await runner.start();
     pipelines.start();
+    sweeps.start();
     // After the runners: the slots missed while no server ran fire on this first pass.
     schedules.start();
     await serving.start();
@@ -166,6 +173,7 @@ export async function startServer(
       async close() {
         await schedules.close();
         await pipelines.close();
+        await sweeps.close();
         await runner.close();
         await serving.close();
         await app.close();

@@ -1,7 +1,15 @@
 import type { Generated } from 'kysely';
 
 /** Table types as kysely sees them. JSON columns hold canonical JSON text on both dialects. */
-export interface Database extends TrackingTables, JobTables, PipelineTables, ScheduleTables, EndpointTables, IdentityTables, SecretTables {
+export interface Database
+  extends TrackingTables,
+    JobTables,
+    PipelineTables,
+    SweepTables,
+    ScheduleTables,
+    EndpointTables,
+    IdentityTables,
+    SecretTables {
   workspaces: WorkspacesTable;
   resources: ResourcesTable;
   resource_tags: ResourceTagsTable;
@@ -218,6 +226,40 @@ export interface PipelineTables {
     reuse_key: string | null;
     reuse_parts: string | null;
     reuse_note: string | null;
+  };
+}
+
+export interface SweepTables {
+  sweep_jobs: {
+    workspace: string;
+    name: string;
+    display_name: string;
+    experiment_name: string;
+    description: string | null;
+    tags: string;
+    spec: string;
+    uploads: string;
+    inlined: string;
+    source: string;
+    state: string;
+    reason: string | null;
+    run_id: string;
+    created_by: string;
+    submitted_at: number;
+    started_at: number | null;
+    ended_at: number | null;
+    stop_request: string | null;
+  };
+  sweep_trials: {
+    workspace: string;
+    sweep: string;
+    trial_index: number;
+    job: string;
+    parameters: string;
+    objective: number | null;
+    reports: number;
+    is_final: number;
+    stop_reason: string | null;
   };
 }
 

@@ -25,6 +25,7 @@ import { IdentityRepository } from './identity-repository.js';
 import { JobRepository } from './job-repository.js';
 import { PipelineRepository } from './pipeline-repository.js';
 import { ScheduleRepository } from './schedule-repository.js';
+import { SweepRepository } from './sweep-repository.js';
 import { LoggedModelRepository } from './logged-model-repository.js';
 import { RegistryRepository } from './registry-repository.js';
 import { ResourceRepository } from './resource-repository.js';
@@ -49,6 +50,7 @@ export interface Repositories {
   jobs: JobRepository;
   pipelines: PipelineRepository;
   schedules: ScheduleRepository;
+  sweeps: SweepRepository;
   endpoints: EndpointRepository;
   identity: IdentityRepository;
 }
@@ -228,6 +230,7 @@ function repositoriesFor(db: Kysely<Database>, dialect: Dialect, keys: Workspace
     jobs: new JobRepository(db),
     pipelines: new PipelineRepository(db),
     schedules: new ScheduleRepository(db),
+    sweeps: new SweepRepository(db),
     endpoints: new EndpointRepository(db, keys.sealerFor(db)),
     identity: new IdentityRepository(db, identityCache),
   };

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { ApiError } from '../../client/api-error.js';
-import type { JobBody, PipelineJobBody, TrellisClient } from '../../client/trellis-client.js';
+import type { JobBody, PipelineJobBody, SweepJobBody, TrellisClient } from '../../client/trellis-client.js';
 import { applySetOverrides } from '../../core/azureml/parse-job-file.js';
 import { isPlainObject } from '../../core/azureml/schema-helpers.js';
 import type { JobRunningTime } from '../../core/jobs/running-time.js';
@@ -16,6 +16,7 @@ import { cliContext } from '../cli-context.js';
 import { printData, renderTable } from '../output.js';
 import { prepareJob } from '../prepare-job.js';
 import { followPipeline, pipelineDetail } from './pipeline-job.js';
+import { followSweep, sweepDetail } from './sweep-job.js';
 
 const terminal = new Set(['Completed', 'Failed', 'Canceled']);
 
@@ -25,8 +26,8 @@ export function registerJob(program: Command): void {
 
   job
     .command('create')
-    .description('submit a command or pipeline job from an Azure ML v2 YAML file')
-    .requiredOption('-f, --file <path>', 'the job YAML (type: command or pipeline)')
+    .description('submit a command, pipeline or sweep job from an Azure ML v2 YAML file')
+    .requiredOption('-f, --file <path>', 'the job YAML (type: command, pipeline or sweep)')
     .option('-n, --name <name>', "the job name (default: the file's name, else a generated one)")
     .option('--set <key=value...>', 'override fields, e.g. --set inputs.epochs=5 compute=azureml:gpu', collect, [])
     .option('--stream', "follow the log until the job ends; exit with the job's outcome")
@@ -39,8 +40,16 @@ export function registerJob(program: Command): void {
         const overrides = options.name ? [...options.set, `name=${options.name}`] : options.set;
         const written = applySetOverrides(original, overrides, file);
         const progress = (line: string) => output === 'table' && process.stderr.write(`${line}\n`);
-        const { isPipeline, body } = await prepareJob(client, workspace, file, written, progress, uploadOptionsFrom(options));
-        if (isPipeline) {
+        const { type, body } = await prepareJob(client, workspace, file, written, progress, uploadOptionsFrom(options));
+        if (type === 'sweep') {
+          const sweep = await client.submitSweep(workspace, body);
+          if (options.stream) progress(`sweep job ${sweep.name} submitted; following its trials (Ctrl-C stops following, not the job)`);
+          const shown = options.stream ? await followSweep(client, workspace, sweep.name) : sweep;
+          printData(output, shown, () => sweepDetail(shown));
+          if (options.stream && shown.state !== 'Completed') process.exitCode = 1;
+          return;
+        }
+        if (type === 'pipeline') {
           const pipeline = await client.submitPipeline(workspace, body);
           if (options.stream)
             progress(`pipeline job ${pipeline.name} submitted; following its steps (Ctrl-C stops following, not the job)`);
@@ -73,6 +82,11 @@ export function registerJob(program: Command): void {
         printData(output, pipeline, () => pipelineDetail(pipeline));
         return;
       }
+      const sweep = await sweepNamed(client, workspace, options.name);
+      if (sweep) {
+        printData(output, sweep, () => sweepDetail(sweep));
+        return;
+      }
       const found = await client.getJob(workspace, options.name);
       if (options.web)
         process.stderr.write(
@@ -98,6 +112,7 @@ export function registerJob(program: Command): void {
       const page = await client.listJobs(workspace, { limit, ...(options.compute ? { compute: options.compute } : {}) });
       // Pipeline jobs are jobs too, as in az ml job list (they run on no compute of their own).
       const pipelines = options.compute ? [] : (await client.listPipelines(workspace, { limit })).items;
+      const sweeps = options.compute ? [] : (await client.listSweeps(workspace, { limit })).items;
       const rows = [
         ...page.items.map((item) => ({
           submittedAt: item.submittedAt,
@@ -109,10 +124,15 @@ export function registerJob(program: Command): void {
           name: item.name,
           cells: [item.name, item.displayName, item.state, '(pipeline)', duration(item), item.reason ?? ''],
         })),
+        ...sweeps.map((item) => ({
+          submittedAt: item.submittedAt,
+          name: item.name,
+          cells: [item.name, item.displayName, item.state, '(sweep)', duration(item), item.reason ?? ''],
+        })),
       ]
         .sort((a, b) => b.submittedAt - a.submittedAt || b.name.localeCompare(a.name))
         .slice(0, limit);
-      printData(output, { ...page, pipelines }, () =>
+      printData(output, { ...page, pipelines, sweeps }, () =>
         renderTable(
           ['NAME', 'DISPLAY NAME', 'STATE', 'COMPUTE', 'SUBMITTED', 'DURATION', 'REASON'],
           rows.map(({ submittedAt, cells }) => [
@@ -151,6 +171,16 @@ export function registerJob(program: Command): void {
         );
         return;
       }
+      if (await sweepNamed(client, workspace, options.name)) {
+        const sweep = await client.cancelSweep(workspace, options.name);
+        printData(
+          output,
+          sweep,
+          () =>
+            `${sweep.name}: ${sweep.state === 'Canceled' ? 'canceled' : 'cancel requested (its running trials are canceled, no more are started)'}`,
+        );
+        return;
+      }
       const canceled = await client.cancelJob(workspace, options.name);
       printData(output, canceled, () => `${canceled.name}: ${canceled.state === 'Canceled' ? 'canceled' : 'cancel requested'}`);
     });
@@ -163,7 +193,16 @@ export function registerJob(program: Command): void {
     .option('--download-path <dir>', 'where to put them', '.')
     .action(async (options: { name: string; downloadPath: string; outputName?: string }, command: Command) => {
       const { client, workspace, output } = cliContext(command);
-      const found = await client.getJob(workspace, options.name);
+      // A sweep's outputs are its best trial's, as az ml job download gives them.
+      const sweep = await sweepNamed(client, workspace, options.name);
+      if (sweep && !sweep.best)
+        throw new ApiError(
+          404,
+          'NoBestTrial',
+          `sweep ${sweep.name} has no best trial (${sweep.state}: no trial completed with its primary metric yet); nothing to download`,
+        );
+      const found = await client.getJob(workspace, sweep?.best?.job ?? options.name);
+      if (sweep) progress(output, `sweep ${sweep.name}: downloading its best trial, ${found.name}`);
       if (options.outputName !== undefined) {
         const outputName = options.outputName;
         const asset = (
@@ -234,6 +273,20 @@ async function downloadRunArtifacts(client: TrellisClient, base: string, runId: 
     downloaded.push(file.path);
   }
   return downloaded;
+}
+
+/** The sweep job of that name, or undefined when there is none. */
+async function sweepNamed(client: TrellisClient, workspace: string, name: string): Promise<SweepJobBody | undefined> {
+  try {
+    return await client.getSweep(workspace, name);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return undefined;
+    throw error;
+  }
+}
+
+function progress(output: string, line: string): void {
+  if (output === 'table') process.stderr.write(`${line}\n`);
 }
 
 /** The pipeline job of that name, or undefined when there is none (a command job's name, say). */

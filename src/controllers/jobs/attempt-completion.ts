@@ -1,3 +1,4 @@
+import { cancelEventOf } from '../../core/jobs/cancel-request.js';
 import type { ComputeBackend } from '../../backends/compute-backend.js';
 import type { Job } from '../../core/jobs/job.js';
 import { transition, type JobEvent as LifecycleEvent } from '../../core/jobs/job-lifecycle.js';
@@ -34,7 +35,8 @@ export class AttemptCompletion {
   ): Promise<void> {
     const now = this.state.now();
     const stop = job.stopRequest;
-    if (stop?.startsWith('cancel')) return this.finish(job, { type: 'cancel', by: stop.slice('cancel:'.length) || 'a user' }, now);
+    const cancel = cancelEventOf(stop);
+    if (cancel) return this.finish(job, cancel, now);
     if (stop === 'timeout')
       return this.finish(job, { type: 'timed-out', timeoutSeconds: Number((job.spec.limits as { timeout?: number }).timeout) }, now);
     if (stop?.startsWith('evict') || lostReason !== null) {

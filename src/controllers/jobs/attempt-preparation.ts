@@ -1,3 +1,4 @@
+import { cancelEventOf } from '../../core/jobs/cancel-request.js';
 import { sizeOf } from '../../core/compute/compute-spec.js';
 import { findSku } from '../../core/compute/sku-catalogue.js';
 import type { Job } from '../../core/jobs/job.js';
@@ -72,12 +73,9 @@ export class AttemptPreparation {
       const current = await repositories.jobs.get(job.workspace, job.name);
       // Not ours to launch any more (a restart requeued it meanwhile): the token just issued is not needed.
       if (current?.state !== 'Preparing') return void (await revokeJobTokens(context, job));
-      if (current.stopRequest?.startsWith('cancel')) {
-        await this.completion.finish(
-          current,
-          { type: 'cancel', by: current.stopRequest.slice('cancel:'.length) || 'a user' },
-          this.state.now(),
-        );
+      const cancel = cancelEventOf(current.stopRequest);
+      if (cancel) {
+        await this.completion.finish(current, cancel, this.state.now());
         return;
       }
       const { handle } = await backend.launch(request);

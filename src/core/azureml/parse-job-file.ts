@@ -39,9 +39,9 @@ function parseJobDocument(yaml: DocumentSource, fileName: string): ParsedJobFile
   const type = typeof document.type === 'string' ? document.type.toLowerCase() : undefined;
   if (type !== undefined && type !== 'command') {
     const message =
-      type === 'pipeline'
-        ? 'a pipeline job is submitted to the pipeline-jobs route (POST /api/v1/workspaces/<workspace>/pipeline-jobs), as trellis job create does; this route takes command jobs'
-        : `${type === 'sweep' || type === 'spark' ? `${type} jobs are not supported yet; ` : ''}Trellis runs command and pipeline jobs: use type: command`;
+      type === 'pipeline' || type === 'sweep'
+        ? `a ${type} job is submitted to the ${type}-jobs route (POST /api/v1/workspaces/<workspace>/${type}-jobs), as trellis job create does; this route takes command jobs`
+        : `${type === 'spark' ? 'spark jobs are not supported; ' : ''}Trellis runs command, pipeline and sweep jobs: use type: command`;
     problems.push({ path: 'type', message, ...yaml.locate(['type']) });
     throw invalidInput(fileName, problems);
   }

@@ -155,6 +155,8 @@ const rules: Rule[] = [
   // Pipeline jobs are jobs, as in Azure ML: the same actions.
   { methods: ['POST'], path: new RegExp(`${ws}/pipeline-jobs/:name/cancel$`), access: inWorkspace('jobs/cancel/action') },
   { methods: '*', path: new RegExp(`${ws}/pipeline-jobs(/.*)?$`), access: crud('jobs') },
+  { methods: ['POST'], path: new RegExp(`${ws}/sweep-jobs/:name/cancel$`), access: inWorkspace('jobs/cancel/action') },
+  { methods: '*', path: new RegExp(`${ws}/sweep-jobs(/.*)?$`), access: crud('jobs') },
   // Schedules: Azure ML's schedules/* actions; enable, disable and trigger change it (write), and trigger submits a job as the caller.
   { methods: ['POST'], path: new RegExp(`${ws}/schedules/:name/trigger$`), access: inWorkspace('jobs/write') },
   { methods: ['POST'], path: new RegExp(`${ws}/schedules/:name/(enable|disable)$`), access: inWorkspace('schedules/write') },

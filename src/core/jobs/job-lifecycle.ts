@@ -19,7 +19,8 @@ export type JobEvent =
   | { type: 'preparation-failed'; reason: string }
   | { type: 'infrastructure-failed'; reason: string }
   | { type: 'timed-out'; timeoutSeconds: number }
-  | { type: 'cancel'; by: string };
+  /** `reason`: what the job's reason says instead of "canceled by <by>". */
+  | { type: 'cancel'; by: string; reason?: string | undefined };
 
 export interface JobProgress {
   state: JobState;
@@ -81,7 +82,7 @@ export function transition(current: JobProgress, event: JobEvent, policy: RetryP
         ? { ...current, state: 'Failed', reason: `stopped at limits.timeout (${event.timeoutSeconds} s)` }
         : refuse();
     case 'cancel':
-      return { ...current, state: 'Canceled', reason: `canceled by ${event.by}` };
+      return { ...current, state: 'Canceled', reason: event.reason ?? `canceled by ${event.by}` };
   }
 }
 

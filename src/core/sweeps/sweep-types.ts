@@ -46,7 +46,7 @@ export interface Objective {
 interface PolicyTiming {
   /** Apply the policy every this many reports of the primary metric (default 0: every report). */
   evaluation_interval?: number;
-  /** Reports of the primary metric before the policy is first applied (default 0). */
+  /** The policy applies at multiples of evaluation_interval at or after this report of the primary metric (default 0), as Azure ML's. */
   delay_evaluation?: number;
 }
 

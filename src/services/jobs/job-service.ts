@@ -1,3 +1,4 @@
+import { cancelRequest } from '../../core/jobs/cancel-request.js';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { unlessMissing } from '../../core/error-codes.js';
@@ -60,20 +61,37 @@ function decodeJobPageToken(token: string): { submittedAt: number; name: string 
 }
 
 /** Asks a live job to stop; a queued one is canceled at the next reconcile. A finished job is refused (409). */
-export async function cancelJob(context: Context, caller: Caller, workspace: string, name: string): Promise<Job> {
+export async function cancelJob(
+  context: Context,
+  caller: Caller,
+  workspace: string,
+  name: string,
+  options: { reason?: string } = {},
+): Promise<Job> {
   const job = await getJob(context, workspace, name);
   if (terminalStates.includes(job.state))
     throw new TrellisError('JobFinished', 409, `job '${name}' is already ${job.state}; only queued or running jobs can be canceled`);
   const now = context.clock().getTime();
   await context.store.transaction(async (repositories) => {
-    await repositories.jobs.update(workspace, name, { stopRequest: `cancel:${caller.actor}` }, now);
-    await auditJob(repositories, caller, { workspace, name, action: 'update', afterDigest: null, summary: 'cancel requested' }, now);
+    await repositories.jobs.update(workspace, name, { stopRequest: cancelRequest(caller.actor, options.reason) }, now);
+    await auditJob(
+      repositories,
+      caller,
+      {
+        workspace,
+        name,
+        action: 'update',
+        afterDigest: null,
+        summary: options.reason ? `cancel requested: ${options.reason}` : 'cancel requested',
+      },
+      now,
+    );
   });
   if (job.state === 'Queued') {
     // Nothing runs yet: cancel right here, so the answer already says Canceled.
     const progress = transition(
       { state: job.state, reason: job.reason, retries: job.retries, exitCode: job.exitCode },
-      { type: 'cancel', by: caller.actor },
+      { type: 'cancel', by: caller.actor, reason: options.reason },
       { maxInfrastructureRetries: 0 },
     );
     await context.store.repositories.jobs.update(

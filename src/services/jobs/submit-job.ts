@@ -34,6 +34,8 @@ export interface SubmitJobInput {
   defaultExperimentName?: string | undefined;
   /** The pipeline whose step this job runs: its run is the parent of the job's run, and the job is tagged with both names. */
   pipeline?: { name: string; step: string; runId: string } | undefined;
+  /** The sweep whose trial this job runs: its run is the parent of the job's run, and the job is tagged with the sweep and the trial. */
+  sweep?: { name: string; trial: number; runId: string } | undefined;
 }
 
 /** What a caller of submitJobFields writes in the commit that queues the job. */
@@ -263,7 +265,11 @@ async function checkParsedJob(
       message: `${reserved.join(', ')} ${reserved.length === 1 ? 'is' : 'are'} set by Trellis to tie the job to its run; remove ${reserved.length === 1 ? 'it' : 'them'}`,
     });
   const name = file.name ?? generateJobName();
-  if ((await repositories.jobs.get(workspace, name)) || (await repositories.pipelines.get(workspace, name)))
+  if (
+    (await repositories.jobs.get(workspace, name)) ||
+    (await repositories.pipelines.get(workspace, name)) ||
+    (await repositories.sweeps.get(workspace, name))
+  )
     problems.push({
       path: 'name',
       message: `a job named '${name}' already exists in workspace '${workspace}'; job names are unique: pick another or leave name out`,
@@ -337,6 +343,14 @@ async function queueCheckedJob(
               { key: 'trellis.step', value: input.pipeline.step },
             ]
           : []),
+        // A sweep's trial: its run is a child of the sweep's.
+        ...(input.sweep
+          ? [
+              { key: 'mlflow.parentRunId', value: input.sweep.runId },
+              { key: 'trellis.sweep', value: input.sweep.name },
+              { key: 'trellis.trial', value: String(input.sweep.trial) },
+            ]
+          : []),
         ...Object.entries(file.tags ?? {}).map(([key, value]) => ({ key, value })),
       ],
     });
@@ -351,6 +365,7 @@ async function queueCheckedJob(
       tags: {
         ...(file.tags ?? {}),
         ...(input.pipeline ? { 'trellis.pipeline': input.pipeline.name, 'trellis.step': input.pipeline.step } : {}),
+        ...(input.sweep ? { 'trellis.sweep': input.sweep.name, 'trellis.trial': String(input.sweep.trial) } : {}),
       },
       compute: computeName,
       spec: { ...file, name },

@@ -101,7 +101,11 @@ export async function checkPipeline(context: Context, input: SubmitJobInput) {
   }
   const repositories = context.store.repositories;
   const name = file.name ?? generateJobName();
-  if ((await repositories.pipelines.get(workspace, name)) || (await repositories.jobs.get(workspace, name)))
+  if (
+    (await repositories.pipelines.get(workspace, name)) ||
+    (await repositories.jobs.get(workspace, name)) ||
+    (await repositories.sweeps.get(workspace, name))
+  )
     problems.push({
       path: 'name',
       message: `a job named '${name}' already exists in workspace '${workspace}'; job names are unique: pick another or leave name out`,

@@ -13,6 +13,7 @@ import { workspaceKeysMigration } from './009-workspace-keys.js';
 import { pipelinesMigration } from './011-pipelines.js';
 import { schedulesMigration } from './012-schedules.js';
 import { pipelineSourceMigration } from './013-pipeline-source.js';
+import { sweepsMigration } from './014-sweeps.js';
 
 /** Every migration, in order. Names are never renamed once released: the store records them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -30,6 +31,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '011-pipelines': pipelinesMigration(dialect),
     '012-schedules': schedulesMigration(dialect),
     '013-pipeline-source': pipelineSourceMigration(dialect),
+    '014-sweeps': sweepsMigration(dialect),
   };
 }
 

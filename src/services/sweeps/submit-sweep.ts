@@ -1,0 +1,143 @@
+import { parseSweepDocument } from '../../core/azureml/parse-sweep-file.js';
+import { invalidInput, type Problem } from '../../core/errors.js';
+import { digestOf } from '../../core/resources/digest.js';
+import { makeSampler } from '../../core/sweeps/samplers/make-sampler.js';
+import { type SweepJob, trialJobName } from '../../core/sweeps/sweep-job.js';
+import { trialJobFields } from '../../core/sweeps/trial-job.js';
+import { parseYaml } from '../../core/yaml/parse-yaml.js';
+import type { Caller, Context } from '../context.js';
+import { auditJob } from '../jobs/job-audit.js';
+import { checkJobFields, experimentIdFor, generateJobName, type SubmitJobInput, unsentLocalPath } from '../jobs/submit-job.js';
+import { requireWorkspace } from '../resource-service.js';
+import { createRun } from '../tracking/run-service.js';
+import { samplingAlgorithmOf } from './sweep-sampling.js';
+
+/**
+ * Submits a sweep job. Everything is checked before anything is written: the file, its search
+ * space, objective, limits and policy, and the trial as the command job it will be (its compute,
+ * environment, inputs and placeholders), each problem named by its field and line. Then the
+ * sweep's MLflow run is made (the parent of its trials' runs) and the sweep is queued; the sweep
+ * runner samples and submits its trials.
+ */
+export async function submitSweep(context: Context, caller: Caller, input: SubmitJobInput): Promise<SweepJob> {
+  const { workspace, fileName } = input;
+  const { sweep: file, spec, name, experimentName } = await checkSweep(context, input);
+
+  const experimentId = await experimentIdFor(context, workspace, experimentName);
+  const displayName = file.display_name ?? name;
+  const run = await createRun(context, workspace, {
+    experimentId,
+    userId: caller.actor,
+    runName: displayName,
+    startTime: undefined,
+    tags: [
+      { key: 'mlflow.user', value: caller.actor },
+      { key: 'mlflow.source.type', value: 'SWEEP' },
+      { key: 'mlflow.source.name', value: fileName },
+      { key: 'trellis.sweep', value: name },
+      ...Object.entries(file.tags ?? {}).map(([key, value]) => ({ key, value })),
+    ],
+  });
+  const now = context.clock().getTime();
+  const sweep: SweepJob = {
+    workspace,
+    name,
+    displayName,
+    experimentName,
+    description: file.description ?? null,
+    tags: file.tags ?? {},
+    spec,
+    uploads: input.uploads,
+    inlined: input.inlined,
+    state: 'Queued',
+    reason: 'queued: the sweep runner samples its first trials',
+    runId: run.info.run_id,
+    createdBy: caller.actor,
+    submittedAt: now,
+    startedAt: null,
+    endedAt: null,
+    stopRequest: null,
+    source: {
+      fileName,
+      text: input.text,
+      ...(input.defaultExperimentName !== undefined ? { defaultExperimentName: input.defaultExperimentName } : {}),
+    },
+  };
+  await context.store.transaction(async (transaction) => {
+    await transaction.runs.update(run.info.run_id, { status: 'SCHEDULED' });
+    await transaction.sweeps.insert(sweep);
+    await auditJob(
+      transaction,
+      caller,
+      {
+        workspace,
+        name,
+        action: 'create',
+        afterDigest: digestOf(spec),
+        summary: `sweep queued: ${Object.keys(spec.search_space).join(', ')} by ${spec.sampling_algorithm.type} sampling, ${spec.objective.goal} ${spec.objective.primary_metric}`,
+      },
+      now,
+    );
+  });
+  return sweep;
+}
+
+/**
+ * Every check submitSweep makes, writing nothing: throws one InvalidInput with every problem. The
+ * trial is checked as its first trial's command job, with the hyperparameters the sampler gives it.
+ */
+export async function checkSweep(context: Context, input: SubmitJobInput) {
+  const { workspace, fileName, text } = input;
+  await requireWorkspace(context, workspace);
+  const yaml = parseYaml(text, fileName);
+  const { sweep: file, searchSpace, localPaths } = parseSweepDocument(yaml, fileName);
+  const locate = (path: string): Pick<Problem, 'line'> => {
+    const line = yaml.locate(path.split('.')).line;
+    return line ? { line } : {};
+  };
+  const problems: Problem[] = [];
+  for (const local of localPaths) {
+    const present = local.use === 'upload' ? input.uploads[local.value] : input.inlined[local.value];
+    if (present === undefined) problems.push(unsentLocalPath(local));
+  }
+  const repositories = context.store.repositories;
+  const name = file.name ?? generateJobName();
+  if (
+    (await repositories.sweeps.get(workspace, name)) ||
+    (await repositories.jobs.get(workspace, name)) ||
+    (await repositories.pipelines.get(workspace, name))
+  )
+    problems.push({
+      path: 'name',
+      message: `a job named '${name}' already exists in workspace '${workspace}'; job names are unique: pick another or leave name out`,
+      ...locate('name'),
+    });
+  const spec = { ...file, name, search_space: searchSpace };
+  const experimentName = file.experiment_name ?? input.defaultExperimentName ?? 'Default';
+  const sampler = makeSampler(samplingAlgorithmOf(spec), searchSpace, file.objective.goal);
+  const first = sampler.next(0, []) ?? {};
+  const fields = trialJobFields(spec, experimentName, 0, first);
+  for (const problem of await checkJobFields(context, fields, { ...input, fileName }, new Set())) {
+    const path = trialField(problem.path);
+    const message =
+      problem.path === 'name'
+        ? `trial 0 would run as job '${trialJobName(name, 0)}', which exists already; give the sweep another name`
+        : problem.message;
+    problems.push({ ...problem, path, message, ...locate(path) });
+  }
+  if (problems.length > 0)
+    throw invalidInput(
+      fileName,
+      problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)),
+    );
+  return { sweep: file, spec, name, experimentName };
+}
+
+/** Where a problem of the trial's command job is written in the sweep file. */
+function trialField(path: string): string {
+  const [head = '', ...rest] = path.split('.');
+  if (['command', 'code', 'environment', 'environment_variables', 'distribution'].includes(head)) return `trial.${path}`;
+  if (head === 'limits') return 'limits.trial_timeout';
+  if (head === 'resources') return rest.length > 0 ? `trial.${path}` : 'trial.resources';
+  return path;
+}
