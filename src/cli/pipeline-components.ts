@@ -28,14 +28,16 @@ export async function inlineLocalComponents(text: string, pipelineFile: string):
   const folder = dirname(resolve(pipelineFile));
   for (const item of jobs.items) {
     const step = String(isMap(item.value) ? item.key : '');
-    const reference = step ? document.getIn(['jobs', step, 'component']) : undefined;
+    // A sweep step names its component as its trial.
+    const field = String(document.getIn(['jobs', step, 'type']) ?? '').toLowerCase() === 'sweep' ? 'trial' : 'component';
+    const reference = step ? document.getIn(['jobs', step, field]) : undefined;
     if (typeof reference !== 'string' || remoteScheme(reference) !== undefined) continue;
     // `file:./component.yml` names a local file too, as azure-ai-ml reads it.
     const component = await readComponent(folder, folder, reference.replace(/^file:/, ''), `step ${step}`, 0);
     // On one line (flow style), so every other line of the file keeps its number: problems the server finds point into the file as written.
     const node = document.createNode(component);
     if (isCollection(node)) node.flow = true;
-    document.setIn(['jobs', step, 'component'], node);
+    document.setIn(['jobs', step, field], node);
     changed = true;
   }
   return changed ? document.toString({ lineWidth: 0 }) : text;

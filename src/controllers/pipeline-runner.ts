@@ -6,7 +6,11 @@ import { type PipelinePlan, planPipeline } from '../core/pipelines/plan-pipeline
 import { differingParts, type ReuseDecision, type ReuseKey, reuseExplanation, reuseKeyOf } from '../core/pipelines/reuse-key.js';
 import { type StepOutputValue, stepJob } from '../core/pipelines/step-job.js';
 import type { Caller, Context } from '../services/context.js';
+import type { SweepSettings } from '../core/azureml/sweep-step-schema.js';
+import type { SweepJob } from '../core/sweeps/sweep-job.js';
 import { cancelJob } from '../services/jobs/job-service.js';
+import { submitSweepStep } from '../services/sweeps/submit-sweep.js';
+import { bestTrialJob, cancelSweep } from '../services/sweeps/sweep-service.js';
 import { submitJobFields } from '../services/jobs/submit-job.js';
 import { withParallelCommand } from '../services/pipelines/parallel-step-job.js';
 import { stepContentOf } from '../services/pipelines/step-content.js';
@@ -20,6 +24,8 @@ export interface PipelineRunnerOptions {
   tickMs: number;
   /** Wakes the job runner: a step just submitted is scheduled at once. */
   wakeJobs: () => void;
+  /** Wakes the sweep runner: a sweep step just submitted samples its first trials at once. */
+  wakeSweeps?: () => void;
   timers?: Timers;
 }
 
@@ -87,7 +93,23 @@ export class PipelineRunner {
     // One query for every step's job: a pass over a pipeline of N steps reads N jobs at once, not one by one.
     const found = new Map((await repositories.jobs.getMany(workspace, steps.map(jobNameOf))).map((job) => [job.name, job]));
     const jobs = new Map<string, Job>();
+    // A sweep step runs as a sweep job: where it stands is the sweep's state, its outputs its best trial's.
+    const sweeps = new Map<string, SweepJob>();
     for (const step of steps) {
+      if (!pipeline.spec.jobs[step.step]?.sweep) continue;
+      const sweep = await repositories.sweeps.get(workspace, jobNameOf(step));
+      if (!sweep || sweep.tags['trellis.pipeline'] !== name) continue;
+      sweeps.set(step.step, sweep);
+      const best = sweep.state === 'Completed' ? await bestTrialJob(this.context, sweep) : undefined;
+      if (best) jobs.set(step.step, best);
+      if (step.state === 'Waiting') {
+        await repositories.pipelines.updateStep(workspace, name, step.step, { state: 'Submitted', job: sweep.name, reason: null });
+        step.state = 'Submitted';
+        step.job = sweep.name;
+      }
+    }
+    for (const step of steps) {
+      if (sweeps.has(step.step)) continue;
       const job = found.get(jobNameOf(step));
       // A reused step's job is the earlier one it reuses, of another pipeline.
       if (!job || (step.state !== 'Reused' && job.tags['trellis.pipeline'] !== name)) continue;
@@ -112,6 +134,7 @@ export class PipelineRunner {
     const now = this.context.clock().getTime();
     let plan: PipelinePlan;
     let submitted = 0;
+    let submittedSweeps = 0;
     // A reused step completes at once, so the steps after it are planned again in this pass, not the next one.
     for (;;) {
       plan = planPipeline({
@@ -120,14 +143,26 @@ export class PipelineRunner {
         continueOnStepFailure: pipeline.spec.settings?.continue_on_step_failure ?? false,
         steps,
         dependencies,
-        jobs: new Map([...jobs].map(([step, job]) => [step, { state: job.state, stopRequest: job.stopRequest }])),
+        jobs: new Map([
+          ...[...jobs].map(([step, job]): [string, { state: Job['state']; stopRequest: string | null }] => [
+            step,
+            { state: job.state, stopRequest: job.stopRequest },
+          ]),
+          ...[...sweeps].map(([step, sweep]): [string, { state: Job['state']; stopRequest: string | null }] => [
+            step,
+            { state: sweep.state, stopRequest: sweep.stopRequest },
+          ]),
+        ]),
       });
 
       for (const step of plan.cancel) {
+        const sweep = sweeps.get(step);
         const job = jobs.get(step);
-        if (!job) continue;
+        if (!job && !sweep) continue;
+        const actor = { actor: `pipeline:${name} for ${pipeline.createdBy}`, requestId: null };
         try {
-          await cancelJob(this.context, { actor: `pipeline:${name} for ${pipeline.createdBy}`, requestId: null }, workspace, job.name);
+          if (sweep) await cancelSweep(this.context, actor, workspace, sweep.name);
+          else if (job) await cancelJob(this.context, actor, workspace, job.name);
         } catch (error) {
           // Ended meanwhile: nothing to cancel.
           if (!isTrellisError(error) || error.code !== 'JobFinished') throw error;
@@ -140,7 +175,16 @@ export class PipelineRunner {
         const outputOf = (upstream: string, output: string): StepOutputValue => registeredOutput(jobs.get(upstream), output);
         // What this pass did to the step, for planning again within it.
         const row = steps.find((candidate) => candidate.step === step);
+        const settings = pipeline.spec.jobs[step]?.sweep;
         try {
+          if (settings) {
+            await writeReused();
+            const sweep = await this.submitSweepStep(pipeline, step, settings, outputOf);
+            submittedSweeps += 1;
+            if (row) Object.assign(row, { state: 'Submitted', job: sweep.name, reason: null });
+            sweeps.set(step, sweep);
+            continue;
+          }
           const written = stepJob(pipeline.spec, pipeline.experimentName, step, outputOf).fields;
           const fields = withInlinedCondaFile(withParallelCommand(written, pipeline.spec.jobs[step]), pipeline.inlined);
           const key = reuseKeyOf(await stepContentOf(this.context, workspace, fields, pipeline.uploads));
@@ -189,6 +233,7 @@ export class PipelineRunner {
     }
     await writeReused();
     if (submitted > 0) this.options.wakeJobs();
+    if (submittedSweeps > 0) this.options.wakeSweeps?.();
 
     if (plan.next) {
       const { state, reason } = plan.next;
@@ -203,6 +248,33 @@ export class PipelineRunner {
       await updateRun(this.context, workspace, pipeline.runId, { status, ...(ended ? { endTime: now } : {}) });
       if (!ended) this.wake();
     }
+  }
+
+  /** Submits a sweep step as a sweep job named as its job would be, the step saying Submitted in the same commit. */
+  private async submitSweepStep(
+    pipeline: PipelineJob,
+    step: string,
+    settings: SweepSettings,
+    outputOf: (upstream: string, output: string) => StepOutputValue,
+  ): Promise<SweepJob> {
+    const { workspace, name } = pipeline;
+    const fields = withInlinedCondaFile(stepJob(pipeline.spec, pipeline.experimentName, step, outputOf).fields, pipeline.inlined);
+    return submitSweepStep(
+      this.context,
+      callerFor(pipeline),
+      { fields, sweep: settings, name: stepJobName(name, step), experimentName: pipeline.experimentName },
+      {
+        workspace,
+        fileName: `step ${step} of pipeline ${name}`,
+        uploads: pipeline.uploads,
+        inlined: pipeline.inlined,
+        pipeline: { name, step, runId: pipeline.runId },
+      },
+      {
+        onQueued: (transaction, sweep) =>
+          transaction.pipelines.updateStep(workspace, name, step, { state: 'Submitted', job: sweep.name, reason: null }),
+      },
+    );
   }
 }
 

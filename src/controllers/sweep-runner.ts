@@ -19,6 +19,8 @@ export interface SweepRunnerOptions {
   tickMs: number;
   /** Wakes the job runner: a trial just submitted is scheduled at once. */
   wakeJobs: () => void;
+  /** Called when a sweep ended (a pipeline's sweep step goes on with the steps after it). */
+  onSweepEnded?: (sweep: SweepJob) => void;
   timers?: Timers;
 }
 
@@ -224,6 +226,7 @@ export class SweepRunner {
       stopRequest: null,
     });
     await updateRun(this.context, sweep.workspace, sweep.runId, { status: 'FAILED', endTime: now });
+    this.options.onSweepEnded?.(sweep);
   }
 
   /** Records the sweep's new state, and its MLflow run's; an ended sweep's run gets its best trial's objective and run. */
@@ -263,6 +266,7 @@ export class SweepRunner {
     const status = state === 'Running' ? 'RUNNING' : state === 'Completed' ? 'FINISHED' : state === 'Failed' ? 'FAILED' : 'KILLED';
     await updateRun(this.context, workspace, runId, { status, ...(ended ? { endTime: now } : {}) });
     if (!ended) this.wake();
+    else this.options.onSweepEnded?.(sweep);
   }
 
   /** A trial's reports of the primary metric: read again while its job runs, once after it ended. */

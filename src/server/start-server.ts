@@ -129,9 +129,20 @@ export async function startServer(
       },
     });
     wakeRunner = () => runner.wake();
-    const pipelines = new PipelineRunner(context, { tickMs: config.jobs.tickMs, wakeJobs: () => runner.wake() });
+    const pipelines = new PipelineRunner(context, {
+      tickMs: config.jobs.tickMs,
+      wakeJobs: () => runner.wake(),
+      wakeSweeps: () => wakeSweeps(),
+    });
     wakePipelines = () => pipelines.wake();
-    const sweeps = new SweepRunner(context, { tickMs: config.jobs.tickMs, wakeJobs: () => runner.wake() });
+    const sweeps = new SweepRunner(context, {
+      tickMs: config.jobs.tickMs,
+      wakeJobs: () => runner.wake(),
+      // A pipeline's sweep step ended: the steps after it may go on.
+      onSweepEnded: (sweep) => {
+        if (sweep.tags['trellis.pipeline'] !== undefined) pipelines.wake();
+      },
+    });
     wakeSweeps = () => sweeps.wake();
     const schedules = new ScheduleRunner(context, {
       tickMs: config.schedules.tickMs,

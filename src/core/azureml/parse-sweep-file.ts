@@ -73,7 +73,7 @@ export function parseSweepDocument(yaml: DocumentSource, fileName: string): Pars
           `\${{search_space.${name}}} names no hyperparameter; search_space has ${[...known].join(', ') || 'none'}: add ${name} to search_space or fix the name`,
         ),
       );
-  problems.push(...limitProblems(sweep).map((problem) => located(['limits', problem.field], problem.message)));
+  problems.push(...limitProblems(sweep.limits).map((problem) => located(['limits', problem.field], problem.message)));
   if (problems.length > 0) throw fail(problems);
 
   const localPaths: LocalPath[] = [];
@@ -92,8 +92,8 @@ export function parseSweepDocument(yaml: DocumentSource, fileName: string): Pars
 }
 
 /** Limits that contradict each other: more trials at once than in all, a trial allowed longer than the sweep. */
-function limitProblems(sweep: SweepJobFile): Array<{ field: string; message: string }> {
-  const { max_total_trials: total, max_concurrent_trials: concurrent, timeout, trial_timeout: trialTimeout } = sweep.limits;
+export function limitProblems(limits: SweepJobFile['limits']): Array<{ field: string; message: string }> {
+  const { max_total_trials: total, max_concurrent_trials: concurrent, timeout, trial_timeout: trialTimeout } = limits;
   const problems: Array<{ field: string; message: string }> = [];
   if (concurrent !== undefined && concurrent > (total ?? defaultSweepLimits.maxTotalTrials))
     problems.push({

@@ -4,6 +4,7 @@ import { type CommandJobFile, commandJobSchema, inputEntry, outputSpec } from '.
 import { componentStepFields, stepOverrides } from '../pipelines/component-step.js';
 import { type ComponentInput, componentSchema } from './component-schema.js';
 import { type ParallelStep, parallelStepFields } from './parallel-step-schema.js';
+import { type SweepSettings, sweepStepFields } from './sweep-step-schema.js';
 import { closedObject, flagField, isPlainObject, tagsField, unknownFieldMessage } from './schema-helpers.js';
 
 /**
@@ -33,12 +34,13 @@ export interface PipelineStepFile extends CommandJobFile {
   alwaysRun?: 'nondeterministic' | 'forced';
   /** A parallel step: what its driver is to do (its command is made from it when the step is submitted). */
   parallel?: ParallelStep;
+  /** A sweep step: the search over its trial component's inputs (the step runs as a sweep job, its outputs its best trial's). */
+  sweep?: SweepSettings;
 }
 
-const stepTypes = ['command', 'parallel'];
+const stepTypes = ['command', 'parallel', 'sweep'];
 const laterStepTypes: Record<string, string> = {
   pipeline: 'pipeline components as steps are not supported yet',
-  sweep: 'sweep steps are not supported yet',
   spark: 'spark steps are not supported',
 };
 
@@ -53,7 +55,7 @@ const pipelineStep = z.unknown().transform((written, context): PipelineStepFile 
     context.addIssue({
       code: 'custom',
       path: ['type'],
-      message: `${laterStepTypes[type] ?? `'${String(value.type)}' is not a step type`}; a step here is a command job (type: command) or a parallel job (type: parallel)`,
+      message: `${laterStepTypes[type] ?? `'${String(value.type)}' is not a step type`}; a step here is a command job (type: command), a parallel job (type: parallel) or a sweep (type: sweep)`,
       input: value.type,
     });
     return z.NEVER;
@@ -61,6 +63,16 @@ const pipelineStep = z.unknown().transform((written, context): PipelineStepFile 
   // force_rerun on a step: Azure ML's switch to run it even when an earlier run could be reused.
   const { force_rerun: forceRerun, ...unforced } = value;
   value = unforced;
+  let sweep: SweepSettings | undefined;
+  if (type === 'sweep') {
+    const made = sweepStepFields(value);
+    if ('problems' in made) {
+      for (const problem of made.problems) context.addIssue({ code: 'custom', path: problem.path, message: problem.message, input: value });
+      return z.NEVER;
+    }
+    value = made.fields;
+    sweep = made.sweep;
+  }
   let componentName: string | undefined;
   let componentInputs: Record<string, ComponentInput> | undefined;
   let deterministic = true;
@@ -138,6 +150,7 @@ const pipelineStep = z.unknown().transform((written, context): PipelineStepFile 
     ...(componentName ? { component: componentName, componentInputs: componentInputs ?? {} } : {}),
     ...(alwaysRun ? { alwaysRun } : {}),
     ...(parallel ? { parallel } : {}),
+    ...(sweep ? { sweep } : {}),
   };
 });
 

@@ -36,7 +36,7 @@ const trialSchema = closedObject({
 export const samplingAlgorithmTypes = ['random', 'grid', 'bayesian', 'tpe'] as const;
 
 /** `sampling_algorithm: random` or `{type: random, seed: 7, rule: sobol}`. */
-const samplingAlgorithmSchema = z.union(
+export const samplingAlgorithmSchema = z.union(
   [
     azureEnum(samplingAlgorithmTypes).transform((type): SamplingAlgorithm => ({ type })),
     z.discriminatedUnion('type', [
@@ -61,7 +61,7 @@ const intervals = {
 
 export const earlyTerminationTypes = ['bandit', 'median_stopping', 'truncation_selection', 'asha'] as const;
 
-const earlyTerminationSchema: z.ZodType<EarlyTermination> = z.discriminatedUnion(
+export const earlyTerminationSchema: z.ZodType<EarlyTermination> = z.discriminatedUnion(
   'type',
   [
     closedObject({ type: z.literal('bandit'), slack_factor: z.number().optional(), slack_amount: z.number().optional(), ...intervals }),
@@ -83,6 +83,22 @@ const earlyTerminationSchema: z.ZodType<EarlyTermination> = z.discriminatedUnion
   { error: `must be one of ${earlyTerminationTypes.join(', ')} (type: <policy>)` },
 );
 
+export const objectiveSchema = closedObject({
+  goal: azureEnum(['minimize', 'maximize']),
+  primary_metric: z.string().min(1, 'must not be empty'),
+});
+
+export const limitsSchema = closedObject({
+  max_total_trials: countField()
+    .refine((count) => count >= 1, 'must be 1 or more')
+    .optional(),
+  max_concurrent_trials: countField()
+    .refine((count) => count >= 1, 'must be 1 or more')
+    .optional(),
+  timeout: positiveSeconds().optional(),
+  trial_timeout: positiveSeconds().optional(),
+}).default({});
+
 export const sweepJobSchema = closedObject(
   {
     $schema: z.string().optional(),
@@ -102,17 +118,8 @@ export const sweepJobSchema = closedObject(
     // Checked by searchSpaceSchema, so that each expression gets its own precise problems.
     search_space: z.record(z.string().regex(/^[A-Za-z_][\w-]*$/, 'hyperparameter names are identifiers'), z.unknown()),
     sampling_algorithm: samplingAlgorithmSchema,
-    objective: closedObject({ goal: azureEnum(['minimize', 'maximize']), primary_metric: z.string().min(1, 'must not be empty') }),
-    limits: closedObject({
-      max_total_trials: countField()
-        .refine((count) => count >= 1, 'must be 1 or more')
-        .optional(),
-      max_concurrent_trials: countField()
-        .refine((count) => count >= 1, 'must be 1 or more')
-        .optional(),
-      timeout: positiveSeconds().optional(),
-      trial_timeout: positiveSeconds().optional(),
-    }).default({}),
+    objective: objectiveSchema,
+    limits: limitsSchema,
     early_termination: earlyTerminationSchema.optional(),
     resources: freeMapping.optional(),
     queue_settings: freeMapping.optional(),

@@ -55,7 +55,9 @@ describe('planSweep', () => {
     );
     const failed = planSweep({ ...base, totalTrials: 2, trials: [trial(0, 'Failed'), trial(1, 'Canceled')] });
     assert.equal(failed.next?.state, 'Failed');
-    assert.match(failed.next?.reason ?? '', /^no trial completed; /);
+    assert.match(failed.next?.reason ?? '', /^no trial completed with an objective; /);
+    const silent = planSweep({ ...base, totalTrials: 1, trials: [trial(0, 'Completed')] });
+    assert.equal(silent.next?.state, 'Failed', 'a trial that completed without the primary metric gives no best trial');
   });
 
   it('cancels every running trial on a cancel or after the timeout, and ends Canceled once they ended', () => {

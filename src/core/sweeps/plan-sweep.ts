@@ -85,7 +85,8 @@ export function bestTrial<T extends { index: number; jobState: JobState; objecti
  * else those the early-termination policy stops — how many trials to start (up to
  * max_concurrent_trials running, max_total_trials in all, while the sampler has points), and
  * whether the sweep moves on: Running with its first trial; when the last trial ended, Completed
- * (Failed when no trial completed), or Canceled after a cancel or the timeout.
+ * (Failed when no trial completed having reported the primary metric), or Canceled after a cancel
+ * or the timeout.
  */
 export function planSweep(input: SweepPlanInput): SweepPlan {
   const { trials, now } = input;
@@ -124,11 +125,15 @@ export function planSweep(input: SweepPlanInput): SweepPlan {
   const remaining = input.isExhausted ? 0 : Math.max(0, input.totalTrials - trials.length);
   const submit = Math.min(remaining, Math.max(0, input.maxConcurrentTrials - running.length));
   if (running.length === 0 && submit === 0) {
-    const completed = trials.some((trial) => trial.jobState === 'Completed');
+    // Without a completed trial that reported the primary metric there is no best trial: the sweep failed.
+    const completed = trials.some((trial) => trial.jobState === 'Completed' && trial.reports.length > 0);
     return {
       cancel,
       submit,
-      next: { state: completed ? 'Completed' : 'Failed', reason: `${completed ? '' : 'no trial completed; '}${summary(input)}` },
+      next: {
+        state: completed ? 'Completed' : 'Failed',
+        reason: `${completed ? '' : 'no trial completed with an objective; '}${summary(input)}`,
+      },
     };
   }
   if (input.state === 'Queued' && (submit > 0 || trials.length > 0))

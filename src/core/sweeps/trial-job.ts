@@ -27,12 +27,16 @@ export function trialCommand(command: string, parameters: Parameters): string {
 /**
  * The command job that runs trial `index` of a sweep with `parameters`: the trial's command,
  * code, environment, variables, resources and distribution, the sweep's inputs, outputs, compute
- * and experiment, and the sweep's trial_timeout as the job's own timeout.
+ * and experiment (a hyperparameter named as one of its inputs setting that input), and the
+ * sweep's trial_timeout as the job's own timeout.
  */
 export function trialJobFields(spec: SweepJobSpec, experimentName: string, index: number, parameters: Parameters): CommandJobFields {
   const { trial } = spec;
   const resources = trial.resources ?? spec.resources;
   const timeout = spec.limits.trial_timeout;
+  // A hyperparameter named as an input is that input's value for the trial (a pipeline's sweep step sweeps its component's inputs).
+  const inputs = spec.inputs === undefined ? undefined : { ...spec.inputs };
+  if (inputs) for (const [name, value] of Object.entries(parameters)) if (name in inputs) inputs[name] = value;
   return {
     type: 'command',
     name: trialJobName(spec.name, index),
@@ -47,7 +51,7 @@ export function trialJobFields(spec: SweepJobSpec, experimentName: string, index
     ...(resources !== undefined ? { resources } : {}),
     ...(trial.distribution !== undefined ? { distribution: trial.distribution } : {}),
     ...(timeout !== undefined ? { limits: { timeout } } : {}),
-    ...(spec.inputs !== undefined ? { inputs: spec.inputs } : {}),
+    ...(inputs !== undefined ? { inputs } : {}),
     ...(spec.outputs !== undefined ? { outputs: spec.outputs } : {}),
     ...(spec.queue_settings !== undefined ? { queue_settings: spec.queue_settings } : {}),
     ...(spec.identity !== undefined ? { identity: spec.identity } : {}),

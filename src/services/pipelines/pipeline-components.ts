@@ -19,24 +19,27 @@ export async function withRegisteredComponents(
   const jobs = isPlainObject(yaml.value.jobs) ? yaml.value.jobs : {};
   const resolved: Record<string, unknown> = {};
   for (const [step, value] of Object.entries(jobs)) {
-    if (!isPlainObject(value) || typeof value.component !== 'string' || !value.component.startsWith('azureml:')) {
+    // A sweep step names its component as its trial.
+    const field = isPlainObject(value) && String(value.type).toLowerCase() === 'sweep' ? 'trial' : 'component';
+    const reference = isPlainObject(value) ? value[field] : undefined;
+    if (!isPlainObject(value) || typeof reference !== 'string' || !reference.startsWith('azureml:')) {
       resolved[step] = value;
       continue;
     }
-    const found = await findAsset(context, workspace, 'component', value.component);
+    const found = await findAsset(context, workspace, 'component', reference);
     if (!found) {
-      const { line } = yaml.locate(['jobs', step, 'component']);
+      const { line } = yaml.locate(['jobs', step, field]);
       problems.push({
-        path: `jobs.${step}.component`,
+        path: `jobs.${step}.${field}`,
         ...(line ? { line } : {}),
-        message: `component '${value.component}' does not exist in workspace '${workspace}'; components here: ${await existingNames(context, workspace, 'component')}; register one with: trellis component create --file <component.yml>`,
+        message: `component '${reference}' does not exist in workspace '${workspace}'; components here: ${await existingNames(context, workspace, 'component')}; register one with: trellis component create --file <component.yml>`,
       });
       resolved[step] = value;
       continue;
     }
     resolved[step] = {
       ...value,
-      component: {
+      [field]: {
         name: found.name,
         version: found.version,
         ...(found.description ? { description: found.description } : {}),

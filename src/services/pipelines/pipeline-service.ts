@@ -66,7 +66,11 @@ async function withSteps(context: Context, pipeline: PipelineJob): Promise<Pipel
   const dependencies = stepDependencies(pipeline.spec);
   const steps: StepView[] = [];
   for (const step of await repositories.pipelines.steps(pipeline.workspace, pipeline.name)) {
-    const job: Job | undefined = step.job ? await repositories.jobs.get(pipeline.workspace, step.job) : undefined;
+    // A sweep step's job is a sweep job: its state and reason are the sweep's.
+    const sweep =
+      step.job && pipeline.spec.jobs[step.step]?.sweep ? await repositories.sweeps.get(pipeline.workspace, step.job) : undefined;
+    const job: Pick<Job, 'state' | 'reason' | 'runId' | 'startedAt' | 'endedAt'> | undefined =
+      sweep ?? (step.job ? await repositories.jobs.get(pipeline.workspace, step.job) : undefined);
     steps.push({
       ...step,
       // A reused step's job is the earlier one: it says Reused, not that job's Completed.

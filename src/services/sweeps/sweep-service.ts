@@ -1,5 +1,6 @@
 import { defaultSweepLimits } from '../../core/azureml/sweep-job-schema.js';
 import { TrellisError } from '../../core/errors.js';
+import type { Job } from '../../core/jobs/job.js';
 import type { JobState } from '../../core/jobs/job-lifecycle.js';
 import { bestTrial, isEnded, objectiveOf } from '../../core/sweeps/plan-sweep.js';
 import type { SweepJob, SweepTrial } from '../../core/sweeps/sweep-job.js';
@@ -76,6 +77,25 @@ export async function cancelSweep(context: Context, caller: Caller, workspace: s
     );
   });
   return getSweep(context, workspace, name);
+}
+
+/** The job of a sweep's best trial (its completed trial with the best objective), or undefined when none completed with one. */
+export async function bestTrialJob(context: Context, sweep: SweepJob): Promise<Job | undefined> {
+  const repositories = context.store.repositories;
+  const rows = await repositories.sweeps.trials(sweep.workspace, sweep.name);
+  const jobs = new Map(
+    (
+      await repositories.jobs.getMany(
+        sweep.workspace,
+        rows.map((row) => row.job),
+      )
+    ).map((job) => [job.name, job]),
+  );
+  const best = bestTrial(
+    sweep.spec.objective.goal,
+    rows.map((row) => ({ ...row, jobState: jobs.get(row.job)?.state ?? 'Queued' })),
+  );
+  return best ? jobs.get(best.job) : undefined;
 }
 
 /** The primary metric's reports of a trial's run, in order (MLflow step, then time). */
