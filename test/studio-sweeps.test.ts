@@ -129,6 +129,7 @@ describe("the studio's sweep page in chromium", { skip: browserUnavailable }, ()
     // While it runs: cancel offered, trials appearing; the page is never reloaded from here on.
     await page.getByRole('button', { name: 'Cancel sweep' }).waitFor();
     await page.getByRole('table', { name: 'Trials' }).locator('tbody tr').first().waitFor({ timeout: 120_000 });
+    await page.screenshot({ path: join(shots, 'sweep-running.png'), fullPage: true });
     await page.locator('h1 .badge', { hasText: /^(Completed|Failed|Canceled)$/ }).waitFor({ timeout: 240_000 });
     sweep = await waitFor(() => trellis.client.getSweep('default', sweepName), { what: 'the sweep ended', until: ended });
     assert.equal(sweep.state, 'Completed', sweep.reason ?? '');
@@ -186,7 +187,7 @@ describe("the studio's sweep page in chromium", { skip: browserUnavailable }, ()
       assert.equal(await row.locator('.stopped-mark').count(), isStopped ? 1 : 0);
       if (isStopped) {
         assert.match(cells[column('Status')] ?? '', /Canceled\s*stopped early/);
-        assert.match(cells[column('Why it stopped')] ?? '', /^bandit policy \(slack_amount 0\.5\) at interval \d+: /);
+        assert.match(cells[column('Reason')] ?? '', /^bandit policy \(slack_amount 0\.5\) at interval \d+: /);
       } else assert.match(cells[column('Status')] ?? '', /^Completed$/);
       shown.push(trial.objective ?? Number.NaN);
     }

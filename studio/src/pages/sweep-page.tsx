@@ -183,7 +183,7 @@ function BestTrial({ workspace, best, settings }: { workspace: string; best: Swe
   );
 }
 
-/** The trials best first: status, objective, reports, one column per hyperparameter, and why each stopped when it did not complete. */
+/** The trials best first: status, objective, reports, one column per hyperparameter, and the reason (the policy's, for a trial it stopped). */
 function TrialTable({
   workspace,
   trials,
@@ -209,7 +209,7 @@ function TrialTable({
                 {parameter}
               </th>
             ))}
-            <th>Why it stopped</th>
+            <th>Reason</th>
             <th>Duration</th>
           </tr>
         </thead>
