@@ -19,6 +19,7 @@ import { RunPage } from './pages/run-page.js';
 import { RunsPage } from './pages/runs-page.js';
 import { SchedulePage } from './pages/schedule-page.js';
 import { SchedulesPage } from './pages/schedules-page.js';
+import { SweepPage } from './pages/sweep-page.js';
 
 /** Every page has its own URL under /studio/w/{workspace}/..., so any view can be shared. */
 export function App() {
@@ -103,6 +104,14 @@ export function App() {
         element={
           <Layout>
             <PipelinePage />
+          </Layout>
+        }
+      />
+      <Route
+        path="/w/:workspace/sweeps/:name"
+        element={
+          <Layout>
+            <SweepPage />
           </Layout>
         }
       />

@@ -1,9 +1,10 @@
 import { useState } from 'react';
 import { cancelJob, type Job } from '../api/jobs.js';
 import { cancelPipeline, type PipelineJob } from '../api/pipelines.js';
+import { cancelSweep, type SweepJob } from '../api/sweeps.js';
 import { ErrorNotice } from './notice.js';
 
-/** What a cancel button needs of what it cancels: a job or a pipeline job. */
+/** What a cancel button needs of what it cancels: a job, a pipeline job or a sweep job. */
 interface Cancelable {
   name: string;
   displayName: string;
@@ -19,7 +20,7 @@ function CancelButton<T extends Cancelable>({
   onCanceled,
 }: {
   target: T;
-  /** 'job' or 'pipeline', as the button says it. */
+  /** 'job', 'pipeline' or 'sweep', as the button says it. */
   what: string;
   consequence: string;
   cancel: () => Promise<T>;
@@ -89,6 +90,19 @@ export function CancelPipeline({ pipeline, onCanceled }: { pipeline: PipelineJob
       what="pipeline"
       consequence="Its running steps are stopped and the steps still waiting are skipped."
       cancel={() => cancelPipeline(pipeline.workspace, pipeline.name)}
+      onCanceled={onCanceled}
+    />
+  );
+}
+
+/** Cancels a sweep job: its running trials are canceled and no more are started. */
+export function CancelSweep({ sweep, onCanceled }: { sweep: SweepJob; onCanceled: (sweep: SweepJob) => void }) {
+  return (
+    <CancelButton
+      target={sweep}
+      what="sweep"
+      consequence="Its running trials are stopped and no more trials are started."
+      cancel={() => cancelSweep(sweep.workspace, sweep.name)}
       onCanceled={onCanceled}
     />
   );

@@ -3,6 +3,7 @@ import { Link, useParams } from 'react-router';
 import { getJob, isTerminal, jobEvents, type Job, type JobEvent, type LineageInput } from '../api/jobs.js';
 import { componentPagePath } from '../api/components.js';
 import { pipelineOfJob } from '../api/pipelines.js';
+import { sweepOfJob, sweepPagePath } from '../api/sweeps.js';
 import { CancelJob } from '../components/cancel-job.js';
 import { LogTail } from '../components/log-tail.js';
 import { ScheduleOrigin } from '../components/schedule-origin.js';
@@ -34,6 +35,8 @@ export function JobPage() {
   if (!current) return <Loading what="the job" />;
   const pipeline = pipelineOfJob(current.tags);
   const pipelinePage = pipeline ? `/w/${workspace}/pipelines/${encodeURIComponent(pipeline.pipeline)}` : undefined;
+  const sweep = sweepOfJob(current.tags);
+  const sweepPage = sweep ? sweepPagePath(workspace, sweep.sweep) : undefined;
   return (
     <section>
       <nav className="crumbs">
@@ -41,6 +44,11 @@ export function JobPage() {
         {pipeline && pipelinePage ? (
           <>
             <Link to={pipelinePage}>{pipeline.pipeline}</Link> /{' '}
+          </>
+        ) : null}
+        {sweep && sweepPage ? (
+          <>
+            <Link to={sweepPage}>{sweep.sweep}</Link> /{' '}
           </>
         ) : null}
         <span>{current.name}</span>
@@ -74,6 +82,14 @@ export function JobPage() {
               <dt>Pipeline</dt>
               <dd>
                 step <code>{pipeline.step}</code> of <Link to={pipelinePage}>{pipeline.pipeline}</Link>
+              </dd>
+            </>
+          ) : null}
+          {sweep && sweepPage ? (
+            <>
+              <dt>Sweep</dt>
+              <dd>
+                trial {sweep.trial} of <Link to={sweepPage}>{sweep.sweep}</Link>
               </dd>
             </>
           ) : null}

@@ -2,11 +2,12 @@ import { useCallback } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { isTerminal, jobStates, listComputes, listJobs } from '../api/jobs.js';
 import { listPipelines } from '../api/pipelines.js';
+import { listSweeps } from '../api/sweeps.js';
 import { DataTable, type Column } from '../components/data-table.js';
 import { EmptyState, ErrorNotice, Loading } from '../components/notice.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { formatDuration, formatTime } from '../lib/format.js';
-import { type JobRow, jobRows, rowJob, rowKey } from '../lib/job-rows.js';
+import { type JobRow, jobRows, rowJob, rowKey, rowPagePath } from '../lib/job-rows.js';
 import { formatNodeHours, jobNodeSeconds } from '../lib/node-timeline.js';
 import { usePolling } from '../lib/use-polling.js';
 import { useApi } from '../lib/use-api.js';
@@ -15,9 +16,10 @@ import { useApi } from '../lib/use-api.js';
 const activeFilter = 'active';
 
 /**
- * The workspace's jobs, newest first: command jobs, and pipeline jobs among them (compute
- * "(pipeline)", as `trellis job list` shows them), filtered by state and compute (both in the
- * URL); refreshed every few seconds while a job on screen is still queued or running.
+ * The workspace's jobs, newest first: command jobs, and pipeline and sweep jobs among them
+ * (compute "(pipeline)", "(sweep)", as `trellis job list` shows them), filtered by state and
+ * compute (both in the URL); refreshed every few seconds while a job on screen is still queued or
+ * running.
  */
 export function JobsPage() {
   const { workspace = 'default' } = useParams();
@@ -28,14 +30,18 @@ export function JobsPage() {
   const jobs = useApi(() => listJobs(workspace, { compute: compute || undefined }), `${workspace}/${compute}`);
   // A pipeline runs on no compute of its own: filtering by compute leaves the pipelines out.
   const pipelines = useApi(async () => (compute ? [] : listPipelines(workspace)), `${workspace}/${compute}`);
+  // Nor do sweeps, as `trellis job list --compute` leaves them out: their trials are the jobs on the compute.
+  const sweeps = useApi(async () => (compute ? [] : listSweeps(workspace)), `${workspace}/${compute}`);
   const reloadJobs = jobs.reload;
   const reloadPipelines = pipelines.reload;
+  const reloadSweeps = sweeps.reload;
   const reload = useCallback(() => {
     reloadJobs();
     reloadPipelines();
-  }, [reloadJobs, reloadPipelines]);
+    reloadSweeps();
+  }, [reloadJobs, reloadPipelines, reloadSweeps]);
   const computes = useApi(() => listComputes(workspace), workspace);
-  const all = jobRows(jobs.data?.items ?? [], pipelines.data ?? []);
+  const all = jobRows(jobs.data?.items ?? [], pipelines.data ?? [], sweeps.data ?? []);
   const isActive = all.some((row) => !isTerminal(rowJob(row).state));
   usePolling(reload, isActive);
   const rows = all.filter((row) => {
@@ -48,8 +54,7 @@ export function JobsPage() {
     else next.delete(key);
     setSearch(next, { replace: true });
   };
-  const pageOf = (row: JobRow) =>
-    `/w/${workspace}/${row.kind === 'pipeline' ? 'pipelines' : 'jobs'}/${encodeURIComponent(rowJob(row).name)}`;
+  const pageOf = (row: JobRow) => rowPagePath(workspace, row);
   const columns: Column<JobRow>[] = [
     { id: 'name', header: 'Name', render: (row) => <Link to={pageOf(row)}>{rowJob(row).name}</Link> },
     {
@@ -62,8 +67,8 @@ export function JobsPage() {
       id: 'compute',
       header: 'Compute',
       render: (row) =>
-        row.kind === 'pipeline' ? (
-          <span className="muted">(pipeline)</span>
+        row.kind !== 'command' ? (
+          <span className="muted">({row.kind})</span>
         ) : (
           <Link to={`/w/${workspace}/computes/${encodeURIComponent(row.job.compute)}`}>{row.job.compute}</Link>
         ),
@@ -78,7 +83,7 @@ export function JobsPage() {
       id: 'node-hours',
       header: 'Node-hours',
       numeric: true,
-      // A pipeline's nodes are its steps', counted on their rows.
+      // A pipeline's nodes are its steps', a sweep's its trials', counted on their rows.
       render: (row) => (row.kind === 'command' ? formatNodeHours(jobNodeSeconds(row.job, Date.now())) : ''),
     },
   ];
@@ -122,8 +127,9 @@ export function JobsPage() {
         />
       ) : null}
       {pipelines.error ? <ErrorNotice error={pipelines.error} /> : null}
+      {sweeps.error ? <ErrorNotice error={sweeps.error} /> : null}
       {jobs.loading && !jobs.data ? <Loading what="jobs" /> : null}
-      {jobs.data && pipelines.data && all.length === 0 && !compute ? (
+      {jobs.data && pipelines.data && sweeps.data && all.length === 0 && !compute ? (
         <EmptyState title="No jobs yet">
           <p>A command job runs a script on a compute cluster and logs to an MLflow run. Write a job file and submit it:</p>
           <pre>{`# job.yml
