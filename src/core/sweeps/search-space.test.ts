@@ -137,6 +137,12 @@ describe('searchSpaceProblems', () => {
     ]);
   });
 
+  it('refuses a log expression whose largest value overflows, saying the bounds are exponents', () => {
+    assert.deepEqual(problems({ C: { type: 'loguniform', min_value: 1, max_value: 1000 } }), [
+      'search_space.C.max_value: exp(1000) is too large for a number: loguniform takes the exponent, the natural log of the largest value (max_value: 6.9 for about 1000)',
+    ]);
+  });
+
   it('refuses a sigma of 0 or below', () => {
     assert.deepEqual(problems({ x: { type: 'normal', mu: 0, sigma: 0 } }), [
       'search_space.x.sigma: must be above 0 (the standard deviation of normal); got 0',

@@ -218,6 +218,12 @@ function checkExpression(name: string, expression: Expression, path: FieldPath, 
           `must be above min_value (${expression.min_value}); got ${expression.max_value}: ${fix}${expression.type.includes('log') ? ` (${expression.type} takes the bounds of the exponent: exp(uniform(min_value, max_value)))` : ''}`,
         );
       }
+      if (expression.type.includes('log') && !Number.isFinite(Math.exp(expression.max_value))) {
+        report(
+          [...path, 'max_value'],
+          `exp(${expression.max_value}) is too large for a number: ${expression.type} takes the exponent, the natural log of the largest value (max_value: 6.9 for about 1000)`,
+        );
+      }
       break;
     case 'normal':
     case 'lognormal':

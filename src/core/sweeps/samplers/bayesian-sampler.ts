@@ -50,7 +50,7 @@ export function bayesianSampler(space: SearchSpace, goal: Goal, options: { seed?
 }
 
 /** At most this many trials train the process, so a long sweep stays fast (the cost grows with its cube). */
-const maximumTrainingTrials = 150;
+const maximumTrainingTrials = 100;
 
 /** The trials the process learns from: all, or the best half of the budget and the most recent rest. */
 function trainingTrials(observations: readonly Observation[]): readonly Observation[] {
@@ -138,7 +138,7 @@ function unitPoint(cube: SpaceCube, values: ReadonlyArray<number | null>, stream
 }
 
 /** A trial as the process sees it: a unit coordinate per expression, a choice one-hot (nothing for a single value). */
-export function features(cube: SpaceCube, values: ReadonlyArray<number | null>): Float64Array {
+function features(cube: SpaceCube, values: ReadonlyArray<number | null>): Float64Array {
   const encoded: number[] = [];
   cube.dimensions.forEach((dimension, index) => {
     const value = values[index] ?? null;
