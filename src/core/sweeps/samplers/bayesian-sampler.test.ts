@@ -29,6 +29,12 @@ describe('bayesianSampler', () => {
     assert.ok(median(bayesian) < braninMinimum + 0.05, `bayesian ${bayesian}`);
   });
 
+  it('keeps learning past a diverged trial: a huge loss is pulled in, not left to flatten the others', () => {
+    const withOutlier = (parameters: Parameters) => (Number(parameters.x1) > 8 ? 1e12 : braninOf(parameters));
+    const best = [0, 1, 2].map((seed) => bestAfter(bayesianSampler(space, 'minimize', { seed }), withOutlier, 30));
+    assert.ok(median(best) < braninMinimum + 0.1, `best ${best}`);
+  });
+
   it('maximises when the goal says so', () => {
     const best = bestAfter(bayesianSampler(space, 'maximize', { seed: 1 }), (parameters) => -braninOf(parameters), 30, 'maximize');
     assert.ok(best > -braninMinimum - 0.1, `best ${best}`);

@@ -68,7 +68,7 @@ function proposeTrial(
   stream: RandomStream,
 ): Parameters {
   const training = trainingTrials(observations);
-  const losses = training.map((observation) => observation.loss);
+  const losses = cappedLosses(training.map((observation) => observation.loss));
   const mean = losses.reduce((sum, loss) => sum + loss, 0) / losses.length;
   const deviation = Math.sqrt(losses.reduce((sum, loss) => sum + (loss - mean) ** 2, 0) / losses.length) || 1;
   const targets = losses.map((loss) => (loss - mean) / deviation);
@@ -102,6 +102,18 @@ function proposeTrial(
       .slice(0, 5);
   }
   return leaders[0]!.parameters;
+}
+
+/**
+ * Losses with the far-off bad ones pulled in to Tukey's upper fence (the third quartile plus 1.5
+ * times the interquartile range): one diverged trial would otherwise squash every other
+ * difference once standardised, and leave the process nothing to learn about the good region.
+ */
+function cappedLosses(losses: readonly number[]): number[] {
+  const sorted = [...losses].sort((a, b) => a - b);
+  const quantile = (share: number) => sorted[Math.min(sorted.length - 1, Math.floor(share * (sorted.length - 1)))]!;
+  const fence = quantile(0.75) + 1.5 * (quantile(0.75) - quantile(0.25));
+  return losses.map((loss) => Math.min(loss, fence));
 }
 
 interface Candidate {
