@@ -18,7 +18,8 @@ import { unitOf } from './unit-interval.js';
  * - The process sees each trial in the unit cube: an expression's unit coordinate (log scale
  *   for log expressions, quantiles for normal ones, the middle of its step for quantised
  *   ones), a choice one-hot; a nested expression whose branch was not chosen sits at 0.5.
- * - Objectives are standardised; the hyperparameters are refitted for every trial.
+ * - Objectives are standardised, far-off bad ones first pulled in to Tukey's upper fence; the
+ *   hyperparameters are refitted for every trial, on the best and most recent 100 at most.
  * - Running trials are pending: each joins the data with the mean objective as its value
  *   (a constant liar), so the process is sure of nothing new there and concurrent trials differ.
  * - Expected improvement is maximised over random points of the cube, perturbations of the
@@ -49,7 +50,7 @@ export function bayesianSampler(space: SearchSpace, goal: Goal, options: { seed?
   };
 }
 
-/** At most this many trials train the process, so a long sweep stays fast (the cost grows with its cube). */
+/** At most this many trials train the process, so a long sweep stays fast: a fit costs the cube of their number. */
 const maximumTrainingTrials = 100;
 
 /** The trials the process learns from: all, or the best half of the budget and the most recent rest. */
