@@ -135,7 +135,7 @@ describe('sweep jobs', () => {
     );
     const refused = await runCli(['job', 'create', '--file', second], { url: trellis.url });
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /line 11: search_space\.x\.max_value: /, 'min_value above max_value, at its line');
+    assert.match(refused.stderr, /line 12: search_space\.x\.max_value: must be above min_value/, 'min_value above max_value, at its line');
     assert.match(refused.stderr, /search_space\.x.*grid/, 'grid over a continuous distribution');
     assert.match(refused.stderr, /line 6: trial\.command: \$\{\{search_space\.z\}\} names no hyperparameter/);
     assert.match(refused.stderr, /limits\.max_concurrent_trials: 8 trials at once is more than max_total_trials \(4\)/);

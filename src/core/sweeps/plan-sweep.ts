@@ -1,5 +1,6 @@
 import type { JobState } from '../jobs/job-lifecycle.js';
 import { evaluatePolicy } from './policies/evaluate-policy.js';
+import { figure } from './policies/figure.js';
 import type { SweepState } from './sweep-job.js';
 import type { EarlyTermination, Goal, MetricReport, Parameters, StopDecision } from './sweep-types.js';
 
@@ -161,5 +162,5 @@ export function summary(input: Pick<SweepPlanInput, 'trials' | 'goal'>): string 
     ...(canceled > 0 ? [`${canceled} canceled`] : []),
     ...(noObjective > 0 ? [`${noObjective} without an objective (never logged the primary metric)`] : []),
   ];
-  return `${parts.join(', ')}${best ? `; best trial ${best.job} (${best.objective})` : ''}`;
+  return `${parts.join(', ')}${best && best.objective !== null ? `; best trial ${best.job} (${figure(best.objective)})` : ''}`;
 }
