@@ -25,11 +25,12 @@ describe('a sweep as a pipeline step: pipeline_with_hyperparameter_sweep runs un
   let environments: string;
 
   before(async () => {
-    // Its components run `pip install 'mlflow<2.19'` in their environment, as the example's containers may: this server builds
-    // its own copy of that environment, so the shared cache the other tests use keeps its MLflow.
+    // Its components run `pip install 'mlflow<2.19'` in their environment, as the example's containers may. Environments here
+    // are shared virtualenvs, not containers (docs/sweeps.md, Not yet): this server builds its own copy of that environment, so
+    // the cache the other tests use keeps its MLflow, and its cluster has one node, so no two trials pip-install into it at once.
     environments = await mkdtemp(join(tmpdir(), 'trellis-sweep-step-envs-'));
     trellis = await startTrellis({ env: { TRELLIS_ENV_CACHE: environments, TRELLIS_JOB_TICK_MS: '200', TRELLIS_DATA_MIRROR: dataMirror } });
-    const cluster = await runCli(['compute', 'create', '--name', 'cpu-cluster', '--size', 'Standard_DS3_v2', '--max-instances', '3'], {
+    const cluster = await runCli(['compute', 'create', '--name', 'cpu-cluster', '--size', 'Standard_DS3_v2', '--max-instances', '1'], {
       url: trellis.url,
     });
     assert.equal(cluster.code, 0, cluster.stderr);

@@ -34,6 +34,7 @@ export function stepJob(
     componentInputs: _inputs,
     alwaysRun: _alwaysRun,
     parallel: _parallel,
+    sweep: _sweep,
     ...fields
   } = step;
   const pending = new Set<string>();
