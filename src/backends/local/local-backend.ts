@@ -59,7 +59,9 @@ interface NodeRecord {
 
 // The wrapper survives the group's SIGTERM (the command, its child, still gets it: a trapped
 // signal is reset to the default in children) and, since bash runs a trap only after the
-// foreground command ends, records the command's own exit status atomically when it ends.
+// foreground command ends, records the command's own exit status when it ends: one write of a
+// few bytes, with no temp file and `mv` (a process fewer on every job's path), since readExitCode
+// takes a file still empty for one not written yet.
 // Before the command starts, it joins the node's cgroups ($5...) and CPUs ($4, with taskset at
 // $3), so everything the command starts is inside the limits from its first instruction.
 const wrapper = [
@@ -72,7 +74,7 @@ const wrapper = [
   'if [ -n "$cpus" ]; then "$taskset" -cp "$cpus" $$ > /dev/null || echo "trellis: taskset could not pin this process to CPUs $cpus" >&2; fi',
   'bash -c "$command"',
   'code=$?',
-  'printf "%s" "$code" > "$exit_file.tmp" && mv "$exit_file.tmp" "$exit_file"',
+  'printf "%s" "$code" > "$exit_file"',
   'exit "$code"',
 ].join('\n');
 
@@ -400,7 +402,7 @@ async function lastLogLine(path: string, logger: Logger): Promise<string | undef
   }
 }
 
-/** The exit code a process's wrapper recorded; undefined while it runs (no file yet). */
+/** The exit code a process's wrapper recorded; undefined while it runs (no file yet, or one the wrapper is still writing). */
 async function readExitCode(workDir: string, rank: number, logger: Logger): Promise<number | undefined> {
   const file = join(workDir, 'exit', String(rank));
   try {
