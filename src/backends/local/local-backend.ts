@@ -59,20 +59,27 @@ interface NodeRecord {
 
 // The wrapper survives the group's SIGTERM (the command, its child, still gets it: a trapped
 // signal is reset to the default in children) and, since bash runs a trap only after the
-// foreground command ends, records the command's own exit status atomically when it ends.
-// Before the command starts, it joins the node's cgroups ($5...) and CPUs ($4, with taskset at
-// $3), so everything the command starts is inside the limits from its first instruction.
+// foreground command ends, records the command's own exit status when it ends: one write of a
+// few bytes, with no temp file and `mv` (a process fewer on every job's path), since readExitCode
+// takes a file still empty for one not written yet.
+// Before the command starts, it joins the node's cgroups (the folders $5...) and CPUs ($4, with
+// taskset at $3), so everything the command starts is inside the limits from its first
+// instruction. In a cgroup v1 hierarchy it moves its one thread through `tasks` (0 names the
+// writer): moving a whole process through cgroup.procs makes the kernel wait for an RCU grace
+// period first, about 5 ms a cgroup on every job's path; cgroup.procs stays the way in v2 and
+// where `tasks` cannot be written.
 const wrapper = [
   "trap ':' TERM",
   'command=$1 exit_file=$2 taskset=$3 cpus=$4',
   'shift 4',
-  'for procs in "$@"; do',
-  '  echo $$ 2>/dev/null > "$procs" || echo "trellis: could not join the cgroup ${procs%/cgroup.procs}; its limits do not hold for this process" >&2',
+  'for dir in "$@"; do',
+  '  { [ -e "$dir/tasks" ] && echo 0 2>/dev/null > "$dir/tasks"; } || echo $$ 2>/dev/null > "$dir/cgroup.procs" ||',
+  '    echo "trellis: could not join the cgroup $dir; its limits do not hold for this process" >&2',
   'done',
   'if [ -n "$cpus" ]; then "$taskset" -cp "$cpus" $$ > /dev/null || echo "trellis: taskset could not pin this process to CPUs $cpus" >&2; fi',
   'bash -c "$command"',
   'code=$?',
-  'printf "%s" "$code" > "$exit_file.tmp" && mv "$exit_file.tmp" "$exit_file"',
+  'printf "%s" "$code" > "$exit_file"',
   'exit "$code"',
 ].join('\n');
 
@@ -121,10 +128,9 @@ export class LocalBackend implements ComputeBackend {
           const cpu = node?.limits.cpu;
           const pinning =
             cpu?.method === 'taskset' ? [(await this.machineLimits()).taskset ?? 'taskset', formatCpuList(cpu.cpus)] : ['', ''];
-          const cgroupProcs = (node?.cgroups ?? []).map((dir) => join(dir, 'cgroup.procs'));
           const child = spawn(
             'bash',
-            ['-c', wrapper, 'trellis-job', request.command, join(exitDir, String(slot.rank)), ...pinning, ...cgroupProcs],
+            ['-c', wrapper, 'trellis-job', request.command, join(exitDir, String(slot.rank)), ...pinning, ...(node?.cgroups ?? [])],
             {
               cwd: request.codeDir,
               env: { ...request.env, ...slot.env },
@@ -400,7 +406,7 @@ async function lastLogLine(path: string, logger: Logger): Promise<string | undef
   }
 }
 
-/** The exit code a process's wrapper recorded; undefined while it runs (no file yet). */
+/** The exit code a process's wrapper recorded; undefined while it runs (no file yet, or one the wrapper is still writing). */
 async function readExitCode(workDir: string, rank: number, logger: Logger): Promise<number | undefined> {
   const file = join(workDir, 'exit', String(rank));
   try {

@@ -6,7 +6,8 @@ import type { Caller } from '../../services/context.js';
 import { revokeJobTokens } from '../../services/identity/workload-tokens.js';
 import { saveLogs, saveOutputs } from '../../services/jobs/finalize-attempt.js';
 import type { SystemMetricsSampler } from '../../services/jobs/system-metrics-sampler.js';
-import { updateRun } from '../../services/tracking/run-service.js';
+import { updateRunWithin } from '../../services/tracking/run-service.js';
+import type { Repositories } from '../../store/store.js';
 import type { CheckpointSaving } from './checkpoints.js';
 import { progressOf } from './cluster-shape.js';
 import { jobKey, type RunnerState } from './runner-state.js';
@@ -52,83 +53,110 @@ export class AttemptCompletion {
   /**
    * Applies a lifecycle event and everything that goes with it: logs and checkpoints saved, node
    * time counted, nodes freed (an evicted node is gone), outputs registered, the run closed.
+   * The database sees three commits at most: the token revoked, the nodes freed and Finalizing
+   * together; the outputs registered; the job's end and its run's together. Logs, checkpoints
+   * and outputs are stored at once, after the first and before the last.
    */
   async finish(job: Job, event: LifecycleEvent, now: number): Promise<void> {
     const { context, options } = this.state;
-    const repositories = context.store.repositories;
     let progress = transition(progressOf(job), event, this.state.policy());
-    // No process of the attempt runs any more: its identity goes, whether the job ends or is requeued (the next attempt gets a fresh one).
-    await revokeJobTokens(context, job);
     const ran = job.startedAt !== null && job.handle !== null;
-    if (ran) {
-      await saveLogs(context, job, options.jobsRoot, progress.state !== 'Queued').catch((error: unknown) =>
-        context.logger.warn(
-          { err: error, job: jobKey(job) },
-          `job runner: the logs of job ${jobKey(job)} attempt ${job.attempt} were not saved to its outputs; they stay only in its attempt folder`,
-        ),
-      );
-      await this.checkpoints.save(job, 'as its attempt ended');
-    }
     const nodeSeconds = job.nodeSeconds + (ran && job.startedAt !== null ? ((now - job.startedAt) / 1000) * job.instanceCount : 0);
     const evicted = event.type === 'infrastructure-failed';
-    await this.release(job, now, evicted);
-    if (progress.state === 'Finalizing') {
-      await repositories.jobs.update(
+    const finalizing = progress.state === 'Finalizing';
+    await context.store.transaction(async (transaction) => {
+      // No process of the attempt runs any more: its identity goes, whether the job ends or is requeued (the next attempt gets a fresh one).
+      await revokeJobTokens(context, job, transaction);
+      await this.release(job, now, evicted, transaction);
+      if (finalizing)
+        await transaction.jobs.update(
+          job.workspace,
+          job.name,
+          { state: 'Finalizing', reason: null, exitCode: progress.exitCode, nodeSeconds, nodes: null },
+          now,
+        );
+    });
+    // The attempt's logs, checkpoints and outputs are stored side by side, their writes and fsyncs
+    // overlapping; none of the three rejects, so all have ended before the job's end is written.
+    const [, , outputs] = await Promise.all([
+      ran ? this.saveLogs(job, progress.state !== 'Queued') : undefined,
+      ran ? this.checkpoints.save(job, 'as its attempt ended') : undefined,
+      finalizing
+        ? saveOutputs(context, system, { ...job, nodeSeconds }, options.jobsRoot).then(
+            (registered) => ({ registered }),
+            (error: unknown) => ({ error }),
+          )
+        : undefined,
+    ]);
+    if (outputs && 'error' in outputs)
+      progress = { ...progress, state: 'Failed', reason: `saving outputs failed: ${(outputs.error as Error).message}` };
+    else if (outputs) {
+      progress = transition(progress, { type: 'outputs-saved' }, this.state.policy());
+      progress.reason =
+        outputs.registered.length > 0
+          ? `outputs registered: ${outputs.registered.map((item) => `${item.output} → ${item.name}:${item.version}`).join(', ')}`
+          : null;
+    }
+    const isRequeued = progress.state === 'Queued';
+    const status = isRequeued
+      ? 'SCHEDULED'
+      : progress.state === 'Completed'
+        ? 'FINISHED'
+        : progress.state === 'Canceled'
+          ? 'KILLED'
+          : 'FAILED';
+    // The job's end (or its return to the queue) and its run's status land in one commit.
+    const isRunUpdated = await context.store.transaction(async (transaction) => {
+      await transaction.jobs.update(
         job.workspace,
         job.name,
-        { state: 'Finalizing', reason: null, exitCode: progress.exitCode, nodeSeconds, nodes: null },
+        {
+          state: progress.state,
+          reason: progress.reason,
+          exitCode: progress.exitCode,
+          retries: progress.retries,
+          nodeSeconds,
+          nodes: null,
+          handle: null,
+          stopRequest: null,
+          endedAt: isRequeued ? null : now,
+          ...(isRequeued ? { startedAt: null } : {}),
+        },
         now,
       );
-      try {
-        const registered = await saveOutputs(context, system, { ...job, nodeSeconds }, options.jobsRoot);
-        progress = transition(progress, { type: 'outputs-saved' }, this.state.policy());
-        progress.reason =
-          registered.length > 0
-            ? `outputs registered: ${registered.map((item) => `${item.output} → ${item.name}:${item.version}`).join(', ')}`
-            : null;
-      } catch (error) {
-        progress = { ...progress, state: 'Failed', reason: `saving outputs failed: ${(error as Error).message}` };
-      }
-    }
-    const ended = progress.state === 'Queued' ? null : now;
-    await repositories.jobs.update(
-      job.workspace,
-      job.name,
-      {
-        state: progress.state,
-        reason: progress.reason,
-        exitCode: progress.exitCode,
-        retries: progress.retries,
-        nodeSeconds,
-        nodes: null,
-        handle: null,
-        stopRequest: null,
-        endedAt: ended,
-        ...(progress.state === 'Queued' ? { startedAt: null } : {}),
-      },
-      now,
-    );
-    if (progress.state !== 'Queued') {
-      const status = progress.state === 'Completed' ? 'FINISHED' : progress.state === 'Canceled' ? 'KILLED' : 'FAILED';
-      await updateRun(context, job.workspace, job.runId, { status, endTime: now }).catch((error: unknown) =>
-        this.runNotUpdated(job, status, error),
-      );
-    } else {
-      await updateRun(context, job.workspace, job.runId, { status: 'SCHEDULED' }).catch((error: unknown) =>
-        this.runNotUpdated(job, 'SCHEDULED', error),
-      );
-    }
+      return updateRunWithin(transaction, job.workspace, job.runId, isRequeued ? { status } : { status, endTime: now });
+    });
+    if (!isRunUpdated) this.runNotUpdated(job, status, 'the run is gone or deleted');
     this.checkpoints.forget(job);
     this.systemMetrics.forget(job);
     this.state.wake();
     // A pipeline waiting on this job goes on at once, not at its runner's next tick.
-    if (progress.state !== 'Queued') options.onJobEnded?.(job);
+    if (!isRequeued) options.onJobEnded?.(job);
   }
 
-  /** Frees the job's nodes: idle again, or removed when the platform took them (eviction, loss). */
-  async release(job: Job, now: number, nodeTaken: boolean): Promise<void> {
+  /** Saves the attempt's logs as run artifacts; a failure is logged, never thrown (the logs stay in the attempt folder). */
+  private async saveLogs(job: Job, isFinal: boolean): Promise<void> {
+    const { context, options } = this.state;
+    await saveLogs(context, job, options.jobsRoot, isFinal).catch((error: unknown) =>
+      context.logger.warn(
+        { err: error, job: jobKey(job) },
+        `job runner: the logs of job ${jobKey(job)} attempt ${job.attempt} were not saved to its outputs; they stay only in its attempt folder`,
+      ),
+    );
+  }
+
+  /**
+   * Frees the job's nodes: idle again, or removed when the platform took them (eviction, loss).
+   * `repositories`: a transaction the caller holds, so the nodes are freed with the job's own change.
+   */
+  async release(
+    job: Job,
+    now: number,
+    nodeTaken: boolean,
+    repositories: Repositories = this.state.context.store.repositories,
+  ): Promise<void> {
     for (const nodeId of job.nodes) {
-      await this.state.context.store.repositories.jobs.updateNode(
+      await repositories.jobs.updateNode(
         job.workspace,
         nodeId,
         nodeTaken
@@ -139,9 +167,9 @@ export class AttemptCompletion {
   }
 
   /** The job's state is recorded either way; only its MLflow run keeps showing the old status. */
-  private runNotUpdated(job: Job, status: string, error: unknown): void {
+  private runNotUpdated(job: Job, status: string, why: string): void {
     this.state.context.logger.warn(
-      { err: error, job: jobKey(job), runId: job.runId },
+      { job: jobKey(job), runId: job.runId, why },
       `job runner: the MLflow run ${job.runId} of job ${jobKey(job)} was not set to ${status}; it shows its previous status`,
     );
   }

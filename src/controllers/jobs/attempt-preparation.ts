@@ -6,7 +6,7 @@ import { transition } from '../../core/jobs/job-lifecycle.js';
 import type { ResourceOf } from '../../core/resources/resource.js';
 import { revokeJobTokens } from '../../services/identity/workload-tokens.js';
 import { prepareAttempt } from '../../services/jobs/prepare-attempt.js';
-import { updateRun } from '../../services/tracking/run-service.js';
+import { updateRunWithin } from '../../services/tracking/run-service.js';
 import type { AttemptCompletion } from './attempt-completion.js';
 import { progressOf } from './cluster-shape.js';
 import { freePort } from './free-port.js';
@@ -81,8 +81,11 @@ export class AttemptPreparation {
       const { handle } = await backend.launch(request);
       const now = this.state.now();
       const progress = transition(progressOf(current), { type: 'start-running' }, this.state.policy());
-      await repositories.jobs.update(job.workspace, job.name, { state: progress.state, reason: null, handle, startedAt: now }, now);
-      await updateRun(context, job.workspace, job.runId, { status: 'RUNNING' });
+      // The job and its run say Running in one commit; a run deleted meanwhile keeps its status.
+      await context.store.transaction(async (transaction) => {
+        await transaction.jobs.update(job.workspace, job.name, { state: progress.state, reason: null, handle, startedAt: now }, now);
+        await updateRunWithin(transaction, job.workspace, job.runId, { status: 'RUNNING' });
+      });
     } catch (error) {
       const now = this.state.now();
       const current = (await repositories.jobs.get(job.workspace, job.name)) ?? job;

@@ -11,6 +11,7 @@ import {
 } from '../../core/identity/workload-identity.js';
 import type { Job } from '../../core/jobs/job.js';
 import { terminalStates } from '../../core/jobs/job-lifecycle.js';
+import type { Repositories } from '../../store/store.js';
 import type { Context } from '../context.js';
 import { auditIdentityChange } from './identity-audit.js';
 import { issueToken } from './token-service.js';
@@ -57,9 +58,16 @@ export async function issueJobToken(
   });
 }
 
-/** Revokes every token of the job's identity (it ended, or goes back to the queue); returns how many. */
-export async function revokeJobTokens(context: Context, job: Pick<Job, 'workspace' | 'name'>): Promise<number> {
-  return context.store.repositories.identity.revokeIdentityTokens(jobIdentityOf(job.name), job.workspace, context.clock().getTime());
+/**
+ * Revokes every token of the job's identity (it ended, or goes back to the queue); returns how many.
+ * `repositories`: a transaction the caller holds, so the revocation lands with the job's own change.
+ */
+export async function revokeJobTokens(
+  context: Context,
+  job: Pick<Job, 'workspace' | 'name'>,
+  repositories: Repositories = context.store.repositories,
+): Promise<number> {
+  return repositories.identity.revokeIdentityTokens(jobIdentityOf(job.name), job.workspace, context.clock().getTime());
 }
 
 /**

@@ -55,11 +55,10 @@ export async function saveOutputs(
       files = (await walk(join(workDir, 'code', 'outputs'))).map((file) => ({ ...file, path: `outputs/${file.path}` }));
     if (files.length === 0 && !isStep) continue;
     const artifacts = context.artifactsFor(job.workspace);
-    const stored = [];
-    for (const file of files) {
+    const stored = await inGroups(files, async (file) => {
       const put = await artifacts.putContent(createReadStream(file.absolutePath));
-      stored.push({ path: file.path, digest: put.digest, size: put.size });
-    }
+      return { path: file.path, digest: put.digest, size: put.size };
+    });
     const isFile = spec.type === 'uri_file' && stored.length === 1;
     const path = isFile
       ? formatContentUri({ type: 'file', digest: stored[0]!.digest, fileName: stored[0]!.path.split('/').pop()! })
@@ -95,8 +94,29 @@ async function runArtifactFolder(context: Context, job: Job): Promise<string | u
 async function uploadTree(context: Context, workspace: string, local: string, prefix: string): Promise<number> {
   const artifacts = context.artifactsFor(workspace);
   const files = await walk(local);
-  for (const file of files) await artifacts.put(`${prefix}/${file.path}`, createReadStream(file.absolutePath));
+  await inGroups(files, (file) => artifacts.put(`${prefix}/${file.path}`, createReadStream(file.absolutePath)));
   return files.length;
+}
+
+/** How many files are stored at once: their writes and fsyncs overlap, and a large folder does not open thousands of files. */
+const filesAtOnce = 8;
+
+/**
+ * `store` for every file, `filesAtOnce` at a time; the results in the files' order. Every store
+ * started has ended when it settles (a failure does not leave others running); it rejects with the first failure.
+ */
+async function inGroups<T>(
+  files: Array<{ path: string; absolutePath: string }>,
+  store: (file: { path: string; absolutePath: string }) => Promise<T>,
+): Promise<T[]> {
+  const results: T[] = [];
+  for (let start = 0; start < files.length; start += filesAtOnce) {
+    for (const outcome of await Promise.allSettled(files.slice(start, start + filesAtOnce).map(store))) {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      results.push(outcome.value);
+    }
+  }
+  return results;
 }
 
 async function walk(root: string): Promise<Array<{ path: string; absolutePath: string }>> {

@@ -380,7 +380,7 @@ async function queueCheckedJob(
       submittedAt: now,
       startedAt: null,
       endedAt: null,
-      runId: run.info.run_id,
+      runId: run.run_id,
       createdBy: caller.actor,
       nodeSeconds: 0,
       nodes: [],
@@ -388,7 +388,7 @@ async function queueCheckedJob(
       stopRequest: null,
     };
     // The run waits with its job: SCHEDULED from the start.
-    await transaction.runs.update(run.info.run_id, { status: 'SCHEDULED' });
+    await transaction.runs.update(run.run_id, { status: 'SCHEDULED' });
     await transaction.jobs.insert(job, now);
     await auditJob(
       transaction,

@@ -28,7 +28,12 @@ export interface CreateRunInput {
 /** Creates a run in an active experiment; its name comes from run_name, else the mlflow.runName tag, else is made up. */
 export async function createRun(context: Context, workspace: string, input: CreateRunInput): Promise<Run> {
   await ensureDefaultExperiment(context, workspace);
-  return context.store.transaction((repositories) => createRunWithin(context, repositories, workspace, input));
+  return context.store.transaction(async (repositories) => {
+    const info = await createRunWithin(context, repositories, workspace, input);
+    const run = await repositories.runs.get(workspace, info.run_id);
+    if (!run) throw mlflowError('INTERNAL_ERROR', `run ${info.run_id} vanished after it was created`);
+    return run;
+  });
 }
 
 /**
@@ -40,7 +45,7 @@ export async function createRunWithin(
   repositories: Repositories,
   workspace: string,
   input: CreateRunInput,
-): Promise<Run> {
+): Promise<RunInfo> {
   input.tags.forEach(checkTag);
   const tagName = input.tags.find((tag) => tag.key === runNameTag)?.value;
   if (input.runName !== undefined && tagName !== undefined && input.runName !== tagName) {
@@ -73,9 +78,8 @@ export async function createRunWithin(
     artifactUri: `${experiment.artifact_location}/${runId}/artifacts`,
     tags: [...input.tags.filter((tag) => tag.key !== runNameTag), { key: runNameTag, value: runName }],
   });
-  const run = await repositories.runs.get(workspace, runId);
-  if (!run) throw mlflowError('INTERNAL_ERROR', `run ${runId} vanished after it was created`);
-  return run;
+  // Its info only: a job's run needs no more, and reading its tags and data back costs a query each.
+  return repositories.runs.requireInfo(workspace, runId);
 }
 
 export async function getRun(context: Context, workspace: string, runId: string): Promise<Run> {
@@ -95,6 +99,23 @@ export async function updateRun(
     await repositories.runs.update(runId, changes);
     return repositories.runs.requireInfo(workspace, runId);
   });
+}
+
+/**
+ * updateRun's write in a transaction the caller holds, so a run's status lands with its job's in
+ * one commit. Where updateRun would refuse (the run is gone or deleted) it writes nothing and
+ * returns false, leaving the caller's other writes to commit.
+ */
+export async function updateRunWithin(
+  repositories: Repositories,
+  workspace: string,
+  runId: string,
+  changes: { status?: RunStatus; endTime?: number },
+): Promise<boolean> {
+  const info = await repositories.runs.getInfo(workspace, runId);
+  if (info?.lifecycle_stage !== 'active') return false;
+  await repositories.runs.update(runId, changes);
+  return true;
 }
 
 export async function setRunLifecycle(context: Context, workspace: string, runId: string, stage: 'active' | 'deleted'): Promise<void> {

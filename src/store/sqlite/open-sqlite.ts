@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type SqliteDatabase as KyselySqliteDatabase } from 'kysely';
 import { MetricBucketReducer, type BucketAxis } from '../../core/tracking/metric-buckets.js';
 import type { Database } from '../database.js';
 
@@ -21,7 +21,32 @@ export function openSqlite(file: string): Kysely<Database> {
   // MLflow's LIKE is case-sensitive (ILIKE is the other); SQLite's is not unless asked.
   connection.pragma('case_sensitive_like = ON');
   registerMetricBuckets(connection);
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
+}
+
+/** How many prepared statements are kept: the store's queries are a few hundred shapes, run again and again. */
+const statementCacheSize = 500;
+
+/**
+ * The connection as kysely's driver uses it, keeping prepared statements by their SQL (the least
+ * recently used go past statementCacheSize): kysely prepares every query afresh, and SQLite's
+ * parsing and planning costs more than running most of the store's small queries. A statement
+ * still being iterated (a streamed query) is never handed out twice; a fresh one replaces it.
+ */
+function withStatementCache(connection: SqliteDatabase.Database): KyselySqliteDatabase {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => connection.close(),
+    prepare(source) {
+      const cached = statements.get(source);
+      statements.delete(source);
+      const statement = cached && !cached.busy ? cached : connection.prepare(source);
+      statements.set(source, statement);
+      const oldest = statements.keys().next();
+      if (statements.size > statementCacheSize && !oldest.done) statements.delete(oldest.value);
+      return statement;
+    },
+  };
 }
 
 /**
