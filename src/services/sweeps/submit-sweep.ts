@@ -116,7 +116,7 @@ async function queueSweep(
       inlined: input.inlined,
       state: 'Queued',
       reason: 'queued: the sweep runner samples its first trials',
-      runId: run.info.run_id,
+      runId: run.run_id,
       createdBy: caller.actor,
       submittedAt: now,
       startedAt: null,
@@ -128,7 +128,7 @@ async function queueSweep(
         ...(input.defaultExperimentName !== undefined ? { defaultExperimentName: input.defaultExperimentName } : {}),
       },
     };
-    await transaction.runs.update(run.info.run_id, { status: 'SCHEDULED' });
+    await transaction.runs.update(run.run_id, { status: 'SCHEDULED' });
     await transaction.sweeps.insert(sweep);
     await auditJob(
       transaction,
