@@ -293,7 +293,8 @@ describe('sweep jobs', () => {
     });
     const sampledBefore = new Map((before.trials ?? []).map((trial) => [trial.index, trial.parameters.x]));
     await trellis.stop('SIGKILL');
-    trellis = await startTrellis({ home: trellis.home, env: settings });
+    // On the same port: the trials still running log to it (their MLflow client retries while it is down).
+    trellis = await startTrellis({ home: trellis.home, env: { ...settings, TRELLIS_PORT: new URL(trellis.url).port } });
     const sweep = await waitForEnd(submitted.name);
     assert.equal(sweep.state, 'Completed', sweep.reason ?? '');
     const trials = sweep.trials ?? [];
