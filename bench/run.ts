@@ -11,7 +11,7 @@
  * BENCH_ARTIFACT_RANGES (1 MiB ranged reads; twice BENCH_ARTIFACT_MB, at most 1000) for artifacts;
  * BENCH_PIPELINE_STEPS (100), BENCH_PIPELINE_OWN_RUNS (30) for pipelines; BENCH_SWEEP_SEEDS (10), BENCH_SWEEP_TRIALS (50),
  * BENCH_SWEEP_EARLY_TRIALS (32), BENCH_SWEEP_EPOCH_PAUSE (0.3 s), BENCH_SWEEP_OVERHEAD_TRIALS (200), BENCH_SWEEP_OWN_RUNS (30),
- * BENCH_SWEEP_PARTS (quality,early,overhead) for sweeps.
+ * BENCH_SWEEP_PARTS (quality,early,overhead), BENCH_SWEEP_SERVER_PROFILE (a folder for the server's CPU profile) for sweeps.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { runArtifactsAtRestBench, type Throughput } from './artifacts-at-rest.js';

@@ -15,10 +15,8 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { SweepJobBody } from '../src/client/trellis-client.js';
-import { removeHome, repositoryRoot, runCli, startTrellis, type TrellisProcess } from '../test/support/trellis-process.js';
+import { removeHome, repositoryRoot, startTrellis, type TrellisProcess } from '../test/support/trellis-process.js';
 import {
   objectiveServer,
   type Problem,
@@ -29,6 +27,9 @@ import {
   type StudyOutcome,
   scriptsFolder,
 } from './sweeps/sampler-quality.js';
+import { clusterName, type Summary, submitSweep, summarise, sweepYaml, waitSweep, wallNow, workspace } from './sweeps/submit-sweep.js';
+
+export type { Summary } from './sweeps/submit-sweep.js';
 
 export interface SweepBenchOptions {
   seeds: number;
@@ -42,12 +43,6 @@ export interface SweepBenchOptions {
   /** Which parts run: quality, early, overhead. */
   parts: string[];
   log: (line: string) => void;
-}
-
-export interface Summary {
-  p50: number;
-  mean: number;
-  max: number;
 }
 
 export interface RealSweepCheck {
@@ -78,6 +73,8 @@ export interface OverheadRow {
   /** Submit request → the sweep's endedAt, ms. */
   totalMs: number;
   state: string;
+  /** Where the time between two trial ends goes (one at a time only), from the trials' job events. */
+  phases?: Array<{ label: string; summary: Summary }>;
 }
 
 export interface SweepBenchResult {
@@ -90,22 +87,8 @@ export interface SweepBenchResult {
 }
 
 const pins = ['optuna==5.1.0', 'scikit-learn==1.5.2', 'numpy==1.26.4', 'scipy==1.17.1'];
-const workspace = 'default';
-const clusterName = 'bench-cluster';
 const sklearnEnvironment = 'azureml://registries/azureml/environments/sklearn-1.5/labels/latest';
 const trivialEnvironment = 'azureml:trellis-python@latest';
-
-/** Wall-clock milliseconds with sub-millisecond resolution. */
-const wallNow = () => performance.timeOrigin + performance.now();
-
-function summarise(values: number[]): Summary {
-  const sorted = [...values].sort((a, b) => a - b);
-  return {
-    p50: sorted[Math.floor(sorted.length / 2)] ?? Number.NaN,
-    mean: values.reduce((sum, value) => sum + value, 0) / values.length,
-    max: sorted[sorted.length - 1] ?? Number.NaN,
-  };
-}
 
 /** The venv with Optuna, scikit-learn, numpy and scipy (pinned: scikit-learn's as the sklearn-1.5 environment's) under .cache/, made once. */
 async function ensureOptunaVenv(log: (line: string) => void): Promise<string> {
@@ -119,77 +102,6 @@ async function ensureOptunaVenv(log: (line: string) => void): Promise<string> {
   await runLines(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...pins], () => {});
   await writeFile(stamp, pins.join(' '));
   return python;
-}
-
-/** A sweep file: flow-style search space, numbers written in full so they parse back to the same doubles. */
-function sweepYaml(sweep: {
-  name: string;
-  command: string;
-  environment: string;
-  code?: string;
-  space: Record<string, object>;
-  algorithm: string;
-  goal: string;
-  metric: string;
-  total: number;
-  concurrent: number;
-  policy?: string[];
-}): string {
-  const flow = (expression: object) =>
-    `{${Object.entries(expression)
-      .map(([key, value]) => `${key}: ${String(value)}`)
-      .join(', ')}}`;
-  return [
-    'type: sweep',
-    `name: ${sweep.name}`,
-    `experiment_name: bench-sweeps`,
-    `compute: azureml:${clusterName}`,
-    'trial:',
-    ...(sweep.code ? [`  code: ${sweep.code}`] : []),
-    `  command: >-\n    ${sweep.command}`,
-    `  environment: ${sweep.environment}`,
-    'search_space:',
-    ...Object.entries(sweep.space).map(([name, expression]) => `  ${name}: ${flow(expression)}`),
-    `sampling_algorithm: ${sweep.algorithm}`,
-    'objective:',
-    `  goal: ${sweep.goal}`,
-    `  primary_metric: ${sweep.metric}`,
-    'limits:',
-    `  max_total_trials: ${sweep.total}`,
-    `  max_concurrent_trials: ${sweep.concurrent}`,
-    ...(sweep.policy ? ['early_termination:', ...sweep.policy.map((line) => `  ${line}`)] : []),
-    '',
-  ].join('\n');
-}
-
-const ended = (state: string) => ['Completed', 'Failed', 'Canceled'].includes(state);
-
-/** Submits a sweep file with `trellis job create --file`, as a user would; returns its name and when the request was sent. */
-async function submitSweep(trellis: TrellisProcess, folder: string, text: string): Promise<{ name: string; sent: number }> {
-  const file = join(folder, `${/name: (\S+)/.exec(text)?.[1] ?? 'sweep'}.yml`);
-  await writeFile(file, text);
-  const sent = wallNow();
-  const result = await runCli(['job', 'create', '--file', file, '-o', 'json'], { url: trellis.url });
-  if (result.code !== 0) throw new Error(`job create ${file}: ${result.stderr}`);
-  return { name: (JSON.parse(result.stdout) as SweepJobBody).name, sent };
-}
-
-/** Polls the sweep list (cheap) until `name` ended, with a progress line every 10 s; returns the sweep with its trials. */
-async function waitSweep(trellis: TrellisProcess, name: string, log: (line: string) => void): Promise<SweepJobBody> {
-  let nextProgress = wallNow() + 10_000;
-  for (;;) {
-    const { items } = await trellis.client.listSweeps(workspace, { limit: 10 });
-    if (ended(items.find((item) => item.name === name)?.state ?? '')) return trellis.client.getSweep(workspace, name);
-    if (wallNow() >= nextProgress) {
-      nextProgress = wallNow() + 10_000;
-      const { progress } = await trellis.client.getSweep(workspace, name);
-      if (progress)
-        log(
-          `    ${name}: ${progress.trials} of ${progress.maxTotalTrials} trials started, ${progress.running} running, ${progress.completed} completed, ${progress.stoppedEarly} stopped early`,
-        );
-    }
-    await sleep(250);
-  }
 }
 
 /** The trivial trial's own work: `python -c pass 0.5` spawned directly, spawn → exit, after 5 warm-ups. */
@@ -340,6 +252,37 @@ async function runEarlyTermination(trellis: TrellisProcess, folder: string, opti
   return rows;
 }
 
+/**
+ * Trials one at a time: from the job events of each trial and the one before it, the previous
+ * trial's end → this trial Queued (the sweep runner's pass), → Preparing (the scheduler), →
+ * Running (attempt folder, environment, spawn), → Completed (the program itself, and the job
+ * runner seeing it exit and closing the job).
+ */
+async function phasesOf(trellis: TrellisProcess, sweep: SweepJobBody): Promise<Array<{ label: string; summary: Summary }>> {
+  interface TrialEvents {
+    queued: number;
+    preparing: number;
+    running: number;
+    ended: number;
+  }
+  const events: TrialEvents[] = [];
+  for (const trial of [...(sweep.trials ?? [])].sort((a, b) => a.index - b.index)) {
+    const { items } = await trellis.client.jobEvents(workspace, trial.job);
+    const at = (state: string) => items.find((item) => item.state === state)?.at ?? Number.NaN;
+    events.push({ queued: at('Queued'), preparing: at('Preparing'), running: at('Running'), ended: trial.endedAt ?? Number.NaN });
+  }
+  const phases: Array<[string, (event: TrialEvents, before: TrialEvents) => number]> = [
+    ['previous trial ended → Queued (the sweep runner notices, samples, submits)', (event, before) => event.queued - before.ended],
+    ['Queued → Preparing (the scheduler picks it)', (event) => event.preparing - event.queued],
+    ['Preparing → Running (attempt folder, environment, spawn)', (event) => event.running - event.preparing],
+    ['Running → ended (the program, then the job runner closing the job)', (event) => event.ended - event.running],
+  ];
+  return phases.map(([label, phase]) => ({
+    label,
+    summary: summarise(events.slice(1).map((event, index) => phase(event, events[index] as TrialEvents))),
+  }));
+}
+
 /** (3) Trivial trials: the python the trials run (from a warm-up trial), its own spawn → exit, then the sweeps. */
 async function runOverhead(trellis: TrellisProcess, folder: string, options: SweepBenchOptions) {
   const trivial = (name: string, command: string, total: number, concurrent: number) =>
@@ -378,12 +321,14 @@ async function runOverhead(trellis: TrellisProcess, folder: string, options: Swe
     const sweep = await waitSweep(trellis, name, options.log);
     const ends = (sweep.trials ?? []).map((trial) => trial.endedAt ?? Number.NaN).sort((a, b) => a - b);
     const added = ends.slice(1).map((end, index) => end - (ends[index] as number) - own.p50);
+    const phases = concurrency === 1 ? await phasesOf(trellis, sweep) : undefined;
     rows.push({
       concurrency,
       trials: ends.length,
       added: summarise(added),
       totalMs: (sweep.endedAt ?? Number.NaN) - sent,
       state: sweep.state,
+      ...(phases ? { phases } : {}),
     });
     options.log(
       `    ${name}: ${sweep.state}, added per trial p50 ${summarise(added).p50.toFixed(1)} ms, mean ${summarise(added).mean.toFixed(1)} ms`,
@@ -403,7 +348,11 @@ export async function runSweepBench(options: SweepBenchOptions): Promise<SweepBe
   await mkdir(join(folder, 'src'));
   for (const script of ['objectives.py', 'learning_curve.py']) await copyFile(join(scriptsFolder, script), join(folder, 'src', script));
   const environments = process.env.TRELLIS_ENV_CACHE ?? join(repositoryRoot, '.cache', 'environments');
-  const trellis = await startTrellis({ env: { TRELLIS_ENV_CACHE: environments } });
+  // BENCH_SWEEP_SERVER_PROFILE=<folder>: the server writes a V8 CPU profile there when it stops (where a trial's time goes).
+  const profile = process.env.BENCH_SWEEP_SERVER_PROFILE;
+  const trellis = await startTrellis({
+    env: { TRELLIS_ENV_CACHE: environments, ...(profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profile}` } : {}) },
+  });
   try {
     await trellis.client.apply(workspace, {
       fileName: 'compute.yml',

@@ -93,6 +93,14 @@ export function sweepTables(result: SweepBenchResult, options: Pick<SweepBenchOp
       out(
         `| ${row.concurrency} | ${row.trials} | ${row.state} | ${(row.totalMs / 1000).toFixed(2)} s | ${row.added.p50.toFixed(1)} ms | ${row.added.mean.toFixed(1)} ms | ${row.added.max.toFixed(1)} ms | ${row.concurrency === 1 ? `${row.added.p50 <= 50 ? 'yes' : 'no'} (${(row.added.p50 / 50).toFixed(2)}× the goal)` : '—'} |`,
       );
+    for (const row of result.overhead.filter((item) => item.phases)) {
+      out(
+        `\n| where the time between two trial ends goes, ${row.concurrency} at a time (job events, server clock, ms) | p50 | mean | max |`,
+      );
+      out('| --- | --- | --- | --- |');
+      for (const phase of row.phases ?? [])
+        out(`| ${phase.label} | ${phase.summary.p50.toFixed(1)} | ${phase.summary.mean.toFixed(1)} | ${phase.summary.max.toFixed(1)} |`);
+    }
   }
   return lines;
 }
