@@ -363,6 +363,13 @@ export async function runSweepBench(options: SweepBenchOptions): Promise<SweepBe
     if (parts.includes('quality')) result.realSweeps = await runRealQualitySweeps(trellis, folder, result.studies, options);
     if (parts.includes('early')) result.early = await runEarlyTermination(trellis, folder, options);
     return result;
+  } catch (error) {
+    // The server's own words, and how it ended if it did, before its home is removed.
+    const { exitCode, signalCode } = trellis.child;
+    log(
+      `  the bench failed; the server ${exitCode === null && signalCode === null ? 'still runs' : `ended (code ${exitCode}, signal ${signalCode})`}; its output ends:\n${trellis.output().slice(-4000)}`,
+    );
+    throw error;
   } finally {
     await trellis.stop();
     await removeHome(trellis.home);
