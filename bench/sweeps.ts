@@ -351,7 +351,10 @@ export async function runSweepBench(options: SweepBenchOptions): Promise<SweepBe
   // BENCH_SWEEP_SERVER_PROFILE=<folder>: the server writes a V8 CPU profile there when it stops (where a trial's time goes).
   const profile = process.env.BENCH_SWEEP_SERVER_PROFILE;
   const trellis = await startTrellis({
-    env: { TRELLIS_ENV_CACHE: environments, ...(profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profile}` } : {}) },
+    env: {
+      TRELLIS_ENV_CACHE: environments,
+      ...(profile ? { NODE_OPTIONS: `--require ${join(scriptsFolder, 'cpu-profile.cjs')}`, TRELLIS_BENCH_PROFILE_DIR: profile } : {}),
+    },
   });
   try {
     await trellis.client.apply(workspace, {
