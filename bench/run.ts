@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: runs every benchmark and prints the tables BENCHMARKS.md records.
- * BENCH_ONLY=foundation|tracking|jobs|serving|studio|auth|artifacts|pipelines runs one part. Sizes: BENCH_COUNT (default 10000) and
+ * BENCH_ONLY=foundation|tracking|jobs|serving|studio|auth|artifacts|pipelines|sweeps runs one part. Sizes: BENCH_COUNT (default 10000) and
  * BENCH_STARTUP_RUNS (default 5) for the foundation; BENCH_POINTS (1000000), BENCH_CLIENTS (8),
  * BENCH_SEARCH_RUNS (50000), BENCH_SEARCH_QUERIES (20), BENCH_HISTORY_STEPS (100000) for tracking;
  * BENCH_JOBS (1000), BENCH_JOBS_IDLE (100), BENCH_JOB_NODES (16), BENCH_JOB_CLIENTS (4) for jobs;
@@ -9,7 +9,9 @@
  * BENCH_AUTH_CALLS (20000), BENCH_AUTH_CLIENTS (8) for auth; BENCH_ARTIFACT_MB (512: MiB uploaded and downloaded
  * per workspace and measurement), BENCH_ARTIFACT_FILE_MB (64: MiB a file), BENCH_ARTIFACT_CLIENTS (4),
  * BENCH_ARTIFACT_RANGES (1 MiB ranged reads; twice BENCH_ARTIFACT_MB, at most 1000) for artifacts;
- * BENCH_PIPELINE_STEPS (100), BENCH_PIPELINE_OWN_RUNS (30) for pipelines.
+ * BENCH_PIPELINE_STEPS (100), BENCH_PIPELINE_OWN_RUNS (30) for pipelines; BENCH_SWEEP_SEEDS (10), BENCH_SWEEP_TRIALS (50),
+ * BENCH_SWEEP_EARLY_TRIALS (32), BENCH_SWEEP_EPOCH_PAUSE (0.3 s), BENCH_SWEEP_OVERHEAD_TRIALS (200), BENCH_SWEEP_OWN_RUNS (30),
+ * BENCH_SWEEP_PARTS (quality,early,overhead), BENCH_SWEEP_SERVER_PROFILE (a folder for the server's CPU profile) for sweeps.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { runArtifactsAtRestBench, type Throughput } from './artifacts-at-rest.js';
@@ -20,6 +22,8 @@ import { runPipelineBench, type ShapeFigures } from './pipelines.js';
 import { bestRate, runServingBench, type LatencyRow } from './serving.js';
 import { runStartupAndCrud } from './startup-and-crud.js';
 import { runStudioBench, type Timings } from './studio.js';
+import { runSweepBench } from './sweeps.js';
+import { sweepTables } from './sweeps/sweep-tables.js';
 
 const only = process.env.BENCH_ONLY;
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -405,6 +409,32 @@ if (!only || only === 'pipelines') {
   console.log(
     `| Trellis | ${reuse.reused} of ${reuse.steps} | ${ms(reuse.observedMs)} | ${ms(reuse.endedMs)} | ${reuse.observedMs <= 1000 ? 'yes' : 'no'} (${(reuse.observedMs / 1000).toFixed(2)}× the goal) |`,
   );
+  console.log(
+    `\n${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}; load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after.`,
+  );
+}
+
+if (!only || only === 'sweeps') {
+  const options = {
+    seeds: Number(process.env.BENCH_SWEEP_SEEDS ?? 10),
+    trials: Number(process.env.BENCH_SWEEP_TRIALS ?? 50),
+    earlyTrials: Number(process.env.BENCH_SWEEP_EARLY_TRIALS ?? 32),
+    epochPause: Number(process.env.BENCH_SWEEP_EPOCH_PAUSE ?? 0.3),
+    overheadTrials: Number(process.env.BENCH_SWEEP_OVERHEAD_TRIALS ?? 200),
+    ownRuns: Number(process.env.BENCH_SWEEP_OWN_RUNS ?? 30),
+    parts: (process.env.BENCH_SWEEP_PARTS ?? 'quality,early,overhead').split(','),
+    log,
+  };
+  const loadBefore = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
+  const started = new Date();
+  const result = await runSweepBench(options);
+  const loadAfter = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
+  console.log(`\n## Sweeps: Trellis against Optuna (${result.pins.join(', ')}), same machine, same run (started ${started.toISOString()})`);
+  for (const line of sweepTables(result, options)) console.log(line);
   console.log(
     `\n${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}; load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after.`,
   );
