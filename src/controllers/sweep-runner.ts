@@ -40,8 +40,8 @@ function callerFor(sweep: SweepJob): Caller {
  */
 export class SweepRunner {
   private readonly loop: ReconcileLoop;
-  /** The reports of trials whose jobs ended: they cannot change, so they are read once per server. */
-  private readonly finalReports = new Map<string, MetricReport[]>();
+  /** By live sweep, the reports of its trials whose jobs ended: they cannot change, so they are read once (dropped when the sweep ends). */
+  private readonly finalReports = new Map<string, Map<string, MetricReport[]>>();
 
   constructor(
     private readonly context: Context,
@@ -100,7 +100,7 @@ export class SweepRunner {
     for (const row of rows) {
       const job = jobs.get(row.job);
       if (!job) continue;
-      const reports = await this.reportsOf(job, metric);
+      const reports = await this.reportsOf(sweep, job, metric);
       statuses.push({
         index: row.index,
         job: row.job,
@@ -137,11 +137,12 @@ export class SweepRunner {
     const plan = planSweep(planInput);
 
     for (const cancel of plan.cancel) {
-      if (cancel.isEarlyTermination) await repositories.sweeps.updateTrial(workspace, name, cancel.index, { stopReason: cancel.reason });
       try {
         await cancelJob(this.context, { actor: `sweep:${name} for ${sweep.createdBy}`, requestId: null }, workspace, cancel.job, {
           reason: cancel.isEarlyTermination ? `stopped by early termination: ${cancel.reason}` : cancel.reason,
         });
+        // Recorded once the cancel is asked: a trial that completed meanwhile was not stopped.
+        if (cancel.isEarlyTermination) await repositories.sweeps.updateTrial(workspace, name, cancel.index, { stopReason: cancel.reason });
       } catch (error) {
         // Ended meanwhile: nothing to cancel.
         if (!isTrellisError(error) || error.code !== 'JobFinished') throw error;
@@ -226,6 +227,7 @@ export class SweepRunner {
       stopRequest: null,
     });
     await updateRun(this.context, sweep.workspace, sweep.runId, { status: 'FAILED', endTime: now });
+    this.finalReports.delete(`${sweep.workspace}/${sweep.name}`);
     this.options.onSweepEnded?.(sweep);
   }
 
@@ -265,18 +267,20 @@ export class SweepRunner {
     });
     const status = state === 'Running' ? 'RUNNING' : state === 'Completed' ? 'FINISHED' : state === 'Failed' ? 'FAILED' : 'KILLED';
     await updateRun(this.context, workspace, runId, { status, ...(ended ? { endTime: now } : {}) });
-    if (!ended) this.wake();
-    else this.options.onSweepEnded?.(sweep);
+    if (!ended) return this.wake();
+    this.finalReports.delete(`${workspace}/${name}`);
+    this.options.onSweepEnded?.(sweep);
   }
 
   /** A trial's reports of the primary metric: read again while its job runs, once after it ended. */
-  private async reportsOf(job: Job, metric: string): Promise<MetricReport[]> {
-    const key = `${job.workspace}/${job.name}`;
-    const known = this.finalReports.get(key);
+  private async reportsOf(sweep: SweepJob, job: Job, metric: string): Promise<MetricReport[]> {
+    const sweepKey = `${sweep.workspace}/${sweep.name}`;
+    const ended = this.finalReports.get(sweepKey) ?? new Map<string, MetricReport[]>();
+    const known = ended.get(job.name);
     if (known) return known;
     const reports = await reportsOf(this.context, job.runId, metric);
     // Kept only once the job ended and its run was closed: nothing more can be logged to it.
-    if (isEnded(job.state)) this.finalReports.set(key, reports);
+    if (isEnded(job.state)) this.finalReports.set(sweepKey, ended.set(job.name, reports));
     return reports;
   }
 }
