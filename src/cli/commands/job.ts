@@ -275,24 +275,24 @@ async function downloadRunArtifacts(client: TrellisClient, base: string, runId: 
   return downloaded;
 }
 
-/** The sweep job of that name, or undefined when there is none. */
-async function sweepNamed(client: TrellisClient, workspace: string, name: string): Promise<SweepJobBody | undefined> {
-  try {
-    return await client.getSweep(workspace, name);
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 404) return undefined;
-    throw error;
-  }
-}
-
 function progress(output: string, line: string): void {
   if (output === 'table') process.stderr.write(`${line}\n`);
 }
 
 /** The pipeline job of that name, or undefined when there is none (a command job's name, say). */
-async function pipelineNamed(client: TrellisClient, workspace: string, name: string): Promise<PipelineJobBody | undefined> {
+function pipelineNamed(client: TrellisClient, workspace: string, name: string): Promise<PipelineJobBody | undefined> {
+  return unlessNotFound(client.getPipeline(workspace, name));
+}
+
+/** The sweep job of that name, or undefined when there is none. */
+function sweepNamed(client: TrellisClient, workspace: string, name: string): Promise<SweepJobBody | undefined> {
+  return unlessNotFound(client.getSweep(workspace, name));
+}
+
+/** What the server answered, or undefined when it answered 404. */
+async function unlessNotFound<T>(answer: Promise<T>): Promise<T | undefined> {
   try {
-    return await client.getPipeline(workspace, name);
+    return await answer;
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) return undefined;
     throw error;

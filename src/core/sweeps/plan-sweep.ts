@@ -1,3 +1,4 @@
+import { cancelEventOf } from '../jobs/cancel-request.js';
 import type { JobState } from '../jobs/job-lifecycle.js';
 import { evaluatePolicy } from './policies/evaluate-policy.js';
 import { figure } from './policies/figure.js';
@@ -98,8 +99,9 @@ export function planSweep(input: SweepPlanInput): SweepPlan {
       .filter((trial) => !trial.isStopping)
       .map((trial) => ({ index: trial.index, job: trial.job, reason, isEarlyTermination: false }));
 
-  const stopping = input.stopRequest?.startsWith('cancel')
-    ? { state: 'Canceled' as const, why: `canceled by ${input.stopRequest.slice('cancel:'.length) || 'a user'}` }
+  const canceled = cancelEventOf(input.stopRequest);
+  const stopping = canceled
+    ? { state: 'Canceled' as const, why: `canceled by ${canceled.by}` }
     : input.startedAt !== null && now - input.startedAt >= input.timeoutSeconds * 1000
       ? { state: 'Canceled' as const, why: `the sweep's timeout of ${input.timeoutSeconds} s passed` }
       : undefined;

@@ -1,4 +1,5 @@
 import { TrellisError } from '../../core/errors.js';
+import { cancelRequest } from '../../core/jobs/cancel-request.js';
 import type { Job } from '../../core/jobs/job.js';
 import type { JobState } from '../../core/jobs/job-lifecycle.js';
 import type { PipelineJob, PipelineStep, StepState } from '../../core/pipelines/pipeline-job.js';
@@ -50,7 +51,7 @@ export async function cancelPipeline(context: Context, caller: Caller, workspace
     );
   const now = context.clock().getTime();
   await context.store.transaction(async (repositories) => {
-    await repositories.pipelines.update(workspace, name, { stopRequest: `cancel:${caller.actor}` });
+    await repositories.pipelines.update(workspace, name, { stopRequest: cancelRequest(caller.actor) });
     await auditJob(
       repositories,
       caller,

@@ -1,5 +1,6 @@
 import { defaultSweepLimits } from '../../core/azureml/sweep-job-schema.js';
 import { TrellisError } from '../../core/errors.js';
+import { cancelRequest } from '../../core/jobs/cancel-request.js';
 import type { Job } from '../../core/jobs/job.js';
 import type { JobState } from '../../core/jobs/job-lifecycle.js';
 import { bestTrial, isEnded, objectiveOf } from '../../core/sweeps/plan-sweep.js';
@@ -68,7 +69,7 @@ export async function cancelSweep(context: Context, caller: Caller, workspace: s
     );
   const now = context.clock().getTime();
   await context.store.transaction(async (repositories) => {
-    await repositories.sweeps.update(workspace, name, { stopRequest: `cancel:${caller.actor}` });
+    await repositories.sweeps.update(workspace, name, { stopRequest: cancelRequest(caller.actor) });
     await auditJob(
       repositories,
       caller,
