@@ -216,9 +216,12 @@ export class LocalBackend implements ComputeBackend {
     let missing = false;
     const codes: Array<{ rank: number; code: number }> = [];
     for (const record of records) {
-      const code = await readExitCode(workDir, record.rank, this.logger);
-      if (code !== undefined) codes.push({ rank: record.rank, code });
-      else if (await isAlive(record, this.logger)) running = true;
+      let code: number | null | undefined = await readExitCode(workDir, record.rank, this.logger);
+      if (code === undefined && !(await isAlive(record, this.logger)))
+        // The wrapper may have written its code and exited between the two reads: read it once more.
+        code = (await readExitCode(workDir, record.rank, this.logger)) ?? null;
+      if (typeof code === 'number') codes.push({ rank: record.rank, code });
+      else if (code === undefined) running = true;
       else missing = true;
     }
     // The first failing process decides: the caller stops the others.

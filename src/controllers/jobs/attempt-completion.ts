@@ -35,6 +35,8 @@ export class AttemptCompletion {
     detail?: string,
   ): Promise<void> {
     const now = this.state.now();
+    // Its attempt exited with 0 before the restart: whatever the poll or a stop request says now, finishing goes on.
+    if (job.state === 'Finalizing') return this.finish(job, { type: 'outputs-saved' }, now);
     const stop = job.stopRequest;
     const cancel = cancelEventOf(stop);
     if (cancel) return this.finish(job, cancel, now);
@@ -59,23 +61,28 @@ export class AttemptCompletion {
    */
   async finish(job: Job, event: LifecycleEvent, now: number): Promise<void> {
     const { context, options } = this.state;
-    let progress = transition(progressOf(job), event, this.state.policy());
+    // A job already Finalizing had its attempt end with exit code 0 before a server that was
+    // finishing it died: its first commit is made, and it goes on from there whatever the poll says.
+    const resumed = job.state === 'Finalizing';
+    let progress = resumed ? progressOf(job) : transition(progressOf(job), event, this.state.policy());
     const ran = job.startedAt !== null && job.handle !== null;
-    const nodeSeconds = job.nodeSeconds + (ran && job.startedAt !== null ? ((now - job.startedAt) / 1000) * job.instanceCount : 0);
-    const evicted = event.type === 'infrastructure-failed';
+    const nodeSeconds =
+      job.nodeSeconds + (ran && !resumed && job.startedAt !== null ? ((now - job.startedAt) / 1000) * job.instanceCount : 0);
+    const evicted = !resumed && event.type === 'infrastructure-failed';
     const finalizing = progress.state === 'Finalizing';
-    await context.store.transaction(async (transaction) => {
-      // No process of the attempt runs any more: its identity goes, whether the job ends or is requeued (the next attempt gets a fresh one).
-      await revokeJobTokens(context, job, transaction);
-      await this.release(job, now, evicted, transaction);
-      if (finalizing)
-        await transaction.jobs.update(
-          job.workspace,
-          job.name,
-          { state: 'Finalizing', reason: null, exitCode: progress.exitCode, nodeSeconds, nodes: null },
-          now,
-        );
-    });
+    if (!resumed)
+      await context.store.transaction(async (transaction) => {
+        // No process of the attempt runs any more: its identity goes, whether the job ends or is requeued (the next attempt gets a fresh one).
+        await revokeJobTokens(context, job, transaction);
+        await this.release(job, now, evicted, transaction);
+        if (finalizing)
+          await transaction.jobs.update(
+            job.workspace,
+            job.name,
+            { state: 'Finalizing', reason: null, exitCode: progress.exitCode, nodeSeconds, nodes: null },
+            now,
+          );
+      });
     // The attempt's logs, checkpoints and outputs are stored side by side, their writes and fsyncs
     // overlapping; none of the three rejects, so all have ended before the job's end is written.
     const [, , outputs] = await Promise.all([
