@@ -4,7 +4,7 @@
  * summary; where the run says it installed them (.ci/run exports TRELLIS_REQUIRE=slurm,chromium),
  * a missing one fails the run instead of skipping quietly.
  */
-export type Capability = 'slurm' | 'chromium' | 'softhsm2';
+export type Capability = 'slurm' | 'chromium' | 'softhsm2' | 'alertmanager';
 
 /** The capabilities this run must have: TRELLIS_REQUIRE, comma-separated. */
 export function requiredCapabilities(): Set<string> {
