@@ -49,6 +49,27 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads the Alertmanager URL from alerting.alertmanager_url, TRELLIS_ALERTMANAGER_URL winning', async () => {
+    assert.equal(loadConfig({ TRELLIS_HOME: join(home, 'none') }).alerting.alertmanagerUrl, undefined);
+    await writeFile(join(home, 'config.yaml'), 'alerting:\n  alertmanager_url: http://alertmanager.monitoring.svc:9093/\n');
+    assert.equal(loadConfig({ TRELLIS_HOME: home }).alerting.alertmanagerUrl, 'http://alertmanager.monitoring.svc:9093');
+    const fromEnv = loadConfig({ TRELLIS_HOME: home, TRELLIS_ALERTMANAGER_URL: 'https://ops:pw@alerts.example' });
+    assert.equal(fromEnv.alerting.alertmanagerUrl, 'https://ops:pw@alerts.example');
+  });
+
+  it('refuses an Alertmanager URL that is not http(s), naming the setting but not the value', async () => {
+    assert.throws(
+      () => loadConfig({ TRELLIS_HOME: join(home, 'none'), TRELLIS_ALERTMANAGER_URL: 'ftp://ops:hunter2@alerts.example' }),
+      (error: Error & { code?: string }) =>
+        error.code === 'InvalidConfiguration' &&
+        error.message.includes('alerting.alertmanager_url') &&
+        error.message.includes('TRELLIS_ALERTMANAGER_URL') &&
+        !error.message.includes('hunter2'),
+    );
+    await writeFile(join(home, 'config.yaml'), 'alerting:\n  alertmanager_url: alertmanager:9093\n');
+    assert.throws(() => loadConfig({ TRELLIS_HOME: home }), /alerting\.alertmanager_url/);
+  });
+
   it('refuses a port that is not a number', () => {
     assert.throws(() => loadConfig({ TRELLIS_HOME: join(home, 'none'), TRELLIS_PORT: 'http' }), /TRELLIS_PORT 'http' is not a port number/);
   });

@@ -73,6 +73,18 @@ export const configFileSchema = z
       .min(0)
       .optional()
       .describe('evict busy low-priority nodes at random at this rate, to test resume'),
+    alerting: z
+      .object({
+        alertmanager_url: z
+          .string()
+          .url()
+          .optional()
+          .describe(
+            'Prometheus Alertmanager that monitors send their alerts to (its v2 API); may carry basic-auth credentials (TRELLIS_ALERTMANAGER_URL)',
+          ),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type ConfigFile = z.infer<typeof configFileSchema>;
@@ -104,6 +116,13 @@ export interface TrellisConfig {
   caFile?: string | undefined;
   /** Bytes of uploads a workspace may hold, by workspace name ('*': any other). */
   storageQuotaBytes: Record<string, number>;
+  alerting: AlertingSettings;
+}
+
+/** Where monitor alerts go. */
+export interface AlertingSettings {
+  /** Prometheus Alertmanager's base URL (it may carry basic-auth credentials); undefined: monitors raise no alerts. */
+  alertmanagerUrl?: string | undefined;
 }
 
 /** Who may call the server, and how they prove it. */
@@ -174,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TrellisConfig 
     tls,
     caFile: env.TRELLIS_CA_FILE || file.ca_file || undefined,
     storageQuotaBytes: file.storage_quota_bytes ?? {},
+    alerting: { alertmanagerUrl: alertmanagerUrl(env.TRELLIS_ALERTMANAGER_URL || file.alerting?.alertmanager_url) },
     jobs: {
       environmentCache: env.TRELLIS_ENV_CACHE || join(home, 'environments'),
       tickMs: nonNegativeNumber(env, 'TRELLIS_JOB_TICK_MS') ?? 500,
@@ -263,6 +283,19 @@ function publicUrl(text: string | undefined): string | undefined {
       'InvalidConfiguration',
       400,
       `TRELLIS_PUBLIC_URL / public_url '${text}' is not an http(s) URL; set it to the address clients and pods use to reach this server, e.g. http://trellis.ml.svc:5050`,
+    );
+  return text.replace(/\/+$/, '');
+}
+
+function alertmanagerUrl(text: string | undefined): string | undefined {
+  if (!text) return undefined;
+  const url = URL.parse(text);
+  if (!url || !/^https?:$/.test(url.protocol))
+    // The URL may carry credentials: the message names the setting, never the value.
+    throw new TrellisError(
+      'InvalidConfiguration',
+      400,
+      `TRELLIS_ALERTMANAGER_URL / alerting.alertmanager_url is not an http(s) URL; set it to Alertmanager's address, e.g. http://alertmanager.monitoring.svc:9093`,
     );
   return text.replace(/\/+$/, '');
 }
