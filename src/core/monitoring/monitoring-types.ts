@@ -71,13 +71,18 @@ export interface FeatureSummary {
   rows: number;
   /** null, undefined, NaN, or an empty string. */
   nulls: number;
-  /** Values that are neither a number, a numeric string, a string nor a boolean (objects, arrays). */
+  /** Values that are neither a number, a numeric string, a string nor a boolean (objects, arrays, ±Infinity). */
   unparsable: number;
   /** Numbers (and strings that parse as finite numbers). */
   numeric: NumericSketch | null;
-  /** Strings and booleans (as 'true'/'false'), by value; at most the category cap of them. */
+  /**
+   * Every non-null value but the unparsable ones, by its canonical string: strings as they are,
+   * booleans as 'true'/'false', numbers and numeric strings as String(n) (so integer codes compare
+   * as categories). At most CATEGORY_CAP of them: the smallest keys, numbers ascending then
+   * strings (category-order.ts), so the kept set does not depend on how rows were partitioned.
+   */
   categories: Record<string, number>;
-  /** Category values seen beyond the cap, counted but not kept by value. */
+  /** Category values whose key is past the cap, counted but not kept by value. */
   otherCategories: number;
 }
 
