@@ -10,6 +10,7 @@ import { registerComputeOperations } from './commands/compute-operations.js';
 import { registerIdentity } from './commands/identity.js';
 import { registerJob } from './commands/job.js';
 import { registerSchedule } from './commands/schedule.js';
+import { registerMonitor } from './commands/monitor.js';
 import { registerOnlineEndpoints } from './commands/online-endpoint.js';
 import { registerUp } from './commands/up.js';
 import { registerWorkspace } from './commands/workspace.js';
@@ -51,6 +52,7 @@ registerAudit(program);
 registerIdentity(program);
 registerJob(program);
 registerSchedule(program);
+registerMonitor(program);
 registerOnlineEndpoints(program);
 registerBatchEndpoints(program);
 

@@ -10,6 +10,7 @@ import type { metricSeriesRoutes } from '../contract/metric-series.js';
 import type { onlineEndpointRoutes } from '../contract/online-endpoints.js';
 import type { pipelineRoutes } from '../contract/pipelines.js';
 import type { sweepRoutes } from '../contract/sweeps.js';
+import type { monitorRoutes } from '../contract/monitors.js';
 import type { ResponseOf } from '../contract/route.js';
 import type { scheduleRoutes } from '../contract/schedules.js';
 import type { uploadRoutes } from '../contract/uploads.js';
@@ -38,6 +39,10 @@ export type JobBody = ResponseOf<typeof jobRoutes.get>;
 export type PipelineJobBody = ResponseOf<typeof pipelineRoutes.get>;
 /** A sweep job with its trials, its best trial and its progress. */
 export type SweepJobBody = ResponseOf<typeof sweepRoutes.get>;
+/** A model monitor with its latest runs. */
+export type MonitorBody = ResponseOf<typeof monitorRoutes.get>;
+/** One run of a model monitor, whole. */
+export type MonitorRunBody = ResponseOf<typeof monitorRoutes.run>;
 /** A schedule with its next firings and the jobs it made. */
 export type ScheduleBody = ResponseOf<typeof scheduleRoutes.get>;
 /** One firing of a schedule. */

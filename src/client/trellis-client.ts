@@ -11,6 +11,7 @@ import { onlineEndpointRoutes as online } from '../contract/online-endpoints.js'
 import { pipelineRoutes } from '../contract/pipelines.js';
 import { sweepRoutes } from '../contract/sweeps.js';
 import { scheduleRoutes } from '../contract/schedules.js';
+import { monitorRoutes } from '../contract/monitors.js';
 import { assetRoutes, type ContainedKind, kindRoutes, namedRoutes, resolveRoute } from '../contract/resources.js';
 import { pathOf } from '../contract/route.js';
 import { uploadRoutes } from '../contract/uploads.js';
@@ -124,6 +125,10 @@ export class TrellisClient extends HttpClient {
   submitSweep = (workspace: string, body: Parameters<TrellisClient['submitJob']>[1]) =>
     this.call(sweepRoutes.submit, { params: { workspace }, body: body as JobSubmitBody });
   getSweep = (workspace: string, name: string) => this.call(sweepRoutes.get, { params: { workspace, name } });
+  listMonitors = (workspace: string) => this.call(monitorRoutes.list, { params: { workspace } });
+  getMonitor = (workspace: string, name: string, query: { limit?: number } = {}) =>
+    this.call(monitorRoutes.get, { params: { workspace, name }, query });
+  getMonitorRun = (workspace: string, name: string, run: string) => this.call(monitorRoutes.run, { params: { workspace, name, run } });
   listSweeps = (workspace: string, query: { limit?: number } = {}) => this.call(sweepRoutes.list, { params: { workspace }, query });
   cancelSweep = (workspace: string, name: string) => this.call(sweepRoutes.cancel, { params: { workspace, name } });
   /** A schedule file, with the job file its create_job names as submitJob takes it (its uploads checked by the server). */

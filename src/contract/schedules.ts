@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { firingKinds, firingStates, scheduleJobTypes } from '../core/schedules/schedule.js';
+import { firingKinds, firingStates, scheduleActionTypes } from '../core/schedules/schedule.js';
 import { namedParams, workspaceParams } from './common.js';
 import { jobErrors, submitRequest } from './jobs.js';
 import { defineRoute } from './route.js';
@@ -49,7 +49,7 @@ export const scheduleSchema = z
       .string()
       .describe("the trigger in words, as the CLI shows it: 'cron 0 * * * * (America/Los_Angeles)', 'every day at 04:00 (UTC)'"),
     template: z.object({
-      type: z.enum(scheduleJobTypes),
+      type: z.enum(scheduleActionTypes),
       fileName: z.string(),
       source: z.string().describe("'inline', the job file's name, or azureml:<job>"),
       defaultExperimentName: z.string().optional(),

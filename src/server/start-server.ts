@@ -13,6 +13,9 @@ import { createSlurmComputes } from '../backends/slurm/slurm-compute.js';
 import { JobRunner } from '../controllers/job-runner.js';
 import { PipelineRunner } from '../controllers/pipeline-runner.js';
 import { SweepRunner } from '../controllers/sweep-runner.js';
+import { AlertmanagerClient } from '../services/monitoring/alertmanager-client.js';
+import { MonitorMetrics } from '../services/monitoring/monitor-metrics.js';
+import { serverMonitorObservers } from '../services/monitoring/server-monitor-observers.js';
 import { ScheduleRunner } from '../controllers/schedule-runner.js';
 import { ServingController } from '../controllers/serving-controller.js';
 import { isLoopbackHost, type TrellisConfig } from '../config/config.js';
@@ -157,6 +160,17 @@ export async function startServer(
       tickMs: 1000,
       serverUrl: () => url,
       serverTrust: serverTrustVariables(config),
+    });
+    // Monitor runs: their values as gauges on the serving /metrics, their breaches to Alertmanager when one is configured.
+    const monitorMetrics = new MonitorMetrics(serving.metrics.registry);
+    for (const run of await store.repositories.monitors.latestRuns()) monitorMetrics.record(run);
+    const alertmanagerUrl = config.alerting.alertmanagerUrl;
+    context.monitorObservers = serverMonitorObservers({
+      metrics: monitorMetrics,
+      alertmanager: alertmanagerUrl ? new AlertmanagerClient({ url: alertmanagerUrl }) : undefined,
+      publicUrl: () => url,
+      logger,
+      now: () => context.clock().getTime(),
     });
     const app = await buildServer(context, config, {
       jobs: { wake: () => runner.wake(), jobsRoot },

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { Store } from '../store/store.js';
+import type { MonitorObservers } from './monitoring/monitor-observers.js';
 
 /** What every service needs, passed in rather than imported, so tests build their own. */
 export interface Context {
@@ -10,6 +11,8 @@ export interface Context {
   clock: () => Date;
   /** The server's logger (the one fastify logs requests with): what went wrong in the background, and what it cost. */
   logger: Logger;
+  /** Who hears of each model monitor run (Prometheus gauges, Alertmanager); none in tests that do not ask. */
+  monitorObservers?: MonitorObservers;
 }
 
 /** Who made a request and which request it was: written to the audit log. */

@@ -7,6 +7,7 @@ export interface Database
     PipelineTables,
     SweepTables,
     ScheduleTables,
+    MonitorTables,
     EndpointTables,
     IdentityTables,
     SecretTables {
@@ -260,6 +261,31 @@ export interface SweepTables {
     reports: number;
     is_final: number;
     stop_reason: string | null;
+  };
+}
+
+export interface MonitorTables {
+  monitor_runs: {
+    workspace: string;
+    name: string;
+    schedule: string;
+    slot_at: number;
+    started_at: number;
+    ended_at: number;
+    state: string;
+    reason: string | null;
+    breaches: number;
+    signals: string;
+    alert_error: string | null;
+  };
+  monitor_file_summaries: {
+    workspace: string;
+    file_key: string;
+    rows: number;
+    first_at: number | null;
+    last_at: number | null;
+    summary: string;
+    created_at: number;
   };
 }
 

@@ -26,6 +26,7 @@ import { JobRepository } from './job-repository.js';
 import { PipelineRepository } from './pipeline-repository.js';
 import { ScheduleRepository } from './schedule-repository.js';
 import { SweepRepository } from './sweep-repository.js';
+import { MonitorRepository } from './monitor-repository.js';
 import { LoggedModelRepository } from './logged-model-repository.js';
 import { RegistryRepository } from './registry-repository.js';
 import { ResourceRepository } from './resource-repository.js';
@@ -51,6 +52,7 @@ export interface Repositories {
   pipelines: PipelineRepository;
   schedules: ScheduleRepository;
   sweeps: SweepRepository;
+  monitors: MonitorRepository;
   endpoints: EndpointRepository;
   identity: IdentityRepository;
 }
@@ -231,6 +233,7 @@ function repositoriesFor(db: Kysely<Database>, dialect: Dialect, keys: Workspace
     pipelines: new PipelineRepository(db),
     schedules: new ScheduleRepository(db),
     sweeps: new SweepRepository(db),
+    monitors: new MonitorRepository(db),
     endpoints: new EndpointRepository(db, keys.sealerFor(db)),
     identity: new IdentityRepository(db, identityCache),
   };

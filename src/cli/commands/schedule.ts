@@ -169,12 +169,14 @@ export function scheduleDetail(schedule: ScheduleBody): string {
     `display:     ${schedule.displayName}`,
     `enabled:     ${schedule.enabled ? 'yes' : 'no'}`,
     `trigger:     ${schedule.triggerDescription}`,
-    `job:         ${schedule.template.source} (${schedule.template.type} job)`,
+    schedule.template.type === 'monitor'
+      ? `does:        create_monitor (a model monitor run at each firing: trellis monitor show --name ${schedule.name})`
+      : `job:         ${schedule.template.source} (${schedule.template.type} job)`,
     `created:     ${new Date(schedule.createdAt).toISOString()} by ${schedule.createdBy}`,
     `next:        ${schedule.nextFirings.length > 0 ? schedule.nextFirings.map((at) => new Date(at).toISOString()).join(', ') : '-'}`,
-    'jobs:',
+    schedule.template.type === 'monitor' ? 'runs:' : 'jobs:',
     renderTable(
-      ['SLOT', 'KIND', 'JOB', 'STATE', 'REASON'],
+      ['SLOT', 'KIND', schedule.template.type === 'monitor' ? 'RUN' : 'JOB', 'STATE', 'REASON'],
       schedule.firings.map((firing) => [
         new Date(firing.slotAt).toISOString(),
         firing.kind === 'catch-up' ? `catch-up (${firing.missed} slots)` : firing.kind,

@@ -20,7 +20,7 @@ describe('the schedule file', () => {
     const parse = (createJob: string) => {
       const result = scheduleSchema.safeParse(parseYaml(`name: s\n${trigger}\n${createJob}\n`, 'schedule.yml').value);
       assert.ok(result.success, JSON.stringify(result.error?.issues));
-      return createJobSource(result.data.create_job);
+      return createJobSource(result.data.create_job ?? '');
     };
     assert.deepEqual(parse('create_job: ./job.yml'), { kind: 'reference', reference: './job.yml', overrides: {} });
     assert.deepEqual(parse('create_job: azureml:my-job'), { kind: 'reference', reference: 'azureml:my-job', overrides: {} });

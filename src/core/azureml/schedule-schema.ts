@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { triggerSchema } from '../schedules/trigger.js';
-import { closedObject, flagField, freeMapping, tagsField } from './schema-helpers.js';
+import { monitorDefinitionSchema } from './monitor-schema.js';
+import { closedObject, flagField, freeMapping, tagsField, whenMapping } from './schema-helpers.js';
 
 /** A create_job mapping naming its job (`job:`), with the fields that override the job's own (Azure ML's schedule JobDefinition). */
 const createJobReference = closedObject({
@@ -45,7 +46,10 @@ const createJobField = z
       });
   });
 
-/** An Azure ML schedule file (`schedule.schema.json`), for jobs (the only action Trellis schedules). */
+/**
+ * An Azure ML schedule file (`schedule.schema.json`): a trigger and what each firing does, create a
+ * job (`create_job`) or run a model monitor (`create_monitor`) — one of the two.
+ */
 export const scheduleSchema = closedObject({
   $schema: z.string().optional(),
   name: z
@@ -57,8 +61,20 @@ export const scheduleSchema = closedObject({
   properties: freeMapping.optional(),
   is_enabled: flagField().optional(),
   trigger: triggerSchema,
-  create_job: createJobField,
-});
+  create_job: createJobField.optional(),
+  create_monitor: monitorDefinitionSchema.optional(),
+}).superRefine((file, context) => {
+  if ((file.create_job === undefined) === (file.create_monitor === undefined))
+    context.addIssue({
+      code: 'custom',
+      path: [file.create_job === undefined ? 'create_job' : 'create_monitor'],
+      message:
+        file.create_job === undefined
+          ? 'say what each firing does: create_job (a job file, an existing job, or an inline job) or create_monitor (a model monitor)'
+          : 'give create_job or create_monitor, not both: a schedule does one of them',
+      input: file,
+    });
+}, whenMapping);
 export type ScheduleFile = z.output<typeof scheduleSchema>;
 
 /** Where a schedule's job comes from: a reference with overrides, or a whole job written inline. */
@@ -67,7 +83,7 @@ export type CreateJobSource =
   | { kind: 'inline'; job: Record<string, unknown> };
 
 /** The job source of a parsed schedule file. */
-export function createJobSource(createJob: ScheduleFile['create_job']): CreateJobSource {
+export function createJobSource(createJob: NonNullable<ScheduleFile['create_job']>): CreateJobSource {
   if (typeof createJob === 'string') return { kind: 'reference', reference: createJob, overrides: {} };
   const { job, ...overrides } = createJob;
   if (typeof job === 'string') return { kind: 'reference', reference: job, overrides };

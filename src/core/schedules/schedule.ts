@@ -5,6 +5,10 @@ import type { Trigger } from './trigger.js';
 export const scheduleJobTypes = ['command', 'pipeline'] as const;
 export type ScheduleJobType = (typeof scheduleJobTypes)[number];
 
+/** What a schedule's firing makes: a job of a kind, or a run of a model monitor (`create_monitor`). */
+export const scheduleActionTypes = [...scheduleJobTypes, 'monitor'] as const;
+export type ScheduleActionType = (typeof scheduleActionTypes)[number];
+
 /**
  * The job a schedule submits at each firing: a job file as `trellis job create` sends it (its text,
  * with the create_job overrides applied, and the contents its local paths were uploaded as), kept
@@ -12,7 +16,8 @@ export type ScheduleJobType = (typeof scheduleJobTypes)[number];
  * `${{creation_context.trigger_time}}` in the text are replaced at each firing.
  */
 export interface JobTemplate {
-  type: ScheduleJobType;
+  /** `monitor`: `text` is the create_monitor mapping as YAML, and a firing runs the monitor instead of submitting a job. */
+  type: ScheduleActionType;
   fileName: string;
   text: string;
   uploads: Record<string, UploadedContent>;

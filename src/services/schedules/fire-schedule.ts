@@ -5,6 +5,7 @@ import { firingJobName, type Schedule, type ScheduleFiring } from '../../core/sc
 import { isUniqueViolation } from '../../store/sql-errors.js';
 import type { Caller, Context } from '../context.js';
 import { submitJob } from '../jobs/submit-job.js';
+import { runMonitor } from '../monitoring/run-monitor.js';
 import { submitPipeline } from '../pipelines/submit-pipeline.js';
 import { type FiringView, madeJobState, requireSchedule } from './schedule-service.js';
 
@@ -101,6 +102,11 @@ async function submitFiring(context: Context, schedule: Schedule, firing: Schedu
   };
   if (await exists()) return mark('submitted', firing.reason);
   const template = schedule.template;
+  // A monitor's firing is a run computed here, recorded under the firing's name (runMonitor records it once).
+  if (template.type === 'monitor') {
+    const run = await runMonitor(context, schedule, firing.job, firing.slotAt);
+    return mark(run.state === 'Completed' ? 'submitted' : 'failed', run.state === 'Completed' ? firing.reason : run.reason);
+  }
   const text = firingJobText(
     template.text,
     { schedule: schedule.name, jobName: firing.job, slotAt: firing.slotAt, kind: firing.kind },

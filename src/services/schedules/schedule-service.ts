@@ -11,6 +11,7 @@ import { stringifyYaml } from '../../core/yaml/stringify-yaml.js';
 import type { Repositories } from '../../store/store.js';
 import type { Caller, Context } from '../context.js';
 import { checkJob } from '../jobs/submit-job.js';
+import { monitorTemplate } from '../monitoring/check-monitor.js';
 import { checkPipeline } from '../pipelines/submit-pipeline.js';
 import { requireWorkspace } from '../resource-service.js';
 import { resolveJobTemplate, type SentJob, underCreateJob } from './job-template-source.js';
@@ -56,13 +57,17 @@ async function buildSchedule(context: Context, caller: Caller, input: ScheduleIn
       problemsFromIssues(parsed.error.issues, yaml.locate).sort((a, b) => (a.line ?? 0) - (b.line ?? 0)),
     );
   const file: ScheduleFile = parsed.data;
-  const source = createJobSource(file.create_job);
-  const template = await resolveJobTemplate(context, input.workspace, source, input.job ?? keptJob(existing, source), input.fileName);
   const now = context.clock().getTime();
   const createdAt = existing?.createdAt ?? now;
   const nextFireAt = nextFiring(file.trigger, now - 1, createdAt);
-  // The job is checked now, as its first firing will submit it: a broken template is refused at create, not when it fires.
-  await checkTemplate(context, input.workspace, file.name, template, nextFireAt ?? now, input.fileName);
+  let template: JobTemplate;
+  if (file.create_monitor) template = await monitorTemplate(context, input.workspace, file, input.fileName, yaml.locate);
+  else {
+    const source = createJobSource(file.create_job!);
+    template = await resolveJobTemplate(context, input.workspace, source, input.job ?? keptJob(existing, source), input.fileName);
+    // The job is checked now, as its first firing will submit it: a broken template is refused at create, not when it fires.
+    await checkTemplate(context, input.workspace, file.name, template, nextFireAt ?? now, input.fileName);
+  }
   return {
     workspace: input.workspace,
     name: file.name,
@@ -85,7 +90,7 @@ async function buildSchedule(context: Context, caller: Caller, input: ScheduleIn
  * the schedule has: the same job file's stored text and contents, or an inline job's contents.
  */
 function keptJob(existing: Schedule | undefined, source: CreateJobSource): SentJob | undefined {
-  if (!existing) return undefined;
+  if (!existing || existing.template.type === 'monitor') return undefined;
   const { fileName, uploads, inlined, defaultExperimentName } = existing.template;
   const kept = { fileName, uploads, inlined, ...(defaultExperimentName !== undefined ? { defaultExperimentName } : {}) };
   if (source.kind === 'inline') return { ...kept, text: stringifyYaml(source.job) };
@@ -214,7 +219,10 @@ export async function listSchedules(context: Context, workspace: string): Promis
 /** The state of a job a schedule made (a pipeline or a command job); null if it is gone. */
 export async function madeJobState(context: Context, workspace: string, name: string): Promise<string | null> {
   const repositories = context.store.repositories;
-  const job = (await repositories.pipelines.get(workspace, name)) ?? (await repositories.jobs.get(workspace, name));
+  const job =
+    (await repositories.pipelines.get(workspace, name)) ??
+    (await repositories.jobs.get(workspace, name)) ??
+    (await repositories.monitors.getRun(workspace, name));
   return job?.state ?? null;
 }
 

@@ -14,6 +14,7 @@ import { pipelinesMigration } from './011-pipelines.js';
 import { schedulesMigration } from './012-schedules.js';
 import { pipelineSourceMigration } from './013-pipeline-source.js';
 import { sweepsMigration } from './014-sweeps.js';
+import { monitorsMigration } from './015-monitors.js';
 
 /** Every migration, in order. Names are never renamed once released: the store records them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -32,6 +33,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '012-schedules': schedulesMigration(dialect),
     '013-pipeline-source': pipelineSourceMigration(dialect),
     '014-sweeps': sweepsMigration(dialect),
+    '015-monitors': monitorsMigration(dialect),
   };
 }
 
