@@ -212,12 +212,46 @@ function assertClose(actual: Record<string, number | null | undefined>, expected
   }
 }
 
-describe('drift metrics against SciPy, from exact sketches', { skip: skipWithoutPython() }, () => {
-  let expected: { numerical: NumericalExpected[]; categorical: CategoricalExpected[] };
-  before(() => {
-    expected = runPythonJson(pythonScript, { numerical: numericalCases, categorical: categoricalCases });
-  });
+/**
+ * Compressed sketches: each metric within these of SciPy on the raw values. Measured (these cases,
+ * whole and merged, plus lognormal and 1M-row ones): KS statistic ≤ 8e-4, Wasserstein/std ≤ 5e-4
+ * relative (3e-4 absolute when the distance itself is ~0.001), JSD ≤ 1.1e-3, PSI ≤ 3e-4.
+ */
+const compressedTolerance = { ksStatistic: 0.002, normalizedWassersteinRelative: 0.01, jsd: 0.002, psi: 0.001 };
 
+/** Normal values, `zeroShare` of them replaced by exact zeros: a heavily repeated value inside a continuous range. */
+function zeroInflated(seed: number, zeroShare: number, count: number): number[] {
+  const normal = seededNormal(seed);
+  const uniform = seededUniform(seed + 1);
+  return draw(() => (uniform() < zeroShare ? 0 : normal()), count);
+}
+
+const compressedCases: NumericalCase[] = [
+  {
+    name: 'normal, 200,000 vs 150,000',
+    reference: draw(seededNormal(21), 200_000),
+    production: draw(seededNormal(22, 0.05, 1.1), 150_000),
+  },
+  {
+    name: 'exponential, 200,000 vs 150,000',
+    reference: draw(seededExponential(23), 200_000),
+    production: draw(seededExponential(24, 1.05), 150_000),
+  },
+  {
+    name: 'zero-inflated normal, 100,000 vs 100,000',
+    reference: zeroInflated(25, 0.3, 100_000),
+    production: zeroInflated(27, 0.35, 100_000),
+  },
+];
+
+/** SciPy's values for every case above, from one Python process. */
+let expected: { numerical: NumericalExpected[]; categorical: CategoricalExpected[] };
+before(() => {
+  if (skipWithoutPython()) return;
+  expected = runPythonJson(pythonScript, { numerical: [...numericalCases, ...compressedCases], categorical: categoricalCases });
+});
+
+describe('drift metrics against SciPy, from exact sketches', { skip: skipWithoutPython() }, () => {
   numericalCases.forEach((testCase, index) => {
     it(`numerical: ${testCase.name}`, () => {
       const reference = summarize(testCase.reference);
@@ -247,47 +281,13 @@ describe('drift metrics against SciPy, from exact sketches', { skip: skipWithout
   });
 });
 
-/**
- * Compressed sketches: each metric within these of SciPy on the raw values. Measured (these cases,
- * whole and merged, plus lognormal and 1M-row ones): KS statistic ≤ 8e-4, Wasserstein/std ≤ 5e-4
- * relative (3e-4 absolute when the distance itself is ~0.001), JSD ≤ 1.1e-3, PSI ≤ 3e-4.
- */
-const compressedTolerance = { ksStatistic: 0.002, normalizedWassersteinRelative: 0.01, jsd: 0.002, psi: 0.001 };
-
-/** Normal values, `zeroShare` of them replaced by exact zeros: a heavily repeated value inside a continuous range. */
-function zeroInflated(seed: number, zeroShare: number, count: number): number[] {
-  const normal = seededNormal(seed);
-  const uniform = seededUniform(seed + 1);
-  return draw(() => (uniform() < zeroShare ? 0 : normal()), count);
-}
-
 describe('drift metrics from compressed sketches, against SciPy on the raw values', { skip: skipWithoutPython() }, () => {
-  const cases: NumericalCase[] = [
-    {
-      name: 'normal, 200,000 vs 150,000',
-      reference: draw(seededNormal(21), 200_000),
-      production: draw(seededNormal(22, 0.05, 1.1), 150_000),
-    },
-    {
-      name: 'exponential, 200,000 vs 150,000',
-      reference: draw(seededExponential(23), 200_000),
-      production: draw(seededExponential(24, 1.05), 150_000),
-    },
-    {
-      name: 'zero-inflated normal, 100,000 vs 100,000',
-      reference: zeroInflated(25, 0.3, 100_000),
-      production: zeroInflated(27, 0.35, 100_000),
-    },
-  ];
-  let expected: NumericalExpected[];
-  before(() => {
-    expected = runPythonJson<{ numerical: NumericalExpected[] }>(pythonScript, { numerical: cases, categorical: [] }).numerical;
-  });
-
-  cases.forEach((testCase, index) => {
+  compressedCases.forEach((testCase, index) => {
     it(`${testCase.name}: whole and merged from four partitions`, () => {
-      const wanted = expected[index]!;
-      const whole = numericalMetrics(summarize(testCase.reference), summarize(testCase.production));
+      const wanted = expected.numerical[numericalCases.length + index]!;
+      const [reference, production] = [summarize(testCase.reference), summarize(testCase.production)];
+      assert.ok(!reference.numeric?.exact && !production.numeric?.exact, 'the sketches are compressed');
+      const whole = numericalMetrics(reference, production);
       const merged = numericalMetrics(mergedOfParts(testCase.reference), mergedOfParts(testCase.production));
       for (const ours of [whole, merged]) {
         assert.ok(

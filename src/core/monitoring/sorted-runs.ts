@@ -75,7 +75,7 @@ export function mergeRuns(first: SortedRuns, second: SortedRuns, out: SortedRuns
  * Compresses runs, in place, to at most `cap` (≥ 3) centroids: the first and last points stay as
  * they are (the CDF's ends stay exact), and the points between are grouped by t-digest's arcsine
  * scale — point i joins group ⌊groups·(asin(2q − 1)/π + ½)⌋, q its mid-rank share of the interior
- * mass — so groups are adjacent, at most cap − 2 of them, and hold about π·√(q(1 − q))/groups of
+ * mass (found by walking the groups' bounds, sin's of evenly spaced angles) — so groups are adjacent, at most cap − 2 of them, and hold about π·√(q(1 − q))/groups of
  * the mass: 1.6× an equal share at the median, far less in the tails, where a histogram's outer
  * bins and a distribution's drift are (equal shares put a long tail's last hundred values in one
  * centroid). A point heavier than ~π/groups (a value many rows repeat) is never merged with its
@@ -89,28 +89,58 @@ export function compressRuns(runs: SortedRuns, cap: number): void {
   for (let index = 1; index < last; index++) interiorMass += runs.counts[index]!;
   const lastValue = runs.values[last]!;
   const lastCount = runs.counts[last]!;
+  const bounds = groupBounds(groups);
   let written = 1;
-  let currentGroup = -1;
+  let group = 0;
+  let nextGroupStart = bounds[1]! * interiorMass;
   let massBefore = 0;
+  // The open group: its first and last values, count and Σ count·value.
+  let first = runs.values[1]!;
+  let latest = first;
+  let groupCount = 0;
+  let groupSum = 0;
   for (let index = 1; index < last; index++) {
     const value = runs.values[index]!;
     const count = runs.counts[index]!;
-    const share = (massBefore + count / 2) / interiorMass;
-    const group = Math.min(groups - 1, Math.floor(groups * (Math.asin(2 * share - 1) / Math.PI + 0.5)));
+    const midRank = massBefore + count / 2;
     massBefore += count;
-    if (group === currentGroup) {
-      // A running weighted mean: a group of one repeated value keeps that value exactly.
-      const total = runs.counts[written - 1]! + count;
-      runs.values[written - 1]! += ((value - runs.values[written - 1]!) * count) / total;
-      runs.counts[written - 1] = total;
-    } else {
-      runs.values[written] = value;
-      runs.counts[written] = count;
-      written++;
-      currentGroup = group;
+    if (midRank >= nextGroupStart && group < groups - 1) {
+      if (groupCount > 0) written = closeGroup(runs, written, first, latest, groupCount, groupSum);
+      while (group < groups - 1 && midRank >= bounds[group + 1]! * interiorMass) group++;
+      nextGroupStart = bounds[group + 1]! * interiorMass;
+      first = value;
+      groupCount = 0;
+      groupSum = 0;
     }
+    latest = value;
+    groupCount += count;
+    groupSum += count * value;
   }
+  if (groupCount > 0) written = closeGroup(runs, written, first, latest, groupCount, groupSum);
   runs.values[written] = lastValue;
   runs.counts[written] = lastCount;
   runs.length = written + 1;
+}
+
+/**
+ * Writes a group as one centroid at `position` (never ahead of the point being read) and returns
+ * the next position. One distinct value keeps its value exactly; a mean is kept within the group's
+ * range, which rounding could otherwise leave by an ulp and break the order.
+ */
+function closeGroup(runs: SortedRuns, position: number, first: number, latest: number, count: number, sum: number): number {
+  runs.values[position] = first === latest ? first : Math.min(latest, Math.max(first, sum / count));
+  runs.counts[position] = count;
+  return position + 1;
+}
+
+const boundsByGroups = new Map<number, Float64Array>();
+
+/** The shares where each group of the arcsine scale starts: (1 + sin(π·(g/groups − ½)))/2, g = 0 .. groups. */
+function groupBounds(groups: number): Float64Array {
+  let bounds = boundsByGroups.get(groups);
+  if (bounds === undefined) {
+    bounds = Float64Array.from({ length: groups + 1 }, (_, group) => (1 + Math.sin(Math.PI * (group / groups - 0.5))) / 2);
+    boundsByGroups.set(groups, bounds);
+  }
+  return bounds;
 }
