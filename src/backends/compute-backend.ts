@@ -52,4 +52,10 @@ export interface ComputeBackend {
   poll(handle: string): Promise<AttemptState>;
   /** Asks every process to stop (SIGTERM or the platform's equivalent), then stops them hard after graceSeconds. */
   stop(handle: string, graceSeconds: number): Promise<void>;
+  /**
+   * The handle of an attempt launched in `workDir` by a server that died before recording it, or
+   * undefined when nothing was launched there: after a restart, such an attempt is adopted
+   * instead of launched a second time. Backends that cannot tell leave it out.
+   */
+  adopt?(workDir: string): Promise<string | undefined>;
 }

@@ -243,6 +243,11 @@ export class LocalBackend implements ComputeBackend {
     return state;
   }
 
+  /** An attempt is launched once its process record is written (launch writes it after starting every process). */
+  async adopt(workDir: string): Promise<string | undefined> {
+    return (await readRecords(workDir, this.logger)) === undefined ? undefined : `local:${workDir}`;
+  }
+
   async stop(handle: string, graceSeconds: number): Promise<void> {
     const workDir = folderOf(handle);
     const records = (await readRecords(workDir, this.logger)) ?? [];

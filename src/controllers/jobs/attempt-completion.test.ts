@@ -11,14 +11,20 @@ import { submitJob } from '../../services/jobs/submit-job.js';
 import { getRun } from '../../services/tracking/run-service.js';
 import { ensureDefaultWorkspace } from '../../services/workspace-service.js';
 import { Store } from '../../store/store.js';
-import { JobRunner } from '../job-runner.js';
+import { SystemMetricsSampler } from '../../services/jobs/system-metrics-sampler.js';
+import { JobRunner, type JobRunnerOptions } from '../job-runner.js';
+import { AttemptCompletion } from './attempt-completion.js';
+import { CheckpointSaving } from './checkpoints.js';
+import { recoverAfterRestart } from './restart-recovery.js';
+import { RunnerState } from './runner-state.js';
 
 const now = Date.parse('2026-06-01T00:00:00.000Z');
 
-/** A backend whose every attempt has ended with `state`; it launches nothing. */
-function endedBackend(state: AttemptState): ComputeBackend & { stops: number } {
+/** A backend whose every attempt has ended with `state`; it launches nothing; `adopted` is what adopt answers. */
+function endedBackend(state: AttemptState, adopted?: string): ComputeBackend & { stops: number } {
   return {
     stops: 0,
+    adopt: () => Promise.resolve(adopted),
     launch: () => Promise.reject(new Error('this backend launches nothing')),
     poll: () => Promise.resolve(state),
     stop() {
@@ -28,7 +34,7 @@ function endedBackend(state: AttemptState): ComputeBackend & { stops: number } {
   };
 }
 
-describe('a job a killed server left Finalizing', () => {
+describe('jobs a killed server left Finalizing or Preparing', () => {
   let home: string;
   let store: Store;
   let context: Context;
@@ -73,20 +79,22 @@ describe('a job a killed server left Finalizing', () => {
     return job;
   };
 
+  const optionsFor = (backend: ComputeBackend): JobRunnerOptions => ({
+    jobsRoot: join(home, 'jobs'),
+    environmentCache: join(home, 'environments'),
+    tickMs: 60_000,
+    graceSeconds: 1,
+    maxInfrastructureRetries: 3,
+    checkpointIntervalSeconds: 600,
+    quotas: {},
+    systemMetricsIntervalSeconds: 600,
+    simulatedEvictionsPerNodeHour: 0,
+    trackingUriFor: () => 'http://127.0.0.1:1',
+    backendFor: () => backend,
+  });
+
   const runOnce = async (backend: ComputeBackend) => {
-    const runner = new JobRunner(context, {
-      jobsRoot: join(home, 'jobs'),
-      environmentCache: join(home, 'environments'),
-      tickMs: 60_000,
-      graceSeconds: 1,
-      maxInfrastructureRetries: 3,
-      checkpointIntervalSeconds: 600,
-      quotas: {},
-      systemMetricsIntervalSeconds: 600,
-      simulatedEvictionsPerNodeHour: 0,
-      trackingUriFor: () => 'http://127.0.0.1:1',
-      backendFor: () => backend,
-    });
+    const runner = new JobRunner(context, optionsFor(backend));
     await runner.start();
     runner.wake();
     await runner.idle();
@@ -111,4 +119,42 @@ describe('a job a killed server left Finalizing', () => {
       assert.equal((await getRun(context, 'default', job.runId)).info.status, 'FINISHED');
     });
   }
+
+  /** A job as AttemptPreparation.start leaves it: Preparing on its attempt, no handle yet. */
+  const preparingJob = async (name: string) => {
+    const job = await finalizingJob(name);
+    await store.repositories.jobs.update(
+      'default',
+      job.name,
+      { state: 'Preparing', handle: null, startedAt: null, exitCode: null, attempt: 1 },
+      now,
+    );
+    return job;
+  };
+
+  /** What a new server's runner does first, alone: its recovery pass (no scheduling after it). */
+  const recoverOnce = async (backend: ComputeBackend) => {
+    const state = new RunnerState(context, optionsFor(backend), () => {});
+    const systemMetrics = new SystemMetricsSampler(context, { intervalMs: 600_000 });
+    await recoverAfterRestart(state, new AttemptCompletion(state, new CheckpointSaving(state), systemMetrics));
+  };
+
+  it('adopts a preparing attempt whose processes the backend had started, instead of launching it again', async () => {
+    const job = await preparingJob('launched-before-the-kill');
+    await recoverOnce(endedBackend({ state: 'running' }, 'local:/attempt'));
+    const adopted = await store.repositories.jobs.get('default', job.name);
+    assert.equal(adopted?.state, 'Running');
+    assert.equal(adopted?.handle, 'local:/attempt');
+    assert.match(adopted?.reason ?? '', /adopted after a restart/);
+    assert.equal((await getRun(context, 'default', job.runId)).info.status, 'RUNNING');
+  });
+
+  it('requeues a preparing attempt the backend never started', async () => {
+    const job = await preparingJob('never-launched');
+    await recoverOnce(endedBackend({ state: 'running' }, undefined));
+    const requeued = await store.repositories.jobs.get('default', job.name);
+    assert.equal(requeued?.state, 'Queued');
+    assert.match(requeued?.reason ?? '', /requeued: the server restarted while the job was being prepared/);
+    assert.equal(requeued?.handle, null);
+  });
 });

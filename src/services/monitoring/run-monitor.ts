@@ -2,6 +2,7 @@ import { monitorDefinitionSchema, parseSignal } from '../../core/azureml/monitor
 import { evaluateDataSignal, type SideData, selectedFeatures } from '../../core/monitoring/evaluate-signal.js';
 import {
   type DataWindow,
+  type AttributionSignal,
   type DriftSignal,
   type MonitorDefinition,
   monitorDefinition,
@@ -12,10 +13,13 @@ import {
 import { monitorPeriodMs } from '../../core/monitoring/monitor-period.js';
 import type { MonitorRun, SideSummary, SignalResult } from '../../core/monitoring/monitor-run.js';
 import { predictionColumn } from '../../core/monitoring/payload-rows.js';
+import { normalizedDiscountedCumulativeGain, rankByImportance } from '../../core/monitoring/feature-importance.js';
+import { isBreach } from '../../core/monitoring/evaluate-signal.js';
 import type { Schedule } from '../../core/schedules/schedule.js';
 import { parseYaml } from '../../core/yaml/parse-yaml.js';
 import type { Context } from '../context.js';
-import { sourceFiles } from './monitor-data.js';
+import { type DataFile, sourceFiles } from './monitor-data.js';
+import { productionImportances, referenceImportances } from './importance-data.js';
 import { type DataSummary, summarizeFiles } from './summarize-data.js';
 
 /**
@@ -40,7 +44,8 @@ export async function runMonitor(context: Context, schedule: Schedule, name: str
   const startedAt = context.clock().getTime();
   const definition = definitionOf(schedule);
   const signals: SignalResult[] = [];
-  for (const signal of definition.signals) signals.push(await evaluateSignal(context, schedule.workspace, signal, slotAt));
+  for (const signal of definition.signals)
+    signals.push(await evaluateSignal(context, schedule.workspace, signal, slotAt, definition.mlTask));
   const failed = signals.filter((signal) => signal.outcome === 'failed');
   const run: MonitorRun = {
     workspace: schedule.workspace,
@@ -65,11 +70,18 @@ export async function runMonitor(context: Context, schedule: Schedule, name: str
   return run;
 }
 
-async function evaluateSignal(context: Context, workspace: string, signal: Signal, slotAt: number): Promise<SignalResult> {
+async function evaluateSignal(
+  context: Context,
+  workspace: string,
+  signal: Signal,
+  slotAt: number,
+  mlTask: string | null,
+): Promise<SignalResult> {
   const empty: SideSummary = { rows: 0, from: null, to: null, source: '' };
   try {
     if (signal.type === 'data_drift' || signal.type === 'prediction_drift' || signal.type === 'data_quality')
-      return await evaluateData(context, workspace, signal, slotAt);
+      return await evaluateData(context, workspace, signal, slotAt, mlTask);
+    if (signal.type === 'feature_attribution_drift') return await evaluateAttribution(context, workspace, signal, slotAt, mlTask);
     return {
       name: signal.name,
       type: signal.type,
@@ -99,6 +111,7 @@ async function evaluateData(
   workspace: string,
   signal: DriftSignal | QualitySignal,
   slotAt: number,
+  mlTask: string | null,
 ): Promise<SignalResult> {
   const referenceWindow = windowOf(signal.reference.window, slotAt);
   const productionWindow = windowOf(signal.production.window, slotAt);
@@ -116,6 +129,16 @@ async function evaluateData(
     const against = target ?? (reference.summary.columns.length === 1 ? reference.summary.columns[0]! : predictionColumn);
     productionData = renamed(production.summary, answer, against);
     features = [against];
+  } else if (signal.features.kind === 'top') {
+    if (!target) throw new Error('top_n_feature_importance needs the label: name it in reference_data.data_column_names.target_column');
+    const candidates = referenceData.columns.filter((column) => column !== target);
+    const { importances } = await referenceImportances(reference.files, reference.summary, target, {
+      features: candidates,
+      featureTypes: signal.featureTypes,
+      regression: mlTask === 'regression',
+      window: referenceWindow,
+    });
+    features = selectedFeatures(signal, referenceData, rankByImportance(importances));
   } else features = selectedFeatures(signal, referenceData);
   const evaluation = evaluateDataSignal(signal, referenceData, productionData, features);
   return {
@@ -136,13 +159,99 @@ async function evaluateData(
   }
 }
 
+/**
+ * Feature attribution drift: the features' importances for the label in the reference against
+ * their importances for the model's own answers in production (inputs joined to outputs by
+ * request), compared as rankings by NDCG; below the threshold, the model leans on different
+ * features than it learned to.
+ */
+async function evaluateAttribution(
+  context: Context,
+  workspace: string,
+  signal: AttributionSignal,
+  slotAt: number,
+  mlTask: string | null,
+): Promise<SignalResult> {
+  const target = signal.reference.targetColumn;
+  if (!target) throw new Error('feature attribution drift needs the label: name it in reference_data.data_column_names.target_column');
+  const referenceWindow = windowOf(signal.reference.window, slotAt);
+  const productionWindow = windowOf(signal.production.inputs.window, slotAt);
+  const reference = await summarizeSide(context, workspace, signal.reference, referenceWindow, undefined);
+  const features = reference.summary.columns.filter((column) => column !== target);
+  const regression = mlTask === 'regression';
+  const inputs = await sourceFiles(context, workspace, signal.production.inputs.source, productionWindow ?? undefined);
+  const outputs = await sourceFiles(context, workspace, signal.production.outputs.source, productionWindow ?? undefined);
+  const expected = await referenceImportances(reference.files, reference.summary, target, {
+    features,
+    featureTypes: {},
+    regression,
+    window: referenceWindow,
+  });
+  const seen = await productionImportances(inputs.files, outputs.files, reference.summary, target, {
+    features,
+    featureTypes: {},
+    regression,
+    columns: features,
+    window: productionWindow,
+  });
+  const production: SideSummary = {
+    rows: seen.rows,
+    from: productionWindow?.from ?? null,
+    to: productionWindow?.to ?? null,
+    source: `${inputs.description} joined to ${outputs.description}`,
+  };
+  const base = { name: signal.name, type: signal.type, production, reference: reference.side };
+  if (seen.rows === 0)
+    return {
+      ...base,
+      outcome: 'no_data',
+      reason:
+        seen.unmatched > 0 ? `no input row had its answer in the window (${seen.unmatched} without)` : 'no production rows in the window',
+      metrics: [],
+      distributions: [],
+    };
+  const value = normalizedDiscountedCumulativeGain(expected.importances, seen.importances);
+  const metric = 'normalized_discounted_cumulative_gain';
+  const breached = isBreach(metric, value, signal.threshold);
+  const share = (importances: Record<string, number>) => {
+    const total = features.reduce((sum, feature) => sum + (importances[feature] ?? 0), 0);
+    return features.map((feature) => (total > 0 ? (importances[feature] ?? 0) / total : 0));
+  };
+  return {
+    ...base,
+    outcome: breached ? 'breached' : 'passed',
+    reason: seen.unmatched > 0 ? `${seen.unmatched} input rows had no answer in the window and were left out` : null,
+    metrics: [
+      {
+        feature: 'all_features',
+        featureType: 'categorical',
+        metric,
+        value,
+        threshold: signal.threshold,
+        breached,
+        ...(value === null ? { reason: 'no feature of the reference tells anything about its label' } : {}),
+      },
+    ],
+    // The importances as shares, reference against production, for the studio to overlay.
+    distributions: [
+      {
+        feature: 'importance',
+        featureType: 'categorical',
+        bins: features,
+        reference: share(expected.importances),
+        production: share(seen.importances),
+      },
+    ],
+  };
+}
+
 async function summarizeSide(
   context: Context,
   workspace: string,
   data: SignalData,
   window: { from: number; to: number } | null,
   columns: readonly string[] | undefined,
-): Promise<{ summary: DataSummary; side: SideSummary }> {
+): Promise<{ summary: DataSummary; side: SideSummary; files: DataFile[] }> {
   const { files, description } = await sourceFiles(context, workspace, data.source, window ?? undefined);
   const isAnswer = data.context === 'model_outputs' || (data.source.kind === 'collected' && data.source.collection === 'model_outputs');
   const summary = await summarizeFiles(
@@ -152,7 +261,7 @@ async function summarizeSide(
     { isAnswer, ...(columns && columns.length > 0 ? { columns } : {}) },
     window,
   );
-  return { summary, side: { rows: summary.rows, from: window?.from ?? null, to: window?.to ?? null, source: description } };
+  return { summary, files, side: { rows: summary.rows, from: window?.from ?? null, to: window?.to ?? null, source: description } };
 }
 
 /** A window's bounds for a run at `slotAt`: a trailing window ends `offset` before it; a fixed one is as written; `all` has none. */

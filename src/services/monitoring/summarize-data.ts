@@ -129,6 +129,28 @@ export async function summarizeFile(
     // ... and one missing from this row is null in it.
     for (const [name, builder] of builders) if (!Object.hasOwn(row, name)) builder.add(null);
   };
+  for await (const item of readRows(file, options, window)) {
+    if ('broken' in item) summary.broken += item.broken;
+    else add(item.row, item.at);
+  }
+  for (const [name, builder] of builders) summary.features[name] = builder.summary();
+  return summary;
+}
+
+/** One row of a file (with its time and, for collected payloads, its request), or a count of lines that are no rows. */
+export type ReadItem = { row: PayloadRow; at: number | null; requestId: string | null; index: number } | { broken: number };
+
+/**
+ * The rows of a file, streamed: a delimited file's records by its header (Column1... without
+ * one), a JSON-lines file's objects, or each collected payload's rows with the line's time and
+ * request id (`index`: the row's place in its payload). Payloads timestamped outside `window`
+ * are skipped; lines that are not rows are yielded as broken.
+ */
+export async function* readRows(
+  file: DataFile,
+  options: ReadOptions,
+  window: { from: number; to: number } | null,
+): AsyncGenerator<ReadItem> {
   if (file.format.kind === 'delimited') {
     const { delimiter, header } = file.format;
     const parser = (await file.open()).pipe(
@@ -144,44 +166,44 @@ export async function summarizeFile(
       record.forEach((value, index) => {
         row[names![index] ?? `Column${index + 1}`] = value;
       });
-      add(row, null);
+      yield { row, at: null, requestId: null, index: 0 };
     }
-  } else {
-    const lines = createInterface({ input: await file.open(), crlfDelay: Number.POSITIVE_INFINITY });
-    for await (const line of lines) {
-      if (line.trim() === '') continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch {
-        summary.broken += 1;
+    return;
+  }
+  const lines = createInterface({ input: await file.open(), crlfDelay: Number.POSITIVE_INFINITY });
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      yield { broken: 1 };
+      continue;
+    }
+    const collected = collectedLine(value);
+    if (collected) {
+      if (collected.at !== null && window && (collected.at < window.from || collected.at >= window.to)) continue;
+      if (collected.payload === undefined) {
+        yield { broken: 1 };
         continue;
       }
-      const collected = collectedLine(value);
-      if (collected) {
-        if (collected.at !== null && window && (collected.at < window.from || collected.at >= window.to)) continue;
-        if (collected.payload === undefined) {
-          summary.broken += 1;
-          continue;
-        }
-        const payload = rowsOfPayload(collected.payload, options);
-        summary.broken += payload.broken;
-        for (const row of payload.rows) add(row, collected.at);
-      } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) add(value as PayloadRow, null);
-      else summary.broken += 1;
-    }
+      const payload = rowsOfPayload(collected.payload, options);
+      if (payload.broken > 0) yield { broken: payload.broken };
+      let index = 0;
+      for (const row of payload.rows) yield { row, at: collected.at, requestId: collected.requestId, index: index++ };
+    } else if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      yield { row: value as PayloadRow, at: null, requestId: null, index: 0 };
+    else yield { broken: 1 };
   }
-  for (const [name, builder] of builders) summary.features[name] = builder.summary();
-  return summary;
 }
 
 /** A line the data collector wrote: its time, and its JSON body (undefined when the body was not JSON). */
-function collectedLine(value: unknown): { at: number | null; payload: unknown } | undefined {
+function collectedLine(value: unknown): { at: number | null; requestId: string; payload: unknown } | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const line = value as Record<string, unknown>;
   if (typeof line.requestId !== 'string' || typeof line.time !== 'string' || !('data' in line || 'dataBase64' in line)) return undefined;
   const at = Date.parse(line.time);
-  return { at: Number.isNaN(at) ? null : at, payload: 'data' in line ? line.data : undefined };
+  return { at: Number.isNaN(at) ? null : at, requestId: line.requestId, payload: 'data' in line ? line.data : undefined };
 }
 
 function minOf(a: number | null, b: number | null): number | null {
