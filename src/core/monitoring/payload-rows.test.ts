@@ -47,6 +47,22 @@ describe('the rows of a collected payload', () => {
     assert.deepEqual(rowsOfPayload([0, 2, 1], { isAnswer: true }).rows, [{ prediction: 0 }, { prediction: 2 }, { prediction: 1 }]);
     assert.deepEqual(rowsOfPayload({ predictions: ['yes', 'no'] }, { isAnswer: true }).rows, [{ prediction: 'yes' }, { prediction: 'no' }]);
     assert.deepEqual(rowsOfPayload(0.5, { isAnswer: true }).rows, [{ prediction: 0.5 }]);
+    assert.deepEqual(
+      rowsOfPayload(
+        {
+          label: [2, 0],
+          probabilities: [
+            [0, 0.1, 0.9],
+            [0.8, 0.1, 0.1],
+          ],
+        },
+        { isAnswer: true },
+      ).rows,
+      [
+        { prediction: 2, label: 2, probabilities: [0, 0.1, 0.9] },
+        { prediction: 0, label: 0, probabilities: [0.8, 0.1, 0.1] },
+      ],
+    );
   });
 
   it('counts what fits no shape as broken instead of failing', () => {

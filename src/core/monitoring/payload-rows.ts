@@ -5,7 +5,7 @@
  * - `{"input_data": {"columns": [...], "data": [[...], ...]}}` (Azure ML's MLflow deployments, pandas split) and
  *   `{"dataframe_split": {...}}`; `{"dataframe_records": [{...}]}`; `{"instances": [...]}` / `{"inputs": ...}` (MLflow);
  * - `{"data": [[...], ...]}` (a classic score.py), `[[...], ...]` or `[{...}, ...]`, one object;
- * - answers: `[0, 1, ...]`, `{"predictions": [...]}`, one number or string.
+ * - answers: `[0, 1, ...]`, `{"predictions": [...]}`, `{"label": [...], "probabilities": [...]}`, one number or string.
  *
  * Rows without column names (lists of values) are named after `columns` by position (the
  * reference table's feature columns, so they line up with it), else "0", "1", ...; a list of
@@ -17,6 +17,9 @@
 export const predictionColumn = 'prediction';
 
 export type PayloadRow = Record<string, unknown>;
+
+/** The names an answer's predicted label goes by in a mapping of lists, in order of preference. */
+const answerKeys = ['prediction', 'predictions', 'label', 'labels', 'output_label'];
 
 /** What a payload that fits no shape becomes: no rows, counted as a broken one. */
 export interface PayloadRows {
@@ -58,6 +61,14 @@ export function rowsOfPayload(payload: unknown, options: { columns?: readonly st
   }
   // One object of plain values: one row.
   if (Object.values(payload).every((value) => isScalar(value) || value === null)) return { rows: [payload], broken: 0 };
+  // An answer of named lists (an ONNX classifier's {"label": [...], "probabilities": [...]}): a row per position,
+  // its `prediction` the label's.
+  if (options.isAnswer && Object.values(payload).every(Array.isArray)) {
+    const table = payload as Record<string, unknown[]>;
+    const labelKey = answerKeys.find((key) => key in table) ?? Object.keys(table)[0]!;
+    const { rows } = fromColumns(table);
+    return { rows: rows.map((row) => ({ [predictionColumn]: row[labelKey], ...row })), broken: 0 };
+  }
   return { rows: [], broken: 1 };
 }
 
