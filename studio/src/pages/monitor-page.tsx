@@ -182,7 +182,7 @@ function RunTable({ workspace, monitor }: { workspace: string; monitor: Monitor 
                 <td className="numeric">
                   <span className={`badge ${outcome.tone}`}>{run.breaches}</span>
                 </td>
-                <td>{[run.reason, run.alertError ? `alerts not sent: ${run.alertError}` : null].filter(Boolean).join('; ')}</td>
+                <td>{[run.reason, run.alertError].filter(Boolean).join('; ')}</td>
               </tr>
             );
           })}
