@@ -1,6 +1,7 @@
 import { Link, useParams } from 'react-router';
 import { getMonitor, type Monitor, monitorRunPagePath, monitorsPagePath } from '../api/monitors.js';
 import { schedulePagePath } from '../api/schedules.js';
+import { Watched } from '../components/monitor-target.js';
 import { ErrorNotice, Loading } from '../components/notice.js';
 import { SignalChart } from '../components/signal-chart.js';
 import { StatusBadge } from '../components/status-badge.js';
@@ -9,7 +10,6 @@ import { outcomeTones, runOutcome, signalHistory } from '../lib/monitor-series.j
 import { formatRelative } from '../lib/relative-time.js';
 import { usePolling } from '../lib/use-polling.js';
 import { useApi } from '../lib/use-api.js';
-import { Watched } from './monitors-page.js';
 
 /**
  * One model monitor: what it watches, who is mailed, its signals; each signal's metrics over its

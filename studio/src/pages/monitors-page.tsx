@@ -1,6 +1,7 @@
 import { Link, useNavigate, useParams } from 'react-router';
 import { listMonitors, type Monitor, monitorPagePath, monitorRunPagePath } from '../api/monitors.js';
 import { type Column, DataTable } from '../components/data-table.js';
+import { Watched } from '../components/monitor-target.js';
 import { EmptyState, ErrorNotice, Loading } from '../components/notice.js';
 import { formatTime } from '../lib/format.js';
 import { runOutcome } from '../lib/monitor-series.js';
@@ -73,17 +74,6 @@ create_monitor:
         />
       ) : null}
     </section>
-  );
-}
-
-/** The endpoint and deployment a monitor watches (the endpoint linked), or that it reads data assets only. */
-export function Watched({ workspace, monitor }: { workspace: string; monitor: Monitor }) {
-  if (!monitor.endpoint) return <span className="muted">data assets only</span>;
-  return (
-    <>
-      <Link to={`/w/${workspace}/endpoints/${encodeURIComponent(monitor.endpoint)}`}>{monitor.endpoint}</Link>
-      {monitor.deployment ? ` / ${monitor.deployment}` : ''}
-    </>
   );
 }
 
