@@ -13,6 +13,9 @@ import { EndpointPage } from './pages/endpoint-page.js';
 import { EndpointsPage } from './pages/endpoints-page.js';
 import { ModelPage } from './pages/model-page.js';
 import { ModelsPage } from './pages/models-page.js';
+import { MonitorPage } from './pages/monitor-page.js';
+import { MonitorRunPage } from './pages/monitor-run-page.js';
+import { MonitorsPage } from './pages/monitors-page.js';
 import { ExperimentsPage } from './pages/experiments-page.js';
 import { PipelinePage } from './pages/pipeline-page.js';
 import { RunPage } from './pages/run-page.js';
@@ -128,6 +131,30 @@ export function App() {
         element={
           <Layout>
             <SchedulePage />
+          </Layout>
+        }
+      />
+      <Route
+        path="/w/:workspace/monitors"
+        element={
+          <Layout>
+            <MonitorsPage />
+          </Layout>
+        }
+      />
+      <Route
+        path="/w/:workspace/monitors/:name"
+        element={
+          <Layout>
+            <MonitorPage />
+          </Layout>
+        }
+      />
+      <Route
+        path="/w/:workspace/monitors/:name/runs/:run"
+        element={
+          <Layout>
+            <MonitorRunPage />
           </Layout>
         }
       />

@@ -1,5 +1,6 @@
 import type { ScheduleBody, ScheduleFiringBody } from '../../../src/client/trellis-client.js';
 import { trellis } from './client.js';
+import { monitorRunPagePath } from './monitors.js';
 
 /**
  * Job schedules (/api/v1/workspaces/{ws}/schedules): each with its trigger as written and in words,
@@ -27,9 +28,18 @@ export function schedulePagePath(workspace: string, name: string): string {
   return `/w/${workspace}/schedules/${encodeURIComponent(name)}`;
 }
 
-/** The page of a job a schedule created: a pipeline's page for a pipeline template, the job's page otherwise. */
-export function firingJobPath(workspace: string, type: Schedule['template']['type'], job: string): string {
-  return `/w/${workspace}/${type === 'pipeline' ? 'pipelines' : 'jobs'}/${encodeURIComponent(job)}`;
+/**
+ * The page of what a firing made: a monitor's run (named as the firing's job) for a monitor, a
+ * pipeline's page for a pipeline template, the job's page otherwise.
+ */
+export function firingJobPath(workspace: string, schedule: Pick<Schedule, 'name' | 'template'>, job: string): string {
+  if (schedule.template.type === 'monitor') return monitorRunPagePath(workspace, schedule.name, job);
+  return `/w/${workspace}/${schedule.template.type === 'pipeline' ? 'pipelines' : 'jobs'}/${encodeURIComponent(job)}`;
+}
+
+/** Whether a schedule is a model monitor (its action create_monitor): its firings are monitor runs, not jobs. */
+export function isMonitorSchedule(schedule: Pick<Schedule, 'template'>): boolean {
+  return schedule.template.type === 'monitor';
 }
 
 /** The schedule that created a job or pipeline and why it fired (the tags the server puts on the job it submits). */

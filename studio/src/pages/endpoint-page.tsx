@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { deploymentLogs, getEndpoint, listDeployments, type OnlineDeployment, type OnlineEndpoint } from '../api/endpoints.js';
 import { DataTable, type Column } from '../components/data-table.js';
+import { EndpointMonitors } from '../components/endpoint-monitors.js';
 import { LiveCharts } from '../components/live-charts.js';
 import { ErrorNotice, Loading } from '../components/notice.js';
 import { StatusBadge } from '../components/status-badge.js';
@@ -14,7 +15,7 @@ import { useApi } from '../lib/use-api.js';
 /** Deployments are read again this often, so states and instance counts follow the server. */
 const refreshMs = 5000;
 
-/** One online endpoint: its deployments, the traffic split (editable), live charts, a test request. */
+/** One online endpoint: its deployments, the traffic split (editable), the monitors watching it, live charts, a test request. */
 export function EndpointPage() {
   const { workspace = 'default', name = '' } = useParams();
   const [generation, setGeneration] = useState(0);
@@ -133,6 +134,9 @@ function EndpointView({
       {deployments && deployments.length > 0 ? (
         <TrafficEditor key={endpoint.etag} endpoint={endpoint} deployments={names} onApplied={onChanged} />
       ) : null}
+
+      <h2>Monitors</h2>
+      <EndpointMonitors workspace={workspace} endpoint={name} />
 
       <h2>Live</h2>
       <LiveCharts workspace={workspace} endpoint={name} />

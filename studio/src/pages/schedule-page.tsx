@@ -1,6 +1,7 @@
 import { type ReactNode, useCallback, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { firingJobPath, getSchedule, type Schedule, type ScheduleFiring } from '../api/schedules.js';
+import { monitorPagePath } from '../api/monitors.js';
+import { firingJobPath, getSchedule, isMonitorSchedule, type Schedule, type ScheduleFiring } from '../api/schedules.js';
 import { ErrorNotice, Loading } from '../components/notice.js';
 import { ScheduleActions } from '../components/schedule-actions.js';
 import { StatusBadge } from '../components/status-badge.js';
@@ -12,8 +13,9 @@ import { useApi } from '../lib/use-api.js';
 
 /**
  * One schedule: its trigger in words and as written, whether it is enabled, its next five firings,
- * and the jobs it created with where each stands; enable or disable it, fire it now. Re-read every
- * few seconds while open: a slot may fire, and the jobs it made run on.
+ * and the jobs it created with where each stands (a monitor's: its runs, linked to the monitor's
+ * pages); enable or disable it, fire it now. Re-read every few seconds while open: a slot may
+ * fire, and the jobs it made run on.
  */
 export function SchedulePage() {
   const { workspace = 'default', name = '' } = useParams();
@@ -33,6 +35,7 @@ export function SchedulePage() {
     return <ErrorNotice error={schedule.error} action={<Link to={`/w/${workspace}/schedules`}>Back to the schedules</Link>} />;
   if (!current) return <Loading what="the schedule" />;
   const now = Date.now();
+  const isMonitor = isMonitorSchedule(current);
   return (
     <section>
       <nav className="crumbs">
@@ -54,7 +57,7 @@ export function SchedulePage() {
       />
       {fired ? (
         <p className="muted" role="status">
-          Fired: job <Link to={firingJobPath(workspace, current.template.type, fired.job)}>{fired.job}</Link>{' '}
+          Fired: {isMonitor ? 'run' : 'job'} <Link to={firingJobPath(workspace, current, fired.job)}>{fired.job}</Link>{' '}
           {fired.state === 'failed' ? `was refused: ${fired.reason ?? ''}` : 'submitted'}.
         </p>
       ) : null}
@@ -78,7 +81,14 @@ export function SchedulePage() {
         )}
       </section>
 
-      <h2>Jobs it created</h2>
+      {isMonitor ? (
+        <p className="muted">
+          A model monitor: its runs' signals, metrics and distributions are on{' '}
+          <Link to={monitorPagePath(workspace, current.name)}>the monitor's page</Link>.
+        </p>
+      ) : null}
+
+      <h2>{isMonitor ? 'Runs it made' : 'Jobs it created'}</h2>
       <FiringTable workspace={workspace} schedule={current} />
 
       <h2>Details</h2>
@@ -106,9 +116,16 @@ function Facts({ schedule }: { schedule: Schedule }) {
       <Fact term="Display name">{schedule.displayName}</Fact>
       {schedule.description ? <Fact term="Description">{schedule.description}</Fact> : null}
       <Fact term="Enabled">{schedule.enabled ? 'yes' : 'no'}</Fact>
-      <Fact term="Job">
-        <code>{schedule.template.source}</code> <span className="muted">({schedule.template.type} job)</span>
-      </Fact>
+      {isMonitorSchedule(schedule) ? (
+        <Fact term="Monitor">
+          <Link to={monitorPagePath(schedule.workspace, schedule.name)}>{schedule.name}</Link>{' '}
+          <span className="muted">(create_monitor)</span>
+        </Fact>
+      ) : (
+        <Fact term="Job">
+          <code>{schedule.template.source}</code> <span className="muted">({schedule.template.type} job)</span>
+        </Fact>
+      )}
       <Fact term="Created">
         {formatTime(schedule.createdAt)} by {schedule.createdBy}
       </Fact>
@@ -140,18 +157,22 @@ function Fact({ term, children }: { term: string; children: ReactNode }) {
 /** How a firing went: submitted, still being submitted, or refused at submit. */
 const firingTones = { submitted: 'ok', pending: 'busy', failed: 'bad' } as const;
 
-/** Each firing, newest first: its slot, why it fired, its job (linked) and where that job stands, as `trellis schedule show` says. */
+/**
+ * Each firing, newest first: its slot, why it fired, its job (linked) and where that job stands, as
+ * `trellis schedule show` says; for a monitor, the run it made, linked to the run's page.
+ */
 function FiringTable({ workspace, schedule }: { workspace: string; schedule: Schedule }) {
   if (schedule.firings.length === 0) return <p className="muted">None yet: the first comes at its next firing, or with Trigger now.</p>;
+  const made = isMonitorSchedule(schedule) ? 'Run' : 'Job';
   return (
     <table className="data-table compact" aria-label="Firings">
       <thead>
         <tr>
           <th>Slot</th>
           <th>Kind</th>
-          <th>Job</th>
+          <th>{made}</th>
           <th>Firing</th>
-          <th>Job state</th>
+          <th>{made} state</th>
           <th>Reason</th>
         </tr>
       </thead>
@@ -167,7 +188,7 @@ function FiringTable({ workspace, schedule }: { workspace: string; schedule: Sch
               {firing.jobState === null ? (
                 <code>{firing.job}</code>
               ) : (
-                <Link to={firingJobPath(workspace, schedule.template.type, firing.job)}>{firing.job}</Link>
+                <Link to={firingJobPath(workspace, schedule, firing.job)}>{firing.job}</Link>
               )}
             </td>
             <td>

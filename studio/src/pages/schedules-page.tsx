@@ -1,5 +1,6 @@
 import { Link, useNavigate, useParams } from 'react-router';
-import { firingJobPath, listSchedules, type Schedule, schedulePagePath } from '../api/schedules.js';
+import { monitorPagePath } from '../api/monitors.js';
+import { firingJobPath, isMonitorSchedule, listSchedules, type Schedule, schedulePagePath } from '../api/schedules.js';
 import { type Column, DataTable } from '../components/data-table.js';
 import { EmptyState, ErrorNotice, Loading } from '../components/notice.js';
 import { StatusBadge } from '../components/status-badge.js';
@@ -42,11 +43,17 @@ export function SchedulesPage() {
     {
       id: 'job',
       header: 'Job',
-      render: (schedule) => (
-        <>
-          <code>{schedule.template.source}</code> <span className="muted">({schedule.template.type} job)</span>
-        </>
-      ),
+      render: (schedule) =>
+        isMonitorSchedule(schedule) ? (
+          <>
+            <Link to={monitorPagePath(workspace, schedule.name)}>monitor {schedule.name}</Link>{' '}
+            <span className="muted">(create_monitor)</span>
+          </>
+        ) : (
+          <>
+            <code>{schedule.template.source}</code> <span className="muted">({schedule.template.type} job)</span>
+          </>
+        ),
     },
     { id: 'last', header: 'Last job', render: (schedule) => <LastJob workspace={workspace} schedule={schedule} /> },
   ];
@@ -101,7 +108,7 @@ function LastJob({ workspace, schedule }: { workspace: string; schedule: Schedul
     );
   return (
     <>
-      <Link to={firingJobPath(workspace, schedule.template.type, last.job)}>{last.job}</Link> <StatusBadge status={last.jobState} />
+      <Link to={firingJobPath(workspace, schedule, last.job)}>{last.job}</Link> <StatusBadge status={last.jobState} />
     </>
   );
 }
