@@ -71,6 +71,8 @@ const mltable = (file: string) =>
 describe('the monitoring examples of Azure/azureml-examples, created unchanged and run', () => {
   let trellis: TrellisProcess;
   let scratch: string;
+  /** The collection id and predicted labels of each request credit-default/main answered. */
+  const answered: Array<{ id: string; labels: string[] }> = [];
 
   const data = async (name: string, type: 'mltable' | 'uri_folder', files: Record<string, string>) => {
     const folder = join(scratch, name);
@@ -179,6 +181,9 @@ describe('the monitoring examples of Azure/azureml-examples, created unchanged a
         body: JSON.stringify({ data: rows }),
       });
       assert.equal(answer.status, 200, answer.text);
+      const body = answer.json() as { label?: unknown[] } | unknown[];
+      const labels = Array.isArray(body) ? body : (body.label ?? []);
+      answered.push({ id: answer.headers.get('x-trellis-collection-id') ?? '', labels: labels.map(String) });
     }
     const collected = join(
       trellis.home,
@@ -252,5 +257,46 @@ describe('the monitoring examples of Azure/azureml-examples, created unchanged a
     assert.equal(prediction.production.rows, 200);
     assert.equal(prediction.reference.rows, 300);
     assert.ok(['passed', 'breached'].includes(prediction.outcome), `${prediction.outcome}: ${prediction.reason}`);
+  });
+
+  it('model_performance: the collected answers joined to ground truth by collection id, scored and held to thresholds', async () => {
+    // The truth agrees with the model on 4 rows in 5: accuracy 0.8, under the 0.9 asked for.
+    assert.equal(answered.flatMap((request) => request.labels).length, 150);
+    const truth = answered.flatMap(({ id, labels }) =>
+      labels.map((label, index) => `${id},${index === 4 ? (label === '0' ? '1' : '0') : label}`),
+    );
+    await writeFile(join(scratch, 'truth.csv'), ['correlation_id,label', ...truth].join('\n'));
+    await writeFile(join(scratch, 'truth.yml'), 'name: credit-ground-truth\nversion: "1"\ntype: uri_file\npath: ./truth.csv\n');
+    assert.equal((await runCli(['data', 'create', '--file', join(scratch, 'truth.yml')], { url: trellis.url })).code, 0);
+    await writeFile(
+      join(scratch, 'performance.yml'),
+      `name: credit_performance
+trigger: {type: cron, expression: "0 3 * * *"}
+create_monitor:
+  monitoring_target: {ml_task: classification, endpoint_deployment_id: azureml:credit-default:main}
+  monitoring_signals:
+    performance:
+      type: model_performance
+      production_data: {data_context: model_outputs}
+      reference_data:
+        input_data: {path: azureml:credit-ground-truth:1, type: uri_file}
+        data_context: ground_truth
+        data_column_names: {actual: label, correlation_id: correlation_id}
+      metric_thresholds:
+        classification: {accuracy: 0.9, f1_score: 0.1}
+`,
+    );
+    const created = await runCli(['schedule', 'create', '--file', join(scratch, 'performance.yml')], { url: trellis.url });
+    assert.equal(created.code, 0, created.stderr);
+    const fired = await runCli(['schedule', 'trigger', '--name', 'credit_performance', '-o', 'json'], { url: trellis.url });
+    assert.equal(fired.code, 0, fired.stderr);
+    const run = await trellis.client.getMonitorRun('default', 'credit_performance', (JSON.parse(fired.stdout) as { job: string }).job);
+    const performance = signal(run, 'performance');
+    assert.equal(performance.outcome, 'breached', performance.reason ?? '');
+    assert.equal(performance.reason, '150 of 150 answers joined to their ground truth');
+    const accuracy = performance.metrics.find((metric) => metric.metric === 'accuracy')!;
+    assert.equal(accuracy.value, 0.8);
+    assert.equal(accuracy.breached, true);
+    assert.equal(performance.metrics.find((metric) => metric.metric === 'f1_score')?.breached, false);
   });
 });

@@ -211,10 +211,10 @@ const modelPerformanceSignal = closedObject({
   metric_thresholds: z
     .union([
       closedObject({
-        classification: z.record(z.enum(classificationMetrics), thresholdValue).optional(),
-        regression: z.record(z.enum(regressionMetrics), thresholdValue).optional(),
+        classification: z.partialRecord(z.enum(classificationMetrics), thresholdValue).optional(),
+        regression: z.partialRecord(z.enum(regressionMetrics), thresholdValue).optional(),
       }),
-      z.record(z.enum(performanceMetrics, { error: `use one of ${performanceMetrics.join(', ')}` }), thresholdValue),
+      z.partialRecord(z.enum(performanceMetrics, { error: `use one of ${performanceMetrics.join(', ')}` }), thresholdValue),
     ])
     .optional(),
 });

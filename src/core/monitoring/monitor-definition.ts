@@ -25,6 +25,8 @@ export interface SignalData {
   context: string;
   /** The target (label) column of a reference table, left out of the features. */
   targetColumn: string | null;
+  /** `data_column_names` as written: prediction, actual, correlation_id, target_column. */
+  columnNames: Record<string, string>;
 }
 
 export type FeatureSelection = { kind: 'all' } | { kind: 'listed'; names: string[] } | { kind: 'top'; count: number };
@@ -228,7 +230,7 @@ function productionData(file: ProductionFile | undefined, defaults: Defaults, co
           sizeMs: size ? durationMs(size) : defaults.periodMs,
           offsetMs: file?.data_window?.lookback_window_offset ? durationMs(file.data_window.lookback_window_offset) : 0,
         };
-  return { source, window, context, targetColumn: null };
+  return { source, window, context, targetColumn: null, columnNames: { ...(file?.data_column_names ?? {}) } };
 }
 
 function referenceData(file: SignalFile['reference_data'], production: SignalData, defaults: Defaults): SignalData {
@@ -251,7 +253,8 @@ function referenceData(file: SignalFile['reference_data'], production: SignalDat
             }
           : { kind: 'all' },
     context: file.data_context ?? 'training',
-    targetColumn: file.data_column_names?.target_column ?? file.target_column_name ?? null,
+    targetColumn: file.data_column_names?.target_column ?? file.target_column_name ?? file.data_column_names?.actual ?? null,
+    columnNames: { ...(file.data_column_names ?? {}) },
   };
 }
 

@@ -20,6 +20,7 @@ import { parseYaml } from '../../core/yaml/parse-yaml.js';
 import type { Context } from '../context.js';
 import { type DataFile, sourceFiles } from './monitor-data.js';
 import { productionImportances, referenceImportances } from './importance-data.js';
+import { evaluatePerformance } from './performance-data.js';
 import { type DataSummary, summarizeFiles } from './summarize-data.js';
 
 /**
@@ -79,19 +80,19 @@ async function evaluateSignal(
 ): Promise<SignalResult> {
   const empty: SideSummary = { rows: 0, from: null, to: null, source: '' };
   try {
-    if (signal.type === 'data_drift' || signal.type === 'prediction_drift' || signal.type === 'data_quality')
-      return await evaluateData(context, workspace, signal, slotAt, mlTask);
-    if (signal.type === 'feature_attribution_drift') return await evaluateAttribution(context, workspace, signal, slotAt, mlTask);
-    return {
-      name: signal.name,
-      type: signal.type,
-      outcome: 'failed',
-      reason: `${signal.type} signals are accepted and kept, but this version of Trellis does not compute them yet`,
-      production: empty,
-      reference: empty,
-      metrics: [],
-      distributions: [],
-    };
+    switch (signal.type) {
+      case 'data_drift':
+      case 'prediction_drift':
+      case 'data_quality':
+        return await evaluateData(context, workspace, signal, slotAt, mlTask);
+      case 'feature_attribution_drift':
+        return await evaluateAttribution(context, workspace, signal, slotAt, mlTask);
+      case 'model_performance':
+        return await evaluatePerformance(context, workspace, signal, {
+          production: windowOf(signal.production.window, slotAt),
+          reference: windowOf(signal.reference.window, slotAt),
+        });
+    }
   } catch (error) {
     return {
       name: signal.name,
