@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { MonitorRunBody } from '../src/client/trellis-client.js';
 import { alertmanagerMissing, type RunningAlertmanager, startAlertmanager } from './support/alertmanager.js';
 import { skipUnless } from './support/capabilities.js';
+import { seededNormal } from './support/seeded-random.js';
 import { cliJson, score, waitForDeployment } from './support/endpoints.js';
 import { type SmtpSink, startSmtpSink } from './support/smtp-sink.js';
 import { removeHome, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
@@ -26,22 +27,9 @@ const deviations = [0.8, 0.4, 1.7, 0.7];
 /** How far back each run looks: traffic of a phase has left the window by the next. */
 const windowSeconds = 10;
 
-/** A seeded normal sampler (mulberry32 and Box-Muller), so the data is the same every run. */
-function normalSampler(seed: number): () => number {
-  let state = seed >>> 0;
-  const uniform = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-}
-
 /** Rows like the training data; `shift` moves petal_length by that many standard deviations. */
 function rows(count: number, seed: number, shift = 0): number[][] {
-  const normal = normalSampler(seed);
+  const normal = seededNormal(seed);
   return Array.from({ length: count }, () =>
     features.map((_, index) => Number((means[index]! + deviations[index]! * (normal() + (index === 2 ? shift : 0))).toFixed(3))),
   );

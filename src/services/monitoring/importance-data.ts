@@ -12,6 +12,14 @@ import { type DataSummary, readRows } from './summarize-data.js';
  * in it. Both are binned by the reference's summaries, so their importances are comparable.
  */
 
+/** What both sides are counted with: the features (binned by the reference), the label's kind, and the window. */
+export interface ImportanceOptions {
+  features: readonly string[];
+  featureTypes: Readonly<Record<string, FeatureType>>;
+  regression: boolean;
+  window: { from: number; to: number } | null;
+}
+
 export interface Importances {
   importances: Record<string, number>;
   /** Rows counted. */
@@ -42,17 +50,19 @@ function targetBinner(reference: DataSummary, target: string, regression: boolea
   );
 }
 
+function counterFor(reference: DataSummary, target: string, options: ImportanceOptions): ImportanceCounter {
+  return new ImportanceCounter(
+    bins(reference, options.features, options.featureTypes),
+    targetBinner(reference, target, options.regression),
+  );
+}
+
 /** Each feature's importance for the reference's label, from its files. */
 export async function referenceImportances(
   files: readonly DataFile[],
   reference: DataSummary,
   target: string,
-  options: {
-    features: readonly string[];
-    featureTypes: Readonly<Record<string, FeatureType>>;
-    regression: boolean;
-    window: { from: number; to: number } | null;
-  },
+  options: ImportanceOptions,
 ): Promise<Importances> {
   const counter = new ImportanceCounter(
     bins(reference, options.features, options.featureTypes),
@@ -73,13 +83,7 @@ export async function productionImportances(
   outputs: readonly DataFile[],
   reference: DataSummary,
   target: string,
-  options: {
-    features: readonly string[];
-    featureTypes: Readonly<Record<string, FeatureType>>;
-    regression: boolean;
-    columns: readonly string[];
-    window: { from: number; to: number } | null;
-  },
+  options: ImportanceOptions & { columns: readonly string[] },
 ): Promise<Importances> {
   const answers = new Map<string, unknown>();
   for (const file of outputs)
