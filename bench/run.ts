@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: runs every benchmark and prints the tables BENCHMARKS.md records.
- * BENCH_ONLY=foundation|tracking|jobs|serving|studio|auth|artifacts|pipelines|sweeps runs one part. Sizes: BENCH_COUNT (default 10000) and
+ * BENCH_ONLY=foundation|tracking|jobs|serving|studio|auth|artifacts|pipelines|sweeps|monitoring runs one part. Sizes: BENCH_COUNT (default 10000) and
  * BENCH_STARTUP_RUNS (default 5) for the foundation; BENCH_POINTS (1000000), BENCH_CLIENTS (8),
  * BENCH_SEARCH_RUNS (50000), BENCH_SEARCH_QUERIES (20), BENCH_HISTORY_STEPS (100000) for tracking;
  * BENCH_JOBS (1000), BENCH_JOBS_IDLE (100), BENCH_JOB_NODES (16), BENCH_JOB_CLIENTS (4) for jobs;
@@ -11,12 +11,16 @@
  * BENCH_ARTIFACT_RANGES (1 MiB ranged reads; twice BENCH_ARTIFACT_MB, at most 1000) for artifacts;
  * BENCH_PIPELINE_STEPS (100), BENCH_PIPELINE_OWN_RUNS (30) for pipelines; BENCH_SWEEP_SEEDS (10), BENCH_SWEEP_TRIALS (50),
  * BENCH_SWEEP_EARLY_TRIALS (32), BENCH_SWEEP_EPOCH_PAUSE (0.3 s), BENCH_SWEEP_OVERHEAD_TRIALS (200), BENCH_SWEEP_OWN_RUNS (30),
- * BENCH_SWEEP_PARTS (quality,early,overhead), BENCH_SWEEP_SERVER_PROFILE (a folder for the server's CPU profile) for sweeps.
+ * BENCH_SWEEP_PARTS (quality,early,overhead), BENCH_SWEEP_SERVER_PROFILE (a folder for the server's CPU profile) for sweeps;
+ * BENCH_MONITORING_ROWS (1000000: rows of the reference and of the current file), BENCH_MONITORING_LARGE_ROWS (10000000:
+ * the current file of the memory check) for monitoring.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { runArtifactsAtRestBench, type Throughput } from './artifacts-at-rest.js';
 import { runAuthBench } from './auth.js';
 import { runJobQueueBench, type Summary } from './job-queue-latency.js';
+import { runMonitoringBench } from './monitoring.js';
+import { monitoringTables } from './monitoring/monitoring-tables.js';
 import { runTrackingBench } from './mlflow-tracking.js';
 import { runPipelineBench, type ShapeFigures } from './pipelines.js';
 import { bestRate, runServingBench, type LatencyRow } from './serving.js';
@@ -435,6 +439,29 @@ if (!only || only === 'sweeps') {
     .join(', ');
   console.log(`\n## Sweeps: Trellis against Optuna (${result.pins.join(', ')}), same machine, same run (started ${started.toISOString()})`);
   for (const line of sweepTables(result, options)) console.log(line);
+  console.log(
+    `\n${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}; load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after.`,
+  );
+}
+
+if (!only || only === 'monitoring') {
+  const options = {
+    rows: Number(process.env.BENCH_MONITORING_ROWS ?? 1_000_000),
+    largeRows: Number(process.env.BENCH_MONITORING_LARGE_ROWS ?? 10_000_000),
+    log,
+  };
+  const loadBefore = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
+  const started = new Date();
+  const result = await runMonitoringBench(options);
+  const loadAfter = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
+  console.log(
+    `\n## Model monitoring: data drift against Evidently (${result.python}), same machine, same run (started ${started.toISOString()})`,
+  );
+  for (const line of monitoringTables(result)) console.log(line);
   console.log(
     `\n${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}; load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after.`,
   );
