@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import { collectedFolder } from '../core/endpoints/data-collection.js';
 
 /**
  * Sampled collection of scoring payloads (a deployment's `data_collector`), for the drift
@@ -39,7 +40,7 @@ export class PayloadCollector {
 
   /** The folder (in the workspace's artifact store) a collection of a deployment is written under. */
   static folderOf(endpoint: string, deployment: string, collection: string): string {
-    return `collected/${endpoint}/${deployment}/${collection}`;
+    return collectedFolder(endpoint, deployment, collection);
   }
 
   /** Queues one payload; never throws and never waits. */

@@ -1,3 +1,4 @@
+import { collectionsOf } from '../../core/endpoints/data-collection.js';
 import type { Deployment } from '../../core/endpoints/endpoint.js';
 import { applyResourceFields } from '../../services/apply-resource-fields.js';
 import type { Context } from '../../services/context.js';
@@ -57,9 +58,5 @@ export class PayloadCollection {
 
 /** A deployment's data_collector as the router uses it; undefined when it collects nothing. */
 export function collectionOf(deployment: Deployment<'online'>): DeploymentTarget['collection'] {
-  const collector = deployment.spec.data_collector;
-  const inputs = collector?.collections?.model_inputs?.enabled === true;
-  const outputs = collector?.collections?.model_outputs?.enabled === true;
-  if (!collector || (!inputs && !outputs)) return undefined;
-  return { inputs, outputs, samplingRate: collector.sampling_rate };
+  return collectionsOf(deployment);
 }

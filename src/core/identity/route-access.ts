@@ -162,7 +162,7 @@ const rules: Rule[] = [
   { methods: ['POST'], path: new RegExp(`${ws}/schedules/:name/(enable|disable)$`), access: inWorkspace('schedules/write') },
   { methods: '*', path: new RegExp(`${ws}/schedules(/.*)?$`), access: crud('schedules') },
   // Monitors are schedules (create_monitor): reading them and their runs is reading schedules.
-  { methods: ['GET'], path: new RegExp(`${ws}/monitors(/.*)?$`), access: crud('schedules') },
+  { methods: read, path: new RegExp(`${ws}/monitors(/.*)?$`), access: crud('schedules') },
 
   // Tracking views of the studio.
   { methods: read, path: new RegExp(`${ws}/runs/:runId/metrics/:key/series$`), access: inWorkspace('experiments/runs/read') },

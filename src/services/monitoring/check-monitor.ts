@@ -1,5 +1,6 @@
 import { parseSignal } from '../../core/azureml/monitor-schema.js';
 import type { ScheduleFile } from '../../core/azureml/schedule-schema.js';
+import { collectionsOf } from '../../core/endpoints/data-collection.js';
 import { invalidInput, isTrellisError, type Problem } from '../../core/errors.js';
 import { type DataSource, type MonitorDefinition, monitorDefinition, type SignalData } from '../../core/monitoring/monitor-definition.js';
 import { monitorPeriodMs } from '../../core/monitoring/monitor-period.js';
@@ -7,7 +8,6 @@ import type { JobTemplate } from '../../core/schedules/schedule.js';
 import { type FieldPath, formatFieldPath } from '../../core/yaml/field-path.js';
 import type { SourcePosition } from '../../core/yaml/parse-yaml.js';
 import { stringifyYaml } from '../../core/yaml/stringify-yaml.js';
-import { collectionOf } from '../../controllers/serving/payload-collection.js';
 import { existingNames, findAsset } from '../asset-lookup.js';
 import type { Context } from '../context.js';
 import { sourceFiles } from './monitor-data.js';
@@ -68,7 +68,7 @@ async function monitorProblems(context: Context, workspace: string, definition: 
         `endpoint '${definition.endpoint}' has no online deployment '${definition.deployment}'; list them with: trellis online-deployment list --endpoint-name ${definition.endpoint}`,
       );
     else {
-      const collection = collectionOf(deployment);
+      const collection = collectionsOf(deployment);
       collects = { inputs: collection?.inputs ?? false, outputs: collection?.outputs ?? false };
     }
   }

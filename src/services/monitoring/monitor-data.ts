@@ -1,12 +1,12 @@
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { parseFolderManifest } from '../../artifacts/folder-manifest.js';
+import { collectedFolder } from '../../core/endpoints/data-collection.js';
 import { readDelimitedTable } from '../../core/endpoints/tabular-plan.js';
 import { TrellisError } from '../../core/errors.js';
 import type { DataSource } from '../../core/monitoring/monitor-definition.js';
 import { parseContentUri } from '../../core/resources/content-uri.js';
 import { parse as parseYamlText } from 'yaml';
-import { PayloadCollector } from '../../serving/payload-collector.js';
 import { existingNames, findAsset } from '../asset-lookup.js';
 import type { Context } from '../context.js';
 
@@ -49,7 +49,7 @@ export async function sourceFiles(
   hourRange?: { from: number; to: number },
 ): Promise<SourceFiles> {
   if (source.kind === 'collected') {
-    const prefix = PayloadCollector.folderOf(source.endpoint, source.deployment, source.collection);
+    const prefix = collectedFolder(source.endpoint, source.deployment, source.collection);
     return {
       files: await objectFiles(context, workspace, prefix, hourRange),
       description: `${source.collection} collected from ${source.endpoint}/${source.deployment}`,
@@ -62,7 +62,7 @@ export async function sourceFiles(
       404,
       `data asset '${source.reference}' does not exist in workspace '${workspace}'; data assets: ${await existingNames(context, workspace, 'data')}`,
     );
-  const path = String((asset.spec as { path?: unknown }).path ?? '');
+  const path = asset.spec.path;
   const description = `azureml:${asset.name}:${asset.version}`;
   const objects = /^azureml:\/\/datastores\/workspaceartifactstore\/paths\/(.+?)\/?$/.exec(path);
   if (objects?.[1]) return { files: await objectFiles(context, workspace, objects[1], hourRange), description };
