@@ -64,10 +64,7 @@ export async function referenceImportances(
   target: string,
   options: ImportanceOptions,
 ): Promise<Importances> {
-  const counter = new ImportanceCounter(
-    bins(reference, options.features, options.featureTypes),
-    targetBinner(reference, target, options.regression),
-  );
+  const counter = counterFor(reference, target, options);
   for (const file of files)
     for await (const item of readRows(file, { isAnswer: false }, options.window))
       if ('row' in item) counter.add(item.row, item.row[target]);
@@ -92,10 +89,7 @@ export async function productionImportances(
         const row = item.row;
         answers.set(`${item.requestId}#${item.index}`, predictionColumn in row ? row[predictionColumn] : Object.values(row)[0]);
       }
-  const counter = new ImportanceCounter(
-    bins(reference, options.features, options.featureTypes),
-    targetBinner(reference, target, options.regression),
-  );
+  const counter = counterFor(reference, target, options);
   let unmatched = 0;
   for (const file of inputs)
     for await (const item of readRows(file, { isAnswer: false, columns: options.columns }, options.window)) {
