@@ -299,4 +299,26 @@ create_monitor:
     assert.equal(accuracy.breached, true);
     assert.equal(performance.metrics.find((metric) => metric.metric === 'f1_score')?.breached, false);
   });
+
+  it('refuses a monitor whose signal has no data: a deployment that collects nothing, and nothing given instead', async () => {
+    await writeFile(
+      join(scratch, 'plain.yml'),
+      `name: plain\nendpoint_name: credit-default\nmodel: {path: ${join(endpointFixtures, 'models', 'iris-onnx-v1')}}\ninstance_type: Standard_DS3_v2\ninstance_count: 1\n`,
+    );
+    await cliJson(trellis.url, ['online-deployment', 'create', '--file', join(scratch, 'plain.yml')]);
+    await writeFile(
+      join(scratch, 'blind.yml'),
+      'name: blind\ntrigger: {type: cron, expression: "0 3 * * *"}\ncreate_monitor:\n  monitoring_target: {endpoint_deployment_id: azureml:credit-default:plain}\n',
+    );
+    const refused = await runCli(['schedule', 'create', '--file', join(scratch, 'blind.yml')], { url: trellis.url });
+    assert.notEqual(refused.code, 0);
+    // Azure's three out-of-box signals, each named: two need the inputs, prediction drift the answers.
+    assert.match(
+      refused.stderr,
+      /data-drift-signal\.production_data: data_drift needs model_inputs and deployment credit-default\/plain does not collect them: enable data_collector\.collections\.model_inputs/,
+    );
+    assert.match(refused.stderr, /prediction-drift-signal\.production_data: prediction_drift needs model_outputs/);
+    assert.match(refused.stderr, /data-quality-signal\.production_data: data_quality needs model_inputs/);
+    assert.equal((await trellis.client.listSchedules('default')).items.filter((item) => item.name === 'blind').length, 0);
+  });
 });
