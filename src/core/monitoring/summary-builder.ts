@@ -14,6 +14,7 @@
  * it is declared categorical; for a numerical feature the categories are not read (a continuous
  * one's cost a bounded ~230 KB of JSON: the CATEGORY_CAP smallest values).
  */
+import { parseSimpleDecimal } from './simple-decimal.js';
 import { CategoryAccumulator } from './category-accumulator.js';
 import { createFloat64Sorter, type Float64Sorter } from './float64-sort.js';
 import type { FeatureSummary } from './monitoring-types.js';
@@ -48,9 +49,11 @@ export class SummaryBuilder {
     } else if (typeof value === 'string') {
       if (value === '') this.nulls++;
       else {
-        const trimmed = value.trim();
-        const number = trimmed === '' ? Number.NaN : Number(trimmed);
-        if (Number.isFinite(number)) this.addNumber(number);
+        // Plain decimals are read by the fast path; the rest by Number(), which skips surrounding
+        // white space as trim() does, without making a string (white space alone reads as 0: checked).
+        const simple = parseSimpleDecimal(value);
+        const number = Number.isNaN(simple) ? Number(value) : simple;
+        if (Number.isFinite(number) && (number !== 0 || value.trim() !== '')) this.addNumber(number);
         else this.categories.addString(value);
       }
     } else if (typeof value === 'boolean') this.categories.addString(value ? 'true' : 'false');

@@ -6,6 +6,7 @@ import { SummaryBuilder } from '../../core/monitoring/summary-builder.js';
 import type { FeatureSummary } from '../../core/monitoring/monitoring-types.js';
 import { type PayloadRow, rowsOfPayload } from '../../core/monitoring/payload-rows.js';
 import type { Context } from '../context.js';
+import { forEachRecord } from './delimited-columns.js';
 import type { DataFile } from './monitor-data.js';
 
 /**
@@ -129,12 +130,60 @@ export async function summarizeFile(
     // ... and one missing from this row is null in it.
     for (const [name, builder] of builders) if (!Object.hasOwn(row, name)) builder.add(null);
   };
+  if (file.format.kind === 'delimited') {
+    await summarizeDelimited(file, file.format, summary, builders);
+    return summary;
+  }
   for await (const item of readRows(file, options, window)) {
     if ('broken' in item) summary.broken += item.broken;
     else add(item.row, item.at);
   }
   for (const [name, builder] of builders) summary.features[name] = builder.summary();
   return summary;
+}
+
+/**
+ * A delimited file summarised column by column: each record's fields go straight to their
+ * columns' summaries, with no object made per row (a table's rows have no time, so no window
+ * applies). The same summary as reading it row by row (readRows), faster.
+ */
+async function summarizeDelimited(
+  file: DataFile,
+  format: { delimiter: string; header: boolean },
+  summary: DataSummary,
+  builders: Map<string, SummaryBuilder>,
+): Promise<void> {
+  const columns: SummaryBuilder[] = [];
+  let names: string[] | undefined;
+  const columnAt = (index: number): SummaryBuilder | undefined => {
+    let builder = columns[index];
+    if (builder) return builder;
+    if (columns.length >= maxColumns) return undefined;
+    // A column first seen on a later row (a ragged file) was missing on the rows before it.
+    for (let added = columns.length; added <= index; added++) {
+      const name = names?.[added] ?? `Column${added + 1}`;
+      builder = new SummaryBuilder();
+      for (let missing = 0; missing < summary.rows; missing += 1) builder.add(null);
+      columns.push(builder);
+      // A name twice in the header: the later column is the one kept, as reading rows into objects keeps it.
+      if (!builders.has(name)) summary.columns.push(name);
+      builders.set(name, builder);
+    }
+    return columns[index];
+  };
+  await forEachRecord(await file.open(), format.delimiter, (fields) => {
+    if (!names) {
+      names = format.header
+        ? fields.map((name, index) => name.trim() || `Column${index + 1}`)
+        : fields.map((_, index) => `Column${index + 1}`);
+      for (let index = 0; index < names.length; index++) columnAt(index);
+      if (format.header) return;
+    }
+    for (let index = 0; index < fields.length; index++) columnAt(index)?.add(fields[index]);
+    for (let index = fields.length; index < columns.length; index++) columns[index]!.add(null);
+    summary.rows += 1;
+  });
+  for (const [name, builder] of builders) summary.features[name] = builder.summary();
 }
 
 /** One row of a file (with its time and, for collected payloads, its request), or a count of lines that are no rows. */
