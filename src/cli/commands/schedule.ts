@@ -104,15 +104,18 @@ export function registerSchedule(program: Command): void {
 
   schedule
     .command('trigger')
-    .description('fire a schedule now, outside its slots: submits its job as you')
+    .description('fire a schedule now, outside its slots: submits its job as you, or runs its monitor')
     .requiredOption('-n, --name <name>', 'the schedule')
     .action(async (options: { name: string }, command: Command) => {
       const { client, workspace, output } = cliContext(command);
       const firing = await client.triggerSchedule(workspace, options.name);
+      const isMonitor = output === 'table' && (await client.getSchedule(workspace, options.name)).template.type === 'monitor';
       printData(output, firing, () =>
-        firing.state === 'failed'
-          ? `job ${firing.job} was refused: ${firing.reason ?? ''}`
-          : `job ${firing.job} submitted (${firing.jobState ?? 'Queued'})`,
+        isMonitor
+          ? `monitor run ${firing.job}: ${firing.jobState ?? firing.state}${firing.state === 'failed' ? ` (${firing.reason ?? ''})` : ''}; see it with: trellis monitor run --name ${options.name} --run ${firing.job}`
+          : firing.state === 'failed'
+            ? `job ${firing.job} was refused: ${firing.reason ?? ''}`
+            : `job ${firing.job} submitted (${firing.jobState ?? 'Queued'})`,
       );
       if (firing.state === 'failed') process.exitCode = 1;
     });

@@ -35,7 +35,7 @@ export function serverMonitorObservers(options: {
       if (!options.alertmanager) {
         const breaches = transitions.filter((transition) => transition.state === 'firing').length;
         return breaches > 0
-          ? `${breaches} breach${breaches === 1 ? '' : 'es'} not sent: no Alertmanager is configured (set alerting.alertmanager_url or TRELLIS_ALERTMANAGER_URL)`
+          ? `no Alertmanager is configured for ${breaches} breach${breaches === 1 ? '' : 'es'} (set alerting.alertmanager_url or TRELLIS_ALERTMANAGER_URL)`
           : null;
       }
       const now = options.now();
