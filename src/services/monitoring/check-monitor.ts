@@ -11,7 +11,7 @@ import { stringifyYaml } from '../../core/yaml/stringify-yaml.js';
 import { existingNames, findAsset } from '../asset-lookup.js';
 import type { Context } from '../context.js';
 import { sourceFiles } from './monitor-data.js';
-import { summarizeFile } from './summarize-data.js';
+import { readRows } from './summarize-data.js';
 
 /**
  * A monitor schedule's `create_monitor` checked against the workspace when the schedule is made,
@@ -136,13 +136,15 @@ async function sourceProblem(
   return undefined;
 }
 
-/** The column names of a reference data asset, from its first file's first rows; undefined when it cannot be read now (the run says why). */
+/** The column names of a reference data asset, from its first file's first row; undefined when it cannot be read now (the run says why). */
 async function referenceColumns(context: Context, workspace: string, data: SignalData): Promise<string[] | undefined> {
   try {
     const { files } = await sourceFiles(context, workspace, data.source);
     const first = files[0];
     if (!first) return undefined;
-    return (await summarizeFile(first, { isAnswer: false }, null)).columns;
+    // The first row names them: the file is not read further.
+    for await (const item of readRows(first, { isAnswer: false }, null)) if ('row' in item) return Object.keys(item.row);
+    return undefined;
   } catch (error) {
     if (isTrellisError(error)) return undefined;
     throw error;

@@ -215,6 +215,8 @@ export async function* readRows(
       record.forEach((value, index) => {
         row[names![index] ?? `Column${index + 1}`] = value;
       });
+      // A short record has the header's other columns, empty.
+      for (let index = record.length; index < names.length; index++) row[names[index]!] = null;
       yield { row, at: null, requestId: null, index: 0 };
     }
     return;
