@@ -2,8 +2,8 @@
  * Benchmark for BENCHMARKS.md (issue 17): data drift of 20 features (12 numerical, 8
  * categorical) over the same 1,000,000-row reference and current CSVs, Trellis against Evidently
  * (PyPI, pinned below), side by side in one run:
- *   - Trellis (bench/monitoring/trellis-drift.ts, its own process): both files read from disk row
- *     by row into per-feature summaries (summarizeFile), then the data drift signal evaluated on
+ *   - Trellis (bench/monitoring/trellis-drift.ts, its own process): both files read from disk
+ *     column by column into per-feature summaries (summarizeFile), then the data drift signal evaluated on
  *     every feature (evaluateDataSignal); the time of each step and the process's peak RSS. Then
  *     csv-parse alone over the same files (the share of the time that is parsing), and the same
  *     drift with a 10,000,000-row current file: the peak RSS of 1M against 10M;

@@ -34,7 +34,7 @@ export function monitoringTables(result: MonitoringBenchResult): string[] {
   out('| --- | --- | --- | --- | --- | --- |');
   const t = trellis.output;
   out(
-    `| Trellis: summarizeFile of each file (csv-parse, per-feature summaries), then evaluateDataSignal | ${seconds(t.summarizeReferenceMs + t.summarizeCurrentMs)} (${seconds(t.summarizeReferenceMs)} + ${seconds(t.summarizeCurrentMs)}) | ${t.evaluateMs.toFixed(0)} ms | ${seconds(trellisTotalMs(t))} | ${seconds(trellis.wallMs)} | ${mebibytes(t.maxRss)} (${mebibytes(t.rssAfterImports)}) |`,
+    `| Trellis: summarizeFile of each file (column by column into per-feature summaries), then evaluateDataSignal | ${seconds(t.summarizeReferenceMs + t.summarizeCurrentMs)} (${seconds(t.summarizeReferenceMs)} + ${seconds(t.summarizeCurrentMs)}) | ${t.evaluateMs.toFixed(0)} ms | ${seconds(trellisTotalMs(t))} | ${seconds(trellis.wallMs)} | ${mebibytes(t.maxRss)} (${mebibytes(t.rssAfterImports)}) |`,
   );
   for (const [label, run] of [
     ['Evidently, tests matched (`wasserstein`, `psi`): pandas.read_csv, then Report([DataDriftPreset])', evidentlyMatched],

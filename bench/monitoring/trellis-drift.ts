@@ -1,7 +1,7 @@
 /**
  * One measured Trellis drift computation, run as its own process by bench/monitoring.ts so its
  * peak RSS is its own: `node --import tsx bench/monitoring/trellis-drift.ts drift <reference.csv>
- * <current.csv>`. Reads both CSVs from disk row by row into per-feature summaries (what a monitor
+ * <current.csv>`. Reads both CSVs from disk into per-feature summaries, column by column (what a monitor
  * run does with a data asset, summarizeFile), then evaluates a data drift signal on every column
  * with the thresholds the comparison uses, and prints one JSON line: the timings, the RSS after
  * the imports and at the end, the peak (process.resourceUsage().maxRSS) and every metric.

@@ -3,9 +3,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { spawn } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import type { LaunchRequest } from '../compute-backend.js';
 import { probeMachineLimits, type MachineLimits } from './cgroups.js';
-import { LocalBackend } from './local-backend.js';
+import { jobWrapper, LocalBackend } from './local-backend.js';
 import { waitFor } from '../../../test/support/wait-for.js';
 
 const backend = new LocalBackend();
@@ -211,5 +213,33 @@ describe('LocalBackend', () => {
     const planned = /via taskset \(CPUs (\d+)\)/.exec(log)?.[1];
     assert.ok(planned !== undefined, log);
     assert.match(output(log), new RegExp(`Cpus_allowed_list:\\s+${planned}\\n`));
+  });
+});
+
+describe("a job's wrapper starts its command only when the server says so", () => {
+  /** Runs the wrapper as launch does, writing `stdin` to its start pipe (or closing it unwritten); resolves when it exits. */
+  const runWrapper = (folder: string, stdin: string | null) =>
+    new Promise<number | null>((resolve) => {
+      const child = spawn('bash', ['-c', jobWrapper, 'trellis-job', `echo ran >> ${join(folder, 'ran')}`, join(folder, 'exit'), '', ''], {
+        stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+      });
+      child.once('exit', (code) => resolve(code));
+      const start = child.stdio[3] as Writable;
+      if (stdin === null) start.destroy();
+      else start.end(stdin);
+    });
+
+  it('runs nothing and writes no exit code when the server died before recording it (its start pipe closed unwritten)', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'trellis-wrapper-'));
+    assert.equal(await runWrapper(folder, null), 0);
+    assert.equal(existsSync(join(folder, 'ran')), false);
+    assert.equal(existsSync(join(folder, 'exit')), false);
+  });
+
+  it('runs the command once told to, and records its exit code', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'trellis-wrapper-'));
+    assert.equal(await runWrapper(folder, 'go\n'), 0);
+    assert.equal(readFileSync(join(folder, 'ran'), 'utf8'), 'ran\n');
+    assert.equal(readFileSync(join(folder, 'exit'), 'utf8'), '0');
   });
 });

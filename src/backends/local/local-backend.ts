@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { appendFile, type FileHandle, mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
@@ -68,8 +69,16 @@ interface NodeRecord {
 // writer): moving a whole process through cgroup.procs makes the kernel wait for an RCU grace
 // period first, about 5 ms a cgroup on every job's path; cgroup.procs stays the way in v2 and
 // where `tasks` cannot be written.
-const wrapper = [
+// It starts only when told to: it waits for a line on file descriptor 3, which the server writes
+// once the attempt's process record is on disk, so a server killed in between leaves either a
+// record (the next server adopts the attempt) or a wrapper that reads end of file and exits
+// without running the command (the next server launches it): never a command running
+// unrecorded, run twice. Not stdin: Node's pipes are sockets, and bash given a socket as stdin
+// reads ~/.bashrc as if started by sshd.
+export const jobWrapper = [
   "trap ':' TERM",
+  'IFS= read -r go <&3 || exit 0',
+  'exec 3<&-',
   'command=$1 exit_file=$2 taskset=$3 cpus=$4',
   'shift 4',
   'for dir in "$@"; do',
@@ -82,6 +91,11 @@ const wrapper = [
   'printf "%s" "$code" > "$exit_file"',
   'exit "$code"',
 ].join('\n');
+
+/** The pipe a job's wrapper waits on before it starts its command (its file descriptor 3). */
+function startSignal(child: ChildProcess): Writable {
+  return child.stdio[3] as Writable;
+}
 
 export interface LocalBackendOptions {
   /** Replaces the probe of this machine's cgroups and taskset (tests use it to force a fallback). */
@@ -114,6 +128,7 @@ export class LocalBackend implements ComputeBackend {
     const nodes = await this.limitNodes(request);
     await writeAtomically(join(request.workDir, 'nodes.json'), JSON.stringify(nodes));
     const records: ProcessRecord[] = [];
+    const children: ChildProcess[] = [];
     try {
       for (const slot of request.processes) {
         const logPath = join(request.logDir, distributed ? `std_log_process_${slot.rank}.txt` : 'std_log.txt');
@@ -130,14 +145,17 @@ export class LocalBackend implements ComputeBackend {
             cpu?.method === 'taskset' ? [(await this.machineLimits()).taskset ?? 'taskset', formatCpuList(cpu.cpus)] : ['', ''];
           const child = spawn(
             'bash',
-            ['-c', wrapper, 'trellis-job', request.command, join(exitDir, String(slot.rank)), ...pinning, ...(node?.cgroups ?? [])],
+            ['-c', jobWrapper, 'trellis-job', request.command, join(exitDir, String(slot.rank)), ...pinning, ...(node?.cgroups ?? [])],
             {
               cwd: request.codeDir,
               env: { ...request.env, ...slot.env },
               detached: true,
-              stdio: ['ignore', log, log],
+              stdio: ['ignore', log, log, 'pipe'],
             },
           );
+          // A wrapper gone before it is told to start (killed from outside) must not fail the server with EPIPE.
+          startSignal(child).on('error', () => {});
+          children.push(child);
           const pid = child.pid;
           if (pid === undefined)
             throw new TrellisError(
@@ -153,11 +171,15 @@ export class LocalBackend implements ComputeBackend {
           closeSync(log);
         }
       }
+      await writeAtomically(join(request.workDir, 'processes.json'), JSON.stringify(records));
     } catch (error) {
+      // Their start pipes close unwritten: each wrapper exits without running the command.
+      for (const child of children) startSignal(child).destroy();
       await removeCgroups(nodes.flatMap((node) => node.cgroups));
       throw error;
     }
-    await writeAtomically(join(request.workDir, 'processes.json'), JSON.stringify(records));
+    // Recorded: now they may start.
+    for (const child of children) startSignal(child).end('go\n');
     return { handle: `local:${request.workDir}` };
   }
 
