@@ -2,7 +2,6 @@ import { collectionsOf } from '../../core/endpoints/data-collection.js';
 import type { Deployment } from '../../core/endpoints/endpoint.js';
 import { applyResourceFields } from '../../services/apply-resource-fields.js';
 import type { Context } from '../../services/context.js';
-import type { DeploymentTarget } from '../../serving/endpoint-router.js';
 import { PayloadCollector } from '../../serving/payload-collector.js';
 
 /**
@@ -27,7 +26,7 @@ export class PayloadCollection {
    * Azure ML names them) over its folder in the workspace's artifact store, made once.
    */
   async register(deployment: Deployment<'online'>): Promise<void> {
-    const collection = collectionOf(deployment);
+    const collection = collectionsOf(deployment);
     if (!collection) return;
     const names = [...(collection.inputs ? ['model_inputs'] : []), ...(collection.outputs ? ['model_outputs'] : [])];
     for (const name of names) {
@@ -54,9 +53,4 @@ export class PayloadCollection {
   async flush(): Promise<void> {
     await this.collector.flush();
   }
-}
-
-/** A deployment's data_collector as the router uses it; undefined when it collects nothing. */
-export function collectionOf(deployment: Deployment<'online'>): DeploymentTarget['collection'] {
-  return collectionsOf(deployment);
 }

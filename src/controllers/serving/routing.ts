@@ -1,7 +1,7 @@
 import type { Deployment, Endpoint } from '../../core/endpoints/endpoint.js';
 import type { Context } from '../../services/context.js';
 import type { DeploymentTarget, EndpointRouter } from '../../serving/endpoint-router.js';
-import { collectionOf } from './payload-collection.js';
+import { collectionsOf } from '../../core/endpoints/data-collection.js';
 import { answeringVersion, type ServedDeployments, servedKey } from './served-deployments.js';
 
 /**
@@ -49,7 +49,7 @@ export class RoutingController {
         },
         call: (call) => answering().pool.call(call),
         isReady: () => answering().pool.readyInstances().length > 0,
-        collection: collectionOf(published.deployment),
+        collection: collectionsOf(published.deployment),
       });
     }
     const unavailable = new Map<string, string>();

@@ -108,8 +108,8 @@ export async function summarizeFile(
 ): Promise<DataSummary> {
   const builders = new Map<string, SummaryBuilder>();
   const summary = emptyDataSummary();
+  // readRows has left out the payloads timestamped outside the window.
   const add = (row: PayloadRow, at: number | null) => {
-    if (window && at !== null && (at < window.from || at >= window.to)) return;
     summary.rows += 1;
     if (at !== null) {
       summary.firstAt = minOf(summary.firstAt, at);
