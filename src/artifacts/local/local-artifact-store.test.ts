@@ -103,6 +103,15 @@ describe('LocalArtifactStore on disk', () => {
     assert.deepEqual((await store.list('kept')).items, [{ path: 'kept/file.txt', size: 1, isDirectory: false }]);
   });
 
+  it('deletes a file while the whole store is being removed, without an error', async () => {
+    // A file deleted while the whole store is removed (a workspace deleted with --force beside it).
+    for (let round = 0; round < 200; round += 1) {
+      await store.put(`shared/${round}.txt`, text('x'));
+      await Promise.all([store.delete(`shared/${round}.txt`), store.deleteAll()]);
+    }
+    assert.deepEqual(await listFiles(root), []);
+  });
+
   it('refuses a file and a folder of the same name, which a filesystem cannot hold', async () => {
     await store.put('a', text('file'));
     await store.put('d/x', text('in folder'));

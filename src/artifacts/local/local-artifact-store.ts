@@ -212,7 +212,12 @@ export class LocalArtifactStore implements ArtifactStore {
       if (hasCode(error, 'ENOENT')) return false;
       throw error;
     }
-    await syncDirectory(parent);
+    try {
+      await syncDirectory(parent);
+    } catch (error) {
+      // A concurrent delete of the folder's last other file pruned it: the unlink is durable with it.
+      if (!hasCode(error, 'ENOENT')) throw error;
+    }
     // A blob store has no empty folders; prune ours (best effort, a concurrent put may refill one).
     if (area === 'objects') {
       for (let dir = parent; dir.startsWith(areaDir + sep); dir = dirname(dir)) {
