@@ -1,0 +1,31 @@
+export {
+  type AdvisorRule,
+  type Check,
+  type Finding,
+  type Pillar,
+  pillarCodes,
+  pillars,
+  type ResourceRef,
+  ruleIdPattern,
+  type SeedLine,
+  type Severity,
+  severities,
+} from './advisor-rule.js';
+export { type AdvisorScore, type PillarScore, scoreChecks, severityWeights } from './advisor-score.js';
+export { type ArmReadOptions, subjectsFromArm, subjectsFromArmTemplate } from './arm-subjects.js';
+export { subjectsFromFile, subjectsFromFiles } from './file-subjects.js';
+export { fileUri, type SarifLog, sarifLevel, sarifSchemaUri, toSarif } from './sarif.js';
+export { seedLines } from './seed-lines.js';
+export {
+  checkStaticRules,
+  defineStaticRule,
+  findingsOf,
+  isUndecided,
+  type Observation,
+  type StaticRule,
+  type StaticRuleDefinition,
+  type Undecided,
+} from './static-rule.js';
+export { checkFiles, ruleById, type StaticCheckResult, staticRules } from './static-rules.js';
+export type { Known, StaticSubject, SubjectFormat, SubjectKind, Unresolved } from './static-subject.js';
+export { subjectsFromYaml, type YamlSubjectOptions } from './yaml-subjects.js';

@@ -1,0 +1,85 @@
+import { type Undecided, undecided } from '../static-rule.js';
+import {
+  type ComputeSubject,
+  isUnresolved,
+  type Known,
+  type OnlineEndpointSubject,
+  referencedName,
+  type StaticSubject,
+  type WorkspaceSubject,
+} from '../static-subject.js';
+
+/**
+ * How the static rules relate one subject to another among the files checked together: a job to
+ * the compute it names, a compute to its workspace, a deployment to its endpoint.
+ */
+
+/** The compute a reference names, or why it cannot be found among the subjects. */
+export function computeNamed(
+  reference: Known<string> | undefined,
+  all: readonly StaticSubject[],
+): { compute: ComputeSubject } | { missing: string } | undefined {
+  if (reference === undefined) return undefined;
+  if (isUnresolved(reference)) return { missing: `its compute is ${reference.unresolved}: ${reference.reason}` };
+  const name = referencedName(reference);
+  const compute = all.find((subject): subject is ComputeSubject => subject.kind === 'compute' && subject.localName === name);
+  return compute ? { compute } : { missing: `its compute '${name}' is not among the files checked; check them together` };
+}
+
+/**
+ * The node limit of the cluster a reference names: undefined when nothing is named, the compute is
+ * not a cluster or sets no limit; Undecided when the compute or its limit cannot be known here.
+ */
+export function clusterNodeLimit(
+  reference: Known<string> | undefined,
+  all: readonly StaticSubject[],
+): { compute: ComputeSubject; max: number } | Undecided | undefined {
+  const found = computeNamed(reference, all);
+  if (found === undefined) return undefined;
+  if ('missing' in found) return { undecided: found.missing };
+  const { compute } = found;
+  if (isUnresolved(compute.computeType)) return undecided(compute, 'computeType', compute.computeType);
+  if (compute.computeType !== 'amlcompute') return undefined;
+  const max = compute.maxInstances;
+  if (isUnresolved(max)) return undecided(compute, 'maxInstances', max);
+  return max === undefined ? undefined : { compute, max };
+}
+
+/**
+ * The workspace a subject belongs to: for an ARM resource, the workspace its name starts with;
+ * otherwise the one workspace of the same format (YAML or ARM) among the files checked, if there is exactly one.
+ */
+export function workspaceOf(subject: StaticSubject, all: readonly StaticSubject[]): WorkspaceSubject | undefined {
+  const workspaces = all.filter(
+    (candidate): candidate is WorkspaceSubject => candidate.kind === 'workspace' && candidate.origin.format === subject.origin.format,
+  );
+  if (subject.parent !== undefined) return workspaces.find((workspace) => workspace.localName === subject.parent);
+  return workspaces.length === 1 ? workspaces[0] : undefined;
+}
+
+/** The online endpoint of that name among the subjects. */
+export function endpointNamed(name: Known<string> | undefined, all: readonly StaticSubject[]): OnlineEndpointSubject | undefined {
+  if (name === undefined || isUnresolved(name)) return undefined;
+  return all.find((subject): subject is OnlineEndpointSubject => subject.kind === 'online-endpoint' && subject.localName === name);
+}
+
+const environmentTags = ['environment', 'env', 'stage'];
+
+/**
+ * Whether a resource is marked as production: a tag environment, env or stage (any case) whose
+ * value is prod or production, on it or (for an online deployment) on its endpoint.
+ */
+export function isProduction(subject: StaticSubject, all: readonly StaticSubject[]): boolean {
+  const marked = (tags: Readonly<Record<string, string>>) =>
+    Object.entries(tags).some(([key, value]) => environmentTags.includes(key.toLowerCase()) && /^prod(uction)?$/i.test(value.trim()));
+  if (marked(subject.tags)) return true;
+  if (subject.kind !== 'online-deployment') return false;
+  const endpoint = endpointNamed(subject.endpointName, all);
+  return endpoint !== undefined && marked(endpoint.tags);
+}
+
+/** Whether managed network isolation governs the workspace's outbound traffic (any mode but disabled). */
+export function hasManagedNetwork(workspace: WorkspaceSubject | undefined): boolean {
+  const mode = workspace?.managedNetworkIsolation;
+  return typeof mode === 'string' && mode !== 'disabled';
+}

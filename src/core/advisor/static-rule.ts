@@ -1,0 +1,120 @@
+import type { AdvisorRule, Check, Finding, ResourceRef } from './advisor-rule.js';
+import type { FieldSource, StaticSubject, SubjectFormat, SubjectKind, SubjectOfKind, Unresolved } from './static-subject.js';
+
+/** A rule that could not decide: the reason names the value it lacked. */
+export interface Undecided {
+  undecided: string;
+}
+
+export function isUndecided(value: unknown): value is Undecided {
+  return typeof value === 'object' && value !== null && typeof (value as { undecided?: unknown }).undecided === 'string';
+}
+
+/** A rule over the resources of files (YAML or ARM), checked before they are applied. */
+export interface StaticRule extends AdvisorRule {
+  /** The kinds of subject it looks at. */
+  kinds: readonly SubjectKind[];
+  /** Whether it applies to this subject; one it does not apply to is not counted in the score. */
+  applies(subject: StaticSubject, all: readonly StaticSubject[]): boolean;
+  /** What is wrong with the subject (nothing: it passes), or why it cannot tell. */
+  check(subject: StaticSubject, all: readonly StaticSubject[]): Finding[] | Undecided;
+}
+
+type FieldOf<Kind extends SubjectKind> = Extract<keyof SubjectOfKind<Kind>['sources'], string>;
+
+/** Something wrong, in a rule's own words: the message names the value; `field` is where it is (or would be) written. */
+export interface Observation<Kind extends SubjectKind = SubjectKind> {
+  message: string;
+  field?: FieldOf<Kind>;
+}
+
+export interface StaticRuleDefinition<Kind extends SubjectKind> extends AdvisorRule {
+  kinds: readonly Kind[];
+  /** Narrows `kinds` (e.g. compute instances only). Default: every subject of those kinds. */
+  applies?(subject: SubjectOfKind<Kind>, all: readonly StaticSubject[]): boolean;
+  check(subject: SubjectOfKind<Kind>, all: readonly StaticSubject[]): Observation<Kind>[] | Undecided;
+  /** The fix as written in one source format, where it differs from `fix` (field names differ between YAML and ARM). */
+  fixIn?: Partial<Record<SubjectFormat, string>>;
+}
+
+/** Makes a StaticRule from a definition over one or more kinds of subject: findings are located and carry the rule's fix. */
+export function defineStaticRule<Kind extends SubjectKind>(definition: StaticRuleDefinition<Kind>): StaticRule {
+  const { applies, check, fixIn, kinds, ...rule } = definition;
+  const isOfKind = (subject: StaticSubject): subject is SubjectOfKind<Kind> => (kinds as readonly SubjectKind[]).includes(subject.kind);
+  return {
+    ...rule,
+    kinds,
+    applies: (subject, all) => isOfKind(subject) && (applies?.(subject, all) ?? true),
+    check: (subject, all) => {
+      if (!isOfKind(subject)) return [];
+      const verdict = check(subject, all);
+      if (isUndecided(verdict)) return verdict;
+      const fix = fixIn?.[subject.origin.format] ?? rule.fix;
+      return verdict.map((observation) => ({
+        ruleId: rule.id,
+        pillar: rule.pillar,
+        severity: rule.severity,
+        resource: resourceRef(subject, observation.field),
+        message: observation.message,
+        fix,
+      }));
+    },
+  };
+}
+
+/** The subject as a finding names it, located at `field` when given. */
+export function resourceRef(subject: StaticSubject, field?: string): ResourceRef {
+  const source = field === undefined ? undefined : sourceOf(subject, field);
+  const line = source?.line ?? subject.origin.line;
+  const pointer = source?.pointer ?? subject.origin.pointer;
+  return {
+    kind: subject.kind,
+    name: subject.name,
+    ...(subject.origin.file === undefined ? {} : { file: subject.origin.file }),
+    ...(line === undefined ? {} : { line }),
+    ...(pointer === '' ? {} : { pointer }),
+  };
+}
+
+function sourceOf(subject: StaticSubject, field: string): FieldSource | undefined {
+  return (subject.sources as Readonly<Record<string, FieldSource | undefined>>)[field];
+}
+
+/** A field's name as the subject's file writes it: `min_instances`, `properties.properties.scaleSettings.minNodeCount`. */
+export function written<Kind extends SubjectKind>(subject: SubjectOfKind<Kind>, field: FieldOf<Kind>): string {
+  return sourceOf(subject, field)?.name ?? field;
+}
+
+/** The verdict for a value the file does not give. */
+export function undecided<Kind extends SubjectKind>(subject: SubjectOfKind<Kind>, field: FieldOf<Kind>, value: Unresolved): Undecided {
+  return { undecided: `${written(subject, field)} is ${value.unresolved}: ${value.reason}` };
+}
+
+/** Every rule checked against every subject it applies to. */
+export function checkStaticRules(subjects: readonly StaticSubject[], rules: readonly StaticRule[]): Check[] {
+  const checks: Check[] = [];
+  for (const rule of rules) {
+    for (const subject of subjects) {
+      if (!rule.applies(subject, subjects)) continue;
+      const verdict = rule.check(subject, subjects);
+      const base = { ruleId: rule.id, pillar: rule.pillar, severity: rule.severity, resource: resourceRef(subject) };
+      if (isUndecided(verdict)) checks.push({ ...base, outcome: 'unknown', findings: [], reason: verdict.undecided });
+      else checks.push({ ...base, outcome: verdict.length === 0 ? 'passed' : 'failed', findings: verdict });
+    }
+  }
+  return checks;
+}
+
+/** The findings of checks, most severe first, then by file and line. */
+export function findingsOf(checks: readonly Check[]): Finding[] {
+  const rank = { high: 0, medium: 1, low: 2 } as const;
+  return checks
+    .flatMap((check) => check.findings)
+    .sort(
+      (a, b) =>
+        rank[a.severity] - rank[b.severity] ||
+        (a.resource.file ?? '').localeCompare(b.resource.file ?? '') ||
+        (a.resource.line ?? 0) - (b.resource.line ?? 0) ||
+        a.ruleId.localeCompare(b.ruleId),
+    );
+}

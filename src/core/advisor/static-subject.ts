@@ -1,0 +1,255 @@
+import type { FieldPath } from '../yaml/field-path.js';
+
+/**
+ * A resource as the static rules see it: the same normalised fields whether it was read from an
+ * Azure ML CLI v2 YAML file (yaml-subjects.ts) or from an ARM template (arm-subjects.ts), so each
+ * rule is written once. Field names follow Trellis (camelCase of the YAML names); enum values are
+ * lower snake case ('allow_only_approved_outbound', 'low_priority') whatever the source wrote.
+ * A field is undefined when the file leaves it out (the rule then applies Azure's default) and
+ * Unresolved when its value cannot be known from the file alone.
+ */
+
+/** A value the file does not give: an ARM expression, a conda file not read, ... */
+export interface Unresolved {
+  /** What the file has in its place: the expression as written, the path of the file. */
+  readonly unresolved: string;
+  /** Why it cannot be known here, e.g. 'an ARM expression, known only when deployed'. */
+  readonly reason: string;
+}
+export type Known<T> = T | Unresolved;
+
+export function isUnresolved(value: unknown): value is Unresolved {
+  return typeof value === 'object' && value !== null && typeof (value as { unresolved?: unknown }).unresolved === 'string';
+}
+
+export function unresolved(text: string, reason: string): Unresolved {
+  return { unresolved: text, reason };
+}
+
+export type SubjectFormat = 'azureml-yaml' | 'arm-template';
+
+/** Where a field is (or would be) written, and its name there: `min_instances`, `properties.properties.scaleSettings.minNodeCount`. */
+export interface FieldSource {
+  name: string;
+  /** JSON pointer from the file's root. */
+  pointer: string;
+  line?: number;
+}
+
+export interface SubjectOrigin {
+  format: SubjectFormat;
+  file?: string;
+  /** JSON pointer of the resource in its file ('' for a YAML file). */
+  pointer: string;
+  line?: number;
+}
+
+interface SubjectBase<Kind extends string, Fields> {
+  kind: Kind;
+  /** As written: 'cpu-cluster'; for an ARM child resource 'ws/cpu-cluster', or the expression that makes it. */
+  name: string;
+  /** The name other resources refer to it by (an ARM name's last segment); undefined when an expression hides it. */
+  localName?: string;
+  /** ARM: the name of the workspace (or registry) it belongs to, when it can be told. */
+  parent?: string;
+  origin: SubjectOrigin;
+  tags: Readonly<Record<string, string>>;
+  /** Where each field is written (or would be, when left out). */
+  sources: { readonly [Field in keyof Fields]?: FieldSource };
+}
+
+export type NetworkAccess = 'enabled' | 'disabled';
+
+export interface WorkspaceFields {
+  publicNetworkAccess?: Known<NetworkAccess>;
+  /** ARM only: allowPublicAccessWhenBehindVnet. */
+  allowPublicAccessWhenBehindVnet?: Known<boolean>;
+  /** 'system_assigned', 'user_assigned', 'system_assigned,user_assigned' or 'none'. */
+  identityType?: Known<string>;
+  /** How many user-assigned identities it lists. */
+  userAssignedIdentities?: Known<number>;
+  primaryUserAssignedIdentity?: Known<string>;
+  /** The key that encrypts its data, when a customer-managed one is set. */
+  customerManagedKey?: Known<string>;
+  /** 'disabled', 'allow_internet_outbound' or 'allow_only_approved_outbound'. */
+  managedNetworkIsolation?: Known<string>;
+}
+
+export interface ComputeFields {
+  /** 'amlcompute', 'computeinstance', 'kubernetes', 'virtualmachine', 'synapsespark', 'slurm', ... */
+  computeType: Known<string>;
+  size?: Known<string>;
+  /** 'dedicated' or 'low_priority'. */
+  tier?: Known<string>;
+  minInstances?: Known<number>;
+  maxInstances?: Known<number>;
+  /** Seconds. */
+  idleTimeBeforeScaleDown?: Known<number>;
+  /** Compute instances: minutes idle before it shuts down. */
+  idleTimeBeforeShutdown?: Known<number>;
+  /** Compute instances: whether an enabled schedule stops it. */
+  hasStopSchedule?: Known<boolean>;
+  subnet?: Known<string>;
+  /** ARM only (the CLI v2 YAML has no such field): disableLocalAuth. */
+  disableLocalAuth?: Known<boolean>;
+  /** 'enabled', 'disabled' or 'not_specified' (ARM: closed only when the compute is in a VNet). */
+  sshPublicAccess?: Known<string>;
+  /** Whether an SSH admin key or password is given. */
+  hasSshCredentials?: Known<boolean>;
+  enableNodePublicIp?: Known<boolean>;
+}
+
+export interface OnlineEndpointFields {
+  /** 'key', 'aml_token' or 'aad_token'. */
+  authMode?: Known<string>;
+  publicNetworkAccess?: Known<NetworkAccess>;
+}
+
+/** Where a deployment's model comes from: files given with it, a workspace's model, or a registry's. */
+export interface ModelSource {
+  from: 'inline' | 'workspace' | 'registry';
+  /** The reference or path as written. */
+  reference: string;
+}
+
+export interface OnlineDeploymentFields {
+  endpointName?: Known<string>;
+  /** 'managed' or 'kubernetes' (ARM: endpointComputeType). */
+  deploymentType?: Known<string>;
+  /** 'default' (a fixed instance_count) or 'target_utilization' (autoscale). */
+  scaleType?: Known<string>;
+  instanceType?: Known<string>;
+  instanceCount?: Known<number>;
+  minInstances?: Known<number>;
+  maxInstances?: Known<number>;
+  maxConcurrentRequestsPerInstance?: Known<number>;
+  /** The inference server's WORKER_COUNT environment variable. */
+  workerCount?: Known<number>;
+  /** Whether a data collector collects at least one collection. */
+  collectsData?: Known<boolean>;
+  appInsightsEnabled?: Known<boolean>;
+  egressPublicNetworkAccess?: Known<NetworkAccess>;
+  model?: Known<ModelSource>;
+}
+
+export interface BatchDeploymentFields {
+  endpointName?: Known<string>;
+  /** The compute it runs on, as referenced. */
+  compute?: Known<string>;
+  maxRetries?: Known<number>;
+  model?: Known<ModelSource>;
+}
+
+/** The packages an environment's conda file asks for, as written. */
+export interface PackageList {
+  conda: string[];
+  pip: string[];
+}
+
+export interface EnvironmentFields {
+  image?: Known<string>;
+  /** Its conda file's dependencies; undefined when it has none. */
+  packages?: Known<PackageList>;
+}
+
+export interface CommandJobFields {
+  compute?: Known<string>;
+  instanceType?: Known<string>;
+  instanceCount?: Known<number>;
+  /** Seconds. */
+  timeout?: Known<number>;
+}
+
+export interface SweepJobFields {
+  compute?: Known<string>;
+  instanceType?: Known<string>;
+  /** 'random', 'grid', 'bayesian', 'tpe'. */
+  samplingAlgorithm?: Known<string>;
+  /** The policy's type: 'bandit', 'median_stopping', 'truncation_selection', 'asha'. */
+  earlyTermination?: Known<string>;
+  maxTotalTrials?: Known<number>;
+  maxConcurrentTrials?: Known<number>;
+  /** Seconds. */
+  timeout?: Known<number>;
+}
+
+export interface RegistryFields {
+  /** The regions it is replicated to. */
+  regions?: Known<string[]>;
+}
+
+/** ARM: a Microsoft.Insights diagnostic setting. */
+export interface DiagnosticSettingFields {
+  /** The name of the resource it collects from. */
+  target?: Known<string>;
+  /** Whether it sends at least one log category. */
+  logsEnabled?: Known<boolean>;
+}
+
+/** ARM: a Microsoft.Insights autoscale setting. */
+export interface AutoscaleSettingFields {
+  /** The name of the resource it scales (its id's last segment). */
+  target?: Known<string>;
+  enabled?: Known<boolean>;
+}
+
+export type WorkspaceSubject = SubjectBase<'workspace', WorkspaceFields> & WorkspaceFields;
+export type ComputeSubject = SubjectBase<'compute', ComputeFields> & ComputeFields;
+export type OnlineEndpointSubject = SubjectBase<'online-endpoint', OnlineEndpointFields> & OnlineEndpointFields;
+export type OnlineDeploymentSubject = SubjectBase<'online-deployment', OnlineDeploymentFields> & OnlineDeploymentFields;
+export type BatchDeploymentSubject = SubjectBase<'batch-deployment', BatchDeploymentFields> & BatchDeploymentFields;
+/** An environment file or ARM environment version, or the inline environment of a job or deployment (`owner`). */
+export type EnvironmentSubject = SubjectBase<'environment', EnvironmentFields> &
+  EnvironmentFields & { owner?: { kind: string; name: string } };
+/** A command job, or a command or parallel step of a pipeline (named `<pipeline>/<step>`). */
+export type CommandJobSubject = SubjectBase<'command-job', CommandJobFields> & CommandJobFields;
+/** A sweep job, or a sweep step of a pipeline. */
+export type SweepJobSubject = SubjectBase<'sweep-job', SweepJobFields> & SweepJobFields;
+export type RegistrySubject = SubjectBase<'registry', RegistryFields> & RegistryFields;
+export type DiagnosticSettingSubject = SubjectBase<'diagnostic-setting', DiagnosticSettingFields> & DiagnosticSettingFields;
+export type AutoscaleSettingSubject = SubjectBase<'autoscale-setting', AutoscaleSettingFields> & AutoscaleSettingFields;
+
+export type StaticSubject =
+  | WorkspaceSubject
+  | ComputeSubject
+  | OnlineEndpointSubject
+  | OnlineDeploymentSubject
+  | BatchDeploymentSubject
+  | EnvironmentSubject
+  | CommandJobSubject
+  | SweepJobSubject
+  | RegistrySubject
+  | DiagnosticSettingSubject
+  | AutoscaleSettingSubject;
+
+export type SubjectKind = StaticSubject['kind'];
+export type SubjectOfKind<Kind extends SubjectKind> = Extract<StaticSubject, { kind: Kind }>;
+
+/**
+ * Collects a subject's fields with where each is written: `set` records the source even for a
+ * field the file leaves out, so a finding about a missing field points at where it would go.
+ */
+export function fieldCollector<Fields extends object>(source: (path: FieldPath) => FieldSource) {
+  const values: Partial<Fields> = {};
+  const sources: { [Field in keyof Fields]?: FieldSource } = {};
+  return {
+    values,
+    sources,
+    set<Field extends keyof Fields>(field: Field, value: Fields[Field] | undefined, path: FieldPath): void {
+      sources[field] = source(path);
+      if (value !== undefined) values[field] = value;
+    },
+  };
+}
+
+/** `~` and `/` escaped, as RFC 6901 asks. */
+export function jsonPointer(path: FieldPath): string {
+  return path.map((segment) => `/${String(segment).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
+}
+
+/** The name a reference points at: `azureml:cpu-cluster`, `cpu-cluster`, `/subscriptions/.../computes/cpu-cluster` all give `cpu-cluster`. */
+export function referencedName(reference: string): string {
+  const withoutScheme = reference.replace(/^azureml:/i, '');
+  const segments = withoutScheme.split('/').filter((segment) => segment !== '');
+  return (segments.at(-1) ?? withoutScheme).replace(/^azureml:/i, '');
+}
