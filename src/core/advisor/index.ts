@@ -29,3 +29,8 @@ export {
 export { checkFiles, ruleById, type StaticCheckResult, staticRules } from './static-rules.js';
 export type { Known, StaticSubject, SubjectFormat, SubjectKind, Unresolved } from './static-subject.js';
 export { subjectsFromYaml, type YamlSubjectOptions } from './yaml-subjects.js';
+export { advisorRules, type CatalogueRule, type RuleKind, rulesOf } from './advisor-catalogue.js';
+export { defineLiveRule, type LiveRule, type LiveRuleDefinition } from './live/live-rule.js';
+export { checkLive, type LiveCheckResult, liveRules } from './live/live-rules.js';
+export * from './live/live-snapshot.js';
+export { isMarkedProduction, isProductionWorkspace } from './production.js';

@@ -175,6 +175,13 @@ export const seedLines = {
     'CO:07',
   ),
 
+  optimizeComponents: line(
+    checklist('Cost Optimization', 'cost-optimization'),
+    'Checklist',
+    'Optimize component costs. Regularly remove or optimize legacy, unneeded, and underutilized workload components, including application features, platform features, and resources.',
+    'CO:07',
+  ),
+
   // Operational Excellence
   modelRegistries: line(
     serviceGuide,

@@ -1,3 +1,4 @@
+import { isMarkedProduction } from '../production.js';
 import { type Undecided, undecided } from '../static-rule.js';
 import {
   type ComputeSubject,
@@ -63,19 +64,15 @@ export function endpointNamed(name: Known<string> | undefined, all: readonly Sta
   return all.find((subject): subject is OnlineEndpointSubject => subject.kind === 'online-endpoint' && subject.localName === name);
 }
 
-const environmentTags = ['environment', 'env', 'stage'];
-
 /**
- * Whether a resource is marked as production: a tag environment, env or stage (any case) whose
- * value is prod or production, on it or (for an online deployment) on its endpoint.
+ * Whether a resource is marked as production (production.ts): a tag environment, env or stage (any
+ * case) whose value is prod or production, on it or (for an online deployment) on its endpoint.
  */
 export function isProduction(subject: StaticSubject, all: readonly StaticSubject[]): boolean {
-  const marked = (tags: Readonly<Record<string, string>>) =>
-    Object.entries(tags).some(([key, value]) => environmentTags.includes(key.toLowerCase()) && /^prod(uction)?$/i.test(value.trim()));
-  if (marked(subject.tags)) return true;
+  if (isMarkedProduction(subject.tags)) return true;
   if (subject.kind !== 'online-deployment') return false;
   const endpoint = endpointNamed(subject.endpointName, all);
-  return endpoint !== undefined && marked(endpoint.tags);
+  return endpoint !== undefined && isMarkedProduction(endpoint.tags);
 }
 
 /** Whether managed network isolation governs the workspace's outbound traffic (any mode but disabled). */
