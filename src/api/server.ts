@@ -13,6 +13,7 @@ import type { Context } from '../services/context.js';
 import { httpGuards } from './http-guards.js';
 import { handleError, isMlflowRequest, sendProblem } from './problem.js';
 import type { RouteOptions } from './route-options.js';
+import { advisorRoutes } from './routes/advisor.js';
 import { applyRoutes } from './routes/apply.js';
 import { attemptTransferRoutes } from './routes/attempt-transfer.js';
 import { auditRoutes } from './routes/audit.js';
@@ -159,6 +160,7 @@ export async function buildServer(
   await app.register(batchEndpointRoutes, routeOptions);
   await app.register(scoringRoutes, routeOptions);
   await app.register(studioRoutes, routeOptions);
+  await app.register(advisorRoutes, routeOptions);
 
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ApiError } from '../client/api-error.js';
 import { isTrellisError } from '../core/errors.js';
+import { registerAdvisor } from './commands/advisor.js';
 import { registerApply } from './commands/apply.js';
 import { registerAudit } from './commands/audit.js';
 import { registerBatchEndpoints } from './commands/batch-endpoint.js';
@@ -55,6 +56,7 @@ registerSchedule(program);
 registerMonitor(program);
 registerOnlineEndpoints(program);
 registerBatchEndpoints(program);
+registerAdvisor(program);
 
 try {
   await program.parseAsync(process.argv);

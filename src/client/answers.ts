@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { advisorRoutes } from '../contract/advisor.js';
 import type { applyRequest, applyRoutes } from '../contract/apply.js';
 import type { auditEvent } from '../contract/audit.js';
 import type { batchEndpointRoutes } from '../contract/batch-endpoints.js';
@@ -76,3 +77,7 @@ export type MetricSeriesBody = ResponseOf<typeof metricSeriesRoutes.series>;
 /** The metric, param and tag keys an experiment's runs use. */
 export type ExperimentKeysBody = ResponseOf<typeof experimentKeysRoutes.keys>;
 export type { JobLogEvent };
+/** The live rules' recommendations for a workspace. */
+export type AdvisorRecommendationsBody = ResponseOf<typeof advisorRoutes.recommendations>;
+/** A workspace's advisor score per pillar and overall. */
+export type AdvisorScoreBody = ResponseOf<typeof advisorRoutes.score>;

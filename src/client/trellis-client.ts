@@ -1,3 +1,4 @@
+import { advisorRoutes } from '../contract/advisor.js';
 import { applyRoutes } from '../contract/apply.js';
 import { auditRoutes } from '../contract/audit.js';
 import { batchEndpointRoutes as batch } from '../contract/batch-endpoints.js';
@@ -16,6 +17,7 @@ import { assetRoutes, type ContainedKind, kindRoutes, namedRoutes, resolveRoute 
 import { pathOf } from '../contract/route.js';
 import { uploadRoutes } from '../contract/uploads.js';
 import { workspaceRoutes } from '../contract/workspaces.js';
+import type { Pillar as AdvisorPillar } from '../core/advisor/advisor-rule.js';
 import { isAssetKind } from '../core/resources/kinds.js';
 import type { ApplyRequestBody, UploadedBody } from './answers.js';
 import { type CallOptions, HttpClient, problemOf } from './http-client.js';
@@ -35,6 +37,14 @@ export class TrellisClient extends HttpClient {
 
   /** A workspace's MLflow REST API (the routes of src/contract/mlflow); no name: the default workspace, at the server root. */
   mlflow = (workspace?: string) => new MlflowClient(this, workspace);
+
+  /** The advisor: its rules, the static check of files (format sarif: a SARIF log), and the live rules on a workspace. */
+  listAdvisorRules = (query: { pillar?: AdvisorPillar; kind?: 'static' | 'live' } = {}) => this.call(advisorRoutes.rules, { query });
+  checkAdvisorFiles = (files: Array<{ name: string; text: string }>, query: { format?: 'json' | 'sarif' } = {}) =>
+    this.call(advisorRoutes.check, { body: { files }, query });
+  advisorRecommendations = (workspace: string, query: { pillar?: AdvisorPillar } = {}) =>
+    this.call(advisorRoutes.recommendations, { params: { workspace }, query });
+  advisorScore = (workspace: string) => this.call(advisorRoutes.score, { params: { workspace } });
 
   listWorkspaces = (query: { limit?: number; pageToken?: string } = {}) => this.call(workspaceRoutes.list, { query });
   getWorkspace = (name: string) => this.call(workspaceRoutes.get, { params: { workspace: name } });

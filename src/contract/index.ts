@@ -1,4 +1,5 @@
 // The HTTP contract of Trellis's own API: every route declared once. The api registers these, the client calls them.
+export { advisorRoutes, advisorRuleSchema, recommendationSchema, workspaceScoreSchema } from './advisor.js';
 export { applyRequest, applyResponse, applyRoutes } from './apply.js';
 export { attemptTransferRoutes } from './attempt-transfer.js';
 export { auditEvent, auditRoutes } from './audit.js';

@@ -12,6 +12,7 @@ import {
   type UnknownRow,
 } from 'kysely';
 import { TrellisError } from '../core/errors.js';
+import { AdvisorRepository } from './advisor-repository.js';
 import { AuditRepository } from './audit-repository.js';
 import type { Database } from './database.js';
 import type { Dialect } from './dialect.js';
@@ -55,6 +56,8 @@ export interface Repositories {
   monitors: MonitorRepository;
   endpoints: EndpointRepository;
   identity: IdentityRepository;
+  /** What the advisor reads in bulk (jobs, nodes, sweeps, deployments, audit actors, tokens). */
+  advisor: AdvisorRepository;
 }
 
 export interface Readiness {
@@ -236,6 +239,7 @@ function repositoriesFor(db: Kysely<Database>, dialect: Dialect, keys: Workspace
     monitors: new MonitorRepository(db),
     endpoints: new EndpointRepository(db, keys.sealerFor(db)),
     identity: new IdentityRepository(db, identityCache),
+    advisor: new AdvisorRepository(db),
   };
 }
 

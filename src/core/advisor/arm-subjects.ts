@@ -48,7 +48,9 @@ export function subjectsFromArmTemplate(text: string, fileName: string): StaticS
   try {
     const located = parseYaml(text, fileName);
     locate = (path) => located.locate(path).line;
-  } catch {}
+  } catch {
+    // JSON that YAML cannot read (it is stricter on some escapes): the findings are made without lines.
+  }
   return subjectsFromArm(template, { file: fileName, locate });
 }
 

@@ -34,3 +34,4 @@ export { defineLiveRule, type LiveRule, type LiveRuleDefinition } from './live/l
 export { checkLive, type LiveCheckResult, liveRules } from './live/live-rules.js';
 export * from './live/live-snapshot.js';
 export { isMarkedProduction, isProductionWorkspace } from './production.js';
+export { type AdvisorFile, type FileSetReading, isArmTemplateText, readFileSet } from './file-set.js';

@@ -1,10 +1,10 @@
 import { invalidInput } from '../errors.js';
 import { detectFileKind, isEndpointFileKind } from '../azureml/detect-kind.js';
 import { parseBatchDeployment, parseBatchEndpoint, parseOnlineDeployment, parseOnlineEndpoint } from '../azureml/parse-endpoint-file.js';
-import { parseJobFile } from '../azureml/parse-job-file.js';
-import { parsePipelineFile } from '../azureml/parse-pipeline-file.js';
-import { parseResourceFile } from '../azureml/parse-resource-file.js';
-import { parseSweepFile } from '../azureml/parse-sweep-file.js';
+import { parseJobDocument } from '../azureml/parse-job-file.js';
+import { parsePipelineDocument } from '../azureml/parse-pipeline-file.js';
+import { parseResourceDocument } from '../azureml/parse-resource-file.js';
+import { parseSweepDocument } from '../azureml/parse-sweep-file.js';
 import { isPlainObject } from '../azureml/schema-helpers.js';
 import { type FieldPath, formatFieldPath } from '../yaml/field-path.js';
 import { parseYaml } from '../yaml/parse-yaml.js';
@@ -62,15 +62,15 @@ export function subjectsFromYaml(text: string, fileName: string, options: YamlSu
   };
   const detection = detectFileKind(yaml.value);
   if (detection.kind !== null && isEndpointFileKind(detection.kind)) {
-    if (detection.kind === 'online-endpoint') return [onlineEndpointSubject(parseOnlineEndpoint(text, fileName).spec, reader)];
-    if (detection.kind === 'online-deployment') return onlineDeploymentSubjects(parseOnlineDeployment(text, fileName).spec, reader);
-    if (detection.kind === 'batch-deployment') return batchDeploymentSubjects(parseBatchDeployment(text, fileName).spec, reader);
+    if (detection.kind === 'online-endpoint') return [onlineEndpointSubject(parseOnlineEndpoint(yaml, fileName).spec, reader)];
+    if (detection.kind === 'online-deployment') return onlineDeploymentSubjects(parseOnlineDeployment(yaml, fileName).spec, reader);
+    if (detection.kind === 'batch-deployment') return batchDeploymentSubjects(parseBatchDeployment(yaml, fileName).spec, reader);
     // A batch endpoint has nothing the static rules look at; it is still validated.
-    parseBatchEndpoint(text, fileName);
+    parseBatchEndpoint(yaml, fileName);
     return [];
   }
   if (detection.kind !== null) {
-    const parsed = parseResourceFile(text, { fileName });
+    const parsed = parseResourceDocument(yaml, { fileName });
     if (parsed.kind === 'workspace') return [workspaceSubject(parsed.name, parsed.tags, parsed.spec, reader)];
     if (parsed.kind === 'compute') return [computeSubject(parsed.name, parsed.tags, parsed.spec, reader)];
     if (parsed.kind === 'environment')
@@ -80,14 +80,14 @@ export function subjectsFromYaml(text: string, fileName: string, options: YamlSu
   const jobType = jobTypeOf(yaml.value);
   const base = fileName.replace(/^.*[\\/]/, '').replace(/\.ya?ml$/i, '');
   if (jobType === 'command') {
-    const { job } = parseJobFile(text, fileName);
+    const { job } = parseJobDocument(yaml, fileName);
     return commandJobSubjects(job.name ?? job.display_name ?? base, job.tags ?? {}, job, [], reader);
   }
   if (jobType === 'sweep') {
-    const { sweep } = parseSweepFile(text, fileName);
+    const { sweep } = parseSweepDocument(yaml, fileName);
     return sweepJobSubjects(sweep.name ?? sweep.display_name ?? base, sweep.tags ?? {}, sweep, [], reader);
   }
-  if (jobType === 'pipeline') return pipelineSubjects(parsePipelineFile(text, fileName).pipeline, base, reader);
+  if (jobType === 'pipeline') return pipelineSubjects(parsePipelineDocument(yaml, fileName).pipeline, base, reader);
   throw invalidInput(fileName, [{ ...detection.problem, ...yaml.locate(detection.problem.path ? [detection.problem.path] : []) }]);
 }
 
@@ -334,7 +334,11 @@ function sweepJobSubjects(
   return [subject, ...inlineEnvironment(sweep.trial?.environment, subject, [...prefix, 'trial', 'environment'], reader)];
 }
 
-function pipelineSubjects(pipeline: ReturnType<typeof parsePipelineFile>['pipeline'], base: string, reader: YamlReader): StaticSubject[] {
+function pipelineSubjects(
+  pipeline: ReturnType<typeof parsePipelineDocument>['pipeline'],
+  base: string,
+  reader: YamlReader,
+): StaticSubject[] {
   const pipelineName = pipeline.name ?? pipeline.display_name ?? base;
   const defaultCompute = pipeline.compute ?? pipeline.settings?.default_compute;
   const inherited =

@@ -49,7 +49,7 @@ export interface ParsedEndpointFile<Spec> {
  * line: syntax, another kind of file, unknown fields, types, names, a traffic split that does not
  * add up to 100.
  */
-export function parseOnlineEndpoint(text: string, fileName: string): ParsedEndpointFile<OnlineEndpointSpec> {
+export function parseOnlineEndpoint(text: string | ParsedYaml, fileName: string): ParsedEndpointFile<OnlineEndpointSpec> {
   return parseEndpointFile<OnlineEndpointSpec>(text, fileName, {
     kind: 'online-endpoint',
     schema: onlineEndpointSchema,
@@ -63,7 +63,7 @@ export function parseOnlineEndpoint(text: string, fileName: string): ParsedEndpo
  * kubernetesOnlineDeployment). Pure: local paths (model, code, conda file) are returned for the
  * caller to upload or inline. Throws one InvalidInput naming `fileName` with every problem.
  */
-export function parseOnlineDeployment(text: string, fileName: string): ParsedEndpointFile<OnlineDeploymentSpec> {
+export function parseOnlineDeployment(text: string | ParsedYaml, fileName: string): ParsedEndpointFile<OnlineDeploymentSpec> {
   return parseEndpointFile<OnlineDeploymentSpec>(text, fileName, {
     kind: 'online-deployment',
     schema: onlineDeploymentSchema,
@@ -76,7 +76,7 @@ export function parseOnlineDeployment(text: string, fileName: string): ParsedEnd
  * Parses and validates a batch endpoint file (batchEndpoint). Pure. auth_mode aad_token, Azure's
  * only batch mode, is read as aml_token, with a note. Throws one InvalidInput naming `fileName`.
  */
-export function parseBatchEndpoint(text: string, fileName: string): ParsedEndpointFile<BatchEndpointSpec> {
+export function parseBatchEndpoint(text: string | ParsedYaml, fileName: string): ParsedEndpointFile<BatchEndpointSpec> {
   return parseEndpointFile<BatchEndpointSpec>(text, fileName, {
     kind: 'batch-endpoint',
     schema: batchEndpointSchema,
@@ -100,7 +100,7 @@ export function parseBatchEndpoint(text: string, fileName: string): ParsedEndpoi
  * paths are returned for the caller. Pipeline component deployments are refused. Throws one
  * InvalidInput naming `fileName` with every problem.
  */
-export function parseBatchDeployment(text: string, fileName: string): ParsedEndpointFile<BatchDeploymentSpec> {
+export function parseBatchDeployment(text: string | ParsedYaml, fileName: string): ParsedEndpointFile<BatchDeploymentSpec> {
   return parseEndpointFile<BatchDeploymentSpec>(text, fileName, {
     kind: 'batch-deployment',
     schema: batchDeploymentSchema,
@@ -156,8 +156,9 @@ const pathFields: readonly { pointer: FieldPath; use: LocalPath['use'] }[] = [
   { pointer: ['environment', 'build', 'path'], use: 'upload' },
 ];
 
-function parseEndpointFile<Spec>(text: string, fileName: string, rules: EndpointFileRules<Spec>): ParsedEndpointFile<Spec> {
-  const yaml = parseYaml(text, fileName);
+// `text` may come parsed already (the advisor reads a file once to tell its kind, then its fields).
+function parseEndpointFile<Spec>(text: string | ParsedYaml, fileName: string, rules: EndpointFileRules<Spec>): ParsedEndpointFile<Spec> {
+  const yaml = typeof text === 'string' ? parseYaml(text, fileName) : text;
   const document = withScalarsAsWritten(yaml);
   const fail = (path: FieldPath, message: string) =>
     invalidInput(fileName, [{ path: formatFieldPath(path), message, ...yaml.locate(path) }]);

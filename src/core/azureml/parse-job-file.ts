@@ -33,7 +33,7 @@ export function jobFromFields(fields: CommandJobFields, fileName: string): Parse
   return parseJobDocument(plainDocument({ ...fields }), fileName);
 }
 
-function parseJobDocument(yaml: DocumentSource, fileName: string): ParsedJobFile {
+export function parseJobDocument(yaml: DocumentSource, fileName: string): ParsedJobFile {
   const document = yaml.value;
   const problems: Problem[] = [];
   const type = typeof document.type === 'string' ? document.type.toLowerCase() : undefined;

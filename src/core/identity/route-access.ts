@@ -101,6 +101,24 @@ const rules: Rule[] = [
     },
   },
 
+  // The advisor: its rules and the static check of files in the body read nothing of the server's; a workspace's
+  // recommendations and score are Azure Advisor's recommendations/read there (Reader, Contributor and Owner hold it).
+  {
+    methods: read,
+    path: new RegExp(`${v1}/advisor/rules$`),
+    access: { kind: 'authenticated', why: "the advisor's rule catalogue holds no data" },
+  },
+  {
+    methods: ['POST'],
+    path: new RegExp(`${v1}/advisor/check$`),
+    access: { kind: 'authenticated', why: 'checks the files in the request body against the static rules; reads and stores nothing' },
+  },
+  {
+    methods: read,
+    path: new RegExp(`${ws}/advisor/(recommendations|score)$`),
+    access: { kind: 'action', action: 'Microsoft.Advisor/recommendations/read', scope: 'workspace' },
+  },
+
   // Workspaces.
   {
     methods: read,

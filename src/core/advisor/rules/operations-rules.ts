@@ -1,7 +1,8 @@
 import { seedLines } from '../seed-lines.js';
 import { defineStaticRule, type StaticRule, undecided, written } from '../static-rule.js';
-import { type DiagnosticSettingSubject, isUnresolved } from '../static-subject.js';
+import { isUnresolved } from '../static-subject.js';
 import { fromArm, shown } from './rule-helpers.js';
+import { subjectsOfKind } from './subject-relations.js';
 
 const inferenceDataCollection = defineStaticRule({
   id: 'TRL-OPS-001',
@@ -114,10 +115,7 @@ const workspaceResourceLogs = defineStaticRule({
   kinds: ['workspace'],
   applies: (workspace) => fromArm(workspace),
   check(workspace, all) {
-    const settings = all.filter(
-      (subject): subject is DiagnosticSettingSubject =>
-        subject.kind === 'diagnostic-setting' && subject.origin.file === workspace.origin.file,
-    );
+    const settings = subjectsOfKind(all, 'diagnostic-setting').filter((setting) => setting.origin.file === workspace.origin.file);
     const targeting = settings.filter((setting) => workspace.localName !== undefined && setting.target === workspace.localName);
     if (targeting.some((setting) => setting.logsEnabled === true)) return [];
     const unknown = [...targeting.map((setting) => setting.logsEnabled), ...settings.map((setting) => setting.target)].find(isUnresolved);

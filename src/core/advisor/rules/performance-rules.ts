@@ -1,8 +1,8 @@
 import { seedLines } from '../seed-lines.js';
 import { defineStaticRule, isUndecided, type StaticRule, undecided, written } from '../static-rule.js';
-import { type AutoscaleSettingSubject, isUnresolved } from '../static-subject.js';
+import { isUnresolved } from '../static-subject.js';
 import { fromArm, shown } from './rule-helpers.js';
-import { clusterNodeLimit, computeNamed } from './subject-relations.js';
+import { clusterNodeLimit, computeNamed, subjectsOfKind } from './subject-relations.js';
 
 const deploymentAutoscale = defineStaticRule({
   id: 'TRL-PERF-001',
@@ -32,7 +32,7 @@ const deploymentAutoscale = defineStaticRule({
       ];
     }
     if (fromArm(deployment)) {
-      const settings = all.filter((subject): subject is AutoscaleSettingSubject => subject.kind === 'autoscale-setting');
+      const settings = subjectsOfKind(all, 'autoscale-setting');
       if (settings.some((setting) => setting.target === deployment.localName && setting.enabled !== false)) return [];
       const unknown = settings.map((setting) => setting.target).find(isUnresolved);
       if (unknown) return { undecided: `an autoscale setting's target is ${unknown.unresolved}: ${unknown.reason}` };

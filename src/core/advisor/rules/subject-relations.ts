@@ -7,6 +7,8 @@ import {
   type OnlineEndpointSubject,
   referencedName,
   type StaticSubject,
+  type SubjectKind,
+  type SubjectOfKind,
   type WorkspaceSubject,
 } from '../static-subject.js';
 
@@ -14,6 +16,39 @@ import {
  * How the static rules relate one subject to another among the files checked together: a job to
  * the compute it names, a compute to its workspace, a deployment to its endpoint.
  */
+
+interface SubjectIndex {
+  byKind: Map<SubjectKind, StaticSubject[]>;
+  computes: Map<string, ComputeSubject>;
+  endpoints: Map<string, OnlineEndpointSubject>;
+}
+
+// Built once per list of subjects checked together, so that relating each subject to the others is a lookup, not a scan.
+const indexes = new WeakMap<readonly StaticSubject[], SubjectIndex>();
+
+function indexOf(all: readonly StaticSubject[]): SubjectIndex {
+  let index = indexes.get(all);
+  if (index) return index;
+  index = { byKind: new Map(), computes: new Map(), endpoints: new Map() };
+  for (const subject of all) {
+    const ofKind = index.byKind.get(subject.kind);
+    if (ofKind) ofKind.push(subject);
+    else index.byKind.set(subject.kind, [subject]);
+    // The first of a name wins, as a search from the start would find it.
+    if (subject.kind === 'compute' && subject.localName !== undefined && !index.computes.has(subject.localName))
+      index.computes.set(subject.localName, subject);
+    if (subject.kind === 'online-endpoint' && subject.localName !== undefined && !index.endpoints.has(subject.localName))
+      index.endpoints.set(subject.localName, subject);
+  }
+  indexes.set(all, index);
+  return index;
+}
+
+/** The subjects of one kind among those checked together, in their order. */
+export function subjectsOfKind<Kind extends SubjectKind>(all: readonly StaticSubject[], kind: Kind): SubjectOfKind<Kind>[] {
+  const found = indexOf(all).byKind.get(kind) ?? [];
+  return found.filter((subject): subject is SubjectOfKind<Kind> => subject.kind === kind);
+}
 
 /** The compute a reference names, or why it cannot be found among the subjects. */
 export function computeNamed(
@@ -23,7 +58,7 @@ export function computeNamed(
   if (reference === undefined) return undefined;
   if (isUnresolved(reference)) return { missing: `its compute is ${reference.unresolved}: ${reference.reason}` };
   const name = referencedName(reference);
-  const compute = all.find((subject): subject is ComputeSubject => subject.kind === 'compute' && subject.localName === name);
+  const compute = indexOf(all).computes.get(name);
   return compute ? { compute } : { missing: `its compute '${name}' is not among the files checked; check them together` };
 }
 
@@ -51,9 +86,7 @@ export function clusterNodeLimit(
  * otherwise the one workspace of the same format (YAML or ARM) among the files checked, if there is exactly one.
  */
 export function workspaceOf(subject: StaticSubject, all: readonly StaticSubject[]): WorkspaceSubject | undefined {
-  const workspaces = all.filter(
-    (candidate): candidate is WorkspaceSubject => candidate.kind === 'workspace' && candidate.origin.format === subject.origin.format,
-  );
+  const workspaces = subjectsOfKind(all, 'workspace').filter((candidate) => candidate.origin.format === subject.origin.format);
   if (subject.parent !== undefined) return workspaces.find((workspace) => workspace.localName === subject.parent);
   return workspaces.length === 1 ? workspaces[0] : undefined;
 }
@@ -61,7 +94,7 @@ export function workspaceOf(subject: StaticSubject, all: readonly StaticSubject[
 /** The online endpoint of that name among the subjects. */
 export function endpointNamed(name: Known<string> | undefined, all: readonly StaticSubject[]): OnlineEndpointSubject | undefined {
   if (name === undefined || isUnresolved(name)) return undefined;
-  return all.find((subject): subject is OnlineEndpointSubject => subject.kind === 'online-endpoint' && subject.localName === name);
+  return indexOf(all).endpoints.get(name);
 }
 
 /**

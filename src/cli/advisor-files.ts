@@ -1,0 +1,57 @@
+import { readFile, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { ApiError } from '../client/api-error.js';
+import { type AdvisorFile, condaReferences, normalizePath, resolveRelative } from '../core/advisor/file-set.js';
+import { unlessMissing } from '../core/error-codes.js';
+import { walkFolder } from './local-files.js';
+
+/** The files `trellis advisor check -f` reads: each file named, and every .yml, .yaml and .json under each folder named. */
+export interface CollectedFiles {
+  files: AdvisorFile[];
+  /** The files named one by one (not found in a folder): the advisor must read them, not skip them. */
+  explicit: Set<string>;
+}
+
+const checkedExtensions = /\.(ya?ml|json)$/i;
+
+/**
+ * Reads the targets of `advisor check -f`. Names are relative to `cwd` when inside it (as code
+ * scanning wants them, from the repository root), else absolute. A conda file a YAML file names
+ * by a relative path outside the targets is read too, so the environment's packages are checked.
+ */
+export async function collectAdvisorFiles(targets: readonly string[], cwd: string): Promise<CollectedFiles> {
+  const paths: string[] = [];
+  const explicit = new Set<string>();
+  const nameOf = (absolute: string) => {
+    const inside = relative(cwd, absolute);
+    return normalizePath(inside.startsWith('..') || isAbsolute(inside) ? absolute : inside);
+  };
+  for (const target of targets) {
+    const absolute = resolve(cwd, target);
+    const info = await unlessMissing(stat(absolute));
+    if (!info)
+      throw new ApiError(400, 'FileNotFound', `'${target}' does not exist; pass Azure ML YAML files, ARM templates or folders of them`);
+    if (info.isFile()) {
+      paths.push(absolute);
+      explicit.add(nameOf(absolute));
+      continue;
+    }
+    const walk = await walkFolder(absolute, { skipOutsideLinks: true });
+    for (const file of walk.files) if (checkedExtensions.test(file.path)) paths.push(join(absolute, ...file.path.split('/')));
+  }
+  const unique = [...new Set(paths)];
+  const files = await Promise.all(unique.map(async (path) => ({ name: nameOf(path), text: await readFile(path, 'utf8') })));
+  const known = new Set(files.map((file) => file.name));
+  for (const file of [...files]) {
+    if (!/\.ya?ml$/i.test(file.name)) continue;
+    for (const written of condaReferences(file.text)) {
+      const name = resolveRelative(file.name, written);
+      if (known.has(name)) continue;
+      const text = await unlessMissing(readFile(isAbsolute(name) ? name : resolve(cwd, name), 'utf8'));
+      if (text === undefined) continue;
+      known.add(name);
+      files.push({ name, text });
+    }
+  }
+  return { files, explicit };
+}
