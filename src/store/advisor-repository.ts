@@ -57,6 +57,7 @@ export class AdvisorRepository {
         .select(['name', 'compute', 'state', 'submitted_at', 'started_at', 'ended_at', 'instance_count', 'node_seconds', 'lineage'])
         .where('workspace', '=', workspace)
         .where((eb) => eb.or([eb('state', 'not in', terminal), eb('submitted_at', '>=', since), eb('ended_at', '>=', since)]))
+        .orderBy('name')
         .execute(),
       this.db
         .selectFrom('job_events')
@@ -89,6 +90,8 @@ export class AdvisorRepository {
       .select(['compute', 'node_id', 'created_at', 'removed_at'])
       .where('workspace', '=', workspace)
       .where((eb) => eb.or([eb('removed_at', 'is', null), eb('removed_at', '>=', since)]))
+      .orderBy('compute')
+      .orderBy('node_id')
       .execute();
     return rows.map((row) => ({
       compute: row.compute,
@@ -105,6 +108,7 @@ export class AdvisorRepository {
       .select(['name', 'state', 'submitted_at', 'ended_at', 'spec'])
       .where('workspace', '=', workspace)
       .where((eb) => eb.or([eb('state', 'not in', terminal), eb('submitted_at', '>=', since), eb('ended_at', '>=', since)]))
+      .orderBy('name')
       .execute();
     return rows.map((row) => ({
       name: row.name,
