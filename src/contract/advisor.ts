@@ -94,7 +94,7 @@ const evaluation = {
   serverRules: z
     .boolean()
     .describe(
-      "whether the server-wide rules (TRL-SEC-101, 103, 104) were evaluated: only for callers who may read role assignments at '/'",
+      "whether the server-wide rules (TRL-SEC-101, 103, 104, 105) were evaluated: only for callers who may read role assignments at '/'",
     ),
 };
 

@@ -26,6 +26,8 @@ export function installation(facts: Partial<InstallationFacts> = {}): Installati
     host: '127.0.0.1',
     listensOnLoopbackOnly: true,
     localAuth: true,
+    publicUrl: null,
+    servesTls: false,
     serverAssignments: [],
     tokens: [],
     activity: [],

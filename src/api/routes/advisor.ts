@@ -9,7 +9,13 @@ import type { RouteOptions } from '../route-options.js';
 
 /** The advisor: its rule catalogue, a check of files against the static rules, and the live rules on a workspace. */
 export const advisorRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { context, config, access }) => {
-  const server: ServerFacts = { host: config.host, listensOnLoopbackOnly: isLoopbackHost(config.host), localAuth: config.auth.local };
+  const server: ServerFacts = {
+    host: config.host,
+    listensOnLoopbackOnly: isLoopbackHost(config.host),
+    localAuth: config.auth.local,
+    publicUrl: config.publicUrl ?? null,
+    servesTls: config.tls !== undefined,
+  };
 
   // Server-wide rules name principals and tokens: only for callers who may read the server's role assignments.
   const serverFactsFor = async (request: Parameters<typeof principalOf>[0]) =>

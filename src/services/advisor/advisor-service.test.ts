@@ -26,7 +26,7 @@ import type { ServerFacts } from './advisor-snapshot.js';
 
 const caller: Caller = { actor: 'user:alice', requestId: null };
 const environment = 'azureml://registries/azureml/environments/sklearn-1.5/labels/latest';
-const loopback: ServerFacts = { host: '127.0.0.1', listensOnLoopbackOnly: true, localAuth: true };
+const loopback: ServerFacts = { host: '127.0.0.1', listensOnLoopbackOnly: true, localAuth: true, publicUrl: null, servesTls: false };
 const minute = 60_000;
 const hour = 60 * minute;
 const day = 24 * hour;
@@ -100,7 +100,7 @@ for (const dialect of testDialects()) {
       const advice = await advise('empty', loopback);
       assert.deepEqual(
         advice.checks.map((check) => `${check.ruleId} ${check.outcome}`),
-        ['TRL-SEC-101 passed'],
+        ['TRL-SEC-101 passed', 'TRL-SEC-105 passed'],
       );
       assert.equal(advice.score.overall, 100);
       const withoutServer = await advise('empty');

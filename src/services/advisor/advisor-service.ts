@@ -21,7 +21,7 @@ export interface WorkspaceAdvice {
   workspace: string;
   /** The snapshot's time (epoch ms). */
   evaluatedAt: number;
-  /** Whether the server-wide rules (local authentication, role assignments at '/', tokens) were evaluated. */
+  /** Whether the server-wide rules (local authentication, plain HTTP, role assignments at '/', tokens) were evaluated. */
   serverRules: boolean;
   checks: Check[];
   recommendations: Recommendation[];
@@ -30,8 +30,8 @@ export interface WorkspaceAdvice {
   notApplicable: string[];
 }
 
-/** The rules TRL-SEC-101, 103, 104 look at the server, not the workspace: left out unless the caller may read the server's assignments. */
-const serverRuleIds: ReadonlySet<string> = new Set(['TRL-SEC-101', 'TRL-SEC-103', 'TRL-SEC-104']);
+/** The rules that look at the server, not the workspace: left out unless the caller may read the server's role assignments. */
+export const serverRuleIds: ReadonlySet<string> = new Set(['TRL-SEC-101', 'TRL-SEC-103', 'TRL-SEC-104', 'TRL-SEC-105']);
 
 /**
  * Checks one workspace against the live rules, at the context's clock. `server`: the server's own

@@ -26,11 +26,7 @@ import { definitionOf } from '../monitoring/run-monitor.js';
 import { requireWorkspace } from '../resource-service.js';
 
 /** What the server says of itself: where it listens and whether local authentication is on (from its configuration). */
-export interface ServerFacts {
-  host: string;
-  listensOnLoopbackOnly: boolean;
-  localAuth: boolean;
-}
+export type ServerFacts = Pick<InstallationFacts, 'host' | 'listensOnLoopbackOnly' | 'localAuth' | 'publicUrl' | 'servesTls'>;
 
 /**
  * Reads what the live rules look at in one workspace, from the store (and, for the checkpoint

@@ -62,7 +62,7 @@ describe('the live rule catalogue', () => {
     const { checks, findings } = checkLive(snapshotOf({ installation: installation() }));
     assert.deepEqual(
       checks.map((check) => `${check.ruleId} ${check.outcome}`),
-      ['TRL-SEC-101 passed'],
+      ['TRL-SEC-101 passed', 'TRL-SEC-105 passed'],
     );
     assert.deepEqual(findings, []);
   });
@@ -117,15 +117,37 @@ describe('TRL-REL-102 low-priority job without checkpoints', () => {
   });
 });
 
-describe('TRL-SEC-101 local authentication beyond loopback', () => {
-  it('fails local auth on a server listening on the network, passes loopback or local auth off, skips without installation facts', () => {
+describe('TRL-SEC-101 local authentication reachable from other machines', () => {
+  it('fails local auth on a server published through a proxy or listening on the network, passes loopback or local auth off', () => {
+    const published = installation({ publicUrl: 'https://ml.example.com' });
+    assert.deepEqual(liveVerdicts('TRL-SEC-101', snapshotOf({ installation: published })), [
+      'failed 127.0.0.1: auth.local is on and the server is published at https://ml.example.com: what a proxy on this machine forwards arrives from loopback and acts as the owner without a credential',
+    ]);
     const exposed = installation({ host: '0.0.0.0', listensOnLoopbackOnly: false });
     assert.deepEqual(liveVerdicts('TRL-SEC-101', snapshotOf({ installation: exposed })), [
-      'failed 0.0.0.0: auth.local is on and the server listens on 0.0.0.0: requests from this machine act as the owner without a credential',
+      'failed 0.0.0.0: auth.local is on and the server listens on 0.0.0.0: requests from this machine act as the owner',
     ]);
-    assert.deepEqual(liveVerdicts('TRL-SEC-101', snapshotOf({ installation: { ...exposed, localAuth: false } })), ['passed 0.0.0.0']);
-    assert.deepEqual(liveVerdicts('TRL-SEC-101', snapshotOf({ installation: installation() })), ['passed 127.0.0.1']);
+    assert.deepEqual(liveVerdicts('TRL-SEC-101', snapshotOf({ installation: { ...published, localAuth: false } })), ['passed 127.0.0.1']);
+    assert.deepEqual(liveVerdicts('TRL-SEC-101', snapshotOf({ installation: installation({ publicUrl: 'http://localhost:8080' }) })), [
+      'passed 127.0.0.1',
+    ]);
     assert.deepEqual(liveVerdicts('TRL-SEC-101', snapshotOf()), []);
+  });
+});
+
+describe('TRL-SEC-105 plain HTTP beyond loopback', () => {
+  it('fails a server listening on the network without TLS or published at an http:// address, passes HTTPS and loopback', () => {
+    const exposed = installation({ host: '0.0.0.0', listensOnLoopbackOnly: false, localAuth: false });
+    assert.deepEqual(liveVerdicts('TRL-SEC-105', snapshotOf({ installation: exposed })), [
+      'failed 0.0.0.0: the server listens on 0.0.0.0 over plain HTTP: tokens and data cross the network in the clear',
+    ]);
+    assert.deepEqual(liveVerdicts('TRL-SEC-105', snapshotOf({ installation: { ...exposed, servesTls: true } })), ['passed 0.0.0.0']);
+    assert.deepEqual(liveVerdicts('TRL-SEC-105', snapshotOf({ installation: installation({ publicUrl: 'http://trellis.ml.svc:5050' }) })), [
+      'failed 127.0.0.1: the server is published at http://trellis.ml.svc:5050, plain HTTP: clients send their tokens in the clear',
+    ]);
+    assert.deepEqual(liveVerdicts('TRL-SEC-105', snapshotOf({ installation: installation({ publicUrl: 'https://ml.example.com' }) })), [
+      'passed 127.0.0.1',
+    ]);
   });
 });
 

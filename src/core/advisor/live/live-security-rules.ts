@@ -1,23 +1,58 @@
 import { seedLines } from '../seed-lines.js';
 import { defineLiveRule, type LiveRule, span } from './live-rule.js';
-import { type InstallationFacts, liveWindows, type RoleAssignmentFacts } from './live-snapshot.js';
+import { type InstallationFacts, type LiveSnapshot, liveWindows, type RoleAssignmentFacts } from './live-snapshot.js';
 
-const localAuthBeyondLoopback = defineLiveRule({
+/** Whether a URL's host is this machine only. */
+function isLoopbackUrl(url: string): boolean {
+  const host =
+    URL.parse(url)
+      ?.hostname.replace(/^\[|\]$/g, '')
+      .toLowerCase() ?? '';
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+const installationOf = (snapshot: LiveSnapshot) => (snapshot.installation ? [snapshot.installation] : []);
+
+const localAuthReachable = defineLiveRule({
   id: 'TRL-SEC-101',
   pillar: 'security',
   severity: 'high',
-  title: 'Local authentication is on while the server listens beyond loopback',
+  title: 'Local authentication is on while the server is reachable from other machines',
   seed: seedLines.disableLocalAuth,
-  why: 'With local authentication on, any request from the server machine itself acts as its owner without a credential; once the server listens on the network, every other user, process or proxy on that machine is an owner too, and nothing in the audit log tells them apart.',
-  fix: 'Set auth.local: false in config.yaml (or TRELLIS_DISABLE_LOCAL_AUTH=1), and sign in with tokens or OpenID Connect.',
+  why: 'With local authentication on, a request from the server machine itself acts as its owner without a credential. Published through a proxy on the same machine (public_url), every request the proxy forwards comes from loopback: anyone who reaches the proxy is the owner, and the audit log cannot tell them apart. (Listening beyond loopback with it on is refused at start.)',
+  fix: 'Set auth.local: false in config.yaml (or TRELLIS_DISABLE_LOCAL_AUTH=true) and sign in with tokens or OpenID Connect.',
   appliesTo: 'the server (evaluated for callers who may read its role assignments)',
-  subjects: (snapshot) => (snapshot.installation ? [snapshot.installation] : []),
+  subjects: installationOf,
   resource: (installation) => ({ kind: 'server', name: installation.host }),
   check(installation) {
-    if (!installation.localAuth || installation.listensOnLoopbackOnly) return [];
-    return [
-      `auth.local is on and the server listens on ${installation.host}: requests from this machine act as the owner without a credential`,
-    ];
+    if (!installation.localAuth) return [];
+    if (!installation.listensOnLoopbackOnly)
+      return [`auth.local is on and the server listens on ${installation.host}: requests from this machine act as the owner`];
+    if (installation.publicUrl !== null && !isLoopbackUrl(installation.publicUrl))
+      return [
+        `auth.local is on and the server is published at ${installation.publicUrl}: what a proxy on this machine forwards arrives from loopback and acts as the owner without a credential`,
+      ];
+    return [];
+  },
+});
+
+const plainHttpBeyondLoopback = defineLiveRule({
+  id: 'TRL-SEC-105',
+  pillar: 'security',
+  severity: 'high',
+  title: 'Server is reachable from other machines over plain HTTP',
+  seed: seedLines.encryption,
+  why: 'Every request carries a bearer token (or a session cookie) and the data it reads or writes; over plain HTTP anyone on the network path reads them, and a token read is a token used.',
+  fix: 'Serve HTTPS (--tls-cert and --tls-key, or TRELLIS_TLS_CERT and TRELLIS_TLS_KEY), or publish the server through a proxy that terminates TLS and set public_url to its https:// address.',
+  appliesTo: 'the server (evaluated for callers who may read its role assignments)',
+  subjects: installationOf,
+  resource: (installation) => ({ kind: 'server', name: installation.host }),
+  check(installation) {
+    if (!installation.listensOnLoopbackOnly && !installation.servesTls)
+      return [`the server listens on ${installation.host} over plain HTTP: tokens and data cross the network in the clear`];
+    if (installation.publicUrl?.startsWith('http:') && !isLoopbackUrl(installation.publicUrl))
+      return [`the server is published at ${installation.publicUrl}, plain HTTP: clients send their tokens in the clear`];
+    return [];
   },
 });
 
@@ -102,4 +137,10 @@ const idleTokens = defineLiveRule({
   },
 });
 
-export const liveSecurityRules: readonly LiveRule[] = [localAuthBeyondLoopback, unencryptedArtifacts, broaderThanUsed, idleTokens];
+export const liveSecurityRules: readonly LiveRule[] = [
+  localAuthReachable,
+  unencryptedArtifacts,
+  broaderThanUsed,
+  idleTokens,
+  plainHttpBeyondLoopback,
+];

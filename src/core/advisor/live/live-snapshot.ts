@@ -55,6 +55,10 @@ export interface InstallationFacts {
   listensOnLoopbackOnly: boolean;
   /** Requests from loopback without credentials act as the local owner (config auth.local). */
   localAuth: boolean;
+  /** The address clients reach it at when that is not where it listens (config public_url: a proxy, a Kubernetes service). */
+  publicUrl: string | null;
+  /** It serves HTTPS itself (config tls). */
+  servesTls: boolean;
   /** Role assignments at the server scope ('/'). */
   serverAssignments: RoleAssignmentFacts[];
   /** Personal access tokens not revoked and not expired. */
