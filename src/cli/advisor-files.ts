@@ -3,7 +3,9 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { ApiError } from '../client/api-error.js';
 import { type AdvisorFile, condaReferences, normalizePath, resolveRelative } from '../core/advisor/file-set.js';
 import { unlessMissing } from '../core/error-codes.js';
+import { isTrellisError } from '../core/errors.js';
 import { walkFolder } from './local-files.js';
+import { inlineLocalComponents } from './pipeline-components.js';
 
 /** The files `trellis advisor check -f` reads: each file named, and every .yml, .yaml and .json under each folder named. */
 export interface CollectedFiles {
@@ -40,7 +42,7 @@ export async function collectAdvisorFiles(targets: readonly string[], cwd: strin
     for (const file of walk.files) if (checkedExtensions.test(file.path)) paths.push(join(absolute, ...file.path.split('/')));
   }
   const unique = [...new Set(paths)];
-  const files = await Promise.all(unique.map(async (path) => ({ name: nameOf(path), text: await readFile(path, 'utf8') })));
+  const files = await Promise.all(unique.map(async (path) => ({ name: nameOf(path), text: await withComponentsInline(path) })));
   const known = new Set(files.map((file) => file.name));
   for (const file of [...files]) {
     if (!/\.ya?ml$/i.test(file.name)) continue;
@@ -54,4 +56,20 @@ export async function collectAdvisorFiles(targets: readonly string[], cwd: strin
     }
   }
   return { files, explicit };
+}
+
+/**
+ * A file's text; a pipeline's with its local component files put inline, as `trellis job create`
+ * sends it, so its steps are checked. A pipeline whose components cannot be read is left as written:
+ * the advisor then says why it could not check it.
+ */
+async function withComponentsInline(path: string): Promise<string> {
+  const text = await readFile(path, 'utf8');
+  if (!/\.ya?ml$/i.test(path) || !/^type:\s*pipeline\s*$/m.test(text)) return text;
+  try {
+    return await inlineLocalComponents(text, path);
+  } catch (error) {
+    if (error instanceof ApiError || isTrellisError(error)) return text;
+    throw error;
+  }
 }

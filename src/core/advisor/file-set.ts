@@ -1,5 +1,6 @@
 import { detectFileKind } from '../azureml/detect-kind.js';
 import { isRemotePath } from '../azureml/paths.js';
+import { isPlainObject } from '../azureml/schema-helpers.js';
 import { isTrellisError, type Problem } from '../errors.js';
 import { parseYaml } from '../yaml/parse-yaml.js';
 import { subjectsFromArmTemplate } from './arm-subjects.js';
@@ -108,10 +109,33 @@ function whyNotChecked(file: AdvisorFile): string | undefined {
   }
   const type = typeof document.type === 'string' ? document.type.toLowerCase() : '';
   const schema = typeof document.$schema === 'string' ? document.$schema.toLowerCase() : '';
-  if (['command', 'sweep', 'pipeline'].includes(type) || /\/(command|sweep|pipeline)job\.schema\.json/.test(schema)) return undefined;
+  const job = /\/(command|sweep|pipeline)job\.schema\.json/.exec(schema)?.[1];
   const detection = detectFileKind(document);
-  if (detection.kind !== null) return undefined;
+  // $schema names another kind of Azure ML file: a pipeline component, a schedule, an MLTable, ...
+  if (job === undefined && detection.kind === null && detection.isOtherKind)
+    return `not a file the advisor checks: ${detection.problem.message}`;
+  if ((job ?? type) === 'pipeline') return unresolvedComponents(document);
+  if (['command', 'sweep'].includes(job ?? type) || detection.kind !== null) return undefined;
   return `not a file the advisor checks: ${detection.problem.message}`;
+}
+
+/**
+ * Why a pipeline's steps cannot be read here: they name registered components (azureml:...), which
+ * only the server has, or component files that were not put inline (the CLI puts them inline; a
+ * request to the server cannot). Undefined when every step is inline: the pipeline is just invalid.
+ */
+function unresolvedComponents(document: Record<string, unknown>): string | undefined {
+  const jobs = isPlainObject(document.jobs) ? Object.values(document.jobs) : [];
+  const named = jobs.flatMap((step) => {
+    if (!isPlainObject(step)) return [];
+    const reference = String(step.type ?? '').toLowerCase() === 'sweep' ? step.trial : step.component;
+    return typeof reference === 'string' ? [reference] : [];
+  });
+  if (named.some(isRemotePath))
+    return 'a pipeline whose steps name registered components (azureml:...): only the server has them, so its steps cannot be checked here';
+  if (named.length > 0)
+    return 'a pipeline whose steps name component files that were not put inline: trellis advisor check -f reads them from disk';
+  return undefined;
 }
 
 const armSchema = /"\$schema"\s*:\s*"[^"]*deploymentTemplate/i;
