@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: runs every benchmark and prints the tables BENCHMARKS.md records.
- * BENCH_ONLY=foundation|tracking|jobs|serving|studio|auth|artifacts|pipelines|sweeps|monitoring runs one part. Sizes: BENCH_COUNT (default 10000) and
+ * BENCH_ONLY=foundation|tracking|jobs|serving|studio|auth|artifacts|pipelines|sweeps|monitoring|advisor runs one part. Sizes: BENCH_COUNT (default 10000) and
  * BENCH_STARTUP_RUNS (default 5) for the foundation; BENCH_POINTS (1000000), BENCH_CLIENTS (8),
  * BENCH_SEARCH_RUNS (50000), BENCH_SEARCH_QUERIES (20), BENCH_HISTORY_STEPS (100000) for tracking;
  * BENCH_JOBS (1000), BENCH_JOBS_IDLE (100), BENCH_JOB_NODES (16), BENCH_JOB_CLIENTS (4) for jobs;
@@ -13,9 +13,11 @@
  * BENCH_SWEEP_EARLY_TRIALS (32), BENCH_SWEEP_EPOCH_PAUSE (0.3 s), BENCH_SWEEP_OVERHEAD_TRIALS (200), BENCH_SWEEP_OWN_RUNS (30),
  * BENCH_SWEEP_PARTS (quality,early,overhead), BENCH_SWEEP_SERVER_PROFILE (a folder for the server's CPU profile) for sweeps;
  * BENCH_MONITORING_ROWS (1000000: rows of the reference and of the current file), BENCH_MONITORING_LARGE_ROWS (10000000:
- * the current file of the memory check) for monitoring.
+ * the current file of the memory check) for monitoring; BENCH_ADVISOR_FILES (10000), BENCH_ADVISOR_RESOURCES (10000),
+ * BENCH_ADVISOR_RUNS (5) for the advisor.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
+import { median as middle, runAdvisorBench } from './advisor.js';
 import { runArtifactsAtRestBench, type Throughput } from './artifacts-at-rest.js';
 import { runAuthBench } from './auth.js';
 import { runJobQueueBench, type Summary } from './job-queue-latency.js';
@@ -462,6 +464,54 @@ if (!only || only === 'monitoring') {
     `\n## Model monitoring: data drift against Evidently (${result.python}), same machine, same run (started ${started.toISOString()})`,
   );
   for (const line of monitoringTables(result)) console.log(line);
+  console.log(
+    `\n${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}; load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after.`,
+  );
+}
+
+if (!only || only === 'advisor') {
+  const options = {
+    files: Number(process.env.BENCH_ADVISOR_FILES ?? 10_000),
+    resources: Number(process.env.BENCH_ADVISOR_RESOURCES ?? 10_000),
+    runs: Number(process.env.BENCH_ADVISOR_RUNS ?? 5),
+    log,
+  };
+  const loadBefore = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
+  const started = new Date();
+  const { static: files, live } = await runAdvisorBench(options);
+  const loadAfter = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
+  const seconds = (values: number[]) => `${middle(values).toFixed(3)} s`;
+  const goal = (values: number[]) => (middle(values) <= 1 ? 'yes' : `no (${middle(values).toFixed(2)}× the goal)`);
+  console.log(
+    `\n## Advisor: a whole check of 10,000 resources (goal < 1 s; started ${started.toISOString()}, median of ${options.runs})\n`,
+  );
+  console.log('| check | what | median | min | max | goal met |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  const row = (check: string, what: string, values: number[], judged: boolean) =>
+    console.log(
+      `| ${check} | ${what} | ${seconds(values)} | ${Math.min(...values).toFixed(3)} s | ${Math.max(...values).toFixed(3)} s | ${judged ? goal(values) : '—'} |`,
+    );
+  row('static', `\`trellis advisor check -f\` on ${files.files} files, process start to exit`, files.cliSeconds, true);
+  row('static', 'in-process: reading the files', files.readSeconds, false);
+  row('static', `in-process: files to ${files.subjects} subjects (YAML, schemas, ARM)`, files.subjectSeconds, false);
+  row('static', `in-process: ${files.checks} checks, ${files.findings} findings`, files.checkSeconds, false);
+  row(
+    'live',
+    `adviseWorkspace on ${live.resources.total} resources (${live.checks} checks, ${live.findings} findings)`,
+    live.serviceSeconds,
+    true,
+  );
+  row('live', 'GET /api/v1/workspaces/{ws}/advisor/score over HTTP', live.httpSeconds, true);
+  const { total: _total, ...kinds } = live.resources;
+  console.log(
+    `\nThe live workspace: ${Object.entries(kinds)
+      .map(([kind, count]) => `${count} ${kind}`)
+      .join(', ')}.`,
+  );
   console.log(
     `\n${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}; load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after.`,
   );
