@@ -11,6 +11,7 @@ import { registerIdentity } from './commands/identity.js';
 import { registerJob } from './commands/job.js';
 import { registerSchedule } from './commands/schedule.js';
 import { registerMonitor } from './commands/monitor.js';
+import { registerPolicy } from './commands/policy.js';
 import { registerOnlineEndpoints } from './commands/online-endpoint.js';
 import { registerUp } from './commands/up.js';
 import { registerWorkspace } from './commands/workspace.js';
@@ -53,6 +54,7 @@ registerIdentity(program);
 registerJob(program);
 registerSchedule(program);
 registerMonitor(program);
+registerPolicy(program);
 registerOnlineEndpoints(program);
 registerBatchEndpoints(program);
 

@@ -7,11 +7,12 @@ import type { endpointStatsRoutes } from '../contract/endpoint-stats.js';
 import type { experimentKeysRoutes } from '../contract/experiment-keys.js';
 import type { jobRoutes, JobLogEvent } from '../contract/jobs.js';
 import type { metricSeriesRoutes } from '../contract/metric-series.js';
+import type { policyRoutes } from '../contract/policy.js';
 import type { onlineEndpointRoutes } from '../contract/online-endpoints.js';
 import type { pipelineRoutes } from '../contract/pipelines.js';
 import type { sweepRoutes } from '../contract/sweeps.js';
 import type { monitorRoutes } from '../contract/monitors.js';
-import type { ResponseOf } from '../contract/route.js';
+import type { BodyOf, ResponseOf } from '../contract/route.js';
 import type { scheduleRoutes } from '../contract/schedules.js';
 import type { uploadRoutes } from '../contract/uploads.js';
 import type { workspaceRoutes } from '../contract/workspaces.js';
@@ -43,6 +44,11 @@ export type SweepJobBody = ResponseOf<typeof sweepRoutes.get>;
 export type MonitorBody = ResponseOf<typeof monitorRoutes.get>;
 /** One run of a model monitor, whole. */
 export type MonitorRunBody = ResponseOf<typeof monitorRoutes.run>;
+export type PolicyDefinitionBody = ResponseOf<typeof policyRoutes.getDefinition>;
+export type PolicyAssignmentBody = ResponseOf<typeof policyRoutes.getAssignment>;
+export type PolicyAssignmentRequest = BodyOf<typeof policyRoutes.createAssignment>;
+export type PolicyExemptionRequest = BodyOf<typeof policyRoutes.createExemption>;
+export type PolicyStateBody = ResponseOf<typeof policyRoutes.states>['items'][number];
 /** A schedule with its next firings and the jobs it made. */
 export type ScheduleBody = ResponseOf<typeof scheduleRoutes.get>;
 /** One firing of a schedule. */

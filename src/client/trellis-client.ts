@@ -12,12 +12,13 @@ import { pipelineRoutes } from '../contract/pipelines.js';
 import { sweepRoutes } from '../contract/sweeps.js';
 import { scheduleRoutes } from '../contract/schedules.js';
 import { monitorRoutes } from '../contract/monitors.js';
+import { policyRoutes } from '../contract/policy.js';
 import { assetRoutes, type ContainedKind, kindRoutes, namedRoutes, resolveRoute } from '../contract/resources.js';
 import { pathOf } from '../contract/route.js';
 import { uploadRoutes } from '../contract/uploads.js';
 import { workspaceRoutes } from '../contract/workspaces.js';
 import { isAssetKind } from '../core/resources/kinds.js';
-import type { ApplyRequestBody, UploadedBody } from './answers.js';
+import type { ApplyRequestBody, PolicyAssignmentRequest, PolicyExemptionRequest, PolicyStateBody, UploadedBody } from './answers.js';
 import { type CallOptions, HttpClient, problemOf } from './http-client.js';
 import { MlflowClient } from './mlflow-client.js';
 
@@ -129,6 +130,20 @@ export class TrellisClient extends HttpClient {
   getMonitor = (workspace: string, name: string, query: { limit?: number } = {}) =>
     this.call(monitorRoutes.get, { params: { workspace, name }, query });
   getMonitorRun = (workspace: string, name: string, run: string) => this.call(monitorRoutes.run, { params: { workspace, name, run } });
+  listPolicyDefinitions = () => this.call(policyRoutes.listDefinitions);
+  getPolicyDefinition = (name: string) => this.call(policyRoutes.getDefinition, { params: { name } });
+  putPolicyDefinition = (body: { name: string; definition: Record<string, unknown> }) => this.call(policyRoutes.putDefinition, { body });
+  deletePolicyDefinition = (name: string) => this.call(policyRoutes.deleteDefinition, { params: { name } });
+  listPolicyAliases = () => this.call(policyRoutes.listAliases);
+  listPolicyAssignments = (query: { scope?: string } = {}) => this.call(policyRoutes.listAssignments, { query });
+  createPolicyAssignment = (body: PolicyAssignmentRequest) => this.call(policyRoutes.createAssignment, { body });
+  getPolicyAssignment = (name: string) => this.call(policyRoutes.getAssignment, { params: { name } });
+  deletePolicyAssignment = (name: string) => this.call(policyRoutes.deleteAssignment, { params: { name } });
+  listPolicyExemptions = (query: { assignment?: string } = {}) => this.call(policyRoutes.listExemptions, { query });
+  createPolicyExemption = (body: PolicyExemptionRequest) => this.call(policyRoutes.createExemption, { body });
+  deletePolicyExemption = (name: string) => this.call(policyRoutes.deleteExemption, { params: { name } });
+  listPolicyStates = (workspace: string, query: { compliance?: PolicyStateBody['compliance'] } = {}) =>
+    this.call(policyRoutes.states, { params: { workspace }, query });
   listSweeps = (workspace: string, query: { limit?: number } = {}) => this.call(sweepRoutes.list, { params: { workspace }, query });
   cancelSweep = (workspace: string, name: string) => this.call(sweepRoutes.cancel, { params: { workspace, name } });
   /** A schedule file, with the job file its create_job names as submitJob takes it (its uploads checked by the server). */

@@ -90,6 +90,7 @@ export async function startServer(
       },
       clock: () => new Date(),
       logger,
+      installation: { listensOnLoopbackOnly: isLoopbackHost(config.host) },
     };
     await ensureOwner(context, config.localUser);
     await ensureDefaultWorkspace(context, { actor: `user:${config.localUser}`, requestId: null });

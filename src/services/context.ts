@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import type { InstallationFacts } from '../core/policy/policy-target.js';
 import type { Store } from '../store/store.js';
 import type { MonitorObservers } from './monitoring/monitor-observers.js';
 
@@ -13,6 +14,8 @@ export interface Context {
   logger: Logger;
   /** Who hears of each model monitor run (Prometheus gauges, Alertmanager); none in tests that do not ask. */
   monitorObservers?: MonitorObservers;
+  /** What policies read about this installation (where it listens); a context without it listens on loopback only. */
+  installation?: InstallationFacts;
 }
 
 /** Who made a request and which request it was: written to the audit log. */

@@ -8,6 +8,7 @@ export interface Database
     SweepTables,
     ScheduleTables,
     MonitorTables,
+    PolicyTables,
     EndpointTables,
     IdentityTables,
     SecretTables {
@@ -285,6 +286,36 @@ export interface MonitorTables {
     first_at: number | null;
     last_at: number | null;
     summary: string;
+    created_at: number;
+  };
+}
+
+export interface PolicyTables {
+  policy_definitions: {
+    name: string;
+    definition: string;
+    created_by: string;
+    created_at: number;
+    updated_at: number;
+  };
+  policy_assignments: {
+    name: string;
+    workspace: string | null;
+    definition: string;
+    parameters: string;
+    enforcement_mode: string;
+    description: string | null;
+    created_by: string;
+    created_at: number;
+  };
+  policy_exemptions: {
+    name: string;
+    assignment: string;
+    scope: string;
+    category: string;
+    reason: string;
+    expires_at: number | null;
+    created_by: string;
     created_at: number;
   };
 }

@@ -27,6 +27,7 @@ import { PipelineRepository } from './pipeline-repository.js';
 import { ScheduleRepository } from './schedule-repository.js';
 import { SweepRepository } from './sweep-repository.js';
 import { MonitorRepository } from './monitor-repository.js';
+import { PolicyRepository } from './policy-repository.js';
 import { LoggedModelRepository } from './logged-model-repository.js';
 import { RegistryRepository } from './registry-repository.js';
 import { ResourceRepository } from './resource-repository.js';
@@ -53,6 +54,7 @@ export interface Repositories {
   schedules: ScheduleRepository;
   sweeps: SweepRepository;
   monitors: MonitorRepository;
+  policies: PolicyRepository;
   endpoints: EndpointRepository;
   identity: IdentityRepository;
 }
@@ -234,6 +236,7 @@ function repositoriesFor(db: Kysely<Database>, dialect: Dialect, keys: Workspace
     schedules: new ScheduleRepository(db),
     sweeps: new SweepRepository(db),
     monitors: new MonitorRepository(db),
+    policies: new PolicyRepository(db),
     endpoints: new EndpointRepository(db, keys.sealerFor(db)),
     identity: new IdentityRepository(db, identityCache),
   };

@@ -48,7 +48,9 @@ export function subjectsFromArmTemplate(text: string, fileName: string): StaticS
   try {
     const located = parseYaml(text, fileName);
     locate = (path) => located.locate(path).line;
-  } catch {}
+  } catch {
+    // The JSON parsed above; only line numbers are lost, and findings then point at the file.
+  }
   return subjectsFromArm(template, { file: fileName, locate });
 }
 

@@ -101,6 +101,33 @@ const rules: Rule[] = [
     },
   },
 
+  // Azure Policy: definitions are readable by anyone signed in; writing them is a server action. Assignments and
+  // exemptions carry their scope in the body or the stored record: the handler checks policyAssignments/* there.
+  {
+    methods: read,
+    path: new RegExp(`${v1}/policy-(definitions|aliases)(/:name)?$`),
+    access: { kind: 'authenticated', why: "definitions and aliases describe the platform's rules; nothing in them is a workspace's" },
+  },
+  { methods: ['POST'], path: new RegExp(`${v1}/policy-definitions$`), access: onServer('Microsoft.Authorization/policyDefinitions/write') },
+  {
+    methods: ['DELETE'],
+    path: new RegExp(`${v1}/policy-definitions/:name$`),
+    access: onServer('Microsoft.Authorization/policyDefinitions/delete'),
+  },
+  {
+    methods: '*',
+    path: new RegExp(`${v1}/policy-(assignments|exemptions)(/:name)?$`),
+    access: {
+      kind: 'authenticated',
+      why: 'the scope is in the body, the query or the stored assignment: the handler checks Microsoft.Authorization/policyAssignments/* (policyExemptions/*) there',
+    },
+  },
+  {
+    methods: read,
+    path: new RegExp(`${ws}/policy-states$`),
+    access: { kind: 'action', action: 'Microsoft.PolicyInsights/policyStates/queryResults/read', scope: 'workspace' },
+  },
+
   // Workspaces.
   {
     methods: read,
