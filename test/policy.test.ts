@@ -165,6 +165,61 @@ describe('policy: Azure Policy definitions enforced on a real server', () => {
     assert.match(applied, /would be denied by \(DoNotEnforce\) policy/);
   });
 
+  it('enforce-setting policies refuse a job with an image from another registry, or packages from another index', async () => {
+    await ok('workspace', 'create', '--name', 'locked');
+    await ok(
+      'policy',
+      'assignment',
+      'create',
+      '--name',
+      'acr',
+      '--definition',
+      'AllowedACRs_EnforceSetting',
+      '--scope',
+      '/workspaces/locked',
+      '--param',
+      'allowedACRs=["registry.example.com"]',
+    );
+    await ok(
+      'policy',
+      'assignment',
+      'create',
+      '--name',
+      'channels',
+      '--definition',
+      'AllowedPythonPackageChannels_EnforceSetting',
+      '--scope',
+      '/workspaces/locked',
+      '--param',
+      'allowedPythonPackageChannels=["https://pypi.example.com/simple", "conda-forge"]',
+    );
+    await write('image-job.yml', 'command: echo hi\nenvironment:\n  image: python:3.11-slim\n');
+    const image = await cli('job', 'create', '--file', 'image-job.yml', '-w', 'locked');
+    assert.notEqual(image.code, 0);
+    assert.match(
+      image.stderr,
+      /job '[^']+' is disallowed by policy '\[Preview\]: Configure allowed registries for specified Azure Machine Learning computes' \(assignment 'acr'\): image 'python:3\.11-slim' is not from an allowed registry \(allowed: registry\.example\.com\)/,
+    );
+
+    await write(
+      'pip-job.yml',
+      'command: echo hi\nenvironment:\n  image: registry.example.com/python:3.11\n  conda_file:\n    channels: [conda-forge]\n    dependencies:\n      - python=3.11\n      - pip:\n          - numpy\n',
+    );
+    const pip = await cli('job', 'create', '--file', 'pip-job.yml', '-w', 'locked');
+    assert.notEqual(pip.code, 0);
+    assert.match(
+      pip.stderr,
+      /installs packages from 'https:\/\/pypi\.org\/simple', which is not allowed \(allowed: https:\/\/pypi\.example\.com\/simple, conda-forge\)/,
+    );
+    assert.doesNotMatch(pip.stderr, /allowed registries/, 'the image is from the allowed registry');
+    const jobs = await json<{ items: unknown[] }>('job', 'list', '-w', 'locked');
+    assert.deepEqual(jobs.items, [], 'no refused job was queued');
+
+    // A curated environment is the platform's own: it passes.
+    await write('curated-job.yml', 'command: echo hi\nenvironment: azureml:trellis-python\n');
+    await ok('job', 'create', '--file', 'curated-job.yml', '-w', 'locked');
+  });
+
   it('bad input is refused with what to fix, and nothing changes', async () => {
     await write(
       'bad.json',
