@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { TrellisError, invalidInput } from '../../core/errors.js';
 import { compilePolicy } from '../../core/policy/evaluate-policy.js';
 import {
@@ -89,13 +90,7 @@ export async function deletePolicyDefinition(context: Context, caller: Caller, n
  * effect names). Nothing is stored unless everything is right.
  */
 export async function createPolicyAssignment(context: Context, caller: Caller, body: AssignmentInput): Promise<PolicyAssignment> {
-  const parsed = assignmentInputSchema.safeParse(body);
-  if (!parsed.success)
-    throw invalidInput(
-      'the assignment',
-      parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-    );
-  const input = parsed.data;
+  const input = parseOrRefuse(assignmentInputSchema, body, 'the assignment');
   const workspace = workspaceOfPolicyScope(input.scope);
   if (workspace !== undefined && !(await context.store.repositories.workspaces.get(workspace)))
     throw new TrellisError(
@@ -119,6 +114,7 @@ export async function createPolicyAssignment(context: Context, caller: Caller, b
   }
   const { problems } = resolveParameterValues(definition, parameters);
   if (problems.length > 0) throw invalidInput('the assignment', problems);
+  const now = context.clock();
   const assignment: PolicyAssignment = {
     name: input.name,
     workspace,
@@ -127,9 +123,8 @@ export async function createPolicyAssignment(context: Context, caller: Caller, b
     enforcementMode: input.enforcement_mode,
     description: input.description,
     createdBy: caller.actor,
-    createdAt: context.clock().getTime(),
+    createdAt: now.getTime(),
   };
-  const now = context.clock();
   return context.store.transaction(async (repositories) => {
     if (await repositories.policies.getAssignment(input.name))
       throw new TrellisError(
@@ -177,13 +172,7 @@ export async function deletePolicyAssignment(context: Context, caller: Caller, n
 
 /** Exempts a resource (or a workspace) from an assignment, with a reason; the scope must lie inside the assignment's. */
 export async function createPolicyExemption(context: Context, caller: Caller, body: ExemptionInput): Promise<PolicyExemption> {
-  const parsed = exemptionInputSchema.safeParse(body);
-  if (!parsed.success)
-    throw invalidInput(
-      'the exemption',
-      parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-    );
-  const input = parsed.data;
+  const input = parseOrRefuse(exemptionInputSchema, body, 'the exemption');
   const assignment = await requirePolicyAssignment(context, input.assignment);
   const now = context.clock();
   const expiresAt = input.expires_at === undefined ? undefined : Date.parse(input.expires_at);
@@ -277,6 +266,17 @@ async function audit(
   change: { scope: string; action: 'create' | 'update' | 'delete'; kind: string; name: string; summary: string },
 ): Promise<void> {
   await auditIdentityChange(repositories, caller, change, at);
+}
+
+/** The body parsed by `schema`, or InvalidInput (422) naming every field at fault. */
+function parseOrRefuse<T extends z.ZodType>(schema: T, body: unknown, what: string): z.output<T> {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success)
+    throw invalidInput(
+      what,
+      parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+    );
+  return parsed.data;
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
