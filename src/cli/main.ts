@@ -11,6 +11,8 @@ import { registerIdentity } from './commands/identity.js';
 import { registerJob } from './commands/job.js';
 import { registerSchedule } from './commands/schedule.js';
 import { registerMonitor } from './commands/monitor.js';
+import { registerBudget } from './commands/budget.js';
+import { registerCost } from './commands/cost.js';
 import { registerOnlineEndpoints } from './commands/online-endpoint.js';
 import { registerUp } from './commands/up.js';
 import { registerWorkspace } from './commands/workspace.js';
@@ -53,6 +55,8 @@ registerIdentity(program);
 registerJob(program);
 registerSchedule(program);
 registerMonitor(program);
+registerCost(program);
+registerBudget(program);
 registerOnlineEndpoints(program);
 registerBatchEndpoints(program);
 

@@ -27,6 +27,8 @@ import { PipelineRepository } from './pipeline-repository.js';
 import { ScheduleRepository } from './schedule-repository.js';
 import { SweepRepository } from './sweep-repository.js';
 import { MonitorRepository } from './monitor-repository.js';
+import { BudgetRepository } from './budget-repository.js';
+import { CostRepository } from './cost-repository.js';
 import { LoggedModelRepository } from './logged-model-repository.js';
 import { RegistryRepository } from './registry-repository.js';
 import { ResourceRepository } from './resource-repository.js';
@@ -53,6 +55,8 @@ export interface Repositories {
   schedules: ScheduleRepository;
   sweeps: SweepRepository;
   monitors: MonitorRepository;
+  cost: CostRepository;
+  budgets: BudgetRepository;
   endpoints: EndpointRepository;
   identity: IdentityRepository;
 }
@@ -122,7 +126,9 @@ export class Store {
 
   /** Applies pending migrations in order; safe to run on every start. */
   async migrate(): Promise<string[]> {
-    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect) });
+    // Names run in order; unordered ones are allowed so a migration numbered below one already applied
+    // (branches that landed apart, e.g. 016 after 017) still runs instead of failing the start.
+    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect), allowUnorderedMigrations: true });
     const { error, results } = await migrator.migrateToLatest();
     if (error)
       throw new TrellisError('MigrationFailed', 500, `database migration failed: ${String((error as Error).message ?? error)}`, {
@@ -234,6 +240,8 @@ function repositoriesFor(db: Kysely<Database>, dialect: Dialect, keys: Workspace
     schedules: new ScheduleRepository(db),
     sweeps: new SweepRepository(db),
     monitors: new MonitorRepository(db),
+    cost: new CostRepository(db),
+    budgets: new BudgetRepository(db),
     endpoints: new EndpointRepository(db, keys.sealerFor(db)),
     identity: new IdentityRepository(db, identityCache),
   };

@@ -18,6 +18,7 @@ import { stringifyYaml } from '../../core/yaml/stringify-yaml.js';
 import { inlineLocalFile, type UploadedContent } from '../apply-resource.js';
 import { existingNames, findAsset, registerContent } from '../asset-lookup.js';
 import type { Caller, Context } from '../context.js';
+import { recordDeploymentInstances } from '../cost/deployment-usage.js';
 import { getEndpoint } from './endpoint-service.js';
 import { mlflowModelEnvironmentOf } from './model-environment.js';
 
@@ -99,6 +100,7 @@ export async function applyDeployment(
         etag,
       });
     else await transaction.endpoints.insertDeployment(deployment);
+    await recordDeploymentInstances(transaction, deployment, instanceCount, now);
     await transaction.audit.append(deploymentAuditEvent(caller, now, 'online-deployment', existing, deployment, describeLineage(lineage)));
   });
   return { deployment, action: existing ? 'updated' : 'created' };
@@ -148,6 +150,7 @@ export async function deleteDeployment(context: Context, caller: Caller, workspa
   const now = context.clock().getTime();
   await context.store.transaction(async (transaction) => {
     await transaction.endpoints.deleteDeployment(workspace, endpoint, name);
+    await recordDeploymentInstances(transaction, deployment, 0, now);
     await transaction.audit.append(deploymentAuditEvent(caller, now, 'online-deployment', deployment, undefined, null));
   });
 }
@@ -410,6 +413,7 @@ export async function updateDeploymentFields(
       updatedAt: now,
       etag,
     });
+    await recordDeploymentInstances(transaction, deployment, instanceCount, now);
     await transaction.audit.append(
       deploymentAuditEvent(
         caller,
