@@ -52,7 +52,8 @@ export class CostRepository {
     });
     const idle = idleNodeIntervals(nodes, jobs, tagsOfCompute);
     const instances = await this.instanceIntervals(workspaces, query, workspaceTags);
-    return [...jobs, ...idle, ...instances];
+    const touches = (interval: UsageInterval) => interval.start < query.to && (interval.end === null || interval.end > query.from);
+    return [...jobs, ...idle, ...instances].filter(touches);
   }
 
   /**
