@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse as parseCsv } from 'csv-parse/sync';
@@ -9,7 +8,8 @@ import type { JobBody } from '../src/client/trellis-client.js';
 import { focusColumns } from '../src/core/cost/focus-export.js';
 import { createTestDatabase, testDialects, type TestDatabase } from './support/databases.js';
 import { finished, waitForJob } from './support/jobs.js';
-import { removeHome, repositoryRoot, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
+import { removeHome, runCli, type TrellisProcess } from './support/trellis-process.js';
+import { perNodeSecond, runJob, sleepJob, startPricedTrellis } from './support/cost.js';
 import { assertStaysTrue } from './support/wait-for.js';
 
 /**
@@ -17,39 +17,6 @@ import { assertStaysTrue } from './support/wait-for.js';
  * Standard_DS3_v2 node costs 3.60 an hour here: 0.001 a second), jobs run `sleep` on a cluster
  * that scales from zero, and an enforcing budget keeps a job queued until it is raised.
  */
-
-const environmentCache = join(repositoryRoot, '.cache', 'environments');
-export const pricesYaml = 'prices:\n  currency: USD\n  sizes:\n    Standard_DS3_v2: { dedicated_per_hour: 3.6 }\n';
-export const perNodeSecond = 3.6 / 3600;
-export const pricedCluster =
-  'name: priced\ntype: amlcompute\nsize: Standard_DS3_v2\ntier: dedicated\nmin_instances: 0\nmax_instances: 2\nidle_time_before_scale_down: 1\n';
-
-export function sleepJob(seconds: number, tags: Record<string, string> = {}): string {
-  const tagLines = Object.entries(tags).map(([key, value]) => `  ${key}: ${value}\n`);
-  return `command: sleep ${seconds}\nenvironment:\n  image: library/python:latest\ncompute: azureml:priced\n${tagLines.length > 0 ? `tags:\n${tagLines.join('')}` : ''}`;
-}
-
-/** A Trellis whose config.yaml prices Standard_DS3_v2, with the priced cluster applied. */
-export async function startPricedTrellis(
-  options: { databaseUrl?: string | undefined; configYaml?: string; env?: Record<string, string> } = {},
-) {
-  const home = await mkdtemp(join(tmpdir(), 'trellis-home-'));
-  await writeFile(join(home, 'config.yaml'), `${pricesYaml}${options.configYaml ?? ''}`);
-  const trellis = await startTrellis({
-    home,
-    databaseUrl: options.databaseUrl,
-    env: { TRELLIS_ENV_CACHE: environmentCache, TRELLIS_JOB_TICK_MS: '200', TRELLIS_JOB_GRACE_SECONDS: '1', ...options.env },
-  });
-  await trellis.client.apply('default', { fileName: 'compute.yml', text: pricedCluster, kind: 'compute' });
-  return trellis;
-}
-
-export async function runJob(trellis: TrellisProcess, text: string): Promise<JobBody> {
-  const submitted = await trellis.client.submitJob('default', { fileName: 'job.yml', text, uploads: {}, inlined: {} });
-  const ended = await waitForJob(trellis.client, submitted.name, finished, 180_000);
-  assert.equal(ended.state, 'Completed', ended.reason ?? '');
-  return ended;
-}
 
 const near = (actual: number, expected: number, what: string) =>
   assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: ${actual} is not ${expected}`);
