@@ -7,6 +7,7 @@ import type { ApiError } from '../src/client/api-error.js';
 import type { JobBody } from '../src/client/trellis-client.js';
 import { focusColumns } from '../src/core/cost/focus-export.js';
 import { createTestDatabase, testDialects, type TestDatabase } from './support/databases.js';
+import { cliJson, waitForDeployment } from './support/endpoints.js';
 import { finished, waitForJob } from './support/jobs.js';
 import { removeHome, runCli, type TrellisProcess } from './support/trellis-process.js';
 import { perNodeSecond, runJob, sleepJob, startPricedTrellis } from './support/cost.js';
@@ -127,6 +128,39 @@ for (const dialect of testDialects()) {
       assert.equal(exported.code, 0, exported.stderr);
       assert.match(exported.stderr, new RegExp(`wrote ${rows.length} rows? to ${file}`));
       assert.equal((parseCsv(await readFile(file, 'utf8'), { columns: true }) as unknown[]).length, rows.length);
+    });
+
+    it("prices an online deployment's instance-seconds per endpoint, through a scale-up and after the endpoint is deleted", async () => {
+      await cliJson(trellis.url, ['online-endpoint', 'create', '--file', 'endpoint.yml', '--name', 'priced-ep']);
+      await cliJson(trellis.url, ['online-deployment', 'create', '--file', 'blue.yml', '--endpoint-name', 'priced-ep', '--all-traffic']);
+      await waitForDeployment(trellis.client, 'priced-ep', 'blue');
+      await cliJson(trellis.url, [
+        'online-deployment',
+        'update',
+        '--name',
+        'blue',
+        '--endpoint-name',
+        'priced-ep',
+        '--set',
+        'instance_count=2',
+      ]);
+      await waitForDeployment(trellis.client, 'priced-ep', 'blue');
+      await cliJson(trellis.url, ['online-endpoint', 'delete', '--name', 'priced-ep', '--yes']);
+
+      const endpointRow = async () => {
+        const report = await trellis.client.cost('default', { group_by: 'endpoint' });
+        return report.rows.find((row) => row.group === 'priced-ep');
+      };
+      const row = await endpointRow();
+      assert.ok(row && row.instanceSeconds > 0, JSON.stringify(row));
+      near(row.cost, row.instanceSeconds * perNodeSecond, 'instance cost');
+      assert.equal(row.nodeSeconds, 0);
+      // Deleted: its instance-seconds are kept, and stop growing.
+      await assertStaysTrue(endpointRow, {
+        what: "a deleted deployment's instance-seconds",
+        forMs: 1_000,
+        holds: (now) => now?.instanceSeconds === row.instanceSeconds,
+      });
     });
 
     it('refuses a budget with a negative amount with a 422 naming amount, and stores nothing', async () => {
