@@ -96,6 +96,7 @@ for (const dialect of testDialects()) {
         [{ group_by: 'team' }, /--group-by must be workspace, compute, job, endpoint, size, day or tag:<key>; got 'team'/],
         [{ from: 'yesterday' }, /--from 'yesterday' is not a date/],
         [{ from: '2026-02', to: '2026-01' }, /--from .* must be before --to/],
+        [{ from: '0001-01', to: '2026-01' }, /is longer than 1096 days \(three years\); ask for one year at a time/],
       ] as const) {
         await assert.rejects(trellis.client.cost('default', query), (error: ApiError) => {
           assert.equal(error.status, 400);

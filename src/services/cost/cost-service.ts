@@ -20,6 +20,21 @@ export interface CostReport extends CostSummary {
   byDay: Array<Day & CostTotals>;
 }
 
+/** The longest period a question may span: the day-by-day series and the export are one entry per day. */
+const longestPeriodDays = 1_096;
+
+/** The period as the user wrote it (core's parseCostPeriod), at most three years long. */
+function periodOf(query: Omit<CostQuery, 'groupBy'>, now: number): { from: number; to: number } {
+  const period = parseCostPeriod(query, now);
+  if (period.to - period.from > longestPeriodDays * 86_400_000)
+    throw new TrellisError(
+      'InvalidPeriod',
+      400,
+      `--from ${new Date(period.from).toISOString()} to --to ${new Date(period.to).toISOString()} is longer than ${longestPeriodDays} days (three years); ask for one year at a time`,
+    );
+  return period;
+}
+
 /**
  * The cost of the workspaces' usage in the period, grouped as asked (workspace when not said), and
  * day by day. Dates are read in UTC. Bad groupings and dates are 400s saying what to write.
@@ -27,7 +42,7 @@ export interface CostReport extends CostSummary {
 export async function costReport(context: Context, priceList: PriceList, workspaces: string[], query: CostQuery): Promise<CostReport> {
   const groupBy = parseGroupBy(query.groupBy ?? 'workspace');
   const now = context.clock().getTime();
-  const { from, to } = parseCostPeriod(query, now);
+  const { from, to } = periodOf(query, now);
   const intervals = await context.store.repositories.cost.usageIntervals({ workspaces, from, to });
   const summary = summarizeCost(intervals, { from, to, now, groupBy }, priceList);
   return { ...summary, workspaces, byDay: costByDay(intervals, { from, to, now }, priceList) };
@@ -49,7 +64,7 @@ export async function focusExport(
 ): Promise<{ csv: string; from: number; to: number; rows: number }> {
   await requireWorkspace(context, workspace);
   const now = context.clock().getTime();
-  const { from, to } = parseCostPeriod(query, now);
+  const { from, to } = periodOf(query, now);
   const intervals = await context.store.repositories.cost.usageIntervals({ workspaces: [workspace], from, to });
   const rows = focusRows(intervals, { from, to, now }, priceList, party);
   return { csv: focusCsv(rows), from, to, rows: rows.length };
