@@ -12,6 +12,8 @@ import { registerJob } from './commands/job.js';
 import { registerSchedule } from './commands/schedule.js';
 import { registerMonitor } from './commands/monitor.js';
 import { registerPolicy } from './commands/policy.js';
+import { registerBudget } from './commands/budget.js';
+import { registerCost } from './commands/cost.js';
 import { registerOnlineEndpoints } from './commands/online-endpoint.js';
 import { registerUp } from './commands/up.js';
 import { registerWorkspace } from './commands/workspace.js';
@@ -55,6 +57,8 @@ registerJob(program);
 registerSchedule(program);
 registerMonitor(program);
 registerPolicy(program);
+registerCost(program);
+registerBudget(program);
 registerOnlineEndpoints(program);
 registerBatchEndpoints(program);
 

@@ -3,6 +3,7 @@ import type { applyRequest, applyRoutes } from '../contract/apply.js';
 import type { auditEvent } from '../contract/audit.js';
 import type { batchEndpointRoutes } from '../contract/batch-endpoints.js';
 import type { computeRoutes } from '../contract/computes.js';
+import type { costRoutes } from '../contract/cost.js';
 import type { endpointStatsRoutes } from '../contract/endpoint-stats.js';
 import type { experimentKeysRoutes } from '../contract/experiment-keys.js';
 import type { jobRoutes, JobLogEvent } from '../contract/jobs.js';
@@ -57,6 +58,12 @@ export type ScheduleFiringBody = ResponseOf<typeof scheduleRoutes.trigger>;
 export type JobEventBody = ResponseOf<typeof jobRoutes.events>['items'][number];
 /** A cluster's nodes, node-seconds and their costs, priced on the server. */
 export type ComputeUsageBody = ResponseOf<typeof computeRoutes.nodes>;
+/** Cost in a period by one dimension, with the period day by day. */
+export type CostReportBody = ResponseOf<typeof costRoutes.workspace>;
+/** A job's cost so far (a sweep's or pipeline's with its children). */
+export type JobCostBody = ResponseOf<typeof costRoutes.job>;
+/** A workspace budget and where it stands this month. */
+export type BudgetBody = ResponseOf<typeof costRoutes.getBudget>;
 /** A workspace's use against its quotas. */
 export type QuotaUsageBody = ResponseOf<typeof computeRoutes.quotas>['usages'][number];
 /** Live numbers of an online endpoint's deployments. */

@@ -2,6 +2,7 @@ import { applyRoutes } from '../contract/apply.js';
 import { auditRoutes } from '../contract/audit.js';
 import { batchEndpointRoutes as batch } from '../contract/batch-endpoints.js';
 import { computeRoutes } from '../contract/computes.js';
+import { costRoutes } from '../contract/cost.js';
 import { endpointStatsRoutes } from '../contract/endpoint-stats.js';
 import { experimentKeysRoutes } from '../contract/experiment-keys.js';
 import { healthRoutes } from '../contract/health.js';
@@ -144,6 +145,26 @@ export class TrellisClient extends HttpClient {
   deletePolicyExemption = (name: string) => this.call(policyRoutes.deleteExemption, { params: { name } });
   listPolicyStates = (workspace: string, query: { compliance?: PolicyStateBody['compliance'] } = {}) =>
     this.call(policyRoutes.states, { params: { workspace }, query });
+  /** Cost in a period by a dimension (group_by: workspace, compute, job, endpoint, size, day, tag:<key>); no workspace: every one the caller may read. */
+  cost = (workspace: string | undefined, query: { group_by?: string; from?: string; to?: string } = {}) =>
+    workspace === undefined ? this.call(costRoutes.all, { query }) : this.call(costRoutes.workspace, { params: { workspace }, query });
+  /** The workspace's usage in the period as FinOps FOCUS CSV text, and the file name the server suggests. */
+  costExport = async (workspace: string, query: { from?: string; to?: string } = {}): Promise<{ csv: string; fileName: string }> => {
+    const response = await this.fetch(this.urlOf(pathOf(costRoutes.export.path, { workspace }), query), {
+      headers: { accept: 'text/csv' },
+    });
+    const text = await response.text();
+    if (!response.ok) throw problemOf(response, text);
+    const fileName = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? `trellis-cost-${workspace}.csv`;
+    return { csv: text, fileName };
+  };
+  jobCost = (workspace: string, name: string) => this.call(costRoutes.job, { params: { workspace, name } });
+  createBudget = (workspace: string, body: Record<string, unknown>) => this.call(costRoutes.createBudget, { params: { workspace }, body });
+  getBudget = (workspace: string, name: string) => this.call(costRoutes.getBudget, { params: { workspace, name } });
+  listBudgets = (workspace: string) => this.call(costRoutes.listBudgets, { params: { workspace } });
+  updateBudget = (workspace: string, name: string, body: { set?: string[]; spec?: Record<string, unknown> }, ifMatch?: string) =>
+    this.call(costRoutes.updateBudget, { params: { workspace, name }, body, ...(ifMatch ? { ifMatch } : {}) });
+  deleteBudget = (workspace: string, name: string) => this.call(costRoutes.deleteBudget, { params: { workspace, name } });
   listSweeps = (workspace: string, query: { limit?: number } = {}) => this.call(sweepRoutes.list, { params: { workspace }, query });
   cancelSweep = (workspace: string, name: string) => this.call(sweepRoutes.cancel, { params: { workspace, name } });
   /** A schedule file, with the job file its create_job names as submitJob takes it (its uploads checked by the server). */

@@ -28,6 +28,8 @@ import { ScheduleRepository } from './schedule-repository.js';
 import { SweepRepository } from './sweep-repository.js';
 import { MonitorRepository } from './monitor-repository.js';
 import { PolicyRepository } from './policy-repository.js';
+import { BudgetRepository } from './budget-repository.js';
+import { CostRepository } from './cost-repository.js';
 import { LoggedModelRepository } from './logged-model-repository.js';
 import { RegistryRepository } from './registry-repository.js';
 import { ResourceRepository } from './resource-repository.js';
@@ -55,6 +57,8 @@ export interface Repositories {
   sweeps: SweepRepository;
   monitors: MonitorRepository;
   policies: PolicyRepository;
+  cost: CostRepository;
+  budgets: BudgetRepository;
   endpoints: EndpointRepository;
   identity: IdentityRepository;
 }
@@ -237,6 +241,8 @@ function repositoriesFor(db: Kysely<Database>, dialect: Dialect, keys: Workspace
     sweeps: new SweepRepository(db),
     monitors: new MonitorRepository(db),
     policies: new PolicyRepository(db),
+    cost: new CostRepository(db),
+    budgets: new BudgetRepository(db),
     endpoints: new EndpointRepository(db, keys.sealerFor(db)),
     identity: new IdentityRepository(db, identityCache),
   };

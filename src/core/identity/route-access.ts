@@ -18,6 +18,11 @@ export type RouteAccess =
   /** The route needs this action at the server scope, or at the workspace in its path (the default workspace when there is none). */
   | { kind: 'action'; action: string; scope: 'server' | 'workspace' };
 
+/** Reading cost (summaries, the FOCUS export, a job's cost): Azure Cost Management's query action, which Reader (every read action) has. */
+export const costReadAction = 'Microsoft.CostManagement/query/read';
+/** Reading budgets: Azure Consumption's budget action. Creating, changing and deleting one needs write on the workspace. */
+export const budgetReadAction = 'Microsoft.Consumption/budgets/read';
+
 type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 interface Rule {
   methods: Method[] | '*';
@@ -166,6 +171,21 @@ const rules: Rule[] = [
     path: new RegExp(`${ws}/audit$`),
     access: { kind: 'action', action: 'Microsoft.Insights/eventtypes/values/read', scope: 'workspace' },
   },
+
+  // Cost and budgets: Azure's Cost Management and Consumption actions at the workspace; the list over
+  // workspaces keeps those whose cost the caller may read.
+  {
+    methods: read,
+    path: new RegExp(`${v1}/cost$`),
+    access: { kind: 'authenticated', why: `lists only the workspaces where the principal has ${costReadAction}` },
+  },
+  {
+    methods: read,
+    path: new RegExp(`${ws}/(cost(/export)?|jobs/:name/cost)$`),
+    access: { kind: 'action', action: costReadAction, scope: 'workspace' },
+  },
+  { methods: read, path: new RegExp(`${ws}/budgets(/:name)?$`), access: { kind: 'action', action: budgetReadAction, scope: 'workspace' } },
+  { methods: [...write, 'DELETE'], path: new RegExp(`${ws}/budgets(/:name)?$`), access: inWorkspace('write') },
 
   // Jobs.
   { methods: ['POST'], path: new RegExp(`${ws}/jobs/:name/cancel$`), access: inWorkspace('jobs/cancel/action') },

@@ -20,6 +20,7 @@ import { existingNames, findAsset, registerContent } from '../asset-lookup.js';
 import { deploymentModelType, onlineDeploymentType } from '../../core/policy/policy-target.js';
 import type { Caller, Context } from '../context.js';
 import { enforcePolicies } from '../policy/policy-enforcement.js';
+import { recordDeploymentInstances } from '../cost/deployment-usage.js';
 import { getEndpoint } from './endpoint-service.js';
 import { mlflowModelEnvironmentOf } from './model-environment.js';
 
@@ -102,6 +103,7 @@ export async function applyDeployment(
         etag,
       });
     else await transaction.endpoints.insertDeployment(deployment);
+    await recordDeploymentInstances(transaction, deployment, instanceCount, now);
     await transaction.audit.append(deploymentAuditEvent(caller, now, 'online-deployment', existing, deployment, describeLineage(lineage)));
   });
   return { deployment, action: existing ? 'updated' : 'created' };
@@ -151,6 +153,7 @@ export async function deleteDeployment(context: Context, caller: Caller, workspa
   const now = context.clock().getTime();
   await context.store.transaction(async (transaction) => {
     await transaction.endpoints.deleteDeployment(workspace, endpoint, name);
+    await recordDeploymentInstances(transaction, deployment, 0, now);
     await transaction.audit.append(deploymentAuditEvent(caller, now, 'online-deployment', deployment, undefined, null));
   });
 }
@@ -440,6 +443,7 @@ export async function updateDeploymentFields(
       updatedAt: now,
       etag,
     });
+    await recordDeploymentInstances(transaction, deployment, instanceCount, now);
     await transaction.audit.append(
       deploymentAuditEvent(
         caller,

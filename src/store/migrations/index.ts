@@ -16,6 +16,7 @@ import { pipelineSourceMigration } from './013-pipeline-source.js';
 import { sweepsMigration } from './014-sweeps.js';
 import { monitorsMigration } from './015-monitors.js';
 import { policiesMigration } from './016-policies.js';
+import { costMigration } from './017-cost.js';
 
 /** Every migration, in order. Names are never renamed once released: the store records them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -36,6 +37,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '014-sweeps': sweepsMigration(dialect),
     '015-monitors': monitorsMigration(dialect),
     '016-policies': policiesMigration(dialect),
+    '017-cost': costMigration(dialect),
   };
 }
 
