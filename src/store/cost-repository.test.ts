@@ -1,3 +1,5 @@
+import { parseJobFile } from '../core/azureml/parse-job-file.js';
+import { parseSweepFile } from '../core/azureml/parse-sweep-file.js';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +17,42 @@ const iso = '2026-11-25T00:00:00.000Z';
 const t0 = Date.parse('2026-11-25T08:00:00Z');
 const minute = 60_000;
 
+/** A sweep as the store keeps it, its spec parsed from a small sweep file. */
+function sweepOf(name: string, tags: Record<string, string>): SweepJob {
+  const text = [
+    'type: sweep',
+    'trial:',
+    '  command: python t.py --x ${{search_space.x}}',
+    '  environment: azureml:trellis-python',
+    'search_space:',
+    '  x: {type: uniform, min_value: 0, max_value: 1}',
+    'sampling_algorithm: random',
+    'objective: {goal: maximize, primary_metric: acc}',
+    'limits: {max_total_trials: 2}',
+  ].join('\n');
+  const parsed = parseSweepFile(text, 'sweep.yml');
+  return {
+    workspace: 'dev',
+    name,
+    displayName: name,
+    experimentName: 'Default',
+    description: null,
+    tags,
+    spec: { ...parsed.sweep, name, search_space: parsed.searchSpace },
+    uploads: {},
+    inlined: {},
+    state: 'Running',
+    reason: null,
+    runId: `run-${name}`,
+    createdBy: 'tester',
+    submittedAt: t0,
+    startedAt: t0,
+    endedAt: null,
+    stopRequest: null,
+    source: { fileName: 'sweep.yml', text },
+  };
+}
+
 function jobOf(name: string, tags: Record<string, string> = {}, instanceCount = 1): Job {
   return {
     workspace: 'dev',
@@ -24,8 +62,14 @@ function jobOf(name: string, tags: Record<string, string> = {}, instanceCount = 
     description: null,
     tags,
     compute: 'cpu',
-    spec: { type: 'command', command: 'sleep 1', name } as unknown as Job['spec'],
-    lineage: { code: null, environment: null, inputs: {}, compute: 'cpu', submittedBy: 'tester' } as unknown as Job['lineage'],
+    spec: { ...parseJobFile('command: sleep 1\nenvironment: azureml:trellis-python\n', 'job.yml').job, name },
+    lineage: {
+      code: null,
+      environment: { name: 'trellis-python', version: '1', curated: true },
+      inputs: {},
+      compute: 'cpu',
+      submittedBy: 'tester',
+    },
     state: 'Queued',
     reason: null,
     exitCode: null,
@@ -94,8 +138,7 @@ for (const dialect of testDialects()) {
       await jobs.update('dev', 'solo', { state: 'Completed' }, t0 + 33 * minute);
 
       // A sweep's trial, placed before size and tier were kept (read from the compute), still running.
-      const sweep = { ...jobOf('sweep-1', { cost_center: 'cc-sweep' }), uploads: {}, inlined: {}, source: {}, stopRequest: null };
-      await sweeps.insert(sweep as unknown as SweepJob);
+      await sweeps.insert(sweepOf('sweep-1', { cost_center: 'cc-sweep' }));
       await jobs.insert(jobOf('trial-1', { 'trellis.sweep': 'sweep-1' }), t0);
       await sweeps.insertTrial({ workspace: 'dev', sweep: 'sweep-1', index: 0, job: 'trial-1', parameters: {} });
       await jobs.update('dev', 'trial-1', { state: 'Running' }, t0 + 5 * minute);

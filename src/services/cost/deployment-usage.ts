@@ -16,16 +16,20 @@ export async function recordDeploymentInstances(
 ): Promise<void> {
   const endpoint = await repositories.endpoints.getEndpoint(deployment.workspace, deployment.endpoint);
   if (endpoint?.type !== 'online') return;
-  const spec = deployment.spec as { type?: string; instance_type?: string; tags?: Record<string, string> };
+  const spec: Record<string, unknown> = { ...deployment.spec };
+  const tags =
+    typeof spec.tags === 'object' && spec.tags !== null
+      ? Object.fromEntries(Object.entries(spec.tags).map(([key, value]) => [key, String(value)]))
+      : {};
   await repositories.cost.recordDeploymentUsage({
     workspace: deployment.workspace,
     endpoint: deployment.endpoint,
     deployment: deployment.name,
     at,
     instances,
-    size: spec.instance_type ?? 'kubernetes',
+    size: typeof spec.instance_type === 'string' ? spec.instance_type : 'kubernetes',
     tier: spec.type === 'kubernetes' ? 'attached' : 'dedicated',
     compute: null,
-    tags: { ...endpoint.tags, ...(spec.tags ?? {}) },
+    tags: { ...endpoint.tags, ...tags },
   });
 }
