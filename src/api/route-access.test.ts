@@ -10,6 +10,8 @@ import { LocalArtifactStore } from '../artifacts/local/local-artifact-store.js';
 import { loadConfig } from '../config/config.js';
 import { Store } from '../store/store.js';
 import { ml, routeAccessOf } from '../core/identity/route-access.js';
+import { roleGrants } from '../core/identity/roles/action-match.js';
+import { builtInRoles } from '../core/identity/roles/builtin-roles.js';
 
 describe('every route the server registers maps to an action', () => {
   let home: string;
@@ -83,5 +85,29 @@ describe('every route the server registers maps to an action', () => {
       });
     }
     assert.equal(routeAccessOf('GET', '/not/a/route'), undefined);
+  });
+
+  it("lets Reader read cost and budgets (Azure's Cost Management and Consumption reads), and only workspace writers set budgets", () => {
+    const grants = (role: string, method: string, url: string) => {
+      const access = routeAccessOf(method, url);
+      assert.ok(access?.kind === 'action', `${method} ${url}: ${JSON.stringify(access)}`);
+      return roleGrants(builtInRoles.find((candidate) => candidate.name === role)!, access.action);
+    };
+    const ws = '/api/v1/workspaces/:workspace';
+    for (const url of [`${ws}/cost`, `${ws}/cost/export`, `${ws}/jobs/:name/cost`]) {
+      assert.equal(grants('Reader', 'GET', url), true, url);
+      assert.equal(grants('AzureML Data Scientist', 'GET', url), false, url);
+    }
+    assert.equal(grants('Reader', 'GET', `${ws}/budgets/:name`), true);
+    for (const [method, url] of [
+      ['POST', `${ws}/budgets`],
+      ['PATCH', `${ws}/budgets/:name`],
+      ['DELETE', `${ws}/budgets/:name`],
+    ] as const) {
+      assert.equal(grants('Contributor', method, url), true, `${method} ${url}`);
+      assert.equal(grants('Reader', method, url), false, `${method} ${url}`);
+      assert.equal(grants('AzureML Data Scientist', method, url), false, `${method} ${url}`);
+    }
+    assert.equal(routeAccessOf('GET', '/api/v1/cost')?.kind, 'authenticated');
   });
 });

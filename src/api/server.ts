@@ -26,6 +26,8 @@ import { pipelineRoutes } from './routes/pipelines.js';
 import { sweepRoutes } from './routes/sweeps.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { monitorRoutes } from './routes/monitors.js';
+import { policyRoutes } from './routes/policy.js';
+import { costRoutes } from './routes/cost.js';
 import { experimentKeysRoutes } from './routes/experiment-keys.js';
 import { metricSeriesRoutes } from './routes/metric-series.js';
 import { endpointStatsRoutes } from './routes/endpoint-stats.js';
@@ -151,6 +153,8 @@ export async function buildServer(
   await app.register(sweepRoutes, routeOptions);
   await app.register(scheduleRoutes, routeOptions);
   await app.register(monitorRoutes, routeOptions);
+  await app.register(policyRoutes, routeOptions);
+  await app.register(costRoutes, routeOptions);
   await app.register(attemptTransferRoutes, routeOptions);
   await app.register(mlflowRoutes, routeOptions);
   await app.register(metricSeriesRoutes, routeOptions);

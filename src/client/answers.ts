@@ -4,15 +4,17 @@ import type { applyRequest, applyRoutes } from '../contract/apply.js';
 import type { auditEvent } from '../contract/audit.js';
 import type { batchEndpointRoutes } from '../contract/batch-endpoints.js';
 import type { computeRoutes } from '../contract/computes.js';
+import type { costRoutes } from '../contract/cost.js';
 import type { endpointStatsRoutes } from '../contract/endpoint-stats.js';
 import type { experimentKeysRoutes } from '../contract/experiment-keys.js';
 import type { jobRoutes, JobLogEvent } from '../contract/jobs.js';
 import type { metricSeriesRoutes } from '../contract/metric-series.js';
+import type { policyRoutes } from '../contract/policy.js';
 import type { onlineEndpointRoutes } from '../contract/online-endpoints.js';
 import type { pipelineRoutes } from '../contract/pipelines.js';
 import type { sweepRoutes } from '../contract/sweeps.js';
 import type { monitorRoutes } from '../contract/monitors.js';
-import type { ResponseOf } from '../contract/route.js';
+import type { BodyOf, ResponseOf } from '../contract/route.js';
 import type { scheduleRoutes } from '../contract/schedules.js';
 import type { uploadRoutes } from '../contract/uploads.js';
 import type { workspaceRoutes } from '../contract/workspaces.js';
@@ -44,6 +46,11 @@ export type SweepJobBody = ResponseOf<typeof sweepRoutes.get>;
 export type MonitorBody = ResponseOf<typeof monitorRoutes.get>;
 /** One run of a model monitor, whole. */
 export type MonitorRunBody = ResponseOf<typeof monitorRoutes.run>;
+export type PolicyDefinitionBody = ResponseOf<typeof policyRoutes.getDefinition>;
+export type PolicyAssignmentBody = ResponseOf<typeof policyRoutes.getAssignment>;
+export type PolicyAssignmentRequest = BodyOf<typeof policyRoutes.createAssignment>;
+export type PolicyExemptionRequest = BodyOf<typeof policyRoutes.createExemption>;
+export type PolicyStateBody = ResponseOf<typeof policyRoutes.states>['items'][number];
 /** A schedule with its next firings and the jobs it made. */
 export type ScheduleBody = ResponseOf<typeof scheduleRoutes.get>;
 /** One firing of a schedule. */
@@ -52,6 +59,12 @@ export type ScheduleFiringBody = ResponseOf<typeof scheduleRoutes.trigger>;
 export type JobEventBody = ResponseOf<typeof jobRoutes.events>['items'][number];
 /** A cluster's nodes, node-seconds and their costs, priced on the server. */
 export type ComputeUsageBody = ResponseOf<typeof computeRoutes.nodes>;
+/** Cost in a period by one dimension, with the period day by day. */
+export type CostReportBody = ResponseOf<typeof costRoutes.workspace>;
+/** A job's cost so far (a sweep's or pipeline's with its children). */
+export type JobCostBody = ResponseOf<typeof costRoutes.job>;
+/** A workspace budget and where it stands this month. */
+export type BudgetBody = ResponseOf<typeof costRoutes.getBudget>;
 /** A workspace's use against its quotas. */
 export type QuotaUsageBody = ResponseOf<typeof computeRoutes.quotas>['usages'][number];
 /** Live numbers of an online endpoint's deployments. */

@@ -3,6 +3,7 @@ import { applyRoutes } from '../contract/apply.js';
 import { auditRoutes } from '../contract/audit.js';
 import { batchEndpointRoutes as batch } from '../contract/batch-endpoints.js';
 import { computeRoutes } from '../contract/computes.js';
+import { costRoutes } from '../contract/cost.js';
 import { endpointStatsRoutes } from '../contract/endpoint-stats.js';
 import { experimentKeysRoutes } from '../contract/experiment-keys.js';
 import { healthRoutes } from '../contract/health.js';
@@ -13,13 +14,14 @@ import { pipelineRoutes } from '../contract/pipelines.js';
 import { sweepRoutes } from '../contract/sweeps.js';
 import { scheduleRoutes } from '../contract/schedules.js';
 import { monitorRoutes } from '../contract/monitors.js';
+import { policyRoutes } from '../contract/policy.js';
 import { assetRoutes, type ContainedKind, kindRoutes, namedRoutes, resolveRoute } from '../contract/resources.js';
 import { pathOf } from '../contract/route.js';
 import { uploadRoutes } from '../contract/uploads.js';
 import { workspaceRoutes } from '../contract/workspaces.js';
 import type { Pillar as AdvisorPillar } from '../core/advisor/advisor-rule.js';
 import { isAssetKind } from '../core/resources/kinds.js';
-import type { ApplyRequestBody, UploadedBody } from './answers.js';
+import type { ApplyRequestBody, PolicyAssignmentRequest, PolicyExemptionRequest, PolicyStateBody, UploadedBody } from './answers.js';
 import { type CallOptions, HttpClient, problemOf } from './http-client.js';
 import { MlflowClient } from './mlflow-client.js';
 
@@ -139,6 +141,40 @@ export class TrellisClient extends HttpClient {
   getMonitor = (workspace: string, name: string, query: { limit?: number } = {}) =>
     this.call(monitorRoutes.get, { params: { workspace, name }, query });
   getMonitorRun = (workspace: string, name: string, run: string) => this.call(monitorRoutes.run, { params: { workspace, name, run } });
+  listPolicyDefinitions = () => this.call(policyRoutes.listDefinitions);
+  getPolicyDefinition = (name: string) => this.call(policyRoutes.getDefinition, { params: { name } });
+  putPolicyDefinition = (body: { name: string; definition: Record<string, unknown> }) => this.call(policyRoutes.putDefinition, { body });
+  deletePolicyDefinition = (name: string) => this.call(policyRoutes.deleteDefinition, { params: { name } });
+  listPolicyAliases = () => this.call(policyRoutes.listAliases);
+  listPolicyAssignments = (query: { scope?: string } = {}) => this.call(policyRoutes.listAssignments, { query });
+  createPolicyAssignment = (body: PolicyAssignmentRequest) => this.call(policyRoutes.createAssignment, { body });
+  getPolicyAssignment = (name: string) => this.call(policyRoutes.getAssignment, { params: { name } });
+  deletePolicyAssignment = (name: string) => this.call(policyRoutes.deleteAssignment, { params: { name } });
+  listPolicyExemptions = (query: { assignment?: string } = {}) => this.call(policyRoutes.listExemptions, { query });
+  createPolicyExemption = (body: PolicyExemptionRequest) => this.call(policyRoutes.createExemption, { body });
+  deletePolicyExemption = (name: string) => this.call(policyRoutes.deleteExemption, { params: { name } });
+  listPolicyStates = (workspace: string, query: { compliance?: PolicyStateBody['compliance'] } = {}) =>
+    this.call(policyRoutes.states, { params: { workspace }, query });
+  /** Cost in a period by a dimension (group_by: workspace, compute, job, endpoint, size, day, tag:<key>); no workspace: every one the caller may read. */
+  cost = (workspace: string | undefined, query: { group_by?: string; from?: string; to?: string } = {}) =>
+    workspace === undefined ? this.call(costRoutes.all, { query }) : this.call(costRoutes.workspace, { params: { workspace }, query });
+  /** The workspace's usage in the period as FinOps FOCUS CSV text, and the file name the server suggests. */
+  costExport = async (workspace: string, query: { from?: string; to?: string } = {}): Promise<{ csv: string; fileName: string }> => {
+    const response = await this.fetch(this.urlOf(pathOf(costRoutes.export.path, { workspace }), query), {
+      headers: { accept: 'text/csv' },
+    });
+    const text = await response.text();
+    if (!response.ok) throw problemOf(response, text);
+    const fileName = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? `trellis-cost-${workspace}.csv`;
+    return { csv: text, fileName };
+  };
+  jobCost = (workspace: string, name: string) => this.call(costRoutes.job, { params: { workspace, name } });
+  createBudget = (workspace: string, body: Record<string, unknown>) => this.call(costRoutes.createBudget, { params: { workspace }, body });
+  getBudget = (workspace: string, name: string) => this.call(costRoutes.getBudget, { params: { workspace, name } });
+  listBudgets = (workspace: string) => this.call(costRoutes.listBudgets, { params: { workspace } });
+  updateBudget = (workspace: string, name: string, body: { set?: string[]; spec?: Record<string, unknown> }, ifMatch?: string) =>
+    this.call(costRoutes.updateBudget, { params: { workspace, name }, body, ...(ifMatch ? { ifMatch } : {}) });
+  deleteBudget = (workspace: string, name: string) => this.call(costRoutes.deleteBudget, { params: { workspace, name } });
   listSweeps = (workspace: string, query: { limit?: number } = {}) => this.call(sweepRoutes.list, { params: { workspace }, query });
   cancelSweep = (workspace: string, name: string) => this.call(sweepRoutes.cancel, { params: { workspace, name } });
   /** A schedule file, with the job file its create_job names as submitJob takes it (its uploads checked by the server). */

@@ -70,6 +70,41 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ TRELLIS_HOME: home }), /alerting\.alertmanager_url/);
   });
 
+  it('reads prices from config.yaml, Azure list prices in USD when there are none', async () => {
+    assert.deepEqual(loadConfig({ TRELLIS_HOME: join(home, 'none') }).prices, {
+      currency: 'USD',
+      fallback: 'azure-list',
+      sizes: {},
+      computes: {},
+    });
+    await writeFile(
+      join(home, 'config.yaml'),
+      'prices:\n  fallback: none\n  sizes:\n    standard_ds3_v2: { dedicated_per_hour: 0.5 }\n  computes:\n    slurm-a100: { per_hour: 4.1 }\n',
+    );
+    const { prices } = loadConfig({ TRELLIS_HOME: home });
+    assert.deepEqual(prices, {
+      currency: 'USD',
+      fallback: 'none',
+      sizes: { Standard_DS3_v2: { dedicated_per_hour: 0.5 } },
+      computes: { 'slurm-a100': { per_hour: 4.1 } },
+    });
+  });
+
+  it('refuses prices that are not a price list, naming every field under prices', async () => {
+    await writeFile(
+      join(home, 'config.yaml'),
+      'prices:\n  sizes:\n    Standard_DS3_v2: { dedicated_per_hour: -1 }\n  computes:\n    a/b/c: { per_hour: 2 }\n',
+    );
+    assert.throws(
+      () => loadConfig({ TRELLIS_HOME: home }),
+      (error: Error & { code?: string }) =>
+        error.code === 'InvalidConfiguration' &&
+        error.message.includes('config.yaml is not valid') &&
+        error.message.includes('prices.sizes.Standard_DS3_v2.dedicated_per_hour: must be more than 0') &&
+        error.message.includes("prices.computes.a/b/c: 'a/b/c' is not a compute"),
+    );
+  });
+
   it('refuses a port that is not a number', () => {
     assert.throws(() => loadConfig({ TRELLIS_HOME: join(home, 'none'), TRELLIS_PORT: 'http' }), /TRELLIS_PORT 'http' is not a port number/);
   });

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { quotasSchema, type Quotas } from '../core/compute/workspace-quota.js';
+import { defaultPriceList, type PriceList, parsePriceList } from '../core/cost/price-list.js';
 import { hasCode } from '../core/error-codes.js';
-import { TrellisError } from '../core/errors.js';
+import { isTrellisError, TrellisError } from '../core/errors.js';
 
 /** An OpenID Connect issuer whose bearer JWTs Trellis accepts, and how its claims name users and groups. */
 export const oidcSettingsSchema = z
@@ -85,6 +86,12 @@ export const configFileSchema = z
       })
       .strict()
       .optional(),
+    prices: z
+      .unknown()
+      .optional()
+      .describe(
+        "what an hour of a node costs here (currency, fallback, sizes, computes); default: Azure's list prices in USD (docs/cost.md)",
+      ),
   })
   .strict();
 export type ConfigFile = z.infer<typeof configFileSchema>;
@@ -117,6 +124,15 @@ export interface TrellisConfig {
   /** Bytes of uploads a workspace may hold, by workspace name ('*': any other). */
   storageQuotaBytes: Record<string, number>;
   alerting: AlertingSettings;
+  /** What an hour of a node or instance costs here (config.yaml `prices:`); Azure's list prices in USD by default. */
+  prices: PriceList;
+  budgets: BudgetSettings;
+}
+
+/** How budgets are watched. */
+export interface BudgetSettings {
+  /** How often every budget's spend is measured (thresholds alerted, enforcing budgets applied); jobs ending also wake it. */
+  tickMs: number;
 }
 
 /** Where monitor alerts go. */
@@ -194,6 +210,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TrellisConfig 
     caFile: env.TRELLIS_CA_FILE || file.ca_file || undefined,
     storageQuotaBytes: file.storage_quota_bytes ?? {},
     alerting: { alertmanagerUrl: alertmanagerUrl(env.TRELLIS_ALERTMANAGER_URL || file.alerting?.alertmanager_url) },
+    prices: priceList(file.prices, join(home, 'config.yaml')),
+    budgets: { tickMs: nonNegativeNumber(env, 'TRELLIS_BUDGET_TICK_MS') ?? 60_000 },
     jobs: {
       environmentCache: env.TRELLIS_ENV_CACHE || join(home, 'environments'),
       tickMs: nonNegativeNumber(env, 'TRELLIS_JOB_TICK_MS') ?? 500,
@@ -298,6 +316,21 @@ function alertmanagerUrl(text: string | undefined): string | undefined {
       `TRELLIS_ALERTMANAGER_URL / alerting.alertmanager_url is not an http(s) URL; set it to Alertmanager's address, e.g. http://alertmanager.monitoring.svc:9093`,
     );
   return text.replace(/\/+$/, '');
+}
+
+/** The installation's prices; every problem named with its path under prices, in one error. */
+function priceList(input: unknown, path: string): PriceList {
+  if (input === undefined || input === null) return defaultPriceList;
+  try {
+    return parsePriceList(input);
+  } catch (error) {
+    if (!isTrellisError(error)) throw error;
+    const problems = error.problems.map((problem) => ({ ...problem, path: problem.path ? `prices.${problem.path}` : 'prices' }));
+    const listed = problems.map((problem) => `${problem.path}: ${problem.message}`).join('; ');
+    throw new TrellisError('InvalidConfiguration', 400, `${path} is not valid: ${listed || error.message}; fix prices (docs/cost.md)`, {
+      problems,
+    });
+  }
 }
 
 function parsePort(text: string): number {

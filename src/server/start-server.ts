@@ -10,6 +10,7 @@ import { loadAttemptSecret } from '../backends/kubernetes/attempt-token.js';
 import { createKubernetesComputes } from '../backends/kubernetes/kubernetes-compute.js';
 import { LocalBackend } from '../backends/local/local-backend.js';
 import { createSlurmComputes } from '../backends/slurm/slurm-compute.js';
+import { BudgetWatcher } from '../controllers/budget-watcher.js';
 import { JobRunner } from '../controllers/job-runner.js';
 import { PipelineRunner } from '../controllers/pipeline-runner.js';
 import { SweepRunner } from '../controllers/sweep-runner.js';
@@ -90,6 +91,7 @@ export async function startServer(
       },
       clock: () => new Date(),
       logger,
+      installation: { listensOnLoopbackOnly: isLoopbackHost(config.host) },
     };
     await ensureOwner(context, config.localUser);
     await ensureDefaultWorkspace(context, { actor: `user:${config.localUser}`, requestId: null });
@@ -112,6 +114,7 @@ export async function startServer(
     // The pipeline runner is made after the job runner, which wakes it when a step's job ends.
     let wakePipelines = () => {};
     let wakeSweeps = () => {};
+    let wakeBudgets = () => {};
     const runner = new JobRunner(context, {
       jobsRoot,
       ...config.jobs,
@@ -119,6 +122,8 @@ export async function startServer(
       trackingUriFor: (workspace) => (workspace === 'default' ? url : `${url}/workspaces/${workspace}/mlflow`),
       serverTrust: serverTrustVariables(config),
       onJobEnded: (job) => {
+        // A job's cost is final when it ends: budgets are measured again.
+        wakeBudgets();
         if (job.tags['trellis.pipeline'] !== undefined) wakePipelines();
         if (job.tags['trellis.sweep'] !== undefined) wakeSweeps();
       },
@@ -172,6 +177,18 @@ export async function startServer(
       logger,
       now: () => context.clock().getTime(),
     });
+    // Budgets: thresholds alerted once a month (Alertmanager, a budget's webhook); enforcing ones spent hold new jobs queued.
+    const budgets = new BudgetWatcher(context, {
+      tickMs: config.budgets.tickMs,
+      priceList: config.prices,
+      alerts: {
+        alertmanager: alertmanagerUrl ? new AlertmanagerClient({ url: alertmanagerUrl }) : undefined,
+        publicUrl: () => config.publicUrl ?? url,
+      },
+      wakeJobs: () => runner.wake(),
+    });
+    context.budgetHolds = budgets;
+    wakeBudgets = () => budgets.wake();
     const app = await buildServer(context, config, {
       jobs: { wake: () => runner.wake(), jobsRoot },
       pipelines: { wake: () => pipelines.wake() },
@@ -185,7 +202,10 @@ export async function startServer(
     // The CLI on this machine signs in with this token when local authentication is off.
     await writeOwnerToken(config.home, await issueOwnerToken(context, config.localUser));
     if (!isLoopbackHost(config.host)) onNotice(exposureWarning(config, url));
+    // Before the runner's first pass: a workspace whose enforcing budget was spent before a restart keeps its jobs queued.
+    await budgets.measureAll();
     await runner.start();
+    budgets.start();
     pipelines.start();
     sweeps.start();
     // After the runners: the slots missed while no server ran fire on this first pass.
@@ -200,6 +220,7 @@ export async function startServer(
         await pipelines.close();
         await sweeps.close();
         await runner.close();
+        await budgets.close();
         await serving.close();
         await app.close();
         await store.close();

@@ -15,6 +15,8 @@ import { auditChange } from './audit-change.js';
 import type { Repositories } from '../store/store.js';
 import type { Caller, Context } from './context.js';
 import { requireWorkspace } from './resource-service.js';
+import { enforcePolicies } from './policy/policy-enforcement.js';
+import { computeType, workspaceType } from '../core/policy/policy-target.js';
 
 /** How to apply a validated resource: where, what was uploaded for its local paths, and whether only to try. */
 export interface ApplyOptions {
@@ -72,17 +74,21 @@ export async function applyParsedResource(
   const workspace = parsed.kind === 'workspace' ? parsed.name : input.workspace;
   if (parsed.kind !== 'workspace') await requireWorkspace(context, workspace);
 
-  const { spec, content, problems } = await resolveLocalPaths(context.artifactsFor(workspace), parsed, input);
+  const resolved = await resolveLocalPaths(context.artifactsFor(workspace), parsed, input);
+  const { content, problems } = resolved;
   const references = await checkReferences(context, workspace, parsed);
   problems.push(...references.problems);
   if (problems.length > 0) throw invalidInput(input.fileName, problems);
-  const notes = [...parsed.notes, ...references.notes];
+  // Policies last, on the spec as it would be stored: a deny refuses it, a modify changes it.
+  const policed = await enforceResourcePolicies(context, workspace, parsed, resolved.spec);
+  const { spec, tags } = policed;
+  const notes = [...parsed.notes, ...references.notes, ...policed.notes];
   const status: Record<string, unknown> = { notes };
   if (content.length > 0) status.content = content;
 
   const now = context.clock().toISOString();
   return context.store.transaction(async (repositories) => {
-    const desired = { spec, tags: parsed.tags, description: parsed.description };
+    const desired = { spec, tags, description: parsed.description };
     if (parsed.kind === 'workspace') {
       const existing = await repositories.workspaces.get(workspace);
       if (!existing) {
@@ -113,6 +119,23 @@ export async function applyParsedResource(
     await auditChange(repositories, caller, now, 'update', existing, updated);
     return result('updated', { ...parsed, version }, updated, notes, false);
   });
+}
+
+/** The policies reaching a workspace or compute (the kinds Azure's policies speak of), applied; other kinds pass as they are. */
+async function enforceResourcePolicies(
+  context: Context,
+  workspace: string,
+  parsed: ParsedResourceFile,
+  spec: Record<string, unknown>,
+): Promise<{ spec: Record<string, unknown>; tags: Record<string, string>; notes: Note[] }> {
+  if (parsed.kind !== 'workspace' && parsed.kind !== 'compute') return { spec, tags: parsed.tags, notes: [] };
+  const type = parsed.kind === 'workspace' ? workspaceType : computeType;
+  const enforced = await enforcePolicies(
+    context,
+    { type, workspace, name: parsed.name, tags: parsed.tags, spec },
+    `${parsed.kind} '${parsed.name}'`,
+  );
+  return { spec: enforced.spec ?? spec, tags: enforced.tags, notes: enforced.notes };
 }
 
 /**

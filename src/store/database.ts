@@ -8,6 +8,8 @@ export interface Database
     SweepTables,
     ScheduleTables,
     MonitorTables,
+    PolicyTables,
+    CostTables,
     EndpointTables,
     IdentityTables,
     SecretTables {
@@ -178,6 +180,9 @@ export interface JobTables {
     nodes: string | null;
     handle: string | null;
     stop_request: string | null;
+    /** The size and tier its last attempt was placed on (what its node-seconds are priced as); null before it first started. */
+    size: string | null;
+    tier: string | null;
   };
   job_events: { workspace: string; job: string; seq: number; at: number; state: string; reason: string | null };
   compute_nodes: {
@@ -286,6 +291,72 @@ export interface MonitorTables {
     last_at: number | null;
     summary: string;
     created_at: number;
+  };
+}
+
+export interface PolicyTables {
+  policy_definitions: {
+    name: string;
+    definition: string;
+    created_by: string;
+    created_at: number;
+    updated_at: number;
+  };
+  policy_assignments: {
+    name: string;
+    workspace: string | null;
+    definition: string;
+    parameters: string;
+    enforcement_mode: string;
+    description: string | null;
+    created_by: string;
+    created_at: number;
+  };
+  policy_exemptions: {
+    name: string;
+    assignment: string;
+    scope: string;
+    category: string;
+    reason: string;
+    expires_at: number | null;
+    created_by: string;
+    created_at: number;
+  };
+}
+
+/** Online deployments' instances over time, workspace budgets, and the budget alerts sent. */
+export interface CostTables {
+  deployment_usage: {
+    id: Generated<number>;
+    workspace: string;
+    endpoint: string;
+    deployment: string;
+    at: number;
+    instances: number;
+    size: string;
+    tier: string;
+    compute: string | null;
+    tags: string;
+  };
+  budgets: {
+    workspace: string;
+    name: string;
+    spec: string;
+    created_by: string;
+    created_at: number;
+    updated_at: number;
+    etag: string;
+  };
+  budget_alerts: {
+    workspace: string;
+    budget: string;
+    month: string;
+    kind: string;
+    threshold: number;
+    at: number;
+    spent: number;
+    sent_at: number | null;
+    error: string | null;
   };
 }
 

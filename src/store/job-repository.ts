@@ -19,6 +19,9 @@ export interface JobChanges {
   nodes?: string[] | null;
   handle?: string | null;
   stopRequest?: string | null;
+  /** The size and tier of the nodes an attempt is placed on (set when it starts): what its node-seconds cost. */
+  size?: string;
+  tier?: string;
 }
 
 export interface ComputeNode {
@@ -120,6 +123,8 @@ export class JobRepository {
     if (changes.nodes !== undefined) values.nodes = changes.nodes === null ? null : JSON.stringify(changes.nodes);
     if (changes.handle !== undefined) values.handle = changes.handle;
     if (changes.stopRequest !== undefined) values.stop_request = changes.stopRequest;
+    if (changes.size !== undefined) values.size = changes.size;
+    if (changes.tier !== undefined) values.tier = changes.tier;
     const state = changes.state;
     if (state === undefined) {
       if (Object.keys(values).length > 0)
@@ -266,6 +271,8 @@ function toRow(job: Job): JobRow {
     nodes: job.nodes.length > 0 ? JSON.stringify(job.nodes) : null,
     handle: job.handle,
     stop_request: job.stopRequest,
+    size: null,
+    tier: null,
   };
 }
 

@@ -28,6 +28,9 @@ import { PipelineRepository } from './pipeline-repository.js';
 import { ScheduleRepository } from './schedule-repository.js';
 import { SweepRepository } from './sweep-repository.js';
 import { MonitorRepository } from './monitor-repository.js';
+import { PolicyRepository } from './policy-repository.js';
+import { BudgetRepository } from './budget-repository.js';
+import { CostRepository } from './cost-repository.js';
 import { LoggedModelRepository } from './logged-model-repository.js';
 import { RegistryRepository } from './registry-repository.js';
 import { ResourceRepository } from './resource-repository.js';
@@ -54,6 +57,9 @@ export interface Repositories {
   schedules: ScheduleRepository;
   sweeps: SweepRepository;
   monitors: MonitorRepository;
+  policies: PolicyRepository;
+  cost: CostRepository;
+  budgets: BudgetRepository;
   endpoints: EndpointRepository;
   identity: IdentityRepository;
   /** What the advisor reads in bulk (jobs, nodes, sweeps, deployments, audit actors, tokens). */
@@ -237,6 +243,9 @@ function repositoriesFor(db: Kysely<Database>, dialect: Dialect, keys: Workspace
     schedules: new ScheduleRepository(db),
     sweeps: new SweepRepository(db),
     monitors: new MonitorRepository(db),
+    policies: new PolicyRepository(db),
+    cost: new CostRepository(db),
+    budgets: new BudgetRepository(db),
     endpoints: new EndpointRepository(db, keys.sealerFor(db)),
     identity: new IdentityRepository(db, identityCache),
     advisor: new AdvisorRepository(db),

@@ -18,6 +18,7 @@ import { MonitorRunPage } from './pages/monitor-run-page.js';
 import { MonitorsPage } from './pages/monitors-page.js';
 import { ExperimentsPage } from './pages/experiments-page.js';
 import { PipelinePage } from './pages/pipeline-page.js';
+import { PolicyPage } from './pages/policy-page.js';
 import { RunPage } from './pages/run-page.js';
 import { RunsPage } from './pages/runs-page.js';
 import { SchedulePage } from './pages/schedule-page.js';
@@ -155,6 +156,14 @@ export function App() {
         element={
           <Layout>
             <MonitorRunPage />
+          </Layout>
+        }
+      />
+      <Route
+        path="/w/:workspace/policy"
+        element={
+          <Layout>
+            <PolicyPage />
           </Layout>
         }
       />

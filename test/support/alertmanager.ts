@@ -45,7 +45,7 @@ export function alertmanagerConfig(options: AlertmanagerOptions): Record<string,
   const routes: Array<Record<string, unknown>> = [];
   if (options.webhookUrl) {
     receivers.push({ name: 'webhook', webhook_configs: [{ url: options.webhookUrl, send_resolved: true }] });
-    routes.push({ receiver: 'webhook', matchers: ['alertname="TrellisMonitorBreach"'], continue: true });
+    routes.push({ receiver: 'webhook', matchers: ['alertname=~"TrellisMonitorBreach|TrellisBudgetThreshold"'], continue: true });
   }
   if (options.smtp) {
     receivers.push({
@@ -58,7 +58,7 @@ export function alertmanagerConfig(options: AlertmanagerOptions): Record<string,
         },
       ],
     });
-    routes.push({ receiver: 'email', matchers: ['alertname="TrellisMonitorBreach"', 'emails=~".+"'] });
+    routes.push({ receiver: 'email', matchers: ['alertname=~"TrellisMonitorBreach|TrellisBudgetThreshold"', 'emails=~".+"'] });
   }
   return {
     global: {

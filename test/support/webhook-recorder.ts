@@ -21,6 +21,8 @@ export interface WebhookPost {
 export interface WebhookRecorder {
   url: string;
   posts(): WebhookPost[];
+  /** Every body received, as parsed JSON, for receivers of other shapes than Alertmanager's. */
+  bodies(): unknown[];
   /** The first post (oldest first) that `predicate` accepts, waiting up to `timeoutMs` (default 10 s). */
   waitForPost(predicate: (post: WebhookPost) => boolean, timeoutMs?: number): Promise<WebhookPost>;
   close(): Promise<void>;
@@ -29,11 +31,16 @@ export interface WebhookRecorder {
 /** A node:http server on 127.0.0.1 that answers every POST 200 and keeps its JSON body: a webhook receiver. */
 export async function startWebhookRecorder(): Promise<WebhookRecorder> {
   const received: WebhookPost[] = [];
+  const bodies: unknown[] = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      if (request.method === 'POST') received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as WebhookPost);
+      if (request.method === 'POST') {
+        const body: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        bodies.push(body);
+        received.push(body as WebhookPost);
+      }
       response.writeHead(request.method === 'POST' ? 200 : 405).end();
     });
   });
@@ -45,6 +52,7 @@ export async function startWebhookRecorder(): Promise<WebhookRecorder> {
   return {
     url: `http://127.0.0.1:${port}/alerts`,
     posts: () => [...received],
+    bodies: () => [...bodies],
     waitForPost: (predicate, timeoutMs = 10_000) =>
       waitFor(() => received.find(predicate), {
         what: 'a webhook post that matches',

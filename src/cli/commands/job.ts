@@ -16,6 +16,7 @@ import { cliContext } from '../cli-context.js';
 import { printData, renderTable } from '../output.js';
 import { prepareJob } from '../prepare-job.js';
 import { followPipeline, pipelineDetail } from './pipeline-job.js';
+import { formatCost } from './cost.js';
 import { followSweep, sweepDetail } from './sweep-job.js';
 
 const terminal = new Set(['Completed', 'Failed', 'Canceled']);
@@ -77,14 +78,18 @@ export function registerJob(program: Command): void {
     .option('--web', "also print the job's page in the studio (on stderr; az opens it in a browser)")
     .action(async (options: { name: string; web?: boolean }, command: Command) => {
       const { client, workspace, output } = cliContext(command);
+      // Its cost (with its trials' or steps') for people; -o json prints the job exactly as the API answers it.
+      const cost = async () => (output === 'table' ? costLine(client, workspace, options.name) : '');
       const pipeline = await pipelineNamed(client, workspace, options.name);
       if (pipeline) {
-        printData(output, pipeline, () => pipelineDetail(pipeline));
+        const line = await cost();
+        printData(output, pipeline, () => `${pipelineDetail(pipeline)}${line}`);
         return;
       }
       const sweep = await sweepNamed(client, workspace, options.name);
       if (sweep) {
-        printData(output, sweep, () => sweepDetail(sweep));
+        const line = await cost();
+        printData(output, sweep, () => `${sweepDetail(sweep)}${line}`);
         return;
       }
       const found = await client.getJob(workspace, options.name);
@@ -93,11 +98,12 @@ export function registerJob(program: Command): void {
           `studio: ${client.baseUrl}/studio/w/${encodeURIComponent(workspace)}/jobs/${encodeURIComponent(found.name)}\n`,
         );
       const events = output === 'table' ? (await client.jobEvents(workspace, options.name)).items : [];
+      const line = await cost();
       printData(
         output,
         found,
         () =>
-          `${jobDetail(found)}\nhistory:\n${events.map((event) => `  ${new Date(event.at).toISOString()}  ${event.state.padEnd(10)} ${event.reason ?? ''}`.trimEnd()).join('\n')}`,
+          `${jobDetail(found)}${line}\nhistory:\n${events.map((event) => `  ${new Date(event.at).toISOString()}  ${event.state.padEnd(10)} ${event.reason ?? ''}`.trimEnd()).join('\n')}`,
       );
     });
 
@@ -287,6 +293,22 @@ function pipelineNamed(client: TrellisClient, workspace: string, name: string): 
 /** The sweep job of that name, or undefined when there is none. */
 function sweepNamed(client: TrellisClient, workspace: string, name: string): Promise<SweepJobBody | undefined> {
   return unlessNotFound(client.getSweep(workspace, name));
+}
+
+/**
+ * `\ncost:        0.0125 USD (90.0 node-seconds)` when the job's time is priced; nothing when it is
+ * not, or when the caller may not read cost (a role without Microsoft.CostManagement/query/read).
+ */
+async function costLine(client: TrellisClient, workspace: string, name: string): Promise<string> {
+  try {
+    const cost = await client.jobCost(workspace, name);
+    if (cost.nodeSeconds === 0) return '';
+    const unpriced = cost.unpricedSeconds > 0 ? `, ${cost.unpricedSeconds.toFixed(1)} of them unpriced` : '';
+    return `\ncost:        ${formatCost(cost.cost, cost.currency)} (${cost.nodeSeconds.toFixed(1)} node-seconds${unpriced})`;
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 403 || error.status === 404)) return '';
+    throw error;
+  }
 }
 
 /** What the server answered, or undefined when it answered 404. */

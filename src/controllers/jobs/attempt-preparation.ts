@@ -8,7 +8,7 @@ import { revokeJobTokens } from '../../services/identity/workload-tokens.js';
 import { prepareAttempt } from '../../services/jobs/prepare-attempt.js';
 import { updateRunWithin } from '../../services/tracking/run-service.js';
 import type { AttemptCompletion } from './attempt-completion.js';
-import { progressOf } from './cluster-shape.js';
+import { clusterShape, progressOf } from './cluster-shape.js';
 import { freePort } from './free-port.js';
 import { jobKey, type RunnerState } from './runner-state.js';
 
@@ -29,13 +29,15 @@ export class AttemptPreparation {
     const { context, busy } = this.state;
     const progress = transition(progressOf(job), { type: 'start-preparing' }, this.state.policy());
     const attempt = job.attempt + 1;
+    const shape = clusterShape(compute);
     await context.store.transaction(async (transaction) => {
       for (const nodeId of nodes)
         await transaction.jobs.updateNode(job.workspace, nodeId, { state: 'busy', job: job.name, idleSince: null });
       await transaction.jobs.update(
         job.workspace,
         job.name,
-        { state: progress.state, reason: `attempt ${attempt} on ${nodes.join(', ')}`, attempt, nodes },
+        // The size and tier are kept with the job: its node-seconds are priced as what it ran on, whatever the compute becomes.
+        { state: progress.state, reason: `attempt ${attempt} on ${nodes.join(', ')}`, attempt, nodes, size: shape.size, tier: shape.tier },
         now,
       );
     });

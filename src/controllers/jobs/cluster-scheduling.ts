@@ -32,10 +32,17 @@ export class ClusterScheduling {
         await this.completion.finish(job, { type: 'cancel', by: `the system: compute '${computeName}' was deleted` }, now);
       return;
     }
+    // An enforcing budget spent: new jobs wait, the budget named as their reason (they never fail for it); nodes still scale.
+    const hold = context.budgetHolds?.holdOf(workspace);
+    if (hold !== undefined) {
+      const held = queued.filter((job) => job.reason !== hold).map((job) => job.name);
+      if (held.length > 0) await repositories.jobs.setReason(workspace, held, hold);
+    }
+    const schedulable = hold === undefined ? queued : [];
     const shape = clusterShape(compute);
     const quota = shape.tier === 'attached' ? {} : quotaFor(options.quotas, workspace);
-    const queuedByName = new Map(queued.map((job) => [job.name, job]));
-    const queue: QueuedJob[] = queued.map((job) => ({
+    const queuedByName = new Map(schedulable.map((job) => [job.name, job]));
+    const queue: QueuedJob[] = schedulable.map((job) => ({
       name: job.name,
       priority: job.priority,
       submittedAt: job.submittedAt,

@@ -1,6 +1,7 @@
 import { decideScale, defaultCooldownMs, type ConcurrencySample } from '../../core/endpoints/autoscale.js';
 import type { Deployment } from '../../core/endpoints/endpoint.js';
 import type { Context } from '../../services/context.js';
+import { recordDeploymentInstances } from '../../services/cost/deployment-usage.js';
 import type { DeploymentPool } from '../../serving/deployment-pool.js';
 import type { Served } from './served-deployments.js';
 
@@ -53,12 +54,14 @@ export class Autoscaler {
     if (decision.desired === status.desiredInstances) return;
     history.lastScaleAt = now;
     void served.pool.scaleTo(decision.desired);
-    await this.context.store.repositories.endpoints.updateDeployment(
+    const isWritten = await this.context.store.repositories.endpoints.updateDeployment(
       deployment.workspace,
       deployment.endpoint,
       deployment.name,
       { instanceCount: decision.desired, reason: `autoscale: ${decision.reason}` },
       deployment.etag,
     );
+    // Instance-seconds are what an endpoint costs: each scale is kept in the deployment's usage history.
+    if (isWritten) await recordDeploymentInstances(this.context.store.repositories, deployment, decision.desired, now);
   }
 }

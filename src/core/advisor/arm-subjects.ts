@@ -49,7 +49,7 @@ export function subjectsFromArmTemplate(text: string, fileName: string): StaticS
     const located = parseYaml(text, fileName);
     locate = (path) => located.locate(path).line;
   } catch {
-    // JSON that YAML cannot read (it is stricter on some escapes): the findings are made without lines.
+    // The JSON parsed above; only line numbers are lost, and findings then point at the file.
   }
   return subjectsFromArm(template, { file: fileName, locate });
 }

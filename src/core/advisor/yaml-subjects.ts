@@ -72,7 +72,7 @@ export function subjectsFromYaml(text: string, fileName: string, options: YamlSu
   if (detection.kind !== null) {
     const parsed = parseResourceDocument(yaml, { fileName });
     if (parsed.kind === 'workspace') return [workspaceSubject(parsed.name, parsed.tags, parsed.spec, reader)];
-    if (parsed.kind === 'compute') return [computeSubject(parsed.name, parsed.tags, parsed.spec, reader)];
+    if (parsed.kind === 'compute') return [computeSubject(parsed.name, parsed.tags, { ...parsed.spec }, reader)];
     if (parsed.kind === 'environment')
       return [environmentSubject(parsed.version ? `${parsed.name}:${parsed.version}` : parsed.name, parsed.tags, parsed.spec, [], reader)];
     return [];

@@ -18,6 +18,11 @@ export type RouteAccess =
   /** The route needs this action at the server scope, or at the workspace in its path (the default workspace when there is none). */
   | { kind: 'action'; action: string; scope: 'server' | 'workspace' };
 
+/** Reading cost (summaries, the FOCUS export, a job's cost): Azure Cost Management's query action, which Reader (every read action) has. */
+export const costReadAction = 'Microsoft.CostManagement/query/read';
+/** Reading budgets: Azure Consumption's budget action. Creating, changing and deleting one needs write on the workspace. */
+export const budgetReadAction = 'Microsoft.Consumption/budgets/read';
+
 type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 interface Rule {
   methods: Method[] | '*';
@@ -101,6 +106,33 @@ const rules: Rule[] = [
     },
   },
 
+  // Azure Policy: definitions are readable by anyone signed in; writing them is a server action. Assignments and
+  // exemptions carry their scope in the body or the stored record: the handler checks policyAssignments/* there.
+  {
+    methods: read,
+    path: new RegExp(`${v1}/policy-(definitions|aliases)(/:name)?$`),
+    access: { kind: 'authenticated', why: "definitions and aliases describe the platform's rules; nothing in them is a workspace's" },
+  },
+  { methods: ['POST'], path: new RegExp(`${v1}/policy-definitions$`), access: onServer('Microsoft.Authorization/policyDefinitions/write') },
+  {
+    methods: ['DELETE'],
+    path: new RegExp(`${v1}/policy-definitions/:name$`),
+    access: onServer('Microsoft.Authorization/policyDefinitions/delete'),
+  },
+  {
+    methods: '*',
+    path: new RegExp(`${v1}/policy-(assignments|exemptions)(/:name)?$`),
+    access: {
+      kind: 'authenticated',
+      why: 'the scope is in the body, the query or the stored assignment: the handler checks Microsoft.Authorization/policyAssignments/* (policyExemptions/*) there',
+    },
+  },
+  {
+    methods: read,
+    path: new RegExp(`${ws}/policy-states$`),
+    access: { kind: 'action', action: 'Microsoft.PolicyInsights/policyStates/queryResults/read', scope: 'workspace' },
+  },
+
   // The advisor: its rules and the static check of files in the body read nothing of the server's; a workspace's
   // recommendations and score are Azure Advisor's recommendations/read there (Reader, Contributor and Owner hold it).
   {
@@ -157,6 +189,21 @@ const rules: Rule[] = [
     path: new RegExp(`${ws}/audit$`),
     access: { kind: 'action', action: 'Microsoft.Insights/eventtypes/values/read', scope: 'workspace' },
   },
+
+  // Cost and budgets: Azure's Cost Management and Consumption actions at the workspace; the list over
+  // workspaces keeps those whose cost the caller may read.
+  {
+    methods: read,
+    path: new RegExp(`${v1}/cost$`),
+    access: { kind: 'authenticated', why: `lists only the workspaces where the principal has ${costReadAction}` },
+  },
+  {
+    methods: read,
+    path: new RegExp(`${ws}/(cost(/export)?|jobs/:name/cost)$`),
+    access: { kind: 'action', action: costReadAction, scope: 'workspace' },
+  },
+  { methods: read, path: new RegExp(`${ws}/budgets(/:name)?$`), access: { kind: 'action', action: budgetReadAction, scope: 'workspace' } },
+  { methods: [...write, 'DELETE'], path: new RegExp(`${ws}/budgets(/:name)?$`), access: inWorkspace('write') },
 
   // Jobs.
   { methods: ['POST'], path: new RegExp(`${ws}/jobs/:name/cancel$`), access: inWorkspace('jobs/cancel/action') },

@@ -114,7 +114,7 @@ function parseComparison(record: Record<string, unknown>, keys: string[], path: 
       message: `unknown condition '${key}'${near ? `; did you mean '${near}'?` : ''} (operators: ${operators.join(', ')})`,
     });
   }
-  if (subjectKeys.length !== 1) {
+  if (subjectKeys.length !== 1)
     collector.problems.push({
       path,
       message:
@@ -122,9 +122,8 @@ function parseComparison(record: Record<string, unknown>, keys: string[], path: 
           ? 'a condition needs one of field, value or count (or allOf, anyOf, not)'
           : `a condition has one subject; it has ${subjectKeys.join(' and ')}`,
     });
-    return undefined;
-  }
-  if (operatorKeys.length !== 1) {
+  // A misspelt operator is already named above; say "needs one" only when nothing stood in for it.
+  if (operatorKeys.length > 1 || (operatorKeys.length === 0 && unknown.length === 0))
     collector.problems.push({
       path,
       message:
@@ -132,18 +131,19 @@ function parseComparison(record: Record<string, unknown>, keys: string[], path: 
           ? `a condition needs one operator (${operators.join(', ')})`
           : `a condition has one operator; it has ${operatorKeys.join(' and ')}`,
     });
+  // The subject is checked even when the operator is wrong, so every problem is told at once.
+  const subjectKey = subjectKeys[0];
+  const subject = subjectKey === undefined ? undefined : parseSubject(subjectKey, record[subjectKey], `${path}.${subjectKey}`, collector);
+  const operatorKey = operatorKeys[0];
+  if (subject === undefined || operatorKey === undefined || subjectKeys.length !== 1 || operatorKeys.length !== 1 || unknown.length > 0)
     return undefined;
-  }
-  if (unknown.length > 0) return undefined;
-  const subjectKey = subjectKeys[0] as string;
-  const operatorKey = operatorKeys[0] as string;
-  const operator = operatorByLowerName.get(operatorKey.toLowerCase()) as Operator;
+  const operator = operatorByLowerName.get(operatorKey.toLowerCase());
+  if (operator === undefined) return undefined;
   const operand = record[operatorKey];
   noteExpressions(operand, `${path}.${operatorKey}`, collector);
   if (operator === 'exists' && typeof operand !== 'boolean' && !(typeof operand === 'string' && /^(true|false)$/i.test(operand)))
     collector.problems.push({ path: `${path}.${operatorKey}`, message: "'exists' takes true or false" });
-  const subject = parseSubject(subjectKey, record[subjectKey], `${path}.${subjectKey}`, collector);
-  return subject && { kind: 'compare', subject, operator, operand, path };
+  return { kind: 'compare', subject, operator, operand, path };
 }
 
 function parseSubject(key: string, value: unknown, path: string, collector: Collector): ConditionSubject | undefined {

@@ -17,7 +17,10 @@ import { digestOf } from '../../core/resources/digest.js';
 import { stringifyYaml } from '../../core/yaml/stringify-yaml.js';
 import { inlineLocalFile, type UploadedContent } from '../apply-resource.js';
 import { existingNames, findAsset, registerContent } from '../asset-lookup.js';
+import { deploymentModelType, onlineDeploymentType } from '../../core/policy/policy-target.js';
 import type { Caller, Context } from '../context.js';
+import { enforcePolicies } from '../policy/policy-enforcement.js';
+import { recordDeploymentInstances } from '../cost/deployment-usage.js';
 import { getEndpoint } from './endpoint-service.js';
 import { mlflowModelEnvironmentOf } from './model-environment.js';
 
@@ -66,6 +69,7 @@ export async function applyDeployment(
   const spec = withLocalFiles(parsed, input, 'online-deployment', problems);
   const lineage = await resolveLineage(context, caller, workspace, spec, input, problems);
   if (problems.length > 0) throw invalidInput(input.fileName, problems);
+  await refuseDeniedDeployment(context, workspace, endpoint.name, spec, lineage);
 
   const repositories = context.store.repositories;
   const now = context.clock().getTime();
@@ -99,6 +103,7 @@ export async function applyDeployment(
         etag,
       });
     else await transaction.endpoints.insertDeployment(deployment);
+    await recordDeploymentInstances(transaction, deployment, instanceCount, now);
     await transaction.audit.append(deploymentAuditEvent(caller, now, 'online-deployment', existing, deployment, describeLineage(lineage)));
   });
   return { deployment, action: existing ? 'updated' : 'created' };
@@ -148,6 +153,7 @@ export async function deleteDeployment(context: Context, caller: Caller, workspa
   const now = context.clock().getTime();
   await context.store.transaction(async (transaction) => {
     await transaction.endpoints.deleteDeployment(workspace, endpoint, name);
+    await recordDeploymentInstances(transaction, deployment, 0, now);
     await transaction.audit.append(deploymentAuditEvent(caller, now, 'online-deployment', deployment, undefined, null));
   });
 }
@@ -219,6 +225,33 @@ export function withLocalFiles<Spec extends object>(
  * Resolves the model, code and environment to exact versions; problems name the field and what
  * exists. Online and batch deployments share it (their model, code and environment fields agree).
  */
+/**
+ * Policies on a deployment and the model it serves (Azure's v2 data-plane view, where
+ * OnlyDeployAllowedRegistryModels_Deny looks): a matching deny refuses the deployment with the
+ * definition's name and what matched.
+ */
+async function refuseDeniedDeployment(
+  context: Context,
+  workspace: string,
+  endpoint: string,
+  spec: DeploymentSpec,
+  lineage: DeploymentLineage,
+): Promise<void> {
+  const what = `deployment '${spec.name}' of endpoint '${endpoint}'`;
+  const common = { workspace, name: spec.name, endpoint, tags: spec.tags ?? {} };
+  await enforcePolicies(context, { ...common, type: onlineDeploymentType, spec: { ...spec } }, what);
+  if (lineage.model)
+    await enforcePolicies(
+      context,
+      {
+        ...common,
+        type: deploymentModelType,
+        model: { assetId: `azureml://workspaces/${workspace}/models/${lineage.model.name}/versions/${lineage.model.version}` },
+      },
+      what,
+    );
+}
+
 export async function resolveLineage(
   context: Context,
   caller: Caller,
@@ -410,6 +443,7 @@ export async function updateDeploymentFields(
       updatedAt: now,
       etag,
     });
+    await recordDeploymentInstances(transaction, deployment, instanceCount, now);
     await transaction.audit.append(
       deploymentAuditEvent(
         caller,

@@ -6,6 +6,7 @@ import { validateTraffic } from '../../core/endpoints/traffic.js';
 import { invalidInput, TrellisError, type Problem } from '../../core/errors.js';
 import { digestOf } from '../../core/resources/digest.js';
 import type { Caller, Context } from '../context.js';
+import { recordDeploymentInstances } from '../cost/deployment-usage.js';
 import { requireWorkspace } from '../resource-service.js';
 
 /**
@@ -154,6 +155,9 @@ export async function deleteEndpoint(context: Context, caller: Caller, workspace
   const endpoint = await getEndpoint(context, workspace, name, type);
   const now = context.clock().getTime();
   await context.store.transaction(async (transaction) => {
+    // The deployments' instances stop: their history (kept for cost) says so before they go.
+    for (const deployment of await transaction.endpoints.listDeployments(workspace, name))
+      await recordDeploymentInstances(transaction, deployment, 0, now);
     await transaction.endpoints.deleteEndpoint(workspace, name);
     await transaction.audit.append(auditEvent(caller, now, 'delete', null, endpoint, 'with its deployments'));
   });

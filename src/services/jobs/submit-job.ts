@@ -15,6 +15,7 @@ import { inlineLocalFile, type UploadedContent } from '../apply-resource.js';
 import { existingNames, findAsset, registerContent } from '../asset-lookup.js';
 import type { Repositories } from '../../store/store.js';
 import type { Caller, Context } from '../context.js';
+import { enforceJobPolicies } from '../policy/job-policies.js';
 import { auditJob } from './job-audit.js';
 import { requireWorkspace } from '../resource-service.js';
 import { createExperiment, ensureDefaultExperiment } from '../tracking/experiment-service.js';
@@ -125,7 +126,18 @@ async function submitParsedJob(
 ): Promise<Job> {
   const { problems, checked } = await checkParsedJob(context, parsed, input, new Set());
   if (problems.length > 0 || !checked) throw invalidInput(input.fileName, problems);
+  await enforceJobPolicies(context, {
+    workspace: input.workspace,
+    name: checked.name,
+    computeName: checked.computeName,
+    environment: checked.spec.environment === undefined ? undefined : environmentOf(checked.spec.environment),
+  });
   return queueCheckedJob(context, caller, checked.spec, input, checked, options);
+}
+
+/** A job file's environment as the policies read it: a reference, or the inline spec. */
+function environmentOf(environment: string | object): string | Record<string, unknown> {
+  return typeof environment === 'string' ? environment : Object.fromEntries(Object.entries(environment));
 }
 
 /** Every check of a parsed job, and what they resolved; nothing is written. */

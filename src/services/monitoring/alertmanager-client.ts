@@ -92,11 +92,13 @@ export class AlertmanagerClient {
   async send(alerts: MonitorAlert[]): Promise<void> {
     if (alerts.length === 0) return;
     const now = this.now();
-    await this.call(
-      'POST',
-      'api/v2/alerts',
-      alerts.map((alert) => toPostableAlert(alert, now)),
-    );
+    await this.post(alerts.map((alert) => toPostableAlert(alert, now)));
+  }
+
+  /** Posts alerts already in Alertmanager's shape (other alert kinds than monitors': budgets); resolves when all were accepted. */
+  async post(alerts: PostableAlert[]): Promise<void> {
+    if (alerts.length === 0) return;
+    await this.call('POST', 'api/v2/alerts', alerts);
   }
 
   /** Resolves when Alertmanager answers its status endpoint (GET /api/v2/status); throws like `send` otherwise. */

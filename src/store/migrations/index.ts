@@ -15,6 +15,8 @@ import { schedulesMigration } from './012-schedules.js';
 import { pipelineSourceMigration } from './013-pipeline-source.js';
 import { sweepsMigration } from './014-sweeps.js';
 import { monitorsMigration } from './015-monitors.js';
+import { policiesMigration } from './016-policies.js';
+import { costMigration } from './017-cost.js';
 
 /** Every migration, in order. Names are never renamed once released: the store records them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -34,6 +36,8 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '013-pipeline-source': pipelineSourceMigration(dialect),
     '014-sweeps': sweepsMigration(dialect),
     '015-monitors': monitorsMigration(dialect),
+    '016-policies': policiesMigration(dialect),
+    '017-cost': costMigration(dialect),
   };
 }
 

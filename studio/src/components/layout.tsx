@@ -66,6 +66,7 @@ export function Layout({ children }: { children: ReactNode }) {
           <NavLink to={`/w/${workspace}/jobs`}>Jobs</NavLink>
           <NavLink to={`/w/${workspace}/schedules`}>Schedules</NavLink>
           <NavLink to={`/w/${workspace}/monitors`}>Monitors</NavLink>
+          <NavLink to={`/w/${workspace}/policy`}>Policy</NavLink>
           <NavLink to={`/w/${workspace}/computes`}>Compute</NavLink>
           <NavLink to={`/w/${workspace}/models`}>Models</NavLink>
           <NavLink to={`/w/${workspace}/components`}>Components</NavLink>

@@ -1,0 +1,92 @@
+import { resolveCuratedEnvironment } from '../../core/environments/curated.js';
+import { TrellisError } from '../../core/errors.js';
+import { imageAllowed, packageSourcesOf, sourceAllowed } from '../../core/policy/job-settings.js';
+import { jobComputeType } from '../../core/policy/policy-target.js';
+import { findAsset } from '../asset-lookup.js';
+import type { Context } from '../context.js';
+import { verdictsFor } from './policy-enforcement.js';
+
+/** A job about to be queued, as the enforce-setting policies see it. */
+export interface JobUnderPolicy {
+  workspace: string;
+  name: string;
+  /** The compute's name; serverless (local) runs have one too. */
+  computeName: string;
+  /** The job file's environment: a reference (curated or an asset) or an inline spec. */
+  environment: string | Record<string, unknown> | undefined;
+}
+
+/**
+ * Azure's Machine Learning "enforce setting" definitions, applied when a job is submitted: every
+ * assignment reaching the job (selected by its compute's name, type, network and tags) hands its
+ * setting, and the job is refused (403, naming the policy, what it found and what is allowed)
+ * when its image is from a registry not allowed (allowedACRs), or its environment installs
+ * packages from a channel or index not allowed (allowedPythonPackageChannels). Trellis's curated
+ * environments are the platform's own and pass. An empty allowed list restricts nothing.
+ */
+export async function enforceJobPolicies(context: Context, job: JobUnderPolicy): Promise<void> {
+  const compute = await context.store.repositories.resources.get({
+    workspace: job.workspace,
+    kind: 'compute',
+    name: job.computeName,
+    version: null,
+  });
+  const verdicts = await verdictsFor(context, {
+    type: jobComputeType,
+    workspace: job.workspace,
+    name: job.name,
+    tags: {},
+    compute: { name: job.computeName, spec: compute?.spec, tags: compute?.tags ?? {} },
+  });
+  const settings = verdicts.filter(
+    ({ verdict, assignment, exemption }) => verdict.setting !== undefined && assignment.enforcementMode === 'Default' && !exemption,
+  );
+  if (settings.length === 0) return;
+  const environment = await environmentSpecOf(context, job);
+  if (!environment) return;
+  const violations: string[] = [];
+  for (const { verdict, assignment, entry } of settings) {
+    const setting = verdict.setting;
+    if (!setting) continue;
+    const title = `policy '${entry.policy.definition.displayName ?? entry.policy.definition.name}' (assignment '${assignment.name}')`;
+    if (setting.name === 'allowedACRs') {
+      const allowed = stringsOf(record(setting.value)?.allowedList);
+      const image = typeof environment.image === 'string' ? environment.image : undefined;
+      if (image && allowed.length > 0 && !imageAllowed(image, allowed))
+        violations.push(
+          `${title}: image '${image}' is not from an allowed registry (allowed: ${allowed.join(', ')}); use an image from one of them`,
+        );
+    }
+    if (setting.name === 'allowedPythonPackageChannels') {
+      const allowed = stringsOf(setting.value);
+      const refused = allowed.length === 0 ? [] : packageSourcesOf(environment).filter((source) => !sourceAllowed(source, allowed));
+      if (refused.length > 0)
+        violations.push(
+          `${title}: the environment installs packages from ${refused.map((source) => `'${source}'`).join(', ')}, which ${refused.length === 1 ? 'is' : 'are'} not allowed (allowed: ${allowed.join(', ')}); name an allowed index with --index-url in the pip list, or an allowed conda channel`,
+        );
+    }
+  }
+  if (violations.length > 0)
+    throw new TrellisError(
+      'RequestDisallowedByPolicy',
+      403,
+      `job '${job.name}' is disallowed by ${violations.join('; and by ')}. Or ask for an exemption of compute '${job.computeName}': trellis policy exemption create --assignment <assignment> --scope /workspaces/${job.workspace}/computes/${job.computeName} --reason '<why>'`,
+    );
+}
+
+/** The environment's spec: inline, or the asset's; undefined for a curated environment (built by the platform). */
+async function environmentSpecOf(context: Context, job: JobUnderPolicy): Promise<Record<string, unknown> | undefined> {
+  if (job.environment === undefined) return undefined;
+  if (typeof job.environment !== 'string') return job.environment;
+  if (resolveCuratedEnvironment(job.environment)) return undefined;
+  const found = await findAsset(context, job.workspace, 'environment', job.environment);
+  return found ? { ...found.spec } : undefined;
+}
+
+function stringsOf(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string' && item.trim() !== '') : [];
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.fromEntries(Object.entries(value)) : undefined;
+}
