@@ -1,23 +1,15 @@
 import type { Kysely } from 'kysely';
-import type { ActorActivity, NodeFacts, TokenFacts } from '../core/advisor/live/live-snapshot.js';
+import type { ActorActivity, JobFacts, NodeFacts, TokenFacts } from '../core/advisor/live/live-snapshot.js';
 import type { DeploymentLineage, DeploymentSpec, EndpointType } from '../core/endpoints/endpoint.js';
 import type { JobLineage } from '../core/jobs/job.js';
 import type { SweepJobSpec } from '../core/sweeps/sweep-job.js';
 import type { Database } from './database.js';
 
 /** A job as the advisor reads it: the few columns its rules need, and when it first left the queue. */
-export interface AdvisorJobRow {
-  name: string;
-  compute: string;
-  state: string;
-  submittedAt: number;
-  dequeuedAt: number | null;
-  startedAt: number | null;
-  endedAt: number | null;
-  instanceCount: number;
-  nodeSeconds: number;
-  lineage: JobLineage;
-}
+export type AdvisorJobRow = Pick<
+  JobFacts,
+  'name' | 'compute' | 'state' | 'submittedAt' | 'dequeuedAt' | 'startedAt' | 'endedAt' | 'instanceCount' | 'nodeSeconds'
+> & { lineage: JobLineage };
 
 export interface AdvisorSweepRow {
   name: string;

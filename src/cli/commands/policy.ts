@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import type { PolicyStateBody } from '../../client/trellis-client.js';
+import { plainObjectOr } from '../../core/azureml/schema-helpers.js';
 import { cliContext } from '../cli-context.js';
 import { printData, renderTable } from '../output.js';
 
@@ -119,7 +120,9 @@ export function registerPolicy(program: Command): void {
         command: Command,
       ) => {
         const { client, output } = cliContext(command);
-        const parameters: Record<string, unknown> = options.params ? objectOf(parseYaml(await readFile(options.params, 'utf8'))) : {};
+        const parameters: Record<string, unknown> = options.params
+          ? (plainObjectOr(parseYaml(await readFile(options.params, 'utf8'))) ?? {})
+          : {};
         for (const pair of options.param) {
           const at = pair.indexOf('=');
           if (at <= 0) throw new Error(`--param '${pair}' is not name=value`);
@@ -271,7 +274,7 @@ function effectOf(definition: { policyRule: { then: { effect: string } }; parame
   const effect = definition.policyRule.then.effect;
   const parameter = /^\[parameters\('([^']+)'\)\]$/i.exec(effect)?.[1];
   if (!parameter) return effect;
-  const declared = objectOf(definition.parameters[parameter]);
+  const declared = plainObjectOr(definition.parameters[parameter]) ?? {};
   return declared.defaultValue === undefined ? `(${parameter}: no default)` : `${String(declared.defaultValue)} (${parameter})`;
 }
 
@@ -290,10 +293,6 @@ function jsonOrText(text: string): unknown {
     // Not JSON: the value is the text as written (a name, a registry).
     return text;
   }
-}
-
-function objectOf(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.fromEntries(Object.entries(value)) : {};
 }
 
 function collect(value: string, previous: string[]): string[] {

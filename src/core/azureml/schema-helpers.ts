@@ -6,6 +6,11 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** `value` when it is a plain object (a JSON mapping), else undefined: for reading optional mappings with `?.`. */
+export function plainObjectOr(value: unknown): Record<string, unknown> | undefined {
+  return isPlainObject(value) ? value : undefined;
+}
+
 /** Runs a refinement whenever the value is a mapping, even if some fields already failed, so every problem is reported at once. */
 export const whenMapping = { when: (payload: { value: unknown }) => isPlainObject(payload.value) };
 

@@ -7,6 +7,7 @@ import type { PolicyDefinition } from './policy-definition.js';
 import { effectsNotCarriedOut, type PolicyEffect, parseEffect, unknownEffectMessage } from './policy-effect.js';
 import { type InstallationFacts, modeApplies, type PolicyTarget, targetId } from './policy-target.js';
 import { type ExpressionScope, isTemplateExpression, resolveTemplateValue } from './template-expression.js';
+import { plainObjectOr } from '../azureml/schema-helpers.js';
 
 /** A definition checked once: its rule as a tree, ready to evaluate on any number of targets. */
 export interface CompiledPolicy {
@@ -50,7 +51,7 @@ export function compilePolicy(definition: PolicyDefinition): CompiledPolicy {
   const effect = definition.policyRule.then.effect;
   if (isTemplateExpression(effect)) noteExpressions(effect, 'policyRule.then.effect', collector);
   else if (!parseEffect(effect)) problems.push({ path: 'policyRule.then.effect', message: unknownEffectMessage(effect) });
-  const details = asRecord(definition.policyRule.then.details);
+  const details = plainObjectOr(definition.policyRule.then.details);
   let existenceCondition: Condition | undefined;
   if (details) {
     const operations = details.operations;
@@ -90,7 +91,7 @@ function sameTypeExistence(details: Record<string, unknown>): boolean {
 }
 
 function operationProblems(node: unknown, path: string, collector: { problems: Problem[]; parameters: Set<string> }): Problem[] {
-  const operation = asRecord(node);
+  const operation = plainObjectOr(node);
   if (!operation) return [{ path, message: 'an operation is an object with operation, field and value' }];
   const problems: Problem[] = [];
   if (!['addOrReplace', 'add', 'remove'].some((name) => name.toLowerCase() === String(operation.operation).toLowerCase()))
@@ -132,7 +133,7 @@ export function evaluatePolicy(
   if (!matched) return { ...base, compliance: 'Compliant' };
   const notCarried = effectsNotCarriedOut[effect];
   if (notCarried) return { ...base, reasons, compliance: 'NotApplicable', note: notCarried };
-  const details = asRecord(policy.definition.policyRule.then.details) ?? {};
+  const details = plainObjectOr(policy.definition.policyRule.then.details) ?? {};
   switch (effect) {
     case 'auditIfNotExists': {
       if (!policy.existenceCondition)
@@ -142,7 +143,7 @@ export function evaluatePolicy(
       return { ...base, reasons: [...reasons, `the existence condition does not hold`], compliance: 'NonCompliant' };
     }
     case 'enforceSetting': {
-      const setting = asRecord(details.setting);
+      const setting = plainObjectOr(details.setting);
       return {
         ...base,
         reasons,
@@ -242,7 +243,7 @@ class Evaluation {
     if (!Array.isArray(operations)) return [];
     const result: Modification[] = [];
     for (const node of operations) {
-      const operation = asRecord(node);
+      const operation = plainObjectOr(node);
       if (!operation) continue;
       if (operation.condition !== undefined && this.resolve(operation.condition) !== true) continue;
       const name = String(operation.operation).toLowerCase();
@@ -336,7 +337,7 @@ class Evaluation {
       case 'location':
         return typeof spec.location === 'string' ? spec.location : 'local';
       case 'identity.type': {
-        const type = asRecord(spec.identity)?.type;
+        const type = plainObjectOr(spec.identity)?.type;
         return typeof type === 'string' ? type : 'None';
       }
     }
@@ -378,8 +379,4 @@ class Evaluation {
 
 function safeJson(value: unknown): string {
   return value === undefined ? 'not set' : JSON.stringify(value);
-}
-
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }

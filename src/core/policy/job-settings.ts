@@ -1,3 +1,5 @@
+import { plainObjectOr } from '../azureml/schema-helpers.js';
+
 /**
  * What Azure's "enforce setting" definitions ask of a job, checked here before it is queued:
  * its image from an allowed container registry (allowedACRs), its Python packages only from
@@ -32,13 +34,13 @@ export function imageAllowed(image: string, allowed: readonly string[]): boolean
 /** Where an environment's Python packages come from: conda channels and pip indexes, defaults included. */
 export function packageSourcesOf(environment: Record<string, unknown>): string[] {
   const sources = new Set<string>();
-  const conda = record(environment.conda_file);
+  const conda = plainObjectOr(environment.conda_file);
   if (conda) {
     const channels = Array.isArray(conda.channels) ? conda.channels.filter((channel) => typeof channel === 'string') : [];
     for (const channel of channels.length > 0 ? channels : [condaDefaults]) sources.add(channel);
     const dependencies = Array.isArray(conda.dependencies) ? conda.dependencies : [];
     for (const dependency of dependencies) {
-      const pip = record(dependency)?.pip;
+      const pip = plainObjectOr(dependency)?.pip;
       if (Array.isArray(pip)) for (const source of pipSources(pip.filter((line) => typeof line === 'string'))) sources.add(source);
     }
   }
@@ -70,8 +72,4 @@ function normalize(source: string): string {
   const text = source.trim().replace(/\/+$/, '').toLowerCase();
   const conda = /^https?:\/\/conda\.anaconda\.org\/([^/]+)$/.exec(text);
   return conda?.[1] ?? text;
-}
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.fromEntries(Object.entries(value)) : undefined;
 }

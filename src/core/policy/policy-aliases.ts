@@ -1,4 +1,5 @@
 import { closestName } from '../azureml/did-you-mean.js';
+import { plainObjectOr } from '../azureml/schema-helpers.js';
 import {
   computeType,
   deploymentModelType,
@@ -32,8 +33,6 @@ export interface PolicyAlias {
 
 type Spec = Record<string, unknown>;
 
-const object = (value: unknown): Spec | undefined =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Spec) : undefined;
 const specOf = (target: PolicyTarget): Spec => ('spec' in target ? target.spec : {});
 
 /** Azure's compute type names for Trellis's YAML `type`s (Slurm is Trellis's own). */
@@ -71,7 +70,7 @@ function idleShutdown(spec: Spec): string | undefined {
 
 /** SSH credentials or public SSH access are a compute's local authentication; without them only Trellis identities reach it. */
 function localAuthDisabled(spec: Spec): boolean {
-  const ssh = object(spec.ssh_settings) ?? {};
+  const ssh = plainObjectOr(spec.ssh_settings) ?? {};
   return spec.ssh_public_access_enabled !== true && ssh.admin_password === undefined && ssh.ssh_key_value === undefined;
 }
 
@@ -104,7 +103,7 @@ export const policyAliases: readonly PolicyAlias[] = [
     type: workspaceType,
     meaning:
       "'Enabled' when the workspace's customer_managed_key.key_uri names the key that wraps its data key (a pkcs11: key in an HSM), else 'Disabled'",
-    read: (target) => (typeof object(specOf(target).customer_managed_key)?.key_uri === 'string' ? 'Enabled' : 'Disabled'),
+    read: (target) => (typeof plainObjectOr(specOf(target).customer_managed_key)?.key_uri === 'string' ? 'Enabled' : 'Disabled'),
   },
   {
     name: ws('primaryUserAssignedIdentity'),
@@ -120,7 +119,7 @@ export const policyAliases: readonly PolicyAlias[] = [
     type: workspaceType,
     meaning: "the workspace's managed_network.isolation_mode in Azure's spelling; 'Disabled' when not set, as Azure",
     read: (target) => {
-      const mode = object(specOf(target).managed_network)?.isolation_mode;
+      const mode = plainObjectOr(specOf(target).managed_network)?.isolation_mode;
       return typeof mode === 'string' ? (isolationModes[mode.toLowerCase()] ?? mode) : 'Disabled';
     },
   },
@@ -163,7 +162,7 @@ export const policyAliases: readonly PolicyAlias[] = [
     write: (spec, value) => {
       if (value !== true) return;
       spec.ssh_public_access_enabled = false;
-      const ssh = object(spec.ssh_settings);
+      const ssh = plainObjectOr(spec.ssh_settings);
       if (ssh) {
         delete ssh.admin_password;
         delete ssh.ssh_key_value;
@@ -174,9 +173,9 @@ export const policyAliases: readonly PolicyAlias[] = [
     name: compute('subnet.id'),
     type: computeType,
     meaning: "the compute's network_settings.subnet (recorded)",
-    read: (target) => object(specOf(target).network_settings)?.subnet,
+    read: (target) => plainObjectOr(specOf(target).network_settings)?.subnet,
     write: (spec, value) => {
-      spec.network_settings = { ...object(spec.network_settings), subnet: value };
+      spec.network_settings = { ...plainObjectOr(spec.network_settings), subnet: value };
     },
   },
   {
@@ -299,7 +298,7 @@ export const policyAliases: readonly PolicyAlias[] = [
     type: jobComputeType,
     meaning: "'Yes' when that compute names a subnet (network_settings.subnet), else 'No'",
     read: (target) =>
-      target.type === jobComputeType && typeof object(target.compute.spec?.network_settings)?.subnet === 'string' ? 'Yes' : 'No',
+      target.type === jobComputeType && typeof plainObjectOr(target.compute.spec?.network_settings)?.subnet === 'string' ? 'Yes' : 'No',
   },
   {
     name: dataPlane('tags[*]'),

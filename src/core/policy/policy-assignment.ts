@@ -89,11 +89,6 @@ export interface PolicyExemption {
   createdAt: number;
 }
 
-/** The assignments that reach a resource of `workspace`: the server's and its workspace's. */
-export function assignmentsInScope<A extends Pick<PolicyAssignment, 'workspace'>>(assignments: readonly A[], workspace: string): A[] {
-  return assignments.filter((assignment) => assignment.workspace === undefined || assignment.workspace === workspace);
-}
-
 /** The exemption that takes `resourceId` out of `assignment` at `now`, if any (expired ones do not). */
 export function exemptionFor(
   exemptions: readonly PolicyExemption[],

@@ -2,6 +2,7 @@ import type { Problem } from '../errors.js';
 import { closestName } from '../azureml/did-you-mean.js';
 import { fieldProblem } from './policy-aliases.js';
 import { expressionFields, expressionParameters, isTemplateExpression, parseTemplateExpression } from './template-expression.js';
+import { plainObjectOr } from '../azureml/schema-helpers.js';
 
 /**
  * The `if` of a policy rule, parsed once into a typed tree: logical operators over conditions,
@@ -70,7 +71,7 @@ interface Collector {
 }
 
 function parseNode(node: unknown, path: string, collector: Collector): Condition | undefined {
-  const record = asRecord(node);
+  const record = plainObjectOr(node);
   if (!record) {
     collector.problems.push({ path, message: 'a condition is an object: allOf, anyOf, not, or field/value/count with one operator' });
     return undefined;
@@ -170,7 +171,7 @@ function parseSubject(key: string, value: unknown, path: string, collector: Coll
 }
 
 function parseCount(value: unknown, path: string, collector: Collector): ConditionSubject | undefined {
-  const record = asRecord(value);
+  const record = plainObjectOr(value);
   if (!record) {
     collector.problems.push({
       path,
@@ -225,13 +226,9 @@ export function noteExpressions(value: unknown, path: string, collector: Collect
   if (Array.isArray(value)) {
     for (const [index, item] of value.entries()) noteExpressions(item, `${path}[${index}]`, collector);
   } else {
-    const record = asRecord(value);
+    const record = plainObjectOr(value);
     if (record) for (const [key, item] of Object.entries(record)) noteExpressions(item, `${path}.${key}`, collector);
   }
-}
-
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
 function otherKeys(keys: string[], key: string): string {

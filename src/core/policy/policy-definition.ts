@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TrellisError, type Problem, invalidInput } from '../errors.js';
 import { closestName } from '../azureml/did-you-mean.js';
+import { plainObjectOr } from '../azureml/schema-helpers.js';
 
 /**
  * An Azure Policy definition as Azure writes it (built-in-policies/policyDefinitions/*.json):
@@ -62,8 +63,7 @@ export type ParameterValues = Record<string, unknown>;
  * file does not name itself. Throws InvalidInput (422) listing every problem.
  */
 export function parsePolicyDefinition(document: unknown, options: { name?: string; what: string }): PolicyDefinition {
-  const record =
-    typeof document === 'object' && document !== null && !Array.isArray(document) ? (document as Record<string, unknown>) : undefined;
+  const record = plainObjectOr(document);
   if (!record) throw invalidInput(options.what, [{ path: '', message: 'a policy definition is a JSON object' }]);
   const body = 'properties' in record && typeof record.properties === 'object' ? record.properties : record;
   const parsed = definitionProperties.safeParse(body);

@@ -5,6 +5,7 @@ import { jobComputeType } from '../../core/policy/policy-target.js';
 import { findAsset } from '../asset-lookup.js';
 import type { Context } from '../context.js';
 import { verdictsFor } from './policy-enforcement.js';
+import { plainObjectOr } from '../../core/azureml/schema-helpers.js';
 
 /** A job about to be queued, as the enforce-setting policies see it. */
 export interface JobUnderPolicy {
@@ -50,7 +51,7 @@ export async function enforceJobPolicies(context: Context, job: JobUnderPolicy):
     if (!setting) continue;
     const title = `policy '${entry.policy.definition.displayName ?? entry.policy.definition.name}' (assignment '${assignment.name}')`;
     if (setting.name === 'allowedACRs') {
-      const allowed = stringsOf(record(setting.value)?.allowedList);
+      const allowed = stringsOf(plainObjectOr(setting.value)?.allowedList);
       const image = typeof environment.image === 'string' ? environment.image : undefined;
       if (image && allowed.length > 0 && !imageAllowed(image, allowed))
         violations.push(
@@ -85,8 +86,4 @@ async function environmentSpecOf(context: Context, job: JobUnderPolicy): Promise
 
 function stringsOf(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string' && item.trim() !== '') : [];
-}
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.fromEntries(Object.entries(value)) : undefined;
 }

@@ -1,7 +1,7 @@
 import type { Note } from '../../core/azureml/note.js';
 import { TrellisError } from '../../core/errors.js';
 import { applyModifications, evaluatePolicy, type PolicyVerdict } from '../../core/policy/evaluate-policy.js';
-import { assignmentsInScope, exemptionFor, type PolicyAssignment } from '../../core/policy/policy-assignment.js';
+import { exemptionFor, type PolicyAssignment, type PolicyExemption } from '../../core/policy/policy-assignment.js';
 import { resolveParameterValues } from '../../core/policy/policy-definition.js';
 import { type InstallationFacts, type PolicyTarget, targetId } from '../../core/policy/policy-target.js';
 import type { Tags } from '../../core/resources/resource.js';
@@ -21,31 +21,53 @@ export function installationOf(context: Context): InstallationFacts {
   return context.installation ?? { listensOnLoopbackOnly: true };
 }
 
+/** What evaluating the policies of one workspace needs, read once: the assignments reaching it, their definitions and exemptions. */
+export interface PolicyScope {
+  assignments: PolicyAssignment[];
+  entries: Map<string, CatalogueEntry>;
+  exemptions: PolicyExemption[];
+  now: number;
+  facts: InstallationFacts;
+}
+
+/** The policy scope of `workspace` (its assignments and the server's); undefined when nothing is assigned there. */
+export async function loadPolicyScope(context: Context, workspace: string): Promise<PolicyScope | undefined> {
+  const repositories = context.store.repositories;
+  const assignments = await repositories.policies.assignments(workspace);
+  if (assignments.length === 0) return undefined;
+  return {
+    assignments,
+    entries: new Map((await allDefinitions(repositories)).map((entry) => [entry.policy.definition.name, entry])),
+    exemptions: await repositories.policies.exemptions(assignments.map((assignment) => assignment.name)),
+    now: context.clock().getTime(),
+    facts: installationOf(context),
+  };
+}
+
+/** Every assignment of `scope` evaluated on `target`, with the exemption that takes it out, if any. */
+export function verdictsIn(scope: PolicyScope, target: PolicyTarget): AssignedVerdict[] {
+  const id = targetId(target);
+  return scope.assignments.flatMap((assignment) => {
+    const entry = scope.entries.get(assignment.definition);
+    if (!entry) return [];
+    const { values } = resolveParameterValues(entry.policy.definition, assignment.parameters);
+    const verdict = evaluatePolicy(entry.policy, values, target, scope.facts);
+    const exemption = exemptionFor(scope.exemptions, assignment.name, id, scope.now);
+    return [
+      {
+        assignment,
+        entry,
+        verdict,
+        exemption: exemption && { name: exemption.name, category: exemption.category, reason: exemption.reason },
+      },
+    ];
+  });
+}
+
 /** Every assignment reaching `target` (the server's and its workspace's), evaluated. */
 export async function verdictsFor(context: Context, target: PolicyTarget): Promise<AssignedVerdict[]> {
-  const repositories = context.store.repositories;
-  const assignments = assignmentsInScope(await repositories.policies.assignments(target.workspace), target.workspace);
-  if (assignments.length === 0) return [];
-  const entries = new Map((await allDefinitions(repositories)).map((entry) => [entry.policy.definition.name, entry]));
-  const exemptions = await repositories.policies.exemptions(assignments.map((assignment) => assignment.name));
-  const now = context.clock().getTime();
-  const id = targetId(target);
-  const facts = installationOf(context);
-  const results: AssignedVerdict[] = [];
-  for (const assignment of assignments) {
-    const entry = entries.get(assignment.definition);
-    if (!entry) continue;
-    const { values } = resolveParameterValues(entry.policy.definition, assignment.parameters);
-    const verdict = evaluatePolicy(entry.policy, values, target, facts);
-    const exemption = exemptionFor(exemptions, assignment.name, id, now);
-    results.push({
-      assignment,
-      entry,
-      verdict,
-      exemption: exemption && { name: exemption.name, category: exemption.category, reason: exemption.reason },
-    });
-  }
-  return results;
+  const scope = await loadPolicyScope(context, target.workspace);
+  return scope ? verdictsIn(scope, target) : [];
 }
 
 /**

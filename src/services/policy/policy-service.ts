@@ -12,10 +12,10 @@ import {
 } from '../../core/policy/policy-assignment.js';
 import { parsePolicyDefinition, resolveParameterValues } from '../../core/policy/policy-definition.js';
 import { checkName } from '../../core/resources/names.js';
-import type { Repositories } from '../../store/store.js';
 import type { Caller, Context } from '../context.js';
 import { auditIdentityChange } from '../identity/identity-audit.js';
 import { builtInDefinitions, type CatalogueEntry, findDefinition } from './policy-catalogue.js';
+import { plainObjectOr } from '../../core/azureml/schema-helpers.js';
 
 /**
  * Policy definitions, assignments and exemptions: every write checked in full before anything is
@@ -44,17 +44,22 @@ export async function putPolicyDefinition(
       `'${input.name}' clashes with Azure's built-in definition '${clash.policy.definition.displayName}' (${clash.policy.definition.name}); give yours another name and display name`,
     );
   const now = context.clock();
-  const body = record(input.definition);
-  const properties = record(body?.properties) ?? body;
+  const body = plainObjectOr(input.definition);
+  const properties = plainObjectOr(body?.properties) ?? body;
   return context.store.transaction(async (repositories) => {
     const created = await repositories.policies.putDefinition(input.name, properties, caller.actor, now.getTime());
-    await audit(repositories, caller, now, {
-      scope: '/',
-      action: created ? 'create' : 'update',
-      kind: 'policyDefinition',
-      name: input.name,
-      summary: `${created ? 'created' : 'updated'} policy definition '${input.name}'${definition.displayName ? ` (${definition.displayName})` : ''}`,
-    });
+    await auditIdentityChange(
+      repositories,
+      caller,
+      {
+        scope: '/',
+        action: created ? 'create' : 'update',
+        kind: 'policyDefinition',
+        name: input.name,
+        summary: `${created ? 'created' : 'updated'} policy definition '${input.name}'${definition.displayName ? ` (${definition.displayName})` : ''}`,
+      },
+      now,
+    );
     return { entry: { policy, policyType: 'Custom', createdBy: caller.actor }, created };
   });
 }
@@ -74,13 +79,18 @@ export async function deletePolicyDefinition(context: Context, caller: Caller, n
         `policy definition '${entry.policy.definition.name}' has ${assigned} assignment${assigned === 1 ? '' : 's'}; delete them first (trellis policy assignment list)`,
       );
     await repositories.policies.deleteDefinition(entry.policy.definition.name);
-    await audit(repositories, caller, now, {
-      scope: '/',
-      action: 'delete',
-      kind: 'policyDefinition',
-      name: entry.policy.definition.name,
-      summary: `deleted policy definition '${entry.policy.definition.name}'`,
-    });
+    await auditIdentityChange(
+      repositories,
+      caller,
+      {
+        scope: '/',
+        action: 'delete',
+        kind: 'policyDefinition',
+        name: entry.policy.definition.name,
+        summary: `deleted policy definition '${entry.policy.definition.name}'`,
+      },
+      now,
+    );
   });
 }
 
@@ -133,13 +143,18 @@ export async function createPolicyAssignment(context: Context, caller: Caller, b
         `policy assignment '${input.name}' exists; delete it first or choose another name`,
       );
     await repositories.policies.insertAssignment(assignment);
-    await audit(repositories, caller, now, {
-      scope: input.scope,
-      action: 'create',
-      kind: 'policyAssignment',
-      name: input.name,
-      summary: `assigned policy '${definition.displayName ?? definition.name}' at ${scopeOf(assignment)} (${assignment.enforcementMode})`,
-    });
+    await auditIdentityChange(
+      repositories,
+      caller,
+      {
+        scope: input.scope,
+        action: 'create',
+        kind: 'policyAssignment',
+        name: input.name,
+        summary: `assigned policy '${definition.displayName ?? definition.name}' at ${scopeOf(assignment)} (${assignment.enforcementMode})`,
+      },
+      now,
+    );
     return assignment;
   });
 }
@@ -160,13 +175,18 @@ export async function deletePolicyAssignment(context: Context, caller: Caller, n
   const now = context.clock();
   await context.store.transaction(async (repositories) => {
     await repositories.policies.deleteAssignment(name);
-    await audit(repositories, caller, now, {
-      scope: scopeOf(assignment),
-      action: 'delete',
-      kind: 'policyAssignment',
-      name,
-      summary: `deleted policy assignment '${name}' (its exemptions with it)`,
-    });
+    await auditIdentityChange(
+      repositories,
+      caller,
+      {
+        scope: scopeOf(assignment),
+        action: 'delete',
+        kind: 'policyAssignment',
+        name,
+        summary: `deleted policy assignment '${name}' (its exemptions with it)`,
+      },
+      now,
+    );
   });
 }
 
@@ -211,13 +231,18 @@ export async function createPolicyExemption(context: Context, caller: Caller, bo
         `policy exemption '${input.name}' exists; delete it first or choose another name`,
       );
     await repositories.policies.insertExemption(exemption);
-    await audit(repositories, caller, now, {
-      scope: `/workspaces/${workspace}`,
-      action: 'create',
-      kind: 'policyExemption',
-      name: input.name,
-      summary: `exempted ${exemption.scope} from '${assignment.name}' (${exemption.category}${expiresAt === undefined ? '' : `, until ${new Date(expiresAt).toISOString()}`}): ${exemption.reason}`,
-    });
+    await auditIdentityChange(
+      repositories,
+      caller,
+      {
+        scope: `/workspaces/${workspace}`,
+        action: 'create',
+        kind: 'policyExemption',
+        name: input.name,
+        summary: `exempted ${exemption.scope} from '${assignment.name}' (${exemption.category}${expiresAt === undefined ? '' : `, until ${new Date(expiresAt).toISOString()}`}): ${exemption.reason}`,
+      },
+      now,
+    );
     return exemption;
   });
 }
@@ -233,13 +258,18 @@ export async function deletePolicyExemption(context: Context, caller: Caller, na
   const now = context.clock();
   await context.store.transaction(async (repositories) => {
     await repositories.policies.deleteExemption(name);
-    await audit(repositories, caller, now, {
-      scope: exemption.scope.split('/').slice(0, 3).join('/'),
-      action: 'delete',
-      kind: 'policyExemption',
-      name,
-      summary: `deleted policy exemption '${name}' of ${exemption.scope}`,
-    });
+    await auditIdentityChange(
+      repositories,
+      caller,
+      {
+        scope: exemption.scope.split('/').slice(0, 3).join('/'),
+        action: 'delete',
+        kind: 'policyExemption',
+        name,
+        summary: `deleted policy exemption '${name}' of ${exemption.scope}`,
+      },
+      now,
+    );
   });
 }
 
@@ -259,15 +289,6 @@ export function scopeOf(assignment: Pick<PolicyAssignment, 'workspace'>): string
   return assignment.workspace === undefined ? '/' : `/workspaces/${assignment.workspace}`;
 }
 
-async function audit(
-  repositories: Repositories,
-  caller: Caller,
-  at: Date,
-  change: { scope: string; action: 'create' | 'update' | 'delete'; kind: string; name: string; summary: string },
-): Promise<void> {
-  await auditIdentityChange(repositories, caller, change, at);
-}
-
 /** The body parsed by `schema`, or InvalidInput (422) naming every field at fault. */
 function parseOrRefuse<T extends z.ZodType>(schema: T, body: unknown, what: string): z.output<T> {
   const parsed = schema.safeParse(body);
@@ -277,8 +298,4 @@ function parseOrRefuse<T extends z.ZodType>(schema: T, body: unknown, what: stri
       parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
     );
   return parsed.data;
-}
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.fromEntries(Object.entries(value)) : undefined;
 }

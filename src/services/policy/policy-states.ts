@@ -12,7 +12,7 @@ import {
 } from '../../core/policy/policy-target.js';
 import type { Context } from '../context.js';
 import { requireWorkspace } from '../resource-service.js';
-import { verdictsFor } from './policy-enforcement.js';
+import { loadPolicyScope, verdictsIn } from './policy-enforcement.js';
 
 /** One assignment's verdict on one resource, as `trellis policy state list` shows it. */
 export interface PolicyState {
@@ -56,9 +56,12 @@ export async function policyTargetsOf(context: Context, workspace: string): Prom
 
 /** The compliance of every resource of `workspace` with every assignment reaching it. */
 export async function policyStates(context: Context, workspace: string): Promise<PolicyState[]> {
+  const targets = await policyTargetsOf(context, workspace);
+  const scope = await loadPolicyScope(context, workspace);
+  if (!scope) return [];
   const states: PolicyState[] = [];
-  for (const target of await policyTargetsOf(context, workspace)) {
-    for (const { assignment, entry, verdict, exemption } of await verdictsFor(context, target)) {
+  for (const target of targets) {
+    for (const { assignment, entry, verdict, exemption } of verdictsIn(scope, target)) {
       const exempt = exemption !== undefined && verdict.compliance === 'NonCompliant';
       states.push({
         resourceId: targetId(target),
