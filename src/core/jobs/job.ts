@@ -54,6 +54,26 @@ export interface JobLineage {
   inputs: Record<string, LineageInput>;
   compute: string;
   submittedBy: string;
+  /** What the enforce-setting policies held the job to at submit; absent when none applied. */
+  enforced?: EnforcedSettings | undefined;
+}
+
+/** The enforce-setting policies a job was submitted under, kept so its run is held to the same. */
+export interface EnforcedSettings {
+  /** signingKeys: the code's signature as verified at submit; the run verifies the files it runs against it. */
+  codeSignature?: VerifiedCodeSignature | undefined;
+  /** allowedPythonPackageChannels: the environment is built from sources each of these lists allows, and nothing else. */
+  packageSources?: Array<{ assignment: string; allowed: string[] }> | undefined;
+}
+
+/** A job's code signature as found at submit. */
+export interface VerifiedCodeSignature {
+  /** The signing key, `SHA256:...` as ssh-keygen prints it. */
+  fingerprint: string;
+  /** The digest of the folder without its signature file: what the key signed. */
+  digest: string;
+  /** The assignments that asked for it. */
+  assignments: string[];
 }
 
 export type LineageInput =

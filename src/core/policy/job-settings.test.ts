@@ -38,6 +38,39 @@ describe('job settings from enforce-setting policies', () => {
     assert.deepEqual(packageSourcesOf({ image: 'python:3.11' }), []);
   });
 
+  it('counts the pip index a conda package is built from here, and every link and URL pip fetches from', () => {
+    // Conda packages become pip requirements locally (conda-to-pip), installed from the pip index.
+    assert.deepEqual(packageSourcesOf({ conda_file: { channels: ['conda-forge'], dependencies: ['python=3.10', 'numpy=1.26'] } }), [
+      'conda-forge',
+      'https://pypi.org/simple',
+    ]);
+    assert.deepEqual(pipSources(['--find-links https://wheels.example.com/', '-f=/opt/wheels', 'numpy']), [
+      'https://pypi.org/simple',
+      'https://wheels.example.com/',
+      '/opt/wheels',
+    ]);
+    assert.deepEqual(
+      pipSources([
+        'torch @ https://download.example.com/torch-2.1-cp311-linux_x86_64.whl ; python_version >= "3.9"',
+        'git+https://github.com/example/tool.git@v1#egg=tool',
+        '-e git+https://github.com/example/dev.git#egg=dev',
+        'https://files.example.com/pkg-1.0-py3-none-any.whl',
+      ]),
+      [
+        'https://download.example.com/torch-2.1-cp311-linux_x86_64.whl',
+        'git+https://github.com/example/tool.git@v1',
+        'git+https://github.com/example/dev.git',
+        'https://files.example.com/pkg-1.0-py3-none-any.whl',
+      ],
+      'packages named by URL come from no index: the URLs are their sources',
+    );
+    assert.deepEqual(
+      pipSources(['--index-url https://pypi.example.com/simple', '# a comment', '']),
+      [],
+      'an index with nothing to install is no source',
+    );
+  });
+
   it('compares sources without a trailing slash, ignoring case; conda channels by name or URL', () => {
     assert.ok(sourceAllowed('https://PyPI.example.com/simple/', ['https://pypi.example.com/simple']));
     assert.ok(sourceAllowed('https://conda.anaconda.org/conda-forge', ['conda-forge']));

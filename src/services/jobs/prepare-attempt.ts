@@ -15,6 +15,7 @@ import { processLayout } from '../../core/jobs/process-layout.js';
 import type { Context } from '../context.js';
 import { buildEnvironment, environmentSpecOf } from '../environments/build-environment.js';
 import { issueJobToken } from '../identity/workload-tokens.js';
+import { verifyCodeOnDisk } from '../policy/code-signing.js';
 import { materializeContent } from './materialize-content.js';
 import { materializeModel } from './materialize-model.js';
 
@@ -80,6 +81,12 @@ export async function prepareAttempt(context: Context, job: Job, options: Attemp
       );
     await materializeContent(artifacts, code.spec.path, codeDir);
     await log(`code ${job.lineage.code.name}:${job.lineage.code.version} (${job.lineage.code.digest}) written to ${codeDir}`);
+    const signature = job.lineage.enforced?.codeSignature;
+    if (signature) {
+      // Checked again on the files about to run: the store or the disk may have changed since submit.
+      await verifyCodeOnDisk(codeDir, signature);
+      await log(`code signature verified: key ${signature.fingerprint}, ${signature.digest}`);
+    }
   }
 
   const inputValues: Record<string, string> = {};
@@ -124,6 +131,8 @@ export async function prepareAttempt(context: Context, job: Job, options: Attemp
     options.environmentCache,
     (line) => appendFile(join(logDir, 'environment_build_log.txt'), `${line}\n`),
     context.logger,
+    // Curated environments are the platform's own: the package policies let them pass.
+    'inline' in job.lineage.environment || !job.lineage.environment.curated ? job.lineage.enforced?.packageSources : undefined,
   );
 
   const instanceCount = job.instanceCount;

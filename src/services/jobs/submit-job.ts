@@ -6,7 +6,7 @@ import { remoteScheme } from '../../core/azureml/paths.js';
 import { resolveCuratedEnvironment } from '../../core/environments/curated.js';
 import { invalidInput, type Problem } from '../../core/errors.js';
 import { checkCommand } from '../../core/jobs/command-template.js';
-import { priorityOf, type Job, type JobLineage, type LineageInput } from '../../core/jobs/job.js';
+import { type EnforcedSettings, priorityOf, type Job, type JobLineage, type LineageInput } from '../../core/jobs/job.js';
 import { reservedOverrides } from '../../core/jobs/job-environment.js';
 import { adjectives, nouns } from '../../core/tracking/run-names.js';
 import { parseContentUri } from '../../core/resources/content-uri.js';
@@ -55,6 +55,8 @@ interface CheckedJob {
   environment: JobLineage['environment'];
   inputs: Record<string, LineageInput>;
   localInputs: Array<{ name: string; type: string; path: string; mode: string }>;
+  /** What the enforce-setting policies hold the job to (known once the checks pass). */
+  enforced?: EnforcedSettings;
 }
 
 /** Compute types a command job can run on here, and the backend each uses. */
@@ -126,13 +128,25 @@ async function submitParsedJob(
 ): Promise<Job> {
   const { problems, checked } = await checkParsedJob(context, parsed, input, new Set());
   if (problems.length > 0 || !checked) throw invalidInput(input.fileName, problems);
-  await enforceJobPolicies(context, {
+  const enforced = await enforceJobPolicies(context, {
     workspace: input.workspace,
     name: checked.name,
     computeName: checked.computeName,
     environment: checked.spec.environment === undefined ? undefined : environmentOf(checked.spec.environment),
+    code: checked.spec.code ? codeUploadOf(checked.spec.code, input.uploads) : undefined,
   });
-  return queueCheckedJob(context, caller, checked.spec, input, checked, options);
+  return queueCheckedJob(context, caller, checked.spec, input, { ...checked, enforced }, options);
+}
+
+/** The job's code as content: uploaded with the job, or already stored (a registered component's code snapshot, as a content URI). */
+function codeUploadOf(code: string, uploads: SubmitJobInput['uploads']): UploadedContent {
+  const stored = parseContentUri(code);
+  return (
+    uploads[code] ??
+    (stored?.type === 'file'
+      ? { type: 'file', digest: stored.digest, size: 0, fileName: stored.fileName }
+      : { type: 'folder', digest: stored?.digest ?? code, size: 0, fileCount: 0 })
+  );
 }
 
 /** A job file's environment as the policies read it: a reference, or the inline spec. */
@@ -300,18 +314,12 @@ async function queueCheckedJob(
   options: QueueOptions = {},
 ): Promise<Job> {
   const { workspace, fileName } = input;
-  const { name, computeName, instanceCount, environment, inputs, localInputs } = checked;
+  const { name, computeName, instanceCount, environment, inputs, localInputs, enforced } = checked;
 
   // Content-addressed assets for the code snapshot and local inputs: the same bytes give the same asset.
   let code: JobLineage['code'] = null;
   if (file.code) {
-    // Uploaded with the job, or already stored (a registered component's code snapshot, as a content URI).
-    const stored = parseContentUri(file.code);
-    const upload: UploadedContent =
-      input.uploads[file.code] ??
-      (stored?.type === 'file'
-        ? { type: 'file', digest: stored.digest, size: 0, fileName: stored.fileName }
-        : { type: 'folder', digest: stored?.digest ?? file.code, size: 0, fileCount: 0 });
+    const upload = codeUploadOf(file.code, input.uploads);
     const asset = await registerContent(context, caller, workspace, 'code', upload, file.code, {});
     code = { name: asset.name, version: asset.version ?? '1', digest: upload.digest };
   }
@@ -381,7 +389,14 @@ async function queueCheckedJob(
       },
       compute: computeName,
       spec: { ...file, name },
-      lineage: { code, environment, inputs, compute: computeName, submittedBy: caller.actor },
+      lineage: {
+        code,
+        environment,
+        inputs,
+        compute: computeName,
+        submittedBy: caller.actor,
+        ...(enforced && Object.keys(enforced).length > 0 ? { enforced } : {}),
+      },
       state: 'Queued',
       reason: 'queued: waiting for the scheduler',
       exitCode: null,

@@ -6,6 +6,10 @@ import { findAsset } from '../asset-lookup.js';
 import type { Context } from '../context.js';
 import { verdictsFor } from './policy-enforcement.js';
 import { plainObjectOr } from '../../core/azureml/schema-helpers.js';
+import { parseSigningKey } from '../../core/code-signing/signing-key.js';
+import type { EnforcedSettings } from '../../core/jobs/job.js';
+import type { UploadedContent } from '../../core/resources/uploaded-content.js';
+import { verifyUploadedCode } from './code-signing.js';
 
 /** A job about to be queued, as the enforce-setting policies see it. */
 export interface JobUnderPolicy {
@@ -15,17 +19,22 @@ export interface JobUnderPolicy {
   computeName: string;
   /** The job file's environment: a reference (curated or an asset) or an inline spec. */
   environment: string | Record<string, unknown> | undefined;
+  /** The job's code as uploaded (or stored before: a component's snapshot); undefined when it has none. */
+  code: UploadedContent | undefined;
 }
 
 /**
  * Azure's Machine Learning "enforce setting" definitions, applied when a job is submitted: every
  * assignment reaching the job (selected by its compute's name, type, network and tags) hands its
  * setting, and the job is refused (403, naming the policy, what it found and what is allowed)
- * when its image is from a registry not allowed (allowedACRs), or its environment installs
- * packages from a channel or index not allowed (allowedPythonPackageChannels). Trellis's curated
- * environments are the platform's own and pass. An empty allowed list restricts nothing.
+ * when its image is from a registry not allowed (allowedACRs), its environment installs
+ * packages from a channel or index not allowed (allowedPythonPackageChannels), or its code does
+ * not carry a valid signature by an allowed key (signingKeys). Trellis's curated environments
+ * are the platform's own and pass. An empty allowed list of registries or channels restricts
+ * nothing. What the job is held to is returned, to be kept with it: the run builds the
+ * environment from the allowed sources only, and checks the code's signature again.
  */
-export async function enforceJobPolicies(context: Context, job: JobUnderPolicy): Promise<void> {
+export async function enforceJobPolicies(context: Context, job: JobUnderPolicy): Promise<EnforcedSettings> {
   const compute = await context.store.repositories.resources.get({
     workspace: job.workspace,
     kind: 'compute',
@@ -42,14 +51,29 @@ export async function enforceJobPolicies(context: Context, job: JobUnderPolicy):
   const settings = verdicts.filter(
     ({ verdict, assignment, exemption }) => verdict.setting !== undefined && assignment.enforcementMode === 'Default' && !exemption,
   );
-  if (settings.length === 0) return;
+  if (settings.length === 0) return {};
   const environment = await environmentSpecOf(context, job);
-  if (!environment) return;
   const violations: string[] = [];
+  const enforced: EnforcedSettings = {};
   for (const { verdict, assignment, entry } of settings) {
     const setting = verdict.setting;
     if (!setting) continue;
     const title = `policy '${entry.policy.definition.displayName ?? entry.policy.definition.name}' (assignment '${assignment.name}')`;
+    if (setting.name === 'signingKeys') {
+      const keys = signingKeysOf(setting.value);
+      const verdict = await verifyUploadedCode(context.artifactsFor(job.workspace), job.code, keys);
+      if (!verdict.ok)
+        violations.push(
+          `${title}: ${verdict.problem}; sign the code folder with an allowed key: trellis code sign <folder> --key <private key>`,
+        );
+      else
+        enforced.codeSignature = {
+          fingerprint: verdict.fingerprint,
+          digest: verdict.digest,
+          assignments: [...(enforced.codeSignature?.assignments ?? []), assignment.name],
+        };
+    }
+    if (!environment) continue;
     if (setting.name === 'allowedACRs') {
       const allowed = stringsOf(plainObjectOr(setting.value)?.allowedList);
       const image = typeof environment.image === 'string' ? environment.image : undefined;
@@ -60,6 +84,7 @@ export async function enforceJobPolicies(context: Context, job: JobUnderPolicy):
     }
     if (setting.name === 'allowedPythonPackageChannels') {
       const allowed = stringsOf(setting.value);
+      if (allowed.length > 0) enforced.packageSources = [...(enforced.packageSources ?? []), { assignment: assignment.name, allowed }];
       const refused = allowed.length === 0 ? [] : packageSourcesOf(environment).filter((source) => !sourceAllowed(source, allowed));
       if (refused.length > 0)
         violations.push(
@@ -73,6 +98,17 @@ export async function enforceJobPolicies(context: Context, job: JobUnderPolicy):
       403,
       `job '${job.name}' is disallowed by ${violations.join('; and by ')}. Or ask for an exemption of compute '${job.computeName}': trellis policy exemption create --assignment <assignment> --scope /workspaces/${job.workspace}/computes/${job.computeName} --reason '<why>'`,
     );
+  return enforced;
+}
+
+/** The fingerprints of the keys a signingKeys setting allows (its allowedList; empty entries, such as an unset second key, left out). */
+function signingKeysOf(value: unknown): Set<string> {
+  const fingerprints = new Set<string>();
+  for (const text of stringsOf(plainObjectOr(value)?.allowedList)) {
+    const key = parseSigningKey(text);
+    if (key.ok) fingerprints.add(key.fingerprint);
+  }
+  return fingerprints;
 }
 
 /** The environment's spec: inline, or the asset's; undefined for a curated environment (built by the platform). */

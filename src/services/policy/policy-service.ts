@@ -11,6 +11,7 @@ import {
   type PolicyExemption,
 } from '../../core/policy/policy-assignment.js';
 import { parsePolicyDefinition, resolveParameterValues } from '../../core/policy/policy-definition.js';
+import { signingKeyProblems } from '../../core/policy/signing-key-setting.js';
 import { checkName } from '../../core/resources/names.js';
 import type { Caller, Context } from '../context.js';
 import { auditIdentityChange } from '../identity/identity-audit.js';
@@ -122,7 +123,8 @@ export async function createPolicyAssignment(context: Context, caller: Caller, b
       ]);
     parameters[parameter] = input.effect;
   }
-  const { problems } = resolveParameterValues(definition, parameters);
+  const { values, problems } = resolveParameterValues(definition, parameters);
+  if (problems.length === 0) problems.push(...signingKeyProblems(definition, values));
   if (problems.length > 0) throw invalidInput('the assignment', problems);
   const now = context.clock();
   const assignment: PolicyAssignment = {
