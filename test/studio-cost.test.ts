@@ -83,6 +83,8 @@ describe("the studio's cost page in chromium", { skip: browserUnavailable }, () 
       expected.rows.map((row) => row.group),
       ['priced'],
     );
+    const link = page.getByRole('table', { name: 'Cost by compute' }).getByRole('link', { name: 'priced' });
+    assert.equal(await link.getAttribute('href'), '/studio/w/default/computes/priced');
     assert.equal(await page.locator('.cost-table-total strong').textContent(), money(expected.total.cost));
     assert.equal(await page.locator('.cost-total strong').textContent(), money(expected.total.cost));
     // One line (the one compute), a point for every day of the month so far.

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CostSeriesPeriod } from '../api/cost.js';
 import {
+  costGroupPagePath,
   costLines,
   defaultPeriod,
   formatAmount,
@@ -98,5 +99,16 @@ describe('formatAmount, formatHours and formatThresholds', () => {
     assert.equal(formatPercent(42.25), '42.3%');
     assert.equal(formatPercent(0.0043), '0.004%');
     assert.equal(formatPercent(0), '0%');
+  });
+});
+
+describe('costGroupPagePath', () => {
+  it('opens a compute, job or endpoint row on its page, and nothing for sizes, tags or the rows of other usage', () => {
+    assert.equal(costGroupPagePath('prod', 'compute', 'gpu pool'), '/w/prod/computes/gpu%20pool');
+    assert.equal(costGroupPagePath('prod', 'job', 'sweep-1'), '/w/prod/jobs/sweep-1');
+    assert.equal(costGroupPagePath('prod', 'endpoint', 'iris'), '/w/prod/endpoints/iris');
+    assert.equal(costGroupPagePath('prod', 'job', '(idle nodes)'), undefined);
+    assert.equal(costGroupPagePath('prod', 'tag:cost_center', 'cc-vision'), undefined);
+    assert.equal(costGroupPagePath('prod', 'size', 'Standard_DS3_v2'), undefined);
   });
 });

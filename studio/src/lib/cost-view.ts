@@ -84,3 +84,17 @@ export function formatPercent(percent: number): string {
   if (percent === 0) return '0%';
   return Math.abs(percent) < 0.1 ? `${Number(percent.toPrecision(1))}%` : `${percent.toFixed(1)}%`;
 }
+
+/**
+ * The studio's page for a row of the grouped totals: a compute's, a job's (a sweep or pipeline
+ * included), an endpoint's; none for sizes, tags and the rows of usage a grouping does not apply
+ * to, '(idle nodes)' and the like.
+ */
+export function costGroupPagePath(workspace: string, groupBy: string, group: string): string | undefined {
+  if (group.startsWith('(')) return undefined;
+  const name = encodeURIComponent(group);
+  if (groupBy === 'compute') return `/w/${workspace}/computes/${name}`;
+  if (groupBy === 'job') return `/w/${workspace}/jobs/${name}`;
+  if (groupBy === 'endpoint') return `/w/${workspace}/endpoints/${name}`;
+  return undefined;
+}

@@ -1,10 +1,11 @@
 import { type FormEvent, useState } from 'react';
-import { useParams, useSearchParams } from 'react-router';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { type Budget, type CostReport, type CostRow, costGroupings, exportCost, getCost, listBudgets } from '../api/cost.js';
 import { type Column, DataTable } from '../components/data-table.js';
 import { MetricChart } from '../components/metric-chart.js';
 import { EmptyState, ErrorNotice, Loading } from '../components/notice.js';
 import {
+  costGroupPagePath,
   costLines,
   defaultPeriod,
   formatAmount,
@@ -113,10 +114,15 @@ function PeriodChooser({
 
 /** The total, the chart over time and the grouped totals of one report. */
 function Spend({ workspace, report, granularity }: { workspace: string; report: CostReport; granularity: string }) {
+  const navigate = useNavigate();
   const lines = costLines(report.series ?? []);
   const { total } = report;
   const columns: Column<CostRow>[] = [
-    { id: 'group', header: report.groupBy, render: (row) => row.group },
+    {
+      id: 'group',
+      header: report.groupBy,
+      render: (row) => <GroupLink workspace={workspace} groupBy={report.groupBy} group={row.group} />,
+    },
     { id: 'cost', header: 'Cost', render: (row) => formatAmount(row.cost, row.currency), numeric: true },
     { id: 'list', header: 'At list price', render: (row) => formatAmount(row.listCost, row.currency), numeric: true },
     { id: 'node', header: 'Node hours', render: (row) => formatHours(row.nodeSeconds), numeric: true },
@@ -162,7 +168,10 @@ function Spend({ workspace, report, granularity }: { workspace: string; report: 
             columns={columns}
             rows={report.rows}
             rowKey={(row) => row.group}
-            onOpen={() => {}}
+            onOpen={(row) => {
+              const path = costGroupPagePath(workspace, report.groupBy, row.group);
+              if (path) navigate(path);
+            }}
           />
           <p className="cost-table-total">
             Total <strong>{formatAmount(total.cost, total.currency)}</strong>{' '}
@@ -172,6 +181,12 @@ function Spend({ workspace, report, granularity }: { workspace: string; report: 
       ) : null}
     </>
   );
+}
+
+/** A group's name, linked to its page where the studio has one. */
+function GroupLink({ workspace, groupBy, group }: { workspace: string; groupBy: string; group: string }) {
+  const path = costGroupPagePath(workspace, groupBy, group);
+  return path ? <Link to={path}>{group}</Link> : <>{group}</>;
 }
 
 /** The period's usage as FinOps FOCUS CSV, saved as the file the server names. */
