@@ -186,7 +186,7 @@ function Spend({ workspace, report, granularity }: { workspace: string; report: 
 /** A group's name, linked to its page where the studio has one. */
 function GroupLink({ workspace, groupBy, group }: { workspace: string; groupBy: string; group: string }) {
   const path = costGroupPagePath(workspace, groupBy, group);
-  return path ? <Link to={path}>{group}</Link> : <>{group}</>;
+  return path ? <Link to={path}>{group}</Link> : group;
 }
 
 /** The period's usage as FinOps FOCUS CSV, saved as the file the server names. */
