@@ -20,6 +20,7 @@ import { pathOf } from '../contract/route.js';
 import { uploadRoutes } from '../contract/uploads.js';
 import { workspaceRoutes } from '../contract/workspaces.js';
 import type { Pillar as AdvisorPillar } from '../core/advisor/advisor-rule.js';
+import type { Granularity } from '../core/cost/cost-series.js';
 import { isAssetKind } from '../core/resources/kinds.js';
 import type { ApplyRequestBody, PolicyAssignmentRequest, PolicyExemptionRequest, PolicyStateBody, UploadedBody } from './answers.js';
 import { type CallOptions, HttpClient, problemOf } from './http-client.js';
@@ -155,8 +156,11 @@ export class TrellisClient extends HttpClient {
   deletePolicyExemption = (name: string) => this.call(policyRoutes.deleteExemption, { params: { name } });
   listPolicyStates = (workspace: string, query: { compliance?: PolicyStateBody['compliance'] } = {}) =>
     this.call(policyRoutes.states, { params: { workspace }, query });
-  /** Cost in a period by a dimension (group_by: workspace, compute, job, endpoint, size, day, tag:<key>); no workspace: every one the caller may read. */
-  cost = (workspace: string | undefined, query: { group_by?: string; from?: string; to?: string } = {}) =>
+  /**
+   * Cost in a period by a dimension (group_by: workspace, compute, job, endpoint, size, day, tag:<key>), and with granularity
+   * (day, week, month) the grouped rows per period; no workspace: every one the caller may read.
+   */
+  cost = (workspace: string | undefined, query: { group_by?: string; from?: string; to?: string; granularity?: Granularity } = {}) =>
     workspace === undefined ? this.call(costRoutes.all, { query }) : this.call(costRoutes.workspace, { params: { workspace }, query });
   /** The workspace's usage in the period as FinOps FOCUS CSV text, and the file name the server suggests. */
   costExport = async (workspace: string, query: { from?: string; to?: string } = {}): Promise<{ csv: string; fileName: string }> => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { granularities } from '../core/cost/cost-series.js';
 import { namedParams, workspaceParams } from './common.js';
 import { problemSchema } from './problem.js';
 import { defineRoute } from './route.js';
@@ -39,6 +40,17 @@ export const costReportSchema = z
     rows: z.array(costRowSchema).describe('most expensive first (days in order)'),
     total: costTotalsSchema,
     byDay: z.array(z.object({ day: z.string().describe('YYYY-MM-DD (UTC)'), start: z.number(), end: z.number(), ...costTotals })),
+    series: z
+      .array(
+        z.object({
+          period: z.string().describe('its first day, YYYY-MM-DD (UTC): a day, the Monday of an ISO week, the first of a month'),
+          start: z.number().describe('[start, end) epoch ms, clipped to the period asked'),
+          end: z.number(),
+          rows: z.array(costRowSchema).describe('grouped as rows are, most expensive first; none when nothing was used'),
+        }),
+      )
+      .optional()
+      .describe('with granularity: the grouped rows of every day, week or month up to now'),
   })
   .meta({ id: 'CostReport' });
 
@@ -46,6 +58,7 @@ export const costQuery = z.object({
   group_by: z.string().optional().describe('workspace (default), compute, job, endpoint, size, day or tag:<key>'),
   from: z.string().optional().describe('a day (2026-01-31), a month (2026-01) or an instant with offset; default: the start of this month'),
   to: z.string().optional().describe('as from; a day or month includes it whole; default: now'),
+  granularity: z.enum(granularities).optional().describe('day, week or month: answer series, the grouped rows per period, too'),
 });
 
 export const jobCostSchema = z
@@ -138,7 +151,7 @@ export const costRoutes = {
     tags,
     summary: "The workspace's usage as a FinOps FOCUS 1.1 CSV: one row per resource, SKU and tier per UTC day",
     params: workspaceParams,
-    querystring: costQuery.omit({ group_by: true }),
+    querystring: costQuery.omit({ group_by: true, granularity: true }),
     response: {
       200: { description: 'RFC 4180 CSV with a header of FOCUS column names', content: { 'text/csv': { schema: z.string() } } },
       ...errors,

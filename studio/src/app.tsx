@@ -2,11 +2,13 @@ import { Navigate, Route, Routes, useLocation, useParams } from 'react-router';
 import { Layout } from './components/layout.js';
 import { EmptyState } from './components/notice.js';
 import { studioPathForMlflowHash } from './lib/mlflow-links.js';
+import { AdvisorPage } from './pages/advisor-page.js';
 import { ComparePage } from './pages/compare-page.js';
 import { ComponentPage } from './pages/component-page.js';
 import { ComponentsPage } from './pages/components-page.js';
 import { ComputePage } from './pages/compute-page.js';
 import { ComputesPage } from './pages/computes-page.js';
+import { CostPage } from './pages/cost-page.js';
 import { JobPage } from './pages/job-page.js';
 import { JobsPage } from './pages/jobs-page.js';
 import { EndpointPage } from './pages/endpoint-page.js';
@@ -188,6 +190,22 @@ export function App() {
         element={
           <Layout>
             <ComponentPage />
+          </Layout>
+        }
+      />
+      <Route
+        path="/w/:workspace/advisor"
+        element={
+          <Layout>
+            <AdvisorPage />
+          </Layout>
+        }
+      />
+      <Route
+        path="/w/:workspace/cost"
+        element={
+          <Layout>
+            <CostPage />
           </Layout>
         }
       />

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { costRoutes as routes } from '../../contract/cost.js';
+import type { Granularity } from '../../core/cost/cost-series.js';
 import { costReadAction } from '../../core/identity/route-access.js';
 import { createBudget, deleteBudget, getBudget, listBudgets, updateBudget } from '../../services/cost/budget-service.js';
 import { costReport, focusExport, jobCost, workspaceCost } from '../../services/cost/cost-service.js';
@@ -12,11 +13,12 @@ import type { RouteOptions } from '../route-options.js';
 /** Cost of usage (by group, by day, FOCUS CSV, per job) at the installation's prices, and workspace budgets. */
 export const costRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { context, config, access, jobs }) => {
   const prices = config.prices;
-  const queryOf = (query: { group_by?: string | undefined; from?: string | undefined; to?: string | undefined }) => ({
-    groupBy: query.group_by,
-    from: query.from,
-    to: query.to,
-  });
+  const queryOf = (query: {
+    group_by?: string | undefined;
+    from?: string | undefined;
+    to?: string | undefined;
+    granularity?: Granularity | undefined;
+  }) => ({ groupBy: query.group_by, from: query.from, to: query.to, granularity: query.granularity });
 
   app.get(routes.workspace.path, { schema: routes.workspace.schema }, async (request) =>
     workspaceCost(context, prices, request.params.workspace, queryOf(request.query)),

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { CostReportBody } from '../../client/trellis-client.js';
 import { formatMoney } from '../../core/cost/budget.js';
+import { parseGranularity } from '../../core/cost/cost-series.js';
 import { cliContext } from '../cli-context.js';
 import { printData, renderTable } from '../output.js';
 
@@ -21,17 +22,24 @@ export function registerCost(program: Command): void {
     )
     .option('--from <date>', 'a day (2026-01-31), a month (2026-01) or an instant (2026-01-31T12:00:00Z); default: the start of this month')
     .option('--to <date>', 'as --from; a day or month includes it whole; default: now')
+    .option('--granularity <period>', "day, week or month: each period's groups too, before the totals")
     .option('--all-workspaces', 'every workspace whose cost you may read, not only -w')
-    .action(async (options: { groupBy?: string; from?: string; to?: string; allWorkspaces?: boolean }, command: Command) => {
-      const { client, workspace, output } = cliContext(command);
-      const groupBy = options.groupBy ?? (options.allWorkspaces ? 'workspace' : 'compute');
-      const report = await client.cost(options.allWorkspaces ? undefined : workspace, {
-        group_by: groupBy,
-        ...(options.from ? { from: options.from } : {}),
-        ...(options.to ? { to: options.to } : {}),
-      });
-      printData(output, report, () => costTable(report));
-    });
+    .action(
+      async (
+        options: { groupBy?: string; from?: string; to?: string; granularity?: string; allWorkspaces?: boolean },
+        command: Command,
+      ) => {
+        const { client, workspace, output } = cliContext(command);
+        const groupBy = options.groupBy ?? (options.allWorkspaces ? 'workspace' : 'compute');
+        const report = await client.cost(options.allWorkspaces ? undefined : workspace, {
+          group_by: groupBy,
+          ...(options.from ? { from: options.from } : {}),
+          ...(options.to ? { to: options.to } : {}),
+          ...(options.granularity ? { granularity: parseGranularity(options.granularity) } : {}),
+        });
+        printData(output, report, () => (report.series ? `${seriesTable(report)}\n\n${costTable(report)}` : costTable(report)));
+      },
+    );
 
   cost
     .command('export')
@@ -92,4 +100,19 @@ function costTable(report: CostReportBody): string {
       ? '\nunpriced hours have no price (an attached compute not under prices.computes in config.yaml): they are not in COST'
       : '';
   return `cost of ${report.workspaces.join(', ') || '(no workspaces)'} from ${period}\n${table}${note}`;
+}
+
+/** One line per period and group (periods in order, each most expensive first); a period with nothing used says so. */
+function seriesTable(report: CostReportBody): string {
+  const rows = (report.series ?? []).flatMap((period) =>
+    period.rows.length === 0
+      ? [[period.period, '-', formatCost(0, report.currency), formatHours(0)]]
+      : period.rows.map((row) => [
+          period.period,
+          row.group,
+          formatCost(row.cost, row.currency),
+          formatHours(row.nodeSeconds + row.instanceSeconds),
+        ]),
+  );
+  return renderTable(['PERIOD', report.groupBy.toUpperCase(), 'COST', 'HOURS'], rows);
 }

@@ -1,5 +1,6 @@
 export * from './budget.js';
 export * from './cost-period.js';
+export * from './cost-series.js';
 export * from './focus-export.js';
 export * from './idle-nodes.js';
 export * from './job-running-spans.js';

@@ -1,4 +1,5 @@
 import { parseCostPeriod } from '../../core/cost/cost-period.js';
+import { type CostPeriodRows, costSeries, type Granularity } from '../../core/cost/cost-series.js';
 import { type FocusParty, focusCsv, focusRows } from '../../core/cost/focus-export.js';
 import type { PriceList } from '../../core/cost/price-list.js';
 import { type CostSummary, type CostTotals, costByDay, costOfJob, parseGroupBy, summarizeCost } from '../../core/cost/usage-cost.js';
@@ -12,19 +13,23 @@ export interface CostQuery {
   groupBy?: string | undefined;
   from?: string | undefined;
   to?: string | undefined;
+  /** day, week or month: answer the rows per period too (`series`). */
+  granularity?: Granularity | undefined;
 }
 
 /** A cost summary by one dimension, with the period's cost day by day (for plots and the forecast). */
 export interface CostReport extends CostSummary {
   workspaces: string[];
   byDay: Array<Day & CostTotals>;
+  /** The grouped rows per day, week or month, when a granularity was asked for. */
+  series?: CostPeriodRows[];
 }
 
 /** The longest period a question may span: the day-by-day series and the export are one entry per day. */
 const longestPeriodDays = 1_096;
 
 /** The period as the user wrote it (core's parseCostPeriod), at most three years long. */
-function periodOf(query: Omit<CostQuery, 'groupBy'>, now: number): { from: number; to: number } {
+function periodOf(query: Pick<CostQuery, 'from' | 'to'>, now: number): { from: number; to: number } {
   const period = parseCostPeriod(query, now);
   if (period.to - period.from > longestPeriodDays * 86_400_000)
     throw new TrellisError(
@@ -37,7 +42,8 @@ function periodOf(query: Omit<CostQuery, 'groupBy'>, now: number): { from: numbe
 
 /**
  * The cost of the workspaces' usage in the period, grouped as asked (workspace when not said), and
- * day by day. Dates are read in UTC. Bad groupings and dates are 400s saying what to write.
+ * day by day; with a granularity, the grouped rows per day, week or month as well. Dates are read in
+ * UTC. Bad groupings and dates are 400s saying what to write.
  */
 export async function costReport(context: Context, priceList: PriceList, workspaces: string[], query: CostQuery): Promise<CostReport> {
   const groupBy = parseGroupBy(query.groupBy ?? 'workspace');
@@ -45,7 +51,10 @@ export async function costReport(context: Context, priceList: PriceList, workspa
   const { from, to } = periodOf(query, now);
   const intervals = await context.store.repositories.cost.usageIntervals({ workspaces, from, to });
   const summary = summarizeCost(intervals, { from, to, now, groupBy }, priceList);
-  return { ...summary, workspaces, byDay: costByDay(intervals, { from, to, now }, priceList) };
+  const byDay = costByDay(intervals, { from, to, now }, priceList);
+  const { granularity } = query;
+  if (!granularity) return { ...summary, workspaces, byDay };
+  return { ...summary, workspaces, byDay, series: costSeries(intervals, { from, to, now, groupBy, granularity }, priceList) };
 }
 
 /** One workspace's cost report; a 404 when it does not exist. */
@@ -59,7 +68,7 @@ export async function focusExport(
   context: Context,
   priceList: PriceList,
   workspace: string,
-  query: Omit<CostQuery, 'groupBy'>,
+  query: Pick<CostQuery, 'from' | 'to'>,
   party: FocusParty,
 ): Promise<{ csv: string; from: number; to: number; rows: number }> {
   await requireWorkspace(context, workspace);

@@ -67,6 +67,8 @@ export function Layout({ children }: { children: ReactNode }) {
           <NavLink to={`/w/${workspace}/schedules`}>Schedules</NavLink>
           <NavLink to={`/w/${workspace}/monitors`}>Monitors</NavLink>
           <NavLink to={`/w/${workspace}/policy`}>Policy</NavLink>
+          <NavLink to={`/w/${workspace}/advisor`}>Advisor</NavLink>
+          <NavLink to={`/w/${workspace}/cost`}>Cost</NavLink>
           <NavLink to={`/w/${workspace}/computes`}>Compute</NavLink>
           <NavLink to={`/w/${workspace}/models`}>Models</NavLink>
           <NavLink to={`/w/${workspace}/components`}>Components</NavLink>
