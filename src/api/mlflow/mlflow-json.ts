@@ -56,3 +56,18 @@ export function stringifyMlflowJson(value: unknown): string {
     return Number.isNaN(item) ? 'NaN' : item > 0 ? 'Infinity' : '-Infinity';
   });
 }
+
+/** The text each parsed request body object came from (see jsonTextOf). */
+const texts = new WeakMap<object, string>();
+
+/** Parses a request body and remembers its text, so an error can quote a value as the client wrote it. */
+export function parseRequestJson(text: string): unknown {
+  const parsed = parseLenientJson(text);
+  if (parsed !== null && typeof parsed === 'object') texts.set(parsed, text);
+  return parsed;
+}
+
+/** The JSON text a body parsed by parseRequestJson came from. */
+export function jsonTextOf(body: object): string | undefined {
+  return texts.get(body);
+}

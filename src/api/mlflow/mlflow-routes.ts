@@ -5,7 +5,7 @@ import type { RouteOptions } from '../route-options.js';
 import { artifactRoutes } from './artifact-routes.js';
 import { experimentRoutes } from './experiment-routes.js';
 import { loggedModelRoutes } from './logged-model-routes.js';
-import { parseLenientJson, stringifyMlflowJson } from './mlflow-json.js';
+import { parseRequestJson, stringifyMlflowJson } from './mlflow-json.js';
 import { type MlflowRoute, registerMlflowTable } from './mlflow-route.js';
 import { registryRoutes } from './registry-routes.js';
 import { runRoutes } from './run-routes.js';
@@ -61,7 +61,7 @@ export const mlflowRoutes: FastifyPluginAsync<RouteOptions> = async (app, { cont
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
       if (body === '') return done(null, undefined);
       try {
-        done(null, parseLenientJson(body as string));
+        done(null, parseRequestJson(body as string));
       } catch (error) {
         const refused = error as Error & { statusCode?: number };
         refused.statusCode = 400;

@@ -22,6 +22,7 @@ import {
   metricPoints,
   optionalInteger,
   optionalString,
+  requiredRunId,
   requiredString,
   scalarText,
   stringList,
@@ -49,13 +50,13 @@ export function runRoutes(context: Context): MlflowRoute[] {
 
   const get: Handler = async (request) => {
     const fields = fieldsOf(request);
-    const runId = optionalString(fields, 'run_id') ?? requiredString(fields, 'run_uuid');
+    const runId = requiredRunId(fields);
     return { run: await getRun(context, workspaceOf(request), runId) };
   };
 
   const update: Handler = async (request) => {
     const fields = fieldsOf(request);
-    const runId = optionalString(fields, 'run_id') ?? requiredString(fields, 'run_uuid');
+    const runId = requiredRunId(fields);
     const status = optionalString(fields, 'status');
     if (status !== undefined && !(runStatuses as readonly string[]).includes(status)) {
       throw mlflowError(
@@ -85,14 +86,14 @@ export function runRoutes(context: Context): MlflowRoute[] {
 
   const logMetric: Handler = async (request) => {
     const fields = fieldsOf(request);
-    const runId = optionalString(fields, 'run_id') ?? requiredString(fields, 'run_uuid');
+    const runId = requiredRunId(fields);
     await logBatch(context, workspaceOf(request), runId, { metrics: [metricPoint(fields)], params: [], tags: [] });
     return {};
   };
 
   const logParameter: Handler = async (request) => {
     const fields = fieldsOf(request);
-    const runId = optionalString(fields, 'run_id') ?? requiredString(fields, 'run_uuid');
+    const runId = requiredRunId(fields);
     await logBatch(context, workspaceOf(request), runId, {
       metrics: [],
       params: [{ key: requiredString(fields, 'key'), value: scalarText(fields, 'value') }],
@@ -103,7 +104,7 @@ export function runRoutes(context: Context): MlflowRoute[] {
 
   const setTag: Handler = async (request) => {
     const fields = fieldsOf(request);
-    const runId = optionalString(fields, 'run_id') ?? requiredString(fields, 'run_uuid');
+    const runId = requiredRunId(fields);
     await logBatch(context, workspaceOf(request), runId, {
       metrics: [],
       params: [],
@@ -224,7 +225,7 @@ export function runRoutes(context: Context): MlflowRoute[] {
 
   const history: Handler = async (request) => {
     const fields = fieldsOf(request);
-    const runId = optionalString(fields, 'run_id') ?? requiredString(fields, 'run_uuid');
+    const runId = requiredRunId(fields);
     const maxResults = optionalInteger(fields, 'max_results');
     if (maxResults !== undefined && maxResults < 1) {
       throw mlflowError(

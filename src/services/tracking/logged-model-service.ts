@@ -43,7 +43,7 @@ export async function createLoggedModel(context: Context, workspace: string, inp
         `The experiment ${input.experimentId} must be in the 'active' state. Current state is ${experiment.lifecycle_stage}.`,
       );
     }
-    if (input.sourceRunId) await repositories.runs.requireInfo(workspace, input.sourceRunId);
+    // As MLflow's store: source_run_id is recorded as given, not looked up (a model may name a run of another server).
     await repositories.loggedModels.create({
       modelId,
       workspace,

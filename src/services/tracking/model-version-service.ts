@@ -176,7 +176,7 @@ async function recordOnLoggedModel(
 ): Promise<void> {
   const logged = await repositories.loggedModels.require(workspace, modelId);
   const previous = logged.info.tags.find((tag) => tag.key === modelVersionsTag)?.value;
-  let entries: Array<{ name: string; version: string }> = [];
+  let entries: Array<{ name: string; version: string | number }> = [];
   try {
     entries = previous ? (JSON.parse(previous) as typeof entries) : [];
   } catch (error) {
@@ -189,8 +189,8 @@ async function recordOnLoggedModel(
     entries = [];
   }
   if (!entries.some((entry) => entry.name === name && String(entry.version) === version)) entries.push({ name, version });
-  // Python's json.dumps spacing, so the tag reads the same as one MLflow's server wrote.
-  const value = `[${entries.map((entry) => `{"name": ${JSON.stringify(entry.name)}, "version": ${JSON.stringify(entry.version)}}`).join(', ')}]`;
+  // Python's json.dumps spacing and MLflow's integer versions, so the tag reads the same as one MLflow's server wrote.
+  const value = `[${entries.map((entry) => `{"name": ${JSON.stringify(entry.name)}, "version": ${JSON.stringify(Number(entry.version))}}`).join(', ')}]`;
   await repositories.loggedModels.setTags(modelId, [{ key: modelVersionsTag, value }], now);
 }
 
