@@ -180,6 +180,8 @@ function readConda(file: AdvisorFile): unknown {
 
 /** A path with / separators and no `.` or `..` segments that can be folded. */
 export function normalizePath(path: string): string {
+  // Most names are normal already (a folder walk makes them so): no backslash, `.` or `..` segment, or empty segment.
+  if (!/\\|\/\/|(?:^|\/)\.\.?(?:\/|$)|\/$/.test(path) && path !== '') return path;
   const absolute = path.startsWith('/');
   const parts: string[] = [];
   for (const part of path.replaceAll('\\', '/').split('/')) {
