@@ -46,6 +46,7 @@ describe('jsonLineLocator', () => {
   it('reads compact, irregularly spaced and CRLF text alike', () => {
     assertAgreesWithYaml('{"a":{"b":[1,{"c":2}]},"d":"e"}');
     assertAgreesWithYaml('\n\n  {\n"a" :\n\n  {"b"\n:\n[ 1 ,\n {"c"  : 2}\n]\n}\n,\t"d": "e"}\n');
+    assertAgreesWithYaml(JSON.stringify({ resources: [{ type: 'x', properties: { a: [1, { b: 2 }] } }] }, null, '\t'));
     assertAgreesWithYaml('{\r\n  "a": {\r\n    "b": [\r\n      1\r\n    ]\r\n  }\r\n}\r\n');
   });
 
