@@ -14,7 +14,7 @@
  * BENCH_SWEEP_PARTS (quality,early,overhead), BENCH_SWEEP_SERVER_PROFILE (a folder for the server's CPU profile) for sweeps;
  * BENCH_MONITORING_ROWS (1000000: rows of the reference and of the current file), BENCH_MONITORING_LARGE_ROWS (10000000:
  * the current file of the memory check) for monitoring; BENCH_ADVISOR_FILES (10000), BENCH_ADVISOR_RESOURCES (10000),
- * BENCH_ADVISOR_RUNS (5) for the advisor.
+ * BENCH_ADVISOR_RUNS (5) for the advisor, BENCH_ADVISOR_LIVE=0 to leave its live rules out.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { median as middle, runAdvisorBench } from './advisor.js';
@@ -474,6 +474,7 @@ if (!only || only === 'advisor') {
     files: Number(process.env.BENCH_ADVISOR_FILES ?? 10_000),
     resources: Number(process.env.BENCH_ADVISOR_RESOURCES ?? 10_000),
     runs: Number(process.env.BENCH_ADVISOR_RUNS ?? 5),
+    live: process.env.BENCH_ADVISOR_LIVE !== '0',
     log,
   };
   const loadBefore = loadavg()
@@ -499,19 +500,21 @@ if (!only || only === 'advisor') {
   row('static', 'in-process: reading the files', files.readSeconds, false);
   row('static', `in-process: files to ${files.subjects} subjects (YAML, schemas, ARM)`, files.subjectSeconds, false);
   row('static', `in-process: ${files.checks} checks, ${files.findings} findings`, files.checkSeconds, false);
-  row(
-    'live',
-    `adviseWorkspace on ${live.resources.total} resources (${live.checks} checks, ${live.findings} findings)`,
-    live.serviceSeconds,
-    true,
-  );
-  row('live', 'GET /api/v1/workspaces/{ws}/advisor/score over HTTP', live.httpSeconds, true);
-  const { total: _total, ...kinds } = live.resources;
-  console.log(
-    `\nThe live workspace: ${Object.entries(kinds)
-      .map(([kind, count]) => `${count} ${kind}`)
-      .join(', ')}.`,
-  );
+  if (live) {
+    row(
+      'live',
+      `adviseWorkspace on ${live.resources.total} resources (${live.checks} checks, ${live.findings} findings)`,
+      live.serviceSeconds,
+      true,
+    );
+    row('live', 'GET /api/v1/workspaces/{ws}/advisor/score over HTTP', live.httpSeconds, true);
+    const { total: _total, ...kinds } = live.resources;
+    console.log(
+      `\nThe live workspace: ${Object.entries(kinds)
+        .map(([kind, count]) => `${count} ${kind}`)
+        .join(', ')}.`,
+    );
+  }
   console.log(
     `\n${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}; load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after.`,
   );

@@ -33,18 +33,25 @@ export interface AdvisorScore {
 
 /** Scores checks from static or live rules (only their pillar, severity and outcome are read). */
 export function scoreChecks(checks: readonly Pick<Check, 'pillar' | 'severity' | 'outcome'>[]): AdvisorScore {
+  // One pass over the checks (there may be tens of thousands): counts and weights per pillar and outcome.
+  const tally = new Map<Pillar, Record<Check['outcome'], { count: number; weight: number }>>();
+  for (const pillar of pillars)
+    tally.set(pillar, { passed: { count: 0, weight: 0 }, failed: { count: 0, weight: 0 }, unknown: { count: 0, weight: 0 } });
+  for (const check of checks) {
+    const entry = tally.get(check.pillar)?.[check.outcome];
+    if (!entry) continue;
+    entry.count += 1;
+    entry.weight += severityWeights[check.severity];
+  }
   const scores = {} as Record<Pillar, PillarScore>;
   for (const pillar of pillars) {
-    const ofPillar = checks.filter((check) => check.pillar === pillar);
-    const weightOf = (outcome: Check['outcome']) =>
-      ofPillar.filter((check) => check.outcome === outcome).reduce((sum, check) => sum + severityWeights[check.severity], 0);
-    const passed = weightOf('passed');
-    const assessed = passed + weightOf('failed');
+    const { passed, failed, unknown } = tally.get(pillar)!;
+    const assessed = passed.weight + failed.weight;
     scores[pillar] = {
-      score: assessed === 0 ? null : oneDecimal((100 * passed) / assessed),
-      passed: ofPillar.filter((check) => check.outcome === 'passed').length,
-      failed: ofPillar.filter((check) => check.outcome === 'failed').length,
-      unknown: ofPillar.filter((check) => check.outcome === 'unknown').length,
+      score: assessed === 0 ? null : oneDecimal((100 * passed.weight) / assessed),
+      passed: passed.count,
+      failed: failed.count,
+      unknown: unknown.count,
     };
   }
   const scored = pillars.map((pillar) => scores[pillar].score).filter((score): score is number => score !== null);

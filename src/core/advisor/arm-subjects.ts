@@ -1,7 +1,7 @@
 import { parse as parseYamlText } from 'yaml';
 import { invalidInput } from '../errors.js';
 import { type FieldPath, formatFieldPath } from '../yaml/field-path.js';
-import { parseYaml } from '../yaml/parse-yaml.js';
+import { jsonLineLocator } from './json-lines.js';
 import { type ArmNode, armResources } from './arm-resources.js';
 import { armAt, armBoolean, armDuration, armNumber, armString, isArmExpression, mapKnown, referencedArmName } from './arm-values.js';
 import {
@@ -43,15 +43,7 @@ export function subjectsFromArmTemplate(text: string, fileName: string): StaticS
   } catch (error) {
     throw invalidInput(fileName, [{ path: '', message: `not valid JSON: ${(error as Error).message}` }]);
   }
-  // Lines come from reading the same text as YAML (JSON is YAML); a template it cannot read keeps no lines.
-  let locate: (path: FieldPath) => number | undefined = () => undefined;
-  try {
-    const located = parseYaml(text, fileName);
-    locate = (path) => located.locate(path).line;
-  } catch {
-    // The JSON parsed above; only line numbers are lost, and findings then point at the file.
-  }
-  return subjectsFromArm(template, { file: fileName, locate });
+  return subjectsFromArm(template, { file: fileName, locate: jsonLineLocator(text) });
 }
 
 export interface ArmReadOptions {

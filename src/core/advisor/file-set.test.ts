@@ -57,4 +57,19 @@ describe('paths', () => {
     assert.equal(resolveRelative('job.yml', './conda.yml'), 'conda.yml');
     assert.equal(resolveRelative('/abs/job.yml', 'conda.yml'), '/abs/conda.yml');
   });
+
+  it('keeps a normal path as it is, and folds every other form', () => {
+    const cases: Array<[string, string]> = [
+      ['jobs/train.yml', 'jobs/train.yml'],
+      ['/abs/.hidden/a..b/x', '/abs/.hidden/a..b/x'],
+      ['./a', 'a'],
+      ['a//b/', 'a/b'],
+      ['../a/./b', '../a/b'],
+      ['x/y/../../..', '..'],
+      ['a/b/.', 'a/b'],
+      ['/', '/'],
+      ['.', ''],
+    ];
+    for (const [path, normal] of cases) assert.equal(normalizePath(path), normal, path);
+  });
 });

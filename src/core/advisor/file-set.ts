@@ -36,12 +36,15 @@ export function readFileSet(files: readonly AdvisorFile[], options: { explicit?:
   const byName = new Map(files.map((file) => [normalizePath(file.name), file]));
   const condaOwners = new Map<string, string>();
   const condaOptions = new Map<string, Map<string, unknown>>();
+  // Many files name the same conda file: it is parsed once (its content is only read, never changed).
+  const condaContents = new Map<string, unknown>();
   for (const file of files) {
     if (!isYamlName(file.name)) continue;
     for (const written of condaReferences(file.text)) {
       const target = byName.get(resolveRelative(file.name, written));
       if (!target) continue;
-      const content = readConda(target);
+      if (!condaContents.has(target.name)) condaContents.set(target.name, readConda(target));
+      const content = condaContents.get(target.name);
       if (content === undefined) continue;
       const map = condaOptions.get(file.name) ?? new Map<string, unknown>();
       map.set(written, content);
@@ -177,6 +180,8 @@ function readConda(file: AdvisorFile): unknown {
 
 /** A path with / separators and no `.` or `..` segments that can be folded. */
 export function normalizePath(path: string): string {
+  // Most names are normal already (a folder walk makes them so): no backslash, `.` or `..` segment, or empty segment.
+  if (!/\\|\/\/|(?:^|\/)\.\.?(?:\/|$)|\/$/.test(path) && path !== '') return path;
   const absolute = path.startsWith('/');
   const parts: string[] = [];
   for (const part of path.replaceAll('\\', '/').split('/')) {

@@ -93,8 +93,17 @@ export function undecided<Kind extends SubjectKind>(subject: SubjectOfKind<Kind>
 /** Every rule checked against every subject it applies to. */
 export function checkStaticRules(subjects: readonly StaticSubject[], rules: readonly StaticRule[]): Check[] {
   const checks: Check[] = [];
+  // Each rule looks only at the subjects of its kinds (in their order): most rules read one kind of a dozen.
+  const ofKinds = new Map<string, StaticSubject[]>();
   for (const rule of rules) {
-    for (const subject of subjects) {
+    const key = rule.kinds.join(',');
+    let candidates = ofKinds.get(key);
+    if (!candidates) {
+      const kinds = new Set<SubjectKind>(rule.kinds);
+      candidates = subjects.filter((subject) => kinds.has(subject.kind));
+      ofKinds.set(key, candidates);
+    }
+    for (const subject of candidates) {
       if (!rule.applies(subject, subjects)) continue;
       const verdict = rule.check(subject, subjects);
       const base = { ruleId: rule.id, pillar: rule.pillar, severity: rule.severity, resource: resourceRef(subject) };

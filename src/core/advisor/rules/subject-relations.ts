@@ -7,6 +7,7 @@ import {
   type OnlineEndpointSubject,
   referencedName,
   type StaticSubject,
+  type SubjectFormat,
   type SubjectKind,
   type SubjectOfKind,
   type WorkspaceSubject,
@@ -21,6 +22,8 @@ interface SubjectIndex {
   byKind: Map<SubjectKind, StaticSubject[]>;
   computes: Map<string, ComputeSubject>;
   endpoints: Map<string, OnlineEndpointSubject>;
+  /** The workspaces of each format (YAML or ARM), in their order. */
+  workspaces: Map<SubjectFormat, WorkspaceSubject[]>;
 }
 
 // Built once per list of subjects checked together, so that relating each subject to the others is a lookup, not a scan.
@@ -29,7 +32,7 @@ const indexes = new WeakMap<readonly StaticSubject[], SubjectIndex>();
 function indexOf(all: readonly StaticSubject[]): SubjectIndex {
   let index = indexes.get(all);
   if (index) return index;
-  index = { byKind: new Map(), computes: new Map(), endpoints: new Map() };
+  index = { byKind: new Map(), computes: new Map(), endpoints: new Map(), workspaces: new Map() };
   for (const subject of all) {
     const ofKind = index.byKind.get(subject.kind);
     if (ofKind) ofKind.push(subject);
@@ -39,6 +42,11 @@ function indexOf(all: readonly StaticSubject[]): SubjectIndex {
       index.computes.set(subject.localName, subject);
     if (subject.kind === 'online-endpoint' && subject.localName !== undefined && !index.endpoints.has(subject.localName))
       index.endpoints.set(subject.localName, subject);
+    if (subject.kind === 'workspace') {
+      const ofFormat = index.workspaces.get(subject.origin.format);
+      if (ofFormat) ofFormat.push(subject);
+      else index.workspaces.set(subject.origin.format, [subject]);
+    }
   }
   indexes.set(all, index);
   return index;
@@ -86,7 +94,7 @@ export function clusterNodeLimit(
  * otherwise the one workspace of the same format (YAML or ARM) among the files checked, if there is exactly one.
  */
 export function workspaceOf(subject: StaticSubject, all: readonly StaticSubject[]): WorkspaceSubject | undefined {
-  const workspaces = subjectsOfKind(all, 'workspace').filter((candidate) => candidate.origin.format === subject.origin.format);
+  const workspaces = indexOf(all).workspaces.get(subject.origin.format) ?? [];
   if (subject.parent !== undefined) return workspaces.find((workspace) => workspace.localName === subject.parent);
   return workspaces.length === 1 ? workspaces[0] : undefined;
 }
