@@ -118,10 +118,11 @@ function drainThenClose(request: FastifyRequest): void {
   request.raw.once('end', () => clearTimeout(timer));
 }
 
-const mlflowPath = /^(\/workspaces\/[^/]+\/mlflow)?\/(ajax-)?api\/2\.0\/mlflow(-artifacts)?\//;
+/** MLflow's REST API, and the web UI's downloads at the root (/get-artifact, /model-versions/get-artifact). */
+const mlflowPath = /^(\/workspaces\/[^/]+\/mlflow)?(\/(ajax-)?api\/2\.0\/mlflow(-artifacts)?\/|\/(model-versions\/)?get-artifact(\?|$))/;
 
 export function isMlflowRequest(request: FastifyRequest): boolean {
-  return mlflowPath.test(request.url);
+  return mlflowPath.test(request.url.replace(/\/{2,}/g, '/'));
 }
 
 /** MLflow clients read `{error_code, message}` and branch on the code, so the MLflow API answers in that shape. */

@@ -87,6 +87,21 @@ describe('every route the server registers maps to an action', () => {
     assert.equal(routeAccessOf('GET', '/not/a/route'), undefined);
   });
 
+  it("maps the MLflow web UI's own routes: downloads read, an upload writes, search-datasets reads experiments", () => {
+    const action = (name: string) => ({ kind: 'action', action: `${ml}/${name}`, scope: 'workspace' });
+    for (const prefix of ['', '/workspaces/:workspace/mlflow']) {
+      assert.deepEqual(routeAccessOf('GET', `${prefix}/get-artifact`), action('experiments/runs/read'));
+      assert.deepEqual(routeAccessOf('GET', `${prefix}/model-versions/get-artifact`), action('models/read'));
+      assert.deepEqual(routeAccessOf('POST', `${prefix}/ajax-api/2.0/mlflow/upload-artifact`), action('experiments/runs/write'));
+      assert.deepEqual(
+        routeAccessOf('GET', `${prefix}/ajax-api/2.0/mlflow/logged-models/:model_id/artifacts/files`),
+        action('experiments/runs/read'),
+      );
+      assert.deepEqual(routeAccessOf('POST', `${prefix}/ajax-api/2.0/mlflow/experiments/search-datasets`), action('experiments/read'));
+      assert.equal(routeAccessOf('POST', `${prefix}/get-artifact`), undefined);
+    }
+  });
+
   it("lets Reader read cost and budgets (Azure's Cost Management and Consumption reads), and only workspace writers set budgets", () => {
     const grants = (role: string, method: string, url: string) => {
       const access = routeAccessOf(method, url);

@@ -67,6 +67,9 @@ export async function buildServer(
     genReqId: () => randomUUID(),
     requestIdHeader: 'x-request-id',
     return503OnClosing: true,
+    // '//model-versions/get-artifact' reaches its route, as in MLflow's server (Flask merges slashes);
+    // access is decided by the route matched, so a doubled slash gains nothing.
+    routerOptions: { ignoreDuplicateSlashes: true },
   };
   // fastify types an HTTPS instance by its own overload; both kinds are the one TrellisServer.
   const app: TrellisServer = options.https

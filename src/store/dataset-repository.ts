@@ -4,6 +4,16 @@ import type { DatasetInput } from '../core/tracking/entities.js';
 import type { Database } from './database.js';
 import { groupBy } from './group-by.js';
 
+/** The input tag that says what a run used a dataset for (training, evaluation, ...). */
+const datasetContextTag = 'mlflow.data.context';
+
+export interface DatasetSummaryRow {
+  experiment_id: number;
+  name: string;
+  digest: string;
+  context: string | null;
+}
+
 /**
  * log-inputs: the datasets a run read. A dataset is stored once per experiment (by name and
  * digest) and linked to each run that used it, with the input's tags (e.g. mlflow.data.context).
@@ -58,6 +68,33 @@ export class DatasetRepository {
           .execute();
       }
     }
+  }
+
+  /**
+   * search-datasets: each distinct (experiment, dataset, context) that some run of these
+   * experiments used, the context being the input's mlflow.data.context tag (none when untagged).
+   */
+  async summaries(workspace: string, experimentIds: number[], limit: number): Promise<DatasetSummaryRow[]> {
+    if (experimentIds.length === 0) return [];
+    return this.db
+      .selectFrom('datasets')
+      .innerJoin('run_inputs', 'run_inputs.dataset_uuid', 'datasets.dataset_uuid')
+      .leftJoin('input_tags', (join) =>
+        join
+          .onRef('input_tags.run_uuid', '=', 'run_inputs.run_uuid')
+          .onRef('input_tags.dataset_uuid', '=', 'run_inputs.dataset_uuid')
+          .on('input_tags.key', '=', datasetContextTag),
+      )
+      .select(['datasets.experiment_id', 'datasets.name', 'datasets.digest', 'input_tags.value as context'])
+      .distinct()
+      .where('datasets.workspace', '=', workspace)
+      .where('datasets.experiment_id', 'in', experimentIds)
+      .orderBy('datasets.experiment_id')
+      .orderBy('datasets.name')
+      .orderBy('datasets.digest')
+      .orderBy('context')
+      .limit(limit)
+      .execute();
   }
 
   /** The dataset inputs of each run, in the order they were logged. */

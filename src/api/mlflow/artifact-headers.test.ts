@@ -5,6 +5,7 @@ import { contentDispositionAttachment, guessMimeType } from './artifact-headers.
 describe('artifact download headers', () => {
   it("gives MLflow's content types: text for configs and code, MLmodel included, binary when unknown", () => {
     assert.equal(guessMimeType('model/MLmodel'), 'text/plain');
+    assert.equal(guessMimeType('mlproject'), 'text/plain');
     assert.equal(guessMimeType('metrics.json'), 'text/plain');
     assert.equal(guessMimeType('conda.yaml'), 'text/plain');
     assert.equal(guessMimeType('plots/loss.PNG'), 'image/png');

@@ -6,7 +6,10 @@ import { extname, posix } from 'node:path';
  * and clients see the same content types.
  */
 
-/** Extensions MLflow serves as text/plain, MLmodel and MLproject included (they have none). */
+/**
+ * Extensions MLflow serves as text/plain, and the names of MLflow's files without one: MLmodel,
+ * and the project file as MLflow 3 names it, "mlproject" (the name is compared as is, as MLflow does).
+ */
 const textExtensions = new Set([
   'txt',
   'log',
@@ -33,7 +36,7 @@ const textExtensions = new Set([
   'rst',
   'ipynb',
   'MLmodel',
-  'MLproject',
+  'mlproject',
 ]);
 
 /** What Python's mimetypes answers for the files models and runs usually hold; anything else is binary. */

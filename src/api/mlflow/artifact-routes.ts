@@ -1,5 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { posix } from 'node:path';
+import type { FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import type { TrellisConfig } from '../../config/config.js';
 import { mlflowArtifactRoutes } from '../../contract/mlflow/artifacts.js';
@@ -12,7 +11,6 @@ import {
   deleteArtifacts,
   listArtifactFolder,
   listUnderRoot,
-  openArtifact,
   uploadArtifact,
 } from '../../services/tracking/mlflow-artifacts.js';
 import {
@@ -23,9 +21,8 @@ import {
   type CompletedPart,
 } from '../../services/tracking/mlflow-multipart-upload.js';
 import { getRun } from '../../services/tracking/run-service.js';
-import { byteRangeOf } from '../http-range.js';
 import { publicUrlOf } from '../public-url.js';
-import { contentDispositionAttachment, guessMimeType } from './artifact-headers.js';
+import { sendArtifact } from './artifact-download.js';
 import { parseLenientJson } from './mlflow-json.js';
 import { type MlflowHandlers, type MlflowRoute, withHandlers } from './mlflow-route.js';
 import { type Fields, fieldsOf, optionalInteger, optionalString, requiredString } from './request-fields.js';
@@ -89,7 +86,7 @@ function proxyHandlers(context: Context, config: Pick<TrellisConfig, 'maxUploadB
       await uploadArtifact(context, workspaceOf(request), pathOf(request), bodyStream(request), maxUploadBytes);
       return {};
     },
-    downloadArtifact: async (request, reply) => download(context, request, reply),
+    downloadArtifact: async (request, reply) => sendArtifact(context, request, reply, workspaceOf(request), pathOf(request)),
     listProxiedArtifacts: async (request) => ({
       files: await listArtifactFolder(context, workspaceOf(request), optionalString(fieldsOf(request), 'path') || undefined),
     }),
@@ -220,32 +217,4 @@ function partsOf(fields: Fields): CompletedPart[] {
     const etag = optionalString(part as Fields, 'etag');
     return etag ? { partNumber, etag } : { partNumber };
   });
-}
-
-/** Streams a file (or the one byte range asked for) with the headers MLflow's server sends. */
-async function download(context: Context, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const path = pathOf(request);
-  const workspace = workspaceOf(request);
-  const size = await artifactSize(context, workspace, path);
-  const range = byteRangeOf(request.headers.range, size);
-  if (range === 'unsatisfiable') {
-    return reply
-      .status(416)
-      .header('content-range', `bytes */${size}`)
-      .send({
-        error_code: 'INVALID_PARAMETER_VALUE',
-        message: `The range ${request.headers.range} starts past the end of '${path}' (${size} bytes).`,
-      });
-  }
-  reply
-    .header('content-type', guessMimeType(path))
-    .header('content-disposition', contentDispositionAttachment(posix.basename(path)))
-    .header('x-content-type-options', 'nosniff')
-    .header('accept-ranges', 'bytes');
-  if (!range) return reply.header('content-length', String(size)).send(await openArtifact(context, workspace, path));
-  return reply
-    .status(206)
-    .header('content-range', `bytes ${range.start}-${range.end}/${size}`)
-    .header('content-length', String(range.end - range.start + 1))
-    .send(await openArtifact(context, workspace, path, range));
 }

@@ -9,6 +9,8 @@ import { parseRequestJson, stringifyMlflowJson } from './mlflow-json.js';
 import { type MlflowRoute, registerMlflowTable } from './mlflow-route.js';
 import { registryRoutes } from './registry-routes.js';
 import { runRoutes } from './run-routes.js';
+import { rootDownloadRoutes, webUiArtifactRoutes } from './web-ui-artifact-routes.js';
+import { webUiTrackingRoutes } from './web-ui-tracking-routes.js';
 
 /** Where MLflow clients find a workspace: the default one at the server root, any other under /workspaces/{ws}/mlflow. */
 const prefixes = ['', '/workspaces/:workspace/mlflow'];
@@ -43,6 +45,16 @@ function registerEverywhere(scope: FastifyInstance, table: MlflowRoute[], tags: 
 }
 
 /**
+ * Adds a table of the web UI's own routes under every workspace prefix at one base only: the
+ * workspace's root (downloads) or /ajax-api/2.0 (calls MLflow's server has nowhere else).
+ */
+function registerWebUi(scope: FastifyInstance, table: MlflowRoute[], base: '' | '/ajax-api/2.0', tags: string[]): void {
+  for (const prefix of prefixes) {
+    registerMlflowTable(scope, table, { base: `${prefix}${base}`, isWorkspaced: prefix !== '', isAlias: false, tags });
+  }
+}
+
+/**
  * The MLflow REST API, so MLflow clients work with only MLFLOW_TRACKING_URI changed: the default
  * workspace at the server root, any other at /workspaces/{ws}/mlflow.
  */
@@ -53,6 +65,8 @@ export const mlflowRoutes: FastifyPluginAsync<RouteOptions> = async (app, { cont
     scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
     documentOnly(scope);
     registerEverywhere(scope, artifactRoutes(context, config), ['MLflow artifacts']);
+    registerWebUi(scope, rootDownloadRoutes(context), '', ['MLflow artifacts']);
+    registerWebUi(scope, webUiArtifactRoutes(context), '/ajax-api/2.0', ['MLflow artifacts']);
   });
 
   await app.register(async (scope: FastifyInstance) => {
@@ -76,5 +90,6 @@ export const mlflowRoutes: FastifyPluginAsync<RouteOptions> = async (app, { cont
       ...registryRoutes(context, callerOf),
     ];
     registerEverywhere(scope, table, ['MLflow']);
+    registerWebUi(scope, webUiTrackingRoutes(context), '/ajax-api/2.0', ['MLflow']);
   });
 };

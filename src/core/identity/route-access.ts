@@ -282,7 +282,15 @@ const mlflowRules: Rule[] = [
   { methods: read, path: /^\/api\/2\.0\/mlflow-artifacts\/presigned\/\*$/, access: inWorkspace('experiments/runs/read') },
   { methods: '*', path: /^\/api\/2\.0\/mlflow-artifacts\/mpu\//, access: inWorkspace('experiments/runs/write') },
   { methods: read, path: /^\/api\/2\.0\/mlflow\/artifacts\/list$/, access: inWorkspace('experiments/runs/read') },
-  { methods: '*', path: /^\/api\/2\.0\/mlflow\/experiments\/(get|get-by-name|search|list)$/, access: inWorkspace('experiments/read') },
+  { methods: ['POST'], path: /^\/api\/2\.0\/mlflow\/upload-artifact$/, access: inWorkspace('experiments/runs/write') },
+  // The web UI's downloads sit at the workspace's root, not under /api/2.0 (see routeAccessOf).
+  { methods: read, path: /^\/get-artifact$/, access: inWorkspace('experiments/runs/read') },
+  { methods: read, path: /^\/model-versions\/get-artifact$/, access: inWorkspace('models/read') },
+  {
+    methods: '*',
+    path: /^\/api\/2\.0\/mlflow\/experiments\/(get|get-by-name|search|list|search-datasets)$/,
+    access: inWorkspace('experiments/read'),
+  },
   { methods: '*', path: /^\/api\/2\.0\/mlflow\/experiments\/delete$/, access: inWorkspace('experiments/delete') },
   { methods: '*', path: /^\/api\/2\.0\/mlflow\/experiments\//, access: inWorkspace('experiments/write') },
   {
@@ -316,7 +324,7 @@ const mlflowRules: Rule[] = [
 /** The access a route needs, or undefined when it has no rule (which the hook denies). */
 export function routeAccessOf(method: string, url: string): RouteAccess | undefined {
   const verb = method.toUpperCase() as Method;
-  const mlflowPath = /^(\/workspaces\/:workspace\/mlflow)?\/(ajax-)?api\/2\.0\/mlflow/.test(url)
+  const mlflowPath = /^(\/workspaces\/:workspace\/mlflow)?(\/(ajax-)?api\/2\.0\/mlflow|\/(model-versions\/)?get-artifact$)/.test(url)
     ? url.replace(/^\/workspaces\/:workspace\/mlflow/, '').replace(/^\/ajax-api\//, '/api/')
     : undefined;
   const [table, path] = mlflowPath ? [mlflowRules, mlflowPath] : [rules, url];

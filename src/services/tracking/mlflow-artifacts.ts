@@ -4,6 +4,7 @@ import type { ArtifactListItem, ByteRange } from '../../artifacts/artifact-store
 import { listAll } from '../../artifacts/list-all.js';
 import { isTrellisError } from '../../core/errors.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
+import { mlflowSafePath } from '../../core/tracking/safe-artifact-path.js';
 import type { Context } from '../context.js';
 import { requireWorkspace } from '../resource-service.js';
 
@@ -27,8 +28,13 @@ export function storeKey(path: string): string {
   return `${root}/${checkPath(path)}`;
 }
 
-/** Refuses '..', absolute paths, backslashes, NUL and the like in MLflow's words, changing nothing. */
+/**
+ * Refuses what MLflow refuses ('..', absolute paths, backslashes, '#') with MLflow's answer, "Invalid
+ * path", then what else Trellis's keys may not hold (NUL, empty segments, ...), naming the problem;
+ * changes nothing.
+ */
 function checkPath(path: string): string {
+  refuseUnsafe(path);
   try {
     return validateArtifactPath(path);
   } catch (error) {
@@ -37,11 +43,16 @@ function checkPath(path: string): string {
 }
 
 function checkFolder(path: string): string {
+  refuseUnsafe(path);
   try {
     return validateArtifactPrefix(path);
   } catch (error) {
     throw mlflowError('INVALID_PARAMETER_VALUE', `Invalid path: '${path}': ${(error as Error).message}`);
   }
+}
+
+function refuseUnsafe(path: string): void {
+  if (mlflowSafePath(path) === undefined) throw mlflowError('INVALID_PARAMETER_VALUE', 'Invalid path');
 }
 
 export async function uploadArtifact(context: Context, workspace: string, path: string, body: Readable, maxBytes: number): Promise<void> {
@@ -105,6 +116,23 @@ export function proxiedFolder(uri: string): string | undefined {
   const match = /^mlflow-artifacts:(?:\/\/[^/]*)?(\/.*)?$/.exec(uri);
   if (!match) return undefined;
   return (match[1] ?? '').replace(/^\/+/, '').replace(/\/+$/, '');
+}
+
+/**
+ * The proxy path of a file under a run's, logged model's or model version's artifact root: the
+ * root's folder joined with `relativePath` (checked here and again as a whole by storeKey). A
+ * root this server does not serve (an artifact_location the user chose, such as s3:// or file://)
+ * is RESOURCE_DOES_NOT_EXIST: the server never reads outside its own artifact store.
+ */
+export function pathUnderRoot(rootUri: string, relativePath: string): string {
+  const folder = proxiedFolder(rootUri);
+  if (folder === undefined)
+    throw mlflowError(
+      'RESOURCE_DOES_NOT_EXIST',
+      `The artifacts at '${rootUri}' are not stored by this server; read '${relativePath}' from that location with its own client.`,
+    );
+  const relative = checkPath(relativePath);
+  return folder === '' ? relative : `${folder}/${relative}`;
 }
 
 /**
