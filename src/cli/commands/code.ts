@@ -16,9 +16,9 @@ import { hashFile, readUserFile, walkFolder } from '../local-files.js';
  */
 export function registerCode(program: Command): void {
   // `trellis code` also holds the code assets' create/show/list (resource-groups.ts): these join it.
-  const code =
-    program.commands.find((command) => command.name() === 'code') ??
-    program.command('code').description('code assets, and signing code folders for workspaces that run signed code only');
+  const assets = program.commands.find((command) => command.name() === 'code');
+  const code = assets ?? program.command('code');
+  code.description(`${assets ? `${assets.description()}; ` : ''}sign code folders for workspaces that run signed code only`);
 
   code
     .command('keygen')
