@@ -4,6 +4,17 @@ import type { DatasetInput } from '../core/tracking/entities.js';
 import type { Database } from './database.js';
 import { groupBy } from './group-by.js';
 
+/** The input tag that says what a dataset was for (training, evaluation): MLflow's MLFLOW_DATASET_CONTEXT. */
+const datasetContextTag = 'mlflow.data.context';
+
+/** One row of SearchDatasets: a dataset an experiment's runs read, and what for. */
+export interface DatasetSummary {
+  experiment_id: string;
+  name: string;
+  digest: string;
+  context: string;
+}
+
 /**
  * log-inputs: the datasets a run read. A dataset is stored once per experiment (by name and
  * digest) and linked to each run that used it, with the input's tags (e.g. mlflow.data.context).
@@ -58,6 +69,34 @@ export class DatasetRepository {
           .execute();
       }
     }
+  }
+
+  /**
+   * The datasets the runs of these experiments read, each with its mlflow.data.context tag ('' for
+   * none): distinct (experiment, name, digest, context), at most `limit`, as MLflow's _search_datasets.
+   */
+  async summaries(workspace: string, experimentIds: number[], limit: number): Promise<DatasetSummary[]> {
+    if (experimentIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('datasets')
+      .innerJoin('run_inputs', 'run_inputs.dataset_uuid', 'datasets.dataset_uuid')
+      .leftJoin('input_tags', (join) =>
+        join
+          .onRef('input_tags.run_uuid', '=', 'run_inputs.run_uuid')
+          .onRef('input_tags.dataset_uuid', '=', 'run_inputs.dataset_uuid')
+          .on('input_tags.key', '=', datasetContextTag),
+      )
+      .select(['datasets.experiment_id', 'datasets.name', 'datasets.digest', 'input_tags.value'])
+      .distinct()
+      .where('datasets.workspace', '=', workspace)
+      .where('datasets.experiment_id', 'in', experimentIds)
+      .orderBy('datasets.experiment_id')
+      .orderBy('datasets.name')
+      .orderBy('datasets.digest')
+      .orderBy('input_tags.value')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ experiment_id: String(row.experiment_id), name: row.name, digest: row.digest, context: row.value ?? '' }));
   }
 
   /** The dataset inputs of each run, in the order they were logged. */
