@@ -6,3 +6,4 @@ export { mlflowRegistryRoutes } from './registry.js';
 export * from './route.js';
 export { mlflowRunRoutes } from './runs.js';
 export * from './schemas.js';
+export * from './graphql.js';
