@@ -135,6 +135,15 @@ for (const dialect of testDialects()) {
       );
     });
 
+    it('answers GET with the query in the query string, as MLflow does', async () => {
+      const url = new URL(`${trellis.url}${teamA}/graphql`);
+      url.searchParams.set('query', 'query echo($text: String) { test(inputString: $text) { output } }');
+      url.searchParams.set('variables', JSON.stringify({ text: 'hello' }));
+      const response = await fetch(url, { headers: { authorization: `Bearer ${owner}` } });
+      assert.equal(response.status, 200);
+      assert.deepEqual(await response.json(), { data: { test: { output: 'hello' } }, errors: null });
+    });
+
     it("holds queries to MLflow's limits, answering 200 with MLflow's messages", async () => {
       const many = Array.from({ length: 11 }, (_, index) => `k${index}: test(inputString: "x") { output }`).join(' ');
       const tooMany = await graphql(`query { ${many} }`);
@@ -151,6 +160,9 @@ for (const dialect of testDialects()) {
       let deep = 'name';
       for (let level = 0; level < 12; level++) deep = `name { ${deep} }`;
       assert.deepEqual((await graphql(`{ mlflowGetExperiment { experiment { ${deep} } } }`)).errors, ['Query exceeds maximum depth of 10']);
+      // So deep that parsing it would overflow the stack: still the depth message, not a server error.
+      const abyss = `{ ${'a { '.repeat(5000)}b${' }'.repeat(5000)} }`;
+      assert.deepEqual((await graphql(abyss)).errors, ['Query exceeds maximum depth of 10']);
       const wide = Array.from({ length: 1002 }, (_, index) => `f${index} { name }`).join(' ');
       assert.deepEqual((await graphql(`{ mlflowGetExperiment { experiment { ${wide} } } }`)).errors, [
         'Query exceeds maximum total selections of 1000',

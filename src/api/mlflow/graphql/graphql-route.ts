@@ -8,7 +8,7 @@ import { ml } from '../../../core/identity/route-access.js';
 import { requireAction } from '../../auth/auth-hooks.js';
 import type { RouteOptions } from '../../route-options.js';
 import { workspaceOf } from '../workspace-of.js';
-import { queryLimitViolation } from './limits.js';
+import { maxDepth, queryLimitViolation } from './limits.js';
 import { mlflowGraphqlResolvers } from './resolvers.js';
 import { buildMlflowSchema } from './schema.js';
 import type { GraphqlContext } from './types.js';
@@ -32,6 +32,8 @@ export const mlflowGraphqlRoutes: FastifyPluginAsyncZod<RouteOptions> = async (a
       document = parse(fields.query);
     } catch (error) {
       if (error instanceof GraphQLError) return { data: null, errors: [error.message] };
+      // The parser recurses once per level: thousands of nested braces or brackets overflow the stack, far past any limit.
+      if (error instanceof RangeError) return { data: null, errors: [`Query exceeds maximum depth of ${maxDepth}`] };
       throw error;
     }
     const violation = queryLimitViolation(document, config.mlflowGraphql);
