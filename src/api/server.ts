@@ -37,6 +37,7 @@ import { studioRoutes } from './routes/studio.js';
 import { resourceRoutes } from './routes/resources.js';
 import { uploadRoutes } from './routes/uploads.js';
 import { mlflowRoutes } from './mlflow/mlflow-routes.js';
+import { mlflowGraphqlRoutes } from './mlflow/graphql/graphql-route.js';
 import { workspaceRoutes } from './routes/workspaces.js';
 
 export const apiVersion = '0.1.0';
@@ -160,6 +161,7 @@ export async function buildServer(
   await app.register(costRoutes, routeOptions);
   await app.register(attemptTransferRoutes, routeOptions);
   await app.register(mlflowRoutes, routeOptions);
+  await app.register(mlflowGraphqlRoutes, routeOptions);
   await app.register(metricSeriesRoutes, routeOptions);
   await app.register(experimentKeysRoutes, routeOptions);
   await app.register(onlineEndpointRoutes, routeOptions);

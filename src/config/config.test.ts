@@ -108,4 +108,18 @@ describe('loadConfig', () => {
   it('refuses a port that is not a number', () => {
     assert.throws(() => loadConfig({ TRELLIS_HOME: join(home, 'none'), TRELLIS_PORT: 'http' }), /TRELLIS_PORT 'http' is not a port number/);
   });
+
+  it("reads MLflow's GraphQL limits from MLflow's variables, 10 each by default", () => {
+    assert.deepEqual(loadConfig({ TRELLIS_HOME: join(home, 'none') }).mlflowGraphql, { maxRootFields: 10, maxAliases: 10 });
+    const set = loadConfig({
+      TRELLIS_HOME: join(home, 'none'),
+      MLFLOW_SERVER_GRAPHQL_MAX_ROOT_FIELDS: '3',
+      MLFLOW_SERVER_GRAPHQL_MAX_ALIASES: '25',
+    });
+    assert.deepEqual(set.mlflowGraphql, { maxRootFields: 3, maxAliases: 25 });
+    assert.throws(
+      () => loadConfig({ TRELLIS_HOME: join(home, 'none'), MLFLOW_SERVER_GRAPHQL_MAX_ALIASES: 'many' }),
+      /MLFLOW_SERVER_GRAPHQL_MAX_ALIASES 'many' must be a positive whole number$/,
+    );
+  });
 });

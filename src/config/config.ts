@@ -105,6 +105,8 @@ export interface TrellisConfig {
   maxBodyBytes: number;
   /** Largest single upload streamed into the artifact store. */
   maxUploadBytes: number;
+  /** MLflow's GraphQL guard: root fields per query and aliases per selection set (MLflow's variables, 10 each by default). */
+  mlflowGraphql: { maxRootFields: number; maxAliases: number };
   serverUrl: string;
   /** How jobs on other machines (Kubernetes pods) reach this server; undefined: the address it listens on. */
   publicUrl?: string | undefined;
@@ -192,6 +194,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TrellisConfig 
     maxBodyBytes: positiveInteger(env.TRELLIS_MAX_BODY_BYTES, 'TRELLIS_MAX_BODY_BYTES') ?? file.max_body_bytes ?? 16 * 1024 * 1024,
     maxUploadBytes:
       positiveInteger(env.TRELLIS_MAX_UPLOAD_BYTES, 'TRELLIS_MAX_UPLOAD_BYTES') ?? file.max_upload_bytes ?? 50 * 1024 * 1024 * 1024,
+    mlflowGraphql: {
+      maxRootFields: positiveInteger(env.MLFLOW_SERVER_GRAPHQL_MAX_ROOT_FIELDS, 'MLFLOW_SERVER_GRAPHQL_MAX_ROOT_FIELDS', '') ?? 10,
+      maxAliases: positiveInteger(env.MLFLOW_SERVER_GRAPHQL_MAX_ALIASES, 'MLFLOW_SERVER_GRAPHQL_MAX_ALIASES', '') ?? 10,
+    },
     serverUrl: (env.TRELLIS_URL || file.server || `${tls ? 'https' : 'http'}://127.0.0.1:${port}`).replace(/\/+$/, ''),
     publicUrl: publicUrl(env.TRELLIS_PUBLIC_URL || file.public_url),
     workspace: env.TRELLIS_WORKSPACE || file.workspace || 'default',
@@ -341,11 +347,11 @@ function parsePort(text: string): number {
   return port;
 }
 
-function positiveInteger(text: string | undefined, name: string): number | undefined {
+function positiveInteger(text: string | undefined, name: string, unit = ' of bytes'): number | undefined {
   if (text === undefined || text === '') return undefined;
   const value = Number(text);
   if (!Number.isInteger(value) || value <= 0)
-    throw new TrellisError('InvalidConfiguration', 400, `${name} '${text}' must be a positive whole number of bytes`);
+    throw new TrellisError('InvalidConfiguration', 400, `${name} '${text}' must be a positive whole number${unit}`);
   return value;
 }
 

@@ -16,6 +16,7 @@ import {
 } from '../../services/tracking/run-service.js';
 import {
   datasetInputs,
+  type Fields,
   fieldsOf,
   keyValues,
   metricPoint,
@@ -29,9 +30,12 @@ import {
   viewTypeField,
 } from './request-fields.js';
 import { logRunModelInputs } from '../../services/tracking/logged-model-service.js';
-import { searchRuns, searchRunsLimits } from '../../services/tracking/search-runs.js';
+import { searchRuns, searchRunsLimits, type SearchRunsInput } from '../../services/tracking/search-runs.js';
 import { type MlflowRoute, withHandlers } from './mlflow-route.js';
 import { workspaceOf } from './workspace-of.js';
+
+/** What metricHistoryBulkInterval takes. */
+type BulkIntervalInput = Parameters<typeof metricHistoryBulkInterval>[2];
 
 /** The handlers of runs/* and metrics/get-history (src/contract/mlflow/runs.ts). */
 export function runRoutes(context: Context): MlflowRoute[] {
@@ -130,21 +134,7 @@ export function runRoutes(context: Context): MlflowRoute[] {
   };
 
   const search: Handler = async (request) => {
-    const fields = fieldsOf(request);
-    const filter = fields.filter;
-    if (filter !== undefined && filter !== null && typeof filter !== 'string')
-      throw mlflowError(
-        'INVALID_PARAMETER_VALUE',
-        `Invalid value ${JSON.stringify(filter)} for parameter 'filter' supplied: expected a string.`,
-      );
-    const result = await searchRuns(context, workspaceOf(request), {
-      experimentIds: stringList(fields, 'experiment_ids'),
-      filter: filter ?? undefined,
-      viewType: viewTypeField(fields, 'run_view_type'),
-      maxResults: optionalInteger(fields, 'max_results') ?? searchRunsLimits.defaultMaxResults,
-      orderBy: stringList(fields, 'order_by'),
-      pageToken: optionalString(fields, 'page_token') || undefined,
-    });
+    const result = await searchRuns(context, workspaceOf(request), searchRunsRequest(fieldsOf(request)));
     return { runs: result.runs, ...(result.nextPageToken ? { next_page_token: result.nextPageToken } : {}) };
   };
 
@@ -187,41 +177,9 @@ export function runRoutes(context: Context): MlflowRoute[] {
     return { metrics };
   };
 
-  const historyBulkInterval: Handler = async (request) => {
-    const fields = fieldsOf(request);
-    const runIds = stringList(fields, 'run_ids');
-    if (runIds.length === 0)
-      throw mlflowError(
-        'INVALID_PARAMETER_VALUE',
-        "Missing value for required parameter 'run_ids'. See the API docs for more information about request parameters.",
-      );
-    if (runIds.length > bulkHistoryLimits.runIds) {
-      throw mlflowError(
-        'INVALID_PARAMETER_VALUE',
-        `GetMetricHistoryBulkInterval request must specify at most ${bulkHistoryLimits.runIds} run_ids. Received ${runIds.length} run_ids.`,
-      );
-    }
-    const maxResults = optionalInteger(fields, 'max_results') ?? bulkHistoryLimits.resultsPerRun;
-    if (maxResults < 1 || maxResults > bulkHistoryLimits.resultsPerRun)
-      throw mlflowError('INVALID_PARAMETER_VALUE', `max_results must be between 1 and ${bulkHistoryLimits.resultsPerRun}.`);
-    const start = optionalInteger(fields, 'start_step');
-    const end = optionalInteger(fields, 'end_step');
-    if ((start === undefined) !== (end === undefined))
-      throw mlflowError('INVALID_PARAMETER_VALUE', 'If either start step or end step are specified, both must be specified.');
-    if (start !== undefined && end !== undefined && start > end) {
-      throw mlflowError(
-        'INVALID_PARAMETER_VALUE',
-        `end_step must be greater than start_step. Found start_step=${start} and end_step=${end}.`,
-      );
-    }
-    const metrics = await metricHistoryBulkInterval(context, workspaceOf(request), {
-      runIds,
-      key: requiredString(fields, 'metric_key'),
-      maxResults,
-      ...(start !== undefined && end !== undefined ? { range: { start, end } } : {}),
-    });
-    return { metrics };
-  };
+  const historyBulkInterval: Handler = async (request) => ({
+    metrics: await metricHistoryBulkInterval(context, workspaceOf(request), bulkIntervalRequest(fieldsOf(request))),
+  });
 
   const history: Handler = async (request) => {
     const fields = fieldsOf(request);
@@ -261,4 +219,57 @@ export function runRoutes(context: Context): MlflowRoute[] {
     getMetricHistoryBulkInterval: historyBulkInterval,
     getMetricHistory: history,
   });
+}
+
+/** runs/search's fields, checked in MLflow's words: what searchRuns takes (the GraphQL API's mlflowSearchRuns too). */
+export function searchRunsRequest(fields: Fields): SearchRunsInput {
+  const filter = fields.filter;
+  if (filter !== undefined && filter !== null && typeof filter !== 'string')
+    throw mlflowError(
+      'INVALID_PARAMETER_VALUE',
+      `Invalid value ${JSON.stringify(filter)} for parameter 'filter' supplied: expected a string.`,
+    );
+  return {
+    experimentIds: stringList(fields, 'experiment_ids'),
+    filter: filter ?? undefined,
+    viewType: viewTypeField(fields, 'run_view_type'),
+    maxResults: optionalInteger(fields, 'max_results') ?? searchRunsLimits.defaultMaxResults,
+    orderBy: stringList(fields, 'order_by'),
+    pageToken: optionalString(fields, 'page_token') || undefined,
+  };
+}
+
+/** metrics/get-history-bulk-interval's fields, checked in MLflow's words (the GraphQL API's mlflowGetMetricHistoryBulkInterval too). */
+export function bulkIntervalRequest(fields: Fields): BulkIntervalInput {
+  const runIds = stringList(fields, 'run_ids');
+  if (runIds.length === 0)
+    throw mlflowError(
+      'INVALID_PARAMETER_VALUE',
+      "Missing value for required parameter 'run_ids'. See the API docs for more information about request parameters.",
+    );
+  if (runIds.length > bulkHistoryLimits.runIds) {
+    throw mlflowError(
+      'INVALID_PARAMETER_VALUE',
+      `GetMetricHistoryBulkInterval request must specify at most ${bulkHistoryLimits.runIds} run_ids. Received ${runIds.length} run_ids.`,
+    );
+  }
+  const maxResults = optionalInteger(fields, 'max_results') ?? bulkHistoryLimits.resultsPerRun;
+  if (maxResults < 1 || maxResults > bulkHistoryLimits.resultsPerRun)
+    throw mlflowError('INVALID_PARAMETER_VALUE', `max_results must be between 1 and ${bulkHistoryLimits.resultsPerRun}.`);
+  const start = optionalInteger(fields, 'start_step');
+  const end = optionalInteger(fields, 'end_step');
+  if ((start === undefined) !== (end === undefined))
+    throw mlflowError('INVALID_PARAMETER_VALUE', 'If either start step or end step are specified, both must be specified.');
+  if (start !== undefined && end !== undefined && start > end) {
+    throw mlflowError(
+      'INVALID_PARAMETER_VALUE',
+      `end_step must be greater than start_step. Found start_step=${start} and end_step=${end}.`,
+    );
+  }
+  return {
+    runIds,
+    key: requiredString(fields, 'metric_key'),
+    maxResults,
+    ...(start !== undefined && end !== undefined ? { range: { start, end } } : {}),
+  };
 }

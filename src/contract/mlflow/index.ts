@@ -6,4 +6,5 @@ export { mlflowRegistryRoutes } from './registry.js';
 export * from './route.js';
 export { mlflowRunRoutes } from './runs.js';
 export * from './schemas.js';
+export * from './graphql.js';
 export { mlflowRootDownloadRoutes, mlflowWebUiArtifactRoutes, mlflowWebUiTrackingRoutes } from './web-ui.js';

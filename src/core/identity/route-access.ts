@@ -65,6 +65,14 @@ const rules: Rule[] = [
     access: { kind: 'public', why: 'signing in and out of the studio' },
   },
   { methods: read, path: /^\/metrics$/, access: onServer('Microsoft.Insights/metrics/read') },
+  {
+    methods: [...read, 'POST'],
+    path: /^(\/workspaces\/:workspace\/mlflow)?\/graphql$/,
+    access: {
+      kind: 'authenticated',
+      why: "MLflow's GraphQL API: each field checks its REST twin's action in the URL's workspace (experiments/read, experiments/runs/read, models/read)",
+    },
+  },
 
   // Who am I, and my own tokens: any signed-in principal; the handler decides about others' tokens.
   { methods: read, path: new RegExp(`${v1}/actions$`), access: { kind: 'authenticated', why: 'the list of action names holds no data' } },
