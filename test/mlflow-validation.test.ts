@@ -194,5 +194,74 @@ for (const dialect of testDialects()) {
       );
       await mlflowPost(trellis.url, 'registered-models/create', { name: 'ünïcode 模型 ok' });
     });
+
+    it('refuses a number for a string field as MLflow does, quoting it as written and naming nested fields by path', async () => {
+      assertRefused(
+        await call(trellis.url, 'POST', 'runs/log-metric', { run_id: 31, key: 'm', value: 1, timestamp: 1 }),
+        /Invalid value 31 for parameter 'run_id' supplied: Hint: Value was of type 'int'/,
+        'a numeric run_id',
+      );
+      // JSON.stringify would lose the '.0' a Python client wrote: the message quotes the request's own text.
+      const raw = await fetch(`${trellis.url}/api/2.0/mlflow/experiments/create`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"name": "typed", "artifact_location": 9.0}',
+      });
+      assert.equal(raw.status, 400);
+      assert.match(await raw.text(), /Invalid value 9\.0 for parameter 'artifact_location' supplied: Hint: Value was of type 'float'/);
+      assertRefused(
+        await call(trellis.url, 'POST', 'runs/log-batch', { run_id: runId, metrics: [{ key: 'mae', value: 2.5 }] }),
+        /Missing value for required parameter 'metrics\[0\]\.timestamp'/,
+        'a metric without its timestamp',
+      );
+      assertRefused(
+        await call(trellis.url, 'POST', 'runs/log-batch', {
+          run_id: runId,
+          tags: [
+            { key: 'ok', value: 'x' },
+            { key: 7, value: 'y' },
+          ],
+        }),
+        /Invalid value 7 for parameter 'tags\[1\]\.key'/,
+        'a numeric tag key',
+      );
+      // run_uuid still names the run when run_id is absent; its errors speak of run_id, as MLflow's do.
+      assertRefused(await call(trellis.url, 'POST', 'runs/log-metric', { key: 'm', value: 1, timestamp: 1 }), /'run_id'/, 'no run');
+      await mlflowPost(trellis.url, 'runs/log-metric', { run_uuid: runId, key: 'via-uuid', value: 1, timestamp: 1 });
+      assert.equal((await call(trellis.url, 'GET', 'experiments/get-by-name', { experiment_name: 'typed' })).status, 404, 'nothing made');
+    });
+
+    it('searches logged models by the datasets their metrics were computed on', async () => {
+      const make = async (name: string) =>
+        (await mlflowPost<{ model: { info: { model_id: string } } }>(trellis.url, 'logged-models', { experiment_id: experimentId, name }))
+          .model.info.model_id;
+      const scored = await make('scored');
+      await make('unscored');
+      await mlflowPost(trellis.url, 'runs/log-metric', {
+        run_id: runId,
+        key: 'accuracy',
+        value: 0.9,
+        timestamp: 5,
+        model_id: scored,
+        dataset_name: 'eval',
+        dataset_digest: 'abc',
+      });
+      const search = async (datasets: unknown) =>
+        (
+          await mlflowPost<{ models?: Array<{ info: { name: string } }> }>(trellis.url, 'logged-models/search', {
+            experiment_ids: [experimentId],
+            datasets,
+          })
+        ).models?.map((model) => model.info.name) ?? [];
+      assert.deepEqual(await search([{ dataset_name: 'eval', dataset_digest: 'abc' }]), ['scored']);
+      assert.deepEqual(await search([{ dataset_name: 'eval' }]), ['scored'], 'the digest is optional');
+      assert.deepEqual(await search([{ dataset_name: 'eval', dataset_digest: 'other' }]), []);
+      assert.deepEqual((await search(undefined)).sort(), ['scored', 'unscored']);
+      assertRefused(
+        await call(trellis.url, 'POST', 'logged-models/search', { experiment_ids: [experimentId], datasets: [{ dataset_digest: 'abc' }] }),
+        /'datasets\[0\]\.dataset_name'/,
+        'a dataset without its name',
+      );
+    });
   });
 }

@@ -54,6 +54,7 @@ export function loggedModelRoutes(context: Context): MlflowRoute[] {
       maxResults,
       orderBy,
       pageToken: optionalString(fields, 'page_token') || undefined,
+      datasets: datasetFilters(fields),
     });
     return { models: result.models, ...(result.nextPageToken ? { next_page_token: result.nextPageToken } : {}) };
   };
@@ -136,5 +137,23 @@ export function loggedModelRoutes(context: Context): MlflowRoute[] {
     logLoggedModelParams: logParams,
     logOutputs,
     logModel,
+  });
+}
+
+/** search's `datasets`: [{dataset_name, dataset_digest?}], each naming a dataset the models' metrics were computed on. */
+function datasetFilters(fields: Record<string, unknown>): Array<{ name: string; digest: string | undefined }> {
+  const value = fields.datasets;
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value))
+    throw mlflowError(
+      'INVALID_PARAMETER_VALUE',
+      `Invalid value ${JSON.stringify(value)} for parameter 'datasets' supplied: expected a list.`,
+    );
+  return value.map((entry: unknown, index) => {
+    const dataset = (entry ?? {}) as Record<string, unknown>;
+    return {
+      name: requiredString(dataset, 'dataset_name', `datasets[${index}].dataset_name`),
+      digest: optionalString(dataset, 'dataset_digest', `datasets[${index}].dataset_digest`) || undefined,
+    };
   });
 }

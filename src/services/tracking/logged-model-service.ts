@@ -223,6 +223,8 @@ export async function searchLoggedModels(
     maxResults: number;
     orderBy: LoggedModelOrder[];
     pageToken: string | undefined;
+    /** Only models with metrics computed on one of these datasets (the digest, when given, too); their filter and order read those metrics only. */
+    datasets?: Array<{ name: string; digest: string | undefined }> | undefined;
   },
 ): Promise<{ models: LoggedModel[]; nextPageToken?: string }> {
   if (input.experimentIds.length === 0)
@@ -237,7 +239,28 @@ export async function searchLoggedModels(
     workspace,
     input.experimentIds.filter((id) => /^\d+$/.test(id)),
   );
-  const matched = candidates.filter((model) => matchesAll(comparisons, (comparison) => fieldOf(model, comparison.type, comparison.key)));
+  const datasets = input.datasets ?? [];
+  const onDatasets = (model: LoggedModel): LoggedModel =>
+    datasets.length === 0
+      ? model
+      : {
+          ...model,
+          data: {
+            ...model.data,
+            metrics: model.data.metrics.filter((metric) =>
+              datasets.some(
+                (dataset) =>
+                  metric.dataset_name === dataset.name && (dataset.digest === undefined || metric.dataset_digest === dataset.digest),
+              ),
+            ),
+          },
+        };
+  const views = new Map(candidates.map((model) => [model, onDatasets(model)]));
+  const matched = candidates.filter((model) => {
+    const view = views.get(model) ?? model;
+    if (datasets.length > 0 && view.data.metrics.length === 0) return false;
+    return matchesAll(comparisons, (comparison) => fieldOf(view, comparison.type, comparison.key));
+  });
   const orders = input.orderBy.map((order) => {
     const [prefix, ...rest] = order.fieldName.split('.');
     const typed = rest.length > 0 && ['metrics', 'metric', 'params', 'param', 'tags', 'tag'].includes(prefix!);
@@ -250,7 +273,7 @@ export async function searchLoggedModels(
   const sorted = sortByOrders(
     matched,
     orders,
-    (model, order) => fieldOf(model, order.type, order.key),
+    (model, order) => fieldOf(views.get(model) ?? model, order.type, order.key),
     (a, b) => b.info.creation_timestamp_ms - a.info.creation_timestamp_ms || a.info.model_id.localeCompare(b.info.model_id),
   );
   const { items, nextPageToken } = pageOf(sorted, input.maxResults, offset);
