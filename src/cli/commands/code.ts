@@ -1,5 +1,5 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ApiError } from '../../client/api-error.js';
@@ -121,7 +121,7 @@ function signerOf(text: string): string | undefined {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return (await unlessMissing(readFile(path))) !== undefined;
+  return (await unlessMissing(stat(path))) !== undefined;
 }
 
 function collect(value: string, previous: string[]): string[] {

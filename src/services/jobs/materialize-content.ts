@@ -1,10 +1,11 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { text } from 'node:stream/consumers';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ArtifactStore } from '../../artifacts/artifact-store.js';
-import { parseFolderManifest } from '../../artifacts/folder-manifest.js';
+import { type FolderManifest, parseFolderManifest } from '../../artifacts/folder-manifest.js';
 import { parseContentUri } from '../../core/resources/content-uri.js';
 import { TrellisError } from '../../core/errors.js';
 
@@ -27,7 +28,7 @@ export async function materializeContent(artifacts: ArtifactStore, contentUri: s
     await writeStream(await artifacts.openContent(content.digest), path);
     return path;
   }
-  const manifest = parseFolderManifest(JSON.parse(await readAll(await artifacts.openContent(content.digest))));
+  const manifest = await readFolderManifest(artifacts, content.digest);
   for (const file of manifest.files) {
     const path = join(target, ...file.path.split('/'));
     await mkdir(dirname(path), { recursive: true });
@@ -40,8 +41,7 @@ async function writeStream(source: Readable, path: string): Promise<void> {
   await pipeline(source, createWriteStream(path));
 }
 
-async function readAll(source: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of source) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
+/** A stored folder's manifest (its files by path, digest and size), read and checked. */
+export async function readFolderManifest(artifacts: ArtifactStore, digest: string): Promise<FolderManifest> {
+  return parseFolderManifest(JSON.parse(await text(await artifacts.openContent(digest))));
 }

@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import type { Readable } from 'node:stream';
-import { parseFolderManifest } from '../../artifacts/folder-manifest.js';
+import { text as readText } from 'node:stream/consumers';
 import type { ArtifactStore } from '../../artifacts/artifact-store.js';
 import { type SignatureVerdict, type SignedFile, signatureFileName, verifySignature } from '../../core/code-signing/code-signature.js';
 import { TrellisError } from '../../core/errors.js';
 import type { VerifiedCodeSignature } from '../../core/jobs/job.js';
 import type { UploadedContent } from '../../core/resources/uploaded-content.js';
+import { readFolderManifest } from '../jobs/materialize-content.js';
 
 /** The largest signature file read: its list of files grows with the folder; a million files stay well under. */
 const maxSignatureBytes = 256 * 1024 * 1024;
@@ -30,7 +30,7 @@ export async function verifyUploadedCode(
     };
   if (code.type === 'file')
     return { ok: false, reason: 'unsigned', problem: `its code is the single file '${code.fileName}'; sign a folder that holds it` };
-  const manifest = parseFolderManifest(JSON.parse(await readText(await artifacts.openContent(code.digest))));
+  const manifest = await readFolderManifest(artifacts, code.digest);
   const signatureEntry = manifest.files.find((file) => file.path === signatureFileName);
   if (signatureEntry !== undefined && signatureEntry.size > maxSignatureBytes)
     return { ok: false, reason: 'malformed', problem: `its ${signatureFileName} is larger than ${maxSignatureBytes} bytes` };
@@ -89,10 +89,4 @@ async function hashFile(path: string): Promise<{ digest: string; size: number }>
     size += bytes.length;
   }
   return { digest: `sha256:${hash.digest('hex')}`, size };
-}
-
-async function readText(source: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of source) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
 }
