@@ -10,6 +10,7 @@ export interface Database
     MonitorTables,
     PolicyTables,
     CostTables,
+    TraceTables,
     EndpointTables,
     IdentityTables,
     SecretTables {
@@ -358,6 +359,47 @@ export interface CostTables {
     sent_at: number | null;
     error: string | null;
   };
+}
+
+/** MLflow traces: info, tags, metadata, spans, assessments and linked runs (migration 018). */
+export interface TraceTables {
+  traces: {
+    trace_id: string;
+    workspace: string;
+    experiment_id: number;
+    client_request_id: string | null;
+    request_time: number;
+    execution_duration: number | null;
+    state: string;
+    request_preview: string | null;
+    response_preview: string | null;
+    span_count: number;
+  };
+  trace_tags: { trace_id: string; key: string; value: string };
+  trace_metadata: { trace_id: string; key: string; value: string };
+  trace_spans: {
+    trace_id: string;
+    span_id: string;
+    parent_span_id: string | null;
+    name: string;
+    span_type: string | null;
+    status: string;
+    start_time_us: number;
+    end_time_us: number | null;
+    content: string;
+  };
+  trace_assessments: {
+    assessment_id: string;
+    trace_id: string;
+    name: string;
+    assessment_type: string;
+    span_id: string | null;
+    content: string;
+    valid: boolean | number;
+    created_at: number;
+    updated_at: number;
+  };
+  trace_runs: { trace_id: string; run_id: string };
 }
 
 export interface ScheduleTables {

@@ -17,6 +17,7 @@ import { sweepsMigration } from './014-sweeps.js';
 import { monitorsMigration } from './015-monitors.js';
 import { policiesMigration } from './016-policies.js';
 import { costMigration } from './017-cost.js';
+import { tracesMigration } from './018-traces.js';
 
 /** Every migration, in order. Names are never renamed once released: the store records them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -38,6 +39,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '015-monitors': monitorsMigration(dialect),
     '016-policies': policiesMigration(dialect),
     '017-cost': costMigration(dialect),
+    '018-traces': tracesMigration(dialect),
   };
 }
 
