@@ -110,6 +110,38 @@ describe('decodeOtlpTraceRequest', () => {
     assert.deepEqual(span.attributes, { n: 7, x: 1.5 });
   });
 
+  it('keeps int and double apart and ints exact in exactAttributes; keeps links with valid ids, drops the rest', () => {
+    const [span] = decodeOtlpTraceRequest(
+      jsonRequest({
+        attributes: [
+          { key: 'whole', value: { doubleValue: 1.0 } },
+          { key: 'big', value: { intValue: '1152921504606846977' } },
+        ],
+        links: [
+          {
+            traceId: '000000000000000000000000000000aa',
+            spanId: '00000000000000bb',
+            attributes: [{ key: 'k', value: { stringValue: 'v' } }],
+          },
+          { traceId: '00000000000000000000000000000000aa', spanId: '00000000000000bb' },
+        ],
+      }),
+      'json',
+    );
+    assert.deepEqual(
+      span?.exactAttributes,
+      new Map<string, unknown>([
+        ['whole', 1],
+        ['big', 1152921504606846977n],
+      ]),
+    );
+    // The plain-JSON view rounds past 2^53; exactAttributes does not.
+    assert.deepEqual(span?.attributes, { whole: 1, big: Number(1152921504606846977n) });
+    assert.deepEqual(span?.links, [
+      { otelTraceId: '000000000000000000000000000000aa', spanId: '00000000000000bb', exactAttributes: new Map([['k', 'v']]) },
+    ]);
+  });
+
   it('gives a root an empty parent as null and an unset end time as null', () => {
     const [span] = decodeOtlpTraceRequest(jsonRequest({ parentSpanId: '', endTimeUnixNano: undefined }), 'json');
     const expected: Partial<OtlpSpan> = { parentSpanId: null, endTimeNs: null };
