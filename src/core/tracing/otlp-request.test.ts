@@ -142,6 +142,36 @@ describe('decodeOtlpTraceRequest', () => {
     ]);
   });
 
+  it('reads the proto field names (snake_case) as protobuf JSON parsers do', () => {
+    const body = Buffer.from(
+      JSON.stringify({
+        resource_spans: [
+          {
+            scope_spans: [
+              {
+                spans: [
+                  {
+                    trace_id: '5b8efff798038103d269b633813fc60c',
+                    span_id: 'eee19b7ec3c1b174',
+                    parent_span_id: '00000000000000aa',
+                    name: 'op',
+                    start_time_unix_nano: '1544712660123456789',
+                    attributes: [{ key: 'a_b', value: { int_value: '3' } }],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    const [span] = decodeOtlpTraceRequest(body, 'json');
+    assert.deepEqual(
+      [span?.otelTraceId, span?.parentSpanId, span?.startTimeNs, span?.attributes],
+      ['5b8efff798038103d269b633813fc60c', '00000000000000aa', 1544712660123456789n, { a_b: 3 }],
+    );
+  });
+
   it('gives a root an empty parent as null and an unset end time as null', () => {
     const [span] = decodeOtlpTraceRequest(jsonRequest({ parentSpanId: '', endTimeUnixNano: undefined }), 'json');
     const expected: Partial<OtlpSpan> = { parentSpanId: null, endTimeNs: null };

@@ -209,7 +209,7 @@ const hexIdFields = new Set(['traceId', 'spanId', 'parentSpanId']);
 
 /**
  * OTLP/JSON as protobufjs's fromObject reads it: ids written in hex (as the OTLP spec says) turned to
- * base64 (as protobuf JSON has bytes), and ints kept exact: past 2^53 as decimal strings.
+ * base64 (as protobuf JSON has bytes), ints kept exact (past 2^53 as decimal strings), snake_case names camelCased.
  */
 function fromOtlpJson(value: PyJson, key = ''): unknown {
   if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
@@ -218,7 +218,13 @@ function fromOtlpJson(value: PyJson, key = ''): unknown {
   }
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => fromOtlpJson(item, key));
-  return Object.fromEntries([...value].map(([name, item]) => [name, fromOtlpJson(item, name)]));
+  // Protobuf JSON parsers accept the proto's own snake_case names too (MLflow's server does), so this does.
+  return Object.fromEntries(
+    [...value].map(([name, item]) => {
+      const field = name.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+      return [field, fromOtlpJson(item, field)];
+    }),
+  );
 }
 
 function messageOf(body: Uint8Array, format: OtlpFormat): protobuf.Message {
