@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { checkedTraceTag, truncatedValues } from '../../core/tracing/trace-limits.js';
 import { dumpPythonJson, type JsonValue, pyJsonOf } from '../../core/tracing/python-json.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import { decodeOffset, encodeOffset } from '../../core/tracking/offset-page.js';
@@ -73,8 +74,8 @@ export async function startTrace(context: Context, workspace: string, input: Tra
   await ensureDefaultExperiment(context, workspace);
   return context.store.transaction(async (repositories) => {
     const experiment = await activeExperiment(repositories, workspace, input.experimentId);
-    const metadata = { ...input.metadata, [traceKeys.infoFinalized]: 'true' };
-    const tags = { ...input.tags, [traceKeys.artifactLocation]: artifactLocationOf(experiment.artifact_location, input.traceId) };
+    const metadata = { ...truncatedValues(input.metadata), [traceKeys.infoFinalized]: 'true' };
+    const tags = { ...truncatedValues(input.tags), [traceKeys.artifactLocation]: artifactLocationOf(experiment.artifact_location, input.traceId) };
     if (await refuseForeignTrace(repositories, workspace, input.traceId)) {
       await repositories.traces.update(input.traceId, {
         experimentId: input.experimentId,
@@ -230,10 +231,10 @@ function refuseSystemTag(key: string, operation: 'set' | 'deleted'): void {
 
 export async function setTraceTag(context: Context, workspace: string, traceId: string, key: string, value: string): Promise<void> {
   refuseSystemTag(key, 'set');
-  if (key.length > 250) throw mlflowError('INVALID_PARAMETER_VALUE', `Tag key '${key.slice(0, 20)}...' exceeds the maximum length of 250.`);
+  const tag = checkedTraceTag(key, value);
   await context.store.transaction(async (repositories) => {
     await requireTraceHere(repositories, workspace, traceId);
-    await repositories.traces.setTags(traceId, { [key]: value });
+    await repositories.traces.setTags(traceId, { [tag.key]: tag.value });
   });
 }
 
