@@ -44,6 +44,8 @@ export interface AdvisorBenchOptions {
   runs: number;
   /** Whether to measure the live rules too (false: the static check only, for quicker iterations). */
   live?: boolean;
+  /** Another built CLI (e.g. of the commit before a change), timed on the same folder, its runs alternated with this one's. */
+  compareCli?: string;
   log: (line: string) => void;
 }
 
@@ -55,6 +57,8 @@ export interface AdvisorBenchResult {
     findings: number;
     /** The built CLI on the folder, process start to exit. */
     cliSeconds: number[];
+    /** The other CLI (options.compareCli) on the same folder, when one was given. */
+    compareCliSeconds?: number[];
     /** In-process phases of the same check. */
     readSeconds: number[];
     subjectSeconds: number[];
@@ -186,8 +190,14 @@ async function staticBench(root: string, options: AdvisorBenchOptions): Promise<
   options.log(`advisor: ${options.files} resource files written to ${folder}`);
 
   const cliSeconds: number[] = [];
-  for (let run = 0; run < options.runs; run += 1) cliSeconds.push(await timedCli(folder));
+  const compareCliSeconds: number[] = [];
+  for (let run = 0; run < options.runs; run += 1) {
+    cliSeconds.push(await timedCli(folder));
+    if (options.compareCli) compareCliSeconds.push(await timedCli(folder, options.compareCli));
+  }
   options.log(`advisor: the CLI checked the folder in ${cliSeconds.map((s) => s.toFixed(2)).join(', ')} s`);
+  if (options.compareCli)
+    options.log(`advisor: ${options.compareCli} checked it in ${compareCliSeconds.map((s) => s.toFixed(2)).join(', ')} s`);
 
   const readSeconds: number[] = [];
   const subjectSeconds: number[] = [];
@@ -208,13 +218,14 @@ async function staticBench(root: string, options: AdvisorBenchOptions): Promise<
     subjectSeconds.push((subjects - read) / 1000);
     checkSeconds.push((checked - subjects) / 1000);
   }
-  return { files: options.files, ...counts, cliSeconds, readSeconds, subjectSeconds, checkSeconds };
+  const compared = options.compareCli ? { compareCliSeconds } : {};
+  return { files: options.files, ...counts, cliSeconds, ...compared, readSeconds, subjectSeconds, checkSeconds };
 }
 
-function timedCli(folder: string): Promise<number> {
+function timedCli(folder: string, cli = cliPath): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [cliPath, 'advisor', 'check', '-f', folder, '--format', 'json', '--fail-on', 'none'], {
+    const child = spawn(process.execPath, [cli, 'advisor', 'check', '-f', folder, '--format', 'json', '--fail-on', 'none'], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';

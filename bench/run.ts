@@ -14,7 +14,8 @@
  * BENCH_SWEEP_PARTS (quality,early,overhead), BENCH_SWEEP_SERVER_PROFILE (a folder for the server's CPU profile) for sweeps;
  * BENCH_MONITORING_ROWS (1000000: rows of the reference and of the current file), BENCH_MONITORING_LARGE_ROWS (10000000:
  * the current file of the memory check) for monitoring; BENCH_ADVISOR_FILES (10000), BENCH_ADVISOR_RESOURCES (10000),
- * BENCH_ADVISOR_RUNS (5) for the advisor, BENCH_ADVISOR_LIVE=0 to leave its live rules out.
+ * BENCH_ADVISOR_RUNS (5) for the advisor, BENCH_ADVISOR_LIVE=0 to leave its live rules out, BENCH_ADVISOR_CLI=<main.js of
+ * another build> to time that CLI too, alternately on the same folder (before and after a change).
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { median as middle, runAdvisorBench } from './advisor.js';
@@ -475,6 +476,7 @@ if (!only || only === 'advisor') {
     resources: Number(process.env.BENCH_ADVISOR_RESOURCES ?? 10_000),
     runs: Number(process.env.BENCH_ADVISOR_RUNS ?? 5),
     live: process.env.BENCH_ADVISOR_LIVE !== '0',
+    ...(process.env.BENCH_ADVISOR_CLI ? { compareCli: process.env.BENCH_ADVISOR_CLI } : {}),
     log,
   };
   const loadBefore = loadavg()
@@ -497,6 +499,8 @@ if (!only || only === 'advisor') {
       `| ${check} | ${what} | ${seconds(values)} | ${Math.min(...values).toFixed(3)} s | ${Math.max(...values).toFixed(3)} s | ${judged ? goal(values) : '—'} |`,
     );
   row('static', `\`trellis advisor check -f\` on ${files.files} files, process start to exit`, files.cliSeconds, true);
+  if (files.compareCliSeconds)
+    row('static', `the same with ${options.compareCli} (BENCH_ADVISOR_CLI), runs alternated`, files.compareCliSeconds, true);
   row('static', 'in-process: reading the files', files.readSeconds, false);
   row('static', `in-process: files to ${files.subjects} subjects (YAML, schemas, ARM)`, files.subjectSeconds, false);
   row('static', `in-process: ${files.checks} checks, ${files.findings} findings`, files.checkSeconds, false);

@@ -67,13 +67,12 @@ export function resourceRef(subject: StaticSubject, field?: string): ResourceRef
   const source = field === undefined ? undefined : sourceOf(subject, field);
   const line = source?.line ?? subject.origin.line;
   const pointer = source?.pointer ?? subject.origin.pointer;
-  return {
-    kind: subject.kind,
-    name: subject.name,
-    ...(subject.origin.file === undefined ? {} : { file: subject.origin.file }),
-    ...(line === undefined ? {} : { line }),
-    ...(pointer === '' ? {} : { pointer }),
-  };
+  // Built field by field, not with conditional spreads: one is made per check and per finding (tens of thousands).
+  const ref: ResourceRef = { kind: subject.kind, name: subject.name };
+  if (subject.origin.file !== undefined) ref.file = subject.origin.file;
+  if (line !== undefined) ref.line = line;
+  if (pointer !== '') ref.pointer = pointer;
+  return ref;
 }
 
 function sourceOf(subject: StaticSubject, field: string): FieldSource | undefined {
@@ -106,9 +105,11 @@ export function checkStaticRules(subjects: readonly StaticSubject[], rules: read
     for (const subject of candidates) {
       if (!rule.applies(subject, subjects)) continue;
       const verdict = rule.check(subject, subjects);
-      const base = { ruleId: rule.id, pillar: rule.pillar, severity: rule.severity, resource: resourceRef(subject) };
-      if (isUndecided(verdict)) checks.push({ ...base, outcome: 'unknown', findings: [], reason: verdict.undecided });
-      else checks.push({ ...base, outcome: verdict.length === 0 ? 'passed' : 'failed', findings: verdict });
+      const { id: ruleId, pillar, severity } = rule;
+      const resource = resourceRef(subject);
+      if (isUndecided(verdict))
+        checks.push({ ruleId, pillar, severity, resource, outcome: 'unknown', findings: [], reason: verdict.undecided });
+      else checks.push({ ruleId, pillar, severity, resource, outcome: verdict.length === 0 ? 'passed' : 'failed', findings: verdict });
     }
   }
   return checks;

@@ -88,6 +88,32 @@ describe('checkFiles', () => {
     assert.deepEqual(ranks, [...ranks].sort());
   });
 
+  it('writes checks and their resources with their keys in one order, as --format json prints them', () => {
+    const { checks } = checkFiles(files, [ruleById('TRL-COST-001')!, ruleById('TRL-PERF-004')!]);
+    assert.equal(
+      JSON.stringify(checks.map((check) => ({ ...check, findings: check.findings.map((finding) => finding.resource) }))),
+      JSON.stringify([
+        {
+          ruleId: 'TRL-COST-001',
+          pillar: 'cost',
+          severity: 'medium',
+          resource: { kind: 'compute', name: 'cpu', file: 'cpu.yml' },
+          outcome: 'failed',
+          findings: [{ kind: 'compute', name: 'cpu', file: 'cpu.yml', line: 3, pointer: '/min_instances' }],
+        },
+        {
+          ruleId: 'TRL-PERF-004',
+          pillar: 'performance',
+          severity: 'low',
+          resource: { kind: 'command-job', name: 'train', file: 'job.yml' },
+          outcome: 'unknown',
+          findings: [],
+          reason: "its compute 'gpu' is not among the files checked; check them together",
+        },
+      ]),
+    );
+  });
+
   it("uses a rule's fix for the subject's format", () => {
     const { id, pillar, severity, title, seed, why, fix, appliesTo } = ruleById('TRL-COST-001')!;
     const rule = defineStaticRule({

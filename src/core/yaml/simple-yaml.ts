@@ -123,7 +123,7 @@ class BlockReader {
       value[key] = read.value;
     }
     if (!start) return outside();
-    return { node: { kind: 'map', ...start, entries }, value };
+    return { node: { kind: 'map', line: start.line, column: start.column, entries }, value };
   }
 
   /** The value of `key:` with nothing after it: a block below it (or a sequence at its indent), else null. */
@@ -165,7 +165,7 @@ class BlockReader {
       if (after !== undefined && after.indent > indent && !(read.node.kind === 'map' && after.indent === column - 1)) outside();
     }
     if (!start) return outside();
-    return { node: { kind: 'seq', ...start, items }, value };
+    return { node: { kind: 'seq', line: start.line, column: start.column, items }, value };
   }
 
   /** A value written on the key's (or dash's) line, starting at 1-based `column`; `indent` is the key's (or dash's). */
@@ -203,16 +203,17 @@ class FlowReader {
   /** `inFlow`: inside brackets, where `,`, `]` and `}` end a plain scalar. */
   value(inFlow: boolean): Read {
     this.skipSpace();
+    // Nodes are written field by field below, not spread from `at`: a spread in a literal is slow, and a file has dozens of nodes.
     const at = { line: this.line, column: this.column + this.position };
     const code = this.text.charCodeAt(this.position);
     if (code === 123) return this.flowMapping(at);
     if (code === 91) return this.flowSequence(at);
     if (code === 34 || code === 39) {
       const source = this.quoted(code);
-      return { node: { kind: 'scalar', ...at, source }, value: source };
+      return { node: { kind: 'scalar', line: at.line, column: at.column, source }, value: source };
     }
     const source = this.plain(inFlow);
-    return { node: { kind: 'scalar', ...at, source }, value: resolvePlain(source) };
+    return { node: { kind: 'scalar', line: at.line, column: at.column, source }, value: resolvePlain(source) };
   }
 
   /** Nothing but a comment after the value. */
@@ -233,7 +234,7 @@ class FlowReader {
     this.skipSpace();
     if (this.text[this.position] === '}') {
       this.position += 1;
-      return { node: { kind: 'map', ...at, entries }, value };
+      return { node: { kind: 'map', line: at.line, column: at.column, entries }, value };
     }
     for (;;) {
       this.skipSpace();
@@ -249,7 +250,7 @@ class FlowReader {
       this.skipSpace();
       const separator = this.text[this.position];
       this.position += 1;
-      if (separator === '}') return { node: { kind: 'map', ...at, entries }, value };
+      if (separator === '}') return { node: { kind: 'map', line: at.line, column: at.column, entries }, value };
       if (separator !== ',') outside();
       this.skipSpace();
       // A trailing comma: the full parser.
@@ -264,7 +265,7 @@ class FlowReader {
     this.skipSpace();
     if (this.text[this.position] === ']') {
       this.position += 1;
-      return { node: { kind: 'seq', ...at, items }, value };
+      return { node: { kind: 'seq', line: at.line, column: at.column, items }, value };
     }
     for (;;) {
       const read = this.value(true);
@@ -273,7 +274,7 @@ class FlowReader {
       this.skipSpace();
       const separator = this.text[this.position];
       this.position += 1;
-      if (separator === ']') return { node: { kind: 'seq', ...at, items }, value };
+      if (separator === ']') return { node: { kind: 'seq', line: at.line, column: at.column, items }, value };
       if (separator !== ',') outside();
       this.skipSpace();
       if (this.text[this.position] === ']') outside();

@@ -1,0 +1,12 @@
+import { registerAdvisor } from './commands/advisor.js';
+import { runProgram } from './program.js';
+
+/**
+ * `trellis advisor ...`: the program with the advisor's commands only. `trellis advisor check` runs
+ * in CI on every push, so main.ts loads this module, bundled by `npm run build` (esbuild, into
+ * dist/cli/advisor-bundle/: this entry, a chunk of what it shares with the server's client, and the
+ * client's own chunk, loaded only by `list`, `score` and `rules`), and not the other commands.
+ */
+export async function runAdvisorCli(): Promise<void> {
+  await runProgram([registerAdvisor]);
+}
