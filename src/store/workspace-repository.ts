@@ -196,6 +196,7 @@ export class WorkspaceRepository {
   async deleteContents(name: string): Promise<void> {
     for (const table of [
       'resources',
+      'traces',
       'experiments',
       'registered_models',
       'schedules',
