@@ -119,7 +119,7 @@ const spanSchema = z.object({
   start_time_unix_nano: nanosSchema,
   end_time_unix_nano: nanosSchema.nullish(),
   attributes: attributesSchema,
-  events: z.array(z.object({ name: z.string(), time_unix_nano: nanosSchema.nullish(), attributes: attributesSchema })).nullish(),
+  events: z.array(z.object({ name: z.string().nullish(), time_unix_nano: nanosSchema.nullish(), attributes: attributesSchema })).nullish(),
   status: z.object({ code: z.union([z.string(), z.number()]).nullish(), message: z.string().nullish() }).nullish(),
 });
 
@@ -187,7 +187,8 @@ function spanOf(span: z.output<typeof spanSchema>): Span {
     outputs,
     attributes: others,
     events: (span.events ?? []).map((event) => ({
-      name: event.name,
+      // MLflow's GetTrace leaves an empty name out.
+      name: event.name ?? '',
       timeNs: event.time_unix_nano == null ? undefined : nanosOf(event.time_unix_nano),
       attributes: attributesOf(event.attributes),
     })),

@@ -66,7 +66,7 @@ function TraceView({ workspace, trace }: { workspace: string; trace: Trace }) {
         <span>{info.traceId}</span>
       </nav>
       <h1>
-        {info.name ?? info.traceId} <span className={`badge ${traceStateTone(info.state)}`}>{info.state}</span>
+        {info.name ?? tree.roots[0]?.span.name ?? info.traceId} <span className={`badge ${traceStateTone(info.state)}`}>{info.state}</span>
       </h1>
       <dl className="facts">
         <dt>Trace ID</dt>
