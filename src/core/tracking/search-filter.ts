@@ -68,7 +68,8 @@ export interface RawIdentifier {
   text: string;
 }
 
-type RawValue =
+/** A value as written, before a search decides what it may be. */
+export type RawValue =
   | { kind: 'string'; value: string; text: string }
   | { kind: 'number'; value: number; text: string }
   | { kind: 'list'; items: string[]; text: string }
@@ -286,7 +287,11 @@ function readComparator(cursor: SearchCursor, identifier: RawIdentifier): Compar
   );
 }
 
-function readValue(cursor: SearchCursor, left: string): RawValue {
+/**
+ * Reads the value after a comparator: a quoted string, a number, a parenthesised list of quoted
+ * strings, or a bare word (which each search refuses in its own words). `left` names the clause so far, for messages.
+ */
+export function readValue(cursor: SearchCursor, left: string): RawValue {
   const start = cursor.position;
   const char = cursor.char;
   if (char === '(') {
