@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { otelSpanJsonOf, storedSpanOf } from '../../../src/core/tracing/mlflow-span.js';
+import { decodeOtlpTraceRequest } from '../../../src/core/tracing/otlp-request.js';
 import { decodeJsonText, durationMs, parseTrace, parseTraceSearch, timestampMs } from './traces-schema.js';
 
 /** Replies saved from MLflow 3.17.2's own server (`mlflow server`, traces logged by its Python client). */
@@ -109,6 +111,30 @@ describe("MLflow's trace replies", () => {
     assert.equal(only.endNs - only.startNs, 1n);
     assert.equal(only.spanType, 'LLM');
     assert.equal(only.isError, true);
+  });
+
+  it("reads Trellis's GetTrace spans (core/tracing's otelSpanJsonOf) as it reads MLflow's for the same OTLP request", () => {
+    const otlp = new URL('../../../test/fixtures/otlp/', import.meta.url);
+    const mlflowReply = JSON.parse(readFileSync(new URL('mlflow-get-trace.json', otlp), 'utf8'));
+    const stored = decodeOtlpTraceRequest(readFileSync(new URL('mlflow-request.pb', otlp)), 'protobuf').map(storedSpanOf);
+    const trellis = parseTrace({
+      trace: { trace_info: mlflowReply.trace_info, spans: stored.map((span) => otelSpanJsonOf(span.content)) },
+    });
+    const mlflow = parseTrace({ trace: mlflowReply });
+    const byName = (trace: typeof trellis) => [...trace.spans].sort((a, b) => a.name.localeCompare(b.name));
+    const withoutTimes = (trace: typeof trellis) => byName(trace).map(({ startNs, endNs, ...rest }) => rest);
+    assert.deepEqual(withoutTimes(trellis), withoutTimes(mlflow));
+    // MLflow's server sends nanoseconds as JSON numbers (exact to a double, a few hundred ns); Trellis as exact strings.
+    const mlflowSpans = byName(mlflow);
+    for (const [index, span] of byName(trellis).entries()) {
+      const other = mlflowSpans[index]!;
+      assert.ok(Math.abs(Number(span.startNs - other.startNs)) < 1_000, `${span.name} starts within a microsecond`);
+      assert.ok(Math.abs(Number((span.endNs ?? 0n) - (other.endNs ?? 0n))) < 1_000, `${span.name} ends within a microsecond`);
+    }
+    assert.deepEqual(
+      trellis.spans.filter((span) => span.isError).map((span) => [span.name, span.statusMessage]),
+      [['failing_call', 'ValueError: model is overloaded']],
+    );
   });
 
   it('says what does not fit when a reply is not a trace', () => {
