@@ -118,8 +118,9 @@ function drainThenClose(request: FastifyRequest): void {
   request.raw.once('end', () => clearTimeout(timer));
 }
 
-/** MLflow's REST API, and the web UI's downloads at the root (/get-artifact, /model-versions/get-artifact). */
-const mlflowPath = /^(\/workspaces\/[^/]+\/mlflow)?(\/(ajax-)?api\/2\.0\/mlflow(-artifacts)?\/|\/(model-versions\/)?get-artifact(\?|$))/;
+/** MLflow's REST API (2.0 and 3.0), the web UI's downloads at the root (/get-artifact, /model-versions/get-artifact), and OTLP span ingestion. */
+const mlflowPath =
+  /^(\/workspaces\/[^/]+\/mlflow)?(\/(ajax-)?api\/[23]\.0\/mlflow(-artifacts)?\/|\/(model-versions\/)?get-artifact(\?|$)|\/v1\/traces(\?|$))/;
 
 export function isMlflowRequest(request: FastifyRequest): boolean {
   return mlflowPath.test(request.url.replace(/\/{2,}/g, '/'));

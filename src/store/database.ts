@@ -395,7 +395,8 @@ export interface TraceTables {
     assessment_type: string;
     span_id: string | null;
     content: string;
-    valid: boolean | number;
+    /** 1 valid, 0 overridden by a later assessment. */
+    valid: number;
     created_at: number;
     updated_at: number;
   };

@@ -35,6 +35,7 @@ import { LoggedModelRepository } from './logged-model-repository.js';
 import { RegistryRepository } from './registry-repository.js';
 import { ResourceRepository } from './resource-repository.js';
 import { RunRepository } from './run-repository.js';
+import { TraceRepository } from './trace-repository.js';
 import { openSqlite } from './sqlite/open-sqlite.js';
 import { FileKekProvider } from './secrets/file-kek.js';
 import type { KeyEncryptionKeyProvider } from './secrets/key-encryption-key.js';
@@ -51,6 +52,7 @@ export interface Repositories {
   runs: RunRepository;
   datasets: DatasetRepository;
   loggedModels: LoggedModelRepository;
+  traces: TraceRepository;
   registry: RegistryRepository;
   jobs: JobRepository;
   pipelines: PipelineRepository;
@@ -237,6 +239,7 @@ function repositoriesFor(db: Kysely<Database>, dialect: Dialect, keys: Workspace
     runs: new RunRepository(db, dialect),
     datasets: new DatasetRepository(db),
     loggedModels: new LoggedModelRepository(db),
+    traces: new TraceRepository(db, dialect),
     registry: new RegistryRepository(db),
     jobs: new JobRepository(db),
     pipelines: new PipelineRepository(db),

@@ -34,7 +34,7 @@ function assessment(id: string, traceId: string, type: 'feedback' | 'expectation
   };
 }
 
-async function seed(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Promise<void> {
+async function seed(db: Kysely<Database>): Promise<void> {
   const trace = (id: string, experiment: number, time: number, duration: number | null, state: string, client: string | null) => ({
     trace_id: id,
     workspace: 'dev',
@@ -106,7 +106,7 @@ async function seed(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Promi
       span('tr-3', 's1', 'tool', 'TOOL', 'ERROR', spanContent({ tool_name: 'search' })),
     ])
     .execute();
-  const valid = (isValid: boolean) => (dialect === 'postgres' ? isValid : isValid ? 1 : 0);
+  const valid = (isValid: boolean) => (isValid ? 1 : 0);
   await db
     .insertInto('trace_assessments')
     .values(
@@ -205,7 +205,7 @@ for (const dialect of testDialects()) {
         registerSqliteRegexp(connection);
         db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
       }
-      await seed(db, dialect);
+      await seed(db);
     });
 
     after(async () => {

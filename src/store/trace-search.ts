@@ -144,7 +144,7 @@ function traceClause(condition: TraceCondition, dialect: Dialect): Sql {
       return sql`(EXISTS (SELECT 1 FROM trace_metadata AS f WHERE f.trace_id = t.trace_id AND f.key = 'mlflow.sourceRun' AND f.value = ${condition.runId})
         OR EXISTS (SELECT 1 FROM trace_runs AS r WHERE r.trace_id = t.trace_id AND r.run_id = ${condition.runId}))`;
     case 'assessment': {
-      const has = sql`SELECT 1 FROM trace_assessments AS a WHERE a.trace_id = t.trace_id AND a.assessment_type = ${condition.assessmentType} AND a.name = ${condition.name} AND a.valid = TRUE`;
+      const has = sql`SELECT 1 FROM trace_assessments AS a WHERE a.trace_id = t.trace_id AND a.assessment_type = ${condition.assessmentType} AND a.name = ${condition.name} AND a.valid = 1`;
       if (!('value' in condition)) return condition.comparator === 'IS NULL' ? sql`NOT EXISTS (${has})` : sql`EXISTS (${has})`;
       return sql`EXISTS (${has} AND ${assessmentValueClause(condition.assessmentType, condition.comparator, condition.value, dialect)})`;
     }

@@ -1,10 +1,13 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { mlflowApiBase } from '../../contract/mlflow/route.js';
+import { mlflowApiV3Base } from '../../contract/mlflow/traces.js';
 import { callerOf } from '../caller.js';
 import type { RouteOptions } from '../route-options.js';
 import { artifactRoutes } from './artifact-routes.js';
 import { experimentRoutes } from './experiment-routes.js';
 import { loggedModelRoutes } from './logged-model-routes.js';
+import { maxOtlpBytes, otlpRoutes } from './otlp-routes.js';
+import { traceRoutesV2, traceRoutesV3, traceWebUiRoutes } from './trace-routes.js';
 import { parseRequestJson, stringifyMlflowJson } from './mlflow-json.js';
 import { type MlflowRoute, registerMlflowTable } from './mlflow-route.js';
 import { registryRoutes } from './registry-routes.js';
@@ -35,10 +38,16 @@ function documentOnly(scope: FastifyInstance): void {
   scope.setReplySerializer((payload) => stringifyMlflowJson(payload));
 }
 
+/** The V3 base (tracing) and its web UI alias. */
+const apiV3Bases = [
+  { base: mlflowApiV3Base, isAlias: false },
+  { base: '/ajax-api/3.0', isAlias: true },
+];
+
 /** Adds a table under every workspace prefix and both bases; its paths are under the base (`/mlflow/...`, `/mlflow-artifacts/...`). */
-function registerEverywhere(scope: FastifyInstance, table: MlflowRoute[], tags: string[]): void {
+function registerEverywhere(scope: FastifyInstance, table: MlflowRoute[], tags: string[], bases = apiBases): void {
   for (const prefix of prefixes) {
-    for (const { base, isAlias } of apiBases) {
+    for (const { base, isAlias } of bases) {
       registerMlflowTable(scope, table, { base: `${prefix}${base}`, isWorkspaced: prefix !== '', isAlias, tags });
     }
   }
@@ -91,5 +100,16 @@ export const mlflowRoutes: FastifyPluginAsync<RouteOptions> = async (app, { cont
     ];
     registerEverywhere(scope, table, ['MLflow']);
     registerWebUi(scope, webUiTrackingRoutes(context), '/ajax-api/2.0', ['MLflow']);
+    registerEverywhere(scope, traceRoutesV2(context), ['MLflow tracing']);
+    registerEverywhere(scope, traceRoutesV3(context), ['MLflow tracing'], apiV3Bases);
+    registerWebUi(scope, traceWebUiRoutes(context), '/ajax-api/2.0', ['MLflow tracing']);
+  });
+
+  // OTLP/HTTP: protobuf or JSON bytes, decoded by the handler; and the version MLflow's client asks for.
+  await app.register(async (scope: FastifyInstance) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxOtlpBytes }, (_request, body, done) => done(null, body));
+    documentOnly(scope);
+    registerWebUi(scope, otlpRoutes(context), '', ['MLflow tracing']);
   });
 };

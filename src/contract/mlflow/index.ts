@@ -7,4 +7,5 @@ export * from './route.js';
 export { mlflowRunRoutes } from './runs.js';
 export * from './schemas.js';
 export * from './graphql.js';
+export { mlflowApiV3Base, mlflowOtlpRoutes, mlflowTraceRoutesV2, mlflowTraceRoutesV3, mlflowTraceWebUiRoutes } from './traces.js';
 export { mlflowRootDownloadRoutes, mlflowWebUiArtifactRoutes, mlflowWebUiTrackingRoutes } from './web-ui.js';

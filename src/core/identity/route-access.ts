@@ -327,14 +327,33 @@ const mlflowRules: Rule[] = [
     access: inWorkspace('models/delete'),
   },
   { methods: '*', path: /^\/api\/2\.0\/mlflow\/(registered-models|model-versions)\//, access: inWorkspace('models/write') },
+  // Tracing: traces are an experiment's records, as runs are (read, write, delete); spans come over OTLP.
+  {
+    methods: read,
+    path: /^\/version$/,
+    access: { kind: 'authenticated', why: "the MLflow version this server speaks, which MLflow's client asks before sending spans" },
+  },
+  { methods: ['POST'], path: /^\/v1\/traces$/, access: inWorkspace('experiments/runs/write') },
+  { methods: read, path: /^\/api\/2\.0\/mlflow\/get-trace-artifact$/, access: inWorkspace('experiments/runs/read') },
+  {
+    methods: ['POST'],
+    path: /^\/api\/3\.0\/mlflow\/traces\/(search|calculate-filter-correlation)$/,
+    access: inWorkspace('experiments/runs/read'),
+  },
+  { methods: ['POST'], path: /^\/api\/[23]\.0\/mlflow\/traces\/delete-traces$/, access: inWorkspace('experiments/runs/delete') },
+  { methods: read, path: /^\/api\/[23]\.0\/mlflow\/traces(\/.*)?$/, access: inWorkspace('experiments/runs/read') },
+  { methods: '*', path: /^\/api\/[23]\.0\/mlflow\/traces(\/.*)?$/, access: inWorkspace('experiments/runs/write') },
 ];
 
 /** The access a route needs, or undefined when it has no rule (which the hook denies). */
 export function routeAccessOf(method: string, url: string): RouteAccess | undefined {
   const verb = method.toUpperCase() as Method;
-  const mlflowPath = /^(\/workspaces\/:workspace\/mlflow)?(\/(ajax-)?api\/2\.0\/mlflow|\/(model-versions\/)?get-artifact$)/.test(url)
-    ? url.replace(/^\/workspaces\/:workspace\/mlflow/, '').replace(/^\/ajax-api\//, '/api/')
-    : undefined;
+  const mlflowPath =
+    /^(\/workspaces\/:workspace\/mlflow)?(\/(ajax-)?api\/[23]\.0\/mlflow|\/(model-versions\/)?get-artifact$|\/v1\/traces$|\/version$)/.test(
+      url,
+    )
+      ? url.replace(/^\/workspaces\/:workspace\/mlflow/, '').replace(/^\/ajax-api\//, '/api/')
+      : undefined;
   const [table, path] = mlflowPath ? [mlflowRules, mlflowPath] : [rules, url];
   for (const rule of table) {
     if (rule.methods !== '*' && !rule.methods.includes(verb)) continue;

@@ -22,8 +22,8 @@ interface StoredRow {
 }
 const storedRows = (): StoredRow[] => JSON.parse(fixtureText('mlflow-stored.json')).rows;
 
-/** `text` with every JSON number of 16 digits or more quoted, so JSON.parse keeps nanosecond times exact. */
-const exactTimes = (text: string): string => text.replace(/(:\s*)(\d{16,})/g, '$1"$2"');
+/** `text` with each member's number of 16 digits or more quoted, so JSON.parse keeps nanosecond times exact (JSON text inside strings untouched). */
+const exactTimes = (text: string): string => text.replace(/("[\w.]+": )(\d{16,})(?=[,\n}\]])/g, '$1"$2"');
 
 function otlpSpan(overrides: Partial<OtlpSpan>): OtlpSpan {
   return {
@@ -59,6 +59,25 @@ describe('storedSpanOf', () => {
     }
   });
 
+  it('matches MLflow for spans from an OpenTelemetry client too: whole doubles, ints past 2^53, tiny floats, links, open spans', () => {
+    const cases = JSON.parse(fixtureText('summary-cases.json'));
+    const stored = decodeOtlpTraceRequest(Buffer.from(JSON.stringify(cases.request)), 'json').map(storedSpanOf);
+    const rows: { span_id: string; content: string }[] = cases.rows;
+    assert.equal(rows.length, stored.length);
+    for (const row of rows) {
+      assert.equal(stored.find((span) => span.spanId === row.span_id && row.content.includes(span.traceId))?.content, row.content);
+    }
+    const llm = stored.find((span) => span.name === 'llm');
+    assert.match(llm?.content ?? '', /"gen_ai.request.temperature": "1.0", "big": "1152921504606846977", "tiny": "1e-07"/);
+  });
+
+  it('copies the service name of a known agent CLI onto root spans only, as MLflow does', () => {
+    const resourceAttributes = { 'service.name': 'claude-code' };
+    assert.match(storedSpanOf(otlpSpan({ resourceAttributes })).content, /"service.name": "\\"claude-code\\""/);
+    assert.doesNotMatch(storedSpanOf(otlpSpan({ resourceAttributes, parentSpanId: '00000000000000aa' })).content, /service.name/);
+    assert.doesNotMatch(storedSpanOf(otlpSpan({ resourceAttributes: { 'service.name': 'checkout' } })).content, /service.name/);
+  });
+
   it('keeps times exact: microseconds in the columns, nanoseconds in the content', () => {
     const span = storedSpanOf(otlpSpan({}));
     assert.equal(span.startTimeUs, 1544712660123456);
@@ -66,7 +85,8 @@ describe('storedSpanOf', () => {
     assert.match(span.content, /"start_time_unix_nano": 1544712660123456789, "end_time_unix_nano": 1544712661987654321/);
     const open = storedSpanOf(otlpSpan({ endTimeNs: null }));
     assert.equal(open.endTimeUs, null);
-    assert.match(open.content, /"end_time_unix_nano": null/);
+    // MLflow's ingest keeps OTLP's 0 for "not ended"; its readers take 0 and null alike.
+    assert.match(open.content, /"end_time_unix_nano": 0,/);
   });
 
   it('takes the trace id from the OTLP trace id, never from a client-sent mlflow.traceRequestId (as MLflow does)', () => {
@@ -227,6 +247,18 @@ describe('otelSpanJsonOf', () => {
     }
   });
 
+  it("gives links and typed attribute values (double 1.0, ints past 2^53) as MLflow's server does", () => {
+    const cases = JSON.parse(exactTimes(fixtureText('summary-cases.json')));
+    const stored = decodeOtlpTraceRequest(Buffer.from(JSON.stringify(cases.request)), 'json').map(storedSpanOf);
+    const expected: Record<string, unknown>[] = cases.trace_1.spans;
+    for (const mlflows of expected) {
+      const span = stored.find(
+        (candidate) => candidate.traceId === 'tr-00000000000000000000000000000001' && candidate.name === mlflows.name,
+      );
+      assert.deepEqual(otelSpanJsonOf(span?.content ?? '{}'), mlflows, String(mlflows.name));
+    }
+  });
+
   it('gives a root no parent, an open span no end, an unset status no code', () => {
     const json = otelSpanJsonOf(storedSpanOf(otlpSpan({ endTimeNs: null, attributes: { empty: [], none: null } })).content);
     assert.deepEqual(json, {
@@ -279,10 +311,14 @@ interface ClientSpan {
   outputs: unknown;
   attributes: Record<string, unknown>;
   events: { name: string; timestamp: string; attributes: Record<string, unknown> }[];
+  links: { trace_id: string; span_id: string; attributes: Record<string, unknown> | null }[];
 }
 
 /** Runs the real MLflow client's Trace.from_proto(ParseDict(...)) (and Span.from_dict) in the venv. */
-function parseWithMlflow(spans: StoredSpan[], spanDictsText = 'null'): { from_proto: ClientSpan[]; from_dict?: ClientSpan[] } {
+function parseWithMlflow(
+  spans: StoredSpan[],
+  spanDictsText = 'null',
+): { from_proto: ClientSpan[]; from_dict?: ClientSpan[]; text: string } {
   const trace = { trace_info: getTraceFixture().trace_info, spans: spans.map((span) => otelSpanJsonOf(span.content)) };
   const result = spawnSync(python ?? 'python', [fileURLToPath(new URL('parse-with-mlflow.py', fixtures))], {
     // The traces.json text goes as it is, so Python reads its nanosecond times exactly.
@@ -291,7 +327,7 @@ function parseWithMlflow(spans: StoredSpan[], spanDictsText = 'null'): { from_pr
     timeout: 120_000,
   });
   assert.equal(result.status, 0, result.stderr);
-  return JSON.parse(result.stdout);
+  return { ...JSON.parse(result.stdout), text: result.stdout };
 }
 
 describe('otelSpanJsonOf in the real MLflow 3.17.2 client', {
@@ -311,6 +347,20 @@ describe('otelSpanJsonOf in the real MLflow 3.17.2 client', {
     const failing = from_proto.find((span) => span.name === 'failing_call');
     assert.deepEqual([failing?.status, failing?.status_message], ['ERROR', 'ValueError: model is overloaded']);
     assert.equal(failing?.events[0]?.name, 'exception');
+  });
+
+  it('parses links, whole doubles and ints past 2^53 back to what the OpenTelemetry client sent', () => {
+    const cases = JSON.parse(fixtureText('summary-cases.json'));
+    const stored = decodeOtlpTraceRequest(Buffer.from(JSON.stringify(cases.request)), 'json')
+      .map(storedSpanOf)
+      .filter((span) => span.traceId === 'tr-00000000000000000000000000000001');
+    const { from_proto, text } = parseWithMlflow(stored);
+    const llm = from_proto.find((span) => span.name === 'llm');
+    assert.deepEqual(llm?.links, [
+      { trace_id: 'tr-00000000000000000000000000000009', span_id: '0000000000000007', attributes: { 'link.kind': 'follows' } },
+      { trace_id: 'tr-00000000000000000000000000000009', span_id: '0000000000000008', attributes: null },
+    ]);
+    assert.match(text, /"gen_ai.request.temperature": 1.0, "big": 1152921504606846977, "tiny": 1e-07/);
   });
 
   it('parses the plain OpenTelemetry SDK spans: parents, typed attributes, events, error status', () => {

@@ -1,6 +1,6 @@
 import { TrellisError } from '../errors.js';
 import type { OtlpSpan } from './otlp-request.js';
-import { dumpPythonJson, type PyJson, type PyObject, parsePythonJson, pyJsonOf } from './python-json.js';
+import { dumpPythonJson, type JsonValue, type PyJson, type PyObject, parsePythonJson, pyJsonOf } from './python-json.js';
 
 /** A span as Trellis stores it: the columns a trace query needs, and MLflow's span dict as content. */
 export interface StoredSpan {
@@ -28,6 +28,13 @@ export const spanAttributeKey = {
   chatUsage: 'mlflow.chat.tokenUsage',
   sessionId: 'session.id',
 } as const;
+
+/** Plain JSON attributes as Python holds them (whole numbers as ints). */
+const pyObjectOf = (attributes: Record<string, JsonValue>): PyObject =>
+  new Map(Object.entries(attributes).map(([key, value]) => [key, pyJsonOf(value)]));
+
+/** Service names MLflow 3.17.2's OTLP endpoint copies onto root spans (otel_api._KNOWN_SERVICE_NAMES). */
+const knownServiceNames: ReadonlySet<string> = new Set(['claude-code', 'codex_cli_rs', 'codex_vscode', 'gemini-cli', 'qwen-code']);
 
 /** `tr-` + hex: the MLflow trace id of an OpenTelemetry trace id (generate_mlflow_trace_id_from_otel_trace_id). */
 export function mlflowTraceIdOf(otelTraceId: string): string {
@@ -95,15 +102,21 @@ function storedSpanOfDict(dict: PyObject, traceId: string, spanId: string, paren
 export function storedSpanOf(span: OtlpSpan): StoredSpan {
   const traceId = mlflowTraceIdOf(span.otelTraceId);
   const attributes: PyObject = new Map();
-  for (const [key, value] of Object.entries(span.attributes)) attributes.set(key, storedAttributeOf(pyJsonOf(value)));
+  for (const [key, value] of span.exactAttributes ?? pyObjectOf(span.attributes)) attributes.set(key, storedAttributeOf(value));
   attributes.set(spanAttributeKey.requestId, dumpPythonJson(traceId));
+  const serviceName = span.resourceAttributes['service.name'];
+  // MLflow copies the service name of a few known agent CLIs onto root spans, to show them in its UI.
+  if (span.parentSpanId === null && typeof serviceName === 'string' && knownServiceNames.has(serviceName)) {
+    attributes.set('service.name', dumpPythonJson(serviceName));
+  }
   const dict: PyObject = new Map<string, PyJson>([
     ['trace_id', hexToBase64(span.otelTraceId)],
     ['span_id', hexToBase64(span.spanId)],
     ['parent_span_id', span.parentSpanId === null ? null : hexToBase64(span.parentSpanId)],
     ['name', span.name],
     ['start_time_unix_nano', span.startTimeNs],
-    ['end_time_unix_nano', span.endTimeNs],
+    // An open span keeps OTLP's 0, as in MLflow's store (Span.from_dict reads 0 and null alike).
+    ['end_time_unix_nano', span.endTimeNs ?? 0n],
     [
       'events',
       span.events.map(
@@ -111,7 +124,7 @@ export function storedSpanOf(span: OtlpSpan): StoredSpan {
           new Map<string, PyJson>([
             ['name', event.name],
             ['time_unix_nano', event.timeNs],
-            ['attributes', pyJsonOf(event.attributes)],
+            ['attributes', event.exactAttributes ?? pyObjectOf(event.attributes)],
           ]),
       ),
     ],
@@ -123,7 +136,17 @@ export function storedSpanOf(span: OtlpSpan): StoredSpan {
       ]),
     ],
     ['attributes', attributes],
-    ['links', []],
+    [
+      'links',
+      (span.links ?? []).map(
+        (link) =>
+          new Map<string, PyJson>([
+            ['trace_id', mlflowTraceIdOf(link.otelTraceId)],
+            ['span_id', link.spanId],
+            ['attributes', link.exactAttributes.size > 0 ? link.exactAttributes : null],
+          ]),
+      ),
+    ],
   ]);
   return storedSpanOfDict(dict, traceId, span.spanId, span.parentSpanId);
 }
@@ -371,6 +394,19 @@ export function otelSpanJsonOf(content: string): unknown {
       if (eventAttributes instanceof Map && eventAttributes.size > 0)
         eventJson.attributes = keyValuesJsonOf(eventAttributes, (value) => value);
       return [eventJson];
+    });
+  }
+  const links = dict.get('links');
+  if (Array.isArray(links) && links.length > 0) {
+    json.links = links.flatMap((link) => {
+      if (!(link instanceof Map)) return [];
+      const linkTraceId = hexOf(link.get('trace_id'), 16);
+      const linkSpanId = hexOf(link.get('span_id'), 8);
+      if (!linkTraceId || !linkSpanId) return [];
+      const linkJson: Record<string, unknown> = { trace_id: hexToBase64(linkTraceId), span_id: hexToBase64(linkSpanId) };
+      const linkAttributes = link.get('attributes');
+      if (linkAttributes instanceof Map && linkAttributes.size > 0) linkJson.attributes = keyValuesJsonOf(linkAttributes, (value) => value);
+      return [linkJson];
     });
   }
   const status = dict.get('status');

@@ -110,6 +110,68 @@ describe('decodeOtlpTraceRequest', () => {
     assert.deepEqual(span.attributes, { n: 7, x: 1.5 });
   });
 
+  it('keeps int and double apart and ints exact in exactAttributes; keeps links with valid ids, drops the rest', () => {
+    const [span] = decodeOtlpTraceRequest(
+      jsonRequest({
+        attributes: [
+          { key: 'whole', value: { doubleValue: 1.0 } },
+          { key: 'big', value: { intValue: '1152921504606846977' } },
+        ],
+        links: [
+          {
+            traceId: '000000000000000000000000000000aa',
+            spanId: '00000000000000bb',
+            attributes: [{ key: 'k', value: { stringValue: 'v' } }],
+          },
+          { traceId: '00000000000000000000000000000000aa', spanId: '00000000000000bb' },
+        ],
+      }),
+      'json',
+    );
+    assert.deepEqual(
+      span?.exactAttributes,
+      new Map<string, unknown>([
+        ['whole', 1],
+        ['big', 1152921504606846977n],
+      ]),
+    );
+    // The plain-JSON view rounds past 2^53; exactAttributes does not.
+    assert.deepEqual(span?.attributes, { whole: 1, big: Number(1152921504606846977n) });
+    assert.deepEqual(span?.links, [
+      { otelTraceId: '000000000000000000000000000000aa', spanId: '00000000000000bb', exactAttributes: new Map([['k', 'v']]) },
+    ]);
+  });
+
+  it('reads the proto field names (snake_case) as protobuf JSON parsers do', () => {
+    const body = Buffer.from(
+      JSON.stringify({
+        resource_spans: [
+          {
+            scope_spans: [
+              {
+                spans: [
+                  {
+                    trace_id: '5b8efff798038103d269b633813fc60c',
+                    span_id: 'eee19b7ec3c1b174',
+                    parent_span_id: '00000000000000aa',
+                    name: 'op',
+                    start_time_unix_nano: '1544712660123456789',
+                    attributes: [{ key: 'a_b', value: { int_value: '3' } }],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    const [span] = decodeOtlpTraceRequest(body, 'json');
+    assert.deepEqual(
+      [span?.otelTraceId, span?.parentSpanId, span?.startTimeNs, span?.attributes],
+      ['5b8efff798038103d269b633813fc60c', '00000000000000aa', 1544712660123456789n, { a_b: 3 }],
+    );
+  });
+
   it('gives a root an empty parent as null and an unset end time as null', () => {
     const [span] = decodeOtlpTraceRequest(jsonRequest({ parentSpanId: '', endTimeUnixNano: undefined }), 'json');
     const expected: Partial<OtlpSpan> = { parentSpanId: null, endTimeNs: null };

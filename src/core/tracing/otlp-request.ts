@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { z } from 'zod';
 import { TrellisError } from '../errors.js';
-import { type JsonValue, type PyJson, parsePythonJson } from './python-json.js';
+import { type JsonValue, jsonValueOf, type PyJson, type PyObject, parsePythonJson } from './python-json.js';
 
 export type { JsonValue } from './python-json.js';
 
@@ -23,9 +23,16 @@ export interface OtlpSpan {
   endTimeNs: bigint | null;
   /** AnyValue decoded to plain JSON: kvlist as an object, bytes as base64. */
   attributes: Record<string, JsonValue>;
-  events: { name: string; timeNs: bigint; attributes: Record<string, JsonValue> }[];
+  events: { name: string; timeNs: bigint; attributes: Record<string, JsonValue>; exactAttributes?: PyObject }[];
   status: { code: 'STATUS_CODE_UNSET' | 'STATUS_CODE_OK' | 'STATUS_CODE_ERROR'; message: string };
   resourceAttributes: Record<string, JsonValue>;
+  /**
+   * The attributes as Python decodes them: int and double kept apart (2 versus 2.0), ints exact past
+   * 2^53, key order kept. storedSpanOf prefers these to `attributes` where present, so it stores what MLflow stores.
+   */
+  exactAttributes?: PyObject;
+  /** Links to other spans, ids in hex; links whose ids are not 16 and 8 bytes are left out. */
+  links?: { otelTraceId: string; spanId: string; exactAttributes: PyObject }[];
 }
 
 /** An OTLP request Trellis cannot read: 400, with the span and field it stopped at. */
@@ -97,6 +104,7 @@ const spanSchema = z.object({
   endTimeUnixNano: z.string().optional(),
   attributes: attributesSchema,
   events: z.array(z.object({ timeUnixNano: z.string().optional(), name: z.string().optional(), attributes: attributesSchema })).optional(),
+  links: z.array(z.object({ traceId: z.string().optional(), spanId: z.string().optional(), attributes: attributesSchema })).optional(),
   status: z.object({ message: z.string().optional(), code: z.number().optional() }).optional(),
 });
 const requestSchema = z.object({
@@ -110,23 +118,32 @@ const requestSchema = z.object({
     .optional(),
 });
 
-/** AnyValue as plain JSON: an unset value is null, a kvlist an object, bytes base64. */
-function jsonOfAnyValue(value: AnyValueObject | undefined): JsonValue {
+/** AnyValue as Python's _decode_otel_proto_anyvalue gives it: unset is None, an int exact, a kvlist a dict, bytes base64. */
+function pyJsonOfAnyValue(value: AnyValueObject | undefined): PyJson {
   if (value === undefined) return null;
   if (value.stringValue !== undefined) return value.stringValue;
   if (value.boolValue !== undefined) return value.boolValue;
-  if (value.intValue !== undefined) return Number(value.intValue);
+  if (value.intValue !== undefined) return BigInt(value.intValue);
   if (value.doubleValue !== undefined) return value.doubleValue;
-  if (value.arrayValue !== undefined) return (value.arrayValue.values ?? []).map(jsonOfAnyValue);
-  if (value.kvlistValue !== undefined) return attributesOf(value.kvlistValue.values);
+  if (value.arrayValue !== undefined) return (value.arrayValue.values ?? []).map(pyJsonOfAnyValue);
+  if (value.kvlistValue !== undefined) return exactAttributesOf(value.kvlistValue.values);
   if (value.bytesValue !== undefined) return value.bytesValue;
   return null;
 }
 
-function attributesOf(keyValues: KeyValueObject[] | undefined): Record<string, JsonValue> {
-  const attributes: Record<string, JsonValue> = {};
-  for (const { key, value } of keyValues ?? []) attributes[key ?? ''] = jsonOfAnyValue(value);
-  return attributes;
+function exactAttributesOf(keyValues: KeyValueObject[] | undefined): PyObject {
+  return new Map((keyValues ?? []).map(({ key, value }) => [key ?? '', pyJsonOfAnyValue(value)]));
+}
+
+/** Attributes as plain JSON (ints past 2^53 rounded). */
+function attributesOf(exact: PyObject): Record<string, JsonValue> {
+  return Object.fromEntries([...exact].map(([key, value]) => [key, jsonValueOf(value)]));
+}
+
+/** Hex of a base64 id with `length` bytes, or undefined. */
+function hexOfLength(base64: string | undefined, length: number): string | undefined {
+  const bytes = Buffer.from(base64 ?? '', 'base64');
+  return bytes.length === length ? bytes.toString('hex') : undefined;
 }
 
 const statusCodes = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'] as const;
@@ -154,6 +171,7 @@ function spanOf(span: z.infer<typeof spanSchema>, where: string, resourceAttribu
     );
   }
   const endTimeNs = BigInt(span.endTimeUnixNano ?? '0');
+  const exactAttributes = exactAttributesOf(span.attributes);
   return {
     otelTraceId,
     spanId,
@@ -163,12 +181,25 @@ function spanOf(span: z.infer<typeof spanSchema>, where: string, resourceAttribu
     kind: span.kind ?? 0,
     startTimeNs,
     endTimeNs: endTimeNs > 0n ? endTimeNs : null,
-    attributes: attributesOf(span.attributes),
-    events: (span.events ?? []).map((event) => ({
-      name: event.name ?? '',
-      timeNs: BigInt(event.timeUnixNano ?? '0'),
-      attributes: attributesOf(event.attributes),
-    })),
+    attributes: attributesOf(exactAttributes),
+    exactAttributes,
+    events: (span.events ?? []).map((event) => {
+      const exactEventAttributes = exactAttributesOf(event.attributes);
+      return {
+        name: event.name ?? '',
+        timeNs: BigInt(event.timeUnixNano ?? '0'),
+        attributes: attributesOf(exactEventAttributes),
+        exactAttributes: exactEventAttributes,
+      };
+    }),
+    links: (span.links ?? []).flatMap((link) => {
+      const linkTraceId = hexOfLength(link.traceId, 16);
+      const linkSpanId = hexOfLength(link.spanId, 8);
+      // MLflow drops links with ids wider than OTLP allows (some producers send them) rather than the span.
+      return linkTraceId && linkSpanId
+        ? [{ otelTraceId: linkTraceId, spanId: linkSpanId, exactAttributes: exactAttributesOf(link.attributes) }]
+        : [];
+    }),
     status: { code: statusCodes[span.status?.code ?? 0] ?? 'STATUS_CODE_UNSET', message: span.status?.message ?? '' },
     resourceAttributes,
   };
@@ -178,7 +209,7 @@ const hexIdFields = new Set(['traceId', 'spanId', 'parentSpanId']);
 
 /**
  * OTLP/JSON as protobufjs's fromObject reads it: ids written in hex (as the OTLP spec says) turned to
- * base64 (as protobuf JSON has bytes), and ints kept exact: past 2^53 as decimal strings.
+ * base64 (as protobuf JSON has bytes), ints kept exact (past 2^53 as decimal strings), snake_case names camelCased.
  */
 function fromOtlpJson(value: PyJson, key = ''): unknown {
   if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
@@ -187,7 +218,13 @@ function fromOtlpJson(value: PyJson, key = ''): unknown {
   }
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => fromOtlpJson(item, key));
-  return Object.fromEntries([...value].map(([name, item]) => [name, fromOtlpJson(item, name)]));
+  // Protobuf JSON parsers accept the proto's own snake_case names too (MLflow's server does), so this does.
+  return Object.fromEntries(
+    [...value].map(([name, item]) => {
+      const field = name.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+      return [field, fromOtlpJson(item, field)];
+    }),
+  );
 }
 
 function messageOf(body: Uint8Array, format: OtlpFormat): protobuf.Message {
@@ -241,7 +278,7 @@ export function decodeOtlpTraceRequest(body: Uint8Array, format: OtlpFormat): Ot
   }
   const spans: OtlpSpan[] = [];
   (parsed.data.resourceSpans ?? []).forEach((resourceSpans, resourceIndex) => {
-    const resourceAttributes = attributesOf(resourceSpans.resource?.attributes);
+    const resourceAttributes = attributesOf(exactAttributesOf(resourceSpans.resource?.attributes));
     (resourceSpans.scopeSpans ?? []).forEach((scopeSpans, scopeIndex) => {
       (scopeSpans.spans ?? []).forEach((span, spanIndex) => {
         const where = `resourceSpans[${resourceIndex}].scopeSpans[${scopeIndex}].spans[${spanIndex}]`;

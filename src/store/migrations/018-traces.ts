@@ -1,5 +1,4 @@
 import type { Kysely, Migration } from 'kysely';
-import type { Dialect } from '../dialect.js';
 
 /**
  * MLflow 3 tracing: a trace's info (one row, what search filters and orders on), its tags and
@@ -7,8 +6,7 @@ import type { Dialect } from '../dialect.js';
  * filters read, and the span itself as MLflow's span JSON, so a trace of thousands of spans is one
  * indexed read), its assessments, and the runs it is linked to.
  */
-export function tracesMigration(dialect: Dialect): Migration {
-  const bool = dialect === 'postgres' ? 'boolean' : 'integer';
+export function tracesMigration(): Migration {
   return {
     async up(db: Kysely<unknown>) {
       await db.schema
@@ -64,7 +62,7 @@ export function tracesMigration(dialect: Dialect): Migration {
         .addColumn('span_id', 'text')
         // The assessment as MLflow's JSON (source, value or error, rationale, metadata, overrides).
         .addColumn('content', 'text', (c) => c.notNull())
-        .addColumn('valid', bool, (c) => c.notNull())
+        .addColumn('valid', 'integer', (c) => c.notNull())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .execute();

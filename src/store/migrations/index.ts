@@ -39,7 +39,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '015-monitors': monitorsMigration(dialect),
     '016-policies': policiesMigration(dialect),
     '017-cost': costMigration(dialect),
-    '018-traces': tracesMigration(dialect),
+    '018-traces': tracesMigration(),
   };
 }
 

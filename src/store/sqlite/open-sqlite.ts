@@ -4,6 +4,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase as KyselySqliteDatabase } from 'kysely';
 import { MetricBucketReducer, type BucketAxis } from '../../core/tracking/metric-buckets.js';
 import type { Database } from '../database.js';
+import { registerSqliteRegexp } from '../trace-search.js';
 
 /**
  * Opens the embedded SQLite database. WAL lets readers run beside the writer; synchronous=FULL
@@ -21,6 +22,8 @@ export function openSqlite(file: string): Kysely<Database> {
   // MLflow's LIKE is case-sensitive (ILIKE is the other); SQLite's is not unless asked.
   connection.pragma('case_sensitive_like = ON');
   registerMetricBuckets(connection);
+  // MLflow's RLIKE in trace search.
+  registerSqliteRegexp(connection);
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
 }
 
