@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { ownerTokenPath } from '../src/config/owner-token-file.js';
 import { browserUnavailable, openBrowserPage, screenshotFolder } from './support/browser.js';
 import { mlflowPost } from './support/mlflow-rest.js';
 import { removeHome, startTrellis, type TrellisProcess } from './support/trellis-process.js';
@@ -76,10 +78,11 @@ describe("the studio's traces in chromium", { skip: browserUnavailable }, () => 
       : { status: { code: 1 } }),
   });
 
-  const sendSpans = async (spans: SpanSpec[]) => {
-    const response = await fetch(`${trellis.url}/v1/traces`, {
+  /** Sends spans to a workspace's OTLP endpoint (the default one at the server root, another under /workspaces/{ws}/mlflow). */
+  const sendSpans = async (spans: SpanSpec[], base = trellis.url, experiment = experimentId) => {
+    const response = await fetch(`${base}/v1/traces`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-mlflow-experiment-id': experimentId },
+      headers: { 'content-type': 'application/json', 'x-mlflow-experiment-id': experiment },
       body: JSON.stringify({
         resourceSpans: [
           { resource: { attributes: [] }, scopeSpans: [{ scope: { name: 'studio-traces-test' }, spans: spans.map(otlpSpan) }] },
@@ -300,5 +303,111 @@ describe("the studio's traces in chromium", { skip: browserUnavailable }, () => 
     await page.screenshot({ path: join(shots, 'trace-5000-spans.png'), fullPage: true });
     assert.ok(expandMs < 5_000, `expanding 5,000 spans took ${expandMs} ms`);
     assert.ok(openMs < 15_000, `opening 5,000 spans took ${openMs} ms`);
+  });
+
+  it("shows a named workspace's traces under its own prefix, apart from the default workspace's", async () => {
+    await trellis.client.createWorkspace({ name: 'dev' });
+    const base = `${trellis.url}/workspaces/dev/mlflow`;
+    const { experiment_id: devExperimentId } = await mlflowPost<{ experiment_id: string }>(base, 'experiments/create', {
+      name: 'dev-agent',
+    });
+    const devTraceId = '3df7651916cd43dd8448eb211c80319f';
+    await sendSpans(
+      [{ traceId: devTraceId, spanId: 'd000000000000001', name: 'dev-root', start: 9_000, end: 9_020, inputs: { where: 'dev' } }],
+      base,
+      devExperimentId,
+    );
+    await page.goto(`${trellis.url}/studio/w/dev/experiments/${devExperimentId}/traces`);
+    await page.getByRole('table', { name: 'Traces' }).waitFor();
+    assert.deepEqual(await listedIds(), [`tr-${devTraceId}`]);
+    await page.getByRole('link', { name: `tr-${devTraceId}` }).click();
+    await page.waitForURL(new RegExp(`/studio/w/dev/traces/tr-${devTraceId}`));
+    await page.getByRole('treeitem', { name: 'dev-root' }).waitFor();
+    assert.equal(
+      await page.getByRole('region', { name: 'Span details' }).locator('pre.span-json').first().textContent(),
+      JSON.stringify({ where: 'dev' }, null, 2),
+    );
+    // The default workspace does not answer for it.
+    await page.goto(`${trellis.url}/studio/w/default/traces/tr-${devTraceId}`);
+    await page.getByRole('alert').waitFor();
+  });
+});
+
+describe("the studio's traces with authentication on: a Reader's session", { skip: browserUnavailable }, () => {
+  let trellis: TrellisProcess;
+  let browser: Browser;
+  let page: Page;
+  let owner: string;
+  const pageErrors: string[] = [];
+  const traceId = '4ef7651916cd43dd8448eb211c8031a0';
+
+  /** A call as the server's owner (its token file), answering 200 or 201 with JSON. */
+  const asOwner = async <T>(path: string, body: unknown, headers: Record<string, string> = {}): Promise<T> => {
+    const response = await fetch(`${trellis.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${owner}`, 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    assert.ok(response.status === 200 || response.status === 201, `${path} answered ${response.status}: ${text}`);
+    return JSON.parse(text || '{}');
+  };
+
+  before(async () => {
+    trellis = await startTrellis({ env: { TRELLIS_DISABLE_LOCAL_AUTH: 'true' } });
+    owner = (await readFile(ownerTokenPath(trellis.home), 'utf8')).trim();
+    await asOwner('/api/v1/principals', { name: 'reader-bot', kind: 'servicePrincipal' });
+    await asOwner('/api/v1/role-assignments', { role: 'Reader', assignee: 'reader-bot', scope: '/workspaces/default' });
+    const { experiment_id: experimentId } = await asOwner<{ experiment_id: string }>('/api/2.0/mlflow/experiments/create', {
+      name: 'secured',
+    });
+    const start = BigInt(Date.now() - 10_000) * 1_000_000n;
+    await asOwner(
+      '/v1/traces',
+      {
+        resourceSpans: [
+          {
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    traceId,
+                    spanId: 'e000000000000001',
+                    name: 'secured-root',
+                    startTimeUnixNano: String(start),
+                    endTimeUnixNano: String(start + 30_000_000n),
+                    attributes: [{ key: 'mlflow.spanInputs', value: { stringValue: '{"who": "reader"}' } }],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+      { 'x-mlflow-experiment-id': experimentId },
+    );
+    ({ browser, page } = await openBrowserPage());
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    const { token } = await asOwner<{ token: string }>('/api/v1/tokens', { name: 'studio', principal: 'reader-bot', expiresIn: '1d' });
+    await page.goto(`${trellis.url}/studio/w/default/experiments/${experimentId}/traces`);
+    await page.getByLabel('Personal access token').fill(token);
+    await page.getByRole('button', { name: 'Sign in with token' }).click();
+    await page.locator('.signed-in', { hasText: 'reader-bot' }).waitFor();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await trellis?.stop();
+    if (trellis) await removeHome(trellis.home);
+    assert.deepEqual(pageErrors, [], 'no uncaught error in the studio');
+  });
+
+  it('searches (a POST, sent with the session and its CSRF token) and opens the trace', async () => {
+    await page.getByRole('link', { name: `tr-${traceId}` }).click();
+    await page.getByRole('treeitem', { name: 'secured-root' }).waitFor();
+    assert.equal(
+      await page.getByRole('region', { name: 'Span details' }).locator('pre.span-json').first().textContent(),
+      JSON.stringify({ who: 'reader' }, null, 2),
+    );
   });
 });
