@@ -24,6 +24,8 @@ const agentTraceId = '0af7651916cd43dd8448eb211c80319c';
 const failedTraceId = '1bf7651916cd43dd8448eb211c80319d';
 const bigTraceId = '2cf7651916cd43dd8448eb211c80319e';
 const bigSpanCount = 5_000;
+/** A hex span id as MLflow's replies carry it (base64 of its bytes). */
+const base64Of = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
 
 interface SpanSpec {
   traceId: string;
@@ -303,6 +305,15 @@ describe("the studio's traces in chromium", { skip: browserUnavailable }, () => 
     await page.screenshot({ path: join(shots, 'trace-5000-spans.png'), fullPage: true });
     assert.ok(expandMs < 5_000, `expanding 5,000 spans took ${expandMs} ms`);
     assert.ok(openMs < 15_000, `opening 5,000 spans took ${openMs} ms`);
+    // A link to a span deep in it opens with the way down expanded and the span in view, selected.
+    await page.goto(`${trellis.url}/studio/w/default/traces/tr-${bigTraceId}?span=${encodeURIComponent(base64Of('c000000000004950'))}`);
+    const linked = page.getByRole('treeitem', { name: 'step-4950', exact: true });
+    await linked.waitFor();
+    assert.equal(await linked.getAttribute('aria-selected'), 'true');
+    await page
+      .getByRole('region', { name: 'Span details' })
+      .getByRole('heading', { name: /step-4950/ })
+      .waitFor();
   });
 
   it("shows a named workspace's traces under its own prefix, apart from the default workspace's", async () => {

@@ -28,10 +28,13 @@ function TraceView({ workspace, trace }: { workspace: string; trace: Trace }) {
     `${workspace}/${experimentId}`,
   );
   const tree = useMemo(() => buildSpanTree(trace.spans), [trace.spans]);
-  const [expanded, setExpanded] = useState<ReadonlySet<string>>(() => initiallyExpanded(tree));
-  const rows = useMemo(() => visibleRows(tree, expanded), [tree, expanded]);
-  // The selected span is in the URL, so a link can point at it.
+  // The selected span is in the URL, so a link can point at it; it opens with the way down to it expanded.
   const [search, setSearch] = useSearchParams();
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(() => {
+    const linked = search.get('span');
+    return new Set([...initiallyExpanded(tree), ...(linked ? ancestorIds(tree, linked) : [])]);
+  });
+  const rows = useMemo(() => visibleRows(tree, expanded), [tree, expanded]);
   const selectedId = search.get('span') ?? tree.roots[0]?.span.spanId;
   const selected = selectedId === undefined ? undefined : tree.byId.get(selectedId);
   const select = (spanId: string) => {
