@@ -24,7 +24,11 @@ const undocumented: Array<{ method: string; path: RegExp; why: string }> = [
   { method: 'GET', path: /^\/studio(\/.*)?$/, why: 'studio pages and static files' },
   { method: 'GET', path: /^\/workspaces\/:workspace\/mlflow\/?$/, why: "redirect to a workspace's studio" },
   // The MLflow web UI's bases repeat every /api/2.0/ and /api/3.0/ route; the document shows each once, under /api/.
-  { method: '*', path: /^(\/workspaces\/:workspace\/mlflow)?\/ajax-api\/[23]\.0\//, why: 'alias of the same route under /api/2.0/ or /api/3.0/' },
+  {
+    method: '*',
+    path: /^(\/workspaces\/:workspace\/mlflow)?\/ajax-api\/[23]\.0\//,
+    why: 'alias of the same route under /api/2.0/ or /api/3.0/',
+  },
 ];
 
 /** fastify's `/a/:b/*` as OpenAPI writes it: `/a/{b}/{*}` (what @fastify/swagger names a wildcard). */

@@ -34,7 +34,8 @@ const defaultTestFiles = [
 ];
 /** Loaded by pytest for those files whether or not a test imports them. */
 const alwaysNeeded = ['tests/__init__.py', 'tests/conftest.py', 'tests/tracking/__init__.py', 'tests/tracking/conftest.py'];
-const pythonPackages = ['pytest', 'pytest-timeout'];
+// pytest-asyncio: MLflow's own dev requirement, for its `@pytest.mark.asyncio` tests (the OTLP span test).
+const pythonPackages = ['pytest', 'pytest-timeout', 'pytest-asyncio'];
 
 function parseArguments(argv) {
   const options = {
@@ -205,7 +206,7 @@ function collectTestTree(source, testFiles) {
 
 function pythonEnvironment() {
   const python = ensurePythonEnv({ log: (line) => console.log(`mlflow-compat: ${line}`) });
-  const importable = spawnSync(python, ['-c', 'import pytest, pytest_timeout'], { stdio: 'ignore' }).status === 0;
+  const importable = spawnSync(python, ['-c', 'import pytest, pytest_timeout, pytest_asyncio'], { stdio: 'ignore' }).status === 0;
   if (!importable) {
     console.log(`mlflow-compat: installing ${pythonPackages.join(', ')} into ${relative(root, dirname(dirname(python)))} ...`);
     execFileSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...pythonPackages], { stdio: 'inherit' });
@@ -504,6 +505,10 @@ async function runPytest(options, python, workDir, paths, trellisUrl) {
     DO_NOT_TRACK: 'true',
     // The client's default (7 retries, exponential backoff) turns one refused connection into minutes.
     MLFLOW_HTTP_REQUEST_MAX_RETRIES: '2',
+    // The test files read a trace right after making it, as MLflow <= 3.6 clients exported it: at
+    // once. The 3.17.2 client exports in the background by default, so each such test fails
+    // against MLflow's own server too; export synchronously, as the tests were written for.
+    MLFLOW_ENABLE_ASYNC_TRACE_LOGGING: 'false',
     ...(trellisUrl ? { TRELLIS_COMPAT_URL: trellisUrl } : {}),
     ...(options.baseline ? { TRELLIS_COMPAT_BASELINE: '1' } : {}),
   };

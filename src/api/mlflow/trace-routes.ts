@@ -279,7 +279,7 @@ function traceHandlers(context: Context) {
     const fields = fieldsOf(request);
     const mask = (optionalString(fields, 'update_mask') ?? '')
       .split(',')
-      .map((path) => path.trim())
+      .map((path) => path.trim().replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`))
       .filter(Boolean);
     return {
       assessment: await updateAssessment(context, workspaceOf(request), traceId, assessmentId, objectField(fields, 'assessment'), mask),
@@ -399,6 +399,7 @@ export function traceRoutesV2(context: Context): MlflowRoute[] {
     endTraceV2: end,
     getTraceInfoV2: info,
     deleteTraces: shared.remove,
+    linkTracesToRunV2: shared.link,
     setTraceTag: shared.setTag,
     deleteTraceTag: shared.deleteTag,
   });

@@ -252,6 +252,13 @@ export const mlflowTraceRoutesV2 = {
     request: deleteTracesRequest,
     response: z.object({ traces_deleted: z.number().int() }),
   },
+  linkTracesToRunV2: {
+    method: 'POST',
+    path: '/mlflow/traces/link-to-run',
+    summary: 'Link traces to a run',
+    request: z.object({ trace_ids: z.array(z.string()), run_id: z.string() }),
+    response: emptyResponse,
+  },
   setTraceTag: {
     method: 'PATCH',
     path: '/mlflow/traces/:request_id/tags',

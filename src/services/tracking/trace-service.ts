@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { dumpPythonJson, type JsonValue, pyJsonOf } from '../../core/tracing/python-json.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import { decodeOffset, encodeOffset } from '../../core/tracking/offset-page.js';
 import { spansInTrackingStore, type TraceInfo, type TraceState, traceKeys } from '../../core/tracing/trace-info.js';
@@ -346,6 +347,27 @@ function assessmentTypeOf(assessment: Record<string, unknown>): 'feedback' | 'ex
   throw mlflowError('INVALID_PARAMETER_VALUE', "An assessment must have either 'feedback' or 'expectation' set.");
 }
 
+/**
+ * An expectation whose value is a list or an object is kept as MLflow keeps it: serialized_value,
+ * the value as Python's json.dumps writes it (what MLflow's Expectation.to_proto sends back).
+ */
+function withSerializedExpectation(assessment: Record<string, unknown>): Record<string, unknown> {
+  const expectation = assessment.expectation;
+  if (expectation === null || typeof expectation !== 'object' || Array.isArray(expectation)) return assessment;
+  const { value, ...rest }: Record<string, unknown> = { ...expectation };
+  if (value === null || typeof value !== 'object' || !isJsonValue(value)) return assessment;
+  const serialized = dumpPythonJson(pyJsonOf(value));
+  return { ...assessment, expectation: { ...rest, serialized_value: { serialization_format: 'JSON_FORMAT', value: serialized } } };
+}
+
+/** A value a JSON body can hold (what request bodies parse to). */
+function isJsonValue(value: unknown): value is JsonValue {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every(isJsonValue);
+  return typeof value === 'object' && Object.values(value).every(isJsonValue);
+}
+
 async function insertAssessment(
   repositories: Repositories,
   traceId: string,
@@ -368,7 +390,7 @@ async function insertAssessment(
   }
   const timestamp = new Date(now).toISOString();
   const content: Record<string, unknown> = {
-    ...assessment,
+    ...withSerializedExpectation(assessment),
     assessment_id: assessmentId,
     trace_id: traceId,
     create_time: typeof assessment.create_time === 'string' ? assessment.create_time : timestamp,
@@ -428,7 +450,8 @@ export async function updateAssessment(
     const old = await requireAssessment(repositories, workspace, traceId, assessmentId);
     const paths = updateMask.length > 0 ? updateMask : Object.keys(changes).filter((key) => updatableAssessmentFields.has(key));
     const content: Record<string, unknown> = { ...old.content };
-    for (const path of paths) content[path] = changes[path];
+    const normalized = withSerializedExpectation(changes);
+    for (const path of paths) content[path] = normalized[path];
     if (paths.includes('feedback') && old.type === 'expectation')
       throw mlflowError('INVALID_PARAMETER_VALUE', 'Cannot change an expectation into feedback; create a new assessment instead.');
     if (paths.includes('expectation') && old.type === 'feedback')
