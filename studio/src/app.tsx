@@ -26,6 +26,8 @@ import { RunsPage } from './pages/runs-page.js';
 import { SchedulePage } from './pages/schedule-page.js';
 import { SchedulesPage } from './pages/schedules-page.js';
 import { SweepPage } from './pages/sweep-page.js';
+import { TracePage } from './pages/trace-page.js';
+import { TracesPage } from './pages/traces-page.js';
 
 /** Every page has its own URL under /studio/w/{workspace}/..., so any view can be shared. */
 export function App() {
@@ -46,6 +48,22 @@ export function App() {
         element={
           <Layout>
             <RunsPage />
+          </Layout>
+        }
+      />
+      <Route
+        path="/w/:workspace/experiments/:experimentId/traces"
+        element={
+          <Layout>
+            <TracesPage />
+          </Layout>
+        }
+      />
+      <Route
+        path="/w/:workspace/traces/:traceId"
+        element={
+          <Layout>
+            <TracePage />
           </Layout>
         }
       />

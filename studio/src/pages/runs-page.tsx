@@ -99,6 +99,9 @@ export function RunsPage() {
         <Link to={`/w/${workspace}/experiments`}>Experiments</Link> / <span>{experiment.data?.name ?? experimentId}</span>
       </nav>
       <h1>{experiment.data?.name ?? 'Runs'}</h1>
+      <p className="muted">
+        <strong>Runs</strong> · <Link to={`/w/${workspace}/experiments/${experimentId}/traces`}>Traces</Link>
+      </p>
       <form
         className="toolbar"
         onSubmit={(event) => {
