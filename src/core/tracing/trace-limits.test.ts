@@ -5,7 +5,10 @@ import { checkedTraceTag, truncatedValues } from './trace-limits.js';
 describe('trace tag limits', () => {
   it("refuses a key over 250 characters with MLflow's message, and a path-like key", () => {
     assert.throws(() => checkedTraceTag('k'.repeat(251), 'v'), /'key' exceeds the maximum length of 250 characters/);
-    assert.throws(() => checkedTraceTag('../etc', 'v'), (error: Error & { code?: string }) => error.code === 'INVALID_PARAMETER_VALUE');
+    assert.throws(
+      () => checkedTraceTag('../etc', 'v'),
+      (error: Error & { code?: string }) => error.code === 'INVALID_PARAMETER_VALUE',
+    );
   });
 
   it('cuts a value over 8,000 characters to 8,000, as MLflow does by default', () => {

@@ -75,7 +75,10 @@ export async function startTrace(context: Context, workspace: string, input: Tra
   return context.store.transaction(async (repositories) => {
     const experiment = await activeExperiment(repositories, workspace, input.experimentId);
     const metadata = { ...truncatedValues(input.metadata), [traceKeys.infoFinalized]: 'true' };
-    const tags = { ...truncatedValues(input.tags), [traceKeys.artifactLocation]: artifactLocationOf(experiment.artifact_location, input.traceId) };
+    const tags = {
+      ...truncatedValues(input.tags),
+      [traceKeys.artifactLocation]: artifactLocationOf(experiment.artifact_location, input.traceId),
+    };
     if (await refuseForeignTrace(repositories, workspace, input.traceId)) {
       await repositories.traces.update(input.traceId, {
         experimentId: input.experimentId,
