@@ -4,7 +4,13 @@ import { dirname, join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { resourceFile } from '../bench/advisor.js';
-import { plainCommandJob, plainCompute, plainEnvironment, plainOnlineEndpoint } from '../src/core/advisor/plain-documents.js';
+import {
+  plainCommandJob,
+  plainCompute,
+  plainEnvironment,
+  plainOnlineDeployment,
+  plainOnlineEndpoint,
+} from '../src/core/advisor/plain-documents.js';
 import { subjectsFromYaml } from '../src/core/advisor/yaml-subjects.js';
 import { parseYaml } from '../src/core/yaml/parse-yaml.js';
 
@@ -60,9 +66,16 @@ describe('the fast path for plain files, against zod', () => {
       yaml += 1;
       assert.ok('subjects' in assertSamePaths(file.text, file.path, condaFiles), file.path);
       const document = parseYaml(file.text, file.path).value;
-      if (plainCompute(document) ?? plainEnvironment(document) ?? plainOnlineEndpoint(document) ?? plainCommandJob(document)) plain += 1;
+      if (
+        plainCompute(document) ??
+        plainEnvironment(document) ??
+        plainOnlineEndpoint(document) ??
+        plainOnlineDeployment(document) ??
+        plainCommandJob(document)
+      )
+        plain += 1;
     }
-    // Clusters, instances, command jobs, environments and endpoints: 13 of the 19 YAML kinds of the rotation.
-    assert.equal(plain, (yaml / 19) * 13);
+    // Clusters, instances, command jobs, environments, endpoints and deployments: 15 of the 19 YAML kinds of the rotation.
+    assert.equal(plain, (yaml / 19) * 15);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseYaml } from '../yaml/parse-yaml.js';
-import { plainCommandJob, plainCompute, plainEnvironment, plainOnlineEndpoint } from './plain-documents.js';
+import { plainCommandJob, plainCompute, plainEnvironment, plainOnlineDeployment, plainOnlineEndpoint } from './plain-documents.js';
 import { subjectsFromYaml } from './yaml-subjects.js';
 
 const schema = (name: string) => `$schema: https://azuremlschemas.azureedge.net/latest/${name}.schema.json`;
@@ -30,6 +30,7 @@ const cluster = [schema('amlCompute'), 'name: cpu', 'type: amlcompute'];
 const instance = [schema('computeInstance'), 'name: ci', 'type: computeinstance'];
 const environment = [schema('environment'), 'name: env', 'image: python:3.11-slim'];
 const endpoint = [schema('managedOnlineEndpoint'), 'name: ep-1'];
+const deployment = [schema('managedOnlineDeployment'), 'name: blue', 'endpoint_name: ep-1', 'instance_type: Standard_DS3_v2'];
 const job = [schema('commandJob'), 'command: python train.py', 'environment: azureml:train-env:3'];
 
 /** Plain files the fast path reads, and near misses it must leave to the schema (same outcome either way). */
@@ -93,6 +94,45 @@ const cases: Record<string, string[]> = {
   'endpoint, traffic': [...endpoint, 'traffic: {blue: 100}'],
   'endpoint, public access': [...endpoint, 'public_network_access: disabled'],
   'endpoint, Kubernetes schema': [schema('kubernetesOnlineEndpoint'), 'name: ep-1'],
+  'deployment, model reference': [...deployment, 'model: azureml:fraud:3', 'instance_count: 2'],
+  'deployment, latest model': [...deployment, 'model: azureml:fraud@latest', 'instance_count: 1'],
+  'deployment, no model': [...deployment, 'instance_count: 1'],
+  'deployment, bad model reference': [...deployment, 'model: fraud', 'instance_count: 1'],
+  'deployment, inline model': [...deployment, 'model: {path: ./model}', 'instance_count: 1'],
+  'deployment, no instance count': deployment,
+  'deployment, zero instances': [...deployment, 'instance_count: 0'],
+  'deployment, quoted instances': [...deployment, 'instance_count: "2"'],
+  'deployment, no instance type': [schema('managedOnlineDeployment'), 'name: blue', 'endpoint_name: ep-1', 'instance_count: 1'],
+  'deployment, no endpoint': [schema('managedOnlineDeployment'), 'name: blue', 'instance_type: Standard_DS3_v2', 'instance_count: 1'],
+  'deployment, short name': [schema('managedOnlineDeployment'), 'name: b', 'endpoint_name: ep-1', 'instance_type: x', 'instance_count: 1'],
+  'deployment, default scaling': [...deployment, 'instance_count: 1', 'scale_settings: {type: default}'],
+  'deployment, default scaling without count': [...deployment, 'scale_settings: {type: default}'],
+  'deployment, default scaling with a range': [...deployment, 'instance_count: 1', 'scale_settings: {type: default, min_instances: 1}'],
+  'deployment, target utilization': [
+    ...deployment,
+    'instance_count: 3',
+    'scale_settings: {type: target_utilization, min_instances: 2, max_instances: 6}',
+  ],
+  'deployment, target utilization defaults': [...deployment, 'scale_settings: {type: target_utilization}'],
+  'deployment, target utilization spelled as Azure does': [...deployment, 'instance_count: 1', 'scale_settings: {type: TargetUtilization}'],
+  'deployment, count outside the range': [
+    ...deployment,
+    'instance_count: 1',
+    'scale_settings: {type: target_utilization, min_instances: 2, max_instances: 6}',
+  ],
+  'deployment, minimum above maximum': [...deployment, 'scale_settings: {type: target_utilization, min_instances: 3, max_instances: 2}'],
+  'deployment, target percentage': [...deployment, 'scale_settings: {type: target_utilization, target_utilization_percentage: 50}'],
+  'deployment, request settings': [...deployment, 'instance_count: 1', 'request_settings: {max_concurrent_requests_per_instance: 4}'],
+  'deployment, type': [...deployment, 'instance_count: 1', 'type: managed'],
+  'deployment, Kubernetes schema': [
+    schema('kubernetesOnlineDeployment'),
+    'name: blue',
+    'endpoint_name: ep-1',
+    'instance_type: x',
+    'instance_count: 1',
+  ],
+  'deployment, no $schema': ['name: blue', 'endpoint_name: ep-1', 'instance_type: Standard_DS3_v2', 'instance_count: 1'],
+  'deployment, unknown field': [...deployment, 'instance_count: 1', 'replicas: 2'],
   'job, reference environment': job,
   'job, everything plain': [
     ...job,
@@ -144,6 +184,7 @@ describe('the fast path for plain files', () => {
     assert.ok(plainOnlineEndpoint(read(cases['endpoint, token auth and tags']!)));
     assert.ok(plainCommandJob(read(cases['job, everything plain']!)));
     assert.ok(plainCommandJob(read(cases['job, inline environment']!)));
+    assert.ok(plainOnlineDeployment(read(cases['deployment, target utilization']!)));
   });
 
   it('leaves a file with a field it does not know to the schema', () => {

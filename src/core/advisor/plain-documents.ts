@@ -1,4 +1,5 @@
-import { endpointNameProblem } from '../azureml/endpoint-fields.js';
+import { endpointNameProblem, modelReferenceProblem } from '../azureml/endpoint-fields.js';
+import { onlineDeploymentDefaults } from '../azureml/online-deployment-schema.js';
 import { isRemotePath } from '../azureml/paths.js';
 import { isPlainObject } from '../azureml/schema-helpers.js';
 import { checkName, checkVersion } from '../resources/names.js';
@@ -49,6 +50,18 @@ const commandJobFields = new Set([
   'resources',
   'limits',
 ]);
+const onlineDeploymentFields = new Set([
+  '$schema',
+  'name',
+  'endpoint_name',
+  'description',
+  'tags',
+  'model',
+  'instance_type',
+  'instance_count',
+  'scale_settings',
+]);
+const targetUtilizationFields = new Set(['type', 'min_instances', 'max_instances']);
 const inlineEnvironmentFields = new Set(['image', 'conda_file']);
 const commandResourcesFields = new Set(['instance_count', 'instance_type']);
 const limitsFields = new Set(['timeout']);
@@ -103,6 +116,60 @@ export function plainOnlineEndpoint(document: Record<string, unknown>): Record<s
   if (authMode !== 'key' && authMode !== 'aml_token') return undefined;
   const { $schema: _schema, ...spec } = document;
   return { ...spec, auth_mode: authMode };
+}
+
+/**
+ * A managed online deployment with a model reference, instance type and count and, optionally,
+ * default or target-utilization scaling, as parseOnlineDeployment's spec (Azure's defaults filled in); else undefined.
+ */
+export function plainOnlineDeployment(document: Record<string, unknown>): Record<string, unknown> | undefined {
+  if (!onlyFields(document, onlineDeploymentFields) || !plainMetadata(document)) return undefined;
+  const { $schema: schema, name, endpoint_name: endpointName, model, instance_type: instanceType, instance_count: count } = document;
+  // A Kubernetes deployment's schema makes it type: kubernetes, with other defaults.
+  if (typeof schema === 'string' && /kubernetesonlinedeployment/i.test(schema)) return undefined;
+  if (typeof name !== 'string' || endpointNameProblem(name, 'deployment') !== undefined) return undefined;
+  if (typeof endpointName !== 'string' || endpointNameProblem(endpointName, 'endpoint') !== undefined) return undefined;
+  if (model !== undefined && (typeof model !== 'string' || modelReferenceProblem(model) !== undefined)) return undefined;
+  if (!nonEmptyText(instanceType) || !optionalCount(count, 1)) return undefined;
+  const scale = plainScaleSettings(document.scale_settings);
+  if (scale === undefined) return undefined;
+  if (scale.type === 'default' && count === undefined) return undefined;
+  // The schema refuses an instance count outside the scaling range.
+  if (scale.type === 'target_utilization' && typeof count === 'number' && (count < scale.min_instances || count > scale.max_instances))
+    return undefined;
+  const { $schema: _schema, ...spec } = document;
+  return {
+    ...spec,
+    type: 'managed',
+    request_settings: { ...onlineDeploymentDefaults.request_settings },
+    liveness_probe: { ...onlineDeploymentDefaults.probe },
+    readiness_probe: { ...onlineDeploymentDefaults.probe },
+    scale_settings: scale,
+  };
+}
+
+type PlainScaleSettings =
+  | { type: 'default' }
+  | {
+      type: 'target_utilization';
+      min_instances: number;
+      max_instances: number;
+      target_utilization_percentage: number;
+      polling_interval: number;
+    };
+
+/** No scale_settings ({type: default}), {type: default}, or {type: target_utilization} with a minimum and maximum only, defaults filled in. */
+function plainScaleSettings(scale: unknown): PlainScaleSettings | undefined {
+  if (scale === undefined) return { type: 'default' };
+  if (!isPlainObject(scale) || !onlyFields(scale, targetUtilizationFields)) return undefined;
+  if (scale.type === 'default') return Object.keys(scale).length === 1 ? { type: 'default' } : undefined;
+  if (scale.type !== 'target_utilization' || !optionalCount(scale.min_instances, 0) || !optionalCount(scale.max_instances, 1))
+    return undefined;
+  const defaults = onlineDeploymentDefaults.target_utilization;
+  const min = typeof scale.min_instances === 'number' ? scale.min_instances : defaults.min_instances;
+  const max = typeof scale.max_instances === 'number' ? scale.max_instances : defaults.max_instances;
+  if (min > max) return undefined;
+  return { ...defaults, type: 'target_utilization', min_instances: min, max_instances: max };
 }
 
 /** The job fields yaml-subjects reads, as parseJobDocument's commandJobSchema gives them. */

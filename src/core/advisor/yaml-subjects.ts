@@ -35,7 +35,7 @@ import {
   type WorkspaceFields,
   type WorkspaceSubject,
 } from './static-subject.js';
-import { plainCommandJob, plainCompute, plainEnvironment, plainOnlineEndpoint } from './plain-documents.js';
+import { plainCommandJob, plainCompute, plainEnvironment, plainOnlineDeployment, plainOnlineEndpoint } from './plain-documents.js';
 import { isoDurationSeconds, modelSourceOf, packagesFromConda } from './subject-values.js';
 
 export interface YamlSubjectOptions {
@@ -70,7 +70,10 @@ export function subjectsFromYaml(text: string, fileName: string, options: YamlSu
       const plain = isFast ? plainOnlineEndpoint(yaml.value) : undefined;
       return [onlineEndpointSubject(plain ?? parseOnlineEndpoint(yaml, fileName).spec, reader)];
     }
-    if (detection.kind === 'online-deployment') return onlineDeploymentSubjects(parseOnlineDeployment(yaml, fileName).spec, reader);
+    if (detection.kind === 'online-deployment') {
+      const plain = isFast ? plainOnlineDeployment(yaml.value) : undefined;
+      return onlineDeploymentSubjects(plain ?? parseOnlineDeployment(yaml, fileName).spec, reader);
+    }
     if (detection.kind === 'batch-deployment') return batchDeploymentSubjects(parseBatchDeployment(yaml, fileName).spec, reader);
     // A batch endpoint has nothing the static rules look at; it is still validated.
     parseBatchEndpoint(yaml, fileName);
