@@ -35,6 +35,7 @@ import {
   type WorkspaceFields,
   type WorkspaceSubject,
 } from './static-subject.js';
+import { plainCommandJob, plainCompute, plainEnvironment, plainOnlineDeployment, plainOnlineEndpoint } from './plain-documents.js';
 import { isoDurationSeconds, modelSourceOf, packagesFromConda } from './subject-values.js';
 
 export interface YamlSubjectOptions {
@@ -43,6 +44,8 @@ export interface YamlSubjectOptions {
    * parsed: path as written → content. A conda file not given here leaves its packages unknown.
    */
   condaFiles?: ReadonlyMap<string, unknown>;
+  /** Validate every document with zod, plain ones too (plain-documents.ts): for tests that compare the two paths. */
+  isFastPathOff?: boolean;
 }
 
 /**
@@ -61,15 +64,32 @@ export function subjectsFromYaml(text: string, fileName: string, options: YamlSu
     source: (path) => ({ name: formatFieldPath(path), pointer: jsonPointer(path), line: yaml.locate(path).line }),
   };
   const detection = detectFileKind(yaml.value);
+  const isFast = options.isFastPathOff !== true;
   if (detection.kind !== null && isEndpointFileKind(detection.kind)) {
-    if (detection.kind === 'online-endpoint') return [onlineEndpointSubject(parseOnlineEndpoint(yaml, fileName).spec, reader)];
-    if (detection.kind === 'online-deployment') return onlineDeploymentSubjects(parseOnlineDeployment(yaml, fileName).spec, reader);
+    if (detection.kind === 'online-endpoint') {
+      const plain = isFast ? plainOnlineEndpoint(yaml.value) : undefined;
+      return [onlineEndpointSubject(plain ?? parseOnlineEndpoint(yaml, fileName).spec, reader)];
+    }
+    if (detection.kind === 'online-deployment') {
+      const plain = isFast ? plainOnlineDeployment(yaml.value) : undefined;
+      return onlineDeploymentSubjects(plain ?? parseOnlineDeployment(yaml, fileName).spec, reader);
+    }
     if (detection.kind === 'batch-deployment') return batchDeploymentSubjects(parseBatchDeployment(yaml, fileName).spec, reader);
     // A batch endpoint has nothing the static rules look at; it is still validated.
     parseBatchEndpoint(yaml, fileName);
     return [];
   }
   if (detection.kind !== null) {
+    const plain = !isFast
+      ? undefined
+      : detection.kind === 'compute'
+        ? plainCompute(yaml.value)
+        : detection.kind === 'environment'
+          ? plainEnvironment(yaml.value)
+          : undefined;
+    if (plain && detection.kind === 'compute') return [computeSubject(plain.name, plain.tags, plain.spec, reader)];
+    if (plain)
+      return [environmentSubject(plain.version ? `${plain.name}:${plain.version}` : plain.name, plain.tags, plain.spec, [], reader)];
     const parsed = parseResourceDocument(yaml, { fileName });
     if (parsed.kind === 'workspace') return [workspaceSubject(parsed.name, parsed.tags, parsed.spec, reader)];
     if (parsed.kind === 'compute') return [computeSubject(parsed.name, parsed.tags, { ...parsed.spec }, reader)];
@@ -80,7 +100,7 @@ export function subjectsFromYaml(text: string, fileName: string, options: YamlSu
   const jobType = jobTypeOf(yaml.value);
   const base = fileName.replace(/^.*[\\/]/, '').replace(/\.ya?ml$/i, '');
   if (jobType === 'command') {
-    const { job } = parseJobDocument(yaml, fileName);
+    const job = (isFast ? plainCommandJob(yaml.value) : undefined) ?? parseJobDocument(yaml, fileName).job;
     return commandJobSubjects(job.name ?? job.display_name ?? base, job.tags ?? {}, job, [], reader);
   }
   if (jobType === 'sweep') {
