@@ -204,7 +204,7 @@ function traceRequest(index: number, spanCount: number, startNs: bigint): { mess
 }
 
 /** Every request, encoded once, sent byte for byte alike to both servers. Traces start 10 ms apart. */
-function buildCorpus(options: TracingBenchOptions): Corpus {
+export function buildCorpus(options: TracingBenchOptions): Corpus {
   const type = requestType();
   const firstNs = BigInt(Date.now() - options.traces * 10 - 60_000) * 1_000_000n;
   const payloads: Buffer[] = [];
@@ -227,7 +227,7 @@ function buildCorpus(options: TracingBenchOptions): Corpus {
   };
 }
 
-async function ingest(
+export async function ingest(
   target: Target,
   experimentId: string,
   corpus: Corpus,
