@@ -20,8 +20,10 @@ export interface TracingBenchOptions {
   clients: number;
   /** Timed repetitions of each search query. */
   queries: number;
-  /** Seconds of timed runs after which a query stops repeating (after at least 3 runs). */
+  /** Seconds of timed runs after which a query stops repeating (after at least one run). */
   queryBudgetSeconds: number;
+  /** Seconds a search request may take before the client gives up on that query (reported as such). */
+  queryTimeoutSeconds: number;
   /** A folder for Trellis's CPU profile (written when the server stops), or undefined. */
   profileFolder: string | undefined;
   /** Which servers to measure: 'trellis', 'mlflow' or both. */
@@ -32,8 +34,10 @@ export interface TracingBenchOptions {
 export interface QueryFigures {
   name: string;
   description: string;
-  /** Traces matching, counted by walking every page of 500. */
-  matched: number;
+  /** Traces matching, counted by walking every page of 500; undefined where a request timed out. */
+  matched: number | undefined;
+  /** Set where a request of this query got no answer within the timeout: the timings are then empty. */
+  timedOut?: boolean;
   /** Timed runs (fewer than asked where the budget ran out). */
   runs: number;
   p50: number;
@@ -272,8 +276,9 @@ interface SearchAnswer {
   next_page_token?: string;
 }
 
-async function searchPage(target: Target, experimentId: string, body: SearchBody): Promise<SearchAnswer> {
+async function searchPage(target: Target, experimentId: string, body: SearchBody, timeoutMs: number): Promise<SearchAnswer> {
   const response = await fetch(`${target.url}/api/3.0/mlflow/traces/search`, {
+    signal: AbortSignal.timeout(timeoutMs),
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ locations: [{ type: 'MLFLOW_EXPERIMENT', mlflow_experiment: { experiment_id: experimentId } }], ...body }),
@@ -284,13 +289,13 @@ async function searchPage(target: Target, experimentId: string, body: SearchBody
 }
 
 /** Walks every page; the number of traces and of pages. */
-async function walk(target: Target, experimentId: string, body: SearchBody): Promise<{ traces: number; pages: number }> {
+async function walk(target: Target, experimentId: string, body: SearchBody, timeoutMs: number): Promise<{ traces: number; pages: number }> {
   let traces = 0;
   let pages = 0;
   let token: string | undefined;
   const seen = new Set<string>();
   do {
-    const answer = await searchPage(target, experimentId, { ...body, ...(token ? { page_token: token } : {}) });
+    const answer = await searchPage(target, experimentId, { ...body, ...(token ? { page_token: token } : {}) }, timeoutMs);
     for (const trace of answer.traces ?? []) seen.add(trace.trace_id);
     traces += answer.traces?.length ?? 0;
     pages++;
@@ -320,14 +325,14 @@ interface Query {
   count(target: Target, experimentId: string): Promise<number>;
 }
 
-function queriesOf(corpus: Corpus): Query[] {
+function queriesOf(corpus: Corpus, timeoutMs: number): Query[] {
   const page = (name: string, description: string, filter: string | undefined, orderBy: string[]): Query => {
     const body = { ...(filter ? { filter } : {}), order_by: orderBy };
     return {
       name,
       description,
-      run: (target, experimentId) => searchPage(target, experimentId, { ...body, max_results: 100 }),
-      count: async (target, experimentId) => (await walk(target, experimentId, { ...body, max_results: 500 })).traces,
+      run: (target, experimentId) => searchPage(target, experimentId, { ...body, max_results: 100 }, timeoutMs),
+      count: async (target, experimentId) => (await walk(target, experimentId, { ...body, max_results: 500 }, timeoutMs)).traces,
     };
   };
   return [
@@ -350,9 +355,9 @@ function queriesOf(corpus: Corpus): Query[] {
     {
       name: 'page through all',
       description: 'no filter, every page of 100 by page token (one timing = the whole walk)',
-      run: (target, experimentId) => walk(target, experimentId, { order_by: ['timestamp_ms DESC'], max_results: 100 }),
+      run: (target, experimentId) => walk(target, experimentId, { order_by: ['timestamp_ms DESC'], max_results: 100 }, timeoutMs),
       count: async (target, experimentId) =>
-        (await walk(target, experimentId, { order_by: ['timestamp_ms DESC'], max_results: 100 })).traces,
+        (await walk(target, experimentId, { order_by: ['timestamp_ms DESC'], max_results: 100 }, timeoutMs)).traces,
     },
     {
       name: 'GetTrace',
@@ -372,7 +377,7 @@ async function measure(target: Target, corpus: Corpus, options: TracingBenchOpti
   options.log(`  (1) ${corpus.payloads.length.toLocaleString('en')} traces from ${options.clients} clients ...`);
   const ingestFigures = await ingest(target, experimentId, corpus, options);
   options.log(`  ${target.name}: ingest took ${ingestFigures.seconds.toFixed(1)} s`);
-  const queries = queriesOf(corpus);
+  const queries = queriesOf(corpus, options.queryTimeoutSeconds * 1000);
   const stored = {
     traces: await queries[0]!.count(target, experimentId),
     spansOfOne: await queries.at(-1)!.count(target, experimentId),
@@ -384,17 +389,37 @@ async function measure(target: Target, corpus: Corpus, options: TracingBenchOpti
   options.log(`  (2) ${queries.length} queries, ${options.queries} times each ...`);
   const figures: QueryFigures[] = [];
   for (const query of queries) {
-    const matched = await query.count(target, experimentId);
+    let matched: number | undefined;
     const timings: number[] = [];
     let spent = 0;
+    try {
+      matched = await query.count(target, experimentId);
+    } catch (error) {
+      if (!(error instanceof DOMException && error.name === 'TimeoutError')) throw error;
+      options.log(`  ${target.name}: ${query.name}: no answer in ${options.queryTimeoutSeconds} s, given up`);
+      figures.push({
+        name: query.name,
+        description: query.description,
+        matched,
+        timedOut: true,
+        runs: 0,
+        p50: Number.NaN,
+        p99: Number.NaN,
+      });
+      continue;
+    }
     for (let i = 0; i < options.queries + 2; i++) {
       const started = performance.now();
       await query.run(target, experimentId);
       const elapsed = performance.now() - started;
-      if (i < 2) continue; // the first two warm caches
+      if (i < 2) {
+        // The first two warm caches; one is enough for a query that takes seconds (the count's walk ran it too).
+        if (elapsed > 10_000) i = 1;
+        continue;
+      }
       timings.push(elapsed);
       spent += elapsed;
-      if (timings.length >= 3 && spent > options.queryBudgetSeconds * 1000) break;
+      if (spent > options.queryBudgetSeconds * 1000) break;
     }
     const runs = timings.length;
     timings.sort((a, b) => a - b);
