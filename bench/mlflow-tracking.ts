@@ -149,9 +149,9 @@ async function history(target: Target, options: TrackingBenchOptions): Promise<S
   return { steps: options.historySteps, medianMs: sorted[Math.floor(sorted.length / 2)]!, runs };
 }
 
-/** `trellis up` on a new home; seeds runs straight through its store (`Store.open({ home })`). */
-export async function startTrellisTarget(): Promise<Target> {
-  const trellis = await startTrellis();
+/** `trellis up` on a new home; seeds runs straight through its store (`Store.open({ home })`). `env` adds to the server's environment. */
+export async function startTrellisTarget(env: Record<string, string> = {}): Promise<Target> {
+  const trellis = await startTrellis({ env });
   return {
     name: 'Trellis (SQLite)',
     url: trellis.url,
@@ -265,7 +265,7 @@ export async function runTrackingBench(options: TrackingBenchOptions): Promise<S
   const python = ensurePythonEnv({ log: options.log }) as string;
   if (!existsSync(join(python, '..', 'mlflow'))) throw new Error('the Python environment has no mlflow executable');
   const figures: ServerFigures[] = [];
-  for (const start of [startTrellisTarget, () => startMlflowTarget(python)]) {
+  for (const start of [() => startTrellisTarget(), () => startMlflowTarget(python)]) {
     const target = await start();
     try {
       options.log(`${target.name} at ${target.url}`);

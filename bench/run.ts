@@ -1,8 +1,11 @@
 /**
  * `npm run bench`: runs every benchmark and prints the tables BENCHMARKS.md records.
- * BENCH_ONLY=foundation|tracking|jobs|serving|studio|auth|artifacts|pipelines|sweeps|monitoring|advisor runs one part. Sizes: BENCH_COUNT (default 10000) and
+ * BENCH_ONLY=foundation|tracking|tracing|jobs|serving|studio|auth|artifacts|pipelines|sweeps|monitoring|advisor runs one part. Sizes: BENCH_COUNT (default 10000) and
  * BENCH_STARTUP_RUNS (default 5) for the foundation; BENCH_POINTS (1000000), BENCH_CLIENTS (8),
  * BENCH_SEARCH_RUNS (50000), BENCH_SEARCH_QUERIES (20), BENCH_HISTORY_STEPS (100000) for tracking;
+ * BENCH_TRACES (10000), BENCH_TRACE_SPANS (50: spans a trace), BENCH_TRACE_CLIENTS (8), BENCH_TRACE_QUERIES (20: timed runs
+ * of each search), BENCH_TRACE_QUERY_BUDGET_S (60: a search stops repeating after this many seconds of timed runs),
+ * BENCH_TRACE_QUERY_TIMEOUT_S (300: a search request unanswered by then gives that query up, reported as such), BENCH_TRACE_SERVERS (trellis,mlflow), BENCH_TRACE_SERVER_PROFILE (a folder for Trellis's CPU profile) for tracing;
  * BENCH_JOBS (1000), BENCH_JOBS_IDLE (100), BENCH_JOB_NODES (16), BENCH_JOB_CLIENTS (4) for jobs;
  * BENCH_SERVING_CALLS (10000), BENCH_SERVING_SECONDS (10), BENCH_SERVING_CONNECTIONS (8,32,64) for serving;
  * BENCH_STUDIO_RUNS (50000), BENCH_STUDIO_POINTS (1000000), BENCH_STUDIO_REPETITIONS (5) for studio;
@@ -25,6 +28,7 @@ import { runJobQueueBench, type Summary } from './job-queue-latency.js';
 import { runMonitoringBench } from './monitoring.js';
 import { monitoringTables } from './monitoring/monitoring-tables.js';
 import { runTrackingBench } from './mlflow-tracking.js';
+import { runTracingBench } from './tracing.js';
 import { runPipelineBench, type ShapeFigures } from './pipelines.js';
 import { bestRate, runServingBench, type LatencyRow } from './serving.js';
 import { runStartupAndCrud } from './startup-and-crud.js';
@@ -101,6 +105,58 @@ if (!only || only === 'tracking') {
     console.log(
       `\nSearch: filter \`metrics.accuracy > 0.9\`, order \`metrics.accuracy DESC\`, max_results 100 (${trellis.search.matched} and ${mlflow.search.matched} runs returned).`,
     );
+  }
+}
+
+if (!only || only === 'tracing') {
+  const options = {
+    traces: Number(process.env.BENCH_TRACES ?? 10_000),
+    spansPerTrace: Number(process.env.BENCH_TRACE_SPANS ?? 50),
+    clients: Number(process.env.BENCH_TRACE_CLIENTS ?? 8),
+    queries: Number(process.env.BENCH_TRACE_QUERIES ?? 20),
+    queryBudgetSeconds: Number(process.env.BENCH_TRACE_QUERY_BUDGET_S ?? 60),
+    queryTimeoutSeconds: Number(process.env.BENCH_TRACE_QUERY_TIMEOUT_S ?? 300),
+    profileFolder: process.env.BENCH_TRACE_SERVER_PROFILE,
+    servers: (process.env.BENCH_TRACE_SERVERS ?? 'trellis,mlflow')
+      .split(',')
+      .flatMap((name): ('trellis' | 'mlflow')[] => (name === 'trellis' || name === 'mlflow' ? [name] : [])),
+    log,
+  };
+  const figures = await runTracingBench(options);
+  const [first] = figures;
+  const trellis = figures.find((row) => row.server.startsWith('Trellis'));
+  const mlflow = figures.find((row) => row.server.startsWith('MLflow'));
+  const ratio = (ours: number | undefined, theirs: number | undefined) =>
+    ours === undefined || theirs === undefined ? '—' : `${(ours / theirs).toFixed(1)}×`;
+  if (first) {
+    console.log(
+      `\n## MLflow tracing: ${first.ingest.traces.toLocaleString('en')} traces of ${options.spansPerTrace} spans over OTLP/HTTP (${(first.ingest.bytes / 2 ** 20).toFixed(0)} MiB of protobuf), ${options.clients} clients\n`,
+    );
+    console.log('| server | wall time | traces/s | spans/s | traces held after | spans of trace 0 (GetTrace) |');
+    console.log('| --- | --- | --- | --- | --- | --- |');
+    for (const row of figures) {
+      console.log(
+        `| ${row.server} | ${row.ingest.seconds.toFixed(1)} s | ${row.ingest.tracesPerSecond.toFixed(0)} | ${row.ingest.spansPerSecond.toFixed(0)} | ${row.stored.traces} | ${row.stored.spansOfOne} |`,
+      );
+    }
+    console.log(`\nIngest, Trellis / MLflow: ${ratio(trellis?.ingest.spansPerSecond, mlflow?.ingest.spansPerSecond)} (goal ≥ 10×)`);
+    console.log(
+      `\n### Search (SearchTracesV3) and GetTrace, ${options.queries} timed runs each after 2 warm-ups (fewer past ${options.queryBudgetSeconds} s)\n`,
+    );
+    console.log('| query | matched (Trellis / MLflow) | Trellis p50 / p99 | MLflow p50 / p99 (runs) | Trellis advantage p50 / p99 |');
+    console.log('| --- | --- | --- | --- | --- |');
+    for (const query of first.queries) {
+      const ours = trellis?.queries.find((row) => row.name === query.name);
+      const theirs = mlflow?.queries.find((row) => row.name === query.name);
+      const cell = (row: typeof ours) => {
+        if (!row) return '—';
+        if (row.timedOut) return `no answer in ${options.queryTimeoutSeconds} s`;
+        return `${ms(row.p50)} / ${ms(row.p99)}${row.runs < options.queries ? ` (${row.runs})` : ''}`;
+      };
+      console.log(
+        `| ${query.name}: ${query.description} | ${ours?.matched ?? '—'} / ${theirs?.matched ?? '—'} | ${cell(ours)} | ${cell(theirs)} | ${ratio(theirs?.p50, ours?.p50)} / ${ratio(theirs?.p99, ours?.p99)} |`,
+      );
+    }
   }
 }
 

@@ -114,8 +114,12 @@ export class TraceRepository {
     }
   }
 
-  /** Adds or replaces spans (a span sent again, ended this time, replaces its earlier self) and recounts them. */
-  async upsertSpans(traceId: string, spans: readonly SpanRow[]): Promise<void> {
+  /**
+   * Adds or replaces spans (a span sent again, ended this time, replaces its earlier self) and
+   * recounts them; `isNewTrace` (the trace row was inserted in this transaction, with its count of
+   * distinct span ids) skips the recount and the conflict handling a new trace cannot need.
+   */
+  async upsertSpans(traceId: string, spans: readonly SpanRow[], isNewTrace = false): Promise<void> {
     const rows = spans.map((span) => ({
       trace_id: traceId,
       span_id: span.spanId,
@@ -127,11 +131,18 @@ export class TraceRepository {
       end_time_us: span.endTimeUs,
       content: span.content,
     }));
+    // A new trace's spans can conflict only among themselves (one span id sent twice in a request).
+    const isPlainInsert = isNewTrace && new Set(rows.map((row) => row.span_id)).size === rows.length;
     // 9 parameters a row: 100 rows stay under SQLite's 999 and PostgreSQL's 65,535.
     for (let start = 0; start < rows.length; start += 100) {
+      const chunk = rows.slice(start, start + 100);
+      if (isPlainInsert) {
+        await this.db.insertInto('trace_spans').values(chunk).execute();
+        continue;
+      }
       await this.db
         .insertInto('trace_spans')
-        .values(rows.slice(start, start + 100))
+        .values(chunk)
         .onConflict((conflict) =>
           conflict.columns(['trace_id', 'span_id']).doUpdateSet((eb) => ({
             parent_span_id: eb.ref('excluded.parent_span_id'),
@@ -145,6 +156,7 @@ export class TraceRepository {
         )
         .execute();
     }
+    if (isNewTrace) return;
     await this.db
       .updateTable('traces')
       .set({ span_count: sql<number>`(select count(*) from trace_spans s where s.trace_id = ${traceId})` })

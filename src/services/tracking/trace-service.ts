@@ -119,7 +119,8 @@ export async function logSpans(
     for (const batch of batches) {
       const hasRoot = batch.spans.some((span) => span.parentSpanId === null);
       const spansTag = { [traceKeys.spansLocation]: spansInTrackingStore };
-      if (await refuseForeignTrace(repositories, workspace, batch.traceId)) {
+      const isKnown = await refuseForeignTrace(repositories, workspace, batch.traceId);
+      if (isKnown) {
         const [info] = await repositories.traces.infos(workspace, [batch.traceId]);
         if (info && info.metadata[traceKeys.infoFinalized] !== 'true') {
           await repositories.traces.update(
@@ -138,24 +139,28 @@ export async function logSpans(
         }
         await repositories.traces.setTags(batch.traceId, { ...batch.summary.tags, ...spansTag });
       } else {
-        await repositories.traces.insert(workspace, {
-          traceId: batch.traceId,
-          experimentId,
-          clientRequestId: null,
-          requestTime: batch.summary.requestTimeMs,
-          executionDuration: hasRoot ? batch.summary.executionDurationMs : null,
-          state: hasRoot ? batch.summary.state : 'IN_PROGRESS',
-          requestPreview: batch.summary.requestPreview,
-          responsePreview: batch.summary.responsePreview,
-          metadata: { [traceKeys.schemaVersion]: '3', ...batch.summary.metadata },
-          tags: {
-            ...batch.summary.tags,
-            ...spansTag,
-            [traceKeys.artifactLocation]: artifactLocationOf(experiment.artifact_location, batch.traceId),
+        await repositories.traces.insert(
+          workspace,
+          {
+            traceId: batch.traceId,
+            experimentId,
+            clientRequestId: null,
+            requestTime: batch.summary.requestTimeMs,
+            executionDuration: hasRoot ? batch.summary.executionDurationMs : null,
+            state: hasRoot ? batch.summary.state : 'IN_PROGRESS',
+            requestPreview: batch.summary.requestPreview,
+            responsePreview: batch.summary.responsePreview,
+            metadata: { [traceKeys.schemaVersion]: '3', ...batch.summary.metadata },
+            tags: {
+              ...batch.summary.tags,
+              ...spansTag,
+              [traceKeys.artifactLocation]: artifactLocationOf(experiment.artifact_location, batch.traceId),
+            },
           },
-        });
+          new Set(batch.spans.map((span) => span.spanId)).size,
+        );
       }
-      await repositories.traces.upsertSpans(batch.traceId, batch.spans);
+      await repositories.traces.upsertSpans(batch.traceId, batch.spans, !isKnown);
       if (runId && hasRoot) await repositories.traces.linkRuns([batch.traceId], runId);
     }
   });

@@ -18,6 +18,7 @@ import { monitorsMigration } from './015-monitors.js';
 import { policiesMigration } from './016-policies.js';
 import { costMigration } from './017-cost.js';
 import { tracesMigration } from './018-traces.js';
+import { traceIndexesMigration } from './019-trace-indexes.js';
 
 /** Every migration, in order. Names are never renamed once released: the store records them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -40,6 +41,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '016-policies': policiesMigration(dialect),
     '017-cost': costMigration(dialect),
     '018-traces': tracesMigration(),
+    '019-trace-indexes': traceIndexesMigration(),
   };
 }
 
