@@ -313,39 +313,23 @@ function traceHandlers(context: Context) {
 
 /** The handlers of the V3 routes (src/contract/mlflow/traces.ts). */
 export function traceRoutesV3(context: Context): MlflowRoute[] {
-  const {
-    start,
-    search,
-    get,
-    batchGet,
-    batchGetInfos,
-    remove,
-    correlation,
-    link,
-    info,
-    setTag,
-    deleteTag,
-    createOne,
-    getOne,
-    updateOne,
-    deleteOne,
-  } = traceHandlers(context);
+  const handlers = traceHandlers(context);
   return withHandlers(mlflowTraceRoutesV3, {
-    startTraceV3: start,
-    searchTracesV3: search,
-    getTrace: get,
-    batchGetTraces: batchGet,
-    batchGetTraceInfos: batchGetInfos,
-    deleteTracesV3: remove,
-    calculateTraceFilterCorrelation: correlation,
-    linkTracesToRun: link,
-    getTraceInfoV3: info,
-    setTraceTagV3: setTag,
-    deleteTraceTagV3: deleteTag,
-    createAssessment: createOne,
-    getAssessment: getOne,
-    updateAssessment: updateOne,
-    deleteAssessment: deleteOne,
+    startTraceV3: handlers.start,
+    searchTracesV3: handlers.search,
+    getTrace: handlers.get,
+    batchGetTraces: handlers.batchGet,
+    batchGetTraceInfos: handlers.batchGetInfos,
+    deleteTracesV3: handlers.remove,
+    calculateTraceFilterCorrelation: handlers.correlation,
+    linkTracesToRun: handlers.link,
+    getTraceInfoV3: handlers.info,
+    setTraceTagV3: handlers.setTag,
+    deleteTraceTagV3: handlers.deleteTag,
+    createAssessment: handlers.createOne,
+    getAssessment: handlers.getOne,
+    updateAssessment: handlers.updateOne,
+    deleteAssessment: handlers.deleteOne,
   });
 }
 

@@ -12,6 +12,7 @@
  * MLflow 3.17.2 joins comparisons with AND only (OR is refused), so the result is a flat list.
  */
 import { invalid, type RawValue, readIdentifier, readValue, SearchCursor } from '../tracking/search-filter.js';
+import { traceKeys } from './trace-info.js';
 
 export type TraceNumericComparator = '=' | '!=' | '>' | '>=' | '<' | '<=';
 export type TraceStringComparator = '=' | '!=' | 'LIKE' | 'ILIKE' | 'RLIKE';
@@ -56,9 +57,9 @@ export type TraceCondition =
   /** `prompt = 'name/version'`: the trace is linked to that prompt version (tag mlflow.linkedPrompts). */
   | { entity: 'prompt'; name: string; version: string };
 
-export const traceNameTag = 'mlflow.traceName';
-export const linkedPromptsTag = 'mlflow.linkedPrompts';
-export const sourceRunMetadata = 'mlflow.sourceRun';
+export const traceNameTag = traceKeys.traceName;
+export const linkedPromptsTag = traceKeys.linkedPrompts;
+export const sourceRunMetadata = traceKeys.sourceRun;
 
 /** SearchTraceUtils.VALID_SEARCH_ATTRIBUTE_KEYS: what an identifier without a prefix may name. */
 export const traceFilterAttributeKeys = [

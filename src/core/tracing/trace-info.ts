@@ -14,6 +14,7 @@ export const traceKeys = {
   spansLocation: 'mlflow.trace.spansLocation',
   traceName: 'mlflow.traceName',
   sourceRun: 'mlflow.sourceRun',
+  linkedPrompts: 'mlflow.linkedPrompts',
   schemaVersion: 'mlflow.trace_schema.version',
   infoFinalized: 'mlflow.trace.infoFinalized',
   sizeStats: 'mlflow.trace.sizeStats',
