@@ -55,6 +55,28 @@ export class TraceRepository {
     return this.db.selectFrom('traces').select('workspace').where('trace_id', '=', traceId).executeTakeFirst();
   }
 
+  /** What span ingestion needs of a stored trace: its request time, and whether StartTraceV3 has finalized its info. */
+  async ingestState(traceId: string, finalizedKey: string): Promise<{ requestTime: number; isFinalized: boolean } | undefined> {
+    const row = await this.db
+      .selectFrom('traces as t')
+      .select((eb) => [
+        't.request_time',
+        eb
+          .exists(
+            eb
+              .selectFrom('trace_metadata as m')
+              .select('m.key')
+              .whereRef('m.trace_id', '=', 't.trace_id')
+              .where('m.key', '=', finalizedKey)
+              .where('m.value', '=', 'true'),
+          )
+          .as('finalized'),
+      ])
+      .where('t.trace_id', '=', traceId)
+      .executeTakeFirst();
+    return row && { requestTime: Number(row.request_time), isFinalized: Boolean(Number(row.finalized)) };
+  }
+
   async insert(workspace: string, info: TraceRecord, spanCount = 0): Promise<void> {
     await this.db
       .insertInto('traces')

@@ -3,7 +3,8 @@ import { parseTraceFilter } from '../../core/tracing/trace-filter.js';
 import { parseTraceOrderBy } from '../../core/tracing/trace-order-by.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import type { Context } from '../context.js';
-import { pageOfTraces, type TracePage } from './trace-service.js';
+import type { TraceInfo } from '../../core/tracing/trace-info.js';
+import { decodeOffset, encodeOffset } from '../../core/tracking/offset-page.js';
 
 export interface SearchTracesInput {
   experimentIds: readonly string[];
@@ -13,11 +14,7 @@ export interface SearchTracesInput {
   pageToken: string | undefined;
 }
 
-/**
- * search_traces: a page of the traces of some experiments of this workspace that match MLflow's
- * trace filter, in the order asked (newest first by default). The filter and order are parsed
- * before anything is read, so a bad one is refused with MLflow's message.
- */
+/** The experiments searched, as the store keys them; a search names at least one. */
 function experimentNumbers(experimentIds: readonly string[]): number[] {
   if (experimentIds.length === 0)
     throw mlflowError('INVALID_PARAMETER_VALUE', 'At least one experiment id (a location) is required to search traces.');
@@ -28,18 +25,27 @@ function experimentNumbers(experimentIds: readonly string[]): number[] {
   });
 }
 
+/** A search's page: trace infos and the next page's token. */
+export interface TracePage {
+  infos: TraceInfo[];
+  nextPageToken?: string;
+}
+
+/**
+ * search_traces: a page of the traces of some experiments of this workspace that match MLflow's
+ * trace filter, in the order asked (newest first by default). The filter and order are parsed
+ * before anything is read, so a bad one is refused with MLflow's message.
+ */
 export async function searchTraces(context: Context, workspace: string, input: SearchTracesInput): Promise<TracePage> {
   const conditions = parseTraceFilter(input.filter);
   const orders = parseTraceOrderBy(input.orderBy);
   const experimentIds = experimentNumbers(input.experimentIds);
+  const offset = decodeOffset(input.pageToken);
   const traces = context.store.repositories.traces;
-  return pageOfTraces(
-    context,
-    workspace,
-    (limit, offset) => traces.searchIds(workspace, experimentIds, conditions, orders, limit, offset),
-    input.maxResults,
-    input.pageToken,
-  );
+  // One more than a page: whether there is a next page, without counting.
+  const ids = await traces.searchIds(workspace, experimentIds, conditions, orders, input.maxResults + 1, offset);
+  const infos = await traces.infos(workspace, ids.slice(0, input.maxResults));
+  return { infos, ...(ids.length > input.maxResults ? { nextPageToken: encodeOffset(offset + input.maxResults) } : {}) };
 }
 
 export interface CorrelationInput {

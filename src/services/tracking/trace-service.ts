@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { checkedTraceTag, truncatedValues } from '../../core/tracing/trace-limits.js';
 import { dumpPythonJson, type JsonValue, pyJsonOf } from '../../core/tracing/python-json.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
-import { decodeOffset, encodeOffset } from '../../core/tracking/offset-page.js';
 import { spansInTrackingStore, type TraceInfo, type TraceState, traceKeys } from '../../core/tracing/trace-info.js';
 import type { Repositories } from '../../store/store.js';
 import type { SpanRow } from '../../store/trace-repository.js';
@@ -54,6 +53,12 @@ async function requireTraceHere(repositories: Repositories, workspace: string, t
   const [info] = await repositories.traces.infos(workspace, [traceId]);
   if (!info) throw mlflowError('RESOURCE_DOES_NOT_EXIST', `Trace with ID '${traceId}' not found.`);
   return info;
+}
+
+/** That the trace is this workspace's, without reading its tags, metadata and assessments. */
+async function requireTraceIdHere(repositories: Repositories, workspace: string, traceId: string): Promise<void> {
+  const existing = await repositories.traces.exists(traceId);
+  if (existing?.workspace !== workspace) throw mlflowError('RESOURCE_DOES_NOT_EXIST', `Trace with ID '${traceId}' not found.`);
 }
 
 /** Refuses a trace id taken by another workspace: ids are global, and one workspace never sees or changes another's. */
@@ -121,8 +126,8 @@ export async function logSpans(
       const spansTag = { [traceKeys.spansLocation]: spansInTrackingStore };
       const isKnown = await refuseForeignTrace(repositories, workspace, batch.traceId);
       if (isKnown) {
-        const [info] = await repositories.traces.infos(workspace, [batch.traceId]);
-        if (info && info.metadata[traceKeys.infoFinalized] !== 'true') {
+        const info = await repositories.traces.ingestState(batch.traceId, traceKeys.infoFinalized);
+        if (info && !info.isFinalized) {
           await repositories.traces.update(
             batch.traceId,
             hasRoot
@@ -241,7 +246,7 @@ export async function setTraceTag(context: Context, workspace: string, traceId: 
   refuseSystemTag(key, 'set');
   const tag = checkedTraceTag(key, value);
   await context.store.transaction(async (repositories) => {
-    await requireTraceHere(repositories, workspace, traceId);
+    await requireTraceIdHere(repositories, workspace, traceId);
     await repositories.traces.setTags(traceId, { [tag.key]: tag.value });
   });
 }
@@ -249,7 +254,7 @@ export async function setTraceTag(context: Context, workspace: string, traceId: 
 export async function deleteTraceTag(context: Context, workspace: string, traceId: string, key: string): Promise<void> {
   refuseSystemTag(key, 'deleted');
   await context.store.transaction(async (repositories) => {
-    await requireTraceHere(repositories, workspace, traceId);
+    await requireTraceIdHere(repositories, workspace, traceId);
     if (!(await repositories.traces.deleteTag(traceId, key)))
       throw mlflowError('RESOURCE_DOES_NOT_EXIST', `No trace tag with key '${key}' for trace with ID '${traceId}'`);
   });
@@ -283,27 +288,6 @@ export async function traceData(context: Context, workspace: string, traceId: st
   const location = info.tags[traceKeys.artifactLocation];
   if (!location) throw mlflowError('RESOURCE_DOES_NOT_EXIST', `Trace with ID '${traceId}' has no span data.`);
   return { kind: 'artifact', path: pathUnderRoot(location, 'traces.json') };
-}
-
-/** A search's page: trace infos and the next page's token. */
-export interface TracePage {
-  infos: TraceInfo[];
-  nextPageToken?: string;
-}
-
-/** One page of ids a search returns, from the repository's query (filter and order applied there). */
-export async function pageOfTraces(
-  context: Context,
-  workspace: string,
-  query: (limit: number, offset: number) => Promise<string[]>,
-  maxResults: number,
-  pageToken: string | undefined,
-): Promise<TracePage> {
-  const offset = decodeOffset(pageToken);
-  const ids = await query(maxResults + 1, offset);
-  const page = ids.slice(0, maxResults);
-  const infos = await context.store.repositories.traces.infos(workspace, page);
-  return { infos, ...(ids.length > maxResults ? { nextPageToken: encodeOffset(offset + maxResults) } : {}) };
 }
 
 /** The legacy V2 start: a new trace in progress with a server-made id. */
@@ -422,13 +406,13 @@ async function insertAssessment(
 
 export async function createAssessment(context: Context, workspace: string, traceId: string, assessment: Record<string, unknown>) {
   return context.store.transaction(async (repositories) => {
-    await requireTraceHere(repositories, workspace, traceId);
+    await requireTraceIdHere(repositories, workspace, traceId);
     return insertAssessment(repositories, traceId, { ...assessment, assessment_id: undefined }, context.clock().getTime());
   });
 }
 
 async function requireAssessment(repositories: Repositories, workspace: string, traceId: string, assessmentId: string) {
-  await requireTraceHere(repositories, workspace, traceId);
+  await requireTraceIdHere(repositories, workspace, traceId);
   const found = await repositories.traces.assessment(traceId, assessmentId);
   if (!found) throw mlflowError('RESOURCE_DOES_NOT_EXIST', `Assessment with ID '${assessmentId}' not found for trace '${traceId}'`);
   return found;
