@@ -315,7 +315,7 @@ describe('role × action matrix over real HTTP', () => {
     const openapi = (await (await fetch(`${trellis.url}/api/v1/openapi.json`)).json()) as {
       paths: Record<string, Record<string, unknown>>;
     };
-    const byAction = new Map<string, { method: string; path: string; scope: 'server' | 'workspace' }>();
+    const byAction = new Map<string, { method: string; path: string; scope: 'server' | 'workspace' | 'registry' }>();
     for (const [template, operations] of Object.entries(openapi.paths)) {
       const url = template.replace(/\{([^}]+)\}/g, ':$1').replace(/:\*$/, '*');
       for (const method of Object.keys(operations).map((name) => name.toUpperCase())) {

@@ -8,7 +8,7 @@ import { FailureThrottle } from '../core/identity/failure-throttle.js';
 import { OidcVerifier } from '../auth/oidc/oidc-verifier.js';
 import type { TrellisConfig } from '../config/config.js';
 import { AccessControl } from '../services/identity/access-control.js';
-import { registerAuthHooks } from './auth/auth-hooks.js';
+import { registerAuthHooks, registerRegistryReadCheck } from './auth/auth-hooks.js';
 import type { Context } from '../services/context.js';
 import { httpGuards } from './http-guards.js';
 import { handleError, isMlflowRequest, sendProblem } from './problem.js';
@@ -28,6 +28,7 @@ import { scheduleRoutes } from './routes/schedules.js';
 import { monitorRoutes } from './routes/monitors.js';
 import { policyRoutes } from './routes/policy.js';
 import { costRoutes } from './routes/cost.js';
+import { registryRoutesPlugin } from './routes/registries.js';
 import { experimentKeysRoutes } from './routes/experiment-keys.js';
 import { metricSeriesRoutes } from './routes/metric-series.js';
 import { endpointStatsRoutes } from './routes/endpoint-stats.js';
@@ -91,6 +92,7 @@ export async function buildServer(
       localOwner: config.auth.local ? config.localUser : undefined,
     },
   });
+  registerRegistryReadCheck(app, access);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
@@ -159,6 +161,7 @@ export async function buildServer(
   await app.register(monitorRoutes, routeOptions);
   await app.register(policyRoutes, routeOptions);
   await app.register(costRoutes, routeOptions);
+  await app.register(registryRoutesPlugin, routeOptions);
   await app.register(attemptTransferRoutes, routeOptions);
   await app.register(mlflowRoutes, routeOptions);
   await app.register(mlflowGraphqlRoutes, routeOptions);

@@ -20,6 +20,7 @@ export async function allCommands(): Promise<Array<(program: Command) => void>> 
     online,
     batch,
     advisor,
+    registry,
   ] = await Promise.all([
     import('./commands/up.js'),
     import('./commands/apply.js'),
@@ -38,12 +39,14 @@ export async function allCommands(): Promise<Array<(program: Command) => void>> 
     import('./commands/online-endpoint.js'),
     import('./commands/batch-endpoint.js'),
     import('./commands/advisor.js'),
+    import('./commands/registry.js'),
   ]);
   return [
     up.registerUp,
     apply.registerApply,
     workspace.registerWorkspace,
     groups.registerResourceGroups,
+    registry.registerRegistry,
     computeOperations.registerComputeOperations,
     groups.registerGenericVerbs,
     audit.registerAudit,

@@ -16,9 +16,18 @@ export interface CliContext {
   output: OutputFormat;
 }
 
+/** Commands whose --registry-name names where to share to, not where they act. */
+const registryCommands = new Set(['share']);
+
 /** Global options (--server, --workspace, --output, --ca-file) over env over ~/.trellis/config.yaml. */
 export function cliContext(command: Command): CliContext {
-  const options = command.optsWithGlobals<{ server?: string; workspace?: string; output?: OutputFormat; caFile?: string }>();
+  const options = command.optsWithGlobals<{
+    server?: string;
+    workspace?: string;
+    output?: OutputFormat;
+    caFile?: string;
+    registryName?: string;
+  }>();
   const config = loadConfig();
   const server = (options.server ?? config.serverUrl).replace(/\/+$/, '');
   // TRELLIS_TOKEN, else the owner token `trellis up` wrote under this home (for the server it started).
@@ -26,7 +35,11 @@ export function cliContext(command: Command): CliContext {
   return {
     config,
     client: new TrellisClient(server, { token, fetch: verifyingFetch(options.caFile ?? config.caFile) }),
-    workspace: options.workspace ?? config.workspace,
+    // An asset command with --registry-name works on the registry: its assets live in the space '@<registry>'.
+    workspace:
+      options.registryName !== undefined && !registryCommands.has(command.name())
+        ? `@${options.registryName}`
+        : (options.workspace ?? config.workspace),
     output: options.output ?? config.output,
   };
 }

@@ -11,6 +11,7 @@ import { jobRoutes, type JobLogEvent } from '../contract/jobs.js';
 import { metricSeriesRoutes } from '../contract/metric-series.js';
 import { onlineEndpointRoutes as online } from '../contract/online-endpoints.js';
 import { pipelineRoutes } from '../contract/pipelines.js';
+import { registryRoutes, shareRoute } from '../contract/registries.js';
 import { sweepRoutes } from '../contract/sweeps.js';
 import { scheduleRoutes } from '../contract/schedules.js';
 import { monitorRoutes } from '../contract/monitors.js';
@@ -21,6 +22,7 @@ import { uploadRoutes } from '../contract/uploads.js';
 import { workspaceRoutes } from '../contract/workspaces.js';
 import type { Pillar as AdvisorPillar } from '../core/advisor/advisor-rule.js';
 import type { Granularity } from '../core/cost/cost-series.js';
+import type { RegistryKind } from '../core/registries/registry-asset-id.js';
 import { isAssetKind } from '../core/resources/kinds.js';
 import type { ApplyRequestBody, PolicyAssignmentRequest, PolicyExemptionRequest, PolicyStateBody, UploadedBody } from './answers.js';
 import { type CallOptions, HttpClient, problemOf } from './http-client.js';
@@ -50,6 +52,20 @@ export class TrellisClient extends HttpClient {
   advisorScore = (workspace: string) => this.call(advisorRoutes.score, { params: { workspace } });
 
   listWorkspaces = (query: { limit?: number; pageToken?: string } = {}) => this.call(workspaceRoutes.list, { query });
+  listRegistries = () => this.call(registryRoutes.list, {});
+  /** A registry from its Azure ML file, as parsed YAML. */
+  createRegistry = (body: Record<string, unknown>) => this.call(registryRoutes.create, { body });
+  getRegistry = (registry: string) => this.call(registryRoutes.get, { params: { registry } });
+  deleteRegistry = (registry: string, force = false) =>
+    this.call(registryRoutes.delete, { params: { registry }, query: force ? { force: 'true' } : {} });
+  /** `az ml model share`: copies a workspace's asset version into a registry with its provenance. */
+  share = (
+    workspace: string,
+    kind: RegistryKind,
+    name: string,
+    version: string,
+    body: { registryName: string; shareWithName?: string; shareWithVersion?: string },
+  ) => this.call(shareRoute(kind), { params: { workspace, name, version }, body });
   getWorkspace = (name: string) => this.call(workspaceRoutes.get, { params: { workspace: name } });
   createWorkspace = (body: Record<string, unknown>) => this.call(workspaceRoutes.create, { body });
   deleteWorkspace = (name: string, ifMatch?: string, options: { force?: boolean } = {}) =>

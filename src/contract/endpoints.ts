@@ -34,7 +34,17 @@ export const endpointFields = z.object({
 // Exactly the fields of core/endpoints/endpoint.ts DeploymentLineage, which the api hands to this schema.
 /** What a deployment serves, resolved to exact versions when it was created or last updated. */
 export const deploymentLineageSchema = z.object({
-  model: z.object({ name: z.string(), version: z.string(), type: z.string() }).nullable(),
+  model: z
+    .object({
+      name: z.string(),
+      version: z.string(),
+      type: z.string(),
+      registry: z
+        .string()
+        .optional()
+        .describe('the registry the model was deployed from (azureml://registries/...); absent for the workspace'),
+    })
+    .nullable(),
   environment: z.object({ name: z.string(), version: z.string().nullable(), curated: z.boolean() }).nullable(),
   code: z.object({ name: z.string(), digest: z.string() }).nullable(),
   deployedBy: z.string(),

@@ -28,6 +28,7 @@ export { sweepJobSchema, sweepRoutes, sweepTrialSchema } from './sweeps.js';
 export { metricSeriesRoutes, metricSeriesSchema } from './metric-series.js';
 export { onlineDeploymentSchema, onlineEndpointRoutes, onlineEndpointSchema, rolloutSchema } from './online-endpoints.js';
 export { type ProblemBody, problemSchema } from './problem.js';
+export { registryRoutes, registrySchema, shareRoute } from './registries.js';
 export { assetRoutes, type ContainedKind, kindRoutes, namedRoutes, resolveRoute } from './resources.js';
 export {
   mlflowApiBase,

@@ -7,7 +7,7 @@ const lineageInput = z.union([
   z.object({ type: z.literal('literal'), value: z.union([z.string(), z.number(), z.boolean()]) }),
   z.object({
     type: z.string(),
-    asset: z.object({ name: z.string(), version: z.string() }),
+    asset: z.object({ name: z.string(), version: z.string(), registry: z.string().optional() }),
     digest: z.string().nullable(),
     mode: z.string(),
   }),

@@ -1,5 +1,6 @@
 import { parseResourceDocument } from '../core/azureml/parse-resource-file.js';
 import { TrellisError } from '../core/errors.js';
+import { isRegistryAssetId, parseRegistryAssetId, registryOfStorage, registryStorageOf } from '../core/registries/registry-asset-id.js';
 import { isAssetKind, type ResourceKind } from '../core/resources/kinds.js';
 import { checkName } from '../core/resources/names.js';
 import { parseAssetReference } from '../core/resources/reference.js';
@@ -36,7 +37,11 @@ export async function getResource<Kind extends ResourceKind>(context: Context, k
   return found;
 }
 
-/** Resolves `name:version`, `name@latest`, `azureml:name:version` or `azureml:name@latest`. */
+/**
+ * Resolves `name:version`, `name@latest`, `azureml:name:version` or `azureml:name@latest` in the
+ * workspace, and `azureml://registries/<registry>/<kind>/<name>/versions/<v>` (or `/labels/latest`)
+ * in that registry. Whether the caller may read the registry is the API's check, made on the request.
+ */
 export async function resolveReference<Kind extends ContainedKind>(
   context: Context,
   workspace: string,
@@ -44,6 +49,18 @@ export async function resolveReference<Kind extends ContainedKind>(
   reference: string,
 ): Promise<ResourceOf<Kind>> {
   let target: { name: string; version: string | null };
+  if (isRegistryAssetId(reference)) {
+    const parsed = parseRegistryAssetId(reference);
+    if (parsed.kind !== kind)
+      throw new TrellisError('InvalidReference', 400, `'${reference}' names a ${parsed.kind}, where a ${kind} is expected`);
+    if (!(await context.store.repositories.registries.get(parsed.registry)))
+      throw new TrellisError(
+        'RegistryNotFound',
+        404,
+        `registry '${parsed.registry}' does not exist; list them with: trellis registry list`,
+      );
+    return getResource(context, { workspace: registryStorageOf(parsed.registry), kind, name: parsed.name, version: parsed.version });
+  }
   if (isAssetKind(kind)) {
     const parsed = parseAssetReference(reference);
     target = { name: parsed.name, version: parsed.version ?? 'latest' };
@@ -169,6 +186,13 @@ export async function deleteResource(context: Context, caller: Caller, key: Reso
 }
 
 function notFound(key: ResourceKey): TrellisError {
+  const registry = registryOfStorage(key.workspace);
+  if (registry !== undefined)
+    return new TrellisError(
+      'ResourceNotFound',
+      404,
+      `${key.kind} '${key.name}'${key.version === 'latest' ? ' has no versions' : ` version ${String(key.version)} does not exist`} in registry '${registry}'; list what it holds with: trellis ${key.kind} list --registry-name ${registry}`,
+    );
   const what =
     key.version === 'latest'
       ? `${key.kind} '${key.name}' has no versions in workspace '${key.workspace}'`

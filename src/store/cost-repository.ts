@@ -124,7 +124,7 @@ export class CostRepository {
   /** The names of the workspaces asked for that exist (all when none are named), with their tags. */
   private async workspaceTags(names: readonly string[] | undefined): Promise<Map<string, Tags>> {
     if (names !== undefined && names.length === 0) return new Map();
-    let select = this.db.selectFrom('workspaces').select(['name', 'tags']);
+    let select = this.db.selectFrom('workspaces').select(['name', 'tags']).where('name', 'not like', '@%');
     if (names !== undefined) select = select.where('name', 'in', [...names]);
     const rows = await select.orderBy('name').execute();
     return new Map(rows.map((row) => [row.name, userTags(row.tags)]));

@@ -15,9 +15,22 @@ export interface Database
     IdentityTables,
     SecretTables {
   workspaces: WorkspacesTable;
+  registries: RegistriesTable;
   resources: ResourcesTable;
   resource_tags: ResourceTagsTable;
   audit_events: AuditEventsTable;
+}
+
+/** Azure ML registries; their assets live in the storage space '@<name>' among the workspaces. */
+export interface RegistriesTable {
+  name: string;
+  spec: string;
+  tags: string;
+  description: string | null;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+  etag: string;
 }
 
 export interface WorkspacesTable {

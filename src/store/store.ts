@@ -1,3 +1,4 @@
+import { AssetRegistryRepository } from './asset-registry-repository.js';
 import { join } from 'node:path';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import {
@@ -54,6 +55,8 @@ export interface Repositories {
   loggedModels: LoggedModelRepository;
   traces: TraceRepository;
   registry: RegistryRepository;
+  /** Azure ML registries (assets shared by workspaces); `registry` above is MLflow's model registry. */
+  registries: AssetRegistryRepository;
   jobs: JobRepository;
   pipelines: PipelineRepository;
   schedules: ScheduleRepository;
@@ -241,6 +244,7 @@ function repositoriesFor(db: Kysely<Database>, dialect: Dialect, keys: Workspace
     loggedModels: new LoggedModelRepository(db),
     traces: new TraceRepository(db, dialect),
     registry: new RegistryRepository(db),
+    registries: new AssetRegistryRepository(db),
     jobs: new JobRepository(db),
     pipelines: new PipelineRepository(db),
     schedules: new ScheduleRepository(db),

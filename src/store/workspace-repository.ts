@@ -30,8 +30,9 @@ export class WorkspaceRepository {
     return row && toResource(row);
   }
 
+  /** Workspaces by name; registries' storage spaces ('@<registry>') are not workspaces and are left out. */
   async list(limit: number, pageToken?: string): Promise<Page<Workspace>> {
-    let select = this.db.selectFrom('workspaces').selectAll();
+    let select = this.db.selectFrom('workspaces').selectAll().where('name', 'not like', '@%');
     if (pageToken) select = select.where('name', '>', decodePageToken(pageToken).name);
     const rows = await select
       .orderBy('name', 'asc')

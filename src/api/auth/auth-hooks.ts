@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { FailureThrottle } from '../../core/identity/failure-throttle.js';
 import { actorOf, type Principal } from '../../core/identity/principal.js';
+import { registries, registriesNamedIn, registryActionFor, registryOfScope, registryScopeOf } from '../../core/identity/registry-access.js';
 import { routeAccessOf } from '../../core/identity/route-access.js';
 import { TrellisError, isTrellisError } from '../../core/errors.js';
 import type { AccessControl } from '../../services/identity/access-control.js';
@@ -74,9 +75,10 @@ export function registerAuthHooks(app: FastifyInstance, hooks: AuthHooks): void 
   });
 }
 
-/** The scope a route acts in: the server, or the workspace in its path (the default workspace at the root). */
-export function scopeOf(request: FastifyRequest, scope: 'server' | 'workspace'): string {
+/** The scope a route acts in: the server, the registry in its path, or the workspace in its path (the default workspace at the root). */
+export function scopeOf(request: FastifyRequest, scope: 'server' | 'workspace' | 'registry'): string {
   if (scope === 'server') return '/';
+  if (scope === 'registry') return registryScopeOf((request.params as { registry?: string } | undefined)?.registry ?? '');
   const workspace = (request.params as { workspace?: string } | undefined)?.workspace ?? defaultWorkspace;
   return `/workspaces/${workspace}`;
 }
@@ -92,10 +94,13 @@ export function principalOf(request: FastifyRequest): Principal {
  * 404 for a workspace the principal holds no role in (as if it did not exist).
  */
 export async function requireAction(request: FastifyRequest, access: AccessControl, action: string, scope: string): Promise<void> {
+  const registry = registryOfScope(scope);
+  if (registry !== undefined) return requireRegistryAction(request, access, registry, action);
   const principal = principalOf(request);
   const decision = await access.check(principal, action, scope);
   if (decision === 'allowed') return;
-  if (decision === 'hidden') {
+  // A registry is shared by design: one a principal holds no role in answers 403, as on Azure, not 404.
+  if (decision === 'hidden' && !scope.startsWith('/registries/')) {
     const workspace = scope.slice('/workspaces/'.length);
     throw new TrellisError(
       'WorkspaceNotFound',
@@ -108,4 +113,37 @@ export async function requireAction(request: FastifyRequest, access: AccessContr
     403,
     `${actorOf(principal)} may not perform ${action} at scope '${scope}'; ask an Owner to assign a role that grants it (trellis role assignment create --role <role> --assignee ${principal.name} --scope ${scope})`,
   );
+}
+
+/**
+ * A route on a registry's storage space ('@<registry>'): only asset routes have a meaning there,
+ * checked as Azure checks a registry (registries/assets/read, write, delete at the registry).
+ */
+async function requireRegistryAction(request: FastifyRequest, access: AccessControl, registry: string, action: string): Promise<void> {
+  const mapped = registryActionFor(action);
+  if (mapped === undefined)
+    throw new TrellisError(
+      'NotARegistryOperation',
+      404,
+      `registry '${registry}' holds models, environments, components, data and code only; jobs, endpoints, computes and experiments live in workspaces`,
+    );
+  await requireAction(request, access, mapped, registryScopeOf(registry));
+}
+
+/**
+ * A file that names an asset in a registry (azureml://registries/<r>/...) reads that registry, so
+ * whoever sends it needs registries/assets/read there, wherever the file is applied: a deployment
+ * in prod may use a registry's model only if its sender may read the registry. Azure's own system
+ * registry `azureml` (curated environments) is readable by everyone, as on Azure.
+ */
+export function registerRegistryReadCheck(app: FastifyInstance, access: AccessControl): void {
+  app.addHook('preHandler', async (request) => {
+    if (!request.principal || request.body === undefined || request.method === 'GET') return;
+    const text = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+    if (!text.includes('azureml://registries/')) return;
+    for (const registry of registriesNamedIn(text)) {
+      if (registry === 'azureml') continue;
+      await requireAction(request, access, `${registries}/assets/read`, registryScopeOf(registry));
+    }
+  });
 }

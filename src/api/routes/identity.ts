@@ -137,7 +137,7 @@ export const identityRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
       throw new TrellisError(
         'InvalidScope',
         400,
-        `scope '${scope}' is not one Trellis has: use '/' (the whole server) or '/workspaces/<name>'`,
+        `scope '${scope}' is not one Trellis has: use '/' (the whole server), '/workspaces/<name>' or '/registries/<name>'`,
       );
     return trellis;
   };

@@ -68,6 +68,12 @@ export function registerResourceGroups(program: Command): void {
         .option('-b, --build-context <folder>', 'without --file: a Docker build context (instead of --image)')
         .option('--dockerfile-path <path>', 'without --file: the Dockerfile inside --build-context (default Dockerfile)');
     }
+    const inRegistries = kind === 'model' || kind === 'environment' || kind === 'component' || kind === 'data';
+    const registryFlag = [
+      '--registry-name <registry>',
+      `the registry to work in instead of the workspace (${kind}s a registry shares)`,
+    ] as const;
+    if (inRegistries) create.option(...registryFlag);
     create.option('--no-wait', 'accepted as az has it: the resource exists when the command returns');
     if (kind !== 'compute') create.option(...skipOutsideLinksFlag);
     create.action(
@@ -109,6 +115,7 @@ export function registerResourceGroups(program: Command): void {
       .description(`show a ${kind}`)
       .requiredOption('-n, --name <name>', isAsset ? 'name, or name:version / name@latest' : 'name');
     if (isAsset) show.option('-v, --version <version>', 'version (default: latest)').option('-l, --label <label>', "label: 'latest'");
+    if (inRegistries) show.option(...registryFlag);
     show.action(async (options: { name: string; version?: string; label?: string }, command: Command) => {
       const context = cliContext(command);
       printResource(context, await fetchOne(context, kind, options.name, options.version));
@@ -118,6 +125,7 @@ export function registerResourceGroups(program: Command): void {
       .command('list')
       .description(isAsset ? `list ${kind} names (newest version each), or the versions of one` : `list ${kind}`);
     if (isAsset) list.option('-n, --name <name>', 'list the versions of this name');
+    if (inRegistries) list.option(...registryFlag);
     list
       .option('--tag <key=value>', 'only those with this tag (repeat for AND; key alone for any value)', collect)
       .option('--limit <n>', 'page size', '100')

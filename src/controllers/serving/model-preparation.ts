@@ -1,6 +1,6 @@
 import { appendFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import type { Deployment } from '../../core/endpoints/endpoint.js';
+import { type Deployment, modelSpaceOf } from '../../core/endpoints/endpoint.js';
 import { chooseRuntime } from '../../core/endpoints/runtime-choice.js';
 import type { Context } from '../../services/context.js';
 import { deploymentEnvironmentSpec } from '../../services/endpoints/model-environment.js';
@@ -92,7 +92,7 @@ export class ModelPreparation {
       if (!lineage.model) throw new Error('the deployment names no model');
       const { name: modelName, version: modelVersion } = lineage.model;
       const model = await repositories.resources.get({
-        workspace: deployment.workspace,
+        workspace: modelSpaceOf(deployment),
         kind: 'model',
         name: lineage.model.name,
         version: lineage.model.version,
@@ -102,7 +102,7 @@ export class ModelPreparation {
       // AZUREML_MODEL_DIR holds the model by its own name, as on Azure ML (`$AZUREML_MODEL_DIR/model/...`).
       const materialized = await materializeModel(
         this.context,
-        deployment.workspace,
+        modelSpaceOf(deployment),
         model.spec.path,
         join(folder, 'azureml-models', modelName, modelVersion),
       );

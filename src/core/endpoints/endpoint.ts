@@ -36,7 +36,8 @@ export interface Endpoint<Type extends EndpointType = EndpointType> {
 
 /** What a deployment serves, resolved to exact versions when it was created or last updated. */
 export interface DeploymentLineage {
-  model: { name: string; version: string; type: string } | null;
+  /** `registry` is set when the model was deployed from an Azure ML registry (azureml://registries/...), not the workspace. */
+  model: { name: string; version: string; type: string; registry?: string | undefined } | null;
   environment: { name: string; version: string | null; curated: boolean } | null;
   code: { name: string; digest: string } | null;
   deployedBy: string;
@@ -81,4 +82,10 @@ export interface EndpointSecrets {
   primaryKey: string;
   secondaryKey: string;
   tokenSecret: string;
+}
+
+/** Where a deployment's model lives: its registry's storage space, or the deployment's workspace. */
+export function modelSpaceOf(deployment: { workspace: string; lineage: DeploymentLineage }): string {
+  const registry = deployment.lineage.model?.registry;
+  return registry === undefined ? deployment.workspace : `@${registry}`;
 }

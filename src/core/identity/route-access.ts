@@ -15,8 +15,8 @@ export type RouteAccess =
   | { kind: 'ownCredential'; action: string; why: string }
   /** Any authenticated principal; what it may see or do is decided in the handler (its own tokens, lists filtered by role). */
   | { kind: 'authenticated'; why: string }
-  /** The route needs this action at the server scope, or at the workspace in its path (the default workspace when there is none). */
-  | { kind: 'action'; action: string; scope: 'server' | 'workspace' };
+  /** The route needs this action at the server scope, at the registry in its path, or at the workspace in its path (the default workspace when there is none). */
+  | { kind: 'action'; action: string; scope: 'server' | 'workspace' | 'registry' };
 
 /** Reading cost (summaries, the FOCUS export, a job's cost): Azure Cost Management's query action, which Reader (every read action) has. */
 export const costReadAction = 'Microsoft.CostManagement/query/read';
@@ -34,6 +34,11 @@ const read: Method[] = ['GET', 'HEAD'];
 const write: Method[] = ['POST', 'PUT', 'PATCH'];
 const inWorkspace = (action: string): RouteAccess => ({ kind: 'action', action: `${ml}/${action}`, scope: 'workspace' });
 const onServer = (action: string): RouteAccess => ({ kind: 'action', action, scope: 'server' });
+const inRegistry = (action: string): RouteAccess => ({
+  kind: 'action',
+  action: `Microsoft.MachineLearningServices/registries/${action}`,
+  scope: 'registry',
+});
 /** GET reads, POST/PUT/PATCH write, DELETE deletes: the usual verbs of an Azure ML resource type. */
 const crud =
   (type: string) =>
@@ -170,6 +175,24 @@ const rules: Rule[] = [
   { methods: ['PUT', 'PATCH'], path: new RegExp(`${ws}$`), access: inWorkspace('write') },
   { methods: ['DELETE'], path: new RegExp(`${ws}$`), access: inWorkspace('delete') },
   { methods: ['POST'], path: new RegExp(`${ws}/rotate-key$`), access: inWorkspace('write') },
+
+  // Azure ML registries: listing shows those the principal holds a role at; creating one is a server action (Contributor, Owner).
+  {
+    methods: read,
+    path: new RegExp(`${v1}/registries$`),
+    access: { kind: 'authenticated', why: 'lists only the registries the principal holds a role at' },
+  },
+  { methods: ['POST'], path: new RegExp(`${v1}/registries$`), access: onServer('Microsoft.MachineLearningServices/registries/write') },
+  { methods: read, path: new RegExp(`${v1}/registries/:registry$`), access: inRegistry('read') },
+  { methods: ['DELETE'], path: new RegExp(`${v1}/registries/:registry$`), access: inRegistry('delete') },
+  // Sharing reads the workspace's asset; writing into the registry (registries/assets/write) is checked by the handler.
+  ...['models', 'environments', 'components', 'data'].map(
+    (type): Rule => ({
+      methods: ['POST'],
+      path: new RegExp(`${ws}/${type}/:name/versions/:version/share$`),
+      access: inWorkspace(`${type}/read`),
+    }),
+  ),
 
   // Assets and computes.
   { methods: '*', path: new RegExp(`${ws}/environments(/.*)?$`), access: crud('environments') },

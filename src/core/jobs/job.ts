@@ -78,7 +78,8 @@ export interface VerifiedCodeSignature {
 
 export type LineageInput =
   | { type: 'literal'; value: string | number | boolean }
-  | { type: string; asset: { name: string; version: string }; digest: string | null; mode: string }
+  /** `asset.registry` is set for an asset read from an Azure ML registry (azureml://registries/...). */
+  | { type: string; asset: { name: string; version: string; registry?: string | undefined }; digest: string | null; mode: string }
   | { type: string; uri: string; mode: string };
 
 export interface JobEvent {

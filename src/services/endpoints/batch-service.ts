@@ -1,7 +1,8 @@
 import { applySetOverrides, type CommandJobFields } from '../../core/azureml/parse-job-file.js';
 import { parseBatchDeployment } from '../../core/azureml/parse-endpoint-file.js';
 import type { BatchDeploymentSpec } from '../../core/azureml/batch-deployment-schema.js';
-import type { Deployment } from '../../core/endpoints/endpoint.js';
+import { type Deployment, modelSpaceOf } from '../../core/endpoints/endpoint.js';
+import { formatRegistryAssetId } from '../../core/registries/registry-asset-id.js';
 import { invalidInput, TrellisError, type Problem } from '../../core/errors.js';
 import type { Job } from '../../core/jobs/job.js';
 import { parseContentUri } from '../../core/resources/content-uri.js';
@@ -224,7 +225,13 @@ export async function invokeBatchEndpoint(context: Context, caller: Caller, inpu
     command,
     inputs: {
       data: { type: input.inputType ?? 'uri_folder', path: input.input },
-      model: { type: model.type === 'mlflow_model' ? 'mlflow_model' : 'custom_model', path: `azureml:${model.name}:${model.version}` },
+      model: {
+        type: model.type === 'mlflow_model' ? 'mlflow_model' : 'custom_model',
+        path:
+          model.registry === undefined
+            ? `azureml:${model.name}:${model.version}`
+            : formatRegistryAssetId({ registry: model.registry, kind: 'model', name: model.name, version: model.version }),
+      },
     },
     outputs: { score: { type: 'uri_folder' } },
     compute: `azureml:${computeName(spec)}`,
@@ -274,7 +281,7 @@ async function jobEnvironment(
     const model = deployment.lineage.model;
     const asset = model
       ? await context.store.repositories.resources.get({
-          workspace: deployment.workspace,
+          workspace: modelSpaceOf(deployment),
           kind: 'model',
           name: model.name,
           version: model.version,

@@ -4,15 +4,17 @@ import { remoteScheme } from '../../core/azureml/paths.js';
 import { isPlainObject } from '../../core/azureml/schema-helpers.js';
 import { resolveCuratedEnvironment } from '../../core/environments/curated.js';
 import { mlflowModelEnvironmentName } from '../../core/environments/mlflow-model-environment.js';
-import type {
-  Deployment,
-  DeploymentLineage,
-  DeploymentSpec as AnyDeploymentSpec,
-  Endpoint,
-  EndpointType,
+import {
+  type Deployment,
+  type DeploymentLineage,
+  type DeploymentSpec as AnyDeploymentSpec,
+  type Endpoint,
+  type EndpointType,
+  modelSpaceOf,
 } from '../../core/endpoints/endpoint.js';
 import { invalidInput, isTrellisError, TrellisError, type Problem } from '../../core/errors.js';
 import type { LocalPath } from '../../core/azureml/parse-resource-file.js';
+import { assetIdOf, registryOfStorage } from '../../core/registries/registry-asset-id.js';
 import { digestOf } from '../../core/resources/digest.js';
 import { stringifyYaml } from '../../core/yaml/stringify-yaml.js';
 import { inlineLocalFile, type UploadedContent } from '../apply-resource.js';
@@ -246,7 +248,7 @@ async function refuseDeniedDeployment(
       {
         ...common,
         type: deploymentModelType,
-        model: { assetId: `azureml://workspaces/${workspace}/models/${lineage.model.name}/versions/${lineage.model.version}` },
+        model: { assetId: assetIdOf(modelSpaceOf({ workspace, lineage }), 'model', lineage.model.name, lineage.model.version) },
       },
       what,
     );
@@ -265,8 +267,10 @@ export async function resolveLineage(
   const reference = spec.model;
   if (typeof reference === 'string') {
     const found = await findAsset(context, workspace, 'model', reference);
-    if (found) model = { name: found.name, version: found.version ?? '1', type: found.spec.type };
-    else
+    if (found) {
+      const registry = registryOfStorage(found.workspace);
+      model = { name: found.name, version: found.version ?? '1', type: found.spec.type, ...(registry !== undefined ? { registry } : {}) };
+    } else
       problems.push({
         path: 'model',
         message: `model '${reference}' does not exist in workspace '${workspace}'; models here: ${await existingNames(context, workspace, 'model')}`,

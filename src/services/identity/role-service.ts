@@ -4,6 +4,7 @@ import { matchesAction } from '../../core/identity/roles/action-match.js';
 import {
   type RoleDefinition,
   parseRoleDefinition,
+  registryOfRoleScope,
   scopeContains,
   trellisScopeOf,
   workspaceOfScope,
@@ -113,7 +114,7 @@ export async function createAssignment(
     throw new TrellisError(
       'InvalidScope',
       400,
-      `scope '${input.scope}' is not one Trellis has: use '/' (the whole server) or '/workspaces/<name>'`,
+      `scope '${input.scope}' is not one Trellis has: use '/' (the whole server), '/workspaces/<name>' or '/registries/<name>'`,
     );
   await requireScope(context, scope);
   const now = context.clock();
@@ -209,8 +210,15 @@ async function requireRole(identity: Context['store']['repositories']['identity'
   return role;
 }
 
-/** A scope that exists: the server, or a workspace that does. */
+/** A scope that exists: the server, a workspace that does, or a registry that does. */
 async function requireScope(context: Context, scope: string): Promise<void> {
+  const registry = registryOfRoleScope(scope);
+  if (registry !== undefined && !(await context.store.repositories.registries.get(registry)))
+    throw new TrellisError(
+      'ScopeNotFound',
+      400,
+      `scope '${scope}' names registry '${registry}', which does not exist; create it first (trellis registry create), or use another scope`,
+    );
   const workspace = workspaceOfScope(scope);
   if (workspace !== undefined && !(await context.store.repositories.workspaces.get(workspace)))
     throw new TrellisError(

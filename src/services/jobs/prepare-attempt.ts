@@ -1,3 +1,4 @@
+import { registryStorageOf } from '../../core/registries/registry-asset-id.js';
 import { createWriteStream } from 'node:fs';
 import { appendFile, copyFile, cp, mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -95,8 +96,10 @@ export async function prepareAttempt(context: Context, job: Job, options: Attemp
       inputValues[name] = String(input.value);
     } else if ('asset' in input) {
       const kind = input.type.endsWith('_model') ? 'model' : 'data';
+      // An asset from a registry is read from the registry's own space.
+      const space = input.asset.registry === undefined ? job.workspace : registryStorageOf(input.asset.registry);
       const asset = await repositories.resources.get({
-        workspace: job.workspace,
+        workspace: space,
         kind,
         name: input.asset.name,
         version: input.asset.version,
@@ -108,8 +111,8 @@ export async function prepareAttempt(context: Context, job: Job, options: Attemp
       // A model input is the model's own folder (or file), laid out under the input's folder as Azure ML does.
       inputValues[name] =
         kind === 'model'
-          ? (await materializeModel(context, job.workspace, asset.spec.path, target)).path
-          : await materializeContent(artifacts, asset.spec.path, target);
+          ? (await materializeModel(context, space, asset.spec.path, target)).path
+          : await materializeContent(context.artifactsFor(space), asset.spec.path, target);
       await log(`input ${name}: ${kind} ${input.asset.name}:${input.asset.version} → ${inputValues[name]}`);
     } else if ('uri' in input) {
       inputValues[name] = await fetchRemoteInput(input.uri, input.type, join(workDir, 'inputs', name), log);

@@ -1,3 +1,4 @@
+import { isRegistryAssetId, registryOfStorage } from '../../core/registries/registry-asset-id.js';
 import type { LocalPath } from '../../core/azureml/parse-resource-file.js';
 import { randomInt } from 'node:crypto';
 import { dataInputTypes, inputModes } from '../../core/azureml/command-job-schema.js';
@@ -265,9 +266,16 @@ async function checkParsedJob(
     const scheme = remoteScheme(spec.path);
     if (scheme === undefined) {
       localInputs.push({ name, type: spec.type, path: spec.path, mode });
-    } else if (scheme === 'azureml' && !spec.path.startsWith('azureml://')) {
+    } else if (scheme === 'azureml' && (!spec.path.startsWith('azureml://') || isRegistryAssetId(spec.path))) {
       const found = await findAsset(context, workspace, spec.type.endsWith('_model') ? 'model' : 'data', spec.path);
-      if (found) inputs[name] = { type: spec.type, asset: { name: found.name, version: found.version ?? '' }, digest: null, mode };
+      const registry = found ? registryOfStorage(found.workspace) : undefined;
+      if (found)
+        inputs[name] = {
+          type: spec.type,
+          asset: { name: found.name, version: found.version ?? '', ...(registry !== undefined ? { registry } : {}) },
+          digest: null,
+          mode,
+        };
       else
         problems.push({
           path: `inputs.${name}.path`,

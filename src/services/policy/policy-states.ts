@@ -10,6 +10,8 @@ import {
   targetId,
   workspaceType,
 } from '../../core/policy/policy-target.js';
+import { modelSpaceOf } from '../../core/endpoints/endpoint.js';
+import { assetIdOf } from '../../core/registries/registry-asset-id.js';
 import type { Context } from '../context.js';
 import { requireWorkspace } from '../resource-service.js';
 import { loadPolicyScope, verdictsIn } from './policy-enforcement.js';
@@ -47,7 +49,7 @@ export async function policyTargetsOf(context: Context, workspace: string): Prom
         targets.push({
           ...common,
           type: deploymentModelType,
-          model: { assetId: `azureml://workspaces/${workspace}/models/${model.name}/versions/${model.version}` },
+          model: { assetId: assetIdOf(modelSpaceOf({ workspace, lineage: deployment.lineage }), 'model', model.name, model.version) },
         });
     }
   }

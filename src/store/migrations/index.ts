@@ -19,6 +19,7 @@ import { policiesMigration } from './016-policies.js';
 import { costMigration } from './017-cost.js';
 import { tracesMigration } from './018-traces.js';
 import { traceIndexesMigration } from './019-trace-indexes.js';
+import { registriesMigration } from './020-registries.js';
 
 /** Every migration, in order. Names are never renamed once released: the store records them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -42,6 +43,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '017-cost': costMigration(dialect),
     '018-traces': tracesMigration(),
     '019-trace-indexes': traceIndexesMigration(),
+    '020-registries': registriesMigration(),
   };
 }
 

@@ -97,4 +97,19 @@ export const builtInRoles: RoleDefinition[] = [
     ],
     assignableScopes: ['/'],
   },
+  {
+    id: '1823dd4f-9b8c-4ab6-ab4e-7397a3684615',
+    name: 'AzureML Registry User',
+    description: 'Can perform all actions on Machine Learning Services Registry assets as well as get Registry resources.',
+    type: 'BuiltInRole',
+    permissions: [
+      {
+        actions: ['Microsoft.MachineLearningServices/registries/read', 'Microsoft.MachineLearningServices/registries/assets/*'],
+        notActions: [],
+        dataActions: [],
+        notDataActions: [],
+      },
+    ],
+    assignableScopes: ['/'],
+  },
 ];

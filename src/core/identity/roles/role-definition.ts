@@ -119,8 +119,11 @@ function scoped(role: ParsedRole): { role: ParsedRole } | { problems: string[] }
 export function trellisScopeOf(scope: string): string | undefined {
   const text = scope.trim().replace(/\/+$/, '') || '/';
   if (text === '/') return '/';
-  const own = /^\/workspaces\/([^/]+)$/.exec(text);
+  const own = /^\/workspaces\/([^/@][^/]*)$/.exec(text);
   if (own) return `/workspaces/${own[1]}`;
+  const registry =
+    /^(?:\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices)?\/registries\/([^/]+)$/i.exec(text);
+  if (registry) return `/registries/${registry[1]}`;
   const azureWorkspace =
     /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)$/i.exec(text);
   if (azureWorkspace) return `/workspaces/${azureWorkspace[1]}`;
@@ -128,9 +131,14 @@ export function trellisScopeOf(scope: string): string | undefined {
   return undefined;
 }
 
-/** The workspace a scope names, or undefined for the server scope. */
+/** The workspace a scope names, or undefined for the server scope (and a registry's). */
 export function workspaceOfScope(scope: string): string | undefined {
   return scope.startsWith('/workspaces/') ? scope.slice('/workspaces/'.length) : undefined;
+}
+
+/** The registry a scope names (`/registries/<name>`), or undefined. */
+export function registryOfRoleScope(scope: string): string | undefined {
+  return scope.startsWith('/registries/') ? scope.slice('/registries/'.length) : undefined;
 }
 
 /** Whether `inner` is `outer` or inside it: every workspace is inside '/'. */
