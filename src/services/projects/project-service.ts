@@ -12,11 +12,13 @@ import {
   stageTag,
   workspaceOfStage,
 } from '../../core/projects/project-plan.js';
+import { workspaceType } from '../../core/policy/policy-target.js';
 import type { Repositories } from '../../store/store.js';
 import { auditChange } from '../audit-change.js';
 import type { Caller, Context } from '../context.js';
 import { auditIdentityChange } from '../identity/identity-audit.js';
 import { allRoles } from '../identity/role-catalogue.js';
+import { enforcePolicies } from '../policy/policy-enforcement.js';
 import { checkPrincipalName } from '../identity/principal-service.js';
 import { type IssuedToken, issueToken, maxTokenSeconds, parseDuration } from '../identity/token-service.js';
 import { type ProjectView, projectViewOf } from './project-view.js';
@@ -60,11 +62,13 @@ export async function createProject(context: Context, caller: Caller, request: P
       400,
       `tokenExpiresIn '${request.tokenExpiresIn}' is not a duration of at most 365d; use e.g. 90d`,
     );
+  const policed = await policedWorkspaces(context, request.name);
   const now = context.clock();
   return context.store.transaction(async (repositories) => {
     const changes: string[] = [];
     await requireMembers(repositories, request.members);
-    for (const stage of projectStages) changes.push(...(await ensureStageWorkspace(repositories, caller, request.name, stage, now)));
+    for (const stage of projectStages)
+      changes.push(...(await ensureStageWorkspace(repositories, caller, request.name, stage, policed.get(stage), now)));
     const ciCreated = await ensureCiPrincipal(repositories, caller, ci, now);
     if (ciCreated) changes.push(`created service principal '${ci}'`);
     changes.push(...(await ensureAssignments(repositories, caller, request.name, request.members, ci, now)));
@@ -74,6 +78,27 @@ export async function createProject(context: Context, caller: Caller, request: P
     if (!view) throw new Error(`project '${request.name}' has no workspaces right after it was created`);
     return { ...view, changes, ciToken };
   });
+}
+
+type WorkspaceDraft = { spec: Record<string, unknown>; tags: Record<string, string> };
+
+const stageTags = (project: string, stage: ProjectStage) => ({ [projectTag]: project, [stageTag]: stage });
+
+/**
+ * The workspaces still to make, as policies shape them: as for any workspace made through apply,
+ * a deny refuses the project before anything is made and a modify changes the spec or tags (the
+ * project's own tags stay). Read before the transaction, which holds SQLite's one connection.
+ */
+async function policedWorkspaces(context: Context, project: string): Promise<Map<ProjectStage, WorkspaceDraft>> {
+  const drafts = new Map<ProjectStage, WorkspaceDraft>();
+  for (const stage of projectStages) {
+    const name = workspaceOfStage(project, stage);
+    if (await context.store.repositories.workspaces.get(name)) continue;
+    const tags = stageTags(project, stage);
+    const enforced = await enforcePolicies(context, { type: workspaceType, workspace: name, name, tags, spec: {} }, `workspace '${name}'`);
+    drafts.set(stage, { spec: enforced.spec ?? {}, tags: { ...enforced.tags, ...tags } });
+  }
+  return drafts;
 }
 
 /** Members are people: existing users or groups (the CI principal has its own flag). */
@@ -102,14 +127,21 @@ async function ensureStageWorkspace(
   caller: Caller,
   project: string,
   stage: ProjectStage,
+  draft: WorkspaceDraft | undefined,
   now: Date,
 ): Promise<string[]> {
   const name = workspaceOfStage(project, stage);
-  const tags = { [projectTag]: project, [stageTag]: stage };
+  const tags = stageTags(project, stage);
   const existing = await repositories.workspaces.get(name);
   if (!existing) {
     const created = await repositories.workspaces.insert(
-      { name, spec: {}, status: { notes: [] }, tags, description: `The ${stage} workspace of project '${project}'` },
+      {
+        name,
+        spec: draft?.spec ?? {},
+        status: { notes: [] },
+        tags: draft?.tags ?? tags,
+        description: `The ${stage} workspace of project '${project}'`,
+      },
       caller.actor,
       now.toISOString(),
     );
