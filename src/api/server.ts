@@ -20,6 +20,7 @@ import { auditRoutes } from './routes/audit.js';
 import { authSessionRoutes } from './routes/auth-session.js';
 import { healthRoutes } from './routes/health.js';
 import { identityRoutes } from './routes/identity.js';
+import { projectRoutes } from './routes/projects.js';
 import { batchEndpointRoutes } from './routes/batch-endpoints.js';
 import { jobRoutes } from './routes/jobs.js';
 import { pipelineRoutes } from './routes/pipelines.js';
@@ -148,6 +149,7 @@ export async function buildServer(
   };
   await app.register(healthRoutes, routeOptions);
   await app.register(identityRoutes, routeOptions);
+  await app.register(projectRoutes, routeOptions);
   await app.register(authSessionRoutes, routeOptions);
   await app.register(workspaceRoutes, routeOptions);
   await app.register(resourceRoutes, routeOptions);

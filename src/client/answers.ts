@@ -14,6 +14,7 @@ import type { onlineEndpointRoutes } from '../contract/online-endpoints.js';
 import type { pipelineRoutes } from '../contract/pipelines.js';
 import type { sweepRoutes } from '../contract/sweeps.js';
 import type { monitorRoutes } from '../contract/monitors.js';
+import type { projectRoutes } from '../contract/projects.js';
 import type { BodyOf, ResponseOf } from '../contract/route.js';
 import type { scheduleRoutes } from '../contract/schedules.js';
 import type { uploadRoutes } from '../contract/uploads.js';
@@ -44,6 +45,8 @@ export type PipelineJobBody = ResponseOf<typeof pipelineRoutes.get>;
 export type SweepJobBody = ResponseOf<typeof sweepRoutes.get>;
 /** A model monitor with its latest runs. */
 export type MonitorBody = ResponseOf<typeof monitorRoutes.get>;
+/** A project: its workspaces and who holds which role there. */
+export type ProjectBody = ResponseOf<typeof projectRoutes.get>;
 /** One run of a model monitor, whole. */
 export type MonitorRunBody = ResponseOf<typeof monitorRoutes.run>;
 export type PolicyDefinitionBody = ResponseOf<typeof policyRoutes.getDefinition>;

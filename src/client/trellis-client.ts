@@ -337,3 +337,5 @@ type InvokeRequestBody = CallOptions<typeof batch.invoke>['body'];
 
 /** The identity routes (whoami, principals, tokens, roles, role assignments), called with `client.call(identityRoutes.<route>, ...)`. */
 export { identityRoutes } from '../contract/identity.js';
+/** The project routes (create, list, show), called with `client.call(projectRoutes.<route>, ...)`. */
+export { projectRoutes } from '../contract/projects.js';

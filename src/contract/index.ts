@@ -23,6 +23,7 @@ export {
 } from './identity.js';
 export { jobLineageSchema } from './job-lineage.js';
 export { jobErrors, type JobLogEvent, jobRoutes, jobSchema } from './jobs.js';
+export { projectCreationSchema, projectRoutes, projectSchema } from './projects.js';
 export { pipelineJobSchema, pipelineRoutes, pipelineStepSchema } from './pipelines.js';
 export { sweepJobSchema, sweepRoutes, sweepTrialSchema } from './sweeps.js';
 export { metricSeriesRoutes, metricSeriesSchema } from './metric-series.js';

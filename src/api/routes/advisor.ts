@@ -21,6 +21,10 @@ export const advisorRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
   const serverFactsFor = async (request: Parameters<typeof principalOf>[0]) =>
     (await access.check(principalOf(request), 'Microsoft.Authorization/roleAssignments/read', '/')) === 'allowed' ? server : undefined;
 
+  // The workspace's own role assignments name principals too: for callers who may read them there.
+  const readsAssignments = async (request: Parameters<typeof principalOf>[0], workspace: string) =>
+    (await access.check(principalOf(request), 'Microsoft.Authorization/roleAssignments/read', `/workspaces/${workspace}`)) === 'allowed';
+
   app.get(routes.rules.path, { schema: routes.rules.schema }, async (request) => ({
     items: rulesOf(request.query.pillar, request.query.kind),
   }));
@@ -31,7 +35,12 @@ export const advisorRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
   });
 
   app.get(routes.recommendations.path, { schema: routes.recommendations.schema }, async (request) => {
-    const advice = await adviseWorkspace(context, request.params.workspace, await serverFactsFor(request));
+    const advice = await adviseWorkspace(
+      context,
+      request.params.workspace,
+      await serverFactsFor(request),
+      await readsAssignments(request, request.params.workspace),
+    );
     return {
       workspace: advice.workspace,
       evaluatedAt: advice.evaluatedAt,
@@ -41,7 +50,12 @@ export const advisorRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
   });
 
   app.get(routes.score.path, { schema: routes.score.schema }, async (request) => {
-    const advice = await adviseWorkspace(context, request.params.workspace, await serverFactsFor(request));
+    const advice = await adviseWorkspace(
+      context,
+      request.params.workspace,
+      await serverFactsFor(request),
+      await readsAssignments(request, request.params.workspace),
+    );
     return {
       workspace: advice.workspace,
       evaluatedAt: advice.evaluatedAt,

@@ -119,6 +119,18 @@ const rules: Rule[] = [
     },
   },
 
+  // Projects: creating one makes workspaces, a service principal, its token and role assignments, so the handler
+  // checks each of those rights at the server; reading them names who holds which role, as role assignments do.
+  {
+    methods: ['POST'],
+    path: new RegExp(`${v1}/projects$`),
+    access: {
+      kind: 'authenticated',
+      why: 'the handler checks Microsoft.Authorization/roleAssignments/write, workspaces/write and Microsoft.Authorization/principals/write at the server',
+    },
+  },
+  { methods: read, path: new RegExp(`${v1}/projects(/:name)?$`), access: onServer('Microsoft.Authorization/roleAssignments/read') },
+
   // Azure Policy: definitions are readable by anyone signed in; writing them is a server action. Assignments and
   // exemptions carry their scope in the body or the stored record: the handler checks policyAssignments/* there.
   {

@@ -35,10 +35,16 @@ export const serverRuleIds: ReadonlySet<string> = new Set(['TRL-SEC-101', 'TRL-S
 
 /**
  * Checks one workspace against the live rules, at the context's clock. `server`: the server's own
- * facts, for callers who may see server-wide rules; without it they are left out.
+ * facts, for callers who may see server-wide rules; without it they are left out. `readsAssignments`:
+ * the caller may read the workspace's role assignments, which the rules on them name.
  */
-export async function adviseWorkspace(context: Context, workspace: string, server?: ServerFacts): Promise<WorkspaceAdvice> {
-  const snapshot = await gatherSnapshot(context, workspace, server);
+export async function adviseWorkspace(
+  context: Context,
+  workspace: string,
+  server?: ServerFacts,
+  readsAssignments = false,
+): Promise<WorkspaceAdvice> {
+  const snapshot = await gatherSnapshot(context, workspace, server, readsAssignments);
   const rules = server ? liveRules : liveRules.filter((rule) => !serverRuleIds.has(rule.id));
   const { checks, findings } = checkLive(snapshot, rules);
   const applied = new Set(checks.map((check) => check.ruleId));

@@ -11,6 +11,7 @@ import {
   type ModelFacts,
   type MonitorFacts,
   type RoleAssignmentFacts,
+  type WorkspaceAssignmentFacts,
 } from '../../core/advisor/live/live-snapshot.js';
 import { computeDefaults } from '../../core/azureml/compute-schema.js';
 import { isComputeOfType, tierOf } from '../../core/compute/compute-spec.js';
@@ -33,12 +34,18 @@ export type ServerFacts = Pick<InstallationFacts, 'host' | 'listensOnLoopbackOnl
  * folders of long low-priority jobs, its artifact store), as plain facts at the context's clock.
  * `server`: the server's own facts, given when the caller may see server-wide rules (role
  * assignments at '/', tokens, the audit log's actors); without it those rules are left out.
+ * `readsAssignments`: the caller may read the workspace's own role assignments (they name principals).
  */
-export async function gatherSnapshot(context: Context, workspace: string, server?: ServerFacts): Promise<LiveSnapshot> {
+export async function gatherSnapshot(
+  context: Context,
+  workspace: string,
+  server?: ServerFacts,
+  readsAssignments = false,
+): Promise<LiveSnapshot> {
   const found = await requireWorkspace(context, workspace);
   const now = context.clock().getTime();
   const repositories = context.store.repositories;
-  const [holdings, computes, environments, models, nodes, jobRows, sweeps, endpoints, deployments, schedules, installation] =
+  const [holdings, computes, environments, models, nodes, jobRows, sweeps, endpoints, deployments, schedules, installation, assignments] =
     await Promise.all([
       repositories.advisor.holdings(workspace),
       repositories.resources.listAll(workspace, 'compute'),
@@ -51,6 +58,7 @@ export async function gatherSnapshot(context: Context, workspace: string, server
       repositories.advisor.deployments(workspace),
       repositories.schedules.list(workspace),
       server ? installationFacts(repositories, server, now) : undefined,
+      readsAssignments ? workspaceAssignmentFacts(repositories, workspace) : undefined,
     ]);
   const computeFacts = computes.map(computeFactsOf);
   const jobs = jobRows.map((row): JobFacts => ({ ...row, environment: environmentOf(row.lineage) }));
@@ -65,6 +73,7 @@ export async function gatherSnapshot(context: Context, workspace: string, server
       holdings,
     },
     installation,
+    workspaceAssignments: assignments,
     computes: computeFacts,
     nodes,
     jobs,
@@ -183,6 +192,26 @@ function modelFactsOf(model: ResourceOf<'model'>): ModelFacts {
 function monitorFactsOf(schedule: Parameters<typeof definitionOf>[0]): MonitorFacts {
   const definition = definitionOf(schedule);
   return { name: schedule.name, enabled: schedule.enabled, endpoint: definition.endpoint, deployment: definition.deployment };
+}
+
+/** The role assignments at the workspace itself, each with its role's permissions. */
+async function workspaceAssignmentFacts(repositories: Repositories, workspace: string): Promise<WorkspaceAssignmentFacts[]> {
+  const [assignments, roles, principals] = await Promise.all([
+    repositories.identity.listAssignments({ scope: `/workspaces/${workspace}` }),
+    allRoles(repositories.identity),
+    repositories.identity.listPrincipals(),
+  ]);
+  const kindOf = new Map(principals.map((principal) => [principal.name, principal.kind]));
+  return assignments.map((assignment) => {
+    const role = roles.find((candidate) => candidate.id === assignment.roleId);
+    return {
+      id: assignment.id,
+      role: role?.name ?? assignment.roleId,
+      permissions: role?.permissions ?? [],
+      principal: assignment.principal,
+      principalKind: kindOf.get(assignment.principal) ?? 'user',
+    };
+  });
 }
 
 async function installationFacts(repositories: Repositories, server: ServerFacts, now: number): Promise<InstallationFacts> {

@@ -1,3 +1,5 @@
+import { productionWritesOf } from '../../identity/roles/write-actions.js';
+import { isProductionWorkspace } from '../production.js';
 import { seedLines } from '../seed-lines.js';
 import { defineLiveRule, type LiveRule, span } from './live-rule.js';
 import { type InstallationFacts, type LiveSnapshot, liveWindows, type RoleAssignmentFacts } from './live-snapshot.js';
@@ -137,10 +139,37 @@ const idleTokens = defineLiveRule({
   },
 });
 
+const peopleWriteInProduction = defineLiveRule({
+  id: 'TRL-SEC-106',
+  pillar: 'security',
+  severity: 'high',
+  title: 'People can write in a production workspace',
+  seed: seedLines.leastPrivilegeAccess,
+  why: "Azure ML's MLOps guidance keeps production apart: what it serves is released by an automated pipeline under a service principal, and people only read it. A user or group that may register models, submit jobs or change endpoints there can put an unreviewed model in front of customers, by mistake or with a stolen credential.",
+  fix: 'Give people Reader in the production workspace (trellis role assignment delete <id>, then create Reader) and release through the CI service principal (trellis project create sets this up).',
+  appliesTo:
+    "production workspaces (tagged stage/env/environment: prod, or named so), for callers who may read the workspace's role assignments; assignments at the workspace itself",
+  subjects: (snapshot) => (snapshot.workspaceAssignments && isProductionWorkspace(snapshot.workspace) ? [snapshot.workspace] : []),
+  resource: (workspace) => ({ kind: 'workspace', name: workspace.name }),
+  check(_workspace, snapshot) {
+    return (snapshot.workspaceAssignments ?? [])
+      .filter((assignment) => assignment.principalKind !== 'servicePrincipal')
+      .flatMap((assignment) => {
+        const writes = productionWritesOf(assignment);
+        if (writes.length === 0) return [];
+        const named = writes.map((action) => action.replace('Microsoft.MachineLearningServices/workspaces/', '')).join(', ');
+        return [
+          `${assignment.principalKind} '${assignment.principal}' holds '${assignment.role}' here (assignment ${assignment.id}), which grants ${named}`,
+        ];
+      });
+  },
+});
+
 export const liveSecurityRules: readonly LiveRule[] = [
   localAuthReachable,
   unencryptedArtifacts,
   broaderThanUsed,
   idleTokens,
   plainHttpBeyondLoopback,
+  peopleWriteInProduction,
 ];

@@ -1,3 +1,6 @@
+import type { PrincipalKind } from '../../identity/principal.js';
+import type { Permission } from '../../identity/roles/role-definition.js';
+
 /**
  * What the live rules read of a running workspace: plain facts, gathered from the store by
  * services/advisor/advisor-snapshot.ts, so that every live rule is a pure function of them and a
@@ -7,6 +10,12 @@ export interface LiveSnapshot {
   /** When the snapshot was taken: the rules' "now". */
   now: number;
   workspace: WorkspaceFacts;
+  /**
+   * The role assignments at the workspace itself (not the server-wide ones, which cover every
+   * workspace and are the server rules' concern); undefined: the caller may not read them, and
+   * rules on them are left out.
+   */
+  workspaceAssignments?: WorkspaceAssignmentFacts[] | undefined;
   /** The server the workspace lives on; undefined: server-wide rules are left out (the caller may not read them). */
   installation?: InstallationFacts | undefined;
   computes: ComputeFacts[];
@@ -80,6 +89,15 @@ export interface RoleAssignmentFacts {
   actors: string[];
   scope: string;
   createdAt: number;
+}
+
+export interface WorkspaceAssignmentFacts {
+  id: string;
+  role: string;
+  /** What the role grants, so a rule can ask it about any action (custom roles included). */
+  permissions: Permission[];
+  principal: string;
+  principalKind: PrincipalKind;
 }
 
 export interface TokenFacts {

@@ -10,7 +10,7 @@ export function matchesAction(pattern: string, action: string): boolean {
   return patternRegex(pattern).test(action);
 }
 
-export function roleGrants(role: RoleDefinition, action: string, plane: 'control' | 'data' = 'control'): boolean {
+export function roleGrants(role: Pick<RoleDefinition, 'permissions'>, action: string, plane: 'control' | 'data' = 'control'): boolean {
   return role.permissions.some((permission) => permissionGrants(permission, action, plane));
 }
 
