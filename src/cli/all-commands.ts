@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 export async function allCommands(): Promise<Array<(program: Command) => void>> {
   const [
     up,
+    init,
     apply,
     workspace,
     groups,
@@ -22,6 +23,7 @@ export async function allCommands(): Promise<Array<(program: Command) => void>> 
     advisor,
   ] = await Promise.all([
     import('./commands/up.js'),
+    import('./commands/init.js'),
     import('./commands/apply.js'),
     import('./commands/workspace.js'),
     import('./commands/resource-groups.js'),
@@ -41,6 +43,7 @@ export async function allCommands(): Promise<Array<(program: Command) => void>> 
   ]);
   return [
     up.registerUp,
+    init.registerInit,
     apply.registerApply,
     workspace.registerWorkspace,
     groups.registerResourceGroups,
