@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 export async function allCommands(): Promise<Array<(program: Command) => void>> {
   const [
     up,
+    init,
     apply,
     workspace,
     groups,
@@ -24,6 +25,7 @@ export async function allCommands(): Promise<Array<(program: Command) => void>> 
     registry,
   ] = await Promise.all([
     import('./commands/up.js'),
+    import('./commands/init.js'),
     import('./commands/apply.js'),
     import('./commands/workspace.js'),
     import('./commands/resource-groups.js'),
@@ -45,6 +47,7 @@ export async function allCommands(): Promise<Array<(program: Command) => void>> 
   ]);
   return [
     up.registerUp,
+    init.registerInit,
     apply.registerApply,
     workspace.registerWorkspace,
     groups.registerResourceGroups,

@@ -1,0 +1,1 @@
+"""{{project}}: a scikit-learn regression on the diabetes data set, trained as a pipeline."""

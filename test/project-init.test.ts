@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { Ajv } from 'ajv';
+import { parse } from 'yaml';
+import {
+  parseBatchDeployment,
+  parseBatchEndpoint,
+  parseOnlineDeployment,
+  parseOnlineEndpoint,
+} from '../src/core/azureml/parse-endpoint-file.js';
+import { parseResourceFile } from '../src/core/azureml/parse-resource-file.js';
+import { cliPath, removeHome, repositoryRoot, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
+
+const python = process.env.TRELLIS_TEST_PYTHON;
+const schemas = join(repositoryRoot, 'test', 'fixtures', 'ci-schemas');
+const jobSettings = { TRELLIS_ENV_CACHE: join(repositoryRoot, '.cache', 'environments'), TRELLIS_JOB_TICK_MS: '200' };
+
+/** Runs a shell command as GitHub Actions runs a `run:` step (bash -eo pipefail), in `cwd` with `env` added. */
+function shell(command: string, cwd: string, env: Record<string, string>): Promise<{ code: number; output: string }> {
+  const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', command], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code: code ?? 1, output })));
+}
+
+/** '' when the document is valid, else the first errors. The schemas' patterns are not Unicode-mode regular expressions. */
+async function schemaCheck(schemaText: string, document: unknown): Promise<string> {
+  const validate = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false }).compile(JSON.parse(schemaText));
+  return validate(document) ? '' : JSON.stringify(validate.errors?.slice(0, 5));
+}
+
+interface WorkflowStep {
+  id?: string;
+  uses?: string;
+  run?: string;
+}
+
+describe('trellis init', { skip: python ? false : 'TRELLIS_TEST_PYTHON is not set (npm test makes the venv)' }, () => {
+  let trellis: TrellisProcess;
+  let scratch: string;
+
+  before(async () => {
+    trellis = await startTrellis({ env: jobSettings });
+    scratch = await mkdtemp(join(tmpdir(), 'trellis-init-'));
+  });
+  after(async () => {
+    await trellis?.stop();
+    if (trellis) await removeHome(trellis.home);
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  });
+
+  for (const [template, ci] of [
+    ['classical', 'github'],
+    ['batch', 'azure-devops'],
+    ['realtime', 'github'],
+  ] as const) {
+    it(`writes a ${template} project (${ci} CI) whose own tests pass and whose files Trellis and the CI schemas accept`, async () => {
+      const folder = join(scratch, `${template}-project`);
+      const init = await runCli(['init', '--template', template, '--ci', ci, '--user', 'ada', folder]);
+      assert.equal(init.code, 0, init.stderr);
+      const tests = await shell(`"${python}" -m pytest -q -p no:cacheprovider`, join(folder, 'code'), {});
+      assert.equal(tests.code, 0, tests.output);
+      assert.match(tests.output, /\d+ passed/);
+
+      for (const file of [
+        '.cloud/common/data.yml',
+        '.cloud/common/environment.yml',
+        '.cloud/env/dev/workspace.yml',
+        '.cloud/env/prod/compute.yml',
+      ])
+        parseResourceFile(await readFile(join(folder, file), 'utf8'), { fileName: file });
+      const notebook = JSON.parse(await readFile(join(folder, 'notebooks/ada/explore-and-train.ipynb'), 'utf8')) as { nbformat: number };
+      assert.equal(notebook.nbformat, 4);
+      if (template === 'realtime') {
+        parseOnlineEndpoint(await readFile(join(folder, 'deploy/online/endpoint.yml'), 'utf8'), 'endpoint.yml');
+        parseOnlineDeployment(await readFile(join(folder, 'deploy/online/blue-deployment.yml'), 'utf8'), 'blue-deployment.yml');
+      }
+      if (template === 'batch') {
+        parseBatchEndpoint(await readFile(join(folder, 'deploy/batch/endpoint.yml'), 'utf8'), 'endpoint.yml');
+        parseBatchDeployment(await readFile(join(folder, 'deploy/batch/deployment.yml'), 'utf8'), 'deployment.yml');
+      }
+
+      // The CI files against the published JSON schemas (test/fixtures/ci-schemas/NOTICE.md says where from).
+      if (ci === 'github') {
+        const workflow = parse(await readFile(join(folder, '.github/workflows/train-and-promote.yml'), 'utf8'));
+        assert.equal(await schemaCheck(await readFile(join(schemas, 'github-workflow.json'), 'utf8'), workflow), '');
+      } else {
+        const pipeline = parse(await readFile(join(folder, '.ado/train-and-promote.yml'), 'utf8'));
+        const schema = gunzipSync(await readFile(join(schemas, 'azure-pipelines-service-schema.json.gz'))).toString();
+        assert.equal(await schemaCheck(schema, pipeline), '');
+      }
+    });
+  }
+
+  it('gives Azure DevOps the same shell lines as GitHub Actions, step for step', async () => {
+    // The same folder name, so the package name in the lines is the same.
+    const github = join(scratch, 'ci-github', 'project');
+    const devops = join(scratch, 'ci-devops', 'project');
+    assert.equal((await runCli(['init', github])).code, 0);
+    assert.equal((await runCli(['init', '--ci', 'azure-devops', devops])).code, 0);
+    const steps = parse(await readFile(join(github, '.github/workflows/train-and-promote.yml'), 'utf8')).jobs['train-and-promote']
+      .steps as WorkflowStep[];
+    const scripts = (parse(await readFile(join(devops, '.ado/train-and-promote.yml'), 'utf8')).steps as Array<{ script?: string }>)
+      .map((step) => step.script)
+      .filter((script) => script !== undefined);
+    assert.deepEqual(
+      scripts,
+      steps.filter((step) => step.run).map((step) => step.run),
+    );
+  });
+
+  it('refuses a folder that is not empty, and with --merge keeps and lists the files already there', async () => {
+    const folder = join(scratch, 'existing');
+    await mkdir(folder);
+    await writeFile(join(folder, 'README.md'), 'mine\n');
+    const refused = await runCli(['init', folder]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, new RegExp(`'${folder}' is not empty; pass --merge`));
+    const unknown = await runCli(['init', '--template', 'streaming', join(scratch, 'unknown')]);
+    assert.match(unknown.stderr, /unknown template 'streaming'; choose one of: classical, batch, realtime/);
+
+    const merged = await runCli(['init', '--merge', folder]);
+    assert.equal(merged.code, 0, merged.stderr);
+    assert.match(merged.stdout, /skipped \(already there; --force overwrites them\):\n {2}README\.md/);
+    assert.equal(await readFile(join(folder, 'README.md'), 'utf8'), 'mine\n');
+    const forced = await runCli(['init', '--merge', '--force', folder]);
+    assert.match(forced.stdout, /overwritten \(--force\):\n(?: {2}.*\n)* {2}README\.md/);
+    assert.notEqual(await readFile(join(folder, 'README.md'), 'utf8'), 'mine\n');
+  });
+
+  // Exercised here: the workflow's lint, test, apply-dev, train and compare steps, as written, in order.
+  // Not exercised: checkout/setup actions, `setup` (pip and npm installs: the venv and the built CLI stand in),
+  // and `promote` (trellis model share and the prod deployments, being built separately).
+  it('runs the classical workflow: lint, test, apply .cloud to dev, the pipeline, and the comparison with production', async () => {
+    const folder = join(scratch, 'diabetes');
+    assert.equal((await runCli(['init', folder])).code, 0);
+    const workflow = parse(await readFile(join(folder, '.github/workflows/train-and-promote.yml'), 'utf8'));
+    const steps = workflow.jobs['train-and-promote'].steps as WorkflowStep[];
+    assert.deepEqual(
+      steps.map((step) => step.id ?? step.uses),
+      [
+        'actions/checkout@v4',
+        'actions/setup-python@v5',
+        'actions/setup-node@v4',
+        'setup',
+        'lint',
+        'test',
+        'apply-dev',
+        'train',
+        'compare',
+        'promote',
+      ],
+    );
+    // Shims for what the setup step installs: `trellis` (the built CLI) and `python` (the test venv).
+    const bin = join(scratch, 'bin');
+    await mkdir(bin, { recursive: true });
+    await writeFile(join(bin, 'trellis'), `#!/bin/sh\nexec "${process.execPath}" "${cliPath}" "$@"\n`);
+    await writeFile(join(bin, 'python'), `#!/bin/sh\nexec "${python}" "$@"\n`);
+    await chmod(join(bin, 'trellis'), 0o755);
+    await chmod(join(bin, 'python'), 0o755);
+    const run = `diabetes-${Date.now()}`;
+    const env = {
+      PATH: `${bin}:${process.env.PATH}`,
+      TRELLIS_URL: trellis.url,
+      TRELLIS_OUTPUT: 'table',
+      TRELLIS_HOME: join(scratch, 'cli-home'),
+      PIPELINE_RUN: run,
+      PYTHONPATH: workflow.env.PYTHONPATH as string,
+      PYTHONDONTWRITEBYTECODE: '1',
+    };
+    for (const id of ['lint', 'test', 'apply-dev', 'train', 'compare']) {
+      const step = steps.find((candidate) => candidate.id === id);
+      const result = await shell(step?.run ?? '', folder, env);
+      assert.equal(result.code, 0, `step ${id} failed:\n${result.output}\n${id === 'train' ? trellis.output() : ''}`);
+    }
+
+    const model = (await (await fetch(`${trellis.url}/api/v1/workspaces/diabetes-dev/models/diabetes-model/versions/1`)).json()) as {
+      spec: { type: string };
+      status: { lineage: { job?: string; run?: { id: string } } };
+    };
+    assert.equal(model.spec.type, 'mlflow_model');
+    assert.equal(model.status.lineage.job, `${run}-train`, 'the version leads to the job that trained it');
+    const train = await trellis.client.getJob('diabetes-dev', `${run}-train`);
+    assert.equal(model.status.lineage.run?.id, train.runId);
+    assert.match(await readFile(join(folder, 'compare.env'), 'utf8'), /^PROMOTE=true\nMODEL_NAME=diabetes-model\nMODEL_VERSION=1\n$/);
+  });
+});
