@@ -15,6 +15,7 @@ import {
 } from '../src/core/azureml/parse-endpoint-file.js';
 import { parseResourceFile } from '../src/core/azureml/parse-resource-file.js';
 import { cliPath, removeHome, repositoryRoot, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
+import { waitFor } from './support/wait-for.js';
 
 const python = process.env.TRELLIS_TEST_PYTHON;
 const schemas = join(repositoryRoot, 'test', 'fixtures', 'ci-schemas');
@@ -138,12 +139,12 @@ describe('trellis init', { skip: python ? false : 'TRELLIS_TEST_PYTHON is not se
     assert.notEqual(await readFile(join(folder, 'README.md'), 'utf8'), 'mine\n');
   });
 
-  // Exercised here: the workflow's lint, test, apply-dev, train and compare steps, as written, in order.
-  // Not exercised: checkout/setup actions, `setup` (pip and npm installs: the venv and the built CLI stand in),
-  // and `promote` (trellis model share and the prod deployments, being built separately).
-  it('runs the classical workflow: lint, test, apply .cloud to dev, the pipeline, and the comparison with production', async () => {
+  // Exercised here: every step of the realtime project's workflow that is its own, as written, in order: lint, test,
+  // apply-dev, train, compare, and promote (share to the registry, apply .cloud to prod, deploy the shared model there).
+  // Not exercised: checkout/setup actions and `setup` (pip and npm installs: the test venv and the built CLI stand in).
+  it('runs the realtime workflow end to end: dev, the pipeline, the comparison, promotion through a registry, and prod answering', async () => {
     const folder = join(scratch, 'diabetes');
-    assert.equal((await runCli(['init', folder])).code, 0);
+    assert.equal((await runCli(['init', '--template', 'realtime', folder])).code, 0);
     const workflow = parse(await readFile(join(folder, '.github/workflows/train-and-promote.yml'), 'utf8'));
     const steps = workflow.jobs['train-and-promote'].steps as WorkflowStep[];
     assert.deepEqual(
@@ -174,14 +175,17 @@ describe('trellis init', { skip: python ? false : 'TRELLIS_TEST_PYTHON is not se
       TRELLIS_URL: trellis.url,
       TRELLIS_OUTPUT: 'table',
       TRELLIS_HOME: join(scratch, 'cli-home'),
+      TRELLIS_REGISTRY: 'shared',
       PIPELINE_RUN: run,
       PYTHONPATH: workflow.env.PYTHONPATH as string,
       PYTHONDONTWRITEBYTECODE: '1',
     };
-    for (const id of ['lint', 'test', 'apply-dev', 'train', 'compare']) {
+    // The registry is the platform team's, made once; the project's CI only shares into it.
+    assert.equal((await runCli(['registry', 'create', '--name', 'shared'], { url: trellis.url })).code, 0);
+    for (const id of ['lint', 'test', 'apply-dev', 'train', 'compare', 'promote']) {
       const step = steps.find((candidate) => candidate.id === id);
       const result = await shell(step?.run ?? '', folder, env);
-      assert.equal(result.code, 0, `step ${id} failed:\n${result.output}\n${id === 'train' ? trellis.output() : ''}`);
+      assert.equal(result.code, 0, `step ${id} failed:\n${result.output}\n${id === 'train' || id === 'promote' ? trellis.output() : ''}`);
     }
 
     const model = (await (await fetch(`${trellis.url}/api/v1/workspaces/diabetes-dev/models/diabetes-model/versions/1`)).json()) as {
@@ -193,5 +197,28 @@ describe('trellis init', { skip: python ? false : 'TRELLIS_TEST_PYTHON is not se
     const train = await trellis.client.getJob('diabetes-dev', `${run}-train`);
     assert.equal(model.status.lineage.run?.id, train.runId);
     assert.match(await readFile(join(folder, 'compare.env'), 'utf8'), /^PROMOTE=true\nMODEL_NAME=diabetes-model\nMODEL_VERSION=1\n$/);
+
+    // Prod serves the registry's copy, and from it the lineage reaches the dev run that trained it.
+    const deployment = await waitFor(() => trellis.client.getOnlineDeployment('diabetes-prod', 'diabetes-online', 'blue'), {
+      what: 'the prod deployment to settle',
+      until: (body) => body.state === 'Succeeded' || body.state === 'Failed',
+      timeoutMs: 20 * 60_000,
+      describe: (body) => `state ${body.state} (${body.reason ?? ''})`,
+    });
+    assert.equal(deployment.state, 'Succeeded', `${deployment.reason}\n${trellis.output().slice(-4000)}`);
+    assert.equal(deployment.lineage.model?.registry, 'shared');
+    const invoked = await shell(
+      'trellis -w diabetes-prod online-endpoint invoke --name diabetes-online --request-file deploy/online/sample-request.json',
+      folder,
+      env,
+    );
+    assert.equal(invoked.code, 0, invoked.output);
+    assert.match(invoked.output, /\d/, 'prod answers with predictions');
+    const shared = (await (await fetch(`${trellis.url}/api/v1/workspaces/@shared/models/diabetes-model/versions/1`)).json()) as {
+      status: { provenance: { sharedFrom: string; run: { id: string }; job?: { name: string } } };
+    };
+    assert.equal(shared.status.provenance.sharedFrom, 'azureml://workspaces/diabetes-dev/models/diabetes-model/versions/1');
+    assert.equal(shared.status.provenance.run.id, train.runId, "prod's model reaches the dev run that trained it");
+    assert.equal(shared.status.provenance.job?.name, `${run}-train`);
   });
 });

@@ -1,3 +1,4 @@
+import { registryOfStorage } from '../core/registries/registry-asset-id.js';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -67,8 +68,10 @@ export async function startServer(
     const context: Context = {
       store,
       artifactsFor: (workspace) => {
-        // Workspace names are checked before they get here; this guards the file system anyway.
-        if (checkName(workspace)) throw new TrellisError('InvalidName', 400, `'${workspace}' is not a valid workspace name`);
+        // Workspace names are checked before they get here; this guards the file system anyway. A registry's
+        // assets live in the space '@<registry>', whose registry name follows the same rule.
+        if (checkName(registryOfStorage(workspace) ?? workspace))
+          throw new TrellisError('InvalidName', 400, `'${workspace}' is not a valid workspace name`);
         let artifacts = artifactStores.get(workspace);
         if (!artifacts) {
           const root = join(artifactRoot, workspace);

@@ -138,8 +138,13 @@ async function requireRegistryAction(request: FastifyRequest, access: AccessCont
  */
 export function registerRegistryReadCheck(app: FastifyInstance, access: AccessControl): void {
   app.addHook('preHandler', async (request) => {
-    if (!request.principal || request.body === undefined || request.method === 'GET') return;
-    const text = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+    if (!request.principal || request.method === 'GET') return;
+    // JSON and YAML bodies only: an upload's body is a stream of bytes, not a file that names assets.
+    const body: unknown = request.body;
+    const isJson =
+      typeof body === 'object' && body !== null && [Object.prototype, Array.prototype, null].includes(Object.getPrototypeOf(body));
+    if (typeof body !== 'string' && !isJson) return;
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
     if (!text.includes('azureml://registries/')) return;
     for (const registry of registriesNamedIn(text)) {
       if (registry === 'azureml') continue;
