@@ -207,6 +207,29 @@ describe('registries: promote from dev to prod with provenance (authentication o
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /registries\/assets\/read at scope '\/registries\/DemoRegistry'/, trellis.output().slice(-4000));
 
+    // Azure's built-in policy for registry models sees the deployment's model by its registry asset id.
+    const policy = await cli([
+      'policy',
+      'assignment',
+      'create',
+      '--name',
+      'only-demo2',
+      '--definition',
+      'OnlyDeployAllowedRegistryModels_Deny',
+      '--scope',
+      '/workspaces/prod',
+      '--param',
+      'allowedRegistryName=DemoRegistry2',
+      '--effect',
+      'Deny',
+    ]);
+    assert.equal(policy.code, 0, policy.stderr);
+    const denied = await cli(['-w', 'prod', 'online-deployment', 'create', '--file', 'blue.yml', '--all-traffic'], releaser);
+    assert.notEqual(denied.code, 0);
+    assert.match(denied.stderr, /Model Registry Deployments are restricted except for the allowed Registry/);
+    assert.match(denied.stderr, /azureml:\/\/registries\/DemoRegistry\/models\/sk\/versions\/1/);
+    assert.equal((await cli(['policy', 'assignment', 'delete', '--name', 'only-demo2'])).code, 0);
+
     const created = await cli(['-w', 'prod', 'online-deployment', 'create', '--file', 'blue.yml', '--all-traffic'], releaser);
     assert.equal(created.code, 0, created.stderr);
     const deployment = await waitFor(
