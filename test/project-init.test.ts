@@ -53,6 +53,8 @@ describe('trellis init', { skip: python ? false : 'TRELLIS_TEST_PYTHON is not se
   before(async () => {
     trellis = await startTrellis({ env: jobSettings });
     scratch = await mkdtemp(join(tmpdir(), 'trellis-init-'));
+    // The registry is the platform team's, made once; the projects' CI only shares into it.
+    assert.equal((await runCli(['registry', 'create', '--name', 'shared'], { url: trellis.url })).code, 0);
   });
   after(async () => {
     await trellis?.stop();
@@ -139,12 +141,14 @@ describe('trellis init', { skip: python ? false : 'TRELLIS_TEST_PYTHON is not se
     assert.notEqual(await readFile(join(folder, 'README.md'), 'utf8'), 'mine\n');
   });
 
-  // Exercised here: every step of the realtime project's workflow that is its own, as written, in order: lint, test,
-  // apply-dev, train, compare, and promote (share to the registry, apply .cloud to prod, deploy the shared model there).
-  // Not exercised: checkout/setup actions and `setup` (pip and npm installs: the test venv and the built CLI stand in).
-  it('runs the realtime workflow end to end: dev, the pipeline, the comparison, promotion through a registry, and prod answering', async () => {
-    const folder = join(scratch, 'diabetes');
-    assert.equal((await runCli(['init', '--template', 'realtime', folder])).code, 0);
+  /**
+   * Runs every step of a generated project's workflow that is its own, as written, in order: lint, test, apply-dev,
+   * train, compare, and promote (share to the registry, apply .cloud to prod, create the deploy/ endpoints there with the
+   * shared model). Not run: checkout/setup actions and `setup` (pip and npm installs: the test venv and the built CLI stand in).
+   */
+  async function runWorkflow(template: 'realtime' | 'batch', project: string) {
+    const folder = join(scratch, project);
+    assert.equal((await runCli(['init', '--template', template, folder])).code, 0);
     const workflow = parse(await readFile(join(folder, '.github/workflows/train-and-promote.yml'), 'utf8'));
     const steps = workflow.jobs['train-and-promote'].steps as WorkflowStep[];
     assert.deepEqual(
@@ -169,7 +173,7 @@ describe('trellis init', { skip: python ? false : 'TRELLIS_TEST_PYTHON is not se
     await writeFile(join(bin, 'python'), `#!/bin/sh\nexec "${python}" "$@"\n`);
     await chmod(join(bin, 'trellis'), 0o755);
     await chmod(join(bin, 'python'), 0o755);
-    const run = `diabetes-${Date.now()}`;
+    const run = `${project}-${Date.now()}`;
     const env = {
       PATH: `${bin}:${process.env.PATH}`,
       TRELLIS_URL: trellis.url,
@@ -180,25 +184,34 @@ describe('trellis init', { skip: python ? false : 'TRELLIS_TEST_PYTHON is not se
       PYTHONPATH: workflow.env.PYTHONPATH as string,
       PYTHONDONTWRITEBYTECODE: '1',
     };
-    // The registry is the platform team's, made once; the project's CI only shares into it.
-    assert.equal((await runCli(['registry', 'create', '--name', 'shared'], { url: trellis.url })).code, 0);
     for (const id of ['lint', 'test', 'apply-dev', 'train', 'compare', 'promote']) {
       const step = steps.find((candidate) => candidate.id === id);
       const result = await shell(step?.run ?? '', folder, env);
       assert.equal(result.code, 0, `step ${id} failed:\n${result.output}\n${id === 'train' || id === 'promote' ? trellis.output() : ''}`);
     }
 
-    const model = (await (await fetch(`${trellis.url}/api/v1/workspaces/diabetes-dev/models/diabetes-model/versions/1`)).json()) as {
+    const model = (await (await fetch(`${trellis.url}/api/v1/workspaces/${project}-dev/models/${project}-model/versions/1`)).json()) as {
       spec: { type: string };
       status: { lineage: { job?: string; run?: { id: string } } };
     };
     assert.equal(model.spec.type, 'mlflow_model');
     assert.equal(model.status.lineage.job, `${run}-train`, 'the version leads to the job that trained it');
-    const train = await trellis.client.getJob('diabetes-dev', `${run}-train`);
+    const train = await trellis.client.getJob(`${project}-dev`, `${run}-train`);
     assert.equal(model.status.lineage.run?.id, train.runId);
-    assert.match(await readFile(join(folder, 'compare.env'), 'utf8'), /^PROMOTE=true\nMODEL_NAME=diabetes-model\nMODEL_VERSION=1\n$/);
+    assert.equal(await readFile(join(folder, 'compare.env'), 'utf8'), `PROMOTE=true\nMODEL_NAME=${project}-model\nMODEL_VERSION=1\n`);
 
-    // Prod serves the registry's copy, and from it the lineage reaches the dev run that trained it.
+    // The registry's copy leads back to the dev run and job that trained it.
+    const shared = (await (await fetch(`${trellis.url}/api/v1/workspaces/@shared/models/${project}-model/versions/1`)).json()) as {
+      status: { provenance: { sharedFrom: string; run: { id: string }; job?: { name: string } } };
+    };
+    assert.equal(shared.status.provenance.sharedFrom, `azureml://workspaces/${project}-dev/models/${project}-model/versions/1`);
+    assert.equal(shared.status.provenance.run.id, train.runId, "prod's model reaches the dev run that trained it");
+    assert.equal(shared.status.provenance.job?.name, `${run}-train`);
+    return { folder, env };
+  }
+
+  it('runs the realtime workflow end to end: dev, the pipeline, the comparison, promotion through a registry, and prod answering', async () => {
+    const { folder, env } = await runWorkflow('realtime', 'diabetes');
     const deployment = await waitFor(() => trellis.client.getOnlineDeployment('diabetes-prod', 'diabetes-online', 'blue'), {
       what: 'the prod deployment to settle',
       until: (body) => body.state === 'Succeeded' || body.state === 'Failed',
@@ -213,12 +226,25 @@ describe('trellis init', { skip: python ? false : 'TRELLIS_TEST_PYTHON is not se
       env,
     );
     assert.equal(invoked.code, 0, invoked.output);
-    assert.match(invoked.output, /\d/, 'prod answers with predictions');
-    const shared = (await (await fetch(`${trellis.url}/api/v1/workspaces/@shared/models/diabetes-model/versions/1`)).json()) as {
-      status: { provenance: { sharedFrom: string; run: { id: string }; job?: { name: string } } };
-    };
-    assert.equal(shared.status.provenance.sharedFrom, 'azureml://workspaces/diabetes-dev/models/diabetes-model/versions/1');
-    assert.equal(shared.status.provenance.run.id, train.runId, "prod's model reaches the dev run that trained it");
-    assert.equal(shared.status.provenance.job?.name, `${run}-train`);
+    // The step's shell merges stdout and stderr: the answer is the line the CLI printed it on.
+    const line = invoked.output.split('\n').find((text) => text.startsWith('[') || text.startsWith('"')) ?? invoked.output;
+    const answer = JSON.parse(line) as unknown;
+    const predictions = typeof answer === 'string' ? (JSON.parse(answer) as unknown) : answer;
+    assert.ok(Array.isArray(predictions) && predictions.length > 0 && predictions.every(Number.isFinite), invoked.output);
+  });
+
+  it('runs the batch workflow end to end: promotion deploys the batch endpoint in prod, and the nightly job invokes it', async () => {
+    const { folder, env } = await runWorkflow('batch', 'nightly');
+    const deployment = await trellis.client.getBatchDeployment('nightly-prod', 'nightly-batch', 'default');
+    assert.equal(deployment.lineage.model?.registry, 'shared');
+    const schedule = await shell('trellis -w nightly-prod schedule show --name nightly-nightly-scoring -o json', folder, env);
+    assert.equal(schedule.code, 0, schedule.output);
+    // What the schedule fires each night, run now: its job invokes the batch endpoint and waits for the scoring.
+    const nightly = await shell('trellis -w nightly-prod job create --file deploy/batch/invoke-job.yml --stream', folder, env);
+    assert.equal(nightly.code, 0, `${nightly.output}\n${trellis.output().slice(-4000)}`);
+    assert.match(nightly.output, /scoring job \S+: Completed; predictions in data asset/);
+    const jobs = await trellis.client.listBatchJobs('nightly-prod', 'nightly-batch');
+    assert.equal(jobs.items.length, 1);
+    assert.equal(jobs.items[0]?.state, 'Completed');
   });
 });
