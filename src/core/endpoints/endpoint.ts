@@ -5,6 +5,7 @@
  * `show` answers and what every scoring response names.
  */
 
+import { registryStorageOf } from '../registries/registry-asset-id.js';
 import type { BatchDeploymentSpec } from '../azureml/batch-deployment-schema.js';
 import type { OnlineDeploymentSpec } from '../azureml/online-deployment-schema.js';
 
@@ -87,5 +88,5 @@ export interface EndpointSecrets {
 /** Where a deployment's model lives: its registry's storage space, or the deployment's workspace. */
 export function modelSpaceOf(deployment: { workspace: string; lineage: DeploymentLineage }): string {
   const registry = deployment.lineage.model?.registry;
-  return registry === undefined ? deployment.workspace : `@${registry}`;
+  return registry === undefined ? deployment.workspace : registryStorageOf(registry);
 }

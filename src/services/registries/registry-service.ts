@@ -84,17 +84,15 @@ export async function getRegistry(
  */
 export async function deleteRegistry(context: Context, caller: Caller, name: string, force = false): Promise<Registry> {
   const registry = await getRegistry(context, name);
-  try {
-    await deleteWorkspace(context, caller, registryStorageOf(name), undefined, { force });
-  } catch (error) {
-    if (error instanceof TrellisError && error.status === 409)
-      throw new TrellisError(
-        'RegistryNotEmpty',
-        409,
-        `${error.message.replace(`workspace '${registryStorageOf(name)}'`, `registry '${name}'`)}; delete its assets first, or delete it with --force`,
-      );
-    throw error;
-  }
+  const space = registryStorageOf(name);
+  const holdings = force ? [] : await context.store.repositories.workspaces.holdings(space);
+  if (holdings.length > 0)
+    throw new TrellisError(
+      'RegistryNotEmpty',
+      409,
+      `registry '${name}' still holds ${holdings.map((holding) => `${holding.count} ${holding.kind}${holding.count === 1 ? '' : 's'}`).join(', ')}; delete it with everything in it, files included: trellis registry delete --name ${name} --force`,
+    );
+  await deleteWorkspace(context, caller, space, undefined, { force });
   const now = context.clock();
   await context.store.transaction(async (transaction) => {
     await transaction.registries.delete(name);
