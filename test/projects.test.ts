@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { ownerTokenPath } from '../src/config/owner-token-file.js';
-import { type OidcProvider, startOidcProvider, studioClientId, userToken } from './support/oidc-provider/start-provider.js';
+import { bearerCall } from './support/bearer-call.js';
+import { type OidcProvider, startOidcProvider, trellisOidcEnv, userToken } from './support/oidc-provider/start-provider.js';
 import { removeHome, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
 
 const audience = 'https://trellis.test/api';
@@ -19,15 +20,7 @@ describe('projects: dev and prod apart (authentication on)', () => {
   let owner: string;
   let alice: string;
 
-  const call = async (method: string, path: string, token: string, body?: unknown) => {
-    const response = await fetch(`${trellis.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await response.text();
-    return { status: response.status, text, json: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
-  };
+  const call = (method: string, path: string, token: string, body?: unknown) => bearerCall(trellis.url, method, path, token, body);
   const asOwner = (method: string, path: string, body?: unknown) => call(method, path, owner, body);
   const registerModel = (token: string, workspace: string, name: string) =>
     call('POST', `/workspaces/${workspace}/mlflow/api/2.0/mlflow/registered-models/create`, token, { name });
@@ -43,13 +36,7 @@ describe('projects: dev and prod apart (authentication on)', () => {
   before(async () => {
     provider = await startOidcProvider();
     trellis = await startTrellis({
-      env: {
-        TRELLIS_DISABLE_LOCAL_AUTH: 'true',
-        TRELLIS_OIDC_ISSUER: provider.issuer,
-        TRELLIS_OIDC_AUDIENCE: audience,
-        TRELLIS_OIDC_CLIENT_ID: studioClientId,
-        TRELLIS_OIDC_USER_CLAIM: 'preferred_username',
-      },
+      env: trellisOidcEnv(provider.issuer, audience),
     });
     owner = (await readFile(ownerTokenPath(trellis.home), 'utf8')).trim();
     for (const body of [

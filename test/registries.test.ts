@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ownerTokenPath } from '../src/config/owner-token-file.js';
+import { bearerCall } from './support/bearer-call.js';
 import { waitFor } from './support/wait-for.js';
 import { removeHome, repositoryRoot, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
 
@@ -27,15 +28,7 @@ describe('registries: promote from dev to prod with provenance (authentication o
   let scientist: string;
   let devRun: string;
 
-  const call = async (method: string, path: string, token: string, body?: unknown) => {
-    const response = await fetch(`${trellis.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await response.text();
-    return { status: response.status, text, json: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
-  };
+  const call = (method: string, path: string, token: string, body?: unknown) => bearerCall(trellis.url, method, path, token, body);
   const asOwner = (method: string, path: string, body?: unknown) => call(method, path, owner, body);
   const cli = (args: string[], token = owner) => runCli(args, { url: trellis.url, cwd: scratch, env: { TRELLIS_TOKEN: token } });
   const cliJson = async (args: string[], token = owner) => {

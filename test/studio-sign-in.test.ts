@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ownerTokenPath } from '../src/config/owner-token-file.js';
 import { browserUnavailable, openBrowserPage, screenshotFolder } from './support/browser.js';
-import { type OidcProvider, startOidcProvider, studioClientId } from './support/oidc-provider/start-provider.js';
+import { type OidcProvider, startOidcProvider, trellisOidcEnv } from './support/oidc-provider/start-provider.js';
 import { removeHome, startTrellis, type TrellisProcess } from './support/trellis-process.js';
 
 /**
@@ -49,13 +49,7 @@ describe('the studio signs in (local authentication off, an OpenID provider conf
     // Trellis's port is known only once it runs: the provider learns the callback URI by a restart (same issuer).
     provider = await startOidcProvider();
     trellis = await startTrellis({
-      env: {
-        TRELLIS_DISABLE_LOCAL_AUTH: 'true',
-        TRELLIS_OIDC_ISSUER: provider.issuer,
-        TRELLIS_OIDC_AUDIENCE: audience,
-        TRELLIS_OIDC_CLIENT_ID: studioClientId,
-        TRELLIS_OIDC_USER_CLAIM: 'preferred_username',
-      },
+      env: trellisOidcEnv(provider.issuer, audience),
     });
     await provider.restart({ redirectUris: [`${trellis.url}/auth/callback`] });
     owner = (await readFile(ownerTokenPath(trellis.home), 'utf8')).trim();

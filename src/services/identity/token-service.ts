@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { newToken, type TokenKind, tokenHash, tokenKindOf } from '../../core/identity/token-format.js';
 import { TrellisError } from '../../core/errors.js';
 import type { IdentityRepository, StoredToken } from '../../store/identity-repository.js';
+import type { Repositories } from '../../store/store.js';
 import type { Caller, Context } from '../context.js';
 import { auditIdentityChange } from './identity-audit.js';
 
@@ -105,29 +106,39 @@ export async function createPersonalToken(
       `expiresIn '${input.expiresIn}' is not a duration of at most 365d; use e.g. 30d, 12h or 90m`,
     );
   const now = context.clock();
-  return context.store.transaction(async (repositories) => {
-    const issued = await issueToken(repositories.identity, {
-      principal: input.principal,
-      name: input.name,
-      kind: 'pat',
-      expiresInSeconds: seconds,
-      createdBy: caller.actor,
-      now: now.getTime(),
-    });
-    await auditIdentityChange(
-      repositories,
-      caller,
-      {
-        scope: '/',
-        action: 'create',
-        kind: 'token',
-        name: issued.record.id,
-        summary: `created token '${input.name}' for '${input.principal}', expiring ${new Date(issued.record.expiresAt ?? 0).toISOString()}`,
-      },
-      now,
-    );
-    return issued;
+  return context.store.transaction((repositories) =>
+    issueAuditedToken(repositories, caller, { principal: input.principal, name: input.name, expiresInSeconds: seconds }, now),
+  );
+}
+
+/** Issues a personal access token inside the caller's transaction and audits it: only its hash is stored. */
+export async function issueAuditedToken(
+  repositories: Repositories,
+  caller: Caller,
+  input: { principal: string; name: string; expiresInSeconds: number },
+  now: Date,
+): Promise<IssuedToken> {
+  const issued = await issueToken(repositories.identity, {
+    principal: input.principal,
+    name: input.name,
+    kind: 'pat',
+    expiresInSeconds: input.expiresInSeconds,
+    createdBy: caller.actor,
+    now: now.getTime(),
   });
+  await auditIdentityChange(
+    repositories,
+    caller,
+    {
+      scope: '/',
+      action: 'create',
+      kind: 'token',
+      name: issued.record.id,
+      summary: `created token '${input.name}' for '${input.principal}', expiring ${new Date(issued.record.expiresAt ?? 0).toISOString()}`,
+    },
+    now,
+  );
+  return issued;
 }
 
 export async function revokeTokenById(context: Context, caller: Caller, record: StoredToken): Promise<StoredToken> {

@@ -20,7 +20,7 @@ import { auditIdentityChange } from '../identity/identity-audit.js';
 import { allRoles } from '../identity/role-catalogue.js';
 import { enforcePolicies } from '../policy/policy-enforcement.js';
 import { checkPrincipalName } from '../identity/principal-service.js';
-import { type IssuedToken, issueToken, maxTokenSeconds, parseDuration } from '../identity/token-service.js';
+import { type IssuedToken, issueAuditedToken, maxTokenSeconds, parseDuration } from '../identity/token-service.js';
 import { type ProjectView, projectViewOf } from './project-view.js';
 
 export interface ProjectRequest {
@@ -242,25 +242,5 @@ async function issueCiTokenIfNone(
     (token) => token.name === name && token.revokedAt === null && (token.expiresAt === null || token.expiresAt > now.getTime()),
   );
   if (live) return null;
-  const issued = await issueToken(repositories.identity, {
-    principal: ci,
-    name,
-    kind: 'pat',
-    expiresInSeconds,
-    createdBy: caller.actor,
-    now: now.getTime(),
-  });
-  await auditIdentityChange(
-    repositories,
-    caller,
-    {
-      scope: '/',
-      action: 'create',
-      kind: 'token',
-      name: issued.record.id,
-      summary: `created token '${name}' for '${ci}', expiring ${new Date(issued.record.expiresAt ?? 0).toISOString()}`,
-    },
-    now,
-  );
-  return issued;
+  return issueAuditedToken(repositories, caller, { principal: ci, name, expiresInSeconds }, now);
 }

@@ -19,6 +19,17 @@ const processScript = join(import.meta.dirname, 'provider-process.mjs');
 /** The public client the studio signs in as (authorization code + PKCE, no secret). */
 export const studioClientId = 'trellis-studio';
 /** A confidential client tests use to get tokens. */
+/** The settings of a Trellis that signs people in with this provider (local authentication off), for startTrellis's env. */
+export function trellisOidcEnv(issuer: string, audience: string): Record<string, string> {
+  return {
+    TRELLIS_DISABLE_LOCAL_AUTH: 'true',
+    TRELLIS_OIDC_ISSUER: issuer,
+    TRELLIS_OIDC_AUDIENCE: audience,
+    TRELLIS_OIDC_CLIENT_ID: studioClientId,
+    TRELLIS_OIDC_USER_CLAIM: 'preferred_username',
+  };
+}
+
 export const testClient = {
   clientId: 'trellis-tests',
   clientSecret: 'trellis-tests-secret',
