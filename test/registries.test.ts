@@ -31,10 +31,10 @@ describe('registries: promote from dev to prod with provenance (authentication o
   const call = (method: string, path: string, token: string, body?: unknown) => bearerCall(trellis.url, method, path, token, body);
   const asOwner = (method: string, path: string, body?: unknown) => call(method, path, owner, body);
   const cli = (args: string[], token = owner) => runCli(args, { url: trellis.url, cwd: scratch, env: { TRELLIS_TOKEN: token } });
-  const cliJson = async (args: string[], token = owner) => {
+  const cliJson = async <T = Record<string, unknown>>(args: string[], token = owner): Promise<T> => {
     const result = await cli([...args, '-o', 'json'], token);
     assert.equal(result.code, 0, `trellis ${args.join(' ')}: ${result.stderr}${result.stdout}`);
-    return JSON.parse(result.stdout) as Record<string, unknown>;
+    return JSON.parse(result.stdout) as T;
   };
   const mlflow = (path: string, body: unknown) => asOwner('POST', `/workspaces/dev/mlflow/api/2.0/mlflow/${path}`, body);
   const servicePrincipal = async (name: string, roles: Array<{ role: string; scope: string }>) => {
@@ -142,7 +142,7 @@ describe('registries: promote from dev to prod with provenance (authentication o
 
     const shown = await cliJson(['model', 'show', '--name', 'sk', '--version', '1', '--registry-name', registry], releaser);
     assert.equal(shown.etag, shared.etag);
-    const listed = (await cliJson(['model', 'list', '--registry-name', registry], releaser)) as unknown as Array<{ name: string }>;
+    const listed = await cliJson<Array<{ name: string }>>(['model', 'list', '--registry-name', registry], releaser);
     assert.deepEqual(
       listed.map((item) => item.name),
       ['sk'],
