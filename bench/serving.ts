@@ -7,7 +7,7 @@
  *       between two Node processes, and a Trellis ONNX worker called directly (no HTTP, no router);
  *   (2) maximum requests/s for the same small model: Trellis (ONNX runtime, 1 and 2 instances;
  *       the same MLflow model on the mlflow runtime) against `mlflow models serve -w 2`, each driven
- *       closed-loop by test/support/load-generator.mjs (a process of its own) for a fixed time.
+ *       closed-loop by src/serving/load-generator.mjs (a process of its own) for a fixed time.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';

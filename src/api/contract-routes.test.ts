@@ -21,6 +21,7 @@ function contractRoutes(): Route[] {
     contract.auditRoutes,
     contract.batchEndpointRoutes,
     contract.computeRoutes,
+    contract.deploymentProfileRoutes,
     contract.endpointStatsRoutes,
     contract.experimentKeysRoutes,
     contract.healthRoutes,

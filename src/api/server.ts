@@ -32,6 +32,7 @@ import { costRoutes } from './routes/cost.js';
 import { registryRoutesPlugin } from './routes/registries.js';
 import { experimentKeysRoutes } from './routes/experiment-keys.js';
 import { metricSeriesRoutes } from './routes/metric-series.js';
+import { deploymentProfileRoutes } from './routes/deployment-profiles.js';
 import { endpointStatsRoutes } from './routes/endpoint-stats.js';
 import { onlineEndpointRoutes } from './routes/online-endpoints.js';
 import { scoringRoutes } from './routes/scoring.js';
@@ -171,6 +172,7 @@ export async function buildServer(
   await app.register(experimentKeysRoutes, routeOptions);
   await app.register(onlineEndpointRoutes, routeOptions);
   await app.register(endpointStatsRoutes, routeOptions);
+  await app.register(deploymentProfileRoutes, routeOptions);
   await app.register(batchEndpointRoutes, routeOptions);
   await app.register(scoringRoutes, routeOptions);
   await app.register(studioRoutes, routeOptions);

@@ -20,6 +20,7 @@ export async function allCommands(): Promise<Array<(program: Command) => void>> 
     budget,
     code,
     online,
+    deploymentProfile,
     batch,
     advisor,
     registry,
@@ -41,6 +42,7 @@ export async function allCommands(): Promise<Array<(program: Command) => void>> 
     import('./commands/budget.js'),
     import('./commands/code.js'),
     import('./commands/online-endpoint.js'),
+    import('./commands/deployment-profile.js'),
     import('./commands/batch-endpoint.js'),
     import('./commands/advisor.js'),
     import('./commands/registry.js'),
@@ -65,6 +67,7 @@ export async function allCommands(): Promise<Array<(program: Command) => void>> 
     budget.registerBudget,
     code.registerCode,
     online.registerOnlineEndpoints,
+    deploymentProfile.registerDeploymentProfile,
     batch.registerBatchEndpoints,
     advisor.registerAdvisor,
   ];

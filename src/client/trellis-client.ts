@@ -4,6 +4,7 @@ import { auditRoutes } from '../contract/audit.js';
 import { batchEndpointRoutes as batch } from '../contract/batch-endpoints.js';
 import { computeRoutes } from '../contract/computes.js';
 import { costRoutes } from '../contract/cost.js';
+import { deploymentProfileRoutes as profiles } from '../contract/deployment-profiles.js';
 import { endpointStatsRoutes } from '../contract/endpoint-stats.js';
 import { experimentKeysRoutes } from '../contract/experiment-keys.js';
 import { healthRoutes } from '../contract/health.js';
@@ -246,6 +247,13 @@ export class TrellisClient extends HttpClient {
     if (!response.ok) throw problemOf(response, text);
     return text;
   };
+  /** Starts a load test of a deployment; it answers at once (202), follow it with getDeploymentProfile. */
+  startDeploymentProfile = (workspace: string, endpoint: string, deployment: string, body: CallOptions<typeof profiles.start>['body']) =>
+    this.call(profiles.start, { params: { workspace, name: endpoint, deployment }, body });
+  getDeploymentProfile = (workspace: string, endpoint: string, deployment: string, profile: string) =>
+    this.call(profiles.get, { params: { workspace, name: endpoint, deployment, profile } });
+  listDeploymentProfiles = (workspace: string, endpoint: string, deployment: string) =>
+    this.call(profiles.list, { params: { workspace, name: endpoint, deployment } });
   startRollout = (workspace: string, name: string, body: CallOptions<typeof online.startRollout>['body']) =>
     this.call(online.startRollout, { params: { workspace, name }, body });
   getRollout = (workspace: string, name: string) => this.call(online.getRollout, { params: { workspace, name } });

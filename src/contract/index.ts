@@ -8,6 +8,7 @@ export { batchDeploymentSchema, batchEndpointRoutes, batchEndpointSchema, batchJ
 export { binaryBody, listQuery, metadataPatch, namedParams, resourceErrors, resourcePage, workspaceParams } from './common.js';
 export { computeNode, computeRoutes, nodeUsage } from './computes.js';
 export { budgetSchema, costReportSchema, costRoutes, jobCostSchema } from './cost.js';
+export { deploymentProfileRoutes, deploymentProfileSchema } from './deployment-profiles.js';
 export { endpointStatsRoutes, secondPointSchema } from './endpoint-stats.js';
 export { deploymentLineageSchema, endpointErrors } from './endpoints.js';
 export { experimentKeysRoutes } from './experiment-keys.js';

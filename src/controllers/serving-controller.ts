@@ -6,6 +6,7 @@ import { ServingMetrics } from '../serving/serving-metrics.js';
 import { ReconcileLoop } from './reconcile-loop.js';
 import { Autoscaler } from './serving/autoscaler.js';
 import { deploymentFolder, logFilesIn } from './serving/deployment-logs.js';
+import { DeploymentProfiler } from './serving/deployment-profiler.js';
 import { DeploymentStatusController } from './serving/deployment-status.js';
 import { ModelPreparation, type ModelPreparationOptions } from './serving/model-preparation.js';
 import { PayloadCollection } from './serving/payload-collection.js';
@@ -30,6 +31,8 @@ export interface ServingOptions extends ModelPreparationOptions {
 export class ServingController {
   readonly router: EndpointRouter;
   readonly metrics = new ServingMetrics();
+  /** Load tests of deployments and the sizing recommended from them. */
+  readonly profiler: DeploymentProfiler;
   private readonly served = new ServedDeployments();
   private readonly payloads: PayloadCollection;
   private readonly rollouts: RolloutController;
@@ -50,6 +53,7 @@ export class ServingController {
       collector: this.payloads.collector,
     });
     this.rollouts = new RolloutController(context, this.router);
+    this.profiler = new DeploymentProfiler(context, (workspace, endpoint, deployment) => this.statusOf(workspace, endpoint, deployment));
     this.preparation = new ModelPreparation(context, options, this.served, this.payloads, () => this.wake());
     this.status = new DeploymentStatusController(context, this.metrics);
     this.autoscaler = new Autoscaler(context);
@@ -89,6 +93,7 @@ export class ServingController {
   /** Stops reconciling, writes the payloads collected so far, and drains every pool. */
   async close(): Promise<void> {
     this.preparation.close();
+    this.profiler.close();
     const stopping = this.loop.close();
     await this.payloads.flush();
     await stopping;

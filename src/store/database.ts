@@ -12,6 +12,7 @@ export interface Database
     CostTables,
     TraceTables,
     EndpointTables,
+    DeploymentProfileTables,
     IdentityTables,
     SecretTables {
   workspaces: WorkspacesTable;
@@ -442,6 +443,19 @@ export interface ScheduleTables {
     state: string;
     reason: string | null;
     fired_at: number;
+  };
+}
+
+/** Load tests of online deployments (021-deployment-profiles); `report` is the profile as JSON. */
+export interface DeploymentProfileTables {
+  deployment_profiles: {
+    id: string;
+    workspace: string;
+    endpoint: string;
+    deployment: string;
+    state: string;
+    report: string;
+    started_at: number;
   };
 }
 

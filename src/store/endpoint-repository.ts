@@ -87,6 +87,7 @@ export class EndpointRepository {
   /** Deletes the endpoint with its deployments and secrets. */
   async deleteEndpoint(workspace: string, name: string): Promise<void> {
     await this.db.deleteFrom('endpoint_rollouts').where('workspace', '=', workspace).where('endpoint', '=', name).execute();
+    await this.db.deleteFrom('deployment_profiles').where('workspace', '=', workspace).where('endpoint', '=', name).execute();
     await this.db.deleteFrom('endpoint_secrets').where('workspace', '=', workspace).where('endpoint', '=', name).execute();
     await this.db.deleteFrom('endpoint_deployments').where('workspace', '=', workspace).where('endpoint', '=', name).execute();
     await this.db.deleteFrom('endpoints').where('workspace', '=', workspace).where('name', '=', name).execute();
@@ -190,6 +191,13 @@ export class EndpointRepository {
   }
 
   async deleteDeployment(workspace: string, endpoint: string, name: string): Promise<void> {
+    // Its profiles measured it: a deployment created later under the name starts with none.
+    await this.db
+      .deleteFrom('deployment_profiles')
+      .where('workspace', '=', workspace)
+      .where('endpoint', '=', endpoint)
+      .where('deployment', '=', name)
+      .execute();
     await this.db
       .deleteFrom('endpoint_deployments')
       .where('workspace', '=', workspace)

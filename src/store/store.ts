@@ -34,6 +34,7 @@ import { BudgetRepository } from './budget-repository.js';
 import { CostRepository } from './cost-repository.js';
 import { LoggedModelRepository } from './logged-model-repository.js';
 import { RegistryRepository } from './registry-repository.js';
+import { DeploymentProfileRepository } from './deployment-profile-repository.js';
 import { ResourceRepository } from './resource-repository.js';
 import { RunRepository } from './run-repository.js';
 import { TraceRepository } from './trace-repository.js';
@@ -66,6 +67,8 @@ export interface Repositories {
   cost: CostRepository;
   budgets: BudgetRepository;
   endpoints: EndpointRepository;
+  /** Load tests of online deployments and the sizing recommended from them. */
+  deploymentProfiles: DeploymentProfileRepository;
   identity: IdentityRepository;
   /** What the advisor reads in bulk (jobs, nodes, sweeps, deployments, audit actors, tokens). */
   advisor: AdvisorRepository;
@@ -254,6 +257,7 @@ function repositoriesFor(db: Kysely<Database>, dialect: Dialect, keys: Workspace
     cost: new CostRepository(db),
     budgets: new BudgetRepository(db),
     endpoints: new EndpointRepository(db, keys.sealerFor(db)),
+    deploymentProfiles: new DeploymentProfileRepository(db),
     identity: new IdentityRepository(db, identityCache),
     advisor: new AdvisorRepository(db),
   };

@@ -64,7 +64,7 @@ export async function score(
   return { status: response.status, headers: response.headers, text, json: () => JSON.parse(text) as unknown };
 }
 
-/** What test/support/load-generator.mjs wrote: its summary and one row per response. */
+/** What src/serving/load-generator.mjs wrote: its summary and one row per response. */
 export interface LoadResult {
   requests: number;
   durationMs: number;
@@ -101,7 +101,7 @@ export function startLoad(options: {
   connections: number;
   out: string;
 }): LoadGenerator {
-  const script = join(repositoryRoot, 'test', 'support', 'load-generator.mjs');
+  const script = join(repositoryRoot, 'src', 'serving', 'load-generator.mjs');
   // `--name=value`: a key or body may begin with '-', which parseArgs would take for an option.
   const args = [
     `--url=${options.url}`,

@@ -292,6 +292,12 @@ const rules: Rule[] = [
     path: new RegExp(`${ws}/online-endpoints/:name/deployments/:deployment/logs$`),
     access: inWorkspace('onlineEndpoints/deployments/getLogs/action'),
   },
+  // A profile sends load with the endpoint's key, and its report is the deployment's: written and read as the deployment.
+  {
+    methods: '*',
+    path: new RegExp(`${ws}/online-endpoints/:name/deployments/:deployment/profiles(/:profile)?$`),
+    access: crud('onlineEndpoints/deployments'),
+  },
   {
     methods: '*',
     path: new RegExp(`${ws}/online-endpoints/:name/deployments(/:deployment)?$`),

@@ -20,6 +20,7 @@ import { costMigration } from './017-cost.js';
 import { tracesMigration } from './018-traces.js';
 import { traceIndexesMigration } from './019-trace-indexes.js';
 import { registriesMigration } from './020-registries.js';
+import { deploymentProfilesMigration } from './021-deployment-profiles.js';
 
 /** Every migration, in order. Names are never renamed once released: the store records them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -44,6 +45,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '018-traces': tracesMigration(),
     '019-trace-indexes': traceIndexesMigration(),
     '020-registries': registriesMigration(),
+    '021-deployment-profiles': deploymentProfilesMigration(),
   };
 }
 

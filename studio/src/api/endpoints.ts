@@ -1,4 +1,4 @@
-import type { DeploymentBody, EndpointBody, EndpointStatsBody } from '../../../src/client/trellis-client.js';
+import type { DeploymentBody, DeploymentProfileBody, EndpointBody, EndpointStatsBody } from '../../../src/client/trellis-client.js';
 import { trellis } from './client.js';
 
 /** Online endpoints: the management API (/api/v1) through the client, their live numbers, and scoring as a caller does it. */
@@ -20,6 +20,16 @@ export function getEndpoint(workspace: string, name: string): Promise<OnlineEndp
 
 export async function listDeployments(workspace: string, endpoint: string): Promise<OnlineDeployment[]> {
   return (await trellis.listOnlineDeployments(workspace, endpoint)).items;
+}
+
+export type DeploymentProfile = DeploymentProfileBody;
+
+/** The latest profile of each deployment that has one (a load test and the sizing it recommends). */
+export async function latestProfiles(workspace: string, endpoint: string, deployments: string[]): Promise<DeploymentProfile[]> {
+  const latest = await Promise.all(
+    deployments.map(async (name) => (await trellis.listDeploymentProfiles(workspace, endpoint, name)).items[0]),
+  );
+  return latest.filter((profile) => profile !== undefined);
 }
 
 export function setTraffic(workspace: string, endpoint: string, traffic: Record<string, number>): Promise<OnlineEndpoint> {

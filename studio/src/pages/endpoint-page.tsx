@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { deploymentLogs, getEndpoint, listDeployments, type OnlineDeployment, type OnlineEndpoint } from '../api/endpoints.js';
 import { DataTable, type Column } from '../components/data-table.js';
+import { DeploymentProfiles } from '../components/deployment-profiles.js';
 import { EndpointMonitors } from '../components/endpoint-monitors.js';
 import { LiveCharts } from '../components/live-charts.js';
 import { ErrorNotice, Loading } from '../components/notice.js';
@@ -134,6 +135,9 @@ function EndpointView({
       {deployments && deployments.length > 0 ? (
         <TrafficEditor key={endpoint.etag} endpoint={endpoint} deployments={names} onApplied={onChanged} />
       ) : null}
+
+      <h2>Profiles</h2>
+      {deployments && deployments.length > 0 ? <DeploymentProfiles workspace={workspace} endpoint={name} deployments={names} /> : null}
 
       <h2>Monitors</h2>
       <EndpointMonitors workspace={workspace} endpoint={name} />

@@ -13,7 +13,7 @@
 // the deployments and models named by azureml-model-deployment and x-trellis-model), and prints a
 // one-line summary. While it runs it prints `answered N` every 50 ms, so a test can wait for a
 // number of answers instead of a time.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 
@@ -22,6 +22,11 @@ const { values: options } = parseArgs({
     url: { type: 'string' },
     key: { type: 'string' },
     body: { type: 'string', default: '{}' },
+    // A request file can be larger than one command-line argument may be (128 KiB on Linux).
+    'body-file': { type: 'string' },
+    'content-type': { type: 'string', default: 'application/json' },
+    // Sends every request to this deployment (azureml-model-deployment), whatever the traffic split.
+    deployment: { type: 'string' },
     rate: { type: 'string', default: '600' },
     connections: { type: 'string', default: '64' },
     out: { type: 'string' },
@@ -30,7 +35,7 @@ const { values: options } = parseArgs({
 });
 if (!options.url || !options.out) {
   process.stderr.write(
-    'usage: load-generator.mjs --url URL [--key KEY] [--body JSON] [--rate N] [--connections N] --out FILE [--max-seconds N]\n',
+    'usage: load-generator.mjs --url URL [--key KEY] [--body JSON | --body-file FILE] [--content-type TYPE] [--deployment NAME] [--rate N] [--connections N] --out FILE [--max-seconds N]\n',
   );
   process.exit(2);
 }
@@ -38,11 +43,12 @@ if (!options.url || !options.out) {
 const target = new URL(options.url);
 const rate = Number(options.rate);
 const connections = Number(options.connections);
-const body = Buffer.from(options.body);
+const body = options['body-file'] ? readFileSync(options['body-file']) : Buffer.from(options.body);
 const headers = {
-  'content-type': 'application/json',
+  'content-type': options['content-type'],
   'content-length': String(body.length),
   ...(options.key ? { authorization: `Bearer ${options.key}` } : {}),
+  ...(options.deployment ? { 'azureml-model-deployment': options.deployment } : {}),
 };
 const agent = new http.Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
 
@@ -148,3 +154,5 @@ const summary = {
 };
 writeFileSync(options.out, JSON.stringify({ ...summary, startedAt, rows }));
 process.stdout.write(`${JSON.stringify({ ...summary, failures: failures.length })}\n`);
+// A caller that keeps stdin open (one that stops it by --max-seconds) must not keep it running.
+process.stdin.destroy();
