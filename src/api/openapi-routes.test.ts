@@ -23,6 +23,8 @@ const undocumented: Array<{ method: string; path: RegExp; why: string }> = [
   { method: 'GET', path: /^\/$/, why: 'redirect to the studio' },
   { method: 'GET', path: /^\/studio(\/.*)?$/, why: 'studio pages and static files' },
   { method: 'GET', path: /^\/workspaces\/:workspace\/mlflow\/?$/, why: "redirect to a workspace's studio" },
+  // A compute instance's JupyterLab: Jupyter's own REST API and pages, proxied as they are.
+  { method: '*', path: /^\/compute-instances\/:workspace\/:name\/lab(\/\*)?$/, why: "a compute instance's JupyterLab (Jupyter's own API)" },
   // The MLflow web UI's bases repeat every /api/2.0/ and /api/3.0/ route; the document shows each once, under /api/.
   {
     method: '*',

@@ -1,5 +1,6 @@
 import type { OidcVerifier } from '../auth/oidc/oidc-verifier.js';
 import type { TrellisConfig } from '../config/config.js';
+import type { LabTarget } from '../controllers/compute-instances/jupyter-lab-process.js';
 import type { ServingController } from '../controllers/serving-controller.js';
 import type { Context } from '../services/context.js';
 import type { AccessControl } from '../services/identity/access-control.js';
@@ -20,6 +21,8 @@ export interface RouteOptions {
   sweeps?: { wake(): void };
   /** The scheduler to wake when schedules change. */
   schedules?: { wake(): void };
+  /** The compute instance controller: woken by start/stop/restart; where each running JupyterLab listens. */
+  computeInstances?: { wake(): void; targetOf(workspace: string, name: string): LabTarget | undefined };
   /** The serving controller: its router answers scoring requests; woken when endpoints change. */
   serving?: ServingController;
 }

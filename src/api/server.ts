@@ -37,6 +37,8 @@ import { endpointStatsRoutes } from './routes/endpoint-stats.js';
 import { onlineEndpointRoutes } from './routes/online-endpoints.js';
 import { scoringRoutes } from './routes/scoring.js';
 import { studioRoutes } from './routes/studio.js';
+import { computeInstanceLabRoutes } from './routes/compute-instance-lab.js';
+import { computeInstanceRoutesPlugin } from './routes/compute-instances.js';
 import { resourceRoutes } from './routes/resources.js';
 import { uploadRoutes } from './routes/uploads.js';
 import { mlflowRoutes } from './mlflow/mlflow-routes.js';
@@ -58,6 +60,7 @@ export async function buildServer(
     sweeps?: RouteOptions['sweeps'];
     schedules?: RouteOptions['schedules'];
     serving?: RouteOptions['serving'];
+    computeInstances?: RouteOptions['computeInstances'];
     /** Hears every route as it is added (the route-list test compares them with the OpenAPI document). */
     onRoute?: (route: RouteOptionsOfFastify) => void;
     /** The PEM certificate chain and private key to serve HTTPS with (config.tls, read and checked by the caller); none: plain HTTP. */
@@ -85,15 +88,8 @@ export async function buildServer(
   const access = new AccessControl(() => context.store.repositories.identity);
   // One verifier (and one cached JWKS) for bearer JWTs and the studio's OpenID sign-in.
   const oidc = config.auth.oidc ? new OidcVerifier(config.auth.oidc) : undefined;
-  registerAuthHooks(app, {
-    access,
-    throttle: new FailureThrottle(),
-    authenticator: {
-      context,
-      oidc,
-      localOwner: config.auth.local ? config.localUser : undefined,
-    },
-  });
+  const authenticator = { context, oidc, localOwner: config.auth.local ? config.localUser : undefined };
+  registerAuthHooks(app, { access, throttle: new FailureThrottle(), authenticator });
   registerRegistryReadCheck(app, access);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -147,6 +143,7 @@ export async function buildServer(
     ...(options.sweeps ? { sweeps: options.sweeps } : {}),
     ...(options.schedules ? { schedules: options.schedules } : {}),
     ...(options.serving ? { serving: options.serving } : {}),
+    ...(options.computeInstances ? { computeInstances: options.computeInstances } : {}),
   };
   await app.register(healthRoutes, routeOptions);
   await app.register(identityRoutes, routeOptions);
@@ -175,6 +172,8 @@ export async function buildServer(
   await app.register(deploymentProfileRoutes, routeOptions);
   await app.register(batchEndpointRoutes, routeOptions);
   await app.register(scoringRoutes, routeOptions);
+  await app.register(computeInstanceRoutesPlugin, routeOptions);
+  await app.register(computeInstanceLabRoutes, { ...routeOptions, authenticator });
   await app.register(studioRoutes, routeOptions);
   await app.register(advisorRoutes, routeOptions);
 

@@ -70,6 +70,9 @@ export function resourceDetail(resource: ResourceRecord): string {
     `created:     ${resource.createdAt} by ${resource.createdBy}`,
     `updated:     ${resource.updatedAt}`,
     `etag:        ${resource.etag}`,
+    // A compute instance's state and JupyterLab URL, up front as `az ml compute show` has them.
+    ...(typeof resource.status.state === 'string' ? [`state:       ${resource.status.state}`] : []),
+    ...(typeof resource.status.labUrl === 'string' ? [`lab:         ${resource.status.labUrl}`] : []),
   ];
   const indent = (text: string) =>
     text

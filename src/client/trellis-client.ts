@@ -2,6 +2,7 @@ import { advisorRoutes } from '../contract/advisor.js';
 import { applyRoutes } from '../contract/apply.js';
 import { auditRoutes } from '../contract/audit.js';
 import { batchEndpointRoutes as batch } from '../contract/batch-endpoints.js';
+import { computeInstanceRoutes } from '../contract/compute-instances.js';
 import { computeRoutes } from '../contract/computes.js';
 import { costRoutes } from '../contract/cost.js';
 import { deploymentProfileRoutes as profiles } from '../contract/deployment-profiles.js';
@@ -215,6 +216,11 @@ export class TrellisClient extends HttpClient {
   cancelJob = (workspace: string, name: string) => this.call(jobRoutes.cancel, { params: { workspace, name } });
   evict = (workspace: string, compute: string, node?: string) =>
     this.call(computeRoutes.evict, { params: { workspace, name: compute }, query: { node } });
+  /** A compute instance's state and lab URL; start, stop, restart it (az ml compute start|stop|restart). */
+  computeInstance = (workspace: string, name: string) => this.call(computeInstanceRoutes.status, { params: { workspace, name } });
+  startInstance = (workspace: string, name: string) => this.call(computeInstanceRoutes.start, { params: { workspace, name } });
+  stopInstance = (workspace: string, name: string) => this.call(computeInstanceRoutes.stop, { params: { workspace, name } });
+  restartInstance = (workspace: string, name: string) => this.call(computeInstanceRoutes.restart, { params: { workspace, name } });
   quotaUsage = (workspace: string) => this.call(computeRoutes.quotas, { params: { workspace } });
   computeNodes = (workspace: string, compute: string, since?: number) =>
     this.call(computeRoutes.nodes, { params: { workspace, name: compute }, query: { since } });

@@ -129,6 +129,8 @@ export interface TrellisConfig {
   /** What an hour of a node or instance costs here (config.yaml `prices:`); Azure's list prices in USD by default. */
   prices: PriceList;
   budgets: BudgetSettings;
+  /** How compute instances are watched: schedules and idle shutdown are noticed within tickMs. */
+  computeInstances: { tickMs: number };
 }
 
 /** How budgets are watched. */
@@ -230,6 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TrellisConfig 
         nonNegativeNumber(env, 'TRELLIS_SIMULATED_EVICTIONS_PER_NODE_HOUR') ?? file.simulated_evictions_per_node_hour ?? 0,
     },
     schedules: { tickMs: nonNegativeNumber(env, 'TRELLIS_SCHEDULE_TICK_MS') ?? 1000 },
+    computeInstances: { tickMs: nonNegativeNumber(env, 'TRELLIS_COMPUTE_INSTANCE_TICK_MS') ?? 15_000 },
   };
 }
 

@@ -6,6 +6,7 @@ export { auditEvent, auditRoutes } from './audit.js';
 export { authSessionRoutes, studioSessionSchema } from './auth-session.js';
 export { batchDeploymentSchema, batchEndpointRoutes, batchEndpointSchema, batchJobSchema } from './batch-endpoints.js';
 export { binaryBody, listQuery, metadataPatch, namedParams, resourceErrors, resourcePage, workspaceParams } from './common.js';
+export { computeInstanceRoutes, computeInstanceSchema } from './compute-instances.js';
 export { computeNode, computeRoutes, nodeUsage } from './computes.js';
 export { budgetSchema, costReportSchema, costRoutes, jobCostSchema } from './cost.js';
 export { deploymentProfileRoutes, deploymentProfileSchema } from './deployment-profiles.js';

@@ -12,6 +12,7 @@ import { createKubernetesComputes } from '../backends/kubernetes/kubernetes-comp
 import { LocalBackend } from '../backends/local/local-backend.js';
 import { createSlurmComputes } from '../backends/slurm/slurm-compute.js';
 import { BudgetWatcher } from '../controllers/budget-watcher.js';
+import { ComputeInstanceController } from '../controllers/compute-instance-controller.js';
 import { JobRunner } from '../controllers/job-runner.js';
 import { PipelineRunner } from '../controllers/pipeline-runner.js';
 import { SweepRunner } from '../controllers/sweep-runner.js';
@@ -192,7 +193,16 @@ export async function startServer(
     });
     context.budgetHolds = budgets;
     wakeBudgets = () => budgets.wake();
+    // Compute instances: JupyterLab per instance, for its assigned user, reached through this server.
+    const computeInstances = new ComputeInstanceController(context, {
+      instancesRoot: join(config.home, 'compute-instances'),
+      environmentCache: config.jobs.environmentCache,
+      tickMs: config.computeInstances.tickMs,
+      serverUrl: () => url,
+      serverTrust: serverTrustVariables(config),
+    });
     const app = await buildServer(context, config, {
+      computeInstances,
       jobs: { wake: () => runner.wake(), jobsRoot },
       pipelines: { wake: () => pipelines.wake() },
       sweeps: { wake: () => sweeps.wake() },
@@ -214,6 +224,7 @@ export async function startServer(
     // After the runners: the slots missed while no server ran fire on this first pass.
     schedules.start();
     await serving.start();
+    computeInstances.start();
     return {
       app,
       url,
@@ -225,6 +236,7 @@ export async function startServer(
         await runner.close();
         await budgets.close();
         await serving.close();
+        await computeInstances.close();
         await app.close();
         await store.close();
       },

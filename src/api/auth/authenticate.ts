@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { OidcVerifier } from '../../auth/oidc/oidc-verifier.js';
 import { looksLikeJwt } from '../../auth/oidc/oidc-verifier.js';
 import type { Principal } from '../../core/identity/principal.js';
@@ -20,6 +20,13 @@ export interface Authenticator {
   localOwner: string | undefined;
 }
 
+/** The parts of a request authentication reads: a fastify request, or a WebSocket upgrade's IncomingMessage. */
+export interface AuthenticationRequest {
+  headers: IncomingHttpHeaders;
+  method: string;
+  socket: { remoteAddress?: string | undefined };
+}
+
 /** What a request presented, before it is checked. */
 type Credential = { kind: 'bearer'; token: string; basicUser?: string } | { kind: 'session'; token: string } | { kind: 'none' };
 
@@ -29,7 +36,7 @@ type Credential = { kind: 'bearer'; token: string; basicUser?: string } | { kind
  * cookie, or, from loopback with local authentication on, the local owner. Undefined: no
  * credentials at all (the caller answers 401). A credential that is wrong is a 401 thrown here.
  */
-export async function authenticate(request: FastifyRequest, auth: Authenticator): Promise<Principal | undefined> {
+export async function authenticate(request: AuthenticationRequest, auth: Authenticator): Promise<Principal | undefined> {
   const credential = credentialOf(request);
   if (credential.kind === 'none') {
     if (auth.localOwner !== undefined && isLoopbackAddress(request.socket.remoteAddress))
@@ -64,7 +71,7 @@ export function csrfTokenOf(sessionToken: string): string {
 }
 
 /** Whether the request carries the CSRF token of this session (compared in constant time). */
-export function csrfMatches(request: FastifyRequest, sessionToken: string): boolean {
+export function csrfMatches(request: AuthenticationRequest, sessionToken: string): boolean {
   const sent = request.headers[csrfHeader];
   if (typeof sent !== 'string') return false;
   const expected = Buffer.from(csrfTokenOf(sessionToken));
@@ -88,7 +95,7 @@ async function principalOfJwt(auth: Authenticator, token: string): Promise<Princ
   return principalOfOidc(auth.context, await auth.oidc.verify(token));
 }
 
-function credentialOf(request: FastifyRequest): Credential {
+function credentialOf(request: AuthenticationRequest): Credential {
   const header = request.headers.authorization;
   if (typeof header === 'string' && header.trim() !== '') {
     const [scheme = '', ...rest] = header.trim().split(/\s+/);

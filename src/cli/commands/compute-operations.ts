@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { cliContext } from '../cli-context.js';
+import type { TrellisClient } from '../../client/trellis-client.js';
 import { printData, renderTable } from '../output.js';
 
 /**
@@ -9,6 +10,36 @@ import { printData, renderTable } from '../output.js';
  */
 export function registerComputeOperations(program: Command): void {
   const compute = program.commands.find((command) => command.name() === 'compute') ?? program.command('compute');
+
+  // A compute instance: az ml compute start|stop|restart --name <ci>. The server records the request; its controller acts.
+  const operations = {
+    start: (client: TrellisClient, workspace: string, name: string) => client.startInstance(workspace, name),
+    stop: (client: TrellisClient, workspace: string, name: string) => client.stopInstance(workspace, name),
+    restart: (client: TrellisClient, workspace: string, name: string) => client.restartInstance(workspace, name),
+  };
+  for (const [verb, operation] of Object.entries(operations)) {
+    compute
+      .command(verb)
+      .description(`${verb} a compute instance (its JupyterLab); add --wait to wait until it is ${verb === 'stop' ? 'Stopped' : 'Running'}`)
+      .requiredOption('-n, --name <name>', 'the compute instance')
+      .option('--wait', 'wait for the state to be reached (at most --timeout seconds)')
+      .option('--timeout <seconds>', 'how long --wait waits', '300')
+      .action(async (options: { name: string; wait?: boolean; timeout: string }, command: Command) => {
+        const { client, workspace, output } = cliContext(command);
+        let instance = await operation(client, workspace, options.name);
+        if (options.wait)
+          instance = await waitForInstance(
+            client,
+            workspace,
+            options.name,
+            verb === 'stop' ? 'Stopped' : 'Running',
+            Number(options.timeout),
+          );
+        printData(output, instance, () =>
+          renderTable(['NAME', 'STATE', 'ASKED', 'LAB'], [[instance.name, instance.state, instance.desiredState, instance.labUrl ?? '']]),
+        );
+      });
+  }
 
   compute
     .command('list-nodes')
@@ -80,4 +111,24 @@ export function registerComputeOperations(program: Command): void {
             ),
       );
     });
+}
+
+/** Polls the instance until it reaches `state` (after a restart: Running again); fails on Failed or after `timeoutSeconds`. */
+async function waitForInstance(
+  client: TrellisClient,
+  workspace: string,
+  name: string,
+  state: 'Running' | 'Stopped',
+  timeoutSeconds: number,
+) {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  // The controller may not have acted yet: a Running seen at once can be the state before a restart.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  for (;;) {
+    const instance = await client.computeInstance(workspace, name);
+    if (instance.state === state && instance.desiredState === state) return instance;
+    if (instance.state === 'Failed') throw new Error(`compute instance '${name}' failed: ${instance.reason ?? 'no reason given'}`);
+    if (Date.now() > deadline) throw new Error(`compute instance '${name}' is ${instance.state} after ${timeoutSeconds} s, not ${state}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }

@@ -214,7 +214,24 @@ const rules: Rule[] = [
   { methods: '*', path: new RegExp(`${ws}/components(/.*)?$`), access: crud('components') },
   { methods: ['POST'], path: new RegExp(`${ws}/computes/:name/evict$`), access: inWorkspace('computes/evict/action') },
   { methods: read, path: new RegExp(`${ws}/computes/:name/nodes$`), access: inWorkspace('computes/listNodes/action') },
+  // Azure's compute instance actions; AzureML Data Scientist has them (workspaces/*/action), as on Azure.
+  ...(['start', 'stop', 'restart'] as const).map(
+    (verb): Rule => ({
+      methods: ['POST'],
+      path: new RegExp(`${ws}/computes/:name/${verb}$`),
+      access: inWorkspace(`computes/${verb}/action`),
+    }),
+  ),
+  { methods: read, path: new RegExp(`${ws}/computes/:name/instance$`), access: inWorkspace('computes/read') },
   { methods: '*', path: new RegExp(`${ws}/computes(/:name)?$`), access: crud('computes') },
+  {
+    methods: '*',
+    path: /^\/compute-instances\/:workspace\/:name\/lab(\/\*)?$/,
+    access: {
+      kind: 'authenticated',
+      why: "a compute instance's JupyterLab: the handler admits its assigned user (computes/applicationaccess/action) and Owners only",
+    },
+  },
   { methods: read, path: new RegExp(`${ws}/(usage|quotas)$`), access: inWorkspace('computes/read') },
   { methods: read, path: new RegExp(`${ws}/resolve$`), access: inWorkspace('metadata/assets/read') },
   {

@@ -37,6 +37,24 @@ export function deploymentIdentityOf(endpoint: string, deployment: string): stri
   return `deployment:${endpoint}/${deployment}`;
 }
 
+/** What a compute instance's token stands for: `computeinstance:<name>` (acting for its assigned user). */
+export function instanceIdentityOf(computeName: string): string {
+  return `computeinstance:${computeName}`;
+}
+
+/** The compute of a `computeinstance:<name>` identity; undefined for any other. */
+export function parseInstanceIdentity(identity: string): string | undefined {
+  return identity.startsWith('computeinstance:') && identity.length > 'computeinstance:'.length
+    ? identity.slice('computeinstance:'.length)
+    : undefined;
+}
+
+/**
+ * How long an instance's token lives: 12 hours, short as a workload token should be. A running
+ * instance gets a fresh one at each start; one that runs longer than this is restarted to renew it.
+ */
+export const instanceTokenSeconds = 12 * 3600;
+
 /** The job name of a `job:<name>` identity; undefined for any other. */
 export function parseJobIdentity(identity: string): string | undefined {
   return identity.startsWith('job:') && identity.length > 'job:'.length ? identity.slice('job:'.length) : undefined;

@@ -3,9 +3,12 @@ import type { TokenKind } from '../../core/identity/token-format.js';
 import {
   deploymentIdentityOf,
   deploymentTokenSeconds,
+  instanceIdentityOf,
+  instanceTokenSeconds,
   jobIdentityOf,
   jobTokenSeconds,
   parseDeploymentIdentity,
+  parseInstanceIdentity,
   parseJobIdentity,
   submitterOf,
 } from '../../core/identity/workload-identity.js';
@@ -91,6 +94,31 @@ export async function issueDeploymentToken(
   });
 }
 
+/**
+ * A token for a compute instance's JupyterLab, bound to the workspace as `computeinstance:<name>`
+ * with the rights of its assignee (an audit actor, `user:alice`): what notebooks use for MLflow and the CLI. Earlier ones are
+ * revoked. Its kind is 'job' (a workload's token, refused for managing tokens and roles as a job's is).
+ */
+export async function issueInstanceToken(
+  context: Context,
+  instance: { workspace: string; name: string; assignee: string },
+): Promise<WorkloadToken> {
+  return issueWorkloadToken(context, 'system:compute-instances', {
+    kind: 'job',
+    workspace: instance.workspace,
+    identity: instanceIdentityOf(instance.name),
+    createdBy: instance.assignee,
+    name: `compute instance ${instance.name}`,
+    expiresInSeconds: instanceTokenSeconds,
+    revokePrevious: true,
+  });
+}
+
+/** Revokes the tokens of a compute instance (it stopped, or was deleted). */
+export async function revokeInstanceTokens(context: Context, workspace: string, name: string): Promise<number> {
+  return context.store.repositories.identity.revokeIdentityTokens(instanceIdentityOf(name), workspace, context.clock().getTime());
+}
+
 /** Revokes one version's token (the version was replaced). */
 export async function revokeWorkloadToken(context: Context, tokenId: string): Promise<void> {
   await context.store.repositories.identity.revokeToken(tokenId, context.clock().getTime());
@@ -132,6 +160,8 @@ export async function revokeOrphanedWorkloadTokens(context: Context): Promise<nu
     const deployment = parseDeploymentIdentity(identity);
     if (deployment !== undefined)
       return (await repositories.endpoints.getDeployment(workspace, deployment.endpoint, deployment.name)) !== undefined;
+    // A compute instance's token lives while it runs; at a server start none runs yet.
+    if (parseInstanceIdentity(identity) !== undefined) return false;
     // An identity this Trellis does not know (a later version's): left to expire.
     return true;
   }
