@@ -163,6 +163,7 @@ describe('trellis init', { skip: python ? false : 'TRELLIS_TEST_PYTHON is not se
         'apply-dev',
         'train',
         'compare',
+        'stress-test',
         'promote',
       ],
     );
@@ -184,11 +185,18 @@ describe('trellis init', { skip: python ? false : 'TRELLIS_TEST_PYTHON is not se
       PYTHONPATH: workflow.env.PYTHONPATH as string,
       PYTHONDONTWRITEBYTECODE: '1',
     };
-    for (const id of ['lint', 'test', 'apply-dev', 'train', 'compare', 'promote']) {
-      const step = steps.find((candidate) => candidate.id === id);
-      const result = await shell(step?.run ?? '', folder, env);
-      assert.equal(result.code, 0, `step ${id} failed:\n${result.output}\n${id === 'train' || id === 'promote' ? trellis.output() : ''}`);
-    }
+    const runSteps = async (ids: string[], stepEnv: Record<string, string>) => {
+      for (const id of ids) {
+        const step = steps.find((candidate) => candidate.id === id);
+        const result = await shell(step?.run ?? '', folder, stepEnv);
+        assert.equal(
+          result.code,
+          0,
+          `step ${id} failed:\n${result.output}\n${id === 'lint' || id === 'test' ? '' : trellis.output().slice(-6000)}`,
+        );
+      }
+    };
+    await runSteps(['lint', 'test', 'apply-dev', 'train', 'compare', 'stress-test', 'promote'], env);
 
     const model = (await (await fetch(`${trellis.url}/api/v1/workspaces/${project}-dev/models/${project}-model/versions/1`)).json()) as {
       spec: { type: string };
@@ -207,12 +215,19 @@ describe('trellis init', { skip: python ? false : 'TRELLIS_TEST_PYTHON is not se
     assert.equal(shared.status.provenance.sharedFrom, `azureml://workspaces/${project}-dev/models/${project}-model/versions/1`);
     assert.equal(shared.status.provenance.run.id, train.runId, "prod's model reaches the dev run that trained it");
     assert.equal(shared.status.provenance.job?.name, `${run}-train`);
-    return { folder, env };
+    return { folder, env, runSteps };
   }
 
   it('runs the realtime workflow end to end: dev, the pipeline, the comparison, promotion through a registry, and prod answering', async () => {
-    const { folder, env } = await runWorkflow('realtime', 'diabetes');
-    const deployment = await waitFor(() => trellis.client.getOnlineDeployment('diabetes-prod', 'diabetes-online', 'blue'), {
+    const { folder, env, runSteps } = await runWorkflow('realtime', 'diabetes');
+    // The stress test sized prod: the candidate met the target on a test endpoint in dev, which is gone again.
+    const stress = await readFile(join(folder, 'stress.env'), 'utf8');
+    assert.match(stress, /^INSTANCE_COUNT=\d+\nINSTANCE_TYPE=\S+\n$/);
+    const profile = JSON.parse(await readFile(join(folder, 'profile.json'), 'utf8')) as { state: string; steps: unknown[] };
+    assert.equal(profile.state, 'Succeeded');
+    assert.equal(profile.steps.length, 3);
+    assert.equal((await trellis.client.listOnlineEndpoints('diabetes-dev')).items.length, 0, 'the test endpoint was deleted');
+    const deployment = await waitFor(() => trellis.client.getOnlineDeployment('diabetes-prod', 'diabetes-online', 'release-1'), {
       what: 'the prod deployment to settle',
       until: (body) => body.state === 'Succeeded' || body.state === 'Failed',
       timeoutMs: 20 * 60_000,
@@ -231,6 +246,24 @@ describe('trellis init', { skip: python ? false : 'TRELLIS_TEST_PYTHON is not se
     const answer = JSON.parse(line) as unknown;
     const predictions = typeof answer === 'string' ? (JSON.parse(answer) as unknown) : answer;
     assert.ok(Array.isArray(predictions) && predictions.length > 0 && predictions.every(Number.isFinite), invoked.output);
+
+    // A rerun that changes nothing reuses every step, and promotes nothing: production already has that version.
+    const second = { ...env, PIPELINE_RUN: `diabetes-${Date.now()}` };
+    await runSteps(['train', 'compare'], second);
+    assert.match(await readFile(join(folder, 'compare.env'), 'utf8'), /^PROMOTE=false\nMODEL_NAME=diabetes-model\nMODEL_VERSION=1\n$/);
+
+    // The next release (a commit that lowers the quality gate): evaluate and register run again, and version 2 goes to
+    // prod as a new deployment with a staged rollout.
+    const pipelineFile = join(folder, 'pipelines', 'training-pipeline.yml');
+    await writeFile(pipelineFile, (await readFile(pipelineFile, 'utf8')).replace('r2_threshold: 0.3', 'r2_threshold: 0.25'));
+    await runSteps(['train', 'compare', 'stress-test', 'promote'], { ...env, PIPELINE_RUN: `diabetes-${Date.now()}` });
+    assert.match(await readFile(join(folder, 'compare.env'), 'utf8'), /^PROMOTE=true\nMODEL_NAME=diabetes-model\nMODEL_VERSION=2\n$/);
+    const rollout = await trellis.client.getRollout('diabetes-prod', 'diabetes-online');
+    assert.equal(rollout.to, 'release-2');
+    assert.deepEqual(rollout.steps, [10, 50, 100]);
+    const release2 = await trellis.client.getOnlineDeployment('diabetes-prod', 'diabetes-online', 'release-2');
+    assert.equal(release2.lineage.model?.registry, 'shared');
+    assert.equal(release2.lineage.model?.version, '2');
   });
 
   it('runs the batch workflow end to end: promotion deploys the batch endpoint in prod, and the nightly job invokes it', async () => {

@@ -62,3 +62,5 @@ def test_promote_the_first_model_and_only_a_better_one_after():
     assert choose(0.4, None, margin=0.0)
     assert choose(0.45, 0.44, margin=0.0)
     assert not choose(0.45, 0.44, margin=0.02)
+    # A rerun that changed nothing names the version production already serves: nothing to promote.
+    assert not choose(0.45, 0.45, margin=0.0, is_in_production=True)

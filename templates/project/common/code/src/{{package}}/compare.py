@@ -16,8 +16,10 @@ from sklearn.metrics import r2_score
 from .data import features_and_target, read_table, split
 
 
-def choose(candidate_r2: float, production_r2: float | None, margin: float) -> bool:
-    """Promote when there is no production model yet, or the candidate beats it by at least margin."""
+def choose(candidate_r2: float, production_r2: float | None, margin: float, is_in_production: bool = False) -> bool:
+    """Promote when there is no production model yet, or the candidate beats it by at least margin; never the one already there."""
+    if is_in_production:
+        return False
     return production_r2 is None or candidate_r2 >= production_r2 + margin
 
 
@@ -48,7 +50,8 @@ def main() -> None:
     candidate = held_out_r2(f"models:/{name}/{version}", args.data)
     current = production_version(name, args.alias)
     production = held_out_r2(f"models:/{name}/{current}", args.data) if current else None
-    promote = choose(candidate, production, args.margin)
+    # A run that changed nothing reuses the register step, and so names the version production already has.
+    promote = choose(candidate, production, args.margin, is_in_production=current == version)
     Path(args.out).write_text(f"PROMOTE={str(promote).lower()}\nMODEL_NAME={name}\nMODEL_VERSION={version}\n")
     print(f"candidate {name}:{version} r2={candidate:.4f}; production {current or '(none)'} r2={production}; promote={promote}")
 
