@@ -71,7 +71,7 @@ describe('trellis init', { skip: python ? false : 'TRELLIS_TEST_PYTHON is not se
       const folder = join(scratch, `${template}-project`);
       const init = await runCli(['init', '--template', template, '--ci', ci, '--user', 'ada', folder]);
       assert.equal(init.code, 0, init.stderr);
-      const tests = await shell(`"${python}" -m pytest -q -p no:cacheprovider`, join(folder, 'code'), {});
+      const tests = await shell(`"${python}" -m pytest -q -p no:cacheprovider`, folder, {});
       assert.equal(tests.code, 0, tests.output);
       assert.match(tests.output, /\d+ passed/);
 

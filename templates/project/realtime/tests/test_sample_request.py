@@ -5,7 +5,7 @@ from pathlib import Path
 
 from {{package}}.data import TARGET, read_table
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_sample_request_has_the_models_columns():

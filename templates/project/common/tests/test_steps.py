@@ -13,7 +13,7 @@ from {{package}}.prepare import prepare
 from {{package}}.register import decide
 from {{package}}.train import train
 
-RAW = Path(__file__).resolve().parents[2] / "data" / "diabetes.csv"
+RAW = Path(__file__).resolve().parents[1] / "data" / "diabetes.csv"
 
 
 def test_the_data_file_is_scikit_learns_diabetes_set():
