@@ -17,6 +17,7 @@ import { buildEnvironment } from '../services/environments/build-environment.js'
 import { issueInstanceToken, revokeInstanceTokens } from '../services/identity/workload-tokens.js';
 import type { StoredResource } from '../store/resource-from-row.js';
 import { JupyterLabProcess, type LabTarget } from './compute-instances/jupyter-lab-process.js';
+import { writeTrellisShim } from './compute-instances/trellis-cli-shim.js';
 import { ReconcileLoop } from './reconcile-loop.js';
 import { realTimers, type Timers } from './timers.js';
 
@@ -199,7 +200,10 @@ export class ComputeInstanceController {
     if (built.binDir === undefined) throw new Error('the compute instance environment was not built into a virtualenv');
     const url = this.options.serverUrl();
     const tracking = compute.workspace === 'default' ? url : `${url}/workspaces/${compute.workspace}/mlflow`;
-    const issued = await issueInstanceToken(this.context, { ...compute, assignee: assigneeActorOf(spec, compute.createdBy) });
+    const onBehalfOf = spec.create_on_behalf_of?.user_object_id;
+    const principal = onBehalfOf ? await this.context.store.repositories.identity.getPrincipal(onBehalfOf) : undefined;
+    const assignee = assigneeActorOf(spec, compute.createdBy, principal?.kind === 'servicePrincipal' ? 'servicePrincipal' : 'user');
+    const issued = await issueInstanceToken(this.context, { ...compute, assignee });
     if (issued.token === undefined)
       this.context.logger.warn({ compute: compute.name, why: issued.why }, 'compute instances: no token for MLflow and the CLI');
     const token = issued.token;
@@ -208,12 +212,20 @@ export class ComputeInstanceController {
       MLFLOW_TRACKING_URI: tracking,
       TRELLIS_URL: url,
       TRELLIS_WORKSPACE: compute.workspace,
+      // The CLI's own config and files in the instance, never the server's home (and its owner token).
+      TRELLIS_HOME: join(this.options.instancesRoot, compute.workspace, compute.name, 'trellis-home'),
       ...(token !== undefined ? { MLFLOW_TRACKING_TOKEN: token, TRELLIS_TOKEN: token } : {}),
     };
+    const instanceDir = join(this.options.instancesRoot, compute.workspace, compute.name);
+    // The trellis CLI, pre-configured by the environment above, as Azure's instances carry the az ml CLI.
+    const toolsDir = join(instanceDir, 'bin');
+    if (!(await writeTrellisShim(toolsDir)))
+      this.context.logger.warn({ compute: compute.name }, 'compute instances: the trellis CLI was not found; notebooks run without it');
     const basePath = labPathOf(compute.workspace, compute.name);
     const lab = await JupyterLabProcess.start({
       binDir: built.binDir,
-      rootDir: join(this.options.instancesRoot, compute.workspace, compute.name, 'files'),
+      toolDirs: [toolsDir],
+      rootDir: join(instanceDir, 'files'),
       basePath,
       env,
       readyTimeoutMs: 120_000,

@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { stripVTControlCharacters } from 'node:util';
 import { WebSocket } from 'undici';
 
 /**
  * Runs a notebook's code cells headless on a Jupyter server's kernel, over the kernel's WebSocket
  * channels (Jupyter's messaging protocol, JSON frames): what nbclient does, from Node, so the test
  * goes through Trellis's proxy (HTTP to make the kernel, WebSocket to run cells) as a browser does.
+ * Stops at the first cell whose output is an error; `outputs` holds streams, results and tracebacks.
  */
 export async function runNotebookCells(
   labUrl: string,
   headers: Record<string, string>,
   notebook: { cells: Array<{ cell_type: string; source: string | string[] }> },
+  options: { cellTimeoutMs?: number } = {},
 ): Promise<{ outputs: string[]; errors: string[] }> {
   const base = labUrl.endsWith('/') ? labUrl : `${labUrl}/`;
   const created = await fetch(`${base}api/kernels`, {
@@ -30,7 +33,7 @@ export async function runNotebookCells(
   try {
     for (const cell of notebook.cells.filter((each) => each.cell_type === 'code')) {
       const code = Array.isArray(cell.source) ? cell.source.join('') : cell.source;
-      await execute(socket, session, code, outputs, errors);
+      await execute(socket, session, code, outputs, errors, options.cellTimeoutMs ?? 120_000);
       if (errors.length > 0) break;
     }
   } finally {
@@ -40,22 +43,35 @@ export async function runNotebookCells(
   return { outputs, errors };
 }
 
-/** Sends one execute_request and collects its stream output until the kernel goes idle after it. */
-function execute(socket: WebSocket, session: string, code: string, outputs: string[], errors: string[]): Promise<void> {
+/** Sends one execute_request and collects its output until the kernel goes idle after it. */
+function execute(socket: WebSocket, session: string, code: string, outputs: string[], errors: string[], timeoutMs: number): Promise<void> {
   const id = randomUUID();
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`a cell did not finish within 120 s:\n${code}`)), 120_000);
+    const timer = setTimeout(() => reject(new Error(`a cell did not finish within ${timeoutMs / 1000} s:\n${code}`)), timeoutMs);
     const onMessage = (event: MessageEvent) => {
       const message = JSON.parse(String(event.data)) as {
         channel: string;
         header: { msg_type: string };
         parent_header: { msg_id?: string };
-        content: { name?: string; text?: string; ename?: string; evalue?: string; execution_state?: string };
+        content: {
+          name?: string;
+          text?: string;
+          data?: { 'text/plain'?: string };
+          ename?: string;
+          evalue?: string;
+          traceback?: string[];
+          execution_state?: string;
+        };
       };
       if (message.parent_header.msg_id !== id) return;
       const type = message.header.msg_type;
       if (type === 'stream') outputs.push(message.content.text ?? '');
-      if (type === 'error') errors.push(`${message.content.ename}: ${message.content.evalue}`);
+      if (type === 'execute_result' || type === 'display_data') outputs.push(`${message.content.data?.['text/plain'] ?? ''}\n`);
+      if (type === 'error') {
+        errors.push(`${message.content.ename}: ${message.content.evalue}`);
+        // Tracebacks carry ANSI colours; the test's failure message reads better without them.
+        outputs.push(`${stripVTControlCharacters((message.content.traceback ?? []).join('\n'))}\n`);
+      }
       if (type === 'status' && message.content.execution_state === 'idle') {
         clearTimeout(timer);
         socket.removeEventListener('message', onMessage);

@@ -18,6 +18,8 @@ export interface LabTarget {
 export interface LabLaunch {
   /** The instance environment's bin folder (jupyter, python). */
   binDir: string;
+  /** Folders put before binDir on PATH: the instance's own tools (the `trellis` CLI shim). */
+  toolDirs: string[];
   /** The notebooks' folder: kept across stops, as an instance's disk is on Azure. */
   rootDir: string;
   basePath: string;
@@ -63,7 +65,12 @@ export class JupyterLabProcess {
     const child = spawn(join(launch.binDir, 'jupyter'), args, {
       cwd: launch.rootDir,
       // The token in the environment, not on the command line that `ps` shows to every user of the machine.
-      env: { ...process.env, ...launch.env, JUPYTER_TOKEN: token, PATH: `${launch.binDir}:${process.env.PATH ?? ''}` },
+      env: {
+        ...process.env,
+        ...launch.env,
+        JUPYTER_TOKEN: token,
+        PATH: [...launch.toolDirs, launch.binDir, process.env.PATH ?? ''].join(':'),
+      },
       // Its own process group: stopping it stops its kernels and terminals too.
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,6 +7,7 @@ import { computeSchema } from '../azureml/compute-schema.js';
 import {
   activityOf,
   assignedUserOf,
+  assigneeActorOf,
   type ComputeInstanceSpec,
   idleShutdownMs,
   isIdleTooLong,
@@ -28,6 +29,11 @@ describe('compute instances: who, when idle, and schedules (pure)', () => {
     assert.equal(assignedUserOf(instance({}), 'user:alice'), 'alice');
     assert.equal(assignedUserOf(instance({ create_on_behalf_of: { user_object_id: 'bob' } }), 'user:alice'), 'bob');
     assert.equal(assignedUserOf(instance({}), 'local:root'), undefined);
+    // Its token acts for the assignee: a user, or a service principal that user_object_id names.
+    const onBehalfOfBob = instance({ create_on_behalf_of: { user_object_id: 'bob' } });
+    assert.equal(assigneeActorOf(onBehalfOfBob, 'user:alice'), 'user:bob');
+    assert.equal(assigneeActorOf(onBehalfOfBob, 'user:alice', 'servicePrincipal'), 'servicePrincipal:bob');
+    assert.equal(assigneeActorOf(instance({}), 'servicePrincipal:ci', 'user'), 'servicePrincipal:ci');
   });
 
   it("reads Azure's idle_time_before_shutdown (ISO 8601) and idle_time_before_shutdown_minutes", () => {

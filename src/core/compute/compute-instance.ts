@@ -1,5 +1,6 @@
 import { Duration } from 'luxon';
 import { z } from 'zod';
+import { sklearnPackages } from '../environments/curated.js';
 import type { EnvironmentSpec } from '../environments/environment-spec.js';
 import { submitterOf } from '../identity/workload-identity.js';
 import type { ComputeSpecOf } from '../resources/resource-spec.js';
@@ -48,13 +49,14 @@ export function readInstanceStatus(status: Record<string, unknown>): InstanceSta
 
 /**
  * The packages of the instance's Python environment, pinned so it is built once and reused from the
- * environment cache: JupyterLab, a kernel, and MLflow's client (mlflow-skinny: the tracking API
- * without the server's dependencies).
+ * environment cache: JupyterLab and a kernel, plus the data-science stack of the curated
+ * trellis-python-sklearn environment at its pins (full MLflow, scikit-learn, pandas, numpy,
+ * matplotlib), so a notebook can do what the jobs it submits do and the cache shares their wheels.
  */
 export const instanceEnvironment: EnvironmentSpec = {
   conda_file: {
     name: 'trellis-compute-instance',
-    dependencies: ['pip', { pip: ['jupyterlab==4.6.6', 'ipykernel==7.4.0', 'mlflow-skinny==3.17.2'] }],
+    dependencies: ['pip', { pip: ['jupyterlab==4.6.6', 'ipykernel==7.4.0', ...sklearnPackages] }],
   },
 };
 
@@ -73,11 +75,16 @@ export function assignedUserOf(spec: ComputeInstanceSpec, createdBy: string): st
 
 /**
  * The assignee as an audit actor (`user:alice`, or `servicePrincipal:ci` for an instance an
- * automation made for itself): whose rights the instance's token carries.
+ * automation made for itself): whose rights the instance's token carries. Azure's user_object_id
+ * may name a service principal as well as a user: `onBehalfOfKind` is what the name is here.
  */
-export function assigneeActorOf(spec: ComputeInstanceSpec, createdBy: string): string {
+export function assigneeActorOf(
+  spec: ComputeInstanceSpec,
+  createdBy: string,
+  onBehalfOfKind: 'user' | 'servicePrincipal' = 'user',
+): string {
   const onBehalfOf = spec.create_on_behalf_of?.user_object_id;
-  return onBehalfOf !== undefined && onBehalfOf !== '' ? `user:${onBehalfOf}` : createdBy;
+  return onBehalfOf !== undefined && onBehalfOf !== '' ? `${onBehalfOfKind}:${onBehalfOf}` : createdBy;
 }
 
 /**

@@ -11,8 +11,9 @@ export interface CuratedEnvironment {
 // The pins of test/python/requirements.txt (and the numpy pip resolved there), so the venv the
 // test suite uses and the one jobs get agree; curated.test.ts checks that they still do. Plus
 // matplotlib, which Azure's sklearn images carry and azureml-examples scripts import
-// (cli/jobs/single-step/scikit-learn/diabetes).
-const sklearnPackages = ['matplotlib==3.11.2', 'mlflow==3.17.2', 'numpy==2.4.6', 'pandas==3.1.1', 'scikit-learn==1.9.1'];
+// (cli/jobs/single-step/scikit-learn/diabetes). Compute instances install the same pins
+// (core/compute/compute-instance.ts), so a notebook and the jobs it submits agree.
+export const sklearnPackages = ['matplotlib==3.11.2', 'mlflow==3.17.2', 'numpy==2.4.6', 'pandas==3.1.1', 'scikit-learn==1.9.1'];
 // Azure's sklearn-1.5 curated environment pins pandas 1.5 (azureml-assets,
 // assets/training/general/environments/sklearn-1.5), and the azureml-examples scripts that name it
 // rely on that (DataFrame.append, gone in pandas 2); its counterpart here pins the same majors.
