@@ -59,6 +59,9 @@ export const computeInstanceLabRoutes: FastifyPluginAsync<RouteOptions & { authe
     const match = labPattern.exec(request.url ?? '');
     if (!match) return;
     void (async () => {
+      // A page of another site must not open a kernel with the user's session cookie (cross-site WebSocket hijacking).
+      if (!isSameOrigin(request.headers))
+        throw new TrellisError('CrossOriginRefused', 403, 'a WebSocket to JupyterLab must come from a page of this server');
       const principal = await authenticate(
         { headers: request.headers, method: request.method ?? 'GET', socket: request.socket },
         authenticator,
@@ -182,4 +185,15 @@ function forwardUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, 
   });
   upstream.on('error', () => socket.end('HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\ncontent-length: 0\r\n\r\n'));
   upstream.end();
+}
+
+/** True when the request has no Origin (not a browser page) or one naming the host it was sent to. */
+function isSameOrigin(headers: IncomingHttpHeaders): boolean {
+  const origin = headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === headers.host;
+  } catch {
+    return false;
+  }
 }
