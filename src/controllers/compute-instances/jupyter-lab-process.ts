@@ -32,12 +32,19 @@ export interface LabLaunch {
 /** A running JupyterLab server, started and stopped by the compute instance controller. */
 export class JupyterLabProcess {
   private exited = false;
+  /** Why it could not be started (a missing or broken `jupyter`), if so. */
+  private spawnError: Error | undefined;
 
   private constructor(
     private readonly child: ChildProcess,
     readonly target: LabTarget,
   ) {
     child.once('exit', () => (this.exited = true));
+    // Without a listener a failed spawn is an uncaught 'error' that stops the whole server: here it fails this start only.
+    child.once('error', (error) => {
+      this.spawnError = error;
+      this.exited = true;
+    });
   }
 
   /**
@@ -117,6 +124,7 @@ export class JupyterLabProcess {
   private async waitUntilReady(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      if (this.spawnError) throw new Error(`JupyterLab could not be started: ${this.spawnError.message}`);
       if (this.exited) throw new Error('JupyterLab exited while starting; see jupyter.log in the instance folder');
       try {
         await this.getJson('api/status');
