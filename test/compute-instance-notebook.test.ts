@@ -7,6 +7,7 @@ import { ownerTokenPath } from '../src/config/owner-token-file.js';
 import { runNotebookCells } from './support/jupyter-kernel.js';
 import { removeHome, repositoryRoot, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
 import { waitFor } from './support/wait-for.js';
+import { bearerCall } from './support/bearer-call.js';
 
 const python = process.env.TRELLIS_TEST_PYTHON;
 // The instance environment (JupyterLab plus the sklearn stack) and the pipeline's are built once into the shared cache.
@@ -49,18 +50,8 @@ describe('the generated notebook on a compute instance', {
   let owner: string;
   let ada: string;
 
-  const call = async (method: string, path: string, token: string | undefined, body?: unknown) => {
-    const response = await fetch(`${trellis.url}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await response.text();
-    return { status: response.status, text, json: (text.startsWith('{') ? JSON.parse(text) : {}) as Record<string, unknown> };
-  };
+  const call = (method: string, path: string, token: string | undefined, body?: unknown) =>
+    bearerCall(trellis.url, method, path, token, body);
   const cli = async (args: string[], token: string) => {
     const result = await runCli(args, { url: trellis.url, cwd: folder, env: { TRELLIS_TOKEN: token } });
     assert.equal(result.code, 0, `trellis ${args.join(' ')}: ${result.stderr}${result.stdout}`);

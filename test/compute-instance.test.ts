@@ -7,6 +7,7 @@ import { ownerTokenPath } from '../src/config/owner-token-file.js';
 import { runNotebookCells } from './support/jupyter-kernel.js';
 import { removeHome, repositoryRoot, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
 import { waitFor } from './support/wait-for.js';
+import { bearerCall } from './support/bearer-call.js';
 
 const computeFiles = join(repositoryRoot, 'test', 'fixtures', 'azureml-examples', 'cli', 'resources', 'compute');
 // The JupyterLab environment is built once into the shared cache and reused by every later run.
@@ -26,22 +27,8 @@ describe('compute instances: JupyterLab for its user, through Trellis (authentic
   let alice: string;
   let bob: string;
 
-  const call = async (method: string, path: string, token: string | undefined, body?: unknown) => {
-    const response = await fetch(`${trellis.url}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await response.text();
-    return {
-      status: response.status,
-      text,
-      json: (text.startsWith('{') || text.startsWith('[') ? JSON.parse(text) : {}) as Record<string, unknown>,
-    };
-  };
+  const call = (method: string, path: string, token: string | undefined, body?: unknown) =>
+    bearerCall(trellis.url, method, path, token, body);
   const cli = (args: string[], token = alice) =>
     runCli(['-w', 'dev', ...args], { url: trellis.url, cwd: scratch, env: { TRELLIS_TOKEN: token } });
   const cliJson = async (args: string[], token = alice) => {

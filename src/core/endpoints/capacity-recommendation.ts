@@ -4,7 +4,7 @@ import { findSku, type Sku, skuCatalogue } from '../compute/sku-catalogue.js';
  * Sizing a deployment by measurement: from the steps of a load test (concurrency → latency,
  * throughput, CPU and memory per instance), the targets (p95 latency, requests per second) and the
  * SKU catalogue, how many instances of which size meet the target latency at the target load, and
- * why. Pure: the load test that measured the steps is services/endpoints/deployment-profiler.ts.
+ * why. Pure: the load test that measured the steps is controllers/serving/deployment-profiler.ts.
  */
 
 /** One concurrency step of a load test, as measured. */
