@@ -20,8 +20,8 @@ export interface ArtifactStore {
    * either way nothing is stored.
    */
   putContent(source: Readable, options?: PutContentOptions): Promise<PutContentResult>;
-  /** Opens content by digest (`sha256:<hex>`); ArtifactNotFound (404) if absent. */
-  openContent(digest: string): Promise<Readable>;
+  /** Opens content by digest (`sha256:<hex>`), optionally a byte range; ArtifactNotFound (404) if absent. */
+  openContent(digest: string, range?: ByteRange): Promise<Readable>;
   /** The size of stored content, or undefined when it is not stored. */
   hasContent(digest: string): Promise<{ size: number } | undefined>;
   /**
@@ -56,6 +56,14 @@ export interface PutContentOptions {
   /** `sha256:<hex>` the bytes must hash to, e.g. as computed by the client before uploading. */
   expectedDigest?: string;
   maxBytes?: number;
+  /**
+   * For a store over this one whose stored bytes are not the content itself (EncryptedArtifactStore seals them):
+   * called once the last byte has arrived, it gives the `sha256:<hex>` to store the bytes under instead of their
+   * own digest (which is then not taken), or throws to refuse the write, storing nothing. An object already at
+   * that address with another size is replaced (a damaged copy, or one stored in another form); the result's
+   * `digest` is the address and its `size` the bytes stored.
+   */
+  storeAs?: () => string;
 }
 
 export interface PutContentResult {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { LocalArtifactStore } from './local/local-artifact-store.js';
-import { QuotaArtifactStore, storageQuotaOf } from './quota-artifact-store.js';
+import { folderSize, QuotaArtifactStore, storageQuotaOf } from './quota-artifact-store.js';
 
 describe('QuotaArtifactStore', () => {
   let root: string;
@@ -15,7 +15,11 @@ describe('QuotaArtifactStore', () => {
   after(() => rm(root, { recursive: true, force: true }));
 
   it('lets writes use what the quota leaves, refuses the one that would go over and stores nothing of it', async () => {
-    const store = new QuotaArtifactStore(new LocalArtifactStore(root), { workspace: 'ws', quotaBytes: 1000, root });
+    const store = new QuotaArtifactStore(new LocalArtifactStore(root), {
+      workspace: 'ws',
+      quotaBytes: 1000,
+      measureUsage: () => folderSize(root),
+    });
     await store.put('runs/1/a.bin', Readable.from([Buffer.alloc(600, 1)]));
     assert.equal(await store.usage(), 600);
     await assert.rejects(
@@ -41,7 +45,7 @@ describe('QuotaArtifactStore', () => {
     const store = new QuotaArtifactStore(new LocalArtifactStore(join(root, 'other')), {
       workspace: 'ws',
       quotaBytes: 10_000,
-      root: join(root, 'other'),
+      measureUsage: () => folderSize(join(root, 'other')),
     });
     await assert.rejects(
       store.put('x.bin', Readable.from([Buffer.alloc(200)]), { maxBytes: 100 }),

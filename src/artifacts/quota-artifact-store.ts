@@ -17,15 +17,16 @@ import type {
 /**
  * A workspace's artifact store under a storage quota: every write may use at most what is left
  * of it, so an upload that would go over stops at the limit and stores nothing (413
- * StorageQuotaExceeded). Usage is what the workspace's folder holds on disk, measured once and
- * kept up to date by this process's writes; a delete has it measured again before the next write.
+ * StorageQuotaExceeded). Usage is what the workspace's space holds as stored (its folder on disk, or
+ * its objects in a bucket), measured once by `measureUsage` and kept up to date by this process's
+ * writes; a delete has it measured again before the next write.
  */
 export class QuotaArtifactStore implements ArtifactStore {
   private used: Promise<number> | undefined;
 
   constructor(
     private readonly inner: ArtifactStore,
-    private readonly options: { workspace: string; quotaBytes: number; root: string },
+    private readonly options: { workspace: string; quotaBytes: number; measureUsage: () => Promise<number> },
   ) {}
 
   async putContent(source: Readable, options: PutContentOptions = {}): Promise<PutContentResult> {
@@ -42,8 +43,8 @@ export class QuotaArtifactStore implements ArtifactStore {
     return result;
   }
 
-  openContent(digest: string): Promise<Readable> {
-    return this.inner.openContent(digest);
+  openContent(digest: string, range?: ByteRange): Promise<Readable> {
+    return this.inner.openContent(digest, range);
   }
   hasContent(digest: string): Promise<{ size: number } | undefined> {
     return this.inner.hasContent(digest);
@@ -72,7 +73,7 @@ export class QuotaArtifactStore implements ArtifactStore {
 
   /** Bytes the workspace's artifacts hold now. */
   usage(): Promise<number> {
-    this.used ??= folderSize(this.options.root);
+    this.used ??= this.options.measureUsage();
     return this.used;
   }
 

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { EncryptedArtifactStore, requiresEncryptedArtifacts } from '../artifacts/encrypted/encrypted-artifact-store.js';
-import { QuotaArtifactStore, storageQuotaOf } from '../artifacts/quota-artifact-store.js';
+import { LocalArtifactStore } from '../artifacts/local/local-artifact-store.js';
+import { folderSize, QuotaArtifactStore, storageQuotaOf } from '../artifacts/quota-artifact-store.js';
 import { buildServer, type TrellisServer } from '../api/server.js';
 import { loadAttemptSecret } from '../backends/kubernetes/attempt-token.js';
 import { createKubernetesComputes } from '../backends/kubernetes/kubernetes-compute.js';
@@ -79,7 +80,7 @@ export async function startServer(
           const quotaBytes = storageQuotaOf(config.storageQuotaBytes, workspace);
           // Reads take plaintext and sealed objects alike; each write asks the workspace's YAML whether to seal
           // (hbi_workspace: true or a customer_managed_key; see requiresEncryptedArtifacts).
-          const local = new EncryptedArtifactStore(root, {
+          const local = new EncryptedArtifactStore(new LocalArtifactStore(root), {
             workspace,
             keys: store.artifactKeysFor(workspace),
             shouldEncrypt: async () => {
@@ -88,7 +89,10 @@ export async function startServer(
             },
           });
           // Uploads count against the workspace's storage quota (storage_quota_bytes), when it has one.
-          artifacts = quotaBytes === undefined ? local : new QuotaArtifactStore(local, { workspace, quotaBytes, root });
+          artifacts =
+            quotaBytes === undefined
+              ? local
+              : new QuotaArtifactStore(local, { workspace, quotaBytes, measureUsage: () => folderSize(root) });
           artifactStores.set(workspace, artifacts);
         }
         return artifacts;

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { isTrellisError } from '../../core/errors.js';
 import { describeArtifactStoreContract } from '../artifact-store.contract.js';
 import { LocalArtifactStore } from '../local/local-artifact-store.js';
-import { QuotaArtifactStore } from '../quota-artifact-store.js';
+import { folderSize, QuotaArtifactStore } from '../quota-artifact-store.js';
 import { type ArtifactKeys, EncryptedArtifactStore, requiresEncryptedArtifacts } from './encrypted-artifact-store.js';
 
 /** Every regular file under `dir`, as '/'-separated paths relative to it. */
@@ -54,7 +54,7 @@ const bytes = (value: Buffer | string) => Readable.from([Buffer.from(value)]);
 describeArtifactStoreContract('encrypted local filesystem', async () => {
   const root = await mkdtemp(join(tmpdir(), 'trellis-encrypted-'));
   return {
-    store: new EncryptedArtifactStore(root, { workspace: 'ws', keys: memoryKeys() }),
+    store: new EncryptedArtifactStore(new LocalArtifactStore(root), { workspace: 'ws', keys: memoryKeys() }),
     listRawObjects: () => listFiles(root),
     cleanup: () => rm(root, { recursive: true, force: true }),
   };
@@ -69,7 +69,7 @@ describe('EncryptedArtifactStore', () => {
 
   it('writes no plaintext byte to disk, and reports plaintext sizes and digests', async () => {
     const dir = join(root, 'sealed');
-    const store = new EncryptedArtifactStore(dir, { workspace: 'ws', keys: memoryKeys() });
+    const store = new EncryptedArtifactStore(new LocalArtifactStore(dir), { workspace: 'ws', keys: memoryKeys() });
     const marker = randomBytes(32).toString('hex');
     const payload = Buffer.concat([randomBytes(70_000), Buffer.from(marker), randomBytes(70_000)]);
     const put = await store.put('runs/1/model.bin', bytes(payload));
@@ -102,7 +102,11 @@ describe('EncryptedArtifactStore', () => {
     const dir = join(root, 'mixed');
     await new LocalArtifactStore(dir).put('old.txt', bytes('stored before encryption'));
     let encrypt = false;
-    const store = new EncryptedArtifactStore(dir, { workspace: 'ws', keys: memoryKeys(), shouldEncrypt: async () => encrypt });
+    const store = new EncryptedArtifactStore(new LocalArtifactStore(dir), {
+      workspace: 'ws',
+      keys: memoryKeys(),
+      shouldEncrypt: async () => encrypt,
+    });
     await store.put('plain.txt', bytes('plain marker'));
     assert.deepEqual(await filesHolding(dir, Buffer.from('plain marker')), ['objects/plain.txt']);
     encrypt = true;
@@ -130,7 +134,11 @@ describe('EncryptedArtifactStore', () => {
     ]);
     const oddVersion = Buffer.concat([Buffer.from([0x89]), Buffer.from('TRLSENC'), Buffer.from([7]), Buffer.from('rest')]);
     let encrypt = false;
-    const store = new EncryptedArtifactStore(dir, { workspace: 'ws', keys: memoryKeys(), shouldEncrypt: async () => encrypt });
+    const store = new EncryptedArtifactStore(new LocalArtifactStore(dir), {
+      workspace: 'ws',
+      keys: memoryKeys(),
+      shouldEncrypt: async () => encrypt,
+    });
     await store.put('lookalike.bin', Readable.from([lookalike]));
     await store.put('odd-version.bin', Readable.from([oddVersion]));
     for (const [path, content] of [
@@ -149,7 +157,7 @@ describe('EncryptedArtifactStore', () => {
 
   it('opens objects sealed with an older data key after the current one changed', async () => {
     const keys = memoryKeys();
-    const store = new EncryptedArtifactStore(join(root, 'rotated'), { workspace: 'ws', keys });
+    const store = new EncryptedArtifactStore(new LocalArtifactStore(join(root, 'rotated')), { workspace: 'ws', keys });
     await store.put('a.txt', bytes('first key'));
     keys.rotate();
     await store.put('b.txt', bytes('second key'));
@@ -160,7 +168,7 @@ describe('EncryptedArtifactStore', () => {
   it('answers 500 ArtifactUnreadable for a tampered file, a file moved to another name, or another workspace', async () => {
     const dir = join(root, 'tampered');
     const keys = memoryKeys();
-    const store = new EncryptedArtifactStore(dir, { workspace: 'ws', keys, chunkSize: 16 });
+    const store = new EncryptedArtifactStore(new LocalArtifactStore(dir), { workspace: 'ws', keys, chunkSize: 16 });
     await store.put('a.txt', bytes('x'.repeat(100)));
     await store.put('b.txt', bytes('y'.repeat(100)));
     const unreadable = async (path: string, other = store) => {
@@ -173,7 +181,7 @@ describe('EncryptedArtifactStore', () => {
     await writeFile(join(dir, 'objects', 'a.txt'), await readFile(join(dir, 'objects', 'b.txt')));
     await unreadable('a.txt');
     // Another workspace's store with the same key material does not open it either.
-    await unreadable('b.txt', new EncryptedArtifactStore(dir, { workspace: 'other', keys }));
+    await unreadable('b.txt', new EncryptedArtifactStore(new LocalArtifactStore(dir), { workspace: 'other', keys }));
     // One flipped byte.
     const file = join(dir, 'objects', 'b.txt');
     const sealed = await readFile(file);
@@ -184,10 +192,10 @@ describe('EncryptedArtifactStore', () => {
 
   it('works under the quota decoration, which counts the sealed bytes on disk', async () => {
     const dir = join(root, 'quota');
-    const store = new QuotaArtifactStore(new EncryptedArtifactStore(dir, { workspace: 'ws', keys: memoryKeys() }), {
+    const store = new QuotaArtifactStore(new EncryptedArtifactStore(new LocalArtifactStore(dir), { workspace: 'ws', keys: memoryKeys() }), {
       workspace: 'ws',
       quotaBytes: 1000,
-      root: dir,
+      measureUsage: () => folderSize(dir),
     });
     await store.put('a.bin', bytes(Buffer.alloc(600, 1)));
     assert.equal((await store.stat('a.bin'))?.size, 600);

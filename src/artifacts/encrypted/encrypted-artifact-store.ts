@@ -1,8 +1,4 @@
-import { link, open, realpath, rename, rm, stat } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
-import { hasCode, unlessMissing } from '../../core/error-codes.js';
 import { isTrellisError } from '../../core/errors.js';
 import { artifactNotFound, digestMismatch } from '../artifact-errors.js';
 import { validateArtifactPath } from '../artifact-path.js';
@@ -19,8 +15,6 @@ import type {
 } from '../artifact-store.js';
 import { type ByteRange, resolveByteRange } from '../byte-range.js';
 import { DigestingStream, parseContentDigest } from '../content-digest.js';
-import { LocalArtifactStore } from '../local/local-artifact-store.js';
-import { assertInside, blobKey, ensureDirectory, syncDirectory, writeTemporaryFile } from '../local/local-files.js';
 import {
   artifactUnreadable,
   createSealingStream,
@@ -30,6 +24,7 @@ import {
   type SealedHeader,
   type SealedSource,
 } from './chunked-cipher.js';
+import { storedObjectSource } from './stored-object-source.js';
 
 /** The data keys of one workspace, as the artifacts layer needs them (the store's WorkspaceKeys provides them). */
 export interface ArtifactKeys {
@@ -61,84 +56,91 @@ export function requiresEncryptedArtifacts(spec: {
   return spec.hbi_workspace === true || spec.customer_managed_key !== undefined;
 }
 
+/** One object of the store underneath, as this store reads it: a named object, or content by digest. */
+interface StoredObject {
+  what: string;
+  /** What the sealing binds the object to: `object:<path>` or `content:<digest>`. */
+  identity: string;
+  stat(): Promise<{ size: number; modifiedAt?: Date } | undefined>;
+  open(range?: ByteRange): Promise<Readable>;
+}
+
 /**
- * The local filesystem store (same layout, same atomic writes) with every byte it writes sealed by
- * the workspace's data key (chunked AES-256-GCM, see chunked-cipher.ts); temp files are sealed too.
+ * Any ArtifactStore (the local filesystem, an Azure Blob container, an S3 bucket) with every byte written
+ * to it sealed by the workspace's data key (chunked AES-256-GCM, see chunked-cipher.ts); the store
+ * underneath keeps its own atomic writes, so its temp files and uploads in flight are sealed too.
  * Content keeps the address of its plaintext digest, so uploads dedupe and client digests match;
  * sizes reported are plaintext sizes. Objects without the sealed header are read as they are: those
  * stored before the workspace asked for encryption. Range reads decrypt only the chunks they cover.
+ * A read racing a replace of the same object fails (ArtifactUnreadable) rather than mixing the two:
+ * every chunk is bound to its object's header.
  */
 export class EncryptedArtifactStore implements ArtifactStore {
-  readonly #local: LocalArtifactStore;
-  readonly #root: string;
+  readonly #inner: ArtifactStore;
   readonly #options: EncryptedArtifactStoreOptions;
 
-  constructor(root: string, options: EncryptedArtifactStoreOptions) {
-    this.#root = resolve(root);
-    this.#local = new LocalArtifactStore(this.#root);
+  constructor(inner: ArtifactStore, options: EncryptedArtifactStoreOptions) {
+    this.#inner = inner;
     this.#options = options;
   }
 
   async putContent(source: Readable, options: PutContentOptions = {}): Promise<PutContentResult> {
-    if (!(await this.#shouldEncrypt())) return this.#local.putContent(source, options);
+    if (!(await this.#shouldEncrypt())) return this.#inner.putContent(source, options);
     const expected = options.expectedDigest;
     if (expected !== undefined) parseContentDigest(expected);
     const plaintext = new DigestingStream(options.maxBytes);
     // The address is the plaintext's digest, known only once the last byte has passed the hasher.
     const sealed = await this.#sealed(source, plaintext, () => `content:${plaintext.digest}`);
-    const temp = await writeTemporaryFile(join(this.#root, 'tmp'), sealed, undefined, { hash: false });
-    try {
-      if (expected !== undefined && plaintext.digest !== expected) throw digestMismatch(expected, plaintext.digest);
-      const isNew = await this.#placeContent(blobKey(plaintext.digest), temp.tempPath, temp.size);
-      return { digest: plaintext.digest, size: plaintext.size, isNew };
-    } finally {
-      await rm(temp.tempPath, { force: true });
-    }
+    const stored = await this.#inner.putContent(sealed, {
+      storeAs: () => {
+        if (expected !== undefined && plaintext.digest !== expected) throw digestMismatch(expected, plaintext.digest);
+        return plaintext.digest;
+      },
+    });
+    return { digest: plaintext.digest, size: plaintext.size, isNew: stored.isNew };
   }
 
-  async openContent(digest: string): Promise<Readable> {
-    return this.#openFile('blobs', blobKey(digest), undefined, `content ${digest}`, `content:${digest}`);
+  async openContent(digest: string, range?: ByteRange): Promise<Readable> {
+    return this.#open(this.#content(digest), range);
   }
 
   async hasContent(digest: string): Promise<{ size: number } | undefined> {
-    const file = await this.#statFile('blobs', blobKey(digest), `content ${digest}`);
+    const file = await this.#stat(this.#content(digest));
     return file && { size: file.size };
   }
 
   deleteContent(digest: string): Promise<boolean> {
-    return this.#local.deleteContent(digest);
+    return this.#inner.deleteContent(digest);
   }
 
   async put(path: string, source: Readable, options: PutOptions = {}): Promise<PutResult> {
-    if (!(await this.#shouldEncrypt())) return this.#local.put(path, source, options);
+    if (!(await this.#shouldEncrypt())) return this.#inner.put(path, source, options);
     const key = validateArtifactPath(path);
     const plaintext = new DigestingStream(options.maxBytes);
-    // The local store writes the sealed bytes (temp file, fsync, rename); the limit applies to the plaintext.
-    // The digest that counts is the plaintext's, taken above: the local store only counts the sealed bytes.
-    await this.#local.put(key, await this.#sealed(source, plaintext, () => `object:${key}`), { unhashed: true });
+    // The store underneath writes the sealed bytes atomically; the limit applies to the plaintext.
+    // The digest that counts is the plaintext's, taken above: the store underneath only counts the sealed bytes.
+    await this.#inner.put(key, await this.#sealed(source, plaintext, () => `object:${key}`), { unhashed: true });
     return { size: plaintext.size, digest: plaintext.digest };
   }
 
   async open(path: string, range?: ByteRange): Promise<Readable> {
-    const key = validateArtifactPath(path);
-    return this.#openFile('objects', key, range, `artifact '${key}'`, `object:${key}`);
+    return this.#open(this.#object(validateArtifactPath(path)), range);
   }
 
   async stat(path: string): Promise<ArtifactStat | undefined> {
-    const key = validateArtifactPath(path);
-    const file = await this.#statFile('objects', key, `artifact '${key}'`);
-    return file && { size: file.size, modifiedAt: file.modifiedAt };
+    const file = await this.#stat(this.#object(validateArtifactPath(path)));
+    return file && { size: file.size, modifiedAt: file.modifiedAt ?? new Date(0) };
   }
 
   async list(prefix: string, options?: ListOptions): Promise<ArtifactListing> {
-    const listing = await this.#local.list(prefix, options);
+    const listing = await this.#inner.list(prefix, options);
     const items: ArtifactListItem[] = [];
-    // A page holds up to 1000 objects: read their headers a few at a time, not 1000 open files at once.
+    // A page holds up to 1000 objects: read their headers a few at a time, not 1000 at once.
     for (let at = 0; at < listing.items.length; at += 32) {
       const batch = listing.items.slice(at, at + 32).map(async (item) => {
         if (item.isDirectory) return item;
         // Deleted since it was listed: keep what the listing saw.
-        const file = await this.#statFile('objects', item.path, `artifact '${item.path}'`);
+        const file = await this.#stat(this.#object(item.path));
         return file ? { ...item, size: file.size } : item;
       });
       items.push(...(await Promise.all(batch)));
@@ -147,20 +149,34 @@ export class EncryptedArtifactStore implements ArtifactStore {
   }
 
   delete(path: string): Promise<boolean> {
-    return this.#local.delete(path);
+    return this.#inner.delete(path);
   }
 
   deleteAll(): Promise<void> {
-    return this.#local.deleteAll();
-  }
-
-  /** As LocalArtifactStore's: removes temp files writes killed mid-way left behind. */
-  sweepTemporaryFiles(olderThanMs?: number): Promise<number> {
-    return this.#local.sweepTemporaryFiles(olderThanMs);
+    return this.#inner.deleteAll();
   }
 
   #shouldEncrypt(): Promise<boolean> {
     return this.#options.shouldEncrypt?.() ?? Promise.resolve(true);
+  }
+
+  #object(key: string): StoredObject {
+    return {
+      what: `artifact '${key}'`,
+      identity: `object:${key}`,
+      stat: () => this.#inner.stat(key),
+      open: (range) => this.#inner.open(key, range),
+    };
+  }
+
+  #content(digest: string): StoredObject {
+    parseContentDigest(digest);
+    return {
+      what: `content ${digest}`,
+      identity: `content:${digest}`,
+      stat: () => this.#inner.hasContent(digest),
+      open: (range) => this.#inner.openContent(digest, range),
+    };
   }
 
   /** `source` through `plaintext` (hashing, counting, limiting) and then the sealing stream; errors of any reach the end. */
@@ -172,59 +188,42 @@ export class EncryptedArtifactStore implements ArtifactStore {
     });
   }
 
-  /** The real path of `key` in an area, or undefined; InvalidArtifactPath when a link leads out of the area. */
-  async #existing(area: 'objects' | 'blobs', key: string): Promise<string | undefined> {
-    const areaPath = join(this.#root, area === 'objects' ? 'objects' : join('blobs', 'sha256'));
-    const areaDir = await unlessMissing(realpath(areaPath));
-    const real = areaDir === undefined ? undefined : await unlessMissing(realpath(join(areaDir, key)));
-    if (areaDir === undefined || real === undefined) return undefined;
-    return assertInside(areaDir, real, key);
-  }
-
-  async #openFile(area: 'objects' | 'blobs', key: string, range: ByteRange | undefined, what: string, identity: string): Promise<Readable> {
-    const path = await this.#existing(area, key);
-    const handle = path === undefined ? undefined : await unlessMissing(open(path, 'r'));
-    if (handle === undefined) throw artifactNotFound(what);
+  async #open(object: StoredObject, range: ByteRange | undefined): Promise<Readable> {
+    const stored = await object.stat();
+    if (stored === undefined) throw artifactNotFound(object.what);
+    const source = storedObjectSource(stored.size, (span) => object.open(span));
     try {
-      const stats = await handle.stat();
-      if (!stats.isFile()) throw artifactNotFound(what);
-      // Every read below uses this one handle, so a concurrent replace cannot mix two files.
-      const source = fileSource(handle, stats.size);
-      const opened = await this.#sealing(source, what);
-      if (!opened) return handle.createReadStream(range === undefined ? {} : resolveByteRange(range, stats.size));
-      const { header, key } = opened;
-      const sealed = await openSealedObject(source, header, {
-        key,
+      const opened = await this.#sealing(source, object.what);
+      if (!opened) {
+        source.close();
+        return await object.open(range);
+      }
+      const sealed = await openSealedObject(source, opened.header, {
+        key: opened.key,
         scope: this.#options.workspace,
-        identity,
-        what,
+        identity: object.identity,
+        what: object.what,
       });
       const span = range === undefined ? undefined : resolveByteRange(range, sealed.size);
       const stream = Readable.from(sealed.read(span), { objectMode: false });
-      stream.once('close', () => {
-        handle.close().catch(() => {
-          // Closing a read-only handle has nothing to lose; the stream's own outcome is what counts.
-        });
-      });
+      stream.once('close', () => source.close());
       return stream;
     } catch (error) {
-      await handle.close();
+      source.close();
       throw error;
     }
   }
 
-  /** Plaintext size and modification time of a file, or undefined when there is none. */
-  async #statFile(area: 'objects' | 'blobs', key: string, what: string): Promise<{ size: number; modifiedAt: Date } | undefined> {
-    const path = await this.#existing(area, key);
-    const handle = path === undefined ? undefined : await unlessMissing(open(path, 'r'));
-    if (handle === undefined) return undefined;
+  /** Plaintext size and modification time of an object, or undefined when there is none. */
+  async #stat(object: StoredObject): Promise<{ size: number; modifiedAt?: Date | undefined } | undefined> {
+    const stored = await object.stat();
+    if (stored === undefined) return undefined;
+    const source = storedObjectSource(stored.size, (span) => object.open(span));
     try {
-      const stats = await handle.stat();
-      if (!stats.isFile()) return undefined;
-      const opened = await this.#sealing(fileSource(handle, stats.size), what);
-      return { size: opened ? plaintextSizeOf(opened.header, stats.size, what) : stats.size, modifiedAt: stats.mtime };
+      const opened = await this.#sealing(source, object.what);
+      return { size: opened ? plaintextSizeOf(opened.header, stored.size, object.what) : stored.size, modifiedAt: stored.modifiedAt };
     } finally {
-      await handle.close();
+      source.close();
     }
   }
 
@@ -251,42 +250,4 @@ export class EncryptedArtifactStore implements ArtifactStore {
       `it was sealed with data key '${header.keyId}', which workspace '${this.#options.workspace}' does not have`,
     );
   }
-
-  /** Gives a sealed temp file its content address unless that exists (as LocalArtifactStore does); true when new. */
-  async #placeContent(key: string, tempPath: string, size: number): Promise<boolean> {
-    const areaPath = join(this.#root, 'blobs', 'sha256');
-    await ensureDirectory(join(areaPath, dirname(key)));
-    const areaDir = await realpath(areaPath);
-    const parent = assertInside(areaDir, await realpath(join(areaDir, dirname(key))), key);
-    const target = join(parent, basename(key));
-    let isNew = true;
-    try {
-      // link, unlike rename, fails if the name exists: exactly one of two concurrent writers is "new".
-      await link(tempPath, target);
-    } catch (error) {
-      if (!hasCode(error, 'EEXIST', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP')) throw error;
-      const existing = await unlessMissing(stat(target));
-      isNew = existing === undefined;
-      // Same name means same plaintext; replace a damaged copy (or one stored as plaintext before) with the sealed one.
-      if (existing === undefined || existing.size !== size) await rename(tempPath, target);
-    }
-    await syncDirectory(parent);
-    return isNew;
-  }
-}
-
-function fileSource(handle: FileHandle, size: number): SealedSource {
-  return {
-    size,
-    async read(position, length) {
-      const bytes = Buffer.alloc(length);
-      let filled = 0;
-      while (filled < length) {
-        const { bytesRead } = await handle.read(bytes, filled, length - filled, position + filled);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
-      }
-      return bytes.subarray(0, filled);
-    },
-  };
 }

@@ -45,18 +45,20 @@ export class LocalArtifactStore implements ArtifactStore {
   async putContent(source: Readable, options: PutContentOptions = {}): Promise<PutContentResult> {
     const expected = options.expectedDigest;
     if (expected !== undefined) parseContentDigest(expected);
-    const temp = await writeTemporaryFile(this.#tempDir, source, options.maxBytes);
+    const storeAs = options.storeAs;
+    const temp = await writeTemporaryFile(this.#tempDir, source, options.maxBytes, { hash: storeAs === undefined });
     try {
-      if (expected !== undefined && temp.digest !== expected) throw digestMismatch(expected, temp.digest);
-      const isNew = await this.#place('blobs', blobKey(temp.digest), (target) => linkIfAbsent(temp.tempPath, target, temp.size));
-      return { digest: temp.digest, size: temp.size, isNew };
+      const digest = storeAs === undefined ? temp.digest : storeAs();
+      if (expected !== undefined && digest !== expected) throw digestMismatch(expected, digest);
+      const isNew = await this.#place('blobs', blobKey(digest), (target) => linkIfAbsent(temp.tempPath, target, temp.size));
+      return { digest, size: temp.size, isNew };
     } finally {
       await rm(temp.tempPath, { force: true });
     }
   }
 
-  async openContent(digest: string): Promise<Readable> {
-    return this.#openFile('blobs', blobKey(digest), undefined, `content ${digest}`);
+  async openContent(digest: string, range?: ByteRange): Promise<Readable> {
+    return this.#openFile('blobs', blobKey(digest), range, `content ${digest}`);
   }
 
   async hasContent(digest: string): Promise<{ size: number } | undefined> {
