@@ -23,7 +23,7 @@ let files = [...findTests('src'), ...findTests('studio/src'), ...findTests('test
 if (filter.length > 0) files = files.filter((file) => filter.some((part) => file.includes(part)));
 
 // Tests that run the real Python mlflow client, or serve models made with it, need the venv.
-const python = files.some((file) => /mlflow|serving|endpoint|tls/.test(file)) ? ensurePythonEnv() : undefined;
+const python = files.some((file) => /mlflow|serving|endpoint|tls|s3-artifact/.test(file)) ? ensurePythonEnv() : undefined;
 console.log(`starting PostgreSQL for the store and integration tests ...`);
 const postgres = await startTestPostgres();
 console.log(`PostgreSQL ready; running ${files.length} test files`);

@@ -59,3 +59,39 @@ export function invalidRange(message: string, size?: number): TrellisError {
     ? new TrellisError('InvalidRange', 400, message)
     : new TrellisError('RangeNotSatisfiable', 416, message, { details: { size } });
 }
+
+/** 400: a path valid in itself whose key, with the store's prefix, is longer than the object store allows. */
+export function artifactKeyTooLong(path: string, keyBytes: number, limit: number): TrellisError {
+  const shown = path.length > 120 ? `${path.slice(0, 120)}…` : path;
+  return new TrellisError(
+    'InvalidArtifactPath',
+    400,
+    `artifact path ${JSON.stringify(shown)} makes an object key of ${keyBytes} bytes with the store's prefix; the object store takes at most ${limit} — use a shorter path`,
+    { details: { problem: 'too long for the object store' } },
+  );
+}
+
+/**
+ * 409: another upload of the same path finished while this one was sent, and the object store dropped
+ * this one's parts (Azure discards blocks staged for a blob when another block list is committed).
+ */
+export function artifactWriteConflict(path: string): TrellisError {
+  return new TrellisError(
+    'ArtifactWriteConflict',
+    409,
+    `another upload of artifact '${path}' finished while this one was being sent; nothing of this one was stored — upload it again if it should replace that one`,
+  );
+}
+
+/**
+ * 503: the object store behind the artifacts (`store` names it and its URL, never a credential) could
+ * not be reached or refused a request while `doing` something; `reason` is the service's own.
+ */
+export function objectStoreFailed(store: string, doing: string, reason: string): TrellisError {
+  return new TrellisError(
+    'ArtifactStoreUnavailable',
+    503,
+    `the artifact store (${store}) failed while ${doing}: ${reason}; check that it is reachable and that Trellis's credentials for it are valid, then try again`,
+    { details: { store } },
+  );
+}
