@@ -3,6 +3,7 @@ import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { type ArtifactStoreSettings, artifactStoreSettings, artifactsFileSchema } from './artifact-store-settings.js';
 import { quotasSchema, type Quotas } from '../core/compute/workspace-quota.js';
 import { defaultPriceList, type PriceList, parsePriceList } from '../core/cost/price-list.js';
 import { hasCode } from '../core/error-codes.js';
@@ -65,6 +66,9 @@ export const configFileSchema = z
       .string()
       .optional()
       .describe('PEM file of certificate authorities the CLI trusts for the server (--ca-file, TRELLIS_CA_FILE)'),
+    artifacts: artifactsFileSchema
+      .optional()
+      .describe('where artifacts and uploaded data live: local (the default), azure_blob or s3 (docs/object-storage.md)'),
     storage_quota_bytes: z
       .record(z.string(), z.number().int().positive())
       .optional()
@@ -123,6 +127,8 @@ export interface TrellisConfig {
   tls?: { cert: string; key: string } | undefined;
   /** Certificate authorities the CLI trusts for the server (PEM file). */
   caFile?: string | undefined;
+  /** Where artifacts live: the data directory, an Azure Blob container or an S3 bucket (config.yaml `artifacts:`). */
+  artifacts: ArtifactStoreSettings;
   /** Bytes of uploads a workspace may hold, by workspace name ('*': any other). */
   storageQuotaBytes: Record<string, number>;
   alerting: AlertingSettings;
@@ -216,6 +222,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TrellisConfig 
       : (file.allowed_hosts ?? []),
     tls,
     caFile: env.TRELLIS_CA_FILE || file.ca_file || undefined,
+    artifacts: artifactStoreSettings(env, file.artifacts),
     storageQuotaBytes: file.storage_quota_bytes ?? {},
     alerting: { alertmanagerUrl: alertmanagerUrl(env.TRELLIS_ALERTMANAGER_URL || file.alerting?.alertmanager_url) },
     prices: priceList(file.prices, join(home, 'config.yaml')),

@@ -1,12 +1,7 @@
-import { registryOfStorage } from '../core/registries/registry-asset-id.js';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import type { ArtifactStore } from '../artifacts/artifact-store.js';
-import { EncryptedArtifactStore, requiresEncryptedArtifacts } from '../artifacts/encrypted/encrypted-artifact-store.js';
-import { LocalArtifactStore } from '../artifacts/local/local-artifact-store.js';
-import { folderSize, QuotaArtifactStore, storageQuotaOf } from '../artifacts/quota-artifact-store.js';
 import { buildServer, type TrellisServer } from '../api/server.js';
 import { loadAttemptSecret } from '../backends/kubernetes/attempt-token.js';
 import { createKubernetesComputes } from '../backends/kubernetes/kubernetes-compute.js';
@@ -24,7 +19,6 @@ import { ScheduleRunner } from '../controllers/schedule-runner.js';
 import { ServingController } from '../controllers/serving-controller.js';
 import { isLoopbackHost, type TrellisConfig } from '../config/config.js';
 import { TrellisError } from '../core/errors.js';
-import { checkName } from '../core/resources/names.js';
 import type { Context } from '../services/context.js';
 import { ensureOwner, issueOwnerToken } from '../services/identity/owner-bootstrap.js';
 import { revokeOrphanedWorkloadTokens } from '../services/identity/workload-tokens.js';
@@ -32,6 +26,7 @@ import { ensureDefaultWorkspace } from '../services/workspace-service.js';
 import { writeOwnerToken } from '../config/owner-token-file.js';
 import { serverTrustVariables } from '../config/server-trust.js';
 import { makeNewFilesPrivate, secureDataDirectory } from './data-directory.js';
+import { openWorkspaceArtifacts } from './workspace-artifacts.js';
 import { Store } from '../store/store.js';
 
 export interface RunningServer {
@@ -39,6 +34,8 @@ export interface RunningServer {
   /** Where it listens: https://... when it serves TLS. */
   url: string;
   store: Store;
+  /** Where artifacts live, in words: a folder, or the container or bucket with its URL. */
+  artifactStore: string;
   close(): Promise<void>;
 }
 
@@ -65,38 +62,11 @@ export async function startServer(
   const store = Store.open({ home: config.home, databaseUrl: config.databaseUrl });
   try {
     await store.migrate();
-    const artifactRoot = join(config.home, 'artifacts', 'workspaces');
-    const artifactStores = new Map<string, ArtifactStore>();
+    // Before the owner, the default workspace and the listener: a server that cannot reach its object store does not start.
+    const artifacts = await openWorkspaceArtifacts(config, store);
     const context: Context = {
       store,
-      artifactsFor: (workspace) => {
-        // Workspace names are checked before they get here; this guards the file system anyway. A registry's
-        // assets live in the space '@<registry>', whose registry name follows the same rule.
-        if (checkName(registryOfStorage(workspace) ?? workspace))
-          throw new TrellisError('InvalidName', 400, `'${workspace}' is not a valid workspace name`);
-        let artifacts = artifactStores.get(workspace);
-        if (!artifacts) {
-          const root = join(artifactRoot, workspace);
-          const quotaBytes = storageQuotaOf(config.storageQuotaBytes, workspace);
-          // Reads take plaintext and sealed objects alike; each write asks the workspace's YAML whether to seal
-          // (hbi_workspace: true or a customer_managed_key; see requiresEncryptedArtifacts).
-          const local = new EncryptedArtifactStore(new LocalArtifactStore(root), {
-            workspace,
-            keys: store.artifactKeysFor(workspace),
-            shouldEncrypt: async () => {
-              const spec = (await store.repositories.workspaces.get(workspace))?.spec;
-              return spec !== undefined && requiresEncryptedArtifacts(spec);
-            },
-          });
-          // Uploads count against the workspace's storage quota (storage_quota_bytes), when it has one.
-          artifacts =
-            quotaBytes === undefined
-              ? local
-              : new QuotaArtifactStore(local, { workspace, quotaBytes, measureUsage: () => folderSize(root) });
-          artifactStores.set(workspace, artifacts);
-        }
-        return artifacts;
-      },
+      artifactsFor: (workspace) => artifacts.artifactsFor(workspace),
       clock: () => new Date(),
       logger,
       installation: { listensOnLoopbackOnly: isLoopbackHost(config.host) },
@@ -233,6 +203,7 @@ export async function startServer(
       app,
       url,
       store,
+      artifactStore: artifacts.description,
       async close() {
         await schedules.close();
         await pipelines.close();

@@ -49,6 +49,7 @@ export function registerUp(program: Command): void {
           `  studio:         ${server.url}/studio/`,
           `  data directory: ${config.home}`,
           `  database:       ${database}`,
+          `  artifacts:      ${server.artifactStore}`,
           `  API:            ${server.url}/api/v1/openapi.json`,
           `  sign-in:        ${config.auth.local ? 'requests from this machine act as the owner' : 'credentials required'}; the owner's token is in ${ownerTokenPath(config.home)}`,
           `  CLI:            ./trellis --server ${server.url} workspace list   (from the checkout)`,
