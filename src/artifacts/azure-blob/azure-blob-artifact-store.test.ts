@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { after, describe, it } from 'node:test';
 import { type RunningAzurite, startAzurite, azuriteAccount } from '../../../test/support/azurite.js';
 import { once } from '../../../test/support/once.js';
 import { isTrellisError } from '../../core/errors.js';
+import { ObjectArtifactStore } from '../object-store/object-artifact-store.js';
 import { describeObjectStore } from '../object-store/object-store.contract.js';
 import { accountNameOf, AzureBlobBucket } from './azure-blob-bucket.js';
 
@@ -45,6 +48,30 @@ describe('AzureBlobBucket', () => {
   it('takes the account name from the endpoint, as Azure and Azurite spell it', () => {
     assert.equal(accountNameOf('https://mlstore.blob.core.windows.net'), 'mlstore');
     assert.equal(accountNameOf('http://127.0.0.1:10000/devstoreaccount1'), 'devstoreaccount1');
+  });
+
+  it("refuses, never tears, an upload whose blocks another server's upload of the same blob dropped", async () => {
+    // Two buckets stand for two servers: their writes of one blob do not take turns.
+    const one = await bucket();
+    const other = await bucket();
+    const prefix = `conflict-${randomBytes(4).toString('hex')}/`;
+    const size = one.partSize * 2 + 99;
+    const payloads = [1, 2, 3, 4].map((fill) => Buffer.alloc(size, fill));
+    const results = await Promise.allSettled(
+      payloads.map((payload, index) =>
+        new ObjectArtifactStore(index % 2 === 0 ? one : other, prefix).put('model.bin', Readable.from([payload])),
+      ),
+    );
+    for (const result of results) {
+      if (result.status === 'rejected')
+        assert.ok(isTrellisError(result.reason) && result.reason.code === 'ArtifactWriteConflict', String(result.reason));
+    }
+    const stored = await buffer(await new ObjectArtifactStore(one, prefix).open('model.bin'));
+    assert.ok(
+      payloads.some((payload, index) => results[index]?.status === 'fulfilled' && stored.equals(payload)),
+      'one whole upload that succeeded',
+    );
+    await one.deletePrefix(prefix);
   });
 
   it('says which store failed, its URL and why, when the account is unreachable or the key is wrong', async () => {

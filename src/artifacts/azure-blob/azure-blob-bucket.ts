@@ -51,6 +51,8 @@ export class AzureBlobBucket implements ObjectBucket {
   readonly resumesFromCursor = true;
   readonly #container: ContainerClient;
   readonly #concurrency: number;
+  /** The last write under way of each blob written through this bucket, for #inTurn. */
+  readonly #writes = new Map<string, Promise<void>>();
 
   constructor(options: AzureBlobBucketOptions) {
     const service = serviceClient(options);
@@ -78,6 +80,10 @@ export class AzureBlobBucket implements ObjectBucket {
   }
 
   async putObject(key: string, bytes: Buffer, options: { ifAbsent: boolean }): Promise<boolean> {
+    return this.#inTurn(key, () => this.#putObjectNow(key, bytes, options));
+  }
+
+  async #putObjectNow(key: string, bytes: Buffer, options: { ifAbsent: boolean }): Promise<boolean> {
     return this.#request('writing an object', async () => {
       try {
         await this.#container
@@ -92,6 +98,10 @@ export class AzureBlobBucket implements ObjectBucket {
   }
 
   async putParts(key: string, parts: AsyncIterable<Buffer>): Promise<void> {
+    return this.#inTurn(key, () => this.#putPartsNow(key, parts));
+  }
+
+  async #putPartsNow(key: string, parts: AsyncIterable<Buffer>): Promise<void> {
     const blob = this.#container.getBlockBlobClient(key);
     // Every block id of every upload has the same length, which Azure requires of the blocks of one blob.
     const upload = randomBytes(12).toString('hex');
@@ -208,6 +218,28 @@ export class AzureBlobBucket implements ObjectBucket {
       const page = (await this.#container.listBlobsFlat({ prefix }).byPage(paging).next()).value;
       return { objects: (page?.segment.blobItems ?? []).map(listed), prefixes: [], cursor: page?.continuationToken || undefined };
     });
+  }
+
+  /**
+   * Runs the writes of one blob made through this bucket one after another. Committing a blob (a block
+   * list, or a whole upload) drops every block another upload has staged there, so two at once would
+   * fail the later one; in turn, the last to finish wins, as on a filesystem. Writers in other processes
+   * (other servers) can still meet: the one whose blocks were dropped fails with ArtifactWriteConflict.
+   */
+  async #inTurn<T>(key: string, write: () => Promise<T>): Promise<T> {
+    const previous = this.#writes.get(key) ?? Promise.resolve();
+    const result = previous.then(write);
+    const done = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    // Only the order is kept here; the write's own outcome reaches its caller through `result`.
+    this.#writes.set(key, done);
+    try {
+      return await result;
+    } finally {
+      if (this.#writes.get(key) === done) this.#writes.delete(key);
+    }
   }
 
   #request<T>(doing: string, request: () => Promise<T>): Promise<T> {
