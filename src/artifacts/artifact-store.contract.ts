@@ -7,7 +7,8 @@ import type { ArtifactStore } from './artifact-store.js';
 
 /**
  * The behaviour every ArtifactStore backend must show, run by each backend's own test file
- * (local/local-artifact-store.test.ts; an Azure Blob one against Azurite later).
+ * (local/local-artifact-store.test.ts, encrypted/encrypted-artifact-store.test.ts, and through
+ * object-store/object-store.contract.ts azure-blob/ against Azurite and s3/ against moto).
  */
 export interface ArtifactStoreHarness {
   store: ArtifactStore;

@@ -5,9 +5,10 @@ export type { ByteRange } from './byte-range.js';
 
 /**
  * Where Trellis keeps bytes: uploaded code and data (content-addressed) and named objects such
- * as MLflow run artifacts. Shaped so a filesystem and Azure Blob implement it alike: keys are
+ * as MLflow run artifacts. Shaped so a filesystem, Azure Blob and S3 implement it alike: keys are
  * relative '/'-separated paths (see artifact-path.ts), never local file paths; bytes are always
- * streams; a write is invisible until complete and then all there (temp object + rename).
+ * streams; a write is invisible until complete and then all there (a temp file and a rename, a
+ * multipart upload or a block list committed at once).
  *
  * Content lives at `blobs/sha256/<2 hex>/<hex>`, named objects in their own namespace, so a
  * named path can never overwrite content. Errors are TrellisErrors (see artifact-errors.ts).

@@ -56,8 +56,9 @@ export class ObjectArtifactStore implements ArtifactStore {
     const upload = await this.#upload(source, counter, temporaryKey, () => this.#bucket.discardParts(temporaryKey));
     if ('bytes' in upload) {
       const digest = address();
-      const isNew = await this.#placeContent(this.#layout.contentKey(digest), upload.bytes.length, (ifAbsent) =>
-        this.#bucket.putObject(this.#layout.contentKey(digest), upload.bytes, { ifAbsent }),
+      const key = this.#layout.contentKey(digest);
+      const isNew = await this.#placeContent(key, upload.bytes.length, (ifAbsent) =>
+        this.#bucket.putObject(key, upload.bytes, { ifAbsent }),
       );
       return { digest, size: counter.size, isNew };
     }
