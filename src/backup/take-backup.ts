@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
@@ -75,7 +76,10 @@ export async function takeBackup(options: {
   try {
     const file = join(scratch, 'metadata');
     const level = await snapshots.take(file);
-    const stored = await target.putObject(createReadStream(file));
+    // Hashed before it is stored: an unchanged database (the same snapshot bytes) is then not written again.
+    const digest = await sha256Of(file);
+    const known = await target.hasObject(digest.sha256);
+    const stored = known?.size === digest.size ? { ...digest, isNew: false } : await target.putObject(createReadStream(file));
     metadataCopied = stored.isNew;
     metadata = {
       dialect: snapshots.dialect,
@@ -196,4 +200,15 @@ function leftOutPaths(home: string, snapshots: MetadataSnapshots): (path: string
 export function isInside(path: string, folder: string): boolean {
   const way = relative(resolve(folder), resolve(path));
   return way === '' || (!way.startsWith('..') && !way.startsWith(sep) && way !== '..');
+}
+
+/** The sha256 and size of a file's bytes. */
+async function sha256Of(file: string): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of createReadStream(file)) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { sha256: hash.digest('hex'), size };
 }
