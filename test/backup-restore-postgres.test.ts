@@ -78,7 +78,7 @@ describe('backup and restore on PostgreSQL (pg_dump, pg_restore)', { skip }, () 
 
     const history = async (server: TrellisProcess) =>
       (await fetch(`${server.url}/api/2.0/mlflow/metrics/get-history?run_id=${runId}&metric_key=loss`)).json();
-    const runOf = async (server: TrellisProcess) => mlflowPost(server.url, 'runs/get', { run_id: runId });
+    const runOf = async (server: TrellisProcess) => (await fetch(`${server.url}/api/2.0/mlflow/runs/get?run_id=${runId}`)).json();
     const workspacesOf = async (server: TrellisProcess) =>
       (await server.client.listWorkspaces()).items.map(({ name, spec }) => ({ name, spec }));
     const before = { history: await history(source), run: await runOf(source), workspaces: await workspacesOf(source) };
