@@ -611,7 +611,7 @@ if (!only || only === 'backup') {
     `| \`trellis backup --to\`, server running | ${backup.seconds.toFixed(1)} | ${backup.summary.copied.objects} objects, ${gib(backup.summary.copied.bytes)} copied (metadata ${mib(backup.summary.metadata.bytes)}) | ≤ 60 s | ${judged(backup.seconds, 60)} |`,
   );
   console.log(
-    `| the same again, nothing changed | ${incremental.seconds.toFixed(1)} | ${incremental.summary.copied.objects} objects copied, ${incremental.summary.present.objects} already there | ≤ 5 s | ${judged(incremental.seconds, 5)} |`,
+    `| the same again, nothing changed | ${incremental.seconds.toFixed(1)} | ${incremental.summary.copied.objects} objects copied, ${incremental.summary.present.objects} already there${incremental.summary.metadata.reused ? ', database not read (unchanged)' : ''} | ≤ 5 s | ${judged(incremental.seconds, 5)} |`,
   );
   console.log(
     `| \`trellis backup verify\` (reads every byte) | ${result.verify.seconds.toFixed(1)} | ${gib(backup.summary.bytes + backup.summary.metadata.bytes)} hashed | — | — |`,

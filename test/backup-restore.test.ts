@@ -332,6 +332,7 @@ describe('backup and restore of a populated data directory on sqlite', () => {
     assert.deepEqual(again.copied, { objects: 0, bytes: 0 });
     assert.equal(again.present.objects, again.files + 1, 'every file and the metadata found in the pool');
     assert.equal(again.metadata.copied, false);
+    assert.equal(again.metadata.reused, true, 'an unchanged database is not even read');
     const listed = await trellisJson<Array<{ id: string }>>(['backup', 'list', '--from', folder]);
     assert.deepEqual(
       listed.map((backup) => backup.id),

@@ -27,7 +27,8 @@ export interface BackupSummary {
   present: { objects: number; bytes: number };
   /** Files that went away between listing and copying (a temp file renamed, an artifact deleted). */
   vanished: number;
-  metadata: { dialect: string; migration: string; bytes: number; copied: boolean };
+  /** copied: its bytes were new to the pool; reused: the database had not changed since the last backup, so no snapshot was taken. */
+  metadata: { dialect: string; migration: string; bytes: number; copied: boolean; reused: boolean };
   seconds: number;
 }
 
@@ -64,35 +65,15 @@ export async function takeBackup(options: {
   await target.prepareForWriting();
   const startedAt = now();
   const source = { home, host: hostname() };
-  const previous = await previousFiles(target, source);
+  const previous = await previousBackup(target, source);
+  const previousFiles = new Map((previous?.files ?? []).map((file) => [file.path, file]));
   const id = await freshBackupId(target, startedAt);
   const progress = throttled(options.onProgress);
 
-  // The metadata, written to a temp file and then stored as one object.
+  // The metadata: the last snapshot again when the database has not changed since, else a new one stored as one object.
   progress({ step: 'metadata', done: 0, total: 1, bytes: 0, totalBytes: 0 });
-  const scratch = await mkdtemp(join(tmpdir(), 'trellis-backup-'));
-  let metadata: BackupManifest['metadata'];
-  let metadataCopied: boolean;
-  try {
-    const file = join(scratch, 'metadata');
-    const level = await snapshots.take(file);
-    // Hashed before it is stored: an unchanged database (the same snapshot bytes) is then not written again.
-    const digest = await sha256Of(file);
-    const known = await target.hasObject(digest.sha256);
-    const stored = known?.size === digest.size ? { ...digest, isNew: false } : await target.putObject(createReadStream(file));
-    metadataCopied = stored.isNew;
-    metadata = {
-      dialect: snapshots.dialect,
-      format: snapshots.format,
-      migration: level.migration,
-      migrationsApplied: level.migrationsApplied,
-      ...(level.serverVersion !== undefined ? { serverVersion: level.serverVersion } : {}),
-      object: { sha256: stored.sha256, size: stored.size },
-    };
-    progress({ step: 'metadata', done: 1, total: 1, bytes: stored.size, totalBytes: stored.size });
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
+  const { metadata, copied: metadataCopied, reused: metadataReused } = await snapshotMetadata(snapshots, target, previous?.metadata);
+  progress({ step: 'metadata', done: 1, total: 1, bytes: metadata.object.size, totalBytes: metadata.object.size });
 
   // The files, after the snapshot (see above).
   const leaveOut = leftOutPaths(home, snapshots);
@@ -101,7 +82,7 @@ export async function takeBackup(options: {
   const counts = { done: 0, bytes: 0, copied: 0, copiedBytes: 0, present: 0, presentBytes: 0, vanished: 0 };
   const copiedObjects = new Set<string>();
   const stored = await inParallel(listed, parallelCopies, async (file): Promise<BackupFile | undefined> => {
-    const entry = await storeFile(target, file, previous.get(file.path));
+    const entry = await storeFile(target, file, previousFiles.get(file.path));
     counts.done += 1;
     counts.bytes += file.size;
     if (entry === undefined) counts.vanished += 1;
@@ -145,7 +126,13 @@ export async function takeBackup(options: {
       bytes: counts.presentBytes + (metadataCopied ? 0 : metadata.object.size),
     },
     vanished: counts.vanished,
-    metadata: { dialect: metadata.dialect, migration: metadata.migration, bytes: metadata.object.size, copied: metadataCopied },
+    metadata: {
+      dialect: metadata.dialect,
+      migration: metadata.migration,
+      bytes: metadata.object.size,
+      copied: metadataCopied,
+      reused: metadataReused,
+    },
     seconds,
   };
 }
@@ -179,14 +166,53 @@ async function storeFile(
   }
 }
 
-/** The files of the newest backup at the target taken from the same data directory on the same machine, by path. */
-async function previousFiles(target: BackupTarget, source: { home: string; host: string }): Promise<Map<string, BackupFile>> {
+/** The newest backup at the target taken from the same data directory on the same machine. */
+async function previousBackup(target: BackupTarget, source: { home: string; host: string }): Promise<BackupManifest | undefined> {
   for (const id of (await target.listBackups()).reverse()) {
     const manifest = await target.readManifest(id);
-    if (manifest.source.home === source.home && manifest.source.host === source.host)
-      return new Map(manifest.files.map((file) => [file.path, file]));
+    if (manifest.source.home === source.home && manifest.source.host === source.host) return manifest;
   }
-  return new Map();
+  return undefined;
+}
+
+/**
+ * The metadata's entry in the manifest. When the database's fingerprint is the one the last backup
+ * of this data directory recorded (and the pool still has that snapshot), nothing is read: the
+ * database has not changed. Otherwise a snapshot is taken, hashed, and stored unless the pool has
+ * those bytes; its fingerprint is recorded only when the database did not change while it was taken.
+ */
+async function snapshotMetadata(
+  snapshots: MetadataSnapshots,
+  target: BackupTarget,
+  last: BackupManifest['metadata'] | undefined,
+): Promise<{ metadata: BackupManifest['metadata']; copied: boolean; reused: boolean }> {
+  const before = await snapshots.fingerprint();
+  if (before !== undefined && last?.fingerprint === before && (await target.hasObject(last.object.sha256))?.size === last.object.size)
+    return { metadata: last, copied: false, reused: true };
+  const scratch = await mkdtemp(join(tmpdir(), 'trellis-backup-'));
+  try {
+    const file = join(scratch, 'metadata');
+    const level = await snapshots.take(file);
+    const after = await snapshots.fingerprint();
+    const digest = await sha256Of(file);
+    const known = await target.hasObject(digest.sha256);
+    const stored = known?.size === digest.size ? { ...digest, isNew: false } : await target.putObject(createReadStream(file));
+    return {
+      metadata: {
+        dialect: snapshots.dialect,
+        format: snapshots.format,
+        migration: level.migration,
+        migrationsApplied: level.migrationsApplied,
+        ...(level.serverVersion !== undefined ? { serverVersion: level.serverVersion } : {}),
+        ...(before !== undefined && before === after ? { fingerprint: before } : {}),
+        object: { sha256: stored.sha256, size: stored.size },
+      },
+      copied: stored.isNew,
+      reused: false,
+    };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 }
 
 /** A SQLite database configured elsewhere under the data directory is taken by the snapshot, not copied as a file. */

@@ -41,7 +41,7 @@ export function registerBackup(program: Command): void {
       printData(outputOf(command), summary, () =>
         [
           `backup ${summary.id} written to ${summary.location} in ${summary.seconds.toFixed(1)} s`,
-          `  metadata: ${summary.metadata.dialect} at ${summary.metadata.migration}, ${bytes(summary.metadata.bytes)}${summary.metadata.copied ? '' : ' (unchanged)'}`,
+          `  metadata: ${summary.metadata.dialect} at ${summary.metadata.migration}, ${bytes(summary.metadata.bytes)}${summary.metadata.reused ? ' (unchanged since the last backup, not read again)' : summary.metadata.copied ? '' : ' (unchanged)'}`,
           `  files:    ${summary.files} (${bytes(summary.bytes)})${summary.vanished > 0 ? `; ${summary.vanished} went away while copying` : ''}`,
           `  objects:  ${summary.copied.objects} copied (${bytes(summary.copied.bytes)}), ${summary.present.objects} already in the backup (${bytes(summary.present.bytes)})`,
           `check it with: trellis backup verify --from ${summary.location} --backup ${summary.id}`,

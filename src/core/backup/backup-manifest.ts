@@ -52,6 +52,8 @@ export const backupManifestSchema = z
         migrationsApplied: z.number().int().nonnegative(),
         /** PostgreSQL's version (server_version) when it is a dump. */
         serverVersion: z.string().optional(),
+        /** What the database looked like (sizes, times, SQLite's commit counter): the next backup finding the same reuses this snapshot. */
+        fingerprint: z.string().optional(),
         object: backupObjectSchema,
       })
       .strict(),

@@ -19,6 +19,11 @@ export interface MetadataSnapshots {
   readonly format: 'sqlite' | 'pg_dump-custom';
   /** Where the database is, for people (a file, or a URL without its password). */
   readonly location: string;
+  /**
+   * A cheap value that differs whenever the database may have changed, or undefined when there is
+   * none to be had: two equal fingerprints mean an unchanged database, whose last snapshot can stand.
+   */
+  fingerprint(): Promise<string | undefined>;
   /** Writes a consistent snapshot of the live database to `file` (new), safe while the server runs. */
   take(file: string): Promise<MigrationLevel>;
   /** Whether the database holds any table yet (a restore goes only into an empty one unless told to replace). */

@@ -16,6 +16,11 @@ export class PostgresSnapshots implements MetadataSnapshots {
     this.location = connectionOf(url).url;
   }
 
+  /** None: a dump is taken every time (PostgreSQL has no cheap, reliable sign of no change across its files). */
+  async fingerprint(): Promise<string | undefined> {
+    return undefined;
+  }
+
   /** pg_dump reads in one repeatable-read transaction: a consistent point in time while the servers go on writing. */
   async take(file: string): Promise<MigrationLevel> {
     const { level, serverVersion } = await this.#query(async (client) => {

@@ -1,9 +1,12 @@
-import { copyFile, rename, rm } from 'node:fs/promises';
+import { copyFile, open, rename, rm, stat } from 'node:fs/promises';
 import SqliteDatabase from 'better-sqlite3';
-import { hasCode } from '../../core/error-codes.js';
+import { hasCode, unlessMissing } from '../../core/error-codes.js';
 import { TrellisError } from '../../core/errors.js';
 import type { MetadataSnapshots, MigrationLevel } from './metadata-snapshot.js';
 import { levelOf } from './migration-level.js';
+
+/** The WAL index header and its copy at the start of the -shm file (SQLite's file format, 'The WAL-Index Format'). */
+const walIndexHeaderBytes = 96;
 
 /** SQLite's pages copied per step of the online backup: all of them, so the copy is one consistent read (see take). */
 const allPages = 0x7fffffff;
@@ -14,6 +17,37 @@ export class SqliteSnapshots implements MetadataSnapshots {
   readonly format = 'sqlite' as const;
 
   constructor(readonly location: string) {}
+
+  /**
+   * The database file's and its WAL's size, modification time (nanoseconds) and inode, and the WAL index's
+   * header from the -shm file, which holds a counter SQLite raises at every commit: a write moves
+   * at least one of them, even one within the file system's timestamp granularity.
+   */
+  async fingerprint(): Promise<string | undefined> {
+    // Opened and closed first, as a snapshot opens it: with no server running, that makes the WAL and its index
+    // files, which would otherwise make the fingerprint taken after a snapshot differ from the one before.
+    try {
+      const database = new SqliteDatabase(this.location, { readonly: true, fileMustExist: true });
+      try {
+        // A read makes them (opening alone does not).
+        database.prepare('select count(*) from sqlite_master').get();
+      } finally {
+        database.close();
+      }
+    } catch (error) {
+      // No database to fingerprint: take() says why.
+      if (error instanceof SqliteDatabase.SqliteError) return undefined;
+      throw error;
+    }
+    const parts: string[] = [];
+    for (const suffix of ['', '-wal']) {
+      const info = await unlessMissing(stat(`${this.location}${suffix}`, { bigint: true }));
+      // Not the change time: opening the database as root changes the owner of the WAL (SQLite matches it to the database's), and so its ctime.
+      parts.push(info ? `${info.size}:${info.mtimeNs}:${info.ino}` : '-');
+    }
+    parts.push((await walIndexHeader(`${this.location}-shm`)) ?? '-');
+    return parts.join('|');
+  }
 
   /**
    * SQLite's online backup API. Copied in one step, it reads under one read transaction: a
@@ -108,5 +142,18 @@ export async function inspectSqliteSnapshot(file: string): Promise<{ tables: num
     throw error;
   } finally {
     database.close();
+  }
+}
+
+/** The first bytes of a -shm file in hex, read without locking (a torn read only makes the fingerprint differ); undefined without one. */
+async function walIndexHeader(file: string): Promise<string | undefined> {
+  const handle = await unlessMissing(open(file, 'r'));
+  if (!handle) return undefined;
+  try {
+    const header = Buffer.alloc(walIndexHeaderBytes);
+    const { bytesRead } = await handle.read(header, 0, walIndexHeaderBytes, 0);
+    return header.subarray(0, bytesRead).toString('hex');
+  } finally {
+    await handle.close();
   }
 }
