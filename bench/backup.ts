@@ -146,7 +146,7 @@ export async function runBackupBench(options: BackupBenchOptions): Promise<Backu
       if (digest !== firstDigest) throw new Error('the restored artifact differs from the one uploaded');
     } finally {
       await back.stop();
-      await removeHome(back.home);
+      await rm(back.home, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     }
     return {
       points: options.points,
@@ -162,6 +162,7 @@ export async function runBackupBench(options: BackupBenchOptions): Promise<Backu
   } finally {
     await server.stop();
     await removeHome(server.home);
-    await rm(scratch, { recursive: true, force: true });
+    // Retried: a process the restored server started may still be closing files in it.
+    await rm(scratch, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   }
 }

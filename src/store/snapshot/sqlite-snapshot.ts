@@ -1,4 +1,5 @@
-import { copyFile, open, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { hasCode, unlessMissing } from '../../core/error-codes.js';
 import { TrellisError } from '../../core/errors.js';
@@ -94,6 +95,8 @@ export class SqliteSnapshots implements MetadataSnapshots {
   async restore(file: string): Promise<void> {
     // What a previous database left beside it would be replayed into the restored one.
     await Promise.all(['-wal', '-shm', '-journal'].map((suffix) => rm(`${this.location}${suffix}`, { force: true })));
+    // A database configured elsewhere (database_url: sqlite:<path>) may have no folder yet on a fresh machine.
+    await mkdir(dirname(this.location), { recursive: true, mode: 0o700 });
     try {
       await rename(file, this.location);
     } catch (error) {
