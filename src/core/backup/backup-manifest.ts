@@ -8,6 +8,11 @@ import { TrellisError } from '../errors.js';
  * backup is its manifest.
  */
 
+/** Whether a manifest's path stays inside the folder it is relative to: '/'-separated names, none empty, '.' or '..'. */
+export function isInsidePath(path: string): boolean {
+  return path !== '' && !path.includes('\\') && path.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
+}
+
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in 64 lowercase hex digits');
 
 /** One object of the pool, as a manifest refers to it. */
@@ -17,8 +22,8 @@ export type BackupObject = z.infer<typeof backupObjectSchema>;
 /** A file of the data directory: where it goes back to, its object, and what it looked like when copied. */
 export const backupFileSchema = z
   .object({
-    /** Relative to the data directory, '/'-separated. */
-    path: z.string().min(1),
+    /** Relative to the data directory, '/'-separated; never leads out of it (a restore writes there). */
+    path: z.string().refine(isInsidePath, 'a relative path inside the data directory, without empty, . or .. parts'),
     sha256: sha256Hex,
     size: z.number().int().nonnegative(),
     /** From stat when it was read: the next backup of the same source reuses the sha256 of a file that still matches. */
