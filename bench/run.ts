@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: runs every benchmark and prints the tables BENCHMARKS.md records.
- * BENCH_ONLY=foundation|tracking|tracing|jobs|serving|studio|auth|artifacts|pipelines|sweeps|monitoring|advisor runs one part. Sizes: BENCH_COUNT (default 10000) and
+ * BENCH_ONLY=foundation|tracking|tracing|jobs|serving|studio|auth|artifacts|pipelines|sweeps|monitoring|advisor|backup runs one part. Sizes: BENCH_COUNT (default 10000) and
  * BENCH_STARTUP_RUNS (default 5) for the foundation; BENCH_POINTS (1000000), BENCH_CLIENTS (8),
  * BENCH_SEARCH_RUNS (50000), BENCH_SEARCH_QUERIES (20), BENCH_HISTORY_STEPS (100000) for tracking;
  * BENCH_TRACES (10000), BENCH_TRACE_SPANS (50: spans a trace), BENCH_TRACE_CLIENTS (8), BENCH_TRACE_QUERIES (20: timed runs
@@ -18,12 +18,14 @@
  * BENCH_MONITORING_ROWS (1000000: rows of the reference and of the current file), BENCH_MONITORING_LARGE_ROWS (10000000:
  * the current file of the memory check) for monitoring; BENCH_ADVISOR_FILES (10000), BENCH_ADVISOR_RESOURCES (10000),
  * BENCH_ADVISOR_RUNS (5) for the advisor, BENCH_ADVISOR_LIVE=0 to leave its live rules out, BENCH_ADVISOR_CLI=<main.js of
- * another build> to time that CLI too, alternately on the same folder (before and after a change).
+ * another build> to time that CLI too, alternately on the same folder (before and after a change); BENCH_BACKUP_POINTS
+ * (1000000), BENCH_BACKUP_MB (1024: MiB of artifacts), BENCH_BACKUP_FILE_MB (4: MiB a file), BENCH_BACKUP_CLIENTS (4) for backup.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { median as middle, runAdvisorBench } from './advisor.js';
 import { runArtifactsAtRestBench, type Throughput } from './artifacts-at-rest.js';
 import { runAuthBench } from './auth.js';
+import { runBackupBench } from './backup.js';
 import { runJobQueueBench, type Summary } from './job-queue-latency.js';
 import { runMonitoringBench } from './monitoring.js';
 import { monitoringTables } from './monitoring/monitoring-tables.js';
@@ -577,5 +579,48 @@ if (!only || only === 'advisor') {
   }
   console.log(
     `\n${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}; load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after.`,
+  );
+}
+
+if (!only || only === 'backup') {
+  const mebibyte = 2 ** 20;
+  const options = {
+    points: Number(process.env.BENCH_BACKUP_POINTS ?? 1_000_000),
+    artifactBytes: Number(process.env.BENCH_BACKUP_MB ?? 1024) * mebibyte,
+    fileBytes: Number(process.env.BENCH_BACKUP_FILE_MB ?? 4) * mebibyte,
+    clients: Number(process.env.BENCH_BACKUP_CLIENTS ?? 4),
+    log,
+  };
+  const loadBefore = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
+  const result = await runBackupBench(options);
+  const loadAfter = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
+  const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+  const mib = (bytes: number) => `${(bytes / mebibyte).toFixed(1)} MiB`;
+  const judged = (seconds: number, goal: number) => `${seconds <= goal ? 'yes' : 'no'} (${(seconds / goal).toFixed(2)}× the goal)`;
+  const { backup, incremental } = result;
+  console.log(
+    `\n## Backup and restore: ${result.points.toLocaleString('en')} metric points and ${gib(result.artifactBytes)} of artifacts (${result.files} files), SQLite, process start to exit\n`,
+  );
+  console.log('| step | seconds | what it moved | goal | met |');
+  console.log('| --- | --- | --- | --- | --- |');
+  console.log(
+    `| \`trellis backup --to\`, server running | ${backup.seconds.toFixed(1)} | ${backup.summary.copied.objects} objects, ${gib(backup.summary.copied.bytes)} copied (metadata ${mib(backup.summary.metadata.bytes)}) | ≤ 60 s | ${judged(backup.seconds, 60)} |`,
+  );
+  console.log(
+    `| the same again, nothing changed | ${incremental.seconds.toFixed(1)} | ${incremental.summary.copied.objects} objects copied, ${incremental.summary.present.objects} already there${incremental.summary.metadata.reused ? ', database not read (unchanged)' : ''} | ≤ 5 s | ${judged(incremental.seconds, 5)} |`,
+  );
+  console.log(
+    `| \`trellis backup verify\` (reads every byte) | ${result.verify.seconds.toFixed(1)} | ${gib(backup.summary.bytes + backup.summary.metadata.bytes)} hashed | — | — |`,
+  );
+  console.log(
+    `| \`trellis restore\` into a fresh directory | ${result.restore.seconds.toFixed(1)} | ${backup.summary.files} files and the database | ≤ 60 s | ${judged(result.restore.seconds, 60)} |`,
+  );
+  console.log(`| \`trellis up\` on the restored directory, until it listens | ${result.start.seconds.toFixed(1)} | — | — | — |`);
+  console.log(
+    `\nThe live database was ${mib(result.databaseBytes)} (trellis.db and its WAL). The restored server was checked: all ${result.points.toLocaleString('en')} points and an artifact's sha256. ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}; load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after.`,
   );
 }
