@@ -24,6 +24,7 @@ export async function allCommands(): Promise<Array<(program: Command) => void>> 
     batch,
     advisor,
     registry,
+    datastore,
   ] = await Promise.all([
     import('./commands/up.js'),
     import('./commands/init.js'),
@@ -46,6 +47,7 @@ export async function allCommands(): Promise<Array<(program: Command) => void>> 
     import('./commands/batch-endpoint.js'),
     import('./commands/advisor.js'),
     import('./commands/registry.js'),
+    import('./commands/datastore.js'),
   ]);
   return [
     up.registerUp,
@@ -54,6 +56,7 @@ export async function allCommands(): Promise<Array<(program: Command) => void>> 
     workspace.registerWorkspace,
     groups.registerResourceGroups,
     registry.registerRegistry,
+    datastore.registerDatastore,
     computeOperations.registerComputeOperations,
     groups.registerGenericVerbs,
     audit.registerAudit,
