@@ -23,7 +23,16 @@ import { repositoryRoot, runCli } from './support/trellis-process.js';
 const artifactContainer = 'trellis-artifacts';
 const dataContainer = 'data-container';
 const basics = join(repositoryRoot, 'test', 'fixtures', 'azureml-examples', 'cli', 'jobs', 'basics');
-const irisCsv = join(repositoryRoot, 'test', 'fixtures', 'azureml-examples', 'data-mirror', 'azuremlexamples.blob.core.windows.net', 'datasets', 'iris.csv');
+const irisCsv = join(
+  repositoryRoot,
+  'test',
+  'fixtures',
+  'azureml-examples',
+  'data-mirror',
+  'azuremlexamples.blob.core.windows.net',
+  'datasets',
+  'iris.csv',
+);
 
 describe('datastores over Azurite', () => {
   let azurite: RunningAzurite;
@@ -131,7 +140,11 @@ describe('datastores over Azurite', () => {
     const wrongKey = Buffer.from('not the account key at all, but base64').toString('base64');
     const refused = await api('POST', '/datastores', { yaml: datastoreYaml(wrongKey) });
     assert.equal(refused.status, 400, refused.text);
-    assert.match(refused.text, /403 AuthenticationFailed/);
+    // Azurite's words for a wrong key (Azure itself says 403 AuthenticationFailed).
+    assert.match(
+      refused.text,
+      /was not created: Azure Blob container 'data-container' at \S+ answered: 403 Authori[sz]ationFailure: Server failed to authenticate the request/,
+    );
     assert.doesNotMatch(refused.text, new RegExp(wrongKey.slice(0, 20)));
     const { items } = await client.listDatastores('default');
     assert.equal(items.length, 2, 'only the built-in ones');
@@ -155,7 +168,7 @@ describe('datastores over Azurite', () => {
       await writeFile(
         jobFile,
         [
-          'command: python -c "import sys; open(sys.argv[1] + \'/hello.txt\', \'w\').write(\'hello datastore\')" ${{outputs.result}}',
+          "command: python -c \"import sys; open(sys.argv[1] + '/hello.txt', 'w').write('hello datastore')\" ${{outputs.result}}",
           'environment: azureml:trellis-python@latest',
           'outputs:',
           '  result:',

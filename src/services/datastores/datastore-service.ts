@@ -216,13 +216,13 @@ async function verifyReachable(name: string, files: DatastoreFiles): Promise<voi
     await files.check();
   } catch (error) {
     if (!isTrellisError(error)) throw error;
+    // The storage service's own words (e.g. `403 AuthenticationFailed: ...`), not the artifact store's framing.
+    const reason = typeof error.details.reason === 'string' ? error.details.reason : error.message;
     throw new TrellisError(
       'DatastoreUnreachable',
       400,
-      `datastore '${name}' was not created: ${error.message}; check its account, container or bucket, endpoint and credentials`,
-      {
-        cause: error,
-      },
+      `datastore '${name}' was not created: ${files.description} answered: ${reason}; check its account, container or bucket, endpoint and credentials`,
+      { cause: error },
     );
   }
 }
