@@ -186,12 +186,12 @@ const notRun: Record<string, { why: string; refusal?: RegExp }> = {
   },
   'jobs/basics/hello-iris-literal.yml': { why: 'passes the https URL as a string; the script reads it over the internet' },
   'jobs/basics/hello-iris-datastore-file.yml': {
-    why: 'reads the workspaceblobstore datastore; Trellis has no datastores',
-    refusal: /azureml:\/\/datastores\/workspaceblobstore\/paths\/example-data\/iris\.csv' \(azureml\) cannot be read here/,
+    why: 'reads example-data/iris.csv of workspaceblobstore, which this workspace does not hold: run with the data there by test/datastores.test.ts',
+    refusal: /inputs\.iris_csv\.path: 'example-data\/iris\.csv' does not exist in datastore 'workspaceblobstore'/,
   },
   'jobs/basics/hello-iris-datastore-folder.yml': {
-    why: 'reads the workspaceblobstore datastore; Trellis has no datastores',
-    refusal: /azureml:\/\/datastores\/workspaceblobstore\/paths\/example-data\/' \(azureml\) cannot be read here/,
+    why: 'reads example-data/ of workspaceblobstore, which this workspace does not hold: run with the data there by test/datastores.test.ts',
+    refusal: /inputs\.data_dir\.path: the folder 'example-data\/' of datastore 'workspaceblobstore' .* holds no files/,
   },
   'jobs/basics/hello-model-as-output.yml': { why: 'loads the pickled model, which the fixtures keep as a text stand-in' },
   'jobs/basics/hello-sweep.yml': sweepRun,

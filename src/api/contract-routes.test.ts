@@ -22,6 +22,7 @@ function contractRoutes(): Route[] {
     contract.batchEndpointRoutes,
     contract.computeRoutes,
     contract.deploymentProfileRoutes,
+    contract.datastoreRoutes,
     contract.endpointStatsRoutes,
     contract.experimentKeysRoutes,
     contract.healthRoutes,

@@ -33,6 +33,7 @@ import { registryRoutesPlugin } from './routes/registries.js';
 import { experimentKeysRoutes } from './routes/experiment-keys.js';
 import { metricSeriesRoutes } from './routes/metric-series.js';
 import { deploymentProfileRoutes } from './routes/deployment-profiles.js';
+import { datastoreApiRoutes } from './routes/datastores.js';
 import { endpointStatsRoutes } from './routes/endpoint-stats.js';
 import { onlineEndpointRoutes } from './routes/online-endpoints.js';
 import { scoringRoutes } from './routes/scoring.js';
@@ -170,6 +171,7 @@ export async function buildServer(
   await app.register(onlineEndpointRoutes, routeOptions);
   await app.register(endpointStatsRoutes, routeOptions);
   await app.register(deploymentProfileRoutes, routeOptions);
+  await app.register(datastoreApiRoutes, routeOptions);
   await app.register(batchEndpointRoutes, routeOptions);
   await app.register(scoringRoutes, routeOptions);
   await app.register(computeInstanceRoutesPlugin, routeOptions);

@@ -92,6 +92,6 @@ export function objectStoreFailed(store: string, doing: string, reason: string):
     'ArtifactStoreUnavailable',
     503,
     `the artifact store (${store}) failed while ${doing}: ${reason}; check that it is reachable and that Trellis's credentials for it are valid, then try again`,
-    { details: { store } },
+    { details: { store, doing, reason } },
   );
 }

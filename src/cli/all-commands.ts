@@ -25,6 +25,7 @@ export async function allCommands(): Promise<Array<(program: Command) => void>> 
     advisor,
     registry,
     backup,
+    datastore,
   ] = await Promise.all([
     import('./commands/up.js'),
     import('./commands/init.js'),
@@ -48,6 +49,7 @@ export async function allCommands(): Promise<Array<(program: Command) => void>> 
     import('./commands/advisor.js'),
     import('./commands/registry.js'),
     import('./commands/backup.js'),
+    import('./commands/datastore.js'),
   ]);
   return [
     up.registerUp,
@@ -56,6 +58,7 @@ export async function allCommands(): Promise<Array<(program: Command) => void>> 
     workspace.registerWorkspace,
     groups.registerResourceGroups,
     registry.registerRegistry,
+    datastore.registerDatastore,
     computeOperations.registerComputeOperations,
     groups.registerGenericVerbs,
     audit.registerAudit,

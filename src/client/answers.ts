@@ -6,6 +6,7 @@ import type { batchEndpointRoutes } from '../contract/batch-endpoints.js';
 import type { computeRoutes } from '../contract/computes.js';
 import type { costRoutes } from '../contract/cost.js';
 import type { deploymentProfileRoutes } from '../contract/deployment-profiles.js';
+import type { datastoreRoutes } from '../contract/datastores.js';
 import type { endpointStatsRoutes } from '../contract/endpoint-stats.js';
 import type { experimentKeysRoutes } from '../contract/experiment-keys.js';
 import type { jobRoutes, JobLogEvent } from '../contract/jobs.js';
@@ -80,6 +81,7 @@ export type ProvisioningStateBody = EndpointBody['provisioning_state'];
 /** An online deployment as the API answers it, with its instances. */
 export type DeploymentBody = ResponseOf<typeof onlineEndpointRoutes.getDeployment>;
 export type DeploymentProfileBody = ResponseOf<typeof deploymentProfileRoutes.get>;
+export type DatastoreBody = ResponseOf<typeof datastoreRoutes.get>;
 /** A safe rollout as the API answers it. */
 export type RolloutBody = ResponseOf<typeof onlineEndpointRoutes.getRollout>;
 /** The keys (key auth) or a fresh token (aml_token auth) of an online endpoint. */

@@ -6,6 +6,7 @@ import { computeInstanceRoutes } from '../contract/compute-instances.js';
 import { computeRoutes } from '../contract/computes.js';
 import { costRoutes } from '../contract/cost.js';
 import { deploymentProfileRoutes as profiles } from '../contract/deployment-profiles.js';
+import { datastoreRoutes as datastores } from '../contract/datastores.js';
 import { endpointStatsRoutes } from '../contract/endpoint-stats.js';
 import { experimentKeysRoutes } from '../contract/experiment-keys.js';
 import { healthRoutes } from '../contract/health.js';
@@ -260,6 +261,13 @@ export class TrellisClient extends HttpClient {
     this.call(profiles.get, { params: { workspace, name: endpoint, deployment, profile } });
   listDeploymentProfiles = (workspace: string, endpoint: string, deployment: string) =>
     this.call(profiles.list, { params: { workspace, name: endpoint, deployment } });
+
+  /** Creates (or replaces) a datastore from its YAML; the server reaches the storage with its credentials first. */
+  createDatastore = (workspace: string, body: CallOptions<typeof datastores.create>['body']) =>
+    this.call(datastores.create, { params: { workspace }, body });
+  getDatastore = (workspace: string, name: string) => this.call(datastores.get, { params: { workspace, name } });
+  listDatastores = (workspace: string) => this.call(datastores.list, { params: { workspace } });
+  deleteDatastore = (workspace: string, name: string) => this.call(datastores.delete, { params: { workspace, name } });
   startRollout = (workspace: string, name: string, body: CallOptions<typeof online.startRollout>['body']) =>
     this.call(online.startRollout, { params: { workspace, name }, body });
   getRollout = (workspace: string, name: string) => this.call(online.getRollout, { params: { workspace, name } });

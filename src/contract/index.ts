@@ -10,6 +10,7 @@ export { computeInstanceRoutes, computeInstanceSchema } from './compute-instance
 export { computeNode, computeRoutes, nodeUsage } from './computes.js';
 export { budgetSchema, costReportSchema, costRoutes, jobCostSchema } from './cost.js';
 export { deploymentProfileRoutes, deploymentProfileSchema } from './deployment-profiles.js';
+export { datastoreRoutes, datastoreSchema } from './datastores.js';
 export { endpointStatsRoutes, secondPointSchema } from './endpoint-stats.js';
 export { deploymentLineageSchema, endpointErrors } from './endpoints.js';
 export { experimentKeysRoutes } from './experiment-keys.js';

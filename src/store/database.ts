@@ -457,6 +457,18 @@ export interface DeploymentProfileTables {
     report: string;
     started_at: number;
   };
+  datastores: {
+    workspace: string;
+    name: string;
+    description: string | null;
+    tags: string;
+    spec: string;
+    credential_type: string;
+    sealed_credentials: string | null;
+    created_by: string;
+    created_at: number;
+    updated_at: number;
+  };
 }
 
 export interface EndpointTables {

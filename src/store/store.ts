@@ -35,6 +35,7 @@ import { CostRepository } from './cost-repository.js';
 import { LoggedModelRepository } from './logged-model-repository.js';
 import { RegistryRepository } from './registry-repository.js';
 import { DeploymentProfileRepository } from './deployment-profile-repository.js';
+import { DatastoreRepository } from './datastore-repository.js';
 import { ResourceRepository } from './resource-repository.js';
 import { RunRepository } from './run-repository.js';
 import { TraceRepository } from './trace-repository.js';
@@ -69,6 +70,7 @@ export interface Repositories {
   endpoints: EndpointRepository;
   /** Load tests of online deployments and the sizing recommended from them. */
   deploymentProfiles: DeploymentProfileRepository;
+  datastores: DatastoreRepository;
   identity: IdentityRepository;
   /** What the advisor reads in bulk (jobs, nodes, sweeps, deployments, audit actors, tokens). */
   advisor: AdvisorRepository;
@@ -258,6 +260,7 @@ function repositoriesFor(db: Kysely<Database>, dialect: Dialect, keys: Workspace
     budgets: new BudgetRepository(db),
     endpoints: new EndpointRepository(db, keys.sealerFor(db)),
     deploymentProfiles: new DeploymentProfileRepository(db),
+    datastores: new DatastoreRepository(db, keys.sealerFor(db)),
     identity: new IdentityRepository(db, identityCache),
     advisor: new AdvisorRepository(db),
   };

@@ -208,6 +208,7 @@ export class WorkspaceRepository {
       'jobs',
       'compute_nodes',
       'endpoints',
+      'datastores',
     ] as const) {
       await this.db.deleteFrom(table).where('workspace', '=', name).execute();
     }

@@ -212,6 +212,7 @@ const rules: Rule[] = [
   { methods: '*', path: new RegExp(`${ws}/codes(/.*)?$`), access: crud('codes') },
   { methods: '*', path: new RegExp(`${ws}/models(/.*)?$`), access: crud('models') },
   { methods: '*', path: new RegExp(`${ws}/components(/.*)?$`), access: crud('components') },
+  { methods: '*', path: new RegExp(`${ws}/datastores(/:name)?$`), access: crud('datastores') },
   { methods: ['POST'], path: new RegExp(`${ws}/computes/:name/evict$`), access: inWorkspace('computes/evict/action') },
   { methods: read, path: new RegExp(`${ws}/computes/:name/nodes$`), access: inWorkspace('computes/listNodes/action') },
   // Azure's compute instance actions; AzureML Data Scientist has them (workspaces/*/action), as on Azure.

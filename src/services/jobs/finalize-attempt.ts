@@ -1,3 +1,5 @@
+import { isDatastoreUri, parseDatastoreUri } from '../../core/datastores/datastore-uri.js';
+import { uploadToDatastore } from '../datastores/datastore-transfer.js';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
@@ -54,6 +56,28 @@ export async function saveOutputs(
     if (files.length === 0 && output === defaultArtifactsOutput && !job.spec.command.includes(`{{outputs.${output}}}`))
       files = (await walk(join(workDir, 'code', 'outputs'))).map((file) => ({ ...file, path: `outputs/${file.path}` }));
     if (files.length === 0 && !isStep) continue;
+    const name = outputAssetName(job.name, output, spec);
+    const boundPath = spec.path !== undefined && isDatastoreUri(spec.path) ? spec.path : undefined;
+    const target = boundPath === undefined ? undefined : parseDatastoreUri(boundPath);
+    if (boundPath !== undefined && target !== undefined && !('problem' in target)) {
+      // An output bound to a datastore path is written there (rw_mount and upload alike: Trellis mounts nothing), and its asset points at it.
+      await uploadToDatastore(context, job.workspace, target, files, spec.type);
+      const result = await applyResourceFields(context, caller, {
+        workspace: job.workspace,
+        kind: 'data',
+        fields: {
+          name,
+          ...(spec.version ? { version: spec.version } : {}),
+          type: spec.type === 'uri_file' && files.length === 1 ? 'uri_file' : 'uri_folder',
+          path: boundPath,
+          description: spec.description ?? `output '${output}' of job ${job.name}`,
+          tags: { 'trellis.job': job.name, 'trellis.output': output, 'mlflow.run_id': job.runId },
+        },
+        fileName: `output '${output}' of job ${job.name}`,
+      });
+      if (result.resource) registered.push({ output, name: result.resource.name, version: result.resource.version ?? '' });
+      continue;
+    }
     const artifacts = context.artifactsFor(job.workspace);
     const stored = await inGroups(files, async (file) => {
       const put = await artifacts.putContent(createReadStream(file.absolutePath));
@@ -66,7 +90,6 @@ export async function saveOutputs(
           type: 'folder',
           digest: (await artifacts.putContent(Readable.from([Buffer.from(canonicalManifestJson(createFolderManifest(stored)))]))).digest,
         });
-    const name = outputAssetName(job.name, output, spec);
     const result = await applyResourceFields(context, caller, {
       workspace: job.workspace,
       kind: 'data',

@@ -1,3 +1,5 @@
+import { isDatastoreUri, parseDatastoreUri } from '../../core/datastores/datastore-uri.js';
+import { downloadDatastoreInput } from '../datastores/datastore-transfer.js';
 import { registryStorageOf } from '../../core/registries/registry-asset-id.js';
 import { createWriteStream } from 'node:fs';
 import { appendFile, copyFile, cp, mkdir, rm, stat } from 'node:fs/promises';
@@ -109,11 +111,23 @@ export async function prepareAttempt(context: Context, job: Job, options: Attemp
       // A model may also be one logged through MLflow, its files behind the artifact proxy.
       const target = join(workDir, 'inputs', name);
       // A model input is the model's own folder (or file), laid out under the input's folder as Azure ML does.
+      const inDatastore = kind === 'data' && isDatastoreUri(asset.spec.path) ? parseDatastoreUri(asset.spec.path) : undefined;
+      if (inDatastore !== undefined && 'problem' in inDatastore)
+        throw new TrellisError('InputMissing', 409, `input '${name}': ${inDatastore.problem}`);
       inputValues[name] =
         kind === 'model'
           ? (await materializeModel(context, space, asset.spec.path, target)).path
-          : await materializeContent(context.artifactsFor(space), asset.spec.path, target);
+          : inDatastore !== undefined
+            ? (await downloadDatastoreInput(context, space, inDatastore, input.type, target)).path
+            : await materializeContent(context.artifactsFor(space), asset.spec.path, target);
       await log(`input ${name}: ${kind} ${input.asset.name}:${input.asset.version} → ${inputValues[name]}`);
+    } else if ('uri' in input && isDatastoreUri(input.uri)) {
+      const target = parseDatastoreUri(input.uri);
+      if ('problem' in target) throw new TrellisError('InputMissing', 409, `input '${name}': ${target.problem}`);
+      // Every mode is a download here: Trellis mounts nothing (ro_mount, rw_mount read as download; docs/datastores.md).
+      const got = await downloadDatastoreInput(context, job.workspace, target, input.type, join(workDir, 'inputs', name));
+      inputValues[name] = got.path;
+      await log(`input ${name}: ${input.uri} (${got.description}, mode ${input.mode} as download): ${got.files} file(s) → ${got.path}`);
     } else if ('uri' in input) {
       inputValues[name] = await fetchRemoteInput(input.uri, input.type, join(workDir, 'inputs', name), log);
     }

@@ -1,3 +1,6 @@
+import { isDatastoreUri, parseDatastoreUri } from '../../core/datastores/datastore-uri.js';
+import { datastoreInputProblem } from '../datastores/datastore-transfer.js';
+import { datastoreProblem } from '../datastores/datastore-service.js';
 import { isRegistryAssetId, registryOfStorage } from '../../core/registries/registry-asset-id.js';
 import type { LocalPath } from '../../core/azureml/parse-resource-file.js';
 import { randomInt } from 'node:crypto';
@@ -266,6 +269,17 @@ async function checkParsedJob(
     const scheme = remoteScheme(spec.path);
     if (scheme === undefined) {
       localInputs.push({ name, type: spec.type, path: spec.path, mode });
+    } else if (isDatastoreUri(spec.path)) {
+      // azureml://datastores/<name>/paths/<path>: the datastore must exist and the path be there; downloaded when the job prepares.
+      const target = parseDatastoreUri(spec.path);
+      const problem =
+        'problem' in target
+          ? target.problem
+          : spec.type === 'uri_file' || spec.type === 'uri_folder'
+            ? await datastoreInputProblem(context, workspace, target, spec.type)
+            : `a ${spec.type} input cannot be read from a datastore here; use type uri_file or uri_folder`;
+      if (problem) problems.push({ path: `inputs.${name}.path`, message: problem });
+      else inputs[name] = { type: spec.type, uri: spec.path, mode };
     } else if (scheme === 'azureml' && (!spec.path.startsWith('azureml://') || isRegistryAssetId(spec.path))) {
       const found = await findAsset(context, workspace, spec.type.endsWith('_model') ? 'model' : 'data', spec.path);
       const registry = found ? registryOfStorage(found.workspace) : undefined;
@@ -289,6 +303,14 @@ async function checkParsedJob(
         message: `'${spec.path}' (${scheme}) cannot be read here; use a local path, azureml:<data>:<version>, or an https/wasbs URI`,
       });
     }
+  }
+
+  // Outputs bound to a datastore path are uploaded there when the job ends: the datastore must exist now.
+  for (const [name, output] of Object.entries(file.outputs ?? {})) {
+    if (output.path === undefined || !isDatastoreUri(output.path)) continue;
+    const target = parseDatastoreUri(output.path);
+    const problem = 'problem' in target ? target.problem : await datastoreProblem(context, workspace, target.datastore);
+    if (problem) problems.push({ path: `outputs.${name}.path`, message: problem });
   }
 
   problems.push(...checkCommand(file.command, { inputs: provided, outputs: Object.keys(file.outputs ?? {}) }));
