@@ -6,8 +6,9 @@ import { checkName, checkVersion } from '../resources/names.js';
 
 /**
  * The advisor's fast path: the output Trellis's zod schemas would give for a plain file of the
- * commonest kinds (amlcompute and computeinstance clusters, environments, online endpoints,
- * command jobs), built straight from the parsed YAML. Each function vouches only for documents
+ * commonest kinds (amlcompute and computeinstance clusters, environments, online endpoints and
+ * deployments, workspaces, command jobs; sweeps and pipelines in plain-sweep-job.ts and
+ * plain-pipeline-job.ts), built straight from the parsed YAML. Each function vouches only for documents
  * whose every field it knows and whose every value the schema would accept unchanged (or fill in
  * with its default); for anything else it returns undefined, and the caller validates the document
  * with zod as `trellis apply` does, so error messages and findings are the schema's own.
@@ -37,6 +38,18 @@ const amlComputeFields = new Set([
 const computeInstanceFields = new Set(['$schema', 'name', 'description', 'tags', 'type', 'size', 'idle_time_before_shutdown_minutes']);
 const environmentFields = new Set(['$schema', 'name', 'version', 'description', 'tags', 'image', 'conda_file']);
 const onlineEndpointFields = new Set(['$schema', 'name', 'description', 'tags', 'auth_mode']);
+const workspaceFields = new Set([
+  '$schema',
+  'name',
+  'description',
+  'tags',
+  'display_name',
+  'location',
+  'public_network_access',
+  'managed_network',
+]);
+const managedNetworkFields = new Set(['isolation_mode']);
+const isolationModes = new Set(['disabled', 'allow_internet_outbound', 'allow_only_approved_outbound']);
 const commandJobFields = new Set([
   '$schema',
   'type',
@@ -103,6 +116,24 @@ export function plainEnvironment(document: Record<string, unknown>): PlainResour
   if (version !== undefined && (typeof version !== 'string' || checkVersion(version) !== undefined)) return undefined;
   if (!isPlainEnvironmentBody(document)) return undefined;
   return { ...resource(document, document), version: version ?? null };
+}
+
+/**
+ * A workspace file with a display name, location, public network access and managed network
+ * isolation only, written as the schema spells them (`Enabled`, `allow_only_approved_outbound`); else undefined.
+ */
+export function plainWorkspace(document: Record<string, unknown>): PlainResource | undefined {
+  if (!onlyFields(document, workspaceFields) || !hasPlainIdentity(document)) return undefined;
+  if (!optionalText(document.display_name) || !optionalText(document.location)) return undefined;
+  const access = document.public_network_access;
+  if (access !== undefined && access !== 'Enabled' && access !== 'Disabled') return undefined;
+  const network = document.managed_network;
+  if (network !== undefined) {
+    if (!isPlainObject(network) || !onlyFields(network, managedNetworkFields)) return undefined;
+    const mode = network.isolation_mode;
+    if (mode !== undefined && (typeof mode !== 'string' || !isolationModes.has(mode))) return undefined;
+  }
+  return resource(document, document);
 }
 
 /** An online endpoint file with a name, tags and auth mode only, as parseOnlineEndpoint's spec; else undefined. */
@@ -219,7 +250,7 @@ export function plainCommandJob(document: Record<string, unknown>): PlainCommand
 }
 
 /** image (not empty) and, optionally, conda_file as a local path: the environment schema's plainest form. */
-function isPlainEnvironmentBody(environment: Record<string, unknown>): boolean {
+export function isPlainEnvironmentBody(environment: Record<string, unknown>): boolean {
   if (!nonEmptyText(environment.image)) return false;
   const condaFile = environment.conda_file;
   return condaFile === undefined || (nonEmptyText(condaFile) && !isRemotePath(condaFile));
@@ -236,7 +267,7 @@ function hasPlainIdentity(document: Record<string, unknown>): boolean {
 }
 
 /** $schema and description as text, tags as text to text (numbers and booleans are read as written, by the schema). */
-function plainMetadata(document: Record<string, unknown>): boolean {
+export function plainMetadata(document: Record<string, unknown>): boolean {
   if (!optionalText(document.$schema) || !optionalText(document.description)) return false;
   const tags = document.tags;
   if (tags === undefined) return true;
@@ -245,27 +276,27 @@ function plainMetadata(document: Record<string, unknown>): boolean {
   return true;
 }
 
-function onlyFields(document: Record<string, unknown>, fields: ReadonlySet<string>): boolean {
+export function onlyFields(document: Record<string, unknown>, fields: ReadonlySet<string>): boolean {
   for (const key in document) if (!fields.has(key)) return false;
   return Object.getPrototypeOf(document) === Object.prototype;
 }
 
-function optionalText(value: unknown): boolean {
+export function optionalText(value: unknown): boolean {
   return value === undefined || typeof value === 'string';
 }
 
-function nonEmptyText(value: unknown): value is string {
+export function nonEmptyText(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0;
 }
 
 /** A whole number of at least `min` written as a number (a quoted one goes through the schema). */
-function optionalCount(value: unknown, min: number, isRequired = false): boolean {
+export function optionalCount(value: unknown, min: number, isRequired = false): boolean {
   if (value === undefined) return !isRequired;
   return typeof value === 'number' && Number.isInteger(value) && value >= min;
 }
 
 /** Tags already checked to be text to text (plainMetadata), typed so. */
-function textRecord(tags: Record<string, unknown>): Record<string, string> {
+export function textRecord(tags: Record<string, unknown>): Record<string, string> {
   const record: Record<string, string> = {};
   for (const key in tags) record[key] = String(tags[key]);
   return record;
