@@ -162,6 +162,8 @@ function isYamlName(name: string): boolean {
 /** The relative conda_file paths a YAML file names (`conda_file: ./conda.yml`), as written. */
 export function condaReferences(text: string): string[] {
   const found: string[] = [];
+  // Most files name no conda file: a search for the word is far cheaper than the line-by-line pattern.
+  if (!text.includes('conda_file:')) return found;
   for (const match of text.matchAll(/^[ \t-]*conda_file:[ \t]*["']?([^"'#\s{][^"'#\n]*?)["']?[ \t]*(?:#.*)?$/gm)) {
     const written = match[1]!.trim();
     if (written !== '' && !isRemotePath(written) && !written.startsWith('/')) found.push(written);

@@ -244,7 +244,13 @@ export function fieldCollector<Fields extends object>(source: (path: FieldPath) 
 
 /** `~` and `/` escaped, as RFC 6901 asks. */
 export function jsonPointer(path: FieldPath): string {
-  return path.map((segment) => `/${String(segment).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
+  // A loop, and the replacements only where needed: every field of every subject has a pointer.
+  let pointer = '';
+  for (const segment of path) {
+    const text = typeof segment === 'string' ? segment : String(segment);
+    pointer += text.includes('~') || text.includes('/') ? `/${text.replaceAll('~', '~0').replaceAll('/', '~1')}` : `/${text}`;
+  }
+  return pointer;
 }
 
 /** The name a reference points at: `azureml:cpu-cluster`, `cpu-cluster`, `/subscriptions/.../computes/cpu-cluster` all give `cpu-cluster`. */
