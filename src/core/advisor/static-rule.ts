@@ -94,6 +94,8 @@ export function checkStaticRules(subjects: readonly StaticSubject[], rules: read
   const checks: Check[] = [];
   // Each rule looks only at the subjects of its kinds (in their order): most rules read one kind of a dozen.
   const ofKinds = new Map<string, StaticSubject[]>();
+  // One reference per subject, shared by its checks (a report writes it once: check-report-json.ts).
+  const references = new Map<StaticSubject, ResourceRef>();
   for (const rule of rules) {
     const key = rule.kinds.join(',');
     let candidates = ofKinds.get(key);
@@ -106,7 +108,11 @@ export function checkStaticRules(subjects: readonly StaticSubject[], rules: read
       if (!rule.applies(subject, subjects)) continue;
       const verdict = rule.check(subject, subjects);
       const { id: ruleId, pillar, severity } = rule;
-      const resource = resourceRef(subject);
+      let resource = references.get(subject);
+      if (resource === undefined) {
+        resource = resourceRef(subject);
+        references.set(subject, resource);
+      }
       if (isUndecided(verdict))
         checks.push({ ruleId, pillar, severity, resource, outcome: 'unknown', findings: [], reason: verdict.undecided });
       else checks.push({ ruleId, pillar, severity, resource, outcome: verdict.length === 0 ? 'passed' : 'failed', findings: verdict });
