@@ -6,7 +6,7 @@ import { parsePipelineDocument } from '../azureml/parse-pipeline-file.js';
 import { parseResourceDocument } from '../azureml/parse-resource-file.js';
 import { parseSweepDocument } from '../azureml/parse-sweep-file.js';
 import { isPlainObject } from '../azureml/schema-helpers.js';
-import { type FieldPath, formatFieldPath } from '../yaml/field-path.js';
+import type { FieldPath } from '../yaml/field-path.js';
 import { parseYaml } from '../yaml/parse-yaml.js';
 import {
   type BatchDeploymentFields,
@@ -19,7 +19,6 @@ import {
   type EnvironmentSubject,
   type FieldSource,
   fieldCollector,
-  jsonPointer,
   type Known,
   type ModelSource,
   type OnlineDeploymentFields,
@@ -31,6 +30,7 @@ import {
   type SubjectOrigin,
   type SweepJobFields,
   type SweepJobSubject,
+  sharedFieldSource,
   unresolved,
   type WorkspaceFields,
   type WorkspaceSubject,
@@ -71,7 +71,7 @@ export function subjectsFromYaml(text: string, fileName: string, options: YamlSu
   const reader: YamlReader = {
     origin,
     condaFiles: options.condaFiles ?? new Map(),
-    source: (path) => ({ name: formatFieldPath(path), pointer: jsonPointer(path), line: yaml.locate(path).line }),
+    source: (path) => sharedFieldSource(path, yaml.locate(path).line),
   };
   const detection = detectFileKind(yaml.value);
   const isFast = options.isFastPathOff !== true;
