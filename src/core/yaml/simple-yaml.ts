@@ -107,17 +107,25 @@ class BlockReader {
   private next = 0;
 
   constructor(text: string) {
-    const raw = text.split('\n');
-    for (let index = 0; index < raw.length; index += 1) {
-      const line = raw[index]!;
-      let indent = 0;
-      while (line.charCodeAt(indent) === 32) indent += 1;
+    // Line by line without splitting the text: only the content of lines that hold something is sliced out.
+    let number = 0;
+    for (let start = 0; start <= text.length; ) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      number += 1;
+      let position = start;
+      while (text.charCodeAt(position) === 32) position += 1;
+      const indent = position - start;
       // Blank lines and comments.
-      if (indent === line.length || line.charCodeAt(indent) === 35) continue;
-      const content = indent === 0 ? line : line.slice(indent);
-      // Directives and document markers: the full parser.
-      if (indent === 0 && (content.startsWith('---') || content.startsWith('...') || content.startsWith('%'))) outside();
-      this.lines.push({ number: index + 1, indent, content: content.charCodeAt(content.length - 1) === 32 ? content.trimEnd() : content });
+      if (position < end && text.charCodeAt(position) !== 35) {
+        // Directives and document markers: the full parser.
+        if (indent === 0 && (text.startsWith('---', position) || text.startsWith('...', position) || text.charCodeAt(position) === 37))
+          outside();
+        let contentEnd = end;
+        while (text.charCodeAt(contentEnd - 1) === 32) contentEnd -= 1;
+        this.lines.push({ number, indent, content: text.slice(position, contentEnd) });
+      }
+      start = end + 1;
     }
   }
 
