@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { ApiError } from '../client/api-error.js';
-import { type AdvisorFile, condaReferences, normalizePath, resolveRelative } from '../core/advisor/file-set.js';
+import { type AdvisorFile, condaReferences, normalizePath, relativeResolver } from '../core/advisor/file-set.js';
 import { unlessMissing } from '../core/error-codes.js';
 import { isTrellisError } from '../core/errors.js';
 import { inlineLocalComponents } from './pipeline-components.js';
@@ -52,10 +52,11 @@ export async function collectAdvisorFiles(targets: readonly string[], cwd: strin
     files.push({ name: walked === undefined ? nameOf(path) : normalizePath(walked), text: await withComponentsInline(path) });
   }
   const known = new Set(files.map((file) => file.name));
+  const resolveConda = relativeResolver();
   for (const file of [...files]) {
     if (!/\.ya?ml$/i.test(file.name)) continue;
     for (const written of condaReferences(file.text)) {
-      const name = resolveRelative(file.name, written);
+      const name = resolveConda(file.name, written);
       if (known.has(name)) continue;
       const text = await unlessMissing(readFile(isAbsolute(name) ? name : resolve(cwd, name), 'utf8'));
       if (text === undefined) continue;
@@ -73,8 +74,8 @@ const skippedFolders = new Set(['.git', 'node_modules', '__pycache__', '.venv', 
  * Every .yml, .yaml and .json file under `folder`, sorted within each folder. Synchronous, as one
  * CLI command needs nothing else meanwhile: ten thousand small files are read in a tenth of the time
  * the promise API takes. Symbolic links are not followed (a link could lead out of the repository).
- * `inside`: the folder's path relative to the working directory (undefined when it is outside):
- * each file found is named in `names` as path.relative names it, when that name is not absolute.
+ * `inside`: the folder's path relative to the working directory (undefined when it is outside, and
+ * then so is every file under it): each file found is named in `names` as nameOf would name it.
  */
 function walkFolder(folder: string, inside: string | undefined, found: string[], names: Map<string, string>): void {
   const entries = readdirSync(folder, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
@@ -82,13 +83,14 @@ function walkFolder(folder: string, inside: string | undefined, found: string[],
   const prefix = folder.endsWith('/') ? folder : `${folder}/`;
   for (const entry of entries) {
     const path = `${prefix}${entry.name}`;
-    const name = inside === undefined ? undefined : inside === '' ? entry.name : `${inside}/${entry.name}`;
+    // As nameOf names it: relative to the working directory, or absolute when that name would start with '..'.
+    const relativeName = inside === undefined ? undefined : inside === '' ? entry.name : `${inside}/${entry.name}`;
+    const name = relativeName === undefined || relativeName.startsWith('..') ? undefined : relativeName;
     if (entry.isDirectory()) {
       if (!skippedFolders.has(entry.name)) walkFolder(path, name, found, names);
     } else if (entry.isFile() && checkedExtensions.test(entry.name)) {
       found.push(path);
-      // A name path.relative gives that starts with '..' is written absolute (nameOf).
-      if (name !== undefined && !name.startsWith('..')) names.set(path, name);
+      names.set(path, name ?? path);
     }
   }
 }
