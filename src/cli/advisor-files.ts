@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { ApiError } from '../client/api-error.js';
-import { type AdvisorFile, condaReferences, normalizePath, resolveRelative } from '../core/advisor/file-set.js';
+import { type AdvisorFile, condaReferences, normalizePath, relativeResolver } from '../core/advisor/file-set.js';
 import { unlessMissing } from '../core/error-codes.js';
 import { isTrellisError } from '../core/errors.js';
 import { inlineLocalComponents } from './pipeline-components.js';
@@ -30,6 +30,8 @@ export async function collectAdvisorFiles(targets: readonly string[], cwd: strin
     const inside = relative(cwd, absolute);
     return normalizePath(inside.startsWith('..') || isAbsolute(inside) ? absolute : inside);
   };
+  // Each file found in a folder is named by joining names (the folder's, once, then each entry's) rather than by path.relative per file.
+  const names = new Map<string, string>();
   for (const target of targets) {
     const absolute = resolve(cwd, target);
     const info = await unlessMissing(stat(absolute));
@@ -40,16 +42,21 @@ export async function collectAdvisorFiles(targets: readonly string[], cwd: strin
       explicit.add(nameOf(absolute));
       continue;
     }
-    walkFolder(absolute, paths);
+    const inside = relative(cwd, absolute);
+    walkFolder(absolute, inside.startsWith('..') || isAbsolute(inside) ? undefined : inside, paths, names);
   }
   const unique = [...new Set(paths)];
   const files: AdvisorFile[] = [];
-  for (const path of unique) files.push({ name: nameOf(path), text: await withComponentsInline(path) });
+  for (const path of unique) {
+    const walked = names.get(path);
+    files.push({ name: walked === undefined ? nameOf(path) : normalizePath(walked), text: await withComponentsInline(path) });
+  }
   const known = new Set(files.map((file) => file.name));
+  const resolveConda = relativeResolver();
   for (const file of [...files]) {
     if (!/\.ya?ml$/i.test(file.name)) continue;
     for (const written of condaReferences(file.text)) {
-      const name = resolveRelative(file.name, written);
+      const name = resolveConda(file.name, written);
       if (known.has(name)) continue;
       const text = await unlessMissing(readFile(isAbsolute(name) ? name : resolve(cwd, name), 'utf8'));
       if (text === undefined) continue;
@@ -67,15 +74,23 @@ const skippedFolders = new Set(['.git', 'node_modules', '__pycache__', '.venv', 
  * Every .yml, .yaml and .json file under `folder`, sorted within each folder. Synchronous, as one
  * CLI command needs nothing else meanwhile: ten thousand small files are read in a tenth of the time
  * the promise API takes. Symbolic links are not followed (a link could lead out of the repository).
+ * `inside`: the folder's path relative to the working directory (undefined when it is outside, and
+ * then so is every file under it): each file found is named in `names` as nameOf would name it.
  */
-function walkFolder(folder: string, found: string[]): void {
+function walkFolder(folder: string, inside: string | undefined, found: string[], names: Map<string, string>): void {
   const entries = readdirSync(folder, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+  // `folder` is absolute and normal (resolve made it, or this walk): a name joins it as path.join would.
+  const prefix = folder.endsWith('/') ? folder : `${folder}/`;
   for (const entry of entries) {
-    const path = join(folder, entry.name);
+    const path = `${prefix}${entry.name}`;
+    // As nameOf names it: relative to the working directory, or absolute when that name would start with '..'.
+    const relativeName = inside === undefined ? undefined : inside === '' ? entry.name : `${inside}/${entry.name}`;
+    const name = relativeName === undefined || relativeName.startsWith('..') ? undefined : relativeName;
     if (entry.isDirectory()) {
-      if (!skippedFolders.has(entry.name)) walkFolder(path, found);
+      if (!skippedFolders.has(entry.name)) walkFolder(path, name, found, names);
     } else if (entry.isFile() && checkedExtensions.test(entry.name)) {
       found.push(path);
+      names.set(path, name ?? path);
     }
   }
 }
@@ -87,7 +102,9 @@ function walkFolder(folder: string, found: string[]): void {
  */
 async function withComponentsInline(path: string): Promise<string> {
   const text = readFileSync(path, 'utf8');
-  if (!/\.ya?ml$/i.test(path) || !/^type:\s*pipeline\s*$/m.test(text) || !localComponent.test(text)) return text;
+  // includes first: most files are no pipeline, and a search for a word is far cheaper than the line-by-line pattern.
+  if (!text.includes('pipeline') || !/\.ya?ml$/i.test(path) || !/^type:\s*pipeline\s*$/m.test(text) || !localComponent.test(text))
+    return text;
   try {
     return await inlineLocalComponents(text, path);
   } catch (error) {

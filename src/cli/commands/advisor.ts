@@ -9,6 +9,7 @@ import { checkFiles, staticRules } from '../../core/advisor/static-rules.js';
 import { readFileSet } from '../../core/advisor/file-set.js';
 import { scoreChecks } from '../../core/advisor/advisor-score.js';
 import { collectAdvisorFiles } from '../advisor-files.js';
+import { writeJsonInPieces } from '../json-pieces.js';
 import { printData, renderTable } from '../output.js';
 
 /** The server's context (client, workspace, output), loaded only by the commands that ask the server: `check` starts faster without it. */
@@ -62,7 +63,7 @@ export function registerAdvisor(program: Command): void {
       if (options.outputFile) await writeFile(options.outputFile, `${JSON.stringify(sarif(), null, 2)}\n`);
       const { subjects: _subjects, ...rest } = reading;
       if (options.format === 'sarif') process.stdout.write(`${JSON.stringify(sarif(), null, 2)}\n`);
-      else if (options.format === 'json') process.stdout.write(`${JSON.stringify({ ...rest, checks, findings, score }, null, 2)}\n`);
+      else if (options.format === 'json') writeJsonInPieces({ ...rest, checks, findings, score }, (text) => process.stdout.write(text));
       else process.stdout.write(checkReport({ ...rest, checks, findings, score }));
       for (const bad of reading.invalid) {
         process.stderr.write(`error: ${bad.message}\n`);

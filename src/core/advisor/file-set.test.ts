@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { armTemplate, azureMlFile } from '../../../test/support/advisor-files.js';
-import { normalizePath, readFileSet, resolveRelative } from './file-set.js';
+import { normalizePath, readFileSet, relativeResolver, resolveRelative } from './file-set.js';
 import { checkFiles, ruleById } from './static-rules.js';
 
 describe('readFileSet', () => {
@@ -71,5 +71,27 @@ describe('paths', () => {
       ['.', ''],
     ];
     for (const [path, normal] of cases) assert.equal(normalizePath(path), normal, path);
+  });
+
+  it('resolves many files as resolveRelative does one by one, odd names included', () => {
+    const files = [
+      'jobs/a.yml',
+      'jobs/b.yml',
+      'job.yml',
+      '/job.yml',
+      '/abs/job.yml',
+      'x/..',
+      'x/y.yml',
+      'a\\b.yml',
+      'a//b/c.yml',
+      './c.yml',
+      'jobs/',
+    ];
+    const paths = ['conda.yml', './conda.yml', '../conda/env.yml', '../../up.yml', 'a/../b.yml'];
+    const resolve = relativeResolver();
+    // Twice over, so that the second answer of each comes from what the first found.
+    for (const round of [1, 2])
+      for (const file of files)
+        for (const path of paths) assert.equal(resolve(file, path), resolveRelative(file, path), `${round}: ${file} + ${path}`);
   });
 });

@@ -38,10 +38,11 @@ export function readFileSet(files: readonly AdvisorFile[], options: { explicit?:
   const condaOptions = new Map<string, Map<string, unknown>>();
   // Many files name the same conda file: it is parsed once (its content is only read, never changed).
   const condaContents = new Map<string, unknown>();
+  const resolve = relativeResolver();
   for (const file of files) {
     if (!isYamlName(file.name)) continue;
     for (const written of condaReferences(file.text)) {
-      const target = byName.get(resolveRelative(file.name, written));
+      const target = byName.get(resolve(file.name, written));
       if (!target) continue;
       if (!condaContents.has(target.name)) condaContents.set(target.name, readConda(target));
       const content = condaContents.get(target.name);
@@ -162,6 +163,8 @@ function isYamlName(name: string): boolean {
 /** The relative conda_file paths a YAML file names (`conda_file: ./conda.yml`), as written. */
 export function condaReferences(text: string): string[] {
   const found: string[] = [];
+  // Most files name no conda file: a search for the word is far cheaper than the line-by-line pattern.
+  if (!text.includes('conda_file:')) return found;
   for (const match of text.matchAll(/^[ \t-]*conda_file:[ \t]*["']?([^"'#\s{][^"'#\n]*?)["']?[ \t]*(?:#.*)?$/gm)) {
     const written = match[1]!.trim();
     if (written !== '' && !isRemotePath(written) && !written.startsWith('/')) found.push(written);
@@ -180,8 +183,7 @@ function readConda(file: AdvisorFile): unknown {
 
 /** A path with / separators and no `.` or `..` segments that can be folded. */
 export function normalizePath(path: string): string {
-  // Most names are normal already (a folder walk makes them so): no backslash, `.` or `..` segment, or empty segment.
-  if (!/\\|\/\/|(?:^|\/)\.\.?(?:\/|$)|\/$/.test(path) && path !== '') return path;
+  if (isNormalPath(path)) return path;
   const absolute = path.startsWith('/');
   const parts: string[] = [];
   for (const part of path.replaceAll('\\', '/').split('/')) {
@@ -190,6 +192,35 @@ export function normalizePath(path: string): string {
     else parts.push(part);
   }
   return `${absolute ? '/' : ''}${parts.join('/')}`;
+}
+
+/**
+ * resolveRelative for many files: the same folder and path (thousands of files of a folder naming
+ * one conda file) resolved once.
+ */
+export function relativeResolver(): (file: string, relative: string) => string {
+  const resolved = new Map<string, Map<string, string>>();
+  return (file, relative) => {
+    if (!isNormalPath(file)) return resolveRelative(file, relative);
+    // A normal name's folder is what precedes its last slash (as resolveRelative finds it); files of one folder share it.
+    const folder = file.slice(0, Math.max(file.lastIndexOf('/'), 0));
+    let inFolder = resolved.get(folder);
+    if (inFolder === undefined) {
+      inFolder = new Map();
+      resolved.set(folder, inFolder);
+    }
+    let path = inFolder.get(relative);
+    if (path === undefined) {
+      path = resolveRelative(file, relative);
+      inFolder.set(relative, path);
+    }
+    return path;
+  };
+}
+
+/** Most names are normal already (a folder walk makes them so): no backslash, `.` or `..` segment, or empty segment. */
+function isNormalPath(path: string): boolean {
+  return path !== '' && !/\\|\/\/|(?:^|\/)\.\.?(?:\/|$)|\/$/.test(path);
 }
 
 /** `relative` read from the folder of `file`. */

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseYaml } from '../yaml/parse-yaml.js';
-import { plainCommandJob, plainCompute, plainEnvironment, plainOnlineDeployment, plainOnlineEndpoint } from './plain-documents.js';
+import {
+  plainCommandJob,
+  plainCompute,
+  plainEnvironment,
+  plainOnlineDeployment,
+  plainOnlineEndpoint,
+  plainWorkspace,
+} from './plain-documents.js';
+import { plainPipelineJob } from './plain-pipeline-job.js';
+import { plainSweepJob } from './plain-sweep-job.js';
 import { subjectsFromYaml } from './yaml-subjects.js';
 
 const schema = (name: string) => `$schema: https://azuremlschemas.azureedge.net/latest/${name}.schema.json`;
@@ -32,6 +41,19 @@ const environment = [schema('environment'), 'name: env', 'image: python:3.11-sli
 const endpoint = [schema('managedOnlineEndpoint'), 'name: ep-1'];
 const deployment = [schema('managedOnlineDeployment'), 'name: blue', 'endpoint_name: ep-1', 'instance_type: Standard_DS3_v2'];
 const job = [schema('commandJob'), 'command: python train.py', 'environment: azureml:train-env:3'];
+const workspace = [schema('workspace'), 'name: ws-1'];
+const sweepHead = [schema('sweepJob'), 'type: sweep', 'sampling_algorithm: random', 'objective: {goal: maximize, primary_metric: acc}'];
+const trial = ['trial:', '  command: python train.py --lr ${{search_space.lr}}', '  environment: azureml:train-env:3'];
+const lr = ['search_space:', '  lr: {type: uniform, min_value: 0.001, max_value: 0.1}'];
+const sweep = [...sweepHead, ...trial, ...lr];
+const pipeline = [
+  schema('pipelineJob'),
+  'type: pipeline',
+  'jobs:',
+  '  prep:',
+  '    command: python prep.py',
+  '    environment: azureml:e:1',
+];
 
 /** Plain files the fast path reads, and near misses it must leave to the schema (same outcome either way). */
 const cases: Record<string, string[]> = {
@@ -171,6 +193,188 @@ const cases: Record<string, string[]> = {
   'job, inputs': [...job, 'inputs: {epochs: 10}'],
   'job, number tag': [...job, 'tags: {epochs: 10}'],
   'job, compute null': [...job, 'compute:'],
+  'workspace, name only': workspace,
+  'workspace, every plain field': [
+    ...workspace,
+    'display_name: Fraud',
+    'location: westeurope',
+    'description: d',
+    'tags: {team: ml}',
+    'public_network_access: Disabled',
+    'managed_network: {isolation_mode: allow_only_approved_outbound}',
+  ],
+  'workspace, access in lower case': [...workspace, 'public_network_access: disabled'],
+  'workspace, access misspelt': [...workspace, 'public_network_access: Closed'],
+  'workspace, isolation spelled as Azure does': [...workspace, 'managed_network: {isolation_mode: AllowOnlyApprovedOutbound}'],
+  'workspace, isolation unknown': [...workspace, 'managed_network: {isolation_mode: closed}'],
+  'workspace, empty managed network': [...workspace, 'managed_network: {}'],
+  'workspace, outbound rules': [...workspace, 'managed_network: {isolation_mode: disabled, outbound_rules: []}'],
+  'workspace, project without hub': [...workspace, 'kind: project'],
+  'workspace, identity': [...workspace, 'identity: {type: system_assigned}'],
+  'workspace, invalid name': [schema('workspace'), 'name: "ws 1"'],
+  'workspace, read-only field': [...workspace, 'mlflow_tracking_uri: azureml://x'],
+  'sweep, plain': sweep,
+  'sweep, every plain field': [
+    ...sweepHead,
+    'name: tune-1',
+    'display_name: Tune',
+    'description: d',
+    'tags: {team: ml}',
+    'compute: azureml:cpu',
+    ...trial,
+    'search_space:',
+    '  lr: {type: loguniform, min_value: -7, max_value: -1}',
+    '  layers: {type: randint, upper: 4}',
+    '  optimizer: {type: choice, values: [adam, sgd, 3, true]}',
+    'limits: {max_total_trials: 20, max_concurrent_trials: 4, timeout: 3600, trial_timeout: 600}',
+    'early_termination: {type: bandit, slack_factor: 0.1, evaluation_interval: 1, delay_evaluation: 5}',
+  ],
+  'sweep, median stopping': [...sweep, 'early_termination: {type: median_stopping}'],
+  'sweep, bandit with slack amount': [...sweep, 'early_termination: {type: bandit, slack_amount: 0.2}'],
+  'sweep, bandit without slack': [...sweep, 'early_termination: {type: bandit}'],
+  'sweep, bandit with both slacks': [...sweep, 'early_termination: {type: bandit, slack_factor: 0.1, slack_amount: 0.2}'],
+  'sweep, truncation selection': [...sweep, 'early_termination: {type: truncation_selection, truncation_percentage: 10}'],
+  'sweep, policy in another case': [...sweep, 'early_termination: {type: Bandit, slack_factor: 0.1}'],
+  'sweep, unknown policy': [...sweep, 'early_termination: {type: patience}'],
+  'sweep, policy with a quoted interval': [...sweep, 'early_termination: {type: median_stopping, evaluation_interval: "2"}'],
+  'sweep, inline environment': [
+    ...sweepHead,
+    'trial:',
+    '  command: python train.py --lr ${{search_space.lr}}',
+    '  environment: {image: python:3.11, conda_file: ./conda.yml}',
+    ...lr,
+  ],
+  'sweep, inline environment with more': [
+    ...sweepHead,
+    'trial:',
+    '  command: python train.py',
+    '  environment: {image: python:3.11, os_type: linux}',
+    ...lr,
+  ],
+  'sweep, trial with code': [...sweepHead, ...trial, '  code: ./src', ...lr],
+  'sweep, trial with resources': [...sweepHead, ...trial, '  resources: {instance_type: Standard_NC6}', ...lr],
+  'sweep, empty command': [...sweepHead, 'trial:', '  command: ""', '  environment: azureml:e:1', ...lr],
+  'sweep, no trial': [...sweepHead, ...lr],
+  'sweep, reference to no parameter': [
+    ...sweepHead,
+    'trial:',
+    '  command: python t.py ${{search_space.momentum}}',
+    '  environment: azureml:e:1',
+    ...lr,
+  ],
+  'sweep, bounds the wrong way': [...sweepHead, ...trial, 'search_space:', '  lr: {type: uniform, min_value: 0.1, max_value: 0.01}'],
+  'sweep, equal bounds': [...sweepHead, ...trial, 'search_space:', '  lr: {type: uniform, min_value: 0.1, max_value: 0.1}'],
+  'sweep, quoted bound': [...sweepHead, ...trial, 'search_space:', '  lr: {type: uniform, min_value: "0.01", max_value: 0.1}'],
+  'sweep, expression type in another case': [
+    ...sweepHead,
+    ...trial,
+    'search_space:',
+    '  lr: {type: Uniform, min_value: 0.01, max_value: 0.1}',
+  ],
+  'sweep, normal expression': [...sweepHead, ...trial, 'search_space:', '  lr: {type: normal, mu: 0, sigma: 1}'],
+  'sweep, empty choice': [...sweepHead, ...trial, 'search_space:', '  lr: {type: choice, values: []}'],
+  'sweep, nested choice': [...sweepHead, ...trial, 'search_space:', '  lr: {type: choice, values: [{a: 1}]}'],
+  'sweep, fractional randint': [...sweepHead, ...trial, 'search_space:', '  lr: {type: randint, upper: 2.5}'],
+  'sweep, zero randint': [...sweepHead, ...trial, 'search_space:', '  lr: {type: randint, upper: 0}'],
+  'sweep, empty search space': [...sweepHead, ...trial, 'search_space: {}'],
+  'sweep, no search space': [...sweepHead, ...trial],
+  'sweep, parameter name with a dot': [...sweepHead, ...trial, 'search_space:', '  l.r: {type: uniform, min_value: 0.01, max_value: 0.1}'],
+  'sweep, grid over a range': [
+    schema('sweepJob'),
+    'type: sweep',
+    'sampling_algorithm: grid',
+    'objective: {goal: maximize, primary_metric: acc}',
+    ...trial,
+    ...lr,
+  ],
+  'sweep, sampling as a mapping': [
+    schema('sweepJob'),
+    'type: sweep',
+    'sampling_algorithm: {type: random, seed: 7}',
+    'objective: {goal: maximize, primary_metric: acc}',
+    ...trial,
+    ...lr,
+  ],
+  'sweep, sampling spelled as Azure does': [
+    schema('sweepJob'),
+    'type: sweep',
+    'sampling_algorithm: Random',
+    'objective: {goal: maximize, primary_metric: acc}',
+    ...trial,
+    ...lr,
+  ],
+  'sweep, objective goal in another case': [
+    schema('sweepJob'),
+    'type: sweep',
+    'sampling_algorithm: random',
+    'objective: {goal: Maximize, primary_metric: acc}',
+    ...trial,
+    ...lr,
+  ],
+  'sweep, no objective': [schema('sweepJob'), 'type: sweep', 'sampling_algorithm: random', ...trial, ...lr],
+  'sweep, more at once than in all': [...sweep, 'limits: {max_total_trials: 2, max_concurrent_trials: 4}'],
+  'sweep, trial longer than the sweep': [...sweep, 'limits: {timeout: 60, trial_timeout: 600}'],
+  'sweep, zero trials': [...sweep, 'limits: {max_total_trials: 0}'],
+  'sweep, quoted limit': [...sweep, 'limits: {max_total_trials: "20"}'],
+  'sweep, empty limits': [...sweep, 'limits: {}'],
+  'sweep, type told only by $schema': [
+    schema('sweepJob'),
+    'sampling_algorithm: random',
+    'objective: {goal: maximize, primary_metric: acc}',
+    ...trial,
+    ...lr,
+  ],
+  'sweep, long name': [...sweep, `name: ${'a'.repeat(202)}`],
+  'sweep, unknown field': [...sweep, 'max_trials: 3'],
+  'sweep, inputs': [...sweep, 'inputs: {epochs: 10}'],
+  'pipeline, one step': pipeline,
+  'pipeline, every plain field': [
+    schema('pipelineJob'),
+    'type: pipeline',
+    'name: pipe-1',
+    'display_name: Pipe',
+    'description: d',
+    'tags: {team: ml}',
+    'settings: {default_compute: azureml:cpu}',
+    'jobs:',
+    '  prep:',
+    '    type: command',
+    '    command: python prep.py',
+    '    environment: azureml:e:1',
+    '    tags: {step: prep}',
+    '  train:',
+    '    command: python train.py',
+    '    environment: {image: python:3.11, conda_file: ./conda.yml}',
+    '    compute: azureml:gpu',
+    '    resources: {instance_count: 2}',
+    '    limits: {timeout: 7200}',
+  ],
+  'pipeline, compute': [...pipeline, 'compute: azureml:cpu'],
+  'pipeline, empty settings': [...pipeline, 'settings: {}'],
+  'pipeline, more settings': [...pipeline, 'settings: {default_compute: azureml:cpu, continue_on_step_failure: true}'],
+  'pipeline, no steps': [schema('pipelineJob'), 'type: pipeline', 'jobs: {}'],
+  'pipeline, no jobs': [schema('pipelineJob'), 'type: pipeline'],
+  'pipeline, step with inputs': [...pipeline, '    inputs: {epochs: 10}'],
+  'pipeline, step with a binding': [...pipeline, '    inputs:', "      data: '${{parent.inputs.data}}'"],
+  'pipeline, step with outputs': [...pipeline, '    outputs: {model: {type: uri_folder}}'],
+  'pipeline, step compute from an input': [...pipeline, '    compute: ${{parent.inputs.compute}}'],
+  'pipeline, step of another type': [...pipeline, '    type: parallel'],
+  'pipeline, step type in another case': [...pipeline, '    type: Command'],
+  'pipeline, step without command': [schema('pipelineJob'), 'type: pipeline', 'jobs:', '  prep:', '    environment: azureml:e:1'],
+  'pipeline, step rerun': [...pipeline, '    force_rerun: true'],
+  'pipeline, step component': [...pipeline.slice(0, 4), '    component: azureml:prep:1'],
+  'pipeline, step name with a digit first': [
+    schema('pipelineJob'),
+    'type: pipeline',
+    'jobs:',
+    '  1prep:',
+    '    command: p',
+    '    environment: azureml:e:1',
+  ],
+  'pipeline, step a list': [schema('pipelineJob'), 'type: pipeline', 'jobs:', '  prep: [a]'],
+  'pipeline, type told only by $schema': [schema('pipelineJob'), 'jobs:', '  prep:', '    command: p', '    environment: azureml:e:1'],
+  'pipeline, inputs': [...pipeline, 'inputs: {epochs: 10}'],
+  'pipeline, unknown field': [...pipeline, 'steps: {}'],
 };
 
 describe('the fast path for plain files', () => {
@@ -185,6 +389,11 @@ describe('the fast path for plain files', () => {
     assert.ok(plainCommandJob(read(cases['job, everything plain']!)));
     assert.ok(plainCommandJob(read(cases['job, inline environment']!)));
     assert.ok(plainOnlineDeployment(read(cases['deployment, target utilization']!)));
+    assert.ok(plainWorkspace(read(cases['workspace, every plain field']!)));
+    assert.ok(plainSweepJob(read(cases['sweep, every plain field']!)));
+    assert.ok(plainSweepJob(read(cases['sweep, inline environment']!)));
+    assert.ok(plainSweepJob(read(cases['sweep, median stopping']!)));
+    assert.ok(plainPipelineJob(read(cases['pipeline, every plain field']!)));
   });
 
   it('leaves a file with a field it does not know to the schema', () => {
@@ -193,5 +402,19 @@ describe('the fast path for plain files', () => {
     assert.equal(plainEnvironment(read(cases['environment, number version']!)), undefined);
     assert.equal(plainOnlineEndpoint(read(cases['endpoint, traffic']!)), undefined);
     assert.equal(plainCommandJob(read(cases['job, inputs']!)), undefined);
+    assert.equal(plainWorkspace(read(cases['workspace, identity']!)), undefined);
+    assert.equal(plainSweepJob(read(cases['sweep, inputs']!)), undefined);
+    assert.equal(plainPipelineJob(read(cases['pipeline, step with inputs']!)), undefined);
+  });
+
+  it('leaves a sweep whose checks past the schema fail to the schema, for its error', () => {
+    const read = (text: string[]) => parseYaml(lines(...text), 'file.yml').value;
+    for (const name of [
+      'sweep, bounds the wrong way',
+      'sweep, reference to no parameter',
+      'sweep, more at once than in all',
+      'sweep, bandit without slack',
+    ])
+      assert.equal(plainSweepJob(read(cases[name]!)), undefined, name);
   });
 });

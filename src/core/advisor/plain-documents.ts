@@ -6,8 +6,9 @@ import { checkName, checkVersion } from '../resources/names.js';
 
 /**
  * The advisor's fast path: the output Trellis's zod schemas would give for a plain file of the
- * commonest kinds (amlcompute and computeinstance clusters, environments, online endpoints,
- * command jobs), built straight from the parsed YAML. Each function vouches only for documents
+ * commonest kinds (amlcompute and computeinstance clusters, environments, online endpoints and
+ * deployments, workspaces, command jobs; sweeps and pipelines in plain-sweep-job.ts and
+ * plain-pipeline-job.ts), built straight from the parsed YAML. Each function vouches only for documents
  * whose every field it knows and whose every value the schema would accept unchanged (or fill in
  * with its default); for anything else it returns undefined, and the caller validates the document
  * with zod as `trellis apply` does, so error messages and findings are the schema's own.
@@ -37,6 +38,18 @@ const amlComputeFields = new Set([
 const computeInstanceFields = new Set(['$schema', 'name', 'description', 'tags', 'type', 'size', 'idle_time_before_shutdown_minutes']);
 const environmentFields = new Set(['$schema', 'name', 'version', 'description', 'tags', 'image', 'conda_file']);
 const onlineEndpointFields = new Set(['$schema', 'name', 'description', 'tags', 'auth_mode']);
+const workspaceFields = new Set([
+  '$schema',
+  'name',
+  'description',
+  'tags',
+  'display_name',
+  'location',
+  'public_network_access',
+  'managed_network',
+]);
+const managedNetworkFields = new Set(['isolation_mode']);
+const isolationModes = new Set(['disabled', 'allow_internet_outbound', 'allow_only_approved_outbound']);
 const commandJobFields = new Set([
   '$schema',
   'type',
@@ -84,13 +97,19 @@ export function plainCompute(document: Record<string, unknown>): PlainResource |
   if (!optionalText(document.size)) return undefined;
   if (type === 'computeinstance') {
     if (!optionalCount(document.idle_time_before_shutdown_minutes, 0)) return undefined;
-    return resource(document, { ...document, type, size: document.size ?? amlComputeDefaults.size });
+    const spec = copyWithout(document, noFields);
+    spec.type = type;
+    spec.size = document.size ?? amlComputeDefaults.size;
+    return resource(document, spec);
   }
   const tier = document.tier;
   if (tier !== undefined && tier !== 'dedicated' && tier !== 'low_priority') return undefined;
   const counts = ['min_instances', 'max_instances', 'idle_time_before_scale_down'] as const;
   if (!counts.every((field) => optionalCount(document[field], 0))) return undefined;
-  const spec = { ...amlComputeDefaults, ...document, type };
+  // The schema's defaults, then the file's fields (no spreads: they are slow, and there are thousands of files).
+  const spec: Record<string, unknown> = copyWithout(amlComputeDefaults, noFields);
+  for (const key in document) spec[key] = document[key];
+  spec.type = type;
   // The schema refuses a cluster whose minimum is above its maximum.
   if ((spec.min_instances as number) > (spec.max_instances as number)) return undefined;
   return resource(document, spec);
@@ -102,7 +121,27 @@ export function plainEnvironment(document: Record<string, unknown>): PlainResour
   const version = document.version;
   if (version !== undefined && (typeof version !== 'string' || checkVersion(version) !== undefined)) return undefined;
   if (!isPlainEnvironmentBody(document)) return undefined;
-  return { ...resource(document, document), version: version ?? null };
+  const plain = resource(document, document);
+  plain.version = version ?? null;
+  return plain;
+}
+
+/**
+ * A workspace file with a display name, location, public network access and managed network
+ * isolation only, written as the schema spells them (`Enabled`, `allow_only_approved_outbound`); else undefined.
+ */
+export function plainWorkspace(document: Record<string, unknown>): PlainResource | undefined {
+  if (!onlyFields(document, workspaceFields) || !hasPlainIdentity(document)) return undefined;
+  if (!optionalText(document.display_name) || !optionalText(document.location)) return undefined;
+  const access = document.public_network_access;
+  if (access !== undefined && access !== 'Enabled' && access !== 'Disabled') return undefined;
+  const network = document.managed_network;
+  if (network !== undefined) {
+    if (!isPlainObject(network) || !onlyFields(network, managedNetworkFields)) return undefined;
+    const mode = network.isolation_mode;
+    if (mode !== undefined && (typeof mode !== 'string' || !isolationModes.has(mode))) return undefined;
+  }
+  return resource(document, document);
 }
 
 /** An online endpoint file with a name, tags and auth mode only, as parseOnlineEndpoint's spec; else undefined. */
@@ -114,8 +153,9 @@ export function plainOnlineEndpoint(document: Record<string, unknown>): Record<s
   if (typeof document.name !== 'string' || endpointNameProblem(document.name, 'endpoint') !== undefined) return undefined;
   const authMode = document.auth_mode ?? 'key';
   if (authMode !== 'key' && authMode !== 'aml_token') return undefined;
-  const { $schema: _schema, ...spec } = document;
-  return { ...spec, auth_mode: authMode };
+  const spec = copyWithout(document, schemaField);
+  spec.auth_mode = authMode;
+  return spec;
 }
 
 /**
@@ -137,15 +177,13 @@ export function plainOnlineDeployment(document: Record<string, unknown>): Record
   // The schema refuses an instance count outside the scaling range.
   if (scale.type === 'target_utilization' && typeof count === 'number' && (count < scale.min_instances || count > scale.max_instances))
     return undefined;
-  const { $schema: _schema, ...spec } = document;
-  return {
-    ...spec,
-    type: 'managed',
-    request_settings: { ...onlineDeploymentDefaults.request_settings },
-    liveness_probe: { ...onlineDeploymentDefaults.probe },
-    readiness_probe: { ...onlineDeploymentDefaults.probe },
-    scale_settings: scale,
-  };
+  const spec = copyWithout(document, schemaField);
+  spec.type = 'managed';
+  spec.request_settings = copyWithout(onlineDeploymentDefaults.request_settings, noFields);
+  spec.liveness_probe = copyWithout(onlineDeploymentDefaults.probe, noFields);
+  spec.readiness_probe = copyWithout(onlineDeploymentDefaults.probe, noFields);
+  spec.scale_settings = scale;
+  return spec;
 }
 
 type PlainScaleSettings =
@@ -219,15 +257,32 @@ export function plainCommandJob(document: Record<string, unknown>): PlainCommand
 }
 
 /** image (not empty) and, optionally, conda_file as a local path: the environment schema's plainest form. */
-function isPlainEnvironmentBody(environment: Record<string, unknown>): boolean {
+export function isPlainEnvironmentBody(environment: Record<string, unknown>): boolean {
   if (!nonEmptyText(environment.image)) return false;
   const condaFile = environment.conda_file;
   return condaFile === undefined || (nonEmptyText(condaFile) && !isRemotePath(condaFile));
 }
 
 function resource(document: Record<string, unknown>, spec: Record<string, unknown>): PlainResource {
-  const { $schema: _schema, name: _name, version: _version, description: _description, tags, ...rest } = spec;
-  return { name: String(document.name), version: null, tags: isPlainObject(tags) ? textRecord(tags) : {}, spec: rest };
+  const tags = spec.tags;
+  return {
+    name: String(document.name),
+    version: null,
+    tags: isPlainObject(tags) ? textRecord(tags) : {},
+    spec: copyWithout(spec, identityFields),
+  };
+}
+
+const noFields: ReadonlySet<string> = new Set();
+const schemaField: ReadonlySet<string> = new Set(['$schema']);
+/** The fields that leave a resource's spec for columns of their own (parseResourceDocument). */
+const identityFields: ReadonlySet<string> = new Set(['$schema', 'name', 'version', 'description', 'tags']);
+
+/** A copy of `source` without the `left` fields, in its order: what `{ a, b, ...rest } = source` gives, without the slow rest and spread. */
+function copyWithout(source: Readonly<Record<string, unknown>>, left: ReadonlySet<string>): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (const key in source) if (!left.has(key)) copy[key] = source[key];
+  return copy;
 }
 
 /** A name the resource name rule accepts, and plain metadata. */
@@ -236,7 +291,7 @@ function hasPlainIdentity(document: Record<string, unknown>): boolean {
 }
 
 /** $schema and description as text, tags as text to text (numbers and booleans are read as written, by the schema). */
-function plainMetadata(document: Record<string, unknown>): boolean {
+export function plainMetadata(document: Record<string, unknown>): boolean {
   if (!optionalText(document.$schema) || !optionalText(document.description)) return false;
   const tags = document.tags;
   if (tags === undefined) return true;
@@ -245,27 +300,27 @@ function plainMetadata(document: Record<string, unknown>): boolean {
   return true;
 }
 
-function onlyFields(document: Record<string, unknown>, fields: ReadonlySet<string>): boolean {
+export function onlyFields(document: Record<string, unknown>, fields: ReadonlySet<string>): boolean {
   for (const key in document) if (!fields.has(key)) return false;
   return Object.getPrototypeOf(document) === Object.prototype;
 }
 
-function optionalText(value: unknown): boolean {
+export function optionalText(value: unknown): boolean {
   return value === undefined || typeof value === 'string';
 }
 
-function nonEmptyText(value: unknown): value is string {
+export function nonEmptyText(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0;
 }
 
 /** A whole number of at least `min` written as a number (a quoted one goes through the schema). */
-function optionalCount(value: unknown, min: number, isRequired = false): boolean {
+export function optionalCount(value: unknown, min: number, isRequired = false): boolean {
   if (value === undefined) return !isRequired;
   return typeof value === 'number' && Number.isInteger(value) && value >= min;
 }
 
 /** Tags already checked to be text to text (plainMetadata), typed so. */
-function textRecord(tags: Record<string, unknown>): Record<string, string> {
+export function textRecord(tags: Record<string, unknown>): Record<string, string> {
   const record: Record<string, string> = {};
   for (const key in tags) record[key] = String(tags[key]);
   return record;

@@ -14,10 +14,12 @@ export function isUndecided(value: unknown): value is Undecided {
 export interface StaticRule extends AdvisorRule {
   /** The kinds of subject it looks at. */
   kinds: readonly SubjectKind[];
-  /** Whether it applies to this subject; one it does not apply to is not counted in the score. */
-  applies(subject: StaticSubject, all: readonly StaticSubject[]): boolean;
-  /** What is wrong with the subject (nothing: it passes), or why it cannot tell. */
-  check(subject: StaticSubject, all: readonly StaticSubject[]): Finding[] | Undecided;
+  /**
+   * What is wrong with the subject (nothing: it passes), or why it cannot tell; undefined when the
+   * rule does not apply to it (it is then not counted in the score). One call per rule and subject:
+   * a check of ten thousand files makes fifty thousand of them.
+   */
+  evaluate(subject: StaticSubject, all: readonly StaticSubject[]): Finding[] | Undecided | undefined;
 }
 
 type FieldOf<Kind extends SubjectKind> = Extract<keyof SubjectOfKind<Kind>['sources'], string>;
@@ -40,15 +42,16 @@ export interface StaticRuleDefinition<Kind extends SubjectKind> extends AdvisorR
 /** Makes a StaticRule from a definition over one or more kinds of subject: findings are located and carry the rule's fix. */
 export function defineStaticRule<Kind extends SubjectKind>(definition: StaticRuleDefinition<Kind>): StaticRule {
   const { applies, check, fixIn, kinds, ...rule } = definition;
-  const isOfKind = (subject: StaticSubject): subject is SubjectOfKind<Kind> => (kinds as readonly SubjectKind[]).includes(subject.kind);
+  const ofKinds = new Set<SubjectKind>(kinds);
+  const isOfKind = (subject: StaticSubject): subject is SubjectOfKind<Kind> => ofKinds.has(subject.kind);
   return {
     ...rule,
     kinds,
-    applies: (subject, all) => isOfKind(subject) && (applies?.(subject, all) ?? true),
-    check: (subject, all) => {
-      if (!isOfKind(subject)) return [];
+    evaluate: (subject, all) => {
+      if (!isOfKind(subject) || (applies !== undefined && !applies(subject, all))) return undefined;
       const verdict = check(subject, all);
-      if (isUndecided(verdict)) return verdict;
+      // A list of observations, or Undecided (an object that is no list).
+      if (!Array.isArray(verdict)) return verdict;
       const fix = fixIn?.[subject.origin.format] ?? rule.fix;
       return verdict.map((observation) => ({
         ruleId: rule.id,
@@ -92,24 +95,32 @@ export function undecided<Kind extends SubjectKind>(subject: SubjectOfKind<Kind>
 /** Every rule checked against every subject it applies to. */
 export function checkStaticRules(subjects: readonly StaticSubject[], rules: readonly StaticRule[]): Check[] {
   const checks: Check[] = [];
-  // Each rule looks only at the subjects of its kinds (in their order): most rules read one kind of a dozen.
-  const ofKinds = new Map<string, StaticSubject[]>();
+  // Each rule looks only at the subjects of its kinds (their indexes, in order): most rules read one kind of a dozen.
+  const ofKinds = new Map<string, number[]>();
+  // One reference per subject, shared by its checks.
+  const references = new Array<ResourceRef | undefined>(subjects.length);
   for (const rule of rules) {
     const key = rule.kinds.join(',');
     let candidates = ofKinds.get(key);
     if (!candidates) {
       const kinds = new Set<SubjectKind>(rule.kinds);
-      candidates = subjects.filter((subject) => kinds.has(subject.kind));
+      candidates = [];
+      for (let index = 0; index < subjects.length; index += 1) if (kinds.has(subjects[index]!.kind)) candidates.push(index);
       ofKinds.set(key, candidates);
     }
-    for (const subject of candidates) {
-      if (!rule.applies(subject, subjects)) continue;
-      const verdict = rule.check(subject, subjects);
-      const { id: ruleId, pillar, severity } = rule;
-      const resource = resourceRef(subject);
-      if (isUndecided(verdict))
-        checks.push({ ruleId, pillar, severity, resource, outcome: 'unknown', findings: [], reason: verdict.undecided });
-      else checks.push({ ruleId, pillar, severity, resource, outcome: verdict.length === 0 ? 'passed' : 'failed', findings: verdict });
+    const { id: ruleId, pillar, severity } = rule;
+    for (const index of candidates) {
+      const subject = subjects[index]!;
+      const verdict = rule.evaluate(subject, subjects);
+      if (verdict === undefined) continue;
+      let resource = references[index];
+      if (resource === undefined) {
+        resource = resourceRef(subject);
+        references[index] = resource;
+      }
+      if (Array.isArray(verdict))
+        checks.push({ ruleId, pillar, severity, resource, outcome: verdict.length === 0 ? 'passed' : 'failed', findings: verdict });
+      else checks.push({ ruleId, pillar, severity, resource, outcome: 'unknown', findings: [], reason: verdict.undecided });
     }
   }
   return checks;

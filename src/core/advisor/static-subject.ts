@@ -1,4 +1,4 @@
-import type { FieldPath } from '../yaml/field-path.js';
+import { type FieldPath, formatFieldPath } from '../yaml/field-path.js';
 
 /**
  * A resource as the static rules see it: the same normalised fields whether it was read from an
@@ -242,9 +242,59 @@ export function fieldCollector<Fields extends object>(source: (path: FieldPath) 
   };
 }
 
+/** Where a path's sources are kept: one node per path segment, so that a lookup makes no key. */
+interface SourceNode {
+  children?: Map<string | number, SourceNode>;
+  /** The path's source at each line it was found written on. */
+  byLine?: Map<number, FieldSource>;
+}
+
+let sourceRoot: SourceNode = {};
+let sourceCount = 0;
+/** Enough for every field of the files of a check; past it the cache starts again (a server checks files for years). */
+const maxSources = 20_000;
+
+/**
+ * The source of the field at `path`, written on `line` (an Azure ML YAML file's field): the same
+ * object for every file that writes that field on that line. A check of ten thousand files reads
+ * some hundred thousand fields, most of them at the same places; made once, their names and pointers
+ * are not copied around by every garbage collection until the report is written. Never changed by
+ * anyone (FieldSource is plain data, read by the rules and the report).
+ */
+export function sharedFieldSource(path: FieldPath, line: number): FieldSource {
+  let node = sourceRoot;
+  for (const segment of path) {
+    node.children ??= new Map();
+    let child = node.children.get(segment);
+    if (child === undefined) {
+      child = {};
+      node.children.set(segment, child);
+    }
+    node = child;
+  }
+  node.byLine ??= new Map();
+  let source = node.byLine.get(line);
+  if (source === undefined) {
+    if (sourceCount >= maxSources) {
+      sourceRoot = {};
+      sourceCount = 0;
+    }
+    source = { name: formatFieldPath(path), pointer: jsonPointer(path), line };
+    node.byLine.set(line, source);
+    sourceCount += 1;
+  }
+  return source;
+}
+
 /** `~` and `/` escaped, as RFC 6901 asks. */
 export function jsonPointer(path: FieldPath): string {
-  return path.map((segment) => `/${String(segment).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
+  // A loop, and the replacements only where needed: every field of every subject has a pointer.
+  let pointer = '';
+  for (const segment of path) {
+    const text = typeof segment === 'string' ? segment : String(segment);
+    pointer += text.includes('~') || text.includes('/') ? `/${text.replaceAll('~', '~0').replaceAll('/', '~1')}` : `/${text}`;
+  }
+  return pointer;
 }
 
 /** The name a reference points at: `azureml:cpu-cluster`, `cpu-cluster`, `/subscriptions/.../computes/cpu-cluster` all give `cpu-cluster`. */

@@ -6,7 +6,7 @@ import { parsePipelineDocument } from '../azureml/parse-pipeline-file.js';
 import { parseResourceDocument } from '../azureml/parse-resource-file.js';
 import { parseSweepDocument } from '../azureml/parse-sweep-file.js';
 import { isPlainObject } from '../azureml/schema-helpers.js';
-import { type FieldPath, formatFieldPath } from '../yaml/field-path.js';
+import type { FieldPath } from '../yaml/field-path.js';
 import { parseYaml } from '../yaml/parse-yaml.js';
 import {
   type BatchDeploymentFields,
@@ -19,7 +19,6 @@ import {
   type EnvironmentSubject,
   type FieldSource,
   fieldCollector,
-  jsonPointer,
   type Known,
   type ModelSource,
   type OnlineDeploymentFields,
@@ -31,11 +30,22 @@ import {
   type SubjectOrigin,
   type SweepJobFields,
   type SweepJobSubject,
+  sharedFieldSource,
   unresolved,
   type WorkspaceFields,
   type WorkspaceSubject,
 } from './static-subject.js';
-import { plainCommandJob, plainCompute, plainEnvironment, plainOnlineDeployment, plainOnlineEndpoint } from './plain-documents.js';
+import {
+  plainCommandJob,
+  plainCompute,
+  plainEnvironment,
+  plainOnlineDeployment,
+  plainOnlineEndpoint,
+  plainWorkspace,
+} from './plain-documents.js';
+import { type PlainPipelineJob, plainPipelineJob } from './plain-pipeline-job.js';
+import type { PipelineJobFile, PipelineStepFile } from '../azureml/pipeline-job-schema.js';
+import { plainSweepJob } from './plain-sweep-job.js';
 import { isoDurationSeconds, modelSourceOf, packagesFromConda } from './subject-values.js';
 
 export interface YamlSubjectOptions {
@@ -61,7 +71,7 @@ export function subjectsFromYaml(text: string, fileName: string, options: YamlSu
   const reader: YamlReader = {
     origin,
     condaFiles: options.condaFiles ?? new Map(),
-    source: (path) => ({ name: formatFieldPath(path), pointer: jsonPointer(path), line: yaml.locate(path).line }),
+    source: (path) => sharedFieldSource(path, yaml.locate(path).line),
   };
   const detection = detectFileKind(yaml.value);
   const isFast = options.isFastPathOff !== true;
@@ -86,8 +96,11 @@ export function subjectsFromYaml(text: string, fileName: string, options: YamlSu
         ? plainCompute(yaml.value)
         : detection.kind === 'environment'
           ? plainEnvironment(yaml.value)
-          : undefined;
+          : detection.kind === 'workspace'
+            ? plainWorkspace(yaml.value)
+            : undefined;
     if (plain && detection.kind === 'compute') return [computeSubject(plain.name, plain.tags, plain.spec, reader)];
+    if (plain && detection.kind === 'workspace') return [workspaceSubject(plain.name, plain.tags, plain.spec, reader)];
     if (plain)
       return [environmentSubject(plain.version ? `${plain.name}:${plain.version}` : plain.name, plain.tags, plain.spec, [], reader)];
     const parsed = parseResourceDocument(yaml, { fileName });
@@ -104,10 +117,15 @@ export function subjectsFromYaml(text: string, fileName: string, options: YamlSu
     return commandJobSubjects(job.name ?? job.display_name ?? base, job.tags ?? {}, job, [], reader);
   }
   if (jobType === 'sweep') {
-    const { sweep } = parseSweepDocument(yaml, fileName);
+    const sweep = (isFast ? plainSweepJob(yaml.value) : undefined) ?? parseSweepDocument(yaml, fileName).sweep;
     return sweepJobSubjects(sweep.name ?? sweep.display_name ?? base, sweep.tags ?? {}, sweep, [], reader);
   }
-  if (jobType === 'pipeline') return pipelineSubjects(parsePipelineDocument(yaml, fileName).pipeline, base, reader);
+  if (jobType === 'pipeline')
+    return pipelineSubjects(
+      (isFast ? plainPipelineJob(yaml.value) : undefined) ?? parsePipelineDocument(yaml, fileName).pipeline,
+      base,
+      reader,
+    );
   throw invalidInput(fileName, [{ ...detection.problem, ...yaml.locate(detection.problem.path ? [detection.problem.path] : []) }]);
 }
 
@@ -354,11 +372,12 @@ function sweepJobSubjects(
   return [subject, ...inlineEnvironment(sweep.trial?.environment, subject, [...prefix, 'trial', 'environment'], reader)];
 }
 
-function pipelineSubjects(
-  pipeline: ReturnType<typeof parsePipelineDocument>['pipeline'],
-  base: string,
-  reader: YamlReader,
-): StaticSubject[] {
+/** A pipeline as parsePipelineDocument gives it, or as the fast path does (plain-pipeline-job.ts). */
+type PipelineLike = Pick<PipelineJobFile, 'name' | 'display_name' | 'compute' | 'settings'> & {
+  jobs: Readonly<Record<string, PipelineStepFile | PlainPipelineJob['jobs'][string]>>;
+};
+
+function pipelineSubjects(pipeline: PipelineLike, base: string, reader: YamlReader): StaticSubject[] {
   const pipelineName = pipeline.name ?? pipeline.display_name ?? base;
   const defaultCompute = pipeline.compute ?? pipeline.settings?.default_compute;
   const inherited =

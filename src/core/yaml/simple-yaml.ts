@@ -40,8 +40,47 @@ const outside = (): never => {
 const outsideCharacters = /[^\x20-\x7e\n]/;
 /** Keys that would not read as their text (booleans, null): the full parser. */
 const reservedWord = /^(?:~|[Nn]ull|NULL|[Tt]rue|TRUE|[Ff]alse|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)$/;
-/** A key the reader takes as written (no indicator, no quoting, not a number), then its colon. */
-const blockKey = /^([A-Za-z_$][\w.$-]*):(?: +|$)/;
+
+// The reader runs on every file of a check (ten thousand in a CI run), so its hot paths scan character codes
+// instead of matching patterns: each function below says which pattern it stands for.
+
+/** Whether a character may start a key the reader takes as written: [A-Za-z_$]. */
+function isKeyStart(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || code === 95 || code === 36;
+}
+
+/** Whether a character may follow in such a key: [\w.$-]. */
+function isKeyPart(code: number): boolean {
+  return isKeyStart(code) || (code >= 48 && code <= 57) || code === 46 || code === 45;
+}
+
+/** The end of a key at `start` taken as written (`[A-Za-z_$][\w.$-]*`) followed by its colon: the colon's index, else -1. */
+function keyColon(text: string, start: number): number {
+  if (!isKeyStart(text.charCodeAt(start))) return -1;
+  let position = start + 1;
+  while (isKeyPart(text.charCodeAt(position))) position += 1;
+  return text.charCodeAt(position) === 58 ? position : -1;
+}
+
+/**
+ * A block key at the start of `content` (`/^([A-Za-z_$][\w.$-]*):(?: +|$)/`): the length of the key, its
+ * colon and the spaces after it; -1 when the line does not start with one.
+ */
+function blockKeyLength(content: string): number {
+  const colon = keyColon(content, 0);
+  if (colon < 0) return -1;
+  let position = colon + 1;
+  if (position === content.length) return position;
+  if (content.charCodeAt(position) !== 32) return -1;
+  while (content.charCodeAt(position) === 32) position += 1;
+  return position;
+}
+
+/** Whether a key would not read as its text (reservedWord); only keys starting with n, t, f, y or o can. */
+function isReservedKey(key: string): boolean {
+  const code = key.charCodeAt(0) | 32;
+  return (code === 110 || code === 116 || code === 102 || code === 121 || code === 111) && reservedWord.test(key);
+}
 
 /** Reads `text`, or undefined when it is outside the subset (parseYaml then reads it with the full parser). */
 export function readSimpleYaml(text: string): SimpleYaml | undefined {
@@ -68,16 +107,25 @@ class BlockReader {
   private next = 0;
 
   constructor(text: string) {
-    const raw = text.split('\n');
-    for (let index = 0; index < raw.length; index += 1) {
-      const line = raw[index]!;
-      let indent = 0;
-      while (line.charCodeAt(indent) === 32) indent += 1;
-      const content = line.slice(indent);
-      if (content === '' || content.startsWith('#')) continue;
-      // Directives and document markers: the full parser.
-      if (indent === 0 && (content.startsWith('---') || content.startsWith('...') || content.startsWith('%'))) outside();
-      this.lines.push({ number: index + 1, indent, content: content.trimEnd() });
+    // Line by line without splitting the text: only the content of lines that hold something is sliced out.
+    let number = 0;
+    for (let start = 0; start <= text.length; ) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      number += 1;
+      let position = start;
+      while (text.charCodeAt(position) === 32) position += 1;
+      const indent = position - start;
+      // Blank lines and comments.
+      if (position < end && text.charCodeAt(position) !== 35) {
+        // Directives and document markers: the full parser.
+        if (indent === 0 && (text.startsWith('---', position) || text.startsWith('...', position) || text.charCodeAt(position) === 37))
+          outside();
+        let contentEnd = end;
+        while (text.charCodeAt(contentEnd - 1) === 32) contentEnd -= 1;
+        this.lines.push({ number, indent, content: text.slice(position, contentEnd) });
+      }
+      start = end + 1;
     }
   }
 
@@ -112,13 +160,13 @@ class BlockReader {
         column = candidate.indent + 1;
         this.next += 1;
       }
-      const match = blockKey.exec(content);
-      if (!match) return outside();
-      const key = match[1]!;
-      if (reservedWord.test(key) || key === '__proto__' || entries.has(key)) outside();
+      const keyLength = blockKeyLength(content);
+      if (keyLength < 0) return outside();
+      const key = content.slice(0, content.indexOf(':'));
+      if (isReservedKey(key) || key === '__proto__' || entries.has(key)) outside();
       start ??= { line: line.number, column };
-      const rest = content.slice(match[0].length);
-      const read = rest === '' ? this.nested(indent, line) : this.inline(rest, line, column + match[0].length, indent);
+      const read =
+        keyLength === content.length ? this.nested(indent, line) : this.inline(content.slice(keyLength), line, column + keyLength, indent);
       entries.set(key, { line: line.number, column, value: read.node });
       value[key] = read.value;
     }
@@ -155,9 +203,8 @@ class BlockReader {
       const column = line.indent + spaces + 1;
       // `-` alone, `- - x`, `- ? x`: the full parser.
       if (rest === '' || isItem(rest)) outside();
-      const read = blockKey.test(rest)
-        ? this.mapping(column - 1, { line, content: rest, column })
-        : this.inline(rest, line, column, indent);
+      const read =
+        blockKeyLength(rest) >= 0 ? this.mapping(column - 1, { line, content: rest, column }) : this.inline(rest, line, column, indent);
       items.push(read.node);
       value.push(read.value);
       // A line indented below the item that is not part of it (a continued scalar): the full parser.
@@ -203,81 +250,85 @@ class FlowReader {
   /** `inFlow`: inside brackets, where `,`, `]` and `}` end a plain scalar. */
   value(inFlow: boolean): Read {
     this.skipSpace();
-    // Nodes are written field by field below, not spread from `at`: a spread in a literal is slow, and a file has dozens of nodes.
-    const at = { line: this.line, column: this.column + this.position };
+    // Nodes are written field by field, not spread: a spread in a literal is slow, and a file has dozens of nodes.
+    const line = this.line;
+    const column = this.column + this.position;
     const code = this.text.charCodeAt(this.position);
-    if (code === 123) return this.flowMapping(at);
-    if (code === 91) return this.flowSequence(at);
+    if (code === 123) return this.flowMapping(line, column);
+    if (code === 91) return this.flowSequence(line, column);
     if (code === 34 || code === 39) {
       const source = this.quoted(code);
-      return { node: { kind: 'scalar', line: at.line, column: at.column, source }, value: source };
+      return { node: { kind: 'scalar', line, column, source }, value: source };
     }
     const source = this.plain(inFlow);
-    return { node: { kind: 'scalar', line: at.line, column: at.column, source }, value: resolvePlain(source) };
+    return { node: { kind: 'scalar', line, column, source }, value: resolvePlain(source) };
   }
 
-  /** Nothing but a comment after the value. */
+  /** Nothing but a comment after the value (the rest is blank, or matches `/^ +#/`). */
   end(): void {
-    const rest = this.text.slice(this.position);
-    if (rest.trim() === '') return;
-    if (!/^ +#/.test(rest)) outside();
+    let position = this.position;
+    while (this.text.charCodeAt(position) === 32) position += 1;
+    if (position === this.text.length) return;
+    if (position === this.position || this.text.charCodeAt(position) !== 35) outside();
   }
 
   private skipSpace(): void {
     while (this.text.charCodeAt(this.position) === 32) this.position += 1;
   }
 
-  private flowMapping(at: { line: number; column: number }): Read {
+  private flowMapping(line: number, column: number): Read {
     this.position += 1;
     const entries = new Map<string, SimpleEntry>();
     const value: Record<string, unknown> = {};
     this.skipSpace();
-    if (this.text[this.position] === '}') {
+    if (this.text.charCodeAt(this.position) === 125) {
       this.position += 1;
-      return { node: { kind: 'map', line: at.line, column: at.column, entries }, value };
+      return { node: { kind: 'map', line, column, entries }, value };
     }
     for (;;) {
       this.skipSpace();
       const keyColumn = this.column + this.position;
-      const match = /^([A-Za-z_$][\w.$-]*): +/.exec(this.text.slice(this.position));
-      if (!match) return outside();
-      const key = match[1]!;
-      if (reservedWord.test(key) || key === '__proto__' || entries.has(key)) outside();
-      this.position += match[0].length;
+      // A key, its colon and at least one space: /^([A-Za-z_$][\w.$-]*): +/.
+      const colon = keyColon(this.text, this.position);
+      if (colon < 0 || this.text.charCodeAt(colon + 1) !== 32) return outside();
+      const key = this.text.slice(this.position, colon);
+      if (isReservedKey(key) || key === '__proto__' || entries.has(key)) outside();
+      this.position = colon + 1;
+      this.skipSpace();
       const read = this.value(true);
       entries.set(key, { line: this.line, column: keyColumn, value: read.node });
       value[key] = read.value;
       this.skipSpace();
-      const separator = this.text[this.position];
+      const separator = this.text.charCodeAt(this.position);
       this.position += 1;
-      if (separator === '}') return { node: { kind: 'map', line: at.line, column: at.column, entries }, value };
-      if (separator !== ',') outside();
+      if (separator === 125) return { node: { kind: 'map', line, column, entries }, value };
+      if (separator !== 44) outside();
       this.skipSpace();
       // A trailing comma: the full parser.
-      if (this.text[this.position] === '}') outside();
+      if (this.text.charCodeAt(this.position) === 125) outside();
     }
   }
 
-  private flowSequence(at: { line: number; column: number }): Read {
+  private flowSequence(line: number, column: number): Read {
     this.position += 1;
     const items: SimpleNode[] = [];
     const value: unknown[] = [];
     this.skipSpace();
-    if (this.text[this.position] === ']') {
+    if (this.text.charCodeAt(this.position) === 93) {
       this.position += 1;
-      return { node: { kind: 'seq', line: at.line, column: at.column, items }, value };
+      return { node: { kind: 'seq', line, column, items }, value };
     }
     for (;;) {
       const read = this.value(true);
       items.push(read.node);
       value.push(read.value);
       this.skipSpace();
-      const separator = this.text[this.position];
+      const separator = this.text.charCodeAt(this.position);
       this.position += 1;
-      if (separator === ']') return { node: { kind: 'seq', line: at.line, column: at.column, items }, value };
-      if (separator !== ',') outside();
+      if (separator === 93) return { node: { kind: 'seq', line, column, items }, value };
+      if (separator !== 44) outside();
       this.skipSpace();
-      if (this.text[this.position] === ']') outside();
+      if (this.text.charCodeAt(this.position) === 93) outside();
     }
   }
 
@@ -300,9 +351,11 @@ class FlowReader {
     }
     const raw = this.text.slice(start, position);
     this.position = position + 1;
-    // A quoted scalar is a key when a colon follows: the full parser.
-    if (/^ *:/.test(this.text.slice(this.position))) outside();
-    return quote === 39 ? raw.replaceAll("''", "'") : raw;
+    // A quoted scalar is a key when a colon follows (/^ *:/): the full parser.
+    let after = this.position;
+    while (this.text.charCodeAt(after) === 32) after += 1;
+    if (this.text.charCodeAt(after) === 58) outside();
+    return quote === 39 && raw.includes("''") ? raw.replaceAll("''", "'") : raw;
   }
 
   /** A plain scalar: up to ` #`, or the end of the line (in a flow, up to `,`, `]` or `}`). */
@@ -341,12 +394,18 @@ class FlowReader {
  * exponents, infinities, leading zeros, beyond 2^53) are left to the full parser.
  */
 function resolvePlain(source: string): unknown {
-  if (/^(?:~|[Nn]ull|NULL)$/.test(source)) return null;
-  if (/^(?:[Tt]rue|TRUE|yes|Yes|YES|on|On|ON)$/.test(source)) return true;
-  if (/^(?:[Ff]alse|FALSE|no|No|NO|off|Off|OFF)$/.test(source)) return false;
   const code = source.charCodeAt(0);
+  // Only ~ and words of five letters at most starting with n, t, f, y or o can be null or a boolean.
+  const lower = code | 32;
+  if (source.length <= 5 && (code === 126 || lower === 110 || lower === 116 || lower === 102 || lower === 121 || lower === 111)) {
+    if (/^(?:~|[Nn]ull|NULL)$/.test(source)) return null;
+    if (/^(?:[Tt]rue|TRUE|yes|Yes|YES|on|On|ON)$/.test(source)) return true;
+    if (/^(?:[Ff]alse|FALSE|no|No|NO|off|Off|OFF)$/.test(source)) return false;
+  }
   // Only text that starts with a digit, a sign or a dot can be a number.
   if (!((code >= 48 && code <= 57) || code === 43 || code === 45 || code === 46)) return source;
+  // The commonest number, a whole one of up to 15 digits without a sign or a leading zero, as the patterns below read it.
+  if (source.length <= 15 && (code !== 48 || source.length === 1) && isDigits(source)) return Number(source);
   const isCoreNumber =
     /^0o[0-7]+$/.test(source) ||
     /^[-+]?[0-9]+$/.test(source) ||
@@ -359,6 +418,14 @@ function resolvePlain(source: string): unknown {
   if (/^-?(?:0|[1-9][0-9]{0,14})$/.test(source)) return Number(source);
   if (/^-?(?:0|[1-9][0-9]{0,14})\.[0-9]{1,15}$/.test(source)) return Number.parseFloat(source);
   return outside();
+}
+
+function isDigits(text: string): boolean {
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code < 48 || code > 57) return false;
+  }
+  return true;
 }
 
 /** The node at `path`, or its nearest existing parent, as parseYaml's locate finds it. */
