@@ -339,12 +339,6 @@ function queriesOf(corpus: Corpus, timeoutMs: number): Query[] {
     page('newest 100', 'no filter, `timestamp_ms DESC`, first page of 100', undefined, ['timestamp_ms DESC']),
     page('errors', "`trace.status = 'ERROR'`, first page of 100", "trace.status = 'ERROR'", ['timestamp_ms DESC']),
     page('tag', "`tags.customer = 'acme-3'`, first page of 100", "tags.customer = 'acme-3'", ['timestamp_ms DESC']),
-    page(
-      'rare span name',
-      `\`span.name = '${corpus.rareSpanName}'\` (1% of traces), first page of 100`,
-      `span.name = '${corpus.rareSpanName}'`,
-      ['timestamp_ms DESC'],
-    ),
     page('span type', "`span.type = 'RETRIEVER'` (10% of traces), first page of 100", "span.type = 'RETRIEVER'", ['timestamp_ms DESC']),
     page(
       'recent, slowest first',
@@ -365,6 +359,14 @@ function queriesOf(corpus: Corpus, timeoutMs: number): Query[] {
       run: (target) => getTrace(target, corpus.sampleTraceId),
       count: async (target) => (await getTrace(target, corpus.sampleTraceId)).trace.spans?.length ?? 0,
     },
+    // Last: MLflow's server takes minutes over it, and a request the client gives up on keeps one of
+    // its workers busy, which would slow every query measured after it.
+    page(
+      'rare span name',
+      `\`span.name = '${corpus.rareSpanName}'\` (1% of traces), first page of 100`,
+      `span.name = '${corpus.rareSpanName}'`,
+      ['timestamp_ms DESC'],
+    ),
   ];
 }
 
@@ -380,7 +382,7 @@ async function measure(target: Target, corpus: Corpus, options: TracingBenchOpti
   const queries = queriesOf(corpus, options.queryTimeoutSeconds * 1000);
   const stored = {
     traces: await queries[0]!.count(target, experimentId),
-    spansOfOne: await queries.at(-1)!.count(target, experimentId),
+    spansOfOne: await queries.find((query) => query.name === 'GetTrace')!.count(target, experimentId),
   };
   if (stored.traces !== corpus.payloads.length || stored.spansOfOne !== options.spansPerTrace)
     throw new Error(
