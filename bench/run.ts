@@ -132,11 +132,13 @@ if (!only || only === 'tracing') {
     console.log(
       `\n## MLflow tracing: ${first.ingest.traces.toLocaleString('en')} traces of ${options.spansPerTrace} spans over OTLP/HTTP (${(first.ingest.bytes / 2 ** 20).toFixed(0)} MiB of protobuf), ${options.clients} clients\n`,
     );
-    console.log('| server | wall time | traces/s | spans/s | traces held after | spans of trace 0 (GetTrace) |');
-    console.log('| --- | --- | --- | --- | --- | --- |');
+    console.log(
+      '| server | wall time | traces/s | spans/s | requests sent again (503 …) | traces held after | spans of trace 0 (GetTrace) |',
+    );
+    console.log('| --- | --- | --- | --- | --- | --- | --- |');
     for (const row of figures) {
       console.log(
-        `| ${row.server} | ${row.ingest.seconds.toFixed(1)} s | ${row.ingest.tracesPerSecond.toFixed(0)} | ${row.ingest.spansPerSecond.toFixed(0)} | ${row.stored.traces} | ${row.stored.spansOfOne} |`,
+        `| ${row.server} | ${row.ingest.seconds.toFixed(1)} s | ${row.ingest.tracesPerSecond.toFixed(0)} | ${row.ingest.spansPerSecond.toFixed(0)} | ${row.ingest.retries} | ${row.stored.traces} | ${row.stored.spansOfOne} |`,
       );
     }
     console.log(`\nIngest, Trellis / MLflow: ${ratio(trellis?.ingest.spansPerSecond, mlflow?.ingest.spansPerSecond)} (goal ≥ 10×)`);

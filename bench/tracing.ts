@@ -46,7 +46,16 @@ export interface QueryFigures {
 
 export interface TracingFigures {
   server: string;
-  ingest: { traces: number; spans: number; bytes: number; seconds: number; tracesPerSecond: number; spansPerSecond: number };
+  ingest: {
+    traces: number;
+    spans: number;
+    bytes: number;
+    seconds: number;
+    tracesPerSecond: number;
+    spansPerSecond: number;
+    /** Requests sent again after a retryable answer (503 and the like), as an OTLP exporter does. */
+    retries: number;
+  };
   /** What the server held after ingest: traces found by search, spans of one trace by GetTrace. */
   stored: { traces: number; spansOfOne: number };
   queries: QueryFigures[];
@@ -231,6 +240,9 @@ export function buildCorpus(options: TracingBenchOptions): Corpus {
   };
 }
 
+/** Sends of one request before the bench gives up on a server that keeps answering 503. */
+const maxAttempts = 8;
+
 export async function ingest(
   target: Target,
   experimentId: string,
@@ -238,22 +250,30 @@ export async function ingest(
   options: TracingBenchOptions,
 ): Promise<TracingFigures['ingest']> {
   let next = 0;
+  let retries = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: options.clients }, async () => {
       for (let index = next++; index < corpus.payloads.length; index = next++) {
-        const response = await fetch(`${target.url}/v1/traces`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-protobuf', 'x-mlflow-experiment-id': experimentId },
-          body: corpus.payloads[index]!,
-        });
-        if (!response.ok)
-          throw new Error(`${target.name} /v1/traces answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
-        await response.arrayBuffer();
+        // As an OTLP exporter does (the OTLP/HTTP spec): 429, 502, 503 and 504 are sent again after a growing wait.
+        for (let attempt = 1; ; attempt++) {
+          const response = await fetch(`${target.url}/v1/traces`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-protobuf', 'x-mlflow-experiment-id': experimentId },
+            body: corpus.payloads[index]!,
+          });
+          const text = await response.text();
+          if (response.ok) break;
+          if (![429, 502, 503, 504].includes(response.status) || attempt === maxAttempts)
+            throw new Error(`${target.name} /v1/traces answered ${response.status} (attempt ${attempt}): ${text.slice(0, 300)}`);
+          retries++;
+          await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** (attempt - 1))));
+        }
         if ((index + 1) % 1000 === 0) options.log(`  ${target.name}: ${(index + 1).toLocaleString('en')} traces sent`);
       }
     }),
   );
+  if (retries > 0) options.log(`  ${target.name}: ${retries} requests sent again after a retryable answer`);
   const seconds = (performance.now() - started) / 1000;
   return {
     traces: corpus.payloads.length,
@@ -262,6 +282,7 @@ export async function ingest(
     seconds,
     tracesPerSecond: corpus.payloads.length / seconds,
     spansPerSecond: corpus.spans / seconds,
+    retries,
   };
 }
 
