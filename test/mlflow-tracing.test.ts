@@ -176,6 +176,47 @@ for (const dialect of testDialects()) {
       assert.equal(systemTag.status, 400, systemTag.text);
     });
 
+    it('stores OTLP requests sent at once each as sent (they share commits), refusing only the bad ones among them', async () => {
+      const experimentId = await createExperiment('', 'otlp-at-once');
+      const theirs = await createExperiment('/workspaces/team-a/mlflow', 'team-a-at-once');
+      const foreignTrace = hex(16);
+      assert.equal((await sendJson('/workspaces/team-a/mlflow', theirs, otlpJson(foreignTrace))).status, 200);
+      const traceIds = Array.from({ length: 8 }, () => hex(16));
+      // One trace whose root and child come in two requests at the same time.
+      const split = hex(16);
+      const [root, child] = [hex(8), hex(8)];
+      const onlySpan = (name: string) => {
+        const request = otlpJson(split, root, child);
+        const spans = request.resourceSpans[0]!.scopeSpans[0]!.spans;
+        request.resourceSpans[0]!.scopeSpans[0]!.spans = spans.filter((span) => span.name === name);
+        return request;
+      };
+      const answers = await Promise.all([
+        ...traceIds.map((traceId) => sendJson('', experimentId, otlpJson(traceId))),
+        sendJson('', experimentId, onlySpan('root')),
+        sendJson('', '987654', otlpJson(hex(16))),
+        sendJson('', experimentId, otlpJson(foreignTrace)),
+        sendJson('', experimentId, onlySpan('child')),
+      ]);
+      assert.deepEqual(
+        answers.map((answer) => answer.status),
+        [...traceIds.map(() => 200), 200, 404, 400, 200],
+        answers.map((answer) => answer.text).join('\n'),
+      );
+      assert.equal(answers[10]?.json.error_code, 'RESOURCE_ALREADY_EXISTS');
+      const found = await call('POST', '/api/3.0/mlflow/traces/search', {
+        locations: [{ mlflow_experiment: { experiment_id: experimentId } }],
+      });
+      const ids = (found.json.traces as { trace_id: string }[]).map((trace) => trace.trace_id).sort();
+      assert.deepEqual(ids, [...traceIds, split].map((traceId) => `tr-${traceId}`).sort());
+      const whole = await call('GET', `/api/3.0/mlflow/traces/get?trace_id=tr-${split}`);
+      const trace = whole.json.trace as { trace_info: { state: string }; spans: { name: string }[] };
+      assert.deepEqual(trace.spans.map((span) => span.name).sort(), ['child', 'root']);
+      assert.equal(trace.trace_info.state, 'OK');
+      const kept = await call('GET', `/workspaces/team-a/mlflow/api/3.0/mlflow/traces/get?trace_id=tr-${foreignTrace}`);
+      assert.equal((kept.json.trace as { spans: unknown[] }).spans.length, 2);
+    });
+
     it("keeps each workspace's traces to itself", async () => {
       const theirs = await createExperiment('/workspaces/team-a/mlflow', 'team-a-traces');
       const traceId = hex(16);

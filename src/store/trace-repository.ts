@@ -213,9 +213,10 @@ export class TraceRepository {
     const found: TraceRow[] = [];
     for (let start = 0; start < traceIds.length; start += 500) {
       const chunk = traceIds.slice(start, start + 500);
-      found.push(
-        ...(await this.db.selectFrom('traces').selectAll().where('workspace', '=', workspace).where('trace_id', 'in', chunk).execute()),
-      );
+      // By primary key alone, the workspace checked here: with `workspace = ?` in the SQL, SQLite reads
+      // the workspace's every trace through traces_by_experiment (30 ms at 10,000 traces) to find 100.
+      const rows = await this.db.selectFrom('traces').selectAll().where('trace_id', 'in', chunk).execute();
+      for (const row of rows) if (row.workspace === workspace) found.push(row);
     }
     if (found.length === 0) return [];
     const ids = found.map((row) => row.trace_id);

@@ -7,7 +7,7 @@ import { decodeOtlpTraceRequest } from '../../core/tracing/otlp-request.js';
 import { traceSummaryOf } from '../../core/tracing/trace-summary.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
 import type { Context } from '../../services/context.js';
-import { logSpans, type SpanBatch } from '../../services/tracking/trace-service.js';
+import { logSpans, type SpanBatch } from '../../services/tracking/span-ingest.js';
 import { type MlflowRoute, withHandlers } from './mlflow-route.js';
 import { workspaceOf } from './workspace-of.js';
 

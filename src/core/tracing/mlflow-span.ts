@@ -1,6 +1,15 @@
 import { TrellisError } from '../errors.js';
 import type { OtlpSpan } from './otlp-request.js';
-import { dumpPythonJson, type JsonValue, type PyJson, type PyObject, parsePythonJson, pyJsonOf } from './python-json.js';
+import {
+  dumpPythonJson,
+  type JsonValue,
+  type PyJson,
+  type PyObject,
+  parsePythonJson,
+  pyJsonOf,
+  pythonJsonKindOf,
+  tryParsePythonJson,
+} from './python-json.js';
 
 /** A span as Trellis stores it: the columns a trace query needs, and MLflow's span dict as content. */
 export interface StoredSpan {
@@ -17,6 +26,8 @@ export interface StoredSpan {
   endTimeUs: number | null;
   /** The span as MLflow's span dict JSON, as MLflow's SQL store writes spans.content. */
   content: string;
+  /** The attributes as in content (values as stored: JSON text), so what reads them need not parse content again. */
+  attributes: PyObject;
 }
 
 /** Span attribute keys MLflow sets (mlflow/tracing/constant.py SpanAttributeKey). */
@@ -44,16 +55,6 @@ export function mlflowTraceIdOf(otelTraceId: string): string {
 const hexToBase64 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64');
 const base64ToHex = (base64: string): string => Buffer.from(base64, 'base64').toString('hex');
 
-/** json.loads as MLflow tries it: the value, or undefined when the text is not JSON. */
-function tryJsonLoads(text: string): PyJson | undefined {
-  try {
-    return parsePythonJson(text);
-  } catch {
-    // Not JSON: MLflow keeps such a value as the plain string it is.
-    return undefined;
-  }
-}
-
 /**
  * A span attribute as MLflow's OTLP ingest stores it: `json.dumps` of the decoded value
  * (Span.from_otel_proto), except that a string holding JSON text of a string, list or object is
@@ -61,8 +62,8 @@ function tryJsonLoads(text: string): PyJson | undefined {
  */
 function storedAttributeOf(value: PyJson): string {
   if (typeof value === 'string') {
-    const inner = tryJsonLoads(value);
-    if (typeof inner === 'string' || Array.isArray(inner) || inner instanceof Map) return value;
+    const kind = pythonJsonKindOf(value);
+    if (kind === 'string' || kind === 'list' || kind === 'object') return value;
   }
   return dumpPythonJson(value);
 }
@@ -75,7 +76,7 @@ const isStatusCodeName = (code: string): code is StatusCodeName => code in statu
 function storedSpanOfDict(dict: PyObject, traceId: string, spanId: string, parentSpanId: string | null): StoredSpan {
   const attributes = dict.get('attributes');
   const rawType = attributes instanceof Map ? attributes.get(spanAttributeKey.spanType) : undefined;
-  const spanType = typeof rawType === 'string' ? tryJsonLoads(rawType) : undefined;
+  const spanType = typeof rawType === 'string' ? tryParsePythonJson(rawType) : undefined;
   const status = dict.get('status');
   const code = status instanceof Map ? status.get('code') : undefined;
   const start = dict.get('start_time_unix_nano');
@@ -90,6 +91,7 @@ function storedSpanOfDict(dict: PyObject, traceId: string, spanId: string, paren
     startTimeUs: typeof start === 'bigint' ? Number(start / 1000n) : 0,
     endTimeUs: typeof end === 'bigint' && end > 0n ? Number(end / 1000n) : null,
     content: dumpPythonJson(dict),
+    attributes: attributes instanceof Map ? attributes : new Map(),
   };
 }
 
@@ -251,7 +253,7 @@ export function storedSpanFromMlflowDict(dict: unknown, index: number): StoredSp
   const attributes = v3.get('attributes');
   if (!(attributes instanceof Map)) throw badSpan(index, 'attributes', 'must be an object of attribute values');
   const requestId = attributes.get(spanAttributeKey.requestId);
-  const traceId = typeof requestId === 'string' ? tryJsonLoads(requestId) : undefined;
+  const traceId = typeof requestId === 'string' ? tryParsePythonJson(requestId) : undefined;
   if (typeof traceId !== 'string' || traceId === '') {
     throw badSpan(
       index,
@@ -323,7 +325,7 @@ export function storedSpanFromMlflowDict(dict: unknown, index: number): StoredSp
 function attributeValueOf(stored: PyJson): PyJson {
   if (typeof stored !== 'string') return stored;
   if (stored === '') return null;
-  const decoded = tryJsonLoads(stored);
+  const decoded = tryParsePythonJson(stored);
   return decoded === undefined ? stored : decoded;
 }
 

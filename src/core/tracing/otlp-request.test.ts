@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import protobuf from 'protobufjs';
 import { decodeOtlpTraceRequest, encodeOtlpTraceResponse, type OtlpSpan } from './otlp-request.js';
 
 const fixtures = new URL('../../../test/fixtures/otlp/', import.meta.url);
@@ -207,6 +208,49 @@ describe('decodeOtlpTraceRequest', () => {
       () => decodeOtlpTraceRequest(jsonRequest({ startTimeUnixNano: undefined }), 'json'),
       /spans\[0\] \('op'\): startTimeUnixNano is missing/,
     );
+  });
+
+  it('reads the resource where it comes after the spans, and skips fields it does not know', () => {
+    const writer = protobuf.Writer.create();
+    // ExportTraceServiceRequest.resource_spans (1) { scope_spans (2) { spans (2) { ... } }, resource (1) { attributes (1) } }
+    const span = protobuf.Writer.create();
+    span.uint32((1 << 3) | 2).bytes(Buffer.from('5b8efff798038103d269b633813fc60c', 'hex'));
+    span.uint32((2 << 3) | 2).bytes(Buffer.from('eee19b7ec3c1b174', 'hex'));
+    span.uint32((5 << 3) | 2).string('op');
+    span.uint32((7 << 3) | 1).fixed64(1544712660123456789n.toString());
+    span.uint32((16 << 3) | 5).fixed32(0x301); // flags: known to OTLP, not needed here
+    span.uint32((99 << 3) | 2).string('a field of a later OTLP version');
+    const scope = protobuf.Writer.create();
+    scope.uint32((2 << 3) | 2).bytes(span.finish());
+    const keyValue = protobuf.Writer.create();
+    keyValue.uint32((1 << 3) | 2).string('service.name');
+    keyValue.uint32((2 << 3) | 2).bytes(
+      protobuf.Writer.create()
+        .uint32((1 << 3) | 2)
+        .string('late')
+        .finish(),
+    );
+    const resource = protobuf.Writer.create();
+    resource.uint32((1 << 3) | 2).bytes(keyValue.finish());
+    const resourceSpans = protobuf.Writer.create();
+    resourceSpans.uint32((2 << 3) | 2).bytes(scope.finish());
+    resourceSpans.uint32((1 << 3) | 2).bytes(resource.finish());
+    writer.uint32((1 << 3) | 2).bytes(resourceSpans.finish());
+    const [decoded] = decodeOtlpTraceRequest(writer.finish(), 'protobuf');
+    assert.deepEqual(
+      [decoded?.name, decoded?.startTimeNs, decoded?.endTimeNs, decoded?.resourceAttributes],
+      ['op', 1544712660123456789n, null, { 'service.name': 'late' }],
+    );
+  });
+
+  it('refuses protobuf whose known fields have the wrong wire type, or run past their message', () => {
+    // resource_spans (field 1) sent as a varint.
+    assertRefused(
+      () => decodeOtlpTraceRequest(Uint8Array.from([0x08, 0x01]), 'protobuf'),
+      /not a protobuf ExportTraceServiceRequest \(ExportTraceServiceRequest field 1 has wire type 0/,
+    );
+    // resource_spans of 3 bytes holding a scope_spans field that claims 5.
+    assertRefused(() => decodeOtlpTraceRequest(Uint8Array.from([0x0a, 0x03, 0x12, 0x05, 0x00]), 'protobuf'), /runs past the body/);
   });
 
   it('returns no spans for an empty request', () => {

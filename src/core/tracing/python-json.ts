@@ -23,6 +23,9 @@ export class PyJsonSyntaxError extends Error {
   }
 }
 
+const backslash = 0x5c;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: JSON forbids raw control characters in strings (Python's strict json.loads too): this finds them.
+const controlCharacter = /[\u0000-\u001f]/;
 const numberPattern = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
 const constants: ReadonlyArray<[string, PyJson]> = [
   ['true', true],
@@ -42,10 +45,18 @@ export function parsePythonJson(text: string): PyJson {
   };
   const parseString = (): string => {
     const start = at;
-    at += 1;
-    while (at < text.length && text.charAt(at) !== '"') at += text.charAt(at) === '\\' ? 2 : 1;
-    if (at >= text.length) throw new PyJsonSyntaxError('unterminated string', start);
-    at += 1;
+    // The closing quote: the next one not escaped (preceded by an even run of backslashes).
+    let end = text.indexOf('"', start + 1);
+    for (; end !== -1; end = text.indexOf('"', end + 1)) {
+      let backslashes = 0;
+      while (text.charCodeAt(end - 1 - backslashes) === backslash) backslashes += 1;
+      if (backslashes % 2 === 0) break;
+    }
+    if (end === -1) throw new PyJsonSyntaxError('unterminated string', start);
+    at = end + 1;
+    // Without escapes or control characters the text between the quotes is the value; JSON.parse only for the rest.
+    const body = text.slice(start + 1, end);
+    if (!body.includes('\\') && !controlCharacter.test(body)) return body;
     const literal = text.slice(start, at);
     try {
       const value: unknown = JSON.parse(literal);
@@ -117,6 +128,38 @@ export function parsePythonJson(text: string): PyJson {
   return value;
 }
 
+/** The characters a JSON value can start with (after white space), Python's NaN and Infinity included. */
+const valueStart = /^[ \t\n\r]*["[{\-0-9tfnNI]/;
+
+/**
+ * json.loads as MLflow tries it on attribute values: the value, or undefined when the text is not
+ * JSON. Most text that is not JSON (a model name, a span type) is told at its first character,
+ * without building an error.
+ */
+export function tryParsePythonJson(text: string): PyJson | undefined {
+  if (!valueStart.test(text)) return undefined;
+  try {
+    return parsePythonJson(text);
+  } catch {
+    // Not JSON: the caller keeps the text as the plain string it is.
+    return undefined;
+  }
+}
+
+/** What json.loads would give for the text, by kind only (undefined: not JSON), without building Python values. */
+export function pythonJsonKindOf(text: string): 'string' | 'list' | 'object' | 'scalar' | undefined {
+  const first = valueStart.exec(text)?.[0].at(-1);
+  if (first === undefined) return undefined;
+  if (first !== '"' && first !== '[' && first !== '{') return tryParsePythonJson(text) === undefined ? undefined : 'scalar';
+  try {
+    // JSON.parse accepts what json.loads accepts but NaN and Infinity, which parsePythonJson reads.
+    JSON.parse(text);
+  } catch {
+    if (tryParsePythonJson(text) === undefined) return undefined;
+  }
+  return first === '"' ? 'string' : first === '[' ? 'list' : 'object';
+}
+
 /** Python's repr of a float: shortest round-trip digits, fixed between 1e-4 and 1e16, else `1e-05` style. */
 function pythonFloat(value: number): string {
   if (Number.isNaN(value)) return 'NaN';
@@ -139,8 +182,14 @@ export function dumpPythonJson(value: PyJson): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'number') return pythonFloat(value);
-  if (Array.isArray(value)) return `[${value.map(dumpPythonJson).join(', ')}]`;
-  return `{${[...value].map(([key, item]) => `${JSON.stringify(key)}: ${dumpPythonJson(item)}`).join(', ')}}`;
+  // Concatenation rather than map and join: spans are dumped by the thousand, and this allocates no arrays.
+  let text = '';
+  if (Array.isArray(value)) {
+    for (const item of value) text += text === '' ? dumpPythonJson(item) : `, ${dumpPythonJson(item)}`;
+    return `[${text}]`;
+  }
+  for (const [key, item] of value) text += `${text === '' ? '' : ', '}${JSON.stringify(key)}: ${dumpPythonJson(item)}`;
+  return `{${text}}`;
 }
 
 /** A plain JSON value as Python would hold it after json.loads: whole numbers become ints. */

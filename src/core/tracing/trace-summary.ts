@@ -1,5 +1,5 @@
 import { type StoredSpan, spanAttributeKey } from './mlflow-span.js';
-import { dumpPythonJson, type PyJson, type PyObject, parsePythonJson } from './python-json.js';
+import { dumpPythonJson, type PyJson, type PyObject, tryParsePythonJson } from './python-json.js';
 
 /** What MLflow's server derives for a trace it creates from OTLP spans alone (SqlAlchemyStore.log_spans). */
 export interface TraceSummary {
@@ -24,26 +24,11 @@ const traceTagPrefix = 'mlflow.traceTag.';
 const tokenKeys = ['input_tokens', 'output_tokens', 'total_tokens'] as const;
 const cacheTokenKeys = ['cache_read_input_tokens', 'cache_creation_input_tokens', 'cache_creation_input_tokens_above_1hr'] as const;
 
-function tryParse(text: string): PyJson | undefined {
-  try {
-    return parsePythonJson(text);
-  } catch {
-    // Not JSON: MLflow uses the text as it is (_try_parse_json_string).
-    return undefined;
-  }
-}
-
-function attributesOf(span: StoredSpan): PyObject {
-  const content = tryParse(span.content);
-  const attributes = content instanceof Map ? content.get('attributes') : undefined;
-  return attributes instanceof Map ? attributes : new Map();
-}
-
 /** A stored attribute JSON-decoded once, as _try_parse_json_string does. */
 function decodedAttribute(attributes: PyObject, key: string): PyJson | undefined {
   const stored = attributes.get(key);
   if (typeof stored !== 'string') return stored;
-  const decoded = tryParse(stored);
+  const decoded = tryParsePythonJson(stored);
   return decoded === undefined ? stored : decoded;
 }
 
@@ -82,7 +67,7 @@ function textOfMessage(message: PyObject): string {
 
 /** A request or response preview as MLflow's _get_truncated_preview makes it from the stored attribute text. */
 export function truncatedPreviewOf(stored: string, role: 'user' | 'assistant'): string {
-  const messages = messagesOf(tryParse(stored) ?? null);
+  const messages = messagesOf(tryParsePythonJson(stored) ?? null);
   let content = '';
   if (messages && messages.length > 0) {
     const message = [...messages].reverse().find((item) => item.get('role') === role) ?? messages[messages.length - 1];
@@ -107,21 +92,23 @@ const add = (left: bigint | number, right: bigint | number): bigint | number =>
  * Token usage summed over the span tree as MLflow's aggregate_usage_from_span_nodes does: a span's
  * usage counts only when no ancestor has usage (rollup parents already include their children).
  */
-function aggregateUsage(spans: StoredSpan[], attributesBySpan: Map<StoredSpan, PyObject>): PyObject | null {
+function aggregateUsage(spans: StoredSpan[]): PyObject | null {
   const ids = new Set(spans.map((span) => span.spanId));
   const children = new Map<string, StoredSpan[]>();
   const roots: StoredSpan[] = [];
   for (const span of spans) {
-    if (span.parentSpanId && ids.has(span.parentSpanId))
-      children.set(span.parentSpanId, [...(children.get(span.parentSpanId) ?? []), span]);
-    else roots.push(span);
+    if (span.parentSpanId && ids.has(span.parentSpanId)) {
+      const siblings = children.get(span.parentSpanId);
+      if (siblings) siblings.push(span);
+      else children.set(span.parentSpanId, [span]);
+    } else roots.push(span);
   }
   const totals: PyObject = new Map(tokenKeys.map((key) => [key, 0n]));
   let hasData = false;
   const stack: [StoredSpan, boolean][] = roots.map((root) => [root, false]);
   for (let next = stack.pop(); next; next = stack.pop()) {
     const [span, ancestorHasData] = next;
-    const usage = usageOf(attributesBySpan.get(span) ?? new Map());
+    const usage = usageOf(span.attributes);
     if (usage && !ancestorHasData) {
       for (const key of tokenKeys) totals.set(key, add(numberOf(totals.get(key)), numberOf(usage.get(key))));
       for (const key of cacheTokenKeys) if (usage.has(key)) totals.set(key, add(numberOf(totals.get(key)), numberOf(usage.get(key))));
@@ -141,22 +128,26 @@ const textOf = (value: PyJson | undefined): string | undefined =>
  * user and tags. Times are taken in whole milliseconds as MLflow does (ns // 1e6).
  */
 export function traceSummaryOf(spans: StoredSpan[]): TraceSummary {
-  const attributesBySpan = new Map(spans.map((span) => [span, attributesOf(span)]));
   // Microseconds are exact, so floor(us / 1000) is MLflow's ns // 1_000_000.
-  const requestTimeMs = spans.length === 0 ? 0 : Math.floor(Math.min(...spans.map((span) => span.startTimeUs)) / 1000);
-  const ends = spans.flatMap((span) => (span.endTimeUs === null ? [] : [span.endTimeUs]));
-  const maxEndMs = ends.length === 0 ? null : Math.floor(Math.max(...ends) / 1000);
+  let firstStartUs = Number.POSITIVE_INFINITY;
+  let lastEndUs: number | null = null;
+  for (const span of spans) {
+    firstStartUs = Math.min(firstStartUs, span.startTimeUs);
+    if (span.endTimeUs !== null) lastEndUs = Math.max(lastEndUs ?? span.endTimeUs, span.endTimeUs);
+  }
+  const requestTimeMs = spans.length === 0 ? 0 : Math.floor(firstStartUs / 1000);
+  const maxEndMs = lastEndUs === null ? null : Math.floor(lastEndUs / 1000);
   const root = spans.find((span) => span.parentSpanId === null);
-  const rootAttributes = root ? (attributesBySpan.get(root) ?? new Map()) : new Map<string, PyJson>();
+  const rootAttributes: PyObject = root?.attributes ?? new Map();
   const preview = (key: string, role: 'user' | 'assistant'): string | null => {
     const stored = rootAttributes.get(key);
     return typeof stored === 'string' && stored !== '' ? truncatedPreviewOf(stored, role) : null;
   };
   const metadata: Record<string, string> = {};
-  const usage = aggregateUsage(spans, attributesBySpan);
+  const usage = aggregateUsage(spans);
   if (usage) metadata['mlflow.trace.tokenUsage'] = dumpPythonJson(usage);
   for (const span of spans) {
-    const attributes = attributesBySpan.get(span) ?? new Map();
+    const attributes = span.attributes;
     const session = textOf(
       decodedAttribute(attributes, spanAttributeKey.sessionId) ?? decodedAttribute(attributes, 'gen_ai.conversation.id'),
     );

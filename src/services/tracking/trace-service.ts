@@ -9,36 +9,17 @@ import type { Context } from '../context.js';
 import { ensureDefaultExperiment } from './experiment-service.js';
 import { pathUnderRoot } from './mlflow-artifacts.js';
 
-/** What the spans of one trace, as sent, say of the trace (the root span's times, state and previews). */
-export interface SpanSummary {
-  requestTimeMs: number;
-  executionDurationMs: number | null;
-  state: TraceState;
-  requestPreview: string | null;
-  responsePreview: string | null;
-  metadata: Record<string, string>;
-  /** Trace tags the root span carries (mlflow.traceTag.<key> attributes). */
-  tags: Record<string, string>;
-}
-
-/** The spans of one trace in an OTLP request, as stored, with what they say of the trace. */
-export interface SpanBatch {
-  traceId: string;
-  spans: SpanRow[];
-  summary: SpanSummary;
-}
-
 export interface TraceWithSpans {
   info: TraceInfo;
   spans: SpanRow[];
 }
 
 /** The folder under an experiment's artifact location where a trace's traces.json and attachments live (as MLflow). */
-function artifactLocationOf(experimentArtifactLocation: string, traceId: string): string {
+export function artifactLocationOf(experimentArtifactLocation: string, traceId: string): string {
   return `${experimentArtifactLocation.replace(/\/+$/, '')}/traces/${traceId}/artifacts`;
 }
 
-async function activeExperiment(repositories: Repositories, workspace: string, experimentId: string) {
+export async function activeExperiment(repositories: Repositories, workspace: string, experimentId: string) {
   const experiment = await repositories.experiments.require(workspace, experimentId);
   if (experiment.lifecycle_stage !== 'active')
     throw mlflowError(
@@ -62,7 +43,7 @@ async function requireTraceIdHere(repositories: Repositories, workspace: string,
 }
 
 /** Refuses a trace id taken by another workspace: ids are global, and one workspace never sees or changes another's. */
-async function refuseForeignTrace(repositories: Repositories, workspace: string, traceId: string): Promise<boolean> {
+export async function refuseForeignTrace(repositories: Repositories, workspace: string, traceId: string): Promise<boolean> {
   const existing = await repositories.traces.exists(traceId);
   if (existing && existing.workspace !== workspace)
     throw mlflowError('RESOURCE_ALREADY_EXISTS', `Trace with ID '${traceId}' already exists in another workspace.`);
@@ -103,71 +84,6 @@ export async function startTrace(context: Context, workspace: string, input: Tra
       await insertAssessment(repositories, input.traceId, assessment, context.clock().getTime());
     }
     return requireTraceHere(repositories, workspace, input.traceId);
-  });
-}
-
-/**
- * Spans sent over OTLP (MLflow's client sends each as it ends, an OpenTelemetry SDK in batches):
- * stored in the tracking store, creating each trace they belong to on first sight. Until the
- * client's StartTraceV3 finalizes a trace, its root span's times, state and previews are the trace's.
- */
-export async function logSpans(
-  context: Context,
-  workspace: string,
-  experimentId: string,
-  batches: readonly SpanBatch[],
-  runId?: string,
-): Promise<void> {
-  await ensureDefaultExperiment(context, workspace);
-  await context.store.transaction(async (repositories) => {
-    const experiment = await activeExperiment(repositories, workspace, experimentId);
-    for (const batch of batches) {
-      const hasRoot = batch.spans.some((span) => span.parentSpanId === null);
-      const spansTag = { [traceKeys.spansLocation]: spansInTrackingStore };
-      const isKnown = await refuseForeignTrace(repositories, workspace, batch.traceId);
-      if (isKnown) {
-        const info = await repositories.traces.ingestState(batch.traceId, traceKeys.infoFinalized);
-        if (info && !info.isFinalized) {
-          await repositories.traces.update(
-            batch.traceId,
-            hasRoot
-              ? {
-                  requestTime: batch.summary.requestTimeMs,
-                  executionDuration: batch.summary.executionDurationMs,
-                  state: batch.summary.state,
-                  requestPreview: batch.summary.requestPreview,
-                  responsePreview: batch.summary.responsePreview,
-                }
-              : { requestTime: Math.min(info.requestTime, batch.summary.requestTimeMs) },
-          );
-          if (hasRoot) await repositories.traces.setMetadata(batch.traceId, batch.summary.metadata);
-        }
-        await repositories.traces.setTags(batch.traceId, { ...batch.summary.tags, ...spansTag });
-      } else {
-        await repositories.traces.insert(
-          workspace,
-          {
-            traceId: batch.traceId,
-            experimentId,
-            clientRequestId: null,
-            requestTime: batch.summary.requestTimeMs,
-            executionDuration: hasRoot ? batch.summary.executionDurationMs : null,
-            state: hasRoot ? batch.summary.state : 'IN_PROGRESS',
-            requestPreview: batch.summary.requestPreview,
-            responsePreview: batch.summary.responsePreview,
-            metadata: { [traceKeys.schemaVersion]: '3', ...batch.summary.metadata },
-            tags: {
-              ...batch.summary.tags,
-              ...spansTag,
-              [traceKeys.artifactLocation]: artifactLocationOf(experiment.artifact_location, batch.traceId),
-            },
-          },
-          new Set(batch.spans.map((span) => span.spanId)).size,
-        );
-      }
-      await repositories.traces.upsertSpans(batch.traceId, batch.spans, !isKnown);
-      if (runId && hasRoot) await repositories.traces.linkRuns([batch.traceId], runId);
-    }
   });
 }
 

@@ -22,6 +22,7 @@ import { traceIndexesMigration } from './019-trace-indexes.js';
 import { registriesMigration } from './020-registries.js';
 import { deploymentProfilesMigration } from './021-deployment-profiles.js';
 import { datastoresMigration } from './023-datastores.js';
+import { traceSearchIndexMigration } from './024-trace-search-index.js';
 
 /** Every migration, in order. Names are never renamed once released: the store records them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -48,6 +49,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '020-registries': registriesMigration(),
     '021-deployment-profiles': deploymentProfilesMigration(),
     '023-datastores': datastoresMigration(),
+    '024-trace-search-index': traceSearchIndexMigration(),
   };
 }
 
