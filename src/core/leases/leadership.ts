@@ -80,15 +80,23 @@ const minimumRetryMs = 25;
 /** Where a server starts: standby, leader unknown. */
 export const standby: Leadership = { role: 'standby', leader: null };
 
-/** The step after an attempt sent at `sentAt` (local clock) gave `attempt`. */
-export function afterAttempt(current: Leadership, attempt: LeaseAttempt, sentAt: number, timing: LeaseTiming): LeadershipStep {
+/**
+ * The step after an attempt sent at `sentAt` gave `attempt` at `answeredAt` (both on the local
+ * clock). A lease held but answered so late that the term it gives is already over counts as a
+ * failed attempt: its controllers would have to stop as they start.
+ */
+export function afterAttempt(
+  current: Leadership,
+  attempt: LeaseAttempt,
+  sentAt: number,
+  answeredAt: number,
+  timing: LeaseTiming,
+): LeadershipStep {
+  const validUntil = sentAt + timing.ttlMs - timing.stepDownMarginMs;
+  if (attempt.outcome === 'held' && validUntil <= answeredAt)
+    return afterAttempt(current, { outcome: 'failed', error: 'the database answered too late' }, sentAt, answeredAt, timing);
   if (attempt.outcome === 'held') {
-    const next: Leadership = {
-      role: 'leader',
-      epoch: attempt.lease.epoch,
-      validUntil: sentAt + timing.ttlMs - timing.stepDownMarginMs,
-      lease: attempt.lease,
-    };
+    const next: Leadership = { role: 'leader', epoch: attempt.lease.epoch, validUntil, lease: attempt.lease };
     const change: TermChange = current.role === 'standby' ? 'begin' : current.epoch === attempt.lease.epoch ? 'none' : 'restart';
     return { next, change, retryInMs: timing.renewIntervalMs };
   }
