@@ -24,6 +24,7 @@ export async function allCommands(): Promise<Array<(program: Command) => void>> 
     batch,
     advisor,
     registry,
+    status,
   ] = await Promise.all([
     import('./commands/up.js'),
     import('./commands/init.js'),
@@ -46,9 +47,11 @@ export async function allCommands(): Promise<Array<(program: Command) => void>> 
     import('./commands/batch-endpoint.js'),
     import('./commands/advisor.js'),
     import('./commands/registry.js'),
+    import('./commands/status.js'),
   ]);
   return [
     up.registerUp,
+    status.registerStatus,
     init.registerInit,
     apply.registerApply,
     workspace.registerWorkspace,

@@ -53,6 +53,7 @@ export class LeaderLease {
   /** Makes the first try, and returns once its outcome is acted on (a term begun, if it took the lease). */
   async start(): Promise<void> {
     await this.tryNow();
+    await this.changes;
   }
 
   /** Whether this server leads now: it holds the lease and its deadline has not passed. */
@@ -75,12 +76,15 @@ export class LeaderLease {
     await this.trying;
   }
 
-  /** Stops trying, ends the term if there is one, and gives the lease up so another server takes it at once. Answers whether it held it. */
+  /**
+   * Stops trying, ends the term if there is one, and gives the lease up so another server takes it
+   * at once. Answers whether it held it. A try in flight is not waited for (a database that does
+   * not answer must not hold the stop up); what it answers is ignored.
+   */
   async close(): Promise<boolean> {
     this.closed = true;
     clearTimeout(this.nextTry);
     clearTimeout(this.deadline);
-    await this.trying;
     const wasLeader = this.leadership.role === 'leader';
     if (wasLeader) this.change({ role: 'standby', leader: null }, 'end', 'the server is stopping');
     await this.changes;
@@ -95,6 +99,7 @@ export class LeaderLease {
     try {
       attempt = await leases.acquire(name, holder, this.options.address(), timing.ttlMs);
     } catch (error) {
+      if (this.closed) return;
       attempt = { outcome: 'failed', error: (error as Error).message };
       logger.warn(
         { err: error, lease: name, role: this.leadership.role },
@@ -106,8 +111,7 @@ export class LeaderLease {
     const reason =
       attempt.outcome === 'held-by-other' ? `server ${attempt.lease.holder} holds the lease (epoch ${attempt.lease.epoch})` : 'renewal';
     this.change(step.next, step.change, reason);
-    await this.changes;
-    if (this.closed) return;
+    // Renewals go on while a term starts or stops (a long recovery must not let the lease lapse).
     this.nextTry = setTimeout(() => void this.tryNow(), step.retryInMs);
     this.nextTry.unref();
   }
@@ -115,11 +119,7 @@ export class LeaderLease {
   /** Takes the new standing now, arms its deadline, and queues the term change. */
   private change(next: Leadership, change: TermChange, reason: string): void {
     this.leadership = next;
-    clearTimeout(this.deadline);
-    if (next.role === 'leader') {
-      this.deadline = setTimeout(() => this.onDeadline(), Math.max(0, next.validUntil - this.now()));
-      this.deadline.unref();
-    }
+    this.armDeadline();
     if (change === 'none') return;
     const epoch = next.role === 'leader' ? next.epoch : undefined;
     this.changes = this.changes.then(async () => {
@@ -128,9 +128,21 @@ export class LeaderLease {
     });
   }
 
+  /** While leading, a timer at the term's deadline. */
+  private armDeadline(): void {
+    clearTimeout(this.deadline);
+    if (this.leadership.role !== 'leader') return;
+    this.deadline = setTimeout(() => this.onDeadline(), Math.max(1, Math.ceil(this.leadership.validUntil - this.now())));
+    this.deadline.unref();
+  }
+
   private onDeadline(): void {
     const step = afterDeadline(this.leadership, this.now());
-    if (step.change === 'none') return;
+    // A timer may fire a little before the monotonic clock reaches the deadline: wait out the rest.
+    if (step.change === 'none') {
+      this.armDeadline();
+      return;
+    }
     this.change(step.next, step.change, `no renewal succeeded within the lease's ${this.options.timing.ttlMs} ms`);
   }
 
