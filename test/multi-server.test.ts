@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import type { JobBody } from '../src/client/trellis-client.js';
+import { TrellisClient, type JobBody } from '../src/client/trellis-client.js';
 import { createTestDatabase, testDialects, type TestDatabase } from './support/databases.js';
+import { hasHaproxy, startHaproxy } from './support/haproxy.js';
 import { finished, waitForJob } from './support/jobs.js';
-import { removeHome, startTrellis, type TrellisProcess } from './support/trellis-process.js';
+import { mlflowPost } from './support/mlflow-rest.js';
+import { removeHome, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
 import { assertStaysTrue, waitFor } from './support/wait-for.js';
 
 /**
@@ -112,6 +114,10 @@ describe('several servers on one PostgreSQL', { skip: !hasPostgres && 'needs Pos
     // A standby serves the API as well: what one writes, another reads.
     const standby = servers.find((server) => server !== leader);
     assert.ok(standby);
+    const status = await runCli(['status'], { url: standby.url });
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /controllers +run on another server \(this one stands by\)/);
+    assert.match(status.stdout, new RegExp(`leader +\\S+:${leader.child.pid}:\\S+ at ${leader.url}`));
     await standby.client.apply('default', { fileName: 'compute.yml', text: cluster, kind: 'compute' });
     assert.equal((await leader.client.get('default', 'compute', 'cpu', null)).name, 'cpu');
   });
@@ -220,6 +226,58 @@ describe('several servers on one PostgreSQL', { skip: !hasPostgres && 'needs Pos
         forMs: 1_500,
       },
     );
+  });
+
+  it('serves the API and MLflow through HAProxy, and runs the jobs it passes on once each across a kill -9 of the leader', {
+    skip: !hasHaproxy() && 'needs Debian haproxy (/usr/sbin/haproxy)',
+  }, async () => {
+    // Three servers again: the two left and one more.
+    while (alive().length < 3) await start();
+    const backends = alive();
+    const balancer = await startHaproxy(backends.map((server) => server.url));
+    try {
+      const client = new TrellisClient(balancer.url);
+      // MLflow through the balancer: each call may reach another server, all on one database.
+      const { experiment_id: experimentId } = await mlflowPost<{ experiment_id: string }>(balancer.url, 'experiments/create', {
+        name: 'through-the-balancer',
+      });
+      const { run } = await mlflowPost<{ run: { info: { run_id: string } } }>(balancer.url, 'runs/create', {
+        experiment_id: experimentId,
+      });
+      for (let step = 0; step < 6; step++)
+        await mlflowPost(balancer.url, 'runs/log-metric', {
+          run_id: run.info.run_id,
+          key: 'loss',
+          value: 1 / (step + 1),
+          timestamp: 0,
+          step,
+        });
+      const history = await (
+        await fetch(`${balancer.url}/api/2.0/mlflow/metrics/get-history?run_id=${run.info.run_id}&metric_key=loss`)
+      ).json();
+      assert.equal((history as { metrics: unknown[] }).metrics.length, 6);
+
+      const leader = await leaderAmong(backends, 'one server to lead');
+      const tally = (name: string) => join(scratch, `${name}.count`);
+      const submit = (name: string, seconds: number) =>
+        client.submitJob('default', { fileName: `${name}.yml`, text: countingJob(name, tally(name), seconds), uploads: {}, inlined: {} });
+      const before = [await submit('balanced-running', 3), await submit('balanced-queued', 0)];
+      await waitForJob(client, before[0]?.name ?? '', (job) => job.state === 'Running', 60_000);
+      const next = await killLeader(leader);
+      // Through the balancer right after the kill: a request sent to the dead server is sent on to another.
+      const after = [await submit('balanced-after-kill', 0)];
+      assert.equal(pidOf((await client.leader()).lease?.holder ?? ''), next.child.pid);
+      const names = [...before, ...after].map((job) => job.name);
+      for (const name of names) assert.equal((await waitForJob(client, name, finished, 120_000)).state, 'Completed', name);
+      await assertStaysTrue(() => Promise.all(names.map((name) => lines(tally(name)))), {
+        what: 'each job passed on by the balancer started once',
+        holds: (counts) => counts.every((count) => count === 1),
+        describe: (counts) => JSON.stringify(counts),
+        forMs: 1_000,
+      });
+    } finally {
+      await balancer.stop();
+    }
   });
 });
 
