@@ -104,10 +104,8 @@ export async function startServer(
     if (orphanedTokens > 0) logger.info({ revoked: orphanedTokens }, 'revoked the tokens of jobs and deployments that are gone');
     const jobsRoot = join(config.home, 'jobs');
     let url = '';
-    // The controllers run in terms, while this server holds their lease (see ControllerHost); they are made below.
-    let controllers: ControllerHost | undefined;
     // A job's process ending wakes the runner, so the job finishes (and the next one starts) at once.
-    const local = new LocalBackend({ onProcessExit: () => controllers?.wake('job-runner'), logger });
+    const local = new LocalBackend({ onProcessExit: () => host.wake('job-runner'), logger });
     const slurm = createSlurmComputes({ graceSeconds: config.jobs.graceSeconds });
     // Pods download their attempt's folder from this server and send results back, with tokens signed by this secret.
     const kubernetes = createKubernetesComputes({
@@ -129,26 +127,12 @@ export async function startServer(
       logger,
       now: () => context.clock().getTime(),
     });
-    const serverId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-    // On PostgreSQL several servers may share the database: the controllers run where the lease says. SQLite: this server alone.
-    const lease =
-      store.dialect === 'postgres'
-        ? new LeaderLease({
-            name: controllersLease,
-            leases: store.repositories.leases,
-            holder: serverId,
-            address: () => config.publicUrl ?? url,
-            timing: leaseTiming(config.controllers.leaseTtlMs),
-            logger,
-            onBegin: async () => controllers?.begin(),
-            onEnd: async () => controllers?.end(),
-          })
-        : undefined;
-    const host = new ControllerHost(context, {
+    // The controllers run in terms, while this server holds their lease (see ControllerHost).
+    const host: ControllerHost = new ControllerHost(context, {
       config,
       url: () => url,
       jobsRoot,
-      mayLaunch: () => lease?.isLeader() ?? true,
+      mayLaunch: (): boolean => lease?.isLeader() ?? true,
       servingMetrics,
       alertmanager,
       backendFor: (compute) => {
@@ -160,7 +144,21 @@ export async function startServer(
         return type === 'amlcompute' || type === 'computeinstance' ? local : undefined;
       },
     });
-    controllers = host;
+    const serverId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    // On PostgreSQL several servers may share the database: the controllers run where the lease says. SQLite: this server alone.
+    const lease: LeaderLease | undefined =
+      store.dialect === 'postgres'
+        ? new LeaderLease({
+            name: controllersLease,
+            leases: store.repositories.leases,
+            holder: serverId,
+            address: () => advertisedAddress(url),
+            timing: leaseTiming(config.controllers.leaseTtlMs),
+            logger,
+            onBegin: () => host.begin(),
+            onEnd: () => host.end(),
+          })
+        : undefined;
     // Budget holds are the leader's budget watcher's; a budget changed on another server wakes it.
     context.budgetHolds = host.budgetHolds();
     const app = await buildServer(context, config, {
@@ -174,7 +172,12 @@ export async function startServer(
         isLeader: () => host.isRunning(),
         view: async () => ({
           lease: lease ? ((await store.repositories.leases.get(controllersLease)) ?? null) : null,
-          server: { id: serverId, address: url, isLeader: host.isRunning(), mode: lease ? ('lease' as const) : ('single-server' as const) },
+          server: {
+            id: serverId,
+            address: advertisedAddress(url),
+            isLeader: host.isRunning(),
+            mode: lease ? ('lease' as const) : ('single-server' as const),
+          },
         }),
       },
       ...(https ? { https } : {}),
@@ -217,6 +220,11 @@ export async function startServer(
     await store.close().catch((closeError: unknown) => logger.warn({ err: closeError }, 'closing the store after a failed start'));
     throw error;
   }
+}
+
+/** This server's own address, as other machines name it: a wildcard listen address becomes the host's name. */
+function advertisedAddress(url: string): string {
+  return url.replace(/\/\/(0\.0\.0\.0|\[::\])(?=[:/]|$)/, `//${hostname()}`);
 }
 
 /**
