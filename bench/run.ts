@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: runs every benchmark and prints the tables BENCHMARKS.md records.
- * BENCH_ONLY=foundation|tracking|tracing|jobs|serving|studio|auth|artifacts|pipelines|sweeps|monitoring|advisor|backup runs one part. Sizes: BENCH_COUNT (default 10000) and
+ * BENCH_ONLY=foundation|tracking|tracing|jobs|failover|serving|studio|auth|artifacts|pipelines|sweeps|monitoring|advisor|backup runs one part. Sizes: BENCH_COUNT (default 10000) and
  * BENCH_STARTUP_RUNS (default 5) for the foundation; BENCH_POINTS (1000000), BENCH_CLIENTS (8),
  * BENCH_SEARCH_RUNS (50000), BENCH_SEARCH_QUERIES (20), BENCH_HISTORY_STEPS (100000) for tracking;
  * BENCH_TRACES (10000), BENCH_TRACE_SPANS (50: spans a trace), BENCH_TRACE_CLIENTS (8), BENCH_TRACE_QUERIES (20: timed runs
  * of each search), BENCH_TRACE_QUERY_BUDGET_S (60: a search stops repeating after this many seconds of timed runs),
  * BENCH_TRACE_QUERY_TIMEOUT_S (300: a search request unanswered by then gives that query up, reported as such), BENCH_TRACE_SERVERS (trellis,mlflow), BENCH_TRACE_SERVER_PROFILE (a folder for Trellis's CPU profile) for tracing;
  * BENCH_JOBS (1000), BENCH_JOBS_IDLE (100), BENCH_JOB_NODES (16), BENCH_JOB_CLIENTS (4) for jobs;
+ * BENCH_FAILOVER_TTLS (10000,3000: lease TTLs in ms), BENCH_FAILOVER_KILLS (5 a TTL), BENCH_FAILOVER_SERVERS (3) for failover;
  * BENCH_SERVING_CALLS (10000), BENCH_SERVING_SECONDS (10), BENCH_SERVING_CONNECTIONS (8,32,64) for serving;
  * BENCH_STUDIO_RUNS (50000), BENCH_STUDIO_POINTS (1000000), BENCH_STUDIO_REPETITIONS (5) for studio;
  * BENCH_AUTH_CALLS (20000), BENCH_AUTH_CLIENTS (8) for auth; BENCH_ARTIFACT_MB (512: MiB uploaded and downloaded
@@ -27,6 +28,7 @@ import { runArtifactsAtRestBench, type Throughput } from './artifacts-at-rest.js
 import { runAuthBench } from './auth.js';
 import { runBackupBench } from './backup.js';
 import { runJobQueueBench, type Summary } from './job-queue-latency.js';
+import { type FailoverSample, runFailoverBench } from './leader-failover.js';
 import { runMonitoringBench } from './monitoring.js';
 import { monitoringTables } from './monitoring/monitoring-tables.js';
 import { runTrackingBench } from './mlflow-tracking.js';
@@ -175,6 +177,36 @@ if (!only || only === 'tracing') {
       process.exitCode = 1;
     }
   }
+}
+
+if (!only || only === 'failover') {
+  const options = {
+    ttls: (process.env.BENCH_FAILOVER_TTLS ?? '10000,3000').split(',').map(Number),
+    kills: Number(process.env.BENCH_FAILOVER_KILLS ?? 5),
+    servers: Number(process.env.BENCH_FAILOVER_SERVERS ?? 3),
+    log,
+  };
+  const loadBefore = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
+  const rows = await runFailoverBench(options);
+  const loadAfter = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
+  const spread = (values: number[]) => `${ms(median(values))} (${ms(Math.min(...values))} – ${ms(Math.max(...values))})`;
+  const column = (samples: FailoverSample[], key: keyof FailoverSample) => spread(samples.map((sample) => sample[key]));
+  console.log(
+    `\n## Leader failover: kill -9 of the server running the controllers, ${options.servers} servers on one PostgreSQL (median, min – max)\n`,
+  );
+  console.log(
+    "| lease TTL | kills | lease left at the kill | kill → next leader's controllers running | kill → a job submitted after it running | clean stop (SIGTERM) → next leader |",
+  );
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const row of rows)
+    console.log(
+      `| ${row.ttlMs} ms | ${row.kills.length} | ${column(row.kills, 'leaseLeft')} | ${column(row.kills, 'toLeader')} | ${column(row.kills, 'toJobRunning')} | ${spread(row.cleanStops)} |`,
+    );
+  console.log(`\n${cpus().length} cores, node ${process.version}; load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after.`);
 }
 
 if (!only || only === 'jobs') {

@@ -2,6 +2,8 @@ import type { OidcVerifier } from '../auth/oidc/oidc-verifier.js';
 import type { TrellisConfig } from '../config/config.js';
 import type { LabTarget } from '../controllers/compute-instances/jupyter-lab-process.js';
 import type { ServingController } from '../controllers/serving-controller.js';
+import type { LeadershipView } from '../core/leases/leadership.js';
+import type { ServingMetrics } from '../serving/serving-metrics.js';
 import type { Context } from '../services/context.js';
 import type { AccessControl } from '../services/identity/access-control.js';
 
@@ -23,6 +25,24 @@ export interface RouteOptions {
   schedules?: { wake(): void };
   /** The compute instance controller: woken by start/stop/restart; where each running JupyterLab listens. */
   computeInstances?: { wake(): void; targetOf(workspace: string, name: string): LabTarget | undefined };
-  /** The serving controller: its router answers scoring requests; woken when endpoints change. */
-  serving?: ServingController;
+  /** Online serving: the serving controller while this server runs it, and a wake that reaches whichever server does. */
+  serving?: ServingAccess;
+  /** Who runs the controllers (the lease in the database); none: this server alone, always. */
+  leadership?: { view(): Promise<LeadershipView>; isLeader(): boolean };
+}
+
+/**
+ * Online serving as routes see it. Endpoint instances run where the controllers run (the server
+ * holding the controllers' lease); on another server `local()` is undefined and a change wakes
+ * that server's serving controller through the database.
+ */
+export interface ServingAccess {
+  /** This server's scoring and monitor metrics (its /metrics), whether or not it serves. */
+  metrics: ServingMetrics;
+  /** The serving controller, while this server runs the controllers; its router answers scoring requests. */
+  local(): ServingController | undefined;
+  /** Asks the serving controller, here or on the leading server, for a pass soon. */
+  wake(): void;
+  /** Here: reconciles now and returns when the router has the store's view (a traffic or key change is in force). Elsewhere: wakes the leader. */
+  refresh(): Promise<void>;
 }

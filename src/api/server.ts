@@ -62,6 +62,7 @@ export async function buildServer(
     schedules?: RouteOptions['schedules'];
     serving?: RouteOptions['serving'];
     computeInstances?: RouteOptions['computeInstances'];
+    leadership?: RouteOptions['leadership'];
     /** Hears every route as it is added (the route-list test compares them with the OpenAPI document). */
     onRoute?: (route: RouteOptionsOfFastify) => void;
     /** The PEM certificate chain and private key to serve HTTPS with (config.tls, read and checked by the caller); none: plain HTTP. */
@@ -145,6 +146,7 @@ export async function buildServer(
     ...(options.schedules ? { schedules: options.schedules } : {}),
     ...(options.serving ? { serving: options.serving } : {}),
     ...(options.computeInstances ? { computeInstances: options.computeInstances } : {}),
+    ...(options.leadership ? { leadership: options.leadership } : {}),
   };
   await app.register(healthRoutes, routeOptions);
   await app.register(identityRoutes, routeOptions);

@@ -26,6 +26,7 @@ export async function allCommands(): Promise<Array<(program: Command) => void>> 
     registry,
     backup,
     datastore,
+    status,
   ] = await Promise.all([
     import('./commands/up.js'),
     import('./commands/init.js'),
@@ -50,9 +51,11 @@ export async function allCommands(): Promise<Array<(program: Command) => void>> 
     import('./commands/registry.js'),
     import('./commands/backup.js'),
     import('./commands/datastore.js'),
+    import('./commands/status.js'),
   ]);
   return [
     up.registerUp,
+    status.registerStatus,
     init.registerInit,
     apply.registerApply,
     workspace.registerWorkspace,

@@ -42,6 +42,8 @@ export { MlflowClient } from './mlflow-client.js';
 export class TrellisClient extends HttpClient {
   health = () => this.call(healthRoutes.live);
   ready = () => this.call(healthRoutes.ready);
+  /** Which server runs the controllers, and whether the one answering does. */
+  leader = () => this.call(healthRoutes.leader);
 
   /** A workspace's MLflow REST API (the routes of src/contract/mlflow); no name: the default workspace, at the server root. */
   mlflow = (workspace?: string) => new MlflowClient(this, workspace);

@@ -109,6 +109,20 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ TRELLIS_HOME: join(home, 'none'), TRELLIS_PORT: 'http' }), /TRELLIS_PORT 'http' is not a port number/);
   });
 
+  it("reads the controllers' lease TTL, 10 s by default, and refuses one too short or not a number, naming it", () => {
+    const none = join(home, 'none');
+    assert.equal(loadConfig({ TRELLIS_HOME: none }).controllers.leaseTtlMs, 10_000);
+    assert.equal(loadConfig({ TRELLIS_HOME: none, TRELLIS_LEASE_TTL_MS: '3000' }).controllers.leaseTtlMs, 3_000);
+    assert.throws(
+      () => loadConfig({ TRELLIS_HOME: none, TRELLIS_LEASE_TTL_MS: '100' }),
+      /TRELLIS_LEASE_TTL_MS '100' is too short.*300 or more/,
+    );
+    assert.throws(
+      () => loadConfig({ TRELLIS_HOME: none, TRELLIS_LEASE_TTL_MS: 'ten' }),
+      /TRELLIS_LEASE_TTL_MS 'ten' must be a positive whole number of milliseconds/,
+    );
+  });
+
   it("reads MLflow's GraphQL limits from MLflow's variables, 10 each by default", () => {
     assert.deepEqual(loadConfig({ TRELLIS_HOME: join(home, 'none') }).mlflowGraphql, { maxRootFields: 10, maxAliases: 10 });
     const set = loadConfig({

@@ -8,6 +8,7 @@ import { quotasSchema, type Quotas } from '../core/compute/workspace-quota.js';
 import { defaultPriceList, type PriceList, parsePriceList } from '../core/cost/price-list.js';
 import { hasCode } from '../core/error-codes.js';
 import { isTrellisError, TrellisError } from '../core/errors.js';
+import { defaultLeaseTtlMs } from '../core/leases/leadership.js';
 
 /** An OpenID Connect issuer whose bearer JWTs Trellis accepts, and how its claims name users and groups. */
 export const oidcSettingsSchema = z
@@ -137,6 +138,16 @@ export interface TrellisConfig {
   budgets: BudgetSettings;
   /** How compute instances are watched: schedules and idle shutdown are noticed within tickMs. */
   computeInstances: { tickMs: number };
+  controllers: ControllerSettings;
+}
+
+/** Where the controllers run when several servers share one PostgreSQL database. */
+export interface ControllerSettings {
+  /**
+   * How long the controllers' lease lasts unless renewed (renewed every third of it): a leader
+   * that dies has its controllers running on another server within about this long.
+   */
+  leaseTtlMs: number;
 }
 
 /** How budgets are watched. */
@@ -240,6 +251,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TrellisConfig 
     },
     schedules: { tickMs: nonNegativeNumber(env, 'TRELLIS_SCHEDULE_TICK_MS') ?? 1000 },
     computeInstances: { tickMs: nonNegativeNumber(env, 'TRELLIS_COMPUTE_INSTANCE_TICK_MS') ?? 15_000 },
+    controllers: { leaseTtlMs: leaseTtl(env) },
   };
 }
 
@@ -348,6 +360,20 @@ function priceList(input: unknown, path: string): PriceList {
     });
   }
 }
+
+/** TRELLIS_LEASE_TTL_MS: whole milliseconds, long enough that a renewal (every third of it) has time to answer. */
+function leaseTtl(env: NodeJS.ProcessEnv): number {
+  const ttl = positiveInteger(env.TRELLIS_LEASE_TTL_MS, 'TRELLIS_LEASE_TTL_MS', ' of milliseconds') ?? defaultLeaseTtlMs;
+  if (ttl < minimumLeaseTtlMs)
+    throw new TrellisError(
+      'InvalidConfiguration',
+      400,
+      `TRELLIS_LEASE_TTL_MS '${ttl}' is too short: the lease is renewed every third of it, over a database round trip; give ${minimumLeaseTtlMs} or more (default ${defaultLeaseTtlMs})`,
+    );
+  return ttl;
+}
+
+const minimumLeaseTtlMs = 300;
 
 function parsePort(text: string): number {
   const port = Number(text);

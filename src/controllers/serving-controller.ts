@@ -19,6 +19,8 @@ export interface ServingOptions extends ModelPreparationOptions {
   tickMs: number;
   /** The timers the loop ticks on (tests pass fake ones); the real ones by default. */
   timers?: Timers;
+  /** Where scoring requests are counted: the server's /metrics registry, which outlives this controller; its own by default. */
+  metrics?: ServingMetrics;
 }
 
 /**
@@ -30,7 +32,7 @@ export interface ServingOptions extends ModelPreparationOptions {
  */
 export class ServingController {
   readonly router: EndpointRouter;
-  readonly metrics = new ServingMetrics();
+  readonly metrics: ServingMetrics;
   /** Load tests of deployments and the sizing recommended from them. */
   readonly profiler: DeploymentProfiler;
   private readonly served = new ServedDeployments();
@@ -46,6 +48,7 @@ export class ServingController {
     private readonly context: Context,
     private readonly options: ServingOptions,
   ) {
+    this.metrics = options.metrics ?? new ServingMetrics();
     this.payloads = new PayloadCollection(context);
     this.router = new EndpointRouter({
       now: () => context.clock().getTime(),

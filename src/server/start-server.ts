@@ -1,5 +1,6 @@
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { buildServer, type TrellisServer } from '../api/server.js';
@@ -7,16 +8,9 @@ import { loadAttemptSecret } from '../backends/kubernetes/attempt-token.js';
 import { createKubernetesComputes } from '../backends/kubernetes/kubernetes-compute.js';
 import { LocalBackend } from '../backends/local/local-backend.js';
 import { createSlurmComputes } from '../backends/slurm/slurm-compute.js';
-import { BudgetWatcher } from '../controllers/budget-watcher.js';
-import { ComputeInstanceController } from '../controllers/compute-instance-controller.js';
-import { JobRunner } from '../controllers/job-runner.js';
-import { PipelineRunner } from '../controllers/pipeline-runner.js';
-import { SweepRunner } from '../controllers/sweep-runner.js';
 import { AlertmanagerClient } from '../services/monitoring/alertmanager-client.js';
 import { MonitorMetrics } from '../services/monitoring/monitor-metrics.js';
 import { serverMonitorObservers } from '../services/monitoring/server-monitor-observers.js';
-import { ScheduleRunner } from '../controllers/schedule-runner.js';
-import { ServingController } from '../controllers/serving-controller.js';
 import { isLoopbackHost, type TrellisConfig } from '../config/config.js';
 import { TrellisError } from '../core/errors.js';
 import type { Context } from '../services/context.js';
@@ -24,10 +18,16 @@ import { ensureOwner, issueOwnerToken } from '../services/identity/owner-bootstr
 import { revokeOrphanedWorkloadTokens } from '../services/identity/workload-tokens.js';
 import { ensureDefaultWorkspace } from '../services/workspace-service.js';
 import { writeOwnerToken } from '../config/owner-token-file.js';
-import { serverTrustVariables } from '../config/server-trust.js';
 import { makeNewFilesPrivate, secureDataDirectory } from './data-directory.js';
 import { openWorkspaceArtifacts } from './workspace-artifacts.js';
+import { ControllerHost } from './controller-host.js';
+import { LeaderLease } from './leader-lease.js';
+import { controllersLease, leaseTiming } from '../core/leases/leadership.js';
+import { ServingMetrics } from '../serving/serving-metrics.js';
 import { Store } from '../store/store.js';
+
+/** The signal a leader sends when it gives the controllers' lease up (it is stopping): standbys try at once. */
+const leaseReleasedTopic = 'controller-lease';
 
 export interface RunningServer {
   app: TrellisServer;
@@ -79,8 +79,7 @@ export async function startServer(
     const jobsRoot = join(config.home, 'jobs');
     let url = '';
     // A job's process ending wakes the runner, so the job finishes (and the next one starts) at once.
-    let wakeRunner = () => {};
-    const local = new LocalBackend({ onProcessExit: () => wakeRunner(), logger });
+    const local = new LocalBackend({ onProcessExit: () => host.wake('job-runner'), logger });
     const slurm = createSlurmComputes({ graceSeconds: config.jobs.graceSeconds });
     // Pods download their attempt's folder from this server and send results back, with tokens signed by this secret.
     const kubernetes = createKubernetesComputes({
@@ -89,22 +88,27 @@ export async function startServer(
       logger,
     });
     const orphans = slurm.byHandle(kubernetes.byHandle(local));
-    // The pipeline runner is made after the job runner, which wakes it when a step's job ends.
-    let wakePipelines = () => {};
-    let wakeSweeps = () => {};
-    let wakeBudgets = () => {};
-    const runner = new JobRunner(context, {
+    // Scoring counters and monitor gauges: this server's /metrics, whichever term (if any) its controllers are in.
+    const servingMetrics = new ServingMetrics();
+    const monitorMetrics = new MonitorMetrics(servingMetrics.registry);
+    for (const run of await store.repositories.monitors.latestRuns()) monitorMetrics.record(run);
+    const alertmanagerUrl = config.alerting.alertmanagerUrl;
+    const alertmanager = alertmanagerUrl ? new AlertmanagerClient({ url: alertmanagerUrl }) : undefined;
+    context.monitorObservers = serverMonitorObservers({
+      metrics: monitorMetrics,
+      alertmanager,
+      publicUrl: () => url,
+      logger,
+      now: () => context.clock().getTime(),
+    });
+    // The controllers run in terms, while this server holds their lease (see ControllerHost).
+    const host: ControllerHost = new ControllerHost(context, {
+      config,
+      url: () => url,
       jobsRoot,
-      ...config.jobs,
-      // Jobs log to their workspace's MLflow tracking URI on this server, as on Azure ML.
-      trackingUriFor: (workspace) => (workspace === 'default' ? url : `${url}/workspaces/${workspace}/mlflow`),
-      serverTrust: serverTrustVariables(config),
-      onJobEnded: (job) => {
-        // A job's cost is final when it ends: budgets are measured again.
-        wakeBudgets();
-        if (job.tags['trellis.pipeline'] !== undefined) wakePipelines();
-        if (job.tags['trellis.sweep'] !== undefined) wakeSweeps();
-      },
+      mayLaunch: (): boolean => lease?.isLeader() ?? true,
+      servingMetrics,
+      alertmanager,
       backendFor: (compute) => {
         // A deleted compute's running attempts are still polled and stopped, by their handle.
         if (!compute) return orphans;
@@ -114,74 +118,42 @@ export async function startServer(
         return type === 'amlcompute' || type === 'computeinstance' ? local : undefined;
       },
     });
-    wakeRunner = () => runner.wake();
-    const pipelines = new PipelineRunner(context, {
-      tickMs: config.jobs.tickMs,
-      wakeJobs: () => runner.wake(),
-      wakeSweeps: () => wakeSweeps(),
-    });
-    wakePipelines = () => pipelines.wake();
-    const sweeps = new SweepRunner(context, {
-      tickMs: config.jobs.tickMs,
-      wakeJobs: () => runner.wake(),
-      // A pipeline's sweep step ended: the steps after it may go on.
-      onSweepEnded: (sweep) => {
-        if (sweep.tags['trellis.pipeline'] !== undefined) pipelines.wake();
-      },
-    });
-    wakeSweeps = () => sweeps.wake();
-    const schedules = new ScheduleRunner(context, {
-      tickMs: config.schedules.tickMs,
-      wakeRunners: () => {
-        runner.wake();
-        pipelines.wake();
-      },
-    });
-    const serving = new ServingController(context, {
-      servingRoot: join(config.home, 'serving'),
-      environmentCache: config.jobs.environmentCache,
-      tickMs: 1000,
-      serverUrl: () => url,
-      serverTrust: serverTrustVariables(config),
-    });
-    // Monitor runs: their values as gauges on the serving /metrics, their breaches to Alertmanager when one is configured.
-    const monitorMetrics = new MonitorMetrics(serving.metrics.registry);
-    for (const run of await store.repositories.monitors.latestRuns()) monitorMetrics.record(run);
-    const alertmanagerUrl = config.alerting.alertmanagerUrl;
-    context.monitorObservers = serverMonitorObservers({
-      metrics: monitorMetrics,
-      alertmanager: alertmanagerUrl ? new AlertmanagerClient({ url: alertmanagerUrl }) : undefined,
-      publicUrl: () => url,
-      logger,
-      now: () => context.clock().getTime(),
-    });
-    // Budgets: thresholds alerted once a month (Alertmanager, a budget's webhook); enforcing ones spent hold new jobs queued.
-    const budgets = new BudgetWatcher(context, {
-      tickMs: config.budgets.tickMs,
-      priceList: config.prices,
-      alerts: {
-        alertmanager: alertmanagerUrl ? new AlertmanagerClient({ url: alertmanagerUrl }) : undefined,
-        publicUrl: () => config.publicUrl ?? url,
-      },
-      wakeJobs: () => runner.wake(),
-    });
-    context.budgetHolds = budgets;
-    wakeBudgets = () => budgets.wake();
-    // Compute instances: JupyterLab per instance, for its assigned user, reached through this server.
-    const computeInstances = new ComputeInstanceController(context, {
-      instancesRoot: join(config.home, 'compute-instances'),
-      environmentCache: config.jobs.environmentCache,
-      tickMs: config.computeInstances.tickMs,
-      serverUrl: () => url,
-      serverTrust: serverTrustVariables(config),
-    });
+    const serverId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    // On PostgreSQL several servers may share the database: the controllers run where the lease says. SQLite: this server alone.
+    const lease: LeaderLease | undefined =
+      store.dialect === 'postgres'
+        ? new LeaderLease({
+            name: controllersLease,
+            leases: store.repositories.leases,
+            holder: serverId,
+            address: () => advertisedAddress(url),
+            timing: leaseTiming(config.controllers.leaseTtlMs),
+            logger,
+            onBegin: () => host.begin(),
+            onEnd: () => host.end(),
+          })
+        : undefined;
+    // Budget holds are the leader's budget watcher's; a budget changed on another server wakes it.
+    context.budgetHolds = host.budgetHolds();
     const app = await buildServer(context, config, {
-      computeInstances,
-      jobs: { wake: () => runner.wake(), jobsRoot },
-      pipelines: { wake: () => pipelines.wake() },
-      sweeps: { wake: () => sweeps.wake() },
-      schedules: { wake: () => schedules.wake() },
-      serving,
+      computeInstances: host.computeInstanceAccess(),
+      jobs: { ...host.waker('job-runner'), jobsRoot },
+      pipelines: host.waker('pipeline-runner'),
+      sweeps: host.waker('sweep-runner'),
+      schedules: host.waker('scheduler'),
+      serving: host.servingAccess(servingMetrics),
+      leadership: {
+        isLeader: () => host.isRunning(),
+        view: async () => ({
+          lease: lease ? ((await store.repositories.leases.get(controllersLease)) ?? null) : null,
+          server: {
+            id: serverId,
+            address: advertisedAddress(url),
+            isLeader: host.isRunning(),
+            mode: lease ? ('lease' as const) : ('single-server' as const),
+          },
+        }),
+      },
       ...(https ? { https } : {}),
     });
     const address = await app.listen({ host: config.host, port: config.port });
@@ -189,29 +161,31 @@ export async function startServer(
     // The CLI on this machine signs in with this token when local authentication is off.
     await writeOwnerToken(config.home, await issueOwnerToken(context, config.localUser));
     if (!isLoopbackHost(config.host)) onNotice(exposureWarning(config, url));
-    // Before the runner's first pass: a workspace whose enforcing budget was spent before a restart keeps its jobs queued.
-    await budgets.measureAll();
-    await runner.start();
-    budgets.start();
-    pipelines.start();
-    sweeps.start();
-    // After the runners: the slots missed while no server ran fire on this first pass.
-    schedules.start();
-    await serving.start();
-    computeInstances.start();
+    // Wakes from the servers that do not lead reach this one's controllers while it leads.
+    await host.listen();
+    // A leader that stops gives its lease up and says so: a standby takes it at once instead of at its expiry.
+    const released = lease
+      ? await store.signals.subscribe([leaseReleasedTopic], {
+          onMessage: () => void lease.tryNow(),
+          onError: (error) => logger.warn({ err: error }, 'controller lease: listening for a released lease failed; connecting again'),
+        })
+      : undefined;
+    // The first try: a server that takes the lease has its controllers running before it says it is up.
+    if (lease) await lease.start();
+    else await host.begin();
     return {
       app,
       url,
       store,
       artifactStore: artifacts.description,
       async close() {
-        await schedules.close();
-        await pipelines.close();
-        await sweeps.close();
-        await runner.close();
-        await budgets.close();
-        await serving.close();
-        await computeInstances.close();
+        await released?.close();
+        // The controllers stop first; then the lease is given up, so the next leader never overlaps them.
+        if (await lease?.close())
+          await store.signals
+            .publish(leaseReleasedTopic)
+            .catch((error: unknown) => logger.warn({ err: error }, 'controller lease: the standbys could not be told the lease is free'));
+        await host.close();
         await app.close();
         await store.close();
       },
@@ -221,6 +195,11 @@ export async function startServer(
     await store.close().catch((closeError: unknown) => logger.warn({ err: closeError }, 'closing the store after a failed start'));
     throw error;
   }
+}
+
+/** This server's own address, as other machines name it: a wildcard listen address becomes the host's name. */
+function advertisedAddress(url: string): string {
+  return url.replace(/\/\/(0\.0\.0\.0|\[::\])(?=[:/]|$)/, `//${hostname()}`);
 }
 
 /**

@@ -13,6 +13,7 @@ export interface Database
     TraceTables,
     EndpointTables,
     DeploymentProfileTables,
+    LeaseTables,
     IdentityTables,
     SecretTables {
   workspaces: WorkspacesTable;
@@ -468,6 +469,19 @@ export interface DeploymentProfileTables {
     created_by: string;
     created_at: number;
     updated_at: number;
+  };
+}
+
+/** Which server holds what (022-controller-lease); instants on the database's clock. */
+export interface LeaseTables {
+  controller_leases: {
+    name: string;
+    holder: string;
+    address: string | null;
+    epoch: number;
+    acquired_at: number;
+    renewed_at: number;
+    expires_at: number;
   };
 }
 

@@ -19,12 +19,16 @@ import type { Database } from './database.js';
 import type { Dialect } from './dialect.js';
 import { migrationProvider, migrationsFor } from './migrations/index.js';
 import { openPostgres } from './postgres/open-postgres.js';
+import { PostgresSignals } from './postgres/postgres-signals.js';
+import type { Signals } from './signals.js';
+import { LocalSignals } from './sqlite/local-signals.js';
 import { DatasetRepository } from './dataset-repository.js';
 import { ExperimentRepository } from './experiment-repository.js';
 import { EndpointRepository } from './endpoint-repository.js';
 import { IdentityCache } from './identity-cache.js';
 import { IdentityRepository } from './identity-repository.js';
 import { JobRepository } from './job-repository.js';
+import { LeaseRepository } from './lease-repository.js';
 import { PipelineRepository } from './pipeline-repository.js';
 import { ScheduleRepository } from './schedule-repository.js';
 import { SweepRepository } from './sweep-repository.js';
@@ -74,6 +78,8 @@ export interface Repositories {
   identity: IdentityRepository;
   /** What the advisor reads in bulk (jobs, nodes, sweeps, deployments, audit actors, tokens). */
   advisor: AdvisorRepository;
+  /** Which server holds the controllers' lease. */
+  leases: LeaseRepository;
 }
 
 export interface Readiness {
@@ -96,6 +102,8 @@ export class Store {
     readonly location: string,
     /** Workspace data keys: secrets are sealed with them before they reach the database. */
     private readonly keys: WorkspaceKeys,
+    /** Wakes between the servers on this database (NOTIFY/LISTEN on PostgreSQL; in-process on SQLite). */
+    readonly signals: Signals,
   ) {
     // On SQLite a transaction holds the one connection: the store's own repositories used inside
     // it would wait for that connection forever. They refuse instead, at once, naming the mistake.
@@ -125,7 +133,7 @@ export class Store {
       });
     if (url && /^postgres(ql)?:\/\//.test(url)) {
       const db = openPostgres(url);
-      return new Store('postgres', db, redactPassword(url), keysFor(db));
+      return new Store('postgres', db, redactPassword(url), keysFor(db), new PostgresSignals(db, url));
     }
     if (url && !url.startsWith('sqlite:')) {
       throw new TrellisError(
@@ -136,7 +144,7 @@ export class Store {
     }
     const file = url ? url.slice('sqlite:'.length) : join(options.home, 'trellis.db');
     const db = openSqlite(file);
-    return new Store('sqlite', db, file, keysFor(db));
+    return new Store('sqlite', db, file, keysFor(db), new LocalSignals());
   }
 
   /** Applies pending migrations in order; safe to run on every start. */
@@ -263,6 +271,7 @@ function repositoriesFor(db: Kysely<Database>, dialect: Dialect, keys: Workspace
     datastores: new DatastoreRepository(db, keys.sealerFor(db)),
     identity: new IdentityRepository(db, identityCache),
     advisor: new AdvisorRepository(db),
+    leases: new LeaseRepository(db, dialect),
   };
 }
 

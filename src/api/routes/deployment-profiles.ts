@@ -12,9 +12,14 @@ import type { RouteOptions } from '../route-options.js';
  */
 export const deploymentProfileRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { context, serving }) => {
   const profiler = () => {
-    if (!serving)
-      throw new TrellisError('ServingNotRunning', 409, 'this server does not serve online endpoints, so it cannot profile them');
-    return serving.profiler;
+    const local = serving?.local();
+    if (!local)
+      throw new TrellisError(
+        'ServingNotRunning',
+        409,
+        'this server does not serve online endpoints (the server that runs the controllers does: GET /api/v1/leader names it), so it cannot profile them; send the request there',
+      );
+    return local.profiler;
   };
 
   app.post(routes.start.path, { schema: routes.start.schema }, async (request, reply) => {

@@ -15,19 +15,20 @@ export const endpointStatsRoutes: FastifyPluginAsyncZod<RouteOptions> = async (a
     // Answers 404 for an endpoint that is not an online one of this workspace.
     const deployments = await listDeployments(context, workspace, name);
     const now = context.clock().getTime();
+    const local = serving?.local();
     return {
       workspace,
       endpoint: name,
       at: now,
       seconds: request.query.seconds,
       deployments: deployments.map((deployment) => {
-        const status = serving?.statusOf(workspace, name, deployment.name);
+        const status = local?.statusOf(workspace, name, deployment.name);
         return {
           name: deployment.name,
           desiredInstances: status?.desiredInstances ?? deployment.instanceCount,
           readyInstances: status?.readyInstances ?? 0,
-          inFlight: serving?.router.inFlightOf(workspace, name, deployment.name) ?? 0,
-          series: serving ? secondsSeries(serving.router.stats, `${workspace}/${name}/${deployment.name}`, request.query.seconds, now) : [],
+          inFlight: local?.router.inFlightOf(workspace, name, deployment.name) ?? 0,
+          series: local ? secondsSeries(local.router.stats, `${workspace}/${name}/${deployment.name}`, request.query.seconds, now) : [],
         };
       }),
     };

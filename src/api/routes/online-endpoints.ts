@@ -55,7 +55,7 @@ export const onlineEndpointRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
     };
   };
   const deploymentBody = (deployment: Deployment) => {
-    const status = serving?.statusOf(deployment.workspace, deployment.endpoint, deployment.name);
+    const status = serving?.local()?.statusOf(deployment.workspace, deployment.endpoint, deployment.name);
     return {
       ...deployment,
       ...azureDeploymentNames(deployment),
@@ -158,7 +158,7 @@ export const onlineEndpointRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
     const { workspace, name, deployment } = request.params;
     const found = await getDeployment(context, workspace, name, deployment);
     const parts: string[] = [];
-    for (const file of (await serving?.logFilesOf(found)) ?? []) {
+    for (const file of (await serving?.local()?.logFilesOf(found)) ?? []) {
       const text = await readLog(file);
       if (text === undefined) continue;
       const lines = text.split('\n');

@@ -69,7 +69,7 @@ describe('scoring routes', () => {
       context: {} as never,
       config: { maxBodyBytes: 1_000_000 } as never,
       access: {} as never,
-      serving: { router } as never,
+      serving: { local: () => ({ router }) as never, metrics: {} as never, wake: () => undefined, refresh: async () => undefined },
     } satisfies RouteOptions);
     await app.ready();
   });

@@ -53,6 +53,10 @@ function scoringSchema(prefix: string, path: string, summary: string, extra: Fas
  * content type, with the query string and the request's headers (less the credential) for a
  * @rawhttp script.
  */
+/** Why a server that does not run the controllers answers 503 to a scoring call. */
+const notServingHere =
+  'online endpoints are served by the server that runs the controllers (GET /api/v1/leader names it); this one does not, so send scoring calls there';
+
 export const scoringRoutes: FastifyPluginAsync<RouteOptions> = async (app, { context, serving, config }) => {
   // This scope reads every body as bytes: the model, not the server, decides what it accepts.
   app.removeAllContentTypeParsers();
@@ -66,9 +70,10 @@ export const scoringRoutes: FastifyPluginAsync<RouteOptions> = async (app, { con
     return reply.send(answer.body);
   };
   const forward = async (request: FastifyRequest, reply: FastifyReply, workspace: string, endpoint: string, call: ScoringCall) => {
-    if (!serving) return reply.status(503).send(errorBody('serving is not running on this server'));
+    const local = serving?.local();
+    if (!local) return reply.status(503).send(errorBody(notServingHere));
     const deployment = request.headers[DEPLOYMENT_HEADER];
-    const answer = await serving.router.handle(workspace, endpoint, call, {
+    const answer = await local.router.handle(workspace, endpoint, call, {
       authorization: request.headers.authorization,
       deployment: typeof deployment === 'string' ? deployment : undefined,
     });
@@ -151,7 +156,11 @@ export const scoringRoutes: FastifyPluginAsync<RouteOptions> = async (app, { con
         },
         async (request, reply) => {
           const workspace = workspaceOf(request);
-          const ready = serving?.router.targetsOf(workspace, request.params.name).some((target) => target.isReady()) ?? false;
+          const ready =
+            serving
+              ?.local()
+              ?.router.targetsOf(workspace, request.params.name)
+              .some((target) => target.isReady()) ?? false;
           // The Open Inference Protocol answers 404 for a model that does not exist; one that exists
           // but has no ready deployment yet (or no deployment at all) is 503.
           if (!ready && !(await isOnlineEndpoint(context, workspace, request.params.name))) {
@@ -211,7 +220,7 @@ export const scoringRoutes: FastifyPluginAsync<RouteOptions> = async (app, { con
       },
     },
     async (_request, reply) => {
-      const ready = serving !== undefined;
+      const ready = serving?.local() !== undefined;
       return reply.status(ready ? 200 : 503).send(serverReadyResponse(ready));
     },
   );

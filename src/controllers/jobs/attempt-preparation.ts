@@ -73,8 +73,15 @@ export class AttemptPreparation {
         nodes: job.nodes,
       });
       const current = await repositories.jobs.get(job.workspace, job.name);
-      // Not ours to launch any more (a restart requeued it meanwhile): the token just issued is not needed.
-      if (current?.state !== 'Preparing') return void (await revokeJobTokens(context, job));
+      // Not ours to launch any more (a restart requeued it meanwhile, or another server's term started it again as
+      // a later attempt): the token just issued is not needed.
+      if (current?.state !== 'Preparing' || current.attempt !== job.attempt) return void (await revokeJobTokens(context, job));
+      // This server's lease may have lapsed while the attempt was prepared: the job stays Preparing, and the server
+      // that leads now requeues or adopts it (restart-recovery.ts), so it is launched once, there.
+      if (options.mayLaunch && !options.mayLaunch()) {
+        context.logger.warn({ job: jobKey(job) }, 'job runner: not launching: this server no longer holds the controllers lease');
+        return;
+      }
       const cancel = cancelEventOf(current.stopRequest);
       if (cancel) {
         await this.completion.finish(current, cancel, this.state.now());

@@ -22,6 +22,12 @@ export interface JobRunnerOptions extends JobSettings {
    * ran: its attempts are then polled and stopped by their handles alone.
    */
   backendFor(compute: Resource | undefined): ComputeBackend | undefined;
+  /**
+   * Whether this server may still start job processes, asked just before each launch: false once
+   * the controllers' lease it runs under may have lapsed (another server may be starting the same
+   * job). Always, when unset.
+   */
+  mayLaunch?: () => boolean;
   /** Called when a job ended (Completed, Failed or Canceled): the pipeline runner wakes. */
   onJobEnded?: (job: Job) => void;
   /** The timers the loop ticks on (tests pass fake ones); the real ones by default. */

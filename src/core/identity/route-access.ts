@@ -84,6 +84,14 @@ const rules: Rule[] = [
   { methods: read, path: new RegExp(`${v1}/audit$`), access: onServer('Microsoft.Insights/eventtypes/values/read') },
   { methods: read, path: new RegExp(`${v1}/whoami$`), access: { kind: 'authenticated', why: 'a principal reads who it is' } },
   {
+    methods: read,
+    path: new RegExp(`${v1}/leader$`),
+    access: {
+      kind: 'authenticated',
+      why: 'which server runs the controllers (where online endpoints are served): an address of this installation, no workspace data',
+    },
+  },
+  {
     methods: '*',
     path: new RegExp(`${v1}/tokens(/:id)?$`),
     access: {

@@ -21,6 +21,7 @@ import { tracesMigration } from './018-traces.js';
 import { traceIndexesMigration } from './019-trace-indexes.js';
 import { registriesMigration } from './020-registries.js';
 import { deploymentProfilesMigration } from './021-deployment-profiles.js';
+import { controllerLeaseMigration } from './022-controller-lease.js';
 import { datastoresMigration } from './023-datastores.js';
 import { traceSearchIndexMigration } from './024-trace-search-index.js';
 
@@ -48,6 +49,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '019-trace-indexes': traceIndexesMigration(),
     '020-registries': registriesMigration(),
     '021-deployment-profiles': deploymentProfilesMigration(),
+    '022-controller-lease': controllerLeaseMigration(),
     '023-datastores': datastoresMigration(),
     '024-trace-search-index': traceSearchIndexMigration(),
   };
