@@ -24,6 +24,7 @@ export async function allCommands(): Promise<Array<(program: Command) => void>> 
     batch,
     advisor,
     registry,
+    kubernetes,
   ] = await Promise.all([
     import('./commands/up.js'),
     import('./commands/init.js'),
@@ -46,6 +47,7 @@ export async function allCommands(): Promise<Array<(program: Command) => void>> 
     import('./commands/batch-endpoint.js'),
     import('./commands/advisor.js'),
     import('./commands/registry.js'),
+    import('./commands/kubernetes.js'),
   ]);
   return [
     up.registerUp,
@@ -70,5 +72,6 @@ export async function allCommands(): Promise<Array<(program: Command) => void>> 
     deploymentProfile.registerDeploymentProfile,
     batch.registerBatchEndpoints,
     advisor.registerAdvisor,
+    kubernetes.registerKubernetes,
   ];
 }
