@@ -27,6 +27,7 @@ export async function allCommands(): Promise<Array<(program: Command) => void>> 
     backup,
     datastore,
     status,
+    kubernetes,
   ] = await Promise.all([
     import('./commands/up.js'),
     import('./commands/init.js'),
@@ -52,6 +53,7 @@ export async function allCommands(): Promise<Array<(program: Command) => void>> 
     import('./commands/backup.js'),
     import('./commands/datastore.js'),
     import('./commands/status.js'),
+    import('./commands/kubernetes.js'),
   ]);
   return [
     up.registerUp,
@@ -79,5 +81,6 @@ export async function allCommands(): Promise<Array<(program: Command) => void>> 
     batch.registerBatchEndpoints,
     advisor.registerAdvisor,
     backup.registerBackup,
+    kubernetes.registerKubernetes,
   ];
 }
