@@ -19,10 +19,15 @@ const manifest = (path: string) =>
 
 describe('backup manifests', () => {
   it('take paths inside the data directory only, since a restore writes where they say', () => {
-    for (const path of ['keys/kek-1.key', 'artifacts/workspaces/@shared/objects/a b.txt', 'config.yaml']) assert.ok(isInsidePath(path), path);
-    for (const path of ['', '../etc/passwd', '/etc/passwd', 'keys/../../x', 'a//b', './a', 'a\\..\\b']) assert.ok(!isInsidePath(path), path);
+    for (const path of ['keys/kek-1.key', 'artifacts/workspaces/@shared/objects/a b.txt', 'config.yaml'])
+      assert.ok(isInsidePath(path), path);
+    for (const path of ['', '../etc/passwd', '/etc/passwd', 'keys/../../x', 'a//b', './a', 'a\\..\\b'])
+      assert.ok(!isInsidePath(path), path);
     assert.equal(parseBackupManifest(manifest('keys/kek-1.key'), 'm').files[0]?.path, 'keys/kek-1.key');
-    assert.throws(() => parseBackupManifest(manifest('../../etc/cron.d/x'), 'the manifest'), /the manifest is not a Trellis backup manifest: files\.0\.path/);
+    assert.throws(
+      () => parseBackupManifest(manifest('../../etc/cron.d/x'), 'the manifest'),
+      /the manifest is not a Trellis backup manifest: files\.0\.path/,
+    );
   });
 
   it('says a manifest that is not JSON is damaged', () => {
