@@ -248,7 +248,8 @@ export async function startMlflowTarget(python: string): Promise<Target> {
     async stop() {
       const exited = new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
       process.kill(-child.pid!, 'SIGTERM');
-      await exited;
+      // uvicorn waits for requests in flight, and a worker inside a minutes-long SQLite query (one the client gave up on) does not stop for SIGTERM.
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
       await new Promise((resolve) => setTimeout(resolve, 1000));
       try {
         process.kill(-child.pid!, 'SIGKILL'); // whatever of the group did not stop on SIGTERM

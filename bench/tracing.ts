@@ -1,11 +1,15 @@
 /**
  * MLflow 3 tracing, Trellis against `mlflow server` (issue 19), both started side by side in one
- * run by bench/mlflow-tracking.ts's targets (SQLite, each with its defaults), one after the other:
+ * run by bench/mlflow-tracking.ts's targets (SQLite, each with its defaults), and driven in turn —
+ * one at a time, the other idle, the first changing round by round — so that the load other work puts
+ * on the machine, which changes by the minute, falls on both alike:
  *   (1) ingest: the same pre-built OTLP/HTTP protobuf requests, one trace of N spans each, shaped
- *       like an MLflow agent trace, POSTed to /v1/traces from C concurrent clients — traces/s, spans/s;
- *       then each server must hold every trace (a search count) and a trace's every span (GetTrace);
- *   (2) search: a fixed set of SearchTracesV3 queries, each K times (p50, p99), with the number of
- *       matches each server finds (every page walked once), a walk through every page, and GetTrace.
+ *       like an MLflow agent trace, POSTed to /v1/traces from C concurrent clients, in rounds of R
+ *       traces that each server takes in turn — traces/s, spans/s; then each server must hold every
+ *       trace (a search count) and a trace's every span (GetTrace);
+ *   (2) search: a fixed set of SearchTracesV3 queries, each K times (p50, p99) on each server, the
+ *       servers alternating run by run, with the number of matches each server finds (every page
+ *       walked once), a walk through every page, and GetTrace.
  */
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -26,6 +30,8 @@ export interface TracingBenchOptions {
   queryTimeoutSeconds: number;
   /** A folder for Trellis's CPU profile (written when the server stops), or undefined. */
   profileFolder: string | undefined;
+  /** Traces each server takes in turn during ingest (see ingestInTurn). */
+  roundTraces: number;
   /** Which servers to measure: 'trellis', 'mlflow' or both. */
   servers: readonly ('trellis' | 'mlflow')[];
   log: (line: string) => void;
@@ -243,18 +249,20 @@ export function buildCorpus(options: TracingBenchOptions): Corpus {
 /** Sends of one request before the bench gives up on a server that keeps answering 503. */
 const maxAttempts = 8;
 
-export async function ingest(
+/** Sends payloads [first, end) from `clients` concurrent clients; the seconds it took and the resends. */
+async function sendRange(
   target: Target,
   experimentId: string,
   corpus: Corpus,
+  range: { first: number; end: number },
   options: TracingBenchOptions,
-): Promise<TracingFigures['ingest']> {
-  let next = 0;
+): Promise<{ seconds: number; retries: number }> {
+  let next = range.first;
   let retries = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: options.clients }, async () => {
-      for (let index = next++; index < corpus.payloads.length; index = next++) {
+      for (let index = next++; index < range.end; index = next++) {
         // As an OTLP exporter does (the OTLP/HTTP spec): 429, 502, 503 and 504 are sent again after a growing wait.
         for (let attempt = 1; ; attempt++) {
           const response = await fetch(`${target.url}/v1/traces`, {
@@ -269,21 +277,63 @@ export async function ingest(
           retries++;
           await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** (attempt - 1))));
         }
-        if ((index + 1) % 1000 === 0) options.log(`  ${target.name}: ${(index + 1).toLocaleString('en')} traces sent`);
       }
     }),
   );
-  if (retries > 0) options.log(`  ${target.name}: ${retries} requests sent again after a retryable answer`);
-  const seconds = (performance.now() - started) / 1000;
-  return {
-    traces: corpus.payloads.length,
-    spans: corpus.spans,
-    bytes: corpus.bytes,
-    seconds,
-    tracesPerSecond: corpus.payloads.length / seconds,
-    spansPerSecond: corpus.spans / seconds,
-    retries,
-  };
+  return { seconds: (performance.now() - started) / 1000, retries };
+}
+
+/** A server under test and the experiment its traces go to. */
+interface Subject {
+  target: Target;
+  experimentId: string;
+}
+
+/** The servers in turn, the first one changing every round, so neither is always measured first. */
+const inTurn = <T>(items: readonly T[], round: number): T[] => (round % 2 === 0 ? [...items] : [...items].reverse());
+
+/**
+ * Every trace sent to every server, in rounds of `roundTraces`: each server takes the round's traces in
+ * turn, so the machine's load, which other work on it changes by the minute, falls on all alike. A
+ * server's time is the sum of its rounds.
+ */
+export async function ingestInTurn(
+  subjects: readonly Subject[],
+  corpus: Corpus,
+  options: TracingBenchOptions,
+): Promise<Map<Subject, TracingFigures['ingest']>> {
+  const totals = new Map(subjects.map((subject) => [subject, { seconds: 0, retries: 0 }]));
+  for (let first = 0, round = 0; first < corpus.payloads.length; first += options.roundTraces, round++) {
+    const range = { first, end: Math.min(corpus.payloads.length, first + options.roundTraces) };
+    for (const subject of inTurn(subjects, round)) {
+      const sent = await sendRange(subject.target, subject.experimentId, corpus, range, options);
+      const total = totals.get(subject)!;
+      total.seconds += sent.seconds;
+      total.retries += sent.retries;
+    }
+    if (Math.floor(range.end / 1000) > Math.floor(first / 1000))
+      options.log(
+        `  ${range.end.toLocaleString('en')} traces sent to each: ${subjects.map((subject) => `${subject.target.name} ${totals.get(subject)!.seconds.toFixed(1)} s`).join(', ')}`,
+      );
+  }
+  return new Map(
+    subjects.map((subject) => {
+      const { seconds, retries } = totals.get(subject)!;
+      if (retries > 0) options.log(`  ${subject.target.name}: ${retries} requests sent again after a retryable answer`);
+      return [
+        subject,
+        {
+          traces: corpus.payloads.length,
+          spans: corpus.spans,
+          bytes: corpus.bytes,
+          seconds,
+          tracesPerSecond: corpus.payloads.length / seconds,
+          spansPerSecond: corpus.spans / seconds,
+          retries,
+        },
+      ];
+    }),
+  );
 }
 
 interface SearchBody {
@@ -393,67 +443,109 @@ function queriesOf(corpus: Corpus, timeoutMs: number): Query[] {
 
 const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 
-async function measure(target: Target, corpus: Corpus, options: TracingBenchOptions): Promise<TracingFigures> {
-  const { experiment_id: experimentId } = await call<{ experiment_id: string }>(target.url, 'experiments/create', {
-    name: 'bench-tracing',
-  });
-  options.log(`  (1) ${corpus.payloads.length.toLocaleString('en')} traces from ${options.clients} clients ...`);
-  const ingestFigures = await ingest(target, experimentId, corpus, options);
-  options.log(`  ${target.name}: ingest took ${ingestFigures.seconds.toFixed(1)} s`);
-  const queries = queriesOf(corpus, options.queryTimeoutSeconds * 1000);
-  const stored = {
-    traces: await queries[0]!.count(target, experimentId),
-    spansOfOne: await queries.find((query) => query.name === 'GetTrace')!.count(target, experimentId),
+const isTimeout = (error: unknown) => error instanceof DOMException && error.name === 'TimeoutError';
+
+/**
+ * One query on every server, in turn: two warm-ups each, then up to `queries` timed runs each, the
+ * servers alternating run by run (so the machine's load falls on all alike), a server stopping once
+ * its timed runs pass the budget; then the matches each finds. A request unanswered within the timeout
+ * marks that server timed out for the query, and the others go on.
+ */
+async function measureQuery(query: Query, subjects: readonly Subject[], options: TracingBenchOptions): Promise<Map<Subject, QueryFigures>> {
+  const states = new Map(subjects.map((subject) => [subject, { timings: [] as number[], spent: 0, warmUps: 0, timedOut: false }]));
+  const giveUp = (subject: Subject) => {
+    states.get(subject)!.timedOut = true;
+    options.log(`  ${subject.target.name}: ${query.name}: no answer in ${options.queryTimeoutSeconds} s, given up`);
   };
-  if (stored.traces !== corpus.payloads.length || stored.spansOfOne !== options.spansPerTrace)
-    throw new Error(
-      `${target.name} holds ${stored.traces} traces of ${corpus.payloads.length}, and ${stored.spansOfOne} spans of trace 0 of ${options.spansPerTrace}`,
-    );
-  options.log(`  (2) ${queries.length} queries, ${options.queries} times each ...`);
-  const figures: QueryFigures[] = [];
-  for (const query of queries) {
-    let matched: number | undefined;
-    const timings: number[] = [];
-    let spent = 0;
-    try {
-      matched = await query.count(target, experimentId);
-    } catch (error) {
-      if (!(error instanceof DOMException && error.name === 'TimeoutError')) throw error;
-      options.log(`  ${target.name}: ${query.name}: no answer in ${options.queryTimeoutSeconds} s, given up`);
-      figures.push({
-        name: query.name,
-        description: query.description,
-        matched,
-        timedOut: true,
-        runs: 0,
-        p50: Number.NaN,
-        p99: Number.NaN,
-      });
-      continue;
-    }
-    for (let i = 0; i < options.queries + 2; i++) {
+  for (let round = 0; round < options.queries + 2; round++) {
+    for (const subject of inTurn(subjects, round)) {
+      const state = states.get(subject)!;
+      if (state.timedOut || state.timings.length >= options.queries || state.spent > options.queryBudgetSeconds * 1000) continue;
       const started = performance.now();
-      await query.run(target, experimentId);
-      const elapsed = performance.now() - started;
-      if (i < 2) {
-        // The first two warm caches; one is enough for a query that takes seconds (the count's walk ran it too).
-        if (elapsed > 10_000) i = 1;
+      try {
+        await query.run(subject.target, subject.experimentId);
+      } catch (error) {
+        if (!isTimeout(error)) throw error;
+        giveUp(subject);
         continue;
       }
-      timings.push(elapsed);
-      spent += elapsed;
-      if (spent > options.queryBudgetSeconds * 1000) break;
+      const elapsed = performance.now() - started;
+      if (state.warmUps < 2) {
+        // Two warm-ups (caches); one is enough for a query that takes seconds.
+        state.warmUps = elapsed > 10_000 ? 2 : state.warmUps + 1;
+        continue;
+      }
+      state.timings.push(elapsed);
+      state.spent += elapsed;
     }
-    const runs = timings.length;
-    timings.sort((a, b) => a - b);
-    const [p50, p99] = [percentile(timings, 0.5), percentile(timings, 0.99)];
-    figures.push({ name: query.name, description: query.description, matched, runs, p50, p99 });
-    options.log(`  ${target.name}: ${query.name}: ${matched} matched, p50 ${p50.toFixed(1)} ms over ${runs} runs`);
   }
-  return { server: target.name, ingest: ingestFigures, stored, queries: figures };
+  const figures = new Map<Subject, QueryFigures>();
+  for (const subject of subjects) {
+    const state = states.get(subject)!;
+    let matched: number | undefined;
+    if (!state.timedOut) {
+      try {
+        matched = await query.count(subject.target, subject.experimentId);
+      } catch (error) {
+        if (!isTimeout(error)) throw error;
+        giveUp(subject);
+      }
+    }
+    const timings = [...state.timings].sort((a, b) => a - b);
+    const row: QueryFigures = state.timedOut
+      ? { name: query.name, description: query.description, matched, timedOut: true, runs: 0, p50: Number.NaN, p99: Number.NaN }
+      : {
+          name: query.name,
+          description: query.description,
+          matched,
+          runs: timings.length,
+          p50: percentile(timings, 0.5),
+          p99: percentile(timings, 0.99),
+        };
+    figures.set(subject, row);
+    if (!row.timedOut)
+      options.log(`  ${subject.target.name}: ${query.name}: ${matched} matched, p50 ${row.p50.toFixed(1)} ms over ${row.runs} runs`);
+  }
+  return figures;
 }
 
-/** Builds the requests once, then measures each server in turn (never both at once, so neither slows the other). */
+/** Ingest on every server in turn, the check that each holds every trace, then each query on every server in turn. */
+async function measure(subjects: readonly Subject[], corpus: Corpus, options: TracingBenchOptions): Promise<TracingFigures[]> {
+  options.log(
+    `  (1) ${corpus.payloads.length.toLocaleString('en')} traces to each server from ${options.clients} clients, in rounds of ${options.roundTraces} ...`,
+  );
+  const ingested = await ingestInTurn(subjects, corpus, options);
+  const queries = queriesOf(corpus, options.queryTimeoutSeconds * 1000);
+  const stored = new Map<Subject, TracingFigures['stored']>();
+  for (const subject of subjects) {
+    const { target, experimentId } = subject;
+    const held = {
+      traces: await queries[0]!.count(target, experimentId),
+      spansOfOne: await queries.find((query) => query.name === 'GetTrace')!.count(target, experimentId),
+    };
+    if (held.traces !== corpus.payloads.length || held.spansOfOne !== options.spansPerTrace)
+      throw new Error(
+        `${target.name} holds ${held.traces} traces of ${corpus.payloads.length}, and ${held.spansOfOne} spans of trace 0 of ${options.spansPerTrace}`,
+      );
+    stored.set(subject, held);
+  }
+  options.log(`  (2) ${queries.length} queries, ${options.queries} times each on each server ...`);
+  const rows = new Map(subjects.map((subject) => [subject, [] as QueryFigures[]]));
+  for (const query of queries) {
+    for (const [subject, row] of await measureQuery(query, subjects, options)) rows.get(subject)!.push(row);
+  }
+  return subjects.map((subject) => ({
+    server: subject.target.name,
+    ingest: ingested.get(subject)!,
+    stored: stored.get(subject)!,
+    queries: rows.get(subject)!,
+  }));
+}
+
+/**
+ * Builds the requests once, starts every server, then measures them in turn (one driven at a time,
+ * the others idle, alternating round by round: see ingestInTurn and measureQuery).
+ */
 export async function runTracingBench(options: TracingBenchOptions): Promise<TracingFigures[]> {
   const python = ensurePythonEnv({ log: options.log }) as string;
   const built = performance.now();
@@ -474,15 +566,18 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
       ),
     mlflow: () => startMlflowTarget(python),
   };
-  const figures: TracingFigures[] = [];
-  for (const server of options.servers) {
-    const target = await starts[server]();
-    try {
+  const subjects: Subject[] = [];
+  try {
+    for (const server of options.servers) {
+      const target = await starts[server]();
       options.log(`${target.name} at ${target.url}`);
-      figures.push(await measure(target, corpus, options));
-    } finally {
-      await target.stop();
+      const { experiment_id: experimentId } = await call<{ experiment_id: string }>(target.url, 'experiments/create', {
+        name: 'bench-tracing',
+      });
+      subjects.push({ target, experimentId });
     }
+    return await measure(subjects, corpus, options);
+  } finally {
+    for (const subject of subjects) await subject.target.stop();
   }
-  return figures;
 }
