@@ -43,6 +43,10 @@ function scoringSchema(prefix: string, path: string, summary: string, extra: Fas
   return { tags, summary, ...(Object.keys(params.shape).length > 0 ? { params } : {}), response: { default: modelAnswer }, ...extra };
 }
 
+/** Why a server that does not run the controllers answers 503 to a scoring call. */
+const notServingHere =
+  'online endpoints are served by the server that runs the controllers (GET /api/v1/leader names it); this one does not, so send scoring calls there';
+
 /**
  * Scoring: `POST /endpoints/{name}/score` (Azure ML's scoring URI; GET too, with the input in the
  * query string, where azmlinfsrv serves the script), `GET /endpoints/{name}/swagger.json` (what
@@ -53,10 +57,6 @@ function scoringSchema(prefix: string, path: string, summary: string, extra: Fas
  * content type, with the query string and the request's headers (less the credential) for a
  * @rawhttp script.
  */
-/** Why a server that does not run the controllers answers 503 to a scoring call. */
-const notServingHere =
-  'online endpoints are served by the server that runs the controllers (GET /api/v1/leader names it); this one does not, so send scoring calls there';
-
 export const scoringRoutes: FastifyPluginAsync<RouteOptions> = async (app, { context, serving, config }) => {
   // This scope reads every body as bytes: the model, not the server, decides what it accepts.
   app.removeAllContentTypeParsers();

@@ -73,9 +73,10 @@ export class AttemptPreparation {
         nodes: job.nodes,
       });
       const current = await repositories.jobs.get(job.workspace, job.name);
-      // Not ours to launch any more (a restart requeued it meanwhile, or another server's term started it again as
-      // a later attempt): the token just issued is not needed.
-      if (current?.state !== 'Preparing' || current.attempt !== job.attempt) return void (await revokeJobTokens(context, job));
+      // A later attempt started meanwhile (by the server that leads now): that one is the job's; its tokens are its own.
+      if (current && current.attempt !== job.attempt) return;
+      // Not ours to launch any more (a restart requeued it meanwhile): the token just issued is not needed.
+      if (current?.state !== 'Preparing') return void (await revokeJobTokens(context, job));
       // This server's lease may have lapsed while the attempt was prepared: the job stays Preparing, and the server
       // that leads now requeues or adopts it (restart-recovery.ts), so it is launched once, there.
       if (options.mayLaunch && !options.mayLaunch()) {
