@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -78,6 +78,28 @@ describe('trellis advisor check prints what it printed before it was made fast',
     };
     for (const [format, printed] of Object.entries(expected))
       assert.deepEqual(await check(['-f', '.', '--format', format, '--fail-on', 'low'], folder), printed, format);
+  });
+
+  it('the same when standard output is a file, as `> report.json` makes it (written straight to it)', async () => {
+    // Beside the folder, not in it (the check would read it).
+    const output = `${folder}.report.json`;
+    const handle = await open(output, 'w');
+    try {
+      const code = await new Promise<number>((resolve, reject) => {
+        const child = spawn(process.execPath, [cliPath, 'advisor', 'check', '-f', '.', '--format', 'json', '--fail-on', 'low'], {
+          cwd: folder,
+          stdio: ['ignore', handle.fd, 'ignore'],
+        });
+        child.once('error', reject);
+        child.once('close', (exit) => resolve(exit ?? -1));
+      });
+      assert.equal(code, 1);
+    } finally {
+      await handle.close();
+    }
+    const printed = await readFile(output);
+    await rm(output, { force: true });
+    assert.equal(digest(printed), '105e87e1cc49b2a23c89423259881d726737407947e81cd4d0257d46da52707e');
   });
 
   it('on the fixtures (Azure ML examples, ARM templates, invalid files), in each format', async () => {

@@ -10,6 +10,7 @@ import { readFileSet } from '../../core/advisor/file-set.js';
 import { scoreChecks } from '../../core/advisor/advisor-score.js';
 import { collectAdvisorFiles } from '../advisor-files.js';
 import { writeJsonInPieces } from '../json-pieces.js';
+import { standardOutput } from '../standard-output.js';
 import { printData, renderTable } from '../output.js';
 
 /** The server's context (client, workspace, output), loaded only by the commands that ask the server: `check` starts faster without it. */
@@ -62,9 +63,10 @@ export function registerAdvisor(program: Command): void {
       const sarif = () => toSarif(staticRules, findings, { toolVersion });
       if (options.outputFile) await writeFile(options.outputFile, `${JSON.stringify(sarif(), null, 2)}\n`);
       const { subjects: _subjects, ...rest } = reading;
-      if (options.format === 'sarif') process.stdout.write(`${JSON.stringify(sarif(), null, 2)}\n`);
-      else if (options.format === 'json') writeJsonInPieces({ ...rest, checks, findings, score }, (text) => process.stdout.write(text));
-      else process.stdout.write(checkReport({ ...rest, checks, findings, score }));
+      const print = standardOutput();
+      if (options.format === 'sarif') print(`${JSON.stringify(sarif(), null, 2)}\n`);
+      else if (options.format === 'json') writeJsonInPieces({ ...rest, checks, findings, score }, print);
+      else print(checkReport({ ...rest, checks, findings, score }));
       for (const bad of reading.invalid) {
         process.stderr.write(`error: ${bad.message}\n`);
         // A message of several lines lists its problems already.

@@ -1,6 +1,6 @@
 import { parse as parseYamlText } from 'yaml';
 import { invalidInput } from '../errors.js';
-import { type FieldPath, formatFieldPath } from '../yaml/field-path.js';
+import type { FieldPath } from '../yaml/field-path.js';
 import { jsonLineLocator } from './json-lines.js';
 import { type ArmNode, armResources } from './arm-resources.js';
 import { armAt, armBoolean, armDuration, armNumber, armString, isArmExpression, mapKnown, referencedArmName } from './arm-values.js';
@@ -22,6 +22,8 @@ import {
   type RegistryFields,
   type StaticSubject,
   type SweepJobFields,
+  noTags,
+  sharedFieldSource,
   unresolved,
   type WorkspaceFields,
 } from './static-subject.js';
@@ -96,10 +98,7 @@ function subjectOf(node: ArmNode, options: ArmReadOptions): StaticSubject | unde
 type Reader = ReturnType<typeof reader>;
 
 function reader(node: ArmNode, options: ArmReadOptions) {
-  const source = (path: FieldPath) => {
-    const full = [...node.path, ...path];
-    return { name: formatFieldPath(path), pointer: jsonPointer(full), line: options.locate?.(full) };
-  };
+  const source = (path: FieldPath) => sharedFieldSource(path, options.locate?.([...node.path, ...path]), node.path);
   return {
     node,
     at: (path: FieldPath) => armAt(node.resource, path),
@@ -129,8 +128,8 @@ function lineOf(line: number | undefined): { line?: number } {
   return line === undefined ? {} : { line };
 }
 
-function tagsOf(tags: unknown): Record<string, string> {
-  if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) return {};
+function tagsOf(tags: unknown): Readonly<Record<string, string>> {
+  if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) return noTags;
   return Object.fromEntries(
     Object.entries(tags).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && !isArmExpression(entry[1])),
   );

@@ -3,6 +3,7 @@ import { onlineDeploymentDefaults } from '../azureml/online-deployment-schema.js
 import { isRemotePath } from '../azureml/paths.js';
 import { isPlainObject } from '../azureml/schema-helpers.js';
 import { checkName, checkVersion } from '../resources/names.js';
+import { noTags } from './static-subject.js';
 
 /**
  * The advisor's fast path: the output Trellis's zod schemas would give for a plain file of the
@@ -19,7 +20,7 @@ import { checkName, checkVersion } from '../resources/names.js';
 export interface PlainResource {
   name: string;
   version: string | null;
-  tags: Record<string, string>;
+  tags: Readonly<Record<string, string>>;
   spec: Record<string, unknown>;
 }
 
@@ -268,7 +269,7 @@ function resource(document: Record<string, unknown>, spec: Record<string, unknow
   return {
     name: String(document.name),
     version: null,
-    tags: isPlainObject(tags) ? textRecord(tags) : {},
+    tags: isPlainObject(tags) ? textRecord(tags) : noTags,
     spec: copyWithout(spec, identityFields),
   };
 }

@@ -70,9 +70,16 @@ export function resourceRef(subject: StaticSubject, field?: string): ResourceRef
   const source = field === undefined ? undefined : sourceOf(subject, field);
   const line = source?.line ?? subject.origin.line;
   const pointer = source?.pointer ?? subject.origin.pointer;
-  // Built field by field, not with conditional spreads: one is made per check and per finding (tens of thousands).
-  const ref: ResourceRef = { kind: subject.kind, name: subject.name };
-  if (subject.origin.file !== undefined) ref.file = subject.origin.file;
+  const { kind, name } = subject;
+  const file = subject.origin.file;
+  // One is made per subject and per finding (tens of thousands), and they live until the report is
+  // written: the commonest shapes are written whole, so that their fields sit in the object itself
+  // (fields added one by one go to a second, separate store). Same keys, in the same order, either way.
+  if (file !== undefined && line !== undefined) return pointer === '' ? { kind, name, file, line } : { kind, name, file, line, pointer };
+  // A YAML file's resource, as its checks name it: the file, no line or pointer.
+  if (file !== undefined && line === undefined && pointer === '') return { kind, name, file };
+  const ref: ResourceRef = { kind, name };
+  if (file !== undefined) ref.file = file;
   if (line !== undefined) ref.line = line;
   if (pointer !== '') ref.pointer = pointer;
   return ref;

@@ -58,6 +58,9 @@ interface SubjectBase<Kind extends string, Fields> {
   sources: { readonly [Field in keyof Fields]?: FieldSource };
 }
 
+/** The tags of a resource that has none: one object for them all (a subject's tags are only read). */
+export const noTags: Readonly<Record<string, string>> = Object.freeze({});
+
 export type NetworkAccess = 'enabled' | 'disabled';
 
 export interface WorkspaceFields {
@@ -244,34 +247,43 @@ export function fieldCollector<Fields extends object>(source: (path: FieldPath) 
 
 /** Where a path's sources are kept: one node per path segment, so that a lookup makes no key. */
 interface SourceNode {
-  children?: Map<string | number, SourceNode>;
+  children?: Map<string | number | typeof within, SourceNode>;
   /** The path's source at each line it was found written on. */
-  byLine?: Map<number, FieldSource>;
+  byLine?: Map<number | undefined, FieldSource>;
 }
+
+/** The key that ends the path of the resource a field is in (an ARM template's `resources/1`), before the field's own path. */
+const within: unique symbol = Symbol('within');
 
 let sourceRoot: SourceNode = {};
 let sourceCount = 0;
 /** Enough for every field of the files of a check; past it the cache starts again (a server checks files for years). */
 const maxSources = 20_000;
 
-/**
- * The source of the field at `path`, written on `line` (an Azure ML YAML file's field): the same
- * object for every file that writes that field on that line. A check of ten thousand files reads
- * some hundred thousand fields, most of them at the same places; made once, their names and pointers
- * are not copied around by every garbage collection until the report is written. Never changed by
- * anyone (FieldSource is plain data, read by the rules and the report).
- */
-export function sharedFieldSource(path: FieldPath, line: number): FieldSource {
-  let node = sourceRoot;
-  for (const segment of path) {
-    node.children ??= new Map();
-    let child = node.children.get(segment);
-    if (child === undefined) {
-      child = {};
-      node.children.set(segment, child);
-    }
-    node = child;
+function childOf(node: SourceNode, segment: string | number | typeof within): SourceNode {
+  node.children ??= new Map();
+  let child = node.children.get(segment);
+  if (child === undefined) {
+    child = {};
+    node.children.set(segment, child);
   }
+  return child;
+}
+
+/**
+ * The source of the field at `path`, written on `line`, in the resource at `resource` (an ARM
+ * template's resource; the root for an Azure ML YAML file): the same object for every file that
+ * writes that field on that line. A check of ten thousand files reads some hundred thousand fields,
+ * most of them at the same places; made once, their names and pointers are not copied around by
+ * every garbage collection until the report is written. Never changed by anyone (FieldSource is
+ * plain data, read by the rules and the report). The name is the field's path within the resource,
+ * the pointer its path from the file's root.
+ */
+export function sharedFieldSource(path: FieldPath, line: number | undefined, resource: FieldPath = []): FieldSource {
+  let node = sourceRoot;
+  for (const segment of resource) node = childOf(node, segment);
+  if (resource.length > 0) node = childOf(node, within);
+  for (const segment of path) node = childOf(node, segment);
   node.byLine ??= new Map();
   let source = node.byLine.get(line);
   if (source === undefined) {
@@ -279,7 +291,7 @@ export function sharedFieldSource(path: FieldPath, line: number): FieldSource {
       sourceRoot = {};
       sourceCount = 0;
     }
-    source = { name: formatFieldPath(path), pointer: jsonPointer(path), line };
+    source = { name: formatFieldPath(path), pointer: jsonPointer(resource.length > 0 ? [...resource, ...path] : path), line };
     node.byLine.set(line, source);
     sourceCount += 1;
   }

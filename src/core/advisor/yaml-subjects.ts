@@ -30,6 +30,7 @@ import {
   type SubjectOrigin,
   type SweepJobFields,
   type SweepJobSubject,
+  noTags,
   sharedFieldSource,
   unresolved,
   type WorkspaceFields,
@@ -114,11 +115,11 @@ export function subjectsFromYaml(text: string, fileName: string, options: YamlSu
   const base = fileName.replace(/^.*[\\/]/, '').replace(/\.ya?ml$/i, '');
   if (jobType === 'command') {
     const job = (isFast ? plainCommandJob(yaml.value) : undefined) ?? parseJobDocument(yaml, fileName).job;
-    return commandJobSubjects(job.name ?? job.display_name ?? base, job.tags ?? {}, job, [], reader);
+    return commandJobSubjects(job.name ?? job.display_name ?? base, job.tags ?? noTags, job, [], reader);
   }
   if (jobType === 'sweep') {
     const sweep = (isFast ? plainSweepJob(yaml.value) : undefined) ?? parseSweepDocument(yaml, fileName).sweep;
-    return sweepJobSubjects(sweep.name ?? sweep.display_name ?? base, sweep.tags ?? {}, sweep, [], reader);
+    return sweepJobSubjects(sweep.name ?? sweep.display_name ?? base, sweep.tags ?? noTags, sweep, [], reader);
   }
   if (jobType === 'pipeline')
     return pipelineSubjects(
@@ -150,7 +151,12 @@ function common(reader: YamlReader, name: string, tags: Readonly<Record<string, 
 const asNetworkAccess = (value: string | undefined) =>
   value === undefined ? undefined : value.toLowerCase() === 'disabled' ? 'disabled' : 'enabled';
 
-function workspaceSubject(name: string, tags: Record<string, string>, spec: Record<string, unknown>, reader: YamlReader): WorkspaceSubject {
+function workspaceSubject(
+  name: string,
+  tags: Readonly<Record<string, string>>,
+  spec: Record<string, unknown>,
+  reader: YamlReader,
+): WorkspaceSubject {
   const fields = fieldCollector<WorkspaceFields>(reader.source);
   const identity = isPlainObject(spec.identity) ? spec.identity : undefined;
   const managedNetwork = isPlainObject(spec.managed_network) ? spec.managed_network : undefined;
@@ -168,7 +174,12 @@ function workspaceSubject(name: string, tags: Record<string, string>, spec: Reco
   return { kind: 'workspace', ...common(reader, name, tags), ...fields.values, sources: fields.sources };
 }
 
-function computeSubject(name: string, tags: Record<string, string>, spec: Record<string, unknown>, reader: YamlReader): ComputeSubject {
+function computeSubject(
+  name: string,
+  tags: Readonly<Record<string, string>>,
+  spec: Record<string, unknown>,
+  reader: YamlReader,
+): ComputeSubject {
   const fields = fieldCollector<ComputeFields>(reader.source);
   const type = String(spec.type);
   const network = isPlainObject(spec.network_settings) ? spec.network_settings : undefined;
@@ -307,9 +318,18 @@ function packagesOf(condaFile: unknown, reader: YamlReader): Known<PackageList> 
   if (condaFile === undefined) return undefined;
   if (typeof condaFile === 'string') {
     if (!reader.condaFiles.has(condaFile)) return unresolved(condaFile, 'a conda file that was not read with this file');
-    return packagesFromConda(reader.condaFiles.get(condaFile)) ?? unresolved(condaFile, 'not a conda file with a dependencies list');
+    return packagesOfFile(reader.condaFiles.get(condaFile)) ?? unresolved(condaFile, 'not a conda file with a dependencies list');
   }
   return packagesFromConda(condaFile) ?? { conda: [], pip: [] };
+}
+
+/** The packages of a conda file's content: one list for every file that names that file (the rules only read it). */
+const packagesOfContent = new WeakMap<object, PackageList | undefined>();
+
+function packagesOfFile(content: unknown): PackageList | undefined {
+  if (typeof content !== 'object' || content === null) return packagesFromConda(content);
+  if (!packagesOfContent.has(content)) packagesOfContent.set(content, packagesFromConda(content));
+  return packagesOfContent.get(content);
 }
 
 interface CommandLike {
@@ -392,14 +412,14 @@ function pipelineSubjects(pipeline: PipelineLike, base: string, reader: YamlRead
       subjects.push(
         ...sweepJobSubjects(
           name,
-          step.tags ?? {},
+          step.tags ?? noTags,
           { ...step, ...step.sweep, trial: { environment: step.environment } },
           prefix,
           reader,
           inherited,
         ),
       );
-    else if (!step.parallel) subjects.push(...commandJobSubjects(name, step.tags ?? {}, step, prefix, reader, inherited));
+    else if (!step.parallel) subjects.push(...commandJobSubjects(name, step.tags ?? noTags, step, prefix, reader, inherited));
   }
   return subjects;
 }
@@ -410,8 +430,8 @@ function modelOf(model: unknown): ModelSource | undefined {
   return undefined;
 }
 
-function tagsOf(spec: Record<string, unknown>): Record<string, string> {
-  return isPlainObject(spec.tags) ? (spec.tags as Record<string, string>) : {};
+function tagsOf(spec: Record<string, unknown>): Readonly<Record<string, string>> {
+  return isPlainObject(spec.tags) ? (spec.tags as Record<string, string>) : noTags;
 }
 
 function text(value: unknown): string | undefined {

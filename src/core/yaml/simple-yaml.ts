@@ -366,6 +366,18 @@ class FlowReader {
     if (Number.isNaN(first) || '?:,[]{}#&*!|>\'"%@`'.includes(text[this.position]!)) return outside();
     if (first === 45 && (text.charCodeAt(this.position + 1) === 32 || this.position + 1 === text.length)) return outside();
     const start = this.position;
+    if (!inFlow) {
+      // Outside brackets a plain scalar runs to ` #` or the end of the line, and a colon in it must not
+      // make it a key (`: ` or a final `:`): found with indexOf, as the loop below would find them.
+      const comment = text.indexOf(' #', start);
+      const end = comment < 0 ? text.length : comment;
+      for (let colon = text.indexOf(':', start); colon >= 0 && colon < end; colon = text.indexOf(':', colon + 1))
+        if (colon + 1 === text.length || text.charCodeAt(colon + 1) === 32) return outside();
+      this.position = end;
+      const source = text.slice(start, end).trimEnd();
+      if (source === '') return outside();
+      return source;
+    }
     let position = start;
     for (;;) {
       const code = text.charCodeAt(position);
