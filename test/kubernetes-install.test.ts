@@ -115,7 +115,7 @@ describe('trellis kubernetes manifests', () => {
     assert.equal(result.stdout, '');
     assert.match(result.stderr, /--replicas: 3 servers need PostgreSQL and an object store/);
     assert.match(result.stderr, /--database-url-secret NAME\[:KEY\]/);
-    assert.match(result.stderr, /--object-store azure-blob\|s3 with --object-store-url URL/);
+    assert.match(result.stderr, /--object-store azure_blob\|s3 with --object-store-url URL/);
     const conflicting = await runCli(['kubernetes', 'manifests', '--database', 'postgres', '--database-url-secret', 'pg']);
     assert.equal(conflicting.code, 1);
     assert.match(conflicting.stderr, /give one/);
@@ -180,8 +180,8 @@ describe('pods laid out from the rendered Deployment', { skip: hasPostgres ? fal
       's3://trellis-test',
       '--generate-keys',
     ]);
-    // The object store is another part of the several-servers work: this test checks the database, the keys and the probes.
-    const isObjectStoreSetting = (variable: string) => /^(TRELLIS_ARTIFACT_STORE|TRELLIS_S3_|AWS_)/.test(variable);
+    // No S3 service here: the servers keep artifacts on their own volumes; this test checks the database, the keys and the probes.
+    const isObjectStoreSetting = (variable: string) => /^(TRELLIS_ARTIFACT_|TRELLIS_S3_|TRELLIS_AZURE_BLOB_)/.test(variable);
     const first = await startPod(objects, isObjectStoreSetting);
     // One after the other: the first migrates the database.
     const second = await startPod(objects, isObjectStoreSetting);

@@ -6,14 +6,9 @@ import { unlessMissing } from '../../core/error-codes.js';
 import { TrellisError } from '../../core/errors.js';
 import { installCommandLine } from '../../core/install/install-command-line.js';
 import { renderInstallManifests } from '../../core/install/install-manifests.js';
-import {
-  checkInstallOptions,
-  type InstallOptions,
-  installDefaults,
-  type ObjectStoreKind,
-  type SecretReference,
-} from '../../core/install/install-options.js';
+import { checkInstallOptions, type InstallOptions, installDefaults, type SecretReference } from '../../core/install/install-options.js';
 import { manifestFolder, manifestStream } from '../../core/install/manifest-files.js';
+import type { ObjectStoreCredential, ObjectStoreKind } from '../../core/install/object-store-env.js';
 
 interface ManifestFlags {
   name: string;
@@ -27,6 +22,7 @@ interface ManifestFlags {
   objectStoreUrl?: string;
   objectStoreEndpoint?: string;
   objectStoreRegion?: string;
+  objectStoreCredential?: ObjectStoreCredential;
   objectStoreSecret?: string;
   keysSecret?: string;
   generateKeys?: boolean;
@@ -88,6 +84,7 @@ export function installOptionsFromFlags(flags: ManifestFlags, random: (bytes: nu
       url: flags.objectStoreUrl,
       endpoint: flags.objectStoreEndpoint,
       region: flags.objectStoreRegion,
+      credential: flags.objectStoreCredential,
       credentialsSecret: flags.objectStoreSecret,
     },
     publicUrl: flags.publicUrl,
@@ -134,16 +131,22 @@ export function registerKubernetes(program: Command): void {
     .option('--database-url <url>', 'PostgreSQL URL, written (base64) into the rendered Secret')
     .option('--database-url-secret <name[:key]>', 'a Secret of yours holding the PostgreSQL URL (key database-url unless given)')
     .addOption(
-      new Option('--object-store <kind>', 'where artifacts live: local (the data volume), azure-blob or s3')
-        .choices(['local', 'azure-blob', 's3'])
+      new Option('--object-store <kind>', 'where artifacts live: local (the data volume), azure_blob or s3 (docs/object-storage.md)')
+        .choices(['local', 'azure_blob', 's3'])
         .default('local'),
     )
-    .option('--object-store-url <url>', 'https://ACCOUNT.blob.core.windows.net/CONTAINER or s3://BUCKET[/PREFIX]')
-    .option('--object-store-endpoint <url>', 'an S3-compatible endpoint other than AWS (MinIO, ...)')
+    .option('--object-store-url <url>', 'https://ACCOUNT.blob.core.windows.net/CONTAINER[/PREFIX] or s3://BUCKET[/PREFIX]')
+    .option('--object-store-endpoint <url>', 'an S3-compatible endpoint other than AWS (MinIO, Ceph)')
     .option('--object-store-region <region>', 'the S3 region')
+    .addOption(
+      new Option(
+        '--object-store-credential <kind>',
+        'azure_blob: account-key (default), sas-token or connection-string; s3: access-key (default) or none (the AWS SDK finds them: a pod identity)',
+      ).choices(['account-key', 'sas-token', 'connection-string', 'access-key', 'none']),
+    )
     .option(
       '--object-store-secret <name>',
-      'a Secret of yours with the store credentials (AZURE_STORAGE_CONNECTION_STRING; or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)',
+      'a Secret of yours with the store credential under its variable names (TRELLIS_AZURE_BLOB_ACCOUNT_KEY, ..., TRELLIS_S3_ACCESS_KEY_ID and TRELLIS_S3_SECRET_ACCESS_KEY)',
     )
     .option('--keys-secret <name>', 'a Secret of yours with kek-1.key and attempt-transfer.key, which servers without a data volume share')
     .option('--generate-keys', 'render random key files into the Secret instead (keep a copy: the database is unreadable without them)')

@@ -26,6 +26,7 @@ export function installCommandLine(options: InstallOptions): string {
   if (store.url) flag('--object-store-url', store.url);
   if (store.endpoint) flag('--object-store-endpoint', store.endpoint);
   if (store.region) flag('--object-store-region', store.region);
+  if (store.credential) flag('--object-store-credential', store.credential);
   if (store.credentialsSecret) flag('--object-store-secret', store.credentialsSecret);
   if (options.keys?.kind === 'secret') flag('--keys-secret', options.keys.secret);
   if (options.keys?.kind === 'generated') flag('--generate-keys');

@@ -27,7 +27,7 @@ function options(overrides: Partial<InstallOptions> = {}): InstallOptions {
 const scaleOut = options({
   replicas: 3,
   database: { kind: 'postgres' },
-  objectStore: { kind: 'azure-blob', url: 'https://account.blob.core.windows.net/trellis' },
+  objectStore: { kind: 'azure_blob', url: 'https://account.blob.core.windows.net/trellis/prod' },
   keys: { kind: 'secret', secret: 'trellis-keys' },
   ingress: { host: 'trellis.example.com', className: 'nginx', tlsSecret: 'trellis-tls' },
 });
@@ -99,16 +99,20 @@ describe('Trellis on Kubernetes: the rendered objects', () => {
       [`${podHome}/keys`, `${podHome}/secrets`],
     );
     const env = pod.containers[0]!.env ?? [];
-    for (const variable of ['TRELLIS_DATABASE_URL', 'AZURE_STORAGE_CONNECTION_STRING'])
+    for (const variable of ['TRELLIS_DATABASE_URL', 'TRELLIS_AZURE_BLOB_ACCOUNT_KEY'])
       assert.deepEqual(env.find((entry) => entry.name === variable)?.valueFrom?.secretKeyRef, { name: 'trellis-secrets', key: variable });
     // No credential is a value in the Deployment or the ConfigMap.
-    assert.ok(env.every((entry) => entry.value === undefined || !(secretVariables as readonly string[]).includes(entry.name)));
+    assert.ok(env.every((entry) => entry.value === undefined || !secretVariables.includes(entry.name)));
     const config = objectOf<V1ConfigMap>(objects, 'ConfigMap').data!;
     for (const variable of secretVariables) assert.equal(config[variable], undefined, variable);
     assert.equal(config.TRELLIS_PUBLIC_URL, 'https://trellis.example.com');
-    assert.equal(config.TRELLIS_ARTIFACT_STORE, 'azure-blob');
+    // The configuration's own variables (src/config/artifact-store-settings.ts), split from the one URL.
+    assert.equal(config.TRELLIS_ARTIFACT_STORE, 'azure_blob');
+    assert.equal(config.TRELLIS_AZURE_BLOB_ACCOUNT_URL, 'https://account.blob.core.windows.net');
+    assert.equal(config.TRELLIS_AZURE_BLOB_CONTAINER, 'trellis');
+    assert.equal(config.TRELLIS_ARTIFACT_PREFIX, 'prod');
     const secret = objectOf<V1Secret>(objects, 'Secret');
-    assert.deepEqual(Object.keys(secret.stringData ?? {}), ['AZURE_STORAGE_CONNECTION_STRING', 'TRELLIS_DATABASE_URL']);
+    assert.deepEqual(Object.keys(secret.stringData ?? {}), ['TRELLIS_AZURE_BLOB_ACCOUNT_KEY', 'TRELLIS_DATABASE_URL']);
     assert.ok(Object.values(secret.stringData ?? {}).every((value) => value.startsWith(placeholderPrefix)));
     assert.ok(notes.some((note) => note.includes('Secret trellis-keys')));
     const ingress = objectOf<V1Ingress>(objects, 'Ingress');
@@ -141,7 +145,7 @@ describe('Trellis on Kubernetes: the rendered objects', () => {
         database: { kind: 'postgres-secret', secret: { name: 'pg', key: 'url' } },
         objectStore: {
           kind: 's3',
-          url: 's3://bucket/trellis',
+          url: 's3://trellis-bucket/trellis',
           endpoint: 'http://minio.storage:9000',
           region: 'us-east-1',
           credentialsSecret: 's3-keys',
@@ -163,15 +167,35 @@ describe('Trellis on Kubernetes: the rendered objects', () => {
     assert.equal(pod.automountServiceAccountToken, true);
     const env = pod.containers[0]!.env ?? [];
     assert.deepEqual(env.find((entry) => entry.name === 'TRELLIS_DATABASE_URL')?.valueFrom?.secretKeyRef, { name: 'pg', key: 'url' });
-    assert.deepEqual(env.find((entry) => entry.name === 'AWS_SECRET_ACCESS_KEY')?.valueFrom?.secretKeyRef, {
+    assert.deepEqual(env.find((entry) => entry.name === 'TRELLIS_S3_SECRET_ACCESS_KEY')?.valueFrom?.secretKeyRef, {
       name: 's3-keys',
-      key: 'AWS_SECRET_ACCESS_KEY',
+      key: 'TRELLIS_S3_SECRET_ACCESS_KEY',
     });
     assert.equal(env.find((entry) => entry.name === 'TRELLIS_OIDC_CLIENT_SECRET')?.valueFrom?.secretKeyRef?.optional, true);
     const config = objectOf<V1ConfigMap>(objects, 'ConfigMap').data!;
     assert.equal(config.TRELLIS_S3_ENDPOINT, 'http://minio.storage:9000');
+    assert.equal(config.TRELLIS_S3_BUCKET, 'trellis-bucket');
+    assert.equal(config.TRELLIS_S3_REGION, 'us-east-1');
     assert.equal(config.TRELLIS_JOB_GRACE_SECONDS, '30');
     assert.equal(config.TRELLIS_OIDC_ISSUER, 'https://login.example.com/tenant');
+  });
+
+  it("renders an S3 store whose credentials come from the pod's identity (credential none) with no credential at all", () => {
+    const { objects } = renderInstallManifests({
+      ...scaleOut,
+      database: { kind: 'postgres-secret', secret: { name: 'pg', key: 'database-url' } },
+      objectStore: { kind: 's3', url: 's3://trellis-bucket', credential: 'none' },
+    });
+    assertValid(objects);
+    assert.equal(
+      objects.some((object) => object.kind === 'Secret'),
+      false,
+    );
+    const env = objectOf<V1Deployment>(objects, 'Deployment').spec!.template.spec!.containers[0]!.env ?? [];
+    assert.deepEqual(
+      env.map((entry) => entry.name),
+      ['HOME', 'TRELLIS_DATABASE_URL'],
+    );
   });
 
   it('fails the schema check when a field is misspelt or mistyped, so a passing check means something', () => {
@@ -190,7 +214,7 @@ describe('Trellis on Kubernetes: options that do not make sense', () => {
     const [problem] = installProblems(options({ replicas: 3 }));
     assert.equal(problem?.path, '--replicas');
     assert.match(problem?.message ?? '', /--database-url-secret/);
-    assert.match(problem?.message ?? '', /--object-store azure-blob\|s3/);
+    assert.match(problem?.message ?? '', /--object-store azure_blob\|s3/);
     const local = installProblems(options({ replicas: 2, database: { kind: 'postgres' } }))[0]?.message ?? '';
     assert.match(local, /--object-store/);
     assert.doesNotMatch(local, /--database-url-secret/);
@@ -208,6 +232,12 @@ describe('Trellis on Kubernetes: options that do not make sense', () => {
     assert.deepEqual(pathsOf(options({ name: 'Trellis' })), ['--name']);
     assert.deepEqual(pathsOf(options({ publicUrl: 'ftp://x' })), ['--public-url']);
     assert.deepEqual(pathsOf({ ...scaleOut, objectStore: { kind: 's3', url: 'https://bucket' } }), ['--object-store-url']);
+    assert.deepEqual(pathsOf({ ...scaleOut, objectStore: { kind: 'azure_blob', url: 'https://account.blob.core.windows.net/Bad_Name' } }), [
+      '--object-store-url',
+    ]);
+    assert.deepEqual(pathsOf({ ...scaleOut, objectStore: { kind: 's3', url: 's3://bucket', credential: 'sas-token' } }), [
+      '--object-store-credential',
+    ]);
     assert.deepEqual(pathsOf(options({ replicas: 0 })), ['--replicas']);
   });
 });
@@ -240,6 +270,6 @@ describe('Trellis on Kubernetes: YAML and the command line', () => {
       installCommandLine(options({ database: { kind: 'postgres', url: 'postgres://u:secret@db/trellis' }, replicas: 1 })),
       'trellis kubernetes manifests --database-url URL',
     );
-    assert.match(installCommandLine(scaleOut), /--replicas 3 --database postgres --object-store azure-blob .* --keys-secret trellis-keys/);
+    assert.match(installCommandLine(scaleOut), /--replicas 3 --database postgres --object-store azure_blob .* --keys-secret trellis-keys/);
   });
 });

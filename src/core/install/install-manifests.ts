@@ -15,7 +15,8 @@ import type {
   V1VolumeMount,
 } from '@kubernetes/client-node';
 import { digestOf } from '../resources/digest.js';
-import { type InstallOptions, objectStoreVariables, usesDataVolume } from './install-options.js';
+import { type InstallOptions, usesDataVolume } from './install-options.js';
+import { credentialDescriptions, credentialOf, objectStoreConfig, objectStoreCredentialVariables } from './object-store-env.js';
 
 /**
  * Trellis itself on Kubernetes, rendered from checked options (install-options.ts). Pure: the
@@ -234,7 +235,7 @@ export function renderInstallManifests(options: InstallOptions): InstallManifest
     );
   if (options.objectStore.credentialsSecret)
     notes.push(
-      `Secret ${options.objectStore.credentialsSecret} in namespace ${namespace} must hold ${objectStoreVariables.credentials[options.objectStore.kind].join(' and ')}.`,
+      `Secret ${options.objectStore.credentialsSecret} in namespace ${namespace} must hold ${objectStoreCredentialVariables[credentialOf(options.objectStore)].join(' and ')}.`,
     );
   if (options.keys?.kind === 'secret')
     notes.push(
@@ -295,14 +296,7 @@ function configOf(options: InstallOptions): Record<string, string> {
     // The Service's names, for pods and clients in the cluster; the public URL's host is allowed without being listed.
     TRELLIS_ALLOWED_HOSTS: [...serviceNames, ...(options.ingress ? [options.ingress.host] : [])].join(','),
     TRELLIS_LOG_LEVEL: 'info',
-    ...(store.kind !== 'local'
-      ? {
-          [objectStoreVariables.kind]: store.kind,
-          [objectStoreVariables.url]: store.url ?? '',
-          ...(store.endpoint ? { [objectStoreVariables.endpoint]: store.endpoint } : {}),
-          ...(store.region ? { [objectStoreVariables.region]: store.region } : {}),
-        }
-      : {}),
+    ...objectStoreConfig(store),
     ...(options.oidc
       ? {
           TRELLIS_OIDC_ISSUER: options.oidc.issuer,
@@ -328,15 +322,9 @@ function renderedSecretOf(
     else stringData.TRELLIS_DATABASE_URL = `${placeholderPrefix} postgres://USER:PASSWORD@HOST:5432/DATABASE`;
   }
   const store = options.objectStore;
-  if (store.kind !== 'local' && !store.credentialsSecret) {
-    const what: Record<string, string> = {
-      AZURE_STORAGE_CONNECTION_STRING:
-        "the storage account's connection string (DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...)",
-      AWS_ACCESS_KEY_ID: 'the access key id',
-      AWS_SECRET_ACCESS_KEY: 'the secret access key',
-    };
-    for (const variable of objectStoreVariables.credentials[store.kind]) stringData[variable] = `${placeholderPrefix} ${what[variable]}`;
-  }
+  if (store.kind !== 'local' && !store.credentialsSecret)
+    for (const variable of objectStoreCredentialVariables[credentialOf(store)])
+      stringData[variable] = `${placeholderPrefix} ${credentialDescriptions[variable] ?? variable}`;
   if (options.keys?.kind === 'generated') {
     data[keyFiles.keyEncryptionKey] = options.keys.keyEncryptionKey.toString('base64');
     // Trellis reads this file as base64url text.
@@ -366,7 +354,7 @@ function secretEnvOf(options: InstallOptions, renderedSecret: string): V1EnvVar[
   if (options.database.kind === 'postgres-secret')
     env.push(reference('TRELLIS_DATABASE_URL', options.database.secret.name, options.database.secret.key));
   const store = options.objectStore;
-  for (const variable of objectStoreVariables.credentials[store.kind])
+  for (const variable of store.kind === 'local' ? [] : objectStoreCredentialVariables[credentialOf(store)])
     env.push(reference(variable, store.credentialsSecret ?? renderedSecret, variable));
   // A confidential OpenID Connect client's secret: add it to the Secret when the client has one.
   if (options.oidc?.clientId) env.push(reference('TRELLIS_OIDC_CLIENT_SECRET', renderedSecret, 'TRELLIS_OIDC_CLIENT_SECRET', true));

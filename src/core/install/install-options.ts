@@ -1,4 +1,10 @@
 import { TrellisError, type Problem } from '../errors.js';
+import {
+  type ObjectStoreOptions,
+  objectStoreCredentialVariables,
+  objectStoreProblems,
+  objectStoreSettingVariables,
+} from './object-store-env.js';
 
 /**
  * What `trellis kubernetes manifests` is asked to render: Trellis itself as a Kubernetes
@@ -6,9 +12,6 @@ import { TrellisError, type Problem } from '../errors.js';
  * object store shared by several servers), how it is reached, and where its secrets come from.
  * `checkInstallOptions` is the one place that says which combinations make sense.
  */
-
-/** Where the servers keep artifacts: the data volume (`local`), or an object store every server reaches. */
-export type ObjectStoreKind = 'local' | 'azure-blob' | 's3';
 
 /** A key of a Secret the user made (or will make) themselves: `<name>` or `<name>:<key>`. */
 export interface SecretReference {
@@ -27,16 +30,8 @@ export interface InstallOptions {
    * holds (filled from `url`, or a placeholder to fill); or PostgreSQL whose URL is in a Secret of the user's.
    */
   database: { kind: 'sqlite' } | { kind: 'postgres'; url?: string | undefined } | { kind: 'postgres-secret'; secret: SecretReference };
-  objectStore: {
-    kind: ObjectStoreKind;
-    /** The container (https://<account>.blob.core.windows.net/<container>) or bucket (s3://<bucket>[/<prefix>]). */
-    url?: string | undefined;
-    /** S3-compatible endpoint other than AWS's (MinIO, ...). */
-    endpoint?: string | undefined;
-    region?: string | undefined;
-    /** A Secret of the user's holding the credentials under the variables' names; else the rendered Secret has them to fill. */
-    credentialsSecret?: string | undefined;
-  };
+  /** Where artifacts live: the data volume (`local`), or an object store every server reaches. */
+  objectStore: ObjectStoreOptions;
   /** The address users, clients and pods of attached clusters reach Trellis at; default: the Ingress's, else the Service's. */
   publicUrl?: string | undefined;
   ingress?: { host: string; className?: string | undefined; tlsSecret?: string | undefined } | undefined;
@@ -67,50 +62,32 @@ export const installDefaults = {
 } as const;
 
 /** Variables that carry credentials: they go in a Secret, never in the ConfigMap. */
-export const secretVariables = [
+export const secretVariables: readonly string[] = [
   'TRELLIS_DATABASE_URL',
   'TRELLIS_OIDC_CLIENT_SECRET',
   'TRELLIS_ALERTMANAGER_URL',
   'TRELLIS_PKCS11_PIN',
   'TRELLIS_TOKEN',
-  'AZURE_STORAGE_CONNECTION_STRING',
+  ...Object.values(objectStoreCredentialVariables).flat(),
+  // The AWS SDK's own, which the S3 store falls back to.
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
-] as const;
+  'AWS_SESSION_TOKEN',
+];
 
 /** Variables the rendering sets itself, from the options: `--env` may not set them. */
-export const renderedVariables = [
+export const renderedVariables: readonly string[] = [
   'TRELLIS_HOME',
   'TRELLIS_HOST',
   'TRELLIS_PORT',
   'TRELLIS_DISABLE_LOCAL_AUTH',
   'TRELLIS_PUBLIC_URL',
   'TRELLIS_ALLOWED_HOSTS',
-  'TRELLIS_ARTIFACT_STORE',
-  'TRELLIS_ARTIFACT_STORE_URL',
-  'TRELLIS_S3_ENDPOINT',
-  'TRELLIS_S3_REGION',
   'TRELLIS_OIDC_ISSUER',
   'TRELLIS_OIDC_AUDIENCE',
   'TRELLIS_OIDC_CLIENT_ID',
-] as const;
-
-/**
- * The object-store settings as variables: the kind and URL in the ConfigMap, the credentials in a
- * Secret (the names the Azure and AWS tools use for them). One table, so that the names follow the
- * configuration of the object-store artifact stores in one place.
- */
-export const objectStoreVariables = {
-  kind: 'TRELLIS_ARTIFACT_STORE',
-  url: 'TRELLIS_ARTIFACT_STORE_URL',
-  endpoint: 'TRELLIS_S3_ENDPOINT',
-  region: 'TRELLIS_S3_REGION',
-  credentials: {
-    local: [],
-    'azure-blob': ['AZURE_STORAGE_CONNECTION_STRING'],
-    s3: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'],
-  },
-} as const satisfies { credentials: Record<ObjectStoreKind, readonly (typeof secretVariables)[number][]> } & Record<string, unknown>;
+  ...objectStoreSettingVariables,
+];
 
 /** Whether the servers' state (SQLite, artifacts, keys) lives on a persistent volume of one pod: then only one replica can run. */
 export function usesDataVolume(options: Pick<InstallOptions, 'database' | 'objectStore'>): boolean {
@@ -159,7 +136,7 @@ export function installProblems(options: InstallOptions): Problem[] {
             '--database-url-secret NAME[:KEY] (a Secret of yours with the PostgreSQL URL) or --database postgres (the URL filled into the rendered Secret)',
           ]
         : []),
-      ...(options.objectStore.kind === 'local' ? ['--object-store azure-blob|s3 with --object-store-url URL'] : []),
+      ...(options.objectStore.kind === 'local' ? ['--object-store azure_blob|s3 with --object-store-url URL'] : []),
     ];
     problem(
       '--replicas',
@@ -177,22 +154,9 @@ export function installProblems(options: InstallOptions): Problem[] {
       'with SQLite or local artifacts the key files live on the data volume beside the data they protect (Trellis makes them at first start); leave the flag out',
     );
   const store = options.objectStore;
-  if (store.kind !== 'local' && !store.url)
-    problem(
-      '--object-store-url',
-      `--object-store ${store.kind} needs the ${store.kind === 's3' ? 'bucket: s3://BUCKET[/PREFIX]' : 'container: https://ACCOUNT.blob.core.windows.net/CONTAINER'}`,
-    );
-  if (store.kind === 'local' && (store.url || store.endpoint || store.region || store.credentialsSecret))
-    problem('--object-store', 'the object-store flags need --object-store azure-blob or s3');
-  if (store.kind === 'azure-blob' && store.url && !/^https?:\/\/[^/]+\/[^/]+/.test(store.url))
-    problem('--object-store-url', `'${store.url}' is not a container URL: https://ACCOUNT.blob.core.windows.net/CONTAINER`);
-  if (store.kind === 's3' && store.url && !/^s3:\/\/[^/]+/.test(store.url))
-    problem('--object-store-url', `'${store.url}' is not a bucket URL: s3://BUCKET[/PREFIX]`);
-  if (store.kind !== 's3' && (store.endpoint || store.region))
-    problem('--object-store-endpoint', '--object-store-endpoint and --object-store-region are for --object-store s3');
+  problems.push(...objectStoreProblems(store));
   for (const [flag, url] of [
     ['--public-url', options.publicUrl],
-    ['--object-store-endpoint', store.endpoint],
     ['--oidc-issuer', options.oidc?.issuer],
   ] as const)
     if (url !== undefined && (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)))
@@ -211,13 +175,12 @@ export function installProblems(options: InstallOptions): Problem[] {
   if (options.oidc && !options.oidc.audience) problem('--oidc-audience', 'is needed with --oidc-issuer: the audience tokens must carry');
   for (const variable of Object.keys(options.extraEnv)) {
     if (!/^[A-Z_][A-Z0-9_]*$/.test(variable)) problem('--env', `'${variable}' is not a variable name`);
-    else if ((secretVariables as readonly string[]).includes(variable))
+    else if (secretVariables.includes(variable))
       problem(
         '--env',
         `${variable} carries a credential: it goes in the Secret, not the ConfigMap; set it there (see deploy/kubernetes/README.md)`,
       );
-    else if ((renderedVariables as readonly string[]).includes(variable))
-      problem('--env', `${variable} is set from the other flags; use them`);
+    else if (renderedVariables.includes(variable)) problem('--env', `${variable} is set from the other flags; use them`);
   }
   return problems;
 }
