@@ -120,6 +120,14 @@ describe('several servers on one PostgreSQL', { skip: !hasPostgres && 'needs Pos
     assert.match(status.stdout, new RegExp(`leader +\\S+:${leader.child.pid}:\\S+ at ${leader.url}`));
     await standby.client.apply('default', { fileName: 'compute.yml', text: cluster, kind: 'compute' });
     assert.equal((await leader.client.get('default', 'compute', 'cpu', null)).name, 'cpu');
+    // Online endpoints are served where the controllers run: a standby says where to send a scoring call.
+    const scored = await fetch(`${standby.url}/endpoints/any/score`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    assert.equal(scored.status, 503);
+    assert.match(await scored.text(), /served by the server that runs the controllers \(GET \/api\/v1\/leader names it\)/);
   });
 
   it('runs each job submitted through a standby once, across a kill -9 of the leader mid-job', async () => {
