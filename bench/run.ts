@@ -1,8 +1,10 @@
 /**
  * `npm run bench`: runs every benchmark and prints the tables BENCHMARKS.md records.
- * BENCH_ONLY=foundation|tracking|tracing|jobs|failover|serving|studio|auth|artifacts|pipelines|sweeps|monitoring|advisor|backup runs one part. Sizes: BENCH_COUNT (default 10000) and
+ * BENCH_ONLY=foundation|tracking|tracking-stores|tracing|jobs|failover|serving|studio|auth|artifacts|pipelines|sweeps|monitoring|advisor|backup runs one part. Sizes: BENCH_COUNT (default 10000) and
  * BENCH_STARTUP_RUNS (default 5) for the foundation; BENCH_POINTS (1000000), BENCH_CLIENTS (8),
  * BENCH_SEARCH_RUNS (50000), BENCH_SEARCH_QUERIES (20), BENCH_HISTORY_STEPS (100000) for tracking;
+ * BENCH_STORES_CLIENTS (8), BENCH_STORES_RUNS (2000), BENCH_STORES_POINTS (1000000), BENCH_STORES_QUERIES (20), BENCH_STORES_SERVERS
+ * (trellis-sqlite,trellis-postgres,mlflow-postgres) for tracking-stores (also part of tracking);
  * BENCH_TRACES (10000), BENCH_TRACE_SPANS (50: spans a trace), BENCH_TRACE_CLIENTS (8), BENCH_TRACE_QUERIES (20: timed runs
  * of each search), BENCH_TRACE_QUERY_BUDGET_S (60: a search stops repeating after this many seconds of timed runs),
  * BENCH_TRACE_QUERY_TIMEOUT_S (300: a search request unanswered by then gives that query up, reported as such), BENCH_TRACE_ROUND (500: traces
@@ -33,6 +35,7 @@ import { type FailoverSample, runFailoverBench } from './leader-failover.js';
 import { runMonitoringBench } from './monitoring.js';
 import { monitoringTables } from './monitoring/monitoring-tables.js';
 import { runTrackingBench } from './mlflow-tracking.js';
+import { runStoresBench, storesSearch } from './tracking-stores.js';
 import { runTracingBench } from './tracing.js';
 import { runPipelineBench, type ShapeFigures } from './pipelines.js';
 import { bestRate, runServingBench, type LatencyRow } from './serving.js';
@@ -111,6 +114,62 @@ if (!only || only === 'tracking') {
       `\nSearch: filter \`metrics.accuracy > 0.9\`, order \`metrics.accuracy DESC\`, max_results 100 (${trellis.search.matched} and ${mlflow.search.matched} runs returned).`,
     );
   }
+}
+
+if (!only || only === 'tracking' || only === 'tracking-stores') {
+  const options = {
+    clients: Number(process.env.BENCH_STORES_CLIENTS ?? 8),
+    runs: Number(process.env.BENCH_STORES_RUNS ?? 2000),
+    points: Number(process.env.BENCH_STORES_POINTS ?? 1_000_000),
+    queries: Number(process.env.BENCH_STORES_QUERIES ?? 20),
+    servers: (process.env.BENCH_STORES_SERVERS ?? 'trellis-sqlite,trellis-postgres,mlflow-postgres').split(','),
+    log,
+  };
+  const { figures, raw, postgresVersion } = await runStoresBench(options);
+  const sqlite = figures.find((row) => row.server === 'Trellis (SQLite)');
+  const postgres = figures.find((row) => row.server === 'Trellis (PostgreSQL)');
+  const mlflow = figures.find((row) => row.server.startsWith('MLflow'));
+  const times = (ours: number | undefined, theirs: number | undefined) =>
+    ours === undefined || theirs === undefined ? '—' : `${(ours / theirs).toFixed(1)}×`;
+  const cell = (row: (typeof figures)[number] | undefined, value: (row: (typeof figures)[number]) => string) => (row ? value(row) : '—');
+  console.log(
+    `\n## Tracking on both stores: Trellis on SQLite and on PostgreSQL ${postgresVersion}, \`mlflow server\` on the same PostgreSQL, same run\n`,
+  );
+  console.log(
+    '| measurement | Trellis, SQLite | Trellis, PostgreSQL | MLflow server, PostgreSQL | PostgreSQL: Trellis ÷ MLflow (goal ≥ 10×) |',
+  );
+  console.log('| --- | --- | --- | --- | --- |');
+  const rate = (value: number, unit: string) => `${Math.round(value).toLocaleString('en')} ${unit}`;
+  console.log(
+    `| runs created (runs/create, ${options.clients} clients, ${options.runs.toLocaleString('en')} runs) | ${cell(sqlite, (r) => rate(r.runsPerSecond, 'runs/s'))} | ${cell(postgres, (r) => rate(r.runsPerSecond, 'runs/s'))} | ${cell(mlflow, (r) => rate(r.runsPerSecond, 'runs/s'))} | ${times(postgres?.runsPerSecond, mlflow?.runsPerSecond)} |`,
+  );
+  console.log(
+    `| runs filled (one log-batch of 100 metrics, 10 params, 2 tags, then runs/update) | ${cell(sqlite, (r) => rate(r.fillCallsPerSecond, 'calls/s'))} | ${cell(postgres, (r) => rate(r.fillCallsPerSecond, 'calls/s'))} | ${cell(mlflow, (r) => rate(r.fillCallsPerSecond, 'calls/s'))} | ${times(postgres?.fillCallsPerSecond, mlflow?.fillCallsPerSecond)} |`,
+  );
+  console.log(
+    `| ingest (log-batch of 1,000 points, ${options.clients} clients, ${options.points.toLocaleString('en')} points) | ${cell(sqlite, (r) => rate(r.ingest.pointsPerSecond, 'points/s'))} | ${cell(postgres, (r) => rate(r.ingest.pointsPerSecond, 'points/s'))} | ${cell(mlflow, (r) => rate(r.ingest.pointsPerSecond, 'points/s'))} | ${times(postgres?.ingest.pointsPerSecond, mlflow?.ingest.pointsPerSecond)} |`,
+  );
+  console.log(
+    `| search right after the ingest, first query | ${cell(sqlite, (r) => ms(r.search.firstMs))} | ${cell(postgres, (r) => ms(r.search.firstMs))} | ${cell(mlflow, (r) => ms(r.search.firstMs))} | ${times(mlflow?.search.firstMs, postgres?.search.firstMs)} |`,
+  );
+  console.log(
+    `| search p50 (${options.queries} queries) | ${cell(sqlite, (r) => ms(r.search.p50))} | ${cell(postgres, (r) => ms(r.search.p50))} | ${cell(mlflow, (r) => ms(r.search.p50))} | ${times(mlflow?.search.p50, postgres?.search.p50)} |`,
+  );
+  console.log(
+    `| search p99 | ${cell(sqlite, (r) => ms(r.search.p99))} | ${cell(postgres, (r) => ms(r.search.p99))} | ${cell(mlflow, (r) => ms(r.search.p99))} | ${times(mlflow?.search.p99, postgres?.search.p99)} |`,
+  );
+  console.log(
+    `| get-history, ${(sqlite ?? postgres ?? mlflow)?.historySteps.toLocaleString('en') ?? '?'} steps, median of 5 | ${cell(sqlite, (r) => ms(r.historyMs))} | ${cell(postgres, (r) => ms(r.historyMs))} | ${cell(mlflow, (r) => ms(r.historyMs))} | ${times(mlflow?.historyMs, postgres?.historyMs)} |`,
+  );
+  console.log(
+    `\nPostgreSQL search p50 against SQLite's (goal ≤ 2×): ${sqlite && postgres ? `${(postgres.search.p50 / sqlite.search.p50).toFixed(2)}×` : '—'}; first query ${sqlite && postgres ? `${(postgres.search.firstMs / sqlite.search.firstMs).toFixed(2)}×` : '—'}.`,
+  );
+  console.log(
+    `SQLite's own batched inserts on this disk (Python sqlite3, WAL, synchronous=FULL, 1,000-row transactions, Trellis's metrics table): ${rate(raw.rows_per_second, 'rows/s')}; Trellis's SQLite ingest is ${sqlite ? `${((100 * sqlite.ingest.pointsPerSecond) / raw.rows_per_second).toFixed(0)}%` : '—'} of it (goal ≥ 50%).`,
+  );
+  console.log(
+    `Search: \`${storesSearch.filter} ORDER BY ${storesSearch.order_by.join(', ')}\`, max_results 100 (${figures.map((r) => `${r.server}: ${r.search.matched}`).join(', ')} runs returned).`,
+  );
 }
 
 if (!only || only === 'tracing') {
