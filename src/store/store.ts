@@ -19,6 +19,7 @@ import type { Database } from './database.js';
 import type { Dialect } from './dialect.js';
 import { migrationProvider, migrationsFor } from './migrations/index.js';
 import { openPostgres } from './postgres/open-postgres.js';
+import { PlannerStatistics } from './postgres/planner-statistics.js';
 import { PostgresSignals } from './postgres/postgres-signals.js';
 import type { Signals } from './signals.js';
 import { LocalSignals } from './sqlite/local-signals.js';
@@ -94,6 +95,12 @@ export class Store {
   readonly repositories: Repositories;
   /** Token and principal lookups of authenticated requests, remembered briefly (see IdentityCache). */
   private readonly identityCache = new IdentityCache();
+  /**
+   * PostgreSQL's planner statistics of the tracking tables, kept fresh where Trellis changes them
+   * fast; searches call `ensureAnalysed()` first. Nothing to keep on SQLite.
+   */
+  readonly plannerStatistics: Pick<PlannerStatistics, 'ensureAnalysed'>;
+  private readonly postgresStatistics: PlannerStatistics | undefined;
 
   private constructor(
     readonly dialect: Dialect,
@@ -113,6 +120,9 @@ export class Store {
       keys,
       this.identityCache,
     );
+    this.postgresStatistics = dialect === 'postgres' ? new PlannerStatistics(db) : undefined;
+    this.postgresStatistics?.start();
+    this.plannerStatistics = this.postgresStatistics ?? { ensureAnalysed: async () => undefined };
   }
 
   /** Opens SQLite at `<home>/trellis.db`, or PostgreSQL when `databaseUrl` is set. */
@@ -156,7 +166,10 @@ export class Store {
         cause: error,
       });
     await this.sealPlaintextSecrets();
-    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    // A migration may have moved or rewritten rows: the planner should not plan on what it saw before.
+    if (applied.length > 0) await this.postgresStatistics?.analyseAll();
+    return applied;
   }
 
   /**
@@ -222,6 +235,7 @@ export class Store {
   }
 
   async close(): Promise<void> {
+    this.postgresStatistics?.stop();
     await this.db.destroy();
     await this.keys.close();
   }

@@ -37,6 +37,8 @@ export async function searchRuns(
   await ensureDefaultExperiment(context, workspace);
   const experimentIds = input.experimentIds.filter((id) => /^\d+$/.test(id));
   if (experimentIds.length === 0) return { runs: [] };
+  // A new database right after a bulk load has tables the planner never saw: analysed first, once.
+  await context.store.plannerStatistics.ensureAnalysed();
   const infos = await context.store.repositories.runs.search({
     workspace,
     experimentIds,
