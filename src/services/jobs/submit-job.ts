@@ -375,7 +375,7 @@ async function queueCheckedJob(
   const displayName = file.display_name ?? name;
   // The run, the job and its history, the audit entry (and what the caller adds) land in one commit, not two or three.
   return context.store.transaction(async (transaction) => {
-    const run = await createRunWithin(context, transaction, workspace, {
+    const { info: run } = await createRunWithin(context, transaction, workspace, {
       experimentId,
       userId: caller.actor,
       runName: displayName,

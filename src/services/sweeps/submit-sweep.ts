@@ -89,7 +89,7 @@ async function queueSweep(
   const pipelineTags: Record<string, string> = pipeline ? { 'trellis.pipeline': pipeline.name, 'trellis.step': pipeline.step } : {};
   const now = context.clock().getTime();
   return context.store.transaction(async (transaction) => {
-    const run = await createRunWithin(context, transaction, workspace, {
+    const { info: run } = await createRunWithin(context, transaction, workspace, {
       experimentId,
       userId: caller.actor,
       runName: displayName,

@@ -28,12 +28,14 @@ export interface CreateRunInput {
 /** Creates a run in an active experiment; its name comes from run_name, else the mlflow.runName tag, else is made up. */
 export async function createRun(context: Context, workspace: string, input: CreateRunInput): Promise<Run> {
   await ensureDefaultExperiment(context, workspace);
-  return context.store.transaction(async (repositories) => {
-    const info = await createRunWithin(context, repositories, workspace, input);
-    const run = await repositories.runs.get(workspace, info.run_id);
-    if (!run) throw mlflowError('INTERNAL_ERROR', `run ${info.run_id} vanished after it was created`);
-    return run;
-  });
+  // What was written is the whole new run: nothing is read back (a round trip a table on PostgreSQL).
+  const created = await context.store.transaction((repositories) => createRunWithin(context, repositories, workspace, input));
+  return {
+    info: created.info,
+    data: { metrics: [], params: [], tags: created.tags },
+    inputs: { dataset_inputs: [], model_inputs: [] },
+    outputs: { model_outputs: [] },
+  };
 }
 
 /**
@@ -45,7 +47,7 @@ export async function createRunWithin(
   repositories: Repositories,
   workspace: string,
   input: CreateRunInput,
-): Promise<RunInfo> {
+): Promise<{ info: RunInfo; tags: KeyValue[] }> {
   input.tags.forEach(checkTag);
   const tagName = input.tags.find((tag) => tag.key === runNameTag)?.value;
   if (input.runName !== undefined && tagName !== undefined && input.runName !== tagName) {
@@ -68,7 +70,7 @@ export async function createRunWithin(
       `The experiment ${input.experimentId} must be in the 'active' state. Current state is ${experiment.lifecycle_stage}.`,
     );
   }
-  await repositories.runs.create({
+  const run = {
     runId,
     workspace,
     experimentId: experiment.experiment_id,
@@ -77,9 +79,24 @@ export async function createRunWithin(
     startTime: input.startTime ?? context.clock().getTime(),
     artifactUri: `${experiment.artifact_location}/${runId}/artifacts`,
     tags: [...input.tags.filter((tag) => tag.key !== runNameTag), { key: runNameTag, value: runName }],
-  });
-  // Its info only: a job's run needs no more, and reading its tags and data back costs a query each.
-  return repositories.runs.requireInfo(workspace, runId);
+  };
+  await repositories.runs.create(run);
+  // As stored: the last value of a key wins, and a run's tags are read back in key order.
+  const tags = [...new Map(run.tags.map((tag) => [tag.key, tag.value]))]
+    .map(([key, value]) => ({ key, value }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const info: RunInfo = {
+    run_id: runId,
+    run_uuid: runId,
+    run_name: runName,
+    experiment_id: String(experiment.experiment_id),
+    user_id: input.userId,
+    status: 'RUNNING',
+    start_time: run.startTime,
+    artifact_uri: run.artifactUri,
+    lifecycle_stage: 'active',
+  };
+  return { info, tags };
 }
 
 export async function getRun(context: Context, workspace: string, runId: string): Promise<Run> {
