@@ -162,7 +162,7 @@ export class Store {
     const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect) });
     const { error, results } = await migrator.migrateToLatest();
     if (error)
-      throw new TrellisError('MigrationFailed', 500, `database migration failed: ${String((error as Error).message ?? error)}`, {
+      throw new TrellisError('MigrationFailed', 500, `database migration failed on ${this.location}: ${String((error as Error).message ?? error)}`, {
         cause: error,
       });
     await this.sealPlaintextSecrets();
