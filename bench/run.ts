@@ -9,6 +9,7 @@
  * of each search), BENCH_TRACE_QUERY_BUDGET_S (60: a search stops repeating after this many seconds of timed runs),
  * BENCH_TRACE_QUERY_TIMEOUT_S (300: a search request unanswered by then gives that query up, reported as such), BENCH_TRACE_ROUND (500: traces
  * each server takes in turn during ingest), BENCH_TRACE_SERVERS (trellis,mlflow), BENCH_TRACE_SERVER_PROFILE (a folder for Trellis's CPU profile) for tracing;
+ * BENCH_MLFLOW_START_S (300: seconds `mlflow server` may take to answer /health) for tracking and tracing;
  * BENCH_JOBS (1000), BENCH_JOBS_IDLE (100), BENCH_JOB_NODES (16), BENCH_JOB_CLIENTS (4) for jobs;
  * BENCH_FAILOVER_TTLS (10000,3000: lease TTLs in ms), BENCH_FAILOVER_KILLS (5 a TTL), BENCH_FAILOVER_SERVERS (3) for failover;
  * BENCH_SERVING_CALLS (10000), BENCH_SERVING_SECONDS (10), BENCH_SERVING_CONNECTIONS (8,32,64) for serving;

@@ -547,7 +547,8 @@ async function measure(subjects: readonly Subject[], corpus: Corpus, options: Tr
  * the others idle, alternating round by round: see ingestInTurn and measureQuery).
  */
 export async function runTracingBench(options: TracingBenchOptions): Promise<TracingFigures[]> {
-  const python = ensurePythonEnv({ log: options.log }) as string;
+  // Only where MLflow is measured: ensurePythonEnv rebuilds a venv it finds incomplete.
+  const python = options.servers.includes('mlflow') ? (ensurePythonEnv({ log: options.log }) as string) : '';
   const built = performance.now();
   const corpus = buildCorpus(options);
   options.log(

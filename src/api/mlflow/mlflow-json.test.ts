@@ -27,4 +27,15 @@ describe('MLflow JSON', () => {
       '{"a":"NaN","b":"Infinity","c":"-Infinity","d":1.5}',
     );
   });
+
+  it('finds a non-finite number deep in arrays, and writes a value without one as JSON.stringify does', () => {
+    assert.equal(
+      stringifyMlflowJson({ traces: [{ tags: {}, values: [1, 2, Number.NaN] }] }),
+      '{"traces":[{"tags":{},"values":[1,2,"NaN"]}]}',
+    );
+    const plain = { traces: [{ trace_id: 'tr-1', request_time: '2026-12-07T00:00:00Z', skipped: undefined, list: [1.5, null, 'x'] }] };
+    assert.equal(stringifyMlflowJson(plain), JSON.stringify(plain));
+    // toJSON runs before the check could see its result: such a value takes the careful path.
+    assert.equal(stringifyMlflowJson({ custom: { toJSON: () => ({ loss: Number.POSITIVE_INFINITY }) } }), '{"custom":{"loss":"Infinity"}}');
+  });
 });

@@ -1,5 +1,6 @@
 import { TrellisError } from '../errors.js';
 import type { OtlpSpan } from './otlp-request.js';
+import { fastOtelSpanJsonOf } from './otel-span-json-fast.js';
 import {
   dumpPythonJson,
   type JsonValue,
@@ -370,6 +371,13 @@ const int64Json = (nanos: bigint): string => nanos.toString();
  * Times are int64 strings (protobuf JSON's own form), exact past 2^53, which the client's ParseDict reads.
  */
 export function otelSpanJsonOf(content: string): unknown {
+  return fastOtelSpanJsonOf(content, exactAttributeJsonOf) ?? exactOtelSpanJsonOf(content);
+}
+
+const exactAttributeJsonOf = (stored: string): Record<string, unknown> => anyValueJsonOf(attributeValueOf(stored));
+
+/** otelSpanJsonOf through the exact Python-JSON reader: every content, as MLflow reads it. */
+export function exactOtelSpanJsonOf(content: string): unknown {
   const dict = contentDictOf(content);
   const json: Record<string, unknown> = {};
   json.trace_id = dict.get('trace_id');

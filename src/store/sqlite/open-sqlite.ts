@@ -15,6 +15,10 @@ export function openSqlite(file: string): Kysely<Database> {
   // Owner-only: the database holds endpoint keys and token secrets.
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const connection = new SqliteDatabase(file);
+  // 16 KiB pages, for a database created now (an existing one keeps its own): a trace span row is
+  // ~2 KB, so 4 KiB pages held one each, half empty — twice the pages written and read (issue 19:
+  // 35% less SQLite CPU a 50-span trace, 40% smaller file).
+  connection.pragma('page_size = 16384');
   connection.pragma('journal_mode = WAL');
   connection.pragma('synchronous = FULL');
   connection.pragma('foreign_keys = ON');
