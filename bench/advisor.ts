@@ -5,7 +5,8 @@
  * Static: 10,000 Azure ML YAML files and ARM templates of every kind the rules read (clusters and
  * instances, command and sweep jobs, pipelines, online endpoints and deployments, environments with
  * a shared conda file, workspaces, templates of three resources) written to a temporary folder; the
- * built CLI run on it as CI would (`advisor check -f <folder> --format json`, output discarded), and
+ * built CLI run on it as CI would (`advisor check -f <folder> --format json`, output discarded; again
+ * with --include-passed, every check in the report), and
  * the same work in-process phase by phase: reading the files, reading them into subjects, checking.
  *
  * Live: a workspace filled through the store (one transaction per thousand rows): clusters with
@@ -59,6 +60,8 @@ export interface AdvisorBenchResult {
     cliSeconds: number[];
     /** The other CLI (options.compareCli) on the same folder, when one was given. */
     compareCliSeconds?: number[];
+    /** This CLI with --include-passed (every check in the report, as before 68563fa), its runs alternated with the others. */
+    includePassedSeconds: number[];
     /** In-process phases of the same check. */
     readSeconds: number[];
     subjectSeconds: number[];
@@ -191,11 +194,14 @@ async function staticBench(root: string, options: AdvisorBenchOptions): Promise<
 
   const cliSeconds: number[] = [];
   const compareCliSeconds: number[] = [];
+  const includePassedSeconds: number[] = [];
   for (let run = 0; run < options.runs; run += 1) {
     cliSeconds.push(await timedCli(folder));
     if (options.compareCli) compareCliSeconds.push(await timedCli(folder, options.compareCli));
+    includePassedSeconds.push(await timedCli(folder, cliPath, ['--include-passed']));
   }
   options.log(`advisor: the CLI checked the folder in ${cliSeconds.map((s) => s.toFixed(2)).join(', ')} s`);
+  options.log(`advisor: with --include-passed in ${includePassedSeconds.map((s) => s.toFixed(2)).join(', ')} s`);
   if (options.compareCli)
     options.log(`advisor: ${options.compareCli} checked it in ${compareCliSeconds.map((s) => s.toFixed(2)).join(', ')} s`);
 
@@ -219,13 +225,13 @@ async function staticBench(root: string, options: AdvisorBenchOptions): Promise<
     checkSeconds.push((checked - subjects) / 1000);
   }
   const compared = options.compareCli ? { compareCliSeconds } : {};
-  return { files: options.files, ...counts, cliSeconds, ...compared, readSeconds, subjectSeconds, checkSeconds };
+  return { files: options.files, ...counts, cliSeconds, ...compared, includePassedSeconds, readSeconds, subjectSeconds, checkSeconds };
 }
 
-function timedCli(folder: string, cli = cliPath): Promise<number> {
+function timedCli(folder: string, cli = cliPath, extra: readonly string[] = []): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [cli, 'advisor', 'check', '-f', folder, '--format', 'json', '--fail-on', 'none'], {
+    const child = spawn(process.execPath, [cli, 'advisor', 'check', '-f', folder, '--format', 'json', '--fail-on', 'none', ...extra], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';

@@ -666,6 +666,7 @@ if (!only || only === 'advisor') {
       `| ${check} | ${what} | ${seconds(values)} | ${Math.min(...values).toFixed(3)} s | ${Math.max(...values).toFixed(3)} s | ${judged ? goal(values) : '—'} |`,
     );
   row('static', `\`trellis advisor check -f\` on ${files.files} files, process start to exit`, files.cliSeconds, true);
+  row('static', 'the same with `--include-passed` (every check in the report), runs alternated', files.includePassedSeconds, true);
   if (files.compareCliSeconds)
     row('static', `the same with ${options.compareCli} (BENCH_ADVISOR_CLI), runs alternated`, files.compareCliSeconds, true);
   row('static', 'in-process: reading the files', files.readSeconds, false);

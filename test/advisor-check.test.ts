@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -86,6 +86,22 @@ describe('trellis advisor check', () => {
     // Its conda file lives outside the folder (../../model-1/environment/conda.yaml) and is read with it.
     assert.equal(pinned?.message, 'environment.conda_file does not pin 2 packages: inference-schema[numpy-support], joblib');
     assert.ok(deployments.report.skipped.some((skip) => skip.file.endsWith('sample-request.json')));
+  });
+
+  it('reads a file larger than its read buffer (64 KiB) whole, from a folder', async () => {
+    const folder = join(scratch, 'large');
+    await rm(folder, { recursive: true, force: true });
+    await mkdir(folder, { recursive: true });
+    const padding = '# a long comment line, repeated until the file is larger than one read\n'.repeat(1200);
+    await writeFile(
+      join(folder, 'cluster.yml'),
+      `${padding}name: cpu\ntype: amlcompute\nsize: Standard_DS3_v2\nmin_instances: 2\nmax_instances: 4\n${padding}`,
+    );
+    const { report } = await checkJson([folder]);
+    assert.ok(padding.length * 2 > 64 * 1024);
+    const minimum = report.findings.find((finding) => finding.ruleId === 'TRL-COST-001');
+    assert.equal(minimum?.resource.line, 1204, JSON.stringify(report));
+    assert.deepEqual(report.invalid, []);
   });
 
   it('exits 2 naming the problems of a file it cannot read', async () => {

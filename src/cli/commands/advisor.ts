@@ -2,12 +2,13 @@ import { writeFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import type { AdvisorRecommendationsBody, AdvisorScoreBody } from '../../client/trellis-client.js';
 import { rulesOf } from '../../core/advisor/advisor-catalogue.js';
-import { type Finding, type Pillar, pillars, type Severity, severities } from '../../core/advisor/advisor-rule.js';
+import { type Check, type Finding, type Pillar, pillars, type Severity, severities } from '../../core/advisor/advisor-rule.js';
 import type { AdvisorScore } from '../../core/advisor/advisor-score.js';
 import { toSarif } from '../../core/advisor/sarif.js';
 import { checkFiles, staticRules } from '../../core/advisor/static-rules.js';
 import { readFileSet } from '../../core/advisor/file-set.js';
 import { scoreChecks } from '../../core/advisor/advisor-score.js';
+import { tallyByRule } from '../../core/advisor/rule-tally.js';
 import { collectAdvisorFiles } from '../advisor-files.js';
 import { writeJsonInPieces } from '../json-pieces.js';
 import { standardOutput } from '../standard-output.js';
@@ -55,7 +56,11 @@ export function registerAdvisor(program: Command): void {
         .default('high'),
     )
     .option('--output-file <file>', 'also write the SARIF log here (for code scanning), whatever --format prints')
-    .action(async (options: { file: string[]; format: 'table' | 'json' | 'sarif'; failOn: Severity | 'none'; outputFile?: string }) => {
+    .option(
+      '--include-passed',
+      'with --format json: list every check too (passed, failed and unknown), not only the findings and the counts per rule',
+    )
+    .action(async (options: CheckOptions) => {
       const { files, explicit } = await collectAdvisorFiles(options.file, process.cwd());
       const reading = readFileSet(files, { explicit });
       const { checks, findings } = checkFiles(reading.subjects);
@@ -65,7 +70,8 @@ export function registerAdvisor(program: Command): void {
       const { subjects: _subjects, ...rest } = reading;
       const print = standardOutput();
       if (options.format === 'sarif') print(`${JSON.stringify(sarif(), null, 2)}\n`);
-      else if (options.format === 'json') writeJsonInPieces({ ...rest, checks, findings, score }, print);
+      else if (options.format === 'json')
+        writeJsonInPieces(jsonReport({ ...rest, checks, findings, score }, options.includePassed === true), print);
       else print(checkReport({ ...rest, checks, findings, score }));
       for (const bad of reading.invalid) {
         process.stderr.write(`error: ${bad.message}\n`);
@@ -118,6 +124,33 @@ export function registerAdvisor(program: Command): void {
     });
 }
 
+interface CheckOptions {
+  file: string[];
+  format: 'table' | 'json' | 'sarif';
+  failOn: Severity | 'none';
+  outputFile?: string;
+  includePassed?: boolean;
+}
+
+/**
+ * What `--format json` prints: the files, the findings, the checks whose outcome is unknown (with
+ * their reasons), each rule's checks counted by outcome, the rules that applied to nothing, and the
+ * score; every check (tens of thousands that passed, for a large repository) only when asked.
+ */
+function jsonReport(report: CheckReport, includePassed: boolean): Record<string, unknown> {
+  const { checks, findings, score, ...files } = report;
+  const tallies = tallyByRule(checks, staticRules);
+  return {
+    ...files,
+    ...(includePassed ? { checks } : {}),
+    findings,
+    unknown: checks.filter((check) => check.outcome === 'unknown'),
+    rules: tallies.rules,
+    notApplicable: tallies.notApplicable,
+    score,
+  };
+}
+
 const rank: Readonly<Record<Severity, number>> = { high: 3, medium: 2, low: 1 };
 
 function isAtLeast(severity: Severity, threshold: Severity | 'none'): boolean {
@@ -128,7 +161,7 @@ interface CheckReport {
   checked: string[];
   skipped: Array<{ file: string; reason: string }>;
   invalid: Array<{ file: string }>;
-  checks: Array<{ outcome: string }>;
+  checks: Check[];
   findings: Finding[];
   score: AdvisorScore;
 }

@@ -133,16 +133,32 @@ export function checkStaticRules(subjects: readonly StaticSubject[], rules: read
   return checks;
 }
 
-/** The findings of checks, most severe first, then by file and line. */
+/** The findings of checks, most severe first, then by file (as localeCompare orders names), line and rule. */
 export function findingsOf(checks: readonly Check[]): Finding[] {
   const rank = { high: 0, medium: 1, low: 2 } as const;
-  return checks
-    .flatMap((check) => check.findings)
-    .sort(
-      (a, b) =>
-        rank[a.severity] - rank[b.severity] ||
-        (a.resource.file ?? '').localeCompare(b.resource.file ?? '') ||
-        (a.resource.line ?? 0) - (b.resource.line ?? 0) ||
-        a.ruleId.localeCompare(b.ruleId),
-    );
+  const findings: Finding[] = [];
+  for (const check of checks) for (const finding of check.findings) findings.push(finding);
+  // Each distinct file and rule is ordered once, and the findings (tens of thousands) by those ranks:
+  // the same order as localeCompare on every comparison, at a fraction of the comparisons.
+  const files = localeRanks(findings.map((finding) => finding.resource.file ?? ''));
+  const rules = localeRanks(findings.map((finding) => finding.ruleId));
+  return findings.sort(
+    (a, b) =>
+      rank[a.severity] - rank[b.severity] ||
+      files.get(a.resource.file ?? '')! - files.get(b.resource.file ?? '')! ||
+      (a.resource.line ?? 0) - (b.resource.line ?? 0) ||
+      rules.get(a.ruleId)! - rules.get(b.ruleId)!,
+  );
+}
+
+/** Each distinct string's place in localeCompare's order; strings it holds equal share a place. */
+function localeRanks(strings: readonly string[]): Map<string, number> {
+  const distinct = [...new Set(strings)].sort((a, b) => a.localeCompare(b));
+  const ranks = new Map<string, number>();
+  let place = 0;
+  for (let index = 0; index < distinct.length; index += 1) {
+    if (index > 0 && distinct[index - 1]!.localeCompare(distinct[index]!) !== 0) place += 1;
+    ranks.set(distinct[index]!, place);
+  }
+  return ranks;
 }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pillarCodes, pillars, ruleIdPattern } from './advisor-rule.js';
 import { subjectsFromFiles } from './file-subjects.js';
-import { defineStaticRule } from './static-rule.js';
+import type { Check, Finding } from './advisor-rule.js';
+import { defineStaticRule, findingsOf } from './static-rule.js';
 import { checkFiles, ruleById, staticRules } from './static-rules.js';
 
 describe('the static rule catalogue', () => {
@@ -86,6 +87,48 @@ describe('checkFiles', () => {
     });
     const ranks = findings.map((finding) => ({ high: 0, medium: 1, low: 2 })[finding.severity]);
     assert.deepEqual(ranks, [...ranks].sort());
+  });
+
+  it('orders findings of one severity by file as localeCompare does, then by line and rule', () => {
+    const finding = (file: string | undefined, line: number | undefined, ruleId: string): Finding => ({
+      ruleId,
+      pillar: 'cost',
+      severity: 'low',
+      resource: { kind: 'compute', name: 'c', ...(file === undefined ? {} : { file }), ...(line === undefined ? {} : { line }) },
+      message: '',
+      fix: '',
+    });
+    const written = [
+      finding('b.yml', 2, 'TRL-COST-002'),
+      finding('B.yml', 1, 'TRL-COST-001'),
+      finding('a/z.yml', 1, 'TRL-COST-001'),
+      finding(undefined, undefined, 'TRL-COST-003'),
+      finding('b.yml', 2, 'TRL-COST-001'),
+      finding('a-b.yml', 1, 'TRL-COST-001'),
+      finding('b.yml', 1, 'trl-cost-009'),
+      finding('ä.yml', 1, 'TRL-COST-001'),
+    ];
+    const checks: Check[] = written.map((one) => ({ ...one, outcome: 'failed', findings: [one] }));
+    const expected = [...written].sort(
+      (a, b) =>
+        (a.resource.file ?? '').localeCompare(b.resource.file ?? '') ||
+        (a.resource.line ?? 0) - (b.resource.line ?? 0) ||
+        a.ruleId.localeCompare(b.ruleId),
+    );
+    assert.deepEqual(findingsOf(checks), expected);
+    assert.deepEqual(
+      expected.map((one) => `${one.resource.file}:${one.resource.line} ${one.ruleId}`),
+      [
+        'undefined:undefined TRL-COST-003',
+        'a-b.yml:1 TRL-COST-001',
+        'ä.yml:1 TRL-COST-001',
+        'a/z.yml:1 TRL-COST-001',
+        'b.yml:1 trl-cost-009',
+        'b.yml:2 TRL-COST-001',
+        'b.yml:2 TRL-COST-002',
+        'B.yml:1 TRL-COST-001',
+      ],
+    );
   });
 
   it('writes checks and their resources with their keys in one order, as --format json prints them', () => {

@@ -190,8 +190,21 @@ export function detectFileKind(document: Readonly<Record<string, unknown>>): Fil
   return { kind: null, problem: { path: '', message }, isOtherKind: false };
 }
 
+/** schemaName's answers: a repository's files name a handful of schemas, thousands of times (`trellis advisor check`). */
+const schemaNames = new Map<string, string>();
+
 /** `amlCompute` from `https://azuremlschemas.azureedge.net/latest/amlCompute.schema.json`, lower-cased. */
 function schemaName(schema: string): string {
+  let name = schemaNames.get(schema);
+  if (name === undefined) {
+    name = nameInSchema(schema);
+    // Bounded: a file of odd schemas must not grow it without end.
+    if (schemaNames.size < 256) schemaNames.set(schema, name);
+  }
+  return name;
+}
+
+function nameInSchema(schema: string): string {
   const withoutQuery = schema.trim().split(/[?#]/)[0] ?? '';
   const file = withoutQuery.split('/').pop() ?? '';
   return file
