@@ -14,8 +14,13 @@ interface HomeOptions {
 export function registerBackup(program: Command): void {
   const backup = program
     .command('backup')
-    .description('back up the data directory (metadata, artifacts, logs, keys) into a folder; incremental, safe while the server runs')
-    .option('--to <folder>', 'where to keep backups: a folder, ideally on another disk (backups there share their objects)')
+    .description(
+      'back up the data directory (metadata, artifacts, logs, keys) into a folder or an object store; incremental, safe while the server runs',
+    )
+    .option(
+      '--to <folder|url>',
+      'where to keep backups: a folder on another disk, an Azure Blob container URL with a SAS, or s3://<bucket>/<prefix> (backups there share their objects)',
+    )
     .option('--home <dir>', 'data directory to back up (TRELLIS_HOME, default ~/.trellis)')
     .action(async (options: HomeOptions & { to?: string }, command: Command) => {
       if (options.to === undefined)
@@ -58,8 +63,8 @@ export function registerBackup(program: Command): void {
 
   backup
     .command('list')
-    .description('list the backups in a folder, oldest first')
-    .option('--from <folder>', 'the folder backups were written to')
+    .description('list the backups in a folder or object store, oldest first')
+    .option('--from <folder|url>', 'the folder, container URL or s3:// location backups were written to')
     .action(async (options: { from?: string }, command: Command) => {
       const from = requireFrom(options.from, 'backup list');
       const { openBackupTarget } = await import('../../backup/open-target.js');
@@ -95,7 +100,7 @@ export function registerBackup(program: Command): void {
   backup
     .command('verify')
     .description('check a backup without restoring it: every object present with the right sha256 and size, and the metadata opens')
-    .option('--from <folder>', 'the folder backups were written to')
+    .option('--from <folder|url>', 'the folder, container URL or s3:// location backups were written to')
     .option('--backup <id>', 'which backup (default: the newest; see trellis backup list)')
     .action(async (options: { from?: string; backup?: string }, command: Command) => {
       const from = requireFrom(options.from, 'backup verify');
@@ -120,7 +125,7 @@ export function registerBackup(program: Command): void {
     .description(
       'restore a backup into a fresh data directory (stop the server first); the server then redeploys online endpoints as it starts',
     )
-    .option('--from <folder>', 'the folder backups were written to')
+    .option('--from <folder|url>', 'the folder, container URL or s3:// location backups were written to')
     .option('--backup <id>', 'which backup (default: the newest; see trellis backup list)')
     .option('--home <dir>', 'data directory to restore into (TRELLIS_HOME, default ~/.trellis)')
     .option('--replace', 'delete what the data directory (and its PostgreSQL database) holds, and put the backup in its place')
