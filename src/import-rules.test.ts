@@ -26,8 +26,8 @@ const mayImport: Readonly<Record<string, readonly string[]>> = {
   // The CLI reaches the server only through the client (and starts one: `trellis up`).
   cli: ['client', 'core', 'config', 'server'],
   config: ['core'],
-  // Backup and restore of a data directory: the metadata's snapshots (store), its files, the object pool (an artifact store).
-  backup: ['core', 'store', 'artifacts'],
+  // Backup and restore of a data directory: the metadata's snapshots (store), its files, the object pool (an artifact store), the store settings (config).
+  backup: ['core', 'store', 'artifacts', 'config'],
   // Verifying identities against outside providers (OpenID Connect discovery and keys).
   auth: ['core', 'config'],
   environments: ['core'],

@@ -1,18 +1,13 @@
-import { TrellisError } from '../core/errors.js';
 import type { BackupTarget } from './backup-target.js';
 import { checkReadableFolder, folderTarget } from './folder/folder-target.js';
+import { objectStoreTarget } from './object-store/object-store-target.js';
 
 /**
- * The target a --to or --from names: a folder now. A URL names an object store, which needs its
- * ArtifactStore (Azure Blob, S3) behind an ArtifactStoreTarget; until one is wired here, it is refused.
+ * The target a --to or --from names: a URL an object store (an Azure Blob container, an S3 bucket;
+ * see object-store/object-store-target.ts), anything else a folder.
  */
-export async function openBackupTarget(location: string, purpose: 'write' | 'read'): Promise<BackupTarget> {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location))
-    throw new TrellisError(
-      'BackupTargetUnsupported',
-      400,
-      `backups to ${new URL(location).protocol}// locations are not supported yet; give a folder (a mounted share or another disk) with ${purpose === 'write' ? '--to' : '--from'}`,
-    );
+export async function openBackupTarget(location: string, purpose: 'write' | 'read', env = process.env): Promise<BackupTarget> {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) return objectStoreTarget(location, env);
   const target = folderTarget(location);
   if (purpose === 'read') await checkReadableFolder(target.location);
   return target;

@@ -10,6 +10,7 @@ import { checkRestorable } from '../store/snapshot/migration-level.js';
 import type { BackupTarget } from './backup-target.js';
 import { type ProgressListener, throttled } from './backup-progress.js';
 import { inParallel } from './in-parallel.js';
+import { artifactsRoot, type StoredArtifacts } from './stored-artifacts.js';
 import { chooseBackup } from './read-backup.js';
 import { isInside } from './take-backup.js';
 import { trellisVersion } from './trellis-version.js';
@@ -25,6 +26,8 @@ export interface RestoreSummary {
   files: number;
   bytes: number;
   metadata: { dialect: string; migration: string; location: string };
+  /** The object store the artifacts were written into, when the data directory keeps them in one. */
+  artifactsIn?: string;
   /** The backup's config.yaml, when the data directory had its own (which is kept): where it was written instead. */
   configFromBackup?: string;
   seconds: number;
@@ -42,6 +45,12 @@ export async function restoreBackup(options: {
   target: BackupTarget;
   id?: string | undefined;
   replace: boolean;
+  /**
+   * The object store the data directory's configuration keeps artifacts in, or undefined for files under it
+   * (the local store). Asked before anything is written, and again once the backup's config.yaml is in place
+   * when the directory had none of its own (it may name a store).
+   */
+  artifactsInto?: () => StoredArtifacts | undefined;
   onProgress?: ProgressListener;
   now?: () => Date;
 }): Promise<RestoreSummary> {
@@ -79,6 +88,8 @@ export async function restoreBackup(options: {
       `${what.join(' and ')}; restore into a fresh data directory (--home), or pass --replace to delete what is there and put the backup in its place`,
     );
   }
+  const configured = options.artifactsInto?.();
+  await checkArtifactsEmpty(configured, options.replace);
   for (const name of present) await rm(join(home, name), { recursive: true, force: true });
   await mkdir(home, { recursive: true, mode: 0o700 });
 
@@ -89,16 +100,33 @@ export async function restoreBackup(options: {
   let done = 0;
   let bytes = 0;
   let configFromBackup: string | undefined;
-  await inParallel(manifest.files, parallelCopies, async (file) => {
+  // Artifacts, whether they were files of the data directory or objects of a store, go where this directory keeps them.
+  const artifacts = [...manifest.files.filter((file) => file.path.startsWith(artifactsRoot)), ...(manifest.objectStore?.files ?? [])];
+  const others = manifest.files.filter((file) => !file.path.startsWith(artifactsRoot));
+  const total = others.length + artifacts.length;
+  const advance = (size: number) => {
+    done += 1;
+    bytes += size;
+    progress({ step: 'files', done, total, bytes, totalBytes });
+  };
+  await inParallel(others, parallelCopies, async (file) => {
     let path = join(home, ...file.path.split('/'));
     if (file.path === 'config.yaml' && hasOwnConfig) {
       path = join(home, 'config.yaml.from-backup');
       configFromBackup = path;
     }
     await restoreObject(target, file, path);
-    done += 1;
-    bytes += file.size;
-    progress({ step: 'files', done, total: manifest.files.length, bytes, totalBytes });
+    advance(file.size);
+  });
+  // The backup's config.yaml, now in place, may name an object store of its own.
+  const destination = hasOwnConfig ? configured : options.artifactsInto?.();
+  if (destination !== undefined && destination.description !== configured?.description)
+    await checkArtifactsEmpty(destination, options.replace);
+  if (destination !== undefined && options.replace) await destination.clear();
+  await inParallel(artifacts, parallelCopies, async (file) => {
+    if (destination === undefined) await restoreObject(target, file, join(home, ...file.path.split('/')));
+    else await restoreStoredObject(target, file, destination);
+    advance(file.size);
   });
 
   const snapshot = join(home, `.restore-${manifest.id}.tmp`);
@@ -115,6 +143,7 @@ export async function restoreBackup(options: {
     files: manifest.files.length,
     bytes: manifest.totals.bytes,
     metadata: { dialect: manifest.metadata.dialect, migration: manifest.metadata.migration, location: snapshots.location },
+    ...(destination !== undefined ? { artifactsIn: destination.description } : {}),
     ...(configFromBackup !== undefined ? { configFromBackup } : {}),
     seconds: (now().getTime() - startedAt) / 1000,
   };
@@ -133,12 +162,48 @@ async function restoreObject(target: BackupTarget, object: BackupObject & { path
   }
   if (hasher.digest !== `sha256:${object.sha256}` || hasher.size !== object.size) {
     await rm(path, { force: true });
-    throw new TrellisError(
-      'BackupObjectCorrupt',
-      422,
-      `object ${object.sha256}${object.path ? ` (${object.path})` : ''} in the backup at ${target.location} is corrupt: it holds ${hasher.size} bytes hashing to ${hasher.digest.slice('sha256:'.length)}; check the backup with: trellis backup verify --from ${target.location}`,
-    );
+    throw corruptObject(target, object, { digest: hasher.digest, size: hasher.size });
   }
+}
+
+/** Checks the object store answers (making its container or bucket), and refuses one that holds artifacts already, unless they are to be replaced. */
+async function checkArtifactsEmpty(artifacts: StoredArtifacts | undefined, replace: boolean): Promise<void> {
+  if (artifacts === undefined) return;
+  // Made when missing, as a server makes it at start.
+  await artifacts.ensureReady();
+  if (replace) return;
+  const held = await artifacts.someHeld(3);
+  if (held.length > 0)
+    throw new TrellisError(
+      'RestoreTargetNotEmpty',
+      409,
+      `the artifact store (${artifacts.description}) already holds artifacts (${listed(held)}); configure an empty container, bucket or prefix for this data directory, or pass --replace to delete them and put the backup's in their place`,
+    );
+}
+
+/** Writes an object into the artifact store, checking its sha256 and size on the way; a mismatch removes it and names the object. */
+async function restoreStoredObject(
+  target: BackupTarget,
+  object: BackupObject & { path: string },
+  artifacts: StoredArtifacts,
+): Promise<void> {
+  const written = await artifacts.write(object.path, await target.openObject(object.sha256));
+  if (written.digest !== `sha256:${object.sha256}` || written.size !== object.size) {
+    await artifacts.delete(object.path);
+    throw corruptObject(target, object, written);
+  }
+}
+
+function corruptObject(
+  target: BackupTarget,
+  object: BackupObject & { path?: string },
+  found: { digest: string; size: number },
+): TrellisError {
+  return new TrellisError(
+    'BackupObjectCorrupt',
+    422,
+    `object ${object.sha256}${object.path ? ` (${object.path})` : ''} in the backup at ${target.location} is corrupt: it holds ${found.size} bytes hashing to ${found.digest.slice('sha256:'.length)}; check the backup with: trellis backup verify --from ${target.location}`,
+  );
 }
 
 function listed(names: string[]): string {

@@ -5,13 +5,14 @@ import { hostname, tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { hasCode, unlessMissing } from '../core/error-codes.js';
 import { TrellisError } from '../core/errors.js';
-import type { BackupFile, BackupManifest } from '../core/backup/backup-manifest.js';
+import type { BackupFile, BackupManifest, BackupObject, BackupStoredFile } from '../core/backup/backup-manifest.js';
 import type { MetadataSnapshots } from '../store/snapshot/metadata-snapshot.js';
 import type { BackupTarget } from './backup-target.js';
 import { freshBackupId } from './artifact-store-target.js';
 import { type ProgressListener, throttled } from './backup-progress.js';
 import { type DataDirectoryFile, listKeptFiles } from './data-directory-files.js';
 import { inParallel } from './in-parallel.js';
+import type { StoredArtifact, StoredArtifacts } from './stored-artifacts.js';
 import { trellisVersion } from './trellis-version.js';
 
 /** Files copied at once: enough to overlap reading, hashing and fsync on a small machine. */
@@ -27,6 +28,8 @@ export interface BackupSummary {
   present: { objects: number; bytes: number };
   /** Files that went away between listing and copying (a temp file renamed, an artifact deleted). */
   vanished: number;
+  /** Of `files`, the artifacts copied out of the object store the data directory keeps them in. */
+  objectStore?: { description: string; files: number; bytes: number };
   /** copied: its bytes were new to the pool; reused: the database had not changed since the last backup, so no snapshot was taken. */
   metadata: { dialect: string; migration: string; bytes: number; copied: boolean; reused: boolean };
   seconds: number;
@@ -43,6 +46,8 @@ export async function takeBackup(options: {
   home: string;
   snapshots: MetadataSnapshots;
   target: BackupTarget;
+  /** Where the data directory keeps its artifacts when not as files under it (config.yaml `artifacts:`). */
+  storedArtifacts?: StoredArtifacts | undefined;
   onProgress?: ProgressListener;
   now?: () => Date;
 }): Promise<BackupSummary> {
@@ -63,6 +68,7 @@ export async function takeBackup(options: {
       `there is no data directory at ${home}; give the one to back up with --home (or TRELLIS_HOME)`,
     );
   await target.prepareForWriting();
+  await options.storedArtifacts?.ensureReady();
   const startedAt = now();
   const source = { home, host: hostname() };
   const previous = await previousBackup(target, source);
@@ -78,13 +84,16 @@ export async function takeBackup(options: {
   // The files, after the snapshot (see above).
   const leaveOut = leftOutPaths(home, snapshots);
   const listed = await listKeptFiles(home, leaveOut);
-  const totalBytes = listed.reduce((sum, file) => sum + file.size, 0);
+  const storedArtifacts = options.storedArtifacts;
+  const artifacts = storedArtifacts ? await storedArtifacts.list() : [];
+  const previousArtifacts = new Map((previous?.objectStore?.files ?? []).map((file) => [file.path, file]));
+  const totalBytes = [...listed, ...artifacts].reduce((sum, file) => sum + file.size, 0);
+  const total = listed.length + artifacts.length;
   const counts = { done: 0, bytes: 0, copied: 0, copiedBytes: 0, present: 0, presentBytes: 0, vanished: 0 };
   const copiedObjects = new Set<string>();
-  const stored = await inParallel(listed, parallelCopies, async (file): Promise<BackupFile | undefined> => {
-    const entry = await storeFile(target, file, previousFiles.get(file.path));
+  const count = (entry: { file: BackupObject; isNew: boolean } | undefined, size: number) => {
     counts.done += 1;
-    counts.bytes += file.size;
+    counts.bytes += size;
     if (entry === undefined) counts.vanished += 1;
     else if (entry.isNew && !copiedObjects.has(entry.file.sha256)) {
       copiedObjects.add(entry.file.sha256);
@@ -94,12 +103,26 @@ export async function takeBackup(options: {
       counts.present += 1;
       counts.presentBytes += entry.file.size;
     }
-    progress({ step: 'files', done: counts.done, total: listed.length, bytes: counts.bytes, totalBytes });
+    progress({ step: 'files', done: counts.done, total, bytes: counts.bytes, totalBytes });
+  };
+  const stored = await inParallel(listed, parallelCopies, async (file): Promise<BackupFile | undefined> => {
+    const entry = await storeFile(target, file, previousFiles.get(file.path));
+    count(entry, file.size);
     return entry?.file;
   });
   const files = stored.filter((file): file is BackupFile => file !== undefined);
-  const bytes = files.reduce((sum, file) => sum + file.size, 0);
+  // Then the artifacts of the object store, when they are kept in one: read from there, stored in the pool alike.
+  const storedInStore = !storedArtifacts
+    ? []
+    : await inParallel(artifacts, parallelCopies, async (artifact): Promise<BackupStoredFile | undefined> => {
+        const entry = await storeArtifact(target, storedArtifacts, artifact, previousArtifacts.get(artifact.path));
+        count(entry, artifact.size);
+        return entry?.file;
+      });
+  const objectStoreFiles = storedInStore.filter((file): file is BackupStoredFile => file !== undefined);
+  const bytes = [...files, ...objectStoreFiles].reduce((sum, file) => sum + file.size, 0);
   const seconds = (now().getTime() - startedAt.getTime()) / 1000;
+  const objectStore = storedArtifacts ? { description: storedArtifacts.description, files: objectStoreFiles } : undefined;
   await target.writeManifest({
     format: 'trellis-backup',
     formatVersion: 1,
@@ -110,12 +133,13 @@ export async function takeBackup(options: {
     source,
     metadata,
     files,
-    totals: { files: files.length, bytes },
+    ...(objectStore ? { objectStore } : {}),
+    totals: { files: files.length + objectStoreFiles.length, bytes },
   });
   return {
     id,
     location: target.location,
-    files: files.length,
+    files: files.length + objectStoreFiles.length,
     bytes,
     copied: {
       objects: counts.copied + (metadataCopied ? 1 : 0),
@@ -126,6 +150,15 @@ export async function takeBackup(options: {
       bytes: counts.presentBytes + (metadataCopied ? 0 : metadata.object.size),
     },
     vanished: counts.vanished,
+    ...(objectStore
+      ? {
+          objectStore: {
+            description: objectStore.description,
+            files: objectStoreFiles.length,
+            bytes: objectStoreFiles.reduce((sum, file) => sum + file.size, 0),
+          },
+        }
+      : {}),
     metadata: {
       dialect: metadata.dialect,
       migration: metadata.migration,
@@ -164,6 +197,34 @@ async function storeFile(
     if (hasCode(error, 'ENOENT')) return undefined;
     throw error;
   }
+}
+
+/**
+ * Stores one artifact of the object store: when it has the size and modification time the last
+ * backup of this data directory saw and the pool has its object, nothing is read (a content object
+ * never changes; a named one replaced has a new time); otherwise its bytes are read from the store and
+ * hashed while written to the pool. Undefined when it was deleted meanwhile.
+ */
+async function storeArtifact(
+  target: BackupTarget,
+  artifacts: StoredArtifacts,
+  artifact: StoredArtifact,
+  before: BackupStoredFile | undefined,
+): Promise<{ file: BackupStoredFile; isNew: boolean } | undefined> {
+  if (
+    before !== undefined &&
+    before.size === artifact.size &&
+    before.modifiedAtMs === artifact.modifiedAtMs &&
+    (await target.hasObject(before.sha256))?.size === artifact.size
+  )
+    return { file: before, isNew: false };
+  const source = await artifacts.open(artifact.path);
+  if (source === undefined) return undefined;
+  const stored = await target.putObject(source);
+  return {
+    file: { path: artifact.path, sha256: stored.sha256, size: stored.size, modifiedAtMs: artifact.modifiedAtMs },
+    isNew: stored.isNew,
+  };
 }
 
 /** The newest backup at the target taken from the same data directory on the same machine. */

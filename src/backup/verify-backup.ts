@@ -47,7 +47,8 @@ export async function verifyBackup(options: {
 }): Promise<VerifyReport> {
   const { target, manifest } = options;
   const usedBy = new Map<string, string[]>([[manifest.metadata.object.sha256, ['metadata']]]);
-  for (const file of manifest.files) usedBy.set(file.sha256, [...(usedBy.get(file.sha256) ?? []), file.path]);
+  for (const file of [...manifest.files, ...(manifest.objectStore?.files ?? [])])
+    usedBy.set(file.sha256, [...(usedBy.get(file.sha256) ?? []), file.path]);
   const objects = objectsOf(manifest);
   const totalBytes = objects.reduce((sum, object) => sum + object.size, 0);
   const progress = throttled(options.onProgress);

@@ -1,12 +1,10 @@
 import { join } from 'node:path';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
-import { AzureBlobBucket } from '../artifacts/azure-blob/azure-blob-bucket.js';
 import { EncryptedArtifactStore, requiresEncryptedArtifacts } from '../artifacts/encrypted/encrypted-artifact-store.js';
 import { LocalArtifactStore } from '../artifacts/local/local-artifact-store.js';
-import type { ObjectBucket } from '../artifacts/object-store/object-bucket.js';
+import { objectBucketFor } from '../artifacts/object-bucket-for.js';
 import { ObjectArtifactStore } from '../artifacts/object-store/object-artifact-store.js';
 import { folderSize, QuotaArtifactStore, storageQuotaOf } from '../artifacts/quota-artifact-store.js';
-import { S3Bucket } from '../artifacts/s3/s3-bucket.js';
 import type { ArtifactStoreSettings } from '../config/artifact-store-settings.js';
 import type { TrellisConfig } from '../config/config.js';
 import { TrellisError } from '../core/errors.js';
@@ -81,16 +79,7 @@ async function openBackend(
       },
     };
   }
-  const bucket: ObjectBucket =
-    settings.store === 'azure_blob'
-      ? new AzureBlobBucket({ accountUrl: settings.accountUrl, container: settings.container, credential: settings.credential })
-      : new S3Bucket({
-          bucket: settings.bucket,
-          region: settings.region,
-          endpoint: settings.endpoint,
-          forcePathStyle: settings.forcePathStyle,
-          credentials: settings.credentials,
-        });
+  const bucket = objectBucketFor(settings);
   await bucket.ensureReady();
   return {
     description: bucket.description,

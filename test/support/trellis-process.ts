@@ -19,6 +19,14 @@ export interface TrellisProcess {
 }
 
 /**
+ * How long a `trellis up` may take to say it is up. A start loads the server's whole module graph
+ * and migrates the database: about 4 s on an idle 2-core machine, 8 to 13 s at a load of 16 (two
+ * test files at once, each with its servers, PostgreSQL and Python children), of which 5 s is
+ * loading modules alone. 30 s was too short there; a start that hangs still fails, only later.
+ */
+const startTimeoutMs = 120_000;
+
+/**
  * Starts a real `trellis up` process (the built CLI) on a free port and waits for its URL.
  * `home` reuses a data directory, to restart a server on the same data; `caFile` is the PEM file
  * of the authority that signed a TLS server's certificate, which `client` then trusts.
@@ -36,7 +44,10 @@ export async function startTrellis(
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`trellis up did not start in 30 s:\n${output}`)), 30_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`trellis up did not start in ${startTimeoutMs / 1000} s:\n${output}`));
+    }, startTimeoutMs);
     const check = () => {
       const match = /Trellis is up at (https?:\/\/\S+)/.exec(output);
       if (match?.[1]) {

@@ -14,8 +14,13 @@ interface HomeOptions {
 export function registerBackup(program: Command): void {
   const backup = program
     .command('backup')
-    .description('back up the data directory (metadata, artifacts, logs, keys) into a folder; incremental, safe while the server runs')
-    .option('--to <folder>', 'where to keep backups: a folder, ideally on another disk (backups there share their objects)')
+    .description(
+      'back up the data directory (metadata, artifacts, logs, keys) into a folder or an object store; incremental, safe while the server runs',
+    )
+    .option(
+      '--to <folder|url>',
+      'where to keep backups: a folder on another disk, an Azure Blob container URL with a SAS, or s3://<bucket>/<prefix> (backups there share their objects)',
+    )
     .option('--home <dir>', 'data directory to back up (TRELLIS_HOME, default ~/.trellis)')
     .action(async (options: HomeOptions & { to?: string }, command: Command) => {
       if (options.to === undefined)
@@ -24,10 +29,11 @@ export function registerBackup(program: Command): void {
           400,
           'say where to keep the backup with --to <folder>, e.g. trellis backup --to /mnt/backups/trellis',
         );
-      const [{ takeBackup }, { openBackupTarget }, { metadataSnapshotsFor }] = await Promise.all([
+      const [{ takeBackup }, { openBackupTarget }, { metadataSnapshotsFor }, { StoredArtifacts }] = await Promise.all([
         import('../../backup/take-backup.js'),
         import('../../backup/open-target.js'),
         import('../../store/snapshot/open-snapshots.js'),
+        import('../../backup/stored-artifacts.js'),
       ]);
       const config = configFor(options);
       // Backups hold the key files and the database: owner-only, as the data directory is.
@@ -36,6 +42,7 @@ export function registerBackup(program: Command): void {
         home: config.home,
         snapshots: metadataSnapshotsFor(config.home, config.databaseUrl),
         target: await openBackupTarget(options.to, 'write'),
+        storedArtifacts: StoredArtifacts.configured(config.artifacts),
         onProgress: reportProgress,
       });
       printData(outputOf(command), summary, () =>
@@ -43,6 +50,11 @@ export function registerBackup(program: Command): void {
           `backup ${summary.id} written to ${summary.location} in ${summary.seconds.toFixed(1)} s`,
           `  metadata: ${summary.metadata.dialect} at ${summary.metadata.migration}, ${bytes(summary.metadata.bytes)}${summary.metadata.reused ? ' (unchanged since the last backup, not read again)' : summary.metadata.copied ? '' : ' (unchanged)'}`,
           `  files:    ${summary.files} (${bytes(summary.bytes)})${summary.vanished > 0 ? `; ${summary.vanished} went away while copying` : ''}`,
+          ...(summary.objectStore
+            ? [
+                `  of which artifacts in ${summary.objectStore.description}: ${summary.objectStore.files} (${bytes(summary.objectStore.bytes)})`,
+              ]
+            : []),
           `  objects:  ${summary.copied.objects} copied (${bytes(summary.copied.bytes)}), ${summary.present.objects} already in the backup (${bytes(summary.present.bytes)})`,
           `check it with: trellis backup verify --from ${summary.location} --backup ${summary.id}`,
         ].join('\n'),
@@ -51,8 +63,8 @@ export function registerBackup(program: Command): void {
 
   backup
     .command('list')
-    .description('list the backups in a folder, oldest first')
-    .option('--from <folder>', 'the folder backups were written to')
+    .description('list the backups in a folder or object store, oldest first')
+    .option('--from <folder|url>', 'the folder, container URL or s3:// location backups were written to')
     .action(async (options: { from?: string }, command: Command) => {
       const from = requireFrom(options.from, 'backup list');
       const { openBackupTarget } = await import('../../backup/open-target.js');
@@ -88,7 +100,7 @@ export function registerBackup(program: Command): void {
   backup
     .command('verify')
     .description('check a backup without restoring it: every object present with the right sha256 and size, and the metadata opens')
-    .option('--from <folder>', 'the folder backups were written to')
+    .option('--from <folder|url>', 'the folder, container URL or s3:// location backups were written to')
     .option('--backup <id>', 'which backup (default: the newest; see trellis backup list)')
     .action(async (options: { from?: string; backup?: string }, command: Command) => {
       const from = requireFrom(options.from, 'backup verify');
@@ -113,16 +125,17 @@ export function registerBackup(program: Command): void {
     .description(
       'restore a backup into a fresh data directory (stop the server first); the server then redeploys online endpoints as it starts',
     )
-    .option('--from <folder>', 'the folder backups were written to')
+    .option('--from <folder|url>', 'the folder, container URL or s3:// location backups were written to')
     .option('--backup <id>', 'which backup (default: the newest; see trellis backup list)')
     .option('--home <dir>', 'data directory to restore into (TRELLIS_HOME, default ~/.trellis)')
     .option('--replace', 'delete what the data directory (and its PostgreSQL database) holds, and put the backup in its place')
     .action(async (options: HomeOptions & { from?: string; backup?: string; replace?: boolean }, command: Command) => {
       const from = requireFrom(options.from, 'restore');
-      const [{ restoreBackup }, { openBackupTarget }, { metadataSnapshotsFor }] = await Promise.all([
+      const [{ restoreBackup }, { openBackupTarget }, { metadataSnapshotsFor }, { StoredArtifacts }] = await Promise.all([
         import('../../backup/restore-backup.js'),
         import('../../backup/open-target.js'),
         import('../../store/snapshot/open-snapshots.js'),
+        import('../../backup/stored-artifacts.js'),
       ]);
       const config = configFor(options);
       process.umask(0o077);
@@ -132,6 +145,8 @@ export function registerBackup(program: Command): void {
         target: await openBackupTarget(from, 'read'),
         id: options.backup,
         replace: options.replace === true,
+        // Read again after the files are back: the backup's config.yaml may name the store.
+        artifactsInto: () => StoredArtifacts.configured(configFor(options).artifacts),
         onProgress: reportProgress,
       });
       printData(outputOf(command), summary, () =>
@@ -139,6 +154,7 @@ export function registerBackup(program: Command): void {
           `backup ${summary.id} restored into ${summary.home} in ${summary.seconds.toFixed(1)} s`,
           `  metadata: ${summary.metadata.dialect} at ${summary.metadata.migration} → ${summary.metadata.location}`,
           `  files:    ${summary.files} (${bytes(summary.bytes)})`,
+          ...(summary.artifactsIn ? [`  artifacts: written into ${summary.artifactsIn}`] : []),
           ...(summary.configFromBackup
             ? [`  config:   the data directory's own config.yaml was kept; the backup's is in ${summary.configFromBackup}`]
             : []),

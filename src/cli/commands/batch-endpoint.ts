@@ -112,7 +112,10 @@ export function registerBatchEndpoints(program: Command): void {
     .command('invoke')
     .description('score a data asset (azureml:<name>:<version>), a URI, or a local folder (uploaded) in a job')
     .requiredOption('-n, --name <name>', 'the endpoint')
-    .requiredOption('-i, --input <input>', 'azureml:<data>:<version>, https://..., or a local folder')
+    .requiredOption(
+      '-i, --input <input>',
+      'azureml:<data>:<version>, azureml://datastores/<name>/paths/<path>, https://..., or a local folder',
+    )
     .option('--input-type <type>', 'uri_folder or uri_file', 'uri_folder')
     .option(...skipOutsideLinksFlag);
   addDeploymentNameOption(invoke, "the deployment (default: the endpoint's default)").action(

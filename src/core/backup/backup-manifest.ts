@@ -34,6 +34,21 @@ export const backupFileSchema = z
   .strict();
 export type BackupFile = z.infer<typeof backupFileSchema>;
 
+/**
+ * An artifact kept in an object store (not in the data directory): the path the same file has under a
+ * data directory with the local store (`artifacts/workspaces/...`), its object, and its modification
+ * time in the store, which the next backup compares.
+ */
+export const backupStoredFileSchema = z
+  .object({
+    path: z.string().refine((path) => isInsidePath(path) && path.startsWith('artifacts/workspaces/'), 'a path under artifacts/workspaces/'),
+    sha256: sha256Hex,
+    size: z.number().int().nonnegative(),
+    modifiedAtMs: z.number(),
+  })
+  .strict();
+export type BackupStoredFile = z.infer<typeof backupStoredFileSchema>;
+
 export const metadataDialects = ['sqlite', 'postgres'] as const;
 export type MetadataDialect = (typeof metadataDialects)[number];
 
@@ -63,6 +78,11 @@ export const backupManifestSchema = z
       })
       .strict(),
     files: z.array(backupFileSchema),
+    /** Artifacts copied out of the object store the data directory keeps them in (none when they are local files). */
+    objectStore: z
+      .object({ description: z.string(), files: z.array(backupStoredFileSchema) })
+      .strict()
+      .optional(),
     totals: z.object({ files: z.number().int().nonnegative(), bytes: z.number().int().nonnegative() }).strict(),
   })
   .strict();
@@ -97,6 +117,7 @@ export function isBackupId(text: string): boolean {
 /** Every object a manifest refers to, each once: the metadata snapshot first, then the files' (several files may share one). */
 export function objectsOf(manifest: BackupManifest): BackupObject[] {
   const seen = new Map<string, BackupObject>([[manifest.metadata.object.sha256, manifest.metadata.object]]);
-  for (const file of manifest.files) if (!seen.has(file.sha256)) seen.set(file.sha256, { sha256: file.sha256, size: file.size });
+  for (const file of [...manifest.files, ...(manifest.objectStore?.files ?? [])])
+    if (!seen.has(file.sha256)) seen.set(file.sha256, { sha256: file.sha256, size: file.size });
   return [...seen.values()];
 }

@@ -164,7 +164,7 @@ export interface InvokeInput {
   endpoint: string;
   /** The deployment to run; default: the endpoint's default deployment. */
   deployment?: string | undefined;
-  /** azureml:<data>:<version>, an https/wasbs URI, or a local folder sent in `uploads`. */
+  /** azureml:<data>:<version>, a datastore path (azureml://datastores/<name>/paths/...), an https/wasbs URI, or a local folder sent in `uploads`. */
   input: string;
   /** The input's type: uri_folder (default) or uri_file. */
   inputType?: 'uri_folder' | 'uri_file' | undefined;
