@@ -29,6 +29,7 @@ import { IdentityCache } from './identity-cache.js';
 import { IdentityRepository } from './identity-repository.js';
 import { JobRepository } from './job-repository.js';
 import { LeaseRepository } from './lease-repository.js';
+import { ServingPlacementRepository } from './serving-placement-repository.js';
 import { PipelineRepository } from './pipeline-repository.js';
 import { ScheduleRepository } from './schedule-repository.js';
 import { SweepRepository } from './sweep-repository.js';
@@ -80,6 +81,7 @@ export interface Repositories {
   advisor: AdvisorRepository;
   /** Which server holds the controllers' lease. */
   leases: LeaseRepository;
+  servingPlacements: ServingPlacementRepository;
 }
 
 export interface Readiness {
@@ -272,6 +274,7 @@ function repositoriesFor(db: Kysely<Database>, dialect: Dialect, keys: Workspace
     identity: new IdentityRepository(db, identityCache),
     advisor: new AdvisorRepository(db),
     leases: new LeaseRepository(db, dialect),
+    servingPlacements: new ServingPlacementRepository(db, dialect),
   };
 }
 
