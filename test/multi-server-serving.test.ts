@@ -108,6 +108,7 @@ describe('online endpoints and job logs from any of several servers', {
       assert.equal(refused.status, 401, refused.text);
       // Open Inference Protocol readiness on a standby: ready, since a server it can send calls to has a ready instance.
       assert.equal((await fetch(`${standby.url}/v2/models/multi-iris/ready`)).status, 200);
+      assert.equal((await fetch(`${standby.url}/v2/health/ready`)).status, 200);
       // A call another server already sent on is not sent on again (no loops): a server that runs no instance says so.
       const looped = await fetch(`${standby.url}/endpoints/multi-iris/score`, {
         method: 'POST',

@@ -265,12 +265,13 @@ export const scoringRoutes: FastifyPluginAsync<RouteOptions> = async (app, { con
     {
       schema: {
         tags,
-        summary: 'Open Inference Protocol v2: readiness (503 while serving is not running)',
+        summary: 'Open Inference Protocol v2: readiness (503 while this server neither serves nor can send calls on)',
         response: { 200: z.object({ ready: z.boolean() }), 503: z.object({ ready: z.boolean() }) },
       },
     },
     async (_request, reply) => {
-      const ready = serving?.local() !== undefined;
+      // Several servers: one that runs no instance sends calls on to those that do, so it takes them too.
+      const ready = serving?.local() !== undefined || serving?.elsewhere !== undefined;
       return reply.status(ready ? 200 : 503).send(serverReadyResponse(ready));
     },
   );
