@@ -48,6 +48,8 @@ export class ServingController {
   private readonly autoscaler: Autoscaler;
   private readonly routing: RoutingController;
   private readonly loop: ReconcileLoop;
+  /** Whether the last placements written said this server serves nothing. */
+  private publishedNothing = false;
 
   constructor(
     private readonly context: Context,
@@ -164,6 +166,9 @@ export class ServingController {
       deployment: entry.deployment.name,
       readyInstances: answeringVersion(entry).pool.readyInstances().length,
     }));
+    // Serving nothing, and said so already: no write each second on a server with no online deployment.
+    if (served.length === 0 && this.publishedNothing) return;
     await this.context.store.repositories.servingPlacements.publish(placement.server, placement.address(), served);
+    this.publishedNothing = served.length === 0;
   }
 }
