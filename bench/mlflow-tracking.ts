@@ -68,7 +68,11 @@ export async function createRun(url: string, experimentId: string): Promise<stri
   return created.run.info.run_id;
 }
 
-async function ingest(target: Target, options: TrackingBenchOptions): Promise<ServerFigures['ingest']> {
+/** (a): `options.points` metric points via log-batch (1,000 a call) from `options.clients` concurrent clients, one run each. */
+export async function ingest(
+  target: Pick<Target, 'name' | 'url'>,
+  options: Pick<TrackingBenchOptions, 'points' | 'clients' | 'log'>,
+): Promise<ServerFigures['ingest']> {
   const { experiment_id } = await call<{ experiment_id: string }>(target.url, 'experiments/create', { name: 'bench-ingest' });
   const runIds = await Promise.all(Array.from({ length: options.clients }, () => createRun(target.url, experiment_id)));
   const batchesPerClient = Math.ceil(options.points / options.clients / 1000);

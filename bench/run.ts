@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: runs every benchmark and prints the tables BENCHMARKS.md records.
- * BENCH_ONLY=foundation|tracking|tracking-stores|tracing|jobs|failover|serving|studio|auth|artifacts|pipelines|sweeps|monitoring|advisor|backup runs one part. Sizes: BENCH_COUNT (default 10000) and
+ * BENCH_ONLY=foundation|tracking|tracking-stores|balanced-tracking|tracing|jobs|failover|serving|studio|auth|artifacts|pipelines|sweeps|monitoring|advisor|backup runs one part. Sizes: BENCH_COUNT (default 10000) and
  * BENCH_STARTUP_RUNS (default 5) for the foundation; BENCH_POINTS (1000000), BENCH_CLIENTS (8),
  * BENCH_SEARCH_RUNS (50000), BENCH_SEARCH_QUERIES (20), BENCH_HISTORY_STEPS (100000) for tracking;
  * BENCH_STORES_CLIENTS (8), BENCH_STORES_RUNS (2000), BENCH_STORES_POINTS (1000000), BENCH_STORES_QUERIES (20), BENCH_STORES_SERVERS
@@ -11,6 +11,7 @@
  * each server takes in turn during ingest), BENCH_TRACE_SERVERS (trellis,mlflow), BENCH_TRACE_SERVER_PROFILE (a folder for Trellis's CPU profile) for tracing;
  * BENCH_MLFLOW_START_S (300: seconds `mlflow server` may take to answer /health) for tracking and tracing;
  * BENCH_JOBS (1000), BENCH_JOBS_IDLE (100), BENCH_JOB_NODES (16), BENCH_JOB_CLIENTS (4) for jobs;
+ * BENCH_BALANCED_SERVERS (1,2,3), BENCH_BALANCED_POINTS (1000000), BENCH_BALANCED_CLIENTS (8) for balanced-tracking;
  * BENCH_FAILOVER_TTLS (10000,3000: lease TTLs in ms), BENCH_FAILOVER_KILLS (5 a TTL), BENCH_FAILOVER_SERVERS (3) for failover;
  * BENCH_SERVING_CALLS (10000), BENCH_SERVING_SECONDS (10), BENCH_SERVING_CONNECTIONS (8,32,64) for serving;
  * BENCH_STUDIO_RUNS (50000), BENCH_STUDIO_POINTS (1000000), BENCH_STUDIO_REPETITIONS (5) for studio;
@@ -31,6 +32,7 @@ import { median as middle, runAdvisorBench } from './advisor.js';
 import { runArtifactsAtRestBench, type Throughput } from './artifacts-at-rest.js';
 import { runAuthBench } from './auth.js';
 import { runBackupBench } from './backup.js';
+import { runBalancedTrackingBench } from './balanced-tracking.js';
 import { runJobQueueBench, type Summary } from './job-queue-latency.js';
 import { type FailoverSample, runFailoverBench } from './leader-failover.js';
 import { runMonitoringBench } from './monitoring.js';
@@ -171,6 +173,28 @@ if (!only || only === 'tracking' || only === 'tracking-stores') {
   console.log(
     `Search: \`${storesSearch.filter} ORDER BY ${storesSearch.order_by.join(', ')}\`, max_results 100 (${figures.map((r) => `${r.server}: ${r.search.matched}`).join(', ')} runs returned).`,
   );
+}
+
+if (!only || only === 'balanced-tracking') {
+  const options = {
+    servers: (process.env.BENCH_BALANCED_SERVERS ?? '1,2,3').split(',').map(Number),
+    points: Number(process.env.BENCH_BALANCED_POINTS ?? 1_000_000),
+    clients: Number(process.env.BENCH_BALANCED_CLIENTS ?? 8),
+    log,
+  };
+  const rows = await runBalancedTrackingBench(options);
+  const load = (values: number[]) => values.map((value) => value.toFixed(2)).join(', ');
+  const first = rows[0];
+  console.log(
+    `\n## MLflow tracking ingest through HAProxy: ${options.points.toLocaleString('en')} points via log-batch (1,000 a call), ${options.clients} clients, N servers on one PostgreSQL\n`,
+  );
+  console.log(`| servers | points/s | seconds | vs ${first?.servers ?? 1} server(s) | load average before (1, 5, 15 min) | after |`);
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const row of rows)
+    console.log(
+      `| ${row.servers} | ${row.pointsPerSecond.toFixed(0)} | ${row.seconds.toFixed(1)} | ${first ? (row.pointsPerSecond / first.pointsPerSecond).toFixed(2) : '—'}× | ${load(row.loadBefore)} | ${load(row.loadAfter)} |`,
+    );
+  console.log(`\n${cpus().length} cores, node ${process.version}.`);
 }
 
 if (!only || only === 'tracing') {

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { TrellisClient, type JobBody } from '../src/client/trellis-client.js';
 import { createTestDatabase, testDialects, type TestDatabase } from './support/databases.js';
 import { hasHaproxy, startHaproxy } from './support/haproxy.js';
+import { leaderAmong } from './support/leadership.js';
 import { finished, waitForJob } from './support/jobs.js';
 import { mlflowPost } from './support/mlflow-rest.js';
 import { removeHome, runCli, startTrellis, type TrellisProcess } from './support/trellis-process.js';
@@ -43,20 +44,6 @@ const cluster = 'name: cpu\ntype: amlcompute\nsize: Standard_DS3_v2\nmin_instanc
 
 async function lines(path: string): Promise<number> {
   return (await readFile(path, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
-}
-
-/** The server among `servers` whose controllers run, once exactly one says so; the others say standby. */
-async function leaderAmong(servers: TrellisProcess[], what: string, timeoutMs = 30_000): Promise<TrellisProcess> {
-  const roles = () => Promise.all(servers.map(async (server) => (await server.client.ready()).controllers));
-  const seen = await waitFor(roles, {
-    what,
-    until: (found) => found.filter((role) => role === 'leader').length === 1 && found.every((role) => role !== undefined),
-    intervalMs: 50,
-    timeoutMs,
-  });
-  const leader = servers[seen.indexOf('leader')];
-  assert.ok(leader);
-  return leader;
 }
 
 function pidOf(holder: string): number {
@@ -120,14 +107,14 @@ describe('several servers on one PostgreSQL', { skip: !hasPostgres && 'needs Pos
     assert.match(status.stdout, new RegExp(`leader +\\S+:${leader.child.pid}:\\S+ at ${leader.url}`));
     await standby.client.apply('default', { fileName: 'compute.yml', text: cluster, kind: 'compute' });
     assert.equal((await leader.client.get('default', 'compute', 'cpu', null)).name, 'cpu');
-    // Online endpoints are served where the controllers run: a standby says where to send a scoring call.
+    // A standby sends scoring calls on to the server running the endpoint's instances (multi-server-serving.test.ts); none here.
     const scored = await fetch(`${standby.url}/endpoints/any/score`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{}',
     });
-    assert.equal(scored.status, 503);
-    assert.match(await scored.text(), /served by the server that runs the controllers \(GET \/api\/v1\/leader names it\)/);
+    assert.equal(scored.status, 404);
+    assert.match(await scored.text(), /online endpoint 'any' does not exist in workspace 'default'/);
   });
 
   it('runs each job submitted through a standby once, across a kill -9 of the leader mid-job', async () => {

@@ -45,4 +45,12 @@ export interface ServingAccess {
   wake(): void;
   /** Here: reconciles now and returns when the router has the store's view (a traffic or key change is in force). Elsewhere: wakes the leader. */
   refresh(): Promise<void>;
+  /**
+   * Several servers on one database: this server's id, and the other servers with a ready
+   * instance of an endpoint (the serving placements), in the order to try them. None: this server alone.
+   */
+  elsewhere?: {
+    self: string;
+    serversFor(workspace: string, endpoint: string): Promise<{ server: string; address: string }[]>;
+  };
 }

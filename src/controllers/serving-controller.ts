@@ -12,7 +12,7 @@ import { ModelPreparation, type ModelPreparationOptions } from './serving/model-
 import { PayloadCollection } from './serving/payload-collection.js';
 import { RolloutController } from './serving/rollout-controller.js';
 import { RoutingController } from './serving/routing.js';
-import { ServedDeployments, servedKey } from './serving/served-deployments.js';
+import { answeringVersion, ServedDeployments, servedKey } from './serving/served-deployments.js';
 import { realTimers, type Timers } from './timers.js';
 
 export interface ServingOptions extends ModelPreparationOptions {
@@ -21,6 +21,11 @@ export interface ServingOptions extends ModelPreparationOptions {
   timers?: Timers;
   /** Where scoring requests are counted: the server's /metrics registry, which outlives this controller; its own by default. */
   metrics?: ServingMetrics;
+  /**
+   * Where this server's instances are said to run (several servers on one database): each pass
+   * writes what it serves and how many instances are ready, so other servers send scoring calls here.
+   */
+  placement?: { server: string; address: () => string };
 }
 
 /**
@@ -43,6 +48,8 @@ export class ServingController {
   private readonly autoscaler: Autoscaler;
   private readonly routing: RoutingController;
   private readonly loop: ReconcileLoop;
+  /** Whether the last placements written said this server serves nothing. */
+  private publishedNothing = false;
 
   constructor(
     private readonly context: Context,
@@ -100,6 +107,14 @@ export class ServingController {
     const stopping = this.loop.close();
     await this.payloads.flush();
     await stopping;
+    const placement = this.options.placement;
+    // Other servers stop sending calls here before the instances drain.
+    if (placement)
+      await this.context.store.repositories.servingPlacements
+        .withdraw(placement.server)
+        .catch((error: unknown) =>
+          this.context.logger.warn({ err: error }, "serving: this server's placements could not be removed; they go stale on their own"),
+        );
     await this.served.drainAll(2_000);
   }
 
@@ -138,5 +153,22 @@ export class ServingController {
     for (const retired of this.served.retireAllBut(new Set(deployments.map(servedKey))))
       await revokeDeploymentTokens(this.context, retired.deployment);
     await this.routing.reconcile(endpoints, deployments);
+    await this.publishPlacements();
+  }
+
+  /** Says in the database which deployments this server serves and how many of their instances are ready. */
+  private async publishPlacements(): Promise<void> {
+    const placement = this.options.placement;
+    if (!placement) return;
+    const served = [...this.served.values()].map((entry) => ({
+      workspace: entry.deployment.workspace,
+      endpoint: entry.deployment.endpoint,
+      deployment: entry.deployment.name,
+      readyInstances: answeringVersion(entry).pool.readyInstances().length,
+    }));
+    // Serving nothing, and said so already: no write each second on a server with no online deployment.
+    if (served.length === 0 && this.publishedNothing) return;
+    await this.context.store.repositories.servingPlacements.publish(placement.server, placement.address(), served);
+    this.publishedNothing = served.length === 0;
   }
 }

@@ -1,4 +1,5 @@
 import type { ServingAccess } from '../api/route-options.js';
+import { serversToRouteTo } from '../core/endpoints/serving-placement.js';
 import type { LabTarget } from '../controllers/compute-instances/jupyter-lab-process.js';
 import type { ServingMetrics } from '../serving/serving-metrics.js';
 import type { Context } from '../services/context.js';
@@ -81,10 +82,31 @@ export class ControllerHost {
     return { wake: () => this.wake(topic) };
   }
 
-  /** Online serving as routes see it (see ServingAccess). */
-  servingAccess(metrics: ServingMetrics): ServingAccess {
+  /**
+   * Online serving as routes see it (see ServingAccess). With `self` (several servers on one
+   * database), a scoring call this server cannot answer goes to a server whose placement says it
+   * has a ready instance: fresh means said within `freshMs`.
+   */
+  servingAccess(metrics: ServingMetrics, placements?: { self: string; freshMs: number }): ServingAccess {
+    const repository = this.context.store.repositories.servingPlacements;
     return {
       metrics,
+      ...(placements
+        ? {
+            elsewhere: {
+              self: placements.self,
+              serversFor: async (workspace: string, endpoint: string) => {
+                const found = await repository.ofEndpoint(workspace, endpoint);
+                return serversToRouteTo(found.placements, {
+                  now: found.databaseNow,
+                  freshMs: placements.freshMs,
+                  self: placements.self,
+                  random: Math.random(),
+                });
+              },
+            },
+          }
+        : {}),
       local: () => this.term?.serving,
       wake: () => this.wake('serving'),
       refresh: async () => {

@@ -38,6 +38,8 @@ export interface ControllerTermOptions {
   /** This server's /metrics registry: scoring counters of its terms, and monitor gauges. */
   servingMetrics: ServingMetrics;
   alertmanager: AlertmanagerClient | undefined;
+  /** Several servers on one database: this server's id and address, written with the deployments it serves. */
+  placement?: { server: string; address: () => string } | undefined;
 }
 
 /**
@@ -105,6 +107,7 @@ export class ControllerTerm {
       serverUrl: url,
       serverTrust: trust,
       metrics: options.servingMetrics,
+      ...(options.placement ? { placement: options.placement } : {}),
     });
     // Budgets: thresholds alerted once a month (Alertmanager, a budget's webhook); enforcing ones spent hold new jobs queued.
     const budgets = new BudgetWatcher(context, {

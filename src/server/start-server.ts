@@ -101,6 +101,8 @@ export async function startServer(
       logger,
       now: () => context.clock().getTime(),
     });
+    const serverId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    const sharesDatabase = store.dialect === 'postgres';
     // The controllers run in terms, while this server holds their lease (see ControllerHost).
     const host: ControllerHost = new ControllerHost(context, {
       config,
@@ -109,6 +111,8 @@ export async function startServer(
       mayLaunch: (): boolean => lease?.isLeader() ?? true,
       servingMetrics,
       alertmanager,
+      // Other servers send scoring calls to the instances this one runs: it says where they are.
+      placement: sharesDatabase ? { server: serverId, address: () => advertisedAddress(url) } : undefined,
       backendFor: (compute) => {
         // A deleted compute's running attempts are still polled and stopped, by their handle.
         if (!compute) return orphans;
@@ -118,21 +122,19 @@ export async function startServer(
         return type === 'amlcompute' || type === 'computeinstance' ? local : undefined;
       },
     });
-    const serverId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
     // On PostgreSQL several servers may share the database: the controllers run where the lease says. SQLite: this server alone.
-    const lease: LeaderLease | undefined =
-      store.dialect === 'postgres'
-        ? new LeaderLease({
-            name: controllersLease,
-            leases: store.repositories.leases,
-            holder: serverId,
-            address: () => advertisedAddress(url),
-            timing: leaseTiming(config.controllers.leaseTtlMs),
-            logger,
-            onBegin: () => host.begin(),
-            onEnd: () => host.end(),
-          })
-        : undefined;
+    const lease: LeaderLease | undefined = sharesDatabase
+      ? new LeaderLease({
+          name: controllersLease,
+          leases: store.repositories.leases,
+          holder: serverId,
+          address: () => advertisedAddress(url),
+          timing: leaseTiming(config.controllers.leaseTtlMs),
+          logger,
+          onBegin: () => host.begin(),
+          onEnd: () => host.end(),
+        })
+      : undefined;
     // Budget holds are the leader's budget watcher's; a budget changed on another server wakes it.
     context.budgetHolds = host.budgetHolds();
     const app = await buildServer(context, config, {
@@ -141,7 +143,8 @@ export async function startServer(
       pipelines: host.waker('pipeline-runner'),
       sweeps: host.waker('sweep-runner'),
       schedules: host.waker('scheduler'),
-      serving: host.servingAccess(servingMetrics),
+      // A placement not renewed for five of the serving controller's passes (one a second) is stale: its server is gone.
+      serving: host.servingAccess(servingMetrics, sharesDatabase ? { self: serverId, freshMs: 5_000 } : undefined),
       leadership: {
         isLeader: () => host.isRunning(),
         view: async () => ({

@@ -46,6 +46,26 @@ export function answerHeadersForClient(headers: Headers): Record<string, string>
   return pick(headers, (name) => !hopByHop.has(name) && !answeredByTrellis.has(name) && !namedByConnection(headers).has(name));
 }
 
+/**
+ * The request headers of a scoring call sent on to the server that runs the endpoint's instances:
+ * every end-to-end header, the credential included (that server checks it, as for a call it receives).
+ */
+export function requestHeadersForRelay(headers: Headers): Record<string, string> {
+  return pick(headers, (name) => !hopByHop.has(name) && !namedByConnection(headers).has(name));
+}
+
+/** The response headers of the server that answered a relayed call that the client gets: all but the hop's (repeated ones kept apart). */
+export function answerHeadersFromRelay(headers: Headers): Record<string, string | string[]> {
+  const named = namedByConnection(headers);
+  const kept: Record<string, string | string[]> = {};
+  for (const [given, value] of Object.entries(headers)) {
+    const name = given.toLowerCase();
+    if (value === undefined || hopByHop.has(name) || named.has(name)) continue;
+    kept[name] = value;
+  }
+  return kept;
+}
+
 /** Headers the Connection header names are hop-by-hop too. */
 function namedByConnection(headers: Headers): Set<string> {
   const connection = headers.connection ?? headers.Connection;

@@ -14,6 +14,7 @@ export interface Database
     EndpointTables,
     DeploymentProfileTables,
     LeaseTables,
+    ServingPlacementTables,
     IdentityTables,
     SecretTables {
   workspaces: WorkspacesTable;
@@ -482,6 +483,19 @@ export interface LeaseTables {
     acquired_at: number;
     renewed_at: number;
     expires_at: number;
+  };
+}
+
+/** Which server serves which online deployment (026-serving-placements); instants on the database's clock. */
+export interface ServingPlacementTables {
+  serving_placements: {
+    workspace: string;
+    endpoint: string;
+    deployment: string;
+    server: string;
+    address: string;
+    ready_instances: number;
+    seen_at: number;
   };
 }
 

@@ -1,6 +1,7 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { LeaseAttempt, LeaseRecord } from '../core/leases/leadership.js';
 import type { Database } from './database.js';
+import { databaseNow } from './database-clock.js';
 import type { Dialect } from './dialect.js';
 
 interface LeaseRow {
@@ -80,12 +81,9 @@ export class LeaseRepository {
     return row && { lease: recordOf(row), databaseNow: Number(row.database_now) };
   }
 
-  /** The database's clock in epoch milliseconds, as an SQL expression of this dialect. */
+  /** The database's clock in epoch milliseconds. */
   private now(): RawBuilder<number> {
-    return this.dialect === 'postgres'
-      ? // now(): the statement's start, the same at each use in one statement (clock_timestamp() is not).
-        sql<number>`(floor(extract(epoch from now()) * 1000))::bigint`
-      : sql<number>`cast(round((julianday('now') - 2440587.5) * 86400000) as integer)`;
+    return databaseNow(this.dialect);
   }
 }
 

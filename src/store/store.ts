@@ -30,6 +30,7 @@ import { IdentityCache } from './identity-cache.js';
 import { IdentityRepository } from './identity-repository.js';
 import { JobRepository } from './job-repository.js';
 import { LeaseRepository } from './lease-repository.js';
+import { ServingPlacementRepository } from './serving-placement-repository.js';
 import { PipelineRepository } from './pipeline-repository.js';
 import { ScheduleRepository } from './schedule-repository.js';
 import { SweepRepository } from './sweep-repository.js';
@@ -81,6 +82,7 @@ export interface Repositories {
   advisor: AdvisorRepository;
   /** Which server holds the controllers' lease. */
   leases: LeaseRepository;
+  servingPlacements: ServingPlacementRepository;
 }
 
 export interface Readiness {
@@ -162,9 +164,14 @@ export class Store {
     const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect) });
     const { error, results } = await migrator.migrateToLatest();
     if (error)
-      throw new TrellisError('MigrationFailed', 500, `database migration failed on ${this.location}: ${String((error as Error).message ?? error)}`, {
-        cause: error,
-      });
+      throw new TrellisError(
+        'MigrationFailed',
+        500,
+        `database migration failed on ${this.location}: ${String((error as Error).message ?? error)}`,
+        {
+          cause: error,
+        },
+      );
     await this.sealPlaintextSecrets();
     const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
     // A migration may have moved or rewritten rows: the planner should not plan on what it saw before.
@@ -286,6 +293,7 @@ function repositoriesFor(db: Kysely<Database>, dialect: Dialect, keys: Workspace
     identity: new IdentityRepository(db, identityCache),
     advisor: new AdvisorRepository(db),
     leases: new LeaseRepository(db, dialect),
+    servingPlacements: new ServingPlacementRepository(db, dialect),
   };
 }
 

@@ -21,7 +21,7 @@ export interface RunningHaproxy {
 
 /**
  * Starts HAProxy on a free loopback port in front of `backends` (base URLs), round robin, each
- * checked on /readyz every 300 ms and taken out after two failures; a request whose connection
+ * checked on /readyz every 300 ms (a check waits up to 5 s for its answer) and taken out after two failures; a request whose connection
  * is refused is sent to another server (retries, redispatch). Resolves once it passes a request on.
  */
 export async function startHaproxy(backends: string[]): Promise<RunningHaproxy> {
@@ -36,6 +36,8 @@ export async function startHaproxy(backends: string[]): Promise<RunningHaproxy> 
       '  timeout connect 1s',
       '  timeout client 60s',
       '  timeout server 60s',
+      // A busy server answers /readyz slowly (a loaded machine, an ingest): without this the check's read timeout is `inter`, 300 ms.
+      '  timeout check 5s',
       '  retries 3',
       '  option redispatch',
       'frontend trellis',

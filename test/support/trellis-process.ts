@@ -23,8 +23,9 @@ export interface TrellisProcess {
  * and migrates the database: about 4 s on an idle 2-core machine, 8 to 13 s at a load of 16 (two
  * test files at once, each with its servers, PostgreSQL and Python children), of which 5 s is
  * loading modules alone. 30 s was too short there; a start that hangs still fails, only later.
+ * TRELLIS_TEST_START_TIMEOUT_MS sets another limit.
  */
-const startTimeoutMs = 120_000;
+const startTimeoutMs = Number(process.env.TRELLIS_TEST_START_TIMEOUT_MS ?? 120_000);
 
 /**
  * Starts a real `trellis up` process (the built CLI) on a free port and waits for its URL.

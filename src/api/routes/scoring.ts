@@ -8,10 +8,12 @@ import {
   serverMetadataResponse,
   serverReadyResponse,
 } from '../../core/endpoints/oip-v2.js';
+import { ROUTED_FROM_HEADER } from '../../core/endpoints/serving-placement.js';
 import { DEPLOYMENT_HEADER } from '../../core/endpoints/traffic.js';
 import type { RouterAnswer } from '../../serving/endpoint-router.js';
 import { requestHeadersForScript } from '../../serving/forwarded-headers.js';
 import type { ScoringCall } from '../../serving/scoring-instance.js';
+import { relayScoringCall } from '../../serving/scoring-relay.js';
 import type { Context } from '../../services/context.js';
 import { getEndpoint } from '../../services/endpoints/endpoint-service.js';
 import type { RouteOptions } from '../route-options.js';
@@ -43,10 +45,6 @@ function scoringSchema(prefix: string, path: string, summary: string, extra: Fas
   return { tags, summary, ...(Object.keys(params.shape).length > 0 ? { params } : {}), response: { default: modelAnswer }, ...extra };
 }
 
-/** Why a server that does not run the controllers answers 503 to a scoring call. */
-const notServingHere =
-  'online endpoints are served by the server that runs the controllers (GET /api/v1/leader names it); this one does not, so send scoring calls there';
-
 /**
  * Scoring: `POST /endpoints/{name}/score` (Azure ML's scoring URI; GET too, with the input in the
  * query string, where azmlinfsrv serves the script), `GET /endpoints/{name}/swagger.json` (what
@@ -69,9 +67,58 @@ export const scoringRoutes: FastifyPluginAsync<RouteOptions> = async (app, { con
     void reply.status(answer.status).headers(answer.headers).type(answer.contentType);
     return reply.send(answer.body);
   };
+  /** A call this server runs no instance for: sent on to a server that has a ready one (several servers), else 404 or 503 with why. */
+  const relay = async (request: FastifyRequest, reply: FastifyReply, workspace: string, endpoint: string) => {
+    const elsewhere = serving?.elsewhere;
+    const routedFrom = request.headers[ROUTED_FROM_HEADER];
+    if (!elsewhere || routedFrom !== undefined) {
+      const why = routedFrom
+        ? `server ${String(routedFrom)} sent this call here, but this server no longer runs an instance of online endpoint '${endpoint}'; send it again`
+        : `this server runs no instance of online endpoint '${endpoint}' (online endpoints are served where the controllers run: GET /api/v1/leader names it)`;
+      return reply.status(503).send(errorBody(why));
+    }
+    const servers = await elsewhere.serversFor(workspace, endpoint);
+    if (servers.length === 0) {
+      if (!(await isOnlineEndpoint(context, workspace, endpoint)))
+        return reply.status(404).send(errorBody(`online endpoint '${endpoint}' does not exist in workspace '${workspace}'`));
+      return reply
+        .status(503)
+        .send(
+          errorBody(
+            `no server has a ready instance of online endpoint '${endpoint}' in workspace '${workspace}' yet: its deployments are starting, failed or have no instances (trellis online-deployment show says which)`,
+          ),
+        );
+    }
+    const aborted = new AbortController();
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) aborted.abort();
+    });
+    let answer: Awaited<ReturnType<typeof relayScoringCall>>;
+    try {
+      answer = await relayScoringCall(
+        {
+          method: request.method,
+          url: request.url,
+          headers: { ...request.headers, 'x-request-id': String(request.id) },
+          body: bodyOf(request),
+          remoteAddress: request.ip,
+        },
+        servers,
+        elsewhere.self,
+        aborted.signal,
+      );
+    } catch (error) {
+      request.log.warn({ err: error, servers }, 'scoring: the call could not be sent on to a server with a ready instance');
+      return reply
+        .status(502)
+        .send(errorBody(`the servers running online endpoint '${endpoint}' could not be reached (${errorMessageOf(error)}); try again`));
+    }
+    void reply.status(answer.status).headers(answer.headers);
+    return reply.send(answer.body);
+  };
   const forward = async (request: FastifyRequest, reply: FastifyReply, workspace: string, endpoint: string, call: ScoringCall) => {
     const local = serving?.local();
-    if (!local) return reply.status(503).send(errorBody(notServingHere));
+    if (!local) return relay(request, reply, workspace, endpoint);
     const deployment = request.headers[DEPLOYMENT_HEADER];
     const answer = await local.router.handle(workspace, endpoint, call, {
       authorization: request.headers.authorization,
@@ -156,11 +203,14 @@ export const scoringRoutes: FastifyPluginAsync<RouteOptions> = async (app, { con
         },
         async (request, reply) => {
           const workspace = workspaceOf(request);
-          const ready =
-            serving
-              ?.local()
-              ?.router.targetsOf(workspace, request.params.name)
-              .some((target) => target.isReady()) ?? false;
+          const local = serving?.local();
+          const elsewhere = serving?.elsewhere;
+          // Served by another server (several servers on one database): ready when one of them has a ready instance.
+          const ready = local
+            ? local.router.targetsOf(workspace, request.params.name).some((target) => target.isReady())
+            : elsewhere
+              ? (await elsewhere.serversFor(workspace, request.params.name)).length > 0
+              : false;
           // The Open Inference Protocol answers 404 for a model that does not exist; one that exists
           // but has no ready deployment yet (or no deployment at all) is 503.
           if (!ready && !(await isOnlineEndpoint(context, workspace, request.params.name))) {
@@ -215,12 +265,13 @@ export const scoringRoutes: FastifyPluginAsync<RouteOptions> = async (app, { con
     {
       schema: {
         tags,
-        summary: 'Open Inference Protocol v2: readiness (503 while serving is not running)',
+        summary: 'Open Inference Protocol v2: readiness (503 while this server neither serves nor can send calls on)',
         response: { 200: z.object({ ready: z.boolean() }), 503: z.object({ ready: z.boolean() }) },
       },
     },
     async (_request, reply) => {
-      const ready = serving?.local() !== undefined;
+      // Several servers: one that runs no instance sends calls on to those that do, so it takes them too.
+      const ready = serving?.local() !== undefined || serving?.elsewhere !== undefined;
       return reply.status(ready ? 200 : 503).send(serverReadyResponse(ready));
     },
   );
@@ -235,4 +286,8 @@ async function isOnlineEndpoint(context: Context, workspace: string, name: strin
     if (isTrellisError(error) && error.status === 404) return false;
     throw error;
   }
+}
+
+function errorMessageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

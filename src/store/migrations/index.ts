@@ -25,6 +25,7 @@ import { controllerLeaseMigration } from './022-controller-lease.js';
 import { datastoresMigration } from './023-datastores.js';
 import { traceSearchIndexMigration } from './024-trace-search-index.js';
 import { trackingStatisticsMigration } from './025-tracking-statistics.js';
+import { servingPlacementsMigration } from './026-serving-placements.js';
 
 /** Every migration, in order. Names are never renamed once released: the store records them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -54,6 +55,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '023-datastores': datastoresMigration(),
     '024-trace-search-index': traceSearchIndexMigration(),
     '025-tracking-statistics': trackingStatisticsMigration(dialect),
+    '026-serving-placements': servingPlacementsMigration(),
   };
 }
 
