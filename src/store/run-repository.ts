@@ -9,6 +9,7 @@ import { groupBy } from './group-by.js';
 import { LoggedModelRepository } from './logged-model-repository.js';
 import { toRunInfo } from './run-info.js';
 import { searchRuns, type RunSearch } from './run-search.js';
+import type { MetricRow, TrackingWriter } from './tracking-writer.js';
 
 export interface NewRun {
   runId: string;
@@ -35,7 +36,9 @@ export class RunRepository {
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly dialect: Dialect = 'sqlite',
+    private readonly dialect: Dialect,
+    /** log-batch's bulk writes, the fastest way this database takes them. */
+    private readonly writer: TrackingWriter,
   ) {
     this.datasets = new DatasetRepository(db);
     this.loggedModels = new LoggedModelRepository(db);
@@ -58,7 +61,13 @@ export class RunRepository {
         deleted_time: null,
       })
       .execute();
-    await this.setTags(run.runId, run.tags);
+    // The run's name is in the row already: the tags alone, without setTags's rename.
+    const byKey = new Map(run.tags.map((tag) => [tag.key, tag.value]));
+    if (byKey.size > 0)
+      await this.writer.upsertTags(
+        run.runId,
+        [...byKey].map(([key, value]) => ({ key, value })),
+      );
   }
 
   async getInfo(workspace: string, runId: string): Promise<RunInfo | undefined> {
@@ -153,11 +162,10 @@ export class RunRepository {
     // The last value of a key in one call wins, as MLflow applies tags in order.
     const byKey = new Map(tags.map((tag) => [tag.key, tag.value]));
     if (byKey.size === 0) return;
-    await this.db
-      .insertInto('run_tags')
-      .values([...byKey].map(([key, value]) => ({ run_uuid: runId, key, value })))
-      .onConflict((conflict) => conflict.columns(['run_uuid', 'key']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
-      .execute();
+    await this.writer.upsertTags(
+      runId,
+      [...byKey].map(([key, value]) => ({ key, value })),
+    );
     const runName = byKey.get(runNameTag);
     if (runName !== undefined) await this.db.updateTable('runs').set({ run_name: runName }).where('run_uuid', '=', runId).execute();
   }
@@ -190,13 +198,10 @@ export class RunRepository {
         );
       }
     }
-    const fresh = params.filter((param) => !stored.has(param.key));
-    if (fresh.length > 0)
-      await this.db
-        .insertInto('params')
-        .values(fresh.map((p) => ({ run_uuid: runId, key: p.key, value: p.value })))
-        .onConflict((c) => c.doNothing())
-        .execute();
+    await this.writer.insertParams(
+      runId,
+      params.filter((param) => !stored.has(param.key)),
+    );
   }
 
   /**
@@ -205,47 +210,20 @@ export class RunRepository {
    */
   async logMetrics(runId: string, metrics: MetricPoint[]): Promise<void> {
     if (metrics.length === 0) return;
-    const rows = metrics.map((m) => ({
-      run_uuid: runId,
+    const rows: MetricRow[] = metrics.map((m) => ({
       key: m.key,
       step: m.step,
       timestamp: m.timestamp,
       value: Number.isNaN(m.value) ? 0 : m.value,
       is_nan: Number.isNaN(m.value) ? 1 : 0,
     }));
-    // Stay under both drivers' bound-parameter limits (6 values a row).
-    for (let i = 0; i < rows.length; i += 500) {
-      await this.db
-        .insertInto('metrics')
-        .values(rows.slice(i, i + 500))
-        .onConflict((c) => c.doNothing())
-        .execute();
-    }
-    const latest = new Map<string, (typeof rows)[number]>();
+    await this.writer.insertMetrics(runId, rows);
+    const latest = new Map<string, MetricRow>();
     for (const row of rows) {
       const current = latest.get(row.key);
       if (!current || isLater(row, current)) latest.set(row.key, row);
     }
-    const candidates = [...latest.values()];
-    for (let i = 0; i < candidates.length; i += 500) {
-      await this.db
-        .insertInto('latest_metrics')
-        .values(candidates.slice(i, i + 500))
-        .onConflict((conflict) =>
-          conflict
-            .columns(['run_uuid', 'key'])
-            .doUpdateSet((eb) => ({
-              step: eb.ref('excluded.step'),
-              timestamp: eb.ref('excluded.timestamp'),
-              value: eb.ref('excluded.value'),
-              is_nan: eb.ref('excluded.is_nan'),
-            }))
-            .where(
-              sql<boolean>`(excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)`,
-            ),
-        )
-        .execute();
-    }
+    await this.writer.raiseLatestMetrics(runId, [...latest.values()]);
   }
 
   /** One metric's history in step order (then timestamp), read straight off the primary key. */

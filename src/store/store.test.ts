@@ -251,6 +251,51 @@ for (const dialect of testDialects()) {
       );
       assert.equal(onlineOnes[0]?.spec.instance_count, 1);
     });
+
+    it('commits grouped calls together and rolls back only the one that failed', async () => {
+      const experimentId = await store.repositories.experiments.create('dev', 'grouped', (id) => `file:///tmp/${id}`, [], Date.parse(now));
+      const runs = ['a', 'b', 'c'].map((name) => `grouped${name}${dialect}`.padEnd(32, '0'));
+      await store.transaction(async (repositories) => {
+        for (const runId of runs)
+          await repositories.runs.create({
+            runId,
+            workspace: 'dev',
+            experimentId,
+            runName: runId,
+            userId: 'tester',
+            startTime: 1,
+            artifactUri: 'file:///tmp/a',
+            tags: [],
+          });
+      });
+      const log = (runId: string, fail: boolean) =>
+        store.groupedTransaction(async (repositories) => {
+          await repositories.runs.logMetrics(runId, [{ key: 'loss', value: 0.5, timestamp: 2, step: 1 }]);
+          await repositories.runs.logParams(runId, [{ key: 'lr', value: '0.1' }]);
+          await repositories.runs.setTags(runId, [{ key: 'team', value: 'x' }]);
+          if (fail) throw new Error('refused');
+          return runId;
+        });
+      const outcomes = await Promise.allSettled([log(runs[0]!, false), log(runs[1]!, true), log(runs[2]!, false)]);
+      assert.deepEqual(
+        outcomes.map((outcome) => outcome.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      );
+      for (const [index, runId] of runs.entries()) {
+        const run = await store.repositories.runs.get('dev', runId);
+        const kept = index !== 1;
+        assert.deepEqual(
+          run?.data.metrics.map((metric) => [metric.key, metric.value, metric.step]),
+          kept ? [['loss', 0.5, 1]] : [],
+        );
+        assert.deepEqual(run?.data.params, kept ? [{ key: 'lr', value: '0.1' }] : []);
+        assert.equal(
+          run?.data.tags.some((tag) => tag.key === 'team'),
+          kept,
+        );
+        assert.equal((await store.repositories.runs.metricHistory(runId, 'loss', 10, 0)).length, kept ? 1 : 0);
+      }
+    });
   });
 }
 

@@ -17,6 +17,7 @@ import { AdvisorRepository } from './advisor-repository.js';
 import { AuditRepository } from './audit-repository.js';
 import type { Database } from './database.js';
 import type { Dialect } from './dialect.js';
+import { GroupCommit, type GroupedUnit } from './group-commit.js';
 import { migrationProvider, migrationsFor } from './migrations/index.js';
 import { openPostgres } from './postgres/open-postgres.js';
 import { PlannerStatistics } from './postgres/planner-statistics.js';
@@ -46,6 +47,9 @@ import { ResourceRepository } from './resource-repository.js';
 import { RunRepository } from './run-repository.js';
 import { TraceRepository } from './trace-repository.js';
 import { openSqlite } from './sqlite/open-sqlite.js';
+import { SqliteTrackingWriter, sqliteStatements } from './sqlite/sqlite-tracking-writer.js';
+import { PostgresTrackingWriter } from './postgres/postgres-tracking-writer.js';
+import type { TrackingWriter } from './tracking-writer.js';
 import { FileKekProvider } from './secrets/file-kek.js';
 import type { KeyEncryptionKeyProvider } from './secrets/key-encryption-key.js';
 import { Pkcs11KekProvider, pkcs11SettingsFromEnv } from './secrets/pkcs11-kek.js';
@@ -103,6 +107,8 @@ export class Store {
    */
   readonly plannerStatistics: Pick<PlannerStatistics, 'ensureAnalysed'>;
   private readonly postgresStatistics: PlannerStatistics | undefined;
+  /** Concurrent groupedTransaction calls, committed together on SQLite. */
+  private readonly groupCommit = new GroupCommit<Repositories>((units) => this.runGroup(units));
 
   private constructor(
     readonly dialect: Dialect,
@@ -113,15 +119,13 @@ export class Store {
     private readonly keys: WorkspaceKeys,
     /** Wakes between the servers on this database (NOTIFY/LISTEN on PostgreSQL; in-process on SQLite). */
     readonly signals: Signals,
+    /** log-batch's bulk writer for a handle: the database's (`inTransaction` false) or a transaction's. */
+    private readonly writerFor: (db: Kysely<Database>, inTransaction: boolean) => TrackingWriter,
   ) {
     // On SQLite a transaction holds the one connection: the store's own repositories used inside
     // it would wait for that connection forever. They refuse instead, at once, naming the mistake.
-    this.repositories = repositoriesFor(
-      dialect === 'sqlite' ? db.withPlugin(refuseInsideTransaction) : db,
-      dialect,
-      keys,
-      this.identityCache,
-    );
+    const own = dialect === 'sqlite' ? db.withPlugin(refuseInsideTransaction) : db;
+    this.repositories = repositoriesFor(own, dialect, keys, this.identityCache, writerFor(own, false));
     this.postgresStatistics = dialect === 'postgres' ? new PlannerStatistics(db) : undefined;
     this.postgresStatistics?.start();
     this.plannerStatistics = this.postgresStatistics ?? { ensureAnalysed: async () => undefined };
@@ -145,7 +149,14 @@ export class Store {
       });
     if (url && /^postgres(ql)?:\/\//.test(url)) {
       const db = openPostgres(url);
-      return new Store('postgres', db, redactPassword(url), keysFor(db), new PostgresSignals(db, url));
+      return new Store(
+        'postgres',
+        db,
+        redactPassword(url),
+        keysFor(db),
+        new PostgresSignals(db, url),
+        (handle) => new PostgresTrackingWriter(handle),
+      );
     }
     if (url && !url.startsWith('sqlite:')) {
       throw new TrellisError(
@@ -155,8 +166,15 @@ export class Store {
       );
     }
     const file = url ? url.slice('sqlite:'.length) : join(options.home, 'trellis.db');
-    const db = openSqlite(file);
-    return new Store('sqlite', db, file, keysFor(db), new LocalSignals());
+    const { db, connection } = openSqlite(file);
+    const statements = sqliteStatements(connection);
+    // Inside a transaction the statements run on its connection at once; outside, in one of their own.
+    const writerFor = (handle: Kysely<Database>, inTransaction: boolean) =>
+      new SqliteTrackingWriter(async (work) => {
+        if (inTransaction) work(statements());
+        else await handle.transaction().execute(async () => work(statements()));
+      });
+    return new Store('sqlite', db, file, keysFor(db), new LocalSignals(), writerFor);
   }
 
   /** Applies pending migrations in order; safe to run on every start. */
@@ -225,13 +243,18 @@ export class Store {
 
   /** Runs `work` in one transaction: all its writes land together, or none do. */
   async transaction<T>(work: (repositories: Repositories) => Promise<T>): Promise<T> {
+    return this.transactionWith((repositories) => work(repositories));
+  }
+
+  /** transaction, handing `work` the transaction's handle too (for savepoints). */
+  private async transactionWith<T>(work: (repositories: Repositories, trx: Kysely<Database>) => Promise<T>): Promise<T> {
     const scope = { open: true };
     let repositories: Repositories | undefined;
     try {
       return await this.db.transaction().execute((trx) => {
-        repositories = repositoriesFor(trx, this.dialect, this.keys, this.identityCache);
+        repositories = repositoriesFor(trx, this.dialect, this.keys, this.identityCache, this.writerFor(trx, true));
         const inside = repositories;
-        return transactionScope.run(scope, () => work(inside));
+        return transactionScope.run(scope, () => work(inside, trx));
       });
     } finally {
       // Work the transaction started and left running (a timer, a woken loop) may use the store afterwards.
@@ -239,6 +262,38 @@ export class Store {
       // A revocation is seen by everyone only now: what was remembered meanwhile must go too.
       if (repositories?.identity.changedIdentity) this.identityCache.changed();
     }
+  }
+
+  /**
+   * Like transaction, for small independent writes that arrive many at once (log-batch). On SQLite,
+   * whose one connection takes one transaction at a time and syncs its log at every commit, calls
+   * that arrive together share one transaction, each in a savepoint, and one commit: the call is
+   * answered only after that commit, so what is acknowledged is as durable as before, and a call
+   * that fails leaves nothing behind. PostgreSQL runs them side by side on its connections and
+   * already shares one log flush among concurrent commits, so there it is `transaction`.
+   */
+  async groupedTransaction<T>(work: (repositories: Repositories) => Promise<T>): Promise<T> {
+    if (this.dialect !== 'sqlite') return this.transaction(work);
+    return this.groupCommit.submit(work);
+  }
+
+  private async runGroup(units: GroupedUnit<Repositories>[]): Promise<void> {
+    const succeeded: GroupedUnit<Repositories>[] = [];
+    await this.transactionWith(async (repositories, trx) => {
+      for (const unit of units) {
+        await sql`savepoint grouped_call`.execute(trx);
+        try {
+          await unit.run(repositories);
+          await sql`release savepoint grouped_call`.execute(trx);
+          succeeded.push(unit);
+        } catch (error) {
+          await sql`rollback to savepoint grouped_call`.execute(trx);
+          await sql`release savepoint grouped_call`.execute(trx);
+          unit.reject(error);
+        }
+      }
+    });
+    for (const unit of succeeded) unit.acknowledge();
   }
 
   async close(): Promise<void> {
@@ -267,13 +322,19 @@ const refuseInsideTransaction: KyselyPlugin = {
   },
 };
 
-function repositoriesFor(db: Kysely<Database>, dialect: Dialect, keys: WorkspaceKeys, identityCache: IdentityCache): Repositories {
+function repositoriesFor(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  keys: WorkspaceKeys,
+  identityCache: IdentityCache,
+  trackingWriter: TrackingWriter,
+): Repositories {
   return {
     workspaces: new WorkspaceRepository(db),
     resources: new ResourceRepository(db),
     audit: new AuditRepository(db),
     experiments: new ExperimentRepository(db),
-    runs: new RunRepository(db, dialect),
+    runs: new RunRepository(db, dialect, trackingWriter),
     datasets: new DatasetRepository(db),
     loggedModels: new LoggedModelRepository(db),
     traces: new TraceRepository(db, dialect),

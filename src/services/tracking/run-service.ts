@@ -144,7 +144,8 @@ export async function setRunLifecycle(context: Context, workspace: string, runId
 
 /**
  * log-batch and the single-value calls: everything is checked first, then written in one
- * transaction, so a refused call leaves nothing behind and an acknowledged one is durable.
+ * transaction (or a savepoint of a shared one), so a refused call leaves nothing behind and an
+ * acknowledged one is durable.
  */
 export async function logBatch(
   context: Context,
@@ -153,7 +154,8 @@ export async function logBatch(
   batch: { metrics: MetricPoint[]; params: KeyValue[]; tags: KeyValue[] },
 ): Promise<void> {
   checkBatch(batch);
-  await context.store.transaction(async (repositories) => {
+  // Calls that arrive together may share one commit (SQLite); each is answered after it.
+  await context.store.groupedTransaction(async (repositories) => {
     await repositories.runs.requireActive(workspace, runId);
     await repositories.runs.logParams(runId, batch.params);
     await repositories.runs.logMetrics(runId, batch.metrics);

@@ -10,8 +10,9 @@ import { registerSqliteRegexp } from '../trace-search.js';
  * Opens the embedded SQLite database. WAL lets readers run beside the writer; synchronous=FULL
  * makes every acknowledged commit durable (fsync of the WAL), so nothing acknowledged is lost
  * to kill -9 or power loss; the busy timeout waits for a lock instead of failing at once.
+ * Returns kysely's handle and the connection under it, for the writes that go around kysely.
  */
-export function openSqlite(file: string): Kysely<Database> {
+export function openSqlite(file: string): { db: Kysely<Database>; connection: SqliteDatabase.Database } {
   // Owner-only: the database holds endpoint keys and token secrets.
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const connection = new SqliteDatabase(file);
@@ -28,7 +29,7 @@ export function openSqlite(file: string): Kysely<Database> {
   registerMetricBuckets(connection);
   // MLflow's RLIKE in trace search.
   registerSqliteRegexp(connection);
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) }), connection };
 }
 
 /** How many prepared statements are kept: the store's queries are a few hundred shapes, run again and again. */
