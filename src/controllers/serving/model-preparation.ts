@@ -8,9 +8,9 @@ import { buildEnvironment } from '../../services/environments/build-environment.
 import { materializeContent } from '../../services/jobs/materialize-content.js';
 import { issueDeploymentToken, revokeWorkloadToken } from '../../services/identity/workload-tokens.js';
 import { materializeModel } from '../../services/jobs/materialize-model.js';
-import { DeploymentPool } from '../../serving/deployment-pool.js';
 import { hasInferenceServer } from '../../serving/inference-server-check.js';
 import { inferenceServerVariables } from '../../serving/inference-server-instance.js';
+import { localInstances } from '../../serving/instance-backend.js';
 import { poolSettingsFor } from '../../serving/pool-settings.js';
 import type { InstanceSpec, RuntimeKind } from '../../serving/scoring-instance.js';
 import { deploymentFolder } from './deployment-logs.js';
@@ -169,7 +169,8 @@ export class ModelPreparation {
         modelVersion,
         logger: this.context.logger,
       });
-      const pool = new DeploymentPool({
+      // The instance backend seam (serving/instance-backend.ts): worker processes here; a cluster's set is the other kind.
+      const pool = localInstances.createPool({
         name: `${deployment.endpoint}/${deployment.name}`,
         instanceSpec,
         settings: {
