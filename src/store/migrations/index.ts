@@ -24,6 +24,7 @@ import { deploymentProfilesMigration } from './021-deployment-profiles.js';
 import { controllerLeaseMigration } from './022-controller-lease.js';
 import { datastoresMigration } from './023-datastores.js';
 import { traceSearchIndexMigration } from './024-trace-search-index.js';
+import { endpointComputeMigration } from './027-endpoint-compute.js';
 
 /** Every migration, in order. Names are never renamed once released: the store records them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -52,6 +53,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '022-controller-lease': controllerLeaseMigration(),
     '023-datastores': datastoresMigration(),
     '024-trace-search-index': traceSearchIndexMigration(),
+    '027-endpoint-compute': endpointComputeMigration(),
   };
 }
 
