@@ -99,9 +99,11 @@ export class FakeApiServer {
     }
     if (method === 'DELETE') {
       store.delete(name);
-      // The garbage collector: objects owned by the deleted one go too.
+      // The garbage collector: objects owned by the deleted one (an ownerReference with its uid) go too, and only those.
+      const isOwnedByDeleted = (reference: unknown) =>
+        typeof reference === 'object' && reference !== null && 'uid' in reference && reference.uid === stored.metadata.uid;
       for (const owned of [this.services, this.secrets])
-        for (const [key, object] of owned) if (object.metadata.ownerReferences?.length) owned.delete(key);
+        for (const [key, object] of owned) if (object.metadata.ownerReferences?.some(isOwnedByDeleted)) owned.delete(key);
       return send(200, { kind: 'Status', apiVersion: 'v1', status: 'Success' });
     }
     return status(405, 'MethodNotAllowed', `${method} ${url.pathname}`);
