@@ -448,6 +448,7 @@ async function liveBench(root: string, options: AdvisorBenchOptions): Promise<No
       traffic: { [deployments[0]!]: 100 },
       mirrorTraffic: {},
       defaultDeployment: null,
+      compute: null,
       state: 'Succeeded',
       createdBy: 'user:bench',
       createdAt: now,

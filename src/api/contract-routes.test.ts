@@ -21,6 +21,7 @@ function contractRoutes(): Route[] {
     contract.auditRoutes,
     contract.batchEndpointRoutes,
     contract.computeRoutes,
+    contract.deploymentBundleRoutes,
     contract.deploymentProfileRoutes,
     contract.datastoreRoutes,
     contract.endpointStatsRoutes,

@@ -16,6 +16,7 @@ import type { RouteOptions } from './route-options.js';
 import { advisorRoutes } from './routes/advisor.js';
 import { applyRoutes } from './routes/apply.js';
 import { attemptTransferRoutes } from './routes/attempt-transfer.js';
+import { deploymentBundleRoutes } from './routes/deployment-bundle.js';
 import { auditRoutes } from './routes/audit.js';
 import { authSessionRoutes } from './routes/auth-session.js';
 import { healthRoutes } from './routes/health.js';
@@ -166,6 +167,7 @@ export async function buildServer(
   await app.register(costRoutes, routeOptions);
   await app.register(registryRoutesPlugin, routeOptions);
   await app.register(attemptTransferRoutes, routeOptions);
+  await app.register(deploymentBundleRoutes, routeOptions);
   await app.register(mlflowRoutes, routeOptions);
   await app.register(mlflowGraphqlRoutes, routeOptions);
   await app.register(metricSeriesRoutes, routeOptions);

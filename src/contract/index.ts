@@ -9,6 +9,7 @@ export { binaryBody, listQuery, metadataPatch, namedParams, resourceErrors, reso
 export { computeInstanceRoutes, computeInstanceSchema } from './compute-instances.js';
 export { computeNode, computeRoutes, nodeUsage } from './computes.js';
 export { budgetSchema, costReportSchema, costRoutes, jobCostSchema } from './cost.js';
+export { deploymentBundleRoutes } from './deployment-bundle.js';
 export { deploymentProfileRoutes, deploymentProfileSchema } from './deployment-profiles.js';
 export { datastoreRoutes, datastoreSchema } from './datastores.js';
 export { endpointStatsRoutes, secondPointSchema } from './endpoint-stats.js';

@@ -18,6 +18,12 @@ export const onlineEndpointSchema = endpointFields
     type: z.enum(['online', 'batch']),
     traffic: z.record(z.string(), z.number()),
     mirrorTraffic: z.record(z.string(), z.number()),
+    compute: z
+      .string()
+      .nullable()
+      .describe(
+        "the Kubernetes compute its instances run on (the file's compute: azureml:<name>); null when they run on the Trellis server",
+      ),
     scoringUri: z.string(),
     openInferenceUri: z.string(),
     openapi_uri: z.string().describe("the OpenAPI (swagger) document of the endpoint's scoring API"),

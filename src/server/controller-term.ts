@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { loadAttemptSecret } from '../backends/kubernetes/attempt-token.js';
 import type { TrellisConfig } from '../config/config.js';
 import { BudgetWatcher } from '../controllers/budget-watcher.js';
 import { ComputeInstanceController } from '../controllers/compute-instance-controller.js';
@@ -108,6 +109,8 @@ export class ControllerTerm {
       serverTrust: trust,
       metrics: options.servingMetrics,
       ...(options.placement ? { placement: options.placement } : {}),
+      // Endpoints on a Kubernetes compute: pods fetch their version's bundle from the public URL with a token signed by this secret.
+      cluster: { publicUrl: () => config.publicUrl ?? url(), secret: await loadAttemptSecret(config.home) },
     });
     // Budgets: thresholds alerted once a month (Alertmanager, a budget's webhook); enforcing ones spent hold new jobs queued.
     const budgets = new BudgetWatcher(context, {

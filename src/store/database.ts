@@ -510,6 +510,8 @@ export interface EndpointTables {
     traffic: string;
     mirror_traffic: string;
     default_deployment: string | null;
+    /** The compute name (without azureml:) of an endpoint on a Kubernetes compute; null otherwise. */
+    compute: string | null;
     state: string;
     created_by: string;
     created_at: number;

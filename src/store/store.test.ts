@@ -199,6 +199,7 @@ for (const dialect of testDialects()) {
         traffic: {},
         mirrorTraffic: {},
         defaultDeployment: null,
+        compute: null,
         state: 'Succeeded' as const,
         createdBy: 'tester',
         createdAt: 1,

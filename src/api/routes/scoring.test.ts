@@ -27,6 +27,7 @@ function endpoint(workspace: string, name: string): Endpoint {
     traffic: { blue: 100 },
     mirrorTraffic: {},
     defaultDeployment: null,
+    compute: null,
     state: 'Succeeded',
     createdBy: 'tests',
     createdAt: 0,

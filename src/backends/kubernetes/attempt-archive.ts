@@ -21,11 +21,12 @@ export const stagingPrefix = '.results-';
 
 /**
  * `root` as a tar stream of its directories and regular files, modes and times kept; links,
- * special files and results still being unpacked are left out.
+ * special files and results still being unpacked are left out, and, given `only`, every top-level
+ * entry not named there.
  */
-export function packFolder(root: string): Readable {
+export function packFolder(root: string, options: { only?: readonly string[] } = {}): Readable {
   const pack = tarPack();
-  void addTree(pack, root, '').then(
+  void addTree(pack, root, '', options.only).then(
     () => pack.finalize(),
     (error: unknown) => pack.destroy(error as Error),
   );
@@ -36,10 +37,11 @@ export function packFolder(root: string): Readable {
 /** One entry of an archive being read: its header and a stream of its content. */
 type Entry = Extract extends AsyncIterable<infer Source> ? Source : never;
 
-async function addTree(pack: Pack, root: string, prefix: string): Promise<void> {
+async function addTree(pack: Pack, root: string, prefix: string, only?: readonly string[]): Promise<void> {
   const entries = (await readdir(join(root, prefix), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
   for (const entry of entries) {
     if (!prefix && entry.name.startsWith(stagingPrefix)) continue;
+    if (!prefix && only && !only.includes(entry.name)) continue;
     const name = prefix ? `${prefix}/${entry.name}` : entry.name;
     const path = join(root, name);
     const info = await lstat(path);

@@ -42,3 +42,20 @@ export function labelValue(value: string): string {
 export function podHost(objectName: string, serviceName: string, index: number): string {
   return `${objectName}-${index}.${serviceName}`;
 }
+
+/**
+ * The Deployment (and Service) name of one version of an online deployment, e.g.
+ * `churn-blue-3f2a1c-9b0d4e`: endpoint and deployment names, a hash of `workspace/endpoint/deployment`
+ * and one of the version's etag, so a new version gets objects of its own beside the one still serving.
+ */
+export function onlineObjectName(workspace: string, endpoint: string, deployment: string, etag: string): string {
+  const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 6);
+  const suffix = `-${hash(`${workspace}/${endpoint}/${deployment}`)}-${hash(etag)}`;
+  let stem = `${endpoint}-${deployment}`
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  if (!/^[a-z]/.test(stem)) stem = `d${stem ? `-${stem}` : ''}`;
+  stem = stem.slice(0, maxObjectNameLength - suffix.length).replace(/-+$/, '');
+  return `${stem}${suffix}`;
+}

@@ -2,7 +2,7 @@ import { decideScale, defaultCooldownMs, type ConcurrencySample } from '../../co
 import type { Deployment } from '../../core/endpoints/endpoint.js';
 import type { Context } from '../../services/context.js';
 import { recordDeploymentInstances } from '../../services/cost/deployment-usage.js';
-import type { DeploymentPool } from '../../serving/deployment-pool.js';
+import type { ServingPool } from '../../serving/serving-pool.js';
 import type { Served } from './served-deployments.js';
 
 /** What the autoscaler remembers of one pool: recent concurrency, and when it last polled and scaled. */
@@ -18,7 +18,7 @@ interface ScaleHistory {
  */
 export class Autoscaler {
   /** By pool: a new version (a new pool) starts with no history, as a new deployment does. */
-  private readonly history = new WeakMap<DeploymentPool, ScaleHistory>();
+  private readonly history = new WeakMap<ServingPool, ScaleHistory>();
 
   constructor(private readonly context: Context) {}
 

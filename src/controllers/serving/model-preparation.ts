@@ -8,11 +8,14 @@ import { buildEnvironment } from '../../services/environments/build-environment.
 import { materializeContent } from '../../services/jobs/materialize-content.js';
 import { issueDeploymentToken, revokeWorkloadToken } from '../../services/identity/workload-tokens.js';
 import { materializeModel } from '../../services/jobs/materialize-model.js';
-import { DeploymentPool } from '../../serving/deployment-pool.js';
 import { hasInferenceServer } from '../../serving/inference-server-check.js';
 import { inferenceServerVariables } from '../../serving/inference-server-instance.js';
+import { onlineInstanceSetFor, type OnlineComputeOptions } from '../../backends/kubernetes/online-compute.js';
+import { clusterInstances, localInstances } from '../../serving/instance-backend.js';
 import { poolSettingsFor } from '../../serving/pool-settings.js';
 import type { InstanceSpec, RuntimeKind } from '../../serving/scoring-instance.js';
+import type { ServingPool } from '../../serving/serving-pool.js';
+import { clusterTargetOf } from './cluster-target.js';
 import { deploymentFolder } from './deployment-logs.js';
 import type { PayloadCollection } from './payload-collection.js';
 import { type ServedDeployments, servedKey } from './served-deployments.js';
@@ -25,6 +28,11 @@ export interface ModelPreparationOptions {
   serverUrl(): string;
   /** Variables that make clients in workers trust the server's certificate (empty over plain HTTP). */
   serverTrust?: Record<string, string>;
+  /**
+   * For deployments whose endpoint names a `type: kubernetes` compute: how their pods reach this
+   * server (public URL) and the secret that signs their bundle URLs. Without it such deployments fail.
+   */
+  cluster?: Omit<OnlineComputeOptions, 'publicUrl'> & { publicUrl(): string };
 }
 
 /** The MLflow tracking URI of a workspace: the server's root for the default one, as jobs get it. */
@@ -134,6 +142,55 @@ export class ModelPreparation {
       const identity = await issueDeploymentToken(this.context, deployment, !this.served.has(key));
       if (identity.token === undefined) await logLine(`identity: none; ${identity.why}`);
       tokenId = identity.token === undefined ? undefined : identity.id;
+      const compute = await clusterTargetOf(this.context, deployment);
+      if (compute) {
+        // On a Kubernetes compute: the pods run the environment's image as it is (nothing is built here) with azmlinfsrv.
+        if (runtime !== 'python-script')
+          throw new Error(
+            `endpoint ${deployment.endpoint} is on Kubernetes compute '${compute.name}', whose instances run Azure ML's inference server on a scoring script; this deployment is a no-code ${runtime} model: give it code_configuration with a scoring_script, or deploy it to an endpoint without compute`,
+          );
+        const cluster = this.options.cluster;
+        if (!cluster)
+          throw new Error(`this server does not serve on Kubernetes computes (no public URL and bundle secret were given to it)`);
+        const environmentSpec = await deploymentEnvironmentSpec(this.context, deployment, model);
+        const publicUrl = cluster.publicUrl();
+        const set = onlineInstanceSetFor(
+          compute,
+          {
+            workspace: deployment.workspace,
+            endpoint: deployment.endpoint,
+            deployment: deployment.name,
+            version: deployment.etag,
+            spec,
+            image: environmentSpec.image,
+            env: {
+              // Pods log to the workspace's MLflow tracking URI on the public URL, as job pods do.
+              MLFLOW_TRACKING_URI: workspaceTrackingUri(publicUrl, deployment.workspace),
+              ...inferenceServerVariables(deployment.workspace, deployment.endpoint),
+              ...(spec.environment_variables ?? {}),
+              ...(identity.token === undefined ? {} : { TRELLIS_TOKEN: identity.token, MLFLOW_TRACKING_TOKEN: identity.token }),
+            },
+            modelFolder: relative(folder, modelDir).split('\\').join('/'),
+            codeFolder: 'code',
+          },
+          { ...cluster, publicUrl },
+        );
+        runtime = 'azureml-inference-server';
+        await logLine(
+          `instances on Kubernetes compute ${compute.name}: Deployment ${set.id} (image ${environmentSpec.image ?? 'Azure ML inference image'}), calls to ${set.address}`,
+        );
+        const pool = clusterInstances(set).createPool({
+          name: `${deployment.endpoint}/${deployment.name}`,
+          instanceSpec: () => {
+            throw new Error('instances on a Kubernetes compute are pods, not processes of this server');
+          },
+          settings: { ...poolSettingsFor(spec), instanceCount: deployment.instanceCount },
+          log: (line) => void logLine(line),
+        });
+        await this.serve(deployment, pool, folder, runtime, tokenId, logLine);
+        tokenId = undefined;
+        return;
+      }
       const env: Record<string, string> = {
         AZUREML_MODEL_DIR: modelDir,
         MLFLOW_TRACKING_URI: workspaceTrackingUri(this.options.serverUrl(), deployment.workspace),
@@ -169,7 +226,8 @@ export class ModelPreparation {
         modelVersion,
         logger: this.context.logger,
       });
-      const pool = new DeploymentPool({
+      // The instance backend seam (serving/instance-backend.ts): worker processes here; a cluster's set is the other kind.
+      const pool = localInstances.createPool({
         name: `${deployment.endpoint}/${deployment.name}`,
         instanceSpec,
         settings: {
@@ -178,29 +236,9 @@ export class ModelPreparation {
         },
         log: (line) => void logLine(line),
       });
-      pool.start();
-      await logLine(`${runtime} runtime, ${deployment.instanceCount} instance(s) starting`);
-      if (this.closed) {
-        await pool.drain(0);
-        if (tokenId) await revokeWorkloadToken(this.context, tokenId);
-        return;
-      }
-      const current = this.served.get(key);
-      const previous =
-        current && current.pool.status().readyInstances > 0
-          ? { pool: current.pool, etag: current.etag, deployment: current.deployment, tokenId: current.tokenId }
-          : current?.previous;
-      if (current && previous?.pool !== current.pool) {
-        void current.pool.drain();
-        if (current.tokenId) await revokeWorkloadToken(this.context, current.tokenId);
-      }
-      this.served.set({ key, etag: deployment.etag, deployment, pool, folder, runtime, tokenId, previous });
+      await this.serve(deployment, pool, folder, runtime, tokenId, logLine);
       // From here the token is the served version's: revoked when the version is replaced or deleted, not by a failure below.
       tokenId = undefined;
-      this.failedVersions.delete(key);
-      await this.payloads
-        .register(deployment)
-        .catch((error: unknown) => logLine(`data collection: the data asset could not be registered: ${(error as Error).message}`));
     } catch (error) {
       // The version serves nothing: the token issued for it is not needed.
       if (tokenId)
@@ -226,6 +264,39 @@ export class ModelPreparation {
         deployment.etag,
       );
     }
+  }
+
+  /** Starts `pool` and makes it the served version of its deployment (the version it replaces serves until it is ready). */
+  private async serve(
+    deployment: Deployment<'online'>,
+    pool: ServingPool,
+    folder: string,
+    runtime: RuntimeKind,
+    tokenId: string | undefined,
+    logLine: (line: string) => Promise<void>,
+  ): Promise<void> {
+    const key = servedKey(deployment);
+    pool.start();
+    await logLine(`${runtime} runtime, ${deployment.instanceCount} instance(s) starting`);
+    if (this.closed) {
+      await pool.drain(0);
+      if (tokenId) await revokeWorkloadToken(this.context, tokenId);
+      return;
+    }
+    const current = this.served.get(key);
+    const previous =
+      current && current.pool.status().readyInstances > 0
+        ? { pool: current.pool, etag: current.etag, deployment: current.deployment, tokenId: current.tokenId }
+        : current?.previous;
+    if (current && previous?.pool !== current.pool) {
+      void current.pool.drain();
+      if (current.tokenId) await revokeWorkloadToken(this.context, current.tokenId);
+    }
+    this.served.set({ key, etag: deployment.etag, deployment, pool, folder, runtime, tokenId, previous });
+    this.failedVersions.delete(key);
+    await this.payloads
+      .register(deployment)
+      .catch((error: unknown) => logLine(`data collection: the data asset could not be registered: ${(error as Error).message}`));
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Deployment } from '../../core/endpoints/endpoint.js';
-import type { DeploymentPool } from '../../serving/deployment-pool.js';
+import type { ServingPool } from '../../serving/serving-pool.js';
 import type { RuntimeKind } from '../../serving/scoring-instance.js';
 
 /** A deployment this process serves: the pool of the version the store names, and the previous one until it is ready. */
@@ -7,13 +7,13 @@ export interface Served {
   key: string;
   etag: string;
   deployment: Deployment<'online'>;
-  pool: DeploymentPool;
+  pool: ServingPool;
   folder: string;
   runtime: RuntimeKind;
   /** The id of the token this version's scoring processes call back to Trellis with; none when its creator is no principal. */
   tokenId: string | undefined;
   /** The pool of the previous version, serving until `pool` is ready. */
-  previous: { pool: DeploymentPool; etag: string; deployment: Deployment<'online'>; tokenId: string | undefined } | undefined;
+  previous: { pool: ServingPool; etag: string; deployment: Deployment<'online'>; tokenId: string | undefined } | undefined;
 }
 
 /** A deployment's key in this process: `<workspace>/<endpoint>/<deployment>`. */
@@ -22,7 +22,7 @@ export function servedKey(deployment: Pick<Deployment, 'workspace' | 'endpoint' 
 }
 
 /** Until the new version of a deployment has a ready instance, the previous one answers. */
-export function answeringVersion(served: Served): { pool: DeploymentPool; deployment: Deployment<'online'> } {
+export function answeringVersion(served: Served): { pool: ServingPool; deployment: Deployment<'online'> } {
   return served.previous && served.pool.readyInstances().length === 0 ? served.previous : served;
 }
 

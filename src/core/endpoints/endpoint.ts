@@ -28,6 +28,8 @@ export interface Endpoint<Type extends EndpointType = EndpointType> {
   mirrorTraffic: Record<string, number>;
   /** Batch endpoints: the deployment an invoke uses when it names none. */
   defaultDeployment: string | null;
+  /** Online endpoints on a Kubernetes compute: that compute's name (the file's `compute: azureml:<name>`); null when instances run on this server. */
+  compute: string | null;
   state: ProvisioningState;
   createdBy: string;
   createdAt: number;

@@ -315,6 +315,15 @@ const rules: Rule[] = [
   },
   {
     methods: read,
+    path: new RegExp(`${ws}/online-endpoints/:name/deployments/:deployment/versions/:version/bundle\\.tar$`),
+    access: {
+      kind: 'ownCredential',
+      action: `${ml}/onlineEndpoints/deployments/write`,
+      why: "an instance's version token, signed by this server, is checked by the route",
+    },
+  },
+  {
+    methods: read,
     path: new RegExp(`${ws}/online-endpoints/:name/deployments/:deployment/logs$`),
     access: inWorkspace('onlineEndpoints/deployments/getLogs/action'),
   },

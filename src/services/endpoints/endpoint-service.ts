@@ -4,6 +4,7 @@ import { isEndpointOfType, type Deployment, type Endpoint, type EndpointType } f
 import { generateKeys, issueToken, regenerateKey, type IssuedToken, type KeyName } from '../../core/endpoints/endpoint-keys.js';
 import { validateTraffic } from '../../core/endpoints/traffic.js';
 import { invalidInput, TrellisError, type Problem } from '../../core/errors.js';
+import { isComputeOfType } from '../../core/compute/compute-spec.js';
 import { digestOf } from '../../core/resources/digest.js';
 import type { Caller, Context } from '../context.js';
 import { recordDeploymentInstances } from '../cost/deployment-usage.js';
@@ -47,6 +48,7 @@ export async function applyEndpoint(
     traffic?: Record<string, number>;
     mirror_traffic?: Record<string, number>;
     defaults?: { deployment_name?: string };
+    compute?: string;
   };
   const name = input.name ?? spec.name;
   const existing = await repositories.endpoints.getEndpoint(workspace, name);
@@ -80,7 +82,9 @@ export async function applyEndpoint(
       message: `endpoint '${name}' has no deployment '${defaultDeployment}'; deployments: ${deployments.join(', ') || '(none yet)'}`,
     });
   }
-  if (problems.length > 0) throw invalidInput(input.fileName, problems);
+  const compute = type === 'online' ? await endpointCompute(context, workspace, name, spec.compute, existing) : { compute: null };
+  if ('problem' in compute) problems.push(compute.problem);
+  if (problems.length > 0 || 'problem' in compute) throw invalidInput(input.fileName, problems);
 
   const now = context.clock().getTime();
   const authMode = spec.auth_mode === 'aml_token' ? 'aml_token' : 'key';
@@ -92,6 +96,7 @@ export async function applyEndpoint(
     traffic,
     mirrorTraffic,
     defaultDeployment,
+    compute: compute.compute,
   } as const;
   const etag = etagOf(content, now);
   if (!existing) {
@@ -283,7 +288,49 @@ function contentOf(endpoint: Endpoint) {
     traffic: endpoint.traffic,
     mirrorTraffic: endpoint.mirrorTraffic,
     defaultDeployment: endpoint.defaultDeployment,
+    compute: endpoint.compute,
   };
+}
+
+/**
+ * The compute an online endpoint's file names (`compute: azureml:<name>`), which must be a stored
+ * `type: kubernetes` compute of the workspace; a file without one keeps the endpoint's (null for a
+ * new one: instances on this server). An endpoint's compute is fixed once created, as on Azure ML.
+ */
+async function endpointCompute(
+  context: Context,
+  workspace: string,
+  endpoint: string,
+  named: string | undefined,
+  existing: Endpoint | undefined,
+): Promise<{ compute: string | null } | { problem: Problem }> {
+  if (named === undefined) return { compute: existing?.compute ?? null };
+  const name = named.replace(/^azureml:/, '');
+  if (existing && existing.compute !== name) {
+    const now = existing.compute === null ? 'runs its instances on this server' : `is on compute '${existing.compute}'`;
+    return {
+      problem: {
+        path: 'compute',
+        message: `endpoint '${endpoint}' ${now}; an endpoint's compute cannot change: delete the endpoint and create it again with compute: azureml:${name}`,
+      },
+    };
+  }
+  const resource = await context.store.repositories.resources.get({ workspace, kind: 'compute', name, version: null });
+  if (!resource)
+    return {
+      problem: {
+        path: 'compute',
+        message: `compute '${name}' does not exist in workspace '${workspace}': attach the Kubernetes compute first (trellis compute create -f <file with type: kubernetes>), or leave compute out to run the instances on this server; list computes with: trellis compute list`,
+      },
+    };
+  if (!isComputeOfType(resource.spec, 'kubernetes'))
+    return {
+      problem: {
+        path: 'compute',
+        message: `compute '${name}' is of type ${resource.spec.type}; an online endpoint's compute must be of type kubernetes: name a Kubernetes compute, or leave compute out to run the instances on this server`,
+      },
+    };
+  return { compute: name };
 }
 
 function etagOf(content: unknown, now: number): string {

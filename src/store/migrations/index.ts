@@ -26,6 +26,7 @@ import { datastoresMigration } from './023-datastores.js';
 import { traceSearchIndexMigration } from './024-trace-search-index.js';
 import { trackingStatisticsMigration } from './025-tracking-statistics.js';
 import { servingPlacementsMigration } from './026-serving-placements.js';
+import { endpointComputeMigration } from './027-endpoint-compute.js';
 
 /** Every migration, in order. Names are never renamed once released: the store records them. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
@@ -56,6 +57,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '024-trace-search-index': traceSearchIndexMigration(),
     '025-tracking-statistics': trackingStatisticsMigration(dialect),
     '026-serving-placements': servingPlacementsMigration(),
+    '027-endpoint-compute': endpointComputeMigration(),
   };
 }
 

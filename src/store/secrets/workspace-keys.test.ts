@@ -22,6 +22,7 @@ function endpoint(workspace: string, name: string) {
     traffic: {},
     mirrorTraffic: {},
     defaultDeployment: null,
+    compute: null,
     state: 'Succeeded' as const,
     createdBy: 'tester',
     createdAt: 1,
