@@ -1,4 +1,4 @@
-import type { V1EnvVar, V1Job, V1Secret, V1Service, V1Toleration } from '@kubernetes/client-node';
+import type { V1EnvVar, V1Job, V1PodSpec, V1Secret, V1Service, V1Toleration } from '@kubernetes/client-node';
 import { posix } from 'node:path';
 import { computeDefaults } from '../../core/azureml/compute-schema.js';
 import { findSku, type Sku } from '../../core/compute/sku-catalogue.js';
@@ -72,6 +72,35 @@ export const hostOnlyVariables = ['PATH', 'HOME', 'VIRTUAL_ENV', 'MLFLOW_TRACKIN
 export const instanceTypeLabel = 'node.kubernetes.io/instance-type';
 /** The label and taint AKS puts on spot node pools. */
 export const spotPriorityKey = 'kubernetes.azure.com/scalesetpriority';
+/**
+ * Where a pod may run: on nodes of its size (when one is named), tolerating GPU nodes' taint when it
+ * asks for GPUs, and on spot nodes only (affinity and toleration) when it is low priority.
+ */
+export function podScheduling(input: {
+  nodeType?: string | undefined;
+  gpus: boolean;
+  isLowPriority: boolean | undefined;
+}): Pick<V1PodSpec, 'nodeSelector' | 'affinity' | 'tolerations'> {
+  const tolerations: V1Toleration[] = [];
+  if (input.gpus) tolerations.push({ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' });
+  if (input.isLowPriority) tolerations.push({ key: spotPriorityKey, operator: 'Equal', value: 'spot', effect: 'NoSchedule' });
+  return {
+    ...(input.nodeType ? { nodeSelector: { [instanceTypeLabel]: input.nodeType } } : {}),
+    ...(input.isLowPriority
+      ? {
+          affinity: {
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [{ matchExpressions: [{ key: spotPriorityKey, operator: 'In', values: ['spot'] }] }],
+              },
+            },
+          },
+        }
+      : {}),
+    ...(tolerations.length > 0 ? { tolerations } : {}),
+  };
+}
+
 /** What a pod asks of its node: the rest is left for the kubelet, system pods and daemon sets. */
 export const podShareOfNode = { cpuReservedMillis: 500, memory: 0.75 } as const;
 
@@ -132,10 +161,6 @@ export function renderJobManifests(input: ManifestInput): JobManifests {
   }
   const secretName = credentialsSecretName(name);
 
-  const tolerations: V1Toleration[] = [];
-  if (sku.gpus > 0) tolerations.push({ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' });
-  if (input.isLowPriority) tolerations.push({ key: spotPriorityKey, operator: 'Equal', value: 'spot', effect: 'NoSchedule' });
-
   const memory = `${Math.floor(sku.memoryGiB * 1024 * podShareOfNode.memory)}Mi`;
   const cpuRequest = `${sku.vcpus * 1000 - podShareOfNode.cpuReservedMillis}m`;
   const gpus: Record<string, string> = sku.gpus > 0 ? { 'nvidia.com/gpu': String(sku.gpus) } : {};
@@ -158,19 +183,7 @@ export function renderJobManifests(input: ManifestInput): JobManifests {
           restartPolicy: 'Never',
           ...(isMultiNode ? { subdomain: name } : {}),
           terminationGracePeriodSeconds: input.terminationGraceSeconds ?? 30,
-          nodeSelector: { [instanceTypeLabel]: sku.name },
-          ...(input.isLowPriority
-            ? {
-                affinity: {
-                  nodeAffinity: {
-                    requiredDuringSchedulingIgnoredDuringExecution: {
-                      nodeSelectorTerms: [{ matchExpressions: [{ key: spotPriorityKey, operator: 'In', values: ['spot'] }] }],
-                    },
-                  },
-                },
-              }
-            : {}),
-          ...(tolerations.length > 0 ? { tolerations } : {}),
+          ...podScheduling({ nodeType: sku.name, gpus: sku.gpus > 0, isLowPriority: input.isLowPriority }),
           initContainers: [
             {
               name: 'fetch-bundle',

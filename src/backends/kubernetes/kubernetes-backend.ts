@@ -1,5 +1,6 @@
-import { ApiException, BatchV1Api, CoreV1Api, type KubeConfig, type V1Job, type V1ObjectMeta } from '@kubernetes/client-node';
+import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job, type V1ObjectMeta } from '@kubernetes/client-node';
 import type { Sku } from '../../core/compute/sku-catalogue.js';
+import { kubernetesApiError, statusOf } from './api-errors.js';
 import { TrellisError } from '../../core/errors.js';
 import type { AttemptState, ComputeBackend, LaunchRequest } from '../compute-backend.js';
 import { renderJobManifests } from './job-manifest.js';
@@ -133,45 +134,6 @@ async function createOrAdopt<T>(create: () => Promise<T>, read: () => Promise<T>
   }
 }
 
-function statusOf(error: unknown): number | undefined {
-  return error instanceof ApiException ? error.code : undefined;
-}
-
-/** A TrellisError that says what failed and what the API server said, without the client's stack. */
 function backendError(error: unknown, what: string): TrellisError {
-  if (error instanceof ApiException) {
-    const detail = messageOf(error.body);
-    const hint =
-      error.code === 401 || error.code === 403
-        ? '; check that the kubeconfig user may create, read and delete jobs, services, secrets and pods in the namespace'
-        : '';
-    return new TrellisError(
-      'ComputeBackendError',
-      502,
-      `could not ${what}: the Kubernetes API answered ${error.code}${detail ? ` (${detail})` : ''}${hint}`,
-      { cause: error },
-    );
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return new TrellisError(
-    'ComputeUnreachable',
-    503,
-    `could not ${what}: the Kubernetes API server is unreachable (${message}); check the compute's kubeconfig`,
-    { cause: error },
-  );
-}
-
-/** The `message` of a Kubernetes Status body, whether the client parsed it or not. */
-function messageOf(body: unknown): string | undefined {
-  let parsed = body;
-  if (typeof body === 'string') {
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      // Not JSON (a proxy's HTML or text page): its start is the message.
-      return body.slice(0, 300) || undefined;
-    }
-  }
-  if (parsed && typeof parsed === 'object' && 'message' in parsed && typeof parsed.message === 'string') return parsed.message;
-  return undefined;
+  return kubernetesApiError(error, what, 'create, read and delete jobs, services, secrets and pods');
 }

@@ -1,17 +1,8 @@
-import type {
-  V1Deployment,
-  V1EnvVar,
-  V1Probe,
-  V1ResourceRequirements,
-  V1Secret,
-  V1Service,
-  V1Toleration,
-  V1Volume,
-} from '@kubernetes/client-node';
+import type { V1Deployment, V1EnvVar, V1Probe, V1ResourceRequirements, V1Secret, V1Service, V1Volume } from '@kubernetes/client-node';
 import type { OnlineDeploymentSpec } from '../../core/azureml/online-deployment-schema.js';
 import { describeUnknownSize, findSku, type Sku } from '../../core/compute/sku-catalogue.js';
 import { TrellisError } from '../../core/errors.js';
-import { credentialsSecretName, instanceTypeLabel, podShareOfNode, secretVariables, spotPriorityKey } from './job-manifest.js';
+import { credentialsSecretName, podScheduling, podShareOfNode, secretVariables } from './job-manifest.js';
 import { labelValue, onlineObjectName } from './object-name.js';
 import { fetchBundleScript } from './pod-transfer.js';
 
@@ -129,10 +120,6 @@ export function renderOnlineManifests(input: OnlineManifestInput): OnlineManifes
   }
   const secretName = credentialsSecretName(name);
 
-  const tolerations: V1Toleration[] = [];
-  if (resources.limits?.['nvidia.com/gpu']) tolerations.push({ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' });
-  if (input.isLowPriority) tolerations.push({ key: spotPriorityKey, operator: 'Equal', value: 'spot', effect: 'NoSchedule' });
-
   const appMount = {
     name: 'app',
     mountPath: appDir,
@@ -154,19 +141,11 @@ export function renderOnlineManifests(input: OnlineManifestInput): OnlineManifes
         metadata: { labels, annotations },
         spec: {
           terminationGracePeriodSeconds: input.terminationGraceSeconds ?? 30,
-          ...(sku ? { nodeSelector: { [instanceTypeLabel]: sku.name } } : {}),
-          ...(input.isLowPriority
-            ? {
-                affinity: {
-                  nodeAffinity: {
-                    requiredDuringSchedulingIgnoredDuringExecution: {
-                      nodeSelectorTerms: [{ matchExpressions: [{ key: spotPriorityKey, operator: 'In', values: ['spot'] }] }],
-                    },
-                  },
-                },
-              }
-            : {}),
-          ...(tolerations.length > 0 ? { tolerations } : {}),
+          ...podScheduling({
+            nodeType: sku?.name,
+            gpus: Boolean(resources.limits?.['nvidia.com/gpu']),
+            isLowPriority: input.isLowPriority,
+          }),
           ...(input.delivery.kind === 'bundle'
             ? {
                 initContainers: [

@@ -1,5 +1,6 @@
-import { ApiException, AppsV1Api, CoreV1Api, type KubeConfig, type V1Deployment, type V1ObjectMeta } from '@kubernetes/client-node';
-import { TrellisError } from '../../core/errors.js';
+import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Deployment, type V1ObjectMeta } from '@kubernetes/client-node';
+import type { TrellisError } from '../../core/errors.js';
+import { kubernetesApiError, statusOf } from './api-errors.js';
 import { instanceSetReadiness, type InstanceSetReadiness } from './instance-set-status.js';
 import type { OnlineManifests } from './online-deployment-manifest.js';
 
@@ -120,44 +121,6 @@ async function createUnlessExists(create: () => Promise<unknown>, what: string):
   }
 }
 
-function statusOf(error: unknown): number | undefined {
-  return error instanceof ApiException ? error.code : undefined;
-}
-
-/** A TrellisError that says what failed and what the API server said, without the client's stack. */
 function backendError(error: unknown, what: string): TrellisError {
-  if (error instanceof ApiException) {
-    const hint =
-      error.code === 401 || error.code === 403
-        ? '; check that the kubeconfig user may create, read, update and delete deployments (apps), deployments/scale, services and secrets in the namespace'
-        : '';
-    return new TrellisError(
-      'ComputeBackendError',
-      502,
-      `could not ${what}: the Kubernetes API answered ${error.code}${statusMessage(error.body)}${hint}`,
-      { cause: error },
-    );
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return new TrellisError(
-    'ComputeUnreachable',
-    503,
-    `could not ${what}: the Kubernetes API server is unreachable (${message}); check the compute's kubeconfig`,
-    { cause: error },
-  );
-}
-
-/** ` (<message>)` of a Kubernetes Status body, whether the client parsed it or not; empty when there is none. */
-function statusMessage(body: unknown): string {
-  let parsed = body;
-  if (typeof body === 'string') {
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      // Not JSON (a proxy's page): its start is the message.
-      return body ? ` (${body.slice(0, 300)})` : '';
-    }
-  }
-  if (parsed && typeof parsed === 'object' && 'message' in parsed && typeof parsed.message === 'string') return ` (${parsed.message})`;
-  return '';
+  return kubernetesApiError(error, what, 'create, read, update and delete deployments (apps), deployments/scale, services and secrets');
 }
