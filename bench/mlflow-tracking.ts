@@ -200,17 +200,22 @@ export async function startTrellisTarget(env: Record<string, string> = {}): Prom
 }
 
 /** `mlflow server` on a new SQLite file; seeds runs into that file with bench/mlflow/seed_runs.py. */
-export async function startMlflowTarget(python: string): Promise<Target> {
+export async function startMlflowTarget(
+  python: string,
+  /** A postgres:// database for its backend store instead of a new SQLite file (seedRuns then refuses). */
+  postgresUrl?: string,
+): Promise<Target> {
   const dir = await mkdtemp(join(tmpdir(), 'mlflow-bench-'));
   const port = (await freePort()) as number;
   const database = join(dir, 'mlflow.db');
+  const backendStoreUri = postgresUrl ? postgresUrl.replace(/^postgres(ql)?:/, 'postgresql+psycopg2:') : `sqlite:///${database}`;
   const mlflow = join(python, '..', 'mlflow');
   const child: ChildProcess = spawn(
     mlflow,
     [
       'server',
       '--backend-store-uri',
-      `sqlite:///${database}`,
+      backendStoreUri,
       '--default-artifact-root',
       join(dir, 'artifacts'),
       '--host',
@@ -243,10 +248,11 @@ export async function startMlflowTarget(python: string): Promise<Target> {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return {
-    name: 'MLflow server (SQLite)',
+    name: postgresUrl ? 'MLflow server (PostgreSQL)' : 'MLflow server (SQLite)',
     url,
-    dataPath: database,
+    dataPath: postgresUrl ? backendStoreUri : database,
     async seedRuns(experimentId, count, startTime) {
+      if (postgresUrl) throw new Error('seeding runs goes straight into a SQLite file; this server stores them in PostgreSQL');
       const seeder = spawn(
         python,
         [join(repositoryRoot, 'bench', 'mlflow', 'seed_runs.py'), database, experimentId, String(count), String(startTime)],

@@ -10,7 +10,7 @@
  * And SQLite's own batched insert rate on the same disk (bench/tracking/raw_sqlite_insert.py), the
  * ceiling the SQLite ingest is measured against.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,9 +18,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { removeHome, repositoryRoot, startTrellis } from '../test/support/trellis-process.js';
-import { call, createRun } from './mlflow-tracking.js';
+import { call, createRun, startMlflowTarget } from './mlflow-tracking.js';
 // @ts-expect-error: plain JavaScript helper shared with the test runner
-import { freePort, startTestPostgres } from '../scripts/test-postgres.mjs';
+import { startTestPostgres } from '../scripts/test-postgres.mjs';
 // @ts-expect-error: plain JavaScript helper shared with the test runner
 import { ensurePythonEnv } from '../scripts/python-env.mjs';
 
@@ -223,57 +223,6 @@ async function trellisTarget(name: string, databaseUrl?: string): Promise<Target
   };
 }
 
-/** `mlflow server` with its backend store on `databaseUrl` (PostgreSQL through psycopg2), its defaults otherwise. */
-async function mlflowTarget(python: string, databaseUrl: string): Promise<Target> {
-  const dir = await mkdtemp(join(tmpdir(), 'mlflow-bench-'));
-  const port = (await freePort()) as number;
-  const child: ChildProcess = spawn(
-    join(python, '..', 'mlflow'),
-    [
-      'server',
-      '--backend-store-uri',
-      databaseUrl.replace(/^postgres(ql)?:/, 'postgresql+psycopg2:'),
-      '--default-artifact-root',
-      join(dir, 'artifacts'),
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1' }, detached: true },
-  );
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`mlflow server exited with ${child.exitCode}:\n${output}`);
-    try {
-      if ((await fetch(`${url}/health`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`mlflow server did not answer /health in 180 s:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return {
-    name: 'MLflow server (PostgreSQL)',
-    url,
-    async stop() {
-      const exited = new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
-      process.kill(-child.pid!, 'SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // the whole group is gone
-      }
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 /** SQLite's batched insert rate on this machine's temporary disk, into a table like Trellis's metrics. */
 async function rawSqliteRate(python: string, rows: number): Promise<RawInsert> {
   const trellis = await startTrellis();
@@ -314,7 +263,7 @@ export async function runStoresBench(
     const starts: Record<string, () => Promise<Target>> = {
       'trellis-sqlite': () => trellisTarget('Trellis (SQLite)'),
       'trellis-postgres': async () => trellisTarget('Trellis (PostgreSQL)', await createDatabase(postgres.url, 'trellis_bench')),
-      'mlflow-postgres': async () => mlflowTarget(python, await createDatabase(postgres.url, 'mlflow_bench')),
+      'mlflow-postgres': async () => startMlflowTarget(python, await createDatabase(postgres.url, 'mlflow_bench')),
     };
     for (const server of options.servers) {
       const start = starts[server];
