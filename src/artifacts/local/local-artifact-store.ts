@@ -203,8 +203,16 @@ export class LocalArtifactStore implements ArtifactStore {
   }
 
   async #removeFile(area: Area, key: string): Promise<boolean> {
-    const areaDir = await this.#area(area);
-    const parent = await this.#existing(area, dirname(key));
+    let areaDir: string;
+    let parent: string | undefined;
+    try {
+      areaDir = await this.#area(area);
+      parent = await this.#existing(area, dirname(key));
+    } catch (error) {
+      // The whole store was removed beside this delete (deleteAll): there is nothing left to delete.
+      if (hasCode(error, 'ENOENT')) return false;
+      throw error;
+    }
     const path = parent === undefined ? undefined : join(parent, basename(key));
     const stats = path === undefined ? undefined : await unlessMissing(lstat(path));
     if (parent === undefined || path === undefined || stats === undefined || stats.isDirectory()) return false;

@@ -22,10 +22,24 @@ export async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
+/**
+ * mkdir -p, made again when a concurrent removal (a whole store deleted beside a write) takes a
+ * parent away between the steps of the recursive mkdir, which then fails with ENOENT.
+ */
+async function mkdirRetryingRemovedParent(target: string): Promise<string | undefined> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await mkdir(target, { recursive: true });
+    } catch (error) {
+      if (!hasCode(error, 'ENOENT') || attempt === 3) throw error;
+    }
+  }
+}
+
 /** mkdir -p that also fsyncs the parent of every folder it creates, so new folders survive power loss. */
 export async function ensureDirectory(dir: string): Promise<void> {
   const target = resolve(dir);
-  const firstCreated = await mkdir(target, { recursive: true });
+  const firstCreated = await mkdirRetryingRemovedParent(target);
   if (firstCreated === undefined) return;
   const stop = dirname(resolve(firstCreated));
   for (let parent = dirname(target); ; parent = dirname(parent)) {
