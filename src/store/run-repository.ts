@@ -108,10 +108,11 @@ export class RunRepository {
   async withData(infos: RunInfo[]): Promise<Run[]> {
     if (infos.length === 0) return [];
     const ids = infos.map((info) => info.run_id);
+    const ofRuns = this.ofRuns(ids);
     const [metrics, params, tags, inputs, models] = await Promise.all([
-      this.db.selectFrom('latest_metrics').selectAll().where('run_uuid', 'in', ids).orderBy('key').execute(),
-      this.db.selectFrom('params').selectAll().where('run_uuid', 'in', ids).orderBy('key').execute(),
-      this.db.selectFrom('run_tags').selectAll().where('run_uuid', 'in', ids).orderBy('key').execute(),
+      this.db.selectFrom('latest_metrics').selectAll().where('run_uuid', 'in', ofRuns).orderBy('key').execute(),
+      this.db.selectFrom('params').selectAll().where('run_uuid', 'in', ofRuns).orderBy('key').execute(),
+      this.db.selectFrom('run_tags').selectAll().where('run_uuid', 'in', ofRuns).orderBy('key').execute(),
       this.datasets.inputsOf(ids),
       this.loggedModels.modelsOfRuns(ids),
     ]);
@@ -130,6 +131,16 @@ export class RunRepository {
       inputs: { dataset_inputs: inputs.get(info.run_id) ?? [], model_inputs: models.get(info.run_id)?.inputs ?? [] },
       outputs: { model_outputs: models.get(info.run_id)?.outputs ?? [] },
     }));
+  }
+
+  /**
+   * The right side of `run_uuid IN …` for these runs. On PostgreSQL one array parameter unnested,
+   * so that the (run_uuid, key) primary key drives the read, one index probe a run: with a list of
+   * literals PostgreSQL 18 chose a skip scan of the (key, run_uuid) index instead, 3–4× slower for
+   * the 100 runs of a search page.
+   */
+  private ofRuns(ids: string[]) {
+    return this.dialect === 'postgres' ? sql<string>`(SELECT unnest(${ids}::text[]))` : ids;
   }
 
   async update(runId: string, changes: { status?: RunStatus; endTime?: number; runName?: string }): Promise<void> {

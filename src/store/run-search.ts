@@ -1,9 +1,9 @@
-import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { RunInfo } from '../core/tracking/entities.js';
 import type { Comparison } from '../core/tracking/run-filter.js';
 import type { OrderBy } from '../core/tracking/order-by.js';
 import type { Database } from './database.js';
-import { toRunInfo } from './run-info.js';
+import { type RunRow, toRunInfo } from './run-info.js';
 
 export interface RunSearch {
   workspace: string;
@@ -35,32 +35,38 @@ function attributeColumn(key: string) {
 /**
  * runs/search in SQL: each comparison is an indexed subquery on latest_metrics, params or
  * run_tags (never on metric history), ordered by the requested keys and then by MLflow's
- * default (start_time DESC, run_id).
+ * default (start_time DESC, run_id). Each metric, param or tag key it orders by is one LEFT JOIN
+ * on that table's primary key (run, key): one row at most a run, read once, where a correlated
+ * subquery in ORDER BY was evaluated twice a run (for `IS NULL` and for the value).
  */
 export async function searchRuns(db: Kysely<Database>, search: RunSearch): Promise<RunInfo[]> {
-  let query = db
-    .selectFrom('runs')
-    .selectAll('runs')
-    .where('runs.workspace', '=', search.workspace)
-    .where('runs.experiment_id', 'in', search.experimentIds.map(Number))
-    .where('runs.lifecycle_stage', 'in', search.lifecycleStages);
-  for (const comparison of search.filter) query = query.where(() => condition(comparison));
-
+  if (search.experimentIds.length === 0 || search.lifecycleStages.length === 0) return [];
+  const joins: RawBuilder<unknown>[] = [];
+  const orderBy: RawBuilder<unknown>[] = [];
   search.orderBy.forEach((order, index) => {
     const direction = sql.raw(order.ascending ? 'ASC' : 'DESC');
     if (order.type === 'attribute') {
       const column = attributeColumn(order.key);
-      query = query.orderBy(sql`${column} IS NULL`).orderBy(sql`${column} ${direction}`);
+      orderBy.push(sql`${column} IS NULL`, sql`${column} ${direction}`);
       return;
     }
-    const table = order.type === 'metric' ? 'latest_metrics' : order.type === 'param' ? 'params' : 'run_tags';
+    const table = sql.raw(order.type === 'metric' ? 'latest_metrics' : order.type === 'param' ? 'params' : 'run_tags');
     const alias = sql.raw(`o${index}`);
-    const value = sql`(SELECT ${alias}.value FROM ${sql.raw(table)} AS ${alias} WHERE ${alias}.run_uuid = runs.run_uuid AND ${alias}.key = ${order.key}${order.type === 'metric' ? sql` AND ${alias}.is_nan = 0` : sql``})`;
+    const nanGuard = order.type === 'metric' ? sql` AND ${alias}.is_nan = 0` : sql``;
+    joins.push(sql`LEFT JOIN ${table} AS ${alias} ON ${alias}.run_uuid = runs.run_uuid AND ${alias}.key = ${order.key}${nanGuard}`);
     // Runs without the key sort last either way, as MLflow orders them.
-    query = query.orderBy(sql`${value} IS NULL`).orderBy(sql`${value} ${direction}`);
+    orderBy.push(sql`${alias}.value IS NULL`, sql`${alias}.value ${direction}`);
   });
-  query = query.orderBy('runs.start_time', 'desc').orderBy('runs.run_uuid', 'asc');
-  const rows = await query.limit(search.limit).offset(search.offset).execute();
+  orderBy.push(sql`runs.start_time DESC`, sql`runs.run_uuid ASC`);
+  const where = [
+    sql`runs.workspace = ${search.workspace}`,
+    sql`runs.experiment_id IN (${sql.join(search.experimentIds.map(Number))})`,
+    sql`runs.lifecycle_stage IN (${sql.join(search.lifecycleStages)})`,
+    ...search.filter.map(condition),
+  ];
+  const { rows } = await sql<RunRow>`SELECT runs.* FROM runs ${sql.join(joins, sql` `)}
+    WHERE ${sql.join(where, sql` AND `)}
+    ORDER BY ${sql.join(orderBy)} LIMIT ${search.limit} OFFSET ${search.offset}`.execute(db);
   return rows.map(toRunInfo);
 }
 
