@@ -210,21 +210,26 @@ export class TraceRepository {
   /** The infos of these traces in this workspace, in the order asked, each with its tags, metadata and assessments. */
   async infos(workspace: string, traceIds: readonly string[]): Promise<TraceInfo[]> {
     if (traceIds.length === 0) return [];
-    const found: TraceRow[] = [];
+    const found: Array<TraceRow & { tags: Record<string, string>; metadata: Record<string, string> }> = [];
     for (let start = 0; start < traceIds.length; start += 500) {
       const chunk = traceIds.slice(start, start + 500);
       // By primary key alone, the workspace checked here: with `workspace = ?` in the SQL, SQLite reads
       // the workspace's every trace through traces_by_experiment (30 ms at 10,000 traces) to find 100.
-      const rows = await this.db.selectFrom('traces').selectAll().where('trace_id', 'in', chunk).execute();
-      for (const row of rows) if (row.workspace === workspace) found.push(row);
+      // Tags and metadata come in the same read, each as one JSON object a trace built by the
+      // database from its (trace_id, key) index: one query a page instead of three, and one
+      // JSON.parse a trace instead of a row object a pair.
+      const rows = await this.db
+        .selectFrom('traces as t')
+        .selectAll('t')
+        .select([this.pairsJson('trace_tags').as('tags_json'), this.pairsJson('trace_metadata').as('metadata_json')])
+        .where('t.trace_id', 'in', chunk)
+        .execute();
+      for (const { tags_json, metadata_json, ...row } of rows) {
+        if (row.workspace === workspace) found.push({ ...row, tags: pairsOf(tags_json), metadata: pairsOf(metadata_json) });
+      }
     }
     if (found.length === 0) return [];
-    const ids = found.map((row) => row.trace_id);
-    const [tags, metadata, assessments] = await Promise.all([
-      this.pairsOf('trace_tags', ids),
-      this.pairsOf('trace_metadata', ids),
-      this.assessmentsOf(ids),
-    ]);
+    const assessments = await this.assessmentsOf(found.map((row) => row.trace_id));
     const byId = new Map(found.map((row) => [row.trace_id, row]));
     return traceIds.flatMap((traceId) => {
       const row = byId.get(traceId);
@@ -239,28 +244,21 @@ export class TraceRepository {
           state: stateOf(row.state),
           requestPreview: row.request_preview,
           responsePreview: row.response_preview,
-          metadata: metadata.get(traceId) ?? {},
-          tags: tags.get(traceId) ?? {},
+          metadata: row.metadata,
+          tags: row.tags,
           assessments: (assessments.get(traceId) ?? []).map((assessment) => assessment.content),
         },
       ];
     });
   }
 
-  private async pairsOf(table: 'trace_tags' | 'trace_metadata', traceIds: readonly string[]): Promise<Map<string, Record<string, string>>> {
-    const result = new Map<string, Record<string, string>>();
-    for (let start = 0; start < traceIds.length; start += 500) {
-      const rows = await this.db
-        .selectFrom(table)
-        .select(['trace_id', 'key', 'value'])
-        .where('trace_id', 'in', traceIds.slice(start, start + 500))
-        .orderBy('key')
-        .execute();
-      for (const [traceId, pairs] of groupBy(rows, (row) => row.trace_id)) {
-        result.set(traceId, Object.fromEntries(pairs.map((pair) => [pair.key, pair.value])));
-      }
-    }
-    return result;
+  /** A trace's key/value pairs of `table` as one JSON object in key order (NULL when it has none), for the `t` of the query. */
+  private pairsJson(table: 'trace_tags' | 'trace_metadata') {
+    const aggregate =
+      this.dialect === 'postgres'
+        ? sql`json_object_agg(p.key, p.value ORDER BY p.key)`
+        : sql`json_group_object(p.key, p.value ORDER BY p.key)`;
+    return sql<unknown>`(SELECT ${aggregate} FROM ${sql.table(table)} AS p WHERE p.trace_id = t.trace_id)`;
   }
 
   private async assessmentsOf(traceIds: readonly string[]): Promise<Map<string, StoredAssessment[]>> {
@@ -404,4 +402,12 @@ function assessmentOf(row: Database['trace_assessments']): StoredAssessment {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
+}
+
+/** The pairs of pairsJson: PostgreSQL's driver has parsed its json already, SQLite's is text; none is `{}`. */
+function pairsOf(json: unknown): Record<string, string> {
+  const value: unknown = typeof json === 'string' ? JSON.parse(json) : json;
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new Error('trace pairs are not a JSON object');
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, String(item)]));
 }

@@ -228,5 +228,26 @@ for (const dialect of testDialects()) {
     it('orders by attributes, tags and metadata, missing values last, then by the default', async () => {
       for (const [orderBy, expected] of orderings) assert.deepEqual(await find('', orderBy), expected, orderBy.join());
     });
+
+    it('reads a page of infos with their tags and metadata in key order, in the order asked, none of another workspace', async () => {
+      const infos = await store.repositories.traces.infos('dev', ['tr-3', 'tr-2', 'tr-1', 'tr-missing']);
+      assert.deepEqual(
+        infos.map((info) => info.traceId),
+        ['tr-3', 'tr-2', 'tr-1'],
+      );
+      const [three, two, one] = infos;
+      assert.deepEqual(Object.entries(one?.tags ?? {}), [
+        ['env', 'prod'],
+        ['mlflow.traceName', 'chat'],
+      ]);
+      assert.deepEqual(Object.entries(one?.metadata ?? {}), [
+        ['mlflow.sourceRun', 'run-a'],
+        ['mlflow.user', 'alice'],
+      ]);
+      assert.deepEqual(two?.metadata, {}, 'a trace without metadata has an empty object');
+      assert.equal(two?.tags['mlflow.linkedPrompts'], JSON.stringify([{ name: 'qa', version: '2' }]), 'a JSON value stays a string');
+      assert.deepEqual(three?.tags, { env: 'prod', 'mlflow.linkedPrompts': 'not json' });
+      assert.deepEqual(await store.repositories.traces.infos('elsewhere', ['tr-1']), []);
+    });
   });
 }
