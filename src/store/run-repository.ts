@@ -1,15 +1,16 @@
 import { sql, type Kysely } from 'kysely';
 import { runNameTag, type KeyValue, type MetricPoint, type Run, type RunInfo, type RunStatus } from '../core/tracking/entities.js';
-import { mlflowError } from '../core/tracking/mlflow-error.js';
+import { writeRefusals } from '../core/tracking/write-refusals.js';
 import type { BucketAxis, BucketPoint } from '../core/tracking/metric-buckets.js';
 import type { Database } from './database.js';
 import type { Dialect } from './dialect.js';
 import { DatasetRepository } from './dataset-repository.js';
 import { groupBy } from './group-by.js';
 import { LoggedModelRepository } from './logged-model-repository.js';
+import { latestRowsOf, metricRowsOf } from './metric-rows.js';
 import { toRunInfo } from './run-info.js';
 import { searchRuns, type RunSearch } from './run-search.js';
-import type { MetricRow, TrackingWriter } from './tracking-writer.js';
+import type { TrackingWriter } from './tracking-writer.js';
 
 export interface NewRun {
   runId: string;
@@ -82,19 +83,14 @@ export class RunRepository {
 
   async requireInfo(workspace: string, runId: string): Promise<RunInfo> {
     const info = await this.getInfo(workspace, runId);
-    if (!info) throw mlflowError('RESOURCE_DOES_NOT_EXIST', `Run with id=${runId} not found`);
+    if (!info) throw writeRefusals.runNotFound(runId);
     return info;
   }
 
   /** Like requireInfo, for writes: a deleted run takes no more data. */
   async requireActive(workspace: string, runId: string): Promise<RunInfo> {
     const info = await this.requireInfo(workspace, runId);
-    if (info.lifecycle_stage !== 'active') {
-      throw mlflowError(
-        'INVALID_PARAMETER_VALUE',
-        `The run ${runId} must be in the 'active' state. Current state is ${info.lifecycle_stage}.`,
-      );
-    }
+    if (info.lifecycle_stage !== 'active') throw writeRefusals.runNotActive(runId, info.lifecycle_stage);
     return info;
   }
 
@@ -202,12 +198,7 @@ export class RunRepository {
     const stored = new Map(existing.map((row) => [row.key, row.value]));
     for (const param of params) {
       const before = stored.get(param.key);
-      if (before !== undefined && before !== param.value) {
-        throw mlflowError(
-          'INVALID_PARAMETER_VALUE',
-          `Changing param values is not allowed. Param with key='${param.key}' was already logged with value='${before}' for run ID='${runId}'. Attempted logging new value '${param.value}'.`,
-        );
-      }
+      if (before !== undefined && before !== param.value) throw writeRefusals.paramChanged(runId, param.key, before, param.value);
     }
     await this.writer.insertParams(
       runId,
@@ -221,20 +212,9 @@ export class RunRepository {
    */
   async logMetrics(runId: string, metrics: MetricPoint[]): Promise<void> {
     if (metrics.length === 0) return;
-    const rows: MetricRow[] = metrics.map((m) => ({
-      key: m.key,
-      step: m.step,
-      timestamp: m.timestamp,
-      value: Number.isNaN(m.value) ? 0 : m.value,
-      is_nan: Number.isNaN(m.value) ? 1 : 0,
-    }));
+    const rows = metricRowsOf(metrics);
     await this.writer.insertMetrics(runId, rows);
-    const latest = new Map<string, MetricRow>();
-    for (const row of rows) {
-      const current = latest.get(row.key);
-      if (!current || isLater(row, current)) latest.set(row.key, row);
-    }
-    await this.writer.raiseLatestMetrics(runId, [...latest.values()]);
+    await this.writer.raiseLatestMetrics(runId, latestRowsOf(rows));
   }
 
   /** One metric's history in step order (then timestamp), read straight off the primary key. */
@@ -418,12 +398,6 @@ export class RunRepository {
     }
     return points;
   }
-}
-
-function isLater(a: { step: number; timestamp: number; value: number }, b: { step: number; timestamp: number; value: number }): boolean {
-  if (a.step !== b.step) return a.step > b.step;
-  if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
-  return a.value > b.value;
 }
 
 function toMetricPoint(row: {

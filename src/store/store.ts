@@ -49,6 +49,7 @@ import { TraceRepository } from './trace-repository.js';
 import { openSqlite } from './sqlite/open-sqlite.js';
 import { SqliteTrackingWriter, sqliteStatements } from './sqlite/sqlite-tracking-writer.js';
 import { PostgresTrackingWriter } from './postgres/postgres-tracking-writer.js';
+import { PostgresRunWrites } from './postgres/postgres-run-writes.js';
 import type { TrackingWriter } from './tracking-writer.js';
 import { FileKekProvider } from './secrets/file-kek.js';
 import type { KeyEncryptionKeyProvider } from './secrets/key-encryption-key.js';
@@ -121,6 +122,8 @@ export class Store {
     readonly signals: Signals,
     /** log-batch's bulk writer for a handle: the database's (`inTransaction` false) or a transaction's. */
     private readonly writerFor: (db: Kysely<Database>, inTransaction: boolean) => TrackingWriter,
+    /** PostgreSQL's one-statement runs/create, log-batch and runs/update, for calls not inside a caller's transaction. */
+    readonly runWrites?: PostgresRunWrites,
   ) {
     // On SQLite a transaction holds the one connection: the store's own repositories used inside
     // it would wait for that connection forever. They refuse instead, at once, naming the mistake.
@@ -148,7 +151,7 @@ export class Store {
         pkcs11: options.pkcs11 ?? (settings && new Pkcs11KekProvider(settings)),
       });
     if (url && /^postgres(ql)?:\/\//.test(url)) {
-      const db = openPostgres(url);
+      const { db, pool } = openPostgres(url);
       return new Store(
         'postgres',
         db,
@@ -156,6 +159,7 @@ export class Store {
         keysFor(db),
         new PostgresSignals(db, url),
         (handle) => new PostgresTrackingWriter(handle),
+        new PostgresRunWrites(pool),
       );
     }
     if (url && !url.startsWith('sqlite:')) {

@@ -196,7 +196,7 @@ for (const dialect of testDialects()) {
       await store.migrate();
       await store.repositories.workspaces.insert({ name: 'dev', spec: {}, status: {}, tags: {}, description: null }, 'tester', now);
       if (dialect === 'postgres' && database.url !== undefined) {
-        db = openPostgres(database.url);
+        db = openPostgres(database.url).db;
       } else {
         // A second connection to the store's file, set up as open-sqlite.ts sets its own, with REGEXP registered.
         const connection = new SqliteDatabase(join(home, 'trellis.db'));

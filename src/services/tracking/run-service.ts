@@ -10,9 +10,12 @@ import {
 } from '../../core/tracking/entities.js';
 import { checkBatch, checkDatasetInputs, checkKey, checkTag, limits } from '../../core/tracking/limits.js';
 import { mlflowError } from '../../core/tracking/mlflow-error.js';
+import { writeRefusals } from '../../core/tracking/write-refusals.js';
 import { decodeOffset, encodeOffset } from '../../core/tracking/offset-page.js';
 import { generateRunName } from '../../core/tracking/run-names.js';
 import { evenlySpacedIndices, sampleSteps } from '../../core/tracking/sample-steps.js';
+import { latestRowsOf, metricRowsOf } from '../../store/metric-rows.js';
+import type { PostgresRunWrites } from '../../store/postgres/postgres-run-writes.js';
 import type { Repositories } from '../../store/store.js';
 import type { Context } from '../context.js';
 import { ensureDefaultExperiment } from './experiment-service.js';
@@ -29,7 +32,10 @@ export interface CreateRunInput {
 export async function createRun(context: Context, workspace: string, input: CreateRunInput): Promise<Run> {
   await ensureDefaultExperiment(context, workspace);
   // What was written is the whole new run: nothing is read back (a round trip a table on PostgreSQL).
-  const created = await context.store.transaction((repositories) => createRunWithin(context, repositories, workspace, input));
+  const runWrites = context.store.runWrites;
+  const created = runWrites
+    ? await createRunAtOnce(context, runWrites, workspace, input)
+    : await context.store.transaction((repositories) => createRunWithin(context, repositories, workspace, input));
   return {
     info: created.info,
     data: { metrics: [], params: [], tags: created.tags },
@@ -38,16 +44,30 @@ export async function createRun(context: Context, workspace: string, input: Crea
   };
 }
 
-/**
- * createRun's checks and writes, in a transaction the caller holds, so the run lands with what it
- * belongs to (a job and its run in one commit). The caller has made sure of the Default experiment.
- */
-export async function createRunWithin(
+/** createRun on PostgreSQL: createRunWithin's checks and writes, the experiment's among them, in one statement. */
+async function createRunAtOnce(
   context: Context,
-  repositories: Repositories,
+  runWrites: PostgresRunWrites,
   workspace: string,
   input: CreateRunInput,
 ): Promise<{ info: RunInfo; tags: KeyValue[] }> {
+  const { runId, runName, tags } = newRunOf(input);
+  const startTime = input.startTime ?? context.clock().getTime();
+  const stored = lastValueByKey(tags);
+  const { experimentId, artifactUri } = await runWrites.createRun({
+    workspace,
+    experimentId: input.experimentId,
+    runId,
+    runName,
+    userId: input.userId,
+    startTime,
+    tags: stored,
+  });
+  return { info: newRunInfo(runId, runName, experimentId, input.userId, startTime, artifactUri), tags: sortedByKey(stored) };
+}
+
+/** A new run's checked name, id and tags (its name among them as the mlflow.runName tag). */
+function newRunOf(input: CreateRunInput): { runId: string; runName: string; tags: KeyValue[] } {
   input.tags.forEach(checkTag);
   const tagName = input.tags.find((tag) => tag.key === runNameTag)?.value;
   if (input.runName !== undefined && tagName !== undefined && input.runName !== tagName) {
@@ -63,13 +83,47 @@ export async function createRunWithin(
       `Run name '${runName.slice(0, 40)}...' had length ${runName.length}, which exceeded length limit of ${limits.runNameLength}`,
     );
   const runId = randomUUID().replace(/-/g, '');
-  const experiment = await repositories.experiments.require(workspace, input.experimentId);
-  if (experiment.lifecycle_stage !== 'active') {
-    throw mlflowError(
-      'INVALID_PARAMETER_VALUE',
-      `The experiment ${input.experimentId} must be in the 'active' state. Current state is ${experiment.lifecycle_stage}.`,
-    );
-  }
+  return { runId, runName, tags: [...input.tags.filter((tag) => tag.key !== runNameTag), { key: runNameTag, value: runName }] };
+}
+
+function newRunInfo(runId: string, runName: string, experimentId: string, userId: string, startTime: number, artifactUri: string): RunInfo {
+  return {
+    run_id: runId,
+    run_uuid: runId,
+    run_name: runName,
+    experiment_id: experimentId,
+    user_id: userId,
+    status: 'RUNNING',
+    start_time: startTime,
+    artifact_uri: artifactUri,
+    lifecycle_stage: 'active',
+  };
+}
+
+/** As stored: the last value of a key wins (MLflow applies tags in order). */
+function lastValueByKey(entries: KeyValue[]): KeyValue[] {
+  return [...new Map(entries.map((entry) => [entry.key, entry.value]))].map(([key, value]) => ({ key, value }));
+}
+
+/** As a run's tags are read back: in key order. */
+function sortedByKey(entries: KeyValue[]): KeyValue[] {
+  return [...entries].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/**
+ * createRun's checks and writes, in a transaction the caller holds, so the run lands with what it
+ * belongs to (a job and its run in one commit). The caller has made sure of the Default experiment.
+ */
+export async function createRunWithin(
+  context: Context,
+  repositories: Repositories,
+  workspace: string,
+  input: CreateRunInput,
+): Promise<{ info: RunInfo; tags: KeyValue[] }> {
+  const { runId, runName, tags } = newRunOf(input);
+  const experiment = await repositories.experiments.get(workspace, input.experimentId);
+  if (!experiment) throw writeRefusals.experimentNotFound(input.experimentId);
+  if (experiment.lifecycle_stage !== 'active') throw writeRefusals.experimentNotActive(input.experimentId, experiment.lifecycle_stage);
   const run = {
     runId,
     workspace,
@@ -78,25 +132,11 @@ export async function createRunWithin(
     userId: input.userId,
     startTime: input.startTime ?? context.clock().getTime(),
     artifactUri: `${experiment.artifact_location}/${runId}/artifacts`,
-    tags: [...input.tags.filter((tag) => tag.key !== runNameTag), { key: runNameTag, value: runName }],
+    tags,
   };
   await repositories.runs.create(run);
-  // As stored: the last value of a key wins, and a run's tags are read back in key order.
-  const tags = [...new Map(run.tags.map((tag) => [tag.key, tag.value]))]
-    .map(([key, value]) => ({ key, value }))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const info: RunInfo = {
-    run_id: runId,
-    run_uuid: runId,
-    run_name: runName,
-    experiment_id: String(experiment.experiment_id),
-    user_id: input.userId,
-    status: 'RUNNING',
-    start_time: run.startTime,
-    artifact_uri: run.artifactUri,
-    lifecycle_stage: 'active',
-  };
-  return { info, tags };
+  const info = newRunInfo(runId, runName, String(experiment.experiment_id), input.userId, run.startTime, run.artifactUri);
+  return { info, tags: sortedByKey(lastValueByKey(tags)) };
 }
 
 export async function getRun(context: Context, workspace: string, runId: string): Promise<Run> {
@@ -111,6 +151,8 @@ export async function updateRun(
   runId: string,
   changes: { status?: RunStatus; endTime?: number; runName?: string },
 ): Promise<RunInfo> {
+  const runWrites = context.store.runWrites;
+  if (runWrites) return runWrites.updateRun(workspace, runId, changes);
   return context.store.transaction(async (repositories) => {
     await repositories.runs.requireActive(workspace, runId);
     await repositories.runs.update(runId, changes);
@@ -154,12 +196,24 @@ export async function logBatch(
   batch: { metrics: MetricPoint[]; params: KeyValue[]; tags: KeyValue[] },
 ): Promise<void> {
   checkBatch(batch);
+  const modelIds = new Set(batch.metrics.flatMap((metric) => (metric.model_id ? [metric.model_id] : [])));
+  // PostgreSQL: one statement, the run's check and every table's rows in it (metrics of logged models take the general path).
+  const runWrites = context.store.runWrites;
+  if (runWrites && modelIds.size === 0) {
+    const rows = metricRowsOf(batch.metrics);
+    await runWrites.logBatch(workspace, runId, {
+      metrics: rows,
+      latest: latestRowsOf(rows),
+      params: batch.params,
+      tags: lastValueByKey(batch.tags),
+    });
+    return;
+  }
   // Calls that arrive together may share one commit (SQLite); each is answered after it.
   await context.store.groupedTransaction(async (repositories) => {
     await repositories.runs.requireActive(workspace, runId);
     await repositories.runs.logParams(runId, batch.params);
     await repositories.runs.logMetrics(runId, batch.metrics);
-    const modelIds = new Set(batch.metrics.flatMap((metric) => (metric.model_id ? [metric.model_id] : [])));
     for (const modelId of modelIds) await repositories.loggedModels.require(workspace, modelId);
     if (modelIds.size > 0) await repositories.loggedModels.logMetrics(runId, batch.metrics);
     await repositories.runs.setTags(runId, batch.tags);

@@ -46,7 +46,8 @@ export class PostgresTrackingWriter implements TrackingWriter {
   }
 }
 
-function metricColumns(rows: MetricRow[]) {
+/** Metric rows as one array a column, the way the unnest statements bind them. */
+export function metricColumns(rows: MetricRow[]) {
   const keys: string[] = [];
   const steps: number[] = [];
   const timestamps: number[] = [];
