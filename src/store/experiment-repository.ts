@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Experiment, KeyValue } from '../core/tracking/entities.js';
 import { mlflowError } from '../core/tracking/mlflow-error.js';
+import { writeRefusals } from '../core/tracking/write-refusals.js';
 import type { Database } from './database.js';
 import { groupBy } from './group-by.js';
 import { isUniqueViolation } from './sql-errors.js';
@@ -75,7 +76,7 @@ export class ExperimentRepository {
 
   async require(workspace: string, experimentId: string): Promise<Experiment> {
     const found = await this.get(workspace, experimentId);
-    if (!found) throw mlflowError('RESOURCE_DOES_NOT_EXIST', `No Experiment with id=${experimentId} exists`);
+    if (!found) throw writeRefusals.experimentNotFound(experimentId);
     return found;
   }
 

@@ -121,8 +121,7 @@ export async function createRunWithin(
   input: CreateRunInput,
 ): Promise<{ info: RunInfo; tags: KeyValue[] }> {
   const { runId, runName, tags } = newRunOf(input);
-  const experiment = await repositories.experiments.get(workspace, input.experimentId);
-  if (!experiment) throw writeRefusals.experimentNotFound(input.experimentId);
+  const experiment = await repositories.experiments.require(workspace, input.experimentId);
   if (experiment.lifecycle_stage !== 'active') throw writeRefusals.experimentNotActive(input.experimentId, experiment.lifecycle_stage);
   const run = {
     runId,

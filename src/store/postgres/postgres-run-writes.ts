@@ -115,16 +115,7 @@ export class PostgresRunWrites {
     const result = await this.pool.query<{ experiment_id: string; lifecycle_stage: string; artifact_uri: string | null }>({
       name: 'trellis_create_run',
       text: createRunStatement,
-      values: [
-        run.workspace,
-        id,
-        run.runId,
-        run.runName,
-        run.userId,
-        run.startTime,
-        run.tags.map((tag) => tag.key),
-        run.tags.map((tag) => tag.value),
-      ],
+      values: [run.workspace, id, run.runId, run.runName, run.userId, run.startTime, ...keysAndValues(run.tags)],
     });
     const row = result.rows[0];
     if (!row) throw writeRefusals.experimentNotFound(run.experimentId);
@@ -152,10 +143,8 @@ export class PostgresRunWrites {
         latest.timestamps,
         latest.values,
         latest.isNan,
-        batch.params.map((param) => param.key),
-        batch.params.map((param) => param.value),
-        batch.tags.map((tag) => tag.key),
-        batch.tags.map((tag) => tag.value),
+        ...keysAndValues(batch.params),
+        ...keysAndValues(batch.tags),
         batch.tags.find((tag) => tag.key === runNameTag)?.value ?? null,
       ],
     });
@@ -178,4 +167,9 @@ export class PostgresRunWrites {
     if (before.lifecycle_stage !== 'active') throw writeRefusals.runNotActive(runId, before.lifecycle_stage);
     return toRunInfo(result.rows.find((row) => !row.is_before) ?? before);
   }
+}
+
+/** Pairs as the two parallel arrays a statement unnests: keys, then values. */
+function keysAndValues(pairs: readonly KeyValue[]): [string[], string[]] {
+  return [pairs.map((pair) => pair.key), pairs.map((pair) => pair.value)];
 }
