@@ -30,6 +30,13 @@ export interface MetricColumns {
   values: number[];
 }
 
+/** The data lists of runs by run id, and which of them have dataset inputs or logged models to read. */
+interface RunsData {
+  data: Map<string, Run['data']>;
+  withInputs: string[];
+  withModels: string[];
+}
+
 /** MLflow runs with their params, tags and metrics. Writes of one call land in one transaction (the caller's). */
 export class RunRepository {
   private readonly datasets: DatasetRepository;
@@ -104,39 +111,83 @@ export class RunRepository {
   async withData(infos: RunInfo[]): Promise<Run[]> {
     if (infos.length === 0) return [];
     const ids = infos.map((info) => info.run_id);
-    const ofRuns = this.ofRuns(ids);
-    const [metrics, params, tags, inputs, models] = await Promise.all([
-      this.db.selectFrom('latest_metrics').selectAll().where('run_uuid', 'in', ofRuns).orderBy('key').execute(),
-      this.db.selectFrom('params').selectAll().where('run_uuid', 'in', ofRuns).orderBy('key').execute(),
-      this.db.selectFrom('run_tags').selectAll().where('run_uuid', 'in', ofRuns).orderBy('key').execute(),
-      this.datasets.inputsOf(ids),
-      this.loggedModels.modelsOfRuns(ids),
+    const { data, withInputs, withModels } = this.dialect === 'postgres' ? await this.dataAsJson(ids) : await this.dataAsRows(ids);
+    const [inputs, models] = await Promise.all([this.datasets.inputsOf(withInputs), this.loggedModels.modelsOfRuns(withModels)]);
+    return infos.map((info) => ({
+      info,
+      data: data.get(info.run_id) ?? { metrics: [], params: [], tags: [] },
+      inputs: { dataset_inputs: inputs.get(info.run_id) ?? [], model_inputs: models.get(info.run_id)?.inputs ?? [] },
+      outputs: { model_outputs: models.get(info.run_id)?.outputs ?? [] },
+    }));
+  }
+
+  /** Latest metrics, params and tags of runs, each list in key order: three reads of rows (SQLite, in process). */
+  private async dataAsRows(ids: string[]): Promise<RunsData> {
+    const [metrics, params, tags] = await Promise.all([
+      this.db.selectFrom('latest_metrics').selectAll().where('run_uuid', 'in', ids).orderBy('key').execute(),
+      this.db.selectFrom('params').selectAll().where('run_uuid', 'in', ids).orderBy('key').execute(),
+      this.db.selectFrom('run_tags').selectAll().where('run_uuid', 'in', ids).orderBy('key').execute(),
     ]);
     const [metricsOf, paramsOf, tagsOf] = [
       groupBy(metrics, (m) => m.run_uuid),
       groupBy(params, (p) => p.run_uuid),
       groupBy(tags, (t) => t.run_uuid),
     ];
-    return infos.map((info) => ({
-      info,
-      data: {
-        metrics: (metricsOf.get(info.run_id) ?? []).map(toMetricPoint),
-        params: (paramsOf.get(info.run_id) ?? []).map((p) => ({ key: p.key, value: p.value })),
-        tags: (tagsOf.get(info.run_id) ?? []).map((t) => ({ key: t.key, value: t.value })),
-      },
-      inputs: { dataset_inputs: inputs.get(info.run_id) ?? [], model_inputs: models.get(info.run_id)?.inputs ?? [] },
-      outputs: { model_outputs: models.get(info.run_id)?.outputs ?? [] },
-    }));
+    const data = new Map(
+      ids.map((id) => [
+        id,
+        {
+          metrics: (metricsOf.get(id) ?? []).map(toMetricPoint),
+          params: (paramsOf.get(id) ?? []).map((p) => ({ key: p.key, value: p.value })),
+          tags: (tagsOf.get(id) ?? []).map((t) => ({ key: t.key, value: t.value })),
+        },
+      ]),
+    );
+    return { data, withInputs: ids, withModels: ids };
   }
 
   /**
-   * The right side of `run_uuid IN …` for these runs. On PostgreSQL one array parameter unnested,
-   * so that the (run_uuid, key) primary key drives the read, one index probe a run: with a list of
-   * literals PostgreSQL 18 chose a skip scan of the (key, run_uuid) index instead, 3–4× slower for
-   * the 100 runs of a search page.
+   * The same on PostgreSQL in one statement: a row a run, each of its lists one JSON array in key
+   * order, read through the table's (run_uuid, key) primary key one run at a time (a lateral
+   * subquery a run and table: with `run_uuid IN (…)` the planner chose to scan whole tables), and
+   * whether the run has dataset inputs or logged models at all, so that those reads are made only
+   * for the runs that do. A search page of 100 runs is 100 rows whose lists JSON.parse reads,
+   * instead of ~2,500 rows decoded field by field in JavaScript, in one round trip instead of six.
    */
-  private ofRuns(ids: string[]) {
-    return this.dialect === 'postgres' ? sql<string>`(SELECT unnest(${ids}::text[]))` : ids;
+  private async dataAsJson(ids: string[]): Promise<RunsData> {
+    const { rows } = await sql<{
+      run_uuid: string;
+      metrics: Array<[string, number | string, number, number, number]> | null;
+      params: Array<[string, string]> | null;
+      tags: Array<[string, string]> | null;
+      has_inputs: boolean;
+      has_models: boolean;
+    }>`SELECT r.run_uuid,
+        (SELECT json_agg(json_build_array(key, value, timestamp, step, is_nan) ORDER BY key) FROM latest_metrics WHERE run_uuid = r.run_uuid) AS metrics,
+        (SELECT json_agg(json_build_array(key, value) ORDER BY key) FROM params WHERE run_uuid = r.run_uuid) AS params,
+        (SELECT json_agg(json_build_array(key, value) ORDER BY key) FROM run_tags WHERE run_uuid = r.run_uuid) AS tags,
+        EXISTS (SELECT 1 FROM run_inputs WHERE run_uuid = r.run_uuid) AS has_inputs,
+        EXISTS (SELECT 1 FROM run_models WHERE run_uuid = r.run_uuid) AS has_models
+      FROM unnest(${ids}::text[]) AS r(run_uuid)`.execute(this.db);
+    const data = new Map<string, Run['data']>();
+    for (const row of rows) {
+      data.set(row.run_uuid, {
+        // json_build_array writes a non-finite float8 as a string ("Infinity"); Number reads it back. NaN is is_nan.
+        metrics: (row.metrics ?? []).map(([key, value, timestamp, step, isNan]) => ({
+          key,
+          value: isNan ? Number.NaN : Number(value),
+          timestamp: Number(timestamp),
+          step: Number(step),
+        })),
+        params: (row.params ?? []).map(([key, value]) => ({ key, value })),
+        tags: (row.tags ?? []).map(([key, value]) => ({ key, value })),
+      });
+    }
+    return {
+      data,
+      withInputs: rows.filter((row) => row.has_inputs).map((row) => row.run_uuid),
+      withModels: rows.filter((row) => row.has_models).map((row) => row.run_uuid),
+    };
   }
 
   async update(runId: string, changes: { status?: RunStatus; endTime?: number; runName?: string }): Promise<void> {
