@@ -51,17 +51,18 @@ export async function collectAdvisorFiles(targets: readonly string[], cwd: strin
     const walked = names.get(path);
     files.push({ name: walked === undefined ? nameOf(path) : normalizePath(walked), text: await withComponentsInline(path) });
   }
-  const known = new Set(files.map((file) => file.name));
+  // Each name is looked up once: thousands of files may name the same conda file, and one that is
+  // not there was an exception (with its stack) each time it was asked for again.
+  const looked = new Set(files.map((file) => file.name));
   const resolveConda = relativeResolver();
   for (const file of [...files]) {
     if (!/\.ya?ml$/i.test(file.name)) continue;
     for (const written of condaReferences(file.text)) {
       const name = resolveConda(file.name, written);
-      if (known.has(name)) continue;
+      if (looked.has(name)) continue;
+      looked.add(name);
       const text = await unlessMissing(readFile(isAbsolute(name) ? name : resolve(cwd, name), 'utf8'));
-      if (text === undefined) continue;
-      known.add(name);
-      files.push({ name, text });
+      if (text !== undefined) files.push({ name, text });
     }
   }
   return { files, explicit };
