@@ -78,6 +78,28 @@ describe('ensureEnvironment', () => {
     assert.deepEqual(again, [`trellis: reusing environment ${tiny.specHash} (${built.envDir})`]);
   });
 
+  it('leaves byte-compiling to Python where it may cache bytecode, and to pip where PYTHONDONTWRITEBYTECODE forbids it', async () => {
+    const tiny = plan(['trellis-tiny==1.0']);
+    // Where the module's bytecode goes, asked with -B so that asking writes none.
+    const where = 'import importlib.util as u; print(u.cache_from_source(u.find_spec("trellis_tiny").origin))';
+    const cached = (built: EnsuredEnvironment) => execFileSync(built.pythonPath, ['-B', '-c', where], { encoding: 'utf8' }).trim();
+    const { PYTHONDONTWRITEBYTECODE: _, ...writes } = env;
+    const lazy = await ensureEnvironment(tiny, { cacheRoot: join(dir, 'cache-lazy'), env: writes, logger });
+    assert.match(readFileSync(lazy.logPath, 'utf8'), /--no-compile/);
+    const bytecode = cached(lazy);
+    assert.equal(existsSync(bytecode), false, 'pip compiled nothing');
+    execFileSync(lazy.pythonPath, ['-c', 'import trellis_tiny'], { env: writes });
+    assert.ok(existsSync(bytecode), 'the first import compiled and cached the module');
+
+    const eager = await ensureEnvironment(tiny, {
+      cacheRoot: join(dir, 'cache-eager'),
+      env: { ...env, PYTHONDONTWRITEBYTECODE: '1' },
+      logger,
+    });
+    assert.doesNotMatch(readFileSync(eager.logPath, 'utf8'), /--no-compile/);
+    assert.ok(existsSync(cached(eager)), 'pip compiled the module');
+  });
+
   it('fails clearly on a requirement that cannot be installed, keeping the log and no ready.json', async () => {
     const cacheRoot = join(dir, 'cache-fail');
     const broken = plan(['this-package-does-not-exist-trellis==9.9']);
