@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { removeHome, startTrellis } from '../test/support/trellis-process.js';
 import { call, createRun } from './mlflow-tracking.js';
-import { storesSearch } from './tracking-stores.js';
+import { fillRun, storesSearch } from './tracking-stores.js';
 // @ts-expect-error: plain JavaScript helper shared with the test runner
 import { startTestPostgres } from '../scripts/test-postgres.mjs';
 
@@ -24,8 +24,6 @@ const store = process.env.STORE ?? 'postgres';
 const queries = Number(process.env.QUERIES ?? 200);
 const maxResults = process.env.MAX_RESULTS ? Number(process.env.MAX_RESULTS) : undefined;
 const runCount = 2000;
-const learningRates = ['0.1', '0.01', '0.001'];
-const accuracyOf = (i: number) => ((i * 7919) % 10007) / 10007;
 
 const postgres = store === 'postgres' ? await startTestPostgres() : undefined;
 let databaseUrl: string | undefined;
@@ -43,23 +41,7 @@ try {
   let next = 0;
   await Promise.all(
     Array.from({ length: 8 }, async () => {
-      for (let i = next++; i < runCount; i = next++) {
-        const runId = await createRun(url, experiment_id);
-        const now = Date.now();
-        const metrics = [{ key: 'accuracy', value: accuracyOf(i), timestamp: now, step: 0 }];
-        for (let k = 1; k < 10; k++)
-          for (let step = 0; step < 10; step++) metrics.push({ key: `loss${k}`, value: 1 / (step + k + i), timestamp: now + step, step });
-        const params = [
-          { key: 'lr', value: learningRates[i % 3] ?? '' },
-          ...Array.from({ length: 9 }, (_, k) => ({ key: `p${k}`, value: String((i + k) % 17) })),
-        ];
-        const tags = [
-          { key: 'team', value: i % 2 ? 'vision' : 'speech' },
-          { key: 'bench', value: 'stores' },
-        ];
-        await call(url, 'runs/log-batch', { run_id: runId, metrics, params, tags });
-        await call(url, 'runs/update', { run_id: runId, status: 'FINISHED', end_time: now + 1 });
-      }
+      for (let i = next++; i < runCount; i = next++) await fillRun(url, await createRun(url, experiment_id), i);
     }),
   );
   const body =

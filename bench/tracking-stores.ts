@@ -68,6 +68,24 @@ const learningRates = ['0.1', '0.01', '0.001'];
 /** The accuracy of run `i`, spread over [0, 1) without order. */
 const accuracyOf = (i: number) => ((i * 7919) % 10007) / 10007;
 
+/** Fills run `i` as the search expects it: one log-batch of 100 metric points, 10 params and 2 tags, then FINISHED. */
+export async function fillRun(url: string, runId: string, i: number): Promise<void> {
+  const now = Date.now();
+  const metrics = [{ key: 'accuracy', value: accuracyOf(i), timestamp: now, step: 0 }];
+  for (let k = 1; k < 10; k++)
+    for (let step = 0; step < 10; step++) metrics.push({ key: `loss${k}`, value: 1 / (step + k + i), timestamp: now + step, step });
+  const params = [
+    { key: 'lr', value: learningRates[i % 3]! },
+    ...Array.from({ length: 9 }, (_, k) => ({ key: `p${k}`, value: String((i + k) % 17) })),
+  ];
+  const tags = [
+    { key: 'team', value: i % 2 ? 'vision' : 'speech' },
+    { key: 'bench', value: 'stores' },
+  ];
+  await call(url, 'runs/log-batch', { run_id: runId, metrics, params, tags });
+  await call(url, 'runs/update', { run_id: runId, status: 'FINISHED', end_time: now + 1 });
+}
+
 /** Runs `work(i)` for i in [0, count) from `clients` concurrent loops; returns the seconds taken. */
 async function concurrently(count: number, clients: number, work: (i: number) => Promise<void>): Promise<number> {
   let next = 0;
@@ -92,23 +110,7 @@ async function measure(target: Target, options: StoresBenchOptions): Promise<Sto
   log(`  ${target.name}: created ${options.runs} runs in ${createSeconds.toFixed(1)} s`);
 
   // (b) each run filled: 10 metrics of 10 steps, 10 params, 2 tags; then finished
-  const fillSeconds = await concurrently(options.runs, options.clients, async (i) => {
-    const runId = runIds[i]!;
-    const now = Date.now();
-    const metrics = [{ key: 'accuracy', value: accuracyOf(i), timestamp: now, step: 0 }];
-    for (let k = 1; k < 10; k++)
-      for (let step = 0; step < 10; step++) metrics.push({ key: `loss${k}`, value: 1 / (step + k + i), timestamp: now + step, step });
-    const params = [
-      { key: 'lr', value: learningRates[i % 3]! },
-      ...Array.from({ length: 9 }, (_, k) => ({ key: `p${k}`, value: String((i + k) % 17) })),
-    ];
-    const tags = [
-      { key: 'team', value: i % 2 ? 'vision' : 'speech' },
-      { key: 'bench', value: 'stores' },
-    ];
-    await call(target.url, 'runs/log-batch', { run_id: runId, metrics, params, tags });
-    await call(target.url, 'runs/update', { run_id: runId, status: 'FINISHED', end_time: now + 1 });
-  });
+  const fillSeconds = await concurrently(options.runs, options.clients, (i) => fillRun(target.url, runIds[i]!, i));
   log(`  ${target.name}: filled them in ${fillSeconds.toFixed(1)} s`);
 
   // (c) bulk ingest

@@ -172,13 +172,8 @@ export class RunRepository {
     const data = new Map<string, Run['data']>();
     for (const row of rows) {
       data.set(row.run_uuid, {
-        // json_build_array writes a non-finite float8 as a string ("Infinity"); Number reads it back. NaN is is_nan.
-        metrics: (row.metrics ?? []).map(([key, value, timestamp, step, isNan]) => ({
-          key,
-          value: isNan ? Number.NaN : Number(value),
-          timestamp: Number(timestamp),
-          step: Number(step),
-        })),
+        // json_build_array writes a non-finite float8 as a string ("Infinity"), which toMetricPoint's Number reads back.
+        metrics: (row.metrics ?? []).map(([key, value, timestamp, step, is_nan]) => toMetricPoint({ key, value, timestamp, step, is_nan })),
         params: (row.params ?? []).map(([key, value]) => ({ key, value })),
         tags: (row.tags ?? []).map(([key, value]) => ({ key, value })),
       });
@@ -453,7 +448,7 @@ export class RunRepository {
 
 function toMetricPoint(row: {
   key: string;
-  value: number;
+  value: number | string;
   timestamp: number | string;
   step: number | string;
   is_nan: number;
